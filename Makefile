@@ -1,0 +1,119 @@
+# berth - build, test and run.
+#
+#   make            build/berth (optimised, with debug info)
+#   make test       install deps, build with ASan+UBSan, run unit, fuzz and
+#                   integration tests
+#   make up         install deps, build, and run `berth up` in the foreground
+#   make bench      benchmarks -> bench/results/latest.json, BENCHMARKS.md
+#
+# Every .c under src/ except src/cli/main.c goes into a static library that
+# the binary, the unit tests and the fuzz targets link.
+
+CC       ?= cc
+PKGS     := libmicrohttpd jansson sqlite3 libcurl libarchive libcrypto libmnl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-truncation -Wno-format-nonliteral -Wvla
+CFLAGS_BASE := -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fno-strict-aliasing
+LDLIBS   := $(PKG_LIBS) -lpthread -lm
+
+SRC_ALL  := $(sort $(wildcard src/common/*.c src/server/*.c src/agent/*.c src/cli/*.c))
+SRC_MAIN := src/cli/main.c
+SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
+ASM_LIB  := src/server/models.S
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+MODELS   := $(wildcard src/server/models/*.json)
+
+# Variant directories: build/ (release), build/asan/ (sanitizers).
+REL_DIR  := build
+ASAN_DIR := build/asan
+FUZZ_DIR := build/fuzz
+
+REL_CFLAGS  := $(CFLAGS_BASE) -O2
+ASAN_CFLAGS := $(CFLAGS_BASE) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Werror
+FUZZ_CC     := clang
+FUZZ_CFLAGS := $(CFLAGS_BASE) -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+
+objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
+
+.PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan
+all: $(REL_DIR)/berth
+
+deps:
+	@sh scripts/install-deps.sh
+
+# --- release ---------------------------------------------------------------
+$(REL_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+$(REL_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+$(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(REL_DIR)/obj/server/models.o
+	@rm -f $@
+	ar rcs $@ $^
+$(REL_DIR)/berth: $(REL_DIR)/obj/cli/main.o $(REL_DIR)/libberth.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- sanitizers (used by make test) -----------------------------------------
+$(ASAN_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+$(ASAN_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+$(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(ASAN_DIR)/obj/server/models.o
+	@rm -f $@
+	ar rcs $@ $^
+$(ASAN_DIR)/berth: $(ASAN_DIR)/obj/cli/main.o $(ASAN_DIR)/libberth.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+$(ASAN_DIR)/unit_tests: $(UNIT_SRC) $(ASAN_DIR)/libberth.a $(wildcard tests/unit/*.h)
+	$(CC) $(ASAN_CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(ASAN_DIR)/libberth.a $(LDLIBS)
+asan: $(ASAN_DIR)/berth $(ASAN_DIR)/unit_tests
+
+# --- fuzzing (clang libFuzzer) ----------------------------------------------
+$(FUZZ_DIR)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(FUZZ_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -c $< -o $@
+$(FUZZ_DIR)/fuzz_request: bench/fuzz_request.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DIR)/obj/server/models.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# --- entry points -------------------------------------------------------------
+checksrc:
+	@sh scripts/checksrc.sh
+
+unit: $(ASAN_DIR)/unit_tests
+	$(ASAN_DIR)/unit_tests
+
+fuzz-smoke: $(FUZZ_DIR)/fuzz_request
+	@mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz_request -max_total_time=$${FUZZ_SECONDS:-20} -max_len=16384 \
+	    $(FUZZ_DIR)/corpus bench/fuzz_corpus
+
+fuzz: $(FUZZ_DIR)/fuzz_request
+	@mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz_request -max_len=65536 $(FUZZ_DIR)/corpus bench/fuzz_corpus
+
+integration: $(ASAN_DIR)/berth
+	BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+test: deps
+	$(MAKE) checksrc
+	$(MAKE) asan
+	$(MAKE) unit
+	$(MAKE) fuzz-smoke
+	$(MAKE) integration
+
+up: deps $(REL_DIR)/berth
+	$(REL_DIR)/berth up $(UP_ARGS)
+
+bench: deps $(REL_DIR)/berth
+	/usr/bin/python3 bench/run.py
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

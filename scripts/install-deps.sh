@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install the Debian packages berth needs to build, run and test.
+# Idempotent: packages already present are skipped, and apt is not touched at
+# all when nothing is missing.  Run as root on Debian 12.
+set -eu
+
+PACKAGES="
+build-essential pkg-config clang libclang-rt-14-dev
+libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
+libarchive-dev libssl-dev libmnl-dev libzstd-dev
+python3 python3-pytest python3-boto3 awscli sqlite3
+conmon runc crun catatonit tini
+docker-registry skopeo umoci busybox-static apache2-utils
+iproute2 nftables procps util-linux
+"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root to install them)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,5 @@
+/* cli.h - berth's subcommands.  Each takes argv after the subcommand name
+ * (argv[0] is the subcommand) and returns an exit status. */
+#pragma once
+
+int cli_server_main(int argc, char **argv);

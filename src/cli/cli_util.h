@@ -1,0 +1,20 @@
+/* cli_util.h - small helpers the subcommands share. */
+#pragma once
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+/* "HOST:PORT" or "[v6]:PORT" into host and port. */
+int cli_parse_hostport(const char *s, char *host, size_t host_cap, uint16_t *ret_port);
+/* Copy a string argument, refusing one that does not fit. */
+int cli_copy_arg(char *dst, size_t cap, const char *value, const char *flag);
+/* Block SIGINT/SIGTERM/SIGHUP in this and future threads (so sigwait sees them). */
+void cli_block_stop_signals(sigset_t *ret_mask);
+/* Wait for one of those signals; returns its number. */
+int cli_wait_stop_signal(const sigset_t *mask);
+/* Write dir/name through a temporary file and rename, fsyncing both. */
+int cli_write_file_atomic(const char *dir, const char *name, const char *content, struct error *err);

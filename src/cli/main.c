@@ -1,0 +1,45 @@
+/* main.c - `berth`: one binary, subcommands from a table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/cleanup.h"
+
+#define BERTH_VERSION "0.1.0"
+
+struct command {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct command commands[] = {
+    {"server", cli_server_main, "run the control plane (ECS API)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: berth COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "  %-10s %s\n", "version", "print the version");
+    fprintf(f, "\n`berth COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("berth %s\n", BERTH_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].main(argc - 1, argv + 1);
+    fprintf(stderr, "berth: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

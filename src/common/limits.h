@@ -1,0 +1,29 @@
+/* limits.h - every bound on input that berth reads from the network, a child
+ * process or disk lives here, so the limits are visible in one place. */
+#pragma once
+
+/* HTTP request body for the JSON APIs.  RegisterTaskDefinition is capped at
+ * 64 KiB by ECS; PutLogEvents batches may be up to 1 MiB; we leave headroom
+ * for JSON escaping. */
+#define LIMIT_HTTP_BODY (2u * 1024 * 1024)
+/* An oversized body up to this size is read and dropped so the client gets
+ * the error response; beyond it the connection is answered and closed. */
+#define LIMIT_HTTP_DISCARD (32ull * 1024 * 1024)
+/* ECS's documented limit for a task definition's JSON. */
+#define LIMIT_TASKDEF_BYTES (64u * 1024)
+/* JSON nesting deeper than this is refused (no ECS shape nests past ~10). */
+#define LIMIT_JSON_DEPTH 64
+/* Longest HTTP header value we look at (Authorization, X-Amz-Target). */
+#define LIMIT_HEADER_VALUE 8192
+/* Pagination */
+#define LIMIT_PAGE_DEFAULT 100
+#define LIMIT_PAGE_MAX 100
+#define LIMIT_NEXT_TOKEN 2048
+/* ECS tag limits */
+#define LIMIT_TAGS 50
+#define LIMIT_TAG_KEY 128
+#define LIMIT_TAG_VALUE 256
+/* Concurrent HTTP connections the server accepts. */
+#define LIMIT_HTTP_CONNECTIONS 1024
+/* Response bodies the HTTP client (agent, CLI) accepts from the server. */
+#define LIMIT_CLIENT_RESPONSE (64u * 1024 * 1024)

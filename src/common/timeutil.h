@@ -1,0 +1,16 @@
+/* timeutil.h - berth's one time type: microseconds since the Unix epoch
+ * (wall clock) or since boot (monotonic), as int64_t. */
+#pragma once
+
+#include <stdint.h>
+
+typedef int64_t usec_t;
+
+#define USEC_PER_SEC 1000000LL
+#define USEC_PER_MSEC 1000LL
+
+usec_t time_now(void);       /* CLOCK_REALTIME */
+usec_t time_monotonic(void); /* CLOCK_MONOTONIC */
+/* Seconds as a double, the form AWS JSON protocols use for timestamps. */
+double time_to_epoch_seconds(usec_t t);
+usec_t time_from_epoch_seconds(double s);

@@ -1,0 +1,36 @@
+/* actions.c - the action tables: every API action berth serves, sorted by
+ * name (the dispatcher binary-searches them), with its handler and flags. */
+#include "api.h"
+#include "clusters.h"
+#include "common/cleanup.h"
+#include "tags.h"
+#include "taskdefs.h"
+
+static const struct api_action ecs_actions[] = {
+    {"CreateCluster", action_create_cluster, API_WRITE},
+    {"DeleteCluster", action_delete_cluster, API_WRITE},
+    {"DescribeClusters", action_describe_clusters, API_READ},
+    {"ListClusters", action_list_clusters, API_READ},
+    {"ListTagsForResource", action_list_tags_for_resource, API_READ},
+    {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
+    {"TagResource", action_tag_resource, API_WRITE},
+    {"UntagResource", action_untag_resource, API_WRITE},
+    {"UpdateCluster", action_update_cluster, API_WRITE},
+    {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
+};
+
+static const struct api_action logs_actions[] = {
+    {"", NULL, API_READ}, /* placeholder: the Logs API arrives with issue 8 */
+};
+
+const struct api_action *api_ecs_actions(size_t *ret_count)
+{
+    *ret_count = ELEMENTSOF(ecs_actions);
+    return ecs_actions;
+}
+
+const struct api_action *api_logs_actions(size_t *ret_count)
+{
+    *ret_count = 0;
+    return logs_actions;
+}

@@ -1,0 +1,76 @@
+/* server.c - assembling the control plane: models, store, HTTP front. */
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/shape.h"
+#include "http.h"
+#include "store.h"
+
+/* The embedded models (models.S). */
+extern const char berth_model_ecs[], berth_model_ecs_end[];
+extern const char berth_model_logs[], berth_model_logs_end[];
+
+void server_config_defaults(struct server_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+    cfg->listen_port = 7480;
+    snprintf(cfg->data_dir, sizeof(cfg->data_dir), "/var/lib/berth/server");
+    snprintf(cfg->region, sizeof(cfg->region), "us-east-1");
+    snprintf(cfg->account_id, sizeof(cfg->account_id), "000000000000");
+}
+
+int server_init(struct server *srv, const struct server_config *cfg, struct error *err)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->cfg = *cfg;
+    pthread_mutex_init(&srv->change_lock, NULL);
+    pthread_cond_init(&srv->change_cond, NULL);
+    /* Sizes exclude the NUL models.S appends. */
+    if (shape_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1,
+                         &srv->ecs_model, err) < 0)
+        return error_prefix(err, "ecs model");
+    if (shape_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1,
+                         &srv->logs_model, err) < 0)
+        return error_prefix(err, "logs model");
+    if (store_open(cfg->data_dir, &srv->store, err) < 0)
+        return error_prefix(err, "store");
+    return 0;
+}
+
+int server_start(struct server *srv, struct error *err)
+{
+    if (http_start(srv, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
+        return -1;
+    log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
+             srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
+    return 0;
+}
+
+void server_stop(struct server *srv)
+{
+    http_stop(srv->http);
+    srv->http = NULL;
+}
+
+void server_free(struct server *srv)
+{
+    server_stop(srv);
+    store_close(srv->store);
+    shape_model_free(srv->ecs_model);
+    shape_model_free(srv->logs_model);
+    pthread_mutex_destroy(&srv->change_lock);
+    pthread_cond_destroy(&srv->change_cond);
+    memset(srv, 0, sizeof(*srv));
+}
+
+void server_notify_change(struct server *srv)
+{
+    pthread_mutex_lock(&srv->change_lock);
+    srv->generation++;
+    pthread_cond_broadcast(&srv->change_cond);
+    pthread_mutex_unlock(&srv->change_lock);
+}

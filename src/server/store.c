@@ -1,0 +1,289 @@
+/* store.c - SQLite connections, transactions and schema migrations.
+ *
+ * One database file, WAL journal, synchronous=FULL: a commit is on disk when
+ * sqlite3_step(COMMIT) returns.  Connections are pooled (request threads
+ * borrow one per transaction); writers are serialised by a mutex so they never
+ * spin on SQLITE_BUSY.  Resource tables live in store_*.c. */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "store_schema.h"
+
+/* Distinct SQL strings in berth are a fixed, small set. */
+#define STMT_CACHE 256
+
+struct store_conn {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[STMT_CACHE];
+    size_t ncache;
+    struct store_conn *next;
+};
+
+struct store {
+    char *path;
+    pthread_mutex_t pool_lock;
+    struct store_conn *idle;
+    pthread_mutex_t write_lock;
+    int schema_version;
+};
+
+static void conn_free(struct store_conn *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ncache; i++)
+        sqlite3_finalize(c->cache[i].stmt);
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static int conn_exec(sqlite3 *db, const char *sql, struct error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int conn_open(struct store *st, struct store_conn **ret_conn, struct error *err)
+{
+    struct store_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: open %s: %s", st->path,
+                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        conn_free(c);
+        return -1;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    /* WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL
+     * at every commit, which is what makes an acknowledged write durable. */
+    if (conn_exec(c->db,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+                  err) < 0) {
+        conn_free(c);
+        return -1;
+    }
+    *ret_conn = c;
+    return 0;
+}
+
+static int migrate(struct store *st, struct store_conn *c, struct error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return error_set(err, ERR_INTERNAL, "sqlite: %s", sqlite3_errmsg(c->db));
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+
+    size_t n = 0;
+    const char *const *migrations = store_schema_migrations(&n);
+    if ((size_t)version > n)
+        return error_set(err, ERR_INVALID, "database schema version %d is newer than this berth (%zu)",
+                         version, n);
+    for (size_t i = (size_t)version; i < n; i++) {
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version=%zu;", i + 1);
+        if (conn_exec(c->db, "BEGIN IMMEDIATE", err) < 0)
+            return -1;
+        if (conn_exec(c->db, migrations[i], err) < 0 || conn_exec(c->db, bump, err) < 0) {
+            conn_exec(c->db, "ROLLBACK", NULL);
+            return error_prefix(err, "migration %zu", i + 1);
+        }
+        if (conn_exec(c->db, "COMMIT", err) < 0)
+            return -1;
+        log_info("store: applied schema migration %zu", i + 1);
+    }
+    st->schema_version = (int)n;
+    return 0;
+}
+
+int store_open(const char *dir, struct store **ret_store, struct error *err)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return error_sys(err, "mkdir %s", dir);
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (asprintf(&st->path, "%s/berth.db", dir) < 0) {
+        free(st);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    pthread_mutex_init(&st->pool_lock, NULL);
+    pthread_mutex_init(&st->write_lock, NULL);
+    struct store_conn *c = NULL;
+    if (conn_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
+        conn_free(c);
+        store_close(st);
+        return -1;
+    }
+    st->idle = c;
+    *ret_store = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    while (st->idle) {
+        struct store_conn *c = st->idle;
+        st->idle = c->next;
+        conn_free(c);
+    }
+    pthread_mutex_destroy(&st->pool_lock);
+    pthread_mutex_destroy(&st->write_lock);
+    free(st->path);
+    free(st);
+}
+
+int store_schema_version(struct store *st) { return st->schema_version; }
+
+static int pool_get(struct store *st, struct store_conn **ret_conn, struct error *err)
+{
+    pthread_mutex_lock(&st->pool_lock);
+    struct store_conn *c = st->idle;
+    if (c)
+        st->idle = c->next;
+    pthread_mutex_unlock(&st->pool_lock);
+    if (c) {
+        c->next = NULL;
+        *ret_conn = c;
+        return 0;
+    }
+    return conn_open(st, ret_conn, err);
+}
+
+static void pool_put(struct store *st, struct store_conn *c)
+{
+    pthread_mutex_lock(&st->pool_lock);
+    c->next = st->idle;
+    st->idle = c;
+    pthread_mutex_unlock(&st->pool_lock);
+}
+
+int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct error *err)
+{
+    struct store_tx *tx = calloc(1, sizeof(*tx));
+    if (!tx)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (pool_get(st, &tx->conn, err) < 0) {
+        free(tx);
+        return -1;
+    }
+    tx->st = st;
+    tx->db = tx->conn->db;
+    tx->write = write;
+    if (write)
+        pthread_mutex_lock(&st->write_lock);
+    if (conn_exec(tx->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err) < 0) {
+        if (write)
+            pthread_mutex_unlock(&st->write_lock);
+        pool_put(st, tx->conn);
+        free(tx);
+        return -1;
+    }
+    *ret_tx = tx;
+    return 0;
+}
+
+static void tx_release(struct store_tx *tx)
+{
+    if (tx->write)
+        pthread_mutex_unlock(&tx->st->write_lock);
+    pool_put(tx->st, tx->conn);
+    free(tx);
+}
+
+int store_commit(struct store_tx *tx, struct error *err)
+{
+    if (conn_exec(tx->db, "COMMIT", err) < 0) {
+        conn_exec(tx->db, "ROLLBACK", NULL);
+        tx_release(tx);
+        return -1;
+    }
+    tx_release(tx);
+    return 0;
+}
+
+void store_rollback(struct store_tx *tx)
+{
+    if (!tx)
+        return;
+    conn_exec(tx->db, "ROLLBACK", NULL);
+    tx_release(tx);
+}
+
+bool store_tx_is_write(const struct store_tx *tx) { return tx->write; }
+
+sqlite3_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err)
+{
+    struct store_conn *c = tx->conn;
+    for (size_t i = 0; i < c->ncache; i++) {
+        if (c->cache[i].sql == sql) {
+            sqlite3_reset(c->cache[i].stmt);
+            sqlite3_clear_bindings(c->cache[i].stmt);
+            return c->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3(tx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: prepare: %s", sqlite3_errmsg(tx->db));
+        return NULL;
+    }
+    if (c->ncache == STMT_CACHE) {
+        /* Evicting could finalize a statement a caller is still stepping. */
+        sqlite3_finalize(stmt);
+        error_set(err, ERR_INTERNAL, "statement cache full; raise STMT_CACHE");
+        return NULL;
+    }
+    c->cache[c->ncache].sql = sql;
+    c->cache[c->ncache].stmt = stmt;
+    c->ncache++;
+    return stmt;
+}
+
+int store_fail(struct store_tx *tx, const char *what, struct error *err)
+{
+    return error_set(err, ERR_INTERNAL, "sqlite: %s: %s", what, sqlite3_errmsg(tx->db));
+}
+
+int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_fail(tx, "step", err);
+    return 0;
+}
+
+void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(stmt, idx);
+}
+
+const char *store_col_text(sqlite3_stmt *stmt, int idx)
+{
+    return (const char *)sqlite3_column_text(stmt, idx);
+}

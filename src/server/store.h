@@ -1,0 +1,31 @@
+/* store.h - berth's durable state, behind a narrow interface.
+ *
+ * Handlers never see SQL: they open a transaction, call the resource
+ * functions declared in store_*.h, and the API dispatcher commits.  A commit
+ * returns only once the change is durable (SQLite WAL, synchronous=FULL), so
+ * a response sent after it survives kill -9.  Another backend (a networked
+ * database for HA) would implement these same functions. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+struct store;
+struct store_tx;
+
+/* Open (creating if needed) the database under dir and apply migrations. */
+int store_open(const char *dir, struct store **ret_store, struct error *err);
+void store_close(struct store *st);
+
+/* Begin a transaction.  Write transactions are serialised (one at a time);
+ * read transactions see a consistent snapshot and run concurrently. */
+int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct error *err);
+/* Commit and free tx.  On failure tx is rolled back and freed all the same. */
+int store_commit(struct store_tx *tx, struct error *err);
+/* Roll back and free tx; accepts NULL. */
+void store_rollback(struct store_tx *tx);
+bool store_tx_is_write(const struct store_tx *tx);
+
+/* The schema version after migrations (for tests and `berth server --version`). */
+int store_schema_version(struct store *st);

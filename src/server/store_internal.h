@@ -1,0 +1,27 @@
+/* store_internal.h - what the store_*.c files share: the connection inside a
+ * transaction and a per-connection cache of prepared statements.  Nothing
+ * outside the store includes this. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store_tx {
+    struct store *st;
+    struct store_conn *conn;
+    sqlite3 *db;
+    bool write;
+};
+
+/* A prepared, reset statement for sql (which must be a string literal: the
+ * cache is keyed by its address).  Owned by the connection; do not finalize. */
+sqlite3_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err);
+/* Fill err from the connection's last error and return -1. */
+int store_fail(struct store_tx *tx, const char *what, struct error *err);
+/* Run a statement that returns no rows; returns 0 or -1. */
+int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err);
+
+/* Bind helpers that accept NULL strings as SQL NULL. */
+void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
+const char *store_col_text(sqlite3_stmt *stmt, int idx);
