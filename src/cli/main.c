@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
     {"server", cli_server_main, "run the control plane (ECS API)"},
+    {"image", cli_image_main, "pull, list and remove images"},
 };
 
 static void usage(FILE *f)
