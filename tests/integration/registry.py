@@ -254,3 +254,98 @@ class Tar:
     def bytes(self):
         self.tar.close()
         return self.buf.getvalue()
+
+
+# --- Bearer token auth -------------------------------------------------------------
+
+class TokenProxy:
+    """A Bearer-token front for a registry, as Docker Hub and ECR work: the
+    registry answers 401 with a Bearer challenge naming a token realm; the
+    realm checks Basic credentials (or allows anonymous pulls) and hands out
+    a token; requests with the token are passed on to the real registry.
+    Blob GETs are answered with a redirect, as registries on S3 do."""
+
+    def __init__(self, backend_hostport, credentials=None):
+        import http.server
+        import secrets
+        import threading
+
+        self.backend = backend_hostport
+        self.credentials = credentials
+        self.token = secrets.token_hex(16)
+        self.token_requests = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body=b"", headers=None):
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path.startswith("/token"):
+                    return self._token()
+                if self.path.startswith("/redirected/"):
+                    return self._forward(self.path[len("/redirected"):])
+                if self.headers.get("Authorization") != "Bearer " + proxy.token:
+                    challenge = ('Bearer realm="http://%s/token",service="berth-test",'
+                                 'scope="repository:%s:pull"' % (proxy.hostport, self.path.split("/")[2]))
+                    return self._send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token required"}]}',
+                                      {"WWW-Authenticate": challenge, "Content-Type": "application/json"})
+                if "/blobs/" in self.path:
+                    # Like S3: the redirect target must not get our token.
+                    # Another host name for the same server: a different origin.
+                    loc = "http://localhost:%d/redirected%s" % (proxy.server.server_address[1], self.path)
+                    return self._send(307, headers={"Location": loc})
+                return self._forward(self.path)
+
+            do_HEAD = do_GET
+
+            def _token(self):
+                from urllib.parse import parse_qs, urlparse
+                q = parse_qs(urlparse(self.path).query)
+                proxy.token_requests.append({"service": q.get("service"), "scope": q.get("scope"),
+                                             "authorization": self.headers.get("Authorization")})
+                if proxy.credentials:
+                    want = "Basic " + base64.b64encode(("%s:%s" % proxy.credentials).encode()).decode()
+                    if self.headers.get("Authorization") != want:
+                        return self._send(401, b'{"details":"bad credentials"}')
+                body = json.dumps({"access_token": proxy.token, "expires_in": 300}).encode()
+                return self._send(200, body, {"Content-Type": "application/json"})
+
+            def _forward(self, path):
+                if self.path.startswith("/redirected/") and self.headers.get("Authorization"):
+                    return self._send(400, b"authorization leaked to redirect target")
+                req = urllib.request.Request("http://%s%s" % (proxy.backend, path), method=self.command,
+                                             headers={"Accept": self.headers.get("Accept", "*/*"),
+                                                      **({"Range": self.headers["Range"]}
+                                                         if self.headers.get("Range") else {})})
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        status, headers, body = r.status, r.headers, r.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, body = e.code, e.headers, e.read()
+                keep = {k: headers[k] for k in ("Content-Type", "Docker-Content-Digest", "Content-Range")
+                        if headers.get(k)}
+                return self._send(status, body, keep)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.hostport = "127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -385,3 +385,20 @@ def test_usage_errors(data):
     assert p.returncode == 2 and "duration" in p.stderr
     p = berth(data, "pull", "--platform", "linux", "x", check=False)
     assert p.returncode == 2
+
+
+def test_bearer_token_auth(reg, data):
+    proxy = regmod.TokenProxy(reg.hostport, credentials=("robot", "t0ken")).start()
+    try:
+        ref = proxy.hostport + "/busybox:1"
+        p = berth(data, "pull", ref, check=False)
+        assert p.returncode == 1 and "unauthorized" in p.stderr, p.stderr
+        p = berth(data, "pull", "--username", "robot", "--password", "nope", ref, check=False)
+        assert p.returncode == 1 and "unauthorized" in p.stderr, p.stderr
+        out = berth(data, "pull", "--username", "robot", "--password", "t0ken", ref)
+        assert digest_of(out.stdout).startswith("sha256:")
+        last = proxy.token_requests[-1]
+        assert last["service"] == ["berth-test"] and last["scope"] == ["repository:busybox:pull"]
+        assert inspect(data, ref)["lower_dirs"]
+    finally:
+        proxy.stop()
