@@ -3,3 +3,4 @@
 #pragma once
 
 int cli_server_main(int argc, char **argv);
+int cli_up_main(int argc, char **argv);

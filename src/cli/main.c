@@ -14,6 +14,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"up", cli_up_main, "run berth on this machine, in the foreground"},
     {"server", cli_server_main, "run the control plane (ECS API)"},
 };
 

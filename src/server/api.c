@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/shape.h"
 #include "common/sigv4.h"
+#include "common/utf8.h"
 #include "server.h"
 #include "store.h"
 
@@ -96,9 +97,11 @@ static void respond_json(struct api_response *resp, int status, json_t *body)
     resp->body_len = resp->body ? strlen(resp->body) : 0;
 }
 
-static void respond_error(struct api_response *resp, const struct error *err)
+static void respond_error(struct api_response *resp, struct error *err)
 {
     const struct error_map *m = error_lookup(err->kind);
+    /* Messages may echo client input; JSON needs it well-formed. */
+    utf8_sanitize(err->msg);
     /* Server faults say little to the client; the log has the detail. */
     const char *msg = m->status >= 500 ? "An internal error occurred." : err->msg;
     json_t *body = json_pack("{s:s, s:s}", "__type", m->name, "message", msg);
