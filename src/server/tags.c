@@ -10,10 +10,12 @@
 #include "arn.h"
 #include "clusters.h"
 #include "common/cleanup.h"
+#include "instances.h"
 #include "common/limits.h"
 #include "common/utf8.h"
 #include "store_tags.h"
 #include "taskdefs.h"
+#include "tasks.h"
 
 struct tag_target {
     const char *type;
@@ -23,6 +25,8 @@ struct tag_target {
 
 static const struct tag_target targets[] = {
     {"cluster", clusters_arn_exists},
+    {"container-instance", instances_arn_exists},
+    {"task", tasks_arn_exists},
     {"task-definition", taskdefs_arn_exists},
 };
 
