@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "server/server.h"
 
@@ -30,20 +31,6 @@ static void usage(FILE *f)
                "Runs berth on this machine: the ECS API on HOST:PORT (default 127.0.0.1:7480)\n"
                "with state under DIR (default /var/lib/berth as root, else ~/.local/share/berth).\n"
                "Ctrl-C stops it.\n");
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0755) < 0 && access(tmp, W_OK) < 0 ? -1 : 0;
 }
 
 int cli_up_main(int argc, char **argv)
@@ -82,8 +69,9 @@ int cli_up_main(int argc, char **argv)
             return 2;
         }
     }
-    if (mkdir_p(data) < 0) {
-        fprintf(stderr, "berth up: cannot create %s\n", data);
+    struct error err;
+    if (fs_mkdir_p(data, 0755, &err) < 0) {
+        fprintf(stderr, "berth up: %s\n", err.msg);
         return 1;
     }
     snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/server", data);
@@ -91,8 +79,6 @@ int cli_up_main(int argc, char **argv)
     sigset_t mask;
     cli_block_stop_signals(&mask);
     struct server srv;
-    struct error err;
-    error_clear(&err);
     if (server_init(&srv, &cfg, &err) < 0 || server_start(&srv, &err) < 0) {
         log_error("up: %s", err.msg);
         server_free(&srv);
