@@ -200,7 +200,8 @@ int store_taskdef_families(struct store_tx *tx, const char *region, const char *
                                  "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
                                  "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
                                  "AND family > ?4 GROUP BY family "
-                                 "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) OR (?3 = 'INACTIVE' AND NOT active) "
+                                 "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
+                                 "OR (?3 = 'INACTIVE' AND NOT active) "
                                  "ORDER BY family LIMIT ?5",
                                  err);
     if (!s)

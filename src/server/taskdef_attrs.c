@@ -103,7 +103,10 @@ static bool t_exec_role_awslogs(const json_t *doc)
 {
     return has(doc, "executionRoleArn") && any_container(doc, c_awslogs);
 }
-static bool t_exec_role_ecr(const json_t *doc) { return has(doc, "executionRoleArn") && any_container(doc, c_ecr); }
+static bool t_exec_role_ecr(const json_t *doc)
+{
+    return has(doc, "executionRoleArn") && any_container(doc, c_ecr);
+}
 static bool t_pid_ipc(const json_t *doc) { return has(doc, "pidMode") || has(doc, "ipcMode"); }
 static bool t_efs(const json_t *doc)
 {

@@ -618,7 +618,8 @@ static bool fargate_size_ok(long cpu, long mem)
         {8192, 16384, 61440, 4096}, {16384, 32768, 122880, 8192},
     };
     for (size_t i = 0; i < ELEMENTSOF(sizes); i++)
-        if (sizes[i].cpu == cpu && mem >= sizes[i].lo && mem <= sizes[i].hi && (mem - sizes[i].lo) % sizes[i].step == 0)
+        if (sizes[i].cpu == cpu && mem >= sizes[i].lo && mem <= sizes[i].hi &&
+            (mem - sizes[i].lo) % sizes[i].step == 0)
             return true;
     return false;
 }
@@ -732,7 +733,8 @@ static int check_containers(struct task_facts *t, struct error *err)
             return -1;
     }
     if (!essential)
-        return client_error(err, "Invalid setting for containers. At least one container must be marked essential.");
+        return client_error(err,
+                            "Invalid setting for containers. At least one container must be marked essential.");
     /* dependsOn last: HEALTHY needs the targets' health checks in place. */
     json_array_foreach(t->containers, i, c)
     {

@@ -235,7 +235,8 @@ int action_deregister_task_definition(struct api_ctx *ctx, json_t *in, json_t *o
 
 static int add_failure(json_t *failures, const char *arn, const char *reason, const char *detail)
 {
-    return json_array_append_new(failures, json_pack("{s:s, s:s, s:s}", "arn", arn, "reason", reason, "detail", detail));
+    return json_array_append_new(failures,
+                                 json_pack("{s:s, s:s, s:s}", "arn", arn, "reason", reason, "detail", detail));
 }
 
 /* One entry of DeleteTaskDefinitions: into deleted or failures. */
