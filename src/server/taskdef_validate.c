@@ -7,25 +7,17 @@
 #include "taskdef_validate.h"
 
 #include <ctype.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "api.h"
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "taskdef_attrs.h"
+#include "taskdef_units.h"
 
 #define MAX_CONTAINERS 10
 #define MAX_PLACEMENT_CONSTRAINTS 10
-/* Docker 20.10 and later refuse a container memory limit under 6 MiB. */
-#define MIN_CONTAINER_MIB 6
-/* ECS's documented range for task-level cpu (0.125 to 192 vCPUs). */
-#define MIN_TASK_CPU 128
-#define MAX_TASK_CPU 196608
-/* Far above any machine; keeps the arithmetic below in range. */
-#define MAX_TASK_MIB (64L * 1024 * 1024)
 
 #define client_error(err, ...) error_set((err), API_ERR_CLIENT, __VA_ARGS__)
 
@@ -40,101 +32,6 @@ bool taskdef_name_ok(const char *s)
             return false;
     }
     return true;
-}
-
-/* Split "  0.5 vCPU " into a non-negative number and a unit (lowercased,
- * possibly empty).  *ret_integral says the number had no fraction. */
-static bool split_amount(const char *s, double *ret_value, bool *ret_integral, char *unit, size_t cap)
-{
-    while (*s == ' ')
-        s++;
-    const char *p = s;
-    size_t digits = 0;
-    bool dot = false;
-    while (isdigit((unsigned char)*p) || (*p == '.' && !dot)) {
-        if (*p == '.')
-            dot = true;
-        else
-            digits++;
-        p++;
-    }
-    if (digits == 0 || digits > 12)
-        return false;
-    char num[32];
-    size_t n = (size_t)(p - s);
-    if (n >= sizeof(num))
-        return false;
-    memcpy(num, s, n);
-    num[n] = '\0';
-    while (*p == ' ')
-        p++;
-    size_t u = 0;
-    while (*p && *p != ' ') {
-        if (u + 1 >= cap)
-            return false;
-        unit[u++] = (char)tolower((unsigned char)*p);
-        p++;
-    }
-    unit[u] = '\0';
-    while (*p == ' ')
-        p++;
-    if (*p)
-        return false;
-    *ret_value = strtod(num, NULL);
-    *ret_integral = !dot;
-    return true;
-}
-
-int taskdef_parse_cpu(const char *s, long *ret_units, struct error *err)
-{
-    double v = 0;
-    bool integral = false;
-    char unit[16];
-    if (!s || !split_amount(s, &v, &integral, unit, sizeof(unit)))
-        return client_error(err, "Invalid 'cpu' setting for task.");
-    double units;
-    if (unit[0] == '\0' && integral)
-        units = v;
-    else if (strcmp(unit, "vcpu") == 0 || strcmp(unit, "vcpus") == 0)
-        units = v * 1024.0;
-    else
-        return client_error(err, "Invalid 'cpu' setting for task.");
-    if (units < MIN_TASK_CPU || units > MAX_TASK_CPU || units != floor(units))
-        return client_error(err,
-                            "Invalid 'cpu' setting for task. Supported values are between %d CPU units "
-                            "(0.125 vCPUs) and %d CPU units (192 vCPUs).",
-                            MIN_TASK_CPU, MAX_TASK_CPU);
-    *ret_units = (long)units;
-    return 0;
-}
-
-int taskdef_parse_memory(const char *s, long *ret_mib, struct error *err)
-{
-    static const struct {
-        const char *name;
-        double mib;
-    } units[] = {
-        {"", 1}, {"m", 1}, {"mb", 1}, {"mib", 1}, {"g", 1024}, {"gb", 1024}, {"gib", 1024},
-    };
-    double v = 0;
-    bool integral = false;
-    char unit[16];
-    if (!s || !split_amount(s, &v, &integral, unit, sizeof(unit)))
-        return client_error(err, "Invalid 'memory' setting for task.");
-    for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-        if (strcmp(unit, units[i].name) != 0)
-            continue;
-        if (units[i].mib == 1 && !integral)
-            break;
-        double mib = v * units[i].mib;
-        if (mib < MIN_CONTAINER_MIB || mib > (double)MAX_TASK_MIB || mib != floor(mib))
-            return client_error(err, "Invalid 'memory' setting for task. The task memory must be a whole "
-                                     "number of MiB, at least %d.",
-                                MIN_CONTAINER_MIB);
-        *ret_mib = (long)mib;
-        return 0;
-    }
-    return client_error(err, "Invalid 'memory' setting for task.");
 }
 
 /* What the rules below need to know about the task as a whole. */
@@ -210,16 +107,16 @@ static int check_memory(const struct task_facts *t, json_t *c, const char *name,
                             "Invalid setting for container '%s'. At least one of 'memory' or "
                             "'memoryReservation' must be specified.",
                             name);
-    if (mem && json_integer_value(mem) < MIN_CONTAINER_MIB)
+    if (mem && json_integer_value(mem) < TASKDEF_MIN_MIB)
         return client_error(err,
                             "Invalid 'memory' setting for container '%s'. The container memory must be at "
                             "least %d MiB.",
-                            name, MIN_CONTAINER_MIB);
-    if (res && json_integer_value(res) < MIN_CONTAINER_MIB)
+                            name, TASKDEF_MIN_MIB);
+    if (res && json_integer_value(res) < TASKDEF_MIN_MIB)
         return client_error(err,
                             "Invalid 'memoryReservation' setting for container '%s'. The memory reservation "
                             "must be at least %d MiB.",
-                            name, MIN_CONTAINER_MIB);
+                            name, TASKDEF_MIN_MIB);
     if (mem && res && json_integer_value(res) > json_integer_value(mem))
         return client_error(err,
                             "Invalid setting for container '%s'. 'memory' must be greater than or equal to "
@@ -717,6 +614,31 @@ static int task_size(json_t *req, struct task_facts *t, json_t *doc, struct erro
     return 0;
 }
 
+/* The containers' reservations must fit in the task's size, when it has one. */
+static int check_totals(const struct task_facts *t, struct error *err)
+{
+    long long cpu = 0, mem = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(t->containers, i, c)
+    {
+        json_t *res = json_object_get(c, "memoryReservation");
+        cpu += json_integer_value(json_object_get(c, "cpu"));
+        mem += json_integer_value(res ? res : json_object_get(c, "memory"));
+    }
+    if (t->has_cpu && cpu > t->cpu)
+        return client_error(err,
+                            "Invalid 'cpu' setting for task. The containers reserve %lld CPU units, more than "
+                            "the task's %ld.",
+                            cpu, t->cpu);
+    if (t->has_memory && mem > t->memory)
+        return client_error(err,
+                            "Invalid 'memory' setting for task. The containers reserve %lld MiB, more than the "
+                            "task's %ld MiB.",
+                            mem, t->memory);
+    return 0;
+}
+
 static int check_containers(struct task_facts *t, struct error *err)
 {
     size_t i;
@@ -732,6 +654,8 @@ static int check_containers(struct task_facts *t, struct error *err)
             check_links_and_hosts(t, c, name, err) < 0)
             return -1;
     }
+    if (check_totals(t, err) < 0)
+        return -1;
     if (!essential)
         return client_error(err,
                             "Invalid setting for containers. At least one container must be marked essential.");

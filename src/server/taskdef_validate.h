@@ -3,24 +3,15 @@
  * The dispatcher has already checked the request against botocore's model
  * (member types, enums, required members); what is left here is what ECS
  * checks beyond the model: names, cross references between containers and
- * volumes, memory rules, network-mode rules, health check ranges, and the
- * unit parsing of task-level cpu and memory.  Nothing here touches the store. */
+ * volumes, memory rules, network-mode rules, health check ranges.  The unit
+ * parsing of task-level cpu and memory is in taskdef_units.h.  Nothing here
+ * touches the store. */
 #pragma once
 
 #include <jansson.h>
 #include <stdbool.h>
 
 #include "common/error.h"
-
-/* Parse a task-level `cpu` value: CPU units ("1024") or vCPUs ("1 vCPU",
- * "0.5 vcpu", "2vcpu").  *ret_units is the value in CPU units.  Fails with a
- * ClientException-kind error "Invalid 'cpu' setting for task." otherwise. */
-int taskdef_parse_cpu(const char *s, long *ret_units, struct error *err);
-
-/* Parse a task-level `memory` value: MiB ("512") or with a unit ("2 GB",
- * "1GB", "0.5 GiB", "512 MiB", "512 MB").  GB and GiB both mean 1024 MiB, as
- * in ECS.  *ret_mib is the value in MiB. */
-int taskdef_parse_memory(const char *s, long *ret_mib, struct error *err);
 
 /* True if s is 1-255 letters, digits, hyphens and underscores (the pattern
  * of families, container names and volume names). */

@@ -4,6 +4,7 @@
 
 #include "server/api.h"
 #include "server/taskdef_attrs.h"
+#include "server/taskdef_units.h"
 #include "server/taskdef_validate.h"
 #include "test.h"
 
@@ -217,6 +218,15 @@ TEST(taskdef_memory_rules)
     CHECK(run("{\"family\":\"f\"," C1 ",\"memoryReservation\":64}]}", NULL, NULL) == 0);
     CHECK(rejects("{\"family\":\"f\",\"memory\":\"32\"," C1 "}]}", "exceeds the task memory"));
     CHECK(rejects("{\"family\":\"f\",\"cpu\":\"lots\"," C1 "}]}", "Invalid 'cpu' setting for task."));
+    /* Two containers of 64 MiB do not fit a 100 MiB task; reservations count first. */
+    CHECK(rejects("{\"family\":\"f\",\"memory\":\"100\"," C1 "},{\"name\":\"b\",\"image\":\"i\",\"memory\":64}]}",
+                  "The containers reserve 128 MiB"));
+    CHECK(run("{\"family\":\"f\",\"memory\":\"100\"," C1 ",\"memoryReservation\":32},"
+              "{\"name\":\"b\",\"image\":\"i\",\"memory\":64}]}",
+              NULL, NULL) == 0);
+    CHECK(rejects("{\"family\":\"f\",\"cpu\":\"256\"," C1 ",\"cpu\":200},{\"name\":\"b\",\"image\":\"i\","
+                  "\"memory\":8,\"cpu\":100}]}",
+                  "The containers reserve 300 CPU units"));
     CHECK(rejects("{\"family\":\"f\",\"memory\":\"lots\"," C1 "}]}", "Invalid 'memory' setting for task."));
 }
 
