@@ -26,6 +26,7 @@ static const char *const migrations[] = {
     "  region TEXT NOT NULL,"
     "  family TEXT NOT NULL,"
     "  revision INTEGER NOT NULL,"
+    "  arn TEXT NOT NULL,"
     "  status TEXT NOT NULL,"
     "  registered_at INTEGER NOT NULL,"
     "  deregistered_at INTEGER,"
