@@ -32,7 +32,7 @@ FUZZ_DIR := build/fuzz
 REL_CFLAGS  := $(CFLAGS_BASE) -O2
 ASAN_CFLAGS := $(CFLAGS_BASE) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Werror
 FUZZ_CC     := clang
-FUZZ_CFLAGS := $(CFLAGS_BASE) -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
 
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 

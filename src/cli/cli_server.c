@@ -16,13 +16,14 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: berth server [--listen HOST:PORT] [--data DIR] [--region R] [--account-id ID]\n"
-            "                    [--log-level debug|info|warn|error]\n"
+            "                    [--agent-timeout SECONDS] [--log-level debug|info|warn|error]\n"
             "\n"
             "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
             "                      port 0 picks a free port)\n"
             "  --data DIR          state directory (default /var/lib/berth/server)\n"
             "  --region R          region when a request is not SigV4-signed (default us-east-1)\n"
             "  --account-id ID     12-digit account id used in ARNs (default 000000000000)\n"
+            "  --agent-timeout S   an agent silent this long is disconnected (default 30)\n"
             "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -32,6 +33,7 @@ int cli_server_main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},   {"data", required_argument, NULL, 'd'},
         {"region", required_argument, NULL, 'r'},   {"account-id", required_argument, NULL, 'a'},
         {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+        {"agent-timeout", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     struct server_config cfg;
@@ -67,6 +69,16 @@ int cli_server_main(int argc, char **argv)
                 return 2;
             }
             log_set_level(lvl);
+            break;
+        }
+        case 'T': {
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 86400) {
+                fprintf(stderr, "berth server: --agent-timeout wants seconds (1-86400)\n");
+                return 2;
+            }
+            cfg.agent_timeout_sec = (int)v;
             break;
         }
         case 'h':

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 int cli_parse_hostport(const char *s, char *host, size_t host_cap, uint16_t *ret_port)
 {
@@ -65,28 +66,5 @@ int cli_wait_stop_signal(const sigset_t *mask)
 
 int cli_write_file_atomic(const char *dir, const char *name, const char *content, struct error *err)
 {
-    char tmp[4200], dst[4200];
-    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return error_sys(err, "open %s", tmp);
-    size_t len = strlen(content), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, content + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return error_sys(err, "write %s", tmp);
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) < 0)
-        return error_sys(err, "fsync %s", tmp);
-    if (rename(tmp, dst) < 0)
-        return error_sys(err, "rename %s", dst);
-    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0)
-        fsync(dfd);
-    return 0;
+    return fs_write_atomic(dir, name, content, strlen(content), err);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "limits.h"
+#include "utf8.h"
 
 struct shape_model {
     json_t *root;
@@ -177,15 +178,6 @@ static int check_count(struct walk *w, json_t *shape, size_t n, const char *what
                     path_or_root(w), (long long)json_integer_value(max),
                     strcmp(what, "length") == 0 ? "characters" : "items");
     return 0;
-}
-
-static size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return n;
 }
 
 static int check_string(struct walk *w, json_t *shape, json_t *value)

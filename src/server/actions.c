@@ -2,21 +2,44 @@
  * name (the dispatcher binary-searches them), with its handler and flags. */
 #include "api.h"
 #include "clusters.h"
+#include "instances.h"
 #include "common/cleanup.h"
 #include "tags.h"
+#include "tasks.h"
 #include "taskdefs.h"
 
 static const struct api_action ecs_actions[] = {
     {"CreateCluster", action_create_cluster, API_WRITE},
+    {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
+    {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
+    {"DeregisterContainerInstance", action_deregister_container_instance, API_WRITE},
+    {"DeregisterTaskDefinition", action_deregister_task_definition, API_WRITE},
     {"DescribeClusters", action_describe_clusters, API_READ},
+    {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
+    {"DescribeTasks", action_describe_tasks, API_READ},
+    {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
+    {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
+    {"ListContainerInstances", action_list_container_instances, API_READ},
     {"ListTagsForResource", action_list_tags_for_resource, API_READ},
+    {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
+    {"ListTaskDefinitions", action_list_task_definitions, API_READ},
+    {"ListTasks", action_list_tasks, API_READ},
+    {"PutAttributes", action_put_attributes, API_WRITE},
     {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
+    {"RegisterContainerInstance", action_register_container_instance, API_WRITE},
+    {"RegisterTaskDefinition", action_register_task_definition, API_WRITE},
+    {"StartTask", action_start_task, API_WRITE},
+    {"StopTask", action_stop_task, API_WRITE},
+    {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE},
+    {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE},
     {"TagResource", action_tag_resource, API_WRITE},
     {"UntagResource", action_untag_resource, API_WRITE},
     {"UpdateCluster", action_update_cluster, API_WRITE},
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
+    {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
 };
 
 static const struct api_action logs_actions[] = {
@@ -27,6 +50,17 @@ const struct api_action *api_ecs_actions(size_t *ret_count)
 {
     *ret_count = ELEMENTSOF(ecs_actions);
     return ecs_actions;
+}
+
+static const struct api_action berth_actions[] = {
+    {"PollTasks", action_berth_poll_tasks, API_READ},
+    {"ReportHealth", action_berth_report_health, API_WRITE},
+};
+
+const struct api_action *api_berth_actions(size_t *ret_count)
+{
+    *ret_count = ELEMENTSOF(berth_actions);
+    return berth_actions;
 }
 
 const struct api_action *api_logs_actions(size_t *ret_count)

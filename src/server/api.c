@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/cleanup.h"
 #include "common/ids.h"
@@ -16,6 +17,7 @@
 #include "common/log.h"
 #include "common/shape.h"
 #include "common/sigv4.h"
+#include "common/utf8.h"
 #include "server.h"
 #include "store.h"
 
@@ -96,9 +98,11 @@ static void respond_json(struct api_response *resp, int status, json_t *body)
     resp->body_len = resp->body ? strlen(resp->body) : 0;
 }
 
-static void respond_error(struct api_response *resp, const struct error *err)
+static void respond_error(struct api_response *resp, struct error *err)
 {
     const struct error_map *m = error_lookup(err->kind);
+    /* Messages may echo client input; JSON needs it well-formed. */
+    utf8_sanitize(err->msg);
     /* Server faults say little to the client; the log has the detail. */
     const char *msg = m->status >= 500 ? "An internal error occurred." : err->msg;
     json_t *body = json_pack("{s:s, s:s}", "__type", m->name, "message", msg);
@@ -122,12 +126,14 @@ static const char *request_region(struct server *srv, const struct api_request *
 static int find_action(struct server *srv, const char *target, struct service_desc *ret_svc,
                        const struct api_action **ret_action, struct error *err)
 {
-    struct service_desc services[2] = {
+    struct service_desc services[3] = {
         {shape_model_target_prefix(srv->ecs_model), srv->ecs_model, NULL, 0},
         {shape_model_target_prefix(srv->logs_model), srv->logs_model, NULL, 0},
+        {BERTH_AGENT_TARGET_PREFIX, NULL, NULL, 0},
     };
     services[0].actions = api_ecs_actions(&services[0].nactions);
     services[1].actions = api_logs_actions(&services[1].nactions);
+    services[2].actions = api_berth_actions(&services[2].nactions);
     if (!target)
         return error_set(err, API_ERR_UNKNOWN_OPERATION, "Missing X-Amz-Target header");
     const char *dot = strrchr(target, '.');
@@ -168,36 +174,76 @@ static int parse_body(const struct api_request *req, json_t **ret_json, struct e
     return 0;
 }
 
+/* Wait until a write commits after `seen`, or until `deadline` (monotonic). */
+static void wait_for_change(struct server *srv, uint64_t seen, usec_t deadline)
+{
+    pthread_mutex_lock(&srv->change_lock);
+    while (srv->generation == seen && !srv->stopping) {
+        usec_t left = deadline - time_monotonic();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        usec_t until = (usec_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000 + left;
+        ts.tv_sec = until / USEC_PER_SEC;
+        ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
+        pthread_cond_timedwait(&srv->change_cond, &srv->change_lock, &ts);
+    }
+    pthread_mutex_unlock(&srv->change_lock);
+}
+
+static uint64_t current_generation(struct server *srv)
+{
+    pthread_mutex_lock(&srv->change_lock);
+    uint64_t g = srv->generation;
+    pthread_mutex_unlock(&srv->change_lock);
+    return g;
+}
+
 static int run_action(struct server *srv, const struct service_desc *svc, const struct api_action *a,
                       const char *region, const char *request_id, json_t *in, json_t *out,
                       struct error *err)
 {
-    const char *input = shape_model_input_shape(svc->model, a->name);
+    const char *input = svc->model ? shape_model_input_shape(svc->model, a->name) : NULL;
     if (input && shape_validate(svc->model, input, in, err) < 0)
         return -1;
-    struct store_tx *tx = NULL;
     bool write = (a->flags & API_WRITE) != 0;
-    if (store_begin(srv->store, write, &tx, err) < 0)
-        return -1;
-    struct api_ctx ctx = {
-        .srv = srv,
-        .tx = tx,
-        .action = a->name,
-        .region = region,
-        .account = srv->cfg.account_id,
-        .now = time_now(),
-        .request_id = request_id,
-    };
-    if (a->handler(&ctx, in, out, err) < 0) {
-        store_rollback(tx);
-        return -1;
+    usec_t deadline = 0; /* of a long-poll: set by the first attempt only */
+    for (;;) {
+        uint64_t seen = current_generation(srv);
+        struct store_tx *tx = NULL;
+        if (store_begin(srv->store, write, &tx, err) < 0)
+            return -1;
+        struct api_ctx ctx = {
+            .srv = srv,
+            .tx = tx,
+            .action = a->name,
+            .region = region,
+            .account = srv->cfg.account_id,
+            .now = time_now(),
+            .request_id = request_id,
+        };
+        int r = a->handler(&ctx, in, out, err);
+        if (r < 0) {
+            store_rollback(tx);
+            return -1;
+        }
+        if (r == API_WAIT && deadline == 0)
+            deadline = ctx.wait_until;
+        if (r == API_WAIT && time_monotonic() < deadline && !srv->stopping) {
+            /* Nothing to say yet: hold no transaction while waiting. */
+            store_rollback(tx);
+            wait_for_change(srv, seen, deadline);
+            json_object_clear(out);
+            continue;
+        }
+        /* Commit before answering: an acknowledged write is a durable write. */
+        if (store_commit(tx, err) < 0)
+            return -1;
+        if (write)
+            server_notify_change(srv);
+        return 0;
     }
-    /* Commit before answering: an acknowledged write is a durable write. */
-    if (store_commit(tx, err) < 0)
-        return -1;
-    if (write)
-        server_notify_change(srv);
-    return 0;
 }
 
 void api_handle(struct server *srv, const struct api_request *req, struct api_response *resp)

@@ -26,7 +26,14 @@ struct api_ctx {
     const char *account;
     usec_t now;
     const char *request_id;
+    /* A long-poll handler sets this (monotonic time) and returns API_WAIT
+     * when it has nothing to report yet. */
+    usec_t wait_until;
 };
+
+/* Returned by a handler: `out` holds an empty answer; if time remains before
+ * ctx->wait_until, wait for a committed change and call the handler again. */
+#define API_WAIT 1
 
 typedef int (*api_handler_fn)(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
@@ -94,6 +101,10 @@ void api_handle(struct server *srv, const struct api_request *req, struct api_re
 /* The sorted action tables (actions.c). */
 const struct api_action *api_ecs_actions(size_t *ret_count);
 const struct api_action *api_logs_actions(size_t *ret_count);
+/* berth's own agent calls (X-Amz-Target: BerthAgent_20261122.<Action>),
+ * validated by their handlers since no botocore model describes them. */
+const struct api_action *api_berth_actions(size_t *ret_count);
+#define BERTH_AGENT_TARGET_PREFIX "BerthAgent_20261122"
 
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);

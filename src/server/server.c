@@ -2,11 +2,13 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "common/shape.h"
 #include "http.h"
+#include "liveness.h"
 #include "store.h"
 
 /* The embedded models (models.S). */
@@ -21,6 +23,7 @@ void server_config_defaults(struct server_config *cfg)
     snprintf(cfg->data_dir, sizeof(cfg->data_dir), "/var/lib/berth/server");
     snprintf(cfg->region, sizeof(cfg->region), "us-east-1");
     snprintf(cfg->account_id, sizeof(cfg->account_id), "000000000000");
+    cfg->agent_timeout_sec = 30;
 }
 
 int server_init(struct server *srv, const struct server_config *cfg, struct error *err)
@@ -28,7 +31,12 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     memset(srv, 0, sizeof(*srv));
     srv->cfg = *cfg;
     pthread_mutex_init(&srv->change_lock, NULL);
-    pthread_cond_init(&srv->change_cond, NULL);
+    /* Long-poll deadlines are monotonic; the condvar must use that clock. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->change_cond, &ca);
+    pthread_condattr_destroy(&ca);
     /* Sizes exclude the NUL models.S appends. */
     if (shape_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1,
                          &srv->ecs_model, err) < 0)
@@ -38,6 +46,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return error_prefix(err, "logs model");
     if (store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");
+    if (liveness_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->liveness) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     return 0;
 }
 
@@ -52,6 +62,10 @@ int server_start(struct server *srv, struct error *err)
 
 void server_stop(struct server *srv)
 {
+    pthread_mutex_lock(&srv->change_lock);
+    srv->stopping = true;
+    pthread_cond_broadcast(&srv->change_cond);
+    pthread_mutex_unlock(&srv->change_lock);
     http_stop(srv->http);
     srv->http = NULL;
 }
@@ -60,6 +74,7 @@ void server_free(struct server *srv)
 {
     server_stop(srv);
     store_close(srv->store);
+    liveness_free(srv->liveness);
     shape_model_free(srv->ecs_model);
     shape_model_free(srv->logs_model);
     pthread_mutex_destroy(&srv->change_lock);

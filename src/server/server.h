@@ -11,6 +11,7 @@
 struct shape_model;
 struct store;
 struct http_front;
+struct liveness;
 
 struct server_config {
     char listen_host[256];
@@ -18,6 +19,8 @@ struct server_config {
     char data_dir[4096];
     char region[33];
     char account_id[13];
+    /* An agent silent this long is agentConnected: false (takes no tasks). */
+    int agent_timeout_sec;
 };
 
 struct server {
@@ -27,12 +30,14 @@ struct server {
     struct shape_model *logs_model;
     struct http_front *http;
     uint16_t bound_port;
+    struct liveness *liveness;
 
     /* Writers bump `generation` and broadcast, so long-polls and the service
      * controller wake on changes instead of on timers alone. */
     pthread_mutex_t change_lock;
     pthread_cond_t change_cond;
     uint64_t generation;
+    bool stopping; /* set under change_lock; ends long-polls */
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */

@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "store_instances.h"
 #include "store_internal.h"
+#include "store_tasks.h"
 
 void cluster_row_clear(struct cluster_row *row)
 {
@@ -106,11 +108,8 @@ int store_cluster_list(struct store_tx *tx, const char *region, const char *afte
 int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts,
                          struct error *err)
 {
-    /* Tasks, services and instances arrive with their own tables; until then
-     * a cluster holds none. */
-    (void)tx;
-    (void)cluster_id;
-    (void)err;
     memset(ret_counts, 0, sizeof(*ret_counts));
-    return 0;
+    if (store_instance_count(tx, cluster_id, &ret_counts->registered_instances, err) < 0)
+        return -1;
+    return store_task_counts(tx, cluster_id, &ret_counts->running_tasks, &ret_counts->pending_tasks, err);
 }

@@ -10,9 +10,12 @@
 #include "arn.h"
 #include "clusters.h"
 #include "common/cleanup.h"
+#include "instances.h"
 #include "common/limits.h"
+#include "common/utf8.h"
 #include "store_tags.h"
 #include "taskdefs.h"
+#include "tasks.h"
 
 struct tag_target {
     const char *type;
@@ -22,17 +25,10 @@ struct tag_target {
 
 static const struct tag_target targets[] = {
     {"cluster", clusters_arn_exists},
+    {"container-instance", instances_arn_exists},
+    {"task", tasks_arn_exists},
     {"task-definition", taskdefs_arn_exists},
 };
-
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return n;
-}
 
 /* ECS allows Unicode letters, numbers and spaces plus _ . : / = + - @.  We
  * accept any non-ASCII character as a letter. */
@@ -59,9 +55,9 @@ int tags_validate(json_t *tags, struct error *err)
     {
         const char *key = json_string_value(json_object_get(t, "key"));
         const char *value = json_string_value(json_object_get(t, "value"));
-        if (!key || utf8_chars(key) < 1 || utf8_chars(key) > LIMIT_TAG_KEY)
+        if (!key || utf8_length(key) < 1 || utf8_length(key) > LIMIT_TAG_KEY)
             return error_set(err, ERR_INVALID, "Tag keys must be between 1 and %d characters.", LIMIT_TAG_KEY);
-        if (value && utf8_chars(value) > LIMIT_TAG_VALUE)
+        if (value && utf8_length(value) > LIMIT_TAG_VALUE)
             return error_set(err, ERR_INVALID, "Tag values must be at most %d characters.", LIMIT_TAG_VALUE);
         if (!tag_chars_ok(key) || (value && !tag_chars_ok(value)))
             return error_set(err, ERR_INVALID,

@@ -88,3 +88,13 @@ TEST(sigv4_rejects_malformed)
     CHECK(sigv4_parse_authorization("AWS4-HMAC-SHA256 Credential=A/20260101/US_EAST/ecs/aws4_request, "
                                     "SignedHeaders=host, Signature=00", &a, &err) < 0);
 }
+
+#include "server/api.h"
+
+TEST(action_tables_sorted)
+{
+    size_t n = 0;
+    const struct api_action *a = api_ecs_actions(&n);
+    for (size_t i = 1; i < n; i++)
+        CHECK(strcmp(a[i - 1].name, a[i].name) < 0);
+}

@@ -1,0 +1,74 @@
+/* agent.h - the berth agent: one container instance (or, hollow, many)
+ * that registers with the server, long-polls for its tasks and reports
+ * their state. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+#define AGENT_VERSION "0.1.0"
+#define BERTH_AGENT_PREFIX "BerthAgent_20261122"
+#define ECS_PREFIX "AmazonEC2ContainerServiceV20141113"
+
+struct agent_config {
+    char server[512];
+    char cluster[256];
+    char data_dir[3800];
+    char availability_zone[64];
+    char instance_type[64];
+    char runtime[8];  /* "runc" or "crun" */
+    json_t *attributes; /* extra [{name, value}], owned */
+    int hollow;         /* 0: run containers; N: N hollow instances */
+    int64_t hollow_cpu, hollow_memory;
+};
+
+struct reporter;
+struct runner_ops;
+struct agent_instance;
+
+struct agent {
+    struct agent_config cfg;
+    struct reporter *reporter;
+    const struct runner_ops *ops;
+    struct agent_instance *instances;
+    int ninstances;
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* CLOCK_MONOTONIC; broadcast at shutdown */
+    volatile bool stopping;
+};
+
+/* One registered container instance and its tasks. */
+struct agent_instance {
+    struct agent *agent;
+    int index;
+    char arn[600];
+    pthread_t poll_thread;
+    bool poll_started;
+    int64_t since;
+    json_t *tasks; /* task uuid -> runner state object (owned by the runner ops) */
+};
+
+/* What runs tasks: real containers, or hollow acknowledgements.  Called
+ * from the instance's poll thread. */
+struct runner_ops {
+    const char *name;
+    /* The server sent a task (new, or with a changed desired status). */
+    void (*task_changed)(struct agent_instance *inst, json_t *task);
+    /* The agent is stopping: release what the runner holds (containers keep running). */
+    void (*shutdown)(struct agent *a);
+};
+
+void agent_config_defaults(struct agent_config *cfg);
+/* Register every instance and start polling; returns once running. */
+int agent_start(struct agent *a, const struct agent_config *cfg, struct error *err);
+void agent_stop(struct agent *a);
+
+/* Report a task's status (and optionally its containers' states). */
+void agent_report_task(struct agent_instance *inst, const char *task_arn, const char *status, const char *reason,
+                       json_t *containers, json_t *extra);
+
+extern const struct runner_ops hollow_runner;

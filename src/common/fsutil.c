@@ -1,0 +1,117 @@
+/* fsutil.c - file helpers shared by the server, the agent and the CLI. */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err)
+{
+    char tmp[4200], dst[4200];
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, name, (int)getpid());
+    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return error_sys(err, "open %s", tmp);
+    if (write_all(fd, content, len) < 0 || fsync(fd) < 0) {
+        error_sys(err, "write %s", tmp);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, dst) < 0) {
+        error_sys(err, "rename %s", dst);
+        unlink(tmp);
+        return -1;
+    }
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0)
+        fsync(dfd);
+    return 0;
+}
+
+int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return error_set(err, ERR_NOT_FOUND, "%s does not exist", path);
+        return error_sys(err, "open %s", path);
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    for (;;) {
+        if (len + 1 >= cap) {
+            if (cap > limit) {
+                free(buf);
+                return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return error_set(err, ERR_INTERNAL, "out of memory");
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + len, cap - len - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            free(buf);
+            return error_sys(err, "read %s", path);
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    if (len > limit) {
+        free(buf);
+        return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
+    }
+    buf[len] = '\0';
+    *ret_data = buf;
+    if (ret_len)
+        *ret_len = len;
+    return 0;
+}
+
+int fs_mkdir_p(const char *path, unsigned mode, struct error *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+        return error_set(err, ERR_INVALID, "path too long: %s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+            return error_sys(err, "mkdir %s", tmp);
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+        return error_sys(err, "mkdir %s", tmp);
+    return 0;
+}

@@ -1,0 +1,14 @@
+/* fsutil.h - small file helpers: atomic writes, bounded reads, mkdir -p. */
+#pragma once
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* Write dir/name through a temporary file, fsync, rename, fsync the dir. */
+int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err);
+/* Read a whole file of at most limit bytes; *ret_data is NUL-terminated and
+ * malloc'd.  A missing file fails with ERR_NOT_FOUND. */
+int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err);
+/* Create a directory and its parents (mode for the new ones). */
+int fs_mkdir_p(const char *path, unsigned mode, struct error *err);

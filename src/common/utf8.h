@@ -1,0 +1,13 @@
+/* utf8.h - UTF-8 checks for text that goes into JSON. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether s (NUL-terminated) is well-formed UTF-8. */
+bool utf8_valid(const char *s);
+/* Replace every byte that is not part of a well-formed sequence with '?',
+ * in place, so the text can be echoed in a JSON message. */
+void utf8_sanitize(char *s);
+/* Number of code points in well-formed s. */
+size_t utf8_length(const char *s);

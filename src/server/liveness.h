@@ -1,0 +1,20 @@
+/* liveness.h - when each container instance's agent was last heard from.
+ *
+ * Kept in memory on purpose: a poll every few seconds from thousands of
+ * agents must not cost a durable write each.  After a server restart every
+ * instance gets a full timeout's grace before it counts as disconnected. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/timeutil.h"
+
+struct liveness;
+
+int liveness_new(usec_t timeout, struct liveness **ret);
+void liveness_free(struct liveness *l);
+/* Record contact from instance id (a store row id) at now. */
+void liveness_touch(struct liveness *l, int64_t id, usec_t now);
+/* Whether the instance's agent was heard from within the timeout. */
+bool liveness_connected(struct liveness *l, int64_t id, usec_t now);
