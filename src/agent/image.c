@@ -21,7 +21,7 @@
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 #include "imgref.h"
 #include "layer.h"
 
@@ -228,7 +228,7 @@ static int fetch_blob(struct pull *p, const char *digest, uint64_t size, size_t 
     if (rename(partial, final) < 0)
         return error_sys(err, "rename %s", partial);
     snprintf(dir, sizeof(dir), "%s/blobs/sha256", imgstore_root(p->store));
-    if (fsutil_fsync_dir(dir, err) < 0)
+    if (fs_fsync_dir(dir, err) < 0)
         return -1;
     log_debug("pull %s: stored blob %s (%" PRIu64 " bytes)", p->image, digest, size);
     progress(p, IMAGE_EV_BLOB_DONE, digest, index, size, size);
@@ -391,7 +391,7 @@ static int unpack_layer(struct pull *p, const struct descriptor *blob, const cha
     imgstore_layer_path(p->store, chain, final, sizeof(final));
     snprintf(tmp, sizeof(tmp), "%s/layers/.tmp-%s", imgstore_root(p->store), digest_hex(chain));
     /* Left over by a pull that died while unpacking: start again. */
-    if (fsutil_rmtree(tmp, err) < 0)
+    if (fs_rmtree(tmp, err) < 0)
         return -1;
     if (mkdir(tmp, 0755) < 0)
         return error_sys(err, "mkdir %s", tmp);
@@ -422,11 +422,11 @@ static int unpack_layer(struct pull *p, const struct descriptor *blob, const cha
         rc = error_sys(err, "rename %s", tmp);
     if (rc < 0) {
         struct error ignored;
-        fsutil_rmtree(tmp, &ignored);
+        fs_rmtree(tmp, &ignored);
         return error_prefix(err, "%s", p->image);
     }
     snprintf(layers, sizeof(layers), "%s/layers", imgstore_root(p->store));
-    if (fsutil_fsync_dir(layers, err) < 0)
+    if (fs_fsync_dir(layers, err) < 0)
         return -1;
     progress(p, IMAGE_EV_LAYER_DONE, blob->digest, index, 0, 0);
     return 0;

@@ -19,7 +19,7 @@
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "common/log.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 /* A reference record is a few hundred bytes per layer. */
 #define LIMIT_REF_RECORD (1024u * 1024)
@@ -33,7 +33,7 @@ static const char *const subdirs[] = {"blobs/sha256", "tmp", "layers", "refs", "
 int imgstore_open(const char *data_dir, struct imgstore **ret_store, struct error *err)
 {
     char real[PATH_MAX];
-    if (fsutil_mkdir_p(data_dir, err) < 0)
+    if (fs_mkdir_p(data_dir, 0755, err) < 0)
         return -1;
     if (!realpath(data_dir, real))
         return error_sys(err, "resolve %s", data_dir);
@@ -44,7 +44,7 @@ int imgstore_open(const char *data_dir, struct imgstore **ret_store, struct erro
     for (size_t i = 0; i < ELEMENTSOF(subdirs); i++) {
         char p[PATH_MAX + 32];
         snprintf(p, sizeof(p), "%s/%s", s->root, subdirs[i]);
-        if (fsutil_mkdir_p(p, err) < 0) {
+        if (fs_mkdir_p(p, 0755, err) < 0) {
             free(s);
             return -1;
         }
@@ -98,7 +98,7 @@ int imgstore_put_blob(struct imgstore *s, const char *digest, const void *buf, s
     if (imgstore_has_blob(s, digest))
         return 0;
     snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
-    return fsutil_write_atomic(dir, digest_hex(digest), buf, len, err);
+    return fs_write_atomic(dir, digest_hex(digest), buf, len, err);
 }
 
 int imgstore_read_blob(struct imgstore *s, const char *digest, size_t limit, char **ret_buf, size_t *ret_len,
@@ -108,7 +108,7 @@ int imgstore_read_blob(struct imgstore *s, const char *digest, size_t limit, cha
     if (!digest_valid(digest))
         return error_set(err, ERR_INVALID, "invalid digest");
     imgstore_blob_path(s, digest, p, sizeof(p));
-    return fsutil_read_file(p, limit, ret_buf, ret_len, err);
+    return fs_read_file(p, limit, ret_buf, ret_len, err);
 }
 
 static int lock_file(const char *path, int op, int *ret_fd, struct error *err)
@@ -164,14 +164,14 @@ int imgstore_ref_put(struct imgstore *s, json_t *record, struct error *err)
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     snprintf(dir, sizeof(dir), "%s/refs", s->root);
-    return fsutil_write_atomic(dir, name, text, strlen(text), err);
+    return fs_write_atomic(dir, name, text, strlen(text), err);
 }
 
 static int load_record(const char *path, json_t **ret, struct error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    if (fsutil_read_file(path, LIMIT_REF_RECORD, &text, &len, err) < 0)
+    if (fs_read_file(path, LIMIT_REF_RECORD, &text, &len, err) < 0)
         return -1;
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, 0, &jerr);
@@ -286,7 +286,7 @@ static int sweep_dir(const char *dir, json_t *keep, bool trees, usec_t stale_bef
             continue;
         if (stale_before && (usec_t)st.st_mtime * USEC_PER_SEC > stale_before)
             continue;
-        if (fsutil_rmtree(path, err) < 0) {
+        if (fs_rmtree(path, err) < 0) {
             rc = -1;
             break;
         }
