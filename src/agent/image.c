@@ -457,6 +457,7 @@ static int pull_layers(struct pull *p, json_t *manifest, json_t *record, struct 
         return error_set(err, ERR_INVALID, "%s: manifest has no layers", p->image);
     if (n > LIMIT_IMAGE_LAYERS)
         return error_set(err, ERR_LIMIT, "%s: image has more than %d layers", p->image, LIMIT_IMAGE_LAYERS);
+    progress(p, IMAGE_EV_RESOLVED, json_string_value(json_object_get(record, "manifest")), 0, 0, n);
     if (fetch_blob(p, config.digest, config.size, SIZE_MAX, err) < 0)
         return -1;
     _cleanup_free_ char *cfg = NULL;
@@ -464,6 +465,11 @@ static int pull_layers(struct pull *p, json_t *manifest, json_t *record, struct 
     if (imgstore_read_blob(p->store, config.digest, LIMIT_IMAGE_CONFIG, &cfg, &cfg_len, err) < 0)
         return error_prefix(err, "%s", p->image);
     _cleanup_json_ json_t *cfg_doc = json_loadb(cfg, cfg_len, 0, NULL);
+    const char *os = json_string_value(json_object_get(cfg_doc, "os"));
+    const char *arch = json_string_value(json_object_get(cfg_doc, "architecture"));
+    if (os && arch && (strcmp(os, p->opts->platform.os) != 0 || strcmp(arch, p->opts->platform.arch) != 0))
+        log_warn("pull %s: the image's platform (%s/%s) does not match the requested %s/%s", p->image, os, arch,
+                 p->opts->platform.os, p->opts->platform.arch);
     json_t *diff_ids = json_object_get(json_object_get(cfg_doc, "rootfs"), "diff_ids");
     if (!json_is_array(diff_ids) || json_array_size(diff_ids) != n)
         return error_set(err, ERR_INVALID, "%s: config lists %zu diff_ids for %zu layers", p->image,
@@ -486,7 +492,6 @@ static int pull_layers(struct pull *p, json_t *manifest, json_t *record, struct 
             return -1;
         total += blobs[i].size;
     }
-    progress(p, IMAGE_EV_RESOLVED, json_string_value(json_object_get(record, "manifest")), 0, 0, n);
     for (size_t i = 0; i < n; i++)
         if (fetch_blob(p, blobs[i].digest, blobs[i].size, i, err) < 0)
             return -1;

@@ -161,6 +161,12 @@ int imgconfig_parse(const char *json, size_t len, struct imgconfig **ret_config,
     return 0;
 }
 
+static usec_t seconds_field(const json_t *obj, const char *field, int dflt)
+{
+    const json_t *v = json_object_get(obj, field);
+    return (usec_t)(json_is_integer(v) ? json_integer_value(v) : dflt) * USEC_PER_SEC;
+}
+
 static int dup_string(char **dst, const char *src, struct error *err)
 {
     if (!src)
@@ -243,11 +249,32 @@ int imgconfig_merge(const struct imgconfig *image, const json_t *container, stru
     if (string_field(&c->working_dir, container, "workingDirectory", err) < 0 ||
         string_field(&c->user, container, "user", err) < 0)
         return -1;
-    c->has_healthcheck = image->has_healthcheck;
-    c->healthcheck = image->healthcheck;
-    c->healthcheck.test = (struct strv){0};
-    if (strv_copy(&c->healthcheck.test, &image->healthcheck.test, err) < 0)
-        return -1;
+    const json_t *hc = json_object_get(container, "healthCheck");
+    if (json_is_object(hc)) {
+        /* The task definition's health check replaces the image's, with
+         * ECS's defaults (seconds: interval 30, timeout 5; 3 retries). */
+        if (strv_from_json(&c->healthcheck.test, json_object_get(hc, "command"), "healthCheck.command", err) < 0)
+            return -1;
+        c->has_healthcheck = c->healthcheck.test.n > 0;
+        c->healthcheck.interval = seconds_field(hc, "interval", 30);
+        c->healthcheck.timeout = seconds_field(hc, "timeout", 5);
+        c->healthcheck.start_period = seconds_field(hc, "startPeriod", 0);
+        json_t *retries = json_object_get(hc, "retries");
+        c->healthcheck.retries = json_is_integer(retries) ? (int)json_integer_value(retries) : 3;
+    } else {
+        c->has_healthcheck = image->has_healthcheck;
+        c->healthcheck = image->healthcheck;
+        c->healthcheck.test = (struct strv){0};
+        if (strv_copy(&c->healthcheck.test, &image->healthcheck.test, err) < 0)
+            return -1;
+    }
+    /* dockerLabels add to and override the image's labels. */
+    const json_t *labels = json_object_get(container, "dockerLabels");
+    if (json_is_object(labels)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)labels, key, v) if (json_is_string(v)) json_object_set(c->labels, key, v);
+    }
     *ret_config = TAKE_PTR(c);
     return 0;
 }

@@ -46,8 +46,9 @@ void imgconfig_freep(struct imgconfig **c);
  * containerDefinitions) to an image config, as Docker would: entryPoint
  * replaces ENTRYPOINT and drops CMD unless command is given; command
  * replaces CMD; environment overrides Env by name (new names appended);
- * workingDirectory and user replace theirs.  PATH gets Docker's default
- * when neither sets it.  *ret_config is a new config. */
+ * workingDirectory and user replace theirs; healthCheck replaces the
+ * image's HEALTHCHECK; dockerLabels add to LABELs.  PATH gets Docker's
+ * default when neither sets it.  *ret_config is a new config. */
 int imgconfig_merge(const struct imgconfig *image, const json_t *container, struct imgconfig **ret_config,
                     struct error *err);
 

@@ -320,6 +320,16 @@ static int sweep(struct imgstore *s, usec_t partial_stale_before, struct imgstor
     snprintf(dir, sizeof(dir), "%s/tmp", s->root);
     if (sweep_dir(dir, keep, true, partial_stale_before, &partials, NULL, err) < 0)
         return -1;
+    /* Temp files of writers that died (everything dotted in refs/). */
+    snprintf(dir, sizeof(dir), "%s/refs", s->root);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+            if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+    }
     /* No pull runs while we hold the store lock, so no one holds these. */
     _cleanup_json_ json_t *none = json_object();
     snprintf(dir, sizeof(dir), "%s/locks", s->root);

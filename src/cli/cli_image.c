@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #define DEFAULT_DATA "/var/lib/berth/agent"
 #define MAX_INSECURE 32
 #define MAX_KEEP 256
+#define MAX_PULLS 16
 
 struct image_cli {
     const char *data;
@@ -37,7 +39,7 @@ struct image_cli {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: berth image pull REF      fetch and unpack an image\n"
+            "usage: berth image pull REF...   fetch and unpack images (several at once in threads)\n"
             "       berth image ls            list pulled images\n"
             "       berth image rm REF        forget an image and delete content no other image uses\n"
             "       berth image gc [--older-than DURATION] [--keep REF]...\n"
@@ -128,8 +130,20 @@ static void on_progress(void *ud, const struct image_progress *p)
     }
 }
 
-static int cmd_pull(struct image_cli *cli, struct imgstore *s, const char *ref)
+struct pull_job {
+    struct image_cli *cli;
+    struct imgstore *store;
+    const char *ref;
+    pthread_t thread;
+    struct image_pulled pulled;
+    struct error err;
+    int rc;
+};
+
+static void *pull_thread(void *arg)
 {
+    struct pull_job *job = arg;
+    struct image_cli *cli = job->cli;
     struct image_pull_opts o = {
         .registry = {.insecure = cli->insecure, .n_insecure = cli->n_insecure, .username = cli->username,
                      .password = cli->password},
@@ -137,14 +151,40 @@ static int cmd_pull(struct image_cli *cli, struct imgstore *s, const char *ref)
         .progress = on_progress,
         .progress_ud = cli,
     };
-    struct image_pulled pulled;
-    struct error err = {0};
-    if (image_pull(s, ref, &o, &pulled, &err) < 0) {
-        fprintf(stderr, "berth image pull: %s\n", err.msg);
-        return 1;
+    job->rc = image_pull(job->store, job->ref, &o, &job->pulled, &job->err);
+    return NULL;
+}
+
+/* Several references are pulled at once, one thread each, as the agent
+ * does for a task's containers; shared blobs are still fetched once. */
+static int cmd_pull(struct image_cli *cli, struct imgstore *s, char **refs, size_t n)
+{
+    struct pull_job jobs[MAX_PULLS];
+    if (n > MAX_PULLS) {
+        fprintf(stderr, "berth image pull: at most %d references at once\n", MAX_PULLS);
+        return 2;
     }
-    printf("Digest: %s\n%s\n", pulled.digest, pulled.reference);
-    return 0;
+    if (n > 1)
+        cli->tty = false; /* one progress line cannot show several pulls */
+    for (size_t i = 0; i < n; i++) {
+        jobs[i] = (struct pull_job){.cli = cli, .store = s, .ref = refs[i], .rc = -1};
+        if (n == 1 || pthread_create(&jobs[i].thread, NULL, pull_thread, &jobs[i]) != 0) {
+            pull_thread(&jobs[i]);
+            jobs[i].thread = 0;
+        }
+    }
+    int status = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].thread)
+            pthread_join(jobs[i].thread, NULL);
+        if (jobs[i].rc < 0) {
+            fprintf(stderr, "berth image pull: %s\n", jobs[i].err.msg);
+            status = 1;
+            continue;
+        }
+        printf("Digest: %s\n%s\n", jobs[i].pulled.digest, jobs[i].pulled.reference);
+    }
+    return status;
 }
 
 static int cmd_ls(struct imgstore *s)
@@ -252,10 +292,12 @@ static int cmd_inspect(struct imgstore *s, const char *ref)
                           "StopSignal", cfg->stop_signal, "Labels", cfg->labels);
     if (cfg->has_healthcheck)
         json_object_set_new(c, "Healthcheck",
+                            /* Docker's units: nanoseconds. */
                             json_pack("{s:o,s:I,s:I,s:I,s:i}", "Test", strv_json(&cfg->healthcheck.test), "Interval",
-                                      (json_int_t)cfg->healthcheck.interval, "Timeout",
-                                      (json_int_t)cfg->healthcheck.timeout, "StartPeriod",
-                                      (json_int_t)cfg->healthcheck.start_period, "Retries", cfg->healthcheck.retries));
+                                      (json_int_t)cfg->healthcheck.interval * 1000, "Timeout",
+                                      (json_int_t)cfg->healthcheck.timeout * 1000, "StartPeriod",
+                                      (json_int_t)cfg->healthcheck.start_period * 1000, "Retries",
+                                      cfg->healthcheck.retries));
     _cleanup_json_ json_t *out = json_pack("{s:O,s:o,s:o}", "record", rec, "lower_dirs", lower, "config", c);
     _cleanup_free_ char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
     printf("%s\n", text ? text : "{}");
@@ -326,8 +368,9 @@ int cli_image_main(int argc, char **argv)
     }
     const char *sub = argv[optind];
     const char *ref = optind + 1 < argc ? argv[optind + 1] : NULL;
-    bool needs_ref = strcmp(sub, "pull") == 0 || strcmp(sub, "rm") == 0 || strcmp(sub, "inspect") == 0;
-    if ((needs_ref && (!ref || optind + 2 != argc)) || (!needs_ref && optind + 1 != argc)) {
+    bool pull = strcmp(sub, "pull") == 0;
+    bool needs_ref = pull || strcmp(sub, "rm") == 0 || strcmp(sub, "inspect") == 0;
+    if ((needs_ref && (!ref || (!pull && optind + 2 != argc))) || (!needs_ref && optind + 1 != argc)) {
         usage(stderr);
         return 2;
     }
@@ -341,7 +384,7 @@ int cli_image_main(int argc, char **argv)
         return 1;
     }
     if (strcmp(sub, "pull") == 0)
-        return cmd_pull(&cli, s, ref);
+        return cmd_pull(&cli, s, argv + optind + 1, (size_t)(argc - optind - 1));
     if (strcmp(sub, "ls") == 0)
         return cmd_ls(s);
     if (strcmp(sub, "rm") == 0)

@@ -247,6 +247,19 @@ def test_concurrent_pulls_download_each_blob_once(reg, data):
     assert reg.blob_gets(base_digest, since=mark) == 1
 
 
+def test_concurrent_pulls_in_threads_download_each_blob_once(reg, data):
+    """One process, several threads (as the agent pulls a task's images):
+    the big image under two names plus busybox:1 sharing its base layer."""
+    ref, layer_digest = _big_image(reg)
+    mark = len(reg.log())
+    out = berth(data, "pull", ref, ref, reg.hostport + "/busybox:1")
+    digests = [l.split()[1] for l in out.stdout.splitlines() if l.startswith("Digest: ")]
+    assert len(digests) == 3 and digests[0] == digests[1]
+    base_digest = inspect(data, ref)["record"]["layers"][0]["digest"]
+    assert reg.blob_gets(layer_digest, since=mark) == 1
+    assert reg.blob_gets(base_digest, since=mark) == 1
+
+
 def test_killed_pull_resumes(reg, data):
     ref, layer_digest = _big_image(reg)
     store = os.path.join(str(data), "images")

@@ -366,3 +366,19 @@ TEST(imgconfig_merge_env_and_overrides)
     json_decref(none);
     imgconfig_free(img);
 }
+
+TEST(imgconfig_merge_healthcheck_and_labels)
+{
+    struct imgconfig *c = merged("{\"healthCheck\":{\"command\":[\"CMD-SHELL\",\"curl -f localhost\"],"
+                                 "\"interval\":10},\"dockerLabels\":{\"k\":\"task\",\"new\":\"1\"}}");
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    CHECK_STR(joined(&c->healthcheck.test), "CMD-SHELL|curl -f localhost");
+    CHECK(c->healthcheck.interval == 10 * USEC_PER_SEC);
+    CHECK(c->healthcheck.timeout == 5 * USEC_PER_SEC);
+    CHECK(c->healthcheck.retries == 3);
+    CHECK_STR(json_string_value(json_object_get(c->labels, "k")), "task");
+    CHECK_STR(json_string_value(json_object_get(c->labels, "new")), "1");
+    imgconfig_free(c);
+}
