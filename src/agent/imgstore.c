@@ -212,8 +212,7 @@ int imgstore_ref_list(struct imgstore *s, json_t **ret_records, struct error *er
     if (!d)
         return error_sys(err, "open %s", dir);
     _cleanup_json_ json_t *out = json_array();
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
+    for (struct dirent *de = readdir(d); de; de = readdir(d)) {
         size_t n = strlen(de->d_name);
         if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
             continue;
@@ -265,15 +264,14 @@ static void mark(json_t *keep, json_t *rec)
 }
 
 /* Delete entries of dir whose "sha256:<name>" is not in keep. */
-static int sweep_dir(const char *dir, json_t *keep, bool trees, usec_t stale_before, size_t *ret_count,
-                     uint64_t *ret_bytes, struct error *err)
+static int sweep_dir(const char *dir, json_t *keep, usec_t stale_before, size_t *count,
+                     uint64_t *bytes, struct error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
         return error_sys(err, "open %s", dir);
-    struct dirent *de;
     int rc = 0;
-    while ((de = readdir(d)) != NULL) {
+    for (struct dirent *de = readdir(d); de; de = readdir(d)) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         char key[300], path[PATH_MAX + 300];
@@ -291,9 +289,9 @@ static int sweep_dir(const char *dir, json_t *keep, bool trees, usec_t stale_bef
             break;
         }
         log_debug("image store: removed %s", path);
-        (*ret_count)++;
-        if (ret_bytes && S_ISREG(st.st_mode))
-            *ret_bytes += (uint64_t)st.st_size;
+        (*count)++;
+        if (bytes && S_ISREG(st.st_mode))
+            *bytes += (uint64_t)st.st_size;
     }
     closedir(d);
     return rc;
@@ -312,20 +310,19 @@ static int sweep(struct imgstore *s, usec_t partial_stale_before, struct imgstor
     char dir[PATH_MAX + 32];
     size_t partials = 0, locks = 0;
     snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
-    if (sweep_dir(dir, keep, false, 0, &res->blobs_removed, &res->bytes_freed, err) < 0)
+    if (sweep_dir(dir, keep, 0, &res->blobs_removed, &res->bytes_freed, err) < 0)
         return -1;
     snprintf(dir, sizeof(dir), "%s/layers", s->root);
-    if (sweep_dir(dir, keep, true, 0, &res->layers_removed, NULL, err) < 0)
+    if (sweep_dir(dir, keep, 0, &res->layers_removed, NULL, err) < 0)
         return -1;
     snprintf(dir, sizeof(dir), "%s/tmp", s->root);
-    if (sweep_dir(dir, keep, true, partial_stale_before, &partials, NULL, err) < 0)
+    if (sweep_dir(dir, keep, partial_stale_before, &partials, NULL, err) < 0)
         return -1;
     /* Temp files of writers that died (everything dotted in refs/). */
     snprintf(dir, sizeof(dir), "%s/refs", s->root);
     DIR *d = opendir(dir);
     if (d) {
-        struct dirent *de;
-        while ((de = readdir(d)) != NULL)
+        for (struct dirent *de = readdir(d); de; de = readdir(d))
             if (de->d_name[0] == '.' && strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
                 unlinkat(dirfd(d), de->d_name, 0);
         closedir(d);
@@ -333,7 +330,7 @@ static int sweep(struct imgstore *s, usec_t partial_stale_before, struct imgstor
     /* No pull runs while we hold the store lock, so no one holds these. */
     _cleanup_json_ json_t *none = json_object();
     snprintf(dir, sizeof(dir), "%s/locks", s->root);
-    return sweep_dir(dir, none, false, 0, &locks, NULL, err);
+    return sweep_dir(dir, none, 0, &locks, NULL, err);
 }
 
 int imgstore_ref_remove(struct imgstore *s, const char *reference, struct error *err)

@@ -150,8 +150,7 @@ static int rmtree_at(int parent, const char *name, int depth, struct error *err)
         return error_sys(err, "opendir %s", name);
     }
     int rc = 0;
-    struct dirent *de;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
+    for (struct dirent *de = readdir(d); rc == 0 && de; de = readdir(d)) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         rc = rmtree_at(dirfd(d), de->d_name, depth + 1, err);
