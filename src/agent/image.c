@@ -202,8 +202,8 @@ static int fetch_blob(struct pull *p, const char *digest, uint64_t size, size_t 
         bool resumed = dl.written > 0;
         if (dl.written < size && registry_get_blob(p->reg, digest, dl.written, &sink, err) < 0) {
             /* A network failure keeps the partial file for the next try;
-             * bad content does not. */
-            if (err->kind == ERR_DIGEST)
+             * bad content (or nothing at all) does not. */
+            if (err->kind == ERR_DIGEST || dl.written == 0)
                 unlink(partial);
             return -1;
         }

@@ -375,7 +375,8 @@ static int basic_authorization(struct registry *r, struct error *err)
 }
 
 /* GET url; on a 401 meet the challenge once and try again. */
-static int get(struct registry *r, const char *url, const char *accept, struct response *resp, struct error *err)
+static int get(struct registry *r, const char *url, const char *accept, const char *what, struct response *resp,
+               struct error *err)
 {
     struct response initial = *resp;
     for (int attempt = 0;; attempt++) {
@@ -412,9 +413,11 @@ static int get(struct registry *r, const char *url, const char *accept, struct r
         return error_set(err, ERR_UNAUTHORIZED, "%s: unauthorized: %s", r->image,
                          msg[0] ? msg : "authentication required");
     case 404:
-        return error_set(err, ERR_NOT_FOUND, "%s: not found: %s", r->image, msg[0] ? msg : "no such manifest or blob");
+        return error_set(err, ERR_NOT_FOUND, "%s: not found: %s %s%s%s", r->image, what, msg[0] ? "(" : "", msg,
+                         msg[0] ? ")" : "");
     default:
-        return error_set(err, ERR_IO, "%s: registry returned HTTP %ld%s%s", r->image, status, msg[0] ? ": " : "", msg);
+        return error_set(err, ERR_IO, "%s: %s: registry returned HTTP %ld%s%s", r->image, what, status,
+                         msg[0] ? ": " : "", msg);
     }
 }
 
@@ -425,9 +428,11 @@ int registry_get_manifest(struct registry *r, const char *reference, struct regi
     if (asprintf(&url, "%s/manifests/%s", r->base, reference) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
     struct response resp = {.limit = LIMIT_IMAGE_MANIFEST};
-    int rc = get(r, url, "Accept: " MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST ", "
-                            MEDIA_DOCKER_MANIFEST,
-                 &resp, err);
+    char what[LIMIT_IMAGE_TAG + 32];
+    snprintf(what, sizeof(what), "manifest %s", reference);
+    static const char accept[] = "Accept: " MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST
+                                 ", " MEDIA_DOCKER_MANIFEST;
+    int rc = get(r, url, accept, what, &resp, err);
     _cleanup_free_ char *body = resp.buf;
     if (rc < 0)
         return -1;
@@ -464,7 +469,9 @@ int registry_get_blob(struct registry *r, const char *digest, uint64_t offset, c
         return error_set(err, ERR_INTERNAL, "out of memory");
     struct response resp = {.limit = LIMIT_REGISTRY_ERROR_BODY, .sink = sink, .offset = offset};
     log_debug("registry: fetching blob %s from offset %" PRIu64, digest, offset);
-    int rc = get(r, url, NULL, &resp, err);
+    char what[DIGEST_STR_LEN + 8];
+    snprintf(what, sizeof(what), "blob %s", digest);
+    int rc = get(r, url, NULL, what, &resp, err);
     free(resp.buf);
     if (rc < 0)
         return -1;

@@ -114,6 +114,7 @@ def test_pull_by_digest(reg, data):
     p = berth(other, "pull", bad, check=False)
     assert p.returncode == 1
     assert "not found" in p.stderr and "busybox@sha256:000" in p.stderr
+    assert os.listdir(os.path.join(other, "images", "tmp")) == []
     subprocess.run(["rm", "-rf", other])
 
 
@@ -415,3 +416,14 @@ def test_bearer_token_auth(reg, data):
         assert inspect(data, ref)["lower_dirs"]
     finally:
         proxy.stop()
+
+
+def test_missing_blob_named_in_error(reg, data):
+    layer = regmod.Tar().file("m.txt", "missing\n").bytes()
+    digest, _ = regmod.push_image(reg.hostport, "missing", "1", [(layer, "gzip")], testimages.config())
+    layer_digest = json.loads(open(reg.blob_path(digest)).read())["layers"][0]["digest"]
+    os.unlink(reg.blob_path(layer_digest))
+    p = berth(data, "pull", reg.hostport + "/missing:1", check=False)
+    assert p.returncode == 1
+    assert "missing:1: not found: blob %s (BLOB_UNKNOWN" % layer_digest in p.stderr, p.stderr
+    assert os.listdir(os.path.join(str(data), "images", "refs")) == []
