@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,6 +434,63 @@ static int unpack_layer(struct pull *p, const struct descriptor *blob, const cha
     return 0;
 }
 
+/* Layer blobs are downloaded by a few threads at once, as Docker does. */
+#define PULL_PARALLEL 3
+
+struct fetch_pool {
+    struct pull *pull;
+    const struct descriptor *blobs;
+    size_t n, next;
+    pthread_mutex_t lock;
+    bool failed;
+    struct error err; /* the first failure */
+};
+
+static void *fetch_worker(void *arg)
+{
+    struct fetch_pool *pool = arg;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        size_t i = pool->next++;
+        bool stop = pool->failed || i >= pool->n;
+        pthread_mutex_unlock(&pool->lock);
+        if (stop)
+            return NULL;
+        struct error e;
+        if (fetch_blob(pool->pull, pool->blobs[i].digest, pool->blobs[i].size, i, &e) < 0) {
+            pthread_mutex_lock(&pool->lock);
+            if (!pool->failed)
+                pool->err = e;
+            pool->failed = true;
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+    }
+}
+
+static int fetch_blobs(struct pull *p, const struct descriptor *blobs, size_t n, struct error *err)
+{
+    struct fetch_pool pool = {.pull = p, .blobs = blobs, .n = n};
+    pthread_t threads[PULL_PARALLEL];
+    size_t started = 0;
+    pthread_mutex_init(&pool.lock, NULL);
+    /* The calling thread works too; helpers only when there is more. */
+    for (size_t t = 0; t + 1 < PULL_PARALLEL && t + 1 < n; t++) {
+        if (pthread_create(&threads[t], NULL, fetch_worker, &pool) != 0)
+            break;
+        started++;
+    }
+    fetch_worker(&pool);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(threads[t], NULL);
+    pthread_mutex_destroy(&pool.lock);
+    if (pool.failed) {
+        *err = pool.err;
+        return -1;
+    }
+    return 0;
+}
+
 static bool known_layer_type(const char *mt)
 {
     for (size_t i = 0; i < ELEMENTSOF(layer_media_types); i++)
@@ -492,9 +551,8 @@ static int pull_layers(struct pull *p, json_t *manifest, json_t *record, struct 
             return -1;
         total += blobs[i].size;
     }
-    for (size_t i = 0; i < n; i++)
-        if (fetch_blob(p, blobs[i].digest, blobs[i].size, i, err) < 0)
-            return -1;
+    if (fetch_blobs(p, blobs, n, err) < 0)
+        return -1;
     json_t *out_layers = json_array();
     json_object_set_new(record, "layers", out_layers);
     for (size_t i = 0; i < n; i++) {

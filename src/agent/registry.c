@@ -26,7 +26,10 @@ struct registry {
     char image[LIMIT_IMAGE_REF + 16]; /* for messages */
     char base[LIMIT_IMAGE_NAME + 512]; /* "https://host/v2/<path>" */
     char path[LIMIT_IMAGE_NAME + 1];
-    char *authorization; /* "Authorization: ..." once the challenge is met */
+    /* "Authorization: ..." once the challenge is met; blobs of one image
+     * are fetched from several threads, hence the lock. */
+    pthread_mutex_t auth_lock;
+    char *authorization;
 };
 
 /* One response: status, a few headers, and where the body goes. */
@@ -89,6 +92,7 @@ int registry_open(const struct imgref *ref, const struct registry_opts *opts, st
     if (!r)
         return error_set(err, ERR_INTERNAL, "out of memory");
     r->opts = opts;
+    pthread_mutex_init(&r->auth_lock, NULL);
     imgref_string(ref, r->image, sizeof(r->image));
     const char *host = imgref_api_host(ref);
     snprintf(r->base, sizeof(r->base), "%s://%s/v2/%s", registry_host_insecure(host, opts) ? "http" : "https", host,
@@ -103,6 +107,7 @@ void registry_free(struct registry *r)
     if (!r)
         return;
     free(r->authorization);
+    pthread_mutex_destroy(&r->auth_lock);
     free(r);
 }
 
@@ -272,6 +277,23 @@ static int perform(struct registry *r, const char *url, const char *accept, cons
     return 0;
 }
 
+/* Takes ownership of header. */
+static void set_authorization(struct registry *r, char *header)
+{
+    pthread_mutex_lock(&r->auth_lock);
+    free(r->authorization);
+    r->authorization = header;
+    pthread_mutex_unlock(&r->auth_lock);
+}
+
+static char *get_authorization(struct registry *r)
+{
+    pthread_mutex_lock(&r->auth_lock);
+    char *copy = r->authorization ? strdup(r->authorization) : NULL;
+    pthread_mutex_unlock(&r->auth_lock);
+    return copy;
+}
+
 /* GET the realm for a token, with Basic credentials when we have them. */
 static int fetch_token(struct registry *r, const struct registry_challenge *ch, struct error *err)
 {
@@ -330,12 +352,10 @@ static int fetch_token(struct registry *r, const struct registry_challenge *ch, 
         token = json_string_value(json_object_get(doc, "access_token"));
     if (!token || !*token || strpbrk(token, "\r\n"))
         return error_set(err, ERR_IO, "%s: token service sent no usable token", r->image);
-    free(r->authorization);
-    r->authorization = NULL;
-    if (asprintf(&r->authorization, "Authorization: Bearer %s", token) < 0) {
-        r->authorization = NULL;
+    char *header = NULL;
+    if (asprintf(&header, "Authorization: Bearer %s", token) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    }
+    set_authorization(r, header);
     return 0;
 }
 
@@ -365,12 +385,10 @@ static int basic_authorization(struct registry *r, struct error *err)
     }
     b64[o] = '\0';
     explicit_bzero(plain, n);
-    free(r->authorization);
-    r->authorization = NULL;
-    if (asprintf(&r->authorization, "Authorization: Basic %s", b64) < 0) {
-        r->authorization = NULL;
+    char *header = NULL;
+    if (asprintf(&header, "Authorization: Basic %s", b64) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    }
+    set_authorization(r, header);
     return 0;
 }
 
@@ -380,7 +398,8 @@ static int get(struct registry *r, const char *url, const char *accept, const ch
 {
     struct response initial = *resp;
     for (int attempt = 0;; attempt++) {
-        if (perform(r, url, accept, r->authorization, resp, err) < 0)
+        _cleanup_free_ char *authorization = get_authorization(r);
+        if (perform(r, url, accept, authorization, resp, err) < 0)
             return -1;
         if (resp->status != 401 || attempt == 1)
             break;

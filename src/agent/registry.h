@@ -48,7 +48,8 @@ struct registry_sink {
 };
 
 /* A session with the registry of ref for ref's repository.  opts and the
- * strings it points to must outlive the session. */
+ * strings it points to must outlive the session.  Several threads may use
+ * one session at once. */
 int registry_open(const struct imgref *ref, const struct registry_opts *opts, struct registry **ret_registry,
                   struct error *err);
 void registry_free(struct registry *r);
