@@ -427,3 +427,14 @@ def test_missing_blob_named_in_error(reg, data):
     assert p.returncode == 1
     assert "missing:1: not found: blob %s (BLOB_UNKNOWN" % layer_digest in p.stderr, p.stderr
     assert os.listdir(os.path.join(str(data), "images", "refs")) == []
+
+
+def test_https_by_default_unless_insecure(reg, data):
+    # 2130706433 is 127.0.0.1 spelled as one number: the registry is
+    # reachable, but the name is not a loopback one, so berth insists on TLS.
+    host = "2130706433:%d" % reg.port
+    ref = host + "/busybox:1"
+    p = berth(data, "pull", ref, check=False)
+    assert p.returncode == 1 and "network error" in p.stderr and "SSL" in p.stderr, p.stderr
+    out = berth(data, "pull", "--insecure-registry", host, ref)
+    assert digest_of(out.stdout).startswith("sha256:")
