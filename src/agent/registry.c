@@ -440,7 +440,7 @@ static int get(struct registry *r, const char *url, const char *accept, const ch
     }
 }
 
-int registry_get_manifest(struct registry *r, const char *reference, struct registry_manifest *ret,
+int registry_get_manifest(struct registry *r, const char *reference, struct registry_manifest *ret_manifest,
                           struct error *err)
 {
     _cleanup_free_ char *url = NULL;
@@ -474,7 +474,7 @@ int registry_get_manifest(struct registry *r, const char *reference, struct regi
     m.media_type[n] = '\0';
     m.len = resp.len;
     m.body = TAKE_PTR(body);
-    *ret = m;
+    *ret_manifest = m;
     return 0;
 }
 

@@ -58,8 +58,8 @@ void registry_freep(struct registry **r);
 /* GET /v2/<name>/manifests/<reference>.  A digest reference is verified
  * against the body; for a tag the computed digest is returned (and checked
  * against Docker-Content-Digest when the registry sends one).  Bodies over
- * LIMIT_IMAGE_MANIFEST are refused.  On success *ret owns the body. */
-int registry_get_manifest(struct registry *r, const char *reference, struct registry_manifest *ret,
+ * LIMIT_IMAGE_MANIFEST are refused.  On success *ret_manifest owns the body. */
+int registry_get_manifest(struct registry *r, const char *reference, struct registry_manifest *ret_manifest,
                           struct error *err);
 void registry_manifest_clear(struct registry_manifest *m);
 
