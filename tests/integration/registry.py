@@ -108,12 +108,20 @@ class Registry:
         hexd = digest.split(":", 1)[1]
         return os.path.join(self.storage, "docker/registry/v2/blobs/sha256", hexd[:2], hexd, "data")
 
-    def blob_gets(self, digest, since=0):
+    def blob_gets(self, digest, since=0, at_least=0, settle=0.3):
         """How many GETs of this blob the registry served (from its access
-        log), counting log bytes after offset since."""
-        text = self.log()[since:]
-        return sum(1 for line in text.splitlines()
-                   if '"GET /v2/' in line and "/blobs/%s" % digest in line)
+        log), counting log bytes after offset since.  The registry logs a
+        request after answering it, so wait (up to 10 s) for at_least lines,
+        then settle a moment for any extra ones."""
+        def count():
+            text = self.log()[since:]
+            return sum(1 for line in text.splitlines()
+                       if '"GET /v2/' in line and "/blobs/%s" % digest in line)
+        deadline = time.time() + 10
+        while count() < at_least and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(settle)
+        return count()
 
 
 # --- pushing ------------------------------------------------------------------
