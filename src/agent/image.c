@@ -311,13 +311,32 @@ static bool is_manifest(const char *mt)
     return strcmp(mt, MEDIA_OCI_MANIFEST) == 0 || strcmp(mt, MEDIA_DOCKER_MANIFEST) == 0;
 }
 
+/* A manifest named by digest that the store already holds needs no
+ * registry: content addressing makes the local copy as good (so tasks
+ * pinned by digest start with the registry down). */
+static int get_manifest(struct pull *p, const char *reference, struct registry_manifest *ret_manifest,
+                        struct error *err)
+{
+    if (digest_valid(reference) && imgstore_has_blob(p->store, reference)) {
+        struct registry_manifest m = {0};
+        struct error ignored;
+        if (imgstore_read_blob(p->store, reference, LIMIT_IMAGE_MANIFEST, &m.body, &m.len, &ignored) == 0) {
+            memcpy(m.digest, reference, sizeof(m.digest));
+            log_debug("pull %s: manifest %s is stored", p->image, reference);
+            *ret_manifest = m;
+            return 0;
+        }
+    }
+    return registry_get_manifest(p->reg, reference, ret_manifest, err);
+}
+
 /* Fetch the manifest for reference and, through an index, the platform's.
  * Both are stored as blobs.  *ret_doc is the platform manifest. */
 static int resolve(struct pull *p, const char *reference, struct image_pulled *out, json_t **ret_doc,
                    struct error *err)
 {
     struct registry_manifest m = {0};
-    if (registry_get_manifest(p->reg, reference, &m, err) < 0)
+    if (get_manifest(p, reference, &m, err) < 0)
         return -1;
     memcpy(out->digest, m.digest, sizeof(out->digest));
     json_error_t jerr;
@@ -337,7 +356,7 @@ static int resolve(struct pull *p, const char *reference, struct image_pulled *o
         json_decref(doc);
         doc = NULL;
         registry_manifest_clear(&m);
-        if (registry_get_manifest(p->reg, chosen, &m, err) < 0)
+        if (get_manifest(p, chosen, &m, err) < 0)
             goto out;
         doc = json_loadb(m.body, m.len, 0, &jerr);
         mt = json_is_object(doc) ? media_type_of(&m, doc) : "";

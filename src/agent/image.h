@@ -57,7 +57,8 @@ struct image_pulled {
 /* Pull reference into the store: manifests, config and layer blobs are
  * fetched unless stored, verified, and each layer is unpacked once.  Safe to
  * run concurrently in threads and processes; a pull that was killed resumes
- * its downloads.  Errors (see registry.h for kinds) name the image. */
+ * its downloads.  A reference by digest whose content is stored needs no
+ * registry.  Errors (see registry.h for kinds) name the image. */
 int image_pull(struct imgstore *s, const char *reference, const struct image_pull_opts *opts,
                struct image_pulled *ret_pulled, struct error *err);
 

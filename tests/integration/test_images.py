@@ -109,6 +109,13 @@ def test_pull_by_digest(reg, data):
     out = berth(other, "pull", by_digest)
     assert digest_of(out.stdout) == digest
     assert inspect(other, by_digest)["record"]["reference"] == by_digest
+    # Content addressing: a digest already stored needs no registry at all.
+    mark = len(reg.log())
+    offline = "127.0.0.1:1/busybox@%s" % digest
+    assert digest_of(berth(other, "pull", offline).stdout) == digest
+    assert inspect(other, offline)["lower_dirs"] == inspect(other, by_digest)["lower_dirs"]
+    time.sleep(0.3)
+    assert reg.log()[mark:] == ""
     # A digest the registry does not have.
     bad = "%s/busybox@sha256:%s" % (reg.hostport, "0" * 64)
     p = berth(other, "pull", bad, check=False)
