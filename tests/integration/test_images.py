@@ -93,6 +93,10 @@ def test_pull_by_tag_then_warm(reg, data):
     home = os.lstat(os.path.join(root, "home/app"))
     assert (home.st_uid, home.st_gid) == (1000, 1000)
     assert "app:x:1000:1000" in open(os.path.join(root, "etc/passwd")).read()
+    # The unpacked root really runs: busybox applets through their symlinks.
+    run = subprocess.run(["chroot", root, "/bin/sh", "-c", "echo ok; id -u app; ls /bin/nc /bin/httpd /bin/wget"],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0 and run.stdout.startswith("ok\n1000\n"), run.stderr
     # Warm: nothing downloaded again.
     mark = len(reg.log())
     again = berth(data, "pull", ref)
