@@ -4,11 +4,11 @@
  *
  * It does not read or write the store and never modifies the instances it
  * is given: what placement consumes (CPU, memory, ports, group counts) lives
- * in a per-call working copy.  Everything that cannot change while tasks are
- * placed (compiled expressions, requiresAttributes, memberOf results that do
- * not read runningTasksCount or task:group, spread buckets) is computed once
- * per call, so a task costs one pass over the instances: 10 tasks over 5,000
- * instances is 50,000 cheap checks.
+ * in a per-call working copy.  Expressions, requiresAttributes and spread
+ * buckets are computed once per call; the filters run once per instance and
+ * again only on the instance that just took a task (nothing else changed),
+ * so a task costs a scan of cached verdicts plus the strategies' pass over
+ * the candidates.
  *
  * Choices where ECS's documentation leaves room:
  *  - Non-ACTIVE instances are neither candidates nor failures (RunTask does
@@ -96,9 +96,13 @@ struct engine {
     const struct placement_request *req;
     const struct placement_task *task;
     struct work *work;
-    struct query **member_of;     /* n_member compiled memberOf expressions */
+    struct query **member_of; /* n_member compiled memberOf expressions */
     size_t n_member;
-    signed char *member_cache;    /* n * n_member: -1 unknown, 0/1 cached */
+    /* Why each instance cannot take the next task (NULL: it can).  Every
+     * input to the filters is per instance and only placing a task on an
+     * instance changes it, so after the first pass only the instance just
+     * chosen is checked again. */
+    const char **reason;
     bool distinct;
     struct rank *ranks;
     size_t n_ranks;
@@ -113,7 +117,7 @@ static void engine_done(struct engine *e)
     for (size_t i = 0; i < e->n_member; i++)
         query_free(e->member_of[i]);
     free(e->member_of);
-    free(e->member_cache);
+    free(e->reason);
     for (size_t i = 0; i < e->n_ranks; i++) {
         free(e->ranks[i].bucket_of);
         free(e->ranks[i].bucket_count);
@@ -211,6 +215,9 @@ static int compile_request(struct engine *e, const struct placement_request *req
         return error_set(err, ERR_INVALID, "placement request without a task");
     if (req->count < 0)
         return error_set(err, ERR_INVALID, "Invalid task count %d", req->count);
+    if (req->task->cpu < 0 || req->task->memory < 0)
+        return error_set(err, ERR_INVALID, "Invalid task reservation: cpu %lld, memory %lld",
+                         (long long)req->task->cpu, (long long)req->task->memory);
     if (req->n_strategies && !req->strategies)
         return error_set(err, ERR_INVALID, "placement strategies missing");
     if (req->n_constraints && !req->constraints)
@@ -323,12 +330,9 @@ static int setup(struct engine *e, struct error *err)
             .attrs_ok = required_attrs_ok(in, t),
         };
     }
-    if (e->n_member) {
-        e->member_cache = malloc(e->n * e->n_member + 1);
-        if (!e->member_cache)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        memset(e->member_cache, -1, e->n * e->n_member + 1);
-    }
+    e->reason = calloc(e->n ? e->n : 1, sizeof(*e->reason));
+    if (!e->reason)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     for (size_t i = 0; i < e->n_ranks; i++)
         if (e->ranks[i].key == KEY_ATTRIBUTE && setup_buckets(e, &e->ranks[i], err) < 0)
             return -1;
@@ -371,34 +375,22 @@ static bool ports_free(const struct engine *e, size_t i)
     return true;
 }
 
-static bool member_of_ok(struct engine *e, size_t i)
+/* Queries see the tasks placed in this call as running tasks of the
+ * request's group. */
+static bool member_of_ok(const struct engine *e, size_t i)
 {
-    const struct placement_instance *in = &e->inst[i];
-    struct query_subject s = in->q;
+    struct query_subject s = e->inst[i].q;
     s.running_tasks_count += e->work[i].placed;
     s.extra_group = e->task->group;
     s.extra_count = e->work[i].placed;
-    for (size_t c = 0; c < e->n_member; c++) {
-        /* Expressions that read neither runningTasksCount nor task:group
-         * cannot change during the call: evaluate them once per instance. */
-        bool cacheable = query_uses(e->member_of[c]) == 0;
-        signed char *slot = &e->member_cache[i * e->n_member + c];
-        bool ok;
-        if (cacheable && *slot >= 0) {
-            ok = *slot;
-        } else {
-            ok = query_match(e->member_of[c], &s);
-            if (cacheable)
-                *slot = ok;
-        }
-        if (!ok)
+    for (size_t c = 0; c < e->n_member; c++)
+        if (!query_match(e->member_of[c], &s))
             return false;
-    }
     return true;
 }
 
 /* NULL if instance i can take the next task, else the reason it cannot. */
-static const char *reject_reason(struct engine *e, size_t i)
+static const char *reject_reason(const struct engine *e, size_t i)
 {
     const struct placement_instance *in = &e->inst[i];
     const struct work *w = &e->work[i];
@@ -482,6 +474,7 @@ static void consume(struct engine *e, size_t i)
     for (size_t r = 0; r < e->n_ranks; r++)
         if (e->ranks[r].key == KEY_ATTRIBUTE)
             e->ranks[r].bucket_count[e->ranks[r].bucket_of[i]]++;
+    e->reason[i] = reject_reason(e, i);
 }
 
 static int list_failures(struct engine *e, struct placement_result *res, struct error *err)
@@ -492,15 +485,10 @@ static int list_failures(struct engine *e, struct placement_result *res, struct 
     res->failures = calloc(cap, sizeof(*res->failures));
     if (!res->failures)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    for (size_t i = 0; i < e->n; i++) {
-        if (!e->inst[i].active)
-            continue;
-        const char *why = reject_reason(e, i);
-        res->failures[res->n_failures++] = (struct placement_failure){
-            .arn = e->inst[i].arn,
-            .reason = why ? why : PLACEMENT_REASON_AGENT, /* unreachable: no candidate */
-        };
-    }
+    for (size_t i = 0; i < e->n; i++)
+        if (e->inst[i].active && e->reason[i])
+            res->failures[res->n_failures++] =
+                (struct placement_failure){.arn = e->inst[i].arn, .reason = e->reason[i]};
     if (res->n_failures == 0)
         res->failures[res->n_failures++] =
             (struct placement_failure){.reason = PLACEMENT_REASON_NO_INSTANCES};
@@ -527,11 +515,14 @@ int placement_place(const struct placement_instance *instances, size_t n,
         return error_set(err, ERR_INTERNAL, "out of memory");
     for (int t = 0; t < req->count; t++)
         res.chosen[t] = -1;
+    for (size_t i = 0; i < n && req->count > 0; i++)
+        if (instances[i].active)
+            e.reason[i] = reject_reason(&e, i);
 
     for (int t = 0; t < req->count; t++) {
         size_t ncand = 0;
         for (size_t i = 0; i < n; i++)
-            if (instances[i].active && !reject_reason(&e, i))
+            if (instances[i].active && !e.reason[i])
                 cand[ncand++] = i;
         if (ncand == 0) {
             if (list_failures(&e, &res, err) < 0)

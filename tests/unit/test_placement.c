@@ -577,6 +577,9 @@ TEST(placement_validation)
     req.count = -1;
     CHECK(placement_validate(&req, &err) < 0);
     CHECK(placement_validate(NULL, &err) < 0);
+    req.count = 1;
+    task.memory = -1;
+    CHECK(placement_validate(&req, &err) < 0);
 
     CHECK(placement_strategy_type_from_string("spread") == PLACEMENT_SPREAD);
     CHECK(placement_strategy_type_from_string("pack") == -1);

@@ -258,6 +258,32 @@ TEST(query_boolean_precedence)
     CHECK(strstr(parse_msg("a:b == c", &err), "unknown subject 'a:b'") != NULL);
 }
 
+TEST(query_spacing_and_quoting)
+{
+    /* operators need no spaces around them */
+    CHECK(eval("attribute:stack==prod") == 1);
+    CHECK(eval("attribute:stack!=prod") == 0);
+    CHECK(eval("runningTasksCount<=3&&attribute:stack==prod") == 1);
+    CHECK(eval("(attribute:stack==dev)||(runningTasksCount>=3)") == 1);
+    CHECK(eval("attribute:ecs.availability-zone in[us-east-1a,us-east-1b]") == 1);
+    CHECK(eval("  attribute:stack   ==   prod  ") == 1);
+    CHECK(eval("attribute:stack\t==\nprod") == 1);
+    /* quoted values keep spaces and grammar characters */
+    struct query_attr spaced[] = {{"note", "a b, (c)"}};
+    struct query_subject s = {.attrs = spaced, .n_attrs = 1};
+    CHECK(eval_on("attribute:note == 'a b, (c)'", &s) == 1);
+    CHECK(eval_on("attribute:note in [\"x\", 'a b, (c)']", &s) == 1);
+    CHECK(eval_on("attribute:note =~ 'a b.*'", &s) == 1);
+    CHECK(eval_on("attribute:note == ''", &s) == 0);
+    /* a bare pattern may use brackets and alternation; parentheses end it
+     * (they group expressions), so such patterns must be quoted */
+    CHECK(eval("attribute:ecs.instance-type =~ t[0-9].micro|x") == 1);
+    struct error err;
+    CHECK(strstr(parse_msg("attribute:ecs.instance-type =~ t2.(micro|small)", &err),
+                 "position 35: unexpected '(micro|small)'") != NULL);
+    CHECK(eval("attribute:ecs.instance-type =~ 't2.(micro|small)'") == 1);
+}
+
 TEST(query_uses_flags)
 {
     struct query *q = NULL;
