@@ -27,3 +27,7 @@
 #define LIMIT_HTTP_CONNECTIONS 1024
 /* Response bodies the HTTP client (agent, CLI) accepts from the server. */
 #define LIMIT_CLIENT_RESPONSE (64u * 1024 * 1024)
+/* ECS cluster query language: ECS caps a constraint expression at 2000
+ * characters; the nesting bound keeps the recursive parser's stack small. */
+#define LIMIT_QUERY_EXPRESSION 2000
+#define LIMIT_QUERY_DEPTH 64
