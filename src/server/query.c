@@ -300,6 +300,66 @@ static bool parse_number(const char *s, double *ret)
     return true;
 }
 
+/* glibc's regcomp() copies a subexpression once per repetition, so stacked
+ * quantifiers ("a++++", "(a{50}){50}") cost memory exponential in the
+ * pattern's length: an expression from a request could exhaust the server.
+ * Refuse long patterns, stacked quantifiers and large repetition products;
+ * ECS patterns are short ("t2.*", "i-0[0-9a-f]+"). */
+static bool pattern_is_tame(const char *pat, char *why, size_t cap)
+{
+    if (strlen(pat) > LIMIT_QUERY_PATTERN) {
+        snprintf(why, cap, "longer than %d characters", LIMIT_QUERY_PATTERN);
+        return false;
+    }
+    bool after_quantifier = false;
+    unsigned long product = 1;
+    for (const char *c = pat; *c; c++) {
+        if (*c == '\\' && c[1]) {
+            c++;
+            after_quantifier = false;
+            continue;
+        }
+        if (*c == '[') { /* a bracket expression holds no quantifiers */
+            const char *end = c + 1;
+            if (*end == '^')
+                end++;
+            if (*end == ']')
+                end++;
+            end = strchr(end, ']');
+            if (!end)
+                return true; /* regcomp reports the unbalanced bracket */
+            c = end;
+            after_quantifier = false;
+            continue;
+        }
+        bool quantifier = *c == '*' || *c == '+' || *c == '?' || *c == '{';
+        if (quantifier && after_quantifier) {
+            snprintf(why, cap, "repeated quantifier at '%.8s'", c);
+            return false;
+        }
+        if (*c == '{') {
+            char *end = NULL;
+            unsigned long lo = strtoul(c + 1, &end, 10), hi = lo;
+            if (end && *end == ',')
+                hi = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10) : LIMIT_QUERY_REPEAT;
+            if (lo > LIMIT_QUERY_REPEAT || hi > LIMIT_QUERY_REPEAT) {
+                snprintf(why, cap, "repetition bound over %d", LIMIT_QUERY_REPEAT);
+                return false;
+            }
+            product *= hi ? hi : 1;
+            if (product > LIMIT_QUERY_REPEAT) {
+                snprintf(why, cap, "repetitions multiply past %d", LIMIT_QUERY_REPEAT);
+                return false;
+            }
+            const char *close = strchr(c, '}');
+            if (close)
+                c = close;
+        }
+        after_quantifier = quantifier;
+    }
+    return true;
+}
+
 /* Decide once what each argument means for this subject and operator. */
 static int compile_term(struct parser *p, struct qnode *n, size_t at)
 {
@@ -335,6 +395,9 @@ static int compile_term(struct parser *p, struct qnode *n, size_t at)
         a->is_num = parse_number(a->text, &a->num);
     }
     if (n->op == OP_MATCH) {
+        char why[128];
+        if (!pattern_is_tame(n->args[0].text, why, sizeof(why)))
+            return parse_error(p, at, "invalid regular expression '%s': %s", n->args[0].text, why);
         /* Anchor: ECS documents Java's Pattern.matches(), a whole-value match. */
         size_t len = strlen(n->args[0].text) + 5;
         _cleanup_free_ char *anchored = malloc(len);
@@ -343,7 +406,6 @@ static int compile_term(struct parser *p, struct qnode *n, size_t at)
         snprintf(anchored, len, "^(%s)$", n->args[0].text);
         int rc = regcomp(&n->re, anchored, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
-            char why[128];
             regerror(rc, &n->re, why, sizeof(why));
             return parse_error(p, at, "invalid regular expression '%s': %s", n->args[0].text, why);
         }

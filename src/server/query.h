@@ -12,6 +12,10 @@
  *   argument:= value | "[" value { "," value } "]"        (lists for in/not_in)
  *   value   := bare token | 'single quoted' | "double quoted"
  *
+ * A bare token runs to the next space or one of ( ) [ ] , ' " & | (after =~
+ * only space, parentheses and quotes end it, so "t[0-9].*" needs no
+ * quotes); quote anything else.  Quoted strings have no escapes.
+ *
  * Operators: == equals, != not_equals, > greater_than, >= greater_than_equal,
  * < less_than, <= less_than_equal, exists, !exists not_exists, in,
  * !in not_in, =~ matches, !~ not_matches.  Each subject accepts the
@@ -24,6 +28,8 @@
  *    characters (`== t2.*`);
  *  - =~ takes a POSIX extended regular expression that must match the
  *    whole value (ECS documents Java's Pattern.matches(), also a full match);
+ *    patterns regcomp() would expand explosively (stacked quantifiers, big
+ *    repetition counts, over LIMIT_QUERY_PATTERN characters) are refused;
  *  - runningTasksCount compares integers; registeredAt compares dates given
  *    as 2018-06-18, 2018-06-18T22:28:28, ...Z or ...+00:00 (UTC when no
  *    offset).  A date stands for the interval it names (a whole day, a

@@ -356,6 +356,15 @@ TEST(query_type_errors)
               "not 'maybe'");
     CHECK(strstr(parse_msg("attribute:x =~ 'a(b'", &err),
                  "position 16: invalid regular expression 'a(b'") != NULL);
+    /* patterns that would make regcomp() blow up are refused */
+    CHECK(strstr(parse_msg("attribute:x =~ g++++", &err), "repeated quantifier") != NULL);
+    CHECK(strstr(parse_msg("attribute:x =~ g*?", &err), "repeated quantifier") != NULL);
+    CHECK(strstr(parse_msg("attribute:x =~ 'a{5}{5}'", &err), "repeated quantifier") != NULL);
+    CHECK(strstr(parse_msg("attribute:x =~ 'a{1000}'", &err), "repetition bound") != NULL);
+    CHECK(strstr(parse_msg("attribute:x =~ '(a{20}b){20}'", &err), "multiply") != NULL);
+    CHECK_STR(parse_msg("attribute:x =~ 'a{2,}'", &err), "");
+    CHECK_STR(parse_msg("attribute:x =~ '[+*]+x{2,3}\\++'", &err), "");
+    CHECK_STR(parse_msg("attribute:x =~ '(ab)+(c|d)*e?'", &err), "");
     /* operators ECS does not list for a subject */
     CHECK_STR(parse_msg("runningTasksCount =~ 1", &err),
               "Invalid expression at position 19: operator '=~' is not valid for subject "
