@@ -101,9 +101,5 @@ bool query_match(const struct query *q, const struct query_subject *s);
 /* Find attribute `name` in s; NULL if absent. */
 const struct query_attr *query_subject_attr(const struct query_subject *s, const char *name);
 
-/* Parse an ECS date (the formats registeredAt accepts) into the interval
- * [*ret_lo, *ret_hi) of microseconds it names.  -1 if malformed. */
-int query_parse_date(const char *s, int64_t *ret_lo, int64_t *ret_hi);
-
 static inline void query_freep(struct query **q) { query_free(*q); }
 #define _cleanup_query_ __attribute__((cleanup(query_freep)))
