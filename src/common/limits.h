@@ -27,6 +27,14 @@
 #define LIMIT_HTTP_CONNECTIONS 1024
 /* Response bodies the HTTP client (agent, CLI) accepts from the server. */
 #define LIMIT_CLIENT_RESPONSE (64u * 1024 * 1024)
+/* ECS cluster query language: ECS caps a constraint expression at 2000
+ * characters; the nesting bound keeps the recursive parser's stack small. */
+#define LIMIT_QUERY_EXPRESSION 2000
+#define LIMIT_QUERY_DEPTH 64
+/* Regular expressions in queries (=~): length, and the largest repetition
+ * count ({n,m} bounds, multiplied across the pattern) glibc may expand. */
+#define LIMIT_QUERY_PATTERN 256
+#define LIMIT_QUERY_REPEAT 100
 /* Images (src/agent): a manifest or index (Docker's own cap is 4 MiB), an
  * image config, a token-service response, the entries of an index and the
  * layers of one image. */

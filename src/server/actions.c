@@ -5,6 +5,7 @@
 #include "instances.h"
 #include "common/cleanup.h"
 #include "tags.h"
+#include "runtask.h"
 #include "tasks.h"
 #include "taskdefs.h"
 
@@ -31,6 +32,7 @@ static const struct api_action ecs_actions[] = {
     {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
     {"RegisterContainerInstance", action_register_container_instance, API_WRITE},
     {"RegisterTaskDefinition", action_register_task_definition, API_WRITE},
+    {"RunTask", action_run_task, API_WRITE},
     {"StartTask", action_start_task, API_WRITE},
     {"StopTask", action_stop_task, API_WRITE},
     {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE},

@@ -9,6 +9,7 @@
 #include "common/shape.h"
 #include "http.h"
 #include "liveness.h"
+#include "maintenance.h"
 #include "store.h"
 
 /* The embedded models (models.S). */
@@ -55,6 +56,8 @@ int server_start(struct server *srv, struct error *err)
 {
     if (http_start(srv, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
         return -1;
+    if (maintenance_start(srv, &srv->maintenance, err) < 0)
+        return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -68,6 +71,8 @@ void server_stop(struct server *srv)
     pthread_mutex_unlock(&srv->change_lock);
     http_stop(srv->http);
     srv->http = NULL;
+    maintenance_stop(srv->maintenance);
+    srv->maintenance = NULL;
 }
 
 void server_free(struct server *srv)

@@ -12,6 +12,7 @@ struct shape_model;
 struct store;
 struct http_front;
 struct liveness;
+struct maintenance;
 
 struct server_config {
     char listen_host[256];
@@ -31,6 +32,7 @@ struct server {
     struct http_front *http;
     uint16_t bound_port;
     struct liveness *liveness;
+    struct maintenance *maintenance;
 
     /* Writers bump `generation` and broadcast, so long-polls and the service
      * controller wake on changes instead of on timers alone. */

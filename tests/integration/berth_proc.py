@@ -136,3 +136,56 @@ def raw_call(endpoint, action, body, target_prefix=ECS_TARGET, headers=None):
         return status, json.loads(text)
     except ValueError:
         return status, text.decode(errors="replace")
+
+
+class BerthAgent:
+    """One `berth agent` process (real, or hollow with hollow=N)."""
+
+    def __init__(self, server_endpoint, cluster, data_dir, log_path, hollow=0, extra_args=()):
+        self.args = [BERTH_BIN, "agent", "--server", server_endpoint, "--cluster", cluster,
+                     "--data", str(data_dir)] + (["--hollow", str(hollow)] if hollow else []) + list(extra_args)
+        self.data_dir = str(data_dir)
+        self.log_path = str(log_path)
+        self.proc = None
+
+    def start(self):
+        os.makedirs(self.data_dir, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=dict(os.environ, **SAN_ENV))
+        log.close()
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode(errors="replace")[-20000:]
+        except OSError:
+            return ""
+
+    def stop(self, check=True):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("berth agent did not stop on SIGTERM; log:\n" + self.log())
+        if check and rc != 0:
+            raise AssertionError("berth agent exited %d; log:\n%s" % (rc, self.log()))
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+def wait_for(fn, timeout=20, interval=0.1, what="condition"):
+    """Poll fn() until it returns a truthy value; return it, or fail."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for " + what)

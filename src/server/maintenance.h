@@ -1,0 +1,12 @@
+/* maintenance.h - the server's periodic housekeeping thread. */
+#pragma once
+
+#include "common/error.h"
+
+struct server;
+struct maintenance;
+
+/* Every few seconds: expire tasks stopped over an hour ago, remove task
+ * definitions left DELETE_IN_PROGRESS. */
+int maintenance_start(struct server *srv, struct maintenance **ret, struct error *err);
+void maintenance_stop(struct maintenance *m);

@@ -1,0 +1,223 @@
+/* placement_snapshot.c - building placement_instance structs from the store
+ * (four bulk queries) and owning every string they point to. */
+#include "placement_snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "instances.h"
+#include "liveness.h"
+#include "server.h"
+#include "store_placement.h"
+
+struct snap_instance {
+    struct instance_row row;
+    char arn[600];
+    uint16_t *tcp, *udp;
+    size_t ntcp, nudp, cap_tcp, cap_udp;
+    struct query_attr *attrs;
+    size_t nattrs, cap_attrs;
+    struct query_group *groups;
+    size_t ngroups, cap_groups;
+};
+
+struct loader {
+    struct api_ctx *ctx;
+    const struct cluster_row *cluster;
+    struct placement_snapshot *snap;
+    size_t cap;
+    size_t last_hit; /* attributes arrive grouped by target: remember it */
+};
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static int add_port(struct snap_instance *si, bool udp, int port)
+{
+    if (port < 0 || port > 65535)
+        return 0;
+    if (udp) {
+        if (grow((void **)&si->udp, &si->cap_udp, si->nudp, sizeof(uint16_t)) < 0)
+            return -1;
+        si->udp[si->nudp++] = (uint16_t)port;
+    } else {
+        if (grow((void **)&si->tcp, &si->cap_tcp, si->ntcp, sizeof(uint16_t)) < 0)
+            return -1;
+        si->tcp[si->ntcp++] = (uint16_t)port;
+    }
+    return 0;
+}
+
+static int on_instance(void *ud, struct instance_row *row, struct error *err)
+{
+    struct loader *l = ud;
+    struct placement_snapshot *s = l->snap;
+    if (grow((void **)&s->items, &l->cap, s->n, sizeof(*s->items)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    struct snap_instance *si = &s->items[s->n];
+    memset(si, 0, sizeof(*si));
+    si->row = *row;
+    memset(row, 0, sizeof(*row)); /* ownership moves to the snapshot */
+    instance_arn(l->ctx, l->cluster->name, si->row.uuid, si->arn, sizeof(si->arn));
+    /* Ports registered as unavailable beyond ECS's reserved ones. */
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(si->row.doc, "registeredResources"), i, r)
+    {
+        const char *name = json_string_value(json_object_get(r, "name"));
+        bool tcp = strcmp(name, "PORTS") == 0, udp = strcmp(name, "PORTS_UDP") == 0;
+        if (!tcp && !udp)
+            continue;
+        size_t k;
+        json_t *p;
+        json_array_foreach(json_object_get(r, "stringSetValue"), k, p)
+        {
+            if (add_port(si, udp, (int)strtol(json_string_value(p), NULL, 10)) < 0)
+                return error_set(err, ERR_INTERNAL, "out of memory");
+        }
+    }
+    s->n++;
+    return 0;
+}
+
+static int cmp_id(const void *key, const void *elem)
+{
+    int64_t id = *(const int64_t *)key;
+    int64_t other = ((const struct snap_instance *)elem)->row.id;
+    return id < other ? -1 : id > other;
+}
+
+static struct snap_instance *by_id(struct placement_snapshot *s, int64_t id)
+{
+    return bsearch(&id, s->items, s->n, sizeof(*s->items), cmp_id);
+}
+
+static struct snap_instance *by_uuid(struct loader *l, const char *uuid)
+{
+    struct placement_snapshot *s = l->snap;
+    if (l->last_hit < s->n && strcmp(s->items[l->last_hit].row.uuid, uuid) == 0)
+        return &s->items[l->last_hit];
+    for (size_t i = 0; i < s->n; i++) {
+        if (strcmp(s->items[i].row.uuid, uuid) == 0) {
+            l->last_hit = i;
+            return &s->items[i];
+        }
+    }
+    return NULL;
+}
+
+static int on_attr(void *ud, const char *uuid, const char *name, const char *value, struct error *err)
+{
+    struct loader *l = ud;
+    struct snap_instance *si = by_uuid(l, uuid);
+    if (!si)
+        return 0; /* not ACTIVE */
+    if (grow((void **)&si->attrs, &si->cap_attrs, si->nattrs, sizeof(*si->attrs)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    si->attrs[si->nattrs].name = strdup(name);
+    si->attrs[si->nattrs].value = value ? strdup(value) : NULL;
+    si->nattrs++;
+    return 0;
+}
+
+static int on_port(void *ud, int64_t instance_id, const char *protocol, int port, struct error *err)
+{
+    struct loader *l = ud;
+    struct snap_instance *si = by_id(l->snap, instance_id);
+    if (si && add_port(si, strcmp(protocol, "udp") == 0, port) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return 0;
+}
+
+static int on_group(void *ud, int64_t instance_id, const char *group, int count, struct error *err)
+{
+    struct loader *l = ud;
+    struct snap_instance *si = by_id(l->snap, instance_id);
+    if (!si)
+        return 0;
+    if (grow((void **)&si->groups, &si->cap_groups, si->ngroups, sizeof(*si->groups)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    si->groups[si->ngroups].name = strdup(group);
+    si->groups[si->ngroups].count = count;
+    si->ngroups++;
+    return 0;
+}
+
+int snapshot_load(struct api_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot *ret,
+                  struct error *err)
+{
+    memset(ret, 0, sizeof(*ret));
+    struct loader l = {.ctx = ctx, .cluster = cluster, .snap = ret};
+    if (store_placement_instances(ctx->tx, cluster->id, on_instance, &l, err) < 0 ||
+        store_placement_attrs(ctx->tx, cluster->id, on_attr, &l, err) < 0 ||
+        store_placement_ports(ctx->tx, cluster->id, on_port, &l, err) < 0 ||
+        store_placement_groups(ctx->tx, cluster->id, on_group, &l, err) < 0) {
+        snapshot_free(ret);
+        return -1;
+    }
+    ret->instances = calloc(ret->n ? ret->n : 1, sizeof(*ret->instances));
+    if (!ret->instances) {
+        snapshot_free(ret);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    for (size_t i = 0; i < ret->n; i++) {
+        struct snap_instance *si = &ret->items[i];
+        struct placement_instance *pi = &ret->instances[i];
+        pi->arn = si->arn;
+        pi->id = si->row.uuid;
+        pi->active = strcmp(si->row.status, "ACTIVE") == 0;
+        pi->remaining_cpu = si->row.reg_cpu - si->row.used_cpu;
+        pi->remaining_memory = si->row.reg_memory - si->row.used_memory;
+        pi->used_tcp_ports = si->tcp;
+        pi->n_used_tcp = si->ntcp;
+        pi->used_udp_ports = si->udp;
+        pi->n_used_udp = si->nudp;
+        pi->q.ec2_instance_id = si->row.ec2_instance_id;
+        pi->q.agent_version =
+            json_string_value(json_object_get(json_object_get(si->row.doc, "versionInfo"), "agentVersion"));
+        pi->q.registered_at_usec = si->row.registered_at;
+        pi->q.agent_connected = liveness_connected(ctx->srv->liveness, si->row.id, ctx->now);
+        pi->q.running_tasks_count = si->row.running_count + si->row.pending_count;
+        pi->q.attrs = si->attrs;
+        pi->q.n_attrs = si->nattrs;
+        pi->q.groups = si->groups;
+        pi->q.n_groups = si->ngroups;
+    }
+    return 0;
+}
+
+const struct instance_row *snapshot_row(const struct placement_snapshot *s, size_t i) { return &s->items[i].row; }
+
+void snapshot_free(struct placement_snapshot *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        struct snap_instance *si = &s->items[i];
+        instance_row_clear(&si->row);
+        free(si->tcp);
+        free(si->udp);
+        for (size_t k = 0; k < si->nattrs; k++) {
+            free((char *)si->attrs[k].name);
+            free((char *)si->attrs[k].value);
+        }
+        free(si->attrs);
+        for (size_t k = 0; k < si->ngroups; k++)
+            free((char *)si->groups[k].name);
+        free(si->groups);
+    }
+    free(s->items);
+    free(s->instances);
+    memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,111 @@
+"""The agent protocol end to end with a hollow agent: registration, the
+long-poll, SubmitTaskStateChange, StopTask, the CLI waiters, resources."""
+import pytest
+
+import berth_proc
+
+TASKDEF = {
+    "family": "proto",
+    "containerDefinitions": [
+        {"name": "app", "image": "busybox", "memory": 256, "cpu": 512, "essential": True,
+         "portMappings": [{"containerPort": 80, "hostPort": 8080}]},
+        {"name": "side", "image": "busybox", "memoryReservation": 64, "essential": False},
+    ],
+}
+
+
+@pytest.fixture
+def hollow(fresh_server, tmp_path):
+    ecs = berth_proc.client(fresh_server.endpoint)
+    ecs.create_cluster(clusterName="proto")
+    ecs.register_task_definition(**TASKDEF)
+    agent = berth_proc.BerthAgent(fresh_server.endpoint, "proto", tmp_path / "agent", tmp_path / "agent.log",
+                                  hollow=1, extra_args=["--hollow-cpu", "2048", "--hollow-memory", "1024"]).start()
+    arns = berth_proc.wait_for(lambda: ecs.list_container_instances(cluster="proto")["containerInstanceArns"],
+                               what="the hollow instance to register")
+    yield ecs, agent, arns[0]
+    agent.stop()
+
+
+def remaining(ecs, arn):
+    ci = ecs.describe_container_instances(cluster="proto", containerInstances=[arn])["containerInstances"][0]
+    res = {r["name"]: r for r in ci["remainingResources"]}
+    return res["CPU"]["integerValue"], res["MEMORY"]["integerValue"], res["PORTS"]["stringSetValue"], ci
+
+
+def test_start_run_stop(hollow):
+    ecs, agent, inst = hollow
+    out = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst], startedBy="me")
+    assert out["failures"] == []
+    task = out["tasks"][0]
+    assert task["lastStatus"] == "PROVISIONING" and task["desiredStatus"] == "RUNNING"
+    assert task["group"] == "family:proto" and task["startedBy"] == "me"
+    assert [c["name"] for c in task["containers"]] == ["app", "side"]
+    assert task["overrides"]["containerOverrides"] == [{"name": "app"}, {"name": "side"}]
+    cpu, mem, ports, ci = remaining(ecs, inst)
+    assert (cpu, mem) == (2048 - 512, 1024 - 256 - 64)
+    assert "8080" in ports and ci["pendingTasksCount"] + ci["runningTasksCount"] == 1
+
+    ecs.get_waiter("tasks_running").wait(cluster="proto", tasks=[task["taskArn"]],
+                                         WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    t = ecs.describe_tasks(cluster="proto", tasks=[task["taskArn"]])["tasks"][0]
+    assert t["lastStatus"] == "RUNNING" and "startedAt" in t
+    assert all(c["lastStatus"] == "RUNNING" for c in t["containers"])
+    assert ecs.describe_clusters(clusters=["proto"])["clusters"][0]["runningTasksCount"] == 1
+
+    # The same static host port cannot be placed twice on one instance.
+    again = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst])
+    assert again["tasks"] == [] and again["failures"][0]["reason"] == "RESOURCE:PORTS"
+
+    stopped = ecs.stop_task(cluster="proto", task=task["taskArn"], reason="done here")["task"]
+    assert stopped["desiredStatus"] == "STOPPED"
+    ecs.get_waiter("tasks_stopped").wait(cluster="proto", tasks=[task["taskArn"]],
+                                         WaiterConfig={"Delay": 1, "MaxAttempts": 20})
+    t = ecs.describe_tasks(cluster="proto", tasks=[task["taskArn"]])["tasks"][0]
+    assert t["stopCode"] == "UserInitiated" and t["stoppedReason"] == "done here"
+    assert "stoppedAt" in t and "stoppingAt" in t
+    assert all(c["exitCode"] == 0 for c in t["containers"])
+    cpu, mem, ports, ci = remaining(ecs, inst)
+    assert (cpu, mem) == (2048, 1024) and "8080" not in ports
+    assert ci["runningTasksCount"] == 0 and ci["pendingTasksCount"] == 0
+    assert ecs.list_tasks(cluster="proto")["taskArns"] == []
+    assert ecs.list_tasks(cluster="proto", desiredStatus="STOPPED")["taskArns"] == [task["taskArn"]]
+
+
+def test_resource_exhaustion(hollow):
+    ecs, agent, inst = hollow
+    out = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst],
+                         overrides={"containerOverrides": [{"name": "app", "memory": 4096}]})
+    assert out["failures"][0]["reason"] == "RESOURCE:MEMORY"
+    out = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst],
+                         overrides={"containerOverrides": [{"name": "app", "cpu": 4096}]})
+    assert out["failures"][0]["reason"] == "RESOURCE:CPU"
+    with pytest.raises(ecs.exceptions.InvalidParameterException) as e:
+        ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst],
+                       overrides={"containerOverrides": [{"name": "nope", "cpu": 1}]})
+    assert "nope" in str(e.value)
+
+
+def test_list_filters_and_describe_failures(hollow):
+    ecs, agent, inst = hollow
+    a = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst],
+                       startedBy="alpha")["tasks"][0]["taskArn"]
+    assert ecs.list_tasks(cluster="proto", startedBy="alpha")["taskArns"] == [a]
+    assert ecs.list_tasks(cluster="proto", startedBy="beta")["taskArns"] == []
+    assert ecs.list_tasks(cluster="proto", family="proto")["taskArns"] == [a]
+    assert ecs.list_tasks(cluster="proto", containerInstance=inst)["taskArns"] == [a]
+    d = ecs.describe_tasks(cluster="proto", tasks=[a, a.rsplit("/", 1)[1], "f" * 32])
+    assert len(d["tasks"]) == 2 and d["failures"][0]["reason"] == "MISSING"
+    with pytest.raises(ecs.exceptions.ClusterContainsContainerInstancesException):
+        ecs.delete_cluster(cluster="proto")
+
+
+def test_agent_restart_keeps_identity(hollow, tmp_path):
+    ecs, agent, inst = hollow
+    agent.stop()
+    again = berth_proc.BerthAgent(agent.args[3], "proto", agent.data_dir, tmp_path / "agent2.log", hollow=1).start()
+    try:
+        berth_proc.wait_for(lambda: "registered" in again.log(), what="re-registration")
+        assert ecs.list_container_instances(cluster="proto")["containerInstanceArns"] == [inst]
+    finally:
+        again.stop()
