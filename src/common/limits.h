@@ -35,3 +35,20 @@
  * count ({n,m} bounds, multiplied across the pattern) glibc may expand. */
 #define LIMIT_QUERY_PATTERN 256
 #define LIMIT_QUERY_REPEAT 100
+/* Images (src/agent): a manifest or index (Docker's own cap is 4 MiB), an
+ * image config, a token-service response, the entries of an index and the
+ * layers of one image. */
+#define LIMIT_IMAGE_MANIFEST (4u * 1024 * 1024)
+#define LIMIT_IMAGE_CONFIG (8u * 1024 * 1024)
+#define LIMIT_REGISTRY_TOKEN (64u * 1024)
+#define LIMIT_REGISTRY_ERROR_BODY (64u * 1024)
+#define LIMIT_IMAGE_INDEX_ENTRIES 256
+#define LIMIT_IMAGE_LAYERS 128
+/* Image reference pieces, as Docker's reference grammar bounds them. */
+#define LIMIT_IMAGE_REF 512
+#define LIMIT_IMAGE_NAME 255
+#define LIMIT_IMAGE_TAG 128
+/* Strings in an image config or container definition (Env, Cmd, ...). */
+#define LIMIT_IMAGE_CONFIG_STRINGS 4096
+/* Path of one archive entry inside a layer. */
+#define LIMIT_LAYER_PATH 4096
