@@ -15,6 +15,8 @@ struct command {
 
 static const struct command commands[] = {
     {"server", cli_server_main, "run the control plane (ECS API)"},
+    {"ctr", cli_ctr_main, "run and inspect single containers (debugging)"},
+    {"runtime-shim", cli_runtime_shim_main, "internal: how conmon runs crun"},
 };
 
 static void usage(FILE *f)
