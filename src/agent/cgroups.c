@@ -196,7 +196,8 @@ int cgroups_remove_path(const struct cgroups *cg, const char *path, struct error
             return -1;
         return rmdir_tree(p, 0, err);
     }
-    /* Every v1 hierarchy mounted below the root (symlinks such as
+    /* Every hierarchy mounted below the root, including a hybrid host's
+     * cgroup2 at unified/, where the runtimes also place containers (symlinks such as
      * cpu -> cpu,cpuacct just repeat one; the second pass finds nothing). */
     DIR *d = opendir(cg->root);
     if (!d)
@@ -204,7 +205,7 @@ int cgroups_remove_path(const struct cgroups *cg, const char *path, struct error
     int r = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_type != DT_DIR || de->d_name[0] == '.' || strcmp(de->d_name, "unified") == 0)
+        if (de->d_type != DT_DIR || de->d_name[0] == '.')
             continue;
         if (cgroups_file_path(cg, de->d_name, path, NULL, p, sizeof(p), err) < 0) {
             r = -1;

@@ -241,27 +241,11 @@ static void exec_on_timeout(void *ud)
         kill((pid_t)pid, SIGKILL);
 }
 
-int ocirt_exec(const struct ocirt *rt, const char *id, const char *const *args, size_t argc, usec_t timeout,
-               int stdout_fd, int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out,
-               struct error *err)
+int ocirt_exec(const struct ocirt *rt, const char *id, const char *process_path, usec_t timeout, int stdout_fd,
+               int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out, struct error *err)
 {
-    if (argc == 0)
-        return error_set(err, ERR_INVALID, "exec needs a command");
-    size_t cap = argc + 8;
-    _cleanup_free_ const char **argv = calloc(cap, sizeof(*argv));
-    if (!argv)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    size_t n = 0;
-    argv[n++] = rt->path;
-    argv[n++] = "--root";
-    argv[n++] = rt->root;
-    argv[n++] = "exec";
-    argv[n++] = "--pid-file";
-    argv[n++] = pidfile;
-    argv[n++] = id;
-    for (size_t i = 0; i < argc; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
+    const char *argv[] = {rt->path, "--root", rt->root, "exec", "--process", process_path, "--pid-file", pidfile,
+                          id, NULL};
     unlink(pidfile);
     struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = stdout_fd, .stderr_fd = stderr_fd,
                             .child_setup = rt->mask_cgroup2 ? mask_cgroup2 : NULL};

@@ -42,14 +42,15 @@ int ocirt_delete(const struct ocirt *rt, const char *id, bool force, struct erro
 int ocirt_state(const struct ocirt *rt, const char *id, char *status, size_t cap, pid_t *ret_pid,
                 struct error *err);
 
-/* Run argv inside the container with its process settings (user, env, cwd,
- * capabilities).  stdout_fd/stderr_fd receive the output (-1: discarded).
- * After timeout (0: none) the process is SIGKILLed and the call fails with
- * ERR_IO and *ret_timed_out true.  *ret_exit is the command's exit code
- * (128+signal when killed). */
-int ocirt_exec(const struct ocirt *rt, const char *id, const char *const *argv, size_t argc, usec_t timeout,
-               int stdout_fd, int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out,
-               struct error *err);
+/* Run the OCI process described by the file process_path (args, user, env,
+ * cwd, capabilities: both runtimes take the same file, so exec behaves the
+ * same under each) inside the container.  stdout_fd/stderr_fd receive the
+ * output (-1: discarded).  The runtime writes the process's host pid to
+ * pidfile.  After timeout (0: none) the process is SIGKILLed and the call
+ * fails with ERR_IO and *ret_timed_out true.  *ret_exit is the command's
+ * exit code (128+signal when killed). */
+int ocirt_exec(const struct ocirt *rt, const char *id, const char *process_path, usec_t timeout, int stdout_fd,
+               int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out, struct error *err);
 
 /* `berth runtime-shim RUNTIME ARGS...`: enter a private mount namespace
  * with the cgroup2 controllers masked and exec RUNTIME.  Returns only on

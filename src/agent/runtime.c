@@ -495,15 +495,45 @@ int runtime_exec(struct runtime *r, const char *id, const char *const *argv, siz
     const struct ocirt *oc = runtime_of(r, st.runtime, err);
     if (!oc)
         return -1;
-    /* A pid file per exec: health checks and a user's exec may overlap. */
-    char rnd[17], name[64], pidfile[PATH_MAX];
+    if (argc == 0)
+        return error_set(err, ERR_INVALID, "exec needs a command");
+    /* The container's own process settings with our args: runc would
+     * inherit them, crun would not, so both get them explicitly. */
+    char p[PATH_MAX];
+    if (runtime_path(r, id, "config.json", p, sizeof(p), err) < 0)
+        return -1;
+    _cleanup_free_ char *text = NULL;
+    if (fsutil_read_file(p, LIMIT_STATE_FILE, &text, NULL, err) < 0)
+        return -1;
+    json_error_t jerr;
+    _cleanup_json_ json_t *cfg = json_loads(text, 0, &jerr);
+    json_t *proc = cfg ? json_object_get(cfg, "process") : NULL;
+    if (!json_is_object(proc))
+        return error_set(err, ERR_INTERNAL, "%s has no process", p);
+    json_t *args = json_array();
+    for (size_t i = 0; i < argc; i++)
+        json_array_append_new(args, json_string(argv[i]));
+    json_object_set_new(proc, "args", args);
+    json_object_set_new(proc, "terminal", json_false());
+    _cleanup_free_ char *ptext = json_dumps(proc, JSON_COMPACT);
+    if (!ptext)
+        return error_set(err, ERR_INTERNAL, "cannot serialise the exec process");
+
+    /* Files per exec: health checks and a user's exec may overlap. */
+    char rnd[17], name[64], pidfile[PATH_MAX], procfile[PATH_MAX];
     if (ids_random_hex(rnd, 8) < 0)
         return error_set(err, ERR_INTERNAL, "no randomness");
     snprintf(name, sizeof(name), "exec-%s.pid", rnd);
     if (runtime_path(r, id, name, pidfile, sizeof(pidfile), err) < 0)
         return -1;
+    snprintf(name, sizeof(name), "exec-%s.json", rnd);
+    if (runtime_path(r, id, name, procfile, sizeof(procfile), err) < 0)
+        return -1;
+    if (fsutil_write_file(procfile, ptext, strlen(ptext), err) < 0)
+        return -1;
     bool timed_out = false;
-    int rc = ocirt_exec(oc, id, argv, argc, timeout, stdout_fd, stderr_fd, pidfile, ret_exit, &timed_out, err);
+    int rc = ocirt_exec(oc, id, procfile, timeout, stdout_fd, stderr_fd, pidfile, ret_exit, &timed_out, err);
+    unlink(procfile);
     if (ret_timed_out)
         *ret_timed_out = timed_out;
     return rc;
