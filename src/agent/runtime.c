@@ -558,11 +558,29 @@ static void wait_conmon_gone(struct runtime *r, const char *id)
         ;
 }
 
+/* A directory without a record: a create that died half way (our process
+ * was killed between mkdir and writing berth.json).  Nothing was started,
+ * so unmounting and removing is all there is to do. */
+static int delete_partial(struct runtime *r, const char *id, struct error *err)
+{
+    char p[PATH_MAX];
+    struct stat sb;
+    if (runtime_path(r, id, NULL, p, sizeof(p), err) < 0)
+        return -1;
+    if (stat(p, &sb) < 0)
+        return error_set(err, ERR_NOT_FOUND, "no such container: %s", id);
+    if (runtime_path(r, id, "rootfs", p, sizeof(p), err) < 0 || overlay_unmount(p, err) < 0)
+        return -1;
+    if (runtime_path(r, id, NULL, p, sizeof(p), err) < 0)
+        return -1;
+    return fsutil_rm_rf(p, err);
+}
+
 int runtime_delete(struct runtime *r, const char *id, struct error *err)
 {
     struct record rec;
     if (record_read(r, id, &rec, err) < 0)
-        return -1;
+        return err && err->kind == ERR_NOT_FOUND ? delete_partial(r, id, err) : -1;
     const struct ocirt *oc = runtime_of(r, rec.runtime, err);
     if (!oc)
         return -1;

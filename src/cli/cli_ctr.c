@@ -119,7 +119,7 @@ static int print_logs(struct runtime *r, const char *id, bool raw)
     return 0;
 }
 
-static int cmd_run(struct runtime *r, int argc, char **argv, const char *cgroup_parent)
+static int cmd_run(struct runtime *r, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"rootfs", required_argument, NULL, 'R'},  {"name", required_argument, NULL, 'n'},
@@ -236,6 +236,14 @@ static int cmd_run(struct runtime *r, int argc, char **argv, const char *cgroup_
     co.task_id = name;
     co.etc = &etc;
 
+    /* The name must be free before we touch its task cgroup. */
+    char dir[PATH_MAX];
+    if (runtime_path(r, name, NULL, dir, sizeof(dir), &err) < 0)
+        return fail("run", &err);
+    if (access(dir, F_OK) == 0) {
+        fprintf(stderr, "berth ctr run: container %s already exists\n", name);
+        return 1;
+    }
     if (cgroups_task_create(&r->cg, name, task_mem, task_cpu, &err) < 0)
         return fail("run", &err);
     if (runtime_create(r, name, &spec, &co, NULL, &err) < 0 || runtime_start(r, name, &err) < 0) {
@@ -259,7 +267,6 @@ static int cmd_run(struct runtime *r, int argc, char **argv, const char *cgroup_
             return fail("rm", &err);
     }
     return st.exit_code >= 0 ? st.exit_code : 255;
-    (void)cgroup_parent;
 }
 
 static int cmd_ps(struct runtime *r, bool as_json)
@@ -365,7 +372,7 @@ int cli_ctr_main(int argc, char **argv)
         return fail(sub, &err);
 
     if (strcmp(sub, "run") == 0)
-        return cmd_run(&r, nargc, nargv, cgroup_parent);
+        return cmd_run(&r, nargc, nargv);
     if (strcmp(sub, "ps") == 0)
         return cmd_ps(&r, as_json);
 

@@ -116,10 +116,16 @@ class Ctr:
         """[(stream, text)] from the raw k8s-file log."""
         _, out, _ = self.call("logs", "--raw", name, check=True)
         lines = []
+        partial = {"stdout": "", "stderr": ""}
         for line in out.splitlines():
             m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d) (stdout|stderr) ([FP]) (.*)$", line)
             assert m, "bad log line %r" % line
-            lines.append((m.group(2), m.group(4)))
+            stream, tag, text = m.group(2), m.group(3), m.group(4)
+            if tag == "P":  # a write without a newline: joined with what follows
+                partial[stream] += text
+                continue
+            lines.append((stream, partial[stream] + text))
+            partial[stream] = ""
         return lines
 
     def wait_state(self, name, states, timeout=20):
@@ -374,3 +380,34 @@ def test_stopped_container_rm_and_name_reuse(ctr):
     assert rc == 9, err
     rc, _, err = ctr.run("again", ["true"])
     assert rc != 0 and "exists" in err
+
+
+def test_many_layers_beyond_a_page_of_mount_options(ctr, tmp_path):
+    """Lower paths that do not fit in mount(2)'s one page of options go
+    through the new mount API one layer at a time."""
+    layers = []
+    for i in range(60):
+        d = tmp_path / ("layer-%03d-" % i + "x" * 80)
+        os.makedirs(d)
+        (d / ("f%03d" % i)).write_text(str(i))
+        layers.append(str(d))
+    assert len(":".join(layers)) > 4096
+    opts = []
+    for d in layers:  # top first; the busybox root is the bottom layer
+        opts += ["--rootfs", d]
+    rc, _, err = ctr.call("run", *(opts + ["--rootfs", ctr.rootfs, "--name", "deep", "--",
+                                          "sh", "-c", "cat /f000 /f059; echo; ls / | grep -c '^f'"]))
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("deep") if s == "stdout"]
+    assert out == ["059", "60"], out
+    assert ctr.call("rm", "deep")[0] == 0
+    assert ctr.leftovers("deep") == []
+
+
+def test_partial_create_is_removable(ctr):
+    """A container directory without our record (a create killed half way)
+    is still removed by rm."""
+    d = os.path.join(ctr.data, "containers", "half")
+    os.makedirs(os.path.join(d, "rootfs"))
+    assert ctr.call("rm", "half")[0] == 0
+    assert not os.path.exists(d)
