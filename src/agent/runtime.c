@@ -26,6 +26,7 @@
 
 #include "common/cleanup.h"
 #include "common/ids.h"
+#include "common/log.h"
 #include "conmon.h"
 #include "fsutil.h"
 #include "overlay.h"
@@ -234,6 +235,7 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     char dir[PATH_MAX], rootfs[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
     if (runtime_path(r, id, NULL, dir, sizeof(dir), err) < 0)
         return -1;
+    usec_t t0 = time_monotonic();
     if (mkdir(dir, 0700) < 0) {
         if (errno == EEXIST)
             return error_set(err, ERR_CONFLICT, "container %s already exists", id);
@@ -302,11 +304,15 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
         .n_runtime_args = n_rt_args,
     };
     pid_t pid;
+    usec_t t1 = time_monotonic();
     if (conmon_create(&co, LIMIT_CREATE_TIMEOUT_SEC * USEC_PER_SEC, &pid, err) < 0) {
         error_prefix(err, "container %s", id);
         cleanup_failed_create(r, id, oc, rec.cgroups_path);
         return -1;
     }
+    log_debug("container %s: root+bundle %.1f ms, conmon+%s create %.1f ms", id,
+              (double)(t1 - t0) / USEC_PER_MSEC, ocirt_kind_name(o->runtime),
+              (double)(time_monotonic() - t1) / USEC_PER_MSEC);
     if (ret_pid)
         *ret_pid = pid;
     return 0;
@@ -323,8 +329,11 @@ int runtime_start(struct runtime *r, const char *id, struct error *err)
     const struct ocirt *oc = runtime_of(r, rec.runtime, err);
     if (!oc)
         return -1;
+    usec_t t0 = time_monotonic();
     if (ocirt_start(oc, id, err) < 0)
         return -1;
+    log_debug("container %s: %s start %.1f ms", id, ocirt_kind_name(rec.runtime),
+              (double)(time_monotonic() - t0) / USEC_PER_MSEC);
     rec.started = true;
     return record_write(r, id, &rec, err);
 }

@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/log.h"
 
 #define MAX_ENV 256
 
@@ -42,6 +43,7 @@ static void usage(FILE *f)
             "  wait  --data DIR NAME\n"
             "  rm    --data DIR NAME\n"
             "  logs  --data DIR [--raw] NAME\n"
+            "\nEvery command also takes --cgroup-parent NAME and --log-level debug|info|warn|error.\n"
             "\n"
             "--rootfs layers are given top first.  Each `run` container is its own task:\n"
             "its task cgroup is <cgroup-parent>/NAME (--cgroup-parent, default berth).\n");
@@ -329,7 +331,7 @@ int cli_ctr_main(int argc, char **argv)
         if (!after_dashes && strcmp(a, "--") == 0)
             after_dashes = true;
         if (!after_dashes && (strcmp(a, "--data") == 0 || strcmp(a, "--cgroup-parent") == 0 ||
-                              strcmp(a, "--timeout") == 0)) {
+                              strcmp(a, "--timeout") == 0 || strcmp(a, "--log-level") == 0)) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "berth ctr: %s needs a value\n", a);
                 return 2;
@@ -338,6 +340,14 @@ int cli_ctr_main(int argc, char **argv)
                 data = argv[++i];
             else if (strcmp(a, "--cgroup-parent") == 0)
                 cgroup_parent = argv[++i];
+            else if (strcmp(a, "--log-level") == 0) {
+                enum log_level lvl;
+                if (log_parse_level(argv[++i], &lvl) < 0) {
+                    fprintf(stderr, "berth ctr: unknown log level '%s'\n", argv[i]);
+                    return 2;
+                }
+                log_set_level(lvl);
+            }
             else if (parse_i64(argv[++i], &timeout_s) < 0) {
                 fprintf(stderr, "berth ctr: bad --timeout\n");
                 return 2;
