@@ -167,7 +167,10 @@ static int rmdir_tree(const char *dir, int depth, struct error *err)
         return errno == ENOENT ? 0 : error_sys(err, "open %s", dir);
     int r = 0;
     struct dirent *de;
-    while (r == 0 && (de = readdir(d))) {
+    while (r == 0) {
+        de = readdir(d);
+        if (!de)
+            break;
         if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         char sub[PATH_MAX];
@@ -204,7 +207,10 @@ int cgroups_remove_path(const struct cgroups *cg, const char *path, struct error
         return error_sys(err, "open %s", cg->root);
     int r = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    for (;;) {
+        de = readdir(d);
+        if (!de)
+            break;
         if (de->d_type != DT_DIR || de->d_name[0] == '.')
             continue;
         if (cgroups_file_path(cg, de->d_name, path, NULL, p, sizeof(p), err) < 0) {

@@ -116,7 +116,10 @@ static int rm_at(int dfd, const char *name, dev_t dev, int depth, struct error *
     }
     int r = 0;
     struct dirent *de;
-    while (r == 0 && (de = readdir(d))) {
+    while (r == 0) {
+        de = readdir(d);
+        if (!de)
+            break;
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         r = rm_at(dirfd(d), de->d_name, dev, depth + 1, err);

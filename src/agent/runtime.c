@@ -647,7 +647,10 @@ int runtime_list(struct runtime *r, char ***ret, size_t *ret_n, struct error *er
     size_t n = 0, cap = 0;
     int rc = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    for (;;) {
+        de = readdir(d);
+        if (!de)
+            break;
         if (!runtime_id_valid(de->d_name))
             continue;
         if (n == LIMIT_CTR_LIST) {

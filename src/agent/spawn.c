@@ -235,8 +235,10 @@ int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_
     if (pipe_open) {
         fcntl(rd, F_SETFL, O_NONBLOCK);
         char buf[4096];
-        ssize_t n;
-        while ((n = read(rd, buf, sizeof(buf))) > 0) {
+        for (;;) {
+            ssize_t n = read(rd, buf, sizeof(buf));
+            if (n <= 0)
+                break;
             size_t keep = (size_t)n;
             if (len + keep > out_cap - 1)
                 keep = out_cap - 1 - len;

@@ -97,8 +97,10 @@ static int print_logs(struct runtime *r, const char *id, bool raw)
     }
     _cleanup_free_ char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, f)) > 0) {
+    for (;;) {
+        ssize_t n = getline(&line, &cap, f);
+        if (n <= 0)
+            break;
         if (raw) {
             fwrite(line, 1, (size_t)n, stdout);
             continue;

@@ -245,9 +245,10 @@ def read_cg(*parts):
 
 
 @pytest.mark.skipif(not os.path.isdir(os.path.join(CGROOT, "memory")), reason="cgroup v1 layout")
-def test_limits_are_in_the_cgroups(ctr):
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_limits_are_in_the_cgroups(ctr, runtime):
     rc, _, err = ctr.run("lim", ["sleep", "100"], "--memory", "64", "--memory-reservation", "32", "--cpu", "512",
-                         "--task-memory", "128", "--task-cpu", "1024", detach=True)
+                         "--task-memory", "128", "--task-cpu", "1024", runtime=runtime, detach=True)
     assert rc == 0, err
     task = os.path.join(ctr.parent, "lim")
     leaf = os.path.join(task, "lim")
