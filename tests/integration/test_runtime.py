@@ -412,3 +412,24 @@ def test_partial_create_is_removable(ctr):
     os.makedirs(os.path.join(d, "rootfs"))
     assert ctr.call("rm", "half")[0] == 0
     assert not os.path.exists(d)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_init_forwards_the_stop_signal(ctr, runtime):
+    """With --init, a plain `sleep` is not pid 1, so SIGTERM kills it at once
+    instead of waiting for the SIGKILL after the timeout."""
+    ctr.run("initstop", ["sleep", "100"], "--init", runtime=runtime, detach=True)
+    ctr.wait_state("initstop", ["running"])
+    t0 = time.time()
+    rc, out, err = ctr.call("stop", "--timeout", "20", "initstop")
+    assert rc == 0, err
+    assert out.strip() == str(128 + signal.SIGTERM)
+    assert time.time() - t0 < 10
+
+
+def test_etc_files_hostname_and_env(ctr):
+    rc, _, err = ctr.run("etc", ["sh", "-c", "cat /etc/hostname; grep -c web-1 /etc/hosts; echo $FOO $HOME $HOSTNAME; pwd"],
+                         "--hostname", "web-1", "--env", "FOO=bar")
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("etc") if s == "stdout"]
+    assert out == ["web-1", "1", "bar /root web-1", "/"], out
