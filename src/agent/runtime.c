@@ -206,12 +206,17 @@ static bool pid_is(pid_t pid, const char *comm)
     return !comm || strcmp(buf, comm) == 0;
 }
 
-static void cleanup_failed_create(struct runtime *r, const char *id, const struct ocirt *oc, const char *cgpath)
+static void cleanup_failed_create(struct runtime *r, const char *id, const struct ocirt *oc, const char *cgpath,
+                                  const char *uuid)
 {
     struct error e;
     char p[PATH_MAX];
     if (oc)
         ocirt_delete(oc, id, true, &e);
+    if (uuid && *uuid) {
+        snprintf(p, sizeof(p), "%s/sock/%s", r->data_dir, uuid);
+        unlink(p);
+    }
     if (cgpath && *cgpath)
         cgroups_remove_path(&r->cg, cgpath, &e);
     if (runtime_path(r, id, "rootfs", p, sizeof(p), &e) == 0)
@@ -307,7 +312,7 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     usec_t t1 = time_monotonic();
     if (conmon_create(&co, LIMIT_CREATE_TIMEOUT_SEC * USEC_PER_SEC, &pid, err) < 0) {
         error_prefix(err, "container %s", id);
-        cleanup_failed_create(r, id, oc, rec.cgroups_path);
+        cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);
         return -1;
     }
     log_debug("container %s: root+bundle %.1f ms, conmon+%s create %.1f ms", id,
@@ -317,7 +322,7 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
         *ret_pid = pid;
     return 0;
 fail:
-    cleanup_failed_create(r, id, NULL, rec.cgroups_path);
+    cleanup_failed_create(r, id, NULL, rec.cgroups_path, rec.uuid);
     return error_prefix(err, "container %s", id);
 }
 

@@ -433,3 +433,12 @@ def test_etc_files_hostname_and_env(ctr):
     assert rc == 0, err
     out = [t for s, t in ctr.logs("etc") if s == "stdout"]
     assert out == ["web-1", "1", "bar /root web-1", "/"], out
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_missing_command_fails_cleanly(ctr, runtime):
+    rc, _, err = ctr.run("nocmd", ["/no/such/program"], runtime=runtime)
+    assert rc != 0
+    assert "no/such/program" in err or "No such file" in err, err
+    assert ctr.leftovers("nocmd") == []
+    assert os.listdir(os.path.join(ctr.data, "sock")) == []
