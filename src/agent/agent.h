@@ -24,6 +24,8 @@ struct agent_config {
     json_t *attributes; /* extra [{name, value}], owned */
     int hollow;         /* 0: run containers; N: N hollow instances */
     int64_t hollow_cpu, hollow_memory;
+    const char **insecure; /* registries spoken to over plain HTTP (loopback always is) */
+    size_t n_insecure;
 };
 
 struct reporter;
@@ -34,6 +36,7 @@ struct agent {
     struct agent_config cfg;
     struct reporter *reporter;
     const struct runner_ops *ops;
+    void *runner_state; /* the runner's own, set by ops->init */
     struct agent_instance *instances;
     int ninstances;
     pthread_mutex_t lock;
@@ -56,6 +59,8 @@ struct agent_instance {
  * from the instance's poll thread. */
 struct runner_ops {
     const char *name;
+    /* After registration, before polling: set up, adopt what survived. */
+    int (*init)(struct agent *a, struct error *err);
     /* The server sent a task (new, or with a changed desired status). */
     void (*task_changed)(struct agent_instance *inst, json_t *task);
     /* The agent is stopping: release what the runner holds (containers keep running). */
@@ -72,3 +77,4 @@ void agent_report_task(struct agent_instance *inst, const char *task_arn, const 
                        json_t *containers, json_t *extra);
 
 extern const struct runner_ops hollow_runner;
+extern const struct runner_ops real_runner;
