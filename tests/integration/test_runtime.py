@@ -128,6 +128,16 @@ class Ctr:
             partial[stream] = ""
         return lines
 
+    def wait_log(self, name, text, timeout=20):
+        """Wait until the container printed text on stdout (a shell reports
+        its trap is installed, so a signal cannot arrive before it)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if ("stdout", text) in self.logs(name):
+                return
+            time.sleep(0.05)
+        raise AssertionError("%s never printed %r" % (name, text))
+
     def wait_state(self, name, states, timeout=20):
         deadline = time.time() + timeout
         st = None
@@ -204,13 +214,12 @@ def test_logs_keep_streams_apart_and_exit_codes(ctr, runtime):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_stop_signal_trap_is_honoured(ctr, runtime):
-    loop = "while true; do sleep 0.1; done"
+    loop = "echo ready; while true; do sleep 0.1; done"
     ctr.run("term", ["sh", "-c", "trap 'echo got-term; exit 0' TERM; " + loop], runtime=runtime, detach=True)
     ctr.run("usr1", ["sh", "-c", "trap 'echo got-usr1; exit 0' USR1; " + loop], "--stop-signal", "SIGUSR1",
             runtime=runtime, detach=True)
     for name, word in (("term", "got-term"), ("usr1", "got-usr1")):
-        ctr.wait_state(name, ["running"])
-        time.sleep(0.3)  # let the shell install its trap
+        ctr.wait_log(name, "ready")
         rc, out, err = ctr.call("stop", "--timeout", "20", name)
         assert rc == 0, err
         assert out.strip() == "0"
@@ -219,9 +228,9 @@ def test_stop_signal_trap_is_honoured(ctr, runtime):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_sigkill_after_stop_timeout(ctr, runtime):
-    ctr.run("stubborn", ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"], runtime=runtime, detach=True)
-    ctr.wait_state("stubborn", ["running"])
-    time.sleep(0.3)
+    ctr.run("stubborn", ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"], runtime=runtime,
+            detach=True)
+    ctr.wait_log("stubborn", "ready")
     t0 = time.time()
     rc, out, err = ctr.call("stop", "--timeout", "1", "stubborn")
     took = time.time() - t0
@@ -332,7 +341,7 @@ def test_container_survives_berth_and_exit_is_adopted(ctr, runtime):
     happens while no berth runs is reported afterwards."""
     env = dict(os.environ, **berth_proc.SAN_ENV)
     cmd = ctr.cmd("run", "--rootfs", ctr.rootfs, "--name", "orphan", "--runtime", runtime, "--",
-                  "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done")
+                  "sh", "-c", "trap 'exit 42' USR1; echo ready; while true; do sleep 0.1; done")
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         st = ctr.wait_state("orphan", ["running"])
@@ -341,7 +350,7 @@ def test_container_survives_berth_and_exit_is_adopted(ctr, runtime):
         p.wait()
     pid = st["pid"]
     assert pid > 0
-    time.sleep(0.3)
+    ctr.wait_log("orphan", "ready")
     os.kill(pid, 0)  # still there without its berth
     listed = ctr.ps()
     assert listed["orphan"]["state"] == "running" and listed["orphan"]["pid"] == pid
