@@ -451,3 +451,34 @@ def test_missing_command_fails_cleanly(ctr, runtime):
     assert "no/such/program" in err or "No such file" in err, err
     assert ctr.leftovers("nocmd") == []
     assert os.listdir(os.path.join(ctr.data, "sock")) == []
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_ulimits_volumes_tmpfs_caps(ctr, runtime, tmp_path):
+    vol = tmp_path / "vol"
+    os.makedirs(vol)
+    (vol / "hello").write_text("from-host\n")
+    script = ("ulimit -n; ulimit -Hn; cat /data/hello; (echo x > /data/new) 2>/dev/null || echo ro-volume; "
+              "echo y > /scratch/f && grep ' /scratch ' /proc/mounts | grep -c size=8192k; "
+              "grep CapBnd /proc/self/status; pwd")
+    rc, _, err = ctr.run("opts", ["sh", "-c", script], "--ulimit", "nofile=512:1024", "--volume",
+                         "%s:/data:ro" % vol, "--tmpfs", "/scratch:8", "--cap-drop", "ALL", "--cap-add", "KILL",
+                         "--workdir", "/tmp", runtime=runtime)
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("opts") if s == "stdout"]
+    assert out[:5] == ["512", "1024", "from-host", "ro-volume", "1"], out
+    assert out[5].split() == ["CapBnd:", "%016x" % (1 << 5)]  # CAP_KILL only
+    assert out[6] == "/tmp"
+    assert not (vol / "new").exists()
+
+
+def test_host_network(ctr):
+    with open("/proc/net/dev") as f:
+        host_ifaces = sorted(l.split(":")[0].strip() for l in f.readlines()[2:])
+    rc, _, err = ctr.run("hostnet", ["cat", "/proc/net/dev"], "--net", "host")
+    assert rc == 0, err
+    lines = [t for s, t in ctr.logs("hostnet") if s == "stdout"][2:]
+    assert sorted(l.split(":")[0].strip() for l in lines) == host_ifaces
+    rc, _, err = ctr.run("ownnet", ["cat", "/proc/net/dev"])
+    lines = [t for s, t in ctr.logs("ownnet") if s == "stdout"][2:]
+    assert [l.split(":")[0].strip() for l in lines] == ["lo"]
