@@ -63,6 +63,23 @@ def rmdir_cgroups(parent):
             pass
 
 
+def alive(pid, wait=5.0):
+    """Whether pid still runs after up to `wait` seconds; a zombie waiting
+    for pid 1 to reap it counts as gone."""
+    deadline = time.time() + wait
+    while True:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state in ("Z", "X"):
+            return False
+        if time.time() >= deadline:
+            return True
+        time.sleep(0.05)
+
+
 def procs_mentioning(text):
     """pids whose command line mentions text (conmon, containers, runtimes)."""
     pids = []
@@ -377,7 +394,7 @@ def test_rm_leaves_nothing_behind(ctr, runtime):
     rc, _, err = ctr.call("rm", "gone")  # running: rm kills it first
     assert rc == 0, err
     assert ctr.leftovers("gone") == []
-    assert not os.path.exists("/proc/%d" % st["pid"])
+    assert not alive(st["pid"])
     assert "gone" not in ctr.ps()
     rc, _, _ = ctr.call("rm", "gone")
     assert rc != 0
@@ -482,3 +499,22 @@ def test_host_network(ctr):
     rc, _, err = ctr.run("ownnet", ["cat", "/proc/net/dev"])
     lines = [t for s, t in ctr.logs("ownnet") if s == "stdout"][2:]
     assert [l.split(":")[0].strip() for l in lines] == ["lo"]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_lost_monitor_is_reported_and_rm_still_cleans_up(ctr, runtime):
+    """conmon killed under a running container: the state is "lost" (no exit
+    code can be known) and rm still leaves nothing behind."""
+    ctr.run("lost", ["sleep", "100"], runtime=runtime, detach=True)
+    st = ctr.wait_state("lost", ["running"])
+    with open(os.path.join(ctr.data, "containers", "lost", "conmon.pid")) as f:
+        conmon = int(f.read())
+    os.kill(conmon, signal.SIGKILL)
+    assert not alive(conmon, wait=10)
+    got = ctr.inspect("lost")
+    assert got["state"] == "lost" and got["exitCode"] is None
+    os.kill(st["pid"], 0)  # the container itself still runs
+    rc, _, err = ctr.call("rm", "lost")
+    assert rc == 0, err
+    assert ctr.leftovers("lost") == []
+    assert not alive(st["pid"])
