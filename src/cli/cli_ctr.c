@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "agent/runtime.h"
 #include "agent/spawn.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
@@ -265,6 +267,25 @@ static int run_flag(struct run_args *a, int c, char *arg)
     }
 }
 
+struct sig_proxy {
+    struct runtime *r;
+    const char *name;
+    sigset_t mask;
+};
+
+/* Runs until the process exits: forwards each stop signal we get. */
+static void *sig_proxy_main(void *arg)
+{
+    struct sig_proxy *p = arg;
+    for (;;) {
+        int sig = cli_wait_stop_signal(&p->mask);
+        struct error err;
+        if (runtime_kill(p->r, p->name, sig, &err) < 0)
+            fprintf(stderr, "berth ctr run: forwarding signal %d: %s\n", sig, err.msg);
+    }
+    return NULL;
+}
+
 static int cmd_run(struct runtime *r, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -354,6 +375,13 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
         printf("%s\n", name);
         return 0;
     }
+    /* In the foreground, SIGINT/SIGTERM/SIGHUP are passed on to the
+     * container (as `docker run` does) and we keep waiting for its exit. */
+    struct sig_proxy proxy = {.r = r, .name = name};
+    cli_block_stop_signals(&proxy.mask);
+    pthread_t th;
+    if (pthread_create(&th, NULL, sig_proxy_main, &proxy) == 0)
+        pthread_detach(th);
     struct runtime_status st;
     if (runtime_wait(r, name, 0, &st, &err) != 0)
         return fail("run", &err);

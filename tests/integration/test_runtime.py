@@ -150,7 +150,8 @@ class Ctr:
         its trap is installed, so a signal cannot arrive before it)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if ("stdout", text) in self.logs(name):
+            exists = os.path.exists(os.path.join(self.data, "containers", name, "ctr.log"))
+            if exists and ("stdout", text) in self.logs(name):
                 return
             time.sleep(0.05)
         raise AssertionError("%s never printed %r" % (name, text))
@@ -518,3 +519,20 @@ def test_lost_monitor_is_reported_and_rm_still_cleans_up(ctr, runtime):
     assert rc == 0, err
     assert ctr.leftovers("lost") == []
     assert not alive(st["pid"])
+
+
+def test_foreground_run_forwards_signals(ctr):
+    env = dict(os.environ, **berth_proc.SAN_ENV)
+    cmd = ctr.cmd("run", "--rootfs", ctr.rootfs, "--name", "fg", "--",
+                  "sh", "-c", "trap 'echo got-int; exit 5' INT; echo ready; while true; do sleep 0.1; done")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        ctr.wait_log("fg", "ready")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 5, err
+    assert b"got-int" in out
