@@ -78,6 +78,8 @@ int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, stru
         for (size_t i = 0; i < o->n_keep_fds; i++)
             if (fcntl(o->keep_fds[i], F_SETFD, 0) < 0)
                 _exit(127);
+        if (o->cwd && chdir(o->cwd) < 0)
+            _exit(127);
         if (o->child_setup && o->child_setup() != 0)
             _exit(127);
         char *const *envp = o->envp ? (char *const *)o->envp : environ;

@@ -264,6 +264,7 @@ def test_oom_kill_is_detected(ctr, runtime):
     assert rc == 137, err
     st = ctr.inspect("hog")
     assert st["exitCode"] == 137 and st["oomKilled"] is True
+    assert not os.path.exists("oom"), "conmon wrote into our working directory"
 
 
 def read_cg(*parts):
