@@ -188,22 +188,31 @@ static int read_int_file(const char *path, long *ret, struct error *err)
     return 0;
 }
 
-/* Is pid alive and running the program comm?  Guards against pid reuse
- * after a reboot or a long absence. */
+/* Is pid alive (not a zombie waiting for its reaper) and running the
+ * program comm?  Guards against pid reuse after a reboot or a long absence. */
 static bool pid_is(pid_t pid, const char *comm)
 {
     if (pid <= 1)
         return false;
-    char p[64], buf[64] = {0};
-    snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
+    char p[64], buf[512];
+    snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
     _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return false;
     ssize_t n = read(fd, buf, sizeof(buf) - 1);
     if (n <= 0)
         return false;
-    buf[strcspn(buf, "\n")] = '\0';
-    return !comm || strcmp(buf, comm) == 0;
+    buf[n] = '\0';
+    /* "PID (COMM) STATE ..."; COMM may itself hold ") ", so take the last. */
+    char *open_paren = strchr(buf, '(');
+    char *close_paren = strrchr(buf, ')');
+    if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ')
+        return false;
+    char state = close_paren[2];
+    if (state == 'Z' || state == 'X' || state == 'x')
+        return false;
+    *close_paren = '\0';
+    return !comm || strcmp(open_paren + 1, comm) == 0;
 }
 
 static void cleanup_failed_create(struct runtime *r, const char *id, const struct ocirt *oc, const char *cgpath,

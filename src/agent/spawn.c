@@ -78,6 +78,8 @@ int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, stru
         for (size_t i = 0; i < o->n_keep_fds; i++)
             if (fcntl(o->keep_fds[i], F_SETFD, 0) < 0)
                 _exit(127);
+        if (o->cwd && chdir(o->cwd) < 0)
+            _exit(127);
         if (o->child_setup && o->child_setup() != 0)
             _exit(127);
         char *const *envp = o->envp ? (char *const *)o->envp : environ;
@@ -193,15 +195,15 @@ int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_
         }
         struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = pipe_open ? rd : -1, .events = POLLIN}};
         int r = poll(p, 2, timeout_ms);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
+        if (r < 0 && errno != EINTR) {
             int e = errno;
             spawn_kill_reap(pid, pidfd);
             errno = e;
             return error_sys(err, "poll");
         }
-        if (r == 0) {
+        /* A chatty child must not outrun its deadline: check it on every
+         * pass, not only when poll times out. */
+        if (deadline > 0 && time_monotonic() >= deadline && !(r > 0 && (p[0].revents & POLLIN))) {
             if (on_timeout)
                 on_timeout(userdata);
             spawn_kill_reap(pid, pidfd);
@@ -210,6 +212,8 @@ int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_
             return error_set(err, ERR_IO, "%s timed out after %lld ms", o->argv[0],
                              (long long)(timeout / USEC_PER_MSEC));
         }
+        if (r <= 0)
+            continue;
         if (pipe_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
             char buf[4096];
             ssize_t n = read(rd, buf, sizeof(buf));
@@ -223,7 +227,6 @@ int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_
             } else if (n == 0 || errno != EINTR) {
                 pipe_open = false;
             }
-            continue;
         }
         if (p[0].revents & POLLIN) {
             if (spawn_wait(pid, pidfd, 0, &status, err) < 0)

@@ -15,6 +15,7 @@ struct spawn_opts {
     int stdin_fd;            /* -1: /dev/null */
     int stdout_fd;           /* -1: /dev/null (spawn_run: captured) */
     int stderr_fd;           /* -1: /dev/null (spawn_run: captured) */
+    const char *cwd;         /* NULL: ours */
     const int *keep_fds;     /* fds the child inherits at the same number */
     size_t n_keep_fds;
     /* Runs in the child between fork and exec; must be async-signal-safe.

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "agent/runtime.h"
 #include "agent/spawn.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
@@ -34,7 +36,10 @@ static void usage(FILE *f)
             "  run   --data DIR --rootfs DIR [--rootfs DIR]... [--name N] [--runtime runc|crun]\n"
             "        [--memory MiB] [--memory-reservation MiB] [--cpu UNITS] [--task-memory MiB]\n"
             "        [--task-cpu UNITS] [--user U] [--readonly] [--env K=V]... [--stop-signal SIG]\n"
-            "        [--init] [--hostname H] [--detach] [--rm] -- CMD...\n"
+            "        [--init] [--hostname H] [--workdir DIR] [--privileged] [--shm-size MiB]\n"
+            "        [--net host|none|NETNS-PATH] [--cap-add CAP]... [--cap-drop CAP]...\n"
+            "        [--ulimit NAME=SOFT[:HARD]]... [--label K=V]... [--volume HOST:CTR[:ro]]...\n"
+            "        [--tmpfs PATH[:MiB]]... [--detach] [--rm] -- CMD...\n"
             "  ps    --data DIR [--json]\n"
             "  inspect --data DIR NAME\n"
             "  exec  --data DIR [--timeout S] NAME -- CMD...\n"
@@ -123,6 +128,164 @@ static int print_logs(struct runtime *r, const char *id, bool raw)
     return 0;
 }
 
+#define MAX_RUN_ITEMS 64
+
+/* Everything `ctr run` collects from its flags; the spec points into it and
+ * into argv. */
+struct run_args {
+    struct ctr_spec spec;
+    struct runtime_create_opts co;
+    const char *lower[LIMIT_OVERLAY_LAYERS];
+    size_t n_lower;
+    const char *env[MAX_ENV];
+    struct ctr_ulimit ulimits[MAX_RUN_ITEMS];
+    struct ctr_bind binds[MAX_RUN_ITEMS];
+    struct ctr_tmpfs tmpfs[MAX_RUN_ITEMS];
+    struct ctr_label labels[MAX_RUN_ITEMS];
+    const char *cap_add[MAX_RUN_ITEMS];
+    const char *cap_drop[MAX_RUN_ITEMS];
+    char name[LIMIT_CTR_ID + 1];
+    int64_t task_mem, task_cpu;
+    bool detach, autorm, init;
+    const char *hostname;
+};
+
+/* "NAME=SOFT[:HARD]" */
+static int parse_ulimit(char *arg, struct ctr_ulimit *u)
+{
+    char *eq = strchr(arg, '=');
+    if (!eq)
+        return -1;
+    *eq = '\0';
+    char *colon = strchr(eq + 1, ':');
+    if (colon)
+        *colon = '\0';
+    u->name = arg;
+    if (parse_i64(eq + 1, &u->soft) < 0)
+        return -1;
+    u->hard = u->soft;
+    if (colon && parse_i64(colon + 1, &u->hard) < 0)
+        return -1;
+    return 0;
+}
+
+/* One flag of `ctr run`; returns 0, or 2 (usage error) after a message. */
+static int run_flag(struct run_args *a, int c, char *arg)
+{
+    struct ctr_spec *s = &a->spec;
+    int64_t v = 0;
+    if (strchr("mMcxyS", c) && parse_i64(arg, &v) < 0)
+        return fprintf(stderr, "berth ctr run: bad number '%s'\n", arg), 2;
+    /* Each repeatable flag fills its own array. */
+    const struct {
+        int flag;
+        size_t n, cap;
+    } counts[] = {
+        {'e', s->n_env, MAX_ENV},           {'U', s->n_ulimits, MAX_RUN_ITEMS}, {'V', s->n_binds, MAX_RUN_ITEMS},
+        {'T', s->n_tmpfs, MAX_RUN_ITEMS},   {'L', s->n_labels, MAX_RUN_ITEMS},  {'A', s->n_cap_add, MAX_RUN_ITEMS},
+        {'D', s->n_cap_drop, MAX_RUN_ITEMS},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(counts); i++)
+        if (counts[i].flag == c && counts[i].n == counts[i].cap)
+            return fprintf(stderr, "berth ctr run: too many of one flag (at most %zu)\n", counts[i].cap), 2;
+    switch (c) {
+    case 'R':
+        if (a->n_lower == ELEMENTSOF(a->lower))
+            return fprintf(stderr, "berth ctr run: too many --rootfs\n"), 2;
+        a->lower[a->n_lower++] = arg;
+        return 0;
+    case 'n':
+        if (!runtime_id_valid(arg))
+            return fprintf(stderr, "berth ctr run: bad --name '%s'\n", arg), 2;
+        snprintf(a->name, sizeof(a->name), "%s", arg);
+        return 0;
+    case 't':
+        if (ocirt_kind_parse(arg, &a->co.runtime) < 0)
+            return fprintf(stderr, "berth ctr run: --runtime is runc or crun\n"), 2;
+        return 0;
+    case 'm': s->memory_mib = v; return 0;
+    case 'M': s->memory_reservation_mib = v; return 0;
+    case 'c': s->cpu_units = v; return 0;
+    case 'x': a->task_mem = v; return 0;
+    case 'y': a->task_cpu = v; return 0;
+    case 'S': s->shm_size_mib = v; return 0;
+    case 'u': s->user = arg; return 0;
+    case 'w': s->cwd = arg; return 0;
+    case 'r': s->readonly_rootfs = true; return 0;
+    case 'P': s->privileged = true; return 0;
+    case 's': a->co.stop_signal = arg; return 0;
+    case 'i': a->init = true; return 0;
+    case 'H': a->hostname = arg; return 0;
+    case 'd': a->detach = true; return 0;
+    case 'X': a->autorm = true; return 0;
+    case 'N': s->netns = strcmp(arg, "none") == 0 || strcmp(arg, "bridge") == 0 ? NULL : arg; return 0;
+    case 'A': a->cap_add[s->n_cap_add++] = arg; return 0;
+    case 'D': a->cap_drop[s->n_cap_drop++] = arg; return 0;
+    case 'e':
+        if (!strchr(arg, '='))
+            return fprintf(stderr, "berth ctr run: --env wants K=V\n"), 2;
+        a->env[s->n_env++] = arg;
+        return 0;
+    case 'U':
+        if (parse_ulimit(arg, &a->ulimits[s->n_ulimits]) < 0)
+            return fprintf(stderr, "berth ctr run: --ulimit wants NAME=SOFT[:HARD]\n"), 2;
+        s->n_ulimits++;
+        return 0;
+    case 'L': {
+        char *eq = strchr(arg, '=');
+        if (!eq)
+            return fprintf(stderr, "berth ctr run: --label wants K=V\n"), 2;
+        *eq = '\0';
+        a->labels[s->n_labels++] = (struct ctr_label){arg, eq + 1};
+        return 0;
+    }
+    case 'V': { /* HOST:CTR[:ro] */
+        char *c1 = strchr(arg, ':');
+        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c1 || (c2 && strcmp(c2 + 1, "ro") != 0 && strcmp(c2 + 1, "rw") != 0))
+            return fprintf(stderr, "berth ctr run: --volume wants HOST:CTR[:ro]\n"), 2;
+        *c1 = '\0';
+        if (c2)
+            *c2 = '\0';
+        a->binds[s->n_binds++] = (struct ctr_bind){arg, c1 + 1, c2 && strcmp(c2 + 1, "ro") == 0};
+        return 0;
+    }
+    case 'T': { /* PATH[:SIZE_MIB] */
+        char *colon = strchr(arg, ':');
+        int64_t size = 0;
+        if (colon) {
+            *colon = '\0';
+            if (parse_i64(colon + 1, &size) < 0)
+                return fprintf(stderr, "berth ctr run: --tmpfs wants PATH[:MiB]\n"), 2;
+        }
+        a->tmpfs[s->n_tmpfs++] = (struct ctr_tmpfs){.destination = arg, .size_mib = size};
+        return 0;
+    }
+    default:
+        usage(stderr);
+        return 2;
+    }
+}
+
+struct sig_proxy {
+    struct runtime *r;
+    const char *name;
+    sigset_t mask;
+};
+
+/* Runs until the process exits: forwards each stop signal we get. */
+static void *sig_proxy_main(void *arg)
+{
+    struct sig_proxy *p = arg;
+    for (;;) {
+        int sig = cli_wait_stop_signal(&p->mask);
+        struct error err;
+        if (runtime_kill(p->r, p->name, sig, &err) < 0)
+            fprintf(stderr, "berth ctr run: forwarding signal %d: %s\n", sig, err.msg);
+    }
+    return NULL;
+}
+
 static int cmd_run(struct runtime *r, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -134,87 +297,39 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
         {"env", required_argument, NULL, 'e'},     {"stop-signal", required_argument, NULL, 's'},
         {"init", no_argument, NULL, 'i'},          {"hostname", required_argument, NULL, 'H'},
         {"detach", no_argument, NULL, 'd'},        {"rm", no_argument, NULL, 'X'},
+        {"workdir", required_argument, NULL, 'w'}, {"privileged", no_argument, NULL, 'P'},
+        {"shm-size", required_argument, NULL, 'S'}, {"net", required_argument, NULL, 'N'},
+        {"cap-add", required_argument, NULL, 'A'}, {"cap-drop", required_argument, NULL, 'D'},
+        {"ulimit", required_argument, NULL, 'U'},  {"label", required_argument, NULL, 'L'},
+        {"volume", required_argument, NULL, 'V'},  {"tmpfs", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
-    const char *lower[LIMIT_OVERLAY_LAYERS];
-    size_t n_lower = 0;
-    const char *env[MAX_ENV];
-    size_t n_env = 0;
-    char name[LIMIT_CTR_ID + 1] = "";
-    struct ctr_spec spec = {0};
-    struct runtime_create_opts co = {.runtime = OCIRT_RUNC};
-    int64_t task_mem = 0, task_cpu = 0;
-    bool detach = false, autorm = false, init = false;
-    const char *hostname = NULL;
+    _cleanup_free_ struct run_args *a = calloc(1, sizeof(*a));
+    if (!a)
+        return 1;
+    a->co.runtime = OCIRT_RUNC;
+    a->spec.env = a->env;
+    a->spec.ulimits = a->ulimits;
+    a->spec.binds = a->binds;
+    a->spec.tmpfs = a->tmpfs;
+    a->spec.labels = a->labels;
+    a->spec.cap_add = a->cap_add;
+    a->spec.cap_drop = a->cap_drop;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (c) {
-        case 'R':
-            if (n_lower == ELEMENTSOF(lower))
-                return fprintf(stderr, "berth ctr run: too many --rootfs\n"), 2;
-            lower[n_lower++] = optarg;
-            break;
-        case 'n':
-            if (!runtime_id_valid(optarg))
-                return fprintf(stderr, "berth ctr run: bad --name '%s'\n", optarg), 2;
-            snprintf(name, sizeof(name), "%s", optarg);
-            break;
-        case 't':
-            if (ocirt_kind_parse(optarg, &co.runtime) < 0)
-                return fprintf(stderr, "berth ctr run: --runtime is runc or crun\n"), 2;
-            break;
-        case 'm':
-        case 'M':
-        case 'c':
-        case 'x':
-        case 'y': {
-            int64_t v;
-            if (parse_i64(optarg, &v) < 0)
-                return fprintf(stderr, "berth ctr run: bad number '%s'\n", optarg), 2;
-            if (c == 'm')
-                spec.memory_mib = v;
-            else if (c == 'M')
-                spec.memory_reservation_mib = v;
-            else if (c == 'c')
-                spec.cpu_units = v;
-            else if (c == 'x')
-                task_mem = v;
-            else
-                task_cpu = v;
-            break;
-        }
-        case 'u':
-            spec.user = optarg;
-            break;
-        case 'r':
-            spec.readonly_rootfs = true;
-            break;
-        case 'e':
-            if (n_env == MAX_ENV || !strchr(optarg, '='))
-                return fprintf(stderr, "berth ctr run: --env wants K=V (at most %d)\n", MAX_ENV), 2;
-            env[n_env++] = optarg;
-            break;
-        case 's':
-            co.stop_signal = optarg;
-            break;
-        case 'i':
-            init = true;
-            break;
-        case 'H':
-            hostname = optarg;
-            break;
-        case 'd':
-            detach = true;
-            break;
-        case 'X':
-            autorm = true;
-            break;
-        default:
-            usage(stderr);
-            return 2;
-        }
+        int rc = run_flag(a, c, optarg);
+        if (rc != 0)
+            return rc;
     }
+    struct ctr_spec spec = a->spec;
+    struct runtime_create_opts co = a->co;
+    const char **lower = a->lower;
+    size_t n_lower = a->n_lower;
+    char *name = a->name;
+    int64_t task_mem = a->task_mem, task_cpu = a->task_cpu;
+    bool detach = a->detach, autorm = a->autorm, init = a->init;
+    const char *hostname = a->hostname;
     if (n_lower == 0 || optind >= argc) {
         fprintf(stderr, "berth ctr run: --rootfs and a command are required\n");
         return 2;
@@ -231,8 +346,6 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
     }
     spec.args = (const char *const *)argv + optind;
     spec.n_args = (size_t)(argc - optind);
-    spec.env = env;
-    spec.n_env = n_env;
     spec.hostname = hostname ? hostname : name;
     struct etcfiles_opts etc = {.hostname = spec.hostname};
     co.lower = lower;
@@ -262,6 +375,13 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
         printf("%s\n", name);
         return 0;
     }
+    /* In the foreground, SIGINT/SIGTERM/SIGHUP are passed on to the
+     * container (as `docker run` does) and we keep waiting for its exit. */
+    struct sig_proxy proxy = {.r = r, .name = name};
+    cli_block_stop_signals(&proxy.mask);
+    pthread_t th;
+    if (pthread_create(&th, NULL, sig_proxy_main, &proxy) == 0)
+        pthread_detach(th);
     struct runtime_status st;
     if (runtime_wait(r, name, 0, &st, &err) != 0)
         return fail("run", &err);

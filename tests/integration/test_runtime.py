@@ -63,6 +63,23 @@ def rmdir_cgroups(parent):
             pass
 
 
+def alive(pid, wait=5.0):
+    """Whether pid still runs after up to `wait` seconds; a zombie waiting
+    for pid 1 to reap it counts as gone."""
+    deadline = time.time() + wait
+    while True:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state in ("Z", "X"):
+            return False
+        if time.time() >= deadline:
+            return True
+        time.sleep(0.05)
+
+
 def procs_mentioning(text):
     """pids whose command line mentions text (conmon, containers, runtimes)."""
     pids = []
@@ -127,6 +144,17 @@ class Ctr:
             lines.append((stream, partial[stream] + text))
             partial[stream] = ""
         return lines
+
+    def wait_log(self, name, text, timeout=20):
+        """Wait until the container printed text on stdout (a shell reports
+        its trap is installed, so a signal cannot arrive before it)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            exists = os.path.exists(os.path.join(self.data, "containers", name, "ctr.log"))
+            if exists and ("stdout", text) in self.logs(name):
+                return
+            time.sleep(0.05)
+        raise AssertionError("%s never printed %r" % (name, text))
 
     def wait_state(self, name, states, timeout=20):
         deadline = time.time() + timeout
@@ -204,13 +232,12 @@ def test_logs_keep_streams_apart_and_exit_codes(ctr, runtime):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_stop_signal_trap_is_honoured(ctr, runtime):
-    loop = "while true; do sleep 0.1; done"
+    loop = "echo ready; while true; do sleep 0.1; done"
     ctr.run("term", ["sh", "-c", "trap 'echo got-term; exit 0' TERM; " + loop], runtime=runtime, detach=True)
     ctr.run("usr1", ["sh", "-c", "trap 'echo got-usr1; exit 0' USR1; " + loop], "--stop-signal", "SIGUSR1",
             runtime=runtime, detach=True)
     for name, word in (("term", "got-term"), ("usr1", "got-usr1")):
-        ctr.wait_state(name, ["running"])
-        time.sleep(0.3)  # let the shell install its trap
+        ctr.wait_log(name, "ready")
         rc, out, err = ctr.call("stop", "--timeout", "20", name)
         assert rc == 0, err
         assert out.strip() == "0"
@@ -219,9 +246,9 @@ def test_stop_signal_trap_is_honoured(ctr, runtime):
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_sigkill_after_stop_timeout(ctr, runtime):
-    ctr.run("stubborn", ["sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"], runtime=runtime, detach=True)
-    ctr.wait_state("stubborn", ["running"])
-    time.sleep(0.3)
+    ctr.run("stubborn", ["sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"], runtime=runtime,
+            detach=True)
+    ctr.wait_log("stubborn", "ready")
     t0 = time.time()
     rc, out, err = ctr.call("stop", "--timeout", "1", "stubborn")
     took = time.time() - t0
@@ -237,6 +264,7 @@ def test_oom_kill_is_detected(ctr, runtime):
     assert rc == 137, err
     st = ctr.inspect("hog")
     assert st["exitCode"] == 137 and st["oomKilled"] is True
+    assert not os.path.exists("oom"), "conmon wrote into our working directory"
 
 
 def read_cg(*parts):
@@ -332,7 +360,7 @@ def test_container_survives_berth_and_exit_is_adopted(ctr, runtime):
     happens while no berth runs is reported afterwards."""
     env = dict(os.environ, **berth_proc.SAN_ENV)
     cmd = ctr.cmd("run", "--rootfs", ctr.rootfs, "--name", "orphan", "--runtime", runtime, "--",
-                  "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done")
+                  "sh", "-c", "trap 'exit 42' USR1; echo ready; while true; do sleep 0.1; done")
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         st = ctr.wait_state("orphan", ["running"])
@@ -341,7 +369,7 @@ def test_container_survives_berth_and_exit_is_adopted(ctr, runtime):
         p.wait()
     pid = st["pid"]
     assert pid > 0
-    time.sleep(0.3)
+    ctr.wait_log("orphan", "ready")
     os.kill(pid, 0)  # still there without its berth
     listed = ctr.ps()
     assert listed["orphan"]["state"] == "running" and listed["orphan"]["pid"] == pid
@@ -368,7 +396,7 @@ def test_rm_leaves_nothing_behind(ctr, runtime):
     rc, _, err = ctr.call("rm", "gone")  # running: rm kills it first
     assert rc == 0, err
     assert ctr.leftovers("gone") == []
-    assert not os.path.exists("/proc/%d" % st["pid"])
+    assert not alive(st["pid"])
     assert "gone" not in ctr.ps()
     rc, _, _ = ctr.call("rm", "gone")
     assert rc != 0
@@ -442,3 +470,70 @@ def test_missing_command_fails_cleanly(ctr, runtime):
     assert "no/such/program" in err or "No such file" in err, err
     assert ctr.leftovers("nocmd") == []
     assert os.listdir(os.path.join(ctr.data, "sock")) == []
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_ulimits_volumes_tmpfs_caps(ctr, runtime, tmp_path):
+    vol = tmp_path / "vol"
+    os.makedirs(vol)
+    (vol / "hello").write_text("from-host\n")
+    script = ("ulimit -n; ulimit -Hn; cat /data/hello; (echo x > /data/new) 2>/dev/null || echo ro-volume; "
+              "echo y > /scratch/f && grep ' /scratch ' /proc/mounts | grep -c size=8192k; "
+              "grep CapBnd /proc/self/status; pwd")
+    rc, _, err = ctr.run("opts", ["sh", "-c", script], "--ulimit", "nofile=512:1024", "--volume",
+                         "%s:/data:ro" % vol, "--tmpfs", "/scratch:8", "--cap-drop", "ALL", "--cap-add", "KILL",
+                         "--workdir", "/tmp", runtime=runtime)
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("opts") if s == "stdout"]
+    assert out[:5] == ["512", "1024", "from-host", "ro-volume", "1"], out
+    assert out[5].split() == ["CapBnd:", "%016x" % (1 << 5)]  # CAP_KILL only
+    assert out[6] == "/tmp"
+    assert not (vol / "new").exists()
+
+
+def test_host_network(ctr):
+    with open("/proc/net/dev") as f:
+        host_ifaces = sorted(l.split(":")[0].strip() for l in f.readlines()[2:])
+    rc, _, err = ctr.run("hostnet", ["cat", "/proc/net/dev"], "--net", "host")
+    assert rc == 0, err
+    lines = [t for s, t in ctr.logs("hostnet") if s == "stdout"][2:]
+    assert sorted(l.split(":")[0].strip() for l in lines) == host_ifaces
+    rc, _, err = ctr.run("ownnet", ["cat", "/proc/net/dev"])
+    lines = [t for s, t in ctr.logs("ownnet") if s == "stdout"][2:]
+    assert [l.split(":")[0].strip() for l in lines] == ["lo"]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_lost_monitor_is_reported_and_rm_still_cleans_up(ctr, runtime):
+    """conmon killed under a running container: the state is "lost" (no exit
+    code can be known) and rm still leaves nothing behind."""
+    ctr.run("lost", ["sleep", "100"], runtime=runtime, detach=True)
+    st = ctr.wait_state("lost", ["running"])
+    with open(os.path.join(ctr.data, "containers", "lost", "conmon.pid")) as f:
+        conmon = int(f.read())
+    os.kill(conmon, signal.SIGKILL)
+    assert not alive(conmon, wait=10)
+    got = ctr.inspect("lost")
+    assert got["state"] == "lost" and got["exitCode"] is None
+    os.kill(st["pid"], 0)  # the container itself still runs
+    rc, _, err = ctr.call("rm", "lost")
+    assert rc == 0, err
+    assert ctr.leftovers("lost") == []
+    assert not alive(st["pid"])
+
+
+def test_foreground_run_forwards_signals(ctr):
+    env = dict(os.environ, **berth_proc.SAN_ENV)
+    cmd = ctr.cmd("run", "--rootfs", ctr.rootfs, "--name", "fg", "--",
+                  "sh", "-c", "trap 'echo got-int; exit 5' INT; echo ready; while true; do sleep 0.1; done")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        ctr.wait_log("fg", "ready")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 5, err
+    assert b"got-int" in out

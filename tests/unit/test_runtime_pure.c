@@ -299,3 +299,40 @@ TEST(etcfiles_text)
     CHECK(etcfiles_resolv_text(&o, &resolv, &err) == 0);
     CHECK_STR(resolv, "nameserver 10.0.0.2\nnameserver 10.0.0.3\nsearch svc.local example.com\n");
 }
+
+#include <signal.h>
+
+#include "agent/runtime.h"
+
+TEST(runtime_signal_names)
+{
+    CHECK(runtime_parse_signal("SIGTERM") == SIGTERM);
+    CHECK(runtime_parse_signal("TERM") == SIGTERM);
+    CHECK(runtime_parse_signal("sigusr1") == SIGUSR1);
+    CHECK(runtime_parse_signal("9") == SIGKILL);
+    CHECK(runtime_parse_signal("SIGQUIT") == SIGQUIT);
+    CHECK(runtime_parse_signal("") == -1);
+    CHECK(runtime_parse_signal(NULL) == -1);
+    CHECK(runtime_parse_signal("SIGNOPE") == -1);
+    CHECK(runtime_parse_signal("0") == -1);
+    CHECK(runtime_parse_signal("99") == -1);
+    CHECK(runtime_parse_signal("15x") == -1);
+}
+
+TEST(runtime_container_ids)
+{
+    CHECK(runtime_id_valid("web"));
+    CHECK(runtime_id_valid("0123456789abcdef0123456789abcdef-app_1.v2"));
+    CHECK(!runtime_id_valid(""));
+    CHECK(!runtime_id_valid(NULL));
+    CHECK(!runtime_id_valid(".."));
+    CHECK(!runtime_id_valid("-rf"));
+    CHECK(!runtime_id_valid("a/b"));
+    CHECK(!runtime_id_valid("a b"));
+    char long_id[LIMIT_CTR_ID + 2];
+    memset(long_id, 'a', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    CHECK(!runtime_id_valid(long_id));
+    long_id[LIMIT_CTR_ID] = '\0';
+    CHECK(runtime_id_valid(long_id));
+}
