@@ -5,3 +5,4 @@
 int cli_server_main(int argc, char **argv);
 int cli_up_main(int argc, char **argv);
 int cli_agent_main(int argc, char **argv);
+int cli_logs_main(int argc, char **argv);

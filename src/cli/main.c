@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"up", cli_up_main, "run berth on this machine, in the foreground"},
     {"server", cli_server_main, "run the control plane (ECS API)"},
     {"agent", cli_agent_main, "run a host's agent (or hollow agents)"},
+    {"logs", cli_logs_main, "print a task's container logs (awslogs)"},
 };
 
 static void usage(FILE *f)

@@ -47,3 +47,5 @@
 #define LIMIT_LOGS_SHIPPER_ID 256
 /* Events a maintenance pass deletes (retention, deleted streams/groups). */
 #define LIMIT_LOGS_EXPIRE_PER_PASS 50000
+/* CloudWatch Logs group and stream names. */
+#define LIMIT_LOGS_NAME 512

@@ -9,9 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/limits.h"
 #include "store.h"
 
-#define LOG_NAME_MAX 512
+#define LOG_NAME_MAX LIMIT_LOGS_NAME
 
 struct log_group_row {
     int64_t id;

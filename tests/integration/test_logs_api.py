@@ -749,3 +749,86 @@ def test_volume_200k_events_one_stream(fresh_server, capsys):
         print("\n[logs volume] put %d events in %.1fs (%.0f events/s, batches of %d); %s" % (
             total, put_s, total / put_s, batch,
             ", ".join("%s %.1fms" % (k, v * 1000) for k, v in timings.items())))
+
+
+# ---- `berth logs` -----------------------------------------------------------------
+
+LOGGED_TASKDEF = {
+    "family": "logged",
+    "containerDefinitions": [
+        {"name": "web", "image": "busybox", "memory": 64, "essential": True,
+         "logConfiguration": {"logDriver": "awslogs",
+                              "options": {"awslogs-group": "/berth/logged", "awslogs-region": "us-east-1",
+                                          "awslogs-stream-prefix": "svc"}}},
+        {"name": "plain", "image": "busybox", "memory": 64, "essential": False},
+    ],
+}
+
+
+@pytest.fixture
+def logged_task(fresh_server, tmp_path):
+    ecs = berth_proc.client(fresh_server.endpoint)
+    logs = berth_proc.client(fresh_server.endpoint, service="logs")
+    ecs.create_cluster(clusterName="logs")
+    ecs.register_task_definition(**LOGGED_TASKDEF)
+    agent = berth_proc.BerthAgent(fresh_server.endpoint, "logs", tmp_path / "agent", tmp_path / "agent.log",
+                                  hollow=1).start()
+    inst = berth_proc.wait_for(lambda: ecs.list_container_instances(cluster="logs")["containerInstanceArns"],
+                               what="the hollow instance")[0]
+    task = ecs.start_task(cluster="logs", taskDefinition="logged", containerInstances=[inst])["tasks"][0]
+    task_id = task["taskArn"].rsplit("/", 1)[1]
+    logs.create_log_group(logGroupName="/berth/logged")
+    stream = "svc/web/" + task_id
+    logs.create_log_stream(logGroupName="/berth/logged", logStreamName=stream)
+    yield fresh_server, logs, task_id, stream
+    agent.stop()
+
+
+def berth_logs(server, *args, **kw):
+    return subprocess.run([berth_proc.BERTH_BIN, "logs", *args, "--endpoint", server.endpoint, "--cluster", "logs"],
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, **berth_proc.SAN_ENV),
+                          **kw)
+
+
+def test_berth_logs_prints_task_logs(logged_task):
+    server, logs, task_id, stream = logged_task
+    t = now_ms()
+    put(logs, "/berth/logged", stream, [(t - 3600 * 1000, "an hour ago"), (t - 1000, "hello"), (t, "world")])
+    p = berth_logs(server, task_id)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "an hour ago\nhello\nworld\n"
+    assert "plain" in p.stderr and "awslogs" in p.stderr
+    p = berth_logs(server, task_id, "--container", "web", "--since", "10m")
+    assert p.returncode == 0 and p.stdout == "hello\nworld\n"
+    assert p.stderr == ""
+    p = berth_logs(server, task_id, "--container", "nope")
+    assert p.returncode != 0 and "no container named nope" in p.stderr
+    p = berth_logs(server, "0123456789abcdef0123456789abcdef")
+    assert p.returncode != 0 and "not found" in p.stderr
+    p = berth_logs(server, task_id, "--since", "soon")
+    assert p.returncode == 2
+
+
+def test_berth_logs_follow(logged_task):
+    server, logs, task_id, stream = logged_task
+    put(logs, "/berth/logged", stream, [(now_ms(), "first line")])
+    proc = subprocess.Popen([berth_proc.BERTH_BIN, "logs", task_id, "--follow", "--container", "web",
+                             "--endpoint", server.endpoint, "--cluster", "logs"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ, **berth_proc.SAN_ENV))
+    proc.seen = ""
+    try:
+        read_until(proc, "first line", 20)
+        put(logs, "/berth/logged", stream, [(now_ms(), "second line")])
+        read_until(proc, "second line", 20)
+        put(logs, "/berth/logged", stream, [(now_ms(), "third line")])
+        text = read_until(proc, "third line", 20)
+        assert text == "first line\nsecond line\nthird line\n"
+    finally:
+        proc.send_signal(2)
+        try:
+            rc = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+    assert rc == 0, proc.stderr.read()
