@@ -288,7 +288,7 @@ int cli_logs_main(int argc, char **argv)
         bool more = true;
         while (more && !interrupted) {
             if (read_page(client, &src[i], since_ms, names, &more) < 0) {
-                rc = 1;
+                rc = interrupted ? 0 : 1; /* an interrupt aborts the call in flight */
                 goto out;
             }
         }
@@ -299,7 +299,7 @@ int cli_logs_main(int argc, char **argv)
             bool more = true;
             while (more && !interrupted) {
                 if (read_page(client, &src[i], since_ms, names, &more) < 0) {
-                    rc = 1;
+                    rc = interrupted ? 0 : 1;
                     goto out;
                 }
             }
