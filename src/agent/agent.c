@@ -33,6 +33,11 @@ void agent_config_defaults(struct agent_config *cfg)
     snprintf(cfg->availability_zone, sizeof(cfg->availability_zone), "local-1a");
     snprintf(cfg->instance_type, sizeof(cfg->instance_type), "berth.host");
     snprintf(cfg->runtime, sizeof(cfg->runtime), "runc");
+    /* 172.31.200.0/24: inside 172.16.0.0/12 but above the ranges Docker
+     * (172.17-172.30) and default VPCs (172.31.0-172.31.127 in AWS's default
+     * subnets) hand out; override with --task-subnet. */
+    snprintf(cfg->bridge, sizeof(cfg->bridge), "berth0");
+    snprintf(cfg->task_subnet, sizeof(cfg->task_subnet), "172.31.200.0/24");
     cfg->hollow_cpu = 4096;
     cfg->hollow_memory = 8192;
 }

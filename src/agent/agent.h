@@ -26,6 +26,8 @@ struct agent_config {
     int64_t hollow_cpu, hollow_memory;
     const char **insecure; /* registries spoken to over plain HTTP (loopback always is) */
     size_t n_insecure;
+    char bridge[16];      /* host bridge for bridge and awsvpc tasks */
+    char task_subnet[32]; /* CIDR of the bridge and the task addresses */
 };
 
 struct reporter;

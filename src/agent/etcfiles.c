@@ -59,7 +59,7 @@ char *etcfiles_hosts_text(const struct etcfiles_opts *o)
     struct sbuf b = {0};
     sb_add(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
     if (o->hostname && *o->hostname)
-        sb_add(&b, "127.0.1.1\t%s\n", o->hostname);
+        sb_add(&b, "%s\t%s\n", o->own_ip ? o->own_ip : "127.0.1.1", o->hostname);
     for (size_t i = 0; i < o->n_extra_hosts; i++)
         sb_add(&b, "%s\t%s\n", o->extra_hosts[i].ip, o->extra_hosts[i].hostname);
     return b.oom ? NULL : b.p;

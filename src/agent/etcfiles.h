@@ -14,6 +14,7 @@ struct etcfiles_host {
 
 struct etcfiles_opts {
     const char *hostname;                /* NULL: none in hosts/hostname */
+    const char *own_ip;                  /* the container's address: hostname maps to it */
     const char *const *dns_servers;      /* none: copy the host's resolv.conf */
     size_t n_dns_servers;
     const char *const *search_domains;

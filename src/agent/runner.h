@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "agent.h"
+#include "network.h"
 #include "imgstore.h"
 #include "registry.h"
 #include "runtime.h"
@@ -25,6 +26,7 @@ struct runner_env {
     size_t n_insecure;
     pthread_mutex_t lock;
     struct task_runner *runners; /* list */
+    struct net_env *net;
 };
 
 enum ctr_state { CTR_PENDING, CTR_RUNNING, CTR_EXITED, CTR_NOT_STARTED };
@@ -66,6 +68,7 @@ struct task_runner {
     bool adopt;          /* found on disk after a restart */
     bool finished;
     char task_health[16];
+    struct net_task *net; /* NULL until its network is set up */
 };
 
 /* Wake the runner's loop. */

@@ -28,6 +28,7 @@
 #include "ctrspec.h"
 #include "fsutil.h"
 #include "image.h"
+#include "reporter.h"
 #include "runner.h"
 #include "spawn.h"
 
@@ -70,6 +71,9 @@ static json_t *containers_report(struct task_runner *t)
             json_object_set_new(r, "exitCode", json_integer(c->exit_code));
         if (c->reason[0])
             json_object_set_new(r, "reason", json_string(c->reason));
+        json_t *nb = c->state == CTR_RUNNING ? network_bindings_json(t->net, i) : NULL;
+        if (nb)
+            json_object_set_new(r, "networkBindings", nb);
         json_array_append_new(list, r);
     }
     return list;
@@ -183,22 +187,66 @@ static const char *network_mode(struct task_runner *t)
     return m ? m : "bridge";
 }
 
-/* The namespace a container joins: awsvpc containers share the first
- * running container's (ECS: one network namespace per task). */
-static const char *shared_netns(struct task_runner *t, char *buf, size_t cap)
+/* The task's network (network.c), before its first container starts; the
+ * ENI attachment of an awsvpc task is reported at once (BerthAgent
+ * ReportAttachments: SubmitTaskStateChange's model has no room for it). */
+static int setup_network(struct task_runner *t, struct error *err)
 {
-    if (strcmp(network_mode(t), "awsvpc") != 0)
-        return NULL;
-    for (size_t i = 0; i < t->nctrs; i++) {
-        struct runtime_status st;
-        struct error err;
-        if (t->ctrs[i].state == CTR_RUNNING && runtime_status(&t->env->rt, t->ctrs[i].id, &st, &err) == 0 &&
-            st.pid > 0) {
-            snprintf(buf, cap, "/proc/%d/ns/net", (int)st.pid);
-            return buf;
+    json_t **defs = calloc(t->nctrs ? t->nctrs : 1, sizeof(*defs));
+    if (!defs)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; i < t->nctrs; i++)
+        defs[i] = t->ctrs[i].def;
+    int r = network_task_setup(t->env->net, t->id, t->task, defs, t->nctrs, &t->net, err);
+    free(defs);
+    if (r < 0)
+        return -1;
+    json_t *att = network_attachments_json(t->net);
+    if (!att)
+        return 0;
+    json_t *ctrs = json_array();
+    for (size_t i = 0; i < t->nctrs; i++)
+        json_array_append_new(ctrs, json_pack("{s:s, s:o}", "containerName", t->ctrs[i].name, "networkInterfaces",
+                                              network_interfaces_json(t->net, i)));
+    json_t *body = json_pack("{s:s, s:s, s:o, s:o}", "cluster", t->env->agent->cfg.cluster, "task", t->arn,
+                             "attachments", att, "containers", ctrs);
+    reporter_send(t->env->agent->reporter, BERTH_AGENT_PREFIX, "ReportAttachments", body);
+    return 0;
+}
+
+/* /etc/hosts entries for `links` ("name" or "name:alias") to the task's
+ * other bridge-mode containers. */
+static size_t link_hosts(struct task_runner *t, struct runner_ctr *c, struct etcfiles_host *hosts, size_t n,
+                         size_t cap, char (*names)[256])
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(c->def, "links"), i, v)
+    {
+        const char *link = json_string_value(v);
+        if (!link || n + 2 > cap)
+            continue;
+        snprintf(names[n], 256, "%s", link);
+        char *colon = strchr(names[n], ':');
+        if (colon)
+            *colon = '\0';
+        for (size_t k = 0; k < t->nctrs; k++) {
+            const char *addr = network_address(t->net, k);
+            if (!addr || strcmp(t->ctrs[k].name, names[n]) != 0)
+                continue;
+            hosts[n].ip = addr;
+            hosts[n].hostname = names[n];
+            n++;
+            if (colon) {
+                snprintf(names[n], 256, "%s", strchr(link, ':') + 1);
+                hosts[n].ip = addr;
+                hosts[n].hostname = names[n];
+                n++;
+            }
+            break;
         }
     }
-    return NULL;
+    return n;
 }
 
 static int start_container(struct task_runner *t, struct runner_ctr *c, const struct volumes *vols, struct error *err)
@@ -211,7 +259,8 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
     size_t nlower = 0;
     if (image_lower_dirs(t->env->images, image, &lower, &nlower, err) < 0)
         return -1;
-    char netns_buf[64];
+    char netns_buf[4200];
+    size_t idx = (size_t)(c - t->ctrs);
     char meta_task[800];
     snprintf(meta_task, sizeof(meta_task), "BERTH_TASK_ARN=%s", t->arn);
     const char *extra_env[] = {meta_task};
@@ -222,7 +271,7 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
         .volumes = vols->v,
         .n_volumes = vols->n,
         .network_mode = network_mode(t),
-        .netns = shared_netns(t, netns_buf, sizeof(netns_buf)),
+        .netns = network_netns(t->env->net, t->net, idx, netns_buf, sizeof(netns_buf)),
         .init_path = t->env->init_path[0] ? t->env->init_path : NULL,
         .extra_env = extra_env,
         .n_extra_env = 1,
@@ -234,7 +283,8 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
     }
     /* dnsServers, dnsSearchDomains, extraHosts, hostname -> /etc files. */
     const char *dns[16], *search[16];
-    struct etcfiles_host hosts[32];
+    struct etcfiles_host hosts[48];
+    char link_names[48][256];
     size_t ndns = 0, nsearch = 0, nhosts = 0;
     size_t i;
     json_t *v;
@@ -249,8 +299,16 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
             nhosts++;
         }
     }
+    nhosts = link_hosts(t, c, hosts, nhosts, 48, link_names);
+    const char *dns_name = network_dns_name(t->net);
+    if (dns_name && nhosts < 48) {
+        hosts[nhosts].ip = network_address(t->net, idx);
+        hosts[nhosts].hostname = dns_name;
+        nhosts++;
+    }
     struct etcfiles_opts etc = {
         .hostname = cs.spec.hostname,
+        .own_ip = network_address(t->net, idx),
         .dns_servers = dns,
         .n_dns_servers = ndns,
         .search_domains = search,
@@ -449,6 +507,8 @@ static void cleanup(struct task_runner *t)
     }
     if (cgroups_task_remove(&t->env->rt.cg, t->id, &err) < 0)
         log_warn("task %s: %s", t->id, err.msg);
+    network_task_teardown(t->env->net, t->net);
+    t->net = NULL;
     if (fsutil_rm_rf(dir, &err) < 0)
         log_warn("task %s: %s", t->id, err.msg);
 }
@@ -491,6 +551,18 @@ static void run(struct task_runner *t)
             0 ||
         prepare_volumes(t, vols, &err) < 0) {
         snprintf(why, sizeof(why), "CannotCreateContainerError: %s", err.msg);
+        goto stop;
+    }
+    bool any_running = false;
+    for (size_t i = 0; i < t->nctrs; i++)
+        any_running |= t->ctrs[i].state == CTR_RUNNING;
+    /* An adopted task without a plan and with running containers predates
+     * network setup: leave it as it is. */
+    if (!t->net && !(t->adopt && any_running) && setup_network(t, &err) < 0) {
+        snprintf(why, sizeof(why), "CannotStartContainerError: network: %s", err.msg);
+        for (size_t i = 0; i < t->nctrs; i++)
+            if (t->ctrs[i].state == CTR_PENDING)
+                snprintf(t->ctrs[i].reason, sizeof(t->ctrs[i].reason), "%s", why);
         goto stop;
     }
     for (size_t i = 0; i < t->nctrs; i++)
@@ -782,6 +854,8 @@ static void adopt_tasks(struct runner_env *env, struct agent_instance *inst)
                 health_start(&t->ctrs[i]);
             }
         }
+        if (network_task_adopt(env->net, t->id, &t->net, &err) < 0)
+            log_warn("task %s: network: %s", t->id, err.msg);
         log_info("task %s: adopted after restart", t->id);
         add_runner(env, t);
     }
@@ -809,7 +883,11 @@ static int real_init(struct agent *a, struct error *err)
         env->init_path[0] = '\0';
     env->insecure = a->cfg.insecure;
     env->n_insecure = a->cfg.n_insecure;
+    struct net_config nc = {.data_dir = a->cfg.data_dir, .bridge = a->cfg.bridge, .task_subnet = a->cfg.task_subnet};
+    if (network_open(&nc, &env->net, err) < 0)
+        return -1;
     adopt_tasks(env, &a->instances[0]);
+    network_reconcile(env->net);
     return 0;
 }
 
@@ -834,6 +912,7 @@ static void real_shutdown(struct agent *a)
         runner_free(t);
     }
     imgstore_free(env->images);
+    network_close(env->net);
     pthread_mutex_destroy(&env->lock);
     free(env);
     a->runner_state = NULL;

@@ -16,12 +16,15 @@ static void usage(FILE *f)
             "usage: berth agent --server URL --cluster NAME --data DIR [--attribute K=V]...\n"
             "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
             "                   [--insecure-registry HOST:PORT]...\n"
+            "                   [--bridge NAME] [--task-subnet CIDR]\n"
             "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]]\n"
             "\n"
             "Registers this host with the berth server as a container instance of cluster NAME\n"
             "and runs the tasks placed on it.  DIR keeps its identity, so a restarted agent is\n"
             "the same instance.  --hollow N registers N instances that acknowledge tasks\n"
-            "without running containers (for scale tests and benchmarks).\n");
+            "without running containers (for scale tests and benchmarks).\n"
+            "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
+            "on bridge --bridge (default berth0); give each agent on one host its own pair.\n");
 }
 
 static int parse_i64(const char *s, int64_t *ret)
@@ -49,6 +52,8 @@ int cli_agent_main(int argc, char **argv)
         {"hollow-cpu", required_argument, NULL, 'C'},
         {"hollow-memory", required_argument, NULL, 'M'},
         {"log-level", required_argument, NULL, 'L'},
+        {"bridge", required_argument, NULL, 'B'},
+        {"task-subnet", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -71,6 +76,14 @@ int cli_agent_main(int argc, char **argv)
             break;
         case 'd':
             if (cli_copy_arg(cfg.data_dir, sizeof(cfg.data_dir), optarg, "--data") < 0)
+                goto out;
+            break;
+        case 'B':
+            if (cli_copy_arg(cfg.bridge, sizeof(cfg.bridge), optarg, "--bridge") < 0)
+                goto out;
+            break;
+        case 'S':
+            if (cli_copy_arg(cfg.task_subnet, sizeof(cfg.task_subnet), optarg, "--task-subnet") < 0)
                 goto out;
             break;
         case 'z':

@@ -93,3 +93,10 @@
 #define LIMIT_LOGS_EXPIRE_PER_PASS 50000
 /* CloudWatch Logs group and stream names. */
 #define LIMIT_LOGS_NAME 512
+/* Task networking: the widest task subnet an agent manages (a bitmap of
+ * 2^(32-prefix) bits per pool), port mappings per task, the netlink
+ * answer buffer and how long one `nft -f -` batch may take. */
+#define LIMIT_NET_MIN_PREFIX 16
+#define LIMIT_NET_PORT_MAPPINGS 256
+#define LIMIT_NET_NFT_RULESET (1024u * 1024)
+#define LIMIT_NET_NFT_TIMEOUT_SEC 10

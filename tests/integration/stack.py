@@ -2,11 +2,30 @@
 the test images, a real server, a real agent running real containers."""
 import json
 import os
+import random
+import subprocess
 import time
 
 import berth_proc
 import registry
 import testimages
+
+
+def free_subnet():
+    """A /24 in 10.213.0.0/16 that no route on this host uses yet, so that
+    stacks running in parallel (other test runs) never share one."""
+    routes = subprocess.run(["ip", "-o", "-4", "route", "show", "table", "all"], capture_output=True,
+                            text=True).stdout
+    for _ in range(200):
+        n = random.randrange(1, 255)
+        if "10.213.%d." % n not in routes:
+            return "10.213.%d.0/24" % n
+    raise AssertionError("no free test subnet")
+
+
+def net_args():
+    """--bridge/--task-subnet unique to one agent."""
+    return ["--bridge", "bt%08x" % random.getrandbits(32), "--task-subnet", free_subnet()]
 
 
 class Stack:
@@ -23,6 +42,9 @@ class Stack:
         self.ecs.create_cluster(clusterName=cluster)
         self.agent_dir = os.path.join(self.tmp, "agent")
         self.agent_args = list(agent_args)
+        if "--bridge" not in self.agent_args:
+            self.agent_args += net_args()
+        self.bridge = self.agent_args[self.agent_args.index("--bridge") + 1]
         self.agent = None
         self.start_agent()
 
@@ -89,7 +111,7 @@ def leftovers(agent_dir, task_arns=()):
     ids = {a.rsplit("/", 1)[1] for a in task_arns}
     with open("/proc/mounts") as f:
         found += [line for line in f if agent_dir in line]
-    for d in ("containers", "tasks"):
+    for d in ("containers", "tasks", "netns"):
         p = os.path.join(agent_dir, d)
         if os.path.isdir(p):
             found += [os.path.join(p, x) for x in os.listdir(p)]
