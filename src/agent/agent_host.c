@@ -50,6 +50,7 @@ static const char *const capabilities[] = {
     "ecs.capability.execution-role-awslogs",
     "ecs.capability.docker-plugin.local",
     "ecs.capability.private-registry-authentication.secretsmanager",
+    "ecs.capability.task-eni", /* awsvpc: a namespace and address per task (network.c) */
 };
 
 json_t *agent_host_attributes(const char *az, const char *instance_type, json_t *extra)

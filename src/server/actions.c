@@ -74,6 +74,7 @@ const struct api_action *api_ecs_actions(size_t *ret_count)
 static const struct api_action berth_actions[] = {
     {"PollTasks", action_berth_poll_tasks, API_READ},
     {"PutLogEvents", action_berth_put_log_events, API_WRITE},
+    {"ReportAttachments", action_berth_report_attachments, API_WRITE},
     {"ReportHealth", action_berth_report_health, API_WRITE},
 };
 

@@ -598,6 +598,29 @@ static int container_update(json_t *doc, json_t *change, const char *name_key, s
     return 0;
 }
 
+/* Host ports the agent chose (dynamic bridge ports) become reservations of
+ * the task on its instance, in the same transaction as the report, so that
+ * placement and remainingResources see them; task_advance releases them
+ * with the task's other resources. */
+static int reserve_bindings(struct api_ctx *ctx, struct task_row *task, json_t *change, struct error *err)
+{
+    if (!task->holds_resources || !task->instance_id)
+        return 0;
+    size_t i;
+    json_t *b;
+    json_array_foreach(json_object_get(change, "networkBindings"), i, b)
+    {
+        json_int_t port = json_integer_value(json_object_get(b, "hostPort"));
+        const char *proto = json_string_value(json_object_get(b, "protocol"));
+        if (port < 1 || port > 65535)
+            continue;
+        if (store_port_reserve(ctx->tx, task->instance_id, proto && strcmp(proto, "udp") == 0 ? "udp" : "tcp",
+                               (int)port, task->id, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The cluster and task a state change names. */
 static int resolve_report(struct api_ctx *ctx, json_t *in, struct cluster_row *ret_cluster,
                           struct task_row *ret_task, struct error *err)
@@ -617,7 +640,7 @@ int action_submit_task_state_change(struct api_ctx *ctx, json_t *in, json_t *out
     json_t *ch;
     json_array_foreach(json_object_get(in, "containers"), i, ch)
     {
-        if (container_update(task.doc, ch, "containerName", err) < 0)
+        if (container_update(task.doc, ch, "containerName", err) < 0 || reserve_bindings(ctx, &task, ch, err) < 0)
             return -1;
     }
     static const char *const times[] = {"pullStartedAt", "pullStoppedAt", "executionStoppedAt"};
@@ -643,7 +666,8 @@ int action_submit_container_state_change(struct api_ctx *ctx, json_t *in, json_t
     _cleanup_(task_row_clear) struct task_row task = {0};
     if (resolve_report(ctx, in, &cluster, &task, err) < 0)
         return -1;
-    if (container_update(task.doc, in, "containerName", err) < 0 || task_save(ctx, &task, false, err) < 0)
+    if (container_update(task.doc, in, "containerName", err) < 0 || reserve_bindings(ctx, &task, in, err) < 0 ||
+        task_save(ctx, &task, false, err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;
@@ -672,6 +696,43 @@ int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, str
     const char *th = json_string_value(json_object_get(in, "healthStatus"));
     if (th)
         json_object_set_new(task.doc, "healthStatus", json_string(th));
+    if (task_save(ctx, &task, false, err) < 0)
+        return -1;
+    json_object_set_new(out, "acknowledgment", json_string("ACK"));
+    return 0;
+}
+
+/* BerthAgent.ReportAttachments {cluster, task, attachments, containers:
+ * [{containerName, networkInterfaces}]}: what the agent set up for an
+ * awsvpc task (the ENI attachment and each container's interface).
+ * SubmitTaskStateChange's model carries only attachment ARN and status. */
+int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    _cleanup_(task_row_clear) struct task_row task = {0};
+    if (!json_is_object(in) || resolve_report(ctx, in, &cluster, &task, err) < 0)
+        return -1;
+    json_t *att = json_object_get(in, "attachments");
+    if (!json_is_array(att) || json_array_size(att) > 10)
+        return error_set(err, ERR_INVALID, "attachments must be a list of at most 10.");
+    size_t i;
+    json_t *a;
+    json_array_foreach(att, i, a)
+    {
+        if (!json_is_string(json_object_get(a, "id")) || !json_is_string(json_object_get(a, "type")) ||
+            !json_is_array(json_object_get(a, "details")))
+            return error_set(err, ERR_INVALID, "An attachment needs id, type and details.");
+    }
+    json_t *ch;
+    json_array_foreach(json_object_get(in, "containers"), i, ch)
+    {
+        json_t *c = find_container(task.doc, json_string_value(json_object_get(ch, "containerName")));
+        json_t *ni = json_object_get(ch, "networkInterfaces");
+        if (!c || !json_is_array(ni))
+            return error_set(err, ERR_INVALID, "Invalid container network report.");
+        json_object_set(c, "networkInterfaces", ni);
+    }
+    json_object_set(task.doc, "attachments", att);
     if (task_save(ctx, &task, false, err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
@@ -800,6 +861,29 @@ int action_list_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error
     return 0;
 }
 
+int tasks_check_network_configuration(json_t *taskdef, json_t *nc, struct error *err)
+{
+    const char *mode = json_string_value(json_object_get(taskdef, "networkMode"));
+    bool awsvpc = mode && strcmp(mode, "awsvpc") == 0;
+    json_t *vpc = json_object_get(nc, "awsvpcConfiguration");
+    if (!awsvpc) {
+        if (vpc)
+            return error_set(err, ERR_INVALID,
+                             "Network Configuration is not valid for the given networkMode of this task definition.");
+        return 0;
+    }
+    if (!vpc)
+        return error_set(err, ERR_INVALID, "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+    size_t nsub = json_array_size(json_object_get(vpc, "subnets"));
+    if (nsub < 1)
+        return error_set(err, ERR_INVALID, "subnets can not be empty.");
+    if (nsub > 16)
+        return error_set(err, ERR_INVALID, "At most 16 subnets can be specified.");
+    if (json_array_size(json_object_get(vpc, "securityGroups")) > 5)
+        return error_set(err, ERR_INVALID, "At most 5 security groups can be specified.");
+    return 0;
+}
+
 int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, struct task_spec *ret_spec,
                             char *group_buf, size_t group_cap, struct error *err)
 {
@@ -824,7 +908,7 @@ int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, st
         spec.launch_type = "EC2";
     if (strcmp(spec.launch_type, "FARGATE") == 0)
         return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
-    if (tags_validate(spec.tags, err) < 0)
+    if (tags_validate(spec.tags, err) < 0 || tasks_check_network_configuration(taskdef, spec.network_configuration, err) < 0)
         return -1;
     *ret_spec = spec;
     return 0;

@@ -63,6 +63,11 @@ int action_submit_task_state_change(struct api_ctx *ctx, json_t *in, json_t *out
 int action_submit_container_state_change(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
 int action_berth_poll_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
 int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+/* ECS's rules for networkConfiguration against the task definition's
+ * networkMode: required for awsvpc (1-16 subnets, at most 5 security
+ * groups), refused for the other modes. */
+int tasks_check_network_configuration(json_t *taskdef, json_t *network_configuration, struct error *err);
 /* Fill a task_spec from the members RunTask and StartTask share. group_buf
  * holds the default group ("family:NAME"). */
 int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, struct task_spec *ret_spec,

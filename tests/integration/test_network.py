@@ -12,18 +12,33 @@ import urllib.request
 import pytest
 
 import berth_proc
+import registry
 import stack as stackmod
+import testimages
 
 HTTPD = ["httpd", "-f", "-p", "80", "-h", "/var/www"]
 QUICK = 2  # stopTimeout: httpd as pid 1 ignores SIGTERM
 HELLO = "hello from busybox\n"
 
 
+def close_stack(s):
+    """Stop every task first (an agent that stops leaves containers running),
+    then the processes."""
+    try:
+        arns = s.ecs.list_tasks(cluster=s.cluster)["taskArns"]
+        for a in arns:
+            s.ecs.stop_task(cluster=s.cluster, task=a)
+        for a in arns:
+            s.wait_status(a, "STOPPED")
+    finally:
+        s.close()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     s = stackmod.Stack(tmp_path_factory.mktemp("net"), cluster="net")
     yield s
-    s.close()
+    close_stack(s)
 
 
 def sh(*argv, check=True):
@@ -94,3 +109,246 @@ def test_bridge_static_and_dynamic_ports_from_localhost(stack):
     stackmod.assert_no_leftovers(stack.agent_dir, [arn])
     assert not host_veths(arn)
     assert "18080" not in nft_table(stack.agent_dir)
+
+
+UDPECHO_C = r"""
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+int main(int argc, char **argv)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)strtol(argv[1], 0, 10))};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return 1;
+    for (;;) {
+        char buf[2048];
+        struct sockaddr_in from;
+        socklen_t fl = sizeof(from);
+        ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+        if (n < 0)
+            return 1;
+        printf("%.*s\n", (int)n, buf);
+        fflush(stdout);
+        sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+    }
+}
+"""
+
+
+def udp_image(stack, tmp):
+    """busybox plus a static UDP echo server (busybox's nc has no -u here)."""
+    src, binary = os.path.join(tmp, "udpecho.c"), os.path.join(tmp, "udpecho")
+    with open(src, "w") as f:
+        f.write(UDPECHO_C)
+    subprocess.run(["cc", "-static", "-O2", "-o", binary, src], check=True)
+    with open(binary, "rb") as f:
+        layer = registry.Tar().file("bin/udpecho", f.read(), 0o755).bytes()
+    registry.push_image(stack.registry.hostport, "busybox", "udp",
+                        [(testimages.base_layer(), "gzip"), (layer, None)], testimages.config())
+    return stack.registry.hostport + "/busybox:udp"
+
+
+def ctr_lines(stack, arn, name):
+    return stack.stdout(arn, name)
+
+
+def test_none_has_only_loopback_and_it_is_up(stack):
+    stack.register("none", [{"name": "app", "command": ["sh", "-c", "ip -o link; ip -o addr"]}],
+                   networkMode="none")
+    arn = stack.run("none")
+    stack.wait_status(arn, "STOPPED")
+    out = ctr_lines(stack, arn, "app")
+    names = {l.split(":")[1].strip().split("@")[0] for l in out if ": <" in l}
+    assert names == {"lo"}, out
+    assert any("lo:" in l and ",UP" in l for l in out), out
+    assert any("inet 127.0.0.1/8" in l for l in out), out
+    stackmod.assert_no_leftovers(stack.agent_dir, [arn])
+
+
+def test_host_mode_sees_host_interfaces_and_reports_bindings(stack):
+    port = free_tcp_port()
+    stack.register("hostnet", [{"name": "app", "stopTimeout": QUICK,
+                                "command": ["httpd", "-f", "-p", str(port), "-h", "/var/www"],
+                                "portMappings": [{"containerPort": port}]},
+                               {"name": "links", "essential": False, "command": ["ip", "-o", "link"]}],
+                   networkMode="host")
+    arn = stack.run("hostnet")
+    stack.wait_status(arn, "RUNNING")
+    assert wait_fetch("http://127.0.0.1:%d/index.html" % port) == HELLO
+    t = berth_proc.wait_for(lambda: (lambda d: d if stack.container(d, "app").get("networkBindings") else None)(
+        stack.describe(arn)), what="networkBindings")
+    assert stack.container(t, "app")["networkBindings"] == [
+        {"bindIP": "0.0.0.0", "containerPort": port, "hostPort": port, "protocol": "tcp"}]
+    berth_proc.wait_for(lambda: ctr_lines(stack, arn, "links"), what="the link list")
+    seen = {l.split(":")[1].strip().split("@")[0] for l in ctr_lines(stack, arn, "links") if ": <" in l}
+    assert "eth0" in seen and seen <= links() | seen and len(seen & links()) >= 2
+    stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+    stack.wait_status(arn, "STOPPED")
+
+
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_bridge_udp_mapping_and_links(stack, tmp_path):
+    image = udp_image(stack, str(tmp_path))
+    stack.register("udp", [
+        {"name": "listener", "stopTimeout": QUICK, "image": image, "command": ["udpecho", "5353"],
+         "portMappings": [{"containerPort": 5353, "protocol": "udp"}]},
+        {"name": "web", "stopTimeout": QUICK, "command": HTTPD},
+        {"name": "client", "essential": False, "links": ["web:www"],
+         "command": ["sh", "-c", "cat /etc/hosts; for i in $(seq 50); do wget -q -O - http://www/index.html && break;"
+                     " sleep 0.2; done"]},
+    ])
+    arn = stack.run("udp")
+    stack.wait_status(arn, "RUNNING")
+    t = berth_proc.wait_for(lambda: (lambda d: d if stack.container(d, "listener").get("networkBindings") else None)(
+        stack.describe(arn)), what="networkBindings")
+    b = stack.container(t, "listener")["networkBindings"][0]
+    assert b["protocol"] == "udp" and b["containerPort"] == 5353 and b["hostPort"] >= 49153
+    def echoed():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.5)
+            s.sendto(b"udp-hello", ("127.0.0.1", b["hostPort"]))
+            try:
+                return s.recvfrom(100)[0] == b"udp-hello"
+            except socket.timeout:
+                return False
+    berth_proc.wait_for(echoed, timeout=20, what="the UDP echo through the published port")
+    berth_proc.wait_for(lambda: "udp-hello" in ctr_lines(stack, arn, "listener"), what="the listener's log")
+    berth_proc.wait_for(lambda: "hello from busybox" in ctr_lines(stack, arn, "client"), what="the link to work")
+    assert any(l.endswith("\twww") for l in ctr_lines(stack, arn, "client"))
+    stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+    stack.wait_status(arn, "STOPPED")
+    stackmod.assert_no_leftovers(stack.agent_dir, [arn])
+    assert not host_veths(arn)
+
+
+def awsvpc_config(**kw):
+    c = {"subnets": ["subnet-0123456789abcdef0"], "securityGroups": ["sg-1"], "assignPublicIp": "DISABLED"}
+    c.update(kw)
+    return {"awsvpcConfiguration": c}
+
+
+def test_awsvpc_shared_localhost_and_eni_attachment(stack):
+    stack.register("vpc", [
+        {"name": "web", "stopTimeout": QUICK, "command": HTTPD, "portMappings": [{"containerPort": 80}]},
+        {"name": "server", "essential": False, "command": ["nc", "-l", "-p", "9000"]},
+        {"name": "client", "essential": False, "command": [
+            "sh", "-c", "cat /etc/hosts; for i in $(seq 50); do echo hi-over-localhost | nc 127.0.0.1 9000 && break;"
+            " sleep 0.2; done"]},
+    ], networkMode="awsvpc")
+    arn = stack.run("vpc", networkConfiguration=awsvpc_config())
+    stack.wait_status(arn, "RUNNING")
+    t = berth_proc.wait_for(lambda: (lambda d: d if d["attachments"] else None)(stack.describe(arn)),
+                            what="the ENI attachment")
+    att = t["attachments"][0]
+    assert att["type"] == "ElasticNetworkInterface" and att["status"] == "ATTACHED"
+    details = {d["name"]: d["value"] for d in att["details"]}
+    assert details["subnetId"] == "subnet-0123456789abcdef0"
+    assert details["networkInterfaceId"].startswith("eni-")
+    assert details["macAddress"].count(":") == 5
+    ip = details["privateIPv4Address"]
+    assert details["privateDnsName"] == "ip-%s.ec2.internal" % ip.replace(".", "-")
+    for c in t["containers"]:
+        assert c["networkInterfaces"] == [{"attachmentId": att["id"], "privateIpv4Address": ip}]
+    berth_proc.wait_for(lambda: "hi-over-localhost" in ctr_lines(stack, arn, "server"), what="localhost traffic")
+    assert any(details["privateDnsName"] in l and ip in l for l in ctr_lines(stack, arn, "client"))
+    assert wait_fetch("http://%s/index.html" % ip) == HELLO  # the task address, from the host
+    assert len(host_veths(arn)) == 1
+    ns = os.listdir(os.path.join(stack.agent_dir, "netns"))
+    assert ns == [task_id(arn)]
+    stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+    stack.wait_status(arn, "STOPPED")
+    stackmod.assert_no_leftovers(stack.agent_dir, [arn])
+    assert not host_veths(arn)
+
+
+def test_network_configuration_rules(stack):
+    stack.register("vpc2", [{"name": "a", "command": ["true"]}], networkMode="awsvpc")
+    stack.register("br2", [{"name": "a", "command": ["true"]}])
+    cases = [
+        ("vpc2", None, "Network Configuration must be provided"),
+        ("vpc2", awsvpc_config(subnets=[]), "subnets"),
+        ("vpc2", awsvpc_config(securityGroups=["sg-%d" % i for i in range(6)]), "security groups"),
+        ("br2", awsvpc_config(), "not valid for the given networkMode"),
+    ]
+    for family, nc, msg in cases:
+        kw = {"networkConfiguration": nc} if nc else {}
+        with pytest.raises(stack.ecs.exceptions.InvalidParameterException) as e:
+            stack.ecs.run_task(cluster=stack.cluster, taskDefinition=family, **kw)
+        assert msg in str(e.value), (family, str(e.value))
+
+
+def remaining_ports(stack):
+    ci = stack.ecs.list_container_instances(cluster=stack.cluster)["containerInstanceArns"]
+    inst = stack.ecs.describe_container_instances(cluster=stack.cluster, containerInstances=ci)["containerInstances"][0]
+    return [r for r in inst["remainingResources"] if r["name"] == "PORTS"][0]["stringSetValue"]
+
+
+def test_static_port_conflict_and_dynamic_ports_reserved(stack):
+    stack.register("p1", [{"name": "a", "stopTimeout": QUICK, "command": HTTPD,
+                           "portMappings": [{"containerPort": 80, "hostPort": 18090}]}])
+    stack.register("pdyn", [{"name": "a", "stopTimeout": QUICK, "command": HTTPD,
+                             "portMappings": [{"containerPort": 80}]}])
+    first = stack.run("p1")
+    stack.wait_status(first, "RUNNING")
+    out = stack.ecs.run_task(cluster=stack.cluster, taskDefinition="p1")
+    assert out["tasks"] == [] and out["failures"][0]["reason"] == "RESOURCE:PORTS", out
+    dyn = stack.run("pdyn")
+    stack.wait_status(dyn, "RUNNING")
+    t = berth_proc.wait_for(lambda: (lambda d: d if stack.container(d, "a").get("networkBindings") else None)(
+        stack.describe(dyn)), what="networkBindings")
+    hp = str(stack.container(t, "a")["networkBindings"][0]["hostPort"])
+    berth_proc.wait_for(lambda: hp in remaining_ports(stack), what="the dynamic port in remainingResources")
+    assert "18090" in remaining_ports(stack)
+    for arn in (first, dyn):
+        stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+    for arn in (first, dyn):
+        stack.wait_status(arn, "STOPPED")
+    berth_proc.wait_for(lambda: hp not in remaining_ports(stack) and "18090" not in remaining_ports(stack),
+                        what="ports released")
+
+
+def test_kill9_restart_adopts_then_cleans_everything(tmp_path):
+    s = stackmod.Stack(tmp_path, cluster="netk9")
+    arns = []
+    try:
+        s.register("k9web", [{"name": "a", "stopTimeout": QUICK, "command": HTTPD,
+                              "portMappings": [{"containerPort": 80}]}])
+        s.register("k9vpc", [{"name": "a", "stopTimeout": QUICK, "command": HTTPD}], networkMode="awsvpc")
+        arns = [s.run("k9web"), s.run("k9vpc", networkConfiguration=awsvpc_config())]
+        for a in arns:
+            s.wait_status(a, "RUNNING")
+        t = berth_proc.wait_for(lambda: (lambda d: d if stack_binding(s, d) else None)(s.describe(arns[0])),
+                                what="networkBindings")
+        port = stack_binding(s, t)
+        assert wait_fetch("http://127.0.0.1:%d/index.html" % port) == HELLO
+        s.agent.kill9()
+        # Leftovers of a task the agent never finished: reconciled away at start.
+        stale = os.path.join(s.agent_dir, "netns", "f" * 32 + "-0")
+        open(stale, "w").close()
+        s.start_agent()
+        berth_proc.wait_for(lambda: not os.path.exists(stale), what="the stale namespace to go")
+        # Adopted: still published, still running.
+        assert wait_fetch("http://127.0.0.1:%d/index.html" % port) == HELLO
+        for a in arns:
+            s.ecs.stop_task(cluster=s.cluster, task=a)
+        for a in arns:
+            s.wait_status(a, "STOPPED")
+        stackmod.assert_no_leftovers(s.agent_dir, arns)
+        assert not any(host_veths(a) for a in arns)
+        berth_proc.wait_for(lambda: str(port) not in nft_table(s.agent_dir), what="the port rules to go")
+    finally:
+        close_stack(s)
+    assert s.bridge not in links()
+    assert nft_table(s.agent_dir) == ""
+
+
+def stack_binding(s, task):
+    b = s.container(task, "a").get("networkBindings")
+    return b[0]["hostPort"] if b else None
