@@ -1,0 +1,141 @@
+/* Unit tests: task networking's pure parts - subnets and the address pool,
+ * port ranges, the dynamic port choice, the nftables ruleset text. */
+#include <stdlib.h>
+
+#include "agent/netpool.h"
+#include "agent/nftrules.h"
+#include "test.h"
+
+TEST(netpool_cidr_parsing)
+{
+    struct netpool_cidr c;
+    struct error err;
+    CHECK(netpool_parse_cidr("172.31.200.0/24", &c, &err) == 0);
+    CHECK(c.prefix == 24 && c.net == 0xac1fc800u);
+    CHECK(netpool_parse_cidr("10.0.0.0/16", &c, &err) == 0);
+    CHECK(netpool_parse_cidr("10.0.0.1/24", &c, &err) < 0);  /* host bits */
+    CHECK(netpool_parse_cidr("10.0.0.0/8", &c, &err) < 0);   /* wider than LIMIT_NET_MIN_PREFIX */
+    CHECK(netpool_parse_cidr("10.0.0.0/30", &c, &err) < 0);  /* no room */
+    CHECK(netpool_parse_cidr("10.0.0.0", &c, &err) < 0);
+    CHECK(netpool_parse_cidr("10.0.0.0/x", &c, &err) < 0);
+    CHECK(netpool_parse_cidr("300.0.0.0/24", &c, &err) < 0);
+    CHECK(netpool_parse_cidr(NULL, &c, &err) < 0);
+}
+
+TEST(netpool_allocation_skips_network_gateway_broadcast)
+{
+    struct netpool_cidr c;
+    struct error err;
+    CHECK(netpool_parse_cidr("10.9.0.0/29", &c, &err) == 0);
+    struct netpool *p = malloc(sizeof(*p));
+    netpool_init(p, &c);
+    char buf[16];
+    netpool_format(netpool_gateway(p), buf, sizeof(buf));
+    CHECK_STR(buf, "10.9.0.1");
+    uint32_t got[5];
+    for (int i = 0; i < 5; i++)
+        CHECK(netpool_alloc(p, &got[i], &err) == 0);
+    netpool_format(got[0], buf, sizeof(buf));
+    CHECK_STR(buf, "10.9.0.2");
+    netpool_format(got[4], buf, sizeof(buf));
+    CHECK_STR(buf, "10.9.0.6");
+    uint32_t extra;
+    CHECK(netpool_alloc(p, &extra, &err) < 0 && err.kind == ERR_LIMIT); /* .7 is broadcast */
+    netpool_release(p, got[1]);
+    CHECK(netpool_alloc(p, &extra, &err) == 0 && extra == got[1]);      /* lowest free again */
+    CHECK(!netpool_take(p, got[2]));                                    /* taken */
+    netpool_release(p, got[2]);
+    CHECK(netpool_take(p, got[2]));                                     /* adoption */
+    uint32_t outside;
+    CHECK(netpool_parse_addr("10.9.1.2", &outside) == 0);
+    CHECK(!netpool_take(p, outside));
+    netpool_release(p, netpool_gateway(p)); /* never freed */
+    CHECK(!netpool_take(p, netpool_gateway(p)));
+    free(p);
+}
+
+TEST(netpool_port_ranges)
+{
+    int lo, hi;
+    struct error err;
+    CHECK(netpool_parse_port_range("8000", &lo, &hi, &err) == 0 && lo == 8000 && hi == 8000);
+    CHECK(netpool_parse_port_range("8000-8010", &lo, &hi, &err) == 0 && lo == 8000 && hi == 8010);
+    CHECK(netpool_parse_port_range("1-65535", &lo, &hi, &err) == 0);
+    CHECK(netpool_parse_port_range("8010-8000", &lo, &hi, &err) < 0);
+    CHECK(netpool_parse_port_range("0-10", &lo, &hi, &err) < 0);
+    CHECK(netpool_parse_port_range("80-65536", &lo, &hi, &err) < 0);
+    CHECK(netpool_parse_port_range("80-", &lo, &hi, &err) < 0);
+    CHECK(netpool_parse_port_range("-80", &lo, &hi, &err) < 0);
+    CHECK(netpool_parse_port_range("80 ", &lo, &hi, &err) < 0);
+    CHECK(netpool_parse_port_range("", &lo, &hi, &err) < 0);
+}
+
+static bool busy_even_or_listed(int port, void *data)
+{
+    const int *taken = data;
+    for (; *taken; taken++)
+        if (*taken == port)
+            return true;
+    return port % 2 == 0;
+}
+
+TEST(netpool_pick_port_wraps_and_skips_busy)
+{
+    int taken[] = {101, 0};
+    int port;
+    struct error err;
+    CHECK(netpool_pick_port(100, 110, 100, busy_even_or_listed, taken, &port, &err) == 0 && port == 103);
+    CHECK(netpool_pick_port(100, 110, 110, busy_even_or_listed, taken, &port, &err) == 0 && port == 103);
+    CHECK(netpool_pick_port(100, 110, 108, busy_even_or_listed, taken, &port, &err) == 0 && port == 109);
+    int all[] = {101, 103, 105, 107, 109, 0};
+    CHECK(netpool_pick_port(100, 110, 100, busy_even_or_listed, all, &port, &err) < 0 && err.kind == ERR_LIMIT);
+}
+
+TEST(nftrules_text_whole_table)
+{
+    struct netpool_cidr c;
+    struct error err;
+    CHECK(netpool_parse_cidr("172.31.200.0/24", &c, &err) == 0);
+    struct nft_mapping m[] = {
+        {.udp = 0, .host_port = 49153, .addr = 0xac1fc802u, .ctr_port = 80},
+        {.udp = 1, .host_port = 5353, .addr = 0xac1fc803u, .ctr_port = 53},
+        {.udp = 0, .host_port = 8080, .addr = 0xac1fc803u, .ctr_port = 8080},
+    };
+    char *t = nftrules_text("berth_0123abcd", "berth0", &c, m, 3);
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(strncmp(t, "table ip berth_0123abcd\ndelete table ip berth_0123abcd\ntable ip berth_0123abcd {\n",
+                      80) == 0);
+        CHECK(strstr(t, "elements = { 49153 : 172.31.200.2 . 80, 8080 : 172.31.200.3 . 8080 }") != NULL);
+        CHECK(strstr(t, "elements = { 5353 : 172.31.200.3 . 53 }") != NULL);
+        CHECK(strstr(t, "type nat hook prerouting priority dstnat;") != NULL);
+        CHECK(strstr(t, "type nat hook output priority -100;") != NULL);
+        CHECK(strstr(t, "oifname \"berth0\" ip saddr 127.0.0.0/8 masquerade") != NULL);
+        CHECK(strstr(t, "oifname \"berth0\" ip saddr 172.31.200.0/24 ct status dnat masquerade") != NULL);
+        /* masquerade only towards the bridge */
+        const char *p = t;
+        int n = 0;
+        while ((p = strstr(p, "masquerade"))) {
+            n++;
+            p++;
+        }
+        CHECK(n == 2);
+    }
+    free(t);
+    t = nftrules_text("berth_0123abcd", "berth0", &c, NULL, 0);
+    CHECK_STR(t, "table ip berth_0123abcd\ndelete table ip berth_0123abcd\n");
+    free(t);
+    /* one protocol only: the other map is declared without elements */
+    t = nftrules_text("t", "b", &c, m, 1);
+    CHECK(t && strstr(t, "map udp_ports {\n\t\ttype inet_service : ipv4_addr . inet_service\n\t}") != NULL);
+    free(t);
+}
+
+TEST(nftrules_table_name_per_data_dir)
+{
+    char a[32], b[32];
+    nftrules_table_name("/var/lib/berth/agent", a, sizeof(a));
+    nftrules_table_name("/tmp/other", b, sizeof(b));
+    CHECK(strncmp(a, "berth_", 6) == 0 && strlen(a) == 14);
+    CHECK(strcmp(a, b) != 0);
+}
