@@ -4,6 +4,7 @@ an ENI attachment), port placement, two hosts simulated with network
 namespaces, and nothing left behind after a stop or an agent kill -9."""
 import json
 import os
+import random
 import socket
 import subprocess
 import time
@@ -352,3 +353,100 @@ def test_kill9_restart_adopts_then_cleans_everything(tmp_path):
 def stack_binding(s, task):
     b = s.container(task, "a").get("networkBindings")
     return b[0]["hostPort"] if b else None
+
+
+def free_test_net():
+    routes = sh("ip", "-o", "-4", "route", "show", "table", "all")
+    for _ in range(200):
+        n = random.randrange(1, 255)
+        if "10.250.%d." % n not in routes:
+            return n
+    raise AssertionError("no free 10.250.x.0/24")
+
+
+def test_two_hosts_reach_a_published_port_across_namespaces(tmp_path):
+    """Two agents, each in its own network namespace ("host"), joined by a
+    test bridge; a task on host 1 fetches from host 2's published port."""
+    tag = "%06x" % random.getrandbits(24)
+    n = free_test_net()
+    gw = "10.250.%d.1" % n
+    tbr = "tb" + tag
+    hosts = ["bn%sh%d" % (tag, i) for i in (1, 2)]
+    addrs = ["10.250.%d.%d" % (n, 11 + i) for i in (0, 1)]
+    reg = server = ecs = None
+    agents = []
+    try:
+        sh("ip", "link", "add", tbr, "type", "bridge")
+        sh("ip", "addr", "add", gw + "/24", "dev", tbr)
+        sh("ip", "link", "set", tbr, "up")
+        for i, h in enumerate(hosts):
+            sh("ip", "netns", "add", h)
+            veth = "tv%s%d" % (tag, i)
+            sh("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", h)
+            sh("ip", "link", "set", veth, "master", tbr, "up")
+            for cmd in (["ip", "addr", "add", addrs[i] + "/24", "dev", "eth0"], ["ip", "link", "set", "eth0", "up"],
+                        ["ip", "link", "set", "lo", "up"],
+                        # this "host" forwards what arrives for its published ports
+                        ["sysctl", "-qw", "net.ipv4.ip_forward=1"]):
+                sh("ip", "netns", "exec", h, *cmd)
+        reg = registry.Registry(os.path.join(str(tmp_path), "registry"))
+        reg.hostport = "%s:%d" % (gw, reg.port)
+        reg.start()
+        testimages.push_all(reg.hostport)
+        image = reg.hostport + "/busybox:1"
+        os.makedirs(os.path.join(str(tmp_path), "server"))
+        server = berth_proc.BerthServer(os.path.join(str(tmp_path), "server"), os.path.join(str(tmp_path), "server.log"),
+                                        extra_args=["--listen", gw + ":0"]).start()
+        ecs = berth_proc.client(server.endpoint)
+        ecs.create_cluster(clusterName="two")
+        arns = []
+        for i, h in enumerate(hosts):
+            a = berth_proc.BerthAgent(server.endpoint, "two", os.path.join(str(tmp_path), "a%d" % i),
+                                      os.path.join(str(tmp_path), "a%d.log" % i),
+                                      extra_args=["--insecure-registry", reg.hostport] + stackmod.net_args())
+            a.args = ["nsenter", "--net=/run/netns/" + h] + a.args
+            agents.append(a.start())
+            got = berth_proc.wait_for(
+                lambda: (lambda l: l if len(l) == i + 1 else None)(
+                    ecs.list_container_instances(cluster="two")["containerInstanceArns"]),
+                what="agent %d to register" % i)
+            arns.append([x for x in got if x not in arns][0])
+        ecs.register_task_definition(family="srv", containerDefinitions=[{
+            "name": "web", "image": image, "memory": 64, "stopTimeout": QUICK, "command": HTTPD,
+            "portMappings": [{"containerPort": 80, "hostPort": 18080}]}])
+        web = ecs.start_task(cluster="two", taskDefinition="srv", containerInstances=[arns[1]])["tasks"][0]["taskArn"]
+        berth_proc.wait_for(lambda: ecs.describe_tasks(cluster="two", tasks=[web])["tasks"][0]["lastStatus"] == "RUNNING",
+                            timeout=60, what="the server task")
+        ecs.register_task_definition(family="cli", networkMode="host", containerDefinitions=[{
+            "name": "get", "image": image, "memory": 64, "command": [
+                "sh", "-c", "for i in $(seq 100); do wget -q -O - http://%s:18080/index.html && break; sleep 0.2; done"
+                % addrs[1]]}])
+        get = ecs.start_task(cluster="two", taskDefinition="cli", containerInstances=[arns[0]])["tasks"][0]["taskArn"]
+        t = berth_proc.wait_for(lambda: (lambda d: d if d["lastStatus"] == "STOPPED" else None)(
+            ecs.describe_tasks(cluster="two", tasks=[get])["tasks"][0]), timeout=60, what="the client task")
+        assert t["containers"][0]["exitCode"] == 0
+        with open(os.path.join(agents[0].data_dir, "logs", task_id(get), "get.log")) as f:
+            assert "hello from busybox" in f.read()
+        # and from this machine's root namespace, through host 2's address
+        assert wait_fetch("http://%s:18080/index.html" % addrs[1]) == HELLO
+        ecs.stop_task(cluster="two", task=web)
+        berth_proc.wait_for(lambda: ecs.describe_tasks(cluster="two", tasks=[web])["tasks"][0]["lastStatus"] == "STOPPED",
+                            timeout=30, what="the server task to stop")
+        stackmod.assert_no_leftovers(agents[1].data_dir, [web])
+    finally:
+        try:
+            if ecs:
+                for a in ecs.list_tasks(cluster="two")["taskArns"]:
+                    ecs.stop_task(cluster="two", task=a)
+                berth_proc.wait_for(lambda: not ecs.list_tasks(cluster="two")["taskArns"], timeout=30,
+                                    what="tasks to stop")
+        finally:
+            for a in agents:
+                a.stop(check=False)
+            if server:
+                server.stop()
+            if reg:
+                reg.stop()
+            for h in hosts:
+                sh("ip", "netns", "del", h, check=False)
+            sh("ip", "link", "del", tbr, check=False)
