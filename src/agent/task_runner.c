@@ -556,6 +556,12 @@ static void run(struct task_runner *t)
     bool any_running = false;
     for (size_t i = 0; i < t->nctrs; i++)
         any_running |= t->ctrs[i].state == CTR_RUNNING;
+    /* Adopted before any container ran: the agent may have died halfway
+     * through building the network, so build it again from scratch. */
+    if (t->net && t->adopt && !any_running) {
+        network_task_teardown(t->env->net, t->net);
+        t->net = NULL;
+    }
     /* An adopted task without a plan and with running containers predates
      * network setup: leave it as it is. */
     if (!t->net && !(t->adopt && any_running) && setup_network(t, &err) < 0) {

@@ -528,6 +528,11 @@ static int task_advance(struct api_ctx *ctx, struct task_row *row, const char *s
     if (to == RANK_STOPPED) {
         row->stopped_at = ctx->now;
         json_object_set_new(row->doc, "stoppedAt", json_real(now));
+        /* The agent removed the task's interface with the task. */
+        size_t ai;
+        json_t *att;
+        json_array_foreach(json_object_get(row->doc, "attachments"), ai, att)
+            json_object_set_new(att, "status", json_string("DELETED"));
         set_time_once(row->doc, "executionStoppedAt", now);
         if (strcmp(row->desired_status, "STOPPED") != 0) {
             /* The task stopped on its own: say why, as ECS does. */

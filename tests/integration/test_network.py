@@ -264,7 +264,8 @@ def test_awsvpc_shared_localhost_and_eni_attachment(stack):
     ns = os.listdir(os.path.join(stack.agent_dir, "netns"))
     assert ns == [task_id(arn)]
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)
-    stack.wait_status(arn, "STOPPED")
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["attachments"][0]["status"] == "DELETED"
     stackmod.assert_no_leftovers(stack.agent_dir, [arn])
     assert not host_veths(arn)
 
