@@ -90,13 +90,20 @@ def host_veths(arn):
 
 
 def test_bridge_static_and_dynamic_ports_from_localhost(stack):
+    subnet = stack.agent_args[stack.agent_args.index("--task-subnet") + 1]
+    gateway = subnet.rsplit(".", 1)[0] + ".1"
     stack.register("web", [
         {"name": "static", "command": HTTPD, "stopTimeout": QUICK, "portMappings": [{"containerPort": 80, "hostPort": 18080}]},
         {"name": "dynamic", "command": HTTPD, "stopTimeout": QUICK, "portMappings": [{"containerPort": 80}]},
+        # hairpin: a task container reaching a published port through the host
+        {"name": "hairpin", "essential": False, "command": [
+            "sh", "-c", "for i in $(seq 50); do wget -q -O - http://%s:18080/index.html && break; sleep 0.2; done"
+            % gateway]},
     ])
     arn = stack.run("web")
     t = stack.wait_status(arn, "RUNNING")
-    t = berth_proc.wait_for(lambda: (lambda d: d if all(c.get("networkBindings") for c in d["containers"]) else None)(
+    t = berth_proc.wait_for(lambda: (lambda d: d if all(c.get("networkBindings") for c in d["containers"]
+                                                         if c["name"] != "hairpin") else None)(
         stack.describe(arn)), what="networkBindings")
     s = stack.container(t, "static")["networkBindings"]
     assert s == [{"bindIP": "0.0.0.0", "containerPort": 80, "hostPort": 18080, "protocol": "tcp"}]
@@ -104,7 +111,8 @@ def test_bridge_static_and_dynamic_ports_from_localhost(stack):
     assert len(d) == 1 and 49153 <= d[0]["hostPort"] <= 65535 and d[0]["containerPort"] == 80
     assert wait_fetch("http://127.0.0.1:18080/index.html") == HELLO
     assert wait_fetch("http://127.0.0.1:%d/index.html" % d[0]["hostPort"]) == HELLO
-    assert len(host_veths(arn)) == 2
+    assert len(host_veths(arn)) == 3
+    berth_proc.wait_for(lambda: "hello from busybox" in ctr_lines(stack, arn, "hairpin"), what="the hairpin fetch")
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)
     stack.wait_status(arn, "STOPPED")
     stackmod.assert_no_leftovers(stack.agent_dir, [arn])
@@ -227,6 +235,27 @@ def test_bridge_udp_mapping_and_links(stack, tmp_path):
     stack.wait_status(arn, "STOPPED")
     stackmod.assert_no_leftovers(stack.agent_dir, [arn])
     assert not host_veths(arn)
+
+
+def test_container_port_range_gets_dynamic_host_ports(stack):
+    # This botocore predates containerPortRange; berth's model has it.
+    status, out = berth_proc.raw_call(stack.server.endpoint, "RegisterTaskDefinition", {
+        "family": "range", "containerDefinitions": [{
+            "name": "a", "image": stack.image, "memory": 64, "stopTimeout": QUICK,
+            "command": ["sh", "-c", "httpd -p 9000 -h /var/www; httpd -f -p 9001 -h /var/www"],
+            "portMappings": [{"containerPortRange": "9000-9001"}]}]})
+    assert status == 200, out
+    arn = stack.run("range")
+    stack.wait_status(arn, "RUNNING")
+    t = berth_proc.wait_for(lambda: (lambda d: d if stack.container(d, "a").get("networkBindings") else None)(
+        stack.describe(arn)), what="networkBindings")
+    b = stack.container(t, "a")["networkBindings"]
+    assert sorted(x["containerPort"] for x in b) == [9000, 9001]
+    assert all(x["hostPort"] >= 49153 for x in b) and b[0]["hostPort"] != b[1]["hostPort"]
+    for x in b:
+        assert wait_fetch("http://127.0.0.1:%d/index.html" % x["hostPort"]) == HELLO
+    stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+    stack.wait_status(arn, "STOPPED")
 
 
 def awsvpc_config(**kw):
