@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/limits.h"
@@ -57,6 +58,16 @@ static void sb_add(struct sbuf *b, const char *fmt, ...)
 char *etcfiles_hosts_text(const struct etcfiles_opts *o)
 {
     struct sbuf b = {0};
+    _cleanup_free_ char *host = NULL;
+    struct error e2;
+    if (o->host_network &&
+        fsutil_read_file(o->host_hosts ? o->host_hosts : "/etc/hosts", LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
+        size_t n = strlen(host);
+        sb_add(&b, "%s%s", host, n && host[n - 1] != '\n' ? "\n" : "");
+        for (size_t i = 0; i < o->n_extra_hosts; i++)
+            sb_add(&b, "%s\t%s\n", o->extra_hosts[i].ip, o->extra_hosts[i].hostname);
+        return b.oom ? NULL : b.p;
+    }
     sb_add(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
     if (o->hostname && *o->hostname)
         sb_add(&b, "%s\t%s\n", o->own_ip ? o->own_ip : "127.0.1.1", o->hostname);
@@ -79,7 +90,7 @@ int etcfiles_resolv_text(const struct etcfiles_opts *o, char **ret, struct error
         if (fsutil_read_file(path, LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
             char *save = NULL;
             for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (strncmp(line, "nameserver", 10) == 0 && strstr(line, " 127."))
+                if (!o->host_network && strncmp(line, "nameserver", 10) == 0 && strstr(line, " 127."))
                     continue;
                 if (o->n_search_domains > 0 && strncmp(line, "search", 6) == 0)
                     continue;
@@ -114,8 +125,10 @@ int etcfiles_write(const char *dir, const struct etcfiles_opts *o, struct error 
     snprintf(path, sizeof(path), "%s/resolv.conf", dir);
     if (fsutil_write_file(path, resolv, strlen(resolv), err) < 0)
         return -1;
-    char hn[300];
-    snprintf(hn, sizeof(hn), "%s\n", o->hostname ? o->hostname : "");
+    char hn[300], host_name[256] = "";
+    if (o->host_network && gethostname(host_name, sizeof(host_name) - 1) < 0)
+        host_name[0] = '\0';
+    snprintf(hn, sizeof(hn), "%s\n", o->host_network ? host_name : o->hostname ? o->hostname : "");
     snprintf(path, sizeof(path), "%s/hostname", dir);
     return fsutil_write_file(path, hn, strlen(hn), err);
 }

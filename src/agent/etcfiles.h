@@ -3,6 +3,7 @@
  * extraHosts and hostname. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -22,6 +23,11 @@ struct etcfiles_opts {
     const struct etcfiles_host *extra_hosts;
     size_t n_extra_hosts;
     const char *host_resolv_conf;        /* NULL: /etc/resolv.conf */
+    /* host network mode: the host's hosts file (plus extraHosts), its
+     * resolv.conf with loopback nameservers kept (they work there) and its
+     * hostname, as Docker gives a --net=host container. */
+    bool host_network;
+    const char *host_hosts;              /* NULL: /etc/hosts */
 };
 
 /* Write dir/hosts, dir/resolv.conf and dir/hostname. */

@@ -309,6 +309,7 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
     struct etcfiles_opts etc = {
         .hostname = cs.spec.hostname,
         .own_ip = network_address(t->net, idx),
+        .host_network = strcmp(network_mode(t), "host") == 0,
         .dns_servers = dns,
         .n_dns_servers = ndns,
         .search_domains = search,
@@ -323,7 +324,7 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
         .n_lower = nlower,
         .task_id = t->id,
         .stop_signal = c->stop_signal,
-        .etc = strcmp(network_mode(t), "host") == 0 ? NULL : &etc,
+        .etc = &etc,
     };
     int r = runtime_create(&t->env->rt, c->id, &cs.spec, &co, NULL, err);
     if (r == 0)

@@ -181,7 +181,10 @@ def test_host_mode_sees_host_interfaces_and_reports_bindings(stack):
     stack.register("hostnet", [{"name": "app", "stopTimeout": QUICK,
                                 "command": ["httpd", "-f", "-p", str(port), "-h", "/var/www"],
                                 "portMappings": [{"containerPort": port}]},
-                               {"name": "links", "essential": False, "command": ["ip", "-o", "link"]}],
+                               {"name": "links", "essential": False, "command": ["ip", "-o", "link"]},
+                               {"name": "etc", "essential": False,
+                                "extraHosts": [{"hostname": "db.internal", "ipAddress": "10.1.2.3"}],
+                                "command": ["sh", "-c", "echo hostname=$(cat /etc/hostname); cat /etc/hosts"]}],
                    networkMode="host")
     arn = stack.run("hostnet")
     stack.wait_status(arn, "RUNNING")
@@ -193,6 +196,11 @@ def test_host_mode_sees_host_interfaces_and_reports_bindings(stack):
     berth_proc.wait_for(lambda: ctr_lines(stack, arn, "links"), what="the link list")
     seen = {l.split(":")[1].strip().split("@")[0] for l in ctr_lines(stack, arn, "links") if ": <" in l}
     assert "eth0" in seen and seen <= links() | seen and len(seen & links()) >= 2
+    berth_proc.wait_for(lambda: any(l.startswith("hostname=") for l in ctr_lines(stack, arn, "etc")),
+                        what="the etc container")
+    etc = ctr_lines(stack, arn, "etc")
+    assert "hostname=" + socket.gethostname() in etc
+    assert "10.1.2.3\tdb.internal" in etc
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)
     stack.wait_status(arn, "STOPPED")
 

@@ -139,3 +139,45 @@ TEST(nftrules_table_name_per_data_dir)
     CHECK(strncmp(a, "berth_", 6) == 0 && strlen(a) == 14);
     CHECK(strcmp(a, b) != 0);
 }
+
+#include <unistd.h>
+
+#include "agent/etcfiles.h"
+#include "common/cleanup.h"
+
+static void write_tmp(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    if (fd >= 0) {
+        ssize_t w = write(fd, text, strlen(text));
+        (void)w;
+        close(fd);
+    }
+}
+
+TEST(etcfiles_per_network_mode)
+{
+    /* bridge/awsvpc: the container's own address carries its hostname */
+    struct etcfiles_opts o = {.hostname = "web", .own_ip = "172.31.200.7"};
+    _cleanup_free_ char *hosts = etcfiles_hosts_text(&o);
+    CHECK(hosts && strstr(hosts, "172.31.200.7\tweb\n") && !strstr(hosts, "127.0.1.1"));
+    /* host: the host's files, loopback nameservers kept */
+    char hp[] = "/tmp/berth-unit-hosts-XXXXXX", rp[] = "/tmp/berth-unit-resolv-XXXXXX";
+    write_tmp(hp, "127.0.0.1 localhost\n192.0.2.2 thehost");
+    write_tmp(rp, "nameserver 127.0.0.53\nsearch corp\n");
+    struct etcfiles_host extra[] = {{"db", "10.1.2.3"}};
+    struct etcfiles_opts h = {.host_network = true, .host_hosts = hp, .host_resolv_conf = rp,
+                              .extra_hosts = extra, .n_extra_hosts = 1};
+    _cleanup_free_ char *hh = etcfiles_hosts_text(&h);
+    CHECK_STR(hh, "127.0.0.1 localhost\n192.0.2.2 thehost\n10.1.2.3\tdb\n");
+    _cleanup_free_ char *resolv = NULL;
+    struct error err;
+    CHECK(etcfiles_resolv_text(&h, &resolv, &err) == 0);
+    CHECK_STR(resolv, "nameserver 127.0.0.53\nsearch corp\n");
+    _cleanup_free_ char *resolv2 = NULL;
+    struct etcfiles_opts b = {.host_resolv_conf = rp};
+    CHECK(etcfiles_resolv_text(&b, &resolv2, &err) == 0);
+    CHECK_STR(resolv2, "search corp\n"); /* a new namespace cannot reach the host's 127.x */
+    unlink(hp);
+    unlink(rp);
+}
