@@ -457,8 +457,11 @@ static bool plan_has_bindings(json_t *plan)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(plan, "containers"), i, c) if (json_array_size(json_object_get(c, "bindings")))
-        return true;
+    json_array_foreach(json_object_get(plan, "containers"), i, c)
+    {
+        if (json_array_size(json_object_get(c, "bindings")))
+            return true;
+    }
     return false;
 }
 
@@ -478,7 +481,9 @@ void network_task_teardown(struct net_env *env, struct net_task *nt)
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(nt->plan, "containers"), i, c)
+    {
         unbuild_ns(env, json_string_value(json_object_get(c, "netns")));
+    }
     unbuild_ns(env, json_string_value(json_object_get(json_object_get(nt->plan, "task"), "netns")));
     pthread_mutex_lock(&env->lock);
     unlink_task(env, nt);
@@ -533,7 +538,11 @@ int network_task_setup(struct net_env *env, const char *task_id, json_t *task, j
         goto fail;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(nt->plan, "containers"), i, c) if (build_ns(env, c, err) < 0) goto fail;
+    json_array_foreach(json_object_get(nt->plan, "containers"), i, c)
+    {
+        if (build_ns(env, c, err) < 0)
+            goto fail;
+    }
     if (json_object_get(nt->plan, "task") && build_ns(env, json_object_get(nt->plan, "task"), err) < 0)
         goto fail;
     if (mode_is(nt, "bridge") && plan_has_bindings(nt->plan)) {
