@@ -264,6 +264,7 @@ def test_container_port_range_gets_dynamic_host_ports(stack):
         assert wait_fetch("http://127.0.0.1:%d/index.html" % x["hostPort"]) == HELLO
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)
     stack.wait_status(arn, "STOPPED")
+    stackmod.assert_no_leftovers(stack.agent_dir, [arn])
 
 
 def awsvpc_config(**kw):
@@ -298,8 +299,8 @@ def test_awsvpc_shared_localhost_and_eni_attachment(stack):
     assert any(details["privateDnsName"] in l and ip in l for l in ctr_lines(stack, arn, "client"))
     assert wait_fetch("http://%s/index.html" % ip) == HELLO  # the task address, from the host
     assert len(host_veths(arn)) == 1
-    ns = os.listdir(os.path.join(stack.agent_dir, "netns"))
-    assert ns == [task_id(arn)]
+    ns = [n for n in os.listdir(os.path.join(stack.agent_dir, "netns")) if n.startswith(task_id(arn))]
+    assert ns == [task_id(arn)]  # one namespace for the whole task
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)
     t = stack.wait_status(arn, "STOPPED")
     assert t["attachments"][0]["status"] == "DELETED"
