@@ -48,6 +48,7 @@ struct net_env {
     struct netpool pool;
     pthread_mutex_t lock;
     bool bridge_ready;
+    bool nft_table_ok; /* the table exists as sync_nft last wrote it */
     int next_port; /* where the next dynamic port search starts */
     struct net_task *tasks;
 };
@@ -408,40 +409,50 @@ static void unbuild_ns(struct net_env *env, const char *name)
         log_warn("network: %s", err.msg);
 }
 
-/* Rewrite the nftables table from every bridge task's bindings. */
-static int sync_nft(struct net_env *env, struct error *err)
+static bool plan_has_bindings(json_t *plan);
+
+/* The port mappings of one bridge task's plan, appended to *m. */
+static int collect_mappings(json_t *plan, struct nft_mapping **m, size_t *n, size_t *cap, struct error *err)
 {
-    size_t n = 0, cap = 16;
-    _cleanup_free_ struct nft_mapping *m = malloc(cap * sizeof(*m));
-    if (!m)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    for (struct net_task *t = env->tasks; t; t = t->next) {
-        if (!mode_is(t, "bridge"))
+    if (strcmp(json_string_value(json_object_get(plan, "mode")), "bridge") != 0)
+        return 0;
+    size_t i, k;
+    json_t *c, *b;
+    json_array_foreach(json_object_get(plan, "containers"), i, c)
+    {
+        uint32_t addr;
+        if (netpool_parse_addr(json_string_value(json_object_get(c, "address")), &addr) < 0)
             continue;
-        size_t i, k;
-        json_t *c, *b;
-        json_array_foreach(json_object_get(t->plan, "containers"), i, c)
+        json_array_foreach(json_object_get(c, "bindings"), k, b)
         {
-            uint32_t addr;
-            if (netpool_parse_addr(json_string_value(json_object_get(c, "address")), &addr) < 0)
-                continue;
-            json_array_foreach(json_object_get(c, "bindings"), k, b)
-            {
-                if (n == cap) {
-                    struct nft_mapping *nm = realloc(m, 2 * cap * sizeof(*m));
-                    if (!nm)
-                        return error_set(err, ERR_INTERNAL, "out of memory");
-                    m = nm;
-                    cap *= 2;
-                }
-                m[n].udp = strcmp(json_string_value(json_object_get(b, "protocol")), "udp") == 0;
-                m[n].host_port = (int)json_integer_value(json_object_get(b, "hostPort"));
-                m[n].ctr_port = (int)json_integer_value(json_object_get(b, "containerPort"));
-                m[n].addr = addr;
-                n++;
+            if (*n == *cap) {
+                size_t ncap = *cap ? 2 * *cap : 16;
+                struct nft_mapping *nm = realloc(*m, ncap * sizeof(**m));
+                if (!nm)
+                    return error_set(err, ERR_INTERNAL, "out of memory");
+                *m = nm;
+                *cap = ncap;
             }
+            struct nft_mapping *x = &(*m)[(*n)++];
+            x->udp = strcmp(json_string_value(json_object_get(b, "protocol")), "udp") == 0;
+            x->host_port = (int)json_integer_value(json_object_get(b, "hostPort"));
+            x->ctr_port = (int)json_integer_value(json_object_get(b, "containerPort"));
+            x->addr = addr;
         }
     }
+    return 0;
+}
+
+/* Rewrite the nftables table from every bridge task's bindings (the table
+ * goes when there are none).  Under env->lock. */
+static int sync_nft(struct net_env *env, struct error *err)
+{
+    size_t n = 0, cap = 0;
+    _cleanup_free_ struct nft_mapping *m = NULL;
+    for (struct net_task *t = env->tasks; t; t = t->next)
+        if (collect_mappings(t->plan, &m, &n, &cap, err) < 0)
+            return -1;
+    env->nft_table_ok = false;
     if (!env->nft[0]) {
         if (n)
             return error_set(err, ERR_NOT_FOUND, "publishing ports needs nft (apt-get install nftables)");
@@ -450,7 +461,39 @@ static int sync_nft(struct net_env *env, struct error *err)
     _cleanup_free_ char *text = nftrules_text(env->table, env->bridge, &env->pool.cidr, m, n);
     if (!text)
         return error_set(err, ERR_LIMIT, "nftables ruleset too large");
-    return nftrules_apply(env->nft, text, err);
+    if (nftrules_apply(env->nft, text, err) < 0)
+        return -1;
+    env->nft_table_ok = n > 0;
+    return 0;
+}
+
+/* One task's mappings in or out of the maps.  Adding elements is cheap;
+ * rewriting the table (or flushing a map) waits for an RCU grace period in
+ * the kernel, so the whole table is rewritten only when it must be created
+ * or removed, or when an update fails (someone changed it behind us).
+ * Under env->lock; for removal, nt is already off env->tasks. */
+static int update_nft(struct net_env *env, json_t *plan, bool add, struct error *err)
+{
+    size_t n = 0, cap = 0;
+    _cleanup_free_ struct nft_mapping *m = NULL;
+    if (collect_mappings(plan, &m, &n, &cap, err) < 0)
+        return -1;
+    if (!n)
+        return 0;
+    bool others = false;
+    for (struct net_task *t = env->tasks; t && !others; t = t->next)
+        others = t->plan != plan && plan_has_bindings(t->plan);
+    if (!env->nft_table_ok || !env->nft[0] || (!add && !others))
+        return sync_nft(env, err);
+    _cleanup_free_ char *text = nftrules_elements_text(env->table, add, m, n);
+    if (!text)
+        return error_set(err, ERR_LIMIT, "nftables ruleset too large");
+    struct error e2;
+    if (nftrules_apply(env->nft, text, &e2) < 0) {
+        log_warn("network: %s; rewriting table %s", e2.msg, env->table);
+        return sync_nft(env, err);
+    }
+    return 0;
 }
 
 static bool plan_has_bindings(json_t *plan)
@@ -489,7 +532,7 @@ void network_task_teardown(struct net_env *env, struct net_task *nt)
     unlink_task(env, nt);
     release_addresses(env, nt->plan);
     struct error err;
-    if (mode_is(nt, "bridge") && plan_has_bindings(nt->plan) && sync_nft(env, &err) < 0)
+    if (mode_is(nt, "bridge") && plan_has_bindings(nt->plan) && update_nft(env, nt->plan, false, &err) < 0)
         log_warn("network: %s", err.msg);
     pthread_mutex_unlock(&env->lock);
     json_decref(nt->plan);
@@ -547,7 +590,7 @@ int network_task_setup(struct net_env *env, const char *task_id, json_t *task, j
         goto fail;
     if (mode_is(nt, "bridge") && plan_has_bindings(nt->plan)) {
         pthread_mutex_lock(&env->lock);
-        r = sync_nft(env, err);
+        r = update_nft(env, nt->plan, true, err);
         pthread_mutex_unlock(&env->lock);
         if (r < 0)
             goto fail;

@@ -96,6 +96,37 @@ char *nftrules_text(const char *table, const char *bridge, const struct netpool_
     return b.p;
 }
 
+char *nftrules_elements_text(const char *table, bool add, const struct nft_mapping *m, size_t n)
+{
+    struct tbuf b = {0};
+    tb_add(&b, "%s", "");
+    for (int udp = 0; udp < 2; udp++) {
+        bool first = true;
+        for (size_t i = 0; i < n; i++) {
+            if (m[i].udp != udp)
+                continue;
+            tb_add(&b, "%s", first ? "" : ", ");
+            if (first)
+                tb_add(&b, "%s element ip %s %s { ", add ? "add" : "delete", table, udp ? "udp_ports" : "tcp_ports");
+            first = false;
+            if (add) {
+                char a[16];
+                netpool_format(m[i].addr, a, sizeof(a));
+                tb_add(&b, "%d : %s . %d", m[i].host_port, a, m[i].ctr_port);
+            } else {
+                tb_add(&b, "%d", m[i].host_port);
+            }
+        }
+        if (!first)
+            tb_add(&b, " }\n");
+    }
+    if (b.bad) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
 int nftrules_apply(const char *nft_path, const char *text, struct error *err)
 {
     /* A memfd as stdin: the batch may exceed a pipe's buffer and nft reads

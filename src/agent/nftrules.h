@@ -10,6 +10,7 @@
  * interfaces; `nft delete table ip <name>` removes all of it. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ struct nft_mapping {
  * past LIMIT_NET_NFT_RULESET. */
 char *nftrules_text(const char *table, const char *bridge, const struct netpool_cidr *subnet,
                     const struct nft_mapping *m, size_t n);
+
+/* The batch that adds these mappings to (add) or deletes them from the maps
+ * of an existing table.  The caller frees; NULL as for nftrules_text. */
+char *nftrules_elements_text(const char *table, bool add, const struct nft_mapping *m, size_t n);
 
 /* Run nft_path -f - with text on stdin. */
 int nftrules_apply(const char *nft_path, const char *text, struct error *err);

@@ -181,3 +181,19 @@ TEST(etcfiles_per_network_mode)
     unlink(hp);
     unlink(rp);
 }
+
+TEST(nftrules_elements_add_and_delete)
+{
+    struct nft_mapping m[] = {
+        {.udp = 0, .host_port = 49153, .addr = 0xac1fc802u, .ctr_port = 80},
+        {.udp = 1, .host_port = 5353, .addr = 0xac1fc803u, .ctr_port = 53},
+        {.udp = 0, .host_port = 8080, .addr = 0xac1fc803u, .ctr_port = 8080},
+    };
+    char *t = nftrules_elements_text("berth_x", true, m, 3);
+    CHECK_STR(t, "add element ip berth_x tcp_ports { 49153 : 172.31.200.2 . 80, 8080 : 172.31.200.3 . 8080 }\n"
+                 "add element ip berth_x udp_ports { 5353 : 172.31.200.3 . 53 }\n");
+    free(t);
+    t = nftrules_elements_text("berth_x", false, m, 1);
+    CHECK_STR(t, "delete element ip berth_x tcp_ports { 49153 }\n");
+    free(t);
+}
