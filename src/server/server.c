@@ -10,6 +10,7 @@
 #include "http.h"
 #include "liveness.h"
 #include "maintenance.h"
+#include "service_controller.h"
 #include "store.h"
 
 /* The embedded models (models.S). */
@@ -58,6 +59,8 @@ int server_start(struct server *srv, struct error *err)
         return -1;
     if (maintenance_start(srv, &srv->maintenance, err) < 0)
         return -1;
+    if (service_controller_start(srv, &srv->controller, err) < 0)
+        return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -73,6 +76,8 @@ void server_stop(struct server *srv)
     srv->http = NULL;
     maintenance_stop(srv->maintenance);
     srv->maintenance = NULL;
+    service_controller_stop(srv->controller);
+    srv->controller = NULL;
 }
 
 void server_free(struct server *srv)
