@@ -14,7 +14,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: berth agent --server URL --cluster NAME --data DIR [--attribute K=V]...\n"
             "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
-            "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]]\n"
+            "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
+            "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
             "\n"
             "Registers this host with the berth server as a container instance of cluster NAME\n"
             "and runs the tasks placed on it.  DIR keeps its identity, so a restarted agent is\n"
@@ -45,6 +46,7 @@ int cli_agent_main(int argc, char **argv)
         {"hollow", required_argument, NULL, 'H'},
         {"hollow-cpu", required_argument, NULL, 'C'},
         {"hollow-memory", required_argument, NULL, 'M'},
+        {"hollow-fail-family", required_argument, NULL, 'F'},
         {"log-level", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -108,6 +110,11 @@ int cli_agent_main(int argc, char **argv)
             break;
         case 'M':
             if (parse_i64(optarg, &cfg.hollow_memory) < 0)
+                goto out;
+            break;
+        case 'F':
+            if (cli_copy_arg(cfg.hollow_fail_family, sizeof(cfg.hollow_fail_family), optarg,
+                             "--hollow-fail-family") < 0)
                 goto out;
             break;
         case 'L': {

@@ -137,3 +137,261 @@ def test_steady_state_and_cli_waiter(env):
     assert len({t["containerInstanceArn"] for t in tasks}) == 2
     c = env.ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]
     assert c["activeServicesCount"] == 1 and c["runningTasksCount"] == 3
+
+
+def test_crash_is_replaced_and_scaling(env):
+    env.agent(2)
+    env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=2)
+    env.wait_steady("web")
+    victim = env.tasks("web")[0]["taskArn"]
+    env.crash(victim)
+    def replaced():
+        arns = {t["taskArn"] for t in env.tasks("web") if t["lastStatus"] == "RUNNING"}
+        return len(arns) == 2 and victim not in arns
+    berth_proc.wait_for(replaced, timeout=20, what="a replacement task")
+    gone = env.ecs.describe_tasks(cluster=CLUSTER, tasks=[victim])["tasks"][0]
+    assert gone["lastStatus"] == "STOPPED" and gone["stopCode"] == "EssentialContainerExited"
+    svc = env.wait_steady("web")
+    assert svc["deployments"][0]["failedTasks"] == 0  # failures after COMPLETED do not count
+
+    # Scale up, then down.
+    env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=5)
+    svc = env.wait_steady("web")
+    assert svc["runningCount"] == 5 and len(env.tasks("web")) == 5
+    env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=1)
+    berth_proc.wait_for(lambda: len(env.tasks("web")) == 1, what="scale in to 1")
+    svc = env.wait_steady("web")
+    assert svc["runningCount"] == 1
+    assert any(m.startswith("(service web) has stopped 4 running tasks: (task ") for m in messages(svc))
+    stopped = env.tasks("web", status="STOPPED")
+    scaled_in = [t for t in stopped if t.get("stopCode") == "ServiceSchedulerInitiated"]
+    assert len(scaled_in) == 4
+    assert scaled_in[0]["stoppedReason"].startswith("Scaling activity initiated by (deployment ecs-svc/")
+
+
+def sample_counts(env, name, stop, samples):
+    while not stop.is_set():
+        tasks = env.tasks(name)
+        live = [t for t in tasks if t["lastStatus"] != "STOPPED"]
+        running = [t for t in live if t["lastStatus"] == "RUNNING"]
+        samples.append((len(live), len(running)))
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("minimum,maximum", [(100, 200), (50, 100), (67, 134)])
+def test_rolling_update_respects_bounds(env, minimum, maximum):
+    env.agent(3)
+    env.wait_instances(3)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web:1", desiredCount=3,
+                           deploymentConfiguration={"minimumHealthyPercent": minimum, "maximumPercent": maximum})
+    env.wait_steady("web")
+    samples = []
+    stop = threading.Event()
+    th = threading.Thread(target=sample_counts, args=(env, "web", stop, samples))
+    th.start()
+    try:
+        t0 = time.time()
+        out = env.ecs.update_service(cluster=CLUSTER, service="web", taskDefinition="web:2")["service"]
+        assert len(out["deployments"]) == 2
+        assert out["deployments"][0]["status"] == "PRIMARY" and out["deployments"][1]["status"] == "ACTIVE"
+        svc = env.wait_steady("web")
+        elapsed = time.time() - t0
+    finally:
+        stop.set()
+        th.join()
+    floor = -(-3 * minimum // 100)
+    ceiling = 3 * maximum // 100
+    assert samples
+    assert all(live <= ceiling for live, _ in samples), (ceiling, samples)
+    assert all(running >= floor for _, running in samples), (floor, samples)
+    # The exact timeline from the tasks' own timestamps: at every instant
+    # after the update, live (created, not yet STOPPED) tasks stay within the
+    # ceiling and running ones (started, not yet asked to stop) at the floor.
+    tasks = env.tasks("web") + env.tasks("web", status="STOPPED")
+    def ts(t, key):
+        return t[key].timestamp() if key in t else float("inf")
+    marks = sorted({ts(t, k) for t in tasks for k in ("createdAt", "startedAt", "stoppingAt", "stoppedAt")
+                    if k in t and ts(t, k) >= t0 - 0.001})
+    for m in marks:
+        live = sum(1 for t in tasks if ts(t, "createdAt") <= m < ts(t, "stoppedAt"))
+        running = sum(1 for t in tasks if ts(t, "startedAt") <= m < min(ts(t, "stoppingAt"), ts(t, "stoppedAt")))
+        assert live <= ceiling, (m, live, ceiling)
+        assert running >= floor, (m, running, floor)
+    assert all(t["taskDefinitionArn"].endswith(":2") for t in env.tasks("web"))
+    assert svc["taskDefinition"].endswith("web:2") and svc["deployments"][0]["taskDefinition"].endswith("web:2")
+    print("update-service to steady state (min %d, max %d): %.2fs" % (minimum, maximum, elapsed))
+
+
+def test_update_to_steady_timing(env):
+    env.agent(3)
+    env.wait_instances(3)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=3)
+    env.wait_steady("web")
+    times = []
+    for _ in range(3):
+        t0 = time.time()
+        env.ecs.update_service(cluster=CLUSTER, service="web", forceNewDeployment=True)
+        env.wait_steady("web")
+        times.append(time.time() - t0)
+    print("update-service (forceNewDeployment, 3 tasks) to steady: %s" % ", ".join("%.2fs" % t for t in times))
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build",
+                           "services_timing.txt"), "w") as f:
+        f.write(" ".join("%.3f" % t for t in times) + "\n")
+    assert max(times) < 15
+
+
+class Agentish(threading.Thread):
+    """Plays the agent for one task definition revision: whenever a task of
+    it is RUNNING, report it crashed (or UNHEALTHY)."""
+
+    def __init__(self, env, name, revision_suffix, action):
+        super().__init__(daemon=True)
+        self.env, self.name, self.suffix, self.action = env, name, revision_suffix, action
+        self.done = set()
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            try:
+                for t in self.env.tasks(self.name):
+                    if (t["taskDefinitionArn"].endswith(self.suffix) and t["lastStatus"] == "RUNNING"
+                            and t["taskArn"] not in self.done):
+                        self.done.add(t["taskArn"])
+                        self.action(t["taskArn"])
+            except Exception:  # noqa: BLE001 - the server may be mid-restart; keep playing
+                pass
+            time.sleep(0.05)
+
+    def stop(self):
+        self.stop_event.set()
+        self.join()
+
+
+def test_circuit_breaker_rolls_back(env):
+    # The hollow agents "crash" every task of web:2 at once (exit code 1).
+    env.agent(2, extra=["--hollow-fail-family", "web:2"])
+    env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web:1", desiredCount=3,
+                           deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+    first = env.wait_steady("web")["deployments"][0]["id"]
+    failed = env.ecs.update_service(cluster=CLUSTER, service="web", taskDefinition="web:2")
+    failed_id = failed["service"]["deployments"][0]["id"]
+    samples = []
+    stop = threading.Event()
+    th = threading.Thread(target=sample_counts, args=(env, "web", stop, samples))
+    th.start()
+    try:
+        def rolled_back():
+            s = env.service("web")
+            return s if any("rolling back to deployment %s." % first in m for m in messages(s)) else None
+        berth_proc.wait_for(rolled_back, timeout=60, what="the breaker to roll back")
+        svc = env.wait_steady("web", timeout=60)
+    finally:
+        stop.set()
+        th.join()
+    # web:1 kept serving all along.
+    assert all(running >= 3 for _, running in samples), samples
+    assert svc["taskDefinition"].endswith("web:1")
+    p = svc["deployments"][0]
+    assert p["taskDefinition"].endswith("web:1") and p["id"] not in (first, failed_id)
+    assert p["rolloutState"] == "COMPLETED" and p["rolloutStateReason"] == "ECS deployment %s completed." % p["id"]
+    msgs = messages(svc)
+    assert "(service web) deployment %s deployment failed: tasks failed to start." % failed_id in msgs
+    assert "(service web) rolling back to deployment %s." % first in msgs
+    assert msgs[0] == "(service web) has reached a steady state."
+    crashed = [t for t in env.tasks("web", status="STOPPED") if t["taskDefinitionArn"].endswith("web:2")]
+    assert len(crashed) >= 3  # the threshold for 3 tasks: max(3, ceil(0.5 * 3))
+    assert all(t["stopCode"] == "TaskFailedToStart" for t in crashed)
+    assert all(t["taskDefinitionArn"].endswith("web:1") for t in env.tasks("web"))
+
+
+def test_circuit_breaker_without_rollback_fails(env):
+    env.agent(2, extra=["--hollow-fail-family", "web:2"])
+    env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web:1", desiredCount=2,
+                           deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": False}})
+    env.wait_steady("web")
+    env.ecs.update_service(cluster=CLUSTER, service="web", taskDefinition="web:2")
+
+    def failed():
+        s = env.service("web")
+        return s if s["deployments"][0]["rolloutState"] == "FAILED" else None
+    svc = berth_proc.wait_for(failed, timeout=60, what="the deployment to fail")
+    p = svc["deployments"][0]
+    assert p["failedTasks"] == 3
+    assert p["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
+    # The old revision keeps serving; nothing new is launched.
+    time.sleep(2)
+    tasks = env.tasks("web")
+    assert len(tasks) == 2 and all(t["taskDefinitionArn"].endswith("web:1") for t in tasks)
+    assert env.service("web")["deployments"][0]["failedTasks"] == 3
+
+
+def test_crash_loop_backs_off(env):
+    env.agent(1, extra=["--hollow-fail-family", "web"])
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=1)
+    time.sleep(6)
+    launched = len(env.tasks("web", status="STOPPED")) + len(env.tasks("web"))
+    # Launch throttling (1 s, 2 s, 4 s...): a handful of launches, not a hot loop.
+    assert 2 <= launched <= 5, launched
+    svc = env.service("web")
+    assert svc["runningCount"] == 0 and svc["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+
+
+def test_health_checks_gate_and_fail_deployment(env):
+    env.agent(2)
+    env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.register_task_definition(**taskdef(health=True))  # web:2, HEALTHY
+    env.ecs.register_task_definition(**taskdef(health=True))  # web:3, UNHEALTHY
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web:1", desiredCount=2,
+                           deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+    env.wait_steady("web")
+    # web:2: the new tasks run but are not healthy yet, so the old ones stay.
+    env.ecs.update_service(cluster=CLUSTER, service="web", taskDefinition="web:2")
+    berth_proc.wait_for(lambda: sum(1 for t in env.tasks("web") if t["lastStatus"] == "RUNNING") == 4,
+                        what="new tasks running next to the old")
+    time.sleep(1.5)
+    svc = env.service("web")
+    assert len(svc["deployments"]) == 2 and svc["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+    assert len(env.tasks("web")) == 4
+    for t in env.tasks("web"):
+        if t["taskDefinitionArn"].endswith(":2"):
+            env.health(t["taskArn"], "HEALTHY")
+    svc = env.wait_steady("web")
+    assert svc["taskDefinition"].endswith("web:2")
+    good = svc["deployments"][0]["id"]
+
+    # web:3 turns UNHEALTHY: replaced, counted, the breaker trips and rolls back.
+    healer = Agentish(env, "web", ":2", lambda arn: env.health(arn, "HEALTHY"))
+    sicker = Agentish(env, "web", ":3", lambda arn: env.health(arn, "UNHEALTHY"))
+    healer.start()
+    sicker.start()
+    try:
+        env.ecs.update_service(cluster=CLUSTER, service="web", taskDefinition="web:3")
+        berth_proc.wait_for(lambda: any("rolling back to deployment %s." % good in m
+                                        for m in messages(env.service("web"))),
+                            timeout=60, what="rollback after health check failures")
+        svc = env.wait_steady("web", timeout=60)
+    finally:
+        sicker.stop()
+        healer.stop()
+    msgs = messages(svc)
+    assert any(m.startswith("(service web) (task ") and m.endswith(") failed container health checks.")
+               for m in msgs)
+    assert svc["taskDefinition"].endswith("web:2")
+    unhealthy = [t for t in env.tasks("web", status="STOPPED") if t["taskDefinitionArn"].endswith(":3")
+                 and t["stoppedReason"] == "Task failed container health checks"]
+    assert len(unhealthy) >= 3  # the breaker's threshold for 2 tasks
+    assert all(t["stopCode"] == "ServiceSchedulerInitiated" for t in unhealthy)
