@@ -395,3 +395,217 @@ def test_health_checks_gate_and_fail_deployment(env):
                  and t["stoppedReason"] == "Task failed container health checks"]
     assert len(unhealthy) >= 3  # the breaker's threshold for 2 tasks
     assert all(t["stopCode"] == "ServiceSchedulerInitiated" for t in unhealthy)
+
+
+def test_daemon_service(env):
+    env.agent(2)
+    insts = env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef(family="logger"))
+    svc = env.ecs.create_service(cluster=CLUSTER, serviceName="logs", taskDefinition="logger",
+                                 schedulingStrategy="DAEMON")["service"]
+    assert svc["schedulingStrategy"] == "DAEMON"
+    assert svc["deploymentConfiguration"]["maximumPercent"] == 100
+    assert svc["deploymentConfiguration"]["minimumHealthyPercent"] == 0
+    svc = env.wait_steady("logs")
+    assert svc["desiredCount"] == 2
+    tasks = env.tasks("logs")
+    assert sorted(t["containerInstanceArn"] for t in tasks) == sorted(insts)
+
+    # A third instance joins and gets one.
+    env.agent(1)
+    insts = env.wait_instances(3)
+    berth_proc.wait_for(lambda: env.service("logs")["runningCount"] == 3, what="a daemon task on the new instance")
+    svc = env.wait_steady("logs")
+    assert svc["desiredCount"] == 3
+    assert sorted(t["containerInstanceArn"] for t in env.tasks("logs")) == sorted(insts)
+
+    # A draining instance loses its daemon task, and the count follows.
+    env.ecs.update_container_instances_state(cluster=CLUSTER, containerInstances=[insts[0]], status="DRAINING")
+    berth_proc.wait_for(lambda: env.service("logs")["desiredCount"] == 2 and len(env.tasks("logs")) == 2,
+                        what="the daemon to leave the draining instance")
+    assert insts[0] not in {t["containerInstanceArn"] for t in env.tasks("logs")}
+
+    # A new revision replaces each task in place.
+    env.ecs.register_task_definition(**taskdef(family="logger"))
+    env.ecs.update_service(cluster=CLUSTER, service="logs", taskDefinition="logger:2")
+    berth_proc.wait_for(lambda: all(t["taskDefinitionArn"].endswith("logger:2") for t in env.tasks("logs"))
+                        and len(env.tasks("logs")) == 2, what="daemon rollout")
+    env.wait_steady("logs")
+    assert env.ecs.list_services(cluster=CLUSTER, schedulingStrategy="DAEMON")["serviceArns"] == [svc["serviceArn"]]
+    assert env.ecs.list_services(cluster=CLUSTER, schedulingStrategy="REPLICA")["serviceArns"] == []
+
+
+def test_daemon_constraints(env):
+    env.agent(1, extra=["--attribute", "role=edge"])
+    env.agent(1)
+    env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef(family="edge"))
+    env.ecs.create_service(cluster=CLUSTER, serviceName="edge", taskDefinition="edge", schedulingStrategy="DAEMON",
+                           placementConstraints=[{"type": "memberOf", "expression": "attribute:role == edge"}])
+    svc = env.wait_steady("edge")
+    assert svc["desiredCount"] == 1 and len(env.tasks("edge")) == 1
+
+
+def test_draining_moves_tasks(env):
+    env.agent(1, az="us-east-1a")
+    env.agent(1, az="us-east-1b")
+    insts = env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=4)
+    env.wait_steady("web")
+    on = [t["containerInstanceArn"] for t in env.tasks("web")]
+    assert on.count(insts[0]) == 2 and on.count(insts[1]) == 2  # spread over zones
+    t0 = time.time()
+    env.ecs.update_container_instances_state(cluster=CLUSTER, containerInstances=[insts[0]], status="DRAINING")
+    berth_proc.wait_for(lambda: all(t["containerInstanceArn"] == insts[1] for t in env.tasks("web"))
+                        and len(env.tasks("web")) == 4, what="tasks to move off the draining instance")
+    svc = env.wait_steady("web")
+    assert svc["runningCount"] == 4
+    moved = [t for t in env.tasks("web", status="STOPPED") if t["stopCode"] == "ServiceSchedulerInitiated"]
+    assert len(moved) == 2
+    assert all(t["stoppedReason"] == "Task stopped because its container instance is draining" for t in moved)
+    # Replacements started before the drained tasks stopped (never below 4 running).
+    for m in moved:
+        assert m["stoppingAt"].timestamp() >= t0 - 0.001
+    ci = env.ecs.describe_container_instances(cluster=CLUSTER, containerInstances=[insts[0]])["containerInstances"][0]
+    assert ci["runningTasksCount"] == 0 and ci["pendingTasksCount"] == 0
+
+
+def test_delete_service(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=2)
+    env.wait_steady("web")
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException) as e:
+        env.ecs.delete_service(cluster=CLUSTER, service="web")
+    assert "scaled above 0" in str(e.value)
+    # Scaled to 0, it can go without force.
+    env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=0)
+    berth_proc.wait_for(lambda: env.tasks("web") == [], what="scale to zero")
+    out = env.ecs.delete_service(cluster=CLUSTER, service="web")["service"]
+    assert out["status"] == "DRAINING"
+    berth_proc.wait_for(lambda: env.service("web")["status"] == "INACTIVE", what="INACTIVE")
+    assert env.ecs.list_services(cluster=CLUSTER)["serviceArns"] == []
+    with pytest.raises(env.ecs.exceptions.ServiceNotActiveException):
+        env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=1)
+
+    # The name is free again; force deletes a running service and stops its tasks.
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=2)
+    env.wait_steady("web")
+    c = env.ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]
+    assert c["activeServicesCount"] == 1
+    out = env.ecs.delete_service(cluster=CLUSTER, service="web", force=True)["service"]
+    assert out["status"] == "DRAINING" and out["desiredCount"] == 0
+    berth_proc.wait_for(lambda: env.service("web")["status"] == "INACTIVE", what="INACTIVE after force")
+    assert env.tasks("web") == []
+    c = env.ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]
+    assert c["activeServicesCount"] == 0 and c["runningTasksCount"] == 0
+
+
+def test_describe_list_and_validation(env):
+    env.ecs.register_task_definition(**taskdef())
+    for i in range(5):
+        env.ecs.create_service(cluster=CLUSTER, serviceName="s%d" % i, taskDefinition="web", desiredCount=0,
+                               tags=[{"key": "n", "value": str(i)}], propagateTags="SERVICE")
+    out = env.ecs.describe_services(cluster=CLUSTER, services=["s1", "nope",
+                                                                "arn:aws:ecs:us-east-1:000000000000:service/%s/s2" % CLUSTER],
+                                    include=["TAGS"])
+    assert [s["serviceName"] for s in out["services"]] == ["s1", "s2"]
+    assert out["services"][0]["tags"] == [{"key": "n", "value": "1"}]
+    assert out["services"][0]["propagateTags"] == "SERVICE"
+    assert out["failures"] == [{"arn": "arn:aws:ecs:us-east-1:000000000000:service/%s/nope" % CLUSTER,
+                                "reason": "MISSING"}]
+    assert "tags" not in env.ecs.describe_services(cluster=CLUSTER, services=["s1"])["services"][0]
+
+    with pytest.raises(env.ecs.exceptions.ClusterContainsServicesException):
+        env.ecs.delete_cluster(cluster=CLUSTER)
+
+    # Pagination.
+    page = env.ecs.list_services(cluster=CLUSTER, maxResults=2)
+    seen = list(page["serviceArns"])
+    while "nextToken" in page:
+        page = env.ecs.list_services(cluster=CLUSTER, maxResults=2, nextToken=page["nextToken"])
+        seen += page["serviceArns"]
+    assert [a.rsplit("/", 1)[1] for a in seen] == ["s0", "s1", "s2", "s3", "s4"]
+    paginator = env.ecs.get_paginator("list_services")
+    assert sum(len(p["serviceArns"]) for p in paginator.paginate(cluster=CLUSTER,
+                                                               PaginationConfig={"PageSize": 3})) == 5
+    assert env.ecs.list_services(cluster=CLUSTER, launchType="EXTERNAL")["serviceArns"] == []
+    assert len(env.ecs.list_services(cluster=CLUSTER, launchType="EC2")["serviceArns"]) == 5
+
+    # Idempotency: the same token returns the service, anything else is refused.
+    a = env.ecs.create_service(cluster=CLUSTER, serviceName="tok", taskDefinition="web", desiredCount=0,
+                               clientToken="abc")["service"]
+    b = env.ecs.create_service(cluster=CLUSTER, serviceName="tok", taskDefinition="web", desiredCount=0,
+                               clientToken="abc")["service"]
+    assert a["serviceArn"] == b["serviceArn"] and a["deployments"][0]["id"] == b["deployments"][0]["id"]
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException) as e:
+        env.ecs.create_service(cluster=CLUSTER, serviceName="tok", taskDefinition="web", desiredCount=0)
+    assert "Creation of service was not idempotent." in str(e.value)
+
+    with pytest.raises(env.ecs.exceptions.ServiceNotFoundException):
+        env.ecs.update_service(cluster=CLUSTER, service="nope", desiredCount=1)
+    with pytest.raises(env.ecs.exceptions.ClientException):
+        env.ecs.create_service(cluster=CLUSTER, serviceName="x", taskDefinition="missing", desiredCount=1)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException):
+        env.ecs.create_service(cluster=CLUSTER, serviceName="bad name", taskDefinition="web", desiredCount=1)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException):
+        env.ecs.create_service(cluster=CLUSTER, serviceName="x", taskDefinition="web", desiredCount=1,
+                               deploymentConfiguration={"minimumHealthyPercent": 150})
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException):
+        env.ecs.create_service(cluster=CLUSTER, serviceName="x", taskDefinition="web", desiredCount=1,
+                               placementStrategy=[{"type": "binpack", "field": "nonsense"}])
+    with pytest.raises(env.ecs.exceptions.ClusterNotFoundException):
+        env.ecs.describe_services(cluster="nocluster", services=["s1"])
+
+    # Tagging a service by its ARN.
+    arn = out["services"][0]["serviceArn"]
+    env.ecs.tag_resource(resourceArn=arn, tags=[{"key": "extra", "value": "1"}])
+    keys = {t["key"] for t in env.ecs.list_tags_for_resource(resourceArn=arn)["tags"]}
+    assert keys == {"n", "extra"}
+
+
+def test_managed_and_propagated_tags(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=1,
+                           enableECSManagedTags=True, propagateTags="SERVICE",
+                           tags=[{"key": "team", "value": "a"}])
+    env.wait_steady("web")
+    arn = env.tasks("web")[0]["taskArn"]
+    tags = {t["key"]: t["value"] for t in env.ecs.list_tags_for_resource(resourceArn=arn)["tags"]}
+    assert tags == {"team": "a", "aws:ecs:serviceName": "web", "aws:ecs:clusterName": CLUSTER}
+
+
+def test_unplaceable_event(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef(family="big", memory=100000))
+    env.ecs.create_service(cluster=CLUSTER, serviceName="big", taskDefinition="big", desiredCount=1)
+
+    def event():
+        m = messages(env.service("big"))
+        return m if m else None
+    msgs = berth_proc.wait_for(event, what="an event")
+    assert msgs[0].startswith("(service big) was unable to place a task because no container instance met all "
+                              "of its requirements. The closest matching (container-instance ")
+    assert "has insufficient memory available." in msgs[0]
+    time.sleep(2.5)
+    assert len(messages(env.service("big"))) == 1  # not repeated every round
+
+
+def test_events_capped_at_100(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=1)
+    env.wait_steady("web")
+    for i in range(55):
+        env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=2 if i % 2 == 0 else 1)
+        env.wait_steady("web")
+    svc = env.service("web")
+    assert len(svc["events"]) == 100
+    times = [e["createdAt"] for e in svc["events"]]
+    assert times == sorted(times, reverse=True)
