@@ -180,6 +180,22 @@ def sample_counts(env, name, stop, samples):
         time.sleep(0.02)
 
 
+def check_timeline(tasks, t0, floor, ceiling):
+    """From the tasks' own timestamps: at every instant after t0, live
+    (created, not yet STOPPED) tasks stay within the ceiling and running ones
+    (started, not yet asked to stop) at or above the floor."""
+    def ts(t, key):
+        return t[key].timestamp() if key in t else float("inf")
+    marks = sorted({ts(t, k) for t in tasks for k in ("createdAt", "startedAt", "stoppingAt", "stoppedAt")
+                    if k in t and ts(t, k) >= t0 - 0.001})
+    assert marks
+    for m in marks:
+        live = sum(1 for t in tasks if ts(t, "createdAt") <= m < ts(t, "stoppedAt"))
+        running = sum(1 for t in tasks if ts(t, "startedAt") <= m < min(ts(t, "stoppingAt"), ts(t, "stoppedAt")))
+        assert live <= ceiling, (m, live, ceiling)
+        assert running >= floor, (m, running, floor)
+
+
 @pytest.mark.parametrize("minimum,maximum", [(100, 200), (50, 100), (67, 134)])
 def test_rolling_update_respects_bounds(env, minimum, maximum):
     env.agent(3)
@@ -208,19 +224,7 @@ def test_rolling_update_respects_bounds(env, minimum, maximum):
     assert samples
     assert all(live <= ceiling for live, _ in samples), (ceiling, samples)
     assert all(running >= floor for _, running in samples), (floor, samples)
-    # The exact timeline from the tasks' own timestamps: at every instant
-    # after the update, live (created, not yet STOPPED) tasks stay within the
-    # ceiling and running ones (started, not yet asked to stop) at the floor.
-    tasks = env.tasks("web") + env.tasks("web", status="STOPPED")
-    def ts(t, key):
-        return t[key].timestamp() if key in t else float("inf")
-    marks = sorted({ts(t, k) for t in tasks for k in ("createdAt", "startedAt", "stoppingAt", "stoppedAt")
-                    if k in t and ts(t, k) >= t0 - 0.001})
-    for m in marks:
-        live = sum(1 for t in tasks if ts(t, "createdAt") <= m < ts(t, "stoppedAt"))
-        running = sum(1 for t in tasks if ts(t, "startedAt") <= m < min(ts(t, "stoppingAt"), ts(t, "stoppedAt")))
-        assert live <= ceiling, (m, live, ceiling)
-        assert running >= floor, (m, running, floor)
+    check_timeline(env.tasks("web") + env.tasks("web", status="STOPPED"), t0, floor, ceiling)
     assert all(t["taskDefinitionArn"].endswith(":2") for t in env.tasks("web"))
     assert svc["taskDefinition"].endswith("web:2") and svc["deployments"][0]["taskDefinition"].endswith("web:2")
     print("update-service to steady state (min %d, max %d): %.2fs" % (minimum, maximum, elapsed))
@@ -464,9 +468,9 @@ def test_draining_moves_tasks(env):
     moved = [t for t in env.tasks("web", status="STOPPED") if t["stopCode"] == "ServiceSchedulerInitiated"]
     assert len(moved) == 2
     assert all(t["stoppedReason"] == "Task stopped because its container instance is draining" for t in moved)
-    # Replacements started before the drained tasks stopped (never below 4 running).
-    for m in moved:
-        assert m["stoppingAt"].timestamp() >= t0 - 0.001
+    # Replacements ran before the drained tasks were stopped: never below 4
+    # running, never above maximumPercent (8).
+    check_timeline(env.tasks("web") + env.tasks("web", status="STOPPED"), t0, 4, 8)
     ci = env.ecs.describe_container_instances(cluster=CLUSTER, containerInstances=[insts[0]])["containerInstances"][0]
     assert ci["runningTasksCount"] == 0 and ci["pendingTasksCount"] == 0
 
@@ -609,3 +613,37 @@ def test_events_capped_at_100(env):
     assert len(svc["events"]) == 100
     times = [e["createdAt"] for e in svc["events"]]
     assert times == sorted(times, reverse=True)
+
+
+def test_health_check_grace_period(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef(health=True))
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=1,
+                           healthCheckGracePeriodSeconds=3)
+    task = berth_proc.wait_for(lambda: [t for t in env.tasks("web") if t["lastStatus"] == "RUNNING"],
+                               what="a running task")[0]
+    env.health(task["taskArn"], "UNHEALTHY")
+    time.sleep(1.5)
+    assert env.tasks("web")[0]["taskArn"] == task["taskArn"]  # within the grace period: kept
+    berth_proc.wait_for(lambda: task["taskArn"] not in {t["taskArn"] for t in env.tasks("web")}, timeout=10,
+                        what="the unhealthy task to be replaced after the grace period")
+    svc = env.service("web")
+    assert svc["healthCheckGracePeriodSeconds"] == 3
+    assert "(service web) (task %s) failed container health checks." % task["taskArn"].rsplit("/", 1)[1] \
+        in messages(svc)
+
+
+def test_scheduler_survives_restart(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=2)
+    env.wait_steady("web")
+    env.server.restart()
+    victim = env.tasks("web")[0]["taskArn"]
+    env.crash(victim)
+    berth_proc.wait_for(lambda: victim not in {t["taskArn"] for t in env.tasks("web")}
+                        and env.service("web")["runningCount"] == 2, timeout=30, what="a replacement after restart")
+    svc = env.wait_steady("web")
+    assert len(svc["deployments"]) == 1
