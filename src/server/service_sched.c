@@ -453,24 +453,59 @@ static int check_unhealthy(struct round *r, const struct service_task *t, const 
     return 0;
 }
 
-/* Pick `n` entries of idx (indexes into tasks) to stop: not-healthy ones
- * first, then by age (oldest first, or newest first with newest_first). */
+/* Stop `n` of the m tasks tasks[idx[]]: not-healthy ones first.  Old
+ * deployments' tasks go oldest first.  Scale-in (balance) follows ECS's
+ * documented order instead: a task in the Availability Zone with the most of
+ * the service's tasks, on the instance with the most of them, newest first. */
 static int stop_some(struct round *r, const struct service_task *tasks, const int *idx, const bool *healthy, size_t m,
-                     int n, bool newest_first, const char *reason, struct error *err)
+                     int n, bool balance, const char *reason, struct error *err)
 {
-    for (int pass = 0; pass < 2 && n > 0; pass++) {
-        for (size_t k = 0; k < m && n > 0; k++) {
-            size_t j = newest_first ? m - 1 - k : k;
-            if (healthy[j] != (pass == 1))
+    _cleanup_free_ bool *gone = calloc(m + 1, sizeof(bool));
+    if (!gone)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    for (; n > 0; n--) {
+        bool any_unhealthy = false;
+        for (size_t k = 0; k < m; k++)
+            any_unhealthy |= !gone[k] && !healthy[k];
+        ssize_t best = -1;
+        int best_az = -1, best_inst = -1;
+        for (size_t k = 0; k < m; k++) {
+            if (gone[k] || (any_unhealthy && healthy[k]))
                 continue;
-            const struct service_task *t = &tasks[idx[j]];
-            const char *why = reason;
-            if (strcmp(t->instance_status, "ACTIVE") != 0)
-                why = "Task stopped because its container instance is draining";
-            if (stop_task(r, t, why, err) < 0)
-                return -1;
-            n--;
+            const struct service_task *t = &tasks[idx[k]];
+            int az = 0, inst = 0;
+            for (size_t o = 0; balance && o < m; o++) {
+                if (gone[o])
+                    continue;
+                az += strcmp(tasks[idx[o]].az, t->az) == 0;
+                inst += tasks[idx[o]].instance_id == t->instance_id;
+            }
+            bool better;
+            if (best < 0)
+                better = true;
+            else if (!balance)
+                better = t->created_at < tasks[idx[best]].created_at;
+            else if (az != best_az)
+                better = az > best_az;
+            else if (inst != best_inst)
+                better = inst > best_inst;
+            else
+                better = t->created_at >= tasks[idx[best]].created_at;
+            if (better) {
+                best = (ssize_t)k;
+                best_az = az;
+                best_inst = inst;
+            }
         }
+        if (best < 0)
+            break;
+        gone[best] = true;
+        const struct service_task *t = &tasks[idx[best]];
+        const char *why = reason;
+        if (strcmp(t->instance_status, "ACTIVE") != 0)
+            why = "Task stopped because its container instance is draining";
+        if (stop_task(r, t, why, err) < 0)
+            return -1;
     }
     return 0;
 }

@@ -224,7 +224,8 @@ int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *ser
         tx,
         "SELECT t.id, t.uuid, t.started_by, t.desired_status, t.last_status, "
         "json_extract(t.doc, '$.healthStatus'), json_extract(t.doc, '$.stopCode'), ci.status, t.instance_id, "
-        "t.created_at, json_extract(t.doc, '$.startedAt'), t.stopped_at FROM tasks t "
+        "t.created_at, json_extract(t.doc, '$.startedAt'), t.stopped_at, json_extract(t.doc, '$.availabilityZone') "
+        "FROM tasks t "
         "LEFT JOIN container_instances ci ON ci.id = t.instance_id "
         "WHERE t.cluster_id = ?1 AND t.service_name = ?2 AND "
         "((?3 = 0 AND t.last_status != 'STOPPED') OR (?3 = 1 AND t.stopped_at > ?4)) ORDER BY t.id",
@@ -265,6 +266,7 @@ int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *ser
         t->created_at = sqlite3_column_int64(s, 9);
         t->started_at = col_epoch(s, 10);
         t->stopped_at = sqlite3_column_int64(s, 11);
+        snprintf(t->az, sizeof(t->az), "%s", store_col_text(s, 12) ? store_col_text(s, 12) : "");
     }
     if (rc != SQLITE_DONE) {
         free(list);

@@ -57,6 +57,7 @@ struct service_task {
     char health[16];     /* task healthStatus */
     char stop_code[32];  /* for stopped tasks */
     char instance_status[16]; /* of the instance it is on; "" if none */
+    char az[64];              /* availabilityZone; "" if unknown */
     int64_t instance_id;
     usec_t created_at;
     usec_t started_at; /* 0 until RUNNING */

@@ -647,3 +647,18 @@ def test_scheduler_survives_restart(env):
                         and env.service("web")["runningCount"] == 2, timeout=30, what="a replacement after restart")
     svc = env.wait_steady("web")
     assert len(svc["deployments"]) == 1
+
+
+def test_spread_and_balanced_scale_in(env):
+    env.agent(1, az="us-east-1a")
+    env.agent(2, az="us-east-1b")
+    env.wait_instances(3)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=6)
+    env.wait_steady("web")
+    zones = [t["availabilityZone"] for t in env.tasks("web")]
+    assert zones.count("us-east-1a") == 3 and zones.count("us-east-1b") == 3
+    env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=2)
+    berth_proc.wait_for(lambda: len(env.tasks("web")) == 2, what="scale in to 2")
+    tasks = env.tasks("web")
+    assert sorted(t["availabilityZone"] for t in tasks) == ["us-east-1a", "us-east-1b"]
