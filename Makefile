@@ -78,7 +78,8 @@ $(FUZZ_DIR)/obj/%.o: src/%.c
 $(FUZZ_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
-$(FUZZ_DIR)/fuzz_request: bench/fuzz_request.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DIR)/obj/server/models.o
+FUZZ_TARGETS := fuzz_request fuzz_query
+$(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DIR)/obj/server/models.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # --- entry points -------------------------------------------------------------
@@ -88,10 +89,12 @@ checksrc:
 unit: $(ASAN_DIR)/unit_tests
 	$(ASAN_DIR)/unit_tests
 
-fuzz-smoke: $(FUZZ_DIR)/fuzz_request
-	@mkdir -p $(FUZZ_DIR)/corpus
-	$(FUZZ_DIR)/fuzz_request -max_total_time=$${FUZZ_SECONDS:-20} -max_len=16384 \
+# A short run of each target; FUZZ_SECONDS each (default 15).
+fuzz-smoke: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_query
+	$(FUZZ_DIR)/fuzz_request -max_total_time=$${FUZZ_SECONDS:-15} -max_len=16384 \
 	    $(FUZZ_DIR)/corpus bench/fuzz_corpus
+	$(FUZZ_DIR)/fuzz_query -max_total_time=$${FUZZ_SECONDS:-15} -max_len=4096 $(FUZZ_DIR)/corpus_query
 
 fuzz: $(FUZZ_DIR)/fuzz_request
 	@mkdir -p $(FUZZ_DIR)/corpus

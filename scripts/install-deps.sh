@@ -10,7 +10,7 @@ libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
 libarchive-dev libssl-dev libmnl-dev libzstd-dev
 python3 python3-pytest python3-boto3 awscli sqlite3
 conmon runc crun catatonit tini
-docker-registry skopeo umoci busybox-static apache2-utils
+docker-registry skopeo umoci busybox-static apache2-utils zstd
 iproute2 nftables procps util-linux
 "
 

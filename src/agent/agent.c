@@ -234,9 +234,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     pthread_condattr_destroy(&ca);
     if (fs_mkdir_p(cfg->data_dir, 0700, err) < 0)
         return -1;
-    a->ops = &hollow_runner;
-    if (!cfg->hollow)
-        return error_set(err, ERR_INVALID, "running real containers arrives with the runtime; use --hollow N");
+    a->ops = cfg->hollow ? &hollow_runner : &real_runner;
     if (reporter_start(cfg->server, &a->reporter, err) < 0)
         return -1;
     a->ninstances = cfg->hollow ? cfg->hollow : 1;
@@ -259,6 +257,8 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
         log_info("agent: registered %s", inst->arn);
     }
     awsjson_client_free(client);
+    if (a->ops->init && a->ops->init(a, err) < 0)
+        return error_prefix(err, "%s runner", a->ops->name);
     for (int i = 0; i < a->ninstances; i++) {
         struct agent_instance *inst = &a->instances[i];
         if (pthread_create(&inst->poll_thread, NULL, poll_loop, inst) != 0)
@@ -274,14 +274,14 @@ void agent_stop(struct agent *a)
     a->stopping = true;
     pthread_cond_broadcast(&a->wake);
     pthread_mutex_unlock(&a->lock);
-    for (int i = 0; i < a->ninstances; i++)
+    for (int i = 0; a->instances && i < a->ninstances; i++)
         if (a->instances[i].poll_started)
             pthread_join(a->instances[i].poll_thread, NULL);
     if (a->ops && a->ops->shutdown)
         a->ops->shutdown(a);
     /* Give queued reports a moment to reach the server. */
     reporter_stop(a->reporter, 3000);
-    for (int i = 0; i < a->ninstances; i++)
+    for (int i = 0; a->instances && i < a->ninstances; i++)
         json_decref(a->instances[i].tasks);
     free(a->instances);
     json_decref(a->cfg.attributes);

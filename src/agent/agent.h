@@ -27,6 +27,8 @@ struct agent_config {
     /* Hollow tasks of this family (or "family:revision") report STOPPED
      * with exit code 1 instead of RUNNING: a crashing revision for tests. */
     char hollow_fail_family[300];
+    const char **insecure; /* registries spoken to over plain HTTP (loopback always is) */
+    size_t n_insecure;
 };
 
 struct reporter;
@@ -37,6 +39,7 @@ struct agent {
     struct agent_config cfg;
     struct reporter *reporter;
     const struct runner_ops *ops;
+    void *runner_state; /* the runner's own, set by ops->init */
     struct agent_instance *instances;
     int ninstances;
     pthread_mutex_t lock;
@@ -59,6 +62,8 @@ struct agent_instance {
  * from the instance's poll thread. */
 struct runner_ops {
     const char *name;
+    /* After registration, before polling: set up, adopt what survived. */
+    int (*init)(struct agent *a, struct error *err);
     /* The server sent a task (new, or with a changed desired status). */
     void (*task_changed)(struct agent_instance *inst, json_t *task);
     /* The agent is stopping: release what the runner holds (containers keep running). */
@@ -75,3 +80,4 @@ void agent_report_task(struct agent_instance *inst, const char *task_arn, const 
                        json_t *containers, json_t *extra);
 
 extern const struct runner_ops hollow_runner;
+extern const struct runner_ops real_runner;

@@ -7,6 +7,7 @@
 #include "agent/agent.h"
 #include "cli.h"
 #include "cli_util.h"
+#include "common/cleanup.h"
 #include "common/log.h"
 
 static void usage(FILE *f)
@@ -14,6 +15,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: berth agent --server URL --cluster NAME --data DIR [--attribute K=V]...\n"
             "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
+            "                   [--insecure-registry HOST:PORT]...\n"
             "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
             "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
             "\n"
@@ -44,6 +46,7 @@ int cli_agent_main(int argc, char **argv)
         {"instance-type", required_argument, NULL, 't'},
         {"runtime", required_argument, NULL, 'r'},
         {"hollow", required_argument, NULL, 'H'},
+        {"insecure-registry", required_argument, NULL, 'I'},
         {"hollow-cpu", required_argument, NULL, 'C'},
         {"hollow-memory", required_argument, NULL, 'M'},
         {"hollow-fail-family", required_argument, NULL, 'F'},
@@ -54,6 +57,8 @@ int cli_agent_main(int argc, char **argv)
     struct agent_config cfg;
     agent_config_defaults(&cfg);
     json_t *attrs = json_array();
+    const char *insecure[16];
+    size_t n_insecure = 0;
     int c, rc = 2;
     int64_t n;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -97,6 +102,13 @@ int cli_agent_main(int argc, char **argv)
             json_array_append_new(attrs, a);
             break;
         }
+        case 'I':
+            if (n_insecure == ELEMENTSOF(insecure)) {
+                fprintf(stderr, "berth agent: at most %zu --insecure-registry\n", ELEMENTSOF(insecure));
+                goto out;
+            }
+            insecure[n_insecure++] = optarg;
+            break;
         case 'H':
             if (parse_i64(optarg, &n) < 0 || n < 1 || n > 10000) {
                 fprintf(stderr, "berth agent: --hollow wants 1-10000\n");
@@ -134,6 +146,8 @@ int cli_agent_main(int argc, char **argv)
         }
     }
     cfg.attributes = attrs;
+    cfg.insecure = insecure;
+    cfg.n_insecure = n_insecure;
     sigset_t mask;
     cli_block_stop_signals(&mask);
     struct agent agent;

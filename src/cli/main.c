@@ -17,6 +17,9 @@ static const struct command commands[] = {
     {"up", cli_up_main, "run berth on this machine, in the foreground"},
     {"server", cli_server_main, "run the control plane (ECS API)"},
     {"agent", cli_agent_main, "run a host's agent (or hollow agents)"},
+    {"image", cli_image_main, "pull, list and remove images"},
+    {"ctr", cli_ctr_main, "run and inspect single containers (debugging)"},
+    {"runtime-shim", cli_runtime_shim_main, "internal: how conmon runs crun"},
 };
 
 static void usage(FILE *f)

@@ -1,6 +1,7 @@
 /* fsutil.c - file helpers shared by the server, the agent and the CLI. */
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "ids.h"
 
 static int write_all(int fd, const char *p, size_t len)
 {
@@ -29,9 +31,14 @@ static int write_all(int fd, const char *p, size_t len)
 int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err)
 {
     char tmp[4200], dst[4200];
-    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, name, (int)getpid());
+    char rnd[17];
+    /* Unique per writer, so threads and processes writing the same file
+     * (two pulls storing one manifest) never share a temp file. */
+    if (ids_random_hex(rnd, 8) < 0)
+        return error_sys(err, "getrandom");
+    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d.%s", dir, name, (int)getpid(), rnd);
     snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return error_sys(err, "open %s", tmp);
     if (write_all(fd, content, len) < 0 || fsync(fd) < 0) {
@@ -115,3 +122,45 @@ int fs_mkdir_p(const char *path, unsigned mode, struct error *err)
         return error_sys(err, "mkdir %s", tmp);
     return 0;
 }
+
+int fs_fsync_dir(const char *dir, struct error *err)
+{
+    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return error_sys(err, "open %s", dir);
+    if (fsync(fd) < 0)
+        return error_sys(err, "fsync %s", dir);
+    return 0;
+}
+
+static int rmtree_at(int parent, const char *name, int depth, struct error *err)
+{
+    if (depth > 4096)
+        return error_set(err, ERR_LIMIT, "directory tree too deep");
+    if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+        return 0;
+    if (errno != EISDIR && errno != EPERM)
+        return error_sys(err, "unlink %s", name);
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return error_sys(err, "open %s", name);
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return error_sys(err, "opendir %s", name);
+    }
+    int rc = 0;
+    for (struct dirent *de = readdir(d); rc == 0 && de; de = readdir(d)) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        rc = rmtree_at(dirfd(d), de->d_name, depth + 1, err);
+    }
+    closedir(d);
+    if (rc < 0)
+        return -1;
+    if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return error_sys(err, "rmdir %s", name);
+    return 0;
+}
+
+int fs_rmtree(const char *path, struct error *err) { return rmtree_at(AT_FDCWD, path, 0, err); }

@@ -1,4 +1,5 @@
-/* fsutil.h - small file helpers: atomic writes, bounded reads, mkdir -p. */
+/* fsutil.h - small file helpers: atomic writes, bounded reads, mkdir -p,
+ * durable renames and tree removal. */
 #pragma once
 
 #include <stddef.h>
@@ -12,3 +13,8 @@ int fs_write_atomic(const char *dir, const char *name, const char *content, size
 int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err);
 /* Create a directory and its parents (mode for the new ones). */
 int fs_mkdir_p(const char *path, unsigned mode, struct error *err);
+/* fsync a directory, making renames and creations in it durable. */
+int fs_fsync_dir(const char *dir, struct error *err);
+/* Remove path and everything below it without following symlinks (it walks
+ * with openat(O_NOFOLLOW)); a missing path is not an error. */
+int fs_rmtree(const char *path, struct error *err);

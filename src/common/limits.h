@@ -31,3 +31,47 @@
  * characters; the nesting bound keeps the recursive parser's stack small. */
 #define LIMIT_QUERY_EXPRESSION 2000
 #define LIMIT_QUERY_DEPTH 64
+/* Regular expressions in queries (=~): length, and the largest repetition
+ * count ({n,m} bounds, multiplied across the pattern) glibc may expand. */
+#define LIMIT_QUERY_PATTERN 256
+#define LIMIT_QUERY_REPEAT 100
+/* Images (src/agent): a manifest or index (Docker's own cap is 4 MiB), an
+ * image config, a token-service response, the entries of an index and the
+ * layers of one image. */
+#define LIMIT_IMAGE_MANIFEST (4u * 1024 * 1024)
+#define LIMIT_IMAGE_CONFIG (8u * 1024 * 1024)
+#define LIMIT_REGISTRY_TOKEN (64u * 1024)
+#define LIMIT_REGISTRY_ERROR_BODY (64u * 1024)
+#define LIMIT_IMAGE_INDEX_ENTRIES 256
+#define LIMIT_IMAGE_LAYERS 128
+/* Image reference pieces, as Docker's reference grammar bounds them. */
+#define LIMIT_IMAGE_REF 512
+#define LIMIT_IMAGE_NAME 255
+#define LIMIT_IMAGE_TAG 128
+/* Strings in an image config or container definition (Env, Cmd, ...). */
+#define LIMIT_IMAGE_CONFIG_STRINGS 4096
+/* Path of one archive entry inside a layer. */
+#define LIMIT_LAYER_PATH 4096
+
+/* --- agent runtime (bundle, conmon, runc/crun, cgroups) --- */
+/* A container id: the runtime's id, a cgroup and a directory name. */
+#define LIMIT_CTR_ID 64
+/* An image's /etc/passwd or /etc/group, read to resolve `user`. */
+#define LIMIT_PASSWD_BYTES (1u * 1024 * 1024)
+/* Supplementary groups we give a container's process. */
+#define LIMIT_SUPP_GROUPS 64
+/* Output of a runtime/conmon child that we keep (error messages, `state`). */
+#define LIMIT_CHILD_OUTPUT (64u * 1024)
+/* What conmon writes on its sync pipe ({"data": PID}). */
+#define LIMIT_CONMON_SYNC 4096
+/* Our per-container state file and a cgroup file we parse. */
+#define LIMIT_STATE_FILE (256u * 1024)
+#define LIMIT_CGROUP_FILE (64u * 1024)
+/* Containers one data directory lists (adoption after a restart). */
+#define LIMIT_CTR_LIST 4096
+/* Overlay lower layers (overlayfs itself stops at 500). */
+#define LIMIT_OVERLAY_LAYERS 500
+/* How long conmon may take to report the container pid after `create`. */
+#define LIMIT_CREATE_TIMEOUT_SEC 60
+/* Runtime subcommands other than exec (start, kill, delete, state). */
+#define LIMIT_RUNTIME_CMD_TIMEOUT_SEC 30

@@ -19,6 +19,7 @@
 #include "common/limits.h"
 #include "liveness.h"
 #include "paging.h"
+#include "query.h"
 #include "server.h"
 #include "tags.h"
 
@@ -425,18 +426,66 @@ int action_describe_container_instances(struct api_ctx *ctx, json_t *in, json_t 
     return 0;
 }
 
+/* Whether an instance matches a compiled filter expression: build what the
+ * query language sees (attributes, task groups, agent facts). */
+static int instance_matches(struct api_ctx *ctx, const struct cluster_row *cluster, const char *uuid,
+                            const struct query *q, bool *ret_match, struct error *err)
+{
+    _cleanup_(instance_row_clear) struct instance_row row = {0};
+    _cleanup_(json_decrefp) json_t *attrs = json_array();
+    _cleanup_(json_decrefp) json_t *groups = json_array();
+    int r = store_instance_get(ctx->tx, cluster->id, uuid, &row, err);
+    if (r <= 0)
+        return r;
+    if (store_attrs_get(ctx->tx, cluster->id, TARGET_INSTANCE, uuid, attrs, err) < 0 ||
+        store_instance_groups(ctx->tx, row.id, groups, err) < 0)
+        return -1;
+    size_t na = json_array_size(attrs), ng = json_array_size(groups);
+    _cleanup_free_ struct query_attr *qa = calloc(na ? na : 1, sizeof(*qa));
+    _cleanup_free_ struct query_group *qg = calloc(ng ? ng : 1, sizeof(*qg));
+    if (!qa || !qg)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; i < na; i++) {
+        qa[i].name = json_string_value(json_object_get(json_array_get(attrs, i), "name"));
+        qa[i].value = json_string_value(json_object_get(json_array_get(attrs, i), "value"));
+    }
+    for (size_t i = 0; i < ng; i++) {
+        qg[i].name = json_string_value(json_object_get(json_array_get(groups, i), "group"));
+        qg[i].count = (int)json_integer_value(json_object_get(json_array_get(groups, i), "count"));
+    }
+    struct query_subject subj = {
+        .ec2_instance_id = row.ec2_instance_id,
+        .agent_version = json_string_value(json_object_get(json_object_get(row.doc, "versionInfo"), "agentVersion")),
+        .registered_at_usec = row.registered_at,
+        .agent_connected = liveness_connected(ctx->srv->liveness, row.id, ctx->now),
+        .running_tasks_count = row.running_count + row.pending_count,
+        .attrs = qa,
+        .n_attrs = na,
+        .groups = qg,
+        .n_groups = ng,
+    };
+    *ret_match = query_match(q, &subj);
+    return 1;
+}
+
 int action_list_container_instances(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
         return -1;
+    _cleanup_(query_freep) struct query *q = NULL;
+    const char *filter = json_string_value(json_object_get(in, "filter"));
+    if (filter && query_parse(filter, &q, err) < 0)
+        return -1;
     struct page page;
     if (page_begin(in, "ListContainerInstances", LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &page, err) < 0)
         return -1;
     const char *status = json_string_value(json_object_get(in, "status"));
+    /* With a filter, read every candidate after the cursor and keep the
+     * matching ones until the page is full. */
     json_t *uuids = json_array();
     bool more = false;
-    int r = store_instance_list(ctx->tx, cluster.id, status, page.after, page.limit, uuids, &more, err);
+    int r = store_instance_list(ctx->tx, cluster.id, status, page.after, q ? -1 : page.limit, uuids, &more, err);
     page_free(&page);
     if (r < 0) {
         json_decref(uuids);
@@ -447,13 +496,29 @@ int action_list_container_instances(struct api_ctx *ctx, json_t *in, json_t *out
     size_t i;
     json_t *v;
     char arn[600];
+    const char *last = NULL;
     json_array_foreach(uuids, i, v)
     {
-        instance_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
+        const char *uuid = json_string_value(v);
+        if (q) {
+            if (json_array_size(arns) == (size_t)page.limit) {
+                more = true;
+                break;
+            }
+            bool match = false;
+            if (instance_matches(ctx, &cluster, uuid, q, &match, err) < 0) {
+                json_decref(uuids);
+                return -1;
+            }
+            if (!match)
+                continue;
+        }
+        instance_arn(ctx, cluster.name, uuid, arn, sizeof(arn));
         json_array_append_new(arns, json_string(arn));
+        last = uuid;
     }
-    if (more && json_array_size(uuids))
-        page_set_next(out, "ListContainerInstances", json_string_value(json_array_get(uuids, json_array_size(uuids) - 1)));
+    if (more && last)
+        page_set_next(out, "ListContainerInstances", last);
     json_decref(uuids);
     return 0;
 }

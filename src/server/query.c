@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "common/cleanup.h"
+#include "common/isodate.h"
 #include "common/limits.h"
 
 enum subject_kind {
@@ -300,6 +300,66 @@ static bool parse_number(const char *s, double *ret)
     return true;
 }
 
+/* glibc's regcomp() copies a subexpression once per repetition, so stacked
+ * quantifiers ("a++++", "(a{50}){50}") cost memory exponential in the
+ * pattern's length: an expression from a request could exhaust the server.
+ * Refuse long patterns, stacked quantifiers and large repetition products;
+ * ECS patterns are short ("t2.*", "i-0[0-9a-f]+"). */
+static bool pattern_is_tame(const char *pat, char *why, size_t cap)
+{
+    if (strlen(pat) > LIMIT_QUERY_PATTERN) {
+        snprintf(why, cap, "longer than %d characters", LIMIT_QUERY_PATTERN);
+        return false;
+    }
+    bool after_quantifier = false;
+    unsigned long product = 1;
+    for (const char *c = pat; *c; c++) {
+        if (*c == '\\' && c[1]) {
+            c++;
+            after_quantifier = false;
+            continue;
+        }
+        if (*c == '[') { /* a bracket expression holds no quantifiers */
+            const char *end = c + 1;
+            if (*end == '^')
+                end++;
+            if (*end == ']')
+                end++;
+            end = strchr(end, ']');
+            if (!end)
+                return true; /* regcomp reports the unbalanced bracket */
+            c = end;
+            after_quantifier = false;
+            continue;
+        }
+        bool quantifier = *c == '*' || *c == '+' || *c == '?' || *c == '{';
+        if (quantifier && after_quantifier) {
+            snprintf(why, cap, "repeated quantifier at '%.8s'", c);
+            return false;
+        }
+        if (*c == '{') {
+            char *end = NULL;
+            unsigned long lo = strtoul(c + 1, &end, 10), hi = lo;
+            if (end && *end == ',')
+                hi = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10) : LIMIT_QUERY_REPEAT;
+            if (lo > LIMIT_QUERY_REPEAT || hi > LIMIT_QUERY_REPEAT) {
+                snprintf(why, cap, "repetition bound over %d", LIMIT_QUERY_REPEAT);
+                return false;
+            }
+            product *= hi ? hi : 1;
+            if (product > LIMIT_QUERY_REPEAT) {
+                snprintf(why, cap, "repetitions multiply past %d", LIMIT_QUERY_REPEAT);
+                return false;
+            }
+            const char *close = strchr(c, '}');
+            if (close)
+                c = close;
+        }
+        after_quantifier = quantifier;
+    }
+    return true;
+}
+
 /* Decide once what each argument means for this subject and operator. */
 static int compile_term(struct parser *p, struct qnode *n, size_t at)
 {
@@ -312,7 +372,7 @@ static int compile_term(struct parser *p, struct qnode *n, size_t at)
             a->hi = a->lo;
             continue;
         case SUBJ_REGISTERED_AT:
-            if (query_parse_date(a->text, &a->lo, &a->hi) < 0)
+            if (isodate_parse(a->text, &a->lo, &a->hi) < 0)
                 return parse_error(p, at,
                                    "'%s' is not a date (use 2018-06-18, 2018-06-18T22:28:28, "
                                    "2018-06-18T22:28:28Z or 2018-06-18T22:28:28+00:00)",
@@ -335,6 +395,9 @@ static int compile_term(struct parser *p, struct qnode *n, size_t at)
         a->is_num = parse_number(a->text, &a->num);
     }
     if (n->op == OP_MATCH) {
+        char why[128];
+        if (!pattern_is_tame(n->args[0].text, why, sizeof(why)))
+            return parse_error(p, at, "invalid regular expression '%s': %s", n->args[0].text, why);
         /* Anchor: ECS documents Java's Pattern.matches(), a whole-value match. */
         size_t len = strlen(n->args[0].text) + 5;
         _cleanup_free_ char *anchored = malloc(len);
@@ -343,7 +406,6 @@ static int compile_term(struct parser *p, struct qnode *n, size_t at)
         snprintf(anchored, len, "^(%s)$", n->args[0].text);
         int rc = regcomp(&n->re, anchored, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
-            char why[128];
             regerror(rc, &n->re, why, sizeof(why));
             return parse_error(p, at, "invalid regular expression '%s': %s", n->args[0].text, why);
         }
@@ -596,84 +658,6 @@ int query_parse(const char *text, struct query **ret_query, struct error *err)
     q->root = TAKE_PTR(root);
     q->uses = p.uses;
     *ret_query = q;
-    return 0;
-}
-
-/* --- dates ------------------------------------------------------------ */
-
-/* Read exactly n digits. */
-static bool digits(const char **s, int n, int *ret)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*s)[i]))
-            return false;
-        v = v * 10 + ((*s)[i] - '0');
-    }
-    *s += n;
-    *ret = v;
-    return true;
-}
-
-static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int query_parse_date(const char *s, int64_t *ret_lo, int64_t *ret_hi)
-{
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h = 0, mi = 0, sec = 0;
-    int64_t span = 86400LL * 1000000, frac = 0, offset = 0;
-    if (!s || !digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-        !digits(&s, 2, &d))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)))
-        return -1;
-    if (*s) {
-        if (*s != 'T' && *s != 't' && *s != ' ')
-            return -1;
-        s++;
-        if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-            !digits(&s, 2, &sec))
-            return -1;
-        if (h > 23 || mi > 59 || sec > 60)
-            return -1;
-        span = 1000000;
-        if (*s == '.') {
-            s++;
-            int n = 0;
-            while (isdigit((unsigned char)*s)) {
-                if (n < 6) {
-                    frac = frac * 10 + (*s - '0');
-                    span /= 10;
-                    n++;
-                }
-                s++;
-            }
-            if (n == 0)
-                return -1;
-            for (int i = n; i < 6; i++)
-                frac *= 10;
-        }
-        if (*s == 'Z' || *s == 'z') {
-            s++;
-        } else if (*s == '+' || *s == '-') {
-            int sign = *s++ == '-' ? -1 : 1, oh, om;
-            if (!digits(&s, 2, &oh))
-                return -1;
-            if (*s == ':')
-                s++;
-            if (!digits(&s, 2, &om) || oh > 23 || om > 59)
-                return -1;
-            offset = sign * (oh * 3600LL + om * 60LL);
-        }
-        if (*s)
-            return -1;
-    }
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
-    time_t t = timegm(&tm);
-    int64_t lo = ((int64_t)t - offset) * 1000000 + frac;
-    *ret_lo = lo;
-    *ret_hi = lo + span;
     return 0;
 }
 

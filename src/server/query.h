@@ -12,6 +12,10 @@
  *   argument:= value | "[" value { "," value } "]"        (lists for in/not_in)
  *   value   := bare token | 'single quoted' | "double quoted"
  *
+ * A bare token runs to the next space or one of ( ) [ ] , ' " & | (after =~
+ * only space, parentheses and quotes end it, so "t[0-9].*" needs no
+ * quotes); quote anything else.  Quoted strings have no escapes.
+ *
  * Operators: == equals, != not_equals, > greater_than, >= greater_than_equal,
  * < less_than, <= less_than_equal, exists, !exists not_exists, in,
  * !in not_in, =~ matches, !~ not_matches.  Each subject accepts the
@@ -24,6 +28,8 @@
  *    characters (`== t2.*`);
  *  - =~ takes a POSIX extended regular expression that must match the
  *    whole value (ECS documents Java's Pattern.matches(), also a full match);
+ *    patterns regcomp() would expand explosively (stacked quantifiers, big
+ *    repetition counts, over LIMIT_QUERY_PATTERN characters) are refused;
  *  - runningTasksCount compares integers; registeredAt compares dates given
  *    as 2018-06-18, 2018-06-18T22:28:28, ...Z or ...+00:00 (UTC when no
  *    offset).  A date stands for the interval it names (a whole day, a
@@ -94,10 +100,6 @@ bool query_match(const struct query *q, const struct query_subject *s);
 
 /* Find attribute `name` in s; NULL if absent. */
 const struct query_attr *query_subject_attr(const struct query_subject *s, const char *name);
-
-/* Parse an ECS date (the formats registeredAt accepts) into the interval
- * [*ret_lo, *ret_hi) of microseconds it names.  -1 if malformed. */
-int query_parse_date(const char *s, int64_t *ret_lo, int64_t *ret_hi);
 
 static inline void query_freep(struct query **q) { query_free(*q); }
 #define _cleanup_query_ __attribute__((cleanup(query_freep)))

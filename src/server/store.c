@@ -287,3 +287,21 @@ const char *store_col_text(sqlite3_stmt *stmt, int idx)
 {
     return (const char *)sqlite3_column_text(stmt, idx);
 }
+
+static long long stmt_counter(struct store *st, int op, bool reset)
+{
+    long long total = 0;
+    pthread_mutex_lock(&st->pool_lock);
+    for (struct store_conn *c = st->idle; c; c = c->next)
+        for (size_t i = 0; i < c->ncache; i++)
+            total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+    pthread_mutex_unlock(&st->pool_lock);
+    return total;
+}
+
+long long store_fullscan_steps(struct store *st, bool reset)
+{
+    return stmt_counter(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, reset);
+}
+
+long long store_vm_steps(struct store *st, bool reset) { return stmt_counter(st, SQLITE_STMTSTATUS_VM_STEP, reset); }

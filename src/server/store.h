@@ -27,5 +27,13 @@ int store_commit(struct store_tx *tx, struct error *err);
 void store_rollback(struct store_tx *tx);
 bool store_tx_is_write(const struct store_tx *tx);
 
+/* Rows SQLite stepped through in full-table scans, summed over the cached
+ * statements of idle connections (with reset, counters restart).  Tests use
+ * it to prove that hot queries stay indexed as tables grow. */
+long long store_fullscan_steps(struct store *st, bool reset);
+/* Virtual-machine steps, likewise: grows with the rows a query visits, so a
+ * query whose cost is flat as tables grow keeps this flat too. */
+long long store_vm_steps(struct store *st, bool reset);
+
 /* The schema version after migrations (for tests and `berth server --version`). */
 int store_schema_version(struct store *st);

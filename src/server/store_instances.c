@@ -339,3 +339,21 @@ int store_attrs_list(struct store_tx *tx, int64_t cluster_id, const char *target
     sqlite3_reset(s);
     return 0;
 }
+
+int store_instance_groups(struct store_tx *tx, int64_t instance_id, json_t *ret_list, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "SELECT grp, count(*) FROM tasks WHERE instance_id = ?1 AND holds_resources = 1 "
+                                 "AND grp IS NOT NULL GROUP BY grp",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, instance_id);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(ret_list, json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count",
+                                                  sqlite3_column_int(s, 1)));
+    if (rc != SQLITE_DONE)
+        return store_fail(tx, "instance groups", err);
+    return 0;
+}

@@ -50,6 +50,10 @@ int store_port_reserve(struct store_tx *tx, int64_t instance_id, const char *pro
                        struct error *err);
 int store_ports_release_task(struct store_tx *tx, int64_t task_id, struct error *err);
 
+/* Task groups on an instance with their counts (tasks holding resources),
+ * as [{group, count}] objects. */
+int store_instance_groups(struct store_tx *tx, int64_t instance_id, json_t *ret_list, struct error *err);
+
 /* Attributes (target_type "container-instance", target_id the instance uuid). */
 int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     json_t *ret_list, struct error *err);

@@ -182,15 +182,29 @@ static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret,
     return 0;
 }
 
+/* One statement per leading filter, so the index that matches it drives the
+ * walk; the other filters are checked on the rows it yields. */
+#define LIST_TASKS_WHERE(lead)                                                                          \
+    "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "     \
+    "AND (?4 = 0 OR instance_id = ?4) AND (?5 IS NULL OR family = ?5) "                                 \
+    "AND (?6 IS NULL OR started_by = ?6) AND (?7 IS NULL OR service_name = ?7) "                        \
+    "AND (?8 IS NULL OR launch_type = ?8) ORDER BY uuid LIMIT ?9"
+
 int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after,
                     int limit, json_t *ret_uuids, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 "
-                                 "AND uuid > ?3 AND (?4 = 0 OR instance_id = ?4) AND (?5 IS NULL OR family = ?5) "
-                                 "AND (?6 IS NULL OR started_by = ?6) AND (?7 IS NULL OR service_name = ?7) "
-                                 "AND (?8 IS NULL OR launch_type = ?8) ORDER BY uuid LIMIT ?9",
-                                 err);
+    const char *sql;
+    if (f->instance_id)
+        sql = LIST_TASKS_WHERE("AND instance_id = ?4");
+    else if (f->service_name)
+        sql = LIST_TASKS_WHERE("AND service_name = ?7");
+    else if (f->family)
+        sql = LIST_TASKS_WHERE("AND family = ?5");
+    else if (f->started_by)
+        sql = LIST_TASKS_WHERE("AND started_by = ?6");
+    else
+        sql = LIST_TASKS_WHERE("");
+    sqlite3_stmt *s = store_stmt(tx, sql, err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);

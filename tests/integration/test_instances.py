@@ -170,3 +170,33 @@ def test_poll_tasks_long_polls(ecs, server):
     status, body = berth_proc.raw_call(server.endpoint, "PollTasks", {"cluster": "poll", "since": "x"},
                                        target_prefix="BerthAgent_20261122")
     assert status == 400 and body["__type"] == "InvalidParameterException"
+
+
+def test_list_filter_query_language(fresh_server):
+    ecs = berth_proc.client(fresh_server.endpoint)
+    ecs.create_cluster(clusterName="flt")
+    small = register(ecs, "flt", az="us-east-1a",
+                     attrs=[("ecs.instance-type", "t2.small"), ("team", "web")])["containerInstanceArn"]
+    big = register(ecs, "flt", az="us-east-1b", attrs=[("ecs.instance-type", "m5.large")])["containerInstanceArn"]
+    other = register(ecs, "flt", az="us-east-1c", attrs=[("ecs.instance-type", "t2.micro")])["containerInstanceArn"]
+
+    def listed(expr, **kw):
+        return set(ecs.list_container_instances(cluster="flt", filter=expr, **kw)["containerInstanceArns"])
+
+    assert listed("attribute:ecs.instance-type == t2.small") == {small}
+    assert listed("attribute:ecs.instance-type =~ t2.*") == {small, other}
+    assert listed("attribute:ecs.availability-zone in [us-east-1a, us-east-1b]") == {small, big}
+    assert listed("attribute:team exists") == {small}
+    assert listed("not (attribute:team exists) and attribute:ecs.instance-type != m5.large") == {other}
+    assert listed("runningTasksCount == 0") == {small, big, other}
+    assert listed("agentConnected == true") == {small, big, other}
+    # A filtered listing pages too.
+    page = ecs.list_container_instances(cluster="flt", filter="attribute:ecs.os-type == linux or "
+                                        "attribute:ecs.availability-zone exists", maxResults=2)
+    assert len(page["containerInstanceArns"]) == 2 and page["nextToken"]
+    rest = ecs.list_container_instances(cluster="flt", filter="attribute:ecs.availability-zone exists",
+                                        nextToken=page["nextToken"])
+    assert len(rest["containerInstanceArns"]) == 1
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecs.list_container_instances(cluster="flt", filter="attribute:x ==")
+    assert err_code(e) == "InvalidParameterException" and "position" in e.value.response["Error"]["Message"]

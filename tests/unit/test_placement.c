@@ -648,3 +648,134 @@ TEST(placement_five_thousand_instances)
     free(ids);
     free(groups);
 }
+
+static uint64_t prng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Random clusters and requests: whatever the engine chooses must respect
+ * every filter, cumulatively, and unplaced tasks must come with failures. */
+TEST(placement_random_requests_respect_every_filter)
+{
+    static const char *azs[] = {"a", "b", "c", NULL};
+    static const uint16_t used_a[] = {80}, used_b[] = {443, 8080};
+    static const uint16_t need_80[] = {80}, need_9000[] = {9000};
+    uint64_t rs = 0x1234567;
+    size_t total_placed = 0, total_failed = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        struct fx f = {0};
+        size_t n = prng(&rs) % 12;
+        for (size_t k = 0; k < n; k++) {
+            fx_add(&f, azs[prng(&rs) % 4], (int64_t)(prng(&rs) % 2048),
+                   (int64_t)(prng(&rs) % 4096));
+            f.inst[k].active = prng(&rs) % 8 != 0;
+            f.inst[k].q.agent_connected = prng(&rs) % 8 != 0;
+            if (prng(&rs) % 3 == 0) {
+                f.inst[k].used_tcp_ports = prng(&rs) % 2 ? used_a : used_b;
+                f.inst[k].n_used_tcp = f.inst[k].used_tcp_ports == used_a ? 1 : 2;
+            }
+            if (prng(&rs) % 3 == 0)
+                fx_tasks(&f, k, "g", (int)(prng(&rs) % 3) + 1);
+            if (prng(&rs) % 2)
+                fx_attr(&f, k, "stack", "prod");
+        }
+        struct placement_task task = {.cpu = (int64_t)(prng(&rs) % 512),
+                                      .memory = (int64_t)(prng(&rs) % 1024), .group = "g"};
+        if (prng(&rs) % 3 == 0) {
+            task.tcp_ports = prng(&rs) % 2 ? need_80 : need_9000;
+            task.n_tcp = 1;
+        }
+        struct placement_strategy all_s[] = {{PLACEMENT_SPREAD, "attribute:ecs.availability-zone"},
+                                             {PLACEMENT_BINPACK, "memory"},
+                                             {PLACEMENT_SPREAD, "instanceId"},
+                                             {PLACEMENT_RANDOM, NULL},
+                                             {PLACEMENT_BINPACK, "cpu"}};
+        struct placement_constraint all_c[] = {{PLACEMENT_MEMBER_OF, "attribute:stack == prod"},
+                                               {PLACEMENT_DISTINCT_INSTANCE, NULL}};
+        size_t first_s = prng(&rs) % 5;
+        struct placement_request req = {
+            .task = &task,
+            .count = (int)(prng(&rs) % 11),
+            .strategies = all_s + first_s,
+            .n_strategies = prng(&rs) % (6 - first_s),
+            .constraints = all_c,
+            .n_constraints = prng(&rs) % 3,
+            .seed = prng(&rs),
+        };
+        bool distinct = req.n_constraints == 2, member = req.n_constraints >= 1;
+        struct placement_result res = place(&f, &req, failures_);
+
+        size_t placed = 0;
+        for (int t = 0; t < req.count; t++) {
+            if (res.chosen[t] < 0)
+                continue;
+            CHECK((int)placed == t); /* placed tasks come first */
+            placed++;
+        }
+        CHECK(placed == res.n_placed);
+        CHECK((res.n_failures == 0) == (placed == (size_t)req.count));
+        total_placed += placed;
+        total_failed += res.n_failures > 0;
+        for (size_t k = 0; k < n; k++) {
+            const struct placement_instance *in = &f.inst[k];
+            int64_t c = on(&res, req.count, k);
+            if (c == 0)
+                continue;
+            CHECK(in->active && in->q.agent_connected);
+            CHECK(c * task.cpu <= in->remaining_cpu);
+            CHECK(c * task.memory <= in->remaining_memory);
+            if (task.n_tcp) {
+                CHECK(c == 1);
+                for (size_t u = 0; u < in->n_used_tcp; u++)
+                    CHECK(in->used_tcp_ports[u] != task.tcp_ports[0]);
+            }
+            if (distinct)
+                CHECK(c == 1 && in->q.running_tasks_count == 0);
+            if (member)
+                CHECK(query_subject_attr(&in->q, "stack") != NULL);
+        }
+        size_t active = 0;
+        for (size_t k = 0; k < n; k++)
+            active += f.inst[k].active;
+        if (res.n_failures) {
+            if (active == 0) {
+                CHECK(res.n_failures == 1 && res.failures[0].arn == NULL);
+            } else {
+                CHECK(res.n_failures == active);
+                for (size_t i = 0; i < res.n_failures; i++)
+                    CHECK(res.failures[i].arn && res.failures[i].reason);
+            }
+        }
+        placement_result_free(&res);
+    }
+    /* the generator exercises both outcomes */
+    CHECK(total_placed > 300);
+    CHECK(total_failed > 30);
+}
+
+/* spread(instanceId) from an empty cluster levels the counts to within one. */
+TEST(placement_spread_levels_counts)
+{
+    struct fx f = {0};
+    for (int k = 0; k < 7; k++)
+        fx_add(&f, "a", 100000, 100000);
+    struct placement_task task = {.cpu = 1, .memory = 1, .group = "g"};
+    struct placement_strategy s[] = {{PLACEMENT_SPREAD, "instanceId"}, {PLACEMENT_RANDOM, NULL}};
+    for (int count = 1; count <= 30; count++) {
+        struct placement_request req = {.task = &task, .count = count, .strategies = s,
+                                        .n_strategies = 2, .seed = (uint64_t)count};
+        struct placement_result res = place(&f, &req, failures_);
+        int lo = count, hi = 0;
+        for (size_t k = 0; k < f.n; k++) {
+            int c = on(&res, count, k);
+            lo = c < lo ? c : lo;
+            hi = c > hi ? c : hi;
+        }
+        CHECK(hi - lo <= 1);
+        placement_result_free(&res);
+    }
+}

@@ -1,0 +1,54 @@
+/* ctrspec.h - from an ECS container definition (overrides applied) and its
+ * image config (already merged with it) to the runtime's struct ctr_spec:
+ * args, env, user, limits, linuxParameters, labels, mount points, volumes.
+ *
+ * Pure: reads JSON, writes nothing.  The result owns every string and array
+ * the ctr_spec points to. */
+#pragma once
+
+#include <jansson.h>
+
+#include "bundle.h"
+#include "common/error.h"
+#include "imgconfig.h"
+
+/* A task volume as the agent prepared it: name -> host directory. */
+struct ctrspec_volume {
+    const char *name;
+    const char *host_path;
+};
+
+struct ctrspec_input {
+    const json_t *container;        /* ContainerDefinition with overrides applied */
+    const struct imgconfig *merged; /* the image config merged with it */
+    const json_t *all_containers;   /* the task's definitions, for volumesFrom */
+    const struct ctrspec_volume *volumes;
+    size_t n_volumes;
+    const char *network_mode; /* "host", "none", "bridge", "awsvpc"; NULL: bridge */
+    const char *netns;        /* a namespace path to join, or NULL for a new one */
+    const char *init_path;    /* catatonit/tini on the host, for initProcessEnabled */
+    const char *const *extra_env; /* "K=V" the agent adds (ECS metadata), may be NULL */
+    size_t n_extra_env;
+};
+
+struct ctrspec {
+    struct ctr_spec spec;
+    /* everything spec points to */
+    struct strv argv;
+    char **strings;
+    size_t nstrings, cap_strings;
+    const char **ptrs; /* arrays of borrowed/owned char pointers, grouped */
+    size_t nptrs, cap_ptrs;
+    struct ctr_bind *binds;
+    struct ctr_tmpfs *tmpfs;
+    struct ctr_device *devices;
+    struct ctr_ulimit *ulimits;
+    struct ctr_label *labels;
+};
+
+int ctrspec_build(const struct ctrspec_input *in, struct ctrspec *ret, struct error *err);
+void ctrspec_free(struct ctrspec *c);
+
+/* A copy of a container definition with containerOverrides applied
+ * (command, environment by name, cpu, memory, memoryReservation). */
+json_t *ctrspec_apply_override(const json_t *container, const json_t *override);

@@ -1,0 +1,78 @@
+/* runner.h - running real tasks: one thread per task drives it from pull to
+ * cleanup; shared state (runtime, image store) lives in struct runner_env.
+ *
+ * A task's files: DATA/tasks/<task-id>/task.json (the task as the server
+ * sent it: kept so a restarted agent can re-adopt), volumes/ (task-scoped
+ * volumes).  Container logs end in DATA/logs/<task-id>/<container>.log. */
+#pragma once
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "agent.h"
+#include "imgstore.h"
+#include "registry.h"
+#include "runtime.h"
+
+struct runner_env {
+    struct agent *agent;
+    struct runtime rt;
+    struct imgstore *images;
+    enum ocirt_kind kind;
+    char init_path[4096]; /* catatonit/tini, "" if none */
+    const char **insecure; /* registries spoken to over HTTP */
+    size_t n_insecure;
+    pthread_mutex_t lock;
+    struct task_runner *runners; /* list */
+};
+
+enum ctr_state { CTR_PENDING, CTR_RUNNING, CTR_EXITED, CTR_NOT_STARTED };
+enum ctr_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
+
+struct runner_ctr {
+    struct task_runner *task;
+    json_t *def; /* container definition with overrides applied; owned */
+    const char *name;
+    char id[72]; /* runtime id: <task-id>-<index> */
+    bool essential;
+    enum ctr_state state;
+    int exit_code;
+    bool oom;
+    char reason[512];
+    char image_digest[128];
+    char stop_signal[32];
+    /* health checks (health.c) */
+    enum ctr_health health;
+    bool health_thread_started;
+    pthread_t health_thread;
+};
+
+struct task_runner {
+    struct task_runner *next;
+    struct runner_env *env;
+    struct agent_instance *inst;
+    char id[33];
+    char arn[700];
+    json_t *task; /* as the server sent it; owned */
+    struct runner_ctr *ctrs;
+    size_t nctrs;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* CLOCK_MONOTONIC */
+    int wake_fd;         /* eventfd: desired status changed, health changed, shutdown */
+    bool want_stop;      /* the server wants it STOPPED */
+    bool shutdown;       /* the agent is stopping: leave containers running */
+    bool adopt;          /* found on disk after a restart */
+    bool finished;
+    char task_health[16];
+};
+
+/* Wake the runner's loop. */
+void runner_wake(struct task_runner *t);
+/* Start health checking a running container (if its definition has one). */
+void health_start(struct runner_ctr *c);
+/* Stop and join a container's health check thread. */
+void health_stop(struct runner_ctr *c);
+
+extern const struct runner_ops real_runner;

@@ -1,0 +1,399 @@
+/* cli_image.c - `berth image pull|ls|rm|gc|inspect`: the agent's image
+ * store driven by hand, for operators and tests.  All the work is in
+ * src/agent/image.c and imgstore.c; this file parses flags and prints. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/image.h"
+#include "agent/imgref.h"
+#include "agent/imgstore.h"
+#include "cli.h"
+#include "common/cleanup.h"
+#include "common/limits.h"
+#include "common/log.h"
+
+#define DEFAULT_DATA "/var/lib/berth/agent"
+#define MAX_INSECURE 32
+#define MAX_KEEP 256
+#define MAX_PULLS 16
+
+struct image_cli {
+    const char *data;
+    const char *insecure[MAX_INSECURE];
+    size_t n_insecure;
+    const char *keep[MAX_KEEP];
+    size_t n_keep;
+    struct image_platform platform;
+    const char *username, *password;
+    usec_t older_than;
+    bool tty;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: berth image pull REF...   fetch and unpack images (several at once in threads)\n"
+            "       berth image ls            list pulled images\n"
+            "       berth image rm REF        forget an image and delete content no other image uses\n"
+            "       berth image gc [--older-than DURATION] [--keep REF]...\n"
+            "                                 remove images not pulled within DURATION (default 0)\n"
+            "       berth image inspect REF   print the record, lower dirs and config as JSON\n"
+            "\n"
+            "options:\n"
+            "  --data DIR                  agent state directory (default " DEFAULT_DATA ")\n"
+            "  --insecure-registry HOST:PORT  speak plain HTTP to this registry (repeatable;\n"
+            "                              loopback registries always are)\n"
+            "  --platform OS/ARCH[/VARIANT]  pick this entry of a multi-platform image\n"
+            "  --username U --password P   Basic credentials (or BERTH_REGISTRY_USERNAME and\n"
+            "                              BERTH_REGISTRY_PASSWORD)\n"
+            "  --log-level debug|info|warn|error\n"
+            "\nDURATION is a number with s, m, h or d, e.g. 90s, 12h, 7d.\n");
+}
+
+static int parse_duration(const char *s, usec_t *ret)
+{
+    usec_t total = 0;
+    const char *p = s;
+    if (!*p)
+        return -1;
+    while (*p) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (errno || end == p || v > 1000000000ULL)
+            return -1;
+        usec_t unit = USEC_PER_SEC;
+        switch (*end) {
+        case 's': unit = USEC_PER_SEC; end++; break;
+        case 'm': unit = 60 * USEC_PER_SEC; end++; break;
+        case 'h': unit = 3600 * USEC_PER_SEC; end++; break;
+        case 'd': unit = 86400 * USEC_PER_SEC; end++; break;
+        case '\0':
+            if (p != s)
+                return -1;
+            break;
+        default: return -1;
+        }
+        total += (usec_t)v * unit;
+        p = end;
+    }
+    *ret = total;
+    return 0;
+}
+
+static void human_size(uint64_t n, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1000 && u + 1 < ELEMENTSOF(units)) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(buf, cap, u ? "%.1f%s" : "%.0f%s", v, units[u]);
+}
+
+static void on_progress(void *ud, const struct image_progress *p)
+{
+    struct image_cli *cli = ud;
+    char done[32], total[32];
+    const char *short_id = p->digest ? p->digest + 7 : "";
+    human_size(p->done, done, sizeof(done));
+    human_size(p->total, total, sizeof(total));
+    switch (p->event) {
+    case IMAGE_EV_RESOLVED:
+        fprintf(stderr, "resolved %s (%" PRIu64 " layers)\n", p->digest, p->total);
+        break;
+    case IMAGE_EV_BLOB_PROGRESS:
+        if (cli->tty)
+            fprintf(stderr, "\r%.12s: downloading %s / %s\033[K", short_id, done, total);
+        break;
+    case IMAGE_EV_BLOB_DONE:
+        fprintf(stderr, cli->tty ? "\r%.12s: downloaded %s\033[K\n" : "%.12s: downloaded %s\n", short_id, total);
+        break;
+    case IMAGE_EV_BLOB_CACHED:
+        fprintf(stderr, "%.12s: already present (%s)\n", short_id, total);
+        break;
+    case IMAGE_EV_LAYER_DONE:
+        fprintf(stderr, "%.12s: unpacked\n", short_id);
+        break;
+    case IMAGE_EV_LAYER_CACHED:
+        fprintf(stderr, "%.12s: already unpacked\n", short_id);
+        break;
+    }
+}
+
+struct pull_job {
+    struct image_cli *cli;
+    struct imgstore *store;
+    const char *ref;
+    pthread_t thread;
+    struct image_pulled pulled;
+    struct error err;
+    int rc;
+};
+
+static void *pull_thread(void *arg)
+{
+    struct pull_job *job = arg;
+    struct image_cli *cli = job->cli;
+    struct image_pull_opts o = {
+        .registry = {.insecure = cli->insecure, .n_insecure = cli->n_insecure, .username = cli->username,
+                     .password = cli->password},
+        .platform = cli->platform,
+        .progress = on_progress,
+        .progress_ud = cli,
+    };
+    job->rc = image_pull(job->store, job->ref, &o, &job->pulled, &job->err);
+    return NULL;
+}
+
+/* Several references are pulled at once, one thread each, as the agent
+ * does for a task's containers; shared blobs are still fetched once. */
+static int cmd_pull(struct image_cli *cli, struct imgstore *s, char **refs, size_t n)
+{
+    struct pull_job jobs[MAX_PULLS];
+    if (n > MAX_PULLS) {
+        fprintf(stderr, "berth image pull: at most %d references at once\n", MAX_PULLS);
+        return 2;
+    }
+    if (n > 1)
+        cli->tty = false; /* one progress line cannot show several pulls */
+    for (size_t i = 0; i < n; i++) {
+        jobs[i] = (struct pull_job){.cli = cli, .store = s, .ref = refs[i], .rc = -1};
+        if (n == 1 || pthread_create(&jobs[i].thread, NULL, pull_thread, &jobs[i]) != 0) {
+            pull_thread(&jobs[i]);
+            jobs[i].thread = 0;
+        }
+    }
+    int status = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].thread)
+            pthread_join(jobs[i].thread, NULL);
+        if (jobs[i].rc < 0) {
+            fprintf(stderr, "berth image pull: %s\n", jobs[i].err.msg);
+            status = 1;
+            continue;
+        }
+        printf("Digest: %s\n%s\n", jobs[i].pulled.digest, jobs[i].pulled.reference);
+    }
+    return status;
+}
+
+static int cmd_ls(struct imgstore *s)
+{
+    _cleanup_json_ json_t *records = NULL;
+    struct error err = {0};
+    if (imgstore_ref_list(s, &records, &err) < 0) {
+        fprintf(stderr, "berth image ls: %s\n", err.msg);
+        return 1;
+    }
+    printf("%-50s %-20s %-13s %-10s %s\n", "REFERENCE", "DIGEST", "IMAGE ID", "SIZE", "PLATFORM");
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec)
+    {
+        char size[32];
+        const char *digest = json_string_value(json_object_get(rec, "digest"));
+        const char *config = json_string_value(json_object_get(rec, "config"));
+        const char *platform = json_string_value(json_object_get(rec, "platform"));
+        human_size((uint64_t)json_integer_value(json_object_get(rec, "size")), size, sizeof(size));
+        printf("%-50s %-20.19s %-13.12s %-10s %s\n", json_string_value(json_object_get(rec, "reference")),
+               digest ? digest : "-", config ? config + 7 : "-", size, platform ? platform : "-");
+    }
+    return 0;
+}
+
+static int normalise(const char *ref, char *out, size_t cap, const char *cmd)
+{
+    struct imgref r;
+    struct error err = {0};
+    if (imgref_parse(ref, &r, &err) < 0) {
+        fprintf(stderr, "berth image %s: %s\n", cmd, err.msg);
+        return -1;
+    }
+    imgref_string(&r, out, cap);
+    return 0;
+}
+
+static int cmd_rm(struct imgstore *s, const char *ref)
+{
+    char name[LIMIT_IMAGE_REF + 96];
+    struct error err = {0};
+    if (normalise(ref, name, sizeof(name), "rm") < 0)
+        return 1;
+    if (imgstore_ref_remove(s, name, &err) < 0) {
+        fprintf(stderr, "berth image rm: %s\n", err.msg);
+        return 1;
+    }
+    printf("Untagged: %s\n", name);
+    return 0;
+}
+
+static int cmd_gc(struct image_cli *cli, struct imgstore *s)
+{
+    char names[MAX_KEEP][LIMIT_IMAGE_REF + 96];
+    const char *keep[MAX_KEEP];
+    for (size_t i = 0; i < cli->n_keep; i++) {
+        /* Digests are matched as they are; references are normalised. */
+        if (digest_valid(cli->keep[i]))
+            snprintf(names[i], sizeof(names[i]), "%s", cli->keep[i]);
+        else if (normalise(cli->keep[i], names[i], sizeof(names[i]), "gc") < 0)
+            return 1;
+        keep[i] = names[i];
+    }
+    struct imgstore_gc_result res;
+    struct error err = {0};
+    if (imgstore_gc(s, keep, cli->n_keep, cli->older_than, &res, &err) < 0) {
+        fprintf(stderr, "berth image gc: %s\n", err.msg);
+        return 1;
+    }
+    char freed[32];
+    human_size(res.bytes_freed, freed, sizeof(freed));
+    printf("removed %zu images, %zu blobs (%s), %zu layers\n", res.refs_removed, res.blobs_removed, freed,
+           res.layers_removed);
+    return 0;
+}
+
+static json_t *strv_json(const struct strv *v)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < v->n; i++)
+        json_array_append_new(a, json_string(v->v[i]));
+    return a;
+}
+
+static int cmd_inspect(struct imgstore *s, const char *ref)
+{
+    struct error err = {0};
+    _cleanup_json_ json_t *rec = NULL;
+    char **dirs = NULL;
+    size_t n = 0;
+    _cleanup_(imgconfig_freep) struct imgconfig *cfg = NULL;
+    if (image_record(s, ref, &rec, &err) < 0 || image_lower_dirs(s, ref, &dirs, &n, &err) < 0 ||
+        image_config(s, ref, NULL, &cfg, &err) < 0) {
+        fprintf(stderr, "berth image inspect: %s\n", err.msg);
+        return 1;
+    }
+    json_t *lower = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(lower, json_string(dirs[i]));
+    image_dirs_free(dirs, n);
+    json_t *c = json_pack("{s:o,s:o,s:o,s:o,s:s?,s:s?,s:s?,s:O}", "Entrypoint", strv_json(&cfg->entrypoint), "Cmd",
+                          strv_json(&cfg->cmd), "Env", strv_json(&cfg->env), "ExposedPorts",
+                          strv_json(&cfg->exposed_ports), "WorkingDir", cfg->working_dir, "User", cfg->user,
+                          "StopSignal", cfg->stop_signal, "Labels", cfg->labels);
+    if (cfg->has_healthcheck)
+        json_object_set_new(c, "Healthcheck",
+                            /* Docker's units: nanoseconds. */
+                            json_pack("{s:o,s:I,s:I,s:I,s:i}", "Test", strv_json(&cfg->healthcheck.test), "Interval",
+                                      (json_int_t)cfg->healthcheck.interval * 1000, "Timeout",
+                                      (json_int_t)cfg->healthcheck.timeout * 1000, "StartPeriod",
+                                      (json_int_t)cfg->healthcheck.start_period * 1000, "Retries",
+                                      cfg->healthcheck.retries));
+    _cleanup_json_ json_t *out = json_pack("{s:O,s:o,s:o}", "record", rec, "lower_dirs", lower, "config", c);
+    _cleanup_free_ char *text = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+    printf("%s\n", text ? text : "{}");
+    return 0;
+}
+
+int cli_image_main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},     {"insecure-registry", required_argument, NULL, 'i'},
+        {"platform", required_argument, NULL, 'p'}, {"username", required_argument, NULL, 'u'},
+        {"password", required_argument, NULL, 'P'}, {"older-than", required_argument, NULL, 'o'},
+        {"keep", required_argument, NULL, 'k'},     {"log-level", required_argument, NULL, 'L'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+    };
+    struct image_cli cli = {.data = DEFAULT_DATA, .tty = isatty(STDERR_FILENO) == 1};
+    image_platform_default(&cli.platform);
+    cli.username = getenv("BERTH_REGISTRY_USERNAME");
+    cli.password = getenv("BERTH_REGISTRY_PASSWORD");
+    struct error err = {0};
+    enum log_level level;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': cli.data = optarg; break;
+        case 'i':
+            if (cli.n_insecure == MAX_INSECURE) {
+                fprintf(stderr, "berth image: too many --insecure-registry\n");
+                return 2;
+            }
+            cli.insecure[cli.n_insecure++] = optarg;
+            break;
+        case 'p':
+            if (image_platform_parse(optarg, &cli.platform, &err) < 0) {
+                fprintf(stderr, "berth image: --platform: %s\n", err.msg);
+                return 2;
+            }
+            break;
+        case 'u': cli.username = optarg; break;
+        case 'P': cli.password = optarg; break;
+        case 'o':
+            if (parse_duration(optarg, &cli.older_than) < 0) {
+                fprintf(stderr, "berth image: --older-than wants a duration like 30m or 7d, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'k':
+            if (cli.n_keep == MAX_KEEP) {
+                fprintf(stderr, "berth image: too many --keep\n");
+                return 2;
+            }
+            cli.keep[cli.n_keep++] = optarg;
+            break;
+        case 'L':
+            if (log_parse_level(optarg, &level) < 0) {
+                fprintf(stderr, "berth image: unknown log level '%s'\n", optarg);
+                return 2;
+            }
+            log_set_level(level);
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *sub = argv[optind];
+    const char *ref = optind + 1 < argc ? argv[optind + 1] : NULL;
+    bool pull = strcmp(sub, "pull") == 0;
+    bool needs_ref = pull || strcmp(sub, "rm") == 0 || strcmp(sub, "inspect") == 0;
+    if ((needs_ref && (!ref || (!pull && optind + 2 != argc))) || (!needs_ref && optind + 1 != argc)) {
+        usage(stderr);
+        return 2;
+    }
+    if ((cli.username == NULL) != (cli.password == NULL)) {
+        fprintf(stderr, "berth image: --username and --password go together\n");
+        return 2;
+    }
+    _cleanup_(imgstore_freep) struct imgstore *s = NULL;
+    if (imgstore_open(cli.data, &s, &err) < 0) {
+        fprintf(stderr, "berth image: %s\n", err.msg);
+        return 1;
+    }
+    if (strcmp(sub, "pull") == 0)
+        return cmd_pull(&cli, s, argv + optind + 1, (size_t)(argc - optind - 1));
+    if (strcmp(sub, "ls") == 0)
+        return cmd_ls(s);
+    if (strcmp(sub, "rm") == 0)
+        return cmd_rm(s, ref);
+    if (strcmp(sub, "gc") == 0)
+        return cmd_gc(&cli, s);
+    if (strcmp(sub, "inspect") == 0)
+        return cmd_inspect(s, ref);
+    fprintf(stderr, "berth image: unknown subcommand '%s'\n", sub);
+    usage(stderr);
+    return 2;
+}

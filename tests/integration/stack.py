@@ -1,0 +1,97 @@
+"""A whole berth on this machine for end-to-end tests: a real registry with
+the test images, a real server, a real agent running real containers."""
+import json
+import os
+import time
+
+import berth_proc
+import registry
+import testimages
+
+
+class Stack:
+    def __init__(self, tmp, cluster="e2e", agent_args=()):
+        self.tmp = str(tmp)
+        self.cluster = cluster
+        self.registry = registry.Registry(os.path.join(self.tmp, "registry")).start()
+        testimages.push_all(self.registry.hostport)
+        self.image = self.registry.hostport + "/busybox:1"
+        os.makedirs(os.path.join(self.tmp, "server"), exist_ok=True)
+        self.server = berth_proc.BerthServer(os.path.join(self.tmp, "server"),
+                                             os.path.join(self.tmp, "server.log")).start()
+        self.ecs = berth_proc.client(self.server.endpoint)
+        self.ecs.create_cluster(clusterName=cluster)
+        self.agent_dir = os.path.join(self.tmp, "agent")
+        self.agent_args = list(agent_args)
+        self.agent = None
+        self.start_agent()
+
+    def start_agent(self):
+        self.agent = berth_proc.BerthAgent(self.server.endpoint, self.cluster, self.agent_dir,
+                                           os.path.join(self.tmp, "agent.log"), extra_args=self.agent_args).start()
+        berth_proc.wait_for(lambda: self.ecs.list_container_instances(cluster=self.cluster)["containerInstanceArns"],
+                            what="the agent to register")
+        return self.agent
+
+    def close(self):
+        try:
+            if self.agent:
+                self.agent.stop()
+            self.server.stop()
+        finally:
+            self.registry.stop()
+
+    # --- helpers tests use -------------------------------------------------
+
+    def register(self, family, containers, **kw):
+        for c in containers:
+            c.setdefault("image", self.image)
+            c.setdefault("memory", 64)
+        return self.ecs.register_task_definition(family=family, containerDefinitions=containers,
+                                                 **kw)["taskDefinition"]["taskDefinitionArn"]
+
+    def run(self, family, **kw):
+        out = self.ecs.run_task(cluster=self.cluster, taskDefinition=family, **kw)
+        assert out["failures"] == [], out["failures"]
+        return out["tasks"][0]["taskArn"]
+
+    def describe(self, arn):
+        return self.ecs.describe_tasks(cluster=self.cluster, tasks=[arn])["tasks"][0]
+
+    def wait_status(self, arn, status, timeout=60):
+        return berth_proc.wait_for(lambda: (lambda t: t if t["lastStatus"] == status else None)(self.describe(arn)),
+                                   timeout=timeout, what="task %s to be %s" % (arn, status))
+
+    def container(self, task, name):
+        return [c for c in task["containers"] if c["name"] == name][0]
+
+    def log(self, arn, name):
+        """A container's output lines (conmon's k8s-file format), while it runs or after."""
+        tid = arn.rsplit("/", 1)[1]
+        task = self.describe(arn)
+        idx = [c["name"] for c in task["containers"]].index(name)
+        for path in (os.path.join(self.agent_dir, "logs", tid, name + ".log"),
+                     os.path.join(self.agent_dir, "containers", "%s-%d" % (tid, idx), "ctr.log")):
+            if os.path.exists(path):
+                with open(path) as f:
+                    return [line.rstrip("\n").split(" ", 3) for line in f]
+        return []
+
+    def stdout(self, arn, name):
+        return [parts[3] for parts in self.log(arn, name) if len(parts) == 4 and parts[1] == "stdout"]
+
+
+def leftovers(agent_dir):
+    """What a stopped task must not leave behind."""
+    found = []
+    with open("/proc/mounts") as f:
+        found += [line for line in f if agent_dir in line]
+    for d in ("containers", "tasks"):
+        p = os.path.join(agent_dir, d)
+        if os.path.isdir(p):
+            found += [os.path.join(p, x) for x in os.listdir(p)]
+    for ctl in ("memory", "cpu", "pids"):
+        p = "/sys/fs/cgroup/%s/berth" % ctl
+        if os.path.isdir(p):
+            found += [os.path.join(p, x) for x in os.listdir(p) if os.path.isdir(os.path.join(p, x))]
+    return found

@@ -1,0 +1,128 @@
+/* Scale guard: the API's hot reads (ListTasks, DescribeTasks,
+ * DescribeContainerInstances, ListContainerInstances) must cost the same
+ * whether the cluster holds a few hundred tasks or several times more:
+ * indexed lookups and bounded pages, never a walk over whole tables.
+ *
+ * Measured with SQLite's own counters (full-scan steps, and VM steps, which
+ * grow with every row a query visits, including index range scans), so the
+ * check does not depend on timing.  The same requests run at two data sizes;
+ * their cost must stay flat. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "server/api.h"
+#include "server/server.h"
+#include "server/store.h"
+#include "test.h"
+
+static json_t *call(struct server *srv, const char *action, json_t *body, int *ret_status)
+{
+    char target[128];
+    snprintf(target, sizeof(target), "AmazonEC2ContainerServiceV20141113.%s", action);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct api_request req = {.target = target, .body = text, .body_len = strlen(text)};
+    struct api_response resp;
+    api_handle(srv, &req, &resp);
+    free(text);
+    *ret_status = resp.status;
+    json_t *out = json_loads(resp.body, 0, NULL);
+    free(resp.body);
+    return out;
+}
+
+static void grow(struct server *srv, int instances, int run_tasks_calls, const char *family, char *ret_instance,
+                 char *ret_task, size_t cap, int *failures_)
+{
+    int st = 0;
+    for (int i = 0; i < instances; i++) {
+        json_t *out = call(srv, "RegisterContainerInstance",
+                           json_pack("{s:s, s:[{s:s, s:s, s:i}, {s:s, s:s, s:i}], s:[{s:s, s:s}]}", "cluster", "big",
+                                     "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", 100000,
+                                     "name", "MEMORY", "type", "INTEGER", "integerValue", 100000, "attributes",
+                                     "name", "ecs.availability-zone", "value", i % 2 ? "a" : "b"),
+                           &st);
+        CHECK(st == 200);
+        if (i == 0 && ret_instance)
+            snprintf(ret_instance, cap, "%s",
+                     json_string_value(json_object_get(json_object_get(out, "containerInstance"),
+                                                       "containerInstanceArn")));
+        json_decref(out);
+    }
+    for (int i = 0; i < run_tasks_calls; i++) {
+        /* Spread, so every instance holds a few tasks and a lookup by
+         * instance has to find them among all the others. */
+        json_t *out = call(srv, "RunTask",
+                           json_pack("{s:s, s:s, s:i, s:[{s:s, s:s}]}", "cluster", "big", "taskDefinition", family,
+                                     "count", 10, "placementStrategy", "type", "spread", "field", "instanceId"),
+                           &st);
+        CHECK(st == 200);
+        if (i == 0 && ret_task)
+            snprintf(ret_task, cap, "%s",
+                     json_string_value(json_object_get(json_array_get(json_object_get(out, "tasks"), 0), "taskArn")));
+        json_decref(out);
+    }
+}
+
+/* The hot reads; returns (full-scan steps, VM steps) they took. */
+static void hot_reads(struct server *srv, const char *instance, const char *task, long long *ret_scan,
+                      long long *ret_vm, int *failures_)
+{
+    int st = 0;
+    store_fullscan_steps(srv->store, true);
+    store_vm_steps(srv->store, true);
+    json_decref(call(srv, "ListTasks", json_pack("{s:s, s:i}", "cluster", "big", "maxResults", 50), &st));
+    CHECK(st == 200);
+    json_decref(call(srv, "ListTasks", json_pack("{s:s, s:s, s:i}", "cluster", "big", "family", "f", "maxResults", 20),
+                     &st));
+    CHECK(st == 200);
+    json_decref(call(srv, "ListTasks",
+                     json_pack("{s:s, s:s, s:i}", "cluster", "big", "containerInstance", instance, "maxResults", 2),
+                     &st));
+    CHECK(st == 200);
+    json_decref(call(srv, "DescribeTasks", json_pack("{s:s, s:[s]}", "cluster", "big", "tasks", task), &st));
+    CHECK(st == 200);
+    json_decref(call(srv, "DescribeContainerInstances",
+                     json_pack("{s:s, s:[s]}", "cluster", "big", "containerInstances", instance), &st));
+    CHECK(st == 200);
+    json_decref(call(srv, "ListContainerInstances", json_pack("{s:s, s:i}", "cluster", "big", "maxResults", 50), &st));
+    CHECK(st == 200);
+    *ret_scan = store_fullscan_steps(srv->store, false);
+    *ret_vm = store_vm_steps(srv->store, false);
+}
+
+TEST(scale_hot_queries_stay_flat)
+{
+    log_set_level(LOG_ERROR);
+    char dir[] = "/tmp/berth-scale-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct server srv;
+    struct server_config cfg;
+    struct error err;
+    server_config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+    CHECK(server_init(&srv, &cfg, &err) == 0);
+    int st = 0;
+    json_decref(call(&srv, "CreateCluster", json_pack("{s:s}", "clusterName", "big"), &st));
+    for (int k = 0; k < 2; k++) {
+        json_decref(call(&srv, "RegisterTaskDefinition",
+                         json_pack("{s:s, s:[{s:s, s:s, s:i, s:i}]}", "family", k ? "g" : "f", "containerDefinitions",
+                                   "name", "app", "image", "busybox", "cpu", 1, "memory", 8),
+                         &st));
+        CHECK(st == 200);
+    }
+    char instance[700] = "", task[700] = "";
+    grow(&srv, 100, 30, "f", instance, task, sizeof(instance), failures_); /* 100 instances, 300 tasks */
+    long long scan1, vm1, scan2, vm2;
+    hot_reads(&srv, instance, task, &scan1, &vm1, failures_);
+    /* 4x the instances, 5x the tasks, most of another family */
+    grow(&srv, 300, 120, "g", NULL, NULL, 0, failures_);
+    hot_reads(&srv, instance, task, &scan2, &vm2, failures_);
+    if (scan1 || scan2 || vm2 > vm1 + vm1 / 4 || getenv("BERTH_SCALE_VERBOSE"))
+        fprintf(stderr, "  hot reads: full-scan steps %lld -> %lld, VM steps %lld -> %lld\n", scan1, scan2, vm1, vm2);
+    CHECK(scan1 == 0 && scan2 == 0);
+    CHECK(vm2 <= vm1 + vm1 / 4); /* flat, give or take B-tree depth */
+    server_free(&srv);
+}
