@@ -332,10 +332,13 @@ static enum dep deps_state(struct task_runner *t, struct runner_ctr *c, char *wh
 /* ---- watching ----------------------------------------------------------- */
 
 /* Refresh container states from the runtime; returns true when an
- * essential container has exited. */
-static bool refresh(struct task_runner *t)
+ * essential container has exited.  *ret_changed (may be NULL) tells whether
+ * any container exited. */
+static bool refresh_changed(struct task_runner *t, bool *ret_changed)
 {
     bool essential_exited = false;
+    if (ret_changed)
+        *ret_changed = false;
     for (size_t i = 0; i < t->nctrs; i++) {
         struct runner_ctr *c = &t->ctrs[i];
         if (c->state != CTR_RUNNING)
@@ -358,11 +361,15 @@ static bool refresh(struct task_runner *t)
             snprintf(c->reason, sizeof(c->reason), "The container's monitor went away");
         log_info("task %s: container %s exited with %d%s", t->id, c->name, c->exit_code, c->oom ? " (OOM)" : "");
         health_stop(c);
+        if (ret_changed)
+            *ret_changed = true;
         if (c->essential)
             essential_exited = true;
     }
     return essential_exited;
 }
+
+static bool refresh(struct task_runner *t) { return refresh_changed(t, NULL); }
 
 /* Block until something may have changed: an exit file, a wake-up, or
  * timeout_ms (for dependency deadlines). */
@@ -506,10 +513,13 @@ static void run(struct task_runner *t)
                 snprintf(why, sizeof(why), "Task stopped by the scheduler");
             goto stop;
         }
-        if (refresh(t)) {
+        bool changed = false;
+        if (refresh_changed(t, &changed)) {
             snprintf(why, sizeof(why), "Essential container in task exited");
             goto stop;
         }
+        if (changed) /* a non-essential container exited: say so now */
+            report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
         bool waiting = false;
         int next_timeout = -1;
         for (size_t i = 0; i < t->nctrs; i++) {

@@ -10,3 +10,4 @@ int cli_image_main(int argc, char **argv);
 int cli_ctr_main(int argc, char **argv);
 /* `berth runtime-shim RUNTIME ARGS...`: what conmon execs for crun (agent/ocirt.c). */
 int cli_runtime_shim_main(int argc, char **argv);
+int cli_logs_main(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"image", cli_image_main, "pull, list and remove images"},
     {"ctr", cli_ctr_main, "run and inspect single containers (debugging)"},
     {"runtime-shim", cli_runtime_shim_main, "internal: how conmon runs crun"},
+    {"logs", cli_logs_main, "print a task's container logs (awslogs)"},
 };
 
 static void usage(FILE *f)

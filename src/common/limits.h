@@ -75,3 +75,21 @@
 #define LIMIT_CREATE_TIMEOUT_SEC 60
 /* Runtime subcommands other than exec (start, kill, delete, state). */
 #define LIMIT_RUNTIME_CMD_TIMEOUT_SEC 30
+/* CloudWatch Logs (the service's documented quotas, and berth's bounds). */
+#define LIMIT_LOGS_BATCH_BYTES 1048576 /* PutLogEvents: sum of (message bytes + 26) */
+#define LIMIT_LOGS_EVENT_OVERHEAD 26
+#define LIMIT_LOGS_BATCH_EVENTS 10000
+#define LIMIT_LOGS_EVENT_BYTES (262144 - 26) /* one event's message */
+#define LIMIT_LOGS_RESPONSE_BYTES 1048576    /* GetLogEvents / FilterLogEvents answer */
+/* FilterLogEvents examines at most this many events per call and then
+ * returns a nextToken, as CloudWatch does, so one call stays short. */
+#define LIMIT_LOGS_SCAN_EVENTS 200000
+/* FilterLogEvents with at most this many selected streams merges their
+ * per-stream walks; with more it walks the group and skips the others. */
+#define LIMIT_LOGS_MERGE_STREAMS 32
+/* berth extension: a shipper id's length. */
+#define LIMIT_LOGS_SHIPPER_ID 256
+/* Events a maintenance pass deletes (retention, deleted streams/groups). */
+#define LIMIT_LOGS_EXPIRE_PER_PASS 50000
+/* CloudWatch Logs group and stream names. */
+#define LIMIT_LOGS_NAME 512

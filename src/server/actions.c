@@ -3,6 +3,7 @@
 #include "api.h"
 #include "clusters.h"
 #include "instances.h"
+#include "logs.h"
 #include "common/cleanup.h"
 #include "tags.h"
 #include "runtask.h"
@@ -51,7 +52,23 @@ static const struct api_action ecs_actions[] = {
 };
 
 static const struct api_action logs_actions[] = {
-    {"", NULL, API_READ}, /* placeholder: the Logs API arrives with issue 8 */
+    {"CreateLogGroup", action_logs_create_log_group, API_WRITE},
+    {"CreateLogStream", action_logs_create_log_stream, API_WRITE},
+    {"DeleteLogGroup", action_logs_delete_log_group, API_WRITE},
+    {"DeleteLogStream", action_logs_delete_log_stream, API_WRITE},
+    {"DeleteRetentionPolicy", action_logs_delete_retention_policy, API_WRITE},
+    {"DescribeLogGroups", action_logs_describe_log_groups, API_READ},
+    {"DescribeLogStreams", action_logs_describe_log_streams, API_READ},
+    {"FilterLogEvents", action_logs_filter_log_events, API_READ},
+    {"GetLogEvents", action_logs_get_log_events, API_READ},
+    {"ListTagsForResource", action_logs_list_tags_for_resource, API_READ},
+    {"ListTagsLogGroup", action_logs_list_tags_log_group, API_READ},
+    {"PutLogEvents", action_logs_put_log_events, API_WRITE},
+    {"PutRetentionPolicy", action_logs_put_retention_policy, API_WRITE},
+    {"TagLogGroup", action_logs_tag_log_group, API_WRITE},
+    {"TagResource", action_logs_tag_resource, API_WRITE},
+    {"UntagLogGroup", action_logs_untag_log_group, API_WRITE},
+    {"UntagResource", action_logs_untag_resource, API_WRITE},
 };
 
 const struct api_action *api_ecs_actions(size_t *ret_count)
@@ -62,6 +79,7 @@ const struct api_action *api_ecs_actions(size_t *ret_count)
 
 static const struct api_action berth_actions[] = {
     {"PollTasks", action_berth_poll_tasks, API_READ},
+    {"PutLogEvents", action_berth_put_log_events, API_WRITE},
     {"ReportHealth", action_berth_report_health, API_WRITE},
 };
 
@@ -73,6 +91,6 @@ const struct api_action *api_berth_actions(size_t *ret_count)
 
 const struct api_action *api_logs_actions(size_t *ret_count)
 {
-    *ret_count = 0;
+    *ret_count = ELEMENTSOF(logs_actions);
     return logs_actions;
 }

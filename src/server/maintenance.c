@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "logs.h"
 #include "server.h"
 #include "store.h"
 #include "store_tasks.h"
@@ -36,7 +37,8 @@ static void pass(struct server *srv)
     }
     usec_t now = time_now();
     int64_t expired = 0;
-    if (store_task_expire(tx, now - STOPPED_TASK_TTL, &expired, &err) < 0 || taskdefs_reap(tx, now, &err) < 0) {
+    if (store_task_expire(tx, now - STOPPED_TASK_TTL, &expired, &err) < 0 || taskdefs_reap(tx, now, &err) < 0 ||
+        logs_apply_retention(tx, now, &err) < 0) {
         log_warn("maintenance: %s", err.msg);
         store_rollback(tx);
         return;

@@ -7,6 +7,7 @@ struct server;
 struct maintenance;
 
 /* Every few seconds: expire tasks stopped over an hour ago, remove task
- * definitions left DELETE_IN_PROGRESS. */
+ * definitions left DELETE_IN_PROGRESS, delete log events past their group's
+ * retention and those of deleted log streams and groups. */
 int maintenance_start(struct server *srv, struct maintenance **ret, struct error *err);
 void maintenance_stop(struct maintenance *m);

@@ -109,7 +109,56 @@ static const char *const migrations[] = {
     "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO counters VALUES ('task_seq', 0);",
 
-    /* 3: services and their events.  Deployments live in the service's
+    /* ---- logs: CloudWatch Logs groups, streams and events ----
+     * Times in these tables are milliseconds since the epoch, the unit the
+     * Logs API gives and takes.  Events are ordered by (ts, id) within a
+     * stream and within a group; both orders have an index, so reads never
+     * scan other streams' or groups' events.  Stream rows carry what
+     * DescribeLogStreams reports, kept current by every PutLogEvents.
+     * log_purge queues the events of deleted streams and groups, which the
+     * maintenance loop removes in bounded steps. */
+    "CREATE TABLE log_groups ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: purged events keep old ids */
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  retention_days INTEGER,"
+    "  class TEXT NOT NULL,"
+    "  stored_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (region, name));"
+    "CREATE INDEX log_groups_retention ON log_groups (retention_days) WHERE retention_days IS NOT NULL;"
+    "CREATE TABLE log_streams ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  group_id INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  first_ts INTEGER NOT NULL DEFAULT 0," /* 0: no events */
+    "  last_ts INTEGER NOT NULL DEFAULT 0,"
+    "  last_ingest_ms INTEGER NOT NULL DEFAULT 0,"
+    "  stored_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  upload_seq INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (group_id, name));"
+    "CREATE INDEX log_streams_last ON log_streams (group_id, last_ts, name);"
+    "CREATE TABLE log_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  stream_id INTEGER NOT NULL,"
+    "  group_id INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  ingest_ms INTEGER NOT NULL,"
+    "  message TEXT NOT NULL);"
+    "CREATE INDEX log_events_stream ON log_events (stream_id, ts);"
+    "CREATE INDEX log_events_group ON log_events (group_id, ts);"
+    "CREATE TABLE log_shippers ("
+    "  stream_id INTEGER NOT NULL,"
+    "  shipper TEXT NOT NULL,"
+    "  last_offset INTEGER NOT NULL,"
+    "  PRIMARY KEY (stream_id, shipper)) WITHOUT ROWID;"
+    "CREATE TABLE log_purge ("
+    "  kind TEXT NOT NULL," /* 'group' or 'stream' */
+    "  target_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, target_id)) WITHOUT ROWID;",
+
+    /* 4: services and their events.  Deployments live in the service's
      * document (a service has a handful and they change with it); events are
      * rows so appending one does not rewrite the service, capped at the 100
      * newest per service as ECS keeps them.  An INACTIVE service keeps its

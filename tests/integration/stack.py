@@ -81,9 +81,12 @@ class Stack:
         return [parts[3] for parts in self.log(arn, name) if len(parts) == 4 and parts[1] == "stdout"]
 
 
-def leftovers(agent_dir):
-    """What a stopped task must not leave behind."""
+def leftovers(agent_dir, task_arns=()):
+    """What stopped tasks must not leave behind: mounts, container and task
+    directories of this agent, and the cgroups of the given tasks (only
+    those: other processes on the machine may use the same cgroup parent)."""
     found = []
+    ids = {a.rsplit("/", 1)[1] for a in task_arns}
     with open("/proc/mounts") as f:
         found += [line for line in f if agent_dir in line]
     for d in ("containers", "tasks"):
@@ -93,5 +96,14 @@ def leftovers(agent_dir):
     for ctl in ("memory", "cpu", "pids"):
         p = "/sys/fs/cgroup/%s/berth" % ctl
         if os.path.isdir(p):
-            found += [os.path.join(p, x) for x in os.listdir(p) if os.path.isdir(os.path.join(p, x))]
+            found += [os.path.join(p, x) for x in os.listdir(p) if x in ids]
     return found
+
+
+def assert_no_leftovers(agent_dir, task_arns, timeout=20):
+    """Wait until leftovers() is empty; fail with what is still there."""
+    import berth_proc
+    try:
+        berth_proc.wait_for(lambda: not leftovers(agent_dir, task_arns), timeout=timeout, what="cleanup")
+    except AssertionError:
+        raise AssertionError("left behind: %s" % leftovers(agent_dir, task_arns))
