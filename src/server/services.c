@@ -199,7 +199,8 @@ static int deployment_config(json_t *given, json_t *previous, bool daemon, json_
                              struct error *err)
 {
     _cleanup_(json_decrefp) json_t *c =
-        previous ? json_deep_copy(previous) : json_pack("{s:i, s:i, s:{s:b, s:b}}", "maximumPercent", daemon ? 100 : 200,
+        previous ? json_deep_copy(previous)
+                 : json_pack("{s:i, s:i, s:{s:b, s:b}}", "maximumPercent", daemon ? 100 : 200,
                                                         "minimumHealthyPercent", daemon ? 0 : 100,
                                                         "deploymentCircuitBreaker", "enable", 0, "rollback", 0);
     if (!c)
@@ -327,6 +328,7 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         return error_set(err, ERR_INVALID, "healthCheckGracePeriodSeconds must be 0 or more.");
 
     char arn[800], carn[512], creator[128];
+    const char *td_arn = json_string_value(json_object_get(taskdef, "taskDefinitionArn"));
     service_arn(ctx, cluster.name, name, arn, sizeof(arn));
     cluster_arn(ctx, cluster.name, carn, sizeof(carn));
     snprintf(creator, sizeof(creator), "arn:aws:iam::%s:root", ctx->account);
@@ -335,7 +337,7 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
                             "s:{s:s}, s:s, s:b, s:s, s:b}",
                             "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers",
                             "serviceRegistries", "desiredCount", (json_int_t)(daemon ? 0 : desired), "launchType",
-                            launch_type, "taskDefinition", json_string_value(json_object_get(taskdef, "taskDefinitionArn")),
+                            launch_type, "taskDefinition", td_arn,
                             "deploymentConfiguration", config, "deployments", "createdAt",
                             time_to_epoch_seconds(ctx->now), "placementConstraints",
                             copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
@@ -354,8 +356,9 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         if (v)
             json_object_set(doc, strcmp(copied[i], "role") == 0 ? "roleArn" : copied[i], v);
     }
-    json_object_set_new(doc, "berth", json_pack("{s:s*, s:I}", "clientToken", token, "scannedUntil", (json_int_t)ctx->now));
-    json_t *dep = service_new_deployment(ctx, doc, json_string_value(json_object_get(taskdef, "taskDefinitionArn")), err);
+    json_object_set_new(doc, "berth",
+                        json_pack("{s:s*, s:I}", "clientToken", token, "scannedUntil", (json_int_t)ctx->now));
+    json_t *dep = service_new_deployment(ctx, doc, td_arn, err);
     if (!dep)
         return -1;
     json_array_append_new(json_object_get(doc, "deployments"), dep);
