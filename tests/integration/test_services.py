@@ -2,6 +2,7 @@
 update, delete), the service scheduler (desired count, replacement,
 draining, DAEMON), rolling deployments within minimumHealthyPercent and
 maximumPercent, container health, and the deployment circuit breaker."""
+import json
 import os
 import subprocess
 import threading
@@ -662,3 +663,30 @@ def test_spread_and_balanced_scale_in(env):
     berth_proc.wait_for(lambda: len(env.tasks("web")) == 2, what="scale in to 2")
     tasks = env.tasks("web")
     assert sorted(t["availabilityZone"] for t in tasks) == ["us-east-1a", "us-east-1b"]
+
+
+def test_aws_cli_service_commands(env):
+    env.agent(1)
+    env.wait_instances(1)
+    env.ecs.register_task_definition(**taskdef())
+    r = aws_cli(env.server.endpoint, "create-service", "--cluster", CLUSTER, "--service-name", "cli",
+                "--task-definition", "web", "--desired-count", "2",
+                "--deployment-configuration",
+                "maximumPercent=150,minimumHealthyPercent=50,deploymentCircuitBreaker={enable=true,rollback=true}")
+    assert r.returncode == 0, r.stderr
+    svc = json.loads(r.stdout)["service"]
+    assert svc["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    r = aws_cli(env.server.endpoint, "wait", "services-stable", "--cluster", CLUSTER, "--services", "cli")
+    assert r.returncode == 0, r.stderr
+    r = aws_cli(env.server.endpoint, "update-service", "--cluster", CLUSTER, "--service", "cli",
+                "--force-new-deployment")
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["service"]["deployments"]) == 2
+    r = aws_cli(env.server.endpoint, "wait", "services-stable", "--cluster", CLUSTER, "--services", "cli")
+    assert r.returncode == 0, r.stderr
+    r = aws_cli(env.server.endpoint, "list-services", "--cluster", CLUSTER)
+    assert json.loads(r.stdout)["serviceArns"] == [svc["serviceArn"]]
+    r = aws_cli(env.server.endpoint, "delete-service", "--cluster", CLUSTER, "--service", "cli", "--force")
+    assert r.returncode == 0, r.stderr
+    r = aws_cli(env.server.endpoint, "wait", "services-inactive", "--cluster", CLUSTER, "--services", "cli")
+    assert r.returncode == 0, r.stderr
