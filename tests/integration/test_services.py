@@ -332,13 +332,14 @@ def test_circuit_breaker_without_rollback_fails(env):
         return s if s["deployments"][0]["rolloutState"] == "FAILED" else None
     svc = berth_proc.wait_for(failed, timeout=60, what="the deployment to fail")
     p = svc["deployments"][0]
-    assert p["failedTasks"] == 3
+    # Threshold max(3, ceil(0.5 * 2)) = 3; failures arrive in batches of up to 2.
+    assert 3 <= p["failedTasks"] <= 4
     assert p["rolloutStateReason"] == "ECS deployment circuit breaker: tasks failed to start."
     # The old revision keeps serving; nothing new is launched.
     time.sleep(2)
     tasks = env.tasks("web")
     assert len(tasks) == 2 and all(t["taskDefinitionArn"].endswith("web:1") for t in tasks)
-    assert env.service("web")["deployments"][0]["failedTasks"] == 3
+    assert env.service("web")["deployments"][0]["failedTasks"] == p["failedTasks"]
 
 
 def test_crash_loop_backs_off(env):
