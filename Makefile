@@ -111,7 +111,7 @@ test: deps
 	$(MAKE) integration
 
 up: deps $(REL_DIR)/berth
-	$(REL_DIR)/berth up $(UP_ARGS)
+	$(REL_DIR)/berth up --seed-images $(CURDIR)/scripts/make-test-images.sh $(UP_ARGS)
 
 bench: deps $(REL_DIR)/berth
 	/usr/bin/python3 bench/run.py
