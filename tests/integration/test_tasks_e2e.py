@@ -208,6 +208,24 @@ def test_reports_survive_a_server_outage(tmp_path):
         s.close()
 
 
+def test_linux_parameters_ulimits_hostname(stack):
+    stack.register("linuxp", [{
+        "name": "app", "hostname": "berth-box", "dockerLabels": {"team": "core"},
+        "ulimits": [{"name": "nofile", "softLimit": 1234, "hardLimit": 2345}],
+        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["CHOWN"]},
+                            "tmpfs": [{"containerPath": "/scratch", "size": 8}]},
+        "command": ["sh", "-c", "hostname; ulimit -n; cat /proc/1/comm; "
+                                "grep -c ' /scratch tmpfs' /proc/mounts; "
+                                "touch /tmp/f && (chown 1000 /tmp/f 2>/dev/null && echo chowned || echo no-chown)"]}])
+    arn = stack.run("linuxp")
+    t = stack.wait_status(arn, "STOPPED")
+    assert stack.container(t, "app")["exitCode"] == 0
+    host, nofile, init, tmpfs, chown = stack.stdout(arn, "app")
+    assert host == "berth-box" and nofile == "1234"
+    assert init in ("berth-init", "catatonit", "tini")  # an init is pid 1, not the shell
+    assert tmpfs == "1" and chown == "no-chown"
+
+
 def test_pull_failure(stack):
     stack.register("nopull", [{"name": "app", "image": stack.registry.hostport + "/nothing:here"}])
     arn = stack.run("nopull")
