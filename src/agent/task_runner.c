@@ -204,6 +204,8 @@ static const char *shared_netns(struct task_runner *t, char *buf, size_t cap)
 static int start_container(struct task_runner *t, struct runner_ctr *c, const struct volumes *vols, struct error *err)
 {
     const char *image = json_string_value(json_object_get(c->def, "image"));
+    if (ctrspec_load_env_files(c->def, err) < 0)
+        return -1;
     _cleanup_(imgconfig_freep) struct imgconfig *merged = NULL;
     if (image_config(t->env->images, image, c->def, &merged, err) < 0)
         return -1;
