@@ -130,8 +130,10 @@ struct logship {
     /* progress */
     uint64_t resume;   /* persisted: everything before is shipped */
     uint64_t inflight; /* persisted: end of a batch sent but not acknowledged; 0 none */
+    uint64_t replay_end; /* the inflight a restarted shipper found: batches end there first */
     usec_t retry_at;
     usec_t backoff;
+    bool refused; /* the server answered that the group or stream is missing */
 };
 
 static enum driver driver_of(json_t *def)
@@ -199,6 +201,7 @@ static void state_load(struct logship *s)
     json_int_t inflight = json_integer_value(json_object_get(j, "inflight"));
     s->resume = off > 0 ? (uint64_t)off : 0;
     s->inflight = inflight > (json_int_t)s->resume ? (uint64_t)inflight : 0;
+    s->replay_end = s->inflight;
     s->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
 }
 
@@ -305,7 +308,7 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
     }
     /* A batch being replayed after a restart must end exactly where the
      * one in flight did: an event never spans its end. */
-    bool force = s->inflight && s->line_start == s->inflight;
+    bool force = s->replay_end && s->line_start == s->replay_end;
     struct logjoin_event je;
     int r = logjoin_feed(&s->join, s->line, s->line_len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
     if (r < 0)
@@ -434,7 +437,7 @@ static size_t batch_size(struct logship *s)
         struct event *e = qat(s, n);
         if (bytes + e->len + LIMIT_LOGS_EVENT_OVERHEAD > LIMIT_LOGS_BATCH_BYTES)
             break;
-        if (s->inflight && e->end > s->inflight)
+        if (s->replay_end && e->end > s->replay_end)
             break;
         bytes += e->len + LIMIT_LOGS_EVENT_OVERHEAD;
         n++;
@@ -446,7 +449,7 @@ static bool batch_due(struct logship *s, bool draining)
 {
     if (!s->qn)
         return false;
-    if (s->inflight && qat(s, s->qn - 1)->end >= s->inflight)
+    if (s->replay_end && qat(s, s->qn - 1)->end >= s->replay_end)
         return true;
     if (s->qn >= BATCH_EVENTS || s->qbytes >= LIMIT_LOGS_BATCH_BYTES)
         return true;
@@ -463,7 +466,7 @@ static int send_batch(struct logship *s, uint64_t consumed, struct error *err)
     if (n == 0) {
         /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
          * what is left is new. */
-        s->inflight = 0;
+        s->replay_end = 0;
         n = batch_size(s);
         if (n == 0)
             return 0;
@@ -478,8 +481,10 @@ static int send_batch(struct logship *s, uint64_t consumed, struct error *err)
         if (!ev || json_array_append_new(events, ev) < 0)
             return error_set(err, ERR_INTERNAL, "out of memory");
     }
-    if (s->inflight != end) {
-        s->inflight = end;
+    /* While replaying, the recorded end stays the one found at start. */
+    uint64_t inflight = end > s->replay_end ? end : s->replay_end;
+    if (s->inflight != inflight) {
+        s->inflight = inflight;
         s->resume = qat(s, 0)->start;
         if (state_save(s, err) < 0)
             return -1;
@@ -501,10 +506,15 @@ static int send_batch(struct logship *s, uint64_t consumed, struct error *err)
         /* The server will never take this batch: drop it rather than wedge. */
         log_warn("logs %s: batch of %zu events rejected, dropped: %s", s->shipper_id, n, err->msg);
         s->dropped += n;
+    } else if (json_is_true(json_object_get(out, "duplicate"))) {
+        log_info("logs %s: the batch ending at byte %" PRIu64 " was stored before (resent after a restart)",
+                 s->shipper_id, end);
     }
     for (size_t i = 0; i < n; i++)
         qpop(s);
-    s->inflight = 0;
+    if (end >= s->replay_end)
+        s->replay_end = 0;
+    s->inflight = s->replay_end;
     s->resume = resume_offset(s, consumed);
     if (state_save(s, err) < 0)
         log_warn("logs %s: %s", s->shipper_id, err->msg);
@@ -557,6 +567,11 @@ static void run(struct logship *s)
         log_warn("logs %s: cannot watch %s: %s", s->shipper_id, s->log_path, strerror(errno));
     usec_t deadline = 0;
     bool warned = false;
+    struct error first;
+    /* ECS creates the stream when the container starts, before any line;
+     * if the server is away now, the first batch tries again. */
+    if (s->driver == DRIVER_AWSLOGS && ensure_stream(s, &first) < 0)
+        log_info("logs %s: %s (will retry)", s->shipper_id, first.msg);
     for (;;) {
         pthread_mutex_lock(&s->lock);
         bool stop = s->stop, drain = s->drain;
@@ -566,6 +581,12 @@ static void run(struct logship *s)
             return;
         if (stop && !deadline)
             deadline = now + LIMIT_LOGSHIP_DRAIN_SEC * USEC_PER_SEC;
+        if (stop && s->refused) {
+            /* Not a passing outage: do not hold the task's stop for it. */
+            log_warn("logs %s: the log group or stream cannot be created; %zu events not shipped", s->shipper_id,
+                     s->qn);
+            return;
+        }
         if (stop && now >= deadline) {
             log_warn("logs %s: gave up draining after %ds (%zu events not shipped)", s->shipper_id,
                      LIMIT_LOGSHIP_DRAIN_SEC, s->qn);
@@ -601,6 +622,7 @@ static void run(struct logship *s)
         }
         while (now >= s->retry_at && batch_due(s, done_reading)) {
             if (send_batch(s, s->rbase, &err) < 0) {
+                s->refused = err.kind != ERR_IO && !s->ready;
                 s->backoff = s->backoff ? s->backoff * 2 : BACKOFF_MIN_USEC;
                 if (s->backoff > BACKOFF_MAX_USEC)
                     s->backoff = BACKOFF_MAX_USEC;
@@ -613,6 +635,7 @@ static void run(struct logship *s)
             if (warned)
                 log_info("logs %s: shipping again", s->shipper_id);
             warned = false;
+            s->refused = false;
             s->backoff = 0;
             s->retry_at = 0;
             now = time_monotonic();
@@ -791,8 +814,9 @@ void logship_stop(struct logship *s, bool drain)
     ssize_t w = write(s->wake_fd, &one, sizeof(one));
     (void)w;
     pthread_join(s->thread, NULL);
-    /* Drained completely: the progress file has done its job. */
-    if (drain && !s->qn && !s->join.pending && s->eof)
+    /* Drained (or given up on: the log is about to be moved away and no
+     * shipper will read it again): the progress file has done its job. */
+    if (drain)
         state_remove(s);
     ship_free(s);
 }

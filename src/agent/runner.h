@@ -3,7 +3,9 @@
  *
  * A task's files: DATA/tasks/<task-id>/task.json (the task as the server
  * sent it: kept so a restarted agent can re-adopt), volumes/ (task-scoped
- * volumes).  Container logs end in DATA/logs/<task-id>/<container>.log. */
+ * volumes).  Container logs end in DATA/logs/<task-id>/<container>.log;
+ * log drivers (runner_logs.c, logship.h) keep their progress in
+ * DATA/logship/. */
 #pragma once
 
 #include <jansson.h>

@@ -10,7 +10,9 @@
  * DATA/logs/<task-id>/<container>.log once the task is cleaned up.
  *
  * --follow polls awslogs streams every second and waits on inotify for the
- * local files (the open file follows its move into DATA/logs). */
+ * local files (the open file follows its move into DATA/logs); with local
+ * files only it ends, as docker logs -f does, once the task is over (its
+ * files were moved into DATA/logs). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -54,6 +56,7 @@ struct source {
     int wd;               /* inotify watch, -1 none */
     char *buf;            /* an incomplete record */
     size_t len;
+    bool moved;           /* the file was moved into DATA/logs: the task is over */
     bool mid_line;        /* the last record printed was a P piece */
     bool skip_line;       /* the line in progress is older than --since */
 };
@@ -259,8 +262,12 @@ static int local_open(struct source *s, int ino)
         s->fd = open(paths[i], O_RDONLY | O_CLOEXEC);
         if (s->fd >= 0) {
             /* A watch is on the inode: it follows the file's move. */
-            if (ino >= 0)
-                s->wd = inotify_add_watch(ino, paths[i], IN_MODIFY);
+            s->moved = i == 1;
+            if (ino >= 0) {
+                s->wd = inotify_add_watch(ino, paths[i], IN_MODIFY | IN_MOVE_SELF);
+                if (s->wd < 0 && i == 0) /* moved between open and watch */
+                    s->moved = true;
+            }
             return 1;
         }
     }
@@ -326,18 +333,32 @@ static int local_read(struct source *s, int64_t since_ms, bool names, const stru
     return 0;
 }
 
+/* Drain the inotify queue, marking the sources whose file was moved. */
+static void note_moves(int ino, struct source *src, size_t n)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (;;) {
+        ssize_t len = read(ino, buf, sizeof(buf));
+        if (len <= 0)
+            return;
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            for (size_t i = 0; i < n; i++)
+                if ((ev->mask & IN_MOVE_SELF) && src[i].wd == ev->wd)
+                    src[i].moved = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+}
+
 /* Print everything new from every source once. */
 static int read_all(struct awsjson_client *client, struct source *src, size_t n, int64_t since_ms, bool names,
                     const struct opts *o, int ino)
 {
     for (size_t i = 0; i < n && !interrupted; i++) {
         if (src[i].local) {
-            if (!local_open(&src[i], ino)) {
-                if (!o->follow)
-                    fprintf(stderr, "berth logs: container %s: no log under %s (not started yet, or not this "
-                                    "agent's host: see --data)\n", src[i].container, o->data_dir);
-                continue;
-            }
+            if (!local_open(&src[i], ino))
+                continue; /* not there yet (following) */
             if (local_read(&src[i], since_ms, names, o) < 0)
                 return -1;
             continue;
@@ -440,6 +461,21 @@ int cli_logs_main(int argc, char **argv)
             goto out;
         }
     }
+    /* Without --follow, a container with no local file has nothing to
+     * print: say so and leave it out (it does not count for the names). */
+    if (!o.follow) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (src[i].local && !local_open(&src[i], -1)) {
+                fprintf(stderr, "berth logs: container %s does not use awslogs and has no log under %s (not "
+                                "started yet, or this is not its agent's host: see --data)\n", src[i].container,
+                        o.data_dir);
+                continue;
+            }
+            src[kept++] = src[i];
+        }
+        n = kept;
+    }
     int64_t since_ms = since > 0 ? time_now() / USEC_PER_MSEC - since : 0;
     bool names = n > 1;
     /* Everything there is now, source by source; then, when following, new
@@ -457,13 +493,18 @@ int cli_logs_main(int argc, char **argv)
          * again; otherwise only inotify (or a signal) wakes us. */
         struct pollfd pfd = {.fd = ino, .events = POLLIN};
         poll(&pfd, 1, remote || unopened ? FOLLOW_INTERVAL_MS : -1);
-        char evbuf[4096];
-        while (read(ino, evbuf, sizeof(evbuf)) > 0)
-            ;
+        note_moves(ino, src, n);
         if (read_all(client, src, n, since_ms, names, &o, ino) < 0) {
             rc = interrupted ? 0 : 1;
             goto out;
         }
+        /* Like docker logs -f, stop when there is nothing more to come:
+         * every container's file was moved away when its task ended. */
+        bool over = !remote;
+        for (size_t i = 0; i < n; i++)
+            over &= src[i].moved;
+        if (over)
+            break;
     }
 out:
     for (size_t i = 0; i < n; i++) {

@@ -129,6 +129,28 @@ def test_awslogs_without_prefix_uses_the_runtime_id(stack):
     assert messages(stack.logs, "/berth/aws2", stream) == ["no prefix"]
 
 
+def test_awslogs_without_create_group(stack):
+    # an existing group is used as it is
+    stack.logs.create_log_group(logGroupName="/berth/precreated")
+    opts = awslogs("/berth/precreated")
+    del opts["options"]["awslogs-create-group"]
+    stack.register("pre", [{"name": "app", "command": ["sh", "-c", "echo into existing"], "logConfiguration": opts}])
+    arn = stack.run("pre")
+    stack.wait_status(arn, "STOPPED")
+    assert messages(stack.logs, "/berth/precreated", "app/app/%s" % task_id(arn)) == ["into existing"]
+    # a missing one is not created, and does not hold the task's stop
+    opts = awslogs("/berth/missing")
+    del opts["options"]["awslogs-create-group"]
+    stack.register("missing", [{"name": "app", "command": ["sh", "-c", "echo lost"], "logConfiguration": opts}])
+    t0 = time.time()
+    arn = stack.run("missing")
+    t = stack.wait_status(arn, "STOPPED", timeout=30)
+    assert stack.container(t, "app")["exitCode"] == 0 and time.time() - t0 < 20
+    groups = stack.logs.describe_log_groups(logGroupNamePrefix="/berth/missing")["logGroups"]
+    assert groups == []
+    assert "lost" in stack.stdout(arn, "app")  # still kept on the host
+
+
 def read_until(proc, needle, timeout):
     fd = proc.stdout.fileno()
     deadline = time.time() + timeout
@@ -234,6 +256,35 @@ def test_agent_kill9_mid_stream_loses_and_duplicates_nothing(tmp_path):
         s.close()
 
 
+def test_batch_resent_after_a_crash_is_stored_once(tmp_path):
+    """The agent dies after the server stored a batch but before it
+    recorded that: its progress file still says the batch is in flight.
+    Simulated exactly by rewinding the file after a SIGKILL."""
+    s = stackmod.Stack(tmp_path, cluster="logreplay")
+    try:
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        n = 200
+        s.register("replay", [{"name": "app", "command": ["sh", "-c", SEQ % n],
+                               "logConfiguration": awslogs("/berth/replay")}])
+        arn = s.run("replay")
+        stream = "app/app/%s" % task_id(arn)
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/replay", stream)) >= 30, what="some lines shipped")
+        s.agent.kill9()
+        state_path = os.path.join(s.agent_dir, "logship", "%s-0.json" % task_id(arn))
+        with open(state_path) as f:
+            state = json.load(f)
+        assert state["offset"] > 0
+        with open(state_path, "w") as f:
+            json.dump({"offset": 0, "inflight": state["offset"]}, f)
+        s.start_agent()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        assert messages(logs, "/berth/replay", stream) == numbered(n)
+        with open(os.path.join(str(tmp_path), "agent.log")) as f:
+            assert "was stored before (resent after a restart)" in f.read()
+    finally:
+        s.close()
+
+
 def test_server_restart_mid_stream_loses_and_duplicates_nothing(tmp_path):
     s = stackmod.Stack(tmp_path, cluster="logsrv")
     try:
@@ -328,9 +379,11 @@ def test_berth_logs_local_running_stopped_and_follow(stack):
         read_until(proc, "n%d\n" % (n + 2), 30)
         stack.ecs.stop_task(cluster=stack.cluster, task=arn)
         read_until(proc, "last\n", 60)  # followed across the move to DATA/logs
+        assert proc.wait(timeout=30) == 0  # and it ends with the task, as docker logs -f does
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
     stack.wait_status(arn, "STOPPED")
     r = berth("logs", task_id(arn), *common)
     assert r.returncode == 0, r.stderr
