@@ -127,6 +127,7 @@ struct logship {
     usec_t q_since;
     int64_t last_ts;
     uint64_t dropped;
+    bool dropping; /* drops since the last successful send (logged once) */
     /* progress */
     uint64_t resume;   /* persisted: everything before is shipped */
     uint64_t inflight; /* persisted: end of a batch sent but not acknowledged; 0 none */
@@ -266,14 +267,14 @@ static int qpush(struct logship *s, struct logjoin_event *je, struct error *err)
     s->qn++;
     s->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
     if (s->nonblocking) {
-        uint64_t before = s->dropped;
         while (s->qn > 1 && (int64_t)s->qbytes > s->max_buffer) {
             qpop(s);
             s->dropped++;
+            if (!s->dropping)
+                log_warn("logs %s: non-blocking mode: buffer full (max-buffer-size %" PRId64 "), dropping the "
+                         "oldest events", s->shipper_id, s->max_buffer);
+            s->dropping = true;
         }
-        if (s->dropped / 1000 != before / 1000 || (before == 0 && s->dropped > 0))
-            log_warn("logs %s: non-blocking mode: buffer full, %" PRIu64 " events dropped so far", s->shipper_id,
-                     s->dropped);
     }
     return 0;
 }
@@ -512,6 +513,9 @@ static int send_batch(struct logship *s, uint64_t consumed, struct error *err)
     }
     for (size_t i = 0; i < n; i++)
         qpop(s);
+    if (s->dropping)
+        log_warn("logs %s: shipping again; %" PRIu64 " events dropped in all", s->shipper_id, s->dropped);
+    s->dropping = false;
     if (end >= s->replay_end)
         s->replay_end = 0;
     s->inflight = s->replay_end;

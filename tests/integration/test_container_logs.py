@@ -246,6 +246,9 @@ def test_agent_kill9_mid_stream_loses_and_duplicates_nothing(tmp_path):
         berth_proc.wait_for(lambda: len(messages(logs, "/berth/k9", stream)) > 100, what="more lines")
         s.agent.kill9()  # again, while it ships (and perhaps between a send and its record)
         s.start_agent()
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/k9", stream)) > 180, what="more lines")
+        s.agent.stop()  # and a clean stop: the shipper leaves the rest to the next agent
+        s.start_agent()
         s.wait_status(arn, "STOPPED", timeout=120)
         assert messages(logs, "/berth/k9", stream) == numbered(n)
         ts = [e["timestamp"] for e in events(logs, "/berth/k9", stream)]
@@ -311,6 +314,37 @@ def test_non_blocking_mode_ships_when_the_server_keeps_up(stack):
     arn = stack.run("nb")
     stack.wait_status(arn, "STOPPED")
     assert messages(stack.logs, "/berth/nb", "app/app/%s" % task_id(arn)) == [str(i) for i in range(1, 2001)]
+
+
+def test_non_blocking_mode_drops_the_oldest_when_the_server_is_away(tmp_path):
+    s = stackmod.Stack(tmp_path, cluster="lognb")
+    try:
+        n = 20000
+        s.register("nbdrop", [{"name": "app", "command": ["sh", "-c", "sleep 2; seq 1 %d; sleep 4" % n],
+                               "logConfiguration": awslogs("/berth/nbdrop", **{
+                                   "mode": "non-blocking", "max-buffer-size": "64k"})}])
+        arn = s.run("nbdrop")
+        s.wait_status(arn, "RUNNING")
+        s.server.stop()  # the container prints all of it while the server is away
+        time.sleep(5)
+        s.server.start()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        got = [int(m) for m in messages(logs, "/berth/nbdrop", "app/app/%s" % task_id(arn))]
+        # the newest lines survive, in order; the oldest were dropped, not blocked on
+        assert 0 < len(got) < n and got[-1] == n and got == sorted(set(got))
+        # after the gap: what fitted in the buffer, contiguous up to the end
+        gap = max(i for i in range(len(got)) if i == 0 or got[i] != got[i - 1] + 1)
+        tail = got[gap:]
+        assert tail == list(range(tail[0], n + 1))
+        assert len(tail) * (len(str(n)) + 26) <= 64 * 1024
+        with open(os.path.join(str(tmp_path), "agent.log")) as f:
+            text = f.read()
+        assert "non-blocking mode: buffer full" in text
+        dropped = int(re.search(r"(\d+) events dropped in all", text).group(1))
+        assert dropped == n - len(got)
+    finally:
+        s.close()
 
 
 # ---- json-file and none ------------------------------------------------------------
