@@ -5,23 +5,11 @@
  * lines, lines joined into events (logjoin.c) for awslogs or written as
  * Docker JSON lines (jsonlog.c).
  *
- * awslogs exactly once: every event knows the file bytes it came from.  A
- * batch is sent with BerthAgent_20261122.PutLogEvents, shipperId
- * "<task-id>/<container>" and offset = the end offset of its last event;
- * the server stores a batch only if its offset is above the highest it has
- * stored for that shipper.  Before sending, the batch's end offset is
- * persisted as "inflight"; after the answer, the resume offset (the start
- * of the oldest event not yet acknowledged).  A restarted shipper reads
- * from the resume offset and, if a batch was in flight, first rebuilds that
- * same batch (events cut exactly at its end offset): the server either
- * stores it (it never arrived) or answers "duplicate".  Either way nothing
- * is lost or stored twice.
- *
- * Blocking mode (the default) reads ahead at most LIMIT_LOGSHIP_QUEUE_BYTES:
- * conmon's file is the buffer, so the container never waits for us.
- * Non-blocking mode reads on and keeps at most max-buffer-size bytes of
- * events in memory, dropping the oldest (counted, logged) when the server
- * cannot keep up.
+ * awslogs events are queued and shipped by logship_aws.c (exactly once,
+ * see there).  Blocking mode (the default) reads ahead at most
+ * LIMIT_LOGSHIP_QUEUE_BYTES: conmon's file is the buffer, so the container
+ * never waits for us.  Non-blocking mode reads on and lets the queue drop
+ * the oldest events.
  *
  * It does not decide where ctr.log ends up: the task runner moves or
  * discards it after logship_stop(). */
@@ -45,21 +33,10 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "common/utf8.h"
 #include "jsonlog.h"
 #include "k8slog.h"
 #include "logjoin.h"
-
-#define LOGS_PREFIX "Logs_20140328"
-#define AGENT_LOGS_PREFIX "BerthAgent_20261122"
-#define BATCH_EVENTS 10000
-#define FLUSH_USEC (1 * USEC_PER_SEC) /* a batch waits at most this long */
-#define BACKOFF_MIN_USEC (100 * USEC_PER_MSEC)
-#define BACKOFF_MAX_USEC (5 * USEC_PER_SEC)
-#define READ_CHUNK (256u * 1024)
-#define DEFAULT_MAX_BUFFER (1LL << 20) /* Docker's max-buffer-size default */
-
-enum driver { DRIVER_LOCAL, DRIVER_AWSLOGS, DRIVER_JSON_FILE, DRIVER_NONE };
+#include "logship_int.h"
 
 static const struct {
     const char *name;
@@ -68,73 +45,6 @@ static const struct {
     {"awslogs", DRIVER_AWSLOGS},
     {"json-file", DRIVER_JSON_FILE},
     {"none", DRIVER_NONE},
-};
-
-struct event {
-    char *msg;
-    size_t len;
-    int64_t ts_ms;
-    uint64_t start, end;
-};
-
-struct logship {
-    enum driver driver;
-    char log_path[4096];
-    char state_dir[4096];
-    char state_name[128];
-    char shipper_id[LIMIT_LOGS_SHIPPER_ID + 1];
-    char ctr_id[LIMIT_CTR_ID + 1];
-    /* awslogs */
-    char server[512];
-    char group[LIMIT_LOGS_NAME + 1];
-    char stream[LIMIT_LOGS_NAME + 1];
-    bool create_group;
-    bool nonblocking;
-    int64_t max_buffer;
-    struct logjoin join;
-    usec_t join_at; /* when the joiner last got a line */
-    struct awsjson_client *client;
-    bool ready; /* group and stream exist */
-    /* json-file */
-    char json_path[4096];
-    int64_t max_size;
-    int max_file;
-    struct jsonlog_writer jw;
-    /* thread */
-    pthread_t thread;
-    int wake_fd;
-    pthread_mutex_t lock;
-    bool stop, drain;
-    volatile bool abort; /* ends calls in flight */
-    /* reading */
-    int fd;
-    char *rbuf;
-    size_t rlen;    /* bytes in rbuf */
-    uint64_t rbase; /* file offset of rbuf[0] */
-    bool eof;
-    /* the line being assembled from P records */
-    char *line;
-    size_t line_len, line_cap;
-    bool line_open;
-    uint64_t line_start;
-    int64_t line_ts_us;
-    bool line_stderr;
-    char line_time[64];
-    size_t line_time_len;
-    /* events waiting to be shipped (a ring) */
-    struct event *q;
-    size_t qhead, qn, qcap, qbytes;
-    usec_t q_since;
-    int64_t last_ts;
-    uint64_t dropped;
-    bool dropping; /* drops since the last successful send (logged once) */
-    /* progress */
-    uint64_t resume;   /* persisted: everything before is shipped */
-    uint64_t inflight; /* persisted: end of a batch sent but not acknowledged; 0 none */
-    uint64_t replay_end; /* the inflight a restarted shipper found: batches end there first */
-    usec_t retry_at;
-    usec_t backoff;
-    bool refused; /* the server answered that the group or stream is missing */
 };
 
 static enum driver driver_of(json_t *def)
@@ -206,7 +116,7 @@ static void state_load(struct logship *s)
     s->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
 }
 
-static int state_save(struct logship *s, struct error *err)
+int logship_state_save(struct logship *s, struct error *err)
 {
     char text[256];
     int n = snprintf(text, sizeof(text), "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"dropped\": %" PRIu64
@@ -221,69 +131,11 @@ static void state_remove(struct logship *s)
     unlink(path);
 }
 
-/* ---- the event queue ---------------------------------------------------- */
-
-static struct event *qat(struct logship *s, size_t i) { return &s->q[(s->qhead + i) % s->qcap]; }
-
-static void qpop(struct logship *s)
-{
-    struct event *e = qat(s, 0);
-    s->qbytes -= e->len + LIMIT_LOGS_EVENT_OVERHEAD;
-    free(e->msg);
-    s->qhead = (s->qhead + 1) % s->qcap;
-    s->qn--;
-}
-
-static int qpush(struct logship *s, struct logjoin_event *je, struct error *err)
-{
-    _cleanup_free_ char *msg = je->msg;
-    if (je->len == 0)
-        return 0; /* CloudWatch takes no empty events (Docker's awslogs skips them too) */
-    /* JSON wants valid UTF-8 without NULs. */
-    for (size_t i = 0; i < je->len; i++)
-        if (msg[i] == '\0')
-            msg[i] = '?';
-    if (!utf8_valid(msg))
-        utf8_sanitize(msg);
-    if (s->qn == s->qcap) {
-        size_t cap = s->qcap ? s->qcap * 2 : 1024;
-        struct event *nq = calloc(cap, sizeof(*nq));
-        if (!nq)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        for (size_t i = 0; i < s->qn; i++)
-            nq[i] = *qat(s, i);
-        free(s->q);
-        s->q = nq;
-        s->qcap = cap;
-        s->qhead = 0;
-    }
-    /* A batch must be in time order; conmon's clock may step back. */
-    int64_t ts = je->ts_ms < s->last_ts ? s->last_ts : je->ts_ms;
-    s->last_ts = ts;
-    if (s->qn == 0)
-        s->q_since = time_monotonic();
-    *qat(s, s->qn) = (struct event){.msg = TAKE_PTR(msg), .len = je->len, .ts_ms = ts, .start = je->start_off,
-                                    .end = je->end_off};
-    s->qn++;
-    s->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
-    if (s->nonblocking) {
-        while (s->qn > 1 && (int64_t)s->qbytes > s->max_buffer) {
-            qpop(s);
-            s->dropped++;
-            if (!s->dropping)
-                log_warn("logs %s: non-blocking mode: buffer full (max-buffer-size %" PRId64 "), dropping the "
-                         "oldest events", s->shipper_id, s->max_buffer);
-            s->dropping = true;
-        }
-    }
-    return 0;
-}
-
 /* Where a restart must read from: the oldest bytes not yet shipped. */
-static uint64_t resume_offset(struct logship *s, uint64_t consumed)
+uint64_t logship_resume_offset(struct logship *s, uint64_t consumed)
 {
     if (s->qn)
-        return qat(s, 0)->start;
+        return s->q[s->qhead].start;
     if (s->join.pending)
         return s->join.start_off;
     if (s->line_open)
@@ -315,7 +167,7 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
     if (r < 0)
         return -1;
     s->join_at = time_monotonic();
-    if (r > 0 && qpush(s, &je, err) < 0)
+    if (r > 0 && logship_aws_push(s, &je, err) < 0)
         return -1;
     return 0;
 }
@@ -406,136 +258,17 @@ static int read_more(struct logship *s, struct error *err)
     return 0;
 }
 
-/* ---- awslogs ------------------------------------------------------------- */
-
-static bool already_exists(struct awsjson_client *c)
-{
-    return strcmp(awsjson_last_error_type(c), "ResourceAlreadyExistsException") == 0;
-}
-
-static int ensure_stream(struct logship *s, struct error *err)
-{
-    if (s->create_group) {
-        _cleanup_json_ json_t *in = json_pack("{s:s}", "logGroupName", s->group);
-        _cleanup_json_ json_t *out = NULL;
-        if (awsjson_call(s->client, LOGS_PREFIX, "CreateLogGroup", in, &out, err) < 0 && !already_exists(s->client))
-            return error_prefix(err, "CreateLogGroup %s", s->group);
-    }
-    _cleanup_json_ json_t *in = json_pack("{s:s, s:s}", "logGroupName", s->group, "logStreamName", s->stream);
-    _cleanup_json_ json_t *out = NULL;
-    if (awsjson_call(s->client, LOGS_PREFIX, "CreateLogStream", in, &out, err) < 0 && !already_exists(s->client))
-        return error_prefix(err, "CreateLogStream %s/%s", s->group, s->stream);
-    s->ready = true;
-    return 0;
-}
-
-/* The events of the next batch: *ret_n of them, or 0 when the queue holds
- * nothing that may go yet. */
-static size_t batch_size(struct logship *s)
-{
-    size_t n = 0, bytes = 0;
-    while (n < s->qn && n < BATCH_EVENTS) {
-        struct event *e = qat(s, n);
-        if (bytes + e->len + LIMIT_LOGS_EVENT_OVERHEAD > LIMIT_LOGS_BATCH_BYTES)
-            break;
-        if (s->replay_end && e->end > s->replay_end)
-            break;
-        bytes += e->len + LIMIT_LOGS_EVENT_OVERHEAD;
-        n++;
-    }
-    return n;
-}
-
-static bool batch_due(struct logship *s, bool draining)
-{
-    if (!s->qn)
-        return false;
-    if (s->replay_end && qat(s, s->qn - 1)->end >= s->replay_end)
-        return true;
-    if (s->qn >= BATCH_EVENTS || s->qbytes >= LIMIT_LOGS_BATCH_BYTES)
-        return true;
-    return draining || time_monotonic() - s->q_since >= FLUSH_USEC;
-}
-
-/* Send one batch.  Returns 0 when the queue moved (sent, or rejected for
- * good), -1 when it should be retried later (err says why). */
-static int send_batch(struct logship *s, uint64_t consumed, struct error *err)
-{
-    if (!s->ready && ensure_stream(s, err) < 0)
-        return -1;
-    size_t n = batch_size(s);
-    if (n == 0) {
-        /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
-         * what is left is new. */
-        s->replay_end = 0;
-        n = batch_size(s);
-        if (n == 0)
-            return 0;
-    }
-    uint64_t end = qat(s, n - 1)->end;
-    _cleanup_json_ json_t *events = json_array();
-    if (!events)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        struct event *e = qat(s, i);
-        json_t *ev = json_pack("{s:I, s:s%}", "timestamp", (json_int_t)e->ts_ms, "message", e->msg, e->len);
-        if (!ev || json_array_append_new(events, ev) < 0)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-    }
-    /* While replaying, the recorded end stays the one found at start. */
-    uint64_t inflight = end > s->replay_end ? end : s->replay_end;
-    if (s->inflight != inflight) {
-        s->inflight = inflight;
-        s->resume = qat(s, 0)->start;
-        if (state_save(s, err) < 0)
-            return -1;
-    }
-    _cleanup_json_ json_t *in = json_pack("{s:s, s:s, s:O, s:s, s:I}", "logGroupName", s->group, "logStreamName",
-                                          s->stream, "logEvents", events, "shipperId", s->shipper_id, "offset",
-                                          (json_int_t)end);
-    _cleanup_json_ json_t *out = NULL;
-    if (!in)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (awsjson_call(s->client, AGENT_LOGS_PREFIX, "PutLogEvents", in, &out, err) < 0) {
-        const char *type = awsjson_last_error_type(s->client);
-        if (strcmp(type, "ResourceNotFoundException") == 0) {
-            s->ready = false; /* deleted under us: create again */
-            return -1;
-        }
-        if (err->kind == ERR_IO)
-            return -1;
-        /* The server will never take this batch: drop it rather than wedge. */
-        log_warn("logs %s: batch of %zu events rejected, dropped: %s", s->shipper_id, n, err->msg);
-        s->dropped += n;
-    } else if (json_is_true(json_object_get(out, "duplicate"))) {
-        log_info("logs %s: the batch ending at byte %" PRIu64 " was stored before (resent after a restart)",
-                 s->shipper_id, end);
-    }
-    for (size_t i = 0; i < n; i++)
-        qpop(s);
-    if (s->dropping)
-        log_warn("logs %s: shipping again; %" PRIu64 " events dropped in all", s->shipper_id, s->dropped);
-    s->dropping = false;
-    if (end >= s->replay_end)
-        s->replay_end = 0;
-    s->inflight = s->replay_end;
-    s->resume = resume_offset(s, consumed);
-    if (state_save(s, err) < 0)
-        log_warn("logs %s: %s", s->shipper_id, err->msg);
-    return 0;
-}
-
 /* ---- the thread ------------------------------------------------------------ */
 
 static void json_progress(struct logship *s)
 {
     /* json-file lines are written as read; a crash between a write and
      * this save may repeat the lines of one read (at most READ_CHUNK). */
-    uint64_t r = resume_offset(s, s->rbase);
+    uint64_t r = logship_resume_offset(s, s->rbase);
     if (r != s->resume) {
         s->resume = r;
         struct error err;
-        if (state_save(s, &err) < 0)
+        if (logship_state_save(s, &err) < 0)
             log_warn("logs %s: %s", s->shipper_id, err.msg);
     }
 }
@@ -574,7 +307,7 @@ static void run(struct logship *s)
     struct error first;
     /* ECS creates the stream when the container starts, before any line;
      * if the server is away now, the first batch tries again. */
-    if (s->driver == DRIVER_AWSLOGS && ensure_stream(s, &first) < 0)
+    if (s->driver == DRIVER_AWSLOGS && logship_aws_ensure_stream(s, &first) < 0)
         log_info("logs %s: %s (will retry)", s->shipper_id, first.msg);
     for (;;) {
         pthread_mutex_lock(&s->lock);
@@ -619,13 +352,13 @@ static void run(struct logship *s)
         /* awslogs: end a multi-line event once its lines stop coming. */
         if (s->join.pending && (done_reading || now - s->join_at >= FLUSH_USEC)) {
             struct logjoin_event je;
-            if (logjoin_flush(&s->join, &je) > 0 && qpush(s, &je, &err) < 0) {
+            if (logjoin_flush(&s->join, &je) > 0 && logship_aws_push(s, &je, &err) < 0) {
                 log_warn("logs %s: %s", s->shipper_id, err.msg);
                 return;
             }
         }
-        while (now >= s->retry_at && batch_due(s, done_reading)) {
-            if (send_batch(s, s->rbase, &err) < 0) {
+        while (now >= s->retry_at && logship_aws_due(s, done_reading)) {
+            if (logship_aws_send(s, s->rbase, &err) < 0) {
                 s->refused = err.kind != ERR_IO && !s->ready;
                 s->backoff = s->backoff ? s->backoff * 2 : BACKOFF_MIN_USEC;
                 if (s->backoff > BACKOFF_MAX_USEC)
@@ -688,9 +421,7 @@ static void ship_free(struct logship *s)
         close(s->fd);
     if (s->wake_fd >= 0)
         close(s->wake_fd);
-    while (s->qn)
-        qpop(s);
-    free(s->q);
+    logship_aws_clear(s);
     free(s->rbuf);
     free(s->line);
     logjoin_free(&s->join);
@@ -698,38 +429,6 @@ static void ship_free(struct logship *s)
     awsjson_client_free(s->client);
     pthread_mutex_destroy(&s->lock);
     free(s);
-}
-
-static int setup_awslogs(struct logship *s, const struct logship_params *p, struct error *err)
-{
-    const char *group = option(p->def, "awslogs-group");
-    const char *prefix = option(p->def, "awslogs-stream-prefix");
-    const char *create = option(p->def, "awslogs-create-group");
-    const char *mode = option(p->def, "mode");
-    const char *mbs = option(p->def, "max-buffer-size");
-    if (!group)
-        return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
-    /* ECS: "<prefix>/<container-name>/<task-id>"; without a prefix the
-     * stream is named after the container's runtime id, as Docker names it
-     * after the container id. */
-    int n = prefix && *prefix ? snprintf(s->stream, sizeof(s->stream), "%s/%s/%s", prefix, p->ctr_name, p->task_id)
-                              : snprintf(s->stream, sizeof(s->stream), "%s", p->ctr_id);
-    if (n >= (int)sizeof(s->stream) ||
-        snprintf(s->group, sizeof(s->group), "%s", group) >= (int)sizeof(s->group) ||
-        snprintf(s->server, sizeof(s->server), "%s", p->server) >= (int)sizeof(s->server))
-        return error_set(err, ERR_LIMIT, "awslogs: group or stream name too long");
-    s->create_group = create && strcmp(create, "true") == 0;
-    s->nonblocking = mode && strcmp(mode, "non-blocking") == 0;
-    s->max_buffer = DEFAULT_MAX_BUFFER;
-    if (mbs && jsonlog_parse_size(mbs, &s->max_buffer, err) < 0)
-        return -1;
-    if (logjoin_init(&s->join, option(p->def, "awslogs-datetime-format"), option(p->def, "awslogs-multiline-pattern"),
-                     LIMIT_LOGS_EVENT_BYTES, err) < 0)
-        return -1;
-    if (awsjson_client_new(s->server, &s->client, err) < 0)
-        return -1;
-    awsjson_client_set_abort_flag(s->client, &s->abort);
-    return 0;
 }
 
 static int setup_json_file(struct logship *s, const struct logship_params *p, struct error *err)
@@ -776,7 +475,7 @@ int logship_start(const struct logship_params *p, struct logship **ret, struct e
     }
     if (fs_mkdir_p(s->state_dir, 0700, err) < 0)
         goto fail;
-    r = d == DRIVER_AWSLOGS ? setup_awslogs(s, p, err) : setup_json_file(s, p, err);
+    r = d == DRIVER_AWSLOGS ? logship_aws_setup(s, p, err) : setup_json_file(s, p, err);
     if (r < 0)
         goto fail;
     r = -1;
