@@ -56,9 +56,10 @@ static enum driver driver_of(json_t *def)
     return DRIVER_LOCAL;
 }
 
-static const char *option(json_t *def, const char *key)
+const char *logship_option(json_t *def, const char *key)
 {
-    return json_string_value(json_object_get(json_object_get(json_object_get(def, "logConfiguration"), "options"), key));
+    json_t *opts = json_object_get(json_object_get(def, "logConfiguration"), "options");
+    return json_string_value(json_object_get(opts, key));
 }
 
 bool logship_keeps_local(json_t *def) { return driver_of(def) != DRIVER_NONE; }
@@ -67,26 +68,26 @@ int logship_check(json_t *def, struct error *err)
 {
     enum driver d = driver_of(def);
     if (d == DRIVER_AWSLOGS) {
-        if (!option(def, "awslogs-group"))
+        if (!logship_option(def, "awslogs-group"))
             return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
-        const char *mode = option(def, "mode");
+        const char *mode = logship_option(def, "mode");
         if (mode && strcmp(mode, "blocking") != 0 && strcmp(mode, "non-blocking") != 0)
             return error_set(err, ERR_INVALID, "awslogs: mode must be blocking or non-blocking");
         int64_t sz;
-        const char *mbs = option(def, "max-buffer-size");
+        const char *mbs = logship_option(def, "max-buffer-size");
         if (mbs && jsonlog_parse_size(mbs, &sz, err) < 0)
             return error_prefix(err, "awslogs: max-buffer-size");
         struct logjoin j;
-        if (logjoin_init(&j, option(def, "awslogs-datetime-format"), option(def, "awslogs-multiline-pattern"),
-                         LIMIT_LOGS_EVENT_BYTES, err) < 0)
+        if (logjoin_init(&j, logship_option(def, "awslogs-datetime-format"),
+                         logship_option(def, "awslogs-multiline-pattern"), LIMIT_LOGS_EVENT_BYTES, err) < 0)
             return error_prefix(err, "awslogs");
         logjoin_free(&j);
     } else if (d == DRIVER_JSON_FILE) {
         int64_t sz;
-        const char *ms = option(def, "max-size");
+        const char *ms = logship_option(def, "max-size");
         if (ms && (jsonlog_parse_size(ms, &sz, err) < 0 || sz <= 0))
             return error_set(err, ERR_INVALID, "json-file: invalid max-size '%s'", ms);
-        const char *mf = option(def, "max-file");
+        const char *mf = logship_option(def, "max-file");
         if (mf) {
             char *end = NULL;
             long v = strtol(mf, &end, 10);
@@ -439,7 +440,7 @@ static int setup_json_file(struct logship *s, const struct logship_params *p, st
         return -1;
     if (snprintf(s->json_path, sizeof(s->json_path), "%s/%s-json.log", dir, p->ctr_name) >= (int)sizeof(s->json_path))
         return error_set(err, ERR_LIMIT, "json-file: path too long");
-    const char *ms = option(p->def, "max-size"), *mf = option(p->def, "max-file");
+    const char *ms = logship_option(p->def, "max-size"), *mf = logship_option(p->def, "max-file");
     s->max_size = 0;
     s->max_file = 1;
     if (ms && jsonlog_parse_size(ms, &s->max_size, err) < 0)

@@ -30,11 +30,6 @@
 #define LOGS_PREFIX "Logs_20140328"
 #define AGENT_LOGS_PREFIX "BerthAgent_20261122"
 
-static const char *option(json_t *def, const char *key)
-{
-    return json_string_value(json_object_get(json_object_get(json_object_get(def, "logConfiguration"), "options"), key));
-}
-
 /* ---- the event queue ---------------------------------------------------- */
 
 static struct event *qat(struct logship *s, size_t i) { return &s->q[(s->qhead + i) % s->qcap]; }
@@ -223,11 +218,11 @@ int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
 
 int logship_aws_setup(struct logship *s, const struct logship_params *p, struct error *err)
 {
-    const char *group = option(p->def, "awslogs-group");
-    const char *prefix = option(p->def, "awslogs-stream-prefix");
-    const char *create = option(p->def, "awslogs-create-group");
-    const char *mode = option(p->def, "mode");
-    const char *mbs = option(p->def, "max-buffer-size");
+    const char *group = logship_option(p->def, "awslogs-group");
+    const char *prefix = logship_option(p->def, "awslogs-stream-prefix");
+    const char *create = logship_option(p->def, "awslogs-create-group");
+    const char *mode = logship_option(p->def, "mode");
+    const char *mbs = logship_option(p->def, "max-buffer-size");
     if (!group)
         return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
     /* ECS: "<prefix>/<container-name>/<task-id>"; without a prefix the
@@ -244,8 +239,8 @@ int logship_aws_setup(struct logship *s, const struct logship_params *p, struct 
     s->max_buffer = DEFAULT_MAX_BUFFER;
     if (mbs && jsonlog_parse_size(mbs, &s->max_buffer, err) < 0)
         return -1;
-    if (logjoin_init(&s->join, option(p->def, "awslogs-datetime-format"), option(p->def, "awslogs-multiline-pattern"),
-                     LIMIT_LOGS_EVENT_BYTES, err) < 0)
+    if (logjoin_init(&s->join, logship_option(p->def, "awslogs-datetime-format"),
+                     logship_option(p->def, "awslogs-multiline-pattern"), LIMIT_LOGS_EVENT_BYTES, err) < 0)
         return -1;
     if (awsjson_client_new(s->server, &s->client, err) < 0)
         return -1;

@@ -92,6 +92,8 @@ struct logship {
 };
 
 /* logship.c */
+/* logConfiguration.options[key] of a container definition, or NULL. */
+const char *logship_option(json_t *def, const char *key);
 /* Write the progress file (resume, inflight, dropped) atomically. */
 int logship_state_save(struct logship *s, struct error *err);
 /* The oldest log file offset not yet shipped (consumed: what was read). */

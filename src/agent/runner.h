@@ -81,6 +81,8 @@ void health_start(struct runner_ctr *c);
 /* Stop and join a container's health check thread. */
 void health_stop(struct runner_ctr *c);
 
+/* Check the container's logConfiguration options before it starts. */
+int runner_logs_check(struct runner_ctr *c, struct error *err);
 /* Start the container's log driver (after it started, or was adopted). */
 void runner_logs_start(struct task_runner *t, struct runner_ctr *c);
 /* Stop it without draining (agent shutdown: the next agent resumes). */

@@ -11,6 +11,8 @@
 #include "logship.h"
 #include "runner.h"
 
+int runner_logs_check(struct runner_ctr *c, struct error *err) { return logship_check(c->def, err); }
+
 void runner_logs_start(struct task_runner *t, struct runner_ctr *c)
 {
     char path[4200];

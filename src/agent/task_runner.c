@@ -203,6 +203,8 @@ static const char *shared_netns(struct task_runner *t, char *buf, size_t cap)
 
 static int start_container(struct task_runner *t, struct runner_ctr *c, const struct volumes *vols, struct error *err)
 {
+    if (runner_logs_check(c, err) < 0) /* as Docker, refuse log options it cannot honour */
+        return -1;
     const char *image = json_string_value(json_object_get(c->def, "image"));
     _cleanup_(imgconfig_freep) struct imgconfig *merged = NULL;
     if (image_config(t->env->images, image, c->def, &merged, err) < 0)

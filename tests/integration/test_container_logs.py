@@ -151,6 +151,19 @@ def test_awslogs_without_create_group(stack):
     assert "lost" in stack.stdout(arn, "app")  # still kept on the host
 
 
+def test_bad_log_options_fail_the_start(stack):
+    stack.register("badopt", [{"name": "app", "command": ["sh", "-c", "echo never"], "logConfiguration": awslogs(
+        "/berth/bad", **{"awslogs-multiline-pattern": "(["})}])
+    arn = stack.run("badopt")
+    t = stack.wait_status(arn, "STOPPED")
+    c = stack.container(t, "app")
+    assert c["reason"].startswith("CannotStartContainerError: awslogs: bad multi-line pattern"), c["reason"]
+    stack.register("badsize", [{"name": "app", "command": ["sh", "-c", "echo never"], "logConfiguration": {
+        "logDriver": "json-file", "options": {"max-size": "lots"}}}])
+    t = stack.wait_status(stack.run("badsize"), "STOPPED")
+    assert "max-size" in stack.container(t, "app")["reason"]
+
+
 def read_until(proc, needle, timeout):
     fd = proc.stdout.fileno()
     deadline = time.time() + timeout
