@@ -4,7 +4,9 @@
  *   awslogs    ships events to the berth server's CloudWatch Logs API,
  *              exactly once across agent restarts and server outages;
  *   json-file  writes Docker's json-file format under DATA/logs/<task-id>/
- *              <container>-json.log, rotated by max-size / max-file;
+ *              <container>-json.log, rotated by max-size / max-file; one
+ *              record per line (conmon's partial pieces joined); after a
+ *              crash the lines of the last read (<= 256 KiB) may repeat;
  *   none       nothing (no thread; cleanup discards ctr.log).
  * Without logConfiguration (or with another driver) no thread runs: the
  * task runner keeps ctr.log as DATA/logs/<task-id>/<container>.log.
