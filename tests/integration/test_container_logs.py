@@ -390,16 +390,21 @@ def test_json_file_rotation(stack):
     assert nums == list(range(nums[0], 301)) and nums[0] > 1
 
 
-def test_none_is_refused_as_ecs_refuses_it(stack):
-    # ECS's LogDriver enum has no "none" (Docker's driver): the server
-    # refuses it at registration, so the agent's "none" (keep nothing,
-    # discard ctr.log) is reachable only through a task the agent already
-    # holds.  A container that should keep nothing has no reachable form
-    # in ECS either.
-    with pytest.raises(stack.ecs.exceptions.InvalidParameterException) as e:
-        stack.register("nolog", [{"name": "app", "command": ["sh", "-c", "echo secret-output"],
-                                  "logConfiguration": {"logDriver": "none"}}])
-    assert '"none" is not one of' in str(e.value)
+def test_none_keeps_nothing(stack):
+    # ECS's model has no "none" (Docker's driver); berth accepts it as a
+    # documented extension: the container runs, its output is kept nowhere.
+    stack.register("nolog", [{"name": "app", "command": ["sh", "-c", "echo secret-output"],
+                              "logConfiguration": {"logDriver": "none"}}])
+    arn = stack.run("nolog")
+    t = stack.wait_status(arn, "STOPPED")
+    assert stack.container(t, "app")["exitCode"] == 0
+    d = os.path.join(stack.agent_dir, "logs", task_id(arn))
+    kept = []
+    for root, _, files in os.walk(d):
+        for f in files:
+            with open(os.path.join(root, f), errors="replace") as fh:
+                kept.append(fh.read())
+    assert not any("secret-output" in k for k in kept)
 
 
 # ---- berth logs from local files -------------------------------------------------------
