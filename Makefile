@@ -37,6 +37,8 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 
 .PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan
+# Objects built through pattern rules are not throwaway intermediates.
+.SECONDARY:
 all: $(REL_DIR)/berth
 
 deps:
@@ -89,12 +91,17 @@ checksrc:
 unit: $(ASAN_DIR)/unit_tests
 	$(ASAN_DIR)/unit_tests
 
-# A short run of each target; FUZZ_SECONDS each (default 15).
+# A short run of each target; FUZZ_SECONDS each (default 15).  libFuzzer's
+# progress goes to a log file, shown only when a target fails.
 fuzz-smoke: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_query
-	$(FUZZ_DIR)/fuzz_request -max_total_time=$${FUZZ_SECONDS:-15} -max_len=16384 \
-	    $(FUZZ_DIR)/corpus bench/fuzz_corpus
-	$(FUZZ_DIR)/fuzz_query -max_total_time=$${FUZZ_SECONDS:-15} -max_len=4096 $(FUZZ_DIR)/corpus_query
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    case $$t in fuzz_request) args="-max_len=16384 $(FUZZ_DIR)/corpus bench/fuzz_corpus";; \
+	                *) args="-max_len=4096 $(FUZZ_DIR)/corpus_query";; esac; \
+	    if $(FUZZ_DIR)/$$t -max_total_time=$${FUZZ_SECONDS:-15} $$args > $(FUZZ_DIR)/$$t.log 2>&1; then \
+	        echo "fuzz: $$t: $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/$$t.log), no crash"; \
+	    else tail -60 $(FUZZ_DIR)/$$t.log; echo "fuzz: $$t FAILED"; exit 1; fi; \
+	done
 
 fuzz: $(FUZZ_DIR)/fuzz_request
 	@mkdir -p $(FUZZ_DIR)/corpus
@@ -111,7 +118,7 @@ test: deps
 	$(MAKE) integration
 
 up: deps $(REL_DIR)/berth
-	$(REL_DIR)/berth up $(UP_ARGS)
+	$(REL_DIR)/berth up --seed-images $(CURDIR)/scripts/make-test-images.sh $(UP_ARGS)
 
 bench: deps $(REL_DIR)/berth
 	/usr/bin/python3 bench/run.py

@@ -24,6 +24,9 @@ struct agent_config {
     json_t *attributes; /* extra [{name, value}], owned */
     int hollow;         /* 0: run containers; N: N hollow instances */
     int64_t hollow_cpu, hollow_memory;
+    /* Hollow tasks of this family (or "family:revision") report STOPPED
+     * with exit code 1 instead of RUNNING: a crashing revision for tests. */
+    char hollow_fail_family[300];
     const char **insecure; /* registries spoken to over plain HTTP (loopback always is) */
     size_t n_insecure;
     char bridge[16];      /* host bridge for bridge and awsvpc tasks */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 static const char *keep(struct ctrspec *c, const char *s)
 {
@@ -316,4 +317,61 @@ json_t *ctrspec_apply_override(const json_t *container, const json_t *override)
             json_array_append(env, o);
     }
     return c;
+}
+
+static bool env_has(json_t *env, const char *name, size_t len)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(env, i, e)
+    {
+        const char *n = json_string_value(json_object_get(e, "name"));
+        if (n && strlen(n) == len && strncmp(n, name, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+int ctrspec_load_env_files(json_t *def, struct error *err)
+{
+    json_t *files = json_object_get(def, "environmentFiles");
+    if (json_array_size(files) == 0)
+        return 0;
+    json_t *env = json_object_get(def, "environment");
+    if (!env) {
+        env = json_array();
+        json_object_set_new(def, "environment", env);
+    }
+    /* Names set explicitly win over every file. */
+    json_t *explicit_env = json_deep_copy(env);
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f)
+    {
+        const char *path = json_string_value(json_object_get(f, "value"));
+        if (!path || path[0] != '/') {
+            json_decref(explicit_env);
+            return error_set(err, ERR_INVALID, "environmentFiles: berth reads files by absolute host path, not '%s'",
+                             path ? path : "(none)");
+        }
+        _cleanup_free_ char *text = NULL;
+        if (fs_read_file(path, 1024 * 1024, &text, NULL, err) < 0) {
+            json_decref(explicit_env);
+            return error_prefix(err, "environmentFiles");
+        }
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            size_t n = strlen(line);
+            if (n && line[n - 1] == '\r')
+                line[--n] = '\0';
+            char *eq = strchr(line, '=');
+            if (line[0] == '#' || !eq || eq == line)
+                continue;
+            if (env_has(explicit_env, line, (size_t)(eq - line)) || env_has(env, line, (size_t)(eq - line)))
+                continue; /* explicit, or an earlier file's: first one wins */
+            json_array_append_new(env, json_pack("{s:s%, s:s}", "name", line, (size_t)(eq - line), "value", eq + 1));
+        }
+    }
+    json_decref(explicit_env);
+    return 0;
 }

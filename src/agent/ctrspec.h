@@ -49,6 +49,12 @@ struct ctrspec {
 int ctrspec_build(const struct ctrspec_input *in, struct ctrspec *ret, struct error *err);
 void ctrspec_free(struct ctrspec *c);
 
+/* Fold environmentFiles into the definition's environment: each file of
+ * KEY=VALUE lines ('#' comments, blank lines skipped) named by an absolute
+ * host path (berth reads local files; S3 ARNs are refused).  Explicit
+ * `environment` entries win, as in ECS.  Changes def in place. */
+int ctrspec_load_env_files(json_t *def, struct error *err);
+
 /* A copy of a container definition with containerOverrides applied
  * (command, environment by name, cpu, memory, memoryReservation). */
 json_t *ctrspec_apply_override(const json_t *container, const json_t *override);

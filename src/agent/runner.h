@@ -3,7 +3,9 @@
  *
  * A task's files: DATA/tasks/<task-id>/task.json (the task as the server
  * sent it: kept so a restarted agent can re-adopt), volumes/ (task-scoped
- * volumes).  Container logs end in DATA/logs/<task-id>/<container>.log. */
+ * volumes).  Container logs end in DATA/logs/<task-id>/<container>.log;
+ * log drivers (runner_logs.c, logship.h) keep their progress in
+ * DATA/logship/. */
 #pragma once
 
 #include <jansson.h>
@@ -29,6 +31,8 @@ struct runner_env {
     struct net_env *net;
 };
 
+struct logship;
+
 enum ctr_state { CTR_PENDING, CTR_RUNNING, CTR_EXITED, CTR_NOT_STARTED };
 enum ctr_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
 
@@ -48,6 +52,8 @@ struct runner_ctr {
     enum ctr_health health;
     bool health_thread_started;
     pthread_t health_thread;
+    /* log driver (runner_logs.c) */
+    struct logship *ship;
 };
 
 struct task_runner {
@@ -77,5 +83,17 @@ void runner_wake(struct task_runner *t);
 void health_start(struct runner_ctr *c);
 /* Stop and join a container's health check thread. */
 void health_stop(struct runner_ctr *c);
+
+/* Check the container's logConfiguration options before it starts. */
+int runner_logs_check(struct runner_ctr *c, struct error *err);
+/* Start the container's log driver (after it started, or was adopted). */
+void runner_logs_start(struct task_runner *t, struct runner_ctr *c);
+/* Stop it without draining (agent shutdown: the next agent resumes). */
+void runner_logs_detach(struct runner_ctr *c);
+/* Ship what its log still holds, then stop it (the container has exited). */
+void runner_logs_drain(struct runner_ctr *c);
+/* Drain and stop it (if not done yet), then move conmon's log into logs_dir (or discard it
+ * for the "none" driver).  Before the container is deleted. */
+void runner_logs_finish(struct task_runner *t, struct runner_ctr *c, const char *logs_dir);
 
 extern const struct runner_ops real_runner;

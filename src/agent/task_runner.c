@@ -251,7 +251,11 @@ static size_t link_hosts(struct task_runner *t, struct runner_ctr *c, struct etc
 
 static int start_container(struct task_runner *t, struct runner_ctr *c, const struct volumes *vols, struct error *err)
 {
+    if (runner_logs_check(c, err) < 0) /* as Docker, refuse log options it cannot honour */
+        return -1;
     const char *image = json_string_value(json_object_get(c->def, "image"));
+    if (ctrspec_load_env_files(c->def, err) < 0)
+        return -1;
     _cleanup_(imgconfig_freep) struct imgconfig *merged = NULL;
     if (image_config(t->env->images, image, c->def, &merged, err) < 0)
         return -1;
@@ -490,7 +494,7 @@ static void stop_containers(struct task_runner *t)
 
 static void cleanup(struct task_runner *t)
 {
-    char dir[4200], logs[4200], src[4300], dst[4400];
+    char dir[4200], logs[4200];
     struct error err;
     task_dir(t, dir, sizeof(dir));
     snprintf(logs, sizeof(logs), "%s/logs/%s", t->env->agent->cfg.data_dir, t->id);
@@ -498,11 +502,9 @@ static void cleanup(struct task_runner *t)
     for (size_t i = 0; i < t->nctrs; i++) {
         struct runner_ctr *c = &t->ctrs[i];
         health_stop(c);
-        /* Keep the output: berth logs reads it after the task is gone. */
-        if (runtime_path(&t->env->rt, c->id, "ctr.log", src, sizeof(src), &err) == 0) {
-            snprintf(dst, sizeof(dst), "%s/%s.log", logs, c->name);
-            rename(src, dst);
-        }
+        /* Ship the last lines, keep the output: berth logs reads it after
+         * the task is gone. */
+        runner_logs_finish(t, c, logs);
         if (runtime_delete(&t->env->rt, c->id, &err) < 0 && err.kind != ERR_NOT_FOUND)
             log_warn("task %s: removing %s: %s", t->id, c->name, err.msg);
     }
@@ -641,6 +643,7 @@ static void run(struct task_runner *t)
             c->state = CTR_RUNNING;
             pthread_mutex_unlock(&t->lock);
             watch_container(t, ino, c);
+            runner_logs_start(t, c);
             health_start(c);
             log_info("task %s: container %s running", t->id, c->name);
             report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
@@ -664,6 +667,8 @@ stop:
     for (size_t i = 0; i < t->nctrs; i++)
         if (t->ctrs[i].state == CTR_PENDING)
             t->ctrs[i].state = CTR_NOT_STARTED;
+    for (size_t i = 0; i < t->nctrs; i++)
+        runner_logs_drain(&t->ctrs[i]); /* STOPPED means the last lines are shipped */
     report(t, "STOPPED", why, json_pack("{s:f}", "executionStoppedAt", epoch_now()));
     cleanup(t);
     free(vols);
@@ -858,6 +863,7 @@ static void adopt_tasks(struct runner_env *env, struct agent_instance *inst)
             struct runtime_status st;
             if (runtime_status(&env->rt, t->ctrs[i].id, &st, &err) == 0) {
                 t->ctrs[i].state = CTR_RUNNING; /* refresh() reports an exit that happened meanwhile */
+                runner_logs_start(t, &t->ctrs[i]);
                 health_start(&t->ctrs[i]);
             }
         }
@@ -914,8 +920,10 @@ static void real_shutdown(struct agent *a)
         struct task_runner *t = env->runners;
         env->runners = t->next;
         pthread_join(t->thread, NULL);
-        for (size_t i = 0; i < t->nctrs; i++)
+        for (size_t i = 0; i < t->nctrs; i++) {
             health_stop(&t->ctrs[i]);
+            runner_logs_detach(&t->ctrs[i]);
+        }
         runner_free(t);
     }
     imgstore_free(env->images);

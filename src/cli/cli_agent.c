@@ -17,7 +17,8 @@ static void usage(FILE *f)
             "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
             "                   [--insecure-registry HOST:PORT]...\n"
             "                   [--bridge NAME] [--task-subnet CIDR]\n"
-            "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]]\n"
+            "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
+            "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
             "\n"
             "Registers this host with the berth server as a container instance of cluster NAME\n"
             "and runs the tasks placed on it.  DIR keeps its identity, so a restarted agent is\n"
@@ -51,6 +52,7 @@ int cli_agent_main(int argc, char **argv)
         {"insecure-registry", required_argument, NULL, 'I'},
         {"hollow-cpu", required_argument, NULL, 'C'},
         {"hollow-memory", required_argument, NULL, 'M'},
+        {"hollow-fail-family", required_argument, NULL, 'F'},
         {"log-level", required_argument, NULL, 'L'},
         {"bridge", required_argument, NULL, 'B'},
         {"task-subnet", required_argument, NULL, 'S'},
@@ -133,6 +135,11 @@ int cli_agent_main(int argc, char **argv)
             break;
         case 'M':
             if (parse_i64(optarg, &cfg.hollow_memory) < 0)
+                goto out;
+            break;
+        case 'F':
+            if (cli_copy_arg(cfg.hollow_fail_family, sizeof(cfg.hollow_fail_family), optarg,
+                             "--hollow-fail-family") < 0)
                 goto out;
             break;
         case 'L': {

@@ -1,53 +1,86 @@
-/* cli_logs.c - `berth logs TASK`: print a task's container logs from the
- * server's CloudWatch Logs API, for people without the AWS CLI.
+/* cli_logs.c - `berth logs TASK`: print a task's container logs.
  *
- * It finds the task (DescribeTasks), its definition's awslogs settings
- * (DescribeTaskDefinition) and reads each container's stream
- * "<awslogs-stream-prefix>/<container>/<task-id>" with GetLogEvents, the
- * stream name ECS gives awslogs containers.  --follow polls each stream's
- * nextForwardToken every second until interrupted.  It does not read local
- * log files (containers without awslogs get a message). */
+ * It finds the task (DescribeTasks) and its definition (DescribeTaskDefinition).
+ * Containers with the awslogs driver are read from the server's CloudWatch
+ * Logs API: stream "<awslogs-stream-prefix>/<container>/<task-id>", or the
+ * runtime id "<task-id>-<index>" without a prefix (what the agent names it).
+ * Other containers are read from the agent's local files under --data
+ * (this must run on the task's host): the running container's conmon log
+ * DATA/containers/<task-id>-<index>/ctr.log, which becomes
+ * DATA/logs/<task-id>/<container>.log once the task is cleaned up.
+ *
+ * --follow polls awslogs streams every second and waits on inotify for the
+ * local files (the open file follows its move into DATA/logs); with local
+ * files only it ends, as docker logs -f does, once the task is over (its
+ * files were moved into DATA/logs). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "common/timeutil.h"
+#include "agent/k8slog.h"
 
 #define ECS_TARGET "AmazonEC2ContainerServiceV20141113"
 #define LOGS_TARGET "Logs_20140328"
 #define FOLLOW_INTERVAL_MS 1000
+#define DEFAULT_DATA_DIR "/var/lib/berth/agent"
 
 static volatile bool interrupted;
 
 static void on_signal(int sig) { interrupted = true; }
 
-/* One container's stream. */
+/* One container's stream, or its local file. */
 struct source {
     char container[256];
     char group[LIMIT_LOGS_NAME + 1];
     char stream[LIMIT_LOGS_NAME + 1];
     char *token; /* nextForwardToken, malloc'd */
+    /* local files (not awslogs) */
+    bool local;
+    char run_path[4096];  /* the running container's ctr.log */
+    char done_path[4096]; /* where it is kept after the task */
+    int fd;
+    int wd;               /* inotify watch, -1 none */
+    char *buf;            /* an incomplete record */
+    size_t len;
+    bool moved;           /* the file was moved into DATA/logs: the task is over */
+    bool mid_line;        /* the last record printed was a P piece */
+    bool skip_line;       /* the line in progress is older than --since */
+};
+
+struct opts {
+    const char *data_dir;
+    bool timestamps;
+    bool follow;
 };
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: berth logs TASK [--container NAME] [--follow] [--since DURATION]\n"
-            "                  [--cluster C] [--endpoint URL]\n"
+            "                  [--timestamps] [--data DIR] [--cluster C] [--endpoint URL]\n"
             "\n"
-            "Print the logs of TASK (a task ID or ARN) that its containers sent with the\n"
-            "awslogs driver.\n"
+            "Print the logs of TASK (a task ID or ARN): from the server for containers with\n"
+            "the awslogs driver, from the agent's files on this host for the others.\n"
             "  --container NAME   only this container\n"
             "  -f, --follow       keep printing new lines until interrupted\n"
             "  --since DURATION   only lines newer than this (e.g. 30s, 5m, 2h, 1d)\n"
+            "  --timestamps       print each line's time (local logs; awslogs lines have none)\n"
+            "  --data DIR         the agent's data directory, for containers without\n"
+            "                     awslogs (default: " DEFAULT_DATA_DIR ")\n"
             "  --cluster C        the task's cluster (default: default)\n"
             "  --endpoint URL     the berth server (default: $BERTH_ENDPOINT or\n"
             "                     http://127.0.0.1:7480)\n");
@@ -87,7 +120,7 @@ static int call(struct awsjson_client *c, const char *prefix, const char *action
 
 /* The awslogs streams of the task's containers (only `only` when set). */
 static int find_sources(struct awsjson_client *c, const char *cluster, const char *task, const char *only,
-                        struct source **ret_sources, size_t *ret_n)
+                        const struct opts *o, struct source **ret_sources, size_t *ret_n)
 {
     _cleanup_json_ json_t *tin = json_pack("{s:s, s:[s]}", "cluster", cluster, "tasks", task);
     _cleanup_json_ json_t *tout = NULL;
@@ -129,20 +162,32 @@ static int find_sources(struct awsjson_client *c, const char *cluster, const cha
         json_t *opts = json_object_get(lc, "options");
         const char *group = json_string_value(json_object_get(opts, "awslogs-group"));
         const char *prefix = json_string_value(json_object_get(opts, "awslogs-stream-prefix"));
-        if (!driver || strcmp(driver, "awslogs") != 0) {
-            fprintf(stderr, "berth logs: container %s does not use the awslogs log driver (log driver: %s); "
-                            "its logs are on its host\n", name, driver ? driver : "none");
-            continue;
-        }
-        if (!group || !prefix) {
-            fprintf(stderr, "berth logs: container %s: awslogs without awslogs-group and "
-                            "awslogs-stream-prefix has no stream name berth logs can find\n", name);
-            continue;
-        }
         struct source *s = &src[n];
-        if (snprintf(s->container, sizeof(s->container), "%s", name) >= (int)sizeof(s->container) ||
-            snprintf(s->group, sizeof(s->group), "%s", group) >= (int)sizeof(s->group) ||
-            snprintf(s->stream, sizeof(s->stream), "%s/%s/%s", prefix, name, task_id) >= (int)sizeof(s->stream)) {
+        s->fd = s->wd = -1;
+        if (snprintf(s->container, sizeof(s->container), "%s", name) >= (int)sizeof(s->container)) {
+            fprintf(stderr, "berth logs: container name too long\n");
+            continue;
+        }
+        if (!driver || strcmp(driver, "awslogs") != 0) {
+            s->local = true;
+            if (snprintf(s->run_path, sizeof(s->run_path), "%s/containers/%s-%zu/ctr.log", o->data_dir, task_id, i) >=
+                    (int)sizeof(s->run_path) ||
+                snprintf(s->done_path, sizeof(s->done_path), "%s/logs/%s/%s.log", o->data_dir, task_id, name) >=
+                    (int)sizeof(s->done_path)) {
+                fprintf(stderr, "berth logs: container %s: path too long\n", name);
+                continue;
+            }
+            n++;
+            continue;
+        }
+        if (!group) {
+            fprintf(stderr, "berth logs: container %s: awslogs without awslogs-group\n", name);
+            continue;
+        }
+        int sl = prefix && *prefix ? snprintf(s->stream, sizeof(s->stream), "%s/%s/%s", prefix, name, task_id)
+                                   : snprintf(s->stream, sizeof(s->stream), "%s-%zu", task_id, i);
+        if (snprintf(s->group, sizeof(s->group), "%s", group) >= (int)sizeof(s->group) ||
+            sl >= (int)sizeof(s->stream)) {
             fprintf(stderr, "berth logs: container %s: log stream name too long\n", name);
             continue;
         }
@@ -204,10 +249,127 @@ static int read_page(struct awsjson_client *c, struct source *src, int64_t since
     return 0;
 }
 
-static void sleep_ms(int ms)
+/* ---- local files ------------------------------------------------------- */
+
+/* Open the container's log: the running container's first, then the copy
+ * kept after the task (the same file, moved).  0 when neither is there. */
+static int local_open(struct source *s, int ino)
 {
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL); /* a signal ends it early, which is what we want */
+    if (s->fd >= 0)
+        return 1;
+    const char *paths[] = {s->run_path, s->done_path};
+    for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+        s->fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+        if (s->fd >= 0) {
+            /* A watch is on the inode: it follows the file's move. */
+            s->moved = i == 1;
+            if (ino >= 0) {
+                s->wd = inotify_add_watch(ino, paths[i], IN_MODIFY | IN_MOVE_SELF);
+                if (s->wd < 0 && i == 0) /* moved between open and watch */
+                    s->moved = true;
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void print_record(struct source *s, const struct k8slog_rec *r, int64_t since_ms, bool names,
+                         const struct opts *o)
+{
+    if (!s->mid_line) {
+        s->skip_line = since_ms > 0 && r->ts_us / 1000 < since_ms;
+        if (!s->skip_line) {
+            if (names)
+                printf("%s | ", s->container);
+            if (o->timestamps)
+                printf("%.*s ", (int)r->time_len, r->time);
+        }
+    }
+    if (!s->skip_line) {
+        fwrite(r->text, 1, r->text_len, stdout);
+        if (!r->partial)
+            putchar('\n');
+    }
+    s->mid_line = r->partial;
+}
+
+/* Print what the file holds beyond what was printed. */
+static int local_read(struct source *s, int64_t since_ms, bool names, const struct opts *o)
+{
+    if (!s->buf) {
+        s->buf = malloc(LIMIT_LOGSHIP_RECORD);
+        if (!s->buf)
+            return -1;
+    }
+    for (;;) {
+        ssize_t n = read(s->fd, s->buf + s->len, LIMIT_LOGSHIP_RECORD - s->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            fprintf(stderr, "berth logs: reading %s's log: %s\n", s->container, strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            break;
+        s->len += (size_t)n;
+        size_t pos = 0;
+        for (;;) {
+            char *nl = pos < s->len ? memchr(s->buf + pos, '\n', s->len - pos) : NULL;
+            if (!nl)
+                break;
+            size_t l = (size_t)(nl - (s->buf + pos));
+            struct k8slog_rec r;
+            if (k8slog_parse(s->buf + pos, l, &r) == 0)
+                print_record(s, &r, since_ms, names, o);
+            pos += l + 1;
+        }
+        if (pos == 0 && s->len == LIMIT_LOGSHIP_RECORD)
+            pos = s->len; /* no record is this long: skip it */
+        memmove(s->buf, s->buf + pos, s->len - pos);
+        s->len -= pos;
+    }
+    fflush(stdout);
+    return 0;
+}
+
+/* Drain the inotify queue, marking the sources whose file was moved. */
+static void note_moves(int ino, struct source *src, size_t n)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (;;) {
+        ssize_t len = read(ino, buf, sizeof(buf));
+        if (len <= 0)
+            return;
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            for (size_t i = 0; i < n; i++)
+                if ((ev->mask & IN_MOVE_SELF) && src[i].wd == ev->wd)
+                    src[i].moved = true;
+            p += sizeof(*ev) + ev->len;
+        }
+    }
+}
+
+/* Print everything new from every source once. */
+static int read_all(struct awsjson_client *client, struct source *src, size_t n, int64_t since_ms, bool names,
+                    const struct opts *o, int ino)
+{
+    for (size_t i = 0; i < n && !interrupted; i++) {
+        if (src[i].local) {
+            if (!local_open(&src[i], ino))
+                continue; /* not there yet (following) */
+            if (local_read(&src[i], since_ms, names, o) < 0)
+                return -1;
+            continue;
+        }
+        bool more = true;
+        while (more && !interrupted) {
+            if (read_page(client, &src[i], since_ms, names, &more) < 0)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 int cli_logs_main(int argc, char **argv)
@@ -216,20 +378,21 @@ int cli_logs_main(int argc, char **argv)
         {"container", required_argument, NULL, 'c'}, {"follow", no_argument, NULL, 'f'},
         {"since", required_argument, NULL, 's'},     {"cluster", required_argument, NULL, 'C'},
         {"endpoint", required_argument, NULL, 'e'},  {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},      {"timestamps", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     const char *container = NULL, *cluster = "default";
     const char *endpoint = getenv("BERTH_ENDPOINT");
-    bool follow = false;
+    struct opts o = {.data_dir = DEFAULT_DATA_DIR};
     int64_t since = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fht", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             container = optarg;
             break;
         case 'f':
-            follow = true;
+            o.follow = true;
             break;
         case 's':
             if (parse_duration(optarg, &since) < 0) {
@@ -242,6 +405,12 @@ int cli_logs_main(int argc, char **argv)
             break;
         case 'e':
             endpoint = optarg;
+            break;
+        case 'd':
+            o.data_dir = optarg;
+            break;
+        case 't':
+            o.timestamps = true;
             break;
         case 'h':
             usage(stdout);
@@ -275,39 +444,75 @@ int cli_logs_main(int argc, char **argv)
     struct source *src = NULL;
     size_t n = 0;
     int rc = 1;
-    if (find_sources(client, cluster, task, container, &src, &n) < 0)
+    _cleanup_close_ int ino = -1;
+    if (find_sources(client, cluster, task, container, &o, &src, &n) < 0)
         goto out;
     rc = 0;
     if (n == 0)
         goto out;
+    bool remote = false;
+    for (size_t i = 0; i < n; i++)
+        remote |= !src[i].local;
+    if (o.follow) {
+        ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (ino < 0) {
+            fprintf(stderr, "berth logs: inotify: %s\n", strerror(errno));
+            rc = 1;
+            goto out;
+        }
+    }
+    /* Without --follow, a container with no local file has nothing to
+     * print: say so and leave it out (it does not count for the names). */
+    if (!o.follow) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (src[i].local && !local_open(&src[i], -1)) {
+                fprintf(stderr, "berth logs: container %s does not use awslogs and has no log under %s (not "
+                                "started yet, or this is not its agent's host: see --data)\n", src[i].container,
+                        o.data_dir);
+                continue;
+            }
+            src[kept++] = src[i];
+        }
+        n = kept;
+    }
     int64_t since_ms = since > 0 ? time_now() / USEC_PER_MSEC - since : 0;
     bool names = n > 1;
-    /* Everything there is now, stream by stream; then, when following, new
-     * lines from all of them as they come. */
-    for (size_t i = 0; i < n && !interrupted; i++) {
-        bool more = true;
-        while (more && !interrupted) {
-            if (read_page(client, &src[i], since_ms, names, &more) < 0) {
-                rc = interrupted ? 0 : 1; /* an interrupt aborts the call in flight */
-                goto out;
-            }
-        }
+    /* Everything there is now, source by source; then, when following, new
+     * lines from all of them as they come: local files when inotify says
+     * they grew, streams every second. */
+    if (read_all(client, src, n, since_ms, names, &o, ino) < 0) {
+        rc = interrupted ? 0 : 1; /* an interrupt aborts the call in flight */
+        goto out;
     }
-    while (follow && !interrupted) {
-        sleep_ms(FOLLOW_INTERVAL_MS);
-        for (size_t i = 0; i < n && !interrupted; i++) {
-            bool more = true;
-            while (more && !interrupted) {
-                if (read_page(client, &src[i], since_ms, names, &more) < 0) {
-                    rc = interrupted ? 0 : 1;
-                    goto out;
-                }
-            }
+    while (o.follow && !interrupted) {
+        bool unopened = false;
+        for (size_t i = 0; i < n; i++)
+            unopened |= src[i].local && src[i].fd < 0;
+        /* Streams are polled, and a file not there yet is looked for
+         * again; otherwise only inotify (or a signal) wakes us. */
+        struct pollfd pfd = {.fd = ino, .events = POLLIN};
+        poll(&pfd, 1, remote || unopened ? FOLLOW_INTERVAL_MS : -1);
+        note_moves(ino, src, n);
+        if (read_all(client, src, n, since_ms, names, &o, ino) < 0) {
+            rc = interrupted ? 0 : 1;
+            goto out;
         }
+        /* Like docker logs -f, stop when there is nothing more to come:
+         * every container's file was moved away when its task ended. */
+        bool over = !remote;
+        for (size_t i = 0; i < n; i++)
+            over &= src[i].moved;
+        if (over)
+            break;
     }
 out:
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(src[i].token);
+        free(src[i].buf);
+        if (src[i].fd >= 0)
+            close(src[i].fd);
+    }
     free(src);
     awsjson_client_free(client);
     return rc;

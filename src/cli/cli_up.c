@@ -1,19 +1,21 @@
 /* cli_up.c - `berth up`: everything a newcomer needs on one machine, in the
- * foreground until Ctrl-C.  Today that is the control plane with its state
- * under one data directory; the local agent and registry join it as they
- * land. */
+ * foreground until Ctrl-C: the control plane, one local agent running real
+ * containers, and (when Debian's docker-registry is installed) a local
+ * registry on loopback, optionally seeded with test images.  State lives
+ * under one data directory: server/, agent/, registry/. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "cli.h"
 #include "cli_util.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "server/server.h"
+#include "up_registry.h"
 
 static void default_data_dir(char *buf, size_t cap)
 {
@@ -26,81 +28,172 @@ static void default_data_dir(char *buf, size_t cap)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--region R]\n"
+    fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--region R] [--runtime runc|crun]\n"
+               "                [--registry HOST:PORT|off] [--seed-images PROGRAM]\n"
                "\n"
-               "Runs berth on this machine: the ECS API on HOST:PORT (default 127.0.0.1:7480)\n"
-               "with state under DIR (default /var/lib/berth as root, else ~/.local/share/berth).\n"
-               "Ctrl-C stops it.\n");
+               "Runs berth on this machine: the ECS API on HOST:PORT (default 127.0.0.1:7480),\n"
+               "a local agent that runs the tasks, and a local image registry (default\n"
+               "127.0.0.1:5000) when docker-registry is installed.  PROGRAM, if given, is run as\n"
+               "`PROGRAM REGISTRY_HOSTPORT` once the registry is up (make up passes\n"
+               "scripts/make-test-images.sh, which pushes busybox test images).  State lives\n"
+               "under DIR (default /var/lib/berth as root, else ~/.local/share/berth).\n"
+               "Ctrl-C stops it; running containers are stopped by their tasks, not by Ctrl-C.\n");
 }
 
-int cli_up_main(int argc, char **argv)
+struct up_opts {
+    struct server_config server;
+    char data[3700];
+    char runtime[8];
+    char registry_host[64];
+    uint16_t registry_port;
+    bool registry_off;
+    const char *seed;
+};
+
+static int parse(int argc, char **argv, struct up_opts *o)
 {
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'}, {"data", required_argument, NULL, 'd'},
-        {"region", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'},   {"data", required_argument, NULL, 'd'},
+        {"region", required_argument, NULL, 'r'},   {"runtime", required_argument, NULL, 'R'},
+        {"registry", required_argument, NULL, 'g'}, {"seed-images", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    struct server_config cfg;
-    server_config_defaults(&cfg);
-    char data[3800];
-    default_data_dir(data, sizeof(data));
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
-            if (cli_parse_hostport(optarg, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port) < 0) {
+            if (cli_parse_hostport(optarg, o->server.listen_host, sizeof(o->server.listen_host),
+                                   &o->server.listen_port) < 0) {
                 fprintf(stderr, "berth up: --listen wants HOST:PORT, got '%s'\n", optarg);
                 return 2;
             }
             break;
         case 'd':
-            if (cli_copy_arg(data, sizeof(data), optarg, "--data") < 0)
+            if (cli_copy_arg(o->data, sizeof(o->data), optarg, "--data") < 0)
                 return 2;
             break;
         case 'r':
-            if (cli_copy_arg(cfg.region, sizeof(cfg.region), optarg, "--region") < 0)
+            if (cli_copy_arg(o->server.region, sizeof(o->server.region), optarg, "--region") < 0)
                 return 2;
+            break;
+        case 'R':
+            if (strcmp(optarg, "runc") != 0 && strcmp(optarg, "crun") != 0) {
+                fprintf(stderr, "berth up: --runtime is runc or crun\n");
+                return 2;
+            }
+            snprintf(o->runtime, sizeof(o->runtime), "%s", optarg);
+            break;
+        case 'g':
+            if (strcmp(optarg, "off") == 0) {
+                o->registry_off = true;
+            } else if (cli_parse_hostport(optarg, o->registry_host, sizeof(o->registry_host), &o->registry_port) <
+                       0) {
+                fprintf(stderr, "berth up: --registry wants HOST:PORT or off\n");
+                return 2;
+            }
+            break;
+        case 's':
+            o->seed = optarg;
             break;
         case 'h':
             usage(stdout);
-            return 0;
+            return 1;
         default:
             usage(stderr);
             return 2;
         }
     }
+    return 0;
+}
+
+int cli_up_main(int argc, char **argv)
+{
+    struct up_opts o;
+    memset(&o, 0, sizeof(o));
+    server_config_defaults(&o.server);
+    default_data_dir(o.data, sizeof(o.data));
+    snprintf(o.runtime, sizeof(o.runtime), "runc");
+    snprintf(o.registry_host, sizeof(o.registry_host), "127.0.0.1");
+    o.registry_port = 5000;
+    int pr = parse(argc, argv, &o);
+    if (pr)
+        return pr == 1 ? 0 : pr;
     struct error err;
-    if (fs_mkdir_p(data, 0755, &err) < 0) {
+    error_clear(&err);
+    if (fs_mkdir_p(o.data, 0755, &err) < 0) {
         fprintf(stderr, "berth up: %s\n", err.msg);
         return 1;
     }
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s/server", data);
+    snprintf(o.server.data_dir, sizeof(o.server.data_dir), "%s/server", o.data);
 
     sigset_t mask;
     cli_block_stop_signals(&mask);
+    int rc = 1;
     struct server srv;
-    if (server_init(&srv, &cfg, &err) < 0 || server_start(&srv, &err) < 0) {
+    struct agent agent;
+    bool agent_started = false;
+    struct up_registry reg = {.pid = -1, .pidfd = -1};
+    bool have_registry = false;
+    if (server_init(&srv, &o.server, &err) < 0 || server_start(&srv, &err) < 0) {
         log_error("up: %s", err.msg);
-        server_free(&srv);
-        return 1;
+        goto out;
     }
     char endpoint[300];
-    snprintf(endpoint, sizeof(endpoint), "http://%s:%u", cfg.listen_host, srv.bound_port);
+    snprintf(endpoint, sizeof(endpoint), "http://%s:%u", o.server.listen_host, srv.bound_port);
     char line[320];
     snprintf(line, sizeof(line), "%s\n", endpoint);
-    if (cli_write_file_atomic(cfg.data_dir, "endpoint", line, &err) < 0)
+    if (fs_write_atomic(o.server.data_dir, "endpoint", line, strlen(line), &err) < 0)
         log_warn("up: %s", err.msg);
-    printf("\nberth is up.  ECS API: %s  (region %s, data %s)\n\n"
+
+    if (!o.registry_off) {
+        char dir[3800];
+        snprintf(dir, sizeof(dir), "%s/registry", o.data);
+        if (up_registry_start(dir, o.registry_host, o.registry_port, &reg, &err) == 0) {
+            have_registry = true;
+            if (o.seed && up_registry_seed(&reg, o.seed, &err) < 0)
+                log_warn("up: seeding the registry: %s", err.msg);
+        } else {
+            log_warn("up: no local registry: %s", err.msg);
+        }
+    }
+
+    struct agent_config acfg;
+    agent_config_defaults(&acfg);
+    snprintf(acfg.server, sizeof(acfg.server), "%s", endpoint);
+    snprintf(acfg.data_dir, sizeof(acfg.data_dir), "%s/agent", o.data);
+    snprintf(acfg.runtime, sizeof(acfg.runtime), "%s", o.runtime);
+    if (agent_start(&agent, &acfg, &err) < 0) {
+        log_error("up: agent: %s", err.msg);
+        agent_stop(&agent);
+        goto out;
+    }
+    agent_started = true;
+
+    printf("\nberth is up.\n"
+           "  ECS API:   %s  (region %s)\n"
+           "  agent:     1 container instance in cluster \"default\" (%s)\n",
+           endpoint, o.server.region, o.runtime);
+    if (have_registry)
+        printf("  registry:  %s  (e.g. image %s/busybox:1)\n", reg.hostport, reg.hostport);
+    printf("  data:      %s\n\n"
            "Use it from another terminal:\n"
            "  export AWS_ACCESS_KEY_ID=berth AWS_SECRET_ACCESS_KEY=berth AWS_DEFAULT_REGION=%s\n"
-           "  export AWS_ENDPOINT_URL_ECS=%s\n"
-           "  aws ecs create-cluster --cluster-name demo\n"
-           "  aws ecs list-clusters --endpoint-url %s\n\n"
+           "  aws ecs register-task-definition --endpoint-url %s --family hello \\\n"
+           "      --container-definitions '[{\"name\":\"app\",\"image\":\"%s/busybox:1\",\"memory\":64,"
+           "\"command\":[\"echo\",\"hello\"]}]'\n"
+           "  aws ecs run-task --endpoint-url %s --task-definition hello\n"
+           "  aws ecs list-tasks --endpoint-url %s --desired-status STOPPED\n\n"
            "Ctrl-C stops berth.\n\n",
-           endpoint, cfg.region, data, cfg.region, endpoint, endpoint);
+           o.data, o.server.region, endpoint, have_registry ? reg.hostport : "REGISTRY", endpoint, endpoint);
     fflush(stdout);
     cli_wait_stop_signal(&mask);
     log_info("up: stopping");
+    rc = 0;
+out:
+    if (agent_started)
+        agent_stop(&agent);
+    if (have_registry)
+        up_registry_stop(&reg);
     server_free(&srv);
-    return 0;
+    return rc;
 }

@@ -100,3 +100,13 @@
 #define LIMIT_NET_PORT_MAPPINGS 256
 #define LIMIT_NET_NFT_RULESET (1024u * 1024)
 #define LIMIT_NET_NFT_TIMEOUT_SEC 10
+/* Agent log drivers (src/agent/logship.c).  A k8s-file record conmon
+ * writes (its buffer is 8 KiB; anything longer than this is skipped), the
+ * events an awslogs shipper holds in memory in blocking mode before it
+ * lets the file be its buffer, and how long a stopping container's last
+ * lines may take to reach the server. */
+#define LIMIT_LOGSHIP_RECORD (64u * 1024)
+#define LIMIT_LOGSHIP_QUEUE_BYTES (4u * 1024 * 1024)
+#define LIMIT_LOGSHIP_DRAIN_SEC 60
+/* The shipper's progress file. */
+#define LIMIT_LOGSHIP_STATE 4096

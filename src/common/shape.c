@@ -66,6 +66,14 @@ const char *shape_model_input_shape(const struct shape_model *model, const char 
     return json_string_value(json_object_get(json_object_get(model->operations, op), "input"));
 }
 
+int shape_model_extend_enum(struct shape_model *model, const char *shape, const char *value)
+{
+    json_t *values = json_object_get(json_object_get(model->shapes, shape), "enum");
+    if (!json_is_array(values))
+        return -1;
+    return json_array_append_new(values, json_string(value));
+}
+
 json_t *shape_model_enum(const struct shape_model *model, const char *shape)
 {
     return json_object_get(json_object_get(model->shapes, shape), "enum");

@@ -26,6 +26,10 @@ const char *shape_model_input_shape(const struct shape_model *model, const char 
 /* The enum values of a string shape, or NULL. */
 json_t *shape_model_enum(const struct shape_model *model, const char *shape);
 
+/* Accept one more value for an enum shape (a documented berth extension to
+ * the service's model).  Returns -1 if the shape is not an enum. */
+int shape_model_extend_enum(struct shape_model *model, const char *shape, const char *value);
+
 /* Check value against shape.  Members the model does not know are removed
  * (as AWS services ignore them), and JSON nulls are treated as absent.
  * On a violation returns -1 with err kind ERR_INVALID and a message naming

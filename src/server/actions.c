@@ -7,24 +7,29 @@
 #include "common/cleanup.h"
 #include "tags.h"
 #include "runtask.h"
+#include "services.h"
 #include "tasks.h"
 #include "taskdefs.h"
 
 static const struct api_action ecs_actions[] = {
     {"CreateCluster", action_create_cluster, API_WRITE},
+    {"CreateService", action_create_service, API_WRITE},
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
+    {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
     {"DeregisterContainerInstance", action_deregister_container_instance, API_WRITE},
     {"DeregisterTaskDefinition", action_deregister_task_definition, API_WRITE},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeServices", action_describe_services, API_READ},
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
     {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
+    {"ListServices", action_list_services, API_READ},
     {"ListTagsForResource", action_list_tags_for_resource, API_READ},
     {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
     {"ListTaskDefinitions", action_list_task_definitions, API_READ},
@@ -43,6 +48,7 @@ static const struct api_action ecs_actions[] = {
     {"UpdateCluster", action_update_cluster, API_WRITE},
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
+    {"UpdateService", action_update_service, API_WRITE},
 };
 
 static const struct api_action logs_actions[] = {

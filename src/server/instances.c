@@ -20,6 +20,7 @@
 #include "liveness.h"
 #include "paging.h"
 #include "query.h"
+#include "refs.h"
 #include "server.h"
 #include "tags.h"
 
@@ -37,33 +38,11 @@ void instance_arn(const struct api_ctx *ctx, const char *cluster, const char *uu
         buf[0] = '\0';
 }
 
-static bool is_uuid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n != 32)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-/* The id part of an instance reference (ARN "…/cluster/id", old-style "…/id",
- * or a bare id). */
-static const char *ref_id(const char *ref)
-{
-    if (strncmp(ref, "arn:", 4) == 0) {
-        const char *slash = strrchr(ref, '/');
-        return slash ? slash + 1 : "";
-    }
-    return ref;
-}
-
 int instance_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref,
                      struct instance_row *ret_row, struct error *err)
 {
-    const char *id = ref ? ref_id(ref) : "";
-    if (!is_uuid(id))
+    const char *id = ref ? refs_id(ref) : "";
+    if (!refs_is_id32(id))
         return error_set(err, ERR_INVALID, "Invalid container instance '%.200s'.", ref ? ref : "");
     int r = store_instance_get(ctx->tx, cluster->id, id, ret_row, err);
     if (r < 0)
@@ -295,8 +274,8 @@ int action_register_container_instance(struct api_ctx *ctx, json_t *in, json_t *
     bool found = false;
     if (existing) {
         /* An agent re-registering after a restart keeps its identity. */
-        const char *id = ref_id(existing);
-        int r = is_uuid(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
+        const char *id = refs_id(existing);
+        int r = refs_is_id32(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
         if (r < 0) {
             json_decref(resources);
             return -1;
@@ -389,32 +368,24 @@ int action_describe_container_instances(struct api_ctx *ctx, json_t *in, json_t 
     json_t *refs = json_object_get(in, "containerInstances");
     if (json_array_size(refs) > 100)
         return error_set(err, ERR_INVALID, "A maximum of 100 container instances can be described at a time.");
-    bool with_tags = false;
+    bool with_tags = refs_include(in, "TAGS");
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v)
-    {
-        if (strcmp(json_string_value(v), "TAGS") == 0)
-            with_tags = true;
-    }
     json_t *list = json_array(), *failures = json_array();
     json_object_set_new(out, "containerInstances", list);
     json_object_set_new(out, "failures", failures);
     json_array_foreach(refs, i, v)
     {
         const char *ref = json_string_value(v);
-        const char *id = ref_id(ref);
+        const char *id = refs_id(ref);
         struct instance_row row;
-        int r = is_uuid(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
+        int r = refs_is_id32(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
         if (r < 0)
             return -1;
         if (r == 0) {
             char arn[600];
-            if (strncmp(ref, "arn:", 4) == 0)
-                snprintf(arn, sizeof(arn), "%s", ref);
-            else
-                instance_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+            instance_arn(ctx, cluster.name, ref, arn, sizeof(arn));
+            refs_add_missing(failures, ref, arn);
             continue;
         }
         json_t *j = instance_json(ctx, &cluster, &row, with_tags, err);
@@ -542,9 +513,9 @@ int action_update_container_instances_state(struct api_ctx *ctx, json_t *in, jso
     json_array_foreach(refs, i, v)
     {
         const char *ref = json_string_value(v);
-        const char *id = ref_id(ref);
+        const char *id = refs_id(ref);
         struct instance_row row;
-        int r = is_uuid(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
+        int r = refs_is_id32(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
         if (r < 0)
             return -1;
         if (r == 0 || strcmp(row.status, "INACTIVE") == 0) {

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "liveness.h"
 #include "maintenance.h"
+#include "service_controller.h"
 #include "store.h"
 
 /* The embedded models (models.S). */
@@ -42,6 +43,9 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (shape_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1,
                          &srv->ecs_model, err) < 0)
         return error_prefix(err, "ecs model");
+    /* berth goes beyond ECS here: Docker's `none` log driver keeps no output. */
+    if (shape_model_extend_enum(srv->ecs_model, "LogDriver", "none") < 0)
+        return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
     if (shape_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1,
                          &srv->logs_model, err) < 0)
         return error_prefix(err, "logs model");
@@ -58,6 +62,8 @@ int server_start(struct server *srv, struct error *err)
         return -1;
     if (maintenance_start(srv, &srv->maintenance, err) < 0)
         return -1;
+    if (service_controller_start(srv, &srv->controller, err) < 0)
+        return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -73,6 +79,8 @@ void server_stop(struct server *srv)
     srv->http = NULL;
     maintenance_stop(srv->maintenance);
     srv->maintenance = NULL;
+    service_controller_stop(srv->controller);
+    srv->controller = NULL;
 }
 
 void server_free(struct server *srv)

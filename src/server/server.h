@@ -13,6 +13,7 @@ struct store;
 struct http_front;
 struct liveness;
 struct maintenance;
+struct service_controller;
 
 struct server_config {
     char listen_host[256];
@@ -33,6 +34,7 @@ struct server {
     uint16_t bound_port;
     struct liveness *liveness;
     struct maintenance *maintenance;
+    struct service_controller *controller;
 
     /* Writers bump `generation` and broadcast, so long-polls and the service
      * controller wake on changes instead of on timers alone. */

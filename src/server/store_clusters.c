@@ -5,6 +5,7 @@
 
 #include "store_instances.h"
 #include "store_internal.h"
+#include "store_services.h"
 #include "store_tasks.h"
 
 void cluster_row_clear(struct cluster_row *row)
@@ -110,6 +111,8 @@ int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster
 {
     memset(ret_counts, 0, sizeof(*ret_counts));
     if (store_instance_count(tx, cluster_id, &ret_counts->registered_instances, err) < 0)
+        return -1;
+    if (store_service_counts(tx, cluster_id, &ret_counts->active_services, &ret_counts->draining_services, err) < 0)
         return -1;
     return store_task_counts(tx, cluster_id, &ret_counts->running_tasks, &ret_counts->pending_tasks, err);
 }

@@ -157,6 +157,31 @@ static const char *const migrations[] = {
     "  kind TEXT NOT NULL," /* 'group' or 'stream' */
     "  target_id INTEGER NOT NULL,"
     "  PRIMARY KEY (kind, target_id)) WITHOUT ROWID;",
+
+    /* 4: services and their events.  Deployments live in the service's
+     * document (a service has a handful and they change with it); events are
+     * rows so appending one does not rewrite the service, capped at the 100
+     * newest per service as ECS keeps them.  An INACTIVE service keeps its
+     * row; only one non-INACTIVE service may hold a name in a cluster. */
+    "CREATE TABLE services ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cluster_id INTEGER NOT NULL REFERENCES clusters (id),"
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  launch_type TEXT NOT NULL,"
+    "  scheduling_strategy TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX services_live_name ON services (cluster_id, name) WHERE status != 'INACTIVE';"
+    "CREATE INDEX services_cluster ON services (cluster_id, status, name);"
+    "CREATE TABLE service_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  service_id INTEGER NOT NULL,"
+    "  uuid TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  message TEXT NOT NULL);"
+    "CREATE INDEX service_events_service ON service_events (service_id, id);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -13,6 +13,7 @@
 #include "instances.h"
 #include "common/limits.h"
 #include "common/utf8.h"
+#include "services.h"
 #include "store_tags.h"
 #include "taskdefs.h"
 #include "tasks.h"
@@ -26,6 +27,7 @@ struct tag_target {
 static const struct tag_target targets[] = {
     {"cluster", clusters_arn_exists},
     {"container-instance", instances_arn_exists},
+    {"service", services_arn_exists},
     {"task", tasks_arn_exists},
     {"task-definition", taskdefs_arn_exists},
 };

@@ -21,6 +21,7 @@
 #include "instances.h"
 #include "liveness.h"
 #include "paging.h"
+#include "refs.h"
 #include "server.h"
 #include "tags.h"
 #include "taskdefs.h"
@@ -59,30 +60,11 @@ void task_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, 
         buf[0] = '\0';
 }
 
-static bool is_task_id(const char *s)
-{
-    if (strlen(s) != 32)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!isxdigit((unsigned char)*p))
-            return false;
-    return true;
-}
-
-static const char *task_ref_id(const char *ref)
-{
-    if (strncmp(ref, "arn:", 4) == 0) {
-        const char *slash = strrchr(ref, '/');
-        return slash ? slash + 1 : "";
-    }
-    return ref;
-}
-
 int task_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref, struct task_row *ret_row,
                  struct error *err)
 {
-    const char *id = ref ? task_ref_id(ref) : "";
-    int r = is_task_id(id) ? store_task_get(ctx->tx, cluster->id, id, ret_row, err) : 0;
+    const char *id = ref ? refs_id(ref) : "";
+    int r = refs_is_id32(id) ? store_task_get(ctx->tx, cluster->id, id, ret_row, err) : 0;
     if (r < 0)
         return -1;
     if (r == 0)
@@ -105,7 +87,7 @@ int tasks_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *e
     if (r < 0)
         return -1;
     struct task_row row;
-    r = is_task_id(slash + 1) ? store_task_get(ctx->tx, c.id, slash + 1, &row, err) : 0;
+    r = refs_is_id32(slash + 1) ? store_task_get(ctx->tx, c.id, slash + 1, &row, err) : 0;
     if (r < 0)
         return -1;
     if (r == 0)
@@ -760,18 +742,6 @@ int action_stop_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error 
     return 0;
 }
 
-static bool include_tags(json_t *in)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v)
-    {
-        if (strcmp(json_string_value(v), "TAGS") == 0)
-            return true;
-    }
-    return false;
-}
-
 int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -780,7 +750,7 @@ int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     json_t *refs = json_object_get(in, "tasks");
     if (json_array_size(refs) > 100)
         return error_set(err, ERR_INVALID, "A maximum of 100 tasks can be described at a time.");
-    bool with_tags = include_tags(in);
+    bool with_tags = refs_include(in, "TAGS");
     json_t *list = json_array(), *failures = json_array();
     json_object_set_new(out, "tasks", list);
     json_object_set_new(out, "failures", failures);
@@ -789,18 +759,15 @@ int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     json_array_foreach(refs, i, v)
     {
         const char *ref = json_string_value(v);
-        const char *id = task_ref_id(ref);
+        const char *id = refs_id(ref);
         struct task_row row;
-        int r = is_task_id(id) ? store_task_get(ctx->tx, cluster.id, id, &row, err) : 0;
+        int r = refs_is_id32(id) ? store_task_get(ctx->tx, cluster.id, id, &row, err) : 0;
         if (r < 0)
             return -1;
         if (r == 0) {
             char arn[700];
-            if (strncmp(ref, "arn:", 4) == 0)
-                snprintf(arn, sizeof(arn), "%s", ref);
-            else
-                task_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+            task_arn(ctx, cluster.name, ref, arn, sizeof(arn));
+            refs_add_missing(failures, ref, arn);
             continue;
         }
         json_t *j = task_json(ctx, &cluster, &row, with_tags, err);

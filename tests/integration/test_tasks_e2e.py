@@ -180,6 +180,52 @@ def test_volumes_shared_between_containers(stack, tmp_path):
     assert (host_dir / "file").read_text() == "host\n"
 
 
+def test_environment_files_and_overrides(stack, tmp_path):
+    envfile = tmp_path / "app.env"
+    envfile.write_text("# comment\nFROM_FILE=file\nBOTH=from-file\n\nSPACED=a b\n")
+    stack.register("envs", [{"name": "app", "command": ["sh", "-c", "echo $FROM_FILE/$BOTH/$SPACED/$OVR"],
+                             "environment": [{"name": "BOTH", "value": "explicit"}, {"name": "OVR", "value": "def"}],
+                             "environmentFiles": [{"value": str(envfile), "type": "s3"}]}])
+    arn = stack.run("envs", overrides={"containerOverrides": [
+        {"name": "app", "environment": [{"name": "OVR", "value": "overridden"}]}]})
+    stack.wait_status(arn, "STOPPED")
+    assert stack.stdout(arn, "app") == ["file/explicit/a b/overridden"]
+
+
+def test_reports_survive_a_server_outage(tmp_path):
+    s = stackmod.Stack(tmp_path, cluster="outage")
+    try:
+        s.register("brief", [{"name": "app", "command": ["sh", "-c", "sleep 2; exit 2"]}])
+        arn = s.run("brief")
+        s.wait_status(arn, "RUNNING")
+        s.server.stop()
+        time.sleep(4)  # the container exits while nobody listens
+        s.server.start()
+        t = s.wait_status(arn, "STOPPED", timeout=30)
+        assert s.container(t, "app")["exitCode"] == 2
+        assert t["stopCode"] == "EssentialContainerExited"
+    finally:
+        s.close()
+
+
+def test_linux_parameters_ulimits_hostname(stack):
+    stack.register("linuxp", [{
+        "name": "app", "hostname": "berth-box", "dockerLabels": {"team": "core"},
+        "ulimits": [{"name": "nofile", "softLimit": 1234, "hardLimit": 2345}],
+        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["CHOWN"]},
+                            "tmpfs": [{"containerPath": "/scratch", "size": 8}]},
+        "command": ["sh", "-c", "hostname; ulimit -n; cat /proc/1/comm; "
+                                "grep -c ' /scratch tmpfs' /proc/mounts; "
+                                "touch /tmp/f && (chown 1000 /tmp/f 2>/dev/null && echo chowned || echo no-chown)"]}])
+    arn = stack.run("linuxp")
+    t = stack.wait_status(arn, "STOPPED")
+    assert stack.container(t, "app")["exitCode"] == 0
+    host, nofile, init, tmpfs, chown = stack.stdout(arn, "app")
+    assert host == "berth-box" and nofile == "1234"
+    assert init in ("berth-init", "catatonit", "tini")  # an init is pid 1, not the shell
+    assert tmpfs == "1" and chown == "no-chown"
+
+
 def test_pull_failure(stack):
     stack.register("nopull", [{"name": "app", "image": stack.registry.hostport + "/nothing:here"}])
     arn = stack.run("nopull")

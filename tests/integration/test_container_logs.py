@@ -1,0 +1,443 @@
+"""Container log drivers on a real agent with real containers: awslogs
+shipping to the server's CloudWatch Logs API (read back with the AWS CLI v2
+and boto3), multi-line joining, exactly-once shipping across an agent
+SIGKILL and a server restart, json-file rotation, `none`, and `berth logs`
+reading the agent's local files."""
+import json
+import os
+import re
+import select
+import subprocess
+import time
+
+import pytest
+
+import berth_proc
+import stack as stackmod
+
+AWS_V2 = "/usr/bin/aws"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = stackmod.Stack(tmp_path_factory.mktemp("logs"), cluster="logs")
+    s.logs = berth_proc.client(s.server.endpoint, service="logs")
+    yield s
+    try:  # a failed test may leave a task running: stop it, do not leak it
+        arns = s.ecs.list_tasks(cluster=s.cluster, desiredStatus="RUNNING")["taskArns"]
+        for arn in arns:
+            s.ecs.stop_task(cluster=s.cluster, task=arn)
+        for arn in arns:
+            s.wait_status(arn, "STOPPED")
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def aws_env(tmp_path):
+    if not os.access(AWS_V2, os.X_OK):
+        pytest.skip("AWS CLI v2 is not installed at /usr/bin/aws")
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": str(home), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": "", "AWS_CLI_AUTO_PROMPT": "off",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def aws_logs(stack, env, *args):
+    p = subprocess.run([AWS_V2, "logs", *args, "--endpoint-url", stack.server.endpoint, "--output", "json"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, "aws logs %s failed:\n%s\n%s" % (" ".join(args), p.stdout, p.stderr)
+    return json.loads(p.stdout) if p.stdout.strip() else {}
+
+
+def awslogs(group, prefix="app", **extra):
+    opts = {"awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-create-group": "true"}
+    if prefix:
+        opts["awslogs-stream-prefix"] = prefix
+    opts.update(extra)
+    return {"logDriver": "awslogs", "options": opts}
+
+
+def task_id(arn):
+    return arn.rsplit("/", 1)[1]
+
+
+def events(logs, group, stream):
+    """Every event of a stream, oldest first (paging forward)."""
+    out, token = [], None
+    while True:
+        kw = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
+        if token:
+            kw["nextToken"] = token
+        try:
+            r = logs.get_log_events(**kw)
+        except logs.exceptions.ResourceNotFoundException:
+            return []
+        out += r["events"]
+        if r["nextForwardToken"] == token:
+            return out
+        token = r["nextForwardToken"]
+
+
+def messages(logs, group, stream):
+    return [e["message"] for e in events(logs, group, stream)]
+
+
+def wait_messages(stack, group, stream, pred, timeout=60, what="log events"):
+    return berth_proc.wait_for(lambda: (lambda m: m if pred(m) else None)(messages(stack.logs, group, stream)),
+                               timeout=timeout, what=what)
+
+
+def berth(*args, timeout=60):
+    return subprocess.run([berth_proc.BERTH_BIN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+# ---- awslogs ---------------------------------------------------------------------
+
+def test_awslogs_stdout_and_stderr_with_the_aws_cli(stack, aws_env):
+    stack.register("aws1", [{"name": "web", "logConfiguration": awslogs("/berth/aws1"),
+                             "command": ["sh", "-c", "echo hello stdout; echo oops stderr >&2; echo 'bye \"q\"'"]}])
+    arn = stack.run("aws1")
+    t = stack.wait_status(arn, "STOPPED")
+    assert stack.container(t, "web")["exitCode"] == 0
+    stream = "app/web/%s" % task_id(arn)
+    r = aws_logs(stack, aws_env, "get-log-events", "--log-group-name", "/berth/aws1", "--log-stream-name", stream,
+                 "--start-from-head")
+    msgs = [e["message"] for e in r["events"]]
+    assert sorted(msgs) == sorted(["hello stdout", "oops stderr", 'bye "q"'])
+    # conmon's timestamps, in ms, close to now
+    assert all(abs(e["timestamp"] / 1000 - time.time()) < 120 for e in r["events"])
+    r = aws_logs(stack, aws_env, "filter-log-events", "--log-group-name", "/berth/aws1", "--filter-pattern",
+                 '"stderr"')
+    assert [e["message"] for e in r["events"]] == ["oops stderr"]
+    assert r["events"][0]["logStreamName"] == stream
+    # the local copy is kept too, for berth logs
+    assert "hello stdout" in stack.stdout(arn, "web")
+
+
+def test_awslogs_without_prefix_uses_the_runtime_id(stack):
+    stack.register("aws2", [{"name": "solo", "logConfiguration": awslogs("/berth/aws2", prefix=None),
+                             "command": ["sh", "-c", "echo no prefix"]}])
+    arn = stack.run("aws2")
+    t = stack.wait_status(arn, "STOPPED")
+    stream = stack.container(t, "solo")["runtimeId"]
+    assert stream == task_id(arn) + "-0"
+    assert messages(stack.logs, "/berth/aws2", stream) == ["no prefix"]
+
+
+def test_awslogs_without_create_group(stack):
+    # an existing group is used as it is
+    stack.logs.create_log_group(logGroupName="/berth/precreated")
+    opts = awslogs("/berth/precreated")
+    del opts["options"]["awslogs-create-group"]
+    stack.register("pre", [{"name": "app", "command": ["sh", "-c", "echo into existing"], "logConfiguration": opts}])
+    arn = stack.run("pre")
+    stack.wait_status(arn, "STOPPED")
+    assert messages(stack.logs, "/berth/precreated", "app/app/%s" % task_id(arn)) == ["into existing"]
+    # a missing one is not created, and does not hold the task's stop
+    opts = awslogs("/berth/missing")
+    del opts["options"]["awslogs-create-group"]
+    stack.register("missing", [{"name": "app", "command": ["sh", "-c", "echo lost"], "logConfiguration": opts}])
+    t0 = time.time()
+    arn = stack.run("missing")
+    t = stack.wait_status(arn, "STOPPED", timeout=30)
+    assert stack.container(t, "app")["exitCode"] == 0 and time.time() - t0 < 20
+    groups = stack.logs.describe_log_groups(logGroupNamePrefix="/berth/missing")["logGroups"]
+    assert groups == []
+    assert "lost" in stack.stdout(arn, "app")  # still kept on the host
+
+
+def test_bad_log_options_fail_the_start(stack):
+    stack.register("badopt", [{"name": "app", "command": ["sh", "-c", "echo never"], "logConfiguration": awslogs(
+        "/berth/bad", **{"awslogs-multiline-pattern": "(["})}])
+    arn = stack.run("badopt")
+    t = stack.wait_status(arn, "STOPPED")
+    c = stack.container(t, "app")
+    assert c["reason"].startswith("CannotStartContainerError: awslogs: bad multi-line pattern"), c["reason"]
+    stack.register("badsize", [{"name": "app", "command": ["sh", "-c", "echo never"], "logConfiguration": {
+        "logDriver": "json-file", "options": {"max-size": "lots"}}}])
+    t = stack.wait_status(stack.run("badsize"), "STOPPED")
+    assert "max-size" in stack.container(t, "app")["reason"]
+
+
+def read_until(proc, needle, timeout):
+    fd = proc.stdout.fileno()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if needle in proc.seen:
+            return proc.seen
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            proc.seen += chunk.decode(errors="replace")
+        elif proc.poll() is not None:
+            break
+    raise AssertionError("did not see %r; got %r" % (needle, proc.seen))
+
+
+def test_aws_logs_tail_follow_sees_new_lines(stack, aws_env):
+    stack.register("tail", [{"name": "ticker", "logConfiguration": awslogs("/berth/tail"), "command": [
+        "sh", "-c", "trap 'exit 0' TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.5; done"]}])
+    arn = stack.run("tail")
+    stack.wait_status(arn, "RUNNING")
+    stream = "app/ticker/%s" % task_id(arn)
+    wait_messages(stack, "/berth/tail", stream, lambda m: "tick 1" in m, what="the first ticks")
+    proc = subprocess.Popen([AWS_V2, "logs", "tail", "/berth/tail", "--follow", "--since", "5m", "--format",
+                             "short", "--endpoint-url", stack.server.endpoint], env=aws_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc.seen = ""
+    try:
+        read_until(proc, "tick 1", 30)
+        # lines printed after tail started arrive while the container runs
+        n = len(messages(stack.logs, "/berth/tail", stream))
+        read_until(proc, "tick %d\n" % (n + 3), 40)
+        assert stack.describe(arn)["lastStatus"] == "RUNNING"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+    stack.wait_status(arn, "STOPPED")
+    m = messages(stack.logs, "/berth/tail", stream)
+    assert m == ["tick %d" % i for i in range(len(m))]
+
+
+def test_multiline_datetime_format(stack):
+    script = ("echo '2026-11-22 10:00:00 first event'; echo '  at line two'; echo '  at line three'; "
+              "echo '2026-11-22 10:00:01 second event'; echo 'Traceback tail'; "
+              "echo '2026-11-22 10:00:02 third event'")
+    stack.register("ml1", [{"name": "app", "command": ["sh", "-c", script], "logConfiguration": awslogs(
+        "/berth/ml", prefix="dt", **{"awslogs-datetime-format": "%Y-%m-%d %H:%M:%S"})}])
+    arn = stack.run("ml1")
+    stack.wait_status(arn, "STOPPED")
+    assert messages(stack.logs, "/berth/ml", "dt/app/%s" % task_id(arn)) == [
+        "2026-11-22 10:00:00 first event\n  at line two\n  at line three",
+        "2026-11-22 10:00:01 second event\nTraceback tail",
+        "2026-11-22 10:00:02 third event",
+    ]
+
+
+def test_multiline_pattern(stack):
+    script = "echo 'INFO one'; echo ' cont a'; echo 'WARN two'; echo ' cont b'; echo ' cont c'"
+    stack.register("ml2", [{"name": "app", "command": ["sh", "-c", script], "logConfiguration": awslogs(
+        "/berth/ml", prefix="pat", **{"awslogs-multiline-pattern": "^(INFO|WARN)"})}])
+    arn = stack.run("ml2")
+    stack.wait_status(arn, "STOPPED")
+    assert messages(stack.logs, "/berth/ml", "pat/app/%s" % task_id(arn)) == [
+        "INFO one\n cont a", "WARN two\n cont b\n cont c"]
+
+
+SEQ = "trap 'exit 0' TERM; i=1; while [ $i -le %d ]; do echo line-$i; i=$((i+1)); sleep 0.02; done"
+
+
+def numbered(n):
+    return ["line-%d" % i for i in range(1, n + 1)]
+
+
+def test_agent_kill9_mid_stream_loses_and_duplicates_nothing(tmp_path):
+    s = stackmod.Stack(tmp_path, cluster="logk9")
+    try:
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        n = 300
+        s.register("k9", [{"name": "app", "command": ["sh", "-c", SEQ % n],
+                           "logConfiguration": awslogs("/berth/k9")}])
+        arn = s.run("k9")
+        stream = "app/app/%s" % task_id(arn)
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/k9", stream)) >= 20, what="some lines shipped")
+        s.agent.kill9()
+        time.sleep(1.5)
+        s.start_agent()
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/k9", stream)) > 100, what="more lines")
+        s.agent.kill9()  # again, while it ships (and perhaps between a send and its record)
+        s.start_agent()
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/k9", stream)) > 180, what="more lines")
+        s.agent.stop()  # and a clean stop: the shipper leaves the rest to the next agent
+        s.start_agent()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        assert messages(logs, "/berth/k9", stream) == numbered(n)
+        ts = [e["timestamp"] for e in events(logs, "/berth/k9", stream)]
+        assert ts == sorted(ts)
+        stackmod.assert_no_leftovers(s.agent_dir, [arn])
+        assert not os.listdir(os.path.join(s.agent_dir, "logship"))
+    finally:
+        s.close()
+
+
+def test_batch_resent_after_a_crash_is_stored_once(tmp_path):
+    """The agent dies after the server stored a batch but before it
+    recorded that: its progress file still says the batch is in flight.
+    Simulated exactly by rewinding the file after a SIGKILL."""
+    s = stackmod.Stack(tmp_path, cluster="logreplay")
+    try:
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        n = 200
+        s.register("replay", [{"name": "app", "command": ["sh", "-c", SEQ % n],
+                               "logConfiguration": awslogs("/berth/replay")}])
+        arn = s.run("replay")
+        stream = "app/app/%s" % task_id(arn)
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/replay", stream)) >= 30, what="some lines shipped")
+        s.agent.kill9()
+        state_path = os.path.join(s.agent_dir, "logship", "%s-0.json" % task_id(arn))
+        with open(state_path) as f:
+            state = json.load(f)
+        assert state["offset"] > 0
+        with open(state_path, "w") as f:
+            json.dump({"offset": 0, "inflight": state["offset"]}, f)
+        s.start_agent()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        assert messages(logs, "/berth/replay", stream) == numbered(n)
+        with open(os.path.join(str(tmp_path), "agent.log")) as f:
+            assert "was stored before (resent after a restart)" in f.read()
+    finally:
+        s.close()
+
+
+def test_server_restart_mid_stream_loses_and_duplicates_nothing(tmp_path):
+    s = stackmod.Stack(tmp_path, cluster="logsrv")
+    try:
+        n = 300
+        s.register("srv", [{"name": "app", "command": ["sh", "-c", SEQ % n],
+                            "logConfiguration": awslogs("/berth/srv")}])
+        arn = s.run("srv")
+        stream = "app/app/%s" % task_id(arn)
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/srv", stream)) >= 20, what="some lines shipped")
+        s.server.stop()
+        time.sleep(3)  # the container goes on printing; the shipper retries
+        s.server.start()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/srv", stream)) >= n, what="every line")
+        assert messages(logs, "/berth/srv", stream) == numbered(n)
+    finally:
+        s.close()
+
+
+def test_non_blocking_mode_ships_when_the_server_keeps_up(stack):
+    stack.register("nb", [{"name": "app", "command": ["sh", "-c", "seq 1 2000"], "logConfiguration": awslogs(
+        "/berth/nb", **{"mode": "non-blocking", "max-buffer-size": "4m"})}])
+    arn = stack.run("nb")
+    stack.wait_status(arn, "STOPPED")
+    assert messages(stack.logs, "/berth/nb", "app/app/%s" % task_id(arn)) == [str(i) for i in range(1, 2001)]
+
+
+def test_non_blocking_mode_drops_the_oldest_when_the_server_is_away(tmp_path):
+    s = stackmod.Stack(tmp_path, cluster="lognb")
+    try:
+        n = 20000
+        s.register("nbdrop", [{"name": "app", "command": ["sh", "-c", "sleep 2; seq 1 %d; sleep 4" % n],
+                               "logConfiguration": awslogs("/berth/nbdrop", **{
+                                   "mode": "non-blocking", "max-buffer-size": "64k"})}])
+        arn = s.run("nbdrop")
+        s.wait_status(arn, "RUNNING")
+        s.server.stop()  # the container prints all of it while the server is away
+        time.sleep(5)
+        s.server.start()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        got = [int(m) for m in messages(logs, "/berth/nbdrop", "app/app/%s" % task_id(arn))]
+        # the newest lines survive, in order; the oldest were dropped, not blocked on
+        assert 0 < len(got) < n and got[-1] == n and got == sorted(set(got))
+        # after the gap: what fitted in the buffer, contiguous up to the end
+        gap = max(i for i in range(len(got)) if i == 0 or got[i] != got[i - 1] + 1)
+        tail = got[gap:]
+        assert tail == list(range(tail[0], n + 1))
+        assert len(tail) * (len(str(n)) + 26) <= 64 * 1024
+        with open(os.path.join(str(tmp_path), "agent.log")) as f:
+            text = f.read()
+        assert "non-blocking mode: buffer full" in text
+        dropped = int(re.search(r"(\d+) events dropped in all", text).group(1))
+        assert dropped == n - len(got)
+    finally:
+        s.close()
+
+
+# ---- json-file and none ------------------------------------------------------------
+
+def test_json_file_rotation(stack):
+    stack.register("jf", [{"name": "app", "command": ["sh", "-c", "seq 1 300; echo 'tab\there \"quoted\" \\\\'; "
+                                                       "echo to-stderr >&2"],
+                           "logConfiguration": {"logDriver": "json-file",
+                                                "options": {"max-size": "2k", "max-file": "3"}}}])
+    arn = stack.run("jf")
+    stack.wait_status(arn, "STOPPED")
+    d = os.path.join(stack.agent_dir, "logs", task_id(arn))
+    base = os.path.join(d, "app-json.log")
+    files = sorted(f for f in os.listdir(d) if f.startswith("app-json.log"))
+    assert files == ["app-json.log", "app-json.log.1", "app-json.log.2"]
+    for f in files:
+        assert os.path.getsize(os.path.join(d, f)) <= 2048
+    with open(base) as f:
+        recs = [json.loads(line) for line in f]
+    assert set(recs[0]) == {"log", "stream", "time"}
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$", recs[0]["time"]), recs[0]["time"]
+    assert recs[-2] == {"log": 'tab\there "quoted" \\\\\n', "stream": "stdout", "time": recs[-2]["time"]}
+    assert recs[-1]["log"] == "to-stderr\n" and recs[-1]["stream"] == "stderr"
+    # what is kept is the newest lines, in order, across the files
+    kept = []
+    for f in reversed(files):
+        with open(os.path.join(d, f)) as fh:
+            kept += [json.loads(line)["log"] for line in fh]
+    nums = [int(x) for x in kept if x.strip().isdigit()]
+    assert nums == list(range(nums[0], 301)) and nums[0] > 1
+
+
+def test_none_keeps_nothing(stack):
+    # ECS's model has no "none" (Docker's driver); berth accepts it as a
+    # documented extension: the container runs, its output is kept nowhere.
+    stack.register("nolog", [{"name": "app", "command": ["sh", "-c", "echo secret-output"],
+                              "logConfiguration": {"logDriver": "none"}}])
+    arn = stack.run("nolog")
+    t = stack.wait_status(arn, "STOPPED")
+    assert stack.container(t, "app")["exitCode"] == 0
+    d = os.path.join(stack.agent_dir, "logs", task_id(arn))
+    kept = []
+    for root, _, files in os.walk(d):
+        for f in files:
+            with open(os.path.join(root, f), errors="replace") as fh:
+                kept.append(fh.read())
+    assert not any("secret-output" in k for k in kept)
+
+
+# ---- berth logs from local files -------------------------------------------------------
+
+def test_berth_logs_local_running_stopped_and_follow(stack):
+    stack.register("local", [{"name": "app", "command": [
+        "sh", "-c", "echo first; sleep 0.2; echo to-err >&2; sleep 0.2; printf 'no newline'; sleep 0.3; echo; "
+                    "trap 'echo last; exit 0' TERM; i=0; while true; do echo n$i; i=$((i+1)); sleep 0.3; done"]}])
+    arn = stack.run("local")
+    stack.wait_status(arn, "RUNNING")
+    berth_proc.wait_for(lambda: "n1" in stack.stdout(arn, "app"), what="output")
+    common = ["--cluster", stack.cluster, "--endpoint", stack.server.endpoint, "--data", stack.agent_dir]
+    r = berth("logs", task_id(arn), *common)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:4] == ["first", "to-err", "no newline", "n0"]
+    r = berth("logs", task_id(arn), "--timestamps", "--container", "app", *common)
+    assert re.match(r"^\d{4}-\d\d-\d\dT\S+ first$", r.stdout.splitlines()[0]), r.stdout
+    proc = subprocess.Popen([berth_proc.BERTH_BIN, "logs", task_id(arn), "--follow", *common],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.seen = ""
+    try:
+        n = len(stack.stdout(arn, "app"))
+        read_until(proc, "n%d\n" % (n + 2), 30)
+        stack.ecs.stop_task(cluster=stack.cluster, task=arn)
+        read_until(proc, "last\n", 60)  # followed across the move to DATA/logs
+        assert proc.wait(timeout=30) == 0  # and it ends with the task, as docker logs -f does
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+    stack.wait_status(arn, "STOPPED")
+    r = berth("logs", task_id(arn), *common)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:3] == ["first", "to-err", "no newline"] and lines[-1] == "last"

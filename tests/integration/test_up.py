@@ -1,0 +1,49 @@
+"""`berth up`, the README's "run it" command: server, local agent and a
+seeded local registry; the AWS CLI lines it prints work; Ctrl-C stops all."""
+import os
+import signal
+import subprocess
+
+import berth_proc
+import registry
+
+
+def aws(endpoint, *args):
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="berth", AWS_SECRET_ACCESS_KEY="berth", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    out = subprocess.run(["/usr/bin/aws", "ecs", "--endpoint-url", endpoint, "--output", "json"] + list(args),
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_berth_up_runs_a_task_from_the_local_registry(tmp_path):
+    port, reg_port = registry.free_port(), registry.free_port()
+    seed = os.path.join(berth_proc.ROOT, "scripts", "make-test-images.sh")
+    log = open(tmp_path / "up.log", "wb")
+    proc = subprocess.Popen([berth_proc.BERTH_BIN, "up", "--data", str(tmp_path / "data"),
+                             "--listen", "127.0.0.1:%d" % port, "--registry", "127.0.0.1:%d" % reg_port,
+                             "--seed-images", seed],
+                            stdout=log, stderr=log, env=dict(os.environ, **berth_proc.SAN_ENV))
+    endpoint = "http://127.0.0.1:%d" % port
+    try:
+        berth_proc.wait_for(lambda: "berth is up" in (tmp_path / "up.log").read_text(errors="replace"),
+                            timeout=60, what="berth up")
+        text = (tmp_path / "up.log").read_text()
+        assert endpoint in text and "127.0.0.1:%d/busybox:1" % reg_port in text
+        aws(endpoint, "register-task-definition", "--family", "hello", "--container-definitions",
+            '[{"name":"app","image":"127.0.0.1:%d/busybox:1","memory":64,"command":["echo","hello"]}]' % reg_port)
+        import json
+        task = json.loads(aws(endpoint, "run-task", "--task-definition", "hello"))["tasks"][0]["taskArn"]
+        aws(endpoint, "wait", "tasks-stopped", "--tasks", task)
+        t = json.loads(aws(endpoint, "describe-tasks", "--tasks", task))["tasks"][0]
+        assert t["lastStatus"] == "STOPPED" and t["containers"][0]["exitCode"] == 0
+        log_file = tmp_path / "data" / "agent" / "logs" / task.rsplit("/", 1)[1] / "app.log"
+        assert "stdout F hello" in log_file.read_text()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=60)
+        log.close()
+    assert rc == 0, (tmp_path / "up.log").read_text()[-5000:]
+    # The registry child went with it.
+    assert str(tmp_path) not in subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
