@@ -23,6 +23,7 @@
 #include "runtask.h"
 #include "tags.h"
 #include "taskdefs.h"
+#include "tasks.h"
 
 #define SERVICE_NAME_MAX 255
 #define DESCRIBE_MAX 10
@@ -313,7 +314,8 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
-    if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0)
+    if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
+        tasks_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
         return -1;
     if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, daemon, &config, err) < 0)
         return -1;

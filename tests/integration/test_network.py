@@ -322,6 +322,9 @@ def test_network_configuration_rules(stack):
         with pytest.raises(stack.ecs.exceptions.InvalidParameterException) as e:
             stack.ecs.run_task(cluster=stack.cluster, taskDefinition=family, **kw)
         assert msg in str(e.value), (family, str(e.value))
+    with pytest.raises(stack.ecs.exceptions.InvalidParameterException) as e:
+        stack.ecs.create_service(cluster=stack.cluster, serviceName="vpcsvc", taskDefinition="vpc2", desiredCount=0)
+    assert "Network Configuration must be provided" in str(e.value)
 
 
 def remaining_ports(stack):
