@@ -93,3 +93,6 @@
 #define LIMIT_LOGS_EXPIRE_PER_PASS 50000
 /* CloudWatch Logs group and stream names. */
 #define LIMIT_LOGS_NAME 512
+/* Tasks one bulk PollTasks (agentId: all of a hollow agent's instances)
+ * returns; the agent asks again from the last seq for the rest. */
+#define POLL_BULK_MAX_TASKS 1000

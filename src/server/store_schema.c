@@ -157,6 +157,11 @@ static const char *const migrations[] = {
     "  kind TEXT NOT NULL," /* 'group' or 'stream' */
     "  target_id INTEGER NOT NULL,"
     "  PRIMARY KEY (kind, target_id)) WITHOUT ROWID;",
+
+    /* ---- bulk long-poll: one agent answering for many instances (hollow)
+     * asks for every change in the cluster after a sequence number; this
+     * index keeps that a range walk instead of a scan of the cluster. */
+    "CREATE INDEX tasks_cluster_seq ON tasks (cluster_id, seq);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -232,6 +232,29 @@ int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t s
     return collect(tx, s, -1, ret_ids, NULL, false, err);
 }
 
+int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
+                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids,
+                                   struct error *err)
+{
+    /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
+     * an index probe, so tasks of other agents cost one probe each. */
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "SELECT t.id FROM tasks t JOIN container_instances i ON i.id = t.instance_id "
+                                 "WHERE t.cluster_id = ?1 AND t.seq > ?2 AND EXISTS (SELECT 1 FROM attributes a "
+                                 "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
+                                 "AND a.name = ?3 AND a.value = ?4 AND a.target_id = i.uuid) "
+                                 "ORDER BY t.seq LIMIT ?5",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    sqlite3_bind_int64(s, 2, since);
+    store_bind_text(s, 3, agent_attr);
+    store_bind_text(s, 4, agent_id);
+    sqlite3_bind_int(s, 5, limit);
+    return collect(tx, s, -1, ret_ids, NULL, false, err);
+}
+
 int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids,
                         struct error *err)
 {
