@@ -186,7 +186,10 @@ int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const ch
                                json_t *ret_ids, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT i.id FROM attributes a JOIN container_instances i ON i.uuid = a.target_id "
+                                 /* CROSS JOIN pins the order: the agent's attribute rows
+                                  * first, so the cost is its instances, not the cluster's. */
+                                 "SELECT i.id FROM attributes a CROSS JOIN container_instances i "
+                                 "ON i.uuid = a.target_id "
                                  "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
                                  "AND a.name = ?2 AND a.value = ?3 AND i.status != 'INACTIVE'",
                                  err);

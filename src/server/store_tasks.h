@@ -40,6 +40,8 @@ int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_r
 int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err);
 /* The next value of the agent-visible change sequence. */
 int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err);
+/* The last value handed out (every change up to it is visible in this tx). */
+int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err);
 
 struct task_filter {
     const char *desired_status; /* required */

@@ -934,7 +934,19 @@ static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *clust
     json_t *tasks = json_array();
     json_object_set_new(out, "tasks", tasks);
     json_object_set_new(out, "instanceCount", json_integer((json_int_t)json_array_size(inst_ids)));
-    return poll_tasks_json(ctx, cluster, ids, tasks, max_seq, err);
+    if (poll_tasks_json(ctx, cluster, ids, tasks, max_seq, err) < 0)
+        return -1;
+    if (json_array_size(ids) < POLL_BULK_MAX_TASKS) {
+        /* Nothing more for this agent up to the current seq: move past the
+         * other agents' changes too, or every later poll would walk them
+         * again. */
+        int64_t cur = 0;
+        if (store_task_current_seq(ctx->tx, &cur, err) < 0)
+            return -1;
+        if (cur > *max_seq)
+            *max_seq = cur;
+    }
+    return 0;
 }
 
 /* BerthAgent.PollTasks {cluster, containerInstance | agentId, since,
