@@ -6,8 +6,8 @@ BENCHMARKS.md.
     /usr/bin/python3 bench/run.py [--smoke] [--only NAME[,NAME]] [--bin build/berth]
                                   [--out FILE] [--no-markdown]
 
-Benchmarks (NAME): task_start, placement, api, footprint (measured inside
-task_start and placement), logs.  Everything talks to loopback only, is
+Benchmarks (NAME): task_start, placement, scale, api, logs; footprint
+figures are measured inside task_start, placement and scale.  Everything talks to loopback only, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
 berth and its reference are always measured interleaved in one run, and the
@@ -205,7 +205,12 @@ def bench_task_start(args, res, cfg):
 
         def run_one(cluster, family):
             t0 = time.perf_counter()
-            out = cli.call("RunTask", {"cluster": cluster, "taskDefinition": family})
+            req = {"cluster": cluster, "taskDefinition": family}
+            if family.endswith("awsvpc"):
+                req["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}
+            out = cli.call("RunTask", req)
+            if not out.get("tasks"):
+                raise RuntimeError("RunTask %s: %s" % (family, out.get("failures")))
             arn = out["tasks"][0]["taskArn"]
             body = json.dumps({"cluster": cluster, "tasks": [arn]}).encode()
             while True:
@@ -221,17 +226,25 @@ def bench_task_start(args, res, cfg):
             return dt
 
         # Warm-up: pull the image into each agent's cache (not measured).
+        modes = ["none", "awsvpc"]
         for rt in ("runc", "crun"):
             run_one(rt, "start-none")
+            if "awsvpc" in modes:
+                try:
+                    run_one(rt, "start-awsvpc")
+                except RuntimeError as e:
+                    res.note("task_start", "networkMode awsvpc not measured: this agent does not run it "
+                                           "(%s)" % str(e)[:160])
+                    modes.remove("awsvpc")
         samples = {}
         for i in range(n):
             for rt in ("runc", "crun"):
                 samples.setdefault("bare " + rt, []).append(
                     runtime_start.bare(rt, bundle, os.path.join(tmp, "state-" + rt), i) * 1000)
-                for mode in ("none", "awsvpc"):
+                for mode in modes:
                     samples.setdefault("%s %s" % (rt, mode), []).append(run_one(rt, "start-" + mode) * 1000)
         for rt in ("runc", "crun"):
-            for mode in ("none", "awsvpc"):
+            for mode in modes:
                 res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s" % (rt, mode), "ms",
                         samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
                         ref_xs=samples["bare " + rt])
@@ -280,8 +293,10 @@ def start_server(tmp, name):
     return berth_proc.BerthServer(d, os.path.join(tmp, name + ".log")).start(timeout=60)
 
 
-def start_hollow(srv, tmp, cluster, n_inst, zones=("az-a", "az-b", "az-c")):
-    """One hollow agent per zone; returns them once all instances are registered."""
+def start_hollow(srv, tmp, cluster, n_inst, zones=("az-a", "az-b", "az-c"), expect=None):
+    """One hollow agent per zone; returns them once all instances (expect:
+    all in the cluster) are registered."""
+    expect = expect or n_inst
     agents = []
     per = [n_inst // len(zones) + (1 if k < n_inst % len(zones) else 0) for k in range(len(zones))]
     for z, cnt in zip(zones, per):
@@ -293,19 +308,22 @@ def start_hollow(srv, tmp, cluster, n_inst, zones=("az-a", "az-b", "az-c")):
             extra_args=["--availability-zone", z, "--hollow-cpu", "4096", "--hollow-memory", "8192"]).start())
     cli = Client(srv.endpoint)
     ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": [cluster]})["clusters"][0]
-                    ["registeredContainerInstancesCount"] == n_inst, 300, 0.2)
+                    ["registeredContainerInstancesCount"] == expect, 300, 0.2)
     cli.close()
     if not ok:
         raise RuntimeError("hollow instances did not register")
     return agents
 
 
-def _placer(endpoint, body, calls, out_q):
+def _placer(endpoint, body, calls, deadline, out_q):
     """One client process: `calls` RunTask calls with a prebuilt body over
-    one keep-alive connection; reports latencies and tasks placed."""
+    one keep-alive connection, or until the deadline (time.time());
+    reports latencies and tasks placed."""
     cli = Client(endpoint)
     lat, placed, failures = [], 0, 0
     for _ in range(calls):
+        if time.time() > deadline:
+            break
         t0 = time.perf_counter()
         out = cli.call("RunTask", body)
         lat.append((time.perf_counter() - t0) * 1000)
@@ -315,15 +333,17 @@ def _placer(endpoint, body, calls, out_q):
     out_q.put((lat, placed, failures))
 
 
-def place(endpoint, cluster, family, strategy, total, clients):
+def place(endpoint, cluster, family, strategy, total, clients, max_seconds):
     """Place `total` tasks with RunTask count 10 from `clients` processes
-    (processes, not threads: the client must not be what is measured)."""
+    (processes, not threads: the client must not be what is measured),
+    stopping after max_seconds."""
     body = json.dumps({"cluster": cluster, "taskDefinition": family, "count": 10,
                        "placementStrategy": strategy}).encode()
     calls = total // 10
     q = multiprocessing.Queue()
+    deadline = time.time() + max_seconds
     procs = [multiprocessing.Process(target=_placer, args=(endpoint, body, calls // clients +
-                                                           (1 if k < calls % clients else 0), q))
+                                                           (1 if k < calls % clients else 0), deadline, q))
              for k in range(clients)]
     t0 = time.perf_counter()
     for p in procs:
@@ -365,8 +385,7 @@ def read_latencies(cli, cluster, reps):
 
 def bench_placement(args, res, cfg):
     """Placement throughput through RunTask on hollow instances in 3 AZs,
-    binpack and spread; on the largest binpack run, read latencies at several
-    table sizes and the server's footprint with all of it stored."""
+    binpack and spread, each on a fresh server."""
     strategies = {
         "binpack(memory)": [{"type": "binpack", "field": "memory"}],
         "spread(AZ)": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
@@ -388,17 +407,14 @@ def bench_placement(args, res, cfg):
                 reg = time.perf_counter() - t0
                 res.add("placement", "register %d hollow instances (3 agents)" % n_inst, "instances/s",
                         value=n_inst / reg, lower_is_better=False)
-                scale = n_inst == max(cfg["placement_instances"]) and sname.startswith("binpack")
-                sizes = {}
-                if scale:
-                    sizes[0] = read_latencies(cli, "p", cfg["read_reps"])
                 total = cfg["placement_tasks"]
-                lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy, total, cfg["clients"])
+                lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy, total, cfg["clients"],
+                                                    cfg["place_seconds"])
                 label = "%d instances, %s" % (n_inst, sname)
                 res.add("placement", "RunTask placements/s, " + label, "tasks/s", value=placed / wall,
                         lower_is_better=False,
-                        note="%d placed, %d failures, %d clients x RunTask count 10" %
-                             (placed, failures, cfg["clients"]))
+                        note="%d placed in %.0f s (bounded at %d s), %d failures, %d clients x RunTask count 10"
+                             % (placed, wall, cfg["place_seconds"], failures, cfg["clients"]))
                 res.add("placement", "RunTask (count 10) latency, " + label, "ms", lat)
                 # Hollow agents acknowledge every task: time until all report RUNNING.
                 t1 = time.perf_counter()
@@ -409,30 +425,7 @@ def bench_placement(args, res, cfg):
                             value=time.perf_counter() - t1)
                 else:
                     res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, cfg["running_timeout"]))
-                if scale:
-                    sizes[placed] = read_latencies(cli, "p", cfg["read_reps"])
-                    more = cfg["scale_tasks"] - placed
-                    if more > 0:
-                        _, placed2, _, _ = place(srv.endpoint, "p", "hollow", strategy, more, cfg["clients"])
-                        wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
-                                   ["runningTasksCount"] >= placed + placed2, cfg["running_timeout"], 0.2)
-                        placed += placed2
-                        sizes[placed] = read_latencies(cli, "p", cfg["read_reps"])
-                    for name in sizes[0]:
-                        for size, lats in sorted(sizes.items()):
-                            res.add("scale", "%s, %d instances, %d tasks" % (name, n_inst, size), "ms", lats[name])
-                    # Footprint with all of it stored: idle CPU over a few seconds
-                    # (the hollow agents' long-polls are open), RSS, data dir size.
-                    time.sleep(2)
-                    rss, c0 = proc_stat(srv.proc.pid)
-                    time.sleep(cfg["idle_seconds"])
-                    _, c1 = proc_stat(srv.proc.pid)
-                    res.add("footprint", "server RSS, %d instances + %d tasks stored" % (n_inst, placed), "MB",
-                            value=rss / 1e6)
-                    res.add("footprint", "server CPU idle, %d instances + %d tasks stored" % (n_inst, placed),
-                            "% of a core", value=100 * (c1 - c0) / cfg["idle_seconds"])
-                    res.add("footprint", "server data dir, %d instances + %d tasks" % (n_inst, placed), "MB",
-                            value=dir_size(srv.data_dir) / 1e6)
+                if n_inst == max(cfg["placement_instances"]):
                     rss_a = sum(proc_stat(a.proc.pid)[0] for a in agents)
                     res.add("footprint", "hollow agents RSS, %d instances (3 processes)" % n_inst, "MB",
                             value=rss_a / 1e6)
@@ -455,6 +448,73 @@ def bench_placement(args, res, cfg):
         res.add("footprint", "server CPU idle, empty", "% of a core", value=100 * (c1 - c0) / cfg["idle_seconds"])
         srv.stop(check=False)
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_scale(args, res, cfg):
+    """Reads that must stay flat as the tables grow: ListTasks,
+    DescribeTasks, DescribeContainerInstances, DescribeClusters at several
+    task counts, then with 5,000 instances; and the server's footprint with
+    all of it stored.  The tasks are placed while the cluster has few (large)
+    hollow instances, because RunTask's cost grows with the instance count
+    (see the placement figures); the rest of the instances register after."""
+    tmp = tempfile.mkdtemp(prefix="berth-bench-scale-")
+    srv, agents = None, []
+    try:
+        srv = start_server(tmp, "server")
+        cli = Client(srv.endpoint)
+        cli.call("CreateCluster", {"clusterName": "s"})
+        cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+            {"name": "app", "image": "busybox", "cpu": 1, "memory": 6}]})
+        agents.append(berth_proc.BerthAgent(
+            srv.endpoint, "s", os.path.join(tmp, "hollow-big"), os.path.join(tmp, "hollow-big.log"),
+            hollow=cfg["scale_big_instances"],
+            extra_args=["--hollow-cpu", "10000000", "--hollow-memory", "10000000"]).start())
+        wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["s"]})["clusters"][0]
+                   ["registeredContainerInstancesCount"] == cfg["scale_big_instances"], 120, 0.2)
+        strategy = [{"type": "spread", "field": "instanceId"}]
+        sizes = {}
+        placed = 0
+        n_inst = cfg["scale_big_instances"]
+        sizes[(n_inst, 0)] = read_latencies(cli, "s", cfg["read_reps"])
+        fill_deadline = time.time() + cfg["scale_fill_seconds"]
+        for target in cfg["scale_steps"]:
+            if time.time() > fill_deadline:
+                res.note("scale", "filling stopped at %d tasks (bounded at %d s)" % (placed, cfg["scale_fill_seconds"]))
+                break
+            _, got, _, _ = place(srv.endpoint, "s", "hollow", strategy, target - placed, cfg["clients"],
+                                 max(1, fill_deadline - time.time()))
+            placed += got
+            sizes[(n_inst, placed)] = read_latencies(cli, "s", cfg["read_reps"])
+        # Then the rest of the instances: 5,000 in all.
+        more = cfg["scale_instances"] - n_inst
+        if more > 0:
+            agents += start_hollow(srv, tmp, "s", more, expect=cfg["scale_instances"])
+            n_inst = cfg["scale_instances"]
+            sizes[(n_inst, placed)] = read_latencies(cli, "s", cfg["read_reps"])
+        for name in sizes[(cfg["scale_big_instances"], 0)]:
+            for (ni, nt), lats in sorted(sizes.items()):
+                res.add("scale", "%s, %d instances, %d tasks" % (name, ni, nt), "ms", lats[name])
+        # Footprint with all of it stored: idle CPU over a few seconds (the
+        # hollow agents' long-polls are open; reports may still be landing).
+        wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["s"]})["clusters"][0]
+                   ["runningTasksCount"] >= placed, cfg["running_timeout"], 0.5)
+        time.sleep(2)
+        rss, c0 = proc_stat(srv.proc.pid)
+        time.sleep(cfg["idle_seconds"])
+        _, c1 = proc_stat(srv.proc.pid)
+        res.add("footprint", "server RSS, %d instances + %d tasks stored" % (n_inst, placed), "MB",
+                value=rss / 1e6)
+        res.add("footprint", "server CPU idle, %d instances + %d tasks stored" % (n_inst, placed),
+                "% of a core", value=100 * (c1 - c0) / cfg["idle_seconds"])
+        res.add("footprint", "server data dir, %d instances + %d tasks" % (n_inst, placed), "MB",
+                value=dir_size(srv.data_dir) / 1e6)
+        cli.close()
+    finally:
+        for a in agents:
+            a.stop(check=False)
+        if srv:
+            srv.stop(check=False)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -694,13 +754,15 @@ def write_markdown(path, block):
         f.write(text)
 
 
-FULL = {"task_start_n": 100, "agent_tasks": 50, "placement_instances": [1000, 5000], "placement_tasks": 50000,
-        "scale_tasks": 100000, "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
+FULL = {"task_start_n": 100, "place_seconds": 60, "agent_tasks": 50, "placement_instances": [1000, 5000], "placement_tasks": 50000,
+        "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
+        "scale_fill_seconds": 240, "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000}
-SMOKE = {"task_start_n": 2, "agent_tasks": 3, "placement_instances": [30], "placement_tasks": 200,
-         "scale_tasks": 400, "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
+SMOKE = {"task_start_n": 2, "place_seconds": 30, "agent_tasks": 3, "placement_instances": [30], "placement_tasks": 200,
+         "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60, "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
-BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "api": bench_api, "logs": bench_logs}
+BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "scale": bench_scale, "api": bench_api,
+           "logs": bench_logs}
 
 
 def main():

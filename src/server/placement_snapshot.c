@@ -31,6 +31,37 @@ struct loader {
     size_t *by_uuid;  /* indexes into snap->items, sorted by uuid */
 };
 
+/* Snapshot strings (tens of thousands per load at a few thousand
+ * instances) come from a few large chunks: one malloc/free each made
+ * allocation the top of the server's profile. */
+#define SNAP_CHUNK_SIZE 65536
+
+struct snap_chunk {
+    struct snap_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+static const char *snap_strdup(struct placement_snapshot *s, const char *str)
+{
+    size_t len = strlen(str) + 1;
+    struct snap_chunk *c = s->strings;
+    if (!c || c->cap - c->used < len) {
+        size_t cap = len > SNAP_CHUNK_SIZE ? len : SNAP_CHUNK_SIZE;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->next = s->strings;
+        c->used = 0;
+        c->cap = cap;
+        s->strings = c;
+    }
+    char *p = c->data + c->used;
+    memcpy(p, str, len);
+    c->used += len;
+    return p;
+}
+
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 {
     if (n < *cap)
@@ -153,8 +184,11 @@ static int on_attr(void *ud, const char *uuid, const char *name, const char *val
         return 0; /* not ACTIVE */
     if (grow((void **)&si->attrs, &si->cap_attrs, si->nattrs, sizeof(*si->attrs)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    si->attrs[si->nattrs].name = strdup(name);
-    si->attrs[si->nattrs].value = value ? strdup(value) : NULL;
+    struct query_attr *a = &si->attrs[si->nattrs];
+    a->name = snap_strdup(l->snap, name);
+    a->value = value ? snap_strdup(l->snap, value) : NULL;
+    if (!a->name || (value && !a->value))
+        return error_set(err, ERR_INTERNAL, "out of memory");
     si->nattrs++;
     return 0;
 }
@@ -176,7 +210,9 @@ static int on_group(void *ud, int64_t instance_id, const char *group, int count,
         return 0;
     if (grow((void **)&si->groups, &si->cap_groups, si->ngroups, sizeof(*si->groups)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    si->groups[si->ngroups].name = strdup(group);
+    si->groups[si->ngroups].name = snap_strdup(l->snap, group);
+    if (!si->groups[si->ngroups].name)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     si->groups[si->ngroups].count = count;
     si->ngroups++;
     return 0;
@@ -247,16 +283,15 @@ void snapshot_free(struct placement_snapshot *s)
         instance_row_clear(&si->row);
         free(si->tcp);
         free(si->udp);
-        for (size_t k = 0; k < si->nattrs; k++) {
-            free((char *)si->attrs[k].name);
-            free((char *)si->attrs[k].value);
-        }
         free(si->attrs);
-        for (size_t k = 0; k < si->ngroups; k++)
-            free((char *)si->groups[k].name);
         free(si->groups);
     }
     free(s->items);
     free(s->instances);
+    while (s->strings) {
+        struct snap_chunk *next = s->strings->next;
+        free(s->strings);
+        s->strings = next;
+    }
     memset(s, 0, sizeof(*s));
 }
