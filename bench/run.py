@@ -480,7 +480,8 @@ def bench_scale(args, res, cfg):
         fill_deadline = time.time() + cfg["scale_fill_seconds"]
         for target in cfg["scale_steps"]:
             if time.time() > fill_deadline:
-                res.note("scale", "filling stopped at %d tasks (bounded at %d s)" % (placed, cfg["scale_fill_seconds"]))
+                res.note("scale", "filling stopped at %d tasks (bounded at %d s)"
+                         % (placed, cfg["scale_fill_seconds"]))
                 break
             _, got, _, _ = place(srv.endpoint, "s", "hollow", strategy, target - placed, cfg["clients"],
                                  max(1, fill_deadline - time.time()))
@@ -754,12 +755,16 @@ def write_markdown(path, block):
         f.write(text)
 
 
-FULL = {"task_start_n": 100, "place_seconds": 60, "agent_tasks": 50, "placement_instances": [1000, 5000], "placement_tasks": 50000,
+FULL = {"task_start_n": 100, "agent_tasks": 50,
+        "placement_instances": [1000, 5000], "placement_tasks": 50000, "place_seconds": 45,
         "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
-        "scale_fill_seconds": 240, "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
+        "scale_fill_seconds": 180,
+        "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000}
-SMOKE = {"task_start_n": 2, "place_seconds": 30, "agent_tasks": 3, "placement_instances": [30], "placement_tasks": 200,
-         "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60, "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
+SMOKE = {"task_start_n": 2, "agent_tasks": 3,
+         "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
+         "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
+         "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "scale": bench_scale, "api": bench_api,
            "logs": bench_logs}

@@ -918,14 +918,19 @@ static int poll_tasks_json(struct api_ctx *ctx, const struct cluster_row *cluste
 static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
                             json_int_t since, json_t *out, json_int_t *max_seq, struct error *err)
 {
+    /* Heard from all of them: once per request, not again at each of the
+     * wake-ups (every commit) while it waits, which at thousands of
+     * instances would cost more than the rest of the poll. */
     _cleanup_json_ json_t *inst_ids = json_array();
-    if (store_instance_ids_by_attr(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, inst_ids, err) < 0)
-        return -1;
-    size_t i;
-    json_t *v;
-    json_array_foreach(inst_ids, i, v)
-    {
-        liveness_touch(ctx->srv->liveness, json_integer_value(v), ctx->now);
+    if (!ctx->rerun) {
+        if (store_instance_ids_by_attr(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, inst_ids, err) < 0)
+            return -1;
+        size_t i;
+        json_t *v;
+        json_array_foreach(inst_ids, i, v)
+        {
+            liveness_touch(ctx->srv->liveness, json_integer_value(v), ctx->now);
+        }
     }
     _cleanup_json_ json_t *ids = json_array();
     if (store_task_changed_since_agent(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, since,
@@ -933,7 +938,6 @@ static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *clust
         return -1;
     json_t *tasks = json_array();
     json_object_set_new(out, "tasks", tasks);
-    json_object_set_new(out, "instanceCount", json_integer((json_int_t)json_array_size(inst_ids)));
     if (poll_tasks_json(ctx, cluster, ids, tasks, max_seq, err) < 0)
         return -1;
     if (json_array_size(ids) < POLL_BULK_MAX_TASKS) {
