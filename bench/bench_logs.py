@@ -6,6 +6,7 @@ against a real `berth server` (default build/berth), through boto3.
 
 Reports figures; asserts nothing about speed."""
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -40,7 +41,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(berth_proc.ROOT, "build", "berth"))
     ap.add_argument("--events", type=int, default=1000000, help="events in the big stream")
+    ap.add_argument("--put-events", type=int, default=200000, help="events per PutLogEvents rate run")
+    ap.add_argument("--json", help="also write the figures to this file (bench/run.py reads it)")
     args = ap.parse_args()
+    figures = {}
     berth_proc.BERTH_BIN = args.bin
     d = tempfile.mkdtemp(prefix="berth-bench-logs-")
     srv = berth_proc.BerthServer(os.path.join(d, "data"), os.path.join(d, "server.log"))
@@ -54,9 +58,10 @@ def main():
         for batch in (1000, 10000):
             stream = "put-%d" % batch
             logs.create_log_stream(logGroupName="bench", logStreamName=stream)
-            rate = put_batches(logs, "bench", stream, 200000, batch, t0, payload)
-            print("PutLogEvents, batches of %5d: %8.0f events/s (200,000 events, ~70-byte messages)"
-                  % (batch, rate))
+            rate = put_batches(logs, "bench", stream, args.put_events, batch, t0, payload)
+            print("PutLogEvents, batches of %5d: %8.0f events/s (%d events, ~70-byte messages)"
+                  % (batch, rate, args.put_events))
+            figures["PutLogEvents batches of %d (events/s)" % batch] = rate
         logs.create_log_stream(logGroupName="bench", logStreamName="big")
         s = time.time()
         put_batches(logs, "bench", "big", args.events, 10000, t0, payload)
@@ -79,7 +84,12 @@ def main():
         for name, fn in cases.items():
             med, worst = timed(fn)
             print("%-45s median %7.1f ms  max %7.1f ms" % (name, med, worst))
+            figures[name] = {"median_ms": med, "max_ms": worst}
         print("database size: %.0f MB" % (os.path.getsize(os.path.join(srv.data_dir, "berth.db")) / 1e6))
+        figures["events in the big stream"] = args.events
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(figures, f)
     finally:
         srv.stop()
         shutil.rmtree(d, ignore_errors=True)

@@ -15,8 +15,8 @@ import sys
 import tempfile
 import time
 
-BERTH = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "build", "berth")
-N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+BERTH = os.path.join(os.path.dirname(__file__), "..", "build", "berth")
+N = 20
 HYBRID = os.path.ismount("/sys/fs/cgroup/unified")
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -71,21 +71,33 @@ def report(label, xs):
     print("%-28s median %6.1f ms   p90 %6.1f ms   (n=%d)" % (label, statistics.median(xs), xs[int(len(xs) * 0.9) - 1], len(xs)))
 
 
+def make_bundle(tmp):
+    """A runc/crun bundle running `sleep 100` from a busybox root, as
+    bench/run.py's task-start reference uses too."""
+    rootfs = os.path.join(tmp, "rootfs")
+    make_rootfs(rootfs)
+    bundle = os.path.join(tmp, "bundle")
+    os.makedirs(bundle)
+    shutil.copytree(rootfs, os.path.join(bundle, "rootfs"), symlinks=True)
+    subprocess.run(["runc", "spec", "--bundle", bundle], check=True)
+    with open(os.path.join(bundle, "config.json")) as f:
+        cfg = json.load(f)
+    cfg["process"]["terminal"] = False
+    cfg["process"]["args"] = ["sleep", "100"]
+    with open(os.path.join(bundle, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    return rootfs, bundle
+
+
 def main():
+    global BERTH, N
+    if len(sys.argv) > 1:
+        BERTH = sys.argv[1]
+    if len(sys.argv) > 2:
+        N = int(sys.argv[2])
     tmp = tempfile.mkdtemp(prefix="berth-bench-")
     try:
-        rootfs = os.path.join(tmp, "rootfs")
-        make_rootfs(rootfs)
-        bundle = os.path.join(tmp, "bundle")
-        os.makedirs(bundle)
-        shutil.copytree(rootfs, os.path.join(bundle, "rootfs"), symlinks=True)
-        subprocess.run(["runc", "spec", "--bundle", bundle], check=True)
-        with open(os.path.join(bundle, "config.json")) as f:
-            cfg = json.load(f)
-        cfg["process"]["terminal"] = False
-        cfg["process"]["args"] = ["sleep", "100"]
-        with open(os.path.join(bundle, "config.json"), "w") as f:
-            json.dump(cfg, f)
+        rootfs, bundle = make_bundle(tmp)
         # Interleaved, so that load from elsewhere on the host hits all four alike.
         res = {k: [] for k in ("bare runc", "berth runc", "bare crun", "berth crun")}
         for i in range(N):

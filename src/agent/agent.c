@@ -3,6 +3,11 @@
  * Each container instance has a poll thread that long-polls the server
  * (BerthAgent.PollTasks) for tasks assigned to it since the last sequence
  * number it saw and hands them to the runner (real containers, or hollow).
+ * A hollow agent runs thousands of instances, so it registers them from a
+ * few threads and polls for all of them with one long-poll (PollTasks
+ * {agentId}, matching the berth.agent-id attribute it registers them with);
+ * its reports spread over a few reporter queues, one per shard of
+ * instances, so each task's reports stay in order.
  * Reports go through the reporter's queue, so a slow or absent server never
  * blocks the runner.  The instance's ARN is kept in the data dir, so a
  * restarted agent is the same container instance. */
@@ -23,6 +28,10 @@
 #include "reporter.h"
 
 #define POLL_WAIT_SECONDS 20
+/* Hollow agents: threads registering instances, and reporter queues.  The
+ * server serializes writes, so more buys nothing but connections. */
+#define HOLLOW_REGISTER_THREADS 8
+#define HOLLOW_REPORTERS 4
 
 void agent_config_defaults(struct agent_config *cfg)
 {
@@ -210,6 +219,54 @@ static void *poll_loop(void *arg)
     return NULL;
 }
 
+/* Hollow: one long-poll for every instance this agent registered. */
+static void *bulk_poll_loop(void *arg)
+{
+    struct agent *a = arg;
+    struct error err;
+    struct awsjson_client *client = NULL;
+    if (awsjson_client_new(a->cfg.server, &client, &err) < 0) {
+        log_error("agent: %s", err.msg);
+        return NULL;
+    }
+    awsjson_client_set_timeout(client, POLL_WAIT_SECONDS + 15);
+    awsjson_client_set_abort_flag(client, &a->stopping);
+    long backoff = 200;
+    json_int_t since = 0;
+    while (!a->stopping) {
+        json_t *in = json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, "agentId", a->agent_id, "since",
+                               since, "waitSeconds", POLL_WAIT_SECONDS);
+        json_t *out = NULL;
+        int r = awsjson_call(client, BERTH_AGENT_PREFIX, "PollTasks", in, &out, &err);
+        json_decref(in);
+        if (r < 0) {
+            if (a->stopping)
+                break;
+            log_warn("agent: poll: %s", err.msg);
+            if (!agent_sleep(a, backoff))
+                break;
+            backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+            continue;
+        }
+        backoff = 200;
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(out, "tasks"), i, t)
+        {
+            const char *iarn = json_string_value(json_object_get(t, "containerInstanceArn"));
+            json_t *idx = iarn ? json_object_get(a->by_arn, iarn) : NULL;
+            if (idx)
+                a->ops->task_changed(&a->instances[json_integer_value(idx)], t);
+        }
+        json_int_t next = json_integer_value(json_object_get(out, "since"));
+        if (next > since)
+            since = next;
+        json_decref(out);
+    }
+    awsjson_client_free(client);
+    return NULL;
+}
+
 void agent_report_task(struct agent_instance *inst, const char *task_arn, const char *status, const char *reason,
                        json_t *containers, json_t *extra)
 {
@@ -223,14 +280,77 @@ void agent_report_task(struct agent_instance *inst, const char *task_arn, const 
         json_object_update(body, extra);
         json_decref(extra);
     }
-    reporter_send(inst->agent->reporter, ECS_PREFIX, "SubmitTaskStateChange", body);
+    struct agent *a = inst->agent;
+    reporter_send(a->reporters[inst->index % a->nreporters], ECS_PREFIX, "SubmitTaskStateChange", body);
+}
+
+struct register_shard {
+    struct agent *a;
+    int first, step;
+    int rc;
+    struct error err;
+};
+
+/* Register instances first, first+step, ... over one connection. */
+static void *register_shard(void *arg)
+{
+    struct register_shard *sh = arg;
+    struct agent *a = sh->a;
+    struct awsjson_client *client = NULL;
+    sh->rc = awsjson_client_new(a->cfg.server, &client, &sh->err);
+    if (sh->rc < 0)
+        return NULL;
+    awsjson_client_set_abort_flag(client, &a->stopping);
+    for (int i = sh->first; i < a->ninstances; i += sh->step) {
+        struct agent_instance *inst = &a->instances[i];
+        if (register_instance(inst, client, &sh->err) < 0) {
+            error_prefix(&sh->err, "register");
+            sh->rc = -1;
+            break;
+        }
+        if (!a->cfg.hollow)
+            log_info("agent: registered %s", inst->arn);
+    }
+    awsjson_client_free(client);
+    return NULL;
+}
+
+static int register_all(struct agent *a, struct error *err)
+{
+    int nthreads = a->cfg.hollow ? HOLLOW_REGISTER_THREADS : 1;
+    if (nthreads > a->ninstances)
+        nthreads = a->ninstances;
+    struct register_shard shards[HOLLOW_REGISTER_THREADS];
+    pthread_t threads[HOLLOW_REGISTER_THREADS];
+    int started = 0;
+    for (int k = 0; k < nthreads; k++) {
+        shards[k] = (struct register_shard){.a = a, .first = k, .step = nthreads};
+        if (pthread_create(&threads[k], NULL, register_shard, &shards[k]) != 0) {
+            shards[k].rc = error_set(&shards[k].err, ERR_SYSTEM, "cannot start a registration thread");
+            break;
+        }
+        started++;
+    }
+    int rc = started == nthreads ? 0 : -1;
+    if (rc < 0)
+        *err = shards[started].err;
+    for (int k = 0; k < started; k++) {
+        pthread_join(threads[k], NULL);
+        if (shards[k].rc < 0 && rc == 0) {
+            *err = shards[k].err;
+            rc = -1;
+        }
+    }
+    if (rc == 0 && a->cfg.hollow)
+        log_info("agent: registered %d hollow instances", a->ninstances);
+    return rc;
 }
 
 int agent_start(struct agent *a, const struct agent_config *cfg, struct error *err)
 {
     memset(a, 0, sizeof(*a));
     a->cfg = *cfg;
-    a->cfg.attributes = cfg->attributes ? json_incref(cfg->attributes) : json_array();
+    a->cfg.attributes = cfg->attributes ? json_deep_copy(cfg->attributes) : json_array();
     pthread_mutex_init(&a->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -240,30 +360,45 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     if (fs_mkdir_p(cfg->data_dir, 0700, err) < 0)
         return -1;
     a->ops = cfg->hollow ? &hollow_runner : &real_runner;
-    if (reporter_start(cfg->server, &a->reporter, err) < 0)
-        return -1;
     a->ninstances = cfg->hollow ? cfg->hollow : 1;
+    a->nreporters = cfg->hollow ? HOLLOW_REPORTERS : 1;
+    if (a->nreporters > a->ninstances)
+        a->nreporters = a->ninstances;
+    a->reporters = calloc((size_t)a->nreporters, sizeof(*a->reporters));
     a->instances = calloc((size_t)a->ninstances, sizeof(*a->instances));
-    if (!a->instances)
+    a->by_arn = json_object();
+    if (!a->reporters || !a->instances || !a->by_arn || !a->cfg.attributes)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    struct awsjson_client *client = NULL;
-    if (awsjson_client_new(cfg->server, &client, err) < 0)
-        return -1;
-    awsjson_client_set_abort_flag(client, &a->stopping);
+    for (int k = 0; k < a->nreporters; k++)
+        if (reporter_start(cfg->server, &a->reporters[k], err) < 0)
+            return -1;
+    a->reporter = a->reporters[0];
+    if (cfg->hollow) {
+        /* Stable across restarts (machine id + data dir), like the instances. */
+        char scope[4200];
+        snprintf(scope, sizeof(scope), "%s#agent", cfg->data_dir);
+        agent_host_instance_id(scope, a->agent_id, sizeof(a->agent_id));
+        json_array_append_new(a->cfg.attributes,
+                              json_pack("{s:s, s:s}", "name", AGENT_ID_ATTRIBUTE, "value", a->agent_id));
+    }
     for (int i = 0; i < a->ninstances; i++) {
         struct agent_instance *inst = &a->instances[i];
         inst->agent = a;
         inst->index = i;
         inst->tasks = json_object();
-        if (register_instance(inst, client, err) < 0) {
-            awsjson_client_free(client);
-            return error_prefix(err, "register");
-        }
-        log_info("agent: registered %s", inst->arn);
     }
-    awsjson_client_free(client);
+    if (register_all(a, err) < 0)
+        return -1;
     if (a->ops->init && a->ops->init(a, err) < 0)
         return error_prefix(err, "%s runner", a->ops->name);
+    if (cfg->hollow) {
+        for (int i = 0; i < a->ninstances; i++)
+            json_object_set_new(a->by_arn, a->instances[i].arn, json_integer(i));
+        if (pthread_create(&a->bulk_poll_thread, NULL, bulk_poll_loop, a) != 0)
+            return error_set(err, ERR_SYSTEM, "cannot start the poll thread");
+        a->bulk_poll_started = true;
+        return 0;
+    }
     for (int i = 0; i < a->ninstances; i++) {
         struct agent_instance *inst = &a->instances[i];
         if (pthread_create(&inst->poll_thread, NULL, poll_loop, inst) != 0)
@@ -282,10 +417,18 @@ void agent_stop(struct agent *a)
     for (int i = 0; a->instances && i < a->ninstances; i++)
         if (a->instances[i].poll_started)
             pthread_join(a->instances[i].poll_thread, NULL);
+    if (a->bulk_poll_started)
+        pthread_join(a->bulk_poll_thread, NULL);
     if (a->ops && a->ops->shutdown)
         a->ops->shutdown(a);
-    /* Give queued reports a moment to reach the server. */
-    reporter_stop(a->reporter, 3000);
+    /* Give queued reports a moment to reach the server (the queues drain
+     * in parallel, so each gets the whole moment). */
+    for (int k = 0; a->reporters && k < a->nreporters; k++)
+        reporter_stop_begin(a->reporters[k], 3000);
+    for (int k = 0; a->reporters && k < a->nreporters; k++)
+        reporter_stop(a->reporters[k], 3000);
+    free(a->reporters);
+    json_decref(a->by_arn);
     for (int i = 0; a->instances && i < a->ninstances; i++)
         json_decref(a->instances[i].tasks);
     free(a->instances);

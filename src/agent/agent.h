@@ -37,9 +37,20 @@ struct reporter;
 struct runner_ops;
 struct agent_instance;
 
+/* The instance attribute naming the agent that registered it (the server's
+ * tasks.h has the same name); a hollow agent polls for all its instances
+ * at once with PollTasks {agentId}. */
+#define AGENT_ID_ATTRIBUTE "berth.agent-id"
+
 struct agent {
     struct agent_config cfg;
-    struct reporter *reporter;
+    struct reporter *reporter;   /* reporters[0] */
+    struct reporter **reporters; /* an instance reports through reporters[index % nreporters] */
+    int nreporters;
+    char agent_id[64];          /* hollow: the value of AGENT_ID_ATTRIBUTE on its instances */
+    pthread_t bulk_poll_thread; /* hollow: one long-poll for every instance */
+    bool bulk_poll_started;
+    json_t *by_arn;             /* hollow: instance ARN -> index */
     const struct runner_ops *ops;
     void *runner_state; /* the runner's own, set by ops->init */
     struct agent_instance *instances;
@@ -61,7 +72,7 @@ struct agent_instance {
 };
 
 /* What runs tasks: real containers, or hollow acknowledgements.  Called
- * from the instance's poll thread. */
+ * from the instance's poll thread (hollow: from the agent's one poll thread). */
 struct runner_ops {
     const char *name;
     /* After registration, before polling: set up, adopt what survived. */

@@ -104,15 +104,24 @@ int reporter_start(const char *server_url, struct reporter **ret, struct error *
     return 0;
 }
 
-void reporter_stop(struct reporter *r, int timeout_ms)
+void reporter_stop_begin(struct reporter *r, int timeout_ms)
 {
     if (!r)
         return;
     pthread_mutex_lock(&r->lock);
-    r->stopping = true;
-    r->stop_deadline = time_monotonic() + (usec_t)timeout_ms * USEC_PER_MSEC;
+    if (!r->stopping) {
+        r->stopping = true;
+        r->stop_deadline = time_monotonic() + (usec_t)timeout_ms * USEC_PER_MSEC;
+    }
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
+}
+
+void reporter_stop(struct reporter *r, int timeout_ms)
+{
+    if (!r)
+        return;
+    reporter_stop_begin(r, timeout_ms);
     pthread_join(r->thread, NULL);
     while (r->head) {
         struct report *next = r->head->next;

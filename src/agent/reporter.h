@@ -10,6 +10,9 @@
 struct reporter;
 
 int reporter_start(const char *server_url, struct reporter **ret, struct error *err);
+/* Start the deadline of reporter_stop without waiting, so several
+ * reporters drain at once; a later reporter_stop keeps this deadline. */
+void reporter_stop_begin(struct reporter *r, int timeout_ms);
 /* Send what is queued (up to timeout_ms), then stop the thread and free. */
 void reporter_stop(struct reporter *r, int timeout_ms);
 /* Queue an action ("SubmitTaskStateChange", ...) for the given target

@@ -110,3 +110,6 @@
 #define LIMIT_LOGSHIP_DRAIN_SEC 60
 /* The shipper's progress file. */
 #define LIMIT_LOGSHIP_STATE 4096
+/* Tasks one bulk PollTasks (agentId: all of a hollow agent's instances)
+ * returns; the agent asks again from the last seq for the rest. */
+#define POLL_BULK_MAX_TASKS 1000

@@ -222,6 +222,7 @@ static int run_action(struct server *srv, const struct service_desc *svc, const 
             .account = srv->cfg.account_id,
             .now = time_now(),
             .request_id = request_id,
+            .rerun = deadline != 0,
         };
         int r = a->handler(&ctx, in, out, err);
         if (r < 0) {

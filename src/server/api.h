@@ -29,6 +29,9 @@ struct api_ctx {
     /* A long-poll handler sets this (monotonic time) and returns API_WAIT
      * when it has nothing to report yet. */
     usec_t wait_until;
+    /* The handler runs again after an API_WAIT (a change was committed):
+     * work done once per request need not be repeated. */
+    bool rerun;
 };
 
 /* Returned by a handler: `out` holds an empty answer; if time remains before

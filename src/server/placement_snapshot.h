@@ -13,6 +13,7 @@ struct placement_snapshot {
     struct snap_instance *items; /* by instance id */
     size_t n;
     struct placement_instance *instances; /* n entries, for placement_place */
+    struct snap_chunk *strings;           /* attribute and group strings, freed at once */
 };
 
 int snapshot_load(struct api_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot *ret,

@@ -76,7 +76,11 @@ static int conn_open(struct store *st, struct store_conn **ret_conn, struct erro
      * at every commit, which is what makes an acknowledged write durable. */
     if (conn_exec(c->db,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
+                  /* A commit on another pooled connection empties this one's
+                   * page cache; mapped reads then cost no copy or syscall
+                   * (preads were ~8% of the server under RunTask load). */
+                  "PRAGMA mmap_size=268435456;",
                   err) < 0) {
         conn_free(c);
         return -1;

@@ -6,9 +6,6 @@
 
 #include "store_internal.h"
 
-#define INSTANCE_COLUMNS                                                                           \
-    "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, " \
-    "used_cpu, used_memory, running_count, pending_count, doc"
 
 void instance_row_clear(struct instance_row *row)
 {
@@ -18,7 +15,7 @@ void instance_row_clear(struct instance_row *row)
     memset(row, 0, sizeof(*row));
 }
 
-static int read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err)
+int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err)
 {
     struct instance_row row;
     memset(&row, 0, sizeof(row));
@@ -50,7 +47,7 @@ static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct instance_row *re
         return 0;
     if (rc != SQLITE_ROW)
         return store_fail(tx, "get container instance", err);
-    int r = read_row(s, ret_row, err);
+    int r = store_instance_read_row(s, ret_row, err);
     sqlite3_reset(s);
     return r < 0 ? -1 : 1;
 }
@@ -183,6 +180,29 @@ int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_c
     *ret_count = sqlite3_column_int64(s, 0);
     sqlite3_reset(s);
     return 0;
+}
+
+int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const char *name, const char *value,
+                               json_t *ret_ids, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 /* CROSS JOIN pins the order: the agent's attribute rows
+                                  * first, so the cost is its instances, not the cluster's. */
+                                 "SELECT i.id FROM attributes a CROSS JOIN container_instances i "
+                                 "ON i.uuid = a.target_id "
+                                 "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
+                                 "AND a.name = ?2 AND a.value = ?3 AND i.status != 'INACTIVE'",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    store_bind_text(s, 2, name);
+    store_bind_text(s, 3, value);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        json_array_append_new(ret_ids, json_integer(sqlite3_column_int64(s, 0)));
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_fail(tx, "instances by attribute", err);
 }
 
 int store_instance_ports(struct store_tx *tx, int64_t instance_id, const char *protocol, json_t *ret_ports,

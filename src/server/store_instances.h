@@ -41,6 +41,10 @@ int store_instance_list(struct store_tx *tx, int64_t cluster_id, const char *sta
 /* Instances registered in a cluster (ACTIVE or DRAINING). */
 int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_count, struct error *err);
 
+/* Ids of the cluster's instances (not INACTIVE) carrying attribute name = value. */
+int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const char *name, const char *value,
+                               json_t *ret_ids, struct error *err);
+
 /* Host ports reserved on an instance: ret_ports gets "port" strings of the
  * protocol ("tcp"/"udp"). */
 int store_instance_ports(struct store_tx *tx, int64_t instance_id, const char *protocol, json_t *ret_ports,

@@ -25,3 +25,11 @@ int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err);
 /* Bind helpers that accept NULL strings as SQL NULL. */
 void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
 const char *store_col_text(sqlite3_stmt *stmt, int idx);
+
+/* container_instances columns in the order store_instance_read_row wants. */
+#define INSTANCE_COLUMNS                                                                           \
+    "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, " \
+    "used_cpu, used_memory, running_count, pending_count, doc"
+struct instance_row;
+/* Read the current row of a statement selecting INSTANCE_COLUMNS. */
+int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err);

@@ -8,40 +8,31 @@
 int store_placement_instances(struct store_tx *tx, int64_t cluster_id, store_instance_fn fn, void *ud,
                               struct error *err)
 {
+    /* One statement for all rows: a query per instance made the snapshot,
+     * and so every RunTask, cost O(instances) statements. */
     sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT uuid FROM container_instances WHERE cluster_id = ?1 AND status = 'ACTIVE' "
-                                 "ORDER BY id",
+                                 "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE cluster_id = ?1 "
+                                 "AND status = 'ACTIVE' ORDER BY id",
                                  err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
-    /* Collect ids first: store_instance_get reuses statements. */
-    json_t *uuids = json_array();
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(uuids, json_string(store_col_text(s, 0)));
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        json_decref(uuids);
-        return store_fail(tx, "placement instances", err);
-    }
-    size_t i;
-    json_t *u;
-    json_array_foreach(uuids, i, u)
-    {
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct instance_row row;
-        int r = store_instance_get(tx, cluster_id, json_string_value(u), &row, err);
-        if (r < 0 || (r > 0 && fn(ud, &row, err) < 0)) {
-            if (r > 0)
-                instance_row_clear(&row);
-            json_decref(uuids);
+        if (store_instance_read_row(s, &row, err) < 0) {
+            sqlite3_reset(s);
             return -1;
         }
-        if (r > 0)
-            instance_row_clear(&row);
+        int r = fn(ud, &row, err);
+        instance_row_clear(&row);
+        if (r < 0) {
+            sqlite3_reset(s);
+            return -1;
+        }
     }
-    json_decref(uuids);
-    return 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_fail(tx, "placement instances", err);
 }
 
 int store_placement_attrs(struct store_tx *tx, int64_t cluster_id, store_attr_fn fn, void *ud, struct error *err)

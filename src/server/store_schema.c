@@ -182,6 +182,35 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  message TEXT NOT NULL);"
     "CREATE INDEX service_events_service ON service_events (service_id, id);",
+    /* 5: scale: reads that must not grow with the task table.
+     * The bulk long-poll (one agent answering for many instances, as a
+     * hollow agent does) asks for every change in the cluster after a
+     * sequence number: tasks_cluster_seq keeps that a range walk.
+     * DescribeClusters' task counts read per-status counters kept by
+     * triggers in the same transaction as the task rows, instead of walking
+     * every task the cluster ever had. */
+    "CREATE INDEX tasks_cluster_seq ON tasks (cluster_id, seq);"
+    "CREATE TABLE cluster_task_counts ("
+    "  cluster_id INTEGER NOT NULL,"
+    "  last_status TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (cluster_id, last_status)) WITHOUT ROWID;"
+    "INSERT INTO cluster_task_counts SELECT cluster_id, last_status, count(*) FROM tasks GROUP BY 1, 2;"
+    "CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN"
+    "  INSERT INTO cluster_task_counts VALUES (NEW.cluster_id, NEW.last_status, 1)"
+    "  ON CONFLICT (cluster_id, last_status) DO UPDATE SET n = n + 1;"
+    " END;"
+    "CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN"
+    "  UPDATE cluster_task_counts SET n = n - 1"
+    "  WHERE cluster_id = OLD.cluster_id AND last_status = OLD.last_status;"
+    " END;"
+    "CREATE TRIGGER tasks_count_update AFTER UPDATE OF cluster_id, last_status ON tasks"
+    " WHEN OLD.cluster_id IS NOT NEW.cluster_id OR OLD.last_status IS NOT NEW.last_status BEGIN"
+    "  UPDATE cluster_task_counts SET n = n - 1"
+    "  WHERE cluster_id = OLD.cluster_id AND last_status = OLD.last_status;"
+    "  INSERT INTO cluster_task_counts VALUES (NEW.cluster_id, NEW.last_status, 1)"
+    "  ON CONFLICT (cluster_id, last_status) DO UPDATE SET n = n + 1;"
+    " END;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -160,6 +160,18 @@ int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err
     return 0;
 }
 
+int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", err);
+    if (!s)
+        return -1;
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_fail(tx, "current sequence", err);
+    *ret_seq = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
 static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret, bool *ret_more, bool text,
                    struct error *err)
 {
@@ -232,6 +244,31 @@ int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t s
     return collect(tx, s, -1, ret_ids, NULL, false, err);
 }
 
+int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
+                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids,
+                                   struct error *err)
+{
+    /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
+     * an index probe, so tasks of other agents cost one probe each. */
+    sqlite3_stmt *s = store_stmt(tx,
+                                 /* CROSS JOIN pins the order: walk the changes, probe their instance. */
+                                 "SELECT t.id FROM tasks t INDEXED BY tasks_cluster_seq "
+                                 "CROSS JOIN container_instances i ON i.id = t.instance_id "
+                                 "WHERE t.cluster_id = ?1 AND t.seq > ?2 AND EXISTS (SELECT 1 FROM attributes a "
+                                 "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
+                                 "AND a.name = ?3 AND a.value = ?4 AND a.target_id = i.uuid) "
+                                 "ORDER BY t.seq LIMIT ?5",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    sqlite3_bind_int64(s, 2, since);
+    store_bind_text(s, 3, agent_attr);
+    store_bind_text(s, 4, agent_id);
+    sqlite3_bind_int(s, 5, limit);
+    return collect(tx, s, -1, ret_ids, NULL, false, err);
+}
+
 int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids,
                         struct error *err)
 {
@@ -248,9 +285,11 @@ int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_runn
                       struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT coalesce(sum(last_status = 'RUNNING'), 0), "
-                                 "coalesce(sum(last_status NOT IN ('RUNNING', 'STOPPED')), 0) "
-                                 "FROM tasks WHERE cluster_id = ?1 AND last_status != 'STOPPED'",
+                                 /* Counters kept by triggers (schema): a few rows per
+                                  * cluster, however many tasks it has. */
+                                 "SELECT coalesce(sum(CASE WHEN last_status = 'RUNNING' THEN n END), 0), "
+                                 "coalesce(sum(CASE WHEN last_status NOT IN ('RUNNING', 'STOPPED') THEN n END), 0) "
+                                 "FROM cluster_task_counts WHERE cluster_id = ?1",
                                  err);
     if (!s)
         return -1;

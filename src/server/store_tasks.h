@@ -40,6 +40,8 @@ int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_r
 int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err);
 /* The next value of the agent-visible change sequence. */
 int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err);
+/* The last value handed out (every change up to it is visible in this tx). */
+int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err);
 
 struct task_filter {
     const char *desired_status; /* required */
@@ -54,6 +56,12 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
 /* Ids of an instance's tasks changed after seq `since`, in seq order. */
 int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit,
                              json_t *ret_ids, struct error *err);
+/* Ids of a cluster's tasks changed after seq `since` whose instance carries
+ * the attribute agent_attr = agent_id (the instances one agent registered),
+ * in seq order. */
+int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
+                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids,
+                                   struct error *err);
 /* Ids of tasks created with this client token in the cluster. */
 int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids,
                         struct error *err);

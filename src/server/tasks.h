@@ -12,6 +12,10 @@
 #include "store_tasks.h"
 
 #define TASK_MAX_PORTS 64
+/* The instance attribute naming the agent that registered it; PollTasks
+ * with agentId answers for all of that agent's instances (agent.h has the
+ * same name: server and agent share no headers). */
+#define POLL_AGENT_ATTRIBUTE "berth.agent-id"
 
 /* What one task reserves on an instance. */
 struct task_needs {

@@ -109,3 +109,62 @@ def test_agent_restart_keeps_identity(hollow, tmp_path):
         assert ecs.list_container_instances(cluster="proto")["containerInstanceArns"] == [inst]
     finally:
         again.stop()
+
+
+def test_hollow_agents_bulk_poll(fresh_server, tmp_path):
+    """Two hollow agents with many instances each long-poll once per agent
+    (PollTasks {agentId}); every task on either is acknowledged, and all
+    their instances stay connected."""
+    ecs = berth_proc.client(fresh_server.endpoint)
+    ecs.create_cluster(clusterName="bulk")
+    ecs.register_task_definition(family="small", containerDefinitions=[
+        {"name": "app", "image": "busybox", "memory": 64, "cpu": 64}])
+    agents = [berth_proc.BerthAgent(fresh_server.endpoint, "bulk", tmp_path / ("agent%d" % k),
+                                    tmp_path / ("agent%d.log" % k), hollow=150,
+                                    extra_args=["--availability-zone", "az-%d" % k]).start() for k in range(2)]
+    try:
+        berth_proc.wait_for(lambda: ecs.describe_clusters(clusters=["bulk"])["clusters"][0]
+                            ["registeredContainerInstancesCount"] == 300, timeout=60, what="300 instances")
+        arns = []
+        for _ in range(6):
+            out = ecs.run_task(cluster="bulk", taskDefinition="small", count=10,
+                               placementStrategy=[{"type": "spread", "field": "attribute:ecs.availability-zone"},
+                                                  {"type": "spread", "field": "instanceId"}])
+            assert out["failures"] == []
+            arns += [t["taskArn"] for t in out["tasks"]]
+        hosts = {t["containerInstanceArn"] for k in range(0, 60, 20)
+                 for t in ecs.describe_tasks(cluster="bulk", tasks=arns[k:k + 20])["tasks"]}
+        assert len(hosts) == 60  # spread over both agents' instances
+
+        def running():
+            return sum(t["lastStatus"] == "RUNNING" for k in range(0, 60, 20)
+                       for t in ecs.describe_tasks(cluster="bulk", tasks=arns[k:k + 20])["tasks"])
+        berth_proc.wait_for(lambda: running() == 60, timeout=30, what="all 60 tasks RUNNING")
+        for a in arns[:10]:
+            ecs.stop_task(cluster="bulk", task=a)
+        berth_proc.wait_for(lambda: ecs.describe_clusters(clusters=["bulk"])["clusters"][0]
+                            ["runningTasksCount"] == 50, timeout=30, what="10 tasks stopped")
+        insts = [a for page in ecs.get_paginator("list_container_instances").paginate(cluster="bulk")
+                 for a in page["containerInstanceArns"]]
+        assert len(insts) == 300
+        cis = [ci for k in range(0, 300, 100) for ci in ecs.describe_container_instances(
+            cluster="bulk", containerInstances=insts[k:k + 100])["containerInstances"]]
+        assert all(ci["agentConnected"] for ci in cis)
+        ids = {a["value"] for ci in cis for a in ci["attributes"] if a["name"] == "berth.agent-id"}
+        assert len(ids) == 2
+        # The bulk form answers for one agent's instances only.
+        agent_id = sorted(ids)[0]
+        mine = {ci["containerInstanceArn"] for ci in cis
+                if {"name": "berth.agent-id", "value": agent_id} in ci["attributes"]}
+        status, body = berth_proc.raw_call(fresh_server.endpoint, "PollTasks",
+                                           {"cluster": "bulk", "agentId": agent_id, "since": 0},
+                                           target_prefix="BerthAgent_20261122")
+        assert status == 200 and 0 < len(body["tasks"]) < 60
+        assert all(t["containerInstanceArn"] in mine for t in body["tasks"])
+        status, body = berth_proc.raw_call(fresh_server.endpoint, "PollTasks",
+                                           {"cluster": "bulk", "agentId": "", "since": 0},
+                                           target_prefix="BerthAgent_20261122")
+        assert status == 400
+    finally:
+        for a in agents:
+            a.stop()

@@ -1,0 +1,819 @@
+#!/usr/bin/python3
+"""`make bench`: every berth benchmark, each beside its reference in the
+same run, written to bench/results/latest.json and the generated table in
+BENCHMARKS.md.
+
+    /usr/bin/python3 bench/run.py [--smoke] [--only NAME[,NAME]] [--bin build/berth]
+                                  [--out FILE] [--no-markdown]
+
+Benchmarks (NAME): task_start, placement, scale, api, logs; footprint
+figures are measured inside task_start, placement and scale.  Everything talks to loopback only, is
+bounded in time and count, and removes what it started.  The host is shared
+(other builds and tests run beside it), so absolute numbers are noisy:
+berth and its reference are always measured interleaved in one run, and the
+ratio is the figure to read.  --smoke runs each with tiny sizes (the test
+suite does, so the benchmarks cannot rot).  Reports figures; asserts nothing
+about speed."""
+import argparse
+import datetime
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, HERE)
+import berth_proc  # noqa: E402
+
+ECS = "AmazonEC2ContainerServiceV20141113"
+AGENT = "BerthAgent_20261122"
+MD_BEGIN = "<!-- bench/run.py: generated below, do not edit by hand -->"
+MD_END = "<!-- bench/run.py: end -->"
+
+
+# ---- small helpers ----------------------------------------------------------
+
+def pct(xs, q):
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    xs = sorted(xs)
+    k = max(0, min(len(xs) - 1, int(round(q / 100.0 * len(xs) + 0.5)) - 1))
+    return xs[k]
+
+
+def med(xs):
+    return pct(xs, 50)
+
+
+class Client:
+    """One keep-alive HTTP connection speaking the ECS JSON protocol, kept
+    cheap: bodies may be prebuilt bytes."""
+
+    def __init__(self, endpoint, timeout=120):
+        u = urllib.parse.urlparse(endpoint)
+        self.host, self.port = u.hostname, u.port
+        self.timeout = timeout
+        self.conn = None
+
+    def call(self, action, body, prefix=ECS, check=True):
+        if not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "%s.%s" % (prefix, action),
+                   # moto picks the region from a SigV4 credential scope; berth takes unsigned requests.
+                   "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/ecs/aws4_request, "
+                                    "SignedHeaders=host, Signature=0"}
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                self.conn.request("POST", "/", body, headers)
+                r = self.conn.getresponse()
+                data = r.read()
+                break
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        out = json.loads(data) if data else {}
+        if check and r.status != 200:
+            raise RuntimeError("%s: HTTP %d %s" % (action, r.status, data[:300]))
+        return out
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def proc_stat(pid):
+    """(rss bytes, cpu seconds user+system) of a process."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    return rss, cpu
+
+
+def dir_size(path):
+    total = 0
+    for d, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(d, f)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def wait_until(fn, timeout, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(interval)
+    return None
+
+
+class Results:
+    def __init__(self):
+        self.figures = []
+        self.notes = []
+
+    def add(self, bench, name, unit, xs=None, value=None, ref_name=None, ref_xs=None, ref_value=None,
+            lower_is_better=True, note=None):
+        """A figure: samples xs (median and p99 reported) or one value; with
+        its reference measured in the same run, and berth/reference."""
+        f = {"bench": bench, "name": name, "unit": unit}
+        if xs:
+            f.update(median=med(xs), p99=pct(xs, 99), n=len(xs))
+        elif value is not None:
+            f.update(median=value, p99=None, n=1)
+        else:
+            return
+        if ref_name and (ref_xs or ref_value is not None):
+            f["reference"] = {"name": ref_name}
+            if ref_xs:
+                f["reference"].update(median=med(ref_xs), p99=pct(ref_xs, 99), n=len(ref_xs))
+            else:
+                f["reference"].update(median=ref_value, p99=None, n=1)
+            if f["reference"]["median"]:
+                f["ratio"] = f["median"] / f["reference"]["median"]
+                f["berth_behind"] = f["ratio"] > 1.0 if lower_is_better else f["ratio"] < 1.0
+        if note:
+            f["note"] = note
+        self.figures.append(f)
+        fmt = lambda v: "-" if v is None else ("%.4g" % v)  # noqa: E731
+        line = "  %-58s %10s %10s %s" % (name, fmt(f["median"]), fmt(f["p99"]), unit)
+        if "reference" in f:
+            line += "   ref %s %s, ratio %.2f" % (f["reference"]["name"], fmt(f["reference"]["median"]),
+                                                 f.get("ratio", 0))
+        print(line, flush=True)
+
+    def note(self, bench, text):
+        self.notes.append({"bench": bench, "note": text})
+        print("  note: " + text, flush=True)
+
+
+# ---- task start ---------------------------------------------------------------
+
+def bench_task_start(args, res, cfg):
+    """RunTask -> RUNNING (DescribeTasks) on a real agent with a cached
+    busybox image, networkMode none and awsvpc, runc and crun; beside it the
+    bare runtime's create+start of an equivalent bundle.  Also the agent's
+    RSS with 0 and 50 running tasks."""
+    import runtime_start
+    import stack as stackmod
+    n = cfg["task_start_n"]
+    tmp = tempfile.mkdtemp(prefix="berth-bench-start-")
+    st = None
+    crun_agent = None
+    try:
+        st = stackmod.Stack(tmp, cluster="runc")
+        st.ecs.create_cluster(clusterName="crun")
+        crun_agent = berth_proc.BerthAgent(st.server.endpoint, "crun", os.path.join(tmp, "agent-crun"),
+                                           os.path.join(tmp, "agent-crun.log"),
+                                           extra_args=["--runtime", "crun"]).start()
+        berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster="crun")["containerInstanceArns"],
+                            what="the crun agent to register")
+        cli = Client(st.server.endpoint)
+        # TERM ends it at once: the task's stop is not what is measured.
+        cmd = ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
+        for mode in ("none", "awsvpc"):
+            st.ecs.register_task_definition(family="start-" + mode, networkMode=mode, containerDefinitions=[
+                {"name": "app", "image": st.image, "memory": 32, "command": cmd}])
+        rootfs, bundle = runtime_start.make_bundle(os.path.join(tmp, "bare"))
+
+        def run_one(cluster, family):
+            t0 = time.perf_counter()
+            req = {"cluster": cluster, "taskDefinition": family}
+            if family.endswith("awsvpc"):
+                req["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}
+            out = cli.call("RunTask", req)
+            if not out.get("tasks"):
+                raise RuntimeError("RunTask %s: %s" % (family, out.get("failures")))
+            arn = out["tasks"][0]["taskArn"]
+            body = json.dumps({"cluster": cluster, "tasks": [arn]}).encode()
+            while True:
+                t = cli.call("DescribeTasks", body)["tasks"][0]
+                if t["lastStatus"] == "RUNNING":
+                    dt = time.perf_counter() - t0
+                    break
+                if t["lastStatus"] == "STOPPED" or time.perf_counter() - t0 > 60:
+                    raise RuntimeError("task did not start: %s" % t.get("stoppedReason"))
+                time.sleep(0.002)
+            cli.call("StopTask", {"cluster": cluster, "task": arn})
+            wait_until(lambda: cli.call("DescribeTasks", body)["tasks"][0]["lastStatus"] == "STOPPED", 30, 0.02)
+            return dt
+
+        # Warm-up: pull the image into each agent's cache (not measured).
+        modes = ["none", "awsvpc"]
+        for rt in ("runc", "crun"):
+            run_one(rt, "start-none")
+            if "awsvpc" in modes:
+                try:
+                    run_one(rt, "start-awsvpc")
+                except RuntimeError as e:
+                    res.note("task_start", "networkMode awsvpc not measured: this agent does not run it "
+                                           "(%s)" % str(e)[:160])
+                    modes.remove("awsvpc")
+        samples = {}
+        for i in range(n):
+            for rt in ("runc", "crun"):
+                samples.setdefault("bare " + rt, []).append(
+                    runtime_start.bare(rt, bundle, os.path.join(tmp, "state-" + rt), i) * 1000)
+                for mode in modes:
+                    samples.setdefault("%s %s" % (rt, mode), []).append(run_one(rt, "start-" + mode) * 1000)
+        for rt in ("runc", "crun"):
+            for mode in modes:
+                res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s" % (rt, mode), "ms",
+                        samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
+                        ref_xs=samples["bare " + rt])
+
+        # Footprint of a real agent: idle, then with 50 running tasks.
+        pid = st.agent.proc.pid
+        rss0, _ = proc_stat(pid)
+        n_run = cfg["agent_tasks"]
+        arns = []
+        while len(arns) < n_run:
+            out = cli.call("RunTask", {"cluster": "runc", "taskDefinition": "start-none",
+                                       "count": min(10, n_run - len(arns))})
+            arns += [t["taskArn"] for t in out["tasks"]]
+
+        def all_running():
+            ok = 0
+            for k in range(0, len(arns), 100):
+                ts = cli.call("DescribeTasks", {"cluster": "runc", "tasks": arns[k:k + 100]})["tasks"]
+                ok += sum(t["lastStatus"] == "RUNNING" for t in ts)
+            return ok == len(arns)
+
+        wait_until(all_running, 180, 0.5)
+        time.sleep(1)
+        rss1, _ = proc_stat(pid)
+        res.add("footprint", "agent RSS, 0 tasks", "MB", value=rss0 / 1e6)
+        res.add("footprint", "agent RSS, %d running tasks (real containers)" % n_run, "MB", value=rss1 / 1e6,
+                note="the agent process only; each container also has a conmon (~1 MB RSS)")
+        for a in arns:
+            cli.call("StopTask", {"cluster": "runc", "task": a})
+        wait_until(lambda: not cli.call("ListTasks", {"cluster": "runc"})["taskArns"], 60, 0.5)
+        cli.close()
+    finally:
+        if crun_agent:
+            crun_agent.stop(check=False)
+        if st:
+            st.close()
+        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- placement, scale and server footprint ------------------------------------
+
+def start_server(tmp, name):
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    return berth_proc.BerthServer(d, os.path.join(tmp, name + ".log")).start(timeout=60)
+
+
+def start_hollow(srv, tmp, cluster, n_inst, zones=("az-a", "az-b", "az-c"), expect=None):
+    """One hollow agent per zone; returns them once all instances (expect:
+    all in the cluster) are registered."""
+    expect = expect or n_inst
+    agents = []
+    per = [n_inst // len(zones) + (1 if k < n_inst % len(zones) else 0) for k in range(len(zones))]
+    for z, cnt in zip(zones, per):
+        if cnt == 0:
+            continue
+        agents.append(berth_proc.BerthAgent(
+            srv.endpoint, cluster, os.path.join(tmp, "hollow-%s-%s" % (cluster, z)),
+            os.path.join(tmp, "hollow-%s-%s.log" % (cluster, z)), hollow=cnt,
+            extra_args=["--availability-zone", z, "--hollow-cpu", "4096", "--hollow-memory", "8192"]).start())
+    cli = Client(srv.endpoint)
+    ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": [cluster]})["clusters"][0]
+                    ["registeredContainerInstancesCount"] == expect, 300, 0.2)
+    cli.close()
+    if not ok:
+        raise RuntimeError("hollow instances did not register")
+    return agents
+
+
+def _placer(endpoint, body, calls, deadline, out_q):
+    """One client process: `calls` RunTask calls with a prebuilt body over
+    one keep-alive connection, or until the deadline (time.time());
+    reports latencies and tasks placed."""
+    cli = Client(endpoint)
+    lat, placed, failures = [], 0, 0
+    for _ in range(calls):
+        if time.time() > deadline:
+            break
+        t0 = time.perf_counter()
+        out = cli.call("RunTask", body)
+        lat.append((time.perf_counter() - t0) * 1000)
+        placed += len(out.get("tasks", []))
+        failures += len(out.get("failures", []))
+    cli.close()
+    out_q.put((lat, placed, failures))
+
+
+def place(endpoint, cluster, family, strategy, total, clients, max_seconds):
+    """Place `total` tasks with RunTask count 10 from `clients` processes
+    (processes, not threads: the client must not be what is measured),
+    stopping after max_seconds."""
+    body = json.dumps({"cluster": cluster, "taskDefinition": family, "count": 10,
+                       "placementStrategy": strategy}).encode()
+    calls = total // 10
+    q = multiprocessing.Queue()
+    deadline = time.time() + max_seconds
+    procs = [multiprocessing.Process(target=_placer, args=(endpoint, body, calls // clients +
+                                                           (1 if k < calls % clients else 0), deadline, q))
+             for k in range(clients)]
+    t0 = time.perf_counter()
+    for p in procs:
+        p.start()
+    lat, placed, failures = [], 0, 0
+    for _ in procs:
+        lt, pl, fl = q.get(timeout=1800)
+        lat += lt
+        placed += pl
+        failures += fl
+    wall = time.perf_counter() - t0
+    for p in procs:
+        p.join()
+    return lat, placed, failures, wall
+
+
+def read_latencies(cli, cluster, reps):
+    """Median latency (ms) of the reads that must stay flat as tables grow."""
+    arns = cli.call("ListTasks", {"cluster": cluster, "maxResults": 100})["taskArns"]
+    insts = cli.call("ListContainerInstances", {"cluster": cluster, "maxResults": 100})["containerInstanceArns"]
+    calls = {
+        "ListTasks (100)": ("ListTasks", {"cluster": cluster, "maxResults": 100}),
+        "DescribeTasks (100)": ("DescribeTasks", {"cluster": cluster, "tasks": arns or ["none"]}),
+        "DescribeContainerInstances (100)": ("DescribeContainerInstances",
+                                             {"cluster": cluster, "containerInstances": insts or ["none"]}),
+        "DescribeClusters (with counts)": ("DescribeClusters", {"clusters": [cluster]}),
+    }
+    out = {}
+    for name, (action, body) in calls.items():
+        b = json.dumps(body).encode()
+        xs = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            cli.call(action, b)
+            xs.append((time.perf_counter() - t0) * 1000)
+        out[name] = xs
+    return out
+
+
+def bench_placement(args, res, cfg):
+    """Placement throughput through RunTask on hollow instances in 3 AZs,
+    binpack and spread, each on a fresh server."""
+    strategies = {
+        "binpack(memory)": [{"type": "binpack", "field": "memory"}],
+        "spread(AZ)": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+    }
+    res.note("placement", "services (CreateService desired counts) are not in main yet: placement is "
+                          "measured through RunTask only")
+    for n_inst in cfg["placement_instances"]:
+        for sname, strategy in strategies.items():
+            tmp = tempfile.mkdtemp(prefix="berth-bench-place-")
+            srv, agents = None, []
+            try:
+                srv = start_server(tmp, "server")
+                cli = Client(srv.endpoint)
+                cli.call("CreateCluster", {"clusterName": "p"})
+                cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+                    {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
+                t0 = time.perf_counter()
+                agents = start_hollow(srv, tmp, "p", n_inst)
+                reg = time.perf_counter() - t0
+                res.add("placement", "register %d hollow instances (3 agents)" % n_inst, "instances/s",
+                        value=n_inst / reg, lower_is_better=False)
+                total = cfg["placement_tasks"]
+                lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy, total, cfg["clients"],
+                                                    cfg["place_seconds"])
+                label = "%d instances, %s" % (n_inst, sname)
+                res.add("placement", "RunTask placements/s, " + label, "tasks/s", value=placed / wall,
+                        lower_is_better=False,
+                        note="%d placed in %.0f s (bounded at %d s), %d failures, %d clients x RunTask count 10"
+                             % (placed, wall, cfg["place_seconds"], failures, cfg["clients"]))
+                res.add("placement", "RunTask (count 10) latency, " + label, "ms", lat)
+                # Hollow agents acknowledge every task: time until all report RUNNING.
+                t1 = time.perf_counter()
+                ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
+                                ["runningTasksCount"] >= placed, cfg["running_timeout"], 0.2)
+                if ok:
+                    res.add("placement", "all RUNNING after placement ends, " + label, "s",
+                            value=time.perf_counter() - t1)
+                else:
+                    res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, cfg["running_timeout"]))
+                if n_inst == max(cfg["placement_instances"]):
+                    rss_a = sum(proc_stat(a.proc.pid)[0] for a in agents)
+                    res.add("footprint", "hollow agents RSS, %d instances (3 processes)" % n_inst, "MB",
+                            value=rss_a / 1e6)
+                cli.close()
+            finally:
+                for a in agents:
+                    a.stop(check=False)
+                if srv:
+                    srv.stop(check=False)
+                shutil.rmtree(tmp, ignore_errors=True)
+    # The server alone, empty and idle.
+    tmp = tempfile.mkdtemp(prefix="berth-bench-idle-")
+    try:
+        srv = start_server(tmp, "server")
+        time.sleep(1)
+        rss, c0 = proc_stat(srv.proc.pid)
+        time.sleep(cfg["idle_seconds"])
+        _, c1 = proc_stat(srv.proc.pid)
+        res.add("footprint", "server RSS, empty", "MB", value=rss / 1e6)
+        res.add("footprint", "server CPU idle, empty", "% of a core", value=100 * (c1 - c0) / cfg["idle_seconds"])
+        srv.stop(check=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def bench_scale(args, res, cfg):
+    """Reads that must stay flat as the tables grow: ListTasks,
+    DescribeTasks, DescribeContainerInstances, DescribeClusters at several
+    task counts, then with 5,000 instances; and the server's footprint with
+    all of it stored.  The tasks are placed while the cluster has few (large)
+    instances, because RunTask's cost grows with the instance count (see the
+    placement figures), and their hollow agent is stopped once they are
+    registered (the server's agent timeout is long, so they stay connected):
+    the tasks stay PENDING, and the fill is RunTask's writes alone, not one
+    SubmitTaskStateChange transaction per task (the placement figures cover
+    reporting).  The rest of the instances register after, with a running
+    hollow agent."""
+    tmp = tempfile.mkdtemp(prefix="berth-bench-scale-")
+    srv, agents = None, []
+    try:
+        d = os.path.join(tmp, "server")
+        os.makedirs(d)
+        srv = berth_proc.BerthServer(d, os.path.join(tmp, "server.log"),
+                                     extra_args=["--agent-timeout", "3600"]).start(timeout=60)
+        cli = Client(srv.endpoint)
+        cli.call("CreateCluster", {"clusterName": "s"})
+        cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+            {"name": "app", "image": "busybox", "cpu": 1, "memory": 6}]})
+        big = berth_proc.BerthAgent(
+            srv.endpoint, "s", os.path.join(tmp, "hollow-big"), os.path.join(tmp, "hollow-big.log"),
+            hollow=cfg["scale_big_instances"],
+            extra_args=["--hollow-cpu", "10000000", "--hollow-memory", "10000000"]).start()
+        wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["s"]})["clusters"][0]
+                   ["registeredContainerInstancesCount"] == cfg["scale_big_instances"], 120, 0.2)
+        time.sleep(1)  # its first bulk poll has marked them connected
+        big.stop(check=False)
+        strategy = [{"type": "spread", "field": "instanceId"}]
+        sizes = {}
+        placed = 0
+        n_inst = cfg["scale_big_instances"]
+        sizes[(n_inst, 0)] = read_latencies(cli, "s", cfg["read_reps"])
+        fill_deadline = time.time() + cfg["scale_fill_seconds"]
+        for target in cfg["scale_steps"]:
+            if time.time() > fill_deadline:
+                break
+            _, got, _, _ = place(srv.endpoint, "s", "hollow", strategy, target - placed, cfg["clients"],
+                                 max(1, fill_deadline - time.time()))
+            placed += got
+            sizes[(n_inst, placed)] = read_latencies(cli, "s", cfg["read_reps"])
+        if placed < cfg["scale_steps"][-1]:
+            res.note("scale", "filling reached %d of %d tasks in its %d s bound"
+                     % (placed, cfg["scale_steps"][-1], cfg["scale_fill_seconds"]))
+        # Then the rest of the instances: 5,000 in all.
+        more = cfg["scale_instances"] - n_inst
+        if more > 0:
+            agents += start_hollow(srv, tmp, "s", more, expect=cfg["scale_instances"])
+            n_inst = cfg["scale_instances"]
+            time.sleep(3)  # let the new agents' first polls settle
+            sizes[(n_inst, placed)] = read_latencies(cli, "s", cfg["read_reps"])
+        for name in sizes[(cfg["scale_big_instances"], 0)]:
+            for (ni, nt), lats in sorted(sizes.items()):
+                res.add("scale", "%s, %d instances, %d tasks" % (name, ni, nt), "ms", lats[name])
+        # Footprint with all of it stored: idle CPU over a few seconds (the
+        # hollow agents' long-polls are open).
+        time.sleep(2)
+        rss, c0 = proc_stat(srv.proc.pid)
+        time.sleep(cfg["idle_seconds"])
+        _, c1 = proc_stat(srv.proc.pid)
+        res.add("footprint", "server RSS, %d instances + %d tasks stored" % (n_inst, placed), "MB",
+                value=rss / 1e6)
+        res.add("footprint", "server CPU idle, %d instances + %d tasks stored" % (n_inst, placed),
+                "% of a core", value=100 * (c1 - c0) / cfg["idle_seconds"])
+        wal = os.path.join(srv.data_dir, "berth.db-wal")
+        res.add("footprint", "server data dir, %d instances + %d tasks" % (n_inst, placed), "MB",
+                value=dir_size(srv.data_dir) / 1e6,
+                note="of which WAL %.0f MB" % ((os.path.getsize(wal) if os.path.exists(wal) else 0) / 1e6))
+        cli.close()
+    finally:
+        for a in agents:
+            a.stop(check=False)
+        if srv:
+            srv.stop(check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- API throughput against moto -----------------------------------------------
+
+MIX = ("RegisterTaskDefinition", "DescribeTaskDefinition", "ListTasks", "DescribeTasks")
+
+
+def _mix_worker(endpoint, wid, seconds, out_q):
+    """Round-robin through the request mix for `seconds` on one keep-alive
+    connection, with prebuilt bodies."""
+    cli = Client(endpoint)
+    fam = "mix%d" % wid
+    bodies = {
+        "RegisterTaskDefinition": json.dumps({"family": fam, "containerDefinitions": [
+            {"name": "app", "image": "busybox", "memory": 64, "command": ["sleep", "1"]}]}).encode(),
+        "DescribeTaskDefinition": json.dumps({"taskDefinition": fam}).encode(),
+        "ListTasks": json.dumps({"cluster": "api"}).encode(),
+        "DescribeTasks": json.dumps({"cluster": "api", "tasks": [
+            "arn:aws:ecs:us-east-1:000000000000:task/api/0123456789abcdef0123456789abcdef"]}).encode(),
+    }
+    cli.call("RegisterTaskDefinition", bodies["RegisterTaskDefinition"])
+    lat = []
+    end = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < end:
+        a = MIX[i % len(MIX)]
+        t0 = time.perf_counter()
+        cli.call(a, bodies[a])
+        lat.append((time.perf_counter() - t0) * 1000)
+        i += 1
+    cli.close()
+    out_q.put(lat)
+
+
+def run_mix(endpoint, clients, seconds):
+    q = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_mix_worker, args=(endpoint, k, seconds, q)) for k in range(clients)]
+    for p in procs:
+        p.start()
+    lat = []
+    for _ in procs:
+        lat += q.get(timeout=seconds + 120)
+    for p in procs:
+        p.join()
+    return len(lat) / seconds, lat
+
+
+def run_mix_boto3(endpoint, threads, seconds):
+    c = berth_proc.client(endpoint)
+    c.create_cluster(clusterName="api")
+    lat = []
+    lock = threading.Lock()
+    end = time.perf_counter() + seconds
+
+    def worker(k):
+        fam = "boto%d" % k
+        cd = [{"name": "app", "image": "busybox", "memory": 64}]
+        c.register_task_definition(family=fam, containerDefinitions=cd)
+        calls = [lambda: c.register_task_definition(family=fam, containerDefinitions=cd),
+                 lambda: c.describe_task_definition(taskDefinition=fam),
+                 lambda: c.list_tasks(cluster="api"),
+                 lambda: c.describe_tasks(cluster="api", tasks=["0123456789abcdef0123456789abcdef"])]
+        mine, i = [], 0
+        while time.perf_counter() < end:
+            t0 = time.perf_counter()
+            calls[i % 4]()
+            mine.append((time.perf_counter() - t0) * 1000)
+            i += 1
+        with lock:
+            lat.extend(mine)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return len(lat) / seconds, lat
+
+
+def moto_python():
+    for cand in [shutil.which("python3", path=os.environ.get("PATH", "")), "/root/.pyenv/shims/python3",
+                 shutil.which("python3.11")]:
+        if cand and subprocess.run([cand, "-c", "import moto.server"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL).returncode == 0:
+            return cand
+    return None
+
+
+def bench_api(args, res, cfg):
+    """The same request mix against berth and moto's standalone server,
+    alternating rounds so both see the same host load."""
+    py = moto_python()
+    tmp = tempfile.mkdtemp(prefix="berth-bench-api-")
+    srv, moto = None, None
+    try:
+        srv = start_server(tmp, "server")
+        Client(srv.endpoint).call("CreateCluster", {"clusterName": "api"})
+        targets = {"berth": srv.endpoint}
+        if py:
+            port = free_port()
+            log = open(os.path.join(tmp, "moto.log"), "wb")
+            moto = subprocess.Popen([py, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=log, stderr=log)
+            log.close()
+            ep = "http://127.0.0.1:%d" % port
+
+            def moto_up():
+                try:
+                    Client(ep, timeout=2).call("CreateCluster", {"clusterName": "api"})
+                    return True
+                except (OSError, RuntimeError, ValueError):
+                    return False
+            if wait_until(moto_up, 60, 0.2):
+                targets["moto"] = ep
+        if "moto" not in targets:
+            res.note("api", "moto's standalone server is not available: berth measured alone")
+        rates = {k: [] for k in targets}
+        lats = {k: [] for k in targets}
+        for _ in range(cfg["api_rounds"]):
+            for name, ep in targets.items():
+                rate, lat = run_mix(ep, cfg["clients"], cfg["api_seconds"])
+                rates[name].append(rate)
+                lats[name] += lat
+        mix = "/".join(MIX)
+        ref = "moto" if "moto" in targets else None
+        res.add("api", "requests/s, %d keep-alive clients, mix %s" % (cfg["clients"], mix), "req/s",
+                rates["berth"], ref_name=ref and "moto", ref_xs=ref and rates["moto"], lower_is_better=False,
+                note="median/p99 over %d rounds of %ds" % (cfg["api_rounds"], cfg["api_seconds"]))
+        res.add("api", "latency, same mix", "ms", lats["berth"], ref_name=ref and "moto",
+                ref_xs=ref and lats["moto"])
+        # boto3 as the client: what an SDK user sees (client-bound).
+        b = {}
+        for name, ep in targets.items():
+            b[name] = run_mix_boto3(ep, 4, cfg["api_seconds"])
+        res.add("api", "requests/s through boto3 (4 threads, one process)", "req/s", value=b["berth"][0],
+                ref_name=ref and "moto", ref_value=ref and b["moto"][0], lower_is_better=False,
+                note="client-bound: botocore's per-call work dominates")
+        res.add("api", "latency through boto3", "ms", b["berth"][1], ref_name=ref and "moto",
+                ref_xs=ref and b["moto"][1])
+    finally:
+        if moto:
+            moto.terminate()
+            try:
+                moto.wait(10)
+            except subprocess.TimeoutExpired:
+                moto.kill()
+                moto.wait()
+        if srv:
+            srv.stop(check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- logs -----------------------------------------------------------------------
+
+def bench_logs(args, res, cfg):
+    tmp = tempfile.mkdtemp(prefix="berth-bench-logs-")
+    try:
+        out = os.path.join(tmp, "logs.json")
+        subprocess.run([sys.executable, os.path.join(HERE, "bench_logs.py"), "--bin", args.bin,
+                        "--events", str(cfg["log_events"]), "--put-events", str(cfg["log_put_events"]),
+                        "--json", out], check=True, stdout=subprocess.DEVNULL, timeout=900)
+        with open(out) as f:
+            figs = json.load(f)
+        for name, v in figs.items():
+            if isinstance(v, dict):
+                res.add("logs", name + " (%d events)" % figs["events in the big stream"], "ms",
+                        value=v["median_ms"], note="median of 20; max %.1f ms" % v["max_ms"])
+            elif name.startswith("PutLogEvents"):
+                res.add("logs", name.replace(" (events/s)", ""), "events/s", value=v, lower_is_better=False)
+        res.note("logs", "rolling deployment time (UpdateService to steady state) needs services, "
+                         "which are not in main yet")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- report ---------------------------------------------------------------------
+
+def machine():
+    def first(path, key):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(key):
+                        return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "?"
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return {"nproc": os.cpu_count(), "memory": first("/proc/meminfo", "MemTotal"),
+            "kernel": platform.release(), "cpu": first("/proc/cpuinfo", "model name"),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": commit + ("+dirty" if dirty else "")}
+
+
+def markdown(data):
+    m = data["machine"]
+    fmt = lambda v: "" if v is None else ("%.3g" % v if abs(v) < 100 else "%.0f" % v)  # noqa: E731
+    lines = [MD_BEGIN, "", "## All figures (`make bench`)", "",
+             "Generated by `bench/run.py`%s on %s, commit %s: %s CPUs (%s), %s RAM, kernel %s.  The host is "
+             "shared with other builds and tests, so absolute figures are noisy; each reference was measured "
+             "in the same run, interleaved with berth, and the ratio (berth / reference) is the figure to "
+             "compare.  Raw data: `bench/results/latest.json`."
+             % (" --smoke" if data["smoke"] else "", m["date"], m["commit"], m["nproc"], m["cpu"], m["memory"],
+                m["kernel"]), ""]
+    bench = None
+    for f in data["figures"]:
+        if f["bench"] != bench:
+            bench = f["bench"]
+            lines += ["", "### " + bench, "",
+                      "| figure | unit | berth median | berth p99 | reference | ref median | ref p99 | ratio |",
+                      "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+        r = f.get("reference", {})
+        name = f["name"] + (" (%s)" % f["note"] if f.get("note") else "")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, f["unit"], fmt(f["median"]), fmt(f["p99"]), r.get("name", ""), fmt(r.get("median")),
+            fmt(r.get("p99")), "%.2f" % f["ratio"] if "ratio" in f else ""))
+    if data["notes"]:
+        lines += ["", "Notes:", ""] + ["* %s: %s" % (n["bench"], n["note"]) for n in data["notes"]]
+    lines += ["", MD_END]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path, block):
+    with open(path) as f:
+        text = f.read()
+    if MD_BEGIN in text and MD_END in text:
+        head, rest = text.split(MD_BEGIN, 1)
+        tail = rest.split(MD_END, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    with open(path, "w") as f:
+        f.write(text)
+
+
+FULL = {"task_start_n": 100, "agent_tasks": 50,
+        "placement_instances": [1000, 5000], "placement_tasks": 50000, "place_seconds": 45,
+        "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
+        "scale_fill_seconds": 200,
+        "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
+        "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000}
+SMOKE = {"task_start_n": 2, "agent_tasks": 3,
+         "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
+         "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
+         "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
+         "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
+BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "scale": bench_scale, "api": bench_api,
+           "logs": bench_logs}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes: checks that every benchmark still runs")
+    ap.add_argument("--only", help="comma-separated: " + ",".join(BENCHES))
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "berth"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    ap.add_argument("--no-markdown", action="store_true", help="do not touch BENCHMARKS.md")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a size")
+    args = ap.parse_args()
+    args.bin = os.path.abspath(args.bin)
+    berth_proc.BERTH_BIN = args.bin
+    cfg = dict(SMOKE if args.smoke else FULL)
+    for kv in args.set:
+        k, v = kv.split("=", 1)
+        cfg[k] = json.loads(v)
+    names = args.only.split(",") if args.only else list(BENCHES)
+    res = Results()
+    started = time.time()
+    for name in names:
+        print("== %s" % name, flush=True)
+        t0 = time.time()
+        BENCHES[name](args, res, cfg)
+        print("   (%.0f s)" % (time.time() - t0), flush=True)
+    data = {"machine": machine(), "smoke": args.smoke, "config": cfg, "seconds": time.time() - started,
+            "figures": res.figures, "notes": res.notes}
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(data, f, indent=1)
+    if not args.no_markdown:
+        write_markdown(os.path.join(ROOT, "BENCHMARKS.md"), markdown(data))
+    print("wrote %s (%.0f s)" % (args.out, data["seconds"]))
+
+
+if __name__ == "__main__":
+    main()
