@@ -17,7 +17,7 @@
 #include <sys/sysmacros.h>
 
 #include "common/cleanup.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INIT_DEST "/sbin/berth-init"
@@ -433,5 +433,5 @@ int bundle_write(const char *dir, const struct ctr_spec *spec, const struct user
     _cleanup_free_ char *text = json_dumps(cfg, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "cannot serialise config.json");
-    return fsutil_write_file(path, text, strlen(text), err);
+    return fs_replace_file(path, text, strlen(text), err);
 }

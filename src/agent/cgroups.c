@@ -23,7 +23,7 @@
 
 #include "common/cleanup.h"
 #include "common/limits.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #define CFS_PERIOD_US 100000
 
@@ -137,7 +137,7 @@ int cgroups_task_create(const struct cgroups *cg, const char *task_id, int64_t m
     }
     const char *ctrls[] = {"memory", "cpu"};
     for (size_t i = 0; i < ELEMENTSOF(ctrls); i++) {
-        if (cgroups_file_path(cg, ctrls[i], rel, NULL, p, sizeof(p), err) < 0 || fsutil_mkdir_p(p, 0755, err) < 0)
+        if (cgroups_file_path(cg, ctrls[i], rel, NULL, p, sizeof(p), err) < 0 || fs_mkdir_p(p, 0755, err) < 0)
             return -1;
     }
     if (memory_mib > 0) {
@@ -243,7 +243,7 @@ int cgroups_oom_kills(const struct cgroups *cg, const char *path, uint64_t *ret,
     if (cgroups_file_path(cg, "memory", path, cg->v2 ? "memory.events" : "memory.oom_control", p, sizeof(p), err) < 0)
         return -1;
     _cleanup_free_ char *text = NULL;
-    if (fsutil_read_file(p, LIMIT_CGROUP_FILE, &text, NULL, err) < 0)
+    if (fs_read_file(p, LIMIT_CGROUP_FILE, &text, NULL, err) < 0)
         return -1;
     const char *line = text;
     while (line && *line) {

@@ -15,7 +15,7 @@
 
 #include "common/cleanup.h"
 #include "common/limits.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 /* A growable string with a hard cap: enough for these small files. */
 struct sbuf {
@@ -61,7 +61,7 @@ char *etcfiles_hosts_text(const struct etcfiles_opts *o)
     _cleanup_free_ char *host = NULL;
     struct error e2;
     if (o->host_network &&
-        fsutil_read_file(o->host_hosts ? o->host_hosts : "/etc/hosts", LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
+        fs_read_file(o->host_hosts ? o->host_hosts : "/etc/hosts", LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
         size_t n = strlen(host);
         sb_add(&b, "%s%s", host, n && host[n - 1] != '\n' ? "\n" : "");
         for (size_t i = 0; i < o->n_extra_hosts; i++)
@@ -87,7 +87,7 @@ int etcfiles_resolv_text(const struct etcfiles_opts *o, char **ret, struct error
         _cleanup_free_ char *host = NULL;
         struct error e2;
         const char *path = o->host_resolv_conf ? o->host_resolv_conf : "/etc/resolv.conf";
-        if (fsutil_read_file(path, LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
+        if (fs_read_file(path, LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
             char *save = NULL;
             for (char *line = strtok_r(host, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (!o->host_network && strncmp(line, "nameserver", 10) == 0 && strstr(line, " 127."))
@@ -117,18 +117,18 @@ int etcfiles_write(const char *dir, const struct etcfiles_opts *o, struct error 
     if (!hosts)
         return error_set(err, ERR_LIMIT, "hosts file too large");
     snprintf(path, sizeof(path), "%s/hosts", dir);
-    if (fsutil_write_file(path, hosts, strlen(hosts), err) < 0)
+    if (fs_replace_file(path, hosts, strlen(hosts), err) < 0)
         return -1;
     _cleanup_free_ char *resolv = NULL;
     if (etcfiles_resolv_text(o, &resolv, err) < 0)
         return -1;
     snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-    if (fsutil_write_file(path, resolv, strlen(resolv), err) < 0)
+    if (fs_replace_file(path, resolv, strlen(resolv), err) < 0)
         return -1;
     char hn[300], host_name[256] = "";
     if (o->host_network && gethostname(host_name, sizeof(host_name) - 1) < 0)
         host_name[0] = '\0';
     snprintf(hn, sizeof(hn), "%s\n", o->host_network ? host_name : o->hostname ? o->hostname : "");
     snprintf(path, sizeof(path), "%s/hostname", dir);
-    return fsutil_write_file(path, hn, strlen(hn), err);
+    return fs_replace_file(path, hn, strlen(hn), err);
 }

@@ -23,7 +23,6 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "fsutil.h"
 #include "netlink.h"
 #include "netns.h"
 #include "netpool.h"

@@ -37,7 +37,7 @@
 
 #include "common/cleanup.h"
 #include "common/limits.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 #include "spawn.h"
 
 #define HYBRID_CONTROLLERS "/sys/fs/cgroup/unified/cgroup.controllers"
@@ -95,7 +95,7 @@ int ocirt_open(struct ocirt *rt, enum ocirt_kind kind, const char *root, struct 
         return -1;
     if ((size_t)snprintf(rt->root, sizeof(rt->root), "%s", root) >= sizeof(rt->root))
         return error_set(err, ERR_LIMIT, "runtime root path too long");
-    if (fsutil_mkdir_p(root, 0700, err) < 0)
+    if (fs_mkdir_p(root, 0700, err) < 0)
         return -1;
     if (kind == OCIRT_CRUN) {
         struct statfs sf;
@@ -234,7 +234,7 @@ static void exec_on_timeout(void *ud)
     struct exec_timeout *t = ud;
     _cleanup_free_ char *text = NULL;
     struct error e;
-    if (fsutil_read_file(t->pidfile, 64, &text, NULL, &e) < 0)
+    if (fs_read_file(t->pidfile, 64, &text, NULL, &e) < 0)
         return;
     long pid = strtol(text, NULL, 10);
     if (pid > 1)

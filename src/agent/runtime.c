@@ -28,7 +28,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "conmon.h"
-#include "fsutil.h"
+#include "common/fsutil.h"
 #include "overlay.h"
 #include "spawn.h"
 #include "userdb.h"
@@ -97,10 +97,10 @@ int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_par
         return error_set(err, ERR_LIMIT, "data directory path too long");
     char p[PATH_MAX];
     snprintf(p, sizeof(p), "%s/containers", data_dir);
-    if (fsutil_mkdir_p(p, 0700, err) < 0)
+    if (fs_mkdir_p(p, 0700, err) < 0)
         return -1;
     snprintf(p, sizeof(p), "%s/sock", data_dir);
-    if (fsutil_mkdir_p(p, 0700, err) < 0)
+    if (fs_mkdir_p(p, 0700, err) < 0)
         return -1;
     if (spawn_find_program("conmon", r->conmon, sizeof(r->conmon), err) < 0)
         return -1;
@@ -134,7 +134,7 @@ static int record_write(struct runtime *r, const char *id, const struct record *
     _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "cannot serialise state");
-    return fsutil_write_file(p, text, strlen(text), err);
+    return fs_replace_file(p, text, strlen(text), err);
 }
 
 static int record_read(struct runtime *r, const char *id, struct record *ret, struct error *err)
@@ -143,7 +143,7 @@ static int record_read(struct runtime *r, const char *id, struct record *ret, st
     if (runtime_path(r, id, STATE_FILE, p, sizeof(p), err) < 0)
         return -1;
     _cleanup_free_ char *text = NULL;
-    if (fsutil_read_file(p, LIMIT_STATE_FILE, &text, NULL, err) < 0) {
+    if (fs_read_file(p, LIMIT_STATE_FILE, &text, NULL, err) < 0) {
         if (err && err->kind == ERR_NOT_FOUND)
             error_set(err, ERR_NOT_FOUND, "no such container: %s", id);
         return -1;
@@ -177,7 +177,7 @@ static const struct ocirt *runtime_of(struct runtime *r, enum ocirt_kind k, stru
 static int read_int_file(const char *path, long *ret, struct error *err)
 {
     _cleanup_free_ char *text = NULL;
-    if (fsutil_read_file(path, 64, &text, NULL, err) < 0)
+    if (fs_read_file(path, 64, &text, NULL, err) < 0)
         return -1;
     char *end = NULL;
     errno = 0;
@@ -231,7 +231,7 @@ static void cleanup_failed_create(struct runtime *r, const char *id, const struc
     if (runtime_path(r, id, "rootfs", p, sizeof(p), &e) == 0)
         overlay_unmount(p, &e);
     if (runtime_path(r, id, NULL, p, sizeof(p), &e) == 0)
-        fsutil_rm_rf(p, &e);
+        fs_rmtree(p, &e);
 }
 
 int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec,
@@ -526,7 +526,7 @@ int runtime_exec(struct runtime *r, const char *id, const char *const *argv, siz
     if (runtime_path(r, id, "config.json", p, sizeof(p), err) < 0)
         return -1;
     _cleanup_free_ char *text = NULL;
-    if (fsutil_read_file(p, LIMIT_STATE_FILE, &text, NULL, err) < 0)
+    if (fs_read_file(p, LIMIT_STATE_FILE, &text, NULL, err) < 0)
         return -1;
     json_error_t jerr;
     _cleanup_json_ json_t *cfg = json_loads(text, 0, &jerr);
@@ -552,7 +552,7 @@ int runtime_exec(struct runtime *r, const char *id, const char *const *argv, siz
     snprintf(name, sizeof(name), "exec-%s.json", rnd);
     if (runtime_path(r, id, name, procfile, sizeof(procfile), err) < 0)
         return -1;
-    if (fsutil_write_file(procfile, ptext, strlen(ptext), err) < 0)
+    if (fs_replace_file(procfile, ptext, strlen(ptext), err) < 0)
         return -1;
     bool timed_out = false;
     int rc = ocirt_exec(oc, id, procfile, timeout, stdout_fd, stderr_fd, pidfile, ret_exit, &timed_out, err);
@@ -596,7 +596,7 @@ static int delete_partial(struct runtime *r, const char *id, struct error *err)
         return -1;
     if (runtime_path(r, id, NULL, p, sizeof(p), err) < 0)
         return -1;
-    return fsutil_rm_rf(p, err);
+    return fs_rmtree(p, err);
 }
 
 int runtime_delete(struct runtime *r, const char *id, struct error *err)
@@ -633,7 +633,7 @@ int runtime_delete(struct runtime *r, const char *id, struct error *err)
         return error_sys(err, "unlink %s", link);
     if (runtime_path(r, id, NULL, p, sizeof(p), err) < 0)
         return -1;
-    return fsutil_rm_rf(p, err);
+    return fs_rmtree(p, err);
 }
 
 void runtime_list_free(char **ids, size_t n)

@@ -26,7 +26,6 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "ctrspec.h"
-#include "fsutil.h"
 #include "image.h"
 #include "reporter.h"
 #include "runner.h"
@@ -512,7 +511,7 @@ static void cleanup(struct task_runner *t)
         log_warn("task %s: %s", t->id, err.msg);
     network_task_teardown(t->env->net, t->net);
     t->net = NULL;
-    if (fsutil_rm_rf(dir, &err) < 0)
+    if (fs_rmtree(dir, &err) < 0)
         log_warn("task %s: %s", t->id, err.msg);
 }
 

@@ -16,7 +16,7 @@
 
 #include "agent/cgroups.h"
 #include "agent/etcfiles.h"
-#include "agent/fsutil.h"
+#include "common/fsutil.h"
 #include "agent/runtime.h"
 #include "agent/spawn.h"
 #include "cli.h"
@@ -493,7 +493,7 @@ int cli_ctr_main(int argc, char **argv)
     char absdata[PATH_MAX];
     if (!realpath(data, absdata)) {
         struct error e;
-        if (fsutil_mkdir_p(data, 0700, &e) < 0 || !realpath(data, absdata)) {
+        if (fs_mkdir_p(data, 0700, &e) < 0 || !realpath(data, absdata)) {
             fprintf(stderr, "berth ctr: --data %s: %s\n", data, strerror(errno));
             return 1;
         }

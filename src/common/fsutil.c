@@ -2,6 +2,7 @@
 #include "fsutil.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,7 +29,10 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err)
+/* Write through a unique temporary file in the same directory and rename it
+ * over dir/name; with durable, fsync the file and then the directory. */
+static int write_replace(const char *dir, const char *name, const char *content, size_t len, bool durable,
+                         struct error *err)
 {
     char tmp[4200], dst[4200];
     char rnd[17];
@@ -36,12 +40,13 @@ int fs_write_atomic(const char *dir, const char *name, const char *content, size
      * (two pulls storing one manifest) never share a temp file. */
     if (ids_random_hex(rnd, 8) < 0)
         return error_sys(err, "getrandom");
-    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d.%s", dir, name, (int)getpid(), rnd);
-    snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d.%s", dir, name, (int)getpid(), rnd) >= sizeof(tmp) ||
+        (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst))
+        return error_set(err, ERR_LIMIT, "path too long: %s/%s", dir, name);
     _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return error_sys(err, "open %s", tmp);
-    if (write_all(fd, content, len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, content, len) < 0 || (durable && fsync(fd) < 0)) {
         error_sys(err, "write %s", tmp);
         unlink(tmp);
         return -1;
@@ -51,10 +56,31 @@ int fs_write_atomic(const char *dir, const char *name, const char *content, size
         unlink(tmp);
         return -1;
     }
-    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0)
-        fsync(dfd);
+    if (durable) {
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+            fsync(dfd);
+    }
     return 0;
+}
+
+int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err)
+{
+    return write_replace(dir, name, content, len, true, err);
+}
+
+int fs_replace_file(const char *path, const char *content, size_t len, struct error *err)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return write_replace(".", path, content, len, false, err);
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof(dir))
+        return error_set(err, ERR_LIMIT, "path too long: %s", path);
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return write_replace(n ? dir : "/", slash + 1, content, len, false, err);
 }
 
 int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
@@ -133,14 +159,22 @@ int fs_fsync_dir(const char *dir, struct error *err)
     return 0;
 }
 
-static int rmtree_at(int parent, const char *name, int depth, struct error *err)
+static int rmtree_at(int parent, const char *name, dev_t dev, int depth, struct error *err)
 {
     if (depth > 4096)
         return error_set(err, ERR_LIMIT, "directory tree too deep");
-    if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+    struct stat st;
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : error_sys(err, "stat %s", name);
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+            return error_sys(err, "unlink %s", name);
         return 0;
-    if (errno != EISDIR && errno != EPERM)
-        return error_sys(err, "unlink %s", name);
+    }
+    /* A container root still mounted below (a bug elsewhere) must never be
+     * emptied through the mount. */
+    if (st.st_dev != dev)
+        return error_set(err, ERR_CONFLICT, "%s is a mount point; not removing through it", name);
     int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return error_sys(err, "open %s", name);
@@ -153,7 +187,7 @@ static int rmtree_at(int parent, const char *name, int depth, struct error *err)
     for (struct dirent *de = readdir(d); rc == 0 && de; de = readdir(d)) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        rc = rmtree_at(dirfd(d), de->d_name, depth + 1, err);
+        rc = rmtree_at(dirfd(d), de->d_name, dev, depth + 1, err);
     }
     closedir(d);
     if (rc < 0)
@@ -163,4 +197,10 @@ static int rmtree_at(int parent, const char *name, int depth, struct error *err)
     return 0;
 }
 
-int fs_rmtree(const char *path, struct error *err) { return rmtree_at(AT_FDCWD, path, 0, err); }
+int fs_rmtree(const char *path, struct error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : error_sys(err, "stat %s", path);
+    return rmtree_at(AT_FDCWD, path, st.st_dev, 0, err);
+}

@@ -8,6 +8,11 @@
 
 /* Write dir/name through a temporary file, fsync, rename, fsync the dir. */
 int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err);
+/* Replace path atomically (unique temporary file in the same directory,
+ * rename) without fsync: for state that must survive a process crash, not a
+ * power cut (the agent's per-container records: a host reboot ends the
+ * containers too). */
+int fs_replace_file(const char *path, const char *content, size_t len, struct error *err);
 /* Read a whole file of at most limit bytes; *ret_data is NUL-terminated and
  * malloc'd.  A missing file fails with ERR_NOT_FOUND. */
 int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err);
@@ -16,5 +21,7 @@ int fs_mkdir_p(const char *path, unsigned mode, struct error *err);
 /* fsync a directory, making renames and creations in it durable. */
 int fs_fsync_dir(const char *dir, struct error *err);
 /* Remove path and everything below it without following symlinks (it walks
- * with openat(O_NOFOLLOW)); a missing path is not an error. */
+ * with openat(O_NOFOLLOW)) and without descending into another file system
+ * (a mount point inside is ERR_CONFLICT, never emptied); a missing path is
+ * not an error. */
 int fs_rmtree(const char *path, struct error *err);
