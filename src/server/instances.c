@@ -171,7 +171,9 @@ static int64_t resource_value(json_t *resources, const char *name)
     json_t *r;
     json_array_foreach(resources, i, r)
     {
-        if (strcmp(json_string_value(json_object_get(r, "name")), name) != 0)
+        /* A nameless resource is refused by normalise_resources. */
+        const char *rn = json_string_value(json_object_get(r, "name"));
+        if (!rn || strcmp(rn, name) != 0)
             continue;
         json_t *v = json_object_get(r, "integerValue");
         if (!v)

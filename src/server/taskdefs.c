@@ -17,6 +17,7 @@
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "paging.h"
+#include "refs.h"
 #include "store_taskdefs.h"
 #include "tags.h"
 #include "taskdef_validate.h"
@@ -197,15 +198,7 @@ int action_describe_task_definition(struct api_ctx *ctx, json_t *in, json_t *out
         return -1;
     if (r == 0)
         return error_set(err, API_ERR_CLIENT, "Unable to describe task definition.");
-    bool want_tags = false;
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v)
-    {
-        if (strcmp(json_string_value(v), "TAGS") == 0)
-            want_tags = true;
-    }
-    json_t *tags = want_tags ? tags_list(ctx, row.arn, err) : json_array();
+    json_t *tags = refs_include(in, "TAGS") ? tags_list(ctx, row.arn, err) : json_array();
     if (!tags)
         return -1;
     json_object_set_new(out, "tags", tags);

@@ -660,29 +660,40 @@ int action_submit_container_state_change(struct api_ctx *ctx, json_t *in, json_t
     return 0;
 }
 
+static bool health_status_valid(const char *h)
+{
+    static const char *const valid[] = {"HEALTHY", "UNHEALTHY", "UNKNOWN"};
+    for (size_t k = 0; k < ELEMENTSOF(valid) && h; k++)
+        if (strcmp(valid[k], h) == 0)
+            return true;
+    return false;
+}
+
 int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
     if (!json_is_object(in) || resolve_report(ctx, in, &cluster, &task, err) < 0)
         return -1;
-    static const char *const valid[] = {"HEALTHY", "UNHEALTHY", "UNKNOWN"};
     size_t i;
     json_t *ch;
     json_array_foreach(json_object_get(in, "containers"), i, ch)
     {
         json_t *c = find_container(task.doc, json_string_value(json_object_get(ch, "containerName")));
         const char *h = json_string_value(json_object_get(ch, "healthStatus"));
-        bool ok = false;
-        for (size_t k = 0; k < ELEMENTSOF(valid) && h; k++)
-            ok |= strcmp(valid[k], h) == 0;
-        if (!c || !ok)
+        if (!c || !health_status_valid(h))
             return error_set(err, ERR_INVALID, "Invalid container health report.");
         json_object_set_new(c, "healthStatus", json_string(h));
     }
-    const char *th = json_string_value(json_object_get(in, "healthStatus"));
-    if (th)
-        json_object_set_new(task.doc, "healthStatus", json_string(th));
+    /* The task's own status is stored and shown to clients too: the same
+     * three values as a container's, not whatever string came in. */
+    json_t *th = json_object_get(in, "healthStatus");
+    if (th) {
+        const char *h = json_string_value(th);
+        if (!health_status_valid(h))
+            return error_set(err, ERR_INVALID, "Invalid task health report.");
+        json_object_set_new(task.doc, "healthStatus", json_string(h));
+    }
     if (task_save(ctx, &task, false, err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));

@@ -168,3 +168,36 @@ def test_hollow_agents_bulk_poll(fresh_server, tmp_path):
     finally:
         for a in agents:
             a.stop()
+
+
+def test_malformed_agent_reports(hollow):
+    """The BerthAgent actions get raw JSON (no model): missing members and
+    wrong types are a 400 InvalidParameterException, never a crash, and
+    the task keeps what it had."""
+    ecs, agent, inst = hollow
+    endpoint = ecs.meta.endpoint_url
+    task = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst])["tasks"][0]
+    arn = task["taskArn"]
+    bad = [
+        ("ReportHealth", {"cluster": "proto", "task": arn, "healthStatus": "BOGUS"}),
+        ("ReportHealth", {"cluster": "proto", "task": arn, "healthStatus": 7}),
+        ("ReportHealth", {"cluster": "proto", "task": arn, "containers": [{"healthStatus": "HEALTHY"}]}),
+        ("ReportHealth", {"cluster": "proto", "task": arn,
+                          "containers": [{"containerName": "app", "healthStatus": None}]}),
+        ("ReportHealth", {"cluster": "proto", "task": 5}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [1]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [],
+                               "containers": [{"containerName": 3, "networkInterfaces": []}]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [],
+                               "containers": [{"containerName": "app", "networkInterfaces": "x"}]}),
+        ("PollTasks", {"cluster": "proto"}),
+        ("PollTasks", {"cluster": "proto", "containerInstance": inst, "since": "0"}),
+        ("PollTasks", {"cluster": "proto", "agentId": 12}),
+    ]
+    for action, body in bad:
+        status, out = berth_proc.raw_call(endpoint, action, body, target_prefix="BerthAgent_20261122")
+        assert status == 400 and out["__type"] == "InvalidParameterException", (action, body, out)
+    t = ecs.describe_tasks(cluster="proto", tasks=[arn])["tasks"][0]
+    assert t["healthStatus"] == "UNKNOWN"
+    assert all(c["healthStatus"] == "UNKNOWN" for c in t["containers"])

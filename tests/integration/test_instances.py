@@ -200,3 +200,17 @@ def test_list_filter_query_language(fresh_server):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.list_container_instances(cluster="flt", filter="attribute:x ==")
     assert err_code(e) == "InvalidParameterException" and "position" in e.value.response["Error"]["Message"]
+
+
+def test_register_resource_without_name(fresh_server):
+    """Resource.name is optional in the model: a resource without one is a
+    400, not a crash while looking for CPU and MEMORY."""
+    ecs = berth_proc.client(fresh_server.endpoint)
+    ecs.create_cluster(clusterName="noname")
+    for res in ([{"type": "INTEGER", "integerValue": 5}],
+                [{"name": "CPU", "type": "INTEGER", "integerValue": 1024}, {"type": "INTEGER"}]):
+        status, body = berth_proc.raw_call(fresh_server.endpoint, "RegisterContainerInstance",
+                                           {"cluster": "noname", "totalResources": res})
+        assert status == 400 and body["__type"] == "InvalidParameterException", body
+    assert ecs.list_container_instances(cluster="noname")["containerInstanceArns"] == []
+    assert register(ecs, "noname")["status"] == "ACTIVE"
