@@ -6,6 +6,7 @@
  * in the shared tags table under the group's ARN (without the ":*"). */
 #include "logs.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,11 @@
 #define DESCRIBE_LIMIT_DEFAULT 50
 
 int64_t logs_now_ms(const struct api_ctx *ctx) { return ctx->now / USEC_PER_MSEC; }
+
+void logs_sequence_token(int64_t upload_seq, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%056" PRId64, upload_seq + 1);
+}
 
 static int validation_error(struct error *err, const char *value, const char *member, const char *constraint)
 {
@@ -306,7 +312,7 @@ static json_t *stream_json(const struct api_ctx *ctx, const struct log_group_row
     snprintf(arn, sizeof(arn), "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", ctx->region, ctx->account,
              g->name, s->name);
     char token[64];
-    snprintf(token, sizeof(token), "%056lld", (long long)s->upload_seq + 1);
+    logs_sequence_token(s->upload_seq, token, sizeof(token));
     /* CloudWatch stopped counting per-stream bytes: storedBytes is 0. */
     json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:i}", "logStreamName", s->name, "creationTime",
                           (json_int_t)s->created_ms, "arn", arn, "uploadSequenceToken", token, "storedBytes", 0);

@@ -39,6 +39,8 @@ int logs_check_group_name(const char *name, const char *member, struct error *er
 int logs_check_stream_name(const char *name, const char *member, struct error *err);
 /* ctx->now in milliseconds. */
 int64_t logs_now_ms(const struct api_ctx *ctx);
+/* The sequence token CloudWatch shows after upload upload_seq (56 digits). */
+void logs_sequence_token(int64_t upload_seq, char *buf, size_t cap);
 
 /* ---- logs_events.c ---- */
 int action_logs_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);

@@ -90,7 +90,7 @@ static int check_batch(json_t *events, struct log_event_in **ret_ev, size_t *ret
 static void set_sequence_token(json_t *out, int64_t upload_seq)
 {
     char token[64];
-    snprintf(token, sizeof(token), "%056" PRId64, upload_seq + 1);
+    logs_sequence_token(upload_seq, token, sizeof(token));
     json_object_set_new(out, "nextSequenceToken", json_string(token));
 }
 

@@ -24,8 +24,10 @@ static void copy_text(char *dst, size_t cap, const char *s)
 
 #define GROUP_COLS "id, name, created_ms, retention_days, class, stored_bytes"
 
-static void group_from(sqlite3_stmt *s, struct log_group_row *row)
+/* Fill *out (a struct log_group_row) from the current row. */
+static void group_from(sqlite3_stmt *s, void *out)
 {
+    struct log_group_row *row = out;
     memset(row, 0, sizeof(*row));
     row->id = sqlite3_column_int64(s, 0);
     copy_text(row->name, sizeof(row->name), store_col_text(s, 1));
@@ -140,6 +142,38 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t elem)
     return (char *)*arr + (*n)++ * elem;
 }
 
+/* Step a bound list statement that asked for limit + 1 rows: up to limit
+ * rows into a new array (each filled by from), and whether more exist.
+ * Resets the statement; on failure nothing is returned. */
+static int read_page(struct store_tx *tx, sqlite3_stmt *s, int limit, size_t elem,
+                     void (*from)(sqlite3_stmt *, void *), const char *what, void **ret_rows, size_t *ret_count,
+                     bool *ret_more, struct error *err)
+{
+    _cleanup_free_ void *rows = NULL;
+    size_t n = 0, cap = 0;
+    bool more = false;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if ((int)n == limit) {
+            more = true;
+            break;
+        }
+        void *r = grow(&rows, &n, &cap, elem);
+        if (!r) {
+            sqlite3_reset(s);
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        }
+        from(s, r);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(tx, what, err);
+    *ret_rows = TAKE_PTR(rows);
+    *ret_count = n;
+    *ret_more = more;
+    return 0;
+}
+
 int store_log_group_list(struct store_tx *tx, const char *region, const char *prefix, const char *after, int limit,
                          struct log_group_row **ret_rows, size_t *ret_count, bool *ret_more, struct error *err)
 {
@@ -156,29 +190,8 @@ int store_log_group_list(struct store_tx *tx, const char *region, const char *pr
     store_bind_text(s, 3, after ? after : "");
     store_bind_text(s, 4, has_upper ? upper : NULL);
     sqlite3_bind_int(s, 5, limit + 1);
-    _cleanup_free_ struct log_group_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    bool more = false;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((int)n == limit) {
-            more = true;
-            break;
-        }
-        struct log_group_row *r = grow((void **)&rows, &n, &cap, sizeof(*r));
-        if (!r) {
-            sqlite3_reset(s);
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        }
-        group_from(s, r);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list log groups", err);
-    *ret_rows = TAKE_PTR(rows);
-    *ret_count = n;
-    *ret_more = more;
-    return 0;
+    return read_page(tx, s, limit, sizeof(struct log_group_row), group_from, "list log groups",
+                     (void **)ret_rows, ret_count, ret_more, err);
 }
 
 /* ---- streams --------------------------------------------------------------- */
@@ -186,8 +199,10 @@ int store_log_group_list(struct store_tx *tx, const char *region, const char *pr
 #define STREAM_COLS                                                                                     \
     "id, group_id, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, upload_seq"
 
-static void stream_from(sqlite3_stmt *s, struct log_stream_row *row)
+/* Fill *out (a struct log_stream_row) from the current row. */
+static void stream_from(sqlite3_stmt *s, void *out)
 {
+    struct log_stream_row *row = out;
     memset(row, 0, sizeof(*row));
     row->id = sqlite3_column_int64(s, 0);
     row->group_id = sqlite3_column_int64(s, 1);
@@ -296,29 +311,8 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
     int64_t lt = q->has_after ? q->after_last_ts : (q->descending ? INT64_MAX : INT64_MIN);
     sqlite3_bind_int64(s, 5, lt);
     sqlite3_bind_int(s, 6, q->limit + 1);
-    _cleanup_free_ struct log_stream_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    bool more = false;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if ((int)n == q->limit) {
-            more = true;
-            break;
-        }
-        struct log_stream_row *r = grow((void **)&rows, &n, &cap, sizeof(*r));
-        if (!r) {
-            sqlite3_reset(s);
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        }
-        stream_from(s, r);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list log streams", err);
-    *ret_rows = TAKE_PTR(rows);
-    *ret_count = n;
-    *ret_more = more;
-    return 0;
+    return read_page(tx, s, q->limit, sizeof(struct log_stream_row), stream_from, "list log streams",
+                     (void **)ret_rows, ret_count, ret_more, err);
 }
 
 /* ---- events ---------------------------------------------------------------- */

@@ -437,6 +437,19 @@ def test_filter_log_events_patterns(logs, filter_group):
     assert "unsupported" in error_of(ei)[1]
 
 
+@pytest.mark.parametrize("pattern", ["%((a{1,30000}){1,30000})%", "%(\\227|)(\\1\\1|t1|\\2537)+%"])
+def test_filter_log_events_regex_bombs_are_refused(server, filter_group, pattern):
+    group, _ = filter_group
+    st, body = berth_proc.raw_call(server.endpoint, "FilterLogEvents",
+                                   {"logGroupName": group, "filterPattern": pattern},
+                                   target_prefix="Logs_20140328")
+    assert st == 400
+    assert body["__type"] == "InvalidParameterException"
+    st, _ = berth_proc.raw_call(server.endpoint, "DescribeLogGroups", {"logGroupNamePrefix": group},
+                                target_prefix="Logs_20140328")
+    assert st == 200
+
+
 def test_filter_log_events_streams_and_window(logs, filter_group):
     group, t = filter_group
     r = logs.filter_log_events(logGroupName=group, logStreamNames=["app/a", "other"], filterPattern="ERROR")

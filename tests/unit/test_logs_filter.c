@@ -57,6 +57,10 @@ TEST(logs_filter_regex_and_unsupported)
     CHECK(matches("{ $.level = \"error\" }", "{}") == -1);
     CHECK(matches("[ip, user]", "1.2.3.4 bob") == -1);
     CHECK(matches("-", "x") == -1);
+    CHECK(matches("%a{2,3}b%", "xaab") == 1);
+    CHECK(matches("%((a{1,30000}){1,30000})%", "a") == -1);
+    CHECK(matches("%((a{1,40}){1,40})%", "a") == -1);
+    CHECK(matches("%(a)\\1%", "aa") == -1);
 }
 
 TEST(logs_filter_binary_message)
