@@ -180,6 +180,16 @@ class BerthAgent:
         self.proc.wait()
 
 
+def err_code(excinfo):
+    """The ECS error code of a pytest.raises(ClientError) excinfo."""
+    return excinfo.value.response["Error"]["Code"]
+
+
+def err_msg(excinfo):
+    """The ECS error message of a pytest.raises(ClientError) excinfo."""
+    return excinfo.value.response["Error"]["Message"]
+
+
 def wait_for(fn, timeout=20, interval=0.1, what="condition"):
     """Poll fn() until it returns a truthy value; return it, or fail."""
     deadline = time.time() + timeout

@@ -5,8 +5,7 @@ import pytest
 import berth_proc
 
 
-def err_code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
+from berth_proc import err_code
 
 
 def test_create_is_idempotent_and_listed(ecs):

@@ -5,8 +5,7 @@ import pytest
 import berth_proc
 
 
-def err_code(e):
-    return e.value.response["Error"]["Code"]
+from berth_proc import err_code
 
 
 def register(ecs, cluster, cpu=2048, memory=4096, attrs=(), az="us-east-1a"):
