@@ -182,6 +182,11 @@ class BerthAgent:
         self.proc.wait()
 
 
+def task_id(arn):
+    """The id at the end of a task ARN."""
+    return arn.rsplit("/", 1)[1]
+
+
 def err_code(excinfo):
     """The ECS error code of a pytest.raises(ClientError) excinfo."""
     return excinfo.value.response["Error"]["Code"]

@@ -14,7 +14,7 @@ import pytest
 import berth_proc
 import stack as stackmod
 
-from berth_proc import AWS_V2, aws_logs, read_until
+from berth_proc import AWS_V2, aws_logs, read_until, task_id
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,6 @@ def awslogs(group, prefix="app", **extra):
         opts["awslogs-stream-prefix"] = prefix
     opts.update(extra)
     return {"logDriver": "awslogs", "options": opts}
-
-
-def task_id(arn):
-    return arn.rsplit("/", 1)[1]
 
 
 def events(logs, group, stream):
