@@ -7,6 +7,7 @@ that caused it: a server that exits non-zero on SIGTERM fails teardown.
 """
 import json
 import os
+import select
 import signal
 import subprocess
 import time
@@ -17,6 +18,7 @@ from botocore.config import Config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BERTH_BIN = os.environ.get("BERTH_BIN", os.path.join(ROOT, "build", "berth"))
+AWS_V2 = "/usr/bin/aws"  # the AWS CLI v2, for tests that drive it
 ECS_TARGET = "AmazonEC2ContainerServiceV20141113"
 
 # LeakSanitizer runs at exit; sanitizer failures must change the exit code.
@@ -180,6 +182,21 @@ class BerthAgent:
         self.proc.wait()
 
 
+def task_id(arn):
+    """The id at the end of a task ARN."""
+    return arn.rsplit("/", 1)[1]
+
+
+def err_code(excinfo):
+    """The ECS error code of a pytest.raises(ClientError) excinfo."""
+    return excinfo.value.response["Error"]["Code"]
+
+
+def err_msg(excinfo):
+    """The ECS error message of a pytest.raises(ClientError) excinfo."""
+    return excinfo.value.response["Error"]["Message"]
+
+
 def wait_for(fn, timeout=20, interval=0.1, what="condition"):
     """Poll fn() until it returns a truthy value; return it, or fail."""
     deadline = time.time() + timeout
@@ -189,3 +206,30 @@ def wait_for(fn, timeout=20, interval=0.1, what="condition"):
             return v
         time.sleep(interval)
     raise AssertionError("timed out waiting for " + what)
+
+
+def aws_logs(endpoint, env, *args):
+    """Run `aws logs ARGS` (CLI v2) against endpoint; return its parsed JSON output."""
+    p = subprocess.run([AWS_V2, "logs", *args, "--endpoint-url", endpoint, "--output", "json"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, "aws logs %s failed:\n%s\n%s" % (" ".join(args), p.stdout, p.stderr)
+    return json.loads(p.stdout) if p.stdout.strip() else {}
+
+
+def read_until(proc, needle, timeout):
+    """Read proc's stdout (raw fd, so select() sees every byte) until the text
+    holds needle; return the text read so far."""
+    fd = proc.stdout.fileno()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if needle in proc.seen:
+            return proc.seen
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            proc.seen += chunk.decode(errors="replace")
+        elif proc.poll() is not None:
+            break
+    raise AssertionError("did not see %r; got %r" % (needle, proc.seen))

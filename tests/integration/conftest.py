@@ -40,3 +40,18 @@ def ecs(server):
 def ecs_raw(server):
     """boto3 without client-side validation: bad input reaches the server."""
     return berth_proc.client(server.endpoint, validate=False)
+
+
+@pytest.fixture
+def aws_env(tmp_path):
+    """Environment for the AWS CLI v2 with dummy credentials and no user config."""
+    if not os.access(berth_proc.AWS_V2, os.X_OK):
+        pytest.skip("AWS CLI v2 is not installed at /usr/bin/aws")
+    home = tmp_path / "home"
+    home.mkdir()
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": str(home), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": "", "AWS_CLI_AUTO_PROMPT": "off",
+        "PYTHONUNBUFFERED": "1",
+    }

@@ -5,8 +5,7 @@ import pytest
 import berth_proc
 
 
-def err_code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
+from berth_proc import err_code
 
 
 def test_create_is_idempotent_and_listed(ecs):
@@ -93,7 +92,9 @@ def test_delete(ecs):
         ecs.delete_cluster(cluster="gone")
     assert err_code(e) == "ClusterNotFoundException"
     # Re-creating brings it back ACTIVE under the same ARN.
-    assert ecs.create_cluster(clusterName="gone")["cluster"]["status"] == "ACTIVE"
+    again = ecs.create_cluster(clusterName="gone")["cluster"]
+    assert again["status"] == "ACTIVE" and again["clusterArn"] == out["clusterArn"]
+    assert out["clusterArn"] in ecs.list_clusters()["clusterArns"]
 
 
 def test_region_from_sigv4_scope(server):
@@ -133,6 +134,8 @@ def test_tags_on_clusters(ecs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.tag_resource(resourceArn=arn, tags=[{"key": "k%d" % i, "value": "v"} for i in range(50)])
     assert err_code(e) == "InvalidParameterException"  # 1 existing + 50 > 50
+    # refused requests change nothing
+    assert ecs.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "b", "value": "2"}]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.list_tags_for_resource(resourceArn="arn:aws:ecs:us-east-1:000000000000:cluster/none")
     assert err_code(e) == "ClusterNotFoundException"

@@ -6,7 +6,6 @@ reading the agent's local files."""
 import json
 import os
 import re
-import select
 import subprocess
 import time
 
@@ -15,7 +14,7 @@ import pytest
 import berth_proc
 import stack as stackmod
 
-AWS_V2 = "/usr/bin/aws"
+from berth_proc import AWS_V2, aws_logs, read_until, task_id
 
 
 @pytest.fixture(scope="module")
@@ -33,37 +32,12 @@ def stack(tmp_path_factory):
         s.close()
 
 
-@pytest.fixture
-def aws_env(tmp_path):
-    if not os.access(AWS_V2, os.X_OK):
-        pytest.skip("AWS CLI v2 is not installed at /usr/bin/aws")
-    home = tmp_path / "home"
-    home.mkdir()
-    return {
-        "PATH": "/usr/bin:/bin", "HOME": str(home), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": "", "AWS_CLI_AUTO_PROMPT": "off",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def aws_logs(stack, env, *args):
-    p = subprocess.run([AWS_V2, "logs", *args, "--endpoint-url", stack.server.endpoint, "--output", "json"],
-                       env=env, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, "aws logs %s failed:\n%s\n%s" % (" ".join(args), p.stdout, p.stderr)
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
 def awslogs(group, prefix="app", **extra):
     opts = {"awslogs-group": group, "awslogs-region": "us-east-1", "awslogs-create-group": "true"}
     if prefix:
         opts["awslogs-stream-prefix"] = prefix
     opts.update(extra)
     return {"logDriver": "awslogs", "options": opts}
-
-
-def task_id(arn):
-    return arn.rsplit("/", 1)[1]
 
 
 def events(logs, group, stream):
@@ -105,13 +79,13 @@ def test_awslogs_stdout_and_stderr_with_the_aws_cli(stack, aws_env):
     t = stack.wait_status(arn, "STOPPED")
     assert stack.container(t, "web")["exitCode"] == 0
     stream = "app/web/%s" % task_id(arn)
-    r = aws_logs(stack, aws_env, "get-log-events", "--log-group-name", "/berth/aws1", "--log-stream-name", stream,
+    r = aws_logs(stack.server.endpoint, aws_env, "get-log-events", "--log-group-name", "/berth/aws1", "--log-stream-name", stream,
                  "--start-from-head")
     msgs = [e["message"] for e in r["events"]]
     assert sorted(msgs) == sorted(["hello stdout", "oops stderr", 'bye "q"'])
     # conmon's timestamps, in ms, close to now
     assert all(abs(e["timestamp"] / 1000 - time.time()) < 120 for e in r["events"])
-    r = aws_logs(stack, aws_env, "filter-log-events", "--log-group-name", "/berth/aws1", "--filter-pattern",
+    r = aws_logs(stack.server.endpoint, aws_env, "filter-log-events", "--log-group-name", "/berth/aws1", "--filter-pattern",
                  '"stderr"')
     assert [e["message"] for e in r["events"]] == ["oops stderr"]
     assert r["events"][0]["logStreamName"] == stream
@@ -162,23 +136,6 @@ def test_bad_log_options_fail_the_start(stack):
         "logDriver": "json-file", "options": {"max-size": "lots"}}}])
     t = stack.wait_status(stack.run("badsize"), "STOPPED")
     assert "max-size" in stack.container(t, "app")["reason"]
-
-
-def read_until(proc, needle, timeout):
-    fd = proc.stdout.fileno()
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if needle in proc.seen:
-            return proc.seen
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            proc.seen += chunk.decode(errors="replace")
-        elif proc.poll() is not None:
-            break
-    raise AssertionError("did not see %r; got %r" % (needle, proc.seen))
 
 
 def test_aws_logs_tail_follow_sees_new_lines(stack, aws_env):

@@ -46,7 +46,9 @@ def test_acknowledged_writes_survive_kill9(fresh_server):
             chunk = all_acked[i:i + 100]
             out = ecs.describe_clusters(clusters=chunk, include=["TAGS"])
             assert out["failures"] == [], "acknowledged clusters lost: %s" % out["failures"][:5]
+            assert sorted(c["clusterName"] for c in out["clusters"]) == sorted(chunk)
             for c in out["clusters"]:
                 assert c["status"] == "ACTIVE"
-                assert c["tags"] and c["tags"][0]["key"] == "seq"
+                # the tag written with the cluster, value intact (name is <prefix>-<seq>)
+                assert c["tags"] == [{"key": "seq", "value": c["clusterName"].rsplit("-", 1)[1]}], c
     assert len(all_acked) > 50

@@ -5,8 +5,7 @@ import pytest
 import berth_proc
 
 
-def err_code(e):
-    return e.value.response["Error"]["Code"]
+from berth_proc import err_code
 
 
 def register(ecs, cluster, cpu=2048, memory=4096, attrs=(), az="us-east-1a"):
@@ -70,12 +69,15 @@ def test_drain_and_deregister(ecs):
     out = ecs.update_container_instances_state(cluster="drain", containerInstances=[ci["containerInstanceArn"]],
                                                status="DRAINING")
     assert out["containerInstances"][0]["status"] == "DRAINING"
-    assert ecs.list_container_instances(cluster="drain", status="DRAINING")["containerInstanceArns"]
+    assert ecs.list_container_instances(cluster="drain", status="DRAINING")["containerInstanceArns"] == [
+        ci["containerInstanceArn"]]
     assert not ecs.list_container_instances(cluster="drain", status="ACTIVE")["containerInstanceArns"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.update_container_instances_state(cluster="drain", containerInstances=[ci["containerInstanceArn"]],
                                              status="REGISTERING")
     assert err_code(e) == "InvalidParameterException"
+    d = ecs.describe_container_instances(cluster="drain", containerInstances=[ci["containerInstanceArn"]])
+    assert d["containerInstances"][0]["status"] == "DRAINING"  # the refused update changed nothing
     gone = ecs.deregister_container_instance(cluster="drain", containerInstance=ci["containerInstanceArn"])
     assert gone["containerInstance"]["status"] == "INACTIVE"
     assert ecs.list_container_instances(cluster="drain")["containerInstanceArns"] == []
@@ -112,9 +114,10 @@ def test_attributes(ecs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.put_attributes(cluster="attrs", attributes=[{"name": "bad name!", "value": "1", "targetId": a}])
     assert err_code(e) == "InvalidParameterException"
+    # ten custom attributes fit; the eleventh is over the limit
+    ecs.put_attributes(cluster="attrs", attributes=[
+        {"name": "c%d" % i, "value": "v", "targetId": a} for i in range(10)])
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        ecs.put_attributes(cluster="attrs", attributes=[
-            {"name": "c%d" % i, "value": "v", "targetId": a} for i in range(10)])
         ecs.put_attributes(cluster="attrs", attributes=[{"name": "c-extra", "value": "v", "targetId": a}])
     assert err_code(e) == "AttributeLimitExceededException"
 

@@ -4,7 +4,6 @@ PutLogEvents for its agent, retention applied by the maintenance loop, and a
 restart.  Every test talks to a real `berth server`."""
 import json
 import os
-import select
 import subprocess
 import time
 import uuid
@@ -14,7 +13,7 @@ from botocore.exceptions import ClientError
 
 import berth_proc
 
-AWS_V2 = "/usr/bin/aws"
+from berth_proc import AWS_V2, aws_logs, read_until
 BERTH_AGENT = "BerthAgent_20261122"
 DAY_MS = 86400 * 1000
 
@@ -610,61 +609,21 @@ def test_berth_idempotent_put_log_events(server, logs):
 
 # ---- the AWS CLI v2 ---------------------------------------------------------------
 
-@pytest.fixture
-def aws_env(tmp_path):
-    if not os.access(AWS_V2, os.X_OK):
-        pytest.skip("AWS CLI v2 is not installed at /usr/bin/aws")
-    home = tmp_path / "home"
-    home.mkdir()
-    return {
-        "PATH": "/usr/bin:/bin", "HOME": str(home), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": "", "AWS_CLI_AUTO_PROMPT": "off",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def aws_logs(server, env, *args):
-    p = subprocess.run([AWS_V2, "logs", *args, "--endpoint-url", server.endpoint, "--output", "json"], env=env,
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0, "aws logs %s failed:\n%s\n%s" % (" ".join(args), p.stdout, p.stderr)
-    return json.loads(p.stdout) if p.stdout.strip() else {}
-
-
 def test_aws_cli_get_and_filter(server, logs, aws_env):
     group = uniq("/cli/group")
-    aws_logs(server, aws_env, "create-log-group", "--log-group-name", group)
-    aws_logs(server, aws_env, "create-log-stream", "--log-group-name", group, "--log-stream-name", "s")
+    aws_logs(server.endpoint, aws_env, "create-log-group", "--log-group-name", group)
+    aws_logs(server.endpoint, aws_env, "create-log-stream", "--log-group-name", group, "--log-stream-name", "s")
     t = now_ms()
     events = json.dumps([{"timestamp": t + i, "message": "cli line %d" % i} for i in range(3)])
-    aws_logs(server, aws_env, "put-log-events", "--log-group-name", group, "--log-stream-name", "s",
+    aws_logs(server.endpoint, aws_env, "put-log-events", "--log-group-name", group, "--log-stream-name", "s",
              "--log-events", events)
-    r = aws_logs(server, aws_env, "get-log-events", "--log-group-name", group, "--log-stream-name", "s",
+    r = aws_logs(server.endpoint, aws_env, "get-log-events", "--log-group-name", group, "--log-stream-name", "s",
                  "--start-from-head")
     assert [e["message"] for e in r["events"]] == ["cli line 0", "cli line 1", "cli line 2"]
-    r = aws_logs(server, aws_env, "filter-log-events", "--log-group-name", group, "--filter-pattern", '"line 1"')
+    r = aws_logs(server.endpoint, aws_env, "filter-log-events", "--log-group-name", group, "--filter-pattern", '"line 1"')
     assert [e["message"] for e in r["events"]] == ["cli line 1"]
-    r = aws_logs(server, aws_env, "describe-log-groups", "--log-group-name-prefix", group)
+    r = aws_logs(server.endpoint, aws_env, "describe-log-groups", "--log-group-name-prefix", group)
     assert r["logGroups"][0]["logGroupName"] == group
-
-
-def read_until(proc, needle, timeout):
-    """Read proc's stdout (raw fd, so select() sees every byte) until the text
-    holds needle; return the text read so far."""
-    fd = proc.stdout.fileno()
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if needle in proc.seen:
-            return proc.seen
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            proc.seen += chunk.decode(errors="replace")
-        elif proc.poll() is not None:
-            break
-    raise AssertionError("did not see %r; got %r" % (needle, proc.seen))
 
 
 def test_aws_logs_tail_follow(server, logs, aws_env):

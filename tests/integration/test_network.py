@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 import berth_proc
+from berth_proc import task_id
 import registry
 import stack as stackmod
 import testimages
@@ -79,10 +80,6 @@ def wait_fetch(url, timeout=20):
         return berth_proc.wait_for(attempt, timeout=timeout, interval=0.2, what="GET " + url)
     except AssertionError:
         raise AssertionError("GET %s: %s" % (url, last))
-
-
-def task_id(arn):
-    return arn.rsplit("/", 1)[1]
 
 
 def host_veths(arn):

@@ -80,7 +80,9 @@ def test_distinct_instance(ecs):
     out = ecs.run_task(cluster="di", taskDefinition="di", count=4,
                        placementConstraints=[{"type": "distinctInstance"}])
     assert len(out["tasks"]) == 3 and set(placed_on(out["tasks"])) == arns
-    assert out["failures"] and all("DistinctInstance" in f["reason"] for f in out["failures"])
+    # the fourth task: one failure per instance it was refused on, with ECS's reason
+    assert sorted(f["arn"] for f in out["failures"]) == sorted(arns)
+    assert all(f["reason"] == "DistinctInstance placement constraint unsatisfied." for f in out["failures"])
 
 
 def test_member_of_custom_attribute_and_taskdef_constraint(ecs):

@@ -13,12 +13,7 @@ ACCOUNT = "000000000000"
 ARN_PREFIX = "arn:aws:ecs:us-east-1:%s:task-definition/" % ACCOUNT
 
 
-def err_code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-def err_msg(excinfo):
-    return excinfo.value.response["Error"]["Message"]
+from berth_proc import err_code, err_msg
 
 
 def container(name="app", **kw):

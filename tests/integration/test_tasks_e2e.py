@@ -2,6 +2,7 @@
 codes, signals, limits, users, dependsOn, health checks, volumes, and an
 agent killed with SIGKILL while its tasks run."""
 import os
+import re
 import signal
 import time
 
@@ -33,7 +34,10 @@ def test_busybox_runs_and_output_appears(stack):
     log = stack.log(arn, "app")
     assert ["stdout", "out-line"] in [[p[1], p[3]] for p in log]
     assert ["stderr", "err-line"] in [[p[1], p[3]] for p in log]
-    assert all(p[0].endswith("Z") or "+" in p[0] for p in log)  # timestamped
+    # conmon's k8s-file lines: RFC 3339 timestamp, stream, F(ull)/P(artial), text
+    for p in log:
+        assert len(p) == 4 and p[2] in ("F", "P"), p
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", p[0]), p
 
 
 def test_exit_codes_essential_and_not(stack):

@@ -38,6 +38,7 @@ def test_berth_up_runs_a_task_from_the_local_registry(tmp_path):
         aws(endpoint, "wait", "tasks-stopped", "--tasks", task)
         t = json.loads(aws(endpoint, "describe-tasks", "--tasks", task))["tasks"][0]
         assert t["lastStatus"] == "STOPPED" and t["containers"][0]["exitCode"] == 0
+        assert t["stopCode"] == "EssentialContainerExited", t
         log_file = tmp_path / "data" / "agent" / "logs" / task.rsplit("/", 1)[1] / "app.log"
         assert "stdout F hello" in log_file.read_text()
     finally:
