@@ -735,12 +735,18 @@ static struct task_runner *runner_new(struct runner_env *env, struct agent_insta
         struct runner_ctr *c = &t->ctrs[i];
         json_t *def = json_array_get(defs, i);
         const char *name = json_string_value(json_object_get(def, "name"));
+        /* Every lookup, report and log line keys on the name. */
+        if (!name) {
+            runner_free(t);
+            return NULL;
+        }
         json_t *ov = NULL;
         size_t k;
         json_t *o;
         json_array_foreach(overrides, k, o)
         {
-            if (name && strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+            const char *oname = json_string_value(json_object_get(o, "name"));
+            if (name && oname && strcmp(oname, name) == 0)
                 ov = o;
         }
         c->task = t;
