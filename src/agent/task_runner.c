@@ -153,6 +153,9 @@ static int prepare_volumes(struct task_runner *t, struct volumes *vols, struct e
         if (vols->n == 64)
             return error_set(err, ERR_LIMIT, "too many volumes");
         const char *name = json_string_value(json_object_get(v, "name"));
+        /* The name becomes a directory under the data dir: no NULL, no escape. */
+        if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            return error_set(err, ERR_INVALID, "volume %zu has no valid name", i);
         const char *host = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
         json_t *dvc = json_object_get(v, "dockerVolumeConfiguration");
         char *path = vols->paths[vols->n];
