@@ -295,14 +295,24 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
     size_t ndns = 0, nsearch = 0, nhosts = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(c->def, "dnsServers"), i, v) if (ndns < 16) dns[ndns++] = json_string_value(v);
-    json_array_foreach(json_object_get(c->def, "dnsSearchDomains"), i, v) if (nsearch < 16) search[nsearch++] =
-        json_string_value(v);
+    /* Entries that are not strings are skipped, never written as "(null)". */
+    json_array_foreach(json_object_get(c->def, "dnsServers"), i, v)
+    {
+        if (ndns < 16 && json_string_value(v))
+            dns[ndns++] = json_string_value(v);
+    }
+    json_array_foreach(json_object_get(c->def, "dnsSearchDomains"), i, v)
+    {
+        if (nsearch < 16 && json_string_value(v))
+            search[nsearch++] = json_string_value(v);
+    }
     json_array_foreach(json_object_get(c->def, "extraHosts"), i, v)
     {
-        if (nhosts < 32) {
-            hosts[nhosts].hostname = json_string_value(json_object_get(v, "hostname"));
-            hosts[nhosts].ip = json_string_value(json_object_get(v, "ipAddress"));
+        const char *hn = json_string_value(json_object_get(v, "hostname"));
+        const char *ip = json_string_value(json_object_get(v, "ipAddress"));
+        if (nhosts < 32 && hn && ip) {
+            hosts[nhosts].hostname = hn;
+            hosts[nhosts].ip = ip;
             nhosts++;
         }
     }
