@@ -59,8 +59,10 @@ static const char **strings_of(struct ctrspec *c, const json_t *arr, size_t *ret
 
 static const char *volume_path(const struct ctrspec_input *in, const char *name)
 {
+    if (!name)
+        return NULL;
     for (size_t i = 0; i < in->n_volumes; i++)
-        if (strcmp(in->volumes[i].name, name) == 0)
+        if (in->volumes[i].name && strcmp(in->volumes[i].name, name) == 0)
             return in->volumes[i].host_path;
     return NULL;
 }
@@ -69,9 +71,12 @@ static const json_t *find_container(const json_t *all, const char *name)
 {
     size_t i;
     const json_t *c;
+    if (!name)
+        return NULL;
     json_array_foreach(all, i, c)
     {
-        if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
+        const char *n = json_string_value(json_object_get(c, "name"));
+        if (n && strcmp(n, name) == 0)
             return c;
     }
     return NULL;
@@ -308,7 +313,8 @@ json_t *ctrspec_apply_override(const json_t *container, const json_t *override)
         json_t *e;
         json_array_foreach(env, k, e)
         {
-            if (name && strcmp(json_string_value(json_object_get(e, "name")), name) == 0) {
+            const char *n = json_string_value(json_object_get(e, "name"));
+            if (name && n && strcmp(n, name) == 0) {
                 json_object_set(e, "value", json_object_get(o, "value"));
                 replaced_one = true;
             }

@@ -85,8 +85,12 @@ static void *health_loop(void *arg)
         for (size_t i = 1; i < json_array_size(cmd) && argc < 63; i++)
             argv[argc++] = json_string_value(json_array_get(cmd, i));
     }
-    if (argc == 0 || !argv[argc - 1])
+    /* A non-string element anywhere would cut argv short or crash exec. */
+    if (argc == 0)
         return NULL;
+    for (size_t i = 0; i < argc; i++)
+        if (!argv[i])
+            return NULL;
     usec_t started = time_monotonic();
     int failures = 0;
     /* Docker runs the first check one interval after start. */

@@ -152,6 +152,9 @@ static int prepare_volumes(struct task_runner *t, struct volumes *vols, struct e
         if (vols->n == 64)
             return error_set(err, ERR_LIMIT, "too many volumes");
         const char *name = json_string_value(json_object_get(v, "name"));
+        /* The name becomes a directory under the data dir: no NULL, no escape. */
+        if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            return error_set(err, ERR_INVALID, "volume %zu has no valid name", i);
         const char *host = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
         json_t *dvc = json_object_get(v, "dockerVolumeConfiguration");
         char *path = vols->paths[vols->n];
@@ -291,14 +294,24 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
     size_t ndns = 0, nsearch = 0, nhosts = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(c->def, "dnsServers"), i, v) if (ndns < 16) dns[ndns++] = json_string_value(v);
-    json_array_foreach(json_object_get(c->def, "dnsSearchDomains"), i, v) if (nsearch < 16) search[nsearch++] =
-        json_string_value(v);
+    /* Entries that are not strings are skipped, never written as "(null)". */
+    json_array_foreach(json_object_get(c->def, "dnsServers"), i, v)
+    {
+        if (ndns < 16 && json_string_value(v))
+            dns[ndns++] = json_string_value(v);
+    }
+    json_array_foreach(json_object_get(c->def, "dnsSearchDomains"), i, v)
+    {
+        if (nsearch < 16 && json_string_value(v))
+            search[nsearch++] = json_string_value(v);
+    }
     json_array_foreach(json_object_get(c->def, "extraHosts"), i, v)
     {
-        if (nhosts < 32) {
-            hosts[nhosts].hostname = json_string_value(json_object_get(v, "hostname"));
-            hosts[nhosts].ip = json_string_value(json_object_get(v, "ipAddress"));
+        const char *hn = json_string_value(json_object_get(v, "hostname"));
+        const char *ip = json_string_value(json_object_get(v, "ipAddress"));
+        if (nhosts < 32 && hn && ip) {
+            hosts[nhosts].hostname = hn;
+            hosts[nhosts].ip = ip;
             nhosts++;
         }
     }
@@ -734,12 +747,18 @@ static struct task_runner *runner_new(struct runner_env *env, struct agent_insta
         struct runner_ctr *c = &t->ctrs[i];
         json_t *def = json_array_get(defs, i);
         const char *name = json_string_value(json_object_get(def, "name"));
+        /* Every lookup, report and log line keys on the name. */
+        if (!name) {
+            runner_free(t);
+            return NULL;
+        }
         json_t *ov = NULL;
         size_t k;
         json_t *o;
         json_array_foreach(overrides, k, o)
         {
-            if (name && strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+            const char *oname = json_string_value(json_object_get(o, "name"));
+            if (name && oname && strcmp(oname, name) == 0)
                 ov = o;
         }
         c->task = t;

@@ -5,6 +5,7 @@
 
 #include "agent/bundle.h"
 #include "agent/cgroups.h"
+#include "agent/ctrspec.h"
 #include "agent/etcfiles.h"
 #include "agent/userdb.h"
 #include "common/cleanup.h"
@@ -335,4 +336,19 @@ TEST(runtime_container_ids)
     CHECK(!runtime_id_valid(long_id));
     long_id[LIMIT_CTR_ID] = '\0';
     CHECK(runtime_id_valid(long_id));
+}
+
+/* Names missing from the task JSON must not reach strcmp. */
+TEST(ctrspec_override_env_tolerates_nameless_entries)
+{
+    _cleanup_json_ json_t *def = json_loads("{\"name\":\"app\",\"environment\":[{\"value\":\"x\"},"
+                                            "{\"name\":\"A\",\"value\":\"0\"}]}",
+                                            0, NULL);
+    _cleanup_json_ json_t *ov = json_loads("{\"name\":\"app\",\"environment\":[{\"value\":\"y\"},"
+                                           "{\"name\":\"A\",\"value\":\"1\"}]}",
+                                           0, NULL);
+    _cleanup_json_ json_t *out = ctrspec_apply_override(def, ov);
+    CHECK(out != NULL);
+    json_t *env = json_object_get(out, "environment");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(env, 1), "value")), "1");
 }
