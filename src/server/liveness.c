@@ -1,8 +1,19 @@
-/* liveness.c - an open-addressing hash of instance id -> last contact. */
+/* liveness.c - an open-addressing hash of instance id -> last contact,
+ * and when each bulk-polling agent last vouched for all its instances. */
 #include "liveness.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Agents remembered by liveness_bulk_due; beyond that every poll is due. */
+#define LIVENESS_BULK_AGENTS 256
+
+struct bulk_agent {
+    int64_t cluster_id;
+    char agent_id[129];
+    usec_t touched;
+};
 
 struct slot {
     int64_t id; /* 0: empty */
@@ -15,6 +26,8 @@ struct liveness {
     usec_t started; /* grace for instances not heard from since start */
     struct slot *slots;
     size_t cap, used;
+    struct bulk_agent bulk[LIVENESS_BULK_AGENTS];
+    size_t nbulk;
 };
 
 int liveness_new(usec_t timeout, struct liveness **ret)
@@ -93,4 +106,26 @@ bool liveness_connected(struct liveness *l, int64_t id, usec_t now)
     usec_t seen = l->slots[i].id == id ? l->slots[i].seen : l->started;
     pthread_mutex_unlock(&l->lock);
     return now - seen <= l->timeout;
+}
+
+bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now)
+{
+    if (strlen(agent_id) >= sizeof(l->bulk[0].agent_id))
+        return true;
+    pthread_mutex_lock(&l->lock);
+    struct bulk_agent *b = NULL;
+    for (size_t i = 0; i < l->nbulk && !b; i++)
+        if (l->bulk[i].cluster_id == cluster_id && strcmp(l->bulk[i].agent_id, agent_id) == 0)
+            b = &l->bulk[i];
+    if (!b && l->nbulk < LIVENESS_BULK_AGENTS) {
+        b = &l->bulk[l->nbulk++];
+        b->cluster_id = cluster_id;
+        memcpy(b->agent_id, agent_id, strlen(agent_id) + 1);
+        b->touched = 0;
+    }
+    bool due = !b || now - b->touched >= l->timeout / 4;
+    if (b && due)
+        b->touched = now;
+    pthread_mutex_unlock(&l->lock);
+    return due;
 }

@@ -18,3 +18,8 @@ void liveness_free(struct liveness *l);
 void liveness_touch(struct liveness *l, int64_t id, usec_t now);
 /* Whether the instance's agent was heard from within the timeout. */
 bool liveness_connected(struct liveness *l, int64_t id, usec_t now);
+/* A bulk poll (one agent for many instances) vouches for all of them, but
+ * finding them costs O(instances): true when agent_id's instances in the
+ * cluster were last touched this way a quarter of the timeout ago or more
+ * (the caller then touches each), false when that is still fresh. */
+bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now);

@@ -113,12 +113,12 @@ int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const 
     };
     if (placement_validate(&req, err) < 0)
         return -1;
-    struct placement_snapshot snap;
-    if (snapshot_load(ctx, cluster, &snap, err) < 0)
+    struct placement_snapshot *snap;
+    if (snapshot_acquire(ctx, cluster, &snap, err) < 0)
         return -1;
     struct placement_result result;
-    if (placement_place(snap.instances, snap.n, &req, &result, err) < 0) {
-        snapshot_free(&snap);
+    if (placement_place(snap->instances, snap->n, &req, &result, err) < 0) {
+        snapshot_free(snap);
         return -1;
     }
     int r = 0;
@@ -127,7 +127,9 @@ int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const 
         if (idx < 0)
             continue;
         _cleanup_(task_row_clear) struct task_row row = {0};
-        r = task_create(ctx, cluster, snapshot_row(&snap, (size_t)idx), spec, &needs, &row, err);
+        r = task_create(ctx, cluster, snapshot_row(snap, (size_t)idx), spec, &needs, &row, err);
+        if (r == 0)
+            r = snapshot_placed(snap, (size_t)idx, &pt, err);
         if (r == 0) {
             json_t *j = task_json(ctx, cluster, &row, false, err);
             if (!j)
@@ -144,7 +146,10 @@ int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const 
         json_array_append_new(failures_out, fj);
     }
     placement_result_free(&result);
-    snapshot_free(&snap);
+    if (r == 0)
+        snapshot_release(ctx, cluster, snap);
+    else
+        snapshot_free(snap);
     return r;
 }
 

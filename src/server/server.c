@@ -9,6 +9,7 @@
 #include "common/shape.h"
 #include "http.h"
 #include "liveness.h"
+#include "placement_cache.h"
 #include "maintenance.h"
 #include "service_controller.h"
 #include "store.h"
@@ -53,6 +54,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return error_prefix(err, "store");
     if (liveness_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->liveness) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    if (!(srv->placement_cache = placement_cache_new()))
+        return error_set(err, ERR_INTERNAL, "out of memory");
     return 0;
 }
 
@@ -88,6 +91,7 @@ void server_free(struct server *srv)
     server_stop(srv);
     store_close(srv->store);
     liveness_free(srv->liveness);
+    placement_cache_free(srv->placement_cache);
     shape_model_free(srv->ecs_model);
     shape_model_free(srv->logs_model);
     pthread_mutex_destroy(&srv->change_lock);

@@ -33,6 +33,7 @@ struct server {
     struct http_front *http;
     uint16_t bound_port;
     struct liveness *liveness;
+    struct placement_cache *placement_cache;
     struct maintenance *maintenance;
     struct service_controller *controller;
 

@@ -210,8 +210,34 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
     return 0;
 }
 
-static void tx_release(struct store_tx *tx)
+struct store_tx_hook {
+    struct store_tx_hook *next;
+    store_tx_end_fn fn;
+    void *ud;
+};
+
+int store_tx_on_end(struct store_tx *tx, store_tx_end_fn fn, void *ud, struct error *err)
 {
+    struct store_tx_hook *h = malloc(sizeof(*h));
+    if (!h)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    *h = (struct store_tx_hook){.next = tx->hooks, .fn = fn, .ud = ud};
+    tx->hooks = h;
+    return 0;
+}
+
+/* Hooks run before the write lock is released, so the next writer finds
+ * what they keep (a placement snapshot put back after a later writer has
+ * begun would be a cache miss for it); they must be quick. */
+static void tx_release(struct store_tx *tx, bool committed)
+{
+    struct store_tx_hook *h = tx->hooks;
+    while (h) {
+        struct store_tx_hook *next = h->next;
+        h->fn(h->ud, committed);
+        free(h);
+        h = next;
+    }
     if (tx->write)
         pthread_mutex_unlock(&tx->st->write_lock);
     pool_put(tx->st, tx->conn);
@@ -222,10 +248,10 @@ int store_commit(struct store_tx *tx, struct error *err)
 {
     if (conn_exec(tx->db, "COMMIT", err) < 0) {
         conn_exec(tx->db, "ROLLBACK", NULL);
-        tx_release(tx);
+        tx_release(tx, false);
         return -1;
     }
-    tx_release(tx);
+    tx_release(tx, true);
     return 0;
 }
 
@@ -234,7 +260,7 @@ void store_rollback(struct store_tx *tx)
     if (!tx)
         return;
     conn_exec(tx->db, "ROLLBACK", NULL);
-    tx_release(tx);
+    tx_release(tx, false);
 }
 
 bool store_tx_is_write(const struct store_tx *tx) { return tx->write; }

@@ -26,6 +26,11 @@ int store_commit(struct store_tx *tx, struct error *err);
 /* Roll back and free tx; accepts NULL. */
 void store_rollback(struct store_tx *tx);
 bool store_tx_is_write(const struct store_tx *tx);
+/* Call fn(ud, committed) when tx ends: after a successful commit with
+ * committed true, after a rollback or failed commit with false.  For
+ * in-memory state that must follow only what the database kept. */
+typedef void (*store_tx_end_fn)(void *ud, bool committed);
+int store_tx_on_end(struct store_tx *tx, store_tx_end_fn fn, void *ud, struct error *err);
 
 /* Rows SQLite stepped through in full-table scans, summed over the cached
  * statements of idle connections (with reset, counters restart).  Tests use

@@ -12,6 +12,7 @@ struct store_tx {
     struct store_conn *conn;
     sqlite3 *db;
     bool write;
+    struct store_tx_hook *hooks; /* run once the transaction has ended */
 };
 
 /* A prepared, reset statement for sql (which must be a string literal: the

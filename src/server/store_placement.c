@@ -96,3 +96,15 @@ int store_placement_groups(struct store_tx *tx, int64_t cluster_id, store_group_
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : store_fail(tx, "placement groups", err);
 }
+
+int store_placement_gen(struct store_tx *tx, int64_t cluster_id, int64_t *ret_gen, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, "SELECT gen FROM placement_gen WHERE cluster_id = ?1", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    int rc = sqlite3_step(s);
+    *ret_gen = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(tx, "placement generation", err);
+}

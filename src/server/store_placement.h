@@ -20,3 +20,6 @@ int store_placement_attrs(struct store_tx *tx, int64_t cluster_id, store_attr_fn
 int store_placement_ports(struct store_tx *tx, int64_t cluster_id, store_port_fn fn, void *ud, struct error *err);
 /* Task groups per instance, counting tasks that hold resources. */
 int store_placement_groups(struct store_tx *tx, int64_t cluster_id, store_group_fn fn, void *ud, struct error *err);
+/* The cluster's placement generation: bumped (by triggers) in every
+ * transaction that changes what the four reads above return. */
+int store_placement_gen(struct store_tx *tx, int64_t cluster_id, int64_t *ret_gen, struct error *err);

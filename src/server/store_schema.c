@@ -211,6 +211,71 @@ static const char *const migrations[] = {
     "  INSERT INTO cluster_task_counts VALUES (NEW.cluster_id, NEW.last_status, 1)"
     "  ON CONFLICT (cluster_id, last_status) DO UPDATE SET n = n + 1;"
     " END;",
+
+    /* 6: placement generations.  RunTask keeps each cluster's placement
+     * snapshot in memory (placement_cache.c) and reuses it while the
+     * cluster's generation is unchanged.  These triggers bump it on every
+     * change placement reads (instances, their attributes and host ports,
+     * tasks that hold resources), in the same transaction, so no write
+     * path can forget to.  Changes placement does not read (a task going
+     * from PENDING to RUNNING, its document) leave it alone. */
+    "CREATE TABLE placement_gen (cluster_id INTEGER PRIMARY KEY, gen INTEGER NOT NULL);"
+    "CREATE TRIGGER placement_instance_insert AFTER INSERT ON container_instances BEGIN"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_instance_delete AFTER DELETE ON container_instances BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_instance_update AFTER UPDATE ON container_instances"
+    " WHEN OLD.cluster_id IS NOT NEW.cluster_id OR OLD.uuid IS NOT NEW.uuid"
+    "  OR OLD.ec2_instance_id IS NOT NEW.ec2_instance_id OR OLD.status IS NOT NEW.status"
+    "  OR OLD.registered_at IS NOT NEW.registered_at OR OLD.reg_cpu IS NOT NEW.reg_cpu"
+    "  OR OLD.reg_memory IS NOT NEW.reg_memory OR OLD.used_cpu IS NOT NEW.used_cpu"
+    "  OR OLD.used_memory IS NOT NEW.used_memory"
+    "  OR OLD.running_count + OLD.pending_count IS NOT NEW.running_count + NEW.pending_count"
+    "  OR OLD.doc IS NOT NEW.doc BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_attr_insert AFTER INSERT ON attributes"
+    " WHEN NEW.target_type = 'container-instance' BEGIN"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_attr_delete AFTER DELETE ON attributes"
+    " WHEN OLD.target_type = 'container-instance' BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_attr_update AFTER UPDATE ON attributes"
+    " WHEN OLD.target_type = 'container-instance' OR NEW.target_type = 'container-instance' BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_port_insert AFTER INSERT ON instance_ports BEGIN"
+    "  INSERT INTO placement_gen SELECT cluster_id, 1 FROM container_instances WHERE id = NEW.instance_id"
+    "  ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_port_delete AFTER DELETE ON instance_ports BEGIN"
+    "  INSERT INTO placement_gen SELECT cluster_id, 1 FROM container_instances WHERE id = OLD.instance_id"
+    "  ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_port_update AFTER UPDATE ON instance_ports BEGIN"
+    "  INSERT INTO placement_gen SELECT cluster_id, 1 FROM container_instances"
+    "  WHERE id IN (OLD.instance_id, NEW.instance_id)"
+    "  ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_task_insert AFTER INSERT ON tasks WHEN NEW.holds_resources BEGIN"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_task_delete AFTER DELETE ON tasks WHEN OLD.holds_resources BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_task_update AFTER UPDATE ON tasks"
+    " WHEN (OLD.holds_resources OR NEW.holds_resources) AND (OLD.holds_resources IS NOT NEW.holds_resources"
+    "  OR OLD.cluster_id IS NOT NEW.cluster_id OR OLD.instance_id IS NOT NEW.instance_id"
+    "  OR OLD.grp IS NOT NEW.grp) BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -985,11 +985,11 @@ static int poll_tasks_json(struct api_ctx *ctx, const struct cluster_row *cluste
 static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
                             json_int_t since, json_t *out, json_int_t *max_seq, struct error *err)
 {
-    /* Heard from all of them: once per request, not again at each of the
-     * wake-ups (every commit) while it waits, which at thousands of
-     * instances would cost more than the rest of the poll. */
+    /* Heard from all of them: a few times per agent timeout, not at every
+     * poll nor at each wake-up (every commit) while it waits, which at
+     * thousands of instances cost more than the rest of the poll. */
     _cleanup_json_ json_t *inst_ids = json_array();
-    if (!ctx->rerun) {
+    if (!ctx->rerun && liveness_bulk_due(ctx->srv->liveness, cluster->id, agent_id, ctx->now)) {
         if (store_instance_ids_by_attr(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, inst_ids, err) < 0)
             return -1;
         size_t i;

@@ -8,6 +8,11 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import berth_proc  # noqa: E402
 
+# Every server the tests start (and the benchmark smoke run) compares each
+# reuse of a cached placement snapshot with a fresh load from the store and
+# stops at the first difference (src/server/placement_snapshot.c).
+os.environ["BERTH_CHECK_PLACEMENT_CACHE"] = "1"
+
 
 def _server(tmp_path_factory, name):
     d = tmp_path_factory.mktemp(name)
