@@ -230,6 +230,11 @@ static int on_group(void *ud, int64_t instance_id, const char *group, int count,
     return 0;
 }
 
+static int cmp_attr_name(const void *a, const void *b)
+{
+    return strcmp(((const struct query_attr *)a)->name, ((const struct query_attr *)b)->name);
+}
+
 static void point_engine_at(struct placement_snapshot *s, size_t i)
 {
     struct snap_instance *si = &s->items[i];
@@ -267,6 +272,8 @@ static struct placement_snapshot *snapshot_load(struct api_ctx *ctx, const struc
     free(l.by_uuid);
     if (r < 0)
         goto fail;
+    for (size_t i = 0; i < ret->n; i++)
+        qsort(ret->items[i].attrs, ret->items[i].nattrs, sizeof(struct query_attr), cmp_attr_name);
     ret->instances = calloc(ret->n ? ret->n : 1, sizeof(*ret->instances));
     if (!ret->instances) {
         error_set(err, ERR_INTERNAL, "out of memory");
@@ -284,6 +291,7 @@ static struct placement_snapshot *snapshot_load(struct api_ctx *ctx, const struc
         pi->q.agent_version = si->agent_version;
         pi->q.registered_at_usec = si->row.registered_at;
         pi->q.running_tasks_count = si->row.running_count + si->row.pending_count;
+        pi->q.attrs_sorted = true;
         point_engine_at(ret, i);
     }
     return ret;

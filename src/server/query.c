@@ -665,6 +665,20 @@ int query_parse(const char *text, struct query **ret_query, struct error *err)
 
 const struct query_attr *query_subject_attr(const struct query_subject *s, const char *name)
 {
+    if (s->attrs_sorted) {
+        size_t lo = 0, hi = s->n_attrs;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(s->attrs[mid].name, name);
+            if (c == 0)
+                return &s->attrs[mid];
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL;
+    }
     for (size_t i = 0; i < s->n_attrs; i++)
         if (s->attrs[i].name && strcmp(s->attrs[i].name, name) == 0)
             return &s->attrs[i];

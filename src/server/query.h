@@ -70,6 +70,10 @@ struct query_subject {
     int64_t running_tasks_count; /* running + pending */
     const struct query_attr *attrs;
     size_t n_attrs;
+    /* attrs sorted by name (strcmp), names unique: looked up by binary
+     * search, which placement's snapshot of thousands of instances with
+     * dozens of attributes each needs; otherwise a linear search. */
+    bool attrs_sorted;
     const struct query_group *groups; /* entries with count <= 0 are absent */
     size_t n_groups;
     /* One more group count on top of `groups`: the placement engine uses it

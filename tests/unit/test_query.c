@@ -1,5 +1,6 @@
 /* Unit tests: the ECS cluster query language (parsing, errors, evaluation). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/isodate.h"
 #include "server/query.h"
@@ -393,4 +394,32 @@ TEST(query_limits)
     CHECK(query_parse("attribute:a exists", &q, NULL) == 0);
     query_free(q);
     CHECK(query_parse("attribute:a", &q, NULL) < 0);
+}
+
+/* A subject whose attributes are marked sorted is searched by bisection:
+ * it must find exactly what the linear search finds. */
+TEST(query_sorted_attributes_lookup)
+{
+    struct query_attr sorted[ELEMENTSOF(attrs)];
+    memcpy(sorted, attrs, sizeof(attrs));
+    for (size_t i = 1; i < ELEMENTSOF(sorted); i++)
+        for (size_t k = i; k > 0 && strcmp(sorted[k - 1].name, sorted[k].name) > 0; k--) {
+            struct query_attr t = sorted[k];
+            sorted[k] = sorted[k - 1];
+            sorted[k - 1] = t;
+        }
+    struct query_subject lin = subject(), bis = subject();
+    bis.attrs = sorted;
+    bis.attrs_sorted = true;
+    const char *names[] = {"ecs.availability-zone", "ecs.capability.secrets.ssm", "ecs.instance-type",
+                           "ecs.os-type", "stack", "weight", "absent", "a", "zzz", "ecs."};
+    for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+        const struct query_attr *a = query_subject_attr(&lin, names[i]), *b = query_subject_attr(&bis, names[i]);
+        CHECK((a == NULL) == (b == NULL));
+        if (a && b)
+            CHECK(strcmp(a->name, b->name) == 0 && a->value == b->value);
+    }
+    CHECK(eval_on("attribute:stack == prod and attribute:ecs.os-type == linux", &bis) == 1);
+    CHECK(eval_on("attribute:ecs.capability.secrets.ssm exists", &bis) == 1);
+    CHECK(eval_on("attribute:nothing exists", &bis) == 0);
 }
