@@ -1,8 +1,11 @@
-/* reporter.c - a queue and one sender thread.  A report that fails with a
- * transport error or a 5xx stays at the head and is retried with
- * exponential backoff (100 ms .. 5 s), so reports arrive in order once the
- * server is back.  A 4xx answer means the server will never take it (the
- * task is gone); it is logged and dropped. */
+/* reporter.c - a queue and one sender thread.  Reports waiting together
+ * go as one BerthAgent.SubmitReports call (one round trip, one commit on
+ * the server).  A report that fails with a transport error or a 5xx stays
+ * at the head and is retried with exponential backoff (100 ms .. 5 s), so
+ * reports arrive in order once the server is back.  A 4xx answer means the
+ * server will never take it (the task is gone); it is logged and dropped.
+ * A batch is all or nothing, so a refused batch is sent again one report at
+ * a time, which finds the report to drop. */
 #include "reporter.h"
 
 #include <pthread.h>
@@ -11,7 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "common/awsjson.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 
@@ -30,6 +35,7 @@ struct reporter {
     size_t count;
     bool stopping;
     usec_t stop_deadline;
+    size_t send_singly; /* reports at the head to send one by one (their batch was refused) */
     struct awsjson_client *client;
 };
 
@@ -39,6 +45,34 @@ static void timed_wait(struct reporter *r, usec_t until)
     ts.tv_sec = until / USEC_PER_SEC;
     ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
     pthread_cond_timedwait(&r->cond, &r->lock, &ts);
+}
+
+/* The SubmitReports body for the first n queued reports. */
+static json_t *batch_body(const struct report *rep, size_t n)
+{
+    json_t *reports = json_array();
+    for (size_t i = 0; i < n && reports; i++, rep = rep->next) {
+        char target[sizeof(rep->prefix) + sizeof(rep->action) + 1];
+        snprintf(target, sizeof(target), "%s.%s", rep->prefix, rep->action);
+        if (json_array_append_new(reports, json_pack("{s:s, s:O}", "target", target, "body", rep->body)) < 0) {
+            json_decref(reports);
+            return NULL;
+        }
+    }
+    return reports ? json_pack("{s:o}", "reports", reports) : NULL;
+}
+
+static void pop(struct reporter *r, size_t n)
+{
+    for (size_t i = 0; i < n && r->head; i++) {
+        struct report *rep = r->head;
+        r->head = rep->next;
+        r->count--;
+        json_decref(rep->body);
+        free(rep);
+    }
+    if (!r->head)
+        r->tail = NULL;
 }
 
 static void *sender(void *arg)
@@ -51,12 +85,22 @@ static void *sender(void *arg)
             pthread_cond_wait(&r->cond, &r->lock);
         if (!r->head || (r->stopping && time_monotonic() > r->stop_deadline))
             break;
+        /* Reports queued meanwhile only join the list's end, so the first n
+         * stay as they are while the lock is dropped. */
+        size_t n = r->send_singly ? 1 : (r->count < LIMIT_BATCH_REPORTS ? r->count : LIMIT_BATCH_REPORTS);
         struct report *rep = r->head;
         pthread_mutex_unlock(&r->lock);
         struct error err;
-        json_t *out = NULL;
-        int rc = awsjson_call(r->client, rep->prefix, rep->action, rep->body, &out, &err);
+        json_t *out = NULL, *batch = n > 1 ? batch_body(rep, n) : NULL;
+        int rc;
+        if (n > 1 && !batch)
+            rc = error_set(&err, ERR_INTERNAL, "out of memory");
+        else if (batch)
+            rc = awsjson_call(r->client, BERTH_AGENT_PREFIX, "SubmitReports", batch, &out, &err);
+        else
+            rc = awsjson_call(r->client, rep->prefix, rep->action, rep->body, &out, &err);
         json_decref(out);
+        json_decref(batch);
         pthread_mutex_lock(&r->lock);
         if (rc < 0 && err.kind == ERR_IO) {
             log_warn("reporter: %s (retrying in %lld ms)", err.msg, (long long)(backoff / 1000));
@@ -65,15 +109,17 @@ static void *sender(void *arg)
             backoff = backoff * 2 > 5 * USEC_PER_SEC ? 5 * USEC_PER_SEC : backoff * 2;
             continue;
         }
+        backoff = 100 * USEC_PER_MSEC;
+        if (rc < 0 && n > 1) {
+            log_info("reporter: batch of %zu refused (%s); sending them singly", n, err.msg);
+            r->send_singly = n;
+            continue;
+        }
         if (rc < 0)
             log_warn("reporter: dropped: %s", err.msg);
-        backoff = 100 * USEC_PER_MSEC;
-        r->head = rep->next;
-        if (!r->head)
-            r->tail = NULL;
-        r->count--;
-        json_decref(rep->body);
-        free(rep);
+        if (r->send_singly)
+            r->send_singly--;
+        pop(r, n);
         pthread_cond_broadcast(&r->cond);
     }
     pthread_mutex_unlock(&r->lock);

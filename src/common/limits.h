@@ -25,6 +25,8 @@
 #define LIMIT_TAG_VALUE 256
 /* Concurrent HTTP connections the server accepts. */
 #define LIMIT_HTTP_CONNECTIONS 1024
+/* Reports one BerthAgent.SubmitReports call carries (the agent's batch). */
+#define LIMIT_BATCH_REPORTS 64
 /* Response bodies the HTTP client (agent, CLI) accepts from the server. */
 #define LIMIT_CLIENT_RESPONSE (64u * 1024 * 1024)
 /* ECS cluster query language: ECS caps a constraint expression at 2000

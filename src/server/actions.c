@@ -41,8 +41,8 @@ static const struct api_action ecs_actions[] = {
     {"RunTask", action_run_task, API_WRITE},
     {"StartTask", action_start_task, API_WRITE},
     {"StopTask", action_stop_task, API_WRITE},
-    {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE},
-    {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE},
+    {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE | API_REPORT},
+    {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE | API_REPORT},
     {"TagResource", action_tag_resource, API_WRITE},
     {"UntagResource", action_untag_resource, API_WRITE},
     {"UpdateCluster", action_update_cluster, API_WRITE},
@@ -80,8 +80,9 @@ const struct api_action *api_ecs_actions(size_t *ret_count)
 static const struct api_action berth_actions[] = {
     {"PollTasks", action_berth_poll_tasks, API_READ},
     {"PutLogEvents", action_berth_put_log_events, API_WRITE},
-    {"ReportAttachments", action_berth_report_attachments, API_WRITE},
-    {"ReportHealth", action_berth_report_health, API_WRITE},
+    {"ReportAttachments", action_berth_report_attachments, API_WRITE | API_REPORT},
+    {"ReportHealth", action_berth_report_health, API_WRITE | API_REPORT},
+    {"SubmitReports", action_berth_submit_reports, API_WRITE},
 };
 
 const struct api_action *api_berth_actions(size_t *ret_count)

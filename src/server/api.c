@@ -154,6 +154,47 @@ static int find_action(struct server *srv, const char *target, struct service_de
     return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", target);
 }
 
+/* BerthAgent.SubmitReports {reports: [{target, body}, ...]}: an agent's
+ * queued reports (actions flagged API_REPORT) in one transaction, one
+ * commit and one round trip instead of one each.  Each body is validated
+ * and handled exactly as if it came alone; all or nothing, so an agent
+ * whose batch is refused sends its reports singly and learns which one the
+ * server will not take. */
+int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    json_t *reports = json_object_get(in, "reports");
+    if (!json_is_array(reports) || json_array_size(reports) == 0 ||
+        json_array_size(reports) > LIMIT_BATCH_REPORTS)
+        return error_set(err, ERR_INVALID, "reports must be an array of 1 to %d reports.", LIMIT_BATCH_REPORTS);
+    size_t i;
+    json_t *rep;
+    json_array_foreach(reports, i, rep)
+    {
+        const char *target = json_string_value(json_object_get(rep, "target"));
+        json_t *body = json_object_get(rep, "body");
+        if (!target || !json_is_object(body))
+            return error_set(err, ERR_INVALID, "reports[%zu] must have a string target and an object body.", i);
+        struct service_desc svc;
+        const struct api_action *a;
+        if (find_action(ctx->srv, target, &svc, &a, err) < 0)
+            return error_prefix(err, "reports[%zu]", i);
+        if (!(a->flags & API_REPORT))
+            return error_set(err, ERR_INVALID, "reports[%zu]: %.100s is not an agent report.", i, target);
+        const char *input = svc.model ? shape_model_input_shape(svc.model, a->name) : NULL;
+        if (input && shape_validate(svc.model, input, body, err) < 0)
+            return error_prefix(err, "reports[%zu]", i);
+        _cleanup_json_ json_t *ignored = json_object();
+        if (!ignored)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        struct api_ctx one = *ctx;
+        one.action = a->name;
+        if (a->handler(&one, body, ignored, err) < 0)
+            return error_prefix(err, "reports[%zu]", i);
+    }
+    json_object_set_new(out, "acknowledgment", json_string("ACK"));
+    return 0;
+}
+
 static int parse_body(const struct api_request *req, json_t **ret_json, struct error *err)
 {
     if (req->body_len == 0) {

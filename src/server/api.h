@@ -38,11 +38,15 @@ struct api_ctx {
  * ctx->wait_until, wait for a committed change and call the handler again. */
 #define API_WAIT 1
 
+/* BerthAgent.SubmitReports (api.c, beside the dispatcher it reuses). */
+int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+
 typedef int (*api_handler_fn)(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
 enum api_flags {
     API_READ = 0,
     API_WRITE = 1 << 0, /* opens a write transaction */
+    API_REPORT = 1 << 1, /* an agent's report: may come batched in BerthAgent.SubmitReports */
 };
 
 struct api_action {

@@ -201,3 +201,61 @@ def test_malformed_agent_reports(hollow):
     t = ecs.describe_tasks(cluster="proto", tasks=[arn])["tasks"][0]
     assert t["healthStatus"] == "UNKNOWN"
     assert all(c["healthStatus"] == "UNKNOWN" for c in t["containers"])
+
+
+def test_submit_reports_batch(hollow):
+    """BerthAgent.SubmitReports carries an agent's queued reports in one
+    transaction: applied in order, each validated as if it came alone, all
+    or nothing, and only agent reports may ride in it."""
+    ecs, agent, inst = hollow
+    endpoint = ecs.meta.endpoint_url
+    arn = ecs.start_task(cluster="proto", taskDefinition="proto", containerInstances=[inst])["tasks"][0]["taskArn"]
+    berth_proc.wait_for(lambda: ecs.describe_tasks(cluster="proto", tasks=[arn])["tasks"][0]["lastStatus"]
+                        == "RUNNING", what="the hollow agent's RUNNING report")
+
+    def health(status):
+        return {"target": "BerthAgent_20261122.ReportHealth",
+                "body": {"cluster": "proto", "task": arn, "healthStatus": status,
+                         "containers": [{"containerName": "app", "healthStatus": status}]}}
+
+    def submit(reports):
+        return berth_proc.raw_call(endpoint, "SubmitReports", {"reports": reports},
+                                   target_prefix="BerthAgent_20261122")
+
+    def task_health():
+        return ecs.describe_tasks(cluster="proto", tasks=[arn])["tasks"][0]["healthStatus"]
+
+    # In order: the last report wins.
+    assert submit([health("UNHEALTHY"), health("HEALTHY")]) == (200, {"acknowledgment": "ACK"})
+    assert task_health() == "HEALTHY"
+
+    # All or nothing: a bad second report undoes the good first one, and
+    # the error names the report.
+    status, out = submit([health("UNHEALTHY"), health("BOGUS")])
+    assert status == 400 and out["__type"] == "InvalidParameterException", out
+    assert "reports[1]" in out["message"]
+    assert task_health() == "HEALTHY"
+
+    # Bodies are checked against the ECS model like a single call.
+    status, out = submit([health("UNHEALTHY"),
+                          {"target": "AmazonEC2ContainerServiceV20141113.SubmitTaskStateChange",
+                           "body": {"cluster": "proto", "task": arn, "status": 5}}])
+    assert status == 400 and "reports[1]" in out["message"], out
+    assert task_health() == "HEALTHY"
+
+    # Only agent reports: a batch cannot smuggle in other actions.
+    status, out = submit([health("UNHEALTHY"),
+                          {"target": "AmazonEC2ContainerServiceV20141113.DeleteCluster",
+                           "body": {"cluster": "proto"}}])
+    assert status == 400 and "not an agent report" in out["message"], out
+    assert ecs.describe_clusters(clusters=["proto"])["clusters"][0]["status"] == "ACTIVE"
+    assert task_health() == "HEALTHY"
+
+    for bad in [{}, {"reports": []}, {"reports": "x"}, {"reports": [health("HEALTHY")] * 65},
+                {"reports": [{"body": {}}]}, {"reports": [{"target": "BerthAgent_20261122.ReportHealth"}]},
+                {"reports": [{"target": "BerthAgent_20261122.ReportHealth", "body": []}]},
+                {"reports": [{"target": "Nope.Nothing", "body": {}}]}]:
+        status, out = berth_proc.raw_call(endpoint, "SubmitReports", bad, target_prefix="BerthAgent_20261122")
+        assert status == 400 and out["__type"] in ("InvalidParameterException", "UnknownOperationException"), \
+            (bad, out)
+    assert task_health() == "HEALTHY"
