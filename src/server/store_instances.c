@@ -169,7 +169,7 @@ int store_instance_list(struct store_tx *tx, int64_t cluster_id, const char *sta
 int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_count, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT count(*) FROM container_instances WHERE cluster_id = ?1 "
+                                 "SELECT coalesce(sum(n), 0) FROM cluster_instance_counts WHERE cluster_id = ?1 "
                                  "AND status IN ('ACTIVE', 'DRAINING')",
                                  err);
     if (!s)

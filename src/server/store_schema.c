@@ -276,6 +276,29 @@ static const char *const migrations[] = {
     "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
     "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
     " END;",
+
+    /* 7: DescribeClusters' registeredContainerInstancesCount from counters
+     * kept by triggers, like the task counts (5), instead of counting a
+     * cluster's instances at every call. */
+    "CREATE TABLE cluster_instance_counts ("
+    "  cluster_id INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (cluster_id, status)) WITHOUT ROWID;"
+    "INSERT INTO cluster_instance_counts SELECT cluster_id, status, count(*) FROM container_instances GROUP BY 1, 2;"
+    "CREATE TRIGGER instances_count_insert AFTER INSERT ON container_instances BEGIN"
+    "  INSERT INTO cluster_instance_counts VALUES (NEW.cluster_id, NEW.status, 1)"
+    "  ON CONFLICT (cluster_id, status) DO UPDATE SET n = n + 1;"
+    " END;"
+    "CREATE TRIGGER instances_count_delete AFTER DELETE ON container_instances BEGIN"
+    "  UPDATE cluster_instance_counts SET n = n - 1 WHERE cluster_id = OLD.cluster_id AND status = OLD.status;"
+    " END;"
+    "CREATE TRIGGER instances_count_update AFTER UPDATE OF cluster_id, status ON container_instances"
+    " WHEN OLD.cluster_id IS NOT NEW.cluster_id OR OLD.status IS NOT NEW.status BEGIN"
+    "  UPDATE cluster_instance_counts SET n = n - 1 WHERE cluster_id = OLD.cluster_id AND status = OLD.status;"
+    "  INSERT INTO cluster_instance_counts VALUES (NEW.cluster_id, NEW.status, 1)"
+    "  ON CONFLICT (cluster_id, status) DO UPDATE SET n = n + 1;"
+    " END;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

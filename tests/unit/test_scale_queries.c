@@ -199,14 +199,15 @@ TEST(scale_cluster_counts_stay_flat)
                      &st));
     long long vm[2];
     for (int k = 0; k < 2; k++) {
-        /* Same instance count both times: only the tasks grow (5x). */
-        grow(&srv, k ? 0 : 20, k ? 120 : 30, "f", NULL, NULL, 0, failures_);
+        /* The instances grow 5x, the tasks 5x. */
+        grow(&srv, k ? 80 : 20, k ? 120 : 30, "f", NULL, NULL, 0, failures_);
         store_vm_steps(srv.store, true);
         json_t *out = call(&srv, "DescribeClusters", json_pack("{s:[s]}", "clusters", "big"), &st);
         vm[k] = store_vm_steps(srv.store, false);
         CHECK(st == 200);
-        CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(out, "clusters"), 0),
-                                                 "pendingTasksCount")) == (k ? 1500 : 300));
+        json_t *c = json_array_get(json_object_get(out, "clusters"), 0);
+        CHECK(json_integer_value(json_object_get(c, "pendingTasksCount")) == (k ? 1500 : 300));
+        CHECK(json_integer_value(json_object_get(c, "registeredContainerInstancesCount")) == (k ? 100 : 20));
         json_decref(out);
     }
     if (vm[1] > vm[0] + vm[0] / 4 || getenv("BERTH_SCALE_VERBOSE"))
