@@ -15,6 +15,7 @@ ratio is the figure to read.  --smoke runs each with tiny sizes (the test
 suite does, so the benchmarks cannot rot).  Reports figures; asserts nothing
 about speed."""
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
@@ -174,6 +175,50 @@ class Results:
         print("  note: " + text, flush=True)
 
 
+# ---- real stacks ----------------------------------------------------------------
+
+@contextlib.contextmanager
+def real_stack(name, cluster, extra_agents=None):
+    """The integration tests' Stack (real registry with the test images,
+    server, agent running real containers) in a temporary directory, plus
+    one more real agent per cluster in extra_agents ({cluster: extra args}),
+    each with its own bridge and task subnet as agents sharing a host need.
+    On exit every task is stopped and everything removed."""
+    import stack as stackmod
+    tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
+    st, agents = None, []
+    try:
+        st = stackmod.Stack(tmp, cluster=cluster)
+        for c, extra in (extra_agents or {}).items():
+            st.ecs.create_cluster(clusterName=c)
+            agents.append(berth_proc.BerthAgent(st.server.endpoint, c, os.path.join(tmp, "agent-" + c),
+                                                os.path.join(tmp, "agent-%s.log" % c),
+                                                extra_args=list(extra) + stackmod.net_args()).start())
+            berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster=c)["containerInstanceArns"],
+                                what="the %s agent to register" % c)
+        yield st
+    finally:
+        if st:
+            stop_all_tasks(st, [cluster] + list(extra_agents or {}))
+        for a in agents:
+            a.stop(check=False)
+        if st:
+            st.close()
+        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def stop_all_tasks(st, clusters, timeout=60):
+    """Stop every task (and service) in the clusters and wait until the
+    agents report them STOPPED, so that nothing outlives the benchmark."""
+    for c in clusters:
+        for s in st.ecs.list_services(cluster=c)["serviceArns"]:
+            st.ecs.delete_service(cluster=c, service=s, force=True)
+        for a in st.ecs.list_tasks(cluster=c)["taskArns"]:
+            st.ecs.stop_task(cluster=c, task=a)
+    wait_until(lambda: not any(st.ecs.list_tasks(cluster=c)["taskArns"] for c in clusters), timeout, 0.2)
+
+
 # ---- task start ---------------------------------------------------------------
 
 def bench_task_start(args, res, cfg):
@@ -182,19 +227,9 @@ def bench_task_start(args, res, cfg):
     bare runtime's create+start of an equivalent bundle.  Also the agent's
     RSS with 0 and 50 running tasks."""
     import runtime_start
-    import stack as stackmod
     n = cfg["task_start_n"]
-    tmp = tempfile.mkdtemp(prefix="berth-bench-start-")
-    st = None
-    crun_agent = None
-    try:
-        st = stackmod.Stack(tmp, cluster="runc")
-        st.ecs.create_cluster(clusterName="crun")
-        crun_agent = berth_proc.BerthAgent(st.server.endpoint, "crun", os.path.join(tmp, "agent-crun"),
-                                           os.path.join(tmp, "agent-crun.log"),
-                                           extra_args=["--runtime", "crun"]).start()
-        berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster="crun")["containerInstanceArns"],
-                            what="the crun agent to register")
+    with real_stack("start", "runc", extra_agents={"crun": ["--runtime", "crun"]}) as st:
+        tmp = st.tmp
         cli = Client(st.server.endpoint)
         # TERM ends it at once: the task's stop is not what is measured.
         cmd = ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
@@ -225,17 +260,12 @@ def bench_task_start(args, res, cfg):
             wait_until(lambda: cli.call("DescribeTasks", body)["tasks"][0]["lastStatus"] == "STOPPED", 30, 0.02)
             return dt
 
-        # Warm-up: pull the image into each agent's cache (not measured).
+        # Warm-up: pull the image into each agent's cache, create each
+        # agent's bridge (not measured).
         modes = ["none", "awsvpc"]
         for rt in ("runc", "crun"):
-            run_one(rt, "start-none")
-            if "awsvpc" in modes:
-                try:
-                    run_one(rt, "start-awsvpc")
-                except RuntimeError as e:
-                    res.note("task_start", "networkMode awsvpc not measured: this agent does not run it "
-                                           "(%s)" % str(e)[:160])
-                    modes.remove("awsvpc")
+            for mode in modes:
+                run_one(rt, "start-" + mode)
         samples = {}
         for i in range(n):
             for rt in ("runc", "crun"):
@@ -276,13 +306,6 @@ def bench_task_start(args, res, cfg):
             cli.call("StopTask", {"cluster": "runc", "task": a})
         wait_until(lambda: not cli.call("ListTasks", {"cluster": "runc"})["taskArns"], 60, 0.5)
         cli.close()
-    finally:
-        if crun_agent:
-            crun_agent.stop(check=False)
-        if st:
-            st.close()
-        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---- placement, scale and server footprint ------------------------------------
