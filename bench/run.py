@@ -212,8 +212,10 @@ def stop_all_tasks(st, clusters, timeout=60):
     """Stop every task (and service) in the clusters and wait until the
     agents report them STOPPED, so that nothing outlives the benchmark."""
     for c in clusters:
-        for s in st.ecs.list_services(cluster=c)["serviceArns"]:
-            st.ecs.delete_service(cluster=c, service=s, force=True)
+        arns = st.ecs.list_services(cluster=c)["serviceArns"]
+        for svc in st.ecs.describe_services(cluster=c, services=arns)["services"] if arns else []:
+            if svc["status"] == "ACTIVE":
+                st.ecs.delete_service(cluster=c, service=svc["serviceArn"], force=True)
         for a in st.ecs.list_tasks(cluster=c)["taskArns"]:
             st.ecs.stop_task(cluster=c, task=a)
     wait_until(lambda: not any(st.ecs.list_tasks(cluster=c)["taskArns"] for c in clusters), timeout, 0.2)
@@ -406,30 +408,58 @@ def read_latencies(cli, cluster, reps):
     return out
 
 
+PLACEMENT_STRATEGIES = {
+    "binpack(memory)": [{"type": "binpack", "field": "memory"}],
+    "spread(AZ)": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+}
+
+
+@contextlib.contextmanager
+def hollow_cluster(res, bench, n_inst):
+    """A fresh server with cluster "p", task definition "hollow" and n_inst
+    hollow instances in 3 AZs (their registration rate is a figure); yields
+    (server, client, agents) and removes all of it on exit."""
+    tmp = tempfile.mkdtemp(prefix="berth-bench-place-")
+    srv, agents, cli = None, [], None
+    try:
+        srv = start_server(tmp, "server")
+        cli = Client(srv.endpoint)
+        cli.call("CreateCluster", {"clusterName": "p"})
+        cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+            {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
+        t0 = time.perf_counter()
+        agents = start_hollow(srv, tmp, "p", n_inst)
+        res.add(bench, "register %d hollow instances (3 agents)" % n_inst, "instances/s",
+                value=n_inst / (time.perf_counter() - t0), lower_is_better=False)
+        yield srv, cli, agents
+    finally:
+        if cli:
+            cli.close()
+        for a in agents:
+            a.stop(check=False)
+        if srv:
+            srv.stop(check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def wait_all_running(res, cli, label, placed, timeout):
+    """Hollow agents acknowledge every task: how long until all `placed`
+    report RUNNING."""
+    t1 = time.perf_counter()
+    ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
+                    ["runningTasksCount"] >= placed, timeout, 0.2)
+    if ok:
+        res.add("placement", "all RUNNING after placement ends, " + label, "s", value=time.perf_counter() - t1)
+    else:
+        res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, timeout))
+
+
 def bench_placement(args, res, cfg):
     """Placement throughput through RunTask on hollow instances in 3 AZs,
     binpack and spread, each on a fresh server."""
-    strategies = {
-        "binpack(memory)": [{"type": "binpack", "field": "memory"}],
-        "spread(AZ)": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
-    }
-    res.note("placement", "services (CreateService desired counts) are not in main yet: placement is "
-                          "measured through RunTask only")
     for n_inst in cfg["placement_instances"]:
-        for sname, strategy in strategies.items():
-            tmp = tempfile.mkdtemp(prefix="berth-bench-place-")
-            srv, agents = None, []
-            try:
-                srv = start_server(tmp, "server")
-                cli = Client(srv.endpoint)
-                cli.call("CreateCluster", {"clusterName": "p"})
-                cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
-                    {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
-                t0 = time.perf_counter()
-                agents = start_hollow(srv, tmp, "p", n_inst)
-                reg = time.perf_counter() - t0
-                res.add("placement", "register %d hollow instances (3 agents)" % n_inst, "instances/s",
-                        value=n_inst / reg, lower_is_better=False)
+        for sname, strategy in PLACEMENT_STRATEGIES.items():
+            with hollow_cluster(res, "placement", n_inst) as (srv, cli, agents):
                 total = cfg["placement_tasks"]
                 lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy, total, cfg["clients"],
                                                     cfg["place_seconds"])
@@ -439,26 +469,11 @@ def bench_placement(args, res, cfg):
                         note="%d placed in %.0f s (bounded at %d s), %d failures, %d clients x RunTask count 10"
                              % (placed, wall, cfg["place_seconds"], failures, cfg["clients"]))
                 res.add("placement", "RunTask (count 10) latency, " + label, "ms", lat)
-                # Hollow agents acknowledge every task: time until all report RUNNING.
-                t1 = time.perf_counter()
-                ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
-                                ["runningTasksCount"] >= placed, cfg["running_timeout"], 0.2)
-                if ok:
-                    res.add("placement", "all RUNNING after placement ends, " + label, "s",
-                            value=time.perf_counter() - t1)
-                else:
-                    res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, cfg["running_timeout"]))
+                wait_all_running(res, cli, label, placed, cfg["running_timeout"])
                 if n_inst == max(cfg["placement_instances"]):
                     rss_a = sum(proc_stat(a.proc.pid)[0] for a in agents)
                     res.add("footprint", "hollow agents RSS, %d instances (3 processes)" % n_inst, "MB",
                             value=rss_a / 1e6)
-                cli.close()
-            finally:
-                for a in agents:
-                    a.stop(check=False)
-                if srv:
-                    srv.stop(check=False)
-                shutil.rmtree(tmp, ignore_errors=True)
     # The server alone, empty and idle.
     tmp = tempfile.mkdtemp(prefix="berth-bench-idle-")
     try:
@@ -472,6 +487,68 @@ def bench_placement(args, res, cfg):
         srv.stop(check=False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def service_fill(cli, strategy, desired, max_seconds):
+    """CreateService "fill" with `desired` tasks on cluster "p"; polls
+    DescribeServices until runningCount == desired or max_seconds.  Returns
+    (seconds until every task was placed (pending + running == desired) or
+    None, seconds until all RUNNING or None, tasks placed at the end,
+    seconds watched)."""
+    body = json.dumps({"cluster": "p", "services": ["fill"]}).encode()
+    t0 = time.perf_counter()
+    cli.call("CreateService", {"cluster": "p", "serviceName": "fill", "taskDefinition": "hollow",
+                               "desiredCount": desired, "placementStrategy": strategy})
+    t_placed = t_running = None
+    while True:
+        svc = cli.call("DescribeServices", body)["services"][0]
+        now = time.perf_counter() - t0
+        placed = svc["pendingCount"] + svc["runningCount"]
+        if t_placed is None and placed >= desired:
+            t_placed = now
+        if svc["runningCount"] >= desired:
+            return t_placed, now, placed, now
+        if now > max_seconds:
+            return t_placed, None, placed, now
+        # Placement may be one scheduler round: poll finely until it is done.
+        time.sleep(0.01 if t_placed is None else 0.2)
+
+
+def bench_services(args, res, cfg):
+    """Placement through a service's desired count on the placement
+    benchmark's hollow clusters (fresh server each), then a rolling
+    deployment of real containers."""
+    for n_inst in cfg["placement_instances"]:
+        for sname, strategy in PLACEMENT_STRATEGIES.items():
+            with hollow_cluster(res, "services", n_inst) as (srv, cli, agents):
+                desired = cfg["service_tasks"][str(n_inst)]
+                t_placed, t_running, placed, watched = service_fill(cli, strategy, desired,
+                                                                    cfg["service_seconds"])
+                label = "%d instances, %s" % (n_inst, sname)
+                bound = "CreateService desiredCount %d, bounded at %d s" % (desired, cfg["service_seconds"])
+                if t_placed is None:
+                    res.add("services", "placements/s through desiredCount, " + label, "tasks/s",
+                            value=placed / watched, lower_is_better=False,
+                            note="%d of %d placed in %.0f s; %s" % (placed, desired, watched, bound))
+                    res.note("services", "%s: %d of %d tasks placed within %d s"
+                             % (label, placed, desired, cfg["service_seconds"]))
+                    continue
+                res.add("services", "placements/s through desiredCount, " + label, "tasks/s",
+                        value=desired / t_placed, lower_is_better=False,
+                        note="all placed (pending + running = desired) after %.1f s; %s" % (t_placed, bound))
+                if t_running is None:
+                    res.note("services", "%s: runningCount did not reach %d within %d s"
+                             % (label, desired, cfg["service_seconds"]))
+                else:
+                    res.add("services", "CreateService -> runningCount == desiredCount, " + label, "s",
+                            value=t_running, note=bound)
+    # Rolling deployment: real agent and containers, cached image.
+    import service_rollout
+    with real_stack("rollout", "rollout") as st:
+        times = service_rollout.rollout_times(st, cfg["rollout_runs"])
+    res.add("services", "UpdateService -> steady, %d real busybox tasks, rolling 100/200" % service_rollout.TASKS,
+            "s", times, note="%d runs; steady as services-stable judges it: one deployment, running == desired"
+                             % len(times))
 
 
 def bench_scale(args, res, cfg):
@@ -792,17 +869,19 @@ def write_markdown(path, block):
 
 FULL = {"task_start_n": 100, "agent_tasks": 50,
         "placement_instances": [1000, 5000], "placement_tasks": 50000, "place_seconds": 45,
+        "service_tasks": {"1000": 3000, "5000": 3000}, "service_seconds": 60, "rollout_runs": 5,
         "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000}
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
+         "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
-BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "scale": bench_scale, "api": bench_api,
-           "logs": bench_logs}
+BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
+           "scale": bench_scale, "api": bench_api, "logs": bench_logs}
 
 
 def main():
