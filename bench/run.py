@@ -185,32 +185,29 @@ def real_stack(name, cluster, extra_agents=None):
     each with its own bridge and task subnet as agents sharing a host need.
     On exit every task is stopped and everything removed."""
     import stack as stackmod
-    tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
-    st, agents = None, []
-    try:
+    # ExitStack: every later step still runs when an earlier one raises.
+    with contextlib.ExitStack() as cleanup:
+        tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
+        cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
+        cleanup.callback(subprocess.run, ["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
         st = stackmod.Stack(tmp, cluster=cluster)
+        cleanup.callback(st.close)
         for c, extra in (extra_agents or {}).items():
             st.ecs.create_cluster(clusterName=c)
-            agents.append(berth_proc.BerthAgent(st.server.endpoint, c, os.path.join(tmp, "agent-" + c),
-                                                os.path.join(tmp, "agent-%s.log" % c),
-                                                extra_args=list(extra) + stackmod.net_args()).start())
+            agent = berth_proc.BerthAgent(st.server.endpoint, c, os.path.join(tmp, "agent-" + c),
+                                          os.path.join(tmp, "agent-%s.log" % c),
+                                          extra_args=list(extra) + stackmod.net_args()).start()
+            cleanup.callback(agent.stop, check=False)
             berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster=c)["containerInstanceArns"],
                                 what="the %s agent to register" % c)
+        cleanup.callback(stop_all_tasks, st, [cluster] + list(extra_agents or {}))
         yield st
-    finally:
-        if st:
-            stop_all_tasks(st, [cluster] + list(extra_agents or {}))
-        for a in agents:
-            a.stop(check=False)
-        if st:
-            st.close()
-        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def stop_all_tasks(st, clusters, timeout=60):
-    """Stop every task (and service) in the clusters and wait until the
-    agents report them STOPPED, so that nothing outlives the benchmark."""
+    """Stop every service and task in the clusters and wait until the
+    agents report every task STOPPED: an agent that exits leaves its
+    containers running (it re-adopts them on restart)."""
     for c in clusters:
         arns = st.ecs.list_services(cluster=c)["serviceArns"]
         for svc in st.ecs.describe_services(cluster=c, services=arns)["services"] if arns else []:
@@ -218,7 +215,16 @@ def stop_all_tasks(st, clusters, timeout=60):
                 st.ecs.delete_service(cluster=c, service=svc["serviceArn"], force=True)
         for a in st.ecs.list_tasks(cluster=c)["taskArns"]:
             st.ecs.stop_task(cluster=c, task=a)
-    wait_until(lambda: not any(st.ecs.list_tasks(cluster=c)["taskArns"] for c in clusters), timeout, 0.2)
+
+    def all_stopped():
+        for c in clusters:
+            for page in st.ecs.get_paginator("list_tasks").paginate(cluster=c, desiredStatus="STOPPED"):
+                if page["taskArns"] and any(t["lastStatus"] != "STOPPED" for t in st.ecs.describe_tasks(
+                        cluster=c, tasks=page["taskArns"])["tasks"]):
+                    return False
+        return not any(st.ecs.list_tasks(cluster=c)["taskArns"] for c in clusters)
+    if not wait_until(all_stopped, timeout, 0.2):
+        raise RuntimeError("tasks still running %d s after StopTask" % timeout)
 
 
 # ---- task start ---------------------------------------------------------------
