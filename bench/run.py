@@ -637,6 +637,22 @@ def bench_scale(args, res, cfg):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---- network setup ------------------------------------------------------------
+
+def bench_network(args, res, cfg):
+    """Per-task network setup inside a real agent (bench/net_setup.py), one
+    task of each kind at a time; beside it, interleaved, the same bridge
+    setup as `ip`/`nft` invocations in scratch namespaces."""
+    import net_setup
+    with real_stack("net", "net") as st:
+        kinds, ref = net_setup.measure(st, cfg["net_tasks"])
+    ref_name = "%d ip + 1 nft invocations" % net_setup.IpReference.IP_INVOCATIONS
+    for kind, ms in kinds.items():
+        with_ref = kind == net_setup.BRIDGE_PORT
+        res.add("network", "network setup per task, " + kind, "ms", ms, ref_name=with_ref and ref_name,
+                ref_xs=with_ref and ref, note="inside the agent: planning to the last netlink ack / nft exit")
+
+
 # ---- API throughput against moto -----------------------------------------------
 
 MIX = ("RegisterTaskDefinition", "DescribeTaskDefinition", "ListTasks", "DescribeTasks")
@@ -876,6 +892,7 @@ def write_markdown(path, block):
 FULL = {"task_start_n": 100, "agent_tasks": 50,
         "placement_instances": [1000, 5000], "placement_tasks": 50000, "place_seconds": 45,
         "service_tasks": {"1000": 3000, "5000": 3000}, "service_seconds": 60, "rollout_runs": 5,
+        "net_tasks": 20,
         "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
@@ -883,11 +900,12 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
          "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
+         "net_tasks": 2,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
-           "scale": bench_scale, "api": bench_api, "logs": bench_logs}
+           "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs}
 
 
 def main():
