@@ -806,6 +806,8 @@ def bench_api(args, res, cfg):
 # ---- logs -----------------------------------------------------------------------
 
 def bench_logs(args, res, cfg):
+    """bench/bench_logs.py (CloudWatch Logs API on the server), then awslogs
+    shipping from a real container beside the same task logging locally."""
     tmp = tempfile.mkdtemp(prefix="berth-bench-logs-")
     try:
         out = os.path.join(tmp, "logs.json")
@@ -820,10 +822,23 @@ def bench_logs(args, res, cfg):
                         value=v["median_ms"], note="median of 20; max %.1f ms" % v["max_ms"])
             elif name.startswith("PutLogEvents"):
                 res.add("logs", name.replace(" (events/s)", ""), "events/s", value=v, lower_is_better=False)
-        res.note("logs", "rolling deployment time (UpdateService to steady state) needs services, "
-                         "which are not in main yet")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # Shipping from a real container, beside the same task with no log driver.
+    import logship_throughput
+    lines = cfg["logship_lines"]
+    with real_stack("logship", "logship") as st:
+        logs = berth_proc.client(st.server.endpoint, service="logs")
+        logship_throughput.register(st, lines)
+        rates = {"awslogs": [], "local": []}
+        for _ in range(cfg["logship_runs"]):
+            for driver, xs in rates.items():
+                xs.append(lines / logship_throughput.seconds_to_stopped(st, logs, driver, lines))
+    res.add("logs", "awslogs shipping, one container printing seq 1 %d" % lines, "lines/s", rates["awslogs"],
+            ref_name="same task, no log driver (conmon's local file)", ref_xs=rates["local"],
+            lower_is_better=False,
+            note="RunTask -> STOPPED, which implies every line shipped; %d runs, all lines checked"
+                 % cfg["logship_runs"])
 
 
 # ---- report ---------------------------------------------------------------------
@@ -896,14 +911,16 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
-        "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000}
+        "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
+        "logship_lines": 200000, "logship_runs": 3}
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
          "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
          "net_tasks": 2,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
-         "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
+         "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
+         "logship_lines": 2000, "logship_runs": 1}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
            "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs}
 
