@@ -6,8 +6,9 @@ BENCHMARKS.md.
     /usr/bin/python3 bench/run.py [--smoke] [--only NAME[,NAME]] [--bin build/berth]
                                   [--out FILE] [--no-markdown]
 
-Benchmarks (NAME): task_start, placement, scale, api, logs; footprint
-figures are measured inside task_start, placement and scale.  Everything talks to loopback only, is
+Benchmarks (NAME): task_start, placement, services, network, scale, api,
+logs; footprint figures are measured inside task_start, placement and
+scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
 berth and its reference are always measured interleaved in one run, and the
@@ -505,7 +506,7 @@ def service_fill(cli, strategy, desired, max_seconds):
     t0 = time.perf_counter()
     cli.call("CreateService", {"cluster": "p", "serviceName": "fill", "taskDefinition": "hollow",
                                "desiredCount": desired, "placementStrategy": strategy})
-    t_placed = t_running = None
+    t_placed = None
     while True:
         svc = cli.call("DescribeServices", body)["services"][0]
         now = time.perf_counter() - t0
