@@ -6,8 +6,9 @@ BENCHMARKS.md.
     /usr/bin/python3 bench/run.py [--smoke] [--only NAME[,NAME]] [--bin build/berth]
                                   [--out FILE] [--no-markdown]
 
-Benchmarks (NAME): task_start, placement, scale, api, logs; footprint
-figures are measured inside task_start, placement and scale.  Everything talks to loopback only, is
+Benchmarks (NAME): task_start, placement, services, network, scale, api,
+logs; footprint figures are measured inside task_start, placement and
+scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
 berth and its reference are always measured interleaved in one run, and the
@@ -15,6 +16,7 @@ ratio is the figure to read.  --smoke runs each with tiny sizes (the test
 suite does, so the benchmarks cannot rot).  Reports figures; asserts nothing
 about speed."""
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
@@ -185,6 +187,58 @@ class Results:
         print("  note: " + text, flush=True)
 
 
+# ---- real stacks ----------------------------------------------------------------
+
+@contextlib.contextmanager
+def real_stack(name, cluster, extra_agents=None):
+    """The integration tests' Stack (real registry with the test images,
+    server, agent running real containers) in a temporary directory, plus
+    one more real agent per cluster in extra_agents ({cluster: extra args}),
+    each with its own bridge and task subnet as agents sharing a host need.
+    On exit every task is stopped and everything removed."""
+    import stack as stackmod
+    # ExitStack: every later step still runs when an earlier one raises.
+    with contextlib.ExitStack() as cleanup:
+        tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
+        cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
+        cleanup.callback(subprocess.run, ["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
+        st = stackmod.Stack(tmp, cluster=cluster)
+        cleanup.callback(st.close)
+        for c, extra in (extra_agents or {}).items():
+            st.ecs.create_cluster(clusterName=c)
+            agent = berth_proc.BerthAgent(st.server.endpoint, c, os.path.join(tmp, "agent-" + c),
+                                          os.path.join(tmp, "agent-%s.log" % c),
+                                          extra_args=list(extra) + stackmod.net_args()).start()
+            cleanup.callback(agent.stop, check=False)
+            berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster=c)["containerInstanceArns"],
+                                what="the %s agent to register" % c)
+        cleanup.callback(stop_all_tasks, st, [cluster] + list(extra_agents or {}))
+        yield st
+
+
+def stop_all_tasks(st, clusters, timeout=60):
+    """Stop every service and task in the clusters and wait until the
+    agents report every task STOPPED: an agent that exits leaves its
+    containers running (it re-adopts them on restart)."""
+    for c in clusters:
+        arns = st.ecs.list_services(cluster=c)["serviceArns"]
+        for svc in st.ecs.describe_services(cluster=c, services=arns)["services"] if arns else []:
+            if svc["status"] == "ACTIVE":
+                st.ecs.delete_service(cluster=c, service=svc["serviceArn"], force=True)
+        for a in st.ecs.list_tasks(cluster=c)["taskArns"]:
+            st.ecs.stop_task(cluster=c, task=a)
+
+    def all_stopped():
+        for c in clusters:
+            for page in st.ecs.get_paginator("list_tasks").paginate(cluster=c, desiredStatus="STOPPED"):
+                if page["taskArns"] and any(t["lastStatus"] != "STOPPED" for t in st.ecs.describe_tasks(
+                        cluster=c, tasks=page["taskArns"])["tasks"]):
+                    return False
+        return not any(st.ecs.list_tasks(cluster=c)["taskArns"] for c in clusters)
+    if not wait_until(all_stopped, timeout, 0.2):
+        raise RuntimeError("tasks still running %d s after StopTask" % timeout)
+
+
 # ---- task start ---------------------------------------------------------------
 
 def bench_task_start(args, res, cfg):
@@ -193,19 +247,9 @@ def bench_task_start(args, res, cfg):
     bare runtime's create+start of an equivalent bundle.  Also the agent's
     RSS with 0 and 50 running tasks."""
     import runtime_start
-    import stack as stackmod
     n = cfg["task_start_n"]
-    tmp = tempfile.mkdtemp(prefix="berth-bench-start-")
-    st = None
-    crun_agent = None
-    try:
-        st = stackmod.Stack(tmp, cluster="runc")
-        st.ecs.create_cluster(clusterName="crun")
-        crun_agent = berth_proc.BerthAgent(st.server.endpoint, "crun", os.path.join(tmp, "agent-crun"),
-                                           os.path.join(tmp, "agent-crun.log"),
-                                           extra_args=["--runtime", "crun"]).start()
-        berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster="crun")["containerInstanceArns"],
-                            what="the crun agent to register")
+    with real_stack("start", "runc", extra_agents={"crun": ["--runtime", "crun"]}) as st:
+        tmp = st.tmp
         cli = Client(st.server.endpoint)
         # TERM ends it at once: the task's stop is not what is measured.
         cmd = ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
@@ -236,17 +280,12 @@ def bench_task_start(args, res, cfg):
             wait_until(lambda: cli.call("DescribeTasks", body)["tasks"][0]["lastStatus"] == "STOPPED", 30, 0.02)
             return dt
 
-        # Warm-up: pull the image into each agent's cache (not measured).
+        # Warm-up: pull the image into each agent's cache, create each
+        # agent's bridge (not measured).
         modes = ["none", "awsvpc"]
         for rt in ("runc", "crun"):
-            run_one(rt, "start-none")
-            if "awsvpc" in modes:
-                try:
-                    run_one(rt, "start-awsvpc")
-                except RuntimeError as e:
-                    res.note("task_start", "networkMode awsvpc not measured: this agent does not run it "
-                                           "(%s)" % str(e)[:160])
-                    modes.remove("awsvpc")
+            for mode in modes:
+                run_one(rt, "start-" + mode)
         samples = {}
         for i in range(n):
             for rt in ("runc", "crun"):
@@ -287,13 +326,6 @@ def bench_task_start(args, res, cfg):
             cli.call("StopTask", {"cluster": "runc", "task": a})
         wait_until(lambda: not cli.call("ListTasks", {"cluster": "runc"})["taskArns"], 60, 0.5)
         cli.close()
-    finally:
-        if crun_agent:
-            crun_agent.stop(check=False)
-        if st:
-            st.close()
-        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---- placement, scale and server footprint ------------------------------------
@@ -394,30 +426,58 @@ def read_latencies(cli, cluster, reps):
     return out
 
 
+PLACEMENT_STRATEGIES = {
+    "binpack(memory)": [{"type": "binpack", "field": "memory"}],
+    "spread(AZ)": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+}
+
+
+@contextlib.contextmanager
+def hollow_cluster(res, bench, n_inst):
+    """A fresh server with cluster "p", task definition "hollow" and n_inst
+    hollow instances in 3 AZs (their registration rate is a figure); yields
+    (server, client, agents) and removes all of it on exit."""
+    tmp = tempfile.mkdtemp(prefix="berth-bench-place-")
+    srv, agents, cli = None, [], None
+    try:
+        srv = start_server(tmp, "server")
+        cli = Client(srv.endpoint)
+        cli.call("CreateCluster", {"clusterName": "p"})
+        cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+            {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
+        t0 = time.perf_counter()
+        agents = start_hollow(srv, tmp, "p", n_inst)
+        res.add(bench, "register %d hollow instances (3 agents)" % n_inst, "instances/s",
+                value=n_inst / (time.perf_counter() - t0), lower_is_better=False)
+        yield srv, cli, agents
+    finally:
+        if cli:
+            cli.close()
+        for a in agents:
+            a.stop(check=False)
+        if srv:
+            srv.stop(check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def wait_all_running(res, cli, label, placed, timeout):
+    """Hollow agents acknowledge every task: how long until all `placed`
+    report RUNNING."""
+    t1 = time.perf_counter()
+    ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
+                    ["runningTasksCount"] >= placed, timeout, 0.2)
+    if ok:
+        res.add("placement", "all RUNNING after placement ends, " + label, "s", value=time.perf_counter() - t1)
+    else:
+        res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, timeout))
+
+
 def bench_placement(args, res, cfg):
     """Placement throughput through RunTask on hollow instances in 3 AZs,
     binpack and spread, each on a fresh server."""
-    strategies = {
-        "binpack(memory)": [{"type": "binpack", "field": "memory"}],
-        "spread(AZ)": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
-    }
-    res.note("placement", "services (CreateService desired counts) are not in main yet: placement is "
-                          "measured through RunTask only")
     for n_inst in cfg["placement_instances"]:
-        for sname, strategy in strategies.items():
-            tmp = tempfile.mkdtemp(prefix="berth-bench-place-")
-            srv, agents = None, []
-            try:
-                srv = start_server(tmp, "server")
-                cli = Client(srv.endpoint)
-                cli.call("CreateCluster", {"clusterName": "p"})
-                cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
-                    {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
-                t0 = time.perf_counter()
-                agents = start_hollow(srv, tmp, "p", n_inst)
-                reg = time.perf_counter() - t0
-                res.add("placement", "register %d hollow instances (3 agents)" % n_inst, "instances/s",
-                        value=n_inst / reg, lower_is_better=False)
+        for sname, strategy in PLACEMENT_STRATEGIES.items():
+            with hollow_cluster(res, "placement", n_inst) as (srv, cli, agents):
                 total = cfg["placement_tasks"]
                 lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy, total, cfg["clients"],
                                                     cfg["place_seconds"])
@@ -427,26 +487,11 @@ def bench_placement(args, res, cfg):
                         note="%d placed in %.0f s (bounded at %d s), %d failures, %d clients x RunTask count 10"
                              % (placed, wall, cfg["place_seconds"], failures, cfg["clients"]))
                 res.add("placement", "RunTask (count 10) latency, " + label, "ms", lat)
-                # Hollow agents acknowledge every task: time until all report RUNNING.
-                t1 = time.perf_counter()
-                ok = wait_until(lambda: cli.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
-                                ["runningTasksCount"] >= placed, cfg["running_timeout"], 0.2)
-                if ok:
-                    res.add("placement", "all RUNNING after placement ends, " + label, "s",
-                            value=time.perf_counter() - t1)
-                else:
-                    res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, cfg["running_timeout"]))
+                wait_all_running(res, cli, label, placed, cfg["running_timeout"])
                 if n_inst == max(cfg["placement_instances"]):
                     rss_a = sum(proc_stat(a.proc.pid)[0] for a in agents)
                     res.add("footprint", "hollow agents RSS, %d instances (3 processes)" % n_inst, "MB",
                             value=rss_a / 1e6)
-                cli.close()
-            finally:
-                for a in agents:
-                    a.stop(check=False)
-                if srv:
-                    srv.stop(check=False)
-                shutil.rmtree(tmp, ignore_errors=True)
     # The server alone, empty and idle.
     tmp = tempfile.mkdtemp(prefix="berth-bench-idle-")
     try:
@@ -460,6 +505,68 @@ def bench_placement(args, res, cfg):
         srv.stop(check=False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def service_fill(cli, strategy, desired, max_seconds):
+    """CreateService "fill" with `desired` tasks on cluster "p"; polls
+    DescribeServices until runningCount == desired or max_seconds.  Returns
+    (seconds until every task was placed (pending + running == desired) or
+    None, seconds until all RUNNING or None, tasks placed at the end,
+    seconds watched)."""
+    body = json.dumps({"cluster": "p", "services": ["fill"]}).encode()
+    t0 = time.perf_counter()
+    cli.call("CreateService", {"cluster": "p", "serviceName": "fill", "taskDefinition": "hollow",
+                               "desiredCount": desired, "placementStrategy": strategy})
+    t_placed = None
+    while True:
+        svc = cli.call("DescribeServices", body)["services"][0]
+        now = time.perf_counter() - t0
+        placed = svc["pendingCount"] + svc["runningCount"]
+        if t_placed is None and placed >= desired:
+            t_placed = now
+        if svc["runningCount"] >= desired:
+            return t_placed, now, placed, now
+        if now > max_seconds:
+            return t_placed, None, placed, now
+        # Placement may be one scheduler round: poll finely until it is done.
+        time.sleep(0.01 if t_placed is None else 0.2)
+
+
+def bench_services(args, res, cfg):
+    """Placement through a service's desired count on the placement
+    benchmark's hollow clusters (fresh server each), then a rolling
+    deployment of real containers."""
+    for n_inst in cfg["placement_instances"]:
+        for sname, strategy in PLACEMENT_STRATEGIES.items():
+            with hollow_cluster(res, "services", n_inst) as (srv, cli, agents):
+                desired = cfg["service_tasks"][str(n_inst)]
+                t_placed, t_running, placed, watched = service_fill(cli, strategy, desired,
+                                                                    cfg["service_seconds"])
+                label = "%d instances, %s" % (n_inst, sname)
+                bound = "CreateService desiredCount %d, bounded at %d s" % (desired, cfg["service_seconds"])
+                if t_placed is None:
+                    res.add("services", "placements/s through desiredCount, " + label, "tasks/s",
+                            value=placed / watched, lower_is_better=False,
+                            note="%d of %d placed in %.0f s; %s" % (placed, desired, watched, bound))
+                    res.note("services", "%s: %d of %d tasks placed within %d s"
+                             % (label, placed, desired, cfg["service_seconds"]))
+                    continue
+                res.add("services", "placements/s through desiredCount, " + label, "tasks/s",
+                        value=desired / t_placed, lower_is_better=False,
+                        note="all placed (pending + running = desired) after %.1f s; %s" % (t_placed, bound))
+                if t_running is None:
+                    res.note("services", "%s: runningCount did not reach %d within %d s"
+                             % (label, desired, cfg["service_seconds"]))
+                else:
+                    res.add("services", "CreateService -> runningCount == desiredCount, " + label, "s",
+                            value=t_running, note=bound)
+    # Rolling deployment: real agent and containers, cached image.
+    import service_rollout
+    with real_stack("rollout", "rollout") as st:
+        times = service_rollout.rollout_times(st, cfg["rollout_runs"])
+    res.add("services", "UpdateService -> steady, %d real busybox tasks, rolling 100/200" % service_rollout.TASKS,
+            "s", times, note="%d runs; steady as services-stable judges it: one deployment, running == desired"
+                             % len(times))
 
 
 def bench_scale(args, res, cfg):
@@ -542,6 +649,22 @@ def bench_scale(args, res, cfg):
         if srv:
             srv.stop(check=False)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- network setup ------------------------------------------------------------
+
+def bench_network(args, res, cfg):
+    """Per-task network setup inside a real agent (bench/net_setup.py), one
+    task of each kind at a time; beside it, interleaved, the same bridge
+    setup as `ip`/`nft` invocations in scratch namespaces."""
+    import net_setup
+    with real_stack("net", "net") as st:
+        kinds, ref = net_setup.measure(st, cfg["net_tasks"])
+    ref_name = "%d ip + 1 nft invocations" % net_setup.IpReference.IP_INVOCATIONS
+    for kind, ms in kinds.items():
+        with_ref = kind == net_setup.BRIDGE_PORT
+        res.add("network", "network setup per task, " + kind, "ms", ms, ref_name=with_ref and ref_name,
+                ref_xs=with_ref and ref, note="inside the agent: planning to the last netlink ack / nft exit")
 
 
 # ---- API throughput against moto -----------------------------------------------
@@ -697,6 +820,8 @@ def bench_api(args, res, cfg):
 # ---- logs -----------------------------------------------------------------------
 
 def bench_logs(args, res, cfg):
+    """bench/bench_logs.py (CloudWatch Logs API on the server), then awslogs
+    shipping from a real container beside the same task logging locally."""
     tmp = tempfile.mkdtemp(prefix="berth-bench-logs-")
     try:
         out = os.path.join(tmp, "logs.json")
@@ -711,10 +836,23 @@ def bench_logs(args, res, cfg):
                         value=v["median_ms"], note="median of 20; max %.1f ms" % v["max_ms"])
             elif name.startswith("PutLogEvents"):
                 res.add("logs", name.replace(" (events/s)", ""), "events/s", value=v, lower_is_better=False)
-        res.note("logs", "rolling deployment time (UpdateService to steady state) needs services, "
-                         "which are not in main yet")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # Shipping from a real container, beside the same task with no log driver.
+    import logship_throughput
+    lines = cfg["logship_lines"]
+    with real_stack("logship", "logship") as st:
+        logs = berth_proc.client(st.server.endpoint, service="logs")
+        logship_throughput.register(st, lines)
+        rates = {"awslogs": [], "local": []}
+        for _ in range(cfg["logship_runs"]):
+            for driver, xs in rates.items():
+                xs.append(lines / logship_throughput.seconds_to_stopped(st, logs, driver, lines))
+    res.add("logs", "awslogs shipping, one container printing seq 1 %d" % lines, "lines/s", rates["awslogs"],
+            ref_name="same task, no log driver (conmon's local file)", ref_xs=rates["local"],
+            lower_is_better=False,
+            note="RunTask -> STOPPED, which implies every line shipped; %d runs, all lines checked"
+                 % cfg["logship_runs"])
 
 
 # ---- report ---------------------------------------------------------------------
@@ -782,17 +920,23 @@ def write_markdown(path, block):
 
 FULL = {"task_start_n": 100, "agent_tasks": 50,
         "placement_instances": [1000, 5000], "placement_tasks": 50000, "place_seconds": 150,
+        "service_tasks": {"1000": 50000, "5000": 50000}, "service_seconds": 150, "rollout_runs": 5,
+        "net_tasks": 20,
         "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
-        "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000}
+        "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
+        "logship_lines": 200000, "logship_runs": 3}
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
+         "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
+         "net_tasks": 2,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
-         "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000}
-BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "scale": bench_scale, "api": bench_api,
-           "logs": bench_logs}
+         "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
+         "logship_lines": 2000, "logship_runs": 1}
+BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
+           "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs}
 
 
 def main():

@@ -17,7 +17,8 @@ def test_bench_smoke(tmp_path):
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     data = json.loads(out.read_text())
     benches = {f["bench"] for f in data["figures"]}
-    assert benches >= {"task_start", "placement", "scale", "api", "logs", "footprint"}, benches
+    assert benches >= {"task_start", "placement", "services", "network", "scale", "api", "logs",
+                       "footprint"}, benches
     for f in data["figures"]:
         assert f["median"] is not None and f["median"] >= 0, f
     start = [f for f in data["figures"] if f["bench"] == "task_start"]
