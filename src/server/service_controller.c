@@ -69,10 +69,19 @@ static void *loop(void *arg)
             break;
         seen = srv->generation;
         pthread_mutex_unlock(&srv->change_lock);
+        usec_t began = time_monotonic();
         run_all(srv);
+        usec_t took = time_monotonic() - began;
         pthread_mutex_lock(&srv->change_lock);
         /* Our own commits moved the generation; a change made by others
-         * during the round moved it too and gets another round at once. */
+         * during the round moved it too and gets another round, but not
+         * before as long again has passed: a service of tens of thousands
+         * of tasks makes rounds cost tens of ms, and back to back under a
+         * stream of agent reports they would take a core from the API. */
+        usec_t rest_until = time_monotonic() + took;
+        struct timespec rest = {.tv_sec = rest_until / USEC_PER_SEC, .tv_nsec = (rest_until % USEC_PER_SEC) * 1000};
+        while (!srv->stopping && pthread_cond_timedwait(&srv->change_cond, &srv->change_lock, &rest) == 0)
+            ;
     }
     pthread_mutex_unlock(&srv->change_lock);
     return NULL;

@@ -109,27 +109,30 @@ int services_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error
     return 0;
 }
 
+static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n,
+                          struct error *err)
+{
+    json_t *counts = ud;
+    bool running = strcmp(last_status, "RUNNING") == 0;
+    if (!running && strcmp(last_status, "PROVISIONING") != 0 && strcmp(last_status, "PENDING") != 0 &&
+        strcmp(last_status, "ACTIVATING") != 0)
+        return 0; /* DEACTIVATING, STOPPING, STOPPED...: neither */
+    json_t *c = json_object_get(counts, started_by);
+    if (!c) {
+        c = json_pack("{s:i, s:i}", "running", 0, "pending", 0);
+        if (!c || json_object_set_new(counts, started_by, c) < 0)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    const char *key = running ? "running" : "pending";
+    json_object_set_new(c, key, json_integer(json_integer_value(json_object_get(c, key)) + n));
+    return 0;
+}
+
 /* Running and pending task counts per deployment id (started_by). */
 static int live_counts(struct api_ctx *ctx, const struct service_row *row, json_t *ret_counts,
                        struct error *err)
 {
-    _cleanup_free_ struct service_task *tasks = NULL;
-    size_t n = 0;
-    if (store_service_tasks(ctx->tx, row->cluster_id, row->name, false, 0, &tasks, &n, err) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        json_t *c = json_object_get(ret_counts, tasks[i].started_by);
-        if (!c) {
-            c = json_pack("{s:i, s:i}", "running", 0, "pending", 0);
-            json_object_set_new(ret_counts, tasks[i].started_by, c);
-        }
-        const char *key = strcmp(tasks[i].last_status, "RUNNING") == 0 ? "running" : "pending";
-        if (strcmp(tasks[i].last_status, "RUNNING") != 0 && strcmp(tasks[i].last_status, "PROVISIONING") != 0 &&
-            strcmp(tasks[i].last_status, "PENDING") != 0 && strcmp(tasks[i].last_status, "ACTIVATING") != 0)
-            continue; /* DEACTIVATING, STOPPING...: neither */
-        json_object_set_new(c, key, json_integer(json_integer_value(json_object_get(c, key)) + 1));
-    }
-    return 0;
+    return store_service_status_counts(ctx->tx, row->cluster_id, row->name, add_live_count, ret_counts, err);
 }
 
 static json_t *service_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,

@@ -217,6 +217,28 @@ static usec_t col_epoch(sqlite3_stmt *s, int idx)
     return time_from_epoch_seconds(sqlite3_column_double(s, idx));
 }
 
+int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service,
+                                store_status_count_fn fn, void *ud, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "SELECT started_by, last_status, n FROM service_task_counts "
+                                 "WHERE cluster_id = ?1 AND service_name = ?2 AND n > 0",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    store_bind_text(s, 2, service);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (fn(ud, store_col_text(s, 0), store_col_text(s, 1), sqlite3_column_int64(s, 2), err) < 0) {
+            sqlite3_reset(s);
+            return -1;
+        }
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : store_fail(tx, "service task counts", err);
+}
+
 int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *service, bool stopped,
                         usec_t stopped_after, struct service_task **ret_tasks, size_t *ret_n, struct error *err)
 {
