@@ -573,14 +573,12 @@ def bench_scale(args, res, cfg):
     """Reads that must stay flat as the tables grow: ListTasks,
     DescribeTasks, DescribeContainerInstances, DescribeClusters at several
     task counts, then with 5,000 instances; and the server's footprint with
-    all of it stored.  The tasks are placed while the cluster has few (large)
-    instances, because RunTask's cost grows with the instance count (see the
-    placement figures), and their hollow agent is stopped once they are
-    registered (the server's agent timeout is long, so they stay connected):
-    the tasks stay PENDING, and the fill is RunTask's writes alone, not one
-    SubmitTaskStateChange transaction per task (the placement figures cover
-    reporting).  The rest of the instances register after, with a running
-    hollow agent."""
+    all of it stored.  The tasks are placed while the cluster has 100 large
+    instances, whose hollow agent is stopped once they are registered (the
+    server's agent timeout is long, so they stay connected): the tasks stay
+    PENDING and the fill is RunTask's writes alone (the placement figures
+    cover reporting).  The rest of the instances register after, with
+    running hollow agents."""
     tmp = tempfile.mkdtemp(prefix="berth-bench-scale-")
     srv, agents = None, []
     try:
