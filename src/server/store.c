@@ -1,17 +1,32 @@
 /* store.c - SQLite connections, transactions and schema migrations.
  *
- * One database file, WAL journal, synchronous=FULL: a commit is on disk when
- * sqlite3_step(COMMIT) returns.  Connections are pooled (request threads
- * borrow one per transaction); writers are serialised by a mutex so they never
- * spin on SQLITE_BUSY.  Resource tables live in store_*.c. */
+ * One database file, WAL journal.  Connections are pooled (request threads
+ * borrow one per transaction); writers are serialised by a mutex so they
+ * never spin on SQLITE_BUSY.  Resource tables live in store_*.c.
+ *
+ * Group commit: COMMIT appends the transaction to the WAL without an fsync
+ * (synchronous=NORMAL), the write lock goes to the next writer, and
+ * store_commit() returns only once an fdatasync of the WAL that began after
+ * this COMMIT has finished; one fdatasync covers every transaction
+ * committed before it started, so concurrent writers share it instead of
+ * queueing one fsync each behind the lock.  A checkpoint never loses them:
+ * with synchronous=NORMAL SQLite syncs the WAL before copying it into the
+ * database and the database before the WAL is reused.  So a commit is on
+ * disk when store_commit() returns, as with synchronous=FULL; the
+ * difference is that a reader may see a transaction for the short time
+ * between its COMMIT and its fdatasync. */
 #include "store_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -32,10 +47,18 @@ struct store_conn {
 
 struct store {
     char *path;
+    char *wal_path;
     pthread_mutex_t pool_lock;
     struct store_conn *idle;
     pthread_mutex_t write_lock;
     int schema_version;
+    /* Group commit: `committed` counts COMMITs (bumped under write_lock),
+     * `synced` how many of them an fdatasync has covered. */
+    uint64_t committed;
+    pthread_mutex_t sync_lock;
+    pthread_cond_t sync_cond;
+    uint64_t synced;
+    bool syncing;
 };
 
 static void conn_free(struct store_conn *c)
@@ -72,10 +95,10 @@ static int conn_open(struct store *st, struct store_conn **ret_conn, struct erro
         return -1;
     }
     sqlite3_busy_timeout(c->db, 10000);
-    /* WAL lets readers run beside the writer; synchronous=FULL fsyncs the WAL
-     * at every commit, which is what makes an acknowledged write durable. */
+    /* WAL lets readers run beside the writer; synchronous=NORMAL leaves the
+     * fsync of a commit to store_commit()'s shared fdatasync. */
     if (conn_exec(c->db,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                   "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
                   /* A commit on another pooled connection empties this one's
                    * page cache; mapped reads then cost no copy or syscall
@@ -132,8 +155,15 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
         free(st);
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
+    if (asprintf(&st->wal_path, "%s-wal", st->path) < 0) {
+        free(st->path);
+        free(st);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
     pthread_mutex_init(&st->pool_lock, NULL);
     pthread_mutex_init(&st->write_lock, NULL);
+    pthread_mutex_init(&st->sync_lock, NULL);
+    pthread_cond_init(&st->sync_cond, NULL);
     struct store_conn *c = NULL;
     if (conn_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
         conn_free(c);
@@ -156,6 +186,9 @@ void store_close(struct store *st)
     }
     pthread_mutex_destroy(&st->pool_lock);
     pthread_mutex_destroy(&st->write_lock);
+    pthread_mutex_destroy(&st->sync_lock);
+    pthread_cond_destroy(&st->sync_cond);
+    free(st->wal_path);
     free(st->path);
     free(st);
 }
@@ -244,6 +277,55 @@ static void tx_release(struct store_tx *tx, bool committed)
     free(tx);
 }
 
+/* fdatasync the WAL, opened by name: SQLite owns its descriptors, and the
+ * file keeps its inode while any connection is open.  Without a WAL there
+ * is nothing unsynced (a checkpoint synced the database and removed it). */
+static int sync_wal(struct store *st, struct error *err)
+{
+    int fd = open(st->wal_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : error_sys(err, "open %s", st->wal_path);
+    int r = fdatasync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r < 0 ? error_sys(err, "fdatasync %s", st->wal_path) : 0;
+}
+
+/* Return once an fdatasync that began after COMMIT number `ticket` has
+ * finished.  The first waiter syncs for everyone committed so far; the
+ * others wait for it (and sync again only if their COMMIT came later). */
+static int wait_durable(struct store *st, uint64_t ticket, struct error *err)
+{
+    int r = 0;
+    pthread_mutex_lock(&st->sync_lock);
+    while (st->synced < ticket && r == 0) {
+        if (st->syncing) {
+            pthread_cond_wait(&st->sync_cond, &st->sync_lock);
+            continue;
+        }
+        st->syncing = true;
+        uint64_t covers = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
+        pthread_mutex_unlock(&st->sync_lock);
+        r = sync_wal(st, err);
+        pthread_mutex_lock(&st->sync_lock);
+        st->syncing = false;
+        if (r == 0 && covers > st->synced)
+            st->synced = covers;
+        pthread_cond_broadcast(&st->sync_cond);
+    }
+    pthread_mutex_unlock(&st->sync_lock);
+    return r;
+}
+
+void store_commit_counts(struct store *st, unsigned long long *ret_committed, unsigned long long *ret_synced)
+{
+    pthread_mutex_lock(&st->sync_lock);
+    *ret_synced = st->synced;
+    pthread_mutex_unlock(&st->sync_lock);
+    *ret_committed = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
+}
+
 int store_commit(struct store_tx *tx, struct error *err)
 {
     if (conn_exec(tx->db, "COMMIT", err) < 0) {
@@ -251,8 +333,13 @@ int store_commit(struct store_tx *tx, struct error *err)
         tx_release(tx, false);
         return -1;
     }
+    struct store *st = tx->st;
+    bool write = tx->write;
+    /* Numbered under the write lock, after COMMIT: every lower number's
+     * frames are in the WAL by the time a sync reads `committed`. */
+    uint64_t ticket = write ? __atomic_add_fetch(&st->committed, 1, __ATOMIC_RELEASE) : 0;
     tx_release(tx, true);
-    return 0;
+    return write ? wait_durable(st, ticket, err) : 0;
 }
 
 void store_rollback(struct store_tx *tx)

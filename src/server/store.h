@@ -2,8 +2,9 @@
  *
  * Handlers never see SQL: they open a transaction, call the resource
  * functions declared in store_*.h, and the API dispatcher commits.  A commit
- * returns only once the change is durable (SQLite WAL, synchronous=FULL), so
- * a response sent after it survives kill -9.  Another backend (a networked
+ * returns only once the change is durable (SQLite WAL, and an fdatasync
+ * shared by the writers that committed meanwhile: store.c), so a response
+ * sent after it survives kill -9 and power loss.  Another backend (a networked
  * database for HA) would implement these same functions. */
 #pragma once
 
@@ -39,6 +40,9 @@ long long store_fullscan_steps(struct store *st, bool reset);
 /* Virtual-machine steps, likewise: grows with the rows a query visits, so a
  * query whose cost is flat as tables grow keeps this flat too. */
 long long store_vm_steps(struct store *st, bool reset);
+/* Write transactions committed, and how many of them an fdatasync has
+ * covered: tests check that store_commit() never returns before its own. */
+void store_commit_counts(struct store *st, unsigned long long *ret_committed, unsigned long long *ret_synced);
 
 /* The schema version after migrations (for tests and `berth server --version`). */
 int store_schema_version(struct store *st);

@@ -1,0 +1,93 @@
+/* Unit tests: group commit.  Writers on several threads commit at once;
+ * each store_commit() must return only after an fdatasync that covers its
+ * own COMMIT, and the writers must share those syncs. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "server/store.h"
+#include "server/store_internal.h"
+#include "test.h"
+
+#define WRITERS 6
+#define COMMITS_EACH 40
+
+struct writer {
+    struct store *st;
+    int early; /* commits that returned before a sync covered them */
+    int failed;
+};
+
+static void *write_many(void *arg)
+{
+    struct writer *w = arg;
+    for (int i = 0; i < COMMITS_EACH; i++) {
+        struct error err;
+        struct store_tx *tx = NULL;
+        if (store_begin(w->st, true, &tx, &err) < 0) {
+            w->failed++;
+            continue;
+        }
+        sqlite3_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq'", &err);
+        if (!s || sqlite3_step(s) != SQLITE_DONE) {
+            w->failed++;
+            store_rollback(tx);
+            continue;
+        }
+        sqlite3_reset(s);
+        /* Every commit numbered so far, ours included once it commits. */
+        unsigned long long before, synced;
+        store_commit_counts(w->st, &before, &synced);
+        if (store_commit(tx, &err) < 0) {
+            w->failed++;
+            continue;
+        }
+        unsigned long long after;
+        store_commit_counts(w->st, &after, &synced);
+        if (synced < before + 1)
+            w->early++;
+    }
+    return NULL;
+}
+
+TEST(store_group_commit_durable_before_return)
+{
+    char dir[] = "/tmp/berth-commit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct error err;
+    struct store *st = NULL;
+    CHECK(store_open(dir, &st, &err) == 0);
+    struct writer w[WRITERS];
+    pthread_t th[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        w[i] = (struct writer){.st = st};
+        CHECK(pthread_create(&th[i], NULL, write_many, &w[i]) == 0);
+    }
+    int early = 0, failed = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        early += w[i].early;
+        failed += w[i].failed;
+    }
+    CHECK(failed == 0);
+    CHECK(early == 0);
+    unsigned long long committed, synced;
+    store_commit_counts(st, &committed, &synced);
+    CHECK(committed == WRITERS * COMMITS_EACH);
+    CHECK(synced == committed);
+    /* Every increment is there. */
+    struct store_tx *tx = NULL;
+    CHECK(store_begin(st, false, &tx, &err) == 0);
+    sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", &err);
+    CHECK(s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) == WRITERS * COMMITS_EACH);
+    sqlite3_reset(s);
+    store_rollback(tx);
+    store_close(st);
+    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
+    char path[128];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
