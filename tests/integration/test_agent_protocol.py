@@ -259,3 +259,63 @@ def test_submit_reports_batch(hollow):
         assert status == 400 and out["__type"] in ("InvalidParameterException", "UnknownOperationException"), \
             (bad, out)
     assert task_health() == "HEALTHY"
+
+
+def test_refused_batches_are_sent_singly(fresh_server, tmp_path):
+    """An agent whose SubmitReports batch is refused sends the same reports
+    one by one: placed through a proxy that refuses every batch (as a
+    server without SubmitReports would), ten tasks still reach RUNNING."""
+    import http.server
+    import threading
+    import urllib.request
+
+    upstream = fresh_server.endpoint
+    refused = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            target = self.headers.get("X-Amz-Target", "")
+            if target.endswith(".SubmitReports"):
+                refused.append(target)
+                status, out = 400, b'{"__type":"UnknownOperationException","message":"no batches here"}'
+            else:
+                req = urllib.request.Request(upstream + self.path, data=body, method="POST",
+                                             headers={k: v for k, v in self.headers.items()
+                                                      if k.lower() in ("content-type", "x-amz-target")})
+                try:
+                    with urllib.request.urlopen(req, timeout=60) as r:
+                        status, out = r.status, r.read()
+                except urllib.error.HTTPError as e:
+                    status, out = e.code, e.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    ecs = berth_proc.client(upstream)
+    ecs.create_cluster(clusterName="proto")
+    ecs.register_task_definition(**{**TASKDEF, "containerDefinitions": [
+        {"name": "app", "image": "busybox", "memory": 16, "cpu": 16}]})
+    agent = berth_proc.BerthAgent("http://127.0.0.1:%d" % proxy.server_address[1], "proto", tmp_path / "agent",
+                                  tmp_path / "agent.log", hollow=1).start()
+    try:
+        berth_proc.wait_for(lambda: ecs.list_container_instances(cluster="proto")["containerInstanceArns"],
+                            what="the hollow instance to register")
+        arns = [t["taskArn"] for t in ecs.run_task(cluster="proto", taskDefinition="proto", count=10)["tasks"]]
+        assert len(arns) == 10
+        berth_proc.wait_for(lambda: all(t["lastStatus"] == "RUNNING"
+                                        for t in ecs.describe_tasks(cluster="proto", tasks=arns)["tasks"]),
+                            what="all ten tasks RUNNING through single reports")
+        assert refused, "the agent never tried a batch: nothing was tested"
+    finally:
+        agent.stop()
+        proxy.shutdown()
