@@ -14,7 +14,9 @@
 #include "common/log.h"
 #include "server/api.h"
 #include "server/server.h"
+#include "server/service_sched.h"
 #include "server/store.h"
+#include "server/store_services.h"
 #include "test.h"
 
 static json_t *call(struct server *srv, const char *action, json_t *body, int *ret_status)
@@ -255,5 +257,75 @@ TEST(scale_bulk_poll_stays_flat)
     if (vm2 > vm1 + vm1 / 4 || getenv("BERTH_SCALE_VERBOSE"))
         fprintf(stderr, "  bulk poll: VM steps %lld -> %lld\n", vm1, vm2);
     CHECK(vm2 <= vm1 + vm1 / 4);
+    server_free(&srv);
+}
+
+/* Run the scheduler's round for every live service (the controller thread
+ * is not running in unit tests). */
+static void schedule_services(struct server *srv, int *failures_)
+{
+    struct error err;
+    struct store_tx *tx = NULL;
+    json_t *ids = json_array();
+    CHECK(store_begin(srv->store, false, &tx, &err) == 0);
+    CHECK(store_service_live_ids(tx, ids, &err) == 0);
+    store_rollback(tx);
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        bool changed = false;
+        CHECK(service_sched_round(srv, json_integer_value(v), &changed, &err) == 0);
+    }
+    json_decref(ids);
+}
+
+/* DescribeServices' running and pending counts: the same cost for a
+ * service of 20 tasks and of 200. */
+TEST(scale_service_counts_stay_flat)
+{
+    log_set_level(LOG_ERROR);
+    char dir[] = "/tmp/berth-scale-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct server srv;
+    struct server_config cfg;
+    struct error err;
+    server_config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+    CHECK(server_init(&srv, &cfg, &err) == 0);
+    int st = 0;
+    json_decref(call(&srv, "CreateCluster", json_pack("{s:s}", "clusterName", "big"), &st));
+    json_decref(call(&srv, "RegisterTaskDefinition",
+                     json_pack("{s:s, s:[{s:s, s:s, s:i, s:i}]}", "family", "f", "containerDefinitions", "name", "app",
+                               "image", "busybox", "cpu", 1, "memory", 8),
+                     &st));
+    grow(&srv, 20, 0, "f", NULL, NULL, 0, failures_);
+    json_decref(call(&srv, "CreateService",
+                     json_pack("{s:s, s:s, s:s, s:i}", "cluster", "big", "serviceName", "web", "taskDefinition", "f",
+                               "desiredCount", 20),
+                     &st));
+    CHECK(st == 200);
+    long long vm[2];
+    for (int k = 0; k < 2; k++) {
+        if (k) {
+            json_decref(call(&srv, "UpdateService",
+                             json_pack("{s:s, s:s, s:i}", "cluster", "big", "service", "web", "desiredCount", 200),
+                             &st));
+            CHECK(st == 200);
+        }
+        schedule_services(&srv, failures_);
+        store_vm_steps(srv.store, true);
+        json_t *out = call(&srv, "DescribeServices", json_pack("{s:s, s:[s]}", "cluster", "big", "services", "web"),
+                           &st);
+        vm[k] = store_vm_steps(srv.store, false);
+        CHECK(st == 200);
+        json_t *svc = json_array_get(json_object_get(out, "services"), 0);
+        CHECK(json_integer_value(json_object_get(svc, "pendingCount")) == (k ? 200 : 20));
+        CHECK(json_integer_value(json_object_get(svc, "runningCount")) == 0);
+        json_decref(out);
+    }
+    if (vm[1] > vm[0] + vm[0] / 4 || getenv("BERTH_SCALE_VERBOSE"))
+        fprintf(stderr, "  DescribeServices: VM steps %lld -> %lld\n", vm[0], vm[1]);
+    CHECK(vm[1] <= vm[0] + vm[0] / 4);
     server_free(&srv);
 }
