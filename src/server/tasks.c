@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/shape.h"
 #include "instances.h"
 #include "liveness.h"
 #include "paging.h"
@@ -713,6 +714,10 @@ int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out
     json_t *att = json_object_get(in, "attachments");
     if (!json_is_array(att) || json_array_size(att) > 10)
         return error_set(err, ERR_INVALID, "attachments must be a list of at most 10.");
+    /* What is stored here is echoed by DescribeTasks: it must have ECS's
+     * shapes, or clients that parse by the model would fail on it. */
+    if (shape_validate(ctx->srv->ecs_model, "Attachments", att, err) < 0)
+        return error_prefix(err, "attachments");
     size_t i;
     json_t *a;
     json_array_foreach(att, i, a)
@@ -728,6 +733,8 @@ int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out
         json_t *ni = json_object_get(ch, "networkInterfaces");
         if (!c || !json_is_array(ni))
             return error_set(err, ERR_INVALID, "Invalid container network report.");
+        if (shape_validate(ctx->srv->ecs_model, "NetworkInterfaces", ni, err) < 0)
+            return error_prefix(err, "containers[%zu].networkInterfaces", i);
         json_object_set(c, "networkInterfaces", ni);
     }
     json_object_set(task.doc, "attachments", att);

@@ -191,6 +191,17 @@ def test_malformed_agent_reports(hollow):
                                "containers": [{"containerName": 3, "networkInterfaces": []}]}),
         ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [],
                                "containers": [{"containerName": "app", "networkInterfaces": "x"}]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [],
+                               "containers": [{"containerName": "app", "networkInterfaces": [5]}]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [],
+                               "containers": [{"containerName": "app",
+                                               "networkInterfaces": [{"privateIpv4Address": 5}]}]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [
+            {"id": "a", "type": "ElasticNetworkInterface", "details": ["x"]}]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [
+            {"id": "a", "type": "ElasticNetworkInterface", "details": [{"name": "subnetId", "value": 7}]}]}),
+        ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [
+            {"id": "a", "type": "ElasticNetworkInterface", "status": [], "details": []}]}),
         ("PollTasks", {"cluster": "proto"}),
         ("PollTasks", {"cluster": "proto", "containerInstance": inst, "since": "0"}),
         ("PollTasks", {"cluster": "proto", "agentId": 12}),
@@ -199,6 +210,7 @@ def test_malformed_agent_reports(hollow):
         status, out = berth_proc.raw_call(endpoint, action, body, target_prefix="BerthAgent_20261122")
         assert status == 400 and out["__type"] == "InvalidParameterException", (action, body, out)
     t = ecs.describe_tasks(cluster="proto", tasks=[arn])["tasks"][0]
+    assert t["attachments"] == []
     assert t["healthStatus"] == "UNKNOWN"
     assert all(c["healthStatus"] == "UNKNOWN" for c in t["containers"])
 
