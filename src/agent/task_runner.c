@@ -158,22 +158,21 @@ static int prepare_volumes(struct task_runner *t, struct volumes *vols, struct e
         const char *host = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
         json_t *dvc = json_object_get(v, "dockerVolumeConfiguration");
         char *path = vols->paths[vols->n];
-        if (host) {
-            snprintf(path, 4096, "%s", host);
-            /* Docker creates a missing bind source; so does ECS. */
-            if (fs_mkdir_p(path, 0755, err) < 0)
-                return -1;
-        } else if (dvc && json_string_value(json_object_get(dvc, "scope")) &&
-                   strcmp(json_string_value(json_object_get(dvc, "scope")), "shared") == 0) {
-            snprintf(path, 4096, "%s/volumes/%s", t->env->agent->cfg.data_dir, name);
-            if (fs_mkdir_p(path, 0755, err) < 0)
-                return -1;
-        } else {
-            /* Task-scoped: shared by the task's containers, removed with it. */
-            snprintf(path, 4096, "%s/volumes/%s", dir, name);
-            if (fs_mkdir_p(path, 0755, err) < 0)
-                return -1;
-        }
+        size_t cap = sizeof(vols->paths[0]);
+        int len;
+        if (host)
+            len = snprintf(path, cap, "%s", host);
+        else if (dvc && json_string_value(json_object_get(dvc, "scope")) &&
+                 strcmp(json_string_value(json_object_get(dvc, "scope")), "shared") == 0)
+            len = snprintf(path, cap, "%s/volumes/%s", t->env->agent->cfg.data_dir, name);
+        else /* task-scoped: shared by the task's containers, removed with it */
+            len = snprintf(path, cap, "%s/volumes/%s", dir, name);
+        /* A path cut short would mount some other directory. */
+        if (len < 0 || (size_t)len >= cap)
+            return error_set(err, ERR_INVALID, "volume %s: path longer than %zu bytes", name, cap - 1);
+        /* Docker creates a missing bind source; so does ECS. */
+        if (fs_mkdir_p(path, 0755, err) < 0)
+            return -1;
         vols->v[vols->n].name = name;
         vols->v[vols->n].host_path = path;
         vols->n++;

@@ -184,6 +184,20 @@ def test_volumes_shared_between_containers(stack, tmp_path):
     assert (host_dir / "file").read_text() == "host\n"
 
 
+def test_overlong_volume_path_refused(stack, tmp_path):
+    """A host path longer than the agent takes fails the task with the
+    reason, rather than being cut short into some other directory."""
+    long_path = str(tmp_path / ("d" * 200)) * 25  # ~5,000+ bytes
+    stack.register("longvol", [{"name": "app", "command": ["true"],
+                                "mountPoints": [{"sourceVolume": "v", "containerPath": "/v"}]}],
+                   volumes=[{"name": "v", "host": {"sourcePath": long_path}}])
+    arn = stack.run("longvol")
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stopCode"] == "TaskFailedToStart", t
+    assert "volume v: path longer than 4095 bytes" in t["stoppedReason"], t["stoppedReason"]
+    assert not os.path.exists(long_path[:4000])
+
+
 def test_environment_files_and_overrides(stack, tmp_path):
     envfile = tmp_path / "app.env"
     envfile.write_text("# comment\nFROM_FILE=file\nBOTH=from-file\n\nSPACED=a b\n")
