@@ -183,16 +183,18 @@ def bench_task_start(args, res, cfg):
     RSS with 0 and 50 running tasks."""
     import runtime_start
     import stack as stackmod
+    import task_start_breakdown as breakdown
     n = cfg["task_start_n"]
     tmp = tempfile.mkdtemp(prefix="berth-bench-start-")
     st = None
     crun_agent = None
     try:
-        st = stackmod.Stack(tmp, cluster="runc")
+        # Debug level: the reporter's timings feed the breakdown.
+        st = stackmod.Stack(tmp, cluster="runc", agent_args=["--log-level", "debug"])
         st.ecs.create_cluster(clusterName="crun")
         crun_agent = berth_proc.BerthAgent(st.server.endpoint, "crun", os.path.join(tmp, "agent-crun"),
                                            os.path.join(tmp, "agent-crun.log"),
-                                           extra_args=["--runtime", "crun"]).start()
+                                           extra_args=["--runtime", "crun", "--log-level", "debug"]).start()
         berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster="crun")["containerInstanceArns"],
                             what="the crun agent to register")
         cli = Client(st.server.endpoint)
@@ -203,27 +205,15 @@ def bench_task_start(args, res, cfg):
                 {"name": "app", "image": st.image, "memory": 32, "command": cmd}])
         rootfs, bundle = runtime_start.make_bundle(os.path.join(tmp, "bare"))
 
+        records = {}  # (cluster, family) -> run_and_time records, for the breakdown
+
         def run_one(cluster, family):
-            t0 = time.perf_counter()
-            req = {"cluster": cluster, "taskDefinition": family}
+            extra = None
             if family.endswith("awsvpc"):
-                req["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}
-            out = cli.call("RunTask", req)
-            if not out.get("tasks"):
-                raise RuntimeError("RunTask %s: %s" % (family, out.get("failures")))
-            arn = out["tasks"][0]["taskArn"]
-            body = json.dumps({"cluster": cluster, "tasks": [arn]}).encode()
-            while True:
-                t = cli.call("DescribeTasks", body)["tasks"][0]
-                if t["lastStatus"] == "RUNNING":
-                    dt = time.perf_counter() - t0
-                    break
-                if t["lastStatus"] == "STOPPED" or time.perf_counter() - t0 > 60:
-                    raise RuntimeError("task did not start: %s" % t.get("stoppedReason"))
-                time.sleep(0.002)
-            cli.call("StopTask", {"cluster": cluster, "task": arn})
-            wait_until(lambda: cli.call("DescribeTasks", body)["tasks"][0]["lastStatus"] == "STOPPED", 30, 0.02)
-            return dt
+                extra = {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}}
+            r = breakdown.run_and_time(cli, cluster, family, extra)
+            records.setdefault((cluster, family), []).append(r)
+            return r["running"] - r["sent"]
 
         # Warm-up: pull the image into each agent's cache (not measured).
         modes = ["none", "awsvpc"]
@@ -248,6 +238,9 @@ def bench_task_start(args, res, cfg):
                 res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s" % (rt, mode), "ms",
                         samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
                         ref_xs=samples["bare " + rt])
+        agent_logs = {"runc": os.path.join(tmp, "agent.log"), "crun": os.path.join(tmp, "agent-crun.log")}
+        for rt in ("runc", "crun"):
+            breakdown.add_figures(res, "task_start", rt + " none", records[(rt, "start-none")][1:], agent_logs[rt])
 
         # Footprint of a real agent: idle, then with 50 running tasks.
         pid = st.agent.proc.pid

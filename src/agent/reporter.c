@@ -20,6 +20,7 @@ struct report {
     char prefix[64];
     char action[64];
     json_t *body;
+    usec_t queued; /* monotonic */
 };
 
 struct reporter {
@@ -55,8 +56,15 @@ static void *sender(void *arg)
         pthread_mutex_unlock(&r->lock);
         struct error err;
         json_t *out = NULL;
+        usec_t sent = time_monotonic();
         int rc = awsjson_call(r->client, rep->prefix, rep->action, rep->body, &out, &err);
         json_decref(out);
+        usec_t acked = time_monotonic();
+        /* bench/task_start_breakdown.py reads this line. */
+        log_debug("reporter: %s %s %s: acked=%lld queued_ms=%.2f call_ms=%.2f", rep->action,
+                  json_string_value(json_object_get(rep->body, "task")) ?: "-",
+                  json_string_value(json_object_get(rep->body, "status")) ?: "-", (long long)acked,
+                  (double)(sent - rep->queued) / USEC_PER_MSEC, (double)(acked - sent) / USEC_PER_MSEC);
         pthread_mutex_lock(&r->lock);
         if (rc < 0 && err.kind == ERR_IO) {
             log_warn("reporter: %s (retrying in %lld ms)", err.msg, (long long)(backoff / 1000));
@@ -145,6 +153,7 @@ void reporter_send(struct reporter *r, const char *target_prefix, const char *ac
     snprintf(rep->prefix, sizeof(rep->prefix), "%s", target_prefix);
     snprintf(rep->action, sizeof(rep->action), "%s", action);
     rep->body = body;
+    rep->queued = time_monotonic();
     pthread_mutex_lock(&r->lock);
     if (r->tail)
         r->tail->next = rep;

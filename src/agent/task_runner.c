@@ -83,6 +83,32 @@ static void report(struct task_runner *t, const char *status, const char *reason
     agent_report_task(t->inst, t->arn, status, reason, containers_report(t), extra);
 }
 
+static const char *const start_mark_names[MARK_COUNT] = {
+    [MARK_RECEIVED] = "received", [MARK_PERSISTED] = "persist", [MARK_THREAD] = "thread",
+    [MARK_IMAGES] = "images",     [MARK_CGROUP] = "cgroup",     [MARK_NETWORK] = "network",
+    [MARK_BUNDLE] = "bundle",     [MARK_CREATED] = "create",    [MARK_STARTED] = "start",
+    [MARK_REPORTED] = "report",
+};
+
+static void mark(struct task_runner *t, enum start_mark m) { t->start_marks[m] = time_monotonic(); }
+
+/* One line with what each step of the start took: the first mark is
+ * absolute (CLOCK_MONOTONIC, to line up with other processes' clocks), the
+ * rest are milliseconds since the previous mark.  Adopted tasks have none. */
+static void log_start_marks(struct task_runner *t)
+{
+    if (!t->start_marks[MARK_RECEIVED])
+        return;
+    char line[512];
+    size_t len = (size_t)snprintf(line, sizeof(line), "received=%lld", (long long)t->start_marks[MARK_RECEIVED]);
+    for (int m = MARK_RECEIVED + 1; m < MARK_COUNT && len < sizeof(line); m++) {
+        usec_t step = t->start_marks[m] && t->start_marks[m - 1] ? t->start_marks[m] - t->start_marks[m - 1] : 0;
+        len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%.2f", start_mark_names[m],
+                                (double)step / USEC_PER_MSEC);
+    }
+    log_info("task %s: start timing (ms): %s", t->id, line);
+}
+
 static bool should_stop(struct task_runner *t)
 {
     pthread_mutex_lock(&t->lock);
@@ -341,10 +367,15 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
         .task_id = t->id,
         .stop_signal = c->stop_signal,
         .etc = &etc,
+        .ret_bundle_ready = &t->start_marks[MARK_BUNDLE],
     };
     int r = runtime_create(&t->env->rt, c->id, &cs.spec, &co, NULL, err);
-    if (r == 0)
+    if (r == 0) {
+        mark(t, MARK_CREATED);
         r = runtime_start(&t->env->rt, c->id, err);
+    }
+    if (r == 0)
+        mark(t, MARK_STARTED);
     if (r < 0) {
         struct error e2;
         runtime_delete(&t->env->rt, c->id, &e2);
@@ -548,6 +579,7 @@ static void run(struct task_runner *t)
     if (!vols)
         return;
 
+    mark(t, MARK_THREAD);
     if (!t->adopt) {
         json_t *extra = json_pack("{s:f}", "pullStartedAt", epoch_now());
         report(t, "PENDING", NULL, extra);
@@ -561,6 +593,7 @@ static void run(struct task_runner *t)
             return;
         }
         report(t, "ACTIVATING", NULL, json_pack("{s:f}", "pullStoppedAt", epoch_now()));
+        mark(t, MARK_IMAGES);
     }
     if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), &err) <
             0 ||
@@ -568,6 +601,7 @@ static void run(struct task_runner *t)
         snprintf(why, sizeof(why), "CannotCreateContainerError: %s", err.msg);
         goto stop;
     }
+    mark(t, MARK_CGROUP);
     bool any_running = false;
     for (size_t i = 0; i < t->nctrs; i++)
         any_running |= t->ctrs[i].state == CTR_RUNNING;
@@ -586,6 +620,7 @@ static void run(struct task_runner *t)
                 snprintf(t->ctrs[i].reason, sizeof(t->ctrs[i].reason), "%s", why);
         goto stop;
     }
+    mark(t, MARK_NETWORK);
     for (size_t i = 0; i < t->nctrs; i++)
         if (t->ctrs[i].state == CTR_RUNNING)
             watch_container(t, ino, &t->ctrs[i]);
@@ -668,6 +703,8 @@ static void run(struct task_runner *t)
         if (!waiting && !started_all) {
             started_all = true;
             report(t, "RUNNING", NULL, NULL);
+            mark(t, MARK_REPORTED);
+            log_start_marks(t);
         }
         wait_event(t, ino, next_timeout);
     }
@@ -834,9 +871,11 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
     }
     if (strcmp(last, "STOPPED") == 0)
         return;
+    usec_t received = time_monotonic();
     t = runner_new(env, inst, task, false);
     if (!t)
         return;
+    t->start_marks[MARK_RECEIVED] = received;
     if (t->want_stop) {
         /* Stopped before it ever ran here: nothing to undo. */
         for (size_t i = 0; i < t->nctrs; i++)
@@ -848,6 +887,7 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
     struct error err;
     if (persist_task(t, &err) < 0)
         log_warn("task %s: %s (it will not survive an agent restart)", t->id, err.msg);
+    mark(t, MARK_PERSISTED);
     log_info("task %s: starting (%s)", t->id, json_string_value(json_object_get(task, "taskDefinitionArn")));
     add_runner(env, t);
 }
