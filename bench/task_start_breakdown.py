@@ -3,6 +3,7 @@
 steps between the client's RunTask and the DescribeTasks that sees RUNNING.
 
     /usr/bin/python3 bench/task_start_breakdown.py [--bin build/berth] [-n 30] [--runtime runc|crun]
+                                                   [--keep-log PATH]
 
 Sources, all on one host so CLOCK_MONOTONIC lines them up (Python's
 time.monotonic() is the same clock):
@@ -28,14 +29,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 # Agent-side steps, in the order task_runner.c marks them.
-AGENT_STEPS = ("persist", "thread", "images", "cgroup", "network", "bundle", "create", "start", "report")
+AGENT_STEPS = ("thread", "persist", "cgroup", "network", "images", "bundle", "create", "start", "report")
 STEP_LABELS = {
     "runtask": "RunTask sent -> agent has the task (commit + long-poll wake)",
-    "persist": "agent: task.json written (re-adoption record)",
     "thread": "agent: runner thread running",
-    "images": "agent: image pulled or found current (registry manifest check)",
+    "persist": "agent: task.json written (re-adoption record)",
     "cgroup": "agent: task cgroup and volumes",
     "network": "agent: network setup",
+    "images": "agent: image check, the part not hidden by the steps above",
     "bundle": "agent: overlay, /etc files, bundle written",
     "create": "agent: conmon + runtime create",
     "start": "agent: runtime start",
@@ -43,8 +44,10 @@ STEP_LABELS = {
     "queued": "RUNNING report waiting behind earlier reports",
     "call": "SubmitTaskStateChange RUNNING (server commit)",
     "seen": "acknowledged -> DescribeTasks sees RUNNING",
+    "pull": "(agent: image check, whole: registry manifest request; beside persist..network)",
 }
 STEPS = ("runtask",) + AGENT_STEPS + ("queued", "call", "seen")
+EXTRA = ("pull",)  # overlaps the steps: not part of the sum
 
 START_RE = re.compile(r"task ([0-9a-f]{32}): start timing \(ms\): received=(\d+) (.*)")
 REPORT_RE = re.compile(r"reporter: SubmitTaskStateChange \S+/([0-9a-f]{32}) RUNNING: acked=(\d+) "
@@ -101,7 +104,7 @@ def parse_agent_log(path):
 def breakdown(records, agent_log):
     """{step: [ms per task]} for the tasks the agent's log fully explains."""
     agent = parse_agent_log(agent_log)
-    steps = {s: [] for s in STEPS}
+    steps = {s: [] for s in STEPS + EXTRA}
     for r in records:
         a = agent.get(r["arn"].rsplit("/", 1)[1])
         if not a or "received" not in a or "acked" not in a:
@@ -110,6 +113,9 @@ def breakdown(records, agent_log):
         for s in AGENT_STEPS + ("queued", "call"):
             steps[s].append(a[s])
         steps["seen"].append((r["running"] - a["acked"]) * 1000)
+        for s in EXTRA:
+            if s in a:
+                steps[s].append(a[s])
     return steps
 
 
@@ -118,7 +124,7 @@ def add_figures(res, bench, label, records, agent_log):
     steps = breakdown(records, agent_log)
     res.add(bench, "%s: RunTask round trip (client)" % label, "ms",
             [(r["answered"] - r["sent"]) * 1000 for r in records])
-    for s in STEPS:
+    for s in STEPS + EXTRA:
         res.add(bench, "%s step: %s" % (label, STEP_LABELS[s]), "ms", steps[s])
     if not steps["runtask"]:
         res.note(bench, "%s: no breakdown: the agent's log has no start timing (needs --log-level debug)" % label)
@@ -129,6 +135,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "berth"))
     ap.add_argument("-n", type=int, default=30)
     ap.add_argument("--runtime", default="runc", choices=("runc", "crun"))
+    ap.add_argument("--keep-log", metavar="PATH", help="copy the agent's log there")
     args = ap.parse_args()
     sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
     sys.path.insert(0, HERE)
@@ -150,11 +157,13 @@ def main():
         steps = breakdown(records, os.path.join(tmp, "agent.log"))
         print("RunTask -> RUNNING, %s, networkMode none, n=%d: median %.1f ms, p99 %.1f ms"
               % (args.runtime, len(total), benchrun.med(total), benchrun.pct(total, 99)))
-        for s in STEPS:
+        for s in STEPS + EXTRA:
             if steps[s]:
                 print("  %-66s %7.2f %7.2f" % (STEP_LABELS[s], benchrun.med(steps[s]), benchrun.pct(steps[s], 99)))
         print("  %-66s %7.2f" % ("sum of step medians", sum(benchrun.med(steps[s]) for s in STEPS if steps[s])))
         cli.close()
+        if args.keep_log:
+            shutil.copy(os.path.join(tmp, "agent.log"), args.keep_log)
     finally:
         if st:
             st.close()

@@ -84,9 +84,9 @@ static void report(struct task_runner *t, const char *status, const char *reason
 }
 
 static const char *const start_mark_names[MARK_COUNT] = {
-    [MARK_RECEIVED] = "received", [MARK_PERSISTED] = "persist", [MARK_THREAD] = "thread",
-    [MARK_IMAGES] = "images",     [MARK_CGROUP] = "cgroup",     [MARK_NETWORK] = "network",
-    [MARK_BUNDLE] = "bundle",     [MARK_CREATED] = "create",    [MARK_STARTED] = "start",
+    [MARK_RECEIVED] = "received", [MARK_THREAD] = "thread",   [MARK_PERSISTED] = "persist",
+    [MARK_CGROUP] = "cgroup",     [MARK_NETWORK] = "network", [MARK_IMAGES] = "images",
+    [MARK_BUNDLE] = "bundle",     [MARK_CREATED] = "create",  [MARK_STARTED] = "start",
     [MARK_REPORTED] = "report",
 };
 
@@ -106,7 +106,8 @@ static void log_start_marks(struct task_runner *t)
         len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%.2f", start_mark_names[m],
                                 (double)step / USEC_PER_MSEC);
     }
-    log_info("task %s: start timing (ms): %s", t->id, line);
+    /* The whole pull, most of it hidden behind the steps before "images". */
+    log_info("task %s: start timing (ms): %s pull=%.2f", t->id, line, (double)t->pull_took / USEC_PER_MSEC);
 }
 
 static bool should_stop(struct task_runner *t)
@@ -569,38 +570,66 @@ static int64_t task_size(json_t *task, const char *key)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-static void run(struct task_runner *t)
+static int persist_task(struct task_runner *t, struct error *err)
 {
-    char why[1200] = "";
-    struct error err;
-    _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    bool started_all = false;
-    struct volumes *vols = calloc(1, sizeof(*vols));
-    if (!vols)
-        return;
+    char dir[4200];
+    task_dir(t, dir, sizeof(dir));
+    if (fs_mkdir_p(dir, 0700, err) < 0)
+        return -1;
+    json_t *rec = json_pack("{s:O, s:s}", "task", t->task, "instance", t->inst->arn);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    json_decref(rec);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    int r = fs_write_atomic(dir, "task.json", text, strlen(text), err);
+    free(text);
+    return r;
+}
 
-    mark(t, MARK_THREAD);
-    if (!t->adopt) {
-        json_t *extra = json_pack("{s:f}", "pullStartedAt", epoch_now());
-        report(t, "PENDING", NULL, extra);
-        if (pull_images(t, why, sizeof(why)) < 0) {
-            for (size_t i = 0; i < t->nctrs; i++)
-                t->ctrs[i].state = CTR_NOT_STARTED;
-            report(t, "STOPPED", why, json_pack("{s:f, s:f}", "pullStoppedAt", epoch_now(), "executionStoppedAt",
-                                                epoch_now()));
-            cleanup(t);
-            free(vols);
-            return;
-        }
-        report(t, "ACTIVATING", NULL, json_pack("{s:f}", "pullStoppedAt", epoch_now()));
-        mark(t, MARK_IMAGES);
-    }
-    if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), &err) <
+/* The image check runs in a thread of its own beside the steps that do not
+ * need the image (task record, cgroup, volumes, network): even for a cached
+ * image it is a round trip to the registry, as a tag may have moved. */
+struct pull_job {
+    struct task_runner *t;
+    pthread_t thread;
+    bool threaded;
+    int rc;
+    usec_t took;
+    char why[1200];
+};
+
+static void *pull_main(void *arg)
+{
+    struct pull_job *j = arg;
+    usec_t began = time_monotonic();
+    j->rc = pull_images(j->t, j->why, sizeof(j->why));
+    j->took = time_monotonic() - began;
+    return NULL;
+}
+
+static void pull_begin(struct pull_job *j)
+{
+    j->threaded = pthread_create(&j->thread, NULL, pull_main, j) == 0;
+}
+
+/* Wait for the pull (or, if its thread did not start, do it here). */
+static int pull_end(struct pull_job *j)
+{
+    if (j->threaded)
+        pthread_join(j->thread, NULL);
+    else
+        pull_main(j);
+    return j->rc;
+}
+
+/* Task cgroup, volumes and network; *ret_network_failed tells which failed. */
+static int prepare_host(struct task_runner *t, struct volumes *vols, bool *ret_network_failed, struct error *err)
+{
+    *ret_network_failed = false;
+    if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), err) <
             0 ||
-        prepare_volumes(t, vols, &err) < 0) {
-        snprintf(why, sizeof(why), "CannotCreateContainerError: %s", err.msg);
-        goto stop;
-    }
+        prepare_volumes(t, vols, err) < 0)
+        return -1;
     mark(t, MARK_CGROUP);
     bool any_running = false;
     for (size_t i = 0; i < t->nctrs; i++)
@@ -613,14 +642,67 @@ static void run(struct task_runner *t)
     }
     /* An adopted task without a plan and with running containers predates
      * network setup: leave it as it is. */
-    if (!t->net && !(t->adopt && any_running) && setup_network(t, &err) < 0) {
+    if (!t->net && !(t->adopt && any_running) && setup_network(t, err) < 0) {
+        *ret_network_failed = true;
+        return -1;
+    }
+    mark(t, MARK_NETWORK);
+    return 0;
+}
+
+static void run(struct task_runner *t)
+{
+    char why[1200] = "";
+    struct error err;
+    _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    bool started_all = false;
+    struct volumes *vols = calloc(1, sizeof(*vols));
+    if (!vols)
+        return;
+
+    mark(t, MARK_THREAD);
+    struct pull_job pull = {.t = t};
+    if (!t->adopt) {
+        json_t *pending = json_pack("{s:f}", "pullStartedAt", epoch_now());
+        pull_begin(&pull);
+        /* Before anything of the task exists on this host, so that a
+         * restarted agent finds it to adopt (or clean up); and before the
+         * PENDING report, whose commit on the server would hold up this
+         * fsync on a shared disk. */
+        if (persist_task(t, &err) < 0)
+            log_warn("task %s: %s (it will not survive an agent restart)", t->id, err.msg);
+        mark(t, MARK_PERSISTED);
+        report(t, "PENDING", NULL, pending);
+    }
+    bool network_failed = false;
+    int prepared = prepare_host(t, vols, &network_failed, &err);
+    if (!t->adopt) {
+        int pulled = pull_end(&pull);
+        mark(t, MARK_IMAGES);
+        t->pull_took = pull.took;
+        if (pulled < 0) {
+            snprintf(why, sizeof(why), "%s", pull.why);
+            for (size_t i = 0; i < t->nctrs; i++)
+                t->ctrs[i].state = CTR_NOT_STARTED;
+            report(t, "STOPPED", why, json_pack("{s:f, s:f}", "pullStoppedAt", epoch_now(), "executionStoppedAt",
+                                                epoch_now()));
+            cleanup(t);
+            free(vols);
+            return;
+        }
+        report(t, "ACTIVATING", NULL, json_pack("{s:f}", "pullStoppedAt", epoch_now()));
+    }
+    if (prepared < 0 && !network_failed) {
+        snprintf(why, sizeof(why), "CannotCreateContainerError: %s", err.msg);
+        goto stop;
+    }
+    if (prepared < 0) {
         snprintf(why, sizeof(why), "CannotStartContainerError: network: %s", err.msg);
         for (size_t i = 0; i < t->nctrs; i++)
             if (t->ctrs[i].state == CTR_PENDING)
                 snprintf(t->ctrs[i].reason, sizeof(t->ctrs[i].reason), "%s", why);
         goto stop;
     }
-    mark(t, MARK_NETWORK);
     for (size_t i = 0; i < t->nctrs; i++)
         if (t->ctrs[i].state == CTR_RUNNING)
             watch_container(t, ino, &t->ctrs[i]);
@@ -649,6 +731,7 @@ static void run(struct task_runner *t)
         if (changed) /* a non-essential container exited: say so now */
             report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
         bool waiting = false;
+        bool started_some = false;
         int next_timeout = -1;
         for (size_t i = 0; i < t->nctrs; i++) {
             struct runner_ctr *c = &t->ctrs[i];
@@ -693,18 +776,22 @@ static void run(struct task_runner *t)
             runner_logs_start(t, c);
             health_start(c);
             log_info("task %s: container %s running", t->id, c->name);
-            report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
+            started_some = true;
             i = (size_t)-1; /* a start may satisfy another's START dependency */
             if (refresh(t)) {
                 snprintf(why, sizeof(why), "Essential container in task exited");
                 goto stop;
             }
         }
+        /* One report for what this pass started: the server's RUNNING
+         * need not queue behind an ACTIVATING it would overwrite at once. */
         if (!waiting && !started_all) {
             started_all = true;
             report(t, "RUNNING", NULL, NULL);
             mark(t, MARK_REPORTED);
             log_start_marks(t);
+        } else if (started_some) {
+            report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
         }
         wait_event(t, ino, next_timeout);
     }
@@ -810,22 +897,6 @@ static struct task_runner *runner_new(struct runner_env *env, struct agent_insta
     return t;
 }
 
-static int persist_task(struct task_runner *t, struct error *err)
-{
-    char dir[4200];
-    task_dir(t, dir, sizeof(dir));
-    if (fs_mkdir_p(dir, 0700, err) < 0)
-        return -1;
-    json_t *rec = json_pack("{s:O, s:s}", "task", t->task, "instance", t->inst->arn);
-    char *text = json_dumps(rec, JSON_COMPACT);
-    json_decref(rec);
-    if (!text)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    int r = fs_write_atomic(dir, "task.json", text, strlen(text), err);
-    free(text);
-    return r;
-}
-
 static void add_runner(struct runner_env *env, struct task_runner *t)
 {
     pthread_mutex_lock(&env->lock);
@@ -884,10 +955,6 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
         runner_free(t);
         return;
     }
-    struct error err;
-    if (persist_task(t, &err) < 0)
-        log_warn("task %s: %s (it will not survive an agent restart)", t->id, err.msg);
-    mark(t, MARK_PERSISTED);
     log_info("task %s: starting (%s)", t->id, json_string_value(json_object_get(task, "taskDefinitionArn")));
     add_runner(env, t);
 }
