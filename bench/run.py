@@ -240,7 +240,7 @@ def bench_task_start(args, res, cfg):
                         ref_xs=samples["bare " + rt])
         agent_logs = {"runc": os.path.join(tmp, "agent.log"), "crun": os.path.join(tmp, "agent-crun.log")}
         for rt in ("runc", "crun"):
-            breakdown.add_figures(res, "task_start", rt + " none", records[(rt, "start-none")][1:], agent_logs[rt])
+            breakdown.add_figures(res, "task_start_steps", rt + " none", records[(rt, "start-none")][1:], agent_logs[rt])
 
         # Footprint of a real agent: idle, then with 50 running tasks.
         pid = st.agent.proc.pid
