@@ -12,6 +12,7 @@
  * are watched again, exits that happened meanwhile are reported. */
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -570,9 +571,12 @@ static int64_t task_size(json_t *task, const char *key)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
+/* The task record a restarted agent adopts the task from.  Written to the
+ * page cache here, which a crashed agent's successor sees; made durable by
+ * persist_task_sync() beside the next steps. */
 static int persist_task(struct task_runner *t, struct error *err)
 {
-    char dir[4200];
+    char dir[4200], path[4300];
     task_dir(t, dir, sizeof(dir));
     if (fs_mkdir_p(dir, 0700, err) < 0)
         return -1;
@@ -581,18 +585,58 @@ static int persist_task(struct task_runner *t, struct error *err)
     json_decref(rec);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    int r = fs_write_atomic(dir, "task.json", text, strlen(text), err);
+    snprintf(path, sizeof(path), "%s/task.json", dir);
+    int r = fs_replace_file(path, text, strlen(text), err);
     free(text);
     return r;
 }
 
-/* The image check runs in a thread of its own beside the steps that do not
- * need the image (task record, cgroup, volumes, network): even for a cached
- * image it is a round trip to the registry, as a tag may have moved. */
-struct pull_job {
-    struct task_runner *t;
+/* fsync task.json, its directory and the tasks directory, so that the
+ * record survives a power cut once a container exists. */
+static void *persist_task_sync(void *arg)
+{
+    struct task_runner *t = arg;
+    char dir[4200], path[4300];
+    struct error err;
+    task_dir(t, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/task.json", dir);
+    if (fs_fsync_file(path, &err) < 0 || fs_fsync_dir(dir, &err) < 0 || fs_fsync_dir(dirname(dir), &err) < 0)
+        log_warn("task %s: %s (it may not survive a host crash)", t->id, err.msg);
+    return NULL;
+}
+
+/* Work that runs in a thread of its own beside the runner's next steps and
+ * is joined before its result is needed (or, if no thread could start, is
+ * done at the join). */
+struct beside {
     pthread_t thread;
     bool threaded;
+    void *(*fn)(void *);
+    void *arg;
+};
+
+static void beside_begin(struct beside *b, void *(*fn)(void *), void *arg)
+{
+    b->fn = fn;
+    b->arg = arg;
+    b->threaded = pthread_create(&b->thread, NULL, fn, arg) == 0;
+}
+
+static void beside_end(struct beside *b)
+{
+    if (b->threaded)
+        pthread_join(b->thread, NULL);
+    else if (b->fn)
+        b->fn(b->arg);
+    b->fn = NULL;
+    b->threaded = false;
+}
+
+/* The image check: even for a cached image it is a round trip to the
+ * registry, as a tag may have moved.  Nothing before the first container
+ * needs the image, so it runs beside task record, cgroup and network. */
+struct pull_job {
+    struct task_runner *t;
     int rc;
     usec_t took;
     char why[1200];
@@ -605,21 +649,6 @@ static void *pull_main(void *arg)
     j->rc = pull_images(j->t, j->why, sizeof(j->why));
     j->took = time_monotonic() - began;
     return NULL;
-}
-
-static void pull_begin(struct pull_job *j)
-{
-    j->threaded = pthread_create(&j->thread, NULL, pull_main, j) == 0;
-}
-
-/* Wait for the pull (or, if its thread did not start, do it here). */
-static int pull_end(struct pull_job *j)
-{
-    if (j->threaded)
-        pthread_join(j->thread, NULL);
-    else
-        pull_main(j);
-    return j->rc;
 }
 
 /* Task cgroup, volumes and network; *ret_network_failed tells which failed. */
@@ -662,25 +691,27 @@ static void run(struct task_runner *t)
 
     mark(t, MARK_THREAD);
     struct pull_job pull = {.t = t};
+    struct beside pulling = {0}, syncing = {0};
     if (!t->adopt) {
         json_t *pending = json_pack("{s:f}", "pullStartedAt", epoch_now());
-        pull_begin(&pull);
+        beside_begin(&pulling, pull_main, &pull);
         /* Before anything of the task exists on this host, so that a
-         * restarted agent finds it to adopt (or clean up); and before the
-         * PENDING report, whose commit on the server would hold up this
-         * fsync on a shared disk. */
+         * restarted agent finds it to adopt (or clean up). */
         if (persist_task(t, &err) < 0)
             log_warn("task %s: %s (it will not survive an agent restart)", t->id, err.msg);
+        else
+            beside_begin(&syncing, persist_task_sync, t);
         mark(t, MARK_PERSISTED);
         report(t, "PENDING", NULL, pending);
     }
     bool network_failed = false;
     int prepared = prepare_host(t, vols, &network_failed, &err);
     if (!t->adopt) {
-        int pulled = pull_end(&pull);
+        beside_end(&pulling);
+        beside_end(&syncing); /* task.json is durable before any container exists */
         mark(t, MARK_IMAGES);
         t->pull_took = pull.took;
-        if (pulled < 0) {
+        if (pull.rc < 0) {
             snprintf(why, sizeof(why), "%s", pull.why);
             for (size_t i = 0; i < t->nctrs; i++)
                 t->ctrs[i].state = CTR_NOT_STARTED;
