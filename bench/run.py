@@ -194,7 +194,7 @@ def bench_task_start(args, res, cfg):
         st.ecs.create_cluster(clusterName="crun")
         crun_agent = berth_proc.BerthAgent(st.server.endpoint, "crun", os.path.join(tmp, "agent-crun"),
                                            os.path.join(tmp, "agent-crun.log"),
-                                           extra_args=["--runtime", "crun", "--log-level", "debug"]).start()
+                                           extra_args=["--runtime", "crun", "--log-level", "debug"] + stackmod.net_args()).start()
         berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster="crun")["containerInstanceArns"],
                             what="the crun agent to register")
         cli = Client(st.server.endpoint)
