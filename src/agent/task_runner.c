@@ -693,7 +693,9 @@ static void run(struct task_runner *t)
     struct pull_job pull = {.t = t};
     struct beside pulling = {0}, syncing = {0};
     if (!t->adopt) {
-        json_t *pending = json_pack("{s:f}", "pullStartedAt", epoch_now());
+        /* Reported before the pull starts: it writes the containers' image
+         * digests, which a report reads. */
+        report(t, "PENDING", NULL, json_pack("{s:f}", "pullStartedAt", epoch_now()));
         beside_begin(&pulling, pull_main, &pull);
         /* Before anything of the task exists on this host, so that a
          * restarted agent finds it to adopt (or clean up). */
@@ -702,7 +704,6 @@ static void run(struct task_runner *t)
         else
             beside_begin(&syncing, persist_task_sync, t);
         mark(t, MARK_PERSISTED);
-        report(t, "PENDING", NULL, pending);
     }
     bool network_failed = false;
     int prepared = prepare_host(t, vols, &network_failed, &err);
