@@ -192,9 +192,9 @@ def bench_task_start(args, res, cfg):
         # Debug level: the reporter's timings feed the breakdown.
         st = stackmod.Stack(tmp, cluster="runc", agent_args=["--log-level", "debug"])
         st.ecs.create_cluster(clusterName="crun")
+        crun_args = ["--runtime", "crun", "--log-level", "debug"] + stackmod.net_args()
         crun_agent = berth_proc.BerthAgent(st.server.endpoint, "crun", os.path.join(tmp, "agent-crun"),
-                                           os.path.join(tmp, "agent-crun.log"),
-                                           extra_args=["--runtime", "crun", "--log-level", "debug"] + stackmod.net_args()).start()
+                                           os.path.join(tmp, "agent-crun.log"), extra_args=crun_args).start()
         berth_proc.wait_for(lambda: st.ecs.list_container_instances(cluster="crun")["containerInstanceArns"],
                             what="the crun agent to register")
         cli = Client(st.server.endpoint)
@@ -239,8 +239,9 @@ def bench_task_start(args, res, cfg):
                         samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
                         ref_xs=samples["bare " + rt])
         agent_logs = {"runc": os.path.join(tmp, "agent.log"), "crun": os.path.join(tmp, "agent-crun.log")}
-        for rt in ("runc", "crun"):
-            breakdown.add_figures(res, "task_start_steps", rt + " none", records[(rt, "start-none")][1:], agent_logs[rt])
+        for rt in ("runc", "crun"):  # the first start of each was the warm-up
+            breakdown.add_figures(res, "task_start_steps", rt + " none", records[(rt, "start-none")][1:],
+                                  agent_logs[rt])
 
         # Footprint of a real agent: idle, then with 50 running tasks.
         pid = st.agent.proc.pid
