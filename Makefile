@@ -6,8 +6,10 @@
 #   make up         install deps, build, and run `berth up` in the foreground
 #   make bench      benchmarks -> bench/results/latest.json, BENCHMARKS.md
 #
-# Every .c under src/ except src/cli/main.c goes into a static library that
-# the binary, the unit tests and the fuzz targets link.
+# Every .c under src/ except the two mains goes into a static library that
+# the binary, the unit tests and the fuzz targets link.  berth-runtime-shim,
+# beside berth, is the wrapper conmon runs crun through (agent/crunshim.c):
+# static and libc only, so that exec is cheap.
 
 CC       ?= cc
 PKGS     := libmicrohttpd jansson sqlite3 libcurl libarchive libcrypto libmnl
@@ -18,7 +20,8 @@ CFLAGS_BASE := -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fno-stri
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
 
 SRC_ALL  := $(sort $(wildcard src/common/*.c src/server/*.c src/agent/*.c src/cli/*.c))
-SRC_MAIN := src/cli/main.c
+SRC_MAIN := src/cli/main.c src/cli/shim_main.c
+SHIM_SRC := src/cli/shim_main.c src/agent/crunshim.c
 SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
 ASM_LIB  := src/server/models.S
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -39,7 +42,7 @@ objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 .PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
-all: $(REL_DIR)/berth
+all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
 
 deps:
 	@sh scripts/install-deps.sh
@@ -56,6 +59,8 @@ $(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(REL_DIR)/obj/server/
 	ar rcs $@ $^
 $(REL_DIR)/berth: $(REL_DIR)/obj/cli/main.o $(REL_DIR)/libberth.a
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+$(REL_DIR)/berth-runtime-shim: $(call objs,$(REL_DIR),$(SHIM_SRC))
+	$(CC) $(REL_CFLAGS) -static -o $@ $^
 
 # --- sanitizers (used by make test) -----------------------------------------
 $(ASAN_DIR)/obj/%.o: src/%.c
@@ -67,8 +72,10 @@ $(ASAN_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
 $(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(ASAN_DIR)/obj/server/models.o
 	@rm -f $@
 	ar rcs $@ $^
-$(ASAN_DIR)/berth: $(ASAN_DIR)/obj/cli/main.o $(ASAN_DIR)/libberth.a
-	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+$(ASAN_DIR)/berth: $(ASAN_DIR)/obj/cli/main.o $(ASAN_DIR)/libberth.a $(ASAN_DIR)/berth-runtime-shim
+	$(CC) $(ASAN_CFLAGS) -o $@ $(filter-out %/berth-runtime-shim,$^) $(LDLIBS)
+$(ASAN_DIR)/berth-runtime-shim: $(call objs,$(ASAN_DIR),$(SHIM_SRC))
+	$(CC) $(ASAN_CFLAGS) -o $@ $^
 $(ASAN_DIR)/unit_tests: $(UNIT_SRC) $(ASAN_DIR)/libberth.a $(wildcard tests/unit/*.h)
 	$(CC) $(ASAN_CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(ASAN_DIR)/libberth.a $(LDLIBS)
 asan: $(ASAN_DIR)/berth $(ASAN_DIR)/unit_tests

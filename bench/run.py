@@ -190,7 +190,7 @@ class Results:
 # ---- real stacks ----------------------------------------------------------------
 
 @contextlib.contextmanager
-def real_stack(name, cluster, extra_agents=None):
+def real_stack(name, cluster, extra_agents=None, agent_args=()):
     """The integration tests' Stack (real registry with the test images,
     server, agent running real containers) in a temporary directory, plus
     one more real agent per cluster in extra_agents ({cluster: extra args}),
@@ -202,7 +202,7 @@ def real_stack(name, cluster, extra_agents=None):
         tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
         cleanup.callback(subprocess.run, ["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
-        st = stackmod.Stack(tmp, cluster=cluster)
+        st = stackmod.Stack(tmp, cluster=cluster, agent_args=agent_args)
         cleanup.callback(st.close)
         for c, extra in (extra_agents or {}).items():
             st.ecs.create_cluster(clusterName=c)
@@ -247,8 +247,11 @@ def bench_task_start(args, res, cfg):
     bare runtime's create+start of an equivalent bundle.  Also the agent's
     RSS with 0 and 50 running tasks."""
     import runtime_start
+    import task_start_breakdown as breakdown
     n = cfg["task_start_n"]
-    with real_stack("start", "runc", extra_agents={"crun": ["--runtime", "crun"]}) as st:
+    debug = ["--log-level", "debug"]  # the reporter's timings feed the breakdown
+    with real_stack("start", "runc", extra_agents={"crun": ["--runtime", "crun"] + debug},
+                    agent_args=debug) as st:
         tmp = st.tmp
         cli = Client(st.server.endpoint)
         # TERM ends it at once: the task's stop is not what is measured.
@@ -258,27 +261,15 @@ def bench_task_start(args, res, cfg):
                 {"name": "app", "image": st.image, "memory": 32, "command": cmd}])
         rootfs, bundle = runtime_start.make_bundle(os.path.join(tmp, "bare"))
 
+        records = {}  # (cluster, family) -> run_and_time records, for the breakdown
+
         def run_one(cluster, family):
-            t0 = time.perf_counter()
-            req = {"cluster": cluster, "taskDefinition": family}
+            extra = None
             if family.endswith("awsvpc"):
-                req["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}
-            out = cli.call("RunTask", req)
-            if not out.get("tasks"):
-                raise RuntimeError("RunTask %s: %s" % (family, out.get("failures")))
-            arn = out["tasks"][0]["taskArn"]
-            body = json.dumps({"cluster": cluster, "tasks": [arn]}).encode()
-            while True:
-                t = cli.call("DescribeTasks", body)["tasks"][0]
-                if t["lastStatus"] == "RUNNING":
-                    dt = time.perf_counter() - t0
-                    break
-                if t["lastStatus"] == "STOPPED" or time.perf_counter() - t0 > 60:
-                    raise RuntimeError("task did not start: %s" % t.get("stoppedReason"))
-                time.sleep(0.002)
-            cli.call("StopTask", {"cluster": cluster, "task": arn})
-            wait_until(lambda: cli.call("DescribeTasks", body)["tasks"][0]["lastStatus"] == "STOPPED", 30, 0.02)
-            return dt
+                extra = {"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-bench"]}}}
+            r = breakdown.run_and_time(cli, cluster, family, extra)
+            records.setdefault((cluster, family), []).append(r)
+            return r["running"] - r["sent"]
 
         # Warm-up: pull the image into each agent's cache, create each
         # agent's bridge (not measured).
@@ -298,6 +289,10 @@ def bench_task_start(args, res, cfg):
                 res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s" % (rt, mode), "ms",
                         samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
                         ref_xs=samples["bare " + rt])
+        agent_logs = {"runc": os.path.join(tmp, "agent.log"), "crun": os.path.join(tmp, "agent-crun.log")}
+        for rt in ("runc", "crun"):  # the first start of each was the warm-up
+            breakdown.add_figures(res, "task_start_steps", rt + " none", records[(rt, "start-none")][1:],
+                                  agent_logs[rt])
 
         # Footprint of a real agent: idle, then with 50 running tasks.
         pid = st.agent.proc.pid

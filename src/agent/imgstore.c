@@ -152,21 +152,6 @@ static int ref_file(const struct imgstore *s, const char *reference, char *name,
     return 0;
 }
 
-int imgstore_ref_put(struct imgstore *s, json_t *record, struct error *err)
-{
-    const char *reference = json_string_value(json_object_get(record, "reference"));
-    char name[DIGEST_HEX_LEN + 8], dir[PATH_MAX + 8];
-    if (!reference)
-        return error_set(err, ERR_INTERNAL, "image record without a reference");
-    if (ref_file(s, reference, name, sizeof(name), err) < 0)
-        return -1;
-    _cleanup_free_ char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    snprintf(dir, sizeof(dir), "%s/refs", s->root);
-    return fs_write_atomic(dir, name, text, strlen(text), err);
-}
-
 static int load_record(const char *path, json_t **ret, struct error *err)
 {
     _cleanup_free_ char *text = NULL;
@@ -181,6 +166,43 @@ static int load_record(const char *path, json_t **ret, struct error *err)
     }
     *ret = doc;
     return 0;
+}
+
+/* Whether the record at path says what record says, apart from pulled_at. */
+static bool same_but_pull_time(const char *path, json_t *record)
+{
+    _cleanup_json_ json_t *old = NULL;
+    struct error err;
+    if (load_record(path, &old, &err) < 0)
+        return false;
+    _cleanup_json_ json_t *now = json_deep_copy(record);
+    if (!now)
+        return false;
+    json_object_del(old, "pulled_at");
+    json_object_del(now, "pulled_at");
+    return json_equal(old, now);
+}
+
+int imgstore_ref_put(struct imgstore *s, json_t *record, struct error *err)
+{
+    const char *reference = json_string_value(json_object_get(record, "reference"));
+    char name[DIGEST_HEX_LEN + 8], dir[PATH_MAX + 8];
+    if (!reference)
+        return error_set(err, ERR_INTERNAL, "image record without a reference");
+    if (ref_file(s, reference, name, sizeof(name), err) < 0)
+        return -1;
+    _cleanup_free_ char *text = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    snprintf(dir, sizeof(dir), "%s/refs", s->root);
+    char path[PATH_MAX + 80];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    /* Every task start re-pulls its image; when only the time of the pull
+     * changed, losing the update to a power cut costs nothing (gc keeps the
+     * image a little less long), so it skips the fsyncs. */
+    if (same_but_pull_time(path, record))
+        return fs_replace_file(path, text, strlen(text), err);
+    return fs_write_atomic(dir, name, text, strlen(text), err);
 }
 
 int imgstore_ref_get(struct imgstore *s, const char *reference, json_t **ret_record, struct error *err)

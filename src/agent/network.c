@@ -547,7 +547,12 @@ static int write_plan(struct net_env *env, const char *id, json_t *plan, struct 
     _cleanup_free_ char *text = json_dumps(plan, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    return fs_write_atomic(dir, "net.json", text, strlen(text), err);
+    /* No fsync: the plan describes kernel state (namespaces, links, nft
+     * elements, addresses in use) that a host crash ends anyway; a
+     * restarted agent process finds it in the page cache. */
+    char path[4100];
+    snprintf(path, sizeof(path), "%s/net.json", dir);
+    return fs_replace_file(path, text, strlen(text), err);
 }
 
 int network_task_setup(struct net_env *env, const char *task_id, json_t *task, json_t *const *defs, size_t ndefs,

@@ -12,9 +12,11 @@
  * mounts (which running conmon itself in such a namespace would do).
  *   - start/kill/delete/state/exec: we fork crun ourselves and set up the
  *     namespace in the child before exec (spawn's child_setup): no extra exec.
- *   - create: conmon execs the runtime, so conmon is told to run our own
- *     binary as `berth runtime-shim /usr/bin/crun --root R ...`, which does
- *     the same setup and execs crun: one extra exec of berth per create.
+ *   - create: conmon execs the runtime, so conmon is told to run
+ *     `berth-runtime-shim /usr/bin/crun --root R ...` (crunshim.c), which
+ *     does the same setup and execs crun: one extra exec per create, of a
+ *     small static binary (<1 ms) when it sits next to berth, else of berth
+ *     itself as `berth runtime-shim` (~8 ms, loading its libraries).
  * The mask is applied only when /sys/fs/cgroup/unified is a cgroup2 mount;
  * on pure v1 or pure v2 hosts crun runs directly.
  *
@@ -23,14 +25,13 @@
 #include "ocirt.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,9 +39,10 @@
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "common/fsutil.h"
+#include "crunshim.h"
 #include "spawn.h"
 
-#define HYBRID_CONTROLLERS "/sys/fs/cgroup/unified/cgroup.controllers"
+#define SHIM_NAME "berth-runtime-shim"
 
 static const char *const kind_names[] = {[OCIRT_RUNC] = "runc", [OCIRT_CRUN] = "crun"};
 
@@ -59,34 +61,6 @@ const char *ocirt_kind_name(enum ocirt_kind kind)
     return kind_names[kind];
 }
 
-/* Async-signal-safe: runs between fork and exec. */
-static int mask_cgroup2(void)
-{
-    if (unshare(CLONE_NEWNS) < 0)
-        return errno;
-    if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-        return errno;
-    if (mount("/dev/null", HYBRID_CONTROLLERS, NULL, MS_BIND, NULL) < 0)
-        return errno;
-    return 0;
-}
-
-int ocirt_shim_main(int argc, char **argv)
-{
-    if (argc < 2 || argv[1][0] != '/') {
-        fprintf(stderr, "usage: berth runtime-shim /ABSOLUTE/RUNTIME [ARGS...]\n");
-        return 2;
-    }
-    int e = mask_cgroup2();
-    if (e != 0) {
-        fprintf(stderr, "berth runtime-shim: cannot mask cgroup2 controllers: %s\n", strerror(e));
-        return 125;
-    }
-    execv(argv[1], argv + 1);
-    fprintf(stderr, "berth runtime-shim: exec %s: %s\n", argv[1], strerror(errno));
-    return 127;
-}
-
 int ocirt_open(struct ocirt *rt, enum ocirt_kind kind, const char *root, struct error *err)
 {
     memset(rt, 0, sizeof(*rt));
@@ -101,10 +75,15 @@ int ocirt_open(struct ocirt *rt, enum ocirt_kind kind, const char *root, struct 
         struct statfs sf;
         rt->mask_cgroup2 = statfs("/sys/fs/cgroup/unified", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC;
         if (rt->mask_cgroup2) {
-            ssize_t n = readlink("/proc/self/exe", rt->shim, sizeof(rt->shim) - 1);
+            char self[PATH_MAX];
+            ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
             if (n < 0)
                 return error_sys(err, "readlink /proc/self/exe");
-            rt->shim[n] = '\0';
+            self[n] = '\0';
+            snprintf(rt->shim, sizeof(rt->shim), "%s/" SHIM_NAME, dirname(strdupa(self)));
+            rt->shim_is_berth = access(rt->shim, X_OK) != 0;
+            if (rt->shim_is_berth)
+                snprintf(rt->shim, sizeof(rt->shim), "%s", self);
         }
     }
     return 0;
@@ -116,7 +95,8 @@ void ocirt_conmon_runtime(const struct ocirt *rt, const char **ret_path, const c
     size_t n = 0;
     if (rt->mask_cgroup2) {
         *ret_path = rt->shim;
-        args[n++] = "runtime-shim";
+        if (rt->shim_is_berth)
+            args[n++] = "runtime-shim";
         args[n++] = rt->path;
     } else {
         *ret_path = rt->path;
@@ -142,7 +122,7 @@ static int run(const struct ocirt *rt, const char *const *args, size_t nargs, ch
         argv[n++] = args[i];
     argv[n] = NULL;
     struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
-                            .child_setup = rt->mask_cgroup2 ? mask_cgroup2 : NULL};
+                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct spawn_result res;
     if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, out_cap, NULL, NULL, &res, err) < 0)
         return error_prefix(err, "%s %s", kind_names[rt->kind], args[0]);
@@ -204,7 +184,7 @@ int ocirt_state(const struct ocirt *rt, const char *id, char *status, size_t cap
     const char *argv[16] = {rt->path, "--root", rt->root, "state", id, NULL};
     /* stderr apart from stdout: the JSON must parse alone. */
     struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
-                            .child_setup = rt->mask_cgroup2 ? mask_cgroup2 : NULL};
+                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct spawn_result res;
     if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, LIMIT_CHILD_OUTPUT, NULL, NULL, &res,
                   err) < 0)
@@ -248,7 +228,7 @@ int ocirt_exec(const struct ocirt *rt, const char *id, const char *process_path,
                           id, NULL};
     unlink(pidfile);
     struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = stdout_fd, .stderr_fd = stderr_fd,
-                            .child_setup = rt->mask_cgroup2 ? mask_cgroup2 : NULL};
+                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct exec_timeout t = {.pidfile = pidfile};
     struct spawn_result res = {0};
     char out[1024];

@@ -16,7 +16,8 @@ struct ocirt {
     enum ocirt_kind kind;
     char path[4096];     /* the runtime binary */
     char root[4096];     /* its --root state directory, the same for every call */
-    char shim[4096];     /* our own binary, run as `berth runtime-shim` (crun on hybrid hosts) */
+    char shim[4096];     /* what conmon runs crun through on hybrid hosts: berth-runtime-shim */
+    bool shim_is_berth;  /* ... or, without it next to us, our own binary as `berth runtime-shim` */
     bool mask_cgroup2;   /* hide the hybrid cgroup2 mount's controllers (see ocirt.c) */
 };
 
@@ -51,8 +52,3 @@ int ocirt_state(const struct ocirt *rt, const char *id, char *status, size_t cap
  * exit code (128+signal when killed). */
 int ocirt_exec(const struct ocirt *rt, const char *id, const char *process_path, usec_t timeout, int stdout_fd,
                int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out, struct error *err);
-
-/* `berth runtime-shim RUNTIME ARGS...`: enter a private mount namespace
- * with the cgroup2 controllers masked and exec RUNTIME.  Returns only on
- * failure (exit status). */
-int ocirt_shim_main(int argc, char **argv);

@@ -56,6 +56,23 @@ struct runner_ctr {
     struct logship *ship;
 };
 
+/* Monotonic marks of a task's way to RUNNING, logged as one line when it
+ * gets there (bench/task_start_breakdown.py reads it).  Each step's cost is
+ * its mark minus the previous one. */
+enum start_mark {
+    MARK_RECEIVED,  /* the long-poll handed the task over */
+    MARK_THREAD,    /* the runner's thread runs (and has started the image pull beside it) */
+    MARK_PERSISTED, /* task.json written, for re-adoption */
+    MARK_CGROUP,    /* task cgroup and volumes */
+    MARK_NETWORK,   /* network set up */
+    MARK_IMAGES,    /* images pulled or found current */
+    MARK_BUNDLE,    /* overlay mounted, bundle and /etc files written (last container) */
+    MARK_CREATED,   /* conmon ran `runtime create` */
+    MARK_STARTED,   /* `runtime start` returned */
+    MARK_REPORTED,  /* RUNNING queued for the server */
+    MARK_COUNT
+};
+
 struct task_runner {
     struct task_runner *next;
     struct runner_env *env;
@@ -75,6 +92,8 @@ struct task_runner {
     bool finished;
     char task_health[16];
     struct net_task *net; /* NULL until its network is set up */
+    usec_t start_marks[MARK_COUNT];
+    usec_t pull_took; /* the image pull, which overlaps the marks before MARK_IMAGES */
 };
 
 /* Wake the runner's loop. */

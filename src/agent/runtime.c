@@ -319,6 +319,8 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     };
     pid_t pid;
     usec_t t1 = time_monotonic();
+    if (o->ret_bundle_ready)
+        *o->ret_bundle_ready = t1;
     if (conmon_create(&co, LIMIT_CREATE_TIMEOUT_SEC * USEC_PER_SEC, &pid, err) < 0) {
         error_prefix(err, "container %s", id);
         cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);

@@ -48,6 +48,7 @@ struct runtime_create_opts {
     const char *stop_signal;    /* "SIGTERM", "TERM", "15"; NULL: SIGTERM */
     const struct etcfiles_opts *etc; /* NULL: the image's own /etc files */
     int64_t log_size_max;       /* <= 0: unbounded */
+    usec_t *ret_bundle_ready;   /* may be NULL: set to the monotonic time the bundle was written */
 };
 
 /* Create container id (the runtime id; [A-Za-z0-9_.-], at most

@@ -12,6 +12,7 @@
  * are watched again, exits that happened meanwhile are reported. */
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,33 @@ static json_t *containers_report(struct task_runner *t)
 static void report(struct task_runner *t, const char *status, const char *reason, json_t *extra)
 {
     agent_report_task(t->inst, t->arn, status, reason, containers_report(t), extra);
+}
+
+static const char *const start_mark_names[MARK_COUNT] = {
+    [MARK_RECEIVED] = "received", [MARK_THREAD] = "thread",   [MARK_PERSISTED] = "persist",
+    [MARK_CGROUP] = "cgroup",     [MARK_NETWORK] = "network", [MARK_IMAGES] = "images",
+    [MARK_BUNDLE] = "bundle",     [MARK_CREATED] = "create",  [MARK_STARTED] = "start",
+    [MARK_REPORTED] = "report",
+};
+
+static void mark(struct task_runner *t, enum start_mark m) { t->start_marks[m] = time_monotonic(); }
+
+/* One line with what each step of the start took: the first mark is
+ * absolute (CLOCK_MONOTONIC, to line up with other processes' clocks), the
+ * rest are milliseconds since the previous mark.  Adopted tasks have none. */
+static void log_start_marks(struct task_runner *t)
+{
+    if (!t->start_marks[MARK_RECEIVED])
+        return;
+    char line[512];
+    size_t len = (size_t)snprintf(line, sizeof(line), "received=%lld", (long long)t->start_marks[MARK_RECEIVED]);
+    for (int m = MARK_RECEIVED + 1; m < MARK_COUNT && len < sizeof(line); m++) {
+        usec_t step = t->start_marks[m] && t->start_marks[m - 1] ? t->start_marks[m] - t->start_marks[m - 1] : 0;
+        len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%.2f", start_mark_names[m],
+                                (double)step / USEC_PER_MSEC);
+    }
+    /* The whole pull, most of it hidden behind the steps before "images". */
+    log_info("task %s: start timing (ms): %s pull=%.2f", t->id, line, (double)t->pull_took / USEC_PER_MSEC);
 }
 
 static bool should_stop(struct task_runner *t)
@@ -340,10 +368,15 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
         .task_id = t->id,
         .stop_signal = c->stop_signal,
         .etc = &etc,
+        .ret_bundle_ready = &t->start_marks[MARK_BUNDLE],
     };
     int r = runtime_create(&t->env->rt, c->id, &cs.spec, &co, NULL, err);
-    if (r == 0)
+    if (r == 0) {
+        mark(t, MARK_CREATED);
         r = runtime_start(&t->env->rt, c->id, err);
+    }
+    if (r == 0)
+        mark(t, MARK_STARTED);
     if (r < 0) {
         struct error e2;
         runtime_delete(&t->env->rt, c->id, &e2);
@@ -537,36 +570,95 @@ static int64_t task_size(json_t *task, const char *key)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-static void run(struct task_runner *t)
+/* The task record a restarted agent adopts the task from.  Written to the
+ * page cache here, which a crashed agent's successor sees; made durable by
+ * persist_task_sync() beside the next steps. */
+static int persist_task(struct task_runner *t, struct error *err)
 {
-    char why[1200] = "";
-    struct error err;
-    _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    bool started_all = false;
-    struct volumes *vols = calloc(1, sizeof(*vols));
-    if (!vols)
-        return;
+    char dir[4200], path[4300];
+    task_dir(t, dir, sizeof(dir));
+    if (fs_mkdir_p(dir, 0700, err) < 0)
+        return -1;
+    json_t *rec = json_pack("{s:O, s:s}", "task", t->task, "instance", t->inst->arn);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    json_decref(rec);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    snprintf(path, sizeof(path), "%s/task.json", dir);
+    int r = fs_replace_file(path, text, strlen(text), err);
+    free(text);
+    return r;
+}
 
-    if (!t->adopt) {
-        json_t *extra = json_pack("{s:f}", "pullStartedAt", epoch_now());
-        report(t, "PENDING", NULL, extra);
-        if (pull_images(t, why, sizeof(why)) < 0) {
-            for (size_t i = 0; i < t->nctrs; i++)
-                t->ctrs[i].state = CTR_NOT_STARTED;
-            report(t, "STOPPED", why, json_pack("{s:f, s:f}", "pullStoppedAt", epoch_now(), "executionStoppedAt",
-                                                epoch_now()));
-            cleanup(t);
-            free(vols);
-            return;
-        }
-        report(t, "ACTIVATING", NULL, json_pack("{s:f}", "pullStoppedAt", epoch_now()));
-    }
-    if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), &err) <
+/* fsync task.json, its directory and the tasks directory, so that the
+ * record survives a power cut once a container exists. */
+static void *persist_task_sync(void *arg)
+{
+    struct task_runner *t = arg;
+    char dir[4200], path[4300];
+    struct error err;
+    task_dir(t, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/task.json", dir);
+    if (fs_fsync_file(path, &err) < 0 || fs_fsync_dir(dir, &err) < 0 || fs_fsync_dir(dirname(dir), &err) < 0)
+        log_warn("task %s: %s (it may not survive a host crash)", t->id, err.msg);
+    return NULL;
+}
+
+/* Work that runs in a thread of its own beside the runner's next steps and
+ * is joined before its result is needed (or, if no thread could start, is
+ * done at the join). */
+struct beside {
+    pthread_t thread;
+    bool threaded;
+    void *(*fn)(void *);
+    void *arg;
+};
+
+static void beside_begin(struct beside *b, void *(*fn)(void *), void *arg)
+{
+    b->fn = fn;
+    b->arg = arg;
+    b->threaded = pthread_create(&b->thread, NULL, fn, arg) == 0;
+}
+
+static void beside_end(struct beside *b)
+{
+    if (b->threaded)
+        pthread_join(b->thread, NULL);
+    else if (b->fn)
+        b->fn(b->arg);
+    b->fn = NULL;
+    b->threaded = false;
+}
+
+/* The image check: even for a cached image it is a round trip to the
+ * registry, as a tag may have moved.  Nothing before the first container
+ * needs the image, so it runs beside task record, cgroup and network. */
+struct pull_job {
+    struct task_runner *t;
+    int rc;
+    usec_t took;
+    char why[1200];
+};
+
+static void *pull_main(void *arg)
+{
+    struct pull_job *j = arg;
+    usec_t began = time_monotonic();
+    j->rc = pull_images(j->t, j->why, sizeof(j->why));
+    j->took = time_monotonic() - began;
+    return NULL;
+}
+
+/* Task cgroup, volumes and network; *ret_network_failed tells which failed. */
+static int prepare_host(struct task_runner *t, struct volumes *vols, bool *ret_network_failed, struct error *err)
+{
+    *ret_network_failed = false;
+    if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), err) <
             0 ||
-        prepare_volumes(t, vols, &err) < 0) {
-        snprintf(why, sizeof(why), "CannotCreateContainerError: %s", err.msg);
-        goto stop;
-    }
+        prepare_volumes(t, vols, err) < 0)
+        return -1;
+    mark(t, MARK_CGROUP);
     bool any_running = false;
     for (size_t i = 0; i < t->nctrs; i++)
         any_running |= t->ctrs[i].state == CTR_RUNNING;
@@ -578,7 +670,64 @@ static void run(struct task_runner *t)
     }
     /* An adopted task without a plan and with running containers predates
      * network setup: leave it as it is. */
-    if (!t->net && !(t->adopt && any_running) && setup_network(t, &err) < 0) {
+    if (!t->net && !(t->adopt && any_running) && setup_network(t, err) < 0) {
+        *ret_network_failed = true;
+        return -1;
+    }
+    mark(t, MARK_NETWORK);
+    return 0;
+}
+
+static void run(struct task_runner *t)
+{
+    char why[1200] = "";
+    struct error err;
+    _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    bool started_all = false;
+    struct volumes *vols = calloc(1, sizeof(*vols));
+    if (!vols)
+        return;
+
+    mark(t, MARK_THREAD);
+    struct pull_job pull = {.t = t};
+    struct beside pulling = {0}, syncing = {0};
+    if (!t->adopt) {
+        /* Reported before the pull starts: it writes the containers' image
+         * digests, which a report reads. */
+        report(t, "PENDING", NULL, json_pack("{s:f}", "pullStartedAt", epoch_now()));
+        beside_begin(&pulling, pull_main, &pull);
+        /* Before anything of the task exists on this host, so that a
+         * restarted agent finds it to adopt (or clean up). */
+        if (persist_task(t, &err) < 0)
+            log_warn("task %s: %s (it will not survive an agent restart)", t->id, err.msg);
+        else
+            beside_begin(&syncing, persist_task_sync, t);
+        mark(t, MARK_PERSISTED);
+    }
+    bool network_failed = false;
+    int prepared = prepare_host(t, vols, &network_failed, &err);
+    if (!t->adopt) {
+        beside_end(&pulling);
+        beside_end(&syncing); /* task.json is durable before any container exists */
+        mark(t, MARK_IMAGES);
+        t->pull_took = pull.took;
+        if (pull.rc < 0) {
+            snprintf(why, sizeof(why), "%s", pull.why);
+            for (size_t i = 0; i < t->nctrs; i++)
+                t->ctrs[i].state = CTR_NOT_STARTED;
+            report(t, "STOPPED", why, json_pack("{s:f, s:f}", "pullStoppedAt", epoch_now(), "executionStoppedAt",
+                                                epoch_now()));
+            cleanup(t);
+            free(vols);
+            return;
+        }
+        report(t, "ACTIVATING", NULL, json_pack("{s:f}", "pullStoppedAt", epoch_now()));
+    }
+    if (prepared < 0 && !network_failed) {
+        snprintf(why, sizeof(why), "CannotCreateContainerError: %s", err.msg);
+        goto stop;
+    }
+    if (prepared < 0) {
         snprintf(why, sizeof(why), "CannotStartContainerError: network: %s", err.msg);
         for (size_t i = 0; i < t->nctrs; i++)
             if (t->ctrs[i].state == CTR_PENDING)
@@ -613,6 +762,7 @@ static void run(struct task_runner *t)
         if (changed) /* a non-essential container exited: say so now */
             report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
         bool waiting = false;
+        bool started_some = false;
         int next_timeout = -1;
         for (size_t i = 0; i < t->nctrs; i++) {
             struct runner_ctr *c = &t->ctrs[i];
@@ -657,16 +807,22 @@ static void run(struct task_runner *t)
             runner_logs_start(t, c);
             health_start(c);
             log_info("task %s: container %s running", t->id, c->name);
-            report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
+            started_some = true;
             i = (size_t)-1; /* a start may satisfy another's START dependency */
             if (refresh(t)) {
                 snprintf(why, sizeof(why), "Essential container in task exited");
                 goto stop;
             }
         }
+        /* One report for what this pass started: the server's RUNNING
+         * need not queue behind an ACTIVATING it would overwrite at once. */
         if (!waiting && !started_all) {
             started_all = true;
             report(t, "RUNNING", NULL, NULL);
+            mark(t, MARK_REPORTED);
+            log_start_marks(t);
+        } else if (started_some) {
+            report(t, started_all ? "RUNNING" : "ACTIVATING", NULL, NULL);
         }
         wait_event(t, ino, next_timeout);
     }
@@ -772,22 +928,6 @@ static struct task_runner *runner_new(struct runner_env *env, struct agent_insta
     return t;
 }
 
-static int persist_task(struct task_runner *t, struct error *err)
-{
-    char dir[4200];
-    task_dir(t, dir, sizeof(dir));
-    if (fs_mkdir_p(dir, 0700, err) < 0)
-        return -1;
-    json_t *rec = json_pack("{s:O, s:s}", "task", t->task, "instance", t->inst->arn);
-    char *text = json_dumps(rec, JSON_COMPACT);
-    json_decref(rec);
-    if (!text)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    int r = fs_write_atomic(dir, "task.json", text, strlen(text), err);
-    free(text);
-    return r;
-}
-
 static void add_runner(struct runner_env *env, struct task_runner *t)
 {
     pthread_mutex_lock(&env->lock);
@@ -833,9 +973,11 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
     }
     if (strcmp(last, "STOPPED") == 0)
         return;
+    usec_t received = time_monotonic();
     t = runner_new(env, inst, task, false);
     if (!t)
         return;
+    t->start_marks[MARK_RECEIVED] = received;
     if (t->want_stop) {
         /* Stopped before it ever ran here: nothing to undo. */
         for (size_t i = 0; i < t->nctrs; i++)
@@ -844,9 +986,6 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
         runner_free(t);
         return;
     }
-    struct error err;
-    if (persist_task(t, &err) < 0)
-        log_warn("task %s: %s (it will not survive an agent restart)", t->id, err.msg);
     log_info("task %s: starting (%s)", t->id, json_string_value(json_object_get(task, "taskDefinitionArn")));
     add_runner(env, t);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent/cgroups.h"
+#include "agent/crunshim.h"
 #include "agent/etcfiles.h"
 #include "common/fsutil.h"
 #include "agent/runtime.h"
@@ -580,5 +581,5 @@ int cli_ctr_main(int argc, char **argv)
 
 int cli_runtime_shim_main(int argc, char **argv)
 {
-    return ocirt_shim_main(argc, argv);
+    return crunshim_main(argc, argv);
 }

@@ -149,14 +149,24 @@ int fs_mkdir_p(const char *path, unsigned mode, struct error *err)
     return 0;
 }
 
+static int fsync_path(const char *path, int flags, struct error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0)
+        return error_sys(err, "open %s", path);
+    if (fsync(fd) < 0)
+        return error_sys(err, "fsync %s", path);
+    return 0;
+}
+
 int fs_fsync_dir(const char *dir, struct error *err)
 {
-    _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return error_sys(err, "open %s", dir);
-    if (fsync(fd) < 0)
-        return error_sys(err, "fsync %s", dir);
-    return 0;
+    return fsync_path(dir, O_DIRECTORY, err);
+}
+
+int fs_fsync_file(const char *path, struct error *err)
+{
+    return fsync_path(path, 0, err);
 }
 
 static int rmtree_at(int parent, const char *name, dev_t dev, int depth, struct error *err)

@@ -20,6 +20,8 @@ int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_le
 int fs_mkdir_p(const char *path, unsigned mode, struct error *err);
 /* fsync a directory, making renames and creations in it durable. */
 int fs_fsync_dir(const char *dir, struct error *err);
+/* fsync a file that is already in place (written by fs_replace_file). */
+int fs_fsync_file(const char *path, struct error *err);
 /* Remove path and everything below it without following symlinks (it walks
  * with openat(O_NOFOLLOW)) and without descending into another file system
  * (a mount point inside is ERR_CONFLICT, never emptied); a missing path is
