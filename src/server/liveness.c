@@ -108,7 +108,7 @@ bool liveness_connected(struct liveness *l, int64_t id, usec_t now)
     return now - seen <= l->timeout;
 }
 
-bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now)
+bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now, usec_t hold)
 {
     if (strlen(agent_id) >= sizeof(l->bulk[0].agent_id))
         return true;
@@ -123,7 +123,9 @@ bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent
         memcpy(b->agent_id, agent_id, strlen(agent_id) + 1);
         b->touched = 0;
     }
-    bool due = !b || now - b->touched >= l->timeout / 4;
+    /* Nothing touches the instances while a long poll that was not due
+     * holds the agent: the touch must outlast it. */
+    bool due = !b || now - b->touched >= l->timeout / 4 || now + hold - b->touched > l->timeout - l->timeout / 4;
     if (b && due)
         b->touched = now;
     pthread_mutex_unlock(&l->lock);

@@ -20,6 +20,8 @@ void liveness_touch(struct liveness *l, int64_t id, usec_t now);
 bool liveness_connected(struct liveness *l, int64_t id, usec_t now);
 /* A bulk poll (one agent for many instances) vouches for all of them, but
  * finding them costs O(instances): true when agent_id's instances in the
- * cluster were last touched this way a quarter of the timeout ago or more
- * (the caller then touches each), false when that is still fresh. */
-bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now);
+ * cluster were last touched this way a quarter of the timeout ago or more,
+ * or when that touch would run out (less a quarter of the timeout) before
+ * `hold` from now, how long this poll may keep the agent before it polls
+ * again (the caller then touches each); false when it is still fresh. */
+bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now, usec_t hold);

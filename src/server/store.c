@@ -59,6 +59,11 @@ struct store {
     pthread_cond_t sync_cond;
     uint64_t synced;
     bool syncing;
+    /* An fdatasync of the WAL failed: the kernel may have dropped the
+     * pages it could not write and a later fdatasync succeeds without
+     * them, and recovery stops at the first bad WAL frame, losing every
+     * later commit too.  No commit is acknowledged after that. */
+    bool sync_failed;
 };
 
 static void conn_free(struct store_conn *c)
@@ -300,6 +305,11 @@ static int wait_durable(struct store *st, uint64_t ticket, struct error *err)
     int r = 0;
     pthread_mutex_lock(&st->sync_lock);
     while (st->synced < ticket && r == 0) {
+        if (st->sync_failed) {
+            r = error_set(err, ERR_SYSTEM, "an fdatasync of %s failed earlier; no write is durable until a restart",
+                          st->wal_path);
+            break;
+        }
         if (st->syncing) {
             pthread_cond_wait(&st->sync_cond, &st->sync_lock);
             continue;
@@ -312,6 +322,8 @@ static int wait_durable(struct store *st, uint64_t ticket, struct error *err)
         st->syncing = false;
         if (r == 0 && covers > st->synced)
             st->synced = covers;
+        if (r < 0)
+            st->sync_failed = true;
         pthread_cond_broadcast(&st->sync_cond);
     }
     pthread_mutex_unlock(&st->sync_lock);

@@ -990,13 +990,14 @@ static int poll_tasks_json(struct api_ctx *ctx, const struct cluster_row *cluste
  * heard from, and the changes on any of them come back in one answer, so
  * one agent needs one long-poll however many instances it runs. */
 static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
-                            json_int_t since, json_t *out, json_int_t *max_seq, struct error *err)
+                            json_int_t since, json_int_t wait, json_t *out, json_int_t *max_seq, struct error *err)
 {
     /* Heard from all of them: a few times per agent timeout, not at every
      * poll nor at each wake-up (every commit) while it waits, which at
      * thousands of instances cost more than the rest of the poll. */
     _cleanup_json_ json_t *inst_ids = json_array();
-    if (!ctx->rerun && liveness_bulk_due(ctx->srv->liveness, cluster->id, agent_id, ctx->now)) {
+    if (!ctx->rerun &&
+        liveness_bulk_due(ctx->srv->liveness, cluster->id, agent_id, ctx->now, (usec_t)wait * USEC_PER_SEC)) {
         if (store_instance_ids_by_attr(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, inst_ids, err) < 0)
             return -1;
         size_t i;
@@ -1057,7 +1058,7 @@ int action_berth_poll_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct
         wait = 30;
     json_int_t max_seq = since;
     if (agent_j) {
-        if (poll_tasks_agent(ctx, &cluster, json_string_value(agent_j), since, out, &max_seq, err) < 0)
+        if (poll_tasks_agent(ctx, &cluster, json_string_value(agent_j), since, wait, out, &max_seq, err) < 0)
             return -1;
     } else {
         if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &inst,

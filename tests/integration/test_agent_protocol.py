@@ -1,5 +1,8 @@
 """The agent protocol end to end with a hollow agent: registration, the
 long-poll, SubmitTaskStateChange, StopTask, the CLI waiters, resources."""
+import threading
+import time
+
 import pytest
 
 import berth_proc
@@ -331,3 +334,41 @@ def test_refused_batches_are_sent_singly(fresh_server, tmp_path):
     finally:
         agent.stop()
         proxy.shutdown()
+
+
+def test_bulk_poll_keeps_instances_connected_through_a_long_poll(tmp_path):
+    """An agent that keeps a long-poll open (waitSeconds below the agent
+    timeout) stays connected, even when a poll that was not due to touch
+    its instances holds it for the whole wait."""
+    srv = berth_proc.BerthServer(tmp_path / "data", tmp_path / "server.log",
+                                 extra_args=["--agent-timeout", "8"]).start()
+    try:
+        ecs = berth_proc.client(srv.endpoint)
+        ecs.create_cluster(clusterName="lp")
+        ci = ecs.register_container_instance(
+            cluster="lp",
+            totalResources=[{"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+                            {"name": "MEMORY", "type": "INTEGER", "integerValue": 1024}],
+            attributes=[{"name": "berth.agent-id", "value": "lp-agent"}],
+            versionInfo={"agentVersion": "1.0.0", "agentHash": "berth", "dockerVersion": "none"},
+        )["containerInstance"]
+
+        def poll(since, wait):
+            status, body = berth_proc.raw_call(srv.endpoint, "PollTasks",
+                                               {"cluster": "lp", "agentId": "lp-agent", "since": since,
+                                                "waitSeconds": wait},
+                                               target_prefix="BerthAgent_20261122")
+            assert status == 200, body
+            return body["since"]
+
+        start = time.monotonic()
+        since = poll(0, 0)  # touches the instance
+        time.sleep(max(0.0, start + 1.8 - time.monotonic()))  # within a quarter of the timeout
+        held = threading.Thread(target=poll, args=(since, 7))  # holds the agent until ~8.8 s
+        held.start()
+        time.sleep(max(0.0, start + 8.4 - time.monotonic()))
+        now = ecs.describe_container_instances(cluster="lp", containerInstances=[ci["containerInstanceArn"]])
+        held.join()
+        assert now["containerInstances"][0]["agentConnected"] is True
+    finally:
+        srv.stop()

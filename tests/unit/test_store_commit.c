@@ -1,13 +1,28 @@
 /* Unit tests: group commit.  Writers on several threads commit at once;
  * each store_commit() must return only after an fdatasync that covers its
  * own COMMIT, and the writers must share those syncs. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "server/store.h"
 #include "server/store_internal.h"
 #include "test.h"
+
+/* fdatasync as the store calls it: the real one, or EIO while a test says
+ * so (as when a disk fails to write the pages). */
+static int fail_syncs;
+
+int fdatasync(int fd)
+{
+    if (__atomic_load_n(&fail_syncs, __ATOMIC_ACQUIRE)) {
+        errno = EIO;
+        return -1;
+    }
+    return (int)syscall(SYS_fdatasync, fd);
+}
 
 #define WRITERS 6
 #define COMMITS_EACH 40
@@ -82,6 +97,47 @@ TEST(store_group_commit_durable_before_return)
     CHECK(s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) == WRITERS * COMMITS_EACH);
     sqlite3_reset(s);
     store_rollback(tx);
+    store_close(st);
+    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
+    char path[128];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+static int bump_and_commit(struct store *st)
+{
+    struct error err;
+    struct store_tx *tx = NULL;
+    if (store_begin(st, true, &tx, &err) < 0)
+        return -2;
+    sqlite3_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq'", &err);
+    if (!s || sqlite3_step(s) != SQLITE_DONE) {
+        store_rollback(tx);
+        return -2;
+    }
+    sqlite3_reset(s);
+    return store_commit(tx, &err);
+}
+
+/* After a failed fdatasync the kernel may have dropped the WAL pages it
+ * could not write, so a later fdatasync that succeeds proves nothing about
+ * them, and SQLite's recovery stops at the first bad frame, losing the
+ * commits after it as well: no later commit may be acknowledged. */
+TEST(store_commit_fails_after_a_failed_sync)
+{
+    char dir[] = "/tmp/berth-commit-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct error err;
+    struct store *st = NULL;
+    CHECK(store_open(dir, &st, &err) == 0);
+    CHECK(bump_and_commit(st) == 0);
+    __atomic_store_n(&fail_syncs, 1, __ATOMIC_RELEASE);
+    CHECK(bump_and_commit(st) == -1);
+    __atomic_store_n(&fail_syncs, 0, __ATOMIC_RELEASE);
+    CHECK(bump_and_commit(st) == -1);
     store_close(st);
     static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
     char path[128];
