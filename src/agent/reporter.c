@@ -52,7 +52,8 @@ static void timed_wait(struct reporter *r, usec_t until)
 static json_t *batch_body(const struct report *rep, size_t n)
 {
     json_t *reports = json_array();
-    for (size_t i = 0; i < n && reports; i++, rep = rep->next) {
+    /* Never read the n-th report's `next`: reporter_send may be setting it. */
+    for (size_t i = 0; i < n && reports; i++, rep = i < n ? rep->next : NULL) {
         char target[sizeof(rep->prefix) + sizeof(rep->action) + 1];
         snprintf(target, sizeof(target), "%s.%s", rep->prefix, rep->action);
         if (json_array_append_new(reports, json_pack("{s:s, s:O}", "target", target, "body", rep->body)) < 0) {
@@ -107,7 +108,7 @@ static void *sender(void *arg)
         /* bench/task_start_breakdown.py reads these lines.  The first n
          * reports are ours alone until popped: reading them unlocked is safe. */
         const struct report *each = rep;
-        for (size_t i = 0; i < n && each; i++, each = each->next)
+        for (size_t i = 0; i < n && each; i++, each = i < n ? each->next : NULL)
             log_debug("reporter: %s %s %s: acked=%lld queued_ms=%.2f call_ms=%.2f", each->action,
                       json_string_value(json_object_get(each->body, "task")) ?: "-",
                       json_string_value(json_object_get(each->body, "status")) ?: "-", (long long)acked,
