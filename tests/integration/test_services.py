@@ -691,3 +691,25 @@ def test_aws_cli_service_commands(env):
     assert r.returncode == 0, r.stderr
     r = aws_cli(env.server.endpoint, "wait", "services-inactive", "--cluster", CLUSTER, "--services", "cli")
     assert r.returncode == 0, r.stderr
+
+
+def test_update_checks_network_configuration(env):
+    """UpdateService holds the definition and network configuration to the
+    rules CreateService does: no awsvpc definition without awsvpcConfiguration,
+    no awsvpcConfiguration for a bridge one."""
+    env.ecs.register_task_definition(**taskdef())
+    vpc = dict(taskdef(family="vpc"), networkMode="awsvpc")
+    env.ecs.register_task_definition(**vpc)
+    env.ecs.create_service(cluster=CLUSTER, serviceName="net", taskDefinition="web", desiredCount=0)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException) as e:
+        env.ecs.update_service(cluster=CLUSTER, service="net", taskDefinition="vpc")
+    assert "Network Configuration must be provided" in str(e.value)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException):
+        env.ecs.update_service(cluster=CLUSTER, service="net", networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+    s = env.service("net")
+    assert s["taskDefinition"].endswith("/web:1") and "networkConfiguration" not in s
+    assert len(s["deployments"]) == 1
+    s = env.ecs.update_service(cluster=CLUSTER, service="net", taskDefinition="vpc", networkConfiguration={
+        "awsvpcConfiguration": {"subnets": ["subnet-1"]}})["service"]
+    assert s["taskDefinition"].endswith("/vpc:1")
