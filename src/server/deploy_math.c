@@ -3,6 +3,8 @@
  * so every bound can be unit tested. */
 #include "deploy_math.h"
 
+#include <limits.h>
+
 #define BREAKER_MIN 3
 #define BREAKER_MAX 200
 #define BACKOFF_BASE USEC_PER_SEC
@@ -24,12 +26,14 @@ int deploy_max_tasks(int desired, int percent)
     /* ECS never lets a maximum of 100% or more block the desired count. */
     if (percent >= 100 && v < desired)
         v = desired;
-    return (int)v;
+    /* desired * percent / 100 can pass INT_MAX (maximumPercent goes far
+     * above 100): the most tasks there can be, not a wrapped negative. */
+    return v > INT_MAX ? INT_MAX : (int)v;
 }
 
 int deploy_breaker_threshold(int desired)
 {
-    int half = desired > 0 ? (desired + 1) / 2 : 0;
+    int half = desired > 0 ? (int)(((long long)desired + 1) / 2) : 0;
     if (half < BREAKER_MIN)
         return BREAKER_MIN;
     if (half > BREAKER_MAX)

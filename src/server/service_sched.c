@@ -86,13 +86,18 @@ static int check_breaker(struct round *r, struct error *err)
         return -1;
     const char *good_td = jstr(r->priv, "lastCompletedTaskDefinition");
     const char *good_id = jstr(r->priv, "lastCompletedDeployment");
-    if (!json_is_true(json_object_get(breaker, "rollback")) || !*good_td)
+    /* A rollback that fails in its turn stays FAILED: rolling back to the
+     * same definition again would only start the same failing tasks over
+     * and over, the backoff reset each time. */
+    bool is_rollback = strcmp(jstr(r->priv, "rollbackDeployment"), jstr(p, "id")) == 0;
+    if (!json_is_true(json_object_get(breaker, "rollback")) || !*good_td || is_rollback)
         return 0;
     json_t *dep = service_new_deployment(r->ctx, doc, good_td, err);
     if (!dep)
         return -1;
     snprintf(msg, sizeof(msg), "ECS deployment circuit breaker: rolling back to deploymentId %s.", good_id);
     json_object_set_new(dep, "rolloutStateReason", json_string(msg));
+    json_object_set(r->priv, "rollbackDeployment", json_object_get(dep, "id"));
     json_object_set_new(p, "status", json_string("ACTIVE"));
     json_array_insert_new(json_object_get(doc, "deployments"), 0, dep);
     json_object_set_new(doc, "taskDefinition", json_string(good_td));

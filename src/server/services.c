@@ -490,6 +490,17 @@ int action_update_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         if (strcmp(copied[i], "networkConfiguration") == 0)
             redeploy = true;
     }
+    /* The definition and network configuration the service runs from now
+     * on must fit together, as CreateService checks. */
+    if (td_ref || json_object_get(in, "networkConfiguration")) {
+        _cleanup_(json_decrefp) json_t *current = NULL;
+        struct error ignored;
+        if (!taskdef && taskdef_resolve(ctx, td_arn, false, &current, &ignored) < 0)
+            current = NULL; /* the definition is gone: nothing to check against */
+        json_t *td = taskdef ? taskdef : current;
+        if (td && tasks_check_network_configuration(td, json_object_get(doc, "networkConfiguration"), err) < 0)
+            return -1;
+    }
     if (desired && !daemon) {
         json_object_set(doc, "desiredCount", desired);
         json_t *p = primary_deployment(doc);

@@ -691,3 +691,60 @@ def test_aws_cli_service_commands(env):
     assert r.returncode == 0, r.stderr
     r = aws_cli(env.server.endpoint, "wait", "services-inactive", "--cluster", CLUSTER, "--services", "cli")
     assert r.returncode == 0, r.stderr
+
+
+def test_update_checks_network_configuration(env):
+    """UpdateService holds the definition and network configuration to the
+    rules CreateService does: no awsvpc definition without awsvpcConfiguration,
+    no awsvpcConfiguration for a bridge one."""
+    env.ecs.register_task_definition(**taskdef())
+    vpc = dict(taskdef(family="vpc"), networkMode="awsvpc")
+    env.ecs.register_task_definition(**vpc)
+    env.ecs.create_service(cluster=CLUSTER, serviceName="net", taskDefinition="web", desiredCount=0)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException) as e:
+        env.ecs.update_service(cluster=CLUSTER, service="net", taskDefinition="vpc")
+    assert "Network Configuration must be provided" in str(e.value)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException):
+        env.ecs.update_service(cluster=CLUSTER, service="net", networkConfiguration={
+            "awsvpcConfiguration": {"subnets": ["subnet-1"]}})
+    s = env.service("net")
+    assert s["taskDefinition"].endswith("/web:1") and "networkConfiguration" not in s
+    assert len(s["deployments"]) == 1
+    s = env.ecs.update_service(cluster=CLUSTER, service="net", taskDefinition="vpc", networkConfiguration={
+        "awsvpcConfiguration": {"subnets": ["subnet-1"]}})["service"]
+    assert s["taskDefinition"].endswith("/vpc:1")
+
+
+def test_failed_rollback_is_not_rolled_back_again(env):
+    """When the rollback deployment fails too (here: the placement rules that
+    came with the bad deployment put every task on an instance where all of
+    the family crashes), it stays FAILED; the breaker does not roll back
+    again and again."""
+    env.agent(1, extra=["--attribute", "role=good"])
+    env.agent(1, extra=["--attribute", "role=bad", "--hollow-fail-family", "web"])
+    env.wait_instances(2)
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.register_task_definition(**taskdef())
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web:1", desiredCount=3,
+                           placementConstraints=[{"type": "memberOf", "expression": "attribute:role == good"}],
+                           deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+    first = env.wait_steady("web")["deployments"][0]["id"]
+    env.ecs.update_service(cluster=CLUSTER, service="web", taskDefinition="web:2",
+                           placementConstraints=[{"type": "memberOf", "expression": "attribute:role == bad"}])
+
+    def rollbacks(s):
+        return sum("rolling back to deployment %s." % first in m for m in messages(s))
+
+    def failed_rollback():
+        s = env.service("web")
+        p = s["deployments"][0]
+        return s if p["taskDefinition"].endswith("web:1") and p["rolloutState"] == "FAILED" else None
+    berth_proc.wait_for(failed_rollback, timeout=60, what="the rollback deployment to fail")
+    time.sleep(4)
+    svc = env.service("web")
+    assert rollbacks(svc) == 1, messages(svc)
+    p = svc["deployments"][0]
+    assert p["status"] == "PRIMARY" and p["rolloutState"] == "FAILED" and p["taskDefinition"].endswith("web:1")
+    # The first deployment's tasks keep serving.
+    tasks = env.tasks("web")
+    assert len(tasks) == 3 and all(t["startedBy"] == first for t in tasks)

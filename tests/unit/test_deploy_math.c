@@ -20,6 +20,10 @@ TEST(deploy_max_tasks_rounds_down)
     CHECK(deploy_max_tasks(3, 100) == 3);
     CHECK(deploy_max_tasks(5, 120) == 6);
     CHECK(deploy_max_tasks(0, 200) == 0);
+    /* Past INT_MAX the ceiling is INT_MAX, not a wrapped negative number. */
+    CHECK(deploy_max_tasks(2147483647, 200) == 2147483647);
+    CHECK(deploy_max_tasks(1500000000, 150) == 2147483647);
+    CHECK(deploy_max_tasks(30000000, 100000) == 2147483647);
 }
 
 TEST(deploy_breaker_threshold_bounds)
@@ -29,6 +33,7 @@ TEST(deploy_breaker_threshold_bounds)
     CHECK(deploy_breaker_threshold(10) == 5);
     CHECK(deploy_breaker_threshold(11) == 6);
     CHECK(deploy_breaker_threshold(1000) == 200);
+    CHECK(deploy_breaker_threshold(2147483647) == 200);
 }
 
 TEST(deploy_backoff_doubles_to_cap)
