@@ -127,7 +127,7 @@ test: deps
 up: deps $(REL_DIR)/berth
 	$(REL_DIR)/berth up --seed-images $(CURDIR)/scripts/make-test-images.sh $(UP_ARGS)
 
-bench: deps $(REL_DIR)/berth
+bench: deps all
 	/usr/bin/python3 bench/run.py
 
 clean:
