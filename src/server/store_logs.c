@@ -317,28 +317,37 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
 
 /* ---- events ---------------------------------------------------------------- */
 
+/* Rows per INSERT statement: one statement per event spent a tenth of a
+ * 10,000-event batch in statement overhead (step, reset, bindings). */
+#define EVENTS_PER_INSERT 32
+#define EVENT_ROW "(?, ?, ?, ?, ?)"
+#define ROWS4 EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW
+#define ROWS16 ROWS4 ", " ROWS4 ", " ROWS4 ", " ROWS4
+#define EVENTS_INSERT "INSERT INTO log_events (stream_id, group_id, ts, ingest_ms, message) VALUES "
+
 int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev,
                             size_t n, int64_t ingest_ms, struct error *err)
 {
     if (n == 0)
         return 0;
     int64_t bytes = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
+        size_t rows = n - i >= EVENTS_PER_INSERT ? EVENTS_PER_INSERT : 1;
         /* The cached statement is reset by store_stmt on each lookup. */
-        sqlite3_stmt *s = store_stmt(tx,
-                                     "INSERT INTO log_events (stream_id, group_id, ts, ingest_ms, message) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5)",
-                                     err);
+        sqlite3_stmt *s = store_stmt(tx, rows == 1 ? EVENTS_INSERT EVENT_ROW : EVENTS_INSERT ROWS16 ", " ROWS16, err);
         if (!s)
             return -1;
-        sqlite3_bind_int64(s, 1, stream->id);
-        sqlite3_bind_int64(s, 2, stream->group_id);
-        sqlite3_bind_int64(s, 3, ev[i].ts);
-        sqlite3_bind_int64(s, 4, ingest_ms);
-        sqlite3_bind_text(s, 5, ev[i].message, (int)ev[i].len, SQLITE_STATIC);
+        for (size_t r = 0; r < rows; r++, i++) {
+            int col = (int)r * 5;
+            sqlite3_bind_int64(s, col + 1, stream->id);
+            sqlite3_bind_int64(s, col + 2, stream->group_id);
+            sqlite3_bind_int64(s, col + 3, ev[i].ts);
+            sqlite3_bind_int64(s, col + 4, ingest_ms);
+            sqlite3_bind_text(s, col + 5, ev[i].message, (int)ev[i].len, SQLITE_STATIC);
+            bytes += (int64_t)ev[i].len;
+        }
         if (sqlite3_step(s) != SQLITE_DONE)
-            return store_fail(tx, "insert log event", err);
-        bytes += (int64_t)ev[i].len;
+            return store_fail(tx, "insert log events", err);
     }
     int64_t first = ev[0].ts, last = ev[n - 1].ts;
     sqlite3_stmt *u = store_stmt(tx,
