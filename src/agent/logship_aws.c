@@ -23,12 +23,16 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/jsonenc.h"
 #include "common/log.h"
 #include "common/utf8.h"
 #include "logship_int.h"
 
 #define LOGS_PREFIX "Logs_20140328"
 #define AGENT_LOGS_PREFIX "BerthAgent_20261122"
+
+_Static_assert(LIMIT_LOGS_EVENT_BYTES * 6 + 2 + LIMIT_LOGSHIP_EVENT_ENVELOPE <= LIMIT_LOGSHIP_REQUEST_BYTES,
+               "one event of the largest size, all escapes, must fit one request");
 
 /* ---- the event queue ---------------------------------------------------- */
 
@@ -71,8 +75,9 @@ int logship_aws_push(struct logship *s, struct logjoin_event *je, struct error *
     s->last_ts = ts;
     if (s->qn == 0)
         s->q_since = time_monotonic();
-    *qat(s, s->qn) = (struct event){.msg = TAKE_PTR(msg), .len = je->len, .ts_ms = ts, .start = je->start_off,
-                                    .end = je->end_off};
+    size_t json_size = jsonenc_string_size(msg, je->len);
+    *qat(s, s->qn) = (struct event){.msg = TAKE_PTR(msg), .len = je->len, .json_size = json_size, .ts_ms = ts,
+                                    .start = je->start_off, .end = je->end_off};
     s->qn++;
     s->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
     if (s->nonblocking) {
@@ -120,21 +125,59 @@ int logship_aws_ensure_stream(struct logship *s, struct error *err)
     return 0;
 }
 
-/* The events of the next batch: *ret_n of them, or 0 when the queue holds
- * nothing that may go yet. */
+/* How many events the next batch takes (0 when the queue holds nothing
+ * that may go yet): CloudWatch's count and bytes, and a request the
+ * server's body limit takes once escaped. */
 static size_t batch_size(struct logship *s)
 {
-    size_t n = 0, bytes = 0;
+    size_t n = 0, bytes = 0, json = 0;
     while (n < s->qn && n < BATCH_EVENTS) {
         struct event *e = qat(s, n);
         if (bytes + e->len + LIMIT_LOGS_EVENT_OVERHEAD > LIMIT_LOGS_BATCH_BYTES)
             break;
+        if (json + e->json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE > LIMIT_LOGSHIP_REQUEST_BYTES)
+            break;
         if (s->replay_end && e->end > s->replay_end)
             break;
         bytes += e->len + LIMIT_LOGS_EVENT_OVERHEAD;
+        json += e->json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE;
         n++;
     }
     return n;
+}
+
+static void jsonenc_freep(struct jsonenc *e) { jsonenc_free(e); }
+
+/* BerthAgent's PutLogEvents request for the first n events, written
+ * directly: as jansson objects and a dump it cost more than the server's
+ * work of storing them. */
+static int batch_request(struct logship *s, size_t n, uint64_t end, struct jsonenc *req, struct error *err)
+{
+    jsonenc_init(req, LIMIT_HTTP_BODY);
+    jsonenc_literal(req, "{\"logGroupName\":");
+    jsonenc_string(req, s->group, strlen(s->group));
+    jsonenc_literal(req, ",\"logStreamName\":");
+    jsonenc_string(req, s->stream, strlen(s->stream));
+    jsonenc_literal(req, ",\"shipperId\":");
+    jsonenc_string(req, s->shipper_id, strlen(s->shipper_id));
+    jsonenc_literal(req, ",\"offset\":");
+    jsonenc_int(req, (int64_t)end);
+    jsonenc_literal(req, ",\"logEvents\":[");
+    for (size_t i = 0; i < n; i++) {
+        struct event *e = qat(s, i);
+        if (i)
+            jsonenc_literal(req, ",");
+        jsonenc_literal(req, "{\"timestamp\":");
+        jsonenc_int(req, e->ts_ms);
+        jsonenc_literal(req, ",\"message\":");
+        jsonenc_string(req, e->msg, e->len);
+        jsonenc_literal(req, "}");
+    }
+    jsonenc_literal(req, "]}");
+    if (jsonenc_failed(req))
+        return error_set(err, ERR_INTERNAL, "logs %s: a batch of %zu events does not fit one request", s->shipper_id,
+                         n);
+    return 0;
 }
 
 bool logship_aws_due(struct logship *s, bool draining)
@@ -164,15 +207,9 @@ int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
             return 0;
     }
     uint64_t end = qat(s, n - 1)->end;
-    _cleanup_json_ json_t *events = json_array();
-    if (!events)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        struct event *e = qat(s, i);
-        json_t *ev = json_pack("{s:I, s:s%}", "timestamp", (json_int_t)e->ts_ms, "message", e->msg, e->len);
-        if (!ev || json_array_append_new(events, ev) < 0)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-    }
+    _cleanup_(jsonenc_freep) struct jsonenc req = {0};
+    if (batch_request(s, n, end, &req, err) < 0)
+        return -1;
     /* While replaying, the recorded end stays the one found at start. */
     uint64_t inflight = end > s->replay_end ? end : s->replay_end;
     if (s->inflight != inflight) {
@@ -181,13 +218,8 @@ int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
         if (logship_state_save(s, err) < 0)
             return -1;
     }
-    _cleanup_json_ json_t *in = json_pack("{s:s, s:s, s:O, s:s, s:I}", "logGroupName", s->group, "logStreamName",
-                                          s->stream, "logEvents", events, "shipperId", s->shipper_id, "offset",
-                                          (json_int_t)end);
     _cleanup_json_ json_t *out = NULL;
-    if (!in)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (awsjson_call(s->client, AGENT_LOGS_PREFIX, "PutLogEvents", in, &out, err) < 0) {
+    if (awsjson_call_body(s->client, AGENT_LOGS_PREFIX, "PutLogEvents", req.data, req.len, &out, err) < 0) {
         const char *type = awsjson_last_error_type(s->client);
         if (strcmp(type, "ResourceNotFoundException") == 0) {
             s->ready = false; /* deleted under us: create again */

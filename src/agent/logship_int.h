@@ -27,6 +27,7 @@ enum driver { DRIVER_LOCAL, DRIVER_AWSLOGS, DRIVER_JSON_FILE, DRIVER_NONE };
 struct event {
     char *msg;
     size_t len;
+    size_t json_size; /* msg as a JSON string */
     int64_t ts_ms;
     uint64_t start, end;
 };

@@ -92,6 +92,15 @@ int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char
     char *payload = json_dumps(in, JSON_COMPACT);
     if (!payload)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    int r = awsjson_call_body(c, target_prefix, action, payload, strlen(payload), ret_out, err);
+    free(payload);
+    return r;
+}
+
+int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const char *action, const char *body,
+                      size_t len, json_t **ret_out, struct error *err)
+{
+    c->last_type[0] = '\0';
     char target[256];
     snprintf(target, sizeof(target), "X-Amz-Target: %s.%s", target_prefix, action);
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.1");
@@ -102,8 +111,8 @@ int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
@@ -118,7 +127,6 @@ int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char
     }
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(headers);
-    free(payload);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {

@@ -110,6 +110,12 @@
 #define LIMIT_LOGSHIP_RECORD (64u * 1024)
 #define LIMIT_LOGSHIP_QUEUE_BYTES (4u * 1024 * 1024)
 #define LIMIT_LOGSHIP_DRAIN_SEC 60
+/* One batch's request as JSON, which the server's body limit must take:
+ * control characters are six bytes escaped, so a batch of 1 MiB of
+ * messages can be 6 MiB of JSON.  16 KiB are left for the names around
+ * the events; one event of the largest size always fits. */
+#define LIMIT_LOGSHIP_REQUEST_BYTES (LIMIT_HTTP_BODY - 16u * 1024)
+#define LIMIT_LOGSHIP_EVENT_ENVELOPE 48 /* {"timestamp":<int64>,"message":<string>}, */
 /* The shipper's progress file. */
 #define LIMIT_LOGSHIP_STATE 4096
 /* Tasks one bulk PollTasks (agentId: all of a hollow agent's instances)

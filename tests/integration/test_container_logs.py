@@ -103,6 +103,22 @@ def test_awslogs_without_prefix_uses_the_runtime_id(stack):
     assert messages(stack.logs, "/berth/aws2", stream) == ["no prefix"]
 
 
+def test_awslogs_ships_lines_of_control_characters(stack):
+    # Each \x01 is six bytes as JSON (\u0001): a batch CloudWatch counts as
+    # 1 MiB would be a 6 MiB request, over the server's body limit, and
+    # dropped if batches were sized by message bytes alone.
+    n, width = 12000, 200
+    stack.register("ctl", [{"name": "app", "logConfiguration": awslogs("/berth/ctl"),
+                            "command": ["sh", "-c", "head -c %d /dev/zero | tr '\\000' '\\001' | fold -w %d; echo; "
+                                        "echo last" % (n * width, width)]}])
+    arn = stack.run("ctl")
+    t = stack.wait_status(arn, "STOPPED", timeout=120)
+    assert stack.container(t, "app")["exitCode"] == 0
+    msgs = messages(stack.logs, "/berth/ctl", "app/app/%s" % task_id(arn))
+    assert msgs[-1] == "last"
+    assert msgs[:-1] == ["\x01" * width] * n
+
+
 def test_awslogs_without_create_group(stack):
     # an existing group is used as it is
     stack.logs.create_log_group(logGroupName="/berth/precreated")

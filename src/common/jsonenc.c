@@ -1,0 +1,116 @@
+/* jsonenc.c - JSON text into a growable buffer (see jsonenc.h).  It writes
+ * only; parsing stays jansson's. */
+#include "jsonenc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jsonenc_init(struct jsonenc *e, size_t limit) { *e = (struct jsonenc){.limit = limit}; }
+
+void jsonenc_free(struct jsonenc *e)
+{
+    free(e->data);
+    *e = (struct jsonenc){0};
+}
+
+bool jsonenc_failed(const struct jsonenc *e) { return e->failed; }
+
+/* Room for n more bytes and a NUL; false (and failed) if there is none. */
+static bool reserve(struct jsonenc *e, size_t n)
+{
+    if (e->failed)
+        return false;
+    if (n > e->limit || e->len > e->limit - n) {
+        e->failed = true;
+        return false;
+    }
+    if (e->len + n + 1 <= e->cap)
+        return true;
+    size_t cap = e->cap ? e->cap : 4096;
+    while (cap < e->len + n + 1)
+        cap *= 2;
+    char *nd = realloc(e->data, cap);
+    if (!nd) {
+        e->failed = true;
+        return false;
+    }
+    e->data = nd;
+    e->cap = cap;
+    return true;
+}
+
+void jsonenc_raw(struct jsonenc *e, const char *s, size_t n)
+{
+    if (!reserve(e, n))
+        return;
+    memcpy(e->data + e->len, s, n);
+    e->len += n;
+    e->data[e->len] = '\0';
+}
+
+/* The two-byte escape for c, or NULL: other control characters become
+ * \u00XX, everything else stands for itself. */
+static const char *short_escape(unsigned char c)
+{
+    switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: return NULL;
+    }
+}
+
+static size_t escaped_size(unsigned char c)
+{
+    if (short_escape(c))
+        return 2;
+    return c < 0x20 ? 6 : 1;
+}
+
+size_t jsonenc_string_size(const char *s, size_t n)
+{
+    size_t size = 2;
+    for (size_t i = 0; i < n; i++)
+        size += escaped_size((unsigned char)s[i]);
+    return size;
+}
+
+void jsonenc_string(struct jsonenc *e, const char *s, size_t n)
+{
+    if (!reserve(e, jsonenc_string_size(s, n)))
+        return;
+    static const char hex[] = "0123456789ABCDEF"; /* as jansson writes them */
+    char *out = e->data + e->len;
+    *out++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = short_escape(c);
+        if (esc) {
+            *out++ = esc[0];
+            *out++ = esc[1];
+        } else if (c < 0x20) {
+            memcpy(out, "\\u00", 4);
+            out[4] = hex[c >> 4];
+            out[5] = hex[c & 0xf];
+            out += 6;
+        } else {
+            *out++ = (char)c;
+        }
+    }
+    *out++ = '"';
+    e->len = (size_t)(out - e->data);
+    e->data[e->len] = '\0';
+}
+
+void jsonenc_int(struct jsonenc *e, int64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%" PRId64, v);
+    jsonenc_raw(e, num, (size_t)n);
+}

@@ -1,0 +1,32 @@
+/* jsonenc.h - JSON text written straight into a growable buffer.
+ *
+ * For requests too large to build cheaply as a jansson tree and dump
+ * (a 10,000-event log batch is 10,000 objects with a hash table each).
+ * Strings are escaped as jansson escapes them; they must be valid UTF-8
+ * (the caller checks).  Errors are sticky: after running out of memory or
+ * past `limit`, appends do nothing and jsonenc_failed() is true. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jsonenc {
+    char *data; /* NUL-terminated while !failed */
+    size_t len, cap, limit;
+    bool failed;
+};
+
+/* An empty buffer that may grow to `limit` bytes. */
+void jsonenc_init(struct jsonenc *e, size_t limit);
+void jsonenc_free(struct jsonenc *e);
+/* `n` bytes as they are (punctuation, keys known to need no escaping). */
+void jsonenc_raw(struct jsonenc *e, const char *s, size_t n);
+/* A string literal as it is. */
+#define jsonenc_literal(e, lit) jsonenc_raw((e), "" lit, sizeof(lit) - 1)
+/* `n` bytes of s as a quoted, escaped JSON string. */
+void jsonenc_string(struct jsonenc *e, const char *s, size_t n);
+void jsonenc_int(struct jsonenc *e, int64_t v);
+bool jsonenc_failed(const struct jsonenc *e);
+/* The bytes jsonenc_string(s, n) appends, quotes included. */
+size_t jsonenc_string_size(const char *s, size_t n);

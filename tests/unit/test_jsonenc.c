@@ -1,0 +1,60 @@
+/* Unit tests: the direct JSON writer reads back, through jansson, as what
+ * was written, and stops at its limit. */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "common/jsonenc.h"
+#include "test.h"
+
+TEST(jsonenc_every_ascii_byte_reads_back)
+{
+    char all[128];
+    for (int i = 0; i < 128; i++)
+        all[i] = (char)i; /* NUL included: JSON spells it \u0000 */
+    const char utf8[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\xa2 \"q\" \\ /";
+    struct jsonenc e;
+    jsonenc_init(&e, 1 << 20);
+    jsonenc_literal(&e, "{\"all\":");
+    jsonenc_string(&e, all, sizeof(all));
+    jsonenc_literal(&e, ",\"utf8\":");
+    jsonenc_string(&e, utf8, sizeof(utf8) - 1);
+    jsonenc_literal(&e, ",\"n\":");
+    jsonenc_int(&e, -9223372036854775807LL - 1);
+    jsonenc_literal(&e, "}");
+    CHECK(!jsonenc_failed(&e));
+    CHECK(e.len == strlen(e.data));
+    json_error_t jerr;
+    json_t *j = json_loadb(e.data, e.len, JSON_ALLOW_NUL, &jerr);
+    CHECK(j != NULL);
+    json_t *a = json_object_get(j, "all");
+    CHECK(json_string_length(a) == sizeof(all) && memcmp(json_string_value(a), all, sizeof(all)) == 0);
+    CHECK_STR(json_string_value(json_object_get(j, "utf8")), utf8);
+    CHECK(json_integer_value(json_object_get(j, "n")) == -9223372036854775807LL - 1);
+    /* the size it predicts is the size it writes */
+    size_t before = e.len;
+    jsonenc_string(&e, all, sizeof(all));
+    CHECK(e.len - before == jsonenc_string_size(all, sizeof(all)));
+    /* as jansson escapes: the same bytes */
+    json_t *s = json_stringn(all, sizeof(all));
+    char *dumped = json_dumps(s, JSON_ENCODE_ANY);
+    CHECK(dumped && strlen(dumped) == jsonenc_string_size(all, sizeof(all)));
+    CHECK(dumped && memcmp(dumped, e.data + before, strlen(dumped)) == 0);
+    free(dumped);
+    json_decref(s);
+    json_decref(j);
+    jsonenc_free(&e);
+}
+
+TEST(jsonenc_stops_at_its_limit)
+{
+    struct jsonenc e;
+    jsonenc_init(&e, 8);
+    jsonenc_string(&e, "\x01", 1); /* "\u0001": 8 bytes, just fits */
+    CHECK(!jsonenc_failed(&e) && e.len == 8);
+    jsonenc_literal(&e, ",");
+    CHECK(jsonenc_failed(&e));
+    jsonenc_literal(&e, "x"); /* sticky: nothing more is written */
+    CHECK(e.len == 8);
+    jsonenc_free(&e);
+    jsonenc_free(&e); /* safe twice */
+}
