@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/jsonenc.h"
 
 int jsonlog_parse_size(const char *s, int64_t *ret, struct error *err)
 {
@@ -46,49 +47,9 @@ int jsonlog_parse_size(const char *s, int64_t *ret, struct error *err)
 /* JSON string body of s (no quotes); -1 when out of room. */
 static ssize_t escape(const char *s, size_t len, char *buf, size_t cap)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        char tmp[8];
-        const char *piece = tmp;
-        size_t pl;
-        switch (ch) {
-        case '"':
-            piece = "\\\"";
-            break;
-        case '\\':
-            piece = "\\\\";
-            break;
-        case '\n':
-            piece = "\\n";
-            break;
-        case '\r':
-            piece = "\\r";
-            break;
-        case '\t':
-            piece = "\\t";
-            break;
-        case '\b':
-            piece = "\\b";
-            break;
-        case '\f':
-            piece = "\\f";
-            break;
-        default:
-            if (ch < 0x20 || ch == 0x7f)
-                snprintf(tmp, sizeof(tmp), "\\u%04x", ch);
-            else {
-                tmp[0] = (char)ch;
-                tmp[1] = '\0';
-            }
-        }
-        pl = strlen(piece);
-        if (n + pl >= cap)
-            return -1;
-        memcpy(buf + n, piece, pl);
-        n += pl;
-    }
-    return (ssize_t)n;
+    if (jsonenc_string_size(s, len) - 2 >= cap)
+        return -1;
+    return (ssize_t)jsonenc_escape(s, len, buf);
 }
 
 ssize_t jsonlog_encode(const char *text, size_t len, bool newline, bool is_stderr, const char *time,

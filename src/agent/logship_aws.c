@@ -146,8 +146,6 @@ static size_t batch_size(struct logship *s)
     return n;
 }
 
-static void jsonenc_freep(struct jsonenc *e) { jsonenc_free(e); }
-
 /* BerthAgent's PutLogEvents request for the first n events, written
  * directly: as jansson objects and a dump it cost more than the server's
  * work of storing them. */
@@ -207,7 +205,7 @@ int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
             return 0;
     }
     uint64_t end = qat(s, n - 1)->end;
-    _cleanup_(jsonenc_freep) struct jsonenc req = {0};
+    _cleanup_jsonenc_ struct jsonenc req = {0};
     if (batch_request(s, n, end, &req, err) < 0)
         return -1;
     /* While replaying, the recorded end stays the one found at start. */

@@ -88,7 +88,6 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in,
                  json_t **ret_out, struct error *err)
 {
-    c->last_type[0] = '\0';
     char *payload = json_dumps(in, JSON_COMPACT);
     if (!payload)
         return error_set(err, ERR_INTERNAL, "out of memory");

@@ -50,8 +50,8 @@ void jsonenc_raw(struct jsonenc *e, const char *s, size_t n)
     e->data[e->len] = '\0';
 }
 
-/* The two-byte escape for c, or NULL: other control characters become
- * \u00XX, everything else stands for itself. */
+/* The two-byte escape for c, or NULL: other control characters and DEL
+ * become \u00xx, everything else stands for itself. */
 static const char *short_escape(unsigned char c)
 {
     switch (c) {
@@ -70,7 +70,7 @@ static size_t escaped_size(unsigned char c)
 {
     if (short_escape(c))
         return 2;
-    return c < 0x20 ? 6 : 1;
+    return c < 0x20 || c == 0x7f ? 6 : 1;
 }
 
 size_t jsonenc_string_size(const char *s, size_t n)
@@ -81,28 +81,35 @@ size_t jsonenc_string_size(const char *s, size_t n)
     return size;
 }
 
-void jsonenc_string(struct jsonenc *e, const char *s, size_t n)
+size_t jsonenc_escape(const char *s, size_t n, char *out)
 {
-    if (!reserve(e, jsonenc_string_size(s, n)))
-        return;
-    static const char hex[] = "0123456789ABCDEF"; /* as jansson writes them */
-    char *out = e->data + e->len;
-    *out++ = '"';
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         const char *esc = short_escape(c);
         if (esc) {
-            *out++ = esc[0];
-            *out++ = esc[1];
-        } else if (c < 0x20) {
-            memcpy(out, "\\u00", 4);
-            out[4] = hex[c >> 4];
-            out[5] = hex[c & 0xf];
-            out += 6;
+            *p++ = esc[0];
+            *p++ = esc[1];
+        } else if (c < 0x20 || c == 0x7f) {
+            memcpy(p, "\\u00", 4);
+            p[4] = hex[c >> 4];
+            p[5] = hex[c & 0xf];
+            p += 6;
         } else {
-            *out++ = (char)c;
+            *p++ = (char)c;
         }
     }
+    return (size_t)(p - out);
+}
+
+void jsonenc_string(struct jsonenc *e, const char *s, size_t n)
+{
+    if (!reserve(e, jsonenc_string_size(s, n)))
+        return;
+    char *out = e->data + e->len;
+    *out++ = '"';
+    out += jsonenc_escape(s, n, out);
     *out++ = '"';
     e->len = (size_t)(out - e->data);
     e->data[e->len] = '\0';

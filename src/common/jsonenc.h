@@ -2,14 +2,16 @@
  *
  * For requests too large to build cheaply as a jansson tree and dump
  * (a 10,000-event log batch is 10,000 objects with a hash table each).
- * Strings are escaped as jansson escapes them; they must be valid UTF-8
- * (the caller checks).  Errors are sticky: after running out of memory or
+ * Strings must be valid UTF-8 (the caller checks); quotes, backslashes,
+ * control characters and DEL are escaped, nothing else.  Errors are sticky: after running out of memory or
  * past `limit`, appends do nothing and jsonenc_failed() is true. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cleanup.h"
 
 struct jsonenc {
     char *data; /* NUL-terminated while !failed */
@@ -30,3 +32,10 @@ void jsonenc_int(struct jsonenc *e, int64_t v);
 bool jsonenc_failed(const struct jsonenc *e);
 /* The bytes jsonenc_string(s, n) appends, quotes included. */
 size_t jsonenc_string_size(const char *s, size_t n);
+/* The escaped body of s (no quotes, no NUL) into out, which has room for
+ * jsonenc_string_size(s, n) - 2 bytes; returns the bytes written.  For
+ * writers with buffers of their own (jsonlog.c). */
+size_t jsonenc_escape(const char *s, size_t n, char *out);
+
+static inline void jsonenc_freep(struct jsonenc *e) { jsonenc_free(e); }
+#define _cleanup_jsonenc_ _cleanup_(jsonenc_freep)
