@@ -324,6 +324,9 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
 #define ROWS4 EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW
 #define ROWS16 ROWS4 ", " ROWS4 ", " ROWS4 ", " ROWS4
 #define EVENTS_INSERT "INSERT INTO log_events (stream_id, group_id, ts, ingest_ms, message) VALUES "
+#define EVENTS_INSERT_MANY EVENTS_INSERT ROWS16 ", " ROWS16
+_Static_assert(sizeof(EVENTS_INSERT_MANY) == sizeof(EVENTS_INSERT) + EVENTS_PER_INSERT * (sizeof(EVENT_ROW ", ") - 1) - 2,
+               "EVENTS_INSERT_MANY must hold EVENTS_PER_INSERT rows");
 
 int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev,
                             size_t n, int64_t ingest_ms, struct error *err)
@@ -334,7 +337,7 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
     for (size_t i = 0; i < n;) {
         size_t rows = n - i >= EVENTS_PER_INSERT ? EVENTS_PER_INSERT : 1;
         /* The cached statement is reset by store_stmt on each lookup. */
-        sqlite3_stmt *s = store_stmt(tx, rows == 1 ? EVENTS_INSERT EVENT_ROW : EVENTS_INSERT ROWS16 ", " ROWS16, err);
+        sqlite3_stmt *s = store_stmt(tx, rows == 1 ? EVENTS_INSERT EVENT_ROW : EVENTS_INSERT_MANY, err);
         if (!s)
             return -1;
         for (size_t r = 0; r < rows; r++, i++) {
