@@ -8,7 +8,7 @@
 #
 # Every .c under src/ except the two mains goes into a static library that
 # the binary, the unit tests and the fuzz targets link.  berth-runtime-shim,
-# beside berth, is the wrapper conmon runs crun through (agent/crunshim.c):
+# beside berth, is the wrapper conmon runs crun through (agent/runtime/crunshim.c):
 # static and libc only, so that exec is cheap.
 
 CC       ?= cc
@@ -19,13 +19,14 @@ WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-
 CFLAGS_BASE := -std=gnu11 -g $(WARN) -D_GNU_SOURCE -Isrc $(PKG_CFLAGS) -fno-strict-aliasing
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
 
-SRC_ALL  := $(sort $(wildcard src/common/*.c src/server/*.c src/agent/*.c src/cli/*.c))
+# Every .c below src/, in any folder: no list to maintain.
+SRC_ALL  := $(sort $(shell find src -name '*.c'))
 SRC_MAIN := src/cli/main.c src/cli/shim_main.c
-SHIM_SRC := src/cli/shim_main.c src/agent/crunshim.c
+SHIM_SRC := src/cli/shim_main.c src/agent/runtime/crunshim.c
 SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
-ASM_LIB  := src/server/models.S
+ASM_LIB  := src/server/http/models.S
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
-MODELS   := $(wildcard src/server/models/*.json)
+MODELS   := $(wildcard src/server/http/models/*.json)
 
 # Variant directories: build/ (release), build/asan/ (sanitizers).
 REL_DIR  := build
@@ -51,10 +52,10 @@ deps:
 $(REL_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
-$(REL_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
+$(REL_DIR)/obj/server/http/models.o: $(ASM_LIB) $(MODELS)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
-$(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(REL_DIR)/obj/server/models.o
+$(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(REL_DIR)/obj/server/http/models.o
 	@rm -f $@
 	ar rcs $@ $^
 $(REL_DIR)/berth: $(REL_DIR)/obj/cli/main.o $(REL_DIR)/libberth.a
@@ -66,10 +67,10 @@ $(REL_DIR)/berth-runtime-shim: $(call objs,$(REL_DIR),$(SHIM_SRC))
 $(ASAN_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
-$(ASAN_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
+$(ASAN_DIR)/obj/server/http/models.o: $(ASM_LIB) $(MODELS)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
-$(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(ASAN_DIR)/obj/server/models.o
+$(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(ASAN_DIR)/obj/server/http/models.o
 	@rm -f $@
 	ar rcs $@ $^
 $(ASAN_DIR)/berth: $(ASAN_DIR)/obj/cli/main.o $(ASAN_DIR)/libberth.a $(ASAN_DIR)/berth-runtime-shim
@@ -84,11 +85,11 @@ asan: $(ASAN_DIR)/berth $(ASAN_DIR)/unit_tests
 $(FUZZ_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
-$(FUZZ_DIR)/obj/server/models.o: $(ASM_LIB) $(MODELS)
+$(FUZZ_DIR)/obj/server/http/models.o: $(ASM_LIB) $(MODELS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
 FUZZ_TARGETS := fuzz_request fuzz_query
-$(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DIR)/obj/server/models.o
+$(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DIR)/obj/server/http/models.o
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # --- entry points -------------------------------------------------------------

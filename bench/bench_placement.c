@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "server/placement.h"
+#include "server/placement/placement.h"
 
 enum { N = 5000, N_ATTRS = 40, ROUNDS = 100 };
 

@@ -3,13 +3,13 @@
  * crashing.
  *
  *   clang -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
- *       bench/fuzz_query.c src/server/query.c src/common/isodate.c src/common/error.c \
+ *       bench/fuzz_query.c src/server/placement/query.c src/common/isodate.c src/common/error.c \
  *       -o build/fuzz_query && build/fuzz_query -max_total_time=60 */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/query.h"
+#include "server/placement/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "server/api.h"
+#include "server/http/api.h"
 #include "server/server.h"
 
 static struct server srv;

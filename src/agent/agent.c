@@ -11,7 +11,7 @@
  * Reports go through the reporter's queue, so a slow or absent server never
  * blocks the runner.  The instance's ARN is kept in the data dir, so a
  * restarted agent is the same container instance. */
-#include "agent.h"
+#include "agent/agent.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,13 +19,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent_host.h"
+#include "agent/agent_host.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/timeutil.h"
-#include "reporter.h"
+#include "agent/reporter.h"
 
 #define POLL_WAIT_SECONDS 20
 /* Hollow agents: threads registering instances, and reporter queues.  The

@@ -1,5 +1,5 @@
 /* agent_host.c - CPU, memory, attributes and a stable host identity. */
-#include "agent_host.h"
+#include "agent/agent_host.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * "crash" at once: STOPPED with exit code 1, never RUNNING. */
 #include <string.h>
 
-#include "agent.h"
+#include "agent/agent.h"
 
 static json_t *containers_report(json_t *task, const char *status, bool with_exit, int exit_code)
 {

@@ -6,7 +6,7 @@
  * server will never take it (the task is gone); it is logged and dropped.
  * A batch is all or nothing, so a refused batch is sent again one report at
  * a time, which finds the report to drop. */
-#include "reporter.h"
+#include "agent/reporter.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
+#include "agent/agent.h"
 #include "common/awsjson.h"
 #include "common/limits.h"
 #include "common/log.h"

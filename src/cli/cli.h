@@ -8,6 +8,6 @@ int cli_agent_main(int argc, char **argv);
 int cli_image_main(int argc, char **argv);
 /* `berth ctr ...`: run and inspect single containers (cli_ctr.c). */
 int cli_ctr_main(int argc, char **argv);
-/* `berth runtime-shim RUNTIME ARGS...`: what conmon execs for crun (agent/ocirt.c). */
+/* `berth runtime-shim RUNTIME ARGS...`: what conmon execs for crun (agent/oci_runtime.c). */
 int cli_runtime_shim_main(int argc, char **argv);
 int cli_logs_main(int argc, char **argv);

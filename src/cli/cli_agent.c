@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "agent/agent.h"
-#include "cli.h"
-#include "cli_util.h"
+#include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 

@@ -2,7 +2,7 @@
  * (like containerd's ctr).  Each subcommand is one call into
  * agent/runtime.h against a data directory; the agent's task engine makes
  * the same calls.  Also `berth runtime-shim`, the wrapper conmon runs crun
- * through (see agent/ocirt.c). */
+ * through (see agent/oci_runtime.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,14 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/cgroups.h"
-#include "agent/crunshim.h"
-#include "agent/etcfiles.h"
+#include "agent/runtime/cgroups.h"
+#include "agent/runtime/crunshim.h"
+#include "agent/runtime/etcfiles.h"
 #include "common/fsutil.h"
-#include "agent/runtime.h"
-#include "agent/spawn.h"
-#include "cli.h"
-#include "cli_util.h"
+#include "agent/runtime/runtime.h"
+#include "agent/runtime/spawn.h"
+#include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
@@ -79,7 +79,7 @@ static int status_json(struct runtime *r, const char *id, json_t **ret)
     if (runtime_status(r, id, &st, &err) < 0)
         return fail("status", &err);
     json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:b, s:s}", "id", id, "state", runtime_state_name(st.state),
-                          "runtime", ocirt_kind_name(st.runtime), "pid", (int)st.pid, "oomKilled", st.oom_killed,
+                          "runtime", oci_runtime_kind_name(st.runtime), "pid", (int)st.pid, "oomKilled", st.oom_killed,
                           "cgroupsPath", st.cgroups_path);
     if (st.state == RUNTIME_EXITED)
         json_object_set_new(j, "exitCode", json_integer(st.exit_code));
@@ -201,7 +201,7 @@ static int run_flag(struct run_args *a, int c, char *arg)
         snprintf(a->name, sizeof(a->name), "%s", arg);
         return 0;
     case 't':
-        if (ocirt_kind_parse(arg, &a->co.runtime) < 0)
+        if (oci_runtime_kind_parse(arg, &a->co.runtime) < 0)
             return fprintf(stderr, "berth ctr run: --runtime is runc or crun\n"), 2;
         return 0;
     case 'm': s->memory_mib = v; return 0;
@@ -308,7 +308,7 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
     _cleanup_free_ struct run_args *a = calloc(1, sizeof(*a));
     if (!a)
         return 1;
-    a->co.runtime = OCIRT_RUNC;
+    a->co.runtime = OCI_RUNTIME_RUNC;
     a->spec.env = a->env;
     a->spec.ulimits = a->ulimits;
     a->spec.binds = a->binds;

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/image.h"
-#include "agent/imgref.h"
-#include "agent/imgstore.h"
-#include "cli.h"
+#include "agent/image/image.h"
+#include "agent/image/imgref.h"
+#include "agent/image/imgstore.h"
+#include "cli/cli.h"
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -257,7 +257,7 @@ static int cmd_gc(struct image_cli *cli, struct imgstore *s)
     }
     char freed[32];
     human_size(res.bytes_freed, freed, sizeof(freed));
-    printf("removed %zu images, %zu blobs (%s), %zu layers\n", res.refs_removed, res.blobs_removed, freed,
+    printf("removed %zu images, %zu blobs (%s), %zu layers\n", res.resource_refs_removed, res.blobs_removed, freed,
            res.layers_removed);
     return 0;
 }

@@ -26,12 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
 #include "common/limits.h"
 #include "common/timeutil.h"
-#include "agent/k8slog.h"
+#include "agent/logs/conmon_log.h"
 
 #define ECS_TARGET "AmazonEC2ContainerServiceV20141113"
 #define LOGS_TARGET "Logs_20140328"
@@ -274,7 +274,7 @@ static int local_open(struct source *s, int ino)
     return 0;
 }
 
-static void print_record(struct source *s, const struct k8slog_rec *r, int64_t since_ms, bool names,
+static void print_record(struct source *s, const struct conmon_log_rec *r, int64_t since_ms, bool names,
                          const struct opts *o)
 {
     if (!s->mid_line) {
@@ -319,8 +319,8 @@ static int local_read(struct source *s, int64_t since_ms, bool names, const stru
             if (!nl)
                 break;
             size_t l = (size_t)(nl - (s->buf + pos));
-            struct k8slog_rec r;
-            if (k8slog_parse(s->buf + pos, l, &r) == 0)
+            struct conmon_log_rec r;
+            if (conmon_log_parse(s->buf + pos, l, &r) == 0)
                 print_record(s, &r, since_ms, names, o);
             pos += l + 1;
         }

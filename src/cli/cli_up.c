@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
-#include "cli.h"
-#include "cli_util.h"
+#include "cli/cli.h"
+#include "cli/cli_util.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "server/server.h"
-#include "up_registry.h"
+#include "cli/up_registry.h"
 
 static void default_data_dir(char *buf, size_t cap)
 {

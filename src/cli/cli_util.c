@@ -1,5 +1,5 @@
 /* cli_util.c - argument parsing, signals and atomic files for subcommands. */
-#include "cli_util.h"
+#include "cli/cli_util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "common/cleanup.h"
 
 #define BERTH_VERSION "0.1.0"

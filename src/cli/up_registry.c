@@ -1,5 +1,5 @@
 /* up_registry.c - a docker-registry child for `berth up`. */
-#include "up_registry.h"
+#include "cli/up_registry.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/spawn.h"
+#include "agent/runtime/spawn.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 

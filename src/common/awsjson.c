@@ -1,7 +1,7 @@
 /* awsjson.c - AWS JSON 1.1 over libcurl.  Bodies are bounded by
  * LIMIT_CLIENT_RESPONSE; requests carry no signature (berth's server does
  * not verify them yet). */
-#include "awsjson.h"
+#include "common/awsjson.h"
 
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "common/limits.h"
 
 struct awsjson_client {
     CURL *curl;

@@ -9,7 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "error.h"
+#include "common/error.h"
 
 struct awsjson_client;
 

@@ -1,6 +1,6 @@
 /* error.c - filling struct error.  Formatting only; no logging here: errors
  * are logged once, at the boundary that handles them. */
-#include "error.h"
+#include "common/error.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* fsutil.c - file helpers shared by the server, the agent and the CLI. */
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "ids.h"
+#include "common/cleanup.h"
+#include "common/ids.h"
 
 static int write_all(int fd, const char *p, size_t len)
 {

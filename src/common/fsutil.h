@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "common/error.h"
 
 /* Write dir/name through a temporary file, fsync, rename, fsync the dir. */
 int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err);

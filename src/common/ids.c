@@ -1,5 +1,5 @@
 /* ids.c - random identifiers (task ids, request ids, tokens). */
-#include "ids.h"
+#include "common/ids.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* isodate.c - ISO 8601 dates as people type them in queries and filters:
  * 2018-06-18, 2018-06-18T22:28:28, with optional fraction and Z or +hh:mm.
  * Parsing only; no formatting, no local time zones (no offset means UTC). */
-#include "isodate.h"
+#include "common/isodate.h"
 
 #include <ctype.h>
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* jsonenc.c - JSON text into a growable buffer (see jsonenc.h).  It writes
  * only; parsing stays jansson's. */
-#include "jsonenc.h"
+#include "common/jsonenc.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 
 struct jsonenc {
     char *data; /* NUL-terminated while !failed */

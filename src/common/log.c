@@ -1,6 +1,6 @@
 /* log.c - stderr logging.  The level is process-wide configuration set once
  * at start-up, the one deliberate global. */
-#include "log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

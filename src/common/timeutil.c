@@ -1,5 +1,5 @@
 /* timeutil.c - clock reads and conversions at the JSON edge. */
-#include "timeutil.h"
+#include "common/timeutil.h"
 
 #include <time.h>
 

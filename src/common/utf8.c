@@ -1,6 +1,6 @@
 /* utf8.c - validating UTF-8 (RFC 3629: no overlongs, no surrogates, at most
  * U+10FFFF). */
-#include "utf8.h"
+#include "common/utf8.h"
 
 #include <stdint.h>
 

@@ -1,18 +1,18 @@
 /* server.c - assembling the control plane: models, store, HTTP front. */
-#include "server.h"
+#include "server/server.h"
 
 #include <stdio.h>
 #include <time.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "common/shape.h"
-#include "http.h"
-#include "liveness.h"
-#include "placement_cache.h"
-#include "maintenance.h"
-#include "service_controller.h"
-#include "store.h"
+#include "server/http/service_model.h"
+#include "server/http/http.h"
+#include "server/ecs/liveness.h"
+#include "server/ecs/placement_cache.h"
+#include "server/sched/maintenance.h"
+#include "server/sched/scheduler.h"
+#include "server/store/store.h"
 
 /* The embedded models (models.S). */
 extern const char berth_model_ecs[], berth_model_ecs_end[];
@@ -41,13 +41,13 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     pthread_cond_init(&srv->change_cond, &ca);
     pthread_condattr_destroy(&ca);
     /* Sizes exclude the NUL models.S appends. */
-    if (shape_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1,
+    if (service_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1,
                          &srv->ecs_model, err) < 0)
         return error_prefix(err, "ecs model");
     /* berth goes beyond ECS here: Docker's `none` log driver keeps no output. */
-    if (shape_model_extend_enum(srv->ecs_model, "LogDriver", "none") < 0)
+    if (service_model_extend_enum(srv->ecs_model, "LogDriver", "none") < 0)
         return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
-    if (shape_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1,
+    if (service_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1,
                          &srv->logs_model, err) < 0)
         return error_prefix(err, "logs model");
     if (store_open(cfg->data_dir, &srv->store, err) < 0)
@@ -65,7 +65,7 @@ int server_start(struct server *srv, struct error *err)
         return -1;
     if (maintenance_start(srv, &srv->maintenance, err) < 0)
         return -1;
-    if (service_controller_start(srv, &srv->controller, err) < 0)
+    if (scheduler_start(srv, &srv->controller, err) < 0)
         return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
@@ -82,7 +82,7 @@ void server_stop(struct server *srv)
     srv->http = NULL;
     maintenance_stop(srv->maintenance);
     srv->maintenance = NULL;
-    service_controller_stop(srv->controller);
+    scheduler_stop(srv->controller);
     srv->controller = NULL;
 }
 
@@ -92,8 +92,8 @@ void server_free(struct server *srv)
     store_close(srv->store);
     liveness_free(srv->liveness);
     placement_cache_free(srv->placement_cache);
-    shape_model_free(srv->ecs_model);
-    shape_model_free(srv->logs_model);
+    service_model_free(srv->ecs_model);
+    service_model_free(srv->logs_model);
     pthread_mutex_destroy(&srv->change_lock);
     pthread_cond_destroy(&srv->change_cond);
     memset(srv, 0, sizeof(*srv));

@@ -8,12 +8,12 @@
 
 #include "common/error.h"
 
-struct shape_model;
+struct service_model;
 struct store;
 struct http_front;
 struct liveness;
 struct maintenance;
-struct service_controller;
+struct scheduler;
 
 struct server_config {
     char listen_host[256];
@@ -28,14 +28,14 @@ struct server_config {
 struct server {
     struct server_config cfg;
     struct store *store;
-    struct shape_model *ecs_model;
-    struct shape_model *logs_model;
+    struct service_model *ecs_model;
+    struct service_model *logs_model;
     struct http_front *http;
     uint16_t bound_port;
     struct liveness *liveness;
     struct placement_cache *placement_cache;
     struct maintenance *maintenance;
-    struct service_controller *controller;
+    struct scheduler *controller;
 
     /* Writers bump `generation` and broadcast, so long-polls and the service
      * controller wake on changes instead of on timers alone. */

@@ -10,7 +10,7 @@ import berth_proc  # noqa: E402
 
 # Every server the tests start (and the benchmark smoke run) compares each
 # reuse of a cached placement snapshot with a fresh load from the store and
-# stops at the first difference (src/server/placement_snapshot.c).
+# stops at the first difference (src/server/ecs/placement_snapshot.c).
 os.environ["BERTH_CHECK_PLACEMENT_CACHE"] = "1"
 
 

@@ -1,6 +1,6 @@
 /* test_deploy_math.c - rolling-deployment bounds, breaker threshold, backoff
  * and the per-round plan. */
-#include "server/deploy_math.h"
+#include "server/sched/deploy_math.h"
 #include "test.h"
 
 TEST(deploy_min_healthy_rounds_up)

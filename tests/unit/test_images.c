@@ -3,13 +3,13 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "agent/digest.h"
-#include "agent/image.h"
-#include "agent/imgconfig.h"
-#include "agent/imgref.h"
-#include "agent/layerpath.h"
-#include "agent/registry.h"
-#include "agent/registry_auth.h"
+#include "agent/image/digest.h"
+#include "agent/image/image.h"
+#include "agent/image/imgconfig.h"
+#include "agent/image/imgref.h"
+#include "agent/image/layerpath.h"
+#include "agent/image/registry.h"
+#include "agent/image/registry_auth.h"
 #include "test.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

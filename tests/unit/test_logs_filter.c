@@ -1,7 +1,7 @@
 /* Unit tests: CloudWatch Logs filter patterns. */
 #include <string.h>
 
-#include "server/logs_filter.h"
+#include "server/logs/logs_filter.h"
 #include "test.h"
 
 static int matches(const char *pattern, const char *msg)

@@ -3,16 +3,16 @@
  * json-file line encoding. */
 #include <stdlib.h>
 
-#include "agent/jsonlog.h"
-#include "agent/k8slog.h"
-#include "agent/logjoin.h"
+#include "agent/logs/jsonlog.h"
+#include "agent/logs/conmon_log.h"
+#include "agent/logs/logjoin.h"
 #include "test.h"
 
-#define REC(s) k8slog_parse(s, strlen(s), &r)
+#define REC(s) conmon_log_parse(s, strlen(s), &r)
 
-TEST(k8slog_full_and_partial_records)
+TEST(conmon_log_full_and_partial_records)
 {
-    struct k8slog_rec r;
+    struct conmon_log_rec r;
     CHECK(REC("2026-11-22T02:00:00.123456789+00:00 stdout F hello world") == 0);
     CHECK(!r.partial && !r.is_stderr);
     CHECK(r.text_len == 11 && memcmp(r.text, "hello world", 11) == 0);
@@ -26,9 +26,9 @@ TEST(k8slog_full_and_partial_records)
     CHECK(REC("2026-11-22T02:00:00Z stdout F") == 0 && r.text_len == 0);
 }
 
-TEST(k8slog_rejects_malformed)
+TEST(conmon_log_rejects_malformed)
 {
-    struct k8slog_rec r;
+    struct conmon_log_rec r;
     CHECK(REC("") < 0);
     CHECK(REC("not-a-time stdout F x") < 0);
     CHECK(REC("2026-11-22T02:00:00Z stdin F x") < 0);

@@ -2,8 +2,8 @@
  * port ranges, the dynamic port choice, the nftables ruleset text. */
 #include <stdlib.h>
 
-#include "agent/netpool.h"
-#include "agent/nftrules.h"
+#include "agent/net/netpool.h"
+#include "agent/net/nftrules.h"
 #include "test.h"
 
 TEST(netpool_cidr_parsing)
@@ -142,7 +142,7 @@ TEST(nftrules_table_name_per_data_dir)
 
 #include <unistd.h>
 
-#include "agent/etcfiles.h"
+#include "agent/runtime/etcfiles.h"
 #include "common/cleanup.h"
 
 static void write_tmp(char *path, const char *text)

@@ -1,7 +1,7 @@
 /* Unit tests: the placement engine (filters, strategies, failures). */
 #include <stdlib.h>
 
-#include "server/placement.h"
+#include "server/placement/placement.h"
 #include "test.h"
 
 #define MAX_FX 64

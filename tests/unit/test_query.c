@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "common/isodate.h"
-#include "server/query.h"
+#include "server/placement/query.h"
 #include "test.h"
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))

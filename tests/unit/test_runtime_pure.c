@@ -3,11 +3,11 @@
  * quota, /etc files and config.json generation. */
 #include <jansson.h>
 
-#include "agent/bundle.h"
-#include "agent/cgroups.h"
-#include "agent/ctrspec.h"
-#include "agent/etcfiles.h"
-#include "agent/userdb.h"
+#include "agent/runtime/bundle.h"
+#include "agent/runtime/cgroups.h"
+#include "agent/runtime/container_spec.h"
+#include "agent/runtime/etcfiles.h"
+#include "agent/runtime/userdb.h"
 #include "common/cleanup.h"
 #include "test.h"
 
@@ -303,7 +303,7 @@ TEST(etcfiles_text)
 
 #include <signal.h>
 
-#include "agent/runtime.h"
+#include "agent/runtime/runtime.h"
 
 TEST(runtime_signal_names)
 {
@@ -339,7 +339,7 @@ TEST(runtime_container_ids)
 }
 
 /* Names missing from the task JSON must not reach strcmp. */
-TEST(ctrspec_override_env_tolerates_nameless_entries)
+TEST(container_spec_override_env_tolerates_nameless_entries)
 {
     _cleanup_json_ json_t *def = json_loads("{\"name\":\"app\",\"environment\":[{\"value\":\"x\"},"
                                             "{\"name\":\"A\",\"value\":\"0\"}]}",
@@ -347,7 +347,7 @@ TEST(ctrspec_override_env_tolerates_nameless_entries)
     _cleanup_json_ json_t *ov = json_loads("{\"name\":\"app\",\"environment\":[{\"value\":\"y\"},"
                                            "{\"name\":\"A\",\"value\":\"1\"}]}",
                                            0, NULL);
-    _cleanup_json_ json_t *out = ctrspec_apply_override(def, ov);
+    _cleanup_json_ json_t *out = container_spec_apply_override(def, ov);
     CHECK(out != NULL);
     json_t *env = json_object_get(out, "environment");
     CHECK_STR(json_string_value(json_object_get(json_array_get(env, 1), "value")), "1");

@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "server/api.h"
+#include "server/http/api.h"
 #include "server/server.h"
-#include "server/service_sched.h"
-#include "server/store.h"
-#include "server/store_services.h"
+#include "server/sched/reconcile.h"
+#include "server/store/store.h"
+#include "server/store/store_services.h"
 #include "test.h"
 
 static json_t *call(struct server *srv, const char *action, json_t *body, int *ret_status)
@@ -275,7 +275,7 @@ static void schedule_services(struct server *srv, int *failures_)
     json_array_foreach(ids, i, v)
     {
         bool changed = false;
-        CHECK(service_sched_round(srv, json_integer_value(v), &changed, &err) == 0);
+        CHECK(reconcile_service(srv, json_integer_value(v), &changed, &err) == 0);
     }
     json_decref(ids);
 }

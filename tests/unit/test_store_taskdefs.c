@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "server/store.h"
-#include "server/store_tags.h"
-#include "server/store_taskdefs.h"
-#include "server/taskdefs.h"
+#include "server/store/store.h"
+#include "server/store/store_tags.h"
+#include "server/store/store_taskdefs.h"
+#include "server/ecs/taskdefs.h"
 #include "test.h"
 
 struct tmp_store {

@@ -2,10 +2,10 @@
  * defaults, and requiresAttributes. */
 #include <jansson.h>
 
-#include "server/api.h"
-#include "server/taskdef_attrs.h"
-#include "server/taskdef_units.h"
-#include "server/taskdef_validate.h"
+#include "server/http/api.h"
+#include "server/ecs/taskdef_attrs.h"
+#include "server/ecs/taskdef_units.h"
+#include "server/ecs/taskdef_validate.h"
 #include "test.h"
 
 static long cpu_of(const char *s)

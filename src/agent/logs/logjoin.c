@@ -1,0 +1,191 @@
+/* logjoin.c - multi-line events for the awslogs driver (see logjoin.h).
+ * It decides where events begin and end; batching and shipping are
+ * logship.c's. */
+#include "agent/logs/logjoin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+
+/* strftime codes -> ERE pieces (after Docker's awslogs strftimeToRegex). */
+static const struct {
+    char code;
+    const char *re;
+} datetime_codes[] = {
+    {'a', "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)"},
+    {'A', "(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"},
+    {'b', "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"},
+    {'B', "(January|February|March|April|May|June|July|August|September|October|November|December)"},
+    {'d', "(0[1-9]|[12][0-9]|3[01])"},
+    {'e', "( [1-9]|[12][0-9]|3[01])"},
+    {'f', "[0-9]{1,9}"},
+    {'H', "([01][0-9]|2[0-3])"},
+    {'I', "(0[1-9]|1[0-2])"},
+    {'j', "(00[1-9]|0[1-9][0-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-6])"},
+    {'L', "\\.[0-9]{3}"},
+    {'m', "(0[1-9]|1[0-2])"},
+    {'M', "[0-5][0-9]"},
+    {'p', "[AP]M"},
+    {'S', "[0-5][0-9]"},
+    {'y', "[0-9]{2}"},
+    {'Y', "[0-9]{4}"},
+    {'z', "[+-][0-9]{4}"},
+    {'Z', "[A-Za-z_ /]+"},
+    {'%', "%"},
+};
+
+int logjoin_datetime_regex(const char *fmt, char *buf, size_t cap, struct error *err)
+{
+    size_t n = 0;
+#define PUT(s)                                                                                                 \
+    do {                                                                                                       \
+        size_t l_ = strlen(s);                                                                                 \
+        if (n + l_ + 1 > cap)                                                                                  \
+            return error_set(err, ERR_LIMIT, "awslogs-datetime-format is too long");                          \
+        memcpy(buf + n, s, l_);                                                                                \
+        n += l_;                                                                                               \
+    } while (0)
+    PUT("^");
+    for (const char *p = fmt; *p; p++) {
+        if (*p == '%') {
+            p++;
+            const char *re = NULL;
+            for (size_t i = 0; i < ELEMENTSOF(datetime_codes); i++)
+                if (datetime_codes[i].code == *p)
+                    re = datetime_codes[i].re;
+            if (!re)
+                return error_set(err, ERR_INVALID, "awslogs-datetime-format: unsupported code %%%c", *p ? *p : ' ');
+            PUT(re);
+        } else if (strchr("\\^$.|?*+()[]{}", *p)) {
+            char esc[3] = {'\\', *p, '\0'};
+            PUT(esc);
+        } else {
+            char one[2] = {*p, '\0'};
+            PUT(one);
+        }
+    }
+#undef PUT
+    buf[n] = '\0';
+    return 0;
+}
+
+int logjoin_init(struct logjoin *j, const char *datetime_format, const char *pattern, size_t max_len,
+                 struct error *err)
+{
+    memset(j, 0, sizeof(*j));
+    j->max_len = max_len;
+    char re[4096];
+    if (datetime_format && *datetime_format) {
+        if (logjoin_datetime_regex(datetime_format, re, sizeof(re), err) < 0)
+            return -1;
+    } else if (pattern && *pattern) {
+        if (snprintf(re, sizeof(re), "%s", pattern) >= (int)sizeof(re))
+            return error_set(err, ERR_LIMIT, "awslogs-multiline-pattern is too long");
+    } else {
+        return 0;
+    }
+    int rc = regcomp(&j->re, re, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, &j->re, msg, sizeof(msg));
+        return error_set(err, ERR_INVALID, "bad multi-line pattern %s: %s", re, msg);
+    }
+    j->have_re = true;
+    return 0;
+}
+
+void logjoin_free(struct logjoin *j)
+{
+    if (j->have_re)
+        regfree(&j->re);
+    j->have_re = false;
+    free(j->buf);
+    j->buf = NULL;
+    j->pending = false;
+}
+
+int logjoin_flush(struct logjoin *j, struct logjoin_event *ret)
+{
+    if (!j->pending)
+        return 0;
+    ret->msg = j->buf;
+    ret->len = j->len;
+    ret->ts_ms = j->ts_ms;
+    ret->start_off = j->start_off;
+    ret->end_off = j->end_off;
+    j->buf = NULL;
+    j->len = j->cap = 0;
+    j->pending = false;
+    return 1;
+}
+
+static int append(struct logjoin *j, const char *s, size_t len, struct error *err)
+{
+    if (j->len + len + 1 > j->cap) {
+        size_t cap = j->cap ? j->cap : 256;
+        while (cap < j->len + len + 1)
+            cap *= 2;
+        char *nb = realloc(j->buf, cap);
+        if (!nb)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        j->buf = nb;
+        j->cap = cap;
+    }
+    memcpy(j->buf + j->len, s, len);
+    j->len += len;
+    j->buf[j->len] = '\0';
+    return 0;
+}
+
+static int start(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off,
+                 uint64_t end_off, struct error *err)
+{
+    j->pending = true;
+    j->len = 0;
+    j->ts_ms = ts_ms;
+    j->start_off = start_off;
+    j->end_off = end_off;
+    if (append(j, "", 0, err) < 0)
+        return -1;
+    return append(j, line, len > j->max_len ? j->max_len : len, err);
+}
+
+int logjoin_feed(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off,
+                 uint64_t end_off, bool force_new, struct logjoin_event *ret, struct error *err)
+{
+    if (!j->have_re) {
+        /* One line, one event. */
+        if (start(j, line, len, ts_ms, start_off, end_off, err) < 0)
+            return -1;
+        return logjoin_flush(j, ret);
+    }
+    bool begins = force_new || !j->pending;
+    if (!begins) {
+        /* regexec wants a C string; lines are short, copy to a bounded
+         * buffer (a match is decided by a line's beginning anyway for
+         * datetime formats; patterns see at most 4 KiB). */
+        char tmp[4096];
+        size_t l = len < sizeof(tmp) - 1 ? len : sizeof(tmp) - 1;
+        memcpy(tmp, line, l);
+        tmp[l] = '\0';
+        begins = regexec(&j->re, tmp, 0, NULL, 0) == 0;
+    }
+    /* An event that would outgrow max_len is ended too. */
+    if (!begins && j->len + 1 + len > j->max_len)
+        begins = true;
+    if (begins) {
+        int r = logjoin_flush(j, ret);
+        if (start(j, line, len, ts_ms, start_off, end_off, err) < 0) {
+            if (r)
+                free(ret->msg);
+            return -1;
+        }
+        return r;
+    }
+    if (append(j, "\n", 1, err) < 0 || append(j, line, len, err) < 0)
+        return -1;
+    j->end_off = end_off;
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* nftrules.h - the agent's port publishing as one nftables table: the text
+ * of the whole table (pure, unit-tested) and applying it with one
+ * `nft -f -` run, which replaces the table atomically.
+ *
+ * The table (`ip berth_<hash of the data dir>`) holds two maps, host port ->
+ * task address . container port, for TCP and UDP; DNAT in prerouting (other
+ * hosts) and output (this host, 127.0.0.1 included) for local destinations;
+ * and masquerade only for packets leaving through the agent's bridge that
+ * come from 127.0.0.0/8 or hairpin back into it.  Nothing touches other
+ * interfaces; `nft delete table ip <name>` removes all of it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "agent/net/netpool.h"
+
+struct nft_mapping {
+    int udp;          /* 0: tcp, 1: udp */
+    int host_port;
+    uint32_t addr;    /* the container's address, host order */
+    int ctr_port;
+};
+
+/* The batch that makes the table hold exactly these mappings; with none, the
+ * batch deletes the table.  The caller frees; NULL when out of memory or
+ * past LIMIT_NET_NFT_RULESET. */
+char *nftrules_text(const char *table, const char *bridge, const struct netpool_cidr *subnet,
+                    const struct nft_mapping *m, size_t n);
+
+/* The batch that adds these mappings to (add) or deletes them from the maps
+ * of an existing table.  The caller frees; NULL as for nftrules_text. */
+char *nftrules_elements_text(const char *table, bool add, const struct nft_mapping *m, size_t n);
+
+/* Run nft_path -f - with text on stdin. */
+int nftrules_apply(const char *nft_path, const char *text, struct error *err);
+
+/* "berth_" + 8 hex digits of a hash of the data directory. */
+void nftrules_table_name(const char *data_dir, char *buf, size_t cap);

@@ -1,0 +1,165 @@
+/* conmon.c - conmon as the container monitor.
+ *
+ * We speak conmon's API version 1: it reports on the fd named by
+ * _OCI_SYNCPIPE one JSON line, {"data": PID} once `runtime create` worked or
+ * {"data": -1, "message": "..."} when it failed.  conmon keeps that pipe
+ * open until the container exits, so we stop reading after the first line.
+ * The exit code is not read from the pipe: conmon writes it to
+ * <persist-dir>/exit, which survives our restarts (runtime.c waits on it
+ * with inotify).  Starting the created container is runtime.c's job. */
+#include "agent/runtime/conmon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/limits.h"
+#include "agent/runtime/spawn.h"
+
+extern char **environ;
+
+#define MAX_ARGS 64
+
+/* Read one line (or until EOF) from fd by deadline. */
+static int read_sync(int fd, usec_t deadline, char *buf, size_t cap, struct error *err)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (;;) {
+        usec_t left = deadline - time_monotonic();
+        if (left <= 0)
+            return error_set(err, ERR_IO, "conmon did not report the container pid in time");
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, (int)((left + 999) / 1000));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return error_sys(err, "poll conmon sync pipe");
+        }
+        if (r == 0)
+            continue;
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return error_sys(err, "read conmon sync pipe");
+        }
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (n == 0 || strchr(buf, '\n'))
+            return 0;
+        if (len == cap - 1)
+            return error_set(err, ERR_LIMIT, "conmon sync message longer than %zu bytes", cap - 1);
+    }
+}
+
+int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, struct error *err)
+{
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC) < 0)
+        return error_sys(err, "pipe");
+    _cleanup_close_ int sync_r = sync[0];
+    _cleanup_close_ int sync_w = sync[1];
+
+    char logarg[4200], sizearg[32];
+    snprintf(logarg, sizeof(logarg), "k8s-file:%s", o->log_path);
+    const char *argv[MAX_ARGS];
+    size_t n = 0;
+#define ARG(x) argv[n++] = (x)
+    ARG(o->conmon_path);
+    ARG("--api-version");
+    ARG("1");
+    ARG("--cid");
+    ARG(o->id);
+    ARG("--cuuid");
+    ARG(o->uuid);
+    ARG("--name");
+    ARG(o->id);
+    ARG("--runtime");
+    ARG(o->runtime_path);
+    ARG("--bundle");
+    ARG(o->bundle);
+    ARG("--container-pidfile");
+    ARG(o->pidfile);
+    ARG("--conmon-pidfile");
+    ARG(o->conmon_pidfile);
+    ARG("--log-path");
+    ARG(logarg);
+    ARG("--persist-dir");
+    ARG(o->persist_dir);
+    ARG("--socket-dir-path");
+    ARG(o->socket_dir);
+    if (o->log_size_max > 0) {
+        snprintf(sizearg, sizeof(sizearg), "%lld", (long long)o->log_size_max);
+        ARG("--log-size-max");
+        ARG(sizearg);
+    }
+    if (o->n_runtime_args > (MAX_ARGS - n - 1) / 2)
+        return error_set(err, ERR_INTERNAL, "too many runtime arguments");
+    for (size_t i = 0; i < o->n_runtime_args; i++) {
+        ARG("--runtime-arg");
+        ARG(o->runtime_args[i]);
+    }
+    argv[n] = NULL;
+#undef ARG
+
+    /* Our environment plus _OCI_SYNCPIPE. */
+    size_t nenv = 0;
+    while (environ[nenv])
+        nenv++;
+    _cleanup_free_ const char **envp = calloc(nenv + 2, sizeof(*envp));
+    if (!envp)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < nenv; i++)
+        if (strncmp(environ[i], "_OCI_", 5) != 0)
+            envp[k++] = environ[i];
+    char syncenv[64];
+    snprintf(syncenv, sizeof(syncenv), "_OCI_SYNCPIPE=%d", sync_w);
+    envp[k++] = syncenv;
+    envp[k] = NULL;
+
+    _cleanup_close_ int errfd = open(o->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (errfd < 0)
+        return error_sys(err, "open %s", o->stderr_path);
+    /* conmon writes some files (an "oom" marker) relative to its working
+     * directory: keep them in the bundle. */
+    struct spawn_opts so = {.argv = argv, .envp = envp, .stdin_fd = -1, .stdout_fd = errfd, .stderr_fd = errfd,
+                            .cwd = o->bundle, .keep_fds = &sync_w, .n_keep_fds = 1};
+    pid_t pid;
+    _cleanup_close_ int pidfd = -1;
+    if (spawn_start(&so, &pid, &pidfd, err) < 0)
+        return error_prefix(err, "start conmon");
+    close(sync_w);
+    sync_w = -1;
+
+    usec_t deadline = time_monotonic() + timeout;
+    int status = 0;
+    int r = spawn_wait(pid, pidfd, deadline, &status, err);
+    if (r != 0) {
+        spawn_kill_reap(pid, pidfd);
+        return r < 0 ? -1 : error_set(err, ERR_IO, "conmon did not detach in time");
+    }
+    if (spawn_exit_code(status) != 0)
+        return error_set(err, ERR_IO, "conmon exited with %d (see %s)", spawn_exit_code(status), o->stderr_path);
+
+    char msg[LIMIT_CONMON_SYNC];
+    if (read_sync(sync_r, deadline, msg, sizeof(msg), err) < 0)
+        return -1;
+    json_error_t jerr;
+    _cleanup_json_ json_t *j = json_loads(msg, JSON_DISABLE_EOF_CHECK, &jerr);
+    json_int_t data = -1;
+    const char *message = NULL;
+    if (!j || json_unpack(j, "{s:I, s?s}", "data", &data, "message", &message) < 0)
+        return error_set(err, ERR_IO, "conmon: no container pid reported (see %s)", o->stderr_path);
+    if (data <= 0)
+        return error_set(err, ERR_IO, "create failed: %.800s", message ? message : "unknown error");
+    *ret_pid = (pid_t)data;
+    return 0;
+}

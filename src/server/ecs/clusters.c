@@ -1,0 +1,495 @@
+/* clusters.c - CreateCluster, DescribeClusters, ListClusters, UpdateCluster,
+ * UpdateClusterSettings, PutClusterCapacityProviders, DeleteCluster, and
+ * resolving the `cluster` member every other action takes. */
+#include "server/ecs/clusters.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "server/ecs/arn.h"
+#include "common/cleanup.h"
+#include "common/limits.h"
+#include "server/http/paging.h"
+#include "server/ecs/tags.h"
+
+#define DEFAULT_CLUSTER "default"
+
+void cluster_arn(const struct api_ctx *ctx, const char *name, char *buf, size_t cap)
+{
+    if (!arn_format_buf(buf, cap, ctx, "cluster", name) && cap)
+        buf[0] = '\0';
+}
+
+static bool cluster_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n < 1 || n > 255)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (!isalnum(c) && c != '-' && c != '_')
+            return false;
+    }
+    return true;
+}
+
+/* The cluster name named by a request value: a name or a cluster ARN.
+ * Returns false if the value is neither. */
+static bool cluster_name_from(const char *value, char *buf, size_t cap)
+{
+    struct arn arn;
+    if (strncmp(value, "arn:", 4) == 0) {
+        if (!arn_parse(value, &arn) || strcmp(arn.type, "cluster") != 0 || strchr(arn.resource, '/'))
+            return false;
+        value = arn.resource;
+    }
+    if (!cluster_name_ok(value) || strlen(value) >= cap)
+        return false;
+    memcpy(buf, value, strlen(value) + 1);
+    return true;
+}
+
+static json_t *default_settings(void)
+{
+    return json_pack("[{s:s, s:s}]", "name", "containerInsights", "value", "disabled");
+}
+
+static json_t *new_cluster_doc(void)
+{
+    return json_pack("{s:o, s:[], s:[]}", "settings", default_settings(), "capacityProviders",
+                     "defaultCapacityProviderStrategy");
+}
+
+static int create_default_cluster(struct api_ctx *ctx, struct cluster_row *ret_row, struct error *err)
+{
+    struct cluster_row row = {.created_at = ctx->now, .doc = new_cluster_doc()};
+    snprintf(row.name, sizeof(row.name), DEFAULT_CLUSTER);
+    snprintf(row.status, sizeof(row.status), "ACTIVE");
+    if (!row.doc)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (store_cluster_put(ctx->tx, ctx->region, &row, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
+    *ret_row = row;
+    return 0;
+}
+
+int cluster_resolve(struct api_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
+                    struct error *err)
+{
+    char name[256];
+    const char *given = value ? json_string_value(value) : DEFAULT_CLUSTER;
+    if (!given || !*given)
+        given = DEFAULT_CLUSTER;
+    if (!cluster_name_from(given, name, sizeof(name)))
+        return error_set(err, API_ERR_CLUSTER_NOT_FOUND, "Cluster not found.");
+    struct cluster_row row;
+    int r = store_cluster_get(ctx->tx, ctx->region, name, &row, err);
+    if (r < 0)
+        return -1;
+    if (r > 0 && strcmp(row.status, "ACTIVE") == 0) {
+        *ret_row = row;
+        return 0;
+    }
+    if (r > 0)
+        cluster_row_clear(&row);
+    if (create_default && strcmp(name, DEFAULT_CLUSTER) == 0 && store_tx_is_write(ctx->tx)) {
+        if (r > 0) {
+            /* A deleted default cluster comes back on use, like a new one. */
+            int gr = store_cluster_get(ctx->tx, ctx->region, name, &row, err);
+            if (gr <= 0)
+                return error_set(err, ERR_INTERNAL, "default cluster vanished");
+            snprintf(row.status, sizeof(row.status), "ACTIVE");
+            if (store_cluster_put(ctx->tx, ctx->region, &row, err) < 0) {
+                cluster_row_clear(&row);
+                return -1;
+            }
+            *ret_row = row;
+            return 0;
+        }
+        return create_default_cluster(ctx, ret_row, err);
+    }
+    return error_set(err, API_ERR_CLUSTER_NOT_FOUND, "Cluster not found.");
+}
+
+int clusters_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+{
+    struct cluster_row row;
+    int r = store_cluster_get(ctx->tx, ctx->region, arn->resource, &row, err);
+    if (r < 0)
+        return -1;
+    bool active = r > 0 && strcmp(row.status, "ACTIVE") == 0;
+    if (r > 0)
+        cluster_row_clear(&row);
+    if (!active)
+        return error_set(err, API_ERR_CLUSTER_NOT_FOUND, "Cluster not found.");
+    return 0;
+}
+
+enum include_flags {
+    INCLUDE_SETTINGS = 1 << 0,
+    INCLUDE_STATISTICS = 1 << 1,
+    INCLUDE_TAGS = 1 << 2,
+    INCLUDE_CONFIGURATIONS = 1 << 3,
+    INCLUDE_ATTACHMENTS = 1 << 4,
+    INCLUDE_ALL_CREATE = INCLUDE_SETTINGS | INCLUDE_TAGS | INCLUDE_CONFIGURATIONS,
+};
+
+static json_t *statistics_json(const struct cluster_counts *c)
+{
+    /* ECS's statistic names; berth runs EC2 and EXTERNAL launch types, so
+     * the Fargate figures are always zero. */
+    struct {
+        const char *name;
+        long long value;
+    } stats[] = {
+        {"runningEC2TasksCount", c->running_tasks},
+        {"runningFargateTasksCount", 0},
+        {"pendingFargateTasksCount", 0},
+        {"runningExternalTasksCount", 0},
+        {"pendingEC2TasksCount", c->pending_tasks},
+        {"pendingExternalTasksCount", 0},
+        {"activeEC2ServiceCount", c->active_services},
+        {"activeFargateServiceCount", 0},
+        {"drainingEC2ServiceCount", c->draining_services},
+        {"drainingFargateServiceCount", 0},
+    };
+    json_t *list = json_array();
+    char buf[32];
+    for (size_t i = 0; i < ELEMENTSOF(stats); i++) {
+        snprintf(buf, sizeof(buf), "%lld", stats[i].value);
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", stats[i].name, "value", buf));
+    }
+    return list;
+}
+
+/* The Cluster shape as ECS returns it. */
+static json_t *cluster_json(struct api_ctx *ctx, const struct cluster_row *row, unsigned include,
+                            struct error *err)
+{
+    char arn[512];
+    cluster_arn(ctx, row->name, arn, sizeof(arn));
+    struct cluster_counts counts;
+    if (store_cluster_counts(ctx->tx, row->id, &counts, err) < 0)
+        return NULL;
+    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "clusterArn", arn, "clusterName", row->name,
+                          "status", row->status, "registeredContainerInstancesCount",
+                          (json_int_t)counts.registered_instances, "runningTasksCount",
+                          (json_int_t)counts.running_tasks, "pendingTasksCount", (json_int_t)counts.pending_tasks,
+                          "activeServicesCount", (json_int_t)counts.active_services);
+    if (!c) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    json_object_set(c, "capacityProviders", json_object_get(row->doc, "capacityProviders"));
+    json_object_set(c, "defaultCapacityProviderStrategy",
+                    json_object_get(row->doc, "defaultCapacityProviderStrategy"));
+    json_object_set_new(c, "statistics", include & INCLUDE_STATISTICS ? statistics_json(&counts) : json_array());
+    if (include & INCLUDE_SETTINGS)
+        json_object_set(c, "settings", json_object_get(row->doc, "settings"));
+    if ((include & INCLUDE_CONFIGURATIONS) && json_object_get(row->doc, "configuration"))
+        json_object_set(c, "configuration", json_object_get(row->doc, "configuration"));
+    if (json_object_get(row->doc, "serviceConnectDefaults"))
+        json_object_set(c, "serviceConnectDefaults", json_object_get(row->doc, "serviceConnectDefaults"));
+    if (include & INCLUDE_ATTACHMENTS)
+        json_object_set_new(c, "attachments", json_array());
+    if (include & INCLUDE_TAGS) {
+        json_t *tags = tags_list(ctx, arn, err);
+        if (!tags) {
+            json_decref(c);
+            return NULL;
+        }
+        json_object_set_new(c, "tags", tags);
+    } else {
+        json_object_set_new(c, "tags", json_array());
+    }
+    return c;
+}
+
+/* Merge a `settings` list into the document's (by name). */
+static void merge_settings(json_t *doc, json_t *settings)
+{
+    json_t *have = json_object_get(doc, "settings");
+    size_t i;
+    json_t *s;
+    json_array_foreach(settings, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        json_t *value = json_object_get(s, "value");
+        bool replaced = false;
+        size_t j;
+        json_t *h;
+        json_array_foreach(have, j, h)
+        {
+            if (strcmp(json_string_value(json_object_get(h, "name")), name) == 0) {
+                json_object_set(h, "value", value);
+                replaced = true;
+            }
+        }
+        if (!replaced)
+            json_array_append_new(have, json_pack("{s:s, s:O}", "name", name, "value", value));
+    }
+}
+
+static int check_settings(json_t *settings, struct error *err)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(settings, i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        const char *value = json_string_value(json_object_get(s, "value"));
+        if (!name || !value)
+            return error_set(err, ERR_INVALID, "Cluster settings require a name and a value.");
+        if (strcmp(value, "enabled") != 0 && strcmp(value, "disabled") != 0 && strcmp(value, "enhanced") != 0)
+            return error_set(err, ERR_INVALID,
+                             "The value for the containerInsights setting must be 'enabled', 'disabled' "
+                             "or 'enhanced'.");
+    }
+    return 0;
+}
+
+static void apply_optional(json_t *doc, json_t *in)
+{
+    static const char *const members[] = {"configuration", "serviceConnectDefaults", "capacityProviders",
+                                          "defaultCapacityProviderStrategy"};
+    for (size_t i = 0; i < ELEMENTSOF(members); i++) {
+        json_t *v = json_object_get(in, members[i]);
+        if (v)
+            json_object_set(doc, members[i], v);
+    }
+}
+
+int action_create_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    const char *name = json_string_value(json_object_get(in, "clusterName"));
+    if (!name)
+        name = DEFAULT_CLUSTER;
+    if (!cluster_name_ok(name))
+        return error_set(err, ERR_INVALID,
+                         "Cluster name can have up to 255 letters (uppercase and lowercase), numbers, "
+                         "hyphens, and underscores.");
+    json_t *tags = json_object_get(in, "tags");
+    json_t *settings = json_object_get(in, "settings");
+    if (tags_validate(tags, err) < 0 || check_settings(settings, err) < 0)
+        return -1;
+
+    struct cluster_row row;
+    int r = store_cluster_get(ctx->tx, ctx->region, name, &row, err);
+    if (r < 0)
+        return -1;
+    if (r > 0 && strcmp(row.status, "ACTIVE") == 0) {
+        /* CreateCluster is idempotent: an existing cluster is returned as is. */
+    } else {
+        if (r == 0) {
+            memset(&row, 0, sizeof(row));
+            snprintf(row.name, sizeof(row.name), "%s", name);
+            row.created_at = ctx->now;
+        } else {
+            json_decref(row.doc);
+        }
+        snprintf(row.status, sizeof(row.status), "ACTIVE");
+        row.doc = new_cluster_doc();
+        if (!row.doc)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        merge_settings(row.doc, settings);
+        apply_optional(row.doc, in);
+        if (store_cluster_put(ctx->tx, ctx->region, &row, err) < 0) {
+            cluster_row_clear(&row);
+            return -1;
+        }
+    }
+    char arn[512];
+    cluster_arn(ctx, row.name, arn, sizeof(arn));
+    if (tags_attach(ctx, arn, tags, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
+    json_t *c = cluster_json(ctx, &row, INCLUDE_ALL_CREATE, err);
+    cluster_row_clear(&row);
+    if (!c)
+        return -1;
+    json_object_set_new(out, "cluster", c);
+    return 0;
+}
+
+static int parse_include(json_t *in, unsigned *ret_flags)
+{
+    static const struct {
+        const char *name;
+        unsigned flag;
+    } table[] = {
+        {"SETTINGS", INCLUDE_SETTINGS},       {"STATISTICS", INCLUDE_STATISTICS},
+        {"TAGS", INCLUDE_TAGS},               {"CONFIGURATIONS", INCLUDE_CONFIGURATIONS},
+        {"ATTACHMENTS", INCLUDE_ATTACHMENTS},
+    };
+    unsigned flags = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(in, "include"), i, v)
+    {
+        for (size_t k = 0; k < ELEMENTSOF(table); k++)
+            if (strcmp(json_string_value(v), table[k].name) == 0)
+                flags |= table[k].flag;
+    }
+    *ret_flags = flags;
+    return 0;
+}
+
+int action_describe_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    unsigned include = 0;
+    parse_include(in, &include);
+    json_t *names = json_object_get(in, "clusters");
+    _cleanup_(json_decrefp) json_t *defaults = NULL;
+    if (!names || json_array_size(names) == 0) {
+        defaults = json_pack("[s]", DEFAULT_CLUSTER);
+        names = defaults;
+    }
+    if (json_array_size(names) > 100)
+        return error_set(err, ERR_INVALID, "A maximum of 100 clusters can be described at a time.");
+    json_t *clusters = json_array();
+    json_t *failures = json_array();
+    json_object_set_new(out, "clusters", clusters);
+    json_object_set_new(out, "failures", failures);
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        const char *given = json_string_value(v);
+        char name[256];
+        char arn[1300];
+        struct cluster_row row;
+        int r = 0;
+        if (cluster_name_from(given, name, sizeof(name))) {
+            r = store_cluster_get(ctx->tx, ctx->region, name, &row, err);
+            if (r < 0)
+                return -1;
+        }
+        if (r == 0) {
+            if (strncmp(given, "arn:", 4) == 0)
+                snprintf(arn, sizeof(arn), "%s", given);
+            else
+                cluster_arn(ctx, given, arn, sizeof(arn));
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+            continue;
+        }
+        json_t *c = cluster_json(ctx, &row, include, err);
+        cluster_row_clear(&row);
+        if (!c)
+            return -1;
+        json_array_append_new(clusters, c);
+    }
+    return 0;
+}
+
+int action_list_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    struct page page;
+    if (page_begin(in, "ListClusters", LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &page, err) < 0)
+        return -1;
+    json_t *names = json_array();
+    bool more = false;
+    int r = store_cluster_list(ctx->tx, ctx->region, page.after, page.limit, names, &more, err);
+    page_free(&page);
+    if (r < 0) {
+        json_decref(names);
+        return -1;
+    }
+    json_t *arns = json_array();
+    size_t i;
+    json_t *v;
+    char arn[512];
+    json_array_foreach(names, i, v)
+    {
+        cluster_arn(ctx, json_string_value(v), arn, sizeof(arn));
+        json_array_append_new(arns, json_string(arn));
+    }
+    json_object_set_new(out, "clusterArns", arns);
+    if (more && json_array_size(names) > 0)
+        page_set_next(out, "ListClusters", json_string_value(json_array_get(names, json_array_size(names) - 1)));
+    json_decref(names);
+    return 0;
+}
+
+/* Shared tail of the update actions: store the row and answer with it. */
+static int finish_update(struct api_ctx *ctx, struct cluster_row *row, json_t *out, struct error *err)
+{
+    int r = store_cluster_put(ctx->tx, ctx->region, row, err);
+    json_t *c = r < 0 ? NULL : cluster_json(ctx, row, INCLUDE_ALL_CREATE, err);
+    cluster_row_clear(row);
+    if (!c)
+        return -1;
+    json_object_set_new(out, "cluster", c);
+    return 0;
+}
+
+int action_update_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    struct cluster_row row;
+    json_t *settings = json_object_get(in, "settings");
+    if (check_settings(settings, err) < 0)
+        return -1;
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
+        return -1;
+    merge_settings(row.doc, settings);
+    json_t *cfg = json_object_get(in, "configuration");
+    if (cfg)
+        json_object_set(row.doc, "configuration", cfg);
+    json_t *scd = json_object_get(in, "serviceConnectDefaults");
+    if (scd)
+        json_object_set(row.doc, "serviceConnectDefaults", scd);
+    return finish_update(ctx, &row, out, err);
+}
+
+int action_update_cluster_settings(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    struct cluster_row row;
+    json_t *settings = json_object_get(in, "settings");
+    if (check_settings(settings, err) < 0)
+        return -1;
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
+        return -1;
+    merge_settings(row.doc, settings);
+    return finish_update(ctx, &row, out, err);
+}
+
+int action_put_cluster_capacity_providers(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    struct cluster_row row;
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
+        return -1;
+    json_object_set(row.doc, "capacityProviders", json_object_get(in, "capacityProviders"));
+    json_object_set(row.doc, "defaultCapacityProviderStrategy",
+                    json_object_get(in, "defaultCapacityProviderStrategy"));
+    return finish_update(ctx, &row, out, err);
+}
+
+int action_delete_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    struct cluster_row row;
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
+        return -1;
+    struct cluster_counts counts;
+    if (store_cluster_counts(ctx->tx, row.id, &counts, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
+    int r = 0;
+    if (counts.registered_instances > 0)
+        r = error_set(err, API_ERR_CLUSTER_CONTAINS_INSTANCES,
+                      "The Cluster cannot be deleted while Container Instances are active or draining.");
+    else if (counts.active_services > 0 || counts.draining_services > 0)
+        r = error_set(err, API_ERR_CLUSTER_CONTAINS_SERVICES,
+                      "The Cluster cannot be deleted while Services are active.");
+    else if (counts.running_tasks > 0 || counts.pending_tasks > 0)
+        r = error_set(err, API_ERR_CLUSTER_CONTAINS_TASKS,
+                      "The Cluster cannot be deleted while Tasks are active.");
+    if (r < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
+    snprintf(row.status, sizeof(row.status), "INACTIVE");
+    return finish_update(ctx, &row, out, err);
+}

@@ -1,0 +1,28 @@
+/* clusters.h - ECS clusters: the actions and how other resources name one. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "server/http/api.h"
+#include "server/store/store_clusters.h"
+
+/* Resolve the `cluster` member of a request (a name, an ARN, or absent for
+ * "default") to an ACTIVE cluster.  With create_default, a missing "default"
+ * cluster is created, as ECS does on first use.  Fails with
+ * ClusterNotFoundException otherwise.  The caller clears *ret_row. */
+int cluster_resolve(struct api_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
+                    struct error *err);
+/* The cluster's ARN into buf. */
+void cluster_arn(const struct api_ctx *ctx, const char *name, char *buf, size_t cap);
+/* For tagging: 0 if the ARN names an ACTIVE cluster. */
+struct arn;
+int clusters_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+
+int action_create_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_delete_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_describe_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_update_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_update_cluster_settings(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_put_cluster_capacity_providers(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);

@@ -1,0 +1,17 @@
+/* resource_refs.h - how requests name resources: a full ARN or a bare 32-hex id,
+ * `include` lists, and the MISSING failures Describe* actions answer with. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* The id a reference carries: the last '/'-separated part of an ARN, or the
+ * reference itself. */
+const char *resource_refs_id(const char *ref);
+/* Whether s is a 32-character hex id (tasks, container instances). */
+bool resource_refs_is_id32(const char *s);
+/* Whether the request's `include` list has `what` ("TAGS"). */
+bool resource_refs_include(json_t *in, const char *what);
+/* Append {arn, reason: MISSING} for ref: the ARN as given, or arn_if_bare
+ * for a bare id or name. */
+void resource_refs_add_missing(json_t *failures, const char *ref, const char *arn_if_bare);

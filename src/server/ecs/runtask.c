@@ -1,0 +1,270 @@
+/* runtask.c - RunTask: resolve the definition, load the cluster's instances,
+ * let the placement engine choose, create the tasks on the chosen
+ * instances.  All in the request's write transaction, so concurrent RunTask
+ * calls can never overcommit an instance. */
+#include "server/ecs/runtask.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "server/ecs/arn.h"
+#include "server/ecs/clusters.h"
+#include "common/cleanup.h"
+#include "server/ecs/placement_snapshot.h"
+#include "server/ecs/tags.h"
+#include "server/ecs/taskdefs.h"
+
+#define MAX_STRATEGIES 5
+#define MAX_CONSTRAINTS 10
+
+int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *taskdef,
+                            struct placement_strategy *ret_strategies, size_t *ret_nstrategies,
+                            struct placement_constraint *ret_constraints, size_t *ret_nconstraints,
+                            struct error *err)
+{
+    if (json_array_size(strategies) > MAX_STRATEGIES)
+        return error_set(err, ERR_INVALID, "Placement strategies can have a maximum of %d items.", MAX_STRATEGIES);
+    size_t i, n = 0;
+    json_t *v;
+    json_array_foreach(strategies, i, v)
+    {
+        int t = placement_strategy_type_from_string(json_string_value(json_object_get(v, "type")));
+        if (t < 0)
+            return error_set(err, ERR_INVALID, "Invalid placement strategy type.");
+        ret_strategies[n].type = (enum placement_strategy_type)t;
+        ret_strategies[n].field = json_string_value(json_object_get(v, "field"));
+        n++;
+    }
+    *ret_nstrategies = n;
+    json_t *td_constraints = json_object_get(taskdef, "placementConstraints");
+    if (json_array_size(constraints) + json_array_size(td_constraints) > MAX_CONSTRAINTS)
+        return error_set(err, ERR_INVALID, "Placement constraints can have a maximum of %d items.", MAX_CONSTRAINTS);
+    n = 0;
+    json_t *lists[2] = {constraints, td_constraints};
+    for (int l = 0; l < 2; l++) {
+        json_array_foreach(lists[l], i, v)
+        {
+            int t = placement_constraint_type_from_string(json_string_value(json_object_get(v, "type")));
+            if (t < 0)
+                return error_set(err, ERR_INVALID, "Invalid placement constraint type.");
+            ret_constraints[n].type = (enum placement_constraint_type)t;
+            ret_constraints[n].expression = json_string_value(json_object_get(v, "expression"));
+            n++;
+        }
+    }
+    *ret_nconstraints = n;
+    return 0;
+}
+
+/* requiresAttributes of the definition, as the engine's attribute list. */
+static struct query_attr *required_attributes(json_t *taskdef, size_t *ret_n)
+{
+    json_t *req = json_object_get(taskdef, "requiresAttributes");
+    size_t n = json_array_size(req);
+    struct query_attr *attrs = calloc(n ? n : 1, sizeof(*attrs));
+    if (!attrs)
+        return NULL;
+    size_t i;
+    json_t *a;
+    json_array_foreach(req, i, a)
+    {
+        attrs[i].name = json_string_value(json_object_get(a, "name"));
+        attrs[i].value = json_string_value(json_object_get(a, "value"));
+    }
+    *ret_n = n;
+    return attrs;
+}
+
+int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+                  const struct placement_strategy *strategies, size_t nstrategies,
+                  const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
+                  json_t *failures_out, struct error *err)
+{
+    struct task_needs needs;
+    if (task_needs_compute(spec->taskdef, spec->overrides, &needs, err) < 0)
+        return -1;
+    size_t nreq = 0;
+    _cleanup_free_ struct query_attr *required = required_attributes(spec->taskdef, &nreq);
+    if (!required)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    struct placement_task pt = {
+        .cpu = needs.cpu,
+        .memory = needs.memory,
+        .tcp_ports = needs.tcp,
+        .n_tcp = needs.ntcp,
+        .udp_ports = needs.udp,
+        .n_udp = needs.nudp,
+        .group = spec->group,
+        .required_attrs = required,
+        .n_required_attrs = nreq,
+    };
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+        seed = (uint64_t)ctx->now;
+    struct placement_request req = {
+        .task = &pt,
+        .count = count,
+        .constraints = constraints,
+        .n_constraints = nconstraints,
+        .strategies = strategies,
+        .n_strategies = nstrategies,
+        .seed = seed,
+    };
+    if (placement_validate(&req, err) < 0)
+        return -1;
+    struct placement_snapshot *snap;
+    if (snapshot_acquire(ctx, cluster, &snap, err) < 0)
+        return -1;
+    struct placement_result result;
+    if (placement_place(snap->instances, snap->n, &req, &result, err) < 0) {
+        snapshot_free(snap);
+        return -1;
+    }
+    int r = 0;
+    for (int i = 0; i < count && r == 0; i++) {
+        int idx = result.chosen[i];
+        if (idx < 0)
+            continue;
+        _cleanup_(task_row_clear) struct task_row row = {0};
+        r = task_create(ctx, cluster, snapshot_row(snap, (size_t)idx), spec, &needs, &row, err);
+        if (r == 0)
+            r = snapshot_placed(snap, (size_t)idx, &pt, err);
+        if (r == 0) {
+            json_t *j = task_json(ctx, cluster, &row, false, err);
+            if (!j)
+                r = -1;
+            else
+                json_array_append_new(tasks_out, j);
+        }
+    }
+    for (size_t i = 0; i < result.n_failures && r == 0; i++) {
+        const struct placement_failure *f = &result.failures[i];
+        json_t *fj = json_pack("{s:s}", "reason", f->reason);
+        if (f->arn)
+            json_object_set_new(fj, "arn", json_string(f->arn));
+        json_array_append_new(failures_out, fj);
+    }
+    placement_result_free(&result);
+    if (r == 0)
+        snapshot_release(ctx, cluster, snap);
+    else
+        snapshot_free(snap);
+    return r;
+}
+
+/* Tags the new tasks get: the request's, the definition's when
+ * propagateTags is TASK_DEFINITION, and aws:ecs:clusterName when
+ * enableECSManagedTags is set. */
+static json_t *task_tags(struct api_ctx *ctx, json_t *in, json_t *taskdef, const struct cluster_row *cluster,
+                         struct error *err)
+{
+    json_t *tags = json_deep_copy(json_object_get(in, "tags"));
+    if (!tags)
+        tags = json_array();
+    const char *propagate = json_string_value(json_object_get(in, "propagateTags"));
+    if (propagate && strcmp(propagate, "TASK_DEFINITION") == 0) {
+        json_t *td_tags = tags_list(ctx, json_string_value(json_object_get(taskdef, "taskDefinitionArn")), err);
+        if (!td_tags) {
+            json_decref(tags);
+            return NULL;
+        }
+        json_array_extend(tags, td_tags);
+        json_decref(td_tags);
+    } else if (propagate && strcmp(propagate, "SERVICE") == 0) {
+        json_decref(tags);
+        error_set(err, ERR_INVALID, "propagateTags SERVICE is only valid for tasks started by a service.");
+        return NULL;
+    }
+    if (json_is_true(json_object_get(in, "enableECSManagedTags")))
+        json_array_append_new(tags, json_pack("{s:s, s:s}", "key", "aws:ecs:clusterName", "value", cluster->name));
+    return tags;
+}
+
+static int existing_by_token(struct api_ctx *ctx, const struct cluster_row *cluster, const char *token,
+                             json_t *out, bool *ret_found, struct error *err)
+{
+    json_t *ids = json_array();
+    *ret_found = false;
+    if (store_task_by_token(ctx->tx, cluster->id, token, ids, err) < 0) {
+        json_decref(ids);
+        return -1;
+    }
+    if (json_array_size(ids) == 0) {
+        json_decref(ids);
+        return 0;
+    }
+    json_t *tasks = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        _cleanup_(task_row_clear) struct task_row row = {0};
+        if (store_task_get_by_id(ctx->tx, json_integer_value(v), &row, err) <= 0)
+            continue;
+        json_t *j = task_json(ctx, cluster, &row, false, err);
+        if (j)
+            json_array_append_new(tasks, j);
+    }
+    json_decref(ids);
+    json_object_set_new(out, "tasks", tasks);
+    json_object_set_new(out, "failures", json_array());
+    *ret_found = true;
+    return 0;
+}
+
+int action_run_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    _cleanup_(json_decrefp) json_t *taskdef = NULL;
+    _cleanup_(json_decrefp) json_t *tags = NULL;
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
+        return -1;
+    json_t *count_j = json_object_get(in, "count");
+    json_int_t count = count_j ? json_integer_value(count_j) : 1;
+    if (count < 1 || count > 10)
+        return error_set(err, ERR_INVALID, "count must be between 1 and 10.");
+    const char *token = json_string_value(json_object_get(in, "clientToken"));
+    if (token) {
+        if (strlen(token) > 64)
+            return error_set(err, ERR_INVALID, "clientToken can be up to 64 characters.");
+        bool found = false;
+        if (existing_by_token(ctx, &cluster, token, out, &found, err) < 0)
+            return -1;
+        if (found)
+            return 0; /* the same request again: the same answer */
+    }
+    if (taskdef_resolve(ctx, json_string_value(json_object_get(in, "taskDefinition")), true, &taskdef, err) < 0)
+        return -1;
+    struct task_spec spec;
+    char group[300];
+    if (tasks_spec_from_request(ctx, in, taskdef, &spec, group, sizeof(group), err) < 0)
+        return -1;
+    tags = task_tags(ctx, in, taskdef, &cluster, err);
+    if (!tags)
+        return -1;
+    if (json_array_size(tags) > 50)
+        return error_set(err, ERR_INVALID, "Tags can have a maximum of 50 items.");
+    spec.tags = tags;
+    struct placement_strategy strategies[MAX_STRATEGIES];
+    struct placement_constraint constraints[MAX_CONSTRAINTS];
+    size_t ns = 0, nc = 0;
+    if (runtask_parse_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"),
+                                taskdef, strategies, &ns, constraints, &nc, err) < 0)
+        return -1;
+    json_t *tasks = json_array(), *failures = json_array();
+    json_object_set_new(out, "tasks", tasks);
+    json_object_set_new(out, "failures", failures);
+    if (runtask_place(ctx, &cluster, &spec, (int)count, strategies, ns, constraints, nc, tasks, failures, err) < 0)
+        return -1;
+    /* ECS answers a cluster without usable instances with an exception. */
+    size_t i;
+    json_t *f;
+    json_array_foreach(failures, i, f)
+    {
+        if (strcmp(json_string_value(json_object_get(f, "reason")), PLACEMENT_REASON_NO_INSTANCES) == 0 &&
+            json_array_size(tasks) == 0)
+            return error_set(err, ERR_INVALID, "No Container Instances were found in your cluster.");
+    }
+    return 0;
+}

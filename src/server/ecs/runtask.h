@@ -1,0 +1,25 @@
+/* runtask.h - RunTask: place tasks with the placement engine. */
+#pragma once
+
+#include "server/http/api.h"
+#include "server/placement/placement.h"
+#include "server/store/store_clusters.h"
+#include "server/ecs/tasks.h"
+
+/* Parse placementStrategy / placementConstraints members (plus the task
+ * definition's constraints) into the engine's structs; the strings stay
+ * borrowed from the JSON. */
+int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *taskdef,
+                            struct placement_strategy *ret_strategies, size_t *ret_nstrategies,
+                            struct placement_constraint *ret_constraints, size_t *ret_nconstraints,
+                            struct error *err);
+
+/* Place and create `count` tasks of spec in cluster.  Placed tasks are
+ * appended (as Task JSON) to tasks_out, unplaced ones' reasons to
+ * failures_out.  Shared by RunTask and the service scheduler. */
+int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+                  const struct placement_strategy *strategies, size_t nstrategies,
+                  const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
+                  json_t *failures_out, struct error *err);
+
+int action_run_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);

@@ -1,0 +1,629 @@
+/* services.c - the service actions: CreateService, UpdateService,
+ * DeleteService, DescribeServices, ListServices.
+ *
+ * Handlers only record intent: the service's settings and its deployments
+ * (a new PRIMARY deployment whenever the task definition changes or a new
+ * deployment is forced).  They never start or stop tasks; the service
+ * scheduler (reconcile.c), woken by the commit, does. */
+#include "server/ecs/services.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "server/ecs/arn.h"
+#include "server/ecs/clusters.h"
+#include "common/cleanup.h"
+#include "common/ids.h"
+#include "common/limits.h"
+#include "server/http/paging.h"
+#include "server/placement/placement.h"
+#include "server/ecs/runtask.h"
+#include "server/ecs/tags.h"
+#include "server/ecs/taskdefs.h"
+#include "server/ecs/tasks.h"
+
+#define SERVICE_NAME_MAX 255
+#define DESCRIBE_MAX 10
+#define LIST_DEFAULT 10
+#define LIST_MAX 100
+
+void service_arn(const struct api_ctx *ctx, const char *cluster, const char *name, char *buf, size_t cap)
+{
+    char res[600];
+    snprintf(res, sizeof(res), "%s/%s", cluster, name);
+    if (!arn_format_buf(buf, cap, ctx, "service", res) && cap)
+        buf[0] = '\0';
+}
+
+json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const char *taskdef_arn,
+                               struct error *err)
+{
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
+        error_set(err, ERR_INTERNAL, "no randomness");
+        return NULL;
+    }
+    char id[40], reason[120];
+    /* 19 digits, never starting with 0, as ECS's ids look. */
+    snprintf(id, sizeof(id), "ecs-svc/%019llu", (unsigned long long)(r % 9000000000000000000ULL) +
+                                                    1000000000000000000ULL);
+    snprintf(reason, sizeof(reason), "ECS deployment %s in progress.", id);
+    double now = time_to_epoch_seconds(ctx->now);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s}", "id", id, "status",
+                          "PRIMARY", "taskDefinition", taskdef_arn, "desiredCount",
+                          json_object_get(doc, "desiredCount"), "pendingCount", 0, "runningCount", 0,
+                          "failedTasks", 0, "createdAt", now, "updatedAt", now, "launchType",
+                          json_string_value(json_object_get(doc, "launchType")), "rolloutState", "IN_PROGRESS",
+                          "rolloutStateReason", reason);
+    if (!d) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    if (json_object_get(doc, "networkConfiguration"))
+        json_object_set(d, "networkConfiguration", json_object_get(doc, "networkConfiguration"));
+    return d;
+}
+
+int service_event(struct api_ctx *ctx, const struct service_row *row, const char *message, struct error *err)
+{
+    char uuid[37];
+    if (ids_uuid(uuid) < 0)
+        return error_set(err, ERR_INTERNAL, "no randomness");
+    _cleanup_free_ char *msg = NULL;
+    if (asprintf(&msg, "(service %s) %s", row->name, message) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return store_service_event_add(ctx->tx, row->id, uuid, ctx->now, msg, SERVICE_EVENTS_KEPT, err);
+}
+
+/* "web", or an ARN ".../service/CLUSTER/web" or ".../service/web". */
+static const char *service_ref_name(const char *ref)
+{
+    if (ref && strncmp(ref, "arn:", 4) == 0) {
+        const char *slash = strrchr(ref, '/');
+        return slash ? slash + 1 : "";
+    }
+    return ref ? ref : "";
+}
+
+int services_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+{
+    char cluster[256];
+    const char *slash = strchr(arn->resource, '/');
+    if (!slash || (size_t)(slash - arn->resource) >= sizeof(cluster))
+        return error_set(err, ERR_INVALID, "The ARN provided is invalid.");
+    memcpy(cluster, arn->resource, (size_t)(slash - arn->resource));
+    cluster[slash - arn->resource] = '\0';
+    _cleanup_(cluster_row_clear) struct cluster_row c = {0};
+    _cleanup_(json_decrefp) json_t *name = json_string(cluster);
+    if (cluster_resolve(ctx, name, false, &c, err) < 0)
+        return -1;
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    int r = store_service_get(ctx->tx, c.id, slash + 1, &row, err);
+    if (r < 0)
+        return -1;
+    if (r == 0 || strcmp(row.status, "INACTIVE") == 0)
+        return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified resource is not found.");
+    return 0;
+}
+
+static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n,
+                          struct error *err)
+{
+    json_t *counts = ud;
+    bool running = strcmp(last_status, "RUNNING") == 0;
+    if (!running && strcmp(last_status, "PROVISIONING") != 0 && strcmp(last_status, "PENDING") != 0 &&
+        strcmp(last_status, "ACTIVATING") != 0)
+        return 0; /* DEACTIVATING, STOPPING, STOPPED...: neither */
+    json_t *c = json_object_get(counts, started_by);
+    if (!c) {
+        c = json_pack("{s:i, s:i}", "running", 0, "pending", 0);
+        if (!c || json_object_set_new(counts, started_by, c) < 0)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    const char *key = running ? "running" : "pending";
+    json_object_set_new(c, key, json_integer(json_integer_value(json_object_get(c, key)) + n));
+    return 0;
+}
+
+/* Running and pending task counts per deployment id (started_by). */
+static int live_counts(struct api_ctx *ctx, const struct service_row *row, json_t *ret_counts,
+                       struct error *err)
+{
+    return store_service_status_counts(ctx->tx, row->cluster_id, row->name, add_live_count, ret_counts, err);
+}
+
+static json_t *service_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
+                            bool with_tags, struct error *err)
+{
+    _cleanup_(json_decrefp) json_t *j = json_deep_copy(row->doc);
+    _cleanup_(json_decrefp) json_t *counts = json_object();
+    if (!j || !counts) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    json_object_del(j, "berth");
+    json_object_set_new(j, "status", json_string(row->status));
+    if (live_counts(ctx, row, counts, err) < 0)
+        return NULL;
+    json_int_t running = 0, pending = 0;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(j, "deployments"), i, d)
+    {
+        char started_by[64];
+        snprintf(started_by, sizeof(started_by), "%s", json_string_value(json_object_get(d, "id")));
+        json_t *c = json_object_get(counts, started_by);
+        json_int_t r = json_integer_value(json_object_get(c, "running"));
+        json_int_t p = json_integer_value(json_object_get(c, "pending"));
+        json_object_set_new(d, "runningCount", json_integer(r));
+        json_object_set_new(d, "pendingCount", json_integer(p));
+        /* A deployment being replaced wants what it still has. */
+        if (strcmp(json_string_value(json_object_get(d, "status")), "PRIMARY") != 0)
+            json_object_set_new(d, "desiredCount", json_integer(r + p));
+        running += r;
+        pending += p;
+    }
+    json_object_set_new(j, "runningCount", json_integer(running));
+    json_object_set_new(j, "pendingCount", json_integer(pending));
+    json_t *events = json_array();
+    json_object_set_new(j, "events", events);
+    if (store_service_events(ctx->tx, row->id, SERVICE_EVENTS_KEPT, events, err) < 0)
+        return NULL;
+    if (with_tags) {
+        json_t *tags = tags_list(ctx, json_string_value(json_object_get(j, "serviceArn")), err);
+        if (!tags)
+            return NULL;
+        json_object_set_new(j, "tags", tags);
+    }
+    (void)cluster;
+    return TAKE_PTR(j);
+}
+
+static json_t *copy_or_empty(json_t *v) { return v ? json_deep_copy(v) : json_array(); }
+
+static int validate_name(const char *name, struct error *err)
+{
+    size_t n = strlen(name);
+    bool ok = n >= 1 && n <= SERVICE_NAME_MAX;
+    for (const char *p = name; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
+    if (!ok)
+        return error_set(err, ERR_INVALID,
+                         "Service name can have up to 255 characters: letters (uppercase and lowercase), numbers, "
+                         "underscores, and hyphens.");
+    return 0;
+}
+
+/* deploymentConfiguration with ECS's defaults filled in: maximumPercent 200
+ * and minimumHealthyPercent 100 for REPLICA, 100 and 0 for DAEMON. */
+static int deployment_config(json_t *given, json_t *previous, bool daemon, json_t **ret_config,
+                             struct error *err)
+{
+    _cleanup_(json_decrefp) json_t *c =
+        previous ? json_deep_copy(previous)
+                 : json_pack("{s:i, s:i, s:{s:b, s:b}}", "maximumPercent", daemon ? 100 : 200,
+                                                        "minimumHealthyPercent", daemon ? 0 : 100,
+                                                        "deploymentCircuitBreaker", "enable", 0, "rollback", 0);
+    if (!c)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    static const char *const members[] = {"maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker",
+                                          "alarms"};
+    for (size_t i = 0; i < ELEMENTSOF(members); i++) {
+        json_t *v = json_object_get(given, members[i]);
+        if (v)
+            json_object_set(c, members[i], v);
+    }
+    json_int_t max = json_integer_value(json_object_get(c, "maximumPercent"));
+    json_int_t min = json_integer_value(json_object_get(c, "minimumHealthyPercent"));
+    if (min < 0 || min > 100)
+        return error_set(err, ERR_INVALID, "minimumHealthyPercent must be between 0 and 100.");
+    if (max < 0 || max > 100000)
+        return error_set(err, ERR_INVALID, "maximumPercent must be a positive number.");
+    if (daemon && max != 100)
+        return error_set(err, ERR_INVALID,
+                         "The daemon scheduling strategy does not support a maximumPercent other than 100.");
+    if (!daemon && max <= min && max < 100)
+        return error_set(err, ERR_INVALID, "maximumPercent must be greater than minimumHealthyPercent.");
+    *ret_config = TAKE_PTR(c);
+    return 0;
+}
+
+static int validate_placement(json_t *strategies, json_t *constraints, struct error *err)
+{
+    struct placement_strategy s[5];
+    struct placement_constraint c[10];
+    size_t ns = 0, nc = 0;
+    if (runtask_parse_placement(strategies, constraints, NULL, s, &ns, c, &nc, err) < 0)
+        return -1;
+    struct placement_task task = {0};
+    struct placement_request req = {.task = &task, .count = 1, .constraints = c, .n_constraints = nc,
+                                    .strategies = s, .n_strategies = ns};
+    return placement_validate(&req, err);
+}
+
+static int resolve_service(struct api_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
+                           struct service_row *ret_row, struct error *err)
+{
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_cluster, err) < 0)
+        return -1;
+    const char *name = service_ref_name(json_string_value(json_object_get(in, member)));
+    int r = store_service_get(ctx->tx, ret_cluster->id, name, ret_row, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return error_set(err, API_ERR_SERVICE_NOT_FOUND, "Service not found.");
+    return 0;
+}
+
+int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    _cleanup_(json_decrefp) json_t *taskdef = NULL;
+    _cleanup_(json_decrefp) json_t *config = NULL;
+    const char *name = json_string_value(json_object_get(in, "serviceName"));
+    if (validate_name(name, err) < 0)
+        return -1;
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
+        return -1;
+    const char *token = json_string_value(json_object_get(in, "clientToken"));
+    if (token && strlen(token) > 36)
+        return error_set(err, ERR_INVALID, "clientToken can be up to 36 characters.");
+    int r = store_service_get(ctx->tx, cluster.id, name, &row, err);
+    if (r < 0)
+        return -1;
+    if (r > 0 && strcmp(row.status, "INACTIVE") != 0) {
+        const char *had = json_string_value(json_object_get(json_object_get(row.doc, "berth"), "clientToken"));
+        if (!token || !had || strcmp(token, had) != 0)
+            return error_set(err, ERR_INVALID, "Creation of service was not idempotent.");
+        json_t *j = service_json(ctx, &cluster, &row, false, err);
+        if (!j)
+            return -1;
+        json_object_set_new(out, "service", j);
+        return 0; /* the same request again: the same service */
+    }
+    service_row_clear(&row);
+
+    const char *strategy = json_string_value(json_object_get(in, "schedulingStrategy"));
+    if (!strategy)
+        strategy = "REPLICA";
+    bool daemon = strcmp(strategy, "DAEMON") == 0;
+    const char *launch_type = json_string_value(json_object_get(in, "launchType"));
+    if (!launch_type)
+        launch_type = "EC2";
+    if (strcmp(launch_type, "FARGATE") == 0)
+        return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
+    if (json_object_get(in, "capacityProviderStrategy") &&
+        json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
+        return error_set(err, ERR_INVALID, "berth does not support capacity provider strategies; use launchType.");
+    json_t *controller = json_object_get(in, "deploymentController");
+    const char *ctype = json_string_value(json_object_get(controller, "type"));
+    if (ctype && strcmp(ctype, "ECS") != 0)
+        return error_set(err, ERR_INVALID, "berth supports only the ECS deployment controller.");
+    json_t *desired_j = json_object_get(in, "desiredCount");
+    if (daemon && desired_j)
+        return error_set(err, ERR_INVALID,
+                         "The daemon scheduling strategy does not support a desired count for services.");
+    if (!daemon && !desired_j)
+        return error_set(err, ERR_INVALID, "desiredCount is required when schedulingStrategy is REPLICA.");
+    json_int_t desired = json_integer_value(desired_j);
+    if (desired < 0)
+        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
+    if (daemon && json_array_size(json_object_get(in, "placementStrategy")) > 0)
+        return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
+    const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
+    if (!td_ref)
+        return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
+    if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
+        tasks_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
+        return -1;
+    if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, daemon, &config, err) < 0)
+        return -1;
+    if (validate_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"),
+                           err) < 0)
+        return -1;
+    json_t *tags = json_object_get(in, "tags");
+    if (tags_validate(tags, err) < 0)
+        return -1;
+    json_t *grace = json_object_get(in, "healthCheckGracePeriodSeconds");
+    if (grace && json_integer_value(grace) < 0)
+        return error_set(err, ERR_INVALID, "healthCheckGracePeriodSeconds must be 0 or more.");
+
+    char arn[800], carn[512], creator[128];
+    const char *td_arn = json_string_value(json_object_get(taskdef, "taskDefinitionArn"));
+    service_arn(ctx, cluster.name, name, arn, sizeof(arn));
+    cluster_arn(ctx, cluster.name, carn, sizeof(carn));
+    snprintf(creator, sizeof(creator), "arn:aws:iam::%s:root", ctx->account);
+    const char *propagate = json_string_value(json_object_get(in, "propagateTags"));
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s, s:O, s:[], s:f, s:o, s:o, s:s, "
+                            "s:{s:s}, s:s, s:b, s:s, s:b}",
+                            "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers",
+                            "serviceRegistries", "desiredCount", (json_int_t)(daemon ? 0 : desired), "launchType",
+                            launch_type, "taskDefinition", td_arn,
+                            "deploymentConfiguration", config, "deployments", "createdAt",
+                            time_to_epoch_seconds(ctx->now), "placementConstraints",
+                            copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
+                            copy_or_empty(json_object_get(in, "placementStrategy")),
+                            "schedulingStrategy", strategy, "deploymentController", "type", "ECS", "createdBy",
+                            creator, "enableECSManagedTags", json_is_true(json_object_get(in, "enableECSManagedTags")),
+                            "propagateTags", propagate ? propagate : "NONE", "enableExecuteCommand",
+                            json_is_true(json_object_get(in, "enableExecuteCommand")));
+    if (!doc)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    row.doc = doc;
+    static const char *const copied[] = {"networkConfiguration", "healthCheckGracePeriodSeconds", "role",
+                                         "loadBalancers", "serviceRegistries", "platformVersion"};
+    for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
+        json_t *v = json_object_get(in, copied[i]);
+        if (v)
+            json_object_set(doc, strcmp(copied[i], "role") == 0 ? "roleArn" : copied[i], v);
+    }
+    json_object_set_new(doc, "berth",
+                        json_pack("{s:s*, s:I}", "clientToken", token, "scannedUntil", (json_int_t)ctx->now));
+    json_t *dep = service_new_deployment(ctx, doc, td_arn, err);
+    if (!dep)
+        return -1;
+    json_array_append_new(json_object_get(doc, "deployments"), dep);
+
+    row.cluster_id = cluster.id;
+    snprintf(row.region, sizeof(row.region), "%s", ctx->region);
+    snprintf(row.name, sizeof(row.name), "%s", name);
+    snprintf(row.status, sizeof(row.status), "ACTIVE");
+    snprintf(row.launch_type, sizeof(row.launch_type), "%s", launch_type);
+    snprintf(row.scheduling_strategy, sizeof(row.scheduling_strategy), "%s", strategy);
+    row.created_at = ctx->now;
+    if (store_service_put(ctx->tx, &row, err) < 0 || tags_attach(ctx, arn, tags, err) < 0)
+        return -1;
+    json_t *j = service_json(ctx, &cluster, &row, false, err);
+    if (!j)
+        return -1;
+    json_object_set_new(out, "service", j);
+    return 0;
+}
+
+/* Make a new PRIMARY deployment; the old PRIMARY becomes ACTIVE. */
+static int start_deployment(struct api_ctx *ctx, struct service_row *row, const char *taskdef_arn,
+                            struct error *err)
+{
+    json_t *deps = json_object_get(row->doc, "deployments");
+    size_t i;
+    json_t *d;
+    double now = time_to_epoch_seconds(ctx->now);
+    json_array_foreach(deps, i, d)
+    {
+        if (strcmp(json_string_value(json_object_get(d, "status")), "PRIMARY") == 0) {
+            json_object_set_new(d, "status", json_string("ACTIVE"));
+            json_object_set_new(d, "updatedAt", json_real(now));
+        }
+    }
+    json_t *dep = service_new_deployment(ctx, row->doc, taskdef_arn, err);
+    if (!dep)
+        return -1;
+    json_array_insert_new(deps, 0, dep);
+    json_object_set_new(row->doc, "taskDefinition", json_string(taskdef_arn));
+    /* A new deployment is watched afresh: no backoff carried over. */
+    json_t *priv = json_object_get(row->doc, "berth");
+    json_object_set_new(priv, "failureRounds", json_integer(0));
+    json_object_set_new(priv, "nextLaunchAt", json_integer(0));
+    json_object_set_new(priv, "steady", json_false());
+    return 0;
+}
+
+static json_t *primary_deployment(json_t *doc)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(doc, "deployments"), i, d)
+    {
+        if (strcmp(json_string_value(json_object_get(d, "status")), "PRIMARY") == 0)
+            return d;
+    }
+    return NULL;
+}
+
+int action_update_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    _cleanup_(json_decrefp) json_t *taskdef = NULL;
+    if (resolve_service(ctx, in, "service", &cluster, &row, err) < 0)
+        return -1;
+    if (strcmp(row.status, "ACTIVE") != 0)
+        return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
+    bool daemon = strcmp(row.scheduling_strategy, "DAEMON") == 0;
+    json_t *doc = row.doc;
+    json_t *desired = json_object_get(in, "desiredCount");
+    if (desired && daemon)
+        return error_set(err, ERR_INVALID,
+                         "The daemon scheduling strategy does not support a desired count for services.");
+    if (desired && json_integer_value(desired) < 0)
+        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
+    bool redeploy = json_is_true(json_object_get(in, "forceNewDeployment"));
+    const char *td_arn = json_string_value(json_object_get(doc, "taskDefinition"));
+    json_t *td_ref = json_object_get(in, "taskDefinition");
+    if (td_ref) {
+        if (taskdef_resolve(ctx, json_string_value(td_ref), true, &taskdef, err) < 0)
+            return -1;
+        const char *new_arn = json_string_value(json_object_get(taskdef, "taskDefinitionArn"));
+        if (strcmp(new_arn, td_arn) != 0)
+            redeploy = true;
+        td_arn = new_arn;
+    }
+    json_t *given = json_object_get(in, "deploymentConfiguration");
+    if (given) {
+        json_t *config = NULL;
+        if (deployment_config(given, json_object_get(doc, "deploymentConfiguration"), daemon, &config, err) < 0)
+            return -1;
+        json_object_set_new(doc, "deploymentConfiguration", config);
+    }
+    json_t *strategies = json_object_get(in, "placementStrategy");
+    json_t *constraints = json_object_get(in, "placementConstraints");
+    if (strategies || constraints) {
+        if (daemon && json_array_size(strategies) > 0)
+            return error_set(err, ERR_INVALID,
+                             "The daemon scheduling strategy does not support placement strategies.");
+        if (validate_placement(strategies ? strategies : json_object_get(doc, "placementStrategy"),
+                               constraints ? constraints : json_object_get(doc, "placementConstraints"), err) < 0)
+            return -1;
+        if (strategies)
+            json_object_set(doc, "placementStrategy", strategies);
+        if (constraints)
+            json_object_set(doc, "placementConstraints", constraints);
+        redeploy = true; /* ECS starts a new deployment for new placement rules */
+    }
+    json_t *grace = json_object_get(in, "healthCheckGracePeriodSeconds");
+    if (grace) {
+        if (json_integer_value(grace) < 0)
+            return error_set(err, ERR_INVALID, "healthCheckGracePeriodSeconds must be 0 or more.");
+        json_object_set(doc, "healthCheckGracePeriodSeconds", grace);
+    }
+    static const char *const copied[] = {"propagateTags", "enableECSManagedTags", "enableExecuteCommand",
+                                         "networkConfiguration"};
+    for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
+        json_t *v = json_object_get(in, copied[i]);
+        if (!v)
+            continue;
+        json_object_set(doc, copied[i], v);
+        if (strcmp(copied[i], "networkConfiguration") == 0)
+            redeploy = true;
+    }
+    /* The definition and network configuration the service runs from now
+     * on must fit together, as CreateService checks. */
+    if (td_ref || json_object_get(in, "networkConfiguration")) {
+        _cleanup_(json_decrefp) json_t *current = NULL;
+        struct error ignored;
+        if (!taskdef && taskdef_resolve(ctx, td_arn, false, &current, &ignored) < 0)
+            current = NULL; /* the definition is gone: nothing to check against */
+        json_t *td = taskdef ? taskdef : current;
+        if (td && tasks_check_network_configuration(td, json_object_get(doc, "networkConfiguration"), err) < 0)
+            return -1;
+    }
+    if (desired && !daemon) {
+        json_object_set(doc, "desiredCount", desired);
+        json_t *p = primary_deployment(doc);
+        if (p) {
+            json_object_set(p, "desiredCount", desired);
+            json_object_set_new(p, "updatedAt", json_real(time_to_epoch_seconds(ctx->now)));
+        }
+        json_object_set_new(json_object_get(doc, "berth"), "steady", json_false());
+    }
+    if (redeploy && start_deployment(ctx, &row, td_arn, err) < 0)
+        return -1;
+    if (store_service_put(ctx->tx, &row, err) < 0)
+        return -1;
+    json_t *j = service_json(ctx, &cluster, &row, false, err);
+    if (!j)
+        return -1;
+    json_object_set_new(out, "service", j);
+    return 0;
+}
+
+int action_delete_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    if (resolve_service(ctx, in, "service", &cluster, &row, err) < 0)
+        return -1;
+    if (strcmp(row.status, "ACTIVE") != 0)
+        return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
+    bool daemon = strcmp(row.scheduling_strategy, "DAEMON") == 0;
+    if (!daemon && !json_is_true(json_object_get(in, "force")) &&
+        json_integer_value(json_object_get(row.doc, "desiredCount")) > 0)
+        return error_set(err, ERR_INVALID, "The service cannot be stopped while it is scaled above 0.");
+    snprintf(row.status, sizeof(row.status), "DRAINING");
+    json_object_set_new(row.doc, "desiredCount", json_integer(0));
+    json_t *p = primary_deployment(row.doc);
+    if (p)
+        json_object_set_new(p, "desiredCount", json_integer(0));
+    if (store_service_put(ctx->tx, &row, err) < 0)
+        return -1;
+    json_t *j = service_json(ctx, &cluster, &row, false, err);
+    if (!j)
+        return -1;
+    json_object_set_new(out, "service", j);
+    return 0;
+}
+
+static bool include_tags(json_t *in)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(in, "include"), i, v)
+    {
+        if (strcmp(json_string_value(v), "TAGS") == 0)
+            return true;
+    }
+    return false;
+}
+
+int action_describe_services(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
+        return -1;
+    json_t *refs = json_object_get(in, "services");
+    if (json_array_size(refs) > DESCRIBE_MAX)
+        return error_set(err, ERR_INVALID, "A maximum of %d services can be described at a time.", DESCRIBE_MAX);
+    bool with_tags = include_tags(in);
+    json_t *list = json_array(), *failures = json_array();
+    json_object_set_new(out, "services", list);
+    json_object_set_new(out, "failures", failures);
+    size_t i;
+    json_t *v;
+    json_array_foreach(refs, i, v)
+    {
+        const char *ref = json_string_value(v);
+        _cleanup_(service_row_clear) struct service_row row = {0};
+        int r = store_service_get(ctx->tx, cluster.id, service_ref_name(ref), &row, err);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            char arn[800];
+            if (strncmp(ref, "arn:", 4) == 0)
+                snprintf(arn, sizeof(arn), "%s", ref);
+            else
+                service_arn(ctx, cluster.name, ref, arn, sizeof(arn));
+            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+            continue;
+        }
+        json_t *j = service_json(ctx, &cluster, &row, with_tags, err);
+        if (!j)
+            return -1;
+        json_array_append_new(list, j);
+    }
+    return 0;
+}
+
+int action_list_services(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
+        return -1;
+    struct page page;
+    if (page_begin(in, "ListServices", LIST_DEFAULT, LIST_MAX, &page, err) < 0)
+        return -1;
+    _cleanup_(json_decrefp) json_t *names = json_array();
+    bool more = false;
+    int r = store_service_list(ctx->tx, cluster.id, json_string_value(json_object_get(in, "launchType")),
+                               json_string_value(json_object_get(in, "schedulingStrategy")), page.after, page.limit,
+                               names, &more, err);
+    page_free(&page);
+    if (r < 0)
+        return -1;
+    json_t *arns = json_array();
+    json_object_set_new(out, "serviceArns", arns);
+    size_t i;
+    json_t *v;
+    char arn[800];
+    json_array_foreach(names, i, v)
+    {
+        service_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
+        json_array_append_new(arns, json_string(arn));
+    }
+    if (more && json_array_size(names))
+        page_set_next(out, "ListServices", json_string_value(json_array_get(names, json_array_size(names) - 1)));
+    return 0;
+}

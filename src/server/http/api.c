@@ -1,0 +1,337 @@
+/* api.c - the dispatcher: target -> action table -> validated JSON ->
+ * transaction -> handler -> commit -> response.
+ *
+ * It owns every rule that is the same for all actions, so handlers hold only
+ * what is particular to them.  It does not speak HTTP (http.c does) and knows
+ * no resource. */
+#include "server/http/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/cleanup.h"
+#include "common/ids.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "server/http/service_model.h"
+#include "server/http/sigv4.h"
+#include "common/utf8.h"
+#include "server/server.h"
+#include "server/store/store.h"
+
+struct error_map {
+    int kind;
+    const char *name;
+    int status;
+};
+
+/* Error kind -> exception name and HTTP status.  Generic kinds map to the
+ * exception an AWS service uses for them. */
+static const struct error_map error_table[] = {
+    {ERR_NONE, "ServerException", 500},
+    {ERR_INTERNAL, "ServerException", 500},
+    {ERR_SYSTEM, "ServerException", 500},
+    {ERR_IO, "ServerException", 500},
+    {ERR_INVALID, "InvalidParameterException", 400},
+    {ERR_LIMIT, "InvalidParameterException", 400},
+    {ERR_NOT_FOUND, "ResourceNotFoundException", 400},
+    {ERR_CONFLICT, "ClientException", 400},
+    {API_ERR_CLIENT, "ClientException", 400},
+    {API_ERR_SERVER, "ServerException", 500},
+    {API_ERR_UNKNOWN_OPERATION, "UnknownOperationException", 400},
+    {API_ERR_SERIALIZATION, "SerializationException", 400},
+    {API_ERR_CLUSTER_NOT_FOUND, "ClusterNotFoundException", 400},
+    {API_ERR_CLUSTER_CONTAINS_SERVICES, "ClusterContainsServicesException", 400},
+    {API_ERR_CLUSTER_CONTAINS_TASKS, "ClusterContainsTasksException", 400},
+    {API_ERR_CLUSTER_CONTAINS_INSTANCES, "ClusterContainsContainerInstancesException", 400},
+    {API_ERR_SERVICE_NOT_FOUND, "ServiceNotFoundException", 400},
+    {API_ERR_SERVICE_NOT_ACTIVE, "ServiceNotActiveException", 400},
+    {API_ERR_RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400},
+    {API_ERR_RESOURCE_IN_USE, "ResourceInUseException", 400},
+    {API_ERR_RESOURCE_ALREADY_EXISTS, "ResourceAlreadyExistsException", 400},
+    {API_ERR_LIMIT_EXCEEDED, "LimitExceededException", 400},
+    {API_ERR_ATTRIBUTE_LIMIT_EXCEEDED, "AttributeLimitExceededException", 400},
+    {API_ERR_TARGET_NOT_FOUND, "TargetNotFoundException", 400},
+    {API_ERR_UNSUPPORTED_FEATURE, "UnsupportedFeatureException", 400},
+    {API_ERR_PLATFORM_UNKNOWN, "PlatformUnknownException", 400},
+    {API_ERR_ACCESS_DENIED, "AccessDeniedException", 400},
+    {API_ERR_NO_UPDATE_AVAILABLE, "NoUpdateAvailableException", 400},
+    {API_ERR_DATA_ALREADY_ACCEPTED, "DataAlreadyAcceptedException", 400},
+    {API_ERR_INVALID_SEQUENCE_TOKEN, "InvalidSequenceTokenException", 400},
+    {API_ERR_OPERATION_ABORTED, "OperationAbortedException", 400},
+    {API_ERR_INVALID_OPERATION, "InvalidOperationException", 400},
+};
+
+static const struct error_map *error_lookup(int kind)
+{
+    for (size_t i = 0; i < ELEMENTSOF(error_table); i++)
+        if (error_table[i].kind == kind)
+            return &error_table[i];
+    return &error_table[0];
+}
+
+const char *api_error_name(int kind) { return error_lookup(kind)->name; }
+
+/* A service the front answers: its target prefix, model and actions. */
+struct service_desc {
+    const char *prefix;
+    const struct service_model *model;
+    const struct api_action *actions;
+    size_t nactions;
+};
+
+static int action_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const struct api_action *)elem)->name);
+}
+
+static void respond_json(struct api_response *resp, int status, json_t *body)
+{
+    resp->status = status;
+    resp->body = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!resp->body) {
+        resp->status = 500;
+        resp->body = strdup("{\"__type\":\"ServerException\",\"message\":\"out of memory\"}");
+    }
+    resp->body_len = resp->body ? strlen(resp->body) : 0;
+}
+
+static void respond_error(struct api_response *resp, struct error *err)
+{
+    const struct error_map *m = error_lookup(err->kind);
+    /* Messages may echo client input; JSON needs it well-formed. */
+    utf8_sanitize(err->msg);
+    /* Server faults say little to the client; the log has the detail. */
+    const char *msg = m->status >= 500 ? "An internal error occurred." : err->msg;
+    json_t *body = json_pack("{s:s, s:s}", "__type", m->name, "message", msg);
+    respond_json(resp, m->status, body);
+    json_decref(body);
+}
+
+/* The region for this request: the SigV4 credential scope, else the flag. */
+static const char *request_region(struct server *srv, const struct api_request *req,
+                                  struct sigv4_auth *auth)
+{
+    if (req->authorization && strlen(req->authorization) < LIMIT_HEADER_VALUE) {
+        struct error err;
+        if (sigv4_parse_authorization(req->authorization, auth, &err) == 0)
+            return auth->region;
+        log_debug("api: ignoring Authorization header: %s", err.msg);
+    }
+    return srv->cfg.region;
+}
+
+static int find_action(struct server *srv, const char *target, struct service_desc *ret_svc,
+                       const struct api_action **ret_action, struct error *err)
+{
+    struct service_desc services[3] = {
+        {service_model_target_prefix(srv->ecs_model), srv->ecs_model, NULL, 0},
+        {service_model_target_prefix(srv->logs_model), srv->logs_model, NULL, 0},
+        {BERTH_AGENT_TARGET_PREFIX, NULL, NULL, 0},
+    };
+    services[0].actions = api_ecs_actions(&services[0].nactions);
+    services[1].actions = api_logs_actions(&services[1].nactions);
+    services[2].actions = api_berth_actions(&services[2].nactions);
+    if (!target)
+        return error_set(err, API_ERR_UNKNOWN_OPERATION, "Missing X-Amz-Target header");
+    const char *dot = strrchr(target, '.');
+    if (!dot)
+        return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", target);
+    size_t plen = (size_t)(dot - target);
+    for (size_t i = 0; i < ELEMENTSOF(services); i++) {
+        if (strlen(services[i].prefix) != plen || strncmp(services[i].prefix, target, plen) != 0)
+            continue;
+        const struct api_action *a =
+            bsearch(dot + 1, services[i].actions, services[i].nactions, sizeof(*a), action_cmp);
+        if (!a)
+            return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", dot + 1);
+        *ret_svc = services[i];
+        *ret_action = a;
+        return 0;
+    }
+    return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", target);
+}
+
+/* BerthAgent.SubmitReports {reports: [{target, body}, ...]}: an agent's
+ * queued reports (actions flagged API_REPORT) in one transaction, one
+ * commit and one round trip instead of one each.  Each body is validated
+ * and handled exactly as if it came alone; all or nothing, so an agent
+ * whose batch is refused sends its reports singly and learns which one the
+ * server will not take. */
+int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    json_t *reports = json_object_get(in, "reports");
+    if (!json_is_array(reports) || json_array_size(reports) == 0 ||
+        json_array_size(reports) > LIMIT_BATCH_REPORTS)
+        return error_set(err, ERR_INVALID, "reports must be an array of 1 to %d reports.", LIMIT_BATCH_REPORTS);
+    size_t i;
+    json_t *rep;
+    json_array_foreach(reports, i, rep)
+    {
+        const char *target = json_string_value(json_object_get(rep, "target"));
+        json_t *body = json_object_get(rep, "body");
+        if (!target || !json_is_object(body))
+            return error_set(err, ERR_INVALID, "reports[%zu] must have a string target and an object body.", i);
+        struct service_desc svc;
+        const struct api_action *a;
+        if (find_action(ctx->srv, target, &svc, &a, err) < 0)
+            return error_prefix(err, "reports[%zu]", i);
+        if (!(a->flags & API_REPORT))
+            return error_set(err, ERR_INVALID, "reports[%zu]: %.100s is not an agent report.", i, target);
+        const char *input = svc.model ? service_model_input_shape(svc.model, a->name) : NULL;
+        if (input && service_model_validate(svc.model, input, body, err) < 0)
+            return error_prefix(err, "reports[%zu]", i);
+        _cleanup_json_ json_t *ignored = json_object();
+        if (!ignored)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        struct api_ctx one = *ctx;
+        one.action = a->name;
+        if (a->handler(&one, body, ignored, err) < 0)
+            return error_prefix(err, "reports[%zu]", i);
+    }
+    json_object_set_new(out, "acknowledgment", json_string("ACK"));
+    return 0;
+}
+
+static int parse_body(const struct api_request *req, json_t **ret_json, struct error *err)
+{
+    if (req->body_len == 0) {
+        /* The CLI sends "{}" for empty input; be lenient with nothing at all. */
+        *ret_json = json_object();
+        return 0;
+    }
+    json_error_t jerr;
+    json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (!in)
+        return error_set(err, API_ERR_SERIALIZATION, "Malformed JSON at position %d: %s",
+                         jerr.position, jerr.text);
+    if (!json_is_object(in)) {
+        json_decref(in);
+        return error_set(err, API_ERR_SERIALIZATION, "Request body must be a JSON object");
+    }
+    *ret_json = in;
+    return 0;
+}
+
+/* Wait until a write commits after `seen`, or until `deadline` (monotonic). */
+static void wait_for_change(struct server *srv, uint64_t seen, usec_t deadline)
+{
+    pthread_mutex_lock(&srv->change_lock);
+    while (srv->generation == seen && !srv->stopping) {
+        usec_t left = deadline - time_monotonic();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        usec_t until = (usec_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000 + left;
+        ts.tv_sec = until / USEC_PER_SEC;
+        ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
+        pthread_cond_timedwait(&srv->change_cond, &srv->change_lock, &ts);
+    }
+    pthread_mutex_unlock(&srv->change_lock);
+}
+
+static uint64_t current_generation(struct server *srv)
+{
+    pthread_mutex_lock(&srv->change_lock);
+    uint64_t g = srv->generation;
+    pthread_mutex_unlock(&srv->change_lock);
+    return g;
+}
+
+static int run_action(struct server *srv, const struct service_desc *svc, const struct api_action *a,
+                      const char *region, const char *request_id, json_t *in, json_t *out,
+                      struct error *err)
+{
+    const char *input = svc->model ? service_model_input_shape(svc->model, a->name) : NULL;
+    if (input && service_model_validate(svc->model, input, in, err) < 0)
+        return -1;
+    bool write = (a->flags & API_WRITE) != 0;
+    usec_t deadline = 0; /* of a long-poll: set by the first attempt only */
+    for (;;) {
+        uint64_t seen = current_generation(srv);
+        struct store_tx *tx = NULL;
+        if (store_begin(srv->store, write, &tx, err) < 0)
+            return -1;
+        struct api_ctx ctx = {
+            .srv = srv,
+            .tx = tx,
+            .action = a->name,
+            .region = region,
+            .account = srv->cfg.account_id,
+            .now = time_now(),
+            .request_id = request_id,
+            .rerun = deadline != 0,
+        };
+        int r = a->handler(&ctx, in, out, err);
+        if (r < 0) {
+            store_rollback(tx);
+            return -1;
+        }
+        if (r == API_WAIT && deadline == 0)
+            deadline = ctx.wait_until;
+        if (r == API_WAIT && time_monotonic() < deadline && !srv->stopping) {
+            /* Nothing to say yet: hold no transaction while waiting. */
+            store_rollback(tx);
+            wait_for_change(srv, seen, deadline);
+            json_object_clear(out);
+            continue;
+        }
+        /* Commit before answering: an acknowledged write is a durable write. */
+        if (store_commit(tx, err) < 0)
+            return -1;
+        if (write)
+            server_notify_change(srv);
+        return 0;
+    }
+}
+
+void api_handle(struct server *srv, const struct api_request *req, struct api_response *resp)
+{
+    usec_t start = time_monotonic();
+    struct error err;
+    error_clear(&err);
+    memset(resp, 0, sizeof(*resp));
+    if (ids_uuid(resp->request_id) < 0)
+        snprintf(resp->request_id, sizeof(resp->request_id), "00000000-0000-4000-8000-000000000000");
+
+    struct sigv4_auth auth;
+    const char *region = request_region(srv, req, &auth);
+    struct service_desc svc = {0};
+    const struct api_action *action = NULL;
+    json_t *in = NULL;
+    json_t *out = json_object();
+    /* Size first: an oversized body is refused before anything looks at it. */
+    int r = 0;
+    if (req->body_too_large)
+        r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes",
+                      LIMIT_HTTP_BODY);
+    if (r == 0)
+        r = find_action(srv, req->target, &svc, &action, &err);
+    if (r == 0)
+        r = parse_body(req, &in, &err);
+    if (r == 0 && out)
+        r = run_action(srv, &svc, action, region, resp->request_id, in, out, &err);
+    else if (r == 0)
+        r = error_set(&err, ERR_INTERNAL, "out of memory");
+
+    if (r == 0)
+        respond_json(resp, 200, out);
+    else
+        respond_error(resp, &err);
+
+    usec_t took = time_monotonic() - start;
+    const char *name = action ? action->name : (req->target ? req->target : "-");
+    if (r == 0)
+        log_info("api: %s 200 %lldus", name, (long long)took);
+    else if (resp->status >= 500)
+        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind),
+                  err.msg, (long long)took);
+    else
+        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind),
+                 err.msg, (long long)took);
+    json_decref(in);
+    json_decref(out);
+}

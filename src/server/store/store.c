@@ -1,0 +1,436 @@
+/* store.c - SQLite connections, transactions and schema migrations.
+ *
+ * One database file, WAL journal.  Connections are pooled (request threads
+ * borrow one per transaction); writers are serialised by a mutex so they
+ * never spin on SQLITE_BUSY.  Resource tables live in store_*.c.
+ *
+ * Group commit: COMMIT appends the transaction to the WAL without an fsync
+ * (synchronous=NORMAL), the write lock goes to the next writer, and
+ * store_commit() returns only once an fdatasync of the WAL that began after
+ * this COMMIT has finished; one fdatasync covers every transaction
+ * committed before it started, so concurrent writers share it instead of
+ * queueing one fsync each behind the lock.  A checkpoint never loses them:
+ * with synchronous=NORMAL SQLite syncs the WAL before copying it into the
+ * database and the database before the WAL is reused.  So a commit is on
+ * disk when store_commit() returns, as with synchronous=FULL; the
+ * difference is that a reader may see a transaction for the short time
+ * between its COMMIT and its fdatasync. */
+#include "server/store/store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "server/store/store_schema.h"
+
+/* Distinct SQL strings in berth are a fixed, small set. */
+#define STMT_CACHE 256
+
+struct store_conn {
+    sqlite3 *db;
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[STMT_CACHE];
+    size_t ncache;
+    struct store_conn *next;
+};
+
+struct store {
+    char *path;
+    char *wal_path;
+    pthread_mutex_t pool_lock;
+    struct store_conn *idle;
+    pthread_mutex_t write_lock;
+    int schema_version;
+    /* Group commit: `committed` counts COMMITs (bumped under write_lock),
+     * `synced` how many of them an fdatasync has covered. */
+    uint64_t committed;
+    pthread_mutex_t sync_lock;
+    pthread_cond_t sync_cond;
+    uint64_t synced;
+    bool syncing;
+    /* An fdatasync of the WAL failed: the kernel may have dropped the
+     * pages it could not write and a later fdatasync succeeds without
+     * them, and recovery stops at the first bad WAL frame, losing every
+     * later commit too.  No commit is acknowledged after that. */
+    bool sync_failed;
+};
+
+static void conn_free(struct store_conn *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ncache; i++)
+        sqlite3_finalize(c->cache[i].stmt);
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static int conn_exec(sqlite3 *db, const char *sql, struct error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: %s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int conn_open(struct store *st, struct store_conn **ret_conn, struct error *err)
+{
+    struct store_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: open %s: %s", st->path,
+                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        conn_free(c);
+        return -1;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    /* WAL lets readers run beside the writer; synchronous=NORMAL leaves the
+     * fsync of a commit to store_commit()'s shared fdatasync. */
+    if (conn_exec(c->db,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                  "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;"
+                  /* A commit on another pooled connection empties this one's
+                   * page cache; mapped reads then cost no copy or syscall
+                   * (preads were ~8% of the server under RunTask load). */
+                  "PRAGMA mmap_size=268435456;",
+                  err) < 0) {
+        conn_free(c);
+        return -1;
+    }
+    *ret_conn = c;
+    return 0;
+}
+
+static int migrate(struct store *st, struct store_conn *c, struct error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return error_set(err, ERR_INTERNAL, "sqlite: %s", sqlite3_errmsg(c->db));
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+
+    size_t n = 0;
+    const char *const *migrations = store_schema_migrations(&n);
+    if ((size_t)version > n)
+        return error_set(err, ERR_INVALID, "database schema version %d is newer than this berth (%zu)",
+                         version, n);
+    for (size_t i = (size_t)version; i < n; i++) {
+        char bump[64];
+        snprintf(bump, sizeof(bump), "PRAGMA user_version=%zu;", i + 1);
+        if (conn_exec(c->db, "BEGIN IMMEDIATE", err) < 0)
+            return -1;
+        if (conn_exec(c->db, migrations[i], err) < 0 || conn_exec(c->db, bump, err) < 0) {
+            conn_exec(c->db, "ROLLBACK", NULL);
+            return error_prefix(err, "migration %zu", i + 1);
+        }
+        if (conn_exec(c->db, "COMMIT", err) < 0)
+            return -1;
+        log_info("store: applied schema migration %zu", i + 1);
+    }
+    st->schema_version = (int)n;
+    return 0;
+}
+
+int store_open(const char *dir, struct store **ret_store, struct error *err)
+{
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return error_sys(err, "mkdir %s", dir);
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (asprintf(&st->path, "%s/berth.db", dir) < 0) {
+        free(st);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    if (asprintf(&st->wal_path, "%s-wal", st->path) < 0) {
+        free(st->path);
+        free(st);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    pthread_mutex_init(&st->pool_lock, NULL);
+    pthread_mutex_init(&st->write_lock, NULL);
+    pthread_mutex_init(&st->sync_lock, NULL);
+    pthread_cond_init(&st->sync_cond, NULL);
+    struct store_conn *c = NULL;
+    if (conn_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
+        conn_free(c);
+        store_close(st);
+        return -1;
+    }
+    st->idle = c;
+    *ret_store = st;
+    return 0;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    while (st->idle) {
+        struct store_conn *c = st->idle;
+        st->idle = c->next;
+        conn_free(c);
+    }
+    pthread_mutex_destroy(&st->pool_lock);
+    pthread_mutex_destroy(&st->write_lock);
+    pthread_mutex_destroy(&st->sync_lock);
+    pthread_cond_destroy(&st->sync_cond);
+    free(st->wal_path);
+    free(st->path);
+    free(st);
+}
+
+int store_schema_version(struct store *st) { return st->schema_version; }
+
+static int pool_get(struct store *st, struct store_conn **ret_conn, struct error *err)
+{
+    pthread_mutex_lock(&st->pool_lock);
+    struct store_conn *c = st->idle;
+    if (c)
+        st->idle = c->next;
+    pthread_mutex_unlock(&st->pool_lock);
+    if (c) {
+        c->next = NULL;
+        *ret_conn = c;
+        return 0;
+    }
+    return conn_open(st, ret_conn, err);
+}
+
+static void pool_put(struct store *st, struct store_conn *c)
+{
+    pthread_mutex_lock(&st->pool_lock);
+    c->next = st->idle;
+    st->idle = c;
+    pthread_mutex_unlock(&st->pool_lock);
+}
+
+int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct error *err)
+{
+    struct store_tx *tx = calloc(1, sizeof(*tx));
+    if (!tx)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (pool_get(st, &tx->conn, err) < 0) {
+        free(tx);
+        return -1;
+    }
+    tx->st = st;
+    tx->db = tx->conn->db;
+    tx->write = write;
+    if (write)
+        pthread_mutex_lock(&st->write_lock);
+    if (conn_exec(tx->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err) < 0) {
+        if (write)
+            pthread_mutex_unlock(&st->write_lock);
+        pool_put(st, tx->conn);
+        free(tx);
+        return -1;
+    }
+    *ret_tx = tx;
+    return 0;
+}
+
+struct store_tx_hook {
+    struct store_tx_hook *next;
+    store_tx_end_fn fn;
+    void *ud;
+};
+
+int store_tx_on_end(struct store_tx *tx, store_tx_end_fn fn, void *ud, struct error *err)
+{
+    struct store_tx_hook *h = malloc(sizeof(*h));
+    if (!h)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    *h = (struct store_tx_hook){.next = tx->hooks, .fn = fn, .ud = ud};
+    tx->hooks = h;
+    return 0;
+}
+
+/* Hooks run before the write lock is released, so the next writer finds
+ * what they keep (a placement snapshot put back after a later writer has
+ * begun would be a cache miss for it); they must be quick. */
+static void tx_release(struct store_tx *tx, bool committed)
+{
+    struct store_tx_hook *h = tx->hooks;
+    while (h) {
+        struct store_tx_hook *next = h->next;
+        h->fn(h->ud, committed);
+        free(h);
+        h = next;
+    }
+    if (tx->write)
+        pthread_mutex_unlock(&tx->st->write_lock);
+    pool_put(tx->st, tx->conn);
+    free(tx);
+}
+
+/* fdatasync the WAL, opened by name: SQLite owns its descriptors, and the
+ * file keeps its inode while any connection is open.  Without a WAL there
+ * is nothing unsynced (a checkpoint synced the database and removed it). */
+static int sync_wal(struct store *st, struct error *err)
+{
+    int fd = open(st->wal_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : error_sys(err, "open %s", st->wal_path);
+    int r = fdatasync(fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r < 0 ? error_sys(err, "fdatasync %s", st->wal_path) : 0;
+}
+
+/* Return once an fdatasync that began after COMMIT number `ticket` has
+ * finished.  The first waiter syncs for everyone committed so far; the
+ * others wait for it (and sync again only if their COMMIT came later). */
+static int wait_durable(struct store *st, uint64_t ticket, struct error *err)
+{
+    int r = 0;
+    pthread_mutex_lock(&st->sync_lock);
+    while (st->synced < ticket && r == 0) {
+        if (st->sync_failed) {
+            r = error_set(err, ERR_SYSTEM, "an fdatasync of %s failed earlier; no write is durable until a restart",
+                          st->wal_path);
+            break;
+        }
+        if (st->syncing) {
+            pthread_cond_wait(&st->sync_cond, &st->sync_lock);
+            continue;
+        }
+        st->syncing = true;
+        uint64_t covers = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
+        pthread_mutex_unlock(&st->sync_lock);
+        r = sync_wal(st, err);
+        pthread_mutex_lock(&st->sync_lock);
+        st->syncing = false;
+        if (r == 0 && covers > st->synced)
+            st->synced = covers;
+        if (r < 0)
+            st->sync_failed = true;
+        pthread_cond_broadcast(&st->sync_cond);
+    }
+    pthread_mutex_unlock(&st->sync_lock);
+    return r;
+}
+
+void store_commit_counts(struct store *st, unsigned long long *ret_committed, unsigned long long *ret_synced)
+{
+    pthread_mutex_lock(&st->sync_lock);
+    *ret_synced = st->synced;
+    pthread_mutex_unlock(&st->sync_lock);
+    *ret_committed = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
+}
+
+int store_commit(struct store_tx *tx, struct error *err)
+{
+    if (conn_exec(tx->db, "COMMIT", err) < 0) {
+        conn_exec(tx->db, "ROLLBACK", NULL);
+        tx_release(tx, false);
+        return -1;
+    }
+    struct store *st = tx->st;
+    bool write = tx->write;
+    /* Numbered under the write lock, after COMMIT: every lower number's
+     * frames are in the WAL by the time a sync reads `committed`. */
+    uint64_t ticket = write ? __atomic_add_fetch(&st->committed, 1, __ATOMIC_RELEASE) : 0;
+    tx_release(tx, true);
+    return write ? wait_durable(st, ticket, err) : 0;
+}
+
+void store_rollback(struct store_tx *tx)
+{
+    if (!tx)
+        return;
+    conn_exec(tx->db, "ROLLBACK", NULL);
+    tx_release(tx, false);
+}
+
+bool store_tx_is_write(const struct store_tx *tx) { return tx->write; }
+
+sqlite3_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err)
+{
+    struct store_conn *c = tx->conn;
+    for (size_t i = 0; i < c->ncache; i++) {
+        if (c->cache[i].sql == sql) {
+            sqlite3_reset(c->cache[i].stmt);
+            sqlite3_clear_bindings(c->cache[i].stmt);
+            return c->cache[i].stmt;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3(tx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: prepare: %s", sqlite3_errmsg(tx->db));
+        return NULL;
+    }
+    if (c->ncache == STMT_CACHE) {
+        /* Evicting could finalize a statement a caller is still stepping. */
+        sqlite3_finalize(stmt);
+        error_set(err, ERR_INTERNAL, "statement cache full; raise STMT_CACHE");
+        return NULL;
+    }
+    c->cache[c->ncache].sql = sql;
+    c->cache[c->ncache].stmt = stmt;
+    c->ncache++;
+    return stmt;
+}
+
+int store_fail(struct store_tx *tx, const char *what, struct error *err)
+{
+    return error_set(err, ERR_INTERNAL, "sqlite: %s: %s", what, sqlite3_errmsg(tx->db));
+}
+
+int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_fail(tx, "step", err);
+    return 0;
+}
+
+void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(stmt, idx);
+}
+
+const char *store_col_text(sqlite3_stmt *stmt, int idx)
+{
+    return (const char *)sqlite3_column_text(stmt, idx);
+}
+
+static long long stmt_counter(struct store *st, int op, bool reset)
+{
+    long long total = 0;
+    pthread_mutex_lock(&st->pool_lock);
+    for (struct store_conn *c = st->idle; c; c = c->next)
+        for (size_t i = 0; i < c->ncache; i++)
+            total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+    pthread_mutex_unlock(&st->pool_lock);
+    return total;
+}
+
+long long store_fullscan_steps(struct store *st, bool reset)
+{
+    return stmt_counter(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, reset);
+}
+
+long long store_vm_steps(struct store *st, bool reset) { return stmt_counter(st, SQLITE_STMTSTATUS_VM_STEP, reset); }

@@ -1,0 +1,36 @@
+/* store_internal.h - what the store_*.c files share: the connection inside a
+ * transaction and a per-connection cache of prepared statements.  Nothing
+ * outside the store includes this. */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "server/store/store.h"
+
+struct store_tx {
+    struct store *st;
+    struct store_conn *conn;
+    sqlite3 *db;
+    bool write;
+    struct store_tx_hook *hooks; /* run once the transaction has ended */
+};
+
+/* A prepared, reset statement for sql (which must be a string literal: the
+ * cache is keyed by its address).  Owned by the connection; do not finalize. */
+sqlite3_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err);
+/* Fill err from the connection's last error and return -1. */
+int store_fail(struct store_tx *tx, const char *what, struct error *err);
+/* Run a statement that returns no rows; returns 0 or -1. */
+int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err);
+
+/* Bind helpers that accept NULL strings as SQL NULL. */
+void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
+const char *store_col_text(sqlite3_stmt *stmt, int idx);
+
+/* container_instances columns in the order store_instance_read_row wants. */
+#define INSTANCE_COLUMNS                                                                           \
+    "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, " \
+    "used_cpu, used_memory, running_count, pending_count, doc"
+struct instance_row;
+/* Read the current row of a statement selecting INSTANCE_COLUMNS. */
+int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err);

@@ -1,0 +1,344 @@
+/* store_schema.c - the database schema, as append-only migrations.
+ *
+ * Resources keep their ECS description as a JSON document (`doc`) next to
+ * the columns that queries filter, sort or join on; those columns are the
+ * source of truth for what they hold and are merged into the document when
+ * it is read. */
+#include "server/store/store_schema.h"
+
+static const char *const migrations[] = {
+    /* 1: clusters, task definitions, tags */
+    "CREATE TABLE clusters ("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  UNIQUE (region, name));"
+    "CREATE TABLE task_definition_families ("
+    "  region TEXT NOT NULL,"
+    "  family TEXT NOT NULL,"
+    "  last_revision INTEGER NOT NULL,"
+    "  PRIMARY KEY (region, family));"
+    "CREATE TABLE task_definitions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL,"
+    "  family TEXT NOT NULL,"
+    "  revision INTEGER NOT NULL,"
+    "  arn TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  registered_at INTEGER NOT NULL,"
+    "  deregistered_at INTEGER,"
+    "  delete_requested_at INTEGER,"
+    "  doc TEXT NOT NULL,"
+    "  UNIQUE (region, family, revision));"
+    "CREATE INDEX task_definitions_status ON task_definitions (region, status, family, revision);"
+    "CREATE TABLE tags ("
+    "  arn TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (arn, key)) WITHOUT ROWID;",
+
+    /* 2: container instances, their attributes and host ports, tasks.
+     * used_cpu/used_mem and instance_ports hold what running and pending
+     * tasks reserve; they change in the same transaction as the tasks, so
+     * remaining = registered - used is always exact. */
+    "CREATE TABLE container_instances ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cluster_id INTEGER NOT NULL REFERENCES clusters (id),"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  ec2_instance_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  registered_at INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  reg_cpu INTEGER NOT NULL,"
+    "  reg_memory INTEGER NOT NULL,"
+    "  used_cpu INTEGER NOT NULL DEFAULT 0,"
+    "  used_memory INTEGER NOT NULL DEFAULT 0,"
+    "  running_count INTEGER NOT NULL DEFAULT 0,"
+    "  pending_count INTEGER NOT NULL DEFAULT 0,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX container_instances_cluster ON container_instances (cluster_id, status, uuid);"
+    "CREATE TABLE attributes ("
+    "  cluster_id INTEGER NOT NULL,"
+    "  target_type TEXT NOT NULL,"
+    "  target_id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  value TEXT,"
+    "  PRIMARY KEY (cluster_id, target_type, target_id, name)) WITHOUT ROWID;"
+    "CREATE INDEX attributes_name ON attributes (cluster_id, target_type, name, value);"
+    "CREATE TABLE tasks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cluster_id INTEGER NOT NULL REFERENCES clusters (id),"
+    "  uuid TEXT NOT NULL UNIQUE,"
+    "  instance_id INTEGER,"
+    "  family TEXT NOT NULL,"
+    "  taskdef_arn TEXT NOT NULL,"
+    "  started_by TEXT,"
+    "  grp TEXT,"
+    "  service_name TEXT,"
+    "  launch_type TEXT NOT NULL,"
+    "  desired_status TEXT NOT NULL,"
+    "  last_status TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  stopped_at INTEGER,"
+    "  seq INTEGER NOT NULL,"
+    "  res_cpu INTEGER NOT NULL DEFAULT 0,"
+    "  res_memory INTEGER NOT NULL DEFAULT 0,"
+    "  holds_resources INTEGER NOT NULL DEFAULT 0,"
+    "  client_token TEXT,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX tasks_instance_seq ON tasks (instance_id, seq);"
+    "CREATE INDEX tasks_cluster ON tasks (cluster_id, desired_status, uuid);"
+    /* ListTasks walks the index that leads with its most selective filter. */
+    "CREATE INDEX tasks_cluster_family ON tasks (cluster_id, desired_status, family, uuid);"
+    "CREATE INDEX tasks_cluster_started_by ON tasks (cluster_id, desired_status, started_by, uuid);"
+    "CREATE INDEX tasks_cluster_service ON tasks (cluster_id, desired_status, service_name, uuid);"
+    "CREATE INDEX tasks_cluster_instance ON tasks (cluster_id, desired_status, instance_id, uuid);"
+    "CREATE INDEX tasks_stopped ON tasks (stopped_at) WHERE stopped_at IS NOT NULL;"
+    "CREATE INDEX tasks_cluster_last ON tasks (cluster_id, last_status);"
+    "CREATE UNIQUE INDEX tasks_client_token ON tasks (cluster_id, client_token, uuid) WHERE client_token IS NOT NULL;"
+    "CREATE TABLE instance_ports ("
+    "  instance_id INTEGER NOT NULL,"
+    "  protocol TEXT NOT NULL,"
+    "  port INTEGER NOT NULL,"
+    "  task_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (instance_id, protocol, port)) WITHOUT ROWID;"
+    "CREATE INDEX instance_ports_task ON instance_ports (task_id);"
+    "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO counters VALUES ('task_seq', 0);",
+
+    /* ---- logs: CloudWatch Logs groups, streams and events ----
+     * Times in these tables are milliseconds since the epoch, the unit the
+     * Logs API gives and takes.  Events are ordered by (ts, id) within a
+     * stream and within a group; both orders have an index, so reads never
+     * scan other streams' or groups' events.  Stream rows carry what
+     * DescribeLogStreams reports, kept current by every PutLogEvents.
+     * log_purge queues the events of deleted streams and groups, which the
+     * maintenance loop removes in bounded steps. */
+    "CREATE TABLE log_groups ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: purged events keep old ids */
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  retention_days INTEGER,"
+    "  class TEXT NOT NULL,"
+    "  stored_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (region, name));"
+    "CREATE INDEX log_groups_retention ON log_groups (retention_days) WHERE retention_days IS NOT NULL;"
+    "CREATE TABLE log_streams ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  group_id INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  first_ts INTEGER NOT NULL DEFAULT 0," /* 0: no events */
+    "  last_ts INTEGER NOT NULL DEFAULT 0,"
+    "  last_ingest_ms INTEGER NOT NULL DEFAULT 0,"
+    "  stored_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  upload_seq INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (group_id, name));"
+    "CREATE INDEX log_streams_last ON log_streams (group_id, last_ts, name);"
+    "CREATE TABLE log_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  stream_id INTEGER NOT NULL,"
+    "  group_id INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  ingest_ms INTEGER NOT NULL,"
+    "  message TEXT NOT NULL);"
+    "CREATE INDEX log_events_stream ON log_events (stream_id, ts);"
+    "CREATE INDEX log_events_group ON log_events (group_id, ts);"
+    "CREATE TABLE log_shippers ("
+    "  stream_id INTEGER NOT NULL,"
+    "  shipper TEXT NOT NULL,"
+    "  last_offset INTEGER NOT NULL,"
+    "  PRIMARY KEY (stream_id, shipper)) WITHOUT ROWID;"
+    "CREATE TABLE log_purge ("
+    "  kind TEXT NOT NULL," /* 'group' or 'stream' */
+    "  target_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, target_id)) WITHOUT ROWID;",
+
+    /* 4: services and their events.  Deployments live in the service's
+     * document (a service has a handful and they change with it); events are
+     * rows so appending one does not rewrite the service, capped at the 100
+     * newest per service as ECS keeps them.  An INACTIVE service keeps its
+     * row; only one non-INACTIVE service may hold a name in a cluster. */
+    "CREATE TABLE services ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cluster_id INTEGER NOT NULL REFERENCES clusters (id),"
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  launch_type TEXT NOT NULL,"
+    "  scheduling_strategy TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX services_live_name ON services (cluster_id, name) WHERE status != 'INACTIVE';"
+    "CREATE INDEX services_cluster ON services (cluster_id, status, name);"
+    "CREATE TABLE service_events ("
+    "  id INTEGER PRIMARY KEY,"
+    "  service_id INTEGER NOT NULL,"
+    "  uuid TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  message TEXT NOT NULL);"
+    "CREATE INDEX service_events_service ON service_events (service_id, id);",
+    /* 5: scale: reads that must not grow with the task table.
+     * The bulk long-poll (one agent answering for many instances, as a
+     * hollow agent does) asks for every change in the cluster after a
+     * sequence number: tasks_cluster_seq keeps that a range walk.
+     * DescribeClusters' task counts read per-status counters kept by
+     * triggers in the same transaction as the task rows, instead of walking
+     * every task the cluster ever had. */
+    "CREATE INDEX tasks_cluster_seq ON tasks (cluster_id, seq);"
+    "CREATE TABLE cluster_task_counts ("
+    "  cluster_id INTEGER NOT NULL,"
+    "  last_status TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (cluster_id, last_status)) WITHOUT ROWID;"
+    "INSERT INTO cluster_task_counts SELECT cluster_id, last_status, count(*) FROM tasks GROUP BY 1, 2;"
+    "CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks BEGIN"
+    "  INSERT INTO cluster_task_counts VALUES (NEW.cluster_id, NEW.last_status, 1)"
+    "  ON CONFLICT (cluster_id, last_status) DO UPDATE SET n = n + 1;"
+    " END;"
+    "CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks BEGIN"
+    "  UPDATE cluster_task_counts SET n = n - 1"
+    "  WHERE cluster_id = OLD.cluster_id AND last_status = OLD.last_status;"
+    " END;"
+    "CREATE TRIGGER tasks_count_update AFTER UPDATE OF cluster_id, last_status ON tasks"
+    " WHEN OLD.cluster_id IS NOT NEW.cluster_id OR OLD.last_status IS NOT NEW.last_status BEGIN"
+    "  UPDATE cluster_task_counts SET n = n - 1"
+    "  WHERE cluster_id = OLD.cluster_id AND last_status = OLD.last_status;"
+    "  INSERT INTO cluster_task_counts VALUES (NEW.cluster_id, NEW.last_status, 1)"
+    "  ON CONFLICT (cluster_id, last_status) DO UPDATE SET n = n + 1;"
+    " END;",
+
+    /* 6: placement generations.  RunTask keeps each cluster's placement
+     * snapshot in memory (placement_cache.c) and reuses it while the
+     * cluster's generation is unchanged.  These triggers bump it on every
+     * change placement reads (instances, their attributes and host ports,
+     * tasks that hold resources), in the same transaction, so no write
+     * path can forget to.  Changes placement does not read (a task going
+     * from PENDING to RUNNING, its document) leave it alone. */
+    "CREATE TABLE placement_gen (cluster_id INTEGER PRIMARY KEY, gen INTEGER NOT NULL);"
+    "CREATE TRIGGER placement_instance_insert AFTER INSERT ON container_instances BEGIN"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_instance_delete AFTER DELETE ON container_instances BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_instance_update AFTER UPDATE ON container_instances"
+    " WHEN OLD.cluster_id IS NOT NEW.cluster_id OR OLD.uuid IS NOT NEW.uuid"
+    "  OR OLD.ec2_instance_id IS NOT NEW.ec2_instance_id OR OLD.status IS NOT NEW.status"
+    "  OR OLD.registered_at IS NOT NEW.registered_at OR OLD.reg_cpu IS NOT NEW.reg_cpu"
+    "  OR OLD.reg_memory IS NOT NEW.reg_memory OR OLD.used_cpu IS NOT NEW.used_cpu"
+    "  OR OLD.used_memory IS NOT NEW.used_memory"
+    "  OR OLD.running_count + OLD.pending_count IS NOT NEW.running_count + NEW.pending_count"
+    "  OR OLD.doc IS NOT NEW.doc BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_attr_insert AFTER INSERT ON attributes"
+    " WHEN NEW.target_type = 'container-instance' BEGIN"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_attr_delete AFTER DELETE ON attributes"
+    " WHEN OLD.target_type = 'container-instance' BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_attr_update AFTER UPDATE ON attributes"
+    " WHEN OLD.target_type = 'container-instance' OR NEW.target_type = 'container-instance' BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_port_insert AFTER INSERT ON instance_ports BEGIN"
+    "  INSERT INTO placement_gen SELECT cluster_id, 1 FROM container_instances WHERE id = NEW.instance_id"
+    "  ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_port_delete AFTER DELETE ON instance_ports BEGIN"
+    "  INSERT INTO placement_gen SELECT cluster_id, 1 FROM container_instances WHERE id = OLD.instance_id"
+    "  ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_port_update AFTER UPDATE ON instance_ports BEGIN"
+    "  INSERT INTO placement_gen SELECT cluster_id, 1 FROM container_instances"
+    "  WHERE id IN (OLD.instance_id, NEW.instance_id)"
+    "  ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_task_insert AFTER INSERT ON tasks WHEN NEW.holds_resources BEGIN"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_task_delete AFTER DELETE ON tasks WHEN OLD.holds_resources BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;"
+    "CREATE TRIGGER placement_task_update AFTER UPDATE ON tasks"
+    " WHEN (OLD.holds_resources OR NEW.holds_resources) AND (OLD.holds_resources IS NOT NEW.holds_resources"
+    "  OR OLD.cluster_id IS NOT NEW.cluster_id OR OLD.instance_id IS NOT NEW.instance_id"
+    "  OR OLD.grp IS NOT NEW.grp) BEGIN"
+    "  INSERT INTO placement_gen VALUES (OLD.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    "  INSERT INTO placement_gen VALUES (NEW.cluster_id, 1) ON CONFLICT (cluster_id) DO UPDATE SET gen = gen + 1;"
+    " END;",
+
+    /* 7: DescribeClusters' registeredContainerInstancesCount from counters
+     * kept by triggers, like the task counts (5), instead of counting a
+     * cluster's instances at every call. */
+    "CREATE TABLE cluster_instance_counts ("
+    "  cluster_id INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (cluster_id, status)) WITHOUT ROWID;"
+    "INSERT INTO cluster_instance_counts SELECT cluster_id, status, count(*) FROM container_instances GROUP BY 1, 2;"
+    "CREATE TRIGGER instances_count_insert AFTER INSERT ON container_instances BEGIN"
+    "  INSERT INTO cluster_instance_counts VALUES (NEW.cluster_id, NEW.status, 1)"
+    "  ON CONFLICT (cluster_id, status) DO UPDATE SET n = n + 1;"
+    " END;"
+    "CREATE TRIGGER instances_count_delete AFTER DELETE ON container_instances BEGIN"
+    "  UPDATE cluster_instance_counts SET n = n - 1 WHERE cluster_id = OLD.cluster_id AND status = OLD.status;"
+    " END;"
+    "CREATE TRIGGER instances_count_update AFTER UPDATE OF cluster_id, status ON container_instances"
+    " WHEN OLD.cluster_id IS NOT NEW.cluster_id OR OLD.status IS NOT NEW.status BEGIN"
+    "  UPDATE cluster_instance_counts SET n = n - 1 WHERE cluster_id = OLD.cluster_id AND status = OLD.status;"
+    "  INSERT INTO cluster_instance_counts VALUES (NEW.cluster_id, NEW.status, 1)"
+    "  ON CONFLICT (cluster_id, status) DO UPDATE SET n = n + 1;"
+    " END;",
+
+    /* 8: DescribeServices' running and pending counts per deployment
+     * (started_by) from counters kept by triggers, instead of reading every
+     * task of the service at each call (a service of 50,000 tasks made
+     * that tens of ms, and clients poll it). */
+    "CREATE TABLE service_task_counts ("
+    "  cluster_id INTEGER NOT NULL,"
+    "  service_name TEXT NOT NULL,"
+    "  started_by TEXT NOT NULL," /* '' for none */
+    "  last_status TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  PRIMARY KEY (cluster_id, service_name, started_by, last_status)) WITHOUT ROWID;"
+    "INSERT INTO service_task_counts SELECT cluster_id, service_name, coalesce(started_by, ''), last_status, count(*)"
+    "  FROM tasks WHERE service_name IS NOT NULL GROUP BY 1, 2, 3, 4;"
+    "CREATE TRIGGER service_count_insert AFTER INSERT ON tasks WHEN NEW.service_name IS NOT NULL BEGIN"
+    "  INSERT INTO service_task_counts"
+    "  VALUES (NEW.cluster_id, NEW.service_name, coalesce(NEW.started_by, ''), NEW.last_status, 1)"
+    "  ON CONFLICT (cluster_id, service_name, started_by, last_status) DO UPDATE SET n = n + 1;"
+    " END;"
+    "CREATE TRIGGER service_count_delete AFTER DELETE ON tasks WHEN OLD.service_name IS NOT NULL BEGIN"
+    "  UPDATE service_task_counts SET n = n - 1 WHERE cluster_id = OLD.cluster_id"
+    "  AND service_name = OLD.service_name AND started_by = coalesce(OLD.started_by, '')"
+    "  AND last_status = OLD.last_status;"
+    " END;"
+    "CREATE TRIGGER service_count_update AFTER UPDATE OF cluster_id, service_name, started_by, last_status ON tasks"
+    " WHEN (OLD.service_name IS NOT NULL OR NEW.service_name IS NOT NULL) AND"
+    "  (OLD.cluster_id IS NOT NEW.cluster_id OR OLD.service_name IS NOT NEW.service_name"
+    "   OR OLD.started_by IS NOT NEW.started_by OR OLD.last_status IS NOT NEW.last_status) BEGIN"
+    "  UPDATE service_task_counts SET n = n - 1 WHERE cluster_id = OLD.cluster_id"
+    "  AND service_name = OLD.service_name AND started_by = coalesce(OLD.started_by, '')"
+    "  AND last_status = OLD.last_status;"
+    "  INSERT INTO service_task_counts"
+    "  SELECT NEW.cluster_id, NEW.service_name, coalesce(NEW.started_by, ''), NEW.last_status, 1"
+    "  WHERE NEW.service_name IS NOT NULL"
+    "  ON CONFLICT (cluster_id, service_name, started_by, last_status) DO UPDATE SET n = n + 1;"
+    " END;",
+};
+
+const char *const *store_schema_migrations(size_t *ret_count)
+{
+    *ret_count = sizeof(migrations) / sizeof(migrations[0]);
+    return migrations;
+}

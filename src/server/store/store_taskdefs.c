@@ -1,0 +1,243 @@
+/* store_taskdefs.c - the task_definitions and task_definition_families
+ * tables.  The families table only counts revisions (so numbers are never
+ * reused); the revisions carry status and timestamps as columns and the
+ * rest of the definition as a JSON document. */
+#include "server/store/store_taskdefs.h"
+
+#include <string.h>
+
+#include "server/store/store_internal.h"
+
+void taskdef_row_clear(struct taskdef_row *row)
+{
+    if (!row)
+        return;
+    json_decref(row->doc);
+    memset(row, 0, sizeof(*row));
+}
+
+int store_taskdef_next_revision(struct store_tx *tx, const char *region, const char *family, int *ret_revision,
+                                struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "INSERT INTO task_definition_families (region, family, last_revision) "
+                                 "VALUES (?1, ?2, 1) ON CONFLICT (region, family) "
+                                 "DO UPDATE SET last_revision = last_revision + 1",
+                                 err);
+    if (!s)
+        return -1;
+    store_bind_text(s, 1, region);
+    store_bind_text(s, 2, family);
+    if (store_exec_stmt(tx, s, err) < 0)
+        return -1;
+    s = store_stmt(tx, "SELECT last_revision FROM task_definition_families WHERE region = ?1 AND family = ?2",
+                   err);
+    if (!s)
+        return -1;
+    store_bind_text(s, 1, region);
+    store_bind_text(s, 2, family);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_fail(tx, "next revision", err);
+    *ret_revision = sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+static void bind_time(sqlite3_stmt *s, int idx, usec_t t)
+{
+    if (t)
+        sqlite3_bind_int64(s, idx, t);
+    else
+        sqlite3_bind_null(s, idx);
+}
+
+int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef_row *row, struct error *err)
+{
+    char *doc = json_dumps(row->doc, JSON_COMPACT);
+    if (!doc)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "INSERT INTO task_definitions (region, family, revision, arn, status, "
+                                 "registered_at, deregistered_at, delete_requested_at, doc) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                 err);
+    if (!s) {
+        free(doc);
+        return -1;
+    }
+    store_bind_text(s, 1, region);
+    store_bind_text(s, 2, row->family);
+    sqlite3_bind_int(s, 3, row->revision);
+    store_bind_text(s, 4, row->arn);
+    store_bind_text(s, 5, row->status);
+    sqlite3_bind_int64(s, 6, row->registered_at);
+    bind_time(s, 7, row->deregistered_at);
+    bind_time(s, 8, row->delete_requested_at);
+    sqlite3_bind_text(s, 9, doc, -1, free);
+    if (store_exec_stmt(tx, s, err) < 0)
+        return -1;
+    row->id = sqlite3_last_insert_rowid(tx->db);
+    return 0;
+}
+
+int store_taskdef_get(struct store_tx *tx, const char *region, const char *family, int revision,
+                      struct taskdef_row *ret_row, struct error *err)
+{
+    sqlite3_stmt *s;
+    if (revision > 0)
+        s = store_stmt(tx,
+                       "SELECT id, family, revision, arn, status, registered_at, deregistered_at, "
+                       "delete_requested_at, doc FROM task_definitions "
+                       "WHERE region = ?1 AND family = ?2 AND revision = ?3",
+                       err);
+    else
+        s = store_stmt(tx,
+                       "SELECT id, family, revision, arn, status, registered_at, deregistered_at, "
+                       "delete_requested_at, doc FROM task_definitions "
+                       "WHERE region = ?1 AND family = ?2 AND status = 'ACTIVE' "
+                       "ORDER BY revision DESC LIMIT 1",
+                       err);
+    if (!s)
+        return -1;
+    store_bind_text(s, 1, region);
+    store_bind_text(s, 2, family);
+    if (revision > 0)
+        sqlite3_bind_int(s, 3, revision);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return store_fail(tx, "get task definition", err);
+    struct taskdef_row row;
+    memset(&row, 0, sizeof(row));
+    row.id = sqlite3_column_int64(s, 0);
+    snprintf(row.family, sizeof(row.family), "%s", store_col_text(s, 1));
+    row.revision = sqlite3_column_int(s, 2);
+    snprintf(row.arn, sizeof(row.arn), "%s", store_col_text(s, 3));
+    snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 4));
+    row.registered_at = sqlite3_column_int64(s, 5);
+    row.deregistered_at = sqlite3_column_int64(s, 6);
+    row.delete_requested_at = sqlite3_column_int64(s, 7);
+    json_error_t jerr;
+    row.doc = json_loads(store_col_text(s, 8), 0, &jerr);
+    sqlite3_reset(s);
+    if (!row.doc)
+        return error_set(err, ERR_INTERNAL, "task definition %s:%d: corrupt document: %s", family, revision,
+                         jerr.text);
+    *ret_row = row;
+    return 1;
+}
+
+int store_taskdef_update_status(struct store_tx *tx, const struct taskdef_row *row, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "UPDATE task_definitions SET status = ?2, deregistered_at = ?3, "
+                                 "delete_requested_at = ?4 WHERE id = ?1",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, row->id);
+    store_bind_text(s, 2, row->status);
+    bind_time(s, 3, row->deregistered_at);
+    bind_time(s, 4, row->delete_requested_at);
+    return store_exec_stmt(tx, s, err);
+}
+
+int store_taskdef_list(struct store_tx *tx, const char *region, const char *family, const char *status, bool desc,
+                       struct taskdef_cursor *cursor, int limit, json_t *ret_arns, bool *ret_more,
+                       struct error *err)
+{
+    /* Two statements because ORDER BY direction cannot be a parameter.
+     * ?5 IS NULL means "from the start". */
+    sqlite3_stmt *s;
+    if (desc)
+        s = store_stmt(tx,
+                       "SELECT family, revision, arn FROM task_definitions "
+                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
+                       "AND (?5 IS NULL OR family < ?5 OR (family = ?5 AND revision < ?6)) "
+                       "ORDER BY family DESC, revision DESC LIMIT ?4",
+                       err);
+    else
+        s = store_stmt(tx,
+                       "SELECT family, revision, arn FROM task_definitions "
+                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
+                       "AND (?5 IS NULL OR family > ?5 OR (family = ?5 AND revision > ?6)) "
+                       "ORDER BY family ASC, revision ASC LIMIT ?4",
+                       err);
+    if (!s)
+        return -1;
+    store_bind_text(s, 1, region);
+    store_bind_text(s, 2, status);
+    store_bind_text(s, 3, family);
+    sqlite3_bind_int(s, 4, limit + 1);
+    store_bind_text(s, 5, cursor->set ? cursor->family : NULL);
+    sqlite3_bind_int(s, 6, cursor->revision);
+    int n = 0, rc;
+    *ret_more = false;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == limit) {
+            *ret_more = true;
+            break;
+        }
+        json_array_append_new(ret_arns, json_string(store_col_text(s, 2)));
+        cursor->set = true;
+        snprintf(cursor->family, sizeof(cursor->family), "%s", store_col_text(s, 0));
+        cursor->revision = sqlite3_column_int(s, 1);
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(tx, "list task definitions", err);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_taskdef_families(struct store_tx *tx, const char *region, const char *prefix, const char *status,
+                           const char *after, int limit, json_t *ret_names, bool *ret_more, struct error *err)
+{
+    /* substr() rather than LIKE: '_' is a LIKE wildcard and a family
+     * character. */
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
+                                 "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
+                                 "AND family > ?4 GROUP BY family "
+                                 "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
+                                 "OR (?3 = 'INACTIVE' AND NOT active) "
+                                 "ORDER BY family LIMIT ?5",
+                                 err);
+    if (!s)
+        return -1;
+    store_bind_text(s, 1, region);
+    store_bind_text(s, 2, prefix);
+    store_bind_text(s, 3, status);
+    store_bind_text(s, 4, after ? after : "");
+    sqlite3_bind_int(s, 5, limit + 1);
+    int n = 0, rc;
+    *ret_more = false;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == limit) {
+            *ret_more = true;
+            break;
+        }
+        json_array_append_new(ret_names, json_string(store_col_text(s, 0)));
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(tx, "list task definition families", err);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_taskdef_reap(struct store_tx *tx, int *ret_count, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 "DELETE FROM tags WHERE arn IN "
+                                 "(SELECT arn FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS')",
+                                 err);
+    if (!s || store_exec_stmt(tx, s, err) < 0)
+        return -1;
+    s = store_stmt(tx, "DELETE FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS'", err);
+    if (!s || store_exec_stmt(tx, s, err) < 0)
+        return -1;
+    *ret_count = sqlite3_changes(tx->db);
+    return 0;
+}

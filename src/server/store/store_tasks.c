@@ -1,0 +1,315 @@
+/* store_tasks.c - the tasks table and the change sequence agents poll. */
+#include "server/store/store_tasks.h"
+
+#include <string.h>
+
+#include "server/store/store_internal.h"
+
+#define TASK_COLUMNS                                                                                \
+    "id, cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, service_name, "       \
+    "launch_type, desired_status, last_status, created_at, stopped_at, seq, res_cpu, res_memory, " \
+    "holds_resources, client_token, doc"
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+void task_row_clear(struct task_row *row)
+{
+    if (!row)
+        return;
+    free(row->taskdef_arn);
+    free(row->started_by);
+    free(row->group);
+    free(row->service_name);
+    free(row->client_token);
+    json_decref(row->doc);
+    memset(row, 0, sizeof(*row));
+}
+
+static int read_row(sqlite3_stmt *s, struct task_row *ret_row, struct error *err)
+{
+    struct task_row row;
+    memset(&row, 0, sizeof(row));
+    row.id = sqlite3_column_int64(s, 0);
+    row.cluster_id = sqlite3_column_int64(s, 1);
+    snprintf(row.uuid, sizeof(row.uuid), "%s", store_col_text(s, 2));
+    row.instance_id = sqlite3_column_int64(s, 3);
+    snprintf(row.family, sizeof(row.family), "%s", store_col_text(s, 4));
+    row.taskdef_arn = dup_or_null(store_col_text(s, 5));
+    row.started_by = dup_or_null(store_col_text(s, 6));
+    row.group = dup_or_null(store_col_text(s, 7));
+    row.service_name = dup_or_null(store_col_text(s, 8));
+    snprintf(row.launch_type, sizeof(row.launch_type), "%s", store_col_text(s, 9));
+    snprintf(row.desired_status, sizeof(row.desired_status), "%s", store_col_text(s, 10));
+    snprintf(row.last_status, sizeof(row.last_status), "%s", store_col_text(s, 11));
+    row.created_at = sqlite3_column_int64(s, 12);
+    row.stopped_at = sqlite3_column_int64(s, 13);
+    row.seq = sqlite3_column_int64(s, 14);
+    row.res_cpu = sqlite3_column_int64(s, 15);
+    row.res_memory = sqlite3_column_int64(s, 16);
+    row.holds_resources = sqlite3_column_int(s, 17) != 0;
+    row.client_token = dup_or_null(store_col_text(s, 18));
+    json_error_t jerr;
+    row.doc = json_loads(store_col_text(s, 19), 0, &jerr);
+    if (!row.doc) {
+        task_row_clear(&row);
+        return error_set(err, ERR_INTERNAL, "task: corrupt document: %s", jerr.text);
+    }
+    *ret_row = row;
+    return 0;
+}
+
+static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct task_row *ret_row, struct error *err)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return store_fail(tx, "get task", err);
+    int r = read_row(s, ret_row, err);
+    sqlite3_reset(s);
+    return r < 0 ? -1 : 1;
+}
+
+int store_task_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct task_row *ret_row,
+                   struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE uuid = ?2 AND cluster_id = ?1", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    store_bind_text(s, 2, uuid);
+    return get_one(tx, s, ret_row, err);
+}
+
+int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_row, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, id);
+    return get_one(tx, s, ret_row, err);
+}
+
+int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
+{
+    char *doc = json_dumps(row->doc, JSON_COMPACT);
+    if (!doc)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    sqlite3_stmt *s;
+    if (row->id == 0)
+        s = store_stmt(tx,
+                       "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
+                       "service_name, launch_type, desired_status, last_status, created_at, stopped_at, seq, "
+                       "res_cpu, res_memory, holds_resources, client_token, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                       err);
+    else
+        s = store_stmt(tx,
+                       "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
+                       "stopped_at = ?13, seq = ?14, res_cpu = ?15, res_memory = ?16, holds_resources = ?17, "
+                       "doc = ?19 WHERE id = ?20",
+                       err);
+    if (!s) {
+        free(doc);
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, row->cluster_id);
+    store_bind_text(s, 2, row->uuid);
+    if (row->instance_id)
+        sqlite3_bind_int64(s, 3, row->instance_id);
+    else
+        sqlite3_bind_null(s, 3);
+    store_bind_text(s, 4, row->family);
+    store_bind_text(s, 5, row->taskdef_arn);
+    store_bind_text(s, 6, row->started_by);
+    store_bind_text(s, 7, row->group);
+    store_bind_text(s, 8, row->service_name);
+    store_bind_text(s, 9, row->launch_type);
+    store_bind_text(s, 10, row->desired_status);
+    store_bind_text(s, 11, row->last_status);
+    sqlite3_bind_int64(s, 12, row->created_at);
+    if (row->stopped_at)
+        sqlite3_bind_int64(s, 13, row->stopped_at);
+    else
+        sqlite3_bind_null(s, 13);
+    sqlite3_bind_int64(s, 14, row->seq);
+    sqlite3_bind_int64(s, 15, row->res_cpu);
+    sqlite3_bind_int64(s, 16, row->res_memory);
+    sqlite3_bind_int(s, 17, row->holds_resources ? 1 : 0);
+    store_bind_text(s, 18, row->client_token);
+    sqlite3_bind_text(s, 19, doc, -1, free);
+    if (row->id)
+        sqlite3_bind_int64(s, 20, row->id);
+    if (store_exec_stmt(tx, s, err) < 0)
+        return -1;
+    if (row->id == 0)
+        row->id = sqlite3_last_insert_rowid(tx->db);
+    return 0;
+}
+
+int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
+{
+    sqlite3_stmt *s =
+        store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq' RETURNING value", err);
+    if (!s)
+        return -1;
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_fail(tx, "next sequence", err);
+    *ret_seq = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", err);
+    if (!s)
+        return -1;
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_fail(tx, "current sequence", err);
+    *ret_seq = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return 0;
+}
+
+static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret, bool *ret_more, bool text,
+                   struct error *err)
+{
+    int n = 0, rc;
+    if (ret_more)
+        *ret_more = false;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (limit >= 0 && n == limit) {
+            if (ret_more)
+                *ret_more = true;
+            break;
+        }
+        json_array_append_new(ret, text ? json_string(store_col_text(s, 0))
+                                        : json_integer(sqlite3_column_int64(s, 0)));
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(tx, "list tasks", err);
+    sqlite3_reset(s);
+    return 0;
+}
+
+/* One statement per leading filter, so the index that matches it drives the
+ * walk; the other filters are checked on the rows it yields. */
+#define LIST_TASKS_WHERE(lead)                                                                          \
+    "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "     \
+    "AND (?4 = 0 OR instance_id = ?4) AND (?5 IS NULL OR family = ?5) "                                 \
+    "AND (?6 IS NULL OR started_by = ?6) AND (?7 IS NULL OR service_name = ?7) "                        \
+    "AND (?8 IS NULL OR launch_type = ?8) ORDER BY uuid LIMIT ?9"
+
+int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after,
+                    int limit, json_t *ret_uuids, bool *ret_more, struct error *err)
+{
+    const char *sql;
+    if (f->instance_id)
+        sql = LIST_TASKS_WHERE("AND instance_id = ?4");
+    else if (f->service_name)
+        sql = LIST_TASKS_WHERE("AND service_name = ?7");
+    else if (f->family)
+        sql = LIST_TASKS_WHERE("AND family = ?5");
+    else if (f->started_by)
+        sql = LIST_TASKS_WHERE("AND started_by = ?6");
+    else
+        sql = LIST_TASKS_WHERE("");
+    sqlite3_stmt *s = store_stmt(tx, sql, err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    store_bind_text(s, 2, f->desired_status);
+    store_bind_text(s, 3, after ? after : "");
+    sqlite3_bind_int64(s, 4, f->instance_id);
+    store_bind_text(s, 5, f->family);
+    store_bind_text(s, 6, f->started_by);
+    store_bind_text(s, 7, f->service_name);
+    store_bind_text(s, 8, f->launch_type);
+    sqlite3_bind_int(s, 9, limit + 1);
+    return collect(tx, s, limit, ret_uuids, ret_more, true, err);
+}
+
+int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit,
+                             json_t *ret_ids, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, instance_id);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int(s, 3, limit);
+    return collect(tx, s, -1, ret_ids, NULL, false, err);
+}
+
+int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
+                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids,
+                                   struct error *err)
+{
+    /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
+     * an index probe, so tasks of other agents cost one probe each. */
+    sqlite3_stmt *s = store_stmt(tx,
+                                 /* CROSS JOIN pins the order: walk the changes, probe their instance. */
+                                 "SELECT t.id FROM tasks t INDEXED BY tasks_cluster_seq "
+                                 "CROSS JOIN container_instances i ON i.id = t.instance_id "
+                                 "WHERE t.cluster_id = ?1 AND t.seq > ?2 AND EXISTS (SELECT 1 FROM attributes a "
+                                 "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
+                                 "AND a.name = ?3 AND a.value = ?4 AND a.target_id = i.uuid) "
+                                 "ORDER BY t.seq LIMIT ?5",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    sqlite3_bind_int64(s, 2, since);
+    store_bind_text(s, 3, agent_attr);
+    store_bind_text(s, 4, agent_id);
+    sqlite3_bind_int(s, 5, limit);
+    return collect(tx, s, -1, ret_ids, NULL, false, err);
+}
+
+int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids,
+                        struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(
+        tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    store_bind_text(s, 2, token);
+    return collect(tx, s, -1, ret_ids, NULL, false, err);
+}
+
+int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_running, int64_t *ret_pending,
+                      struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx,
+                                 /* Counters kept by triggers (schema): a few rows per
+                                  * cluster, however many tasks it has. */
+                                 "SELECT coalesce(sum(CASE WHEN last_status = 'RUNNING' THEN n END), 0), "
+                                 "coalesce(sum(CASE WHEN last_status NOT IN ('RUNNING', 'STOPPED') THEN n END), 0) "
+                                 "FROM cluster_task_counts WHERE cluster_id = ?1",
+                                 err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, cluster_id);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return store_fail(tx, "count tasks", err);
+    *ret_running = sqlite3_column_int64(s, 0);
+    *ret_pending = sqlite3_column_int64(s, 1);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_task_expire(struct store_tx *tx, usec_t before, int64_t *ret_count, struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at < ?1", err);
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, before);
+    if (store_exec_stmt(tx, s, err) < 0)
+        return -1;
+    *ret_count = sqlite3_changes(tx->db);
+    return 0;
+}
