@@ -7,48 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-void jsonenc_init(struct jsonenc *e, size_t limit) { *e = (struct jsonenc){.limit = limit}; }
+void jsonenc_init(struct jsonenc *e, size_t limit) { buf_init(&e->b, limit); }
 
-void jsonenc_free(struct jsonenc *e)
-{
-    free(e->data);
-    *e = (struct jsonenc){0};
-}
+void jsonenc_free(struct jsonenc *e) { buf_free(&e->b); }
 
-bool jsonenc_failed(const struct jsonenc *e) { return e->failed; }
+bool jsonenc_failed(const struct jsonenc *e) { return e->b.failed; }
 
-/* Room for n more bytes and a NUL; false (and failed) if there is none. */
-static bool reserve(struct jsonenc *e, size_t n)
-{
-    if (e->failed)
-        return false;
-    if (n > e->limit || e->len > e->limit - n) {
-        e->failed = true;
-        return false;
-    }
-    if (e->len + n + 1 <= e->cap)
-        return true;
-    size_t cap = e->cap ? e->cap : 4096;
-    while (cap < e->len + n + 1)
-        cap *= 2;
-    char *nd = realloc(e->data, cap);
-    if (!nd) {
-        e->failed = true;
-        return false;
-    }
-    e->data = nd;
-    e->cap = cap;
-    return true;
-}
-
-void jsonenc_raw(struct jsonenc *e, const char *s, size_t n)
-{
-    if (!reserve(e, n))
-        return;
-    memcpy(e->data + e->len, s, n);
-    e->len += n;
-    e->data[e->len] = '\0';
-}
+void jsonenc_raw(struct jsonenc *e, const char *s, size_t n) { buf_append(&e->b, s, n); }
 
 /* The two-byte escape for c, or NULL: other control characters and DEL
  * become \u00xx, everything else stands for itself. */
@@ -105,14 +70,15 @@ size_t jsonenc_escape(const char *s, size_t n, char *out)
 
 void jsonenc_string(struct jsonenc *e, const char *s, size_t n)
 {
-    if (!reserve(e, jsonenc_string_size(s, n)))
+    struct buf *b = &e->b;
+    if (buf_reserve(b, jsonenc_string_size(s, n)) < 0)
         return;
-    char *out = e->data + e->len;
+    char *out = b->data + b->len;
     *out++ = '"';
     out += jsonenc_escape(s, n, out);
     *out++ = '"';
-    e->len = (size_t)(out - e->data);
-    e->data[e->len] = '\0';
+    b->len = (size_t)(out - b->data);
+    b->data[b->len] = '\0';
 }
 
 void jsonenc_int(struct jsonenc *e, int64_t v)

@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 
+/* A buf (common/buf.h) that JSON is written into. */
 struct jsonenc {
-    char *data; /* NUL-terminated while !failed */
-    size_t len, cap, limit;
-    bool failed;
+    struct buf b;
 };
 
 /* An empty buffer that may grow to `limit` bytes. */

@@ -22,23 +22,23 @@ TEST(jsonenc_every_ascii_byte_reads_back)
     jsonenc_int(&e, -9223372036854775807LL - 1);
     jsonenc_literal(&e, "}");
     CHECK(!jsonenc_failed(&e));
-    CHECK(e.len == strlen(e.data));
+    CHECK(e.b.len == strlen(e.b.data));
     json_error_t jerr;
-    json_t *j = json_loadb(e.data, e.len, JSON_ALLOW_NUL, &jerr);
+    json_t *j = json_loadb(e.b.data, e.b.len, JSON_ALLOW_NUL, &jerr);
     CHECK(j != NULL);
     json_t *a = json_object_get(j, "all");
     CHECK(json_string_length(a) == sizeof(all) && memcmp(json_string_value(a), all, sizeof(all)) == 0);
     CHECK_STR(json_string_value(json_object_get(j, "utf8")), utf8);
     CHECK(json_integer_value(json_object_get(j, "n")) == -9223372036854775807LL - 1);
     /* the size it predicts is the size it writes */
-    size_t before = e.len;
+    size_t before = e.b.len;
     jsonenc_string(&e, all, sizeof(all));
-    CHECK(e.len - before == jsonenc_string_size(all, sizeof(all)));
+    CHECK(e.b.len - before == jsonenc_string_size(all, sizeof(all)));
     /* the escapes themselves (json-file's, byte for byte, as before) */
     const char some[] = "\x01\x1f\x7f\"\\\b\f\n\r\t/\xc3\xa9";
-    before = e.len;
+    before = e.b.len;
     jsonenc_string(&e, some, sizeof(some) - 1);
-    CHECK_STR(e.data + before, "\"\\u0001\\u001f\\u007f\\\"\\\\\\b\\f\\n\\r\\t/\xc3\xa9\"");
+    CHECK_STR(e.b.data + before, "\"\\u0001\\u001f\\u007f\\\"\\\\\\b\\f\\n\\r\\t/\xc3\xa9\"");
     json_decref(j);
     jsonenc_free(&e);
 }
@@ -48,11 +48,11 @@ TEST(jsonenc_stops_at_its_limit)
     struct jsonenc e;
     jsonenc_init(&e, 8);
     jsonenc_string(&e, "\x01", 1); /* "\u0001": 8 bytes, just fits */
-    CHECK(!jsonenc_failed(&e) && e.len == 8);
+    CHECK(!jsonenc_failed(&e) && e.b.len == 8);
     jsonenc_literal(&e, ",");
     CHECK(jsonenc_failed(&e));
     jsonenc_literal(&e, "x"); /* sticky: nothing more is written */
-    CHECK(e.len == 8);
+    CHECK(e.b.len == 8);
     jsonenc_free(&e);
     jsonenc_free(&e); /* safe twice */
 }
