@@ -5,6 +5,8 @@
 #                   integration tests
 #   make up         install deps, build, and run `berth up` in the foreground
 #   make bench      benchmarks -> bench/results/latest.json, BENCHMARKS.md
+#   make lint       banned functions, clang-format drift, file/function
+#                   sizes and include cycles (make format fixes the layout)
 #
 # Every .c under src/ except the two mains goes into a static library that
 # the binary, the unit tests and the fuzz targets link.  berth-runtime-shim,
@@ -40,7 +42,7 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan
+.PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
 all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
@@ -96,6 +98,20 @@ $(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DI
 checksrc:
 	@sh scripts/checksrc.sh
 
+# Layout is .clang-format's: `make format` applies it, `make check-style`
+# fails on any drift from it.
+STYLE_SRC = $(shell find src tests/unit bench -name '*.[ch]' -not -path '*/fuzz_corpus/*')
+format:
+	@clang-format -i $(STYLE_SRC)
+check-style:
+	@clang-format --dry-run -Werror $(STYLE_SRC) && echo "check-style: ok"
+
+# File and function sizes, include cycles between folders, layers.
+check-layout:
+	@/usr/bin/python3 scripts/check-layout.py
+
+lint: checksrc check-style check-layout
+
 unit: $(ASAN_DIR)/unit_tests
 	$(ASAN_DIR)/unit_tests
 
@@ -119,7 +135,7 @@ integration: $(ASAN_DIR)/berth
 	BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 test: deps
-	$(MAKE) checksrc
+	$(MAKE) lint
 	$(MAKE) asan
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke

@@ -37,16 +37,23 @@ int main(void)
         }
         groups[k] = (struct query_group){"service:web", (int)(k % 5)};
         inst[k] = (struct placement_instance){
-            .arn = ids[k], .id = ids[k], .active = true,
-            .remaining_cpu = 100000, .remaining_memory = 100000,
-            .used_tcp_ports = used, .n_used_tcp = sizeof(used) / sizeof(used[0]),
-            .q = {.agent_connected = true, .running_tasks_count = (int64_t)(k % 5),
-                  .attrs = attrs[k], .n_attrs = N_ATTRS, .groups = &groups[k], .n_groups = 1},
+            .arn = ids[k],
+            .id = ids[k],
+            .active = true,
+            .remaining_cpu = 100000,
+            .remaining_memory = 100000,
+            .used_tcp_ports = used,
+            .n_used_tcp = sizeof(used) / sizeof(used[0]),
+            .q = {.agent_connected = true,
+                  .running_tasks_count = (int64_t)(k % 5),
+                  .attrs = attrs[k],
+                  .n_attrs = N_ATTRS,
+                  .groups = &groups[k],
+                  .n_groups = 1},
         };
     }
     static const uint16_t need[] = {8081};
-    struct placement_task task = {.cpu = 256, .memory = 512, .tcp_ports = need, .n_tcp = 1,
-                                  .group = "service:web"};
+    struct placement_task task = {.cpu = 256, .memory = 512, .tcp_ports = need, .n_tcp = 1, .group = "service:web"};
     struct placement_strategy s[] = {{PLACEMENT_SPREAD, "attribute:ecs.availability-zone"},
                                      {PLACEMENT_SPREAD, "instanceId"},
                                      {PLACEMENT_BINPACK, "memory"}};
@@ -54,8 +61,8 @@ int main(void)
         {PLACEMENT_MEMBER_OF, "attribute:ecs.instance-type =~ t2.* and attribute:ecs.os-type == linux"},
         {PLACEMENT_MEMBER_OF, "runningTasksCount < 100 and not(task:group == service:db)"},
     };
-    struct placement_request req = {.task = &task, .count = 10, .constraints = c,
-                                    .n_constraints = 2, .strategies = s, .n_strategies = 3};
+    struct placement_request req = {
+        .task = &task, .count = 10, .constraints = c, .n_constraints = 2, .strategies = s, .n_strategies = 3};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int r = 0; r < ROUNDS; r++) {
@@ -68,10 +75,8 @@ int main(void)
         placement_result_free(&res);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
-                1e3 / ROUNDS;
-    printf("placement: 10 tasks over %d instances: %.0f us per call, %.1f us per task\n", N, us,
-           us / 10);
+    double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / ROUNDS;
+    printf("placement: 10 tasks over %d instances: %.0f us per call, %.1f us per task\n", N, us, us / 10);
     free(inst);
     free(attrs);
     free(ids);

@@ -23,10 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const struct query_attr attrs[] = {
         {"ecs.instance-type", "t2.micro"}, {"stack", "prod"}, {"n", "10"}, {"flag", NULL}};
     static const struct query_group groups[] = {{"service:web", 1}};
-    struct query_subject s = {.ec2_instance_id = "i-1", .agent_version = "1.2.3",
-                              .registered_at_usec = 1700000000000000LL, .agent_connected = true,
-                              .running_tasks_count = 2, .attrs = attrs, .n_attrs = 4,
-                              .groups = groups, .n_groups = 1, .extra_group = "g",
+    struct query_subject s = {.ec2_instance_id = "i-1",
+                              .agent_version = "1.2.3",
+                              .registered_at_usec = 1700000000000000LL,
+                              .agent_connected = true,
+                              .running_tasks_count = 2,
+                              .attrs = attrs,
+                              .n_attrs = 4,
+                              .groups = groups,
+                              .n_groups = 1,
+                              .extra_group = "g",
                               .extra_count = 1};
     struct query *q = NULL;
     struct error err = {0};

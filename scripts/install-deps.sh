@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="
-build-essential pkg-config clang libclang-rt-14-dev
+build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
 libarchive-dev libssl-dev libmnl-dev libzstd-dev
 python3 python3-pytest python3-boto3 awscli sqlite3

@@ -126,13 +126,13 @@ static json_t *registration_body(struct agent_instance *inst)
                             "instanceType", a->cfg.instance_type);
     char *idd_text = json_dumps(idd, JSON_COMPACT);
     json_decref(idd);
-    json_t *body = json_pack(
-        "{s:s, s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}], s:o, s:{s:s, s:s, s:s}, s:s}", "cluster", a->cfg.cluster,
-        "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", (json_int_t)cpu, "name", "MEMORY",
-        "type", "INTEGER", "integerValue", (json_int_t)memory, "attributes",
-        agent_host_attributes(a->cfg.availability_zone, a->cfg.instance_type, a->cfg.attributes), "versionInfo",
-        "agentVersion", AGENT_VERSION, "agentHash", "berth", "dockerVersion",
-        a->cfg.hollow ? "hollow" : a->cfg.runtime, "instanceIdentityDocument", idd_text ? idd_text : "{}");
+    json_t *body =
+        json_pack("{s:s, s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}], s:o, s:{s:s, s:s, s:s}, s:s}", "cluster", a->cfg.cluster,
+                  "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", (json_int_t)cpu, "name", "MEMORY",
+                  "type", "INTEGER", "integerValue", (json_int_t)memory, "attributes",
+                  agent_host_attributes(a->cfg.availability_zone, a->cfg.instance_type, a->cfg.attributes),
+                  "versionInfo", "agentVersion", AGENT_VERSION, "agentHash", "berth", "dockerVersion",
+                  a->cfg.hollow ? "hollow" : a->cfg.runtime, "instanceIdentityDocument", idd_text ? idd_text : "{}");
     free(idd_text);
     if (inst->arn[0])
         json_object_set_new(body, "containerInstanceArn", json_string(inst->arn));
@@ -206,8 +206,7 @@ static void *poll_loop(void *arg)
         backoff = 200;
         size_t i;
         json_t *t;
-        json_array_foreach(json_object_get(out, "tasks"), i, t)
-        {
+        json_array_foreach(json_object_get(out, "tasks"), i, t) {
             a->ops->task_changed(inst, t);
         }
         json_int_t since = json_integer_value(json_object_get(out, "since"));
@@ -251,8 +250,7 @@ static void *bulk_poll_loop(void *arg)
         backoff = 200;
         size_t i;
         json_t *t;
-        json_array_foreach(json_object_get(out, "tasks"), i, t)
-        {
+        json_array_foreach(json_object_get(out, "tasks"), i, t) {
             const char *iarn = json_string_value(json_object_get(t, "containerInstanceArn"));
             json_t *idx = iarn ? json_object_get(a->by_arn, iarn) : NULL;
             if (idx)
@@ -270,8 +268,8 @@ static void *bulk_poll_loop(void *arg)
 void agent_report_task(struct agent_instance *inst, const char *task_arn, const char *status, const char *reason,
                        json_t *containers, json_t *extra)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s}", "cluster", inst->agent->cfg.cluster, "task", task_arn, "status",
-                             status);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s}", "cluster", inst->agent->cfg.cluster, "task", task_arn, "status", status);
     if (reason)
         json_object_set_new(body, "reason", json_string(reason));
     if (containers)

@@ -20,7 +20,7 @@ struct agent_config {
     char data_dir[3800];
     char availability_zone[64];
     char instance_type[64];
-    char runtime[8];  /* "runc" or "crun" */
+    char runtime[8];    /* "runc" or "crun" */
     json_t *attributes; /* extra [{name, value}], owned */
     int hollow;         /* 0: run containers; N: N hollow instances */
     int64_t hollow_cpu, hollow_memory;
@@ -50,7 +50,7 @@ struct agent {
     char agent_id[64];          /* hollow: the value of AGENT_ID_ATTRIBUTE on its instances */
     pthread_t bulk_poll_thread; /* hollow: one long-poll for every instance */
     bool bulk_poll_started;
-    json_t *by_arn;             /* hollow: instance ARN -> index */
+    json_t *by_arn; /* hollow: instance ARN -> index */
     const struct runner_ops *ops;
     void *runner_state; /* the runner's own, set by ops->init */
     struct agent_instance *instances;

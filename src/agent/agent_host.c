@@ -65,8 +65,7 @@ json_t *agent_host_attributes(const char *az, const char *instance_type, json_t 
     json_array_append_new(a, json_pack("{s:s, s:s}", "name", "ecs.instance-type", "value", instance_type));
     size_t i;
     json_t *e;
-    json_array_foreach(extra, i, e)
-    {
+    json_array_foreach(extra, i, e) {
         /* A configured attribute replaces a built-in one of the same name. */
         const char *name = json_string_value(json_object_get(e, "name"));
         for (size_t k = 0; k < json_array_size(a); k++) {

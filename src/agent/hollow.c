@@ -14,8 +14,7 @@ static json_t *containers_report(json_t *task, const char *status, bool with_exi
     json_t *list = json_array();
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(task, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(task, "containers"), i, c) {
         json_t *r = json_pack("{s:O, s:s}", "containerName", json_object_get(c, "name"), "status", status);
         if (with_exit)
             json_object_set_new(r, "exitCode", json_integer(exit_code));

@@ -12,20 +12,19 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: berth agent --server URL --cluster NAME --data DIR [--attribute K=V]...\n"
-            "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
-            "                   [--insecure-registry HOST:PORT]...\n"
-            "                   [--bridge NAME] [--task-subnet CIDR]\n"
-            "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
-            "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
-            "\n"
-            "Registers this host with the berth server as a container instance of cluster NAME\n"
-            "and runs the tasks placed on it.  DIR keeps its identity, so a restarted agent is\n"
-            "the same instance.  --hollow N registers N instances that acknowledge tasks\n"
-            "without running containers (for scale tests and benchmarks).\n"
-            "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
-            "on bridge --bridge (default berth0); give each agent on one host its own pair.\n");
+    fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--attribute K=V]...\n"
+               "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
+               "                   [--insecure-registry HOST:PORT]...\n"
+               "                   [--bridge NAME] [--task-subnet CIDR]\n"
+               "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
+               "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
+               "\n"
+               "Registers this host with the berth server as a container instance of cluster NAME\n"
+               "and runs the tasks placed on it.  DIR keeps its identity, so a restarted agent is\n"
+               "the same instance.  --hollow N registers N instances that acknowledge tasks\n"
+               "without running containers (for scale tests and benchmarks).\n"
+               "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
+               "on bridge --bridge (default berth0); give each agent on one host its own pair.\n");
 }
 
 static int parse_i64(const char *s, int64_t *ret)
@@ -138,8 +137,8 @@ int cli_agent_main(int argc, char **argv)
                 goto out;
             break;
         case 'F':
-            if (cli_copy_arg(cfg.hollow_fail_family, sizeof(cfg.hollow_fail_family), optarg,
-                             "--hollow-fail-family") < 0)
+            if (cli_copy_arg(cfg.hollow_fail_family, sizeof(cfg.hollow_fail_family), optarg, "--hollow-fail-family") <
+                0)
                 goto out;
             break;
         case 'L': {
@@ -153,9 +152,7 @@ int cli_agent_main(int argc, char **argv)
             usage(stdout);
             rc = 0;
             goto out;
-        default:
-            usage(stderr);
-            goto out;
+        default: usage(stderr); goto out;
         }
     }
     cfg.attributes = attrs;

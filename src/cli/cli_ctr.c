@@ -31,28 +31,27 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: berth ctr COMMAND --data DIR [OPTIONS]\n"
-            "\n"
-            "  run   --data DIR --rootfs DIR [--rootfs DIR]... [--name N] [--runtime runc|crun]\n"
-            "        [--memory MiB] [--memory-reservation MiB] [--cpu UNITS] [--task-memory MiB]\n"
-            "        [--task-cpu UNITS] [--user U] [--readonly] [--env K=V]... [--stop-signal SIG]\n"
-            "        [--init] [--hostname H] [--workdir DIR] [--privileged] [--shm-size MiB]\n"
-            "        [--net host|none|NETNS-PATH] [--cap-add CAP]... [--cap-drop CAP]...\n"
-            "        [--ulimit NAME=SOFT[:HARD]]... [--label K=V]... [--volume HOST:CTR[:ro]]...\n"
-            "        [--tmpfs PATH[:MiB]]... [--detach] [--rm] -- CMD...\n"
-            "  ps    --data DIR [--json]\n"
-            "  inspect --data DIR NAME\n"
-            "  exec  --data DIR [--timeout S] NAME -- CMD...\n"
-            "  kill  --data DIR NAME [SIGNAL]\n"
-            "  stop  --data DIR [--timeout S] NAME\n"
-            "  wait  --data DIR NAME\n"
-            "  rm    --data DIR NAME\n"
-            "  logs  --data DIR [--raw] NAME\n"
-            "\nEvery command also takes --cgroup-parent NAME and --log-level debug|info|warn|error.\n"
-            "\n"
-            "--rootfs layers are given top first.  Each `run` container is its own task:\n"
-            "its task cgroup is <cgroup-parent>/NAME (--cgroup-parent, default berth).\n");
+    fprintf(f, "usage: berth ctr COMMAND --data DIR [OPTIONS]\n"
+               "\n"
+               "  run   --data DIR --rootfs DIR [--rootfs DIR]... [--name N] [--runtime runc|crun]\n"
+               "        [--memory MiB] [--memory-reservation MiB] [--cpu UNITS] [--task-memory MiB]\n"
+               "        [--task-cpu UNITS] [--user U] [--readonly] [--env K=V]... [--stop-signal SIG]\n"
+               "        [--init] [--hostname H] [--workdir DIR] [--privileged] [--shm-size MiB]\n"
+               "        [--net host|none|NETNS-PATH] [--cap-add CAP]... [--cap-drop CAP]...\n"
+               "        [--ulimit NAME=SOFT[:HARD]]... [--label K=V]... [--volume HOST:CTR[:ro]]...\n"
+               "        [--tmpfs PATH[:MiB]]... [--detach] [--rm] -- CMD...\n"
+               "  ps    --data DIR [--json]\n"
+               "  inspect --data DIR NAME\n"
+               "  exec  --data DIR [--timeout S] NAME -- CMD...\n"
+               "  kill  --data DIR NAME [SIGNAL]\n"
+               "  stop  --data DIR [--timeout S] NAME\n"
+               "  wait  --data DIR NAME\n"
+               "  rm    --data DIR NAME\n"
+               "  logs  --data DIR [--raw] NAME\n"
+               "\nEvery command also takes --cgroup-parent NAME and --log-level debug|info|warn|error.\n"
+               "\n"
+               "--rootfs layers are given top first.  Each `run` container is its own task:\n"
+               "its task cgroup is <cgroup-parent>/NAME (--cgroup-parent, default berth).\n");
 }
 
 static int fail(const char *what, const struct error *err)
@@ -78,8 +77,8 @@ static int status_json(struct runtime *r, const char *id, json_t **ret)
     struct error err;
     if (runtime_status(r, id, &st, &err) < 0)
         return fail("status", &err);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:b, s:s}", "id", id, "state", runtime_state_name(st.state),
-                          "runtime", oci_runtime_kind_name(st.runtime), "pid", (int)st.pid, "oomKilled", st.oom_killed,
+    json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:b, s:s}", "id", id, "state", runtime_state_name(st.state), "runtime",
+                          oci_runtime_kind_name(st.runtime), "pid", (int)st.pid, "oomKilled", st.oom_killed,
                           "cgroupsPath", st.cgroups_path);
     if (st.state == RUNTIME_EXITED)
         json_object_set_new(j, "exitCode", json_integer(st.exit_code));
@@ -182,8 +181,12 @@ static int run_flag(struct run_args *a, int c, char *arg)
         int flag;
         size_t n, cap;
     } counts[] = {
-        {'e', s->n_env, MAX_ENV},           {'U', s->n_ulimits, MAX_RUN_ITEMS}, {'V', s->n_binds, MAX_RUN_ITEMS},
-        {'T', s->n_tmpfs, MAX_RUN_ITEMS},   {'L', s->n_labels, MAX_RUN_ITEMS},  {'A', s->n_cap_add, MAX_RUN_ITEMS},
+        {'e', s->n_env, MAX_ENV},
+        {'U', s->n_ulimits, MAX_RUN_ITEMS},
+        {'V', s->n_binds, MAX_RUN_ITEMS},
+        {'T', s->n_tmpfs, MAX_RUN_ITEMS},
+        {'L', s->n_labels, MAX_RUN_ITEMS},
+        {'A', s->n_cap_add, MAX_RUN_ITEMS},
         {'D', s->n_cap_drop, MAX_RUN_ITEMS},
     };
     for (size_t i = 0; i < ELEMENTSOF(counts); i++)
@@ -262,9 +265,7 @@ static int run_flag(struct run_args *a, int c, char *arg)
         a->tmpfs[s->n_tmpfs++] = (struct ctr_tmpfs){.destination = arg, .size_mib = size};
         return 0;
     }
-    default:
-        usage(stderr);
-        return 2;
+    default: usage(stderr); return 2;
     }
 }
 
@@ -290,19 +291,32 @@ static void *sig_proxy_main(void *arg)
 static int cmd_run(struct runtime *r, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"rootfs", required_argument, NULL, 'R'},  {"name", required_argument, NULL, 'n'},
-        {"runtime", required_argument, NULL, 't'}, {"memory", required_argument, NULL, 'm'},
-        {"memory-reservation", required_argument, NULL, 'M'}, {"cpu", required_argument, NULL, 'c'},
-        {"task-memory", required_argument, NULL, 'x'}, {"task-cpu", required_argument, NULL, 'y'},
-        {"user", required_argument, NULL, 'u'},    {"readonly", no_argument, NULL, 'r'},
-        {"env", required_argument, NULL, 'e'},     {"stop-signal", required_argument, NULL, 's'},
-        {"init", no_argument, NULL, 'i'},          {"hostname", required_argument, NULL, 'H'},
-        {"detach", no_argument, NULL, 'd'},        {"rm", no_argument, NULL, 'X'},
-        {"workdir", required_argument, NULL, 'w'}, {"privileged", no_argument, NULL, 'P'},
-        {"shm-size", required_argument, NULL, 'S'}, {"net", required_argument, NULL, 'N'},
-        {"cap-add", required_argument, NULL, 'A'}, {"cap-drop", required_argument, NULL, 'D'},
-        {"ulimit", required_argument, NULL, 'U'},  {"label", required_argument, NULL, 'L'},
-        {"volume", required_argument, NULL, 'V'},  {"tmpfs", required_argument, NULL, 'T'},
+        {"rootfs", required_argument, NULL, 'R'},
+        {"name", required_argument, NULL, 'n'},
+        {"runtime", required_argument, NULL, 't'},
+        {"memory", required_argument, NULL, 'm'},
+        {"memory-reservation", required_argument, NULL, 'M'},
+        {"cpu", required_argument, NULL, 'c'},
+        {"task-memory", required_argument, NULL, 'x'},
+        {"task-cpu", required_argument, NULL, 'y'},
+        {"user", required_argument, NULL, 'u'},
+        {"readonly", no_argument, NULL, 'r'},
+        {"env", required_argument, NULL, 'e'},
+        {"stop-signal", required_argument, NULL, 's'},
+        {"init", no_argument, NULL, 'i'},
+        {"hostname", required_argument, NULL, 'H'},
+        {"detach", no_argument, NULL, 'd'},
+        {"rm", no_argument, NULL, 'X'},
+        {"workdir", required_argument, NULL, 'w'},
+        {"privileged", no_argument, NULL, 'P'},
+        {"shm-size", required_argument, NULL, 'S'},
+        {"net", required_argument, NULL, 'N'},
+        {"cap-add", required_argument, NULL, 'A'},
+        {"cap-drop", required_argument, NULL, 'D'},
+        {"ulimit", required_argument, NULL, 'U'},
+        {"label", required_argument, NULL, 'L'},
+        {"volume", required_argument, NULL, 'V'},
+        {"tmpfs", required_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     _cleanup_free_ struct run_args *a = calloc(1, sizeof(*a));
@@ -417,9 +431,8 @@ static int cmd_ps(struct runtime *r, bool as_json)
         if (json_is_integer(ec))
             snprintf(exit_s, sizeof(exit_s), "%lld", (long long)json_integer_value(ec));
         printf("%-24s %-6s %-8s %-8lld %-5s %s\n", ids[i], json_string_value(json_object_get(j, "runtime")),
-               json_string_value(json_object_get(j, "state")),
-               (long long)json_integer_value(json_object_get(j, "pid")), exit_s,
-               json_is_true(json_object_get(j, "oomKilled")) ? "yes" : "no");
+               json_string_value(json_object_get(j, "state")), (long long)json_integer_value(json_object_get(j, "pid")),
+               exit_s, json_is_true(json_object_get(j, "oomKilled")) ? "yes" : "no");
         json_decref(j);
     }
     runtime_list_free(ids, n);
@@ -470,8 +483,7 @@ int cli_ctr_main(int argc, char **argv)
                     return 2;
                 }
                 log_set_level(lvl);
-            }
-            else if (parse_i64(argv[++i], &timeout_s) < 0) {
+            } else if (parse_i64(argv[++i], &timeout_s) < 0) {
                 fprintf(stderr, "berth ctr: bad --timeout\n");
                 return 2;
             }
@@ -579,7 +591,4 @@ int cli_ctr_main(int argc, char **argv)
     return 2;
 }
 
-int cli_runtime_shim_main(int argc, char **argv)
-{
-    return crunshim_main(argc, argv);
-}
+int cli_runtime_shim_main(int argc, char **argv) { return crunshim_main(argc, argv); }

@@ -38,23 +38,22 @@ struct image_cli {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: berth image pull REF...   fetch and unpack images (several at once in threads)\n"
-            "       berth image ls            list pulled images\n"
-            "       berth image rm REF        forget an image and delete content no other image uses\n"
-            "       berth image gc [--older-than DURATION] [--keep REF]...\n"
-            "                                 remove images not pulled within DURATION (default 0)\n"
-            "       berth image inspect REF   print the record, lower dirs and config as JSON\n"
-            "\n"
-            "options:\n"
-            "  --data DIR                  agent state directory (default " DEFAULT_DATA ")\n"
-            "  --insecure-registry HOST:PORT  speak plain HTTP to this registry (repeatable;\n"
-            "                              loopback registries always are)\n"
-            "  --platform OS/ARCH[/VARIANT]  pick this entry of a multi-platform image\n"
-            "  --username U --password P   Basic credentials (or BERTH_REGISTRY_USERNAME and\n"
-            "                              BERTH_REGISTRY_PASSWORD)\n"
-            "  --log-level debug|info|warn|error\n"
-            "\nDURATION is a number with s, m, h or d, e.g. 90s, 12h, 7d.\n");
+    fprintf(f, "usage: berth image pull REF...   fetch and unpack images (several at once in threads)\n"
+               "       berth image ls            list pulled images\n"
+               "       berth image rm REF        forget an image and delete content no other image uses\n"
+               "       berth image gc [--older-than DURATION] [--keep REF]...\n"
+               "                                 remove images not pulled within DURATION (default 0)\n"
+               "       berth image inspect REF   print the record, lower dirs and config as JSON\n"
+               "\n"
+               "options:\n"
+               "  --data DIR                  agent state directory (default " DEFAULT_DATA ")\n"
+               "  --insecure-registry HOST:PORT  speak plain HTTP to this registry (repeatable;\n"
+               "                              loopback registries always are)\n"
+               "  --platform OS/ARCH[/VARIANT]  pick this entry of a multi-platform image\n"
+               "  --username U --password P   Basic credentials (or BERTH_REGISTRY_USERNAME and\n"
+               "                              BERTH_REGISTRY_PASSWORD)\n"
+               "  --log-level debug|info|warn|error\n"
+               "\nDURATION is a number with s, m, h or d, e.g. 90s, 12h, 7d.\n");
 }
 
 static int parse_duration(const char *s, usec_t *ret)
@@ -71,10 +70,22 @@ static int parse_duration(const char *s, usec_t *ret)
             return -1;
         usec_t unit = USEC_PER_SEC;
         switch (*end) {
-        case 's': unit = USEC_PER_SEC; end++; break;
-        case 'm': unit = 60 * USEC_PER_SEC; end++; break;
-        case 'h': unit = 3600 * USEC_PER_SEC; end++; break;
-        case 'd': unit = 86400 * USEC_PER_SEC; end++; break;
+        case 's':
+            unit = USEC_PER_SEC;
+            end++;
+            break;
+        case 'm':
+            unit = 60 * USEC_PER_SEC;
+            end++;
+            break;
+        case 'h':
+            unit = 3600 * USEC_PER_SEC;
+            end++;
+            break;
+        case 'd':
+            unit = 86400 * USEC_PER_SEC;
+            end++;
+            break;
         case '\0':
             if (p != s)
                 return -1;
@@ -108,9 +119,7 @@ static void on_progress(void *ud, const struct image_progress *p)
     human_size(p->done, done, sizeof(done));
     human_size(p->total, total, sizeof(total));
     switch (p->event) {
-    case IMAGE_EV_RESOLVED:
-        fprintf(stderr, "resolved %s (%" PRIu64 " layers)\n", p->digest, p->total);
-        break;
+    case IMAGE_EV_RESOLVED: fprintf(stderr, "resolved %s (%" PRIu64 " layers)\n", p->digest, p->total); break;
     case IMAGE_EV_BLOB_PROGRESS:
         if (cli->tty)
             fprintf(stderr, "\r%.12s: downloading %s / %s\033[K", short_id, done, total);
@@ -118,15 +127,9 @@ static void on_progress(void *ud, const struct image_progress *p)
     case IMAGE_EV_BLOB_DONE:
         fprintf(stderr, cli->tty ? "\r%.12s: downloaded %s\033[K\n" : "%.12s: downloaded %s\n", short_id, total);
         break;
-    case IMAGE_EV_BLOB_CACHED:
-        fprintf(stderr, "%.12s: already present (%s)\n", short_id, total);
-        break;
-    case IMAGE_EV_LAYER_DONE:
-        fprintf(stderr, "%.12s: unpacked\n", short_id);
-        break;
-    case IMAGE_EV_LAYER_CACHED:
-        fprintf(stderr, "%.12s: already unpacked\n", short_id);
-        break;
+    case IMAGE_EV_BLOB_CACHED: fprintf(stderr, "%.12s: already present (%s)\n", short_id, total); break;
+    case IMAGE_EV_LAYER_DONE: fprintf(stderr, "%.12s: unpacked\n", short_id); break;
+    case IMAGE_EV_LAYER_CACHED: fprintf(stderr, "%.12s: already unpacked\n", short_id); break;
     }
 }
 
@@ -145,7 +148,9 @@ static void *pull_thread(void *arg)
     struct pull_job *job = arg;
     struct image_cli *cli = job->cli;
     struct image_pull_opts o = {
-        .registry = {.insecure = cli->insecure, .n_insecure = cli->n_insecure, .username = cli->username,
+        .registry = {.insecure = cli->insecure,
+                     .n_insecure = cli->n_insecure,
+                     .username = cli->username,
                      .password = cli->password},
         .platform = cli->platform,
         .progress = on_progress,
@@ -198,8 +203,7 @@ static int cmd_ls(struct imgstore *s)
     printf("%-50s %-20s %-13s %-10s %s\n", "REFERENCE", "DIGEST", "IMAGE ID", "SIZE", "PLATFORM");
     size_t i;
     json_t *rec;
-    json_array_foreach(records, i, rec)
-    {
+    json_array_foreach(records, i, rec) {
         char size[32];
         const char *digest = json_string_value(json_object_get(rec, "digest"));
         const char *config = json_string_value(json_object_get(rec, "config"));

@@ -53,12 +53,12 @@ struct source {
     char run_path[4096];  /* the running container's ctr.log */
     char done_path[4096]; /* where it is kept after the task */
     int fd;
-    int wd;               /* inotify watch, -1 none */
-    char *buf;            /* an incomplete record */
+    int wd;    /* inotify watch, -1 none */
+    char *buf; /* an incomplete record */
     size_t len;
-    bool moved;           /* the file was moved into DATA/logs: the task is over */
-    bool mid_line;        /* the last record printed was a P piece */
-    bool skip_line;       /* the line in progress is older than --since */
+    bool moved;     /* the file was moved into DATA/logs: the task is over */
+    bool mid_line;  /* the last record printed was a P piece */
+    bool skip_line; /* the line in progress is older than --since */
 };
 
 struct opts {
@@ -69,21 +69,20 @@ struct opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: berth logs TASK [--container NAME] [--follow] [--since DURATION]\n"
-            "                  [--timestamps] [--data DIR] [--cluster C] [--endpoint URL]\n"
-            "\n"
-            "Print the logs of TASK (a task ID or ARN): from the server for containers with\n"
-            "the awslogs driver, from the agent's files on this host for the others.\n"
-            "  --container NAME   only this container\n"
-            "  -f, --follow       keep printing new lines until interrupted\n"
-            "  --since DURATION   only lines newer than this (e.g. 30s, 5m, 2h, 1d)\n"
-            "  --timestamps       print each line's time (local logs; awslogs lines have none)\n"
-            "  --data DIR         the agent's data directory, for containers without\n"
-            "                     awslogs (default: " DEFAULT_DATA_DIR ")\n"
-            "  --cluster C        the task's cluster (default: default)\n"
-            "  --endpoint URL     the berth server (default: $BERTH_ENDPOINT or\n"
-            "                     http://127.0.0.1:7480)\n");
+    fprintf(f, "usage: berth logs TASK [--container NAME] [--follow] [--since DURATION]\n"
+               "                  [--timestamps] [--data DIR] [--cluster C] [--endpoint URL]\n"
+               "\n"
+               "Print the logs of TASK (a task ID or ARN): from the server for containers with\n"
+               "the awslogs driver, from the agent's files on this host for the others.\n"
+               "  --container NAME   only this container\n"
+               "  -f, --follow       keep printing new lines until interrupted\n"
+               "  --since DURATION   only lines newer than this (e.g. 30s, 5m, 2h, 1d)\n"
+               "  --timestamps       print each line's time (local logs; awslogs lines have none)\n"
+               "  --data DIR         the agent's data directory, for containers without\n"
+               "                     awslogs (default: " DEFAULT_DATA_DIR ")\n"
+               "  --cluster C        the task's cluster (default: default)\n"
+               "  --endpoint URL     the berth server (default: $BERTH_ENDPOINT or\n"
+               "                     http://127.0.0.1:7480)\n");
 }
 
 static int parse_duration(const char *s, int64_t *ret_ms)
@@ -151,8 +150,7 @@ static int find_sources(struct awsjson_client *c, const char *cluster, const cha
     size_t n = 0, i;
     bool found = false;
     json_t *cd;
-    json_array_foreach(defs, i, cd)
-    {
+    json_array_foreach(defs, i, cd) {
         const char *name = json_string_value(json_object_get(cd, "name"));
         if (!name || (only && strcmp(name, only) != 0))
             continue;
@@ -205,11 +203,10 @@ static int find_sources(struct awsjson_client *c, const char *cluster, const cha
 /* Read one page of src's stream and print it; *ret_more when the forward
  * token moved (there may be more right away).  A missing stream (the
  * container has not logged yet) is not an error. */
-static int read_page(struct awsjson_client *c, struct source *src, int64_t since_ms, bool prefix_names,
-                     bool *ret_more)
+static int read_page(struct awsjson_client *c, struct source *src, int64_t since_ms, bool prefix_names, bool *ret_more)
 {
-    _cleanup_json_ json_t *in = json_pack("{s:s, s:s, s:b}", "logGroupName", src->group, "logStreamName",
-                                          src->stream, "startFromHead", 1);
+    _cleanup_json_ json_t *in =
+        json_pack("{s:s, s:s, s:b}", "logGroupName", src->group, "logStreamName", src->stream, "startFromHead", 1);
     if (!in)
         return -1;
     if (since_ms > 0)
@@ -228,8 +225,7 @@ static int read_page(struct awsjson_client *c, struct source *src, int64_t since
     }
     size_t i;
     json_t *e;
-    json_array_foreach(json_object_get(out, "events"), i, e)
-    {
+    json_array_foreach(json_object_get(out, "events"), i, e) {
         json_t *m = json_object_get(e, "message");
         if (prefix_names)
             printf("%s | ", src->container);
@@ -375,10 +371,14 @@ static int read_all(struct awsjson_client *client, struct source *src, size_t n,
 int cli_logs_main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"container", required_argument, NULL, 'c'}, {"follow", no_argument, NULL, 'f'},
-        {"since", required_argument, NULL, 's'},     {"cluster", required_argument, NULL, 'C'},
-        {"endpoint", required_argument, NULL, 'e'},  {"help", no_argument, NULL, 'h'},
-        {"data", required_argument, NULL, 'd'},      {"timestamps", no_argument, NULL, 't'},
+        {"container", required_argument, NULL, 'c'},
+        {"follow", no_argument, NULL, 'f'},
+        {"since", required_argument, NULL, 's'},
+        {"cluster", required_argument, NULL, 'C'},
+        {"endpoint", required_argument, NULL, 'e'},
+        {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},
+        {"timestamps", no_argument, NULL, 't'},
         {NULL, 0, NULL, 0},
     };
     const char *container = NULL, *cluster = "default";
@@ -388,36 +388,20 @@ int cli_logs_main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "fht", opts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            container = optarg;
-            break;
-        case 'f':
-            o.follow = true;
-            break;
+        case 'c': container = optarg; break;
+        case 'f': o.follow = true; break;
         case 's':
             if (parse_duration(optarg, &since) < 0) {
                 fprintf(stderr, "berth logs: --since wants a duration like 30s, 5m, 2h or 1d\n");
                 return 2;
             }
             break;
-        case 'C':
-            cluster = optarg;
-            break;
-        case 'e':
-            endpoint = optarg;
-            break;
-        case 'd':
-            o.data_dir = optarg;
-            break;
-        case 't':
-            o.timestamps = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        case 'C': cluster = optarg; break;
+        case 'e': endpoint = optarg; break;
+        case 'd': o.data_dir = optarg; break;
+        case 't': o.timestamps = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (optind + 1 != argc) {
@@ -467,9 +451,10 @@ int cli_logs_main(int argc, char **argv)
         size_t kept = 0;
         for (size_t i = 0; i < n; i++) {
             if (src[i].local && !local_open(&src[i], -1)) {
-                fprintf(stderr, "berth logs: container %s does not use awslogs and has no log under %s (not "
-                                "started yet, or this is not its agent's host: see --data)\n", src[i].container,
-                        o.data_dir);
+                fprintf(stderr,
+                        "berth logs: container %s does not use awslogs and has no log under %s (not "
+                        "started yet, or this is not its agent's host: see --data)\n",
+                        src[i].container, o.data_dir);
                 continue;
             }
             src[kept++] = src[i];

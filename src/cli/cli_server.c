@@ -14,27 +14,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: berth server [--listen HOST:PORT] [--data DIR] [--region R] [--account-id ID]\n"
-            "                    [--agent-timeout SECONDS] [--log-level debug|info|warn|error]\n"
-            "\n"
-            "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
-            "                      port 0 picks a free port)\n"
-            "  --data DIR          state directory (default /var/lib/berth/server)\n"
-            "  --region R          region when a request is not SigV4-signed (default us-east-1)\n"
-            "  --account-id ID     12-digit account id used in ARNs (default 000000000000)\n"
-            "  --agent-timeout S   an agent silent this long is disconnected (default 30)\n"
-            "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
+    fprintf(f, "usage: berth server [--listen HOST:PORT] [--data DIR] [--region R] [--account-id ID]\n"
+               "                    [--agent-timeout SECONDS] [--log-level debug|info|warn|error]\n"
+               "\n"
+               "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
+               "                      port 0 picks a free port)\n"
+               "  --data DIR          state directory (default /var/lib/berth/server)\n"
+               "  --region R          region when a request is not SigV4-signed (default us-east-1)\n"
+               "  --account-id ID     12-digit account id used in ARNs (default 000000000000)\n"
+               "  --agent-timeout S   an agent silent this long is disconnected (default 30)\n"
+               "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
 int cli_server_main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},   {"data", required_argument, NULL, 'd'},
-        {"region", required_argument, NULL, 'r'},   {"account-id", required_argument, NULL, 'a'},
-        {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-        {"agent-timeout", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 'l'},        {"data", required_argument, NULL, 'd'},
+        {"region", required_argument, NULL, 'r'},        {"account-id", required_argument, NULL, 'a'},
+        {"log-level", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
+        {"agent-timeout", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     struct server_config cfg;
     server_config_defaults(&cfg);
@@ -81,12 +79,8 @@ int cli_server_main(int argc, char **argv)
             cfg.agent_timeout_sec = (int)v;
             break;
         }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
     }
     if (optind < argc) {

@@ -86,21 +86,14 @@ static int parse(int argc, char **argv, struct up_opts *o)
         case 'g':
             if (strcmp(optarg, "off") == 0) {
                 o->registry_off = true;
-            } else if (cli_parse_hostport(optarg, o->registry_host, sizeof(o->registry_host), &o->registry_port) <
-                       0) {
+            } else if (cli_parse_hostport(optarg, o->registry_host, sizeof(o->registry_host), &o->registry_port) < 0) {
                 fprintf(stderr, "berth up: --registry wants HOST:PORT or off\n");
                 return 2;
             }
             break;
-        case 's':
-            o->seed = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        default:
-            usage(stderr);
-            return 2;
+        case 's': o->seed = optarg; break;
+        case 'h': usage(stdout); return 1;
+        default: usage(stderr); return 2;
         }
     }
     return 0;

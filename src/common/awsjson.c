@@ -85,8 +85,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in,
-                 json_t **ret_out, struct error *err)
+int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in, json_t **ret_out,
+                 struct error *err)
 {
     char *payload = json_dumps(in, JSON_COMPACT);
     if (!payload)

@@ -24,8 +24,8 @@ void awsjson_client_set_abort_flag(struct awsjson_client *c, const volatile bool
 
 /* POST `in` to "<target_prefix>.<action>"; on success *ret_out is the parsed
  * answer (a new reference). */
-int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in,
-                 json_t **ret_out, struct error *err);
+int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in, json_t **ret_out,
+                 struct error *err);
 /* The same with a request body already encoded (len bytes of JSON). */
 int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const char *action, const char *body,
                       size_t len, json_t **ret_out, struct error *err);

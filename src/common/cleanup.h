@@ -29,18 +29,18 @@ static inline void fclosep(FILE **f)
 
 /* Return the value of a pointer and clear the variable, so its cleanup
  * handler no longer frees it. */
-#define TAKE_PTR(p)                                                            \
-    ({                                                                         \
-        __typeof__(p) _p_ = (p);                                               \
-        (p) = NULL;                                                            \
-        _p_;                                                                   \
+#define TAKE_PTR(p)                                                                                                    \
+    ({                                                                                                                 \
+        __typeof__(p) _p_ = (p);                                                                                       \
+        (p) = NULL;                                                                                                    \
+        _p_;                                                                                                           \
     })
 
-#define TAKE_FD(fd)                                                            \
-    ({                                                                         \
-        int _fd_ = (fd);                                                       \
-        (fd) = -1;                                                             \
-        _fd_;                                                                  \
+#define TAKE_FD(fd)                                                                                                    \
+    ({                                                                                                                 \
+        int _fd_ = (fd);                                                                                               \
+        (fd) = -1;                                                                                                     \
+        _fd_;                                                                                                          \
     })
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))

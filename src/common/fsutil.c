@@ -159,15 +159,9 @@ static int fsync_path(const char *path, int flags, struct error *err)
     return 0;
 }
 
-int fs_fsync_dir(const char *dir, struct error *err)
-{
-    return fsync_path(dir, O_DIRECTORY, err);
-}
+int fs_fsync_dir(const char *dir, struct error *err) { return fsync_path(dir, O_DIRECTORY, err); }
 
-int fs_fsync_file(const char *path, struct error *err)
-{
-    return fsync_path(path, 0, err);
-}
+int fs_fsync_file(const char *path, struct error *err) { return fsync_path(path, 0, err); }
 
 static int rmtree_at(int parent, const char *name, dev_t dev, int depth, struct error *err)
 {

@@ -28,8 +28,7 @@ int isodate_parse(const char *s, int64_t *ret_lo, int64_t *ret_hi)
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h = 0, mi = 0, sec = 0;
     int64_t span = 86400LL * 1000000, frac = 0, offset = 0;
-    if (!s || !digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-        !digits(&s, 2, &d))
+    if (!s || !digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' || !digits(&s, 2, &d))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)))
         return -1;
@@ -37,8 +36,7 @@ int isodate_parse(const char *s, int64_t *ret_lo, int64_t *ret_hi)
         if (*s != 'T' && *s != 't' && *s != ' ')
             return -1;
         s++;
-        if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-            !digits(&s, 2, &sec))
+        if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' || !digits(&s, 2, &sec))
             return -1;
         if (h > 23 || mi > 59 || sec > 60)
             return -1;
@@ -74,8 +72,7 @@ int isodate_parse(const char *s, int64_t *ret_lo, int64_t *ret_hi)
         if (*s)
             return -1;
     }
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
     time_t t = timegm(&tm);
     int64_t lo = ((int64_t)t - offset) * 1000000 + frac;
     *ret_lo = lo;

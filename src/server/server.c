@@ -41,14 +41,14 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     pthread_cond_init(&srv->change_cond, &ca);
     pthread_condattr_destroy(&ca);
     /* Sizes exclude the NUL models.S appends. */
-    if (service_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1,
-                         &srv->ecs_model, err) < 0)
+    if (service_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1, &srv->ecs_model, err) <
+        0)
         return error_prefix(err, "ecs model");
     /* berth goes beyond ECS here: Docker's `none` log driver keeps no output. */
     if (service_model_extend_enum(srv->ecs_model, "LogDriver", "none") < 0)
         return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
-    if (service_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1,
-                         &srv->logs_model, err) < 0)
+    if (service_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1, &srv->logs_model,
+                           err) < 0)
         return error_prefix(err, "logs model");
     if (store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");

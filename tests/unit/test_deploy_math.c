@@ -57,8 +57,12 @@ TEST(deploy_plan_fresh_service_starts_all)
 TEST(deploy_plan_rolling_100_200)
 {
     /* 3 old healthy: start 3 new (ceiling 6), stop none (floor 3). */
-    struct deploy_counts c = {.desired = 3, .min_healthy_percent = 100, .max_percent = 200,
-                              .old_live = 3, .old_healthy = 3, .can_start = true};
+    struct deploy_counts c = {.desired = 3,
+                              .min_healthy_percent = 100,
+                              .max_percent = 200,
+                              .old_live = 3,
+                              .old_healthy = 3,
+                              .can_start = true};
     struct deploy_plan p;
     deploy_plan_round(&c, &p);
     CHECK(p.start == 3 && p.stop_old == 0);
@@ -78,8 +82,12 @@ TEST(deploy_plan_rolling_100_200)
 TEST(deploy_plan_rolling_50_100)
 {
     /* max 100%: no room to start until old ones go; floor 2 lets one go. */
-    struct deploy_counts c = {.desired = 3, .min_healthy_percent = 50, .max_percent = 100,
-                              .old_live = 3, .old_healthy = 3, .can_start = true};
+    struct deploy_counts c = {.desired = 3,
+                              .min_healthy_percent = 50,
+                              .max_percent = 100,
+                              .old_live = 3,
+                              .old_healthy = 3,
+                              .can_start = true};
     struct deploy_plan p;
     deploy_plan_round(&c, &p);
     CHECK(p.start == 0 && p.stop_old == 1);
@@ -91,8 +99,13 @@ TEST(deploy_plan_rolling_50_100)
 
 TEST(deploy_plan_unhealthy_old_always_go)
 {
-    struct deploy_counts c = {.desired = 2, .min_healthy_percent = 100, .max_percent = 200,
-                              .primary_live = 2, .old_live = 2, .old_healthy = 0, .can_start = true};
+    struct deploy_counts c = {.desired = 2,
+                              .min_healthy_percent = 100,
+                              .max_percent = 200,
+                              .primary_live = 2,
+                              .old_live = 2,
+                              .old_healthy = 0,
+                              .can_start = true};
     struct deploy_plan p;
     deploy_plan_round(&c, &p);
     CHECK(p.stop_old == 2 && p.start == 0);
@@ -100,8 +113,12 @@ TEST(deploy_plan_unhealthy_old_always_go)
 
 TEST(deploy_plan_failed_primary_keeps_old)
 {
-    struct deploy_counts c = {.desired = 3, .min_healthy_percent = 100, .max_percent = 200,
-                              .old_live = 3, .old_healthy = 3, .can_start = false};
+    struct deploy_counts c = {.desired = 3,
+                              .min_healthy_percent = 100,
+                              .max_percent = 200,
+                              .old_live = 3,
+                              .old_healthy = 3,
+                              .can_start = false};
     struct deploy_plan p;
     deploy_plan_round(&c, &p);
     CHECK(p.start == 0 && p.stop_old == 0);
@@ -109,8 +126,12 @@ TEST(deploy_plan_failed_primary_keeps_old)
 
 TEST(deploy_plan_scale_in_and_steady)
 {
-    struct deploy_counts c = {.desired = 1, .min_healthy_percent = 100, .max_percent = 200,
-                              .primary_live = 3, .primary_healthy = 3, .can_start = true};
+    struct deploy_counts c = {.desired = 1,
+                              .min_healthy_percent = 100,
+                              .max_percent = 200,
+                              .primary_live = 3,
+                              .primary_healthy = 3,
+                              .can_start = true};
     struct deploy_plan p;
     deploy_plan_round(&c, &p);
     CHECK(p.stop_primary == 2 && p.start == 0);
@@ -123,8 +144,13 @@ TEST(deploy_plan_scale_in_and_steady)
 
 TEST(deploy_plan_stopping_tasks_use_capacity)
 {
-    struct deploy_counts c = {.desired = 2, .min_healthy_percent = 100, .max_percent = 150,
-                              .old_live = 2, .old_healthy = 2, .stopping = 1, .can_start = true};
+    struct deploy_counts c = {.desired = 2,
+                              .min_healthy_percent = 100,
+                              .max_percent = 150,
+                              .old_live = 2,
+                              .old_healthy = 2,
+                              .stopping = 1,
+                              .can_start = true};
     struct deploy_plan p;
     deploy_plan_round(&c, &p);
     CHECK(p.start == 0); /* ceiling 3 = 2 old + 1 stopping */

@@ -75,8 +75,9 @@ TEST(imgref_digests)
     CHECK(imgref_parse("busybox@sha256:abc", &r, &err) < 0);
     CHECK(imgref_parse("busybox@sha512:" HEX64, &r, &err) < 0);
     CHECK(imgref_parse("busybox@" HEX64, &r, &err) < 0);
-    CHECK(imgref_parse("busybox@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", &r,
-                       &err) < 0);
+    CHECK(imgref_parse("busybox@sha256:"
+                       "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+                       &r, &err) < 0);
 }
 
 TEST(imgref_invalid)
@@ -234,13 +235,12 @@ TEST(platform_parse)
     CHECK(image_platform_parse("linux/arm/v7/x", &p, &err) < 0);
 }
 
-static const char image_json[] =
-    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
-    "\"Entrypoint\":[\"/entry\"],\"Cmd\":[\"serve\",\"--port\",\"80\"],"
-    "\"Env\":[\"PATH=/bin\",\"A=1\",\"B=2\"],\"WorkingDir\":\"/srv\",\"User\":\"app\","
-    "\"StopSignal\":\"SIGQUIT\",\"ExposedPorts\":{\"80/tcp\":{}},"
-    "\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":30000000000,\"Retries\":2},"
-    "\"Labels\":{\"k\":\"v\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+static const char image_json[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+                                 "\"Entrypoint\":[\"/entry\"],\"Cmd\":[\"serve\",\"--port\",\"80\"],"
+                                 "\"Env\":[\"PATH=/bin\",\"A=1\",\"B=2\"],\"WorkingDir\":\"/srv\",\"User\":\"app\","
+                                 "\"StopSignal\":\"SIGQUIT\",\"ExposedPorts\":{\"80/tcp\":{}},"
+                                 "\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":30000000000,\"Retries\":2},"
+                                 "\"Labels\":{\"k\":\"v\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
 
 static struct imgconfig *merged(const char *container_json)
 {

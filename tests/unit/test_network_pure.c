@@ -13,9 +13,9 @@ TEST(netpool_cidr_parsing)
     CHECK(netpool_parse_cidr("172.31.200.0/24", &c, &err) == 0);
     CHECK(c.prefix == 24 && c.net == 0xac1fc800u);
     CHECK(netpool_parse_cidr("10.0.0.0/16", &c, &err) == 0);
-    CHECK(netpool_parse_cidr("10.0.0.1/24", &c, &err) < 0);  /* host bits */
-    CHECK(netpool_parse_cidr("10.0.0.0/8", &c, &err) < 0);   /* wider than LIMIT_NET_MIN_PREFIX */
-    CHECK(netpool_parse_cidr("10.0.0.0/30", &c, &err) < 0);  /* no room */
+    CHECK(netpool_parse_cidr("10.0.0.1/24", &c, &err) < 0); /* host bits */
+    CHECK(netpool_parse_cidr("10.0.0.0/8", &c, &err) < 0);  /* wider than LIMIT_NET_MIN_PREFIX */
+    CHECK(netpool_parse_cidr("10.0.0.0/30", &c, &err) < 0); /* no room */
     CHECK(netpool_parse_cidr("10.0.0.0", &c, &err) < 0);
     CHECK(netpool_parse_cidr("10.0.0.0/x", &c, &err) < 0);
     CHECK(netpool_parse_cidr("300.0.0.0/24", &c, &err) < 0);
@@ -42,10 +42,10 @@ TEST(netpool_allocation_skips_network_gateway_broadcast)
     uint32_t extra;
     CHECK(netpool_alloc(p, &extra, &err) < 0 && err.kind == ERR_LIMIT); /* .7 is broadcast */
     netpool_release(p, got[1]);
-    CHECK(netpool_alloc(p, &extra, &err) == 0 && extra == got[1]);      /* lowest free again */
-    CHECK(!netpool_take(p, got[2]));                                    /* taken */
+    CHECK(netpool_alloc(p, &extra, &err) == 0 && extra == got[1]); /* lowest free again */
+    CHECK(!netpool_take(p, got[2]));                               /* taken */
     netpool_release(p, got[2]);
-    CHECK(netpool_take(p, got[2]));                                     /* adoption */
+    CHECK(netpool_take(p, got[2])); /* adoption */
     uint32_t outside;
     CHECK(netpool_parse_addr("10.9.1.2", &outside) == 0);
     CHECK(!netpool_take(p, outside));
@@ -104,8 +104,8 @@ TEST(nftrules_text_whole_table)
     char *t = nftrules_text("berth_0123abcd", "berth0", &c, m, 3);
     CHECK(t != NULL);
     if (t) {
-        CHECK(strncmp(t, "table ip berth_0123abcd\ndelete table ip berth_0123abcd\ntable ip berth_0123abcd {\n",
-                      80) == 0);
+        CHECK(strncmp(t, "table ip berth_0123abcd\ndelete table ip berth_0123abcd\ntable ip berth_0123abcd {\n", 80) ==
+              0);
         CHECK(strstr(t, "elements = { 49153 : 172.31.200.2 . 80, 8080 : 172.31.200.3 . 8080 }") != NULL);
         CHECK(strstr(t, "elements = { 5353 : 172.31.200.3 . 53 }") != NULL);
         CHECK(strstr(t, "type nat hook prerouting priority dstnat;") != NULL);
@@ -166,8 +166,8 @@ TEST(etcfiles_per_network_mode)
     write_tmp(hp, "127.0.0.1 localhost\n192.0.2.2 thehost");
     write_tmp(rp, "nameserver 127.0.0.53\nsearch corp\n");
     struct etcfiles_host extra[] = {{"db", "10.1.2.3"}};
-    struct etcfiles_opts h = {.host_network = true, .host_hosts = hp, .host_resolv_conf = rp,
-                              .extra_hosts = extra, .n_extra_hosts = 1};
+    struct etcfiles_opts h = {
+        .host_network = true, .host_hosts = hp, .host_resolv_conf = rp, .extra_hosts = extra, .n_extra_hosts = 1};
     _cleanup_free_ char *hh = etcfiles_hosts_text(&h);
     CHECK_STR(hh, "127.0.0.1 localhost\n192.0.2.2 thehost\n10.1.2.3\tdb\n");
     _cleanup_free_ char *resolv = NULL;

@@ -22,8 +22,7 @@ static size_t fx_add(struct fx *f, const char *az, int64_t cpu, int64_t memory)
 {
     size_t k = f->n++;
     snprintf(f->id[k], sizeof(f->id[k]), "i-%03zu", k);
-    snprintf(f->arn[k], sizeof(f->arn[k]),
-             "arn:aws:ecs:us-east-1:000000000000:container-instance/c/i-%03zu", k);
+    snprintf(f->arn[k], sizeof(f->arn[k]), "arn:aws:ecs:us-east-1:000000000000:container-instance/c/i-%03zu", k);
     size_t na = 0;
     if (az)
         f->attrs[k][na++] = (struct query_attr){"ecs.availability-zone", az};
@@ -56,8 +55,7 @@ static void fx_attr(struct fx *f, size_t k, const char *name, const char *value)
 }
 
 /* Place and return the result; a failing call is a test failure. */
-static struct placement_result place(struct fx *f, const struct placement_request *req,
-                                     int *failures_)
+static struct placement_result place(struct fx *f, const struct placement_request *req, int *failures_)
 {
     struct placement_result res = {0};
     struct error err = {0};
@@ -247,8 +245,8 @@ TEST(placement_distinct_instance)
     struct placement_task task = {.cpu = 1, .memory = 1, .group = "family:db"};
     struct placement_constraint c[] = {{PLACEMENT_DISTINCT_INSTANCE, NULL}};
     struct placement_strategy s[] = {{PLACEMENT_BINPACK, "memory"}};
-    struct placement_request req = {.task = &task, .count = 5, .constraints = c, .n_constraints = 1,
-                                    .strategies = s, .n_strategies = 1};
+    struct placement_request req = {
+        .task = &task, .count = 5, .constraints = c, .n_constraints = 1, .strategies = s, .n_strategies = 1};
     struct placement_result res = place(&f, &req, failures_);
     /* binpack would stack them; distinctInstance forbids it */
     CHECK(res.n_placed == 3);
@@ -353,8 +351,8 @@ TEST(placement_failure_reason_per_instance)
 
     static const uint16_t need[] = {8080};
     static const struct query_attr req_attrs[] = {{"ecs.capability.secrets.ssm", NULL}};
-    struct placement_task task = {.cpu = 256, .memory = 256, .tcp_ports = need, .n_tcp = 1,
-                                  .required_attrs = req_attrs, .n_required_attrs = 1};
+    struct placement_task task = {
+        .cpu = 256, .memory = 256, .tcp_ports = need, .n_tcp = 1, .required_attrs = req_attrs, .n_required_attrs = 1};
     struct placement_request req = {.task = &task, .count = 2};
     struct placement_result res = place(&f, &req, failures_);
     CHECK(res.n_placed == 0);
@@ -372,8 +370,7 @@ TEST(placement_failure_reason_per_instance)
 
     /* requiresAttributes with a value */
     static const struct query_attr want_type[] = {{"ecs.instance-type", "m5.large"}};
-    task = (struct placement_task){.cpu = 1, .memory = 1, .required_attrs = want_type,
-                                   .n_required_attrs = 1};
+    task = (struct placement_task){.cpu = 1, .memory = 1, .required_attrs = want_type, .n_required_attrs = 1};
     res = place(&f, &req, failures_);
     CHECK(res.n_placed == 0);
     CHECK_STR(reason_for(&res, f.arn[cpu]), "ATTRIBUTE");
@@ -548,9 +545,8 @@ TEST(placement_validation)
     struct placement_strategy no_field[] = {{PLACEMENT_SPREAD, NULL}};
     req.strategies = no_field;
     CHECK(placement_validate(&req, &err) < 0);
-    struct placement_strategy ok[] = {{PLACEMENT_SPREAD, "attribute:x"},
-                                      {PLACEMENT_BINPACK, "MEMORY"},
-                                      {PLACEMENT_RANDOM, NULL}};
+    struct placement_strategy ok[] = {
+        {PLACEMENT_SPREAD, "attribute:x"}, {PLACEMENT_BINPACK, "MEMORY"}, {PLACEMENT_RANDOM, NULL}};
     req.strategies = ok;
     req.n_strategies = 3;
     CHECK(placement_validate(&req, &err) == 0);
@@ -586,8 +582,7 @@ TEST(placement_validation)
     CHECK_STR(placement_strategy_type_to_string(PLACEMENT_BINPACK), "binpack");
     CHECK(placement_constraint_type_from_string("memberOf") == PLACEMENT_MEMBER_OF);
     CHECK(placement_constraint_type_from_string(NULL) == -1);
-    CHECK_STR(placement_constraint_type_to_string(PLACEMENT_DISTINCT_INSTANCE),
-              "distinctInstance");
+    CHECK_STR(placement_constraint_type_to_string(PLACEMENT_DISTINCT_INSTANCE), "distinctInstance");
 }
 
 TEST(placement_five_thousand_instances)
@@ -614,13 +609,16 @@ TEST(placement_five_thousand_instances)
             .remaining_memory = 1024 + (int64_t)(k * 104729 % 8192),
             .used_tcp_ports = used,
             .n_used_tcp = k % 2 ? 3 : 0,
-            .q = {.agent_connected = k % 97 != 0, .running_tasks_count = (int64_t)(k % 5),
-                  .attrs = attrs[k], .n_attrs = 3, .groups = &groups[k], .n_groups = 1},
+            .q = {.agent_connected = k % 97 != 0,
+                  .running_tasks_count = (int64_t)(k % 5),
+                  .attrs = attrs[k],
+                  .n_attrs = 3,
+                  .groups = &groups[k],
+                  .n_groups = 1},
         };
     }
     static const uint16_t need[] = {8080};
-    struct placement_task task = {.cpu = 256, .memory = 512, .tcp_ports = need, .n_tcp = 1,
-                                  .group = "service:web"};
+    struct placement_task task = {.cpu = 256, .memory = 512, .tcp_ports = need, .n_tcp = 1, .group = "service:web"};
     struct placement_strategy s[] = {{PLACEMENT_SPREAD, "attribute:ecs.availability-zone"},
                                      {PLACEMENT_SPREAD, "instanceId"},
                                      {PLACEMENT_BINPACK, "memory"}};
@@ -628,8 +626,8 @@ TEST(placement_five_thousand_instances)
         {PLACEMENT_MEMBER_OF, "attribute:ecs.instance-type =~ t2.* and attribute:ecs.os-type == linux"},
         {PLACEMENT_DISTINCT_INSTANCE, NULL},
     };
-    struct placement_request req = {.task = &task, .count = 10, .constraints = c,
-                                    .n_constraints = 2, .strategies = s, .n_strategies = 3};
+    struct placement_request req = {
+        .task = &task, .count = 10, .constraints = c, .n_constraints = 2, .strategies = s, .n_strategies = 3};
     struct placement_result res = {0};
     struct error err = {0};
     for (int round = 0; round < 3; round++) {
@@ -670,8 +668,7 @@ TEST(placement_random_requests_respect_every_filter)
         struct fx f = {0};
         size_t n = prng(&rs) % 12;
         for (size_t k = 0; k < n; k++) {
-            fx_add(&f, azs[prng(&rs) % 4], (int64_t)(prng(&rs) % 2048),
-                   (int64_t)(prng(&rs) % 4096));
+            fx_add(&f, azs[prng(&rs) % 4], (int64_t)(prng(&rs) % 2048), (int64_t)(prng(&rs) % 4096));
             f.inst[k].active = prng(&rs) % 8 != 0;
             f.inst[k].q.agent_connected = prng(&rs) % 8 != 0;
             if (prng(&rs) % 3 == 0) {
@@ -683,8 +680,8 @@ TEST(placement_random_requests_respect_every_filter)
             if (prng(&rs) % 2)
                 fx_attr(&f, k, "stack", "prod");
         }
-        struct placement_task task = {.cpu = (int64_t)(prng(&rs) % 512),
-                                      .memory = (int64_t)(prng(&rs) % 1024), .group = "g"};
+        struct placement_task task = {
+            .cpu = (int64_t)(prng(&rs) % 512), .memory = (int64_t)(prng(&rs) % 1024), .group = "g"};
         if (prng(&rs) % 3 == 0) {
             task.tcp_ports = prng(&rs) % 2 ? need_80 : need_9000;
             task.n_tcp = 1;
@@ -766,8 +763,8 @@ TEST(placement_spread_levels_counts)
     struct placement_task task = {.cpu = 1, .memory = 1, .group = "g"};
     struct placement_strategy s[] = {{PLACEMENT_SPREAD, "instanceId"}, {PLACEMENT_RANDOM, NULL}};
     for (int count = 1; count <= 30; count++) {
-        struct placement_request req = {.task = &task, .count = count, .strategies = s,
-                                        .n_strategies = 2, .seed = (uint64_t)count};
+        struct placement_request req = {
+            .task = &task, .count = count, .strategies = s, .n_strategies = 2, .seed = (uint64_t)count};
         struct placement_result res = place(&f, &req, failures_);
         int lo = count, hi = 0;
         for (size_t k = 0; k < f.n; k++) {

@@ -234,8 +234,7 @@ TEST(query_boolean_precedence)
     /* and binds tighter than or: true or (false and false) */
     CHECK(eval("attribute:stack == prod or attribute:stack == dev and runningTasksCount > 5") == 1);
     /* parentheses override: (true or false) and false */
-    CHECK(eval("(attribute:stack == prod or attribute:stack == dev) and runningTasksCount > 5") ==
-          0);
+    CHECK(eval("(attribute:stack == prod or attribute:stack == dev) and runningTasksCount > 5") == 0);
     /* not binds tighter than and */
     CHECK(eval("not attribute:stack == dev and runningTasksCount > 5") == 0);
     CHECK(eval("not (attribute:stack == dev and runningTasksCount > 5)") == 1);
@@ -298,16 +297,14 @@ TEST(query_syntax_errors_have_positions)
     CHECK(err.kind == ERR_INVALID);
     CHECK_STR(parse_msg("", &err), "Invalid expression at position 1: the expression is empty");
     CHECK_STR(parse_msg("   ", &err), "Invalid expression at position 4: the expression is empty");
-    CHECK_STR(parse_msg("attribute:x ==", &err),
-              "Invalid expression at position 15: expected an argument after '=='");
+    CHECK_STR(parse_msg("attribute:x ==", &err), "Invalid expression at position 15: expected an argument after '=='");
     CHECK_STR(parse_msg("attribute:x === y", &err),
               "Invalid expression at position 13: unknown operator '===' after 'attribute:x'");
     CHECK_STR(parse_msg("attribute:x like y", &err),
               "Invalid expression at position 13: unknown operator 'like' after 'attribute:x'");
     CHECK_STR(parse_msg("attribute: == y", &err),
               "Invalid expression at position 1: expected an attribute name after 'attribute:'");
-    CHECK(strstr(parse_msg("instanceType == t2", &err),
-                 "position 1: unknown subject 'instanceType'") != NULL);
+    CHECK(strstr(parse_msg("instanceType == t2", &err), "position 1: unknown subject 'instanceType'") != NULL);
     CHECK_STR(parse_msg("attribute:x in a, b", &err),
               "Invalid expression at position 16: expected a list like [a, b] after 'in'");
     CHECK_STR(parse_msg("attribute:x in [a b]", &err),
@@ -316,8 +313,7 @@ TEST(query_syntax_errors_have_positions)
               "Invalid expression at position 19: expected a value in the list after 'in'");
     CHECK_STR(parse_msg("attribute:x in []", &err),
               "Invalid expression at position 17: expected a value in the list after 'in'");
-    CHECK_STR(parse_msg("attribute:x == 'abc", &err),
-              "Invalid expression at position 16: unterminated quoted string");
+    CHECK_STR(parse_msg("attribute:x == 'abc", &err), "Invalid expression at position 16: unterminated quoted string");
     CHECK_STR(parse_msg("(attribute:x == y", &err),
               "Invalid expression at position 18: expected ')' to close the '(' at position 1");
     CHECK_STR(parse_msg("attribute:x == y)", &err),
@@ -339,13 +335,11 @@ TEST(query_type_errors)
     struct error err;
     CHECK_STR(parse_msg("runningTasksCount > many", &err),
               "Invalid expression at position 21: 'many' is not a number (runningTasksCount)");
-    CHECK(strstr(parse_msg("registeredAt < yesterday", &err),
-                 "position 16: 'yesterday' is not a date") != NULL);
+    CHECK(strstr(parse_msg("registeredAt < yesterday", &err), "position 16: 'yesterday' is not a date") != NULL);
     CHECK_STR(parse_msg("agentConnected == maybe", &err),
               "Invalid expression at position 19: agentConnected compares with true or false, "
               "not 'maybe'");
-    CHECK(strstr(parse_msg("attribute:x =~ 'a(b'", &err),
-                 "position 16: invalid regular expression 'a(b'") != NULL);
+    CHECK(strstr(parse_msg("attribute:x =~ 'a(b'", &err), "position 16: invalid regular expression 'a(b'") != NULL);
     /* patterns that would make regcomp() blow up are refused */
     CHECK(strstr(parse_msg("attribute:x =~ g++++", &err), "repeated quantifier") != NULL);
     CHECK(strstr(parse_msg("attribute:x =~ g*?", &err), "repeated quantifier") != NULL);
@@ -386,8 +380,7 @@ TEST(query_limits)
 
     /* 30 levels are fine */
     char ok[200];
-    snprintf(ok, sizeof(ok), "%.30s%s%.30s", deep, "attribute:a exists",
-             "))))))))))))))))))))))))))))))))))))))))");
+    snprintf(ok, sizeof(ok), "%.30s%s%.30s", deep, "attribute:a exists", "))))))))))))))))))))))))))))))))))))))))");
     CHECK(query_parse(ok, &q, &err) == 0);
     query_free(q);
     CHECK(query_parse(NULL, &q, &err) < 0);
@@ -411,8 +404,16 @@ TEST(query_sorted_attributes_lookup)
     struct query_subject lin = subject(), bis = subject();
     bis.attrs = sorted;
     bis.attrs_sorted = true;
-    const char *names[] = {"ecs.availability-zone", "ecs.capability.secrets.ssm", "ecs.instance-type",
-                           "ecs.os-type", "stack", "weight", "absent", "a", "zzz", "ecs."};
+    const char *names[] = {"ecs.availability-zone",
+                           "ecs.capability.secrets.ssm",
+                           "ecs.instance-type",
+                           "ecs.os-type",
+                           "stack",
+                           "weight",
+                           "absent",
+                           "a",
+                           "zzz",
+                           "ecs."};
     for (size_t i = 0; i < ELEMENTSOF(names); i++) {
         const struct query_attr *a = query_subject_attr(&lin, names[i]), *b = query_subject_attr(&bis, names[i]);
         CHECK((a == NULL) == (b == NULL));

@@ -79,8 +79,8 @@ TEST(userdb_errors)
 
 TEST(bundle_ulimit_table)
 {
-    const char *names[] = {"core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
-                           "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"};
+    const char *names[] = {"core",   "cpu",   "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
+                           "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack"};
     for (size_t i = 0; i < ELEMENTSOF(names); i++) {
         const char *t = bundle_rlimit_type(names[i]);
         CHECK(t != NULL);
@@ -155,13 +155,39 @@ TEST(bundle_config_full_spec)
     struct ctr_bind binds[] = {{"/host/data", "/data", true}};
     struct ctr_device devs[] = {{"/dev/null", "/dev/mynull", "rw"}};
     struct ctr_spec s = {
-        .args = args, .n_args = 2, .env = env, .n_env = 2, .cwd = "/work", .hostname = "web-1",
-        .ulimits = ul, .n_ulimits = 1, .readonly_rootfs = true, .cap_add = add, .n_cap_add = 1,
-        .cap_drop = drop, .n_cap_drop = 2, .init_path = "/usr/bin/catatonit", .shm_size_mib = 128,
-        .tmpfs = tmpfs, .n_tmpfs = 1, .devices = devs, .n_devices = 1, .labels = labels, .n_labels = 1,
-        .binds = binds, .n_binds = 1, .netns = "/run/netns/task1", .pidns = NULL, .ipcns = "host",
-        .hosts_file = "/state/hosts", .resolv_file = "/state/resolv.conf", .hostname_file = "/state/hostname",
-        .memory_mib = 256, .memory_reservation_mib = 128, .cpu_units = 1, .cgroups_path = "/berth/t/c",
+        .args = args,
+        .n_args = 2,
+        .env = env,
+        .n_env = 2,
+        .cwd = "/work",
+        .hostname = "web-1",
+        .ulimits = ul,
+        .n_ulimits = 1,
+        .readonly_rootfs = true,
+        .cap_add = add,
+        .n_cap_add = 1,
+        .cap_drop = drop,
+        .n_cap_drop = 2,
+        .init_path = "/usr/bin/catatonit",
+        .shm_size_mib = 128,
+        .tmpfs = tmpfs,
+        .n_tmpfs = 1,
+        .devices = devs,
+        .n_devices = 1,
+        .labels = labels,
+        .n_labels = 1,
+        .binds = binds,
+        .n_binds = 1,
+        .netns = "/run/netns/task1",
+        .pidns = NULL,
+        .ipcns = "host",
+        .hosts_file = "/state/hosts",
+        .resolv_file = "/state/resolv.conf",
+        .hostname_file = "/state/hostname",
+        .memory_mib = 256,
+        .memory_reservation_mib = 128,
+        .cpu_units = 1,
+        .cgroups_path = "/berth/t/c",
     };
     struct userdb_user u = {.uid = 1000, .gid = 1001, .groups = {10}, .n_groups = 1};
     snprintf(u.home, sizeof(u.home), "/home/app");
@@ -183,13 +209,16 @@ TEST(bundle_config_full_spec)
     CHECK(!array_has(penv, "HOME=/home/app"));
     CHECK(json_integer_value(json_object_get(json_object_get(proc, "user"), "uid")) == 1000);
     CHECK(json_integer_value(json_object_get(json_object_get(proc, "user"), "gid")) == 1001);
-    CHECK(json_integer_value(json_array_get(json_object_get(json_object_get(proc, "user"), "additionalGids"), 0)) == 10);
+    CHECK(json_integer_value(json_array_get(json_object_get(json_object_get(proc, "user"), "additionalGids"), 0)) ==
+          10);
     json_t *bounding = json_object_get(json_object_get(proc, "capabilities"), "bounding");
     CHECK(array_has(bounding, "CAP_NET_ADMIN") && array_has(bounding, "CAP_KILL"));
-    CHECK(!array_has(bounding, "CAP_MKNOD") && !array_has(bounding, "CAP_CHOWN") && !array_has(bounding, "CAP_SYS_ADMIN"));
+    CHECK(!array_has(bounding, "CAP_MKNOD") && !array_has(bounding, "CAP_CHOWN") &&
+          !array_has(bounding, "CAP_SYS_ADMIN"));
     json_t *rl = json_array_get(json_object_get(proc, "rlimits"), 0);
     CHECK_STR(json_string_value(json_object_get(rl, "type")), "RLIMIT_NOFILE");
-    CHECK(json_integer_value(json_object_get(rl, "soft")) == 1024 && json_integer_value(json_object_get(rl, "hard")) == 4096);
+    CHECK(json_integer_value(json_object_get(rl, "soft")) == 1024 &&
+          json_integer_value(json_object_get(rl, "hard")) == 4096);
 
     CHECK(json_is_true(json_object_get(json_object_get(cfg, "root"), "readonly")));
     CHECK_STR(json_string_value(json_object_get(json_object_get(cfg, "root"), "path")), "rootfs");
@@ -199,7 +228,8 @@ TEST(bundle_config_full_spec)
     json_t *shm = find_mount(cfg, "/dev/shm");
     CHECK(shm && array_has(json_object_get(shm, "options"), "size=131072k"));
     json_t *tm = find_mount(cfg, "/scratch");
-    CHECK(tm && array_has(json_object_get(tm, "options"), "size=10m") && array_has(json_object_get(tm, "options"), "noexec"));
+    CHECK(tm && array_has(json_object_get(tm, "options"), "size=10m") &&
+          array_has(json_object_get(tm, "options"), "noexec"));
     json_t *bm = find_mount(cfg, "/data");
     CHECK(bm && array_has(json_object_get(bm, "options"), "ro"));
     CHECK_STR(json_string_value(json_object_get(find_mount(cfg, "/etc/hosts"), "source")), "/state/hosts");
@@ -218,7 +248,8 @@ TEST(bundle_config_full_spec)
     json_t *dev = json_array_get(json_object_get(lx, "devices"), 0);
     CHECK_STR(json_string_value(json_object_get(dev, "path")), "/dev/mynull");
     CHECK_STR(json_string_value(json_object_get(dev, "type")), "c");
-    CHECK(json_integer_value(json_object_get(dev, "major")) == 1 && json_integer_value(json_object_get(dev, "minor")) == 3);
+    CHECK(json_integer_value(json_object_get(dev, "major")) == 1 &&
+          json_integer_value(json_object_get(dev, "minor")) == 3);
     const char *netns = NULL;
     CHECK(has_ns(cfg, "network", &netns) && netns && strcmp(netns, "/run/netns/task1") == 0);
     CHECK(has_ns(cfg, "pid", NULL) && has_ns(cfg, "mount", NULL) && has_ns(cfg, "uts", NULL));
@@ -291,10 +322,16 @@ TEST(etcfiles_text)
     const char *dns[] = {"10.0.0.2", "10.0.0.3"};
     const char *search[] = {"svc.local", "example.com"};
     struct etcfiles_host extra[] = {{"db", "10.1.2.3"}};
-    struct etcfiles_opts o = {.hostname = "web", .dns_servers = dns, .n_dns_servers = 2, .search_domains = search,
-                              .n_search_domains = 2, .extra_hosts = extra, .n_extra_hosts = 1};
+    struct etcfiles_opts o = {.hostname = "web",
+                              .dns_servers = dns,
+                              .n_dns_servers = 2,
+                              .search_domains = search,
+                              .n_search_domains = 2,
+                              .extra_hosts = extra,
+                              .n_extra_hosts = 1};
     _cleanup_free_ char *hosts = etcfiles_hosts_text(&o);
-    CHECK(hosts && strstr(hosts, "127.0.0.1\tlocalhost\n") && strstr(hosts, "\tweb\n") && strstr(hosts, "10.1.2.3\tdb\n"));
+    CHECK(hosts && strstr(hosts, "127.0.0.1\tlocalhost\n") && strstr(hosts, "\tweb\n") &&
+          strstr(hosts, "10.1.2.3\tdb\n"));
     _cleanup_free_ char *resolv = NULL;
     struct error err;
     CHECK(etcfiles_resolv_text(&o, &resolv, &err) == 0);

@@ -42,15 +42,15 @@ static void grow(struct server *srv, int instances, int run_tasks_calls, const c
     for (int i = 0; i < instances; i++) {
         json_t *out = call(srv, "RegisterContainerInstance",
                            json_pack("{s:s, s:[{s:s, s:s, s:i}, {s:s, s:s, s:i}], s:[{s:s, s:s}]}", "cluster", "big",
-                                     "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", 100000,
-                                     "name", "MEMORY", "type", "INTEGER", "integerValue", 100000, "attributes",
-                                     "name", "ecs.availability-zone", "value", i % 2 ? "a" : "b"),
+                                     "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", 100000, "name",
+                                     "MEMORY", "type", "INTEGER", "integerValue", 100000, "attributes", "name",
+                                     "ecs.availability-zone", "value", i % 2 ? "a" : "b"),
                            &st);
         CHECK(st == 200);
         if (i == 0 && ret_instance)
-            snprintf(ret_instance, cap, "%s",
-                     json_string_value(json_object_get(json_object_get(out, "containerInstance"),
-                                                       "containerInstanceArn")));
+            snprintf(
+                ret_instance, cap, "%s",
+                json_string_value(json_object_get(json_object_get(out, "containerInstance"), "containerInstanceArn")));
         json_decref(out);
     }
     for (int i = 0; i < run_tasks_calls; i++) {
@@ -77,8 +77,8 @@ static void hot_reads(struct server *srv, const char *instance, const char *task
     store_vm_steps(srv->store, true);
     json_decref(call(srv, "ListTasks", json_pack("{s:s, s:i}", "cluster", "big", "maxResults", 50), &st));
     CHECK(st == 200);
-    json_decref(call(srv, "ListTasks", json_pack("{s:s, s:s, s:i}", "cluster", "big", "family", "f", "maxResults", 20),
-                     &st));
+    json_decref(
+        call(srv, "ListTasks", json_pack("{s:s, s:s, s:i}", "cluster", "big", "family", "f", "maxResults", 20), &st));
     CHECK(st == 200);
     json_decref(call(srv, "ListTasks",
                      json_pack("{s:s, s:s, s:i}", "cluster", "big", "containerInstance", instance, "maxResults", 2),
@@ -161,16 +161,14 @@ static void register_agent_instances(struct server *srv, const char *agent, int 
 }
 
 /* One bulk poll (no waiting); returns its VM steps and the seq it reached. */
-static long long bulk_poll(struct server *srv, const char *agent, json_int_t *since, size_t *ret_tasks,
-                           int *failures_)
+static long long bulk_poll(struct server *srv, const char *agent, json_int_t *since, size_t *ret_tasks, int *failures_)
 {
     int st = 0;
     store_fullscan_steps(srv->store, true);
     store_vm_steps(srv->store, true);
-    json_t *out = call_agent(srv, "PollTasks",
-                             json_pack("{s:s, s:s, s:I, s:i}", "cluster", "big", "agentId", agent, "since", *since,
-                                       "waitSeconds", 0),
-                             &st);
+    json_t *out = call_agent(
+        srv, "PollTasks",
+        json_pack("{s:s, s:s, s:I, s:i}", "cluster", "big", "agentId", agent, "since", *since, "waitSeconds", 0), &st);
     long long vm = store_vm_steps(srv->store, false);
     CHECK(st == 200);
     CHECK(store_fullscan_steps(srv->store, false) == 0);
@@ -272,8 +270,7 @@ static void schedule_services(struct server *srv, int *failures_)
     store_rollback(tx);
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
-    {
+    json_array_foreach(ids, i, v) {
         bool changed = false;
         CHECK(reconcile_service(srv, json_integer_value(v), &changed, &err) == 0);
     }
@@ -315,8 +312,8 @@ TEST(scale_service_counts_stay_flat)
         }
         schedule_services(&srv, failures_);
         store_vm_steps(srv.store, true);
-        json_t *out = call(&srv, "DescribeServices", json_pack("{s:s, s:[s]}", "cluster", "big", "services", "web"),
-                           &st);
+        json_t *out =
+            call(&srv, "DescribeServices", json_pack("{s:s, s:[s]}", "cluster", "big", "services", "web"), &st);
         vm[k] = store_vm_steps(srv.store, false);
         CHECK(st == 200);
         json_t *svc = json_array_get(json_object_get(out, "services"), 0);

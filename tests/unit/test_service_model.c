@@ -86,7 +86,8 @@ TEST(sigv4_rejects_malformed)
     CHECK(sigv4_parse_authorization("Basic abc", &a, &err) < 0);
     CHECK(sigv4_parse_authorization("AWS4-HMAC-SHA256 Credential=A/2026/us-east-1/ecs/aws4_request", &a, &err) < 0);
     CHECK(sigv4_parse_authorization("AWS4-HMAC-SHA256 Credential=A/20260101/US_EAST/ecs/aws4_request, "
-                                    "SignedHeaders=host, Signature=00", &a, &err) < 0);
+                                    "SignedHeaders=host, Signature=00",
+                                    &a, &err) < 0);
 }
 
 #include "server/http/api.h"

@@ -39,9 +39,9 @@ TEST(taskdef_cpu_units)
     CHECK(cpu_of("192 vCPU") == 196608);
     CHECK(cpu_of("") == -1);
     CHECK(cpu_of("abc") == -1);
-    CHECK(cpu_of("100") == -1);         /* below 128 units */
-    CHECK(cpu_of("200 vCPU") == -1);    /* above 192 vCPUs */
-    CHECK(cpu_of("512.5") == -1);       /* units are whole */
+    CHECK(cpu_of("100") == -1);      /* below 128 units */
+    CHECK(cpu_of("200 vCPU") == -1); /* above 192 vCPUs */
+    CHECK(cpu_of("512.5") == -1);    /* units are whole */
     CHECK(cpu_of("1 GHz") == -1);
     CHECK(cpu_of("1 vCPU extra") == -1);
     CHECK(cpu_of("-1024") == -1);
@@ -157,15 +157,15 @@ TEST(taskdef_awsvpc_fills_host_port_and_fargate)
 {
     struct error err;
     json_t *doc = NULL;
-    CHECK(run("{\"family\":\"f\",\"networkMode\":\"awsvpc\",\"cpu\":\"0.25 vcpu\",\"memory\":\"0.5 GB\","
-              "\"requiresCompatibilities\":[\"FARGATE\"],"
-              "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\",\"portMappings\":[{\"containerPort\":8080}]}]}",
-              &doc, &err) == 0);
+    CHECK(
+        run("{\"family\":\"f\",\"networkMode\":\"awsvpc\",\"cpu\":\"0.25 vcpu\",\"memory\":\"0.5 GB\","
+            "\"requiresCompatibilities\":[\"FARGATE\"],"
+            "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\",\"portMappings\":[{\"containerPort\":8080}]}]}",
+            &doc, &err) == 0);
     if (!doc)
         return;
-    json_t *pm = json_array_get(json_object_get(json_array_get(json_object_get(doc, "containerDefinitions"), 0),
-                                                "portMappings"),
-                                0);
+    json_t *pm = json_array_get(
+        json_object_get(json_array_get(json_object_get(doc, "containerDefinitions"), 0), "portMappings"), 0);
     CHECK(json_integer_value(json_object_get(pm, "hostPort")) == 8080);
     CHECK_STR(json_string_value(json_object_get(doc, "cpu")), "256");
     CHECK_STR(json_string_value(json_object_get(doc, "memory")), "512");
@@ -208,8 +208,8 @@ TEST(taskdef_memory_rules)
     CHECK(rejects("{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\"}]}",
                   "At least one of 'memory' or 'memoryReservation' must be specified."));
     /* Task-level memory makes container memory optional. */
-    CHECK(run("{\"family\":\"f\",\"memory\":\"512\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\"}]}",
-              NULL, NULL) == 0);
+    CHECK(run("{\"family\":\"f\",\"memory\":\"512\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\"}]}", NULL,
+              NULL) == 0);
     CHECK(run("{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\",\"memoryReservation\":6}]}",
               NULL, NULL) == 0);
     CHECK(rejects("{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\",\"memory\":5}]}",
@@ -268,7 +268,8 @@ TEST(taskdef_health_check_rules)
     CHECK(json_integer_value(json_object_get(hc, "retries")) == 5);
     CHECK(json_object_get(hc, "startPeriod") == NULL);
     json_decref(doc);
-    CHECK(rejects("{\"family\":\"f\"," C1 ",\"healthCheck\":{\"command\":[\"curl\",\"x\"]}}]}", "CMD, CMD-SHELL or NONE"));
+    CHECK(rejects("{\"family\":\"f\"," C1 ",\"healthCheck\":{\"command\":[\"curl\",\"x\"]}}]}",
+                  "CMD, CMD-SHELL or NONE"));
     CHECK(rejects("{\"family\":\"f\"," C1 ",\"healthCheck\":{\"command\":[\"CMD\",\"x\"],\"interval\":4}}]}",
                   "'interval' must be between 5 and 300"));
     CHECK(rejects("{\"family\":\"f\"," C1 ",\"healthCheck\":{\"command\":[\"CMD\",\"x\"],\"timeout\":61}}]}",
@@ -353,8 +354,7 @@ static bool has_attr(json_t *list, const char *name)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(list, i, a)
-    {
+    json_array_foreach(list, i, a) {
         if (strcmp(json_string_value(json_object_get(a, "name")), name) == 0)
             return true;
     }
@@ -388,8 +388,7 @@ TEST(taskdef_required_attributes_table)
     /* Each attribute once, though two containers use awslogs. */
     size_t n = 0, i;
     json_t *a;
-    json_array_foreach(attrs, i, a)
-    {
+    json_array_foreach(attrs, i, a) {
         if (strcmp(json_string_value(json_object_get(a, "name")),
                    "com.amazonaws.ecs.capability.logging-driver.awslogs") == 0)
             n++;

@@ -31,19 +31,16 @@
 #define MEDIA_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 
 static const char *const layer_media_types[] = {
-    "application/vnd.oci.image.layer.v1.tar",
-    "application/vnd.oci.image.layer.v1.tar+gzip",
-    "application/vnd.oci.image.layer.v1.tar+zstd",
-    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    "application/vnd.oci.image.layer.v1.tar",       "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.oci.image.layer.v1.tar+zstd",  "application/vnd.docker.image.rootfs.diff.tar.gzip",
     "application/vnd.docker.image.rootfs.diff.tar",
 };
 
 static const struct {
     const char *machine, *arch, *variant;
 } machines[] = {
-    {"x86_64", "amd64", ""}, {"aarch64", "arm64", ""}, {"armv7l", "arm", "v7"},
-    {"i686", "386", ""},     {"ppc64le", "ppc64le", ""}, {"s390x", "s390x", ""},
-    {"riscv64", "riscv64", ""},
+    {"x86_64", "amd64", ""},    {"aarch64", "arm64", ""}, {"armv7l", "arm", "v7"},    {"i686", "386", ""},
+    {"ppc64le", "ppc64le", ""}, {"s390x", "s390x", ""},   {"riscv64", "riscv64", ""},
 };
 
 void image_platform_default(struct image_platform *ret_platform)
@@ -221,8 +218,8 @@ static int fetch_blob(struct pull *p, const char *digest, uint64_t size, size_t 
         }
         unlink(partial);
         if (dl.written != size)
-            return error_set(err, ERR_DIGEST, "%s: blob %s: expected %" PRIu64 " bytes, got %" PRIu64, p->image,
-                             digest, size, dl.written);
+            return error_set(err, ERR_DIGEST, "%s: blob %s: expected %" PRIu64 " bytes, got %" PRIu64, p->image, digest,
+                             size, dl.written);
         return error_set(err, ERR_DIGEST, "%s: digest mismatch for blob %s: got %s", p->image, digest, actual);
     }
     if (fsync(fd) < 0)
@@ -284,8 +281,7 @@ static int choose_platform(struct pull *p, json_t *index, char *ret_digest, stru
                          LIMIT_IMAGE_INDEX_ENTRIES);
     size_t i;
     json_t *e;
-    json_array_foreach(list, i, e)
-    {
+    json_array_foreach(list, i, e) {
         json_t *plat = json_object_get(e, "platform");
         const char *os = json_string_value(json_object_get(plat, "os"));
         const char *arch = json_string_value(json_object_get(plat, "architecture"));
@@ -332,8 +328,7 @@ static int get_manifest(struct pull *p, const char *reference, struct registry_m
 
 /* Fetch the manifest for reference and, through an index, the platform's.
  * Both are stored as blobs.  *ret_doc is the platform manifest. */
-static int resolve(struct pull *p, const char *reference, struct image_pulled *out, json_t **ret_doc,
-                   struct error *err)
+static int resolve(struct pull *p, const char *reference, struct image_pulled *out, json_t **ret_doc, struct error *err)
 {
     struct registry_manifest m = {0};
     if (get_manifest(p, reference, &m, err) < 0)
@@ -610,8 +605,8 @@ int image_pull(struct imgstore *s, const char *reference, const struct image_pul
     usec_t start = time_monotonic();
     if (resolve(&p, imgref_reference(&ref), &out, &manifest, err) < 0)
         return -1;
-    _cleanup_json_ json_t *record = json_pack("{s:s,s:s,s:s}", "reference", out.reference, "digest", out.digest,
-                                              "manifest", out.manifest);
+    _cleanup_json_ json_t *record =
+        json_pack("{s:s,s:s,s:s}", "reference", out.reference, "digest", out.digest, "manifest", out.manifest);
     if (!record)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (pull_layers(&p, manifest, record, err) < 0)
@@ -624,8 +619,7 @@ int image_pull(struct imgstore *s, const char *reference, const struct image_pul
     if (imgstore_ref_put(s, record, err) < 0)
         return error_prefix(err, "%s", p.image);
     memcpy(out.config, json_string_value(json_object_get(record, "config")), sizeof(out.config));
-    log_info("pulled %s: %s in %.3fs", out.reference, out.digest,
-             (double)(time_monotonic() - start) / USEC_PER_SEC);
+    log_info("pulled %s: %s in %.3fs", out.reference, out.digest, (double)(time_monotonic() - start) / USEC_PER_SEC);
     *ret_pulled = out;
     return 0;
 }

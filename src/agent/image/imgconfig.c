@@ -51,8 +51,7 @@ static int strv_from_json(struct strv *s, const json_t *arr, const char *field, 
         return error_set(err, ERR_INVALID, "%s must be a list of strings", field);
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v)
-    {
+    json_array_foreach(arr, i, v) {
         if (!json_is_string(v))
             return error_set(err, ERR_INVALID, "%s[%zu] must be a string", field, i);
         if (strv_push(s, json_string_value(v), err) < 0)
@@ -139,13 +138,17 @@ int imgconfig_parse(const char *json, size_t len, struct imgconfig **ret_config,
     if (json_is_object(ports)) {
         const char *key;
         json_t *v;
-        json_object_foreach(ports, key, v) if (strv_push(&c->exposed_ports, key, err) < 0) return -1;
+        json_object_foreach(ports, key, v)
+            if (strv_push(&c->exposed_ports, key, err) < 0)
+                return -1;
     }
     json_t *labels = json_object_get(cfg, "Labels");
     if (json_is_object(labels)) {
         const char *key;
         json_t *v;
-        json_object_foreach(labels, key, v) if (json_is_string(v)) json_object_set(c->labels, key, v);
+        json_object_foreach(labels, key, v)
+            if (json_is_string(v))
+                json_object_set(c->labels, key, v);
     }
     json_t *hc = json_object_get(cfg, "Healthcheck");
     if (json_is_object(hc)) {
@@ -227,8 +230,7 @@ int imgconfig_merge(const struct imgconfig *image, const json_t *container, stru
             return error_set(err, ERR_INVALID, "environment must be a list");
         size_t i;
         json_t *kv;
-        json_array_foreach(environment, i, kv)
-        {
+        json_array_foreach(environment, i, kv) {
             const char *name = json_string_value(json_object_get(kv, "name"));
             const char *value = json_string_value(json_object_get(kv, "value"));
             if (!name || !*name || strchr(name, '='))
@@ -273,7 +275,9 @@ int imgconfig_merge(const struct imgconfig *image, const json_t *container, stru
     if (json_is_object(labels)) {
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)labels, key, v) if (json_is_string(v)) json_object_set(c->labels, key, v);
+        json_object_foreach((json_t *)labels, key, v)
+            if (json_is_string(v))
+                json_object_set(c->labels, key, v);
     }
     *ret_config = TAKE_PTR(c);
     return 0;

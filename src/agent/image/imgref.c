@@ -147,8 +147,8 @@ int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
         for (size_t i = 0; i < n; i++)
             if (isupper((unsigned char)name[i]))
                 lower = false;
-        bool is_domain = memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && memcmp(name, "localhost", 9) == 0) ||
-                         !lower;
+        bool is_domain =
+            memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && memcmp(name, "localhost", 9) == 0) || !lower;
         if (is_domain) {
             if (copy(r.domain, sizeof(r.domain), name, n) < 0)
                 return error_set(err, ERR_INVALID, "invalid reference format: registry name too long");
@@ -163,7 +163,8 @@ int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
     bool hub = strcmp(r.domain, DEFAULT_DOMAIN) == 0;
     int n = snprintf(r.path, sizeof(r.path), "%s%s", hub && !strchr(remainder, '/') ? "library/" : "", remainder);
     if (n < 0 || (size_t)n >= sizeof(r.path) || strlen(r.domain) + 1 + (size_t)n > LIMIT_IMAGE_NAME)
-        return error_set(err, ERR_INVALID, "invalid reference format: repository name must not be more than %d characters",
+        return error_set(err, ERR_INVALID,
+                         "invalid reference format: repository name must not be more than %d characters",
                          LIMIT_IMAGE_NAME);
     for (const char *p = r.path; *p;) {
         size_t c = strcspn(p, "/");

@@ -274,8 +274,7 @@ static void mark(json_t *keep, json_t *rec)
     }
     size_t i;
     json_t *layer;
-    json_array_foreach(json_object_get(rec, "layers"), i, layer)
-    {
+    json_array_foreach(json_object_get(rec, "layers"), i, layer) {
         const char *d = json_string_value(json_object_get(layer, "digest"));
         const char *c = json_string_value(json_object_get(layer, "chain_id"));
         if (d)
@@ -286,8 +285,8 @@ static void mark(json_t *keep, json_t *rec)
 }
 
 /* Delete entries of dir whose "sha256:<name>" is not in keep. */
-static int sweep_dir(const char *dir, json_t *keep, usec_t stale_before, size_t *count,
-                     uint64_t *bytes, struct error *err)
+static int sweep_dir(const char *dir, json_t *keep, usec_t stale_before, size_t *count, uint64_t *bytes,
+                     struct error *err)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -328,7 +327,8 @@ static int sweep(struct imgstore *s, usec_t partial_stale_before, struct imgstor
     _cleanup_json_ json_t *keep = json_object();
     size_t i;
     json_t *rec;
-    json_array_foreach(records, i, rec) mark(keep, rec);
+    json_array_foreach(records, i, rec)
+        mark(keep, rec);
     char dir[PATH_MAX + 32];
     size_t partials = 0, locks = 0;
     snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
@@ -398,8 +398,7 @@ int imgstore_gc(struct imgstore *s, const char *const *in_use, size_t n_in_use, 
     usec_t cutoff = time_now() - older_than;
     size_t i;
     json_t *rec;
-    json_array_foreach(records, i, rec)
-    {
+    json_array_foreach(records, i, rec) {
         const char *reference = json_string_value(json_object_get(rec, "reference"));
         usec_t pulled = time_from_epoch_seconds(json_number_value(json_object_get(rec, "pulled_at")));
         if (in_use_by(rec, in_use, n_in_use) || pulled > cutoff)

@@ -353,8 +353,8 @@ int layer_unpack(int blob_fd, const char *dest, const char *const *lowers, size_
         goto out;
     }
     archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-                                             ARCHIVE_EXTRACT_XATTR |
-                                             ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+                                             ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                                             ARCHIVE_EXTRACT_SECURE_NODOTDOT);
     for (;;) {
         int r = archive_read_next_header(tar, &e);
         if (r == ARCHIVE_EOF)

@@ -37,8 +37,7 @@ int layerpath_clean(const char *path, char *out, size_t cap, struct error *err)
     return 0;
 }
 
-int layerpath_whiteout(const char *clean, enum whiteout_kind *ret_kind, char *target, size_t cap,
-                       struct error *err)
+int layerpath_whiteout(const char *clean, enum whiteout_kind *ret_kind, char *target, size_t cap, struct error *err)
 {
     const char *slash = strrchr(clean, '/');
     const char *base = slash ? slash + 1 : clean;

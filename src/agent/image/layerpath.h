@@ -21,5 +21,4 @@ enum whiteout_kind {
  * the deleted entry ("dir/NAME"); for WHITEOUT_OPAQUE, the directory ("dir",
  * or "" for the root).  A malformed whiteout ("dir/.wh.", other ".wh..wh."
  * names) is ERR_INVALID. */
-int layerpath_whiteout(const char *clean, enum whiteout_kind *ret_kind, char *target, size_t cap,
-                       struct error *err);
+int layerpath_whiteout(const char *clean, enum whiteout_kind *ret_kind, char *target, size_t cap, struct error *err);

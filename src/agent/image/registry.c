@@ -23,7 +23,7 @@
 
 struct registry {
     const struct registry_opts *opts;
-    char image[LIMIT_IMAGE_REF + 16]; /* for messages */
+    char image[LIMIT_IMAGE_REF + 16];  /* for messages */
     char base[LIMIT_IMAGE_NAME + 512]; /* "https://host/v2/<path>" */
     char path[LIMIT_IMAGE_NAME + 1];
     /* "Authorization: ..." once the challenge is met; blobs of one image
@@ -449,8 +449,8 @@ int registry_get_manifest(struct registry *r, const char *reference, struct regi
     struct response resp = {.limit = LIMIT_IMAGE_MANIFEST};
     char what[LIMIT_IMAGE_TAG + 32];
     snprintf(what, sizeof(what), "manifest %s", reference);
-    static const char accept[] = "Accept: " MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST
-                                 ", " MEDIA_DOCKER_MANIFEST;
+    static const char accept[] =
+        "Accept: " MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST ", " MEDIA_DOCKER_MANIFEST;
     int rc = get(r, url, accept, what, &resp, err);
     _cleanup_free_ char *body = resp.buf;
     if (rc < 0)
@@ -496,8 +496,7 @@ int registry_get_blob(struct registry *r, const char *digest, uint64_t offset, c
         return -1;
     /* A 206 after a Range without a restart is a resume; an empty 200 body
      * still has to be reported as a restart. */
-    if (resp.status == 200 && offset > 0 && !resp.restart_checked && sink->restart &&
-        sink->restart(sink->ud, err) < 0)
+    if (resp.status == 200 && offset > 0 && !resp.restart_checked && sink->restart && sink->restart(sink->ud, err) < 0)
         return -1;
     return 0;
 }

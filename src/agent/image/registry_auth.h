@@ -6,11 +6,11 @@
 #include "common/error.h"
 
 struct registry_challenge {
-    char scheme[16];   /* "bearer" or "basic", lower case */
+    char scheme[16]; /* "bearer" or "basic", lower case */
     char realm[1024];
     char service[256];
     char scope[1024];
-    char error[64];    /* "insufficient_scope", "invalid_token", ... */
+    char error[64]; /* "insufficient_scope", "invalid_token", ... */
 };
 
 /* Parse one challenge.  Unknown parameters are ignored; quoted values may

@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 struct conmon_log_rec {
-    int64_t ts_us;      /* the record's time, microseconds since the epoch */
-    const char *time;   /* the timestamp as written (points into the line) */
+    int64_t ts_us;    /* the record's time, microseconds since the epoch */
+    const char *time; /* the timestamp as written (points into the line) */
     size_t time_len;
     bool is_stderr;
-    bool partial;       /* P: the line goes on in the next record */
-    const char *text;   /* points into the line; no trailing newline */
+    bool partial;     /* P: the line goes on in the next record */
+    const char *text; /* points into the line; no trailing newline */
     size_t text_len;
 };
 

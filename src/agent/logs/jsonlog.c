@@ -21,9 +21,10 @@ int jsonlog_parse_size(const char *s, int64_t *ret, struct error *err)
         const char *unit;
         int64_t mult;
     } units[] = {
-        {"", 1},          {"b", 1},           {"k", 1LL << 10}, {"kb", 1LL << 10}, {"kib", 1LL << 10},
-        {"m", 1LL << 20}, {"mb", 1LL << 20},  {"mib", 1LL << 20}, {"g", 1LL << 30}, {"gb", 1LL << 30},
-        {"gib", 1LL << 30},
+        {"", 1},           {"b", 1},           {"k", 1LL << 10},
+        {"kb", 1LL << 10}, {"kib", 1LL << 10}, {"m", 1LL << 20},
+        {"mb", 1LL << 20}, {"mib", 1LL << 20}, {"g", 1LL << 30},
+        {"gb", 1LL << 30}, {"gib", 1LL << 30},
     };
     char *end = NULL;
     if (!s || !isdigit((unsigned char)*s))
@@ -52,16 +53,16 @@ static ssize_t escape(const char *s, size_t len, char *buf, size_t cap)
     return (ssize_t)jsonenc_escape(s, len, buf);
 }
 
-ssize_t jsonlog_encode(const char *text, size_t len, bool newline, bool is_stderr, const char *time,
-                       size_t time_len, char *buf, size_t cap)
+ssize_t jsonlog_encode(const char *text, size_t len, bool newline, bool is_stderr, const char *time, size_t time_len,
+                       char *buf, size_t cap)
 {
     size_t n = 0;
-#define PUTS(s, l)                                                                                             \
-    do {                                                                                                       \
-        if (n + (l) >= cap)                                                                                    \
-            return -1;                                                                                         \
-        memcpy(buf + n, s, l);                                                                                 \
-        n += (l);                                                                                              \
+#define PUTS(s, l)                                                                                                     \
+    do {                                                                                                               \
+        if (n + (l) >= cap)                                                                                            \
+            return -1;                                                                                                 \
+        memcpy(buf + n, s, l);                                                                                         \
+        n += (l);                                                                                                      \
     } while (0)
     PUTS("{\"log\":\"", 8);
     ssize_t e = escape(text, len, buf + n, cap - n);

@@ -17,8 +17,8 @@ int jsonlog_parse_size(const char *s, int64_t *ret, struct error *err);
 /* Format one record into buf (cap bytes); `time` is an RFC 3339 time as
  * conmon wrote it (a +00:00 offset becomes Z).  newline: the line ended
  * (not a partial piece).  Returns the length, or -1 when buf is too small. */
-ssize_t jsonlog_encode(const char *text, size_t len, bool newline, bool is_stderr, const char *time,
-                       size_t time_len, char *buf, size_t cap);
+ssize_t jsonlog_encode(const char *text, size_t len, bool newline, bool is_stderr, const char *time, size_t time_len,
+                       char *buf, size_t cap);
 
 struct jsonlog_writer {
     char path[4096];

@@ -39,13 +39,13 @@ static const struct {
 int logjoin_datetime_regex(const char *fmt, char *buf, size_t cap, struct error *err)
 {
     size_t n = 0;
-#define PUT(s)                                                                                                 \
-    do {                                                                                                       \
-        size_t l_ = strlen(s);                                                                                 \
-        if (n + l_ + 1 > cap)                                                                                  \
-            return error_set(err, ERR_LIMIT, "awslogs-datetime-format is too long");                          \
-        memcpy(buf + n, s, l_);                                                                                \
-        n += l_;                                                                                               \
+#define PUT(s)                                                                                                         \
+    do {                                                                                                               \
+        size_t l_ = strlen(s);                                                                                         \
+        if (n + l_ + 1 > cap)                                                                                          \
+            return error_set(err, ERR_LIMIT, "awslogs-datetime-format is too long");                                   \
+        memcpy(buf + n, s, l_);                                                                                        \
+        n += l_;                                                                                                       \
     } while (0)
     PUT("^");
     for (const char *p = fmt; *p; p++) {
@@ -71,8 +71,7 @@ int logjoin_datetime_regex(const char *fmt, char *buf, size_t cap, struct error 
     return 0;
 }
 
-int logjoin_init(struct logjoin *j, const char *datetime_format, const char *pattern, size_t max_len,
-                 struct error *err)
+int logjoin_init(struct logjoin *j, const char *datetime_format, const char *pattern, size_t max_len, struct error *err)
 {
     memset(j, 0, sizeof(*j));
     j->max_len = max_len;
@@ -139,8 +138,8 @@ static int append(struct logjoin *j, const char *s, size_t len, struct error *er
     return 0;
 }
 
-static int start(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off,
-                 uint64_t end_off, struct error *err)
+static int start(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off, uint64_t end_off,
+                 struct error *err)
 {
     j->pending = true;
     j->len = 0;
@@ -152,8 +151,8 @@ static int start(struct logjoin *j, const char *line, size_t len, int64_t ts_ms,
     return append(j, line, len > j->max_len ? j->max_len : len, err);
 }
 
-int logjoin_feed(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off,
-                 uint64_t end_off, bool force_new, struct logjoin_event *ret, struct error *err)
+int logjoin_feed(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off, uint64_t end_off,
+                 bool force_new, struct logjoin_event *ret, struct error *err)
 {
     if (!j->have_re) {
         /* One line, one event. */

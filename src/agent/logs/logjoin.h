@@ -50,8 +50,8 @@ static inline bool logjoin_multiline(const struct logjoin *j) { return j->have_r
  * [start_off, end_off).  force_new: start a new event here whatever the
  * line says.  Returns 1 with *ret filled when an event is complete, 0 when
  * not, -1 on allocation failure. */
-int logjoin_feed(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off,
-                 uint64_t end_off, bool force_new, struct logjoin_event *ret, struct error *err);
+int logjoin_feed(struct logjoin *j, const char *line, size_t len, int64_t ts_ms, uint64_t start_off, uint64_t end_off,
+                 bool force_new, struct logjoin_event *ret, struct error *err);
 
 /* Hand out the event being collected, if any (1), else 0. */
 int logjoin_flush(struct logjoin *j, struct logjoin_event *ret);

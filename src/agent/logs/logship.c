@@ -120,8 +120,9 @@ static void state_load(struct logship *s)
 int logship_state_save(struct logship *s, struct error *err)
 {
     char text[256];
-    int n = snprintf(text, sizeof(text), "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"dropped\": %" PRIu64
-                     "}\n", s->resume, s->inflight, s->dropped);
+    int n =
+        snprintf(text, sizeof(text), "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"dropped\": %" PRIu64 "}\n",
+                 s->resume, s->inflight, s->dropped);
     return fs_write_atomic(s->state_dir, s->state_name, text, (size_t)n, err);
 }
 
@@ -154,8 +155,8 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
         _cleanup_free_ char *buf = malloc(cap);
         if (!buf)
             return error_set(err, ERR_INTERNAL, "out of memory");
-        ssize_t n = jsonlog_encode(s->line, s->line_len, true, s->line_stderr, s->line_time, s->line_time_len, buf,
-                                   cap);
+        ssize_t n =
+            jsonlog_encode(s->line, s->line_len, true, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
         if (n < 0)
             return error_set(err, ERR_INTERNAL, "json-file: encoding overflow");
         return jsonlog_write(&s->jw, buf, (size_t)n, err);

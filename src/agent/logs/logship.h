@@ -26,7 +26,7 @@ struct logship_params {
     const char *server;   /* berth server URL (awslogs) */
     const char *data_dir; /* the agent's data directory */
     const char *task_id;
-    const char *ctr_id;   /* runtime id, <task-id>-<index> */
+    const char *ctr_id; /* runtime id, <task-id>-<index> */
     const char *ctr_name;
     json_t *def;          /* the container definition (borrowed for the call) */
     const char *log_path; /* conmon's ctr.log */

@@ -76,8 +76,12 @@ int logship_aws_push(struct logship *s, struct logjoin_event *je, struct error *
     if (s->qn == 0)
         s->q_since = time_monotonic();
     size_t json_size = jsonenc_string_size(msg, je->len);
-    *qat(s, s->qn) = (struct event){.msg = TAKE_PTR(msg), .len = je->len, .json_size = json_size, .ts_ms = ts,
-                                    .start = je->start_off, .end = je->end_off};
+    *qat(s, s->qn) = (struct event){.msg = TAKE_PTR(msg),
+                                    .len = je->len,
+                                    .json_size = json_size,
+                                    .ts_ms = ts,
+                                    .start = je->start_off,
+                                    .end = je->end_off};
     s->qn++;
     s->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
     if (s->nonblocking) {
@@ -86,7 +90,8 @@ int logship_aws_push(struct logship *s, struct logjoin_event *je, struct error *
             s->dropped++;
             if (!s->dropping)
                 log_warn("logs %s: non-blocking mode: buffer full (max-buffer-size %" PRId64 "), dropping the "
-                         "oldest events", s->shipper_id, s->max_buffer);
+                         "oldest events",
+                         s->shipper_id, s->max_buffer);
             s->dropping = true;
         }
     }
@@ -217,7 +222,7 @@ int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
             return -1;
     }
     _cleanup_json_ json_t *out = NULL;
-    if (awsjson_call_body(s->client, AGENT_LOGS_PREFIX, "PutLogEvents", req.data, req.len, &out, err) < 0) {
+    if (awsjson_call_body(s->client, AGENT_LOGS_PREFIX, "PutLogEvents", req.b.data, req.b.len, &out, err) < 0) {
         const char *type = awsjson_last_error_type(s->client);
         if (strcmp(type, "ResourceNotFoundException") == 0) {
             s->ready = false; /* deleted under us: create again */
@@ -260,8 +265,7 @@ int logship_aws_setup(struct logship *s, const struct logship_params *p, struct 
      * after the container id. */
     int n = prefix && *prefix ? snprintf(s->stream, sizeof(s->stream), "%s/%s/%s", prefix, p->ctr_name, p->task_id)
                               : snprintf(s->stream, sizeof(s->stream), "%s", p->ctr_id);
-    if (n >= (int)sizeof(s->stream) ||
-        snprintf(s->group, sizeof(s->group), "%s", group) >= (int)sizeof(s->group) ||
+    if (n >= (int)sizeof(s->stream) || snprintf(s->group, sizeof(s->group), "%s", group) >= (int)sizeof(s->group) ||
         snprintf(s->server, sizeof(s->server), "%s", p->server) >= (int)sizeof(s->server))
         return error_set(err, ERR_LIMIT, "awslogs: group or stream name too long");
     s->create_group = create && strcmp(create, "true") == 0;

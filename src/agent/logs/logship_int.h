@@ -84,8 +84,8 @@ struct logship {
     uint64_t dropped;
     bool dropping; /* drops since the last successful send (logged once) */
     /* progress */
-    uint64_t resume;   /* persisted: everything before is shipped */
-    uint64_t inflight; /* persisted: end of a batch sent but not acknowledged; 0 none */
+    uint64_t resume;     /* persisted: everything before is shipped */
+    uint64_t inflight;   /* persisted: end of a batch sent but not acknowledged; 0 none */
     uint64_t replay_end; /* the inflight a restarted shipper found: batches end there first */
     usec_t retry_at;
     usec_t backoff;

@@ -108,8 +108,7 @@ int netpool_parse_port_range(const char *s, int *ret_lo, int *ret_hi, struct err
     if (lo > 0 && *end == '-')
         hi = parse_port(end + 1, &end);
     if (lo < 0 || hi < 0 || *end || hi < lo)
-        return error_set(err, ERR_INVALID, "port range %.32s: want PORT or LOW-HIGH within 1-65535",
-                         s ? s : "(null)");
+        return error_set(err, ERR_INVALID, "port range %.32s: want PORT or LOW-HIGH within 1-65535", s ? s : "(null)");
     *ret_lo = lo;
     *ret_hi = hi;
     return 0;

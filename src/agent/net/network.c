@@ -48,7 +48,7 @@ struct net_env {
     pthread_mutex_t lock;
     bool bridge_ready;
     bool nft_table_ok; /* the table exists as sync_nft last wrote it */
-    int next_port; /* where the next dynamic port search starts */
+    int next_port;     /* where the next dynamic port search starts */
     struct net_task *tasks;
 };
 
@@ -83,10 +83,7 @@ int network_open(const struct net_config *cfg, struct net_env **ret, struct erro
 
 /* ---- plan helpers --------------------------------------------------------- */
 
-static const char *plan_mode(const struct net_task *nt)
-{
-    return json_string_value(json_object_get(nt->plan, "mode"));
-}
+static const char *plan_mode(const struct net_task *nt) { return json_string_value(json_object_get(nt->plan, "mode")); }
 
 static bool mode_is(const struct net_task *nt, const char *m) { return strcmp(plan_mode(nt), m) == 0; }
 
@@ -130,10 +127,8 @@ static bool port_held(struct net_env *env, int port, bool udp)
     for (struct net_task *t = env->tasks; t; t = t->next) {
         size_t i, k;
         json_t *c, *b;
-        json_array_foreach(json_object_get(t->plan, "containers"), i, c)
-        {
-            json_array_foreach(json_object_get(c, "bindings"), k, b)
-            {
+        json_array_foreach(json_object_get(t->plan, "containers"), i, c) {
+            json_array_foreach(json_object_get(c, "bindings"), k, b) {
                 bool budp = strcmp(json_string_value(json_object_get(b, "protocol")), "udp") == 0;
                 if (budp == udp && json_integer_value(json_object_get(b, "hostPort")) == port)
                     return true;
@@ -156,8 +151,7 @@ static bool port_busy(int port, void *data)
         return true;
     size_t i;
     json_t *b;
-    json_array_foreach(p->pending, i, b)
-    {
+    json_array_foreach(p->pending, i, b) {
         bool budp = strcmp(json_string_value(json_object_get(b, "protocol")), "udp") == 0;
         if (budp == p->udp && json_integer_value(json_object_get(b, "hostPort")) == port)
             return true;
@@ -177,8 +171,7 @@ static int plan_bindings(struct net_env *env, const char *mode, json_t *def, jso
     _cleanup_json_ json_t *list = json_array();
     size_t i;
     json_t *pm;
-    json_array_foreach(json_object_get(def, "portMappings"), i, pm)
-    {
+    json_array_foreach(json_object_get(def, "portMappings"), i, pm) {
         const char *proto = json_string_value(json_object_get(pm, "protocol"));
         bool udp = proto && strcmp(proto, "udp") == 0;
         int lo, hi;
@@ -200,8 +193,7 @@ static int plan_bindings(struct net_env *env, const char *mode, json_t *def, jso
                 host = cp && host_static > 0 ? host_static : 0;
                 if (!host) {
                     struct port_probe probe = {.env = env, .udp = udp, .pending = all};
-                    if (netpool_pick_port(DYN_PORT_LO, DYN_PORT_HI, env->next_port, port_busy, &probe, &host, err) <
-                        0)
+                    if (netpool_pick_port(DYN_PORT_LO, DYN_PORT_HI, env->next_port, port_busy, &probe, &host, err) < 0)
                         return -1;
                     env->next_port = host + 1;
                 }
@@ -235,8 +227,7 @@ static void release_addresses(struct net_env *env, json_t *plan)
     uint32_t a;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(plan, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(plan, "containers"), i, c) {
         if (netpool_parse_addr(json_string_value(json_object_get(c, "address")), &a) == 0)
             netpool_release(&env->pool, a);
     }
@@ -250,8 +241,7 @@ static bool take_addresses(struct net_env *env, json_t *plan)
     size_t i;
     json_t *c;
     bool ok = true;
-    json_array_foreach(json_object_get(plan, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(plan, "containers"), i, c) {
         if (netpool_parse_addr(json_string_value(json_object_get(c, "address")), &a) == 0)
             ok &= netpool_take(&env->pool, a);
     }
@@ -261,8 +251,8 @@ static bool take_addresses(struct net_env *env, json_t *plan)
 }
 
 /* The plan for a task, under env->lock. */
-static int plan_task(struct net_env *env, const char *id, json_t *task, json_t *const *defs, size_t ndefs,
-                     json_t **ret, struct error *err)
+static int plan_task(struct net_env *env, const char *id, json_t *task, json_t *const *defs, size_t ndefs, json_t **ret,
+                     struct error *err)
 {
     json_t *td = json_object_get(task, "taskDefinition");
     const char *mode = json_string_value(json_object_get(td, "networkMode"));
@@ -299,9 +289,8 @@ static int plan_task(struct net_env *env, const char *id, json_t *task, json_t *
         veth_name(id, veth, sizeof(veth));
         snprintf(eni, sizeof(eni), "eni-%.17s", id);
         snprintf(att, sizeof(att), "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
-        json_t *subnets = json_object_get(json_object_get(json_object_get(task, "networkConfiguration"),
-                                                          "awsvpcConfiguration"),
-                                          "subnets");
+        json_t *subnets = json_object_get(
+            json_object_get(json_object_get(task, "networkConfiguration"), "awsvpcConfiguration"), "subnets");
         const char *subnet = json_string_value(json_array_get(subnets, 0));
         json_t *tj = json_pack("{s:s, s:s, s:s, s:s, s:s}", "netns", id, "veth", veth, "eni", eni, "attachmentId", att,
                                "subnetId", subnet ? subnet : "subnet-berth");
@@ -387,8 +376,7 @@ static int build_ns(struct net_env *env, json_t *obj, struct error *err)
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             return error_sys(err, "opening %s", path);
-        if (netlink_veth_create(json_string_value(json_object_get(obj, "veth")), env->bridge, fd, "eth0", mac, err) <
-            0)
+        if (netlink_veth_create(json_string_value(json_object_get(obj, "veth")), env->bridge, fd, "eth0", mac, err) < 0)
             return -1;
     }
     return netns_run(path, ns_configure, &s, err);
@@ -417,13 +405,11 @@ static int collect_mappings(json_t *plan, struct nft_mapping **m, size_t *n, siz
         return 0;
     size_t i, k;
     json_t *c, *b;
-    json_array_foreach(json_object_get(plan, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(plan, "containers"), i, c) {
         uint32_t addr;
         if (netpool_parse_addr(json_string_value(json_object_get(c, "address")), &addr) < 0)
             continue;
-        json_array_foreach(json_object_get(c, "bindings"), k, b)
-        {
+        json_array_foreach(json_object_get(c, "bindings"), k, b) {
             if (*n == *cap) {
                 size_t ncap = *cap ? 2 * *cap : 16;
                 struct nft_mapping *nm = realloc(*m, ncap * sizeof(**m));
@@ -499,8 +485,7 @@ static bool plan_has_bindings(json_t *plan)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(plan, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(plan, "containers"), i, c) {
         if (json_array_size(json_object_get(c, "bindings")))
             return true;
     }
@@ -522,8 +507,7 @@ void network_task_teardown(struct net_env *env, struct net_task *nt)
         return;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(nt->plan, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(nt->plan, "containers"), i, c) {
         unbuild_ns(env, json_string_value(json_object_get(c, "netns")));
     }
     unbuild_ns(env, json_string_value(json_object_get(json_object_get(nt->plan, "task"), "netns")));
@@ -585,8 +569,7 @@ int network_task_setup(struct net_env *env, const char *task_id, json_t *task, j
         goto fail;
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(nt->plan, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(nt->plan, "containers"), i, c) {
         if (build_ns(env, c, err) < 0)
             goto fail;
     }
@@ -599,8 +582,7 @@ int network_task_setup(struct net_env *env, const char *task_id, json_t *task, j
         if (r < 0)
             goto fail;
     }
-    log_info("task %s: %s network ready in %lld us", task_id, plan_mode(nt),
-             (long long)(time_monotonic() - began));
+    log_info("task %s: %s network ready in %lld us", task_id, plan_mode(nt), (long long)(time_monotonic() - began));
     *ret = nt;
     return 0;
 fail:
@@ -705,8 +687,7 @@ void network_close(struct net_env *env)
 
 /* ---- what the reports and the runner need ------------------------------- */
 
-const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf,
-                          size_t cap)
+const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf, size_t cap)
 {
     if (!nt)
         return NULL;
@@ -758,6 +739,6 @@ json_t *network_attachments_json(const struct net_task *nt)
                      json_object_get(tj, "attachmentId"), "type", "ElasticNetworkInterface", "status", "ATTACHED",
                      "details", "name", "subnetId", "value", json_object_get(tj, "subnetId"), "name",
                      "networkInterfaceId", "value", json_object_get(tj, "eni"), "name", "macAddress", "value",
-                     json_object_get(tj, "mac"), "name", "privateDnsName", "value", json_object_get(tj, "dnsName"), "name",
-                     "privateIPv4Address", "value", json_object_get(tj, "address"));
+                     json_object_get(tj, "mac"), "name", "privateDnsName", "value", json_object_get(tj, "dnsName"),
+                     "name", "privateIPv4Address", "value", json_object_get(tj, "address"));
 }

@@ -54,8 +54,7 @@ void network_reconcile(struct net_env *env);
 void network_task_teardown(struct net_env *env, struct net_task *nt);
 
 /* The namespace container `index` joins: a path, "host", or NULL. */
-const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf,
-                          size_t cap);
+const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf, size_t cap);
 /* The container's (bridge) or task's (awsvpc) address, or NULL. */
 const char *network_address(const struct net_task *nt, size_t index);
 /* The name a container's own address is known by in /etc/hosts (awsvpc: the

@@ -18,9 +18,9 @@
 #include "agent/net/netpool.h"
 
 struct nft_mapping {
-    int udp;          /* 0: tcp, 1: udp */
+    int udp; /* 0: tcp, 1: udp */
     int host_port;
-    uint32_t addr;    /* the container's address, host order */
+    uint32_t addr; /* the container's address, host order */
     int ctr_port;
 };
 

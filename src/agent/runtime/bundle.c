@@ -55,26 +55,68 @@ uint64_t bundle_cpu_shares(int64_t units)
 
 /* Every capability the kernel headers of this era know, in number order. */
 static const char *const all_caps[] = {
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-    "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-    "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-    "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-    "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-    "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
 };
 #define N_CAPS ELEMENTSOF(all_caps)
 
 /* Docker's default set. */
 static const char *const default_caps[] = {
-    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID",
-    "SETUID", "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+    "CHOWN",  "DAC_OVERRIDE", "FSETID",  "FOWNER",           "MKNOD",      "NET_RAW", "SETGID",
+    "SETUID", "SETFCAP",      "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",    "AUDIT_WRITE",
 };
 
 static const char *const masked_paths[] = {
-    "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-    "/sys/firmware", "/sys/devices/virtual/powercap",
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -86,9 +128,9 @@ static const struct {
     int64_t major, minor; /* -1: wildcard */
     const char *access;
 } default_devices[] = {
-    {'c', -1, -1, "m"},  {'b', -1, -1, "m"},  {'c', 1, 3, "rwm"}, {'c', 1, 5, "rwm"},
-    {'c', 1, 7, "rwm"},  {'c', 1, 8, "rwm"},  {'c', 1, 9, "rwm"}, {'c', 5, 0, "rwm"},
-    {'c', 5, 1, "rwm"},  {'c', 5, 2, "rwm"},  {'c', 136, -1, "rwm"}, {'c', 10, 200, "rwm"},
+    {'c', -1, -1, "m"}, {'b', -1, -1, "m"}, {'c', 1, 3, "rwm"},    {'c', 1, 5, "rwm"},
+    {'c', 1, 7, "rwm"}, {'c', 1, 8, "rwm"}, {'c', 1, 9, "rwm"},    {'c', 5, 0, "rwm"},
+    {'c', 5, 1, "rwm"}, {'c', 5, 2, "rwm"}, {'c', 136, -1, "rwm"}, {'c', 10, 200, "rwm"},
 };
 
 /* Index of a capability name (with or without CAP_), or -1. */
@@ -216,8 +258,8 @@ static json_t *build_process(const struct ctr_spec *s, const struct userdb_user 
     /* Docker gives a non-root user no effective/permitted caps beyond the
      * bounding set; the runtime drops them on setuid anyway, so set
      * bounding, effective and permitted alike (ambient stays empty). */
-    json_t *capabilities = json_pack("{s:O, s:O, s:O, s:O}", "bounding", capset, "effective", capset,
-                                     "permitted", capset, "inheritable", capset);
+    json_t *capabilities = json_pack("{s:O, s:O, s:O, s:O}", "bounding", capset, "effective", capset, "permitted",
+                                     capset, "inheritable", capset);
     json_decref(capset);
 
     json_t *rlimits = json_array();
@@ -232,13 +274,13 @@ static json_t *build_process(const struct ctr_spec *s, const struct userdb_user 
             json_decref(rlimits);
             return NULL;
         }
-        json_array_append_new(rlimits, json_pack("{s:s, s:I, s:I}", "type", type, "soft",
-                                                 (json_int_t)s->ulimits[i].soft, "hard",
-                                                 (json_int_t)s->ulimits[i].hard));
+        json_array_append_new(rlimits,
+                              json_pack("{s:s, s:I, s:I}", "type", type, "soft", (json_int_t)s->ulimits[i].soft, "hard",
+                                        (json_int_t)s->ulimits[i].hard));
     }
-    return json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", 0, "user", user, "args", args,
-                     "env", env, "cwd", s->cwd && *s->cwd ? s->cwd : "/", "capabilities", capabilities,
-                     "rlimits", rlimits, "noNewPrivileges", 0);
+    return json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", 0, "user", user, "args", args, "env", env,
+                     "cwd", s->cwd && *s->cwd ? s->cwd : "/", "capabilities", capabilities, "rlimits", rlimits,
+                     "noNewPrivileges", 0);
 }
 
 static int add_mounts(const struct ctr_spec *s, json_t *mounts, struct error *err)
@@ -250,7 +292,8 @@ static int add_mounts(const struct ctr_spec *s, json_t *mounts, struct error *er
     static const char *const cg_opts_ro[] = {"nosuid", "noexec", "nodev", "relatime", "ro"};
     static const char *const cg_opts_rw[] = {"nosuid", "noexec", "nodev", "relatime", "rw"};
 
-    json_array_append_new(mounts, mount_new("/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev"}, 3));
+    json_array_append_new(mounts,
+                          mount_new("/proc", "proc", "proc", (const char *const[]){"nosuid", "noexec", "nodev"}, 3));
     json_array_append_new(mounts, mount_new("/dev", "tmpfs", "tmpfs", dev_opts, ELEMENTSOF(dev_opts)));
     json_array_append_new(mounts, mount_new("/dev/pts", "devpts", "devpts", pts_opts, ELEMENTSOF(pts_opts)));
     char shm_size[64];
@@ -260,23 +303,26 @@ static int add_mounts(const struct ctr_spec *s, json_t *mounts, struct error *er
     json_array_append_new(mounts, mount_new("/dev/mqueue", "mqueue", "mqueue", mq_opts, ELEMENTSOF(mq_opts)));
     if (s->netns && strcmp(s->netns, "host") == 0) {
         /* A new sysfs needs a new netns; the host's is bound instead. */
-        json_array_append_new(mounts, mount_new("/sys", "bind", "/sys",
-                                                (const char *const[]){"rbind", "nosuid", "noexec", "nodev", s->privileged ? "rw" : "ro"}, 5));
+        json_array_append_new(
+            mounts,
+            mount_new("/sys", "bind", "/sys",
+                      (const char *const[]){"rbind", "nosuid", "noexec", "nodev", s->privileged ? "rw" : "ro"}, 5));
     } else {
         /* privileged: the first three options only, i.e. read-write */
-        json_array_append_new(mounts, mount_new("/sys", "sysfs", "sysfs", sys_opts_ro,
-                                                s->privileged ? 3 : ELEMENTSOF(sys_opts_ro)));
+        json_array_append_new(
+            mounts, mount_new("/sys", "sysfs", "sysfs", sys_opts_ro, s->privileged ? 3 : ELEMENTSOF(sys_opts_ro)));
     }
     json_array_append_new(mounts, mount_new("/sys/fs/cgroup", "cgroup", "cgroup",
                                             s->privileged ? cg_opts_rw : cg_opts_ro, ELEMENTSOF(cg_opts_ro)));
 
     const struct {
         const char *src, *dst;
-    } etc[] = {{s->hosts_file, "/etc/hosts"}, {s->resolv_file, "/etc/resolv.conf"}, {s->hostname_file, "/etc/hostname"}};
+    } etc[] = {
+        {s->hosts_file, "/etc/hosts"}, {s->resolv_file, "/etc/resolv.conf"}, {s->hostname_file, "/etc/hostname"}};
     for (size_t i = 0; i < ELEMENTSOF(etc); i++)
         if (etc[i].src)
-            json_array_append_new(mounts, mount_new(etc[i].dst, "bind", etc[i].src,
-                                                    (const char *const[]){"rbind", "rprivate"}, 2));
+            json_array_append_new(
+                mounts, mount_new(etc[i].dst, "bind", etc[i].src, (const char *const[]){"rbind", "rprivate"}, 2));
     if (s->init_path)
         json_array_append_new(mounts, mount_new(INIT_DEST, "bind", s->init_path,
                                                 (const char *const[]){"bind", "ro", "nosuid", "nodev"}, 4));
@@ -295,16 +341,17 @@ static int add_mounts(const struct ctr_spec *s, json_t *mounts, struct error *er
             snprintf(sz, sizeof(sz), "size=%lldm", (long long)t->size_mib);
             json_array_append_new(opts, json_string(sz));
         }
-        json_t *m = json_pack("{s:s, s:s, s:s, s:o}", "destination", t->destination, "type", "tmpfs", "source",
-                              "tmpfs", "options", opts);
+        json_t *m = json_pack("{s:s, s:s, s:s, s:o}", "destination", t->destination, "type", "tmpfs", "source", "tmpfs",
+                              "options", opts);
         json_array_append_new(mounts, m);
     }
     for (size_t i = 0; i < s->n_binds; i++) {
         const struct ctr_bind *b = &s->binds[i];
         if (!b->source || !b->destination || b->destination[0] != '/' || b->source[0] != '/')
             return error_set(err, ERR_INVALID, "bind mount paths must be absolute");
-        json_array_append_new(mounts, mount_new(b->destination, "bind", b->source,
-                                                (const char *const[]){"rbind", "rprivate", b->readonly ? "ro" : "rw"}, 3));
+        json_array_append_new(mounts,
+                              mount_new(b->destination, "bind", b->source,
+                                        (const char *const[]){"rbind", "rprivate", b->readonly ? "ro" : "rw"}, 3));
     }
     return 0;
 }
@@ -345,10 +392,10 @@ static int add_devices(const struct ctr_spec *s, json_t *linux_, json_t *resourc
         json_int_t maj = major(st.st_rdev), min = minor(st.st_rdev);
         json_array_append_new(devs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:i, s:i}", "path",
                                               d->container_path ? d->container_path : d->host_path, "type", type,
-                                              "major", maj, "minor", min, "fileMode",
-                                              (json_int_t)(st.st_mode & 07777), "uid", 0, "gid", 0));
-        json_array_append_new(dev_allow, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", type, "major",
-                                                   maj, "minor", min, "access", perm));
+                                              "major", maj, "minor", min, "fileMode", (json_int_t)(st.st_mode & 07777),
+                                              "uid", 0, "gid", 0));
+        json_array_append_new(dev_allow, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type", type, "major", maj,
+                                                   "minor", min, "access", perm));
     }
     return 0;
 }

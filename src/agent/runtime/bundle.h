@@ -23,19 +23,19 @@ struct ctr_bind {
 
 struct ctr_tmpfs {
     const char *destination;
-    int64_t size_mib;                /* 0: kernel default */
-    const char *const *options;      /* ECS mountOptions, e.g. "noexec" */
+    int64_t size_mib;           /* 0: kernel default */
+    const char *const *options; /* ECS mountOptions, e.g. "noexec" */
     size_t n_options;
 };
 
 struct ctr_device {
     const char *host_path;
-    const char *container_path;      /* NULL: same as host_path */
-    const char *permissions;         /* subset of "rwm"; NULL: "rwm" */
+    const char *container_path; /* NULL: same as host_path */
+    const char *permissions;    /* subset of "rwm"; NULL: "rwm" */
 };
 
 struct ctr_ulimit {
-    const char *name;                /* ECS name: "nofile", "core", ... */
+    const char *name; /* ECS name: "nofile", "core", ... */
     int64_t soft;
     int64_t hard;
 };
@@ -49,30 +49,30 @@ struct ctr_label {
  * host's (no namespace entry), anything else = a path to join
  * (/proc/PID/ns/net, a bind-mounted netns file). */
 struct ctr_spec {
-    const char *const *args;         /* entryPoint + command, merged */
+    const char *const *args; /* entryPoint + command, merged */
     size_t n_args;
-    const char *const *env;          /* "KEY=VALUE" */
+    const char *const *env; /* "KEY=VALUE" */
     size_t n_env;
-    const char *cwd;                 /* NULL: "/" */
-    const char *user;                /* resolved by the caller into a userdb_user */
+    const char *cwd;  /* NULL: "/" */
+    const char *user; /* resolved by the caller into a userdb_user */
     const char *hostname;
     const struct ctr_ulimit *ulimits;
     size_t n_ulimits;
     bool readonly_rootfs;
     bool privileged;
-    const char *const *cap_add;      /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL" */
+    const char *const *cap_add; /* "NET_ADMIN" or "CAP_NET_ADMIN", "ALL" */
     size_t n_cap_add;
     const char *const *cap_drop;
     size_t n_cap_drop;
-    const char *init_path;           /* host path of catatonit/tini: run it as pid 1 (initProcessEnabled) */
-    int64_t shm_size_mib;            /* 0: 64 MiB */
+    const char *init_path; /* host path of catatonit/tini: run it as pid 1 (initProcessEnabled) */
+    int64_t shm_size_mib;  /* 0: 64 MiB */
     const struct ctr_tmpfs *tmpfs;
     size_t n_tmpfs;
     const struct ctr_device *devices;
     size_t n_devices;
-    const struct ctr_label *labels;  /* dockerLabels -> annotations */
+    const struct ctr_label *labels; /* dockerLabels -> annotations */
     size_t n_labels;
-    const struct ctr_bind *binds;    /* volumes, extra bind mounts */
+    const struct ctr_bind *binds; /* volumes, extra bind mounts */
     size_t n_binds;
     const char *netns;
     const char *pidns;
@@ -81,20 +81,18 @@ struct ctr_spec {
     const char *hosts_file;
     const char *resolv_file;
     const char *hostname_file;
-    int64_t memory_mib;              /* hard limit; 0: none */
-    int64_t memory_reservation_mib;  /* soft limit; 0: none */
-    int64_t cpu_units;               /* ECS cpu units -> shares */
-    const char *cgroups_path;        /* "/berth/<task>/<ctr>"; NULL: runtime default */
+    int64_t memory_mib;             /* hard limit; 0: none */
+    int64_t memory_reservation_mib; /* soft limit; 0: none */
+    int64_t cpu_units;              /* ECS cpu units -> shares */
+    const char *cgroups_path;       /* "/berth/<task>/<ctr>"; NULL: runtime default */
 };
 
 /* Build config.json for spec run as user.  The root is "rootfs" relative to
  * the bundle.  On success *ret is a new reference. */
-int bundle_config(const struct ctr_spec *spec, const struct userdb_user *user, json_t **ret,
-                  struct error *err);
+int bundle_config(const struct ctr_spec *spec, const struct userdb_user *user, json_t **ret, struct error *err);
 
 /* bundle_config, written to dir/config.json. */
-int bundle_write(const char *dir, const struct ctr_spec *spec, const struct userdb_user *user,
-                 struct error *err);
+int bundle_write(const char *dir, const struct ctr_spec *spec, const struct userdb_user *user, struct error *err);
 
 /* ECS ulimit name ("nofile") -> OCI rlimit type ("RLIMIT_NOFILE"); NULL if unknown. */
 const char *bundle_rlimit_type(const char *ecs_name);

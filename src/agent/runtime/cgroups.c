@@ -30,8 +30,8 @@
 static bool name_ok(const char *s)
 {
     size_t n = strlen(s);
-    return n > 0 && n <= LIMIT_CTR_ID + 64 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n &&
-           s[0] != '.';
+    return n > 0 && n <= LIMIT_CTR_ID + 64 &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n && s[0] != '.';
 }
 
 int cgroups_open(struct cgroups *cg, const char *root, const char *parent, struct error *err)
@@ -57,8 +57,8 @@ int cgroups_open(struct cgroups *cg, const char *root, const char *parent, struc
     return 0;
 }
 
-int cgroups_file_path(const struct cgroups *cg, const char *controller, const char *path, const char *file,
-                      char *buf, size_t cap, struct error *err)
+int cgroups_file_path(const struct cgroups *cg, const char *controller, const char *path, const char *file, char *buf,
+                      size_t cap, struct error *err)
 {
     int n;
     if (cg->v2)
@@ -87,8 +87,8 @@ int64_t cgroups_cpu_quota_us(int64_t cpu_units)
     return q < 1000 ? 1000 : q;
 }
 
-int cgroups_container_path(const struct cgroups *cg, const char *task_id, const char *ctr_id, char *buf,
-                           size_t cap, struct error *err)
+int cgroups_container_path(const struct cgroups *cg, const char *task_id, const char *ctr_id, char *buf, size_t cap,
+                           struct error *err)
 {
     if (!name_ok(task_id) || !name_ok(ctr_id))
         return error_set(err, ERR_INVALID, "bad task or container id for a cgroup name");

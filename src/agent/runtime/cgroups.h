@@ -35,8 +35,8 @@ int cgroups_task_create(const struct cgroups *cg, const char *task_id, int64_t m
 int cgroups_task_remove(const struct cgroups *cg, const char *task_id, struct error *err);
 
 /* "/<parent>/<task_id>/<ctr_id>", the cgroupsPath for config.json. */
-int cgroups_container_path(const struct cgroups *cg, const char *task_id, const char *ctr_id, char *buf,
-                           size_t cap, struct error *err);
+int cgroups_container_path(const struct cgroups *cg, const char *task_id, const char *ctr_id, char *buf, size_t cap,
+                           struct error *err);
 
 /* OOM kills recorded in the cgroup at path (a cgroupsPath): v1
  * memory.oom_control "oom_kill", v2 memory.events "oom_kill".  A cgroup
@@ -48,8 +48,8 @@ int cgroups_oom_kills(const struct cgroups *cg, const char *path, uint64_t *ret,
 int cgroups_remove_path(const struct cgroups *cg, const char *path, struct error *err);
 
 /* Filesystem path of a cgroup file: v1 uses controller's tree, v2 ignores it. */
-int cgroups_file_path(const struct cgroups *cg, const char *controller, const char *path, const char *file,
-                      char *buf, size_t cap, struct error *err);
+int cgroups_file_path(const struct cgroups *cg, const char *controller, const char *path, const char *file, char *buf,
+                      size_t cap, struct error *err);
 
 /* Task cpu units -> CFS quota in microseconds per 100 ms period (min 1 ms). */
 int64_t cgroups_cpu_quota_us(int64_t cpu_units);

@@ -130,8 +130,14 @@ int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, s
         return error_sys(err, "open %s", o->stderr_path);
     /* conmon writes some files (an "oom" marker) relative to its working
      * directory: keep them in the bundle. */
-    struct spawn_opts so = {.argv = argv, .envp = envp, .stdin_fd = -1, .stdout_fd = errfd, .stderr_fd = errfd,
-                            .cwd = o->bundle, .keep_fds = &sync_w, .n_keep_fds = 1};
+    struct spawn_opts so = {.argv = argv,
+                            .envp = envp,
+                            .stdin_fd = -1,
+                            .stdout_fd = errfd,
+                            .stderr_fd = errfd,
+                            .cwd = o->bundle,
+                            .keep_fds = &sync_w,
+                            .n_keep_fds = 1};
     pid_t pid;
     _cleanup_close_ int pidfd = -1;
     if (spawn_start(&so, &pid, &pidfd, err) < 0)

@@ -11,16 +11,16 @@
 
 struct conmon_opts {
     const char *conmon_path;
-    const char *id;                 /* runtime container id */
-    const char *uuid;               /* conmon's --cuuid: names the attach socket dir */
+    const char *id;   /* runtime container id */
+    const char *uuid; /* conmon's --cuuid: names the attach socket dir */
     const char *bundle;
-    const char *pidfile;            /* container pid, written by the runtime */
+    const char *pidfile; /* container pid, written by the runtime */
     const char *conmon_pidfile;
-    const char *log_path;           /* k8s-file: "<RFC3339Nano> stdout|stderr F|P text" */
-    int64_t log_size_max;           /* <= 0: unbounded */
-    const char *persist_dir;        /* conmon writes <dir>/exit (and oom) here */
-    const char *socket_dir;         /* attach sockets (we do not attach) */
-    const char *stderr_path;        /* conmon's own diagnostics */
+    const char *log_path;    /* k8s-file: "<RFC3339Nano> stdout|stderr F|P text" */
+    int64_t log_size_max;    /* <= 0: unbounded */
+    const char *persist_dir; /* conmon writes <dir>/exit (and oom) here */
+    const char *socket_dir;  /* attach sockets (we do not attach) */
+    const char *stderr_path; /* conmon's own diagnostics */
     const char *runtime_path;
     const char *const *runtime_args; /* before "create" */
     size_t n_runtime_args;

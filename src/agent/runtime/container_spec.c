@@ -73,8 +73,7 @@ static const json_t *find_container(const json_t *all, const char *name)
     const json_t *c;
     if (!name)
         return NULL;
-    json_array_foreach(all, i, c)
-    {
+    json_array_foreach(all, i, c) {
         const char *n = json_string_value(json_object_get(c, "name"));
         if (n && strcmp(n, name) == 0)
             return c;
@@ -89,10 +88,9 @@ static int add_binds(const struct container_spec_input *in, struct container_spe
     size_t n = json_array_size(own);
     size_t i;
     json_t *vf;
-    json_array_foreach(json_object_get(in->container, "volumesFrom"), i, vf)
-    {
-        const json_t *src = find_container(in->all_containers,
-                                           json_string_value(json_object_get(vf, "sourceContainer")));
+    json_array_foreach(json_object_get(in->container, "volumesFrom"), i, vf) {
+        const json_t *src =
+            find_container(in->all_containers, json_string_value(json_object_get(vf, "sourceContainer")));
         n += json_array_size(json_object_get(src, "mountPoints"));
     }
     c->binds = calloc(n ? n : 1, sizeof(*c->binds));
@@ -100,8 +98,7 @@ static int add_binds(const struct container_spec_input *in, struct container_spe
         return error_set(err, ERR_INTERNAL, "out of memory");
     size_t k = 0;
     json_t *mp;
-    json_array_foreach(own, i, mp)
-    {
+    json_array_foreach(own, i, mp) {
         const char *vol = json_string_value(json_object_get(mp, "sourceVolume"));
         const char *host = vol ? volume_path(in, vol) : NULL;
         if (!host)
@@ -111,15 +108,13 @@ static int add_binds(const struct container_spec_input *in, struct container_spe
         c->binds[k].readonly = json_is_true(json_object_get(mp, "readOnly"));
         k++;
     }
-    json_array_foreach(json_object_get(in->container, "volumesFrom"), i, vf)
-    {
-        const json_t *src = find_container(in->all_containers,
-                                           json_string_value(json_object_get(vf, "sourceContainer")));
+    json_array_foreach(json_object_get(in->container, "volumesFrom"), i, vf) {
+        const json_t *src =
+            find_container(in->all_containers, json_string_value(json_object_get(vf, "sourceContainer")));
         bool ro = json_is_true(json_object_get(vf, "readOnly"));
         size_t j;
         json_t *smp;
-        json_array_foreach(json_object_get(src, "mountPoints"), j, smp)
-        {
+        json_array_foreach(json_object_get(src, "mountPoints"), j, smp) {
             const char *host = volume_path(in, json_string_value(json_object_get(smp, "sourceVolume")));
             if (!host)
                 continue;
@@ -155,8 +150,7 @@ static int add_linux_parameters(const struct container_spec_input *in, struct co
         return error_set(err, ERR_INTERNAL, "out of memory");
     size_t i;
     json_t *t;
-    json_array_foreach(tmpfs, i, t)
-    {
+    json_array_foreach(tmpfs, i, t) {
         c->tmpfs[i].destination = keep(c, json_string_value(json_object_get(t, "containerPath")));
         c->tmpfs[i].size_mib = json_integer_value(json_object_get(t, "size"));
         c->tmpfs[i].options = strings_of(c, json_object_get(t, "mountOptions"), &c->tmpfs[i].n_options);
@@ -169,16 +163,14 @@ static int add_linux_parameters(const struct container_spec_input *in, struct co
     if (!c->devices)
         return error_set(err, ERR_INTERNAL, "out of memory");
     json_t *d;
-    json_array_foreach(devices, i, d)
-    {
+    json_array_foreach(devices, i, d) {
         c->devices[i].host_path = keep(c, json_string_value(json_object_get(d, "hostPath")));
         c->devices[i].container_path = keep(c, json_string_value(json_object_get(d, "containerPath")));
         json_t *perms = json_object_get(d, "permissions");
         char p[4] = "";
         size_t j;
         json_t *v;
-        json_array_foreach(perms, j, v)
-        {
+        json_array_foreach(perms, j, v) {
             const char *s = json_string_value(v);
             if (s && strcmp(s, "read") == 0 && !strchr(p, 'r'))
                 p[strlen(p)] = 'r';
@@ -241,8 +233,7 @@ int container_spec_build(const struct container_spec_input *in, struct container
     }
     size_t i;
     json_t *u;
-    json_array_foreach(ulimits, i, u)
-    {
+    json_array_foreach(ulimits, i, u) {
         c.ulimits[i].name = keep(&c, json_string_value(json_object_get(u, "name")));
         c.ulimits[i].soft = json_integer_value(json_object_get(u, "softLimit"));
         c.ulimits[i].hard = json_integer_value(json_object_get(u, "hardLimit"));
@@ -252,8 +243,7 @@ int container_spec_build(const struct container_spec_input *in, struct container
     const char *key;
     json_t *v;
     i = 0;
-    json_object_foreach(labels, key, v)
-    {
+    json_object_foreach(labels, key, v) {
         c.labels[i].key = keep(&c, key);
         c.labels[i].value = keep(&c, json_string_value(v));
         i++;
@@ -305,14 +295,12 @@ json_t *container_spec_apply_override(const json_t *container, const json_t *ove
     }
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(override, "environment"), i, o)
-    {
+    json_array_foreach(json_object_get(override, "environment"), i, o) {
         const char *name = json_string_value(json_object_get(o, "name"));
         bool replaced_one = false;
         size_t k;
         json_t *e;
-        json_array_foreach(env, k, e)
-        {
+        json_array_foreach(env, k, e) {
             const char *n = json_string_value(json_object_get(e, "name"));
             if (name && n && strcmp(n, name) == 0) {
                 json_object_set(e, "value", json_object_get(o, "value"));
@@ -329,8 +317,7 @@ static bool env_has(json_t *env, const char *name, size_t len)
 {
     size_t i;
     json_t *e;
-    json_array_foreach(env, i, e)
-    {
+    json_array_foreach(env, i, e) {
         const char *n = json_string_value(json_object_get(e, "name"));
         if (n && strlen(n) == len && strncmp(n, name, len) == 0)
             return true;
@@ -352,8 +339,7 @@ int container_spec_load_env_files(json_t *def, struct error *err)
     json_t *explicit_env = json_deep_copy(env);
     size_t i;
     json_t *f;
-    json_array_foreach(files, i, f)
-    {
+    json_array_foreach(files, i, f) {
         const char *path = json_string_value(json_object_get(f, "value"));
         if (!path || path[0] != '/') {
             json_decref(explicit_env);

@@ -24,9 +24,9 @@ struct container_spec_input {
     const json_t *all_containers;   /* the task's definitions, for volumesFrom */
     const struct container_spec_volume *volumes;
     size_t n_volumes;
-    const char *network_mode; /* "host", "none", "bridge", "awsvpc"; NULL: bridge */
-    const char *netns;        /* a namespace path to join, or NULL for a new one */
-    const char *init_path;    /* catatonit/tini on the host, for initProcessEnabled */
+    const char *network_mode;     /* "host", "none", "bridge", "awsvpc"; NULL: bridge */
+    const char *netns;            /* a namespace path to join, or NULL for a new one */
+    const char *init_path;        /* catatonit/tini on the host, for initProcessEnabled */
     const char *const *extra_env; /* "K=V" the agent adds (ECS metadata), may be NULL */
     size_t n_extra_env;
 };

@@ -56,10 +56,7 @@ int oci_runtime_kind_parse(const char *name, enum oci_runtime_kind *ret)
     return -1;
 }
 
-const char *oci_runtime_kind_name(enum oci_runtime_kind kind)
-{
-    return kind_names[kind];
-}
+const char *oci_runtime_kind_name(enum oci_runtime_kind kind) { return kind_names[kind]; }
 
 int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const char *root, struct error *err)
 {
@@ -73,7 +70,8 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
         return -1;
     if (kind == OCI_RUNTIME_CRUN) {
         struct statfs sf;
-        rt->mask_cgroup2 = statfs("/sys/fs/cgroup/unified", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC;
+        rt->mask_cgroup2 =
+            statfs("/sys/fs/cgroup/unified", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC;
         if (rt->mask_cgroup2) {
             char self[PATH_MAX];
             ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -89,8 +87,8 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
     return 0;
 }
 
-void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_path, const char *args[OCI_RUNTIME_MAX_PREFIX],
-                          size_t *ret_n)
+void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_path,
+                                const char *args[OCI_RUNTIME_MAX_PREFIX], size_t *ret_n)
 {
     size_t n = 0;
     if (rt->mask_cgroup2) {
@@ -121,7 +119,10 @@ static int run(const struct oci_runtime *rt, const char *const *args, size_t nar
     for (size_t i = 0; i < nargs; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+    struct spawn_opts so = {.argv = argv,
+                            .stdin_fd = -1,
+                            .stdout_fd = -1,
+                            .stderr_fd = -1,
                             .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct spawn_result res;
     if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, out_cap, NULL, NULL, &res, err) < 0)
@@ -176,18 +177,21 @@ int oci_runtime_delete(const struct oci_runtime *rt, const char *id, bool force,
 }
 
 int oci_runtime_state(const struct oci_runtime *rt, const char *id, char *status, size_t cap, pid_t *ret_pid,
-                struct error *err)
+                      struct error *err)
 {
     _cleanup_free_ char *out = malloc(LIMIT_CHILD_OUTPUT);
     if (!out)
         return error_set(err, ERR_INTERNAL, "out of memory");
     const char *argv[16] = {rt->path, "--root", rt->root, "state", id, NULL};
     /* stderr apart from stdout: the JSON must parse alone. */
-    struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+    struct spawn_opts so = {.argv = argv,
+                            .stdin_fd = -1,
+                            .stdout_fd = -1,
+                            .stderr_fd = -1,
                             .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct spawn_result res;
-    if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, LIMIT_CHILD_OUTPUT, NULL, NULL, &res,
-                  err) < 0)
+    if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, LIMIT_CHILD_OUTPUT, NULL, NULL, &res, err) <
+        0)
         return -1;
     if (spawn_exit_code(res.status) != 0)
         return error_set(err, ERR_NOT_FOUND, "%s does not know container %s", kind_names[rt->kind], id);
@@ -221,13 +225,17 @@ static void exec_on_timeout(void *ud)
         kill((pid_t)pid, SIGKILL);
 }
 
-int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *process_path, usec_t timeout, int stdout_fd,
-               int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out, struct error *err)
+int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *process_path, usec_t timeout,
+                     int stdout_fd, int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out,
+                     struct error *err)
 {
-    const char *argv[] = {rt->path, "--root", rt->root, "exec", "--process", process_path, "--pid-file", pidfile,
-                          id, NULL};
+    const char *argv[] = {rt->path,     "--root",     rt->root, "exec", "--process",
+                          process_path, "--pid-file", pidfile,  id,     NULL};
     unlink(pidfile);
-    struct spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = stdout_fd, .stderr_fd = stderr_fd,
+    struct spawn_opts so = {.argv = argv,
+                            .stdin_fd = -1,
+                            .stdout_fd = stdout_fd,
+                            .stderr_fd = stderr_fd,
                             .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct exec_timeout t = {.pidfile = pidfile};
     struct spawn_result res = {0};

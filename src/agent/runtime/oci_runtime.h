@@ -14,11 +14,11 @@ enum oci_runtime_kind { OCI_RUNTIME_RUNC, OCI_RUNTIME_CRUN };
 
 struct oci_runtime {
     enum oci_runtime_kind kind;
-    char path[4096];     /* the runtime binary */
-    char root[4096];     /* its --root state directory, the same for every call */
-    char shim[4096];     /* what conmon runs crun through on hybrid hosts: berth-runtime-shim */
-    bool shim_is_berth;  /* ... or, without it next to us, our own binary as `berth runtime-shim` */
-    bool mask_cgroup2;   /* hide the hybrid cgroup2 mount's controllers (see oci_runtime.c) */
+    char path[4096];    /* the runtime binary */
+    char root[4096];    /* its --root state directory, the same for every call */
+    char shim[4096];    /* what conmon runs crun through on hybrid hosts: berth-runtime-shim */
+    bool shim_is_berth; /* ... or, without it next to us, our own binary as `berth runtime-shim` */
+    bool mask_cgroup2;  /* hide the hybrid cgroup2 mount's controllers (see oci_runtime.c) */
 };
 
 int oci_runtime_kind_parse(const char *name, enum oci_runtime_kind *ret);
@@ -30,8 +30,8 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
 /* The program and leading arguments conmon should run as its runtime
  * (conmon appends "create --bundle ... ID").  Pointers into rt. */
 #define OCI_RUNTIME_MAX_PREFIX 6
-void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_path, const char *args[OCI_RUNTIME_MAX_PREFIX],
-                          size_t *ret_n);
+void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_path,
+                                const char *args[OCI_RUNTIME_MAX_PREFIX], size_t *ret_n);
 
 int oci_runtime_start(const struct oci_runtime *rt, const char *id, struct error *err);
 int oci_runtime_kill(const struct oci_runtime *rt, const char *id, int sig, struct error *err);
@@ -41,7 +41,7 @@ int oci_runtime_delete(const struct oci_runtime *rt, const char *id, bool force,
 /* The runtime's view: status "created", "running", "paused", "stopped";
  * ERR_NOT_FOUND if it does not know id. */
 int oci_runtime_state(const struct oci_runtime *rt, const char *id, char *status, size_t cap, pid_t *ret_pid,
-                struct error *err);
+                      struct error *err);
 
 /* Run the OCI process described by the file process_path (args, user, env,
  * cwd, capabilities: both runtimes take the same file, so exec behaves the
@@ -50,5 +50,6 @@ int oci_runtime_state(const struct oci_runtime *rt, const char *id, char *status
  * pidfile.  After timeout (0: none) the process is SIGKILLed and the call
  * fails with ERR_IO and *ret_timed_out true.  *ret_exit is the command's
  * exit code (128+signal when killed). */
-int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *process_path, usec_t timeout, int stdout_fd,
-               int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out, struct error *err);
+int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *process_path, usec_t timeout,
+                     int stdout_fd, int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out,
+                     struct error *err);

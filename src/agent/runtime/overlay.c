@@ -27,10 +27,7 @@
 #include "common/cleanup.h"
 #include "common/limits.h"
 
-static bool path_ok(const char *p)
-{
-    return p && p[0] == '/' && !strpbrk(p, ",:") && strlen(p) < PATH_MAX;
-}
+static bool path_ok(const char *p) { return p && p[0] == '/' && !strpbrk(p, ",:") && strlen(p) < PATH_MAX; }
 
 static int mount_new_api(const char *const *lower, size_t n_lower, const char *upper, const char *work,
                          const char *target, struct error *err)
@@ -55,8 +52,8 @@ static int mount_new_api(const char *const *lower, size_t n_lower, const char *u
     return 0;
 }
 
-int overlay_mount(const char *const *lower, size_t n_lower, const char *upper, const char *work,
-                  const char *target, struct error *err)
+int overlay_mount(const char *const *lower, size_t n_lower, const char *upper, const char *work, const char *target,
+                  struct error *err)
 {
     if (n_lower == 0)
         return error_set(err, ERR_INVALID, "a root filesystem needs at least one layer");

@@ -8,8 +8,8 @@
 
 /* Mount overlayfs at target.  upper and work must be on the same file
  * system and empty (work) or hold a previous run's changes (upper). */
-int overlay_mount(const char *const *lower, size_t n_lower, const char *upper, const char *work,
-                  const char *target, struct error *err);
+int overlay_mount(const char *const *lower, size_t n_lower, const char *upper, const char *work, const char *target,
+                  struct error *err);
 /* Unmount target; not mounted is success. */
 int overlay_unmount(const char *target, struct error *err);
 /* true if target is a mount point (its device differs from its parent's). */

@@ -36,13 +36,13 @@
 #define STATE_FILE "berth.json"
 
 static const char *const state_names[] = {
-    [RUNTIME_CREATED] = "created", [RUNTIME_RUNNING] = "running", [RUNTIME_EXITED] = "exited", [RUNTIME_LOST] = "lost",
+    [RUNTIME_CREATED] = "created",
+    [RUNTIME_RUNNING] = "running",
+    [RUNTIME_EXITED] = "exited",
+    [RUNTIME_LOST] = "lost",
 };
 
-const char *runtime_state_name(enum runtime_state s)
-{
-    return state_names[s];
-}
+const char *runtime_state_name(enum runtime_state s) { return state_names[s]; }
 
 bool runtime_id_valid(const char *id)
 {
@@ -77,8 +77,7 @@ int runtime_parse_signal(const char *s)
     return -1;
 }
 
-int runtime_path(const struct runtime *r, const char *id, const char *name, char *buf, size_t cap,
-                 struct error *err)
+int runtime_path(const struct runtime *r, const char *id, const char *name, char *buf, size_t cap, struct error *err)
 {
     if (!runtime_id_valid(id))
         return error_set(err, ERR_INVALID, "bad container id \"%s\"", id ? id : "");
@@ -128,9 +127,9 @@ static int record_write(struct runtime *r, const char *id, const struct record *
     char p[PATH_MAX];
     if (runtime_path(r, id, STATE_FILE, p, sizeof(p), err) < 0)
         return -1;
-    _cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "id", id, "runtime",
-                                         oci_runtime_kind_name(rec->runtime), "uuid", rec->uuid, "cgroupsPath",
-                                         rec->cgroups_path, "stopSignal", rec->stop_signal, "started", rec->started);
+    _cleanup_json_ json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "id", id, "runtime", oci_runtime_kind_name(rec->runtime), "uuid",
+                  rec->uuid, "cgroupsPath", rec->cgroups_path, "stopSignal", rec->stop_signal, "started", rec->started);
     _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "cannot serialise state");
@@ -234,8 +233,8 @@ static void cleanup_failed_create(struct runtime *r, const char *id, const struc
         fs_rmtree(p, &e);
 }
 
-int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec,
-                   const struct runtime_create_opts *o, pid_t *ret_pid, struct error *err)
+int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_create_opts *o,
+                   pid_t *ret_pid, struct error *err)
 {
     const struct oci_runtime *oc = runtime_of(r, o->runtime, err);
     if (!oc)
@@ -312,9 +311,19 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     size_t n_rt_args;
     oci_runtime_conmon_runtime(oc, &rt_path, rt_args, &n_rt_args);
     struct conmon_opts co = {
-        .conmon_path = r->conmon, .id = id, .uuid = rec.uuid, .bundle = dir, .pidfile = pidfile,
-        .conmon_pidfile = cpidfile, .log_path = logp, .log_size_max = o->log_size_max, .persist_dir = dir,
-        .socket_dir = sockdir, .stderr_path = errp, .runtime_path = rt_path, .runtime_args = rt_args,
+        .conmon_path = r->conmon,
+        .id = id,
+        .uuid = rec.uuid,
+        .bundle = dir,
+        .pidfile = pidfile,
+        .conmon_pidfile = cpidfile,
+        .log_path = logp,
+        .log_size_max = o->log_size_max,
+        .persist_dir = dir,
+        .socket_dir = sockdir,
+        .stderr_path = errp,
+        .runtime_path = rt_path,
+        .runtime_args = rt_args,
         .n_runtime_args = n_rt_args,
     };
     pid_t pid;
@@ -326,9 +335,8 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
         cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);
         return -1;
     }
-    log_debug("container %s: root+bundle %.1f ms, conmon+%s create %.1f ms", id,
-              (double)(t1 - t0) / USEC_PER_MSEC, oci_runtime_kind_name(o->runtime),
-              (double)(time_monotonic() - t1) / USEC_PER_MSEC);
+    log_debug("container %s: root+bundle %.1f ms, conmon+%s create %.1f ms", id, (double)(t1 - t0) / USEC_PER_MSEC,
+              oci_runtime_kind_name(o->runtime), (double)(time_monotonic() - t1) / USEC_PER_MSEC);
     if (ret_pid)
         *ret_pid = pid;
     return 0;
@@ -403,8 +411,7 @@ int runtime_status(struct runtime *r, const char *id, struct runtime_status *ret
     return 0;
 }
 
-int runtime_wait(struct runtime *r, const char *id, usec_t deadline, struct runtime_status *ret,
-                 struct error *err)
+int runtime_wait(struct runtime *r, const char *id, usec_t deadline, struct runtime_status *ret, struct error *err)
 {
     char dir[PATH_MAX];
     if (runtime_path(r, id, NULL, dir, sizeof(dir), err) < 0)
@@ -483,8 +490,7 @@ int runtime_kill(struct runtime *r, const char *id, int sig, struct error *err)
     return 0;
 }
 
-int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runtime_status *ret,
-                 struct error *err)
+int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runtime_status *ret, struct error *err)
 {
     struct record rec;
     if (record_read(r, id, &rec, err) < 0)
@@ -509,8 +515,8 @@ int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runti
     return 0;
 }
 
-int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout,
-                 int stdout_fd, int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err)
+int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout, int stdout_fd,
+                 int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err)
 {
     struct runtime_status st;
     if (runtime_status(r, id, &st, err) < 0)
@@ -647,10 +653,7 @@ void runtime_list_free(char **ids, size_t n)
     free(ids);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int runtime_list(struct runtime *r, char ***ret, size_t *ret_n, struct error *err)
 {

@@ -42,13 +42,13 @@ int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_par
 
 struct runtime_create_opts {
     enum oci_runtime_kind runtime;
-    const char *const *lower;   /* rootfs layers, top first */
+    const char *const *lower; /* rootfs layers, top first */
     size_t n_lower;
-    const char *task_id;        /* cgroup <parent>/<task_id>/<id>; must exist (cgroups_task_create) */
-    const char *stop_signal;    /* "SIGTERM", "TERM", "15"; NULL: SIGTERM */
+    const char *task_id;             /* cgroup <parent>/<task_id>/<id>; must exist (cgroups_task_create) */
+    const char *stop_signal;         /* "SIGTERM", "TERM", "15"; NULL: SIGTERM */
     const struct etcfiles_opts *etc; /* NULL: the image's own /etc files */
-    int64_t log_size_max;       /* <= 0: unbounded */
-    usec_t *ret_bundle_ready;   /* may be NULL: set to the monotonic time the bundle was written */
+    int64_t log_size_max;            /* <= 0: unbounded */
+    usec_t *ret_bundle_ready;        /* may be NULL: set to the monotonic time the bundle was written */
 };
 
 /* Create container id (the runtime id; [A-Za-z0-9_.-], at most
@@ -56,8 +56,8 @@ struct runtime_create_opts {
  * run `create`.  The spec's user is resolved in the mounted root;
  * cgroups_path and the /etc files are filled in here.  On failure nothing is
  * left behind.  *ret_pid (may be NULL) is the container's init pid. */
-int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec,
-                   const struct runtime_create_opts *o, pid_t *ret_pid, struct error *err);
+int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_create_opts *o,
+                   pid_t *ret_pid, struct error *err);
 int runtime_start(struct runtime *r, const char *id, struct error *err);
 
 enum runtime_state {
@@ -70,10 +70,10 @@ const char *runtime_state_name(enum runtime_state s);
 
 struct runtime_status {
     enum runtime_state state;
-    pid_t pid;          /* container init pid while created/running */
-    int exit_code;      /* when exited: 0-255, 128+signal when killed */
-    bool oom_killed;    /* the kernel OOM-killed a process in its cgroup */
-    usec_t exited_at;   /* wall clock, from the exit file's mtime; 0 if unknown */
+    pid_t pid;        /* container init pid while created/running */
+    int exit_code;    /* when exited: 0-255, 128+signal when killed */
+    bool oom_killed;  /* the kernel OOM-killed a process in its cgroup */
+    usec_t exited_at; /* wall clock, from the exit file's mtime; 0 if unknown */
     enum oci_runtime_kind runtime;
     char cgroups_path[256];
 };
@@ -85,22 +85,20 @@ int runtime_status(struct runtime *r, const char *id, struct runtime_status *ret
 /* Wait until id has exited or deadline (time_monotonic(); 0 = forever).
  * Returns 0 with *ret filled, 1 on timeout, -1 on error.  Uses inotify on
  * the exit file conmon writes. */
-int runtime_wait(struct runtime *r, const char *id, usec_t deadline, struct runtime_status *ret,
-                 struct error *err);
+int runtime_wait(struct runtime *r, const char *id, usec_t deadline, struct runtime_status *ret, struct error *err);
 
 /* Send sig to the container's init.  Exited already is success. */
 int runtime_kill(struct runtime *r, const char *id, int sig, struct error *err);
 
 /* The container's stop signal, then SIGKILL after timeout; waits for the
  * exit and fills *ret (may be NULL). */
-int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runtime_status *ret,
-                 struct error *err);
+int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runtime_status *ret, struct error *err);
 
 /* Run argv in the running container (its user, env, cwd), output to
  * stdout_fd/stderr_fd (-1: discarded), killed after timeout (0: none).
  * *ret_exit is the exit code; a timeout is ERR_IO with *ret_timed_out. */
-int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout,
-                 int stdout_fd, int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err);
+int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout, int stdout_fd,
+                 int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err);
 
 /* Remove id: SIGKILL if still running, runtime delete, cgroup, overlay
  * mount, directories.  Read runtime_status first for the exit code and OOM
@@ -114,8 +112,7 @@ int runtime_list(struct runtime *r, char ***ret, size_t *ret_n, struct error *er
 void runtime_list_free(char **ids, size_t n);
 
 /* Path of a file in the container's directory (ctr.log for logs). */
-int runtime_path(const struct runtime *r, const char *id, const char *name, char *buf, size_t cap,
-                 struct error *err);
+int runtime_path(const struct runtime *r, const char *id, const char *name, char *buf, size_t cap, struct error *err);
 
 /* "SIGTERM", "TERM" or "15" -> signal number; -1 if unknown. */
 int runtime_parse_signal(const char *s);

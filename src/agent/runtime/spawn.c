@@ -25,10 +25,7 @@
 
 extern char **environ;
 
-static int pidfd_open_(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
+static int pidfd_open_(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 /* In the child: put fd on target (clearing close-on-exec), or /dev/null. */
 static int child_fd(int fd, int target, int flags)
@@ -72,8 +69,7 @@ int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, stru
                     _exit(127);
                 fds[i] = moved;
             }
-        if (child_fd(fds[0], 0, O_RDONLY) < 0 || child_fd(fds[1], 1, O_WRONLY) < 0 ||
-            child_fd(fds[2], 2, O_WRONLY) < 0)
+        if (child_fd(fds[0], 0, O_RDONLY) < 0 || child_fd(fds[1], 1, O_WRONLY) < 0 || child_fd(fds[2], 2, O_WRONLY) < 0)
             _exit(127);
         for (size_t i = 0; i < o->n_keep_fds; i++)
             if (fcntl(o->keep_fds[i], F_SETFD, 0) < 0)
@@ -153,9 +149,8 @@ int spawn_exit_code(int status)
     return -1;
 }
 
-int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_cap,
-              void (*on_timeout)(void *), void *userdata, struct spawn_result *ret,
-              struct error *err)
+int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_cap, void (*on_timeout)(void *),
+              void *userdata, struct spawn_result *ret, struct error *err)
 {
     int pipefd[2] = {-1, -1};
     bool capture = out && out_cap > 0 && (o->stdout_fd < 0 || o->stderr_fd < 0);

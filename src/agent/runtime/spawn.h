@@ -45,12 +45,11 @@ int spawn_exit_code(int status);
  * dropped).  On timeout, on_timeout (if set) runs, then the child is killed
  * and the call fails with ERR_IO and *ret_timed_out true. */
 struct spawn_result {
-    int status;     /* waitpid status */
+    int status; /* waitpid status */
     bool timed_out;
 };
-int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_cap,
-              void (*on_timeout)(void *), void *userdata, struct spawn_result *ret,
-              struct error *err);
+int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_cap, void (*on_timeout)(void *),
+              void *userdata, struct spawn_result *ret, struct error *err);
 
 /* Find an executable: an absolute path is checked, a bare name is looked up
  * in $PATH (or a default PATH). */

@@ -155,8 +155,7 @@ static bool supp_collect(char **f, size_t n, void *ud)
     return false;
 }
 
-int userdb_resolve(const char *spec, const char *passwd, const char *group,
-                   struct userdb_user *ret, struct error *err)
+int userdb_resolve(const char *spec, const char *passwd, const char *group, struct userdb_user *ret, struct error *err)
 {
     struct userdb_user u = {.uid = 0, .gid = 0, .n_groups = 0};
     snprintf(u.home, sizeof(u.home), "/");
@@ -247,8 +246,7 @@ static int read_in_root(int rootfd, const char *rel, char **ret, struct error *e
     return 0;
 }
 
-int userdb_resolve_in_root(const char *spec, const char *rootfs, struct userdb_user *ret,
-                           struct error *err)
+int userdb_resolve_in_root(const char *spec, const char *rootfs, struct userdb_user *ret, struct error *err)
 {
     _cleanup_close_ int rootfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)

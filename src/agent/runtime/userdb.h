@@ -20,10 +20,8 @@ struct userdb_user {
  * image without them).  Names that are not found are ERR_NOT_FOUND; numbers
  * need no entry.  Supplementary groups are the groups that list the user's
  * name as a member (Docker's rule). */
-int userdb_resolve(const char *spec, const char *passwd, const char *group,
-                   struct userdb_user *ret, struct error *err);
+int userdb_resolve(const char *spec, const char *passwd, const char *group, struct userdb_user *ret, struct error *err);
 
 /* The same, reading etc/passwd and etc/group inside rootfs (symlinks are
  * resolved inside it, never escaping to the host). */
-int userdb_resolve_in_root(const char *spec, const char *rootfs, struct userdb_user *ret,
-                           struct error *err);
+int userdb_resolve_in_root(const char *spec, const char *rootfs, struct userdb_user *ret, struct error *err);

@@ -45,8 +45,8 @@ static void report(struct runner_ctr *c)
         struct runner_ctr *o = &t->ctrs[i];
         if (!json_object_get(o->def, "healthCheck"))
             continue;
-        json_array_append_new(list, json_pack("{s:s, s:s}", "containerName", o->name, "healthStatus",
-                                              health_name(o->health)));
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "containerName", o->name, "healthStatus", health_name(o->health)));
         if (!o->essential)
             continue;
         checked++;

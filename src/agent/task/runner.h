@@ -23,7 +23,7 @@ struct runner_env {
     struct runtime rt;
     struct imgstore *images;
     enum oci_runtime_kind kind;
-    char init_path[4096]; /* catatonit/tini, "" if none */
+    char init_path[4096];  /* catatonit/tini, "" if none */
     const char **insecure; /* registries spoken to over HTTP */
     size_t n_insecure;
     pthread_mutex_t lock;

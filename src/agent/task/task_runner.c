@@ -85,10 +85,9 @@ static void report(struct task_runner *t, const char *status, const char *reason
 }
 
 static const char *const start_mark_names[MARK_COUNT] = {
-    [MARK_RECEIVED] = "received", [MARK_THREAD] = "thread",   [MARK_PERSISTED] = "persist",
-    [MARK_CGROUP] = "cgroup",     [MARK_NETWORK] = "network", [MARK_IMAGES] = "images",
-    [MARK_BUNDLE] = "bundle",     [MARK_CREATED] = "create",  [MARK_STARTED] = "start",
-    [MARK_REPORTED] = "report",
+    [MARK_RECEIVED] = "received", [MARK_THREAD] = "thread",   [MARK_PERSISTED] = "persist", [MARK_CGROUP] = "cgroup",
+    [MARK_NETWORK] = "network",   [MARK_IMAGES] = "images",   [MARK_BUNDLE] = "bundle",     [MARK_CREATED] = "create",
+    [MARK_STARTED] = "start",     [MARK_REPORTED] = "report",
 };
 
 static void mark(struct task_runner *t, enum start_mark m) { t->start_marks[m] = time_monotonic(); }
@@ -175,8 +174,7 @@ static int prepare_volumes(struct task_runner *t, struct volumes *vols, struct e
     vols->n = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(json_object_get(t->task, "taskDefinition"), "volumes"), i, v)
-    {
+    json_array_foreach(json_object_get(json_object_get(t->task, "taskDefinition"), "volumes"), i, v) {
         if (vols->n == 64)
             return error_set(err, ERR_LIMIT, "too many volumes");
         const char *name = json_string_value(json_object_get(v, "name"));
@@ -245,13 +243,12 @@ static int setup_network(struct task_runner *t, struct error *err)
 
 /* /etc/hosts entries for `links` ("name" or "name:alias") to the task's
  * other bridge-mode containers. */
-static size_t link_hosts(struct task_runner *t, struct runner_ctr *c, struct etcfiles_host *hosts, size_t n,
-                         size_t cap, char (*names)[256])
+static size_t link_hosts(struct task_runner *t, struct runner_ctr *c, struct etcfiles_host *hosts, size_t n, size_t cap,
+                         char (*names)[256])
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(c->def, "links"), i, v)
-    {
+    json_array_foreach(json_object_get(c->def, "links"), i, v) {
         const char *link = json_string_value(v);
         if (!link || n + 2 > cap)
             continue;
@@ -322,18 +319,15 @@ static int start_container(struct task_runner *t, struct runner_ctr *c, const st
     size_t i;
     json_t *v;
     /* Entries that are not strings are skipped, never written as "(null)". */
-    json_array_foreach(json_object_get(c->def, "dnsServers"), i, v)
-    {
+    json_array_foreach(json_object_get(c->def, "dnsServers"), i, v) {
         if (ndns < 16 && json_string_value(v))
             dns[ndns++] = json_string_value(v);
     }
-    json_array_foreach(json_object_get(c->def, "dnsSearchDomains"), i, v)
-    {
+    json_array_foreach(json_object_get(c->def, "dnsSearchDomains"), i, v) {
         if (nsearch < 16 && json_string_value(v))
             search[nsearch++] = json_string_value(v);
     }
-    json_array_foreach(json_object_get(c->def, "extraHosts"), i, v)
-    {
+    json_array_foreach(json_object_get(c->def, "extraHosts"), i, v) {
         const char *hn = json_string_value(json_object_get(v, "hostname"));
         const char *ip = json_string_value(json_object_get(v, "ipAddress"));
         if (nhosts < 32 && hn && ip) {
@@ -402,8 +396,7 @@ static enum dep deps_state(struct task_runner *t, struct runner_ctr *c, char *wh
     size_t i;
     json_t *d;
     enum dep result = DEP_MET;
-    json_array_foreach(json_object_get(c->def, "dependsOn"), i, d)
-    {
+    json_array_foreach(json_object_get(c->def, "dependsOn"), i, d) {
         struct runner_ctr *dep = find_ctr(t, json_string_value(json_object_get(d, "containerName")));
         const char *cond = json_string_value(json_object_get(d, "condition"));
         if (!dep || !cond)
@@ -654,8 +647,7 @@ static void *pull_main(void *arg)
 static int prepare_host(struct task_runner *t, struct volumes *vols, bool *ret_network_failed, struct error *err)
 {
     *ret_network_failed = false;
-    if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), err) <
-            0 ||
+    if (cgroups_task_create(&t->env->rt.cg, t->id, task_size(t->task, "memory"), task_size(t->task, "cpu"), err) < 0 ||
         prepare_volumes(t, vols, err) < 0)
         return -1;
     mark(t, MARK_CGROUP);
@@ -715,8 +707,8 @@ static void run(struct task_runner *t)
             snprintf(why, sizeof(why), "%s", pull.why);
             for (size_t i = 0; i < t->nctrs; i++)
                 t->ctrs[i].state = CTR_NOT_STARTED;
-            report(t, "STOPPED", why, json_pack("{s:f, s:f}", "pullStoppedAt", epoch_now(), "executionStoppedAt",
-                                                epoch_now()));
+            report(t, "STOPPED", why,
+                   json_pack("{s:f, s:f}", "pullStoppedAt", epoch_now(), "executionStoppedAt", epoch_now()));
             cleanup(t);
             free(vols);
             return;
@@ -910,8 +902,7 @@ static struct task_runner *runner_new(struct runner_env *env, struct agent_insta
         json_t *ov = NULL;
         size_t k;
         json_t *o;
-        json_array_foreach(overrides, k, o)
-        {
+        json_array_foreach(overrides, k, o) {
             const char *oname = json_string_value(json_object_get(o, "name"));
             if (name && oname && strcmp(oname, name) == 0)
                 ov = o;

@@ -165,26 +165,23 @@ static json_t *statistics_json(const struct cluster_counts *c)
 }
 
 /* The Cluster shape as ECS returns it. */
-static json_t *cluster_json(struct api_ctx *ctx, const struct cluster_row *row, unsigned include,
-                            struct error *err)
+static json_t *cluster_json(struct api_ctx *ctx, const struct cluster_row *row, unsigned include, struct error *err)
 {
     char arn[512];
     cluster_arn(ctx, row->name, arn, sizeof(arn));
     struct cluster_counts counts;
     if (store_cluster_counts(ctx->tx, row->id, &counts, err) < 0)
         return NULL;
-    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "clusterArn", arn, "clusterName", row->name,
-                          "status", row->status, "registeredContainerInstancesCount",
-                          (json_int_t)counts.registered_instances, "runningTasksCount",
-                          (json_int_t)counts.running_tasks, "pendingTasksCount", (json_int_t)counts.pending_tasks,
-                          "activeServicesCount", (json_int_t)counts.active_services);
+    json_t *c = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "clusterArn", arn, "clusterName", row->name, "status",
+                          row->status, "registeredContainerInstancesCount", (json_int_t)counts.registered_instances,
+                          "runningTasksCount", (json_int_t)counts.running_tasks, "pendingTasksCount",
+                          (json_int_t)counts.pending_tasks, "activeServicesCount", (json_int_t)counts.active_services);
     if (!c) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
     json_object_set(c, "capacityProviders", json_object_get(row->doc, "capacityProviders"));
-    json_object_set(c, "defaultCapacityProviderStrategy",
-                    json_object_get(row->doc, "defaultCapacityProviderStrategy"));
+    json_object_set(c, "defaultCapacityProviderStrategy", json_object_get(row->doc, "defaultCapacityProviderStrategy"));
     json_object_set_new(c, "statistics", include & INCLUDE_STATISTICS ? statistics_json(&counts) : json_array());
     if (include & INCLUDE_SETTINGS)
         json_object_set(c, "settings", json_object_get(row->doc, "settings"));
@@ -213,15 +210,13 @@ static void merge_settings(json_t *doc, json_t *settings)
     json_t *have = json_object_get(doc, "settings");
     size_t i;
     json_t *s;
-    json_array_foreach(settings, i, s)
-    {
+    json_array_foreach(settings, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         json_t *value = json_object_get(s, "value");
         bool replaced = false;
         size_t j;
         json_t *h;
-        json_array_foreach(have, j, h)
-        {
+        json_array_foreach(have, j, h) {
             if (strcmp(json_string_value(json_object_get(h, "name")), name) == 0) {
                 json_object_set(h, "value", value);
                 replaced = true;
@@ -236,8 +231,7 @@ static int check_settings(json_t *settings, struct error *err)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(settings, i, s)
-    {
+    json_array_foreach(settings, i, s) {
         const char *name = json_string_value(json_object_get(s, "name"));
         const char *value = json_string_value(json_object_get(s, "value"));
         if (!name || !value)
@@ -320,15 +314,16 @@ static int parse_include(json_t *in, unsigned *ret_flags)
         const char *name;
         unsigned flag;
     } table[] = {
-        {"SETTINGS", INCLUDE_SETTINGS},       {"STATISTICS", INCLUDE_STATISTICS},
-        {"TAGS", INCLUDE_TAGS},               {"CONFIGURATIONS", INCLUDE_CONFIGURATIONS},
+        {"SETTINGS", INCLUDE_SETTINGS},
+        {"STATISTICS", INCLUDE_STATISTICS},
+        {"TAGS", INCLUDE_TAGS},
+        {"CONFIGURATIONS", INCLUDE_CONFIGURATIONS},
         {"ATTACHMENTS", INCLUDE_ATTACHMENTS},
     };
     unsigned flags = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v)
-    {
+    json_array_foreach(json_object_get(in, "include"), i, v) {
         for (size_t k = 0; k < ELEMENTSOF(table); k++)
             if (strcmp(json_string_value(v), table[k].name) == 0)
                 flags |= table[k].flag;
@@ -355,8 +350,7 @@ int action_describe_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struc
     json_object_set_new(out, "failures", failures);
     size_t i;
     json_t *v;
-    json_array_foreach(names, i, v)
-    {
+    json_array_foreach(names, i, v) {
         const char *given = json_string_value(v);
         char name[256];
         char arn[1300];
@@ -401,8 +395,7 @@ int action_list_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct er
     size_t i;
     json_t *v;
     char arn[512];
-    json_array_foreach(names, i, v)
-    {
+    json_array_foreach(names, i, v) {
         cluster_arn(ctx, json_string_value(v), arn, sizeof(arn));
         json_array_append_new(arns, json_string(arn));
     }
@@ -461,8 +454,7 @@ int action_put_cluster_capacity_providers(struct api_ctx *ctx, json_t *in, json_
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
         return -1;
     json_object_set(row.doc, "capacityProviders", json_object_get(in, "capacityProviders"));
-    json_object_set(row.doc, "defaultCapacityProviderStrategy",
-                    json_object_get(in, "defaultCapacityProviderStrategy"));
+    json_object_set(row.doc, "defaultCapacityProviderStrategy", json_object_get(in, "defaultCapacityProviderStrategy"));
     return finish_update(ctx, &row, out, err);
 }
 
@@ -484,8 +476,7 @@ int action_delete_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         r = error_set(err, API_ERR_CLUSTER_CONTAINS_SERVICES,
                       "The Cluster cannot be deleted while Services are active.");
     else if (counts.running_tasks > 0 || counts.pending_tasks > 0)
-        r = error_set(err, API_ERR_CLUSTER_CONTAINS_TASKS,
-                      "The Cluster cannot be deleted while Tasks are active.");
+        r = error_set(err, API_ERR_CLUSTER_CONTAINS_TASKS, "The Cluster cannot be deleted while Tasks are active.");
     if (r < 0) {
         cluster_row_clear(&row);
         return -1;

@@ -80,8 +80,8 @@ int instances_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct erro
 
 static json_t *resource_int(const char *name, int64_t v)
 {
-    return json_pack("{s:s, s:s, s:f, s:I, s:i}", "name", name, "type", "INTEGER", "doubleValue", 0.0,
-                     "longValue", (json_int_t)0, "integerValue", (int)v);
+    return json_pack("{s:s, s:s, s:f, s:I, s:i}", "name", name, "type", "INTEGER", "doubleValue", 0.0, "longValue",
+                     (json_int_t)0, "integerValue", (int)v);
 }
 
 static json_t *resource_set(const char *name, json_t *values)
@@ -97,8 +97,7 @@ static json_t *remaining_resources(struct api_ctx *ctx, const struct instance_ro
     json_t *out = json_array();
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(row->doc, "registeredResources"), i, r)
-    {
+    json_array_foreach(json_object_get(row->doc, "registeredResources"), i, r) {
         const char *name = json_string_value(json_object_get(r, "name"));
         if (strcmp(name, "CPU") == 0) {
             json_array_append_new(out, resource_int("CPU", row->reg_cpu - row->used_cpu));
@@ -108,8 +107,7 @@ static json_t *remaining_resources(struct api_ctx *ctx, const struct instance_ro
             json_t *ports = json_deep_copy(json_object_get(r, "stringSetValue"));
             if (!ports)
                 ports = json_array();
-            if (store_instance_ports(ctx->tx, row->id, strcmp(name, "PORTS") == 0 ? "tcp" : "udp", ports, err) <
-                0) {
+            if (store_instance_ports(ctx->tx, row->id, strcmp(name, "PORTS") == 0 ? "tcp" : "udp", ports, err) < 0) {
                 json_decref(ports);
                 json_decref(out);
                 return NULL;
@@ -138,14 +136,13 @@ json_t *instance_json(struct api_ctx *ctx, const struct cluster_row *cluster, co
         return NULL;
     }
     bool connected = strcmp(row->status, "INACTIVE") != 0 && liveness_connected(ctx->srv->liveness, row->id, ctx->now);
-    json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:O, s:s, s:b, s:i, s:i, s:o, s:f, s:[], s:o}",
-                          "containerInstanceArn", arn, "ec2InstanceId", row->ec2_instance_id, "version",
-                          (json_int_t)row->version, "remainingResources", remaining, "registeredResources",
-                          json_object_get(row->doc, "registeredResources"), "status", row->status,
-                          "agentConnected", connected, "runningTasksCount", row->running_count,
-                          "pendingTasksCount", row->pending_count, "attributes", attrs, "registeredAt",
-                          time_to_epoch_seconds(row->registered_at), "attachments", "versionInfo",
-                          json_deep_copy(json_object_get(row->doc, "versionInfo")));
+    json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:O, s:s, s:b, s:i, s:i, s:o, s:f, s:[], s:o}", "containerInstanceArn",
+                          arn, "ec2InstanceId", row->ec2_instance_id, "version", (json_int_t)row->version,
+                          "remainingResources", remaining, "registeredResources",
+                          json_object_get(row->doc, "registeredResources"), "status", row->status, "agentConnected",
+                          connected, "runningTasksCount", row->running_count, "pendingTasksCount", row->pending_count,
+                          "attributes", attrs, "registeredAt", time_to_epoch_seconds(row->registered_at), "attachments",
+                          "versionInfo", json_deep_copy(json_object_get(row->doc, "versionInfo")));
     if (!j) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
@@ -169,8 +166,7 @@ static int64_t resource_value(json_t *resources, const char *name)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(resources, i, r)
-    {
+    json_array_foreach(resources, i, r) {
         /* A nameless resource is refused by normalise_resources. */
         const char *rn = json_string_value(json_object_get(r, "name"));
         if (!rn || strcmp(rn, name) != 0)
@@ -201,8 +197,7 @@ static json_t *normalise_resources(json_t *given, int64_t *ret_cpu, int64_t *ret
     json_t *tcp = NULL, *udp = NULL;
     size_t i;
     json_t *r;
-    json_array_foreach(given, i, r)
-    {
+    json_array_foreach(given, i, r) {
         const char *name = json_string_value(json_object_get(r, "name"));
         if (!name) {
             json_decref(out);
@@ -236,8 +231,7 @@ static int put_agent_attributes(struct api_ctx *ctx, int64_t cluster_id, const c
 {
     size_t i;
     json_t *a;
-    json_array_foreach(attrs, i, a)
-    {
+    json_array_foreach(attrs, i, a) {
         const char *name = json_string_value(json_object_get(a, "name"));
         if (!name || !*name || strlen(name) > 128)
             return error_set(err, ERR_INVALID, "Attribute names must be 1-128 characters.");
@@ -344,8 +338,7 @@ int action_deregister_container_instance(struct api_ctx *ctx, json_t *in, json_t
     _cleanup_(instance_row_clear) struct instance_row row = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
         return -1;
-    if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &row, err) <
-        0)
+    if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &row, err) < 0)
         return -1;
     bool force = json_is_true(json_object_get(in, "force"));
     if (row.running_count + row.pending_count > 0 && !force)
@@ -376,8 +369,7 @@ int action_describe_container_instances(struct api_ctx *ctx, json_t *in, json_t 
     json_t *list = json_array(), *failures = json_array();
     json_object_set_new(out, "containerInstances", list);
     json_object_set_new(out, "failures", failures);
-    json_array_foreach(refs, i, v)
-    {
+    json_array_foreach(refs, i, v) {
         const char *ref = json_string_value(v);
         const char *id = resource_refs_id(ref);
         struct instance_row row;
@@ -470,8 +462,7 @@ int action_list_container_instances(struct api_ctx *ctx, json_t *in, json_t *out
     json_t *v;
     char arn[600];
     const char *last = NULL;
-    json_array_foreach(uuids, i, v)
-    {
+    json_array_foreach(uuids, i, v) {
         const char *uuid = json_string_value(v);
         if (q) {
             if (json_array_size(arns) == (size_t)page.limit) {
@@ -512,8 +503,7 @@ int action_update_container_instances_state(struct api_ctx *ctx, json_t *in, jso
     json_object_set_new(out, "failures", failures);
     size_t i;
     json_t *v;
-    json_array_foreach(refs, i, v)
-    {
+    json_array_foreach(refs, i, v) {
         const char *ref = json_string_value(v);
         const char *id = resource_refs_id(ref);
         struct instance_row row;
@@ -544,8 +534,8 @@ int action_update_container_instances_state(struct api_ctx *ctx, json_t *in, jso
 }
 
 /* An attribute's target: a container instance ARN or id in cluster. */
-static int attribute_target(struct api_ctx *ctx, const struct cluster_row *cluster, json_t *attr,
-                            char *ret_uuid, struct error *err)
+static int attribute_target(struct api_ctx *ctx, const struct cluster_row *cluster, json_t *attr, char *ret_uuid,
+                            struct error *err)
 {
     const char *type = json_string_value(json_object_get(attr, "targetType"));
     if (type && strcmp(type, TARGET_INSTANCE) != 0)
@@ -598,8 +588,7 @@ int action_put_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         return error_set(err, ERR_INVALID, "A maximum of 10 attributes can be put at a time.");
     size_t i;
     json_t *a;
-    json_array_foreach(attrs, i, a)
-    {
+    json_array_foreach(attrs, i, a) {
         const char *name = json_string_value(json_object_get(a, "name"));
         const char *value = json_string_value(json_object_get(a, "value"));
         if (!attribute_name_ok(name))
@@ -622,8 +611,7 @@ int action_put_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         }
         size_t custom = 0, k;
         json_t *h;
-        json_array_foreach(have, k, h)
-        {
+        json_array_foreach(have, k, h) {
             const char *hn = json_string_value(json_object_get(h, "name"));
             if (strncmp(hn, "ecs.", 4) != 0 && strncmp(hn, "com.amazonaws.ecs.", 18) != 0)
                 custom++;
@@ -645,8 +633,7 @@ int action_delete_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struc
     json_t *attrs = json_object_get(in, "attributes");
     size_t i;
     json_t *a;
-    json_array_foreach(attrs, i, a)
-    {
+    json_array_foreach(attrs, i, a) {
         char uuid[33];
         if (attribute_target(ctx, &cluster, a, uuid, err) < 0)
             return -1;
@@ -672,8 +659,8 @@ int action_list_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct 
         return -1;
     json_t *rows = json_array();
     bool more = false;
-    int r = store_attrs_list(ctx->tx, cluster.id, TARGET_INSTANCE, name, value, page.after, page.limit, rows,
-                             &more, err);
+    int r =
+        store_attrs_list(ctx->tx, cluster.id, TARGET_INSTANCE, name, value, page.after, page.limit, rows, &more, err);
     page_free(&page);
     if (r < 0) {
         json_decref(rows);
@@ -683,8 +670,7 @@ int action_list_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct 
     size_t i;
     json_t *a;
     char arn[600];
-    json_array_foreach(rows, i, a)
-    {
+    json_array_foreach(rows, i, a) {
         const char *uuid = json_string_value(json_object_get(a, "targetId"));
         snprintf(last, sizeof(last), "%s\t%s", uuid, json_string_value(json_object_get(a, "name")));
         instance_arn(ctx, cluster.name, uuid, arn, sizeof(arn));

@@ -54,8 +54,7 @@ struct placement_snapshot *placement_cache_take(struct placement_cache *c, int64
     return NULL;
 }
 
-void placement_cache_put(struct placement_cache *c, int64_t cluster_id, int64_t gen,
-                         struct placement_snapshot *snap)
+void placement_cache_put(struct placement_cache *c, int64_t cluster_id, int64_t gen, struct placement_snapshot *snap)
 {
     struct placement_snapshot *drop = snap;
     pthread_mutex_lock(&c->lock);

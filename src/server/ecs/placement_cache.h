@@ -20,5 +20,4 @@ void placement_cache_free(struct placement_cache *c);
 struct placement_snapshot *placement_cache_take(struct placement_cache *c, int64_t cluster_id, int64_t gen);
 /* Keep snap for the cluster at gen, unless a newer one is there already;
  * takes ownership either way. */
-void placement_cache_put(struct placement_cache *c, int64_t cluster_id, int64_t gen,
-                         struct placement_snapshot *snap);
+void placement_cache_put(struct placement_cache *c, int64_t cluster_id, int64_t gen, struct placement_snapshot *snap);

@@ -31,8 +31,8 @@ struct loader {
     const struct cluster_row *cluster;
     struct placement_snapshot *snap;
     size_t cap;
-    size_t last_hit;  /* attributes arrive grouped by target: remember it */
-    size_t *by_uuid;  /* indexes into snap->items, sorted by uuid */
+    size_t last_hit; /* attributes arrive grouped by target: remember it */
+    size_t *by_uuid; /* indexes into snap->items, sorted by uuid */
 };
 
 /* Snapshot strings (tens of thousands per load at a few thousand
@@ -109,16 +109,14 @@ static int on_instance(void *ud, struct instance_row *row, struct error *err)
     /* Ports registered as unavailable beyond ECS's reserved ones. */
     size_t i;
     json_t *r;
-    json_array_foreach(json_object_get(si->row.doc, "registeredResources"), i, r)
-    {
+    json_array_foreach(json_object_get(si->row.doc, "registeredResources"), i, r) {
         const char *name = json_string_value(json_object_get(r, "name"));
         bool tcp = strcmp(name, "PORTS") == 0, udp = strcmp(name, "PORTS_UDP") == 0;
         if (!tcp && !udp)
             continue;
         size_t k;
         json_t *p;
-        json_array_foreach(json_object_get(r, "stringSetValue"), k, p)
-        {
+        json_array_foreach(json_object_get(r, "stringSetValue"), k, p) {
             if (add_port(si, udp, (int)strtol(json_string_value(p), NULL, 10)) < 0)
                 return error_set(err, ERR_INTERNAL, "out of memory");
         }
@@ -372,8 +370,7 @@ static const char *snapshot_difference(const struct placement_snapshot *a, const
             !same_ports(x->used_udp_ports, x->n_used_udp, y->used_udp_ports, y->n_used_udp))
             return "ports";
         if (!same_str(x->q.ec2_instance_id, y->q.ec2_instance_id) ||
-            !same_str(x->q.agent_version, y->q.agent_version) ||
-            x->q.registered_at_usec != y->q.registered_at_usec ||
+            !same_str(x->q.agent_version, y->q.agent_version) || x->q.registered_at_usec != y->q.registered_at_usec ||
             x->q.running_tasks_count != y->q.running_tasks_count)
             return "query fields";
         if (!same_attrs(x->q.attrs, x->q.n_attrs, y->q.attrs, y->q.n_attrs))
@@ -400,8 +397,7 @@ static void check_against_store(struct api_ctx *ctx, const struct cluster_row *c
     size_t i;
     const char *what = snapshot_difference(cached, fresh, &i);
     if (what) {
-        log_error("placement cache: cluster %s, instance %zu: cached %s differ from the store", cluster->name,
-                  i, what);
+        log_error("placement cache: cluster %s, instance %zu: cached %s differ from the store", cluster->name, i, what);
         abort();
     }
     snapshot_free(fresh);

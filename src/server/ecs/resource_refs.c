@@ -27,8 +27,7 @@ bool resource_refs_include(json_t *in, const char *what)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v)
-    {
+    json_array_foreach(json_object_get(in, "include"), i, v) {
         if (strcmp(json_string_value(v), what) == 0)
             return true;
     }

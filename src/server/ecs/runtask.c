@@ -20,15 +20,13 @@
 
 int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *taskdef,
                             struct placement_strategy *ret_strategies, size_t *ret_nstrategies,
-                            struct placement_constraint *ret_constraints, size_t *ret_nconstraints,
-                            struct error *err)
+                            struct placement_constraint *ret_constraints, size_t *ret_nconstraints, struct error *err)
 {
     if (json_array_size(strategies) > MAX_STRATEGIES)
         return error_set(err, ERR_INVALID, "Placement strategies can have a maximum of %d items.", MAX_STRATEGIES);
     size_t i, n = 0;
     json_t *v;
-    json_array_foreach(strategies, i, v)
-    {
+    json_array_foreach(strategies, i, v) {
         int t = placement_strategy_type_from_string(json_string_value(json_object_get(v, "type")));
         if (t < 0)
             return error_set(err, ERR_INVALID, "Invalid placement strategy type.");
@@ -43,8 +41,7 @@ int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *tas
     n = 0;
     json_t *lists[2] = {constraints, td_constraints};
     for (int l = 0; l < 2; l++) {
-        json_array_foreach(lists[l], i, v)
-        {
+        json_array_foreach(lists[l], i, v) {
             int t = placement_constraint_type_from_string(json_string_value(json_object_get(v, "type")));
             if (t < 0)
                 return error_set(err, ERR_INVALID, "Invalid placement constraint type.");
@@ -67,8 +64,7 @@ static struct query_attr *required_attributes(json_t *taskdef, size_t *ret_n)
         return NULL;
     size_t i;
     json_t *a;
-    json_array_foreach(req, i, a)
-    {
+    json_array_foreach(req, i, a) {
         attrs[i].name = json_string_value(json_object_get(a, "name"));
         attrs[i].value = json_string_value(json_object_get(a, "value"));
     }
@@ -181,8 +177,8 @@ static json_t *task_tags(struct api_ctx *ctx, json_t *in, json_t *taskdef, const
     return tags;
 }
 
-static int existing_by_token(struct api_ctx *ctx, const struct cluster_row *cluster, const char *token,
-                             json_t *out, bool *ret_found, struct error *err)
+static int existing_by_token(struct api_ctx *ctx, const struct cluster_row *cluster, const char *token, json_t *out,
+                             bool *ret_found, struct error *err)
 {
     json_t *ids = json_array();
     *ret_found = false;
@@ -197,8 +193,7 @@ static int existing_by_token(struct api_ctx *ctx, const struct cluster_row *clus
     json_t *tasks = json_array();
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
-    {
+    json_array_foreach(ids, i, v) {
         _cleanup_(task_row_clear) struct task_row row = {0};
         if (store_task_get_by_id(ctx->tx, json_integer_value(v), &row, err) <= 0)
             continue;
@@ -260,8 +255,7 @@ int action_run_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *
     /* ECS answers a cluster without usable instances with an exception. */
     size_t i;
     json_t *f;
-    json_array_foreach(failures, i, f)
-    {
+    json_array_foreach(failures, i, f) {
         if (strcmp(json_string_value(json_object_get(f, "reason")), PLACEMENT_REASON_NO_INSTANCES) == 0 &&
             json_array_size(tasks) == 0)
             return error_set(err, ERR_INVALID, "No Container Instances were found in your cluster.");

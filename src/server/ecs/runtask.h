@@ -11,8 +11,7 @@
  * borrowed from the JSON. */
 int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *taskdef,
                             struct placement_strategy *ret_strategies, size_t *ret_nstrategies,
-                            struct placement_constraint *ret_constraints, size_t *ret_nconstraints,
-                            struct error *err);
+                            struct placement_constraint *ret_constraints, size_t *ret_nconstraints, struct error *err);
 
 /* Place and create `count` tasks of spec in cluster.  Placed tasks are
  * appended (as Task JSON) to tasks_out, unplaced ones' reasons to

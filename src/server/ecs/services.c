@@ -38,8 +38,7 @@ void service_arn(const struct api_ctx *ctx, const char *cluster, const char *nam
         buf[0] = '\0';
 }
 
-json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const char *taskdef_arn,
-                               struct error *err)
+json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const char *taskdef_arn, struct error *err)
 {
     uint64_t r = 0;
     if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
@@ -48,16 +47,15 @@ json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const cha
     }
     char id[40], reason[120];
     /* 19 digits, never starting with 0, as ECS's ids look. */
-    snprintf(id, sizeof(id), "ecs-svc/%019llu", (unsigned long long)(r % 9000000000000000000ULL) +
-                                                    1000000000000000000ULL);
+    snprintf(id, sizeof(id), "ecs-svc/%019llu",
+             (unsigned long long)(r % 9000000000000000000ULL) + 1000000000000000000ULL);
     snprintf(reason, sizeof(reason), "ECS deployment %s in progress.", id);
     double now = time_to_epoch_seconds(ctx->now);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s}", "id", id, "status",
-                          "PRIMARY", "taskDefinition", taskdef_arn, "desiredCount",
-                          json_object_get(doc, "desiredCount"), "pendingCount", 0, "runningCount", 0,
-                          "failedTasks", 0, "createdAt", now, "updatedAt", now, "launchType",
-                          json_string_value(json_object_get(doc, "launchType")), "rolloutState", "IN_PROGRESS",
-                          "rolloutStateReason", reason);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s}", "id", id, "status", "PRIMARY",
+                          "taskDefinition", taskdef_arn, "desiredCount", json_object_get(doc, "desiredCount"),
+                          "pendingCount", 0, "runningCount", 0, "failedTasks", 0, "createdAt", now, "updatedAt", now,
+                          "launchType", json_string_value(json_object_get(doc, "launchType")), "rolloutState",
+                          "IN_PROGRESS", "rolloutStateReason", reason);
     if (!d) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
@@ -109,8 +107,7 @@ int services_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error
     return 0;
 }
 
-static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n,
-                          struct error *err)
+static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n, struct error *err)
 {
     json_t *counts = ud;
     bool running = strcmp(last_status, "RUNNING") == 0;
@@ -129,8 +126,7 @@ static int add_live_count(void *ud, const char *started_by, const char *last_sta
 }
 
 /* Running and pending task counts per deployment id (started_by). */
-static int live_counts(struct api_ctx *ctx, const struct service_row *row, json_t *ret_counts,
-                       struct error *err)
+static int live_counts(struct api_ctx *ctx, const struct service_row *row, json_t *ret_counts, struct error *err)
 {
     return store_service_status_counts(ctx->tx, row->cluster_id, row->name, add_live_count, ret_counts, err);
 }
@@ -151,8 +147,7 @@ static json_t *service_json(struct api_ctx *ctx, const struct cluster_row *clust
     json_int_t running = 0, pending = 0;
     size_t i;
     json_t *d;
-    json_array_foreach(json_object_get(j, "deployments"), i, d)
-    {
+    json_array_foreach(json_object_get(j, "deployments"), i, d) {
         char started_by[64];
         snprintf(started_by, sizeof(started_by), "%s", json_string_value(json_object_get(d, "id")));
         json_t *c = json_object_get(counts, started_by);
@@ -199,14 +194,12 @@ static int validate_name(const char *name, struct error *err)
 
 /* deploymentConfiguration with ECS's defaults filled in: maximumPercent 200
  * and minimumHealthyPercent 100 for REPLICA, 100 and 0 for DAEMON. */
-static int deployment_config(json_t *given, json_t *previous, bool daemon, json_t **ret_config,
-                             struct error *err)
+static int deployment_config(json_t *given, json_t *previous, bool daemon, json_t **ret_config, struct error *err)
 {
     _cleanup_(json_decrefp) json_t *c =
         previous ? json_deep_copy(previous)
-                 : json_pack("{s:i, s:i, s:{s:b, s:b}}", "maximumPercent", daemon ? 100 : 200,
-                                                        "minimumHealthyPercent", daemon ? 0 : 100,
-                                                        "deploymentCircuitBreaker", "enable", 0, "rollback", 0);
+                 : json_pack("{s:i, s:i, s:{s:b, s:b}}", "maximumPercent", daemon ? 100 : 200, "minimumHealthyPercent",
+                             daemon ? 0 : 100, "deploymentCircuitBreaker", "enable", 0, "rollback", 0);
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
     static const char *const members[] = {"maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker",
@@ -239,8 +232,8 @@ static int validate_placement(json_t *strategies, json_t *constraints, struct er
     if (runtask_parse_placement(strategies, constraints, NULL, s, &ns, c, &nc, err) < 0)
         return -1;
     struct placement_task task = {0};
-    struct placement_request req = {.task = &task, .count = 1, .constraints = c, .n_constraints = nc,
-                                    .strategies = s, .n_strategies = ns};
+    struct placement_request req = {
+        .task = &task, .count = 1, .constraints = c, .n_constraints = nc, .strategies = s, .n_strategies = ns};
     return placement_validate(&req, err);
 }
 
@@ -322,8 +315,8 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
         return -1;
     if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, daemon, &config, err) < 0)
         return -1;
-    if (validate_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"),
-                           err) < 0)
+    if (validate_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"), err) <
+        0)
         return -1;
     json_t *tags = json_object_get(in, "tags");
     if (tags_validate(tags, err) < 0)
@@ -338,24 +331,23 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     cluster_arn(ctx, cluster.name, carn, sizeof(carn));
     snprintf(creator, sizeof(creator), "arn:aws:iam::%s:root", ctx->account);
     const char *propagate = json_string_value(json_object_get(in, "propagateTags"));
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s, s:O, s:[], s:f, s:o, s:o, s:s, "
-                            "s:{s:s}, s:s, s:b, s:s, s:b}",
-                            "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers",
-                            "serviceRegistries", "desiredCount", (json_int_t)(daemon ? 0 : desired), "launchType",
-                            launch_type, "taskDefinition", td_arn,
-                            "deploymentConfiguration", config, "deployments", "createdAt",
-                            time_to_epoch_seconds(ctx->now), "placementConstraints",
-                            copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
-                            copy_or_empty(json_object_get(in, "placementStrategy")),
-                            "schedulingStrategy", strategy, "deploymentController", "type", "ECS", "createdBy",
-                            creator, "enableECSManagedTags", json_is_true(json_object_get(in, "enableECSManagedTags")),
-                            "propagateTags", propagate ? propagate : "NONE", "enableExecuteCommand",
-                            json_is_true(json_object_get(in, "enableExecuteCommand")));
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s, s:O, s:[], s:f, s:o, s:o, s:s, "
+        "s:{s:s}, s:s, s:b, s:s, s:b}",
+        "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers", "serviceRegistries",
+        "desiredCount", (json_int_t)(daemon ? 0 : desired), "launchType", launch_type, "taskDefinition", td_arn,
+        "deploymentConfiguration", config, "deployments", "createdAt", time_to_epoch_seconds(ctx->now),
+        "placementConstraints", copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
+        copy_or_empty(json_object_get(in, "placementStrategy")), "schedulingStrategy", strategy, "deploymentController",
+        "type", "ECS", "createdBy", creator, "enableECSManagedTags",
+        json_is_true(json_object_get(in, "enableECSManagedTags")), "propagateTags", propagate ? propagate : "NONE",
+        "enableExecuteCommand", json_is_true(json_object_get(in, "enableExecuteCommand")));
     if (!doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
     row.doc = doc;
-    static const char *const copied[] = {"networkConfiguration", "healthCheckGracePeriodSeconds", "role",
-                                         "loadBalancers", "serviceRegistries", "platformVersion"};
+    static const char *const copied[] = {
+        "networkConfiguration", "healthCheckGracePeriodSeconds", "role", "loadBalancers", "serviceRegistries",
+        "platformVersion"};
     for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
         json_t *v = json_object_get(in, copied[i]);
         if (v)
@@ -385,15 +377,13 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
 }
 
 /* Make a new PRIMARY deployment; the old PRIMARY becomes ACTIVE. */
-static int start_deployment(struct api_ctx *ctx, struct service_row *row, const char *taskdef_arn,
-                            struct error *err)
+static int start_deployment(struct api_ctx *ctx, struct service_row *row, const char *taskdef_arn, struct error *err)
 {
     json_t *deps = json_object_get(row->doc, "deployments");
     size_t i;
     json_t *d;
     double now = time_to_epoch_seconds(ctx->now);
-    json_array_foreach(deps, i, d)
-    {
+    json_array_foreach(deps, i, d) {
         if (strcmp(json_string_value(json_object_get(d, "status")), "PRIMARY") == 0) {
             json_object_set_new(d, "status", json_string("ACTIVE"));
             json_object_set_new(d, "updatedAt", json_real(now));
@@ -416,8 +406,7 @@ static json_t *primary_deployment(json_t *doc)
 {
     size_t i;
     json_t *d;
-    json_array_foreach(json_object_get(doc, "deployments"), i, d)
-    {
+    json_array_foreach(json_object_get(doc, "deployments"), i, d) {
         if (strcmp(json_string_value(json_object_get(d, "status")), "PRIMARY") == 0)
             return d;
     }
@@ -463,8 +452,7 @@ int action_update_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     json_t *constraints = json_object_get(in, "placementConstraints");
     if (strategies || constraints) {
         if (daemon && json_array_size(strategies) > 0)
-            return error_set(err, ERR_INVALID,
-                             "The daemon scheduling strategy does not support placement strategies.");
+            return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
         if (validate_placement(strategies ? strategies : json_object_get(doc, "placementStrategy"),
                                constraints ? constraints : json_object_get(doc, "placementConstraints"), err) < 0)
             return -1;
@@ -551,8 +539,7 @@ static bool include_tags(json_t *in)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v)
-    {
+    json_array_foreach(json_object_get(in, "include"), i, v) {
         if (strcmp(json_string_value(v), "TAGS") == 0)
             return true;
     }
@@ -573,8 +560,7 @@ int action_describe_services(struct api_ctx *ctx, json_t *in, json_t *out, struc
     json_object_set_new(out, "failures", failures);
     size_t i;
     json_t *v;
-    json_array_foreach(refs, i, v)
-    {
+    json_array_foreach(refs, i, v) {
         const char *ref = json_string_value(v);
         _cleanup_(service_row_clear) struct service_row row = {0};
         int r = store_service_get(ctx->tx, cluster.id, service_ref_name(ref), &row, err);
@@ -618,8 +604,7 @@ int action_list_services(struct api_ctx *ctx, json_t *in, json_t *out, struct er
     size_t i;
     json_t *v;
     char arn[800];
-    json_array_foreach(names, i, v)
-    {
+    json_array_foreach(names, i, v) {
         service_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
         json_array_append_new(arns, json_string(arn));
     }

@@ -25,11 +25,8 @@ struct tag_target {
 };
 
 static const struct tag_target targets[] = {
-    {"cluster", clusters_arn_exists},
-    {"container-instance", instances_arn_exists},
-    {"service", services_arn_exists},
-    {"task", tasks_arn_exists},
-    {"task-definition", taskdefs_arn_exists},
+    {"cluster", clusters_arn_exists}, {"container-instance", instances_arn_exists}, {"service", services_arn_exists},
+    {"task", tasks_arn_exists},       {"task-definition", taskdefs_arn_exists},
 };
 
 /* ECS allows Unicode letters, numbers and spaces plus _ . : / = + - @.  We
@@ -53,8 +50,7 @@ int tags_validate(json_t *tags, struct error *err)
         return error_set(err, ERR_INVALID, "Tags can have a maximum of %d items.", LIMIT_TAGS);
     size_t i;
     json_t *t;
-    json_array_foreach(tags, i, t)
-    {
+    json_array_foreach(tags, i, t) {
         const char *key = json_string_value(json_object_get(t, "key"));
         const char *value = json_string_value(json_object_get(t, "value"));
         if (!key || utf8_length(key) < 1 || utf8_length(key) > LIMIT_TAG_KEY)

@@ -61,8 +61,7 @@ static bool secret_from(const json_t *c, bool secrets_manager)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(c, "secrets"), i, s)
-    {
+    json_array_foreach(json_object_get(c, "secrets"), i, s) {
         const char *from = json_string_value(json_object_get(s, "valueFrom"));
         bool asm_ = from && strstr(from, ":secretsmanager:") != NULL;
         if (asm_ == secrets_manager)
@@ -85,8 +84,7 @@ static bool any_container(const json_t *doc, container_pred p)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(doc, "containerDefinitions"), i, c)
-    {
+    json_array_foreach(json_object_get(doc, "containerDefinitions"), i, c) {
         if (p(c))
             return true;
     }
@@ -103,17 +101,13 @@ static bool t_exec_role_awslogs(const json_t *doc)
 {
     return has(doc, "executionRoleArn") && any_container(doc, c_awslogs);
 }
-static bool t_exec_role_ecr(const json_t *doc)
-{
-    return has(doc, "executionRoleArn") && any_container(doc, c_ecr);
-}
+static bool t_exec_role_ecr(const json_t *doc) { return has(doc, "executionRoleArn") && any_container(doc, c_ecr); }
 static bool t_pid_ipc(const json_t *doc) { return has(doc, "pidMode") || has(doc, "ipcMode"); }
 static bool t_efs(const json_t *doc)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(doc, "volumes"), i, v)
-    {
+    json_array_foreach(json_object_get(doc, "volumes"), i, v) {
         if (has(v, "efsVolumeConfiguration"))
             return true;
     }
@@ -123,8 +117,7 @@ static bool t_docker_volume(const json_t *doc)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(doc, "volumes"), i, v)
-    {
+    json_array_foreach(json_object_get(doc, "volumes"), i, v) {
         if (has(v, "dockerVolumeConfiguration"))
             return true;
     }
@@ -165,8 +158,7 @@ static bool listed(const json_t *list, const char *name)
 {
     size_t i;
     json_t *a;
-    json_array_foreach(list, i, a)
-    {
+    json_array_foreach(list, i, a) {
         if (strcmp(json_string_value(json_object_get(a, "name")), name) == 0)
             return true;
     }
@@ -193,8 +185,7 @@ json_t *taskdef_required_attributes(const json_t *doc)
     /* One attribute per log driver in use, as the agent reports them. */
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(doc, "containerDefinitions"), i, c)
-    {
+    json_array_foreach(json_object_get(doc, "containerDefinitions"), i, c) {
         const char *d = log_driver(c);
         char name[160];
         if (!d || strlen(d) > 64)

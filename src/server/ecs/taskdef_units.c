@@ -106,8 +106,9 @@ int taskdef_parse_memory(const char *s, long *ret_mib, struct error *err)
             break;
         double mib = v * units[i].mib;
         if (mib < TASKDEF_MIN_MIB || mib > (double)MAX_TASK_MIB || mib != floor(mib))
-            return client_error(err, "Invalid 'memory' setting for task. The task memory must be a whole "
-                                     "number of MiB, at least %d.",
+            return client_error(err,
+                                "Invalid 'memory' setting for task. The task memory must be a whole "
+                                "number of MiB, at least %d.",
                                 TASKDEF_MIN_MIB);
         *ret_mib = (long)mib;
         return 0;

@@ -54,8 +54,7 @@ static bool list_has(json_t *list, const char *s)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v)
-    {
+    json_array_foreach(list, i, v) {
         if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
             return true;
     }
@@ -66,8 +65,7 @@ static json_t *find_container(const struct task_facts *t, const char *name)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(t->containers, i, c)
-    {
+    json_array_foreach(t->containers, i, c) {
         if (strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
             return c;
     }
@@ -78,8 +76,7 @@ static bool volume_declared(const struct task_facts *t, const char *name)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(t->volumes, i, v)
-    {
+    json_array_foreach(t->volumes, i, v) {
         const char *n = json_string_value(json_object_get(v, "name"));
         if (n && strcmp(n, name) == 0)
             return true;
@@ -134,8 +131,7 @@ static int check_memory(const struct task_facts *t, json_t *c, const char *name,
                             name, (long long)json_integer_value(res), t->memory);
     json_t *cpu = json_object_get(c, "cpu");
     if (cpu && json_integer_value(cpu) < 0)
-        return client_error(err, "Invalid 'cpu' setting for container '%s'. The value must not be negative.",
-                            name);
+        return client_error(err, "Invalid 'cpu' setting for container '%s'. The value must not be negative.", name);
     return 0;
 }
 
@@ -186,12 +182,10 @@ static int check_port_mapping(const struct task_facts *t, json_t *pm, const char
                             "'containerPortRange' cannot both be specified.",
                             name);
     if (cp && (json_integer_value(cp) < 1 || json_integer_value(cp) > 65535))
-        return client_error(err,
-                            "Invalid 'containerPort' setting for container '%s'. Valid ports are 1 to 65535.",
+        return client_error(err, "Invalid 'containerPort' setting for container '%s'. Valid ports are 1 to 65535.",
                             name);
     if (hp && (json_integer_value(hp) < 0 || json_integer_value(hp) > 65535))
-        return client_error(err, "Invalid 'hostPort' setting for container '%s'. Valid ports are 0 to 65535.",
-                            name);
+        return client_error(err, "Invalid 'hostPort' setting for container '%s'. Valid ports are 0 to 65535.", name);
     if (pname && !port_name_ok(pname))
         return client_error(err,
                             "Invalid port mapping name '%.64s' in container '%s'. Names have up to 64 lowercase "
@@ -239,8 +233,7 @@ static int check_ports(const struct task_facts *t, json_t *c, const char *name, 
                             name);
     size_t i;
     json_t *pm;
-    json_array_foreach(pms, i, pm)
-    {
+    json_array_foreach(pms, i, pm) {
         if (check_port_mapping(t, pm, name, err) < 0)
             return -1;
     }
@@ -290,8 +283,7 @@ static int check_depends_on(const struct task_facts *t, json_t *c, const char *n
 {
     size_t i;
     json_t *d;
-    json_array_foreach(json_object_get(c, "dependsOn"), i, d)
-    {
+    json_array_foreach(json_object_get(c, "dependsOn"), i, d) {
         const char *target = json_string_value(json_object_get(d, "containerName"));
         const char *cond = json_string_value(json_object_get(d, "condition"));
         if (strcmp(target, name) == 0)
@@ -331,8 +323,7 @@ static bool depends_cycle(const struct task_facts *t, size_t i, int *state)
     state[i] = 1;
     size_t k;
     json_t *d;
-    json_array_foreach(json_object_get(json_array_get(t->containers, i), "dependsOn"), k, d)
-    {
+    json_array_foreach(json_object_get(json_array_get(t->containers, i), "dependsOn"), k, d) {
         const char *target = json_string_value(json_object_get(d, "containerName"));
         for (size_t j = 0; j < json_array_size(t->containers); j++) {
             const char *n = json_string_value(json_object_get(json_array_get(t->containers, j), "name"));
@@ -348,8 +339,7 @@ static int check_volumes_refs(const struct task_facts *t, json_t *c, const char 
 {
     size_t i;
     json_t *m;
-    json_array_foreach(json_object_get(c, "mountPoints"), i, m)
-    {
+    json_array_foreach(json_object_get(c, "mountPoints"), i, m) {
         const char *src = json_string_value(json_object_get(m, "sourceVolume"));
         const char *path = json_string_value(json_object_get(m, "containerPath"));
         if (!src || !*src)
@@ -368,8 +358,7 @@ static int check_volumes_refs(const struct task_facts *t, json_t *c, const char 
                                 "specified.",
                                 name);
     }
-    json_array_foreach(json_object_get(c, "volumesFrom"), i, m)
-    {
+    json_array_foreach(json_object_get(c, "volumesFrom"), i, m) {
         const char *src = json_string_value(json_object_get(m, "sourceContainer"));
         if (!src || !find_container(t, src) || strcmp(src, name) == 0)
             return client_error(err,
@@ -391,8 +380,7 @@ static int check_links_and_hosts(const struct task_facts *t, json_t *c, const ch
                             name);
     size_t i;
     json_t *l;
-    json_array_foreach(links, i, l)
-    {
+    json_array_foreach(links, i, l) {
         const char *s = json_string_value(l);
         const char *colon = strchr(s, ':');
         size_t n = colon ? (size_t)(colon - s) : strlen(s);
@@ -425,15 +413,13 @@ static int normalise_containers(json_t *in, json_t **ret_list, struct error *err
 {
     size_t n = json_array_size(in);
     if (n < 1 || n > MAX_CONTAINERS)
-        return client_error(err, "A task definition must have between 1 and %d container definitions.",
-                            MAX_CONTAINERS);
+        return client_error(err, "A task definition must have between 1 and %d container definitions.", MAX_CONTAINERS);
     _cleanup_json_ json_t *list = json_array();
     if (!list)
         return error_set(err, ERR_INTERNAL, "out of memory");
     size_t i;
     json_t *c;
-    json_array_foreach(in, i, c)
-    {
+    json_array_foreach(in, i, c) {
         const char *name = json_string_value(json_object_get(c, "name"));
         const char *image = json_string_value(json_object_get(c, "image"));
         if (!name || !*name)
@@ -469,8 +455,7 @@ static int check_volumes(json_t *volumes, struct error *err)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(volumes, i, v)
-    {
+    json_array_foreach(volumes, i, v) {
         const char *name = json_string_value(json_object_get(v, "name"));
         if (!name)
             continue;
@@ -495,8 +480,7 @@ static int check_placement(json_t *constraints, struct error *err)
                             MAX_PLACEMENT_CONSTRAINTS);
     size_t i;
     json_t *c;
-    json_array_foreach(constraints, i, c)
-    {
+    json_array_foreach(constraints, i, c) {
         const char *expr = json_string_value(json_object_get(c, "expression"));
         if (!expr || !*expr)
             return client_error(err, "Placement constraints of type memberOf require an expression.");
@@ -510,13 +494,11 @@ static bool fargate_size_ok(long cpu, long mem)
     static const struct {
         long cpu, lo, hi, step;
     } sizes[] = {
-        {256, 512, 512, 1},       {256, 1024, 2048, 1024},   {512, 1024, 4096, 1024},
-        {1024, 2048, 8192, 1024}, {2048, 4096, 16384, 1024}, {4096, 8192, 30720, 1024},
-        {8192, 16384, 61440, 4096}, {16384, 32768, 122880, 8192},
+        {256, 512, 512, 1},        {256, 1024, 2048, 1024},   {512, 1024, 4096, 1024},    {1024, 2048, 8192, 1024},
+        {2048, 4096, 16384, 1024}, {4096, 8192, 30720, 1024}, {8192, 16384, 61440, 4096}, {16384, 32768, 122880, 8192},
     };
     for (size_t i = 0; i < ELEMENTSOF(sizes); i++)
-        if (sizes[i].cpu == cpu && mem >= sizes[i].lo && mem <= sizes[i].hi &&
-            (mem - sizes[i].lo) % sizes[i].step == 0)
+        if (sizes[i].cpu == cpu && mem >= sizes[i].lo && mem <= sizes[i].hi && (mem - sizes[i].lo) % sizes[i].step == 0)
             return true;
     return false;
 }
@@ -525,8 +507,7 @@ static bool uses_awslogs(const struct task_facts *t)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(t->containers, i, c)
-    {
+    json_array_foreach(t->containers, i, c) {
         const char *d = json_string_value(json_object_get(json_object_get(c, "logConfiguration"), "logDriver"));
         if (d && strcmp(d, "awslogs") == 0)
             return true;
@@ -543,13 +524,11 @@ static bool fargate_compatible(const struct task_facts *t)
         return false;
     size_t i;
     json_t *v;
-    json_array_foreach(t->containers, i, v)
-    {
+    json_array_foreach(t->containers, i, v) {
         if (is_true(json_object_get(v, "privileged")))
             return false;
     }
-    json_array_foreach(t->volumes, i, v)
-    {
+    json_array_foreach(t->volumes, i, v) {
         if (json_object_get(v, "dockerVolumeConfiguration") ||
             json_object_get(json_object_get(v, "host"), "sourcePath"))
             return false;
@@ -569,9 +548,8 @@ static int check_fargate(const struct task_facts *t, json_t *req, struct error *
         return client_error(err, "No Fargate configuration exists for given values: %ld CPU, %ld memory.", t->cpu,
                             t->memory);
     if (uses_awslogs(t) && !json_object_get(req, "executionRoleArn"))
-        return client_error(err,
-                            "Fargate requires task definition to have execution role ARN to support log "
-                            "driver awslogs.");
+        return client_error(err, "Fargate requires task definition to have execution role ARN to support log "
+                                 "driver awslogs.");
     if (!fargate_compatible(t))
         return client_error(err, "Task definition does not support launch_type FARGATE.");
     return 0;
@@ -620,8 +598,7 @@ static int check_totals(const struct task_facts *t, struct error *err)
     long long cpu = 0, mem = 0;
     size_t i;
     json_t *c;
-    json_array_foreach(t->containers, i, c)
-    {
+    json_array_foreach(t->containers, i, c) {
         json_t *res = json_object_get(c, "memoryReservation");
         cpu += json_integer_value(json_object_get(c, "cpu"));
         mem += json_integer_value(res ? res : json_object_get(c, "memory"));
@@ -644,24 +621,20 @@ static int check_containers(struct task_facts *t, struct error *err)
     size_t i;
     json_t *c;
     bool essential = false;
-    json_array_foreach(t->containers, i, c)
-    {
+    json_array_foreach(t->containers, i, c) {
         const char *name = json_string_value(json_object_get(c, "name"));
         if (is_true(json_object_get(c, "essential")))
             essential = true;
-        if (check_memory(t, c, name, err) < 0 || check_ports(t, c, name, err) < 0 ||
-            check_health(c, name, err) < 0 || check_volumes_refs(t, c, name, err) < 0 ||
-            check_links_and_hosts(t, c, name, err) < 0)
+        if (check_memory(t, c, name, err) < 0 || check_ports(t, c, name, err) < 0 || check_health(c, name, err) < 0 ||
+            check_volumes_refs(t, c, name, err) < 0 || check_links_and_hosts(t, c, name, err) < 0)
             return -1;
     }
     if (check_totals(t, err) < 0)
         return -1;
     if (!essential)
-        return client_error(err,
-                            "Invalid setting for containers. At least one container must be marked essential.");
+        return client_error(err, "Invalid setting for containers. At least one container must be marked essential.");
     /* dependsOn last: HEALTHY needs the targets' health checks in place. */
-    json_array_foreach(t->containers, i, c)
-    {
+    json_array_foreach(t->containers, i, c) {
         if (check_depends_on(t, c, json_string_value(json_object_get(c, "name")), err) < 0)
             return -1;
     }
@@ -677,13 +650,11 @@ static int check_task_members(json_t *req, const struct task_facts *t, struct er
     json_t *proxy = json_object_get(req, "proxyConfiguration");
     const char *pc = json_string_value(json_object_get(proxy, "containerName"));
     if (proxy && !find_container(t, pc))
-        return client_error(err,
-                            "Invalid 'proxyConfiguration' setting. 'containerName' must name a container of the "
-                            "task definition.");
+        return client_error(err, "Invalid 'proxyConfiguration' setting. 'containerName' must name a container of the "
+                                 "task definition.");
     json_t *eph = json_object_get(json_object_get(req, "ephemeralStorage"), "sizeInGiB");
     if (eph && (json_integer_value(eph) < 21 || json_integer_value(eph) > 200))
-        return client_error(err,
-                            "Invalid 'ephemeralStorage' setting. 'sizeInGiB' must be between 21 and 200.");
+        return client_error(err, "Invalid 'ephemeralStorage' setting. 'sizeInGiB' must be between 21 and 200.");
     if (list_has(json_object_get(req, "requiresCompatibilities"), "EXTERNAL") &&
         strcmp(effective_network_mode(t), "awsvpc") == 0)
         return client_error(err, "Task definition does not support launch_type EXTERNAL with networkMode=awsvpc.");
@@ -699,14 +670,12 @@ int taskdef_validate(json_t *req, json_t **ret_doc, struct error *err)
         return error_set(err, ERR_INTERNAL, "out of memory");
     size_t len = strlen(text);
     if (len > LIMIT_TASKDEF_BYTES)
-        return client_error(err, "Actual length: '%zu'. Max allowed length is %u bytes.", len,
-                            LIMIT_TASKDEF_BYTES);
+        return client_error(err, "Actual length: '%zu'. Max allowed length is %u bytes.", len, LIMIT_TASKDEF_BYTES);
 
     const char *family = json_string_value(json_object_get(req, "family"));
     if (!taskdef_name_ok(family))
-        return client_error(err,
-                            "Family contains invalid characters. Up to 255 letters (uppercase and lowercase), "
-                            "numbers, hyphens, and underscores are allowed.");
+        return client_error(err, "Family contains invalid characters. Up to 255 letters (uppercase and lowercase), "
+                                 "numbers, hyphens, and underscores are allowed.");
     json_t *requested = json_object_get(req, "requiresCompatibilities");
     struct task_facts t = {
         .network_mode = json_string_value(json_object_get(req, "networkMode")),
@@ -724,8 +693,8 @@ int taskdef_validate(json_t *req, json_t **ret_doc, struct error *err)
     if (!doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (task_size(req, &t, doc, err) < 0 || check_volumes(t.volumes, err) < 0 ||
-        check_placement(json_object_get(req, "placementConstraints"), err) < 0 ||
-        check_containers(&t, err) < 0 || check_task_members(req, &t, err) < 0)
+        check_placement(json_object_get(req, "placementConstraints"), err) < 0 || check_containers(&t, err) < 0 ||
+        check_task_members(req, &t, err) < 0)
         return -1;
     if (t.fargate_rules && check_fargate(&t, req, err) < 0)
         return -1;
@@ -733,9 +702,9 @@ int taskdef_validate(json_t *req, json_t **ret_doc, struct error *err)
     json_object_set(doc, "containerDefinitions", containers);
     json_object_set_new(doc, "family", json_string(family));
     static const char *const passthrough[] = {
-        "taskRoleArn",   "executionRoleArn",      "networkMode", "runtimePlatform",
-        "requiresCompatibilities", "inferenceAccelerators", "pidMode", "ipcMode",
-        "proxyConfiguration", "ephemeralStorage", "enableFaultInjection",
+        "taskRoleArn",           "executionRoleArn", "networkMode", "runtimePlatform",    "requiresCompatibilities",
+        "inferenceAccelerators", "pidMode",          "ipcMode",     "proxyConfiguration", "ephemeralStorage",
+        "enableFaultInjection",
     };
     for (size_t i = 0; i < ELEMENTSOF(passthrough); i++) {
         json_t *v = json_object_get(req, passthrough[i]);

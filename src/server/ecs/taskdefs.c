@@ -44,8 +44,8 @@ static int parse_ref(const struct api_ctx *ctx, const char *s, struct taskdef_re
 {
     struct arn arn;
     if (strncmp(s, "arn:", 4) == 0) {
-        if (!arn_parse(s, &arn) || strcmp(arn.type, "task-definition") != 0 ||
-            strcmp(arn.region, ctx->region) != 0 || strcmp(arn.account, ctx->account) != 0)
+        if (!arn_parse(s, &arn) || strcmp(arn.type, "task-definition") != 0 || strcmp(arn.region, ctx->region) != 0 ||
+            strcmp(arn.account, ctx->account) != 0)
             return REF_NONE;
         s = arn.resource;
     }
@@ -98,8 +98,7 @@ static json_t *taskdef_json(const struct taskdef_row *row, struct error *err)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(row->doc, key, v)
-    {
+    json_object_foreach(row->doc, key, v) {
         json_object_set(td, key, v);
     }
     json_object_set_new(td, "revision", json_integer(row->revision));
@@ -134,8 +133,7 @@ int taskdefs_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error
     return 0;
 }
 
-int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef,
-                    struct error *err)
+int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef, struct error *err)
 {
     _cleanup_row_ struct taskdef_row row = {0};
     int r = lookup(ctx, ref, false, &row, err);
@@ -282,8 +280,7 @@ int action_delete_task_definitions(struct api_ctx *ctx, json_t *in, json_t *out,
     json_object_set_new(out, "failures", failures);
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v)
-    {
+    json_array_foreach(list, i, v) {
         if (delete_one(ctx, json_string_value(v), deleted, failures, err) < 0)
             return -1;
     }
@@ -344,8 +341,8 @@ int action_list_task_definition_families(struct api_ctx *ctx, json_t *in, json_t
     json_t *names = json_array();
     json_object_set_new(out, "families", names);
     bool more = false;
-    int r = store_taskdef_families(ctx->tx, ctx->region, json_string_value(json_object_get(in, "familyPrefix")),
-                                   status, page.after, page.limit, names, &more, err);
+    int r = store_taskdef_families(ctx->tx, ctx->region, json_string_value(json_object_get(in, "familyPrefix")), status,
+                                   page.after, page.limit, names, &more, err);
     page_free(&page);
     if (r < 0)
         return -1;

@@ -22,8 +22,7 @@ int taskdefs_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error
  * ("TaskDefinition is inactive").  On success *ret_taskdef is the full
  * TaskDefinition JSON, as DescribeTaskDefinition returns it (new reference).
  * Errors are ClientException: "TaskDefinition not found." and the like. */
-int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef,
-                    struct error *err);
+int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef, struct error *err);
 
 /* Remove the revisions that DeleteTaskDefinitions left DELETE_IN_PROGRESS,
  * with their tags.  ECS keeps such a revision until no task or service uses

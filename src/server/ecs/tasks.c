@@ -97,8 +97,8 @@ int tasks_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *e
     return 0;
 }
 
-json_t *task_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row,
-                  bool with_tags, struct error *err)
+json_t *task_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
+                  struct error *err)
 {
     json_t *j = json_deep_copy(row->doc);
     if (!j) {
@@ -153,8 +153,7 @@ static json_t *container_override(json_t *overrides, const char *name)
 {
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o)
-    {
+    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o) {
         const char *n = json_string_value(json_object_get(o, "name"));
         if (n && strcmp(n, name) == 0)
             return o;
@@ -181,19 +180,18 @@ int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *re
     /* Every override must name a container of the definition. */
     size_t i;
     json_t *o;
-    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o)
-    {
+    json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o) {
         const char *name = json_string_value(json_object_get(o, "name"));
         bool found = false;
         size_t k;
         json_t *c;
-        json_array_foreach(containers, k, c)
-        {
+        json_array_foreach(containers, k, c) {
             if (name && strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
                 found = true;
         }
         if (!found)
-            return error_set(err, ERR_INVALID, "Override for container named %.255s is not a container in the TaskDefinition.",
+            return error_set(err, ERR_INVALID,
+                             "Override for container named %.255s is not a container in the TaskDefinition.",
                              name ? name : "(null)");
     }
     const char *network_mode = json_string_value(json_object_get(taskdef, "networkMode"));
@@ -201,8 +199,7 @@ int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *re
     bool awsvpc = network_mode && strcmp(network_mode, "awsvpc") == 0;
     int64_t cpu = 0, memory = 0;
     json_t *c;
-    json_array_foreach(containers, i, c)
-    {
+    json_array_foreach(containers, i, c) {
         json_t *ov = container_override(overrides, json_string_value(json_object_get(c, "name")));
         json_t *ccpu = json_object_get(ov, "cpu") ? json_object_get(ov, "cpu") : json_object_get(c, "cpu");
         json_t *mem = json_object_get(ov, "memory") ? json_object_get(ov, "memory") : json_object_get(c, "memory");
@@ -213,8 +210,7 @@ int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *re
         memory += mem ? json_integer_value(mem) : json_integer_value(res);
         size_t k;
         json_t *pm;
-        json_array_foreach(json_object_get(c, "portMappings"), k, pm)
-        {
+        json_array_foreach(json_object_get(c, "portMappings"), k, pm) {
             int host = (int)json_integer_value(json_object_get(pm, "hostPort"));
             int cport = (int)json_integer_value(json_object_get(pm, "containerPort"));
             if (host_like && host == 0)
@@ -223,7 +219,7 @@ int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *re
                 continue; /* dynamic ports are chosen by the agent */
             const char *proto = json_string_value(json_object_get(pm, "protocol"));
             int r = proto && strcmp(proto, "udp") == 0 ? add_port(n.udp, &n.nudp, host, err)
-                                                        : add_port(n.tcp, &n.ntcp, host, err);
+                                                       : add_port(n.tcp, &n.ntcp, host, err);
             if (r < 0)
                 return -1;
         }
@@ -261,8 +257,7 @@ const char *task_misfit(struct api_ctx *ctx, const struct instance_row *inst, co
         json_t *tcp = json_array(), *udp = json_array();
         size_t i;
         json_t *r;
-        json_array_foreach(json_object_get(inst->doc, "registeredResources"), i, r)
-        {
+        json_array_foreach(json_object_get(inst->doc, "registeredResources"), i, r) {
             const char *name = json_string_value(json_object_get(r, "name"));
             if (strcmp(name, "PORTS") == 0)
                 json_array_extend(tcp, json_object_get(r, "stringSetValue"));
@@ -283,8 +278,7 @@ const char *task_misfit(struct api_ctx *ctx, const struct instance_row *inst, co
             size_t nwant = proto ? needs->nudp : needs->ntcp;
             for (size_t k = 0; k < nwant && !why; k++) {
                 json_t *u;
-                json_array_foreach(used, i, u)
-                {
+                json_array_foreach(used, i, u) {
                     if (strtol(json_string_value(u), NULL, 10) == want[k])
                         why = proto ? "RESOURCE:PORTS_UDP" : "RESOURCE:PORTS";
                 }
@@ -305,9 +299,9 @@ static json_t *container_json(const struct api_ctx *ctx, const char *cluster, co
         return NULL;
     snprintf(res, sizeof(res), "%s/%s/%s", cluster, task_uuid, uuid);
     arn_format_buf(arn, sizeof(arn), ctx, "container", res);
-    json_t *c = json_pack("{s:s, s:s, s:O, s:O, s:s, s:[], s:s}", "containerArn", arn, "taskArn", task_arn_s,
-                          "name", json_object_get(def, "name"), "image", json_object_get(def, "image"),
-                          "lastStatus", "PENDING", "networkInterfaces", "healthStatus", "UNKNOWN");
+    json_t *c = json_pack("{s:s, s:s, s:O, s:O, s:s, s:[], s:s}", "containerArn", arn, "taskArn", task_arn_s, "name",
+                          json_object_get(def, "name"), "image", json_object_get(def, "image"), "lastStatus", "PENDING",
+                          "networkInterfaces", "healthStatus", "UNKNOWN");
     char buf[32];
     json_t *cpu = json_object_get(ov, "cpu") ? json_object_get(ov, "cpu") : json_object_get(def, "cpu");
     snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(cpu));
@@ -334,8 +328,7 @@ static json_t *overrides_echo(json_t *taskdef, json_t *overrides)
     json_t *list = json_array();
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c)
-    {
+    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
         const char *name = json_string_value(json_object_get(c, "name"));
         json_t *ov = container_override(overrides, name);
         json_array_append_new(list, ov ? json_deep_copy(ov) : json_pack("{s:s}", "name", name));
@@ -354,8 +347,7 @@ static const char *instance_az(struct api_ctx *ctx, const struct instance_row *i
     if (store_attrs_get(ctx->tx, inst->cluster_id, "container-instance", inst->uuid, attrs, &err) == 0) {
         size_t i;
         json_t *a;
-        json_array_foreach(attrs, i, a)
-        {
+        json_array_foreach(attrs, i, a) {
             if (strcmp(json_string_value(json_object_get(a, "name")), "ecs.availability-zone") == 0 &&
                 json_string_value(json_object_get(a, "value")))
                 snprintf(buf, cap, "%s", json_string_value(json_object_get(a, "value")));
@@ -382,8 +374,7 @@ int task_create(struct api_ctx *ctx, const struct cluster_row *cluster, const st
     json_t *containers = json_array();
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(td, "containerDefinitions"), i, c)
-    {
+    json_array_foreach(json_object_get(td, "containerDefinitions"), i, c) {
         json_t *cj = container_json(ctx, cluster->name, row.uuid, arn, c,
                                     container_override(spec->overrides, json_string_value(json_object_get(c, "name"))));
         if (!cj) {
@@ -392,16 +383,16 @@ int task_create(struct api_ctx *ctx, const struct cluster_row *cluster, const st
         }
         json_array_append_new(containers, cj);
     }
-    row.doc = json_pack("{s:[], s:[{s:s, s:s}], s:s, s:s, s:o, s:f, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, "
-                        "s:s, s:[], s:s, s:I}",
-                        "attachments", "attributes", "name", "ecs.cpu-architecture", "value", "x86_64",
-                        "clusterArn", carn, "containerInstanceArn", iarn, "containers", containers, "createdAt",
-                        time_to_epoch_seconds(ctx->now), "desiredStatus", "RUNNING", "enableExecuteCommand",
-                        spec->enable_execute_command, "group", spec->group, "healthStatus", "UNKNOWN",
-                        "lastStatus", "PROVISIONING", "launchType", spec->launch_type, "overrides",
-                        overrides_echo(td, spec->overrides), "taskArn", arn, "taskDefinitionArn",
-                        json_string_value(json_object_get(td, "taskDefinitionArn")), "tags", "ecsTaskId", row.uuid,
-                        "version", (json_int_t)1);
+    row.doc =
+        json_pack("{s:[], s:[{s:s, s:s}], s:s, s:s, s:o, s:f, s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:s, "
+                  "s:s, s:[], s:s, s:I}",
+                  "attachments", "attributes", "name", "ecs.cpu-architecture", "value", "x86_64", "clusterArn", carn,
+                  "containerInstanceArn", iarn, "containers", containers, "createdAt", time_to_epoch_seconds(ctx->now),
+                  "desiredStatus", "RUNNING", "enableExecuteCommand", spec->enable_execute_command, "group",
+                  spec->group, "healthStatus", "UNKNOWN", "lastStatus", "PROVISIONING", "launchType", spec->launch_type,
+                  "overrides", overrides_echo(td, spec->overrides), "taskArn", arn, "taskDefinitionArn",
+                  json_string_value(json_object_get(td, "taskDefinitionArn")), "tags", "ecsTaskId", row.uuid, "version",
+                  (json_int_t)1);
     if (!row.doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
     json_object_del(row.doc, "ecsTaskId"); /* only the ARN carries the id */
@@ -419,9 +410,9 @@ int task_create(struct api_ctx *ctx, const struct cluster_row *cluster, const st
     if (json_object_get(td, "ephemeralStorage"))
         json_object_set(row.doc, "ephemeralStorage", json_object_get(td, "ephemeralStorage"));
     /* What the agent needs and clients never see. */
-    json_object_set_new(row.doc, "berth",
-                        json_pack("{s:O, s:O*}", "taskDefinition", td, "networkConfiguration",
-                                  spec->network_configuration));
+    json_object_set_new(
+        row.doc, "berth",
+        json_pack("{s:O, s:O*}", "taskDefinition", td, "networkConfiguration", spec->network_configuration));
 
     row.cluster_id = cluster->id;
     row.instance_id = inst->id;
@@ -519,9 +510,9 @@ static int task_advance(struct api_ctx *ctx, struct task_row *row, const char *s
         set_time_once(row->doc, "executionStoppedAt", now);
         if (strcmp(row->desired_status, "STOPPED") != 0) {
             /* The task stopped on its own: say why, as ECS does. */
-            bool failed_start = reason && (strstr(reason, "CannotPullContainerError") ||
-                                           strstr(reason, "CannotStartContainerError") ||
-                                           strstr(reason, "CannotCreateContainerError") || from < RANK_RUNNING);
+            bool failed_start =
+                reason && (strstr(reason, "CannotPullContainerError") || strstr(reason, "CannotStartContainerError") ||
+                           strstr(reason, "CannotCreateContainerError") || from < RANK_RUNNING);
             json_object_set_new(row->doc, "stopCode",
                                 json_string(failed_start ? "TaskFailedToStart" : "EssentialContainerExited"));
             json_object_set_new(row->doc, "stoppedReason",
@@ -546,8 +537,7 @@ static json_t *find_container(json_t *doc, const char *name)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(doc, "containers"), i, c)
-    {
+    json_array_foreach(json_object_get(doc, "containers"), i, c) {
         if (name && strcmp(json_string_value(json_object_get(c, "name")), name) == 0)
             return c;
     }
@@ -596,8 +586,7 @@ static int reserve_bindings(struct api_ctx *ctx, struct task_row *task, json_t *
         return 0;
     size_t i;
     json_t *b;
-    json_array_foreach(json_object_get(change, "networkBindings"), i, b)
-    {
+    json_array_foreach(json_object_get(change, "networkBindings"), i, b) {
         json_int_t port = json_integer_value(json_object_get(b, "hostPort"));
         const char *proto = json_string_value(json_object_get(b, "protocol"));
         if (port < 1 || port > 65535)
@@ -610,8 +599,8 @@ static int reserve_bindings(struct api_ctx *ctx, struct task_row *task, json_t *
 }
 
 /* The cluster and task a state change names. */
-static int resolve_report(struct api_ctx *ctx, json_t *in, struct cluster_row *ret_cluster,
-                          struct task_row *ret_task, struct error *err)
+static int resolve_report(struct api_ctx *ctx, json_t *in, struct cluster_row *ret_cluster, struct task_row *ret_task,
+                          struct error *err)
 {
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_cluster, err) < 0)
         return -1;
@@ -626,8 +615,7 @@ int action_submit_task_state_change(struct api_ctx *ctx, json_t *in, json_t *out
         return -1;
     size_t i;
     json_t *ch;
-    json_array_foreach(json_object_get(in, "containers"), i, ch)
-    {
+    json_array_foreach(json_object_get(in, "containers"), i, ch) {
         if (container_update(task.doc, ch, "containerName", err) < 0 || reserve_bindings(ctx, &task, ch, err) < 0)
             return -1;
     }
@@ -678,8 +666,7 @@ int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, str
         return -1;
     size_t i;
     json_t *ch;
-    json_array_foreach(json_object_get(in, "containers"), i, ch)
-    {
+    json_array_foreach(json_object_get(in, "containers"), i, ch) {
         json_t *c = find_container(task.doc, json_string_value(json_object_get(ch, "containerName")));
         const char *h = json_string_value(json_object_get(ch, "healthStatus"));
         if (!c || !health_status_valid(h))
@@ -720,15 +707,13 @@ int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out
         return error_prefix(err, "attachments");
     size_t i;
     json_t *a;
-    json_array_foreach(att, i, a)
-    {
+    json_array_foreach(att, i, a) {
         if (!json_is_string(json_object_get(a, "id")) || !json_is_string(json_object_get(a, "type")) ||
             !json_is_array(json_object_get(a, "details")))
             return error_set(err, ERR_INVALID, "An attachment needs id, type and details.");
     }
     json_t *ch;
-    json_array_foreach(json_object_get(in, "containers"), i, ch)
-    {
+    json_array_foreach(json_object_get(in, "containers"), i, ch) {
         json_t *c = find_container(task.doc, json_string_value(json_object_get(ch, "containerName")));
         json_t *ni = json_object_get(ch, "networkInterfaces");
         if (!c || !json_is_array(ni))
@@ -774,8 +759,7 @@ int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     json_object_set_new(out, "failures", failures);
     size_t i;
     json_t *v;
-    json_array_foreach(refs, i, v)
-    {
+    json_array_foreach(refs, i, v) {
         const char *ref = json_string_value(v);
         const char *id = resource_refs_id(ref);
         struct task_row row;
@@ -840,8 +824,7 @@ int action_list_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error
     size_t i;
     json_t *v;
     char arn[700];
-    json_array_foreach(uuids, i, v)
-    {
+    json_array_foreach(uuids, i, v) {
         task_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
         json_array_append_new(arns, json_string(arn));
     }
@@ -863,7 +846,8 @@ int tasks_check_network_configuration(json_t *taskdef, json_t *nc, struct error 
         return 0;
     }
     if (!vpc)
-        return error_set(err, ERR_INVALID, "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
+        return error_set(err, ERR_INVALID,
+                         "Network Configuration must be provided when networkMode 'awsvpc' is specified.");
     size_t nsub = json_array_size(json_object_get(vpc, "subnets"));
     if (nsub < 1)
         return error_set(err, ERR_INVALID, "subnets can not be empty.");
@@ -898,7 +882,8 @@ int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, st
         spec.launch_type = "EC2";
     if (strcmp(spec.launch_type, "FARGATE") == 0)
         return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
-    if (tags_validate(spec.tags, err) < 0 || tasks_check_network_configuration(taskdef, spec.network_configuration, err) < 0)
+    if (tags_validate(spec.tags, err) < 0 ||
+        tasks_check_network_configuration(taskdef, spec.network_configuration, err) < 0)
         return -1;
     *ret_spec = spec;
     return 0;
@@ -926,8 +911,7 @@ int action_start_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error
     json_object_set_new(out, "failures", failures);
     size_t i;
     json_t *v;
-    json_array_foreach(refs, i, v)
-    {
+    json_array_foreach(refs, i, v) {
         _cleanup_(instance_row_clear) struct instance_row inst = {0};
         const char *ref = json_string_value(v);
         if (instance_resolve(ctx, &cluster, ref, &inst, err) < 0) {
@@ -962,8 +946,7 @@ static int poll_tasks_json(struct api_ctx *ctx, const struct cluster_row *cluste
 {
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
-    {
+    json_array_foreach(ids, i, v) {
         _cleanup_(task_row_clear) struct task_row row = {0};
         int r = store_task_get_by_id(ctx->tx, json_integer_value(v), &row, err);
         if (r < 0)
@@ -1002,14 +985,13 @@ static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *clust
             return -1;
         size_t i;
         json_t *v;
-        json_array_foreach(inst_ids, i, v)
-        {
+        json_array_foreach(inst_ids, i, v) {
             liveness_touch(ctx->srv->liveness, json_integer_value(v), ctx->now);
         }
     }
     _cleanup_json_ json_t *ids = json_array();
-    if (store_task_changed_since_agent(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, since,
-                                       POLL_BULK_MAX_TASKS, ids, err) < 0)
+    if (store_task_changed_since_agent(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, since, POLL_BULK_MAX_TASKS,
+                                       ids, err) < 0)
         return -1;
     json_t *tasks = json_array();
     json_object_set_new(out, "tasks", tasks);
@@ -1043,8 +1025,7 @@ int action_berth_poll_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct
     json_t *agent_j = json_object_get(in, "agentId");
     if ((since_j && !json_is_integer(since_j)) || (wait_j && !json_is_integer(wait_j)))
         return error_set(err, ERR_INVALID, "since and waitSeconds must be integers.");
-    if (agent_j && (!json_is_string(agent_j) || json_string_length(agent_j) == 0 ||
-                    json_string_length(agent_j) > 128))
+    if (agent_j && (!json_is_string(agent_j) || json_string_length(agent_j) == 0 || json_string_length(agent_j) > 128))
         return error_set(err, ERR_INVALID, "agentId must be a string of 1-128 characters.");
     if (!agent_j && !json_is_string(json_object_get(in, "containerInstance")))
         return error_set(err, ERR_INVALID, "containerInstance or agentId is required.");
@@ -1061,8 +1042,8 @@ int action_berth_poll_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct
         if (poll_tasks_agent(ctx, &cluster, json_string_value(agent_j), since, wait, out, &max_seq, err) < 0)
             return -1;
     } else {
-        if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &inst,
-                             err) < 0)
+        if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &inst, err) <
+            0)
             return -1;
         if (strcmp(inst.status, "INACTIVE") == 0)
             return error_set(err, API_ERR_CLIENT, "Container instance %s is INACTIVE (deregistered).", inst.uuid);

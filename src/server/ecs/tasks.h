@@ -44,8 +44,8 @@ struct task_spec {
 void task_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap);
 int task_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref, struct task_row *ret_row,
                  struct error *err);
-json_t *task_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row,
-                  bool with_tags, struct error *err);
+json_t *task_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
+                  struct error *err);
 /* Check overrides against the definition and compute what a task reserves. */
 int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *ret_needs, struct error *err);
 /* Why a task does not fit an instance ("RESOURCE:CPU"...), or NULL if it does. */

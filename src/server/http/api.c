@@ -111,8 +111,7 @@ static void respond_error(struct api_response *resp, struct error *err)
 }
 
 /* The region for this request: the SigV4 credential scope, else the flag. */
-static const char *request_region(struct server *srv, const struct api_request *req,
-                                  struct sigv4_auth *auth)
+static const char *request_region(struct server *srv, const struct api_request *req, struct sigv4_auth *auth)
 {
     if (req->authorization && strlen(req->authorization) < LIMIT_HEADER_VALUE) {
         struct error err;
@@ -163,13 +162,11 @@ static int find_action(struct server *srv, const char *target, struct service_de
 int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     json_t *reports = json_object_get(in, "reports");
-    if (!json_is_array(reports) || json_array_size(reports) == 0 ||
-        json_array_size(reports) > LIMIT_BATCH_REPORTS)
+    if (!json_is_array(reports) || json_array_size(reports) == 0 || json_array_size(reports) > LIMIT_BATCH_REPORTS)
         return error_set(err, ERR_INVALID, "reports must be an array of 1 to %d reports.", LIMIT_BATCH_REPORTS);
     size_t i;
     json_t *rep;
-    json_array_foreach(reports, i, rep)
-    {
+    json_array_foreach(reports, i, rep) {
         const char *target = json_string_value(json_object_get(rep, "target"));
         json_t *body = json_object_get(rep, "body");
         if (!target || !json_is_object(body))
@@ -205,8 +202,7 @@ static int parse_body(const struct api_request *req, json_t **ret_json, struct e
     json_error_t jerr;
     json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!in)
-        return error_set(err, API_ERR_SERIALIZATION, "Malformed JSON at position %d: %s",
-                         jerr.position, jerr.text);
+        return error_set(err, API_ERR_SERIALIZATION, "Malformed JSON at position %d: %s", jerr.position, jerr.text);
     if (!json_is_object(in)) {
         json_decref(in);
         return error_set(err, API_ERR_SERIALIZATION, "Request body must be a JSON object");
@@ -242,8 +238,7 @@ static uint64_t current_generation(struct server *srv)
 }
 
 static int run_action(struct server *srv, const struct service_desc *svc, const struct api_action *a,
-                      const char *region, const char *request_id, json_t *in, json_t *out,
-                      struct error *err)
+                      const char *region, const char *request_id, json_t *in, json_t *out, struct error *err)
 {
     const char *input = svc->model ? service_model_input_shape(svc->model, a->name) : NULL;
     if (input && service_model_validate(svc->model, input, in, err) < 0)
@@ -306,8 +301,7 @@ void api_handle(struct server *srv, const struct api_request *req, struct api_re
     /* Size first: an oversized body is refused before anything looks at it. */
     int r = 0;
     if (req->body_too_large)
-        r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes",
-                      LIMIT_HTTP_BODY);
+        r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes", LIMIT_HTTP_BODY);
     if (r == 0)
         r = find_action(srv, req->target, &svc, &action, &err);
     if (r == 0)
@@ -327,11 +321,11 @@ void api_handle(struct server *srv, const struct api_request *req, struct api_re
     if (r == 0)
         log_info("api: %s 200 %lldus", name, (long long)took);
     else if (resp->status >= 500)
-        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind),
-                  err.msg, (long long)took);
+        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind), err.msg,
+                  (long long)took);
     else
-        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind),
-                 err.msg, (long long)took);
+        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind), err.msg,
+                 (long long)took);
     json_decref(in);
     json_decref(out);
 }

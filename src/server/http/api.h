@@ -45,7 +45,7 @@ typedef int (*api_handler_fn)(struct api_ctx *ctx, json_t *in, json_t *out, stru
 
 enum api_flags {
     API_READ = 0,
-    API_WRITE = 1 << 0, /* opens a write transaction */
+    API_WRITE = 1 << 0,  /* opens a write transaction */
     API_REPORT = 1 << 1, /* an agent's report: may come batched in BerthAgent.SubmitReports */
 };
 

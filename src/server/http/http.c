@@ -29,8 +29,8 @@ struct conn_state {
     bool answered;
 };
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *type,
-                                 const char *body, size_t len, const char *request_id)
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *type, const char *body,
+                                 size_t len, const char *request_id)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r)
@@ -71,9 +71,9 @@ static unsigned long long content_length(struct MHD_Connection *conn)
     return end == cl || *end != '\0' ? ~0ULL : n;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
 {
     struct http_front *f = cls;
     struct conn_state *st = *con_cls;
@@ -81,10 +81,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
         return send_text(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
     if (strcmp(method, "POST") != 0 || strcmp(url, "/") != 0) {
-        static const char msg[] =
-            "{\"__type\":\"UnknownOperationException\",\"message\":\"Only POST / is served\"}";
-        return send_text(conn, strcmp(method, "POST") == 0 ? 404 : 405, "application/x-amz-json-1.1",
-                         msg, sizeof(msg) - 1, NULL);
+        static const char msg[] = "{\"__type\":\"UnknownOperationException\",\"message\":\"Only POST / is served\"}";
+        return send_text(conn, strcmp(method, "POST") == 0 ? 404 : 405, "application/x-amz-json-1.1", msg,
+                         sizeof(msg) - 1, NULL);
     }
 
     if (!st) {
@@ -140,8 +139,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return serve_api(f, conn, st);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     struct conn_state *st = *con_cls;
     if (st) {
@@ -161,8 +159,8 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", buf);
 }
 
-int http_start(struct server *srv, const char *host, uint16_t port, struct http_front **ret_front,
-               uint16_t *ret_port, struct error *err)
+int http_start(struct server *srv, const char *host, uint16_t port, struct http_front **ret_front, uint16_t *ret_port,
+               struct error *err)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
@@ -178,18 +176,14 @@ int http_start(struct server *srv, const char *host, uint16_t port, struct http_
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
     f->srv = srv;
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_POLL;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_POLL;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    f->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, f,
-                                 MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, f,
-                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)LIMIT_HTTP_CONNECTIONS,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-                                 MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-                                 MHD_OPTION_END);
+    f->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, f, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, f,
+                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
+                                 (unsigned)LIMIT_HTTP_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, f, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+                                 (unsigned)1, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!f->daemon) {
         free(f);

@@ -11,7 +11,7 @@ struct http_front;
 
 /* Listen on host:port (port 0 picks one) and serve srv.  *ret_port is the
  * port actually bound. */
-int http_start(struct server *srv, const char *host, uint16_t port, struct http_front **ret_front,
-               uint16_t *ret_port, struct error *err);
+int http_start(struct server *srv, const char *host, uint16_t port, struct http_front **ret_front, uint16_t *ret_port,
+               struct error *err);
 /* Stop accepting, finish in-flight requests, free. Accepts NULL. */
 void http_stop(struct http_front *front);

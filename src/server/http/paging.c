@@ -82,8 +82,7 @@ int page_begin(json_t *in, const char *action, int def, int max, struct page *re
         size_t len = 0;
         char *raw = strlen(tok) <= LIMIT_NEXT_TOKEN ? b64url_decode(tok, &len) : NULL;
         size_t alen = strlen(action);
-        if (!raw || len <= alen || strncmp(raw, action, alen) != 0 || raw[alen] != '\n' ||
-            strlen(raw) != len) {
+        if (!raw || len <= alen || strncmp(raw, action, alen) != 0 || raw[alen] != '\n' || strlen(raw) != len) {
             free(raw);
             return error_set(err, ERR_INVALID, "Invalid nextToken.");
         }

@@ -9,8 +9,8 @@
 #include "common/error.h"
 
 struct page {
-    int limit;       /* rows to return */
-    char *after;     /* last key of the previous page, or NULL; owned */
+    int limit;   /* rows to return */
+    char *after; /* last key of the previous page, or NULL; owned */
 };
 
 /* Read maxResults (bounded by [1, max], default def) and nextToken from in. */

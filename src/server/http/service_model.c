@@ -139,14 +139,13 @@ static int check(struct walk *w, const char *shape_name, json_t *value, int dept
 static int check_structure(struct walk *w, json_t *shape, json_t *value, int depth)
 {
     if (!json_is_object(value))
-        return fail(w, "Invalid type for parameter %s, value: %s, valid types: object",
-                    path_or_root(w), json_type_name(value));
+        return fail(w, "Invalid type for parameter %s, value: %s, valid types: object", path_or_root(w),
+                    json_type_name(value));
     json_t *members = json_object_get(shape, "members");
     const char *key;
     json_t *member;
     void *tmp;
-    json_object_foreach_safe(value, tmp, key, member)
-    {
+    json_object_foreach_safe(value, tmp, key, member) {
         json_t *spec = json_object_get(members, key);
         if (!spec || json_is_null(member)) {
             /* Unknown members are ignored, as AWS services do; nulls mean absent. */
@@ -161,8 +160,7 @@ static int check_structure(struct walk *w, json_t *shape, json_t *value, int dep
     }
     size_t i;
     json_t *req;
-    json_array_foreach(json_object_get(shape, "required"), i, req)
-    {
+    json_array_foreach(json_object_get(shape, "required"), i, req) {
         const char *name = json_string_value(req);
         if (name && !json_object_get(value, name)) {
             if (w->len)
@@ -178,21 +176,19 @@ static int check_count(struct walk *w, json_t *shape, size_t n, const char *what
     json_t *min = json_object_get(shape, "min");
     json_t *max = json_object_get(shape, "max");
     if (json_is_integer(min) && (json_int_t)n < json_integer_value(min))
-        return fail(w, "Invalid %s for parameter %s: must have at least %lld %s", what,
-                    path_or_root(w), (long long)json_integer_value(min),
-                    strcmp(what, "length") == 0 ? "characters" : "items");
+        return fail(w, "Invalid %s for parameter %s: must have at least %lld %s", what, path_or_root(w),
+                    (long long)json_integer_value(min), strcmp(what, "length") == 0 ? "characters" : "items");
     if (json_is_integer(max) && (json_int_t)n > json_integer_value(max))
-        return fail(w, "Invalid %s for parameter %s: must have at most %lld %s", what,
-                    path_or_root(w), (long long)json_integer_value(max),
-                    strcmp(what, "length") == 0 ? "characters" : "items");
+        return fail(w, "Invalid %s for parameter %s: must have at most %lld %s", what, path_or_root(w),
+                    (long long)json_integer_value(max), strcmp(what, "length") == 0 ? "characters" : "items");
     return 0;
 }
 
 static int check_string(struct walk *w, json_t *shape, json_t *value)
 {
     if (!json_is_string(value))
-        return fail(w, "Invalid type for parameter %s, value: %s, valid types: string",
-                    path_or_root(w), json_type_name(value));
+        return fail(w, "Invalid type for parameter %s, value: %s, valid types: string", path_or_root(w),
+                    json_type_name(value));
     const char *s = json_string_value(value);
     if (strlen(s) != json_string_length(value))
         return fail(w, "Invalid value for parameter %s: NUL characters are not allowed", path_or_root(w));
@@ -200,23 +196,19 @@ static int check_string(struct walk *w, json_t *shape, json_t *value)
     if (json_is_array(values)) {
         size_t i;
         json_t *v;
-        json_array_foreach(values, i, v)
-        {
+        json_array_foreach(values, i, v) {
             if (strcmp(json_string_value(v), s) == 0)
                 return 0;
         }
         char allowed[400] = "";
         size_t used = 0;
-        json_array_foreach(values, i, v)
-        {
-            int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s", i ? ", " : "",
-                             json_string_value(v));
+        json_array_foreach(values, i, v) {
+            int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s", i ? ", " : "", json_string_value(v));
             if (n < 0 || (size_t)n >= sizeof(allowed) - used)
                 break;
             used += (size_t)n;
         }
-        return fail(w, "Invalid value for parameter %s: \"%.100s\" is not one of: %s",
-                    path_or_root(w), s, allowed);
+        return fail(w, "Invalid value for parameter %s: \"%.100s\" is not one of: %s", path_or_root(w), s, allowed);
     }
     return check_count(w, shape, utf8_length(s), "length");
 }
@@ -234,15 +226,14 @@ static int check_number(struct walk *w, json_t *shape, json_t *value, bool integ
     json_t *min = json_object_get(shape, "min");
     json_t *max = json_object_get(shape, "max");
     if (json_is_number(min) && d < json_number_value(min))
-        return fail(w, "Invalid value for parameter %s: %g is below the minimum of %g",
-                    path_or_root(w), d, json_number_value(min));
+        return fail(w, "Invalid value for parameter %s: %g is below the minimum of %g", path_or_root(w), d,
+                    json_number_value(min));
     if (json_is_number(max) && d > json_number_value(max))
-        return fail(w, "Invalid value for parameter %s: %g is above the maximum of %g",
-                    path_or_root(w), d, json_number_value(max));
+        return fail(w, "Invalid value for parameter %s: %g is above the maximum of %g", path_or_root(w), d,
+                    json_number_value(max));
     if (integral && strcmp(json_string_value(json_object_get(shape, "type")), "integer") == 0 &&
         (d < -2147483648.0 || d > 2147483647.0))
-        return fail(w, "Invalid value for parameter %s: %g does not fit a 32-bit integer",
-                    path_or_root(w), d);
+        return fail(w, "Invalid value for parameter %s: %g does not fit a 32-bit integer", path_or_root(w), d);
     return 0;
 }
 
@@ -261,8 +252,8 @@ static int check(struct walk *w, const char *shape_name, json_t *value, int dept
         return check_structure(w, shape, value, depth);
     if (strcmp(type, "list") == 0) {
         if (!json_is_array(value))
-            return fail(w, "Invalid type for parameter %s, value: %s, valid types: list",
-                        path_or_root(w), json_type_name(value));
+            return fail(w, "Invalid type for parameter %s, value: %s, valid types: list", path_or_root(w),
+                        json_type_name(value));
         if (check_count(w, shape, json_array_size(value), "length") < 0)
             return -1;
         const char *member = json_string_value(json_object_get(json_object_get(shape, "member"), "shape"));
@@ -280,15 +271,14 @@ static int check(struct walk *w, const char *shape_name, json_t *value, int dept
     }
     if (strcmp(type, "map") == 0) {
         if (!json_is_object(value))
-            return fail(w, "Invalid type for parameter %s, value: %s, valid types: map",
-                        path_or_root(w), json_type_name(value));
+            return fail(w, "Invalid type for parameter %s, value: %s, valid types: map", path_or_root(w),
+                        json_type_name(value));
         if (check_count(w, shape, json_object_size(value), "length") < 0)
             return -1;
         const char *vshape = json_string_value(json_object_get(json_object_get(shape, "value"), "shape"));
         const char *key;
         json_t *v;
-        json_object_foreach(value, key, v)
-        {
+        json_object_foreach(value, key, v) {
             size_t saved = path_push(w, key, 0);
             int r = check(w, vshape, v, depth + 1);
             path_pop(w, saved);
@@ -308,14 +298,14 @@ static int check(struct walk *w, const char *shape_name, json_t *value, int dept
     }
     if (strcmp(type, "boolean") == 0) {
         if (!json_is_boolean(value))
-            return fail(w, "Invalid type for parameter %s, value: %s, valid types: boolean",
-                        path_or_root(w), json_type_name(value));
+            return fail(w, "Invalid type for parameter %s, value: %s, valid types: boolean", path_or_root(w),
+                        json_type_name(value));
         return 0;
     }
     if (strcmp(type, "blob") == 0) {
         if (!json_is_string(value))
-            return fail(w, "Invalid type for parameter %s, value: %s, valid types: base64 string",
-                        path_or_root(w), json_type_name(value));
+            return fail(w, "Invalid type for parameter %s, value: %s, valid types: base64 string", path_or_root(w),
+                        json_type_name(value));
         return 0;
     }
     return error_set(w->err, ERR_INTERNAL, "shape %s has unsupported type %s", shape_name, type);

@@ -44,8 +44,9 @@ static int parse_credential(const char *v, size_t n, struct sigv4_auth *a, struc
         }
     }
     if (k != 5 || lens[4] != strlen("aws4_request") || memcmp(parts[4], "aws4_request", lens[4]) != 0)
-        return error_set(err, ERR_INVALID, "Credential should be scoped to a valid region, service and "
-                                           "'aws4_request' terminator");
+        return error_set(err, ERR_INVALID,
+                         "Credential should be scoped to a valid region, service and "
+                         "'aws4_request' terminator");
     if (!copy_field(a->access_key, sizeof(a->access_key), parts[0], lens[0], is_key_char))
         return error_set(err, ERR_INVALID, "Credential has an invalid access key id");
     if (lens[1] != 8 || !copy_field(a->date, sizeof(a->date), parts[1], lens[1], is_digit))
@@ -100,8 +101,9 @@ int sigv4_parse_authorization(const char *header, struct sigv4_auth *ret_auth, s
         p = end;
     }
     if (!have_cred || !have_headers || !have_sig)
-        return error_set(err, ERR_INVALID, "Authorization header requires 'Credential', 'SignedHeaders' "
-                                           "and 'Signature' parameters");
+        return error_set(err, ERR_INVALID,
+                         "Authorization header requires 'Credential', 'SignedHeaders' "
+                         "and 'Signature' parameters");
     *ret_auth = a;
     return 0;
 }

@@ -9,7 +9,7 @@
 
 struct sigv4_auth {
     char access_key[129];
-    char date[9];      /* YYYYMMDD */
+    char date[9]; /* YYYYMMDD */
     char region[33];
     char service[33];
     char signed_headers[1024];

@@ -28,8 +28,10 @@ void logs_sequence_token(int64_t upload_seq, char *buf, size_t cap)
 
 static int validation_error(struct error *err, const char *value, const char *member, const char *constraint)
 {
-    return error_set(err, ERR_INVALID, "1 validation error detected: Value '%.512s' at '%s' failed to satisfy "
-                     "constraint: %s", value, member, constraint);
+    return error_set(err, ERR_INVALID,
+                     "1 validation error detected: Value '%.512s' at '%s' failed to satisfy "
+                     "constraint: %s",
+                     value, member, constraint);
 }
 
 int logs_check_group_name(const char *name, const char *member, struct error *err)
@@ -129,10 +131,9 @@ static json_t *tag_map_to_list(json_t *map)
     json_t *list = json_array();
     const char *k;
     json_t *v;
-    json_object_foreach(map, k, v)
-    {
-        json_array_append_new(list, json_pack("{s:s, s:s}", "key", k, "value",
-                                              json_string_value(v) ? json_string_value(v) : ""));
+    json_object_foreach(map, k, v) {
+        json_array_append_new(
+            list, json_pack("{s:s, s:s}", "key", k, "value", json_string_value(v) ? json_string_value(v) : ""));
     }
     return list;
 }
@@ -160,8 +161,7 @@ static int tags_out(struct api_ctx *ctx, const char *arn, json_t *out, struct er
     json_t *map = json_object();
     size_t i;
     json_t *t;
-    json_array_foreach(list, i, t)
-    {
+    json_array_foreach(list, i, t) {
         json_object_set(map, json_string_value(json_object_get(t, "key")), json_object_get(t, "value"));
     }
     json_object_set_new(out, "tags", map);
@@ -209,8 +209,7 @@ int action_logs_delete_log_group(struct api_ctx *ctx, json_t *in, json_t *out, s
     _cleanup_json_ json_t *keys = json_array();
     size_t i;
     json_t *t;
-    json_array_foreach(tags, i, t)
-    {
+    json_array_foreach(tags, i, t) {
         json_array_append(keys, json_object_get(t, "key"));
     }
     if (store_tags_remove(ctx->tx, arn, keys, err) < 0)
@@ -223,10 +222,10 @@ static json_t *group_json(const struct api_ctx *ctx, const struct log_group_row 
     char arn[700], garn[700];
     group_arn(ctx, g->name, true, arn, sizeof(arn));
     group_arn(ctx, g->name, false, garn, sizeof(garn));
-    json_t *j = json_pack("{s:s, s:I, s:i, s:s, s:s, s:I, s:s, s:b}", "logGroupName", g->name, "creationTime",
-                          (json_int_t)g->created_ms, "metricFilterCount", 0, "arn", arn, "logGroupArn", garn,
-                          "storedBytes", (json_int_t)g->stored_bytes, "logGroupClass", g->log_class,
-                          "deletionProtectionEnabled", 0);
+    json_t *j =
+        json_pack("{s:s, s:I, s:i, s:s, s:s, s:I, s:s, s:b}", "logGroupName", g->name, "creationTime",
+                  (json_int_t)g->created_ms, "metricFilterCount", 0, "arn", arn, "logGroupArn", garn, "storedBytes",
+                  (json_int_t)g->stored_bytes, "logGroupClass", g->log_class, "deletionProtectionEnabled", 0);
     if (j && g->retention_days > 0)
         json_object_set_new(j, "retentionInDays", json_integer(g->retention_days));
     return j;
@@ -237,8 +236,9 @@ int action_logs_describe_log_groups(struct api_ctx *ctx, json_t *in, json_t *out
     const char *prefix = json_string_value(json_object_get(in, "logGroupNamePrefix"));
     const char *pattern = json_string_value(json_object_get(in, "logGroupNamePattern"));
     if (prefix && pattern)
-        return error_set(err, ERR_INVALID, "LogGroup name prefix and LogGroup name pattern are mutually "
-                                           "exclusive parameters.");
+        return error_set(err, ERR_INVALID,
+                         "LogGroup name prefix and LogGroup name pattern are mutually "
+                         "exclusive parameters.");
     json_t *lim = json_object_get(in, "limit");
     int limit = lim ? (int)json_integer_value(lim) : DESCRIBE_LIMIT_DEFAULT;
     _cleanup_(page_free) struct page page = {0};
@@ -309,8 +309,8 @@ int action_logs_delete_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, 
 static json_t *stream_json(const struct api_ctx *ctx, const struct log_group_row *g, const struct log_stream_row *s)
 {
     char arn[1300];
-    snprintf(arn, sizeof(arn), "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", ctx->region, ctx->account,
-             g->name, s->name);
+    snprintf(arn, sizeof(arn), "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", ctx->region, ctx->account, g->name,
+             s->name);
     char token[64];
     logs_sequence_token(s->upload_seq, token, sizeof(token));
     /* CloudWatch stopped counting per-stream bytes: storedBytes is 0. */
@@ -382,7 +382,7 @@ int action_logs_describe_log_streams(struct api_ctx *ctx, json_t *in, json_t *ou
 }
 
 /* CloudWatch Logs' accepted retention periods, in days. */
-static const int retention_days[] = {1,   3,   5,   7,    14,   30,   60,   90,   120,  150,  180,
+static const int retention_days[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
                                      365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
 
 int action_logs_put_retention_policy(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)

@@ -51,8 +51,10 @@ static int check_batch(json_t *events, struct log_event_in **ret_ev, size_t *ret
 {
     size_t n = json_array_size(events);
     if (n < 1 || n > LIMIT_LOGS_BATCH_EVENTS)
-        return error_set(err, ERR_INVALID, "1 validation error detected: Value at 'logEvents' failed to satisfy "
-                         "constraint: Member must have length between 1 and %d", LIMIT_LOGS_BATCH_EVENTS);
+        return error_set(err, ERR_INVALID,
+                         "1 validation error detected: Value at 'logEvents' failed to satisfy "
+                         "constraint: Member must have length between 1 and %d",
+                         LIMIT_LOGS_BATCH_EVENTS);
     _cleanup_free_ struct log_event_in *ev = calloc(n, sizeof(*ev));
     if (!ev)
         return error_set(err, ERR_INTERNAL, "out of memory");
@@ -61,16 +63,17 @@ static int check_batch(json_t *events, struct log_event_in **ret_ev, size_t *ret
         json_t *e = json_array_get(events, i);
         json_t *ts = json_object_get(e, "timestamp");
         json_t *msg = json_object_get(e, "message");
-        if (!json_is_integer(ts) || json_integer_value(ts) < 0 || !json_is_string(msg) ||
-            json_string_length(msg) < 1)
-            return error_set(err, ERR_INVALID, "logEvents[%zu]: timestamp (ms, >= 0) and message (non-empty) "
-                             "are required.", i);
+        if (!json_is_integer(ts) || json_integer_value(ts) < 0 || !json_is_string(msg) || json_string_length(msg) < 1)
+            return error_set(err, ERR_INVALID,
+                             "logEvents[%zu]: timestamp (ms, >= 0) and message (non-empty) "
+                             "are required.",
+                             i);
         ev[i].ts = json_integer_value(ts);
         ev[i].message = json_string_value(msg);
         ev[i].len = json_string_length(msg);
         if (ev[i].len > LIMIT_LOGS_EVENT_BYTES)
-            return error_set(err, ERR_INVALID, "Log event too large: %zu bytes exceeds limit of %d",
-                             ev[i].len, LIMIT_LOGS_EVENT_BYTES);
+            return error_set(err, ERR_INVALID, "Log event too large: %zu bytes exceeds limit of %d", ev[i].len,
+                             LIMIT_LOGS_EVENT_BYTES);
         total += ev[i].len + LIMIT_LOGS_EVENT_OVERHEAD;
         if (i > 0 && ev[i].ts < ev[i - 1].ts)
             return error_set(err, ERR_INVALID,
@@ -155,8 +158,8 @@ static int put_events(struct api_ctx *ctx, const char *group_name, const char *s
 int action_logs_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     return put_events(ctx, json_string_value(json_object_get(in, "logGroupName")),
-                      json_string_value(json_object_get(in, "logStreamName")), json_object_get(in, "logEvents"),
-                      NULL, 0, out, err);
+                      json_string_value(json_object_get(in, "logStreamName")), json_object_get(in, "logEvents"), NULL,
+                      0, out, err);
 }
 
 int action_berth_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
@@ -371,8 +374,7 @@ static int select_streams(struct api_ctx *ctx, const struct log_group_row *g, js
         ids = calloc(cap ? cap : 1, sizeof(*ids));
         if (!ids)
             return error_set(err, ERR_INTERNAL, "out of memory");
-        json_array_foreach(names, i, v)
-        {
+        json_array_foreach(names, i, v) {
             struct log_stream_row s;
             if (logs_check_stream_name(json_string_value(v), "logStreamNames", err) < 0)
                 return -1;
@@ -382,8 +384,7 @@ static int select_streams(struct api_ctx *ctx, const struct log_group_row *g, js
             if (r == 0)
                 continue;
             ids[n++] = s.id;
-            json_array_append_new(searched, json_pack("{s:s, s:b}", "logStreamName", s.name,
-                                                      "searchedCompletely", 1));
+            json_array_append_new(searched, json_pack("{s:s, s:b}", "logStreamName", s.name, "searchedCompletely", 1));
         }
     } else {
         struct log_stream_query q = {.group_id = g->id, .prefix = prefix, .order = LOG_ORDER_NAME, .limit = 1000};
@@ -405,8 +406,8 @@ static int select_streams(struct api_ctx *ctx, const struct log_group_row *g, js
                 }
                 ids[n++] = rows[i].id;
                 if (json_array_size(searched) < 100)
-                    json_array_append_new(searched, json_pack("{s:s, s:b}", "logStreamName", rows[i].name,
-                                                              "searchedCompletely", 1));
+                    json_array_append_new(
+                        searched, json_pack("{s:s, s:b}", "logStreamName", rows[i].name, "searchedCompletely", 1));
             }
             if (!more || k == 0)
                 break;

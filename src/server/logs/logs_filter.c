@@ -114,8 +114,10 @@ static int parse_regex(struct logs_filter *f, const char *p, size_t n, struct er
     if (!re)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (regex_too_costly(re))
-        return error_set(err, ERR_INVALID, "Invalid regex in filter pattern: back-references and repetition "
-                         "counts multiplying past %d are not supported.", REGEX_REPEAT_PRODUCT_MAX);
+        return error_set(err, ERR_INVALID,
+                         "Invalid regex in filter pattern: back-references and repetition "
+                         "counts multiplying past %d are not supported.",
+                         REGEX_REPEAT_PRODUCT_MAX);
     if (regcomp(&f->regex, re, REG_EXTENDED | REG_NOSUB) != 0)
         return error_set(err, ERR_INVALID, "Invalid regex in filter pattern.");
     f->has_regex = true;

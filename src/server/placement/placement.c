@@ -150,8 +150,7 @@ static int parse_strategy(const struct placement_strategy *s, struct rank *ret, 
     case PLACEMENT_SPREAD:
         if (strcasecmp(f, "instanceId") == 0 || strcasecmp(f, "host") == 0) {
             r.key = KEY_INSTANCE;
-        } else if (strncmp(f, attr_prefix, sizeof(attr_prefix) - 1) == 0 &&
-                   f[sizeof(attr_prefix) - 1]) {
+        } else if (strncmp(f, attr_prefix, sizeof(attr_prefix) - 1) == 0 && f[sizeof(attr_prefix) - 1]) {
             r.key = KEY_ATTRIBUTE;
             r.attr = f + sizeof(attr_prefix) - 1;
         } else {
@@ -161,11 +160,8 @@ static int parse_strategy(const struct placement_strategy *s, struct rank *ret, 
                              f);
         }
         break;
-    case PLACEMENT_RANDOM:
-        r.key = KEY_RANDOM;
-        break;
-    default:
-        return error_set(err, ERR_INVALID, "Invalid placement strategy type %d", (int)s->type);
+    case PLACEMENT_RANDOM: r.key = KEY_RANDOM; break;
+    default: return error_set(err, ERR_INVALID, "Invalid placement strategy type %d", (int)s->type);
     }
     *ret = r;
     return 0;
@@ -173,8 +169,7 @@ static int parse_strategy(const struct placement_strategy *s, struct rank *ret, 
 
 /* Compile the memberOf expressions into e->member_of and note
  * distinctInstance. */
-static int compile_constraints(struct engine *e, const struct placement_request *req,
-                               struct error *err)
+static int compile_constraints(struct engine *e, const struct placement_request *req, struct error *err)
 {
     if (req->n_constraints == 0)
         return 0;
@@ -194,30 +189,26 @@ static int compile_constraints(struct engine *e, const struct placement_request 
             break;
         case PLACEMENT_MEMBER_OF:
             if (!has_expr)
-                return error_set(err, ERR_INVALID,
-                                 "A memberOf placement constraint requires an expression");
+                return error_set(err, ERR_INVALID, "A memberOf placement constraint requires an expression");
             if (query_parse(c->expression, &e->member_of[e->n_member], err) < 0)
                 return error_prefix(err, "memberOf placement constraint");
             e->n_member++;
             break;
-        default:
-            return error_set(err, ERR_INVALID, "Invalid placement constraint type %d",
-                             (int)c->type);
+        default: return error_set(err, ERR_INVALID, "Invalid placement constraint type %d", (int)c->type);
         }
     }
     return 0;
 }
 
-static int compile_request(struct engine *e, const struct placement_request *req,
-                           struct error *err)
+static int compile_request(struct engine *e, const struct placement_request *req, struct error *err)
 {
     if (!req || !req->task)
         return error_set(err, ERR_INVALID, "placement request without a task");
     if (req->count < 0)
         return error_set(err, ERR_INVALID, "Invalid task count %d", req->count);
     if (req->task->cpu < 0 || req->task->memory < 0)
-        return error_set(err, ERR_INVALID, "Invalid task reservation: cpu %lld, memory %lld",
-                         (long long)req->task->cpu, (long long)req->task->memory);
+        return error_set(err, ERR_INVALID, "Invalid task reservation: cpu %lld, memory %lld", (long long)req->task->cpu,
+                         (long long)req->task->memory);
     if (req->n_strategies && !req->strategies)
         return error_set(err, ERR_INVALID, "placement strategies missing");
     if (req->n_constraints && !req->constraints)
@@ -251,8 +242,7 @@ static int64_t group_tasks(const struct placement_instance *in, const char *grou
         return in->q.running_tasks_count;
     int64_t count = 0;
     for (size_t i = 0; i < in->q.n_groups; i++)
-        if (in->q.groups[i].count > 0 && in->q.groups[i].name &&
-            strcmp(in->q.groups[i].name, group) == 0)
+        if (in->q.groups[i].count > 0 && in->q.groups[i].name && strcmp(in->q.groups[i].name, group) == 0)
             count += in->q.groups[i].count;
     return count;
 }
@@ -435,8 +425,7 @@ static int64_t score(struct engine *e, const struct rank *r, size_t i)
 }
 
 /* Keep only the candidates with the best score; cand is rewritten. */
-static size_t narrow(struct engine *e, const struct rank *r, size_t *cand, int64_t *scores,
-                     size_t ncand)
+static size_t narrow(struct engine *e, const struct rank *r, size_t *cand, int64_t *scores, size_t ncand)
 {
     int64_t best = INT64_MAX;
     for (size_t k = 0; k < ncand; k++) {
@@ -490,14 +479,12 @@ static int list_failures(struct engine *e, struct placement_result *res, struct 
             res->failures[res->n_failures++] =
                 (struct placement_failure){.arn = e->inst[i].arn, .reason = e->reason[i]};
     if (res->n_failures == 0)
-        res->failures[res->n_failures++] =
-            (struct placement_failure){.reason = PLACEMENT_REASON_NO_INSTANCES};
+        res->failures[res->n_failures++] = (struct placement_failure){.reason = PLACEMENT_REASON_NO_INSTANCES};
     return 0;
 }
 
-int placement_place(const struct placement_instance *instances, size_t n,
-                    const struct placement_request *req, struct placement_result *ret_result,
-                    struct error *err)
+int placement_place(const struct placement_instance *instances, size_t n, const struct placement_request *req,
+                    struct placement_result *ret_result, struct error *err)
 {
     if (n && !instances)
         return error_set(err, ERR_INVALID, "placement without instances");

@@ -47,9 +47,9 @@
 #define PLACEMENT_REASON_NO_INSTANCES "No Container Instances were found in your cluster."
 
 struct placement_instance {
-    const char *arn; /* container instance ARN, echoed in failures */
-    const char *id;  /* its id (last ARN component): the final tie-break */
-    bool active;     /* status ACTIVE */
+    const char *arn;          /* container instance ARN, echoed in failures */
+    const char *id;           /* its id (last ARN component): the final tie-break */
+    bool active;              /* status ACTIVE */
     int64_t remaining_cpu;    /* CPU units */
     int64_t remaining_memory; /* MiB */
     /* Host ports in use; ECS's reserved TCP ports (22, 2375, 2376, 51678,
@@ -67,8 +67,8 @@ struct placement_instance {
 
 /* One task's needs; every task of a request shares them. */
 struct placement_task {
-    int64_t cpu;    /* units */
-    int64_t memory; /* MiB */
+    int64_t cpu;               /* units */
+    int64_t memory;            /* MiB */
     const uint16_t *tcp_ports; /* static host ports (hostPort != 0) */
     size_t n_tcp;
     const uint16_t *udp_ports;
@@ -114,8 +114,8 @@ struct placement_failure {
 };
 
 struct placement_result {
-    int *chosen;       /* count entries: an index into instances, or -1 */
-    size_t n_placed;   /* entries that are not -1; placed tasks come first */
+    int *chosen;     /* count entries: an index into instances, or -1 */
+    size_t n_placed; /* entries that are not -1; placed tasks come first */
     /* When a task could not be placed: why each ACTIVE instance rejected it
      * (one entry per instance, in input order), or a single
      * PLACEMENT_REASON_NO_INSTANCES entry when there was no ACTIVE
@@ -135,9 +135,8 @@ int placement_validate(const struct placement_request *req, struct error *err);
  * placement_result_free(); failing to place a task is a success with
  * failures listed, not an error.  Errors: ERR_INVALID for a bad request
  * (see placement_validate), ERR_INTERNAL when out of memory. */
-int placement_place(const struct placement_instance *instances, size_t n,
-                    const struct placement_request *req, struct placement_result *ret_result,
-                    struct error *err);
+int placement_place(const struct placement_instance *instances, size_t n, const struct placement_request *req,
+                    struct placement_result *ret_result, struct error *err);
 void placement_result_free(struct placement_result *r);
 
 /* "binpack" | "spread" | "random" <-> enum; -1 / NULL when unknown. */

@@ -46,12 +46,9 @@ static const struct {
     enum subject_kind kind;
     unsigned ops;
 } subjects[] = {
-    {"agentConnected", SUBJ_AGENT_CONNECTED, OPS_SET},
-    {"agentVersion", SUBJ_AGENT_VERSION, OPS_ORDERED},
-    {"ec2InstanceId", SUBJ_EC2_INSTANCE_ID, OPS_SET},
-    {"registeredAt", SUBJ_REGISTERED_AT, OPS_ORDERED},
-    {"runningTasksCount", SUBJ_RUNNING_TASKS, OPS_ORDERED},
-    {"task:group", SUBJ_TASK_GROUP, OPS_SET},
+    {"agentConnected", SUBJ_AGENT_CONNECTED, OPS_SET},      {"agentVersion", SUBJ_AGENT_VERSION, OPS_ORDERED},
+    {"ec2InstanceId", SUBJ_EC2_INSTANCE_ID, OPS_SET},       {"registeredAt", SUBJ_REGISTERED_AT, OPS_ORDERED},
+    {"runningTasksCount", SUBJ_RUNNING_TASKS, OPS_ORDERED}, {"task:group", SUBJ_TASK_GROUP, OPS_SET},
 };
 
 static const struct {
@@ -59,25 +56,36 @@ static const struct {
     enum op_kind op;
     bool negate;
 } operators[] = {
-    {"==", OP_EQ, false},        {"equals", OP_EQ, false},
-    {"!=", OP_EQ, true},         {"not_equals", OP_EQ, true},
-    {">", OP_GT, false},         {"greater_than", OP_GT, false},
-    {">=", OP_GE, false},        {"greater_than_equal", OP_GE, false},
-    {"<", OP_LT, false},         {"less_than", OP_LT, false},
-    {"<=", OP_LE, false},        {"less_than_equal", OP_LE, false},
-    {"exists", OP_EXISTS, false}, {"!exists", OP_EXISTS, true},
-    {"not_exists", OP_EXISTS, true}, {"in", OP_IN, false},
-    {"!in", OP_IN, true},        {"not_in", OP_IN, true},
-    {"=~", OP_MATCH, false},     {"matches", OP_MATCH, false},
-    {"!~", OP_MATCH, true},      {"not_matches", OP_MATCH, true},
+    {"==", OP_EQ, false},
+    {"equals", OP_EQ, false},
+    {"!=", OP_EQ, true},
+    {"not_equals", OP_EQ, true},
+    {">", OP_GT, false},
+    {"greater_than", OP_GT, false},
+    {">=", OP_GE, false},
+    {"greater_than_equal", OP_GE, false},
+    {"<", OP_LT, false},
+    {"less_than", OP_LT, false},
+    {"<=", OP_LE, false},
+    {"less_than_equal", OP_LE, false},
+    {"exists", OP_EXISTS, false},
+    {"!exists", OP_EXISTS, true},
+    {"not_exists", OP_EXISTS, true},
+    {"in", OP_IN, false},
+    {"!in", OP_IN, true},
+    {"not_in", OP_IN, true},
+    {"=~", OP_MATCH, false},
+    {"matches", OP_MATCH, false},
+    {"!~", OP_MATCH, true},
+    {"not_matches", OP_MATCH, true},
 };
 
 struct qarg {
     char *text;
-    bool wildcard;   /* contains '*' and is compared as a pattern */
-    bool is_num;     /* text is a number (attribute ordering) */
+    bool wildcard; /* contains '*' and is compared as a pattern */
+    bool is_num;   /* text is a number (attribute ordering) */
     double num;
-    int64_t lo, hi;  /* runningTasksCount: lo == hi == the integer;
+    int64_t lo, hi; /* runningTasksCount: lo == hi == the integer;
                         registeredAt: the interval [lo, hi) */
 };
 
@@ -141,8 +149,7 @@ unsigned query_uses(const struct query *q) { return q ? q->uses : 0; }
 /* --- lexing ------------------------------------------------------------ */
 
 /* Positions in messages count characters from 1, as a user would. */
-__attribute__((format(printf, 3, 4))) static int parse_error(struct parser *p, size_t at,
-                                                             const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int parse_error(struct parser *p, size_t at, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -160,10 +167,7 @@ static void skip_ws(struct parser *p)
 
 /* Characters of subject names: ECS attribute names are letters, digits,
  * '-', '_', '.', '/', '\' and the subject prefixes add ':'. */
-static bool is_subject_char(char c)
-{
-    return c && (isalnum((unsigned char)c) || strchr("._-/\\:", c) != NULL);
-}
+static bool is_subject_char(char c) { return c && (isalnum((unsigned char)c) || strchr("._-/\\:", c) != NULL); }
 
 /* A bare argument runs until whitespace or a character with a meaning of
  * its own in the grammar.  A bare pattern (after =~) may also hold the
@@ -382,13 +386,11 @@ static int compile_term(struct parser *p, struct qnode *n, size_t at)
             if (n->op == OP_MATCH)
                 break;
             if (strcasecmp(a->text, "true") != 0 && strcasecmp(a->text, "false") != 0)
-                return parse_error(p, at, "agentConnected compares with true or false, not '%s'",
-                                   a->text);
+                return parse_error(p, at, "agentConnected compares with true or false, not '%s'", a->text);
             for (char *c = a->text; *c; c++)
                 *c = (char)tolower((unsigned char)*c);
             continue;
-        default:
-            break;
+        default: break;
         }
         if (n->op == OP_EQ || n->op == OP_IN)
             a->wildcard = strchr(a->text, '*') != NULL;
@@ -499,8 +501,7 @@ static int parse_term(struct parser *p, struct qnode **ret)
     n->op = operators[i].op;
     n->negate = operators[i].negate;
     if (!((unsigned)ops & OPBIT(n->op)))
-        return parse_error(p, op_at, "operator '%s' is not valid for subject '%s'", opname,
-                           subject);
+        return parse_error(p, op_at, "operator '%s' is not valid for subject '%s'", opname, subject);
     p->pos = op_at + len;
 
     if (n->op != OP_EXISTS) {
@@ -516,8 +517,7 @@ static int parse_term(struct parser *p, struct qnode **ret)
     return 0;
 }
 
-static int make_node(struct parser *p, enum node_type type, struct qnode *left,
-                     struct qnode *right, struct qnode **ret)
+static int make_node(struct parser *p, enum node_type type, struct qnode *left, struct qnode *right, struct qnode **ret)
 {
     struct qnode *n = calloc(1, sizeof(*n));
     if (!n) {
@@ -547,8 +547,7 @@ static int parse_unary(struct parser *p, struct qnode **ret)
     }
     if (is_not || c == '(') {
         if (++p->depth > LIMIT_QUERY_DEPTH)
-            return error_set(p->err, ERR_LIMIT, "Invalid expression: nested deeper than %d levels",
-                             LIMIT_QUERY_DEPTH);
+            return error_set(p->err, ERR_LIMIT, "Invalid expression: nested deeper than %d levels", LIMIT_QUERY_DEPTH);
     }
     if (is_not) {
         struct qnode *inner = NULL;
@@ -565,12 +564,10 @@ static int parse_unary(struct parser *p, struct qnode **ret)
         skip_ws(p);
         if (p->text[p->pos] != ')') {
             if (!p->text[p->pos])
-                return parse_error(p, p->pos, "expected ')' to close the '(' at position %zu",
-                                   at + 1);
+                return parse_error(p, p->pos, "expected ')' to close the '(' at position %zu", at + 1);
             char tok[40];
             token_at(p, p->pos, tok, sizeof(tok));
-            return parse_error(p, p->pos, "expected ')' to close the '(' at position %zu, found '%s'",
-                               at + 1, tok);
+            return parse_error(p, p->pos, "expected ')' to close the '(' at position %zu, found '%s'", at + 1, tok);
         }
         p->pos++;
         p->depth--;
@@ -636,8 +633,7 @@ int query_parse(const char *text, struct query **ret_query, struct error *err)
         text = "";
     size_t len = strlen(text);
     if (len > LIMIT_QUERY_EXPRESSION)
-        return error_set(err, ERR_LIMIT, "Invalid expression: longer than %d characters",
-                         LIMIT_QUERY_EXPRESSION);
+        return error_set(err, ERR_LIMIT, "Invalid expression: longer than %d characters", LIMIT_QUERY_EXPRESSION);
     struct parser p = {.text = text, .err = err};
     skip_ws(&p);
     if (!text[p.pos])
@@ -754,19 +750,15 @@ static bool ordered(enum op_kind op, int cmp)
 static bool string_test(const struct qnode *n, const char *v)
 {
     switch (n->op) {
-    case OP_EQ:
-        return arg_equals(&n->args[0], v);
+    case OP_EQ: return arg_equals(&n->args[0], v);
     case OP_IN:
         for (size_t i = 0; i < n->n_args; i++)
             if (arg_equals(&n->args[i], v))
                 return true;
         return false;
-    case OP_MATCH:
-        return regexec(&n->re, v, 0, NULL, 0) == 0;
-    case OP_EXISTS:
-        return true;
-    default:
-        break;
+    case OP_MATCH: return regexec(&n->re, v, 0, NULL, 0) == 0;
+    case OP_EXISTS: return true;
+    default: break;
     }
     const struct qarg *a = &n->args[0];
     int cmp;
@@ -783,8 +775,7 @@ static bool string_test(const struct qnode *n, const char *v)
 static bool time_test(const struct qnode *n, int64_t t)
 {
     switch (n->op) {
-    case OP_EQ:
-        return t >= n->args[0].lo && t < n->args[0].hi;
+    case OP_EQ: return t >= n->args[0].lo && t < n->args[0].hi;
     case OP_IN:
         for (size_t i = 0; i < n->n_args; i++)
             if (t >= n->args[i].lo && t < n->args[i].hi)
@@ -823,21 +814,12 @@ static bool term_test(const struct qnode *n, const struct query_subject *s)
 {
     const char *v = NULL;
     switch (n->subject) {
-    case SUBJ_REGISTERED_AT:
-        return time_test(n, s->registered_at_usec);
-    case SUBJ_RUNNING_TASKS:
-        return int_test(n, s->running_tasks_count);
-    case SUBJ_TASK_GROUP:
-        return group_test(n, s);
-    case SUBJ_AGENT_CONNECTED:
-        v = s->agent_connected ? "true" : "false";
-        break;
-    case SUBJ_AGENT_VERSION:
-        v = s->agent_version;
-        break;
-    case SUBJ_EC2_INSTANCE_ID:
-        v = s->ec2_instance_id;
-        break;
+    case SUBJ_REGISTERED_AT: return time_test(n, s->registered_at_usec);
+    case SUBJ_RUNNING_TASKS: return int_test(n, s->running_tasks_count);
+    case SUBJ_TASK_GROUP: return group_test(n, s);
+    case SUBJ_AGENT_CONNECTED: v = s->agent_connected ? "true" : "false"; break;
+    case SUBJ_AGENT_VERSION: v = s->agent_version; break;
+    case SUBJ_EC2_INSTANCE_ID: v = s->ec2_instance_id; break;
     case SUBJ_ATTRIBUTE: {
         const struct query_attr *a = query_subject_attr(s, n->attr_name);
         if (!a)
@@ -864,7 +846,4 @@ static bool node_match(const struct qnode *n, const struct query_subject *s)
     return false;
 }
 
-bool query_match(const struct query *q, const struct query_subject *s)
-{
-    return q && s && node_match(q->root, s);
-}
+bool query_match(const struct query *q, const struct query_subject *s) { return q && s && node_match(q->root, s); }

@@ -82,6 +82,5 @@ void deploy_plan_round(const struct deploy_counts *c, struct deploy_plan *ret_pl
 
 bool deploy_is_steady(const struct deploy_counts *c)
 {
-    return c->primary_live == c->desired && c->primary_healthy == c->desired && c->old_live == 0 &&
-           c->stopping == 0;
+    return c->primary_live == c->desired && c->primary_healthy == c->desired && c->old_live == 0 && c->stopping == 0;
 }

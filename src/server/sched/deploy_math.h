@@ -33,7 +33,7 @@ struct deploy_counts {
     int primary_healthy;
     int old_live;
     int old_healthy;
-    int stopping; /* asked to stop, not yet STOPPED: still occupy capacity */
+    int stopping;   /* asked to stop, not yet STOPPED: still occupy capacity */
     bool can_start; /* the primary deployment may launch (not FAILED, not backing off) */
 };
 

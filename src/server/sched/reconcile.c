@@ -66,13 +66,11 @@ static int check_breaker(struct round *r, struct error *err)
     json_t *p = NULL;
     size_t i;
     json_t *d;
-    json_array_foreach(json_object_get(doc, "deployments"), i, d)
-    {
+    json_array_foreach(json_object_get(doc, "deployments"), i, d) {
         if (strcmp(jstr(d, "status"), "PRIMARY") == 0)
             p = d;
     }
-    if (!p || !json_is_true(json_object_get(breaker, "enable")) ||
-        strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") != 0)
+    if (!p || !json_is_true(json_object_get(breaker, "enable")) || strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") != 0)
         return 0;
     int desired = (int)jint(doc, "desiredCount");
     if (jint(p, "failedTasks") < deploy_breaker_threshold(desired))
@@ -213,8 +211,7 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
     char reason[120];
     snprintf(reason, sizeof(reason), "Scaling activity initiated by (deployment %s)",
              r->primary ? jstr(r->primary->json, "id") : "");
-    if (plan.stop_primary &&
-        stop_some(r, tasks, prim, prim_h, np, plan.stop_primary, true, reason, err) < 0)
+    if (plan.stop_primary && stop_some(r, tasks, prim, prim_h, np, plan.stop_primary, true, reason, err) < 0)
         return -1;
     if (plan.stop_old && stop_some(r, tasks, old, old_h, no, plan.stop_old, false, reason, err) < 0)
         return -1;
@@ -252,8 +249,7 @@ static int daemon_round(struct round *r, struct service_task *tasks, size_t n, s
     }
     size_t i;
     json_t *u;
-    json_array_foreach(uuids, i, u)
-    {
+    json_array_foreach(uuids, i, u) {
         _cleanup_(instance_row_clear) struct instance_row inst = {0};
         int found = store_instance_get(r->ctx->tx, r->cluster.id, json_string_value(u), &inst, err);
         if (found < 0)
@@ -312,8 +308,7 @@ static int daemon_round(struct round *r, struct service_task *tasks, size_t n, s
             instance_arn(r->ctx, r->cluster.name, inst.uuid, iarn, sizeof(iarn));
             size_t k;
             json_t *f;
-            json_array_foreach(failures, k, f)
-            {
+            json_array_foreach(failures, k, f) {
                 if (strcmp(jstr(f, "arn"), iarn) == 0 && !failure_disqualifies(jstr(f, "reason")))
                     qualifies = true;
             }

@@ -37,8 +37,7 @@ static bool taskdef_has_health_check(json_t *td)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(td, "containerDefinitions"), i, c)
-    {
+    json_array_foreach(json_object_get(td, "containerDefinitions"), i, c) {
         if (json_object_get(c, "healthCheck"))
             return true;
     }
@@ -80,8 +79,7 @@ json_t *reconcile_ops_dep_json(struct round *r, const char *started_by)
 {
     size_t i;
     json_t *d;
-    json_array_foreach(json_object_get(r->row->doc, "deployments"), i, d)
-    {
+    json_array_foreach(json_object_get(r->row->doc, "deployments"), i, d) {
         if (strcmp(jstr(d, "id"), started_by) == 0)
             return d;
     }
@@ -101,8 +99,7 @@ static void task_list_text(json_t *ids, char *buf, size_t cap)
     buf[0] = '\0';
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
-    {
+    json_array_foreach(ids, i, v) {
         if (i == EVENT_TASKS_LISTED)
             break;
         int w = snprintf(buf + used, cap - used, "%s(task %s)", i ? " " : "", json_string_value(v));
@@ -216,14 +213,14 @@ static void unplaced_message(json_t *failures, char *buf, size_t cap)
     const char *what = NULL, *arn = NULL;
     size_t i;
     json_t *f;
-    json_array_foreach(failures, i, f)
-    {
+    json_array_foreach(failures, i, f) {
         const char *reason = jstr(f, "reason");
         const char *w = NULL;
         if (strcmp(reason, PLACEMENT_REASON_NO_INSTANCES) == 0) {
-            snprintf(buf, cap, "was unable to place a task because no container instance met all of its "
-                               "requirements. Reason: No Container Instances were found in your cluster. For more "
-                               "information, see the Troubleshooting section of the Amazon ECS Developer Guide.");
+            snprintf(buf, cap,
+                     "was unable to place a task because no container instance met all of its "
+                     "requirements. Reason: No Container Instances were found in your cluster. For more "
+                     "information, see the Troubleshooting section of the Amazon ECS Developer Guide.");
             return;
         }
         if (strcmp(reason, PLACEMENT_REASON_MEMORY) == 0)
@@ -267,7 +264,7 @@ int reconcile_ops_unplaced_event(struct round *r, json_t *failures, struct error
 
 /* Launch `count` primary tasks; extra constraints narrow the instances. */
 int reconcile_ops_launch(struct round *r, int count, const struct placement_constraint *extra, size_t nextra,
-                  bool record_unplaced, json_t **ret_failures, struct error *err)
+                         bool record_unplaced, json_t **ret_failures, struct error *err)
 {
     struct task_spec spec;
     char started_by[64], group[300];
@@ -299,8 +296,7 @@ int reconcile_ops_launch(struct round *r, int count, const struct placement_cons
     }
     size_t i;
     json_t *t;
-    json_array_foreach(placed, i, t)
-    {
+    json_array_foreach(placed, i, t) {
         const char *arn = jstr(t, "taskArn");
         const char *slash = strrchr(arn, '/');
         json_array_append_new(r->started, json_string(slash ? slash + 1 : arn));
@@ -325,7 +321,7 @@ bool reconcile_ops_is_healthy(const struct service_task *t, const struct dep *d)
 
 /* Stop a task that failed its container health checks after the grace period. */
 int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t, const struct dep *d, bool *ret_stopped,
-                           struct error *err)
+                                  struct error *err)
 {
     *ret_stopped = false;
     usec_t grace = jint(r->row->doc, "healthCheckGracePeriodSeconds") * USEC_PER_SEC;

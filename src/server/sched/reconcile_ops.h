@@ -65,8 +65,8 @@ int reconcile_ops_unplaced_event(struct round *r, json_t *failures, struct error
 /* RUNNING and, when its definition has a health check, HEALTHY. */
 bool reconcile_ops_is_healthy(const struct service_task *t, const struct dep *d);
 /* Stop t if UNHEALTHY past the grace period (*ret_stopped then true). */
-int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t, const struct dep *d,
-                                  bool *ret_stopped, struct error *err);
+int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t, const struct dep *d, bool *ret_stopped,
+                                  struct error *err);
 /* Drop drained deployments; when steady, complete the primary and record
  * the steady state once. */
 int reconcile_ops_complete(struct round *r, bool steady, struct error *err);

@@ -39,8 +39,7 @@ static void run_all(struct server *srv)
     bool any = false;
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
-    {
+    json_array_foreach(ids, i, v) {
         bool changed = false;
         if (reconcile_service(srv, json_integer_value(v), &changed, &err) < 0)
             log_warn("service scheduler: %s", err.msg);

@@ -94,8 +94,7 @@ static int conn_open(struct store *st, struct store_conn **ret_conn, struct erro
         return error_set(err, ERR_INTERNAL, "out of memory");
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "sqlite: open %s: %s", st->path,
-                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        error_set(err, ERR_INTERNAL, "sqlite: open %s: %s", st->path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
         conn_free(c);
         return -1;
     }
@@ -130,8 +129,7 @@ static int migrate(struct store *st, struct store_conn *c, struct error *err)
     size_t n = 0;
     const char *const *migrations = store_schema_migrations(&n);
     if ((size_t)version > n)
-        return error_set(err, ERR_INVALID, "database schema version %d is newer than this berth (%zu)",
-                         version, n);
+        return error_set(err, ERR_INVALID, "database schema version %d is newer than this berth (%zu)", version, n);
     for (size_t i = (size_t)version; i < n; i++) {
         char bump[64];
         snprintf(bump, sizeof(bump), "PRAGMA user_version=%zu;", i + 1);
@@ -412,10 +410,7 @@ void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
         sqlite3_bind_null(stmt, idx);
 }
 
-const char *store_col_text(sqlite3_stmt *stmt, int idx)
-{
-    return (const char *)sqlite3_column_text(stmt, idx);
-}
+const char *store_col_text(sqlite3_stmt *stmt, int idx) { return (const char *)sqlite3_column_text(stmt, idx); }
 
 static long long stmt_counter(struct store *st, int op, bool reset)
 {

@@ -78,8 +78,8 @@ int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_ro
     return 0;
 }
 
-int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit,
-                       json_t *ret_names, bool *ret_more, struct error *err)
+int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
+                       bool *ret_more, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx,
                                  "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
@@ -106,8 +106,7 @@ int store_cluster_list(struct store_tx *tx, const char *region, const char *afte
     return 0;
 }
 
-int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts,
-                         struct error *err)
+int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts, struct error *err)
 {
     memset(ret_counts, 0, sizeof(*ret_counts));
     if (store_instance_count(tx, cluster_id, &ret_counts->registered_instances, err) < 0)

@@ -33,7 +33,6 @@ int store_cluster_get(struct store_tx *tx, const char *region, const char *name,
 int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_row *row, struct error *err);
 /* Names of ACTIVE clusters after `after` (or from the start), at most limit,
  * sorted; *ret_more is set when more follow. */
-int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit,
-                       json_t *ret_names, bool *ret_more, struct error *err);
-int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts,
-                         struct error *err);
+int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
+                       bool *ret_more, struct error *err);
+int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts, struct error *err);

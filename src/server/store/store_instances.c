@@ -6,7 +6,6 @@
 
 #include "server/store/store_internal.h"
 
-
 void instance_row_clear(struct instance_row *row)
 {
     if (!row)
@@ -55,8 +54,8 @@ static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct instance_row *re
 int store_instance_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct instance_row *ret_row,
                        struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE cluster_id = ?1 AND uuid = ?2", err);
+    sqlite3_stmt *s =
+        store_stmt(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE cluster_id = ?1 AND uuid = ?2", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
@@ -208,8 +207,8 @@ int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const ch
 int store_instance_ports(struct store_tx *tx, int64_t instance_id, const char *protocol, json_t *ret_ports,
                          struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        tx, "SELECT port FROM instance_ports WHERE instance_id = ?1 AND protocol = ?2 ORDER BY port", err);
+    sqlite3_stmt *s =
+        store_stmt(tx, "SELECT port FROM instance_ports WHERE instance_id = ?1 AND protocol = ?2 ORDER BY port", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, instance_id);
@@ -311,11 +310,11 @@ int store_attrs_delete(struct store_tx *tx, int64_t cluster_id, const char *targ
     return sqlite3_changes(tx->db) > 0 ? 1 : 0;
 }
 
-int store_attrs_delete_target(struct store_tx *tx, int64_t cluster_id, const char *target_type,
-                              const char *target_id, struct error *err)
+int store_attrs_delete_target(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
+                              struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        tx, "DELETE FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 AND target_id = ?3", err);
+    sqlite3_stmt *s =
+        store_stmt(tx, "DELETE FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 AND target_id = ?3", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
@@ -371,8 +370,8 @@ int store_instance_groups(struct store_tx *tx, int64_t instance_id, json_t *ret_
     sqlite3_bind_int64(s, 1, instance_id);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_list, json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count",
-                                                  sqlite3_column_int(s, 1)));
+        json_array_append_new(
+            ret_list, json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count", sqlite3_column_int(s, 1)));
     if (rc != SQLITE_DONE)
         return store_fail(tx, "instance groups", err);
     return 0;

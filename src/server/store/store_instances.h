@@ -66,8 +66,8 @@ int store_attrs_put(struct store_tx *tx, int64_t cluster_id, const char *target_
 /* 1 if an attribute was removed, 0 if there was none. */
 int store_attrs_delete(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                        const char *name, struct error *err);
-int store_attrs_delete_target(struct store_tx *tx, int64_t cluster_id, const char *target_type,
-                              const char *target_id, struct error *err);
+int store_attrs_delete_target(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
+                              struct error *err);
 /* Attributes matching name/value (either may be NULL) as {targetId, name,
  * value} objects, paged by "targetId\tname". */
 int store_attrs_list(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *name,

@@ -28,8 +28,8 @@ void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
 const char *store_col_text(sqlite3_stmt *stmt, int idx);
 
 /* container_instances columns in the order store_instance_read_row wants. */
-#define INSTANCE_COLUMNS                                                                           \
-    "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, " \
+#define INSTANCE_COLUMNS                                                                                               \
+    "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, "                     \
     "used_cpu, used_memory, running_count, pending_count, doc"
 struct instance_row;
 /* Read the current row of a statement selecting INSTANCE_COLUMNS. */

@@ -15,10 +15,7 @@
 #include "common/limits.h"
 #include "server/store/store_internal.h"
 
-static void copy_text(char *dst, size_t cap, const char *s)
-{
-    snprintf(dst, cap, "%s", s ? s : "");
-}
+static void copy_text(char *dst, size_t cap, const char *s) { snprintf(dst, cap, "%s", s ? s : ""); }
 
 /* ---- groups ---------------------------------------------------------------- */
 
@@ -40,8 +37,7 @@ static void group_from(sqlite3_stmt *s, void *out)
 int store_log_group_get(struct store_tx *tx, const char *region, const char *name, struct log_group_row *ret_row,
                         struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name = ?2", err);
+    sqlite3_stmt *s = store_stmt(tx, "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name = ?2", err);
     if (!s)
         return -1;
     store_bind_text(s, 1, region);
@@ -87,8 +83,7 @@ static int exec_id(struct store_tx *tx, const char *sql, int64_t id, struct erro
 
 int store_log_group_delete(struct store_tx *tx, const struct log_group_row *row, struct error *err)
 {
-    if (exec_id(tx,
-                "DELETE FROM log_shippers WHERE stream_id IN (SELECT id FROM log_streams WHERE group_id = ?1)",
+    if (exec_id(tx, "DELETE FROM log_shippers WHERE stream_id IN (SELECT id FROM log_streams WHERE group_id = ?1)",
                 row->id, err) < 0 ||
         exec_id(tx, "DELETE FROM log_streams WHERE group_id = ?1", row->id, err) < 0 ||
         exec_id(tx, "DELETE FROM log_groups WHERE id = ?1", row->id, err) < 0 ||
@@ -145,9 +140,8 @@ static void *grow(void **arr, size_t *n, size_t *cap, size_t elem)
 /* Step a bound list statement that asked for limit + 1 rows: up to limit
  * rows into a new array (each filled by from), and whether more exist.
  * Resets the statement; on failure nothing is returned. */
-static int read_page(struct store_tx *tx, sqlite3_stmt *s, int limit, size_t elem,
-                     void (*from)(sqlite3_stmt *, void *), const char *what, void **ret_rows, size_t *ret_count,
-                     bool *ret_more, struct error *err)
+static int read_page(struct store_tx *tx, sqlite3_stmt *s, int limit, size_t elem, void (*from)(sqlite3_stmt *, void *),
+                     const char *what, void **ret_rows, size_t *ret_count, bool *ret_more, struct error *err)
 {
     _cleanup_free_ void *rows = NULL;
     size_t n = 0, cap = 0;
@@ -190,14 +184,13 @@ int store_log_group_list(struct store_tx *tx, const char *region, const char *pr
     store_bind_text(s, 3, after ? after : "");
     store_bind_text(s, 4, has_upper ? upper : NULL);
     sqlite3_bind_int(s, 5, limit + 1);
-    return read_page(tx, s, limit, sizeof(struct log_group_row), group_from, "list log groups",
-                     (void **)ret_rows, ret_count, ret_more, err);
+    return read_page(tx, s, limit, sizeof(struct log_group_row), group_from, "list log groups", (void **)ret_rows,
+                     ret_count, ret_more, err);
 }
 
 /* ---- streams --------------------------------------------------------------- */
 
-#define STREAM_COLS                                                                                     \
-    "id, group_id, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, upload_seq"
+#define STREAM_COLS "id, group_id, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, upload_seq"
 
 /* Fill *out (a struct log_stream_row) from the current row. */
 static void stream_from(sqlite3_stmt *s, void *out)
@@ -218,8 +211,7 @@ static void stream_from(sqlite3_stmt *s, void *out)
 int store_log_stream_get(struct store_tx *tx, int64_t group_id, const char *name, struct log_stream_row *ret_row,
                          struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name = ?2", err);
+    sqlite3_stmt *s = store_stmt(tx, "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name = ?2", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, group_id);
@@ -236,8 +228,7 @@ int store_log_stream_get(struct store_tx *tx, int64_t group_id, const char *name
 
 int store_log_stream_insert(struct store_tx *tx, struct log_stream_row *row, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "INSERT INTO log_streams (group_id, name, created_ms) VALUES (?1, ?2, ?3)", err);
+    sqlite3_stmt *s = store_stmt(tx, "INSERT INTO log_streams (group_id, name, created_ms) VALUES (?1, ?2, ?3)", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, row->group_id);
@@ -311,8 +302,8 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
     int64_t lt = q->has_after ? q->after_last_ts : (q->descending ? INT64_MAX : INT64_MIN);
     sqlite3_bind_int64(s, 5, lt);
     sqlite3_bind_int(s, 6, q->limit + 1);
-    return read_page(tx, s, q->limit, sizeof(struct log_stream_row), stream_from, "list log streams",
-                     (void **)ret_rows, ret_count, ret_more, err);
+    return read_page(tx, s, q->limit, sizeof(struct log_stream_row), stream_from, "list log streams", (void **)ret_rows,
+                     ret_count, ret_more, err);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -325,11 +316,12 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
 #define ROWS16 ROWS4 ", " ROWS4 ", " ROWS4 ", " ROWS4
 #define EVENTS_INSERT "INSERT INTO log_events (stream_id, group_id, ts, ingest_ms, message) VALUES "
 #define EVENTS_INSERT_MANY EVENTS_INSERT ROWS16 ", " ROWS16
-_Static_assert(sizeof(EVENTS_INSERT_MANY) == sizeof(EVENTS_INSERT) + EVENTS_PER_INSERT * (sizeof(EVENT_ROW ", ") - 1) - 2,
+_Static_assert(sizeof(EVENTS_INSERT_MANY) ==
+                   sizeof(EVENTS_INSERT) + EVENTS_PER_INSERT * (sizeof(EVENT_ROW ", ") - 1) - 2,
                "EVENTS_INSERT_MANY must hold EVENTS_PER_INSERT rows");
 
-int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev,
-                            size_t n, int64_t ingest_ms, struct error *err)
+int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev, size_t n,
+                            int64_t ingest_ms, struct error *err)
 {
     if (n == 0)
         return 0;
@@ -477,8 +469,8 @@ static void merge_free(struct merge_src *m, size_t n)
 /* The merge of a few streams' ordered walks: each uses the stream index, so
  * a small stream in a huge group costs only its own events. */
 static int scan_merge(struct store_tx *tx, const int64_t *stream_ids, size_t n, struct log_cut cut, int64_t lo,
-                      int64_t hi, int64_t max_scan, log_event_fn fn, void *arg, struct log_cut *last,
-                      bool *exhausted, struct error *err)
+                      int64_t hi, int64_t max_scan, log_event_fn fn, void *arg, struct log_cut *last, bool *exhausted,
+                      struct error *err)
 {
     struct merge_src *m = calloc(n, sizeof(*m));
     if (!m)
@@ -615,8 +607,7 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
 int store_log_shipper_get(struct store_tx *tx, int64_t stream_id, const char *shipper, int64_t *ret_offset,
                           struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "SELECT last_offset FROM log_shippers WHERE stream_id = ?1 AND shipper = ?2", err);
+    sqlite3_stmt *s = store_stmt(tx, "SELECT last_offset FROM log_shippers WHERE stream_id = ?1 AND shipper = ?2", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, stream_id);
@@ -704,11 +695,10 @@ static int delete_collected(struct store_tx *tx, sqlite3_stmt *sel, int64_t budg
     return 0;
 }
 
-static int expire_retention(struct store_tx *tx, int64_t now_ms, int64_t *budget, int64_t *deleted,
-                            struct error *err)
+static int expire_retention(struct store_tx *tx, int64_t now_ms, int64_t *budget, int64_t *deleted, struct error *err)
 {
-    sqlite3_stmt *g = store_stmt(
-        tx, "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL ORDER BY id", err);
+    sqlite3_stmt *g =
+        store_stmt(tx, "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL ORDER BY id", err);
     if (!g)
         return -1;
     _cleanup_free_ struct {
@@ -729,7 +719,7 @@ static int expire_retention(struct store_tx *tx, int64_t now_ms, int64_t *budget
     sqlite3_reset(g);
     if (rc != SQLITE_DONE)
         return store_fail(tx, "list retention groups", err);
-    for (size_t i = 0; i < ng && *budget > 0; i++) {
+    for (size_t i = 0; i<ng && * budget> 0; i++) {
         sqlite3_stmt *s = store_stmt(tx,
                                      "SELECT id, stream_id, message FROM log_events "
                                      "WHERE group_id = ?1 AND ts < ?2 ORDER BY ts LIMIT ?3",

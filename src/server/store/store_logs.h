@@ -102,8 +102,8 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
 /* ---- events ---- */
 /* Append n events (sorted by ts) to the stream and update the stream's and
  * group's counters; ingest_ms is their ingestion time.  Updates *stream. */
-int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev,
-                            size_t n, int64_t ingest_ms, struct error *err);
+int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev, size_t n,
+                            int64_t ingest_ms, struct error *err);
 
 /* Events of one stream with start_ts <= ts < end_ts, beyond `cut`:
  * forward (ascending keys after the cut) or backward (descending keys at or

@@ -163,8 +163,8 @@ int store_service_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_a
     return 0;
 }
 
-int store_service_event_add(struct store_tx *tx, int64_t service_id, const char *uuid, usec_t at,
-                            const char *message, int keep, struct error *err)
+int store_service_event_add(struct store_tx *tx, int64_t service_id, const char *uuid, usec_t at, const char *message,
+                            int keep, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(
         tx, "INSERT INTO service_events (service_id, uuid, created_at, message) VALUES (?1, ?2, ?3, ?4)", err);
@@ -187,8 +187,7 @@ int store_service_event_add(struct store_tx *tx, int64_t service_id, const char 
     return store_exec_stmt(tx, s, err);
 }
 
-int store_service_events(struct store_tx *tx, int64_t service_id, int limit, json_t *ret_list,
-                         struct error *err)
+int store_service_events(struct store_tx *tx, int64_t service_id, int limit, json_t *ret_list, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx,
                                  "SELECT uuid, created_at, message FROM service_events WHERE service_id = ?1 "
@@ -200,10 +199,9 @@ int store_service_events(struct store_tx *tx, int64_t service_id, int limit, jso
     sqlite3_bind_int(s, 2, limit);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_list,
-                              json_pack("{s:s, s:f, s:s}", "id", store_col_text(s, 0), "createdAt",
-                                        time_to_epoch_seconds(sqlite3_column_int64(s, 1)), "message",
-                                        store_col_text(s, 2)));
+        json_array_append_new(ret_list, json_pack("{s:s, s:f, s:s}", "id", store_col_text(s, 0), "createdAt",
+                                                  time_to_epoch_seconds(sqlite3_column_int64(s, 1)), "message",
+                                                  store_col_text(s, 2)));
     if (rc != SQLITE_DONE)
         return store_fail(tx, "list service events", err);
     sqlite3_reset(s);
@@ -217,8 +215,8 @@ static usec_t col_epoch(sqlite3_stmt *s, int idx)
     return time_from_epoch_seconds(sqlite3_column_double(s, idx));
 }
 
-int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service,
-                                store_status_count_fn fn, void *ud, struct error *err)
+int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service, store_status_count_fn fn,
+                                void *ud, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx,
                                  "SELECT started_by, last_status, n FROM service_task_counts "

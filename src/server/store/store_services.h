@@ -40,12 +40,11 @@ int store_service_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_a
                          struct error *err);
 
 /* Append an event and drop all but the newest `keep`. */
-int store_service_event_add(struct store_tx *tx, int64_t service_id, const char *uuid, usec_t at,
-                            const char *message, int keep, struct error *err);
+int store_service_event_add(struct store_tx *tx, int64_t service_id, const char *uuid, usec_t at, const char *message,
+                            int keep, struct error *err);
 /* The newest `limit` events, newest first, as {id, createdAt, message}
  * (createdAt in epoch seconds). */
-int store_service_events(struct store_tx *tx, int64_t service_id, int limit, json_t *ret_list,
-                         struct error *err);
+int store_service_events(struct store_tx *tx, int64_t service_id, int limit, json_t *ret_list, struct error *err);
 
 /* One task of a service, as the scheduler weighs it. */
 struct service_task {
@@ -54,8 +53,8 @@ struct service_task {
     char started_by[64];
     char desired_status[16];
     char last_status[16];
-    char health[16];     /* task healthStatus */
-    char stop_code[32];  /* for stopped tasks */
+    char health[16];          /* task healthStatus */
+    char stop_code[32];       /* for stopped tasks */
     char instance_status[16]; /* of the instance it is on; "" if none */
     char az[64];              /* availabilityZone; "" if unknown */
     int64_t instance_id;
@@ -71,7 +70,7 @@ struct service_task {
  * n) for each pair with n > 0, read from trigger-kept counters. */
 typedef int (*store_status_count_fn)(void *ud, const char *started_by, const char *last_status, int64_t n,
                                      struct error *err);
-int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service,
-                                store_status_count_fn fn, void *ud, struct error *err);
+int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service, store_status_count_fn fn,
+                                void *ud, struct error *err);
 int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *service, bool stopped,
                         usec_t stopped_after, struct service_task **ret_tasks, size_t *ret_n, struct error *err);

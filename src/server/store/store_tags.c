@@ -11,8 +11,8 @@ int store_tags_get(struct store_tx *tx, const char *arn, json_t *ret_tags, struc
     store_bind_text(s, 1, arn);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_tags, json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value",
-                                                  store_col_text(s, 1)));
+        json_array_append_new(ret_tags,
+                              json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value", store_col_text(s, 1)));
     if (rc != SQLITE_DONE)
         return store_fail(tx, "get tags", err);
     return 0;
@@ -22,8 +22,7 @@ int store_tags_put(struct store_tx *tx, const char *arn, json_t *tags, struct er
 {
     size_t i;
     json_t *t;
-    json_array_foreach(tags, i, t)
-    {
+    json_array_foreach(tags, i, t) {
         sqlite3_stmt *s = store_stmt(tx, "INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?1, ?2, ?3)", err);
         if (!s)
             return -1;
@@ -41,8 +40,7 @@ int store_tags_remove(struct store_tx *tx, const char *arn, json_t *keys, struct
 {
     size_t i;
     json_t *k;
-    json_array_foreach(keys, i, k)
-    {
+    json_array_foreach(keys, i, k) {
         sqlite3_stmt *s = store_stmt(tx, "DELETE FROM tags WHERE arn = ?1 AND key = ?2", err);
         if (!s)
             return -1;

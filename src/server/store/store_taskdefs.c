@@ -30,8 +30,7 @@ int store_taskdef_next_revision(struct store_tx *tx, const char *region, const c
     store_bind_text(s, 2, family);
     if (store_exec_stmt(tx, s, err) < 0)
         return -1;
-    s = store_stmt(tx, "SELECT last_revision FROM task_definition_families WHERE region = ?1 AND family = ?2",
-                   err);
+    s = store_stmt(tx, "SELECT last_revision FROM task_definition_families WHERE region = ?1 AND family = ?2", err);
     if (!s)
         return -1;
     store_bind_text(s, 1, region);
@@ -122,8 +121,7 @@ int store_taskdef_get(struct store_tx *tx, const char *region, const char *famil
     row.doc = json_loads(store_col_text(s, 8), 0, &jerr);
     sqlite3_reset(s);
     if (!row.doc)
-        return error_set(err, ERR_INTERNAL, "task definition %s:%d: corrupt document: %s", family, revision,
-                         jerr.text);
+        return error_set(err, ERR_INTERNAL, "task definition %s:%d: corrupt document: %s", family, revision, jerr.text);
     *ret_row = row;
     return 1;
 }
@@ -144,8 +142,7 @@ int store_taskdef_update_status(struct store_tx *tx, const struct taskdef_row *r
 }
 
 int store_taskdef_list(struct store_tx *tx, const char *region, const char *family, const char *status, bool desc,
-                       struct taskdef_cursor *cursor, int limit, json_t *ret_arns, bool *ret_more,
-                       struct error *err)
+                       struct taskdef_cursor *cursor, int limit, json_t *ret_arns, bool *ret_more, struct error *err)
 {
     /* Two statements because ORDER BY direction cannot be a parameter.
      * ?5 IS NULL means "from the start". */

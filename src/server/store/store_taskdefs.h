@@ -17,7 +17,7 @@ struct taskdef_row {
     usec_t registered_at;
     usec_t deregistered_at;     /* 0: not deregistered */
     usec_t delete_requested_at; /* 0: no delete requested */
-    json_t *doc; /* the TaskDefinition body without the columns above; owned */
+    json_t *doc;                /* the TaskDefinition body without the columns above; owned */
 };
 
 void taskdef_row_clear(struct taskdef_row *row);
@@ -47,8 +47,7 @@ struct taskdef_cursor {
  * limit after *cursor.  On return *cursor is the last row returned and
  * *ret_more says whether more follow. */
 int store_taskdef_list(struct store_tx *tx, const char *region, const char *family, const char *status, bool desc,
-                       struct taskdef_cursor *cursor, int limit, json_t *ret_arns, bool *ret_more,
-                       struct error *err);
+                       struct taskdef_cursor *cursor, int limit, json_t *ret_arns, bool *ret_more, struct error *err);
 /* Family names starting with prefix (NULL: all), sorted, after `after`.
  * status "ACTIVE": families with an ACTIVE revision; "INACTIVE": families
  * with revisions but none ACTIVE; "ALL": both. */

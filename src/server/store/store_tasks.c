@@ -5,9 +5,9 @@
 
 #include "server/store/store_internal.h"
 
-#define TASK_COLUMNS                                                                                \
-    "id, cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, service_name, "       \
-    "launch_type, desired_status, last_status, created_at, stopped_at, seq, res_cpu, res_memory, " \
+#define TASK_COLUMNS                                                                                                   \
+    "id, cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, service_name, "                          \
+    "launch_type, desired_status, last_status, created_at, stopped_at, seq, res_cpu, res_memory, "                     \
     "holds_resources, client_token, doc"
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -184,8 +184,7 @@ static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret,
                 *ret_more = true;
             break;
         }
-        json_array_append_new(ret, text ? json_string(store_col_text(s, 0))
-                                        : json_integer(sqlite3_column_int64(s, 0)));
+        json_array_append_new(ret, text ? json_string(store_col_text(s, 0)) : json_integer(sqlite3_column_int64(s, 0)));
         n++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -196,14 +195,14 @@ static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret,
 
 /* One statement per leading filter, so the index that matches it drives the
  * walk; the other filters are checked on the rows it yields. */
-#define LIST_TASKS_WHERE(lead)                                                                          \
-    "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "     \
-    "AND (?4 = 0 OR instance_id = ?4) AND (?5 IS NULL OR family = ?5) "                                 \
-    "AND (?6 IS NULL OR started_by = ?6) AND (?7 IS NULL OR service_name = ?7) "                        \
+#define LIST_TASKS_WHERE(lead)                                                                                         \
+    "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "                     \
+    "AND (?4 = 0 OR instance_id = ?4) AND (?5 IS NULL OR family = ?5) "                                                \
+    "AND (?6 IS NULL OR started_by = ?6) AND (?7 IS NULL OR service_name = ?7) "                                       \
     "AND (?8 IS NULL OR launch_type = ?8) ORDER BY uuid LIMIT ?9"
 
-int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after,
-                    int limit, json_t *ret_uuids, bool *ret_more, struct error *err)
+int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after, int limit,
+                    json_t *ret_uuids, bool *ret_more, struct error *err)
 {
     const char *sql;
     if (f->instance_id)
@@ -231,11 +230,11 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
     return collect(tx, s, limit, ret_uuids, ret_more, true, err);
 }
 
-int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit,
-                             json_t *ret_ids, struct error *err)
+int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit, json_t *ret_ids,
+                             struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", err);
+    sqlite3_stmt *s =
+        store_stmt(tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, instance_id);
@@ -245,8 +244,7 @@ int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t s
 }
 
 int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
-                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids,
-                                   struct error *err)
+                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids, struct error *err)
 {
     /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
      * an index probe, so tasks of other agents cost one probe each. */
@@ -269,11 +267,10 @@ int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, cons
     return collect(tx, s, -1, ret_ids, NULL, false, err);
 }
 
-int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids,
-                        struct error *err)
+int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id", err);
+    sqlite3_stmt *s =
+        store_stmt(tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id", err);
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);

@@ -51,20 +51,18 @@ struct task_filter {
     const char *service_name;
     const char *launch_type;
 };
-int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after,
-                    int limit, json_t *ret_uuids, bool *ret_more, struct error *err);
+int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after, int limit,
+                    json_t *ret_uuids, bool *ret_more, struct error *err);
 /* Ids of an instance's tasks changed after seq `since`, in seq order. */
-int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit,
-                             json_t *ret_ids, struct error *err);
+int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit, json_t *ret_ids,
+                             struct error *err);
 /* Ids of a cluster's tasks changed after seq `since` whose instance carries
  * the attribute agent_attr = agent_id (the instances one agent registered),
  * in seq order. */
 int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
-                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids,
-                                   struct error *err);
+                                   const char *agent_id, int64_t since, int limit, json_t *ret_ids, struct error *err);
 /* Ids of tasks created with this client token in the cluster. */
-int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids,
-                        struct error *err);
+int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids, struct error *err);
 int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_running, int64_t *ret_pending,
                       struct error *err);
 /* Delete tasks STOPPED before `before`; *ret_count gets how many. */
