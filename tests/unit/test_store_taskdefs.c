@@ -121,7 +121,7 @@ TEST(store_taskdef_revisions_reap_and_listing)
     json_decref(arns);
 
     /* What RunTask and CreateService will use. */
-    struct api_ctx ctx = {.tx = tx, .region = "r1", .account = "1", .now = 2000000};
+    struct op_ctx ctx = {.tx = tx, .region = "r1", .account = "1", .now = 2000000};
     json_t *td = NULL;
     CHECK(taskdef_resolve(&ctx, "web", true, &td, &err) == 0);
     CHECK(json_integer_value(json_object_get(td, "revision")) == 4);

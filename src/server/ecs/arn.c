@@ -45,7 +45,7 @@ bool arn_parse(const char *s, struct arn *ret_arn)
     return true;
 }
 
-char *arn_format(const struct api_ctx *ctx, const char *type, const char *resource)
+char *arn_format(const struct op_ctx *ctx, const char *type, const char *resource)
 {
     char *out = NULL;
     if (asprintf(&out, "arn:aws:ecs:%s:%s:%s/%s", ctx->region, ctx->account, type, resource) < 0)
@@ -53,7 +53,7 @@ char *arn_format(const struct api_ctx *ctx, const char *type, const char *resour
     return out;
 }
 
-bool arn_format_buf(char *buf, size_t cap, const struct api_ctx *ctx, const char *type, const char *resource)
+bool arn_format_buf(char *buf, size_t cap, const struct op_ctx *ctx, const char *type, const char *resource)
 {
     int n = snprintf(buf, cap, "arn:aws:ecs:%s:%s:%s/%s", ctx->region, ctx->account, type, resource);
     return n > 0 && (size_t)n < cap;

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct api_ctx;
+struct op_ctx;
 
 struct arn {
     char region[33];
@@ -21,6 +21,6 @@ struct arn {
 bool arn_parse(const char *s, struct arn *ret_arn);
 /* Format "arn:aws:ecs:<region>:<account>:<type>/<resource>" into a malloc'd
  * string (NULL on OOM). */
-char *arn_format(const struct api_ctx *ctx, const char *type, const char *resource);
+char *arn_format(const struct op_ctx *ctx, const char *type, const char *resource);
 /* Same into a caller buffer; false if it does not fit. */
-bool arn_format_buf(char *buf, size_t cap, const struct api_ctx *ctx, const char *type, const char *resource);
+bool arn_format_buf(char *buf, size_t cap, const struct op_ctx *ctx, const char *type, const char *resource);

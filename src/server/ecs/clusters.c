@@ -14,7 +14,7 @@
 
 #define DEFAULT_CLUSTER "default"
 
-void cluster_arn(const struct api_ctx *ctx, const char *name, char *buf, size_t cap)
+void cluster_arn(const struct op_ctx *ctx, const char *name, char *buf, size_t cap)
 {
     if (!arn_format_buf(buf, cap, ctx, "cluster", name) && cap)
         buf[0] = '\0';
@@ -60,7 +60,7 @@ static json_t *new_cluster_doc(void)
                      "defaultCapacityProviderStrategy");
 }
 
-static int create_default_cluster(struct api_ctx *ctx, struct cluster_row *ret_row, struct error *err)
+static int create_default_cluster(struct op_ctx *ctx, struct cluster_row *ret_row, struct error *err)
 {
     struct cluster_row row = {.created_at = ctx->now, .doc = new_cluster_doc()};
     snprintf(row.name, sizeof(row.name), DEFAULT_CLUSTER);
@@ -75,7 +75,7 @@ static int create_default_cluster(struct api_ctx *ctx, struct cluster_row *ret_r
     return 0;
 }
 
-int cluster_resolve(struct api_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
+int cluster_resolve(struct op_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
                     struct error *err)
 {
     char name[256];
@@ -113,7 +113,7 @@ int cluster_resolve(struct api_ctx *ctx, json_t *value, bool create_default, str
     return error_set(err, API_ERR_CLUSTER_NOT_FOUND, "Cluster not found.");
 }
 
-int clusters_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+int clusters_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
     struct cluster_row row;
     int r = store_cluster_get(ctx->tx, ctx->region, arn->resource, &row, err);
@@ -165,7 +165,7 @@ static json_t *statistics_json(const struct cluster_counts *c)
 }
 
 /* The Cluster shape as ECS returns it. */
-static json_t *cluster_json(struct api_ctx *ctx, const struct cluster_row *row, unsigned include, struct error *err)
+static json_t *cluster_json(struct op_ctx *ctx, const struct cluster_row *row, unsigned include, struct error *err)
 {
     char arn[512];
     cluster_arn(ctx, row->name, arn, sizeof(arn));
@@ -255,7 +255,7 @@ static void apply_optional(json_t *doc, json_t *in)
     }
 }
 
-int action_create_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "clusterName"));
     if (!name)
@@ -332,7 +332,7 @@ static int parse_include(json_t *in, unsigned *ret_flags)
     return 0;
 }
 
-int action_describe_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     unsigned include = 0;
     parse_include(in, &include);
@@ -378,7 +378,7 @@ int action_describe_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struc
     return 0;
 }
 
-int action_list_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct page page;
     if (page_begin(in, "ListClusters", LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &page, err) < 0)
@@ -407,7 +407,7 @@ int action_list_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct er
 }
 
 /* Shared tail of the update actions: store the row and answer with it. */
-static int finish_update(struct api_ctx *ctx, struct cluster_row *row, json_t *out, struct error *err)
+static int finish_update(struct op_ctx *ctx, struct cluster_row *row, json_t *out, struct error *err)
 {
     int r = store_cluster_put(ctx->tx, ctx->region, row, err);
     json_t *c = r < 0 ? NULL : cluster_json(ctx, row, INCLUDE_ALL_CREATE, err);
@@ -418,7 +418,7 @@ static int finish_update(struct api_ctx *ctx, struct cluster_row *row, json_t *o
     return 0;
 }
 
-int action_update_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct cluster_row row;
     json_t *settings = json_object_get(in, "settings");
@@ -436,7 +436,7 @@ int action_update_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     return finish_update(ctx, &row, out, err);
 }
 
-int action_update_cluster_settings(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_update_cluster_settings(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct cluster_row row;
     json_t *settings = json_object_get(in, "settings");
@@ -448,7 +448,7 @@ int action_update_cluster_settings(struct api_ctx *ctx, json_t *in, json_t *out,
     return finish_update(ctx, &row, out, err);
 }
 
-int action_put_cluster_capacity_providers(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_put_cluster_capacity_providers(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct cluster_row row;
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
@@ -458,7 +458,7 @@ int action_put_cluster_capacity_providers(struct api_ctx *ctx, json_t *in, json_
     return finish_update(ctx, &row, out, err);
 }
 
-int action_delete_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_delete_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct cluster_row row;
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)

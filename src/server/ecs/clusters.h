@@ -11,18 +11,18 @@
  * "default") to an ACTIVE cluster.  With create_default, a missing "default"
  * cluster is created, as ECS does on first use.  Fails with
  * ClusterNotFoundException otherwise.  The caller clears *ret_row. */
-int cluster_resolve(struct api_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
+int cluster_resolve(struct op_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
                     struct error *err);
 /* The cluster's ARN into buf. */
-void cluster_arn(const struct api_ctx *ctx, const char *name, char *buf, size_t cap);
+void cluster_arn(const struct op_ctx *ctx, const char *name, char *buf, size_t cap);
 /* For tagging: 0 if the ARN names an ACTIVE cluster. */
 struct arn;
-int clusters_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+int clusters_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
-int action_create_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_delete_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_clusters(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_cluster(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_cluster_settings(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_put_cluster_capacity_providers(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_delete_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_update_cluster_settings(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_put_cluster_capacity_providers(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);

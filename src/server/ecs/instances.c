@@ -30,7 +30,7 @@
 
 const int instances_reserved_ports[5] = {22, 2375, 2376, 51678, 51679};
 
-void instance_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap)
+void instance_arn(const struct op_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap)
 {
     char res[400];
     snprintf(res, sizeof(res), "%s/%s", cluster, uuid);
@@ -38,7 +38,7 @@ void instance_arn(const struct api_ctx *ctx, const char *cluster, const char *uu
         buf[0] = '\0';
 }
 
-int instance_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref,
+int instance_resolve(struct op_ctx *ctx, const struct cluster_row *cluster, const char *ref,
                      struct instance_row *ret_row, struct error *err)
 {
     const char *id = ref ? resource_refs_id(ref) : "";
@@ -52,7 +52,7 @@ int instance_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, con
     return 0;
 }
 
-int instances_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+int instances_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
     /* resource: "<cluster>/<id>" */
     char cluster[256];
@@ -92,7 +92,7 @@ static json_t *resource_set(const char *name, json_t *values)
 
 /* Remaining resources: registered minus reservations, plus the host ports
  * tasks hold added to the registered (reserved) port sets. */
-static json_t *remaining_resources(struct api_ctx *ctx, const struct instance_row *row, struct error *err)
+static json_t *remaining_resources(struct op_ctx *ctx, const struct instance_row *row, struct error *err)
 {
     json_t *out = json_array();
     size_t i;
@@ -120,7 +120,7 @@ static json_t *remaining_resources(struct api_ctx *ctx, const struct instance_ro
     return out;
 }
 
-json_t *instance_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *row,
+json_t *instance_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *row,
                       bool with_tags, struct error *err)
 {
     char arn[600];
@@ -226,7 +226,7 @@ static json_t *normalise_resources(json_t *given, int64_t *ret_cpu, int64_t *ret
     return out;
 }
 
-static int put_agent_attributes(struct api_ctx *ctx, int64_t cluster_id, const char *uuid, json_t *attrs,
+static int put_agent_attributes(struct op_ctx *ctx, int64_t cluster_id, const char *uuid, json_t *attrs,
                                 struct error *err)
 {
     size_t i;
@@ -252,7 +252,7 @@ static void random_ec2_id(char *buf, size_t cap)
     snprintf(buf, cap, "i-%s", hex);
 }
 
-int action_register_container_instance(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
@@ -332,7 +332,7 @@ int action_register_container_instance(struct api_ctx *ctx, json_t *in, json_t *
     return 0;
 }
 
-int action_deregister_container_instance(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(instance_row_clear) struct instance_row row = {0};
@@ -355,7 +355,7 @@ int action_deregister_container_instance(struct api_ctx *ctx, json_t *in, json_t
     return 0;
 }
 
-int action_describe_container_instances(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -393,7 +393,7 @@ int action_describe_container_instances(struct api_ctx *ctx, json_t *in, json_t 
 
 /* Whether an instance matches a compiled filter expression: build what the
  * query language sees (attributes, task groups, agent facts). */
-static int instance_matches(struct api_ctx *ctx, const struct cluster_row *cluster, const char *uuid,
+static int instance_matches(struct op_ctx *ctx, const struct cluster_row *cluster, const char *uuid,
                             const struct query *q, bool *ret_match, struct error *err)
 {
     _cleanup_(instance_row_clear) struct instance_row row = {0};
@@ -433,7 +433,7 @@ static int instance_matches(struct api_ctx *ctx, const struct cluster_row *clust
     return 1;
 }
 
-int action_list_container_instances(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -487,7 +487,7 @@ int action_list_container_instances(struct api_ctx *ctx, json_t *in, json_t *out
     return 0;
 }
 
-int action_update_container_instances_state(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_update_container_instances_state(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -534,7 +534,7 @@ int action_update_container_instances_state(struct api_ctx *ctx, json_t *in, jso
 }
 
 /* An attribute's target: a container instance ARN or id in cluster. */
-static int attribute_target(struct api_ctx *ctx, const struct cluster_row *cluster, json_t *attr, char *ret_uuid,
+static int attribute_target(struct op_ctx *ctx, const struct cluster_row *cluster, json_t *attr, char *ret_uuid,
                             struct error *err)
 {
     const char *type = json_string_value(json_object_get(attr, "targetType"));
@@ -578,7 +578,7 @@ static bool attribute_value_ok(const char *value)
     return true;
 }
 
-int action_put_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_put_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -625,7 +625,7 @@ int action_put_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     return 0;
 }
 
-int action_delete_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_delete_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -645,7 +645,7 @@ int action_delete_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struc
     return 0;
 }
 
-int action_list_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -683,7 +683,7 @@ int action_list_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct 
     return 0;
 }
 
-int action_discover_poll_endpoint(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_discover_poll_endpoint(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     /* One process serves everything: the poll endpoint is this server. */
     char url[320];

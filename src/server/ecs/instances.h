@@ -12,21 +12,21 @@
 extern const int instances_reserved_ports[5];
 
 /* Resolve a container instance ARN or id within cluster. */
-int instance_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref,
+int instance_resolve(struct op_ctx *ctx, const struct cluster_row *cluster, const char *ref,
                      struct instance_row *ret_row, struct error *err);
-void instance_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap);
+void instance_arn(const struct op_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap);
 /* The ContainerInstance shape. */
-json_t *instance_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *row,
+json_t *instance_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *row,
                       bool with_tags, struct error *err);
 struct arn;
-int instances_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+int instances_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
-int action_register_container_instance(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_deregister_container_instance(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_container_instances(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_container_instances(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_container_instances_state(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_put_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_delete_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_attributes(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_discover_poll_endpoint(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_update_container_instances_state(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_put_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_delete_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_discover_poll_endpoint(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);

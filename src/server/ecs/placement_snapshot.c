@@ -27,7 +27,7 @@ struct snap_instance {
 };
 
 struct loader {
-    struct api_ctx *ctx;
+    struct op_ctx *ctx;
     const struct cluster_row *cluster;
     struct placement_snapshot *snap;
     size_t cap;
@@ -247,7 +247,7 @@ static void point_engine_at(struct placement_snapshot *s, size_t i)
     pi->q.n_groups = si->ngroups;
 }
 
-static struct placement_snapshot *snapshot_load(struct api_ctx *ctx, const struct cluster_row *cluster,
+static struct placement_snapshot *snapshot_load(struct op_ctx *ctx, const struct cluster_row *cluster,
                                                 struct error *err)
 {
     struct placement_snapshot *ret = calloc(1, sizeof(*ret));
@@ -299,7 +299,7 @@ fail:
 }
 
 /* Agent connections change without a write; they are read afresh. */
-static void refresh_liveness(struct api_ctx *ctx, struct placement_snapshot *s)
+static void refresh_liveness(struct op_ctx *ctx, struct placement_snapshot *s)
 {
     for (size_t i = 0; i < s->n; i++)
         s->instances[i].q.agent_connected = liveness_connected(ctx->srv->liveness, s->items[i].row.id, ctx->now);
@@ -384,7 +384,7 @@ static const char *snapshot_difference(const struct placement_snapshot *a, const
 /* BERTH_CHECK_PLACEMENT_CACHE=1 (the integration tests set it): compare
  * every reused snapshot with a fresh load and stop the server at the first
  * difference, so a write path the generation triggers miss cannot hide. */
-static void check_against_store(struct api_ctx *ctx, const struct cluster_row *cluster,
+static void check_against_store(struct op_ctx *ctx, const struct cluster_row *cluster,
                                 const struct placement_snapshot *cached)
 {
     const char *check = getenv("BERTH_CHECK_PLACEMENT_CACHE");
@@ -403,7 +403,7 @@ static void check_against_store(struct api_ctx *ctx, const struct cluster_row *c
     snapshot_free(fresh);
 }
 
-int snapshot_acquire(struct api_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot **ret,
+int snapshot_acquire(struct op_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot **ret,
                      struct error *err)
 {
     int64_t gen;
@@ -470,7 +470,7 @@ static void keep_if_committed(void *ud, bool committed)
     free(k);
 }
 
-void snapshot_release(struct api_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot *s)
+void snapshot_release(struct op_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot *s)
 {
     struct error err;
     struct keep_after_commit *k = malloc(sizeof(*k));

@@ -20,7 +20,7 @@ struct placement_snapshot {
 /* The cluster's ACTIVE instances as of this transaction: the cached
  * snapshot when the cluster's placement generation is unchanged, else a
  * fresh load.  The caller owns *ret until snapshot_release(). */
-int snapshot_acquire(struct api_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot **ret,
+int snapshot_acquire(struct op_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot **ret,
                      struct error *err);
 /* Record that a task with t's needs was placed on instances[i] (and
  * written to the store): what a fresh load would now read. */
@@ -28,7 +28,7 @@ int snapshot_placed(struct placement_snapshot *s, size_t i, const struct placeme
 /* Done placing: after this transaction's writes.  The snapshot is cached,
  * stamped with the generation they produced, if the transaction commits,
  * and freed if not. */
-void snapshot_release(struct api_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot *s);
+void snapshot_release(struct op_ctx *ctx, const struct cluster_row *cluster, struct placement_snapshot *s);
 void snapshot_free(struct placement_snapshot *s);
 /* The instance row behind instances[i] (without its document). */
 const struct instance_row *snapshot_row(const struct placement_snapshot *s, size_t i);

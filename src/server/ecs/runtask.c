@@ -72,7 +72,7 @@ static struct query_attr *required_attributes(json_t *taskdef, size_t *ret_n)
     return attrs;
 }
 
-int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
                   const struct placement_strategy *strategies, size_t nstrategies,
                   const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
                   json_t *failures_out, struct error *err)
@@ -152,7 +152,7 @@ int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const 
 /* Tags the new tasks get: the request's, the definition's when
  * propagateTags is TASK_DEFINITION, and aws:ecs:clusterName when
  * enableECSManagedTags is set. */
-static json_t *task_tags(struct api_ctx *ctx, json_t *in, json_t *taskdef, const struct cluster_row *cluster,
+static json_t *task_tags(struct op_ctx *ctx, json_t *in, json_t *taskdef, const struct cluster_row *cluster,
                          struct error *err)
 {
     json_t *tags = json_deep_copy(json_object_get(in, "tags"));
@@ -177,7 +177,7 @@ static json_t *task_tags(struct api_ctx *ctx, json_t *in, json_t *taskdef, const
     return tags;
 }
 
-static int existing_by_token(struct api_ctx *ctx, const struct cluster_row *cluster, const char *token, json_t *out,
+static int existing_by_token(struct op_ctx *ctx, const struct cluster_row *cluster, const char *token, json_t *out,
                              bool *ret_found, struct error *err)
 {
     json_t *ids = json_array();
@@ -208,7 +208,7 @@ static int existing_by_token(struct api_ctx *ctx, const struct cluster_row *clus
     return 0;
 }
 
-int action_run_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(json_decrefp) json_t *taskdef = NULL;

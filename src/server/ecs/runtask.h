@@ -16,9 +16,9 @@ int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *tas
 /* Place and create `count` tasks of spec in cluster.  Placed tasks are
  * appended (as Task JSON) to tasks_out, unplaced ones' reasons to
  * failures_out.  Shared by RunTask and the service scheduler. */
-int runtask_place(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
                   const struct placement_strategy *strategies, size_t nstrategies,
                   const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
                   json_t *failures_out, struct error *err);
 
-int action_run_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);

@@ -30,7 +30,7 @@
 #define LIST_DEFAULT 10
 #define LIST_MAX 100
 
-void service_arn(const struct api_ctx *ctx, const char *cluster, const char *name, char *buf, size_t cap)
+void service_arn(const struct op_ctx *ctx, const char *cluster, const char *name, char *buf, size_t cap)
 {
     char res[600];
     snprintf(res, sizeof(res), "%s/%s", cluster, name);
@@ -38,7 +38,7 @@ void service_arn(const struct api_ctx *ctx, const char *cluster, const char *nam
         buf[0] = '\0';
 }
 
-json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const char *taskdef_arn, struct error *err)
+json_t *service_new_deployment(const struct op_ctx *ctx, json_t *doc, const char *taskdef_arn, struct error *err)
 {
     uint64_t r = 0;
     if (getrandom(&r, sizeof(r), 0) != sizeof(r)) {
@@ -65,7 +65,7 @@ json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const cha
     return d;
 }
 
-int service_event(struct api_ctx *ctx, const struct service_row *row, const char *message, struct error *err)
+int service_event(struct op_ctx *ctx, const struct service_row *row, const char *message, struct error *err)
 {
     char uuid[37];
     if (ids_uuid(uuid) < 0)
@@ -86,7 +86,7 @@ static const char *service_ref_name(const char *ref)
     return ref ? ref : "";
 }
 
-int services_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
     char cluster[256];
     const char *slash = strchr(arn->resource, '/');
@@ -126,12 +126,12 @@ static int add_live_count(void *ud, const char *started_by, const char *last_sta
 }
 
 /* Running and pending task counts per deployment id (started_by). */
-static int live_counts(struct api_ctx *ctx, const struct service_row *row, json_t *ret_counts, struct error *err)
+static int live_counts(struct op_ctx *ctx, const struct service_row *row, json_t *ret_counts, struct error *err)
 {
     return store_service_status_counts(ctx->tx, row->cluster_id, row->name, add_live_count, ret_counts, err);
 }
 
-static json_t *service_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
+static json_t *service_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
                             bool with_tags, struct error *err)
 {
     _cleanup_(json_decrefp) json_t *j = json_deep_copy(row->doc);
@@ -237,7 +237,7 @@ static int validate_placement(json_t *strategies, json_t *constraints, struct er
     return placement_validate(&req, err);
 }
 
-static int resolve_service(struct api_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
+static int resolve_service(struct op_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
                            struct service_row *ret_row, struct error *err)
 {
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_cluster, err) < 0)
@@ -251,7 +251,7 @@ static int resolve_service(struct api_ctx *ctx, json_t *in, const char *member, 
     return 0;
 }
 
-int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
@@ -377,7 +377,7 @@ int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
 }
 
 /* Make a new PRIMARY deployment; the old PRIMARY becomes ACTIVE. */
-static int start_deployment(struct api_ctx *ctx, struct service_row *row, const char *taskdef_arn, struct error *err)
+static int start_deployment(struct op_ctx *ctx, struct service_row *row, const char *taskdef_arn, struct error *err)
 {
     json_t *deps = json_object_get(row->doc, "deployments");
     size_t i;
@@ -413,7 +413,7 @@ static json_t *primary_deployment(json_t *doc)
     return NULL;
 }
 
-int action_update_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
@@ -509,7 +509,7 @@ int action_update_service(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     return 0;
 }
 
-int action_delete_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
@@ -546,7 +546,7 @@ static bool include_tags(json_t *in)
     return false;
 }
 
-int action_describe_services(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -583,7 +583,7 @@ int action_describe_services(struct api_ctx *ctx, json_t *in, json_t *out, struc
     return 0;
 }
 
-int action_list_services(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)

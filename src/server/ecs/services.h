@@ -15,17 +15,17 @@
 
 struct arn;
 
-void service_arn(const struct api_ctx *ctx, const char *cluster, const char *name, char *buf, size_t cap);
+void service_arn(const struct op_ctx *ctx, const char *cluster, const char *name, char *buf, size_t cap);
 /* A new PRIMARY, IN_PROGRESS deployment of taskdef_arn for the service in
  * doc (new reference), with an "ecs-svc/<19 digits>" id. */
-json_t *service_new_deployment(const struct api_ctx *ctx, json_t *doc, const char *taskdef_arn, struct error *err);
+json_t *service_new_deployment(const struct op_ctx *ctx, json_t *doc, const char *taskdef_arn, struct error *err);
 /* Record an event "(service NAME) <message>". */
-int service_event(struct api_ctx *ctx, const struct service_row *row, const char *message, struct error *err);
+int service_event(struct op_ctx *ctx, const struct service_row *row, const char *message, struct error *err);
 /* For tagging: 0 if the ARN names a service that is not INACTIVE. */
-int services_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
-int action_create_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_delete_service(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_services(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_services(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);

@@ -21,7 +21,7 @@
 struct tag_target {
     const char *type;
     /* 0 when the resource named by the ARN exists, else -1 and err. */
-    int (*exists)(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+    int (*exists)(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 };
 
 static const struct tag_target targets[] = {
@@ -73,14 +73,14 @@ int tags_validate(json_t *tags, struct error *err)
     return 0;
 }
 
-int tags_attach(struct api_ctx *ctx, const char *arn, json_t *tags, struct error *err)
+int tags_attach(struct op_ctx *ctx, const char *arn, json_t *tags, struct error *err)
 {
     if (!tags || json_array_size(tags) == 0)
         return 0;
     return store_tags_put(ctx->tx, arn, tags, err);
 }
 
-json_t *tags_list(struct api_ctx *ctx, const char *arn, struct error *err)
+json_t *tags_list(struct op_ctx *ctx, const char *arn, struct error *err)
 {
     json_t *list = json_array();
     if (!list) {
@@ -94,7 +94,7 @@ json_t *tags_list(struct api_ctx *ctx, const char *arn, struct error *err)
     return list;
 }
 
-static int resolve_target(struct api_ctx *ctx, json_t *in, const char **ret_arn, struct error *err)
+static int resolve_target(struct op_ctx *ctx, json_t *in, const char **ret_arn, struct error *err)
 {
     const char *s = json_string_value(json_object_get(in, "resourceArn"));
     struct arn arn;
@@ -111,7 +111,7 @@ static int resolve_target(struct api_ctx *ctx, json_t *in, const char **ret_arn,
     return error_set(err, ERR_INVALID, "Tagging is not supported for resource type '%s'.", arn.type);
 }
 
-int action_tag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *arn = NULL;
     json_t *tags = json_object_get(in, "tags");
@@ -127,7 +127,7 @@ int action_tag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct err
     return 0;
 }
 
-int action_untag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *arn = NULL;
     if (resolve_target(ctx, in, &arn, err) < 0)
@@ -135,7 +135,7 @@ int action_untag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     return store_tags_remove(ctx->tx, arn, json_object_get(in, "tagKeys"), err);
 }
 
-int action_list_tags_for_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *arn = NULL;
     if (resolve_target(ctx, in, &arn, err) < 0)

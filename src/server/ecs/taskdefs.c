@@ -40,7 +40,7 @@ enum ref_parse {
 
 /* Parse "family", "family:revision" or a task-definition ARN.  Returns
  * REF_OK, REF_NONE, or -1 with a ClientException for a bad revision. */
-static int parse_ref(const struct api_ctx *ctx, const char *s, struct taskdef_ref *ret_ref, struct error *err)
+static int parse_ref(const struct op_ctx *ctx, const char *s, struct taskdef_ref *ret_ref, struct error *err)
 {
     struct arn arn;
     if (strncmp(s, "arn:", 4) == 0) {
@@ -72,8 +72,7 @@ static int parse_ref(const struct api_ctx *ctx, const char *s, struct taskdef_re
 
 /* Look a reference up: 1 found, 0 absent, -1 error.  A bare family means its
  * latest ACTIVE revision. */
-static int lookup(struct api_ctx *ctx, const char *s, bool need_revision, struct taskdef_row *ret_row,
-                  struct error *err)
+static int lookup(struct op_ctx *ctx, const char *s, bool need_revision, struct taskdef_row *ret_row, struct error *err)
 {
     struct taskdef_ref ref;
     int r = parse_ref(ctx, s, &ref, err);
@@ -120,7 +119,7 @@ static int set_taskdef(json_t *out, const char *member, const struct taskdef_row
     return 0;
 }
 
-int taskdefs_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+int taskdefs_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
     char full[1200];
     snprintf(full, sizeof(full), "arn:aws:ecs:%s:%s:task-definition/%s", arn->region, arn->account, arn->resource);
@@ -133,7 +132,7 @@ int taskdefs_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error
     return 0;
 }
 
-int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef, struct error *err)
+int taskdef_resolve(struct op_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef, struct error *err)
 {
     _cleanup_row_ struct taskdef_row row = {0};
     int r = lookup(ctx, ref, false, &row, err);
@@ -157,7 +156,7 @@ int taskdefs_reap(struct store_tx *tx, usec_t now, struct error *err)
     return store_taskdef_reap(tx, &n, err);
 }
 
-int action_register_task_definition(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_register_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     json_t *tags = json_object_get(in, "tags");
     if (tags_validate(tags, err) < 0)
@@ -187,7 +186,7 @@ int action_register_task_definition(struct api_ctx *ctx, json_t *in, json_t *out
     return set_taskdef(out, "taskDefinition", &row, err);
 }
 
-int action_describe_task_definition(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *ref = json_string_value(json_object_get(in, "taskDefinition"));
     _cleanup_row_ struct taskdef_row row = {0};
@@ -203,7 +202,7 @@ int action_describe_task_definition(struct api_ctx *ctx, json_t *in, json_t *out
     return set_taskdef(out, "taskDefinition", &row, err);
 }
 
-int action_deregister_task_definition(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_deregister_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *ref = json_string_value(json_object_get(in, "taskDefinition"));
     _cleanup_row_ struct taskdef_row row = {0};
@@ -231,7 +230,7 @@ static int add_failure(json_t *failures, const char *arn, const char *reason, co
 }
 
 /* One entry of DeleteTaskDefinitions: into deleted or failures. */
-static int delete_one(struct api_ctx *ctx, const char *given, json_t *deleted, json_t *failures, struct error *err)
+static int delete_one(struct op_ctx *ctx, const char *given, json_t *deleted, json_t *failures, struct error *err)
 {
     struct taskdef_ref ref;
     int r = parse_ref(ctx, given, &ref, err);
@@ -267,7 +266,7 @@ static int delete_one(struct api_ctx *ctx, const char *given, json_t *deleted, j
     return json_array_append_new(deleted, td);
 }
 
-int action_delete_task_definitions(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_delete_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     json_t *list = json_object_get(in, "taskDefinitions");
     if (json_array_size(list) == 0)
@@ -293,7 +292,7 @@ static const char *string_or(json_t *in, const char *member, const char *def)
     return s ? s : def;
 }
 
-int action_list_task_definitions(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *status = string_or(in, "status", "ACTIVE");
     const char *sort = string_or(in, "sort", "ASC");
@@ -330,7 +329,7 @@ int action_list_task_definitions(struct api_ctx *ctx, json_t *in, json_t *out, s
     return 0;
 }
 
-int action_list_task_definition_families(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_task_definition_families(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *status = string_or(in, "status", "ALL");
     char key[64];

@@ -14,7 +14,7 @@ struct store_tx;
 
 /* For tagging: 0 if the ARN names a task definition revision that exists
  * (in any status) in this region and account. */
-int taskdefs_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+int taskdefs_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
 /* Resolve a task definition reference as RunTask, CreateService and
  * UpdateService take it: a family (its latest ACTIVE revision), family:revision
@@ -22,7 +22,7 @@ int taskdefs_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error
  * ("TaskDefinition is inactive").  On success *ret_taskdef is the full
  * TaskDefinition JSON, as DescribeTaskDefinition returns it (new reference).
  * Errors are ClientException: "TaskDefinition not found." and the like. */
-int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef, struct error *err);
+int taskdef_resolve(struct op_ctx *ctx, const char *ref, bool active_only, json_t **ret_taskdef, struct error *err);
 
 /* Remove the revisions that DeleteTaskDefinitions left DELETE_IN_PROGRESS,
  * with their tags.  ECS keeps such a revision until no task or service uses
@@ -32,9 +32,9 @@ int taskdef_resolve(struct api_ctx *ctx, const char *ref, bool active_only, json
  * period.  Family revision counters are kept: numbers are never reused. */
 int taskdefs_reap(struct store_tx *tx, usec_t now, struct error *err);
 
-int action_delete_task_definitions(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_deregister_task_definition(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_task_definition(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_task_definition_families(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_task_definitions(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_register_task_definition(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_delete_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_deregister_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_task_definition_families(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_register_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);

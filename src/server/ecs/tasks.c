@@ -53,7 +53,7 @@ static int status_bucket(const char *s)
     return -1;
 }
 
-void task_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap)
+void task_arn(const struct op_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap)
 {
     char res[400];
     snprintf(res, sizeof(res), "%s/%s", cluster, uuid);
@@ -61,7 +61,7 @@ void task_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, 
         buf[0] = '\0';
 }
 
-int task_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref, struct task_row *ret_row,
+int task_resolve(struct op_ctx *ctx, const struct cluster_row *cluster, const char *ref, struct task_row *ret_row,
                  struct error *err)
 {
     const char *id = ref ? resource_refs_id(ref) : "";
@@ -73,7 +73,7 @@ int task_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const c
     return 0;
 }
 
-int tasks_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err)
+int tasks_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
     char cluster[256];
     const char *slash = strchr(arn->resource, '/');
@@ -97,7 +97,7 @@ int tasks_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *e
     return 0;
 }
 
-json_t *task_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
+json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
                   struct error *err)
 {
     json_t *j = json_deep_copy(row->doc);
@@ -240,7 +240,7 @@ int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *re
     return 0;
 }
 
-const char *task_misfit(struct api_ctx *ctx, const struct instance_row *inst, const struct task_needs *needs,
+const char *task_misfit(struct op_ctx *ctx, const struct instance_row *inst, const struct task_needs *needs,
                         struct error *err, int *ret_error)
 {
     *ret_error = 0;
@@ -291,7 +291,7 @@ const char *task_misfit(struct api_ctx *ctx, const struct instance_row *inst, co
     return NULL;
 }
 
-static json_t *container_json(const struct api_ctx *ctx, const char *cluster, const char *task_uuid,
+static json_t *container_json(const struct op_ctx *ctx, const char *cluster, const char *task_uuid,
                               const char *task_arn_s, json_t *def, json_t *ov)
 {
     char uuid[37], res[512], arn[700];
@@ -339,7 +339,7 @@ static json_t *overrides_echo(json_t *taskdef, json_t *overrides)
     return o;
 }
 
-static const char *instance_az(struct api_ctx *ctx, const struct instance_row *inst, char *buf, size_t cap)
+static const char *instance_az(struct op_ctx *ctx, const struct instance_row *inst, char *buf, size_t cap)
 {
     json_t *attrs = json_array();
     struct error err;
@@ -357,7 +357,7 @@ static const char *instance_az(struct api_ctx *ctx, const struct instance_row *i
     return buf[0] ? buf : NULL;
 }
 
-int task_create(struct api_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
+int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
                 const struct task_spec *spec, const struct task_needs *needs, struct task_row *ret_row,
                 struct error *err)
 {
@@ -450,7 +450,7 @@ int task_create(struct api_ctx *ctx, const struct cluster_row *cluster, const st
 }
 
 /* Persist row after a change the agent must see (bump seq and version). */
-static int task_save(struct api_ctx *ctx, struct task_row *row, bool agent_visible, struct error *err)
+static int task_save(struct op_ctx *ctx, struct task_row *row, bool agent_visible, struct error *err)
 {
     if (agent_visible && store_task_next_seq(ctx->tx, &row->seq, err) < 0)
         return -1;
@@ -465,7 +465,7 @@ static void set_time_once(json_t *doc, const char *key, double when)
         json_object_set_new(doc, key, json_real(when));
 }
 
-int task_request_stop(struct api_ctx *ctx, struct task_row *row, const char *stop_code, const char *reason,
+int task_request_stop(struct op_ctx *ctx, struct task_row *row, const char *stop_code, const char *reason,
                       struct error *err)
 {
     if (strcmp(row->desired_status, "STOPPED") == 0)
@@ -480,7 +480,7 @@ int task_request_stop(struct api_ctx *ctx, struct task_row *row, const char *sto
 /* Move a task's lastStatus forward (reports may arrive late or twice: a
  * status at or before the current one is ignored), keeping the instance's
  * counters and reservations exact. */
-static int task_advance(struct api_ctx *ctx, struct task_row *row, const char *status, const char *reason,
+static int task_advance(struct op_ctx *ctx, struct task_row *row, const char *status, const char *reason,
                         struct error *err)
 {
     int from = status_rank(row->last_status), to = status_rank(status);
@@ -580,7 +580,7 @@ static int container_update(json_t *doc, json_t *change, const char *name_key, s
  * the task on its instance, in the same transaction as the report, so that
  * placement and remainingResources see them; task_advance releases them
  * with the task's other resources. */
-static int reserve_bindings(struct api_ctx *ctx, struct task_row *task, json_t *change, struct error *err)
+static int reserve_bindings(struct op_ctx *ctx, struct task_row *task, json_t *change, struct error *err)
 {
     if (!task->holds_resources || !task->instance_id)
         return 0;
@@ -599,7 +599,7 @@ static int reserve_bindings(struct api_ctx *ctx, struct task_row *task, json_t *
 }
 
 /* The cluster and task a state change names. */
-static int resolve_report(struct api_ctx *ctx, json_t *in, struct cluster_row *ret_cluster, struct task_row *ret_task,
+static int resolve_report(struct op_ctx *ctx, json_t *in, struct cluster_row *ret_cluster, struct task_row *ret_task,
                           struct error *err)
 {
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_cluster, err) < 0)
@@ -607,7 +607,7 @@ static int resolve_report(struct api_ctx *ctx, json_t *in, struct cluster_row *r
     return task_resolve(ctx, ret_cluster, json_string_value(json_object_get(in, "task")), ret_task, err);
 }
 
-int action_submit_task_state_change(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
@@ -636,7 +636,7 @@ int action_submit_task_state_change(struct api_ctx *ctx, json_t *in, json_t *out
     return 0;
 }
 
-int action_submit_container_state_change(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_submit_container_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
@@ -658,7 +658,7 @@ static bool health_status_valid(const char *h)
     return false;
 }
 
-int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_berth_report_health(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
@@ -692,7 +692,7 @@ int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, str
  * [{containerName, networkInterfaces}]}: what the agent set up for an
  * awsvpc task (the ENI attachment and each container's interface).
  * SubmitTaskStateChange's model carries only attachment ARN and status. */
-int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
@@ -729,7 +729,7 @@ int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out
     return 0;
 }
 
-int action_stop_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_stop_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
@@ -745,7 +745,7 @@ int action_stop_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error 
     return 0;
 }
 
-int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_describe_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -781,7 +781,7 @@ int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct e
     return 0;
 }
 
-int action_list_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_list_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
@@ -858,7 +858,7 @@ int tasks_check_network_configuration(json_t *taskdef, json_t *nc, struct error 
     return 0;
 }
 
-int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, struct task_spec *ret_spec,
+int tasks_spec_from_request(struct op_ctx *ctx, json_t *in, json_t *taskdef, struct task_spec *ret_spec,
                             char *group_buf, size_t group_cap, struct error *err)
 {
     struct task_spec spec = {
@@ -889,7 +889,7 @@ int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, st
     return 0;
 }
 
-int action_start_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_start_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(json_decrefp) json_t *taskdef = NULL;
@@ -941,7 +941,7 @@ int action_start_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error
 
 /* The tasks with these ids as the agent wants them (with the task
  * definition and berth's seq); *max_seq is raised to the highest seq. */
-static int poll_tasks_json(struct api_ctx *ctx, const struct cluster_row *cluster, json_t *ids, json_t *tasks,
+static int poll_tasks_json(struct op_ctx *ctx, const struct cluster_row *cluster, json_t *ids, json_t *tasks,
                            json_int_t *max_seq, struct error *err)
 {
     size_t i;
@@ -972,7 +972,7 @@ static int poll_tasks_json(struct api_ctx *ctx, const struct cluster_row *cluste
  * berth.agent-id = agentId (what `berth agent --hollow N` registers) is
  * heard from, and the changes on any of them come back in one answer, so
  * one agent needs one long-poll however many instances it runs. */
-static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
+static int poll_tasks_agent(struct op_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
                             json_int_t since, json_int_t wait, json_t *out, json_int_t *max_seq, struct error *err)
 {
     /* Heard from all of them: a few times per agent timeout, not at every
@@ -1014,7 +1014,7 @@ static int poll_tasks_agent(struct api_ctx *ctx, const struct cluster_row *clust
  * waitSeconds}: the tasks on this instance (or on any instance of this
  * agent) that changed after `since`, with what the agent needs to run
  * them.  Waits up to waitSeconds (max 30) for a change. */
-int action_berth_poll_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(instance_row_clear) struct instance_row inst = {0};

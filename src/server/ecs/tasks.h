@@ -41,40 +41,40 @@ struct task_spec {
     bool enable_execute_command;
 };
 
-void task_arn(const struct api_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap);
-int task_resolve(struct api_ctx *ctx, const struct cluster_row *cluster, const char *ref, struct task_row *ret_row,
+void task_arn(const struct op_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap);
+int task_resolve(struct op_ctx *ctx, const struct cluster_row *cluster, const char *ref, struct task_row *ret_row,
                  struct error *err);
-json_t *task_json(struct api_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
+json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
                   struct error *err);
 /* Check overrides against the definition and compute what a task reserves. */
 int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *ret_needs, struct error *err);
 /* Why a task does not fit an instance ("RESOURCE:CPU"...), or NULL if it does. */
-const char *task_misfit(struct api_ctx *ctx, const struct instance_row *inst, const struct task_needs *needs,
+const char *task_misfit(struct op_ctx *ctx, const struct instance_row *inst, const struct task_needs *needs,
                         struct error *err, int *ret_error);
 /* Create a task on inst, reserving its needs there. */
-int task_create(struct api_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
+int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
                 const struct task_spec *spec, const struct task_needs *needs, struct task_row *ret_row,
                 struct error *err);
 /* Set desiredStatus STOPPED with a stop code and reason. */
-int task_request_stop(struct api_ctx *ctx, struct task_row *row, const char *stop_code, const char *reason,
+int task_request_stop(struct op_ctx *ctx, struct task_row *row, const char *stop_code, const char *reason,
                       struct error *err);
 
-int action_start_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_stop_task(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_submit_task_state_change(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_submit_container_state_change(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_berth_poll_tasks(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_berth_report_health(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_berth_report_attachments(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_start_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_stop_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_describe_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_list_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_submit_container_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_berth_report_health(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 /* ECS's rules for networkConfiguration against the task definition's
  * networkMode: required for awsvpc (1-16 subnets, at most 5 security
  * groups), refused for the other modes. */
 int tasks_check_network_configuration(json_t *taskdef, json_t *network_configuration, struct error *err);
 /* Fill a task_spec from the members RunTask and StartTask share. group_buf
  * holds the default group ("family:NAME"). */
-int tasks_spec_from_request(struct api_ctx *ctx, json_t *in, json_t *taskdef, struct task_spec *ret_spec,
+int tasks_spec_from_request(struct op_ctx *ctx, json_t *in, json_t *taskdef, struct task_spec *ret_spec,
                             char *group_buf, size_t group_cap, struct error *err);
 struct arn;
-int tasks_arn_exists(struct api_ctx *ctx, const struct arn *arn, struct error *err);
+int tasks_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);

@@ -159,7 +159,7 @@ static int find_action(struct server *srv, const char *target, struct service_de
  * and handled exactly as if it came alone; all or nothing, so an agent
  * whose batch is refused sends its reports singly and learns which one the
  * server will not take. */
-int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_berth_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     json_t *reports = json_object_get(in, "reports");
     if (!json_is_array(reports) || json_array_size(reports) == 0 || json_array_size(reports) > LIMIT_BATCH_REPORTS)
@@ -183,7 +183,7 @@ int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, st
         _cleanup_json_ json_t *ignored = json_object();
         if (!ignored)
             return error_set(err, ERR_INTERNAL, "out of memory");
-        struct api_ctx one = *ctx;
+        struct op_ctx one = *ctx;
         one.action = a->name;
         if (a->handler(&one, body, ignored, err) < 0)
             return error_prefix(err, "reports[%zu]", i);
@@ -250,7 +250,7 @@ static int run_action(struct server *srv, const struct service_desc *svc, const 
         struct store_tx *tx = NULL;
         if (store_begin(srv->store, write, &tx, err) < 0)
             return -1;
-        struct api_ctx ctx = {
+        struct op_ctx ctx = {
             .srv = srv,
             .tx = tx,
             .action = a->name,

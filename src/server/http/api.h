@@ -18,7 +18,7 @@ struct server;
 struct store_tx;
 
 /* What a handler gets.  `out` is the response object it fills. */
-struct api_ctx {
+struct op_ctx {
     struct server *srv;
     struct store_tx *tx;
     const char *action;
@@ -39,9 +39,9 @@ struct api_ctx {
 #define API_WAIT 1
 
 /* BerthAgent.SubmitReports (api.c, beside the dispatcher it reuses). */
-int action_berth_submit_reports(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_berth_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
-typedef int (*api_handler_fn)(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+typedef int (*api_handler_fn)(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
 enum api_flags {
     API_READ = 0,

@@ -19,7 +19,7 @@
 
 #define DESCRIBE_LIMIT_DEFAULT 50
 
-int64_t logs_now_ms(const struct api_ctx *ctx) { return ctx->now / USEC_PER_MSEC; }
+int64_t logs_now_ms(const struct op_ctx *ctx) { return ctx->now / USEC_PER_MSEC; }
 
 void logs_sequence_token(int64_t upload_seq, char *buf, size_t cap)
 {
@@ -55,12 +55,12 @@ int logs_check_stream_name(const char *name, const char *member, struct error *e
     return 0;
 }
 
-static void group_arn(const struct api_ctx *ctx, const char *name, bool star, char *buf, size_t cap)
+static void group_arn(const struct op_ctx *ctx, const char *name, bool star, char *buf, size_t cap)
 {
     snprintf(buf, cap, "arn:aws:logs:%s:%s:log-group:%s%s", ctx->region, ctx->account, name, star ? ":*" : "");
 }
 
-int logs_group_get(struct api_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err)
+int logs_group_get(struct op_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err)
 {
     struct log_group_row g;
     int r = store_log_group_get(ctx->tx, ctx->region, name, &g, err);
@@ -73,7 +73,7 @@ int logs_group_get(struct api_ctx *ctx, const char *name, struct log_group_row *
 }
 
 /* The group name inside a log-group ARN of this region and account. */
-static int name_from_arn(const struct api_ctx *ctx, const char *arn, char *buf, size_t cap, struct error *err)
+static int name_from_arn(const struct op_ctx *ctx, const char *arn, char *buf, size_t cap, struct error *err)
 {
     char head[128];
     snprintf(head, sizeof(head), "arn:aws:logs:%s:%s:log-group:", ctx->region, ctx->account);
@@ -91,7 +91,7 @@ static int name_from_arn(const struct api_ctx *ctx, const char *arn, char *buf, 
     return 0;
 }
 
-int logs_group_resolve(struct api_ctx *ctx, json_t *in, struct log_group_row *ret_group, struct error *err)
+int logs_group_resolve(struct op_ctx *ctx, json_t *in, struct log_group_row *ret_group, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "logGroupName"));
     const char *ident = json_string_value(json_object_get(in, "logGroupIdentifier"));
@@ -112,7 +112,7 @@ int logs_group_resolve(struct api_ctx *ctx, json_t *in, struct log_group_row *re
     return logs_group_get(ctx, name, ret_group, err);
 }
 
-int logs_stream_get(struct api_ctx *ctx, const struct log_group_row *group, const char *name,
+int logs_stream_get(struct op_ctx *ctx, const struct log_group_row *group, const char *name,
                     struct log_stream_row *ret_stream, struct error *err)
 {
     struct log_stream_row s;
@@ -138,7 +138,7 @@ static json_t *tag_map_to_list(json_t *map)
     return list;
 }
 
-static int put_tags(struct api_ctx *ctx, const char *arn, json_t *map, struct error *err)
+static int put_tags(struct op_ctx *ctx, const char *arn, json_t *map, struct error *err)
 {
     _cleanup_json_ json_t *list = tag_map_to_list(map);
     if (!list)
@@ -153,7 +153,7 @@ static int put_tags(struct api_ctx *ctx, const char *arn, json_t *map, struct er
     return 0;
 }
 
-static int tags_out(struct api_ctx *ctx, const char *arn, json_t *out, struct error *err)
+static int tags_out(struct op_ctx *ctx, const char *arn, json_t *out, struct error *err)
 {
     _cleanup_json_ json_t *list = tags_list(ctx, arn, err);
     if (!list)
@@ -168,7 +168,7 @@ static int tags_out(struct api_ctx *ctx, const char *arn, json_t *out, struct er
     return 0;
 }
 
-int action_logs_create_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_create_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "logGroupName"));
     if (logs_check_group_name(name, "logGroupName", err) < 0)
@@ -196,7 +196,7 @@ int action_logs_create_log_group(struct api_ctx *ctx, json_t *in, json_t *out, s
     return 0;
 }
 
-int action_logs_delete_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_delete_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)
@@ -217,7 +217,7 @@ int action_logs_delete_log_group(struct api_ctx *ctx, json_t *in, json_t *out, s
     return store_log_group_delete(ctx->tx, &g, err);
 }
 
-static json_t *group_json(const struct api_ctx *ctx, const struct log_group_row *g)
+static json_t *group_json(const struct op_ctx *ctx, const struct log_group_row *g)
 {
     char arn[700], garn[700];
     group_arn(ctx, g->name, true, arn, sizeof(arn));
@@ -231,7 +231,7 @@ static json_t *group_json(const struct api_ctx *ctx, const struct log_group_row 
     return j;
 }
 
-int action_logs_describe_log_groups(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_describe_log_groups(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *prefix = json_string_value(json_object_get(in, "logGroupNamePrefix"));
     const char *pattern = json_string_value(json_object_get(in, "logGroupNamePattern"));
@@ -276,7 +276,7 @@ int action_logs_describe_log_groups(struct api_ctx *ctx, json_t *in, json_t *out
     return 0;
 }
 
-int action_logs_create_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_create_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     const char *name = json_string_value(json_object_get(in, "logStreamName"));
@@ -295,7 +295,7 @@ int action_logs_create_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, 
     return store_log_stream_insert(ctx->tx, &s, err);
 }
 
-int action_logs_delete_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_delete_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     struct log_stream_row s;
@@ -306,7 +306,7 @@ int action_logs_delete_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, 
     return store_log_stream_delete(ctx->tx, &s, err);
 }
 
-static json_t *stream_json(const struct api_ctx *ctx, const struct log_group_row *g, const struct log_stream_row *s)
+static json_t *stream_json(const struct op_ctx *ctx, const struct log_group_row *g, const struct log_stream_row *s)
 {
     char arn[1300];
     snprintf(arn, sizeof(arn), "arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", ctx->region, ctx->account, g->name,
@@ -325,7 +325,7 @@ static json_t *stream_json(const struct api_ctx *ctx, const struct log_group_row
     return j;
 }
 
-int action_logs_describe_log_streams(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_describe_log_streams(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)
@@ -385,7 +385,7 @@ int action_logs_describe_log_streams(struct api_ctx *ctx, json_t *in, json_t *ou
 static const int retention_days[] = {1,   3,   5,   7,   14,   30,   60,   90,   120,  150,  180,
                                      365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
 
-int action_logs_put_retention_policy(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_put_retention_policy(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     json_int_t days = json_integer_value(json_object_get(in, "retentionInDays"));
     bool ok = false;
@@ -403,7 +403,7 @@ int action_logs_put_retention_policy(struct api_ctx *ctx, json_t *in, json_t *ou
     return store_log_group_set_retention(ctx->tx, g.id, (int)days, err);
 }
 
-int action_logs_delete_retention_policy(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_delete_retention_policy(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)
@@ -411,7 +411,7 @@ int action_logs_delete_retention_policy(struct api_ctx *ctx, json_t *in, json_t 
     return store_log_group_set_retention(ctx->tx, g.id, 0, err);
 }
 
-int action_logs_tag_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_tag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)
@@ -421,7 +421,7 @@ int action_logs_tag_log_group(struct api_ctx *ctx, json_t *in, json_t *out, stru
     return put_tags(ctx, arn, json_object_get(in, "tags"), err);
 }
 
-int action_logs_untag_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_untag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)
@@ -431,7 +431,7 @@ int action_logs_untag_log_group(struct api_ctx *ctx, json_t *in, json_t *out, st
     return store_tags_remove(ctx->tx, arn, json_object_get(in, "tags"), err);
 }
 
-int action_logs_list_tags_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_list_tags_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)
@@ -443,7 +443,7 @@ int action_logs_list_tags_log_group(struct api_ctx *ctx, json_t *in, json_t *out
 
 /* TagResource and friends name the group by ARN; only log groups are
  * taggable resources berth has. */
-static int resource_group(struct api_ctx *ctx, json_t *in, char *arn, size_t cap, struct error *err)
+static int resource_group(struct op_ctx *ctx, json_t *in, char *arn, size_t cap, struct error *err)
 {
     const char *given = json_string_value(json_object_get(in, "resourceArn"));
     char name[LOG_NAME_MAX + 1];
@@ -454,7 +454,7 @@ static int resource_group(struct api_ctx *ctx, json_t *in, char *arn, size_t cap
     return 0;
 }
 
-int action_logs_tag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     char arn[700];
     if (resource_group(ctx, in, arn, sizeof(arn), err) < 0)
@@ -462,7 +462,7 @@ int action_logs_tag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struc
     return put_tags(ctx, arn, json_object_get(in, "tags"), err);
 }
 
-int action_logs_untag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     char arn[700];
     if (resource_group(ctx, in, arn, sizeof(arn), err) < 0)
@@ -470,7 +470,7 @@ int action_logs_untag_resource(struct api_ctx *ctx, json_t *in, json_t *out, str
     return store_tags_remove(ctx->tx, arn, json_object_get(in, "tagKeys"), err);
 }
 
-int action_logs_list_tags_for_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     char arn[700];
     if (resource_group(ctx, in, arn, sizeof(arn), err) < 0)

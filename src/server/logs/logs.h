@@ -12,42 +12,42 @@
 #include "server/store/store_logs.h"
 
 /* ---- logs.c ---- */
-int action_logs_create_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_delete_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_describe_log_groups(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_create_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_delete_log_stream(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_describe_log_streams(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_put_retention_policy(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_delete_retention_policy(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_tag_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_untag_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_list_tags_log_group(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_tag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_untag_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_list_tags_for_resource(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_create_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_delete_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_describe_log_groups(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_create_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_delete_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_describe_log_streams(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_put_retention_policy(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_delete_retention_policy(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_tag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_untag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_list_tags_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
 /* The group named by `logGroupName` or `logGroupIdentifier` (a name or a
  * log-group ARN) in `in`; ResourceNotFoundException when absent. */
-int logs_group_resolve(struct api_ctx *ctx, json_t *in, struct log_group_row *ret_group, struct error *err);
+int logs_group_resolve(struct op_ctx *ctx, json_t *in, struct log_group_row *ret_group, struct error *err);
 /* The group and stream named by a group name and stream name. */
-int logs_group_get(struct api_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err);
-int logs_stream_get(struct api_ctx *ctx, const struct log_group_row *group, const char *name,
+int logs_group_get(struct op_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err);
+int logs_stream_get(struct op_ctx *ctx, const struct log_group_row *group, const char *name,
                     struct log_stream_row *ret_stream, struct error *err);
 /* Name rules (CloudWatch Logs): InvalidParameterException when broken. */
 int logs_check_group_name(const char *name, const char *member, struct error *err);
 int logs_check_stream_name(const char *name, const char *member, struct error *err);
 /* ctx->now in milliseconds. */
-int64_t logs_now_ms(const struct api_ctx *ctx);
+int64_t logs_now_ms(const struct op_ctx *ctx);
 /* The sequence token CloudWatch shows after upload upload_seq (56 digits). */
 void logs_sequence_token(int64_t upload_seq, char *buf, size_t cap);
 
 /* ---- logs_events.c ---- */
-int action_logs_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_get_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_filter_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_get_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_logs_filter_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 /* BerthAgent_20261122.PutLogEvents: see logs_events.c. */
-int action_berth_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err);
+int action_berth_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
 /* Maintenance: delete events past their group's retention and those of
  * deleted streams and groups, a bounded number per call (one write tx). */

@@ -98,7 +98,7 @@ static void set_sequence_token(json_t *out, int64_t upload_seq)
 }
 
 /* The shared body of both PutLogEvents; shipper NULL for the AWS one. */
-static int put_events(struct api_ctx *ctx, const char *group_name, const char *stream_name, json_t *events,
+static int put_events(struct op_ctx *ctx, const char *group_name, const char *stream_name, json_t *events,
                       const char *shipper, int64_t offset, json_t *out, struct error *err)
 {
     struct log_group_row g;
@@ -155,14 +155,14 @@ static int put_events(struct api_ctx *ctx, const char *group_name, const char *s
     return 0;
 }
 
-int action_logs_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     return put_events(ctx, json_string_value(json_object_get(in, "logGroupName")),
                       json_string_value(json_object_get(in, "logStreamName")), json_object_get(in, "logEvents"), NULL,
                       0, out, err);
 }
 
-int action_berth_put_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_berth_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *group = json_string_value(json_object_get(in, "logGroupName"));
     const char *stream = json_string_value(json_object_get(in, "logStreamName"));
@@ -263,7 +263,7 @@ static int collect_get_ids(const struct log_event_view *ev, void *arg, struct er
     return r;
 }
 
-int action_logs_get_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_get_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     struct log_stream_row s;
@@ -354,7 +354,7 @@ static int id_cmp(const void *a, const void *b)
 }
 
 /* The streams a FilterLogEvents call selects: *ret_ids NULL means all. */
-static int select_streams(struct api_ctx *ctx, const struct log_group_row *g, json_t *in, int64_t **ret_ids,
+static int select_streams(struct op_ctx *ctx, const struct log_group_row *g, json_t *in, int64_t **ret_ids,
                           size_t *ret_n, json_t *searched, struct error *err)
 {
     json_t *names = json_object_get(in, "logStreamNames");
@@ -429,7 +429,7 @@ static int select_streams(struct api_ctx *ctx, const struct log_group_row *g, js
     return 0;
 }
 
-int action_logs_filter_log_events(struct api_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int action_logs_filter_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct log_group_row g;
     if (logs_group_resolve(ctx, in, &g, err) < 0)

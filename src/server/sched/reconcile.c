@@ -406,7 +406,7 @@ int reconcile_service(struct server *srv, int64_t id, bool *ret_changed, struct 
         store_rollback(tx);
         return found < 0 ? -1 : 0;
     }
-    struct api_ctx ctx = {
+    struct op_ctx ctx = {
         .srv = srv,
         .tx = tx,
         .action = "ServiceScheduler",

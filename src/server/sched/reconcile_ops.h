@@ -21,7 +21,7 @@ struct dep {
 };
 
 struct round {
-    struct api_ctx *ctx;
+    struct op_ctx *ctx;
     struct service_row *row;
     struct cluster_row cluster;
     json_t *priv; /* the document's "berth" member */
