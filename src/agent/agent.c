@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "agent/agent_host.h"
+#include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
@@ -149,7 +150,7 @@ static int register_instance(struct agent_instance *inst, struct awsjson_client 
     for (;;) {
         json_t *body = registration_body(inst);
         json_t *out = NULL;
-        int r = awsjson_call(client, ECS_PREFIX, "RegisterContainerInstance", body, &out, err);
+        int r = awsjson_call(client, PROTO_ECS_TARGET, "RegisterContainerInstance", body, &out, err);
         json_decref(body);
         if (r == 0) {
             const char *arn =
@@ -192,7 +193,7 @@ static void *poll_loop(void *arg)
         json_t *in = json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, "containerInstance", inst->arn,
                                "since", (json_int_t)inst->since, "waitSeconds", POLL_WAIT_SECONDS);
         json_t *out = NULL;
-        int r = awsjson_call(client, BERTH_AGENT_PREFIX, "PollTasks", in, &out, &err);
+        int r = awsjson_call(client, PROTO_AGENT_TARGET, PROTO_POLL_TASKS, in, &out, &err);
         json_decref(in);
         if (r < 0) {
             if (a->stopping)
@@ -236,7 +237,7 @@ static void *bulk_poll_loop(void *arg)
         json_t *in = json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, "agentId", a->agent_id, "since",
                                since, "waitSeconds", POLL_WAIT_SECONDS);
         json_t *out = NULL;
-        int r = awsjson_call(client, BERTH_AGENT_PREFIX, "PollTasks", in, &out, &err);
+        int r = awsjson_call(client, PROTO_AGENT_TARGET, PROTO_POLL_TASKS, in, &out, &err);
         json_decref(in);
         if (r < 0) {
             if (a->stopping)
@@ -279,7 +280,7 @@ void agent_report_task(struct agent_instance *inst, const char *task_arn, const 
         json_decref(extra);
     }
     struct agent *a = inst->agent;
-    reporter_send(a->reporters[inst->index % a->nreporters], ECS_PREFIX, "SubmitTaskStateChange", body);
+    reporter_send(a->reporters[inst->index % a->nreporters], PROTO_ECS_TARGET, "SubmitTaskStateChange", body);
 }
 
 struct register_shard {
@@ -377,7 +378,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
         snprintf(scope, sizeof(scope), "%s#agent", cfg->data_dir);
         agent_host_instance_id(scope, a->agent_id, sizeof(a->agent_id));
         json_array_append_new(a->cfg.attributes,
-                              json_pack("{s:s, s:s}", "name", AGENT_ID_ATTRIBUTE, "value", a->agent_id));
+                              json_pack("{s:s, s:s}", "name", PROTO_AGENT_ID_ATTRIBUTE, "value", a->agent_id));
     }
     for (int i = 0; i < a->ninstances; i++) {
         struct agent_instance *inst = &a->instances[i];

@@ -8,11 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/proto.h"
 #include "common/error.h"
 
 #define AGENT_VERSION "0.1.0"
-#define BERTH_AGENT_PREFIX "BerthAgent_20261122"
-#define ECS_PREFIX "AmazonEC2ContainerServiceV20141113"
 
 struct agent_config {
     char server[512];
@@ -40,14 +39,13 @@ struct agent_instance;
 /* The instance attribute naming the agent that registered it (the server's
  * tasks.h has the same name); a hollow agent polls for all its instances
  * at once with PollTasks {agentId}. */
-#define AGENT_ID_ATTRIBUTE "berth.agent-id"
 
 struct agent {
     struct agent_config cfg;
     struct reporter *reporter;   /* reporters[0] */
     struct reporter **reporters; /* an instance reports through reporters[index % nreporters] */
     int nreporters;
-    char agent_id[64];          /* hollow: the value of AGENT_ID_ATTRIBUTE on its instances */
+    char agent_id[64];          /* hollow: the value of PROTO_AGENT_ID_ATTRIBUTE on its instances */
     pthread_t bulk_poll_thread; /* hollow: one long-poll for every instance */
     bool bulk_poll_started;
     json_t *by_arn; /* hollow: instance ARN -> index */

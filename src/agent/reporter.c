@@ -15,8 +15,9 @@
 #include <time.h>
 
 #include "agent/agent.h"
+#include "common/proto.h"
 #include "common/awsjson.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 
@@ -99,7 +100,7 @@ static void *sender(void *arg)
         if (n > 1 && !batch)
             rc = error_set(&err, ERR_INTERNAL, "out of memory");
         else if (batch)
-            rc = awsjson_call(r->client, BERTH_AGENT_PREFIX, "SubmitReports", batch, &out, &err);
+            rc = awsjson_call(r->client, PROTO_AGENT_TARGET, PROTO_SUBMIT_REPORTS, batch, &out, &err);
         else
             rc = awsjson_call(r->client, rep->prefix, rep->action, rep->body, &out, &err);
         json_decref(out);

@@ -24,7 +24,7 @@
 #include "cli/cli_util.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/log.h"
 
 #define MAX_ENV 256

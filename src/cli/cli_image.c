@@ -16,7 +16,7 @@
 #include "agent/image/imgstore.h"
 #include "cli/cli.h"
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/log.h"
 
 #define DEFAULT_DATA "/var/lib/berth/agent"

@@ -27,14 +27,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/timeutil.h"
 #include "agent/logs/conmon_log.h"
 
-#define ECS_TARGET "AmazonEC2ContainerServiceV20141113"
-#define LOGS_TARGET "Logs_20140328"
 #define FOLLOW_INTERVAL_MS 1000
 #define DEFAULT_DATA_DIR "/var/lib/berth/agent"
 
@@ -123,7 +122,7 @@ static int find_sources(struct awsjson_client *c, const char *cluster, const cha
 {
     _cleanup_json_ json_t *tin = json_pack("{s:s, s:[s]}", "cluster", cluster, "tasks", task);
     _cleanup_json_ json_t *tout = NULL;
-    if (!tin || call(c, ECS_TARGET, "DescribeTasks", tin, &tout) < 0)
+    if (!tin || call(c, PROTO_ECS_TARGET, "DescribeTasks", tin, &tout) < 0)
         return -1;
     json_t *t = json_array_get(json_object_get(tout, "tasks"), 0);
     if (!t) {
@@ -140,7 +139,7 @@ static int find_sources(struct awsjson_client *c, const char *cluster, const cha
     const char *task_id = slash + 1;
     _cleanup_json_ json_t *din = json_pack("{s:s}", "taskDefinition", td_arn);
     _cleanup_json_ json_t *dout = NULL;
-    if (!din || call(c, ECS_TARGET, "DescribeTaskDefinition", din, &dout) < 0)
+    if (!din || call(c, PROTO_ECS_TARGET, "DescribeTaskDefinition", din, &dout) < 0)
         return -1;
     json_t *defs = json_object_get(json_object_get(dout, "taskDefinition"), "containerDefinitions");
     size_t ndefs = json_array_size(defs);
@@ -216,7 +215,7 @@ static int read_page(struct awsjson_client *c, struct source *src, int64_t since
     _cleanup_json_ json_t *out = NULL;
     struct error err;
     *ret_more = false;
-    if (awsjson_call(c, LOGS_TARGET, "GetLogEvents", in, &out, &err) < 0) {
+    if (awsjson_call(c, PROTO_LOGS_TARGET, "GetLogEvents", in, &out, &err) < 0) {
         if (strcmp(awsjson_last_error_type(c), "ResourceNotFoundException") == 0)
             return 0;
         if (!interrupted)

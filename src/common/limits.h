@@ -1,123 +1,28 @@
-/* limits.h - every bound on input that berth reads from the network, a child
- * process or disk lives here, so the limits are visible in one place. */
+/* limits.h - bounds both sides of the agent protocol agree on: request
+ * bodies, report batches, CloudWatch Logs batch rules.  Bounds only one side
+ * reads are in server/server_limits.h and agent/agent_limits.h. */
 #pragma once
 
 /* HTTP request body for the JSON APIs.  RegisterTaskDefinition is capped at
  * 64 KiB by ECS; PutLogEvents batches may be up to 1 MiB; we leave headroom
  * for JSON escaping. */
 #define LIMIT_HTTP_BODY (2u * 1024 * 1024)
-/* An oversized body up to this size is read and dropped so the client gets
- * the error response; beyond it the connection is answered and closed. */
-#define LIMIT_HTTP_DISCARD (32ull * 1024 * 1024)
-/* ECS's documented limit for a task definition's JSON. */
-#define LIMIT_TASKDEF_BYTES (64u * 1024)
-/* JSON nesting deeper than this is refused (no ECS shape nests past ~10). */
-#define LIMIT_JSON_DEPTH 64
-/* Longest HTTP header value we look at (Authorization, X-Amz-Target). */
-#define LIMIT_HEADER_VALUE 8192
-/* Pagination */
-#define LIMIT_PAGE_DEFAULT 100
-#define LIMIT_PAGE_MAX 100
-#define LIMIT_NEXT_TOKEN 2048
-/* ECS tag limits */
-#define LIMIT_TAGS 50
-#define LIMIT_TAG_KEY 128
-#define LIMIT_TAG_VALUE 256
-/* Concurrent HTTP connections the server accepts. */
-#define LIMIT_HTTP_CONNECTIONS 1024
+
 /* Reports one BerthAgent.SubmitReports call carries (the agent's batch). */
 #define LIMIT_BATCH_REPORTS 64
+
 /* Response bodies the HTTP client (agent, CLI) accepts from the server. */
 #define LIMIT_CLIENT_RESPONSE (64u * 1024 * 1024)
-/* ECS cluster query language: ECS caps a constraint expression at 2000
- * characters; the nesting bound keeps the recursive parser's stack small. */
-#define LIMIT_QUERY_EXPRESSION 2000
-#define LIMIT_QUERY_DEPTH 64
-/* Regular expressions in queries (=~): length, and the largest repetition
- * count ({n,m} bounds, multiplied across the pattern) glibc may expand. */
-#define LIMIT_QUERY_PATTERN 256
-#define LIMIT_QUERY_REPEAT 100
-/* Images (src/agent): a manifest or index (Docker's own cap is 4 MiB), an
- * image config, a token-service response, the entries of an index and the
- * layers of one image. */
-#define LIMIT_IMAGE_MANIFEST (4u * 1024 * 1024)
-#define LIMIT_IMAGE_CONFIG (8u * 1024 * 1024)
-#define LIMIT_REGISTRY_TOKEN (64u * 1024)
-#define LIMIT_REGISTRY_ERROR_BODY (64u * 1024)
-#define LIMIT_IMAGE_INDEX_ENTRIES 256
-#define LIMIT_IMAGE_LAYERS 128
-/* Image reference pieces, as Docker's reference grammar bounds them. */
-#define LIMIT_IMAGE_REF 512
-#define LIMIT_IMAGE_NAME 255
-#define LIMIT_IMAGE_TAG 128
-/* Strings in an image config or container definition (Env, Cmd, ...). */
-#define LIMIT_IMAGE_CONFIG_STRINGS 4096
-/* Path of one archive entry inside a layer. */
-#define LIMIT_LAYER_PATH 4096
 
-/* --- agent runtime (bundle, conmon, runc/crun, cgroups) --- */
-/* A container id: the runtime's id, a cgroup and a directory name. */
-#define LIMIT_CTR_ID 64
-/* An image's /etc/passwd or /etc/group, read to resolve `user`. */
-#define LIMIT_PASSWD_BYTES (1u * 1024 * 1024)
-/* Supplementary groups we give a container's process. */
-#define LIMIT_SUPP_GROUPS 64
-/* Output of a runtime/conmon child that we keep (error messages, `state`). */
-#define LIMIT_CHILD_OUTPUT (64u * 1024)
-/* What conmon writes on its sync pipe ({"data": PID}). */
-#define LIMIT_CONMON_SYNC 4096
-/* Our per-container state file and a cgroup file we parse. */
-#define LIMIT_STATE_FILE (256u * 1024)
-#define LIMIT_CGROUP_FILE (64u * 1024)
-/* Containers one data directory lists (adoption after a restart). */
-#define LIMIT_CTR_LIST 4096
-/* Overlay lower layers (overlayfs itself stops at 500). */
-#define LIMIT_OVERLAY_LAYERS 500
-/* How long conmon may take to report the container pid after `create`. */
-#define LIMIT_CREATE_TIMEOUT_SEC 60
-/* Runtime subcommands other than exec (start, kill, delete, state). */
-#define LIMIT_RUNTIME_CMD_TIMEOUT_SEC 30
 /* CloudWatch Logs (the service's documented quotas, and berth's bounds). */
 #define LIMIT_LOGS_BATCH_BYTES 1048576 /* PutLogEvents: sum of (message bytes + 26) */
 #define LIMIT_LOGS_EVENT_OVERHEAD 26
 #define LIMIT_LOGS_BATCH_EVENTS 10000
 #define LIMIT_LOGS_EVENT_BYTES (262144 - 26) /* one event's message */
 #define LIMIT_LOGS_RESPONSE_BYTES 1048576    /* GetLogEvents / FilterLogEvents answer */
-/* FilterLogEvents examines at most this many events per call and then
- * returns a nextToken, as CloudWatch does, so one call stays short. */
-#define LIMIT_LOGS_SCAN_EVENTS 200000
-/* FilterLogEvents with at most this many selected streams merges their
- * per-stream walks; with more it walks the group and skips the others. */
-#define LIMIT_LOGS_MERGE_STREAMS 32
+
 /* berth extension: a shipper id's length. */
 #define LIMIT_LOGS_SHIPPER_ID 256
-/* Events a maintenance pass deletes (retention, deleted streams/groups). */
-#define LIMIT_LOGS_EXPIRE_PER_PASS 50000
+
 /* CloudWatch Logs group and stream names. */
 #define LIMIT_LOGS_NAME 512
-/* Task networking: the widest task subnet an agent manages (a bitmap of
- * 2^(32-prefix) bits per pool), port mappings per task, the netlink
- * answer buffer and how long one `nft -f -` batch may take. */
-#define LIMIT_NET_MIN_PREFIX 16
-#define LIMIT_NET_PORT_MAPPINGS 256
-#define LIMIT_NET_NFT_RULESET (1024u * 1024)
-#define LIMIT_NET_NFT_TIMEOUT_SEC 10
-/* Agent log drivers (src/agent/logship.c).  A k8s-file record conmon
- * writes (its buffer is 8 KiB; anything longer than this is skipped), the
- * events an awslogs shipper holds in memory in blocking mode before it
- * lets the file be its buffer, and how long a stopping container's last
- * lines may take to reach the server. */
-#define LIMIT_LOGSHIP_RECORD (64u * 1024)
-#define LIMIT_LOGSHIP_QUEUE_BYTES (4u * 1024 * 1024)
-#define LIMIT_LOGSHIP_DRAIN_SEC 60
-/* One batch's request as JSON, which the server's body limit must take:
- * control characters are six bytes escaped, so a batch of 1 MiB of
- * messages can be 6 MiB of JSON.  16 KiB are left for the names around
- * the events; one event of the largest size always fits. */
-#define LIMIT_LOGSHIP_REQUEST_BYTES (LIMIT_HTTP_BODY - 16u * 1024)
-#define LIMIT_LOGSHIP_EVENT_ENVELOPE 48 /* {"timestamp":<int64>,"message":<string>}, */
-/* The shipper's progress file. */
-#define LIMIT_LOGSHIP_STATE 4096
-/* Tasks one bulk PollTasks (agentId: all of a hollow agent's instances)
- * returns; the agent asks again from the last seq for the rest. */
-#define POLL_BULK_MAX_TASKS 1000

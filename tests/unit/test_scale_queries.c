@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/proto.h"
 #include "common/log.h"
 #include "server/http/api.h"
 #include "server/server.h"
@@ -132,7 +133,7 @@ TEST(scale_hot_queries_stay_flat)
 static json_t *call_agent(struct server *srv, const char *action, json_t *body, int *ret_status)
 {
     char target[128];
-    snprintf(target, sizeof(target), "%s.%s", BERTH_AGENT_TARGET_PREFIX, action);
+    snprintf(target, sizeof(target), "%s.%s", PROTO_AGENT_TARGET, action);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     struct api_request req = {.target = target, .body = text, .body_len = strlen(text)};

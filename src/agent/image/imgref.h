@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "agent/image/digest.h"
 
 struct imgref {

@@ -17,7 +17,7 @@
 
 #include "agent/agent_error.h"
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/log.h"
 #include "common/fsutil.h"
 

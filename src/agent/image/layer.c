@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/log.h"
 #include "agent/image/layerpath.h"
 

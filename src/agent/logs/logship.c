@@ -30,7 +30,7 @@
 #include "common/awsjson.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "agent/logs/jsonlog.h"

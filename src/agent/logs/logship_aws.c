@@ -22,14 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/jsonenc.h"
 #include "common/log.h"
 #include "common/utf8.h"
 #include "agent/logs/logship_int.h"
-
-#define LOGS_PREFIX "Logs_20140328"
-#define AGENT_LOGS_PREFIX "BerthAgent_20261122"
 
 _Static_assert(LIMIT_LOGS_EVENT_BYTES * 6 + 2 + LIMIT_LOGSHIP_EVENT_ENVELOPE <= LIMIT_LOGSHIP_REQUEST_BYTES,
                "one event of the largest size, all escapes, must fit one request");
@@ -119,12 +117,13 @@ int logship_aws_ensure_stream(struct logship *s, struct error *err)
     if (s->create_group) {
         _cleanup_json_ json_t *in = json_pack("{s:s}", "logGroupName", s->group);
         _cleanup_json_ json_t *out = NULL;
-        if (awsjson_call(s->client, LOGS_PREFIX, "CreateLogGroup", in, &out, err) < 0 && !already_exists(s->client))
+        if (awsjson_call(s->client, PROTO_LOGS_TARGET, "CreateLogGroup", in, &out, err) < 0 &&
+            !already_exists(s->client))
             return error_prefix(err, "CreateLogGroup %s", s->group);
     }
     _cleanup_json_ json_t *in = json_pack("{s:s, s:s}", "logGroupName", s->group, "logStreamName", s->stream);
     _cleanup_json_ json_t *out = NULL;
-    if (awsjson_call(s->client, LOGS_PREFIX, "CreateLogStream", in, &out, err) < 0 && !already_exists(s->client))
+    if (awsjson_call(s->client, PROTO_LOGS_TARGET, "CreateLogStream", in, &out, err) < 0 && !already_exists(s->client))
         return error_prefix(err, "CreateLogStream %s/%s", s->group, s->stream);
     s->ready = true;
     return 0;
@@ -222,7 +221,7 @@ int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
             return -1;
     }
     _cleanup_json_ json_t *out = NULL;
-    if (awsjson_call_body(s->client, AGENT_LOGS_PREFIX, "PutLogEvents", req.b.data, req.b.len, &out, err) < 0) {
+    if (awsjson_call_body(s->client, PROTO_AGENT_TARGET, PROTO_PUT_LOG_EVENTS, req.b.data, req.b.len, &out, err) < 0) {
         const char *type = awsjson_last_error_type(s->client);
         if (strcmp(type, "ResourceNotFoundException") == 0) {
             s->ready = false; /* deleted under us: create again */

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "common/awsjson.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/timeutil.h"
 #include "agent/logs/jsonlog.h"
 #include "agent/logs/logjoin.h"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 
 /* An IPv4 network, host byte order. */
 struct netpool_cidr {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "agent/runtime/spawn.h"
 
 struct tbuf {

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/fsutil.h"
 
 #define CFS_PERIOD_US 100000

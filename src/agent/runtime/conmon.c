@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "agent/runtime/spawn.h"
 
 extern char **environ;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/fsutil.h"
 
 /* A growable string with a hard cap: enough for these small files. */

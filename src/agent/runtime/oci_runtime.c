@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/fsutil.h"
 #include "agent/runtime/crunshim.h"
 #include "agent/runtime/spawn.h"

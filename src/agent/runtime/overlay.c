@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 
 static bool path_ok(const char *p) { return p && p[0] == '/' && !strpbrk(p, ",:") && strlen(p) < PATH_MAX; }
 

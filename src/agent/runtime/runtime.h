@@ -23,7 +23,7 @@
 #include "agent/runtime/bundle.h"
 #include "agent/runtime/cgroups.h"
 #include "common/error.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 #include "common/timeutil.h"
 #include "agent/runtime/etcfiles.h"
 #include "agent/runtime/oci_runtime.h"

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "common/limits.h"
+#include "agent/agent_limits.h"
 
 struct userdb_user {
     uint32_t uid;

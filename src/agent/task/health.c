@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/proto.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "agent/reporter.h"
@@ -58,7 +59,7 @@ static void report(struct runner_ctr *c)
     pthread_mutex_unlock(&t->lock);
     json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "cluster", t->inst->agent->cfg.cluster, "task", t->arn,
                              "healthStatus", task_health, "containers", list);
-    reporter_send(t->inst->agent->reporter, BERTH_AGENT_PREFIX, "ReportHealth", body);
+    reporter_send(t->inst->agent->reporter, PROTO_AGENT_TARGET, PROTO_REPORT_HEALTH, body);
     runner_wake(t);
 }
 

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -237,7 +238,7 @@ static int setup_network(struct task_runner *t, struct error *err)
                                               network_interfaces_json(t->net, i)));
     json_t *body = json_pack("{s:s, s:s, s:o, s:o}", "cluster", t->env->agent->cfg.cluster, "task", t->arn,
                              "attachments", att, "containers", ctrs);
-    reporter_send(t->env->agent->reporter, BERTH_AGENT_PREFIX, "ReportAttachments", body);
+    reporter_send(t->env->agent->reporter, PROTO_AGENT_TARGET, PROTO_REPORT_ATTACHMENTS, body);
     return 0;
 }
 

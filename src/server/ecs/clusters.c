@@ -8,7 +8,7 @@
 
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "server/http/paging.h"
 #include "server/ecs/tags.h"
 

@@ -16,7 +16,7 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "server/ecs/liveness.h"
 #include "server/http/paging.h"
 #include "server/placement/query.h"

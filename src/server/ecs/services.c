@@ -17,7 +17,7 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/runtask.h"

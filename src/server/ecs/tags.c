@@ -11,7 +11,7 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "server/ecs/instances.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "common/utf8.h"
 #include "server/ecs/services.h"
 #include "server/store/store_tags.h"

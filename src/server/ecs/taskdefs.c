@@ -15,7 +15,7 @@
 
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "server/http/paging.h"
 #include "server/ecs/resource_refs.h"
 #include "server/store/store_taskdefs.h"

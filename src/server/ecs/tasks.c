@@ -15,9 +15,10 @@
 
 #include "server/ecs/arn.h"
 #include "server/ecs/clusters.h"
+#include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "server/http/service_model.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
@@ -981,7 +982,7 @@ static int poll_tasks_agent(struct op_ctx *ctx, const struct cluster_row *cluste
     _cleanup_json_ json_t *inst_ids = json_array();
     if (!ctx->rerun &&
         liveness_bulk_due(ctx->srv->liveness, cluster->id, agent_id, ctx->now, (usec_t)wait * USEC_PER_SEC)) {
-        if (store_instance_ids_by_attr(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, inst_ids, err) < 0)
+        if (store_instance_ids_by_attr(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, inst_ids, err) < 0)
             return -1;
         size_t i;
         json_t *v;
@@ -990,8 +991,8 @@ static int poll_tasks_agent(struct op_ctx *ctx, const struct cluster_row *cluste
         }
     }
     _cleanup_json_ json_t *ids = json_array();
-    if (store_task_changed_since_agent(ctx->tx, cluster->id, POLL_AGENT_ATTRIBUTE, agent_id, since, POLL_BULK_MAX_TASKS,
-                                       ids, err) < 0)
+    if (store_task_changed_since_agent(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, since,
+                                       POLL_BULK_MAX_TASKS, ids, err) < 0)
         return -1;
     json_t *tasks = json_array();
     json_object_set_new(out, "tasks", tasks);

@@ -2,6 +2,7 @@
  * stopping, describing and listing. */
 #pragma once
 
+#include "common/proto.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,7 +16,6 @@
 /* The instance attribute naming the agent that registered it; PollTasks
  * with agentId answers for all of that agent's instances (agent.h has the
  * same name: server and agent share no headers). */
-#define POLL_AGENT_ATTRIBUTE "berth.agent-id"
 
 /* What one task reserves on an instance. */
 struct task_needs {

@@ -4,6 +4,7 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/instances.h"
 #include "server/logs/logs.h"
+#include "common/proto.h"
 #include "common/cleanup.h"
 #include "server/ecs/tags.h"
 #include "server/ecs/runtask.h"
@@ -78,11 +79,11 @@ const struct api_action *api_ecs_actions(size_t *ret_count)
 }
 
 static const struct api_action berth_actions[] = {
-    {"PollTasks", action_berth_poll_tasks, API_READ},
-    {"PutLogEvents", action_berth_put_log_events, API_WRITE},
-    {"ReportAttachments", action_berth_report_attachments, API_WRITE | API_REPORT},
-    {"ReportHealth", action_berth_report_health, API_WRITE | API_REPORT},
-    {"SubmitReports", action_berth_submit_reports, API_WRITE},
+    {PROTO_POLL_TASKS, action_berth_poll_tasks, API_READ},
+    {PROTO_PUT_LOG_EVENTS, action_berth_put_log_events, API_WRITE},
+    {PROTO_REPORT_ATTACHMENTS, action_berth_report_attachments, API_WRITE | API_REPORT},
+    {PROTO_REPORT_HEALTH, action_berth_report_health, API_WRITE | API_REPORT},
+    {PROTO_SUBMIT_REPORTS, action_berth_submit_reports, API_WRITE},
 };
 
 const struct api_action *api_berth_actions(size_t *ret_count)

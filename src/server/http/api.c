@@ -11,9 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "common/log.h"
 #include "server/http/service_model.h"
 #include "server/http/sigv4.h"
@@ -128,7 +129,7 @@ static int find_action(struct server *srv, const char *target, struct service_de
     struct service_desc services[3] = {
         {service_model_target_prefix(srv->ecs_model), srv->ecs_model, NULL, 0},
         {service_model_target_prefix(srv->logs_model), srv->logs_model, NULL, 0},
-        {BERTH_AGENT_TARGET_PREFIX, NULL, NULL, 0},
+        {PROTO_AGENT_TARGET, NULL, NULL, 0},
     };
     services[0].actions = api_ecs_actions(&services[0].nactions);
     services[1].actions = api_logs_actions(&services[1].nactions);

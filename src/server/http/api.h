@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/proto.h"
 #include "common/error.h"
 #include "common/timeutil.h"
 
@@ -111,7 +112,6 @@ const struct api_action *api_logs_actions(size_t *ret_count);
 /* berth's own agent calls (X-Amz-Target: BerthAgent_20261122.<Action>),
  * validated by their handlers since no botocore model describes them. */
 const struct api_action *api_berth_actions(size_t *ret_count);
-#define BERTH_AGENT_TARGET_PREFIX "BerthAgent_20261122"
 
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "server/http/api.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "common/log.h"
 #include "server/server.h"
 

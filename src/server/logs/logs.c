@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "common/limits.h"
+#include "server/server_limits.h"
 #include "server/http/paging.h"
 #include "server/store/store_tags.h"
 #include "server/ecs/tags.h"
