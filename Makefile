@@ -42,7 +42,7 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout
+.PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout integration-only
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
 all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
@@ -133,6 +133,10 @@ fuzz: $(FUZZ_DIR)/fuzz_request
 
 integration: $(ASAN_DIR)/berth
 	BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+# A few integration files: make integration-only T="tests/integration/test_x.py"
+integration-only: $(ASAN_DIR)/berth
+	BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth /usr/bin/python3 -m pytest -q -p no:cacheprovider $(T)
 
 test: deps
 	$(MAKE) lint
