@@ -26,9 +26,10 @@ SRC_ALL  := $(sort $(shell find src -name '*.c'))
 SRC_MAIN := src/cli/main.c src/cli/shim_main.c
 SHIM_SRC := src/cli/shim_main.c src/agent/runtime/crunshim.c
 SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
-ASM_LIB  := src/server/http/models.S
+# Each service's botocore model, embedded by an assembler file beside it.
+ASM_LIB  := $(sort $(shell find src -name '*.S'))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
-MODELS   := $(wildcard src/server/http/models/*.json)
+MODELS   := $(sort $(shell find src -name 'model.json'))
 
 # Variant directories: build/ (release), build/asan/ (sanitizers).
 REL_DIR  := build
@@ -41,6 +42,7 @@ FUZZ_CC     := clang
 FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
 
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
+asmobjs = $(patsubst src/%.S,$(1)/obj/%.o,$(ASM_LIB))
 
 .PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout integration-only
 # Objects built through pattern rules are not throwaway intermediates.
@@ -54,10 +56,10 @@ deps:
 $(REL_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
-$(REL_DIR)/obj/server/http/models.o: $(ASM_LIB) $(MODELS)
+$(REL_DIR)/obj/%.o: src/%.S $(MODELS)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
-$(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(REL_DIR)/obj/server/http/models.o
+$(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(call asmobjs,$(REL_DIR))
 	@rm -f $@
 	ar rcs $@ $^
 $(REL_DIR)/berth: $(REL_DIR)/obj/cli/main.o $(REL_DIR)/libberth.a
@@ -69,10 +71,10 @@ $(REL_DIR)/berth-runtime-shim: $(call objs,$(REL_DIR),$(SHIM_SRC))
 $(ASAN_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
-$(ASAN_DIR)/obj/server/http/models.o: $(ASM_LIB) $(MODELS)
+$(ASAN_DIR)/obj/%.o: src/%.S $(MODELS)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
-$(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(ASAN_DIR)/obj/server/http/models.o
+$(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(call asmobjs,$(ASAN_DIR))
 	@rm -f $@
 	ar rcs $@ $^
 $(ASAN_DIR)/berth: $(ASAN_DIR)/obj/cli/main.o $(ASAN_DIR)/libberth.a $(ASAN_DIR)/berth-runtime-shim
@@ -87,11 +89,11 @@ asan: $(ASAN_DIR)/berth $(ASAN_DIR)/unit_tests
 $(FUZZ_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
-$(FUZZ_DIR)/obj/server/http/models.o: $(ASM_LIB) $(MODELS)
+$(FUZZ_DIR)/obj/%.o: src/%.S $(MODELS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
 FUZZ_TARGETS := fuzz_request fuzz_query
-$(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(FUZZ_DIR)/obj/server/http/models.o
+$(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(call asmobjs,$(FUZZ_DIR))
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 # --- entry points -------------------------------------------------------------

@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(body, nl + 1, blen);
     struct api_request req = {.target = target, .body = body, .body_len = blen};
     struct api_response resp;
-    api_handle(&srv, &req, &resp);
+    api_handle(srv.dispatch, &req, &resp);
     if (resp.status != 200 && resp.status != 400) {
         fprintf(stderr, "fuzz: unexpected status %d: %s\n", resp.status, resp.body ? resp.body : "");
         abort();

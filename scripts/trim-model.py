@@ -4,7 +4,7 @@
 Dev-time helper: berth embeds the trimmed model so the server checks every
 request's shape (types, required members, enums, ranges) against the same
 specification the AWS CLI and boto3 use. Usage:
-    scripts/trim-model.py ecs 2014-11-13 > src/server/http/models/ecs.json
+    scripts/trim-model.py ecs 2014-11-13 > src/server/ecs/model.json
 """
 import gzip, json, os, sys
 

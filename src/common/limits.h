@@ -26,3 +26,7 @@
 
 /* CloudWatch Logs group and stream names. */
 #define LIMIT_LOGS_NAME 512
+
+/* FilterLogEvents with at most this many selected streams merges their
+ * per-stream walks; with more it walks the group and skips the others. */
+#define LIMIT_LOGS_MERGE_STREAMS 32

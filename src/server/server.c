@@ -1,22 +1,22 @@
-/* server.c - assembling the control plane: models, store, HTTP front. */
+/* server.c - assembling the control plane: the store, the change feed, the
+ * dispatcher with one registration per AWS service, the HTTP front, the
+ * service scheduler and housekeeping.  It is the only file that knows all
+ * the parts; none of them knows it. */
 #include "server/server.h"
 
 #include <stdio.h>
-#include <time.h>
 #include <string.h>
 
+#include "common/cleanup.h"
 #include "common/log.h"
-#include "server/http/service_model.h"
+#include "server/ecs/ecs_service.h"
+#include "server/http/changes.h"
 #include "server/http/http.h"
-#include "server/ecs/liveness.h"
-#include "server/ecs/placement_cache.h"
+#include "server/logs/logs_service.h"
+#include "server/http/http_limits.h"
 #include "server/sched/maintenance.h"
 #include "server/sched/scheduler.h"
 #include "server/store/store.h"
-
-/* The embedded models (models.S). */
-extern const char berth_model_ecs[], berth_model_ecs_end[];
-extern const char berth_model_logs[], berth_model_logs_end[];
 
 void server_config_defaults(struct server_config *cfg)
 {
@@ -29,43 +29,51 @@ void server_config_defaults(struct server_config *cfg)
     cfg->agent_timeout_sec = 30;
 }
 
+size_t server_services(const struct server *srv, struct api_service *ret, size_t cap)
+{
+    /* Each AWS service berth serves: one line each. */
+    const struct api_service all[] = {
+        ecs_service_api(srv->ecs),
+        ecs_service_agent_api(srv->ecs),
+        logs_service_api(srv->logs),
+    };
+    size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
+    memcpy(ret, all, n * sizeof(*ret));
+    return ELEMENTSOF(all);
+}
+
 int server_init(struct server *srv, const struct server_config *cfg, struct error *err)
 {
     memset(srv, 0, sizeof(*srv));
     srv->cfg = *cfg;
-    pthread_mutex_init(&srv->change_lock, NULL);
-    /* Long-poll deadlines are monotonic; the condvar must use that clock. */
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&srv->change_cond, &ca);
-    pthread_condattr_destroy(&ca);
-    /* Sizes exclude the NUL models.S appends. */
-    if (service_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1, &srv->ecs_model, err) <
-        0)
-        return error_prefix(err, "ecs model");
-    /* berth goes beyond ECS here: Docker's `none` log driver keeps no output. */
-    if (service_model_extend_enum(srv->ecs_model, "LogDriver", "none") < 0)
-        return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
-    if (service_model_load(berth_model_logs, (size_t)(berth_model_logs_end - berth_model_logs) - 1, &srv->logs_model,
-                           err) < 0)
-        return error_prefix(err, "logs model");
+    if (ecs_service_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->ecs, err) < 0)
+        return -1;
+    if (logs_service_new(&srv->logs, err) < 0)
+        return -1;
     if (store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");
-    if (liveness_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->liveness) < 0)
+    srv->changes = changes_new();
+    if (srv->changes)
+        srv->dispatch = dispatch_new(srv->store, srv->changes, srv->cfg.region, srv->cfg.account_id);
+    if (!srv->dispatch)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    if (!(srv->placement_cache = placement_cache_new()))
-        return error_set(err, ERR_INTERNAL, "out of memory");
+    struct api_service services[LIMIT_API_SERVICES];
+    size_t n = server_services(srv, services, ELEMENTSOF(services));
+    for (size_t i = 0; i < n && i < ELEMENTSOF(services); i++)
+        if (dispatch_register(srv->dispatch, &services[i], err) < 0)
+            return -1;
     return 0;
 }
 
 int server_start(struct server *srv, struct error *err)
 {
-    if (http_start(srv, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
+    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
         return -1;
-    if (maintenance_start(srv, &srv->maintenance, err) < 0)
+    ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
+    if (maintenance_start(srv->store, &srv->maintenance, err) < 0)
         return -1;
-    if (scheduler_start(srv, &srv->controller, err) < 0)
+    struct reconcile_env env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id};
+    if (scheduler_start(&env, srv->changes, &srv->scheduler, err) < 0)
         return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
@@ -74,35 +82,23 @@ int server_start(struct server *srv, struct error *err)
 
 void server_stop(struct server *srv)
 {
-    pthread_mutex_lock(&srv->change_lock);
-    srv->stopping = true;
-    pthread_cond_broadcast(&srv->change_cond);
-    pthread_mutex_unlock(&srv->change_lock);
+    if (srv->changes)
+        changes_stop(srv->changes); /* ends long-polls and the scheduler's waits */
     http_stop(srv->http);
     srv->http = NULL;
     maintenance_stop(srv->maintenance);
     srv->maintenance = NULL;
-    scheduler_stop(srv->controller);
-    srv->controller = NULL;
+    scheduler_stop(srv->scheduler);
+    srv->scheduler = NULL;
 }
 
 void server_free(struct server *srv)
 {
     server_stop(srv);
+    dispatch_free(srv->dispatch);
     store_close(srv->store);
-    liveness_free(srv->liveness);
-    placement_cache_free(srv->placement_cache);
-    service_model_free(srv->ecs_model);
-    service_model_free(srv->logs_model);
-    pthread_mutex_destroy(&srv->change_lock);
-    pthread_cond_destroy(&srv->change_cond);
+    changes_free(srv->changes);
+    logs_service_free(srv->logs);
+    ecs_service_free(srv->ecs);
     memset(srv, 0, sizeof(*srv));
-}
-
-void server_notify_change(struct server *srv)
-{
-    pthread_mutex_lock(&srv->change_lock);
-    srv->generation++;
-    pthread_cond_broadcast(&srv->change_cond);
-    pthread_mutex_unlock(&srv->change_lock);
 }

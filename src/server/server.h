@@ -1,17 +1,21 @@
-/* server.h - the berth control plane process: configuration, the store, the
- * models, the HTTP front and the background loops. */
+/* server.h - the berth control plane process: configuration, and the
+ * parts it assembles: the store, the change feed, the dispatcher and the
+ * services registered with it, the HTTP front and the background loops.
+ * Nothing below server/ includes this: parts get what they need passed in. */
 #pragma once
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "common/error.h"
+#include "server/http/api.h"
 
-struct service_model;
 struct store;
+struct changes;
+struct dispatch;
+struct ecs_service;
+struct logs_service;
 struct http_front;
-struct liveness;
 struct maintenance;
 struct scheduler;
 
@@ -28,32 +32,26 @@ struct server_config {
 struct server {
     struct server_config cfg;
     struct store *store;
-    struct service_model *ecs_model;
-    struct service_model *logs_model;
+    struct changes *changes;
+    struct dispatch *dispatch;
+    struct ecs_service *ecs;
+    struct logs_service *logs;
     struct http_front *http;
     uint16_t bound_port;
-    struct liveness *liveness;
-    struct placement_cache *placement_cache;
     struct maintenance *maintenance;
-    struct scheduler *controller;
-
-    /* Writers bump `generation` and broadcast, so long-polls and the service
-     * controller wake on changes instead of on timers alone. */
-    pthread_mutex_t change_lock;
-    pthread_cond_t change_cond;
-    uint64_t generation;
-    bool stopping; /* set under change_lock; ends long-polls */
+    struct scheduler *scheduler;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */
 void server_config_defaults(struct server_config *cfg);
 
-/* Open the store and load the models. */
+/* Open the store, make the services and register them. */
 int server_init(struct server *srv, const struct server_config *cfg, struct error *err);
 /* Start listening (srv->bound_port is set on return) and the background work. */
 int server_start(struct server *srv, struct error *err);
 void server_stop(struct server *srv);
 void server_free(struct server *srv);
 
-/* Called after every committed write. */
-void server_notify_change(struct server *srv);
+/* Every service the server registers, in order (for the check that each
+ * table is sorted and unique); valid after server_init. */
+size_t server_services(const struct server *srv, struct api_service *ret, size_t cap);

@@ -28,7 +28,7 @@ static json_t *call(struct server *srv, const char *action, json_t *body, int *r
     json_decref(body);
     struct api_request req = {.target = target, .body = text, .body_len = strlen(text)};
     struct api_response resp;
-    api_handle(srv, &req, &resp);
+    api_handle(srv->dispatch, &req, &resp);
     free(text);
     *ret_status = resp.status;
     json_t *out = json_loads(resp.body, 0, NULL);
@@ -138,7 +138,7 @@ static json_t *call_agent(struct server *srv, const char *action, json_t *body, 
     json_decref(body);
     struct api_request req = {.target = target, .body = text, .body_len = strlen(text)};
     struct api_response resp;
-    api_handle(srv, &req, &resp);
+    api_handle(srv->dispatch, &req, &resp);
     free(text);
     *ret_status = resp.status;
     json_t *out = json_loads(resp.body, 0, NULL);
@@ -273,7 +273,8 @@ static void schedule_services(struct server *srv, int *failures_)
     json_t *v;
     json_array_foreach(ids, i, v) {
         bool changed = false;
-        CHECK(reconcile_service(srv, json_integer_value(v), &changed, &err) == 0);
+        struct reconcile_env env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id};
+        CHECK(reconcile_service(&env, json_integer_value(v), &changed, &err) == 0);
     }
     json_decref(ids);
 }

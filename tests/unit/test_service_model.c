@@ -89,13 +89,3 @@ TEST(sigv4_rejects_malformed)
                                     "SignedHeaders=host, Signature=00",
                                     &a, &err) < 0);
 }
-
-#include "server/http/api.h"
-
-TEST(action_tables_sorted)
-{
-    size_t n = 0;
-    const struct api_action *a = api_ecs_actions(&n);
-    for (size_t i = 1; i < n; i++)
-        CHECK(strcmp(a[i - 1].name, a[i].name) < 0);
-}

@@ -8,9 +8,9 @@
 
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "server/http/paging.h"
-#include "server/ecs/tags.h"
+#include "server/http/tags.h"
 
 #define DEFAULT_CLUSTER "default"
 

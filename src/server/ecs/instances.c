@@ -16,13 +16,13 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "server/ecs/liveness.h"
 #include "server/http/paging.h"
 #include "server/placement/query.h"
 #include "server/ecs/resource_refs.h"
-#include "server/server.h"
-#include "server/ecs/tags.h"
+#include "server/ecs/ecs_service.h"
+#include "server/http/tags.h"
 
 #define TARGET_INSTANCE "container-instance"
 /* ECS allows 10 custom attributes per resource. */
@@ -135,7 +135,8 @@ json_t *instance_json(struct op_ctx *ctx, const struct cluster_row *cluster, con
         json_decref(attrs);
         return NULL;
     }
-    bool connected = strcmp(row->status, "INACTIVE") != 0 && liveness_connected(ctx->srv->liveness, row->id, ctx->now);
+    bool connected =
+        strcmp(row->status, "INACTIVE") != 0 && liveness_connected(ecs_of(ctx)->liveness, row->id, ctx->now);
     json_t *j = json_pack("{s:s, s:s, s:I, s:o, s:O, s:s, s:b, s:i, s:i, s:o, s:f, s:[], s:o}", "containerInstanceArn",
                           arn, "ec2InstanceId", row->ec2_instance_id, "version", (json_int_t)row->version,
                           "remainingResources", remaining, "registeredResources",
@@ -324,7 +325,7 @@ int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *o
     instance_arn(ctx, cluster.name, row.uuid, arn, sizeof(arn));
     if (tags_attach(ctx, arn, tags, err) < 0)
         return -1;
-    liveness_touch(ctx->srv->liveness, row.id, ctx->now);
+    liveness_touch(ecs_of(ctx)->liveness, row.id, ctx->now);
     json_t *j = instance_json(ctx, &cluster, &row, true, err);
     if (!j)
         return -1;
@@ -422,7 +423,7 @@ static int instance_matches(struct op_ctx *ctx, const struct cluster_row *cluste
         .ec2_instance_id = row.ec2_instance_id,
         .agent_version = json_string_value(json_object_get(json_object_get(row.doc, "versionInfo"), "agentVersion")),
         .registered_at_usec = row.registered_at,
-        .agent_connected = liveness_connected(ctx->srv->liveness, row.id, ctx->now),
+        .agent_connected = liveness_connected(ecs_of(ctx)->liveness, row.id, ctx->now),
         .running_tasks_count = row.running_count + row.pending_count,
         .attrs = qa,
         .n_attrs = na,
@@ -686,8 +687,7 @@ int action_list_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct e
 int action_discover_poll_endpoint(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     /* One process serves everything: the poll endpoint is this server. */
-    char url[320];
-    snprintf(url, sizeof(url), "http://%s:%u/", ctx->srv->cfg.listen_host, ctx->srv->bound_port);
+    const char *url = ecs_of(ctx)->endpoint;
     json_object_set_new(out, "endpoint", json_string(url));
     json_object_set_new(out, "telemetryEndpoint", json_string(url));
     json_object_set_new(out, "serviceConnectEndpoint", json_string(url));

@@ -11,7 +11,7 @@
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
-#include "server/server.h"
+#include "server/ecs/ecs_service.h"
 #include "server/store/store_placement.h"
 
 struct snap_instance {
@@ -302,7 +302,7 @@ fail:
 static void refresh_liveness(struct op_ctx *ctx, struct placement_snapshot *s)
 {
     for (size_t i = 0; i < s->n; i++)
-        s->instances[i].q.agent_connected = liveness_connected(ctx->srv->liveness, s->items[i].row.id, ctx->now);
+        s->instances[i].q.agent_connected = liveness_connected(ecs_of(ctx)->liveness, s->items[i].row.id, ctx->now);
 }
 
 static bool same_str(const char *a, const char *b) { return a == b || (a && b && strcmp(a, b) == 0); }
@@ -409,7 +409,7 @@ int snapshot_acquire(struct op_ctx *ctx, const struct cluster_row *cluster, stru
     int64_t gen;
     if (store_placement_gen(ctx->tx, cluster->id, &gen, err) < 0)
         return -1;
-    struct placement_snapshot *s = placement_cache_take(ctx->srv->placement_cache, cluster->id, gen);
+    struct placement_snapshot *s = placement_cache_take(ecs_of(ctx)->placement_cache, cluster->id, gen);
     if (s)
         check_against_store(ctx, cluster, s);
     else if (!(s = snapshot_load(ctx, cluster, err)))
@@ -479,7 +479,7 @@ void snapshot_release(struct op_ctx *ctx, const struct cluster_row *cluster, str
         snapshot_free(s);
         return;
     }
-    k->cache = ctx->srv->placement_cache;
+    k->cache = ecs_of(ctx)->placement_cache;
     k->cluster_id = cluster->id;
     k->snap = s;
     if (store_tx_on_end(ctx->tx, keep_if_committed, k, &err) < 0) {

@@ -12,7 +12,7 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "server/ecs/placement_snapshot.h"
-#include "server/ecs/tags.h"
+#include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
 
 #define MAX_STRATEGIES 5

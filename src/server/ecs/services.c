@@ -17,11 +17,11 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "server/server_limits.h"
+#include "common/limits.h"
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/runtask.h"
-#include "server/ecs/tags.h"
+#include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
 #include "server/ecs/tasks.h"
 

@@ -12,7 +12,7 @@
 
 #include "server/http/api.h"
 #include "common/cleanup.h"
-#include "server/server_limits.h"
+#include "server/ecs/ecs_limits.h"
 #include "server/ecs/taskdef_attrs.h"
 #include "server/ecs/taskdef_units.h"
 

@@ -15,11 +15,11 @@
 
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "server/http/paging.h"
 #include "server/ecs/resource_refs.h"
 #include "server/store/store_taskdefs.h"
-#include "server/ecs/tags.h"
+#include "server/http/tags.h"
 #include "server/ecs/taskdef_validate.h"
 
 #define MAX_DELETE 10

@@ -18,14 +18,15 @@
 #include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
+#include "server/ecs/ecs_limits.h"
 #include "server/http/service_model.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/http/paging.h"
 #include "server/ecs/resource_refs.h"
-#include "server/server.h"
-#include "server/ecs/tags.h"
+#include "server/ecs/ecs_service.h"
+#include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
 
 /* Task lastStatus values in lifecycle order. */
@@ -247,7 +248,7 @@ const char *task_misfit(struct op_ctx *ctx, const struct instance_row *inst, con
     *ret_error = 0;
     if (strcmp(inst->status, "ACTIVE") != 0)
         return strcmp(inst->status, "DRAINING") == 0 ? "DRAINING" : "INACTIVE";
-    if (!liveness_connected(ctx->srv->liveness, inst->id, ctx->now))
+    if (!liveness_connected(ecs_of(ctx)->liveness, inst->id, ctx->now))
         return "AGENT";
     if (inst->reg_cpu - inst->used_cpu < needs->cpu)
         return "RESOURCE:CPU";
@@ -632,7 +633,7 @@ int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out,
     if (task_save(ctx, &task, false, err) < 0)
         return -1;
     if (task.instance_id)
-        liveness_touch(ctx->srv->liveness, task.instance_id, ctx->now);
+        liveness_touch(ecs_of(ctx)->liveness, task.instance_id, ctx->now);
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;
 }
@@ -704,7 +705,7 @@ int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out,
         return error_set(err, ERR_INVALID, "attachments must be a list of at most 10.");
     /* What is stored here is echoed by DescribeTasks: it must have ECS's
      * shapes, or clients that parse by the model would fail on it. */
-    if (service_model_validate(ctx->srv->ecs_model, "Attachments", att, err) < 0)
+    if (service_model_validate(ecs_of(ctx)->model, "Attachments", att, err) < 0)
         return error_prefix(err, "attachments");
     size_t i;
     json_t *a;
@@ -719,7 +720,7 @@ int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out,
         json_t *ni = json_object_get(ch, "networkInterfaces");
         if (!c || !json_is_array(ni))
             return error_set(err, ERR_INVALID, "Invalid container network report.");
-        if (service_model_validate(ctx->srv->ecs_model, "NetworkInterfaces", ni, err) < 0)
+        if (service_model_validate(ecs_of(ctx)->model, "NetworkInterfaces", ni, err) < 0)
             return error_prefix(err, "containers[%zu].networkInterfaces", i);
         json_object_set(c, "networkInterfaces", ni);
     }
@@ -981,13 +982,13 @@ static int poll_tasks_agent(struct op_ctx *ctx, const struct cluster_row *cluste
      * thousands of instances cost more than the rest of the poll. */
     _cleanup_json_ json_t *inst_ids = json_array();
     if (!ctx->rerun &&
-        liveness_bulk_due(ctx->srv->liveness, cluster->id, agent_id, ctx->now, (usec_t)wait * USEC_PER_SEC)) {
+        liveness_bulk_due(ecs_of(ctx)->liveness, cluster->id, agent_id, ctx->now, (usec_t)wait * USEC_PER_SEC)) {
         if (store_instance_ids_by_attr(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, inst_ids, err) < 0)
             return -1;
         size_t i;
         json_t *v;
         json_array_foreach(inst_ids, i, v) {
-            liveness_touch(ctx->srv->liveness, json_integer_value(v), ctx->now);
+            liveness_touch(ecs_of(ctx)->liveness, json_integer_value(v), ctx->now);
         }
     }
     _cleanup_json_ json_t *ids = json_array();
@@ -1048,7 +1049,7 @@ int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct 
             return -1;
         if (strcmp(inst.status, "INACTIVE") == 0)
             return error_set(err, API_ERR_CLIENT, "Container instance %s is INACTIVE (deregistered).", inst.uuid);
-        liveness_touch(ctx->srv->liveness, inst.id, ctx->now);
+        liveness_touch(ecs_of(ctx)->liveness, inst.id, ctx->now);
         _cleanup_json_ json_t *ids = json_array();
         if (store_task_changed_since(ctx->tx, inst.id, since, 100, ids, err) < 0)
             return -1;

@@ -14,12 +14,12 @@
 #include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "common/log.h"
 #include "server/http/service_model.h"
 #include "server/http/sigv4.h"
 #include "common/utf8.h"
-#include "server/server.h"
+#include "server/http/changes.h"
 #include "server/store/store.h"
 
 struct error_map {
@@ -75,17 +75,60 @@ static const struct error_map *error_lookup(int kind)
 
 const char *api_error_name(int kind) { return error_lookup(kind)->name; }
 
-/* A service the front answers: its target prefix, model and actions. */
-struct service_desc {
-    const char *prefix;
-    const struct service_model *model;
-    const struct api_action *actions;
-    size_t nactions;
+struct dispatch {
+    struct store *store;
+    struct changes *changes;
+    const char *default_region;
+    const char *account;
+    struct api_service services[LIMIT_API_SERVICES];
+    size_t nservices;
 };
 
 static int action_cmp(const void *key, const void *elem)
 {
     return strcmp((const char *)key, ((const struct api_action *)elem)->name);
+}
+
+int api_check_actions(const struct api_action *actions, size_t n, struct error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!actions[i].name || !actions[i].handler)
+            return error_set(err, ERR_INTERNAL, "action %zu has no name or handler", i);
+        if (i > 0 && strcmp(actions[i - 1].name, actions[i].name) >= 0)
+            return error_set(err, ERR_INTERNAL, "actions out of order or twice: %s, %s", actions[i - 1].name,
+                             actions[i].name);
+    }
+    return 0;
+}
+
+struct dispatch *dispatch_new(struct store *store, struct changes *changes, const char *default_region,
+                              const char *account)
+{
+    struct dispatch *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    d->store = store;
+    d->changes = changes;
+    d->default_region = default_region;
+    d->account = account;
+    return d;
+}
+
+void dispatch_free(struct dispatch *d) { free(d); }
+
+int dispatch_register(struct dispatch *d, const struct api_service *svc, struct error *err)
+{
+    if (d->nservices == ELEMENTSOF(d->services))
+        return error_set(err, ERR_INTERNAL, "more than %zu services", ELEMENTSOF(d->services));
+    if (!svc->target_prefix)
+        return error_set(err, ERR_INTERNAL, "a service has no target prefix");
+    for (size_t i = 0; i < d->nservices; i++)
+        if (strcmp(d->services[i].target_prefix, svc->target_prefix) == 0)
+            return error_set(err, ERR_INTERNAL, "service %s registered twice", svc->target_prefix);
+    if (api_check_actions(svc->actions, svc->nactions, err) < 0)
+        return error_prefix(err, "%s", svc->target_prefix);
+    d->services[d->nservices++] = *svc;
+    return 0;
 }
 
 static void respond_json(struct api_response *resp, int status, json_t *body)
@@ -111,47 +154,51 @@ static void respond_error(struct api_response *resp, struct error *err)
     json_decref(body);
 }
 
-/* The region for this request: the SigV4 credential scope, else the flag. */
-static const char *request_region(struct server *srv, const struct api_request *req, struct sigv4_auth *auth)
+/* The signing credential's scope: its region (else the server's) and the
+ * access key id, as the caller. */
+static void request_scope(struct dispatch *d, const struct api_request *req, struct sigv4_auth *auth,
+                          const char **ret_region, const char **ret_caller)
 {
+    *ret_region = d->default_region;
+    *ret_caller = "";
     if (req->authorization && strlen(req->authorization) < LIMIT_HEADER_VALUE) {
         struct error err;
-        if (sigv4_parse_authorization(req->authorization, auth, &err) == 0)
-            return auth->region;
+        if (sigv4_parse_authorization(req->authorization, auth, &err) == 0) {
+            *ret_region = auth->region;
+            *ret_caller = auth->access_key;
+            return;
+        }
         log_debug("api: ignoring Authorization header: %s", err.msg);
     }
-    return srv->cfg.region;
 }
 
-static int find_action(struct server *srv, const char *target, struct service_desc *ret_svc,
+static int find_action(struct dispatch *d, const char *target, const struct api_service **ret_svc,
                        const struct api_action **ret_action, struct error *err)
 {
-    struct service_desc services[3] = {
-        {service_model_target_prefix(srv->ecs_model), srv->ecs_model, NULL, 0},
-        {service_model_target_prefix(srv->logs_model), srv->logs_model, NULL, 0},
-        {PROTO_AGENT_TARGET, NULL, NULL, 0},
-    };
-    services[0].actions = api_ecs_actions(&services[0].nactions);
-    services[1].actions = api_logs_actions(&services[1].nactions);
-    services[2].actions = api_berth_actions(&services[2].nactions);
     if (!target)
         return error_set(err, API_ERR_UNKNOWN_OPERATION, "Missing X-Amz-Target header");
     const char *dot = strrchr(target, '.');
     if (!dot)
         return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", target);
     size_t plen = (size_t)(dot - target);
-    for (size_t i = 0; i < ELEMENTSOF(services); i++) {
-        if (strlen(services[i].prefix) != plen || strncmp(services[i].prefix, target, plen) != 0)
+    for (size_t i = 0; i < d->nservices; i++) {
+        const struct api_service *s = &d->services[i];
+        if (strlen(s->target_prefix) != plen || strncmp(s->target_prefix, target, plen) != 0)
             continue;
-        const struct api_action *a =
-            bsearch(dot + 1, services[i].actions, services[i].nactions, sizeof(*a), action_cmp);
+        const struct api_action *a = bsearch(dot + 1, s->actions, s->nactions, sizeof(*a), action_cmp);
         if (!a)
             return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", dot + 1);
-        *ret_svc = services[i];
+        *ret_svc = s;
         *ret_action = a;
         return 0;
     }
     return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", target);
+}
+
+static int validate_input(const struct api_service *svc, const struct api_action *a, json_t *in, struct error *err)
+{
+    const char *input = svc->model ? service_model_input_shape(svc->model, a->name) : NULL;
+    return input ? service_model_validate(svc->model, input, in, err) : 0;
 }
 
 /* BerthAgent.SubmitReports {reports: [{target, body}, ...]}: an agent's
@@ -160,7 +207,7 @@ static int find_action(struct server *srv, const char *target, struct service_de
  * and handled exactly as if it came alone; all or nothing, so an agent
  * whose batch is refused sends its reports singly and learns which one the
  * server will not take. */
-int action_berth_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     json_t *reports = json_object_get(in, "reports");
     if (!json_is_array(reports) || json_array_size(reports) == 0 || json_array_size(reports) > LIMIT_BATCH_REPORTS)
@@ -172,20 +219,20 @@ int action_berth_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, str
         json_t *body = json_object_get(rep, "body");
         if (!target || !json_is_object(body))
             return error_set(err, ERR_INVALID, "reports[%zu] must have a string target and an object body.", i);
-        struct service_desc svc;
+        const struct api_service *svc;
         const struct api_action *a;
-        if (find_action(ctx->srv, target, &svc, &a, err) < 0)
+        if (find_action(ctx->dispatch, target, &svc, &a, err) < 0)
             return error_prefix(err, "reports[%zu]", i);
         if (!(a->flags & API_REPORT))
             return error_set(err, ERR_INVALID, "reports[%zu]: %.100s is not an agent report.", i, target);
-        const char *input = svc.model ? service_model_input_shape(svc.model, a->name) : NULL;
-        if (input && service_model_validate(svc.model, input, body, err) < 0)
+        if (validate_input(svc, a, body, err) < 0)
             return error_prefix(err, "reports[%zu]", i);
         _cleanup_json_ json_t *ignored = json_object();
         if (!ignored)
             return error_set(err, ERR_INTERNAL, "out of memory");
         struct op_ctx one = *ctx;
         one.action = a->name;
+        one.service = svc->state;
         if (a->handler(&one, body, ignored, err) < 0)
             return error_prefix(err, "reports[%zu]", i);
     }
@@ -212,54 +259,36 @@ static int parse_body(const struct api_request *req, json_t **ret_json, struct e
     return 0;
 }
 
-/* Wait until a write commits after `seen`, or until `deadline` (monotonic). */
-static void wait_for_change(struct server *srv, uint64_t seen, usec_t deadline)
-{
-    pthread_mutex_lock(&srv->change_lock);
-    while (srv->generation == seen && !srv->stopping) {
-        usec_t left = deadline - time_monotonic();
-        if (left <= 0)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        usec_t until = (usec_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000 + left;
-        ts.tv_sec = until / USEC_PER_SEC;
-        ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
-        pthread_cond_timedwait(&srv->change_cond, &srv->change_lock, &ts);
-    }
-    pthread_mutex_unlock(&srv->change_lock);
-}
+/* One request's identity and time, as the handler sees them. */
+struct request_scope {
+    const char *region;
+    const char *caller;
+    const char *request_id;
+};
 
-static uint64_t current_generation(struct server *srv)
+static int run_action(struct dispatch *d, const struct api_service *svc, const struct api_action *a,
+                      const struct request_scope *scope, json_t *in, json_t *out, struct error *err)
 {
-    pthread_mutex_lock(&srv->change_lock);
-    uint64_t g = srv->generation;
-    pthread_mutex_unlock(&srv->change_lock);
-    return g;
-}
-
-static int run_action(struct server *srv, const struct service_desc *svc, const struct api_action *a,
-                      const char *region, const char *request_id, json_t *in, json_t *out, struct error *err)
-{
-    const char *input = svc->model ? service_model_input_shape(svc->model, a->name) : NULL;
-    if (input && service_model_validate(svc->model, input, in, err) < 0)
+    if (validate_input(svc, a, in, err) < 0)
         return -1;
     bool write = (a->flags & API_WRITE) != 0;
     usec_t deadline = 0; /* of a long-poll: set by the first attempt only */
     for (;;) {
-        uint64_t seen = current_generation(srv);
+        uint64_t seen = changes_generation(d->changes);
         struct store_tx *tx = NULL;
-        if (store_begin(srv->store, write, &tx, err) < 0)
+        if (store_begin(d->store, write, &tx, err) < 0)
             return -1;
         struct op_ctx ctx = {
-            .srv = srv,
             .tx = tx,
+            .service = svc->state,
             .action = a->name,
-            .region = region,
-            .account = srv->cfg.account_id,
+            .region = scope->region,
+            .account = d->account,
+            .caller = scope->caller,
             .now = time_now(),
-            .request_id = request_id,
+            .request_id = scope->request_id,
             .rerun = deadline != 0,
+            .dispatch = d,
         };
         int r = a->handler(&ctx, in, out, err);
         if (r < 0) {
@@ -268,10 +297,10 @@ static int run_action(struct server *srv, const struct service_desc *svc, const 
         }
         if (r == API_WAIT && deadline == 0)
             deadline = ctx.wait_until;
-        if (r == API_WAIT && time_monotonic() < deadline && !srv->stopping) {
+        if (r == API_WAIT && time_monotonic() < deadline && !changes_stopping(d->changes)) {
             /* Nothing to say yet: hold no transaction while waiting. */
             store_rollback(tx);
-            wait_for_change(srv, seen, deadline);
+            changes_wait(d->changes, seen, deadline);
             json_object_clear(out);
             continue;
         }
@@ -279,12 +308,24 @@ static int run_action(struct server *srv, const struct service_desc *svc, const 
         if (store_commit(tx, err) < 0)
             return -1;
         if (write)
-            server_notify_change(srv);
+            changes_notify(d->changes);
         return 0;
     }
 }
 
-void api_handle(struct server *srv, const struct api_request *req, struct api_response *resp)
+static void log_request(const char *name, const struct api_response *resp, const struct error *err, usec_t took)
+{
+    if (resp->status == 200)
+        log_info("api: %s 200 %lldus", name, (long long)took);
+    else if (resp->status >= 500)
+        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err->kind), err->msg,
+                  (long long)took);
+    else
+        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err->kind), err->msg,
+                 (long long)took);
+}
+
+void api_handle(struct dispatch *d, const struct api_request *req, struct api_response *resp)
 {
     usec_t start = time_monotonic();
     struct error err;
@@ -294,8 +335,9 @@ void api_handle(struct server *srv, const struct api_request *req, struct api_re
         snprintf(resp->request_id, sizeof(resp->request_id), "00000000-0000-4000-8000-000000000000");
 
     struct sigv4_auth auth;
-    const char *region = request_region(srv, req, &auth);
-    struct service_desc svc = {0};
+    struct request_scope scope = {.request_id = resp->request_id};
+    request_scope(d, req, &auth, &scope.region, &scope.caller);
+    const struct api_service *svc = NULL;
     const struct api_action *action = NULL;
     json_t *in = NULL;
     json_t *out = json_object();
@@ -304,11 +346,11 @@ void api_handle(struct server *srv, const struct api_request *req, struct api_re
     if (req->body_too_large)
         r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes", LIMIT_HTTP_BODY);
     if (r == 0)
-        r = find_action(srv, req->target, &svc, &action, &err);
+        r = find_action(d, req->target, &svc, &action, &err);
     if (r == 0)
         r = parse_body(req, &in, &err);
     if (r == 0 && out)
-        r = run_action(srv, &svc, action, region, resp->request_id, in, out, &err);
+        r = run_action(d, svc, action, &scope, in, out, &err);
     else if (r == 0)
         r = error_set(&err, ERR_INTERNAL, "out of memory");
 
@@ -316,17 +358,7 @@ void api_handle(struct server *srv, const struct api_request *req, struct api_re
         respond_json(resp, 200, out);
     else
         respond_error(resp, &err);
-
-    usec_t took = time_monotonic() - start;
-    const char *name = action ? action->name : (req->target ? req->target : "-");
-    if (r == 0)
-        log_info("api: %s 200 %lldus", name, (long long)took);
-    else if (resp->status >= 500)
-        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind), err.msg,
-                  (long long)took);
-    else
-        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err.kind), err.msg,
-                 (long long)took);
+    log_request(action ? action->name : (req->target ? req->target : "-"), resp, &err, time_monotonic() - start);
     json_decref(in);
     json_decref(out);
 }

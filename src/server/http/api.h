@@ -15,16 +15,22 @@
 #include "common/error.h"
 #include "common/timeutil.h"
 
-struct server;
+struct store;
 struct store_tx;
+struct changes;
+struct dispatch;
+struct service_model;
 
-/* What a handler gets.  `out` is the response object it fills. */
+/* What a handler gets: the narrow context of one operation.  Handlers reach
+ * nothing else of the server: their own service's state comes through
+ * `service`, the store through `tx`. */
 struct op_ctx {
-    struct server *srv;
     struct store_tx *tx;
+    void *service; /* the state its service registered (struct api_service) */
     const char *action;
     const char *region;
     const char *account;
+    const char *caller; /* access key id the request was signed with, or "" */
     usec_t now;
     const char *request_id;
     /* A long-poll handler sets this (monotonic time) and returns API_WAIT
@@ -33,14 +39,14 @@ struct op_ctx {
     /* The handler runs again after an API_WAIT (a change was committed):
      * work done once per request need not be repeated. */
     bool rerun;
+    /* The dispatcher, for an action that hands on what it received
+     * (BerthAgent.SubmitReports); NULL outside a request. */
+    struct dispatch *dispatch;
 };
 
 /* Returned by a handler: `out` holds an empty answer; if time remains before
  * ctx->wait_until, wait for a committed change and call the handler again. */
 #define API_WAIT 1
-
-/* BerthAgent.SubmitReports (api.c, beside the dispatcher it reuses). */
-int action_berth_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
 typedef int (*api_handler_fn)(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
@@ -102,16 +108,39 @@ struct api_response {
     char request_id[37];
 };
 
+/* One AWS service on the listener: its X-Amz-Target prefix, the botocore
+ * model its input is validated against (NULL: its handlers validate), its
+ * action table sorted by name, and the state its handlers get as
+ * ctx->service.  Adding a service is a folder, a table and one
+ * dispatch_register() call in server.c. */
+struct api_service {
+    const char *target_prefix;
+    const struct service_model *model;
+    const struct api_action *actions;
+    size_t nactions;
+    void *state;
+};
+
+/* Check that a table is sorted by name with no name twice (the dispatcher
+ * binary-searches it); -1 with ERR_INTERNAL naming the first offender. */
+int api_check_actions(const struct api_action *actions, size_t n, struct error *err);
+
+/* The dispatcher: services, the store their transactions run in, and the
+ * change feed writes announce themselves on. */
+struct dispatch *dispatch_new(struct store *store, struct changes *changes, const char *default_region,
+                              const char *account);
+void dispatch_free(struct dispatch *d);
+/* Serve svc (copied; its table must pass api_check_actions and its prefix
+ * must be new). */
+int dispatch_register(struct dispatch *d, const struct api_service *svc, struct error *err);
+
 /* Handle one request.  Always fills resp (an error response on failure);
  * the caller frees resp->body. */
-void api_handle(struct server *srv, const struct api_request *req, struct api_response *resp);
+void api_handle(struct dispatch *d, const struct api_request *req, struct api_response *resp);
 
-/* The sorted action tables (actions.c). */
-const struct api_action *api_ecs_actions(size_t *ret_count);
-const struct api_action *api_logs_actions(size_t *ret_count);
-/* berth's own agent calls (X-Amz-Target: BerthAgent_20261122.<Action>),
- * validated by their handlers since no botocore model describes them. */
-const struct api_action *api_berth_actions(size_t *ret_count);
+/* BerthAgent.SubmitReports: an agent's queued reports, each dispatched as
+ * if it came alone, in one transaction (api.c). */
+int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);

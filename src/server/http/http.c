@@ -11,19 +11,17 @@
 #include <sys/socket.h>
 
 #include "server/http/api.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "common/log.h"
-#include "server/server.h"
+#include "common/buf.h"
 
 struct http_front {
     struct MHD_Daemon *daemon;
-    struct server *srv;
+    struct dispatch *dispatch;
 };
 
 struct conn_state {
-    char *body;
-    size_t len;
-    size_t cap;
+    struct buf body;         /* up to LIMIT_HTTP_BODY */
     unsigned long long seen; /* body bytes received, kept or not */
     bool too_large;
     bool answered;
@@ -48,12 +46,12 @@ static enum MHD_Result serve_api(struct http_front *f, struct MHD_Connection *co
     struct api_request req = {
         .target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target"),
         .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-        .body = st->body,
-        .body_len = st->len,
+        .body = st->body.data,
+        .body_len = st->body.len,
         .body_too_large = st->too_large,
     };
     struct api_response resp;
-    api_handle(f->srv, &req, &resp);
+    api_handle(f->dispatch, &req, &resp);
     enum MHD_Result ret = send_text(conn, (unsigned)resp.status, "application/x-amz-json-1.1",
                                     resp.body ? resp.body : "", resp.body_len, resp.request_id);
     free(resp.body);
@@ -91,6 +89,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!st)
             return MHD_NO;
         *con_cls = st;
+        buf_init(&st->body, LIMIT_HTTP_BODY);
         unsigned long long declared = content_length(conn);
         if (declared > LIMIT_HTTP_BODY) {
             st->too_large = true;
@@ -108,29 +107,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         st->seen += n;
-        if (st->too_large || st->len + n > LIMIT_HTTP_BODY) {
-            st->too_large = true;
-            free(st->body);
-            st->body = NULL;
-            st->len = st->cap = 0;
-            if (st->seen > LIMIT_HTTP_DISCARD && !st->answered) {
-                st->answered = true;
-                return serve_api(f, conn, st);
-            }
+        if (!st->too_large && buf_append(&st->body, upload_data, n) == 0)
             return MHD_YES;
+        if (!st->body.too_large)
+            return MHD_NO; /* out of memory */
+        st->too_large = true;
+        buf_free(&st->body);
+        if (st->seen > LIMIT_HTTP_DISCARD && !st->answered) {
+            st->answered = true;
+            return serve_api(f, conn, st);
         }
-        if (st->len + n > st->cap) {
-            size_t cap = st->cap ? st->cap : 4096;
-            while (cap < st->len + n)
-                cap *= 2;
-            char *nb = realloc(st->body, cap);
-            if (!nb)
-                return MHD_NO;
-            st->body = nb;
-            st->cap = cap;
-        }
-        memcpy(st->body + st->len, upload_data, n);
-        st->len += n;
         return MHD_YES;
     }
     if (st->answered)
@@ -143,7 +129,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct conn_state *st = *con_cls;
     if (st) {
-        free(st->body);
+        buf_free(&st->body);
         free(st);
         *con_cls = NULL;
     }
@@ -159,8 +145,8 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", buf);
 }
 
-int http_start(struct server *srv, const char *host, uint16_t port, struct http_front **ret_front, uint16_t *ret_port,
-               struct error *err)
+int http_start(struct dispatch *dispatch, const char *host, uint16_t port, struct http_front **ret_front,
+               uint16_t *ret_port, struct error *err)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
@@ -175,7 +161,7 @@ int http_start(struct server *srv, const char *host, uint16_t port, struct http_
         freeaddrinfo(ai);
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
-    f->srv = srv;
+    f->dispatch = dispatch;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_POLL;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;

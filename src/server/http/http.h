@@ -6,12 +6,12 @@
 
 #include "common/error.h"
 
-struct server;
+struct dispatch;
 struct http_front;
 
-/* Listen on host:port (port 0 picks one) and serve srv.  *ret_port is the
+/* Listen on host:port (port 0 picks one) and hand requests to dispatch.  *ret_port is the
  * port actually bound. */
-int http_start(struct server *srv, const char *host, uint16_t port, struct http_front **ret_front, uint16_t *ret_port,
-               struct error *err);
+int http_start(struct dispatch *dispatch, const char *host, uint16_t port, struct http_front **ret_front,
+               uint16_t *ret_port, struct error *err);
 /* Stop accepting, finish in-flight requests, free. Accepts NULL. */
 void http_stop(struct http_front *front);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "common/utf8.h"
 
 struct service_model {

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "server/server_limits.h"
+#include "server/http/http_limits.h"
 #include "server/http/paging.h"
 #include "server/store/store_tags.h"
-#include "server/ecs/tags.h"
+#include "server/http/tags.h"
 
 #define DESCRIBE_LIMIT_DEFAULT 50
 

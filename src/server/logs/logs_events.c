@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "server/server_limits.h"
+#include "server/logs/logs_limits.h"
 #include "common/log.h"
 #include "common/utf8.h"
 #include "server/logs/logs_filter.h"

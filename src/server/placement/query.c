@@ -21,7 +21,7 @@
 
 #include "common/cleanup.h"
 #include "common/isodate.h"
-#include "server/server_limits.h"
+#include "server/placement/placement_limits.h"
 
 enum subject_kind {
     SUBJ_AGENT_CONNECTED,

@@ -10,7 +10,6 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "server/logs/logs.h"
-#include "server/server.h"
 #include "server/store/store.h"
 #include "server/store/store_tasks.h"
 #include "server/ecs/taskdefs.h"
@@ -20,18 +19,18 @@
 #define STOPPED_TASK_TTL (3600 * USEC_PER_SEC)
 
 struct maintenance {
-    struct server *srv;
+    struct store *store;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool stopping;
 };
 
-static void pass(struct server *srv)
+static void pass(struct store *store)
 {
     struct error err;
     struct store_tx *tx = NULL;
-    if (store_begin(srv->store, true, &tx, &err) < 0) {
+    if (store_begin(store, true, &tx, &err) < 0) {
         log_warn("maintenance: %s", err.msg);
         return;
     }
@@ -62,19 +61,19 @@ static void *loop(void *arg)
         if (m->stopping)
             break;
         pthread_mutex_unlock(&m->lock);
-        pass(m->srv);
+        pass(m->store);
         pthread_mutex_lock(&m->lock);
     }
     pthread_mutex_unlock(&m->lock);
     return NULL;
 }
 
-int maintenance_start(struct server *srv, struct maintenance **ret, struct error *err)
+int maintenance_start(struct store *store, struct maintenance **ret, struct error *err)
 {
     struct maintenance *m = calloc(1, sizeof(*m));
     if (!m)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    m->srv = srv;
+    m->store = store;
     pthread_mutex_init(&m->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

@@ -3,11 +3,11 @@
 
 #include "common/error.h"
 
-struct server;
+struct store;
 struct maintenance;
 
 /* Every few seconds: expire tasks stopped over an hour ago, remove task
  * definitions left DELETE_IN_PROGRESS, delete log events past their group's
  * retention and those of deleted log streams and groups. */
-int maintenance_start(struct server *srv, struct maintenance **ret, struct error *err);
+int maintenance_start(struct store *store, struct maintenance **ret, struct error *err);
 void maintenance_stop(struct maintenance *m);

@@ -28,7 +28,6 @@
 #include "server/sched/deploy_math.h"
 #include "server/ecs/instances.h"
 #include "server/placement/placement.h"
-#include "server/server.h"
 #include "server/sched/reconcile_ops.h"
 #include "server/ecs/services.h"
 #include "server/store/store.h"
@@ -394,11 +393,11 @@ static int reconcile(struct round *r, struct error *err)
     return reconcile_ops_flush_events(r, err);
 }
 
-int reconcile_service(struct server *srv, int64_t id, bool *ret_changed, struct error *err)
+int reconcile_service(const struct reconcile_env *env, int64_t id, bool *ret_changed, struct error *err)
 {
     struct store_tx *tx = NULL;
     *ret_changed = false;
-    if (store_begin(srv->store, true, &tx, err) < 0)
+    if (store_begin(env->store, true, &tx, err) < 0)
         return -1;
     _cleanup_(service_row_clear) struct service_row row = {0};
     int found = store_service_get_by_id(tx, id, &row, err);
@@ -406,12 +405,15 @@ int reconcile_service(struct server *srv, int64_t id, bool *ret_changed, struct 
         store_rollback(tx);
         return found < 0 ? -1 : 0;
     }
+    /* The scheduler acts as the service: the same operation context a
+     * request gets, with the ECS service's state. */
     struct op_ctx ctx = {
-        .srv = srv,
         .tx = tx,
+        .service = env->ecs,
         .action = "ServiceScheduler",
         .region = row.region,
-        .account = srv->cfg.account_id,
+        .account = env->account,
+        .caller = "",
         .now = time_now(),
         .request_id = "service-scheduler",
     };

@@ -9,9 +9,18 @@
 
 #include "common/error.h"
 
-struct server;
+struct store;
+struct ecs_service;
+
+/* What a round runs against: the store, the ECS service whose tasks it
+ * starts (through the same runtask_place() RunTask uses), the account. */
+struct reconcile_env {
+    struct store *store;
+    struct ecs_service *ecs;
+    const char *account;
+};
 
 /* One round for service `id` in its own write transaction, committed only
  * when something changed (*ret_changed then true).  A service that is gone
  * or INACTIVE is left alone. */
-int reconcile_service(struct server *srv, int64_t id, bool *ret_changed, struct error *err);
+int reconcile_service(const struct reconcile_env *env, int64_t id, bool *ret_changed, struct error *err);

@@ -15,7 +15,7 @@
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
 #include "server/store/store_tasks.h"
-#include "server/ecs/tags.h"
+#include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
 #include "server/ecs/tasks.h"
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "server/server_limits.h"
+#include "common/limits.h"
 #include "server/store/store_internal.h"
 
 static void copy_text(char *dst, size_t cap, const char *s) { snprintf(dst, cap, "%s", s ? s : ""); }

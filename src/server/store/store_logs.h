@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "server/server_limits.h"
+#include "common/limits.h"
 #include "server/store/store.h"
 
 #define LOG_NAME_MAX LIMIT_LOGS_NAME

@@ -1,16 +1,27 @@
-/* actions.c - the action tables: every API action berth serves, sorted by
- * name (the dispatcher binary-searches them), with its handler and flags. */
-#include "server/http/api.h"
+/* ecs_service.c - ECS's state and action tables (see ecs_service.h).  The
+ * tables are sorted by name: the dispatcher binary-searches them and
+ * refuses one out of order at startup. */
+#include "server/ecs/ecs_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/cleanup.h"
+#include "common/proto.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/instances.h"
-#include "server/logs/logs.h"
-#include "common/proto.h"
-#include "common/cleanup.h"
-#include "server/ecs/tags.h"
+#include "server/ecs/liveness.h"
+#include "server/ecs/placement_cache.h"
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
-#include "server/ecs/tasks.h"
+#include "server/ecs/tag_actions.h"
 #include "server/ecs/taskdefs.h"
+#include "server/ecs/tasks.h"
+#include "server/http/service_model.h"
+#include "server/logs/logs.h"
+
+/* The embedded model (model.S). */
+extern const char berth_model_ecs[], berth_model_ecs_end[];
 
 static const struct api_action ecs_actions[] = {
     {"CreateCluster", action_create_cluster, API_WRITE},
@@ -52,48 +63,71 @@ static const struct api_action ecs_actions[] = {
     {"UpdateService", action_update_service, API_WRITE},
 };
 
-static const struct api_action logs_actions[] = {
-    {"CreateLogGroup", action_logs_create_log_group, API_WRITE},
-    {"CreateLogStream", action_logs_create_log_stream, API_WRITE},
-    {"DeleteLogGroup", action_logs_delete_log_group, API_WRITE},
-    {"DeleteLogStream", action_logs_delete_log_stream, API_WRITE},
-    {"DeleteRetentionPolicy", action_logs_delete_retention_policy, API_WRITE},
-    {"DescribeLogGroups", action_logs_describe_log_groups, API_READ},
-    {"DescribeLogStreams", action_logs_describe_log_streams, API_READ},
-    {"FilterLogEvents", action_logs_filter_log_events, API_READ},
-    {"GetLogEvents", action_logs_get_log_events, API_READ},
-    {"ListTagsForResource", action_logs_list_tags_for_resource, API_READ},
-    {"ListTagsLogGroup", action_logs_list_tags_log_group, API_READ},
-    {"PutLogEvents", action_logs_put_log_events, API_WRITE},
-    {"PutRetentionPolicy", action_logs_put_retention_policy, API_WRITE},
-    {"TagLogGroup", action_logs_tag_log_group, API_WRITE},
-    {"TagResource", action_logs_tag_resource, API_WRITE},
-    {"UntagLogGroup", action_logs_untag_log_group, API_WRITE},
-    {"UntagResource", action_logs_untag_resource, API_WRITE},
-};
-
-const struct api_action *api_ecs_actions(size_t *ret_count)
-{
-    *ret_count = ELEMENTSOF(ecs_actions);
-    return ecs_actions;
-}
-
-static const struct api_action berth_actions[] = {
+/* berth's own agent calls: no botocore model describes them, so their
+ * handlers validate their input. */
+static const struct api_action agent_actions[] = {
     {PROTO_POLL_TASKS, action_berth_poll_tasks, API_READ},
     {PROTO_PUT_LOG_EVENTS, action_berth_put_log_events, API_WRITE},
     {PROTO_REPORT_ATTACHMENTS, action_berth_report_attachments, API_WRITE | API_REPORT},
     {PROTO_REPORT_HEALTH, action_berth_report_health, API_WRITE | API_REPORT},
-    {PROTO_SUBMIT_REPORTS, action_berth_submit_reports, API_WRITE},
+    {PROTO_SUBMIT_REPORTS, api_submit_reports, API_WRITE},
 };
 
-const struct api_action *api_berth_actions(size_t *ret_count)
+int ecs_service_new(usec_t agent_timeout, struct ecs_service **ret, struct error *err)
 {
-    *ret_count = ELEMENTSOF(berth_actions);
-    return berth_actions;
+    struct ecs_service *e = calloc(1, sizeof(*e));
+    if (!e)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    /* Sizes exclude the NUL model.S appends. */
+    if (service_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1, &e->model, err) < 0) {
+        ecs_service_free(e);
+        return error_prefix(err, "ecs model");
+    }
+    /* berth goes beyond ECS here: Docker's `none` log driver keeps no output. */
+    if (service_model_extend_enum(e->model, "LogDriver", "none") < 0) {
+        ecs_service_free(e);
+        return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
+    }
+    if (liveness_new(agent_timeout, &e->liveness) < 0 || !(e->placement_cache = placement_cache_new())) {
+        ecs_service_free(e);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    *ret = e;
+    return 0;
 }
 
-const struct api_action *api_logs_actions(size_t *ret_count)
+void ecs_service_free(struct ecs_service *e)
 {
-    *ret_count = ELEMENTSOF(logs_actions);
-    return logs_actions;
+    if (!e)
+        return;
+    service_model_free(e->model);
+    liveness_free(e->liveness);
+    placement_cache_free(e->placement_cache);
+    free(e);
+}
+
+void ecs_service_set_endpoint(struct ecs_service *e, const char *host, uint16_t port)
+{
+    snprintf(e->endpoint, sizeof(e->endpoint), "http://%s:%u/", host, port);
+}
+
+struct api_service ecs_service_api(struct ecs_service *e)
+{
+    return (struct api_service){
+        .target_prefix = service_model_target_prefix(e->model),
+        .model = e->model,
+        .actions = ecs_actions,
+        .nactions = ELEMENTSOF(ecs_actions),
+        .state = e,
+    };
+}
+
+struct api_service ecs_service_agent_api(struct ecs_service *e)
+{
+    return (struct api_service){
+        .target_prefix = PROTO_AGENT_TARGET,
+        .actions = agent_actions,
+        .nactions = ELEMENTSOF(agent_actions),
+        .state = e,
+    };
 }

@@ -1,4 +1,5 @@
-/* tags.h - ECS resource tags: validation and the tagging actions. */
+/* tags.h - resource tags as AWS services share them: validation and the
+ * store of a resource's tags, by ARN. */
 #pragma once
 
 #include <jansson.h>
@@ -13,7 +14,3 @@ int tags_validate(json_t *tags, struct error *err);
 int tags_attach(struct op_ctx *ctx, const char *arn, json_t *tags, struct error *err);
 /* A JSON list of arn's tags (new reference; empty list when none). */
 json_t *tags_list(struct op_ctx *ctx, const char *arn, struct error *err);
-
-int action_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);

@@ -1,0 +1,30 @@
+/* ecs_service.h - the ECS service on the listener: the state its handlers
+ * share (model, agent liveness, placement snapshots, this server's
+ * endpoint) and its two action tables, ECS's own and berth's agent calls
+ * (BerthAgent_20261122).  A handler reaches the state as ecs_of(ctx). */
+#pragma once
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/timeutil.h"
+#include "server/http/api.h"
+
+struct ecs_service {
+    struct service_model *model;
+    struct liveness *liveness;
+    struct placement_cache *placement_cache;
+    char endpoint[320]; /* "http://host:port/", for DiscoverPollEndpoint */
+};
+
+/* Load the model and make the in-memory state; agents silent for
+ * agent_timeout count as disconnected. */
+int ecs_service_new(usec_t agent_timeout, struct ecs_service **ret, struct error *err);
+void ecs_service_free(struct ecs_service *e);
+void ecs_service_set_endpoint(struct ecs_service *e, const char *host, uint16_t port);
+
+/* ECS's and the agent protocol's services, for dispatch_register(). */
+struct api_service ecs_service_api(struct ecs_service *e);
+struct api_service ecs_service_agent_api(struct ecs_service *e);
+
+static inline struct ecs_service *ecs_of(const struct op_ctx *ctx) { return ctx->service; }

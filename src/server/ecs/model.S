@@ -1,0 +1,11 @@
+/* ECS's botocore model (trimmed by scripts/trim-model.py), embedded so the
+ * binary needs no data files.  NUL-terminated; the size excludes the NUL. */
+    .section .rodata
+    .balign 16
+    .global berth_model_ecs
+berth_model_ecs:
+    .incbin "src/server/ecs/model.json"
+    .byte 0
+    .global berth_model_ecs_end
+berth_model_ecs_end:
+    .section .note.GNU-stack,"",@progbits

@@ -1,0 +1,95 @@
+/* changes.c - the commit generation and its condition variable (see
+ * changes.h).  Deadlines are monotonic, so the condvar uses that clock. */
+#include "server/http/changes.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct changes {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    uint64_t generation;
+    bool stopping;
+};
+
+struct changes *changes_new(void)
+{
+    struct changes *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    return c;
+}
+
+void changes_free(struct changes *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    free(c);
+}
+
+void changes_notify(struct changes *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->generation++;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+uint64_t changes_generation(struct changes *c)
+{
+    pthread_mutex_lock(&c->lock);
+    uint64_t g = c->generation;
+    pthread_mutex_unlock(&c->lock);
+    return g;
+}
+
+static struct timespec monotonic_timespec(usec_t t)
+{
+    return (struct timespec){.tv_sec = t / USEC_PER_SEC, .tv_nsec = (t % USEC_PER_SEC) * 1000};
+}
+
+uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
+{
+    struct timespec ts = monotonic_timespec(deadline);
+    pthread_mutex_lock(&c->lock);
+    while (c->generation == seen && !c->stopping)
+        if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) != 0)
+            break; /* the deadline */
+    uint64_t g = c->generation;
+    pthread_mutex_unlock(&c->lock);
+    return g;
+}
+
+void changes_sleep(struct changes *c, usec_t deadline)
+{
+    struct timespec ts = monotonic_timespec(deadline);
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping && pthread_cond_timedwait(&c->cond, &c->lock, &ts) == 0)
+        ;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void changes_stop(struct changes *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool changes_stopping(struct changes *c)
+{
+    pthread_mutex_lock(&c->lock);
+    bool s = c->stopping;
+    pthread_mutex_unlock(&c->lock);
+    return s;
+}

@@ -1,0 +1,33 @@
+/* http_limits.h - bounds on what the listener and the dispatcher read, and
+ * the API-wide ones every service applies (pages, tags).  Each server
+ * folder keeps its own bounds beside it; shared ones: common/limits.h. */
+#pragma once
+
+#include "common/limits.h"
+
+/* An oversized body up to this size is read and dropped so the client gets
+ * the error response; beyond it the connection is answered and closed. */
+#define LIMIT_HTTP_DISCARD (32ull * 1024 * 1024)
+
+/* JSON nesting deeper than this is refused (no ECS shape nests past ~10). */
+#define LIMIT_JSON_DEPTH 64
+
+/* Longest HTTP header value we look at (Authorization, X-Amz-Target). */
+#define LIMIT_HEADER_VALUE 8192
+
+/* Pagination */
+#define LIMIT_PAGE_DEFAULT 100
+#define LIMIT_PAGE_MAX 100
+#define LIMIT_NEXT_TOKEN 2048
+
+/* ECS tag limits */
+#define LIMIT_TAGS 50
+#define LIMIT_TAG_KEY 128
+#define LIMIT_TAG_VALUE 256
+
+/* Concurrent HTTP connections the server accepts. */
+#define LIMIT_HTTP_CONNECTIONS 1024
+
+/* AWS services one listener serves (ECS, Logs, berth's agent calls, and
+ * those to come: IAM, STS, SSM, ...). */
+#define LIMIT_API_SERVICES 16
