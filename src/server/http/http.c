@@ -107,12 +107,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         st->seen += n;
-        if (!st->too_large && buf_append(&st->body, upload_data, n) == 0)
-            return MHD_YES;
-        if (!st->body.too_large)
-            return MHD_NO; /* out of memory */
-        st->too_large = true;
-        buf_free(&st->body);
+        if (!st->too_large) {
+            if (buf_append(&st->body, upload_data, n) == 0)
+                return MHD_YES;
+            if (!st->body.too_large)
+                return MHD_NO; /* out of memory */
+            st->too_large = true;
+            buf_free(&st->body);
+        }
         if (st->seen > LIMIT_HTTP_DISCARD && !st->answered) {
             st->answered = true;
             return serve_api(f, conn, st);
