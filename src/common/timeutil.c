@@ -1,4 +1,5 @@
-/* timeutil.c - clock reads and conversions at the JSON edge. */
+/* timeutil.c - clock reads, conversions at the JSON edge, and monotonic
+ * deadlines for condition variables. */
 #include "common/timeutil.h"
 
 #include <time.h>
@@ -21,3 +22,17 @@ double time_to_epoch_seconds(usec_t t)
 }
 
 usec_t time_from_epoch_seconds(double s) { return (usec_t)(s * 1e6); }
+
+struct timespec time_timespec(usec_t t)
+{
+    return (struct timespec){.tv_sec = t / USEC_PER_SEC, .tv_nsec = (t % USEC_PER_SEC) * 1000};
+}
+
+void time_cond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(cond, &ca);
+    pthread_condattr_destroy(&ca);
+}

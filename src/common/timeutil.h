@@ -2,7 +2,9 @@
  * (wall clock) or since boot (monotonic), as int64_t. */
 #pragma once
 
+#include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef int64_t usec_t;
 
@@ -14,3 +16,9 @@ usec_t time_monotonic(void); /* CLOCK_MONOTONIC */
 /* Seconds as a double, the form AWS JSON protocols use for timestamps. */
 double time_to_epoch_seconds(usec_t t);
 usec_t time_from_epoch_seconds(double s);
+
+/* A struct timespec for t (for pthread_cond_timedwait and friends). */
+struct timespec time_timespec(usec_t t);
+/* A condition variable whose timed waits take CLOCK_MONOTONIC deadlines
+ * (time_monotonic()), so a wall-clock step never stretches or cuts a wait. */
+void time_cond_init_monotonic(pthread_cond_t *cond);

@@ -70,7 +70,7 @@ int server_start(struct server *srv, struct error *err)
     if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
         return -1;
     ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
-    if (maintenance_start(srv->store, &srv->maintenance, err) < 0)
+    if (maintenance_start(srv->store, srv->changes, &srv->maintenance, err) < 0)
         return -1;
     struct reconcile_env env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id};
     if (scheduler_start(&env, srv->changes, &srv->scheduler, err) < 0)

@@ -19,11 +19,7 @@ struct changes *changes_new(void)
     if (!c)
         return NULL;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    time_cond_init_monotonic(&c->cond);
     return c;
 }
 
@@ -52,14 +48,9 @@ uint64_t changes_generation(struct changes *c)
     return g;
 }
 
-static struct timespec monotonic_timespec(usec_t t)
-{
-    return (struct timespec){.tv_sec = t / USEC_PER_SEC, .tv_nsec = (t % USEC_PER_SEC) * 1000};
-}
-
 uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
 {
-    struct timespec ts = monotonic_timespec(deadline);
+    struct timespec ts = time_timespec(deadline);
     pthread_mutex_lock(&c->lock);
     while (c->generation == seen && !c->stopping)
         if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) != 0)
@@ -71,7 +62,7 @@ uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
 
 void changes_sleep(struct changes *c, usec_t deadline)
 {
-    struct timespec ts = monotonic_timespec(deadline);
+    struct timespec ts = time_timespec(deadline);
     pthread_mutex_lock(&c->lock);
     while (!c->stopping && pthread_cond_timedwait(&c->cond, &c->lock, &ts) == 0)
         ;

@@ -1,5 +1,6 @@
 /* maintenance.c - housekeeping in one background thread: each pass is one
- * write transaction, so it never races the API's own writes. */
+ * write transaction, so it never races the API's own writes.  It sleeps on
+ * the change feed, which also tells it when the server stops. */
 #include "server/sched/maintenance.h"
 
 #include <pthread.h>
@@ -9,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/http/changes.h"
 #include "server/logs/logs.h"
 #include "server/store/store.h"
 #include "server/store/store_tasks.h"
@@ -20,10 +22,8 @@
 
 struct maintenance {
     struct store *store;
+    struct changes *changes;
     pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool stopping;
 };
 
 static void pass(struct store *store)
@@ -53,33 +53,22 @@ static void pass(struct store *store)
 static void *loop(void *arg)
 {
     struct maintenance *m = arg;
-    pthread_mutex_lock(&m->lock);
-    while (!m->stopping) {
-        usec_t until = time_monotonic() + MAINTENANCE_INTERVAL;
-        struct timespec ts = {.tv_sec = until / USEC_PER_SEC, .tv_nsec = (until % USEC_PER_SEC) * 1000};
-        pthread_cond_timedwait(&m->cond, &m->lock, &ts);
-        if (m->stopping)
+    for (;;) {
+        changes_sleep(m->changes, time_monotonic() + MAINTENANCE_INTERVAL);
+        if (changes_stopping(m->changes))
             break;
-        pthread_mutex_unlock(&m->lock);
         pass(m->store);
-        pthread_mutex_lock(&m->lock);
     }
-    pthread_mutex_unlock(&m->lock);
     return NULL;
 }
 
-int maintenance_start(struct store *store, struct maintenance **ret, struct error *err)
+int maintenance_start(struct store *store, struct changes *changes, struct maintenance **ret, struct error *err)
 {
     struct maintenance *m = calloc(1, sizeof(*m));
     if (!m)
         return error_set(err, ERR_INTERNAL, "out of memory");
     m->store = store;
-    pthread_mutex_init(&m->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&m->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    m->changes = changes;
     if (pthread_create(&m->thread, NULL, loop, m) != 0) {
         free(m);
         return error_set(err, ERR_SYSTEM, "cannot start the maintenance thread");
@@ -92,12 +81,7 @@ void maintenance_stop(struct maintenance *m)
 {
     if (!m)
         return;
-    pthread_mutex_lock(&m->lock);
-    m->stopping = true;
-    pthread_cond_broadcast(&m->cond);
-    pthread_mutex_unlock(&m->lock);
+    /* server_stop has stopped the change feed, which ends the loop. */
     pthread_join(m->thread, NULL);
-    pthread_mutex_destroy(&m->lock);
-    pthread_cond_destroy(&m->cond);
     free(m);
 }
