@@ -18,62 +18,9 @@
 #include "common/log.h"
 #include "server/http/service_model.h"
 #include "server/http/sigv4.h"
-#include "common/utf8.h"
 #include "server/http/changes.h"
+#include "server/http/json_protocol.h"
 #include "server/store/store.h"
-
-struct error_map {
-    int kind;
-    const char *name;
-    int status;
-};
-
-/* Error kind -> exception name and HTTP status.  Generic kinds map to the
- * exception an AWS service uses for them. */
-static const struct error_map error_table[] = {
-    {ERR_NONE, "ServerException", 500},
-    {ERR_INTERNAL, "ServerException", 500},
-    {ERR_SYSTEM, "ServerException", 500},
-    {ERR_IO, "ServerException", 500},
-    {ERR_INVALID, "InvalidParameterException", 400},
-    {ERR_LIMIT, "InvalidParameterException", 400},
-    {ERR_NOT_FOUND, "ResourceNotFoundException", 400},
-    {ERR_CONFLICT, "ClientException", 400},
-    {API_ERR_CLIENT, "ClientException", 400},
-    {API_ERR_SERVER, "ServerException", 500},
-    {API_ERR_UNKNOWN_OPERATION, "UnknownOperationException", 400},
-    {API_ERR_SERIALIZATION, "SerializationException", 400},
-    {API_ERR_CLUSTER_NOT_FOUND, "ClusterNotFoundException", 400},
-    {API_ERR_CLUSTER_CONTAINS_SERVICES, "ClusterContainsServicesException", 400},
-    {API_ERR_CLUSTER_CONTAINS_TASKS, "ClusterContainsTasksException", 400},
-    {API_ERR_CLUSTER_CONTAINS_INSTANCES, "ClusterContainsContainerInstancesException", 400},
-    {API_ERR_SERVICE_NOT_FOUND, "ServiceNotFoundException", 400},
-    {API_ERR_SERVICE_NOT_ACTIVE, "ServiceNotActiveException", 400},
-    {API_ERR_RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400},
-    {API_ERR_RESOURCE_IN_USE, "ResourceInUseException", 400},
-    {API_ERR_RESOURCE_ALREADY_EXISTS, "ResourceAlreadyExistsException", 400},
-    {API_ERR_LIMIT_EXCEEDED, "LimitExceededException", 400},
-    {API_ERR_ATTRIBUTE_LIMIT_EXCEEDED, "AttributeLimitExceededException", 400},
-    {API_ERR_TARGET_NOT_FOUND, "TargetNotFoundException", 400},
-    {API_ERR_UNSUPPORTED_FEATURE, "UnsupportedFeatureException", 400},
-    {API_ERR_PLATFORM_UNKNOWN, "PlatformUnknownException", 400},
-    {API_ERR_ACCESS_DENIED, "AccessDeniedException", 400},
-    {API_ERR_NO_UPDATE_AVAILABLE, "NoUpdateAvailableException", 400},
-    {API_ERR_DATA_ALREADY_ACCEPTED, "DataAlreadyAcceptedException", 400},
-    {API_ERR_INVALID_SEQUENCE_TOKEN, "InvalidSequenceTokenException", 400},
-    {API_ERR_OPERATION_ABORTED, "OperationAbortedException", 400},
-    {API_ERR_INVALID_OPERATION, "InvalidOperationException", 400},
-};
-
-static const struct error_map *error_lookup(int kind)
-{
-    for (size_t i = 0; i < ELEMENTSOF(error_table); i++)
-        if (error_table[i].kind == kind)
-            return &error_table[i];
-    return &error_table[0];
-}
-
-const char *api_error_name(int kind) { return error_lookup(kind)->name; }
 
 struct dispatch {
     struct store *store;
@@ -129,29 +76,6 @@ int dispatch_register(struct dispatch *d, const struct api_service *svc, struct 
         return error_prefix(err, "%s", svc->target_prefix);
     d->services[d->nservices++] = *svc;
     return 0;
-}
-
-static void respond_json(struct api_response *resp, int status, json_t *body)
-{
-    resp->status = status;
-    resp->body = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    if (!resp->body) {
-        resp->status = 500;
-        resp->body = strdup("{\"__type\":\"ServerException\",\"message\":\"out of memory\"}");
-    }
-    resp->body_len = resp->body ? strlen(resp->body) : 0;
-}
-
-static void respond_error(struct api_response *resp, struct error *err)
-{
-    const struct error_map *m = error_lookup(err->kind);
-    /* Messages may echo client input; JSON needs it well-formed. */
-    utf8_sanitize(err->msg);
-    /* Server faults say little to the client; the log has the detail. */
-    const char *msg = m->status >= 500 ? "An internal error occurred." : err->msg;
-    json_t *body = json_pack("{s:s, s:s}", "__type", m->name, "message", msg);
-    respond_json(resp, m->status, body);
-    json_decref(body);
 }
 
 /* The signing credential's scope: its region (else the server's) and the
@@ -237,25 +161,6 @@ int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error
             return error_prefix(err, "reports[%zu]", i);
     }
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
-    return 0;
-}
-
-static int parse_body(const struct api_request *req, json_t **ret_json, struct error *err)
-{
-    if (req->body_len == 0) {
-        /* The CLI sends "{}" for empty input; be lenient with nothing at all. */
-        *ret_json = json_object();
-        return 0;
-    }
-    json_error_t jerr;
-    json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-    if (!in)
-        return error_set(err, API_ERR_SERIALIZATION, "Malformed JSON at position %d: %s", jerr.position, jerr.text);
-    if (!json_is_object(in)) {
-        json_decref(in);
-        return error_set(err, API_ERR_SERIALIZATION, "Request body must be a JSON object");
-    }
-    *ret_json = in;
     return 0;
 }
 
@@ -348,16 +253,16 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     if (r == 0)
         r = find_action(d, req->target, &svc, &action, &err);
     if (r == 0)
-        r = parse_body(req, &in, &err);
+        r = json_protocol_parse(req, &in, &err);
     if (r == 0 && out)
         r = run_action(d, svc, action, &scope, in, out, &err);
     else if (r == 0)
         r = error_set(&err, ERR_INTERNAL, "out of memory");
 
     if (r == 0)
-        respond_json(resp, 200, out);
+        json_protocol_reply(resp, 200, out);
     else
-        respond_error(resp, &err);
+        json_protocol_error(resp, &err);
     log_request(action ? action->name : (req->target ? req->target : "-"), resp, &err, time_monotonic() - start);
     json_decref(in);
     json_decref(out);

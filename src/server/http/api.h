@@ -142,5 +142,13 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
  * if it came alone, in one transaction (api.c). */
 int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
+/* What an error kind answers with (api_errors.c): the exception name and
+ * HTTP status; an unknown kind is a server fault. */
+struct api_error {
+    int kind;
+    const char *name;
+    int status;
+};
+const struct api_error *api_error_lookup(int kind);
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);
