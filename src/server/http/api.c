@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/proto.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "server/http/http_limits.h"
