@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 
 void instance_row_clear(struct instance_row *row)
 {
@@ -14,7 +15,7 @@ void instance_row_clear(struct instance_row *row)
     memset(row, 0, sizeof(*row));
 }
 
-int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err)
+int store_instance_read_row(sqlite3_stmt *s, void *ret_row, struct error *err)
 {
     struct instance_row row;
     memset(&row, 0, sizeof(row));
@@ -31,24 +32,11 @@ int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struc
     row.used_memory = sqlite3_column_int64(s, 10);
     row.running_count = sqlite3_column_int(s, 11);
     row.pending_count = sqlite3_column_int(s, 12);
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 13), 0, &jerr);
+    row.doc = store_row_doc(s, 13, err);
     if (!row.doc)
-        return error_set(err, ERR_INTERNAL, "container instance %s: corrupt document: %s", row.uuid, jerr.text);
-    *ret_row = row;
+        return error_prefix(err, "container instance %s", row.uuid);
+    *(struct instance_row *)ret_row = row;
     return 0;
-}
-
-static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct instance_row *ret_row, struct error *err)
-{
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get container instance", err);
-    int r = store_instance_read_row(s, ret_row, err);
-    sqlite3_reset(s);
-    return r < 0 ? -1 : 1;
 }
 
 int store_instance_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct instance_row *ret_row,
@@ -60,38 +48,26 @@ int store_instance_get(struct store_tx *tx, int64_t cluster_id, const char *uuid
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
     store_bind_text(s, 2, uuid);
-    return get_one(tx, s, ret_row, err);
+    return store_row_get(tx, s, store_instance_read_row, ret_row, "get container instance", err);
 }
 
 int store_instance_get_by_id(struct store_tx *tx, int64_t id, struct instance_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return get_one(tx, s, ret_row, err);
+    return store_row_get_by_id(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE id = ?1", id,
+                               store_instance_read_row, ret_row, "get container instance", err);
 }
 
 int store_instance_put(struct store_tx *tx, struct instance_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s;
-    if (row->id == 0)
-        s = store_stmt(tx,
-                       "INSERT INTO container_instances (cluster_id, uuid, ec2_instance_id, status, registered_at, "
-                       "version, reg_cpu, reg_memory, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                       err);
-    else
-        s = store_stmt(tx,
-                       "UPDATE container_instances SET ec2_instance_id = ?3, status = ?4, registered_at = ?5, "
-                       "version = ?6, reg_cpu = ?7, reg_memory = ?8, doc = ?9 WHERE id = ?10",
-                       err);
-    if (!s) {
-        free(doc);
+    sqlite3_stmt *s =
+        store_row_put_stmt(tx, row->id,
+                           "INSERT INTO container_instances (cluster_id, uuid, ec2_instance_id, status, registered_at, "
+                           "version, reg_cpu, reg_memory, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           "UPDATE container_instances SET ec2_instance_id = ?3, status = ?4, registered_at = ?5, "
+                           "version = ?6, reg_cpu = ?7, reg_memory = ?8, doc = ?9 WHERE id = ?10",
+                           err);
+    if (!s)
         return -1;
-    }
     sqlite3_bind_int64(s, 1, row->cluster_id);
     store_bind_text(s, 2, row->uuid);
     store_bind_text(s, 3, row->ec2_instance_id);
@@ -100,14 +76,7 @@ int store_instance_put(struct store_tx *tx, struct instance_row *row, struct err
     sqlite3_bind_int64(s, 6, row->version);
     sqlite3_bind_int64(s, 7, row->reg_cpu);
     sqlite3_bind_int64(s, 8, row->reg_memory);
-    sqlite3_bind_text(s, 9, doc, -1, free);
-    if (row->id)
-        sqlite3_bind_int64(s, 10, row->id);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    if (row->id == 0)
-        row->id = sqlite3_last_insert_rowid(tx->db);
-    return 0;
+    return store_row_put_doc(tx, s, row->doc, 9, &row->id, err);
 }
 
 int store_instance_adjust(struct store_tx *tx, int64_t id, int64_t cpu, int64_t memory, int running, int pending,
@@ -149,20 +118,7 @@ int store_instance_list(struct store_tx *tx, int64_t cluster_id, const char *sta
         store_bind_text(s, 2, status);
     store_bind_text(s, 3, after ? after : "");
     sqlite3_bind_int(s, 4, limit < 0 ? -1 : limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (limit >= 0 && n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_uuids, json_string(store_col_text(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list container instances", err);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_each(tx, s, limit, store_row_append_text, ret_uuids, ret_more, "list container instances", err);
 }
 
 int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_count, struct error *err)
@@ -174,11 +130,7 @@ int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_c
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "count container instances", err);
-    *ret_count = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_int64s(tx, s, ret_count, 1, "count container instances", err);
 }
 
 int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const char *name, const char *value,
@@ -197,11 +149,16 @@ int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const ch
     sqlite3_bind_int64(s, 1, cluster_id);
     store_bind_text(s, 2, name);
     store_bind_text(s, 3, value);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_ids, json_integer(sqlite3_column_int64(s, 0)));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : store_fail(tx, "instances by attribute", err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "instances by attribute", err);
+}
+
+/* A reserved port, as the string the callers list it as. */
+static int port_json(sqlite3_stmt *s, void *list, struct error *err)
+{
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%d", sqlite3_column_int(s, 0));
+    json_array_append_new(list, json_string(buf));
+    return 0;
 }
 
 int store_instance_ports(struct store_tx *tx, int64_t instance_id, const char *protocol, json_t *ret_ports,
@@ -213,15 +170,7 @@ int store_instance_ports(struct store_tx *tx, int64_t instance_id, const char *p
         return -1;
     sqlite3_bind_int64(s, 1, instance_id);
     store_bind_text(s, 2, protocol);
-    int rc;
-    char buf[16];
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        snprintf(buf, sizeof(buf), "%d", sqlite3_column_int(s, 0));
-        json_array_append_new(ret_ports, json_string(buf));
-    }
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "list ports", err);
-    return 0;
+    return store_row_each(tx, s, -1, port_json, ret_ports, NULL, "list ports", err);
 }
 
 int store_port_reserve(struct store_tx *tx, int64_t instance_id, const char *protocol, int port, int64_t task_id,
@@ -244,11 +193,25 @@ int store_port_reserve(struct store_tx *tx, int64_t instance_id, const char *pro
 
 int store_ports_release_task(struct store_tx *tx, int64_t task_id, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "DELETE FROM instance_ports WHERE task_id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, task_id);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec_id(tx, "DELETE FROM instance_ports WHERE task_id = ?1", task_id, err);
+}
+
+/* Complete the attribute object a from the columns (name, value) at col and
+ * append it to list; an attribute without a value has no "value" member. */
+static int attr_append(json_t *list, json_t *a, sqlite3_stmt *s, int col)
+{
+    json_object_set_new(a, "name", json_string(store_col_text(s, col)));
+    if (sqlite3_column_type(s, col + 1) != SQLITE_NULL)
+        json_object_set_new(a, "value", json_string(store_col_text(s, col + 1)));
+    json_array_append_new(list, a);
+    return 0;
+}
+
+static int attr_row(sqlite3_stmt *s, void *list, struct error *err) { return attr_append(list, json_object(), s, 0); }
+
+static int target_attr_row(sqlite3_stmt *s, void *list, struct error *err)
+{
+    return attr_append(list, json_pack("{s:s}", "targetId", store_col_text(s, 0)), s, 1);
 }
 
 int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
@@ -263,16 +226,7 @@ int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_
     sqlite3_bind_int64(s, 1, cluster_id);
     store_bind_text(s, 2, target_type);
     store_bind_text(s, 3, target_id);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        json_t *a = json_pack("{s:s}", "name", store_col_text(s, 0));
-        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-            json_object_set_new(a, "value", json_string(store_col_text(s, 1)));
-        json_array_append_new(ret_list, a);
-    }
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "get attributes", err);
-    return 0;
+    return store_row_each(tx, s, -1, attr_row, ret_list, NULL, "get attributes", err);
 }
 
 int store_attrs_put(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
@@ -340,22 +294,13 @@ int store_attrs_list(struct store_tx *tx, int64_t cluster_id, const char *target
     store_bind_text(s, 4, value);
     store_bind_text(s, 5, after ? after : "");
     sqlite3_bind_int(s, 6, limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_t *a = json_pack("{s:s, s:s}", "targetId", store_col_text(s, 0), "name", store_col_text(s, 1));
-        if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-            json_object_set_new(a, "value", json_string(store_col_text(s, 2)));
-        json_array_append_new(ret_list, a);
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list attributes", err);
-    sqlite3_reset(s);
+    return store_row_each(tx, s, limit, target_attr_row, ret_list, ret_more, "list attributes", err);
+}
+
+static int group_row(sqlite3_stmt *s, void *list, struct error *err)
+{
+    json_array_append_new(list,
+                          json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count", sqlite3_column_int(s, 1)));
     return 0;
 }
 
@@ -368,11 +313,5 @@ int store_instance_groups(struct store_tx *tx, int64_t instance_id, json_t *ret_
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, instance_id);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(
-            ret_list, json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count", sqlite3_column_int(s, 1)));
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "instance groups", err);
-    return 0;
+    return store_row_each(tx, s, -1, group_row, ret_list, NULL, "instance groups", err);
 }

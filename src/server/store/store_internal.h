@@ -31,6 +31,6 @@ const char *store_col_text(sqlite3_stmt *stmt, int idx);
 #define INSTANCE_COLUMNS                                                                                               \
     "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, "                     \
     "used_cpu, used_memory, running_count, pending_count, doc"
-struct instance_row;
-/* Read the current row of a statement selecting INSTANCE_COLUMNS. */
-int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err);
+/* Read the current row of a statement selecting INSTANCE_COLUMNS into
+ * *ret_row, a struct instance_row (a store_row_read_fn). */
+int store_instance_read_row(sqlite3_stmt *s, void *ret_row, struct error *err);

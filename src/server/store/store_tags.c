@@ -2,6 +2,13 @@
 #include "server/store/store_tags.h"
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
+
+static int tag_row(sqlite3_stmt *s, void *list, struct error *err)
+{
+    json_array_append_new(list, json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value", store_col_text(s, 1)));
+    return 0;
+}
 
 int store_tags_get(struct store_tx *tx, const char *arn, json_t *ret_tags, struct error *err)
 {
@@ -9,13 +16,7 @@ int store_tags_get(struct store_tx *tx, const char *arn, json_t *ret_tags, struc
     if (!s)
         return -1;
     store_bind_text(s, 1, arn);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_tags,
-                              json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value", store_col_text(s, 1)));
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "get tags", err);
-    return 0;
+    return store_row_each(tx, s, -1, tag_row, ret_tags, NULL, "get tags", err);
 }
 
 int store_tags_put(struct store_tx *tx, const char *arn, json_t *tags, struct error *err)
@@ -58,9 +59,9 @@ int store_tags_count(struct store_tx *tx, const char *arn, int *ret_count, struc
     if (!s)
         return -1;
     store_bind_text(s, 1, arn);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "count tags", err);
-    *ret_count = sqlite3_column_int(s, 0);
-    sqlite3_reset(s);
+    int64_t count;
+    if (store_row_int64s(tx, s, &count, 1, "count tags", err) < 0)
+        return -1;
+    *ret_count = (int)count;
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 
 void taskdef_row_clear(struct taskdef_row *row)
 {
@@ -35,10 +36,10 @@ int store_taskdef_next_revision(struct store_tx *tx, const char *region, const c
         return -1;
     store_bind_text(s, 1, region);
     store_bind_text(s, 2, family);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "next revision", err);
-    *ret_revision = sqlite3_column_int(s, 0);
-    sqlite3_reset(s);
+    int64_t revision;
+    if (store_row_int64s(tx, s, &revision, 1, "next revision", err) < 0)
+        return -1;
+    *ret_revision = (int)revision;
     return 0;
 }
 
@@ -52,18 +53,13 @@ static void bind_time(sqlite3_stmt *s, int idx, usec_t t)
 
 int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
     sqlite3_stmt *s = store_stmt(tx,
                                  "INSERT INTO task_definitions (region, family, revision, arn, status, "
                                  "registered_at, deregistered_at, delete_requested_at, doc) "
                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                  err);
-    if (!s) {
-        free(doc);
+    if (!s)
         return -1;
-    }
     store_bind_text(s, 1, region);
     store_bind_text(s, 2, row->family);
     sqlite3_bind_int(s, 3, row->revision);
@@ -72,10 +68,30 @@ int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef
     sqlite3_bind_int64(s, 6, row->registered_at);
     bind_time(s, 7, row->deregistered_at);
     bind_time(s, 8, row->delete_requested_at);
-    sqlite3_bind_text(s, 9, doc, -1, free);
-    if (store_exec_stmt(tx, s, err) < 0)
+    /* Revisions are only ever inserted: a new id, whatever row->id held. */
+    int64_t id = 0;
+    if (store_row_put_doc(tx, s, row->doc, 9, &id, err) < 0)
         return -1;
-    row->id = sqlite3_last_insert_rowid(tx->db);
+    row->id = id;
+    return 0;
+}
+
+static int read_taskdef(sqlite3_stmt *s, void *ret_row, struct error *err)
+{
+    struct taskdef_row row;
+    memset(&row, 0, sizeof(row));
+    row.id = sqlite3_column_int64(s, 0);
+    snprintf(row.family, sizeof(row.family), "%s", store_col_text(s, 1));
+    row.revision = sqlite3_column_int(s, 2);
+    snprintf(row.arn, sizeof(row.arn), "%s", store_col_text(s, 3));
+    snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 4));
+    row.registered_at = sqlite3_column_int64(s, 5);
+    row.deregistered_at = sqlite3_column_int64(s, 6);
+    row.delete_requested_at = sqlite3_column_int64(s, 7);
+    row.doc = store_row_doc(s, 8, err);
+    if (!row.doc)
+        return error_prefix(err, "task definition %s:%d", row.family, row.revision);
+    *(struct taskdef_row *)ret_row = row;
     return 0;
 }
 
@@ -102,28 +118,7 @@ int store_taskdef_get(struct store_tx *tx, const char *region, const char *famil
     store_bind_text(s, 2, family);
     if (revision > 0)
         sqlite3_bind_int(s, 3, revision);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get task definition", err);
-    struct taskdef_row row;
-    memset(&row, 0, sizeof(row));
-    row.id = sqlite3_column_int64(s, 0);
-    snprintf(row.family, sizeof(row.family), "%s", store_col_text(s, 1));
-    row.revision = sqlite3_column_int(s, 2);
-    snprintf(row.arn, sizeof(row.arn), "%s", store_col_text(s, 3));
-    snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 4));
-    row.registered_at = sqlite3_column_int64(s, 5);
-    row.deregistered_at = sqlite3_column_int64(s, 6);
-    row.delete_requested_at = sqlite3_column_int64(s, 7);
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 8), 0, &jerr);
-    sqlite3_reset(s);
-    if (!row.doc)
-        return error_set(err, ERR_INTERNAL, "task definition %s:%d: corrupt document: %s", family, revision, jerr.text);
-    *ret_row = row;
-    return 1;
+    return store_row_get(tx, s, read_taskdef, ret_row, "get task definition", err);
 }
 
 int store_taskdef_update_status(struct store_tx *tx, const struct taskdef_row *row, struct error *err)
@@ -139,6 +134,22 @@ int store_taskdef_update_status(struct store_tx *tx, const struct taskdef_row *r
     bind_time(s, 3, row->deregistered_at);
     bind_time(s, 4, row->delete_requested_at);
     return store_exec_stmt(tx, s, err);
+}
+
+/* Each ARN listed moves the cursor past its revision. */
+struct arn_walk {
+    json_t *arns;
+    struct taskdef_cursor *cursor;
+};
+
+static int arn_row(sqlite3_stmt *s, void *ud, struct error *err)
+{
+    struct arn_walk *w = ud;
+    json_array_append_new(w->arns, json_string(store_col_text(s, 2)));
+    w->cursor->set = true;
+    snprintf(w->cursor->family, sizeof(w->cursor->family), "%s", store_col_text(s, 0));
+    w->cursor->revision = sqlite3_column_int(s, 1);
+    return 0;
 }
 
 int store_taskdef_list(struct store_tx *tx, const char *region, const char *family, const char *status, bool desc,
@@ -169,23 +180,8 @@ int store_taskdef_list(struct store_tx *tx, const char *region, const char *fami
     sqlite3_bind_int(s, 4, limit + 1);
     store_bind_text(s, 5, cursor->set ? cursor->family : NULL);
     sqlite3_bind_int(s, 6, cursor->revision);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_arns, json_string(store_col_text(s, 2)));
-        cursor->set = true;
-        snprintf(cursor->family, sizeof(cursor->family), "%s", store_col_text(s, 0));
-        cursor->revision = sqlite3_column_int(s, 1);
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list task definitions", err);
-    sqlite3_reset(s);
-    return 0;
+    struct arn_walk w = {ret_arns, cursor};
+    return store_row_each(tx, s, limit, arn_row, &w, ret_more, "list task definitions", err);
 }
 
 int store_taskdef_families(struct store_tx *tx, const char *region, const char *prefix, const char *status,
@@ -208,20 +204,8 @@ int store_taskdef_families(struct store_tx *tx, const char *region, const char *
     store_bind_text(s, 3, status);
     store_bind_text(s, 4, after ? after : "");
     sqlite3_bind_int(s, 5, limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_names, json_string(store_col_text(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list task definition families", err);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list task definition families",
+                          err);
 }
 
 int store_taskdef_reap(struct store_tx *tx, int *ret_count, struct error *err)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 
 #define TASK_COLUMNS                                                                                                   \
     "id, cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, service_name, "                          \
@@ -25,7 +26,7 @@ void task_row_clear(struct task_row *row)
     memset(row, 0, sizeof(*row));
 }
 
-static int read_row(sqlite3_stmt *s, struct task_row *ret_row, struct error *err)
+static int read_task(sqlite3_stmt *s, void *ret_row, struct error *err)
 {
     struct task_row row;
     memset(&row, 0, sizeof(row));
@@ -48,26 +49,13 @@ static int read_row(sqlite3_stmt *s, struct task_row *ret_row, struct error *err
     row.res_memory = sqlite3_column_int64(s, 16);
     row.holds_resources = sqlite3_column_int(s, 17) != 0;
     row.client_token = dup_or_null(store_col_text(s, 18));
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 19), 0, &jerr);
+    row.doc = store_row_doc(s, 19, err);
     if (!row.doc) {
         task_row_clear(&row);
-        return error_set(err, ERR_INTERNAL, "task: corrupt document: %s", jerr.text);
+        return error_prefix(err, "task");
     }
-    *ret_row = row;
+    *(struct task_row *)ret_row = row;
     return 0;
-}
-
-static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct task_row *ret_row, struct error *err)
-{
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get task", err);
-    int r = read_row(s, ret_row, err);
-    sqlite3_reset(s);
-    return r < 0 ? -1 : 1;
 }
 
 int store_task_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct task_row *ret_row,
@@ -78,41 +66,29 @@ int store_task_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, st
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
     store_bind_text(s, 2, uuid);
-    return get_one(tx, s, ret_row, err);
+    return store_row_get(tx, s, read_task, ret_row, "get task", err);
 }
 
 int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return get_one(tx, s, ret_row, err);
+    return store_row_get_by_id(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", id, read_task, ret_row,
+                               "get task", err);
 }
 
 int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s;
-    if (row->id == 0)
-        s = store_stmt(tx,
-                       "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
-                       "service_name, launch_type, desired_status, last_status, created_at, stopped_at, seq, "
-                       "res_cpu, res_memory, holds_resources, client_token, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                       err);
-    else
-        s = store_stmt(tx,
-                       "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
-                       "stopped_at = ?13, seq = ?14, res_cpu = ?15, res_memory = ?16, holds_resources = ?17, "
-                       "doc = ?19 WHERE id = ?20",
-                       err);
-    if (!s) {
-        free(doc);
+    sqlite3_stmt *s =
+        store_row_put_stmt(tx, row->id,
+                           "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
+                           "service_name, launch_type, desired_status, last_status, created_at, stopped_at, seq, "
+                           "res_cpu, res_memory, holds_resources, client_token, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                           "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                           "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
+                           "stopped_at = ?13, seq = ?14, res_cpu = ?15, res_memory = ?16, holds_resources = ?17, "
+                           "doc = ?19 WHERE id = ?20",
+                           err);
+    if (!s)
         return -1;
-    }
     sqlite3_bind_int64(s, 1, row->cluster_id);
     store_bind_text(s, 2, row->uuid);
     if (row->instance_id)
@@ -137,14 +113,7 @@ int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
     sqlite3_bind_int64(s, 16, row->res_memory);
     sqlite3_bind_int(s, 17, row->holds_resources ? 1 : 0);
     store_bind_text(s, 18, row->client_token);
-    sqlite3_bind_text(s, 19, doc, -1, free);
-    if (row->id)
-        sqlite3_bind_int64(s, 20, row->id);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    if (row->id == 0)
-        row->id = sqlite3_last_insert_rowid(tx->db);
-    return 0;
+    return store_row_put_doc(tx, s, row->doc, 19, &row->id, err);
 }
 
 int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
@@ -153,11 +122,7 @@ int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err
         store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq' RETURNING value", err);
     if (!s)
         return -1;
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "next sequence", err);
-    *ret_seq = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_int64s(tx, s, ret_seq, 1, "next sequence", err);
 }
 
 int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
@@ -165,32 +130,7 @@ int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *
     sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", err);
     if (!s)
         return -1;
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "current sequence", err);
-    *ret_seq = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
-}
-
-static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret, bool *ret_more, bool text,
-                   struct error *err)
-{
-    int n = 0, rc;
-    if (ret_more)
-        *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (limit >= 0 && n == limit) {
-            if (ret_more)
-                *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret, text ? json_string(store_col_text(s, 0)) : json_integer(sqlite3_column_int64(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list tasks", err);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_int64s(tx, s, ret_seq, 1, "current sequence", err);
 }
 
 /* One statement per leading filter, so the index that matches it drives the
@@ -227,7 +167,7 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
     store_bind_text(s, 7, f->service_name);
     store_bind_text(s, 8, f->launch_type);
     sqlite3_bind_int(s, 9, limit + 1);
-    return collect(tx, s, limit, ret_uuids, ret_more, true, err);
+    return store_row_each(tx, s, limit, store_row_append_text, ret_uuids, ret_more, "list tasks", err);
 }
 
 int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit, json_t *ret_ids,
@@ -240,7 +180,7 @@ int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t s
     sqlite3_bind_int64(s, 1, instance_id);
     sqlite3_bind_int64(s, 2, since);
     sqlite3_bind_int(s, 3, limit);
-    return collect(tx, s, -1, ret_ids, NULL, false, err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
@@ -264,7 +204,7 @@ int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, cons
     store_bind_text(s, 3, agent_attr);
     store_bind_text(s, 4, agent_id);
     sqlite3_bind_int(s, 5, limit);
-    return collect(tx, s, -1, ret_ids, NULL, false, err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids, struct error *err)
@@ -275,7 +215,7 @@ int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *tok
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
     store_bind_text(s, 2, token);
-    return collect(tx, s, -1, ret_ids, NULL, false, err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_running, int64_t *ret_pending,
@@ -291,11 +231,11 @@ int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_runn
     if (!s)
         return -1;
     sqlite3_bind_int64(s, 1, cluster_id);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "count tasks", err);
-    *ret_running = sqlite3_column_int64(s, 0);
-    *ret_pending = sqlite3_column_int64(s, 1);
-    sqlite3_reset(s);
+    int64_t counts[2];
+    if (store_row_int64s(tx, s, counts, 2, "count tasks", err) < 0)
+        return -1;
+    *ret_running = counts[0];
+    *ret_pending = counts[1];
     return 0;
 }
 
