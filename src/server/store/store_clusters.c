@@ -35,44 +35,32 @@ static int read_cluster(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_cluster_get(struct store_tx *tx, const char *region, const char *name, struct cluster_row *ret_row,
                       struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT id, name, status, created_at, doc FROM clusters "
-                                 "WHERE region = ?1 AND name = ?2",
-                                 err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, name);
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT id, name, status, created_at, doc FROM clusters "
+                                     "WHERE region = ?1 AND name = ?2",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_cluster, ret_row, "get cluster", err);
 }
 
 int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_row *row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_put_stmt(tx, row->id,
-                                         "INSERT INTO clusters (region, name, status, created_at, doc) "
-                                         "VALUES (?1, ?2, ?3, ?4, ?5)",
-                                         "UPDATE clusters SET status = ?3, doc = ?5 WHERE id = ?6", err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, row->name);
-    store_bind_text(s, 3, row->status);
-    sqlite3_bind_int64(s, 4, row->created_at);
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        row->id == 0 ? "INSERT INTO clusters (region, name, status, created_at, doc) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)"
+                     : "UPDATE clusters SET status = ?3, doc = ?5 WHERE id = ?6",
+        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(row->name), ARG_TEXT(row->status), ARG_INT(row->created_at)), err);
     return store_row_put_doc(tx, s, row->doc, 5, &row->id, err);
 }
 
 int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
                        bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
-                                 "AND name > ?2 ORDER BY name LIMIT ?3",
-                                 err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, after ? after : "");
-    sqlite3_bind_int(s, 3, limit + 1);
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
+                       "AND name > ?2 ORDER BY name LIMIT ?3",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)), err);
     return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list clusters", err);
 }
 

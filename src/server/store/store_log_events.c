@@ -51,20 +51,15 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
             return store_fail(tx, "insert log events", err);
     }
     int64_t first = ev[0].ts, last = ev[n - 1].ts;
-    sqlite3_stmt *u = store_stmt(tx,
-                                 "UPDATE log_streams SET "
-                                 "first_ts = CASE WHEN first_ts = 0 OR ?2 < first_ts THEN ?2 ELSE first_ts END, "
-                                 "last_ts = max(last_ts, ?3), last_ingest_ms = ?4, "
-                                 "stored_bytes = stored_bytes + ?5, upload_seq = upload_seq + 1 WHERE id = ?1",
-                                 err);
-    if (!u)
-        return -1;
-    sqlite3_bind_int64(u, 1, stream->id);
-    sqlite3_bind_int64(u, 2, first);
-    sqlite3_bind_int64(u, 3, last);
-    sqlite3_bind_int64(u, 4, ingest_ms);
-    sqlite3_bind_int64(u, 5, bytes);
-    if (store_exec_stmt(tx, u, err) < 0 || store_log_group_add_bytes(tx, stream->group_id, bytes, err) < 0)
+    if (store_row_exec(
+            tx,
+            "UPDATE log_streams SET "
+            "first_ts = CASE WHEN first_ts = 0 OR ?2 < first_ts THEN ?2 ELSE first_ts END, "
+            "last_ts = max(last_ts, ?3), last_ingest_ms = ?4, "
+            "stored_bytes = stored_bytes + ?5, upload_seq = upload_seq + 1 WHERE id = ?1",
+            STORE_ARGS(ARG_INT(stream->id), ARG_INT(first), ARG_INT(last), ARG_INT(ingest_ms), ARG_INT(bytes)),
+            err) < 0 ||
+        store_log_group_add_bytes(tx, stream->group_id, bytes, err) < 0)
         return -1;
     if (stream->first_ts == 0 || first < stream->first_ts)
         stream->first_ts = first;
@@ -104,33 +99,23 @@ static int event_row(sqlite3_stmt *s, void *ud, struct error *err)
 int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut cut, bool forward, int64_t start_ts,
                           int64_t end_ts, int limit, log_event_fn fn, void *arg, struct error *err)
 {
-    sqlite3_stmt *s;
     int64_t lo = start_ts, hi = end_ts - 1;
-    if (forward) {
-        s = store_stmt(tx,
-                       "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
-                       "AND ts >= ?2 AND ts <= ?3 AND (ts > ?4 OR id > ?5) ORDER BY ts, id LIMIT ?6",
-                       err);
-        if (cut.ts > lo)
-            lo = cut.ts;
-    } else {
-        s = store_stmt(tx,
-                       "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
-                       "AND ts >= ?2 AND ts <= ?3 AND (ts < ?4 OR id <= ?5) ORDER BY ts DESC, id DESC LIMIT ?6",
-                       err);
-        if (cut.ts < hi)
-            hi = cut.ts;
-    }
+    if (forward && cut.ts > lo)
+        lo = cut.ts;
+    if (!forward && cut.ts < hi)
+        hi = cut.ts;
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        forward ? "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
+                  "AND ts >= ?2 AND ts <= ?3 AND (ts > ?4 OR id > ?5) ORDER BY ts, id LIMIT ?6"
+                : "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
+                  "AND ts >= ?2 AND ts <= ?3 AND (ts < ?4 OR id <= ?5) ORDER BY ts DESC, id DESC LIMIT ?6",
+        STORE_ARGS(ARG_INT(stream_id), ARG_INT(lo), ARG_INT(hi), ARG_INT(cut.ts), ARG_INT(cut.id), ARG_INT(limit)),
+        err);
     if (!s)
         return -1;
     if (lo > hi)
         return 0;
-    sqlite3_bind_int64(s, 1, stream_id);
-    sqlite3_bind_int64(s, 2, lo);
-    sqlite3_bind_int64(s, 3, hi);
-    sqlite3_bind_int64(s, 4, cut.ts);
-    sqlite3_bind_int64(s, 5, cut.id);
-    sqlite3_bind_int(s, 6, limit);
     struct event_walk w = {fn, arg};
     return store_row_each(tx, s, -1, event_row, &w, NULL, "read log events", err);
 }
@@ -256,19 +241,15 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
         *ret_exhausted = exhausted;
         return 0;
     }
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name, e.stream_id "
-                                 "FROM log_events e JOIN log_streams s ON s.id = e.stream_id "
-                                 "WHERE e.group_id = ?1 AND e.ts >= ?2 AND e.ts <= ?3 "
-                                 "AND (e.ts > ?4 OR e.id > ?5) ORDER BY e.ts, e.id",
-                                 err);
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name, e.stream_id "
+                       "FROM log_events e JOIN log_streams s ON s.id = e.stream_id "
+                       "WHERE e.group_id = ?1 AND e.ts >= ?2 AND e.ts <= ?3 "
+                       "AND (e.ts > ?4 OR e.id > ?5) ORDER BY e.ts, e.id",
+                       STORE_ARGS(ARG_INT(group_id), ARG_INT(lo), ARG_INT(hi), ARG_INT(cut.ts), ARG_INT(cut.id)), err);
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, group_id);
-    sqlite3_bind_int64(s, 2, lo);
-    sqlite3_bind_int64(s, 3, hi);
-    sqlite3_bind_int64(s, 4, cut.ts);
-    sqlite3_bind_int64(s, 5, cut.id);
     int64_t scanned = 0;
     bool exhausted = false;
     int rc;

@@ -35,56 +35,46 @@ static int read_group(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_log_group_get(struct store_tx *tx, const char *region, const char *name, struct log_group_row *ret_row,
                         struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name = ?2", err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, name);
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name = ?2",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_group, ret_row, "get log group", err);
 }
 
 int store_log_group_insert(struct store_tx *tx, const char *region, struct log_group_row *row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "INSERT INTO log_groups (region, name, created_ms, retention_days, class) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5)",
-                                 err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, row->name);
-    sqlite3_bind_int64(s, 3, row->created_ms);
-    if (row->retention_days > 0)
-        sqlite3_bind_int(s, 4, row->retention_days);
-    store_bind_text(s, 5, row->log_class);
-    if (store_exec_stmt(tx, s, err) < 0)
+    if (store_row_exec(tx,
+                       "INSERT INTO log_groups (region, name, created_ms, retention_days, class) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(row->name), ARG_INT(row->created_ms),
+                                  row->retention_days > 0 ? ARG_INT(row->retention_days) : ARG_NULL,
+                                  ARG_TEXT(row->log_class)),
+                       err) < 0)
         return -1;
     row->id = sqlite3_last_insert_rowid(tx->db);
     return 0;
 }
 
+/* Run sql, whose one parameter ?1 is an id, for no rows. */
+static int exec_id(struct store_tx *tx, const char *sql, int64_t id, struct error *err)
+{
+    return store_row_exec(tx, sql, STORE_ARGS(ARG_INT(id)), err);
+}
+
 int store_log_group_delete(struct store_tx *tx, const struct log_group_row *row, struct error *err)
 {
-    if (store_row_exec_id(
-            tx, "DELETE FROM log_shippers WHERE stream_id IN (SELECT id FROM log_streams WHERE group_id = ?1)", row->id,
-            err) < 0 ||
-        store_row_exec_id(tx, "DELETE FROM log_streams WHERE group_id = ?1", row->id, err) < 0 ||
-        store_row_exec_id(tx, "DELETE FROM log_groups WHERE id = ?1", row->id, err) < 0 ||
-        store_row_exec_id(tx, "INSERT OR IGNORE INTO log_purge (kind, target_id) VALUES ('group', ?1)", row->id, err) <
-            0)
+    if (exec_id(tx, "DELETE FROM log_shippers WHERE stream_id IN (SELECT id FROM log_streams WHERE group_id = ?1)",
+                row->id, err) < 0 ||
+        exec_id(tx, "DELETE FROM log_streams WHERE group_id = ?1", row->id, err) < 0 ||
+        exec_id(tx, "DELETE FROM log_groups WHERE id = ?1", row->id, err) < 0 ||
+        exec_id(tx, "INSERT OR IGNORE INTO log_purge (kind, target_id) VALUES ('group', ?1)", row->id, err) < 0)
         return -1;
     return 0;
 }
 
 int store_log_group_set_retention(struct store_tx *tx, int64_t group_id, int days, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "UPDATE log_groups SET retention_days = ?2 WHERE id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, group_id);
-    if (days > 0)
-        sqlite3_bind_int(s, 2, days);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx, "UPDATE log_groups SET retention_days = ?2 WHERE id = ?1",
+                          STORE_ARGS(ARG_INT(group_id), days > 0 ? ARG_INT(days) : ARG_NULL), err);
 }
 
 /* The least string greater than every string starting with prefix, into
@@ -110,19 +100,15 @@ static bool prefix_upper(const char *prefix, char *buf, size_t cap)
 int store_log_group_list(struct store_tx *tx, const char *region, const char *prefix, const char *after, int limit,
                          struct log_group_row **ret_rows, size_t *ret_count, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name >= ?2 "
-                                 "AND name > ?3 AND (?4 IS NULL OR name < ?4) ORDER BY name LIMIT ?5",
-                                 err);
-    if (!s)
-        return -1;
     char upper[LOG_NAME_MAX + 2];
     bool has_upper = prefix && prefix_upper(prefix, upper, sizeof(upper));
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, prefix ? prefix : "");
-    store_bind_text(s, 3, after ? after : "");
-    store_bind_text(s, 4, has_upper ? upper : NULL);
-    sqlite3_bind_int(s, 5, limit + 1);
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name >= ?2 "
+                       "AND name > ?3 AND (?4 IS NULL OR name < ?4) ORDER BY name LIMIT ?5",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix ? prefix : ""), ARG_TEXT(after ? after : ""),
+                                  ARG_TEXT(has_upper ? upper : NULL), ARG_INT(limit + 1)),
+                       err);
     return store_row_collect(tx, s, limit, sizeof(struct log_group_row), read_group, (void **)ret_rows, ret_count,
                              ret_more, "list log groups", err);
 }
@@ -151,23 +137,15 @@ static int read_stream(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_log_stream_get(struct store_tx *tx, int64_t group_id, const char *name, struct log_stream_row *ret_row,
                          struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name = ?2", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, group_id);
-    store_bind_text(s, 2, name);
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name = ?2",
+                                     STORE_ARGS(ARG_INT(group_id), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_stream, ret_row, "get log stream", err);
 }
 
 int store_log_stream_insert(struct store_tx *tx, struct log_stream_row *row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "INSERT INTO log_streams (group_id, name, created_ms) VALUES (?1, ?2, ?3)", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, row->group_id);
-    store_bind_text(s, 2, row->name);
-    sqlite3_bind_int64(s, 3, row->created_ms);
-    if (store_exec_stmt(tx, s, err) < 0)
+    if (store_row_exec(tx, "INSERT INTO log_streams (group_id, name, created_ms) VALUES (?1, ?2, ?3)",
+                       STORE_ARGS(ARG_INT(row->group_id), ARG_TEXT(row->name), ARG_INT(row->created_ms)), err) < 0)
         return -1;
     row->id = sqlite3_last_insert_rowid(tx->db);
     return 0;
@@ -175,21 +153,15 @@ int store_log_stream_insert(struct store_tx *tx, struct log_stream_row *row, str
 
 int store_log_group_add_bytes(struct store_tx *tx, int64_t group_id, int64_t delta, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "UPDATE log_groups SET stored_bytes = max(0, stored_bytes + ?2) WHERE id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, group_id);
-    sqlite3_bind_int64(s, 2, delta);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx, "UPDATE log_groups SET stored_bytes = max(0, stored_bytes + ?2) WHERE id = ?1",
+                          STORE_ARGS(ARG_INT(group_id), ARG_INT(delta)), err);
 }
 
 int store_log_stream_delete(struct store_tx *tx, const struct log_stream_row *row, struct error *err)
 {
-    if (store_row_exec_id(tx, "DELETE FROM log_shippers WHERE stream_id = ?1", row->id, err) < 0 ||
-        store_row_exec_id(tx, "DELETE FROM log_streams WHERE id = ?1", row->id, err) < 0 ||
-        store_row_exec_id(tx, "INSERT OR IGNORE INTO log_purge (kind, target_id) VALUES ('stream', ?1)", row->id, err) <
-            0)
+    if (exec_id(tx, "DELETE FROM log_shippers WHERE stream_id = ?1", row->id, err) < 0 ||
+        exec_id(tx, "DELETE FROM log_streams WHERE id = ?1", row->id, err) < 0 ||
+        exec_id(tx, "INSERT OR IGNORE INTO log_purge (kind, target_id) VALUES ('stream', ?1)", row->id, err) < 0)
         return -1;
     return store_log_group_add_bytes(tx, row->group_id, -row->stored_bytes, err);
 }
@@ -197,45 +169,34 @@ int store_log_stream_delete(struct store_tx *tx, const struct log_stream_row *ro
 int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q, struct log_stream_row **ret_rows,
                           size_t *ret_count, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s;
     /* One statement per order, so each walks its index in order and stops at
      * the limit. */
+    const char *sql;
     if (q->order == LOG_ORDER_NAME && !q->descending)
-        s = store_stmt(tx,
-                       "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name >= ?2 "
-                       "AND (?3 IS NULL OR name < ?3) AND name > ?4 ORDER BY name LIMIT ?6",
-                       err);
+        sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name >= ?2 "
+              "AND (?3 IS NULL OR name < ?3) AND name > ?4 ORDER BY name LIMIT ?6";
     else if (q->order == LOG_ORDER_NAME)
-        s = store_stmt(tx,
-                       "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name >= ?2 "
-                       "AND (?3 IS NULL OR name < ?3) AND (?4 IS NULL OR name < ?4) "
-                       "ORDER BY name DESC LIMIT ?6",
-                       err);
+        sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name >= ?2 "
+              "AND (?3 IS NULL OR name < ?3) AND (?4 IS NULL OR name < ?4) "
+              "ORDER BY name DESC LIMIT ?6";
     else if (!q->descending)
-        s = store_stmt(tx,
-                       "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND last_ts >= ?5 "
-                       "AND (last_ts > ?5 OR name > ?4) ORDER BY last_ts, name LIMIT ?6",
-                       err);
+        sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND last_ts >= ?5 "
+              "AND (last_ts > ?5 OR name > ?4) ORDER BY last_ts, name LIMIT ?6";
     else
-        s = store_stmt(tx,
-                       "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND last_ts <= ?5 "
-                       "AND (last_ts < ?5 OR ?4 IS NULL OR name < ?4) "
-                       "ORDER BY last_ts DESC, name DESC LIMIT ?6",
-                       err);
-    if (!s)
-        return -1;
+        sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND last_ts <= ?5 "
+              "AND (last_ts < ?5 OR ?4 IS NULL OR name < ?4) "
+              "ORDER BY last_ts DESC, name DESC LIMIT ?6";
     char upper[LOG_NAME_MAX + 2];
     bool has_upper = q->prefix && prefix_upper(q->prefix, upper, sizeof(upper));
-    sqlite3_bind_int64(s, 1, q->group_id);
-    store_bind_text(s, 2, q->prefix ? q->prefix : "");
-    store_bind_text(s, 3, has_upper ? upper : NULL);
-    if (q->has_after)
-        store_bind_text(s, 4, q->after_name);
-    else if (!q->descending)
-        store_bind_text(s, 4, "");
+    /* From the start, an ascending walk begins after "" and a descending one
+     * has no bound (?4 NULL). */
+    const char *after = q->has_after ? q->after_name : q->descending ? NULL : "";
     int64_t lt = q->has_after ? q->after_last_ts : (q->descending ? INT64_MAX : INT64_MIN);
-    sqlite3_bind_int64(s, 5, lt);
-    sqlite3_bind_int(s, 6, q->limit + 1);
+    sqlite3_stmt *s = store_row_stmt(tx, sql,
+                                     STORE_ARGS(ARG_INT(q->group_id), ARG_TEXT(q->prefix ? q->prefix : ""),
+                                                ARG_TEXT(has_upper ? upper : NULL), ARG_TEXT(after), ARG_INT(lt),
+                                                ARG_INT(q->limit + 1)),
+                                     err);
     return store_row_collect(tx, s, q->limit, sizeof(struct log_stream_row), read_stream, (void **)ret_rows, ret_count,
                              ret_more, "list log streams", err);
 }
@@ -251,25 +212,16 @@ static int read_offset(sqlite3_stmt *s, void *ret_offset, struct error *err)
 int store_log_shipper_get(struct store_tx *tx, int64_t stream_id, const char *shipper, int64_t *ret_offset,
                           struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT last_offset FROM log_shippers WHERE stream_id = ?1 AND shipper = ?2", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, stream_id);
-    store_bind_text(s, 2, shipper);
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT last_offset FROM log_shippers WHERE stream_id = ?1 AND shipper = ?2",
+                                     STORE_ARGS(ARG_INT(stream_id), ARG_TEXT(shipper)), err);
     return store_row_get(tx, s, read_offset, ret_offset, "get log shipper", err);
 }
 
 int store_log_shipper_put(struct store_tx *tx, int64_t stream_id, const char *shipper, int64_t offset,
                           struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "INSERT OR REPLACE INTO log_shippers (stream_id, shipper, last_offset) "
-                                 "VALUES (?1, ?2, ?3)",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, stream_id);
-    store_bind_text(s, 2, shipper);
-    sqlite3_bind_int64(s, 3, offset);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx,
+                          "INSERT OR REPLACE INTO log_shippers (stream_id, shipper, last_offset) "
+                          "VALUES (?1, ?2, ?3)",
+                          STORE_ARGS(ARG_INT(stream_id), ARG_TEXT(shipper), ARG_INT(offset)), err);
 }

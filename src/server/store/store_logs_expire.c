@@ -64,7 +64,7 @@ static int delete_collected(struct store_tx *tx, sqlite3_stmt *sel, int64_t budg
     }
     sqlite3_reset(sel);
     for (size_t i = 0; i < n; i++)
-        if (store_row_exec_id(tx, "DELETE FROM log_events WHERE id = ?1", ids[i], err) < 0)
+        if (store_row_exec(tx, "DELETE FROM log_events WHERE id = ?1", STORE_ARGS(ARG_INT(ids[i])), err) < 0)
             return -1;
     *ret_deleted = (int64_t)n;
     return 0;
@@ -99,31 +99,25 @@ static int expire_retention(struct store_tx *tx, int64_t now_ms, int64_t *budget
     if (rc != SQLITE_DONE)
         return store_fail(tx, "list retention groups", err);
     for (size_t i = 0; i<ng && * budget> 0; i++) {
-        sqlite3_stmt *s = store_stmt(tx,
-                                     "SELECT id, stream_id, message FROM log_events "
-                                     "WHERE group_id = ?1 AND ts < ?2 ORDER BY ts LIMIT ?3",
-                                     err);
+        sqlite3_stmt *s =
+            store_row_stmt(tx,
+                           "SELECT id, stream_id, message FROM log_events "
+                           "WHERE group_id = ?1 AND ts < ?2 ORDER BY ts LIMIT ?3",
+                           STORE_ARGS(ARG_INT(groups[i].id), ARG_INT(groups[i].cutoff), ARG_INT(*budget)), err);
         if (!s)
             return -1;
-        sqlite3_bind_int64(s, 1, groups[i].id);
-        sqlite3_bind_int64(s, 2, groups[i].cutoff);
-        sqlite3_bind_int64(s, 3, *budget);
         _cleanup_(freed_done) struct freed freed = {0};
         int64_t n = 0;
         if (delete_collected(tx, s, *budget, &freed, &n, err) < 0)
             return -1;
         int64_t total = 0;
         for (size_t k = 0; k < freed.n; k++) {
-            sqlite3_stmt *u = store_stmt(tx,
-                                         "UPDATE log_streams SET stored_bytes = max(0, stored_bytes - ?2), "
-                                         "first_ts = coalesce((SELECT min(ts) FROM log_events "
-                                         "WHERE stream_id = ?1), 0) WHERE id = ?1",
-                                         err);
-            if (!u)
-                return -1;
-            sqlite3_bind_int64(u, 1, freed.streams[k].stream_id);
-            sqlite3_bind_int64(u, 2, freed.streams[k].bytes);
-            if (store_exec_stmt(tx, u, err) < 0)
+            if (store_row_exec(tx,
+                               "UPDATE log_streams SET stored_bytes = max(0, stored_bytes - ?2), "
+                               "first_ts = coalesce((SELECT min(ts) FROM log_events "
+                               "WHERE stream_id = ?1), 0) WHERE id = ?1",
+                               STORE_ARGS(ARG_INT(freed.streams[k].stream_id), ARG_INT(freed.streams[k].bytes)),
+                               err) < 0)
                 return -1;
             total += freed.streams[k].bytes;
         }
@@ -149,18 +143,14 @@ static int purge_deleted(struct store_tx *tx, int64_t *budget, int64_t *deleted,
         bool group = strcmp(store_col_text(q, 0), "group") == 0;
         int64_t target = sqlite3_column_int64(q, 1);
         sqlite3_reset(q);
-        sqlite3_stmt *s = group ? store_stmt(tx,
-                                             "SELECT id, stream_id, '' FROM log_events WHERE group_id = ?1 "
-                                             "LIMIT ?2",
-                                             err)
-                                : store_stmt(tx,
-                                             "SELECT id, stream_id, '' FROM log_events WHERE stream_id = ?1 "
-                                             "LIMIT ?2",
-                                             err);
+        sqlite3_stmt *s = store_row_stmt(tx,
+                                         group ? "SELECT id, stream_id, '' FROM log_events WHERE group_id = ?1 "
+                                                 "LIMIT ?2"
+                                               : "SELECT id, stream_id, '' FROM log_events WHERE stream_id = ?1 "
+                                                 "LIMIT ?2",
+                                         STORE_ARGS(ARG_INT(target), ARG_INT(*budget)), err);
         if (!s)
             return -1;
-        sqlite3_bind_int64(s, 1, target);
-        sqlite3_bind_int64(s, 2, *budget);
         _cleanup_(freed_done) struct freed freed = {0};
         int64_t n = 0;
         int64_t want = *budget;
@@ -169,12 +159,8 @@ static int purge_deleted(struct store_tx *tx, int64_t *budget, int64_t *deleted,
         *budget -= n;
         *deleted += n;
         if (n < want) {
-            sqlite3_stmt *d = store_stmt(tx, "DELETE FROM log_purge WHERE kind = ?1 AND target_id = ?2", err);
-            if (!d)
-                return -1;
-            store_bind_text(d, 1, group ? "group" : "stream");
-            sqlite3_bind_int64(d, 2, target);
-            if (store_exec_stmt(tx, d, err) < 0)
+            if (store_row_exec(tx, "DELETE FROM log_purge WHERE kind = ?1 AND target_id = ?2",
+                               STORE_ARGS(ARG_TEXT(group ? "group" : "stream"), ARG_INT(target)), err) < 0)
                 return -1;
         }
     }

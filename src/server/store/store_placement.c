@@ -21,10 +21,7 @@ struct walk {
 static int walk_cluster(struct store_tx *tx, const char *sql, int64_t cluster_id, store_row_fn row, struct walk *w,
                         const char *what, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, sql, err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
+    sqlite3_stmt *s = store_row_stmt(tx, sql, STORE_ARGS(ARG_INT(cluster_id)), err);
     return store_row_each(tx, s, -1, row, w, NULL, what, err);
 }
 
@@ -103,10 +100,10 @@ int store_placement_groups(struct store_tx *tx, int64_t cluster_id, store_group_
 
 int store_placement_gen(struct store_tx *tx, int64_t cluster_id, int64_t *ret_gen, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT gen FROM placement_gen WHERE cluster_id = ?1", err);
+    sqlite3_stmt *s =
+        store_row_stmt(tx, "SELECT gen FROM placement_gen WHERE cluster_id = ?1", STORE_ARGS(ARG_INT(cluster_id)), err);
     if (!s)
         return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
     int rc = sqlite3_step(s);
     *ret_gen = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);

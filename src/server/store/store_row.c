@@ -8,9 +8,36 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 
+sqlite3_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n,
+                             struct error *err)
+{
+    sqlite3_stmt *s = store_stmt(tx, sql, err);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        int idx = (int)i + 1;
+        switch (args[i].type) {
+        case STORE_ARG_NULL: sqlite3_bind_null(s, idx); break;
+        case STORE_ARG_INT: sqlite3_bind_int64(s, idx, args[i].i); break;
+        case STORE_ARG_TEXT: store_bind_text(s, idx, args[i].text); break;
+        }
+    }
+    return s;
+}
+
+int store_row_exec(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n, struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx, sql, args, n, err);
+    if (!s)
+        return -1;
+    return store_exec_stmt(tx, s, err);
+}
+
 int store_row_get(struct store_tx *tx, sqlite3_stmt *s, store_row_read_fn read, void *ret_row, const char *what,
                   struct error *err)
 {
+    if (!s)
+        return -1;
     int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE)
         return 0;
@@ -21,19 +48,11 @@ int store_row_get(struct store_tx *tx, sqlite3_stmt *s, store_row_read_fn read, 
     return r < 0 ? -1 : 1;
 }
 
-int store_row_get_by_id(struct store_tx *tx, const char *sql, int64_t id, store_row_read_fn read, void *ret_row,
-                        const char *what, struct error *err)
-{
-    sqlite3_stmt *s = store_stmt(tx, sql, err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return store_row_get(tx, s, read, ret_row, what, err);
-}
-
 int store_row_each(struct store_tx *tx, sqlite3_stmt *s, int limit, store_row_fn fn, void *ud, bool *ret_more,
                    const char *what, struct error *err)
 {
+    if (!s)
+        return -1;
     int n = 0, rc;
     bool more = false;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -105,6 +124,8 @@ int store_row_collect(struct store_tx *tx, sqlite3_stmt *s, int limit, size_t el
 
 int store_row_int64s(struct store_tx *tx, sqlite3_stmt *s, int64_t *ret, size_t n, const char *what, struct error *err)
 {
+    if (!s)
+        return -1;
     if (sqlite3_step(s) != SQLITE_ROW) {
         store_fail(tx, what, err);
         sqlite3_reset(s);
@@ -116,15 +137,6 @@ int store_row_int64s(struct store_tx *tx, sqlite3_stmt *s, int64_t *ret, size_t 
     return 0;
 }
 
-int store_row_exec_id(struct store_tx *tx, const char *sql, int64_t id, struct error *err)
-{
-    sqlite3_stmt *s = store_stmt(tx, sql, err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return store_exec_stmt(tx, s, err);
-}
-
 json_t *store_row_doc(sqlite3_stmt *s, int idx, struct error *err)
 {
     json_error_t jerr;
@@ -134,14 +146,10 @@ json_t *store_row_doc(sqlite3_stmt *s, int idx, struct error *err)
     return doc;
 }
 
-sqlite3_stmt *store_row_put_stmt(struct store_tx *tx, int64_t id, const char *insert_sql, const char *update_sql,
-                                 struct error *err)
-{
-    return store_stmt(tx, id == 0 ? insert_sql : update_sql, err);
-}
-
 int store_row_put_doc(struct store_tx *tx, sqlite3_stmt *s, json_t *doc, int doc_idx, int64_t *id, struct error *err)
 {
+    if (!s)
+        return -1;
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");

@@ -39,78 +39,60 @@ static int read_service(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_service_get(struct store_tx *tx, int64_t cluster_id, const char *name, struct service_row *ret_row,
                       struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT " SERVICE_COLUMNS " FROM services WHERE cluster_id = ?1 AND name = ?2 "
-                                 "ORDER BY status = 'INACTIVE', id DESC LIMIT 1",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, name);
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT " SERVICE_COLUMNS " FROM services WHERE cluster_id = ?1 AND name = ?2 "
+                                     "ORDER BY status = 'INACTIVE', id DESC LIMIT 1",
+                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_service, ret_row, "get service", err);
 }
 
 int store_service_get_by_id(struct store_tx *tx, int64_t id, struct service_row *ret_row, struct error *err)
 {
-    return store_row_get_by_id(tx, "SELECT " SERVICE_COLUMNS " FROM services WHERE id = ?1", id, read_service, ret_row,
-                               "get service", err);
+    sqlite3_stmt *s =
+        store_row_stmt(tx, "SELECT " SERVICE_COLUMNS " FROM services WHERE id = ?1", STORE_ARGS(ARG_INT(id)), err);
+    return store_row_get(tx, s, read_service, ret_row, "get service", err);
 }
 
 int store_service_put(struct store_tx *tx, struct service_row *row, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_row_put_stmt(tx, row->id,
-                           "INSERT INTO services (cluster_id, region, name, status, launch_type, scheduling_strategy, "
-                           "created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                           "UPDATE services SET status = ?4, doc = ?8 WHERE id = ?9", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, row->cluster_id);
-    store_bind_text(s, 2, row->region);
-    store_bind_text(s, 3, row->name);
-    store_bind_text(s, 4, row->status);
-    store_bind_text(s, 5, row->launch_type);
-    store_bind_text(s, 6, row->scheduling_strategy);
-    sqlite3_bind_int64(s, 7, row->created_at);
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        row->id == 0 ? "INSERT INTO services (cluster_id, region, name, status, launch_type, scheduling_strategy, "
+                       "created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                     : "UPDATE services SET status = ?4, doc = ?8 WHERE id = ?9",
+        STORE_ARGS(ARG_INT(row->cluster_id), ARG_TEXT(row->region), ARG_TEXT(row->name), ARG_TEXT(row->status),
+                   ARG_TEXT(row->launch_type), ARG_TEXT(row->scheduling_strategy), ARG_INT(row->created_at)),
+        err);
     return store_row_put_doc(tx, s, row->doc, 8, &row->id, err);
 }
 
 int store_service_list(struct store_tx *tx, int64_t cluster_id, const char *launch_type, const char *strategy,
                        const char *after, int limit, json_t *ret_names, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT name FROM services WHERE cluster_id = ?1 AND status != 'INACTIVE' "
-                                 "AND name > ?2 AND (?3 IS NULL OR launch_type = ?3) "
-                                 "AND (?4 IS NULL OR scheduling_strategy = ?4) ORDER BY name LIMIT ?5",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, after ? after : "");
-    store_bind_text(s, 3, launch_type);
-    store_bind_text(s, 4, strategy);
-    sqlite3_bind_int(s, 5, limit + 1);
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT name FROM services WHERE cluster_id = ?1 AND status != 'INACTIVE' "
+                                     "AND name > ?2 AND (?3 IS NULL OR launch_type = ?3) "
+                                     "AND (?4 IS NULL OR scheduling_strategy = ?4) ORDER BY name LIMIT ?5",
+                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(after ? after : ""),
+                                                ARG_TEXT(launch_type), ARG_TEXT(strategy), ARG_INT(limit + 1)),
+                                     err);
     return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list services", err);
 }
 
 int store_service_live_ids(struct store_tx *tx, json_t *ret_ids, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx, "SELECT id FROM services WHERE status != 'INACTIVE' ORDER BY id", err);
-    if (!s)
-        return -1;
     return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list live services", err);
 }
 
 int store_service_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_active, int64_t *ret_draining,
                          struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT coalesce(sum(status = 'ACTIVE'), 0), coalesce(sum(status = 'DRAINING'), 0) "
-                                 "FROM services WHERE cluster_id = ?1 AND status != 'INACTIVE'",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT coalesce(sum(status = 'ACTIVE'), 0), coalesce(sum(status = 'DRAINING'), 0) "
+                       "FROM services WHERE cluster_id = ?1 AND status != 'INACTIVE'",
+                       STORE_ARGS(ARG_INT(cluster_id)), err);
     int64_t counts[2];
     if (store_row_int64s(tx, s, counts, 2, "count services", err) < 0)
         return -1;
@@ -122,25 +104,13 @@ int store_service_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_a
 int store_service_event_add(struct store_tx *tx, int64_t service_id, const char *uuid, usec_t at, const char *message,
                             int keep, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
-        tx, "INSERT INTO service_events (service_id, uuid, created_at, message) VALUES (?1, ?2, ?3, ?4)", err);
-    if (!s)
+    if (store_row_exec(tx, "INSERT INTO service_events (service_id, uuid, created_at, message) VALUES (?1, ?2, ?3, ?4)",
+                       STORE_ARGS(ARG_INT(service_id), ARG_TEXT(uuid), ARG_INT(at), ARG_TEXT(message)), err) < 0)
         return -1;
-    sqlite3_bind_int64(s, 1, service_id);
-    store_bind_text(s, 2, uuid);
-    sqlite3_bind_int64(s, 3, at);
-    store_bind_text(s, 4, message);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    s = store_stmt(tx,
-                   "DELETE FROM service_events WHERE service_id = ?1 AND id <= (SELECT id FROM service_events "
-                   "WHERE service_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                   err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, service_id);
-    sqlite3_bind_int(s, 2, keep);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx,
+                          "DELETE FROM service_events WHERE service_id = ?1 AND id <= (SELECT id FROM service_events "
+                          "WHERE service_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                          STORE_ARGS(ARG_INT(service_id), ARG_INT(keep)), err);
 }
 
 static int event_row(sqlite3_stmt *s, void *list, struct error *err)
@@ -153,14 +123,10 @@ static int event_row(sqlite3_stmt *s, void *list, struct error *err)
 
 int store_service_events(struct store_tx *tx, int64_t service_id, int limit, json_t *ret_list, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT uuid, created_at, message FROM service_events WHERE service_id = ?1 "
-                                 "ORDER BY id DESC LIMIT ?2",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, service_id);
-    sqlite3_bind_int(s, 2, limit);
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT uuid, created_at, message FROM service_events WHERE service_id = ?1 "
+                                     "ORDER BY id DESC LIMIT ?2",
+                                     STORE_ARGS(ARG_INT(service_id), ARG_INT(limit)), err);
     return store_row_each(tx, s, -1, event_row, ret_list, NULL, "list service events", err);
 }
 
@@ -212,14 +178,10 @@ static int count_row(sqlite3_stmt *s, void *ud, struct error *err)
 int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service, store_status_count_fn fn,
                                 void *ud, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT started_by, last_status, n FROM service_task_counts "
-                                 "WHERE cluster_id = ?1 AND service_name = ?2 AND n > 0",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, service);
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT started_by, last_status, n FROM service_task_counts "
+                                     "WHERE cluster_id = ?1 AND service_name = ?2 AND n > 0",
+                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(service)), err);
     struct count_walk w = {fn, ud};
     return store_row_each(tx, s, -1, count_row, &w, NULL, "service task counts", err);
 }
@@ -227,7 +189,7 @@ int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const c
 int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *service, bool stopped,
                         usec_t stopped_after, struct service_task **ret_tasks, size_t *ret_n, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(
+    sqlite3_stmt *s = store_row_stmt(
         tx,
         "SELECT t.id, t.uuid, t.started_by, t.desired_status, t.last_status, "
         "json_extract(t.doc, '$.healthStatus'), json_extract(t.doc, '$.stopCode'), ci.status, t.instance_id, "
@@ -236,13 +198,7 @@ int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *ser
         "LEFT JOIN container_instances ci ON ci.id = t.instance_id "
         "WHERE t.cluster_id = ?1 AND t.service_name = ?2 AND "
         "((?3 = 0 AND t.last_status != 'STOPPED') OR (?3 = 1 AND t.stopped_at > ?4)) ORDER BY t.id",
-        err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, service);
-    sqlite3_bind_int(s, 3, stopped ? 1 : 0);
-    sqlite3_bind_int64(s, 4, stopped_after);
+        STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(service), ARG_INT(stopped ? 1 : 0), ARG_INT(stopped_after)), err);
     return store_row_collect(tx, s, -1, sizeof(struct service_task), read_service_task, (void **)ret_tasks, ret_n, NULL,
                              "list service tasks", err);
 }
