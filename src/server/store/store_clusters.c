@@ -11,10 +11,8 @@
 
 void cluster_row_clear(struct cluster_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
 static int read_cluster(sqlite3_stmt *s, void *ret_row, struct error *err)

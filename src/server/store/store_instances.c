@@ -9,10 +9,8 @@
 
 void instance_row_clear(struct instance_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
 int store_instance_read_row(sqlite3_stmt *s, void *ret_row, struct error *err)

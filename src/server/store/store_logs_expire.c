@@ -129,26 +129,34 @@ static int expire_retention(struct store_tx *tx, int64_t now_ms, int64_t *budget
     return 0;
 }
 
+/* A deleted stream or group whose events are still to be removed. */
+struct purge {
+    bool group;
+    int64_t target;
+};
+
+static int read_purge(sqlite3_stmt *s, void *ret_purge, struct error *err)
+{
+    struct purge *p = ret_purge;
+    p->group = strcmp(store_col_text(s, 0), "group") == 0;
+    p->target = sqlite3_column_int64(s, 1);
+    return 0;
+}
+
 static int purge_deleted(struct store_tx *tx, int64_t *budget, int64_t *deleted, struct error *err)
 {
     while (*budget > 0) {
-        sqlite3_stmt *q = store_stmt(tx, "SELECT kind, target_id FROM log_purge LIMIT 1", err);
-        if (!q)
-            return -1;
-        int rc = sqlite3_step(q);
-        if (rc == SQLITE_DONE)
-            return 0;
-        if (rc != SQLITE_ROW)
-            return store_fail(tx, "list log purge", err);
-        bool group = strcmp(store_col_text(q, 0), "group") == 0;
-        int64_t target = sqlite3_column_int64(q, 1);
-        sqlite3_reset(q);
+        struct purge p;
+        int r = store_row_get(tx, store_stmt(tx, "SELECT kind, target_id FROM log_purge LIMIT 1", err), read_purge, &p,
+                              "list log purge", err);
+        if (r <= 0)
+            return r;
         sqlite3_stmt *s = store_row_stmt(tx,
-                                         group ? "SELECT id, stream_id, '' FROM log_events WHERE group_id = ?1 "
-                                                 "LIMIT ?2"
-                                               : "SELECT id, stream_id, '' FROM log_events WHERE stream_id = ?1 "
-                                                 "LIMIT ?2",
-                                         STORE_ARGS(ARG_INT(target), ARG_INT(*budget)), err);
+                                         p.group ? "SELECT id, stream_id, '' FROM log_events WHERE group_id = ?1 "
+                                                   "LIMIT ?2"
+                                                 : "SELECT id, stream_id, '' FROM log_events WHERE stream_id = ?1 "
+                                                   "LIMIT ?2",
+                                         STORE_ARGS(ARG_INT(p.target), ARG_INT(*budget)), err);
         if (!s)
             return -1;
         _cleanup_(freed_done) struct freed freed = {0};
@@ -160,7 +168,7 @@ static int purge_deleted(struct store_tx *tx, int64_t *budget, int64_t *deleted,
         *deleted += n;
         if (n < want) {
             if (store_row_exec(tx, "DELETE FROM log_purge WHERE kind = ?1 AND target_id = ?2",
-                               STORE_ARGS(ARG_TEXT(group ? "group" : "stream"), ARG_INT(target)), err) < 0)
+                               STORE_ARGS(ARG_TEXT(p.group ? "group" : "stream"), ARG_INT(p.target)), err) < 0)
                 return -1;
         }
     }

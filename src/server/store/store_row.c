@@ -1,12 +1,12 @@
-/* store_row.c - stepping, reading and writing rows for the store's table
- * files (see store_row.h).  It holds no SQL of its own: statements come
- * bound from the table files, which also know what a row means. */
+/* store_row.c - binding, stepping, reading and writing rows for the
+ * store's table files (see store_row.h).  It holds no SQL of its own: the
+ * table files pass theirs, and know what a row means. */
 #include "server/store/store_row.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/buf.h"
-#include "common/cleanup.h"
 
 sqlite3_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n,
                              struct error *err)
@@ -135,6 +135,12 @@ int store_row_int64s(struct store_tx *tx, sqlite3_stmt *s, int64_t *ret, size_t 
         ret[i] = sqlite3_column_int64(s, (int)i);
     sqlite3_reset(s);
     return 0;
+}
+
+void store_row_clear(void *row, json_t *doc, size_t size)
+{
+    json_decref(doc);
+    memset(row, 0, size);
 }
 
 json_t *store_row_doc(sqlite3_stmt *s, int idx, struct error *err)

@@ -82,6 +82,10 @@ int store_row_int64s(struct store_tx *tx, sqlite3_stmt *s, int64_t *ret, size_t 
  * after an insert. */
 int store_row_put_doc(struct store_tx *tx, sqlite3_stmt *s, json_t *doc, int doc_idx, int64_t *id, struct error *err);
 
+/* Release the document of a row struct of `size` bytes and zero it, for
+ * the tables' *_row_clear. */
+void store_row_clear(void *row, json_t *doc, size_t size);
+
 /* The JSON document in column idx, owned by the caller; NULL with err set to
  * "corrupt document: ..." (callers prefix which row it was). */
 json_t *store_row_doc(sqlite3_stmt *s, int idx, struct error *err);

@@ -11,10 +11,8 @@
 
 void service_row_clear(struct service_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
 static int read_service(sqlite3_stmt *s, void *ret_row, struct error *err)

@@ -11,10 +11,8 @@
 
 void taskdef_row_clear(struct taskdef_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
 int store_taskdef_next_revision(struct store_tx *tx, const char *region, const char *family, int *ret_revision,
