@@ -60,16 +60,20 @@ static void group_arn(const struct op_ctx *ctx, const char *name, bool star, cha
     snprintf(buf, cap, "arn:aws:logs:%s:%s:log-group:%s%s", ctx->region, ctx->account, name, star ? ":*" : "");
 }
 
-int logs_group_get(struct op_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err)
+/* A store lookup's result r as handlers answer it: 0 when found,
+ * ResourceNotFoundException naming `what` when absent. */
+static int found(int r, const char *what, struct error *err)
 {
-    struct log_group_row g;
-    int r = store_log_group_get(ctx->tx, ctx->region, name, &g, err);
     if (r < 0)
         return -1;
     if (r == 0)
-        return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified log group does not exist.");
-    *ret_group = g;
+        return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified %s does not exist.", what);
     return 0;
+}
+
+int logs_group_get(struct op_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err)
+{
+    return found(store_log_group_get(ctx->tx, ctx->region, name, ret_group, err), "log group", err);
 }
 
 /* The group name inside a log-group ARN of this region and account. */
@@ -115,14 +119,16 @@ int logs_group_resolve(struct op_ctx *ctx, json_t *in, struct log_group_row *ret
 int logs_stream_get(struct op_ctx *ctx, const struct log_group_row *group, const char *name,
                     struct log_stream_row *ret_stream, struct error *err)
 {
-    struct log_stream_row s;
-    int r = store_log_stream_get(ctx->tx, group->id, name, &s, err);
-    if (r < 0)
+    return found(store_log_stream_get(ctx->tx, group->id, name, ret_stream, err), "log stream", err);
+}
+
+int logs_stream_resolve(struct op_ctx *ctx, json_t *in, struct log_group_row *ret_group,
+                        struct log_stream_row *ret_stream, struct error *err)
+{
+    const char *name = json_string_value(json_object_get(in, "logStreamName"));
+    if (logs_check_stream_name(name, "logStreamName", err) < 0 || logs_group_resolve(ctx, in, ret_group, err) < 0)
         return -1;
-    if (r == 0)
-        return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified log stream does not exist.");
-    *ret_stream = s;
-    return 0;
+    return logs_stream_get(ctx, ret_group, name, ret_stream, err);
 }
 
 /* Logs tags are a map; the shared rules and table speak [{key, value}]. */
@@ -299,9 +305,7 @@ int action_logs_delete_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, s
 {
     struct log_group_row g;
     struct log_stream_row s;
-    const char *name = json_string_value(json_object_get(in, "logStreamName"));
-    if (logs_check_stream_name(name, "logStreamName", err) < 0 || logs_group_resolve(ctx, in, &g, err) < 0 ||
-        logs_stream_get(ctx, &g, name, &s, err) < 0)
+    if (logs_stream_resolve(ctx, in, &g, &s, err) < 0)
         return -1;
     return store_log_stream_delete(ctx->tx, &s, err);
 }
@@ -411,69 +415,69 @@ int action_logs_delete_retention_policy(struct op_ctx *ctx, json_t *in, json_t *
     return store_log_group_set_retention(ctx->tx, g.id, 0, err);
 }
 
-int action_logs_tag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+/* The ARN the tags of the group `in` names are kept under.  TagLogGroup and
+ * friends name the group as every Logs action does; TagResource and
+ * friends (by_arn) give its resourceArn, log groups being the only taggable
+ * resources berth has. */
+static int tagged_group(struct op_ctx *ctx, json_t *in, bool by_arn, char *arn, size_t cap, struct error *err)
 {
     struct log_group_row g;
-    if (logs_group_resolve(ctx, in, &g, err) < 0)
+    if (by_arn) {
+        const char *given = json_string_value(json_object_get(in, "resourceArn"));
+        char name[LOG_NAME_MAX + 1];
+        if (name_from_arn(ctx, given, name, sizeof(name), err) < 0 || logs_group_get(ctx, name, &g, err) < 0)
+            return -1;
+    } else if (logs_group_resolve(ctx, in, &g, err) < 0) {
         return -1;
-    char arn[700];
-    group_arn(ctx, g.name, false, arn, sizeof(arn));
-    return put_tags(ctx, arn, json_object_get(in, "tags"), err);
-}
-
-int action_logs_untag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    struct log_group_row g;
-    if (logs_group_resolve(ctx, in, &g, err) < 0)
-        return -1;
-    char arn[700];
-    group_arn(ctx, g.name, false, arn, sizeof(arn));
-    return store_tags_remove(ctx->tx, arn, json_object_get(in, "tags"), err);
-}
-
-int action_logs_list_tags_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    struct log_group_row g;
-    if (logs_group_resolve(ctx, in, &g, err) < 0)
-        return -1;
-    char arn[700];
-    group_arn(ctx, g.name, false, arn, sizeof(arn));
-    return tags_out(ctx, arn, out, err);
-}
-
-/* TagResource and friends name the group by ARN; only log groups are
- * taggable resources berth has. */
-static int resource_group(struct op_ctx *ctx, json_t *in, char *arn, size_t cap, struct error *err)
-{
-    const char *given = json_string_value(json_object_get(in, "resourceArn"));
-    char name[LOG_NAME_MAX + 1];
-    struct log_group_row g;
-    if (name_from_arn(ctx, given, name, sizeof(name), err) < 0 || logs_group_get(ctx, name, &g, err) < 0)
-        return -1;
+    }
     group_arn(ctx, g.name, false, arn, cap);
     return 0;
 }
 
-int action_logs_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+enum tags_op { TAGS_ADD, TAGS_REMOVE, TAGS_LIST };
+
+/* The six tagging actions: find the group, then add or remove the tags (or
+ * keys) in member, or list them. */
+static int tags_action(struct op_ctx *ctx, json_t *in, json_t *out, bool by_arn, enum tags_op op, const char *member,
+                       struct error *err)
 {
     char arn[700];
-    if (resource_group(ctx, in, arn, sizeof(arn), err) < 0)
+    if (tagged_group(ctx, in, by_arn, arn, sizeof(arn), err) < 0)
         return -1;
-    return put_tags(ctx, arn, json_object_get(in, "tags"), err);
+    switch (op) {
+    case TAGS_ADD: return put_tags(ctx, arn, json_object_get(in, member), err);
+    case TAGS_REMOVE: return store_tags_remove(ctx->tx, arn, json_object_get(in, member), err);
+    case TAGS_LIST: break;
+    }
+    return tags_out(ctx, arn, out, err);
+}
+
+int action_logs_tag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    return tags_action(ctx, in, out, false, TAGS_ADD, "tags", err);
+}
+
+int action_logs_untag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    return tags_action(ctx, in, out, false, TAGS_REMOVE, "tags", err);
+}
+
+int action_logs_list_tags_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    return tags_action(ctx, in, out, false, TAGS_LIST, NULL, err);
+}
+
+int action_logs_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    return tags_action(ctx, in, out, true, TAGS_ADD, "tags", err);
 }
 
 int action_logs_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    char arn[700];
-    if (resource_group(ctx, in, arn, sizeof(arn), err) < 0)
-        return -1;
-    return store_tags_remove(ctx->tx, arn, json_object_get(in, "tagKeys"), err);
+    return tags_action(ctx, in, out, true, TAGS_REMOVE, "tagKeys", err);
 }
 
 int action_logs_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    char arn[700];
-    if (resource_group(ctx, in, arn, sizeof(arn), err) < 0)
-        return -1;
-    return tags_out(ctx, arn, out, err);
+    return tags_action(ctx, in, out, true, TAGS_LIST, NULL, err);
 }

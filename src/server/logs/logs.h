@@ -34,6 +34,9 @@ int logs_group_resolve(struct op_ctx *ctx, json_t *in, struct log_group_row *ret
 int logs_group_get(struct op_ctx *ctx, const char *name, struct log_group_row *ret_group, struct error *err);
 int logs_stream_get(struct op_ctx *ctx, const struct log_group_row *group, const char *name,
                     struct log_stream_row *ret_stream, struct error *err);
+/* logs_group_resolve, then the group's stream named by `logStreamName`. */
+int logs_stream_resolve(struct op_ctx *ctx, json_t *in, struct log_group_row *ret_group,
+                        struct log_stream_row *ret_stream, struct error *err);
 /* Name rules (CloudWatch Logs): InvalidParameterException when broken. */
 int logs_check_group_name(const char *name, const char *member, struct error *err);
 int logs_check_stream_name(const char *name, const char *member, struct error *err);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "server/logs/logs_limits.h"
 #include "common/log.h"
@@ -249,14 +250,8 @@ struct get_collect {
 static int collect_get_ids(const struct log_event_view *ev, void *arg, struct error *err)
 {
     struct get_collect *g = arg;
-    if (g->nids == g->cap) {
-        size_t ncap = g->cap ? g->cap * 2 : 256;
-        int64_t *p = realloc(g->ids, ncap * sizeof(*p));
-        if (!p)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        g->ids = p;
-        g->cap = ncap;
-    }
+    if (array_reserve(&g->ids, &g->cap, g->nids + 1, sizeof(*g->ids)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     int r = collect_get(ev, &g->c, err);
     if (r == 0)
         g->ids[g->nids++] = ev->id;
@@ -267,9 +262,7 @@ int action_logs_get_log_events(struct op_ctx *ctx, json_t *in, json_t *out, stru
 {
     struct log_group_row g;
     struct log_stream_row s;
-    const char *stream = json_string_value(json_object_get(in, "logStreamName"));
-    if (logs_check_stream_name(stream, "logStreamName", err) < 0 || logs_group_resolve(ctx, in, &g, err) < 0 ||
-        logs_stream_get(ctx, &g, stream, &s, err) < 0)
+    if (logs_stream_resolve(ctx, in, &g, &s, err) < 0)
         return -1;
     json_t *st = json_object_get(in, "startTime"), *et = json_object_get(in, "endTime");
     int64_t start = st ? json_integer_value(st) : 0;
@@ -370,9 +363,7 @@ static int select_streams(struct op_ctx *ctx, const struct log_group_row *g, jso
     if (names) {
         size_t i;
         json_t *v;
-        cap = json_array_size(names);
-        ids = calloc(cap ? cap : 1, sizeof(*ids));
-        if (!ids)
+        if (array_reserve(&ids, &cap, json_array_size(names), sizeof(*ids)) < 0)
             return error_set(err, ERR_INTERNAL, "out of memory");
         json_array_foreach(names, i, v) {
             struct log_stream_row s;
@@ -395,15 +386,9 @@ static int select_streams(struct op_ctx *ctx, const struct log_group_row *g, jso
             bool more = false;
             if (store_log_stream_list(ctx->tx, &q, &rows, &k, &more, err) < 0)
                 return -1;
+            if (array_reserve(&ids, &cap, n + k, sizeof(*ids)) < 0)
+                return error_set(err, ERR_INTERNAL, "out of memory");
             for (size_t i = 0; i < k; i++) {
-                if (n == cap) {
-                    size_t ncap = cap ? cap * 2 : 64;
-                    int64_t *p = realloc(ids, ncap * sizeof(*p));
-                    if (!p)
-                        return error_set(err, ERR_INTERNAL, "out of memory");
-                    ids = p;
-                    cap = ncap;
-                }
                 ids[n++] = rows[i].id;
                 if (json_array_size(searched) < 100)
                     json_array_append_new(

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 
 enum term_kind { TERM_REQUIRED, TERM_EXCLUDED, TERM_ANY };
@@ -21,7 +22,7 @@ struct term {
 
 struct logs_filter {
     struct term *terms;
-    size_t nterms;
+    size_t nterms, cap;
     size_t nany;
     bool has_regex;
     regex_t regex;
@@ -45,10 +46,8 @@ static int add_term(struct logs_filter *f, enum term_kind kind, const char *s, s
 {
     if (n == 0)
         return error_set(err, ERR_INVALID, "Invalid filter pattern: empty term.");
-    struct term *t = realloc(f->terms, (f->nterms + 1) * sizeof(*t));
-    if (!t)
+    if (array_reserve(&f->terms, &f->cap, f->nterms + 1, sizeof(*f->terms)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    f->terms = t;
     char *text = strndup(s, n);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");

@@ -46,12 +46,18 @@ static const char *const constraint_names[] = {
     [PLACEMENT_MEMBER_OF] = "memberOf",
 };
 
-int placement_strategy_type_from_string(const char *s)
+/* The index of s in names (NULL, or not there: -1). */
+static int name_index(const char *const *names, size_t n, const char *s)
 {
-    for (size_t i = 0; s && i < ELEMENTSOF(strategy_names); i++)
-        if (strcmp(s, strategy_names[i]) == 0)
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
             return (int)i;
     return -1;
+}
+
+int placement_strategy_type_from_string(const char *s)
+{
+    return name_index(strategy_names, ELEMENTSOF(strategy_names), s);
 }
 
 const char *placement_strategy_type_to_string(enum placement_strategy_type t)
@@ -61,10 +67,7 @@ const char *placement_strategy_type_to_string(enum placement_strategy_type t)
 
 int placement_constraint_type_from_string(const char *s)
 {
-    for (size_t i = 0; s && i < ELEMENTSOF(constraint_names); i++)
-        if (strcmp(s, constraint_names[i]) == 0)
-            return (int)i;
-    return -1;
+    return name_index(constraint_names, ELEMENTSOF(constraint_names), s);
 }
 
 const char *placement_constraint_type_to_string(enum placement_constraint_type t)

@@ -5,105 +5,61 @@
 
 #include "server/store/store_instances.h"
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 #include "server/store/store_services.h"
 #include "server/store/store_tasks.h"
 
 void cluster_row_clear(struct cluster_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
-int store_cluster_get(struct store_tx *tx, const char *region, const char *name, struct cluster_row *ret_row,
-                      struct error *err)
+static int read_cluster(sqlite3_stmt *s, void *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT id, name, status, created_at, doc FROM clusters "
-                                 "WHERE region = ?1 AND name = ?2",
-                                 err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, name);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get cluster", err);
     struct cluster_row row;
     memset(&row, 0, sizeof(row));
     row.id = sqlite3_column_int64(s, 0);
     snprintf(row.name, sizeof(row.name), "%s", store_col_text(s, 1));
     snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 2));
     row.created_at = sqlite3_column_int64(s, 3);
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 4), 0, &jerr);
-    sqlite3_reset(s);
+    row.doc = store_row_doc(s, 4, err);
     if (!row.doc)
-        return error_set(err, ERR_INTERNAL, "cluster %s: corrupt document: %s", name, jerr.text);
-    *ret_row = row;
-    return 1;
+        return error_prefix(err, "cluster %s", row.name);
+    *(struct cluster_row *)ret_row = row;
+    return 0;
+}
+
+int store_cluster_get(struct store_tx *tx, const char *region, const char *name, struct cluster_row *ret_row,
+                      struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT id, name, status, created_at, doc FROM clusters "
+                                     "WHERE region = ?1 AND name = ?2",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    return store_row_get(tx, s, read_cluster, ret_row, "get cluster", err);
 }
 
 int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s;
-    if (row->id == 0)
-        s = store_stmt(tx,
-                       "INSERT INTO clusters (region, name, status, created_at, doc) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5)",
-                       err);
-    else
-        s = store_stmt(tx, "UPDATE clusters SET status = ?3, doc = ?5 WHERE id = ?6", err);
-    if (!s) {
-        free(doc);
-        return -1;
-    }
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, row->name);
-    store_bind_text(s, 3, row->status);
-    sqlite3_bind_int64(s, 4, row->created_at);
-    sqlite3_bind_text(s, 5, doc, -1, free);
-    if (row->id)
-        sqlite3_bind_int64(s, 6, row->id);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    if (row->id == 0)
-        row->id = sqlite3_last_insert_rowid(tx->db);
-    return 0;
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        row->id == 0 ? "INSERT INTO clusters (region, name, status, created_at, doc) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)"
+                     : "UPDATE clusters SET status = ?3, doc = ?5 WHERE id = ?6",
+        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(row->name), ARG_TEXT(row->status), ARG_INT(row->created_at)), err);
+    return store_row_put_doc(tx, s, row->doc, 5, &row->id, err);
 }
 
 int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
                        bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
-                                 "AND name > ?2 ORDER BY name LIMIT ?3",
-                                 err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, after ? after : "");
-    sqlite3_bind_int(s, 3, limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_names, json_string(store_col_text(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list clusters", err);
-    sqlite3_reset(s);
-    return 0;
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
+                       "AND name > ?2 ORDER BY name LIMIT ?3",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)), err);
+    return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list clusters", err);
 }
 
 int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts, struct error *err)

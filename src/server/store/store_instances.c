@@ -5,16 +5,15 @@
 #include <string.h>
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 
 void instance_row_clear(struct instance_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
-int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err)
+int store_instance_read_row(sqlite3_stmt *s, void *ret_row, struct error *err)
 {
     struct instance_row row;
     memset(&row, 0, sizeof(row));
@@ -31,281 +30,175 @@ int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struc
     row.used_memory = sqlite3_column_int64(s, 10);
     row.running_count = sqlite3_column_int(s, 11);
     row.pending_count = sqlite3_column_int(s, 12);
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 13), 0, &jerr);
+    row.doc = store_row_doc(s, 13, err);
     if (!row.doc)
-        return error_set(err, ERR_INTERNAL, "container instance %s: corrupt document: %s", row.uuid, jerr.text);
-    *ret_row = row;
+        return error_prefix(err, "container instance %s", row.uuid);
+    *(struct instance_row *)ret_row = row;
     return 0;
-}
-
-static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct instance_row *ret_row, struct error *err)
-{
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get container instance", err);
-    int r = store_instance_read_row(s, ret_row, err);
-    sqlite3_reset(s);
-    return r < 0 ? -1 : 1;
 }
 
 int store_instance_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct instance_row *ret_row,
                        struct error *err)
 {
     sqlite3_stmt *s =
-        store_stmt(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE cluster_id = ?1 AND uuid = ?2", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, uuid);
-    return get_one(tx, s, ret_row, err);
+        store_row_stmt(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE cluster_id = ?1 AND uuid = ?2",
+                       STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(uuid)), err);
+    return store_row_get(tx, s, store_instance_read_row, ret_row, "get container instance", err);
 }
 
 int store_instance_get_by_id(struct store_tx *tx, int64_t id, struct instance_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return get_one(tx, s, ret_row, err);
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " INSTANCE_COLUMNS " FROM container_instances WHERE id = ?1",
+                                     STORE_ARGS(ARG_INT(id)), err);
+    return store_row_get(tx, s, store_instance_read_row, ret_row, "get container instance", err);
 }
 
 int store_instance_put(struct store_tx *tx, struct instance_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s;
-    if (row->id == 0)
-        s = store_stmt(tx,
-                       "INSERT INTO container_instances (cluster_id, uuid, ec2_instance_id, status, registered_at, "
-                       "version, reg_cpu, reg_memory, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                       err);
-    else
-        s = store_stmt(tx,
-                       "UPDATE container_instances SET ec2_instance_id = ?3, status = ?4, registered_at = ?5, "
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        row->id == 0 ? "INSERT INTO container_instances (cluster_id, uuid, ec2_instance_id, status, registered_at, "
+                       "version, reg_cpu, reg_memory, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                     : "UPDATE container_instances SET ec2_instance_id = ?3, status = ?4, registered_at = ?5, "
                        "version = ?6, reg_cpu = ?7, reg_memory = ?8, doc = ?9 WHERE id = ?10",
-                       err);
-    if (!s) {
-        free(doc);
-        return -1;
-    }
-    sqlite3_bind_int64(s, 1, row->cluster_id);
-    store_bind_text(s, 2, row->uuid);
-    store_bind_text(s, 3, row->ec2_instance_id);
-    store_bind_text(s, 4, row->status);
-    sqlite3_bind_int64(s, 5, row->registered_at);
-    sqlite3_bind_int64(s, 6, row->version);
-    sqlite3_bind_int64(s, 7, row->reg_cpu);
-    sqlite3_bind_int64(s, 8, row->reg_memory);
-    sqlite3_bind_text(s, 9, doc, -1, free);
-    if (row->id)
-        sqlite3_bind_int64(s, 10, row->id);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    if (row->id == 0)
-        row->id = sqlite3_last_insert_rowid(tx->db);
-    return 0;
+        STORE_ARGS(ARG_INT(row->cluster_id), ARG_TEXT(row->uuid), ARG_TEXT(row->ec2_instance_id), ARG_TEXT(row->status),
+                   ARG_INT(row->registered_at), ARG_INT(row->version), ARG_INT(row->reg_cpu), ARG_INT(row->reg_memory)),
+        err);
+    return store_row_put_doc(tx, s, row->doc, 9, &row->id, err);
 }
 
 int store_instance_adjust(struct store_tx *tx, int64_t id, int64_t cpu, int64_t memory, int running, int pending,
                           struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "UPDATE container_instances SET used_cpu = used_cpu + ?2, "
-                                 "used_memory = used_memory + ?3, running_count = running_count + ?4, "
-                                 "pending_count = pending_count + ?5, version = version + 1 WHERE id = ?1",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, cpu);
-    sqlite3_bind_int64(s, 3, memory);
-    sqlite3_bind_int(s, 4, running);
-    sqlite3_bind_int(s, 5, pending);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx,
+                          "UPDATE container_instances SET used_cpu = used_cpu + ?2, "
+                          "used_memory = used_memory + ?3, running_count = running_count + ?4, "
+                          "pending_count = pending_count + ?5, version = version + 1 WHERE id = ?1",
+                          STORE_ARGS(ARG_INT(id), ARG_INT(cpu), ARG_INT(memory), ARG_INT(running), ARG_INT(pending)),
+                          err);
 }
 
 int store_instance_list(struct store_tx *tx, int64_t cluster_id, const char *status, const char *after, int limit,
                         json_t *ret_uuids, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s;
-    if (status)
-        s = store_stmt(tx,
-                       "SELECT uuid FROM container_instances WHERE cluster_id = ?1 AND status = ?2 "
-                       "AND uuid > ?3 ORDER BY uuid LIMIT ?4",
+    /* Without a status, ?2 is left unbound (NULL): that statement has none. */
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       status ? "SELECT uuid FROM container_instances WHERE cluster_id = ?1 "
+                                "AND status = ?2 AND uuid > ?3 ORDER BY uuid LIMIT ?4"
+                              : "SELECT uuid FROM container_instances WHERE cluster_id = ?1 "
+                                "AND status IN ('ACTIVE', 'DRAINING') AND uuid > ?3 ORDER BY uuid LIMIT ?4",
+                       STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(status), ARG_TEXT(after ? after : ""),
+                                  ARG_INT(limit < 0 ? -1 : limit + 1)),
                        err);
-    else
-        s = store_stmt(tx,
-                       "SELECT uuid FROM container_instances WHERE cluster_id = ?1 "
-                       "AND status IN ('ACTIVE', 'DRAINING') AND uuid > ?3 ORDER BY uuid LIMIT ?4",
-                       err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    if (status)
-        store_bind_text(s, 2, status);
-    store_bind_text(s, 3, after ? after : "");
-    sqlite3_bind_int(s, 4, limit < 0 ? -1 : limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (limit >= 0 && n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_uuids, json_string(store_col_text(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list container instances", err);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_each(tx, s, limit, store_row_append_text, ret_uuids, ret_more, "list container instances", err);
 }
 
 int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_count, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT coalesce(sum(n), 0) FROM cluster_instance_counts WHERE cluster_id = ?1 "
-                                 "AND status IN ('ACTIVE', 'DRAINING')",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "count container instances", err);
-    *ret_count = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT coalesce(sum(n), 0) FROM cluster_instance_counts WHERE cluster_id = ?1 "
+                                     "AND status IN ('ACTIVE', 'DRAINING')",
+                                     STORE_ARGS(ARG_INT(cluster_id)), err);
+    return store_row_int64s(tx, s, ret_count, 1, "count container instances", err);
 }
 
 int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const char *name, const char *value,
                                json_t *ret_ids, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 /* CROSS JOIN pins the order: the agent's attribute rows
-                                  * first, so the cost is its instances, not the cluster's. */
-                                 "SELECT i.id FROM attributes a CROSS JOIN container_instances i "
-                                 "ON i.uuid = a.target_id "
-                                 "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
-                                 "AND a.name = ?2 AND a.value = ?3 AND i.status != 'INACTIVE'",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, name);
-    store_bind_text(s, 3, value);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_ids, json_integer(sqlite3_column_int64(s, 0)));
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : store_fail(tx, "instances by attribute", err);
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     /* CROSS JOIN pins the order: the agent's attribute rows
+                                      * first, so the cost is its instances, not the cluster's. */
+                                     "SELECT i.id FROM attributes a CROSS JOIN container_instances i "
+                                     "ON i.uuid = a.target_id "
+                                     "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
+                                     "AND a.name = ?2 AND a.value = ?3 AND i.status != 'INACTIVE'",
+                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(name), ARG_TEXT(value)), err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "instances by attribute", err);
+}
+
+/* A reserved port, as the string the callers list it as. */
+static int port_json(sqlite3_stmt *s, void *list, struct error *err)
+{
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%d", sqlite3_column_int(s, 0));
+    json_array_append_new(list, json_string(buf));
+    return 0;
 }
 
 int store_instance_ports(struct store_tx *tx, int64_t instance_id, const char *protocol, json_t *ret_ports,
                          struct error *err)
 {
     sqlite3_stmt *s =
-        store_stmt(tx, "SELECT port FROM instance_ports WHERE instance_id = ?1 AND protocol = ?2 ORDER BY port", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, instance_id);
-    store_bind_text(s, 2, protocol);
-    int rc;
-    char buf[16];
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        snprintf(buf, sizeof(buf), "%d", sqlite3_column_int(s, 0));
-        json_array_append_new(ret_ports, json_string(buf));
-    }
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "list ports", err);
-    return 0;
+        store_row_stmt(tx, "SELECT port FROM instance_ports WHERE instance_id = ?1 AND protocol = ?2 ORDER BY port",
+                       STORE_ARGS(ARG_INT(instance_id), ARG_TEXT(protocol)), err);
+    return store_row_each(tx, s, -1, port_json, ret_ports, NULL, "list ports", err);
 }
 
 int store_port_reserve(struct store_tx *tx, int64_t instance_id, const char *protocol, int port, int64_t task_id,
                        struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "INSERT OR IGNORE INTO instance_ports (instance_id, protocol, port, task_id) "
-                                 "VALUES (?1, ?2, ?3, ?4)",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, instance_id);
-    store_bind_text(s, 2, protocol);
-    sqlite3_bind_int(s, 3, port);
-    sqlite3_bind_int64(s, 4, task_id);
-    if (store_exec_stmt(tx, s, err) < 0)
+    if (store_row_exec(tx,
+                       "INSERT OR IGNORE INTO instance_ports (instance_id, protocol, port, task_id) "
+                       "VALUES (?1, ?2, ?3, ?4)",
+                       STORE_ARGS(ARG_INT(instance_id), ARG_TEXT(protocol), ARG_INT(port), ARG_INT(task_id)), err) < 0)
         return -1;
     return sqlite3_changes(tx->db) == 1 ? 0 : 1;
 }
 
 int store_ports_release_task(struct store_tx *tx, int64_t task_id, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "DELETE FROM instance_ports WHERE task_id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, task_id);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx, "DELETE FROM instance_ports WHERE task_id = ?1", STORE_ARGS(ARG_INT(task_id)), err);
 }
+
+/* Complete the attribute object a from the columns (name, value) at col and
+ * append it to list; an attribute without a value has no "value" member. */
+static int attr_append(json_t *list, json_t *a, sqlite3_stmt *s, int col)
+{
+    json_object_set_new(a, "name", json_string(store_col_text(s, col)));
+    if (sqlite3_column_type(s, col + 1) != SQLITE_NULL)
+        json_object_set_new(a, "value", json_string(store_col_text(s, col + 1)));
+    json_array_append_new(list, a);
+    return 0;
+}
+
+static int attr_row(sqlite3_stmt *s, void *list, struct error *err) { return attr_append(list, json_object(), s, 0); }
+
+static int target_attr_row(sqlite3_stmt *s, void *list, struct error *err)
+{
+    return attr_append(list, json_pack("{s:s}", "targetId", store_col_text(s, 0)), s, 1);
+}
+
+/* Parameters ?1 to ?3 of every attributes statement: the target's key. */
+#define TARGET_ARGS(cluster_id, type, id) ARG_INT(cluster_id), ARG_TEXT(type), ARG_TEXT(id)
 
 int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     json_t *ret_list, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT name, value FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 "
-                                 "AND target_id = ?3 ORDER BY name",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, target_type);
-    store_bind_text(s, 3, target_id);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        json_t *a = json_pack("{s:s}", "name", store_col_text(s, 0));
-        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-            json_object_set_new(a, "value", json_string(store_col_text(s, 1)));
-        json_array_append_new(ret_list, a);
-    }
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "get attributes", err);
-    return 0;
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT name, value FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 "
+                                     "AND target_id = ?3 ORDER BY name",
+                                     STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id)), err);
+    return store_row_each(tx, s, -1, attr_row, ret_list, NULL, "get attributes", err);
 }
 
 int store_attrs_put(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     const char *name, const char *value, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "INSERT OR REPLACE INTO attributes (cluster_id, target_type, target_id, name, value) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5)",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, target_type);
-    store_bind_text(s, 3, target_id);
-    store_bind_text(s, 4, name);
-    store_bind_text(s, 5, value);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx,
+                          "INSERT OR REPLACE INTO attributes (cluster_id, target_type, target_id, name, value) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)",
+                          STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id), ARG_TEXT(name), ARG_TEXT(value)),
+                          err);
 }
 
 int store_attrs_delete(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                        const char *name, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "DELETE FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 "
-                                 "AND target_id = ?3 AND name = ?4",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, target_type);
-    store_bind_text(s, 3, target_id);
-    store_bind_text(s, 4, name);
-    if (store_exec_stmt(tx, s, err) < 0)
+    if (store_row_exec(tx,
+                       "DELETE FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 "
+                       "AND target_id = ?3 AND name = ?4",
+                       STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id), ARG_TEXT(name)), err) < 0)
         return -1;
     return sqlite3_changes(tx->db) > 0 ? 1 : 0;
 }
@@ -313,66 +206,37 @@ int store_attrs_delete(struct store_tx *tx, int64_t cluster_id, const char *targ
 int store_attrs_delete_target(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                               struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "DELETE FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 AND target_id = ?3", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, target_type);
-    store_bind_text(s, 3, target_id);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx, "DELETE FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 AND target_id = ?3",
+                          STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id)), err);
 }
 
 int store_attrs_list(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *name,
                      const char *value, const char *after, int limit, json_t *ret_list, bool *ret_more,
                      struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT target_id, name, value FROM attributes WHERE cluster_id = ?1 "
-                                 "AND target_type = ?2 AND (?3 IS NULL OR name = ?3) AND (?4 IS NULL OR value = ?4) "
-                                 "AND (target_id || char(9) || name) > ?5 ORDER BY target_id, name LIMIT ?6",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, target_type);
-    store_bind_text(s, 3, name);
-    store_bind_text(s, 4, value);
-    store_bind_text(s, 5, after ? after : "");
-    sqlite3_bind_int(s, 6, limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_t *a = json_pack("{s:s, s:s}", "targetId", store_col_text(s, 0), "name", store_col_text(s, 1));
-        if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-            json_object_set_new(a, "value", json_string(store_col_text(s, 2)));
-        json_array_append_new(ret_list, a);
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list attributes", err);
-    sqlite3_reset(s);
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT target_id, name, value FROM attributes WHERE cluster_id = ?1 "
+                       "AND target_type = ?2 AND (?3 IS NULL OR name = ?3) AND (?4 IS NULL OR value = ?4) "
+                       "AND (target_id || char(9) || name) > ?5 ORDER BY target_id, name LIMIT ?6",
+                       STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(target_type), ARG_TEXT(name), ARG_TEXT(value),
+                                  ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),
+                       err);
+    return store_row_each(tx, s, limit, target_attr_row, ret_list, ret_more, "list attributes", err);
+}
+
+static int group_row(sqlite3_stmt *s, void *list, struct error *err)
+{
+    json_array_append_new(list,
+                          json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count", sqlite3_column_int(s, 1)));
     return 0;
 }
 
 int store_instance_groups(struct store_tx *tx, int64_t instance_id, json_t *ret_list, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT grp, count(*) FROM tasks WHERE instance_id = ?1 AND holds_resources = 1 "
-                                 "AND grp IS NOT NULL GROUP BY grp",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, instance_id);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(
-            ret_list, json_pack("{s:s, s:i}", "group", store_col_text(s, 0), "count", sqlite3_column_int(s, 1)));
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "instance groups", err);
-    return 0;
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT grp, count(*) FROM tasks WHERE instance_id = ?1 AND holds_resources = 1 "
+                                     "AND grp IS NOT NULL GROUP BY grp",
+                                     STORE_ARGS(ARG_INT(instance_id)), err);
+    return store_row_each(tx, s, -1, group_row, ret_list, NULL, "instance groups", err);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "server/store/store.h"
 
@@ -31,6 +32,11 @@ const char *store_col_text(sqlite3_stmt *stmt, int idx);
 #define INSTANCE_COLUMNS                                                                                               \
     "id, cluster_id, uuid, ec2_instance_id, status, registered_at, version, reg_cpu, reg_memory, "                     \
     "used_cpu, used_memory, running_count, pending_count, doc"
-struct instance_row;
-/* Read the current row of a statement selecting INSTANCE_COLUMNS. */
-int store_instance_read_row(sqlite3_stmt *s, struct instance_row *ret_row, struct error *err);
+/* Read the current row of a statement selecting INSTANCE_COLUMNS into
+ * *ret_row, a struct instance_row (a store_row_read_fn). */
+int store_instance_read_row(sqlite3_stmt *s, void *ret_row, struct error *err);
+
+/* Add delta (negative to remove) to a log group's stored bytes, never going
+ * below 0: store_logs.c, store_log_events.c and store_logs_expire.c keep
+ * the count in step with the events they add and remove. */
+int store_log_group_add_bytes(struct store_tx *tx, int64_t group_id, int64_t delta, struct error *err);

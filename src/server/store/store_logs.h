@@ -1,4 +1,6 @@
-/* store_logs.h - CloudWatch Logs groups, streams and events in the store.
+/* store_logs.h - CloudWatch Logs groups, streams and events in the store:
+ * groups, streams and shippers in store_logs.c, events in
+ * store_log_events.c, housekeeping in store_logs_expire.c.
  *
  * All times are milliseconds since the epoch (the Logs API's unit).  Events
  * are ordered by their key (timestamp, id): id is assigned at insert and

@@ -63,14 +63,14 @@ struct service_task {
     usec_t stopped_at;
 };
 
-/* The service's tasks that are not STOPPED (stopped == false), or those
- * that became STOPPED after `stopped_after` (stopped == true).  *ret_tasks
- * is malloc'd (free it); *ret_n entries. */
 /* The service's task counts: fn(ud, started_by ("" for none), last_status,
  * n) for each pair with n > 0, read from trigger-kept counters. */
 typedef int (*store_status_count_fn)(void *ud, const char *started_by, const char *last_status, int64_t n,
                                      struct error *err);
 int store_service_status_counts(struct store_tx *tx, int64_t cluster_id, const char *service, store_status_count_fn fn,
                                 void *ud, struct error *err);
+/* The service's tasks that are not STOPPED (stopped == false), or those
+ * that became STOPPED after `stopped_after` (stopped == true).  *ret_tasks
+ * is malloc'd (free it); *ret_n entries. */
 int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *service, bool stopped,
                         usec_t stopped_after, struct service_task **ret_tasks, size_t *ret_n, struct error *err);

@@ -2,20 +2,19 @@
 #include "server/store/store_tags.h"
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
+
+static int tag_row(sqlite3_stmt *s, void *list, struct error *err)
+{
+    json_array_append_new(list, json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value", store_col_text(s, 1)));
+    return 0;
+}
 
 int store_tags_get(struct store_tx *tx, const char *arn, json_t *ret_tags, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT key, value FROM tags WHERE arn = ?1 ORDER BY key", err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, arn);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(ret_tags,
-                              json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value", store_col_text(s, 1)));
-    if (rc != SQLITE_DONE)
-        return store_fail(tx, "get tags", err);
-    return 0;
+    sqlite3_stmt *s =
+        store_row_stmt(tx, "SELECT key, value FROM tags WHERE arn = ?1 ORDER BY key", STORE_ARGS(ARG_TEXT(arn)), err);
+    return store_row_each(tx, s, -1, tag_row, ret_tags, NULL, "get tags", err);
 }
 
 int store_tags_put(struct store_tx *tx, const char *arn, json_t *tags, struct error *err)
@@ -23,14 +22,11 @@ int store_tags_put(struct store_tx *tx, const char *arn, json_t *tags, struct er
     size_t i;
     json_t *t;
     json_array_foreach(tags, i, t) {
-        sqlite3_stmt *s = store_stmt(tx, "INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?1, ?2, ?3)", err);
-        if (!s)
-            return -1;
         const char *value = json_string_value(json_object_get(t, "value"));
-        store_bind_text(s, 1, arn);
-        store_bind_text(s, 2, json_string_value(json_object_get(t, "key")));
-        store_bind_text(s, 3, value ? value : "");
-        if (store_exec_stmt(tx, s, err) < 0)
+        if (store_row_exec(tx, "INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?1, ?2, ?3)",
+                           STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(json_string_value(json_object_get(t, "key"))),
+                                      ARG_TEXT(value ? value : "")),
+                           err) < 0)
             return -1;
     }
     return 0;
@@ -41,12 +37,8 @@ int store_tags_remove(struct store_tx *tx, const char *arn, json_t *keys, struct
     size_t i;
     json_t *k;
     json_array_foreach(keys, i, k) {
-        sqlite3_stmt *s = store_stmt(tx, "DELETE FROM tags WHERE arn = ?1 AND key = ?2", err);
-        if (!s)
-            return -1;
-        store_bind_text(s, 1, arn);
-        store_bind_text(s, 2, json_string_value(k));
-        if (store_exec_stmt(tx, s, err) < 0)
+        if (store_row_exec(tx, "DELETE FROM tags WHERE arn = ?1 AND key = ?2",
+                           STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(json_string_value(k))), err) < 0)
             return -1;
     }
     return 0;
@@ -54,13 +46,10 @@ int store_tags_remove(struct store_tx *tx, const char *arn, json_t *keys, struct
 
 int store_tags_count(struct store_tx *tx, const char *arn, int *ret_count, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT count(*) FROM tags WHERE arn = ?1", err);
-    if (!s)
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT count(*) FROM tags WHERE arn = ?1", STORE_ARGS(ARG_TEXT(arn)), err);
+    int64_t count;
+    if (store_row_int64s(tx, s, &count, 1, "count tags", err) < 0)
         return -1;
-    store_bind_text(s, 1, arn);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "count tags", err);
-    *ret_count = sqlite3_column_int(s, 0);
-    sqlite3_reset(s);
+    *ret_count = (int)count;
     return 0;
 }

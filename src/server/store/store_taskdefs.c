@@ -7,106 +7,54 @@
 #include <string.h>
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 
 void taskdef_row_clear(struct taskdef_row *row)
 {
-    if (!row)
-        return;
-    json_decref(row->doc);
-    memset(row, 0, sizeof(*row));
+    if (row)
+        store_row_clear(row, row->doc, sizeof(*row));
 }
 
 int store_taskdef_next_revision(struct store_tx *tx, const char *region, const char *family, int *ret_revision,
                                 struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "INSERT INTO task_definition_families (region, family, last_revision) "
-                                 "VALUES (?1, ?2, 1) ON CONFLICT (region, family) "
-                                 "DO UPDATE SET last_revision = last_revision + 1",
-                                 err);
-    if (!s)
+    if (store_row_exec(tx,
+                       "INSERT INTO task_definition_families (region, family, last_revision) "
+                       "VALUES (?1, ?2, 1) ON CONFLICT (region, family) "
+                       "DO UPDATE SET last_revision = last_revision + 1",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err) < 0)
         return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, family);
-    if (store_exec_stmt(tx, s, err) < 0)
+    sqlite3_stmt *s =
+        store_row_stmt(tx, "SELECT last_revision FROM task_definition_families WHERE region = ?1 AND family = ?2",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
+    int64_t revision;
+    if (store_row_int64s(tx, s, &revision, 1, "next revision", err) < 0)
         return -1;
-    s = store_stmt(tx, "SELECT last_revision FROM task_definition_families WHERE region = ?1 AND family = ?2", err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, family);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "next revision", err);
-    *ret_revision = sqlite3_column_int(s, 0);
-    sqlite3_reset(s);
+    *ret_revision = (int)revision;
     return 0;
-}
-
-static void bind_time(sqlite3_stmt *s, int idx, usec_t t)
-{
-    if (t)
-        sqlite3_bind_int64(s, idx, t);
-    else
-        sqlite3_bind_null(s, idx);
 }
 
 int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "INSERT INTO task_definitions (region, family, revision, arn, status, "
-                                 "registered_at, deregistered_at, delete_requested_at, doc) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                                 err);
-    if (!s) {
-        free(doc);
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       "INSERT INTO task_definitions (region, family, revision, arn, status, "
+                       "registered_at, deregistered_at, delete_requested_at, doc) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(row->family), ARG_INT(row->revision), ARG_TEXT(row->arn),
+                                  ARG_TEXT(row->status), ARG_INT(row->registered_at),
+                                  ARG_INT_OR_NULL(row->deregistered_at), ARG_INT_OR_NULL(row->delete_requested_at)),
+                       err);
+    /* Revisions are only ever inserted: a new id, whatever row->id held. */
+    int64_t id = 0;
+    if (store_row_put_doc(tx, s, row->doc, 9, &id, err) < 0)
         return -1;
-    }
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, row->family);
-    sqlite3_bind_int(s, 3, row->revision);
-    store_bind_text(s, 4, row->arn);
-    store_bind_text(s, 5, row->status);
-    sqlite3_bind_int64(s, 6, row->registered_at);
-    bind_time(s, 7, row->deregistered_at);
-    bind_time(s, 8, row->delete_requested_at);
-    sqlite3_bind_text(s, 9, doc, -1, free);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    row->id = sqlite3_last_insert_rowid(tx->db);
+    row->id = id;
     return 0;
 }
 
-int store_taskdef_get(struct store_tx *tx, const char *region, const char *family, int revision,
-                      struct taskdef_row *ret_row, struct error *err)
+static int read_taskdef(sqlite3_stmt *s, void *ret_row, struct error *err)
 {
-    sqlite3_stmt *s;
-    if (revision > 0)
-        s = store_stmt(tx,
-                       "SELECT id, family, revision, arn, status, registered_at, deregistered_at, "
-                       "delete_requested_at, doc FROM task_definitions "
-                       "WHERE region = ?1 AND family = ?2 AND revision = ?3",
-                       err);
-    else
-        s = store_stmt(tx,
-                       "SELECT id, family, revision, arn, status, registered_at, deregistered_at, "
-                       "delete_requested_at, doc FROM task_definitions "
-                       "WHERE region = ?1 AND family = ?2 AND status = 'ACTIVE' "
-                       "ORDER BY revision DESC LIMIT 1",
-                       err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, family);
-    if (revision > 0)
-        sqlite3_bind_int(s, 3, revision);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get task definition", err);
     struct taskdef_row row;
     memset(&row, 0, sizeof(row));
     row.id = sqlite3_column_int64(s, 0);
@@ -117,28 +65,55 @@ int store_taskdef_get(struct store_tx *tx, const char *region, const char *famil
     row.registered_at = sqlite3_column_int64(s, 5);
     row.deregistered_at = sqlite3_column_int64(s, 6);
     row.delete_requested_at = sqlite3_column_int64(s, 7);
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 8), 0, &jerr);
-    sqlite3_reset(s);
+    row.doc = store_row_doc(s, 8, err);
     if (!row.doc)
-        return error_set(err, ERR_INTERNAL, "task definition %s:%d: corrupt document: %s", family, revision, jerr.text);
-    *ret_row = row;
-    return 1;
+        return error_prefix(err, "task definition %s:%d", row.family, row.revision);
+    *(struct taskdef_row *)ret_row = row;
+    return 0;
+}
+
+int store_taskdef_get(struct store_tx *tx, const char *region, const char *family, int revision,
+                      struct taskdef_row *ret_row, struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     revision > 0 ? "SELECT id, family, revision, arn, status, registered_at, "
+                                                    "deregistered_at, delete_requested_at, doc FROM task_definitions "
+                                                    "WHERE region = ?1 AND family = ?2 AND revision = ?3"
+                                                  : "SELECT id, family, revision, arn, status, registered_at, "
+                                                    "deregistered_at, delete_requested_at, doc FROM task_definitions "
+                                                    "WHERE region = ?1 AND family = ?2 AND status = 'ACTIVE' "
+                                                    "ORDER BY revision DESC LIMIT 1",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
+    /* The statement for the latest ACTIVE revision has no ?3. */
+    if (s && revision > 0)
+        sqlite3_bind_int(s, 3, revision);
+    return store_row_get(tx, s, read_taskdef, ret_row, "get task definition", err);
 }
 
 int store_taskdef_update_status(struct store_tx *tx, const struct taskdef_row *row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "UPDATE task_definitions SET status = ?2, deregistered_at = ?3, "
-                                 "delete_requested_at = ?4 WHERE id = ?1",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, row->id);
-    store_bind_text(s, 2, row->status);
-    bind_time(s, 3, row->deregistered_at);
-    bind_time(s, 4, row->delete_requested_at);
-    return store_exec_stmt(tx, s, err);
+    return store_row_exec(tx,
+                          "UPDATE task_definitions SET status = ?2, deregistered_at = ?3, "
+                          "delete_requested_at = ?4 WHERE id = ?1",
+                          STORE_ARGS(ARG_INT(row->id), ARG_TEXT(row->status), ARG_INT_OR_NULL(row->deregistered_at),
+                                     ARG_INT_OR_NULL(row->delete_requested_at)),
+                          err);
+}
+
+/* Each ARN listed moves the cursor past its revision. */
+struct arn_walk {
+    json_t *arns;
+    struct taskdef_cursor *cursor;
+};
+
+static int arn_row(sqlite3_stmt *s, void *ud, struct error *err)
+{
+    struct arn_walk *w = ud;
+    json_array_append_new(w->arns, json_string(store_col_text(s, 2)));
+    w->cursor->set = true;
+    snprintf(w->cursor->family, sizeof(w->cursor->family), "%s", store_col_text(s, 0));
+    w->cursor->revision = sqlite3_column_int(s, 1);
+    return 0;
 }
 
 int store_taskdef_list(struct store_tx *tx, const char *region, const char *family, const char *status, bool desc,
@@ -146,46 +121,21 @@ int store_taskdef_list(struct store_tx *tx, const char *region, const char *fami
 {
     /* Two statements because ORDER BY direction cannot be a parameter.
      * ?5 IS NULL means "from the start". */
-    sqlite3_stmt *s;
-    if (desc)
-        s = store_stmt(tx,
-                       "SELECT family, revision, arn FROM task_definitions "
-                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
-                       "AND (?5 IS NULL OR family < ?5 OR (family = ?5 AND revision < ?6)) "
-                       "ORDER BY family DESC, revision DESC LIMIT ?4",
+    sqlite3_stmt *s =
+        store_row_stmt(tx,
+                       desc ? "SELECT family, revision, arn FROM task_definitions "
+                              "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
+                              "AND (?5 IS NULL OR family < ?5 OR (family = ?5 AND revision < ?6)) "
+                              "ORDER BY family DESC, revision DESC LIMIT ?4"
+                            : "SELECT family, revision, arn FROM task_definitions "
+                              "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
+                              "AND (?5 IS NULL OR family > ?5 OR (family = ?5 AND revision > ?6)) "
+                              "ORDER BY family ASC, revision ASC LIMIT ?4",
+                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(status), ARG_TEXT(family), ARG_INT(limit + 1),
+                                  ARG_TEXT(cursor->set ? cursor->family : NULL), ARG_INT(cursor->revision)),
                        err);
-    else
-        s = store_stmt(tx,
-                       "SELECT family, revision, arn FROM task_definitions "
-                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
-                       "AND (?5 IS NULL OR family > ?5 OR (family = ?5 AND revision > ?6)) "
-                       "ORDER BY family ASC, revision ASC LIMIT ?4",
-                       err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, status);
-    store_bind_text(s, 3, family);
-    sqlite3_bind_int(s, 4, limit + 1);
-    store_bind_text(s, 5, cursor->set ? cursor->family : NULL);
-    sqlite3_bind_int(s, 6, cursor->revision);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_arns, json_string(store_col_text(s, 2)));
-        cursor->set = true;
-        snprintf(cursor->family, sizeof(cursor->family), "%s", store_col_text(s, 0));
-        cursor->revision = sqlite3_column_int(s, 1);
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list task definitions", err);
-    sqlite3_reset(s);
-    return 0;
+    struct arn_walk w = {ret_arns, cursor};
+    return store_row_each(tx, s, limit, arn_row, &w, ret_more, "list task definitions", err);
 }
 
 int store_taskdef_families(struct store_tx *tx, const char *region, const char *prefix, const char *status,
@@ -193,47 +143,27 @@ int store_taskdef_families(struct store_tx *tx, const char *region, const char *
 {
     /* substr() rather than LIKE: '_' is a LIKE wildcard and a family
      * character. */
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
-                                 "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
-                                 "AND family > ?4 GROUP BY family "
-                                 "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
-                                 "OR (?3 = 'INACTIVE' AND NOT active) "
-                                 "ORDER BY family LIMIT ?5",
-                                 err);
-    if (!s)
-        return -1;
-    store_bind_text(s, 1, region);
-    store_bind_text(s, 2, prefix);
-    store_bind_text(s, 3, status);
-    store_bind_text(s, 4, after ? after : "");
-    sqlite3_bind_int(s, 5, limit + 1);
-    int n = 0, rc;
-    *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == limit) {
-            *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret_names, json_string(store_col_text(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list task definition families", err);
-    sqlite3_reset(s);
-    return 0;
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
+                                     "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
+                                     "AND family > ?4 GROUP BY family "
+                                     "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
+                                     "OR (?3 = 'INACTIVE' AND NOT active) "
+                                     "ORDER BY family LIMIT ?5",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix), ARG_TEXT(status),
+                                                ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),
+                                     err);
+    return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list task definition families",
+                          err);
 }
 
 int store_taskdef_reap(struct store_tx *tx, int *ret_count, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 "DELETE FROM tags WHERE arn IN "
-                                 "(SELECT arn FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS')",
-                                 err);
-    if (!s || store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    s = store_stmt(tx, "DELETE FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS'", err);
-    if (!s || store_exec_stmt(tx, s, err) < 0)
+    if (store_row_exec(tx,
+                       "DELETE FROM tags WHERE arn IN "
+                       "(SELECT arn FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS')",
+                       NULL, 0, err) < 0 ||
+        store_row_exec(tx, "DELETE FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS'", NULL, 0, err) < 0)
         return -1;
     *ret_count = sqlite3_changes(tx->db);
     return 0;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server/store/store_internal.h"
+#include "server/store/store_row.h"
 
 #define TASK_COLUMNS                                                                                                   \
     "id, cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, service_name, "                          \
@@ -25,7 +26,7 @@ void task_row_clear(struct task_row *row)
     memset(row, 0, sizeof(*row));
 }
 
-static int read_row(sqlite3_stmt *s, struct task_row *ret_row, struct error *err)
+static int read_task(sqlite3_stmt *s, void *ret_row, struct error *err)
 {
     struct task_row row;
     memset(&row, 0, sizeof(row));
@@ -48,149 +49,62 @@ static int read_row(sqlite3_stmt *s, struct task_row *ret_row, struct error *err
     row.res_memory = sqlite3_column_int64(s, 16);
     row.holds_resources = sqlite3_column_int(s, 17) != 0;
     row.client_token = dup_or_null(store_col_text(s, 18));
-    json_error_t jerr;
-    row.doc = json_loads(store_col_text(s, 19), 0, &jerr);
+    row.doc = store_row_doc(s, 19, err);
     if (!row.doc) {
         task_row_clear(&row);
-        return error_set(err, ERR_INTERNAL, "task: corrupt document: %s", jerr.text);
+        return error_prefix(err, "task");
     }
-    *ret_row = row;
+    *(struct task_row *)ret_row = row;
     return 0;
-}
-
-static int get_one(struct store_tx *tx, sqlite3_stmt *s, struct task_row *ret_row, struct error *err)
-{
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return store_fail(tx, "get task", err);
-    int r = read_row(s, ret_row, err);
-    sqlite3_reset(s);
-    return r < 0 ? -1 : 1;
 }
 
 int store_task_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct task_row *ret_row,
                    struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE uuid = ?2 AND cluster_id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, uuid);
-    return get_one(tx, s, ret_row, err);
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE uuid = ?2 AND cluster_id = ?1",
+                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(uuid)), err);
+    return store_row_get(tx, s, read_task, ret_row, "get task", err);
 }
 
 int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, id);
-    return get_one(tx, s, ret_row, err);
+    sqlite3_stmt *s =
+        store_row_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", STORE_ARGS(ARG_INT(id)), err);
+    return store_row_get(tx, s, read_task, ret_row, "get task", err);
 }
 
 int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
 {
-    char *doc = json_dumps(row->doc, JSON_COMPACT);
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s;
-    if (row->id == 0)
-        s = store_stmt(tx,
-                       "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        row->id == 0 ? "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
                        "service_name, launch_type, desired_status, last_status, created_at, stopped_at, seq, "
                        "res_cpu, res_memory, holds_resources, client_token, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                       err);
-    else
-        s = store_stmt(tx,
-                       "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
+                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+                     : "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
                        "stopped_at = ?13, seq = ?14, res_cpu = ?15, res_memory = ?16, holds_resources = ?17, "
                        "doc = ?19 WHERE id = ?20",
-                       err);
-    if (!s) {
-        free(doc);
-        return -1;
-    }
-    sqlite3_bind_int64(s, 1, row->cluster_id);
-    store_bind_text(s, 2, row->uuid);
-    if (row->instance_id)
-        sqlite3_bind_int64(s, 3, row->instance_id);
-    else
-        sqlite3_bind_null(s, 3);
-    store_bind_text(s, 4, row->family);
-    store_bind_text(s, 5, row->taskdef_arn);
-    store_bind_text(s, 6, row->started_by);
-    store_bind_text(s, 7, row->group);
-    store_bind_text(s, 8, row->service_name);
-    store_bind_text(s, 9, row->launch_type);
-    store_bind_text(s, 10, row->desired_status);
-    store_bind_text(s, 11, row->last_status);
-    sqlite3_bind_int64(s, 12, row->created_at);
-    if (row->stopped_at)
-        sqlite3_bind_int64(s, 13, row->stopped_at);
-    else
-        sqlite3_bind_null(s, 13);
-    sqlite3_bind_int64(s, 14, row->seq);
-    sqlite3_bind_int64(s, 15, row->res_cpu);
-    sqlite3_bind_int64(s, 16, row->res_memory);
-    sqlite3_bind_int(s, 17, row->holds_resources ? 1 : 0);
-    store_bind_text(s, 18, row->client_token);
-    sqlite3_bind_text(s, 19, doc, -1, free);
-    if (row->id)
-        sqlite3_bind_int64(s, 20, row->id);
-    if (store_exec_stmt(tx, s, err) < 0)
-        return -1;
-    if (row->id == 0)
-        row->id = sqlite3_last_insert_rowid(tx->db);
-    return 0;
+        STORE_ARGS(ARG_INT(row->cluster_id), ARG_TEXT(row->uuid), ARG_INT_OR_NULL(row->instance_id),
+                   ARG_TEXT(row->family), ARG_TEXT(row->taskdef_arn), ARG_TEXT(row->started_by), ARG_TEXT(row->group),
+                   ARG_TEXT(row->service_name), ARG_TEXT(row->launch_type), ARG_TEXT(row->desired_status),
+                   ARG_TEXT(row->last_status), ARG_INT(row->created_at), ARG_INT_OR_NULL(row->stopped_at),
+                   ARG_INT(row->seq), ARG_INT(row->res_cpu), ARG_INT(row->res_memory),
+                   ARG_INT(row->holds_resources ? 1 : 0), ARG_TEXT(row->client_token)),
+        err);
+    return store_row_put_doc(tx, s, row->doc, 19, &row->id, err);
 }
 
 int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
 {
     sqlite3_stmt *s =
         store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq' RETURNING value", err);
-    if (!s)
-        return -1;
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "next sequence", err);
-    *ret_seq = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_int64s(tx, s, ret_seq, 1, "next sequence", err);
 }
 
 int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
 {
     sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", err);
-    if (!s)
-        return -1;
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "current sequence", err);
-    *ret_seq = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return 0;
-}
-
-static int collect(struct store_tx *tx, sqlite3_stmt *s, int limit, json_t *ret, bool *ret_more, bool text,
-                   struct error *err)
-{
-    int n = 0, rc;
-    if (ret_more)
-        *ret_more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (limit >= 0 && n == limit) {
-            if (ret_more)
-                *ret_more = true;
-            break;
-        }
-        json_array_append_new(ret, text ? json_string(store_col_text(s, 0)) : json_integer(sqlite3_column_int64(s, 0)));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(tx, "list tasks", err);
-    sqlite3_reset(s);
-    return 0;
+    return store_row_int64s(tx, s, ret_seq, 1, "current sequence", err);
 }
 
 /* One statement per leading filter, so the index that matches it drives the
@@ -215,32 +129,22 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
         sql = LIST_TASKS_WHERE("AND started_by = ?6");
     else
         sql = LIST_TASKS_WHERE("");
-    sqlite3_stmt *s = store_stmt(tx, sql, err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, f->desired_status);
-    store_bind_text(s, 3, after ? after : "");
-    sqlite3_bind_int64(s, 4, f->instance_id);
-    store_bind_text(s, 5, f->family);
-    store_bind_text(s, 6, f->started_by);
-    store_bind_text(s, 7, f->service_name);
-    store_bind_text(s, 8, f->launch_type);
-    sqlite3_bind_int(s, 9, limit + 1);
-    return collect(tx, s, limit, ret_uuids, ret_more, true, err);
+    sqlite3_stmt *s =
+        store_row_stmt(tx, sql,
+                       STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(f->desired_status), ARG_TEXT(after ? after : ""),
+                                  ARG_INT(f->instance_id), ARG_TEXT(f->family), ARG_TEXT(f->started_by),
+                                  ARG_TEXT(f->service_name), ARG_TEXT(f->launch_type), ARG_INT(limit + 1)),
+                       err);
+    return store_row_each(tx, s, limit, store_row_append_text, ret_uuids, ret_more, "list tasks", err);
 }
 
 int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit, json_t *ret_ids,
                              struct error *err)
 {
     sqlite3_stmt *s =
-        store_stmt(tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, instance_id);
-    sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int(s, 3, limit);
-    return collect(tx, s, -1, ret_ids, NULL, false, err);
+        store_row_stmt(tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                       STORE_ARGS(ARG_INT(instance_id), ARG_INT(since), ARG_INT(limit)), err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
@@ -248,64 +152,48 @@ int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, cons
 {
     /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
      * an index probe, so tasks of other agents cost one probe each. */
-    sqlite3_stmt *s = store_stmt(tx,
-                                 /* CROSS JOIN pins the order: walk the changes, probe their instance. */
-                                 "SELECT t.id FROM tasks t INDEXED BY tasks_cluster_seq "
-                                 "CROSS JOIN container_instances i ON i.id = t.instance_id "
-                                 "WHERE t.cluster_id = ?1 AND t.seq > ?2 AND EXISTS (SELECT 1 FROM attributes a "
-                                 "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
-                                 "AND a.name = ?3 AND a.value = ?4 AND a.target_id = i.uuid) "
-                                 "ORDER BY t.seq LIMIT ?5",
-                                 err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    sqlite3_bind_int64(s, 2, since);
-    store_bind_text(s, 3, agent_attr);
-    store_bind_text(s, 4, agent_id);
-    sqlite3_bind_int(s, 5, limit);
-    return collect(tx, s, -1, ret_ids, NULL, false, err);
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        /* CROSS JOIN pins the order: walk the changes, probe their instance. */
+        "SELECT t.id FROM tasks t INDEXED BY tasks_cluster_seq "
+        "CROSS JOIN container_instances i ON i.id = t.instance_id "
+        "WHERE t.cluster_id = ?1 AND t.seq > ?2 AND EXISTS (SELECT 1 FROM attributes a "
+        "WHERE a.cluster_id = ?1 AND a.target_type = 'container-instance' "
+        "AND a.name = ?3 AND a.value = ?4 AND a.target_id = i.uuid) "
+        "ORDER BY t.seq LIMIT ?5",
+        STORE_ARGS(ARG_INT(cluster_id), ARG_INT(since), ARG_TEXT(agent_attr), ARG_TEXT(agent_id), ARG_INT(limit)), err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    store_bind_text(s, 2, token);
-    return collect(tx, s, -1, ret_ids, NULL, false, err);
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id",
+                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(token)), err);
+    return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_running, int64_t *ret_pending,
                       struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx,
-                                 /* Counters kept by triggers (schema): a few rows per
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     /* Counters kept by triggers (schema): a few rows per
                                   * cluster, however many tasks it has. */
-                                 "SELECT coalesce(sum(CASE WHEN last_status = 'RUNNING' THEN n END), 0), "
-                                 "coalesce(sum(CASE WHEN last_status NOT IN ('RUNNING', 'STOPPED') THEN n END), 0) "
-                                 "FROM cluster_task_counts WHERE cluster_id = ?1",
-                                 err);
-    if (!s)
+                                     "SELECT coalesce(sum(CASE WHEN last_status = 'RUNNING' THEN n END), 0), "
+                                     "coalesce(sum(CASE WHEN last_status NOT IN ('RUNNING', 'STOPPED') THEN n END), 0) "
+                                     "FROM cluster_task_counts WHERE cluster_id = ?1",
+                                     STORE_ARGS(ARG_INT(cluster_id)), err);
+    int64_t counts[2];
+    if (store_row_int64s(tx, s, counts, 2, "count tasks", err) < 0)
         return -1;
-    sqlite3_bind_int64(s, 1, cluster_id);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return store_fail(tx, "count tasks", err);
-    *ret_running = sqlite3_column_int64(s, 0);
-    *ret_pending = sqlite3_column_int64(s, 1);
-    sqlite3_reset(s);
+    *ret_running = counts[0];
+    *ret_pending = counts[1];
     return 0;
 }
 
 int store_task_expire(struct store_tx *tx, usec_t before, int64_t *ret_count, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at < ?1", err);
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, before);
-    if (store_exec_stmt(tx, s, err) < 0)
+    if (store_row_exec(tx, "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at < ?1",
+                       STORE_ARGS(ARG_INT(before)), err) < 0)
         return -1;
     *ret_count = sqlite3_changes(tx->db);
     return 0;
