@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 
@@ -91,43 +92,27 @@ int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_le
             return error_set(err, ERR_NOT_FOUND, "%s does not exist", path);
         return error_sys(err, "open %s", path);
     }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return error_set(err, ERR_INTERNAL, "out of memory");
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, limit);
+    char chunk[4096];
     for (;;) {
-        if (len + 1 >= cap) {
-            if (cap > limit) {
-                free(buf);
-                return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return error_set(err, ERR_INTERNAL, "out of memory");
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + len, cap - len - 1);
+        ssize_t r = read(fd, chunk, sizeof(chunk));
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            free(buf);
             return error_sys(err, "read %s", path);
         }
         if (r == 0)
             break;
-        len += (size_t)r;
+        if (buf_append(&b, chunk, (size_t)r) < 0)
+            break;
     }
-    if (len > limit) {
-        free(buf);
+    if (b.too_large)
         return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
-    }
-    buf[len] = '\0';
-    *ret_data = buf;
-    if (ret_len)
-        *ret_len = len;
+    char *data = buf_steal(&b, ret_len);
+    if (!data)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    *ret_data = data;
     return 0;
 }
 

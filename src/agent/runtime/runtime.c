@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -687,14 +688,9 @@ int runtime_list(struct runtime *r, char ***ret, size_t *ret_n, struct error *er
             rc = error_set(err, ERR_LIMIT, "more than %d containers in %s", LIMIT_CTR_LIST, p);
             break;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nids = realloc(ids, cap * sizeof(*ids));
-            if (!nids) {
-                rc = error_set(err, ERR_INTERNAL, "out of memory");
-                break;
-            }
-            ids = nids;
+        if (array_reserve(&ids, &cap, n + 1, sizeof(*ids)) < 0) {
+            rc = error_set(err, ERR_INTERNAL, "out of memory");
+            break;
         }
         ids[n] = strdup(de->d_name);
         if (!ids[n]) {
