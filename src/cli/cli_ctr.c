@@ -229,22 +229,25 @@ static int set_net(void *opts, const struct cli_flag *f, char *arg)
     return 0;
 }
 
+/* Append arg to a list of at most cap strings. */
+static int push(const char **list, size_t *n, size_t cap, char *arg)
+{
+    if (full(*n, cap))
+        return -1;
+    list[(*n)++] = arg;
+    return 0;
+}
+
 static int set_cap_add(void *opts, const struct cli_flag *f, char *arg)
 {
     struct run_args *a = opts;
-    if (full(a->spec.n_cap_add, MAX_RUN_ITEMS))
-        return -1;
-    a->cap_add[a->spec.n_cap_add++] = arg;
-    return 0;
+    return push(a->cap_add, &a->spec.n_cap_add, MAX_RUN_ITEMS, arg);
 }
 
 static int set_cap_drop(void *opts, const struct cli_flag *f, char *arg)
 {
     struct run_args *a = opts;
-    if (full(a->spec.n_cap_drop, MAX_RUN_ITEMS))
-        return -1;
-    a->cap_drop[a->spec.n_cap_drop++] = arg;
-    return 0;
+    return push(a->cap_drop, &a->spec.n_cap_drop, MAX_RUN_ITEMS, arg);
 }
 
 static int set_env(void *opts, const struct cli_flag *f, char *arg)

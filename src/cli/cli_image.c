@@ -312,15 +312,21 @@ static int cmd_inspect(struct image_cli *cli, struct imgstore *s, char **args, s
     return 0;
 }
 
+/* Append arg to a repeatable flag's list of at most max. */
+static int push(const char **list, size_t *n, size_t max, const char *arg, const struct cli_flag *f)
+{
+    if (*n == max) {
+        fprintf(stderr, "berth image: too many --%s\n", f->name);
+        return -1;
+    }
+    list[(*n)++] = arg;
+    return 0;
+}
+
 static int set_insecure(void *opts, const struct cli_flag *f, char *arg)
 {
     struct image_cli *cli = opts;
-    if (cli->n_insecure == MAX_INSECURE) {
-        fprintf(stderr, "berth image: too many --insecure-registry\n");
-        return -1;
-    }
-    cli->insecure[cli->n_insecure++] = arg;
-    return 0;
+    return push(cli->insecure, &cli->n_insecure, MAX_INSECURE, arg, f);
 }
 
 static int set_platform(void *opts, const struct cli_flag *f, char *arg)
@@ -347,12 +353,7 @@ static int set_older_than(void *opts, const struct cli_flag *f, char *arg)
 static int set_keep(void *opts, const struct cli_flag *f, char *arg)
 {
     struct image_cli *cli = opts;
-    if (cli->n_keep == MAX_KEEP) {
-        fprintf(stderr, "berth image: too many --keep\n");
-        return -1;
-    }
-    cli->keep[cli->n_keep++] = arg;
-    return 0;
+    return push(cli->keep, &cli->n_keep, MAX_KEEP, arg, f);
 }
 
 static int set_log_level(void *opts, const struct cli_flag *f, char *arg)

@@ -84,14 +84,8 @@ int fs_replace_file(const char *path, const char *content, size_t len, struct er
     return write_replace(n ? dir : "/", slash + 1, content, len, false, err);
 }
 
-int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
+int fs_read_fd(int fd, const char *name, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return error_set(err, ERR_NOT_FOUND, "%s does not exist", path);
-        return error_sys(err, "open %s", path);
-    }
     _cleanup_buf_ struct buf b;
     buf_init(&b, limit);
     char chunk[4096];
@@ -100,7 +94,7 @@ int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_le
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            return error_sys(err, "read %s", path);
+            return error_sys(err, "read %s", name);
         }
         if (r == 0)
             break;
@@ -108,12 +102,23 @@ int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_le
             break;
     }
     if (b.too_large)
-        return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
+        return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", name, limit);
     char *data = buf_steal(&b, ret_len);
     if (!data)
         return error_set(err, ERR_INTERNAL, "out of memory");
     *ret_data = data;
     return 0;
+}
+
+int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return error_set(err, ERR_NOT_FOUND, "%s does not exist", path);
+        return error_sys(err, "open %s", path);
+    }
+    return fs_read_fd(fd, path, limit, ret_data, ret_len, err);
 }
 
 int fs_mkdir_p(const char *path, unsigned mode, struct error *err)

@@ -41,6 +41,17 @@ out:
     return rc;
 }
 
+/* Send nlh and wait for the ack.  A failure other than `tolerated` (a
+ * negative errno; 0 for none) fails with "<what><name>: <strerror>". */
+static int nl_request(struct nlmsghdr *nlh, int tolerated, const char *what, const char *name, struct error *err)
+{
+    int r = nl_talk(nlh);
+    if (r >= 0 || r == tolerated)
+        return 0;
+    errno = -r;
+    return error_sys(err, "%s%s", what, name);
+}
+
 static struct ifinfomsg *link_msg(struct nlmsghdr **ret, char *buf, uint16_t type, uint16_t flags)
 {
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -92,12 +103,7 @@ int netlink_addr_add(const char *name, uint32_t addr, int prefix, struct error *
     mnl_attr_put_u32(nlh, IFA_LOCAL, a);
     mnl_attr_put_u32(nlh, IFA_ADDRESS, a);
     mnl_attr_put_u32(nlh, IFA_BROADCAST, bcast);
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -EEXIST) {
-        errno = -r;
-        return error_sys(err, "adding an address to %s", name);
-    }
-    return 0;
+    return nl_request(nlh, -EEXIST, "adding an address to ", name, err);
 }
 
 int netlink_bridge_ensure(const char *name, uint32_t gw, int prefix, struct error *err)
@@ -109,11 +115,8 @@ int netlink_bridge_ensure(const char *name, uint32_t gw, int prefix, struct erro
     struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(nlh, li);
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -EEXIST) {
-        errno = -r;
-        return error_sys(err, "creating bridge %s", name);
-    }
+    if (nl_request(nlh, -EEXIST, "creating bridge ", name, err) < 0)
+        return -1;
     if (netlink_addr_add(name, gw, prefix, err) < 0)
         return -1;
     return netlink_link_up(name, err);
@@ -142,11 +145,8 @@ int netlink_veth_create(const char *host_name, const char *bridge, int ns_fd, co
     mnl_attr_nest_end(nlh, peer);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, li);
-    int r = nl_talk(nlh);
-    if (r < 0) {
-        errno = -r;
-        return error_sys(err, "creating veth %s", host_name);
-    }
+    if (nl_request(nlh, 0, "creating veth ", host_name, err) < 0)
+        return -1;
     return netlink_link_up(host_name, err);
 }
 
@@ -156,12 +156,7 @@ int netlink_link_delete(const char *name, struct error *err)
     struct nlmsghdr *nlh;
     link_msg(&nlh, buf, RTM_DELLINK, 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -ENODEV) {
-        errno = -r;
-        return error_sys(err, "deleting link %s", name);
-    }
-    return 0;
+    return nl_request(nlh, -ENODEV, "deleting link ", name, err);
 }
 
 int netlink_default_route(uint32_t gw, struct error *err)
@@ -178,10 +173,5 @@ int netlink_default_route(uint32_t gw, struct error *err)
     rtm->rtm_scope = RT_SCOPE_UNIVERSE;
     rtm->rtm_type = RTN_UNICAST;
     mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gw));
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -EEXIST) {
-        errno = -r;
-        return error_sys(err, "adding the default route");
-    }
-    return 0;
+    return nl_request(nlh, -EEXIST, "adding the default route", "", err);
 }

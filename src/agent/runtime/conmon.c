@@ -68,45 +68,39 @@ struct conmon_argv {
 static int build_argv(const struct conmon_opts *o, struct conmon_argv *a, struct error *err)
 {
     snprintf(a->logarg, sizeof(a->logarg), "k8s-file:%s", o->log_path);
-    const char **argv = a->v;
+    const struct {
+        const char *flag, *value;
+    } opts[] = {
+        {"--api-version", "1"},
+        {"--cid", o->id},
+        {"--cuuid", o->uuid},
+        {"--name", o->id},
+        {"--runtime", o->runtime_path},
+        {"--bundle", o->bundle},
+        {"--container-pidfile", o->pidfile},
+        {"--conmon-pidfile", o->conmon_pidfile},
+        {"--log-path", a->logarg},
+        {"--persist-dir", o->persist_dir},
+        {"--socket-dir-path", o->socket_dir},
+    };
     size_t n = 0;
-#define ARG(x) argv[n++] = (x)
-    ARG(o->conmon_path);
-    ARG("--api-version");
-    ARG("1");
-    ARG("--cid");
-    ARG(o->id);
-    ARG("--cuuid");
-    ARG(o->uuid);
-    ARG("--name");
-    ARG(o->id);
-    ARG("--runtime");
-    ARG(o->runtime_path);
-    ARG("--bundle");
-    ARG(o->bundle);
-    ARG("--container-pidfile");
-    ARG(o->pidfile);
-    ARG("--conmon-pidfile");
-    ARG(o->conmon_pidfile);
-    ARG("--log-path");
-    ARG(a->logarg);
-    ARG("--persist-dir");
-    ARG(o->persist_dir);
-    ARG("--socket-dir-path");
-    ARG(o->socket_dir);
+    a->v[n++] = o->conmon_path;
+    for (size_t i = 0; i < ELEMENTSOF(opts); i++) {
+        a->v[n++] = opts[i].flag;
+        a->v[n++] = opts[i].value;
+    }
     if (o->log_size_max > 0) {
         snprintf(a->sizearg, sizeof(a->sizearg), "%lld", (long long)o->log_size_max);
-        ARG("--log-size-max");
-        ARG(a->sizearg);
+        a->v[n++] = "--log-size-max";
+        a->v[n++] = a->sizearg;
     }
     if (o->n_runtime_args > (MAX_ARGS - n - 1) / 2)
         return error_set(err, ERR_INTERNAL, "too many runtime arguments");
     for (size_t i = 0; i < o->n_runtime_args; i++) {
-        ARG("--runtime-arg");
-        ARG(o->runtime_args[i]);
+        a->v[n++] = "--runtime-arg";
+        a->v[n++] = o->runtime_args[i];
     }
-    argv[n] = NULL;
-#undef ARG
+    a->v[n] = NULL;
     return 0;
 }
 
