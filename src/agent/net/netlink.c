@@ -52,11 +52,18 @@ static int nl_request(struct nlmsghdr *nlh, int tolerated, const char *what, con
     return error_sys(err, "%s%s", what, name);
 }
 
-static struct ifinfomsg *link_msg(struct nlmsghdr **ret, char *buf, uint16_t type, uint16_t flags)
+/* A request of this type in buf (NL_BUF bytes). */
+static struct nlmsghdr *msg_header(char *buf, uint16_t type, uint16_t flags)
 {
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = flags;
+    return nlh;
+}
+
+static struct ifinfomsg *link_msg(struct nlmsghdr **ret, char *buf, uint16_t type, uint16_t flags)
+{
+    struct nlmsghdr *nlh = msg_header(buf, type, flags);
     struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
     ifm->ifi_family = AF_UNSPEC;
     *ret = nlh;
@@ -90,9 +97,7 @@ int netlink_addr_add(const char *name, uint32_t addr, int prefix, struct error *
     if (!idx)
         return error_sys(err, "no interface %s", name);
     char buf[NL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWADDR;
-    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    struct nlmsghdr *nlh = msg_header(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
     ifa->ifa_family = AF_INET;
     ifa->ifa_prefixlen = (unsigned char)prefix;
@@ -162,9 +167,7 @@ int netlink_link_delete(const char *name, struct error *err)
 int netlink_default_route(uint32_t gw, struct error *err)
 {
     char buf[NL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWROUTE;
-    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    struct nlmsghdr *nlh = msg_header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
     rtm->rtm_family = AF_INET;
     rtm->rtm_dst_len = 0;
