@@ -47,12 +47,7 @@ struct agent_opts {
 static int set_runtime(void *opts, const struct cli_flag *f, char *arg)
 {
     struct agent_opts *o = opts;
-    if (strcmp(arg, "runc") != 0 && strcmp(arg, "crun") != 0) {
-        fprintf(stderr, "berth agent: --runtime is runc or crun\n");
-        return -1;
-    }
-    snprintf(o->cfg.runtime, sizeof(o->cfg.runtime), "%s", arg);
-    return 0;
+    return cli_set_runtime_name("berth agent", arg, o->cfg.runtime, sizeof(o->cfg.runtime));
 }
 
 /* NAME=VALUE, or NAME= for an attribute without a value. */

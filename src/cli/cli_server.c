@@ -31,11 +31,7 @@ static void usage(FILE *f)
 static int set_listen(void *opts, const struct cli_flag *f, char *arg)
 {
     struct server_config *cfg = opts;
-    if (cli_parse_hostport(arg, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port) < 0) {
-        fprintf(stderr, "berth server: --listen wants HOST:PORT, got '%s'\n", arg);
-        return -1;
-    }
-    return 0;
+    return cli_set_listen("berth server", arg, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port);
 }
 
 static int set_account_id(void *opts, const struct cli_flag *f, char *arg)

@@ -54,22 +54,14 @@ struct up_opts {
 static int set_listen(void *opts, const struct cli_flag *f, char *arg)
 {
     struct up_opts *o = opts;
-    if (cli_parse_hostport(arg, o->server.listen_host, sizeof(o->server.listen_host), &o->server.listen_port) < 0) {
-        fprintf(stderr, "berth up: --listen wants HOST:PORT, got '%s'\n", arg);
-        return -1;
-    }
-    return 0;
+    return cli_set_listen("berth up", arg, o->server.listen_host, sizeof(o->server.listen_host),
+                          &o->server.listen_port);
 }
 
 static int set_runtime(void *opts, const struct cli_flag *f, char *arg)
 {
     struct up_opts *o = opts;
-    if (strcmp(arg, "runc") != 0 && strcmp(arg, "crun") != 0) {
-        fprintf(stderr, "berth up: --runtime is runc or crun\n");
-        return -1;
-    }
-    snprintf(o->runtime, sizeof(o->runtime), "%s", arg);
-    return 0;
+    return cli_set_runtime_name("berth up", arg, o->runtime, sizeof(o->runtime));
 }
 
 static int set_registry(void *opts, const struct cli_flag *f, char *arg)

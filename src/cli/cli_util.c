@@ -58,6 +58,25 @@ int cli_set_log_level(const char *cmd, const char *value)
     return 0;
 }
 
+int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t cap)
+{
+    if (strcmp(value, "runc") != 0 && strcmp(value, "crun") != 0) {
+        fprintf(stderr, "%s: --runtime is runc or crun\n", cmd);
+        return -1;
+    }
+    snprintf(out, cap, "%s", value);
+    return 0;
+}
+
+int cli_set_listen(const char *cmd, const char *value, char *host, size_t host_cap, uint16_t *ret_port)
+{
+    if (cli_parse_hostport(value, host, host_cap, ret_port) < 0) {
+        fprintf(stderr, "%s: --listen wants HOST:PORT, got '%s'\n", cmd, value);
+        return -1;
+    }
+    return 0;
+}
+
 void cli_block_stop_signals(sigset_t *ret_mask)
 {
     sigemptyset(ret_mask);
