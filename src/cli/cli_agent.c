@@ -1,11 +1,11 @@
 /* cli_agent.c - `berth agent`: parse flags, run until SIGINT/SIGTERM. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agent/agent.h"
 #include "cli/cli.h"
+#include "cli/cli_flags.h"
 #include "cli/cli_util.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -37,143 +37,133 @@ static int parse_i64(const char *s, int64_t *ret)
     return 0;
 }
 
-int cli_agent_main(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"server", required_argument, NULL, 's'},
-        {"cluster", required_argument, NULL, 'c'},
-        {"data", required_argument, NULL, 'd'},
-        {"attribute", required_argument, NULL, 'a'},
-        {"availability-zone", required_argument, NULL, 'z'},
-        {"instance-type", required_argument, NULL, 't'},
-        {"runtime", required_argument, NULL, 'r'},
-        {"hollow", required_argument, NULL, 'H'},
-        {"insecure-registry", required_argument, NULL, 'I'},
-        {"hollow-cpu", required_argument, NULL, 'C'},
-        {"hollow-memory", required_argument, NULL, 'M'},
-        {"hollow-fail-family", required_argument, NULL, 'F'},
-        {"log-level", required_argument, NULL, 'L'},
-        {"bridge", required_argument, NULL, 'B'},
-        {"task-subnet", required_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+struct agent_opts {
     struct agent_config cfg;
-    agent_config_defaults(&cfg);
-    json_t *attrs = json_array();
+    json_t *attrs;
     const char *insecure[16];
-    size_t n_insecure = 0;
-    int c, rc = 2;
-    int64_t n;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            if (cli_copy_arg(cfg.server, sizeof(cfg.server), optarg, "--server") < 0)
-                goto out;
-            break;
-        case 'c':
-            if (cli_copy_arg(cfg.cluster, sizeof(cfg.cluster), optarg, "--cluster") < 0)
-                goto out;
-            break;
-        case 'd':
-            if (cli_copy_arg(cfg.data_dir, sizeof(cfg.data_dir), optarg, "--data") < 0)
-                goto out;
-            break;
-        case 'B':
-            if (cli_copy_arg(cfg.bridge, sizeof(cfg.bridge), optarg, "--bridge") < 0)
-                goto out;
-            break;
-        case 'S':
-            if (cli_copy_arg(cfg.task_subnet, sizeof(cfg.task_subnet), optarg, "--task-subnet") < 0)
-                goto out;
-            break;
-        case 'z':
-            if (cli_copy_arg(cfg.availability_zone, sizeof(cfg.availability_zone), optarg, "--availability-zone") < 0)
-                goto out;
-            break;
-        case 't':
-            if (cli_copy_arg(cfg.instance_type, sizeof(cfg.instance_type), optarg, "--instance-type") < 0)
-                goto out;
-            break;
-        case 'r':
-            if (strcmp(optarg, "runc") != 0 && strcmp(optarg, "crun") != 0) {
-                fprintf(stderr, "berth agent: --runtime is runc or crun\n");
-                goto out;
-            }
-            snprintf(cfg.runtime, sizeof(cfg.runtime), "%s", optarg);
-            break;
-        case 'a': {
-            const char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) {
-                fprintf(stderr, "berth agent: --attribute wants NAME=VALUE\n");
-                goto out;
-            }
-            json_t *a = json_pack("{s:s%}", "name", optarg, (size_t)(eq - optarg));
-            if (eq[1])
-                json_object_set_new(a, "value", json_string(eq + 1));
-            json_array_append_new(attrs, a);
-            break;
-        }
-        case 'I':
-            if (n_insecure == ELEMENTSOF(insecure)) {
-                fprintf(stderr, "berth agent: at most %zu --insecure-registry\n", ELEMENTSOF(insecure));
-                goto out;
-            }
-            insecure[n_insecure++] = optarg;
-            break;
-        case 'H':
-            if (parse_i64(optarg, &n) < 0 || n < 1 || n > 10000) {
-                fprintf(stderr, "berth agent: --hollow wants 1-10000\n");
-                goto out;
-            }
-            cfg.hollow = (int)n;
-            break;
-        case 'C':
-            if (parse_i64(optarg, &cfg.hollow_cpu) < 0)
-                goto out;
-            break;
-        case 'M':
-            if (parse_i64(optarg, &cfg.hollow_memory) < 0)
-                goto out;
-            break;
-        case 'F':
-            if (cli_copy_arg(cfg.hollow_fail_family, sizeof(cfg.hollow_fail_family), optarg, "--hollow-fail-family") <
-                0)
-                goto out;
-            break;
-        case 'L': {
-            enum log_level lvl;
-            if (log_parse_level(optarg, &lvl) < 0)
-                goto out;
-            log_set_level(lvl);
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            rc = 0;
-            goto out;
-        default: usage(stderr); goto out;
-        }
+    size_t n_insecure;
+};
+
+static int set_runtime(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    return cli_set_runtime_name("berth agent", arg, o->cfg.runtime, sizeof(o->cfg.runtime));
+}
+
+/* NAME=VALUE, or NAME= for an attribute without a value. */
+static int set_attribute(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        fprintf(stderr, "berth agent: --attribute wants NAME=VALUE\n");
+        return -1;
     }
-    cfg.attributes = attrs;
-    cfg.insecure = insecure;
-    cfg.n_insecure = n_insecure;
+    json_t *a = json_pack("{s:s%}", "name", arg, (size_t)(eq - arg));
+    if (eq[1])
+        json_object_set_new(a, "value", json_string(eq + 1));
+    json_array_append_new(o->attrs, a);
+    return 0;
+}
+
+static int set_insecure(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    if (o->n_insecure == ELEMENTSOF(o->insecure)) {
+        fprintf(stderr, "berth agent: at most %zu --insecure-registry\n", ELEMENTSOF(o->insecure));
+        return -1;
+    }
+    o->insecure[o->n_insecure++] = arg;
+    return 0;
+}
+
+static int set_hollow(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    int64_t n;
+    if (parse_i64(arg, &n) < 0 || n < 1 || n > 10000) {
+        fprintf(stderr, "berth agent: --hollow wants 1-10000\n");
+        return -1;
+    }
+    o->cfg.hollow = (int)n;
+    return 0;
+}
+
+/* An int64_t field; a bad number is refused without a message. */
+static int set_i64(void *opts, const struct cli_flag *f, char *arg)
+{
+    return parse_i64(arg, (int64_t *)((char *)opts + f->off));
+}
+
+/* A bad level is refused without a message. */
+static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
+{
+    enum log_level lvl;
+    if (log_parse_level(arg, &lvl) < 0)
+        return -1;
+    log_set_level(lvl);
+    return 0;
+}
+
+/* A char array of the agent's config, copied from the value. */
+#define CFG_STRING(name, member)                                                                                       \
+    {                                                                                                                  \
+        name, .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct agent_opts, cfg.member)                   \
+    }
+
+static const struct cli_flag agent_flags[] = {
+    CFG_STRING("server", server),
+    CFG_STRING("cluster", cluster),
+    CFG_STRING("data", data_dir),
+    {"attribute", .has_arg = true, .set = set_attribute},
+    CFG_STRING("availability-zone", availability_zone),
+    CFG_STRING("instance-type", instance_type),
+    {"runtime", .has_arg = true, .set = set_runtime},
+    {"hollow", .has_arg = true, .set = set_hollow},
+    {"insecure-registry", .has_arg = true, .set = set_insecure},
+    {"hollow-cpu", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_cpu)},
+    {"hollow-memory", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_memory)},
+    CFG_STRING("hollow-fail-family", hollow_fail_family),
+    {"log-level", .has_arg = true, .set = set_log_level},
+    CFG_STRING("bridge", bridge),
+    CFG_STRING("task-subnet", task_subnet),
+    {"help", .short_name = 'h'},
+};
+
+/* Start the agent and run until a stop signal; the exit status. */
+static int run_agent(struct agent_config *cfg)
+{
     sigset_t mask;
     cli_block_stop_signals(&mask);
     struct agent agent;
     struct error err;
     error_clear(&err);
-    if (agent_start(&agent, &cfg, &err) < 0) {
+    if (agent_start(&agent, cfg, &err) < 0) {
         log_error("agent: %s", err.msg);
         agent_stop(&agent);
-        rc = 1;
-        goto out;
+        return 1;
     }
     int sig = cli_wait_stop_signal(&mask);
     log_info("agent: signal %d, stopping (containers keep running)", sig);
     agent_stop(&agent);
-    rc = 0;
-out:
-    json_decref(attrs);
+    return 0;
+}
+
+int cli_agent_main(int argc, char **argv)
+{
+    static const struct cli_flags flags = {agent_flags, ELEMENTSOF(agent_flags), false, usage};
+    struct agent_opts o = {.n_insecure = 0};
+    agent_config_defaults(&o.cfg);
+    o.attrs = json_array();
+    int rc = cli_flags_parse(&flags, argc, argv, &o);
+    if (rc == CLI_FLAGS_OK) {
+        o.cfg.attributes = o.attrs;
+        o.cfg.insecure = o.insecure;
+        o.cfg.n_insecure = o.n_insecure;
+        rc = run_agent(&o.cfg);
+    } else if (rc == CLI_FLAGS_HELP) {
+        rc = 0;
+    }
+    json_decref(o.attrs);
     return rc;
 }

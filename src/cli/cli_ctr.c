@@ -21,6 +21,7 @@
 #include "agent/runtime/runtime.h"
 #include "agent/runtime/spawn.h"
 #include "cli/cli.h"
+#include "cli/cli_flags.h"
 #include "cli/cli_util.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
@@ -28,6 +29,13 @@
 #include "common/log.h"
 
 #define MAX_ENV 256
+
+/* The options every subcommand takes, wherever they are before "--". */
+struct ctr_common {
+    const char *data, *cgroup_parent;
+    int64_t timeout_s; /* -1: not given */
+    bool as_json, raw; /* not for run */
+};
 
 static void usage(FILE *f)
 {
@@ -148,6 +156,8 @@ struct run_args {
     int64_t task_mem, task_cpu;
     bool detach, autorm, init;
     const char *hostname;
+    char init_path[PATH_MAX];
+    struct etcfiles_opts etc;
 };
 
 /* "NAME=SOFT[:HARD]" */
@@ -169,105 +179,176 @@ static int parse_ulimit(char *arg, struct ctr_ulimit *u)
     return 0;
 }
 
-/* One flag of `ctr run`; returns 0, or 2 (usage error) after a message. */
-static int run_flag(struct run_args *a, int c, char *arg)
+/* A repeatable flag's array is full: say so. */
+static bool full(size_t n, size_t cap)
 {
-    struct ctr_spec *s = &a->spec;
-    int64_t v = 0;
-    if (strchr("mMcxyS", c) && parse_i64(arg, &v) < 0)
-        return fprintf(stderr, "berth ctr run: bad number '%s'\n", arg), 2;
-    /* Each repeatable flag fills its own array. */
-    const struct {
-        int flag;
-        size_t n, cap;
-    } counts[] = {
-        {'e', s->n_env, MAX_ENV},
-        {'U', s->n_ulimits, MAX_RUN_ITEMS},
-        {'V', s->n_binds, MAX_RUN_ITEMS},
-        {'T', s->n_tmpfs, MAX_RUN_ITEMS},
-        {'L', s->n_labels, MAX_RUN_ITEMS},
-        {'A', s->n_cap_add, MAX_RUN_ITEMS},
-        {'D', s->n_cap_drop, MAX_RUN_ITEMS},
-    };
-    for (size_t i = 0; i < ELEMENTSOF(counts); i++)
-        if (counts[i].flag == c && counts[i].n == counts[i].cap)
-            return fprintf(stderr, "berth ctr run: too many of one flag (at most %zu)\n", counts[i].cap), 2;
-    switch (c) {
-    case 'R':
-        if (a->n_lower == ELEMENTSOF(a->lower))
-            return fprintf(stderr, "berth ctr run: too many --rootfs\n"), 2;
-        a->lower[a->n_lower++] = arg;
-        return 0;
-    case 'n':
-        if (!runtime_id_valid(arg))
-            return fprintf(stderr, "berth ctr run: bad --name '%s'\n", arg), 2;
-        snprintf(a->name, sizeof(a->name), "%s", arg);
-        return 0;
-    case 't':
-        if (oci_runtime_kind_parse(arg, &a->co.runtime) < 0)
-            return fprintf(stderr, "berth ctr run: --runtime is runc or crun\n"), 2;
-        return 0;
-    case 'm': s->memory_mib = v; return 0;
-    case 'M': s->memory_reservation_mib = v; return 0;
-    case 'c': s->cpu_units = v; return 0;
-    case 'x': a->task_mem = v; return 0;
-    case 'y': a->task_cpu = v; return 0;
-    case 'S': s->shm_size_mib = v; return 0;
-    case 'u': s->user = arg; return 0;
-    case 'w': s->cwd = arg; return 0;
-    case 'r': s->readonly_rootfs = true; return 0;
-    case 'P': s->privileged = true; return 0;
-    case 's': a->co.stop_signal = arg; return 0;
-    case 'i': a->init = true; return 0;
-    case 'H': a->hostname = arg; return 0;
-    case 'd': a->detach = true; return 0;
-    case 'X': a->autorm = true; return 0;
-    case 'N': s->netns = strcmp(arg, "none") == 0 || strcmp(arg, "bridge") == 0 ? NULL : arg; return 0;
-    case 'A': a->cap_add[s->n_cap_add++] = arg; return 0;
-    case 'D': a->cap_drop[s->n_cap_drop++] = arg; return 0;
-    case 'e':
-        if (!strchr(arg, '='))
-            return fprintf(stderr, "berth ctr run: --env wants K=V\n"), 2;
-        a->env[s->n_env++] = arg;
-        return 0;
-    case 'U':
-        if (parse_ulimit(arg, &a->ulimits[s->n_ulimits]) < 0)
-            return fprintf(stderr, "berth ctr run: --ulimit wants NAME=SOFT[:HARD]\n"), 2;
-        s->n_ulimits++;
-        return 0;
-    case 'L': {
-        char *eq = strchr(arg, '=');
-        if (!eq)
-            return fprintf(stderr, "berth ctr run: --label wants K=V\n"), 2;
-        *eq = '\0';
-        a->labels[s->n_labels++] = (struct ctr_label){arg, eq + 1};
-        return 0;
-    }
-    case 'V': { /* HOST:CTR[:ro] */
-        char *c1 = strchr(arg, ':');
-        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!c1 || (c2 && strcmp(c2 + 1, "ro") != 0 && strcmp(c2 + 1, "rw") != 0))
-            return fprintf(stderr, "berth ctr run: --volume wants HOST:CTR[:ro]\n"), 2;
-        *c1 = '\0';
-        if (c2)
-            *c2 = '\0';
-        a->binds[s->n_binds++] = (struct ctr_bind){arg, c1 + 1, c2 && strcmp(c2 + 1, "ro") == 0};
-        return 0;
-    }
-    case 'T': { /* PATH[:SIZE_MIB] */
-        char *colon = strchr(arg, ':');
-        int64_t size = 0;
-        if (colon) {
-            *colon = '\0';
-            if (parse_i64(colon + 1, &size) < 0)
-                return fprintf(stderr, "berth ctr run: --tmpfs wants PATH[:MiB]\n"), 2;
-        }
-        a->tmpfs[s->n_tmpfs++] = (struct ctr_tmpfs){.destination = arg, .size_mib = size};
-        return 0;
-    }
-    default: usage(stderr); return 2;
-    }
+    if (n < cap)
+        return false;
+    fprintf(stderr, "berth ctr run: too many of one flag (at most %zu)\n", cap);
+    return true;
 }
+
+static int set_rootfs(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (a->n_lower == ELEMENTSOF(a->lower))
+        return fprintf(stderr, "berth ctr run: too many --rootfs\n"), -1;
+    a->lower[a->n_lower++] = arg;
+    return 0;
+}
+
+static int set_name(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (!runtime_id_valid(arg))
+        return fprintf(stderr, "berth ctr run: bad --name '%s'\n", arg), -1;
+    snprintf(a->name, sizeof(a->name), "%s", arg);
+    return 0;
+}
+
+static int set_runtime(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (oci_runtime_kind_parse(arg, &a->co.runtime) < 0)
+        return fprintf(stderr, "berth ctr run: --runtime is runc or crun\n"), -1;
+    return 0;
+}
+
+/* An int64_t field of run_args. */
+static int set_number(void *opts, const struct cli_flag *f, char *arg)
+{
+    if (parse_i64(arg, (int64_t *)((char *)opts + f->off)) < 0)
+        return fprintf(stderr, "berth ctr run: bad number '%s'\n", arg), -1;
+    return 0;
+}
+
+static int set_net(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    a->spec.netns = strcmp(arg, "none") == 0 || strcmp(arg, "bridge") == 0 ? NULL : arg;
+    return 0;
+}
+
+/* Append arg to a list of at most cap strings. */
+static int push(const char **list, size_t *n, size_t cap, char *arg)
+{
+    if (full(*n, cap))
+        return -1;
+    list[(*n)++] = arg;
+    return 0;
+}
+
+static int set_cap_add(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    return push(a->cap_add, &a->spec.n_cap_add, MAX_RUN_ITEMS, arg);
+}
+
+static int set_cap_drop(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    return push(a->cap_drop, &a->spec.n_cap_drop, MAX_RUN_ITEMS, arg);
+}
+
+static int set_env(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (full(a->spec.n_env, MAX_ENV))
+        return -1;
+    if (!strchr(arg, '='))
+        return fprintf(stderr, "berth ctr run: --env wants K=V\n"), -1;
+    a->env[a->spec.n_env++] = arg;
+    return 0;
+}
+
+static int set_ulimit(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (full(a->spec.n_ulimits, MAX_RUN_ITEMS))
+        return -1;
+    if (parse_ulimit(arg, &a->ulimits[a->spec.n_ulimits]) < 0)
+        return fprintf(stderr, "berth ctr run: --ulimit wants NAME=SOFT[:HARD]\n"), -1;
+    a->spec.n_ulimits++;
+    return 0;
+}
+
+static int set_label(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (full(a->spec.n_labels, MAX_RUN_ITEMS))
+        return -1;
+    char *eq = strchr(arg, '=');
+    if (!eq)
+        return fprintf(stderr, "berth ctr run: --label wants K=V\n"), -1;
+    *eq = '\0';
+    a->labels[a->spec.n_labels++] = (struct ctr_label){arg, eq + 1};
+    return 0;
+}
+
+/* HOST:CTR[:ro] */
+static int set_volume(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (full(a->spec.n_binds, MAX_RUN_ITEMS))
+        return -1;
+    char *c1 = strchr(arg, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c1 || (c2 && strcmp(c2 + 1, "ro") != 0 && strcmp(c2 + 1, "rw") != 0))
+        return fprintf(stderr, "berth ctr run: --volume wants HOST:CTR[:ro]\n"), -1;
+    *c1 = '\0';
+    if (c2)
+        *c2 = '\0';
+    a->binds[a->spec.n_binds++] = (struct ctr_bind){arg, c1 + 1, c2 && strcmp(c2 + 1, "ro") == 0};
+    return 0;
+}
+
+/* PATH[:SIZE_MIB] */
+static int set_tmpfs(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct run_args *a = opts;
+    if (full(a->spec.n_tmpfs, MAX_RUN_ITEMS))
+        return -1;
+    char *colon = strchr(arg, ':');
+    int64_t size = 0;
+    if (colon) {
+        *colon = '\0';
+        if (parse_i64(colon + 1, &size) < 0)
+            return fprintf(stderr, "berth ctr run: --tmpfs wants PATH[:MiB]\n"), -1;
+    }
+    a->tmpfs[a->spec.n_tmpfs++] = (struct ctr_tmpfs){.destination = arg, .size_mib = size};
+    return 0;
+}
+
+#define RUN_FIELD(member) CLI_FIELD(struct run_args, member)
+
+static const struct cli_flag run_flags[] = {
+    {"rootfs", .has_arg = true, .set = set_rootfs},
+    {"name", .has_arg = true, .set = set_name},
+    {"runtime", .has_arg = true, .set = set_runtime},
+    {"memory", .has_arg = true, .set = set_number, RUN_FIELD(spec.memory_mib)},
+    {"memory-reservation", .has_arg = true, .set = set_number, RUN_FIELD(spec.memory_reservation_mib)},
+    {"cpu", .has_arg = true, .set = set_number, RUN_FIELD(spec.cpu_units)},
+    {"task-memory", .has_arg = true, .set = set_number, RUN_FIELD(task_mem)},
+    {"task-cpu", .has_arg = true, .set = set_number, RUN_FIELD(task_cpu)},
+    {"user", .has_arg = true, .set = cli_flags_set_ptr, RUN_FIELD(spec.user)},
+    {"readonly", .set = cli_flags_set_true, RUN_FIELD(spec.readonly_rootfs)},
+    {"env", .has_arg = true, .set = set_env},
+    {"stop-signal", .has_arg = true, .set = cli_flags_set_ptr, RUN_FIELD(co.stop_signal)},
+    {"init", .set = cli_flags_set_true, RUN_FIELD(init)},
+    {"hostname", .has_arg = true, .set = cli_flags_set_ptr, RUN_FIELD(hostname)},
+    {"detach", .set = cli_flags_set_true, RUN_FIELD(detach)},
+    {"rm", .set = cli_flags_set_true, RUN_FIELD(autorm)},
+    {"workdir", .has_arg = true, .set = cli_flags_set_ptr, RUN_FIELD(spec.cwd)},
+    {"privileged", .set = cli_flags_set_true, RUN_FIELD(spec.privileged)},
+    {"shm-size", .has_arg = true, .set = set_number, RUN_FIELD(spec.shm_size_mib)},
+    {"net", .has_arg = true, .set = set_net},
+    {"cap-add", .has_arg = true, .set = set_cap_add},
+    {"cap-drop", .has_arg = true, .set = set_cap_drop},
+    {"ulimit", .has_arg = true, .set = set_ulimit},
+    {"label", .has_arg = true, .set = set_label},
+    {"volume", .has_arg = true, .set = set_volume},
+    {"tmpfs", .has_arg = true, .set = set_tmpfs},
+};
 
 struct sig_proxy {
     struct runtime *r;
@@ -288,40 +369,11 @@ static void *sig_proxy_main(void *arg)
     return NULL;
 }
 
-static int cmd_run(struct runtime *r, int argc, char **argv)
+static struct run_args *run_args_new(void)
 {
-    static const struct option opts[] = {
-        {"rootfs", required_argument, NULL, 'R'},
-        {"name", required_argument, NULL, 'n'},
-        {"runtime", required_argument, NULL, 't'},
-        {"memory", required_argument, NULL, 'm'},
-        {"memory-reservation", required_argument, NULL, 'M'},
-        {"cpu", required_argument, NULL, 'c'},
-        {"task-memory", required_argument, NULL, 'x'},
-        {"task-cpu", required_argument, NULL, 'y'},
-        {"user", required_argument, NULL, 'u'},
-        {"readonly", no_argument, NULL, 'r'},
-        {"env", required_argument, NULL, 'e'},
-        {"stop-signal", required_argument, NULL, 's'},
-        {"init", no_argument, NULL, 'i'},
-        {"hostname", required_argument, NULL, 'H'},
-        {"detach", no_argument, NULL, 'd'},
-        {"rm", no_argument, NULL, 'X'},
-        {"workdir", required_argument, NULL, 'w'},
-        {"privileged", no_argument, NULL, 'P'},
-        {"shm-size", required_argument, NULL, 'S'},
-        {"net", required_argument, NULL, 'N'},
-        {"cap-add", required_argument, NULL, 'A'},
-        {"cap-drop", required_argument, NULL, 'D'},
-        {"ulimit", required_argument, NULL, 'U'},
-        {"label", required_argument, NULL, 'L'},
-        {"volume", required_argument, NULL, 'V'},
-        {"tmpfs", required_argument, NULL, 'T'},
-        {NULL, 0, NULL, 0},
-    };
-    _cleanup_free_ struct run_args *a = calloc(1, sizeof(*a));
+    struct run_args *a = calloc(1, sizeof(*a));
     if (!a)
-        return 1;
+        return NULL;
     a->co.runtime = OCI_RUNTIME_RUNC;
     a->spec.env = a->env;
     a->spec.ulimits = a->ulimits;
@@ -330,44 +382,38 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
     a->spec.labels = a->labels;
     a->spec.cap_add = a->cap_add;
     a->spec.cap_drop = a->cap_drop;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        int rc = run_flag(a, c, optarg);
-        if (rc != 0)
-            return rc;
-    }
-    struct ctr_spec spec = a->spec;
-    struct runtime_create_opts co = a->co;
-    const char **lower = a->lower;
-    size_t n_lower = a->n_lower;
-    char *name = a->name;
-    int64_t task_mem = a->task_mem, task_cpu = a->task_cpu;
-    bool detach = a->detach, autorm = a->autorm, init = a->init;
-    const char *hostname = a->hostname;
-    if (n_lower == 0 || optind >= argc) {
-        fprintf(stderr, "berth ctr run: --rootfs and a command are required\n");
-        return 2;
-    }
-    if (!name[0] && ids_random_hex(name, 6) < 0)
-        return 1;
-    char init_path[PATH_MAX];
-    struct error err;
-    if (init) {
-        if (spawn_find_program("catatonit", init_path, sizeof(init_path), &err) < 0 &&
-            spawn_find_program("tini-static", init_path, sizeof(init_path), &err) < 0)
-            return fail("run", &err);
-        spec.init_path = init_path;
-    }
-    spec.args = (const char *const *)argv + optind;
-    spec.n_args = (size_t)(argc - optind);
-    spec.hostname = hostname ? hostname : name;
-    struct etcfiles_opts etc = {.hostname = spec.hostname};
-    co.lower = lower;
-    co.n_lower = n_lower;
-    co.task_id = name;
-    co.etc = &etc;
+    return a;
+}
 
+/* Fill in what the flags leave to us: a name, the init, the command
+ * (argv from optind) and the runtime options pointing into a. */
+static int run_complete(struct run_args *a, int argc, char **argv)
+{
+    if (!a->name[0] && ids_random_hex(a->name, 6) < 0)
+        return 1;
+    struct error err;
+    if (a->init) {
+        if (spawn_find_program("catatonit", a->init_path, sizeof(a->init_path), &err) < 0 &&
+            spawn_find_program("tini-static", a->init_path, sizeof(a->init_path), &err) < 0)
+            return fail("run", &err);
+        a->spec.init_path = a->init_path;
+    }
+    a->spec.args = (const char *const *)argv + optind;
+    a->spec.n_args = (size_t)(argc - optind);
+    a->spec.hostname = a->hostname ? a->hostname : a->name;
+    a->etc = (struct etcfiles_opts){.hostname = a->spec.hostname};
+    a->co.lower = a->lower;
+    a->co.n_lower = a->n_lower;
+    a->co.task_id = a->name;
+    a->co.etc = &a->etc;
+    return 0;
+}
+
+/* Create and start the container in its own task cgroup. */
+static int run_start(struct runtime *r, struct run_args *a)
+{
+    const char *name = a->name;
+    struct error err;
     /* The name must be free before we touch its task cgroup. */
     char dir[PATH_MAX];
     if (runtime_path(r, name, NULL, dir, sizeof(dir), &err) < 0)
@@ -376,9 +422,9 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
         fprintf(stderr, "berth ctr run: container %s already exists\n", name);
         return 1;
     }
-    if (cgroups_task_create(&r->cg, name, task_mem, task_cpu, &err) < 0)
+    if (cgroups_task_create(&r->cg, name, a->task_mem, a->task_cpu, &err) < 0)
         return fail("run", &err);
-    if (runtime_create(r, name, &spec, &co, NULL, &err) < 0 || runtime_start(r, name, &err) < 0) {
+    if (runtime_create(r, name, &a->spec, &a->co, NULL, &err) < 0 || runtime_start(r, name, &err) < 0) {
         struct error e2;
         if (err.kind != ERR_CONFLICT) {
             runtime_delete(r, name, &e2);
@@ -386,18 +432,21 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
         }
         return fail("run", &err);
     }
-    if (detach) {
-        printf("%s\n", name);
-        return 0;
-    }
-    /* In the foreground, SIGINT/SIGTERM/SIGHUP are passed on to the
-     * container (as `docker run` does) and we keep waiting for its exit. */
+    return 0;
+}
+
+/* In the foreground, SIGINT/SIGTERM/SIGHUP are passed on to the container
+ * (as `docker run` does) and we keep waiting for its exit; then its logs
+ * are printed and its exit code is ours. */
+static int run_foreground(struct runtime *r, const char *name, bool autorm)
+{
     struct sig_proxy proxy = {.r = r, .name = name};
     cli_block_stop_signals(&proxy.mask);
     pthread_t th;
     if (pthread_create(&th, NULL, sig_proxy_main, &proxy) == 0)
         pthread_detach(th);
     struct runtime_status st;
+    struct error err;
     if (runtime_wait(r, name, 0, &st, &err) != 0)
         return fail("run", &err);
     print_logs(r, name, false);
@@ -408,8 +457,35 @@ static int cmd_run(struct runtime *r, int argc, char **argv)
     return st.exit_code >= 0 ? st.exit_code : 255;
 }
 
-static int cmd_ps(struct runtime *r, bool as_json)
+static int cmd_run(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
 {
+    static const struct cli_flags flags = {run_flags, ELEMENTSOF(run_flags), true, usage};
+    _cleanup_free_ struct run_args *a = run_args_new();
+    if (!a)
+        return 1;
+    optind = 1;
+    int rc = cli_flags_parse(&flags, argc, argv, a);
+    if (rc != CLI_FLAGS_OK)
+        return rc;
+    if (a->n_lower == 0 || optind >= argc) {
+        fprintf(stderr, "berth ctr run: --rootfs and a command are required\n");
+        return 2;
+    }
+    rc = run_complete(a, argc, argv);
+    if (rc == 0)
+        rc = run_start(r, a);
+    if (rc != 0)
+        return rc;
+    if (a->detach) {
+        printf("%s\n", a->name);
+        return 0;
+    }
+    return run_foreground(r, a->name, a->autorm);
+}
+
+static int cmd_ps(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    bool as_json = common->as_json;
     char **ids = NULL;
     size_t n = 0;
     struct error err;
@@ -443,6 +519,187 @@ static int cmd_ps(struct runtime *r, bool as_json)
     return 0;
 }
 
+static int cmd_inspect(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    _cleanup_json_ json_t *j = NULL;
+    if (status_json(r, argv[1], &j) != 0)
+        return 1;
+    _cleanup_free_ char *text = json_dumps(j, JSON_INDENT(1));
+    printf("%s\n", text);
+    return 0;
+}
+
+static int cmd_exec(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    int first = 2;
+    if (first < argc && strcmp(argv[first], "--") == 0)
+        first++;
+    if (first >= argc) {
+        fprintf(stderr, "berth ctr exec: a command is required\n");
+        return 2;
+    }
+    fflush(stdout);
+    int code = 0;
+    bool timed_out = false;
+    usec_t t = common->timeout_s > 0 ? common->timeout_s * USEC_PER_SEC : 0;
+    struct error err;
+    if (runtime_exec(r, argv[1], (const char *const *)argv + first, (size_t)(argc - first), t, 1, 2, &code, &timed_out,
+                     &err) < 0) {
+        fail("exec", &err);
+        return timed_out ? 124 : 125;
+    }
+    return code;
+}
+
+static int cmd_kill(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    int sig = argc > 2 ? runtime_parse_signal(argv[2]) : SIGKILL;
+    if (sig < 0) {
+        fprintf(stderr, "berth ctr kill: unknown signal\n");
+        return 2;
+    }
+    struct error err;
+    return runtime_kill(r, argv[1], sig, &err) < 0 ? fail("kill", &err) : 0;
+}
+
+static int cmd_stop(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    struct runtime_status st;
+    struct error err;
+    usec_t t = (common->timeout_s >= 0 ? common->timeout_s : 30) * USEC_PER_SEC;
+    if (runtime_stop(r, argv[1], t, &st, &err) < 0)
+        return fail("stop", &err);
+    printf("%d\n", st.exit_code);
+    return 0;
+}
+
+static int cmd_wait(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    struct runtime_status st;
+    struct error err;
+    if (runtime_wait(r, argv[1], 0, &st, &err) != 0)
+        return fail("wait", &err);
+    printf("%d\n", st.exit_code);
+    return 0;
+}
+
+static int cmd_rm(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    struct error err;
+    if (runtime_delete(r, argv[1], &err) < 0)
+        return fail("rm", &err);
+    if (cgroups_task_remove(&r->cg, argv[1], &err) < 0)
+        return fail("rm", &err);
+    return 0;
+}
+
+static int cmd_logs(struct runtime *r, const struct ctr_common *common, int argc, char **argv)
+{
+    return print_logs(r, argv[1], common->raw);
+}
+
+/* argv[0] is the subcommand; argv[1] the container's name where one is needed. */
+static const struct ctr_command {
+    const char *name;
+    bool needs_name;
+    int (*run)(struct runtime *r, const struct ctr_common *common, int argc, char **argv);
+} ctr_commands[] = {
+    {"run", false, cmd_run},  {"ps", false, cmd_ps},    {"inspect", true, cmd_inspect},
+    {"exec", true, cmd_exec}, {"kill", true, cmd_kill}, {"stop", true, cmd_stop},
+    {"wait", true, cmd_wait}, {"rm", true, cmd_rm},     {"logs", true, cmd_logs},
+};
+
+static int common_data(struct ctr_common *c, const char *v)
+{
+    c->data = v;
+    return 0;
+}
+
+static int common_cgroup_parent(struct ctr_common *c, const char *v)
+{
+    c->cgroup_parent = v;
+    return 0;
+}
+
+static int common_log_level(struct ctr_common *c, const char *v) { return cli_set_log_level("berth ctr", v); }
+
+static int common_timeout(struct ctr_common *c, const char *v)
+{
+    if (parse_i64(v, &c->timeout_s) < 0) {
+        fprintf(stderr, "berth ctr: bad --timeout\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The common options that take a value. */
+static const struct {
+    const char *name;
+    int (*set)(struct ctr_common *c, const char *value);
+} common_values[] = {
+    {"--data", common_data},
+    {"--cgroup-parent", common_cgroup_parent},
+    {"--timeout", common_timeout},
+    {"--log-level", common_log_level},
+};
+
+/* Pull the common options out of argv[2..] wherever they appear before
+ * "--"; what is left, after the subcommand, goes to nargv.  0, or 2 after a
+ * message. */
+static int split_common(int argc, char **argv, struct ctr_common *c, char **nargv, int *ret_nargc)
+{
+    bool is_run = strcmp(argv[1], "run") == 0;
+    bool after_dashes = false;
+    int nargc = 0;
+    nargv[nargc++] = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!after_dashes && strcmp(a, "--") == 0)
+            after_dashes = true;
+        size_t k = ELEMENTSOF(common_values);
+        for (size_t j = 0; j < ELEMENTSOF(common_values) && !after_dashes; j++)
+            if (strcmp(a, common_values[j].name) == 0)
+                k = j;
+        if (k < ELEMENTSOF(common_values)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "berth ctr: %s needs a value\n", a);
+                return 2;
+            }
+            if (common_values[k].set(c, argv[++i]) < 0)
+                return 2;
+        } else if (!after_dashes && !is_run && strcmp(a, "--json") == 0) {
+            c->as_json = true;
+        } else if (!after_dashes && !is_run && strcmp(a, "--raw") == 0) {
+            c->raw = true;
+        } else {
+            nargv[nargc++] = argv[i];
+        }
+    }
+    *ret_nargc = nargc;
+    return 0;
+}
+
+/* Open the runtime state under --data, creating the directory if need be. */
+static int open_runtime(const char *sub, const struct ctr_common *c, struct runtime *r)
+{
+    if (!c->data) {
+        fprintf(stderr, "berth ctr %s: --data DIR is required\n", sub);
+        return 2;
+    }
+    char absdata[PATH_MAX];
+    if (!realpath(c->data, absdata)) {
+        struct error e;
+        if (fs_mkdir_p(c->data, 0700, &e) < 0 || !realpath(c->data, absdata)) {
+            fprintf(stderr, "berth ctr: --data %s: %s\n", c->data, strerror(errno));
+            return 1;
+        }
+    }
+    struct error err;
+    if (runtime_open(r, absdata, c->cgroup_parent, &err) < 0)
+        return fail(sub, &err);
+    return 0;
+}
+
 int cli_ctr_main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -450,142 +707,28 @@ int cli_ctr_main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    /* Common options come before the subcommand's own: pull --data,
-     * --cgroup-parent, --timeout, --json, --raw out of argv wherever they
-     * appear before "--". */
-    const char *data = NULL, *cgroup_parent = NULL;
-    int64_t timeout_s = -1;
-    bool as_json = false, raw = false;
+    struct ctr_common common = {.timeout_s = -1};
     int nargc = 0;
     _cleanup_free_ char **nargv = calloc((size_t)argc + 1, sizeof(char *));
     if (!nargv)
         return 1;
-    nargv[nargc++] = argv[1];
-    bool after_dashes = false;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!after_dashes && strcmp(a, "--") == 0)
-            after_dashes = true;
-        if (!after_dashes && (strcmp(a, "--data") == 0 || strcmp(a, "--cgroup-parent") == 0 ||
-                              strcmp(a, "--timeout") == 0 || strcmp(a, "--log-level") == 0)) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "berth ctr: %s needs a value\n", a);
-                return 2;
-            }
-            if (strcmp(a, "--data") == 0)
-                data = argv[++i];
-            else if (strcmp(a, "--cgroup-parent") == 0)
-                cgroup_parent = argv[++i];
-            else if (strcmp(a, "--log-level") == 0) {
-                enum log_level lvl;
-                if (log_parse_level(argv[++i], &lvl) < 0) {
-                    fprintf(stderr, "berth ctr: unknown log level '%s'\n", argv[i]);
-                    return 2;
-                }
-                log_set_level(lvl);
-            } else if (parse_i64(argv[++i], &timeout_s) < 0) {
-                fprintf(stderr, "berth ctr: bad --timeout\n");
-                return 2;
-            }
-            continue;
-        }
-        if (!after_dashes && strcmp(sub, "run") != 0 && strcmp(a, "--json") == 0) {
-            as_json = true;
-            continue;
-        }
-        if (!after_dashes && strcmp(sub, "run") != 0 && strcmp(a, "--raw") == 0) {
-            raw = true;
-            continue;
-        }
-        nargv[nargc++] = argv[i];
-    }
-    if (!data) {
-        fprintf(stderr, "berth ctr %s: --data DIR is required\n", sub);
-        return 2;
-    }
-    char absdata[PATH_MAX];
-    if (!realpath(data, absdata)) {
-        struct error e;
-        if (fs_mkdir_p(data, 0700, &e) < 0 || !realpath(data, absdata)) {
-            fprintf(stderr, "berth ctr: --data %s: %s\n", data, strerror(errno));
-            return 1;
-        }
-    }
+    int rc = split_common(argc, argv, &common, nargv, &nargc);
+    if (rc != 0)
+        return rc;
     struct runtime r;
-    struct error err;
-    if (runtime_open(&r, absdata, cgroup_parent, &err) < 0)
-        return fail(sub, &err);
-
-    if (strcmp(sub, "run") == 0)
-        return cmd_run(&r, nargc, nargv);
-    if (strcmp(sub, "ps") == 0)
-        return cmd_ps(&r, as_json);
-
-    /* The rest name one container. */
-    if (nargc < 2) {
+    rc = open_runtime(sub, &common, &r);
+    if (rc != 0)
+        return rc;
+    const struct ctr_command *cmd = NULL;
+    for (size_t i = 0; i < ELEMENTSOF(ctr_commands) && !cmd; i++)
+        if (strcmp(sub, ctr_commands[i].name) == 0)
+            cmd = &ctr_commands[i];
+    if ((!cmd || cmd->needs_name) && nargc < 2) {
         fprintf(stderr, "berth ctr %s: NAME is required\n", sub);
         return 2;
     }
-    const char *name = nargv[1];
-    if (strcmp(sub, "inspect") == 0) {
-        _cleanup_json_ json_t *j = NULL;
-        if (status_json(&r, name, &j) != 0)
-            return 1;
-        _cleanup_free_ char *text = json_dumps(j, JSON_INDENT(1));
-        printf("%s\n", text);
-        return 0;
-    }
-    if (strcmp(sub, "exec") == 0) {
-        int first = 2;
-        if (first < nargc && strcmp(nargv[first], "--") == 0)
-            first++;
-        if (first >= nargc) {
-            fprintf(stderr, "berth ctr exec: a command is required\n");
-            return 2;
-        }
-        fflush(stdout);
-        int code = 0;
-        bool timed_out = false;
-        usec_t t = timeout_s > 0 ? timeout_s * USEC_PER_SEC : 0;
-        if (runtime_exec(&r, name, (const char *const *)nargv + first, (size_t)(nargc - first), t, 1, 2, &code,
-                         &timed_out, &err) < 0) {
-            fail("exec", &err);
-            return timed_out ? 124 : 125;
-        }
-        return code;
-    }
-    if (strcmp(sub, "kill") == 0) {
-        int sig = nargc > 2 ? runtime_parse_signal(nargv[2]) : SIGKILL;
-        if (sig < 0) {
-            fprintf(stderr, "berth ctr kill: unknown signal\n");
-            return 2;
-        }
-        return runtime_kill(&r, name, sig, &err) < 0 ? fail("kill", &err) : 0;
-    }
-    if (strcmp(sub, "stop") == 0) {
-        struct runtime_status st;
-        usec_t t = (timeout_s >= 0 ? timeout_s : 30) * USEC_PER_SEC;
-        if (runtime_stop(&r, name, t, &st, &err) < 0)
-            return fail("stop", &err);
-        printf("%d\n", st.exit_code);
-        return 0;
-    }
-    if (strcmp(sub, "wait") == 0) {
-        struct runtime_status st;
-        if (runtime_wait(&r, name, 0, &st, &err) != 0)
-            return fail("wait", &err);
-        printf("%d\n", st.exit_code);
-        return 0;
-    }
-    if (strcmp(sub, "rm") == 0) {
-        if (runtime_delete(&r, name, &err) < 0)
-            return fail("rm", &err);
-        if (cgroups_task_remove(&r.cg, name, &err) < 0)
-            return fail("rm", &err);
-        return 0;
-    }
-    if (strcmp(sub, "logs") == 0)
-        return print_logs(&r, name, raw);
+    if (cmd)
+        return cmd->run(&r, &common, nargc, nargv);
     fprintf(stderr, "berth ctr: unknown command '%s'\n", sub);
     usage(stderr);
     return 2;

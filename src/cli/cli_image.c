@@ -2,7 +2,7 @@
  * store driven by hand, for operators and tests.  All the work is in
  * src/agent/image.c and imgstore.c; this file parses flags and prints. */
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h> /* optind */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,6 +15,8 @@
 #include "agent/image/imgref.h"
 #include "agent/image/imgstore.h"
 #include "cli/cli.h"
+#include "cli/cli_flags.h"
+#include "cli/cli_util.h"
 #include "common/cleanup.h"
 #include "agent/agent_limits.h"
 #include "common/log.h"
@@ -192,7 +194,7 @@ static int cmd_pull(struct image_cli *cli, struct imgstore *s, char **refs, size
     return status;
 }
 
-static int cmd_ls(struct imgstore *s)
+static int cmd_ls(struct image_cli *cli, struct imgstore *s, char **args, size_t n)
 {
     _cleanup_json_ json_t *records = NULL;
     struct error err = {0};
@@ -227,8 +229,9 @@ static int normalise(const char *ref, char *out, size_t cap, const char *cmd)
     return 0;
 }
 
-static int cmd_rm(struct imgstore *s, const char *ref)
+static int cmd_rm(struct image_cli *cli, struct imgstore *s, char **args, size_t n)
 {
+    const char *ref = args[0];
     char name[LIMIT_IMAGE_REF + 96];
     struct error err = {0};
     if (normalise(ref, name, sizeof(name), "rm") < 0)
@@ -241,7 +244,7 @@ static int cmd_rm(struct imgstore *s, const char *ref)
     return 0;
 }
 
-static int cmd_gc(struct image_cli *cli, struct imgstore *s)
+static int cmd_gc(struct image_cli *cli, struct imgstore *s, char **args, size_t n)
 {
     char names[MAX_KEEP][LIMIT_IMAGE_REF + 96];
     const char *keep[MAX_KEEP];
@@ -274,8 +277,9 @@ static json_t *strv_json(const struct strv *v)
     return a;
 }
 
-static int cmd_inspect(struct imgstore *s, const char *ref)
+static int cmd_inspect(struct image_cli *cli, struct imgstore *s, char **args, size_t nargs)
 {
+    const char *ref = args[0];
     struct error err = {0};
     _cleanup_json_ json_t *rec = NULL;
     char **dirs = NULL;
@@ -308,73 +312,108 @@ static int cmd_inspect(struct imgstore *s, const char *ref)
     return 0;
 }
 
+/* Append arg to a repeatable flag's list of at most max. */
+static int push(const char **list, size_t *n, size_t max, const char *arg, const struct cli_flag *f)
+{
+    if (*n == max) {
+        fprintf(stderr, "berth image: too many --%s\n", f->name);
+        return -1;
+    }
+    list[(*n)++] = arg;
+    return 0;
+}
+
+static int set_insecure(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct image_cli *cli = opts;
+    return push(cli->insecure, &cli->n_insecure, MAX_INSECURE, arg, f);
+}
+
+static int set_platform(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct image_cli *cli = opts;
+    struct error err = {0};
+    if (image_platform_parse(arg, &cli->platform, &err) < 0) {
+        fprintf(stderr, "berth image: --platform: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_older_than(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct image_cli *cli = opts;
+    if (parse_duration(arg, &cli->older_than) < 0) {
+        fprintf(stderr, "berth image: --older-than wants a duration like 30m or 7d, got '%s'\n", arg);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_keep(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct image_cli *cli = opts;
+    return push(cli->keep, &cli->n_keep, MAX_KEEP, arg, f);
+}
+
+static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
+{
+    return cli_set_log_level("berth image", arg);
+}
+
+static const struct cli_flag image_flags[] = {
+    {"data", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct image_cli, data)},
+    {"insecure-registry", .has_arg = true, .set = set_insecure},
+    {"platform", .has_arg = true, .set = set_platform},
+    {"username", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct image_cli, username)},
+    {"password", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct image_cli, password)},
+    {"older-than", .has_arg = true, .set = set_older_than},
+    {"keep", .has_arg = true, .set = set_keep},
+    {"log-level", .has_arg = true, .set = set_log_level},
+    {"help", .short_name = 'h'},
+};
+
+/* How many operands a subcommand takes after its name. */
+enum operands { OPERANDS_NONE, OPERANDS_ONE, OPERANDS_SOME };
+
+static const struct image_command {
+    const char *name;
+    enum operands operands;
+    int (*run)(struct image_cli *cli, struct imgstore *s, char **args, size_t n);
+} image_commands[] = {
+    {"pull", OPERANDS_SOME, cmd_pull}, {"ls", OPERANDS_NONE, cmd_ls},          {"rm", OPERANDS_ONE, cmd_rm},
+    {"gc", OPERANDS_NONE, cmd_gc},     {"inspect", OPERANDS_ONE, cmd_inspect},
+};
+
+static const struct image_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < ELEMENTSOF(image_commands); i++)
+        if (strcmp(image_commands[i].name, name) == 0)
+            return &image_commands[i];
+    return NULL;
+}
+
 int cli_image_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},     {"insecure-registry", required_argument, NULL, 'i'},
-        {"platform", required_argument, NULL, 'p'}, {"username", required_argument, NULL, 'u'},
-        {"password", required_argument, NULL, 'P'}, {"older-than", required_argument, NULL, 'o'},
-        {"keep", required_argument, NULL, 'k'},     {"log-level", required_argument, NULL, 'L'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
+    static const struct cli_flags flags = {image_flags, ELEMENTSOF(image_flags), false, usage};
     struct image_cli cli = {.data = DEFAULT_DATA, .tty = isatty(STDERR_FILENO) == 1};
     image_platform_default(&cli.platform);
     cli.username = getenv("BERTH_REGISTRY_USERNAME");
     cli.password = getenv("BERTH_REGISTRY_PASSWORD");
-    struct error err = {0};
-    enum log_level level;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': cli.data = optarg; break;
-        case 'i':
-            if (cli.n_insecure == MAX_INSECURE) {
-                fprintf(stderr, "berth image: too many --insecure-registry\n");
-                return 2;
-            }
-            cli.insecure[cli.n_insecure++] = optarg;
-            break;
-        case 'p':
-            if (image_platform_parse(optarg, &cli.platform, &err) < 0) {
-                fprintf(stderr, "berth image: --platform: %s\n", err.msg);
-                return 2;
-            }
-            break;
-        case 'u': cli.username = optarg; break;
-        case 'P': cli.password = optarg; break;
-        case 'o':
-            if (parse_duration(optarg, &cli.older_than) < 0) {
-                fprintf(stderr, "berth image: --older-than wants a duration like 30m or 7d, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'k':
-            if (cli.n_keep == MAX_KEEP) {
-                fprintf(stderr, "berth image: too many --keep\n");
-                return 2;
-            }
-            cli.keep[cli.n_keep++] = optarg;
-            break;
-        case 'L':
-            if (log_parse_level(optarg, &level) < 0) {
-                fprintf(stderr, "berth image: unknown log level '%s'\n", optarg);
-                return 2;
-            }
-            log_set_level(level);
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
+    int pr = cli_flags_parse(&flags, argc, argv, &cli);
+    if (pr != CLI_FLAGS_OK)
+        return pr == CLI_FLAGS_HELP ? 0 : 2;
     if (optind >= argc) {
         usage(stderr);
         return 2;
     }
     const char *sub = argv[optind];
-    const char *ref = optind + 1 < argc ? argv[optind + 1] : NULL;
-    bool pull = strcmp(sub, "pull") == 0;
-    bool needs_ref = pull || strcmp(sub, "rm") == 0 || strcmp(sub, "inspect") == 0;
-    if ((needs_ref && (!ref || (!pull && optind + 2 != argc))) || (!needs_ref && optind + 1 != argc)) {
+    char **args = argv + optind + 1;
+    size_t nargs = (size_t)(argc - optind - 1);
+    const struct image_command *cmd = find_command(sub);
+    enum operands want = cmd ? cmd->operands : OPERANDS_NONE;
+    if ((want == OPERANDS_NONE && nargs != 0) || (want == OPERANDS_ONE && nargs != 1) ||
+        (want == OPERANDS_SOME && nargs == 0)) {
         usage(stderr);
         return 2;
     }
@@ -382,21 +421,14 @@ int cli_image_main(int argc, char **argv)
         fprintf(stderr, "berth image: --username and --password go together\n");
         return 2;
     }
+    struct error err = {0};
     _cleanup_(imgstore_freep) struct imgstore *s = NULL;
     if (imgstore_open(cli.data, &s, &err) < 0) {
         fprintf(stderr, "berth image: %s\n", err.msg);
         return 1;
     }
-    if (strcmp(sub, "pull") == 0)
-        return cmd_pull(&cli, s, argv + optind + 1, (size_t)(argc - optind - 1));
-    if (strcmp(sub, "ls") == 0)
-        return cmd_ls(s);
-    if (strcmp(sub, "rm") == 0)
-        return cmd_rm(s, ref);
-    if (strcmp(sub, "gc") == 0)
-        return cmd_gc(&cli, s);
-    if (strcmp(sub, "inspect") == 0)
-        return cmd_inspect(s, ref);
+    if (cmd)
+        return cmd->run(&cli, s, args, nargs);
     fprintf(stderr, "berth image: unknown subcommand '%s'\n", sub);
     usage(stderr);
     return 2;

@@ -15,7 +15,7 @@
  * files were moved into DATA/logs). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <getopt.h> /* optind */
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_flags.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
@@ -367,49 +368,131 @@ static int read_all(struct awsjson_client *client, struct source *src, size_t n,
     return 0;
 }
 
+/* Without --follow, a container with no local file has nothing to print:
+ * say so and leave it out (it does not count for the names).  The number
+ * of sources kept. */
+static size_t drop_missing_local(struct source *src, size_t n, const struct opts *o)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].local && !local_open(&src[i], -1)) {
+            fprintf(stderr,
+                    "berth logs: container %s does not use awslogs and has no log under %s (not "
+                    "started yet, or this is not its agent's host: see --data)\n",
+                    src[i].container, o->data_dir);
+            continue;
+        }
+        src[kept++] = src[i];
+    }
+    return kept;
+}
+
+/* New lines from all sources as they come: local files when inotify says
+ * they grew, streams every second.  The exit status. */
+static int follow(struct awsjson_client *client, struct source *src, size_t n, int64_t since_ms, bool names,
+                  const struct opts *o, int ino)
+{
+    bool remote = false;
+    for (size_t i = 0; i < n; i++)
+        remote |= !src[i].local;
+    while (!interrupted) {
+        bool unopened = false;
+        for (size_t i = 0; i < n; i++)
+            unopened |= src[i].local && src[i].fd < 0;
+        /* Streams are polled, and a file not there yet is looked for
+         * again; otherwise only inotify (or a signal) wakes us. */
+        struct pollfd pfd = {.fd = ino, .events = POLLIN};
+        poll(&pfd, 1, remote || unopened ? FOLLOW_INTERVAL_MS : -1);
+        note_moves(ino, src, n);
+        if (read_all(client, src, n, since_ms, names, o, ino) < 0)
+            return interrupted ? 0 : 1;
+        /* Like docker logs -f, stop when there is nothing more to come:
+         * every container's file was moved away when its task ended. */
+        bool over = !remote;
+        for (size_t i = 0; i < n; i++)
+            over &= src[i].moved;
+        if (over)
+            break;
+    }
+    return 0;
+}
+
+static void free_sources(struct source *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(src[i].token);
+        free(src[i].buf);
+        if (src[i].fd >= 0)
+            close(src[i].fd);
+    }
+    free(src);
+}
+
+/* Everything there is now, source by source; then, when following, what
+ * comes.  The exit status. */
+static int print_sources(struct awsjson_client *client, struct source *src, size_t *n, int64_t since,
+                         const struct opts *o)
+{
+    _cleanup_close_ int ino = -1;
+    if (o->follow) {
+        ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (ino < 0) {
+            fprintf(stderr, "berth logs: inotify: %s\n", strerror(errno));
+            return 1;
+        }
+    } else {
+        *n = drop_missing_local(src, *n, o);
+    }
+    int64_t since_ms = since > 0 ? time_now() / USEC_PER_MSEC - since : 0;
+    bool names = *n > 1;
+    if (read_all(client, src, *n, since_ms, names, o, ino) < 0)
+        return interrupted ? 0 : 1; /* an interrupt aborts the call in flight */
+    if (!o->follow)
+        return 0;
+    return follow(client, src, *n, since_ms, names, o, ino);
+}
+
+struct logs_cli {
+    const char *container, *cluster, *endpoint;
+    int64_t since;
+    struct opts o;
+};
+
+static int set_since(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct logs_cli *l = opts;
+    if (parse_duration(arg, &l->since) < 0) {
+        fprintf(stderr, "berth logs: --since wants a duration like 30s, 5m, 2h or 1d\n");
+        return -1;
+    }
+    return 0;
+}
+
+static const struct cli_flag logs_flags[] = {
+    {"container", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, container)},
+    {"follow", .short_name = 'f', .set = cli_flags_set_true, CLI_FIELD(struct logs_cli, o.follow)},
+    {"since", .has_arg = true, .set = set_since},
+    {"cluster", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, cluster)},
+    {"endpoint", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, endpoint)},
+    {"help", .short_name = 'h'},
+    {"data", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, o.data_dir)},
+    {"timestamps", .short_name = 't', .set = cli_flags_set_true, CLI_FIELD(struct logs_cli, o.timestamps)},
+};
+
 int cli_logs_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"container", required_argument, NULL, 'c'},
-        {"follow", no_argument, NULL, 'f'},
-        {"since", required_argument, NULL, 's'},
-        {"cluster", required_argument, NULL, 'C'},
-        {"endpoint", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},
-        {"data", required_argument, NULL, 'd'},
-        {"timestamps", no_argument, NULL, 't'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *container = NULL, *cluster = "default";
-    const char *endpoint = getenv("BERTH_ENDPOINT");
-    struct opts o = {.data_dir = DEFAULT_DATA_DIR};
-    int64_t since = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "fht", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': container = optarg; break;
-        case 'f': o.follow = true; break;
-        case 's':
-            if (parse_duration(optarg, &since) < 0) {
-                fprintf(stderr, "berth logs: --since wants a duration like 30s, 5m, 2h or 1d\n");
-                return 2;
-            }
-            break;
-        case 'C': cluster = optarg; break;
-        case 'e': endpoint = optarg; break;
-        case 'd': o.data_dir = optarg; break;
-        case 't': o.timestamps = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
+    static const struct cli_flags flags = {logs_flags, ELEMENTSOF(logs_flags), false, usage};
+    struct logs_cli l = {.cluster = "default", .endpoint = getenv("BERTH_ENDPOINT"), .o.data_dir = DEFAULT_DATA_DIR};
+    int pr = cli_flags_parse(&flags, argc, argv, &l);
+    if (pr != CLI_FLAGS_OK)
+        return pr == CLI_FLAGS_HELP ? 0 : 2;
     if (optind + 1 != argc) {
         usage(stderr);
         return 2;
     }
     const char *task = argv[optind];
-    if (!endpoint || !*endpoint)
-        endpoint = "http://127.0.0.1:7480";
+    if (!l.endpoint || !*l.endpoint)
+        l.endpoint = "http://127.0.0.1:7480";
 
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
@@ -419,7 +502,7 @@ int cli_logs_main(int argc, char **argv)
 
     struct error err;
     struct awsjson_client *client = NULL;
-    if (awsjson_client_new(endpoint, &client, &err) < 0) {
+    if (awsjson_client_new(l.endpoint, &client, &err) < 0) {
         fprintf(stderr, "berth logs: %s\n", err.msg);
         return 1;
     }
@@ -427,77 +510,9 @@ int cli_logs_main(int argc, char **argv)
     struct source *src = NULL;
     size_t n = 0;
     int rc = 1;
-    _cleanup_close_ int ino = -1;
-    if (find_sources(client, cluster, task, container, &o, &src, &n) < 0)
-        goto out;
-    rc = 0;
-    if (n == 0)
-        goto out;
-    bool remote = false;
-    for (size_t i = 0; i < n; i++)
-        remote |= !src[i].local;
-    if (o.follow) {
-        ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (ino < 0) {
-            fprintf(stderr, "berth logs: inotify: %s\n", strerror(errno));
-            rc = 1;
-            goto out;
-        }
-    }
-    /* Without --follow, a container with no local file has nothing to
-     * print: say so and leave it out (it does not count for the names). */
-    if (!o.follow) {
-        size_t kept = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (src[i].local && !local_open(&src[i], -1)) {
-                fprintf(stderr,
-                        "berth logs: container %s does not use awslogs and has no log under %s (not "
-                        "started yet, or this is not its agent's host: see --data)\n",
-                        src[i].container, o.data_dir);
-                continue;
-            }
-            src[kept++] = src[i];
-        }
-        n = kept;
-    }
-    int64_t since_ms = since > 0 ? time_now() / USEC_PER_MSEC - since : 0;
-    bool names = n > 1;
-    /* Everything there is now, source by source; then, when following, new
-     * lines from all of them as they come: local files when inotify says
-     * they grew, streams every second. */
-    if (read_all(client, src, n, since_ms, names, &o, ino) < 0) {
-        rc = interrupted ? 0 : 1; /* an interrupt aborts the call in flight */
-        goto out;
-    }
-    while (o.follow && !interrupted) {
-        bool unopened = false;
-        for (size_t i = 0; i < n; i++)
-            unopened |= src[i].local && src[i].fd < 0;
-        /* Streams are polled, and a file not there yet is looked for
-         * again; otherwise only inotify (or a signal) wakes us. */
-        struct pollfd pfd = {.fd = ino, .events = POLLIN};
-        poll(&pfd, 1, remote || unopened ? FOLLOW_INTERVAL_MS : -1);
-        note_moves(ino, src, n);
-        if (read_all(client, src, n, since_ms, names, &o, ino) < 0) {
-            rc = interrupted ? 0 : 1;
-            goto out;
-        }
-        /* Like docker logs -f, stop when there is nothing more to come:
-         * every container's file was moved away when its task ended. */
-        bool over = !remote;
-        for (size_t i = 0; i < n; i++)
-            over &= src[i].moved;
-        if (over)
-            break;
-    }
-out:
-    for (size_t i = 0; i < n; i++) {
-        free(src[i].token);
-        free(src[i].buf);
-        if (src[i].fd >= 0)
-            close(src[i].fd);
-    }
-    free(src);
+    if (find_sources(client, l.cluster, task, l.container, &l.o, &src, &n) == 0)
+        rc = n == 0 ? 0 : print_sources(client, src, &n, l.since, &l.o);
+    free_sources(src, n);
     awsjson_client_free(client);
     return rc;
 }

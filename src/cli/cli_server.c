@@ -1,14 +1,16 @@
 /* cli_server.c - `berth server`: parse flags, run the control plane until
  * SIGINT/SIGTERM, shut down cleanly. */
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h> /* optind */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/cli_flags.h"
 #include "cli/cli_util.h"
+#include "common/cleanup.h"
 #include "common/log.h"
 #include "server/server.h"
 
@@ -26,63 +28,59 @@ static void usage(FILE *f)
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
+static int set_listen(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return cli_set_listen("berth server", arg, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port);
+}
+
+static int set_account_id(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    if (strlen(arg) != 12 || strspn(arg, "0123456789") != 12) {
+        fprintf(stderr, "berth server: --account-id wants 12 digits\n");
+        return -1;
+    }
+    snprintf(cfg->account_id, sizeof(cfg->account_id), "%s", arg);
+    return 0;
+}
+
+static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
+{
+    return cli_set_log_level("berth server", arg);
+}
+
+static int set_agent_timeout(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    char *end = NULL;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < 1 || v > 86400) {
+        fprintf(stderr, "berth server: --agent-timeout wants seconds (1-86400)\n");
+        return -1;
+    }
+    cfg->agent_timeout_sec = (int)v;
+    return 0;
+}
+
+static const struct cli_flag server_flags[] = {
+    {"listen", .has_arg = true, .set = set_listen},
+    {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, data_dir)},
+    {"region", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, region)},
+    {"account-id", .has_arg = true, .set = set_account_id},
+    {"log-level", .has_arg = true, .set = set_log_level},
+    {"help", .short_name = 'h'},
+    {"agent-timeout", .has_arg = true, .set = set_agent_timeout},
+};
+
 int cli_server_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},        {"data", required_argument, NULL, 'd'},
-        {"region", required_argument, NULL, 'r'},        {"account-id", required_argument, NULL, 'a'},
-        {"log-level", required_argument, NULL, 'L'},     {"help", no_argument, NULL, 'h'},
-        {"agent-timeout", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
-    };
+    static const struct cli_flags flags = {server_flags, ELEMENTSOF(server_flags), false, usage};
     struct server_config cfg;
     server_config_defaults(&cfg);
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (cli_parse_hostport(optarg, cfg.listen_host, sizeof(cfg.listen_host), &cfg.listen_port) < 0) {
-                fprintf(stderr, "berth server: --listen wants HOST:PORT, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'd':
-            if (cli_copy_arg(cfg.data_dir, sizeof(cfg.data_dir), optarg, "--data") < 0)
-                return 2;
-            break;
-        case 'r':
-            if (cli_copy_arg(cfg.region, sizeof(cfg.region), optarg, "--region") < 0)
-                return 2;
-            break;
-        case 'a':
-            if (strlen(optarg) != 12 || strspn(optarg, "0123456789") != 12) {
-                fprintf(stderr, "berth server: --account-id wants 12 digits\n");
-                return 2;
-            }
-            snprintf(cfg.account_id, sizeof(cfg.account_id), "%s", optarg);
-            break;
-        case 'L': {
-            enum log_level lvl;
-            if (log_parse_level(optarg, &lvl) < 0) {
-                fprintf(stderr, "berth server: unknown log level '%s'\n", optarg);
-                return 2;
-            }
-            log_set_level(lvl);
-            break;
-        }
-        case 'T': {
-            char *end = NULL;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end || v < 1 || v > 86400) {
-                fprintf(stderr, "berth server: --agent-timeout wants seconds (1-86400)\n");
-                return 2;
-            }
-            cfg.agent_timeout_sec = (int)v;
-            break;
-        }
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
+    int pr = cli_flags_parse(&flags, argc, argv, &cfg);
+    if (pr != CLI_FLAGS_OK)
+        return pr == CLI_FLAGS_HELP ? 0 : 2;
     if (optind < argc) {
         fprintf(stderr, "berth server: unexpected argument '%s'\n", argv[optind]);
         return 2;

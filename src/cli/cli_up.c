@@ -3,7 +3,6 @@
  * containers, and (when Debian's docker-registry is installed) a local
  * registry on loopback, optionally seeded with test images.  State lives
  * under one data directory: server/, agent/, registry/. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,9 @@
 
 #include "agent/agent.h"
 #include "cli/cli.h"
+#include "cli/cli_flags.h"
 #include "cli/cli_util.h"
+#include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "server/server.h"
@@ -50,57 +51,99 @@ struct up_opts {
     const char *seed;
 };
 
-static int parse(int argc, char **argv, struct up_opts *o)
+static int set_listen(void *opts, const struct cli_flag *f, char *arg)
 {
-    static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'},   {"data", required_argument, NULL, 'd'},
-        {"region", required_argument, NULL, 'r'},   {"runtime", required_argument, NULL, 'R'},
-        {"registry", required_argument, NULL, 'g'}, {"seed-images", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'l':
-            if (cli_parse_hostport(optarg, o->server.listen_host, sizeof(o->server.listen_host),
-                                   &o->server.listen_port) < 0) {
-                fprintf(stderr, "berth up: --listen wants HOST:PORT, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'd':
-            if (cli_copy_arg(o->data, sizeof(o->data), optarg, "--data") < 0)
-                return 2;
-            break;
-        case 'r':
-            if (cli_copy_arg(o->server.region, sizeof(o->server.region), optarg, "--region") < 0)
-                return 2;
-            break;
-        case 'R':
-            if (strcmp(optarg, "runc") != 0 && strcmp(optarg, "crun") != 0) {
-                fprintf(stderr, "berth up: --runtime is runc or crun\n");
-                return 2;
-            }
-            snprintf(o->runtime, sizeof(o->runtime), "%s", optarg);
-            break;
-        case 'g':
-            if (strcmp(optarg, "off") == 0) {
-                o->registry_off = true;
-            } else if (cli_parse_hostport(optarg, o->registry_host, sizeof(o->registry_host), &o->registry_port) < 0) {
-                fprintf(stderr, "berth up: --registry wants HOST:PORT or off\n");
-                return 2;
-            }
-            break;
-        case 's': o->seed = optarg; break;
-        case 'h': usage(stdout); return 1;
-        default: usage(stderr); return 2;
-        }
+    struct up_opts *o = opts;
+    return cli_set_listen("berth up", arg, o->server.listen_host, sizeof(o->server.listen_host),
+                          &o->server.listen_port);
+}
+
+static int set_runtime(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct up_opts *o = opts;
+    return cli_set_runtime_name("berth up", arg, o->runtime, sizeof(o->runtime));
+}
+
+static int set_registry(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct up_opts *o = opts;
+    if (strcmp(arg, "off") == 0) {
+        o->registry_off = true;
+    } else if (cli_parse_hostport(arg, o->registry_host, sizeof(o->registry_host), &o->registry_port) < 0) {
+        fprintf(stderr, "berth up: --registry wants HOST:PORT or off\n");
+        return -1;
     }
     return 0;
 }
 
+static const struct cli_flag up_flags[] = {
+    {"listen", .has_arg = true, .set = set_listen},
+    {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct up_opts, data)},
+    {"region", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct up_opts, server.region)},
+    {"runtime", .has_arg = true, .set = set_runtime},
+    {"registry", .has_arg = true, .set = set_registry},
+    {"seed-images", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct up_opts, seed)},
+    {"help", .short_name = 'h'},
+};
+
+/* The local registry under DATA/registry, seeded if asked; false (after a
+ * warning) when there is none. */
+static bool start_registry(const struct up_opts *o, struct up_registry *reg)
+{
+    struct error err;
+    error_clear(&err);
+    char dir[3800];
+    snprintf(dir, sizeof(dir), "%s/registry", o->data);
+    if (up_registry_start(dir, o->registry_host, o->registry_port, reg, &err) < 0) {
+        log_warn("up: no local registry: %s", err.msg);
+        return false;
+    }
+    if (o->seed && up_registry_seed(reg, o->seed, &err) < 0)
+        log_warn("up: seeding the registry: %s", err.msg);
+    return true;
+}
+
+static int start_agent(const struct up_opts *o, const char *endpoint, struct agent *agent)
+{
+    struct error err;
+    error_clear(&err);
+    struct agent_config acfg;
+    agent_config_defaults(&acfg);
+    snprintf(acfg.server, sizeof(acfg.server), "%s", endpoint);
+    snprintf(acfg.data_dir, sizeof(acfg.data_dir), "%s/agent", o->data);
+    snprintf(acfg.runtime, sizeof(acfg.runtime), "%s", o->runtime);
+    if (agent_start(agent, &acfg, &err) < 0) {
+        log_error("up: agent: %s", err.msg);
+        agent_stop(agent);
+        return -1;
+    }
+    return 0;
+}
+
+static void print_welcome(const struct up_opts *o, const char *endpoint, const char *registry)
+{
+    printf("\nberth is up.\n"
+           "  ECS API:   %s  (region %s)\n"
+           "  agent:     1 container instance in cluster \"default\" (%s)\n",
+           endpoint, o->server.region, o->runtime);
+    if (registry)
+        printf("  registry:  %s  (e.g. image %s/busybox:1)\n", registry, registry);
+    printf("  data:      %s\n\n"
+           "Use it from another terminal:\n"
+           "  export AWS_ACCESS_KEY_ID=berth AWS_SECRET_ACCESS_KEY=berth AWS_DEFAULT_REGION=%s\n"
+           "  aws ecs register-task-definition --endpoint-url %s --family hello \\\n"
+           "      --container-definitions '[{\"name\":\"app\",\"image\":\"%s/busybox:1\",\"memory\":64,"
+           "\"command\":[\"echo\",\"hello\"]}]'\n"
+           "  aws ecs run-task --endpoint-url %s --task-definition hello\n"
+           "  aws ecs list-tasks --endpoint-url %s --desired-status STOPPED\n\n"
+           "Ctrl-C stops berth.\n\n",
+           o->data, o->server.region, endpoint, registry ? registry : "REGISTRY", endpoint, endpoint);
+    fflush(stdout);
+}
+
 int cli_up_main(int argc, char **argv)
 {
+    static const struct cli_flags flags = {up_flags, ELEMENTSOF(up_flags), false, usage};
     struct up_opts o;
     memset(&o, 0, sizeof(o));
     server_config_defaults(&o.server);
@@ -108,9 +151,9 @@ int cli_up_main(int argc, char **argv)
     snprintf(o.runtime, sizeof(o.runtime), "runc");
     snprintf(o.registry_host, sizeof(o.registry_host), "127.0.0.1");
     o.registry_port = 5000;
-    int pr = parse(argc, argv, &o);
-    if (pr)
-        return pr == 1 ? 0 : pr;
+    int pr = cli_flags_parse(&flags, argc, argv, &o);
+    if (pr != CLI_FLAGS_OK)
+        return pr == CLI_FLAGS_HELP ? 0 : 2;
     struct error err;
     error_clear(&err);
     if (fs_mkdir_p(o.data, 0755, &err) < 0) {
@@ -137,48 +180,11 @@ int cli_up_main(int argc, char **argv)
     snprintf(line, sizeof(line), "%s\n", endpoint);
     if (fs_write_atomic(o.server.data_dir, "endpoint", line, strlen(line), &err) < 0)
         log_warn("up: %s", err.msg);
-
-    if (!o.registry_off) {
-        char dir[3800];
-        snprintf(dir, sizeof(dir), "%s/registry", o.data);
-        if (up_registry_start(dir, o.registry_host, o.registry_port, &reg, &err) == 0) {
-            have_registry = true;
-            if (o.seed && up_registry_seed(&reg, o.seed, &err) < 0)
-                log_warn("up: seeding the registry: %s", err.msg);
-        } else {
-            log_warn("up: no local registry: %s", err.msg);
-        }
-    }
-
-    struct agent_config acfg;
-    agent_config_defaults(&acfg);
-    snprintf(acfg.server, sizeof(acfg.server), "%s", endpoint);
-    snprintf(acfg.data_dir, sizeof(acfg.data_dir), "%s/agent", o.data);
-    snprintf(acfg.runtime, sizeof(acfg.runtime), "%s", o.runtime);
-    if (agent_start(&agent, &acfg, &err) < 0) {
-        log_error("up: agent: %s", err.msg);
-        agent_stop(&agent);
+    have_registry = !o.registry_off && start_registry(&o, &reg);
+    if (start_agent(&o, endpoint, &agent) < 0)
         goto out;
-    }
     agent_started = true;
-
-    printf("\nberth is up.\n"
-           "  ECS API:   %s  (region %s)\n"
-           "  agent:     1 container instance in cluster \"default\" (%s)\n",
-           endpoint, o.server.region, o.runtime);
-    if (have_registry)
-        printf("  registry:  %s  (e.g. image %s/busybox:1)\n", reg.hostport, reg.hostport);
-    printf("  data:      %s\n\n"
-           "Use it from another terminal:\n"
-           "  export AWS_ACCESS_KEY_ID=berth AWS_SECRET_ACCESS_KEY=berth AWS_DEFAULT_REGION=%s\n"
-           "  aws ecs register-task-definition --endpoint-url %s --family hello \\\n"
-           "      --container-definitions '[{\"name\":\"app\",\"image\":\"%s/busybox:1\",\"memory\":64,"
-           "\"command\":[\"echo\",\"hello\"]}]'\n"
-           "  aws ecs run-task --endpoint-url %s --task-definition hello\n"
-           "  aws ecs list-tasks --endpoint-url %s --desired-status STOPPED\n\n"
-           "Ctrl-C stops berth.\n\n",
-           o.data, o.server.region, endpoint, have_registry ? reg.hostport : "REGISTRY", endpoint, endpoint);
-    fflush(stdout);
+    print_welcome(&o, endpoint, have_registry ? reg.hostport : NULL);
     cli_wait_stop_signal(&mask);
     log_info("up: stopping");
     rc = 0;

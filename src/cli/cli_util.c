@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "common/fsutil.h"
+#include "common/log.h"
 
 int cli_parse_hostport(const char *s, char *host, size_t host_cap, uint16_t *ret_port)
 {
@@ -43,6 +44,36 @@ int cli_copy_arg(char *dst, size_t cap, const char *value, const char *flag)
         return -1;
     }
     memcpy(dst, value, n + 1);
+    return 0;
+}
+
+int cli_set_log_level(const char *cmd, const char *value)
+{
+    enum log_level lvl;
+    if (log_parse_level(value, &lvl) < 0) {
+        fprintf(stderr, "%s: unknown log level '%s'\n", cmd, value);
+        return -1;
+    }
+    log_set_level(lvl);
+    return 0;
+}
+
+int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t cap)
+{
+    if (strcmp(value, "runc") != 0 && strcmp(value, "crun") != 0) {
+        fprintf(stderr, "%s: --runtime is runc or crun\n", cmd);
+        return -1;
+    }
+    snprintf(out, cap, "%s", value);
+    return 0;
+}
+
+int cli_set_listen(const char *cmd, const char *value, char *host, size_t host_cap, uint16_t *ret_port)
+{
+    if (cli_parse_hostport(value, host, host_cap, ret_port) < 0) {
+        fprintf(stderr, "%s: --listen wants HOST:PORT, got '%s'\n", cmd, value);
+        return -1;
+    }
     return 0;
 }
 

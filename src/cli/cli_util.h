@@ -12,6 +12,14 @@
 int cli_parse_hostport(const char *s, char *host, size_t host_cap, uint16_t *ret_port);
 /* Copy a string argument, refusing one that does not fit. */
 int cli_copy_arg(char *dst, size_t cap, const char *value, const char *flag);
+/* Parse a --log-level value and apply it; -1 after "CMD: unknown log level"
+ * on stderr. */
+int cli_set_log_level(const char *cmd, const char *value);
+/* --runtime: "runc" or "crun" copied to out; -1 after "CMD: --runtime is
+ * runc or crun" on stderr. */
+int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t cap);
+/* --listen HOST:PORT into host and port; -1 after a message naming CMD. */
+int cli_set_listen(const char *cmd, const char *value, char *host, size_t host_cap, uint16_t *ret_port);
 /* Block SIGINT/SIGTERM/SIGHUP in this and future threads (so sigwait sees them). */
 void cli_block_stop_signals(sigset_t *ret_mask);
 /* Wait for one of those signals; returns its number. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/limits.h"
 
 struct awsjson_client {
@@ -17,12 +18,6 @@ struct awsjson_client {
     long timeout;
     const volatile bool *abort_flag;
     char last_type[128];
-};
-
-struct body {
-    char *data;
-    size_t len;
-    bool too_large;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -69,20 +64,10 @@ static int on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl
 
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    struct body *b = userdata;
+    struct buf *b = userdata;
     size_t n = size * nmemb;
-    if (b->len + n > LIMIT_CLIENT_RESPONSE) {
-        b->too_large = true;
-        return 0; /* aborts the transfer */
-    }
-    char *nd = realloc(b->data, b->len + n + 1);
-    if (!nd)
-        return 0;
-    memcpy(nd + b->len, ptr, n);
-    b->data = nd;
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
+    /* 0 aborts the transfer: past LIMIT_CLIENT_RESPONSE, or out of memory. */
+    return buf_append(b, ptr, n) < 0 ? 0 : n;
 }
 
 int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in, json_t **ret_out,
@@ -105,7 +90,8 @@ int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const
     struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.1");
     headers = curl_slist_append(headers, target);
     headers = curl_slist_append(headers, "Expect:");
-    struct body b = {0};
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_CLIENT_RESPONSE);
     CURL *h = c->curl;
     curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
@@ -129,14 +115,12 @@ int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
-        free(b.data);
         if (b.too_large)
             return error_set(err, ERR_LIMIT, "%s: response larger than %u bytes", action, LIMIT_CLIENT_RESPONSE);
         return error_set(err, ERR_IO, "%s: %s", action, curl_easy_strerror(rc));
     }
     json_error_t jerr;
     json_t *out = b.data ? json_loadb(b.data, b.len, 0, &jerr) : json_object();
-    free(b.data);
     if (status != 200) {
         const char *type = json_string_value(json_object_get(out, "__type"));
         const char *msg = json_string_value(json_object_get(out, "message"));

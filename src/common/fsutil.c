@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 
@@ -83,6 +84,32 @@ int fs_replace_file(const char *path, const char *content, size_t len, struct er
     return write_replace(n ? dir : "/", slash + 1, content, len, false, err);
 }
 
+int fs_read_fd(int fd, const char *name, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
+{
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, limit);
+    char chunk[4096];
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof(chunk));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return error_sys(err, "read %s", name);
+        }
+        if (r == 0)
+            break;
+        if (buf_append(&b, chunk, (size_t)r) < 0)
+            break;
+    }
+    if (b.too_large)
+        return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", name, limit);
+    char *data = buf_steal(&b, ret_len);
+    if (!data)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    *ret_data = data;
+    return 0;
+}
+
 int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -91,44 +118,7 @@ int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_le
             return error_set(err, ERR_NOT_FOUND, "%s does not exist", path);
         return error_sys(err, "open %s", path);
     }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    for (;;) {
-        if (len + 1 >= cap) {
-            if (cap > limit) {
-                free(buf);
-                return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return error_set(err, ERR_INTERNAL, "out of memory");
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, buf + len, cap - len - 1);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            free(buf);
-            return error_sys(err, "read %s", path);
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    if (len > limit) {
-        free(buf);
-        return error_set(err, ERR_LIMIT, "%s is larger than %zu bytes", path, limit);
-    }
-    buf[len] = '\0';
-    *ret_data = buf;
-    if (ret_len)
-        *ret_len = len;
-    return 0;
+    return fs_read_fd(fd, path, limit, ret_data, ret_len, err);
 }
 
 int fs_mkdir_p(const char *path, unsigned mode, struct error *err)

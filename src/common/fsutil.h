@@ -16,6 +16,8 @@ int fs_replace_file(const char *path, const char *content, size_t len, struct er
 /* Read a whole file of at most limit bytes; *ret_data is NUL-terminated and
  * malloc'd.  A missing file fails with ERR_NOT_FOUND. */
 int fs_read_file(const char *path, size_t limit, char **ret_data, size_t *ret_len, struct error *err);
+/* The same for an open fd, read to its end; name is for messages. */
+int fs_read_fd(int fd, const char *name, size_t limit, char **ret_data, size_t *ret_len, struct error *err);
 /* Create a directory and its parents (mode for the new ones). */
 int fs_mkdir_p(const char *path, unsigned mode, struct error *err);
 /* fsync a directory, making renames and creations in it durable. */

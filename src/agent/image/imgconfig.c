@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "agent/agent_limits.h"
 
@@ -17,16 +18,15 @@ void strv_free(struct strv *s)
     free(s->v);
     s->v = NULL;
     s->n = 0;
+    s->cap = 0;
 }
 
 static int strv_push(struct strv *s, const char *value, struct error *err)
 {
     if (s->n >= LIMIT_IMAGE_CONFIG_STRINGS)
         return error_set(err, ERR_LIMIT, "more than %d strings", LIMIT_IMAGE_CONFIG_STRINGS);
-    char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
-    if (!v)
+    if (array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    s->v = v;
     s->v[s->n] = strdup(value);
     if (!s->v[s->n])
         return error_set(err, ERR_INTERNAL, "out of memory");
@@ -197,33 +197,10 @@ static int env_set(struct strv *env, const char *name, const char *value, struct
     return strv_push(env, entry, err);
 }
 
-int imgconfig_merge(const struct imgconfig *image, const json_t *container, struct imgconfig **ret_config,
-                    struct error *err)
+/* The container's environment over the image's (already in c->env), and
+ * a default PATH when neither has one. */
+static int merge_env(struct imgconfig *c, const json_t *container, struct error *err)
 {
-    _cleanup_(imgconfig_freep) struct imgconfig *c = calloc(1, sizeof(*c));
-    if (!c)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    c->labels = json_deep_copy(image->labels);
-    memcpy(c->os, image->os, sizeof(c->os));
-    memcpy(c->architecture, image->architecture, sizeof(c->architecture));
-    const json_t *entry_point = json_object_get(container, "entryPoint");
-    const json_t *command = json_object_get(container, "command");
-    bool has_ep = entry_point && !json_is_null(entry_point);
-    bool has_cmd = command && !json_is_null(command);
-    if (has_ep) {
-        if (strv_from_json(&c->entrypoint, entry_point, "entryPoint", err) < 0)
-            return -1;
-    } else if (strv_copy(&c->entrypoint, &image->entrypoint, err) < 0) {
-        return -1;
-    }
-    if (has_cmd) {
-        if (strv_from_json(&c->cmd, command, "command", err) < 0)
-            return -1;
-    } else if (!has_ep && strv_copy(&c->cmd, &image->cmd, err) < 0) {
-        return -1;
-    }
-    if (strv_copy(&c->env, &image->env, err) < 0 || strv_copy(&c->exposed_ports, &image->exposed_ports, err) < 0)
-        return -1;
     const json_t *environment = json_object_get(container, "environment");
     if (environment && !json_is_null(environment)) {
         if (!json_is_array(environment))
@@ -245,12 +222,35 @@ int imgconfig_merge(const struct imgconfig *image, const json_t *container, stru
             has_path = true;
     if (!has_path && strv_push(&c->env, DEFAULT_PATH, err) < 0)
         return -1;
-    if (dup_string(&c->working_dir, image->working_dir, err) < 0 || dup_string(&c->user, image->user, err) < 0 ||
-        dup_string(&c->stop_signal, image->stop_signal, err) < 0)
+    return 0;
+}
+
+/* ENTRYPOINT and CMD as Docker combines them: the container's entryPoint
+ * also drops the image's CMD. */
+static int merge_command(struct imgconfig *c, const struct imgconfig *image, const json_t *container, struct error *err)
+{
+    const json_t *entry_point = json_object_get(container, "entryPoint");
+    const json_t *command = json_object_get(container, "command");
+    bool has_ep = entry_point && !json_is_null(entry_point);
+    bool has_cmd = command && !json_is_null(command);
+    if (has_ep) {
+        if (strv_from_json(&c->entrypoint, entry_point, "entryPoint", err) < 0)
+            return -1;
+    } else if (strv_copy(&c->entrypoint, &image->entrypoint, err) < 0) {
         return -1;
-    if (string_field(&c->working_dir, container, "workingDirectory", err) < 0 ||
-        string_field(&c->user, container, "user", err) < 0)
+    }
+    if (has_cmd) {
+        if (strv_from_json(&c->cmd, command, "command", err) < 0)
+            return -1;
+    } else if (!has_ep && strv_copy(&c->cmd, &image->cmd, err) < 0) {
         return -1;
+    }
+    return 0;
+}
+
+static int merge_healthcheck(struct imgconfig *c, const struct imgconfig *image, const json_t *container,
+                             struct error *err)
+{
     const json_t *hc = json_object_get(container, "healthCheck");
     if (json_is_object(hc)) {
         /* The task definition's health check replaces the image's, with
@@ -263,13 +263,37 @@ int imgconfig_merge(const struct imgconfig *image, const json_t *container, stru
         c->healthcheck.start_period = seconds_field(hc, "startPeriod", 0);
         json_t *retries = json_object_get(hc, "retries");
         c->healthcheck.retries = json_is_integer(retries) ? (int)json_integer_value(retries) : 3;
-    } else {
-        c->has_healthcheck = image->has_healthcheck;
-        c->healthcheck = image->healthcheck;
-        c->healthcheck.test = (struct strv){0};
-        if (strv_copy(&c->healthcheck.test, &image->healthcheck.test, err) < 0)
-            return -1;
+        return 0;
     }
+    c->has_healthcheck = image->has_healthcheck;
+    c->healthcheck = image->healthcheck;
+    c->healthcheck.test = (struct strv){0};
+    return strv_copy(&c->healthcheck.test, &image->healthcheck.test, err);
+}
+
+int imgconfig_merge(const struct imgconfig *image, const json_t *container, struct imgconfig **ret_config,
+                    struct error *err)
+{
+    _cleanup_(imgconfig_freep) struct imgconfig *c = calloc(1, sizeof(*c));
+    if (!c)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    c->labels = json_deep_copy(image->labels);
+    memcpy(c->os, image->os, sizeof(c->os));
+    memcpy(c->architecture, image->architecture, sizeof(c->architecture));
+    if (merge_command(c, image, container, err) < 0)
+        return -1;
+    if (strv_copy(&c->env, &image->env, err) < 0 || strv_copy(&c->exposed_ports, &image->exposed_ports, err) < 0)
+        return -1;
+    if (merge_env(c, container, err) < 0)
+        return -1;
+    if (dup_string(&c->working_dir, image->working_dir, err) < 0 || dup_string(&c->user, image->user, err) < 0 ||
+        dup_string(&c->stop_signal, image->stop_signal, err) < 0)
+        return -1;
+    if (string_field(&c->working_dir, container, "workingDirectory", err) < 0 ||
+        string_field(&c->user, container, "user", err) < 0)
+        return -1;
+    if (merge_healthcheck(c, image, container, err) < 0)
+        return -1;
     /* dockerLabels add to and override the image's labels. */
     const json_t *labels = json_object_get(container, "dockerLabels");
     if (json_is_object(labels)) {

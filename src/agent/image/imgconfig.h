@@ -12,7 +12,7 @@
 
 struct strv {
     char **v;
-    size_t n;
+    size_t n, cap; /* cap: room in v (array_reserve) */
 };
 
 struct imgconfig_healthcheck {

@@ -103,6 +103,73 @@ static int copy(char *dst, size_t cap, const char *src, size_t n)
     return 0;
 }
 
+/* Cut "@sha256:..." off name into r->digest. */
+static int cut_digest(char *name, struct imgref *r, struct error *err)
+{
+    char *at = strchr(name, '@');
+    if (!at)
+        return 0;
+    *at = '\0';
+    const char *d = at + 1;
+    if (!strchr(d, ':'))
+        return error_set(err, ERR_INVALID, "invalid reference format: digest '%s' has no algorithm", d);
+    if (strncmp(d, "sha256:", 7) != 0)
+        return error_set(err, ERR_INVALID, "invalid reference format: unsupported digest algorithm in '%s'", d);
+    if (!digest_valid(d))
+        return error_set(err, ERR_INVALID, "invalid reference format: invalid checksum digest format '%s'", d);
+    memcpy(r->digest, d, DIGEST_STR_LEN + 1);
+    return 0;
+}
+
+/* Docker's splitDockerDomain: the first component is a registry when it
+ * has a dot, a port, is "localhost" or has upper case letters.  r->domain
+ * is set (Docker Hub by default); *ret_remainder is the rest of name. */
+static int split_domain(const char *name, struct imgref *r, const char **ret_remainder, struct error *err)
+{
+    const char *remainder = name;
+    const char *first = strchr(name, '/');
+    if (first) {
+        size_t n = (size_t)(first - name);
+        bool lower = true;
+        for (size_t i = 0; i < n; i++)
+            if (isupper((unsigned char)name[i]))
+                lower = false;
+        bool is_domain =
+            memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && memcmp(name, "localhost", 9) == 0) || !lower;
+        if (is_domain) {
+            if (copy(r->domain, sizeof(r->domain), name, n) < 0)
+                return error_set(err, ERR_INVALID, "invalid reference format: registry name too long");
+            remainder = first + 1;
+        }
+    }
+    if (!r->domain[0] || strcmp(r->domain, LEGACY_DOMAIN) == 0)
+        memcpy(r->domain, DEFAULT_DOMAIN, sizeof(DEFAULT_DOMAIN));
+    if (!valid_domain(r->domain))
+        return error_set(err, ERR_INVALID, "invalid reference format: invalid registry '%s'", r->domain);
+    *ret_remainder = remainder;
+    return 0;
+}
+
+/* Every component of the repository path is valid. */
+static int check_path(const char *path, struct error *err)
+{
+    for (const char *p = path; *p;) {
+        size_t c = strcspn(p, "/");
+        if (!valid_path_component(p, c)) {
+            for (size_t i = 0; i < c; i++)
+                if (isupper((unsigned char)p[i]))
+                    return error_set(err, ERR_INVALID, "invalid reference format: repository name must be lowercase");
+            return error_set(err, ERR_INVALID, "invalid reference format: invalid repository name '%s'", path);
+        }
+        p += c;
+        if (*p == '/')
+            p++;
+        if (*p == '\0' && p[-1] == '/')
+            return error_set(err, ERR_INVALID, "invalid reference format: invalid repository name '%s'", path);
+    }
+    return 0;
+}
+
 int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
 {
     struct imgref r = {0};
@@ -114,18 +181,8 @@ int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
         return error_set(err, ERR_INVALID, "invalid reference format: longer than %d characters", LIMIT_IMAGE_REF);
     memcpy(name, s, len + 1);
 
-    char *at = strchr(name, '@');
-    if (at) {
-        *at = '\0';
-        const char *d = at + 1;
-        if (!strchr(d, ':'))
-            return error_set(err, ERR_INVALID, "invalid reference format: digest '%s' has no algorithm", d);
-        if (strncmp(d, "sha256:", 7) != 0)
-            return error_set(err, ERR_INVALID, "invalid reference format: unsupported digest algorithm in '%s'", d);
-        if (!digest_valid(d))
-            return error_set(err, ERR_INVALID, "invalid reference format: invalid checksum digest format '%s'", d);
-        memcpy(r.digest, d, DIGEST_STR_LEN + 1);
-    }
+    if (cut_digest(name, &r, err) < 0)
+        return -1;
     char *slash = strrchr(name, '/');
     char *colon = strrchr(name, ':');
     if (colon && (!slash || colon > slash)) {
@@ -136,29 +193,9 @@ int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
     }
     if (name[0] == '\0')
         return error_set(err, ERR_INVALID, "invalid reference format: no repository name");
-
-    /* Docker's splitDockerDomain: the first component is a registry when
-     * it has a dot, a port, is "localhost" or has upper case letters. */
-    const char *remainder = name;
-    char *first = strchr(name, '/');
-    if (first) {
-        size_t n = (size_t)(first - name);
-        bool lower = true;
-        for (size_t i = 0; i < n; i++)
-            if (isupper((unsigned char)name[i]))
-                lower = false;
-        bool is_domain =
-            memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && memcmp(name, "localhost", 9) == 0) || !lower;
-        if (is_domain) {
-            if (copy(r.domain, sizeof(r.domain), name, n) < 0)
-                return error_set(err, ERR_INVALID, "invalid reference format: registry name too long");
-            remainder = first + 1;
-        }
-    }
-    if (!r.domain[0] || strcmp(r.domain, LEGACY_DOMAIN) == 0)
-        memcpy(r.domain, DEFAULT_DOMAIN, sizeof(DEFAULT_DOMAIN));
-    if (!valid_domain(r.domain))
-        return error_set(err, ERR_INVALID, "invalid reference format: invalid registry '%s'", r.domain);
+    const char *remainder;
+    if (split_domain(name, &r, &remainder, err) < 0)
+        return -1;
 
     bool hub = strcmp(r.domain, DEFAULT_DOMAIN) == 0;
     int n = snprintf(r.path, sizeof(r.path), "%s%s", hub && !strchr(remainder, '/') ? "library/" : "", remainder);
@@ -166,20 +203,8 @@ int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
         return error_set(err, ERR_INVALID,
                          "invalid reference format: repository name must not be more than %d characters",
                          LIMIT_IMAGE_NAME);
-    for (const char *p = r.path; *p;) {
-        size_t c = strcspn(p, "/");
-        if (!valid_path_component(p, c)) {
-            for (size_t i = 0; i < c; i++)
-                if (isupper((unsigned char)p[i]))
-                    return error_set(err, ERR_INVALID, "invalid reference format: repository name must be lowercase");
-            return error_set(err, ERR_INVALID, "invalid reference format: invalid repository name '%s'", r.path);
-        }
-        p += c;
-        if (*p == '/')
-            p++;
-        if (*p == '\0' && p[-1] == '/')
-            return error_set(err, ERR_INVALID, "invalid reference format: invalid repository name '%s'", r.path);
-    }
+    if (check_path(r.path, err) < 0)
+        return -1;
     /* A bare 64-hex name would be mistaken for an image id. */
     if (strlen(remainder) == 64 && strspn(remainder, "0123456789abcdef") == 64)
         return error_set(err, ERR_INVALID, "invalid repository name (%s), cannot specify 64-byte hexadecimal strings",

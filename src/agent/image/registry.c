@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "agent/agent_error.h"
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "agent/agent_limits.h"
 #include "common/log.h"
@@ -38,11 +39,10 @@ struct response {
     char content_type[128];
     char docker_digest[DIGEST_STR_LEN + 8];
     char challenge[2048];
-    /* 2xx bodies go to sink; others (and small 2xx documents) to buf. */
+    /* 2xx bodies go to sink; others (and small 2xx documents) to body,
+     * bounded by its limit. */
     const struct registry_sink *sink;
-    char *buf;
-    size_t len, cap, limit;
-    bool over_limit;
+    struct buf body;
     bool restart_checked;
     uint64_t offset;
     struct error sink_err;
@@ -160,28 +160,6 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *ud)
     return n;
 }
 
-static int buf_append(struct response *resp, const char *data, size_t n)
-{
-    if (resp->len + n > resp->limit) {
-        resp->over_limit = true;
-        return -1;
-    }
-    if (resp->len + n + 1 > resp->cap) {
-        size_t cap = resp->cap ? resp->cap : 16384;
-        while (cap < resp->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(resp->buf, cap);
-        if (!nb)
-            return -1;
-        resp->buf = nb;
-        resp->cap = cap;
-    }
-    memcpy(resp->buf + resp->len, data, n);
-    resp->len += n;
-    resp->buf[resp->len] = '\0';
-    return 0;
-}
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 {
     struct response *resp = ud;
@@ -204,7 +182,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         }
         return n;
     }
-    if (buf_append(resp, data, n) < 0) {
+    if (buf_append(&resp->body, data, n) < 0) {
         /* An error body is only for the message; a document must fit. */
         return resp->sink || status >= 300 ? n : 0;
     }
@@ -215,9 +193,9 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
 static void registry_message(const struct response *resp, char *out, size_t cap)
 {
     out[0] = '\0';
-    if (!resp->buf || resp->len == 0)
+    if (!resp->body.data || resp->body.len == 0)
         return;
-    _cleanup_json_ json_t *doc = json_loadb(resp->buf, resp->len, 0, NULL);
+    _cleanup_json_ json_t *doc = json_loadb(resp->body.data, resp->body.len, 0, NULL);
     json_t *first = json_array_get(json_object_get(doc, "errors"), 0);
     const char *msg = json_string_value(json_object_get(first, "message"));
     const char *code = json_string_value(json_object_get(first, "code"));
@@ -270,8 +248,8 @@ static int perform(struct registry *r, const char *url, const char *accept, cons
         *err = resp->sink_err;
         return -1;
     }
-    if (resp->over_limit && resp->status / 100 == 2)
-        return error_set(err, ERR_LIMIT, "%s: response from %s exceeds %zu bytes", r->image, url, resp->limit);
+    if (resp->body.too_large && resp->status / 100 == 2)
+        return error_set(err, ERR_LIMIT, "%s: response from %s exceeds %zu bytes", r->image, url, resp->body.limit);
     if (rc != CURLE_OK)
         return error_set(err, ERR_IO, "%s: network error: %s", r->image, curl_easy_strerror(rc));
     return 0;
@@ -316,7 +294,7 @@ static int fetch_token(struct registry *r, const struct registry_challenge *ch, 
     if (n < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
 
-    struct response resp = {.limit = LIMIT_REGISTRY_TOKEN};
+    struct response resp = {.body.limit = LIMIT_REGISTRY_TOKEN};
     struct curl_slist *headers = NULL;
     c = curl_easy_init();
     if (!c)
@@ -338,7 +316,7 @@ static int fetch_token(struct registry *r, const struct registry_challenge *ch, 
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
     curl_easy_cleanup(c);
     curl_slist_free_all(headers);
-    _cleanup_free_ char *body = resp.buf;
+    _cleanup_buf_ struct buf body = resp.body;
     if (rc != CURLE_OK)
         return error_set(err, ERR_IO, "%s: token service %s: network error: %s", r->image, ch->realm,
                          curl_easy_strerror(rc));
@@ -346,7 +324,7 @@ static int fetch_token(struct registry *r, const struct registry_challenge *ch, 
         return error_set(err, ERR_UNAUTHORIZED, "%s: unauthorized: token service refused the credentials", r->image);
     if (resp.status != 200)
         return error_set(err, ERR_IO, "%s: token service returned HTTP %ld", r->image, resp.status);
-    _cleanup_json_ json_t *doc = body ? json_loadb(body, resp.len, 0, NULL) : NULL;
+    _cleanup_json_ json_t *doc = body.data ? json_loadb(body.data, body.len, 0, NULL) : NULL;
     const char *token = json_string_value(json_object_get(doc, "token"));
     if (!token)
         token = json_string_value(json_object_get(doc, "access_token"));
@@ -418,7 +396,7 @@ static int get(struct registry *r, const char *url, const char *accept, const ch
             return error_set(err, ERR_UNAUTHORIZED, "%s: unauthorized: unsupported auth scheme '%s'", r->image,
                              ch.scheme);
         }
-        free(resp->buf);
+        buf_free(&resp->body);
         *resp = initial;
     }
     if (resp->status == 200 || resp->status == 206)
@@ -446,19 +424,19 @@ int registry_get_manifest(struct registry *r, const char *reference, struct regi
     _cleanup_free_ char *url = NULL;
     if (asprintf(&url, "%s/manifests/%s", r->base, reference) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    struct response resp = {.limit = LIMIT_IMAGE_MANIFEST};
+    struct response resp = {.body.limit = LIMIT_IMAGE_MANIFEST};
     char what[LIMIT_IMAGE_TAG + 32];
     snprintf(what, sizeof(what), "manifest %s", reference);
     static const char accept[] =
         "Accept: " MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST ", " MEDIA_DOCKER_MANIFEST;
     int rc = get(r, url, accept, what, &resp, err);
-    _cleanup_free_ char *body = resp.buf;
+    _cleanup_free_ char *body = resp.body.data;
     if (rc < 0)
         return -1;
     if (!body)
         return error_set(err, ERR_IO, "%s: registry sent an empty manifest", r->image);
     struct registry_manifest m = {0};
-    if (digest_buffer(body, resp.len, m.digest, err) < 0)
+    if (digest_buffer(body, resp.body.len, m.digest, err) < 0)
         return -1;
     if (digest_valid(reference) && strcmp(reference, m.digest) != 0)
         return error_set(err, ERR_DIGEST, "%s: manifest digest mismatch: expected %s, got %s", r->image, reference,
@@ -472,7 +450,7 @@ int registry_get_manifest(struct registry *r, const char *reference, struct regi
         n = 0;
     memcpy(m.media_type, resp.content_type, n);
     m.media_type[n] = '\0';
-    m.len = resp.len;
+    m.len = resp.body.len;
     m.body = TAKE_PTR(body);
     *ret_manifest = m;
     return 0;
@@ -486,12 +464,12 @@ int registry_get_blob(struct registry *r, const char *digest, uint64_t offset, c
     _cleanup_free_ char *url = NULL;
     if (asprintf(&url, "%s/blobs/%s", r->base, digest) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    struct response resp = {.limit = LIMIT_REGISTRY_ERROR_BODY, .sink = sink, .offset = offset};
+    struct response resp = {.body.limit = LIMIT_REGISTRY_ERROR_BODY, .sink = sink, .offset = offset};
     log_debug("registry: fetching blob %s from offset %" PRIu64, digest, offset);
     char what[DIGEST_STR_LEN + 8];
     snprintf(what, sizeof(what), "blob %s", digest);
     int rc = get(r, url, NULL, what, &resp, err);
-    free(resp.buf);
+    buf_free(&resp.body);
     if (rc < 0)
         return -1;
     /* A 206 after a Range without a restart is a resume; an empty 200 body

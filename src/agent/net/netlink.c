@@ -41,11 +41,29 @@ out:
     return rc;
 }
 
-static struct ifinfomsg *link_msg(struct nlmsghdr **ret, char *buf, uint16_t type, uint16_t flags)
+/* Send nlh and wait for the ack.  A failure other than `tolerated` (a
+ * negative errno; 0 for none) fails with "<what><name>: <strerror>". */
+static int nl_request(struct nlmsghdr *nlh, int tolerated, const char *what, const char *name, struct error *err)
+{
+    int r = nl_talk(nlh);
+    if (r >= 0 || r == tolerated)
+        return 0;
+    errno = -r;
+    return error_sys(err, "%s%s", what, name);
+}
+
+/* A request of this type in buf (NL_BUF bytes). */
+static struct nlmsghdr *msg_header(char *buf, uint16_t type, uint16_t flags)
 {
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = flags;
+    return nlh;
+}
+
+static struct ifinfomsg *link_msg(struct nlmsghdr **ret, char *buf, uint16_t type, uint16_t flags)
+{
+    struct nlmsghdr *nlh = msg_header(buf, type, flags);
     struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
     ifm->ifi_family = AF_UNSPEC;
     *ret = nlh;
@@ -79,9 +97,7 @@ int netlink_addr_add(const char *name, uint32_t addr, int prefix, struct error *
     if (!idx)
         return error_sys(err, "no interface %s", name);
     char buf[NL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWADDR;
-    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    struct nlmsghdr *nlh = msg_header(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
     ifa->ifa_family = AF_INET;
     ifa->ifa_prefixlen = (unsigned char)prefix;
@@ -92,12 +108,7 @@ int netlink_addr_add(const char *name, uint32_t addr, int prefix, struct error *
     mnl_attr_put_u32(nlh, IFA_LOCAL, a);
     mnl_attr_put_u32(nlh, IFA_ADDRESS, a);
     mnl_attr_put_u32(nlh, IFA_BROADCAST, bcast);
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -EEXIST) {
-        errno = -r;
-        return error_sys(err, "adding an address to %s", name);
-    }
-    return 0;
+    return nl_request(nlh, -EEXIST, "adding an address to ", name, err);
 }
 
 int netlink_bridge_ensure(const char *name, uint32_t gw, int prefix, struct error *err)
@@ -109,11 +120,8 @@ int netlink_bridge_ensure(const char *name, uint32_t gw, int prefix, struct erro
     struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
     mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
     mnl_attr_nest_end(nlh, li);
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -EEXIST) {
-        errno = -r;
-        return error_sys(err, "creating bridge %s", name);
-    }
+    if (nl_request(nlh, -EEXIST, "creating bridge ", name, err) < 0)
+        return -1;
     if (netlink_addr_add(name, gw, prefix, err) < 0)
         return -1;
     return netlink_link_up(name, err);
@@ -142,11 +150,8 @@ int netlink_veth_create(const char *host_name, const char *bridge, int ns_fd, co
     mnl_attr_nest_end(nlh, peer);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, li);
-    int r = nl_talk(nlh);
-    if (r < 0) {
-        errno = -r;
-        return error_sys(err, "creating veth %s", host_name);
-    }
+    if (nl_request(nlh, 0, "creating veth ", host_name, err) < 0)
+        return -1;
     return netlink_link_up(host_name, err);
 }
 
@@ -156,20 +161,13 @@ int netlink_link_delete(const char *name, struct error *err)
     struct nlmsghdr *nlh;
     link_msg(&nlh, buf, RTM_DELLINK, 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -ENODEV) {
-        errno = -r;
-        return error_sys(err, "deleting link %s", name);
-    }
-    return 0;
+    return nl_request(nlh, -ENODEV, "deleting link ", name, err);
 }
 
 int netlink_default_route(uint32_t gw, struct error *err)
 {
     char buf[NL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_NEWROUTE;
-    nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+    struct nlmsghdr *nlh = msg_header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
     rtm->rtm_family = AF_INET;
     rtm->rtm_dst_len = 0;
@@ -178,10 +176,5 @@ int netlink_default_route(uint32_t gw, struct error *err)
     rtm->rtm_scope = RT_SCOPE_UNIVERSE;
     rtm->rtm_type = RTN_UNICAST;
     mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gw));
-    int r = nl_talk(nlh);
-    if (r < 0 && r != -EEXIST) {
-        errno = -r;
-        return error_sys(err, "adding the default route");
-    }
-    return 0;
+    return nl_request(nlh, -EEXIST, "adding the default route", "", err);
 }

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -410,14 +411,8 @@ static int collect_mappings(json_t *plan, struct nft_mapping **m, size_t *n, siz
         if (netpool_parse_addr(json_string_value(json_object_get(c, "address")), &addr) < 0)
             continue;
         json_array_foreach(json_object_get(c, "bindings"), k, b) {
-            if (*n == *cap) {
-                size_t ncap = *cap ? 2 * *cap : 16;
-                struct nft_mapping *nm = realloc(*m, ncap * sizeof(**m));
-                if (!nm)
-                    return error_set(err, ERR_INTERNAL, "out of memory");
-                *m = nm;
-                *cap = ncap;
-            }
+            if (array_reserve(m, cap, *n + 1, sizeof(**m)) < 0)
+                return error_set(err, ERR_INTERNAL, "out of memory");
             struct nft_mapping *x = &(*m)[(*n)++];
             x->udp = strcmp(json_string_value(json_object_get(b, "protocol")), "udp") == 0;
             x->host_port = (int)json_integer_value(json_object_get(b, "hostPort"));

@@ -4,7 +4,6 @@
  * remember across restarts. */
 #include "agent/net/nftrules.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,119 +11,82 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "agent/agent_limits.h"
 #include "agent/runtime/spawn.h"
 
-struct tbuf {
-    char *p;
-    size_t len, cap;
-    bool bad;
-};
-
-static void tb_add(struct tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_add(struct tbuf *b, const char *fmt, ...)
+static void add_map(struct buf *b, const char *name, int udp, const struct nft_mapping *m, size_t n)
 {
-    while (!b->bad) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->bad = true;
-            break;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t ncap = (b->cap ? b->cap * 2 : 2048) + (size_t)n;
-        char *np = ncap <= LIMIT_NET_NFT_RULESET ? realloc(b->p, ncap) : NULL;
-        if (!np) {
-            b->bad = true;
-            break;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
-static void add_map(struct tbuf *b, const char *name, int udp, const struct nft_mapping *m, size_t n)
-{
-    tb_add(b, "\tmap %s {\n\t\ttype inet_service : ipv4_addr . inet_service\n", name);
+    buf_printf(b, "\tmap %s {\n\t\ttype inet_service : ipv4_addr . inet_service\n", name);
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         if (m[i].udp != udp)
             continue;
         char a[16];
         netpool_format(m[i].addr, a, sizeof(a));
-        tb_add(b, "%s%d : %s . %d", first ? "\t\telements = { " : ", ", m[i].host_port, a, m[i].ctr_port);
+        buf_printf(b, "%s%d : %s . %d", first ? "\t\telements = { " : ", ", m[i].host_port, a, m[i].ctr_port);
         first = false;
     }
-    tb_add(b, "%s\t}\n", first ? "" : " }\n");
+    buf_printf(b, "%s\t}\n", first ? "" : " }\n");
 }
 
 char *nftrules_text(const char *table, const char *bridge, const struct netpool_cidr *subnet,
                     const struct nft_mapping *m, size_t n)
 {
-    struct tbuf b = {0};
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_NET_NFT_RULESET);
     /* "table" first so that "delete" never fails on a missing table. */
-    tb_add(&b, "table ip %s\ndelete table ip %s\n", table, table);
+    buf_printf(&b, "table ip %s\ndelete table ip %s\n", table, table);
     if (n) {
         char net[16];
         netpool_format(subnet->net, net, sizeof(net));
-        tb_add(&b, "table ip %s {\n", table);
+        buf_printf(&b, "table ip %s {\n", table);
         add_map(&b, "tcp_ports", 0, m, n);
         add_map(&b, "udp_ports", 1, m, n);
         static const char *const hooks[][2] = {{"prerouting", "dstnat"}, {"output", "-100"}};
         for (size_t h = 0; h < ELEMENTSOF(hooks); h++)
-            tb_add(&b,
-                   "\tchain %s {\n\t\ttype nat hook %s priority %s; policy accept;\n"
-                   "\t\tfib daddr type local meta l4proto tcp dnat ip to tcp dport map @tcp_ports\n"
-                   "\t\tfib daddr type local meta l4proto udp dnat ip to udp dport map @udp_ports\n\t}\n",
-                   hooks[h][0], hooks[h][0], hooks[h][1]);
-        tb_add(&b,
-               "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-               "\t\toifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n"
-               "\t\toifname \"%s\" ip saddr %s/%d ct status dnat masquerade\n\t}\n}\n",
-               bridge, bridge, net, subnet->prefix);
+            buf_printf(&b,
+                       "\tchain %s {\n\t\ttype nat hook %s priority %s; policy accept;\n"
+                       "\t\tfib daddr type local meta l4proto tcp dnat ip to tcp dport map @tcp_ports\n"
+                       "\t\tfib daddr type local meta l4proto udp dnat ip to udp dport map @udp_ports\n\t}\n",
+                       hooks[h][0], hooks[h][0], hooks[h][1]);
+        buf_printf(&b,
+                   "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                   "\t\toifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n"
+                   "\t\toifname \"%s\" ip saddr %s/%d ct status dnat masquerade\n\t}\n}\n",
+                   bridge, bridge, net, subnet->prefix);
     }
-    if (b.bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return buf_steal(&b, NULL);
 }
 
 char *nftrules_elements_text(const char *table, bool add, const struct nft_mapping *m, size_t n)
 {
-    struct tbuf b = {0};
-    tb_add(&b, "%s", "");
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_NET_NFT_RULESET);
     for (int udp = 0; udp < 2; udp++) {
         bool first = true;
         for (size_t i = 0; i < n; i++) {
             if (m[i].udp != udp)
                 continue;
-            tb_add(&b, "%s", first ? "" : ", ");
+            if (!first)
+                buf_append_str(&b, ", ");
             if (first)
-                tb_add(&b, "%s element ip %s %s { ", add ? "add" : "delete", table, udp ? "udp_ports" : "tcp_ports");
+                buf_printf(&b, "%s element ip %s %s { ", add ? "add" : "delete", table,
+                           udp ? "udp_ports" : "tcp_ports");
             first = false;
             if (add) {
                 char a[16];
                 netpool_format(m[i].addr, a, sizeof(a));
-                tb_add(&b, "%d : %s . %d", m[i].host_port, a, m[i].ctr_port);
+                buf_printf(&b, "%d : %s . %d", m[i].host_port, a, m[i].ctr_port);
             } else {
-                tb_add(&b, "%d", m[i].host_port);
+                buf_printf(&b, "%d", m[i].host_port);
             }
         }
         if (!first)
-            tb_add(&b, " }\n");
+            buf_append_str(&b, " }\n");
     }
-    if (b.bad) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    return buf_steal(&b, NULL);
 }
 
 int nftrules_apply(const char *nft_path, const char *text, struct error *err)

@@ -59,72 +59,76 @@ static int read_sync(int fd, usec_t deadline, char *buf, size_t cap, struct erro
     }
 }
 
-int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, struct error *err)
-{
-    int sync[2];
-    if (pipe2(sync, O_CLOEXEC) < 0)
-        return error_sys(err, "pipe");
-    _cleanup_close_ int sync_r = sync[0];
-    _cleanup_close_ int sync_w = sync[1];
-
+/* conmon's command line; the strings it points to live here too. */
+struct conmon_argv {
+    const char *v[MAX_ARGS];
     char logarg[4200], sizearg[32];
-    snprintf(logarg, sizeof(logarg), "k8s-file:%s", o->log_path);
-    const char *argv[MAX_ARGS];
+};
+
+static int build_argv(const struct conmon_opts *o, struct conmon_argv *a, struct error *err)
+{
+    snprintf(a->logarg, sizeof(a->logarg), "k8s-file:%s", o->log_path);
+    const struct {
+        const char *flag, *value;
+    } opts[] = {
+        {"--api-version", "1"},
+        {"--cid", o->id},
+        {"--cuuid", o->uuid},
+        {"--name", o->id},
+        {"--runtime", o->runtime_path},
+        {"--bundle", o->bundle},
+        {"--container-pidfile", o->pidfile},
+        {"--conmon-pidfile", o->conmon_pidfile},
+        {"--log-path", a->logarg},
+        {"--persist-dir", o->persist_dir},
+        {"--socket-dir-path", o->socket_dir},
+    };
     size_t n = 0;
-#define ARG(x) argv[n++] = (x)
-    ARG(o->conmon_path);
-    ARG("--api-version");
-    ARG("1");
-    ARG("--cid");
-    ARG(o->id);
-    ARG("--cuuid");
-    ARG(o->uuid);
-    ARG("--name");
-    ARG(o->id);
-    ARG("--runtime");
-    ARG(o->runtime_path);
-    ARG("--bundle");
-    ARG(o->bundle);
-    ARG("--container-pidfile");
-    ARG(o->pidfile);
-    ARG("--conmon-pidfile");
-    ARG(o->conmon_pidfile);
-    ARG("--log-path");
-    ARG(logarg);
-    ARG("--persist-dir");
-    ARG(o->persist_dir);
-    ARG("--socket-dir-path");
-    ARG(o->socket_dir);
+    a->v[n++] = o->conmon_path;
+    for (size_t i = 0; i < ELEMENTSOF(opts); i++) {
+        a->v[n++] = opts[i].flag;
+        a->v[n++] = opts[i].value;
+    }
     if (o->log_size_max > 0) {
-        snprintf(sizearg, sizeof(sizearg), "%lld", (long long)o->log_size_max);
-        ARG("--log-size-max");
-        ARG(sizearg);
+        snprintf(a->sizearg, sizeof(a->sizearg), "%lld", (long long)o->log_size_max);
+        a->v[n++] = "--log-size-max";
+        a->v[n++] = a->sizearg;
     }
     if (o->n_runtime_args > (MAX_ARGS - n - 1) / 2)
         return error_set(err, ERR_INTERNAL, "too many runtime arguments");
     for (size_t i = 0; i < o->n_runtime_args; i++) {
-        ARG("--runtime-arg");
-        ARG(o->runtime_args[i]);
+        a->v[n++] = "--runtime-arg";
+        a->v[n++] = o->runtime_args[i];
     }
-    argv[n] = NULL;
-#undef ARG
+    a->v[n] = NULL;
+    return 0;
+}
 
-    /* Our environment plus _OCI_SYNCPIPE. */
+/* Our environment, without _OCI_* variables, plus syncenv
+ * ("_OCI_SYNCPIPE=FD"); NULL when out of memory.  Free the array only. */
+static const char **build_envp(const char *syncenv)
+{
     size_t nenv = 0;
     while (environ[nenv])
         nenv++;
-    _cleanup_free_ const char **envp = calloc(nenv + 2, sizeof(*envp));
+    const char **envp = calloc(nenv + 2, sizeof(*envp));
     if (!envp)
-        return error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
     size_t k = 0;
     for (size_t i = 0; i < nenv; i++)
         if (strncmp(environ[i], "_OCI_", 5) != 0)
             envp[k++] = environ[i];
-    char syncenv[64];
-    snprintf(syncenv, sizeof(syncenv), "_OCI_SYNCPIPE=%d", sync_w);
     envp[k++] = syncenv;
     envp[k] = NULL;
+    return envp;
+}
 
+/* Start conmon and wait, until deadline, for it to detach (it forks the
+ * monitor and exits).  Our copy of the sync pipe's write end, *sync_w, is
+ * closed once conmon has it. */
+static int spawn_detached(const struct conmon_opts *o, const char **argv, const char **envp, int *sync_w,
+                          usec_t timeout, usec_t *ret_deadline, struct error *err)
+{
     _cleanup_close_ int errfd = open(o->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (errfd < 0)
         return error_sys(err, "open %s", o->stderr_path);
@@ -136,16 +140,17 @@ int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, s
                             .stdout_fd = errfd,
                             .stderr_fd = errfd,
                             .cwd = o->bundle,
-                            .keep_fds = &sync_w,
+                            .keep_fds = sync_w,
                             .n_keep_fds = 1};
     pid_t pid;
     _cleanup_close_ int pidfd = -1;
     if (spawn_start(&so, &pid, &pidfd, err) < 0)
         return error_prefix(err, "start conmon");
-    close(sync_w);
-    sync_w = -1;
+    close(*sync_w);
+    *sync_w = -1;
 
     usec_t deadline = time_monotonic() + timeout;
+    *ret_deadline = deadline;
     int status = 0;
     int r = spawn_wait(pid, pidfd, deadline, &status, err);
     if (r != 0) {
@@ -154,10 +159,12 @@ int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, s
     }
     if (spawn_exit_code(status) != 0)
         return error_set(err, ERR_IO, "conmon exited with %d (see %s)", spawn_exit_code(status), o->stderr_path);
+    return 0;
+}
 
-    char msg[LIMIT_CONMON_SYNC];
-    if (read_sync(sync_r, deadline, msg, sizeof(msg), err) < 0)
-        return -1;
+/* The container's pid from conmon's sync message, or why create failed. */
+static int parse_sync(const char *msg, const struct conmon_opts *o, pid_t *ret_pid, struct error *err)
+{
     json_error_t jerr;
     _cleanup_json_ json_t *j = json_loads(msg, JSON_DISABLE_EOF_CHECK, &jerr);
     json_int_t data = -1;
@@ -168,4 +175,30 @@ int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, s
         return error_set(err, ERR_IO, "create failed: %.800s", message ? message : "unknown error");
     *ret_pid = (pid_t)data;
     return 0;
+}
+
+int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, struct error *err)
+{
+    int sync[2];
+    if (pipe2(sync, O_CLOEXEC) < 0)
+        return error_sys(err, "pipe");
+    _cleanup_close_ int sync_r = sync[0];
+    _cleanup_close_ int sync_w = sync[1];
+
+    struct conmon_argv argv;
+    if (build_argv(o, &argv, err) < 0)
+        return -1;
+    char syncenv[64];
+    snprintf(syncenv, sizeof(syncenv), "_OCI_SYNCPIPE=%d", sync_w);
+    _cleanup_free_ const char **envp = build_envp(syncenv);
+    if (!envp)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+
+    usec_t deadline;
+    if (spawn_detached(o, argv.v, envp, &sync_w, timeout, &deadline, err) < 0)
+        return -1;
+    char msg[LIMIT_CONMON_SYNC];
+    if (read_sync(sync_r, deadline, msg, sizeof(msg), err) < 0)
+        return -1;
+    return parse_sync(msg, o, ret_pid, err);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 
@@ -11,14 +12,8 @@ static const char *keep(struct container_spec *c, const char *s)
 {
     if (!s)
         return NULL;
-    if (c->nstrings == c->cap_strings) {
-        size_t cap = c->cap_strings ? c->cap_strings * 2 : 32;
-        char **n = realloc(c->strings, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        c->strings = n;
-        c->cap_strings = cap;
-    }
+    if (array_reserve(&c->strings, &c->cap_strings, c->nstrings + 1, sizeof(*c->strings)) < 0)
+        return NULL;
     char *d = strdup(s);
     if (d)
         c->strings[c->nstrings++] = d;
@@ -31,15 +26,9 @@ static const char **ptr_array(struct container_spec *c, size_t n)
     const char **a = calloc(n ? n : 1, sizeof(*a));
     if (!a)
         return NULL;
-    if (c->nptrs == c->cap_ptrs) {
-        size_t cap = c->cap_ptrs ? c->cap_ptrs * 2 : 8;
-        const char **np = realloc(c->ptrs, cap * sizeof(*np));
-        if (!np) {
-            free(a);
-            return NULL;
-        }
-        c->ptrs = np;
-        c->cap_ptrs = cap;
+    if (array_reserve(&c->ptrs, &c->cap_ptrs, c->nptrs + 1, sizeof(*c->ptrs)) < 0) {
+        free(a);
+        return NULL;
     }
     c->ptrs[c->nptrs++] = (const char *)a; /* freed in container_spec_free */
     return a;

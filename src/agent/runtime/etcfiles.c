@@ -6,83 +6,46 @@
 #include "agent/runtime/etcfiles.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "agent/agent_limits.h"
 #include "common/fsutil.h"
 
-/* A growable string with a hard cap: enough for these small files. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->p && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t ncap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
-        char *np = ncap <= LIMIT_STATE_FILE ? realloc(b->p, ncap) : NULL;
-        if (!np) {
-            free(b->p);
-            b->p = NULL;
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
 char *etcfiles_hosts_text(const struct etcfiles_opts *o)
 {
-    struct sbuf b = {0};
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_STATE_FILE);
     _cleanup_free_ char *host = NULL;
     struct error e2;
     if (o->host_network &&
         fs_read_file(o->host_hosts ? o->host_hosts : "/etc/hosts", LIMIT_PASSWD_BYTES, &host, NULL, &e2) == 0) {
         size_t n = strlen(host);
-        sb_add(&b, "%s%s", host, n && host[n - 1] != '\n' ? "\n" : "");
+        buf_printf(&b, "%s%s", host, n && host[n - 1] != '\n' ? "\n" : "");
         for (size_t i = 0; i < o->n_extra_hosts; i++)
-            sb_add(&b, "%s\t%s\n", o->extra_hosts[i].ip, o->extra_hosts[i].hostname);
-        return b.oom ? NULL : b.p;
+            buf_printf(&b, "%s\t%s\n", o->extra_hosts[i].ip, o->extra_hosts[i].hostname);
+        return buf_steal(&b, NULL);
     }
-    sb_add(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    buf_append_str(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
     if (o->hostname && *o->hostname)
-        sb_add(&b, "%s\t%s\n", o->own_ip ? o->own_ip : "127.0.1.1", o->hostname);
+        buf_printf(&b, "%s\t%s\n", o->own_ip ? o->own_ip : "127.0.1.1", o->hostname);
     for (size_t i = 0; i < o->n_extra_hosts; i++)
-        sb_add(&b, "%s\t%s\n", o->extra_hosts[i].ip, o->extra_hosts[i].hostname);
-    return b.oom ? NULL : b.p;
+        buf_printf(&b, "%s\t%s\n", o->extra_hosts[i].ip, o->extra_hosts[i].hostname);
+    return buf_steal(&b, NULL);
 }
 
 int etcfiles_resolv_text(const struct etcfiles_opts *o, char **ret, struct error *err)
 {
-    struct sbuf b = {0};
-    sb_add(&b, "%s", "");
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_STATE_FILE);
     if (o->n_dns_servers > 0) {
         for (size_t i = 0; i < o->n_dns_servers; i++)
-            sb_add(&b, "nameserver %s\n", o->dns_servers[i]);
+            buf_printf(&b, "nameserver %s\n", o->dns_servers[i]);
     } else {
         _cleanup_free_ char *host = NULL;
         struct error e2;
@@ -94,19 +57,20 @@ int etcfiles_resolv_text(const struct etcfiles_opts *o, char **ret, struct error
                     continue;
                 if (o->n_search_domains > 0 && strncmp(line, "search", 6) == 0)
                     continue;
-                sb_add(&b, "%s\n", line);
+                buf_printf(&b, "%s\n", line);
             }
         }
     }
     if (o->n_search_domains > 0) {
-        sb_add(&b, "search");
+        buf_append_str(&b, "search");
         for (size_t i = 0; i < o->n_search_domains; i++)
-            sb_add(&b, " %s", o->search_domains[i]);
-        sb_add(&b, "\n");
+            buf_printf(&b, " %s", o->search_domains[i]);
+        buf_append_char(&b, '\n');
     }
-    if (b.oom)
+    char *text = buf_steal(&b, NULL);
+    if (!text)
         return error_set(err, ERR_LIMIT, "resolv.conf too large");
-    *ret = b.p;
+    *ret = text;
     return 0;
 }
 

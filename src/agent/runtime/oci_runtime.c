@@ -104,6 +104,19 @@ void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_p
     *ret_n = n;
 }
 
+/* Run argv (the runtime and its arguments) to its end, capturing its
+ * output into out, within LIMIT_RUNTIME_CMD_TIMEOUT_SEC. */
+static int spawn_runtime(const struct oci_runtime *rt, const char **argv, char *out, size_t out_cap,
+                         struct spawn_result *ret, struct error *err)
+{
+    struct spawn_opts so = {.argv = argv,
+                            .stdin_fd = -1,
+                            .stdout_fd = -1,
+                            .stderr_fd = -1,
+                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
+    return spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, out_cap, NULL, NULL, ret, err);
+}
+
 /* Run `runtime --root R <args...>`; on a non-zero exit the error carries
  * the runtime's own message. */
 static int run(const struct oci_runtime *rt, const char *const *args, size_t nargs, char *out, size_t out_cap,
@@ -119,13 +132,8 @@ static int run(const struct oci_runtime *rt, const char *const *args, size_t nar
     for (size_t i = 0; i < nargs; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    struct spawn_opts so = {.argv = argv,
-                            .stdin_fd = -1,
-                            .stdout_fd = -1,
-                            .stderr_fd = -1,
-                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct spawn_result res;
-    if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, out_cap, NULL, NULL, &res, err) < 0)
+    if (spawn_runtime(rt, argv, out, out_cap, &res, err) < 0)
         return error_prefix(err, "%s %s", kind_names[rt->kind], args[0]);
     int code = spawn_exit_code(res.status);
     if (ret_exit) {
@@ -184,14 +192,8 @@ int oci_runtime_state(const struct oci_runtime *rt, const char *id, char *status
         return error_set(err, ERR_INTERNAL, "out of memory");
     const char *argv[16] = {rt->path, "--root", rt->root, "state", id, NULL};
     /* stderr apart from stdout: the JSON must parse alone. */
-    struct spawn_opts so = {.argv = argv,
-                            .stdin_fd = -1,
-                            .stdout_fd = -1,
-                            .stderr_fd = -1,
-                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
     struct spawn_result res;
-    if (spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, LIMIT_CHILD_OUTPUT, NULL, NULL, &res, err) <
-        0)
+    if (spawn_runtime(rt, argv, out, LIMIT_CHILD_OUTPUT, &res, err) < 0)
         return -1;
     if (spawn_exit_code(res.status) != 0)
         return error_set(err, ERR_NOT_FOUND, "%s does not know container %s", kind_names[rt->kind], id);

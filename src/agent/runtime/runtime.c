@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -233,46 +234,35 @@ static void cleanup_failed_create(struct runtime *r, const char *id, const struc
         fs_rmtree(p, &e);
 }
 
-int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_create_opts *o,
-                   pid_t *ret_pid, struct error *err)
+/* dir/rootfs: the layers under a fresh upper dir, mounted. */
+static int mount_root(const char *dir, const struct runtime_create_opts *o, char *rootfs, size_t cap, struct error *err)
 {
-    const struct oci_runtime *oc = runtime_of(r, o->runtime, err);
-    if (!oc)
-        return -1;
-    struct record rec = {.runtime = o->runtime, .stop_signal = SIGTERM};
-    if (o->stop_signal) {
-        rec.stop_signal = runtime_parse_signal(o->stop_signal);
-        if (rec.stop_signal < 0)
-            return error_set(err, ERR_INVALID, "unknown stop signal \"%s\"", o->stop_signal);
-    }
-    char dir[PATH_MAX], rootfs[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
-    if (runtime_path(r, id, NULL, dir, sizeof(dir), err) < 0)
-        return -1;
-    usec_t t0 = time_monotonic();
-    if (mkdir(dir, 0700) < 0) {
-        if (errno == EEXIST)
-            return error_set(err, ERR_CONFLICT, "container %s already exists", id);
-        return error_sys(err, "mkdir %s", dir);
-    }
-    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+    char upper[PATH_MAX], work[PATH_MAX];
+    snprintf(rootfs, cap, "%s/rootfs", dir);
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
-    if (mkdir(rootfs, 0755) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
-        error_sys(err, "mkdir in %s", dir);
-        goto fail;
-    }
-    if (overlay_mount(o->lower, o->n_lower, upper, work, rootfs, err) < 0)
-        goto fail;
+    if (mkdir(rootfs, 0755) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0)
+        return error_sys(err, "mkdir in %s", dir);
+    return overlay_mount(o->lower, o->n_lower, upper, work, rootfs, err);
+}
 
+/* Everything in dir before conmon runs: the root, the /etc files, the
+ * bundle and our record (cgroups path and uuid filled into *rec). */
+static int prepare_bundle(struct runtime *r, const char *id, const char *dir, const struct ctr_spec *spec,
+                          const struct runtime_create_opts *o, struct record *rec, struct error *err)
+{
+    char rootfs[PATH_MAX];
+    if (mount_root(dir, o, rootfs, sizeof(rootfs), err) < 0)
+        return -1;
     struct userdb_user user;
     if (userdb_resolve_in_root(spec->user, rootfs, &user, err) < 0)
-        goto fail;
+        return -1;
 
     struct ctr_spec s = *spec;
     char hosts[PATH_MAX], resolv[PATH_MAX], hostname[PATH_MAX];
     if (o->etc) {
         if (etcfiles_write(dir, o->etc, err) < 0)
-            goto fail;
+            return -1;
         snprintf(hosts, sizeof(hosts), "%s/hosts", dir);
         snprintf(resolv, sizeof(resolv), "%s/resolv.conf", dir);
         snprintf(hostname, sizeof(hostname), "%s/hostname", dir);
@@ -280,26 +270,23 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
         s.resolv_file = resolv;
         s.hostname_file = hostname;
     }
-    if (o->task_id) {
-        if (cgroups_container_path(&r->cg, o->task_id, id, rec.cgroups_path, sizeof(rec.cgroups_path), err) < 0)
-            goto fail;
-        s.cgroups_path = rec.cgroups_path;
-    } else if (cgroups_container_path(&r->cg, id, id, rec.cgroups_path, sizeof(rec.cgroups_path), err) == 0) {
-        /* Without a task the container still gets a cgroup of its own under
-         * ours, so that removal and OOM detection work the same way. */
-        s.cgroups_path = rec.cgroups_path;
-    } else {
-        goto fail;
-    }
+    /* Without a task the container still gets a cgroup of its own under
+     * ours, so that removal and OOM detection work the same way. */
+    if (cgroups_container_path(&r->cg, o->task_id ? o->task_id : id, id, rec->cgroups_path, sizeof(rec->cgroups_path),
+                               err) < 0)
+        return -1;
+    s.cgroups_path = rec->cgroups_path;
     if (bundle_write(dir, &s, &user, err) < 0)
-        goto fail;
-    if (ids_random_hex(rec.uuid, 16) < 0) {
-        error_set(err, ERR_INTERNAL, "no randomness for a uuid");
-        goto fail;
-    }
-    if (record_write(r, id, &rec, err) < 0)
-        goto fail;
+        return -1;
+    if (ids_random_hex(rec->uuid, 16) < 0)
+        return error_set(err, ERR_INTERNAL, "no randomness for a uuid");
+    return record_write(r, id, rec, err);
+}
 
+/* Have conmon run `create` for the bundle in dir. */
+static int create_with_conmon(struct runtime *r, const char *id, const char *dir, const struct oci_runtime *oc,
+                              const struct record *rec, int64_t log_size_max, pid_t *ret_pid, struct error *err)
+{
     char pidfile[PATH_MAX], cpidfile[PATH_MAX], logp[PATH_MAX], errp[PATH_MAX], sockdir[PATH_MAX];
     snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
     snprintf(cpidfile, sizeof(cpidfile), "%s/conmon.pid", dir);
@@ -313,12 +300,12 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     struct conmon_opts co = {
         .conmon_path = r->conmon,
         .id = id,
-        .uuid = rec.uuid,
+        .uuid = rec->uuid,
         .bundle = dir,
         .pidfile = pidfile,
         .conmon_pidfile = cpidfile,
         .log_path = logp,
-        .log_size_max = o->log_size_max,
+        .log_size_max = log_size_max,
         .persist_dir = dir,
         .socket_dir = sockdir,
         .stderr_path = errp,
@@ -326,11 +313,39 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
         .runtime_args = rt_args,
         .n_runtime_args = n_rt_args,
     };
+    return conmon_create(&co, LIMIT_CREATE_TIMEOUT_SEC * USEC_PER_SEC, ret_pid, err);
+}
+
+int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_create_opts *o,
+                   pid_t *ret_pid, struct error *err)
+{
+    const struct oci_runtime *oc = runtime_of(r, o->runtime, err);
+    if (!oc)
+        return -1;
+    struct record rec = {.runtime = o->runtime, .stop_signal = SIGTERM};
+    if (o->stop_signal) {
+        rec.stop_signal = runtime_parse_signal(o->stop_signal);
+        if (rec.stop_signal < 0)
+            return error_set(err, ERR_INVALID, "unknown stop signal \"%s\"", o->stop_signal);
+    }
+    char dir[PATH_MAX];
+    if (runtime_path(r, id, NULL, dir, sizeof(dir), err) < 0)
+        return -1;
+    usec_t t0 = time_monotonic();
+    if (mkdir(dir, 0700) < 0) {
+        if (errno == EEXIST)
+            return error_set(err, ERR_CONFLICT, "container %s already exists", id);
+        return error_sys(err, "mkdir %s", dir);
+    }
+    if (prepare_bundle(r, id, dir, spec, o, &rec, err) < 0) {
+        cleanup_failed_create(r, id, NULL, rec.cgroups_path, rec.uuid);
+        return error_prefix(err, "container %s", id);
+    }
     pid_t pid;
     usec_t t1 = time_monotonic();
     if (o->ret_bundle_ready)
         *o->ret_bundle_ready = t1;
-    if (conmon_create(&co, LIMIT_CREATE_TIMEOUT_SEC * USEC_PER_SEC, &pid, err) < 0) {
+    if (create_with_conmon(r, id, dir, oc, &rec, o->log_size_max, &pid, err) < 0) {
         error_prefix(err, "container %s", id);
         cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);
         return -1;
@@ -340,9 +355,6 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     if (ret_pid)
         *ret_pid = pid;
     return 0;
-fail:
-    cleanup_failed_create(r, id, NULL, rec.cgroups_path, rec.uuid);
-    return error_prefix(err, "container %s", id);
 }
 
 int runtime_start(struct runtime *r, const char *id, struct error *err)
@@ -676,14 +688,9 @@ int runtime_list(struct runtime *r, char ***ret, size_t *ret_n, struct error *er
             rc = error_set(err, ERR_LIMIT, "more than %d containers in %s", LIMIT_CTR_LIST, p);
             break;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **nids = realloc(ids, cap * sizeof(*ids));
-            if (!nids) {
-                rc = error_set(err, ERR_INTERNAL, "out of memory");
-                break;
-            }
-            ids = nids;
+        if (array_reserve(&ids, &cap, n + 1, sizeof(*ids)) < 0) {
+            rc = error_set(err, ERR_INTERNAL, "out of memory");
+            break;
         }
         ids[n] = strdup(de->d_name);
         if (!ids[n]) {

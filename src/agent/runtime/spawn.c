@@ -97,18 +97,20 @@ int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, stru
     return 0;
 }
 
+/* poll()'s timeout until deadline (0: none), rounded up to whole ms. */
+static int poll_timeout_ms(usec_t deadline)
+{
+    if (deadline <= 0)
+        return -1;
+    usec_t left = deadline - time_monotonic();
+    return left > 0 ? (int)((left + 999) / 1000) : 0;
+}
+
 int spawn_wait(pid_t pid, int pidfd, usec_t deadline, int *ret_status, struct error *err)
 {
     for (;;) {
-        int timeout_ms = -1;
-        if (deadline > 0) {
-            usec_t left = deadline - time_monotonic();
-            if (left <= 0)
-                left = 0;
-            timeout_ms = (int)((left + 999) / 1000);
-        }
         struct pollfd p = {.fd = pidfd, .events = POLLIN};
-        int r = poll(&p, 1, timeout_ms);
+        int r = poll(&p, 1, poll_timeout_ms(deadline));
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -149,6 +151,72 @@ int spawn_exit_code(int status)
     return -1;
 }
 
+/* What spawn_run keeps of the child's output: the first cap - 1 bytes,
+ * NUL-terminated; the rest is dropped. */
+struct capture {
+    char *out;
+    size_t cap, len;
+};
+
+static void capture_add(struct capture *c, const char *buf, size_t n)
+{
+    size_t keep = n;
+    if (c->len + keep > c->cap - 1)
+        keep = c->cap - 1 - c->len;
+    memcpy(c->out + c->len, buf, keep);
+    c->len += keep;
+    c->out[c->len] = '\0';
+}
+
+/* Read the child's output from rd (-1: none) until the child exits: 0 with
+ * *ret_status, 1 at the deadline (the child still running), -1 on error
+ * (the child killed).  *pipe_open tells whether rd may hold more.  A child
+ * that leaves a grandchild holding the pipe (conmon does not, runc exec may)
+ * still ends the wait when the child itself exits. */
+static int collect(pid_t pid, int pidfd, int rd, usec_t deadline, struct capture *c, bool *pipe_open, int *ret_status,
+                   struct error *err)
+{
+    for (;;) {
+        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = *pipe_open ? rd : -1, .events = POLLIN}};
+        int r = poll(p, 2, poll_timeout_ms(deadline));
+        if (r < 0 && errno != EINTR) {
+            int e = errno;
+            spawn_kill_reap(pid, pidfd);
+            errno = e;
+            return error_sys(err, "poll");
+        }
+        /* A chatty child must not outrun its deadline: check it on every
+         * pass, not only when poll times out. */
+        if (deadline > 0 && time_monotonic() >= deadline && !(r > 0 && (p[0].revents & POLLIN)))
+            return 1;
+        if (r <= 0)
+            continue;
+        if (*pipe_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            char buf[4096];
+            ssize_t n = read(rd, buf, sizeof(buf));
+            if (n > 0)
+                capture_add(c, buf, (size_t)n);
+            else if (n == 0 || errno != EINTR)
+                *pipe_open = false;
+        }
+        if (p[0].revents & POLLIN)
+            return spawn_wait(pid, pidfd, 0, ret_status, err) < 0 ? -1 : 0;
+    }
+}
+
+/* Keep what is already buffered in rd without waiting for grandchildren. */
+static void drain(int rd, struct capture *c)
+{
+    fcntl(rd, F_SETFL, O_NONBLOCK);
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(rd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        capture_add(c, buf, (size_t)n);
+    }
+}
+
 int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_cap, void (*on_timeout)(void *),
               void *userdata, struct spawn_result *ret, struct error *err)
 {
@@ -173,78 +241,25 @@ int spawn_run(const struct spawn_opts *o, usec_t timeout, char *out, size_t out_
         close(wr);
         wr = -1;
     }
-    size_t len = 0;
+    struct capture c = {.out = out, .cap = out_cap};
     if (out && out_cap)
         out[0] = '\0';
     usec_t deadline = timeout > 0 ? time_monotonic() + timeout : 0;
-    bool pipe_open = rd >= 0, exited = false;
+    bool pipe_open = rd >= 0;
     int status = 0;
-    /* Read until the pipe closes and the child exits: a child that leaves a
-     * grandchild holding the pipe (conmon does not, runc exec may) still
-     * ends the wait when the child itself exits. */
-    while (!exited) {
-        int timeout_ms = -1;
-        if (deadline > 0) {
-            usec_t left = deadline - time_monotonic();
-            timeout_ms = left > 0 ? (int)((left + 999) / 1000) : 0;
-        }
-        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = pipe_open ? rd : -1, .events = POLLIN}};
-        int r = poll(p, 2, timeout_ms);
-        if (r < 0 && errno != EINTR) {
-            int e = errno;
-            spawn_kill_reap(pid, pidfd);
-            errno = e;
-            return error_sys(err, "poll");
-        }
-        /* A chatty child must not outrun its deadline: check it on every
-         * pass, not only when poll times out. */
-        if (deadline > 0 && time_monotonic() >= deadline && !(r > 0 && (p[0].revents & POLLIN))) {
-            if (on_timeout)
-                on_timeout(userdata);
-            spawn_kill_reap(pid, pidfd);
-            ret->status = 0;
-            ret->timed_out = true;
-            return error_set(err, ERR_IO, "%s timed out after %lld ms", o->argv[0],
-                             (long long)(timeout / USEC_PER_MSEC));
-        }
-        if (r <= 0)
-            continue;
-        if (pipe_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-            char buf[4096];
-            ssize_t n = read(rd, buf, sizeof(buf));
-            if (n > 0) {
-                size_t keep = (size_t)n;
-                if (len + keep > out_cap - 1)
-                    keep = out_cap - 1 - len;
-                memcpy(out + len, buf, keep);
-                len += keep;
-                out[len] = '\0';
-            } else if (n == 0 || errno != EINTR) {
-                pipe_open = false;
-            }
-        }
-        if (p[0].revents & POLLIN) {
-            if (spawn_wait(pid, pidfd, 0, &status, err) < 0)
-                return -1;
-            exited = true;
-        }
+    int r = collect(pid, pidfd, rd, deadline, &c, &pipe_open, &status, err);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
+        if (on_timeout)
+            on_timeout(userdata);
+        spawn_kill_reap(pid, pidfd);
+        ret->status = 0;
+        ret->timed_out = true;
+        return error_set(err, ERR_IO, "%s timed out after %lld ms", o->argv[0], (long long)(timeout / USEC_PER_MSEC));
     }
-    /* Drain what is already buffered without waiting for grandchildren. */
-    if (pipe_open) {
-        fcntl(rd, F_SETFL, O_NONBLOCK);
-        char buf[4096];
-        for (;;) {
-            ssize_t n = read(rd, buf, sizeof(buf));
-            if (n <= 0)
-                break;
-            size_t keep = (size_t)n;
-            if (len + keep > out_cap - 1)
-                keep = out_cap - 1 - len;
-            memcpy(out + len, buf, keep);
-            len += keep;
-            out[len] = '\0';
-        }
-    }
+    if (pipe_open)
+        drain(rd, &c);
     ret->status = status;
     ret->timed_out = false;
     return 0;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fsutil.h"
 
 /* Parse a decimal id; false if s is not entirely digits or overflows. */
 static bool parse_id(const char *s, size_t n, uint32_t *ret)
@@ -224,26 +225,7 @@ static int read_in_root(int rootfd, const char *rel, char **ret, struct error *e
         }
         return error_sys(err, "open %s in the container's root", rel);
     }
-    _cleanup_free_ char *buf = malloc(LIMIT_PASSWD_BYTES + 1);
-    if (!buf)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    size_t len = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf + len, LIMIT_PASSWD_BYTES + 1 - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return error_sys(err, "read %s", rel);
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        if (len > LIMIT_PASSWD_BYTES)
-            return error_set(err, ERR_LIMIT, "%s is larger than %u bytes", rel, LIMIT_PASSWD_BYTES);
-    }
-    buf[len] = '\0';
-    *ret = TAKE_PTR(buf);
-    return 0;
+    return fs_read_fd(fd, rel, LIMIT_PASSWD_BYTES, ret, NULL, err);
 }
 
 int userdb_resolve_in_root(const char *spec, const char *rootfs, struct userdb_user *ret, struct error *err)
