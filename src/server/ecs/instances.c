@@ -5,7 +5,8 @@
  *
  * Registered resources are what the agent (or a tool) reported; remaining
  * resources are registered minus what running and pending tasks reserve,
- * kept in the same transactions that place and stop tasks (tasks.c). */
+ * kept in the same transactions that place and stop tasks (task_create.c,
+ * task_reports.c). */
 #include "server/ecs/instances.h"
 
 #include <ctype.h>

@@ -23,7 +23,7 @@
 #include "server/ecs/runtask.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
-#include "server/ecs/tasks.h"
+#include "server/ecs/task_create.h"
 
 #define SERVICE_NAME_MAX 255
 #define DESCRIBE_MAX 10
@@ -311,7 +311,7 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
-        tasks_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
+        task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
         return -1;
     if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, daemon, &config, err) < 0)
         return -1;
@@ -486,7 +486,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         if (!taskdef && taskdef_resolve(ctx, td_arn, false, &current, &ignored) < 0)
             current = NULL; /* the definition is gone: nothing to check against */
         json_t *td = taskdef ? taskdef : current;
-        if (td && tasks_check_network_configuration(td, json_object_get(doc, "networkConfiguration"), err) < 0)
+        if (td && task_check_network_configuration(td, json_object_get(doc, "networkConfiguration"), err) < 0)
             return -1;
     }
     if (desired && !daemon) {
