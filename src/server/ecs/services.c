@@ -18,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/task_status.h"
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/runtask.h"
@@ -110,9 +111,9 @@ int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error 
 static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n, struct error *err)
 {
     json_t *counts = ud;
-    bool running = strcmp(last_status, "RUNNING") == 0;
-    if (!running && strcmp(last_status, "PROVISIONING") != 0 && strcmp(last_status, "PENDING") != 0 &&
-        strcmp(last_status, "ACTIVATING") != 0)
+    enum task_status status = task_status_parse(last_status);
+    bool running = status == TASK_STATUS_RUNNING;
+    if (!running && !task_status_is_pending(status))
         return 0; /* DEACTIVATING, STOPPING, STOPPED...: neither */
     json_t *c = json_object_get(counts, started_by);
     if (!c) {

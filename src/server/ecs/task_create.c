@@ -202,8 +202,8 @@ static json_t *container_json(const struct op_ctx *ctx, const char *cluster, con
     snprintf(res, sizeof(res), "%s/%s/%s", cluster, task_uuid, uuid);
     arn_format_buf(arn, sizeof(arn), ctx, "container", res);
     json_t *c = json_pack("{s:s, s:s, s:O, s:O, s:s, s:[], s:s}", "containerArn", arn, "taskArn", task_arn_s, "name",
-                          json_object_get(def, "name"), "image", json_object_get(def, "image"), "lastStatus", "PENDING",
-                          "networkInterfaces", "healthStatus", "UNKNOWN");
+                          json_object_get(def, "name"), "image", json_object_get(def, "image"), "lastStatus",
+                          task_status_name(TASK_STATUS_PENDING), "networkInterfaces", "healthStatus", "UNKNOWN");
     char buf[32];
     json_t *cpu = json_object_get(ov, "cpu") ? json_object_get(ov, "cpu") : json_object_get(def, "cpu");
     snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(cpu));
