@@ -8,6 +8,7 @@
 
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
+#include "server/ecs/describe.h"
 #include "server/http/http_limits.h"
 #include "server/http/paging.h"
 #include "server/http/tags.h"
@@ -332,6 +333,29 @@ static int parse_include(json_t *in, unsigned *ret_flags)
     return 0;
 }
 
+static int describe_find(const struct describe *d, const char *given, json_t **ret_json, struct error *err)
+{
+    char name[256];
+    if (!cluster_name_from(given, name, sizeof(name)))
+        return 0;
+    _cleanup_(cluster_row_clear) struct cluster_row row = {0};
+    int r = store_cluster_get(d->ctx->tx, d->ctx->region, name, &row, err);
+    if (r <= 0)
+        return r;
+    *ret_json = cluster_json(d->ctx, &row, d->include, err);
+    return *ret_json ? 1 : -1;
+}
+
+static void describe_missing(const struct describe *d, const char *given, json_t *failures)
+{
+    char arn[1300];
+    if (strncmp(given, "arn:", 4) == 0)
+        snprintf(arn, sizeof(arn), "%s", given);
+    else
+        cluster_arn(d->ctx, given, arn, sizeof(arn));
+    json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+}
+
 int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     unsigned include = 0;
@@ -342,40 +366,9 @@ int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct
         defaults = json_pack("[s]", DEFAULT_CLUSTER);
         names = defaults;
     }
-    if (json_array_size(names) > 100)
-        return error_set(err, ERR_INVALID, "A maximum of 100 clusters can be described at a time.");
-    json_t *clusters = json_array();
-    json_t *failures = json_array();
-    json_object_set_new(out, "clusters", clusters);
-    json_object_set_new(out, "failures", failures);
-    size_t i;
-    json_t *v;
-    json_array_foreach(names, i, v) {
-        const char *given = json_string_value(v);
-        char name[256];
-        char arn[1300];
-        struct cluster_row row;
-        int r = 0;
-        if (cluster_name_from(given, name, sizeof(name))) {
-            r = store_cluster_get(ctx->tx, ctx->region, name, &row, err);
-            if (r < 0)
-                return -1;
-        }
-        if (r == 0) {
-            if (strncmp(given, "arn:", 4) == 0)
-                snprintf(arn, sizeof(arn), "%s", given);
-            else
-                cluster_arn(ctx, given, arn, sizeof(arn));
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
-            continue;
-        }
-        json_t *c = cluster_json(ctx, &row, include, err);
-        cluster_row_clear(&row);
-        if (!c)
-            return -1;
-        json_array_append_new(clusters, c);
-    }
-    return 0;
+    static const struct describe_kind kind = {"clusters", "clusters", 100, describe_find, describe_missing};
+    struct describe d = {.ctx = ctx, .include = include};
+    return describe_refs(&d, &kind, names, out, err);
 }
 
 int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)

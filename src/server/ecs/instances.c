@@ -17,6 +17,7 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
+#include "server/ecs/describe.h"
 #include "server/http/http_limits.h"
 #include "server/ecs/liveness.h"
 #include "server/http/paging.h"
@@ -357,40 +358,30 @@ int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t 
     return 0;
 }
 
+static int describe_find(const struct describe *d, const char *ref, json_t **ret_json, struct error *err)
+{
+    const char *id = resource_refs_id(ref);
+    _cleanup_(instance_row_clear) struct instance_row row = {0};
+    int r = resource_refs_is_id32(id) ? store_instance_get(d->ctx->tx, d->cluster->id, id, &row, err) : 0;
+    if (r <= 0)
+        return r;
+    *ret_json = instance_json(d->ctx, d->cluster, &row, d->with_tags, err);
+    return *ret_json ? 1 : -1;
+}
+
+static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
+{
+    char arn[600];
+    instance_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    resource_refs_add_missing(failures, ref, arn);
+}
+
+static const struct describe_kind describe_kind = {"containerInstances", "container instances", 100, describe_find,
+                                                   describe_missing};
+
 int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
-        return -1;
-    json_t *refs = json_object_get(in, "containerInstances");
-    if (json_array_size(refs) > 100)
-        return error_set(err, ERR_INVALID, "A maximum of 100 container instances can be described at a time.");
-    bool with_tags = resource_refs_include(in, "TAGS");
-    size_t i;
-    json_t *v;
-    json_t *list = json_array(), *failures = json_array();
-    json_object_set_new(out, "containerInstances", list);
-    json_object_set_new(out, "failures", failures);
-    json_array_foreach(refs, i, v) {
-        const char *ref = json_string_value(v);
-        const char *id = resource_refs_id(ref);
-        struct instance_row row;
-        int r = resource_refs_is_id32(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            char arn[600];
-            instance_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            resource_refs_add_missing(failures, ref, arn);
-            continue;
-        }
-        json_t *j = instance_json(ctx, &cluster, &row, with_tags, err);
-        instance_row_clear(&row);
-        if (!j)
-            return -1;
-        json_array_append_new(list, j);
-    }
-    return 0;
+    return describe_in_cluster(ctx, in, &describe_kind, out, err);
 }
 
 /* Whether an instance matches a compiled filter expression: build what the

@@ -19,8 +19,10 @@
 #include "common/ids.h"
 #include "common/limits.h"
 #include "common/task_status.h"
+#include "server/ecs/describe.h"
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
+#include "server/ecs/resource_refs.h"
 #include "server/ecs/runtask.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
@@ -602,52 +604,32 @@ int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     return set_service(ctx, &cluster, &row, out, err);
 }
 
-static bool include_tags(json_t *in)
+static int describe_find(const struct describe *d, const char *ref, json_t **ret_json, struct error *err)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v) {
-        if (strcmp(json_string_value(v), "TAGS") == 0)
-            return true;
-    }
-    return false;
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    int r = store_service_get(d->ctx->tx, d->cluster->id, service_ref_name(ref), &row, err);
+    if (r <= 0)
+        return r;
+    *ret_json = service_json(d->ctx, d->cluster, &row, d->with_tags, err);
+    return *ret_json ? 1 : -1;
 }
+
+static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
+{
+    char arn[800];
+    if (strncmp(ref, "arn:", 4) == 0)
+        snprintf(arn, sizeof(arn), "%s", ref);
+    else
+        service_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+}
+
+static const struct describe_kind describe_kind = {"services", "services", DESCRIBE_MAX, describe_find,
+                                                   describe_missing};
 
 int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
-        return -1;
-    json_t *refs = json_object_get(in, "services");
-    if (json_array_size(refs) > DESCRIBE_MAX)
-        return error_set(err, ERR_INVALID, "A maximum of %d services can be described at a time.", DESCRIBE_MAX);
-    bool with_tags = include_tags(in);
-    json_t *list = json_array(), *failures = json_array();
-    json_object_set_new(out, "services", list);
-    json_object_set_new(out, "failures", failures);
-    size_t i;
-    json_t *v;
-    json_array_foreach(refs, i, v) {
-        const char *ref = json_string_value(v);
-        _cleanup_(service_row_clear) struct service_row row = {0};
-        int r = store_service_get(ctx->tx, cluster.id, service_ref_name(ref), &row, err);
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            char arn[800];
-            if (strncmp(ref, "arn:", 4) == 0)
-                snprintf(arn, sizeof(arn), "%s", ref);
-            else
-                service_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
-            continue;
-        }
-        json_t *j = service_json(ctx, &cluster, &row, with_tags, err);
-        if (!j)
-            return -1;
-        json_array_append_new(list, j);
-    }
-    return 0;
+    return describe_in_cluster(ctx, in, &describe_kind, out, err);
 }
 
 int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)

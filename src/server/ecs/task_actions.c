@@ -11,6 +11,7 @@
 #include "common/cleanup.h"
 #include "common/task_status.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/describe.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/resource_refs.h"
 #include "server/ecs/task_create.h"
@@ -35,40 +36,29 @@ int action_stop_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *
     return 0;
 }
 
+static int describe_find(const struct describe *d, const char *ref, json_t **ret_json, struct error *err)
+{
+    const char *id = resource_refs_id(ref);
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = resource_refs_is_id32(id) ? store_task_get(d->ctx->tx, d->cluster->id, id, &row, err) : 0;
+    if (r <= 0)
+        return r;
+    *ret_json = task_json(d->ctx, d->cluster, &row, d->with_tags, err);
+    return *ret_json ? 1 : -1;
+}
+
+static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
+{
+    char arn[700];
+    task_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    resource_refs_add_missing(failures, ref, arn);
+}
+
+static const struct describe_kind describe_kind = {"tasks", "tasks", 100, describe_find, describe_missing};
+
 int action_describe_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
-        return -1;
-    json_t *refs = json_object_get(in, "tasks");
-    if (json_array_size(refs) > 100)
-        return error_set(err, ERR_INVALID, "A maximum of 100 tasks can be described at a time.");
-    bool with_tags = resource_refs_include(in, "TAGS");
-    json_t *list = json_array(), *failures = json_array();
-    json_object_set_new(out, "tasks", list);
-    json_object_set_new(out, "failures", failures);
-    size_t i;
-    json_t *v;
-    json_array_foreach(refs, i, v) {
-        const char *ref = json_string_value(v);
-        const char *id = resource_refs_id(ref);
-        struct task_row row;
-        int r = resource_refs_is_id32(id) ? store_task_get(ctx->tx, cluster.id, id, &row, err) : 0;
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            char arn[700];
-            task_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            resource_refs_add_missing(failures, ref, arn);
-            continue;
-        }
-        json_t *j = task_json(ctx, &cluster, &row, with_tags, err);
-        task_row_clear(&row);
-        if (!j)
-            return -1;
-        json_array_append_new(list, j);
-    }
-    return 0;
+    return describe_in_cluster(ctx, in, &describe_kind, out, err);
 }
 
 int action_list_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
