@@ -7,7 +7,6 @@
  * scheduler (reconcile.c), woken by the commit, does. */
 #include "server/ecs/services.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "common/limits.h"
 #include "common/task_status.h"
 #include "server/ecs/describe.h"
+#include "server/ecs/list_arns.h"
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/resource_refs.h"
@@ -91,18 +91,12 @@ static const char *service_ref_name(const char *ref)
 
 int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
-    char cluster[256];
-    const char *slash = strchr(arn->resource, '/');
-    if (!slash || (size_t)(slash - arn->resource) >= sizeof(cluster))
-        return error_set(err, ERR_INVALID, "The ARN provided is invalid.");
-    memcpy(cluster, arn->resource, (size_t)(slash - arn->resource));
-    cluster[slash - arn->resource] = '\0';
     _cleanup_(cluster_row_clear) struct cluster_row c = {0};
-    _cleanup_(json_decrefp) json_t *name = json_string(cluster);
-    if (cluster_resolve(ctx, name, false, &c, err) < 0)
+    const char *name = NULL;
+    if (cluster_resolve_arn_prefix(ctx, arn->resource, &c, &name, err) < 0)
         return -1;
     _cleanup_(service_row_clear) struct service_row row = {0};
-    int r = store_service_get(ctx->tx, c.id, slash + 1, &row, err);
+    int r = store_service_get(ctx->tx, c.id, name, &row, err);
     if (r < 0)
         return -1;
     if (r == 0 || strcmp(row.status, "INACTIVE") == 0)
@@ -184,11 +178,7 @@ static json_t *copy_or_empty(json_t *v) { return v ? json_deep_copy(v) : json_ar
 
 static int validate_name(const char *name, struct error *err)
 {
-    size_t n = strlen(name);
-    bool ok = n >= 1 && n <= SERVICE_NAME_MAX;
-    for (const char *p = name; ok && *p; p++)
-        ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
-    if (!ok)
+    if (!resource_refs_name_ok(name, SERVICE_NAME_MAX, "-_"))
         return error_set(err, ERR_INVALID,
                          "Service name can have up to 255 characters: letters (uppercase and lowercase), numbers, "
                          "underscores, and hyphens.");
@@ -648,16 +638,6 @@ int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct err
     page_free(&page);
     if (r < 0)
         return -1;
-    json_t *arns = json_array();
-    json_object_set_new(out, "serviceArns", arns);
-    size_t i;
-    json_t *v;
-    char arn[800];
-    json_array_foreach(names, i, v) {
-        service_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
-        json_array_append_new(arns, json_string(arn));
-    }
-    if (more && json_array_size(names))
-        page_set_next(out, "ListServices", json_string_value(json_array_get(names, json_array_size(names) - 1)));
+    list_arns_answer(ctx, cluster.name, names, more, service_arn, "serviceArns", "ListServices", out);
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/describe.h"
 #include "server/ecs/instances.h"
+#include "server/ecs/list_arns.h"
 #include "server/ecs/resource_refs.h"
 #include "server/ecs/task_create.h"
 #include "server/ecs/taskdefs.h"
@@ -90,26 +91,13 @@ int action_list_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error 
     struct page page;
     if (page_begin(in, "ListTasks", LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &page, err) < 0)
         return -1;
-    json_t *uuids = json_array();
+    _cleanup_json_ json_t *uuids = json_array();
     bool more = false;
     int r = store_task_list(ctx->tx, cluster.id, &f, page.after, page.limit, uuids, &more, err);
     page_free(&page);
-    if (r < 0) {
-        json_decref(uuids);
+    if (r < 0)
         return -1;
-    }
-    json_t *arns = json_array();
-    json_object_set_new(out, "taskArns", arns);
-    size_t i;
-    json_t *v;
-    char arn[700];
-    json_array_foreach(uuids, i, v) {
-        task_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
-        json_array_append_new(arns, json_string(arn));
-    }
-    if (more && json_array_size(uuids))
-        page_set_next(out, "ListTasks", json_string_value(json_array_get(uuids, json_array_size(uuids) - 1)));
-    json_decref(uuids);
+    list_arns_answer(ctx, cluster.name, uuids, more, task_arn, "taskArns", "ListTasks", out);
     return 0;
 }
 

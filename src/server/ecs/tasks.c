@@ -39,25 +39,16 @@ int task_resolve(struct op_ctx *ctx, const struct cluster_row *cluster, const ch
 
 int tasks_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
-    char cluster[256];
-    const char *slash = strchr(arn->resource, '/');
-    if (!slash || (size_t)(slash - arn->resource) >= sizeof(cluster))
-        return error_set(err, ERR_INVALID, "The ARN provided is invalid.");
-    memcpy(cluster, arn->resource, (size_t)(slash - arn->resource));
-    cluster[slash - arn->resource] = '\0';
     _cleanup_(cluster_row_clear) struct cluster_row c = {0};
-    json_t *name = json_string(cluster);
-    int r = cluster_resolve(ctx, name, false, &c, err);
-    json_decref(name);
-    if (r < 0)
+    const char *id = NULL;
+    if (cluster_resolve_arn_prefix(ctx, arn->resource, &c, &id, err) < 0)
         return -1;
-    struct task_row row;
-    r = resource_refs_is_id32(slash + 1) ? store_task_get(ctx->tx, c.id, slash + 1, &row, err) : 0;
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = resource_refs_is_id32(id) ? store_task_get(ctx->tx, c.id, id, &row, err) : 0;
     if (r < 0)
         return -1;
     if (r == 0)
         return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified resource is not found.");
-    task_row_clear(&row);
     return 0;
 }
 

@@ -162,6 +162,24 @@ static int stop_some(struct round *r, const struct service_task *tasks, const in
     return 0;
 }
 
+/* Whether the round still counts task t as one of the service's: 1 and its
+ * deployment in *ret_dep if so; 0 if it is stopping, asked before or now
+ * (*ret_stopped_now: UNHEALTHY past the grace period). */
+static int task_kept(struct round *r, const struct service_task *t, struct dep **ret_dep, bool *ret_stopped_now,
+                     struct error *err)
+{
+    *ret_stopped_now = false;
+    if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
+        return 0;
+    struct dep *d = reconcile_ops_dep(r, t->started_by);
+    if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
+        return -1;
+    if (*ret_stopped_now)
+        return 0;
+    *ret_dep = d;
+    return 1;
+}
+
 static int replica_round(struct round *r, struct service_task *tasks, size_t n, struct error *err)
 {
     json_t *doc = r->row->doc;
@@ -180,15 +198,12 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
     size_t np = 0, no = 0;
     for (size_t i = 0; i < n; i++) {
         const struct service_task *t = &tasks[i];
-        if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING)) {
-            c.stopping++;
-            continue;
-        }
-        struct dep *d = reconcile_ops_dep(r, t->started_by);
-        bool stopped = false;
-        if (reconcile_ops_check_unhealthy(r, t, d, &stopped, err) < 0)
+        struct dep *d = NULL;
+        bool stopped_now = false;
+        int kept = task_kept(r, t, &d, &stopped_now, err);
+        if (kept < 0)
             return -1;
-        if (stopped) {
+        if (!kept) {
             c.stopping++;
             continue;
         }
@@ -245,16 +260,14 @@ static int daemon_keep_one(struct round *r, const struct service_task *tasks, si
         if (t->instance_id != instance_id)
             continue;
         slot.has_any = true;
-        if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
-            continue;
-        struct dep *d = reconcile_ops_dep(r, t->started_by);
-        bool stopped = false;
-        if (reconcile_ops_check_unhealthy(r, t, d, &stopped, err) < 0)
+        struct dep *d = NULL;
+        bool stopped_now = false;
+        int kept = task_kept(r, t, &d, &stopped_now, err);
+        if (kept < 0)
             return -1;
-        if (stopped) {
-            *acted = true;
+        *acted |= stopped_now;
+        if (!kept)
             continue;
-        }
         if (d && d->primary && !has_primary) {
             has_primary = true;
             slot.primary_ok = reconcile_ops_is_healthy(t, d);
