@@ -144,6 +144,16 @@ static int reserve_bindings(struct op_ctx *ctx, struct task_row *task, json_t *c
     return 0;
 }
 
+/* Store what a report changed (the agent needs no word of it: it made the
+ * report) and acknowledge it. */
+static int save_and_ack(struct op_ctx *ctx, struct task_row *task, json_t *out, struct error *err)
+{
+    if (task_save(ctx, task, false, err) < 0)
+        return -1;
+    json_object_set_new(out, "acknowledgment", json_string("ACK"));
+    return 0;
+}
+
 int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -165,11 +175,10 @@ int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out,
     const char *status = json_string_value(json_object_get(in, "status"));
     if (status && task_advance(ctx, &task, status, json_string_value(json_object_get(in, "reason")), err) < 0)
         return -1;
-    if (task_save(ctx, &task, false, err) < 0)
+    if (save_and_ack(ctx, &task, out, err) < 0)
         return -1;
     if (task.instance_id)
         liveness_touch(ecs_of(ctx)->liveness, task.instance_id, ctx->now);
-    json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;
 }
 
@@ -179,11 +188,9 @@ int action_submit_container_state_change(struct op_ctx *ctx, json_t *in, json_t 
     _cleanup_(task_row_clear) struct task_row task = {0};
     if (task_resolve_request(ctx, in, &cluster, &task, err) < 0)
         return -1;
-    if (container_update(task.doc, in, "containerName", err) < 0 || reserve_bindings(ctx, &task, in, err) < 0 ||
-        task_save(ctx, &task, false, err) < 0)
+    if (container_update(task.doc, in, "containerName", err) < 0 || reserve_bindings(ctx, &task, in, err) < 0)
         return -1;
-    json_object_set_new(out, "acknowledgment", json_string("ACK"));
-    return 0;
+    return save_and_ack(ctx, &task, out, err);
 }
 
 static bool health_status_valid(const char *h)
@@ -219,10 +226,7 @@ int action_berth_report_health(struct op_ctx *ctx, json_t *in, json_t *out, stru
             return error_set(err, ERR_INVALID, "Invalid task health report.");
         json_object_set_new(task.doc, "healthStatus", json_string(h));
     }
-    if (task_save(ctx, &task, false, err) < 0)
-        return -1;
-    json_object_set_new(out, "acknowledgment", json_string("ACK"));
-    return 0;
+    return save_and_ack(ctx, &task, out, err);
 }
 
 /* BerthAgent.ReportAttachments {cluster, task, attachments, containers:
@@ -260,8 +264,5 @@ int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out,
         json_object_set(c, "networkInterfaces", ni);
     }
     json_object_set(task.doc, "attachments", att);
-    if (task_save(ctx, &task, false, err) < 0)
-        return -1;
-    json_object_set_new(out, "acknowledgment", json_string("ACK"));
-    return 0;
+    return save_and_ack(ctx, &task, out, err);
 }
