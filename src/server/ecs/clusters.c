@@ -3,11 +3,13 @@
  * resolving the `cluster` member every other action takes. */
 #include "server/ecs/clusters.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
+#include "server/ecs/describe.h"
+#include "server/ecs/list_arns.h"
+#include "server/ecs/resource_refs.h"
 #include "server/http/http_limits.h"
 #include "server/http/paging.h"
 #include "server/http/tags.h"
@@ -20,18 +22,7 @@ void cluster_arn(const struct op_ctx *ctx, const char *name, char *buf, size_t c
         buf[0] = '\0';
 }
 
-static bool cluster_name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n < 1 || n > 255)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (!isalnum(c) && c != '-' && c != '_')
-            return false;
-    }
-    return true;
-}
+static bool cluster_name_ok(const char *name) { return resource_refs_name_ok(name, 255, "-_"); }
 
 /* The cluster name named by a request value: a name or a cluster ARN.
  * Returns false if the value is neither. */
@@ -47,6 +38,22 @@ static bool cluster_name_from(const char *value, char *buf, size_t cap)
         return false;
     memcpy(buf, value, strlen(value) + 1);
     return true;
+}
+
+int cluster_resolve_arn_prefix(struct op_ctx *ctx, const char *resource, struct cluster_row *ret_row,
+                               const char **ret_rest, struct error *err)
+{
+    char cluster[256];
+    const char *slash = strchr(resource, '/');
+    if (!slash || (size_t)(slash - resource) >= sizeof(cluster))
+        return error_set(err, ERR_INVALID, "The ARN provided is invalid.");
+    memcpy(cluster, resource, (size_t)(slash - resource));
+    cluster[slash - resource] = '\0';
+    _cleanup_json_ json_t *name = json_string(cluster);
+    if (cluster_resolve(ctx, name, false, ret_row, err) < 0)
+        return -1;
+    *ret_rest = slash + 1;
+    return 0;
 }
 
 static json_t *default_settings(void)
@@ -332,6 +339,29 @@ static int parse_include(json_t *in, unsigned *ret_flags)
     return 0;
 }
 
+static int describe_find(const struct describe *d, const char *given, json_t **ret_json, struct error *err)
+{
+    char name[256];
+    if (!cluster_name_from(given, name, sizeof(name)))
+        return 0;
+    _cleanup_(cluster_row_clear) struct cluster_row row = {0};
+    int r = store_cluster_get(d->ctx->tx, d->ctx->region, name, &row, err);
+    if (r <= 0)
+        return r;
+    *ret_json = cluster_json(d->ctx, &row, d->include, err);
+    return *ret_json ? 1 : -1;
+}
+
+static void describe_missing(const struct describe *d, const char *given, json_t *failures)
+{
+    char arn[1300];
+    if (strncmp(given, "arn:", 4) == 0)
+        snprintf(arn, sizeof(arn), "%s", given);
+    else
+        cluster_arn(d->ctx, given, arn, sizeof(arn));
+    json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+}
+
 int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     unsigned include = 0;
@@ -342,40 +372,16 @@ int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct
         defaults = json_pack("[s]", DEFAULT_CLUSTER);
         names = defaults;
     }
-    if (json_array_size(names) > 100)
-        return error_set(err, ERR_INVALID, "A maximum of 100 clusters can be described at a time.");
-    json_t *clusters = json_array();
-    json_t *failures = json_array();
-    json_object_set_new(out, "clusters", clusters);
-    json_object_set_new(out, "failures", failures);
-    size_t i;
-    json_t *v;
-    json_array_foreach(names, i, v) {
-        const char *given = json_string_value(v);
-        char name[256];
-        char arn[1300];
-        struct cluster_row row;
-        int r = 0;
-        if (cluster_name_from(given, name, sizeof(name))) {
-            r = store_cluster_get(ctx->tx, ctx->region, name, &row, err);
-            if (r < 0)
-                return -1;
-        }
-        if (r == 0) {
-            if (strncmp(given, "arn:", 4) == 0)
-                snprintf(arn, sizeof(arn), "%s", given);
-            else
-                cluster_arn(ctx, given, arn, sizeof(arn));
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
-            continue;
-        }
-        json_t *c = cluster_json(ctx, &row, include, err);
-        cluster_row_clear(&row);
-        if (!c)
-            return -1;
-        json_array_append_new(clusters, c);
-    }
-    return 0;
+    static const struct describe_kind kind = {"clusters", "clusters", 100, describe_find, describe_missing};
+    struct describe d = {.ctx = ctx, .include = include};
+    return describe_refs(&d, &kind, names, out, err);
+}
+
+/* cluster_arn in the shape list_arns_answer takes (clusters are in no
+ * cluster). */
+static void list_cluster_arn(const struct op_ctx *ctx, const char *cluster, const char *name, char *buf, size_t cap)
+{
+    cluster_arn(ctx, name, buf, cap);
 }
 
 int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
@@ -383,26 +389,13 @@ int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct err
     struct page page;
     if (page_begin(in, "ListClusters", LIMIT_PAGE_DEFAULT, LIMIT_PAGE_MAX, &page, err) < 0)
         return -1;
-    json_t *names = json_array();
+    _cleanup_json_ json_t *names = json_array();
     bool more = false;
     int r = store_cluster_list(ctx->tx, ctx->region, page.after, page.limit, names, &more, err);
     page_free(&page);
-    if (r < 0) {
-        json_decref(names);
+    if (r < 0)
         return -1;
-    }
-    json_t *arns = json_array();
-    size_t i;
-    json_t *v;
-    char arn[512];
-    json_array_foreach(names, i, v) {
-        cluster_arn(ctx, json_string_value(v), arn, sizeof(arn));
-        json_array_append_new(arns, json_string(arn));
-    }
-    json_object_set_new(out, "clusterArns", arns);
-    if (more && json_array_size(names) > 0)
-        page_set_next(out, "ListClusters", json_string_value(json_array_get(names, json_array_size(names) - 1)));
-    json_decref(names);
+    list_arns_answer(ctx, NULL, names, more, list_cluster_arn, "clusterArns", "ListClusters", out);
     return 0;
 }
 
@@ -418,15 +411,23 @@ static int finish_update(struct op_ctx *ctx, struct cluster_row *row, json_t *ou
     return 0;
 }
 
-int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+/* The request's cluster with the request's settings merged in. */
+static int resolve_with_settings(struct op_ctx *ctx, json_t *in, struct cluster_row *ret_row, struct error *err)
 {
-    struct cluster_row row;
     json_t *settings = json_object_get(in, "settings");
     if (check_settings(settings, err) < 0)
         return -1;
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_row, err) < 0)
         return -1;
-    merge_settings(row.doc, settings);
+    merge_settings(ret_row->doc, settings);
+    return 0;
+}
+
+int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    struct cluster_row row;
+    if (resolve_with_settings(ctx, in, &row, err) < 0)
+        return -1;
     json_t *cfg = json_object_get(in, "configuration");
     if (cfg)
         json_object_set(row.doc, "configuration", cfg);
@@ -439,12 +440,8 @@ int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
 int action_update_cluster_settings(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     struct cluster_row row;
-    json_t *settings = json_object_get(in, "settings");
-    if (check_settings(settings, err) < 0)
+    if (resolve_with_settings(ctx, in, &row, err) < 0)
         return -1;
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
-        return -1;
-    merge_settings(row.doc, settings);
     return finish_update(ctx, &row, out, err);
 }
 

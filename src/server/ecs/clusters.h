@@ -13,6 +13,12 @@
  * ClusterNotFoundException otherwise.  The caller clears *ret_row. */
 int cluster_resolve(struct op_ctx *ctx, json_t *value, bool create_default, struct cluster_row *ret_row,
                     struct error *err);
+/* The cluster that the ARN resource "<cluster>/<rest>" (of a task, service
+ * or container instance) begins with, resolved as cluster_resolve does;
+ * *ret_rest points past the slash.  ERR_INVALID "The ARN provided is
+ * invalid." without a slash.  The caller clears *ret_row. */
+int cluster_resolve_arn_prefix(struct op_ctx *ctx, const char *resource, struct cluster_row *ret_row,
+                               const char **ret_rest, struct error *err);
 /* The cluster's ARN into buf. */
 void cluster_arn(const struct op_ctx *ctx, const char *name, char *buf, size_t cap);
 /* For tagging: 0 if the ARN names an ACTIVE cluster. */

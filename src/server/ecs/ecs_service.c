@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/proto.h"
+#include "server/ecs/agent_poll.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
@@ -15,8 +16,9 @@
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
 #include "server/ecs/tag_actions.h"
+#include "server/ecs/task_actions.h"
+#include "server/ecs/task_reports.h"
 #include "server/ecs/taskdefs.h"
-#include "server/ecs/tasks.h"
 #include "server/http/service_model.h"
 #include "server/logs/logs.h"
 

@@ -5,10 +5,10 @@
  *
  * Registered resources are what the agent (or a tool) reported; remaining
  * resources are registered minus what running and pending tasks reserve,
- * kept in the same transactions that place and stop tasks (tasks.c). */
+ * kept in the same transactions that place and stop tasks (task_create.c,
+ * task_reports.c). */
 #include "server/ecs/instances.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +16,8 @@
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
+#include "server/ecs/describe.h"
+#include "server/ecs/list_arns.h"
 #include "server/http/http_limits.h"
 #include "server/ecs/liveness.h"
 #include "server/http/paging.h"
@@ -54,27 +56,16 @@ int instance_resolve(struct op_ctx *ctx, const struct cluster_row *cluster, cons
 
 int instances_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
-    /* resource: "<cluster>/<id>" */
-    char cluster[256];
-    const char *slash = strchr(arn->resource, '/');
-    if (!slash || (size_t)(slash - arn->resource) >= sizeof(cluster))
-        return error_set(err, ERR_INVALID, "The ARN provided is invalid.");
-    memcpy(cluster, arn->resource, (size_t)(slash - arn->resource));
-    cluster[slash - arn->resource] = '\0';
-    struct cluster_row c;
-    json_t *name = json_string(cluster);
-    int r = cluster_resolve(ctx, name, false, &c, err);
-    json_decref(name);
-    if (r < 0)
+    _cleanup_(cluster_row_clear) struct cluster_row c = {0};
+    const char *id = NULL;
+    if (cluster_resolve_arn_prefix(ctx, arn->resource, &c, &id, err) < 0)
         return -1;
-    struct instance_row row;
-    r = store_instance_get(ctx->tx, c.id, slash + 1, &row, err);
-    cluster_row_clear(&c);
+    _cleanup_(instance_row_clear) struct instance_row row = {0};
+    int r = store_instance_get(ctx->tx, c.id, id, &row, err);
     if (r < 0)
         return -1;
     if (r == 0)
         return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified resource is not found.");
-    instance_row_clear(&row);
     return 0;
 }
 
@@ -356,40 +347,30 @@ int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t 
     return 0;
 }
 
+static int describe_find(const struct describe *d, const char *ref, json_t **ret_json, struct error *err)
+{
+    const char *id = resource_refs_id(ref);
+    _cleanup_(instance_row_clear) struct instance_row row = {0};
+    int r = resource_refs_is_id32(id) ? store_instance_get(d->ctx->tx, d->cluster->id, id, &row, err) : 0;
+    if (r <= 0)
+        return r;
+    *ret_json = instance_json(d->ctx, d->cluster, &row, d->with_tags, err);
+    return *ret_json ? 1 : -1;
+}
+
+static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
+{
+    char arn[600];
+    instance_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    resource_refs_add_missing(failures, ref, arn);
+}
+
+static const struct describe_kind describe_kind = {"containerInstances", "container instances", 100, describe_find,
+                                                   describe_missing};
+
 int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
-        return -1;
-    json_t *refs = json_object_get(in, "containerInstances");
-    if (json_array_size(refs) > 100)
-        return error_set(err, ERR_INVALID, "A maximum of 100 container instances can be described at a time.");
-    bool with_tags = resource_refs_include(in, "TAGS");
-    size_t i;
-    json_t *v;
-    json_t *list = json_array(), *failures = json_array();
-    json_object_set_new(out, "containerInstances", list);
-    json_object_set_new(out, "failures", failures);
-    json_array_foreach(refs, i, v) {
-        const char *ref = json_string_value(v);
-        const char *id = resource_refs_id(ref);
-        struct instance_row row;
-        int r = resource_refs_is_id32(id) ? store_instance_get(ctx->tx, cluster.id, id, &row, err) : 0;
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            char arn[600];
-            instance_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            resource_refs_add_missing(failures, ref, arn);
-            continue;
-        }
-        json_t *j = instance_json(ctx, &cluster, &row, with_tags, err);
-        instance_row_clear(&row);
-        if (!j)
-            return -1;
-        json_array_append_new(list, j);
-    }
-    return 0;
+    return describe_in_cluster(ctx, in, &describe_kind, out, err);
 }
 
 /* Whether an instance matches a compiled filter expression: build what the
@@ -434,6 +415,27 @@ static int instance_matches(struct op_ctx *ctx, const struct cluster_row *cluste
     return 1;
 }
 
+/* The first `limit` of uuids that match q into ret_matching; *more when
+ * there are candidates left after them. */
+static int instances_matching(struct op_ctx *ctx, const struct cluster_row *cluster, const struct query *q,
+                              json_t *uuids, int limit, json_t *ret_matching, bool *more, struct error *err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(uuids, i, v) {
+        if (json_array_size(ret_matching) == (size_t)limit) {
+            *more = true;
+            break;
+        }
+        bool match = false;
+        if (instance_matches(ctx, cluster, json_string_value(v), q, &match, err) < 0)
+            return -1;
+        if (match)
+            json_array_append(ret_matching, v);
+    }
+    return 0;
+}
+
 int action_list_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -449,42 +451,15 @@ int action_list_container_instances(struct op_ctx *ctx, json_t *in, json_t *out,
     const char *status = json_string_value(json_object_get(in, "status"));
     /* With a filter, read every candidate after the cursor and keep the
      * matching ones until the page is full. */
-    json_t *uuids = json_array();
+    _cleanup_json_ json_t *uuids = json_array();
+    _cleanup_json_ json_t *matching = json_array();
     bool more = false;
     int r = store_instance_list(ctx->tx, cluster.id, status, page.after, q ? -1 : page.limit, uuids, &more, err);
     page_free(&page);
-    if (r < 0) {
-        json_decref(uuids);
+    if (r < 0 || (q && instances_matching(ctx, &cluster, q, uuids, page.limit, matching, &more, err) < 0))
         return -1;
-    }
-    json_t *arns = json_array();
-    json_object_set_new(out, "containerInstanceArns", arns);
-    size_t i;
-    json_t *v;
-    char arn[600];
-    const char *last = NULL;
-    json_array_foreach(uuids, i, v) {
-        const char *uuid = json_string_value(v);
-        if (q) {
-            if (json_array_size(arns) == (size_t)page.limit) {
-                more = true;
-                break;
-            }
-            bool match = false;
-            if (instance_matches(ctx, &cluster, uuid, q, &match, err) < 0) {
-                json_decref(uuids);
-                return -1;
-            }
-            if (!match)
-                continue;
-        }
-        instance_arn(ctx, cluster.name, uuid, arn, sizeof(arn));
-        json_array_append_new(arns, json_string(arn));
-        last = uuid;
-    }
-    if (more && last)
-        page_set_next(out, "ListContainerInstances", last);
-    json_decref(uuids);
+    list_arns_answer(ctx, cluster.name, q ? matching : uuids, more, instance_arn, "containerInstanceArns",
+                     "ListContainerInstances", out);
     return 0;
 }
 
@@ -553,31 +528,9 @@ static int attribute_target(struct op_ctx *ctx, const struct cluster_row *cluste
     return 0;
 }
 
-static bool attribute_name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n < 1 || n > 128)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (!isalnum(c) && !strchr("_-./@", c))
-            return false;
-    }
-    return true;
-}
+static bool attribute_name_ok(const char *name) { return resource_refs_name_ok(name, 128, "_-./@"); }
 
-static bool attribute_value_ok(const char *value)
-{
-    size_t n = strlen(value);
-    if (n < 1 || n > 128)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)value[i];
-        if (!isalnum(c) && !strchr("_-./@:() ", c))
-            return false;
-    }
-    return true;
-}
+static bool attribute_value_ok(const char *value) { return resource_refs_name_ok(value, 128, "_-./@:() "); }
 
 int action_put_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "server/ecs/instances.h"
@@ -66,29 +67,16 @@ static const char *snap_strdup(struct placement_snapshot *s, const char *str)
     return p;
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *p = realloc(*arr, ncap * elem);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 static int add_port(struct snap_instance *si, bool udp, int port)
 {
     if (port < 0 || port > 65535)
         return 0;
     if (udp) {
-        if (grow((void **)&si->udp, &si->cap_udp, si->nudp, sizeof(uint16_t)) < 0)
+        if (array_reserve(&si->udp, &si->cap_udp, si->nudp + 1, sizeof(uint16_t)) < 0)
             return -1;
         si->udp[si->nudp++] = (uint16_t)port;
     } else {
-        if (grow((void **)&si->tcp, &si->cap_tcp, si->ntcp, sizeof(uint16_t)) < 0)
+        if (array_reserve(&si->tcp, &si->cap_tcp, si->ntcp + 1, sizeof(uint16_t)) < 0)
             return -1;
         si->tcp[si->ntcp++] = (uint16_t)port;
     }
@@ -99,7 +87,7 @@ static int on_instance(void *ud, struct instance_row *row, struct error *err)
 {
     struct loader *l = ud;
     struct placement_snapshot *s = l->snap;
-    if (grow((void **)&s->items, &l->cap, s->n, sizeof(*s->items)) < 0)
+    if (array_reserve(&s->items, &l->cap, s->n + 1, sizeof(*s->items)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
     struct snap_instance *si = &s->items[s->n];
     memset(si, 0, sizeof(*si));
@@ -192,7 +180,7 @@ static int on_attr(void *ud, const char *uuid, const char *name, const char *val
     struct snap_instance *si = by_uuid(l, uuid);
     if (!si)
         return 0; /* not ACTIVE */
-    if (grow((void **)&si->attrs, &si->cap_attrs, si->nattrs, sizeof(*si->attrs)) < 0)
+    if (array_reserve(&si->attrs, &si->cap_attrs, si->nattrs + 1, sizeof(*si->attrs)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
     struct query_attr *a = &si->attrs[si->nattrs];
     a->name = snap_strdup(l->snap, name);
@@ -218,7 +206,7 @@ static int on_group(void *ud, int64_t instance_id, const char *group, int count,
     struct snap_instance *si = by_id(l->snap, instance_id);
     if (!si)
         return 0;
-    if (grow((void **)&si->groups, &si->cap_groups, si->ngroups, sizeof(*si->groups)) < 0)
+    if (array_reserve(&si->groups, &si->cap_groups, si->ngroups + 1, sizeof(*si->groups)) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
     si->groups[si->ngroups].name = snap_strdup(l->snap, group);
     if (!si->groups[si->ngroups].name)
@@ -439,7 +427,7 @@ int snapshot_placed(struct placement_snapshot *s, size_t i, const struct placeme
         while (g < si->ngroups && strcmp(si->groups[g].name, t->group) != 0)
             g++;
         if (g == si->ngroups) {
-            if (grow((void **)&si->groups, &si->cap_groups, si->ngroups, sizeof(*si->groups)) < 0 ||
+            if (array_reserve(&si->groups, &si->cap_groups, si->ngroups + 1, sizeof(*si->groups)) < 0 ||
                 !(si->groups[g].name = snap_strdup(s, t->group)))
                 goto oom;
             si->groups[g].count = 0;

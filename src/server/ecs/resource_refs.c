@@ -23,6 +23,19 @@ bool resource_refs_is_id32(const char *s)
     return true;
 }
 
+bool resource_refs_name_ok(const char *s, size_t max, const char *punct)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && !strchr(punct, c))
+            return false;
+    }
+    return true;
+}
+
 bool resource_refs_include(json_t *in, const char *what)
 {
     size_t i;

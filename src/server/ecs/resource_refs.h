@@ -10,6 +10,10 @@
 const char *resource_refs_id(const char *ref);
 /* Whether s is a 32-character hex id (tasks, container instances). */
 bool resource_refs_is_id32(const char *s);
+/* Whether s (NULL is not) has 1 to max characters, each a letter, a digit
+ * or one of punct: the names ECS allows clusters, services, containers
+ * and attributes. */
+bool resource_refs_name_ok(const char *s, size_t max, const char *punct);
 /* Whether the request's `include` list has `what` ("TAGS"). */
 bool resource_refs_include(json_t *in, const char *what);
 /* Append {arn, reason: MISSING} for ref: the ARN as given, or arn_if_bare

@@ -14,6 +14,7 @@
 #include "server/ecs/placement_snapshot.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
+#include "server/ecs/tasks.h"
 
 #define MAX_STRATEGIES 5
 #define MAX_CONSTRAINTS 10
@@ -233,7 +234,7 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
         return -1;
     struct task_spec spec;
     char group[300];
-    if (tasks_spec_from_request(ctx, in, taskdef, &spec, group, sizeof(group), err) < 0)
+    if (task_spec_from_request(ctx, in, taskdef, &spec, group, sizeof(group), err) < 0)
         return -1;
     tags = task_tags(ctx, in, taskdef, &cluster, err);
     if (!tags)

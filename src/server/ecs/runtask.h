@@ -4,7 +4,7 @@
 #include "server/http/api.h"
 #include "server/placement/placement.h"
 #include "server/store/store_clusters.h"
-#include "server/ecs/tasks.h"
+#include "server/ecs/task_create.h"
 
 /* Parse placementStrategy / placementConstraints members (plus the task
  * definition's constraints) into the engine's structs; the strings stay

@@ -7,7 +7,6 @@
  * scheduler (reconcile.c), woken by the commit, does. */
 #include "server/ecs/services.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +17,16 @@
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
+#include "common/task_status.h"
+#include "server/ecs/describe.h"
+#include "server/ecs/list_arns.h"
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
+#include "server/ecs/resource_refs.h"
 #include "server/ecs/runtask.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
-#include "server/ecs/tasks.h"
+#include "server/ecs/task_create.h"
 
 #define SERVICE_NAME_MAX 255
 #define DESCRIBE_MAX 10
@@ -88,18 +91,12 @@ static const char *service_ref_name(const char *ref)
 
 int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
 {
-    char cluster[256];
-    const char *slash = strchr(arn->resource, '/');
-    if (!slash || (size_t)(slash - arn->resource) >= sizeof(cluster))
-        return error_set(err, ERR_INVALID, "The ARN provided is invalid.");
-    memcpy(cluster, arn->resource, (size_t)(slash - arn->resource));
-    cluster[slash - arn->resource] = '\0';
     _cleanup_(cluster_row_clear) struct cluster_row c = {0};
-    _cleanup_(json_decrefp) json_t *name = json_string(cluster);
-    if (cluster_resolve(ctx, name, false, &c, err) < 0)
+    const char *name = NULL;
+    if (cluster_resolve_arn_prefix(ctx, arn->resource, &c, &name, err) < 0)
         return -1;
     _cleanup_(service_row_clear) struct service_row row = {0};
-    int r = store_service_get(ctx->tx, c.id, slash + 1, &row, err);
+    int r = store_service_get(ctx->tx, c.id, name, &row, err);
     if (r < 0)
         return -1;
     if (r == 0 || strcmp(row.status, "INACTIVE") == 0)
@@ -110,9 +107,9 @@ int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error 
 static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n, struct error *err)
 {
     json_t *counts = ud;
-    bool running = strcmp(last_status, "RUNNING") == 0;
-    if (!running && strcmp(last_status, "PROVISIONING") != 0 && strcmp(last_status, "PENDING") != 0 &&
-        strcmp(last_status, "ACTIVATING") != 0)
+    enum task_status status = task_status_parse(last_status);
+    bool running = status == TASK_STATUS_RUNNING;
+    if (!running && !task_status_is_pending(status))
         return 0; /* DEACTIVATING, STOPPING, STOPPED...: neither */
     json_t *c = json_object_get(counts, started_by);
     if (!c) {
@@ -181,11 +178,7 @@ static json_t *copy_or_empty(json_t *v) { return v ? json_deep_copy(v) : json_ar
 
 static int validate_name(const char *name, struct error *err)
 {
-    size_t n = strlen(name);
-    bool ok = n >= 1 && n <= SERVICE_NAME_MAX;
-    for (const char *p = name; ok && *p; p++)
-        ok = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
-    if (!ok)
+    if (!resource_refs_name_ok(name, SERVICE_NAME_MAX, "-_"))
         return error_set(err, ERR_INVALID,
                          "Service name can have up to 255 characters: letters (uppercase and lowercase), numbers, "
                          "underscores, and hyphens.");
@@ -251,6 +244,128 @@ static int resolve_service(struct op_ctx *ctx, json_t *in, const char *member, s
     return 0;
 }
 
+/* Answer with the service as DescribeServices shows it. */
+static int set_service(struct op_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
+                       json_t *out, struct error *err)
+{
+    json_t *j = service_json(ctx, cluster, row, false, err);
+    if (!j)
+        return -1;
+    json_object_set_new(out, "service", j);
+    return 0;
+}
+
+/* CreateService repeated with the same clientToken answers with the service
+ * it made (*ret_done); a live service of that name and another token is an
+ * error. */
+static int create_again(struct op_ctx *ctx, const struct cluster_row *cluster, const char *name, const char *token,
+                        json_t *out, bool *ret_done, struct error *err)
+{
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    *ret_done = false;
+    int r = store_service_get(ctx->tx, cluster->id, name, &row, err);
+    if (r < 0)
+        return -1;
+    if (r == 0 || strcmp(row.status, "INACTIVE") == 0)
+        return 0;
+    const char *had = json_string_value(json_object_get(json_object_get(row.doc, "berth"), "clientToken"));
+    if (!token || !had || strcmp(token, had) != 0)
+        return error_set(err, ERR_INVALID, "Creation of service was not idempotent.");
+    *ret_done = true;
+    return set_service(ctx, cluster, &row, out, err);
+}
+
+/* The kind of service CreateService asks for. */
+struct service_kind {
+    const char *strategy;    /* REPLICA or DAEMON */
+    const char *launch_type; /* EC2 or EXTERNAL */
+    bool daemon;
+    json_int_t desired;
+};
+
+/* Read the kind of service asked for, refusing what berth does not run
+ * (FARGATE, capacity providers, other deployment controllers) and what ECS
+ * refuses for the strategy. */
+static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *err)
+{
+    struct service_kind k = {
+        .strategy = json_string_value(json_object_get(in, "schedulingStrategy")),
+        .launch_type = json_string_value(json_object_get(in, "launchType")),
+    };
+    if (!k.strategy)
+        k.strategy = "REPLICA";
+    k.daemon = strcmp(k.strategy, "DAEMON") == 0;
+    if (!k.launch_type)
+        k.launch_type = "EC2";
+    if (strcmp(k.launch_type, "FARGATE") == 0)
+        return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
+    if (json_object_get(in, "capacityProviderStrategy") &&
+        json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
+        return error_set(err, ERR_INVALID, "berth does not support capacity provider strategies; use launchType.");
+    json_t *controller = json_object_get(in, "deploymentController");
+    const char *ctype = json_string_value(json_object_get(controller, "type"));
+    if (ctype && strcmp(ctype, "ECS") != 0)
+        return error_set(err, ERR_INVALID, "berth supports only the ECS deployment controller.");
+    json_t *desired_j = json_object_get(in, "desiredCount");
+    if (k.daemon && desired_j)
+        return error_set(err, ERR_INVALID,
+                         "The daemon scheduling strategy does not support a desired count for services.");
+    if (!k.daemon && !desired_j)
+        return error_set(err, ERR_INVALID, "desiredCount is required when schedulingStrategy is REPLICA.");
+    k.desired = json_integer_value(desired_j);
+    if (k.desired < 0)
+        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
+    if (k.daemon && json_array_size(json_object_get(in, "placementStrategy")) > 0)
+        return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
+    *ret_kind = k;
+    return 0;
+}
+
+/* The Service document of a new service (new reference), with its first
+ * PRIMARY deployment and what only berth sees under "berth". */
+static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct cluster_row *cluster,
+                               const struct service_kind *kind, const char *name, const char *arn, json_t *taskdef,
+                               json_t *config, struct error *err)
+{
+    char carn[512], creator[128];
+    const char *td_arn = json_string_value(json_object_get(taskdef, "taskDefinitionArn"));
+    cluster_arn(ctx, cluster->name, carn, sizeof(carn));
+    snprintf(creator, sizeof(creator), "arn:aws:iam::%s:root", ctx->account);
+    const char *propagate = json_string_value(json_object_get(in, "propagateTags"));
+    _cleanup_(json_decrefp) json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s, s:O, s:[], s:f, s:o, s:o, s:s, "
+        "s:{s:s}, s:s, s:b, s:s, s:b}",
+        "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers", "serviceRegistries",
+        "desiredCount", (json_int_t)(kind->daemon ? 0 : kind->desired), "launchType", kind->launch_type,
+        "taskDefinition", td_arn, "deploymentConfiguration", config, "deployments", "createdAt",
+        time_to_epoch_seconds(ctx->now), "placementConstraints",
+        copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
+        copy_or_empty(json_object_get(in, "placementStrategy")), "schedulingStrategy", kind->strategy,
+        "deploymentController", "type", "ECS", "createdBy", creator, "enableECSManagedTags",
+        json_is_true(json_object_get(in, "enableECSManagedTags")), "propagateTags", propagate ? propagate : "NONE",
+        "enableExecuteCommand", json_is_true(json_object_get(in, "enableExecuteCommand")));
+    if (!doc) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    static const char *const copied[] = {
+        "networkConfiguration", "healthCheckGracePeriodSeconds", "role", "loadBalancers", "serviceRegistries",
+        "platformVersion"};
+    for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
+        json_t *v = json_object_get(in, copied[i]);
+        if (v)
+            json_object_set(doc, strcmp(copied[i], "role") == 0 ? "roleArn" : copied[i], v);
+    }
+    const char *token = json_string_value(json_object_get(in, "clientToken"));
+    json_object_set_new(doc, "berth",
+                        json_pack("{s:s*, s:I}", "clientToken", token, "scannedUntil", (json_int_t)ctx->now));
+    json_t *dep = service_new_deployment(ctx, doc, td_arn, err);
+    if (!dep)
+        return NULL;
+    json_array_append_new(json_object_get(doc, "deployments"), dep);
+    return TAKE_PTR(doc);
+}
+
 int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -265,55 +380,21 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     const char *token = json_string_value(json_object_get(in, "clientToken"));
     if (token && strlen(token) > 36)
         return error_set(err, ERR_INVALID, "clientToken can be up to 36 characters.");
-    int r = store_service_get(ctx->tx, cluster.id, name, &row, err);
-    if (r < 0)
+    bool done = false;
+    if (create_again(ctx, &cluster, name, token, out, &done, err) < 0)
         return -1;
-    if (r > 0 && strcmp(row.status, "INACTIVE") != 0) {
-        const char *had = json_string_value(json_object_get(json_object_get(row.doc, "berth"), "clientToken"));
-        if (!token || !had || strcmp(token, had) != 0)
-            return error_set(err, ERR_INVALID, "Creation of service was not idempotent.");
-        json_t *j = service_json(ctx, &cluster, &row, false, err);
-        if (!j)
-            return -1;
-        json_object_set_new(out, "service", j);
+    if (done)
         return 0; /* the same request again: the same service */
-    }
-    service_row_clear(&row);
-
-    const char *strategy = json_string_value(json_object_get(in, "schedulingStrategy"));
-    if (!strategy)
-        strategy = "REPLICA";
-    bool daemon = strcmp(strategy, "DAEMON") == 0;
-    const char *launch_type = json_string_value(json_object_get(in, "launchType"));
-    if (!launch_type)
-        launch_type = "EC2";
-    if (strcmp(launch_type, "FARGATE") == 0)
-        return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
-    if (json_object_get(in, "capacityProviderStrategy") &&
-        json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
-        return error_set(err, ERR_INVALID, "berth does not support capacity provider strategies; use launchType.");
-    json_t *controller = json_object_get(in, "deploymentController");
-    const char *ctype = json_string_value(json_object_get(controller, "type"));
-    if (ctype && strcmp(ctype, "ECS") != 0)
-        return error_set(err, ERR_INVALID, "berth supports only the ECS deployment controller.");
-    json_t *desired_j = json_object_get(in, "desiredCount");
-    if (daemon && desired_j)
-        return error_set(err, ERR_INVALID,
-                         "The daemon scheduling strategy does not support a desired count for services.");
-    if (!daemon && !desired_j)
-        return error_set(err, ERR_INVALID, "desiredCount is required when schedulingStrategy is REPLICA.");
-    json_int_t desired = json_integer_value(desired_j);
-    if (desired < 0)
-        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
-    if (daemon && json_array_size(json_object_get(in, "placementStrategy")) > 0)
-        return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
+    struct service_kind kind;
+    if (create_kind(in, &kind, err) < 0)
+        return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
-        tasks_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
+        task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
         return -1;
-    if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, daemon, &config, err) < 0)
+    if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, kind.daemon, &config, err) < 0)
         return -1;
     if (validate_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"), err) <
         0)
@@ -325,57 +406,22 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (grace && json_integer_value(grace) < 0)
         return error_set(err, ERR_INVALID, "healthCheckGracePeriodSeconds must be 0 or more.");
 
-    char arn[800], carn[512], creator[128];
-    const char *td_arn = json_string_value(json_object_get(taskdef, "taskDefinitionArn"));
+    char arn[800];
     service_arn(ctx, cluster.name, name, arn, sizeof(arn));
-    cluster_arn(ctx, cluster.name, carn, sizeof(carn));
-    snprintf(creator, sizeof(creator), "arn:aws:iam::%s:root", ctx->account);
-    const char *propagate = json_string_value(json_object_get(in, "propagateTags"));
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s, s:O, s:[], s:f, s:o, s:o, s:s, "
-        "s:{s:s}, s:s, s:b, s:s, s:b}",
-        "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers", "serviceRegistries",
-        "desiredCount", (json_int_t)(daemon ? 0 : desired), "launchType", launch_type, "taskDefinition", td_arn,
-        "deploymentConfiguration", config, "deployments", "createdAt", time_to_epoch_seconds(ctx->now),
-        "placementConstraints", copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
-        copy_or_empty(json_object_get(in, "placementStrategy")), "schedulingStrategy", strategy, "deploymentController",
-        "type", "ECS", "createdBy", creator, "enableECSManagedTags",
-        json_is_true(json_object_get(in, "enableECSManagedTags")), "propagateTags", propagate ? propagate : "NONE",
-        "enableExecuteCommand", json_is_true(json_object_get(in, "enableExecuteCommand")));
-    if (!doc)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    row.doc = doc;
-    static const char *const copied[] = {
-        "networkConfiguration", "healthCheckGracePeriodSeconds", "role", "loadBalancers", "serviceRegistries",
-        "platformVersion"};
-    for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
-        json_t *v = json_object_get(in, copied[i]);
-        if (v)
-            json_object_set(doc, strcmp(copied[i], "role") == 0 ? "roleArn" : copied[i], v);
-    }
-    json_object_set_new(doc, "berth",
-                        json_pack("{s:s*, s:I}", "clientToken", token, "scannedUntil", (json_int_t)ctx->now));
-    json_t *dep = service_new_deployment(ctx, doc, td_arn, err);
-    if (!dep)
+    row.doc = service_doc_new(ctx, in, &cluster, &kind, name, arn, taskdef, config, err);
+    if (!row.doc)
         return -1;
-    json_array_append_new(json_object_get(doc, "deployments"), dep);
-
     row.cluster_id = cluster.id;
     snprintf(row.region, sizeof(row.region), "%s", ctx->region);
     snprintf(row.name, sizeof(row.name), "%s", name);
     snprintf(row.status, sizeof(row.status), "ACTIVE");
-    snprintf(row.launch_type, sizeof(row.launch_type), "%s", launch_type);
-    snprintf(row.scheduling_strategy, sizeof(row.scheduling_strategy), "%s", strategy);
+    snprintf(row.launch_type, sizeof(row.launch_type), "%s", kind.launch_type);
+    snprintf(row.scheduling_strategy, sizeof(row.scheduling_strategy), "%s", kind.strategy);
     row.created_at = ctx->now;
     if (store_service_put(ctx->tx, &row, err) < 0 || tags_attach(ctx, arn, tags, err) < 0)
         return -1;
-    json_t *j = service_json(ctx, &cluster, &row, false, err);
-    if (!j)
-        return -1;
-    json_object_set_new(out, "service", j);
-    return 0;
+    return set_service(ctx, &cluster, &row, out, err);
 }
-
 /* Make a new PRIMARY deployment; the old PRIMARY becomes ACTIVE. */
 static int start_deployment(struct op_ctx *ctx, struct service_row *row, const char *taskdef_arn, struct error *err)
 {
@@ -413,6 +459,55 @@ static json_t *primary_deployment(json_t *doc)
     return NULL;
 }
 
+/* New placement rules, checked together with the ones they leave in place;
+ * ECS starts a new deployment for them (*redeploy). */
+static int update_placement(json_t *in, json_t *doc, bool daemon, bool *redeploy, struct error *err)
+{
+    json_t *strategies = json_object_get(in, "placementStrategy");
+    json_t *constraints = json_object_get(in, "placementConstraints");
+    if (!strategies && !constraints)
+        return 0;
+    if (daemon && json_array_size(strategies) > 0)
+        return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
+    if (validate_placement(strategies ? strategies : json_object_get(doc, "placementStrategy"),
+                           constraints ? constraints : json_object_get(doc, "placementConstraints"), err) < 0)
+        return -1;
+    if (strategies)
+        json_object_set(doc, "placementStrategy", strategies);
+    if (constraints)
+        json_object_set(doc, "placementConstraints", constraints);
+    *redeploy = true;
+    return 0;
+}
+
+/* The definition and network configuration the service runs from now on
+ * must fit together, as CreateService checks.  taskdef is the new
+ * definition, or NULL to check the current one (td_arn), if it still
+ * exists. */
+static int update_check_network(struct op_ctx *ctx, json_t *doc, json_t *taskdef, const char *td_arn, struct error *err)
+{
+    _cleanup_(json_decrefp) json_t *current = NULL;
+    struct error ignored;
+    if (!taskdef && taskdef_resolve(ctx, td_arn, false, &current, &ignored) < 0)
+        current = NULL; /* the definition is gone: nothing to check against */
+    json_t *td = taskdef ? taskdef : current;
+    if (td && task_check_network_configuration(td, json_object_get(doc, "networkConfiguration"), err) < 0)
+        return -1;
+    return 0;
+}
+
+/* A new desiredCount for a REPLICA service and its PRIMARY deployment. */
+static void update_desired(struct op_ctx *ctx, json_t *doc, json_t *desired)
+{
+    json_object_set(doc, "desiredCount", desired);
+    json_t *p = primary_deployment(doc);
+    if (p) {
+        json_object_set(p, "desiredCount", desired);
+        json_object_set_new(p, "updatedAt", json_real(time_to_epoch_seconds(ctx->now)));
+    }
+    json_object_set_new(json_object_get(doc, "berth"), "steady", json_false());
+}
+
 int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -448,20 +543,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
             return -1;
         json_object_set_new(doc, "deploymentConfiguration", config);
     }
-    json_t *strategies = json_object_get(in, "placementStrategy");
-    json_t *constraints = json_object_get(in, "placementConstraints");
-    if (strategies || constraints) {
-        if (daemon && json_array_size(strategies) > 0)
-            return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
-        if (validate_placement(strategies ? strategies : json_object_get(doc, "placementStrategy"),
-                               constraints ? constraints : json_object_get(doc, "placementConstraints"), err) < 0)
-            return -1;
-        if (strategies)
-            json_object_set(doc, "placementStrategy", strategies);
-        if (constraints)
-            json_object_set(doc, "placementConstraints", constraints);
-        redeploy = true; /* ECS starts a new deployment for new placement rules */
-    }
+    if (update_placement(in, doc, daemon, &redeploy, err) < 0)
+        return -1;
     json_t *grace = json_object_get(in, "healthCheckGracePeriodSeconds");
     if (grace) {
         if (json_integer_value(grace) < 0)
@@ -478,37 +561,17 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         if (strcmp(copied[i], "networkConfiguration") == 0)
             redeploy = true;
     }
-    /* The definition and network configuration the service runs from now
-     * on must fit together, as CreateService checks. */
-    if (td_ref || json_object_get(in, "networkConfiguration")) {
-        _cleanup_(json_decrefp) json_t *current = NULL;
-        struct error ignored;
-        if (!taskdef && taskdef_resolve(ctx, td_arn, false, &current, &ignored) < 0)
-            current = NULL; /* the definition is gone: nothing to check against */
-        json_t *td = taskdef ? taskdef : current;
-        if (td && tasks_check_network_configuration(td, json_object_get(doc, "networkConfiguration"), err) < 0)
-            return -1;
-    }
-    if (desired && !daemon) {
-        json_object_set(doc, "desiredCount", desired);
-        json_t *p = primary_deployment(doc);
-        if (p) {
-            json_object_set(p, "desiredCount", desired);
-            json_object_set_new(p, "updatedAt", json_real(time_to_epoch_seconds(ctx->now)));
-        }
-        json_object_set_new(json_object_get(doc, "berth"), "steady", json_false());
-    }
+    if ((td_ref || json_object_get(in, "networkConfiguration")) &&
+        update_check_network(ctx, doc, taskdef, td_arn, err) < 0)
+        return -1;
+    if (desired && !daemon)
+        update_desired(ctx, doc, desired);
     if (redeploy && start_deployment(ctx, &row, td_arn, err) < 0)
         return -1;
     if (store_service_put(ctx->tx, &row, err) < 0)
         return -1;
-    json_t *j = service_json(ctx, &cluster, &row, false, err);
-    if (!j)
-        return -1;
-    json_object_set_new(out, "service", j);
-    return 0;
+    return set_service(ctx, &cluster, &row, out, err);
 }
-
 int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -528,59 +591,35 @@ int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         json_object_set_new(p, "desiredCount", json_integer(0));
     if (store_service_put(ctx->tx, &row, err) < 0)
         return -1;
-    json_t *j = service_json(ctx, &cluster, &row, false, err);
-    if (!j)
-        return -1;
-    json_object_set_new(out, "service", j);
-    return 0;
+    return set_service(ctx, &cluster, &row, out, err);
 }
 
-static bool include_tags(json_t *in)
+static int describe_find(const struct describe *d, const char *ref, json_t **ret_json, struct error *err)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(in, "include"), i, v) {
-        if (strcmp(json_string_value(v), "TAGS") == 0)
-            return true;
-    }
-    return false;
+    _cleanup_(service_row_clear) struct service_row row = {0};
+    int r = store_service_get(d->ctx->tx, d->cluster->id, service_ref_name(ref), &row, err);
+    if (r <= 0)
+        return r;
+    *ret_json = service_json(d->ctx, d->cluster, &row, d->with_tags, err);
+    return *ret_json ? 1 : -1;
 }
+
+static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
+{
+    char arn[800];
+    if (strncmp(ref, "arn:", 4) == 0)
+        snprintf(arn, sizeof(arn), "%s", ref);
+    else
+        service_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+}
+
+static const struct describe_kind describe_kind = {"services", "services", DESCRIBE_MAX, describe_find,
+                                                   describe_missing};
 
 int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
-        return -1;
-    json_t *refs = json_object_get(in, "services");
-    if (json_array_size(refs) > DESCRIBE_MAX)
-        return error_set(err, ERR_INVALID, "A maximum of %d services can be described at a time.", DESCRIBE_MAX);
-    bool with_tags = include_tags(in);
-    json_t *list = json_array(), *failures = json_array();
-    json_object_set_new(out, "services", list);
-    json_object_set_new(out, "failures", failures);
-    size_t i;
-    json_t *v;
-    json_array_foreach(refs, i, v) {
-        const char *ref = json_string_value(v);
-        _cleanup_(service_row_clear) struct service_row row = {0};
-        int r = store_service_get(ctx->tx, cluster.id, service_ref_name(ref), &row, err);
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            char arn[800];
-            if (strncmp(ref, "arn:", 4) == 0)
-                snprintf(arn, sizeof(arn), "%s", ref);
-            else
-                service_arn(ctx, cluster.name, ref, arn, sizeof(arn));
-            json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
-            continue;
-        }
-        json_t *j = service_json(ctx, &cluster, &row, with_tags, err);
-        if (!j)
-            return -1;
-        json_array_append_new(list, j);
-    }
-    return 0;
+    return describe_in_cluster(ctx, in, &describe_kind, out, err);
 }
 
 int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
@@ -599,16 +638,6 @@ int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct err
     page_free(&page);
     if (r < 0)
         return -1;
-    json_t *arns = json_array();
-    json_object_set_new(out, "serviceArns", arns);
-    size_t i;
-    json_t *v;
-    char arn[800];
-    json_array_foreach(names, i, v) {
-        service_arn(ctx, cluster.name, json_string_value(v), arn, sizeof(arn));
-        json_array_append_new(arns, json_string(arn));
-    }
-    if (more && json_array_size(names))
-        page_set_next(out, "ListServices", json_string_value(json_array_get(names, json_array_size(names) - 1)));
+    list_arns_answer(ctx, cluster.name, names, more, service_arn, "serviceArns", "ListServices", out);
     return 0;
 }

@@ -103,26 +103,18 @@ static bool t_exec_role_awslogs(const json_t *doc)
 }
 static bool t_exec_role_ecr(const json_t *doc) { return has(doc, "executionRoleArn") && any_container(doc, c_ecr); }
 static bool t_pid_ipc(const json_t *doc) { return has(doc, "pidMode") || has(doc, "ipcMode"); }
-static bool t_efs(const json_t *doc)
+static bool any_volume_with(const json_t *doc, const char *member)
 {
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(doc, "volumes"), i, v) {
-        if (has(v, "efsVolumeConfiguration"))
+        if (has(v, member))
             return true;
     }
     return false;
 }
-static bool t_docker_volume(const json_t *doc)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(doc, "volumes"), i, v) {
-        if (has(v, "dockerVolumeConfiguration"))
-            return true;
-    }
-    return false;
-}
+static bool t_efs(const json_t *doc) { return any_volume_with(doc, "efsVolumeConfiguration"); }
+static bool t_docker_volume(const json_t *doc) { return any_volume_with(doc, "dockerVolumeConfiguration"); }
 
 /* In ECS's usual order: Docker API levels, then logging, then ECS features. */
 static const struct {

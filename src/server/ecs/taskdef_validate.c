@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/ecs/resource_refs.h"
 #include "server/http/api.h"
 #include "common/cleanup.h"
 #include "server/ecs/ecs_limits.h"
@@ -21,18 +22,7 @@
 
 #define client_error(err, ...) error_set((err), API_ERR_CLIENT, __VA_ARGS__)
 
-bool taskdef_name_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > 255)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '-' && c != '_')
-            return false;
-    }
-    return true;
-}
+bool taskdef_name_ok(const char *s) { return resource_refs_name_ok(s, 255, "-_"); }
 
 /* What the rules below need to know about the task as a whole. */
 struct task_facts {

@@ -186,15 +186,24 @@ int action_register_task_definition(struct op_ctx *ctx, json_t *in, json_t *out,
     return set_taskdef(out, "taskDefinition", &row, err);
 }
 
-int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+/* The definition the request's taskDefinition names; ClientException
+ * `missing` when there is none. */
+static int lookup_request(struct op_ctx *ctx, json_t *in, bool need_revision, const char *missing,
+                          struct taskdef_row *ret_row, struct error *err)
 {
-    const char *ref = json_string_value(json_object_get(in, "taskDefinition"));
-    _cleanup_row_ struct taskdef_row row = {0};
-    int r = lookup(ctx, ref, false, &row, err);
+    int r = lookup(ctx, json_string_value(json_object_get(in, "taskDefinition")), need_revision, ret_row, err);
     if (r < 0)
         return -1;
     if (r == 0)
-        return error_set(err, API_ERR_CLIENT, "Unable to describe task definition.");
+        return error_set(err, API_ERR_CLIENT, "%s", missing);
+    return 0;
+}
+
+int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_row_ struct taskdef_row row = {0};
+    if (lookup_request(ctx, in, false, "Unable to describe task definition.", &row, err) < 0)
+        return -1;
     json_t *tags = resource_refs_include(in, "TAGS") ? tags_list(ctx, row.arn, err) : json_array();
     if (!tags)
         return -1;
@@ -204,13 +213,9 @@ int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out,
 
 int action_deregister_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
-    const char *ref = json_string_value(json_object_get(in, "taskDefinition"));
     _cleanup_row_ struct taskdef_row row = {0};
-    int r = lookup(ctx, ref, true, &row, err);
-    if (r < 0)
+    if (lookup_request(ctx, in, true, "The specified task definition does not exist.", &row, err) < 0)
         return -1;
-    if (r == 0)
-        return error_set(err, API_ERR_CLIENT, "The specified task definition does not exist.");
     if (strcmp(row.status, "DELETE_IN_PROGRESS") == 0)
         return error_set(err, API_ERR_CLIENT, "The specified task definition is being deleted.");
     /* Deregistering an INACTIVE revision again changes nothing. */

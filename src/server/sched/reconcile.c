@@ -25,6 +25,7 @@
 
 #include "server/http/api.h"
 #include "common/cleanup.h"
+#include "common/task_status.h"
 #include "server/sched/deploy_math.h"
 #include "server/ecs/instances.h"
 #include "server/placement/placement.h"
@@ -161,6 +162,24 @@ static int stop_some(struct round *r, const struct service_task *tasks, const in
     return 0;
 }
 
+/* Whether the round still counts task t as one of the service's: 1 and its
+ * deployment in *ret_dep if so; 0 if it is stopping, asked before or now
+ * (*ret_stopped_now: UNHEALTHY past the grace period). */
+static int task_kept(struct round *r, const struct service_task *t, struct dep **ret_dep, bool *ret_stopped_now,
+                     struct error *err)
+{
+    *ret_stopped_now = false;
+    if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
+        return 0;
+    struct dep *d = reconcile_ops_dep(r, t->started_by);
+    if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
+        return -1;
+    if (*ret_stopped_now)
+        return 0;
+    *ret_dep = d;
+    return 1;
+}
+
 static int replica_round(struct round *r, struct service_task *tasks, size_t n, struct error *err)
 {
     json_t *doc = r->row->doc;
@@ -179,15 +198,12 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
     size_t np = 0, no = 0;
     for (size_t i = 0; i < n; i++) {
         const struct service_task *t = &tasks[i];
-        if (strcmp(t->desired_status, "RUNNING") != 0) {
-            c.stopping++;
-            continue;
-        }
-        struct dep *d = reconcile_ops_dep(r, t->started_by);
-        bool stopped = false;
-        if (reconcile_ops_check_unhealthy(r, t, d, &stopped, err) < 0)
+        struct dep *d = NULL;
+        bool stopped_now = false;
+        int kept = task_kept(r, t, &d, &stopped_now, err);
+        if (kept < 0)
             return -1;
-        if (stopped) {
+        if (!kept) {
             c.stopping++;
             continue;
         }
@@ -226,6 +242,80 @@ static bool failure_disqualifies(const char *reason)
            strcmp(reason, PLACEMENT_REASON_ATTRIBUTE) == 0;
 }
 
+/* What one instance holds of a DAEMON service. */
+struct daemon_slot {
+    bool has_any;    /* some task of the service is on it */
+    bool primary_ok; /* its primary deployment's task is healthy */
+};
+
+/* Keep one primary task on the instance: an UNHEALTHY one is stopped (and
+ * replaced later), as is an old deployment's task or a duplicate. */
+static int daemon_keep_one(struct round *r, const struct service_task *tasks, size_t n, int64_t instance_id,
+                           const char *reason, struct daemon_slot *ret_slot, bool *acted, struct error *err)
+{
+    struct daemon_slot slot = {0};
+    bool has_primary = false;
+    for (size_t k = 0; k < n; k++) {
+        const struct service_task *t = &tasks[k];
+        if (t->instance_id != instance_id)
+            continue;
+        slot.has_any = true;
+        struct dep *d = NULL;
+        bool stopped_now = false;
+        int kept = task_kept(r, t, &d, &stopped_now, err);
+        if (kept < 0)
+            return -1;
+        *acted |= stopped_now;
+        if (!kept)
+            continue;
+        if (d && d->primary && !has_primary) {
+            has_primary = true;
+            slot.primary_ok = reconcile_ops_is_healthy(t, d);
+            continue;
+        }
+        /* An old deployment's task (or a duplicate): maximumPercent 100
+         * means it goes before its replacement starts. */
+        if (reconcile_ops_stop_task(r, t, reason, err) < 0)
+            return -1;
+        *acted = true;
+    }
+    *ret_slot = slot;
+    return 0;
+}
+
+/* Start the service's task on an instance that has none.  The instance
+ * counts toward the desired count (*ret_qualifies) when the task was placed
+ * (*ret_placed) or failed for want of resources, not when the constraints
+ * exclude it. */
+static int daemon_launch(struct round *r, const struct instance_row *inst, bool *ret_qualifies, bool *ret_placed,
+                         struct error *err)
+{
+    char expr[128];
+    snprintf(expr, sizeof(expr), "ec2InstanceId == %s", inst->ec2_instance_id);
+    struct placement_constraint only = {PLACEMENT_MEMBER_OF, expr};
+    _cleanup_json_ json_t *failures = NULL;
+    size_t before = json_array_size(r->started);
+    if (reconcile_ops_launch(r, 1, &only, 1, false, &failures, err) < 0)
+        return -1;
+    bool placed = json_array_size(r->started) > before;
+    bool qualifies = placed;
+    if (!placed) {
+        char iarn[600];
+        instance_arn(r->ctx, r->cluster.name, inst->uuid, iarn, sizeof(iarn));
+        size_t k;
+        json_t *f;
+        json_array_foreach(failures, k, f) {
+            if (strcmp(jstr(f, "arn"), iarn) == 0 && !failure_disqualifies(jstr(f, "reason")))
+                qualifies = true;
+        }
+        if (qualifies && reconcile_ops_unplaced_event(r, failures, err) < 0)
+            return -1;
+    }
+    *ret_qualifies = qualifies;
+    *ret_placed = placed;
+    return 0;
+}
+
 /* DAEMON: one primary task per ACTIVE instance that meets the constraints. */
 static int daemon_round(struct round *r, struct service_task *tasks, size_t n, struct error *err)
 {
@@ -240,7 +330,8 @@ static int daemon_round(struct round *r, struct service_task *tasks, size_t n, s
     bool acted = false;
     /* Tasks on instances that are no longer ACTIVE go. */
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(tasks[i].desired_status, "RUNNING") == 0 && strcmp(tasks[i].instance_status, "ACTIVE") != 0) {
+        if (task_status_is(tasks[i].desired_status, TASK_STATUS_RUNNING) &&
+            strcmp(tasks[i].instance_status, "ACTIVE") != 0) {
             if (reconcile_ops_stop_task(r, &tasks[i], REASON_DRAINING, err) < 0)
                 return -1;
             acted = true;
@@ -255,37 +346,13 @@ static int daemon_round(struct round *r, struct service_task *tasks, size_t n, s
             return -1;
         if (found == 0)
             continue;
-        bool has_primary = false, has_any = false, primary_ok = false;
-        for (size_t k = 0; k < n; k++) {
-            const struct service_task *t = &tasks[k];
-            if (t->instance_id != inst.id)
-                continue;
-            has_any = true;
-            if (strcmp(t->desired_status, "RUNNING") != 0)
-                continue;
-            struct dep *d = reconcile_ops_dep(r, t->started_by);
-            bool stopped = false;
-            if (reconcile_ops_check_unhealthy(r, t, d, &stopped, err) < 0)
-                return -1;
-            if (stopped) {
-                acted = true;
-                continue;
-            }
-            if (d && d->primary && !has_primary) {
-                has_primary = true;
-                primary_ok = reconcile_ops_is_healthy(t, d);
-                continue;
-            }
-            /* An old deployment's task (or a duplicate): maximumPercent 100
-             * means it goes before its replacement starts. */
-            if (reconcile_ops_stop_task(r, t, reason, err) < 0)
-                return -1;
-            acted = true;
-        }
-        if (has_any) {
+        struct daemon_slot slot;
+        if (daemon_keep_one(r, tasks, n, inst.id, reason, &slot, &acted, err) < 0)
+            return -1;
+        if (slot.has_any) {
             eligible++;
-            healthy_primary += primary_ok;
-            busy += !primary_ok;
+            healthy_primary += slot.primary_ok;
+            busy += !slot.primary_ok;
             continue;
         }
         if (!reconcile_ops_may_launch(r)) {
@@ -293,30 +360,9 @@ static int daemon_round(struct round *r, struct service_task *tasks, size_t n, s
             busy++;
             continue;
         }
-        char expr[128];
-        snprintf(expr, sizeof(expr), "ec2InstanceId == %s", inst.ec2_instance_id);
-        struct placement_constraint only = {PLACEMENT_MEMBER_OF, expr};
-        json_t *failures = NULL;
-        size_t before = json_array_size(r->started);
-        if (reconcile_ops_launch(r, 1, &only, 1, false, &failures, err) < 0)
+        bool qualifies = false, placed = false;
+        if (daemon_launch(r, &inst, &qualifies, &placed, err) < 0)
             return -1;
-        bool placed = json_array_size(r->started) > before;
-        bool qualifies = placed;
-        if (!placed) {
-            char iarn[600];
-            instance_arn(r->ctx, r->cluster.name, inst.uuid, iarn, sizeof(iarn));
-            size_t k;
-            json_t *f;
-            json_array_foreach(failures, k, f) {
-                if (strcmp(jstr(f, "arn"), iarn) == 0 && !failure_disqualifies(jstr(f, "reason")))
-                    qualifies = true;
-            }
-            if (qualifies && reconcile_ops_unplaced_event(r, failures, err) < 0) {
-                json_decref(failures);
-                return -1;
-            }
-        }
-        json_decref(failures);
         if (qualifies) {
             eligible++;
             busy++;
@@ -331,7 +377,7 @@ static int daemon_round(struct round *r, struct service_task *tasks, size_t n, s
     }
     bool steady = !acted && busy == 0 && healthy_primary == eligible;
     for (size_t k = 0; k < n && steady; k++)
-        steady = strcmp(tasks[k].desired_status, "RUNNING") == 0;
+        steady = task_status_is(tasks[k].desired_status, TASK_STATUS_RUNNING);
     return reconcile_ops_complete(r, steady, err);
 }
 
@@ -341,7 +387,7 @@ static int draining_round(struct round *r, struct service_task *tasks, size_t n,
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
         live++;
-        if (strcmp(tasks[i].desired_status, "RUNNING") == 0 &&
+        if (task_status_is(tasks[i].desired_status, TASK_STATUS_RUNNING) &&
             reconcile_ops_stop_task(r, &tasks[i], REASON_DELETED, err) < 0)
             return -1;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/task_status.h"
 #include "server/sched/deploy_math.h"
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
@@ -312,7 +313,7 @@ int reconcile_ops_launch(struct round *r, int count, const struct placement_cons
     return rc;
 }
 
-static bool is_running(const struct service_task *t) { return strcmp(t->last_status, "RUNNING") == 0; }
+static bool is_running(const struct service_task *t) { return task_status_is(t->last_status, TASK_STATUS_RUNNING); }
 
 bool reconcile_ops_is_healthy(const struct service_task *t, const struct dep *d)
 {

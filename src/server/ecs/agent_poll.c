@@ -1,0 +1,144 @@
+/* agent_poll.c - BerthAgent.PollTasks, the agent's long-poll for the tasks
+ * assigned to its instance (or to all the instances of one agent) that
+ * changed since a version, with what it needs to run them.  A poll is also
+ * how the server hears that an agent is alive.
+ *
+ * What agents report back is task_reports.c. */
+#include "server/ecs/agent_poll.h"
+
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/proto.h"
+#include "server/ecs/clusters.h"
+#include "server/ecs/ecs_limits.h"
+#include "server/ecs/ecs_service.h"
+#include "server/ecs/instances.h"
+#include "server/ecs/liveness.h"
+#include "server/ecs/tasks.h"
+
+/* The tasks with these ids as the agent wants them (with the task
+ * definition and berth's seq); *max_seq is raised to the highest seq. */
+static int agent_poll_json(struct op_ctx *ctx, const struct cluster_row *cluster, json_t *ids, json_t *tasks,
+                           json_int_t *max_seq, struct error *err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        _cleanup_(task_row_clear) struct task_row row = {0};
+        int r = store_task_get_by_id(ctx->tx, json_integer_value(v), &row, err);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            continue;
+        json_t *j = task_json(ctx, cluster, &row, false, err);
+        if (!j)
+            return -1;
+        json_t *berth = json_object_get(row.doc, "berth");
+        json_object_set(j, "taskDefinition", json_object_get(berth, "taskDefinition"));
+        if (json_object_get(berth, "networkConfiguration"))
+            json_object_set(j, "networkConfiguration", json_object_get(berth, "networkConfiguration"));
+        json_object_set_new(j, "seq", json_integer(row.seq));
+        json_array_append_new(tasks, j);
+        if (row.seq > *max_seq)
+            *max_seq = row.seq;
+    }
+    return 0;
+}
+
+/* The bulk form: every instance of the cluster carrying the attribute
+ * berth.agent-id = agentId (what `berth agent --hollow N` registers) is
+ * heard from, and the changes on any of them come back in one answer, so
+ * one agent needs one long-poll however many instances it runs. */
+static int agent_poll_bulk(struct op_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
+                           json_int_t since, json_int_t wait, json_t *out, json_int_t *max_seq, struct error *err)
+{
+    /* Heard from all of them: a few times per agent timeout, not at every
+     * poll nor at each wake-up (every commit) while it waits, which at
+     * thousands of instances cost more than the rest of the poll. */
+    _cleanup_json_ json_t *inst_ids = json_array();
+    if (!ctx->rerun &&
+        liveness_bulk_due(ecs_of(ctx)->liveness, cluster->id, agent_id, ctx->now, (usec_t)wait * USEC_PER_SEC)) {
+        if (store_instance_ids_by_attr(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, inst_ids, err) < 0)
+            return -1;
+        size_t i;
+        json_t *v;
+        json_array_foreach(inst_ids, i, v) {
+            liveness_touch(ecs_of(ctx)->liveness, json_integer_value(v), ctx->now);
+        }
+    }
+    _cleanup_json_ json_t *ids = json_array();
+    if (store_task_changed_since_agent(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, since,
+                                       POLL_BULK_MAX_TASKS, ids, err) < 0)
+        return -1;
+    json_t *tasks = json_array();
+    json_object_set_new(out, "tasks", tasks);
+    if (agent_poll_json(ctx, cluster, ids, tasks, max_seq, err) < 0)
+        return -1;
+    if (json_array_size(ids) < POLL_BULK_MAX_TASKS) {
+        /* Nothing more for this agent up to the current seq: move past the
+         * other agents' changes too, or every later poll would walk them
+         * again. */
+        int64_t cur = 0;
+        if (store_task_current_seq(ctx->tx, &cur, err) < 0)
+            return -1;
+        if (cur > *max_seq)
+            *max_seq = cur;
+    }
+    return 0;
+}
+
+/* BerthAgent.PollTasks {cluster, containerInstance | agentId, since,
+ * waitSeconds}: the tasks on this instance (or on any instance of this
+ * agent) that changed after `since`, with what the agent needs to run
+ * them.  Waits up to waitSeconds (max 30) for a change. */
+int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
+    _cleanup_(instance_row_clear) struct instance_row inst = {0};
+    if (!json_is_object(in))
+        return error_set(err, ERR_INVALID, "Request body must be an object.");
+    json_t *since_j = json_object_get(in, "since");
+    json_t *wait_j = json_object_get(in, "waitSeconds");
+    json_t *agent_j = json_object_get(in, "agentId");
+    if ((since_j && !json_is_integer(since_j)) || (wait_j && !json_is_integer(wait_j)))
+        return error_set(err, ERR_INVALID, "since and waitSeconds must be integers.");
+    if (agent_j && (!json_is_string(agent_j) || json_string_length(agent_j) == 0 || json_string_length(agent_j) > 128))
+        return error_set(err, ERR_INVALID, "agentId must be a string of 1-128 characters.");
+    if (!agent_j && !json_is_string(json_object_get(in, "containerInstance")))
+        return error_set(err, ERR_INVALID, "containerInstance or agentId is required.");
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
+        return -1;
+    json_int_t since = json_integer_value(since_j);
+    json_int_t wait = json_integer_value(wait_j);
+    if (wait < 0)
+        wait = 0;
+    if (wait > 30)
+        wait = 30;
+    json_int_t max_seq = since;
+    if (agent_j) {
+        if (agent_poll_bulk(ctx, &cluster, json_string_value(agent_j), since, wait, out, &max_seq, err) < 0)
+            return -1;
+    } else {
+        if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &inst, err) <
+            0)
+            return -1;
+        if (strcmp(inst.status, "INACTIVE") == 0)
+            return error_set(err, API_ERR_CLIENT, "Container instance %s is INACTIVE (deregistered).", inst.uuid);
+        liveness_touch(ecs_of(ctx)->liveness, inst.id, ctx->now);
+        _cleanup_json_ json_t *ids = json_array();
+        if (store_task_changed_since(ctx->tx, inst.id, since, 100, ids, err) < 0)
+            return -1;
+        json_t *tasks = json_array();
+        json_object_set_new(out, "tasks", tasks);
+        json_object_set_new(out, "instanceStatus", json_string(inst.status));
+        if (agent_poll_json(ctx, &cluster, ids, tasks, &max_seq, err) < 0)
+            return -1;
+    }
+    json_object_set_new(out, "since", json_integer(max_seq));
+    if (json_array_size(json_object_get(out, "tasks")) == 0 && wait > 0) {
+        ctx->wait_until = time_monotonic() + wait * USEC_PER_SEC;
+        return API_WAIT;
+    }
+    return 0;
+}
