@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "agent/agent_host.h"
+#include "agent/agent_sync.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
@@ -61,8 +62,7 @@ static bool agent_sleep(struct agent *a, long ms)
         usec_t now = time_monotonic();
         if (now >= until)
             break;
-        struct timespec ts = {.tv_sec = until / USEC_PER_SEC, .tv_nsec = (until % USEC_PER_SEC) * 1000};
-        pthread_cond_timedwait(&a->wake, &a->lock, &ts);
+        agent_sync_wait_until(&a->wake, &a->lock, until);
     }
     bool go_on = !a->stopping;
     pthread_mutex_unlock(&a->lock);
@@ -266,11 +266,11 @@ static void *bulk_poll_loop(void *arg)
     return NULL;
 }
 
-void agent_report_task(struct agent_instance *inst, const char *task_arn, const char *status, const char *reason,
+void agent_report_task(struct agent_instance *inst, const char *task_arn, enum task_status status, const char *reason,
                        json_t *containers, json_t *extra)
 {
-    json_t *body =
-        json_pack("{s:s, s:s, s:s}", "cluster", inst->agent->cfg.cluster, "task", task_arn, "status", status);
+    json_t *body = json_pack("{s:s, s:s, s:s}", "cluster", inst->agent->cfg.cluster, "task", task_arn, "status",
+                             task_status_name(status));
     if (reason)
         json_object_set_new(body, "reason", json_string(reason));
     if (containers)
@@ -351,11 +351,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     a->cfg = *cfg;
     a->cfg.attributes = cfg->attributes ? json_deep_copy(cfg->attributes) : json_array();
     pthread_mutex_init(&a->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&a->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    agent_sync_cond_init(&a->wake);
     if (fs_mkdir_p(cfg->data_dir, 0700, err) < 0)
         return -1;
     a->ops = cfg->hollow ? &hollow_runner : &real_runner;
