@@ -90,8 +90,8 @@ struct task_runner {
     bool shutdown;       /* the agent is stopping: leave containers running */
     bool adopt;          /* found on disk after a restart */
     bool finished;
-    char task_health[16];
-    struct net_task *net; /* NULL until its network is set up */
+    enum health_status health; /* the task's, as last reported (task_health.c) */
+    struct net_task *net;      /* NULL until its network is set up */
     usec_t start_marks[MARK_COUNT];
     usec_t pull_took; /* the image pull, which overlaps the marks before MARK_IMAGES */
 };

@@ -7,8 +7,6 @@
  * dependsOn HEALTHY may now hold. */
 #include "agent/task/task_health.h"
 
-#include <stdio.h>
-
 #include "common/log.h"
 #include "common/proto.h"
 #include "agent/reporter.h"
@@ -38,8 +36,8 @@ static void report(struct task_runner *t)
         healthy += o->health.status == HEALTH_HEALTHY;
         unhealthy += o->health.status == HEALTH_UNHEALTHY;
     }
-    const char *task_health = unhealthy ? "UNHEALTHY" : checked && healthy == checked ? "HEALTHY" : "UNKNOWN";
-    snprintf(t->task_health, sizeof(t->task_health), "%s", task_health);
+    t->health = unhealthy ? HEALTH_UNHEALTHY : checked && healthy == checked ? HEALTH_HEALTHY : HEALTH_UNKNOWN;
+    const char *task_health = health_name(t->health);
     pthread_mutex_unlock(&t->lock);
     json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "cluster", t->inst->agent->cfg.cluster, "task", t->arn,
                              "healthStatus", task_health, "containers", list);

@@ -378,7 +378,7 @@ struct task_runner *task_runner_new(struct runner_env *env, struct agent_instanc
     t->task = json_incref(task);
     snprintf(t->id, sizeof(t->id), "%s", slash + 1);
     snprintf(t->arn, sizeof(t->arn), "%s", arn);
-    snprintf(t->task_health, sizeof(t->task_health), "UNKNOWN");
+    t->health = HEALTH_UNKNOWN;
     t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&t->lock, NULL);
     agent_sync_cond_init(&t->cond);
