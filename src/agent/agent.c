@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "agent/agent_host.h"
+#include "agent/agent_sync.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
@@ -61,13 +62,15 @@ static bool agent_sleep(struct agent *a, long ms)
         usec_t now = time_monotonic();
         if (now >= until)
             break;
-        struct timespec ts = {.tv_sec = until / USEC_PER_SEC, .tv_nsec = (until % USEC_PER_SEC) * 1000};
-        pthread_cond_timedwait(&a->wake, &a->lock, &ts);
+        agent_sync_wait_until(&a->wake, &a->lock, until);
     }
     bool go_on = !a->stopping;
     pthread_mutex_unlock(&a->lock);
     return go_on;
 }
+
+/* The next retry delay: doubling from 200 ms, at most 5 s. */
+static long next_backoff(long backoff) { return backoff * 2 > 5000 ? 5000 : backoff * 2; }
 
 static void identity_name(const struct agent_instance *inst, char *buf, size_t cap)
 {
@@ -172,26 +175,46 @@ static int register_instance(struct agent_instance *inst, struct awsjson_client 
         log_warn("agent: cannot register yet: %s", err->msg);
         if (!agent_sleep(a, backoff))
             return error_set(err, ERR_IO, "stopped before registering");
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+        backoff = next_backoff(backoff);
     }
 }
 
-static void *poll_loop(void *arg)
+/* Hand the tasks of one PollTasks answer to the runner: all to inst, or
+ * (hollow, inst NULL) each to the instance it names. */
+static void poll_dispatch(struct agent *a, struct agent_instance *inst, json_t *out)
 {
-    struct agent_instance *inst = arg;
-    struct agent *a = inst->agent;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(out, "tasks"), i, t) {
+        if (inst) {
+            a->ops->task_changed(inst, t);
+            continue;
+        }
+        const char *iarn = json_string_value(json_object_get(t, "containerInstanceArn"));
+        json_t *idx = iarn ? json_object_get(a->by_arn, iarn) : NULL;
+        if (idx)
+            a->ops->task_changed(&a->instances[json_integer_value(idx)], t);
+    }
+}
+
+/* Long-poll until the agent stops: for one instance, or (inst NULL, a
+ * hollow agent) for every instance registered with its agent id.  *since
+ * is the last sequence number seen. */
+static void poll_run(struct agent *a, struct agent_instance *inst, int64_t *since)
+{
     struct error err;
     struct awsjson_client *client = NULL;
     if (awsjson_client_new(a->cfg.server, &client, &err) < 0) {
         log_error("agent: %s", err.msg);
-        return NULL;
+        return;
     }
     awsjson_client_set_timeout(client, POLL_WAIT_SECONDS + 15);
     awsjson_client_set_abort_flag(client, &a->stopping);
     long backoff = 200;
     while (!a->stopping) {
-        json_t *in = json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, "containerInstance", inst->arn,
-                               "since", (json_int_t)inst->since, "waitSeconds", POLL_WAIT_SECONDS);
+        json_t *in =
+            json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, inst ? "containerInstance" : "agentId",
+                      inst ? inst->arn : a->agent_id, "since", (json_int_t)*since, "waitSeconds", POLL_WAIT_SECONDS);
         json_t *out = NULL;
         int r = awsjson_call(client, PROTO_AGENT_TARGET, PROTO_POLL_TASKS, in, &out, &err);
         json_decref(in);
@@ -201,76 +224,39 @@ static void *poll_loop(void *arg)
             log_warn("agent: poll: %s", err.msg);
             if (!agent_sleep(a, backoff))
                 break;
-            backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+            backoff = next_backoff(backoff);
             continue;
         }
         backoff = 200;
-        size_t i;
-        json_t *t;
-        json_array_foreach(json_object_get(out, "tasks"), i, t) {
-            a->ops->task_changed(inst, t);
-        }
-        json_int_t since = json_integer_value(json_object_get(out, "since"));
-        if (since > inst->since)
-            inst->since = since;
+        poll_dispatch(a, inst, out);
+        json_int_t next = json_integer_value(json_object_get(out, "since"));
+        if (next > *since)
+            *since = next;
         json_decref(out);
     }
     awsjson_client_free(client);
+}
+
+static void *poll_loop(void *arg)
+{
+    struct agent_instance *inst = arg;
+    poll_run(inst->agent, inst, &inst->since);
     return NULL;
 }
 
 /* Hollow: one long-poll for every instance this agent registered. */
 static void *bulk_poll_loop(void *arg)
 {
-    struct agent *a = arg;
-    struct error err;
-    struct awsjson_client *client = NULL;
-    if (awsjson_client_new(a->cfg.server, &client, &err) < 0) {
-        log_error("agent: %s", err.msg);
-        return NULL;
-    }
-    awsjson_client_set_timeout(client, POLL_WAIT_SECONDS + 15);
-    awsjson_client_set_abort_flag(client, &a->stopping);
-    long backoff = 200;
-    json_int_t since = 0;
-    while (!a->stopping) {
-        json_t *in = json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, "agentId", a->agent_id, "since",
-                               since, "waitSeconds", POLL_WAIT_SECONDS);
-        json_t *out = NULL;
-        int r = awsjson_call(client, PROTO_AGENT_TARGET, PROTO_POLL_TASKS, in, &out, &err);
-        json_decref(in);
-        if (r < 0) {
-            if (a->stopping)
-                break;
-            log_warn("agent: poll: %s", err.msg);
-            if (!agent_sleep(a, backoff))
-                break;
-            backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
-            continue;
-        }
-        backoff = 200;
-        size_t i;
-        json_t *t;
-        json_array_foreach(json_object_get(out, "tasks"), i, t) {
-            const char *iarn = json_string_value(json_object_get(t, "containerInstanceArn"));
-            json_t *idx = iarn ? json_object_get(a->by_arn, iarn) : NULL;
-            if (idx)
-                a->ops->task_changed(&a->instances[json_integer_value(idx)], t);
-        }
-        json_int_t next = json_integer_value(json_object_get(out, "since"));
-        if (next > since)
-            since = next;
-        json_decref(out);
-    }
-    awsjson_client_free(client);
+    int64_t since = 0;
+    poll_run(arg, NULL, &since);
     return NULL;
 }
 
-void agent_report_task(struct agent_instance *inst, const char *task_arn, const char *status, const char *reason,
+void agent_report_task(struct agent_instance *inst, const char *task_arn, enum task_status status, const char *reason,
                        json_t *containers, json_t *extra)
 {
-    json_t *body =
-        json_pack("{s:s, s:s, s:s}", "cluster", inst->agent->cfg.cluster, "task", task_arn, "status", status);
+    json_t *body = json_pack("{s:s, s:s, s:s}", "cluster", inst->agent->cfg.cluster, "task", task_arn, "status",
+                             task_status_name(status));
     if (reason)
         json_object_set_new(body, "reason", json_string(reason));
     if (containers)
@@ -351,11 +337,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     a->cfg = *cfg;
     a->cfg.attributes = cfg->attributes ? json_deep_copy(cfg->attributes) : json_array();
     pthread_mutex_init(&a->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&a->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    agent_sync_cond_init(&a->wake);
     if (fs_mkdir_p(cfg->data_dir, 0700, err) < 0)
         return -1;
     a->ops = cfg->hollow ? &hollow_runner : &real_runner;

@@ -10,6 +10,7 @@
 
 #include "common/proto.h"
 #include "common/error.h"
+#include "common/task_status.h"
 
 #define AGENT_VERSION "0.1.0"
 
@@ -87,7 +88,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
 void agent_stop(struct agent *a);
 
 /* Report a task's status (and optionally its containers' states). */
-void agent_report_task(struct agent_instance *inst, const char *task_arn, const char *status, const char *reason,
+void agent_report_task(struct agent_instance *inst, const char *task_arn, enum task_status status, const char *reason,
                        json_t *containers, json_t *extra);
 
 extern const struct runner_ops hollow_runner;

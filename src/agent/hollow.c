@@ -9,13 +9,14 @@
 
 #include "agent/agent.h"
 
-static json_t *containers_report(json_t *task, const char *status, bool with_exit, int exit_code)
+static json_t *containers_report(json_t *task, enum task_status status, bool with_exit, int exit_code)
 {
     json_t *list = json_array();
     size_t i;
     json_t *c;
     json_array_foreach(json_object_get(task, "containers"), i, c) {
-        json_t *r = json_pack("{s:O, s:s}", "containerName", json_object_get(c, "name"), "status", status);
+        json_t *r =
+            json_pack("{s:O, s:s}", "containerName", json_object_get(c, "name"), "status", task_status_name(status));
         if (with_exit)
             json_object_set_new(r, "exitCode", json_integer(exit_code));
         else
@@ -43,19 +44,24 @@ static bool told_to_fail(const struct agent_instance *inst, json_t *task)
 static void hollow_task_changed(struct agent_instance *inst, json_t *task)
 {
     const char *arn = json_string_value(json_object_get(task, "taskArn"));
-    const char *desired = json_string_value(json_object_get(task, "desiredStatus"));
-    const char *last = json_string_value(json_object_get(task, "lastStatus"));
-    if (!arn || !desired || !last || strcmp(last, "STOPPED") == 0)
+    const char *desired_s = json_string_value(json_object_get(task, "desiredStatus"));
+    const char *last_s = json_string_value(json_object_get(task, "lastStatus"));
+    if (!arn || !desired_s || !last_s)
         return;
-    if (strcmp(desired, "RUNNING") == 0) {
+    enum task_status desired = task_status_parse(desired_s), last = task_status_parse(last_s);
+    if (last == TASK_STATUS_STOPPED)
+        return;
+    if (desired == TASK_STATUS_RUNNING) {
         if (told_to_fail(inst, task))
-            agent_report_task(inst, arn, "STOPPED", "Essential container in task exited",
-                              containers_report(task, "STOPPED", true, 1), NULL);
-        else if (strcmp(last, "RUNNING") != 0)
-            agent_report_task(inst, arn, "RUNNING", NULL, containers_report(task, "RUNNING", false, 0), NULL);
+            agent_report_task(inst, arn, TASK_STATUS_STOPPED, "Essential container in task exited",
+                              containers_report(task, TASK_STATUS_STOPPED, true, 1), NULL);
+        else if (last != TASK_STATUS_RUNNING)
+            agent_report_task(inst, arn, TASK_STATUS_RUNNING, NULL,
+                              containers_report(task, TASK_STATUS_RUNNING, false, 0), NULL);
         return;
     }
-    agent_report_task(inst, arn, "STOPPED", NULL, containers_report(task, "STOPPED", true, 0), NULL);
+    agent_report_task(inst, arn, TASK_STATUS_STOPPED, NULL, containers_report(task, TASK_STATUS_STOPPED, true, 0),
+                      NULL);
 }
 
 const struct runner_ops hollow_runner = {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/agent.h"
+#include "agent/agent_sync.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "agent/agent_limits.h"
@@ -41,13 +41,7 @@ struct reporter {
     struct awsjson_client *client;
 };
 
-static void timed_wait(struct reporter *r, usec_t until)
-{
-    struct timespec ts;
-    ts.tv_sec = until / USEC_PER_SEC;
-    ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
-    pthread_cond_timedwait(&r->cond, &r->lock, &ts);
-}
+static void timed_wait(struct reporter *r, usec_t until) { agent_sync_wait_until(&r->cond, &r->lock, until); }
 
 /* The SubmitReports body for the first n queued reports. */
 static json_t *batch_body(const struct report *rep, size_t n)
@@ -149,11 +143,7 @@ int reporter_start(const char *server_url, struct reporter **ret, struct error *
         return -1;
     }
     pthread_mutex_init(&r->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&r->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    agent_sync_cond_init(&r->cond);
     if (pthread_create(&r->thread, NULL, sender, r) != 0) {
         awsjson_client_free(r->client);
         free(r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 
 /* strftime codes -> ERE pieces (after Docker's awslogs strftimeToRegex). */
@@ -38,36 +39,30 @@ static const struct {
 
 int logjoin_datetime_regex(const char *fmt, char *buf, size_t cap, struct error *err)
 {
-    size_t n = 0;
-#define PUT(s)                                                                                                         \
-    do {                                                                                                               \
-        size_t l_ = strlen(s);                                                                                         \
-        if (n + l_ + 1 > cap)                                                                                          \
-            return error_set(err, ERR_LIMIT, "awslogs-datetime-format is too long");                                   \
-        memcpy(buf + n, s, l_);                                                                                        \
-        n += l_;                                                                                                       \
-    } while (0)
-    PUT("^");
+    _cleanup_buf_ struct buf re = {0};
+    buf_init(&re, cap - 1);
+    buf_append_char(&re, '^');
     for (const char *p = fmt; *p; p++) {
         if (*p == '%') {
             p++;
-            const char *re = NULL;
+            const char *piece = NULL;
             for (size_t i = 0; i < ELEMENTSOF(datetime_codes); i++)
                 if (datetime_codes[i].code == *p)
-                    re = datetime_codes[i].re;
-            if (!re)
+                    piece = datetime_codes[i].re;
+            if (!piece)
                 return error_set(err, ERR_INVALID, "awslogs-datetime-format: unsupported code %%%c", *p ? *p : ' ');
-            PUT(re);
-        } else if (strchr("\\^$.|?*+()[]{}", *p)) {
-            char esc[3] = {'\\', *p, '\0'};
-            PUT(esc);
+            buf_append_str(&re, piece);
         } else {
-            char one[2] = {*p, '\0'};
-            PUT(one);
+            if (strchr("\\^$.|?*+()[]{}", *p))
+                buf_append_char(&re, '\\');
+            buf_append_char(&re, *p);
         }
+        if (re.failed) /* too long is told before a later bad code */
+            break;
     }
-#undef PUT
-    buf[n] = '\0';
+    if (re.failed)
+        return error_set(err, ERR_LIMIT, "awslogs-datetime-format is too long");
+    memcpy(buf, re.data, re.len + 1);
     return 0;
 }
 
@@ -75,6 +70,7 @@ int logjoin_init(struct logjoin *j, const char *datetime_format, const char *pat
 {
     memset(j, 0, sizeof(*j));
     j->max_len = max_len;
+    buf_init(&j->buf, max_len);
     char re[4096];
     if (datetime_format && *datetime_format) {
         if (logjoin_datetime_regex(datetime_format, re, sizeof(re), err) < 0)
@@ -100,8 +96,7 @@ void logjoin_free(struct logjoin *j)
     if (j->have_re)
         regfree(&j->re);
     j->have_re = false;
-    free(j->buf);
-    j->buf = NULL;
+    buf_free(&j->buf);
     j->pending = false;
 }
 
@@ -109,32 +104,18 @@ int logjoin_flush(struct logjoin *j, struct logjoin_event *ret)
 {
     if (!j->pending)
         return 0;
-    ret->msg = j->buf;
-    ret->len = j->len;
     ret->ts_ms = j->ts_ms;
     ret->start_off = j->start_off;
     ret->end_off = j->end_off;
-    j->buf = NULL;
-    j->len = j->cap = 0;
+    ret->msg = buf_steal(&j->buf, &ret->len);
     j->pending = false;
     return 1;
 }
 
 static int append(struct logjoin *j, const char *s, size_t len, struct error *err)
 {
-    if (j->len + len + 1 > j->cap) {
-        size_t cap = j->cap ? j->cap : 256;
-        while (cap < j->len + len + 1)
-            cap *= 2;
-        char *nb = realloc(j->buf, cap);
-        if (!nb)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        j->buf = nb;
-        j->cap = cap;
-    }
-    memcpy(j->buf + j->len, s, len);
-    j->len += len;
-    j->buf[j->len] = '\0';
+    if (buf_append(&j->buf, s, len) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     return 0;
 }
 
@@ -142,12 +123,10 @@ static int start(struct logjoin *j, const char *line, size_t len, int64_t ts_ms,
                  struct error *err)
 {
     j->pending = true;
-    j->len = 0;
+    buf_reset(&j->buf);
     j->ts_ms = ts_ms;
     j->start_off = start_off;
     j->end_off = end_off;
-    if (append(j, "", 0, err) < 0)
-        return -1;
     return append(j, line, len > j->max_len ? j->max_len : len, err);
 }
 
@@ -172,7 +151,7 @@ int logjoin_feed(struct logjoin *j, const char *line, size_t len, int64_t ts_ms,
         begins = regexec(&j->re, tmp, 0, NULL, 0) == 0;
     }
     /* An event that would outgrow max_len is ended too. */
-    if (!begins && j->len + 1 + len > j->max_len)
+    if (!begins && j->buf.len + 1 + len > j->max_len)
         begins = true;
     if (begins) {
         int r = logjoin_flush(j, ret);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 
 struct logjoin_event {
@@ -26,8 +27,7 @@ struct logjoin {
     size_t max_len; /* an event longer than this is cut */
     /* the event being collected */
     bool pending;
-    char *buf;
-    size_t len, cap;
+    struct buf buf; /* its message, at most max_len bytes */
     int64_t ts_ms;
     uint64_t start_off, end_off;
 };

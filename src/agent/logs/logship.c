@@ -33,10 +33,53 @@
 #include "agent/agent_limits.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "agent/agent_sync.h"
+#include "common/buf.h"
 #include "agent/logs/jsonlog.h"
 #include "agent/logs/conmon_log.h"
 #include "agent/logs/logjoin.h"
-#include "agent/logs/logship_int.h"
+#include "agent/logs/logship_aws.h"
+
+#define READ_CHUNK (256u * 1024)
+
+enum driver { DRIVER_LOCAL, DRIVER_AWSLOGS, DRIVER_JSON_FILE, DRIVER_NONE };
+
+struct logship {
+    enum driver driver;
+    char log_path[4096];
+    char state_dir[4096];
+    char state_name[128];
+    char shipper_id[LIMIT_LOGS_SHIPPER_ID + 1];
+    struct logship_progress progress; /* the progress file's */
+    /* awslogs: lines joined into events (here), events shipped (there) */
+    struct logjoin join;
+    usec_t join_at; /* when the joiner last got a line */
+    struct logship_aws *aws;
+    /* json-file */
+    char json_path[4096];
+    int64_t max_size;
+    int max_file;
+    struct jsonlog_writer jw;
+    /* thread */
+    pthread_t thread;
+    int wake_fd;
+    pthread_mutex_t lock;
+    bool stop, drain;
+    /* reading */
+    int fd;
+    char *rbuf;
+    size_t rlen;    /* bytes in rbuf */
+    uint64_t rbase; /* file offset of rbuf[0] */
+    bool eof;
+    /* the line being assembled from P records */
+    struct buf line;
+    bool line_open;
+    uint64_t line_start;
+    int64_t line_ts_us;
+    bool line_stderr;
+    char line_time[64];
+    size_t line_time_len;
+};
 
 static const struct {
     const char *name;
@@ -56,38 +99,38 @@ static enum driver driver_of(json_t *def)
     return DRIVER_LOCAL;
 }
 
-const char *logship_option(json_t *def, const char *key)
+static json_t *options_of(json_t *def) { return json_object_get(json_object_get(def, "logConfiguration"), "options"); }
+
+/* logConfiguration.options[key] of a container definition, or NULL. */
+static const char *option(json_t *def, const char *key)
 {
-    json_t *opts = json_object_get(json_object_get(def, "logConfiguration"), "options");
-    return json_string_value(json_object_get(opts, key));
+    return json_string_value(json_object_get(options_of(def), key));
 }
 
 bool logship_keeps_local(json_t *def) { return driver_of(def) != DRIVER_NONE; }
+
+static int join_init(struct logjoin *j, json_t *def, struct error *err)
+{
+    return logjoin_init(j, option(def, "awslogs-datetime-format"), option(def, "awslogs-multiline-pattern"),
+                        LIMIT_LOGS_EVENT_BYTES, err);
+}
 
 int logship_check(json_t *def, struct error *err)
 {
     enum driver d = driver_of(def);
     if (d == DRIVER_AWSLOGS) {
-        if (!logship_option(def, "awslogs-group"))
-            return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
-        const char *mode = logship_option(def, "mode");
-        if (mode && strcmp(mode, "blocking") != 0 && strcmp(mode, "non-blocking") != 0)
-            return error_set(err, ERR_INVALID, "awslogs: mode must be blocking or non-blocking");
-        int64_t sz;
-        const char *mbs = logship_option(def, "max-buffer-size");
-        if (mbs && jsonlog_parse_size(mbs, &sz, err) < 0)
-            return error_prefix(err, "awslogs: max-buffer-size");
+        if (logship_aws_check(options_of(def), err) < 0)
+            return -1;
         struct logjoin j;
-        if (logjoin_init(&j, logship_option(def, "awslogs-datetime-format"),
-                         logship_option(def, "awslogs-multiline-pattern"), LIMIT_LOGS_EVENT_BYTES, err) < 0)
+        if (join_init(&j, def, err) < 0)
             return error_prefix(err, "awslogs");
         logjoin_free(&j);
     } else if (d == DRIVER_JSON_FILE) {
         int64_t sz;
-        const char *ms = logship_option(def, "max-size");
+        const char *ms = option(def, "max-size");
         if (ms && (jsonlog_parse_size(ms, &sz, err) < 0 || sz <= 0))
             return error_set(err, ERR_INVALID, "json-file: invalid max-size '%s'", ms);
-        const char *mf = logship_option(def, "max-file");
+        const char *mf = option(def, "max-file");
         if (mf) {
             char *end = NULL;
             long v = strtol(mf, &end, 10);
@@ -111,18 +154,20 @@ static void state_load(struct logship *s)
     _cleanup_json_ json_t *j = json_loads(text, 0, NULL);
     json_int_t off = json_integer_value(json_object_get(j, "offset"));
     json_int_t inflight = json_integer_value(json_object_get(j, "inflight"));
-    s->resume = off > 0 ? (uint64_t)off : 0;
-    s->inflight = inflight > (json_int_t)s->resume ? (uint64_t)inflight : 0;
-    s->replay_end = s->inflight;
-    s->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
+    struct logship_progress *pr = &s->progress;
+    pr->resume = off > 0 ? (uint64_t)off : 0;
+    pr->inflight = inflight > (json_int_t)pr->resume ? (uint64_t)inflight : 0;
+    pr->replay_end = pr->inflight;
+    pr->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
 }
 
-int logship_state_save(struct logship *s, struct error *err)
+static int state_save(struct logship *s, struct error *err)
 {
     char text[256];
+    const struct logship_progress *pr = &s->progress;
     int n =
         snprintf(text, sizeof(text), "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"dropped\": %" PRIu64 "}\n",
-                 s->resume, s->inflight, s->dropped);
+                 pr->resume, pr->inflight, pr->dropped);
     return fs_write_atomic(s->state_dir, s->state_name, text, (size_t)n, err);
 }
 
@@ -134,16 +179,27 @@ static void state_remove(struct logship *s)
 }
 
 /* Where a restart must read from: the oldest bytes not yet shipped. */
-uint64_t logship_resume_offset(struct logship *s, uint64_t consumed)
+static uint64_t resume_offset(struct logship *s)
 {
-    if (s->qn)
-        return s->q[s->qhead].start;
+    uint64_t oldest;
+    if (s->aws && logship_aws_oldest(s->aws, &oldest))
+        return oldest;
     if (s->join.pending)
         return s->join.start_off;
     if (s->line_open)
         return s->line_start;
-    return consumed;
+    return s->rbase;
 }
+
+/* logship_aws.c's way to persist its progress. */
+static int aws_save(void *ctx, struct error *err)
+{
+    struct logship *s = ctx;
+    s->progress.resume = resume_offset(s);
+    return state_save(s, err);
+}
+
+static size_t queued(struct logship *s) { return s->aws ? logship_aws_queued(s->aws) : 0; }
 
 /* ---- lines ---------------------------------------------------------------- */
 
@@ -151,25 +207,26 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
 {
     s->line_open = false;
     if (s->driver == DRIVER_JSON_FILE) {
-        size_t cap = s->line_len * 6 + 256;
+        size_t cap = s->line.len * 6 + 256;
         _cleanup_free_ char *buf = malloc(cap);
         if (!buf)
             return error_set(err, ERR_INTERNAL, "out of memory");
         ssize_t n =
-            jsonlog_encode(s->line, s->line_len, true, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
+            jsonlog_encode(s->line.data, s->line.len, true, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
         if (n < 0)
             return error_set(err, ERR_INTERNAL, "json-file: encoding overflow");
         return jsonlog_write(&s->jw, buf, (size_t)n, err);
     }
     /* A batch being replayed after a restart must end exactly where the
      * one in flight did: an event never spans its end. */
-    bool force = s->replay_end && s->line_start == s->replay_end;
+    bool force = s->progress.replay_end && s->line_start == s->progress.replay_end;
     struct logjoin_event je;
-    int r = logjoin_feed(&s->join, s->line, s->line_len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
+    int r =
+        logjoin_feed(&s->join, s->line.data, s->line.len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
     if (r < 0)
         return -1;
     s->join_at = time_monotonic();
-    if (r > 0 && logship_aws_push(s, &je, err) < 0)
+    if (r > 0 && logship_aws_push(s->aws, &je, err) < 0)
         return -1;
     return 0;
 }
@@ -177,22 +234,22 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
 static int line_add(struct logship *s, const char *text, size_t len, struct error *err)
 {
     /* Longer lines are cut at what one event may hold. */
-    if (s->line_len + len > LIMIT_LOGS_EVENT_BYTES)
-        len = s->line_len < LIMIT_LOGS_EVENT_BYTES ? LIMIT_LOGS_EVENT_BYTES - s->line_len : 0;
-    if (s->line_len + len + 1 > s->line_cap) {
-        size_t cap = s->line_cap ? s->line_cap : 1024;
-        while (cap < s->line_len + len + 1)
-            cap *= 2;
-        char *nl = realloc(s->line, cap);
-        if (!nl)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        s->line = nl;
-        s->line_cap = cap;
-    }
-    memcpy(s->line + s->line_len, text, len);
-    s->line_len += len;
-    s->line[s->line_len] = '\0';
+    if (s->line.len + len > LIMIT_LOGS_EVENT_BYTES)
+        len = s->line.len < LIMIT_LOGS_EVENT_BYTES ? LIMIT_LOGS_EVENT_BYTES - s->line.len : 0;
+    if (buf_append(&s->line, text, len) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     return 0;
+}
+
+static void line_open(struct logship *s, const struct conmon_log_rec *rec, uint64_t start)
+{
+    s->line_open = true;
+    buf_reset(&s->line);
+    s->line_start = start;
+    s->line_ts_us = rec->ts_us;
+    s->line_stderr = rec->is_stderr;
+    s->line_time_len = rec->time_len < sizeof(s->line_time) ? rec->time_len : sizeof(s->line_time) - 1;
+    memcpy(s->line_time, rec->time, s->line_time_len);
 }
 
 /* Handle the complete records in rbuf; keep an incomplete one. */
@@ -207,15 +264,8 @@ static int process(struct logship *s, struct error *err)
         uint64_t start = s->rbase + pos, end = start + len + 1;
         struct conmon_log_rec rec;
         if (conmon_log_parse(s->rbuf + pos, len, &rec) == 0) {
-            if (!s->line_open) {
-                s->line_open = true;
-                s->line_len = 0;
-                s->line_start = start;
-                s->line_ts_us = rec.ts_us;
-                s->line_stderr = rec.is_stderr;
-                s->line_time_len = rec.time_len < sizeof(s->line_time) ? rec.time_len : sizeof(s->line_time) - 1;
-                memcpy(s->line_time, rec.time, s->line_time_len);
-            }
+            if (!s->line_open)
+                line_open(s, &rec, start);
             if (line_add(s, rec.text, rec.text_len, err) < 0)
                 return -1;
             if (!rec.partial && line_done(s, end, err) < 0)
@@ -266,29 +316,13 @@ static void json_progress(struct logship *s)
 {
     /* json-file lines are written as read; a crash between a write and
      * this save may repeat the lines of one read (at most READ_CHUNK). */
-    uint64_t r = logship_resume_offset(s, s->rbase);
-    if (r != s->resume) {
-        s->resume = r;
+    uint64_t r = resume_offset(s);
+    if (r != s->progress.resume) {
+        s->progress.resume = r;
         struct error err;
-        if (logship_state_save(s, &err) < 0)
+        if (state_save(s, &err) < 0)
             log_warn("logs %s: %s", s->shipper_id, err.msg);
     }
-}
-
-static void wait_for(struct logship *s, int ino, int timeout_ms)
-{
-    struct pollfd fds[2] = {{.fd = s->wake_fd, .events = POLLIN}, {.fd = ino, .events = POLLIN}};
-    if (poll(fds, ino >= 0 ? 2 : 1, timeout_ms) <= 0)
-        return;
-    char buf[4096];
-    if (fds[0].revents & POLLIN) {
-        uint64_t v;
-        ssize_t r = read(s->wake_fd, &v, sizeof(v));
-        (void)r;
-    }
-    if (ino >= 0 && (fds[1].revents & POLLIN))
-        while (read(ino, buf, sizeof(buf)) > 0)
-            ;
 }
 
 static int ms_until(usec_t when, usec_t now)
@@ -299,110 +333,117 @@ static int ms_until(usec_t when, usec_t now)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* One round of the thread's loop. */
+struct round {
+    bool stop;       /* asked to stop (with drain: once the log is shipped) */
+    usec_t now;      /* when the round began */
+    usec_t deadline; /* stopping: when draining gives up; 0 until then */
+    bool throttled;  /* blocking awslogs with a full queue: not reading */
+    bool done;       /* stopping and the whole log is read */
+};
+
+/* Whether the thread should end before reading (asked without drain, or
+ * draining cannot finish). */
+static bool ends_now(struct logship *s, struct round *r)
+{
+    pthread_mutex_lock(&s->lock);
+    bool stop = s->stop, drain = s->drain;
+    pthread_mutex_unlock(&s->lock);
+    r->stop = stop;
+    r->now = time_monotonic();
+    if (stop && !drain)
+        return true;
+    if (stop && !r->deadline)
+        r->deadline = r->now + LIMIT_LOGSHIP_DRAIN_SEC * USEC_PER_SEC;
+    if (stop && s->aws && logship_aws_refused(s->aws)) {
+        /* Not a passing outage: do not hold the task's stop for it. */
+        log_warn("logs %s: the log group or stream cannot be created; %zu events not shipped", s->shipper_id,
+                 queued(s));
+        return true;
+    }
+    if (stop && r->now >= r->deadline) {
+        log_warn("logs %s: gave up draining after %ds (%zu events not shipped)", s->shipper_id, LIMIT_LOGSHIP_DRAIN_SEC,
+                 queued(s));
+        if (s->aws)
+            logship_aws_abort(s->aws);
+        return true;
+    }
+    return false;
+}
+
+/* awslogs: end a multi-line event once its lines stop coming, ship what is
+ * due.  -1 on an error that ends the thread. */
+static int ship(struct logship *s, struct round *r, struct error *err)
+{
+    if (s->join.pending && (r->done || r->now - s->join_at >= LOGSHIP_FLUSH_USEC)) {
+        struct logjoin_event je;
+        if (logjoin_flush(&s->join, &je) > 0 && logship_aws_push(s->aws, &je, err) < 0)
+            return -1;
+    }
+    logship_aws_ship(s->aws, r->done, r->now);
+    return 0;
+}
+
+/* How long to sleep: until the file grows, a stop, the next flush or
+ * retry (-1: until an event). */
+static int sleep_ms(struct logship *s, struct round *r)
+{
+    usec_t now = time_monotonic();
+    if (!s->eof && !r->throttled)
+        return 0;
+    usec_t next = logship_aws_flush_at(s->aws);
+    if (s->join.pending && (!next || s->join_at + LOGSHIP_FLUSH_USEC < next))
+        next = s->join_at + LOGSHIP_FLUSH_USEC;
+    usec_t retry = logship_aws_retry_at(s->aws);
+    if (retry && retry > next)
+        next = retry;
+    if (r->stop && (!next || r->deadline < next))
+        next = r->deadline;
+    int timeout = next ? ms_until(next, now) : -1;
+    if (r->stop && queued(s) && timeout < 0)
+        timeout = 0;
+    return timeout;
+}
+
 static void run(struct logship *s)
 {
     _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (ino >= 0 && inotify_add_watch(ino, s->log_path, IN_MODIFY) < 0)
         log_warn("logs %s: cannot watch %s: %s", s->shipper_id, s->log_path, strerror(errno));
-    usec_t deadline = 0;
-    bool warned = false;
-    struct error first;
+    struct round r = {0};
+    struct error err;
     /* ECS creates the stream when the container starts, before any line;
      * if the server is away now, the first batch tries again. */
-    if (s->driver == DRIVER_AWSLOGS && logship_aws_ensure_stream(s, &first) < 0)
-        log_info("logs %s: %s (will retry)", s->shipper_id, first.msg);
-    for (;;) {
-        pthread_mutex_lock(&s->lock);
-        bool stop = s->stop, drain = s->drain;
-        pthread_mutex_unlock(&s->lock);
-        usec_t now = time_monotonic();
-        if (stop && !drain)
-            return;
-        if (stop && !deadline)
-            deadline = now + LIMIT_LOGSHIP_DRAIN_SEC * USEC_PER_SEC;
-        if (stop && s->refused) {
-            /* Not a passing outage: do not hold the task's stop for it. */
-            log_warn("logs %s: the log group or stream cannot be created; %zu events not shipped", s->shipper_id,
-                     s->qn);
-            return;
-        }
-        if (stop && now >= deadline) {
-            log_warn("logs %s: gave up draining after %ds (%zu events not shipped)", s->shipper_id,
-                     LIMIT_LOGSHIP_DRAIN_SEC, s->qn);
-            s->abort = true;
-            return;
-        }
-        struct error err;
-        bool throttled = s->driver == DRIVER_AWSLOGS && !s->nonblocking && s->qbytes >= LIMIT_LOGSHIP_QUEUE_BYTES;
-        if (!throttled && read_more(s, &err) < 0) {
+    if (s->aws && logship_aws_ensure_stream(s->aws, &err) < 0)
+        log_info("logs %s: %s (will retry)", s->shipper_id, err.msg);
+    while (!ends_now(s, &r)) {
+        r.throttled = s->aws && logship_aws_full(s->aws);
+        if (!r.throttled && read_more(s, &err) < 0) {
             log_warn("logs %s: %s", s->shipper_id, err.msg);
             return;
         }
-        bool done_reading = stop && s->eof;
-        if (done_reading && s->line_open && line_done(s, s->rbase, &err) < 0) {
+        r.done = r.stop && s->eof;
+        if (r.done && s->line_open && line_done(s, s->rbase, &err) < 0) {
             /* the container's last piece had no newline: it is a line too */
             log_warn("logs %s: %s", s->shipper_id, err.msg);
             return;
         }
         if (s->driver == DRIVER_JSON_FILE) {
             json_progress(s);
-            if (done_reading)
+            if (r.done)
                 return;
-            wait_for(s, ino, s->eof ? -1 : 0);
+            agent_sync_poll(s->wake_fd, ino, s->eof ? -1 : 0);
             continue;
         }
-        /* awslogs: end a multi-line event once its lines stop coming. */
-        if (s->join.pending && (done_reading || now - s->join_at >= FLUSH_USEC)) {
-            struct logjoin_event je;
-            if (logjoin_flush(&s->join, &je) > 0 && logship_aws_push(s, &je, &err) < 0) {
-                log_warn("logs %s: %s", s->shipper_id, err.msg);
-                return;
-            }
-        }
-        while (now >= s->retry_at && logship_aws_due(s, done_reading)) {
-            if (logship_aws_send(s, s->rbase, &err) < 0) {
-                s->refused = err.kind != ERR_IO && !s->ready;
-                s->backoff = s->backoff ? s->backoff * 2 : BACKOFF_MIN_USEC;
-                if (s->backoff > BACKOFF_MAX_USEC)
-                    s->backoff = BACKOFF_MAX_USEC;
-                s->retry_at = time_monotonic() + s->backoff;
-                if (!warned)
-                    log_warn("logs %s: %s (retrying)", s->shipper_id, err.msg);
-                warned = true;
-                break;
-            }
-            if (warned)
-                log_info("logs %s: shipping again", s->shipper_id);
-            warned = false;
-            s->refused = false;
-            s->backoff = 0;
-            s->retry_at = 0;
-            now = time_monotonic();
-        }
-        if (done_reading && !s->qn && !s->join.pending)
+        if (ship(s, &r, &err) < 0) {
+            log_warn("logs %s: %s", s->shipper_id, err.msg);
             return;
-        /* Sleep until the file grows, a stop, the next flush or retry. */
-        int timeout = -1;
-        now = time_monotonic();
-        if (!s->eof && !throttled)
-            timeout = 0;
-        else {
-            usec_t next = 0;
-            if (s->qn)
-                next = s->q_since + FLUSH_USEC;
-            if (s->join.pending && (!next || s->join_at + FLUSH_USEC < next))
-                next = s->join_at + FLUSH_USEC;
-            if (s->retry_at && s->qn && s->retry_at > next)
-                next = s->retry_at;
-            if (stop && (!next || deadline < next))
-                next = deadline;
-            if (next)
-                timeout = ms_until(next, now);
-            if (stop && s->qn && timeout < 0)
-                timeout = 0;
         }
+        if (r.done && !queued(s) && !s->join.pending)
+            return;
+        int timeout = sleep_ms(s, &r);
         if (timeout != 0)
-            wait_for(s, ino, timeout);
+            agent_sync_poll(s->wake_fd, ino, timeout);
     }
 }
 
@@ -423,12 +464,11 @@ static void ship_free(struct logship *s)
         close(s->fd);
     if (s->wake_fd >= 0)
         close(s->wake_fd);
-    logship_aws_clear(s);
+    logship_aws_free(s->aws);
     free(s->rbuf);
-    free(s->line);
+    buf_free(&s->line);
     logjoin_free(&s->join);
     jsonlog_close(&s->jw);
-    awsjson_client_free(s->client);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -441,7 +481,7 @@ static int setup_json_file(struct logship *s, const struct logship_params *p, st
         return -1;
     if (snprintf(s->json_path, sizeof(s->json_path), "%s/%s-json.log", dir, p->ctr_name) >= (int)sizeof(s->json_path))
         return error_set(err, ERR_LIMIT, "json-file: path too long");
-    const char *ms = logship_option(p->def, "max-size"), *mf = logship_option(p->def, "max-file");
+    const char *ms = option(p->def, "max-size"), *mf = option(p->def, "max-file");
     s->max_size = 0;
     s->max_file = 1;
     if (ms && jsonlog_parse_size(ms, &s->max_size, err) < 0)
@@ -449,6 +489,37 @@ static int setup_json_file(struct logship *s, const struct logship_params *p, st
     if (mf)
         s->max_file = (int)strtol(mf, NULL, 10);
     return jsonlog_open(&s->jw, s->json_path, s->max_size, s->max_file, err);
+}
+
+static int setup_awslogs(struct logship *s, const struct logship_params *p, struct error *err)
+{
+    struct logship_aws_params ap = {
+        .server = p->server,
+        .shipper_id = s->shipper_id,
+        .task_id = p->task_id,
+        .ctr_id = p->ctr_id,
+        .ctr_name = p->ctr_name,
+        .options = options_of(p->def),
+        .progress = &s->progress,
+        .save = aws_save,
+        .ctx = s,
+    };
+    if (logship_aws_new(&ap, &s->aws, err) < 0)
+        return -1;
+    return join_init(&s->join, p->def, err);
+}
+
+/* Names and paths of the shipper, bounded. */
+static int setup_names(struct logship *s, const struct logship_params *p, struct error *err)
+{
+    if (snprintf(s->log_path, sizeof(s->log_path), "%s", p->log_path) >= (int)sizeof(s->log_path) ||
+        snprintf(s->state_dir, sizeof(s->state_dir), "%s/logship", p->data_dir) >= (int)sizeof(s->state_dir) ||
+        snprintf(s->state_name, sizeof(s->state_name), "%s.json", p->ctr_id) >= (int)sizeof(s->state_name) ||
+        snprintf(s->shipper_id, sizeof(s->shipper_id), "%s/%s", p->task_id, p->ctr_name) >=
+            (int)sizeof(s->shipper_id) ||
+        strlen(p->ctr_id) > LIMIT_CTR_ID)
+        return error_set(err, ERR_LIMIT, "log paths too long");
+    return fs_mkdir_p(s->state_dir, 0700, err);
 }
 
 int logship_start(const struct logship_params *p, struct logship **ret, struct error *err)
@@ -464,23 +535,13 @@ int logship_start(const struct logship_params *p, struct logship **ret, struct e
     s->fd = s->wake_fd = -1;
     s->jw.fd = -1;
     s->driver = d;
+    buf_init(&s->line, LIMIT_LOGS_EVENT_BYTES);
     pthread_mutex_init(&s->lock, NULL);
-    int r = -1;
-    if (snprintf(s->log_path, sizeof(s->log_path), "%s", p->log_path) >= (int)sizeof(s->log_path) ||
-        snprintf(s->state_dir, sizeof(s->state_dir), "%s/logship", p->data_dir) >= (int)sizeof(s->state_dir) ||
-        snprintf(s->state_name, sizeof(s->state_name), "%s.json", p->ctr_id) >= (int)sizeof(s->state_name) ||
-        snprintf(s->shipper_id, sizeof(s->shipper_id), "%s/%s", p->task_id, p->ctr_name) >=
-            (int)sizeof(s->shipper_id) ||
-        snprintf(s->ctr_id, sizeof(s->ctr_id), "%s", p->ctr_id) >= (int)sizeof(s->ctr_id)) {
-        error_set(err, ERR_LIMIT, "log paths too long");
+    if (setup_names(s, p, err) < 0)
         goto fail;
-    }
-    if (fs_mkdir_p(s->state_dir, 0700, err) < 0)
+    state_load(s);
+    if ((d == DRIVER_AWSLOGS ? setup_awslogs(s, p, err) : setup_json_file(s, p, err)) < 0)
         goto fail;
-    r = d == DRIVER_AWSLOGS ? logship_aws_setup(s, p, err) : setup_json_file(s, p, err);
-    if (r < 0)
-        goto fail;
-    r = -1;
     s->rbuf = malloc(LIMIT_LOGSHIP_RECORD);
     s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (!s->rbuf || s->wake_fd < 0) {
@@ -492,8 +553,7 @@ int logship_start(const struct logship_params *p, struct logship **ret, struct e
         error_sys(err, "open %s", s->log_path);
         goto fail;
     }
-    state_load(s);
-    s->rbase = s->resume;
+    s->rbase = s->progress.resume;
     if (pthread_create(&s->thread, NULL, ship_main, s) != 0) {
         error_set(err, ERR_INTERNAL, "cannot start the log thread");
         goto fail;
@@ -513,8 +573,8 @@ void logship_stop(struct logship *s, bool drain)
     s->stop = true;
     s->drain = drain;
     pthread_mutex_unlock(&s->lock);
-    if (!drain)
-        s->abort = true;
+    if (!drain && s->aws)
+        logship_aws_abort(s->aws);
     uint64_t one = 1;
     ssize_t w = write(s->wake_fd, &one, sizeof(one));
     (void)w;

@@ -16,36 +16,112 @@
  *
  * Non-blocking mode keeps at most max-buffer-size bytes of events (26 bytes
  * of overhead each, as CloudWatch counts) and drops the oldest when the
- * server cannot keep up.  Reading and waiting are logship.c's. */
+ * server cannot keep up.  Reading, waiting and the progress file are
+ * logship.c's. */
+#include "agent/logs/logship_aws.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/proto.h"
+#include "common/awsjson.h"
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/jsonenc.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/utf8.h"
-#include "agent/logs/logship_int.h"
+#include "agent/agent_limits.h"
+#include "agent/logs/jsonlog.h"
+
+#define BATCH_EVENTS 10000
+#define BACKOFF_MIN_USEC (100 * USEC_PER_MSEC)
+#define BACKOFF_MAX_USEC (5 * USEC_PER_SEC)
+#define DEFAULT_MAX_BUFFER (1LL << 20) /* Docker's max-buffer-size default */
 
 _Static_assert(LIMIT_LOGS_EVENT_BYTES * 6 + 2 + LIMIT_LOGSHIP_EVENT_ENVELOPE <= LIMIT_LOGSHIP_REQUEST_BYTES,
                "one event of the largest size, all escapes, must fit one request");
 
+struct event {
+    char *msg;
+    size_t len;
+    size_t json_size; /* msg as a JSON string */
+    int64_t ts_ms;
+    uint64_t start, end; /* the log file bytes it came from */
+};
+
+struct logship_aws {
+    char server[512];
+    char group[LIMIT_LOGS_NAME + 1];
+    char stream[LIMIT_LOGS_NAME + 1];
+    char shipper_id[LIMIT_LOGS_SHIPPER_ID + 1];
+    bool create_group;
+    bool nonblocking;
+    int64_t max_buffer;
+    struct awsjson_client *client;
+    volatile bool abort; /* ends calls in flight */
+    bool ready;          /* group and stream exist */
+    /* events waiting to be shipped (a ring) */
+    struct event *q;
+    size_t qhead, qn, qcap, qbytes;
+    usec_t q_since;
+    int64_t last_ts;
+    bool dropping; /* drops since the last successful send (logged once) */
+    /* progress, and the owner's way to persist it */
+    struct logship_progress *progress;
+    int (*save)(void *ctx, struct error *err);
+    void *ctx;
+    /* retrying */
+    usec_t retry_at;
+    usec_t backoff;
+    bool refused; /* the server answered that the group or stream is missing */
+    bool warned;  /* a failure was logged; the next success is too */
+};
+
+static const char *option(json_t *options, const char *key) { return json_string_value(json_object_get(options, key)); }
+
 /* ---- the event queue ---------------------------------------------------- */
 
-static struct event *qat(struct logship *s, size_t i) { return &s->q[(s->qhead + i) % s->qcap]; }
+static struct event *qat(const struct logship_aws *a, size_t i) { return &a->q[(a->qhead + i) % a->qcap]; }
 
-static void qpop(struct logship *s)
+static void qpop(struct logship_aws *a)
 {
-    struct event *e = qat(s, 0);
-    s->qbytes -= e->len + LIMIT_LOGS_EVENT_OVERHEAD;
+    struct event *e = qat(a, 0);
+    a->qbytes -= e->len + LIMIT_LOGS_EVENT_OVERHEAD;
     free(e->msg);
-    s->qhead = (s->qhead + 1) % s->qcap;
-    s->qn--;
+    a->qhead = (a->qhead + 1) % a->qcap;
+    a->qn--;
 }
 
-int logship_aws_push(struct logship *s, struct logjoin_event *je, struct error *err)
+/* Room for one more event.  The ring's wrapped part (before qhead) moves
+ * after the old end, so the events stay in order from qhead on. */
+static int qgrow(struct logship_aws *a, struct error *err)
+{
+    if (a->qn < a->qcap)
+        return 0;
+    size_t old = a->qcap;
+    if (array_reserve(&a->q, &a->qcap, a->qn + 1, sizeof(*a->q)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    memcpy(a->q + old, a->q, a->qhead * sizeof(*a->q));
+    return 0;
+}
+
+/* Non-blocking mode: drop the oldest events past max-buffer-size. */
+static void qtrim(struct logship_aws *a)
+{
+    while (a->qn > 1 && (int64_t)a->qbytes > a->max_buffer) {
+        qpop(a);
+        a->progress->dropped++;
+        if (!a->dropping)
+            log_warn("logs %s: non-blocking mode: buffer full (max-buffer-size %" PRId64 "), dropping the "
+                     "oldest events",
+                     a->shipper_id, a->max_buffer);
+        a->dropping = true;
+    }
+}
+
+int logship_aws_push(struct logship_aws *a, struct logjoin_event *je, struct error *err)
 {
     _cleanup_free_ char *msg = je->msg;
     if (je->len == 0)
@@ -56,54 +132,44 @@ int logship_aws_push(struct logship *s, struct logjoin_event *je, struct error *
             msg[i] = '?';
     if (!utf8_valid(msg))
         utf8_sanitize(msg);
-    if (s->qn == s->qcap) {
-        size_t cap = s->qcap ? s->qcap * 2 : 1024;
-        struct event *nq = calloc(cap, sizeof(*nq));
-        if (!nq)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-        for (size_t i = 0; i < s->qn; i++)
-            nq[i] = *qat(s, i);
-        free(s->q);
-        s->q = nq;
-        s->qcap = cap;
-        s->qhead = 0;
-    }
+    if (qgrow(a, err) < 0)
+        return -1;
     /* A batch must be in time order; conmon's clock may step back. */
-    int64_t ts = je->ts_ms < s->last_ts ? s->last_ts : je->ts_ms;
-    s->last_ts = ts;
-    if (s->qn == 0)
-        s->q_since = time_monotonic();
+    int64_t ts = je->ts_ms < a->last_ts ? a->last_ts : je->ts_ms;
+    a->last_ts = ts;
+    if (a->qn == 0)
+        a->q_since = time_monotonic();
     size_t json_size = jsonenc_string_size(msg, je->len);
-    *qat(s, s->qn) = (struct event){.msg = TAKE_PTR(msg),
+    *qat(a, a->qn) = (struct event){.msg = TAKE_PTR(msg),
                                     .len = je->len,
                                     .json_size = json_size,
                                     .ts_ms = ts,
                                     .start = je->start_off,
                                     .end = je->end_off};
-    s->qn++;
-    s->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
-    if (s->nonblocking) {
-        while (s->qn > 1 && (int64_t)s->qbytes > s->max_buffer) {
-            qpop(s);
-            s->dropped++;
-            if (!s->dropping)
-                log_warn("logs %s: non-blocking mode: buffer full (max-buffer-size %" PRId64 "), dropping the "
-                         "oldest events",
-                         s->shipper_id, s->max_buffer);
-            s->dropping = true;
-        }
-    }
+    a->qn++;
+    a->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
+    if (a->nonblocking)
+        qtrim(a);
     return 0;
 }
 
-void logship_aws_clear(struct logship *s)
+size_t logship_aws_queued(const struct logship_aws *a) { return a->qn; }
+
+bool logship_aws_oldest(const struct logship_aws *a, uint64_t *ret_start)
 {
-    while (s->qn)
-        qpop(s);
-    free(s->q);
-    s->q = NULL;
-    s->qcap = s->qhead = 0;
+    if (!a->qn)
+        return false;
+    *ret_start = qat(a, 0)->start;
+    return true;
 }
+
+bool logship_aws_full(const struct logship_aws *a) { return !a->nonblocking && a->qbytes >= LIMIT_LOGSHIP_QUEUE_BYTES; }
+
+bool logship_aws_refused(const struct logship_aws *a) { return a->refused; }
+
+usec_t logship_aws_flush_at(const struct logship_aws *a) { return a->qn ? a->q_since + LOGSHIP_FLUSH_USEC : 0; }
+
+usec_t logship_aws_retry_at(const struct logship_aws *a) { return a->qn ? a->retry_at : 0; }
 
 /* ---- awslogs ------------------------------------------------------------- */
 
@@ -112,36 +178,37 @@ static bool already_exists(struct awsjson_client *c)
     return strcmp(awsjson_last_error_type(c), "ResourceAlreadyExistsException") == 0;
 }
 
-int logship_aws_ensure_stream(struct logship *s, struct error *err)
+int logship_aws_ensure_stream(struct logship_aws *a, struct error *err)
 {
-    if (s->create_group) {
-        _cleanup_json_ json_t *in = json_pack("{s:s}", "logGroupName", s->group);
+    if (a->create_group) {
+        _cleanup_json_ json_t *in = json_pack("{s:s}", "logGroupName", a->group);
         _cleanup_json_ json_t *out = NULL;
-        if (awsjson_call(s->client, PROTO_LOGS_TARGET, "CreateLogGroup", in, &out, err) < 0 &&
-            !already_exists(s->client))
-            return error_prefix(err, "CreateLogGroup %s", s->group);
+        if (awsjson_call(a->client, PROTO_LOGS_TARGET, "CreateLogGroup", in, &out, err) < 0 &&
+            !already_exists(a->client))
+            return error_prefix(err, "CreateLogGroup %s", a->group);
     }
-    _cleanup_json_ json_t *in = json_pack("{s:s, s:s}", "logGroupName", s->group, "logStreamName", s->stream);
+    _cleanup_json_ json_t *in = json_pack("{s:s, s:s}", "logGroupName", a->group, "logStreamName", a->stream);
     _cleanup_json_ json_t *out = NULL;
-    if (awsjson_call(s->client, PROTO_LOGS_TARGET, "CreateLogStream", in, &out, err) < 0 && !already_exists(s->client))
-        return error_prefix(err, "CreateLogStream %s/%s", s->group, s->stream);
-    s->ready = true;
+    if (awsjson_call(a->client, PROTO_LOGS_TARGET, "CreateLogStream", in, &out, err) < 0 && !already_exists(a->client))
+        return error_prefix(err, "CreateLogStream %s/%s", a->group, a->stream);
+    a->ready = true;
     return 0;
 }
 
 /* How many events the next batch takes (0 when the queue holds nothing
  * that may go yet): CloudWatch's count and bytes, and a request the
  * server's body limit takes once escaped. */
-static size_t batch_size(struct logship *s)
+static size_t batch_size(struct logship_aws *a)
 {
+    uint64_t replay_end = a->progress->replay_end;
     size_t n = 0, bytes = 0, json = 0;
-    while (n < s->qn && n < BATCH_EVENTS) {
-        struct event *e = qat(s, n);
+    while (n < a->qn && n < BATCH_EVENTS) {
+        struct event *e = qat(a, n);
         if (bytes + e->len + LIMIT_LOGS_EVENT_OVERHEAD > LIMIT_LOGS_BATCH_BYTES)
             break;
         if (json + e->json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE > LIMIT_LOGSHIP_REQUEST_BYTES)
             break;
-        if (s->replay_end && e->end > s->replay_end)
+        if (replay_end && e->end > replay_end)
             break;
         bytes += e->len + LIMIT_LOGS_EVENT_OVERHEAD;
         json += e->json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE;
@@ -153,20 +220,20 @@ static size_t batch_size(struct logship *s)
 /* BerthAgent's PutLogEvents request for the first n events, written
  * directly: as jansson objects and a dump it cost more than the server's
  * work of storing them. */
-static int batch_request(struct logship *s, size_t n, uint64_t end, struct jsonenc *req, struct error *err)
+static int batch_request(struct logship_aws *a, size_t n, uint64_t end, struct jsonenc *req, struct error *err)
 {
     jsonenc_init(req, LIMIT_HTTP_BODY);
     jsonenc_literal(req, "{\"logGroupName\":");
-    jsonenc_string(req, s->group, strlen(s->group));
+    jsonenc_string(req, a->group, strlen(a->group));
     jsonenc_literal(req, ",\"logStreamName\":");
-    jsonenc_string(req, s->stream, strlen(s->stream));
+    jsonenc_string(req, a->stream, strlen(a->stream));
     jsonenc_literal(req, ",\"shipperId\":");
-    jsonenc_string(req, s->shipper_id, strlen(s->shipper_id));
+    jsonenc_string(req, a->shipper_id, strlen(a->shipper_id));
     jsonenc_literal(req, ",\"offset\":");
     jsonenc_int(req, (int64_t)end);
     jsonenc_literal(req, ",\"logEvents\":[");
     for (size_t i = 0; i < n; i++) {
-        struct event *e = qat(s, i);
+        struct event *e = qat(a, i);
         if (i)
             jsonenc_literal(req, ",");
         jsonenc_literal(req, "{\"timestamp\":");
@@ -177,106 +244,185 @@ static int batch_request(struct logship *s, size_t n, uint64_t end, struct jsone
     }
     jsonenc_literal(req, "]}");
     if (jsonenc_failed(req))
-        return error_set(err, ERR_INTERNAL, "logs %s: a batch of %zu events does not fit one request", s->shipper_id,
+        return error_set(err, ERR_INTERNAL, "logs %s: a batch of %zu events does not fit one request", a->shipper_id,
                          n);
     return 0;
 }
 
-bool logship_aws_due(struct logship *s, bool draining)
+/* Whether a batch should go now (draining: the container is gone). */
+static bool batch_due(struct logship_aws *a, bool draining)
 {
-    if (!s->qn)
+    if (!a->qn)
         return false;
-    if (s->replay_end && qat(s, s->qn - 1)->end >= s->replay_end)
+    if (a->progress->replay_end && qat(a, a->qn - 1)->end >= a->progress->replay_end)
         return true;
-    if (s->qn >= BATCH_EVENTS || s->qbytes >= LIMIT_LOGS_BATCH_BYTES)
+    if (a->qn >= BATCH_EVENTS || a->qbytes >= LIMIT_LOGS_BATCH_BYTES)
         return true;
-    return draining || time_monotonic() - s->q_since >= FLUSH_USEC;
+    return draining || time_monotonic() - a->q_since >= LOGSHIP_FLUSH_USEC;
 }
 
-/* Send one batch.  Returns 0 when the queue moved (sent, or rejected for
- * good), -1 when it should be retried later (err says why). */
-int logship_aws_send(struct logship *s, uint64_t consumed, struct error *err)
+/* The server's answer to a batch of n events ending at `end`: 0 when the
+ * queue may move on (stored, stored before, or rejected for good), -1 to
+ * retry later. */
+static int batch_answered(struct logship_aws *a, int rc, json_t *out, size_t n, uint64_t end, struct error *err)
 {
-    if (!s->ready && logship_aws_ensure_stream(s, err) < 0)
-        return -1;
-    size_t n = batch_size(s);
-    if (n == 0) {
-        /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
-         * what is left is new. */
-        s->replay_end = 0;
-        n = batch_size(s);
-        if (n == 0)
-            return 0;
-    }
-    uint64_t end = qat(s, n - 1)->end;
-    _cleanup_jsonenc_ struct jsonenc req = {0};
-    if (batch_request(s, n, end, &req, err) < 0)
-        return -1;
-    /* While replaying, the recorded end stays the one found at start. */
-    uint64_t inflight = end > s->replay_end ? end : s->replay_end;
-    if (s->inflight != inflight) {
-        s->inflight = inflight;
-        s->resume = qat(s, 0)->start;
-        if (logship_state_save(s, err) < 0)
-            return -1;
-    }
-    _cleanup_json_ json_t *out = NULL;
-    if (awsjson_call_body(s->client, PROTO_AGENT_TARGET, PROTO_PUT_LOG_EVENTS, req.b.data, req.b.len, &out, err) < 0) {
-        const char *type = awsjson_last_error_type(s->client);
+    if (rc < 0) {
+        const char *type = awsjson_last_error_type(a->client);
         if (strcmp(type, "ResourceNotFoundException") == 0) {
-            s->ready = false; /* deleted under us: create again */
+            a->ready = false; /* deleted under us: create again */
             return -1;
         }
         if (err->kind == ERR_IO)
             return -1;
         /* The server will never take this batch: drop it rather than wedge. */
-        log_warn("logs %s: batch of %zu events rejected, dropped: %s", s->shipper_id, n, err->msg);
-        s->dropped += n;
+        log_warn("logs %s: batch of %zu events rejected, dropped: %s", a->shipper_id, n, err->msg);
+        a->progress->dropped += n;
     } else if (json_is_true(json_object_get(out, "duplicate"))) {
         log_info("logs %s: the batch ending at byte %" PRIu64 " was stored before (resent after a restart)",
-                 s->shipper_id, end);
+                 a->shipper_id, end);
     }
-    for (size_t i = 0; i < n; i++)
-        qpop(s);
-    if (s->dropping)
-        log_warn("logs %s: shipping again; %" PRIu64 " events dropped in all", s->shipper_id, s->dropped);
-    s->dropping = false;
-    if (end >= s->replay_end)
-        s->replay_end = 0;
-    s->inflight = s->replay_end;
-    s->resume = logship_resume_offset(s, consumed);
-    if (logship_state_save(s, err) < 0)
-        log_warn("logs %s: %s", s->shipper_id, err->msg);
     return 0;
 }
 
-int logship_aws_setup(struct logship *s, const struct logship_params *p, struct error *err)
+/* Send one batch.  Returns 0 when the queue moved (sent, or rejected for
+ * good), -1 when it should be retried later (err says why). */
+static int send_batch(struct logship_aws *a, struct error *err)
 {
-    const char *group = logship_option(p->def, "awslogs-group");
-    const char *prefix = logship_option(p->def, "awslogs-stream-prefix");
-    const char *create = logship_option(p->def, "awslogs-create-group");
-    const char *mode = logship_option(p->def, "mode");
-    const char *mbs = logship_option(p->def, "max-buffer-size");
+    struct logship_progress *pr = a->progress;
+    if (!a->ready && logship_aws_ensure_stream(a, err) < 0)
+        return -1;
+    size_t n = batch_size(a);
+    if (n == 0) {
+        /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
+         * what is left is new. */
+        pr->replay_end = 0;
+        n = batch_size(a);
+        if (n == 0)
+            return 0;
+    }
+    uint64_t end = qat(a, n - 1)->end;
+    _cleanup_jsonenc_ struct jsonenc req = {0};
+    if (batch_request(a, n, end, &req, err) < 0)
+        return -1;
+    /* While replaying, the recorded end stays the one found at start. */
+    uint64_t inflight = end > pr->replay_end ? end : pr->replay_end;
+    if (pr->inflight != inflight) {
+        pr->inflight = inflight;
+        if (a->save(a->ctx, err) < 0)
+            return -1;
+    }
+    _cleanup_json_ json_t *out = NULL;
+    int rc = awsjson_call_body(a->client, PROTO_AGENT_TARGET, PROTO_PUT_LOG_EVENTS, req.b.data, req.b.len, &out, err);
+    if (batch_answered(a, rc, out, n, end, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        qpop(a);
+    if (a->dropping)
+        log_warn("logs %s: shipping again; %" PRIu64 " events dropped in all", a->shipper_id, pr->dropped);
+    a->dropping = false;
+    if (end >= pr->replay_end)
+        pr->replay_end = 0;
+    pr->inflight = pr->replay_end;
+    if (a->save(a->ctx, err) < 0)
+        log_warn("logs %s: %s", a->shipper_id, err->msg);
+    return 0;
+}
+
+void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now)
+{
+    struct error err;
+    while (now >= a->retry_at && batch_due(a, draining)) {
+        if (send_batch(a, &err) < 0) {
+            a->refused = err.kind != ERR_IO && !a->ready;
+            a->backoff = a->backoff ? a->backoff * 2 : BACKOFF_MIN_USEC;
+            if (a->backoff > BACKOFF_MAX_USEC)
+                a->backoff = BACKOFF_MAX_USEC;
+            a->retry_at = time_monotonic() + a->backoff;
+            if (!a->warned)
+                log_warn("logs %s: %s (retrying)", a->shipper_id, err.msg);
+            a->warned = true;
+            return;
+        }
+        if (a->warned)
+            log_info("logs %s: shipping again", a->shipper_id);
+        a->warned = false;
+        a->refused = false;
+        a->backoff = 0;
+        a->retry_at = 0;
+        now = time_monotonic();
+    }
+}
+
+/* ---- setting up ----------------------------------------------------------- */
+
+int logship_aws_check(json_t *options, struct error *err)
+{
+    if (!option(options, "awslogs-group"))
+        return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
+    const char *mode = option(options, "mode");
+    if (mode && strcmp(mode, "blocking") != 0 && strcmp(mode, "non-blocking") != 0)
+        return error_set(err, ERR_INVALID, "awslogs: mode must be blocking or non-blocking");
+    int64_t sz;
+    const char *mbs = option(options, "max-buffer-size");
+    if (mbs && jsonlog_parse_size(mbs, &sz, err) < 0)
+        return error_prefix(err, "awslogs: max-buffer-size");
+    return 0;
+}
+
+static int setup(struct logship_aws *a, const struct logship_aws_params *p, struct error *err)
+{
+    const char *group = option(p->options, "awslogs-group");
+    const char *prefix = option(p->options, "awslogs-stream-prefix");
+    const char *create = option(p->options, "awslogs-create-group");
+    const char *mode = option(p->options, "mode");
+    const char *mbs = option(p->options, "max-buffer-size");
     if (!group)
         return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
     /* ECS: "<prefix>/<container-name>/<task-id>"; without a prefix the
      * stream is named after the container's runtime id, as Docker names it
      * after the container id. */
-    int n = prefix && *prefix ? snprintf(s->stream, sizeof(s->stream), "%s/%s/%s", prefix, p->ctr_name, p->task_id)
-                              : snprintf(s->stream, sizeof(s->stream), "%s", p->ctr_id);
-    if (n >= (int)sizeof(s->stream) || snprintf(s->group, sizeof(s->group), "%s", group) >= (int)sizeof(s->group) ||
-        snprintf(s->server, sizeof(s->server), "%s", p->server) >= (int)sizeof(s->server))
+    int n = prefix && *prefix ? snprintf(a->stream, sizeof(a->stream), "%s/%s/%s", prefix, p->ctr_name, p->task_id)
+                              : snprintf(a->stream, sizeof(a->stream), "%s", p->ctr_id);
+    if (n >= (int)sizeof(a->stream) || snprintf(a->group, sizeof(a->group), "%s", group) >= (int)sizeof(a->group) ||
+        snprintf(a->server, sizeof(a->server), "%s", p->server) >= (int)sizeof(a->server) ||
+        snprintf(a->shipper_id, sizeof(a->shipper_id), "%s", p->shipper_id) >= (int)sizeof(a->shipper_id))
         return error_set(err, ERR_LIMIT, "awslogs: group or stream name too long");
-    s->create_group = create && strcmp(create, "true") == 0;
-    s->nonblocking = mode && strcmp(mode, "non-blocking") == 0;
-    s->max_buffer = DEFAULT_MAX_BUFFER;
-    if (mbs && jsonlog_parse_size(mbs, &s->max_buffer, err) < 0)
+    a->create_group = create && strcmp(create, "true") == 0;
+    a->nonblocking = mode && strcmp(mode, "non-blocking") == 0;
+    a->max_buffer = DEFAULT_MAX_BUFFER;
+    if (mbs && jsonlog_parse_size(mbs, &a->max_buffer, err) < 0)
         return -1;
-    if (logjoin_init(&s->join, logship_option(p->def, "awslogs-datetime-format"),
-                     logship_option(p->def, "awslogs-multiline-pattern"), LIMIT_LOGS_EVENT_BYTES, err) < 0)
+    if (awsjson_client_new(a->server, &a->client, err) < 0)
         return -1;
-    if (awsjson_client_new(s->server, &s->client, err) < 0)
-        return -1;
-    awsjson_client_set_abort_flag(s->client, &s->abort);
+    awsjson_client_set_abort_flag(a->client, &a->abort);
     return 0;
+}
+
+int logship_aws_new(const struct logship_aws_params *p, struct logship_aws **ret, struct error *err)
+{
+    struct logship_aws *a = calloc(1, sizeof(*a));
+    if (!a)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    a->progress = p->progress;
+    a->save = p->save;
+    a->ctx = p->ctx;
+    if (setup(a, p, err) < 0) {
+        logship_aws_free(a);
+        return -1;
+    }
+    *ret = a;
+    return 0;
+}
+
+void logship_aws_abort(struct logship_aws *a) { a->abort = true; }
+
+void logship_aws_free(struct logship_aws *a)
+{
+    if (!a)
+        return;
+    while (a->qn)
+        qpop(a);
+    free(a->q);
+    awsjson_client_free(a->client);
+    free(a);
 }

@@ -1,5 +1,7 @@
-/* runner.h - running real tasks: one thread per task drives it from pull to
- * cleanup; shared state (runtime, image store) lives in struct runner_env.
+/* runner.h - the state a task's runner and its helpers share: one thread
+ * per task drives it from pull to cleanup (task_runner.c), the files beside
+ * it each do one step; common state (runtime, image store) lives in struct
+ * runner_env.  runner.c has the few accessors every step uses.
  *
  * A task's files: DATA/tasks/<task-id>/task.json (the task as the server
  * sent it: kept so a restarted agent can re-adopt), volumes/ (task-scoped
@@ -17,6 +19,7 @@
 #include "agent/image/imgstore.h"
 #include "agent/image/registry.h"
 #include "agent/runtime/runtime.h"
+#include "agent/task/health.h"
 
 struct runner_env {
     struct agent *agent;
@@ -34,7 +37,6 @@ struct runner_env {
 struct logship;
 
 enum ctr_state { CTR_PENDING, CTR_RUNNING, CTR_EXITED, CTR_NOT_STARTED };
-enum ctr_health { HEALTH_UNKNOWN, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
 
 struct runner_ctr {
     struct task_runner *task;
@@ -48,10 +50,8 @@ struct runner_ctr {
     char reason[512];
     char image_digest[128];
     char stop_signal[32];
-    /* health checks (health.c) */
-    enum ctr_health health;
-    bool health_thread_started;
-    pthread_t health_thread;
+    /* health check (task_health.c, health.c) */
+    struct health health;
     /* log driver (task_logs.c) */
     struct logship *ship;
 };
@@ -90,29 +90,17 @@ struct task_runner {
     bool shutdown;       /* the agent is stopping: leave containers running */
     bool adopt;          /* found on disk after a restart */
     bool finished;
-    char task_health[16];
-    struct net_task *net; /* NULL until its network is set up */
+    enum health_status health; /* the task's, as last reported (task_health.c) */
+    struct net_task *net;      /* NULL until its network is set up */
     usec_t start_marks[MARK_COUNT];
     usec_t pull_took; /* the image pull, which overlaps the marks before MARK_IMAGES */
 };
 
-/* Wake the runner's loop. */
+/* Wake the runner's loop (its eventfd and condvar). */
 void runner_wake(struct task_runner *t);
-/* Start health checking a running container (if its definition has one). */
-void health_start(struct runner_ctr *c);
-/* Stop and join a container's health check thread. */
-void health_stop(struct runner_ctr *c);
-
-/* Check the container's logConfiguration options before it starts. */
-int task_logs_check(struct runner_ctr *c, struct error *err);
-/* Start the container's log driver (after it started, or was adopted). */
-void task_logs_start(struct task_runner *t, struct runner_ctr *c);
-/* Stop it without draining (agent shutdown: the next agent resumes). */
-void task_logs_detach(struct runner_ctr *c);
-/* Ship what its log still holds, then stop it (the container has exited). */
-void task_logs_drain(struct runner_ctr *c);
-/* Drain and stop it (if not done yet), then move conmon's log into logs_dir (or discard it
- * for the "none" driver).  Before the container is deleted. */
-void task_logs_finish(struct task_runner *t, struct runner_ctr *c, const char *logs_dir);
-
-extern const struct runner_ops real_runner;
+/* Record that the task reached step m of its start. */
+void runner_mark(struct task_runner *t, enum start_mark m);
+/* DATA/tasks/<task-id>. */
+void runner_dir(const struct task_runner *t, char *buf, size_t cap);
+/* The task definition's member `key` (networkMode, volumes, ...). */
+json_t *runner_taskdef(const struct task_runner *t, const char *key);

@@ -9,7 +9,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "agent/logs/logship.h"
-#include "agent/task/runner.h"
+#include "agent/task/task_logs.h"
 
 int task_logs_check(struct runner_ctr *c, struct error *err) { return logship_check(c->def, err); }
 

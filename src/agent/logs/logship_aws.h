@@ -1,0 +1,77 @@
+/* logship_aws.h - the awslogs driver's sending half: a queue of events,
+ * batches, and exactly-once delivery to the server's CloudWatch Logs API.
+ * logship.c feeds it events (and owns the thread, the reading and the
+ * progress file); this side never reads the log.  One thread uses it,
+ * but for logship_aws_abort. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/timeutil.h"
+#include "agent/logs/logjoin.h"
+
+/* A batch, or a multi-line event, waits at most this long. */
+#define LOGSHIP_FLUSH_USEC (1 * USEC_PER_SEC)
+
+/* The shipper's progress as its progress file keeps it; logship.c owns
+ * it and writes the file, logship_aws.c moves inflight, replay_end and
+ * dropped. */
+struct logship_progress {
+    uint64_t resume;     /* everything before this log offset is shipped */
+    uint64_t inflight;   /* end of a batch sent but not acknowledged; 0: none */
+    uint64_t replay_end; /* the inflight a restarted shipper found: batches end there first */
+    uint64_t dropped;    /* events dropped (non-blocking mode, or rejected) */
+};
+
+struct logship_aws;
+
+struct logship_aws_params {
+    const char *server;     /* berth server URL */
+    const char *shipper_id; /* "<task-id>/<container>" */
+    const char *task_id;
+    const char *ctr_id; /* runtime id */
+    const char *ctr_name;
+    json_t *options;                   /* logConfiguration.options; borrowed for the call */
+    struct logship_progress *progress; /* the owner's; outlives the shipper */
+    /* Write the progress file (the owner sets progress->resume first). */
+    int (*save)(void *ctx, struct error *err);
+    void *ctx;
+};
+
+/* Check the awslogs options (awslogs-group, mode, max-buffer-size). */
+int logship_aws_check(json_t *options, struct error *err);
+
+/* Read the options, make a client for the server.  *ret is freed with
+ * logship_aws_free (NULL is fine). */
+int logship_aws_new(const struct logship_aws_params *p, struct logship_aws **ret, struct error *err);
+void logship_aws_free(struct logship_aws *a);
+
+/* End the call in flight, if any, and any later one (from any thread). */
+void logship_aws_abort(struct logship_aws *a);
+
+/* Queue one event (takes je->msg); non-blocking mode drops the oldest. */
+int logship_aws_push(struct logship_aws *a, struct logjoin_event *je, struct error *err);
+
+/* Create the group (awslogs-create-group) and the stream if missing. */
+int logship_aws_ensure_stream(struct logship_aws *a, struct error *err);
+
+/* Send the batches that are due (all that is queued when draining: the
+ * container is gone), from `now` (monotonic).  A failure backs off: sending
+ * resumes at logship_aws_retry_at. */
+void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now);
+
+/* Events queued. */
+size_t logship_aws_queued(const struct logship_aws *a);
+/* The log offset the oldest queued event starts at; false if none. */
+bool logship_aws_oldest(const struct logship_aws *a, uint64_t *ret_start);
+/* Blocking mode with LIMIT_LOGSHIP_QUEUE_BYTES queued: stop reading. */
+bool logship_aws_full(const struct logship_aws *a);
+/* The server said the group or stream is missing and creating it failed. */
+bool logship_aws_refused(const struct logship_aws *a);
+/* When the queued events are due (0: nothing queued). */
+usec_t logship_aws_flush_at(const struct logship_aws *a);
+/* When a failed send is retried (0: none pending, or nothing queued). */
+usec_t logship_aws_retry_at(const struct logship_aws *a);

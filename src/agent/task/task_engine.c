@@ -1,0 +1,132 @@
+/* task_engine.c - the real runner (struct runner_ops real_runner): tasks
+ * from the long-poll in, one runner thread per task out.  It sets up what
+ * runners share (runtime, image store, network), re-adopts tasks after a
+ * restart (task_adopt.c), passes stop requests on, and at shutdown joins
+ * the runners while their containers keep running.  What a runner does is
+ * task_runner.c's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/task_status.h"
+#include "common/timeutil.h"
+#include "agent/runtime/spawn.h"
+#include "agent/task/task_adopt.h"
+#include "agent/task/task_health.h"
+#include "agent/task/task_logs.h"
+#include "agent/task/task_report.h"
+#include "agent/task/task_runner.h"
+
+static struct task_runner *find_runner(struct runner_env *env, const char *id)
+{
+    for (struct task_runner *t = env->runners; t; t = t->next)
+        if (strcmp(t->id, id) == 0)
+            return t;
+    return NULL;
+}
+
+static void real_task_changed(struct agent_instance *inst, json_t *task)
+{
+    struct runner_env *env = inst->agent->runner_state;
+    const char *arn = json_string_value(json_object_get(task, "taskArn"));
+    const char *slash = arn ? strrchr(arn, '/') : NULL;
+    const char *desired = json_string_value(json_object_get(task, "desiredStatus"));
+    const char *last = json_string_value(json_object_get(task, "lastStatus"));
+    if (!slash || !desired || !last)
+        return;
+    pthread_mutex_lock(&env->lock);
+    struct task_runner *t = find_runner(env, slash + 1);
+    pthread_mutex_unlock(&env->lock);
+    if (t) {
+        if (task_status_is(desired, TASK_STATUS_STOPPED)) {
+            pthread_mutex_lock(&t->lock);
+            t->want_stop = true;
+            pthread_mutex_unlock(&t->lock);
+            runner_wake(t);
+        }
+        return;
+    }
+    if (task_status_is(last, TASK_STATUS_STOPPED))
+        return;
+    usec_t received = time_monotonic();
+    t = task_runner_new(env, inst, task, false);
+    if (!t)
+        return;
+    t->start_marks[MARK_RECEIVED] = received;
+    if (t->want_stop) {
+        /* Stopped before it ever ran here: nothing to undo. */
+        for (size_t i = 0; i < t->nctrs; i++)
+            t->ctrs[i].state = CTR_NOT_STARTED;
+        task_report(t, TASK_STATUS_STOPPED, "Task stopped before it started", NULL);
+        task_runner_free(t);
+        return;
+    }
+    log_info("task %s: starting (%s)", t->id, json_string_value(json_object_get(task, "taskDefinitionArn")));
+    task_runner_launch(t);
+}
+
+static int real_init(struct agent *a, struct error *err)
+{
+    struct runner_env *env = calloc(1, sizeof(*env));
+    if (!env)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    env->agent = a;
+    pthread_mutex_init(&env->lock, NULL);
+    a->runner_state = env;
+    if (oci_runtime_kind_parse(a->cfg.runtime, &env->kind) < 0)
+        return error_set(err, ERR_INVALID, "unknown runtime %s", a->cfg.runtime);
+    if (runtime_open(&env->rt, a->cfg.data_dir, NULL, err) < 0 || imgstore_open(a->cfg.data_dir, &env->images, err) < 0)
+        return -1;
+    if (!env->rt.have[env->kind])
+        return error_set(err, ERR_INVALID, "runtime %s is not installed", a->cfg.runtime);
+    struct error ignore;
+    if (spawn_find_program("catatonit", env->init_path, sizeof(env->init_path), &ignore) < 0 &&
+        spawn_find_program("tini-static", env->init_path, sizeof(env->init_path), &ignore) < 0 &&
+        spawn_find_program("tini", env->init_path, sizeof(env->init_path), &ignore) < 0)
+        env->init_path[0] = '\0';
+    env->insecure = a->cfg.insecure;
+    env->n_insecure = a->cfg.n_insecure;
+    struct net_config nc = {.data_dir = a->cfg.data_dir, .bridge = a->cfg.bridge, .task_subnet = a->cfg.task_subnet};
+    if (network_open(&nc, &env->net, err) < 0)
+        return -1;
+    task_adopt_all(env, &a->instances[0]);
+    network_reconcile(env->net);
+    return 0;
+}
+
+static void real_shutdown(struct agent *a)
+{
+    struct runner_env *env = a->runner_state;
+    if (!env)
+        return;
+    for (struct task_runner *t = env->runners; t; t = t->next) {
+        pthread_mutex_lock(&t->lock);
+        t->shutdown = true;
+        pthread_cond_broadcast(&t->cond);
+        pthread_mutex_unlock(&t->lock);
+        runner_wake(t);
+    }
+    while (env->runners) {
+        struct task_runner *t = env->runners;
+        env->runners = t->next;
+        pthread_join(t->thread, NULL);
+        for (size_t i = 0; i < t->nctrs; i++) {
+            task_health_stop(&t->ctrs[i]);
+            task_logs_detach(&t->ctrs[i]);
+        }
+        task_runner_free(t);
+    }
+    imgstore_free(env->images);
+    network_close(env->net);
+    pthread_mutex_destroy(&env->lock);
+    free(env);
+    a->runner_state = NULL;
+}
+
+const struct runner_ops real_runner = {
+    .name = "real",
+    .init = real_init,
+    .task_changed = real_task_changed,
+    .shutdown = real_shutdown,
+};

@@ -1,0 +1,41 @@
+/* task_persist.c - writing a task's record for re-adoption (see
+ * task_persist.h).  Reading it back is task_adopt.c's; removing it goes
+ * with the task's directory (task_stop.c). */
+#include "agent/task/task_persist.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fsutil.h"
+#include "common/log.h"
+
+int task_persist_write(struct task_runner *t, struct error *err)
+{
+    char dir[4200], path[4300];
+    runner_dir(t, dir, sizeof(dir));
+    if (fs_mkdir_p(dir, 0700, err) < 0)
+        return -1;
+    json_t *rec = json_pack("{s:O, s:s}", "task", t->task, "instance", t->inst->arn);
+    char *text = json_dumps(rec, JSON_COMPACT);
+    json_decref(rec);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    snprintf(path, sizeof(path), "%s/task.json", dir);
+    int r = fs_replace_file(path, text, strlen(text), err);
+    free(text);
+    return r;
+}
+
+void *task_persist_sync(void *arg)
+{
+    struct task_runner *t = arg;
+    char dir[4200], path[4300];
+    struct error err;
+    runner_dir(t, dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/task.json", dir);
+    if (fs_fsync_file(path, &err) < 0 || fs_fsync_dir(dir, &err) < 0 || fs_fsync_dir(dirname(dir), &err) < 0)
+        log_warn("task %s: %s (it may not survive a host crash)", t->id, err.msg);
+    return NULL;
+}
