@@ -20,7 +20,6 @@
 #include <time.h>
 
 #include "agent/agent_host.h"
-#include "agent/agent_sync.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
@@ -62,7 +61,7 @@ static bool agent_sleep(struct agent *a, long ms)
         usec_t now = time_monotonic();
         if (now >= until)
             break;
-        agent_sync_wait_until(&a->wake, &a->lock, until);
+        time_cond_wait_until(&a->wake, &a->lock, until);
     }
     bool go_on = !a->stopping;
     pthread_mutex_unlock(&a->lock);
@@ -337,7 +336,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     a->cfg = *cfg;
     a->cfg.attributes = cfg->attributes ? json_deep_copy(cfg->attributes) : json_array();
     pthread_mutex_init(&a->lock, NULL);
-    agent_sync_cond_init(&a->wake);
+    time_cond_init_monotonic(&a->wake);
     if (fs_mkdir_p(cfg->data_dir, 0700, err) < 0)
         return -1;
     a->ops = cfg->hollow ? &hollow_runner : &real_runner;

@@ -5,23 +5,7 @@
 
 #include <poll.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
-
-void agent_sync_cond_init(pthread_cond_t *cond)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(cond, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
-void agent_sync_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, usec_t until)
-{
-    struct timespec ts = {.tv_sec = until / USEC_PER_SEC, .tv_nsec = (until % USEC_PER_SEC) * 1000};
-    pthread_cond_timedwait(cond, lock, &ts);
-}
 
 void agent_sync_poll(int wake_fd, int inotify_fd, int timeout_ms)
 {

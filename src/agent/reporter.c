@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/agent_sync.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "agent/agent_limits.h"
@@ -41,7 +40,7 @@ struct reporter {
     struct awsjson_client *client;
 };
 
-static void timed_wait(struct reporter *r, usec_t until) { agent_sync_wait_until(&r->cond, &r->lock, until); }
+static void timed_wait(struct reporter *r, usec_t until) { time_cond_wait_until(&r->cond, &r->lock, until); }
 
 /* The SubmitReports body for the first n queued reports. */
 static json_t *batch_body(const struct report *rep, size_t n)
@@ -143,7 +142,7 @@ int reporter_start(const char *server_url, struct reporter **ret, struct error *
         return -1;
     }
     pthread_mutex_init(&r->lock, NULL);
-    agent_sync_cond_init(&r->cond);
+    time_cond_init_monotonic(&r->cond);
     if (pthread_create(&r->thread, NULL, sender, r) != 0) {
         awsjson_client_free(r->client);
         free(r);

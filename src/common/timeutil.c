@@ -36,3 +36,9 @@ void time_cond_init_monotonic(pthread_cond_t *cond)
     pthread_cond_init(cond, &ca);
     pthread_condattr_destroy(&ca);
 }
+
+int time_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, usec_t until)
+{
+    struct timespec ts = time_timespec(until);
+    return pthread_cond_timedwait(cond, lock, &ts);
+}

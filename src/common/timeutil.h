@@ -22,3 +22,7 @@ struct timespec time_timespec(usec_t t);
 /* A condition variable whose timed waits take CLOCK_MONOTONIC deadlines
  * (time_monotonic()), so a wall-clock step never stretches or cuts a wait. */
 void time_cond_init_monotonic(pthread_cond_t *cond);
+/* pthread_cond_timedwait on such a variable until `until` (monotonic); the
+ * caller holds *lock and re-checks its condition, as with any wait.  Returns
+ * pthread_cond_timedwait's result (ETIMEDOUT once `until` has passed). */
+int time_cond_wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, usec_t until);

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include "agent/agent_sync.h"
 #include "common/timeutil.h"
 
 const char *health_name(enum health_status s)
@@ -23,7 +22,7 @@ static bool nap(struct health *h, usec_t until)
     while (h->alive(h->ctx)) {
         if (time_monotonic() >= until)
             break;
-        agent_sync_wait_until(h->cond, h->lock, until);
+        time_cond_wait_until(h->cond, h->lock, until);
     }
     bool go_on = h->alive(h->ctx);
     pthread_mutex_unlock(h->lock);

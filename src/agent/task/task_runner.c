@@ -22,7 +22,6 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "agent/agent_sync.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -381,7 +380,7 @@ struct task_runner *task_runner_new(struct runner_env *env, struct agent_instanc
     t->health = HEALTH_UNKNOWN;
     t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&t->lock, NULL);
-    agent_sync_cond_init(&t->cond);
+    time_cond_init_monotonic(&t->cond);
     json_t *defs = json_object_get(json_object_get(task, "taskDefinition"), "containerDefinitions");
     t->nctrs = json_array_size(defs);
     t->ctrs = calloc(t->nctrs ? t->nctrs : 1, sizeof(*t->ctrs));

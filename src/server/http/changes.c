@@ -50,10 +50,9 @@ uint64_t changes_generation(struct changes *c)
 
 uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
 {
-    struct timespec ts = time_timespec(deadline);
     pthread_mutex_lock(&c->lock);
     while (c->generation == seen && !c->stopping)
-        if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) != 0)
+        if (time_cond_wait_until(&c->cond, &c->lock, deadline) != 0)
             break; /* the deadline */
     uint64_t g = c->generation;
     pthread_mutex_unlock(&c->lock);
@@ -62,9 +61,8 @@ uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
 
 void changes_sleep(struct changes *c, usec_t deadline)
 {
-    struct timespec ts = time_timespec(deadline);
     pthread_mutex_lock(&c->lock);
-    while (!c->stopping && pthread_cond_timedwait(&c->cond, &c->lock, &ts) == 0)
+    while (!c->stopping && time_cond_wait_until(&c->cond, &c->lock, deadline) == 0)
         ;
     pthread_mutex_unlock(&c->lock);
 }
