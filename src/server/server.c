@@ -14,8 +14,8 @@
 #include "server/http/http.h"
 #include "server/logs/logs_service.h"
 #include "server/http/http_limits.h"
+#include "server/sched/background.h"
 #include "server/sched/maintenance.h"
-#include "server/sched/scheduler.h"
 #include "server/store/store.h"
 
 void server_config_defaults(struct server_config *cfg)
@@ -70,10 +70,16 @@ int server_start(struct server *srv, struct error *err)
     if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
         return -1;
     ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
-    if (maintenance_start(srv->store, srv->changes, &srv->maintenance, err) < 0)
+    struct background_job housekeeping = {"maintenance", MAINTENANCE_INTERVAL, false,
+                                          false,         maintenance_pass,     srv->store};
+    if (background_start(srv->changes, &housekeeping, &srv->maintenance_thread, err) < 0)
         return -1;
-    struct reconcile_env env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id};
-    if (scheduler_start(&env, srv->changes, &srv->scheduler, err) < 0)
+    srv->scheduler = (struct scheduler){
+        .env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id},
+        .changes = srv->changes,
+    };
+    struct background_job rounds = {"service scheduler", SCHEDULER_TICK, true, true, scheduler_round, &srv->scheduler};
+    if (background_start(srv->changes, &rounds, &srv->scheduler_thread, err) < 0)
         return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
@@ -86,10 +92,10 @@ void server_stop(struct server *srv)
         changes_stop(srv->changes); /* ends long-polls and the scheduler's waits */
     http_stop(srv->http);
     srv->http = NULL;
-    maintenance_stop(srv->maintenance);
-    srv->maintenance = NULL;
-    scheduler_stop(srv->scheduler);
-    srv->scheduler = NULL;
+    background_stop(srv->maintenance_thread);
+    srv->maintenance_thread = NULL;
+    background_stop(srv->scheduler_thread);
+    srv->scheduler_thread = NULL;
 }
 
 void server_free(struct server *srv)

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "server/http/api.h"
+#include "server/sched/scheduler.h"
 
 struct store;
 struct changes;
@@ -16,8 +17,7 @@ struct dispatch;
 struct ecs_service;
 struct logs_service;
 struct http_front;
-struct maintenance;
-struct scheduler;
+struct background;
 
 struct server_config {
     char listen_host[256];
@@ -38,8 +38,9 @@ struct server {
     struct logs_service *logs;
     struct http_front *http;
     uint16_t bound_port;
-    struct maintenance *maintenance;
-    struct scheduler *scheduler;
+    struct scheduler scheduler;
+    struct background *scheduler_thread;
+    struct background *maintenance_thread;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */

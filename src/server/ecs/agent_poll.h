@@ -5,4 +5,4 @@
 
 #include "server/http/api.h"
 
-int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_berth_poll_tasks);

@@ -25,10 +25,10 @@ void cluster_arn(const struct op_ctx *ctx, const char *name, char *buf, size_t c
 struct arn;
 int clusters_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
-int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_delete_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_cluster_settings(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_put_cluster_capacity_providers(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_create_cluster);
+API_ACTION(action_delete_cluster);
+API_ACTION(action_describe_clusters);
+API_ACTION(action_list_clusters);
+API_ACTION(action_update_cluster);
+API_ACTION(action_update_cluster_settings);
+API_ACTION(action_put_cluster_capacity_providers);

@@ -21,12 +21,12 @@ json_t *instance_json(struct op_ctx *ctx, const struct cluster_row *cluster, con
 struct arn;
 int instances_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
-int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_container_instances_state(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_put_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_delete_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_discover_poll_endpoint(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_register_container_instance);
+API_ACTION(action_deregister_container_instance);
+API_ACTION(action_describe_container_instances);
+API_ACTION(action_list_container_instances);
+API_ACTION(action_update_container_instances_state);
+API_ACTION(action_put_attributes);
+API_ACTION(action_delete_attributes);
+API_ACTION(action_list_attributes);
+API_ACTION(action_discover_poll_endpoint);

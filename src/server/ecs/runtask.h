@@ -21,4 +21,4 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
                   const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
                   json_t *failures_out, struct error *err);
 
-int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_run_task);

@@ -24,8 +24,8 @@ int service_event(struct op_ctx *ctx, const struct service_row *row, const char 
 /* For tagging: 0 if the ARN names a service that is not INACTIVE. */
 int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
-int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_create_service);
+API_ACTION(action_update_service);
+API_ACTION(action_delete_service);
+API_ACTION(action_describe_services);
+API_ACTION(action_list_services);

@@ -5,6 +5,6 @@
 
 #include "server/http/api.h"
 
-int action_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_tag_resource);
+API_ACTION(action_untag_resource);
+API_ACTION(action_list_tags_for_resource);

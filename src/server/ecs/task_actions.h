@@ -6,7 +6,7 @@
 
 #include "server/http/api.h"
 
-int action_start_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_stop_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_start_task);
+API_ACTION(action_stop_task);
+API_ACTION(action_describe_tasks);
+API_ACTION(action_list_tasks);

@@ -7,7 +7,7 @@
 
 #include "server/http/api.h"
 
-int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_submit_container_state_change(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_berth_report_health(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_submit_task_state_change);
+API_ACTION(action_submit_container_state_change);
+API_ACTION(action_berth_report_health);
+API_ACTION(action_berth_report_attachments);

@@ -32,9 +32,9 @@ int taskdef_resolve(struct op_ctx *ctx, const char *ref, bool active_only, json_
  * period.  Family revision counters are kept: numbers are never reused. */
 int taskdefs_reap(struct store_tx *tx, usec_t now, struct error *err);
 
-int action_delete_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_deregister_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_task_definition_families(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_list_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_register_task_definition(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_delete_task_definitions);
+API_ACTION(action_deregister_task_definition);
+API_ACTION(action_describe_task_definition);
+API_ACTION(action_list_task_definition_families);
+API_ACTION(action_list_task_definitions);
+API_ACTION(action_register_task_definition);

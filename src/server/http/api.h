@@ -49,6 +49,8 @@ struct op_ctx {
 #define API_WAIT 1
 
 typedef int (*api_handler_fn)(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+/* Declares a handler of that type: API_ACTION(action_create_cluster); */
+#define API_ACTION(name) int name(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 
 enum api_flags {
     API_READ = 0,

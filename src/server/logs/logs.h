@@ -12,20 +12,20 @@
 #include "server/store/store_logs.h"
 
 /* ---- logs.c ---- */
-int action_logs_create_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_delete_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_describe_log_groups(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_create_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_delete_log_stream(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_describe_log_streams(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_put_retention_policy(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_delete_retention_policy(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_tag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_untag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_list_tags_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_logs_create_log_group);
+API_ACTION(action_logs_delete_log_group);
+API_ACTION(action_logs_describe_log_groups);
+API_ACTION(action_logs_create_log_stream);
+API_ACTION(action_logs_delete_log_stream);
+API_ACTION(action_logs_describe_log_streams);
+API_ACTION(action_logs_put_retention_policy);
+API_ACTION(action_logs_delete_retention_policy);
+API_ACTION(action_logs_tag_log_group);
+API_ACTION(action_logs_untag_log_group);
+API_ACTION(action_logs_list_tags_log_group);
+API_ACTION(action_logs_tag_resource);
+API_ACTION(action_logs_untag_resource);
+API_ACTION(action_logs_list_tags_for_resource);
 
 /* The group named by `logGroupName` or `logGroupIdentifier` (a name or a
  * log-group ARN) in `in`; ResourceNotFoundException when absent. */
@@ -46,11 +46,11 @@ int64_t logs_now_ms(const struct op_ctx *ctx);
 void logs_sequence_token(int64_t upload_seq, char *buf, size_t cap);
 
 /* ---- logs_events.c ---- */
-int action_logs_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_get_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
-int action_logs_filter_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_logs_put_log_events);
+API_ACTION(action_logs_get_log_events);
+API_ACTION(action_logs_filter_log_events);
 /* BerthAgent_20261122.PutLogEvents: see logs_events.c. */
-int action_berth_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
+API_ACTION(action_berth_put_log_events);
 
 /* Maintenance: delete events past their group's retention and those of
  * deleted streams and groups, a bounded number per call (one write tx). */

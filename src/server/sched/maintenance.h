@@ -1,16 +1,12 @@
-/* maintenance.h - the server's periodic housekeeping thread. */
+/* maintenance.h - the server's periodic housekeeping: expire tasks stopped
+ * over an hour ago, remove task definitions left DELETE_IN_PROGRESS, delete
+ * log events past their group's retention and those of deleted log streams
+ * and groups. */
 #pragma once
 
-#include "common/error.h"
+#include "common/timeutil.h"
 
-struct store;
-struct changes;
-struct maintenance;
+#define MAINTENANCE_INTERVAL (5 * USEC_PER_SEC)
 
-/* Every few seconds: expire tasks stopped over an hour ago, remove task
- * definitions left DELETE_IN_PROGRESS, delete log events past their group's
- * retention and those of deleted log streams and groups.  The thread ends
- * when the change feed stops. */
-int maintenance_start(struct store *store, struct changes *changes, struct maintenance **ret, struct error *err);
-/* Join the thread (after changes_stop); accepts NULL. */
-void maintenance_stop(struct maintenance *m);
+/* One pass; arg is the struct store. */
+void maintenance_pass(void *arg);

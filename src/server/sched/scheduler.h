@@ -1,16 +1,20 @@
-/* scheduler.h - the thread that runs the service scheduler: a round for
- * every live service whenever a write commits (the change feed moves) and
- * at least once a second. */
+/* scheduler.h - the service scheduler's pass over every live service, run
+ * by a background job (background.h) whenever a write commits and at least
+ * every SCHEDULER_TICK (backoff deadlines, grace periods, agents that go
+ * quiet), resting after a pass as long as it took. */
 #pragma once
 
-#include "common/error.h"
+#include "common/timeutil.h"
 #include "server/sched/reconcile.h"
 
-struct changes;
-struct scheduler;
+#define SCHEDULER_TICK USEC_PER_SEC
 
-/* Start the thread; env is copied.  It ends when the change feed stops. */
-int scheduler_start(const struct reconcile_env *env, struct changes *changes, struct scheduler **ret,
-                    struct error *err);
-/* Join the thread (after changes_stop); accepts NULL. */
-void scheduler_stop(struct scheduler *c);
+struct changes;
+
+struct scheduler {
+    struct reconcile_env env;
+    struct changes *changes; /* told when a pass changed anything */
+};
+
+/* One pass; arg is a struct scheduler. */
+void scheduler_round(void *arg);
