@@ -32,26 +32,27 @@ void changes_free(struct changes *c)
     free(c);
 }
 
-void changes_notify(struct changes *c)
+/* Move the generation or stop, and wake every waiter. */
+static void announce(struct changes *c, bool stop)
 {
     pthread_mutex_lock(&c->lock);
-    c->generation++;
+    if (stop)
+        c->stopping = true;
+    else
+        c->generation++;
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
 }
 
-uint64_t changes_generation(struct changes *c)
-{
-    pthread_mutex_lock(&c->lock);
-    uint64_t g = c->generation;
-    pthread_mutex_unlock(&c->lock);
-    return g;
-}
+void changes_notify(struct changes *c) { announce(c, false); }
+void changes_stop(struct changes *c) { announce(c, true); }
 
-uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
+/* Wait until the deadline or a stop, and (on_change) until the generation
+ * moves past seen; returns the generation then. */
+static uint64_t wait_for(struct changes *c, uint64_t seen, usec_t deadline, bool on_change)
 {
     pthread_mutex_lock(&c->lock);
-    while (c->generation == seen && !c->stopping)
+    while (!c->stopping && !(on_change && c->generation != seen))
         if (time_cond_wait_until(&c->cond, &c->lock, deadline) != 0)
             break; /* the deadline */
     uint64_t g = c->generation;
@@ -59,20 +60,15 @@ uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline)
     return g;
 }
 
-void changes_sleep(struct changes *c, usec_t deadline)
-{
-    pthread_mutex_lock(&c->lock);
-    while (!c->stopping && time_cond_wait_until(&c->cond, &c->lock, deadline) == 0)
-        ;
-    pthread_mutex_unlock(&c->lock);
-}
+uint64_t changes_wait(struct changes *c, uint64_t seen, usec_t deadline) { return wait_for(c, seen, deadline, true); }
+void changes_sleep(struct changes *c, usec_t deadline) { wait_for(c, 0, deadline, false); }
 
-void changes_stop(struct changes *c)
+uint64_t changes_generation(struct changes *c)
 {
     pthread_mutex_lock(&c->lock);
-    c->stopping = true;
-    pthread_cond_broadcast(&c->cond);
+    uint64_t g = c->generation;
     pthread_mutex_unlock(&c->lock);
+    return g;
 }
 
 bool changes_stopping(struct changes *c)
