@@ -193,7 +193,7 @@ int imgref_parse(const char *s, struct imgref *ret_ref, struct error *err)
     }
     if (name[0] == '\0')
         return error_set(err, ERR_INVALID, "invalid reference format: no repository name");
-    const char *remainder;
+    const char *remainder = NULL;
     if (split_domain(name, &r, &remainder, err) < 0)
         return -1;
 

@@ -194,7 +194,7 @@ int conmon_create(const struct conmon_opts *o, usec_t timeout, pid_t *ret_pid, s
     if (!envp)
         return error_set(err, ERR_INTERNAL, "out of memory");
 
-    usec_t deadline;
+    usec_t deadline = 0;
     if (spawn_detached(o, argv.v, envp, &sync_w, timeout, &deadline, err) < 0)
         return -1;
     char msg[LIMIT_CONMON_SYNC];

@@ -385,7 +385,7 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     if (done)
         return 0; /* the same request again: the same service */
-    struct service_kind kind;
+    struct service_kind kind = {0};
     if (create_kind(in, &kind, err) < 0)
         return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
