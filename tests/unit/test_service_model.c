@@ -2,7 +2,7 @@
 #include <jansson.h>
 
 #include "server/http/service_model.h"
-#include "server/http/sigv4.h"
+#include "server/http/sigv4_parse.h"
 #include "test.h"
 
 static const char model_text[] =

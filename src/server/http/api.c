@@ -16,7 +16,7 @@
 #include "server/http/http_limits.h"
 #include "common/log.h"
 #include "server/http/service_model.h"
-#include "server/http/sigv4.h"
+#include "server/http/sigv4_parse.h"
 #include "server/http/changes.h"
 #include "server/http/json_protocol.h"
 #include "server/store/store.h"

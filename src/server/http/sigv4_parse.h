@@ -1,8 +1,8 @@
-/* sigv4.h - AWS Signature Version 4: parsing the Authorization header.
+/* sigv4_parse.h - AWS Signature Version 4: parsing the Authorization header.
  *
  * "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ecs/aws4_request,
  *  SignedHeaders=host;x-amz-date, Signature=<64 hex>".  The signature it
- * should carry is computed by sigv4_verify.c; the dispatcher does not yet
+ * should carry is computed by common/sigv4.c; the dispatcher does not yet
  * enforce it (identity is the next step): the scope gives the region and
  * the access key the caller. */
 #pragma once

@@ -1,8 +1,9 @@
-/* sigv4_verify.c - the SigV4 signing computation (see sigv4_verify.h),
- * after AWS's "Create a signed AWS API request": canonical request, string
- * to sign, the HMAC chain of the signing key.  Parsing the Authorization
- * header is sigv4.c's job. */
-#include "server/http/sigv4_verify.h"
+/* sigv4.c - the SigV4 signing computation (see sigv4.h), after AWS's
+ * "Create a signed AWS API request": canonical request, string to sign, the
+ * HMAC chain of the signing key.  Clients sign with it, the server verifies
+ * with it; parsing an Authorization header is the server's
+ * (server/http/sigv4_parse.c). */
+#include "common/sigv4.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>

@@ -1,7 +1,7 @@
-/* sigv4_verify.h - computing the AWS Signature Version 4 a request should
- * carry, to compare with the one it does (header form and presigned query
- * form).  Pure: the caller supplies the request's parts and the secret;
- * which secret belongs to the access key, clock skew and the error code a
+/* sigv4.h - computing the AWS Signature Version 4 of a request: the one a
+ * client sends, or the one a server expects (header form and presigned
+ * query form).  Pure: the caller supplies the request's parts and the
+ * secret; which secret belongs to an access key, clock skew and the error a
  * protocol answers with are the caller's business. */
 #pragma once
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/http/sigv4_verify.h"
+#include "common/sigv4.h"
 #include "test.h"
 
 #define SECRET "secret/KEY+with=chars"

@@ -1,5 +1,5 @@
-/* sigv4.c - SigV4 Authorization header parsing (no verification yet). */
-#include "server/http/sigv4.h"
+/* sigv4_parse.c - SigV4 Authorization header parsing. */
+#include "server/http/sigv4_parse.h"
 
 #include <ctype.h>
 #include <stdbool.h>
