@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (blen)
         memcpy(body, nl + 1, blen);
-    struct api_request req = {.target = target, .body = body, .body_len = blen};
+    struct api_request req = {
+        .target = target, .body = body, .body_len = blen, .internal_caller = "arn:aws:iam::000000000000:root"};
     struct api_response resp;
     api_handle(srv.dispatch, &req, &resp);
     if (resp.status != 200 && resp.status != 400) {

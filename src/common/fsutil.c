@@ -32,7 +32,7 @@ static int write_all(int fd, const char *p, size_t len)
 
 /* Write through a unique temporary file in the same directory and rename it
  * over dir/name; with durable, fsync the file and then the directory. */
-static int write_replace(const char *dir, const char *name, const char *content, size_t len, bool durable,
+static int write_replace(const char *dir, const char *name, const char *content, size_t len, bool durable, mode_t mode,
                          struct error *err)
 {
     char tmp[4200], dst[4200];
@@ -44,7 +44,7 @@ static int write_replace(const char *dir, const char *name, const char *content,
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d.%s", dir, name, (int)getpid(), rnd) >= sizeof(tmp) ||
         (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst))
         return error_set(err, ERR_LIMIT, "path too long: %s/%s", dir, name);
-    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
         return error_sys(err, "open %s", tmp);
     if (write_all(fd, content, len) < 0 || (durable && fsync(fd) < 0)) {
@@ -67,7 +67,12 @@ static int write_replace(const char *dir, const char *name, const char *content,
 
 int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err)
 {
-    return write_replace(dir, name, content, len, true, err);
+    return write_replace(dir, name, content, len, true, 0644, err);
+}
+
+int fs_write_private(const char *dir, const char *name, const char *content, size_t len, struct error *err)
+{
+    return write_replace(dir, name, content, len, true, 0600, err);
 }
 
 int fs_replace_file(const char *path, const char *content, size_t len, struct error *err)
@@ -75,13 +80,13 @@ int fs_replace_file(const char *path, const char *content, size_t len, struct er
     char dir[4096];
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return write_replace(".", path, content, len, false, err);
+        return write_replace(".", path, content, len, false, 0644, err);
     size_t n = (size_t)(slash - path);
     if (n >= sizeof(dir))
         return error_set(err, ERR_LIMIT, "path too long: %s", path);
     memcpy(dir, path, n);
     dir[n] = '\0';
-    return write_replace(n ? dir : "/", slash + 1, content, len, false, err);
+    return write_replace(n ? dir : "/", slash + 1, content, len, false, 0644, err);
 }
 
 int fs_read_fd(int fd, const char *name, size_t limit, char **ret_data, size_t *ret_len, struct error *err)

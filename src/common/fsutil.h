@@ -8,6 +8,8 @@
 
 /* Write dir/name through a temporary file, fsync, rename, fsync the dir. */
 int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err);
+/* The same, readable and writable by the owner only (0600): keys, credentials. */
+int fs_write_private(const char *dir, const char *name, const char *content, size_t len, struct error *err);
 /* Replace path atomically (unique temporary file in the same directory,
  * rename) without fsync: for state that must survive a process crash, not a
  * power cut (the agent's per-container records: a host reboot ends the

@@ -45,7 +45,7 @@ static bool unreserved(unsigned char c) { return isalnum(c) || c == '-' || c == 
 
 /* RFC 3986 encoding as SigV4 wants it: unreserved bytes as they are, every
  * other byte %XX in upper case; '/' kept when keep_slash. */
-static int uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash)
+int sigv4_uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash)
 {
     static const char upper[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
@@ -102,12 +102,12 @@ static int canonical_param(const char *s, size_t n, struct param *ret, struct er
     buf_init(&raw, n + 1);
     buf_init(&enc, 3 * n + 1);
     uri_decode(&raw, s, klen);
-    uri_encode(&enc, raw.data ? raw.data : "", raw.len, false);
+    sigv4_uri_encode(&enc, raw.data ? raw.data : "", raw.len, false);
     ret->key = buf_steal(&enc, NULL);
     buf_reset(&raw);
     if (eq)
         uri_decode(&raw, eq + 1, n - klen - 1);
-    uri_encode(&enc, raw.data ? raw.data : "", raw.len, false);
+    sigv4_uri_encode(&enc, raw.data ? raw.data : "", raw.len, false);
     ret->value = buf_steal(&enc, NULL);
     if (!ret->key || !ret->value) {
         free(ret->key);
@@ -198,7 +198,7 @@ int sigv4_canonical_request(const struct sigv4_request *r, const char *signed_he
     buf_printf(out, "%s\n", r->method);
     const char *path = r->path && *r->path ? r->path : "/";
     /* Services other than S3 sign the path encoded once more. */
-    uri_encode(out, path, strlen(path), true);
+    sigv4_uri_encode(out, path, strlen(path), true);
     buf_append_char(out, '\n');
     if (canonical_query(r->query, presigned, out, err) < 0)
         return -1;

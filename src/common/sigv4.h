@@ -34,6 +34,10 @@ int sigv4_signature(const struct sigv4_request *r, const char *signed_headers, b
                     const char *amz_date, const char *date, const char *region, const char *service, char out[65],
                     struct error *err);
 
+/* RFC 3986 encoding as SigV4 wants it (appended to out): unreserved bytes
+ * as they are, every other byte %XX in upper case; '/' kept if keep_slash. */
+int sigv4_uri_encode(struct buf *out, const char *s, size_t n, bool keep_slash);
+
 /* Hex sha256 of len bytes (65 bytes with the NUL). */
 void sigv4_sha256_hex(const void *data, size_t len, char out[65]);
 

@@ -12,6 +12,8 @@
 #include "server/ecs/ecs_service.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
+#include "server/iam/keyring.h"
+#include "server/iam/secret_box.h"
 #include "server/logs/logs_service.h"
 #include "server/http/http_limits.h"
 #include "server/sched/background.h"
@@ -42,6 +44,11 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
     return ELEMENTSOF(all);
 }
 
+int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, char *ret_secret, size_t secret_cap)
+{
+    return keyring_root(srv->keyring, ret_key, key_cap, ret_secret, secret_cap);
+}
+
 int server_init(struct server *srv, const struct server_config *cfg, struct error *err)
 {
     memset(srv, 0, sizeof(*srv));
@@ -52,9 +59,14 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return -1;
     if (store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");
+    if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
+        return error_prefix(err, "master key");
+    if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
+        return error_prefix(err, "access keys");
+    struct api_keys keys = {keyring_lookup, srv->keyring};
     srv->changes = changes_new();
     if (srv->changes)
-        srv->dispatch = dispatch_new(srv->store, srv->changes, srv->cfg.region, srv->cfg.account_id);
+        srv->dispatch = dispatch_new(srv->store, srv->changes, &keys, srv->cfg.region, srv->cfg.account_id);
     if (!srv->dispatch)
         return error_set(err, ERR_INTERNAL, "out of memory");
     struct api_service services[LIMIT_API_SERVICES];
@@ -104,6 +116,8 @@ void server_free(struct server *srv)
     dispatch_free(srv->dispatch);
     store_close(srv->store);
     changes_free(srv->changes);
+    keyring_free(srv->keyring);
+    secret_box_free(srv->box);
     logs_service_free(srv->logs);
     ecs_service_free(srv->ecs);
     memset(srv, 0, sizeof(*srv));

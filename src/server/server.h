@@ -16,6 +16,8 @@ struct changes;
 struct dispatch;
 struct ecs_service;
 struct logs_service;
+struct secret_box;
+struct keyring;
 struct http_front;
 struct background;
 
@@ -32,6 +34,8 @@ struct server_config {
 struct server {
     struct server_config cfg;
     struct store *store;
+    struct secret_box *box;
+    struct keyring *keyring;
     struct changes *changes;
     struct dispatch *dispatch;
     struct ecs_service *ecs;
@@ -52,6 +56,9 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
 int server_start(struct server *srv, struct error *err);
 void server_stop(struct server *srv);
 void server_free(struct server *srv);
+
+/* The account's root key, for berth up's own agent. */
+int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, char *ret_secret, size_t secret_cap);
 
 /* Every service the server registers, in order (for the check that each
  * table is sorted and unique); valid after server_init. */

@@ -26,7 +26,8 @@ static json_t *call(struct server *srv, const char *action, json_t *body, int *r
     snprintf(target, sizeof(target), "AmazonEC2ContainerServiceV20141113.%s", action);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    struct api_request req = {.target = target, .body = text, .body_len = strlen(text)};
+    struct api_request req = {
+        .target = target, .body = text, .body_len = strlen(text), .internal_caller = "arn:aws:iam::000000000000:root"};
     struct api_response resp;
     api_handle(srv->dispatch, &req, &resp);
     free(text);
@@ -136,7 +137,8 @@ static json_t *call_agent(struct server *srv, const char *action, json_t *body, 
     snprintf(target, sizeof(target), "%s.%s", PROTO_AGENT_TARGET, action);
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    struct api_request req = {.target = target, .body = text, .body_len = strlen(text)};
+    struct api_request req = {
+        .target = target, .body = text, .body_len = strlen(text), .internal_caller = "arn:aws:iam::000000000000:root"};
     struct api_response resp;
     api_handle(srv->dispatch, &req, &resp);
     free(text);

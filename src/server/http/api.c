@@ -16,7 +16,7 @@
 #include "server/http/http_limits.h"
 #include "common/log.h"
 #include "server/http/service_model.h"
-#include "server/http/sigv4_parse.h"
+#include "server/http/auth.h"
 #include "server/http/changes.h"
 #include "server/http/json_protocol.h"
 #include "server/store/store.h"
@@ -24,6 +24,7 @@
 struct dispatch {
     struct store *store;
     struct changes *changes;
+    struct api_keys keys;
     const char *default_region;
     const char *account;
     struct api_service services[LIMIT_API_SERVICES];
@@ -47,14 +48,15 @@ int api_check_actions(const struct api_action *actions, size_t n, struct error *
     return 0;
 }
 
-struct dispatch *dispatch_new(struct store *store, struct changes *changes, const char *default_region,
-                              const char *account)
+struct dispatch *dispatch_new(struct store *store, struct changes *changes, const struct api_keys *keys,
+                              const char *default_region, const char *account)
 {
     struct dispatch *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
     d->store = store;
     d->changes = changes;
+    d->keys = *keys;
     d->default_region = default_region;
     d->account = account;
     return d;
@@ -75,24 +77,6 @@ int dispatch_register(struct dispatch *d, const struct api_service *svc, struct 
         return error_prefix(err, "%s", svc->target_prefix);
     d->services[d->nservices++] = *svc;
     return 0;
-}
-
-/* The signing credential's scope: its region (else the server's) and the
- * access key id, as the caller. */
-static void request_scope(struct dispatch *d, const struct api_request *req, struct sigv4_auth *auth,
-                          const char **ret_region, const char **ret_caller)
-{
-    *ret_region = d->default_region;
-    *ret_caller = "";
-    if (req->authorization && strlen(req->authorization) < LIMIT_HEADER_VALUE) {
-        struct error err;
-        if (sigv4_parse_authorization(req->authorization, auth, &err) == 0) {
-            *ret_region = auth->region;
-            *ret_caller = auth->access_key;
-            return;
-        }
-        log_debug("api: ignoring Authorization header: %s", err.msg);
-    }
 }
 
 static int find_action(struct dispatch *d, const char *target, const struct api_service **ret_svc,
@@ -229,6 +213,18 @@ static void log_request(const char *name, const struct api_response *resp, const
                  (long long)took);
 }
 
+/* Who sent req: its signature checked (auth.c), or the in-process caller a
+ * test or fuzz target names. */
+static int authenticate(struct dispatch *d, const struct api_request *req, struct auth_result *who, struct error *err)
+{
+    if (req->internal_caller) {
+        snprintf(who->principal, sizeof(who->principal), "%s", req->internal_caller);
+        snprintf(who->region, sizeof(who->region), "%s", d->default_region);
+        return 0;
+    }
+    return auth_check(req, &d->keys, time_now(), who, err);
+}
+
 void api_handle(struct dispatch *d, const struct api_request *req, struct api_response *resp)
 {
     usec_t start = time_monotonic();
@@ -238,9 +234,8 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     if (ids_uuid(resp->request_id) < 0)
         snprintf(resp->request_id, sizeof(resp->request_id), "00000000-0000-4000-8000-000000000000");
 
-    struct sigv4_auth auth;
-    struct request_scope scope = {.request_id = resp->request_id};
-    request_scope(d, req, &auth, &scope.region, &scope.caller);
+    struct auth_result who = {0};
+    struct request_scope scope = {.request_id = resp->request_id, .region = who.region, .caller = who.principal};
     const struct api_service *svc = NULL;
     const struct api_action *action = NULL;
     json_t *in = NULL;
@@ -249,6 +244,8 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     int r = 0;
     if (req->body_too_large)
         r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes", LIMIT_HTTP_BODY);
+    if (r == 0)
+        r = authenticate(d, req, &who, &err);
     if (r == 0)
         r = find_action(d, req->target, &svc, &action, &err);
     if (r == 0)

@@ -91,16 +91,39 @@ enum api_error_kind {
     API_ERR_INVALID_SEQUENCE_TOKEN,
     API_ERR_OPERATION_ABORTED,
     API_ERR_INVALID_OPERATION,
+    API_ERR_MISSING_AUTHENTICATION,
+    API_ERR_INCOMPLETE_SIGNATURE,
+    API_ERR_UNRECOGNIZED_CLIENT,
+    API_ERR_INVALID_SIGNATURE,
     API_ERR_MAX
 };
 
 /* One request as the HTTP front saw it. */
 struct api_request {
+    const char *method; /* "POST" */
+    const char *path;   /* "/" */
+    /* The query string, canonical enough to sign ("k=v&..."), or NULL. */
+    const char *query;
+    /* A header's value by its lower-case name, or NULL. */
+    const char *(*header)(void *cookie, const char *lname);
+    void *cookie;
     const char *target;        /* X-Amz-Target, or NULL */
     const char *authorization; /* Authorization, or NULL */
     const char *body;
     size_t body_len;
     bool body_too_large; /* the front stopped reading at LIMIT_HTTP_BODY */
+    /* In-process callers only (unit tests, fuzz targets): the principal the
+     * request runs as, without a signature.  The HTTP front never sets it. */
+    const char *internal_caller;
+};
+
+/* The access keys signatures are checked against: lookup returns 1 with
+ * the key's secret and principal ARN when access_key_id is an active key,
+ * 0 when it is unknown. */
+struct api_keys {
+    int (*lookup)(void *cookie, const char *access_key_id, char *ret_secret, size_t secret_cap, char *ret_principal,
+                  size_t principal_cap);
+    void *cookie;
 };
 
 struct api_response {
@@ -129,8 +152,8 @@ int api_check_actions(const struct api_action *actions, size_t n, struct error *
 
 /* The dispatcher: services, the store their transactions run in, and the
  * change feed writes announce themselves on. */
-struct dispatch *dispatch_new(struct store *store, struct changes *changes, const char *default_region,
-                              const char *account);
+struct dispatch *dispatch_new(struct store *store, struct changes *changes, const struct api_keys *keys,
+                              const char *default_region, const char *account);
 void dispatch_free(struct dispatch *d);
 /* Serve svc (copied; its table must pass api_check_actions and its prefix
  * must be new). */

@@ -40,6 +40,10 @@ static const struct api_error error_table[] = {
     {API_ERR_INVALID_SEQUENCE_TOKEN, "InvalidSequenceTokenException", 400},
     {API_ERR_OPERATION_ABORTED, "OperationAbortedException", 400},
     {API_ERR_INVALID_OPERATION, "InvalidOperationException", 400},
+    {API_ERR_MISSING_AUTHENTICATION, "MissingAuthenticationTokenException", 403},
+    {API_ERR_INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 400},
+    {API_ERR_UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 400},
+    {API_ERR_INVALID_SIGNATURE, "InvalidSignatureException", 400},
 };
 
 const struct api_error *api_error_lookup(int kind)

@@ -14,6 +14,7 @@
 #include "server/http/http_limits.h"
 #include "common/log.h"
 #include "common/buf.h"
+#include "common/sigv4.h"
 
 struct http_front {
     struct MHD_Daemon *daemon;
@@ -41,9 +42,37 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
     return ret;
 }
 
-static enum MHD_Result serve_api(struct http_front *f, struct MHD_Connection *conn, struct conn_state *st)
+static const char *header_of(void *conn, const char *lname)
 {
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, lname);
+}
+
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct buf *q = cls;
+    if (q->len)
+        buf_append_char(q, '&');
+    sigv4_uri_encode(q, key, strlen(key), false);
+    buf_append_char(q, '=');
+    if (value)
+        sigv4_uri_encode(q, value, strlen(value), false);
+    return MHD_YES;
+}
+
+static enum MHD_Result serve_api(struct http_front *f, struct MHD_Connection *conn, struct conn_state *st,
+                                 const char *method, const char *url)
+{
+    /* The query as a signer saw it: libmicrohttpd decodes the arguments,
+     * so they are encoded again the one way SigV4 does. */
+    _cleanup_buf_ struct buf query;
+    buf_init(&query, LIMIT_HEADER_VALUE);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &query);
     struct api_request req = {
+        .method = method,
+        .path = url,
+        .query = query.failed ? NULL : query.data,
+        .header = header_of,
+        .cookie = conn,
         .target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target"),
         .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
         .body = st->body.data,
@@ -98,7 +127,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              * the client sees the error rather than a broken pipe. */
             if (declared > LIMIT_HTTP_DISCARD) {
                 st->answered = true;
-                return serve_api(f, conn, st);
+                return serve_api(f, conn, st, method, url);
             }
         }
         return MHD_YES;
@@ -117,14 +146,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (st->seen > LIMIT_HTTP_DISCARD && !st->answered) {
             st->answered = true;
-            return serve_api(f, conn, st);
+            return serve_api(f, conn, st, method, url);
         }
         return MHD_YES;
     }
     if (st->answered)
         return MHD_YES;
     st->answered = true;
-    return serve_api(f, conn, st);
+    return serve_api(f, conn, st, method, url);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)

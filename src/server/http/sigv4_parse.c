@@ -26,7 +26,7 @@ static int is_header_list_char(int c) { return islower(c) || isdigit(c) || c == 
 static int is_hex(int c) { return isdigit(c) || (c >= 'a' && c <= 'f'); }
 static int is_digit(int c) { return isdigit(c); }
 
-static int parse_credential(const char *v, size_t n, struct sigv4_auth *a, struct error *err)
+int sigv4_parse_credential(const char *v, size_t n, struct sigv4_auth *a, struct error *err)
 {
     /* AKID/DATE/REGION/SERVICE/aws4_request */
     const char *parts[5];
@@ -84,7 +84,7 @@ int sigv4_parse_authorization(const char *header, struct sigv4_auth *ret_auth, s
         while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
             vlen--;
         if (klen == 10 && memcmp(p, "Credential", 10) == 0) {
-            if (parse_credential(v, vlen, &a, err) < 0)
+            if (sigv4_parse_credential(v, vlen, &a, err) < 0)
                 return -1;
             have_cred = true;
         } else if (klen == 13 && memcmp(p, "SignedHeaders", 13) == 0) {

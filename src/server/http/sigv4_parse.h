@@ -21,3 +21,6 @@ struct sigv4_auth {
 /* Parse an Authorization header value.  Returns 0 and fills *ret_auth, or -1
  * with ERR_INVALID naming what is wrong. */
 int sigv4_parse_authorization(const char *header, struct sigv4_auth *ret_auth, struct error *err);
+/* Parse a credential "AKID/YYYYMMDD/region/service/aws4_request" (n bytes)
+ * into a's access_key, date, region and service. */
+int sigv4_parse_credential(const char *v, size_t n, struct sigv4_auth *a, struct error *err);

@@ -335,6 +335,14 @@ static const char *const migrations[] = {
     "  WHERE NEW.service_name IS NOT NULL"
     "  ON CONFLICT (cluster_id, service_name, started_by, last_status) DO UPDATE SET n = n + 1;"
     " END;",
+    /* 9: access keys.  The secret is sealed (AES-256-GCM under
+     * DATA/master.key, base64): the database alone reveals no secret. */
+    "CREATE TABLE access_keys ("
+    "  access_key_id TEXT PRIMARY KEY,"
+    "  principal_arn TEXT NOT NULL,"
+    "  sealed_secret TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'Active',"
+    "  created_at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
