@@ -150,7 +150,11 @@ test: deps
 up: deps $(REL_DIR)/berth
 	$(REL_DIR)/berth up --seed-images $(CURDIR)/scripts/make-test-images.sh $(UP_ARGS)
 
-bench: deps all
+# IAM policy evaluations per second (bench/bench_policy.c), a figure only.
+$(REL_DIR)/bench_policy: bench/bench_policy.c $(REL_DIR)/libberth.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: deps all $(REL_DIR)/bench_policy
 	/usr/bin/python3 bench/run.py
 
 clean:
