@@ -47,7 +47,7 @@ static void policy_text(struct buf *b, int first)
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    double seconds = argc > 1 ? strtod(argv[1], NULL) : 2.0;
     struct policy *ps[POLICIES];
     struct error err;
     for (int k = 0; k < POLICIES; k++) {
