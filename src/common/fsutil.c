@@ -70,6 +70,21 @@ int fs_write_atomic(const char *dir, const char *name, const char *content, size
     return write_replace(dir, name, content, len, true, 0644, err);
 }
 
+void fs_remove_stale_temps(const char *dir, const char *name)
+{
+    char prefix[300];
+    if ((size_t)snprintf(prefix, sizeof(prefix), ".%s.tmp.", name) >= sizeof(prefix))
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+}
+
 int fs_write_private(const char *dir, const char *name, const char *content, size_t len, struct error *err)
 {
     return write_replace(dir, name, content, len, true, 0600, err);

@@ -8,7 +8,11 @@
 
 /* Write dir/name through a temporary file, fsync, rename, fsync the dir. */
 int fs_write_atomic(const char *dir, const char *name, const char *content, size_t len, struct error *err);
-/* The same, readable and writable by the owner only (0600): keys, credentials. */
+/* Remove the temporary files a writer of dir/name killed mid-write left
+ * behind (fs_write_atomic and fs_replace_file name them after the file). */
+void fs_remove_stale_temps(const char *dir, const char *name);
+/* The same as fs_write_atomic, readable and writable by the owner only
+ * (0600): keys, credentials. */
 int fs_write_private(const char *dir, const char *name, const char *content, size_t len, struct error *err);
 /* Replace path atomically (unique temporary file in the same directory,
  * rename) without fsync: for state that must survive a process crash, not a

@@ -176,6 +176,8 @@ static void state_remove(struct logship *s)
     char path[4300];
     snprintf(path, sizeof(path), "%s/%s", s->state_dir, s->state_name);
     unlink(path);
+    /* An agent killed while saving left its temporary file behind. */
+    fs_remove_stale_temps(s->state_dir, s->state_name);
 }
 
 /* Where a restart must read from: the oldest bytes not yet shipped. */
