@@ -368,6 +368,8 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
         inst->index = i;
         inst->tasks = json_object();
     }
+    /* The key id (never the secret): what an auth failure is about. */
+    log_info("agent: signing requests to %s as %s for region %s", cfg->server, cfg->creds.access_key_id, cfg->region);
     if (register_all(a, err) < 0)
         return -1;
     if (a->ops->init && a->ops->init(a, err) < 0)
