@@ -38,6 +38,7 @@ void agent_config_defaults(struct agent_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->server, sizeof(cfg->server), "http://127.0.0.1:7480");
+    snprintf(cfg->region, sizeof(cfg->region), "us-east-1");
     snprintf(cfg->cluster, sizeof(cfg->cluster), "default");
     snprintf(cfg->data_dir, sizeof(cfg->data_dir), "/var/lib/berth/agent");
     snprintf(cfg->availability_zone, sizeof(cfg->availability_zone), "local-1a");
@@ -203,7 +204,7 @@ static void poll_run(struct agent *a, struct agent_instance *inst, int64_t *sinc
 {
     struct error err;
     struct awsjson_client *client = NULL;
-    if (awsjson_client_new(a->cfg.server, &client, &err) < 0) {
+    if (awsjson_client_new(a->cfg.server, &a->cfg.creds, a->cfg.region, &client, &err) < 0) {
         log_error("agent: %s", err.msg);
         return;
     }
@@ -281,7 +282,7 @@ static void *register_shard(void *arg)
     struct register_shard *sh = arg;
     struct agent *a = sh->a;
     struct awsjson_client *client = NULL;
-    sh->rc = awsjson_client_new(a->cfg.server, &client, &sh->err);
+    sh->rc = awsjson_client_new(a->cfg.server, &a->cfg.creds, a->cfg.region, &client, &sh->err);
     if (sh->rc < 0)
         return NULL;
     awsjson_client_set_abort_flag(client, &a->stopping);
@@ -350,7 +351,7 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     if (!a->reporters || !a->instances || !a->by_arn || !a->cfg.attributes)
         return error_set(err, ERR_INTERNAL, "out of memory");
     for (int k = 0; k < a->nreporters; k++)
-        if (reporter_start(cfg->server, &a->reporters[k], err) < 0)
+        if (reporter_start(cfg->server, &cfg->creds, cfg->region, &a->reporters[k], err) < 0)
             return -1;
     a->reporter = a->reporters[0];
     if (cfg->hollow) {
@@ -367,6 +368,8 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
         inst->index = i;
         inst->tasks = json_object();
     }
+    /* The key id (never the secret): what an auth failure is about. */
+    log_info("agent: signing requests to %s as %s for region %s", cfg->server, cfg->creds.access_key_id, cfg->region);
     if (register_all(a, err) < 0)
         return -1;
     if (a->ops->init && a->ops->init(a, err) < 0)
@@ -413,6 +416,7 @@ void agent_stop(struct agent *a)
         json_decref(a->instances[i].tasks);
     free(a->instances);
     json_decref(a->cfg.attributes);
+    aws_credentials_clear(&a->cfg.creds);
     pthread_mutex_destroy(&a->lock);
     pthread_cond_destroy(&a->wake);
 }

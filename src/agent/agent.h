@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/aws_credentials.h"
 #include "common/proto.h"
 #include "common/error.h"
 #include "common/task_status.h"
@@ -16,6 +17,10 @@
 
 struct agent_config {
     char server[512];
+    /* What every request to the server is signed with: the caller fills
+     * both (berth agent from the environment; berth up for its own agent). */
+    struct aws_credentials creds;
+    char region[LIMIT_AWS_REGION + 1];
     char cluster[256];
     char data_dir[3800];
     char availability_zone[64];

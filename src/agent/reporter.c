@@ -132,12 +132,13 @@ static void *sender(void *arg)
     return NULL;
 }
 
-int reporter_start(const char *server_url, struct reporter **ret, struct error *err)
+int reporter_start(const char *server_url, const struct aws_credentials *creds, const char *region,
+                   struct reporter **ret, struct error *err)
 {
     struct reporter *r = calloc(1, sizeof(*r));
     if (!r)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    if (awsjson_client_new(server_url, &r->client, err) < 0) {
+    if (awsjson_client_new(server_url, creds, region, &r->client, err) < 0) {
         free(r);
         return -1;
     }

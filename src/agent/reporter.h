@@ -5,11 +5,14 @@
 
 #include <jansson.h>
 
+#include "common/aws_credentials.h"
 #include "common/error.h"
 
 struct reporter;
 
-int reporter_start(const char *server_url, struct reporter **ret, struct error *err);
+/* A reporter sending to server_url, signing with creds (copied) for region. */
+int reporter_start(const char *server_url, const struct aws_credentials *creds, const char *region,
+                   struct reporter **ret, struct error *err);
 /* Start the deadline of reporter_stop without waiting, so several
  * reporters drain at once; a later reporter_stop keeps this deadline. */
 void reporter_stop_begin(struct reporter *r, int timeout_ms);

@@ -12,7 +12,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--attribute K=V]...\n"
+    fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--region R] [--attribute K=V]...\n"
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--bridge NAME] [--task-subnet CIDR]\n"
@@ -24,7 +24,11 @@ static void usage(FILE *f)
                "the same instance.  --hollow N registers N instances that acknowledge tasks\n"
                "without running containers (for scale tests and benchmarks).\n"
                "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
-               "on bridge --bridge (default berth0); give each agent on one host its own pair.\n");
+               "on bridge --bridge (default berth0); give each agent on one host its own pair.\n"
+               "Requests to the server are signed (SigV4) with AWS_ACCESS_KEY_ID and\n"
+               "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else profile $AWS_PROFILE (default\n"
+               "default) of $AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials), for region R\n"
+               "(default $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1).\n");
 }
 
 static int parse_i64(const char *s, int64_t *ret)
@@ -42,6 +46,7 @@ struct agent_opts {
     json_t *attrs;
     const char *insecure[16];
     size_t n_insecure;
+    const char *region; /* --region; NULL: the environment's */
 };
 
 static int set_runtime(void *opts, const struct cli_flag *f, char *arg)
@@ -113,6 +118,7 @@ static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
 
 static const struct cli_flag agent_flags[] = {
     CFG_STRING("server", server),
+    {"region", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct agent_opts, region)},
     CFG_STRING("cluster", cluster),
     CFG_STRING("data", data_dir),
     {"attribute", .has_arg = true, .set = set_attribute},
@@ -160,10 +166,13 @@ int cli_agent_main(int argc, char **argv)
         o.cfg.attributes = o.attrs;
         o.cfg.insecure = o.insecure;
         o.cfg.n_insecure = o.n_insecure;
-        rc = run_agent(&o.cfg);
+        rc = cli_signing_setup("berth agent", o.region, &o.cfg.creds, o.cfg.region, sizeof(o.cfg.region)) < 0
+                 ? 1
+                 : run_agent(&o.cfg);
     } else if (rc == CLI_FLAGS_HELP) {
         rc = 0;
     }
     json_decref(o.attrs);
+    aws_credentials_clear(&o.cfg.creds);
     return rc;
 }

@@ -28,6 +28,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_flags.h"
+#include "cli/cli_util.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: berth logs TASK [--container NAME] [--follow] [--since DURATION]\n"
                "                  [--timestamps] [--data DIR] [--cluster C] [--endpoint URL]\n"
+               "                  [--region R]\n"
                "\n"
                "Print the logs of TASK (a task ID or ARN): from the server for containers with\n"
                "the awslogs driver, from the agent's files on this host for the others.\n"
@@ -82,7 +84,12 @@ static void usage(FILE *f)
                "                     awslogs (default: " DEFAULT_DATA_DIR ")\n"
                "  --cluster C        the task's cluster (default: default)\n"
                "  --endpoint URL     the berth server (default: $BERTH_ENDPOINT or\n"
-               "                     http://127.0.0.1:7480)\n");
+               "                     http://127.0.0.1:7480)\n"
+               "  --region R         the region requests are signed for (default: $AWS_REGION,\n"
+               "                     else $AWS_DEFAULT_REGION, else us-east-1)\n"
+               "Requests are signed (SigV4) with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,\n"
+               "else profile $AWS_PROFILE (default default) of $AWS_SHARED_CREDENTIALS_FILE\n"
+               "(default ~/.aws/credentials).\n");
 }
 
 static int parse_duration(const char *s, int64_t *ret_ms)
@@ -453,7 +460,7 @@ static int print_sources(struct awsjson_client *client, struct source *src, size
 }
 
 struct logs_cli {
-    const char *container, *cluster, *endpoint;
+    const char *container, *cluster, *endpoint, *region;
     int64_t since;
     struct opts o;
 };
@@ -474,6 +481,7 @@ static const struct cli_flag logs_flags[] = {
     {"since", .has_arg = true, .set = set_since},
     {"cluster", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, cluster)},
     {"endpoint", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, endpoint)},
+    {"region", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, region)},
     {"help", .short_name = 'h'},
     {"data", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct logs_cli, o.data_dir)},
     {"timestamps", .short_name = 't', .set = cli_flags_set_true, CLI_FIELD(struct logs_cli, o.timestamps)},
@@ -501,8 +509,14 @@ int cli_logs_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     struct error err;
+    struct aws_credentials creds;
+    char region[LIMIT_AWS_REGION + 1];
+    if (cli_signing_setup("berth logs", l.region, &creds, region, sizeof(region)) < 0)
+        return 1;
     struct awsjson_client *client = NULL;
-    if (awsjson_client_new(l.endpoint, &client, &err) < 0) {
+    int cr = awsjson_client_new(l.endpoint, &creds, region, &client, &err);
+    aws_credentials_clear(&creds);
+    if (cr < 0) {
         fprintf(stderr, "berth logs: %s\n", err.msg);
         return 1;
     }

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/cli_flags.h"
 #include "cli/cli_util.h"
+#include "common/aws_credentials.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -103,16 +104,25 @@ static bool start_registry(const struct up_opts *o, struct up_registry *reg)
     return true;
 }
 
-static int start_agent(const struct up_opts *o, const char *endpoint, struct agent *agent)
+/* THE place where berth up's agent gets what it signs its requests with:
+ * the caller's creds, for the server's own region.  For now cli_up_main
+ * fills creds from the environment (as berth agent does); the server's
+ * root key is meant to be handed over here instead. */
+static int start_agent(const struct up_opts *o, const char *endpoint, const struct aws_credentials *creds,
+                       struct agent *agent)
 {
     struct error err;
     error_clear(&err);
     struct agent_config acfg;
     agent_config_defaults(&acfg);
     snprintf(acfg.server, sizeof(acfg.server), "%s", endpoint);
+    acfg.creds = *creds;
+    snprintf(acfg.region, sizeof(acfg.region), "%s", o->server.region);
     snprintf(acfg.data_dir, sizeof(acfg.data_dir), "%s/agent", o->data);
     snprintf(acfg.runtime, sizeof(acfg.runtime), "%s", o->runtime);
-    if (agent_start(agent, &acfg, &err) < 0) {
+    int r = agent_start(agent, &acfg, &err);
+    aws_credentials_clear(&acfg.creds);
+    if (r < 0) {
         log_error("up: agent: %s", err.msg);
         agent_stop(agent);
         return -1;
@@ -161,6 +171,13 @@ int cli_up_main(int argc, char **argv)
         return 1;
     }
     snprintf(o.server.data_dir, sizeof(o.server.data_dir), "%s/server", o.data);
+    /* The local agent's credentials: from the environment for now (see
+     * start_agent); the server's root key will take their place. */
+    struct aws_credentials agent_creds;
+    if (aws_credentials_resolve(&agent_creds, &err) < 0) {
+        fprintf(stderr, "berth up: %s\n", err.msg);
+        return 1;
+    }
 
     sigset_t mask;
     cli_block_stop_signals(&mask);
@@ -181,7 +198,7 @@ int cli_up_main(int argc, char **argv)
     if (fs_write_atomic(o.server.data_dir, "endpoint", line, strlen(line), &err) < 0)
         log_warn("up: %s", err.msg);
     have_registry = !o.registry_off && start_registry(&o, &reg);
-    if (start_agent(&o, endpoint, &agent) < 0)
+    if (start_agent(&o, endpoint, &agent_creds, &agent) < 0)
         goto out;
     agent_started = true;
     print_welcome(&o, endpoint, have_registry ? reg.hostport : NULL);
@@ -194,5 +211,6 @@ out:
     if (have_registry)
         up_registry_stop(&reg);
     server_free(&srv);
+    aws_credentials_clear(&agent_creds);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/aws_credentials.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -44,6 +45,24 @@ int cli_copy_arg(char *dst, size_t cap, const char *value, const char *flag)
         return -1;
     }
     memcpy(dst, value, n + 1);
+    return 0;
+}
+
+int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds, char *region,
+                      size_t region_cap)
+{
+    const char *r = aws_region_resolve(region_flag);
+    if (strlen(r) >= region_cap) {
+        fprintf(stderr, "%s: region '%s' is longer than %zu bytes\n", cmd, r, region_cap - 1);
+        return -1;
+    }
+    struct error err;
+    error_clear(&err);
+    if (aws_credentials_resolve(ret_creds, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", cmd, err.msg);
+        return -1;
+    }
+    snprintf(region, region_cap, "%s", r);
     return 0;
 }
 

@@ -8,6 +8,8 @@
 
 #include "common/error.h"
 
+struct aws_credentials;
+
 /* "HOST:PORT" or "[v6]:PORT" into host and port. */
 int cli_parse_hostport(const char *s, char *host, size_t host_cap, uint16_t *ret_port);
 /* Copy a string argument, refusing one that does not fit. */
@@ -24,5 +26,12 @@ int cli_set_listen(const char *cmd, const char *value, char *host, size_t host_c
 void cli_block_stop_signals(sigset_t *ret_mask);
 /* Wait for one of those signals; returns its number. */
 int cli_wait_stop_signal(const sigset_t *mask);
+/* What a client signs its requests with: the credentials of the
+ * environment or the shared credentials file (aws_credentials_resolve),
+ * and region_flag if given, else the environment's region.  -1 after
+ * "CMD: ..." on stderr saying what is missing; *ret_creds and region are
+ * filled only on success. */
+int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds, char *region,
+                      size_t region_cap);
 /* Write dir/name through a temporary file and rename, fsyncing both. */
 int cli_write_file_atomic(const char *dir, const char *name, const char *content, struct error *err);

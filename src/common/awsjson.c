@@ -1,20 +1,36 @@
-/* awsjson.c - AWS JSON 1.1 over libcurl.  Bodies are bounded by
- * LIMIT_CLIENT_RESPONSE; requests carry no signature (berth's server does
- * not verify them yet). */
+/* awsjson.c - AWS JSON 1.1 over libcurl, every request SigV4-signed.
+ * Bodies are bounded by LIMIT_CLIENT_RESPONSE.  The signature covers the
+ * Host header this client sends itself (from the endpoint, so it is exactly
+ * what was signed), Content-Type, X-Amz-Date, X-Amz-Target, the session
+ * token if any, and the body.  The secret is never logged or put in an
+ * error message; it is wiped when the client is freed. */
 #include "common/awsjson.h"
 
 #include <curl/curl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/proto.h"
+#include "common/sigv4.h"
+#include "common/timeutil.h"
+
+#define CONTENT_TYPE "application/x-amz-json-1.1"
+#define HEADER_LINE_MAX (LIMIT_AWS_SESSION_TOKEN + 1024)
 
 struct awsjson_client {
     CURL *curl;
     char *endpoint;
+    char *host;  /* the Host header: host[:port], the port only if not the scheme's default */
+    char *path;  /* the request path as libcurl sends it */
+    char *query; /* NULL for none */
+    struct aws_credentials creds;
+    char region[LIMIT_AWS_REGION + 1];
     long timeout;
     const volatile bool *abort_flag;
     char last_type[128];
@@ -23,18 +39,55 @@ struct awsjson_client {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
-int awsjson_client_new(const char *endpoint, struct awsjson_client **ret_client, struct error *err)
+/* Host, path and query of the endpoint, parsed by libcurl's own URL parser
+ * so that they are what it will send. */
+static int parse_endpoint(struct awsjson_client *c, const char *endpoint, struct error *err)
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    char *host = NULL, *port = NULL;
+    int r = 0;
+    if (curl_url_set(u, CURLUPART_URL, endpoint, CURLU_GUESS_SCHEME) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PATH, &c->path, 0) != CURLUE_OK)
+        r = error_set(err, ERR_INVALID, "endpoint %s is not a URL", endpoint);
+    if (r == 0 && curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
+        port = NULL;
+    if (r == 0 && curl_url_get(u, CURLUPART_QUERY, &c->query, 0) != CURLUE_OK)
+        c->query = NULL;
+    if (r == 0 && asprintf(&c->host, "%s%s%s", host, port ? ":" : "", port ? port : "") < 0) {
+        c->host = NULL;
+        r = error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return r;
+}
+
+int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds, const char *region,
+                       struct awsjson_client **ret_client, struct error *err)
 {
     pthread_once(&curl_once, curl_init_once);
+    if (!region || !*region || strlen(region) > LIMIT_AWS_REGION)
+        return error_set(err, ERR_INVALID, "region '%s' is empty or longer than %d bytes", region ? region : "",
+                         LIMIT_AWS_REGION);
     struct awsjson_client *c = calloc(1, sizeof(*c));
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
     c->curl = curl_easy_init();
     c->endpoint = strdup(endpoint);
     c->timeout = 30;
+    c->creds = *creds;
+    snprintf(c->region, sizeof(c->region), "%s", region);
     if (!c->curl || !c->endpoint) {
         awsjson_client_free(c);
         return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    if (parse_endpoint(c, endpoint, err) < 0) {
+        awsjson_client_free(c);
+        return -1;
     }
     *ret_client = c;
     return 0;
@@ -47,6 +100,10 @@ void awsjson_client_free(struct awsjson_client *c)
     if (c->curl)
         curl_easy_cleanup(c->curl);
     free(c->endpoint);
+    free(c->host);
+    curl_free(c->path);
+    curl_free(c->query);
+    aws_credentials_clear(&c->creds);
     free(c);
 }
 
@@ -70,6 +127,94 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return buf_append(b, ptr, n) < 0 ? 0 : n;
 }
 
+/* The signed headers' values, by lower-case name (sigv4_request.header). */
+struct signed_values {
+    const char *host, *amz_date, *token, *target;
+};
+
+static const char *signed_value(void *cookie, const char *lname)
+{
+    const struct signed_values *v = cookie;
+    const struct {
+        const char *name, *value;
+    } table[] = {
+        {"content-type", CONTENT_TYPE},     {"host", v->host},           {"x-amz-date", v->amz_date},
+        {"x-amz-security-token", v->token}, {"x-amz-target", v->target},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(table); i++)
+        if (strcmp(table[i].name, lname) == 0)
+            return table[i].value;
+    return NULL;
+}
+
+/* The signing name of the service a target prefix belongs to. */
+static const char *service_of(const char *target_prefix)
+{
+    static const struct {
+        const char *prefix, *service;
+    } services[] = {
+        {PROTO_LOGS_TARGET, "logs"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(services); i++)
+        if (strcmp(services[i].prefix, target_prefix) == 0)
+            return services[i].service;
+    return "ecs";
+}
+
+static void add_header(struct curl_slist **list, bool *failed, const char *fmt, ...)
+{
+    char line[HEADER_LINE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    struct curl_slist *l = n >= 0 && n < (int)sizeof(line) && !*failed ? curl_slist_append(*list, line) : NULL;
+    if (l)
+        *list = l;
+    else
+        *failed = true;
+}
+
+/* The request's headers, the Authorization header among them. */
+static int request_headers(struct awsjson_client *c, const char *target_prefix, const char *action, const char *body,
+                           size_t len, struct curl_slist **ret, struct error *err)
+{
+    char target[256], amz_date[32], date[9], hash[65], sig[65];
+    snprintf(target, sizeof(target), "%s.%s", target_prefix, action);
+    time_t now = (time_t)(time_now() / USEC_PER_SEC);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(date, sizeof(date), "%.8s", amz_date);
+    const char *token = c->creds.session_token[0] ? c->creds.session_token : NULL;
+    struct signed_values v = {c->host, amz_date, token, target};
+    sigv4_sha256_hex(body, len, hash);
+    struct sigv4_request r = {"POST", c->path, c->query, signed_value, &v, hash};
+    const char *names = token ? "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
+                              : "content-type;host;x-amz-date;x-amz-target";
+    const char *service = service_of(target_prefix);
+    if (sigv4_signature(&r, names, false, c->creds.secret_access_key, amz_date, date, c->region, service, sig, err) < 0)
+        return error_prefix(err, "%s: signing", action);
+    struct curl_slist *l = NULL;
+    bool failed = false;
+    add_header(&l, &failed, "Content-Type: %s", CONTENT_TYPE);
+    add_header(&l, &failed, "Host: %s", c->host);
+    add_header(&l, &failed, "X-Amz-Target: %s", target);
+    add_header(&l, &failed, "X-Amz-Date: %s", amz_date);
+    if (token)
+        add_header(&l, &failed, "X-Amz-Security-Token: %s", token);
+    add_header(&l, &failed,
+               "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
+               c->creds.access_key_id, date, c->region, service, names, sig);
+    add_header(&l, &failed, "Expect:");
+    if (failed) {
+        curl_slist_free_all(l);
+        return error_set(err, ERR_INTERNAL, "%s: out of memory for the request headers", action);
+    }
+    *ret = l;
+    return 0;
+}
+
 int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char *action, json_t *in, json_t **ret_out,
                  struct error *err)
 {
@@ -85,11 +230,9 @@ int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const
                       size_t len, json_t **ret_out, struct error *err)
 {
     c->last_type[0] = '\0';
-    char target[256];
-    snprintf(target, sizeof(target), "X-Amz-Target: %s.%s", target_prefix, action);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.1");
-    headers = curl_slist_append(headers, target);
-    headers = curl_slist_append(headers, "Expect:");
+    struct curl_slist *headers = NULL;
+    if (request_headers(c, target_prefix, action, body, len, &headers, err) < 0)
+        return -1;
     _cleanup_buf_ struct buf b;
     buf_init(&b, LIMIT_CLIENT_RESPONSE);
     CURL *h = c->curl;

@@ -3,17 +3,27 @@
  * One client is one connection's worth of state: use it from one thread at
  * a time.  Transport failures and 5xx answers fail with ERR_IO (worth
  * retrying); a 4xx answer fails with ERR_INVALID and the message
- * "<ExceptionName>: <message>", with the name also in ret_type when asked. */
+ * "<ExceptionName>: <message>", with the name also in ret_type when asked.
+ *
+ * Every request is signed with SigV4 (Authorization header form) for the
+ * client's region; the service is "logs" for the CloudWatch Logs target
+ * (PROTO_LOGS_TARGET), "ecs" for the others. */
 #pragma once
 
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "common/aws_credentials.h"
 #include "common/error.h"
 
 struct awsjson_client;
 
-int awsjson_client_new(const char *endpoint, struct awsjson_client **ret_client, struct error *err);
+/* A client for endpoint ("http://host[:port][/path]") that signs with a
+ * copy of creds for region.  Fails with ERR_INVALID for an endpoint libcurl
+ * cannot parse or an empty or overlong region.  Free with
+ * awsjson_client_free, which wipes the copy. */
+int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds, const char *region,
+                       struct awsjson_client **ret_client, struct error *err);
 void awsjson_client_free(struct awsjson_client *c);
 /* Overall time limit per call (seconds); long-polls need more than the default 30. */
 void awsjson_client_set_timeout(struct awsjson_client *c, long seconds);

@@ -30,3 +30,13 @@
 /* FilterLogEvents with at most this many selected streams merges their
  * per-stream walks; with more it walks the group and skips the others. */
 #define LIMIT_LOGS_MERGE_STREAMS 32
+
+/* AWS credentials (common/aws_credentials.c): the shared credentials file
+ * read, and each value taken from it or the environment.  Session tokens
+ * from STS are typically under 2 KiB. */
+#define LIMIT_AWS_CREDENTIALS_FILE (256u * 1024)
+#define LIMIT_AWS_ACCESS_KEY_ID 128
+#define LIMIT_AWS_SECRET_KEY 128
+#define LIMIT_AWS_SESSION_TOKEN 4096
+#define LIMIT_AWS_PROFILE 128
+#define LIMIT_AWS_REGION 32

@@ -300,9 +300,13 @@ def test_refused_batches_are_sent_singly(fresh_server, tmp_path):
                 refused.append(target)
                 status, out = 400, b'{"__type":"UnknownOperationException","message":"no batches here"}'
             else:
+                # The request as the agent signed it: its Host (the proxy's)
+                # and signature headers go through unchanged.
                 req = urllib.request.Request(upstream + self.path, data=body, method="POST",
                                              headers={k: v for k, v in self.headers.items()
-                                                      if k.lower() in ("content-type", "x-amz-target")})
+                                                      if k.lower() in ("content-type", "x-amz-target", "host",
+                                                                       "x-amz-date", "authorization",
+                                                                       "x-amz-security-token")})
                 try:
                     with urllib.request.urlopen(req, timeout=60) as r:
                         status, out = r.status, r.read()

@@ -497,6 +497,8 @@ static int setup_awslogs(struct logship *s, const struct logship_params *p, stru
 {
     struct logship_aws_params ap = {
         .server = p->server,
+        .creds = p->creds,
+        .region = p->region,
         .shipper_id = s->shipper_id,
         .task_id = p->task_id,
         .ctr_id = p->ctr_id,

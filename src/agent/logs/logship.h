@@ -20,11 +20,15 @@
 
 #include "common/error.h"
 
+struct aws_credentials;
+
 struct logship;
 
 struct logship_params {
-    const char *server;   /* berth server URL (awslogs) */
-    const char *data_dir; /* the agent's data directory */
+    const char *server;                  /* berth server URL (awslogs) */
+    const struct aws_credentials *creds; /* awslogs: what requests are signed with */
+    const char *region;                  /* awslogs: the region signed for */
+    const char *data_dir;                /* the agent's data directory */
     const char *task_id;
     const char *ctr_id; /* runtime id, <task-id>-<index> */
     const char *ctr_name;

@@ -392,7 +392,7 @@ static int setup(struct logship_aws *a, const struct logship_aws_params *p, stru
     a->max_buffer = DEFAULT_MAX_BUFFER;
     if (mbs && jsonlog_parse_size(mbs, &a->max_buffer, err) < 0)
         return -1;
-    if (awsjson_client_new(a->server, &a->client, err) < 0)
+    if (awsjson_client_new(a->server, p->creds, p->region, &a->client, err) < 0)
         return -1;
     awsjson_client_set_abort_flag(a->client, &a->abort);
     return 0;

@@ -27,9 +27,12 @@ struct logship_progress {
 };
 
 struct logship_aws;
+struct aws_credentials;
 
 struct logship_aws_params {
-    const char *server;     /* berth server URL */
+    const char *server;                  /* berth server URL */
+    const struct aws_credentials *creds; /* what requests are signed with (copied) */
+    const char *region;
     const char *shipper_id; /* "<task-id>/<container>" */
     const char *task_id;
     const char *ctr_id; /* runtime id */

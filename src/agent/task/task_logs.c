@@ -25,6 +25,8 @@ void task_logs_start(struct task_runner *t, struct runner_ctr *c)
     }
     struct logship_params p = {
         .server = t->env->agent->cfg.server,
+        .creds = &t->env->agent->cfg.creds,
+        .region = t->env->agent->cfg.region,
         .data_dir = t->env->agent->cfg.data_dir,
         .task_id = t->id,
         .ctr_id = c->id,
