@@ -295,10 +295,13 @@ def raw_call(endpoint, action, body, target_prefix=ECS_TARGET, headers=None, sig
 class BerthAgent:
     """One `berth agent` process (real, or hollow with hollow=N)."""
 
-    def __init__(self, server_endpoint, cluster, data_dir, log_path, hollow=0, extra_args=(), key=ROOT_KEY):
+    def __init__(self, server_endpoint, cluster, data_dir, log_path, hollow=0, extra_args=(), key=ROOT_KEY,
+                 extra_env=None):
         """key: the credentials it gets as AWS_ACCESS_KEY_ID/
-        AWS_SECRET_ACCESS_KEY (None: none)."""
+        AWS_SECRET_ACCESS_KEY (None: none); extra_env: more environment
+        (e.g. AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE, HOME)."""
         self.key = key
+        self.extra_env = dict(extra_env or {})
         self.args = [BERTH_BIN, "agent", "--server", server_endpoint, "--cluster", cluster,
                      "--data", str(data_dir)] + (["--hollow", str(hollow)] if hollow else []) + list(extra_args)
         self.data_dir = str(data_dir)
@@ -308,7 +311,7 @@ class BerthAgent:
     def start(self):
         os.makedirs(self.data_dir, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=client_env(key=self.key))
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=dict(client_env(key=self.key), **self.extra_env))
         log.close()
         return self
 
