@@ -24,7 +24,6 @@ import subprocess
 import time
 import unittest.mock
 import urllib.error
-import urllib.parse
 import urllib.request
 
 import boto3
