@@ -18,6 +18,8 @@ about speed."""
 import argparse
 import contextlib
 import datetime
+import hashlib
+import hmac
 import http.client
 import json
 import multiprocessing
@@ -59,21 +61,55 @@ def med(xs):
 
 class Client:
     """One keep-alive HTTP connection speaking the ECS JSON protocol, kept
-    cheap: bodies may be prebuilt bytes."""
+    cheap: bodies may be prebuilt bytes.  Every request is SigV4-signed
+    with key (default: the session's root key, berth_proc.ROOT_KEY) by a
+    small signer of its own, for this one request shape, with the signing
+    key kept per day: botocore's signer costs several times more client CPU
+    per request, and the client must not be what is measured.
+    tests/integration/test_bench_smoke.py checks it signs as botocore does."""
 
-    def __init__(self, endpoint, timeout=120):
+    def __init__(self, endpoint, timeout=120, key=None, region=berth_proc.REGION):
         u = urllib.parse.urlparse(endpoint)
         self.host, self.port = u.hostname, u.port
+        self.host_header = u.netloc
         self.timeout = timeout
         self.conn = None
+        self.key = key or berth_proc.ROOT_KEY
+        self.region = region
+        self._signing_keys = {}  # (day, service) -> key
+
+    def _signing_key(self, day, service):
+        k = self._signing_keys.get((day, service))
+        if k is None:
+            k = ("AWS4" + self.key.secret_key).encode()
+            for part in (day, self.region, service, "aws4_request"):
+                k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+            self._signing_keys = {(day, service): k}
+        return k
+
+    def headers(self, action, body, prefix=ECS, now=None):
+        """The signed headers of a POST / of body as action (now: a time.time()
+        to sign at)."""
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+        day = amz_date[:8]
+        service = berth_proc.service_of(prefix)
+        target = "%s.%s" % (prefix, action)
+        ctype = "application/x-amz-json-1.1"
+        signed = "content-type;host;x-amz-date;x-amz-target"
+        canonical = "POST\n/\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-target:%s\n\n%s\n%s" % (
+            ctype, self.host_header, amz_date, target, signed, hashlib.sha256(body).hexdigest())
+        scope = "%s/%s/%s/aws4_request" % (day, self.region, service)
+        to_sign = "AWS4-HMAC-SHA256\n%s\n%s\n%s" % (amz_date, scope,
+                                                      hashlib.sha256(canonical.encode()).hexdigest())
+        sig = hmac.new(self._signing_key(day, service), to_sign.encode(), hashlib.sha256).hexdigest()
+        return {"Host": self.host_header, "Content-Type": ctype, "X-Amz-Target": target, "X-Amz-Date": amz_date,
+                "Authorization": "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s"
+                                 % (self.key.access_key, scope, signed, sig)}
 
     def call(self, action, body, prefix=ECS, check=True):
         if not isinstance(body, bytes):
             body = json.dumps(body).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "%s.%s" % (prefix, action),
-                   # moto picks the region from a SigV4 credential scope; berth takes unsigned requests.
-                   "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/ecs/aws4_request, "
-                                    "SignedHeaders=host, Signature=0"}
+        headers = self.headers(action, body, prefix)
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)

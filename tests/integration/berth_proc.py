@@ -4,22 +4,66 @@ Every test talks to a real `berth server` on a free loopback port with its
 own temporary data directory.  The binary comes from $BERTH_BIN (make test
 points it at the ASan+UBSan build), so a sanitizer report fails the test
 that caused it: a server that exits non-zero on SIGTERM fails teardown.
+
+Credentials: the server wants every request SigV4-signed.  ROOT_KEY is one
+root key for the whole test session (and everything it starts: bench/run.py
+and its worker processes find it in the environment), made once here.
+Every server gets it as BERTH_ROOT_ACCESS_KEY_ID/BERTH_ROOT_SECRET_ACCESS_KEY
+(BerthServer), every agent and `berth logs` as AWS_ACCESS_KEY_ID/
+AWS_SECRET_ACCESS_KEY (client_env), boto3 through client() and the AWS CLI
+through aws_cli_env(); raw_call() signs with it.
 """
+import datetime
 import json
 import os
+import secrets
 import select
 import signal
+import string
 import subprocess
 import time
+import unittest.mock
+import urllib.error
 import urllib.request
 
 import boto3
+import botocore.auth
+import botocore.awsrequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BERTH_BIN = os.environ.get("BERTH_BIN", os.path.join(ROOT, "build", "berth"))
 AWS_V2 = "/usr/bin/aws"  # the AWS CLI v2, for tests that drive it
 ECS_TARGET = "AmazonEC2ContainerServiceV20141113"
+LOGS_TARGET = "Logs_20140328"
+AGENT_TARGET = "BerthAgent_20261122"
+REGION = "us-east-1"
+
+# Where the session's root key travels to child processes (bench/run.py
+# under test_bench_smoke, its multiprocessing workers, bench_logs.py).
+_KEY_ENV = ("BERTH_TEST_ROOT_ACCESS_KEY_ID", "BERTH_TEST_ROOT_SECRET_ACCESS_KEY")
+
+
+def new_key():
+    """A fresh key in the shape berth generates: "AKIA" + 16 upper-case
+    letters/digits, and a 40-character secret of [A-Za-z0-9/+]."""
+    kid = "AKIA" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    secret = "".join(secrets.choice(string.ascii_letters + string.digits + "/+") for _ in range(40))
+    return Credentials(kid, secret)
+
+
+def _session_root_key():
+    kid, secret = (os.environ.get(n) for n in _KEY_ENV)
+    if not (kid and secret):
+        key = new_key()
+        kid, secret = key.access_key, key.secret_key
+        os.environ[_KEY_ENV[0]], os.environ[_KEY_ENV[1]] = kid, secret
+    return Credentials(kid, secret)
+
+
+# The one root key of this test session: made once, at the first import.
+ROOT_KEY = _session_root_key()
 
 # LeakSanitizer runs at exit; sanitizer failures must change the exit code.
 SAN_ENV = {
@@ -27,14 +71,64 @@ SAN_ENV = {
     "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=87",
 }
 
+# Inherited variables that would change which credentials or region a
+# client uses behind the test's back.
+_AWS_CLIENT_VARS = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION",
+                    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
+
+
+def client_env(base=None, key=ROOT_KEY, region=REGION):
+    """An environment (default: this process's, with the sanitizer
+    options) for a berth client process (`berth agent`, `berth logs`,
+    `berth up`'s agent): key as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+    AWS_DEFAULT_REGION region; with key None, no credentials at all."""
+    env = dict(os.environ, **SAN_ENV) if base is None else dict(base)
+    for k in _AWS_CLIENT_VARS + ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        env.pop(k, None)
+    if key is not None:
+        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = key.access_key, key.secret_key
+    env["AWS_DEFAULT_REGION"] = region
+    return env
+
+
+def server_env(base=None, root_key=ROOT_KEY):
+    """An environment for `berth server`: root_key as BERTH_ROOT_ACCESS_KEY_ID/
+    BERTH_ROOT_SECRET_ACCESS_KEY; with root_key None, neither (the server
+    then makes its own key into DATA/credentials on first start)."""
+    env = dict(os.environ, **SAN_ENV) if base is None else dict(base)
+    env.pop("BERTH_ROOT_ACCESS_KEY_ID", None)
+    env.pop("BERTH_ROOT_SECRET_ACCESS_KEY", None)
+    if root_key is not None:
+        env["BERTH_ROOT_ACCESS_KEY_ID"] = root_key.access_key
+        env["BERTH_ROOT_SECRET_ACCESS_KEY"] = root_key.secret_key
+    return env
+
+
+def aws_cli_env(home, key=ROOT_KEY, region=REGION, **extra):
+    """A clean environment for the AWS CLI v2 (/usr/bin/aws): key from the
+    environment, no user configuration; extra overrides (e.g.
+    AWS_SHARED_CREDENTIALS_FILE=..., AWS_PROFILE=... with key None)."""
+    env = {
+        "PATH": "/usr/bin:/bin", "HOME": str(home), "AWS_DEFAULT_REGION": region,
+        "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_PAGER": "", "AWS_CLI_AUTO_PROMPT": "off", "PYTHONUNBUFFERED": "1",
+    }
+    if key is not None:
+        env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = key.access_key, key.secret_key
+    env.update(extra)
+    return env
+
 
 class BerthServer:
     """One `berth server` process; restartable on the same data dir."""
 
-    def __init__(self, data_dir, log_path, extra_args=()):
+    def __init__(self, data_dir, log_path, extra_args=(), root_key=ROOT_KEY):
+        """root_key: the BERTH_ROOT_* key the server starts with (a
+        botocore Credentials), or None for none (it makes its own)."""
         self.data_dir = str(data_dir)
         self.log_path = str(log_path)
         self.extra_args = list(extra_args)
+        self.root_key = root_key
         self.proc = None
         self.endpoint = None
         self.port = 0
@@ -43,7 +137,7 @@ class BerthServer:
         endpoint_file = os.path.join(self.data_dir, "endpoint")
         if os.path.exists(endpoint_file):
             os.unlink(endpoint_file)
-        env = dict(os.environ, **SAN_ENV)
+        env = server_env(root_key=self.root_key)
         # Reuse the port across restarts so clients keep working.
         listen = "127.0.0.1:%d" % self.port
         log = open(self.log_path, "ab")
@@ -104,46 +198,109 @@ class BerthServer:
         return self.proc is not None and self.proc.poll() is None
 
 
-def client(endpoint, service="ecs", region="us-east-1", validate=True):
-    """A boto3 client for a berth endpoint, with dummy credentials.
+def client(endpoint, service="ecs", region=REGION, validate=True, key=ROOT_KEY):
+    """A boto3 client for a berth endpoint, signing with key (default the
+    session's root key).
 
     validate=False turns off botocore's own parameter checks, so a test can
     send what a buggy or hostile client would and see the server's answer."""
     cfg = Config(retries={"max_attempts": 1}, parameter_validation=validate,
                  connect_timeout=5, read_timeout=60)
     return boto3.client(service, endpoint_url=endpoint, region_name=region,
-                        aws_access_key_id="AKIDBERTHTEST", aws_secret_access_key="secret",
+                        aws_access_key_id=key.access_key, aws_secret_access_key=key.secret_key,
                         config=cfg)
 
 
-def raw_call(endpoint, action, body, target_prefix=ECS_TARGET, headers=None):
-    """POST a raw body (bytes or str or JSON-able object) as an action.
-    Returns (status, parsed JSON or text)."""
+class _FrozenDatetime(datetime.datetime):
+    at = None
+
+    @classmethod
+    def utcnow(cls):
+        return cls.at
+
+
+def sign(method, url, headers, body, key=ROOT_KEY, region=REGION, service="ecs", at=None, presign=False):
+    """SigV4-sign a request with botocore: returns (url, headers) to send
+    (presign: the query form, botocore's SigV4QueryAuth, which moves JSON
+    body members into the query string and empties the body -- send
+    without a body then).  at: a naive UTC datetime to sign at instead of
+    now."""
+    req = botocore.awsrequest.AWSRequest(method=method, url=url, headers=dict(headers), data=body)
+    auth = (botocore.auth.SigV4QueryAuth if presign else botocore.auth.SigV4Auth)(key, service, region)
+    if at is None:
+        auth.add_auth(req)
+    else:
+        frozen = type("_At", (_FrozenDatetime,), {"at": at})
+        with unittest.mock.patch.object(botocore.auth.datetime, "datetime", frozen):
+            auth.add_auth(req)
+    return req.url, dict(req.headers.items())
+
+
+def service_of(target_prefix):
+    """The SigV4 service name for an X-Amz-Target prefix."""
+    return "logs" if (target_prefix or "").startswith(LOGS_TARGET) else "ecs"
+
+
+def post(endpoint, body, headers, signed=True, key=ROOT_KEY, region=REGION, service="ecs", at=None,
+         presign=False, path="/", timeout=30):
+    """POST body (bytes) with headers to endpoint+path, signed as sign()
+    does unless signed is False (then exactly the given headers go, plus
+    what urllib itself adds: Host, Content-Length, User-Agent...).
+    Returns (status, response headers, body bytes)."""
+    url = endpoint + path
+    if signed:
+        url, headers = sign("POST", url, headers, body, key=key, region=region, service=service, at=at,
+                            presign=presign)
+        if presign:
+            body = b""
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def raw_call(endpoint, action, body, target_prefix=ECS_TARGET, headers=None, signed=True, key=ROOT_KEY,
+             region=REGION, service=None, at=None, presign=False, only_headers=False, response_headers=False):
+    """POST a raw body (bytes or str or JSON-able object) as an action,
+    SigV4-signed with key (default: the session's root key) for region and
+    service (default "logs" for the Logs target, else "ecs"), at the time
+    at (default now), in the presigned query form with presign.
+
+    headers: extra headers (signed too when signing); only_headers: send
+    those alone, without the Content-Type/X-Amz-Target made from action;
+    signed=False: send no signature at all.  Returns (status, parsed JSON
+    or text), plus the response headers with response_headers."""
     if not isinstance(body, (bytes, str)):
         body = json.dumps(body)
     if isinstance(body, str):
         body = body.encode()
-    h = {"Content-Type": "application/x-amz-json-1.1",
-         "X-Amz-Target": "%s.%s" % (target_prefix, action) if action else ""}
-    if not action:
-        del h["X-Amz-Target"]
+    h = {}
+    if not only_headers:
+        h["Content-Type"] = "application/x-amz-json-1.1"
+        if action:
+            h["X-Amz-Target"] = "%s.%s" % (target_prefix, action)
     h.update(headers or {})
-    req = urllib.request.Request(endpoint + "/", data=body, headers=h, method="POST")
+    status, rh, text = post(endpoint, body, h, signed=signed, key=key, region=region,
+                            service=service or service_of(target_prefix), at=at, presign=presign)
     try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            status, text = r.status, r.read()
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read()
-    try:
-        return status, json.loads(text)
+        out = json.loads(text)
     except ValueError:
-        return status, text.decode(errors="replace")
+        out = text.decode(errors="replace")
+    return (status, out, rh) if response_headers else (status, out)
 
 
 class BerthAgent:
     """One `berth agent` process (real, or hollow with hollow=N)."""
 
-    def __init__(self, server_endpoint, cluster, data_dir, log_path, hollow=0, extra_args=()):
+    def __init__(self, server_endpoint, cluster, data_dir, log_path, hollow=0, extra_args=(), key=ROOT_KEY,
+                 extra_env=None):
+        """key: the credentials it gets as AWS_ACCESS_KEY_ID/
+        AWS_SECRET_ACCESS_KEY (None: none); extra_env: more environment
+        (e.g. AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE, HOME)."""
+        self.key = key
+        self.extra_env = dict(extra_env or {})
         self.args = [BERTH_BIN, "agent", "--server", server_endpoint, "--cluster", cluster,
                      "--data", str(data_dir)] + (["--hollow", str(hollow)] if hollow else []) + list(extra_args)
         self.data_dir = str(data_dir)
@@ -153,7 +310,7 @@ class BerthAgent:
     def start(self):
         os.makedirs(self.data_dir, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=dict(os.environ, **SAN_ENV))
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=dict(client_env(key=self.key), **self.extra_env))
         log.close()
         return self
 

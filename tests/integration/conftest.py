@@ -1,5 +1,6 @@
 """pytest fixtures: a real berth server per test module (`server`) or per
-test (`fresh_server`), and boto3 clients pointed at it."""
+test (`fresh_server`), and boto3 clients pointed at it, all with the
+session's root key (berth_proc.ROOT_KEY)."""
 import os
 import sys
 
@@ -49,14 +50,9 @@ def ecs_raw(server):
 
 @pytest.fixture
 def aws_env(tmp_path):
-    """Environment for the AWS CLI v2 with dummy credentials and no user config."""
+    """Environment for the AWS CLI v2 with the session's root key and no user config."""
     if not os.access(berth_proc.AWS_V2, os.X_OK):
         pytest.skip("AWS CLI v2 is not installed at /usr/bin/aws")
     home = tmp_path / "home"
     home.mkdir()
-    return {
-        "PATH": "/usr/bin:/bin", "HOME": str(home), "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
-        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PAGER": "", "AWS_CLI_AUTO_PROMPT": "off",
-        "PYTHONUNBUFFERED": "1",
-    }
+    return berth_proc.aws_cli_env(home)

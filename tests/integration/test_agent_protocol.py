@@ -279,10 +279,11 @@ def test_submit_reports_batch(hollow):
 def test_refused_batches_are_sent_singly(fresh_server, tmp_path):
     """An agent whose SubmitReports batch is refused sends the same reports
     one by one: placed through a proxy that refuses every batch (as a
-    server without SubmitReports would), ten tasks still reach RUNNING."""
+    server without SubmitReports would), ten tasks still reach RUNNING.
+    The proxy signs what it forwards itself (the agent signed for the
+    proxy's Host)."""
     import http.server
     import threading
-    import urllib.request
 
     upstream = fresh_server.endpoint
     refused = []
@@ -302,16 +303,10 @@ def test_refused_batches_are_sent_singly(fresh_server, tmp_path):
             else:
                 # The request as the agent signed it: its Host (the proxy's)
                 # and signature headers go through unchanged.
-                req = urllib.request.Request(upstream + self.path, data=body, method="POST",
-                                             headers={k: v for k, v in self.headers.items()
-                                                      if k.lower() in ("content-type", "x-amz-target", "host",
-                                                                       "x-amz-date", "authorization",
-                                                                       "x-amz-security-token")})
-                try:
-                    with urllib.request.urlopen(req, timeout=60) as r:
-                        status, out = r.status, r.read()
-                except urllib.error.HTTPError as e:
-                    status, out = e.code, e.read()
+                status, _, out = berth_proc.post(upstream, body, {
+                    k: v for k, v in self.headers.items()
+                    if k.lower() in ("content-type", "x-amz-target", "host", "x-amz-date", "authorization",
+                                     "x-amz-security-token")}, signed=False, path=self.path, timeout=60)
             self.send_response(status)
             self.send_header("Content-Type", "application/x-amz-json-1.1")
             self.send_header("Content-Length", str(len(out)))

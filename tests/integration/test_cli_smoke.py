@@ -1,10 +1,12 @@
 """The real AWS CLI v2 (/usr/bin/aws, not the v1 `aws` on PATH) against a
-berth server, with dummy credentials and no configuration files."""
+berth server, with the session's root key and no configuration files."""
 import json
 import os
 import subprocess
 
 import pytest
+
+import berth_proc
 
 AWS_V2 = "/usr/bin/aws"
 
@@ -30,17 +32,7 @@ def aws(server, tmp_path):
         pytest.skip("AWS CLI v2 is not installed at /usr/bin/aws")
     home = tmp_path / "home"
     home.mkdir()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "AWS_ACCESS_KEY_ID": "x",
-        "AWS_SECRET_ACCESS_KEY": "y",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        "AWS_PAGER": "",
-        "AWS_CLI_AUTO_PROMPT": "off",
-    }
+    env = berth_proc.aws_cli_env(home)
 
     def run(*args):
         p = subprocess.run([AWS_V2, "ecs", *args, "--endpoint-url", server.endpoint, "--output", "json"],

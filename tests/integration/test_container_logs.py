@@ -67,7 +67,8 @@ def wait_messages(stack, group, stream, pred, timeout=60, what="log events"):
 
 
 def berth(*args, timeout=60):
-    return subprocess.run([berth_proc.BERTH_BIN, *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([berth_proc.BERTH_BIN, *args], capture_output=True, text=True, timeout=timeout,
+                          env=berth_proc.client_env(os.environ))
 
 
 # ---- awslogs ---------------------------------------------------------------------
@@ -397,7 +398,7 @@ def test_berth_logs_local_running_stopped_and_follow(stack):
     r = berth("logs", task_id(arn), "--timestamps", "--container", "app", *common)
     assert re.match(r"^\d{4}-\d\d-\d\dT\S+ first$", r.stdout.splitlines()[0]), r.stdout
     proc = subprocess.Popen([berth_proc.BERTH_BIN, "logs", task_id(arn), "--follow", *common],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=berth_proc.client_env(os.environ))
     proc.seen = ""
     try:
         n = len(stack.stdout(arn, "app"))

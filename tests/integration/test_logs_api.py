@@ -3,7 +3,6 @@
 PutLogEvents for its agent, retention applied by the maintenance loop, and a
 restart.  Every test talks to a real `berth server`."""
 import json
-import os
 import subprocess
 import time
 import uuid
@@ -758,7 +757,7 @@ def logged_task(fresh_server, tmp_path):
 
 def berth_logs(server, *args, **kw):
     return subprocess.run([berth_proc.BERTH_BIN, "logs", *args, "--endpoint", server.endpoint, "--cluster", "logs"],
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ, **berth_proc.SAN_ENV),
+                          capture_output=True, text=True, timeout=60, env=berth_proc.client_env(),
                           **kw)
 
 
@@ -786,7 +785,7 @@ def test_berth_logs_follow(logged_task):
     put(logs, "/berth/logged", stream, [(now_ms(), "first line")])
     proc = subprocess.Popen([berth_proc.BERTH_BIN, "logs", task_id, "--follow", "--container", "web",
                              "--endpoint", server.endpoint, "--cluster", "logs"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=dict(os.environ, **berth_proc.SAN_ENV))
+                            stderr=subprocess.PIPE, env=berth_proc.client_env())
     proc.seen = ""
     try:
         read_until(proc, "first line", 20)

@@ -99,8 +99,7 @@ def messages(svc):
 
 
 def aws_cli(endpoint, *args, timeout=120):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", AWS_DEFAULT_REGION="us-east-1",
-               AWS_CONFIG_FILE="/dev/null")
+    env = berth_proc.aws_cli_env(os.environ.get("HOME", "/"))
     return subprocess.run(["/usr/bin/aws", "--endpoint-url", endpoint, "ecs"] + list(args), env=env,
                           capture_output=True, text=True, timeout=timeout)
 

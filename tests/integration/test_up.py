@@ -9,12 +9,18 @@ import registry
 
 
 def aws(endpoint, *args):
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="berth", AWS_SECRET_ACCESS_KEY="berth", AWS_DEFAULT_REGION="us-east-1",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    env = berth_proc.aws_cli_env(os.environ.get("HOME", "/"))
     out = subprocess.run(["/usr/bin/aws", "ecs", "--endpoint-url", endpoint, "--output", "json"] + list(args),
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     return out.stdout
+
+
+def up_env():
+    """`berth up` starts with the session's root key (BERTH_ROOT_*, so it
+    does not make one of its own); the same key as AWS_* too, whichever of
+    them its local agent takes."""
+    return berth_proc.client_env(berth_proc.server_env())
 
 
 def test_berth_up_runs_a_task_from_the_local_registry(tmp_path):
@@ -24,7 +30,7 @@ def test_berth_up_runs_a_task_from_the_local_registry(tmp_path):
     proc = subprocess.Popen([berth_proc.BERTH_BIN, "up", "--data", str(tmp_path / "data"),
                              "--listen", "127.0.0.1:%d" % port, "--registry", "127.0.0.1:%d" % reg_port,
                              "--seed-images", seed],
-                            stdout=log, stderr=log, env=dict(os.environ, **berth_proc.SAN_ENV))
+                            stdout=log, stderr=log, env=up_env())
     endpoint = "http://127.0.0.1:%d" % port
     try:
         berth_proc.wait_for(lambda: "berth is up" in (tmp_path / "up.log").read_text(errors="replace"),
