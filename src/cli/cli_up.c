@@ -104,19 +104,20 @@ static bool start_registry(const struct up_opts *o, struct up_registry *reg)
     return true;
 }
 
-/* THE place where berth up's agent gets what it signs its requests with:
- * the caller's creds, for the server's own region.  For now cli_up_main
- * fills creds from the environment (as berth agent does); the server's
- * root key is meant to be handed over here instead. */
-static int start_agent(const struct up_opts *o, const char *endpoint, const struct aws_credentials *creds,
-                       struct agent *agent)
+/* The local agent signs with the account's root key, handed over in the
+ * process: nothing to configure, nothing written for it. */
+static int start_agent(const struct up_opts *o, const struct server *srv, const char *endpoint, struct agent *agent)
 {
     struct error err;
     error_clear(&err);
     struct agent_config acfg;
     agent_config_defaults(&acfg);
     snprintf(acfg.server, sizeof(acfg.server), "%s", endpoint);
-    acfg.creds = *creds;
+    if (server_root_key(srv, acfg.creds.access_key_id, sizeof(acfg.creds.access_key_id), acfg.creds.secret_access_key,
+                        sizeof(acfg.creds.secret_access_key)) < 0) {
+        log_error("up: the server has no root key");
+        return -1;
+    }
     snprintf(acfg.region, sizeof(acfg.region), "%s", o->server.region);
     snprintf(acfg.data_dir, sizeof(acfg.data_dir), "%s/agent", o->data);
     snprintf(acfg.runtime, sizeof(acfg.runtime), "%s", o->runtime);
@@ -130,6 +131,21 @@ static int start_agent(const struct up_opts *o, const char *endpoint, const stru
     return 0;
 }
 
+/* How another terminal gets the root key: the credentials file the server
+ * wrote, or the BERTH_ROOT_* variables it was started with (never echoed). */
+static void print_credentials(const struct up_opts *o)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/credentials", o->server.data_dir);
+    if (access(path, R_OK) == 0)
+        printf("  export AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=berth AWS_DEFAULT_REGION=%s\n", path,
+               o->server.region);
+    else
+        printf("  export AWS_ACCESS_KEY_ID=\"$BERTH_ROOT_ACCESS_KEY_ID\" "
+               "AWS_SECRET_ACCESS_KEY=\"$BERTH_ROOT_SECRET_ACCESS_KEY\" AWS_DEFAULT_REGION=%s\n",
+               o->server.region);
+}
+
 static void print_welcome(const struct up_opts *o, const char *endpoint, const char *registry)
 {
     printf("\nberth is up.\n"
@@ -139,15 +155,16 @@ static void print_welcome(const struct up_opts *o, const char *endpoint, const c
     if (registry)
         printf("  registry:  %s  (e.g. image %s/busybox:1)\n", registry, registry);
     printf("  data:      %s\n\n"
-           "Use it from another terminal:\n"
-           "  export AWS_ACCESS_KEY_ID=berth AWS_SECRET_ACCESS_KEY=berth AWS_DEFAULT_REGION=%s\n"
-           "  aws ecs register-task-definition --endpoint-url %s --family hello \\\n"
+           "Use it from another terminal:\n",
+           o->data);
+    print_credentials(o);
+    printf("  aws ecs register-task-definition --endpoint-url %s --family hello \\\n"
            "      --container-definitions '[{\"name\":\"app\",\"image\":\"%s/busybox:1\",\"memory\":64,"
            "\"command\":[\"echo\",\"hello\"]}]'\n"
            "  aws ecs run-task --endpoint-url %s --task-definition hello\n"
            "  aws ecs list-tasks --endpoint-url %s --desired-status STOPPED\n\n"
            "Ctrl-C stops berth.\n\n",
-           o->data, o->server.region, endpoint, registry ? registry : "REGISTRY", endpoint, endpoint);
+           endpoint, registry ? registry : "REGISTRY", endpoint, endpoint);
     fflush(stdout);
 }
 
@@ -171,13 +188,6 @@ int cli_up_main(int argc, char **argv)
         return 1;
     }
     snprintf(o.server.data_dir, sizeof(o.server.data_dir), "%s/server", o.data);
-    /* The local agent's credentials: from the environment for now (see
-     * start_agent); the server's root key will take their place. */
-    struct aws_credentials agent_creds;
-    if (aws_credentials_resolve(&agent_creds, &err) < 0) {
-        fprintf(stderr, "berth up: %s\n", err.msg);
-        return 1;
-    }
 
     sigset_t mask;
     cli_block_stop_signals(&mask);
@@ -198,7 +208,7 @@ int cli_up_main(int argc, char **argv)
     if (fs_write_atomic(o.server.data_dir, "endpoint", line, strlen(line), &err) < 0)
         log_warn("up: %s", err.msg);
     have_registry = !o.registry_off && start_registry(&o, &reg);
-    if (start_agent(&o, endpoint, &agent_creds, &agent) < 0)
+    if (start_agent(&o, &srv, endpoint, &agent) < 0)
         goto out;
     agent_started = true;
     print_welcome(&o, endpoint, have_registry ? reg.hostport : NULL);
@@ -211,6 +221,5 @@ out:
     if (have_registry)
         up_registry_stop(&reg);
     server_free(&srv);
-    aws_credentials_clear(&agent_creds);
     return rc;
 }
