@@ -66,6 +66,8 @@ static int parse_endpoint(struct awsjson_client *c, const char *endpoint, struct
     return r;
 }
 
+static inline void awsjson_client_freep(struct awsjson_client **c) { awsjson_client_free(*c); }
+
 int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds, const char *region,
                        struct awsjson_client **ret_client, struct error *err)
 {
@@ -73,7 +75,7 @@ int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds
     if (!region || !*region || strlen(region) > LIMIT_AWS_REGION)
         return error_set(err, ERR_INVALID, "region '%s' is empty or longer than %d bytes", region ? region : "",
                          LIMIT_AWS_REGION);
-    struct awsjson_client *c = calloc(1, sizeof(*c));
+    _cleanup_(awsjson_client_freep) struct awsjson_client *c = calloc(1, sizeof(*c));
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
     c->curl = curl_easy_init();
@@ -81,15 +83,11 @@ int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds
     c->timeout = 30;
     c->creds = *creds;
     snprintf(c->region, sizeof(c->region), "%s", region);
-    if (!c->curl || !c->endpoint) {
-        awsjson_client_free(c);
+    if (!c->curl || !c->endpoint)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    }
-    if (parse_endpoint(c, endpoint, err) < 0) {
-        awsjson_client_free(c);
+    if (parse_endpoint(c, endpoint, err) < 0)
         return -1;
-    }
-    *ret_client = c;
+    *ret_client = TAKE_PTR(c);
     return 0;
 }
 

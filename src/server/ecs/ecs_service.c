@@ -75,26 +75,23 @@ static const struct api_action agent_actions[] = {
     {PROTO_SUBMIT_REPORTS, api_submit_reports, API_WRITE},
 };
 
+static inline void ecs_service_freep(struct ecs_service **e) { ecs_service_free(*e); }
+
 int ecs_service_new(usec_t agent_timeout, struct ecs_service **ret, struct error *err)
 {
-    struct ecs_service *e = calloc(1, sizeof(*e));
+    _cleanup_(ecs_service_freep) struct ecs_service *e = calloc(1, sizeof(*e));
     if (!e)
         return error_set(err, ERR_INTERNAL, "out of memory");
     /* Sizes exclude the NUL model.S appends. */
-    if (service_model_load(berth_model_ecs, (size_t)(berth_model_ecs_end - berth_model_ecs) - 1, &e->model, err) < 0) {
-        ecs_service_free(e);
+    size_t len = (size_t)(berth_model_ecs_end - berth_model_ecs) - 1;
+    if (service_model_load(berth_model_ecs, len, &e->model, err) < 0)
         return error_prefix(err, "ecs model");
-    }
     /* berth goes beyond ECS here: Docker's `none` log driver keeps no output. */
-    if (service_model_extend_enum(e->model, "LogDriver", "none") < 0) {
-        ecs_service_free(e);
+    if (service_model_extend_enum(e->model, "LogDriver", "none") < 0)
         return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
-    }
-    if (liveness_new(agent_timeout, &e->liveness) < 0 || !(e->placement_cache = placement_cache_new())) {
-        ecs_service_free(e);
+    if (liveness_new(agent_timeout, &e->liveness) < 0 || !(e->placement_cache = placement_cache_new()))
         return error_set(err, ERR_INTERNAL, "out of memory");
-    }
-    *ret = e;
+    *ret = TAKE_PTR(e);
     return 0;
 }
 

@@ -150,29 +150,35 @@ static int load_all(struct keyring *k, struct store *store, const struct secret_
     return rc;
 }
 
+static inline void keyring_freep(struct keyring **k) { keyring_free(*k); }
+
+/* Make the root key when the store has none: material, sealed row, memory. */
+static int make_root(struct keyring *k, struct store *store, const struct secret_box *box, const char *data_dir,
+                     struct error *err)
+{
+    char id[KEY_ID_MAX + 1], secret[SECRET_MAX + 1];
+    int rc = root_key_material(data_dir, id, secret, err);
+    if (rc == 0)
+        rc = store_root(store, box, k->root_arn, id, secret, err);
+    if (rc == 0)
+        rc = add_key(k, id, secret, k->root_arn, err);
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return rc;
+}
+
 int keyring_open(struct store *store, const struct secret_box *box, const char *data_dir, const char *account,
                  struct keyring **ret, struct error *err)
 {
-    struct keyring *k = calloc(1, sizeof(*k));
+    _cleanup_(keyring_freep) struct keyring *k = calloc(1, sizeof(*k));
     if (!k)
         return error_set(err, ERR_INTERNAL, "out of memory");
     pthread_rwlock_init(&k->lock, NULL);
     snprintf(k->root_arn, sizeof(k->root_arn), "arn:aws:iam::%s:root", account);
-    int rc = load_all(k, store, box, err);
-    char id[KEY_ID_MAX + 1], secret[SECRET_MAX + 1];
-    if (rc == 0 && keyring_root(k, NULL, 0, NULL, 0) < 0) {
-        rc = root_key_material(data_dir, id, secret, err);
-        if (rc == 0)
-            rc = store_root(store, box, k->root_arn, id, secret, err);
-        if (rc == 0)
-            rc = add_key(k, id, secret, k->root_arn, err);
-        OPENSSL_cleanse(secret, sizeof(secret));
-    }
-    if (rc < 0) {
-        keyring_free(k);
+    if (load_all(k, store, box, err) < 0)
         return -1;
-    }
-    *ret = k;
+    if (keyring_root(k, NULL, 0, NULL, 0) < 0 && make_root(k, store, box, data_dir, err) < 0)
+        return -1;
+    *ret = TAKE_PTR(k);
     return 0;
 }
 

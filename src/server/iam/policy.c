@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/cleanup.h"
+#include "common/glob.h"
 
 #define MAX_POLICY_TEXT 10240
 #define MAX_STATEMENTS 200
@@ -74,28 +75,9 @@ struct policy {
     size_t n, cap;
 };
 
-bool policy_glob(const char *p, const char *s, bool fold)
+bool policy_glob(const char *pattern, const char *s, bool fold)
 {
-    const char *star = NULL, *resume = NULL;
-    while (*s) {
-        char pc = fold ? (char)tolower((unsigned char)*p) : *p;
-        char sc = fold ? (char)tolower((unsigned char)*s) : *s;
-        if (*p == '*') {
-            star = p++;
-            resume = s;
-        } else if (*p && (*p == '?' || pc == sc)) {
-            p++;
-            s++;
-        } else if (star) {
-            p = star + 1;
-            s = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (*p == '*')
-        p++;
-    return *p == '\0';
+    return glob_match(pattern, s, GLOB_QMARK | (fold ? GLOB_FOLD : 0));
 }
 
 static void strings_free(struct strings *s)

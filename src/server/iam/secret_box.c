@@ -41,27 +41,24 @@ static int load_key(const char *path, unsigned char key[KEY_BYTES], struct error
     return 1;
 }
 
+static inline void secret_box_freep(struct secret_box **b) { secret_box_free(*b); }
+
 int secret_box_open(const char *data_dir, struct secret_box **ret, struct error *err)
 {
     char path[4200];
     if ((size_t)snprintf(path, sizeof(path), "%s/%s", data_dir, KEY_FILE) >= sizeof(path))
         return error_set(err, ERR_LIMIT, "data dir path too long");
-    struct secret_box *b = calloc(1, sizeof(*b));
+    _cleanup_(secret_box_freep) struct secret_box *b = calloc(1, sizeof(*b));
     if (!b)
         return error_set(err, ERR_INTERNAL, "out of memory");
     int found = load_key(path, b->key, err);
-    if (found == 0) {
-        if (RAND_bytes(b->key, KEY_BYTES) != 1) {
-            secret_box_free(b);
-            return error_set(err, ERR_INTERNAL, "no random bytes for the master key");
-        }
-        found = fs_write_private(data_dir, KEY_FILE, (const char *)b->key, KEY_BYTES, err) < 0 ? -1 : 1;
-    }
-    if (found < 0) {
-        secret_box_free(b);
+    if (found < 0)
         return -1;
-    }
-    *ret = b;
+    if (found == 0 && RAND_bytes(b->key, KEY_BYTES) != 1)
+        return error_set(err, ERR_INTERNAL, "no random bytes for the master key");
+    if (found == 0 && fs_write_private(data_dir, KEY_FILE, (const char *)b->key, KEY_BYTES, err) < 0)
+        return -1;
+    *ret = TAKE_PTR(b);
     return 0;
 }
 

@@ -452,32 +452,14 @@ static int tags_action(struct op_ctx *ctx, json_t *in, json_t *out, bool by_arn,
     return tags_out(ctx, arn, out, err);
 }
 
-int action_logs_tag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    return tags_action(ctx, in, out, false, TAGS_ADD, "tags", err);
-}
+/* The six tagging actions differ only in how they name the group (by name
+ * or ARN), what they do and which member holds the tags. */
+#define TAGS_ACTION(name, by_arn, op, member)                                                                          \
+    API_ACTION(name) { return tags_action(ctx, in, out, by_arn, op, member, err); }
 
-int action_logs_untag_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    return tags_action(ctx, in, out, false, TAGS_REMOVE, "tags", err);
-}
-
-int action_logs_list_tags_log_group(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    return tags_action(ctx, in, out, false, TAGS_LIST, NULL, err);
-}
-
-int action_logs_tag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    return tags_action(ctx, in, out, true, TAGS_ADD, "tags", err);
-}
-
-int action_logs_untag_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    return tags_action(ctx, in, out, true, TAGS_REMOVE, "tagKeys", err);
-}
-
-int action_logs_list_tags_for_resource(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
-{
-    return tags_action(ctx, in, out, true, TAGS_LIST, NULL, err);
-}
+TAGS_ACTION(action_logs_tag_log_group, false, TAGS_ADD, "tags")
+TAGS_ACTION(action_logs_untag_log_group, false, TAGS_REMOVE, "tags")
+TAGS_ACTION(action_logs_list_tags_log_group, false, TAGS_LIST, NULL)
+TAGS_ACTION(action_logs_tag_resource, true, TAGS_ADD, "tags")
+TAGS_ACTION(action_logs_untag_resource, true, TAGS_REMOVE, "tagKeys")
+TAGS_ACTION(action_logs_list_tags_for_resource, true, TAGS_LIST, NULL)

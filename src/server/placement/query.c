@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/glob.h"
 #include "common/isodate.h"
 #include "server/placement/query_internal.h"
 
@@ -77,29 +78,6 @@ const struct query_attr *query_subject_attr(const struct query_subject *s, const
     return NULL;
 }
 
-/* Shell-style match where '*' stands for any run of characters. */
-static bool wildcard_match(const char *pat, const char *s)
-{
-    const char *star = NULL, *resume = NULL;
-    while (*s) {
-        if (*pat == '*') {
-            star = pat++;
-            resume = s;
-        } else if (*pat == *s) {
-            pat++;
-            s++;
-        } else if (star) {
-            pat = star + 1;
-            s = ++resume;
-        } else {
-            return false;
-        }
-    }
-    while (*pat == '*')
-        pat++;
-    return *pat == '\0';
-}
-
 /* Dotted versions compare part by part, numbers as numbers ("1.10" >
  * "1.9"); a leading 'v' is ignored. */
 static int version_cmp(const char *a, const char *b)
@@ -128,7 +106,7 @@ static int version_cmp(const char *a, const char *b)
 
 static bool arg_equals(const struct qarg *a, const char *v)
 {
-    return a->wildcard ? wildcard_match(a->text, v) : strcmp(a->text, v) == 0;
+    return a->wildcard ? glob_match(a->text, v, 0) : strcmp(a->text, v) == 0;
 }
 
 static bool ordered(enum op_kind op, int cmp)
