@@ -68,6 +68,18 @@ TEST(policy_not_action_not_resource_and_globs)
     CHECK(eval(p, "ecs:RunTask", "arn:aws:ecs:us-east-1:000000000000:cluster/prod-12", NULL, 0) == POLICY_ALLOW);
     policy_free(p);
     CHECK(policy_glob("a*b*c", "aXXbYYc", false) && !policy_glob("a*b*c", "aXXbYY", false));
+    /* Several stars, no '?': the run-by-run matcher. */
+    p = compile("{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"ecs:*Service*\","
+                "\"Resource\":\"arn:aws:ecs:*:*:service/*/web\"}}");
+    CHECK(p != NULL);
+    CHECK(eval(p, "ecs:UpdateService", "arn:aws:ecs:us-east-1:000000000000:service/c1/web", NULL, 0) == POLICY_ALLOW);
+    CHECK(eval(p, "ecs:DescribeServices", "arn:aws:ecs:eu-west-1:1:service/x/y/web", NULL, 0) == POLICY_ALLOW);
+    CHECK(eval(p, "ecs:UpdateService", "arn:aws:ecs:us-east-1:000000000000:service/c1/web2", NULL, 0) ==
+          POLICY_IMPLICIT_DENY);
+    CHECK(eval(p, "ecs:RunTask", "arn:aws:ecs:us-east-1:000000000000:service/c1/web", NULL, 0) == POLICY_IMPLICIT_DENY);
+    CHECK(eval(p, "ecs:UpdateService", "arn:aws:ecs:us-east-1:000000000000:task/c1/web", NULL, 0) ==
+          POLICY_IMPLICIT_DENY);
+    policy_free(p);
     CHECK(policy_glob("*", "", false) && policy_glob("ecs:Describe*", "ECS:DESCRIBETASKS", true));
 }
 

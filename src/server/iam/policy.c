@@ -51,7 +51,8 @@ enum value_set { SET_SINGLE, SET_ANY, SET_ALL };
 struct strings {
     char **v;
     size_t *literal; /* per pattern: bytes before its first * or ? */
-    size_t n, cap, lcap;
+    bool *qmark;     /* per pattern: has a '?' (the general glob then) */
+    size_t n, cap, lcap, qcap;
 };
 
 struct condition {
@@ -86,17 +87,20 @@ static void strings_free(struct strings *s)
         free(s->v[i]);
     free(s->v);
     free(s->literal);
+    free(s->qmark);
     *s = (struct strings){0};
 }
 
 static int strings_add(struct strings *s, const char *v, struct error *err)
 {
     if (s->n == MAX_VALUES || array_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) < 0 ||
-        array_reserve(&s->literal, &s->lcap, s->n + 1, sizeof(*s->literal)) < 0)
+        array_reserve(&s->literal, &s->lcap, s->n + 1, sizeof(*s->literal)) < 0 ||
+        array_reserve(&s->qmark, &s->qcap, s->n + 1, sizeof(*s->qmark)) < 0)
         return error_set(err, ERR_INVALID, "too many values in one element (at most %d)", MAX_VALUES);
     if (!(s->v[s->n] = strdup(v)))
         return error_set(err, ERR_INTERNAL, "out of memory");
     s->literal[s->n] = strcspn(v, "*?");
+    s->qmark[s->n] = strchr(v, '?') != NULL;
     s->n++;
     return 0;
 }
@@ -316,47 +320,57 @@ static bool condition_holds(const struct condition *c, const struct policy_reque
     return false;
 }
 
-/* The part of a pattern from its first wildcard on, against the rest of a
- * value.  Without '?', the literal runs between stars are found with
- * strstr, left to right, and the last must end the value: linear, where
- * the general glob backtracks. */
-static bool match_rest(const char *p, const char *s)
+/* The part of a pattern from its first '*' on (no '?' in it), against the
+ * rest of a value, len bytes: the literal runs between stars are found
+ * left to right and the last must end the value - linear,
+ * where the general glob backtracks. */
+/* The first place the n bytes at p stand in the len bytes at s: memchr
+ * for the first byte, then memcmp (short needles, where glibc's memmem
+ * spends more on setting up than on looking). */
+static const char *find_run(const char *s, size_t len, const char *p, size_t n)
 {
-    if (*p != '*' || strchr(p, '?'))
-        return policy_glob(p, s, false);
-    char seg[256];
+    if (n > len)
+        return NULL;
+    const char *last = s + len - n;
+    for (const char *c = s; c <= last; c++) {
+        c = memchr(c, p[0], (size_t)(last - c) + 1);
+        if (!c || memcmp(c, p, n) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static bool match_rest(const char *p, const char *s, size_t len)
+{
     while (*p == '*') {
         while (*p == '*')
             p++;
         size_t n = strcspn(p, "*");
         if (n == 0)
-            return true; /* the pattern ends with a star */
-        if (n >= sizeof(seg))
-            return policy_glob(p, s, false);
-        memcpy(seg, p, n);
-        seg[n] = '\0';
-        if (p[n] == '\0') { /* the last run: a suffix of what is left */
-            size_t left = strlen(s);
-            return left >= n && memcmp(s + left - n, seg, n) == 0;
-        }
-        const char *hit = strstr(s, seg);
+            return true;  /* the pattern ends with a star */
+        if (p[n] == '\0') /* the last run: a suffix of what is left */
+            return len >= n && memcmp(s + len - n, p, n) == 0;
+        const char *hit = find_run(s, len, p, n);
         if (!hit)
             return false;
+        len -= (size_t)(hit - s) + n;
         s = hit + n;
         p += n;
     }
-    return *s == '\0';
+    return len == 0;
 }
 
-/* Whether any pattern matches value: the literal prefix first, which
- * settles most mismatches without the glob. */
-static bool any_glob(const struct strings *s, const char *value)
+/* Whether any pattern matches value (len bytes): the literal prefix first,
+ * its last byte before all of it, which settles most mismatches at once. */
+static bool any_glob(const struct strings *s, const char *value, size_t len)
 {
     for (size_t i = 0; i < s->n; i++) {
+        const char *pat = s->v[i];
         size_t lit = s->literal[i];
-        if (strncmp(s->v[i], value, lit) != 0)
+        if (lit > len || (lit && pat[lit - 1] != value[lit - 1]) || memcmp(pat, value, lit) != 0)
             continue;
-        if (s->v[i][lit] == '\0' ? value[lit] == '\0' : match_rest(s->v[i] + lit, value + lit))
+        if (s->qmark[i] ? policy_glob(pat + lit, value + lit, false)
+                        : (pat[lit] == '\0' ? len == lit : match_rest(pat + lit, value + lit, len - lit)))
             return true;
     }
     return false;
@@ -365,13 +379,14 @@ static bool any_glob(const struct strings *s, const char *value)
 /* The request's action, lower case (as the compiled actions are). */
 struct lowered {
     char action[128];
+    size_t action_len, resource_len;
 };
 
-static bool statement_applies(const struct statement *st, const struct policy_request *req, const char *action)
+static bool statement_applies(const struct statement *st, const struct policy_request *req, const struct lowered *l)
 {
-    if (any_glob(&st->actions, action) == st->not_action)
+    if (any_glob(&st->actions, l->action, l->action_len) == st->not_action)
         return false;
-    if (any_glob(&st->resources, req->resource) == st->not_resource)
+    if (any_glob(&st->resources, req->resource, l->resource_len) == st->not_resource)
         return false;
     for (size_t i = 0; i < st->nconds; i++)
         if (!condition_holds(&st->conds[i], req))
@@ -379,20 +394,23 @@ static bool statement_applies(const struct statement *st, const struct policy_re
     return true;
 }
 
-static void lower_action(const char *action, struct lowered *out)
+/* What every statement looks at, worked out once per request. */
+static void lower_request(const struct policy_request *req, struct lowered *out)
 {
     size_t i = 0;
-    for (; action[i] && i + 1 < sizeof(out->action); i++)
-        out->action[i] = (char)tolower((unsigned char)action[i]);
+    for (; req->action[i] && i + 1 < sizeof(out->action); i++)
+        out->action[i] = (char)tolower((unsigned char)req->action[i]);
     out->action[i] = '\0';
+    out->action_len = i;
+    out->resource_len = strlen(req->resource);
 }
 
 static enum policy_decision evaluate_lowered(const struct policy *p, const struct policy_request *req,
-                                             const char *action)
+                                             const struct lowered *l)
 {
     enum policy_decision d = POLICY_IMPLICIT_DENY;
     for (size_t i = 0; i < p->n; i++) {
-        if (!statement_applies(&p->st[i], req, action))
+        if (!statement_applies(&p->st[i], req, l))
             continue;
         if (p->st[i].deny)
             return POLICY_EXPLICIT_DENY;
@@ -404,17 +422,17 @@ static enum policy_decision evaluate_lowered(const struct policy *p, const struc
 enum policy_decision policy_evaluate(const struct policy *p, const struct policy_request *req)
 {
     struct lowered l;
-    lower_action(req->action, &l);
-    return evaluate_lowered(p, req, l.action);
+    lower_request(req, &l);
+    return evaluate_lowered(p, req, &l);
 }
 
 enum policy_decision policy_evaluate_all(const struct policy *const *ps, size_t n, const struct policy_request *req)
 {
     struct lowered l;
-    lower_action(req->action, &l);
+    lower_request(req, &l);
     enum policy_decision d = POLICY_IMPLICIT_DENY;
     for (size_t i = 0; i < n; i++) {
-        enum policy_decision one = evaluate_lowered(ps[i], req, l.action);
+        enum policy_decision one = evaluate_lowered(ps[i], req, &l);
         if (one == POLICY_EXPLICIT_DENY)
             return one;
         if (one == POLICY_ALLOW)
