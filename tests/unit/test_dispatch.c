@@ -10,20 +10,16 @@
 #include "common/log.h"
 #include "server/server.h"
 #include "test.h"
+#include "test_server.h"
 
 static int noop(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err) { return 0; }
 
 TEST(action_tables_sorted)
 {
-    log_set_level(LOG_ERROR);
-    char dir[] = "/tmp/berth-dispatch-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[sizeof(TEST_SERVER_DIR_TEMPLATE)];
     struct server srv;
-    struct server_config cfg;
     struct error err;
-    server_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
-    CHECK(server_init(&srv, &cfg, &err) == 0);
+    CHECK(test_server_open(&srv, dir) == 0);
     struct api_service services[16];
     size_t n = server_services(&srv, services, ELEMENTSOF(services));
     CHECK(n >= 3 && n <= ELEMENTSOF(services));
@@ -33,8 +29,7 @@ TEST(action_tables_sorted)
         for (size_t j = 0; j < i; j++)
             CHECK(strcmp(services[i].target_prefix, services[j].target_prefix) != 0);
     }
-    server_free(&srv);
-    CHECK(fs_rmtree(dir, &err) == 0);
+    test_server_close(&srv, dir);
 }
 
 TEST(action_table_check_refuses_disorder_and_twins)

@@ -19,6 +19,7 @@
 #include "server/store/store.h"
 #include "server/store/store_services.h"
 #include "test.h"
+#include "test_server.h"
 
 static json_t *call(struct server *srv, const char *action, json_t *body, int *ret_status)
 {
@@ -99,15 +100,9 @@ static void hot_reads(struct server *srv, const char *instance, const char *task
 
 TEST(scale_hot_queries_stay_flat)
 {
-    log_set_level(LOG_ERROR);
-    char dir[] = "/tmp/berth-scale-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[sizeof(TEST_SERVER_DIR_TEMPLATE)];
     struct server srv;
-    struct server_config cfg;
-    struct error err;
-    server_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
-    CHECK(server_init(&srv, &cfg, &err) == 0);
+    CHECK(test_server_open(&srv, dir) == 0);
     int st = 0;
     json_decref(call(&srv, "CreateCluster", json_pack("{s:s}", "clusterName", "big"), &st));
     for (int k = 0; k < 2; k++) {
@@ -128,7 +123,7 @@ TEST(scale_hot_queries_stay_flat)
         fprintf(stderr, "  hot reads: full-scan steps %lld -> %lld, VM steps %lld -> %lld\n", scan1, scan2, vm1, vm2);
     CHECK(scan1 == 0 && scan2 == 0);
     CHECK(vm2 <= vm1 + vm1 / 4); /* flat, give or take B-tree depth */
-    server_free(&srv);
+    test_server_close(&srv, dir);
 }
 
 static json_t *call_agent(struct server *srv, const char *action, json_t *body, int *ret_status)
@@ -185,15 +180,9 @@ static long long bulk_poll(struct server *srv, const char *agent, json_int_t *si
  * come from per-status counters, not a walk over the cluster's tasks. */
 TEST(scale_cluster_counts_stay_flat)
 {
-    log_set_level(LOG_ERROR);
-    char dir[] = "/tmp/berth-scale-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[sizeof(TEST_SERVER_DIR_TEMPLATE)];
     struct server srv;
-    struct server_config cfg;
-    struct error err;
-    server_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
-    CHECK(server_init(&srv, &cfg, &err) == 0);
+    CHECK(test_server_open(&srv, dir) == 0);
     int st = 0;
     json_decref(call(&srv, "CreateCluster", json_pack("{s:s}", "clusterName", "big"), &st));
     json_decref(call(&srv, "RegisterTaskDefinition",
@@ -216,22 +205,16 @@ TEST(scale_cluster_counts_stay_flat)
     if (vm[1] > vm[0] + vm[0] / 4 || getenv("BERTH_SCALE_VERBOSE"))
         fprintf(stderr, "  DescribeClusters: VM steps %lld -> %lld\n", vm[0], vm[1]);
     CHECK(vm[1] <= vm[0] + vm[0] / 4);
-    server_free(&srv);
+    test_server_close(&srv, dir);
 }
 
 /* The hollow agent's bulk long-poll: with nothing new for it, its cost is
  * its own instances, not the cluster's other instances and tasks. */
 TEST(scale_bulk_poll_stays_flat)
 {
-    log_set_level(LOG_ERROR);
-    char dir[] = "/tmp/berth-scale-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[sizeof(TEST_SERVER_DIR_TEMPLATE)];
     struct server srv;
-    struct server_config cfg;
-    struct error err;
-    server_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
-    CHECK(server_init(&srv, &cfg, &err) == 0);
+    CHECK(test_server_open(&srv, dir) == 0);
     int st = 0;
     json_decref(call(&srv, "CreateCluster", json_pack("{s:s}", "clusterName", "big"), &st));
     json_decref(call(&srv, "RegisterTaskDefinition",
@@ -258,7 +241,7 @@ TEST(scale_bulk_poll_stays_flat)
     if (vm2 > vm1 + vm1 / 4 || getenv("BERTH_SCALE_VERBOSE"))
         fprintf(stderr, "  bulk poll: VM steps %lld -> %lld\n", vm1, vm2);
     CHECK(vm2 <= vm1 + vm1 / 4);
-    server_free(&srv);
+    test_server_close(&srv, dir);
 }
 
 /* Run the scheduler's round for every live service (the controller thread
@@ -285,15 +268,9 @@ static void schedule_services(struct server *srv, int *failures_)
  * service of 20 tasks and of 200. */
 TEST(scale_service_counts_stay_flat)
 {
-    log_set_level(LOG_ERROR);
-    char dir[] = "/tmp/berth-scale-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    char dir[sizeof(TEST_SERVER_DIR_TEMPLATE)];
     struct server srv;
-    struct server_config cfg;
-    struct error err;
-    server_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
-    CHECK(server_init(&srv, &cfg, &err) == 0);
+    CHECK(test_server_open(&srv, dir) == 0);
     int st = 0;
     json_decref(call(&srv, "CreateCluster", json_pack("{s:s}", "clusterName", "big"), &st));
     json_decref(call(&srv, "RegisterTaskDefinition",
@@ -328,5 +305,5 @@ TEST(scale_service_counts_stay_flat)
     if (vm[1] > vm[0] + vm[0] / 4 || getenv("BERTH_SCALE_VERBOSE"))
         fprintf(stderr, "  DescribeServices: VM steps %lld -> %lld\n", vm[0], vm[1]);
     CHECK(vm[1] <= vm[0] + vm[0] / 4);
-    server_free(&srv);
+    test_server_close(&srv, dir);
 }
