@@ -361,10 +361,15 @@ def bench_task_start(args, res, cfg):
 
 # ---- placement, scale and server footprint ------------------------------------
 
+# The services benchmark fills one service with tens of thousands of tasks,
+# past ECS's (and berth's default) 5,000 tasks-per-service quota.
+BENCH_SERVER_ARGS = ("--max-service-tasks", "1000000")
+
+
 def start_server(tmp, name):
     d = os.path.join(tmp, name)
     os.makedirs(d)
-    return berth_proc.BerthServer(d, os.path.join(tmp, name + ".log")).start(timeout=60)
+    return berth_proc.BerthServer(d, os.path.join(tmp, name + ".log"), extra_args=BENCH_SERVER_ARGS).start(timeout=60)
 
 
 def start_hollow(srv, tmp, cluster, n_inst, zones=("az-a", "az-b", "az-c"), expect=None):

@@ -17,7 +17,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: berth server [--listen HOST:PORT] [--data DIR] [--region R] [--account-id ID]\n"
-               "                    [--agent-timeout SECONDS] [--log-level debug|info|warn|error]\n"
+               "                    [--agent-timeout SECONDS] [--max-service-tasks N]\n"
+               "                    [--log-level debug|info|warn|error]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
                "                      port 0 picks a free port)\n"
@@ -25,6 +26,8 @@ static void usage(FILE *f)
                "  --region R          region when a request is not SigV4-signed (default us-east-1)\n"
                "  --account-id ID     12-digit account id used in ARNs (default 000000000000)\n"
                "  --agent-timeout S   an agent silent this long is disconnected (default 30)\n"
+               "  --max-service-tasks N  a service's desiredCount quota (default 5000, as ECS's\n"
+               "                      tasks-per-service quota; at most 1000000)\n"
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -63,6 +66,19 @@ static int set_agent_timeout(void *opts, const struct cli_flag *f, char *arg)
     return 0;
 }
 
+static int set_max_service_tasks(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    char *end = NULL;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < 1 || v > 1000000) {
+        fprintf(stderr, "berth server: --max-service-tasks wants a number of tasks (1-1000000)\n");
+        return -1;
+    }
+    cfg->max_service_tasks = (int)v;
+    return 0;
+}
+
 static const struct cli_flag server_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, data_dir)},
@@ -71,6 +87,7 @@ static const struct cli_flag server_flags[] = {
     {"log-level", .has_arg = true, .set = set_log_level},
     {"help", .short_name = 'h'},
     {"agent-timeout", .has_arg = true, .set = set_agent_timeout},
+    {"max-service-tasks", .has_arg = true, .set = set_max_service_tasks},
 };
 
 int cli_server_main(int argc, char **argv)

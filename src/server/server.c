@@ -29,6 +29,7 @@ void server_config_defaults(struct server_config *cfg)
     snprintf(cfg->region, sizeof(cfg->region), "us-east-1");
     snprintf(cfg->account_id, sizeof(cfg->account_id), "000000000000");
     cfg->agent_timeout_sec = 30;
+    cfg->max_service_tasks = 5000;
 }
 
 size_t server_services(const struct server *srv, struct api_service *ret, size_t cap)
@@ -55,6 +56,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     srv->cfg = *cfg;
     if (ecs_service_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->ecs, err) < 0)
         return -1;
+    srv->ecs->max_service_tasks = cfg->max_service_tasks;
     if (logs_service_new(&srv->logs, err) < 0)
         return -1;
     if (store_open(cfg->data_dir, &srv->store, err) < 0)

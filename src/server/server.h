@@ -29,6 +29,8 @@ struct server_config {
     char account_id[13];
     /* An agent silent this long is agentConnected: false (takes no tasks). */
     int agent_timeout_sec;
+    /* A service's desiredCount quota (ECS: 5,000 tasks per service). */
+    int max_service_tasks;
 };
 
 struct server {

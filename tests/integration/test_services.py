@@ -747,3 +747,37 @@ def test_failed_rollback_is_not_rolled_back_again(env):
     # The first deployment's tasks keep serving.
     tasks = env.tasks("web")
     assert len(tasks) == 3 and all(t["startedBy"] == first for t in tasks)
+
+
+def test_desired_count_quota(env, tmp_path):
+    """desiredCount is bounded by the tasks-per-service quota (ECS: 5,000),
+    on create and on update, with a clear InvalidParameterException; nothing
+    is created or changed by a refused request."""
+    env.ecs.register_task_definition(**taskdef())
+    for huge in (2147483647, 5001):
+        with pytest.raises(env.ecs.exceptions.InvalidParameterException) as e:
+            env.ecs.create_service(cluster=CLUSTER, serviceName="big", taskDefinition="web", desiredCount=huge)
+        assert "desiredCount %d exceeds the limit of 5000 tasks per service" % huge in str(e.value)
+    assert env.ecs.list_services(cluster=CLUSTER)["serviceArns"] == []
+    env.ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=1)
+    with pytest.raises(env.ecs.exceptions.InvalidParameterException) as e:
+        env.ecs.update_service(cluster=CLUSTER, service="web", desiredCount=5001)
+    assert "exceeds the limit of 5000" in str(e.value)
+    assert env.service("web")["desiredCount"] == 1
+
+
+def test_desired_count_quota_is_configurable(tmp_path):
+    (tmp_path / "server").mkdir()
+    srv = berth_proc.BerthServer(tmp_path / "server", tmp_path / "server.log",
+                                 extra_args=["--max-service-tasks", "2"]).start()
+    try:
+        ecs = berth_proc.client(srv.endpoint)
+        ecs.create_cluster(clusterName=CLUSTER)
+        ecs.register_task_definition(**taskdef())
+        with pytest.raises(ecs.exceptions.InvalidParameterException) as e:
+            ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web", desiredCount=3)
+        assert "exceeds the limit of 2 tasks per service" in str(e.value)
+        assert ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition="web",
+                                  desiredCount=2)["service"]["desiredCount"] == 2
+    finally:
+        srv.stop()

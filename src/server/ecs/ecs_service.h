@@ -14,7 +14,8 @@ struct ecs_service {
     struct service_model *model;
     struct liveness *liveness;
     struct placement_cache *placement_cache;
-    char endpoint[320]; /* "http://host:port/", for DiscoverPollEndpoint */
+    char endpoint[320];    /* "http://host:port/", for DiscoverPollEndpoint */
+    int max_service_tasks; /* desiredCount quota per service */
 };
 
 /* Load the model and make the in-memory state; agents silent for

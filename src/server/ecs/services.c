@@ -14,6 +14,7 @@
 
 #include "server/ecs/arn.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/ecs_service.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/limits.h"
@@ -286,6 +287,21 @@ struct service_kind {
 /* Read the kind of service asked for, refusing what berth does not run
  * (FARGATE, capacity providers, other deployment controllers) and what ECS
  * refuses for the strategy. */
+/* desiredCount within 0 and the tasks-per-service quota, so that one
+ * request cannot ask the scheduler for billions of tasks. */
+static int check_desired(const struct op_ctx *ctx, json_int_t desired, struct error *err)
+{
+    int quota = ecs_of(ctx)->max_service_tasks;
+    if (desired < 0)
+        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
+    if (desired > quota)
+        return error_set(err, ERR_INVALID,
+                         "desiredCount %lld exceeds the limit of %d tasks per service (berth server "
+                         "--max-service-tasks).",
+                         (long long)desired, quota);
+    return 0;
+}
+
 static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *err)
 {
     struct service_kind k = {
@@ -313,8 +329,6 @@ static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *
     if (!k.daemon && !desired_j)
         return error_set(err, ERR_INVALID, "desiredCount is required when schedulingStrategy is REPLICA.");
     k.desired = json_integer_value(desired_j);
-    if (k.desired < 0)
-        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
     if (k.daemon && json_array_size(json_object_get(in, "placementStrategy")) > 0)
         return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support placement strategies.");
     *ret_kind = k;
@@ -386,7 +400,7 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (done)
         return 0; /* the same request again: the same service */
     struct service_kind kind = {0};
-    if (create_kind(in, &kind, err) < 0)
+    if (create_kind(in, &kind, err) < 0 || check_desired(ctx, kind.desired, err) < 0)
         return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)
@@ -523,8 +537,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (desired && daemon)
         return error_set(err, ERR_INVALID,
                          "The daemon scheduling strategy does not support a desired count for services.");
-    if (desired && json_integer_value(desired) < 0)
-        return error_set(err, ERR_INVALID, "desiredCount must be 0 or more.");
+    if (desired && check_desired(ctx, json_integer_value(desired), err) < 0)
+        return -1;
     bool redeploy = json_is_true(json_object_get(in, "forceNewDeployment"));
     const char *td_arn = json_string_value(json_object_get(doc, "taskDefinition"));
     json_t *td_ref = json_object_get(in, "taskDefinition");
