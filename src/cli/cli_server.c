@@ -53,30 +53,30 @@ static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
     return cli_set_log_level("berth server", arg);
 }
 
+/* A whole number from lo to hi into *ret; else the complaint, and -1. */
+static int bounded_int(const char *arg, long lo, long hi, const char *complaint, int *ret)
+{
+    char *end = NULL;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < lo || v > hi) {
+        fprintf(stderr, "berth server: %s\n", complaint);
+        return -1;
+    }
+    *ret = (int)v;
+    return 0;
+}
+
 static int set_agent_timeout(void *opts, const struct cli_flag *f, char *arg)
 {
     struct server_config *cfg = opts;
-    char *end = NULL;
-    long v = strtol(arg, &end, 10);
-    if (end == arg || *end || v < 1 || v > 86400) {
-        fprintf(stderr, "berth server: --agent-timeout wants seconds (1-86400)\n");
-        return -1;
-    }
-    cfg->agent_timeout_sec = (int)v;
-    return 0;
+    return bounded_int(arg, 1, 86400, "--agent-timeout wants seconds (1-86400)", &cfg->agent_timeout_sec);
 }
 
 static int set_max_service_tasks(void *opts, const struct cli_flag *f, char *arg)
 {
     struct server_config *cfg = opts;
-    char *end = NULL;
-    long v = strtol(arg, &end, 10);
-    if (end == arg || *end || v < 1 || v > 1000000) {
-        fprintf(stderr, "berth server: --max-service-tasks wants a number of tasks (1-1000000)\n");
-        return -1;
-    }
-    cfg->max_service_tasks = (int)v;
-    return 0;
+    return bounded_int(arg, 1, 1000000, "--max-service-tasks wants a number of tasks (1-1000000)",
+                       &cfg->max_service_tasks);
 }
 
 static const struct cli_flag server_flags[] = {
