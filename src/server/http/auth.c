@@ -3,6 +3,7 @@
  * gathers the request's parts, finds the key's secret and judges. */
 #include "server/http/auth.h"
 
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -69,7 +70,8 @@ static void decode_in_place(char *s)
     char *w = s;
     for (char *r = s; *r; r++) {
         unsigned v;
-        if (r[0] == '%' && r[1] && r[2] && sscanf(r + 1, "%2x", &v) == 1) {
+        if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2]) &&
+            sscanf(r + 1, "%2x", &v) == 1) {
             *w++ = (char)v;
             r += 2;
         } else {
@@ -122,7 +124,7 @@ static int header_claim(const struct api_request *req, struct claim *c, struct e
     c->amz_date = req->header ? req->header(req->cookie, "x-amz-date") : NULL;
     if (!c->amz_date)
         return error_set(err, API_ERR_INCOMPLETE_SIGNATURE,
-                         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+                         "Authorization header requires an 'X-Amz-Date' header (berth does not read 'Date').");
     return 0;
 }
 

@@ -2,9 +2,7 @@
  *
  * "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ecs/aws4_request,
  *  SignedHeaders=host;x-amz-date, Signature=<64 hex>".  The signature it
- * should carry is computed by common/sigv4.c; the dispatcher does not yet
- * enforce it (identity is the next step): the scope gives the region and
- * the access key the caller. */
+ * should carry is computed by common/sigv4.c and checked by auth.c. */
 #pragma once
 
 #include "common/error.h"
