@@ -92,7 +92,7 @@ static int sign(struct server *srv, struct signed_headers *h, char *authorizatio
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 3.0;
+    double seconds = argc > 1 ? strtod(argv[1], NULL) : 3.0;
     char dir[] = "/tmp/berth-bench-auth-XXXXXX";
     struct server srv;
     struct server_config cfg;
