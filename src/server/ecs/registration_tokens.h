@@ -18,7 +18,7 @@ struct cluster_row;
 
 /* Default and bounds of expiresInSeconds. */
 #define REG_TOKEN_DEFAULT_SECONDS (24 * 3600)
-#define REG_TOKEN_MIN_SECONDS 60
+#define REG_TOKEN_MIN_SECONDS 1
 #define REG_TOKEN_MAX_SECONDS (365 * 24 * 3600)
 
 API_ACTION(action_berth_create_registration_token);
