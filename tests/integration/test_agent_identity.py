@@ -65,6 +65,18 @@ def test_token_create_list_revoke_with_the_cli(srv):
     toks = json.loads(cli(server.endpoint, "token", "list", "idc", "--json").stdout)["registrationTokens"]
     assert toks[0]["status"] == "REVOKED" and "revokedAt" in toks[0]
 
+    # Pages: oldest first, nextToken to go on.
+    more = [berth_proc.create_token(server.endpoint, "idc")[1]["tokenId"] for _ in range(2)]
+    status, page = call(server.endpoint, "ListRegistrationTokens", {"cluster": "idc", "maxResults": 2},
+                        berth_proc.ROOT_KEY)
+    assert status == 200 and [t["tokenId"] for t in page["registrationTokens"]] == [tid, more[0]]
+    status, page = call(server.endpoint, "ListRegistrationTokens",
+                        {"cluster": "idc", "maxResults": 2, "nextToken": page["nextToken"]}, berth_proc.ROOT_KEY)
+    assert [t["tokenId"] for t in page["registrationTokens"]] == [more[1]] and "nextToken" not in page
+    status, out = call(server.endpoint, "CreateRegistrationToken", {"cluster": "idc", "expiresInSeconds": 0},
+                       berth_proc.ROOT_KEY)
+    assert status == 400 and out["__type"] == "InvalidParameterException"
+
     missing = cli(server.endpoint, "token", "revoke", "idc", "0123456789abcdef")
     assert missing.returncode == 1 and "ResourceNotFoundException" in missing.stderr
     nocluster = cli(server.endpoint, "token", "create", "nope")
