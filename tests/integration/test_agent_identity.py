@@ -250,3 +250,21 @@ def test_agent_joins_with_a_token_and_keeps_its_identity(fresh_server, tmp_path)
         assert json.loads(ident.read_text())["accessKeyId"] == saved["accessKeyId"]
     finally:
         again.stop()
+
+
+def test_a_token_registers_in_its_clusters_region(fresh_server):
+    """An unsigned registration has no credential scope: the token's cluster
+    decides the region, not the server's default."""
+    west = berth_proc.client(fresh_server.endpoint, region="us-west-2")
+    west.create_cluster(clusterName="w")
+    status, out = berth_proc.raw_call(fresh_server.endpoint, "CreateRegistrationToken", {"cluster": "w"},
+                                      target_prefix=AGENT, region="us-west-2")
+    assert status == 200, out
+    status, out = berth_proc.register_with_token(fresh_server.endpoint, "w", out["token"])
+    assert status == 200, out
+    arn = out["containerInstance"]["containerInstanceArn"]
+    assert arn.startswith("arn:aws:ecs:us-west-2:") and west.list_container_instances(cluster="w")[
+        "containerInstanceArns"] == [arn]
+    status, out = berth_proc.raw_call(fresh_server.endpoint, "PollTasks", {"cluster": "w", "containerInstance": arn},
+                                      target_prefix=AGENT, key=berth_proc.instance_key(out), region="us-west-2")
+    assert status == 200, out

@@ -76,7 +76,8 @@ static int issue_credentials(struct op_ctx *ctx, const char *instance_arn, json_
 
 /* Who is registering, and whether they get new credentials: -1 with the
  * error when they may not register at all. */
-static int admit(struct op_ctx *ctx, json_t *in, json_t *token, bool *ret_issue, struct error *err)
+static int admit(struct op_ctx *ctx, json_t *in, json_t *token, char *region, size_t region_cap, bool *ret_issue,
+                 struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (token) {
@@ -84,8 +85,8 @@ static int admit(struct op_ctx *ctx, json_t *in, json_t *token, bool *ret_issue,
             return error_set(err, API_ERR_CLIENT,
                              "A registration token registers a new container instance: re-register an instance "
                              "with its own credentials, without the token.");
-        if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0 ||
-            registration_token_admit(ctx, &cluster, json_string_value(token), err) < 0)
+        if (registration_token_admit(ctx, json_object_get(in, "cluster"), json_string_value(token), region, region_cap,
+                                     &cluster, err) < 0)
             return -1;
         *ret_issue = true;
         return 0;
@@ -117,7 +118,8 @@ int action_berth_register_container_instance(struct op_ctx *ctx, json_t *in, jso
     if (service_model_validate(ecs_of(ctx)->model, "RegisterContainerInstanceRequest", in, err) < 0)
         return -1;
     bool issue = false;
-    if (admit(ctx, in, token, &issue, err) < 0)
+    char region[64]; /* a token's: ctx->region points here for the rest of the request */
+    if (admit(ctx, in, token, region, sizeof(region), &issue, err) < 0)
         return -1;
     if (action_register_container_instance(ctx, in, out, err) < 0)
         return -1;

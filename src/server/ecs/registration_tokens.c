@@ -79,6 +79,7 @@ int action_berth_create_registration_token(struct op_ctx *ctx, json_t *in, json_
         return error_set(err, ERR_INVALID, "expiresInSeconds must be between %d and %d.", REG_TOKEN_MIN_SECONDS,
                          REG_TOKEN_MAX_SECONDS);
     struct reg_token_row row = {.cluster_id = cluster.id, .created_at = ctx->now};
+    snprintf(row.region, sizeof(row.region), "%s", ctx->region);
     row.expires_at = ctx->now + (usec_t)ttl * USEC_PER_SEC;
     char token[TOKEN_LEN + 1];
     if (ids_random_hex(row.token_id, TOKEN_ID_BYTES) < 0 ||
@@ -152,8 +153,8 @@ int action_berth_revoke_registration_token(struct op_ctx *ctx, json_t *in, json_
     return 0;
 }
 
-int registration_token_admit(struct op_ctx *ctx, const struct cluster_row *cluster, const char *token,
-                             struct error *err)
+int registration_token_admit(struct op_ctx *ctx, json_t *cluster_ref, const char *token, char *region,
+                             size_t region_cap, struct cluster_row *ret_cluster, struct error *err)
 {
     char id[TOKEN_ID_LEN + 1];
     if (strlen(token) != TOKEN_LEN || token[TOKEN_ID_LEN] != '.')
@@ -169,12 +170,17 @@ int registration_token_admit(struct op_ctx *ctx, const struct cluster_row *clust
     /* Unknown and wrong look the same to the caller. */
     if (r == 0 || !sigv4_signature_equal(hash, row.token_hash))
         return error_set(err, API_ERR_ACCESS_DENIED, "The registration token is not valid.");
-    if (row.cluster_id != cluster->id)
-        return error_set(err, API_ERR_ACCESS_DENIED, "Registration token %s is for another cluster, not %s.", id,
-                         cluster->name);
     if (row.revoked_at)
         return error_set(err, API_ERR_ACCESS_DENIED, "Registration token %s was revoked.", id);
     if (ctx->now >= row.expires_at)
         return error_set(err, API_ERR_ACCESS_DENIED, "Registration token %s has expired.", id);
+    /* No credential scope says where: the token's cluster does. */
+    snprintf(region, region_cap, "%s", row.region);
+    ctx->region = region;
+    if (cluster_resolve(ctx, cluster_ref, false, ret_cluster, err) < 0)
+        return -1;
+    if (row.cluster_id != ret_cluster->id)
+        return error_set(err, API_ERR_ACCESS_DENIED, "Registration token %s is for another cluster, not %s.", id,
+                         ret_cluster->name);
     return store_reg_token_used(ctx->tx, id, ctx->now, err);
 }

@@ -12,6 +12,8 @@
  * its SHA-256 only. */
 #pragma once
 
+#include <stddef.h>
+
 #include "server/http/api.h"
 
 struct cluster_row;
@@ -25,9 +27,12 @@ API_ACTION(action_berth_create_registration_token);
 API_ACTION(action_berth_list_registration_tokens);
 API_ACTION(action_berth_revoke_registration_token);
 
-/* Whether token admits an agent to cluster now: 0 (and the token is
- * marked used), or -1 with AccessDeniedException saying why (not a token,
- * unknown, for another cluster, expired, revoked).  The message never
- * repeats the token. */
-int registration_token_admit(struct op_ctx *ctx, const struct cluster_row *cluster, const char *token,
-                             struct error *err);
+/* Whether token admits an agent to the cluster cluster_ref names (as a
+ * request's `cluster` member) now: 0 with *ret_cluster (the caller clears
+ * it) and the token marked used, or -1 with AccessDeniedException saying
+ * why (not a token, unknown, revoked, expired, for another cluster), or the
+ * cluster's own error.  The cluster is looked up in the token's region,
+ * which becomes ctx->region (copied into region, which must outlive the
+ * request).  The message never repeats the token. */
+int registration_token_admit(struct op_ctx *ctx, json_t *cluster_ref, const char *token, char *region,
+                             size_t region_cap, struct cluster_row *ret_cluster, struct error *err);

@@ -7,7 +7,8 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
-#define TOKEN_COLUMNS "token_id, cluster_id, token_hash, created_by, created_at, expires_at, revoked_at, last_used_at"
+#define TOKEN_COLUMNS                                                                                                  \
+    "token_id, cluster_id, token_hash, created_by, created_at, expires_at, revoked_at, last_used_at, region"
 
 static int read_token(sqlite3_stmt *s, void *ret, struct error *err)
 {
@@ -21,6 +22,7 @@ static int read_token(sqlite3_stmt *s, void *ret, struct error *err)
     r->expires_at = sqlite3_column_int64(s, 5);
     r->revoked_at = sqlite3_column_int64(s, 6);
     r->last_used_at = sqlite3_column_int64(s, 7);
+    snprintf(r->region, sizeof(r->region), "%s", store_col_text(s, 8));
     return 0;
 }
 
@@ -28,9 +30,10 @@ int store_reg_token_put(struct store_tx *tx, const struct reg_token_row *row, st
 {
     return store_row_exec(tx,
                           "INSERT INTO registration_tokens (token_id, cluster_id, token_hash, created_by, created_at,"
-                          " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          " expires_at, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                           STORE_ARGS(ARG_TEXT(row->token_id), ARG_INT(row->cluster_id), ARG_TEXT(row->token_hash),
-                                     ARG_TEXT(row->created_by), ARG_INT(row->created_at), ARG_INT(row->expires_at)),
+                                     ARG_TEXT(row->created_by), ARG_INT(row->created_at), ARG_INT(row->expires_at),
+                                     ARG_TEXT(row->region)),
                           err);
 }
 

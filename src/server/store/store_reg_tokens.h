@@ -13,6 +13,7 @@
 
 struct reg_token_row {
     char token_id[33];
+    char region[33]; /* the cluster's: where a registration with it lands */
     int64_t cluster_id;
     char token_hash[65]; /* hex SHA-256 of the whole token */
     char created_by[256];

@@ -352,6 +352,7 @@ static const char *const migrations[] = {
      * the database alone admits no agent. */
     "CREATE TABLE registration_tokens ("
     "  token_id TEXT PRIMARY KEY,"
+    "  region TEXT NOT NULL,"
     "  cluster_id INTEGER NOT NULL,"
     "  token_hash TEXT NOT NULL,"
     "  created_by TEXT NOT NULL,"
