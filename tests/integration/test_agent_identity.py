@@ -148,6 +148,11 @@ def test_refused_tokens(srv):
     status, out = berth_proc.raw_call(server.endpoint, "RegisterContainerInstance", {"cluster": "idc"},
                                       target_prefix=AGENT, signed=False)
     assert status == 403 and out["__type"] == "MissingAuthenticationTokenException"
+    # A token does not excuse a bad signature.
+    status, out = berth_proc.raw_call(server.endpoint, "RegisterContainerInstance",
+                                      {"cluster": "idc", "registrationToken": good}, target_prefix=AGENT,
+                                      key=berth_proc.new_key())
+    assert status == 400 and out["__type"] == "UnrecognizedClientException"
     # Other actions still want a signature.
     status, out = berth_proc.raw_call(server.endpoint, "PollTasks", {"cluster": "idc"}, target_prefix=AGENT,
                                       signed=False)
