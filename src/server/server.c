@@ -18,6 +18,8 @@
 #include "server/http/http_limits.h"
 #include "server/sched/background.h"
 #include "server/sched/maintenance.h"
+#include "server/secrets/secrets_service.h"
+#include "server/ssm/ssm_service.h"
 #include "server/store/store.h"
 
 void server_config_defaults(struct server_config *cfg)
@@ -36,9 +38,8 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
 {
     /* Each AWS service berth serves: one line each. */
     const struct api_service all[] = {
-        ecs_service_api(srv->ecs),
-        ecs_service_agent_api(srv->ecs),
-        logs_service_api(srv->logs),
+        ecs_service_api(srv->ecs), ecs_service_agent_api(srv->ecs),   logs_service_api(srv->logs),
+        ssm_service_api(srv->ssm), secrets_service_api(srv->secrets),
     };
     size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
     memcpy(ret, all, n * sizeof(*ret));
@@ -63,6 +64,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return error_prefix(err, "store");
     if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
         return error_prefix(err, "master key");
+    if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0)
+        return -1;
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
     ecs_service_set_keyring(srv->ecs, srv->keyring);
@@ -122,6 +125,8 @@ void server_free(struct server *srv)
     keyring_free(srv->keyring);
     secret_box_free(srv->box);
     logs_service_free(srv->logs);
+    ssm_service_free(srv->ssm);
+    secrets_service_free(srv->secrets);
     ecs_service_free(srv->ecs);
     memset(srv, 0, sizeof(*srv));
 }

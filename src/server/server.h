@@ -16,6 +16,8 @@ struct changes;
 struct dispatch;
 struct ecs_service;
 struct logs_service;
+struct secrets_service;
+struct ssm_service;
 struct secret_box;
 struct keyring;
 struct http_front;
@@ -42,6 +44,8 @@ struct server {
     struct dispatch *dispatch;
     struct ecs_service *ecs;
     struct logs_service *logs;
+    struct ssm_service *ssm;
+    struct secrets_service *secrets;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;

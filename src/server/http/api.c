@@ -93,6 +93,12 @@ static int find_action(struct dispatch *d, const char *target, const struct api_
         if (strlen(s->target_prefix) != plen || strncmp(s->target_prefix, target, plen) != 0)
             continue;
         const struct api_action *a = bsearch(dot + 1, s->actions, s->nactions, sizeof(*a), action_cmp);
+        /* An operation of the service that berth does not serve says so. */
+        if (!a && s->model && service_model_has_operation(s->model, dot + 1)) {
+            *ret_svc = s;
+            return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "berth does not implement the %s operation %.100s.",
+                             s->target_prefix, dot + 1);
+        }
         if (!a)
             return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", dot + 1);
         *ret_svc = s;
@@ -201,16 +207,16 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
     }
 }
 
-static void log_request(const char *name, const struct api_response *resp, const struct error *err, usec_t took)
+static void log_request(const char *name, const struct api_response *resp, const struct api_service *svc,
+                        const struct error *err, usec_t took)
 {
+    const char *error_name = api_service_error(svc, err->kind)->name;
     if (resp->status == 200)
         log_info("api: %s 200 %lldus", name, (long long)took);
     else if (resp->status >= 500)
-        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err->kind), err->msg,
-                  (long long)took);
+        log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, error_name, err->msg, (long long)took);
     else
-        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, api_error_name(err->kind), err->msg,
-                 (long long)took);
+        log_info("api: %.100s %d %s: %s (%lldus)", name, resp->status, error_name, err->msg, (long long)took);
 }
 
 /* Who sent req: its signature checked (auth.c), or the in-process caller a
@@ -267,8 +273,8 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     if (r == 0)
         json_protocol_reply(resp, 200, out);
     else
-        json_protocol_error(resp, &err);
-    log_request(action ? action->name : (req->target ? req->target : "-"), resp, &err, time_monotonic() - start);
+        json_protocol_error(resp, svc, &err);
+    log_request(action ? action->name : (req->target ? req->target : "-"), resp, svc, &err, time_monotonic() - start);
     json_decref(in);
     json_decref(out);
 }

@@ -20,6 +20,7 @@ struct store_tx;
 struct changes;
 struct dispatch;
 struct service_model;
+struct api_error;
 
 /* What a handler gets: the narrow context of one operation.  Handlers reach
  * nothing else of the server: their own service's state comes through
@@ -156,6 +157,11 @@ struct api_service {
     const struct api_action *actions;
     size_t nactions;
     void *state;
+    /* The service's own names for error kinds (its kinds, numbered from
+     * API_ERR_MAX + 1, and generic ones it names differently), looked up
+     * before the common table; NULL: the common names. */
+    const struct api_error *errors;
+    size_t nerrors;
 };
 
 /* Check that a table is sorted by name with no name twice (the dispatcher
@@ -189,3 +195,6 @@ struct api_error {
 const struct api_error *api_error_lookup(int kind);
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);
+/* What an error kind answers with for svc (NULL: no service was found):
+ * svc's own table first, then the common one. */
+const struct api_error *api_service_error(const struct api_service *svc, int kind);
