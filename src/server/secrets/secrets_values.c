@@ -264,6 +264,8 @@ static int create_again(struct op_ctx *ctx, json_t *secret, json_t *in, json_t *
 API_ACTION(secrets_create_secret)
 {
     const char *name = str(in, "Name"), *member = NULL;
+    if (json_array_size(json_object_get(in, "AddReplicaRegions")) > 0)
+        return error_set(err, SECRETS_ERR_INVALID_REQUEST, "berth does not replicate secrets to other regions.");
     if (check_name(name, err) < 0 || request_value(in, true, &member, err) < 0 ||
         tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
         return -1;
