@@ -343,6 +343,11 @@ static const char *const migrations[] = {
     "  sealed_secret TEXT NOT NULL,"
     "  status TEXT NOT NULL DEFAULT 'Active',"
     "  created_at INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 10: temporary credentials (STS, instance identities): the session
+     * token's SHA-256, never the token, and when the key stops working. */
+    "ALTER TABLE access_keys ADD COLUMN session_token_sha256 TEXT;"
+    "ALTER TABLE access_keys ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX access_keys_principal ON access_keys (principal_arn, created_at);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
