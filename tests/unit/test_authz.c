@@ -359,3 +359,22 @@ TEST(authz_principal_kinds)
     CHECK(!authorize_is_instance(INSTANCE, "111111111111"));
     CHECK(!authorize_is_instance(ARN "cluster/A", "000000000000"));
 }
+
+static int noop(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err) { return 0; }
+
+TEST(authz_unsigned_requests_reach_only_actions_that_authenticate_their_callers)
+{
+    const struct api_action actions[] = {{"Open", noop, API_WRITE}, {"Shut", noop, API_WRITE}};
+    const struct authz_rule rules[] = {{"Open", "x:Open", NULL, NULL, true}, {"Shut", "x:Shut", NULL, NULL, false}};
+    struct api_service svc = {.target_prefix = "X", .actions = actions, .nactions = 2, .authz = rules, .nauthz = 2};
+    struct op_ctx ctx = {.account = "000000000000", .caller = ""};
+    struct error err;
+    CHECK(authz_authorize(NULL, &svc, &actions[0], &ctx, NULL, &err) == 0);
+    CHECK(authz_authorize(NULL, &svc, &actions[1], &ctx, NULL, &err) < 0);
+    CHECK(err.kind == API_ERR_ACCESS_DENIED);
+    /* Without rules a service serves root only. */
+    svc.authz = NULL;
+    CHECK(authz_authorize(NULL, &svc, &actions[0], &ctx, NULL, &err) < 0);
+    ctx.caller = ROOT;
+    CHECK(authz_authorize(NULL, &svc, &actions[0], &ctx, NULL, &err) == 0);
+}

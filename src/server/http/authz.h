@@ -34,6 +34,10 @@ struct authz_rule {
     const char *iam_action;   /* "ecs:RunTask"; NULL: authorised by its parts (a batch of other actions) */
     authz_build_fn resources; /* NULL: the action takes no resource ("*") */
     authz_build_fn keys;      /* NULL: no condition keys of its own */
+    /* The action may come unsigned (caller ""): its handler authenticates
+     * the caller from the body (an agent's registration token).  Signed
+     * requests to it are authorised as any other. */
+    bool unsigned_ok;
 };
 
 /* The decision, as server.c plugs it in: 0 when every check in `checks`
@@ -82,7 +86,8 @@ json_t *authz_describe(const struct api_service *svc, const struct api_action *a
 /* The dispatcher's step, in the request's transaction before the handler:
  * 0 when the caller (ctx->caller) may do what the request asks, else -1
  * with AccessDeniedException.  The account's root may do anything; a
- * service without rules, or no authorizer, allows nothing else. */
+ * service without rules, or no authorizer, allows nothing else; an
+ * unsigned request passes only to an action whose rule is unsigned_ok. */
 int authz_authorize(const struct api_authorizer *z, const struct api_service *svc, const struct api_action *a,
                     struct op_ctx *ctx, json_t *in, struct error *err);
 /* Whether principal is account's root user. */
