@@ -148,6 +148,14 @@ TEST(authz_run_task_on_its_task_definition_with_cluster_tags_and_roles)
     CHECK_STR(field(c, 1, "action"), "iam:PassRole");
     CHECK_STR(field(c, 1, "resource"), ROLE);
     CHECK(has_key(c, 1, "iam:PassedToService", "ecs-tasks.amazonaws.com"));
+    /* Global keys, on every check. */
+    for (size_t i = 0; i < 2; i++) {
+        CHECK(has_key(c, i, "aws:PrincipalArn", ALICE));
+        CHECK(has_key(c, i, "aws:username", "alice"));
+        CHECK(has_key(c, i, "aws:PrincipalType", "User"));
+        CHECK(has_key(c, i, "aws:RequestedRegion", "us-east-1"));
+    }
+    CHECK(!has_key(c, 1, "ecs:cluster", ARN "cluster/A")); /* the request's keys are the action's */
     json_decref(c);
     /* An override's role instead; a cluster given by ARN stays as given. */
     c = describe(&srv, ECS, "StartTask",

@@ -149,25 +149,56 @@ int authz_check_rules(const struct authz_rule *rules, size_t nrules, const struc
     return 0;
 }
 
+/* Merge the keys `from` into those of check c. */
+static void merge_keys(struct authz_req *req, json_t *c, json_t *from)
+{
+    const char *name;
+    json_t *values;
+    json_t *keys = json_object_get(c, "keys");
+    json_object_foreach(from, name, values) {
+        json_t *mine = json_object_get(keys, name);
+        /* A copy: an array shared by two checks would grow in both. */
+        if (mine ? json_array_extend(mine, values) < 0 : json_object_set_new(keys, name, json_copy(values)) < 0)
+            req->oom = true;
+    }
+}
+
+/* The global keys every check carries: who asks, from which region, and
+ * how (berth's listener is plain HTTP). */
+static json_t *global_keys(const struct op_ctx *ctx)
+{
+    const char *p = ctx->caller;
+    const char *type = strstr(p, ":assumed-role/") ? "AssumedRole"
+                       : strstr(p, ":user/")       ? "User"
+                       : strstr(p, ":root")        ? "Account"
+                                                   : "Instance";
+    json_t *g =
+        json_pack("{s:[s], s:[s], s:[s], s:[s], s:[s]}", "aws:PrincipalArn", p, "aws:PrincipalAccount", ctx->account,
+                  "aws:PrincipalType", type, "aws:RequestedRegion", ctx->region, "aws:SecureTransport", "false");
+    const char *user = strstr(p, ":user/");
+    if (g && user) {
+        const char *name = strrchr(user, '/') + 1;
+        json_object_set_new(g, "aws:username", json_pack("[s]", name));
+    }
+    return g;
+}
+
 /* Every check of the rule's action gets the request's keys; without a
- * resource the action is checked on "*". */
-static json_t *finish(struct authz_req *req, struct error *err)
+ * resource the action is checked on "*"; every check, the global keys. */
+static json_t *finish(const struct op_ctx *ctx, struct authz_req *req, struct error *err)
 {
     if (json_array_size(req->checks) == 0)
         authz_resource(req, "*");
     size_t i;
     json_t *c;
-    json_array_foreach(req->checks, i, c) {
-        const char *name;
-        json_t *values;
-        json_t *keys = json_object_get(c, "keys");
-        json_object_foreach(req->common, name, values) {
-            json_t *mine = json_object_get(keys, name);
-            if (mine ? json_array_extend(mine, values) < 0 : json_object_set(keys, name, values) < 0)
-                req->oom = true;
-        }
-    }
-    if (json_array_extend(req->checks, req->also) < 0 || req->oom) {
+    json_array_foreach(req->checks, i, c)
+        merge_keys(req, c, req->common);
+    _cleanup_json_ json_t *global = global_keys(ctx);
+    if (!global || json_array_extend(req->checks, req->also) < 0)
+        req->oom = true;
+    json_array_foreach(req->checks, i, c)
+        merge_keys(req, c, global);
+    if (req->oom) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
@@ -196,7 +227,7 @@ json_t *authz_describe(const struct api_service *svc, const struct api_action *a
     req.last = NULL; /* keys from here on are the request's */
     if (rule->keys && rule->keys(ctx, in, &req, err) < 0)
         return NULL;
-    return finish(&req, err);
+    return finish(ctx, &req, err);
 }
 
 bool authz_is_root(const char *principal, const char *account)
