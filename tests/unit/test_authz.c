@@ -8,6 +8,7 @@
 #include "common/cleanup.h"
 #include "server/http/api.h"
 #include "server/iam/authorize.h"
+#include "server/iam/iam_authz.h"
 #include "server/iam/policy.h"
 #include "server/server.h"
 #include "server/store/store.h"
@@ -385,4 +386,49 @@ TEST(authz_unsigned_requests_reach_only_actions_that_authenticate_their_callers)
     CHECK(authz_authorize(NULL, &svc, &actions[0], &ctx, NULL, &err) < 0);
     ctx.caller = ROOT;
     CHECK(authz_authorize(NULL, &svc, &actions[0], &ctx, NULL, &err) == 0);
+}
+
+/* The checks a request to an IAM or STS action (rules from iam_authz.c)
+ * asks of alice. */
+static json_t *describe_iam(const struct authz_rule *rules, size_t n, const char *action, json_t *body)
+{
+    const struct api_action a = {action, noop, API_WRITE};
+    struct api_service svc = {.target_prefix = "IAM", .actions = &a, .nactions = 1, .authz = rules, .nauthz = n};
+    struct op_ctx ctx = {.account = "000000000000", .region = "us-east-1", .caller = ALICE};
+    struct error err;
+    json_t *c = authz_describe(&svc, &a, &ctx, body, &err);
+    json_decref(body);
+    return c;
+}
+
+TEST(authz_iam_and_sts_rules)
+{
+    size_t n, m;
+    const struct authz_rule *iam = iam_authz_rules(&n), *sts = sts_authz_rules(&m);
+    struct error err;
+    CHECK(authz_check_rules(iam, n, NULL, 0, &err) == 0);
+    CHECK(authz_check_rules(sts, m, NULL, 0, &err) == 0);
+    json_t *c = describe_iam(iam, n, "CreateUser",
+                             json_pack("{s:s, s:s, s:[{s:s, s:s}]}", "UserName", "bob", "Path", "/eng/", "Tags", "Key",
+                                       "team", "Value", "a"));
+    CHECK_STR(field(c, 0, "action"), "iam:CreateUser");
+    CHECK_STR(field(c, 0, "resource"), "arn:aws:iam::000000000000:user/eng/bob");
+    CHECK(has_key(c, 0, "aws:RequestTag/team", "a"));
+    json_decref(c);
+    c = describe_iam(iam, n, "CreateAccessKey", json_pack("{}")); /* no UserName: the caller's own */
+    CHECK_STR(field(c, 0, "resource"), ALICE);
+    json_decref(c);
+    c = describe_iam(iam, n, "AttachRolePolicy",
+                     json_pack("{s:s, s:s}", "RoleName", "app", "PolicyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess"));
+    CHECK_STR(field(c, 0, "resource"), ROLE);
+    CHECK(has_key(c, 0, "iam:PolicyARN", "arn:aws:iam::aws:policy/ReadOnlyAccess"));
+    json_decref(c);
+    c = describe_iam(sts, m, "AssumeRole", json_pack("{s:s, s:s}", "RoleArn", ROLE, "RoleSessionName", "s1"));
+    CHECK_STR(field(c, 0, "action"), "sts:AssumeRole");
+    CHECK_STR(field(c, 0, "resource"), ROLE);
+    CHECK(has_key(c, 0, "sts:RoleSessionName", "s1"));
+    json_decref(c);
+    c = describe_iam(sts, m, "GetCallerIdentity", json_pack("{}"));
+    CHECK(json_array_size(c) == 0); /* no permission needed */
+    json_decref(c);
 }
