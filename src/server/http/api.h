@@ -3,7 +3,7 @@
  *
  * The dispatcher, not each handler, checks the body size, parses the JSON,
  * validates it against the service's botocore model, opens the store
- * transaction, commits it before anything is sent, maps error kinds to
+ * transaction, has the caller authorised (authz.h), commits it before anything is sent, maps error kinds to
  * exception names and logs one line per request. */
 #pragma once
 
@@ -31,7 +31,7 @@ struct op_ctx {
     const char *action;
     const char *region;
     const char *account;
-    const char *caller; /* the principal ARN the request was signed as */
+    const char *caller; /* the principal ARN the request was signed as ("": unsigned) */
     usec_t now;
     const char *request_id;
     /* A long-poll handler sets this (monotonic time) and returns API_WAIT
