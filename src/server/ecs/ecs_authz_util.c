@@ -62,8 +62,14 @@ int ecs_authz_named_in_cluster(struct op_ctx *ctx, struct authz_req *req, const 
                                const char *ref, struct error *err)
 {
     char arn[ECS_AUTHZ_ARN_MAX];
-    if (!ecs_authz_arn_in_cluster(ctx, cluster, type, ref, arn, sizeof(arn)))
-        return 0; /* a reference too long to be anything: the handler refuses it */
+    if (!ref)
+        return 0;
+    if (!ecs_authz_arn_in_cluster(ctx, cluster, type, ref, arn, sizeof(arn))) {
+        /* Too long to be anything (the handler refuses it): checked as
+         * given, never dropped, so no Allow on "*" stands in for it. */
+        authz_resource(req, ref);
+        return 0;
+    }
     return ecs_authz_named(ctx, req, arn, err);
 }
 
