@@ -255,8 +255,17 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
         r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes", LIMIT_HTTP_BODY);
     if (r == 0)
         r = authenticate(d, req, &who, &err);
-    if (r == 0)
-        r = find_action(d, req->target, &svc, &action, &err);
+    if (r == 0 || err.kind == API_ERR_MISSING_AUTHENTICATION) {
+        int found = find_action(d, req->target, &svc, &action, r == 0 ? &err : NULL);
+        /* No signature at all is fine for an action whose handler
+         * authenticates its caller; a bad signature never is. */
+        if (r < 0 && found == 0 && (action->flags & API_UNSIGNED)) {
+            /* No credential scope names a region: the server's. */
+            snprintf(who.region, sizeof(who.region), "%s", d->default_region);
+            r = 0;
+        } else if (r == 0)
+            r = found;
+    }
     if (r == 0)
         r = json_protocol_parse(req, &in, &err);
     if (r == 0 && out)

@@ -57,6 +57,10 @@ enum api_flags {
     API_READ = 0,
     API_WRITE = 1 << 0,  /* opens a write transaction */
     API_REPORT = 1 << 1, /* an agent's report: may come batched in BerthAgent.SubmitReports */
+    /* May come without a signature (caller ""): the handler authenticates
+     * the request from its body, as STS's AssumeRoleWithWebIdentity does
+     * (an agent's first registration, with a cluster registration token). */
+    API_UNSIGNED = 1 << 2,
 };
 
 struct api_action {

@@ -14,15 +14,17 @@
 #include "server/iam/policy.h"
 
 /* What an agent signing as its container instance may call: the ECS
- * agent's calls berth's agent makes (registering, discovering the
- * endpoint, the long-poll as ecs:Poll, state changes), and shipping its
+ * agent's calls (registering and deregistering, discovering the endpoint,
+ * the long-poll as ecs:Poll, state changes, as AWS's
+ * AmazonEC2ContainerServiceforEC2Role grants them), and shipping its
  * containers' logs.  Which tasks and instances are its own is the
- * handlers' business. */
-static const char instance_policy[] = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":["
-                                      "\"ecs:RegisterContainerInstance\",\"ecs:DiscoverPollEndpoint\",\"ecs:Poll\","
-                                      "\"ecs:SubmitTaskStateChange\",\"ecs:SubmitContainerStateChange\","
-                                      "\"ecs:SubmitAttachmentStateChanges\",\"logs:CreateLogGroup\","
-                                      "\"logs:CreateLogStream\",\"logs:PutLogEvents\"],\"Resource\":\"*\"}]}";
+ * handlers' business (ecs/agent_identity.c). */
+static const char instance_policy[] =
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":["
+    "\"ecs:RegisterContainerInstance\",\"ecs:DeregisterContainerInstance\",\"ecs:DiscoverPollEndpoint\",\"ecs:Poll\","
+    "\"ecs:SubmitTaskStateChange\",\"ecs:SubmitContainerStateChange\","
+    "\"ecs:SubmitAttachmentStateChanges\",\"logs:CreateLogGroup\","
+    "\"logs:CreateLogStream\",\"logs:PutLogEvents\"],\"Resource\":\"*\"}]}";
 
 struct authorizer {
     struct policy *instance;
