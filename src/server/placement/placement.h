@@ -111,6 +111,9 @@ struct placement_request {
 struct placement_failure {
     const char *arn;    /* borrowed from the instance; NULL for PLACEMENT_REASON_NO_INSTANCES */
     const char *reason; /* a static PLACEMENT_REASON_* string */
+    /* PLACEMENT_REASON_ATTRIBUTE: the required attribute the instance
+     * lacks, borrowed from the task; else NULL. */
+    const char *attribute;
 };
 
 struct placement_result {
