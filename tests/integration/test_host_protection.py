@@ -74,6 +74,19 @@ def test_privileged_is_refused_at_placement_naming_the_attribute(strict):
     assert PRIVILEGED_ATTR in f["detail"] and f["arn"].startswith("arn:aws:ecs:"), f
 
 
+def test_service_event_names_the_missing_attribute(strict):
+    strict.register("privsvc", [{"name": "app", "privileged": True, "command": ["sleep", "60"]}])
+    strict.ecs.create_service(cluster=strict.cluster, serviceName="privsvc", taskDefinition="privsvc",
+                              desiredCount=1)
+    try:
+        msg = berth_proc.wait_for(lambda: [e["message"] for e in strict.ecs.describe_services(
+            cluster=strict.cluster, services=["privsvc"])["services"][0]["events"]
+            if "unable to place" in e["message"]], timeout=30, what="the unplaced event")
+        assert "is missing an attribute required by your task (%s)" % PRIVILEGED_ATTR in msg[0], msg
+    finally:
+        strict.ecs.delete_service(cluster=strict.cluster, service="privsvc", force=True)
+
+
 def test_pid_and_ipc_modes_are_refused_at_placement(strict):
     """berth's agent does not share pid or ipc namespaces, so it does not
     report ECS's attribute for them: placement says so."""

@@ -782,3 +782,13 @@ TEST(placement_spread_levels_counts)
         placement_result_free(&res);
     }
 }
+
+TEST(placement_reason_categories)
+{
+    CHECK(placement_reason_is("ATTRIBUTE", PLACEMENT_REASON_ATTRIBUTE));
+    CHECK(placement_reason_is("ATTRIBUTE: missing ecs.capability.efs", PLACEMENT_REASON_ATTRIBUTE));
+    CHECK(!placement_reason_is("ATTRIBUTEX", PLACEMENT_REASON_ATTRIBUTE));
+    CHECK(placement_reason_is("RESOURCE:CPU", PLACEMENT_REASON_CPU));
+    CHECK(!placement_reason_is("RESOURCE:CPU", PLACEMENT_REASON_MEMORY));
+    CHECK(!placement_reason_is(NULL, PLACEMENT_REASON_AGENT));
+}

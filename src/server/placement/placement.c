@@ -548,3 +548,10 @@ void placement_result_free(struct placement_result *r)
     free(r->failures);
     *r = (struct placement_result){0};
 }
+
+bool placement_reason_is(const char *reason, const char *category)
+{
+    size_t n = strlen(category);
+    return reason && strncmp(reason, category, n) == 0 &&
+           (reason[n] == '\0' || (reason[n] == ':' && reason[n + 1] == ' '));
+}

@@ -142,6 +142,11 @@ int placement_place(const struct placement_instance *instances, size_t n, const 
                     struct placement_result *ret_result, struct error *err);
 void placement_result_free(struct placement_result *r);
 
+/* Whether a failure reason as RunTask writes it ("RESOURCE:CPU", or
+ * "ATTRIBUTE: missing <name>") is of category reason (a
+ * PLACEMENT_REASON_* string): equal to it, or it followed by ": ". */
+bool placement_reason_is(const char *reason, const char *category);
+
 /* "binpack" | "spread" | "random" <-> enum; -1 / NULL when unknown. */
 int placement_strategy_type_from_string(const char *s);
 const char *placement_strategy_type_to_string(enum placement_strategy_type t);
