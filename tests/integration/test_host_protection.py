@@ -3,7 +3,11 @@ confines it (seccomp, no-new-privileges, Docker's capabilities), and what
 would hand the host to a caller of RunTask (privileged containers, extra
 capabilities, devices, host namespaces, host paths) is refused unless the
 agent was started with --allow-privileged / --allow-host-path."""
+import http.server
 import os
+import subprocess
+import threading
+import urllib.request
 
 import pytest
 
@@ -194,3 +198,52 @@ def test_host_path_allow_list_is_by_prefix_and_sees_through_symlinks(tmp_path_fa
         assert not os.path.exists(str(allowed) + "-not")
     finally:
         s.close()
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"host service\n")
+
+    def log_message(self, *args):
+        pass
+
+
+def host_addresses(stack):
+    """This host's global IPv4 addresses, but those of test bridges."""
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "scope", "global"], capture_output=True,
+                         text=True).stdout
+    addrs = []
+    for line in out.splitlines():
+        dev, addr = line.split()[1], line.split()[3].split("/")[0]
+        if not dev.startswith(("bt", "tb")) and dev != stack.bridge:
+            addrs.append(addr)
+    return addrs
+
+
+@pytest.mark.parametrize("mode", ["bridge", "awsvpc"])
+def test_tasks_cannot_reach_the_host(strict, mode):
+    """A service listening on all of the host's addresses is out of reach
+    of bridge and awsvpc tasks: through their gateway, through the host's
+    other addresses (published ports still work: test_network's hairpin)."""
+    srv = http.server.ThreadingHTTPServer(("0.0.0.0", 0), _Hello)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        port = srv.server_address[1]
+        assert urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=5).read() == b"host service\n"
+        subnet = strict.agent_args[strict.agent_args.index("--task-subnet") + 1]
+        targets = [subnet.rsplit(".", 1)[0] + ".1"] + host_addresses(strict)
+        script = "for a in %s; do timeout 5 wget -q -O /dev/null http://$a:%d/; echo $a=$?; done" % (
+            " ".join(targets), port)
+        strict.register("reach-" + mode, [{"name": "app", "command": ["sh", "-c", script]}], networkMode=mode)
+        kw = {}
+        if mode == "awsvpc":
+            kw["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}}
+        arn = strict.run("reach-" + mode, **kw)
+        strict.wait_status(arn, "STOPPED")
+        got = strict.stdout(arn, "app")
+        assert len(got) == len(targets) and all(not l.endswith("=0") for l in got), got
+    finally:
+        srv.shutdown()
+        srv.server_close()
