@@ -116,7 +116,7 @@ int authorize_checks(const struct policy *const *ps, size_t n, const char *princ
     size_t i;
     json_t *check;
     json_array_foreach(checks, i, check) {
-        enum policy_decision d;
+        enum policy_decision d = POLICY_IMPLICIT_DENY;
         if (evaluate(ps, n, check, &d, err) < 0)
             return -1;
         if (d != POLICY_ALLOW)
