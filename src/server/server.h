@@ -18,6 +18,7 @@ struct ecs_service;
 struct logs_service;
 struct secret_box;
 struct keyring;
+struct authorizer;
 struct http_front;
 struct background;
 
@@ -38,6 +39,7 @@ struct server {
     struct store *store;
     struct secret_box *box;
     struct keyring *keyring;
+    struct authorizer *authorizer;
     struct changes *changes;
     struct dispatch *dispatch;
     struct ecs_service *ecs;
