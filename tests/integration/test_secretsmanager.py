@@ -230,3 +230,27 @@ def test_database_holds_no_plaintext(server, sm):
             assert plain.encode() not in fh.read(), f
     with open(server.log_path, errors="replace") as fh:
         assert plain not in fh.read()
+
+
+def test_authorisation_denied(server, sm):
+    """A principal without a policy allowing it (here a container
+    instance's own key) is refused before the handler runs, in AWS's words,
+    on the secret's full ARN even when named by its name."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName="sm-authz")
+    token, _ = berth_proc.create_token(server.endpoint, "sm-authz")
+    status, out = berth_proc.register_with_token(server.endpoint, "sm-authz", token)
+    assert status == 200, out
+    who = out["containerInstance"]["containerInstanceArn"]
+    key = berth_proc.instance_key(out)
+    arn = sm.create_secret(Name="authz/s", SecretString="v")["ARN"]
+    status, out = berth_proc.raw_call(server.endpoint, "GetSecretValue", {"SecretId": "authz/s"},
+                                      target_prefix="secretsmanager", service="secretsmanager", key=key)
+    assert (status, out["__type"]) == (400, "AccessDeniedException"), out
+    assert out["message"] == ("User: %s is not authorized to perform: secretsmanager:GetSecretValue on resource: %s "
+                              "because no identity-based policy allows the secretsmanager:GetSecretValue action"
+                              % (who, arn))
+    status, out = berth_proc.raw_call(server.endpoint, "DeleteSecret", {"SecretId": arn},
+                                      target_prefix="secretsmanager", service="secretsmanager", key=key)
+    assert (status, out["__type"]) == (400, "AccessDeniedException"), out
+    assert sm.get_secret_value(SecretId=arn)["SecretString"] == "v"

@@ -246,3 +246,28 @@ def test_database_holds_no_plaintext(server, ssm):
         assert plain.encode() not in data, f
     with open(server.log_path, errors="replace") as fh:
         assert plain not in fh.read()
+
+
+def test_authorisation_denied(server, ssm):
+    """A principal without a policy allowing it (here a container
+    instance's own key) is refused before the handler runs, in AWS's words,
+    on the parameter's ARN."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName="ssm-authz")
+    token, _ = berth_proc.create_token(server.endpoint, "ssm-authz")
+    status, out = berth_proc.register_with_token(server.endpoint, "ssm-authz", token)
+    assert status == 200, out
+    who = out["containerInstance"]["containerInstanceArn"]
+    key = berth_proc.instance_key(out)
+    ssm.put_parameter(Name="/authz/p", Value="v", Type="SecureString")
+    arn = "arn:aws:ssm:us-east-1:000000000000:parameter/authz/p"
+    status, out = berth_proc.raw_call(server.endpoint, "GetParameter", {"Name": "/authz/p:1"},
+                                      target_prefix="AmazonSSM", service="ssm", key=key)
+    assert (status, out["__type"]) == (400, "AccessDeniedException"), out
+    assert out["message"] == ("User: %s is not authorized to perform: ssm:GetParameter on resource: %s because no "
+                              "identity-based policy allows the ssm:GetParameter action" % (who, arn))
+    status, out = berth_proc.raw_call(server.endpoint, "PutParameter",
+                                      {"Name": "/authz/p", "Value": "w", "Overwrite": True},
+                                      target_prefix="AmazonSSM", service="ssm", key=key)
+    assert (status, out["__type"]) == (400, "AccessDeniedException"), out
+    assert ssm.get_parameter(Name="/authz/p", WithDecryption=True)["Parameter"]["Value"] == "v"

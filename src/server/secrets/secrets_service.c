@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "server/http/service_model.h"
+#include "server/secrets/secrets_authz.h"
 #include "server/secrets/secrets.h"
 
 /* The embedded model (model.S). */
@@ -60,12 +61,16 @@ void secrets_service_free(struct secrets_service *s)
 
 struct api_service secrets_service_api(struct secrets_service *s)
 {
+    size_t nrules;
+    const struct authz_rule *rules = secrets_authz_rules(&nrules);
     return (struct api_service){
         .target_prefix = service_model_target_prefix(s->model),
         .model = s->model,
         .actions = secrets_actions,
         .nactions = ELEMENTSOF(secrets_actions),
         .state = s,
+        .authz = rules,
+        .nauthz = nrules,
         .errors = secrets_errors,
         .nerrors = ELEMENTSOF(secrets_errors),
     };

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "server/http/service_model.h"
+#include "server/ssm/ssm_authz.h"
 #include "server/ssm/ssm.h"
 
 /* The embedded model (model.S). */
@@ -79,12 +80,16 @@ void ssm_service_free(struct ssm_service *s)
 
 struct api_service ssm_service_api(struct ssm_service *s)
 {
+    size_t nrules;
+    const struct authz_rule *rules = ssm_authz_rules(&nrules);
     return (struct api_service){
         .target_prefix = service_model_target_prefix(s->model),
         .model = s->model,
         .actions = ssm_actions,
         .nactions = ELEMENTSOF(ssm_actions),
         .state = s,
+        .authz = rules,
+        .nauthz = nrules,
         .errors = ssm_errors,
         .nerrors = ELEMENTSOF(ssm_errors),
     };
