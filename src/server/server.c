@@ -30,6 +30,9 @@ void server_config_defaults(struct server_config *cfg)
     snprintf(cfg->account_id, sizeof(cfg->account_id), "000000000000");
     cfg->agent_timeout_sec = 30;
     cfg->max_service_tasks = 5000;
+    cfg->max_connections = LIMIT_HTTP_CONNECTIONS;
+    cfg->max_connections_per_ip = LIMIT_HTTP_CONNECTIONS_PER_IP;
+    cfg->request_timeout_sec = LIMIT_HTTP_REQUEST_TIMEOUT;
 }
 
 size_t server_services(const struct server *srv, struct api_service *ret, size_t cap)
@@ -81,7 +84,13 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
 
 int server_start(struct server *srv, struct error *err)
 {
-    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
+    struct http_options http = {
+        .max_connections = (unsigned)srv->cfg.max_connections,
+        .max_connections_per_ip = (unsigned)srv->cfg.max_connections_per_ip,
+        .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
+    };
+    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
+                   err) < 0)
         return -1;
     ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
     struct background_job housekeeping = {"maintenance", MAINTENANCE_INTERVAL, false,
