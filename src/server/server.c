@@ -9,6 +9,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
@@ -30,6 +31,8 @@ void server_config_defaults(struct server_config *cfg)
     snprintf(cfg->account_id, sizeof(cfg->account_id), "000000000000");
     cfg->agent_timeout_sec = 30;
     cfg->max_service_tasks = 5000;
+    cfg->max_cluster_services = LIMIT_CLUSTER_SERVICES;
+    cfg->max_cluster_instances = LIMIT_CLUSTER_INSTANCES;
     cfg->max_connections = LIMIT_HTTP_CONNECTIONS;
     cfg->max_connections_per_ip = LIMIT_HTTP_CONNECTIONS_PER_IP;
     cfg->request_timeout_sec = LIMIT_HTTP_REQUEST_TIMEOUT;
@@ -60,6 +63,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (ecs_service_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->ecs, err) < 0)
         return -1;
     srv->ecs->max_service_tasks = cfg->max_service_tasks;
+    srv->ecs->max_cluster_services = cfg->max_cluster_services;
+    srv->ecs->max_cluster_instances = cfg->max_cluster_instances;
     if (logs_service_new(&srv->logs, err) < 0)
         return -1;
     if (store_open(cfg->data_dir, &srv->store, err) < 0)

@@ -244,13 +244,30 @@ static void random_ec2_id(char *buf, size_t cap)
     snprintf(buf, cap, "i-%s", hex);
 }
 
+/* The container-instances-per-cluster quota, for a new registration (an
+ * agent re-registering keeps its place). */
+static int check_cluster_instances(const struct op_ctx *ctx, const struct cluster_row *cluster, struct error *err)
+{
+    int64_t n = 0;
+    if (store_instance_count(ctx->tx, cluster->id, &n, err) < 0)
+        return -1;
+    int quota = ecs_of(ctx)->max_cluster_instances;
+    if (n >= quota)
+        return error_set(err, API_ERR_CLIENT,
+                         "Cluster %.255s has reached the limit of %d container instances per cluster (berth "
+                         "server --max-cluster-instances).",
+                         cluster->name, quota);
+    return 0;
+}
+
 int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
         return -1;
     json_t *tags = json_object_get(in, "tags");
-    if (tags_validate(tags, err) < 0)
+    const char *existing = json_string_value(json_object_get(in, "containerInstanceArn"));
+    if (tags_validate(tags, err) < 0 || (!existing && check_cluster_instances(ctx, &cluster, err) < 0))
         return -1;
     int64_t cpu = 0, memory = 0;
     json_t *resources = normalise_resources(json_object_get(in, "totalResources"), &cpu, &memory, err);
@@ -258,7 +275,6 @@ int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *o
         return -1;
 
     _cleanup_(instance_row_clear) struct instance_row row = {0};
-    const char *existing = json_string_value(json_object_get(in, "containerInstanceArn"));
     bool found = false;
     if (existing) {
         /* An agent re-registering after a restart keeps its identity. */
