@@ -38,6 +38,7 @@ struct conn_state {
     unsigned long long seen; /* body bytes received, kept or not */
     bool too_large;
     bool answered;
+    bool framing_refused; /* answered 400 at the headers: nothing more is read */
 };
 
 static struct http_watched *watched_of(struct MHD_Connection *conn)
@@ -160,7 +161,7 @@ static enum MHD_Result refuse_framing(struct MHD_Connection *conn, const char *w
     if (!st)
         return MHD_NO;
     buf_init(&st->body, 0);
-    st->too_large = st->answered = true; /* any body that still comes is dropped */
+    st->too_large = st->answered = st->framing_refused = true;
     *con_cls = st;
     char msg[256];
     int n = snprintf(msg, sizeof(msg),
@@ -186,6 +187,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *bad = framing_problem(conn);
         if (bad)
             return refuse_framing(conn, bad, con_cls);
+    } else if (st->framing_refused) {
+        *upload_data_size = 0; /* whatever still comes is dropped */
+        return MHD_YES;
     }
     if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
         return send_text(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);

@@ -53,10 +53,14 @@ static void *watch_main(void *arg)
         if (w->stopping)
             break;
         unsigned n = cut_expired(w, time_monotonic());
-        /* At most one line a second, by construction. */
-        if (n)
-            log_info("http: closed %u connection(s) that sent no whole request within %llds", n,
-                     (long long)(w->timeout / USEC_PER_SEC));
+        if (!n)
+            continue;
+        /* At most one line a second, by construction; written without the
+         * lock, so a slow stderr never holds up connections. */
+        pthread_mutex_unlock(&w->lock);
+        log_info("http: closed %u connection(s) that sent no whole request within %llds", n,
+                 (long long)(w->timeout / USEC_PER_SEC));
+        pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
