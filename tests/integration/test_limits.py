@@ -281,6 +281,14 @@ def test_ecs_quotas(make_server):
     # Re-registering the one there is keeps working.
     ecs.register_container_instance(cluster="q", totalResources=res,
                                     containerInstanceArn=ci["containerInstanceArn"])
+    # Custom attributes: 10 per resource, at registration too (ECS's own don't count).
+    own = [{"name": "ecs.os-type", "value": "linux"}, {"name": "com.amazonaws.ecs.capability.x"}]
+    ten = [{"name": "c%d" % i, "value": "v"} for i in range(10)]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecs.register_container_instance(cluster="q2", totalResources=res,
+                                        attributes=own + ten + [{"name": "c10", "value": "v"}])
+    assert err_code(e) == "ClientException" and "10 custom attributes" in err_msg(e)
+    ecs.register_container_instance(cluster="q2", totalResources=res, attributes=own + ten)
 
     # containerOverrides: 8 KiB of JSON at most, on RunTask and StartTask.
     big = [{"name": "app", "environment": [{"name": "E", "value": "v" * 8200}]}]

@@ -30,6 +30,12 @@
 /* ECS allows 10 custom attributes per resource. */
 #define MAX_CUSTOM_ATTRIBUTES 10
 
+/* ECS's own attributes (ecs.*, com.amazonaws.ecs.*) do not count as custom. */
+static bool attribute_is_custom(const char *name)
+{
+    return strncmp(name, "ecs.", 4) != 0 && strncmp(name, "com.amazonaws.ecs.", 18) != 0;
+}
+
 const int instances_reserved_ports[5] = {22, 2375, 2376, 51678, 51679};
 
 void instance_arn(const struct op_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap)
@@ -221,12 +227,15 @@ static json_t *normalise_resources(json_t *given, int64_t *ret_cpu, int64_t *ret
 static int put_agent_attributes(struct op_ctx *ctx, int64_t cluster_id, const char *uuid, json_t *attrs,
                                 struct error *err)
 {
-    size_t i;
+    size_t i, custom = 0;
     json_t *a;
     json_array_foreach(attrs, i, a) {
         const char *name = json_string_value(json_object_get(a, "name"));
         if (!name || !*name || strlen(name) > 128)
             return error_set(err, ERR_INVALID, "Attribute names must be 1-128 characters.");
+        if (attribute_is_custom(name) && ++custom > MAX_CUSTOM_ATTRIBUTES)
+            return error_set(err, API_ERR_CLIENT, "You can apply up to %d custom attributes per resource.",
+                             MAX_CUSTOM_ATTRIBUTES);
         if (store_attrs_put(ctx->tx, cluster_id, TARGET_INSTANCE, uuid, name,
                             json_string_value(json_object_get(a, "value")), err) < 0)
             return -1;
@@ -583,7 +592,7 @@ int action_put_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         json_t *h;
         json_array_foreach(have, k, h) {
             const char *hn = json_string_value(json_object_get(h, "name"));
-            if (strncmp(hn, "ecs.", 4) != 0 && strncmp(hn, "com.amazonaws.ecs.", 18) != 0)
+            if (attribute_is_custom(hn))
                 custom++;
         }
         json_decref(have);
