@@ -238,13 +238,15 @@ static bool read_count(struct parser *ps, int *ret)
     return ps->p > start;
 }
 
-/* After '{': "m}", "m,}" or "m,n}" into *ret_min and *ret_max; false (and p
+/* After '{': "m}", "m,}", "m,n}" or ",n}" into *ret_min and *ret_max; false (and p
  * unmoved) when it is not a count, and '{' is then a literal. */
 static bool parse_count(struct parser *ps, int *ret_min, int *ret_max)
 {
     const char *save = ps->p;
     int lo = 0, hi = 0;
-    if (!read_count(ps, &lo))
+    /* "{,n}" is "{0,n}", as glibc reads it. */
+    bool has_lo = read_count(ps, &lo);
+    if (!has_lo && (ps->p >= ps->end || *ps->p != ','))
         goto literal;
     hi = lo;
     if (ps->p < ps->end && *ps->p == ',') {
