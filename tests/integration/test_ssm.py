@@ -202,6 +202,14 @@ def test_bad_input(ssm, server):
         ssm.put_parameter(Name="/pat", Value="abc", Type="String", AllowedPattern="^[0-9]+$")
     assert code(e) == "ParameterPatternMismatchException"
     assert ssm.put_parameter(Name="/pat", Value="123", Type="String", AllowedPattern="^[0-9]+$")["Version"] == 1
+    # The pattern stays with the parameter until a version replaces it.
+    with pytest.raises(ClientError) as e:
+        ssm.put_parameter(Name="/pat", Value="12a", Overwrite=True)
+    assert code(e) == "ParameterPatternMismatchException"
+    assert ssm.put_parameter(Name="/pat", Value="125", Overwrite=True, AllowedPattern=r"^\d{3}$")["Version"] == 2
+    with pytest.raises(ClientError) as e:
+        ssm.put_parameter(Name="/pat2", Value="x", Type="String", AllowedPattern="(a")
+    assert code(e) == "InvalidAllowedPatternException"
     with pytest.raises(ClientError) as e:
         ssm.get_parameter(Name="/nothing/here")
     assert code(e) == "ParameterNotFound"

@@ -5,7 +5,6 @@
 #include "server/ssm/ssm.h"
 
 #include <openssl/crypto.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "common/utf8.h"
 #include "server/http/tags.h"
 #include "server/iam/secret_text.h"
+#include "server/logs/logs_regex.h"
 #include "server/store/store_ssm.h"
 #include "server/store/store_tags.h"
 
@@ -128,16 +128,18 @@ json_t *ssm_parameter_json(struct op_ctx *ctx, json_t *doc, bool decrypt, const 
 
 /* ---- PutParameter ---- */
 
-/* Value against the parameter's AllowedPattern (a POSIX extended regex). */
+/* Value against the parameter's AllowedPattern.  The pattern comes from a
+ * request: it is matched by logs_regex.c's linear-time matcher (no
+ * backtracking, bounded size), never by a backtracking engine. */
 static int check_pattern(const char *pattern, const char *value, struct error *err)
 {
-    regex_t re;
-    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
-        return error_set(err, SSM_ERR_INVALID_ALLOWED_PATTERN,
-                         "The allowed pattern is not a valid regular expression.");
-    int r = regexec(&re, value, 0, NULL, 0);
-    regfree(&re);
-    if (r != 0)
+    struct logs_regex *re = NULL;
+    struct error why;
+    if (logs_regex_compile(pattern, strlen(pattern), &re, &why) < 0)
+        return error_set(err, SSM_ERR_INVALID_ALLOWED_PATTERN, "The allowed pattern is not valid: %s", why.msg);
+    bool ok = logs_regex_match(re, value, strlen(value));
+    logs_regex_free(re);
+    if (!ok)
         return error_set(err, SSM_ERR_PATTERN_MISMATCH,
                          "Parameter value, cannot be validated against allowedPattern: %.1024s", pattern);
     return 0;
