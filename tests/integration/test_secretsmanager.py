@@ -254,3 +254,18 @@ def test_authorisation_denied(server, sm):
                                       target_prefix="secretsmanager", service="secretsmanager", key=key)
     assert (status, out["__type"]) == (400, "AccessDeniedException"), out
     assert sm.get_secret_value(SecretId=arn)["SecretString"] == "v"
+
+
+def test_versions_without_labels_are_bounded(sm):
+    """A secret keeps at most 100 versions: those without a staging label
+    go, oldest first; labelled ones stay."""
+    first = sm.create_secret(Name="many", SecretString="v0")["VersionId"]
+    pending = sm.put_secret_value(SecretId="many", SecretString="keep", VersionStages=["KEEP"])["VersionId"]
+    for i in range(1, 104):
+        sm.put_secret_value(SecretId="many", SecretString="v%d" % i)
+    with pytest.raises(ClientError) as e:
+        sm.get_secret_value(SecretId="many", VersionId=first)
+    assert code(e) == "ResourceNotFoundException"
+    assert sm.get_secret_value(SecretId="many", VersionId=pending)["SecretString"] == "keep"
+    assert sm.get_secret_value(SecretId="many")["SecretString"] == "v103"
+    assert sm.get_secret_value(SecretId="many", VersionStage="AWSPREVIOUS")["SecretString"] == "v102"

@@ -24,6 +24,7 @@ enum secrets_error_kind {
 #define SECRETS_NAME_MAX 512
 #define SECRETS_ARN_MAX 700
 #define SECRETS_TAGS_MAX 50
+#define SECRETS_VERSIONS_MAX 100 /* labelled ones are never dropped */
 #define SECRETS_WINDOW_DEFAULT_DAYS 30
 #define SECRETS_WINDOW_MIN_DAYS 7
 #define SECRETS_WINDOW_MAX_DAYS 30

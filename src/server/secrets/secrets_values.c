@@ -5,7 +5,8 @@
  *
  * Staging labels: a version with AWSCURRENT is what GetSecretValue gives by
  * default; when AWSCURRENT moves to a new version, the version that had it
- * gets AWSPREVIOUS.  Versions left without a label stay readable by id. */
+ * gets AWSPREVIOUS.  Versions left without a label stay readable by id,
+ * up to SECRETS_VERSIONS_MAX versions a secret. */
 #include "server/secrets/secrets.h"
 
 #include <openssl/crypto.h>
@@ -131,7 +132,8 @@ static int same_value(struct op_ctx *ctx, json_t *v, const char *member, const c
 }
 
 /* Move `stages` to the new version: other versions lose them; the one that
- * loses AWSCURRENT gains AWSPREVIOUS.  Saves every version. */
+ * loses AWSCURRENT gains AWSPREVIOUS.  Saves every version, or drops it
+ * (see below). */
 static int move_stages(struct op_ctx *ctx, const char *arn, json_t *versions, json_t *stages, struct error *err)
 {
     json_t *previous = NULL;
@@ -152,9 +154,17 @@ static int move_stages(struct op_ctx *ctx, const char *arn, json_t *versions, js
             drop_stage(json_object_get(v, "VersionStages"), "AWSPREVIOUS");
         json_array_append_new(json_object_get(previous, "VersionStages"), json_string("AWSPREVIOUS"));
     }
+    /* Versions left without a label go, oldest first, once the secret
+     * has more than SECRETS_VERSIONS_MAX (the new one counted). */
+    size_t count = json_array_size(versions) + 1;
     json_array_foreach(versions, i, v) {
-        if (store_secret_version_put(ctx->tx, arn, str(v, "VersionId"),
-                                     (usec_t)json_integer_value(json_object_get(v, "CreatedDate")), v, err) < 0)
+        const char *id = str(v, "VersionId");
+        bool drop = count > SECRETS_VERSIONS_MAX && json_array_size(json_object_get(v, "VersionStages")) == 0;
+        if (drop)
+            count--;
+        if (drop ? store_secret_version_delete(ctx->tx, arn, id, err) < 0
+                 : store_secret_version_put(ctx->tx, arn, id,
+                                            (usec_t)json_integer_value(json_object_get(v, "CreatedDate")), v, err) < 0)
             return -1;
     }
     return 0;
