@@ -212,5 +212,6 @@ int auth_check(const struct api_request *req, const struct api_keys *keys, usec_
     snprintf(ret->access_key, sizeof(ret->access_key), "%s", c.auth.access_key);
     snprintf(ret->principal, sizeof(ret->principal), "%s", principal);
     snprintf(ret->region, sizeof(ret->region), "%s", c.auth.region);
+    snprintf(ret->service, sizeof(ret->service), "%s", c.auth.service);
     return 0;
 }

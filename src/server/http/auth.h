@@ -15,6 +15,7 @@ struct auth_result {
     char access_key[129];
     char principal[256]; /* arn:aws:iam::<account>:root, ... */
     char region[33];     /* the credential scope's */
+    char service[33];    /* the credential scope's service: "ecs", "iam", "sts"... */
 };
 
 /* Check req's signature at wall-clock time now; 0 and *ret filled, or -1
