@@ -155,7 +155,12 @@ up: deps $(REL_DIR)/berth
 $(REL_DIR)/bench_policy: bench/bench_policy.c $(REL_DIR)/libberth.a
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps all $(REL_DIR)/bench_policy
+# ListClusters through the dispatcher with and without SigV4 verification
+# (bench/bench_auth.c), a figure only.
+$(REL_DIR)/bench_auth: bench/bench_auth.c $(REL_DIR)/libberth.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: deps all $(REL_DIR)/bench_policy $(REL_DIR)/bench_auth
 	/usr/bin/python3 bench/run.py
 
 clean:

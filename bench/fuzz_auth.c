@@ -14,12 +14,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int lookup(void *cookie, const char *id, char *secret, size_t scap, char *principal, size_t pcap)
+/* One known key; a session token hash so the temporary-credential path runs too. */
+static int lookup(void *cookie, const char *id, struct api_key *ret)
 {
-    if (strcmp(id, "AKIAFUZZFUZZFUZZFUZZ") != 0)
+    (void)cookie;
+    if (strcmp(id, "AKIAFUZZFUZZFUZZFUZZ") != 0 && strcmp(id, "ASIAFUZZFUZZFUZZFUZZ") != 0)
         return 0;
-    snprintf(secret, scap, "fuzzsecretfuzzsecret");
-    snprintf(principal, pcap, "arn:aws:iam::000000000000:root");
+    memset(ret, 0, sizeof(*ret));
+    snprintf(ret->secret, sizeof(ret->secret), "fuzzsecretfuzzsecret");
+    snprintf(ret->principal, sizeof(ret->principal), "arn:aws:iam::000000000000:root");
+    if (id[1] == 'S') {
+        memset(ret->session_token_sha256, 'a', 64);
+        ret->expires_at = 1796299300LL * 1000000;
+    }
     return 1;
 }
 

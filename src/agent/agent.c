@@ -9,8 +9,9 @@
  * its reports spread over a few reporter queues, one per shard of
  * instances, so each task's reports stay in order.
  * Reports go through the reporter's queue, so a slow or absent server never
- * blocks the runner.  The instance's ARN is kept in the data dir, so a
- * restarted agent is the same container instance. */
+ * blocks the runner.  Registration and the agent's identity (kept in the
+ * data dir, so a restarted agent is the same container instance) are
+ * agent_join.c. */
 #include "agent/agent.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 
 #include "agent/agent_host.h"
+#include "agent/agent_join.h"
 #include "common/proto.h"
 #include "common/awsjson.h"
 #include "common/cleanup.h"
@@ -53,8 +55,7 @@ void agent_config_defaults(struct agent_config *cfg)
     cfg->hollow_memory = 8192;
 }
 
-/* Sleep up to `ms`, waking early at shutdown.  Returns false when stopping. */
-static bool agent_sleep(struct agent *a, long ms)
+bool agent_sleep(struct agent *a, long ms)
 {
     usec_t until = time_monotonic() + ms * USEC_PER_MSEC;
     pthread_mutex_lock(&a->lock);
@@ -69,115 +70,7 @@ static bool agent_sleep(struct agent *a, long ms)
     return go_on;
 }
 
-/* The next retry delay: doubling from 200 ms, at most 5 s. */
-static long next_backoff(long backoff) { return backoff * 2 > 5000 ? 5000 : backoff * 2; }
-
-static void identity_name(const struct agent_instance *inst, char *buf, size_t cap)
-{
-    if (inst->agent->cfg.hollow)
-        snprintf(buf, cap, "hollow-%d.json", inst->index);
-    else
-        snprintf(buf, cap, "instance.json");
-}
-
-static void load_identity(struct agent_instance *inst)
-{
-    char name[64], path[4200];
-    identity_name(inst, name, sizeof(name));
-    snprintf(path, sizeof(path), "%s/%s", inst->agent->cfg.data_dir, name);
-    char *data = NULL;
-    struct error err;
-    if (fs_read_file(path, 65536, &data, NULL, &err) < 0)
-        return;
-    json_t *j = json_loads(data, 0, NULL);
-    free(data);
-    const char *arn = json_string_value(json_object_get(j, "containerInstanceArn"));
-    const char *cluster = json_string_value(json_object_get(j, "cluster"));
-    /* An identity from another cluster is not ours to reuse. */
-    if (arn && cluster && strcmp(cluster, inst->agent->cfg.cluster) == 0)
-        snprintf(inst->arn, sizeof(inst->arn), "%s", arn);
-    json_decref(j);
-}
-
-static int save_identity(struct agent_instance *inst, struct error *err)
-{
-    char name[64];
-    identity_name(inst, name, sizeof(name));
-    json_t *j = json_pack("{s:s, s:s}", "containerInstanceArn", inst->arn, "cluster", inst->agent->cfg.cluster);
-    char *text = json_dumps(j, JSON_INDENT(2));
-    json_decref(j);
-    if (!text)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    int r = fs_write_atomic(inst->agent->cfg.data_dir, name, text, strlen(text), err);
-    free(text);
-    return r;
-}
-
-static json_t *registration_body(struct agent_instance *inst)
-{
-    struct agent *a = inst->agent;
-    int64_t cpu, memory;
-    if (a->cfg.hollow) {
-        cpu = a->cfg.hollow_cpu;
-        memory = a->cfg.hollow_memory;
-    } else {
-        agent_host_resources(&cpu, &memory);
-    }
-    char iid[64], scope[4200];
-    snprintf(scope, sizeof(scope), "%s#%d", a->cfg.data_dir, inst->index);
-    agent_host_instance_id(scope, iid, sizeof(iid));
-    json_t *idd = json_pack("{s:s, s:s, s:s}", "instanceId", iid, "availabilityZone", a->cfg.availability_zone,
-                            "instanceType", a->cfg.instance_type);
-    char *idd_text = json_dumps(idd, JSON_COMPACT);
-    json_decref(idd);
-    json_t *body =
-        json_pack("{s:s, s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}], s:o, s:{s:s, s:s, s:s}, s:s}", "cluster", a->cfg.cluster,
-                  "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", (json_int_t)cpu, "name", "MEMORY",
-                  "type", "INTEGER", "integerValue", (json_int_t)memory, "attributes",
-                  agent_host_attributes(a->cfg.availability_zone, a->cfg.instance_type, a->cfg.attributes),
-                  "versionInfo", "agentVersion", AGENT_VERSION, "agentHash", "berth", "dockerVersion",
-                  a->cfg.hollow ? "hollow" : a->cfg.runtime, "instanceIdentityDocument", idd_text ? idd_text : "{}");
-    free(idd_text);
-    if (inst->arn[0])
-        json_object_set_new(body, "containerInstanceArn", json_string(inst->arn));
-    return body;
-}
-
-/* Register (or re-register as the same instance), retrying until the
- * server answers or the agent stops. */
-static int register_instance(struct agent_instance *inst, struct awsjson_client *client, struct error *err)
-{
-    struct agent *a = inst->agent;
-    long backoff = 200;
-    load_identity(inst);
-    for (;;) {
-        json_t *body = registration_body(inst);
-        json_t *out = NULL;
-        int r = awsjson_call(client, PROTO_ECS_TARGET, "RegisterContainerInstance", body, &out, err);
-        json_decref(body);
-        if (r == 0) {
-            const char *arn =
-                json_string_value(json_object_get(json_object_get(out, "containerInstance"), "containerInstanceArn"));
-            snprintf(inst->arn, sizeof(inst->arn), "%s", arn ? arn : "");
-            json_decref(out);
-            if (!inst->arn[0])
-                return error_set(err, ERR_IO, "RegisterContainerInstance returned no ARN");
-            return save_identity(inst, err);
-        }
-        if (err->kind != ERR_IO && inst->arn[0]) {
-            /* The server does not know us (its data was reset): start afresh. */
-            log_warn("agent: %s; registering as a new instance", err->msg);
-            inst->arn[0] = '\0';
-            continue;
-        }
-        if (err->kind != ERR_IO)
-            return -1;
-        log_warn("agent: cannot register yet: %s", err->msg);
-        if (!agent_sleep(a, backoff))
-            return error_set(err, ERR_IO, "stopped before registering");
-        backoff = next_backoff(backoff);
-    }
-}
+long agent_next_backoff(long backoff) { return backoff * 2 > 5000 ? 5000 : backoff * 2; }
 
 /* Hand the tasks of one PollTasks answer to the runner: all to inst, or
  * (hollow, inst NULL) each to the instance it names. */
@@ -224,7 +117,7 @@ static void poll_run(struct agent *a, struct agent_instance *inst, int64_t *sinc
             log_warn("agent: poll: %s", err.msg);
             if (!agent_sleep(a, backoff))
                 break;
-            backoff = next_backoff(backoff);
+            backoff = agent_next_backoff(backoff);
             continue;
         }
         backoff = 200;
@@ -282,19 +175,23 @@ static void *register_shard(void *arg)
     struct register_shard *sh = arg;
     struct agent *a = sh->a;
     struct awsjson_client *client = NULL;
+    if (!a->cfg.hollow) {
+        sh->rc = agent_join(&a->instances[0], &sh->err);
+        if (sh->rc < 0)
+            error_prefix(&sh->err, "register");
+        return NULL;
+    }
     sh->rc = awsjson_client_new(a->cfg.server, &a->cfg.creds, a->cfg.region, &client, &sh->err);
     if (sh->rc < 0)
         return NULL;
     awsjson_client_set_abort_flag(client, &a->stopping);
     for (int i = sh->first; i < a->ninstances; i += sh->step) {
         struct agent_instance *inst = &a->instances[i];
-        if (register_instance(inst, client, &sh->err) < 0) {
+        if (agent_join_hollow(inst, client, &sh->err) < 0) {
             error_prefix(&sh->err, "register");
             sh->rc = -1;
             break;
         }
-        if (!a->cfg.hollow)
-            log_info("agent: registered %s", inst->arn);
     }
     awsjson_client_free(client);
     return NULL;
@@ -350,10 +247,6 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
     a->by_arn = json_object();
     if (!a->reporters || !a->instances || !a->by_arn || !a->cfg.attributes)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    for (int k = 0; k < a->nreporters; k++)
-        if (reporter_start(cfg->server, &cfg->creds, cfg->region, &a->reporters[k], err) < 0)
-            return -1;
-    a->reporter = a->reporters[0];
     if (cfg->hollow) {
         /* Stable across restarts (machine id + data dir), like the instances. */
         char scope[4200];
@@ -369,9 +262,17 @@ int agent_start(struct agent *a, const struct agent_config *cfg, struct error *e
         inst->tasks = json_object();
     }
     /* The key id (never the secret): what an auth failure is about. */
-    log_info("agent: signing requests to %s as %s for region %s", cfg->server, cfg->creds.access_key_id, cfg->region);
+    if (cfg->creds.access_key_id[0])
+        log_info("agent: signing requests to %s as %s for region %s", cfg->server, cfg->creds.access_key_id,
+                 cfg->region);
     if (register_all(a, err) < 0)
         return -1;
+    /* Registration settled what the agent signs with (a real agent: its
+     * instance's own key): everything after it signs so. */
+    for (int k = 0; k < a->nreporters; k++)
+        if (reporter_start(a->cfg.server, &a->cfg.creds, a->cfg.region, &a->reporters[k], err) < 0)
+            return -1;
+    a->reporter = a->reporters[0];
     if (a->ops->init && a->ops->init(a, err) < 0)
         return error_prefix(err, "%s runner", a->ops->name);
     if (cfg->hollow) {
@@ -417,6 +318,7 @@ void agent_stop(struct agent *a)
     free(a->instances);
     json_decref(a->cfg.attributes);
     aws_credentials_clear(&a->cfg.creds);
+    explicit_bzero(a->cfg.token, sizeof(a->cfg.token));
     pthread_mutex_destroy(&a->lock);
     pthread_cond_destroy(&a->wake);
 }

@@ -20,6 +20,9 @@ struct agent_config {
     /* What every request to the server is signed with: the caller fills
      * both (berth agent from the environment; berth up for its own agent). */
     struct aws_credentials creds;
+    /* A cluster registration token for the first registration ("": none);
+     * the instance's own credentials replace creds once registered. */
+    char token[128];
     char region[LIMIT_AWS_REGION + 1];
     char cluster[256];
     char data_dir[3800];
@@ -91,6 +94,10 @@ void agent_config_defaults(struct agent_config *cfg);
 /* Register every instance and start polling; returns once running. */
 int agent_start(struct agent *a, const struct agent_config *cfg, struct error *err);
 void agent_stop(struct agent *a);
+/* Sleep up to `ms`, waking early at shutdown.  Returns false when stopping. */
+bool agent_sleep(struct agent *a, long ms);
+/* The next retry delay: doubling from 200 ms, at most 5 s. */
+long agent_next_backoff(long backoff);
 
 /* Report a task's status (and optionally its containers' states). */
 void agent_report_task(struct agent_instance *inst, const char *task_arn, enum task_status status, const char *reason,

@@ -11,3 +11,5 @@ int cli_ctr_main(int argc, char **argv);
 /* `berth runtime-shim RUNTIME ARGS...`: what conmon execs for crun (agent/oci_runtime.c). */
 int cli_runtime_shim_main(int argc, char **argv);
 int cli_logs_main(int argc, char **argv);
+/* `berth cluster token ...`: registration tokens (cli_cluster.c). */
+int cli_cluster_main(int argc, char **argv);

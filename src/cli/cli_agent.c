@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/agent.h"
 #include "cli/cli.h"
@@ -12,7 +13,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--region R] [--attribute K=V]...\n"
+    fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--token TOKEN] [--region R]\n"
+               "                   [--attribute K=V]...\n"
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--bridge NAME] [--task-subnet CIDR]\n"
@@ -25,10 +27,14 @@ static void usage(FILE *f)
                "without running containers (for scale tests and benchmarks).\n"
                "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
                "on bridge --bridge (default berth0); give each agent on one host its own pair.\n"
-               "Requests to the server are signed (SigV4) with AWS_ACCESS_KEY_ID and\n"
-               "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else profile $AWS_PROFILE (default\n"
-               "default) of $AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials), for region R\n"
-               "(default $AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1).\n");
+               "The agent joins with a cluster registration token (--token, from `berth cluster\n"
+               "token create NAME`; also $BERTH_REGISTRATION_TOKEN), or else with AWS credentials\n"
+               "allowed ecs:RegisterContainerInstance: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
+               "(and AWS_SESSION_TOKEN), else profile $AWS_PROFILE (default default) of\n"
+               "$AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials), for region R (default\n"
+               "$AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1).  It then signs everything\n"
+               "with the key the server issued to its instance, kept (0600) in DIR/instance.json:\n"
+               "restarted, it needs neither again.  Hollow agents sign with the AWS credentials.\n");
 }
 
 static int parse_i64(const char *s, int64_t *ret)
@@ -120,6 +126,7 @@ static const struct cli_flag agent_flags[] = {
     CFG_STRING("server", server),
     {"region", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct agent_opts, region)},
     CFG_STRING("cluster", cluster),
+    CFG_STRING("token", token),
     CFG_STRING("data", data_dir),
     {"attribute", .has_arg = true, .set = set_attribute},
     CFG_STRING("availability-zone", availability_zone),
@@ -135,6 +142,27 @@ static const struct cli_flag agent_flags[] = {
     CFG_STRING("task-subnet", task_subnet),
     {"help", .short_name = 'h'},
 };
+
+/* What the agent signs with before it has its instance's key: AWS
+ * credentials, required unless a token or a stored identity can stand in. */
+static int agent_credentials(struct agent_opts *o)
+{
+    const char *env_token = getenv("BERTH_REGISTRATION_TOKEN");
+    if (!o->cfg.token[0] && env_token &&
+        cli_copy_arg(o->cfg.token, sizeof(o->cfg.token), env_token, "BERTH_REGISTRATION_TOKEN") < 0)
+        return -1;
+    if (o->cfg.token[0] && o->cfg.hollow) {
+        fprintf(stderr, "berth agent: hollow instances register with AWS credentials, not a --token\n");
+        return -1;
+    }
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/instance.json", o->cfg.data_dir);
+    bool stored = !o->cfg.hollow && access(path, R_OK) == 0;
+    if (o->cfg.token[0] || stored)
+        return cli_signing_setup_optional("berth agent", o->region, &o->cfg.creds, o->cfg.region,
+                                          sizeof(o->cfg.region));
+    return cli_signing_setup("berth agent", o->region, &o->cfg.creds, o->cfg.region, sizeof(o->cfg.region));
+}
 
 /* Start the agent and run until a stop signal; the exit status. */
 static int run_agent(struct agent_config *cfg)
@@ -166,13 +194,12 @@ int cli_agent_main(int argc, char **argv)
         o.cfg.attributes = o.attrs;
         o.cfg.insecure = o.insecure;
         o.cfg.n_insecure = o.n_insecure;
-        rc = cli_signing_setup("berth agent", o.region, &o.cfg.creds, o.cfg.region, sizeof(o.cfg.region)) < 0
-                 ? 1
-                 : run_agent(&o.cfg);
+        rc = agent_credentials(&o) < 0 ? 1 : run_agent(&o.cfg);
     } else if (rc == CLI_FLAGS_HELP) {
         rc = 0;
     }
     json_decref(o.attrs);
     aws_credentials_clear(&o.cfg.creds);
+    explicit_bzero(o.cfg.token, sizeof(o.cfg.token));
     return rc;
 }

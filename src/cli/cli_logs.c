@@ -92,27 +92,6 @@ static void usage(FILE *f)
                "(default ~/.aws/credentials).\n");
 }
 
-static int parse_duration(const char *s, int64_t *ret_ms)
-{
-    char *end = NULL;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || v < 0)
-        return -1;
-    static const struct {
-        const char *unit;
-        int64_t ms;
-    } units[] = {{"", 1000}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000}};
-    for (size_t i = 0; i < ELEMENTSOF(units); i++) {
-        if (strcmp(end, units[i].unit) == 0) {
-            if (v > INT64_MAX / units[i].ms)
-                return -1;
-            *ret_ms = v * units[i].ms;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static int call(struct awsjson_client *c, const char *prefix, const char *action, json_t *in, json_t **ret_out)
 {
     struct error err;
@@ -468,7 +447,7 @@ struct logs_cli {
 static int set_since(void *opts, const struct cli_flag *f, char *arg)
 {
     struct logs_cli *l = opts;
-    if (parse_duration(arg, &l->since) < 0) {
+    if (cli_parse_duration_ms(arg, &l->since) < 0) {
         fprintf(stderr, "berth logs: --since wants a duration like 30s, 5m, 2h or 1d\n");
         return -1;
     }

@@ -104,8 +104,10 @@ static bool start_registry(const struct up_opts *o, struct up_registry *reg)
     return true;
 }
 
-/* The local agent signs with the account's root key, handed over in the
- * process: nothing to configure, nothing written for it. */
+/* The local agent registers with the account's root key, handed over in
+ * the process (nothing to configure), and from then on signs with the key
+ * the server issues to its instance, kept in DATA/agent/instance.json: a
+ * restarted berth up is the same instance. */
 static int start_agent(const struct up_opts *o, const struct server *srv, const char *endpoint, struct agent *agent)
 {
     struct error err;

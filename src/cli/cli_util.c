@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,8 @@ int cli_copy_arg(char *dst, size_t cap, const char *value, const char *flag)
     return 0;
 }
 
-int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds, char *region,
-                      size_t region_cap)
+static int signing_setup(const char *cmd, const char *region_flag, bool optional, struct aws_credentials *ret_creds,
+                         char *region, size_t region_cap)
 {
     const char *r = aws_region_resolve(region_flag);
     if (strlen(r) >= region_cap) {
@@ -59,11 +60,26 @@ int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_crede
     struct error err;
     error_clear(&err);
     if (aws_credentials_resolve(ret_creds, &err) < 0) {
-        fprintf(stderr, "%s: %s\n", cmd, err.msg);
-        return -1;
+        if (!optional || err.kind != ERR_NOT_FOUND) {
+            fprintf(stderr, "%s: %s\n", cmd, err.msg);
+            return -1;
+        }
+        memset(ret_creds, 0, sizeof(*ret_creds));
     }
     snprintf(region, region_cap, "%s", r);
     return 0;
+}
+
+int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds, char *region,
+                      size_t region_cap)
+{
+    return signing_setup(cmd, region_flag, false, ret_creds, region, region_cap);
+}
+
+int cli_signing_setup_optional(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds,
+                               char *region, size_t region_cap)
+{
+    return signing_setup(cmd, region_flag, true, ret_creds, region, region_cap);
 }
 
 int cli_set_log_level(const char *cmd, const char *value)
@@ -117,4 +133,25 @@ int cli_wait_stop_signal(const sigset_t *mask)
 int cli_write_file_atomic(const char *dir, const char *name, const char *content, struct error *err)
 {
     return fs_write_atomic(dir, name, content, strlen(content), err);
+}
+
+int cli_parse_duration_ms(const char *s, int64_t *ret_ms)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || v < 0)
+        return -1;
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {{"", 1000}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000}};
+    for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            if (v > INT64_MAX / units[i].ms)
+                return -1;
+            *ret_ms = v * units[i].ms;
+            return 0;
+        }
+    }
+    return -1;
 }

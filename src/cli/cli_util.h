@@ -33,5 +33,13 @@ int cli_wait_stop_signal(const sigset_t *mask);
  * filled only on success. */
 int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds, char *region,
                       size_t region_cap);
+/* The same, for a client that may sign otherwise (berth agent with a
+ * registration token or its stored instance key): no credentials found is
+ * not an error, *ret_creds is then empty. */
+int cli_signing_setup_optional(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds,
+                               char *region, size_t region_cap);
+/* A duration ("90", "30s", "5m", "2h", "1d", "1w"; plain numbers are
+ * seconds) in milliseconds; -1 when it is not one. */
+int cli_parse_duration_ms(const char *s, int64_t *ret_ms);
 /* Write dir/name through a temporary file and rename, fsyncing both. */
 int cli_write_file_atomic(const char *dir, const char *name, const char *content, struct error *err);

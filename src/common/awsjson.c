@@ -191,7 +191,9 @@ static int request_headers(struct awsjson_client *c, const char *target_prefix, 
     const char *names = token ? "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
                               : "content-type;host;x-amz-date;x-amz-target";
     const char *service = service_of(target_prefix);
-    if (sigv4_signature(&r, names, false, c->creds.secret_access_key, amz_date, date, c->region, service, sig, err) < 0)
+    bool anonymous = !c->creds.access_key_id[0]; /* a registration token speaks for it */
+    if (!anonymous &&
+        sigv4_signature(&r, names, false, c->creds.secret_access_key, amz_date, date, c->region, service, sig, err) < 0)
         return error_prefix(err, "%s: signing", action);
     struct curl_slist *l = NULL;
     bool failed = false;
@@ -201,9 +203,11 @@ static int request_headers(struct awsjson_client *c, const char *target_prefix, 
     add_header(&l, &failed, "X-Amz-Date: %s", amz_date);
     if (token)
         add_header(&l, &failed, "X-Amz-Security-Token: %s", token);
-    add_header(&l, &failed,
-               "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
-               c->creds.access_key_id, date, c->region, service, names, sig);
+    if (!anonymous)
+        add_header(
+            &l, &failed,
+            "Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
+            c->creds.access_key_id, date, c->region, service, names, sig);
     add_header(&l, &failed, "Expect:");
     if (failed) {
         curl_slist_free_all(l);

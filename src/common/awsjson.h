@@ -6,7 +6,9 @@
  * "<ExceptionName>: <message>", with the name also in ret_type when asked.
  *
  * Every request is signed with SigV4 (Authorization header form) for the
- * client's region; the service is "logs" for the CloudWatch Logs target
+ * client's region, unless the client's credentials are empty (no access key
+ * id): then none is, for the calls a server authenticates by what the body
+ * carries (an agent's registration token); the service is "logs" for the CloudWatch Logs target
  * (PROTO_LOGS_TARGET), "ecs" for the others. */
 #pragma once
 

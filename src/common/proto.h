@@ -18,6 +18,13 @@
 #define PROTO_REPORT_ATTACHMENTS "ReportAttachments" /* a task's network interfaces */
 #define PROTO_PUT_LOG_EVENTS "PutLogEvents"          /* idempotent log shipping */
 #define PROTO_SUBMIT_REPORTS "SubmitReports"         /* queued reports in one call */
+/* Registration with a cluster registration token or an IAM identity; the
+ * answer carries the instance's own credentials (server/ecs/agent_register.h). */
+#define PROTO_REGISTER "RegisterContainerInstance"
+/* Cluster registration tokens (server/ecs/registration_tokens.h). */
+#define PROTO_CREATE_REGISTRATION_TOKEN "CreateRegistrationToken"
+#define PROTO_LIST_REGISTRATION_TOKENS "ListRegistrationTokens"
+#define PROTO_REVOKE_REGISTRATION_TOKEN "RevokeRegistrationToken"
 
 /* The attribute a hollow agent registers its instances with, so that one
  * bulk PollTasks {agentId} answers for all of them. */

@@ -65,6 +65,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return error_prefix(err, "master key");
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
+    ecs_service_set_keyring(srv->ecs, srv->keyring);
     struct api_keys keys = {keyring_lookup, srv->keyring};
     srv->changes = changes_new();
     if (srv->changes)

@@ -291,18 +291,49 @@ def raw_call(endpoint, action, body, target_prefix=ECS_TARGET, headers=None, sig
     return (status, out, rh) if response_headers else (status, out)
 
 
+def create_token(endpoint, cluster, expires_in=None, key=ROOT_KEY):
+    """A new registration token for cluster (BerthAgent.CreateRegistrationToken
+    signed with key): (token, its description)."""
+    body = {"cluster": cluster}
+    if expires_in is not None:
+        body["expiresInSeconds"] = expires_in
+    status, out = raw_call(endpoint, "CreateRegistrationToken", body, target_prefix=AGENT_TARGET, key=key)
+    assert status == 200, out
+    return out["token"], out["registrationToken"]
+
+
+def register_with_token(endpoint, cluster, token, **body):
+    """BerthAgent.RegisterContainerInstance, unsigned, with a registration
+    token (as `berth agent --token` does): (status, answer)."""
+    req = {"cluster": cluster, "registrationToken": token,
+           "totalResources": [{"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+                              {"name": "MEMORY", "type": "INTEGER", "integerValue": 2048}]}
+    req.update(body)
+    return raw_call(endpoint, "RegisterContainerInstance", req, target_prefix=AGENT_TARGET, signed=False)
+
+
+def instance_key(answer):
+    """The instance credentials of a registration answer, as botocore Credentials."""
+    c = answer["credentials"]
+    return Credentials(c["accessKeyId"], c["secretAccessKey"])
+
+
 class BerthAgent:
     """One `berth agent` process (real, or hollow with hollow=N)."""
 
     def __init__(self, server_endpoint, cluster, data_dir, log_path, hollow=0, extra_args=(), key=ROOT_KEY,
-                 extra_env=None):
+                 extra_env=None, token=None):
         """key: the credentials it gets as AWS_ACCESS_KEY_ID/
         AWS_SECRET_ACCESS_KEY (None: none); extra_env: more environment
-        (e.g. AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE, HOME)."""
+        (e.g. AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE, HOME); token: a
+        registration token to join with (--token; pass key=None to give it
+        nothing else)."""
         self.key = key
         self.extra_env = dict(extra_env or {})
         self.args = [BERTH_BIN, "agent", "--server", server_endpoint, "--cluster", cluster,
                      "--data", str(data_dir)] + (["--hollow", str(hollow)] if hollow else []) + list(extra_args)
+        if token:
+            self.args += ["--token", token]
         self.data_dir = str(data_dir)
         self.log_path = str(log_path)
         self.proc = None

@@ -46,11 +46,15 @@ class Stack:
             self.agent_args += net_args()
         self.bridge = self.agent_args[self.agent_args.index("--bridge") + 1]
         self.agent = None
+        # The agent joins as a new host would: with a registration token and
+        # no AWS credentials, then signs with its instance's own key.
+        self.token, _ = berth_proc.create_token(self.server.endpoint, cluster)
         self.start_agent()
 
     def start_agent(self):
         self.agent = berth_proc.BerthAgent(self.server.endpoint, self.cluster, self.agent_dir,
-                                           os.path.join(self.tmp, "agent.log"), extra_args=self.agent_args).start()
+                                           os.path.join(self.tmp, "agent.log"), extra_args=self.agent_args,
+                                           key=None, token=self.token).start()
         berth_proc.wait_for(lambda: self.ecs.list_container_instances(cluster=self.cluster)["containerInstanceArns"],
                             what="the agent to register")
         return self.agent

@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "common/proto.h"
+#include "server/ecs/agent_identity.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
@@ -116,12 +117,16 @@ int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct 
     if (wait > 30)
         wait = 30;
     json_int_t max_seq = since;
+    /* An instance principal polls for itself alone: never in bulk. */
+    const char *inst_ref =
+        agent_j ? json_string_value(agent_j) : json_string_value(json_object_get(in, "containerInstance"));
+    if (agent_identity_allow_instance(ctx, &cluster, inst_ref, err) < 0)
+        return -1;
     if (agent_j) {
         if (agent_poll_bulk(ctx, &cluster, json_string_value(agent_j), since, wait, out, &max_seq, err) < 0)
             return -1;
     } else {
-        if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &inst, err) <
-            0)
+        if (instance_resolve(ctx, &cluster, inst_ref, &inst, err) < 0)
             return -1;
         if (strcmp(inst.status, "INACTIVE") == 0)
             return error_set(err, API_ERR_CLIENT, "Container instance %s is INACTIVE (deregistered).", inst.uuid);

@@ -9,10 +9,12 @@
 #include "common/cleanup.h"
 #include "common/proto.h"
 #include "server/ecs/agent_poll.h"
+#include "server/ecs/agent_register.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
+#include "server/ecs/registration_tokens.h"
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
 #include "server/ecs/tag_actions.h"
@@ -68,10 +70,14 @@ static const struct api_action ecs_actions[] = {
 /* berth's own agent calls: no botocore model describes them, so their
  * handlers validate their input. */
 static const struct api_action agent_actions[] = {
+    {PROTO_CREATE_REGISTRATION_TOKEN, action_berth_create_registration_token, API_WRITE},
+    {PROTO_LIST_REGISTRATION_TOKENS, action_berth_list_registration_tokens, API_READ},
     {PROTO_POLL_TASKS, action_berth_poll_tasks, API_READ},
-    {PROTO_PUT_LOG_EVENTS, action_berth_put_log_events, API_WRITE},
+    {PROTO_PUT_LOG_EVENTS, action_berth_ship_logs, API_WRITE},
+    {PROTO_REGISTER, action_berth_register_container_instance, API_WRITE | API_UNSIGNED},
     {PROTO_REPORT_ATTACHMENTS, action_berth_report_attachments, API_WRITE | API_REPORT},
     {PROTO_REPORT_HEALTH, action_berth_report_health, API_WRITE | API_REPORT},
+    {PROTO_REVOKE_REGISTRATION_TOKEN, action_berth_revoke_registration_token, API_WRITE},
     {PROTO_SUBMIT_REPORTS, api_submit_reports, API_WRITE},
 };
 
@@ -104,6 +110,8 @@ void ecs_service_free(struct ecs_service *e)
     placement_cache_free(e->placement_cache);
     free(e);
 }
+
+void ecs_service_set_keyring(struct ecs_service *e, struct keyring *keyring) { e->keyring = keyring; }
 
 void ecs_service_set_endpoint(struct ecs_service *e, const char *host, uint16_t port)
 {

@@ -14,8 +14,9 @@ struct ecs_service {
     struct service_model *model;
     struct liveness *liveness;
     struct placement_cache *placement_cache;
-    char endpoint[320];    /* "http://host:port/", for DiscoverPollEndpoint */
-    int max_service_tasks; /* desiredCount quota per service */
+    char endpoint[320];      /* "http://host:port/", for DiscoverPollEndpoint */
+    int max_service_tasks;   /* desiredCount quota per service */
+    struct keyring *keyring; /* where instance credentials go (not owned) */
 };
 
 /* Load the model and make the in-memory state; agents silent for
@@ -23,6 +24,9 @@ struct ecs_service {
 int ecs_service_new(usec_t agent_timeout, struct ecs_service **ret, struct error *err);
 void ecs_service_free(struct ecs_service *e);
 void ecs_service_set_endpoint(struct ecs_service *e, const char *host, uint16_t port);
+/* The keyring registration issues instance credentials into. */
+struct keyring;
+void ecs_service_set_keyring(struct ecs_service *e, struct keyring *keyring);
 
 /* ECS's and the agent protocol's services, for dispatch_register(). */
 struct api_service ecs_service_api(struct ecs_service *e);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/ecs/agent_identity.h"
+#include "server/ecs/agent_register.h"
 #include "server/ecs/arn.h"
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
@@ -249,6 +251,8 @@ int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *o
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
         return -1;
+    if (agent_identity_allow_register(ctx, &cluster, in, err) < 0)
+        return -1;
     json_t *tags = json_object_get(in, "tags");
     if (tags_validate(tags, err) < 0)
         return -1;
@@ -330,7 +334,9 @@ int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t 
     _cleanup_(instance_row_clear) struct instance_row row = {0};
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
         return -1;
-    if (instance_resolve(ctx, &cluster, json_string_value(json_object_get(in, "containerInstance")), &row, err) < 0)
+    const char *ref = json_string_value(json_object_get(in, "containerInstance"));
+    if (agent_identity_allow_instance(ctx, &cluster, ref, err) < 0 ||
+        instance_resolve(ctx, &cluster, ref, &row, err) < 0)
         return -1;
     bool force = json_is_true(json_object_get(in, "force"));
     if (row.running_count + row.pending_count > 0 && !force)
@@ -339,6 +345,11 @@ int action_deregister_container_instance(struct op_ctx *ctx, json_t *in, json_t 
     snprintf(row.status, sizeof(row.status), "INACTIVE");
     row.version++;
     if (store_instance_put(ctx->tx, &row, err) < 0)
+        return -1;
+    /* A deregistered instance's agent can no longer sign. */
+    char arn[600];
+    instance_arn(ctx, cluster.name, row.uuid, arn, sizeof(arn));
+    if (agent_register_forget(ctx, arn, err) < 0)
         return -1;
     json_t *j = instance_json(ctx, &cluster, &row, false, err);
     if (!j)

@@ -12,10 +12,12 @@
 
 #include "common/cleanup.h"
 #include "common/task_status.h"
+#include "server/ecs/agent_identity.h"
 #include "server/ecs/ecs_service.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/tasks.h"
 #include "server/http/service_model.h"
+#include "server/logs/logs.h"
 #include "server/store/store_instances.h"
 
 /* Move a task's lastStatus forward (reports may arrive late or twice: a
@@ -144,6 +146,16 @@ static int reserve_bindings(struct op_ctx *ctx, struct task_row *task, json_t *c
     return 0;
 }
 
+/* The task a report is about, which must be on the reporting instance
+ * when an instance principal reports. */
+static int report_task_resolve(struct op_ctx *ctx, json_t *in, struct cluster_row *ret_cluster,
+                               struct task_row *ret_task, struct error *err)
+{
+    if (task_resolve_request(ctx, in, ret_cluster, ret_task, err) < 0)
+        return -1;
+    return agent_identity_allow_task(ctx, ret_cluster, ret_task, err);
+}
+
 /* Store what a report changed (the agent needs no word of it: it made the
  * report) and acknowledge it. */
 static int save_and_ack(struct op_ctx *ctx, struct task_row *task, json_t *out, struct error *err)
@@ -158,7 +170,7 @@ int action_submit_task_state_change(struct op_ctx *ctx, json_t *in, json_t *out,
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
-    if (task_resolve_request(ctx, in, &cluster, &task, err) < 0)
+    if (report_task_resolve(ctx, in, &cluster, &task, err) < 0)
         return -1;
     size_t i;
     json_t *ch;
@@ -186,7 +198,7 @@ int action_submit_container_state_change(struct op_ctx *ctx, json_t *in, json_t 
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
-    if (task_resolve_request(ctx, in, &cluster, &task, err) < 0)
+    if (report_task_resolve(ctx, in, &cluster, &task, err) < 0)
         return -1;
     if (container_update(task.doc, in, "containerName", err) < 0 || reserve_bindings(ctx, &task, in, err) < 0)
         return -1;
@@ -206,7 +218,7 @@ int action_berth_report_health(struct op_ctx *ctx, json_t *in, json_t *out, stru
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
-    if (!json_is_object(in) || task_resolve_request(ctx, in, &cluster, &task, err) < 0)
+    if (!json_is_object(in) || report_task_resolve(ctx, in, &cluster, &task, err) < 0)
         return -1;
     size_t i;
     json_t *ch;
@@ -237,7 +249,7 @@ int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out,
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
-    if (!json_is_object(in) || task_resolve_request(ctx, in, &cluster, &task, err) < 0)
+    if (!json_is_object(in) || report_task_resolve(ctx, in, &cluster, &task, err) < 0)
         return -1;
     json_t *att = json_object_get(in, "attachments");
     if (!json_is_array(att) || json_array_size(att) > 10)
@@ -265,4 +277,13 @@ int action_berth_report_attachments(struct op_ctx *ctx, json_t *in, json_t *out,
     }
     json_object_set(task.doc, "attachments", att);
     return save_and_ack(ctx, &task, out, err);
+}
+
+/* BerthAgent.PutLogEvents: the Logs service's idempotent upload, once an
+ * instance principal is known to ship its own task's stream. */
+int action_berth_ship_logs(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
+{
+    if (agent_identity_allow_log_stream(ctx, json_string_value(json_object_get(in, "logStreamName")), err) < 0)
+        return -1;
+    return action_berth_put_log_events(ctx, in, out, err);
 }

@@ -11,3 +11,5 @@ API_ACTION(action_submit_task_state_change);
 API_ACTION(action_submit_container_state_change);
 API_ACTION(action_berth_report_health);
 API_ACTION(action_berth_report_attachments);
+/* BerthAgent.PutLogEvents, checked to be the caller's own task's stream. */
+API_ACTION(action_berth_ship_logs);

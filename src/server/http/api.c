@@ -261,7 +261,8 @@ static int route_query(const struct api_service *svc, const struct api_request *
     return 0;
 }
 
-/* Which service and action a request is for, and its input. */
+/* Which service and action a request is for; a query request's input too
+ * (its action is in its body), a JSON request's is parsed afterwards. */
 static int route(struct dispatch *d, const struct api_request *req, const struct auth_result *who,
                  const struct api_service **ret_svc, const struct api_action **ret_action, json_t **ret_in,
                  struct error *err)
@@ -271,9 +272,7 @@ static int route(struct dispatch *d, const struct api_request *req, const struct
         *ret_svc = q;
         return route_query(q, req, ret_action, ret_in, err);
     }
-    if (find_action(d, req->target, ret_svc, ret_action, err) < 0)
-        return -1;
-    return json_protocol_parse(req, ret_in, err);
+    return find_action(d, req->target, ret_svc, ret_action, err);
 }
 
 /* Whether to answer in the query protocol's XML: the service is a query
@@ -308,8 +307,19 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
         r = error_set(&err, API_ERR_SERIALIZATION, "Request body exceeds the limit of %u bytes", LIMIT_HTTP_BODY);
     if (r == 0)
         r = authenticate(d, req, &who, &err);
-    if (r == 0)
-        r = route(d, req, &who, &svc, &action, &in, &err);
+    if (r == 0 || err.kind == API_ERR_MISSING_AUTHENTICATION) {
+        int found = route(d, req, &who, &svc, &action, &in, r == 0 ? &err : NULL);
+        /* No signature at all is fine for an action whose handler
+         * authenticates its caller; a bad signature never is. */
+        if (r < 0 && found == 0 && (action->flags & API_UNSIGNED)) {
+            /* No credential scope names a region: the server's. */
+            snprintf(who.region, sizeof(who.region), "%s", d->default_region);
+            r = 0;
+        } else if (r == 0)
+            r = found;
+    }
+    if (r == 0 && !in)
+        r = json_protocol_parse(req, &in, &err);
     if (r == 0 && out)
         r = run_action(d, svc, action, &scope, in, out, &err);
     else if (r == 0)

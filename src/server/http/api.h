@@ -56,6 +56,10 @@ enum api_flags {
     API_READ = 0,
     API_WRITE = 1 << 0,  /* opens a write transaction */
     API_REPORT = 1 << 1, /* an agent's report: may come batched in BerthAgent.SubmitReports */
+    /* May come without a signature (caller ""): the handler authenticates
+     * the request from its body, as STS's AssumeRoleWithWebIdentity does
+     * (an agent's first registration, with a cluster registration token). */
+    API_UNSIGNED = 1 << 2,
 };
 
 struct api_action {
@@ -95,6 +99,7 @@ enum api_error_kind {
     API_ERR_INCOMPLETE_SIGNATURE,
     API_ERR_UNRECOGNIZED_CLIENT,
     API_ERR_INVALID_SIGNATURE,
+    API_ERR_EXPIRED_TOKEN,
     API_ERR_MAX
 };
 
@@ -117,12 +122,19 @@ struct api_request {
     const char *internal_caller;
 };
 
+/* One active access key, as the signature check needs it. */
+struct api_key {
+    char secret[129];
+    char principal[256];           /* the ARN the key stands for */
+    char session_token_sha256[65]; /* temporary credentials: the token's hash; else "" */
+    usec_t expires_at;             /* 0: never */
+};
+
 /* The access keys signatures are checked against: lookup returns 1 with
- * the key's secret and principal ARN when access_key_id is an active key,
- * 0 when it is unknown. */
+ * *ret filled when access_key_id is an active key, 0 when it is unknown or
+ * inactive, -1 when it could not be read. */
 struct api_keys {
-    int (*lookup)(void *cookie, const char *access_key_id, char *ret_secret, size_t secret_cap, char *ret_principal,
-                  size_t principal_cap);
+    int (*lookup)(void *cookie, const char *access_key_id, struct api_key *ret);
     void *cookie;
 };
 

@@ -44,6 +44,7 @@ static const struct api_error error_table[] = {
     {API_ERR_INCOMPLETE_SIGNATURE, "IncompleteSignatureException", 400},
     {API_ERR_UNRECOGNIZED_CLIENT, "UnrecognizedClientException", 400},
     {API_ERR_INVALID_SIGNATURE, "InvalidSignatureException", 400},
+    {API_ERR_EXPIRED_TOKEN, "ExpiredTokenException", 400},
 };
 
 const struct api_error *api_error_lookup(int kind)

@@ -170,6 +170,60 @@ static int payload_hash(const struct api_request *req, char out[65], struct erro
     return 0;
 }
 
+/* Temporary credentials: the request carries the session token they were
+ * issued with, and they have not expired. */
+static int check_session(const struct api_request *req, const struct claim *c, const struct api_key *key, usec_t now,
+                         char (*bufs)[1024], struct error *err)
+{
+    const char *token = req->header ? req->header(req->cookie, "x-amz-security-token") : NULL;
+    if (!token && c->presigned && query_param(req->query, "X-Amz-Security-Token", bufs[0], sizeof(bufs[0]))) {
+        decode_in_place(bufs[0]);
+        token = bufs[0];
+    }
+    if (key->session_token_sha256[0]) {
+        char hash[65];
+        if (!token)
+            return error_set(err, API_ERR_UNRECOGNIZED_CLIENT,
+                             "The security token included in the request is invalid.");
+        sigv4_sha256_hex(token, strlen(token), hash);
+        if (CRYPTO_memcmp(hash, key->session_token_sha256, 64) != 0)
+            return error_set(err, API_ERR_UNRECOGNIZED_CLIENT,
+                             "The security token included in the request is invalid.");
+    } else if (token && *token) {
+        /* A token with a long-term key: AWS refuses it, and so does berth. */
+        return error_set(err, API_ERR_UNRECOGNIZED_CLIENT, "The security token included in the request is invalid.");
+    }
+    if (key->expires_at && now >= key->expires_at)
+        return error_set(err, API_ERR_EXPIRED_TOKEN, "The security token included in the request is expired");
+    return 0;
+}
+
+static int verify_signature(const struct api_request *req, const struct claim *c, const struct api_key *key, usec_t now,
+                            struct error *err)
+{
+    char hash[65], expected[65];
+    struct sigv4_request r = {req->method, req->path, req->query, req->header, req->cookie, hash};
+    int rc = check_time(c, now, err);
+    if (rc == 0 && !c->presigned)
+        rc = payload_hash(req, hash, err);
+    else if (rc == 0)
+        sigv4_sha256_hex("", 0, hash); /* a presigned request signs an empty body */
+    if (rc == 0)
+        rc = sigv4_signature(&r, c->auth.signed_headers, c->presigned, key->secret, c->amz_date, c->auth.date,
+                             c->auth.region, c->auth.service, expected, err);
+    if (rc < 0) {
+        /* A request too malformed to sign (a signed header it lacks...). */
+        if (err->kind != API_ERR_INVALID_SIGNATURE)
+            err->kind = API_ERR_INCOMPLETE_SIGNATURE;
+        return -1;
+    }
+    if (!sigv4_signature_equal(expected, c->auth.signature))
+        return error_set(err, API_ERR_INVALID_SIGNATURE,
+                         "The request signature we calculated does not match the signature you provided. Check your "
+                         "AWS Secret Access Key and signing method. Consult the service documentation for details.");
+    return 0;
+}
+
 int auth_check(const struct api_request *req, const struct api_keys *keys, usec_t now, struct auth_result *ret,
                struct error *err)
 {
@@ -182,36 +236,22 @@ int auth_check(const struct api_request *req, const struct api_keys *keys, usec_
         return error_set(err, API_ERR_MISSING_AUTHENTICATION, "Missing Authentication Token");
     if (!presigned && header_claim(req, &c, err) < 0)
         return -1;
-    char secret[256], principal[256];
-    int found = keys && keys->lookup ? keys->lookup(keys->cookie, c.auth.access_key, secret, sizeof(secret), principal,
-                                                    sizeof(principal))
-                                     : 0;
-    if (found <= 0)
+    struct api_key key;
+    int found = keys && keys->lookup ? keys->lookup(keys->cookie, c.auth.access_key, &key) : 0;
+    if (found < 0)
+        return error_set(err, ERR_INTERNAL, "The access key could not be read; try again.");
+    if (found == 0)
         return error_set(err, API_ERR_UNRECOGNIZED_CLIENT, "The security token included in the request is invalid.");
-    char hash[65], expected[65];
-    struct sigv4_request r = {req->method, req->path, req->query, req->header, req->cookie, hash};
-    int rc = check_time(&c, now, err);
-    if (rc == 0 && !presigned)
-        rc = payload_hash(req, hash, err);
-    else if (rc == 0)
-        sigv4_sha256_hex("", 0, hash); /* a presigned request signs an empty body */
+    int rc = verify_signature(req, &c, &key, now, err);
     if (rc == 0)
-        rc = sigv4_signature(&r, c.auth.signed_headers, c.presigned, secret, c.amz_date, c.auth.date, c.auth.region,
-                             c.auth.service, expected, err);
-    OPENSSL_cleanse(secret, sizeof(secret));
-    if (rc < 0) {
-        /* A request too malformed to sign (a signed header it lacks...). */
-        if (err->kind != API_ERR_INVALID_SIGNATURE)
-            err->kind = API_ERR_INCOMPLETE_SIGNATURE;
-        return -1;
+        rc = check_session(req, &c, &key, now, bufs, err);
+    if (rc == 0) {
+        snprintf(ret->access_key, sizeof(ret->access_key), "%s", c.auth.access_key);
+        snprintf(ret->principal, sizeof(ret->principal), "%s", key.principal);
+        snprintf(ret->region, sizeof(ret->region), "%s", c.auth.region);
+        snprintf(ret->service, sizeof(ret->service), "%s", c.auth.service);
+        ret->temporary = key.session_token_sha256[0] != '\0';
     }
-    if (!sigv4_signature_equal(expected, c.auth.signature))
-        return error_set(err, API_ERR_INVALID_SIGNATURE,
-                         "The request signature we calculated does not match the signature you provided. Check your "
-                         "AWS Secret Access Key and signing method. Consult the service documentation for details.");
-    snprintf(ret->access_key, sizeof(ret->access_key), "%s", c.auth.access_key);
-    snprintf(ret->principal, sizeof(ret->principal), "%s", principal);
-    snprintf(ret->region, sizeof(ret->region), "%s", c.auth.region);
-    snprintf(ret->service, sizeof(ret->service), "%s", c.auth.service);
-    return 0;
+    OPENSSL_cleanse(&key, sizeof(key));
+    return rc;
 }

@@ -2,9 +2,11 @@
  * or the presigned query form) checked against the account's access keys,
  * within 15 minutes of the server's clock.  It answers with AWS's error
  * kinds (MissingAuthenticationToken, IncompleteSignature,
- * UnrecognizedClient, InvalidSignature); it knows nothing of what the
+ * UnrecognizedClient, InvalidSignature, ExpiredToken); it knows nothing of what the
  * caller may then do. */
 #pragma once
+
+#include <stdbool.h>
 
 #include "common/error.h"
 #include "common/timeutil.h"
@@ -15,7 +17,8 @@ struct auth_result {
     char access_key[129];
     char principal[256]; /* arn:aws:iam::<account>:root, ... */
     char region[33];     /* the credential scope's */
-    char service[33];    /* the credential scope's service: "ecs", "iam", "sts"... */
+    char service[33];    /* the credential scope's: "ecs", "logs", "iam", "sts"... */
+    bool temporary;      /* signed with temporary credentials (a session token) */
 };
 
 /* Check req's signature at wall-clock time now; 0 and *ret filled, or -1

@@ -10,11 +10,14 @@
 #include "common/timeutil.h"
 #include "server/logs/logs.h"
 #include "server/store/store.h"
+#include "server/store/store_keys.h"
 #include "server/store/store_tasks.h"
 #include "server/ecs/taskdefs.h"
 
 /* ECS keeps stopped tasks describable for at least an hour. */
 #define STOPPED_TASK_TTL (3600 * USEC_PER_SEC)
+/* Expired temporary credentials answer ExpiredToken for a day, then go. */
+#define EXPIRED_KEY_TTL (24 * 3600 * USEC_PER_SEC)
 
 void maintenance_pass(void *arg)
 {
@@ -26,9 +29,9 @@ void maintenance_pass(void *arg)
         return;
     }
     usec_t now = time_now();
-    int64_t expired = 0;
+    int64_t expired = 0, keys = 0;
     if (store_task_expire(tx, now - STOPPED_TASK_TTL, &expired, &err) < 0 || taskdefs_reap(tx, now, &err) < 0 ||
-        logs_apply_retention(tx, now, &err) < 0) {
+        logs_apply_retention(tx, now, &err) < 0 || store_keys_expire(tx, now - EXPIRED_KEY_TTL, &keys, &err) < 0) {
         log_warn("maintenance: %s", err.msg);
         store_rollback(tx);
         return;

@@ -343,6 +343,24 @@ static const char *const migrations[] = {
     "  sealed_secret TEXT NOT NULL,"
     "  status TEXT NOT NULL DEFAULT 'Active',"
     "  created_at INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 10: temporary credentials (STS, instance identities): the session
+     * token's SHA-256, never the token, and when the key stops working. */
+    "ALTER TABLE access_keys ADD COLUMN session_token_sha256 TEXT;"
+    "ALTER TABLE access_keys ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX access_keys_principal ON access_keys (principal_arn, created_at);",
+    /* 11: cluster registration tokens.  Only the token's SHA-256 is kept:
+     * the database alone admits no agent. */
+    "CREATE TABLE registration_tokens ("
+    "  token_id TEXT PRIMARY KEY,"
+    "  region TEXT NOT NULL,"
+    "  cluster_id INTEGER NOT NULL,"
+    "  token_hash TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER,"
+    "  last_used_at INTEGER) WITHOUT ROWID;"
+    "CREATE INDEX registration_tokens_cluster ON registration_tokens (cluster_id, created_at, token_id);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
