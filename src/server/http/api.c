@@ -250,7 +250,7 @@ static int route_query(const struct api_service *svc, const struct api_request *
         return error_set(err, API_ERR_UNKNOWN_OPERATION, "The request has no Action.");
     const struct api_action *a = bsearch(name, svc->actions, svc->nactions, sizeof(*a), action_cmp);
     if (!a && service_model_has_operation(svc->model, name))
-        return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "berth does not implement %s's %.100s operation.",
+        return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "berth does not implement the %s operation %.100s.",
                          svc->signing_name, name);
     if (!a)
         return error_set(err, API_ERR_UNKNOWN_OPERATION, "Could not find operation %.100s for version %.20s", name,

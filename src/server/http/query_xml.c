@@ -172,6 +172,7 @@ static const struct api_error query_errors[] = {
     {API_ERR_INCOMPLETE_SIGNATURE, "IncompleteSignature", 400},
     {API_ERR_UNRECOGNIZED_CLIENT, "InvalidClientTokenId", 403},
     {API_ERR_INVALID_SIGNATURE, "SignatureDoesNotMatch", 403},
+    {API_ERR_EXPIRED_TOKEN, "ExpiredToken", 403},
     {API_ERR_UNSUPPORTED_FEATURE, "NotImplemented", 400},
 };
 
