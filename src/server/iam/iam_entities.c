@@ -69,7 +69,7 @@ static int new_entity(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, 
 
 static int create_entity(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, json_t *out, struct error *err)
 {
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (new_entity(ctx, k, in, &row, err) < 0)
         return -1;
     int rc = store_iam_entity_insert(ctx->tx, &row, err);
@@ -96,7 +96,7 @@ API_ACTION(iam_create_role)
         err->kind = IAM_ERR_MALFORMED_POLICY;
         return -1;
     }
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (new_entity(ctx, &IAM_ROLE, in, &row, err) < 0)
         return -1;
     const char *description = json_string_value(json_object_get(in, "Description"));
@@ -126,7 +126,7 @@ static int get_calling_user(struct op_ctx *ctx, json_t *out, struct error *err)
     if (strncmp(ctx->caller, prefix, strlen(prefix)) != 0)
         return error_set(err, ERR_INVALID, "Must specify userName when calling with non-User credentials");
     const char *name = strrchr(ctx->caller, '/') + 1;
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (iam_entity_must_get(ctx, &IAM_USER, name, &row, err) < 0)
         return -1;
     json_object_set_new(out, "User", iam_entity_json(&IAM_USER, &row));
@@ -140,7 +140,7 @@ static int get_entity(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, 
     const char *name = json_string_value(json_object_get(in, member_name(k, key, sizeof(key))));
     if (!name && k == &IAM_USER)
         return get_calling_user(ctx, out, err);
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (iam_entity_must_get(ctx, k, name, &row, err) < 0)
         return -1;
     json_object_set_new(out, k->title, iam_entity_json(k, &row));
@@ -229,7 +229,7 @@ static int delete_entity(struct op_ctx *ctx, const struct iam_kind *k, json_t *i
 {
     char key[16];
     const char *name = json_string_value(json_object_get(in, member_name(k, key, sizeof(key))));
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (iam_entity_must_get(ctx, k, name, &row, err) < 0)
         return -1;
     int rc = check_deletable(ctx, k, &row, err);
@@ -253,7 +253,7 @@ API_ACTION(iam_update_assume_role_policy)
         err->kind = IAM_ERR_MALFORMED_POLICY;
         return -1;
     }
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (iam_entity_must_get(ctx, &IAM_ROLE, name, &row, err) < 0)
         return -1;
     int rc = store_iam_role_set_trust(ctx->tx, row.name, doc, err);
@@ -271,7 +271,7 @@ static int update_role(struct op_ctx *ctx, json_t *in, json_t *out, struct error
                          "1 validation error detected: Value '%lld' at 'maxSessionDuration' failed to satisfy "
                          "constraint: Member must have value between 3600 and 43200",
                          (long long)seconds);
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (iam_entity_must_get(ctx, &IAM_ROLE, name, &row, err) < 0)
         return -1;
     int rc =
@@ -302,7 +302,7 @@ static int member_pair(struct op_ctx *ctx, json_t *in, struct iam_entity_row *gr
 
 API_ACTION(iam_add_user_to_group)
 {
-    struct iam_entity_row group, user;
+    struct iam_entity_row group = {0}, user = {0};
     if (member_pair(ctx, in, &group, &user, err) < 0)
         return -1;
     int rc = store_iam_member_add(ctx->tx, group.name, user.name, err);
@@ -313,7 +313,7 @@ API_ACTION(iam_add_user_to_group)
 
 API_ACTION(iam_remove_user_from_group)
 {
-    struct iam_entity_row group, user;
+    struct iam_entity_row group = {0}, user = {0};
     if (member_pair(ctx, in, &group, &user, err) < 0)
         return -1;
     int rc = store_iam_member_remove(ctx->tx, group.name, user.name, err);
@@ -333,7 +333,7 @@ static int entities_of(struct op_ctx *ctx, const struct iam_kind *k, json_t *nam
     size_t i;
     json_t *name;
     json_array_foreach(names, i, name) {
-        struct iam_entity_row row;
+        struct iam_entity_row row = {0};
         if (iam_entity_must_get(ctx, k, json_string_value(name), &row, err) < 0)
             return -1;
         json_array_append_new(list, iam_entity_json(k, &row));
@@ -345,7 +345,7 @@ static int entities_of(struct op_ctx *ctx, const struct iam_kind *k, json_t *nam
 
 API_ACTION(iam_get_group)
 {
-    struct iam_entity_row group;
+    struct iam_entity_row group = {0};
     if (iam_entity_must_get(ctx, &IAM_GROUP, json_string_value(json_object_get(in, "GroupName")), &group, err) < 0)
         return -1;
     json_object_set_new(out, "Group", iam_entity_json(&IAM_GROUP, &group));
@@ -357,7 +357,7 @@ API_ACTION(iam_get_group)
 
 API_ACTION(iam_list_groups_for_user)
 {
-    struct iam_entity_row user;
+    struct iam_entity_row user = {0};
     if (iam_entity_must_get(ctx, &IAM_USER, json_string_value(json_object_get(in, "UserName")), &user, err) < 0)
         return -1;
     _cleanup_json_ json_t *names = json_array();

@@ -25,7 +25,7 @@ static int put_policy(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, 
     const char *doc = json_string_value(json_object_get(in, "PolicyDocument"));
     if (iam_check_name("policyName", name, err) < 0 || iam_check_policy_document(doc, err) < 0)
         return -1;
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (owner(ctx, k, in, &row, err) < 0)
         return -1;
     int rc = store_iam_inline_put(ctx->tx, k->kind, row.name, name, doc, err);
@@ -36,7 +36,7 @@ static int put_policy(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, 
 static int get_policy(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, json_t *out, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "PolicyName"));
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (owner(ctx, k, in, &row, err) < 0)
         return -1;
     _cleanup_free_ char *doc = NULL;
@@ -57,7 +57,7 @@ static int get_policy(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, 
 static int delete_policy(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "PolicyName"));
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (owner(ctx, k, in, &row, err) < 0)
         return -1;
     int rc = store_iam_inline_delete(ctx->tx, k->kind, row.name, name, err);
@@ -69,7 +69,7 @@ static int delete_policy(struct op_ctx *ctx, const struct iam_kind *k, json_t *i
 
 static int list_policies(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, json_t *out, struct error *err)
 {
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (owner(ctx, k, in, &row, err) < 0)
         return -1;
     struct page page = {0};

@@ -54,7 +54,7 @@ static int user_keys(struct op_ctx *ctx, const struct iam_entity_row *user, stru
 API_ACTION(iam_create_access_key)
 {
     struct iam_service *svc = ctx->service;
-    struct iam_entity_row user;
+    struct iam_entity_row user = {0};
     if (key_owner(ctx, in, &user, err) < 0)
         return -1;
     _cleanup_(rows_freep) struct access_key_row *rows = NULL;
@@ -80,7 +80,7 @@ API_ACTION(iam_create_access_key)
 
 API_ACTION(iam_list_access_keys)
 {
-    struct iam_entity_row user;
+    struct iam_entity_row user = {0};
     if (key_owner(ctx, in, &user, err) < 0)
         return -1;
     _cleanup_(rows_freep) struct access_key_row *rows = NULL;
@@ -119,7 +119,7 @@ static int users_key(struct op_ctx *ctx, json_t *in, struct iam_entity_row *user
 API_ACTION(iam_update_access_key)
 {
     struct iam_service *svc = ctx->service;
-    struct iam_entity_row user;
+    struct iam_entity_row user = {0};
     if (users_key(ctx, in, &user, err) < 0)
         return -1;
     iam_entity_row_clear(&user);
@@ -130,7 +130,7 @@ API_ACTION(iam_update_access_key)
 API_ACTION(iam_delete_access_key)
 {
     struct iam_service *svc = ctx->service;
-    struct iam_entity_row user;
+    struct iam_entity_row user = {0};
     if (users_key(ctx, in, &user, err) < 0)
         return -1;
     iam_entity_row_clear(&user);

@@ -248,7 +248,7 @@ static int attach_pair(struct op_ctx *ctx, const struct iam_kind *k, json_t *in,
 
 static int attach(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, struct error *err)
 {
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     struct iam_policy_row p;
     if (attach_pair(ctx, k, in, &row, &p, err) < 0)
         return -1;
@@ -264,7 +264,7 @@ static int attach(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, stru
 
 static int detach(struct op_ctx *ctx, const struct iam_kind *k, json_t *in, struct error *err)
 {
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     struct iam_policy_row p;
     if (attach_pair(ctx, k, in, &row, &p, err) < 0)
         return -1;
@@ -279,7 +279,7 @@ static int list_attached(struct op_ctx *ctx, const struct iam_kind *k, json_t *i
 {
     char key[16];
     snprintf(key, sizeof(key), "%sName", k->title);
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     if (iam_entity_must_get(ctx, k, json_string_value(json_object_get(in, key)), &row, err) < 0)
         return -1;
     /* PathPrefix filters the page read, so a page may come back short. */
@@ -347,7 +347,7 @@ API_ACTION(iam_list_entities_for_policy)
         const char *kind = json_string_value(json_array_get(pair, 0));
         for (size_t k = 0; k < ELEMENTSOF(entity_lists); k++) {
             const struct iam_kind *ik = entity_lists[k].kind;
-            struct iam_entity_row row;
+            struct iam_entity_row row = {0};
             if (strcmp(kind, ik->kind) != 0 || (filter && strcmp(filter, entity_lists[k].filter) != 0))
                 continue;
             if (iam_entity_must_get(ctx, ik, json_string_value(json_array_get(pair, 1)), &row, err) < 0)

@@ -34,7 +34,7 @@ static int caller_user_id(struct op_ctx *ctx, const struct principal *p, char *o
     snprintf(out, cap, "%s", p->kind == PRINCIPAL_ROOT ? ctx->account : ctx->caller);
     if (p->kind != PRINCIPAL_USER && p->kind != PRINCIPAL_ASSUMED_ROLE)
         return 0;
-    struct iam_entity_row row;
+    struct iam_entity_row row = {0};
     int r = store_iam_entity_get(ctx->tx, p->kind == PRINCIPAL_USER ? "user" : "role", p->name, &row, err);
     if (r < 0)
         return -1;
@@ -158,7 +158,7 @@ API_ACTION(sts_assume_role)
                          session);
     struct principal caller;
     principal_parse(ctx->account, ctx->caller, &caller);
-    struct iam_entity_row role;
+    struct iam_entity_row role = {0};
     if (assumable_role(ctx, role_arn, &role, err) < 0)
         return -1;
     int rc = 0;
