@@ -13,8 +13,6 @@
 #include "server/iam/keyring.h"
 #include "server/iam/trust_policy.h"
 #include "server/store/store_keys.h"
-int store_keys_list_by_principal(struct store_tx *tx, const char *a, struct access_key_row **r, size_t *n,
-                                 struct error *err);
 
 #define ROLE_SESSION_DEFAULT 3600
 #define ROLE_SESSION_MIN 3600
