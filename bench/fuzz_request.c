@@ -1,8 +1,11 @@
 /* fuzz_request.c - libFuzzer target for the API request path.
  *
  * Input: "<Action>\n<body>".  Each input goes through the same api_handle()
- * the HTTP front calls: JSON parsing, model validation, the handler and the
- * store.  Any crash, sanitizer report or leak is a bug.  `make fuzz-smoke`
+ * the HTTP front calls, twice: as an IAM user without policies (the
+ * authorisation step describes the request - ARNs, tags, keys - and
+ * refuses it) and as the account's root (JSON parsing, model validation,
+ * the handler and the store).  Any crash, sanitizer report or leak is a
+ * bug.  `make fuzz-smoke`
  * runs it briefly; `make fuzz` runs it until stopped. */
 #include <stdint.h>
 #include <stdio.h>
@@ -57,15 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (blen)
         memcpy(body, nl + 1, blen);
-    struct api_request req = {
-        .target = target, .body = body, .body_len = blen, .internal_caller = "arn:aws:iam::000000000000:root"};
-    struct api_response resp;
-    api_handle(srv.dispatch, &req, &resp);
-    if (resp.status != 200 && resp.status != 400) {
-        fprintf(stderr, "fuzz: unexpected status %d: %s\n", resp.status, resp.body ? resp.body : "");
-        abort();
+    static const char *const callers[] = {"arn:aws:iam::000000000000:user/fuzz", "arn:aws:iam::000000000000:root"};
+    for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
+        struct api_request req = {.target = target, .body = body, .body_len = blen, .internal_caller = callers[i]};
+        struct api_response resp;
+        api_handle(srv.dispatch, &req, &resp);
+        if (resp.status != 200 && resp.status != 400) {
+            fprintf(stderr, "fuzz: unexpected status %d: %s\n", resp.status, resp.body ? resp.body : "");
+            abort();
+        }
+        free(resp.body);
     }
-    free(resp.body);
     free(body);
     return 0;
 }

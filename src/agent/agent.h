@@ -37,6 +37,14 @@ struct agent_config {
     char hollow_fail_family[300];
     const char **insecure; /* registries spoken to over plain HTTP (loopback always is) */
     size_t n_insecure;
+    /* Host protection (task/host_policy.c): privileged containers, extra
+     * capabilities, devices and host namespaces need allow_privileged
+     * (which also advertises com.amazonaws.ecs.capability.privileged-container);
+     * host paths of volumes and environmentFiles must lie under one of
+     * allow_host_paths (borrowed, like insecure). */
+    bool allow_privileged;
+    const char *const *allow_host_paths;
+    size_t n_allow_host_paths;
     char bridge[16];      /* host bridge for bridge and awsvpc tasks */
     char task_subnet[32]; /* CIDR of the bridge and the task addresses */
 };

@@ -53,11 +53,13 @@ static const char *const capabilities[] = {
     "ecs.capability.task-eni", /* awsvpc: a namespace and address per task (network.c) */
 };
 
-json_t *agent_host_attributes(const char *az, const char *instance_type, json_t *extra)
+json_t *agent_host_attributes(const char *az, const char *instance_type, bool privileged, json_t *extra)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < ELEMENTSOF(capabilities); i++)
         json_array_append_new(a, json_pack("{s:s}", "name", capabilities[i]));
+    if (privileged)
+        json_array_append_new(a, json_pack("{s:s}", "name", "com.amazonaws.ecs.capability.privileged-container"));
     json_array_append_new(a, json_pack("{s:s, s:s}", "name", "ecs.os-type", "value", "linux"));
     json_array_append_new(a, json_pack("{s:s, s:s}", "name", "ecs.os-family", "value", "LINUX"));
     json_array_append_new(a, json_pack("{s:s, s:s}", "name", "ecs.cpu-architecture", "value", "x86_64"));

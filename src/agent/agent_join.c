@@ -100,7 +100,8 @@ static json_t *registration_body(struct agent_instance *inst)
         json_pack("{s:s, s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}], s:o, s:{s:s, s:s, s:s}, s:s}", "cluster", a->cfg.cluster,
                   "totalResources", "name", "CPU", "type", "INTEGER", "integerValue", (json_int_t)cpu, "name", "MEMORY",
                   "type", "INTEGER", "integerValue", (json_int_t)memory, "attributes",
-                  agent_host_attributes(a->cfg.availability_zone, a->cfg.instance_type, a->cfg.attributes),
+                  agent_host_attributes(a->cfg.availability_zone, a->cfg.instance_type, a->cfg.allow_privileged,
+                                        a->cfg.attributes),
                   "versionInfo", "agentVersion", AGENT_VERSION, "agentHash", "berth", "dockerVersion",
                   a->cfg.hollow ? "hollow" : a->cfg.runtime, "instanceIdentityDocument", idd_text ? idd_text : "{}");
     free(idd_text);

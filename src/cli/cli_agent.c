@@ -17,6 +17,7 @@ static void usage(FILE *f)
                "                   [--attribute K=V]...\n"
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
+               "                   [--allow-privileged] [--allow-host-path PREFIX]...\n"
                "                   [--bridge NAME] [--task-subnet CIDR]\n"
                "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
                "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
@@ -27,6 +28,11 @@ static void usage(FILE *f)
                "without running containers (for scale tests and benchmarks).\n"
                "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
                "on bridge --bridge (default berth0); give each agent on one host its own pair.\n"
+               "Tasks are kept off the host by default: privileged containers, capabilities\n"
+               "beyond Docker's default set, linuxParameters.devices and networkMode/pidMode/\n"
+               "ipcMode host need --allow-privileged; a volume's host.sourcePath and an\n"
+               "environmentFiles path must lie under an --allow-host-path PREFIX (none by\n"
+               "default).  Refused tasks stop with a stoppedReason naming the flag.\n"
                "The agent joins with a cluster registration token (--token, from `berth cluster\n"
                "token create NAME`; also $BERTH_REGISTRATION_TOKEN), or else with AWS credentials\n"
                "allowed ecs:RegisterContainerInstance: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n"
@@ -52,6 +58,8 @@ struct agent_opts {
     json_t *attrs;
     const char *insecure[16];
     size_t n_insecure;
+    const char *host_paths[16];
+    size_t n_host_paths;
     const char *region; /* --region; NULL: the environment's */
 };
 
@@ -86,6 +94,12 @@ static int set_insecure(void *opts, const struct cli_flag *f, char *arg)
     }
     o->insecure[o->n_insecure++] = arg;
     return 0;
+}
+
+static int set_host_path(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    return cli_add_host_path("berth agent", arg, o->host_paths, &o->n_host_paths, ELEMENTSOF(o->host_paths));
 }
 
 static int set_hollow(void *opts, const struct cli_flag *f, char *arg)
@@ -134,6 +148,8 @@ static const struct cli_flag agent_flags[] = {
     {"runtime", .has_arg = true, .set = set_runtime},
     {"hollow", .has_arg = true, .set = set_hollow},
     {"insecure-registry", .has_arg = true, .set = set_insecure},
+    {"allow-privileged", .set = cli_flags_set_true, CLI_FIELD(struct agent_opts, cfg.allow_privileged)},
+    {"allow-host-path", .has_arg = true, .set = set_host_path},
     {"hollow-cpu", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_cpu)},
     {"hollow-memory", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_memory)},
     CFG_STRING("hollow-fail-family", hollow_fail_family),
@@ -194,6 +210,8 @@ int cli_agent_main(int argc, char **argv)
         o.cfg.attributes = o.attrs;
         o.cfg.insecure = o.insecure;
         o.cfg.n_insecure = o.n_insecure;
+        o.cfg.allow_host_paths = o.host_paths;
+        o.cfg.n_allow_host_paths = o.n_host_paths;
         rc = agent_credentials(&o) < 0 ? 1 : run_agent(&o.cfg);
     } else if (rc == CLI_FLAGS_HELP) {
         rc = 0;

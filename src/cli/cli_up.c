@@ -32,6 +32,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--region R] [--runtime runc|crun]\n"
                "                [--registry HOST:PORT|off] [--seed-images PROGRAM]\n"
+               "                [--allow-privileged] [--allow-host-path PREFIX]...\n"
                "\n"
                "Runs berth on this machine: the ECS API on HOST:PORT (default 127.0.0.1:7480),\n"
                "a local agent that runs the tasks, and a local image registry (default\n"
@@ -39,7 +40,9 @@ static void usage(FILE *f)
                "`PROGRAM REGISTRY_HOSTPORT` once the registry is up (make up passes\n"
                "scripts/make-test-images.sh, which pushes busybox test images).  State lives\n"
                "under DIR (default /var/lib/berth as root, else ~/.local/share/berth).\n"
-               "Ctrl-C stops it; running containers are stopped by their tasks, not by Ctrl-C.\n");
+               "Ctrl-C stops it; running containers are stopped by their tasks, not by Ctrl-C.\n"
+               "--allow-privileged and --allow-host-path are the agent's (see berth agent --help):\n"
+               "without them, privileged tasks and host paths are refused.\n");
 }
 
 struct up_opts {
@@ -50,6 +53,9 @@ struct up_opts {
     uint16_t registry_port;
     bool registry_off;
     const char *seed;
+    bool allow_privileged;
+    const char *host_paths[16];
+    size_t n_host_paths;
 };
 
 static int set_listen(void *opts, const struct cli_flag *f, char *arg)
@@ -77,6 +83,12 @@ static int set_registry(void *opts, const struct cli_flag *f, char *arg)
     return 0;
 }
 
+static int set_host_path(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct up_opts *o = opts;
+    return cli_add_host_path("berth up", arg, o->host_paths, &o->n_host_paths, ELEMENTSOF(o->host_paths));
+}
+
 static const struct cli_flag up_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct up_opts, data)},
@@ -84,6 +96,8 @@ static const struct cli_flag up_flags[] = {
     {"runtime", .has_arg = true, .set = set_runtime},
     {"registry", .has_arg = true, .set = set_registry},
     {"seed-images", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct up_opts, seed)},
+    {"allow-privileged", .set = cli_flags_set_true, CLI_FIELD(struct up_opts, allow_privileged)},
+    {"allow-host-path", .has_arg = true, .set = set_host_path},
     {"help", .short_name = 'h'},
 };
 
@@ -123,6 +137,9 @@ static int start_agent(const struct up_opts *o, const struct server *srv, const 
     snprintf(acfg.region, sizeof(acfg.region), "%s", o->server.region);
     snprintf(acfg.data_dir, sizeof(acfg.data_dir), "%s/agent", o->data);
     snprintf(acfg.runtime, sizeof(acfg.runtime), "%s", o->runtime);
+    acfg.allow_privileged = o->allow_privileged;
+    acfg.allow_host_paths = o->host_paths;
+    acfg.n_allow_host_paths = o->n_host_paths;
     int r = agent_start(agent, &acfg, &err);
     aws_credentials_clear(&acfg.creds);
     if (r < 0) {

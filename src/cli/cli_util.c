@@ -103,6 +103,20 @@ int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t c
     return 0;
 }
 
+int cli_add_host_path(const char *cmd, const char *value, const char **paths, size_t *n, size_t cap)
+{
+    if (value[0] != '/') {
+        fprintf(stderr, "%s: --allow-host-path wants an absolute path, not '%s'\n", cmd, value);
+        return -1;
+    }
+    if (*n == cap) {
+        fprintf(stderr, "%s: at most %zu --allow-host-path\n", cmd, cap);
+        return -1;
+    }
+    paths[(*n)++] = value;
+    return 0;
+}
+
 int cli_set_listen(const char *cmd, const char *value, char *host, size_t host_cap, uint16_t *ret_port)
 {
     if (cli_parse_hostport(value, host, host_cap, ret_port) < 0) {

@@ -20,6 +20,9 @@ int cli_set_log_level(const char *cmd, const char *value);
 /* --runtime: "runc" or "crun" copied to out; -1 after "CMD: --runtime is
  * runc or crun" on stderr. */
 int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t cap);
+/* --allow-host-path PREFIX appended to paths (*n of cap); -1 after a
+ * message naming CMD when it is not absolute or there are too many. */
+int cli_add_host_path(const char *cmd, const char *value, const char **paths, size_t *n, size_t cap);
 /* --listen HOST:PORT into host and port; -1 after a message naming CMD. */
 int cli_set_listen(const char *cmd, const char *value, char *host, size_t host_cap, uint16_t *ret_port);
 /* Block SIGINT/SIGTERM/SIGHUP in this and future threads (so sigwait sees them). */

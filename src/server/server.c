@@ -12,6 +12,7 @@
 #include "server/ecs/ecs_service.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
+#include "server/iam/authorize.h"
 #include "server/iam/iam_service.h"
 #include "server/iam/keyring.h"
 #include "server/iam/secret_box.h"
@@ -76,6 +77,10 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         srv->dispatch = dispatch_new(srv->store, srv->changes, &keys, srv->cfg.region, srv->cfg.account_id);
     if (!srv->dispatch)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    if (authorizer_new(&srv->authorizer, err) < 0)
+        return -1;
+    struct api_authorizer authorizer = authorizer_api(srv->authorizer);
+    dispatch_set_authorizer(srv->dispatch, &authorizer);
     struct api_service services[LIMIT_API_SERVICES];
     size_t n = server_services(srv, services, ELEMENTSOF(services));
     for (size_t i = 0; i < n && i < ELEMENTSOF(services); i++)
@@ -124,6 +129,7 @@ void server_free(struct server *srv)
     store_close(srv->store);
     changes_free(srv->changes);
     keyring_free(srv->keyring);
+    authorizer_free(srv->authorizer);
     secret_box_free(srv->box);
     logs_service_free(srv->logs);
     iam_service_free(srv->iam);

@@ -20,6 +20,7 @@ struct iam_service;
 struct sts_service;
 struct secret_box;
 struct keyring;
+struct authorizer;
 struct http_front;
 struct background;
 
@@ -40,6 +41,7 @@ struct server {
     struct store *store;
     struct secret_box *box;
     struct keyring *keyring;
+    struct authorizer *authorizer;
     struct changes *changes;
     struct dispatch *dispatch;
     struct ecs_service *ecs;

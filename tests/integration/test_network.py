@@ -38,7 +38,8 @@ def close_stack(s):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    s = stackmod.Stack(tmp_path_factory.mktemp("net"), cluster="net")
+    # host mode (test_host_mode_...) needs the switch
+    s = stackmod.Stack(tmp_path_factory.mktemp("net"), cluster="net", agent_args=["--allow-privileged"])
     yield s
     close_stack(s)
 
@@ -442,7 +443,8 @@ def test_two_hosts_reach_a_published_port_across_namespaces(tmp_path):
         for i, h in enumerate(hosts):
             a = berth_proc.BerthAgent(server.endpoint, "two", os.path.join(str(tmp_path), "a%d" % i),
                                       os.path.join(str(tmp_path), "a%d.log" % i),
-                                      extra_args=["--insecure-registry", reg.hostport] + stackmod.net_args())
+                                      extra_args=["--insecure-registry", reg.hostport, "--allow-privileged"] +
+                                      stackmod.net_args())
             a.args = ["nsenter", "--net=/run/netns/" + h] + a.args
             agents.append(a.start())
             got = berth_proc.wait_for(

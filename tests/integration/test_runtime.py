@@ -18,7 +18,8 @@ import pytest
 import berth_proc
 
 BUSYBOX = "/bin/busybox"
-APPLETS = ["sh", "sleep", "echo", "cat", "id", "ls", "nc", "httpd", "tail", "dd", "touch", "true", "false"]
+APPLETS = ["sh", "sleep", "echo", "cat", "id", "ls", "nc", "httpd", "tail", "dd", "touch", "true", "false", "grep",
+           "unshare", "mount"]
 RUNTIMES = ["runc", "crun"]
 CGROOT = "/sys/fs/cgroup"
 
@@ -489,6 +490,52 @@ def test_ulimits_volumes_tmpfs_caps(ctr, runtime, tmp_path):
     assert out[5].split() == ["CapBnd:", "%016x" % (1 << 5)]  # CAP_KILL only
     assert out[6] == "/tmp"
     assert not (vol / "new").exists()
+
+
+DOCKER_DEFAULT_CAPS = 0x00000000a80425fb
+
+
+def status_fields(lines):
+    return {l.split(":", 1)[0]: l.split(":", 1)[1].strip() for l in lines if ":" in l}
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_default_confinement_is_dockers(ctr, runtime):
+    """Docker's defaults: its seccomp profile, no-new-privileges, its
+    capability set (none inheritable), and user namespaces and mounts
+    refused by the profile."""
+    script = ("grep -E '^(Seccomp|NoNewPrivs|Cap[A-Za-z]+):' /proc/self/status; "
+              "unshare -U true 2>/dev/null; echo unshare=$?; mount -t tmpfs x /tmp 2>/dev/null; echo mount=$?; "
+              "cat /proc/keys >/dev/null 2>&1; echo keys=$?")
+    rc, _, err = ctr.run("conf", ["sh", "-c", script], runtime=runtime)
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("conf") if s == "stdout"]
+    st = status_fields(out)
+    assert st["Seccomp"] == "2" and st["NoNewPrivs"] == "1", st
+    for field in ("CapEff", "CapPrm", "CapBnd"):
+        assert int(st[field], 16) == DOCKER_DEFAULT_CAPS, (field, st)
+    assert int(st["CapInh"], 16) == 0 and int(st["CapAmb"], 16) == 0, st
+    assert "unshare=1" in out and "mount=1" in out, out
+    assert "keys=0" in out, out  # masked, so readable and empty, as in Docker
+
+
+def test_sys_admin_opens_what_docker_opens_and_privileged_lifts_all(ctr):
+    script = "grep -E '^(Seccomp|NoNewPrivs|CapEff):' /proc/self/status; unshare -U true; echo unshare=$?"
+    rc, _, err = ctr.run("sysadmin", ["sh", "-c", script], "--cap-add", "SYS_ADMIN")
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("sysadmin") if s == "stdout"]
+    st = status_fields(out)
+    assert st["Seccomp"] == "2" and int(st["CapEff"], 16) == DOCKER_DEFAULT_CAPS | (1 << 21), st
+    assert "unshare=0" in out, out
+    rc, _, err = ctr.run("priv", ["sh", "-c", script], "--privileged")
+    assert rc == 0, err
+    out = [t for s, t in ctr.logs("priv") if s == "stdout"]
+    st = status_fields(out)
+    with open("/proc/self/status") as f:
+        ours = status_fields(f.read().splitlines())
+    assert st["Seccomp"] == "0" and st["NoNewPrivs"] == "0", st
+    assert st["CapEff"] == ours["CapBnd"], (st, ours)  # everything the host has to give
+    assert "unshare=0" in out, out
 
 
 def test_host_network(ctr):

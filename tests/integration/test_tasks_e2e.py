@@ -14,7 +14,9 @@ import stack as stackmod
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    s = stackmod.Stack(tmp_path_factory.mktemp("e2e"))
+    # Host volumes and environmentFiles below live under pytest's temp dir.
+    s = stackmod.Stack(tmp_path_factory.mktemp("e2e"),
+                       agent_args=["--allow-host-path", str(tmp_path_factory.getbasetemp())])
     yield s
     s.close()
 

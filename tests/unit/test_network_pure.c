@@ -131,6 +131,21 @@ TEST(nftrules_text_whole_table)
     free(t);
 }
 
+TEST(nftrules_guard_keeps_tasks_off_the_host)
+{
+    char *t = nftrules_guard_text("berth_0123abcd", "berth0");
+    CHECK(t && strncmp(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n", 70) == 0);
+    CHECK(t && strstr(t, "type filter hook input priority filter; policy accept;"));
+    /* answers to the host's own connections pass; anything new from the bridge is refused */
+    const char *est = t ? strstr(t, "iifname \"berth0\" ct state established,related accept") : NULL;
+    const char *rej = t ? strstr(t, "iifname \"berth0\" reject with icmpx type admin-prohibited") : NULL;
+    CHECK(est && rej && est < rej);
+    free(t);
+    t = nftrules_guard_delete_text("berth_0123abcd");
+    CHECK_STR(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n");
+    free(t);
+}
+
 TEST(nftrules_table_name_per_data_dir)
 {
     char a[32], b[32];

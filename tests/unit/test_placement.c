@@ -364,8 +364,14 @@ TEST(placement_failure_reason_per_instance)
     CHECK_STR(reason_for(&res, f.arn[agent]), "AGENT");
     CHECK_STR(reason_for(&res, f.arn[attr]), "ATTRIBUTE");
     CHECK(reason_for(&res, f.arn[draining]) == NULL);
-    /* failures come in input order */
+    /* failures come in input order; only ATTRIBUTE names an attribute */
     CHECK(res.failures[0].arn == f.inst[cpu].arn);
+    for (size_t k = 0; k < res.n_failures; k++) {
+        bool is_attr = res.failures[k].arn == f.inst[attr].arn;
+        CHECK(is_attr
+                  ? res.failures[k].attribute && strcmp(res.failures[k].attribute, "ecs.capability.secrets.ssm") == 0
+                  : res.failures[k].attribute == NULL);
+    }
     placement_result_free(&res);
 
     /* requiresAttributes with a value */
@@ -775,4 +781,14 @@ TEST(placement_spread_levels_counts)
         CHECK(hi - lo <= 1);
         placement_result_free(&res);
     }
+}
+
+TEST(placement_reason_categories)
+{
+    CHECK(placement_reason_is("ATTRIBUTE", PLACEMENT_REASON_ATTRIBUTE));
+    CHECK(placement_reason_is("ATTRIBUTE: missing ecs.capability.efs", PLACEMENT_REASON_ATTRIBUTE));
+    CHECK(!placement_reason_is("ATTRIBUTEX", PLACEMENT_REASON_ATTRIBUTE));
+    CHECK(placement_reason_is("RESOURCE:CPU", PLACEMENT_REASON_CPU));
+    CHECK(!placement_reason_is("RESOURCE:CPU", PLACEMENT_REASON_MEMORY));
+    CHECK(!placement_reason_is(NULL, PLACEMENT_REASON_AGENT));
 }

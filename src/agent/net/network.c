@@ -71,7 +71,7 @@ int network_open(const struct net_config *cfg, struct net_env **ret, struct erro
     env->next_port = DYN_PORT_LO;
     struct error ignore;
     if (spawn_find_program("nft", env->nft, sizeof(env->nft), &ignore) < 0)
-        env->nft[0] = '\0'; /* only port publishing needs it; said when used */
+        env->nft[0] = '\0'; /* port publishing and the host guard need it; said when used */
     char dir[4000];
     snprintf(dir, sizeof(dir), "%s/netns", cfg->data_dir);
     if (fs_mkdir_p(dir, 0700, err) < 0) {
@@ -321,6 +321,21 @@ static int write_sysctl(const char *path, const char *value, struct error *err)
     return 0;
 }
 
+/* Keep tasks on the bridge off the host's own addresses (nftrules.h), or
+ * lift that when the bridge goes.  Without nft a task could reach every
+ * service on the host, so no bridge task starts. */
+static int guard_host(struct net_env *env, bool on, struct error *err)
+{
+    if (!env->nft[0])
+        return on ? error_set(err, ERR_NOT_FOUND, "keeping tasks off the host needs nft (apt-get install nftables)")
+                  : 0;
+    _cleanup_free_ char *text =
+        on ? nftrules_guard_text(env->table, env->bridge) : nftrules_guard_delete_text(env->table);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return nftrules_apply(env->nft, text, err);
+}
+
 static int ensure_bridge(struct net_env *env, struct error *err)
 {
     if (env->bridge_ready)
@@ -335,6 +350,8 @@ static int ensure_bridge(struct net_env *env, struct error *err)
         return -1;
     snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", env->bridge);
     if (write_sysctl(path, "1", err) < 0)
+        return -1;
+    if (guard_host(env, true, err) < 0)
         return -1;
     env->bridge_ready = true;
     return 0;
@@ -674,6 +691,8 @@ void network_close(struct net_env *env)
         if (sync_nft(env, &err) < 0)
             log_warn("network: %s", err.msg);
         if (netlink_link_delete(env->bridge, &err) < 0)
+            log_warn("network: %s", err.msg);
+        if (guard_host(env, false, &err) < 0)
             log_warn("network: %s", err.msg);
     }
     pthread_mutex_destroy(&env->lock);

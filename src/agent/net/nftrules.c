@@ -89,6 +89,28 @@ char *nftrules_elements_text(const char *table, bool add, const struct nft_mappi
     return buf_steal(&b, NULL);
 }
 
+char *nftrules_guard_text(const char *table, const char *bridge)
+{
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_NET_NFT_RULESET);
+    buf_printf(&b,
+               "table inet %s_guard\ndelete table inet %s_guard\n"
+               "table inet %s_guard {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+               "\t\tiifname \"%s\" ct state established,related accept\n"
+               "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n"
+               "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n\t}\n}\n",
+               table, table, table, bridge, bridge, bridge);
+    return buf_steal(&b, NULL);
+}
+
+char *nftrules_guard_delete_text(const char *table)
+{
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_NET_NFT_RULESET);
+    buf_printf(&b, "table inet %s_guard\ndelete table inet %s_guard\n", table, table);
+    return buf_steal(&b, NULL);
+}
+
 int nftrules_apply(const char *nft_path, const char *text, struct error *err)
 {
     /* A memfd as stdin: the batch may exceed a pipe's buffer and nft reads

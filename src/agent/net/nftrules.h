@@ -7,7 +7,10 @@
  * hosts) and output (this host, 127.0.0.1 included) for local destinations;
  * and masquerade only for packets leaving through the agent's bridge that
  * come from 127.0.0.0/8 or hairpin back into it.  Nothing touches other
- * interfaces; `nft delete table ip <name>` removes all of it. */
+ * interfaces; `nft delete table ip <name>` removes all of it.
+ *
+ * A second table, `inet <name>_guard`, keeps tasks off the host itself:
+ * it lives as long as the bridge, whatever ports are published. */
 #pragma once
 
 #include <stdbool.h>
@@ -33,6 +36,18 @@ char *nftrules_text(const char *table, const char *bridge, const struct netpool_
 /* The batch that adds these mappings to (add) or deletes them from the maps
  * of an existing table.  The caller frees; NULL as for nftrules_text. */
 char *nftrules_elements_text(const char *table, bool add, const struct nft_mapping *m, size_t n);
+
+/* The batch that (re)creates the guard table `inet <table>_guard`: what
+ * tasks on the bridge send to this host's own addresses (the gateway, the
+ * host's other interfaces, and 127.0.0.1, which route_localnet makes
+ * routable from the bridge) is refused, unless it answers a connection the
+ * host opened.  Published ports still work: DNAT sends them on to a task
+ * before the input hook.  Neighbour discovery stays allowed.  The caller
+ * frees; NULL when out of memory. */
+char *nftrules_guard_text(const char *table, const char *bridge);
+
+/* The batch that deletes the guard table (and succeeds if there is none). */
+char *nftrules_guard_delete_text(const char *table);
 
 /* Run nft_path -f - with text on stdin. */
 int nftrules_apply(const char *nft_path, const char *text, struct error *err);

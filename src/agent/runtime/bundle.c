@@ -3,19 +3,22 @@
  * The defaults are Docker's, because ECS task definitions are written for
  * Docker: its default capability set, its masked and read-only /proc and
  * /sys paths, its /dev, /dev/shm (64 MiB) and cgroup mounts, and its device
- * cgroup allow list.  `privileged` lifts all of that.  Not done here: a
- * seccomp profile (none is applied), AppArmor/SELinux labels, user
- * namespaces.  Pure apart from bundle_write() and the stat() of devices the
- * spec names. */
+ * cgroup allow list, its seccomp profile (seccomp_default.c) and
+ * no-new-privileges.  `privileged` lifts all of that.  Whether a spec may
+ * ask for privileges at all is decided before (task/host_policy.c).  Not
+ * done here: AppArmor/SELinux labels, user namespaces.  Pure apart from
+ * bundle_write(), uname() and the stat() of devices the spec names. */
 #include "agent/runtime/bundle.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "agent/runtime/seccomp_default.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 
@@ -144,12 +147,25 @@ static int cap_index(const char *name)
     return -1;
 }
 
+bool bundle_cap_is_default(const char *name)
+{
+    if (strncasecmp(name, "CAP_", 4) == 0)
+        name += 4;
+    for (size_t i = 0; i < ELEMENTSOF(default_caps); i++)
+        if (strcasecmp(default_caps[i], name) == 0)
+            return true;
+    return false;
+}
+
 static int compute_caps(const struct ctr_spec *s, bool set[N_CAPS], struct error *err)
 {
     memset(set, 0, N_CAPS * sizeof(bool));
     if (s->privileged) {
+        /* All the agent itself may hold, as Docker: a host (or an outer
+         * container) without, say, SYS_RESOURCE cannot grant it, and
+         * asking for it makes the runtime fail. */
         for (size_t i = 0; i < N_CAPS; i++)
-            set[i] = true;
+            set[i] = prctl(PR_CAPBSET_READ, (unsigned long)i, 0, 0, 0) == 1;
         return 0;
     }
     for (size_t i = 0; i < ELEMENTSOF(default_caps); i++)
@@ -203,7 +219,8 @@ static bool env_has(const struct ctr_spec *s, const char *key)
     return false;
 }
 
-static json_t *build_process(const struct ctr_spec *s, const struct userdb_user *u, struct error *err)
+static json_t *build_process(const struct ctr_spec *s, const struct userdb_user *u, const bool caps[N_CAPS],
+                             struct error *err)
 {
     if (s->n_args == 0) {
         error_set(err, ERR_INVALID, "the container has no command (entryPoint and command are empty)");
@@ -241,13 +258,6 @@ static json_t *build_process(const struct ctr_spec *s, const struct userdb_user 
         json_object_set_new(user, "additionalGids", g);
     }
 
-    bool caps[N_CAPS];
-    if (compute_caps(s, caps, err) < 0) {
-        json_decref(args);
-        json_decref(env);
-        json_decref(user);
-        return NULL;
-    }
     json_t *capset = json_array();
     for (size_t i = 0; i < N_CAPS; i++)
         if (caps[i]) {
@@ -257,9 +267,11 @@ static json_t *build_process(const struct ctr_spec *s, const struct userdb_user 
         }
     /* Docker gives a non-root user no effective/permitted caps beyond the
      * bounding set; the runtime drops them on setuid anyway, so set
-     * bounding, effective and permitted alike (ambient stays empty). */
-    json_t *capabilities = json_pack("{s:O, s:O, s:O, s:O}", "bounding", capset, "effective", capset, "permitted",
-                                     capset, "inheritable", capset);
+     * bounding, effective and permitted alike.  Inheritable and ambient
+     * stay empty, as in Docker since CVE-2022-24769: an exec'd file with
+     * inheritable file caps must not gain them. */
+    json_t *capabilities = json_pack("{s:O, s:O, s:O, s:[], s:[]}", "bounding", capset, "effective", capset,
+                                     "permitted", capset, "inheritable", "ambient");
     json_decref(capset);
 
     json_t *rlimits = json_array();
@@ -280,7 +292,7 @@ static json_t *build_process(const struct ctr_spec *s, const struct userdb_user 
     }
     return json_pack("{s:b, s:o, s:o, s:o, s:s, s:o, s:o, s:b}", "terminal", 0, "user", user, "args", args, "env", env,
                      "cwd", s->cwd && *s->cwd ? s->cwd : "/", "capabilities", capabilities, "rlimits", rlimits,
-                     "noNewPrivileges", 0);
+                     "noNewPrivileges", !s->privileged);
 }
 
 static int add_mounts(const struct ctr_spec *s, json_t *mounts, struct error *err)
@@ -411,9 +423,28 @@ static void add_ns(json_t *nss, const char *type, const char *how)
     json_array_append_new(nss, ns);
 }
 
+/* Docker's confinement of an unprivileged container: masked and read-only
+ * paths, and the seccomp profile for its capability set. */
+static void add_confinement(const struct ctr_spec *s, const bool caps[N_CAPS], json_t *linux_)
+{
+    if (s->privileged)
+        return;
+    json_object_set_new(linux_, "maskedPaths", str_array(masked_paths, ELEMENTSOF(masked_paths)));
+    json_object_set_new(linux_, "readonlyPaths", str_array(readonly_paths, ELEMENTSOF(readonly_paths)));
+    const char *granted[N_CAPS];
+    size_t n = 0;
+    for (size_t i = 0; i < N_CAPS; i++)
+        if (caps[i])
+            granted[n++] = all_caps[i];
+    json_object_set_new(linux_, "seccomp", seccomp_default_profile(granted, n, seccomp_kernel_at_least(4, 8)));
+}
+
 int bundle_config(const struct ctr_spec *s, const struct userdb_user *user, json_t **ret, struct error *err)
 {
-    json_t *process = build_process(s, user, err);
+    bool caps[N_CAPS];
+    if (compute_caps(s, caps, err) < 0)
+        return -1;
+    json_t *process = build_process(s, user, caps, err);
     if (!process)
         return -1;
     _cleanup_json_ json_t *cfg = json_pack("{s:s, s:o, s:{s:s, s:b}}", "ociVersion", "1.0.2", "process", process,
@@ -461,10 +492,7 @@ int bundle_config(const struct ctr_spec *s, const struct userdb_user *user, json
         add_ns(nss, "uts", NULL);
     add_ns(nss, "mount", NULL);
 
-    if (!s->privileged) {
-        json_object_set_new(linux_, "maskedPaths", str_array(masked_paths, ELEMENTSOF(masked_paths)));
-        json_object_set_new(linux_, "readonlyPaths", str_array(readonly_paths, ELEMENTSOF(readonly_paths)));
-    }
+    add_confinement(s, caps, linux_);
     *ret = TAKE_PTR(cfg);
     return 0;
 }

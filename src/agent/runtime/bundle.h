@@ -94,6 +94,10 @@ int bundle_config(const struct ctr_spec *spec, const struct userdb_user *user, j
 /* bundle_config, written to dir/config.json. */
 int bundle_write(const char *dir, const struct ctr_spec *spec, const struct userdb_user *user, struct error *err);
 
+/* Whether a capability ("NET_RAW" or "CAP_NET_RAW", any case) is in
+ * Docker's default set, the one every unprivileged container gets. */
+bool bundle_cap_is_default(const char *name);
+
 /* ECS ulimit name ("nofile") -> OCI rlimit type ("RLIMIT_NOFILE"); NULL if unknown. */
 const char *bundle_rlimit_type(const char *ecs_name);
 

@@ -29,6 +29,7 @@
 #include "agent/task/task_container.h"
 #include "agent/task/task_deps.h"
 #include "agent/task/task_health.h"
+#include "agent/task/host_policy.h"
 #include "agent/task/task_host.h"
 #include "agent/task/task_images.h"
 #include "agent/task/task_logs.h"
@@ -110,6 +111,31 @@ struct run {
 
 enum prepared { PREPARED, PREPARE_FAILED, PREPARE_ENDED };
 
+/* Refuse, before anything of it exists here, a task that asks the host
+ * for more than this agent allows: reported STOPPED with the reason. */
+static bool refused_by_host_policy(struct run *r)
+{
+    struct task_runner *t = r->t;
+    const struct agent_config *cfg = &t->env->agent->cfg;
+    struct host_policy policy = {
+        .allow_privileged = cfg->allow_privileged,
+        .host_paths = cfg->allow_host_paths,
+        .n_host_paths = cfg->n_allow_host_paths,
+    };
+    struct error err;
+    if (host_policy_check(&policy, json_object_get(t->task, "taskDefinition"), &err) == 0)
+        return false;
+    snprintf(r->why, sizeof(r->why), "CannotStartContainerError: %s", err.msg);
+    log_warn("task %s: refused: %s", t->id, err.msg);
+    for (size_t i = 0; i < t->nctrs; i++) {
+        t->ctrs[i].state = CTR_NOT_STARTED;
+        snprintf(t->ctrs[i].reason, sizeof(t->ctrs[i].reason), "%s", r->why);
+    }
+    task_report(t, TASK_STATUS_STOPPED, r->why, json_pack("{s:f}", "executionStoppedAt", epoch_now()));
+    task_stop_cleanup(t);
+    return true;
+}
+
 /* PENDING, the pull (beside the task record), the host side, ACTIVATING.
  * PREPARE_FAILED: stop with r->why; PREPARE_ENDED: the pull failed, the
  * task is reported STOPPED and cleaned up. */
@@ -119,6 +145,8 @@ static enum prepared prepare(struct run *r)
     struct error err;
     struct task_images_pull pull = {.t = t};
     struct beside pulling = {0}, syncing = {0};
+    if (!t->adopt && refused_by_host_policy(r))
+        return PREPARE_ENDED;
     if (!t->adopt) {
         /* Reported before the pull starts: it writes the containers' image
          * digests, which a report reads. */

@@ -11,6 +11,7 @@
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/ecs_authz.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
@@ -120,21 +121,29 @@ void ecs_service_set_endpoint(struct ecs_service *e, const char *host, uint16_t 
 
 struct api_service ecs_service_api(struct ecs_service *e)
 {
+    size_t nrules;
+    const struct authz_rule *rules = ecs_authz_rules(&nrules);
     return (struct api_service){
         .target_prefix = service_model_target_prefix(e->model),
         .model = e->model,
         .actions = ecs_actions,
         .nactions = ELEMENTSOF(ecs_actions),
         .state = e,
+        .authz = rules,
+        .nauthz = nrules,
     };
 }
 
 struct api_service ecs_service_agent_api(struct ecs_service *e)
 {
+    size_t nrules;
+    const struct authz_rule *rules = ecs_authz_agent_rules(&nrules);
     return (struct api_service){
         .target_prefix = PROTO_AGENT_TARGET,
         .actions = agent_actions,
         .nactions = ELEMENTSOF(agent_actions),
         .state = e,
+        .authz = rules,
+        .nauthz = nrules,
     };
 }

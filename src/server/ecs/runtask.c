@@ -4,6 +4,7 @@
  * calls can never overcommit an instance. */
 #include "server/ecs/runtask.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -53,6 +54,20 @@ int runtask_parse_placement(json_t *strategies, json_t *constraints, json_t *tas
     }
     *ret_nconstraints = n;
     return 0;
+}
+
+/* ECS's reason, and for a missing attribute which one: "ATTRIBUTE" alone
+ * leaves the caller guessing among a dozen (ECS's category stays first,
+ * for callers that match on it). */
+static json_t *placement_failure_json(const struct placement_failure *f)
+{
+    if (!f->attribute)
+        return json_pack("{s:s}", "reason", f->reason);
+    char reason[512];
+    snprintf(reason, sizeof(reason), "%s: missing %s", f->reason, f->attribute);
+    return json_pack("{s:s, s:s+++}", "reason", reason, "detail", "The container instance lacks attribute ",
+                     f->attribute, ", which the task definition requires (requiresAttributes",
+                     "); an agent reports capabilities it was started with.");
 }
 
 /* requiresAttributes of the definition, as the engine's attribute list. */
@@ -137,7 +152,7 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     }
     for (size_t i = 0; i < result.n_failures && r == 0; i++) {
         const struct placement_failure *f = &result.failures[i];
-        json_t *fj = json_pack("{s:s}", "reason", f->reason);
+        json_t *fj = placement_failure_json(f);
         if (f->arn)
             json_object_set_new(fj, "arn", json_string(f->arn));
         json_array_append_new(failures_out, fj);

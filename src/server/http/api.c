@@ -27,6 +27,7 @@ struct dispatch {
     struct store *store;
     struct changes *changes;
     struct api_keys keys;
+    struct api_authorizer authorizer;
     const char *default_region;
     const char *account;
     struct api_service services[LIMIT_API_SERVICES];
@@ -66,6 +67,8 @@ struct dispatch *dispatch_new(struct store *store, struct changes *changes, cons
 
 void dispatch_free(struct dispatch *d) { free(d); }
 
+void dispatch_set_authorizer(struct dispatch *d, const struct api_authorizer *z) { d->authorizer = *z; }
+
 int dispatch_register(struct dispatch *d, const struct api_service *svc, struct error *err)
 {
     if (d->nservices == ELEMENTSOF(d->services))
@@ -75,7 +78,8 @@ int dispatch_register(struct dispatch *d, const struct api_service *svc, struct 
     for (size_t i = 0; i < d->nservices; i++)
         if (strcmp(d->services[i].target_prefix, svc->target_prefix) == 0)
             return error_set(err, ERR_INTERNAL, "service %s registered twice", svc->target_prefix);
-    if (api_check_actions(svc->actions, svc->nactions, err) < 0)
+    if (api_check_actions(svc->actions, svc->nactions, err) < 0 ||
+        (svc->authz && authz_check_rules(svc->authz, svc->nauthz, svc->actions, svc->nactions, err) < 0))
         return error_prefix(err, "%s", svc->target_prefix);
     d->services[d->nservices++] = *svc;
     return 0;
@@ -143,7 +147,8 @@ int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error
         struct op_ctx one = *ctx;
         one.action = a->name;
         one.service = svc->state;
-        if (a->handler(&one, body, ignored, err) < 0)
+        if (authz_authorize(&ctx->dispatch->authorizer, svc, a, &one, body, err) < 0 ||
+            a->handler(&one, body, ignored, err) < 0)
             return error_prefix(err, "reports[%zu]", i);
     }
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
@@ -181,7 +186,11 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
             .rerun = deadline != 0,
             .dispatch = d,
         };
-        int r = a->handler(&ctx, in, out, err);
+        /* Authorised in the transaction the handler runs in: the tags and
+         * policies it reads are those the handler acts under. */
+        int r = ctx.rerun ? 0 : authz_authorize(&d->authorizer, svc, a, &ctx, in, err);
+        if (r == 0)
+            r = a->handler(&ctx, in, out, err);
         if (r < 0) {
             store_rollback(tx);
             return -1;

@@ -3,7 +3,7 @@
  *
  * The dispatcher, not each handler, checks the body size, parses the JSON,
  * validates it against the service's botocore model, opens the store
- * transaction, commits it before anything is sent, maps error kinds to
+ * transaction, has the caller authorised (authz.h), commits it before anything is sent, maps error kinds to
  * exception names and logs one line per request. */
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "common/proto.h"
 #include "common/error.h"
 #include "common/timeutil.h"
+#include "server/http/authz.h"
 
 struct store;
 struct store_tx;
@@ -30,7 +31,7 @@ struct op_ctx {
     const char *action;
     const char *region;
     const char *account;
-    const char *caller; /* access key id the request was signed with, or "" */
+    const char *caller; /* the principal ARN the request was signed as ("": unsigned) */
     usec_t now;
     const char *request_id;
     /* A long-poll handler sets this (monotonic time) and returns API_WAIT
@@ -150,15 +151,19 @@ struct api_error;
 
 /* One AWS service on the listener: its X-Amz-Target prefix, the botocore
  * model its input is validated against (NULL: its handlers validate), its
- * action table sorted by name, and the state its handlers get as
- * ctx->service.  Adding a service is a folder, a table and one
- * dispatch_register() call in server.c. */
+ * action table sorted by name, the state its handlers get as
+ * ctx->service, and its authorisation rules (authz.h; one per action,
+ * sorted by name; without them only the account's root may call it).
+ * Adding a service is a folder, a table and one dispatch_register() call
+ * in server.c. */
 struct api_service {
     const char *target_prefix;
     const struct service_model *model;
     const struct api_action *actions;
     size_t nactions;
     void *state;
+    const struct authz_rule *authz;
+    size_t nauthz;
     /* AWS query protocol services (IAM, STS) take no X-Amz-Target: a form
      * body's Action names the action, and the credential scope's service
      * (signing_name: "iam", "sts") the service; their target_prefix only
@@ -178,6 +183,9 @@ int api_check_actions(const struct api_action *actions, size_t n, struct error *
 struct dispatch *dispatch_new(struct store *store, struct changes *changes, const struct api_keys *keys,
                               const char *default_region, const char *account);
 void dispatch_free(struct dispatch *d);
+/* Who decides what non-root callers may do (copied).  Until one is set,
+ * only the account's root may call anything. */
+void dispatch_set_authorizer(struct dispatch *d, const struct api_authorizer *z);
 /* Serve svc (copied; its table must pass api_check_actions and its prefix
  * must be new). */
 int dispatch_register(struct dispatch *d, const struct api_service *svc, struct error *err);

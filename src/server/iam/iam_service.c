@@ -9,6 +9,7 @@
 #include "common/cleanup.h"
 #include "server/http/service_model.h"
 #include "server/iam/iam_actions.h"
+#include "server/iam/iam_authz.h"
 #include "server/iam/iam_common.h"
 
 /* The embedded model (model.S). */
@@ -105,6 +106,8 @@ void iam_service_set_keyring(struct iam_service *s, struct keyring *keyring) { s
 
 struct api_service iam_service_api(struct iam_service *s)
 {
+    size_t nauthz = 0;
+    const struct authz_rule *authz = iam_authz_rules(&nauthz);
     return (struct api_service){
         .target_prefix = "AWSIdentityManagementV20100508",
         .model = s->model,
@@ -115,5 +118,7 @@ struct api_service iam_service_api(struct iam_service *s)
         .signing_name = "iam",
         .errors = iam_errors,
         .nerrors = ELEMENTSOF(iam_errors),
+        .authz = authz,
+        .nauthz = nauthz,
     };
 }

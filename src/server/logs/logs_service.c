@@ -7,6 +7,7 @@
 #include "common/cleanup.h"
 #include "server/http/service_model.h"
 #include "server/logs/logs.h"
+#include "server/logs/logs_authz.h"
 
 /* The embedded model (model.S). */
 extern const char berth_model_logs[], berth_model_logs_end[];
@@ -60,11 +61,15 @@ void logs_service_free(struct logs_service *l)
 
 struct api_service logs_service_api(struct logs_service *l)
 {
+    size_t nrules;
+    const struct authz_rule *rules = logs_authz_rules(&nrules);
     return (struct api_service){
         .target_prefix = service_model_target_prefix(l->model),
         .model = l->model,
         .actions = logs_actions,
         .nactions = ELEMENTSOF(logs_actions),
         .state = l,
+        .authz = rules,
+        .nauthz = nrules,
     };
 }

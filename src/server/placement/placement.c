@@ -88,9 +88,10 @@ struct rank {
 /* Per-instance state that placement changes. */
 struct work {
     int64_t cpu, memory;
-    int64_t group_count; /* tasks of the request's group, placed ones included */
-    int placed;          /* tasks placed here by this call */
-    bool attrs_ok;       /* requiresAttributes satisfied */
+    int64_t group_count;      /* tasks of the request's group, placed ones included */
+    int placed;               /* tasks placed here by this call */
+    bool attrs_ok;            /* requiresAttributes satisfied */
+    const char *missing_attr; /* else the first one the instance lacks */
 };
 
 struct engine {
@@ -250,17 +251,19 @@ static int64_t group_tasks(const struct placement_instance *in, const char *grou
     return count;
 }
 
-static bool required_attrs_ok(const struct placement_instance *in, const struct placement_task *t)
+/* The first required attribute the instance lacks (or has with another
+ * value), or NULL when it has them all. */
+static const char *missing_attribute(const struct placement_instance *in, const struct placement_task *t)
 {
     for (size_t i = 0; i < t->n_required_attrs; i++) {
         const struct query_attr *want = &t->required_attrs[i];
         const struct query_attr *have = query_subject_attr(&in->q, want->name);
         if (!have)
-            return false;
+            return want->name;
         if (want->value && (!have->value || strcmp(want->value, have->value) != 0))
-            return false;
+            return want->name;
     }
-    return true;
+    return NULL;
 }
 
 struct keyed {
@@ -320,8 +323,9 @@ static int setup(struct engine *e, struct error *err)
             .cpu = in->remaining_cpu,
             .memory = in->remaining_memory,
             .group_count = group_tasks(in, t->group),
-            .attrs_ok = required_attrs_ok(in, t),
+            .missing_attr = missing_attribute(in, t),
         };
+        e->work[i].attrs_ok = e->work[i].missing_attr == NULL;
     }
     e->reason = calloc(e->n ? e->n : 1, sizeof(*e->reason));
     if (!e->reason)
@@ -479,8 +483,10 @@ static int list_failures(struct engine *e, struct placement_result *res, struct 
         return error_set(err, ERR_INTERNAL, "out of memory");
     for (size_t i = 0; i < e->n; i++)
         if (e->inst[i].active && e->reason[i])
-            res->failures[res->n_failures++] =
-                (struct placement_failure){.arn = e->inst[i].arn, .reason = e->reason[i]};
+            res->failures[res->n_failures++] = (struct placement_failure){
+                .arn = e->inst[i].arn,
+                .reason = e->reason[i],
+                .attribute = strcmp(e->reason[i], PLACEMENT_REASON_ATTRIBUTE) == 0 ? e->work[i].missing_attr : NULL};
     if (res->n_failures == 0)
         res->failures[res->n_failures++] = (struct placement_failure){.reason = PLACEMENT_REASON_NO_INSTANCES};
     return 0;
@@ -541,4 +547,11 @@ void placement_result_free(struct placement_result *r)
     free(r->chosen);
     free(r->failures);
     *r = (struct placement_result){0};
+}
+
+bool placement_reason_is(const char *reason, const char *category)
+{
+    size_t n = strlen(category);
+    return reason && strncmp(reason, category, n) == 0 &&
+           (reason[n] == '\0' || (reason[n] == ':' && reason[n + 1] == ' '));
 }

@@ -111,6 +111,9 @@ struct placement_request {
 struct placement_failure {
     const char *arn;    /* borrowed from the instance; NULL for PLACEMENT_REASON_NO_INSTANCES */
     const char *reason; /* a static PLACEMENT_REASON_* string */
+    /* PLACEMENT_REASON_ATTRIBUTE: the required attribute the instance
+     * lacks, borrowed from the task; else NULL. */
+    const char *attribute;
 };
 
 struct placement_result {
@@ -138,6 +141,11 @@ int placement_validate(const struct placement_request *req, struct error *err);
 int placement_place(const struct placement_instance *instances, size_t n, const struct placement_request *req,
                     struct placement_result *ret_result, struct error *err);
 void placement_result_free(struct placement_result *r);
+
+/* Whether a failure reason as RunTask writes it ("RESOURCE:CPU", or
+ * "ATTRIBUTE: missing <name>") is of category reason (a
+ * PLACEMENT_REASON_* string): equal to it, or it followed by ": ". */
+bool placement_reason_is(const char *reason, const char *category);
 
 /* "binpack" | "spread" | "random" <-> enum; -1 / NULL when unknown. */
 int placement_strategy_type_from_string(const char *s);

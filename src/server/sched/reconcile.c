@@ -238,8 +238,9 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
 
 static bool failure_disqualifies(const char *reason)
 {
-    return strcmp(reason, PLACEMENT_REASON_MEMBER_OF) == 0 || strcmp(reason, PLACEMENT_REASON_DISTINCT) == 0 ||
-           strcmp(reason, PLACEMENT_REASON_ATTRIBUTE) == 0;
+    return placement_reason_is(reason, PLACEMENT_REASON_MEMBER_OF) ||
+           placement_reason_is(reason, PLACEMENT_REASON_DISTINCT) ||
+           placement_reason_is(reason, PLACEMENT_REASON_ATTRIBUTE);
 }
 
 /* What one instance holds of a DAEMON service. */

@@ -212,27 +212,34 @@ static int primary_spec(struct round *r, struct task_spec *spec, char *started_b
 static void unplaced_message(json_t *failures, char *buf, size_t cap)
 {
     const char *what = NULL, *arn = NULL;
+    char attr_what[400];
     size_t i;
     json_t *f;
     json_array_foreach(failures, i, f) {
         const char *reason = jstr(f, "reason");
         const char *w = NULL;
-        if (strcmp(reason, PLACEMENT_REASON_NO_INSTANCES) == 0) {
+        if (placement_reason_is(reason, PLACEMENT_REASON_NO_INSTANCES)) {
             snprintf(buf, cap,
                      "was unable to place a task because no container instance met all of its "
                      "requirements. Reason: No Container Instances were found in your cluster. For more "
                      "information, see the Troubleshooting section of the Amazon ECS Developer Guide.");
             return;
         }
-        if (strcmp(reason, PLACEMENT_REASON_MEMORY) == 0)
+        if (placement_reason_is(reason, PLACEMENT_REASON_MEMORY))
             w = "has insufficient memory available";
-        else if (strcmp(reason, PLACEMENT_REASON_CPU) == 0)
+        else if (placement_reason_is(reason, PLACEMENT_REASON_CPU))
             w = "has insufficient CPU units available";
-        else if (strcmp(reason, PLACEMENT_REASON_PORTS) == 0)
+        else if (placement_reason_is(reason, PLACEMENT_REASON_PORTS))
             w = "is already using a port required by your task";
-        else if (strcmp(reason, PLACEMENT_REASON_ATTRIBUTE) == 0)
+        else if (placement_reason_is(reason, PLACEMENT_REASON_ATTRIBUTE) && !what) {
+            /* ECS's sentence, and which attribute (RunTask's reason has it) */
+            const char *name = strstr(reason, ": missing ");
+            snprintf(attr_what, sizeof(attr_what), "is missing an attribute required by your task%s%s%s",
+                     name ? " (" : "", name ? name + 10 : "", name ? ")" : "");
+            w = attr_what;
+        } else if (placement_reason_is(reason, PLACEMENT_REASON_ATTRIBUTE))
             w = "is missing an attribute required by your task";
-        else if (strcmp(reason, PLACEMENT_REASON_AGENT) == 0)
+        else if (placement_reason_is(reason, PLACEMENT_REASON_AGENT))
             w = "has an agent that is not connected";
         else
             w = "does not satisfy the task's placement constraints";

@@ -34,6 +34,21 @@ int store_taskdef_next_revision(struct store_tx *tx, const char *region, const c
     return 0;
 }
 
+int store_taskdef_peek_revision(struct store_tx *tx, const char *region, const char *family, int *ret_revision,
+                                struct error *err)
+{
+    /* COALESCE over MAX: one row whether or not the family exists. */
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT COALESCE(MAX(last_revision), 0) + 1 FROM task_definition_families "
+                                     "WHERE region = ?1 AND family = ?2",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
+    int64_t revision;
+    if (store_row_int64s(tx, s, &revision, 1, "peek revision", err) < 0)
+        return -1;
+    *ret_revision = (int)revision;
+    return 0;
+}
+
 int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef_row *row, struct error *err)
 {
     sqlite3_stmt *s =

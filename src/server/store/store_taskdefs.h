@@ -26,6 +26,10 @@ void taskdef_row_clear(struct taskdef_row *row);
  * are never handed out twice, even after the revisions are deleted. */
 int store_taskdef_next_revision(struct store_tx *tx, const char *region, const char *family, int *ret_revision,
                                 struct error *err);
+/* The revision store_taskdef_next_revision would take, without taking it
+ * (what a RegisterTaskDefinition will create, for its authorisation). */
+int store_taskdef_peek_revision(struct store_tx *tx, const char *region, const char *family, int *ret_revision,
+                                struct error *err);
 /* Insert a new revision; sets row->id. */
 int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef_row *row, struct error *err);
 /* Look up family:revision, or with revision 0 the latest ACTIVE revision.

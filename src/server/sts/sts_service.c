@@ -7,6 +7,7 @@
 
 #include "common/cleanup.h"
 #include "server/http/service_model.h"
+#include "server/iam/iam_authz.h"
 
 /* The embedded model (model.S). */
 extern const char berth_model_sts[], berth_model_sts_end[];
@@ -45,6 +46,8 @@ void sts_service_free(struct sts_service *s)
 
 struct api_service sts_service_api(struct sts_service *s)
 {
+    size_t nauthz = 0;
+    const struct authz_rule *authz = sts_authz_rules(&nauthz);
     return (struct api_service){
         .target_prefix = "AWSSecurityTokenServiceV20110615",
         .model = s->model,
@@ -55,5 +58,7 @@ struct api_service sts_service_api(struct sts_service *s)
         .signing_name = "sts",
         .errors = sts_errors,
         .nerrors = ELEMENTSOF(sts_errors),
+        .authz = authz,
+        .nauthz = nauthz,
     };
 }
