@@ -374,3 +374,35 @@ def test_keys_and_identities_survive_a_restart(fresh_server):
     key = new_user_key(iam, "lasting")
     fresh_server.restart()
     assert sts_for(fresh_server, key).get_caller_identity()["Arn"].endswith(":user/lasting")
+
+
+def test_group_and_role_policies_authorise_requests(server, iam):
+    """identity_policies_load end to end: a group's attached managed policy
+    lets its member call ECS, until detached; a role session has its
+    role's policies."""
+    key = new_user_key(iam, "mallory")
+    ecs = berth_proc.client(server.endpoint, key=key)
+    with pytest.raises(ClientError) as e:
+        ecs.list_clusters()
+    assert err_code(e) == "AccessDeniedException"
+    arn = iam.create_policy(PolicyName="list-clusters", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["ecs:ListClusters", "sts:AssumeRole"], "Resource": "*"}]}))[
+        "Policy"]["Arn"]
+    iam.create_group(GroupName="listers")
+    iam.add_user_to_group(GroupName="listers", UserName="mallory")
+    iam.attach_group_policy(GroupName="listers", PolicyArn=arn)
+    assert "clusterArns" in ecs.list_clusters()
+    role = iam.create_role(RoleName="lister", AssumeRolePolicyDocument=trust(ACCOUNT))["Role"]
+    iam.attach_role_policy(RoleName="lister", PolicyArn=arn)
+    c = sts_for(server, key).assume_role(RoleArn=role["Arn"], RoleSessionName="m1")["Credentials"]
+    session = session_client(server, "ecs", Credentials(c["AccessKeyId"], c["SecretAccessKey"]), c["SessionToken"])
+    assert "clusterArns" in session.list_clusters()
+    iam.detach_group_policy(GroupName="listers", PolicyArn=arn)
+    with pytest.raises(ClientError) as e:
+        ecs.list_clusters()
+    assert err_code(e) == "AccessDeniedException"
+    iam.detach_role_policy(RoleName="lister", PolicyArn=arn)
+    with pytest.raises(ClientError) as e:
+        session.list_clusters()
+    assert err_code(e) == "AccessDeniedException"

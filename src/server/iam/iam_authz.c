@@ -267,7 +267,9 @@ static const struct authz_rule iam_rules[] = {
     IAM(UpdateUser, res_user, NULL),
 };
 
-/* STS: GetCallerIdentity needs no permission (as AWS); the web identity
+/* STS: GetCallerIdentity and GetSessionToken need no permission (as
+ * AWS: a user may always ask who it is and for a session of itself, with
+ * no more rights than its own); the web identity
  * and SAML exchanges come unsigned, their handlers check the token. */
 static const struct authz_rule sts_rules[] = {
     {"AssumeRole", "sts:AssumeRole", res_role_arn, keys_assume_role, false},
@@ -277,7 +279,7 @@ static const struct authz_rule sts_rules[] = {
     {"GetAccessKeyInfo", "sts:GetAccessKeyInfo", NULL, NULL, false},
     {"GetCallerIdentity", NULL, NULL, NULL, false},
     {"GetFederationToken", "sts:GetFederationToken", res_federated_user, key_tags, false},
-    {"GetSessionToken", "sts:GetSessionToken", NULL, NULL, false},
+    {"GetSessionToken", NULL, NULL, NULL, false},
 };
 
 const struct authz_rule *iam_authz_rules(size_t *ret_n)
