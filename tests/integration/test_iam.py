@@ -406,3 +406,19 @@ def test_group_and_role_policies_authorise_requests(server, iam):
     with pytest.raises(ClientError) as e:
         session.list_clusters()
     assert err_code(e) == "AccessDeniedException"
+
+
+def test_policies_name_users_by_their_path(server, iam):
+    """A policy on arn:...:user/team/* covers a user created under /team/."""
+    iam.create_user(UserName="nina", Path="/team/")
+    iam.create_user(UserName="oscar")
+    key = new_user_key(iam, "pat")
+    iam.put_user_policy(UserName="pat", PolicyName="team-keys", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListAccessKeys",
+                                                "Resource": "arn:aws:iam::%s:user/team/*" % ACCOUNT}]}))
+    pat = berth_proc.client(server.endpoint, service="iam", key=key)
+    assert pat.list_access_keys(UserName="nina")["AccessKeyMetadata"] == []
+    with pytest.raises(ClientError) as e:
+        pat.list_access_keys(UserName="oscar")
+    assert err_code(e) == "AccessDenied"
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
