@@ -18,6 +18,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: berth server [--listen HOST:PORT] [--data DIR] [--region R] [--account-id ID]\n"
                "                    [--agent-timeout SECONDS] [--max-service-tasks N]\n"
+               "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
+               "                    [--max-connections N] [--max-connections-per-ip N]\n"
+               "                    [--request-timeout SECONDS]\n"
                "                    [--log-level debug|info|warn|error]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
@@ -29,6 +32,16 @@ static void usage(FILE *f)
                "  --agent-timeout S   an agent silent this long is disconnected (default 30)\n"
                "  --max-service-tasks N  a service's desiredCount quota (default 5000, as ECS's\n"
                "                      tasks-per-service quota; at most 1000000)\n"
+               "  --max-cluster-services N  services per cluster (default 5000, as ECS)\n"
+               "  --max-cluster-instances N  container instances per cluster (default 5000,\n"
+               "                      as ECS)\n"
+               "  --max-connections N  HTTP connections open at once (default 4096; fewer\n"
+               "                      if the open-files limit does not cover them)\n"
+               "  --max-connections-per-ip N  from one client address (default 2048)\n"
+               "  --request-timeout S  a whole request must arrive within S seconds of the\n"
+               "                      connection's being ready for it, and a connection\n"
+               "                      silent that long is closed (default 60; answers,\n"
+               "                      long-polls included, are not timed)\n"
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -80,6 +93,39 @@ static int set_max_service_tasks(void *opts, const struct cli_flag *f, char *arg
                        &cfg->max_service_tasks);
 }
 
+static int set_max_cluster_services(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return bounded_int(arg, 1, 1000000, "--max-cluster-services wants a number of services (1-1000000)",
+                       &cfg->max_cluster_services);
+}
+
+static int set_max_cluster_instances(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return bounded_int(arg, 1, 1000000, "--max-cluster-instances wants a number of instances (1-1000000)",
+                       &cfg->max_cluster_instances);
+}
+
+static int set_max_connections(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return bounded_int(arg, 1, 1000000, "--max-connections wants a number (1-1000000)", &cfg->max_connections);
+}
+
+static int set_max_connections_per_ip(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return bounded_int(arg, 1, 1000000, "--max-connections-per-ip wants a number (1-1000000)",
+                       &cfg->max_connections_per_ip);
+}
+
+static int set_request_timeout(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return bounded_int(arg, 1, 3600, "--request-timeout wants seconds (1-3600)", &cfg->request_timeout_sec);
+}
+
 static const struct cli_flag server_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, data_dir)},
@@ -89,6 +135,11 @@ static const struct cli_flag server_flags[] = {
     {"help", .short_name = 'h'},
     {"agent-timeout", .has_arg = true, .set = set_agent_timeout},
     {"max-service-tasks", .has_arg = true, .set = set_max_service_tasks},
+    {"max-cluster-services", .has_arg = true, .set = set_max_cluster_services},
+    {"max-cluster-instances", .has_arg = true, .set = set_max_cluster_instances},
+    {"max-connections", .has_arg = true, .set = set_max_connections},
+    {"max-connections-per-ip", .has_arg = true, .set = set_max_connections_per_ip},
+    {"request-timeout", .has_arg = true, .set = set_request_timeout},
 };
 
 int cli_server_main(int argc, char **argv)

@@ -1,11 +1,15 @@
 /* log.c - stderr logging.  The level is process-wide configuration set once
- * at start-up, the one deliberate global. */
+ * at start-up, the one deliberate global.  Escaping happens here, once, on
+ * the whole formatted line: callers log request and container text as
+ * they get it. */
 #include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "common/timeutil.h"
 
 static enum log_level min_level = LOG_INFO;
 
@@ -38,8 +42,59 @@ void log_msg(enum log_level level, const char *fmt, ...)
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    char safe[sizeof(line) * 4];
+    log_escape(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, safe, sizeof(safe));
     /* One fprintf per line keeps lines from threads whole. */
-    fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], line);
+    fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], safe);
+}
+
+size_t log_escape(const char *s, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[4];
+        size_t len = 0;
+        if (c >= 0x20 && c != 0x7f) {
+            esc[len++] = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            esc[len++] = '\\';
+            esc[len++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else {
+            esc[len++] = '\\';
+            esc[len++] = 'x';
+            esc[len++] = hex[c >> 4];
+            esc[len++] = hex[c & 15];
+        }
+        if (o + len >= cap)
+            break;
+        memcpy(out + o, esc, len);
+        o += len;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+bool log_ratelimit_pass(struct log_ratelimit *rl, int64_t interval_usec, unsigned long *ret_suppressed)
+{
+    usec_t now = time_monotonic();
+    bool pass = false;
+    pthread_mutex_lock(&rl->lock);
+    if (rl->last_usec == 0 || now - rl->last_usec >= interval_usec) {
+        pass = true;
+        rl->last_usec = now;
+        *ret_suppressed = rl->suppressed;
+        rl->suppressed = 0;
+    } else {
+        rl->suppressed++;
+    }
+    pthread_mutex_unlock(&rl->lock);
+    return pass;
 }

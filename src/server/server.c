@@ -9,6 +9,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
@@ -33,6 +34,11 @@ void server_config_defaults(struct server_config *cfg)
     snprintf(cfg->account_id, sizeof(cfg->account_id), "000000000000");
     cfg->agent_timeout_sec = 30;
     cfg->max_service_tasks = 5000;
+    cfg->max_cluster_services = LIMIT_CLUSTER_SERVICES;
+    cfg->max_cluster_instances = LIMIT_CLUSTER_INSTANCES;
+    cfg->max_connections = LIMIT_HTTP_CONNECTIONS;
+    cfg->max_connections_per_ip = LIMIT_HTTP_CONNECTIONS_PER_IP;
+    cfg->request_timeout_sec = LIMIT_HTTP_REQUEST_TIMEOUT;
 }
 
 size_t server_services(const struct server *srv, struct api_service *ret, size_t cap)
@@ -59,6 +65,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (ecs_service_new((usec_t)cfg->agent_timeout_sec * USEC_PER_SEC, &srv->ecs, err) < 0)
         return -1;
     srv->ecs->max_service_tasks = cfg->max_service_tasks;
+    srv->ecs->max_cluster_services = cfg->max_cluster_services;
+    srv->ecs->max_cluster_instances = cfg->max_cluster_instances;
     if (logs_service_new(&srv->logs, err) < 0 || iam_service_new(&srv->iam, err) < 0 ||
         sts_service_new(&srv->sts, err) < 0)
         return -1;
@@ -91,7 +99,13 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
 
 int server_start(struct server *srv, struct error *err)
 {
-    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &srv->http, &srv->bound_port, err) < 0)
+    struct http_options http = {
+        .max_connections = (unsigned)srv->cfg.max_connections,
+        .max_connections_per_ip = (unsigned)srv->cfg.max_connections_per_ip,
+        .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
+    };
+    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
+                   err) < 0)
         return -1;
     ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
     struct background_job housekeeping = {"maintenance", MAINTENANCE_INTERVAL, false,

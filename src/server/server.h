@@ -34,6 +34,14 @@ struct server_config {
     int agent_timeout_sec;
     /* A service's desiredCount quota (ECS: 5,000 tasks per service). */
     int max_service_tasks;
+    /* Services and container instances per cluster (ECS: 5,000 each). */
+    int max_cluster_services;
+    int max_cluster_instances;
+    /* HTTP connections open at once, in all and from one address, and the
+     * seconds a whole request may take to arrive (http.h). */
+    int max_connections;
+    int max_connections_per_ip;
+    int request_timeout_sec;
 };
 
 struct server {

@@ -3,6 +3,16 @@
 
 #include "common/limits.h"
 
+/* ECS's quotas (Amazon ECS service quotas): defaults of berth server's
+ * --max-cluster-services and --max-cluster-instances, like
+ * --max-service-tasks for a service's desiredCount. */
+#define LIMIT_CLUSTER_SERVICES 5000
+#define LIMIT_CLUSTER_INSTANCES 5000
+
+/* RunTask/StartTask: containerOverrides as compact JSON (ECS: "A total of
+ * 8192 characters are allowed for overrides"). */
+#define LIMIT_CONTAINER_OVERRIDES_BYTES 8192
+
 /* ECS's documented limit for a task definition's JSON. */
 #define LIMIT_TASKDEF_BYTES (64u * 1024)
 

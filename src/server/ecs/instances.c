@@ -32,6 +32,12 @@
 /* ECS allows 10 custom attributes per resource. */
 #define MAX_CUSTOM_ATTRIBUTES 10
 
+/* ECS's own attributes (ecs.*, com.amazonaws.ecs.*) do not count as custom. */
+static bool attribute_is_custom(const char *name)
+{
+    return strncmp(name, "ecs.", 4) != 0 && strncmp(name, "com.amazonaws.ecs.", 18) != 0;
+}
+
 const int instances_reserved_ports[5] = {22, 2375, 2376, 51678, 51679};
 
 void instance_arn(const struct op_ctx *ctx, const char *cluster, const char *uuid, char *buf, size_t cap)
@@ -223,12 +229,15 @@ static json_t *normalise_resources(json_t *given, int64_t *ret_cpu, int64_t *ret
 static int put_agent_attributes(struct op_ctx *ctx, int64_t cluster_id, const char *uuid, json_t *attrs,
                                 struct error *err)
 {
-    size_t i;
+    size_t i, custom = 0;
     json_t *a;
     json_array_foreach(attrs, i, a) {
         const char *name = json_string_value(json_object_get(a, "name"));
         if (!name || !*name || strlen(name) > 128)
             return error_set(err, ERR_INVALID, "Attribute names must be 1-128 characters.");
+        if (attribute_is_custom(name) && ++custom > MAX_CUSTOM_ATTRIBUTES)
+            return error_set(err, API_ERR_CLIENT, "You can apply up to %d custom attributes per resource.",
+                             MAX_CUSTOM_ATTRIBUTES);
         if (store_attrs_put(ctx->tx, cluster_id, TARGET_INSTANCE, uuid, name,
                             json_string_value(json_object_get(a, "value")), err) < 0)
             return -1;
@@ -246,6 +255,22 @@ static void random_ec2_id(char *buf, size_t cap)
     snprintf(buf, cap, "i-%s", hex);
 }
 
+/* The container-instances-per-cluster quota, for a new registration (an
+ * agent re-registering keeps its place). */
+static int check_cluster_instances(const struct op_ctx *ctx, const struct cluster_row *cluster, struct error *err)
+{
+    int64_t n = 0;
+    if (store_instance_count(ctx->tx, cluster->id, &n, err) < 0)
+        return -1;
+    int quota = ecs_of(ctx)->max_cluster_instances;
+    if (n >= quota)
+        return error_set(err, API_ERR_CLIENT,
+                         "Cluster %.255s has reached the limit of %d container instances per cluster (berth "
+                         "server --max-cluster-instances).",
+                         cluster->name, quota);
+    return 0;
+}
+
 int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -254,7 +279,8 @@ int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *o
     if (agent_identity_allow_register(ctx, &cluster, in, err) < 0)
         return -1;
     json_t *tags = json_object_get(in, "tags");
-    if (tags_validate(tags, err) < 0)
+    const char *existing = json_string_value(json_object_get(in, "containerInstanceArn"));
+    if (tags_validate(tags, err) < 0 || (!existing && check_cluster_instances(ctx, &cluster, err) < 0))
         return -1;
     int64_t cpu = 0, memory = 0;
     json_t *resources = normalise_resources(json_object_get(in, "totalResources"), &cpu, &memory, err);
@@ -262,7 +288,6 @@ int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *o
         return -1;
 
     _cleanup_(instance_row_clear) struct instance_row row = {0};
-    const char *existing = json_string_value(json_object_get(in, "containerInstanceArn"));
     bool found = false;
     if (existing) {
         /* An agent re-registering after a restart keeps its identity. */
@@ -578,7 +603,7 @@ int action_put_attributes(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         json_t *h;
         json_array_foreach(have, k, h) {
             const char *hn = json_string_value(json_object_get(h, "name"));
-            if (strncmp(hn, "ecs.", 4) != 0 && strncmp(hn, "com.amazonaws.ecs.", 18) != 0)
+            if (attribute_is_custom(hn))
                 custom++;
         }
         json_decref(have);

@@ -259,7 +259,8 @@ static struct placement_snapshot *snapshot_load(struct op_ctx *ctx, const struct
     if (r < 0)
         goto fail;
     for (size_t i = 0; i < ret->n; i++)
-        qsort(ret->items[i].attrs, ret->items[i].nattrs, sizeof(struct query_attr), cmp_attr_name);
+        if (ret->items[i].nattrs > 1) /* an instance without attributes has no array: qsort(NULL) is undefined */
+            qsort(ret->items[i].attrs, ret->items[i].nattrs, sizeof(struct query_attr), cmp_attr_name);
     ret->instances = calloc(ret->n ? ret->n : 1, sizeof(*ret->instances));
     if (!ret->instances) {
         error_set(err, ERR_INTERNAL, "out of memory");

@@ -302,6 +302,22 @@ static int check_desired(const struct op_ctx *ctx, json_int_t desired, struct er
     return 0;
 }
 
+/* The services-per-cluster quota: counted among those not INACTIVE, as
+ * ECS counts them (a deleted service's DRAINING time included). */
+static int check_cluster_services(const struct op_ctx *ctx, const struct cluster_row *cluster, struct error *err)
+{
+    int64_t active = 0, draining = 0;
+    if (store_service_counts(ctx->tx, cluster->id, &active, &draining, err) < 0)
+        return -1;
+    int quota = ecs_of(ctx)->max_cluster_services;
+    if (active + draining >= quota)
+        return error_set(err, API_ERR_CLIENT,
+                         "Cluster %.255s has reached the limit of %d services per cluster (berth server "
+                         "--max-cluster-services).",
+                         cluster->name, quota);
+    return 0;
+}
+
 static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *err)
 {
     struct service_kind k = {
@@ -400,7 +416,8 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (done)
         return 0; /* the same request again: the same service */
     struct service_kind kind = {0};
-    if (create_kind(in, &kind, err) < 0 || check_desired(ctx, kind.desired, err) < 0)
+    if (create_kind(in, &kind, err) < 0 || check_desired(ctx, kind.desired, err) < 0 ||
+        check_cluster_services(ctx, &cluster, err) < 0)
         return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)

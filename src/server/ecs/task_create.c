@@ -17,6 +17,7 @@
 #include "common/task_status.h"
 #include "server/ecs/arn.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
@@ -413,6 +414,10 @@ int task_spec_from_request(struct op_ctx *ctx, json_t *in, json_t *taskdef, stru
     };
     if (spec.started_by && strlen(spec.started_by) > 128)
         return error_set(err, ERR_INVALID, "startedBy can be up to 128 characters.");
+    json_t *co = json_object_get(spec.overrides, "containerOverrides");
+    if (co && json_dumpb(co, NULL, 0, JSON_COMPACT) > LIMIT_CONTAINER_OVERRIDES_BYTES)
+        return error_set(err, ERR_INVALID, "Container Overrides length must be at most %d",
+                         LIMIT_CONTAINER_OVERRIDES_BYTES);
     if (!spec.group) {
         snprintf(group_buf, group_cap, "family:%s", json_string_value(json_object_get(taskdef, "family")));
         spec.group = group_buf;

@@ -25,8 +25,21 @@
 #define LIMIT_TAG_KEY 128
 #define LIMIT_TAG_VALUE 256
 
-/* Concurrent HTTP connections the server accepts. */
-#define LIMIT_HTTP_CONNECTIONS 1024
+/* Concurrent HTTP connections (berth server --max-connections,
+ * --max-connections-per-ip): enough for 2,000 idle clients on one address
+ * beside the agents and CLIs.  Each takes a thread and one fd. */
+#define LIMIT_HTTP_CONNECTIONS 4096
+#define LIMIT_HTTP_CONNECTIONS_PER_IP 2048
+/* fds kept back from connections: the store, its WAL, logs, clients the
+ * server opens itself. */
+#define LIMIT_HTTP_FD_RESERVE 128
+/* A connection's thread stack: a request needs tens of KiB (jansson,
+ * SQLite, SigV4); 4,096 default 8 MiB stacks would be 32 GiB of address
+ * space. */
+#define LIMIT_HTTP_THREAD_STACK (512u * 1024)
+/* Seconds a whole request may take to arrive (berth server
+ * --request-timeout); longer than the agent's long-poll (30 s at most). */
+#define LIMIT_HTTP_REQUEST_TIMEOUT 60
 
 /* AWS services one listener serves (ECS, Logs, berth's agent calls, and
  * those to come: IAM, STS, SSM, ...). */

@@ -1,16 +1,17 @@
 /* logs_filter.c - parsing and matching CloudWatch Logs filter patterns.
  *
  * A pattern becomes a flat list of terms, each required, excluded or
- * optional (?); matching is substring search.  Structured patterns (JSON,
+ * optional (?); matching is substring search.  %regex% is logs_regex.c's,
+ * linear in the message whatever the expression.  Structured patterns (JSON,
  * space-delimited) are recognised only to refuse them clearly. */
 #include "server/logs/logs_filter.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/cleanup.h"
+#include "server/logs/logs_regex.h"
 
 enum term_kind { TERM_REQUIRED, TERM_EXCLUDED, TERM_ANY };
 
@@ -24,8 +25,7 @@ struct logs_filter {
     struct term *terms;
     size_t nterms, cap;
     size_t nany;
-    bool has_regex;
-    regex_t regex;
+    struct logs_regex *regex; /* %regex% */
 };
 
 void logs_filter_free(struct logs_filter *f)
@@ -35,8 +35,7 @@ void logs_filter_free(struct logs_filter *f)
     for (size_t i = 0; i < f->nterms; i++)
         free(f->terms[i].text);
     free(f->terms);
-    if (f->has_regex)
-        regfree(&f->regex);
+    logs_regex_free(f->regex);
     free(f);
 }
 
@@ -57,70 +56,10 @@ static int add_term(struct logs_filter *f, enum term_kind kind, const char *s, s
     return 0;
 }
 
-/* glibc's regcomp expands a bounded repetition by copying its operand, so
- * nested "{m,n}" multiply: "((a{1,30000}){1,30000})" asks for gigabytes.
- * The product of every upper bound in the pattern bounds that expansion
- * (nested or not), so capping it keeps compilation small; back-references
- * are refused too, as glibc's matcher can recurse without limit on them
- * (CVE-2018-20796) and CloudWatch's syntax has none. */
-#define REGEX_REPEAT_PRODUCT_MAX 1000
-
-static bool regex_too_costly(const char *re)
-{
-    unsigned long product = 1;
-    for (const char *p = re; *p; p++) {
-        if (*p == '\\') {
-            if (p[1] >= '1' && p[1] <= '9')
-                return true;
-            if (p[1])
-                p++;
-            continue;
-        }
-        if (*p != '{')
-            continue;
-        unsigned long bound = 0;
-        const char *q = p + 1;
-        for (; *q >= '0' && *q <= '9'; q++) {
-            bound = bound * 10 + (unsigned long)(*q - '0');
-            if (bound > REGEX_REPEAT_PRODUCT_MAX)
-                return true;
-        }
-        if (*q == ',') {
-            unsigned long hi = 0;
-            bool has_hi = false;
-            for (q++; *q >= '0' && *q <= '9'; q++) {
-                hi = hi * 10 + (unsigned long)(*q - '0');
-                has_hi = true;
-                if (hi > REGEX_REPEAT_PRODUCT_MAX)
-                    return true;
-            }
-            if (has_hi)
-                bound = hi;
-        }
-        if (bound > 1) {
-            product *= bound;
-            if (product > REGEX_REPEAT_PRODUCT_MAX)
-                return true;
-        }
-    }
-    return false;
-}
-
 static int parse_regex(struct logs_filter *f, const char *p, size_t n, struct error *err)
 {
     /* "%re%": the whole pattern is one expression. */
-    _cleanup_free_ char *re = strndup(p + 1, n - 2);
-    if (!re)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (regex_too_costly(re))
-        return error_set(err, ERR_INVALID,
-                         "Invalid regex in filter pattern: back-references and repetition "
-                         "counts multiplying past %d are not supported.",
-                         REGEX_REPEAT_PRODUCT_MAX);
-    if (regcomp(&f->regex, re, REG_EXTENDED | REG_NOSUB) != 0)
-        return error_set(err, ERR_INVALID, "Invalid regex in filter pattern.");
-    f->has_regex = true;
-    return 0;
+    return logs_regex_compile(p + 1, n - 2, &f->regex, err);
 }
 
 int logs_filter_parse(const char *pattern, struct logs_filter **ret_filter, struct error *err)
@@ -181,12 +120,8 @@ bool logs_filter_match(const struct logs_filter *f, const char *msg, size_t len)
 {
     if (!f)
         return true;
-    if (f->has_regex) {
-        /* regexec wants a C string; messages rarely hold NULs, and the part
-         * before one is what a reader would see anyway. */
-        _cleanup_free_ char *s = strndup(msg, len);
-        return s && regexec(&f->regex, s, 0, NULL, 0) == 0;
-    }
+    if (f->regex)
+        return logs_regex_match(f->regex, msg, len);
     bool any = f->nany == 0;
     for (size_t i = 0; i < f->nterms; i++) {
         const struct term *t = &f->terms[i];

@@ -5,7 +5,7 @@
  *   "exact phrase"      a quoted phrase must appear as written
  *   -term, -"phrase"    the term must not appear
  *   ?term ?"phrase"     at least one of the ?-terms must appear
- *   %regex%             a POSIX extended regular expression, standalone
+ *   %regex%             a regular expression (logs_regex.h), standalone
  *   "" or blank         matches every event
  * JSON patterns ({ $.x = 1 }) and space-delimited patterns ([a, b]) are
  * refused with ERR_INVALID ("unsupported") rather than misread. */

@@ -282,9 +282,13 @@ static void tx_release(struct store_tx *tx, bool committed)
 
 /* fdatasync the WAL, opened by name: SQLite owns its descriptors, and the
  * file keeps its inode while any connection is open.  Without a WAL there
- * is nothing unsynced (a checkpoint synced the database and removed it). */
-static int sync_wal(struct store *st, struct error *err)
+ * is nothing unsynced (a checkpoint synced the database and removed it).
+ * *ret_sync_failed says the fdatasync itself failed (pages may be lost);
+ * an open that fails (no fds left: EMFILE) lost nothing, and a later sync
+ * covers the same commits. */
+static int sync_wal(struct store *st, bool *ret_sync_failed, struct error *err)
 {
+    *ret_sync_failed = false;
     int fd = open(st->wal_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : error_sys(err, "open %s", st->wal_path);
@@ -292,6 +296,7 @@ static int sync_wal(struct store *st, struct error *err)
     int saved = errno;
     close(fd);
     errno = saved;
+    *ret_sync_failed = r < 0;
     return r < 0 ? error_sys(err, "fdatasync %s", st->wal_path) : 0;
 }
 
@@ -315,12 +320,13 @@ static int wait_durable(struct store *st, uint64_t ticket, struct error *err)
         st->syncing = true;
         uint64_t covers = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
         pthread_mutex_unlock(&st->sync_lock);
-        r = sync_wal(st, err);
+        bool sync_failed = false;
+        r = sync_wal(st, &sync_failed, err);
         pthread_mutex_lock(&st->sync_lock);
         st->syncing = false;
         if (r == 0 && covers > st->synced)
             st->synced = covers;
-        if (r < 0)
+        if (sync_failed)
             st->sync_failed = true;
         pthread_cond_broadcast(&st->sync_cond);
     }
