@@ -16,6 +16,8 @@ struct changes;
 struct dispatch;
 struct ecs_service;
 struct logs_service;
+struct iam_service;
+struct sts_service;
 struct secret_box;
 struct keyring;
 struct authorizer;
@@ -52,6 +54,8 @@ struct server {
     struct dispatch *dispatch;
     struct ecs_service *ecs;
     struct logs_service *logs;
+    struct iam_service *iam;
+    struct sts_service *sts;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;

@@ -69,22 +69,28 @@ static char *b64url_decode(const char *s, size_t *ret_len)
 
 int page_begin(json_t *in, const char *action, int def, int max, struct page *ret_page, struct error *err)
 {
+    return page_begin_as(in, action, "maxResults", "nextToken", def, max, ret_page, err);
+}
+
+int page_begin_as(json_t *in, const char *action, const char *max_member, const char *token_member, int def, int max,
+                  struct page *ret_page, struct error *err)
+{
     struct page p = {.limit = def, .after = NULL};
-    json_t *mr = json_object_get(in, "maxResults");
+    json_t *mr = json_object_get(in, max_member);
     if (mr) {
         json_int_t v = json_integer_value(mr);
         if (v < 1 || v > max)
-            return error_set(err, ERR_INVALID, "maxResults must be between 1 and %d.", max);
+            return error_set(err, ERR_INVALID, "%s must be between 1 and %d.", max_member, max);
         p.limit = (int)v;
     }
-    const char *tok = json_string_value(json_object_get(in, "nextToken"));
+    const char *tok = json_string_value(json_object_get(in, token_member));
     if (tok) {
         size_t len = 0;
         char *raw = strlen(tok) <= LIMIT_NEXT_TOKEN ? b64url_decode(tok, &len) : NULL;
         size_t alen = strlen(action);
         if (!raw || len <= alen || strncmp(raw, action, alen) != 0 || raw[alen] != '\n' || strlen(raw) != len) {
             free(raw);
-            return error_set(err, ERR_INVALID, "Invalid nextToken.");
+            return error_set(err, ERR_INVALID, "Invalid %s.", token_member);
         }
         p.after = strdup(raw + alen + 1);
         free(raw);
@@ -97,6 +103,11 @@ int page_begin(json_t *in, const char *action, int def, int max, struct page *re
 
 int page_set_next(json_t *out, const char *action, const char *last_key)
 {
+    return page_set_next_as(out, action, "nextToken", last_key);
+}
+
+int page_set_next_as(json_t *out, const char *action, const char *token_member, const char *last_key)
+{
     size_t alen = strlen(action), klen = strlen(last_key);
     char *raw = malloc(alen + 1 + klen + 1);
     if (!raw)
@@ -108,7 +119,7 @@ int page_set_next(json_t *out, const char *action, const char *last_key)
     free(raw);
     if (!tok)
         return -1;
-    json_object_set_new(out, "nextToken", json_string(tok));
+    json_object_set_new(out, token_member, json_string(tok));
     free(tok);
     return 0;
 }
