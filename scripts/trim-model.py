@@ -11,8 +11,11 @@ import gzip, json, os, sys
 import botocore
 
 KEEP_SHAPE = ("type", "members", "required", "enum", "min", "max", "member",
-              "key", "value", "pattern", "exception", "error")
+              "key", "value", "pattern", "exception", "error", "flattened")
 KEEP_MEMBER = ("shape", "jsonvalue")
+# The AWS query protocol's reply wraps an operation's output in an element
+# named by resultWrapper, under the model's XML namespace.
+KEEP_METADATA = ("targetPrefix", "apiVersion", "protocol", "xmlNamespace", "signingName", "endpointPrefix")
 
 
 def main():
@@ -23,7 +26,7 @@ def main():
         model = json.load(gzip.open(path + ".gz"))
     else:
         model = json.load(open(path))
-    out = {"metadata": {k: model["metadata"][k] for k in ("targetPrefix", "apiVersion")},
+    out = {"metadata": {k: model["metadata"][k] for k in KEEP_METADATA if k in model["metadata"]},
            "operations": {}, "shapes": {}}
     for name, op in model["operations"].items():
         o = {}
@@ -31,6 +34,8 @@ def main():
             o["input"] = op["input"]["shape"]
         if "output" in op:
             o["output"] = op["output"]["shape"]
+            if "resultWrapper" in op["output"]:
+                o["resultWrapper"] = op["output"]["resultWrapper"]
         out["operations"][name] = o
     for name, shape in model["shapes"].items():
         s = {k: v for k, v in shape.items() if k in KEEP_SHAPE}

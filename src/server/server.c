@@ -14,11 +14,13 @@
 #include "server/http/changes.h"
 #include "server/http/http.h"
 #include "server/iam/authorize.h"
+#include "server/iam/iam_service.h"
 #include "server/iam/keyring.h"
 #include "server/iam/secret_box.h"
 #include "server/logs/logs_service.h"
 #include "server/http/http_limits.h"
 #include "server/sched/background.h"
+#include "server/sts/sts_service.h"
 #include "server/sched/maintenance.h"
 #include "server/secrets/secrets_service.h"
 #include "server/ssm/ssm_service.h"
@@ -45,8 +47,9 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
 {
     /* Each AWS service berth serves: one line each. */
     const struct api_service all[] = {
-        ecs_service_api(srv->ecs), ecs_service_agent_api(srv->ecs),   logs_service_api(srv->logs),
-        ssm_service_api(srv->ssm), secrets_service_api(srv->secrets),
+        ecs_service_api(srv->ecs),         ecs_service_agent_api(srv->ecs), logs_service_api(srv->logs),
+        iam_service_api(srv->iam),         sts_service_api(srv->sts),       ssm_service_api(srv->ssm),
+        secrets_service_api(srv->secrets),
     };
     size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
     memcpy(ret, all, n * sizeof(*ret));
@@ -67,7 +70,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     srv->ecs->max_service_tasks = cfg->max_service_tasks;
     srv->ecs->max_cluster_services = cfg->max_cluster_services;
     srv->ecs->max_cluster_instances = cfg->max_cluster_instances;
-    if (logs_service_new(&srv->logs, err) < 0)
+    if (logs_service_new(&srv->logs, err) < 0 || iam_service_new(&srv->iam, err) < 0 ||
+        sts_service_new(&srv->sts, err) < 0)
         return -1;
     if (store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");
@@ -78,6 +82,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
     ecs_service_set_keyring(srv->ecs, srv->keyring);
+    iam_service_set_keyring(srv->iam, srv->keyring);
+    srv->sts->keyring = srv->keyring;
     struct api_keys keys = {keyring_lookup, srv->keyring};
     srv->changes = changes_new();
     if (srv->changes)
@@ -145,6 +151,8 @@ void server_free(struct server *srv)
     authorizer_free(srv->authorizer);
     secret_box_free(srv->box);
     logs_service_free(srv->logs);
+    iam_service_free(srv->iam);
+    sts_service_free(srv->sts);
     ssm_service_free(srv->ssm);
     secrets_service_free(srv->secrets);
     ecs_service_free(srv->ecs);

@@ -16,6 +16,8 @@ struct changes;
 struct dispatch;
 struct ecs_service;
 struct logs_service;
+struct iam_service;
+struct sts_service;
 struct secrets_service;
 struct ssm_service;
 struct secret_box;
@@ -54,6 +56,8 @@ struct server {
     struct dispatch *dispatch;
     struct ecs_service *ecs;
     struct logs_service *logs;
+    struct iam_service *iam;
+    struct sts_service *sts;
     struct ssm_service *ssm;
     struct secrets_service *secrets;
     struct http_front *http;

@@ -89,8 +89,9 @@ def test_user_limited_to_cluster_a(server, iam, root, two_clusters):
     alice = as_user(server, key)
     assert alice.list_services(cluster="A")["serviceArns"] == [ARN + "service/A/svc"]
     assert alice.list_tasks(cluster="A")["taskArns"] == []
-    run = alice.run_task(cluster="A", taskDefinition="web")  # no instance: a failure, not a refusal
-    assert run["tasks"] == []
+    with pytest.raises(ClientError) as e:  # no instance: ECS's own error, not a refusal
+        alice.run_task(cluster="A", taskDefinition="web")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
     alice.update_service(cluster="A", service="svc", desiredCount=0)
 
     with pytest.raises(ClientError) as e:

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/cleanup.h"
@@ -19,6 +20,7 @@
 #include "server/http/auth.h"
 #include "server/http/changes.h"
 #include "server/http/json_protocol.h"
+#include "server/http/query_protocol.h"
 #include "server/store/store.h"
 
 struct dispatch {
@@ -94,7 +96,8 @@ static int find_action(struct dispatch *d, const char *target, const struct api_
     size_t plen = (size_t)(dot - target);
     for (size_t i = 0; i < d->nservices; i++) {
         const struct api_service *s = &d->services[i];
-        if (strlen(s->target_prefix) != plen || strncmp(s->target_prefix, target, plen) != 0)
+        if (s->protocol != API_PROTOCOL_JSON || strlen(s->target_prefix) != plen ||
+            strncmp(s->target_prefix, target, plen) != 0)
             continue;
         const struct api_action *a = bsearch(dot + 1, s->actions, s->nactions, sizeof(*a), action_cmp);
         /* An operation of the service that berth does not serve says so. */
@@ -216,10 +219,9 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
     }
 }
 
-static void log_request(const char *name, const struct api_response *resp, const struct api_service *svc,
+static void log_request(const char *name, const struct api_response *resp, const char *error_name,
                         const struct error *err, usec_t took)
 {
-    const char *error_name = api_service_error(svc, err->kind)->name;
     if (resp->status == 200)
         log_info("api: %s 200 %lldus", name, (long long)took);
     else if (resp->status >= 500)
@@ -238,6 +240,65 @@ static int authenticate(struct dispatch *d, const struct api_request *req, struc
         return 0;
     }
     return auth_check(req, &d->keys, time_now(), who, err);
+}
+
+/* The AWS query protocol service signing_name names ("iam", "sts"), or NULL. */
+static const struct api_service *query_service(struct dispatch *d, const char *signing_name)
+{
+    for (size_t i = 0; signing_name && i < d->nservices; i++)
+        if (d->services[i].protocol == API_PROTOCOL_QUERY && d->services[i].signing_name &&
+            strcmp(d->services[i].signing_name, signing_name) == 0)
+            return &d->services[i];
+    return NULL;
+}
+
+/* A query request: its service by the signature's scope, its action by the
+ * form's Action, its input decoded from the form by the model. */
+static int route_query(const struct api_service *svc, const struct api_request *req,
+                       const struct api_action **ret_action, json_t **ret_in, struct error *err)
+{
+    _cleanup_json_ json_t *form = NULL;
+    if (query_form_parse(req->body, req->body_len, &form, err) < 0)
+        return -1;
+    const char *name = json_string_value(json_object_get(form, "Action"));
+    if (!name)
+        return error_set(err, API_ERR_UNKNOWN_OPERATION, "The request has no Action.");
+    const struct api_action *a = bsearch(name, svc->actions, svc->nactions, sizeof(*a), action_cmp);
+    if (!a && service_model_has_operation(svc->model, name))
+        return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "berth does not implement the %s operation %.100s.",
+                         svc->signing_name, name);
+    if (!a)
+        return error_set(err, API_ERR_UNKNOWN_OPERATION, "Could not find operation %.100s for version %.20s", name,
+                         json_string_value(json_object_get(form, "Version")) ?: "NO_VERSION_SPECIFIED");
+    if (query_protocol_input(svc->model, a->name, form, ret_in, err) < 0)
+        return -1;
+    *ret_action = a;
+    return 0;
+}
+
+/* Which service and action a request is for; a query request's input too
+ * (its action is in its body), a JSON request's is parsed afterwards. */
+static int route(struct dispatch *d, const struct api_request *req, const struct auth_result *who,
+                 const struct api_service **ret_svc, const struct api_action **ret_action, json_t **ret_in,
+                 struct error *err)
+{
+    const struct api_service *q = req->target ? NULL : query_service(d, who->service);
+    if (q) {
+        *ret_svc = q;
+        return route_query(q, req, ret_action, ret_in, err);
+    }
+    return find_action(d, req->target, ret_svc, ret_action, err);
+}
+
+/* Whether to answer in the query protocol's XML: the service is a query
+ * service or, when refused before one was found, the request looked like
+ * one (a form body and no X-Amz-Target). */
+static bool answers_in_xml(const struct api_request *req, const struct api_service *svc)
+{
+    if (svc)
+        return svc->protocol == API_PROTOCOL_QUERY;
+    const char *type = req->header ? req->header(req->cookie, "content-type") : NULL;
+    return !req->target && type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
 }
 
 void api_handle(struct dispatch *d, const struct api_request *req, struct api_response *resp)
@@ -262,7 +323,7 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     if (r == 0)
         r = authenticate(d, req, &who, &err);
     if (r == 0 || err.kind == API_ERR_MISSING_AUTHENTICATION) {
-        int found = find_action(d, req->target, &svc, &action, r == 0 ? &err : NULL);
+        int found = route(d, req, &who, &svc, &action, &in, r == 0 ? &err : NULL);
         /* No signature at all is fine for an action whose handler
          * authenticates its caller; a bad signature never is. */
         if (r < 0 && found == 0 && (action->flags & API_UNSIGNED)) {
@@ -272,18 +333,26 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
         } else if (r == 0)
             r = found;
     }
-    if (r == 0)
+    if (r == 0 && !in)
         r = json_protocol_parse(req, &in, &err);
     if (r == 0 && out)
         r = run_action(d, svc, action, &scope, in, out, &err);
     else if (r == 0)
         r = error_set(&err, ERR_INTERNAL, "out of memory");
 
-    if (r == 0)
+    bool xml = answers_in_xml(req, svc);
+    if (r == 0 && xml)
+        query_protocol_reply(resp, svc->model, action->name, out);
+    else if (r == 0)
         json_protocol_reply(resp, 200, out);
+    else if (xml)
+        query_protocol_error(resp, svc ? svc : query_service(d, who.service), &err);
     else
         json_protocol_error(resp, svc, &err);
-    log_request(action ? action->name : (req->target ? req->target : "-"), resp, svc, &err, time_monotonic() - start);
+    const char *error_name =
+        xml ? query_protocol_error_lookup(svc, err.kind).name : api_service_error(svc, err.kind)->name;
+    log_request(action ? action->name : (req->target ? req->target : "-"), resp, error_name, &err,
+                time_monotonic() - start);
     json_decref(in);
     json_decref(out);
 }

@@ -142,10 +142,13 @@ struct api_keys {
 
 struct api_response {
     int status;
-    char *body; /* malloc'd JSON */
+    const char *content_type; /* NULL: application/x-amz-json-1.1 */
+    char *body;               /* malloc'd JSON (or XML, per content_type) */
     size_t body_len;
     char request_id[37];
 };
+
+struct api_error;
 
 /* One AWS service on the listener: its X-Amz-Target prefix, the botocore
  * model its input is validated against (NULL: its handlers validate), its
@@ -162,9 +165,12 @@ struct api_service {
     void *state;
     const struct authz_rule *authz;
     size_t nauthz;
-    /* The service's own names for error kinds (its kinds, numbered from
-     * API_ERR_MAX + 1, and generic ones it names differently), looked up
-     * before the common table; NULL: the common names. */
+    /* AWS query protocol services (IAM, STS) take no X-Amz-Target: a form
+     * body's Action names the action, and the credential scope's service
+     * (signing_name: "iam", "sts") the service; their target_prefix only
+     * names them.  Their own error kinds answer as `errors` says. */
+    enum { API_PROTOCOL_JSON = 0, API_PROTOCOL_QUERY } protocol;
+    const char *signing_name;
     const struct api_error *errors;
     size_t nerrors;
 };

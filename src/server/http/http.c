@@ -101,8 +101,9 @@ static enum MHD_Result serve_api(struct http_front *f, struct MHD_Connection *co
     struct api_response resp;
     http_watch_set_busy(f->watch, watched_of(conn), true);
     api_handle(f->dispatch, &req, &resp);
-    enum MHD_Result ret = send_text(conn, (unsigned)resp.status, "application/x-amz-json-1.1",
-                                    resp.body ? resp.body : "", resp.body_len, resp.request_id);
+    enum MHD_Result ret =
+        send_text(conn, (unsigned)resp.status, resp.content_type ? resp.content_type : "application/x-amz-json-1.1",
+                  resp.body ? resp.body : "", resp.body_len, resp.request_id);
     free(resp.body);
     return ret;
 }

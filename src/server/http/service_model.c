@@ -66,6 +66,26 @@ const char *service_model_input_shape(const struct service_model *model, const c
     return json_string_value(json_object_get(json_object_get(model->operations, op), "input"));
 }
 
+const char *service_model_output_shape(const struct service_model *model, const char *op)
+{
+    return json_string_value(json_object_get(json_object_get(model->operations, op), "output"));
+}
+
+const char *service_model_result_wrapper(const struct service_model *model, const char *op)
+{
+    return json_string_value(json_object_get(json_object_get(model->operations, op), "resultWrapper"));
+}
+
+const char *service_model_metadata(const struct service_model *model, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(model->root, "metadata"), key));
+}
+
+json_t *service_model_shape(const struct service_model *model, const char *shape)
+{
+    return shape ? json_object_get(model->shapes, shape) : NULL;
+}
+
 int service_model_extend_enum(struct service_model *model, const char *shape, const char *value)
 {
     json_t *values = json_object_get(json_object_get(model->shapes, shape), "enum");

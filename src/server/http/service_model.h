@@ -23,6 +23,14 @@ const char *service_model_target_prefix(const struct service_model *model);
  * the operation takes no input). */
 bool service_model_has_operation(const struct service_model *model, const char *op);
 const char *service_model_input_shape(const struct service_model *model, const char *op);
+/* The operation's output shape (NULL: none) and, for the AWS query
+ * protocol, the element its reply wraps the output in (NULL: none). */
+const char *service_model_output_shape(const struct service_model *model, const char *op);
+const char *service_model_result_wrapper(const struct service_model *model, const char *op);
+/* A metadata string ("protocol", "xmlNamespace", "apiVersion"...), or NULL. */
+const char *service_model_metadata(const struct service_model *model, const char *key);
+/* A shape's definition as the trimmed model holds it, or NULL; borrowed. */
+json_t *service_model_shape(const struct service_model *model, const char *shape);
 /* The enum values of a string shape, or NULL. */
 json_t *service_model_enum(const struct service_model *model, const char *shape);
 

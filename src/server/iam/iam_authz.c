@@ -12,6 +12,7 @@
 
 #include "common/cleanup.h"
 #include "server/http/api.h"
+#include "server/store/store_iam.h"
 
 #define IAM_ARN_MAX 1400
 
@@ -26,15 +27,24 @@ static void iam_arn(const struct op_ctx *ctx, json_t *in, const char *type, cons
     snprintf(buf, cap, "arn:aws:iam::%s:%s%s%s", ctx->account, type, path, name);
 }
 
-/* The resource of type named by member (absent: "*"). */
+/* The resource of type named by member (absent: "*").  A user, role or
+ * group that exists is named by its own ARN, path included, so a policy
+ * on users under /team/ covers them. */
 static int named(struct op_ctx *ctx, json_t *in, struct authz_req *req, const char *member, const char *type,
-                 bool with_path)
+                 bool with_path, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, member));
     char arn[IAM_ARN_MAX];
     if (!name)
         return 0;
     iam_arn(ctx, in, type, name, with_path, arn, sizeof(arn));
+    struct iam_entity_row row = {0};
+    int found = with_path || !ctx->tx ? 0 : store_iam_entity_get(ctx->tx, type, name, &row, err);
+    if (found < 0)
+        return -1;
+    if (found > 0)
+        snprintf(arn, sizeof(arn), "%s", row.arn);
+    iam_entity_row_clear(&row);
     authz_resource(req, arn);
     return 0;
 }
@@ -44,7 +54,7 @@ static int named(struct op_ctx *ctx, json_t *in, struct authz_req *req, const ch
 static int res_user(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
 {
     if (json_is_string(json_object_get(in, "UserName")))
-        return named(ctx, in, req, "UserName", "user", false);
+        return named(ctx, in, req, "UserName", "user", false, err);
     if (strstr(ctx->caller, ":user/"))
         authz_resource(req, ctx->caller);
     return 0;
@@ -53,7 +63,7 @@ static int res_user(struct op_ctx *ctx, json_t *in, struct authz_req *req, struc
 #define RES_NAMED(fn, member, type, with_path)                                                                         \
     static int fn(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)                            \
     {                                                                                                                  \
-        return named(ctx, in, req, member, type, with_path);                                                           \
+        return named(ctx, in, req, member, type, with_path, err);                                                      \
     }
 
 RES_NAMED(res_new_user, "UserName", "user", true)
@@ -267,7 +277,9 @@ static const struct authz_rule iam_rules[] = {
     IAM(UpdateUser, res_user, NULL),
 };
 
-/* STS: GetCallerIdentity needs no permission (as AWS); the web identity
+/* STS: GetCallerIdentity and GetSessionToken need no permission (as
+ * AWS: a user may always ask who it is and for a session of itself, with
+ * no more rights than its own); the web identity
  * and SAML exchanges come unsigned, their handlers check the token. */
 static const struct authz_rule sts_rules[] = {
     {"AssumeRole", "sts:AssumeRole", res_role_arn, keys_assume_role, false},
@@ -277,7 +289,7 @@ static const struct authz_rule sts_rules[] = {
     {"GetAccessKeyInfo", "sts:GetAccessKeyInfo", NULL, NULL, false},
     {"GetCallerIdentity", NULL, NULL, NULL, false},
     {"GetFederationToken", "sts:GetFederationToken", res_federated_user, key_tags, false},
-    {"GetSessionToken", "sts:GetSessionToken", NULL, NULL, false},
+    {"GetSessionToken", NULL, NULL, NULL, false},
 };
 
 const struct authz_rule *iam_authz_rules(size_t *ret_n)

@@ -361,7 +361,55 @@ static const char *const migrations[] = {
     "  revoked_at INTEGER,"
     "  last_used_at INTEGER) WITHOUT ROWID;"
     "CREATE INDEX registration_tokens_cluster ON registration_tokens (cluster_id, created_at, token_id);",
-    /* 12: SSM parameters and Secrets Manager secrets.  Each version is a
+
+    /* 12: IAM.  Users, roles and groups share one table (kind); names are
+     * unique per kind without regard to case, as IAM's are.  Policy
+     * documents are kept as written; nothing here is secret. */
+    "CREATE TABLE iam_entities ("
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL COLLATE NOCASE,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  path TEXT NOT NULL,"
+    "  arn TEXT NOT NULL UNIQUE,"
+    "  created_at INTEGER NOT NULL,"
+    "  description TEXT,"
+    "  trust_policy TEXT,"
+    "  max_session INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (kind, name)) WITHOUT ROWID;"
+    "CREATE TABLE iam_inline_policies ("
+    "  kind TEXT NOT NULL,"
+    "  entity TEXT NOT NULL COLLATE NOCASE,"
+    "  name TEXT NOT NULL COLLATE NOCASE,"
+    "  document TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, entity, name)) WITHOUT ROWID;"
+    "CREATE TABLE iam_policies ("
+    "  arn TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  path TEXT NOT NULL,"
+    "  description TEXT,"
+    "  default_version TEXT NOT NULL,"
+    "  next_version INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE iam_policy_versions ("
+    "  policy_arn TEXT NOT NULL,"
+    "  version_id TEXT NOT NULL,"
+    "  document TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (policy_arn, version_id)) WITHOUT ROWID;"
+    "CREATE TABLE iam_attachments ("
+    "  kind TEXT NOT NULL,"
+    "  entity TEXT NOT NULL COLLATE NOCASE,"
+    "  policy_arn TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, entity, policy_arn)) WITHOUT ROWID;"
+    "CREATE INDEX iam_attachments_policy ON iam_attachments (policy_arn);"
+    "CREATE TABLE iam_group_members ("
+    "  group_name TEXT NOT NULL COLLATE NOCASE,"
+    "  user_name TEXT NOT NULL COLLATE NOCASE,"
+    "  PRIMARY KEY (group_name, user_name)) WITHOUT ROWID;"
+    "CREATE INDEX iam_group_members_user ON iam_group_members (user_name);",
+    /* 13: SSM parameters and Secrets Manager secrets.  Each version is a
      * JSON document; SecureString values and secret values in it are
      * sealed (AES-256-GCM under DATA/master.key, base64). */
     "CREATE TABLE ssm_parameters ("

@@ -1,0 +1,20 @@
+/* trust_policy.h - a role's trust policy (AssumeRolePolicyDocument): who
+ * may assume the role.  Unlike identity policies (policy.h) its
+ * statements name a Principal.  berth matches AWS principals (an ARN, an
+ * account's root or id, "*"); service and federated principals are kept
+ * but match no caller.  A statement with a Condition never allows (berth
+ * does not evaluate conditions here) and always denies: the safe side. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "common/error.h"
+
+/* Whether doc is a trust policy berth can evaluate: JSON, a Statement of
+ * one or more {Effect, Principal, Action}; -1 with ERR_INVALID saying what
+ * is wrong (the caller answers MalformedPolicyDocument). */
+int trust_policy_check(const char *doc, struct error *err);
+
+/* Whether doc lets principal_arn (a caller of account `account`) perform
+ * action ("sts:AssumeRole"): an explicit Deny wins, else any Allow. */
+bool trust_policy_allows(const char *doc, const char *account, const char *principal_arn, const char *action);

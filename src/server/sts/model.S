@@ -1,0 +1,11 @@
+/* STS's botocore model (trimmed by scripts/trim-model.py), embedded so the
+ * binary needs no data files.  NUL-terminated; the size excludes the NUL. */
+    .section .rodata
+    .balign 16
+    .global berth_model_sts
+berth_model_sts:
+    .incbin "src/server/sts/model.json"
+    .byte 0
+    .global berth_model_sts_end
+berth_model_sts_end:
+    .section .note.GNU-stack,"",@progbits
