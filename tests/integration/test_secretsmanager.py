@@ -269,3 +269,29 @@ def test_versions_without_labels_are_bounded(sm):
     assert sm.get_secret_value(SecretId="many", VersionId=pending)["SecretString"] == "keep"
     assert sm.get_secret_value(SecretId="many")["SecretString"] == "v103"
     assert sm.get_secret_value(SecretId="many", VersionStage="AWSPREVIOUS")["SecretString"] == "v102"
+
+
+def test_policies_scope_secrets(server, sm):
+    """A user allowed secretsmanager:GetSecretValue on app/* secrets tagged
+    env=dev reads those (by name or ARN) and no other."""
+    from botocore.credentials import Credentials
+    iam = berth_proc.client(server.endpoint, service="iam")
+    dev = sm.create_secret(Name="scoped/dev", SecretString="d", Tags=[{"Key": "env", "Value": "dev"}])["ARN"]
+    sm.create_secret(Name="scoped/prod", SecretString="p", Tags=[{"Key": "env", "Value": "prod"}])
+    iam.create_user(UserName="sm-reader")
+    iam.put_user_policy(UserName="sm-reader", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+            "Resource": "arn:aws:secretsmanager:us-east-1:000000000000:secret:scoped/*",
+            "Condition": {"StringEquals": {"secretsmanager:ResourceTag/env": "dev"}}}]}))
+    k = iam.create_access_key(UserName="sm-reader")["AccessKey"]
+    mine = berth_proc.client(server.endpoint, service="secretsmanager",
+                             key=Credentials(k["AccessKeyId"], k["SecretAccessKey"]))
+    assert mine.get_secret_value(SecretId="scoped/dev")["SecretString"] == "d"
+    assert mine.get_secret_value(SecretId=dev)["SecretString"] == "d"
+    with pytest.raises(ClientError) as e:
+        mine.get_secret_value(SecretId="scoped/prod")
+    assert code(e) == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        mine.put_secret_value(SecretId="scoped/dev", SecretString="x")
+    assert code(e) == "AccessDeniedException"

@@ -279,3 +279,39 @@ def test_authorisation_denied(server, ssm):
                                       target_prefix="AmazonSSM", service="ssm", key=key)
     assert (status, out["__type"]) == (400, "AccessDeniedException"), out
     assert ssm.get_parameter(Name="/authz/p", WithDecryption=True)["Parameter"]["Value"] == "v"
+
+
+def iam_user(server, name, statements):
+    """An IAM user whose one inline policy has statements: its key."""
+    from botocore.credentials import Credentials
+    iam = berth_proc.client(server.endpoint, service="iam")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def test_policies_scope_parameters(server, ssm):
+    """A user allowed ssm:GetParameter* on /team/* reads those, by name,
+    selector or path, and nothing else; PutParameter needs its own grant."""
+    for name in ("/team/a", "/other/b"):
+        ssm.put_parameter(Name=name, Value="v-" + name, Type="SecureString", Tags=[{"Key": "owner", "Value": "x"}])
+    prefix = "arn:aws:ssm:us-east-1:000000000000:parameter/"
+    key = iam_user(server, "ssm-reader", [
+        {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+         "Resource": prefix + "team/*"},
+        {"Effect": "Allow", "Action": "ssm:GetParametersByPath", "Resource": prefix + "team"}])
+    mine = berth_proc.client(server.endpoint, service="ssm", key=key)
+    assert mine.get_parameter(Name="/team/a:1", WithDecryption=True)["Parameter"]["Value"] == "v-/team/a"
+    assert [p["Name"] for p in mine.get_parameters_by_path(Path="/team")["Parameters"]] == ["/team/a"]
+    with pytest.raises(ClientError) as e:
+        mine.get_parameter(Name="/other/b")
+    assert code(e) == "AccessDeniedException"
+    assert prefix + "other/b" in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        mine.get_parameters(Names=["/team/a", "/other/b"])
+    assert code(e) == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        mine.put_parameter(Name="/team/a", Value="w", Overwrite=True)
+    assert code(e) == "AccessDeniedException"
