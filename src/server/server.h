@@ -18,6 +18,8 @@ struct ecs_service;
 struct logs_service;
 struct iam_service;
 struct sts_service;
+struct secrets_service;
+struct ssm_service;
 struct secret_box;
 struct keyring;
 struct authorizer;
@@ -56,6 +58,8 @@ struct server {
     struct logs_service *logs;
     struct iam_service *iam;
     struct sts_service *sts;
+    struct ssm_service *ssm;
+    struct secrets_service *secrets;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;

@@ -432,3 +432,50 @@ TEST(authz_iam_and_sts_rules)
     CHECK(json_array_size(c) == 0); /* no permission needed */
     json_decref(c);
 }
+
+TEST(authz_ssm_and_secrets_manager)
+{
+    OPEN_SERVER();
+    int status;
+    json_decref(call_as(&srv, ROOT, "AmazonSSM.PutParameter",
+                        json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}]}", "Name", "/app/p", "Value", "v", "Type", "String",
+                                  "Tags", "Key", "team", "Value", "core"),
+                        &status));
+    CHECK(status == 200);
+    json_t *c = describe(&srv, "AmazonSSM", "GetParameters", json_pack("{s:[s, s]}", "Names", "/app/p:1", "other"));
+    CHECK(json_array_size(c) == 2);
+    CHECK_STR(field(c, 0, "action"), "ssm:GetParameters");
+    CHECK_STR(field(c, 0, "resource"), "arn:aws:ssm:us-east-1:000000000000:parameter/app/p");
+    CHECK(has_key(c, 0, "aws:ResourceTag/team", "core"));
+    CHECK_STR(field(c, 1, "resource"), "arn:aws:ssm:us-east-1:000000000000:parameter/other");
+    json_decref(c);
+    c = describe(&srv, "AmazonSSM", "PutParameter",
+                 json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}]}", "Name", "/new", "Value", "v", "Type", "String", "Tags",
+                           "Key", "k", "Value", "x"));
+    CHECK(has_key(c, 0, "ssm:Overwrite", "false"));
+    CHECK(has_key(c, 0, "aws:RequestTag/k", "x"));
+    CHECK_STR(field(c, 1, "action"), "ssm:AddTagsToResource");
+    json_decref(c);
+    c = describe(&srv, "AmazonSSM", "DescribeParameters", json_pack("{}"));
+    CHECK_STR(field(c, 0, "resource"), "*");
+    json_decref(c);
+
+    json_t *out = call_as(&srv, ROOT, "secretsmanager.CreateSecret",
+                          json_pack("{s:s, s:s}", "Name", "db", "SecretString", "s3cr3t"), &status);
+    CHECK(status == 200);
+    char arn[256];
+    snprintf(arn, sizeof(arn), "%s", json_string_value(json_object_get(out, "ARN")));
+    json_decref(out);
+    c = describe(&srv, "secretsmanager", "GetSecretValue",
+                 json_pack("{s:s, s:s}", "SecretId", "db", "VersionStage", "AWSPREVIOUS"));
+    CHECK_STR(field(c, 0, "action"), "secretsmanager:GetSecretValue");
+    CHECK_STR(field(c, 0, "resource"), arn); /* the full ARN, named by its name */
+    CHECK(has_key(c, 0, "secretsmanager:VersionStage", "AWSPREVIOUS"));
+    CHECK(has_key(c, 0, "secretsmanager:SecretId", "db"));
+    json_decref(c);
+    c = describe(&srv, "secretsmanager", "CreateSecret", json_pack("{s:s}", "Name", "fresh"));
+    CHECK_STR(field(c, 0, "resource"), "arn:aws:secretsmanager:us-east-1:000000000000:secret:fresh-??????");
+    CHECK(has_key(c, 0, "secretsmanager:Name", "fresh"));
+    json_decref(c);
+    test_server_close(&srv, dir);
+}

@@ -100,6 +100,12 @@ static int find_action(struct dispatch *d, const char *target, const struct api_
             strncmp(s->target_prefix, target, plen) != 0)
             continue;
         const struct api_action *a = bsearch(dot + 1, s->actions, s->nactions, sizeof(*a), action_cmp);
+        /* An operation of the service that berth does not serve says so. */
+        if (!a && s->model && service_model_has_operation(s->model, dot + 1)) {
+            *ret_svc = s;
+            return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "berth does not implement the %s operation %.100s.",
+                             s->target_prefix, dot + 1);
+        }
         if (!a)
             return error_set(err, API_ERR_UNKNOWN_OPERATION, "Unknown operation %.100s", dot + 1);
         *ret_svc = s;
@@ -342,8 +348,9 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     else if (xml)
         query_protocol_error(resp, svc ? svc : query_service(d, who.service), &err);
     else
-        json_protocol_error(resp, &err);
-    const char *error_name = xml ? query_protocol_error_lookup(svc, err.kind).name : api_error_name(err.kind);
+        json_protocol_error(resp, svc, &err);
+    const char *error_name =
+        xml ? query_protocol_error_lookup(svc, err.kind).name : api_service_error(svc, err.kind)->name;
     log_request(action ? action->name : (req->target ? req->target : "-"), resp, error_name, &err,
                 time_monotonic() - start);
     json_decref(in);

@@ -21,6 +21,7 @@ struct store_tx;
 struct changes;
 struct dispatch;
 struct service_model;
+struct api_error;
 
 /* What a handler gets: the narrow context of one operation.  Handlers reach
  * nothing else of the server: their own service's state comes through
@@ -208,3 +209,6 @@ struct api_error {
 const struct api_error *api_error_lookup(int kind);
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);
+/* What an error kind answers with for svc (NULL: no service was found):
+ * svc's own table first, then the common one. */
+const struct api_error *api_service_error(const struct api_service *svc, int kind);

@@ -56,3 +56,11 @@ const struct api_error *api_error_lookup(int kind)
 }
 
 const char *api_error_name(int kind) { return api_error_lookup(kind)->name; }
+
+const struct api_error *api_service_error(const struct api_service *svc, int kind)
+{
+    for (size_t i = 0; svc && i < svc->nerrors; i++)
+        if (svc->errors[i].kind == kind)
+            return &svc->errors[i];
+    return api_error_lookup(kind);
+}

@@ -39,9 +39,9 @@ void json_protocol_reply(struct api_response *resp, int status, json_t *body)
     resp->body_len = resp->body ? strlen(resp->body) : 0;
 }
 
-void json_protocol_error(struct api_response *resp, struct error *err)
+void json_protocol_error(struct api_response *resp, const struct api_service *svc, struct error *err)
 {
-    const struct api_error *m = api_error_lookup(err->kind);
+    const struct api_error *m = api_service_error(svc, err->kind);
     /* Messages may echo client input; JSON needs it well-formed. */
     utf8_sanitize(err->msg);
     /* Server faults say little to the client; the log has the detail. */

@@ -13,4 +13,4 @@ int json_protocol_parse(const struct api_request *req, json_t **ret_json, struct
 void json_protocol_reply(struct api_response *resp, int status, json_t *body);
 /* Fill resp with err as the service's exception: {"__type", "message"};
  * server faults say only that an internal error occurred. */
-void json_protocol_error(struct api_response *resp, struct error *err);
+void json_protocol_error(struct api_response *resp, const struct api_service *svc, struct error *err);

@@ -76,3 +76,42 @@ json_t *tags_list(struct op_ctx *ctx, const char *arn, struct error *err)
     }
     return list;
 }
+
+/* A copy of tags with each element's members renamed from `from` to `to`. */
+static json_t *rename_tags(json_t *tags, const char *const from[2], const char *const to[2])
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t) {
+        json_t *o = json_object();
+        for (int k = 0; o && k < 2; k++) {
+            json_t *v = json_object_get(t, from[k]);
+            if (v)
+                json_object_set(o, to[k], v);
+        }
+        if (!o || !list || json_array_append_new(list, o) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static const char *const keyed[2] = {"Key", "Value"}, *const lower[2] = {"key", "value"};
+
+json_t *tags_from_keyed(json_t *tags) { return rename_tags(tags, keyed, lower); }
+
+json_t *tags_to_keyed(json_t *tags) { return rename_tags(tags, lower, keyed); }
+
+int tags_check_keyed(json_t *tags, struct error *err)
+{
+    if (!tags)
+        return 0;
+    json_t *plain = tags_from_keyed(tags);
+    if (!plain)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    int r = tags_validate(plain, err);
+    json_decref(plain);
+    return r;
+}

@@ -14,3 +14,9 @@ int tags_validate(json_t *tags, struct error *err);
 int tags_attach(struct op_ctx *ctx, const char *arn, json_t *tags, struct error *err);
 /* A JSON list of arn's tags (new reference; empty list when none). */
 json_t *tags_list(struct op_ctx *ctx, const char *arn, struct error *err);
+/* Tags as most AWS services spell them, [{Key, Value}]: converted to and
+ * from the {key, value} form above (new references; NULL: out of memory),
+ * and checked by the same rules. */
+json_t *tags_from_keyed(json_t *tags);
+json_t *tags_to_keyed(json_t *tags);
+int tags_check_keyed(json_t *tags, struct error *err);

@@ -11,6 +11,7 @@
 #include "server/logs/logs.h"
 #include "server/store/store.h"
 #include "server/store/store_keys.h"
+#include "server/store/store_secrets.h"
 #include "server/store/store_tasks.h"
 #include "server/ecs/taskdefs.h"
 
@@ -29,9 +30,10 @@ void maintenance_pass(void *arg)
         return;
     }
     usec_t now = time_now();
-    int64_t expired = 0, keys = 0;
+    int64_t expired = 0, keys = 0, secrets = 0;
     if (store_task_expire(tx, now - STOPPED_TASK_TTL, &expired, &err) < 0 || taskdefs_reap(tx, now, &err) < 0 ||
-        logs_apply_retention(tx, now, &err) < 0 || store_keys_expire(tx, now - EXPIRED_KEY_TTL, &keys, &err) < 0) {
+        logs_apply_retention(tx, now, &err) < 0 || store_keys_expire(tx, now - EXPIRED_KEY_TTL, &keys, &err) < 0 ||
+        store_secret_purge(tx, now, &secrets, &err) < 0) {
         log_warn("maintenance: %s", err.msg);
         store_rollback(tx);
         return;
@@ -42,4 +44,6 @@ void maintenance_pass(void *arg)
     }
     if (expired)
         log_info("maintenance: expired %lld stopped tasks", (long long)expired);
+    if (secrets)
+        log_info("maintenance: purged %lld secrets past their recovery window", (long long)secrets);
 }

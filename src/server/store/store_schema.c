@@ -409,6 +409,34 @@ static const char *const migrations[] = {
     "  user_name TEXT NOT NULL COLLATE NOCASE,"
     "  PRIMARY KEY (group_name, user_name)) WITHOUT ROWID;"
     "CREATE INDEX iam_group_members_user ON iam_group_members (user_name);",
+    /* 13: SSM parameters and Secrets Manager secrets.  Each version is a
+     * JSON document; SecureString values and secret values in it are
+     * sealed (AES-256-GCM under DATA/master.key, base64). */
+    "CREATE TABLE ssm_parameters ("
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  PRIMARY KEY (region, name)) WITHOUT ROWID;"
+    "CREATE TABLE ssm_parameter_versions ("
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (region, name, version)) WITHOUT ROWID;"
+    "CREATE TABLE secrets ("
+    "  arn TEXT PRIMARY KEY,"
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  purge_at INTEGER,"
+    "  doc TEXT NOT NULL);"
+    "CREATE UNIQUE INDEX secrets_name ON secrets (region, name);"
+    "CREATE INDEX secrets_purge ON secrets (purge_at) WHERE purge_at IS NOT NULL;"
+    "CREATE TABLE secret_versions ("
+    "  arn TEXT NOT NULL,"
+    "  version_id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (arn, version_id));",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -1,0 +1,224 @@
+/* secrets_admin.c - secrets as resources: DescribeSecret, ListSecrets
+ * (filters, pages), DeleteSecret with its recovery window, RestoreSecret,
+ * TagResource and UntagResource.  The maintenance pass purges secrets
+ * whose window has ended (store_secret_purge). */
+#include "server/secrets/secrets.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/timeutil.h"
+#include "server/http/paging.h"
+#include "server/http/tags.h"
+#include "server/store/store_secrets.h"
+#include "server/store/store_tags.h"
+
+static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+
+static json_t *date(json_t *doc, const char *key)
+{
+    return json_real(time_to_epoch_seconds((usec_t)json_integer_value(json_object_get(doc, key))));
+}
+
+/* What DescribeSecret and ListSecrets show of a secret. */
+static json_t *describe(struct op_ctx *ctx, json_t *secret, const char *stages_member, struct error *err)
+{
+    _cleanup_json_ json_t *versions = secrets_versions(ctx, secret, err);
+    _cleanup_json_ json_t *tags = versions ? tags_list(ctx, str(secret, "ARN"), err) : NULL;
+    if (!tags)
+        return NULL;
+    json_t *d = json_pack("{s:O, s:O, s:b, s:o, s:o, s:o, s:o}", "ARN", json_object_get(secret, "ARN"), "Name",
+                          json_object_get(secret, "Name"), "RotationEnabled", 0, "CreatedDate",
+                          date(secret, "CreatedDate"), "LastChangedDate", date(secret, "LastChangedDate"), "Tags",
+                          tags_to_keyed(tags), stages_member, secrets_version_stages(versions));
+    if (!d) {
+        error_set(err, ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    static const char *const optional[] = {"Description", "KmsKeyId"};
+    for (size_t i = 0; i < ELEMENTSOF(optional); i++)
+        if (json_object_get(secret, optional[i]))
+            json_object_set(d, optional[i], json_object_get(secret, optional[i]));
+    if (json_object_get(secret, "DeletedDate"))
+        json_object_set_new(d, "DeletedDate", date(secret, "DeletedDate"));
+    return d;
+}
+
+API_ACTION(secrets_describe_secret)
+{
+    _cleanup_json_ json_t *secret = NULL;
+    if (secrets_find(ctx, in, true, &secret, err) < 0)
+        return -1;
+    json_t *d = describe(ctx, secret, "VersionIdsToStages", err);
+    if (!d)
+        return -1;
+    json_object_update(out, d);
+    json_decref(d);
+    return 0;
+}
+
+/* ---- ListSecrets ---- */
+
+/* Whether s matches a filter value: a prefix, or with "!" not a prefix. */
+static bool value_matches(const char *s, const char *want)
+{
+    bool negate = want[0] == '!';
+    if (negate)
+        want++;
+    return s && (strncmp(s, want, strlen(want)) == 0) != negate;
+}
+
+/* Whether a secret passes one filter (any of its values). */
+static int filter_matches(struct op_ctx *ctx, json_t *secret, json_t *f, struct error *err)
+{
+    const char *key = str(f, "Key");
+    _cleanup_json_ json_t *tags = NULL;
+    if (strncmp(key, "tag-", 4) == 0 || strcmp(key, "all") == 0) {
+        tags = tags_list(ctx, str(secret, "ARN"), err);
+        if (!tags)
+            return -1;
+    }
+    size_t i, j;
+    json_t *v, *t;
+    json_array_foreach(json_object_get(f, "Values"), i, v) {
+        const char *want = json_string_value(v);
+        bool all = strcmp(key, "all") == 0;
+        if ((all || strcmp(key, "name") == 0) && value_matches(str(secret, "Name"), want))
+            return 1;
+        if ((all || strcmp(key, "description") == 0) && value_matches(str(secret, "Description"), want))
+            return 1;
+        json_array_foreach(tags, j, t) {
+            if ((all || strcmp(key, "tag-key") == 0) && value_matches(str(t, "key"), want))
+                return 1;
+            if ((all || strcmp(key, "tag-value") == 0) && value_matches(str(t, "value"), want))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+struct listing {
+    struct op_ctx *ctx;
+    json_t *filters;
+    bool include_deleted;
+    int limit;
+    json_t *list;
+    char last[SECRETS_NAME_MAX + 1];
+    bool more;
+};
+
+static int list_one(json_t *secret, void *ud, struct error *err)
+{
+    struct listing *l = ud;
+    if (json_object_get(secret, "DeletedDate") && !l->include_deleted)
+        return 0;
+    size_t i;
+    json_t *f;
+    json_array_foreach(l->filters, i, f) {
+        int r = filter_matches(l->ctx, secret, f, err);
+        if (r <= 0)
+            return r;
+    }
+    if ((int)json_array_size(l->list) == l->limit) {
+        l->more = true;
+        return 1;
+    }
+    json_t *d = describe(l->ctx, secret, "SecretVersionsToStages", err);
+    if (!d)
+        return -1;
+    json_array_append_new(l->list, d);
+    snprintf(l->last, sizeof(l->last), "%s", str(secret, "Name"));
+    return 0;
+}
+
+API_ACTION(secrets_list_secrets)
+{
+    struct page page;
+    if (page_begin_as(in, "ListSecrets", "MaxResults", "NextToken", 100, 100, &page, err) < 0)
+        return json_object_get(in, "NextToken") && strstr(err->msg, "NextToken")
+                   ? error_set(err, SECRETS_ERR_INVALID_NEXT_TOKEN, "The NextToken value isn't valid.")
+                   : -1;
+    struct listing l = {.ctx = ctx,
+                        .filters = json_object_get(in, "Filters"),
+                        .include_deleted = json_is_true(json_object_get(in, "IncludePlannedDeletion")),
+                        .limit = page.limit,
+                        .list = json_array()};
+    json_object_set_new(out, "SecretList", l.list);
+    int r = store_secret_each(ctx->tx, ctx->region, page.after ? page.after : "", list_one, &l, err);
+    page_free(&page);
+    if (r < 0)
+        return -1;
+    if (l.more && page_set_next_as(out, "ListSecrets", "NextToken", l.last) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return 0;
+}
+
+/* ---- DeleteSecret, RestoreSecret ---- */
+
+API_ACTION(secrets_delete_secret)
+{
+    json_t *window = json_object_get(in, "RecoveryWindowInDays");
+    bool force = json_is_true(json_object_get(in, "ForceDeleteWithoutRecovery"));
+    if (window && force)
+        return error_set(err, ERR_INVALID,
+                         "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+    json_int_t days = window ? json_integer_value(window) : SECRETS_WINDOW_DEFAULT_DAYS;
+    if (days < SECRETS_WINDOW_MIN_DAYS || days > SECRETS_WINDOW_MAX_DAYS)
+        return error_set(err, ERR_INVALID, "The RecoveryWindowInDays value must be between %d and %d days.",
+                         SECRETS_WINDOW_MIN_DAYS, SECRETS_WINDOW_MAX_DAYS);
+    _cleanup_json_ json_t *secret = NULL;
+    if (secrets_find(ctx, in, false, &secret, err) < 0)
+        return -1;
+    json_object_set(out, "ARN", json_object_get(secret, "ARN"));
+    json_object_set(out, "Name", json_object_get(secret, "Name"));
+    if (force) {
+        json_object_set_new(out, "DeletionDate", json_real(time_to_epoch_seconds(ctx->now)));
+        return store_secret_delete(ctx->tx, str(secret, "ARN"), err);
+    }
+    usec_t purge_at = ctx->now + (usec_t)days * 24 * 3600 * USEC_PER_SEC;
+    json_object_set_new(secret, "DeletedDate", json_integer(ctx->now));
+    json_object_set_new(secret, "PurgeAt", json_integer(purge_at));
+    json_object_set_new(out, "DeletionDate", json_real(time_to_epoch_seconds(purge_at)));
+    return secrets_save(ctx, secret, err);
+}
+
+API_ACTION(secrets_restore_secret)
+{
+    _cleanup_json_ json_t *secret = NULL;
+    if (secrets_find(ctx, in, true, &secret, err) < 0)
+        return -1;
+    json_object_del(secret, "DeletedDate");
+    json_object_del(secret, "PurgeAt");
+    json_object_set(out, "ARN", json_object_get(secret, "ARN"));
+    json_object_set(out, "Name", json_object_get(secret, "Name"));
+    return secrets_save(ctx, secret, err);
+}
+
+/* ---- tags ---- */
+
+API_ACTION(secrets_tag_resource)
+{
+    (void)out;
+    _cleanup_json_ json_t *secret = NULL;
+    if (secrets_find(ctx, in, false, &secret, err) < 0 || tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
+        return -1;
+    _cleanup_json_ json_t *tags = tags_from_keyed(json_object_get(in, "Tags"));
+    if (!tags || store_tags_put(ctx->tx, str(secret, "ARN"), tags, err) < 0)
+        return tags ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
+    int count = 0;
+    if (store_tags_count(ctx->tx, str(secret, "ARN"), &count, err) < 0)
+        return -1;
+    if (count > SECRETS_TAGS_MAX)
+        return error_set(err, API_ERR_LIMIT_EXCEEDED, "A secret can have at most %d tags.", SECRETS_TAGS_MAX);
+    return 0;
+}
+
+API_ACTION(secrets_untag_resource)
+{
+    (void)out;
+    _cleanup_json_ json_t *secret = NULL;
+    if (secrets_find(ctx, in, false, &secret, err) < 0)
+        return -1;
+    return store_tags_remove(ctx->tx, str(secret, "ARN"), json_object_get(in, "TagKeys"), err);
+}

@@ -1,0 +1,9 @@
+/* ssm_authz.h - the authorisation rules of SSM Parameter Store's actions
+ * (server/http/authz.h). */
+#pragma once
+
+#include <stddef.h>
+
+#include "server/http/api.h"
+
+const struct authz_rule *ssm_authz_rules(size_t *ret_n);
