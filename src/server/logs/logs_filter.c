@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/cleanup.h"
+#include "common/regex_guard.h"
 
 enum term_kind { TERM_REQUIRED, TERM_EXCLUDED, TERM_ANY };
 
@@ -57,61 +58,13 @@ static int add_term(struct logs_filter *f, enum term_kind kind, const char *s, s
     return 0;
 }
 
-/* glibc's regcomp expands a bounded repetition by copying its operand, so
- * nested "{m,n}" multiply: "((a{1,30000}){1,30000})" asks for gigabytes.
- * The product of every upper bound in the pattern bounds that expansion
- * (nested or not), so capping it keeps compilation small; back-references
- * are refused too, as glibc's matcher can recurse without limit on them
- * (CVE-2018-20796) and CloudWatch's syntax has none. */
-#define REGEX_REPEAT_PRODUCT_MAX 1000
-
-static bool regex_too_costly(const char *re)
-{
-    unsigned long product = 1;
-    for (const char *p = re; *p; p++) {
-        if (*p == '\\') {
-            if (p[1] >= '1' && p[1] <= '9')
-                return true;
-            if (p[1])
-                p++;
-            continue;
-        }
-        if (*p != '{')
-            continue;
-        unsigned long bound = 0;
-        const char *q = p + 1;
-        for (; *q >= '0' && *q <= '9'; q++) {
-            bound = bound * 10 + (unsigned long)(*q - '0');
-            if (bound > REGEX_REPEAT_PRODUCT_MAX)
-                return true;
-        }
-        if (*q == ',') {
-            unsigned long hi = 0;
-            bool has_hi = false;
-            for (q++; *q >= '0' && *q <= '9'; q++) {
-                hi = hi * 10 + (unsigned long)(*q - '0');
-                has_hi = true;
-                if (hi > REGEX_REPEAT_PRODUCT_MAX)
-                    return true;
-            }
-            if (has_hi)
-                bound = hi;
-        }
-        if (bound > 1) {
-            product *= bound;
-            if (product > REGEX_REPEAT_PRODUCT_MAX)
-                return true;
-        }
-    }
-    return false;
-}
-
 static int parse_regex(struct logs_filter *f, const char *p, size_t n, struct error *err)
 {
     /* "%re%": the whole pattern is one expression. */
     _cleanup_free_ char *re = strndup(p + 1, n - 2);
     if (!re)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    /* CloudWatch's syntax has no back-references either. */
     if (regex_too_costly(re))
         return error_set(err, ERR_INVALID,
                          "Invalid regex in filter pattern: back-references and repetition "
