@@ -135,12 +135,21 @@ fuzz: $(FUZZ_DIR)/fuzz_request
 	@mkdir -p $(FUZZ_DIR)/corpus
 	$(FUZZ_DIR)/fuzz_request -max_len=65536 $(FUZZ_DIR)/corpus bench/fuzz_corpus
 
+# pytest's temporary directories go to a fresh /tmp/berth-pytest-* that is
+# removed afterwards (pytest would keep the last three runs' otherwise,
+# hundreds of MB; Debian 12's pytest 7.2 has no retention setting).
+# --one-file-system: never follow a mount a failed test left behind.
+PYTEST = BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth; export BERTH_BIN; \
+	tmp=$$(mktemp -d /tmp/berth-pytest-XXXXXX) && \
+	{ /usr/bin/python3 -m pytest -q -p no:cacheprovider --basetemp=$$tmp/t $(1); rc=$$?; \
+	  rm -rf --one-file-system $$tmp; exit $$rc; }
+
 integration: $(ASAN_DIR)/berth
-	BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+	@$(call PYTEST,tests/integration $(PYTEST_ARGS))
 
 # A few integration files: make integration-only T="tests/integration/test_x.py"
 integration-only: $(ASAN_DIR)/berth
-	BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth /usr/bin/python3 -m pytest -q -p no:cacheprovider $(T)
+	@$(call PYTEST,$(T))
 
 test: deps
 	$(MAKE) lint
@@ -149,7 +158,8 @@ test: deps
 	$(MAKE) fuzz-smoke
 	$(MAKE) integration
 
-up: deps $(REL_DIR)/berth
+# Everything berth up uses: the shim too (crun starts are ~8 ms slower without it).
+up: deps $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
 	$(REL_DIR)/berth up --seed-images $(CURDIR)/scripts/make-test-images.sh $(UP_ARGS)
 
 # IAM policy evaluations per second (bench/bench_policy.c), a figure only.

@@ -13,13 +13,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "server/http/api.h"
 #include "server/server.h"
 
 static struct server srv;
+static char data_dir[] = "/tmp/berth-fuzz-XXXXXX";
 
-static void cleanup(void) { server_free(&srv); }
+/* At exit: the server, then its data dir (make test leaves no temp dirs). */
+static void cleanup(void)
+{
+    server_free(&srv);
+    struct error err;
+    fs_rmtree(data_dir, &err);
+}
 
 static int init_once(void)
 {
@@ -28,12 +36,11 @@ static int init_once(void)
         return 0;
     done = 1;
     log_set_level(LOG_ERROR);
-    char dir[] = "/tmp/berth-fuzz-XXXXXX";
-    if (!mkdtemp(dir))
+    if (!mkdtemp(data_dir))
         return -1;
     struct server_config cfg;
     server_config_defaults(&cfg);
-    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+    snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", data_dir);
     struct error err;
     if (server_init(&srv, &cfg, &err) < 0) {
         fprintf(stderr, "fuzz: %s\n", err.msg);

@@ -45,6 +45,10 @@ struct agent_config {
     bool allow_privileged;
     const char *const *allow_host_paths;
     size_t n_allow_host_paths;
+    /* At agent_stop: stop every task and remove what it made (berth up's
+     * clean stop); false leaves containers running for the next agent to
+     * adopt, as an ECS agent restart does. */
+    bool stop_tasks_at_exit;
     char bridge[16];      /* host bridge for bridge and awsvpc tasks */
     char task_subnet[32]; /* CIDR of the bridge and the task addresses */
 };
@@ -94,7 +98,8 @@ struct runner_ops {
     int (*init)(struct agent *a, struct error *err);
     /* The server sent a task (new, or with a changed desired status). */
     void (*task_changed)(struct agent_instance *inst, json_t *task);
-    /* The agent is stopping: release what the runner holds (containers keep running). */
+    /* The agent is stopping: release what the runner holds (containers keep
+     * running unless cfg.stop_tasks_at_exit). */
     void (*shutdown)(struct agent *a);
 };
 

@@ -4,6 +4,13 @@
 
 int cli_server_main(int argc, char **argv);
 int cli_up_main(int argc, char **argv);
+/* `berth down [--data DIR] [--purge [--yes]]` (cli_down.c). */
+int cli_down_main(int argc, char **argv);
+/* What berth down does when no berth up runs on data_dir: berth up's
+ * server and agent on it, briefly, to adopt and stop every task it left and
+ * remove what they made (cli_up.c). */
+int cli_up_stop_leftovers(const char *data_dir);
+void cli_up_default_data_dir(char *buf, size_t cap);
 int cli_agent_main(int argc, char **argv);
 int cli_image_main(int argc, char **argv);
 /* `berth ctr ...`: run and inspect single containers (cli_ctr.c). */

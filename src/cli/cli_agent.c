@@ -120,14 +120,14 @@ static int set_i64(void *opts, const struct cli_flag *f, char *arg)
     return parse_i64(arg, (int64_t *)((char *)opts + f->off));
 }
 
-/* A bad level is refused without a message. */
 static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
 {
-    enum log_level lvl;
-    if (log_parse_level(arg, &lvl) < 0)
-        return -1;
-    log_set_level(lvl);
-    return 0;
+    return cli_set_log_level("berth agent", arg);
+}
+
+static int set_log_format(void *opts, const struct cli_flag *f, char *arg)
+{
+    return cli_set_log_format("berth agent", arg);
 }
 
 /* A char array of the agent's config, copied from the value. */
@@ -154,6 +154,7 @@ static const struct cli_flag agent_flags[] = {
     {"hollow-memory", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_memory)},
     CFG_STRING("hollow-fail-family", hollow_fail_family),
     {"log-level", .has_arg = true, .set = set_log_level},
+    {"log-format", .has_arg = true, .set = set_log_format},
     CFG_STRING("bridge", bridge),
     CFG_STRING("task-subnet", task_subnet),
     {"help", .short_name = 'h'},

@@ -21,7 +21,7 @@ static void usage(FILE *f)
                "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
                "                    [--max-connections N] [--max-connections-per-ip N]\n"
                "                    [--request-timeout SECONDS]\n"
-               "                    [--log-level debug|info|warn|error]\n"
+               "                    [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
                "                      port 0 picks a free port)\n"
@@ -65,6 +65,11 @@ static int set_account_id(void *opts, const struct cli_flag *f, char *arg)
 static int set_log_level(void *opts, const struct cli_flag *f, char *arg)
 {
     return cli_set_log_level("berth server", arg);
+}
+
+static int set_log_format(void *opts, const struct cli_flag *f, char *arg)
+{
+    return cli_set_log_format("berth server", arg);
 }
 
 /* A whole number from lo to hi into *ret; else the complaint, and -1. */
@@ -132,6 +137,7 @@ static const struct cli_flag server_flags[] = {
     {"region", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, region)},
     {"account-id", .has_arg = true, .set = set_account_id},
     {"log-level", .has_arg = true, .set = set_log_level},
+    {"log-format", .has_arg = true, .set = set_log_format},
     {"help", .short_name = 'h'},
     {"agent-timeout", .has_arg = true, .set = set_agent_timeout},
     {"max-service-tasks", .has_arg = true, .set = set_max_service_tasks},

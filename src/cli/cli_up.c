@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "server/server.h"
 #include "cli/up_registry.h"
+#include "cli/up_state.h"
 
 static void default_data_dir(char *buf, size_t cap)
 {
@@ -31,7 +32,8 @@ static void default_data_dir(char *buf, size_t cap)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--region R] [--runtime runc|crun]\n"
-               "                [--registry HOST:PORT|off] [--seed-images PROGRAM]\n"
+               "                [--registry HOST:PORT|off] [--seed-images PROGRAM] [--keep-tasks]\n"
+               "                [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "                [--allow-privileged] [--allow-host-path PREFIX]...\n"
                "\n"
                "Runs berth on this machine: the ECS API on HOST:PORT (default 127.0.0.1:7480),\n"
@@ -40,7 +42,13 @@ static void usage(FILE *f)
                "`PROGRAM REGISTRY_HOSTPORT` once the registry is up (make up passes\n"
                "scripts/make-test-images.sh, which pushes busybox test images).  State lives\n"
                "under DIR (default /var/lib/berth as root, else ~/.local/share/berth).\n"
-               "Ctrl-C stops it; running containers are stopped by their tasks, not by Ctrl-C.\n"
+               "Ctrl-C (or SIGTERM) stops it cleanly: the tasks it runs are stopped and every\n"
+               "network namespace, mount, cgroup, the bridge and the nftables tables it made\n"
+               "are removed.  --keep-tasks leaves the tasks running instead, as an ECS agent\n"
+               "restart does; the next berth up on DIR adopts them.  `berth down` does the\n"
+               "clean stop for a berth up that was detached or killed.\n"
+               "The log (stderr) says at info what starts and stops, placements, pulls and every\n"
+               "failure with its reason; debug adds one line per API request.\n"
                "--allow-privileged and --allow-host-path are the agent's (see berth agent --help):\n"
                "without them, privileged tasks and host paths are refused.\n");
 }
@@ -56,6 +64,8 @@ struct up_opts {
     bool allow_privileged;
     const char *host_paths[16];
     size_t n_host_paths;
+    bool keep_tasks;
+    bool quiet; /* berth down: no welcome, no waiting for a signal */
 };
 
 static int set_listen(void *opts, const struct cli_flag *f, char *arg)
@@ -89,6 +99,13 @@ static int set_host_path(void *opts, const struct cli_flag *f, char *arg)
     return cli_add_host_path("berth up", arg, o->host_paths, &o->n_host_paths, ELEMENTSOF(o->host_paths));
 }
 
+static int set_log_level(void *opts, const struct cli_flag *f, char *arg) { return cli_set_log_level("berth up", arg); }
+
+static int set_log_format(void *opts, const struct cli_flag *f, char *arg)
+{
+    return cli_set_log_format("berth up", arg);
+}
+
 static const struct cli_flag up_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct up_opts, data)},
@@ -98,6 +115,9 @@ static const struct cli_flag up_flags[] = {
     {"seed-images", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct up_opts, seed)},
     {"allow-privileged", .set = cli_flags_set_true, CLI_FIELD(struct up_opts, allow_privileged)},
     {"allow-host-path", .has_arg = true, .set = set_host_path},
+    {"keep-tasks", .set = cli_flags_set_true, CLI_FIELD(struct up_opts, keep_tasks)},
+    {"log-level", .has_arg = true, .set = set_log_level},
+    {"log-format", .has_arg = true, .set = set_log_format},
     {"help", .short_name = 'h'},
 };
 
@@ -113,6 +133,10 @@ static bool start_registry(const struct up_opts *o, struct up_registry *reg)
         log_warn("up: no local registry: %s", err.msg);
         return false;
     }
+    char pid[32];
+    snprintf(pid, sizeof(pid), "%ld", (long)reg->pid);
+    if (up_state_save(o->data, "registry-pid", pid, &err) < 0) /* for berth down after a kill */
+        log_warn("up: %s", err.msg);
     if (o->seed && up_registry_seed(reg, o->seed, &err) < 0)
         log_warn("up: seeding the registry: %s", err.msg);
     return true;
@@ -140,6 +164,7 @@ static int start_agent(const struct up_opts *o, const struct server *srv, const 
     acfg.allow_privileged = o->allow_privileged;
     acfg.allow_host_paths = o->host_paths;
     acfg.n_allow_host_paths = o->n_host_paths;
+    acfg.stop_tasks_at_exit = !o->keep_tasks;
     int r = agent_start(agent, &acfg, &err);
     aws_credentials_clear(&acfg.creds);
     if (r < 0) {
@@ -187,52 +212,61 @@ static void print_welcome(const struct up_opts *o, const char *endpoint, const c
     fflush(stdout);
 }
 
-int cli_up_main(int argc, char **argv)
+/* Say what an existing data directory holds before resuming it, and keep
+ * what berth down needs to act as this berth up did. */
+static void note_state(const struct up_opts *o)
 {
-    static const struct cli_flags flags = {up_flags, ELEMENTSOF(up_flags), false, usage};
-    struct up_opts o;
-    memset(&o, 0, sizeof(o));
-    server_config_defaults(&o.server);
-    default_data_dir(o.data, sizeof(o.data));
-    snprintf(o.runtime, sizeof(o.runtime), "runc");
-    snprintf(o.registry_host, sizeof(o.registry_host), "127.0.0.1");
-    o.registry_port = 5000;
-    int pr = cli_flags_parse(&flags, argc, argv, &o);
-    if (pr != CLI_FLAGS_OK)
-        return pr == CLI_FLAGS_HELP ? 0 : 2;
+    char summary[256];
+    if (up_state_summary(o->data, summary, sizeof(summary)))
+        log_info("up: resuming the state in %s: %s", o->data, summary);
     struct error err;
     error_clear(&err);
-    if (fs_mkdir_p(o.data, 0755, &err) < 0) {
+    if (up_state_write_pid(o->data, &err) < 0 || up_state_save(o->data, "runtime", o->runtime, &err) < 0 ||
+        up_state_save(o->data, "region", o->server.region, &err) < 0)
+        log_warn("up: %s", err.msg);
+}
+
+/* The server, the registry (unless off) and the agent on o->data; then
+ * (berth up) wait for Ctrl-C or SIGTERM, or (berth down, o->quiet) stop at
+ * once.  Stopping the agent stops its tasks unless o->keep_tasks. */
+static int up_session(struct up_opts *o)
+{
+    struct error err;
+    error_clear(&err);
+    if (fs_mkdir_p(o->data, 0755, &err) < 0) {
         fprintf(stderr, "berth up: %s\n", err.msg);
         return 1;
     }
-    snprintf(o.server.data_dir, sizeof(o.server.data_dir), "%s/server", o.data);
-
+    snprintf(o->server.data_dir, sizeof(o->server.data_dir), "%s/server", o->data);
     sigset_t mask;
     cli_block_stop_signals(&mask);
+    if (!o->quiet)
+        note_state(o);
     int rc = 1;
     struct server srv;
     struct agent agent;
     bool agent_started = false;
     struct up_registry reg = {.pid = -1, .pidfd = -1};
     bool have_registry = false;
-    if (server_init(&srv, &o.server, &err) < 0 || server_start(&srv, &err) < 0) {
+    if (server_init(&srv, &o->server, &err) < 0 || server_start(&srv, &err) < 0) {
         log_error("up: %s", err.msg);
         goto out;
     }
     char endpoint[300];
-    snprintf(endpoint, sizeof(endpoint), "http://%s:%u", o.server.listen_host, srv.bound_port);
+    snprintf(endpoint, sizeof(endpoint), "http://%s:%u", o->server.listen_host, srv.bound_port);
     char line[320];
     snprintf(line, sizeof(line), "%s\n", endpoint);
-    if (fs_write_atomic(o.server.data_dir, "endpoint", line, strlen(line), &err) < 0)
+    if (!o->quiet && fs_write_atomic(o->server.data_dir, "endpoint", line, strlen(line), &err) < 0)
         log_warn("up: %s", err.msg);
-    have_registry = !o.registry_off && start_registry(&o, &reg);
-    if (start_agent(&o, &srv, endpoint, &agent) < 0)
+    have_registry = !o->registry_off && start_registry(o, &reg);
+    if (start_agent(o, &srv, endpoint, &agent) < 0)
         goto out;
     agent_started = true;
-    print_welcome(&o, endpoint, have_registry ? reg.hostport : NULL);
-    cli_wait_stop_signal(&mask);
-    log_info("up: stopping");
+    if (!o->quiet) {
+        print_welcome(o, endpoint, have_registry ? reg.hostport : NULL);
+        cli_wait_stop_signal(&mask);
+        log_info(o->keep_tasks ? "up: stopping (tasks keep running)" : "up: stopping, with every task");
+    }
     rc = 0;
 out:
     if (agent_started)
@@ -240,5 +274,52 @@ out:
     if (have_registry)
         up_registry_stop(&reg);
     server_free(&srv);
+    if (!o->quiet)
+        up_state_remove_pid(o->data);
     return rc;
+}
+
+static void up_defaults(struct up_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    server_config_defaults(&o->server);
+    default_data_dir(o->data, sizeof(o->data));
+    snprintf(o->runtime, sizeof(o->runtime), "runc");
+    snprintf(o->registry_host, sizeof(o->registry_host), "127.0.0.1");
+    o->registry_port = 5000;
+}
+
+void cli_up_default_data_dir(char *buf, size_t cap) { default_data_dir(buf, cap); }
+
+int cli_up_stop_leftovers(const char *data_dir)
+{
+    struct up_opts o;
+    up_defaults(&o);
+    snprintf(o.data, sizeof(o.data), "%s", data_dir);
+    up_state_load(data_dir, "runtime", o.runtime, sizeof(o.runtime));
+    up_state_load(data_dir, "region", o.server.region, sizeof(o.server.region));
+    snprintf(o.server.listen_host, sizeof(o.server.listen_host), "127.0.0.1");
+    o.server.listen_port = 0;
+    o.registry_off = true;
+    o.quiet = true;
+    up_state_stop_registry(data_dir);
+    int rc = up_session(&o);
+    up_state_remove_pid(data_dir);
+    return rc;
+}
+
+int cli_up_main(int argc, char **argv)
+{
+    static const struct cli_flags flags = {up_flags, ELEMENTSOF(up_flags), false, usage};
+    struct up_opts o;
+    up_defaults(&o);
+    int pr = cli_flags_parse(&flags, argc, argv, &o);
+    if (pr != CLI_FLAGS_OK)
+        return pr == CLI_FLAGS_HELP ? 0 : 2;
+    pid_t other = up_state_running_pid(o.data);
+    if (other > 0) {
+        fprintf(stderr, "berth up: berth up (pid %ld) is already running on %s\n", (long)other, o.data);
+        return 1;
+    }
+    return up_session(&o);
 }

@@ -93,6 +93,17 @@ int cli_set_log_level(const char *cmd, const char *value)
     return 0;
 }
 
+int cli_set_log_format(const char *cmd, const char *value)
+{
+    enum log_format f;
+    if (log_parse_format(value, &f) < 0) {
+        fprintf(stderr, "%s: --log-format is text or json\n", cmd);
+        return -1;
+    }
+    log_set_format(f);
+    return 0;
+}
+
 int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t cap)
 {
     if (strcmp(value, "runc") != 0 && strcmp(value, "crun") != 0) {

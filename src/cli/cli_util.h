@@ -17,6 +17,8 @@ int cli_copy_arg(char *dst, size_t cap, const char *value, const char *flag);
 /* Parse a --log-level value and apply it; -1 after "CMD: unknown log level"
  * on stderr. */
 int cli_set_log_level(const char *cmd, const char *value);
+/* --log-format text|json: set it, or say why not (-1). */
+int cli_set_log_format(const char *cmd, const char *value);
 /* --runtime: "runc" or "crun" copied to out; -1 after "CMD: --runtime is
  * runc or crun" on stderr. */
 int cli_set_runtime_name(const char *cmd, const char *value, char *out, size_t cap);

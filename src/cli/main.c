@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
     {"up", cli_up_main, "run berth on this machine, in the foreground"},
+    {"down", cli_down_main, "stop a detached or crashed berth up and clean up after it"},
     {"server", cli_server_main, "run the control plane (ECS API)"},
     {"agent", cli_agent_main, "run a host's agent (or hollow agents)"},
     {"image", cli_image_main, "pull, list and remove images"},

@@ -1,7 +1,7 @@
-/* log.c - stderr logging.  The level is process-wide configuration set once
- * at start-up, the one deliberate global.  Escaping happens here, once, on
- * the whole formatted line: callers log request and container text as
- * they get it. */
+/* log.c - stderr logging.  The level and format are process-wide
+ * configuration set once at start-up, the deliberate globals.  Escaping
+ * happens here, once, on the whole formatted line: callers log request and
+ * container text as they get it. */
 #include "common/log.h"
 
 #include <stdarg.h>
@@ -9,14 +9,40 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonenc.h"
 #include "common/timeutil.h"
 
 static enum log_level min_level = LOG_INFO;
+static enum log_format format = LOG_FORMAT_TEXT;
 
 static const char *const level_names[] = {
     [LOG_DEBUG] = "debug", [LOG_INFO] = "info", [LOG_WARN] = "warn", [LOG_ERROR] = "error"};
 
 void log_set_level(enum log_level level) { min_level = level; }
+
+void log_set_format(enum log_format f) { format = f; }
+
+int log_parse_format(const char *name, enum log_format *ret_format)
+{
+    if (strcmp(name, "text") == 0)
+        *ret_format = LOG_FORMAT_TEXT;
+    else if (strcmp(name, "json") == 0)
+        *ret_format = LOG_FORMAT_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+/* {"time":..., "level":..., "msg":...}: a collector's field names. */
+static void print_json(const char *stamp, long ms, enum log_level level, const char *line)
+{
+    char msg[2048 * 6 + 1]; /* a byte escapes to at most 6 ("\u001f") */
+    size_t n = strlen(line);
+    if (jsonenc_string_size(line, n) - 2 >= sizeof(msg))
+        n = 0;
+    msg[jsonenc_escape(line, n, msg)] = '\0';
+    fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"%s\"}\n", stamp, ms, level_names[level], msg);
+}
 
 int log_parse_level(const char *name, enum log_level *ret_level)
 {
@@ -49,7 +75,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
     char safe[sizeof(line) * 4];
     log_escape(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, safe, sizeof(safe));
     /* One fprintf per line keeps lines from threads whole. */
-    fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], safe);
+    if (format == LOG_FORMAT_JSON)
+        print_json(stamp, ts.tv_nsec / 1000000, level, line); /* JSON escapes control characters itself */
+    else
+        fprintf(stderr, "%s.%03ldZ %-5s %s\n", stamp, ts.tv_nsec / 1000000, level_names[level], safe);
 }
 
 size_t log_escape(const char *s, size_t n, char *out, size_t cap)

@@ -1,4 +1,5 @@
-/* log.h - one-line logging to stderr with a level and a timestamp.
+/* log.h - one-line logging to stderr with a level and a timestamp, as text
+ * or as one JSON object a line ({"time","level","msg"}).
  *
  * Every line is one line: control characters in the formatted text (a
  * newline or an escape sequence in a request's field, a container's
@@ -13,7 +14,12 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
 void log_set_level(enum log_level level);
+void log_set_format(enum log_format format);
+/* Parse "text|json"; returns -1 on unknown names. */
+int log_parse_format(const char *name, enum log_format *ret_format);
 /* Parse "debug|info|warn|error"; returns -1 on unknown names. */
 int log_parse_level(const char *name, enum log_level *ret_level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

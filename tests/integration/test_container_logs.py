@@ -200,14 +200,31 @@ def test_multiline_datetime_format(stack):
     ]
 
 
+def test_multiline_docker_documented_datetime_format(stack):
+    """Docker's own example value: the format is a regular expression whose
+    strftime codes are translated, so its escaped brackets are literal."""
+    script = ("echo '[2026-11-22 10:00:00] first'; echo 'a stack line'; "
+              "echo '[2026-11-22 10:00:01] second'; echo '2026-11-22 10:00:02 no brackets'; "
+              "echo '[May 01, 2017 19:00:01] not this format either'")
+    stack.register("ml3", [{"name": "app", "command": ["sh", "-c", script], "logConfiguration": awslogs(
+        "/berth/ml", prefix="dock", **{"awslogs-datetime-format": r"\[%Y-%m-%d %H:%M:%S\]"})}])
+    arn = stack.run("ml3")
+    stack.wait_status(arn, "STOPPED")
+    assert messages(stack.logs, "/berth/ml", "dock/app/%s" % task_id(arn)) == [
+        "[2026-11-22 10:00:00] first\na stack line",
+        "[2026-11-22 10:00:01] second\n2026-11-22 10:00:02 no brackets\n[May 01, 2017 19:00:01] not this format either",
+    ]
+
+
 def test_multiline_pattern(stack):
-    script = "echo 'INFO one'; echo ' cont a'; echo 'WARN two'; echo ' cont b'; echo ' cont c'"
+    script = "echo 'INFO one'; echo ' cont a'; echo 'WARN2 two'; echo ' cont b'; echo ' cont c'"
+    # Go (RE2) syntax, as Docker reads it: "(?:" and "\\d" work too
     stack.register("ml2", [{"name": "app", "command": ["sh", "-c", script], "logConfiguration": awslogs(
-        "/berth/ml", prefix="pat", **{"awslogs-multiline-pattern": "^(INFO|WARN)"})}])
+        "/berth/ml", prefix="pat", **{"awslogs-multiline-pattern": r"^(?:INFO|WARN\d)"})}])
     arn = stack.run("ml2")
     stack.wait_status(arn, "STOPPED")
     assert messages(stack.logs, "/berth/ml", "pat/app/%s" % task_id(arn)) == [
-        "INFO one\n cont a", "WARN two\n cont b\n cont c"]
+        "INFO one\n cont a", "WARN2 two\n cont b\n cont c"]
 
 
 SEQ = "trap 'exit 0' TERM; i=1; while [ $i -le %d ]; do echo line-$i; i=$((i+1)); sleep 0.02; done"

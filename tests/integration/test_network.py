@@ -216,8 +216,11 @@ def test_bridge_udp_mapping_and_links(stack, tmp_path):
          "portMappings": [{"containerPort": 5353, "protocol": "udp"}]},
         {"name": "web", "stopTimeout": QUICK, "command": HTTPD},
         {"name": "client", "essential": False, "links": ["web:www"],
-         "command": ["sh", "-c", "cat /etc/hosts; for i in $(seq 50); do wget -q -O - http://www/index.html && break;"
+         "command": ["sh", "-c", "echo hostname=$(cat /proc/sys/kernel/hostname) $HOSTNAME $(cat /etc/hostname); "
+                     "cat /etc/hosts; for i in $(seq 50); do wget -q -O - http://www/index.html && break;"
                      " sleep 0.2; done"]},
+        {"name": "named", "essential": False, "hostname": "web-1",
+         "command": ["sh", "-c", "echo hostname=$(cat /proc/sys/kernel/hostname)"]},
     ])
     arn = stack.run("udp")
     stack.wait_status(arn, "RUNNING")
@@ -237,6 +240,10 @@ def test_bridge_udp_mapping_and_links(stack, tmp_path):
     berth_proc.wait_for(lambda: "udp-hello" in ctr_lines(stack, arn, "listener"), what="the listener's log")
     berth_proc.wait_for(lambda: "hello from busybox" in ctr_lines(stack, arn, "client"), what="the link to work")
     assert any(l.endswith("\twww") for l in ctr_lines(stack, arn, "client"))
+    # Docker's hostname for a bridge container: its short id, unless set
+    short = stack.container(stack.describe(arn), "client")["runtimeId"][:12]
+    assert "hostname=%s %s %s" % (short, short, short) in ctr_lines(stack, arn, "client")
+    berth_proc.wait_for(lambda: "hostname=web-1" in ctr_lines(stack, arn, "named"), what="the named container")
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)
     stack.wait_status(arn, "STOPPED")
     stackmod.assert_no_leftovers(stack.agent_dir, [arn])
@@ -276,7 +283,8 @@ def test_awsvpc_shared_localhost_and_eni_attachment(stack):
         {"name": "web", "stopTimeout": QUICK, "command": HTTPD, "portMappings": [{"containerPort": 80}]},
         {"name": "server", "essential": False, "command": ["nc", "-l", "-p", "9000"]},
         {"name": "client", "essential": False, "command": [
-            "sh", "-c", "cat /etc/hosts; for i in $(seq 50); do echo hi-over-localhost | nc 127.0.0.1 9000 && break;"
+            "sh", "-c", "echo hostname=$(cat /proc/sys/kernel/hostname); cat /etc/hosts; "
+            "for i in $(seq 50); do echo hi-over-localhost | nc 127.0.0.1 9000 && break;"
             " sleep 0.2; done"]},
     ], networkMode="awsvpc")
     arn = stack.run("vpc", networkConfiguration=awsvpc_config())
@@ -295,6 +303,7 @@ def test_awsvpc_shared_localhost_and_eni_attachment(stack):
         assert c["networkInterfaces"] == [{"attachmentId": att["id"], "privateIpv4Address": ip}]
     berth_proc.wait_for(lambda: "hi-over-localhost" in ctr_lines(stack, arn, "server"), what="localhost traffic")
     assert any(details["privateDnsName"] in l and ip in l for l in ctr_lines(stack, arn, "client"))
+    assert "hostname=" + details["privateDnsName"] in ctr_lines(stack, arn, "client")  # as ECS names it
     assert wait_fetch("http://%s/index.html" % ip) == HELLO  # the task address, from the host
     assert len(host_veths(arn)) == 1
     ns = [n for n in os.listdir(os.path.join(stack.agent_dir, "netns")) if n.startswith(task_id(arn))]

@@ -130,10 +130,64 @@ TEST(logjoin_datetime_regex_translation)
 {
     char re[512];
     struct error err;
-    CHECK(logjoin_datetime_regex("[%b %d, %Y]", re, sizeof(re), &err) == 0);
-    CHECK_STR(re, "^\\[(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (0[1-9]|[12][0-9]|3[01]), [0-9]{4}\\]");
+    /* Docker's documented example: the format escapes its own brackets */
+    CHECK(logjoin_datetime_regex("\\[%b %d, %Y %H:%M:%S\\]", re, sizeof(re), &err) == 0);
+    CHECK_STR(re, "^\\[(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (0[1-9]|[12][0-9]|3[01]), [0-9]{4} "
+                  "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\]");
+    CHECK(logjoin_datetime_regex("%Y-%m-%dT%H:%M:%S%L%z", re, sizeof(re), &err) == 0);
+    CHECK_STR(re, "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                  "\\.[0-9]{3}[+-][0-9]{4}");
+    /* RE2-only escapes in the literal part are rewritten for glibc */
+    CHECK(logjoin_datetime_regex("\\d+ %p", re, sizeof(re), &err) == 0);
+    CHECK_STR(re, "^[0-9]+ [AP]M");
     CHECK(logjoin_datetime_regex("%Q", re, sizeof(re), &err) < 0);
+    CHECK(logjoin_datetime_regex("%", re, sizeof(re), &err) < 0);
     CHECK(logjoin_datetime_regex("%Y%Y%Y%Y%Y", re, 20, &err) < 0);
+    CHECK(logjoin_pattern_regex("^(?:INFO|WARN) \\d{2}\\D", re, sizeof(re), &err) == 0);
+    CHECK_STR(re, "^(INFO|WARN) [0-9]{2}[^0-9]");
+}
+
+/* Which lines of a log start events under a datetime format or pattern. */
+static void check_starts(int *failures_, const char *fmt, const char *pattern, const char *const *lines,
+                         const char *starts)
+{
+    struct logjoin j;
+    struct error err;
+    CHECK(logjoin_init(&j, fmt, pattern, 1000, &err) == 0);
+    for (size_t i = 0; lines[i]; i++) {
+        struct logjoin_event ev;
+        /* force nothing: an event is pending from the first line on */
+        int r = logjoin_feed(&j, lines[i], strlen(lines[i]), 0, i, i + 1, false, &ev, &err);
+        if (i > 0 && starts[i] == 'y')
+            CHECK(r == 1);
+        else
+            CHECK(r == 0);
+        if (r == 1)
+            free(ev.msg);
+    }
+    logjoin_free(&j);
+}
+
+TEST(logjoin_docker_documented_examples)
+{
+    /* Docker's awslogs documentation: four lines, two events */
+    const char *const docker[] = {"[May 01, 2017 19:00:01] A message was logged",
+                                  "[May 01, 2017 19:00:04] Another multi-line message was logged",
+                                  "Some random message", "with some random words", NULL};
+    check_starts(failures_, "\\[%b %d, %Y %H:%M:%S\\]", NULL, docker, "yynn");
+    const char *const iso[] = {"[2026-11-22 10:00:00] first", "  at a", "[2026-11-22 10:00:01] second",
+                               "2026-11-22 10:00:02 unbracketed", NULL};
+    check_starts(failures_, "\\[%Y-%m-%d %H:%M:%S\\]", NULL, iso, "ynyn");
+    const char *const clock12[] = {"Mon 09:30:00 PM UTC x", "Tue 13:30:00 PM UTC (not a 12-hour clock)", NULL};
+    check_starts(failures_, "%a %I:%M:%S %p %Z", NULL, clock12, "yn");
+    const char *const info[] = {"INFO A message was logged", "INFO Another multi-line message was logged",
+                                "    Some random message", NULL};
+    check_starts(failures_, NULL, "^INFO", info, "yyn");
+    /* back-references and repetition blow-ups are refused up front */
+    struct logjoin j;
+    struct error err;
+    CHECK(logjoin_init(&j, NULL, "^(a)\\1", 100, &err) < 0);
+    CHECK(logjoin_init(&j, NULL, "((a{1,100}){1,100})", 100, &err) < 0);
 }
 
 TEST(jsonlog_sizes)

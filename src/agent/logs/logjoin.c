@@ -9,8 +9,11 @@
 
 #include "common/buf.h"
 #include "common/cleanup.h"
+#include "common/regex_guard.h"
 
-/* strftime codes -> ERE pieces (after Docker's awslogs strftimeToRegex). */
+/* strftime codes -> ERE pieces, after Docker's awslogs driver (its
+ * strftimeToRegex table), rewritten for POSIX ERE: no "(?:", no "\d".
+ * %e %k %l (space-padded day and hours) go beyond Docker's table. */
 static const struct {
     char code;
     const char *re;
@@ -21,48 +24,106 @@ static const struct {
     {'B', "(January|February|March|April|May|June|July|August|September|October|November|December)"},
     {'d', "(0[1-9]|[12][0-9]|3[01])"},
     {'e', "( [1-9]|[12][0-9]|3[01])"},
-    {'f', "[0-9]{1,9}"},
+    {'f', "[0-9]{6}"},
     {'H', "([01][0-9]|2[0-3])"},
-    {'I', "(0[1-9]|1[0-2])"},
-    {'j', "(00[1-9]|0[1-9][0-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-6])"},
+    {'I', "(0[0-9]|1[0-2])"},
+    {'j', "(0[0-9][1-9]|[12][0-9][0-9]|3[0-5][0-9]|36[0-6])"},
+    {'k', "( [0-9]|1[0-9]|2[0-3])"},
+    {'l', "( [0-9]|1[0-2])"},
     {'L', "\\.[0-9]{3}"},
     {'m', "(0[1-9]|1[0-2])"},
     {'M', "[0-5][0-9]"},
     {'p', "[AP]M"},
     {'S', "[0-5][0-9]"},
+    {'w', "[0-6]"},
     {'y', "[0-9]{2}"},
     {'Y', "[0-9]{4}"},
     {'z', "[+-][0-9]{4}"},
-    {'Z', "[A-Za-z_ /]+"},
+    {'Z', "[A-Z]{1,4}T"},
     {'%', "%"},
 };
+
+static const char *datetime_piece(char code)
+{
+    for (size_t i = 0; i < ELEMENTSOF(datetime_codes); i++)
+        if (datetime_codes[i].code == code)
+            return datetime_codes[i].re;
+    return NULL;
+}
+
+/* Append one character of a Go (RE2) pattern as POSIX ERE: "\d" and "\D"
+ * (which glibc does not know) become classes, "(?:" a plain group.
+ * Returns how many characters of p it used. */
+static size_t append_re2_char(struct buf *re, const char *p)
+{
+    if (p[0] == '\\' && (p[1] == 'd' || p[1] == 'D')) {
+        buf_append_str(re, p[1] == 'd' ? "[0-9]" : "[^0-9]");
+        return 2;
+    }
+    if (p[0] == '(' && p[1] == '?' && p[2] == ':') {
+        buf_append_char(re, '(');
+        return 3;
+    }
+    if (p[0] == '\\' && p[1]) {
+        buf_append(re, p, 2);
+        return 2;
+    }
+    buf_append_char(re, p[0]);
+    return 1;
+}
 
 int logjoin_datetime_regex(const char *fmt, char *buf, size_t cap, struct error *err)
 {
     _cleanup_buf_ struct buf re = {0};
     buf_init(&re, cap - 1);
     buf_append_char(&re, '^');
-    for (const char *p = fmt; *p; p++) {
-        if (*p == '%') {
-            p++;
-            const char *piece = NULL;
-            for (size_t i = 0; i < ELEMENTSOF(datetime_codes); i++)
-                if (datetime_codes[i].code == *p)
-                    piece = datetime_codes[i].re;
-            if (!piece)
-                return error_set(err, ERR_INVALID, "awslogs-datetime-format: unsupported code %%%c", *p ? *p : ' ');
-            buf_append_str(&re, piece);
-        } else {
-            if (strchr("\\^$.|?*+()[]{}", *p))
-                buf_append_char(&re, '\\');
-            buf_append_char(&re, *p);
+    for (const char *p = fmt; *p && !re.failed;) { /* too long is told before a later bad code */
+        if (*p != '%') {
+            /* The rest of the format is a regular expression, as in Docker:
+             * its documented "\[%b %d, %Y\]" escapes the brackets itself. */
+            p += append_re2_char(&re, p);
+            continue;
         }
-        if (re.failed) /* too long is told before a later bad code */
-            break;
+        const char *piece = datetime_piece(p[1]);
+        if (!piece)
+            return error_set(err, ERR_INVALID, "awslogs-datetime-format: unsupported code %%%c", p[1] ? p[1] : ' ');
+        buf_append_str(&re, piece);
+        p += 2;
     }
     if (re.failed)
         return error_set(err, ERR_LIMIT, "awslogs-datetime-format is too long");
     memcpy(buf, re.data, re.len + 1);
+    return 0;
+}
+
+int logjoin_pattern_regex(const char *pattern, char *buf, size_t cap, struct error *err)
+{
+    _cleanup_buf_ struct buf re = {0};
+    buf_init(&re, cap - 1);
+    for (const char *p = pattern; *p && !re.failed;)
+        p += append_re2_char(&re, p);
+    if (re.failed)
+        return error_set(err, ERR_LIMIT, "awslogs-multiline-pattern is too long");
+    memcpy(buf, re.data, re.len + 1);
+    return 0;
+}
+
+static int compile(struct logjoin *j, const char *re, const char *option, struct error *err)
+{
+    /* Matched once per line, at most 4 KiB of it: glibc's regexec is
+     * bounded once back-references and repetition blow-ups are refused. */
+    if (regex_too_costly(re))
+        return error_set(err, ERR_INVALID,
+                         "bad multi-line pattern (from %s): back-references and repetition counts multiplying "
+                         "past %d are not supported",
+                         option, REGEX_REPEAT_PRODUCT_MAX);
+    int rc = regcomp(&j->re, re, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, &j->re, msg, sizeof(msg));
+        return error_set(err, ERR_INVALID, "bad multi-line pattern %s (from %s): %s", re, option, msg);
+    }
+    j->have_re = true;
     return 0;
 }
 
@@ -75,19 +136,13 @@ int logjoin_init(struct logjoin *j, const char *datetime_format, const char *pat
     if (datetime_format && *datetime_format) {
         if (logjoin_datetime_regex(datetime_format, re, sizeof(re), err) < 0)
             return -1;
-    } else if (pattern && *pattern) {
-        if (snprintf(re, sizeof(re), "%s", pattern) >= (int)sizeof(re))
-            return error_set(err, ERR_LIMIT, "awslogs-multiline-pattern is too long");
-    } else {
-        return 0;
+        return compile(j, re, "awslogs-datetime-format", err);
     }
-    int rc = regcomp(&j->re, re, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char msg[256];
-        regerror(rc, &j->re, msg, sizeof(msg));
-        return error_set(err, ERR_INVALID, "bad multi-line pattern %s: %s", re, msg);
+    if (pattern && *pattern) {
+        if (logjoin_pattern_regex(pattern, re, sizeof(re), err) < 0)
+            return -1;
+        return compile(j, re, "awslogs-multiline-pattern", err);
     }
-    j->have_re = true;
     return 0;
 }
 

@@ -32,10 +32,17 @@ struct logjoin {
     uint64_t start_off, end_off;
 };
 
-/* Translate an awslogs-datetime-format (strftime: %Y %m %d %H %M %S %y %b
- * %B %a %A %e %I %j %p %f %L %Z %z %%) into an anchored POSIX ERE, as
- * Docker's awslogs driver does.  Unknown % codes are an error. */
+/* Translate an awslogs-datetime-format into an anchored POSIX ERE, as
+ * Docker's awslogs driver does: strftime codes (%a %A %b %B %d %e %f %H %I
+ * %j %k %l %L %m %M %p %S %w %y %Y %z %Z %%) become pieces of regular
+ * expression and the rest of the format is passed through as regular
+ * expression (so "\[%b %d\]" matches "[Nov 22]").  Unknown % codes are an
+ * error.  buf gets at most cap bytes with its NUL. */
 int logjoin_datetime_regex(const char *fmt, char *buf, size_t cap, struct error *err);
+
+/* An awslogs-multiline-pattern (Go RE2 syntax in Docker) as POSIX ERE:
+ * "\d", "\D" and "(?:" are rewritten, the rest passes through. */
+int logjoin_pattern_regex(const char *pattern, char *buf, size_t cap, struct error *err);
 
 /* Set j up.  datetime_format and pattern may be NULL; datetime_format wins
  * when both are set (as in Docker).  max_len: longest event message. */

@@ -199,10 +199,15 @@ int container_spec_build(const struct container_spec_input *in, struct container
     c.spec.n_env = nenv;
     c.spec.cwd = m->working_dir;
     c.spec.user = m->user;
-    /* ECS refuses hostname for awsvpc; host mode keeps the host's. */
+    /* ECS refuses hostname for awsvpc; host mode keeps the host's; the
+     * others get the caller's default (Docker's short container id). */
     const char *mode = in->network_mode ? in->network_mode : "bridge";
+    const char *hostname = NULL;
     if (strcmp(mode, "awsvpc") != 0 && strcmp(mode, "host") != 0)
-        c.spec.hostname = keep(&c, json_string_value(json_object_get(def, "hostname")));
+        hostname = json_string_value(json_object_get(def, "hostname"));
+    if ((!hostname || !*hostname) && strcmp(mode, "host") != 0)
+        hostname = in->default_hostname;
+    c.spec.hostname = keep(&c, hostname);
     c.spec.readonly_rootfs = json_is_true(json_object_get(def, "readonlyRootFilesystem"));
     c.spec.privileged = json_is_true(json_object_get(def, "privileged"));
     c.spec.memory_mib = json_integer_value(json_object_get(def, "memory"));

@@ -27,6 +27,7 @@ struct container_spec_input {
     const char *network_mode;     /* "host", "none", "bridge", "awsvpc"; NULL: bridge */
     const char *netns;            /* a namespace path to join, or NULL for a new one */
     const char *init_path;        /* catatonit/tini on the host, for initProcessEnabled */
+    const char *default_hostname; /* when the definition sets none (not used for host) */
     const char *const *extra_env; /* "K=V" the agent adds (ECS metadata), may be NULL */
     size_t n_extra_env;
 };

@@ -23,6 +23,7 @@
 struct start_inputs {
     char netns[4200];
     char meta_task[800];
+    char hostname[128];
     const char *extra_env[1];
     const char *dns[MAX_DNS], *search[MAX_DNS];
     struct etcfiles_host hosts[MAX_HOSTS];
@@ -116,6 +117,19 @@ static void etc_options(struct task_runner *t, struct runner_ctr *c, const char 
     };
 }
 
+/* The hostname a container gets when its definition sets none: an awsvpc
+ * task's is its address's DNS name, as ECS gives it; otherwise Docker's:
+ * the short container id, the runtime id's first 12 characters. */
+static const char *default_hostname(struct task_runner *t, struct runner_ctr *c, char *buf, size_t cap)
+{
+    const char *dns_name = network_dns_name(t->net);
+    if (strcmp(network_mode(t), "awsvpc") == 0 && dns_name)
+        snprintf(buf, cap, "%s", dns_name);
+    else
+        snprintf(buf, cap, "%.12s", c->id);
+    return buf;
+}
+
 static int build_spec(struct task_runner *t, struct runner_ctr *c, const struct imgconfig *merged,
                       const struct task_volumes *vols, struct start_inputs *si, struct container_spec *ret,
                       struct error *err)
@@ -132,6 +146,7 @@ static int build_spec(struct task_runner *t, struct runner_ctr *c, const struct 
         .network_mode = network_mode(t),
         .netns = network_netns(t->env->net, t->net, idx, si->netns, sizeof(si->netns)),
         .init_path = t->env->init_path[0] ? t->env->init_path : NULL,
+        .default_hostname = default_hostname(t, c, si->hostname, sizeof(si->hostname)),
         .extra_env = si->extra_env,
         .n_extra_env = 1,
     };

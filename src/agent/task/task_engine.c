@@ -2,7 +2,9 @@
  * from the long-poll in, one runner thread per task out.  It sets up what
  * runners share (runtime, image store, network), re-adopts tasks after a
  * restart (task_adopt.c), passes stop requests on, and at shutdown joins
- * the runners while their containers keep running.  What a runner does is
+ * the runners while their containers keep running (or, for berth up's
+ * clean stop, after stopping them; the network then leaves no bridge or
+ * nftables table behind).  What a runner does is
  * task_runner.c's. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,9 +102,14 @@ static void real_shutdown(struct agent *a)
     struct runner_env *env = a->runner_state;
     if (!env)
         return;
+    bool stop_tasks = a->cfg.stop_tasks_at_exit;
+    if (stop_tasks && env->runners)
+        log_info("agent: stopping every task before exiting");
     for (struct task_runner *t = env->runners; t; t = t->next) {
         pthread_mutex_lock(&t->lock);
         t->shutdown = true;
+        if (stop_tasks) /* stopped and cleaned up as a StopTask would */
+            t->want_stop = true;
         pthread_cond_broadcast(&t->cond);
         pthread_mutex_unlock(&t->lock);
         runner_wake(t);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agent/image/image.h"
+#include "common/log.h"
 #include "common/timeutil.h"
 
 static int pull_images(struct task_runner *t, char *why, size_t cap)
@@ -38,7 +39,9 @@ static int pull_images(struct task_runner *t, char *why, size_t cap)
         }
         struct image_pulled pulled;
         struct error err;
+        log_info("task %s: pulling %s", t->id, image);
         if (image_pull(t->env->images, image, &opts, &pulled, &err) < 0) {
+            log_warn("task %s: pulling %s failed: %s", t->id, image, err.msg);
             snprintf(why, cap, "CannotPullContainerError: %s", err.msg);
             snprintf(c->reason, sizeof(c->reason), "%s", why);
             return -1;

@@ -291,7 +291,9 @@ static enum pass watch_pass(struct run *r)
         pthread_mutex_unlock(&t->lock);
         if (shutdown)
             return PASS_SHUTDOWN; /* containers keep running; a restarted agent adopts them */
-        if (!r->why[0])
+        if (!r->why[0] && t->shutdown)
+            snprintf(r->why, sizeof(r->why), "Task stopped because its agent was shut down");
+        else if (!r->why[0])
             snprintf(r->why, sizeof(r->why), "Task stopped by the scheduler");
         return PASS_STOP;
     }
@@ -312,7 +314,8 @@ static enum pass watch_pass(struct run *r)
 static void stop_task(struct run *r)
 {
     struct task_runner *t = r->t;
-    log_info("task %s: stopping: %s", t->id, r->why);
+    /* A stop nobody asked for is a failure: logged at warn, with its reason. */
+    log_msg(t->want_stop ? LOG_INFO : LOG_WARN, "task %s: stopping: %s", t->id, r->why);
     task_report(t, TASK_STATUS_DEACTIVATING, NULL, NULL);
     task_stop_containers(t);
     for (size_t i = 0; i < t->nctrs; i++)

@@ -223,7 +223,7 @@ static void log_request(const char *name, const struct api_response *resp, const
                         const struct error *err, usec_t took)
 {
     if (resp->status == 200)
-        log_info("api: %s 200 %lldus", name, (long long)took);
+        log_debug("api: %s 200 %lldus", name, (long long)took);
     else if (resp->status >= 500)
         log_error("api: %.100s %d %s: %s (%lldus)", name, resp->status, error_name, err->msg, (long long)took);
     else
