@@ -92,3 +92,34 @@ TEST(identity_policies_of_users_groups_roles_and_root)
     CHECK(decide(srv.store, "arn:aws:iam::" ACCT ":user/nobody", "ecs:ListClusters") == POLICY_IMPLICIT_DENY);
     test_server_close(&srv, dir);
 }
+
+/* Compiled sets are cached; an IAM commit must still take effect on the
+ * next request, whichever table it touched. */
+TEST(identity_policies_follow_iam_commits)
+{
+    char dir[sizeof(TEST_SERVER_DIR_TEMPLATE)];
+    struct server srv;
+    struct error err;
+    struct store_tx *tx = NULL;
+    CHECK(test_server_open(&srv, dir) == 0);
+    CHECK(seed(srv.store) == 0);
+    const char *alice = "arn:aws:iam::" ACCT ":user/alice";
+    CHECK(decide(srv.store, alice, "ecs:ListClusters") == POLICY_ALLOW);
+    CHECK(decide(srv.store, alice, "ecs:ListClusters") == POLICY_ALLOW); /* from the cache */
+    CHECK(store_begin(srv.store, true, &tx, &err) == 0);
+    CHECK(store_iam_inline_delete(tx, "user", "alice", "own", &err) >= 0);
+    CHECK(store_commit(tx, &err) == 0);
+    CHECK(decide(srv.store, alice, "ecs:ListClusters") == POLICY_IMPLICIT_DENY);
+    CHECK(decide(srv.store, alice, "logs:GetLogEvents") == POLICY_ALLOW);
+    CHECK(store_begin(srv.store, true, &tx, &err) == 0);
+    CHECK(store_iam_member_remove(tx, "devs", "alice", &err) >= 0);
+    CHECK(store_commit(tx, &err) == 0);
+    CHECK(decide(srv.store, alice, "logs:GetLogEvents") == POLICY_IMPLICIT_DENY);
+    /* A rolled-back write changes nothing. */
+    CHECK(store_begin(srv.store, true, &tx, &err) == 0);
+    CHECK(store_iam_inline_put(tx, "user", "alice", "later", ALLOW("ecs:*"), &err) == 0);
+    CHECK(decide(srv.store, alice, "ecs:ListClusters") == POLICY_IMPLICIT_DENY);
+    store_rollback(tx);
+    CHECK(decide(srv.store, alice, "ecs:ListClusters") == POLICY_IMPLICIT_DENY);
+    test_server_close(&srv, dir);
+}

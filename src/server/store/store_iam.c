@@ -240,3 +240,8 @@ int store_iam_user_groups(struct store_tx *tx, const char *user, json_t *names, 
                                      STORE_ARGS(ARG_TEXT(user)), err);
     return store_row_each(tx, s, -1, store_row_append_text, names, NULL, "groups of a user", err);
 }
+
+int store_iam_generation(struct store_tx *tx, int64_t *ret, struct error *err)
+{
+    return store_row_int64s(tx, store_stmt(tx, "SELECT n FROM iam_generation", err), ret, 1, "IAM generation", err);
+}

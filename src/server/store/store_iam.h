@@ -83,6 +83,10 @@ int store_iam_member_remove(struct store_tx *tx, const char *group, const char *
 int store_iam_group_users(struct store_tx *tx, const char *group, json_t *names, struct error *err);
 int store_iam_user_groups(struct store_tx *tx, const char *user, json_t *names, struct error *err);
 
+/* The IAM generation: a number every IAM write changes (migration 14's
+ * triggers), random per database, for caches of what IAM rows imply. */
+int store_iam_generation(struct store_tx *tx, int64_t *ret, struct error *err);
+
 /* Managed policies (store_iam_policies.c). */
 struct iam_policy_row {
     char arn[1100];

@@ -6,6 +6,9 @@
  * it is read. */
 #include "server/store/store_schema.h"
 
+/* The body of migration 14's triggers: any IAM write moves the counter. */
+#define BUMP_IAM_GENERATION " BEGIN UPDATE iam_generation SET n = n + 1; END;"
+
 static const char *const migrations[] = {
     /* 1: clusters, task definitions, tags */
     "CREATE TABLE clusters ("
@@ -437,6 +440,29 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  doc TEXT NOT NULL,"
     "  PRIMARY KEY (arn, version_id));",
+    /* 14: a counter every IAM write moves (by trigger, so no writer can
+     * forget), starting at a random value: compiled policies are cached
+     * under it, and a stale or another database's entry never matches. */
+    "CREATE TABLE iam_generation (n INTEGER NOT NULL);"
+    "INSERT INTO iam_generation VALUES (abs(random() / 2));"
+    "CREATE TRIGGER iam_entities_insert_gen AFTER INSERT ON iam_entities" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_entities_update_gen AFTER UPDATE ON iam_entities" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_entities_delete_gen AFTER DELETE ON iam_entities" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_inline_policies_insert_gen AFTER INSERT ON iam_inline_policies" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_inline_policies_update_gen AFTER UPDATE ON iam_inline_policies" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_inline_policies_delete_gen AFTER DELETE ON iam_inline_policies" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_policies_insert_gen AFTER INSERT ON iam_policies" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_policies_update_gen AFTER UPDATE ON iam_policies" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_policies_delete_gen AFTER DELETE ON iam_policies" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_policy_versions_insert_gen AFTER INSERT ON iam_policy_versions" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_policy_versions_update_gen AFTER UPDATE ON iam_policy_versions" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_policy_versions_delete_gen AFTER DELETE ON iam_policy_versions" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_attachments_insert_gen AFTER INSERT ON iam_attachments" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_attachments_update_gen AFTER UPDATE ON iam_attachments" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_attachments_delete_gen AFTER DELETE ON iam_attachments" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_group_members_insert_gen AFTER INSERT ON iam_group_members" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_group_members_update_gen AFTER UPDATE ON iam_group_members" BUMP_IAM_GENERATION
+    "CREATE TRIGGER iam_group_members_delete_gen AFTER DELETE ON iam_group_members" BUMP_IAM_GENERATION,
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
