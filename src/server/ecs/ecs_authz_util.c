@@ -9,7 +9,6 @@
 
 #include "common/cleanup.h"
 #include "server/ecs/arn.h"
-#include "server/store/store_tags.h"
 #include "server/store/store_taskdefs.h"
 
 const char *ecs_authz_cluster_name(json_t *value)
@@ -48,14 +47,7 @@ bool ecs_authz_arn_in_cluster(const struct op_ctx *ctx, const char *cluster, con
 
 int ecs_authz_named(struct op_ctx *ctx, struct authz_req *req, const char *arn, struct error *err)
 {
-    authz_resource(req, arn);
-    _cleanup_json_ json_t *tags = json_array();
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
-        return -1;
-    authz_resource_tags(req, tags, "ecs");
-    return 0;
+    return authz_tagged_resource(ctx, req, arn, "ecs", err);
 }
 
 int ecs_authz_named_in_cluster(struct op_ctx *ctx, struct authz_req *req, const char *cluster, const char *type,

@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "server/http/api.h"
 #include "server/http/http_limits.h"
+#include "server/store/store_tags.h"
 
 struct authz_req {
     const char *action; /* the rule's IAM action */
@@ -257,4 +258,17 @@ int authz_authorize(const struct api_authorizer *z, const struct api_service *sv
     if (json_array_size(checks) == 0)
         return 0;
     return z->decide(z->cookie, ctx->tx, ctx->account, ctx->caller, checks, err);
+}
+
+int authz_tagged_resource(struct op_ctx *ctx, struct authz_req *req, const char *arn, const char *prefix,
+                          struct error *err)
+{
+    authz_resource(req, arn);
+    _cleanup_json_ json_t *tags = json_array();
+    if (!tags)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
+        return -1;
+    authz_resource_tags(req, tags, prefix);
+    return 0;
 }

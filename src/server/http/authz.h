@@ -67,6 +67,10 @@ void authz_also(struct authz_req *req, const char *action, const char *resource,
 /* The last resource's tags ([{key, value}]): aws:ResourceTag/KEY and
  * <prefix>:ResourceTag/KEY when prefix is non-NULL. */
 void authz_resource_tags(struct authz_req *req, json_t *tags, const char *prefix);
+/* authz_resource(arn) with the tags the store holds for arn, as
+ * authz_resource_tags gives them; -1 only if the store failed. */
+int authz_tagged_resource(struct op_ctx *ctx, struct authz_req *req, const char *arn, const char *prefix,
+                          struct error *err);
 /* Tags in the request ([{key, value}]): aws:RequestTag/KEY, aws:TagKeys. */
 void authz_request_tags(struct authz_req *req, json_t *tags);
 /* Tag keys in the request ([strings]): aws:TagKeys. */

@@ -11,7 +11,6 @@
 
 #include "common/cleanup.h"
 #include "server/store/store_logs.h"
-#include "server/store/store_tags.h"
 
 #define LOGS_ARN_MAX 1400
 
@@ -41,14 +40,7 @@ static void group_arn(const struct op_ctx *ctx, const char *name, char *buf, siz
 /* The action acts on the group arn, with its tags. */
 static int tagged(struct op_ctx *ctx, struct authz_req *req, const char *arn, struct error *err)
 {
-    authz_resource(req, arn);
-    _cleanup_json_ json_t *tags = json_array();
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
-        return -1;
-    authz_resource_tags(req, tags, NULL);
-    return 0;
+    return authz_tagged_resource(ctx, req, arn, NULL, err);
 }
 
 static int res_group(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)

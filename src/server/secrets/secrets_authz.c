@@ -19,7 +19,6 @@
 #include "server/http/tags.h"
 #include "server/secrets/secrets.h"
 #include "server/store/store_secrets.h"
-#include "server/store/store_tags.h"
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
@@ -38,16 +37,11 @@ static int add_secret(struct op_ctx *ctx, struct authz_req *req, const char *id,
     else
         snprintf(arn, sizeof(arn), "arn:aws:secretsmanager:%s:%s:secret:%.512s-??????", ctx->region, ctx->account,
                  id ? id : "*");
-    authz_resource(req, arn);
-    if (r == 0)
+    if (r == 0) {
+        authz_resource(req, arn);
         return 0;
-    _cleanup_json_ json_t *tags = json_array();
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
-        return -1;
-    authz_resource_tags(req, tags, "secretsmanager");
-    return 0;
+    }
+    return authz_tagged_resource(ctx, req, arn, "secretsmanager", err);
 }
 
 static int res_secret_id(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)

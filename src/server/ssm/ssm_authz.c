@@ -14,7 +14,6 @@
 #include "server/http/authz.h"
 #include "server/http/tags.h"
 #include "server/ssm/ssm.h"
-#include "server/store/store_tags.h"
 
 #define SSM_ARN_MAX (SSM_NAME_MAX + 128)
 
@@ -35,14 +34,7 @@ static int add_param(struct op_ctx *ctx, struct authz_req *req, const char *give
 {
     char arn[SSM_ARN_MAX];
     param_arn(ctx, given, arn, sizeof(arn));
-    authz_resource(req, arn);
-    _cleanup_json_ json_t *tags = json_array();
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
-        return -1;
-    authz_resource_tags(req, tags, "ssm");
-    return 0;
+    return authz_tagged_resource(ctx, req, arn, "ssm", err);
 }
 
 static int res_name(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
