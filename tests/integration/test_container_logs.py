@@ -276,8 +276,18 @@ def test_batch_resent_after_a_crash_is_stored_once(tmp_path):
         arn = s.run("replay")
         stream = "app/app/%s" % task_id(arn)
         berth_proc.wait_for(lambda: len(messages(logs, "/berth/replay", stream)) >= 30, what="some lines shipped")
-        s.agent.kill9()
         state_path = os.path.join(s.agent_dir, "logship", "%s-0.json" % task_id(arn))
+
+        def recorded():
+            # The agent records its progress after the server's answer: a
+            # busy host may show the lines before the record is written.
+            try:
+                with open(state_path) as f:
+                    return json.load(f)["offset"] > 0
+            except (OSError, ValueError, KeyError):
+                return False
+        berth_proc.wait_for(recorded, what="the shipped offset recorded")
+        s.agent.kill9()
         with open(state_path) as f:
             state = json.load(f)
         assert state["offset"] > 0
