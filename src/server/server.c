@@ -23,6 +23,7 @@
 #include "server/sts/sts_service.h"
 #include "server/sched/maintenance.h"
 #include "server/secrets/secrets_service.h"
+#include "server/servicediscovery/sd_service.h"
 #include "server/ssm/ssm_service.h"
 #include "server/store/store.h"
 
@@ -49,7 +50,7 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
     const struct api_service all[] = {
         ecs_service_api(srv->ecs),         ecs_service_agent_api(srv->ecs), logs_service_api(srv->logs),
         iam_service_api(srv->iam),         sts_service_api(srv->sts),       ssm_service_api(srv->ssm),
-        secrets_service_api(srv->secrets),
+        secrets_service_api(srv->secrets), sd_service_api(srv->sd),
     };
     size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
     memcpy(ret, all, n * sizeof(*ret));
@@ -77,7 +78,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return error_prefix(err, "store");
     if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
         return error_prefix(err, "master key");
-    if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0)
+    if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0 ||
+        sd_service_new(&srv->sd, err) < 0)
         return -1;
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
@@ -155,6 +157,7 @@ void server_free(struct server *srv)
     sts_service_free(srv->sts);
     ssm_service_free(srv->ssm);
     secrets_service_free(srv->secrets);
+    sd_service_free(srv->sd);
     ecs_service_free(srv->ecs);
     memset(srv, 0, sizeof(*srv));
 }

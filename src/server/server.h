@@ -19,6 +19,7 @@ struct logs_service;
 struct iam_service;
 struct sts_service;
 struct secrets_service;
+struct sd_service;
 struct ssm_service;
 struct secret_box;
 struct keyring;
@@ -60,6 +61,7 @@ struct server {
     struct sts_service *sts;
     struct ssm_service *ssm;
     struct secrets_service *secrets;
+    struct sd_service *sd;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;

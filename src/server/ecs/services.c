@@ -7,6 +7,7 @@
  * scheduler (reconcile.c), woken by the commit, does. */
 #include "server/ecs/services.h"
 
+#include "server/ecs/service_registries.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,7 +424,8 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
-        task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0)
+        task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
+        service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0)
         return -1;
     if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, kind.daemon, &config, err) < 0)
         return -1;

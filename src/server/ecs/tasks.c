@@ -7,6 +7,8 @@
  * agent's long-poll is agent_poll.c's. */
 #include "server/ecs/tasks.h"
 
+#include "server/ecs/service_registries.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +84,9 @@ int task_save(struct op_ctx *ctx, struct task_row *row, bool agent_visible, stru
         return -1;
     json_int_t v = json_integer_value(json_object_get(row->doc, "version"));
     json_object_set_new(row->doc, "version", json_integer(v + 1));
+    /* Cloud Map sees the task's state in the same transaction. */
+    if (service_registries_sync(ctx, row, err) < 0)
+        return -1;
     return store_task_put(ctx->tx, row, err);
 }
 

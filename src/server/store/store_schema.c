@@ -463,6 +463,19 @@ static const char *const migrations[] = {
     "CREATE TRIGGER iam_group_members_insert_gen AFTER INSERT ON iam_group_members" BUMP_IAM_GENERATION
     "CREATE TRIGGER iam_group_members_update_gen AFTER UPDATE ON iam_group_members" BUMP_IAM_GENERATION
     "CREATE TRIGGER iam_group_members_delete_gen AFTER DELETE ON iam_group_members" BUMP_IAM_GENERATION,
+    /* 15: Cloud Map's namespaces, services, instances and operations, each
+     * a JSON document under its kind, region, parent (a service's
+     * namespace, an instance's service, else "") and id. */
+    "CREATE TABLE sd_objects ("
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  parent TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, region, parent, id)) WITHOUT ROWID;"
+    "CREATE INDEX sd_objects_id ON sd_objects (kind, region, id);"
+    "CREATE INDEX sd_objects_name ON sd_objects (kind, region, name);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
