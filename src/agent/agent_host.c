@@ -50,6 +50,8 @@ static const char *const capabilities[] = {
     "ecs.capability.execution-role-awslogs",
     "ecs.capability.docker-plugin.local",
     "ecs.capability.private-registry-authentication.secretsmanager",
+    "ecs.capability.secrets.ssm.environment-variables", /* task_secrets.c */
+    "ecs.capability.secrets.asm.environment-variables",
     "ecs.capability.task-eni", /* awsvpc: a namespace and address per task (network.c) */
 };
 

@@ -35,6 +35,7 @@
 #include "agent/task/task_logs.h"
 #include "agent/task/task_persist.h"
 #include "agent/task/task_report.h"
+#include "agent/task/task_secrets.h"
 #include "agent/task/task_stop.h"
 #include "agent/task/task_watch.h"
 
@@ -167,6 +168,10 @@ static enum prepared prepare(struct run *r)
         beside_end(&syncing); /* task.json is durable before any container exists */
         runner_mark(t, MARK_IMAGES);
         t->pull_took = pull.took;
+        /* Just before containers exist: a secret that cannot be read
+         * stops the task as a failed pull does. */
+        if (pull.rc == 0 && task_secrets_resolve(t, pull.why, sizeof(pull.why)) < 0)
+            pull.rc = -1;
         if (pull.rc < 0) {
             snprintf(r->why, sizeof(r->why), "%s", pull.why);
             for (size_t i = 0; i < t->nctrs; i++)
@@ -367,8 +372,10 @@ static void *runner_main(void *arg)
 
 void task_runner_free(struct task_runner *t)
 {
-    for (size_t i = 0; i < t->nctrs; i++)
+    for (size_t i = 0; i < t->nctrs; i++) {
         json_decref(t->ctrs[i].def);
+        task_secrets_forget(&t->ctrs[i]);
+    }
     free(t->ctrs);
     json_decref(t->task);
     if (t->wake_fd >= 0)

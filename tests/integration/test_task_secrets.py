@@ -1,0 +1,147 @@
+"""Secrets in tasks: `secrets` resolved by the agent just before the
+containers start, with the task's execution role (which must trust
+ecs-tasks.amazonaws.com and whose policies decide what it reads); failures
+stop the task with ECS's ResourceInitializationError; no plaintext in the
+server's store or log, in DescribeTasks, or in the agent's task records."""
+import glob
+import hashlib
+import json
+import os
+
+import pytest
+
+import berth_proc
+import stack as stackmod
+
+ACCOUNT = "000000000000"
+REGION = berth_proc.REGION
+DB_VALUE = "Db-Pa55-Secret-Marker-4417"
+API_VALUE = "Api-Pa55-Secret-Marker-9902"
+REASON = "ResourceInitializationError: unable to pull secrets or registry auth: "
+
+
+def trust(principal):
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = stackmod.Stack(tmp_path_factory.mktemp("secrets"))
+    s.ssm = berth_proc.client(s.server.endpoint, service="ssm")
+    s.asm = berth_proc.client(s.server.endpoint, service="secretsmanager")
+    s.iam = berth_proc.client(s.server.endpoint, service="iam")
+    s.ssm.put_parameter(Name="/app/db", Value=DB_VALUE, Type="SecureString")
+    s.secret_arn = s.asm.create_secret(Name="app-creds", SecretString=json.dumps(
+        {"user": "svc", "password": API_VALUE}))["ARN"]
+    param_arn = "arn:aws:ssm:%s:%s:parameter/app/*" % (REGION, ACCOUNT)
+    s.iam.create_role(RoleName="exec-ok", AssumeRolePolicyDocument=trust({"Service": "ecs-tasks.amazonaws.com"}))
+    s.iam.put_role_policy(RoleName="exec-ok", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": param_arn},
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": s.secret_arn}]}))
+    s.iam.create_role(RoleName="exec-none", AssumeRolePolicyDocument=trust({"Service": "ecs-tasks.amazonaws.com"}))
+    s.iam.create_role(RoleName="exec-untrusting",
+                      AssumeRolePolicyDocument=trust({"AWS": "arn:aws:iam::%s:root" % ACCOUNT}))
+    s.iam.put_role_policy(RoleName="exec-untrusting", PolicyName="all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    yield s
+    s.close()
+
+
+def role(name):
+    return "arn:aws:iam::%s:role/%s" % (ACCOUNT, name)
+
+
+def run_with(stack, family, role_name, secrets, command=("true",)):
+    stack.register(family, [{"name": "app", "secrets": secrets, "command": list(command)}],
+                   executionRoleArn=role(role_name))
+    return stack.run(family)
+
+
+def sha(v):
+    return hashlib.sha256(v.encode()).hexdigest()
+
+
+def test_secrets_reach_the_container_and_nowhere_else(stack):
+    arn = run_with(stack, "withsecrets", "exec-ok", [
+        {"name": "DB_PASS", "valueFrom": "/app/db"},
+        {"name": "API_PW", "valueFrom": stack.secret_arn + ":password::"},
+    ], command=["sh", "-c", 'printf %s "$DB_PASS" | sha256sum; printf %s "$API_PW" | sha256sum'])
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stopCode"] == "EssentialContainerExited", t.get("stoppedReason")
+    assert stack.container(t, "app")["exitCode"] == 0
+    hashes = [line.split()[0] for line in stack.stdout(arn, "app")]
+    assert hashes == [sha(DB_VALUE), sha(API_VALUE)]
+
+    described = json.dumps(stack.describe(arn), default=str)
+    for plain in (DB_VALUE, API_VALUE):
+        assert plain not in described
+        for f in glob.glob(os.path.join(stack.server.data_dir, "*.db*")):
+            with open(f, "rb") as fh:
+                assert plain.encode() not in fh.read(), f
+        with open(stack.server.log_path, errors="replace") as fh:
+            assert plain not in fh.read()
+        with open(stack.agent.log_path, errors="replace") as fh:
+            assert plain not in fh.read()
+        for f in glob.glob(os.path.join(stack.agent_dir, "tasks", "**", "*"), recursive=True):
+            if os.path.isfile(f):
+                with open(f, "rb") as fh:
+                    assert plain.encode() not in fh.read(), f
+    # The bundle (its config.json holds the environment) is root's alone.
+    for d in glob.glob(os.path.join(stack.agent_dir, "containers", "*")):
+        assert os.stat(d).st_mode & 0o077 == 0, d
+
+
+def test_missing_parameter_stops_the_task_naming_it(stack):
+    arn = run_with(stack, "missingparam", "exec-ok", [{"name": "X", "valueFrom": "/app/not-there"}])
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stoppedReason"].startswith(REASON), t["stoppedReason"]
+    assert "invalid parameters: /app/not-there" in t["stoppedReason"]
+    assert stack.container(t, "app").get("exitCode") is None
+
+
+def test_role_without_permission_is_denied(stack):
+    arn = run_with(stack, "deniedparam", "exec-none", [{"name": "X", "valueFrom": "/app/db"}])
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stoppedReason"].startswith(REASON + "execution resource retrieval failed: "
+                                         "unable to retrieve secrets from ssm"), t["stoppedReason"]
+    assert "AccessDeniedException" in t["stoppedReason"] and "exec-none" in t["stoppedReason"]
+
+    arn = run_with(stack, "deniedsecret", "exec-none", [{"name": "X", "valueFrom": stack.secret_arn}])
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stoppedReason"].startswith(REASON + "execution resource retrieval failed: "
+                                         "unable to retrieve secret from asm"), t["stoppedReason"]
+    assert "AccessDeniedException" in t["stoppedReason"]
+
+
+def test_role_that_does_not_trust_ecs_tasks_is_refused(stack):
+    arn = run_with(stack, "untrusting", "exec-untrusting", [{"name": "X", "valueFrom": "/app/db"}])
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stoppedReason"].startswith(REASON), t["stoppedReason"]
+    assert "does not trust ecs-tasks.amazonaws.com" in t["stoppedReason"]
+
+    arn = run_with(stack, "norole", "exec-missing", [{"name": "X", "valueFrom": "/app/db"}])
+    t = stack.wait_status(arn, "STOPPED")
+    assert "exec-missing does not exist" in t["stoppedReason"], t["stoppedReason"]
+
+
+def test_missing_json_key_names_it(stack):
+    arn = run_with(stack, "nokey", "exec-ok", [{"name": "X", "valueFrom": stack.secret_arn + ":nokey::"}])
+    t = stack.wait_status(arn, "STOPPED")
+    assert "did not contain json key nokey" in t["stoppedReason"], t["stoppedReason"]
+
+
+def test_only_root_or_instances_get_task_credentials(stack):
+    """An IAM user allowed ecs:Poll cannot read an execution role's keys."""
+    stack.iam.create_user(UserName="poller")
+    stack.iam.put_user_policy(UserName="poller", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:Poll", "Resource": "*"}]}))
+    k = stack.iam.create_access_key(UserName="poller")["AccessKey"]
+    arn = run_with(stack, "pollertarget", "exec-ok", [{"name": "X", "valueFrom": "/app/db"}],
+                   command=["sleep", "1"])
+    status, out = berth_proc.raw_call(stack.server.endpoint, "GetTaskCredentials",
+                                      {"cluster": stack.cluster, "task": arn}, target_prefix="BerthAgent_20261122",
+                                      key=berth_proc.Credentials(k["AccessKeyId"], k["SecretAccessKey"]))
+    assert status == 400 and "AccessDenied" in json.dumps(out), out
+    stack.wait_status(arn, "STOPPED")
