@@ -11,7 +11,9 @@ import os
 import pytest
 
 import berth_proc
+import registry as regmod
 import stack as stackmod
+import testimages
 
 ACCOUNT = "000000000000"
 REGION = berth_proc.REGION
@@ -145,3 +147,38 @@ def test_only_root_or_instances_get_task_credentials(stack):
                                       key=berth_proc.Credentials(k["AccessKeyId"], k["SecretAccessKey"]))
     assert status == 400 and "AccessDenied" in json.dumps(out), out
     stack.wait_status(arn, "STOPPED")
+
+
+def test_repository_credentials_from_secrets_manager(stack, tmp_path):
+    """A private registry (htpasswd) pulls with repositoryCredentials read
+    through the execution role, and fails clearly without them."""
+    reg = regmod.Registry(str(tmp_path / "private"), htpasswd=("puller", "Reg-Pa55-7730")).start()
+    try:
+        regmod.push_image(reg.hostport, "private", "1", [(testimages.base_layer(), "gzip")],
+                          testimages.config(), auth=("puller", "Reg-Pa55-7730"))
+        image = reg.hostport + "/private:1"
+        creds_arn = stack.asm.create_secret(Name="registry-creds", SecretString=json.dumps(
+            {"username": "puller", "password": "Reg-Pa55-7730"}))["ARN"]
+        stack.iam.put_role_policy(RoleName="exec-ok", PolicyName="registry", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": creds_arn}]}))
+        stack.register("private", [{"name": "app", "image": image, "command": ["true"],
+                                    "repositoryCredentials": {"credentialsParameter": creds_arn}}],
+                       executionRoleArn=role("exec-ok"))
+        t = stack.wait_status(stack.run("private"), "STOPPED")
+        assert t["stopCode"] == "EssentialContainerExited", t.get("stoppedReason")
+        assert stack.container(t, "app")["exitCode"] == 0
+
+        stack.register("private-anon", [{"name": "app", "image": image, "command": ["true"]}])
+        t = stack.wait_status(stack.run("private-anon"), "STOPPED")
+        assert t["stoppedReason"].startswith("CannotPullContainerError"), t["stoppedReason"]
+        assert "unauthorized" in t["stoppedReason"]
+
+        stack.register("private-denied", [{"name": "app", "image": image, "command": ["true"],
+                                           "repositoryCredentials": {"credentialsParameter": creds_arn}}],
+                       executionRoleArn=role("exec-none"))
+        t = stack.wait_status(stack.run("private-denied"), "STOPPED")
+        assert t["stoppedReason"].startswith(REASON), t["stoppedReason"]
+        assert "AccessDeniedException" in t["stoppedReason"]
+    finally:
+        reg.stop()

@@ -58,6 +58,8 @@ struct runner_ctr {
      * from their resolution until the container starts; NULL if none */
     char **secret_env;
     size_t n_secret_env;
+    /* repositoryCredentials read from Secrets Manager, for the pull; NULL if none */
+    char *registry_user, *registry_pass;
 };
 
 /* Monotonic marks of a task's way to RUNNING, logged as one line when it

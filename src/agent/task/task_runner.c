@@ -152,7 +152,13 @@ static enum prepared prepare(struct run *r)
         /* Reported before the pull starts: it writes the containers' image
          * digests, which a report reads. */
         task_report(t, TASK_STATUS_PENDING, NULL, json_pack("{s:f}", "pullStartedAt", epoch_now()));
-        beside_begin(&pulling, task_images_pull, &pull);
+        /* Secrets and registry credentials before the pull, which may need
+         * them; one that cannot be read stops the task as a failed pull
+         * does. */
+        if (task_secrets_resolve(t, pull.why, sizeof(pull.why)) < 0)
+            pull.rc = -1;
+        else
+            beside_begin(&pulling, task_images_pull, &pull);
         /* Before anything of the task exists on this host, so that a
          * restarted agent finds it to adopt (or clean up). */
         if (task_persist_write(t, &err) < 0)
@@ -168,10 +174,6 @@ static enum prepared prepare(struct run *r)
         beside_end(&syncing); /* task.json is durable before any container exists */
         runner_mark(t, MARK_IMAGES);
         t->pull_took = pull.took;
-        /* Just before containers exist: a secret that cannot be read
-         * stops the task as a failed pull does. */
-        if (pull.rc == 0 && task_secrets_resolve(t, pull.why, sizeof(pull.why)) < 0)
-            pull.rc = -1;
         if (pull.rc < 0) {
             snprintf(r->why, sizeof(r->why), "%s", pull.why);
             for (size_t i = 0; i < t->nctrs; i++)

@@ -41,12 +41,26 @@ void task_secrets_forget(struct runner_ctr *c)
     free(c->secret_env);
     c->secret_env = NULL;
     c->n_secret_env = 0;
+    wipe(c->registry_user);
+    wipe(c->registry_pass);
+    free(c->registry_user);
+    free(c->registry_pass);
+    c->registry_user = c->registry_pass = NULL;
+}
+
+/* repositoryCredentials.credentialsParameter when it is a Secrets Manager
+ * ARN (ECS takes nothing else). */
+static const char *registry_secret(const struct runner_ctr *c)
+{
+    const char *p =
+        json_string_value(json_object_get(json_object_get(c->def, "repositoryCredentials"), "credentialsParameter"));
+    return p && strncmp(p, "arn:", 4) == 0 && strstr(p, ":secretsmanager:") ? p : NULL;
 }
 
 static bool task_has_secrets(const struct task_runner *t)
 {
     for (size_t i = 0; i < t->nctrs; i++)
-        if (json_array_size(json_object_get(t->ctrs[i].def, "secrets")) > 0)
+        if (json_array_size(json_object_get(t->ctrs[i].def, "secrets")) > 0 || registry_secret(&t->ctrs[i]))
             return true;
     return false;
 }
@@ -215,6 +229,37 @@ static int asm_value(struct awsjson_client *role, const char *from, char **ret, 
     return r;
 }
 
+/* The registry credentials of c's repositoryCredentials: a secret whose
+ * SecretString is {"username": ..., "password": ...}. */
+static int registry_credentials(struct runner_ctr *c, struct awsjson_client *role, char *why, size_t cap)
+{
+    const char *arn = registry_secret(c);
+    if (!arn)
+        return 0;
+    _cleanup_free_ char *text = NULL;
+    if (asm_value(role, arn, &text, why, cap) < 0)
+        return -1;
+    json_error_t jerr;
+    _cleanup_json_ json_t *doc = json_loads(text, 0, &jerr);
+    wipe(text);
+    const char *user = json_string_value(json_object_get(doc, "username"));
+    const char *pass = json_string_value(json_object_get(doc, "password"));
+    if (user && pass) {
+        c->registry_user = strdup(user);
+        c->registry_pass = strdup(pass);
+    }
+    if (pass)
+        wipe((char *)pass);
+    if (!c->registry_user || !c->registry_pass) {
+        snprintf(why, cap,
+                 REASON_PREFIX "execution resource retrieval failed: unable to get registry auth from asm: "
+                               "secret %.512s is not a JSON object with username and password",
+                 arn);
+        return -1;
+    }
+    return 0;
+}
+
 /* One container's secrets into c->secret_env. */
 static int container_secrets(struct runner_ctr *c, struct awsjson_client *role, char *why, size_t cap)
 {
@@ -276,8 +321,11 @@ int task_secrets_resolve(struct task_runner *t, char *why, size_t cap)
         snprintf(why, cap, REASON_PREFIX "%s", err.msg);
         return -1;
     }
-    for (size_t i = 0; i < t->nctrs && r == 0; i++)
-        r = container_secrets(&t->ctrs[i], role, why, cap);
+    for (size_t i = 0; i < t->nctrs && r == 0; i++) {
+        r = registry_credentials(&t->ctrs[i], role, why, cap);
+        if (r == 0)
+            r = container_secrets(&t->ctrs[i], role, why, cap);
+    }
     awsjson_client_free(role);
     if (r < 0) {
         for (size_t i = 0; i < t->nctrs; i++)
