@@ -182,3 +182,25 @@ def test_repository_credentials_from_secrets_manager(stack, tmp_path):
         assert "AccessDeniedException" in t["stoppedReason"]
     finally:
         reg.stop()
+
+
+def test_log_secret_options(stack):
+    """logConfiguration.secretOptions become log driver options: here the
+    awslogs stream prefix comes from a parameter."""
+    stack.ssm.put_parameter(Name="/app/log-prefix", Value="fromsecret", Type="SecureString")
+    stack.register("logsecret", [{"name": "app", "command": ["sh", "-c", "echo logged-line"],
+                                  "logConfiguration": {
+                                      "logDriver": "awslogs",
+                                      "options": {"awslogs-group": "/secrets/test", "awslogs-region": REGION,
+                                                  "awslogs-create-group": "true"},
+                                      "secretOptions": [{"name": "awslogs-stream-prefix",
+                                                         "valueFrom": "/app/log-prefix"}]}}],
+                   executionRoleArn=role("exec-ok"))
+    arn = stack.run("logsecret")
+    t = stack.wait_status(arn, "STOPPED")
+    assert t["stopCode"] == "EssentialContainerExited", t.get("stoppedReason")
+    logs = berth_proc.client(stack.server.endpoint, service="logs")
+    stream = "fromsecret/app/" + berth_proc.task_id(arn)
+    berth_proc.wait_for(lambda: [e for e in logs.get_log_events(logGroupName="/secrets/test",
+                                                                logStreamName=stream)["events"]
+                                 if e["message"] == "logged-line"], what="the line in the secret-named stream")

@@ -1,6 +1,7 @@
-/* task_secrets.c - a task's `secrets` (see task_secrets.h), as ECS's agent
- * resolves them: with the task's execution role, not the instance's own
- * identity, so the role's IAM policies decide what a task may read.
+/* task_secrets.c - a task's `secrets`, logConfiguration.secretOptions and
+ * repositoryCredentials (see task_secrets.h), as ECS's agent resolves them:
+ * with the task's execution role, not the instance's own identity, so the
+ * role's IAM policies decide what a task may read.
  *
  * valueFrom is an SSM parameter name or ARN (AmazonSSM.GetParameters,
  * WithDecryption), or a Secrets Manager ARN
@@ -60,7 +61,8 @@ static const char *registry_secret(const struct runner_ctr *c)
 static bool task_has_secrets(const struct task_runner *t)
 {
     for (size_t i = 0; i < t->nctrs; i++)
-        if (json_array_size(json_object_get(t->ctrs[i].def, "secrets")) > 0 || registry_secret(&t->ctrs[i]))
+        if (json_array_size(json_object_get(t->ctrs[i].def, "secrets")) > 0 || registry_secret(&t->ctrs[i]) ||
+            json_array_size(json_object_get(json_object_get(t->ctrs[i].def, "logConfiguration"), "secretOptions")) > 0)
             return true;
     return false;
 }
@@ -260,6 +262,45 @@ static int registry_credentials(struct runner_ctr *c, struct awsjson_client *rol
     return 0;
 }
 
+/* valueFrom's value: a Secrets Manager ARN, else an SSM parameter. */
+static int secret_value(struct awsjson_client *role, const char *from, char **ret, char *why, size_t cap)
+{
+    bool asm_ = strncmp(from, "arn:", 4) == 0 && strstr(from, ":secretsmanager:");
+    return asm_ ? asm_value(role, from, ret, why, cap) : ssm_value(role, from, ret, why, cap);
+}
+
+/* logConfiguration.secretOptions into the log driver's options, in the
+ * container's definition as this runner holds it (memory only: task.json
+ * keeps the task as the server sent it). */
+static int log_secret_options(struct runner_ctr *c, struct awsjson_client *role, char *why, size_t cap)
+{
+    json_t *conf = json_object_get(c->def, "logConfiguration");
+    json_t *list = json_object_get(conf, "secretOptions");
+    if (json_array_size(list) == 0)
+        return 0;
+    json_t *options = json_object_get(conf, "options");
+    if (!json_is_object(options)) {
+        options = json_object();
+        json_object_set_new(conf, "options", options);
+    }
+    size_t i;
+    json_t *s;
+    json_array_foreach(list, i, s) {
+        const char *name = json_string_value(json_object_get(s, "name"));
+        const char *from = json_string_value(json_object_get(s, "valueFrom"));
+        if (!name || !from) {
+            snprintf(why, cap, REASON_PREFIX "container %s: a secret option needs name and valueFrom", c->name);
+            return -1;
+        }
+        _cleanup_free_ char *value = NULL;
+        if (secret_value(role, from, &value, why, cap) < 0)
+            return -1;
+        json_object_set_new(options, name, json_string(value));
+        wipe(value);
+    }
+    return 0;
+}
+
 /* One container's secrets into c->secret_env. */
 static int container_secrets(struct runner_ctr *c, struct awsjson_client *role, char *why, size_t cap)
 {
@@ -285,9 +326,7 @@ static int container_secrets(struct runner_ctr *c, struct awsjson_client *role, 
             return -1;
         }
         _cleanup_free_ char *value = NULL;
-        bool asm_ = strncmp(from, "arn:", 4) == 0 && strstr(from, ":secretsmanager:");
-        int r = asm_ ? asm_value(role, from, &value, why, cap) : ssm_value(role, from, &value, why, cap);
-        if (r < 0)
+        if (secret_value(role, from, &value, why, cap) < 0)
             return -1;
         size_t len = strlen(name) + 1 + strlen(value) + 1;
         char *env = strlen(value) <= LIMIT_SECRET_VALUE ? malloc(len) : NULL;
@@ -325,6 +364,8 @@ int task_secrets_resolve(struct task_runner *t, char *why, size_t cap)
         r = registry_credentials(&t->ctrs[i], role, why, cap);
         if (r == 0)
             r = container_secrets(&t->ctrs[i], role, why, cap);
+        if (r == 0)
+            r = log_secret_options(&t->ctrs[i], role, why, cap);
     }
     awsjson_client_free(role);
     if (r < 0) {
