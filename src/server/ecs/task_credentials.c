@@ -1,6 +1,7 @@
 /* task_credentials.c - BerthAgent.GetTaskCredentials {cluster, task}: the
  * agent running a task asks, just before it resolves the task's secrets,
- * for credentials of the task definition's executionRoleArn, as ECS's
+ * for credentials of the task's execution role (RunTask's overrides', else
+ * the task definition's executionRoleArn), as ECS's
  * backend hands its agent executionRoleCredentials.  The server assumes the
  * role on ecs-tasks.amazonaws.com's behalf (the role's trust policy must
  * name that service) as the session
@@ -51,8 +52,12 @@ API_ACTION(action_berth_get_task_credentials)
         return -1;
     if (strcmp(task.last_status, "STOPPED") == 0 || strcmp(task.desired_status, "STOPPED") == 0)
         return error_set(err, API_ERR_CLIENT, "Task %s is stopping: it gets no credentials.", task.uuid);
+    /* RunTask's overrides may name another role (authorised there with iam:PassRole). */
     json_t *def = json_object_get(json_object_get(task.doc, "berth"), "taskDefinition");
-    const char *role_arn = json_string_value(json_object_get(def, "executionRoleArn"));
+    const char *role_arn =
+        json_string_value(json_object_get(json_object_get(task.doc, "overrides"), "executionRoleArn"));
+    if (!role_arn)
+        role_arn = json_string_value(json_object_get(def, "executionRoleArn"));
     if (!role_arn)
         return error_set(err, API_ERR_CLIENT, "Task %s has no executionRoleArn.", task.uuid);
     struct iam_entity_row role = {0};
