@@ -204,3 +204,12 @@ def test_log_secret_options(stack):
     berth_proc.wait_for(lambda: [e for e in logs.get_log_events(logGroupName="/secrets/test",
                                                                 logStreamName=stream)["events"]
                                  if e["message"] == "logged-line"], what="the line in the secret-named stream")
+
+
+def test_overrides_execution_role_is_the_one_assumed(stack):
+    stack.register("overridden", [{"name": "app", "command": ["true"],
+                                   "secrets": [{"name": "X", "valueFrom": "/app/db"}]}],
+                   executionRoleArn=role("exec-ok"))
+    arn = stack.run("overridden", overrides={"executionRoleArn": role("exec-none")})
+    t = stack.wait_status(arn, "STOPPED")
+    assert "AccessDeniedException" in t["stoppedReason"] and "exec-none" in t["stoppedReason"], t["stoppedReason"]
