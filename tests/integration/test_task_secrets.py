@@ -213,3 +213,23 @@ def test_overrides_execution_role_is_the_one_assumed(stack):
     arn = stack.run("overridden", overrides={"executionRoleArn": role("exec-none")})
     t = stack.wait_status(arn, "STOPPED")
     assert "AccessDeniedException" in t["stoppedReason"] and "exec-none" in t["stoppedReason"], t["stoppedReason"]
+
+
+def test_another_instance_gets_no_credentials_for_the_task(stack):
+    """Credentials go only to the instance the task is placed on. (Last in
+    the file: the second instance has no agent and must not get tasks.)"""
+    arn = run_with(stack, "placedhere", "exec-ok", [{"name": "X", "valueFrom": "/app/db"}], command=["sleep", "2"])
+    stack.wait_status(arn, "RUNNING")
+    token, _ = berth_proc.create_token(stack.server.endpoint, stack.cluster)
+    status, answer = berth_proc.register_with_token(stack.server.endpoint, stack.cluster, token)
+    assert status == 200, answer
+    try:
+        status, out = berth_proc.raw_call(stack.server.endpoint, "GetTaskCredentials",
+                                          {"cluster": stack.cluster, "task": arn},
+                                          target_prefix="BerthAgent_20261122", key=berth_proc.instance_key(answer))
+        assert status == 400 and "AccessDenied" in json.dumps(out), out
+        assert "credentials" not in out
+    finally:
+        stack.ecs.deregister_container_instance(cluster=stack.cluster, force=True,
+                                                containerInstance=answer["containerInstance"]["containerInstanceArn"])
+    stack.wait_status(arn, "STOPPED")
