@@ -22,6 +22,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "agent/agent_limits.h"
+#include "agent/task/secret_ref.h"
 
 #define REASON_PREFIX "ResourceInitializationError: unable to pull secrets or registry auth: "
 #define SSM_TARGET "AmazonSSM"
@@ -55,7 +56,7 @@ static const char *registry_secret(const struct runner_ctr *c)
 {
     const char *p =
         json_string_value(json_object_get(json_object_get(c->def, "repositoryCredentials"), "credentialsParameter"));
-    return p && strncmp(p, "arn:", 4) == 0 && strstr(p, ":secretsmanager:") ? p : NULL;
+    return p && secret_ref_is_asm(p) ? p : NULL;
 }
 
 static bool task_has_secrets(const struct task_runner *t)
@@ -138,45 +139,9 @@ static int ssm_value(struct awsjson_client *role, const char *from, char **ret, 
     return *ret ? 0 : -1;
 }
 
-/* A Secrets Manager valueFrom split: the secret's ARN (its first seven
- * ':'-fields) and the optional json-key, version-stage, version-id. */
-struct asm_ref {
-    char arn[2048];
-    char key[256], stage[256], id[72];
-};
-
-static int asm_ref_parse(const char *from, struct asm_ref *ret)
-{
-    memset(ret, 0, sizeof(*ret));
-    const char *p = from;
-    for (int i = 0; i < 7 && p; i++) {
-        p = strchr(p, ':');
-        if (p && i < 6)
-            p++;
-    }
-    size_t arn_len = p ? (size_t)(p - from) : strlen(from);
-    if (arn_len >= sizeof(ret->arn))
-        return -1;
-    memcpy(ret->arn, from, arn_len);
-    if (!p)
-        return 0;
-    char *fields[3] = {ret->key, ret->stage, ret->id};
-    size_t caps[3] = {sizeof(ret->key), sizeof(ret->stage), sizeof(ret->id)};
-    p++;
-    for (int i = 0; i < 3 && p; i++) {
-        const char *end = strchr(p, ':');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n >= caps[i])
-            return -1;
-        memcpy(fields[i], p, n);
-        p = end ? end + 1 : NULL;
-    }
-    return p ? -1 : 0; /* more than three fields after the ARN */
-}
-
 /* The JSON SecretString's member `key`, as a string (non-strings are
  * given as their JSON text, as ECS does). */
-static int asm_json_key(const char *secret_string, const struct asm_ref *ref, char **ret, char *why, size_t cap)
+static int asm_json_key(const char *secret_string, const struct secret_ref *ref, char **ret, char *why, size_t cap)
 {
     json_error_t jerr;
     _cleanup_json_ json_t *doc = json_loads(secret_string, 0, &jerr);
@@ -196,8 +161,8 @@ static int asm_json_key(const char *secret_string, const struct asm_ref *ref, ch
 
 static int asm_value(struct awsjson_client *role, const char *from, char **ret, char *why, size_t cap)
 {
-    struct asm_ref ref;
-    if (asm_ref_parse(from, &ref) < 0) {
+    struct secret_ref ref;
+    if (secret_ref_parse(from, &ref) < 0) {
         snprintf(why, cap, REASON_PREFIX "execution resource retrieval failed: invalid secret ARN %.512s", from);
         return -1;
     }
@@ -265,8 +230,7 @@ static int registry_credentials(struct runner_ctr *c, struct awsjson_client *rol
 /* valueFrom's value: a Secrets Manager ARN, else an SSM parameter. */
 static int secret_value(struct awsjson_client *role, const char *from, char **ret, char *why, size_t cap)
 {
-    bool asm_ = strncmp(from, "arn:", 4) == 0 && strstr(from, ":secretsmanager:");
-    return asm_ ? asm_value(role, from, ret, why, cap) : ssm_value(role, from, ret, why, cap);
+    return secret_ref_is_asm(from) ? asm_value(role, from, ret, why, cap) : ssm_value(role, from, ret, why, cap);
 }
 
 /* logConfiguration.secretOptions into the log driver's options, in the
