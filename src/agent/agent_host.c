@@ -50,6 +50,10 @@ static const char *const capabilities[] = {
     "ecs.capability.execution-role-awslogs",
     "ecs.capability.docker-plugin.local",
     "ecs.capability.private-registry-authentication.secretsmanager",
+    "ecs.capability.secrets.ssm.environment-variables", /* task_secrets.c */
+    "ecs.capability.secrets.asm.environment-variables",
+    "ecs.capability.secrets.ssm.bootstrap.log-driver",
+    "ecs.capability.secrets.asm.bootstrap.log-driver",
     "ecs.capability.task-eni", /* awsvpc: a namespace and address per task (network.c) */
 };
 

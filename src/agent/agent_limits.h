@@ -84,3 +84,9 @@
 
 /* The shipper's progress file. */
 #define LIMIT_LOGSHIP_STATE 4096
+
+/* --- task secrets (task/task_secrets.c) --- */
+/* `secrets` of one container, and the size of one resolved value (Secrets
+ * Manager's own cap is 64 KiB; an SSM advanced parameter's 8 KiB). */
+#define LIMIT_CTR_SECRETS 64
+#define LIMIT_SECRET_VALUE (64u * 1024)

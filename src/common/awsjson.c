@@ -152,6 +152,8 @@ static const char *service_of(const char *target_prefix)
         const char *prefix, *service;
     } services[] = {
         {PROTO_LOGS_TARGET, "logs"},
+        {"AmazonSSM", "ssm"},
+        {"secretsmanager", "secretsmanager"},
     };
     for (size_t i = 0; i < ELEMENTSOF(services); i++)
         if (strcmp(services[i].prefix, target_prefix) == 0)

@@ -9,7 +9,8 @@
  * client's region, unless the client's credentials are empty (no access key
  * id): then none is, for the calls a server authenticates by what the body
  * carries (an agent's registration token); the service is "logs" for the CloudWatch Logs target
- * (PROTO_LOGS_TARGET), "ecs" for the others. */
+ * (PROTO_LOGS_TARGET), "ssm" for AmazonSSM, "secretsmanager" for
+ * secretsmanager, "ecs" for the others. */
 #pragma once
 
 #include <jansson.h>

@@ -18,6 +18,9 @@
 #define PROTO_REPORT_ATTACHMENTS "ReportAttachments" /* a task's network interfaces */
 #define PROTO_PUT_LOG_EVENTS "PutLogEvents"          /* idempotent log shipping */
 #define PROTO_SUBMIT_REPORTS "SubmitReports"         /* queued reports in one call */
+
+/* A task's execution role credentials, for the agent that runs it. */
+#define PROTO_GET_TASK_CREDENTIALS "GetTaskCredentials"
 /* Registration with a cluster registration token or an IAM identity; the
  * answer carries the instance's own credentials (server/ecs/agent_register.h). */
 #define PROTO_REGISTER "RegisterContainerInstance"

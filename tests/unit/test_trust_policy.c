@@ -61,6 +61,34 @@ TEST(trust_policy_names_callers)
     CHECK(!trust_policy_allows(NULL, ACCT, user, "sts:AssumeRole"));
 }
 
+/* What the server assumes for ecs-tasks.amazonaws.com (a task's execution
+ * role): only a Service entry naming it counts, never "*" or an account. */
+TEST(trust_policy_names_service_principals)
+{
+    const char *svc = "ecs-tasks.amazonaws.com";
+    const char *one = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws."
+                      "com\"},\"Action\":\"sts:AssumeRole\"}}";
+    const char *list = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":[\"ec2.amazonaws.com\","
+                       "\"ecs-tasks.amazonaws.com\"]},\"Action\":[\"sts:AssumeRole\"]}]}";
+    const char *other = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},"
+                        "\"Action\":\"sts:AssumeRole\"}}";
+    const char *star = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"}}";
+    const char *account = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" ACCT "\"},"
+                          "\"Action\":\"sts:AssumeRole\"}}";
+    const char *denied = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws."
+                         "com\"},\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Deny\",\"Principal\":{\"Service\":"
+                         "\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:*\"}]}";
+    CHECK(trust_policy_allows_service(one, svc, "sts:AssumeRole"));
+    CHECK(trust_policy_allows_service(list, svc, "sts:AssumeRole"));
+    CHECK(!trust_policy_allows_service(one, svc, "sts:TagSession"));
+    CHECK(!trust_policy_allows_service(other, svc, "sts:AssumeRole"));
+    CHECK(!trust_policy_allows_service(star, svc, "sts:AssumeRole"));
+    CHECK(!trust_policy_allows_service(account, svc, "sts:AssumeRole"));
+    CHECK(!trust_policy_allows_service(denied, svc, "sts:AssumeRole"));
+    /* and a caller never matches a Service entry */
+    CHECK(!trust_policy_allows(one, ACCT, "arn:aws:iam::" ACCT ":root", "sts:AssumeRole"));
+}
+
 TEST(principal_parse_tells_arns_apart)
 {
     struct principal p;

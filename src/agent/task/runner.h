@@ -54,6 +54,12 @@ struct runner_ctr {
     struct health health;
     /* log driver (task_logs.c) */
     struct logship *ship;
+    /* `secrets` as "NAME=value" strings (task_secrets.c): in memory only,
+     * from their resolution until the container starts; NULL if none */
+    char **secret_env;
+    size_t n_secret_env;
+    /* repositoryCredentials read from Secrets Manager, for the pull; NULL if none */
+    char *registry_user, *registry_pass;
 };
 
 /* Monotonic marks of a task's way to RUNNING, logged as one line when it

@@ -12,7 +12,9 @@
 #include "common/cleanup.h"
 #include "agent/image/image.h"
 #include "agent/runtime/etcfiles.h"
+#include "agent/agent_limits.h"
 #include "agent/task/task_logs.h"
+#include "agent/task/task_secrets.h"
 
 #define MAX_DNS 16
 #define MAX_HOSTS 48
@@ -24,7 +26,7 @@ struct start_inputs {
     char netns[4200];
     char meta_task[800];
     char hostname[128];
-    const char *extra_env[1];
+    const char *extra_env[1 + LIMIT_CTR_SECRETS]; /* BERTH_TASK_ARN, then the resolved secrets */
     const char *dns[MAX_DNS], *search[MAX_DNS];
     struct etcfiles_host hosts[MAX_HOSTS];
     char link_names[MAX_HOSTS][256];
@@ -137,6 +139,9 @@ static int build_spec(struct task_runner *t, struct runner_ctr *c, const struct 
     size_t idx = (size_t)(c - t->ctrs);
     snprintf(si->meta_task, sizeof(si->meta_task), "BERTH_TASK_ARN=%s", t->arn);
     si->extra_env[0] = si->meta_task;
+    size_t n_extra = 1;
+    for (size_t i = 0; i < c->n_secret_env && n_extra < ELEMENTSOF(si->extra_env); i++)
+        si->extra_env[n_extra++] = c->secret_env[i];
     struct container_spec_input in = {
         .container = c->def,
         .merged = merged,
@@ -148,7 +153,7 @@ static int build_spec(struct task_runner *t, struct runner_ctr *c, const struct 
         .init_path = t->env->init_path[0] ? t->env->init_path : NULL,
         .default_hostname = default_hostname(t, c, si->hostname, sizeof(si->hostname)),
         .extra_env = si->extra_env,
-        .n_extra_env = 1,
+        .n_extra_env = n_extra,
     };
     return container_spec_build(&in, ret, err);
 }
@@ -206,6 +211,7 @@ int task_container_start(struct task_runner *t, struct runner_ctr *c, const stru
     snprintf(c->stop_signal, sizeof(c->stop_signal), "%s", merged->stop_signal ? merged->stop_signal : "SIGTERM");
     int r = create_and_start(t, c, &cs, lower, nlower, &etc, err);
     container_spec_free(&cs);
+    task_secrets_forget(c); /* the container has them now; this process need not */
     image_dirs_free(lower, nlower);
     return r;
 }

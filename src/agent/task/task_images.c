@@ -26,11 +26,15 @@ static int pull_images(struct task_runner *t, char *why, size_t cap)
         struct runner_ctr *c = &t->ctrs[i];
         const char *image = json_string_value(json_object_get(c->def, "image"));
         json_t *creds = json_object_get(c->def, "repositoryCredentials");
-        /* berth reads basic credentials from the credentialsParameter as
-         * "user:password" (no Secrets Manager here). */
+        /* A Secrets Manager ARN was read with the execution role
+         * (task_secrets.c); anything else is taken as "user:password", as
+         * berth did before it had Secrets Manager. */
         char user[256] = "", *pass = NULL;
         const char *param = json_string_value(json_object_get(creds, "credentialsParameter"));
-        if (param && strchr(param, ':') && strlen(param) < sizeof(user)) {
+        if (c->registry_user && c->registry_pass) {
+            opts.registry.username = c->registry_user;
+            opts.registry.password = c->registry_pass;
+        } else if (param && strncmp(param, "arn:", 4) != 0 && strchr(param, ':') && strlen(param) < sizeof(user)) {
             snprintf(user, sizeof(user), "%s", param);
             pass = strchr(user, ':');
             *pass++ = '\0';

@@ -35,6 +35,7 @@
 #include "agent/task/task_logs.h"
 #include "agent/task/task_persist.h"
 #include "agent/task/task_report.h"
+#include "agent/task/task_secrets.h"
 #include "agent/task/task_stop.h"
 #include "agent/task/task_watch.h"
 
@@ -151,7 +152,13 @@ static enum prepared prepare(struct run *r)
         /* Reported before the pull starts: it writes the containers' image
          * digests, which a report reads. */
         task_report(t, TASK_STATUS_PENDING, NULL, json_pack("{s:f}", "pullStartedAt", epoch_now()));
-        beside_begin(&pulling, task_images_pull, &pull);
+        /* Secrets and registry credentials before the pull, which may need
+         * them; one that cannot be read stops the task as a failed pull
+         * does. */
+        if (task_secrets_resolve(t, pull.why, sizeof(pull.why)) < 0)
+            pull.rc = -1;
+        else
+            beside_begin(&pulling, task_images_pull, &pull);
         /* Before anything of the task exists on this host, so that a
          * restarted agent finds it to adopt (or clean up). */
         if (task_persist_write(t, &err) < 0)
@@ -367,8 +374,10 @@ static void *runner_main(void *arg)
 
 void task_runner_free(struct task_runner *t)
 {
-    for (size_t i = 0; i < t->nctrs; i++)
+    for (size_t i = 0; i < t->nctrs; i++) {
         json_decref(t->ctrs[i].def);
+        task_secrets_forget(&t->ctrs[i]);
+    }
     free(t->ctrs);
     json_decref(t->task);
     if (t->wake_fd >= 0)

@@ -289,6 +289,8 @@ static const struct authz_rule ecs_rules[] = {
  * serve are unused.) */
 static const struct authz_rule agent_rules[] = {
     {"CreateRegistrationToken", "berth:CreateRegistrationToken", res_cluster, NULL, false},
+    /* ECS's agent gets role credentials over its poll channel: ecs:Poll. */
+    {"GetTaskCredentials", "ecs:Poll", res_cluster, key_cluster, false},
     {"ListRegistrationTokens", "berth:ListRegistrationTokens", res_cluster, NULL, false},
     {"PollTasks", "ecs:Poll", res_instance_or_cluster, key_cluster, false},
     {"PutLogEvents", "logs:PutLogEvents", logs_authz_stream, NULL, false},

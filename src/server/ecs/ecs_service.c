@@ -19,6 +19,7 @@
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
 #include "server/ecs/tag_actions.h"
+#include "server/ecs/task_credentials.h"
 #include "server/ecs/task_actions.h"
 #include "server/ecs/task_reports.h"
 #include "server/ecs/taskdefs.h"
@@ -72,6 +73,7 @@ static const struct api_action ecs_actions[] = {
  * handlers validate their input. */
 static const struct api_action agent_actions[] = {
     {PROTO_CREATE_REGISTRATION_TOKEN, action_berth_create_registration_token, API_WRITE},
+    {PROTO_GET_TASK_CREDENTIALS, action_berth_get_task_credentials, API_WRITE},
     {PROTO_LIST_REGISTRATION_TOKENS, action_berth_list_registration_tokens, API_READ},
     {PROTO_POLL_TASKS, action_berth_poll_tasks, API_READ},
     {PROTO_PUT_LOG_EVENTS, action_berth_ship_logs, API_WRITE},

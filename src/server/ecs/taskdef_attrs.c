@@ -57,11 +57,11 @@ static bool c_repo_creds(const json_t *c) { return has(c, "repositoryCredentials
 static bool c_env_files(const json_t *c) { return nonempty(c, "environmentFiles"); }
 static bool c_privileged(const json_t *c) { return json_is_true(json_object_get(c, "privileged")); }
 
-static bool secret_from(const json_t *c, bool secrets_manager)
+static bool secret_in(const json_t *list, bool secrets_manager)
 {
     size_t i;
     json_t *s;
-    json_array_foreach(json_object_get(c, "secrets"), i, s) {
+    json_array_foreach(list, i, s) {
         const char *from = json_string_value(json_object_get(s, "valueFrom"));
         bool asm_ = from && strstr(from, ":secretsmanager:") != NULL;
         if (asm_ == secrets_manager)
@@ -69,8 +69,14 @@ static bool secret_from(const json_t *c, bool secrets_manager)
     }
     return false;
 }
-static bool c_secrets_ssm(const json_t *c) { return secret_from(c, false); }
-static bool c_secrets_asm(const json_t *c) { return secret_from(c, true); }
+static bool c_secrets_ssm(const json_t *c) { return secret_in(json_object_get(c, "secrets"), false); }
+static bool c_secrets_asm(const json_t *c) { return secret_in(json_object_get(c, "secrets"), true); }
+static const json_t *log_secrets(const json_t *c)
+{
+    return json_object_get(json_object_get(c, "logConfiguration"), "secretOptions");
+}
+static bool c_log_secrets_ssm(const json_t *c) { return secret_in(log_secrets(c), false); }
+static bool c_log_secrets_asm(const json_t *c) { return secret_in(log_secrets(c), true); }
 
 static bool firelens_type(const json_t *c, const char *type)
 {
@@ -136,6 +142,8 @@ static const struct {
     {"ecs.capability.private-registry-authentication.secretsmanager", c_repo_creds, NULL},
     {"ecs.capability.secrets.ssm.environment-variables", c_secrets_ssm, NULL},
     {"ecs.capability.secrets.asm.environment-variables", c_secrets_asm, NULL},
+    {"ecs.capability.secrets.ssm.bootstrap.log-driver", c_log_secrets_ssm, NULL},
+    {"ecs.capability.secrets.asm.bootstrap.log-driver", c_log_secrets_asm, NULL},
     {"ecs.capability.env-files.s3", c_env_files, NULL},
     {"ecs.capability.container-health-check", c_health_check, NULL},
     {"ecs.capability.container-ordering", c_depends_on, NULL},

@@ -106,7 +106,15 @@ static bool any_string(json_t *v, bool (*match)(const char *entry, const void *u
 struct caller {
     const char *account;
     const char *arn;
+    const char *service; /* a service principal ("ecs-tasks.amazonaws.com"), or NULL for arn */
 };
+
+/* A Service principal entry naming the service that asks. */
+static bool names_service(const char *entry, const void *ud)
+{
+    const struct caller *c = ud;
+    return strcmp(entry, c->service) == 0;
+}
 
 /* An AWS principal entry naming the caller: "*", the caller's ARN, its
  * account (as the root ARN or the bare id), or, for an assumed-role
@@ -136,26 +144,41 @@ static bool action_matches(const char *pattern, const void *action) { return pol
 static bool statement_applies(json_t *s, const struct caller *c, const char *action)
 {
     json_t *principal = json_object_get(s, "Principal");
-    bool who = json_is_string(principal) ? true : any_string(json_object_get(principal, "AWS"), names_caller, c);
+    bool who;
+    if (c->service) /* only a Service entry names a service: "*" stands for AWS accounts' callers */
+        who = any_string(json_object_get(principal, "Service"), names_service, c);
+    else
+        who = json_is_string(principal) ? true : any_string(json_object_get(principal, "AWS"), names_caller, c);
     return who && any_string(json_object_get(s, "Action"), action_matches, action);
 }
 
-bool trust_policy_allows(const char *doc, const char *account, const char *principal_arn, const char *action)
+static bool allows(const char *doc, const struct caller *c, const char *action)
 {
     json_error_t jerr;
     _cleanup_json_ json_t *root = doc ? json_loads(doc, 0, &jerr) : NULL;
     _cleanup_json_ json_t *statements = root ? statements_of(root) : NULL;
-    struct caller c = {account, principal_arn};
     bool allowed = false;
     size_t i;
     json_t *s;
     json_array_foreach(statements, i, s) {
         bool deny = strcmp(json_string_value(json_object_get(s, "Effect")) ?: "", "Deny") == 0;
         bool conditional = json_object_get(s, "Condition") != NULL;
-        if (deny && (conditional || statement_applies(s, &c, action)))
+        if (deny && (conditional || statement_applies(s, c, action)))
             return false;
-        if (!deny && !conditional && statement_applies(s, &c, action))
+        if (!deny && !conditional && statement_applies(s, c, action))
             allowed = true;
     }
     return allowed;
+}
+
+bool trust_policy_allows(const char *doc, const char *account, const char *principal_arn, const char *action)
+{
+    struct caller c = {account, principal_arn, NULL};
+    return allows(doc, &c, action);
+}
+
+bool trust_policy_allows_service(const char *doc, const char *service, const char *action)
+{
+    struct caller c = {"", "", service};
+    return allows(doc, &c, action);
 }

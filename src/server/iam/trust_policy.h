@@ -1,8 +1,10 @@
 /* trust_policy.h - a role's trust policy (AssumeRolePolicyDocument): who
  * may assume the role.  Unlike identity policies (policy.h) its
  * statements name a Principal.  berth matches AWS principals (an ARN, an
- * account's root or id, "*"); service and federated principals are kept
- * but match no caller.  A statement with a Condition never allows (berth
+ * account's root or id, "*") for callers, and Service principals for what
+ * berth's server itself assumes on a service's behalf (a task's execution
+ * role for ecs-tasks.amazonaws.com); federated principals are kept but
+ * match nothing.  A statement with a Condition never allows (berth
  * does not evaluate conditions here) and always denies: the safe side. */
 #pragma once
 
@@ -18,3 +20,9 @@ int trust_policy_check(const char *doc, struct error *err);
 /* Whether doc lets principal_arn (a caller of account `account`) perform
  * action ("sts:AssumeRole"): an explicit Deny wins, else any Allow. */
 bool trust_policy_allows(const char *doc, const char *account, const char *principal_arn, const char *action);
+
+/* Whether doc lets AWS service `service` ("ecs-tasks.amazonaws.com")
+ * perform action: a statement whose Principal.Service names it.  No
+ * caller signs as a service: the server asks this before it issues
+ * credentials on the service's behalf. */
+bool trust_policy_allows_service(const char *doc, const char *service, const char *action);

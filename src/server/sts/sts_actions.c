@@ -5,16 +5,15 @@
  * itself (GetSessionToken).  Temporary keys ("ASIA...") go through the
  * keyring with their session token and expiry in the request's
  * transaction; the token and secret are returned once. */
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "server/iam/identity.h"
-#include "server/iam/keyring.h"
 #include "server/iam/policy.h"
 #include "server/iam/principal.h"
+#include "server/iam/role_session.h"
 #include "server/iam/trust_policy.h"
 #include "server/store/store_iam.h"
 #include "server/sts/sts_service.h"
@@ -25,7 +24,6 @@
 #define SESSION_TOKEN_DEFAULT 43200
 #define SESSION_TOKEN_MAX 129600
 #define SESSION_TOKEN_ROOT_MAX 3600
-#define SESSION_TOKEN_CAP 1024
 
 /* The caller's unique id as GetCallerIdentity spells it: the account for
  * root, AIDA... for a user, AROA...:session for a role session. */
@@ -64,27 +62,11 @@ API_ACTION(sts_get_caller_identity)
 static int issue(struct op_ctx *ctx, const char *principal_arn, int64_t seconds, json_t *out, struct error *err)
 {
     struct sts_service *svc = ctx->service;
-    char id[21], secret[41], token[SESSION_TOKEN_CAP];
-    usec_t expires = ctx->now + seconds * USEC_PER_SEC;
-    int rc = 0;
-    if (keyring_new_key_id("ASIA", id) < 0 || keyring_new_secret(secret) < 0 ||
-        keyring_new_session_token(token, sizeof(token)) < 0)
-        rc = error_set(err, ERR_INTERNAL, "no random bytes for credentials");
-    struct key_record rec = {.access_key_id = id,
-                             .secret = secret,
-                             .principal_arn = principal_arn,
-                             .status = "Active",
-                             .session_token = token,
-                             .expires_at = expires};
-    if (rc == 0)
-        rc = keyring_put(svc->keyring, ctx->tx, &rec, err);
-    if (rc == 0)
-        json_object_set_new(out, "Credentials",
-                            json_pack("{s:s, s:s, s:s, s:f}", "AccessKeyId", id, "SecretAccessKey", secret,
-                                      "SessionToken", token, "Expiration", time_to_epoch_seconds(expires)));
-    OPENSSL_cleanse(secret, sizeof(secret));
-    OPENSSL_cleanse(token, sizeof(token));
-    return rc;
+    json_t *creds = NULL;
+    if (role_session_issue(svc->keyring, ctx->tx, principal_arn, ctx->now, seconds, &creds, err) < 0)
+        return -1;
+    json_object_set_new(out, "Credentials", creds);
+    return 0;
 }
 
 /* Members berth does not honour yet: refused, never silently dropped. */
