@@ -20,6 +20,7 @@ struct iam_service;
 struct sts_service;
 struct secrets_service;
 struct ssm_service;
+struct cloudwatch_service;
 struct secret_box;
 struct keyring;
 struct authorizer;
@@ -59,6 +60,7 @@ struct server {
     struct iam_service *iam;
     struct sts_service *sts;
     struct ssm_service *ssm;
+    struct cloudwatch_service *cloudwatch;
     struct secrets_service *secrets;
     struct http_front *http;
     uint16_t bound_port;
