@@ -111,10 +111,50 @@ def test_get_metric_data_and_pages(cw):
         ScanBy="TimestampAscending", MaxDatapoints=2)
     values = [v for p in pages for r in p["MetricDataResults"] for v in r["Values"]]
     assert values == [0, 1, 2, 3, 4]
+
+
+def test_get_metric_data_expressions(cw):
+    at = minute_ago(20)
+    cw.put_metric_data(Namespace="Math", MetricData=[
+        {"MetricName": name, "Value": v * k, "Timestamp": at + datetime.timedelta(minutes=k)}
+        for k in range(1, 4) for name, v in (("A", 1), ("B", 10))])
+    # C has a point only in the second minute.
+    cw.put_metric_data(Namespace="Math", MetricData=[
+        {"MetricName": "C", "Value": 100, "Timestamp": at + datetime.timedelta(minutes=2)}])
+
+    def q(i, name, **kw):
+        d = {"Id": i, "MetricStat": {"Metric": {"Namespace": "Math", "MetricName": name}, "Period": 60,
+                                     "Stat": "Sum"}, "ReturnData": False}
+        d.update(kw)
+        return d
+    out = cw.get_metric_data(MetricDataQueries=[
+        q("a", "A"), q("b", "B"), q("c", "C"),
+        {"Id": "s", "Expression": "SUM(METRICS())"},
+        {"Id": "avg", "Expression": "AVG([a, b])", "Label": "mean"},
+        {"Id": "mx", "Expression": "MAX([a, c])"},
+        {"Id": "ratio", "Expression": "(b - a) / a * 100"},
+        {"Id": "both", "Expression": "a + c"},
+        {"Id": "total", "Expression": "SUM(b)"},
+        {"Id": "neg", "Expression": "-a * 2 + s"},
+    ], StartTime=at, EndTime=at + datetime.timedelta(minutes=5), ScanBy="TimestampAscending")
+    r = {x["Id"]: x for x in out["MetricDataResults"]}
+    assert set(r) == {"s", "avg", "mx", "ratio", "both", "total", "neg"}
+    assert r["s"]["Values"] == [11, 122, 33]
+    assert r["avg"]["Values"] == [5.5, 11, 16.5] and r["avg"]["Label"] == "mean"
+    assert r["mx"]["Values"] == [1, 100, 3]
+    assert r["ratio"]["Values"] == [900, 900, 900]
+    assert r["both"]["Values"] == [102] and r["both"]["Timestamps"] == [at + datetime.timedelta(minutes=2)]
+    assert r["total"]["Values"] == [60, 60, 60]  # a number, at every timestamp
+    assert r["neg"]["Values"] == [9, 118, 27]
+    for bad in ("a +", "nope * 2", "PERCENTILE(a)", "x", "(a"):
+        with pytest.raises(ClientError) as e:
+            cw.get_metric_data(MetricDataQueries=[q("a", "A"), {"Id": "x", "Expression": bad}],
+                               StartTime=at, EndTime=at + datetime.timedelta(minutes=5))
+        assert code(e) == "InvalidParameterValue", bad
     with pytest.raises(ClientError) as e:
-        cw.get_metric_data(MetricDataQueries=[{"Id": "e1", "Expression": "SUM(METRICS())"}], StartTime=at,
-                           EndTime=at + datetime.timedelta(minutes=5))
-    assert "metric math" in str(e.value)
+        cw.get_metric_data(MetricDataQueries=[{"Id": "x", "Expression": "a", "MetricStat": q("a", "A")["MetricStat"]}],
+                           StartTime=at, EndTime=at + datetime.timedelta(minutes=5))
+    assert code(e) == "InvalidParameterCombination"
 
 
 def test_list_metrics_filters_and_pages(cw):

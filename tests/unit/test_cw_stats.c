@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server/cloudwatch/cloudwatch.h"
+#include "server/cloudwatch/cw_math.h"
 #include "test.h"
 
 TEST(cw_series_periods)
@@ -65,4 +66,48 @@ TEST(cw_timestamps)
     v = json_string("yesterday");
     CHECK(cw_time_ms(v, "T", &ms, &err) < 0 && err.kind == ERR_INVALID);
     json_decref(v);
+}
+
+/* Evaluate expr over a = [1@60s, 2@120s] and b = [10@120s, 20@180s]. */
+static int eval(const char *expr, struct cw_ts *ret)
+{
+    struct cw_ts res[3] = {0};
+    cw_ts_push(&res[0], 60000, 1);
+    cw_ts_push(&res[0], 120000, 2);
+    cw_ts_push(&res[1], 120000, 10);
+    cw_ts_push(&res[1], 180000, 20);
+    const char *ids[] = {"a", "b", "e"}, *exprs[] = {NULL, NULL, expr};
+    int state[3] = {0};
+    struct cw_math m = {3, ids, exprs, res, state};
+    struct error err;
+    int r = cw_math_eval(&m, 2, &err);
+    *ret = res[2];
+    cw_ts_free(&res[0]);
+    cw_ts_free(&res[1]);
+    return r;
+}
+
+TEST(cw_math_expressions)
+{
+    struct cw_ts t;
+    CHECK(eval("a + b", &t) == 0 && t.n == 1 && t.t[0] == 120000 && t.v[0] == 12);
+    cw_ts_free(&t);
+    CHECK(eval("SUM(METRICS())", &t) == 0 && t.n == 3 && t.v[0] == 1 && t.v[1] == 12 && t.v[2] == 20);
+    cw_ts_free(&t);
+    CHECK(eval("AVG([a, b])", &t) == 0 && t.n == 3 && t.v[1] == 6);
+    cw_ts_free(&t);
+    CHECK(eval("MIN([a, b])", &t) == 0 && t.v[1] == 2 && t.v[2] == 20);
+    cw_ts_free(&t);
+    CHECK(eval("MAX(b)", &t) == 0 && t.scalar && t.s == 20);
+    cw_ts_free(&t);
+    CHECK(eval("AVG(a) * 2 - 1", &t) == 0 && t.scalar && t.s == 2);
+    cw_ts_free(&t);
+    CHECK(eval("-(a - 3) / 2", &t) == 0 && t.n == 2 && t.v[0] == 1 && t.v[1] == 0.5);
+    cw_ts_free(&t);
+    CHECK(eval("a + ", &t) < 0);
+    CHECK(eval("e + 1", &t) < 0); /* itself */
+    CHECK(eval("c", &t) < 0);
+    CHECK(eval("FOO(a)", &t) < 0);
+    CHECK(eval("SUM([a, 1])", &t) < 0);
+    CHECK(eval("((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))", &t) < 0);
 }
