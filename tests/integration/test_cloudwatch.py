@@ -301,3 +301,149 @@ def _can_list(c):
         return True
     except ClientError:
         return False
+
+
+
+# --- AWS JSON 1.0 (what boto3 1.43 sends) and Smithy RPC v2 CBOR, raw ------
+
+def json10(server, action, body):
+    return berth_proc.raw_call(server.endpoint, action, body, target_prefix=CW_TARGET, service="monitoring",
+                               headers={"Content-Type": "application/x-amz-json-1.0"})
+
+
+def test_json_1_0(server):
+    at = int(minute_ago(3).timestamp())
+    status, out = json10(server, "PutMetricData", {"Namespace": "J", "MetricData": [
+        {"MetricName": "m", "Value": 2, "Timestamp": at}, {"MetricName": "m", "Value": 4, "Timestamp": at + 1.5}]})
+    assert status == 200, out
+    status, out = json10(server, "GetMetricStatistics", {"Namespace": "J", "MetricName": "m", "StartTime": at,
+                                                         "EndTime": at + 60, "Period": 60,
+                                                         "Statistics": ["Average", "Maximum"]})
+    assert status == 200 and out["Datapoints"] == [{"Timestamp": at, "Average": 3, "Maximum": 4, "Unit": "None"}]
+    status, out = json10(server, "GetMetricStatistics", {"Namespace": "J", "MetricName": "m", "StartTime": at,
+                                                         "EndTime": at + 60, "Period": 60})
+    assert status == 400 and out["__type"] == "MissingParameter"
+    status, out = json10(server, "GetMetricStatistics", {"Namespace": "J", "StartTime": at, "EndTime": at + 60,
+                                                         "Period": 60, "Statistics": ["Sum"]})
+    assert status == 400 and out["__type"] == "InvalidParameterValue"
+    status, out = json10(server, "DescribeAlarms", {})
+    assert status == 400 and "does not implement" in out["message"]
+
+
+def cbor_enc(v):
+    """A minimal CBOR encoder for the tests (maps, lists, text, ints, floats, bools)."""
+    import struct
+
+    def head(major, n):
+        if n < 24:
+            return bytes([major << 5 | n])
+        for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+            if n < 1 << (8 * struct.calcsize(fmt)):
+                return bytes([major << 5 | info]) + struct.pack(fmt, n)
+    if isinstance(v, bool):
+        return b"\xf5" if v else b"\xf4"
+    if isinstance(v, int):
+        return head(0, v) if v >= 0 else head(1, -1 - v)
+    if isinstance(v, float):
+        return b"\xfb" + struct.pack(">d", v)
+    if isinstance(v, str):
+        b = v.encode()
+        return head(3, len(b)) + b
+    if isinstance(v, list):
+        return head(4, len(v)) + b"".join(cbor_enc(e) for e in v)
+    if isinstance(v, dict):
+        return head(5, len(v)) + b"".join(cbor_enc(k) + cbor_enc(e) for k, e in v.items())
+    if isinstance(v, tuple) and v[0] == "ts":  # tag 1, epoch seconds
+        return b"\xc1" + cbor_enc(v[1])
+    raise TypeError(v)
+
+
+def cbor_dec(b):
+    """The matching decoder: returns (value, rest); tag 1 gives ("ts", n)."""
+    import struct
+    major, info, b = b[0] >> 5, b[0] & 31, b[1:]
+    if major == 7:
+        if info in (20, 21):
+            return info == 21, b
+        if info == 22:
+            return None, b
+        size = {25: 2, 26: 4, 27: 8}[info]
+        return struct.unpack({2: ">e", 4: ">f", 8: ">d"}[size], b[:size])[0], b[size:]
+    if info < 24:
+        n = info
+    else:
+        size = 1 << (info - 24)
+        n, b = int.from_bytes(b[:size], "big"), b[size:]
+    if major == 0:
+        return n, b
+    if major == 1:
+        return -1 - n, b
+    if major in (2, 3):
+        return (b[:n].decode() if major == 3 else b[:n]), b[n:]
+    if major == 4:
+        out = []
+        for _ in range(n):
+            e, b = cbor_dec(b)
+            out.append(e)
+        return out, b
+    if major == 5:
+        out = {}
+        for _ in range(n):
+            k, b = cbor_dec(b)
+            out[k], b = cbor_dec(b)
+        return out, b
+    v, b = cbor_dec(b)
+    return ("ts", v), b
+
+
+def cbor_call(server, action, body):
+    status, headers, out = berth_proc.post(
+        server.endpoint, cbor_enc(body) if body is not None else b"",
+        {"Content-Type": "application/cbor", "Accept": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+        service="monitoring", path="/service/%s/operation/%s" % (CW_TARGET, action))
+    assert headers["smithy-protocol"] == "rpc-v2-cbor" and headers["Content-Type"] == "application/cbor"
+    value, rest = cbor_dec(out)
+    assert rest == b""
+    return status, value
+
+
+def test_rpc_v2_cbor(server):
+    at = int(minute_ago(4).timestamp())
+    status, out = cbor_call(server, "PutMetricData", {"Namespace": "Cbor", "MetricData": [
+        {"MetricName": "M", "Dimensions": [{"Name": "K", "Value": "v"}], "Values": [1.5, 2.5], "Unit": "Bytes",
+         "Timestamp": ("ts", at)}]})
+    assert status == 200, out
+    status, out = cbor_call(server, "GetMetricStatistics", {
+        "Namespace": "Cbor", "MetricName": "M", "Dimensions": [{"Name": "K", "Value": "v"}],
+        "StartTime": ("ts", at), "EndTime": ("ts", float(at + 60)), "Period": 60, "Statistics": ["Sum", "SampleCount"]})
+    assert status == 200 and out == {"Label": "M", "Datapoints": [
+        {"Timestamp": ("ts", at), "Sum": 4.0, "SampleCount": 2.0, "Unit": "Bytes"}]}
+    status, out = cbor_call(server, "GetMetricData", {"MetricDataQueries": [{"Id": "m", "MetricStat": {
+        "Metric": {"Namespace": "Cbor", "MetricName": "M", "Dimensions": [{"Name": "K", "Value": "v"}]},
+        "Period": 60, "Stat": "Maximum"}}], "StartTime": ("ts", at), "EndTime": ("ts", at + 60)})
+    assert status == 200 and out["MetricDataResults"][0]["Values"] == [2.5]
+    assert out["MetricDataResults"][0]["Timestamps"] == [("ts", at)]
+    status, out = cbor_call(server, "ListMetrics", {"Namespace": "Cbor"})
+    assert status == 200 and out["Metrics"] == [{"Namespace": "Cbor", "MetricName": "M",
+                                                 "Dimensions": [{"Name": "K", "Value": "v"}]}]
+    status, out = cbor_call(server, "ListMetrics", None)  # an empty body is {}
+    assert status == 200 and "Metrics" in out
+    status, out = cbor_call(server, "PutMetricData", {"Namespace": "AWS/X", "MetricData": [
+        {"MetricName": "m", "Value": 1}]})
+    assert status == 400 and out["__type"] == "InvalidParameterValue"
+    status, out = cbor_call(server, "PutMetricAlarm", {})
+    assert status == 400 and "does not implement" in out["message"]
+
+
+def test_rpc_v2_cbor_malformed(server):
+    for body in (b"\xff", b"\xa1\x01\x02", b"\x9f\x01", b"\xbf\x61a\x01", b"\x5b\xff\xff\xff\xff\xff\xff\xff\xff",
+                 b"\x01", b"\xa0\x00", b"\xc2\x01", b"\x81" * 100 + b"\x01"):
+        status, headers, out = berth_proc.post(
+            server.endpoint, body, {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+            service="monitoring", path="/service/%s/operation/ListMetrics" % CW_TARGET)
+        assert status == 400 and headers["smithy-protocol"] == "rpc-v2-cbor", (body, status)
+        assert cbor_dec(out)[0]["__type"] == "SerializationException", (body, out)
+    status, _, out = berth_proc.post(
+        server.endpoint, b"\xa0", {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+        service="monitoring", path="/service/Nope/operation/ListMetrics")
+    assert status == 400
