@@ -52,6 +52,7 @@ void agent_config_defaults(struct agent_config *cfg)
     snprintf(cfg->bridge, sizeof(cfg->bridge), "berth0");
     snprintf(cfg->task_subnet, sizeof(cfg->task_subnet), "172.31.200.0/24");
     cfg->hollow_cpu = 4096;
+    cfg->metrics_interval_sec = 20;
     cfg->hollow_memory = 8192;
 }
 

@@ -49,6 +49,9 @@ struct agent_config {
      * clean stop); false leaves containers running for the next agent to
      * adopt, as an ECS agent restart does. */
     bool stop_tasks_at_exit;
+    /* Seconds between cgroup samples of running tasks, reported as
+     * BerthAgent.ReportMetrics (0: none). */
+    int64_t metrics_interval_sec;
     char bridge[16];      /* host bridge for bridge and awsvpc tasks */
     char task_subnet[32]; /* CIDR of the bridge and the task addresses */
 };

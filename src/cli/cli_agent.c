@@ -18,7 +18,7 @@ static void usage(FILE *f)
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--allow-privileged] [--allow-host-path PREFIX]...\n"
-               "                   [--bridge NAME] [--task-subnet CIDR]\n"
+               "                   [--bridge NAME] [--task-subnet CIDR] [--metrics-interval S]\n"
                "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
                "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
                "\n"
@@ -28,6 +28,8 @@ static void usage(FILE *f)
                "without running containers (for scale tests and benchmarks).\n"
                "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
                "on bridge --bridge (default berth0); give each agent on one host its own pair.\n"
+               "Running tasks' cgroups are sampled every --metrics-interval seconds (default 20;\n"
+               "0: never) for the AWS/ECS CPUUtilization and MemoryUtilization metrics.\n"
                "Tasks are kept off the host by default: privileged containers, capabilities\n"
                "beyond Docker's default set, linuxParameters.devices and networkMode/pidMode/\n"
                "ipcMode host need --allow-privileged; a volume's host.sourcePath and an\n"
@@ -150,6 +152,7 @@ static const struct cli_flag agent_flags[] = {
     {"insecure-registry", .has_arg = true, .set = set_insecure},
     {"allow-privileged", .set = cli_flags_set_true, CLI_FIELD(struct agent_opts, cfg.allow_privileged)},
     {"allow-host-path", .has_arg = true, .set = set_host_path},
+    {"metrics-interval", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.metrics_interval_sec)},
     {"hollow-cpu", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_cpu)},
     {"hollow-memory", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_memory)},
     CFG_STRING("hollow-fail-family", hollow_fail_family),

@@ -16,6 +16,7 @@
 #define PROTO_POLL_TASKS "PollTasks"                 /* long-poll for an instance's (or agent's) tasks */
 #define PROTO_REPORT_HEALTH "ReportHealth"           /* container health status */
 #define PROTO_REPORT_ATTACHMENTS "ReportAttachments" /* a task's network interfaces */
+#define PROTO_REPORT_METRICS "ReportMetrics"         /* a task's cpu and memory use (cgroup samples) */
 #define PROTO_PUT_LOG_EVENTS "PutLogEvents"          /* idempotent log shipping */
 #define PROTO_SUBMIT_REPORTS "SubmitReports"         /* queued reports in one call */
 

@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "server/ecs/ecs_limits.h"
+#include "server/cloudwatch/cw_service.h"
 #include "server/ecs/ecs_service.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
@@ -48,9 +49,16 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
 {
     /* Each AWS service berth serves: one line each. */
     const struct api_service all[] = {
-        ecs_service_api(srv->ecs),         ecs_service_agent_api(srv->ecs), logs_service_api(srv->logs),
-        iam_service_api(srv->iam),         sts_service_api(srv->sts),       ssm_service_api(srv->ssm),
-        secrets_service_api(srv->secrets), sd_service_api(srv->sd),
+        ecs_service_api(srv->ecs),
+        ecs_service_agent_api(srv->ecs),
+        logs_service_api(srv->logs),
+        iam_service_api(srv->iam),
+        sts_service_api(srv->sts),
+        ssm_service_api(srv->ssm),
+        secrets_service_api(srv->secrets),
+        sd_service_api(srv->sd),
+        cloudwatch_service_api(srv->cloudwatch),
+        cloudwatch_service_query_api(srv->cloudwatch),
     };
     size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
     memcpy(ret, all, n * sizeof(*ret));
@@ -79,7 +87,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
         return error_prefix(err, "master key");
     if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0 ||
-        sd_service_new(&srv->sd, err) < 0)
+        sd_service_new(&srv->sd, err) < 0 || cloudwatch_service_new(&srv->cloudwatch, err) < 0)
         return -1;
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
@@ -156,6 +164,7 @@ void server_free(struct server *srv)
     iam_service_free(srv->iam);
     sts_service_free(srv->sts);
     ssm_service_free(srv->ssm);
+    cloudwatch_service_free(srv->cloudwatch);
     secrets_service_free(srv->secrets);
     sd_service_free(srv->sd);
     ecs_service_free(srv->ecs);

@@ -21,6 +21,7 @@ struct sts_service;
 struct secrets_service;
 struct sd_service;
 struct ssm_service;
+struct cloudwatch_service;
 struct secret_box;
 struct keyring;
 struct authorizer;
@@ -60,6 +61,7 @@ struct server {
     struct iam_service *iam;
     struct sts_service *sts;
     struct ssm_service *ssm;
+    struct cloudwatch_service *cloudwatch;
     struct secrets_service *secrets;
     struct sd_service *sd;
     struct http_front *http;

@@ -182,6 +182,7 @@ def test_an_instance_acts_only_for_itself(srv):
     denied("SubmitContainerStateChange", {"cluster": "idc", "task": tarn, "containerName": "app",
                                           "status": "STOPPED"}, a_key, ecs_t)
     denied("ReportHealth", {"cluster": "idc", "task": tarn, "healthStatus": "UNHEALTHY"}, a_key)
+    denied("ReportMetrics", {"cluster": "idc", "task": tarn, "cpuUnits": 1024, "memoryMiB": 1}, a_key)
     denied("SubmitReports", {"reports": [{"target": ecs_t + ".SubmitTaskStateChange",
                                           "body": {"cluster": "idc", "task": tarn, "status": "STOPPED"}}]}, a_key)
     # Nor re-register as B, nor register another instance.

@@ -205,6 +205,10 @@ def test_malformed_agent_reports(hollow):
             {"id": "a", "type": "ElasticNetworkInterface", "details": [{"name": "subnetId", "value": 7}]}]}),
         ("ReportAttachments", {"cluster": "proto", "task": arn, "attachments": [
             {"id": "a", "type": "ElasticNetworkInterface", "status": [], "details": []}]}),
+        ("ReportMetrics", {"cluster": "proto", "task": arn, "cpuUnits": "lots"}),
+        ("ReportMetrics", {"cluster": "proto", "task": arn, "memoryMiB": [1]}),
+        ("ReportMetrics", {"cluster": "proto", "task": arn, "cpuUnits": 1, "at": "now"}),
+        ("ReportMetrics", {"cluster": "proto", "task": 5, "cpuUnits": 1}),
         ("PollTasks", {"cluster": "proto"}),
         ("PollTasks", {"cluster": "proto", "containerInstance": inst, "since": "0"}),
         ("PollTasks", {"cluster": "proto", "agentId": 12}),

@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "agent/runtime/bundle.h"
+#include "agent/runtime/cgroup_usage.h"
 #include "agent/runtime/cgroups.h"
 #include "agent/runtime/container_spec.h"
 #include "agent/runtime/etcfiles.h"
@@ -388,4 +389,14 @@ TEST(container_spec_override_env_tolerates_nameless_entries)
     CHECK(out != NULL);
     json_t *env = json_object_get(out, "environment");
     CHECK_STR(json_string_value(json_object_get(json_array_get(env, 1), "value")), "1");
+}
+
+TEST(cgroup_usage_stat_value)
+{
+    const char *stat = "cache 10\ninactive_file 4096\ntotal_inactive_file 8192\nusage_usec 1500\n";
+    CHECK(cgroup_usage_stat_value(stat, "inactive_file") == 4096);
+    CHECK(cgroup_usage_stat_value(stat, "total_inactive_file") == 8192);
+    CHECK(cgroup_usage_stat_value(stat, "usage_usec") == 1500);
+    CHECK(cgroup_usage_stat_value(stat, "usage") == 0);
+    CHECK(cgroup_usage_stat_value("", "cache") == 0);
 }

@@ -32,6 +32,10 @@ struct runner_env {
     pthread_mutex_t lock;
     struct task_runner *runners; /* list */
     struct net_env *net;
+    /* The metrics sampler (task_metrics.c). */
+    pthread_t metrics_thread;
+    bool metrics_started;
+    volatile bool metrics_stop;
 };
 
 struct logship;
@@ -100,6 +104,9 @@ struct task_runner {
     struct net_task *net;      /* NULL until its network is set up */
     usec_t start_marks[MARK_COUNT];
     usec_t pull_took; /* the image pull, which overlaps the marks before MARK_IMAGES */
+    /* The last cgroup sample (task_metrics.c's thread alone uses them). */
+    uint64_t sampled_cpu_ns;
+    usec_t sampled_at; /* monotonic; 0: none yet */
 };
 
 /* Wake the runner's loop (its eventfd and condvar). */

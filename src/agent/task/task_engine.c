@@ -17,6 +17,7 @@
 #include "agent/task/task_adopt.h"
 #include "agent/task/task_health.h"
 #include "agent/task/task_logs.h"
+#include "agent/task/task_metrics.h"
 #include "agent/task/task_report.h"
 #include "agent/task/task_runner.h"
 
@@ -94,7 +95,7 @@ static int real_init(struct agent *a, struct error *err)
         return -1;
     task_adopt_all(env, &a->instances[0]);
     network_reconcile(env->net);
-    return 0;
+    return task_metrics_start(env, err);
 }
 
 static void real_shutdown(struct agent *a)
@@ -102,6 +103,7 @@ static void real_shutdown(struct agent *a)
     struct runner_env *env = a->runner_state;
     if (!env)
         return;
+    task_metrics_stop(env);
     bool stop_tasks = a->cfg.stop_tasks_at_exit;
     if (stop_tasks && env->runners)
         log_info("agent: stopping every task before exiting");

@@ -298,6 +298,7 @@ static const struct authz_rule agent_rules[] = {
     {"RegisterContainerInstance", "ecs:RegisterContainerInstance", res_cluster, key_request_tags, true},
     {"ReportAttachments", "ecs:SubmitAttachmentStateChanges", res_cluster, NULL, false},
     {"ReportHealth", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},
+    {"ReportMetrics", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},
     {"RevokeRegistrationToken", "berth:RevokeRegistrationToken", res_cluster, NULL, false},
     {"SubmitReports", NULL, NULL, NULL, false},
 };

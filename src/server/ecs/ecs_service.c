@@ -21,6 +21,7 @@
 #include "server/ecs/tag_actions.h"
 #include "server/ecs/task_credentials.h"
 #include "server/ecs/task_actions.h"
+#include "server/ecs/task_metrics.h"
 #include "server/ecs/task_reports.h"
 #include "server/ecs/taskdefs.h"
 #include "server/http/service_model.h"
@@ -80,6 +81,7 @@ static const struct api_action agent_actions[] = {
     {PROTO_REGISTER, action_berth_register_container_instance, API_WRITE | API_UNSIGNED},
     {PROTO_REPORT_ATTACHMENTS, action_berth_report_attachments, API_WRITE | API_REPORT},
     {PROTO_REPORT_HEALTH, action_berth_report_health, API_WRITE | API_REPORT},
+    {PROTO_REPORT_METRICS, action_berth_report_metrics, API_WRITE | API_REPORT},
     {PROTO_REVOKE_REGISTRATION_TOKEN, action_berth_revoke_registration_token, API_WRITE},
     {PROTO_SUBMIT_REPORTS, api_submit_reports, API_WRITE},
 };

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "server/http/service_model.h"
 #include "server/http/auth.h"
+#include "server/http/cbor_protocol.h"
 #include "server/http/changes.h"
 #include "server/http/json_protocol.h"
 #include "server/http/query_protocol.h"
@@ -282,6 +283,13 @@ static int route(struct dispatch *d, const struct api_request *req, const struct
                  const struct api_service **ret_svc, const struct api_action **ret_action, json_t **ret_in,
                  struct error *err)
 {
+    if (cbor_protocol_request(req)) {
+        /* RPC v2 CBOR names the service and operation in the path. */
+        char target[256];
+        if (cbor_protocol_target(req, target, sizeof(target), err) < 0)
+            return -1;
+        return find_action(d, target, ret_svc, ret_action, err);
+    }
     const struct api_service *q = req->target ? NULL : query_service(d, who->service);
     if (q) {
         *ret_svc = q;
@@ -333,15 +341,20 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
         } else if (r == 0)
             r = found;
     }
+    bool cbor = cbor_protocol_request(req);
     if (r == 0 && !in)
-        r = json_protocol_parse(req, &in, &err);
+        r = cbor ? cbor_protocol_parse(req, &in, &err) : json_protocol_parse(req, &in, &err);
     if (r == 0 && out)
         r = run_action(d, svc, action, &scope, in, out, &err);
     else if (r == 0)
         r = error_set(&err, ERR_INTERNAL, "out of memory");
 
-    bool xml = answers_in_xml(req, svc);
-    if (r == 0 && xml)
+    bool xml = !cbor && answers_in_xml(req, svc);
+    if (r == 0 && cbor)
+        cbor_protocol_reply(resp, svc->model, action->name, out);
+    else if (cbor)
+        cbor_protocol_error(resp, svc, &err);
+    else if (r == 0 && xml)
         query_protocol_reply(resp, svc->model, action->name, out);
     else if (r == 0)
         json_protocol_reply(resp, 200, out);

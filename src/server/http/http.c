@@ -54,6 +54,9 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type);
+    /* Smithy RPC v2 CBOR replies say so (cbor_protocol.c). */
+    if (strcmp(type, "application/cbor") == 0)
+        MHD_add_response_header(r, "smithy-protocol", "rpc-v2-cbor");
     if (request_id)
         MHD_add_response_header(r, "x-amzn-RequestId", request_id);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
@@ -194,7 +197,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
         return send_text(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
-    if (strcmp(method, "POST") != 0 || strcmp(url, "/") != 0) {
+    /* POST / (JSON, query), or POST /service/S/operation/O (RPC v2 CBOR). */
+    if (strcmp(method, "POST") != 0 || (strcmp(url, "/") != 0 && strncmp(url, "/service/", 9) != 0)) {
         static const char msg[] = "{\"__type\":\"UnknownOperationException\",\"message\":\"Only POST / is served\"}";
         return send_text(conn, strcmp(method, "POST") == 0 ? 404 : 405, "application/x-amz-json-1.1", msg,
                          sizeof(msg) - 1, NULL);

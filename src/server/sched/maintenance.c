@@ -11,6 +11,7 @@
 #include "server/logs/logs.h"
 #include "server/store/store.h"
 #include "server/store/store_keys.h"
+#include "server/store/store_metrics.h"
 #include "server/store/store_secrets.h"
 #include "server/store/store_tasks.h"
 #include "server/ecs/taskdefs.h"
@@ -19,6 +20,9 @@
 #define STOPPED_TASK_TTL (3600 * USEC_PER_SEC)
 /* Expired temporary credentials answer ExpiredToken for a day, then go. */
 #define EXPIRED_KEY_TTL (24 * 3600 * USEC_PER_SEC)
+/* CloudWatch metric points are kept 15 days (berth keeps no coarser
+ * aggregates beyond that). */
+#define METRIC_RETENTION_MS (15LL * 24 * 3600 * 1000)
 
 void maintenance_pass(void *arg)
 {
@@ -30,10 +34,11 @@ void maintenance_pass(void *arg)
         return;
     }
     usec_t now = time_now();
-    int64_t expired = 0, keys = 0, secrets = 0;
+    int64_t expired = 0, keys = 0, secrets = 0, points = 0;
     if (store_task_expire(tx, now - STOPPED_TASK_TTL, &expired, &err) < 0 || taskdefs_reap(tx, now, &err) < 0 ||
         logs_apply_retention(tx, now, &err) < 0 || store_keys_expire(tx, now - EXPIRED_KEY_TTL, &keys, &err) < 0 ||
-        store_secret_purge(tx, now, &secrets, &err) < 0) {
+        store_secret_purge(tx, now, &secrets, &err) < 0 ||
+        store_metrics_purge(tx, (int64_t)(now / 1000) - METRIC_RETENTION_MS, &points, &err) < 0) {
         log_warn("maintenance: %s", err.msg);
         store_rollback(tx);
         return;

@@ -103,6 +103,17 @@ int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_c
     return store_row_int64s(tx, s, ret_count, 1, "count container instances", err);
 }
 
+int store_instance_totals(struct store_tx *tx, int64_t cluster_id, int64_t ret[4], struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT coalesce(sum(reg_cpu), 0), coalesce(sum(used_cpu), 0), "
+                                     "coalesce(sum(reg_memory), 0), coalesce(sum(used_memory), 0) "
+                                     "FROM container_instances WHERE cluster_id = ?1 "
+                                     "AND status IN ('ACTIVE', 'DRAINING')",
+                                     STORE_ARGS(ARG_INT(cluster_id)), err);
+    return store_row_int64s(tx, s, ret, 4, "sum container instances", err);
+}
+
 int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const char *name, const char *value,
                                json_t *ret_ids, struct error *err)
 {

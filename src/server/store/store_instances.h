@@ -41,6 +41,11 @@ int store_instance_list(struct store_tx *tx, int64_t cluster_id, const char *sta
 /* Instances registered in a cluster (ACTIVE or DRAINING). */
 int store_instance_count(struct store_tx *tx, int64_t cluster_id, int64_t *ret_count, struct error *err);
 
+/* Registered and reserved cpu units and memory MiB, summed over the
+ * cluster's ACTIVE and DRAINING instances: ret[4] = {reg_cpu, used_cpu,
+ * reg_memory, used_memory}. */
+int store_instance_totals(struct store_tx *tx, int64_t cluster_id, int64_t ret[4], struct error *err);
+
 /* Ids of the cluster's instances (not INACTIVE) carrying attribute name = value. */
 int store_instance_ids_by_attr(struct store_tx *tx, int64_t cluster_id, const char *name, const char *value,
                                json_t *ret_ids, struct error *err);

@@ -20,6 +20,7 @@ sqlite3_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct 
         case STORE_ARG_NULL: sqlite3_bind_null(s, idx); break;
         case STORE_ARG_INT: sqlite3_bind_int64(s, idx, args[i].i); break;
         case STORE_ARG_TEXT: store_bind_text(s, idx, args[i].text); break;
+        case STORE_ARG_REAL: sqlite3_bind_double(s, idx, args[i].d); break;
         }
     }
     return s;

@@ -19,13 +19,15 @@
  * with STORE_ARGS, so that a call names its values in parameter order and
  * the compiler checks their types. */
 struct store_arg {
-    enum { STORE_ARG_NULL, STORE_ARG_INT, STORE_ARG_TEXT } type;
+    enum { STORE_ARG_NULL, STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_REAL } type;
     int64_t i;
+    double d;
     const char *text; /* NULL binds SQL NULL */
 };
 #define ARG_NULL ((struct store_arg){.type = STORE_ARG_NULL})
 #define ARG_INT(v) ((struct store_arg){.type = STORE_ARG_INT, .i = (v)})
 #define ARG_TEXT(v) ((struct store_arg){.type = STORE_ARG_TEXT, .text = (v)})
+#define ARG_REAL(v) ((struct store_arg){.type = STORE_ARG_REAL, .d = (v)})
 /* An optional id or time, where 0 means none and is stored as NULL. */
 #define ARG_INT_OR_NULL(v) ((v) ? ARG_INT(v) : ARG_NULL)
 /* The array and count arguments of store_row_stmt and store_row_exec. */

@@ -476,6 +476,27 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (kind, region, parent, id)) WITHOUT ROWID;"
     "CREATE INDEX sd_objects_id ON sd_objects (kind, region, id);"
     "CREATE INDEX sd_objects_name ON sd_objects (kind, region, name);",
+    /* 16: CloudWatch metrics: one row per metric (namespace, name and its
+     * dimensions as a canonical JSON array sorted by name), one per point
+     * put (a statistic set: count, sum, min, max; time in ms). */
+    "CREATE TABLE metrics ("
+    "  id INTEGER PRIMARY KEY,"
+    "  region TEXT NOT NULL,"
+    "  namespace TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  dims TEXT NOT NULL,"
+    "  last_put INTEGER NOT NULL,"
+    "  UNIQUE (region, namespace, name, dims));"
+    "CREATE TABLE metric_points ("
+    "  metric_id INTEGER NOT NULL REFERENCES metrics (id),"
+    "  at_ms INTEGER NOT NULL,"
+    "  unit TEXT NOT NULL,"
+    "  count REAL NOT NULL,"
+    "  sum REAL NOT NULL,"
+    "  min REAL NOT NULL,"
+    "  max REAL NOT NULL);"
+    "CREATE INDEX metric_points_time ON metric_points (metric_id, at_ms);"
+    "CREATE INDEX metric_points_age ON metric_points (at_ms);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -1,0 +1,66 @@
+/* cgroup_usage.c - read a task cgroup's CPU and memory use (see
+ * cgroup_usage.h). */
+#include "agent/runtime/cgroup_usage.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/fsutil.h"
+
+#define STAT_FILE_MAX (64 * 1024)
+
+uint64_t cgroup_usage_stat_value(const char *text, const char *key)
+{
+    size_t klen = strlen(key);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, key, klen) == 0 && p[klen] == ' ')
+            return strtoull(p + klen + 1, NULL, 10);
+    }
+    return 0;
+}
+
+/* The whole of a cgroup file (NUL-terminated, malloc'd). */
+static int read_cg_file(const struct cgroups *cg, const char *controller, const char *rel, const char *file, char **ret,
+                        struct error *err)
+{
+    char path[PATH_MAX];
+    size_t len;
+    if (cgroups_file_path(cg, controller, rel, file, path, sizeof(path), err) < 0)
+        return -1;
+    if (fs_read_file(path, STAT_FILE_MAX, ret, &len, err) < 0)
+        return errno == ENOENT ? error_set(err, ERR_NOT_FOUND, "no cgroup %s", rel) : -1;
+    return 0;
+}
+
+static uint64_t working_set(uint64_t usage, uint64_t inactive_file)
+{
+    return usage > inactive_file ? usage - inactive_file : 0;
+}
+
+int cgroup_usage_read(const struct cgroups *cg, const char *task_id, struct cgroup_usage *ret, struct error *err)
+{
+    char rel[512];
+    snprintf(rel, sizeof(rel), "/%s/%s", cg->parent, task_id);
+    _cleanup_free_ char *cpu = NULL, *mem = NULL, *stat = NULL;
+    if (cg->v2) {
+        if (read_cg_file(cg, NULL, rel, "cpu.stat", &cpu, err) < 0 ||
+            read_cg_file(cg, NULL, rel, "memory.current", &mem, err) < 0 ||
+            read_cg_file(cg, NULL, rel, "memory.stat", &stat, err) < 0)
+            return -1;
+        ret->cpu_ns = cgroup_usage_stat_value(cpu, "usage_usec") * 1000;
+        ret->memory_bytes = working_set(strtoull(mem, NULL, 10), cgroup_usage_stat_value(stat, "inactive_file"));
+        return 0;
+    }
+    if (read_cg_file(cg, "cpuacct", rel, "cpuacct.usage", &cpu, err) < 0 ||
+        read_cg_file(cg, "memory", rel, "memory.usage_in_bytes", &mem, err) < 0 ||
+        read_cg_file(cg, "memory", rel, "memory.stat", &stat, err) < 0)
+        return -1;
+    ret->cpu_ns = strtoull(cpu, NULL, 10);
+    ret->memory_bytes = working_set(strtoull(mem, NULL, 10), cgroup_usage_stat_value(stat, "total_inactive_file"));
+    return 0;
+}

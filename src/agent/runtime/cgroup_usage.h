@@ -1,0 +1,21 @@
+/* cgroup_usage.h - what a task's cgroup has used: cumulative CPU time and
+ * the memory working set (usage less inactive file cache, as docker stats
+ * and the ECS agent count it), on cgroup v1 and v2. */
+#pragma once
+
+#include <stdint.h>
+
+#include "agent/runtime/cgroups.h"
+#include "common/error.h"
+
+struct cgroup_usage {
+    uint64_t cpu_ns;       /* v1 cpuacct.usage, v2 cpu.stat usage_usec */
+    uint64_t memory_bytes; /* working set */
+};
+
+/* The usage of <parent>/<task_id>; ERR_NOT_FOUND when it does not exist. */
+int cgroup_usage_read(const struct cgroups *cg, const char *task_id, struct cgroup_usage *ret, struct error *err);
+
+/* The value of `key` in a flat keyed file (memory.stat, cpu.stat: "key
+ * value" lines); 0 when absent.  Pure, for tests. */
+uint64_t cgroup_usage_stat_value(const char *text, const char *key);
