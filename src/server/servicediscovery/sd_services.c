@@ -100,7 +100,7 @@ API_ACTION(sd_create_service)
     _cleanup_json_ json_t *ns = NULL, *old = NULL, *dns = NULL;
     if (sd_namespace_find(ctx, ns_id, &ns, err) < 0)
         return -1;
-    const char *name = sd_str(in, "Name"), *type;
+    const char *name = sd_str(in, "Name"), *type = NULL;
     int r = store_sd_find_name(ctx->tx, STORE_SD_SERVICE, ctx->region, sd_str(ns, "Id"), name, &old, err);
     if (r < 0)
         return -1;
