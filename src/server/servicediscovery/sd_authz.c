@@ -12,7 +12,6 @@
 #include "server/http/authz.h"
 #include "server/http/tags.h"
 #include "server/servicediscovery/sd.h"
-#include "server/store/store_tags.h"
 
 /* One resource of type: the ARN of the id or ARN given, with its tags. */
 static int add_resource(struct op_ctx *ctx, struct authz_req *req, const char *type, const char *given,
@@ -20,14 +19,7 @@ static int add_resource(struct op_ctx *ctx, struct authz_req *req, const char *t
 {
     char arn[SD_ARN_MAX];
     sd_arn(ctx, type, given ? sd_id_of(given) : "*", arn, sizeof(arn));
-    authz_resource(req, arn);
-    _cleanup_json_ json_t *tags = json_array();
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
-        return -1;
-    authz_resource_tags(req, tags, NULL);
-    return 0;
+    return authz_tagged_resource(ctx, req, arn, NULL, err);
 }
 
 static int res_namespace_id(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
@@ -54,15 +46,7 @@ static int res_service_of_instance(struct op_ctx *ctx, json_t *in, struct authz_
 
 static int res_arn(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
 {
-    const char *arn = sd_str(in, "ResourceARN");
-    authz_resource(req, arn);
-    _cleanup_json_ json_t *tags = json_array();
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_tags_get(ctx->tx, arn, tags, err) < 0)
-        return -1;
-    authz_resource_tags(req, tags, NULL);
-    return 0;
+    return authz_tagged_resource(ctx, req, sd_str(in, "ResourceARN"), NULL, err);
 }
 
 static int key_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
