@@ -115,3 +115,18 @@ int tags_check_keyed(json_t *tags, struct error *err)
     json_decref(plain);
     return r;
 }
+
+int tags_put_keyed(struct op_ctx *ctx, const char *arn, json_t *given, int *ret_count, struct error *err)
+{
+    if (tags_check_keyed(given, err) < 0)
+        return -1;
+    json_t *tags = tags_from_keyed(given);
+    if (!tags)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    int r = store_tags_put(ctx->tx, arn, tags, err);
+    json_decref(tags);
+    if (r < 0)
+        return -1;
+    *ret_count = 0;
+    return store_tags_count(ctx->tx, arn, ret_count, err);
+}

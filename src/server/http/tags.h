@@ -20,3 +20,8 @@ json_t *tags_list(struct op_ctx *ctx, const char *arn, struct error *err);
 json_t *tags_from_keyed(json_t *tags);
 json_t *tags_to_keyed(json_t *tags);
 int tags_check_keyed(json_t *tags, struct error *err);
+/* TagResource for services whose tags are {Key, Value}: check them, add
+ * them to arn's and give the count the resource then holds (the caller
+ * compares it with its own limit and error, and the transaction rolls
+ * back if it refuses). */
+int tags_put_keyed(struct op_ctx *ctx, const char *arn, json_t *given, int *ret_count, struct error *err);

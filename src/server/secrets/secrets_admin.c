@@ -201,13 +201,9 @@ API_ACTION(secrets_tag_resource)
 {
     (void)out;
     _cleanup_json_ json_t *secret = NULL;
-    if (secrets_find(ctx, in, false, &secret, err) < 0 || tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
-        return -1;
-    _cleanup_json_ json_t *tags = tags_from_keyed(json_object_get(in, "Tags"));
-    if (!tags || store_tags_put(ctx->tx, str(secret, "ARN"), tags, err) < 0)
-        return tags ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
-    int count = 0;
-    if (store_tags_count(ctx->tx, str(secret, "ARN"), &count, err) < 0)
+    int count;
+    if (secrets_find(ctx, in, false, &secret, err) < 0 ||
+        tags_put_keyed(ctx, str(secret, "ARN"), json_object_get(in, "Tags"), &count, err) < 0)
         return -1;
     if (count > SECRETS_TAGS_MAX)
         return error_set(err, API_ERR_LIMIT_EXCEEDED, "A secret can have at most %d tags.", SECRETS_TAGS_MAX);

@@ -33,13 +33,9 @@ API_ACTION(sd_tag_resource)
 {
     (void)out;
     const char *arn;
-    if (resource_check(ctx, in, &arn, err) < 0 || tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
-        return -1;
-    _cleanup_json_ json_t *tags = tags_from_keyed(json_object_get(in, "Tags"));
-    if (!tags || store_tags_put(ctx->tx, arn, tags, err) < 0)
-        return tags ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
-    int count = 0;
-    if (store_tags_count(ctx->tx, arn, &count, err) < 0)
+    int count;
+    if (resource_check(ctx, in, &arn, err) < 0 ||
+        tags_put_keyed(ctx, arn, json_object_get(in, "Tags"), &count, err) < 0)
         return -1;
     if (count > SD_TAGS_MAX)
         return error_set(err, SD_ERR_TOO_MANY_TAGS, "A resource can have at most %d tags.", SD_TAGS_MAX);

@@ -41,13 +41,9 @@ API_ACTION(ssm_add_tags_to_resource)
 {
     (void)out;
     char arn[SSM_NAME_MAX + 128];
-    if (resource_arn(ctx, in, arn, sizeof(arn), err) < 0 || tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
-        return -1;
-    _cleanup_json_ json_t *tags = tags_from_keyed(json_object_get(in, "Tags"));
-    if (!tags || store_tags_put(ctx->tx, arn, tags, err) < 0)
-        return tags ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
-    int count = 0;
-    if (store_tags_count(ctx->tx, arn, &count, err) < 0)
+    int count;
+    if (resource_arn(ctx, in, arn, sizeof(arn), err) < 0 ||
+        tags_put_keyed(ctx, arn, json_object_get(in, "Tags"), &count, err) < 0)
         return -1;
     if (count > SSM_TAGS_MAX)
         return error_set(err, SSM_ERR_TOO_MANY_TAGS, "A parameter can have at most %d tags.", SSM_TAGS_MAX);
