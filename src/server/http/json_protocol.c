@@ -19,7 +19,10 @@ int json_protocol_parse(const struct api_request *req, json_t **ret_json, struct
     json_error_t jerr;
     json_t *in = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!in)
-        return error_set(err, API_ERR_SERIALIZATION, "Malformed JSON at position %d: %s", jerr.position, jerr.text);
+        /* Not jansson's text: it quotes the body ("near '...'"), and a
+         * body may hold a secret that would then reach the log. */
+        return error_set(err, API_ERR_SERIALIZATION, "Malformed JSON at line %d, column %d (position %d)", jerr.line,
+                         jerr.column, jerr.position);
     if (!json_is_object(in)) {
         json_decref(in);
         return error_set(err, API_ERR_SERIALIZATION, "Request body must be a JSON object");
