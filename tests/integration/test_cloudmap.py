@@ -63,6 +63,8 @@ def test_namespaces(sd):
     assert sd.get_namespace(Id=priv)["Namespace"]["Type"] == "DNS_PRIVATE"
     assert sd.get_namespace(Id=pub)["Namespace"]["Type"] == "DNS_PUBLIC"
     assert sd.list_tags_for_resource(ResourceARN=ns["Arn"])["Tags"] == [{"Key": "team", "Value": "a"}]
+    # An owner filter with no values matches nothing (and does not stop the server).
+    assert sd.list_namespaces(Filters=[{"Name": "RESOURCE_OWNER", "Values": []}])["Namespaces"] == []
     listed = sd.list_namespaces(Filters=[{"Name": "TYPE", "Values": ["DNS_PRIVATE"], "Condition": "EQ"}])
     assert [n["Id"] for n in listed["Namespaces"]] == [priv]
     with pytest.raises(ClientError) as e:

@@ -169,6 +169,9 @@ def test_list_filters_and_pages(sm):
                          Tags=[{"Key": "idx", "Value": str(i)}] + ([{"Key": "group", "Value": "g"}] if i < 3 else []))
     names = lambda out: [s["Name"] for s in out["SecretList"]]  # noqa: E731
     assert names(sm.list_secrets(Filters=[{"Key": "name", "Values": ["list/"]}])) == ["list/s%d" % i for i in range(7)]
+    with pytest.raises(ClientError) as e:  # Key is optional in the model; a filter without one is refused
+        sm.list_secrets(Filters=[{"Values": ["list/"]}])
+    assert "needs a Key" in e.value.response["Error"]["Message"]
     assert names(sm.list_secrets(Filters=[{"Key": "description", "Values": ["odd"]}])) == ["list/s1", "list/s3",
                                                                                               "list/s5"]
     assert names(sm.list_secrets(Filters=[{"Key": "tag-key", "Values": ["group"]}])) == ["list/s0", "list/s1",

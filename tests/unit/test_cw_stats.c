@@ -78,7 +78,7 @@ static int eval(const char *expr, struct cw_ts *ret)
     cw_ts_push(&res[1], 180000, 20);
     const char *ids[] = {"a", "b", "e"}, *exprs[] = {NULL, NULL, expr};
     int state[3] = {0};
-    struct cw_math m = {3, ids, exprs, res, state};
+    struct cw_math m = {3, ids, exprs, res, state, 0};
     struct error err;
     int r = cw_math_eval(&m, 2, &err);
     *ret = res[2];

@@ -157,7 +157,7 @@ static void request_free(struct request *rq, size_t n)
 static int evaluate(struct op_ctx *ctx, struct request *rq, size_t n, int64_t start_ms, int64_t end_ms,
                     struct error *err)
 {
-    struct cw_math m = {n, rq->ids, rq->exprs, rq->results, rq->state};
+    struct cw_math m = {n, rq->ids, rq->exprs, rq->results, rq->state, 0};
     for (size_t i = 0; i < n; i++) {
         json_t *q = json_array_get(rq->queries, i);
         rq->ids[i] = json_string_value(json_object_get(q, "Id"));

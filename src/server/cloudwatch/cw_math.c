@@ -9,6 +9,7 @@
 #include <string.h>
 
 #define MATH_DEPTH_MAX 32
+#define MATH_CHAIN_MAX 10
 
 void cw_ts_free(struct cw_ts *ts)
 {
@@ -314,10 +315,18 @@ int cw_math_eval(struct cw_math *m, size_t i, struct error *err)
     }
     if (m->state[i] == 1)
         return error_set(err, ERR_INVALID, "The expression of %.255s refers to itself.", m->ids[i]);
+    /* Each reference to another expression recurses: bound the chain as
+     * the parentheses within one are bounded, or a request could exhaust a
+     * connection thread's stack. */
+    if (m->nested >= MATH_CHAIN_MAX)
+        return error_set(err, ERR_INVALID, "Expressions may refer to one another at most %d deep.", MATH_CHAIN_MAX);
     m->state[i] = 1;
     struct parser ps = {.m = m, .p = m->exprs[i], .expr = m->exprs[i], .err = err};
     struct cw_ts out;
-    if (expr(&ps, &out) < 0)
+    m->nested++;
+    int r = expr(&ps, &out);
+    m->nested--;
+    if (r < 0)
         return -1;
     skip(&ps);
     if (*ps.p) {

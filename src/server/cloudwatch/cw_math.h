@@ -33,6 +33,7 @@ struct cw_math {
     const char *const *exprs;
     struct cw_ts *results;
     int *state; /* n entries, zeroed: 0 to do, 1 under evaluation, 2 done */
+    int nested; /* expressions under evaluation, each waiting on the next (start 0) */
 };
 
 /* Evaluate query i (and what it refers to); ERR_INVALID for a bad

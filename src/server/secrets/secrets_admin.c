@@ -74,6 +74,8 @@ static int filter_matches(struct op_ctx *ctx, json_t *secret, json_t *f, struct 
 {
     const char *key = str(f, "Key");
     _cleanup_json_ json_t *tags = NULL;
+    if (!key) /* optional in the model, but a filter means nothing without it */
+        return error_set(err, ERR_INVALID, "Every filter needs a Key.");
     if (strncmp(key, "tag-", 4) == 0 || strcmp(key, "all") == 0) {
         tags = tags_list(ctx, str(secret, "ARN"), err);
         if (!tags)

@@ -117,15 +117,14 @@ static int namespace_keep(struct op_ctx *ctx, json_t *ns, json_t *in, struct err
     size_t i;
     json_t *f;
     json_array_foreach(json_object_get(in, "Filters"), i, f) {
-        const char *name = sd_str(f, "Name"), *value = "";
+        const char *name = sd_str(f, "Name"), *value = "", *first;
         if (strcmp(name, "TYPE") == 0)
             value = sd_str(ns, "Type");
         else if (strcmp(name, "NAME") == 0 || strcmp(name, "HTTP_NAME") == 0)
             value = sd_str(ns, "Name");
-        else if (strcmp(name, "RESOURCE_OWNER") == 0)
-            value = strcmp(json_string_value(json_array_get(json_object_get(f, "Values"), 0)), "SELF") == 0
-                        ? "SELF"
-                        : sd_str(ns, "ResourceOwner");
+        else if (strcmp(name, "RESOURCE_OWNER") == 0 &&
+                 (first = json_string_value(json_array_get(json_object_get(f, "Values"), 0))) != NULL)
+            value = strcmp(first, "SELF") == 0 ? "SELF" : sd_str(ns, "ResourceOwner");
         if (!sd_filter_match(f, value))
             return 0;
     }
