@@ -4,10 +4,12 @@ and the server answers exactly as the contract's table says
 start or is made into DATA/credentials, and stays the same afterwards."""
 import configparser
 import datetime
+import json
 import os
 import re
 import stat
 import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
@@ -137,6 +139,47 @@ def test_presigned_query_form_is_accepted(server):
     assert status == 200 and "clusterArns" in body, body
     wrong = Credentials(ROOT_KEY.access_key, berth_proc.new_key().secret_key)
     assert error(raw_call(server.endpoint, "ListClusters", {}, presign=True, key=wrong)) == (400,) + MISMATCH
+
+
+def send(url, headers, body):
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_a_presigned_url_cannot_carry_a_body(server):
+    # The URL signs ListClusters with no input; a body sent with it is not
+    # covered by the signature, so it is refused rather than obeyed.
+    url, headers = berth_proc.sign("POST", server.endpoint + "/", {
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": berth_proc.ECS_TARGET + ".ListClusters"},
+        b"", presign=True)
+    status, body = send(url, headers, b'{"maxResults": 1}')
+    assert status == 400 and body["__type"] == "InvalidSignatureException", body
+    assert "presigned" in body["message"]
+
+
+def test_the_target_header_must_be_signed(server):
+    # Signed for ListClusters, then the action swapped: the target must be
+    # among SignedHeaders, in both forms.
+    for presign in (False, True):
+        url, headers = berth_proc.sign("POST", server.endpoint + "/", {
+            "Content-Type": "application/x-amz-json-1.1"}, b"" if presign else b"{}", presign=presign)
+        headers["X-Amz-Target"] = berth_proc.ECS_TARGET + ".DeleteCluster"
+        status, body = send(url, headers, b"" if presign else b"{}")
+        assert (status, body["__type"]) == (400, "IncompleteSignatureException"), body
+        assert "X-Amz-Target" in body["message"]
+
+
+def test_an_unsigned_payload_is_refused(server):
+    url, headers = berth_proc.sign("POST", server.endpoint + "/", {
+        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": berth_proc.ECS_TARGET + ".ListClusters",
+        "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}, b"{}")
+    status, body = send(url, headers, b'{"maxResults": 1}')
+    assert (status, body["__type"]) == (400, "InvalidSignatureException"), body
+    assert "UNSIGNED-PAYLOAD" in body["message"]
 
 
 def test_healthz_needs_no_signature(server):

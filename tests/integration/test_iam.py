@@ -331,6 +331,12 @@ def test_get_session_token(server, iam):
     me = session_client(server, "sts", Credentials(c["AccessKeyId"], c["SecretAccessKey"]),
                         c["SessionToken"]).get_caller_identity()
     assert me["Arn"].endswith(":user/kate")
+    # Session credentials cannot mint more sessions (STS refuses the same).
+    sts = session_client(server, "sts", Credentials(c["AccessKeyId"], c["SecretAccessKey"]), c["SessionToken"])
+    with pytest.raises(ClientError) as e:
+        sts.get_session_token(DurationSeconds=900)
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert "session credentials" in e.value.response["Error"]["Message"]
 
 
 # ---- the protocol ------------------------------------------------------------------------------

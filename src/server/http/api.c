@@ -166,6 +166,7 @@ int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error
 struct request_scope {
     const char *region;
     const char *caller;
+    bool caller_temporary;
     const char *request_id;
 };
 
@@ -188,14 +189,16 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
             .region = scope->region,
             .account = d->account,
             .caller = scope->caller,
+            .caller_temporary = scope->caller_temporary,
             .now = time_now(),
             .request_id = scope->request_id,
             .rerun = deadline != 0,
             .dispatch = d,
         };
         /* Authorised in the transaction the handler runs in: the tags and
-         * policies it reads are those the handler acts under. */
-        int r = ctx.rerun ? 0 : authz_authorize(&d->authorizer, svc, a, &ctx, in, err);
+         * policies it reads are those the handler acts under (a long poll's
+         * every attempt: a policy may change while it waits). */
+        int r = authz_authorize(&d->authorizer, svc, a, &ctx, in, err);
         if (r == 0)
             r = a->handler(&ctx, in, out, err);
         if (r < 0) {
@@ -341,6 +344,7 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
         } else if (r == 0)
             r = found;
     }
+    scope.caller_temporary = who.temporary;
     bool cbor = cbor_protocol_request(req);
     if (r == 0 && !in)
         r = cbor ? cbor_protocol_parse(req, &in, &err) : json_protocol_parse(req, &in, &err);

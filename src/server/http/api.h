@@ -32,7 +32,8 @@ struct op_ctx {
     const char *action;
     const char *region;
     const char *account;
-    const char *caller; /* the principal ARN the request was signed as ("": unsigned) */
+    const char *caller;    /* the principal ARN the request was signed as ("": unsigned) */
+    bool caller_temporary; /* signed with temporary credentials (a session token) */
     usec_t now;
     const char *request_id;
     /* A long-poll handler sets this (monotonic time) and returns API_WAIT

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/sigv4.h"
@@ -153,17 +154,17 @@ static int check_time(const struct claim *c, usec_t now, struct error *err)
 }
 
 /* The body's hash as signed: x-amz-content-sha256 if the client sent one
- * (it must then be the body's, or UNSIGNED-PAYLOAD), else the body's. */
+ * (it must then be the body's), else the body's.  UNSIGNED-PAYLOAD is S3's:
+ * here the body names the action's input, so a signature must cover it. */
 static int payload_hash(const struct api_request *req, char out[65], struct error *err)
 {
     sigv4_sha256_hex(req->body ? req->body : "", req->body_len, out);
     const char *claimed = req->header ? req->header(req->cookie, "x-amz-content-sha256") : NULL;
     if (!claimed)
         return 0;
-    if (strcmp(claimed, "UNSIGNED-PAYLOAD") == 0) {
-        snprintf(out, 65, "%s", claimed);
-        return 0;
-    }
+    if (strcmp(claimed, "UNSIGNED-PAYLOAD") == 0)
+        return error_set(err, API_ERR_INVALID_SIGNATURE,
+                         "UNSIGNED-PAYLOAD is not accepted: the request body must be signed.");
     if (strcmp(claimed, out) != 0)
         return error_set(err, API_ERR_INVALID_SIGNATURE,
                          "The provided 'x-amz-content-sha256' header does not match what was computed.");
@@ -198,12 +199,43 @@ static int check_session(const struct api_request *req, const struct claim *c, c
     return 0;
 }
 
+/* Whether `name` (lower case) is in a SignedHeaders list ("a;b;c"). */
+static bool header_is_signed(const char *signed_headers, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = signed_headers; *p;) {
+        const char *semi = strchr(p, ';');
+        size_t len = semi ? (size_t)(semi - p) : strlen(p);
+        if (len == n && strncasecmp(p, name, n) == 0)
+            return true;
+        p += len + (semi ? 1 : 0);
+    }
+    return false;
+}
+
+/* A signature must cover what picks the action and its input: the
+ * X-Amz-Target header when there is one, and the body (a presigned URL
+ * signs none, so it may carry none; botocore moves members into the URL). */
+static int check_coverage(const struct api_request *req, const struct claim *c, struct error *err)
+{
+    const char *target = req->header ? req->header(req->cookie, "x-amz-target") : NULL;
+    if (target && !header_is_signed(c->auth.signed_headers, "x-amz-target"))
+        return error_set(err, API_ERR_INCOMPLETE_SIGNATURE, "The X-Amz-Target header must be signed (SignedHeaders).");
+    if (c->presigned && req->body_len > 0)
+        return error_set(err, API_ERR_INVALID_SIGNATURE,
+                         "A presigned request signs no body, so it may not carry one: send the members in the "
+                         "signed query string or sign the request with an Authorization header.");
+    return 0;
+}
+
 static int verify_signature(const struct api_request *req, const struct claim *c, const struct api_key *key, usec_t now,
                             struct error *err)
 {
     char hash[65], expected[65];
     struct sigv4_request r = {req->method, req->path, req->query, req->header, req->cookie, hash};
-    int rc = check_time(c, now, err);
+    int rc = check_coverage(req, c, err);
+    if (rc == 0)
+        rc = check_time(c, now, err);
     if (rc == 0 && !c->presigned)
         rc = payload_hash(req, hash, err);
     else if (rc == 0)

@@ -169,7 +169,7 @@ API_ACTION(sts_get_session_token)
         return -1;
     struct principal caller;
     principal_parse(ctx->account, ctx->caller, &caller);
-    if (caller.kind != PRINCIPAL_ROOT && caller.kind != PRINCIPAL_USER)
+    if ((caller.kind != PRINCIPAL_ROOT && caller.kind != PRINCIPAL_USER) || ctx->caller_temporary)
         return error_set(err, API_ERR_ACCESS_DENIED, "Cannot call GetSessionToken with session credentials");
     json_t *d = json_object_get(in, "DurationSeconds");
     int64_t max = caller.kind == PRINCIPAL_ROOT ? SESSION_TOKEN_ROOT_MAX : SESSION_TOKEN_MAX;
