@@ -21,7 +21,25 @@ for p in $PACKAGES; do
     fi
 done
 
+# promtool checks GET /metrics in the tests.  It comes from Debian's
+# prometheus package, unpacked rather than installed: installing the package
+# would also start a Prometheus server on port 9090.
+PROMTOOL=/usr/local/lib/berth/promtool
+install_promtool() {
+    [ -x "$PROMTOOL" ] && return 0
+    [ "$(id -u)" = 0 ] || { echo "install-deps: promtool missing (run as root to fetch it)" >&2; return 1; }
+    tmp=$(mktemp -d)
+    if ! (cd "$tmp" && apt-get download -q prometheus >/dev/null 2>&1); then
+        apt-get update -q >/dev/null
+        (cd "$tmp" && apt-get download -q prometheus >/dev/null)
+    fi
+    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+    install -D -m 0755 "$tmp/x/usr/bin/promtool" "$PROMTOOL"
+    rm -rf "$tmp"
+}
+
 if [ -z "$missing" ]; then
+    install_promtool
     exit 0
 fi
 
@@ -35,3 +53,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+install_promtool

@@ -20,7 +20,7 @@ static void usage(FILE *f)
                "                    [--agent-timeout SECONDS] [--max-service-tasks N]\n"
                "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
                "                    [--max-connections N] [--max-connections-per-ip N]\n"
-               "                    [--request-timeout SECONDS]\n"
+               "                    [--request-timeout SECONDS] [--metrics-auth token|none]\n"
                "                    [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
@@ -42,6 +42,9 @@ static void usage(FILE *f)
                "                      connection's being ready for it, and a connection\n"
                "                      silent that long is closed (default 60; answers,\n"
                "                      long-polls included, are not timed)\n"
+               "  --metrics-auth A    GET /metrics (Prometheus) wants `Authorization: Bearer\n"
+               "                      TOKEN` with the token in DIR/metrics.token (token,\n"
+               "                      the default), or nothing (none)\n"
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -131,6 +134,17 @@ static int set_request_timeout(void *opts, const struct cli_flag *f, char *arg)
     return bounded_int(arg, 1, 3600, "--request-timeout wants seconds (1-3600)", &cfg->request_timeout_sec);
 }
 
+static int set_metrics_auth(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    if (strcmp(arg, "token") != 0 && strcmp(arg, "none") != 0) {
+        fprintf(stderr, "berth server: --metrics-auth wants token or none\n");
+        return -1;
+    }
+    cfg->metrics_open = strcmp(arg, "none") == 0;
+    return 0;
+}
+
 static const struct cli_flag server_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, data_dir)},
@@ -146,6 +160,7 @@ static const struct cli_flag server_flags[] = {
     {"max-connections", .has_arg = true, .set = set_max_connections},
     {"max-connections-per-ip", .has_arg = true, .set = set_max_connections_per_ip},
     {"request-timeout", .has_arg = true, .set = set_request_timeout},
+    {"metrics-auth", .has_arg = true, .set = set_metrics_auth},
 };
 
 int cli_server_main(int argc, char **argv)

@@ -26,6 +26,7 @@
 #include "server/secrets/secrets_service.h"
 #include "server/servicediscovery/sd_service.h"
 #include "server/ssm/ssm_service.h"
+#include "server/stats/prometheus.h"
 #include "server/store/store.h"
 
 void server_config_defaults(struct server_config *cfg)
@@ -91,6 +92,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return -1;
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
+    if (prometheus_new(srv->store, cfg->metrics_open ? NULL : cfg->data_dir, &srv->prometheus, err) < 0)
+        return -1;
     ecs_service_set_keyring(srv->ecs, srv->keyring);
     iam_service_set_keyring(srv->iam, srv->keyring);
     srv->sts->keyring = srv->keyring;
@@ -118,6 +121,8 @@ int server_start(struct server *srv, struct error *err)
         .max_connections = (unsigned)srv->cfg.max_connections,
         .max_connections_per_ip = (unsigned)srv->cfg.max_connections_per_ip,
         .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
+        .routes = {{"/metrics", prometheus_serve, srv->prometheus}},
+        .nroutes = 1,
     };
     if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
                    err) < 0)
@@ -158,6 +163,7 @@ void server_free(struct server *srv)
     store_close(srv->store);
     changes_free(srv->changes);
     keyring_free(srv->keyring);
+    prometheus_free(srv->prometheus);
     authorizer_free(srv->authorizer);
     secret_box_free(srv->box);
     logs_service_free(srv->logs);

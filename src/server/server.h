@@ -46,6 +46,8 @@ struct server_config {
     int max_connections;
     int max_connections_per_ip;
     int request_timeout_sec;
+    /* GET /metrics without a bearer token (--metrics-auth none). */
+    bool metrics_open;
 };
 
 struct server {
@@ -64,6 +66,7 @@ struct server {
     struct cloudwatch_service *cloudwatch;
     struct secrets_service *secrets;
     struct sd_service *sd;
+    struct prometheus *prometheus;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;

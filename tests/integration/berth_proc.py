@@ -16,6 +16,7 @@ through aws_cli_env(); raw_call() signs with it.
 import datetime
 import json
 import os
+import re
 import secrets
 import select
 import signal
@@ -421,3 +422,34 @@ def read_until(proc, needle, timeout):
         elif proc.poll() is not None:
             break
     raise AssertionError("did not see %r; got %r" % (needle, proc.seen))
+
+
+PROMTOOL = "/usr/local/lib/berth/promtool"
+
+
+def scrape_metrics(server, token=True):
+    """GET /metrics from a BerthServer: (status, text).  token: send the
+    bearer token from DATA/metrics.token (True), a given string, or none."""
+    headers = {}
+    if token is True:
+        with open(os.path.join(server.data_dir, "metrics.token")) as f:
+            token = f.read().strip()
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    req = urllib.request.Request(server.endpoint + "/metrics", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def metric_samples(text, name):
+    """{frozenset of (label, value): value} for the samples of `name`."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r'^%s(?:\{(.*)\})? (\S+)' % re.escape(name), line)
+        if m:
+            labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(1) or ""))
+            out[labels] = float(m.group(2))
+    return out

@@ -62,10 +62,29 @@ class Stack:
     def close(self):
         try:
             if self.agent:
+                self.stop_everything()
                 self.agent.stop()
             self.server.stop()
         finally:
             self.registry.stop()
+
+    def stop_everything(self, timeout=30):
+        """Best effort, so that a test that failed half-way leaves no
+        containers, mounts or namespaces behind: the agent's SIGTERM keeps
+        tasks running (as an ECS agent restart does).  Services go first, or
+        they would replace the tasks stopped."""
+        import time
+        try:
+            for arn in self.ecs.list_services(cluster=self.cluster, maxResults=100)["serviceArns"]:
+                self.ecs.delete_service(cluster=self.cluster, service=arn, force=True)
+            arns = self.ecs.list_tasks(cluster=self.cluster, maxResults=100)["taskArns"]
+            for arn in arns:
+                self.ecs.stop_task(cluster=self.cluster, task=arn, reason="test teardown")
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and leftovers(self.agent_dir):
+                time.sleep(0.2)
+        except Exception as e:  # the test's own failure matters more
+            print("stack teardown: %s" % e)
 
     # --- helpers tests use -------------------------------------------------
 

@@ -68,6 +68,12 @@ def test_busy_service_cpu_utilisation(stack):
         "Period": 60, "Stat": "Maximum"}}], StartTime=now - datetime.timedelta(minutes=10),
         EndTime=now + datetime.timedelta(minutes=1))
     assert max(out["MetricDataResults"][0]["Values"]) > 50
+    # The same series on GET /metrics, as Prometheus scrapes them.
+    status, text = berth_proc.scrape_metrics(stack.server)
+    assert status == 200
+    cpu = berth_proc.metric_samples(text, "aws_ecs_cpuutilization_average")
+    key = frozenset({("region", berth_proc.REGION), ("cluster_name", stack.cluster), ("service_name", "spinner")})
+    assert key in cpu and 0 <= cpu[key], sorted(cpu)
     stack.ecs.update_service(cluster=stack.cluster, service="spinner", desiredCount=0)
     stack.ecs.delete_service(cluster=stack.cluster, service="spinner")
     berth_proc.wait_for(lambda: not stack.ecs.list_tasks(cluster=stack.cluster)["taskArns"], timeout=60,

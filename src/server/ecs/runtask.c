@@ -12,6 +12,7 @@
 #include "server/ecs/arn.h"
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
+#include "server/stats/server_stats.h"
 #include "server/ecs/placement_snapshot.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
@@ -133,6 +134,8 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
         snapshot_free(snap);
         return -1;
     }
+    server_stats_add(STAT_TASKS_PLACED, result.n_placed);
+    server_stats_add(STAT_PLACEMENT_MISSES, (uint64_t)count - result.n_placed);
     int r = 0;
     for (int i = 0; i < count && r == 0; i++) {
         int idx = result.chosen[i];

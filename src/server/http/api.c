@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "server/stats/server_stats.h"
 #include "common/ids.h"
 #include "server/http/http_limits.h"
 #include "common/log.h"
@@ -217,8 +218,10 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
         /* Commit before answering: an acknowledged write is a durable write. */
         if (store_commit(tx, err) < 0)
             return -1;
-        if (write)
+        if (write) {
+            server_stats_add(STAT_COMMITS, 1);
             changes_notify(d->changes);
+        }
         return 0;
     }
 }
@@ -368,8 +371,9 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
         json_protocol_error(resp, svc, &err);
     const char *error_name =
         xml ? query_protocol_error_lookup(svc, err.kind).name : api_service_error(svc, err.kind)->name;
-    log_request(action ? action->name : (req->target ? req->target : "-"), resp, error_name, &err,
-                time_monotonic() - start);
+    usec_t took = time_monotonic() - start;
+    log_request(action ? action->name : (req->target ? req->target : "-"), resp, error_name, &err, took);
+    server_stats_request(svc ? svc->target_prefix : NULL, action ? action->name : NULL, resp->status, took);
     json_decref(in);
     json_decref(out);
 }

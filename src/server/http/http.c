@@ -31,6 +31,8 @@ struct http_front {
     struct http_watch *watch;
     struct http_accept *accept;
     struct log_ratelimit mhd_log; /* libmicrohttpd's complaints, e.g. accept() at EMFILE */
+    struct http_route routes[HTTP_MAX_ROUTES];
+    size_t nroutes;
 };
 
 struct conn_state {
@@ -180,6 +182,19 @@ static enum MHD_Result refuse_framing(struct MHD_Connection *conn, const char *w
     return ret;
 }
 
+static enum MHD_Result serve_route(struct MHD_Connection *conn, const struct http_route *route)
+{
+    unsigned status = 500;
+    const char *type = "text/plain";
+    struct buf out;
+    buf_init(&out, HTTP_ROUTE_BODY_MAX);
+    route->fn(route->ud, header_of(conn, "authorization"), &status, &type, &out);
+    enum MHD_Result r = out.failed ? send_text(conn, 500, "text/plain", "out of memory\n", 14, NULL)
+                                   : send_text(conn, status, type, out.data ? out.data : "", out.len, NULL);
+    buf_free(&out);
+    return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
@@ -197,6 +212,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
         return send_text(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
+    for (size_t i = 0; strcmp(method, "GET") == 0 && i < f->nroutes; i++)
+        if (strcmp(url, f->routes[i].path) == 0)
+            return serve_route(conn, &f->routes[i]);
     /* POST / (JSON, query), or POST /service/S/operation/O (RPC v2 CBOR). */
     if (strcmp(method, "POST") != 0 || (strcmp(url, "/") != 0 && strncmp(url, "/service/", 9) != 0)) {
         static const char msg[] = "{\"__type\":\"UnknownOperationException\",\"message\":\"Only POST / is served\"}";
@@ -354,6 +372,8 @@ int http_start(struct dispatch *dispatch, const char *host, uint16_t port, const
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
     f->dispatch = dispatch;
+    f->nroutes = opts->nroutes < HTTP_MAX_ROUTES ? opts->nroutes : HTTP_MAX_ROUTES;
+    memcpy(f->routes, opts->routes, f->nroutes * sizeof(f->routes[0]));
     f->mhd_log = (struct log_ratelimit)LOG_RATELIMIT_INIT;
     if (http_watch_new((usec_t)opts->request_timeout_sec * USEC_PER_SEC, &f->watch, err) < 0) {
         close(listen_fd);

@@ -9,6 +9,22 @@
 struct dispatch;
 struct http_front;
 
+struct buf;
+
+/* A GET path served beside the API (e.g. /metrics): fn fills *ret_status,
+ * *ret_type (a static string) and out from the Authorization header
+ * (NULL when absent).  Runs on the connection's thread. */
+typedef void (*http_get_fn)(void *ud, const char *authorization, unsigned *ret_status, const char **ret_type,
+                            struct buf *out);
+struct http_route {
+    const char *path;
+    http_get_fn fn;
+    void *ud;
+};
+#define HTTP_MAX_ROUTES 8
+/* A route's answer beyond this is a 500. */
+#define HTTP_ROUTE_BODY_MAX (64u << 20)
+
 /* How many clients, and for how long (berth server's flags). */
 struct http_options {
     unsigned max_connections;        /* open at once, all clients */
@@ -18,6 +34,9 @@ struct http_options {
      * connection stays silent longer.  Requests being answered (long-polls
      * included) are not timed. */
     unsigned request_timeout_sec;
+    /* GET routes besides /healthz, at most HTTP_MAX_ROUTES. */
+    struct http_route routes[HTTP_MAX_ROUTES];
+    size_t nroutes;
 };
 
 /* Listen on host:port (port 0 picks one) and hand requests to dispatch.

@@ -11,6 +11,7 @@
 #include "common/timeutil.h"
 #include "server/http/changes.h"
 #include "server/sched/reconcile.h"
+#include "server/stats/server_stats.h"
 #include "server/store/store.h"
 #include "server/store/store_services.h"
 
@@ -37,6 +38,7 @@ void scheduler_round(void *arg)
         any |= changed;
     }
     json_decref(ids);
+    server_stats_add(STAT_SCHEDULER_PASSES, 1);
     /* Agents long-poll on the generation: they must see new and stopped tasks. */
     if (any)
         changes_notify(c->changes);
