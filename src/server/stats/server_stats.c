@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,15 +34,18 @@ uint64_t server_stats_get(enum server_stat which)
 static struct server_stats_row *row_of(const char *service, const char *action, int status_class)
 {
     for (size_t i = 0; i < nrows; i++)
-        if (rows[i].status_class == status_class && strcmp(rows[i].service, service) == 0 &&
-            strcmp(rows[i].action, action) == 0)
+        if (rows[i].status_class == status_class &&
+            strncmp(rows[i].service, service, sizeof(rows[i].service) - 1) == 0 &&
+            strncmp(rows[i].action, action, sizeof(rows[i].action) - 1) == 0)
             return &rows[i];
     if (nrows == MAX_ROWS - 1 && strcmp(action, "other") != 0)
         return row_of(service, "other", status_class);
     if (nrows == MAX_ROWS)
         return &rows[MAX_ROWS - 1];
     struct server_stats_row *r = &rows[nrows++];
-    *r = (struct server_stats_row){.service = service, .action = action, .status_class = status_class};
+    *r = (struct server_stats_row){.status_class = status_class};
+    snprintf(r->service, sizeof(r->service), "%s", service);
+    snprintf(r->action, sizeof(r->action), "%s", action);
     return r;
 }
 

@@ -21,8 +21,8 @@ enum server_stat {
 void server_stats_add(enum server_stat which, uint64_t n);
 uint64_t server_stats_get(enum server_stat which);
 
-/* One API request answered: service and action are static strings (the
- * dispatch tables'), or NULL when the request named none. */
+/* One API request answered: service and action name it (copied; longer
+ * names are cut), or are NULL when the request named none. */
 void server_stats_request(const char *service, const char *action, int status, usec_t took);
 
 /* The latency histogram's upper bounds in seconds (the last is +Inf). */
@@ -30,8 +30,8 @@ extern const double server_stats_buckets[];
 #define SERVER_STATS_NBUCKETS 12
 
 struct server_stats_row {
-    const char *service, *action;
-    int status_class; /* 2, 4 or 5: 2xx, 4xx, 5xx */
+    char service[64], action[64]; /* copies: a dispatcher's tables may go */
+    int status_class;             /* 2, 4 or 5: 2xx, 4xx, 5xx */
     uint64_t count;
     double seconds_sum;
     uint64_t buckets[SERVER_STATS_NBUCKETS]; /* cumulative, as Prometheus wants */
