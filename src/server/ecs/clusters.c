@@ -204,9 +204,7 @@ static json_t *cluster_json(struct op_ctx *ctx, const struct cluster_row *row, u
             json_decref(c);
             return NULL;
         }
-        json_object_set_new(c, "tags", tags);
-    } else {
-        json_object_set_new(c, "tags", json_array());
+        resource_refs_set_tags(c, tags);
     }
     return c;
 }
@@ -372,7 +370,7 @@ int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct
         defaults = json_pack("[s]", DEFAULT_CLUSTER);
         names = defaults;
     }
-    static const struct describe_kind kind = {"clusters", "clusters", 100, describe_find, describe_missing};
+    static const struct describe_kind kind = {"clusters", "clusters", 100, describe_find, describe_missing, NULL, 0};
     struct describe d = {.ctx = ctx, .include = include};
     return describe_refs(&d, &kind, names, out, err);
 }

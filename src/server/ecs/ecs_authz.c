@@ -240,6 +240,38 @@ static int keys_register_taskdef(struct op_ctx *ctx, json_t *in, struct authz_re
     return 0;
 }
 
+/* Service deployments and revisions: the ARNs named, as given. */
+static int each_arn(json_t *in, const char *member, struct authz_req *req)
+{
+    json_t *v = json_object_get(in, member);
+    if (json_is_string(v)) {
+        authz_resource(req, json_string_value(v));
+        return 0;
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(v, i, a) {
+        if (json_is_string(a))
+            authz_resource(req, json_string_value(a));
+    }
+    return 0;
+}
+
+static int res_deployments(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceDeploymentArns", req);
+}
+
+static int res_deployment(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceDeploymentArn", req);
+}
+
+static int res_revisions(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceRevisionArns", req);
+}
+
 /* ECS's actions, sorted by name as ecs_service.c's table. */
 static const struct authz_rule ecs_rules[] = {
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
@@ -252,6 +284,8 @@ static const struct authz_rule ecs_rules[] = {
     {"DeregisterTaskDefinition", "ecs:DeregisterTaskDefinition", NULL, NULL, false},
     {"DescribeClusters", "ecs:DescribeClusters", res_clusters, NULL, false},
     {"DescribeContainerInstances", "ecs:DescribeContainerInstances", res_instances, key_cluster, false},
+    {"DescribeServiceDeployments", "ecs:DescribeServiceDeployments", res_deployments, NULL, false},
+    {"DescribeServiceRevisions", "ecs:DescribeServiceRevisions", res_revisions, NULL, false},
     {"DescribeServices", "ecs:DescribeServices", res_services, key_cluster, false},
     {"DescribeTaskDefinition", "ecs:DescribeTaskDefinition", NULL, NULL, false},
     {"DescribeTasks", "ecs:DescribeTasks", res_tasks, key_cluster, false},
@@ -259,6 +293,7 @@ static const struct authz_rule ecs_rules[] = {
     {"ListAttributes", "ecs:ListAttributes", res_cluster, NULL, false},
     {"ListClusters", "ecs:ListClusters", NULL, NULL, false},
     {"ListContainerInstances", "ecs:ListContainerInstances", res_cluster, NULL, false},
+    {"ListServiceDeployments", "ecs:ListServiceDeployments", res_service, key_cluster, false},
     {"ListServices", "ecs:ListServices", NULL, key_cluster, false},
     {"ListTagsForResource", "ecs:ListTagsForResource", res_tagged, NULL, false},
     {"ListTaskDefinitionFamilies", "ecs:ListTaskDefinitionFamilies", NULL, NULL, false},
@@ -270,6 +305,7 @@ static const struct authz_rule ecs_rules[] = {
     {"RegisterTaskDefinition", "ecs:RegisterTaskDefinition", ecs_authz_new_taskdef, keys_register_taskdef, false},
     {"RunTask", "ecs:RunTask", res_taskdef_to_run, keys_run_task, false},
     {"StartTask", "ecs:StartTask", res_taskdef_to_run, keys_start_task, false},
+    {"StopServiceDeployment", "ecs:StopServiceDeployment", res_deployment, NULL, false},
     {"StopTask", "ecs:StopTask", res_task, key_cluster, false},
     {"SubmitContainerStateChange", "ecs:SubmitContainerStateChange", res_cluster, NULL, false},
     {"SubmitTaskStateChange", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},

@@ -12,11 +12,13 @@
 #include "server/ecs/agent_register.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_authz.h"
+#include "server/ecs/ecs_errors.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
 #include "server/ecs/registration_tokens.h"
 #include "server/ecs/runtask.h"
+#include "server/ecs/service_history.h"
 #include "server/ecs/services.h"
 #include "server/ecs/tag_actions.h"
 #include "server/ecs/task_credentials.h"
@@ -41,6 +43,8 @@ static const struct api_action ecs_actions[] = {
     {"DeregisterTaskDefinition", action_deregister_task_definition, API_WRITE},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
+    {"DescribeServiceRevisions", action_describe_service_revisions, API_READ},
     {"DescribeServices", action_describe_services, API_READ},
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
@@ -48,6 +52,7 @@ static const struct api_action ecs_actions[] = {
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
+    {"ListServiceDeployments", action_list_service_deployments, API_READ},
     {"ListServices", action_list_services, API_READ},
     {"ListTagsForResource", action_list_tags_for_resource, API_READ},
     {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
@@ -59,6 +64,7 @@ static const struct api_action ecs_actions[] = {
     {"RegisterTaskDefinition", action_register_task_definition, API_WRITE},
     {"RunTask", action_run_task, API_WRITE},
     {"StartTask", action_start_task, API_WRITE},
+    {"StopServiceDeployment", action_stop_service_deployment, API_WRITE},
     {"StopTask", action_stop_task, API_WRITE},
     {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE | API_REPORT},
     {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE | API_REPORT},
@@ -68,6 +74,11 @@ static const struct api_action ecs_actions[] = {
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
+};
+
+static const struct api_error ecs_errors[] = {
+    {ECS_ERR_CONFLICT, "ConflictException", 400},
+    {ECS_ERR_SERVICE_DEPLOYMENT_NOT_FOUND, "ServiceDeploymentNotFoundException", 400},
 };
 
 /* berth's own agent calls: no botocore model describes them, so their
@@ -135,6 +146,8 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .state = e,
         .authz = rules,
         .nauthz = nrules,
+        .errors = ecs_errors,
+        .nerrors = ELEMENTSOF(ecs_errors),
     };
 }
 

@@ -153,12 +153,14 @@ json_t *instance_json(struct op_ctx *ctx, const struct cluster_row *cluster, con
     json_t *cp = json_object_get(row->doc, "capacityProviderName");
     if (cp)
         json_object_set(j, "capacityProviderName", cp);
-    json_t *tags = with_tags ? tags_list(ctx, arn, err) : json_array();
-    if (!tags) {
-        json_decref(j);
-        return NULL;
+    if (with_tags) {
+        json_t *tags = tags_list(ctx, arn, err);
+        if (!tags) {
+            json_decref(j);
+            return NULL;
+        }
+        resource_refs_set_tags(j, tags);
     }
-    json_object_set_new(j, "tags", tags);
     return j;
 }
 
@@ -396,13 +398,18 @@ static int describe_find(const struct describe *d, const char *ref, json_t **ret
 
 static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
 {
+    /* ECS names a missing bare id without its cluster. */
     char arn[600];
-    instance_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    if (!arn_format_buf(arn, sizeof(arn), d->ctx, "container-instance", ref))
+        snprintf(arn, sizeof(arn), "%s", ref);
     resource_refs_add_missing(failures, ref, arn);
 }
 
-static const struct describe_kind describe_kind = {"containerInstances", "container instances", 100, describe_find,
-                                                   describe_missing};
+static const struct describe_kind describe_kind = {
+    "containerInstances", "container instances", 100,
+    describe_find,        describe_missing,      "Container Instances cannot be empty.",
+    API_ERR_CLIENT,
+};
 
 int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {

@@ -143,7 +143,7 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
         if (r == 0)
             r = snapshot_placed(snap, (size_t)idx, &pt, err);
         if (r == 0) {
-            json_t *j = task_json(ctx, cluster, &row, false, err);
+            json_t *j = task_json(ctx, cluster, &row, true, err);
             if (!j)
                 r = -1;
             else
@@ -213,7 +213,7 @@ static int existing_by_token(struct op_ctx *ctx, const struct cluster_row *clust
         _cleanup_(task_row_clear) struct task_row row = {0};
         if (store_task_get_by_id(ctx->tx, json_integer_value(v), &row, err) <= 0)
             continue;
-        json_t *j = task_json(ctx, cluster, &row, false, err);
+        json_t *j = task_json(ctx, cluster, &row, true, err);
         if (j)
             json_array_append_new(tasks, j);
     }

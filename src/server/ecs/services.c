@@ -25,6 +25,7 @@
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/resource_refs.h"
+#include "server/ecs/service_history.h"
 #include "server/ecs/runtask.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
@@ -170,7 +171,7 @@ static json_t *service_json(struct op_ctx *ctx, const struct cluster_row *cluste
         json_t *tags = tags_list(ctx, json_string_value(json_object_get(j, "serviceArn")), err);
         if (!tags)
             return NULL;
-        json_object_set_new(j, "tags", tags);
+        resource_refs_set_tags(j, tags);
     }
     (void)cluster;
     return TAKE_PTR(j);
@@ -232,8 +233,8 @@ static int validate_placement(json_t *strategies, json_t *constraints, struct er
     return placement_validate(&req, err);
 }
 
-static int resolve_service(struct op_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
-                           struct service_row *ret_row, struct error *err)
+int service_resolve(struct op_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
+                    struct service_row *ret_row, struct error *err)
 {
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_cluster, err) < 0)
         return -1;
@@ -250,7 +251,7 @@ static int resolve_service(struct op_ctx *ctx, json_t *in, const char *member, s
 static int set_service(struct op_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
                        json_t *out, struct error *err)
 {
-    json_t *j = service_json(ctx, cluster, row, false, err);
+    json_t *j = service_json(ctx, cluster, row, true, err);
     if (!j)
         return -1;
     json_object_set_new(out, "service", j);
@@ -451,7 +452,8 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     snprintf(row.launch_type, sizeof(row.launch_type), "%s", kind.launch_type);
     snprintf(row.scheduling_strategy, sizeof(row.scheduling_strategy), "%s", kind.strategy);
     row.created_at = ctx->now;
-    if (store_service_put(ctx->tx, &row, err) < 0 || tags_attach(ctx, arn, tags, err) < 0)
+    if (store_service_put(ctx->tx, &row, err) < 0 || tags_attach(ctx, arn, tags, err) < 0 ||
+        service_history_sync(ctx, &row, err) < 0)
         return -1;
     return set_service(ctx, &cluster, &row, out, err);
 }
@@ -546,7 +548,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
     _cleanup_(json_decrefp) json_t *taskdef = NULL;
-    if (resolve_service(ctx, in, "service", &cluster, &row, err) < 0)
+    if (service_resolve(ctx, in, "service", &cluster, &row, err) < 0)
         return -1;
     if (strcmp(row.status, "ACTIVE") != 0)
         return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
@@ -601,7 +603,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         update_desired(ctx, doc, desired);
     if (redeploy && start_deployment(ctx, &row, td_arn, err) < 0)
         return -1;
-    if (store_service_put(ctx->tx, &row, err) < 0)
+    if (store_service_put(ctx->tx, &row, err) < 0 || service_history_sync(ctx, &row, err) < 0)
         return -1;
     return set_service(ctx, &cluster, &row, out, err);
 }
@@ -609,7 +611,7 @@ int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
-    if (resolve_service(ctx, in, "service", &cluster, &row, err) < 0)
+    if (service_resolve(ctx, in, "service", &cluster, &row, err) < 0)
         return -1;
     if (strcmp(row.status, "ACTIVE") != 0)
         return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
@@ -622,7 +624,7 @@ int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     json_t *p = primary_deployment(row.doc);
     if (p)
         json_object_set_new(p, "desiredCount", json_integer(0));
-    if (store_service_put(ctx->tx, &row, err) < 0)
+    if (store_service_put(ctx->tx, &row, err) < 0 || service_history_sync(ctx, &row, err) < 0)
         return -1;
     return set_service(ctx, &cluster, &row, out, err);
 }
@@ -639,16 +641,16 @@ static int describe_find(const struct describe *d, const char *ref, json_t **ret
 
 static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
 {
+    /* ECS names a missing bare name without its cluster. */
     char arn[800];
-    if (strncmp(ref, "arn:", 4) == 0)
+    if (!arn_format_buf(arn, sizeof(arn), d->ctx, "service", ref))
         snprintf(arn, sizeof(arn), "%s", ref);
-    else
-        service_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
-    json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+    resource_refs_add_missing(failures, ref, arn);
 }
 
-static const struct describe_kind describe_kind = {"services", "services", DESCRIBE_MAX, describe_find,
-                                                   describe_missing};
+static const struct describe_kind describe_kind = {
+    "services", "services", DESCRIBE_MAX, describe_find, describe_missing, "Services cannot be empty.", ERR_INVALID,
+};
 
 int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {

@@ -701,8 +701,18 @@ int taskdef_validate(json_t *req, json_t **ret_doc, struct error *err)
         if (v)
             json_object_set(doc, passthrough[i], v);
     }
+    /* ECS echoes the defaults it applies: bridge, and an EFS volume's "/". */
+    if (!json_object_get(doc, "networkMode"))
+        json_object_set_new(doc, "networkMode", json_string(effective_network_mode(&t)));
     json_t *volumes = json_object_get(req, "volumes");
     json_object_set_new(doc, "volumes", volumes ? json_deep_copy(volumes) : json_array());
+    size_t vi;
+    json_t *vol;
+    json_array_foreach(json_object_get(doc, "volumes"), vi, vol) {
+        json_t *efs = json_object_get(vol, "efsVolumeConfiguration");
+        if (efs && !json_object_get(efs, "rootDirectory"))
+            json_object_set_new(efs, "rootDirectory", json_string("/"));
+    }
     json_t *pcs = json_object_get(req, "placementConstraints");
     json_object_set_new(doc, "placementConstraints", pcs ? json_deep_copy(pcs) : json_array());
     json_object_set_new(doc, "compatibilities", compatibilities(&t, requested));

@@ -1,0 +1,274 @@
+"""The ECS API's exactness against ECS's documented behaviour, with boto3
+and hollow agents: empty lists, failures, tags, defaults echoed;
+service deployments and revisions; capacity providers."""
+import botocore.exceptions
+import pytest
+
+import berth_proc
+from berth_proc import err_code, err_msg
+
+CLUSTER = "api"
+PREFIX = "arn:aws:ecs:us-east-1:000000000000:"
+
+
+def taskdef(family="web", **extra):
+    c = {"name": "app", "image": "busybox", "memory": 128, "cpu": 128, "essential": True}
+    return dict({"family": family, "containerDefinitions": [c]}, **extra)
+
+
+@pytest.fixture(scope="module")
+def env(server, tmp_path_factory):
+    """The module's server with one hollow agent of two instances in CLUSTER."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName=CLUSTER)
+    ecs.register_task_definition(**taskdef())
+    d = tmp_path_factory.mktemp("agents")
+    agent = berth_proc.BerthAgent(server.endpoint, CLUSTER, d / "a", d / "a.log", hollow=2,
+                                  extra_args=["--hollow-cpu", "4096", "--hollow-memory", "4096"]).start()
+    berth_proc.wait_for(lambda: len(ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"]) >= 2,
+                        what="two hollow instances")
+    yield ecs
+    agent.stop()
+
+
+def call(ecs, action, body, want=200):
+    """A raw JSON call (Debian's boto3 predates the newer operations)."""
+    status, out = berth_proc.raw_call(ecs.meta.endpoint_url, action, body)
+    assert status == want, out
+    return out
+
+
+def raises(fn, **kw):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        fn(**kw)
+    return err_code(e), err_msg(e)
+
+
+# -- exactness ---------------------------------------------------------------
+
+def test_empty_lists_are_refused_in_ecs_words(env):
+    assert raises(env.describe_tasks, cluster=CLUSTER, tasks=[]) == (
+        "InvalidParameterException", "Tasks cannot be empty.")
+    assert raises(env.describe_services, cluster=CLUSTER, services=[]) == (
+        "InvalidParameterException", "Services cannot be empty.")
+    assert raises(env.describe_container_instances, cluster=CLUSTER, containerInstances=[]) == (
+        "ClientException", "Container Instances cannot be empty.")
+    assert raises(env.start_task, cluster=CLUSTER, taskDefinition="web", containerInstances=[]) == (
+        "ClientException", "Container Instances cannot be empty.")
+    # StartTask checks the cluster before anything else.
+    assert raises(env.start_task, cluster="ghost", taskDefinition="web", containerInstances=["x"]) == (
+        "ClusterNotFoundException", "Cluster not found.")
+
+
+def test_missing_references_are_named_as_ecs_names_them(env):
+    # A bare name or id comes back without its cluster; an ARN as given.
+    given = PREFIX + "service/%s/gone" % CLUSTER
+    out = env.describe_services(cluster=CLUSTER, services=["nope", given])
+    assert out["services"] == []
+    assert out["failures"] == [{"arn": PREFIX + "service/nope", "reason": "MISSING"},
+                               {"arn": given, "reason": "MISSING"}]
+    tid = "0" * 32
+    out = env.describe_tasks(cluster=CLUSTER, tasks=[tid])
+    assert out["failures"] == [{"arn": PREFIX + "task/" + tid, "reason": "MISSING"}]
+    out = env.describe_container_instances(cluster=CLUSTER, containerInstances=[tid])
+    assert out["failures"] == [{"arn": PREFIX + "container-instance/" + tid, "reason": "MISSING"}]
+
+
+def test_tags_absent_when_none_and_returned_on_create(env):
+    c = env.describe_clusters(clusters=[CLUSTER], include=["TAGS"])["clusters"][0]
+    assert "tags" not in c
+    env.create_cluster(clusterName="tagged-api", tags=[{"key": "k", "value": "v"}])
+    c = env.describe_clusters(clusters=["tagged-api"], include=["TAGS"])["clusters"][0]
+    assert c["tags"] == [{"key": "k", "value": "v"}]
+
+    s = env.create_service(cluster=CLUSTER, serviceName="tagged", taskDefinition="web", desiredCount=0,
+                           tags=[{"key": "team", "value": "core"}])["service"]
+    assert s["tags"] == [{"key": "team", "value": "core"}]
+    plain = env.create_service(cluster=CLUSTER, serviceName="untagged", taskDefinition="web",
+                               desiredCount=0)["service"]
+    assert "tags" not in plain
+    d = env.describe_services(cluster=CLUSTER, services=["untagged"], include=["TAGS"])["services"][0]
+    assert "tags" not in d
+
+    t = env.run_task(cluster=CLUSTER, taskDefinition="web", tags=[{"key": "run", "value": "1"}])["tasks"][0]
+    assert t["tags"] == [{"key": "run", "value": "1"}]
+    t2 = env.run_task(cluster=CLUSTER, taskDefinition="web")["tasks"][0]
+    assert "tags" not in t2
+    d = env.describe_tasks(cluster=CLUSTER, tasks=[t2["taskArn"]], include=["TAGS"])["tasks"][0]
+    assert "tags" not in d
+    for task in (t, t2):
+        env.stop_task(cluster=CLUSTER, task=task["taskArn"])
+    for name in ("tagged", "untagged"):
+        env.delete_service(cluster=CLUSTER, service=name)
+
+
+def test_taskdef_defaults_echoed(env):
+    td = env.register_task_definition(
+        **taskdef("efs-api", volumes=[{"name": "v", "efsVolumeConfiguration": {"fileSystemId": "fs-1234"}}]))
+    assert td["taskDefinition"]["networkMode"] == "bridge"
+    assert td["taskDefinition"]["volumes"] == [
+        {"name": "v", "efsVolumeConfiguration": {"fileSystemId": "fs-1234", "rootDirectory": "/"}}]
+    assert "tags" not in td
+    got = env.describe_task_definition(taskDefinition="efs-api")["taskDefinition"]
+    assert got["networkMode"] == "bridge" and got["volumes"][0]["efsVolumeConfiguration"]["rootDirectory"] == "/"
+
+
+def test_delete_task_definitions_in_ecs_words(env):
+    env.register_task_definition(**taskdef("del-api"))
+    out = call(env, "DeleteTaskDefinitions", {"taskDefinitions": ["del-api:1", "del-api:7", "del-api"]})
+    assert out["taskDefinitions"] == []
+    assert out["failures"] == [
+        {"arn": "del-api:1", "reason": "The specified task definition is still in ACTIVE status. "
+                                       "Please deregister the target and try again."},
+        {"arn": "del-api:7", "reason": "The specified task definition does not exist. "
+                                       "Specify a valid account, family, revision and try again."},
+        {"arn": "del-api", "reason": "The specified task definition identifier is invalid. "
+                                     "Specify a valid name or ARN and try again."},
+    ]
+    assert call(env, "DeleteTaskDefinitions", {"taskDefinitions": []}, 400) == {
+        "__type": "InvalidParameterException",
+        "message": "size of TaskDefinition references list must be greater than 0"}
+
+
+# -- service deployments and revisions ------------------------------------
+
+DEP_CLUSTER = "deps"
+
+
+@pytest.fixture(scope="module")
+def deps(server, tmp_path_factory):
+    """A cluster whose two hollow instances crash every task of dep-web:2."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName=DEP_CLUSTER)
+    ecs.register_task_definition(**taskdef("dep-web"))
+    ecs.register_task_definition(**taskdef("dep-web"))
+    d = tmp_path_factory.mktemp("dep-agents")
+    agent = berth_proc.BerthAgent(server.endpoint, DEP_CLUSTER, d / "a", d / "a.log", hollow=2,
+                                  extra_args=["--hollow-cpu", "4096", "--hollow-memory", "4096",
+                                              "--hollow-fail-family", "dep-web:2"]).start()
+    berth_proc.wait_for(lambda: len(ecs.list_container_instances(cluster=DEP_CLUSTER)["containerInstanceArns"]) >= 2,
+                        what="two hollow instances")
+    yield ecs
+    agent.stop()
+
+
+def svc(ecs, name):
+    return ecs.describe_services(cluster=DEP_CLUSTER, services=[name])["services"][0]
+
+
+def wait_rollout(ecs, name, state, timeout=60):
+    def done():
+        s = svc(ecs, name)
+        p = s["deployments"][0]
+        return s if p["rolloutState"] == state and len(s["deployments"]) == 1 else None
+    return berth_proc.wait_for(done, timeout=timeout, what="%s's deployment %s" % (name, state))
+
+
+def deployments(ecs, name, **extra):
+    return call(ecs, "ListServiceDeployments", dict({"cluster": DEP_CLUSTER, "service": name}, **extra))
+
+
+def describe_deployments(ecs, arns):
+    return call(ecs, "DescribeServiceDeployments", {"serviceDeploymentArns": arns})
+
+
+def test_every_deployment_kept_through_a_rollback(deps):
+    ecs = deps
+    ecs.create_service(cluster=DEP_CLUSTER, serviceName="kept", taskDefinition="dep-web:1", desiredCount=2,
+                       deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}})
+    wait_rollout(ecs, "kept", "COMPLETED")
+    [first] = deployments(ecs, "kept")["serviceDeployments"]
+    service_arn = PREFIX + "service/%s/kept" % DEP_CLUSTER
+    assert first["status"] == "SUCCESSFUL" and first["serviceArn"] == service_arn
+    assert first["serviceDeploymentArn"].startswith(PREFIX + "service-deployment/%s/kept/" % DEP_CLUSTER)
+    assert first["targetServiceRevisionArn"].startswith(PREFIX + "service-revision/%s/kept/" % DEP_CLUSTER)
+    assert first["clusterArn"] == PREFIX + "cluster/" + DEP_CLUSTER and "finishedAt" in first
+
+    # dep-web:2 crashes: the breaker trips and rolls back to dep-web:1.
+    ecs.update_service(cluster=DEP_CLUSTER, service="kept", taskDefinition="dep-web:2")
+    berth_proc.wait_for(lambda: deployments(ecs, "kept", status=["ROLLBACK_SUCCESSFUL"])["serviceDeployments"],
+                        timeout=90, what="the rollback to complete")
+    listed = deployments(ecs, "kept")["serviceDeployments"]
+    # The failed deployment did not vanish: newest first, with its status.
+    assert [d["status"] for d in listed] == ["ROLLBACK_SUCCESSFUL", "SUCCESSFUL"]
+    assert listed[1] == first
+    [failed] = describe_deployments(ecs, [listed[0]["serviceDeploymentArn"]])["serviceDeployments"]
+    assert failed["deploymentCircuitBreaker"]["status"] == "TRIGGERED"
+    assert failed["deploymentCircuitBreaker"]["failureCount"] >= failed["deploymentCircuitBreaker"]["threshold"] == 3
+    assert failed["rollback"]["serviceRevisionArn"] == first["targetServiceRevisionArn"]
+    assert failed["rollback"]["reason"].startswith("ECS deployment circuit breaker: rolling back to deploymentId")
+    assert [s["arn"] for s in failed["sourceServiceRevisions"]] == [first["targetServiceRevisionArn"]]
+    assert failed["targetServiceRevision"]["requestedTaskCount"] == 2
+    assert failed["deploymentConfiguration"]["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+    revs = call(ecs, "DescribeServiceRevisions", {"serviceRevisionArns": [
+        first["targetServiceRevisionArn"], failed["targetServiceRevision"]["arn"], first["serviceDeploymentArn"]]})
+    assert [r["taskDefinition"] for r in revs["serviceRevisions"]] == [
+        PREFIX + "task-definition/dep-web:1", PREFIX + "task-definition/dep-web:2"]
+    assert all(r["serviceArn"] == service_arn and r["launchType"] == "EC2" for r in revs["serviceRevisions"])
+    # A deployment's ARN names no revision.
+    assert revs["failures"] == [{"arn": first["serviceDeploymentArn"], "reason": "MISSING"}]
+
+    # Filters and pages.
+    assert [d["status"] for d in deployments(ecs, "kept", status=["SUCCESSFUL"])["serviceDeployments"]] == [
+        "SUCCESSFUL"]
+    page = deployments(ecs, "kept", maxResults=1)
+    assert len(page["serviceDeployments"]) == 1 and page["nextToken"]
+    rest = deployments(ecs, "kept", maxResults=1, nextToken=page["nextToken"])
+    assert rest["serviceDeployments"] == [first] and "nextToken" not in rest
+    assert deployments(ecs, "kept", createdAt={"before": 1})["serviceDeployments"] == []
+
+    # A finished deployment cannot be stopped.
+    out = call(ecs, "StopServiceDeployment", {"serviceDeploymentArn": first["serviceDeploymentArn"]}, 400)
+    assert out["__type"] == "ConflictException"
+    ecs.update_service(cluster=DEP_CLUSTER, service="kept", desiredCount=0)
+    ecs.delete_service(cluster=DEP_CLUSTER, service="kept")
+
+
+def test_stop_service_deployment_rolls_back(deps):
+    ecs = deps
+    ecs.create_service(cluster=DEP_CLUSTER, serviceName="stopme", taskDefinition="dep-web:1", desiredCount=1)
+    wait_rollout(ecs, "stopme", "COMPLETED")
+    # No breaker: the crashing revision stays IN_PROGRESS, backing off.
+    ecs.update_service(cluster=DEP_CLUSTER, service="stopme", taskDefinition="dep-web:2")
+    current = deployments(ecs, "stopme")["serviceDeployments"][0]
+    assert current["status"] == "IN_PROGRESS" and "finishedAt" not in current
+    arn = current["serviceDeploymentArn"]
+
+    out = call(ecs, "StopServiceDeployment", {"serviceDeploymentArn": arn, "stopType": "ABORT"}, 400)
+    assert out["__type"] == "UnsupportedFeatureException"
+    out = call(ecs, "StopServiceDeployment", {"serviceDeploymentArn": arn + "x"}, 400)
+    assert out["__type"] == "ServiceDeploymentNotFoundException"
+
+    assert call(ecs, "StopServiceDeployment", {"serviceDeploymentArn": arn, "stopType": "ROLLBACK"}) == {
+        "serviceDeploymentArn": arn}
+    [d] = describe_deployments(ecs, [arn])["serviceDeployments"]
+    assert d["status"] in ("ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL")
+    assert d["rollback"]["serviceRevisionArn"] == deployments(ecs, "stopme")["serviceDeployments"][1][
+        "targetServiceRevisionArn"]
+    s = wait_rollout(ecs, "stopme", "COMPLETED")
+    assert s["taskDefinition"] == PREFIX + "task-definition/dep-web:1"
+    berth_proc.wait_for(lambda: describe_deployments(ecs, [arn])["serviceDeployments"][0]["status"] ==
+                        "ROLLBACK_SUCCESSFUL", what="ROLLBACK_SUCCESSFUL")
+    # Stopping it again is a conflict.
+    assert call(ecs, "StopServiceDeployment", {"serviceDeploymentArn": arn}, 400)["__type"] == "ConflictException"
+    ecs.update_service(cluster=DEP_CLUSTER, service="stopme", desiredCount=0)
+    ecs.delete_service(cluster=DEP_CLUSTER, service="stopme")
+
+
+def test_service_deployments_bad_input(deps):
+    ecs = deps
+    for action, member in (("DescribeServiceDeployments", "serviceDeploymentArns"),
+                           ("DescribeServiceRevisions", "serviceRevisionArns")):
+        out = call(ecs, action, {member: []}, 400)
+        assert out["__type"] == "InvalidParameterException"
+        out = call(ecs, action, {member: ["arn:%d" % i for i in range(21)]}, 400)
+        assert out["__type"] == "InvalidParameterException"
+        out = call(ecs, action, {member: ["nope"]})
+        assert out["failures"] == [{"arn": "nope", "reason": "MISSING"}]
+    out = call(ecs, "ListServiceDeployments", {"cluster": DEP_CLUSTER, "service": "ghost"}, 400)
+    assert out["__type"] == "ServiceNotFoundException"
+    out = call(ecs, "ListServiceDeployments", {"cluster": "ghost", "service": "x"}, 400)
+    assert out["__type"] == "ClusterNotFoundException"
+    out = call(ecs, "ListServiceDeployments", {"cluster": DEP_CLUSTER, "service": "x", "status": ["BOGUS"]}, 400)
+    assert out["__type"] == "InvalidParameterException"
