@@ -14,7 +14,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--token TOKEN] [--region R]\n"
-               "                   [--attribute K=V]...\n"
+               "                   [--attribute K=V]... [--capacity-provider NAME]\n"
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--allow-privileged] [--allow-host-path PREFIX]...\n"
@@ -87,6 +87,19 @@ static int set_attribute(void *opts, const struct cli_flag *f, char *arg)
     return 0;
 }
 
+/* The capacity provider whose pool the instance joins: an attribute
+ * placement filters on (src/server/ecs/capacity_providers.h). */
+static int set_capacity_provider(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    if (!*arg || strlen(arg) > 255) {
+        fprintf(stderr, "berth agent: --capacity-provider wants a name\n");
+        return -1;
+    }
+    json_array_append_new(o->attrs, json_pack("{s:s, s:s}", "name", "berth.capacity-provider", "value", arg));
+    return 0;
+}
+
 static int set_insecure(void *opts, const struct cli_flag *f, char *arg)
 {
     struct agent_opts *o = opts;
@@ -145,6 +158,7 @@ static const struct cli_flag agent_flags[] = {
     CFG_STRING("token", token),
     CFG_STRING("data", data_dir),
     {"attribute", .has_arg = true, .set = set_attribute},
+    {"capacity-provider", .has_arg = true, .set = set_capacity_provider},
     CFG_STRING("availability-zone", availability_zone),
     CFG_STRING("instance-type", instance_type),
     {"runtime", .has_arg = true, .set = set_runtime},

@@ -272,3 +272,130 @@ def test_service_deployments_bad_input(deps):
     assert out["__type"] == "ClusterNotFoundException"
     out = call(ecs, "ListServiceDeployments", {"cluster": DEP_CLUSTER, "service": "x", "status": ["BOGUS"]}, 400)
     assert out["__type"] == "InvalidParameterException"
+
+
+# -- capacity providers ----------------------------------------------------
+
+CP_CLUSTER = "pools"
+ASG = "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:1234:autoScalingGroupName/%s"
+
+
+@pytest.fixture(scope="module")
+def pools(server, tmp_path_factory):
+    """A cluster with two pools of hollow instances: 'small' (2) and 'big' (2)."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName=CP_CLUSTER)
+    ecs.register_task_definition(**taskdef("cp-web"))
+    d = tmp_path_factory.mktemp("pool-agents")
+    agents = [berth_proc.BerthAgent(server.endpoint, CP_CLUSTER, d / name, d / (name + ".log"), hollow=2,
+                                    extra_args=["--hollow-cpu", "4096", "--hollow-memory", "4096",
+                                                "--capacity-provider", name]).start()
+              for name in ("small", "big")]
+    berth_proc.wait_for(lambda: len(ecs.list_container_instances(cluster=CP_CLUSTER)["containerInstanceArns"]) >= 4,
+                        what="four hollow instances")
+    yield ecs
+    for a in agents:
+        a.stop()
+
+
+def pool_of(ecs, instance_arn):
+    ci = ecs.describe_container_instances(cluster=CP_CLUSTER, containerInstances=[instance_arn])["containerInstances"][0]
+    attrs = {a["name"]: a.get("value") for a in ci["attributes"]}
+    assert ci["capacityProviderName"] == attrs["berth.capacity-provider"]
+    return ci["capacityProviderName"]
+
+
+def test_capacity_provider_lifecycle(pools):
+    ecs = pools
+    made = ecs.create_capacity_provider(
+        name="small", tags=[{"key": "pool", "value": "s"}],
+        autoScalingGroupProvider={"autoScalingGroupArn": ASG % "small",
+                                  "managedScaling": {"status": "ENABLED", "targetCapacity": 80}})["capacityProvider"]
+    assert made["capacityProviderArn"] == PREFIX + "capacity-provider/small"
+    assert made["status"] == "ACTIVE" and made["updateStatus"] == "CREATE_COMPLETE"
+    assert made["autoScalingGroupProvider"]["managedScaling"] == {"status": "ENABLED", "targetCapacity": 80}
+    assert made["autoScalingGroupProvider"]["managedTerminationProtection"] == "DISABLED"
+    assert made["tags"] == [{"key": "pool", "value": "s"}]
+    ecs.create_capacity_provider(name="big", autoScalingGroupProvider={"autoScalingGroupArn": ASG % "big"})
+    ecs.create_capacity_provider(name="spare", autoScalingGroupProvider={"autoScalingGroupArn": ASG % "spare"})
+    for bad in ("ecs-pool", "fargate", "aws1", "has space"):
+        code, _ = raises(ecs.create_capacity_provider, name=bad,
+                         autoScalingGroupProvider={"autoScalingGroupArn": ASG % "x"})
+        assert code == "InvalidParameterException", bad
+    assert raises(ecs.create_capacity_provider, name="big",
+                  autoScalingGroupProvider={"autoScalingGroupArn": ASG % "big"})[0] == "ClientException"
+
+    up = ecs.update_capacity_provider(name="big", autoScalingGroupProvider={
+        "managedTerminationProtection": "ENABLED"})["capacityProvider"]
+    # (Debian's botocore predates managedDraining and drops it.)
+    asg = {k: v for k, v in up["autoScalingGroupProvider"].items() if k != "managedDraining"}
+    assert asg == {"autoScalingGroupArn": ASG % "big", "managedTerminationProtection": "ENABLED"}
+    assert up["updateStatus"] == "UPDATE_COMPLETE"
+
+    out = ecs.describe_capacity_providers(capacityProviders=["small", PREFIX + "capacity-provider/big", "ghost"])
+    assert [p["name"] for p in out["capacityProviders"]] == ["small", "big"]
+    assert "tags" not in out["capacityProviders"][0]
+    assert out["failures"] == [{"arn": PREFIX + "capacity-provider/ghost", "reason": "MISSING"}]
+    tagged = ecs.describe_capacity_providers(capacityProviders=["small"], include=["TAGS"])["capacityProviders"]
+    assert tagged[0]["tags"] == [{"key": "pool", "value": "s"}]
+    page = ecs.describe_capacity_providers(maxResults=2)
+    rest = ecs.describe_capacity_providers(maxResults=2, nextToken=page["nextToken"])
+    assert [p["name"] for p in page["capacityProviders"] + rest["capacityProviders"]] == ["big", "small", "spare"]
+    assert "nextToken" not in rest
+
+    # Unknown providers are refused; known ones associated.
+    code, msg = raises(ecs.put_cluster_capacity_providers, cluster=CP_CLUSTER, capacityProviders=["ghost"],
+                       defaultCapacityProviderStrategy=[])
+    assert code == "InvalidParameterException" and "ghost" in msg
+    code, _ = raises(ecs.put_cluster_capacity_providers, cluster=CP_CLUSTER, capacityProviders=["small"],
+                     defaultCapacityProviderStrategy=[{"capacityProvider": "big", "weight": 1}])
+    assert code == "InvalidParameterException"
+    c = ecs.put_cluster_capacity_providers(cluster=CP_CLUSTER, capacityProviders=["small", "big"],
+                                           defaultCapacityProviderStrategy=[
+                                               {"capacityProvider": "small", "weight": 1, "base": 1}])["cluster"]
+    assert c["capacityProviders"] == ["small", "big"]
+    # In use: not deleted.
+    assert raises(ecs.delete_capacity_provider, capacityProvider="small")[0] == "InvalidParameterException"
+    gone = ecs.delete_capacity_provider(capacityProvider="spare")["capacityProvider"]
+    assert gone["status"] == "INACTIVE" and gone["updateStatus"] == "DELETE_COMPLETE"
+    assert ecs.describe_capacity_providers(capacityProviders=["spare"])["failures"][0]["reason"] == "MISSING"
+
+
+def test_strategy_splits_run_task_over_pools(pools):
+    ecs = pools
+    # (The providers and the cluster's association come from the test above.)
+    out = ecs.run_task(cluster=CP_CLUSTER, taskDefinition="cp-web", count=8, capacityProviderStrategy=[
+        {"capacityProvider": "small", "base": 2, "weight": 1},
+        {"capacityProvider": "big", "weight": 2}])
+    assert out["failures"] == []
+    by_provider = {}
+    for t in out["tasks"]:
+        assert t["capacityProviderName"] == pool_of(ecs, t["containerInstanceArn"])
+        by_provider[t["capacityProviderName"]] = by_provider.get(t["capacityProviderName"], 0) + 1
+    # base 2 on small, then the other 6 at 1:2.
+    assert by_provider == {"small": 4, "big": 4}
+    # Without launchType nor strategy, the cluster's default (all to small).
+    t = ecs.run_task(cluster=CP_CLUSTER, taskDefinition="cp-web", count=2)["tasks"]
+    assert [x["capacityProviderName"] for x in t] == ["small", "small"]
+    # launchType EC2 alone places anywhere, with no provider named.
+    t = ecs.run_task(cluster=CP_CLUSTER, taskDefinition="cp-web", launchType="EC2")["tasks"][0]
+    assert "capacityProviderName" not in t
+    for task in out["tasks"]:
+        ecs.stop_task(cluster=CP_CLUSTER, task=task["taskArn"])
+
+    bad = [
+        ([{"capacityProvider": "spare", "weight": 1}], "not associated with the cluster"),
+        ([{"capacityProvider": "small", "base": 1, "weight": 1}, {"capacityProvider": "big", "base": 1, "weight": 1}],
+         "Only one capacity provider in a strategy can have a base defined."),
+        ([{"capacityProvider": "small", "weight": 0}],
+         "At least one capacity provider in a strategy must have a weight greater than zero."),
+    ]
+    for strategy, msg in bad:
+        code, got = raises(ecs.run_task, cluster=CP_CLUSTER, taskDefinition="cp-web", capacityProviderStrategy=strategy)
+        assert code == "InvalidParameterException" and msg in got, (strategy, got)
+    code, got = raises(ecs.run_task, cluster=CP_CLUSTER, taskDefinition="cp-web", launchType="EC2",
+                       capacityProviderStrategy=[{"capacityProvider": "small", "weight": 1}])
+    assert got == "Specifying both a launch type and capacity provider strategy is not supported."
+    code, got = raises(ecs.create_service, cluster=CP_CLUSTER, serviceName="cp", taskDefinition="cp-web",
+                       capacityProviderStrategy=[{"capacityProvider": "small", "weight": 1}])
+    assert code == "InvalidParameterException" and "RunTask only" in got

@@ -9,6 +9,7 @@
 #include "common/cleanup.h"
 #include "server/ecs/describe.h"
 #include "server/ecs/list_arns.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/resource_refs.h"
 #include "server/http/http_limits.h"
 #include "server/http/paging.h"
@@ -448,7 +449,21 @@ int action_put_cluster_capacity_providers(struct op_ctx *ctx, json_t *in, json_t
     struct cluster_row row;
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
         return -1;
-    json_object_set(row.doc, "capacityProviders", json_object_get(in, "capacityProviders"));
+    json_t *names = json_object_get(in, "capacityProviders");
+    json_t *strategy = json_object_get(in, "defaultCapacityProviderStrategy");
+    if (capacity_providers_check(ctx, names, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
+    json_object_set(row.doc, "capacityProviders", names);
+    /* The default strategy may name only the cluster's providers. */
+    const char *pnames[CAPACITY_STRATEGY_MAX];
+    int counts[CAPACITY_STRATEGY_MAX];
+    size_t n;
+    if (capacity_strategy_split(&row, strategy, 0, pnames, counts, &n, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
     json_object_set(row.doc, "defaultCapacityProviderStrategy", json_object_get(in, "defaultCapacityProviderStrategy"));
     return finish_update(ctx, &row, out, err);
 }

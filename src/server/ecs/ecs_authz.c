@@ -272,16 +272,43 @@ static int res_revisions(struct op_ctx *ctx, json_t *in, struct authz_req *req, 
     return each_arn(in, "serviceRevisionArns", req);
 }
 
+/* A capacity provider named by in[member] (a name or an ARN). */
+static int provider(struct op_ctx *ctx, json_t *in, const char *member, struct authz_req *req, struct error *err)
+{
+    const char *ref = json_string_value(json_object_get(in, member));
+    if (!ref)
+        return 0;
+    if (strncmp(ref, "arn:", 4) == 0)
+        return ecs_authz_named(ctx, req, ref, err);
+    char arn[ECS_AUTHZ_ARN_MAX];
+    if (!arn_format_buf(arn, sizeof(arn), ctx, "capacity-provider", ref))
+        return 0;
+    return ecs_authz_named(ctx, req, arn, err);
+}
+
+static int res_new_provider(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return provider(ctx, in, "name", req, err);
+}
+
+static int res_provider(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return provider(ctx, in, "capacityProvider", req, err);
+}
+
 /* ECS's actions, sorted by name as ecs_service.c's table. */
 static const struct authz_rule ecs_rules[] = {
+    {"CreateCapacityProvider", "ecs:CreateCapacityProvider", res_new_provider, key_request_tags, false},
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
     {"CreateService", "ecs:CreateService", res_new_service, keys_create_service, false},
     {"DeleteAttributes", "ecs:DeleteAttributes", res_attribute_targets, key_cluster, false},
+    {"DeleteCapacityProvider", "ecs:DeleteCapacityProvider", res_provider, NULL, false},
     {"DeleteCluster", "ecs:DeleteCluster", res_cluster, NULL, false},
     {"DeleteService", "ecs:DeleteService", res_service, key_cluster, false},
     {"DeleteTaskDefinitions", "ecs:DeleteTaskDefinitions", res_taskdefs, NULL, false},
     {"DeregisterContainerInstance", "ecs:DeregisterContainerInstance", res_cluster, NULL, false},
     {"DeregisterTaskDefinition", "ecs:DeregisterTaskDefinition", NULL, NULL, false},
+    {"DescribeCapacityProviders", "ecs:DescribeCapacityProviders", NULL, NULL, false},
     {"DescribeClusters", "ecs:DescribeClusters", res_clusters, NULL, false},
     {"DescribeContainerInstances", "ecs:DescribeContainerInstances", res_instances, key_cluster, false},
     {"DescribeServiceDeployments", "ecs:DescribeServiceDeployments", res_deployments, NULL, false},
@@ -311,6 +338,7 @@ static const struct authz_rule ecs_rules[] = {
     {"SubmitTaskStateChange", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},
     {"TagResource", "ecs:TagResource", res_tagged, key_request_tags, false},
     {"UntagResource", "ecs:UntagResource", res_tagged, key_tag_keys, false},
+    {"UpdateCapacityProvider", "ecs:UpdateCapacityProvider", res_new_provider, NULL, false},
     {"UpdateCluster", "ecs:UpdateCluster", res_cluster, NULL, false},
     {"UpdateClusterSettings", "ecs:UpdateClusterSettings", res_cluster, NULL, false},
     {"UpdateContainerInstancesState", "ecs:UpdateContainerInstancesState", res_instances, key_cluster, false},

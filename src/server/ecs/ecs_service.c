@@ -10,6 +10,7 @@
 #include "common/proto.h"
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
@@ -33,14 +34,17 @@
 extern const char berth_model_ecs[], berth_model_ecs_end[];
 
 static const struct api_action ecs_actions[] = {
+    {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
     {"CreateService", action_create_service, API_WRITE},
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
+    {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
     {"DeregisterContainerInstance", action_deregister_container_instance, API_WRITE},
     {"DeregisterTaskDefinition", action_deregister_task_definition, API_WRITE},
+    {"DescribeCapacityProviders", action_describe_capacity_providers, API_READ},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
     {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
@@ -70,6 +74,7 @@ static const struct api_action ecs_actions[] = {
     {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE | API_REPORT},
     {"TagResource", action_tag_resource, API_WRITE},
     {"UntagResource", action_untag_resource, API_WRITE},
+    {"UpdateCapacityProvider", action_update_capacity_provider, API_WRITE},
     {"UpdateCluster", action_update_cluster, API_WRITE},
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},

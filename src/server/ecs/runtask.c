@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "server/ecs/arn.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "server/ecs/placement_snapshot.h"
@@ -224,6 +225,42 @@ static int existing_by_token(struct op_ctx *ctx, const struct cluster_row *clust
     return 0;
 }
 
+/* Place count tasks: over the capacity provider strategy (the request's,
+ * else the cluster's default when no launchType is given), each provider's
+ * share on its pool's instances, as ECS splits them; else as asked. */
+static int run_split(struct op_ctx *ctx, json_t *in, const struct cluster_row *cluster, struct task_spec *spec,
+                     int count, const struct placement_strategy *strategies, size_t ns,
+                     struct placement_constraint *constraints, size_t nc, json_t *tasks, json_t *failures,
+                     struct error *err)
+{
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    bool launch_type = json_object_get(in, "launchType") != NULL;
+    if (json_array_size(strategy) > 0 && launch_type)
+        return error_set(err, ERR_INVALID,
+                         "Specifying both a launch type and capacity provider strategy is not "
+                         "supported.");
+    if (json_array_size(strategy) == 0 && !launch_type)
+        strategy = json_object_get(cluster->doc, "defaultCapacityProviderStrategy");
+    if (json_array_size(strategy) == 0)
+        return runtask_place(ctx, cluster, spec, count, strategies, ns, constraints, nc, tasks, failures, err);
+    const char *names[CAPACITY_STRATEGY_MAX];
+    int counts[CAPACITY_STRATEGY_MAX];
+    size_t n;
+    if (capacity_strategy_split(cluster, strategy, count, names, counts, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (counts[i] == 0)
+            continue;
+        char expr[400];
+        snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, names[i]);
+        constraints[nc] = (struct placement_constraint){.type = PLACEMENT_MEMBER_OF, .expression = expr};
+        spec->capacity_provider = names[i];
+        if (runtask_place(ctx, cluster, spec, counts[i], strategies, ns, constraints, nc + 1, tasks, failures, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -258,7 +295,7 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
         return error_set(err, ERR_INVALID, "Tags can have a maximum of 50 items.");
     spec.tags = tags;
     struct placement_strategy strategies[MAX_STRATEGIES];
-    struct placement_constraint constraints[MAX_CONSTRAINTS];
+    struct placement_constraint constraints[MAX_CONSTRAINTS + 1];
     size_t ns = 0, nc = 0;
     if (runtask_parse_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"),
                                 taskdef, strategies, &ns, constraints, &nc, err) < 0)
@@ -266,7 +303,7 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
     json_t *tasks = json_array(), *failures = json_array();
     json_object_set_new(out, "tasks", tasks);
     json_object_set_new(out, "failures", failures);
-    if (runtask_place(ctx, &cluster, &spec, (int)count, strategies, ns, constraints, nc, tasks, failures, err) < 0)
+    if (run_split(ctx, in, &cluster, &spec, (int)count, strategies, ns, constraints, nc, tasks, failures, err) < 0)
         return -1;
     /* ECS answers a cluster without usable instances with an exception. */
     size_t i;

@@ -335,7 +335,8 @@ static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *
         return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
     if (json_object_get(in, "capacityProviderStrategy") &&
         json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
-        return error_set(err, ERR_INVALID, "berth does not support capacity provider strategies; use launchType.");
+        return error_set(err, ERR_INVALID,
+                         "berth honours capacityProviderStrategy on RunTask only: a service takes launchType.");
     json_t *controller = json_object_get(in, "deploymentController");
     const char *ctype = json_string_value(json_object_get(controller, "type"));
     if (ctype && strcmp(ctype, "ECS") != 0)
@@ -560,6 +561,9 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
                          "The daemon scheduling strategy does not support a desired count for services.");
     if (desired && check_desired(ctx, json_integer_value(desired), err) < 0)
         return -1;
+    if (json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
+        return error_set(err, ERR_INVALID,
+                         "berth honours capacityProviderStrategy on RunTask only: a service takes launchType.");
     bool redeploy = json_is_true(json_object_get(in, "forceNewDeployment"));
     const char *td_arn = json_string_value(json_object_get(doc, "taskDefinition"));
     json_t *td_ref = json_object_get(in, "taskDefinition");

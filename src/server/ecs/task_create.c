@@ -302,6 +302,8 @@ static json_t *task_doc_new(struct op_ctx *ctx, const struct cluster_row *cluste
     if (!doc)
         return NULL;
     json_object_del(doc, "ecsTaskId"); /* only the ARN carries the id */
+    if (spec->capacity_provider)
+        json_object_set_new(doc, "capacityProviderName", json_string(spec->capacity_provider));
     if (instance_az(ctx, inst, az, sizeof(az)))
         json_object_set_new(doc, "availabilityZone", json_string(az));
     if (spec->started_by)

@@ -510,6 +510,13 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  doc TEXT NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX service_history_service ON service_history (service_id, kind, created_at);",
+    /* 18: ECS capacity providers, ECS's CapacityProvider document under
+     * its region and name. */
+    "CREATE TABLE capacity_providers ("
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (region, name)) WITHOUT ROWID;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
