@@ -1,7 +1,10 @@
 """The ECS API's exactness against ECS's documented behaviour, with boto3
 and hollow agents: empty lists, failures, tags, defaults echoed;
 service deployments and revisions; capacity providers."""
+import json
+
 import botocore.exceptions
+from botocore.credentials import Credentials
 import pytest
 
 import berth_proc
@@ -397,5 +400,113 @@ def test_strategy_splits_run_task_over_pools(pools):
                        capacityProviderStrategy=[{"capacityProvider": "small", "weight": 1}])
     assert got == "Specifying both a launch type and capacity provider strategy is not supported."
     code, got = raises(ecs.create_service, cluster=CP_CLUSTER, serviceName="cp", taskDefinition="cp-web",
+                       schedulingStrategy="DAEMON",
                        capacityProviderStrategy=[{"capacityProvider": "small", "weight": 1}])
-    assert code == "InvalidParameterException" and "RunTask only" in got
+    assert got == "The daemon scheduling strategy does not support capacity providers."
+
+
+def provider_counts(ecs, service):
+    arns = ecs.list_tasks(cluster=CP_CLUSTER, serviceName=service)["taskArns"]
+    counts = {}
+    for t in ecs.describe_tasks(cluster=CP_CLUSTER, tasks=arns)["tasks"] if arns else []:
+        if t["desiredStatus"] == "RUNNING":
+            counts[t["capacityProviderName"]] = counts.get(t["capacityProviderName"], 0) + 1
+    return counts
+
+
+def test_service_strategy_kept_by_the_scheduler(pools):
+    ecs = pools
+    strategy = [{"capacityProvider": "small", "base": 1, "weight": 1}, {"capacityProvider": "big", "weight": 1}]
+    s = ecs.create_service(cluster=CP_CLUSTER, serviceName="split", taskDefinition="cp-web", desiredCount=6,
+                           capacityProviderStrategy=strategy)["service"]
+    want = [{"capacityProvider": "small", "base": 1, "weight": 1}, {"capacityProvider": "big", "base": 0, "weight": 1}]
+    assert s["capacityProviderStrategy"] == want and "launchType" not in s
+    assert s["deployments"][0]["capacityProviderStrategy"] == want
+    # base 1 on small, the other 5 at 1:1 (the first provider takes the odd one).
+    berth_proc.wait_for(lambda: provider_counts(ecs, "split") == {"small": 4, "big": 2},
+                        what="6 tasks split 4:2 (%s)" % provider_counts(ecs, "split"))
+    # Replacements go back where the split wants them.
+    arns = ecs.list_tasks(cluster=CP_CLUSTER, serviceName="split")["taskArns"]
+    big = [t["taskArn"] for t in ecs.describe_tasks(cluster=CP_CLUSTER, tasks=arns)["tasks"]
+           if t["capacityProviderName"] == "big"]
+    for arn in big:
+        ecs.stop_task(cluster=CP_CLUSTER, task=arn)
+    berth_proc.wait_for(lambda: provider_counts(ecs, "split") == {"small": 4, "big": 2},
+                        what="the split restored (%s)" % provider_counts(ecs, "split"))
+    # A new strategy is a new deployment: everything moves to big.
+    ecs.update_service(cluster=CP_CLUSTER, service="split",
+                       capacityProviderStrategy=[{"capacityProvider": "big", "weight": 1}])
+    berth_proc.wait_for(lambda: provider_counts(ecs, "split") == {"big": 6}, timeout=60,
+                        what="all on big (%s)" % provider_counts(ecs, "split"))
+    deps = call(ecs, "ListServiceDeployments", {"cluster": CP_CLUSTER, "service": "split"})["serviceDeployments"]
+    revs = call(ecs, "DescribeServiceRevisions", {"serviceRevisionArns": [
+        d["targetServiceRevisionArn"] for d in deps]})["serviceRevisions"]
+    assert [r["capacityProviderStrategy"][0]["capacityProvider"] for r in revs] == ["big", "small"]
+    assert all("launchType" not in r for r in revs)
+    ecs.update_service(cluster=CP_CLUSTER, service="split", desiredCount=0)
+    ecs.delete_service(cluster=CP_CLUSTER, service="split")
+
+
+# -- account settings ------------------------------------------------------
+
+ROOT = "arn:aws:iam::000000000000:root"
+
+
+def settings(ecs, **kw):
+    return {s["name"]: s for s in ecs.list_account_settings(**kw)["settings"]}
+
+
+def test_account_settings_effective_rules(server, ecs):
+    iam = berth_proc.client(server.endpoint, service="iam")
+    iam.create_user(UserName="settings-user")
+    iam.put_user_policy(UserName="settings-user", PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]}))
+    k = iam.create_access_key(UserName="settings-user")["AccessKey"]
+    user = berth_proc.client(server.endpoint, key=Credentials(k["AccessKeyId"], k["SecretAccessKey"]))
+    user_arn = "arn:aws:iam::000000000000:user/settings-user"
+
+    # Nothing set: ECS's defaults, effective only.
+    assert ecs.list_account_settings()["settings"] == []
+    eff = settings(user, effectiveSettings=True)
+    assert eff["containerInsights"] == {"name": "containerInsights", "value": "disabled", "principalArn": user_arn}
+    # (Debian's botocore predates `type`: read it raw.)
+    raw = call(ecs, "ListAccountSettings", {"effectiveSettings": True, "name": "containerInsights"})
+    assert raw["settings"] == [{"name": "containerInsights", "value": "disabled", "principalArn": ROOT,
+                                "type": "aws_managed"}]
+    assert eff["taskLongArnFormat"]["value"] == "enabled"
+
+    # The account default (root) applies to the user until the user sets its own.
+    d = ecs.put_account_setting_default(name="containerInsights", value="enabled")["setting"]
+    assert d == {"name": "containerInsights", "value": "enabled", "principalArn": ROOT}
+    assert call(ecs, "ListAccountSettings", {"name": "containerInsights"})["settings"][0]["type"] == "user"
+    assert settings(user, effectiveSettings=True)["containerInsights"]["principalArn"] == ROOT
+    assert user.create_cluster(clusterName="insights-default")["cluster"]["settings"] == [
+        {"name": "containerInsights", "value": "enabled"}]
+    own = user.put_account_setting(name="containerInsights", value="enhanced")["setting"]
+    assert own == {"name": "containerInsights", "value": "enhanced", "principalArn": user_arn}
+    assert settings(user, effectiveSettings=True)["containerInsights"]["value"] == "enhanced"
+    assert settings(user) == {"containerInsights": own}
+    assert settings(ecs, principalArn=user_arn, name="containerInsights") == {"containerInsights": own}
+    assert user.create_cluster(clusterName="insights-own")["cluster"]["settings"][0]["value"] == "enhanced"
+    # The root still gets the account default.
+    assert ecs.create_cluster(clusterName="insights-root")["cluster"]["settings"][0]["value"] == "enabled"
+    assert settings(user, effectiveSettings=True, value="enhanced").keys() == {"containerInsights"}
+
+    gone = user.delete_account_setting(name="containerInsights")["setting"]
+    assert gone["value"] == "enhanced" and gone["principalArn"] == user_arn
+    assert settings(user, effectiveSettings=True)["containerInsights"]["value"] == "enabled"
+    assert raises(user.delete_account_setting, name="containerInsights")[0] == "InvalidParameterException"
+    ecs.delete_account_setting(name="containerInsights", principalArn=ROOT)
+
+    page = ecs.list_account_settings(effectiveSettings=True, maxResults=3)
+    rest = ecs.list_account_settings(effectiveSettings=True, maxResults=3, nextToken=page["nextToken"])
+    assert len(page["settings"]) == 3 and len(rest["settings"]) == 1 and "nextToken" not in rest
+
+    # What berth cannot honour is refused, not recorded.
+    code, msg = raises(ecs.put_account_setting, name="serviceLongArnFormat", value="disabled")
+    assert code == "InvalidParameterException" and "long ARN format" in msg
+    assert ecs.put_account_setting(name="serviceLongArnFormat", value="enabled")["setting"]["value"] == "enabled"
+    assert raises(ecs.put_account_setting, name="awsvpcTrunking", value="enabled")[0] == "UnsupportedFeatureException"
+    assert raises(ecs.put_account_setting, name="containerInsights", value="on")[0] == "InvalidParameterException"
+    assert raises(ecs.put_account_setting, name="containerInsights", value="enabled",
+                  principalArn="arn:aws:iam::999999999999:user/x")[0] == "InvalidParameterException"

@@ -52,6 +52,34 @@ int capacity_providers_check(struct op_ctx *ctx, json_t *names, struct error *er
     return 0;
 }
 
+/* count tasks over n providers as ECS splits them: each base first (in
+ * strategy order), then the rest by weight, each task to the provider
+ * furthest below its share, the first in the strategy on a tie. */
+static void split(const int64_t *base, const int64_t *weight, size_t n, int count, int *ret_counts)
+{
+    int left = count;
+    for (size_t i = 0; i < n; i++) {
+        int b = base[i] < left ? (int)base[i] : left;
+        ret_counts[i] = b;
+        left -= b;
+    }
+    int by_weight[CAPACITY_STRATEGY_MAX] = {0};
+    for (; left > 0; left--) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            if (weight[i] == 0)
+                continue;
+            /* (by_weight+1)/weight compared without division. */
+            if (best == n || (by_weight[i] + 1) * weight[best] < (by_weight[best] + 1) * weight[i])
+                best = i;
+        }
+        if (best == n)
+            return; /* no weights: validated away before */
+        by_weight[best]++;
+        ret_counts[best]++;
+    }
+}
+
 static bool associated(const struct cluster_row *cluster, const char *name)
 {
     size_t i;
@@ -93,28 +121,66 @@ int capacity_strategy_split(const struct cluster_row *cluster, json_t *strategy,
     if (n > 0 && weights == 0)
         return error_set(err, ERR_INVALID,
                          "At least one capacity provider in a strategy must have a weight greater than zero.");
-    int left = count;
-    for (size_t i = 0; i < n && left > 0; i++) {
-        int b = base[i] < left ? (int)base[i] : left;
-        ret_counts[i] += b;
-        left -= b;
-    }
-    /* The rest by weight: each task to the provider furthest below its
-     * share, the first in the strategy on a tie. */
-    int by_weight[CAPACITY_STRATEGY_MAX] = {0};
-    for (; left > 0; left--) {
-        size_t best = n;
-        for (size_t i = 0; i < n; i++) {
-            if (weight[i] == 0)
-                continue;
-            /* (by_weight+1)/weight compared without division. */
-            if (best == n || (by_weight[i] + 1) * weight[best] < (by_weight[best] + 1) * weight[i])
-                best = i;
-        }
-        by_weight[best]++;
-        ret_counts[best]++;
-    }
+    split(base, weight, n, count, ret_counts);
     *ret_n = n;
+    return 0;
+}
+
+int capacity_strategy_top_up(json_t *strategy, const int *have, int count, int *ret_add)
+{
+    size_t n = json_array_size(strategy);
+    if (n == 0 || n > CAPACITY_STRATEGY_MAX)
+        return -1;
+    int64_t base[CAPACITY_STRATEGY_MAX], weight[CAPACITY_STRATEGY_MAX];
+    int total = count, target[CAPACITY_STRATEGY_MAX];
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(strategy, i);
+        base[i] = json_integer_value(json_object_get(e, "base"));
+        weight[i] = json_integer_value(json_object_get(e, "weight"));
+        total += have[i];
+        ret_add[i] = 0;
+    }
+    split(base, weight, n, total, target);
+    /* Each new task where the live ones fall furthest short of the split. */
+    for (int k = 0; k < count; k++) {
+        size_t best = 0;
+        for (size_t i = 1; i < n; i++)
+            if (target[i] - have[i] - ret_add[i] > target[best] - have[best] - ret_add[best])
+                best = i;
+        ret_add[best]++;
+    }
+    return 0;
+}
+
+int capacity_service_strategy(const struct cluster_row *cluster, json_t *in, bool daemon, json_t **ret_strategy,
+                              struct error *err)
+{
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    bool launch_type = json_object_get(in, "launchType") != NULL;
+    if (json_array_size(strategy) > 0 && launch_type)
+        return error_set(err, ERR_INVALID,
+                         "Specifying both a launch type and capacity provider strategy is not "
+                         "supported.");
+    if (json_array_size(strategy) == 0 && !launch_type)
+        strategy = json_object_get(cluster->doc, "defaultCapacityProviderStrategy");
+    *ret_strategy = NULL;
+    if (json_array_size(strategy) == 0)
+        return 0;
+    if (daemon)
+        return error_set(err, ERR_INVALID, "The daemon scheduling strategy does not support capacity providers.");
+    const char *names[CAPACITY_STRATEGY_MAX];
+    int counts[CAPACITY_STRATEGY_MAX];
+    size_t n;
+    if (capacity_strategy_split(cluster, strategy, 0, names, counts, &n, err) < 0)
+        return -1;
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(strategy, i);
+        json_array_append_new(out, json_pack("{s:s, s:I, s:I}", "capacityProvider", names[i], "weight",
+                                             json_integer_value(json_object_get(e, "weight")), "base",
+                                             json_integer_value(json_object_get(e, "base"))));
+    }
+    *ret_strategy = out;
     return 0;
 }
 

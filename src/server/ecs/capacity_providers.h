@@ -8,6 +8,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "server/http/api.h"
 
@@ -25,6 +26,18 @@ int capacity_providers_check(struct op_ctx *ctx, json_t *names, struct error *er
  * ret_counts[i] tasks; *ret_n entries. */
 int capacity_strategy_split(const struct cluster_row *cluster, json_t *strategy, int count, const char **ret_names,
                             int *ret_counts, size_t *ret_n, struct error *err);
+
+/* A service's strategy (as capacity_service_strategy made it) has have[i]
+ * live tasks on its i-th provider: how many of count more go to each
+ * (ret_add[i]), so that all together follow the strategy's split.  -1 for
+ * an empty or oversized strategy. */
+int capacity_strategy_top_up(json_t *strategy, const int *have, int count, int *ret_add);
+/* The strategy a service runs on (new reference; NULL for none): the
+ * request's capacityProviderStrategy, else the cluster's default when no
+ * launchType is given; validated (as capacity_strategy_split), with base
+ * and weight filled in.  Refused with a launchType, or for DAEMON. */
+int capacity_service_strategy(const struct cluster_row *cluster, json_t *in, bool daemon, json_t **ret_strategy,
+                              struct error *err);
 
 API_ACTION(action_create_capacity_provider);
 API_ACTION(action_update_capacity_provider);

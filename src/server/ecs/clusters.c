@@ -9,6 +9,7 @@
 #include "common/cleanup.h"
 #include "server/ecs/describe.h"
 #include "server/ecs/list_arns.h"
+#include "server/ecs/account_settings.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/resource_refs.h"
 #include "server/http/http_limits.h"
@@ -261,6 +262,16 @@ static void apply_optional(json_t *doc, json_t *in)
     }
 }
 
+/* A new cluster's containerInsights is the caller's account setting. */
+static int default_insights(struct op_ctx *ctx, json_t *doc, struct error *err)
+{
+    char value[32];
+    if (account_setting_effective(ctx, "containerInsights", value, sizeof(value), err) < 0)
+        return -1;
+    json_object_set_new(json_array_get(json_object_get(doc, "settings"), 0), "value", json_string(value));
+    return 0;
+}
+
 int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "clusterName"));
@@ -293,6 +304,10 @@ int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         row.doc = new_cluster_doc();
         if (!row.doc)
             return error_set(err, ERR_INTERNAL, "out of memory");
+        if (default_insights(ctx, row.doc, err) < 0) {
+            cluster_row_clear(&row);
+            return -1;
+        }
         merge_settings(row.doc, settings);
         apply_optional(row.doc, in);
         if (store_cluster_put(ctx->tx, ctx->region, &row, err) < 0) {

@@ -8,6 +8,7 @@
 
 #include "common/cleanup.h"
 #include "common/proto.h"
+#include "server/ecs/account_settings.h"
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
 #include "server/ecs/capacity_providers.h"
@@ -37,6 +38,7 @@ static const struct api_action ecs_actions[] = {
     {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
     {"CreateService", action_create_service, API_WRITE},
+    {"DeleteAccountSetting", action_delete_account_setting, API_WRITE},
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
@@ -53,6 +55,7 @@ static const struct api_action ecs_actions[] = {
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
     {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
+    {"ListAccountSettings", action_list_account_settings, API_READ},
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
@@ -62,6 +65,8 @@ static const struct api_action ecs_actions[] = {
     {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
     {"ListTaskDefinitions", action_list_task_definitions, API_READ},
     {"ListTasks", action_list_tasks, API_READ},
+    {"PutAccountSetting", action_put_account_setting, API_WRITE},
+    {"PutAccountSettingDefault", action_put_account_setting_default, API_WRITE},
     {"PutAttributes", action_put_attributes, API_WRITE},
     {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
     {"RegisterContainerInstance", action_register_container_instance, API_WRITE},

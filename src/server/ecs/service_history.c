@@ -90,19 +90,20 @@ static int put_revision(struct op_ctx *ctx, const struct service_row *row, json_
                         struct error *err)
 {
     json_t *doc = row->doc;
-    json_t *rev =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "serviceRevisionArn", arn, "serviceArn", jstr(doc, "serviceArn"),
-                  "clusterArn", jstr(doc, "clusterArn"), "taskDefinition", jstr(d, "taskDefinition"), "launchType",
-                  *jstr(d, "launchType") ? jstr(d, "launchType") : jstr(doc, "launchType"), "createdAt",
-                  json_object_get(d, "createdAt"));
+    json_t *rev = json_pack("{s:s, s:s, s:s, s:s, s:O}", "serviceRevisionArn", arn, "serviceArn",
+                            jstr(doc, "serviceArn"), "clusterArn", jstr(doc, "clusterArn"), "taskDefinition",
+                            jstr(d, "taskDefinition"), "createdAt", json_object_get(d, "createdAt"));
     if (!rev)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    static const char *const copied[] = {"loadBalancers",        "serviceRegistries",
-                                         "networkConfiguration", "capacityProviderStrategy",
-                                         "platformVersion",      "platformFamily"};
-    for (size_t i = 0; i < ELEMENTSOF(copied); i++)
-        if (json_object_get(doc, copied[i]))
-            json_object_set(rev, copied[i], json_object_get(doc, copied[i]));
+    /* The deployment's launch type or strategy, and the service's rest. */
+    static const char *const copied[] = {"launchType",        "capacityProviderStrategy", "loadBalancers",
+                                         "serviceRegistries", "networkConfiguration",     "platformVersion",
+                                         "platformFamily"};
+    for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
+        json_t *v = json_object_get(d, copied[i]) ? json_object_get(d, copied[i]) : json_object_get(doc, copied[i]);
+        if (v)
+            json_object_set(rev, copied[i], v);
+    }
     struct svc_history_row rec = {.service_id = row->id, .created_at = ctx->now, .doc = rev};
     snprintf(rec.arn, sizeof(rec.arn), "%s", arn);
     snprintf(rec.kind, sizeof(rec.kind), "revision");

@@ -14,6 +14,7 @@
 #include <sys/random.h>
 
 #include "server/ecs/arn.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_service.h"
 #include "common/cleanup.h"
@@ -57,17 +58,22 @@ json_t *service_new_deployment(const struct op_ctx *ctx, json_t *doc, const char
              (unsigned long long)(r % 9000000000000000000ULL) + 1000000000000000000ULL);
     snprintf(reason, sizeof(reason), "ECS deployment %s in progress.", id);
     double now = time_to_epoch_seconds(ctx->now);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s}", "id", id, "status", "PRIMARY",
-                          "taskDefinition", taskdef_arn, "desiredCount", json_object_get(doc, "desiredCount"),
-                          "pendingCount", 0, "runningCount", 0, "failedTasks", 0, "createdAt", now, "updatedAt", now,
-                          "launchType", json_string_value(json_object_get(doc, "launchType")), "rolloutState",
-                          "IN_PROGRESS", "rolloutStateReason", reason);
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s?, s:s, s:s}", "id", id, "status", "PRIMARY",
+                  "taskDefinition", taskdef_arn, "desiredCount", json_object_get(doc, "desiredCount"), "pendingCount",
+                  0, "runningCount", 0, "failedTasks", 0, "createdAt", now, "updatedAt", now, "launchType",
+                  json_string_value(json_object_get(doc, "launchType")), "rolloutState", "IN_PROGRESS",
+                  "rolloutStateReason", reason);
     if (!d) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
     if (json_object_get(doc, "networkConfiguration"))
         json_object_set(d, "networkConfiguration", json_object_get(doc, "networkConfiguration"));
+    if (json_is_null(json_object_get(d, "launchType"))) {
+        json_object_del(d, "launchType");
+        json_object_set(d, "capacityProviderStrategy", json_object_get(doc, "capacityProviderStrategy"));
+    }
     return d;
 }
 
@@ -282,6 +288,7 @@ static int create_again(struct op_ctx *ctx, const struct cluster_row *cluster, c
 struct service_kind {
     const char *strategy;    /* REPLICA or DAEMON */
     const char *launch_type; /* EC2 or EXTERNAL */
+    json_t *providers;       /* the capacity provider strategy, or NULL (owned) */
     bool daemon;
     json_int_t desired;
 };
@@ -320,6 +327,8 @@ static int check_cluster_services(const struct op_ctx *ctx, const struct cluster
     return 0;
 }
 
+static void service_kind_clear(struct service_kind *k) { json_decref(k->providers); }
+
 static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *err)
 {
     struct service_kind k = {
@@ -333,10 +342,6 @@ static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *
         k.launch_type = "EC2";
     if (strcmp(k.launch_type, "FARGATE") == 0)
         return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
-    if (json_object_get(in, "capacityProviderStrategy") &&
-        json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
-        return error_set(err, ERR_INVALID,
-                         "berth honours capacityProviderStrategy on RunTask only: a service takes launchType.");
     json_t *controller = json_object_get(in, "deploymentController");
     const char *ctype = json_string_value(json_object_get(controller, "type"));
     if (ctype && strcmp(ctype, "ECS") != 0)
@@ -381,6 +386,11 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
+    /* ECS shows a launch type or a capacity provider strategy, not both. */
+    if (kind->providers) {
+        json_object_del(doc, "launchType");
+        json_object_set(doc, "capacityProviderStrategy", kind->providers);
+    }
     static const char *const copied[] = {
         "networkConfiguration", "healthCheckGracePeriodSeconds", "role", "loadBalancers", "serviceRegistries",
         "platformVersion"};
@@ -418,9 +428,10 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     if (done)
         return 0; /* the same request again: the same service */
-    struct service_kind kind = {0};
+    _cleanup_(service_kind_clear) struct service_kind kind = {0};
     if (create_kind(in, &kind, err) < 0 || check_desired(ctx, kind.desired, err) < 0 ||
-        check_cluster_services(ctx, &cluster, err) < 0)
+        check_cluster_services(ctx, &cluster, err) < 0 ||
+        capacity_service_strategy(&cluster, in, kind.daemon, &kind.providers, err) < 0)
         return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)
@@ -532,6 +543,28 @@ static int update_check_network(struct op_ctx *ctx, json_t *doc, json_t *taskdef
     return 0;
 }
 
+/* A new capacity provider strategy: the service's tasks move to it in a
+ * new deployment (an empty one goes back to the EC2 launch type). */
+static int update_providers(const struct cluster_row *cluster, json_t *in, json_t *doc, bool daemon, bool *redeploy,
+                            struct error *err)
+{
+    json_t *given = json_object_get(in, "capacityProviderStrategy");
+    if (!given)
+        return 0;
+    json_t *strategy = NULL;
+    if (json_array_size(given) > 0 && capacity_service_strategy(cluster, in, daemon, &strategy, err) < 0)
+        return -1;
+    if (strategy) {
+        json_object_set_new(doc, "capacityProviderStrategy", strategy);
+        json_object_del(doc, "launchType");
+    } else {
+        json_object_del(doc, "capacityProviderStrategy");
+        json_object_set_new(doc, "launchType", json_string("EC2"));
+    }
+    *redeploy = true;
+    return 0;
+}
+
 /* A new desiredCount for a REPLICA service and its PRIMARY deployment. */
 static void update_desired(struct op_ctx *ctx, json_t *doc, json_t *desired)
 {
@@ -561,10 +594,9 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
                          "The daemon scheduling strategy does not support a desired count for services.");
     if (desired && check_desired(ctx, json_integer_value(desired), err) < 0)
         return -1;
-    if (json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
-        return error_set(err, ERR_INVALID,
-                         "berth honours capacityProviderStrategy on RunTask only: a service takes launchType.");
     bool redeploy = json_is_true(json_object_get(in, "forceNewDeployment"));
+    if (update_providers(&cluster, in, doc, daemon, &redeploy, err) < 0)
+        return -1;
     const char *td_arn = json_string_value(json_object_get(doc, "taskDefinition"));
     json_t *td_ref = json_object_get(in, "taskDefinition");
     if (td_ref) {

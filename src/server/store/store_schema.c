@@ -517,6 +517,14 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL,"
     "  doc TEXT NOT NULL,"
     "  PRIMARY KEY (region, name)) WITHOUT ROWID;",
+    /* 19: ECS account settings: a principal's value of a setting in a
+     * region (the account root's is the account's default). */
+    "CREATE TABLE account_settings ("
+    "  region TEXT NOT NULL,"
+    "  principal TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (region, principal, name)) WITHOUT ROWID;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
