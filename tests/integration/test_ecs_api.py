@@ -2,6 +2,7 @@
 and hollow agents: empty lists, failures, tags, defaults echoed;
 service deployments and revisions; capacity providers."""
 import json
+import os
 
 import botocore.exceptions
 from botocore.credentials import Credentials
@@ -510,3 +511,44 @@ def test_account_settings_effective_rules(server, ecs):
     assert raises(ecs.put_account_setting, name="containerInsights", value="on")[0] == "InvalidParameterException"
     assert raises(ecs.put_account_setting, name="containerInsights", value="enabled",
                   principalArn="arn:aws:iam::999999999999:user/x")[0] == "InvalidParameterException"
+
+
+# -- every operation ---------------------------------------------------------
+
+# What berth still refuses (others may be implemented by now: the test only
+# checks that nothing else is refused, and that refusals say so clearly).
+REFUSED = {
+    "ContinueServiceDeployment", "CreateDaemon", "CreateExpressGatewayService", "CreateTaskSet", "DeleteDaemon",
+    "DeleteDaemonTaskDefinition", "DeleteExpressGatewayService", "DeleteTaskSet", "DescribeDaemon",
+    "DescribeDaemonDeployments", "DescribeDaemonRevisions", "DescribeDaemonTaskDefinition",
+    "DescribeExpressGatewayService", "DescribeTaskSets", "ExecuteCommand", "GetTaskProtection",
+    "ListDaemonDeployments", "ListDaemonTaskDefinitions", "ListDaemons", "ListServicesByNamespace",
+    "RegisterDaemonTaskDefinition", "SubmitAttachmentStateChanges", "UpdateDaemon", "UpdateExpressGatewayService",
+    "UpdateServicePrimaryTaskSet", "UpdateTaskProtection", "UpdateTaskSet",
+}
+
+
+def test_every_model_operation_is_served_or_refused_clearly(server, ecs):
+    model = json.load(open(os.path.join(berth_proc.ROOT, "src", "server", "ecs", "model.json")))
+    served = []
+    for op in sorted(model["operations"]):
+        status, out = berth_proc.raw_call(server.endpoint, op, {})
+        assert status in (200, 400), (op, status, out)
+        msg = out.get("message", "") if isinstance(out, dict) else ""
+        if "berth does not implement" in msg:
+            assert op in REFUSED, op
+            assert out["__type"] == "UnsupportedFeatureException" and msg.endswith("operation %s." % op), out
+        else:
+            served.append(op)
+    assert len(served) >= 50, served
+    assert server.alive()
+
+
+def test_update_container_agent_is_a_no_op(env):
+    arn = env.list_container_instances(cluster=CLUSTER)["containerInstanceArns"][0]
+    before = env.describe_container_instances(cluster=CLUSTER, containerInstances=[arn])["containerInstances"][0]
+    ci = env.update_container_agent(cluster=CLUSTER, containerInstance=arn)["containerInstance"]
+    assert ci["containerInstanceArn"] == arn and ci["versionInfo"] == before["versionInfo"]
+    assert ci["status"] == "ACTIVE"
+    assert raises(env.update_container_agent, cluster=CLUSTER, containerInstance="0" * 32)[0] == (
+        "InvalidParameterException")

@@ -345,6 +345,7 @@ static const struct authz_rule ecs_rules[] = {
     {"UpdateCapacityProvider", "ecs:UpdateCapacityProvider", res_new_provider, NULL, false},
     {"UpdateCluster", "ecs:UpdateCluster", res_cluster, NULL, false},
     {"UpdateClusterSettings", "ecs:UpdateClusterSettings", res_cluster, NULL, false},
+    {"UpdateContainerAgent", "ecs:UpdateContainerAgent", res_instance, key_cluster, false},
     {"UpdateContainerInstancesState", "ecs:UpdateContainerInstancesState", res_instances, key_cluster, false},
     {"UpdateService", "ecs:UpdateService", res_service, keys_service, false},
 };

@@ -11,6 +11,7 @@
 #include "server/ecs/account_settings.h"
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
+#include "server/ecs/agent_update.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_authz.h"
@@ -82,6 +83,7 @@ static const struct api_action ecs_actions[] = {
     {"UpdateCapacityProvider", action_update_capacity_provider, API_WRITE},
     {"UpdateCluster", action_update_cluster, API_WRITE},
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
+    {"UpdateContainerAgent", action_update_container_agent, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
 };
