@@ -552,3 +552,95 @@ def test_update_container_agent_is_a_no_op(env):
     assert ci["status"] == "ACTIVE"
     assert raises(env.update_container_agent, cluster=CLUSTER, containerInstance="0" * 32)[0] == (
         "InvalidParameterException")
+
+
+# -- Fargate ----------------------------------------------------------------
+
+FG_CLUSTER = "fg"
+NET = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}}
+
+
+@pytest.fixture(scope="module")
+def fargate(server, tmp_path_factory):
+    """One hollow --fargate instance and one ordinary instance."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName=FG_CLUSTER)
+    ecs.register_task_definition(family="fg-app", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512",
+                                 containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}])
+    ecs.register_task_definition(**taskdef("fg-ec2"))
+    d = tmp_path_factory.mktemp("fg-agents")
+    agents = [berth_proc.BerthAgent(server.endpoint, FG_CLUSTER, d / name, d / (name + ".log"), hollow=1,
+                                    extra_args=["--hollow-cpu", "4096", "--hollow-memory", "4096"] + extra).start()
+              for name, extra in (("fargate", ["--fargate"]), ("ec2", []))]
+    arns = berth_proc.wait_for(
+        lambda: (lambda a: a if len(a) >= 2 else None)(
+            ecs.list_container_instances(cluster=FG_CLUSTER)["containerInstanceArns"]), what="two instances")
+    cis = ecs.describe_container_instances(cluster=FG_CLUSTER, containerInstances=arns)["containerInstances"]
+    fg = [c["containerInstanceArn"] for c in cis
+          if {"name": "berth.fargate", "value": "true"} in c["attributes"]]
+    assert len(fg) == 1
+    yield ecs, fg[0]
+    for a in agents:
+        a.stop()
+
+
+def test_fargate_tasks_run_on_fargate_agents_in_fargate_shape(fargate):
+    ecs, fg_instance = fargate
+    out = ecs.run_task(cluster=FG_CLUSTER, taskDefinition="fg-app", launchType="FARGATE", count=2,
+                       networkConfiguration=NET, platformVersion="LATEST")
+    assert out["failures"] == [] and len(out["tasks"]) == 2
+    for t in out["tasks"]:
+        assert t["launchType"] == "FARGATE" and t["platformVersion"] == "1.4.0"
+        assert t["platformFamily"] == "Linux" and t["ephemeralStorage"] == {"sizeInGiB": 20}
+        assert "containerInstanceArn" not in t
+    d = ecs.describe_tasks(cluster=FG_CLUSTER, tasks=[t["taskArn"] for t in out["tasks"]])["tasks"]
+    assert all("containerInstanceArn" not in t and t["platformVersion"] == "1.4.0" for t in d)
+    on_fg = ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"]
+    assert sorted(on_fg) == sorted(t["taskArn"] for t in out["tasks"])
+    # EC2 tasks never land on Fargate capacity.
+    ec2 = ecs.run_task(cluster=FG_CLUSTER, taskDefinition="fg-ec2", count=4)["tasks"]
+    assert len(ec2) == 4 and all(t["containerInstanceArn"] != fg_instance for t in ec2)
+    for t in out["tasks"] + ec2:
+        ecs.stop_task(cluster=FG_CLUSTER, task=t["taskArn"])
+
+
+def test_fargate_validation(fargate):
+    ecs, _ = fargate
+    code, msg = raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2", launchType="FARGATE")
+    assert (code, msg) == ("ClientException", "Task definition does not support launch_type FARGATE.")
+    assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-app", launchType="FARGATE",
+                  networkConfiguration=NET, platformVersion="1.3.0")[0] == "PlatformUnknownException"
+    assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2", launchType="EC2",
+                  platformVersion="LATEST")[0] == "InvalidParameterException"
+    assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-app",
+                  launchType="FARGATE")[0] == "InvalidParameterException"  # awsvpc needs a network configuration
+    # A Fargate definition refuses what Fargate refuses.
+    for bad in ({"pidMode": "host"},
+                {"containerDefinitions": [{"name": "a", "image": "busybox", "privileged": True}]},
+                {"cpu": "256", "memory": "4096"}):
+        kw = dict({"family": "fg-bad", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
+                   "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "a", "image": "busybox"}]},
+                  **bad)
+        assert raises(ecs.register_task_definition, **kw)[0] == "ClientException", bad
+
+
+def test_fargate_service(fargate, tmp_path):
+    ecs, fg_instance = fargate
+    s = ecs.create_service(cluster=FG_CLUSTER, serviceName="fg-svc", taskDefinition="fg-app", desiredCount=2,
+                           launchType="FARGATE", networkConfiguration=NET)["service"]
+    assert s["launchType"] == "FARGATE" and s["platformVersion"] == "LATEST" and s["platformFamily"] == "Linux"
+    berth_proc.wait_for(lambda: len(ecs.list_tasks(cluster=FG_CLUSTER, serviceName="fg-svc")["taskArns"]) == 2,
+                        what="two service tasks")
+    arns = ecs.list_tasks(cluster=FG_CLUSTER, serviceName="fg-svc")["taskArns"]
+    assert sorted(arns) == sorted(ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"])
+    tasks = ecs.describe_tasks(cluster=FG_CLUSTER, tasks=arns)["tasks"]
+    assert all(t["launchType"] == "FARGATE" and t["platformVersion"] == "1.4.0" for t in tasks)
+    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-svc",
+                  taskDefinition="fg-ec2")[0] == "ClientException"
+    ecs.update_service(cluster=FG_CLUSTER, service="fg-svc", desiredCount=0)
+    ecs.delete_service(cluster=FG_CLUSTER, service="fg-svc")
+    # A Fargate agent never gets host access.
+    agent = berth_proc.BerthAgent("http://127.0.0.1:1", FG_CLUSTER, tmp_path / "x", tmp_path / "x.log",
+                                  extra_args=["--fargate", "--allow-privileged"]).start()
+    assert agent.proc.wait(timeout=20) == 2

@@ -12,6 +12,7 @@
 #include "server/ecs/arn.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/fargate.h"
 #include "common/cleanup.h"
 #include "server/ecs/placement_snapshot.h"
 #include "server/http/tags.h"
@@ -115,11 +116,19 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
         seed = (uint64_t)ctx->now;
+    /* Fargate tasks on --fargate agents only, the others never there. */
+    struct placement_constraint all[MAX_CONSTRAINTS + 3];
+    if (nconstraints > MAX_CONSTRAINTS + 2)
+        return error_set(err, ERR_INVALID, "Placement constraints can have a maximum of %d items.", MAX_CONSTRAINTS);
+    for (size_t i = 0; i < nconstraints; i++)
+        all[i] = constraints[i];
+    all[nconstraints] =
+        (struct placement_constraint){PLACEMENT_MEMBER_OF, fargate_placement_expression(spec->launch_type)};
     struct placement_request req = {
         .task = &pt,
         .count = count,
-        .constraints = constraints,
-        .n_constraints = nconstraints,
+        .constraints = all,
+        .n_constraints = nconstraints + 1,
         .strategies = strategies,
         .n_strategies = nstrategies,
         .seed = seed,

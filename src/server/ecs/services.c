@@ -16,6 +16,7 @@
 #include "server/ecs/arn.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/fargate.h"
 #include "server/ecs/ecs_service.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
@@ -340,8 +341,6 @@ static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *
     k.daemon = strcmp(k.strategy, "DAEMON") == 0;
     if (!k.launch_type)
         k.launch_type = "EC2";
-    if (strcmp(k.launch_type, "FARGATE") == 0)
-        return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
     json_t *controller = json_object_get(in, "deploymentController");
     const char *ctype = json_string_value(json_object_get(controller, "type"));
     if (ctype && strcmp(ctype, "ECS") != 0)
@@ -385,6 +384,11 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
     if (!doc) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
+    }
+    /* A Fargate service runs the LATEST platform unless told otherwise. */
+    if (strcmp(kind->launch_type, "FARGATE") == 0) {
+        json_object_set_new(doc, "platformVersion", json_string("LATEST"));
+        json_object_set_new(doc, "platformFamily", json_string("Linux"));
     }
     /* ECS shows a launch type or a capacity provider strategy, not both. */
     if (kind->providers) {
@@ -436,7 +440,10 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
+    const char *platform = NULL;
     if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
+        fargate_check_launch(taskdef, kind.providers ? "EC2" : kind.launch_type,
+                             json_string_value(json_object_get(in, "platformVersion")), &platform, err) < 0 ||
         task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
         service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0)
         return -1;
@@ -543,6 +550,25 @@ static int update_check_network(struct op_ctx *ctx, json_t *doc, json_t *taskdef
     return 0;
 }
 
+/* A new definition must suit a Fargate service too, and a new
+ * platformVersion (Fargate's only) is a new deployment. */
+static int update_platform(json_t *in, const char *launch_type, json_t *doc, json_t *taskdef, bool *redeploy,
+                           struct error *err)
+{
+    const char *given = json_string_value(json_object_get(in, "platformVersion"));
+    const char *version = NULL;
+    json_t *fargate_ok = json_pack("{s:[s]}", "compatibilities", "FARGATE");
+    int r = fargate_check_launch(taskdef ? taskdef : fargate_ok, launch_type, given, &version, err);
+    json_decref(fargate_ok);
+    if (r < 0)
+        return -1;
+    if (given) {
+        json_object_set_new(doc, "platformVersion", json_string(given));
+        *redeploy = true;
+    }
+    return 0;
+}
+
 /* A new capacity provider strategy: the service's tasks move to it in a
  * new deployment (an empty one goes back to the EC2 launch type). */
 static int update_providers(const struct cluster_row *cluster, json_t *in, json_t *doc, bool daemon, bool *redeploy,
@@ -607,6 +633,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
             redeploy = true;
         td_arn = new_arn;
     }
+    if (update_platform(in, row.launch_type, doc, taskdef, &redeploy, err) < 0)
+        return -1;
     json_t *given = json_object_get(in, "deploymentConfiguration");
     if (given) {
         json_t *config = NULL;

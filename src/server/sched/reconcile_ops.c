@@ -14,6 +14,7 @@
 #include "common/task_status.h"
 #include "server/sched/deploy_math.h"
 #include "server/ecs/capacity_providers.h"
+#include "server/ecs/fargate.h"
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
 #include "server/store/store_tasks.h"
@@ -200,6 +201,7 @@ static int primary_spec(struct round *r, struct task_spec *spec, char *started_b
         .group = group,
         .service_name = r->row->name,
         .launch_type = r->row->launch_type,
+        .platform_version = strcmp(r->row->launch_type, "FARGATE") == 0 ? FARGATE_PLATFORM_VERSION : NULL,
         .tags = tags,
         .network_configuration = json_object_get(doc, "networkConfiguration"),
         .enable_execute_command = json_is_true(json_object_get(doc, "enableExecuteCommand")),
