@@ -601,6 +601,12 @@ def test_fargate_tasks_run_on_fargate_agents_in_fargate_shape(fargate):
     # EC2 tasks never land on Fargate capacity.
     ec2 = ecs.run_task(cluster=FG_CLUSTER, taskDefinition="fg-ec2", count=4)["tasks"]
     assert len(ec2) == 4 and all(t["containerInstanceArn"] != fg_instance for t in ec2)
+
+    def stats():
+        c = ecs.describe_clusters(clusters=[FG_CLUSTER], include=["STATISTICS"])["clusters"][0]
+        s = {x["name"]: int(x["value"]) for x in c["statistics"]}
+        return s if s["runningFargateTasksCount"] == 2 and s["runningEC2TasksCount"] == 4 else None
+    berth_proc.wait_for(stats, what="the cluster's statistics to count 2 Fargate and 4 EC2 tasks")
     for t in out["tasks"] + ec2:
         ecs.stop_task(cluster=FG_CLUSTER, task=t["taskArn"])
 
@@ -608,7 +614,7 @@ def test_fargate_tasks_run_on_fargate_agents_in_fargate_shape(fargate):
 def test_fargate_validation(fargate):
     ecs, _ = fargate
     code, msg = raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2", launchType="FARGATE")
-    assert (code, msg) == ("ClientException", "Task definition does not support launch_type FARGATE.")
+    assert (code, msg) == ("InvalidParameterException", "Task definition does not support launch_type FARGATE.")
     assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-app", launchType="FARGATE",
                   networkConfiguration=NET, platformVersion="1.3.0")[0] == "PlatformUnknownException"
     assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2", launchType="EC2",
@@ -616,7 +622,7 @@ def test_fargate_validation(fargate):
     assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-app",
                   launchType="FARGATE")[0] == "InvalidParameterException"  # awsvpc needs a network configuration
     # A Fargate definition refuses what Fargate refuses.
-    for bad in ({"pidMode": "host"},
+    for bad in ({"pidMode": "host"}, {"ipcMode": "task"},
                 {"containerDefinitions": [{"name": "a", "image": "busybox", "privileged": True}]},
                 {"cpu": "256", "memory": "4096"}):
         kw = dict({"family": "fg-bad", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
@@ -636,8 +642,8 @@ def test_fargate_service(fargate, tmp_path):
     assert sorted(arns) == sorted(ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"])
     tasks = ecs.describe_tasks(cluster=FG_CLUSTER, tasks=arns)["tasks"]
     assert all(t["launchType"] == "FARGATE" and t["platformVersion"] == "1.4.0" for t in tasks)
-    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-svc",
-                  taskDefinition="fg-ec2")[0] == "ClientException"
+    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-svc", taskDefinition="fg-ec2") == (
+        "InvalidParameterException", "Task definition does not support launch_type FARGATE.")
     ecs.update_service(cluster=FG_CLUSTER, service="fg-svc", desiredCount=0)
     ecs.delete_service(cluster=FG_CLUSTER, service="fg-svc")
     # A Fargate agent never gets host access.

@@ -145,24 +145,27 @@ enum include_flags {
     INCLUDE_ALL_CREATE = INCLUDE_SETTINGS | INCLUDE_TAGS | INCLUDE_CONFIGURATIONS,
 };
 
-static json_t *statistics_json(const struct cluster_counts *c)
+static json_t *statistics_json(struct op_ctx *ctx, int64_t cluster_id, const struct cluster_counts *c,
+                               struct error *err)
 {
-    /* ECS's statistic names; berth runs EC2 and EXTERNAL launch types, so
-     * the Fargate figures are always zero. */
+    /* ECS's statistic names; EXTERNAL tasks count as EC2 ones. */
+    struct cluster_fargate_counts f;
+    if (store_cluster_fargate_counts(ctx->tx, cluster_id, &f, err) < 0)
+        return NULL;
     struct {
         const char *name;
         long long value;
     } stats[] = {
-        {"runningEC2TasksCount", c->running_tasks},
-        {"runningFargateTasksCount", 0},
-        {"pendingFargateTasksCount", 0},
+        {"runningEC2TasksCount", c->running_tasks - f.running_tasks},
+        {"runningFargateTasksCount", f.running_tasks},
+        {"pendingFargateTasksCount", f.pending_tasks},
         {"runningExternalTasksCount", 0},
-        {"pendingEC2TasksCount", c->pending_tasks},
+        {"pendingEC2TasksCount", c->pending_tasks - f.pending_tasks},
         {"pendingExternalTasksCount", 0},
-        {"activeEC2ServiceCount", c->active_services},
-        {"activeFargateServiceCount", 0},
-        {"drainingEC2ServiceCount", c->draining_services},
-        {"drainingFargateServiceCount", 0},
+        {"activeEC2ServiceCount", c->active_services - f.active_services},
+        {"activeFargateServiceCount", f.active_services},
+        {"drainingEC2ServiceCount", c->draining_services - f.draining_services},
+        {"drainingFargateServiceCount", f.draining_services},
     };
     json_t *list = json_array();
     char buf[32];
@@ -191,7 +194,12 @@ static json_t *cluster_json(struct op_ctx *ctx, const struct cluster_row *row, u
     }
     json_object_set(c, "capacityProviders", json_object_get(row->doc, "capacityProviders"));
     json_object_set(c, "defaultCapacityProviderStrategy", json_object_get(row->doc, "defaultCapacityProviderStrategy"));
-    json_object_set_new(c, "statistics", include & INCLUDE_STATISTICS ? statistics_json(&counts) : json_array());
+    json_t *stats = include & INCLUDE_STATISTICS ? statistics_json(ctx, row->id, &counts, err) : json_array();
+    if (!stats) {
+        json_decref(c);
+        return NULL;
+    }
+    json_object_set_new(c, "statistics", stats);
     if (include & INCLUDE_SETTINGS)
         json_object_set(c, "settings", json_object_get(row->doc, "settings"));
     if ((include & INCLUDE_CONFIGURATIONS) && json_object_get(row->doc, "configuration"))

@@ -31,7 +31,7 @@ int fargate_check_launch(json_t *taskdef, const char *launch_type, const char *p
         return 0;
     }
     if (!has(json_object_get(taskdef, "compatibilities"), "FARGATE"))
-        return error_set(err, API_ERR_CLIENT, "Task definition does not support launch_type FARGATE.");
+        return error_set(err, ERR_INVALID, "Task definition does not support launch_type FARGATE.");
     if (platform_version && strcmp(platform_version, "LATEST") != 0 &&
         strcmp(platform_version, FARGATE_PLATFORM_VERSION) != 0)
         return error_set(err, API_ERR_PLATFORM_UNKNOWN,

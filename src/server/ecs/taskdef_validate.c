@@ -540,10 +540,9 @@ static int check_fargate(const struct task_facts *t, json_t *req, struct error *
         return client_error(err, "No Fargate configuration exists for given values: %ld CPU, %ld memory.", t->cpu,
                             t->memory);
     if (t->host_pid)
-        return client_error(err, "Fargate does not support the pidMode 'host': it runs each task in its own PID "
-                                 "namespace (pidMode 'task').");
+        return client_error(err, "Tasks using the Fargate launch type do not support pidMode 'host'.");
     if (t->ipc_mode)
-        return client_error(err, "Fargate does not support ipcMode.");
+        return client_error(err, "Tasks using the Fargate launch type do not support ipcMode.");
     if (uses_awslogs(t) && !json_object_get(req, "executionRoleArn"))
         return client_error(err, "Fargate requires task definition to have execution role ARN to support log "
                                  "driver awslogs.");

@@ -83,3 +83,22 @@ int store_cluster_names_with_provider(struct store_tx *tx, const char *region, c
                                      STORE_ARGS(ARG_TEXT(region), ARG_TEXT(provider)), err);
     return store_row_each(tx, s, -1, store_row_append_text, ret_names, NULL, "clusters with a capacity provider", err);
 }
+
+int store_cluster_fargate_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_fargate_counts *ret,
+                                 struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        "SELECT (SELECT count(*) FROM tasks WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND"
+        "  last_status = 'RUNNING'),"
+        " (SELECT count(*) FROM tasks WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND"
+        "  last_status NOT IN ('RUNNING', 'STOPPED')),"
+        " (SELECT count(*) FROM services WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND status = 'ACTIVE'),"
+        " (SELECT count(*) FROM services WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND status = 'DRAINING')",
+        STORE_ARGS(ARG_INT(cluster_id)), err);
+    int64_t c[4];
+    if (store_row_int64s(tx, s, c, 4, "count Fargate tasks and services", err) < 0)
+        return -1;
+    *ret = (struct cluster_fargate_counts){c[0], c[1], c[2], c[3]};
+    return 0;
+}

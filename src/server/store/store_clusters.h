@@ -24,6 +24,13 @@ struct cluster_counts {
     int64_t draining_services;
 };
 
+/* Of those, the FARGATE launch type's (DescribeClusters' statistics). */
+struct cluster_fargate_counts {
+    int64_t running_tasks, pending_tasks, active_services, draining_services;
+};
+int store_cluster_fargate_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_fargate_counts *ret,
+                                 struct error *err);
+
 void cluster_row_clear(struct cluster_row *row);
 
 /* 1 and *ret_row filled when found, 0 when absent, -1 on error. */
