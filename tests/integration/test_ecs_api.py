@@ -3,6 +3,7 @@ and hollow agents: empty lists, failures, tags, defaults echoed;
 service deployments and revisions; capacity providers."""
 import json
 import os
+import subprocess
 
 import botocore.exceptions
 from botocore.credentials import Credentials
@@ -650,3 +651,29 @@ def test_fargate_service(fargate, tmp_path):
     agent = berth_proc.BerthAgent("http://127.0.0.1:1", FG_CLUSTER, tmp_path / "x", tmp_path / "x.log",
                                   extra_args=["--fargate", "--allow-privileged"]).start()
     assert agent.proc.wait(timeout=20) == 2
+
+
+def test_aws_cli_capacity_providers_and_account_settings(server, aws_env):
+    def aws(*args):
+        p = subprocess.run([berth_proc.AWS_V2, "ecs", *args, "--endpoint-url", server.endpoint, "--output", "json"],
+                           env=aws_env, capture_output=True, text=True, timeout=60)
+        return p.returncode, json.loads(p.stdout) if p.stdout.strip() else {}, p.stderr
+
+    rc, out, err = aws("create-capacity-provider", "--name", "cli-pool", "--auto-scaling-group-provider",
+                       "autoScalingGroupArn=%s,managedTerminationProtection=DISABLED" % (ASG % "cli"))
+    assert rc == 0, err
+    assert out["capacityProvider"]["capacityProviderArn"] == PREFIX + "capacity-provider/cli-pool"
+    rc, out, err = aws("describe-capacity-providers", "--capacity-providers", "cli-pool", "nope")
+    assert rc == 0 and [p["name"] for p in out["capacityProviders"]] == ["cli-pool"], err
+    assert out["failures"] == [{"arn": PREFIX + "capacity-provider/nope", "reason": "MISSING"}]
+    rc, out, err = aws("delete-capacity-provider", "--capacity-provider", "cli-pool")
+    assert rc == 0 and out["capacityProvider"]["status"] == "INACTIVE", err
+
+    rc, out, err = aws("put-account-setting-default", "--name", "containerInsights", "--value", "enhanced")
+    assert rc == 0 and out["setting"]["principalArn"] == ROOT, err
+    rc, out, err = aws("list-account-settings", "--effective-settings", "--name", "containerInsights")
+    assert rc == 0 and out["settings"][0]["value"] == "enhanced", err
+    rc, _, err = aws("put-account-setting", "--name", "awsvpcTrunking", "--value", "enabled")
+    assert rc != 0 and "UnsupportedFeatureException" in err
+    rc, _, err = aws("delete-account-setting", "--name", "containerInsights", "--principal-arn", ROOT)
+    assert rc == 0, err
