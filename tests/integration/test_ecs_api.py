@@ -653,6 +653,42 @@ def test_fargate_service(fargate, tmp_path):
     assert agent.proc.wait(timeout=20) == 2
 
 
+def test_fargate_capacity_provider(fargate):
+    ecs, fg_instance = fargate
+    [fg] = ecs.describe_capacity_providers(capacityProviders=["FARGATE"])["capacityProviders"]
+    assert fg["name"] == "FARGATE" and fg["status"] == "ACTIVE"
+    assert raises(ecs.put_cluster_capacity_providers, cluster=FG_CLUSTER, capacityProviders=["FARGATE_SPOT"],
+                  defaultCapacityProviderStrategy=[])[0] == "InvalidParameterException"
+    assert raises(ecs.delete_capacity_provider, capacityProvider="FARGATE")[0] == "InvalidParameterException"
+    ecs.put_cluster_capacity_providers(cluster=FG_CLUSTER, capacityProviders=["FARGATE"],
+                                       defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}])
+    # No launchType: the cluster's default strategy, FARGATE, makes Fargate tasks.
+    out = ecs.run_task(cluster=FG_CLUSTER, taskDefinition="fg-app", networkConfiguration=NET, count=2)
+    assert out["failures"] == [] and len(out["tasks"]) == 2
+    for t in out["tasks"]:
+        assert t["capacityProviderName"] == "FARGATE" and t["launchType"] == "FARGATE"
+        assert t["platformVersion"] == "1.4.0" and "containerInstanceArn" not in t
+    assert sorted(ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"]) == sorted(
+        t["taskArn"] for t in out["tasks"])
+    for t in out["tasks"]:
+        ecs.stop_task(cluster=FG_CLUSTER, task=t["taskArn"])
+    # A service on the FARGATE provider.
+    s = ecs.create_service(cluster=FG_CLUSTER, serviceName="fg-cp", taskDefinition="fg-app", desiredCount=1,
+                           networkConfiguration=NET)["service"]
+    assert s["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE" and "launchType" not in s
+    berth_proc.wait_for(lambda: ecs.list_tasks(cluster=FG_CLUSTER, serviceName="fg-cp")["taskArns"],
+                        what="the service's task")
+    arn = ecs.list_tasks(cluster=FG_CLUSTER, serviceName="fg-cp")["taskArns"][0]
+    t = ecs.describe_tasks(cluster=FG_CLUSTER, tasks=[arn])["tasks"][0]
+    assert t["launchType"] == "FARGATE" and t["capacityProviderName"] == "FARGATE"
+    assert arn in ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"]
+    ecs.update_service(cluster=FG_CLUSTER, service="fg-cp", desiredCount=0)
+    ecs.delete_service(cluster=FG_CLUSTER, service="fg-cp")
+    # A bridge definition cannot run there, and providers do not mix.
+    assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2")[1] == (
+        "Task definition does not support launch_type FARGATE.")
+
+
 def test_aws_cli_capacity_providers_and_account_settings(server, aws_env):
     def aws(*args):
         p = subprocess.run([berth_proc.AWS_V2, "ecs", *args, "--endpoint-url", server.endpoint, "--output", "json"],

@@ -30,15 +30,28 @@ static const char *provider_name(const char *ref)
 
 static bool is_fargate(const char *name) { return strcmp(name, "FARGATE") == 0 || strcmp(name, "FARGATE_SPOT") == 0; }
 
+bool capacity_strategy_is_fargate(json_t *strategy)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(strategy, i, e) {
+        if (strcmp(provider_name(json_string_value(json_object_get(e, "capacityProvider"))), "FARGATE") == 0)
+            return true;
+    }
+    return false;
+}
+
 int capacity_providers_check(struct op_ctx *ctx, json_t *names, struct error *err)
 {
     size_t i;
     json_t *v;
     json_array_foreach(names, i, v) {
         const char *name = provider_name(json_string_value(v));
+        if (strcmp(name, "FARGATE") == 0)
+            continue; /* built in: the --fargate agents */
         if (is_fargate(name))
             return error_set(err, ERR_INVALID,
-                             "berth has no Fargate capacity: the capacity provider %s is not available.", name);
+                             "berth does not provide FARGATE_SPOT capacity (Spot interruptions); use FARGATE.");
         _cleanup_json_ json_t *doc = NULL;
         int r = store_capacity_provider_get(ctx->tx, ctx->region, name, &doc, err);
         if (r < 0)
@@ -116,6 +129,13 @@ int capacity_strategy_split(const struct cluster_row *cluster, json_t *strategy,
         ret_names[i] = name;
         ret_counts[i] = 0;
     }
+    size_t fargate = 0;
+    for (size_t i = 0; i < n; i++)
+        fargate += strcmp(ret_names[i], "FARGATE") == 0;
+    if (fargate > 0 && fargate < n)
+        return error_set(err, ERR_INVALID,
+                         "The specified capacity provider strategy cannot contain a mix of capacity providers using "
+                         "Auto Scaling groups and Fargate providers. Specify one or the other and try again.");
     if (with_base > 1)
         return error_set(err, ERR_INVALID, "Only one capacity provider in a strategy can have a base defined.");
     if (n > 0 && weights == 0)
@@ -256,6 +276,9 @@ int action_create_capacity_provider(struct op_ctx *ctx, json_t *in, json_t *out,
 
 static int get_provider(struct op_ctx *ctx, const char *ref, json_t **ret_doc, struct error *err)
 {
+    if (is_fargate(provider_name(ref)))
+        return error_set(err, ERR_INVALID, "The %s capacity provider is built in: it cannot be changed or deleted.",
+                         provider_name(ref));
     int r = store_capacity_provider_get(ctx->tx, ctx->region, provider_name(ref), ret_doc, err);
     if (r < 0)
         return -1;
@@ -338,6 +361,12 @@ int action_describe_capacity_providers(struct op_ctx *ctx, json_t *in, json_t *o
         json_array_foreach(refs, i, v) {
             json_t *doc = NULL;
             const char *name = provider_name(json_string_value(v));
+            char arn[600];
+            if (strcmp(name, "FARGATE") == 0 && provider_arn(ctx, name, arn, sizeof(arn), err) == 0) {
+                json_array_append_new(
+                    docs, json_pack("{s:s, s:s, s:s}", "capacityProviderArn", arn, "name", name, "status", "ACTIVE"));
+                continue;
+            }
             int r = store_capacity_provider_get(ctx->tx, ctx->region, name, &doc, err);
             if (r < 0)
                 return -1;
@@ -345,7 +374,6 @@ int action_describe_capacity_providers(struct op_ctx *ctx, json_t *in, json_t *o
                 json_array_append_new(docs, doc);
                 continue;
             }
-            char arn[600];
             if (!arn_format_buf(arn, sizeof(arn), ctx, "capacity-provider", name))
                 snprintf(arn, sizeof(arn), "%s", name);
             resource_refs_add_missing(failures, json_string_value(v), arn);

@@ -17,6 +17,9 @@
 
 struct cluster_row;
 
+/* Whether strategy runs on the built-in FARGATE provider (the agents
+ * started with --fargate): its tasks are then of the FARGATE launch type. */
+bool capacity_strategy_is_fargate(json_t *strategy);
 /* Each name in `names` (names or ARNs) is a capacity provider of the
  * region; FARGATE and FARGATE_SPOT are refused (berth has no Fargate). */
 int capacity_providers_check(struct op_ctx *ctx, json_t *names, struct error *err);

@@ -264,7 +264,10 @@ static int run_split(struct op_ctx *ctx, json_t *in, const struct cluster_row *c
         snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, names[i]);
         constraints[nc] = (struct placement_constraint){.type = PLACEMENT_MEMBER_OF, .expression = expr};
         spec->capacity_provider = names[i];
-        if (runtask_place(ctx, cluster, spec, counts[i], strategies, ns, constraints, nc + 1, tasks, failures, err) < 0)
+        /* FARGATE's pool is the --fargate agents: the launch type says so. */
+        size_t pool = strcmp(names[i], "FARGATE") == 0 ? 0 : 1;
+        if (runtask_place(ctx, cluster, spec, counts[i], strategies, ns, constraints, nc + pool, tasks, failures, err) <
+            0)
             return -1;
     }
     return 0;
@@ -295,7 +298,16 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
         return -1;
     struct task_spec spec;
     char group[300];
-    if (task_spec_from_request(ctx, in, taskdef, &spec, group, sizeof(group), err) < 0)
+    /* A strategy on the FARGATE provider launches FARGATE tasks. */
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    if (json_array_size(strategy) == 0 && !json_object_get(in, "launchType"))
+        strategy = json_object_get(cluster.doc, "defaultCapacityProviderStrategy");
+    _cleanup_json_ json_t *spec_in = json_copy(in);
+    if (!spec_in)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (!json_object_get(in, "launchType") && capacity_strategy_is_fargate(strategy))
+        json_object_set_new(spec_in, "launchType", json_string("FARGATE"));
+    if (task_spec_from_request(ctx, spec_in, taskdef, &spec, group, sizeof(group), err) < 0)
         return -1;
     tags = task_tags(ctx, in, taskdef, &cluster, err);
     if (!tags)

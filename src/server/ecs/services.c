@@ -386,7 +386,7 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
         return NULL;
     }
     /* A Fargate service runs the LATEST platform unless told otherwise. */
-    if (strcmp(kind->launch_type, "FARGATE") == 0) {
+    if (strcmp(kind->launch_type, "FARGATE") == 0 || capacity_strategy_is_fargate(kind->providers)) {
         json_object_set_new(doc, "platformVersion", json_string("LATEST"));
         json_object_set_new(doc, "platformFamily", json_string("Linux"));
     }
@@ -442,7 +442,9 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     const char *platform = NULL;
     if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
-        fargate_check_launch(taskdef, kind.providers ? "EC2" : kind.launch_type,
+        fargate_check_launch(taskdef,
+                             kind.providers ? (capacity_strategy_is_fargate(kind.providers) ? "FARGATE" : "EC2")
+                                            : kind.launch_type,
                              json_string_value(json_object_get(in, "platformVersion")), &platform, err) < 0 ||
         task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
         service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0)

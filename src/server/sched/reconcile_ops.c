@@ -321,8 +321,14 @@ static int place(struct round *r, struct task_spec *spec, int count, const struc
         spec->capacity_provider = jstr(json_array_get(strategy, i), "capacityProvider");
         snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, spec->capacity_provider);
         constraints[nc] = (struct placement_constraint){PLACEMENT_MEMBER_OF, expr};
-        if (runtask_place(r->ctx, &r->cluster, spec, add[i], strategies, ns, constraints, nc + 1, placed, failures,
-                          err) < 0)
+        /* FARGATE's pool is the --fargate agents: the launch type says so. */
+        bool fargate = strcmp(spec->capacity_provider, "FARGATE") == 0;
+        if (fargate) {
+            spec->launch_type = "FARGATE";
+            spec->platform_version = FARGATE_PLATFORM_VERSION;
+        }
+        if (runtask_place(r->ctx, &r->cluster, spec, add[i], strategies, ns, constraints, nc + !fargate, placed,
+                          failures, err) < 0)
             return -1;
     }
     return 0;
