@@ -14,7 +14,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--token TOKEN] [--region R]\n"
-               "                   [--attribute K=V]...\n"
+               "                   [--attribute K=V]... [--capacity-provider NAME] [--fargate]\n"
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--allow-privileged] [--allow-host-path PREFIX]...\n"
@@ -58,6 +58,7 @@ static int parse_i64(const char *s, int64_t *ret)
 struct agent_opts {
     struct agent_config cfg;
     json_t *attrs;
+    bool fargate; /* --fargate */
     const char *insecure[16];
     size_t n_insecure;
     const char *host_paths[16];
@@ -84,6 +85,29 @@ static int set_attribute(void *opts, const struct cli_flag *f, char *arg)
     if (eq[1])
         json_object_set_new(a, "value", json_string(eq + 1));
     json_array_append_new(o->attrs, a);
+    return 0;
+}
+
+/* Fargate capacity: the instance takes only FARGATE tasks
+ * (src/server/ecs/fargate.h), which never get host access. */
+static int set_fargate(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    o->fargate = true;
+    json_array_append_new(o->attrs, json_pack("{s:s, s:s}", "name", "berth.fargate", "value", "true"));
+    return 0;
+}
+
+/* The capacity provider whose pool the instance joins: an attribute
+ * placement filters on (src/server/ecs/capacity_providers.h). */
+static int set_capacity_provider(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    if (!*arg || strlen(arg) > 255) {
+        fprintf(stderr, "berth agent: --capacity-provider wants a name\n");
+        return -1;
+    }
+    json_array_append_new(o->attrs, json_pack("{s:s, s:s}", "name", "berth.capacity-provider", "value", arg));
     return 0;
 }
 
@@ -145,6 +169,8 @@ static const struct cli_flag agent_flags[] = {
     CFG_STRING("token", token),
     CFG_STRING("data", data_dir),
     {"attribute", .has_arg = true, .set = set_attribute},
+    {"capacity-provider", .has_arg = true, .set = set_capacity_provider},
+    {"fargate", .set = set_fargate},
     CFG_STRING("availability-zone", availability_zone),
     CFG_STRING("instance-type", instance_type),
     {"runtime", .has_arg = true, .set = set_runtime},
@@ -210,6 +236,11 @@ int cli_agent_main(int argc, char **argv)
     agent_config_defaults(&o.cfg);
     o.attrs = json_array();
     int rc = cli_flags_parse(&flags, argc, argv, &o);
+    if (rc == CLI_FLAGS_OK && o.fargate && (o.cfg.allow_privileged || o.n_host_paths > 0)) {
+        fprintf(stderr, "berth agent: --fargate runs tasks without host access: no --allow-privileged or "
+                        "--allow-host-path\n");
+        rc = CLI_FLAGS_BAD;
+    }
     if (rc == CLI_FLAGS_OK) {
         o.cfg.attributes = o.attrs;
         o.cfg.insecure = o.insecure;

@@ -521,7 +521,7 @@ def test_describe_list_and_validation(env):
     assert [s["serviceName"] for s in out["services"]] == ["s1", "s2"]
     assert out["services"][0]["tags"] == [{"key": "n", "value": "1"}]
     assert out["services"][0]["propagateTags"] == "SERVICE"
-    assert out["failures"] == [{"arn": "arn:aws:ecs:us-east-1:000000000000:service/%s/nope" % CLUSTER,
+    assert out["failures"] == [{"arn": "arn:aws:ecs:us-east-1:000000000000:service/nope",
                                 "reason": "MISSING"}]
     assert "tags" not in env.ecs.describe_services(cluster=CLUSTER, services=["s1"])["services"][0]
 

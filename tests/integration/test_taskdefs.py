@@ -53,9 +53,11 @@ def test_register_minimal_fills_ecs_defaults(ecs):
     assert isinstance(td["registeredAt"], datetime.datetime)
     now = datetime.datetime.now(datetime.timezone.utc)
     assert abs((now - td["registeredAt"]).total_seconds()) < 60
-    # ECS leaves out what was not given: networkMode (bridge at run time),
-    # cpu/memory, requiresCompatibilities, requiresAttributes when empty.
-    for absent in ("networkMode", "cpu", "memory", "requiresCompatibilities", "requiresAttributes",
+    # ECS echoes the network mode it defaults to, and leaves out what was
+    # not given: cpu/memory, requiresCompatibilities, requiresAttributes
+    # when empty, tags when there are none.
+    assert td["networkMode"] == "bridge"
+    for absent in ("cpu", "memory", "requiresCompatibilities", "requiresAttributes",
                    "deregisteredAt", "taskRoleArn", "pidMode", "ipcMode"):
         assert absent not in td, absent
     assert td["containerDefinitions"] == [{
@@ -63,7 +65,7 @@ def test_register_minimal_fills_ecs_defaults(ecs):
         "portMappings": [{"containerPort": 80, "hostPort": 0, "protocol": "tcp"}],
         "environment": [], "mountPoints": [], "volumesFrom": [],
     }]
-    assert out["tags"] == []
+    assert "tags" not in out
 
 
 @pytest.mark.parametrize("cpu,memory,want_cpu,want_memory", [
@@ -477,11 +479,15 @@ def test_delete_lifecycle_and_revision_never_reused(server, ecs):
     # ACTIVE ones cannot be deleted; unknown ones are failures too.
     out = call(server, "DeleteTaskDefinitions", {"taskDefinitions": ["del:1", "del:9", "del"]})
     assert out["taskDefinitions"] == []
-    fails = {f["arn"]: f for f in out["failures"]}
-    assert fails[arn1]["reason"] == "ACTIVE" and "deregister" in fails[arn1]["detail"]
-    assert fails[ARN_PREFIX + "del:9"]["reason"] == "MISSING"
-    assert fails["del"]["reason"] == "INVALID"
-    assert all(set(f) == {"arn", "reason", "detail"} for f in out["failures"])
+    # ECS echoes each reference as given, its sentence as the reason.
+    assert out["failures"] == [
+        {"arn": "del:1", "reason": "The specified task definition is still in ACTIVE status. "
+                                   "Please deregister the target and try again."},
+        {"arn": "del:9", "reason": "The specified task definition does not exist. "
+                                   "Specify a valid account, family, revision and try again."},
+        {"arn": "del", "reason": "The specified task definition identifier is invalid. "
+                                 "Specify a valid name or ARN and try again."},
+    ]
 
     ecs.deregister_task_definition(taskDefinition="del:1")
     out = call(server, "DeleteTaskDefinitions", {"taskDefinitions": [arn1]})
@@ -626,7 +632,7 @@ def test_tags_on_task_definitions(ecs):
     td = register(ecs, "tagged", tags=[{"key": "team", "value": "core"}, {"key": "env", "value": "dev"}])
     arn = td["taskDefinition"]["taskDefinitionArn"]
     assert td["tags"] == [{"key": "env", "value": "dev"}, {"key": "team", "value": "core"}]
-    assert ecs.describe_task_definition(taskDefinition="tagged")["tags"] == []
+    assert "tags" not in ecs.describe_task_definition(taskDefinition="tagged")
     assert ecs.describe_task_definition(taskDefinition="tagged", include=["TAGS"])["tags"] == td["tags"]
     ecs.tag_resource(resourceArn=arn, tags=[{"key": "owner", "value": "me"}])
     ecs.untag_resource(resourceArn=arn, tagKeys=["env"])

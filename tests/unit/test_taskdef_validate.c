@@ -142,7 +142,7 @@ TEST(taskdef_defaults)
     CHECK_STR(json_string_value(json_object_get(pm, "protocol")), "tcp");
     /* bridge (the default mode): an omitted host port is dynamic, 0. */
     CHECK(json_integer_value(json_object_get(pm, "hostPort")) == 0);
-    CHECK(json_object_get(doc, "networkMode") == NULL);
+    CHECK_STR(json_string_value(json_object_get(doc, "networkMode")), "bridge"); /* ECS echoes its default */
     CHECK(json_is_array(json_object_get(doc, "volumes")));
     CHECK(json_is_array(json_object_get(doc, "placementConstraints")));
     json_t *compat = json_object_get(doc, "compatibilities");

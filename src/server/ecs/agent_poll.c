@@ -40,6 +40,8 @@ static int agent_poll_json(struct op_ctx *ctx, const struct cluster_row *cluster
         if (json_object_get(berth, "networkConfiguration"))
             json_object_set(j, "networkConfiguration", json_object_get(berth, "networkConfiguration"));
         json_object_set_new(j, "seq", json_integer(row.seq));
+        /* The agent routes a task to its instance, Fargate's included. */
+        json_object_set(j, "containerInstanceArn", json_object_get(row.doc, "containerInstanceArn"));
         json_array_append_new(tasks, j);
         if (row.seq > *max_seq)
             *max_seq = row.seq;

@@ -9,6 +9,8 @@
 #include "common/cleanup.h"
 #include "server/ecs/describe.h"
 #include "server/ecs/list_arns.h"
+#include "server/ecs/account_settings.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/resource_refs.h"
 #include "server/http/http_limits.h"
 #include "server/http/paging.h"
@@ -143,24 +145,27 @@ enum include_flags {
     INCLUDE_ALL_CREATE = INCLUDE_SETTINGS | INCLUDE_TAGS | INCLUDE_CONFIGURATIONS,
 };
 
-static json_t *statistics_json(const struct cluster_counts *c)
+static json_t *statistics_json(struct op_ctx *ctx, int64_t cluster_id, const struct cluster_counts *c,
+                               struct error *err)
 {
-    /* ECS's statistic names; berth runs EC2 and EXTERNAL launch types, so
-     * the Fargate figures are always zero. */
+    /* ECS's statistic names; EXTERNAL tasks count as EC2 ones. */
+    struct cluster_fargate_counts f;
+    if (store_cluster_fargate_counts(ctx->tx, cluster_id, &f, err) < 0)
+        return NULL;
     struct {
         const char *name;
         long long value;
     } stats[] = {
-        {"runningEC2TasksCount", c->running_tasks},
-        {"runningFargateTasksCount", 0},
-        {"pendingFargateTasksCount", 0},
+        {"runningEC2TasksCount", c->running_tasks - f.running_tasks},
+        {"runningFargateTasksCount", f.running_tasks},
+        {"pendingFargateTasksCount", f.pending_tasks},
         {"runningExternalTasksCount", 0},
-        {"pendingEC2TasksCount", c->pending_tasks},
+        {"pendingEC2TasksCount", c->pending_tasks - f.pending_tasks},
         {"pendingExternalTasksCount", 0},
-        {"activeEC2ServiceCount", c->active_services},
-        {"activeFargateServiceCount", 0},
-        {"drainingEC2ServiceCount", c->draining_services},
-        {"drainingFargateServiceCount", 0},
+        {"activeEC2ServiceCount", c->active_services - f.active_services},
+        {"activeFargateServiceCount", f.active_services},
+        {"drainingEC2ServiceCount", c->draining_services - f.draining_services},
+        {"drainingFargateServiceCount", f.draining_services},
     };
     json_t *list = json_array();
     char buf[32];
@@ -189,7 +194,12 @@ static json_t *cluster_json(struct op_ctx *ctx, const struct cluster_row *row, u
     }
     json_object_set(c, "capacityProviders", json_object_get(row->doc, "capacityProviders"));
     json_object_set(c, "defaultCapacityProviderStrategy", json_object_get(row->doc, "defaultCapacityProviderStrategy"));
-    json_object_set_new(c, "statistics", include & INCLUDE_STATISTICS ? statistics_json(&counts) : json_array());
+    json_t *stats = include & INCLUDE_STATISTICS ? statistics_json(ctx, row->id, &counts, err) : json_array();
+    if (!stats) {
+        json_decref(c);
+        return NULL;
+    }
+    json_object_set_new(c, "statistics", stats);
     if (include & INCLUDE_SETTINGS)
         json_object_set(c, "settings", json_object_get(row->doc, "settings"));
     if ((include & INCLUDE_CONFIGURATIONS) && json_object_get(row->doc, "configuration"))
@@ -204,9 +214,7 @@ static json_t *cluster_json(struct op_ctx *ctx, const struct cluster_row *row, u
             json_decref(c);
             return NULL;
         }
-        json_object_set_new(c, "tags", tags);
-    } else {
-        json_object_set_new(c, "tags", json_array());
+        resource_refs_set_tags(c, tags);
     }
     return c;
 }
@@ -262,6 +270,16 @@ static void apply_optional(json_t *doc, json_t *in)
     }
 }
 
+/* A new cluster's containerInsights is the caller's account setting. */
+static int default_insights(struct op_ctx *ctx, json_t *doc, struct error *err)
+{
+    char value[32];
+    if (account_setting_effective(ctx, "containerInsights", value, sizeof(value), err) < 0)
+        return -1;
+    json_object_set_new(json_array_get(json_object_get(doc, "settings"), 0), "value", json_string(value));
+    return 0;
+}
+
 int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "clusterName"));
@@ -294,6 +312,10 @@ int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         row.doc = new_cluster_doc();
         if (!row.doc)
             return error_set(err, ERR_INTERNAL, "out of memory");
+        if (default_insights(ctx, row.doc, err) < 0) {
+            cluster_row_clear(&row);
+            return -1;
+        }
         merge_settings(row.doc, settings);
         apply_optional(row.doc, in);
         if (store_cluster_put(ctx->tx, ctx->region, &row, err) < 0) {
@@ -372,7 +394,7 @@ int action_describe_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct
         defaults = json_pack("[s]", DEFAULT_CLUSTER);
         names = defaults;
     }
-    static const struct describe_kind kind = {"clusters", "clusters", 100, describe_find, describe_missing};
+    static const struct describe_kind kind = {"clusters", "clusters", 100, describe_find, describe_missing, NULL, 0};
     struct describe d = {.ctx = ctx, .include = include};
     return describe_refs(&d, &kind, names, out, err);
 }
@@ -450,7 +472,21 @@ int action_put_cluster_capacity_providers(struct op_ctx *ctx, json_t *in, json_t
     struct cluster_row row;
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &row, err) < 0)
         return -1;
-    json_object_set(row.doc, "capacityProviders", json_object_get(in, "capacityProviders"));
+    json_t *names = json_object_get(in, "capacityProviders");
+    json_t *strategy = json_object_get(in, "defaultCapacityProviderStrategy");
+    if (capacity_providers_check(ctx, names, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
+    json_object_set(row.doc, "capacityProviders", names);
+    /* The default strategy may name only the cluster's providers. */
+    const char *pnames[CAPACITY_STRATEGY_MAX];
+    int counts[CAPACITY_STRATEGY_MAX];
+    size_t n;
+    if (capacity_strategy_split(&row, strategy, 0, pnames, counts, &n, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
     json_object_set(row.doc, "defaultCapacityProviderStrategy", json_object_get(in, "defaultCapacityProviderStrategy"));
     return finish_update(ctx, &row, out, err);
 }

@@ -10,6 +10,8 @@
 int describe_refs(const struct describe *d, const struct describe_kind *kind, json_t *refs, json_t *out,
                   struct error *err)
 {
+    if (kind->empty && json_array_size(refs) == 0)
+        return error_set(err, kind->empty_kind, "%s", kind->empty);
     if (json_array_size(refs) > kind->max)
         return error_set(err, ERR_INVALID, "A maximum of %zu %s can be described at a time.", kind->max, kind->noun);
     json_t *list = json_array(), *failures = json_array();

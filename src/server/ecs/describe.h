@@ -30,11 +30,16 @@ struct describe_kind {
     int (*find)(const struct describe *d, const char *ref, json_t **ret_json, struct error *err);
     /* Append the MISSING failure for ref to failures. */
     void (*missing)(const struct describe *d, const char *ref, json_t *failures);
+    /* The error an empty list is, in ECS's words ("Tasks cannot be
+     * empty."), and its kind; NULL: an empty list answers nothing. */
+    const char *empty;
+    int empty_kind;
 };
 
 /* Describe each of refs into out[kind->member] and out.failures.  More
  * than kind->max references is ERR_INVALID "A maximum of MAX NOUN can be
- * described at a time." and answers nothing. */
+ * described at a time." and answers nothing; so is an empty list when
+ * kind->empty says so. */
 int describe_refs(const struct describe *d, const struct describe_kind *kind, json_t *refs, json_t *out,
                   struct error *err);
 /* The Describe* action of a resource that lives in a cluster: the

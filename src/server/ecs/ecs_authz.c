@@ -240,43 +240,112 @@ static int keys_register_taskdef(struct op_ctx *ctx, json_t *in, struct authz_re
     return 0;
 }
 
+/* Service deployments and revisions: the ARNs named, as given. */
+static int each_arn(json_t *in, const char *member, struct authz_req *req)
+{
+    json_t *v = json_object_get(in, member);
+    if (json_is_string(v)) {
+        authz_resource(req, json_string_value(v));
+        return 0;
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(v, i, a) {
+        if (json_is_string(a))
+            authz_resource(req, json_string_value(a));
+    }
+    return 0;
+}
+
+static int res_deployments(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceDeploymentArns", req);
+}
+
+static int res_deployment(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceDeploymentArn", req);
+}
+
+static int res_revisions(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceRevisionArns", req);
+}
+
+/* A capacity provider named by in[member] (a name or an ARN). */
+static int provider(struct op_ctx *ctx, json_t *in, const char *member, struct authz_req *req, struct error *err)
+{
+    const char *ref = json_string_value(json_object_get(in, member));
+    if (!ref)
+        return 0;
+    if (strncmp(ref, "arn:", 4) == 0)
+        return ecs_authz_named(ctx, req, ref, err);
+    char arn[ECS_AUTHZ_ARN_MAX];
+    if (!arn_format_buf(arn, sizeof(arn), ctx, "capacity-provider", ref))
+        return 0;
+    return ecs_authz_named(ctx, req, arn, err);
+}
+
+static int res_new_provider(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return provider(ctx, in, "name", req, err);
+}
+
+static int res_provider(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return provider(ctx, in, "capacityProvider", req, err);
+}
+
 /* ECS's actions, sorted by name as ecs_service.c's table. */
 static const struct authz_rule ecs_rules[] = {
+    {"CreateCapacityProvider", "ecs:CreateCapacityProvider", res_new_provider, key_request_tags, false},
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
     {"CreateService", "ecs:CreateService", res_new_service, keys_create_service, false},
+    {"DeleteAccountSetting", "ecs:DeleteAccountSetting", NULL, NULL, false},
     {"DeleteAttributes", "ecs:DeleteAttributes", res_attribute_targets, key_cluster, false},
+    {"DeleteCapacityProvider", "ecs:DeleteCapacityProvider", res_provider, NULL, false},
     {"DeleteCluster", "ecs:DeleteCluster", res_cluster, NULL, false},
     {"DeleteService", "ecs:DeleteService", res_service, key_cluster, false},
     {"DeleteTaskDefinitions", "ecs:DeleteTaskDefinitions", res_taskdefs, NULL, false},
     {"DeregisterContainerInstance", "ecs:DeregisterContainerInstance", res_cluster, NULL, false},
     {"DeregisterTaskDefinition", "ecs:DeregisterTaskDefinition", NULL, NULL, false},
+    {"DescribeCapacityProviders", "ecs:DescribeCapacityProviders", NULL, NULL, false},
     {"DescribeClusters", "ecs:DescribeClusters", res_clusters, NULL, false},
     {"DescribeContainerInstances", "ecs:DescribeContainerInstances", res_instances, key_cluster, false},
+    {"DescribeServiceDeployments", "ecs:DescribeServiceDeployments", res_deployments, NULL, false},
+    {"DescribeServiceRevisions", "ecs:DescribeServiceRevisions", res_revisions, NULL, false},
     {"DescribeServices", "ecs:DescribeServices", res_services, key_cluster, false},
     {"DescribeTaskDefinition", "ecs:DescribeTaskDefinition", NULL, NULL, false},
     {"DescribeTasks", "ecs:DescribeTasks", res_tasks, key_cluster, false},
     {"DiscoverPollEndpoint", "ecs:DiscoverPollEndpoint", NULL, NULL, false},
+    {"ListAccountSettings", "ecs:ListAccountSettings", NULL, NULL, false},
     {"ListAttributes", "ecs:ListAttributes", res_cluster, NULL, false},
     {"ListClusters", "ecs:ListClusters", NULL, NULL, false},
     {"ListContainerInstances", "ecs:ListContainerInstances", res_cluster, NULL, false},
+    {"ListServiceDeployments", "ecs:ListServiceDeployments", res_service, key_cluster, false},
     {"ListServices", "ecs:ListServices", NULL, key_cluster, false},
     {"ListTagsForResource", "ecs:ListTagsForResource", res_tagged, NULL, false},
     {"ListTaskDefinitionFamilies", "ecs:ListTaskDefinitionFamilies", NULL, NULL, false},
     {"ListTaskDefinitions", "ecs:ListTaskDefinitions", NULL, NULL, false},
     {"ListTasks", "ecs:ListTasks", res_instance_or_cluster, key_cluster, false},
+    {"PutAccountSetting", "ecs:PutAccountSetting", NULL, NULL, false},
+    {"PutAccountSettingDefault", "ecs:PutAccountSettingDefault", NULL, NULL, false},
     {"PutAttributes", "ecs:PutAttributes", res_attribute_targets, key_cluster, false},
     {"PutClusterCapacityProviders", "ecs:PutClusterCapacityProviders", res_cluster, keys_capacity_providers, false},
     {"RegisterContainerInstance", "ecs:RegisterContainerInstance", res_cluster, key_request_tags, false},
     {"RegisterTaskDefinition", "ecs:RegisterTaskDefinition", ecs_authz_new_taskdef, keys_register_taskdef, false},
     {"RunTask", "ecs:RunTask", res_taskdef_to_run, keys_run_task, false},
     {"StartTask", "ecs:StartTask", res_taskdef_to_run, keys_start_task, false},
+    {"StopServiceDeployment", "ecs:StopServiceDeployment", res_deployment, NULL, false},
     {"StopTask", "ecs:StopTask", res_task, key_cluster, false},
     {"SubmitContainerStateChange", "ecs:SubmitContainerStateChange", res_cluster, NULL, false},
     {"SubmitTaskStateChange", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},
     {"TagResource", "ecs:TagResource", res_tagged, key_request_tags, false},
     {"UntagResource", "ecs:UntagResource", res_tagged, key_tag_keys, false},
+    {"UpdateCapacityProvider", "ecs:UpdateCapacityProvider", res_new_provider, NULL, false},
     {"UpdateCluster", "ecs:UpdateCluster", res_cluster, NULL, false},
     {"UpdateClusterSettings", "ecs:UpdateClusterSettings", res_cluster, NULL, false},
+    {"UpdateContainerAgent", "ecs:UpdateContainerAgent", res_instance, key_cluster, false},
     {"UpdateContainerInstancesState", "ecs:UpdateContainerInstancesState", res_instances, key_cluster, false},
     {"UpdateService", "ecs:UpdateService", res_service, keys_service, false},
 };

@@ -8,15 +8,20 @@
 
 #include "common/cleanup.h"
 #include "common/proto.h"
+#include "server/ecs/account_settings.h"
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
+#include "server/ecs/agent_update.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_authz.h"
+#include "server/ecs/ecs_errors.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
 #include "server/ecs/registration_tokens.h"
 #include "server/ecs/runtask.h"
+#include "server/ecs/service_history.h"
 #include "server/ecs/services.h"
 #include "server/ecs/tag_actions.h"
 #include "server/ecs/task_credentials.h"
@@ -31,43 +36,61 @@
 extern const char berth_model_ecs[], berth_model_ecs_end[];
 
 static const struct api_action ecs_actions[] = {
+    {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
     {"CreateService", action_create_service, API_WRITE},
+    {"DeleteAccountSetting", action_delete_account_setting, API_WRITE},
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
+    {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
     {"DeregisterContainerInstance", action_deregister_container_instance, API_WRITE},
     {"DeregisterTaskDefinition", action_deregister_task_definition, API_WRITE},
+    {"DescribeCapacityProviders", action_describe_capacity_providers, API_READ},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
+    {"DescribeServiceRevisions", action_describe_service_revisions, API_READ},
     {"DescribeServices", action_describe_services, API_READ},
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
     {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
+    {"ListAccountSettings", action_list_account_settings, API_READ},
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
+    {"ListServiceDeployments", action_list_service_deployments, API_READ},
     {"ListServices", action_list_services, API_READ},
     {"ListTagsForResource", action_list_tags_for_resource, API_READ},
     {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
     {"ListTaskDefinitions", action_list_task_definitions, API_READ},
     {"ListTasks", action_list_tasks, API_READ},
+    {"PutAccountSetting", action_put_account_setting, API_WRITE},
+    {"PutAccountSettingDefault", action_put_account_setting_default, API_WRITE},
     {"PutAttributes", action_put_attributes, API_WRITE},
     {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
     {"RegisterContainerInstance", action_register_container_instance, API_WRITE},
     {"RegisterTaskDefinition", action_register_task_definition, API_WRITE},
     {"RunTask", action_run_task, API_WRITE},
     {"StartTask", action_start_task, API_WRITE},
+    {"StopServiceDeployment", action_stop_service_deployment, API_WRITE},
     {"StopTask", action_stop_task, API_WRITE},
     {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE | API_REPORT},
     {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE | API_REPORT},
     {"TagResource", action_tag_resource, API_WRITE},
     {"UntagResource", action_untag_resource, API_WRITE},
+    {"UpdateCapacityProvider", action_update_capacity_provider, API_WRITE},
     {"UpdateCluster", action_update_cluster, API_WRITE},
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
+    {"UpdateContainerAgent", action_update_container_agent, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
+};
+
+static const struct api_error ecs_errors[] = {
+    {ECS_ERR_CONFLICT, "ConflictException", 400},
+    {ECS_ERR_SERVICE_DEPLOYMENT_NOT_FOUND, "ServiceDeploymentNotFoundException", 400},
 };
 
 /* berth's own agent calls: no botocore model describes them, so their
@@ -135,6 +158,8 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .state = e,
         .authz = rules,
         .nauthz = nrules,
+        .errors = ecs_errors,
+        .nerrors = ELEMENTSOF(ecs_errors),
     };
 }
 

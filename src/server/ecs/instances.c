@@ -15,6 +15,7 @@
 #include "server/ecs/agent_identity.h"
 #include "server/ecs/agent_register.h"
 #include "server/ecs/arn.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
@@ -153,12 +154,14 @@ json_t *instance_json(struct op_ctx *ctx, const struct cluster_row *cluster, con
     json_t *cp = json_object_get(row->doc, "capacityProviderName");
     if (cp)
         json_object_set(j, "capacityProviderName", cp);
-    json_t *tags = with_tags ? tags_list(ctx, arn, err) : json_array();
-    if (!tags) {
-        json_decref(j);
-        return NULL;
+    if (with_tags) {
+        json_t *tags = tags_list(ctx, arn, err);
+        if (!tags) {
+            json_decref(j);
+            return NULL;
+        }
+        resource_refs_set_tags(j, tags);
     }
-    json_object_set_new(j, "tags", tags);
     return j;
 }
 
@@ -271,6 +274,22 @@ static int check_cluster_instances(const struct op_ctx *ctx, const struct cluste
     return 0;
 }
 
+/* A (re-)registered instance has no statusReason left, and the pool its
+ * agent joined (`berth agent --capacity-provider`) is its
+ * capacityProviderName. */
+static void set_capacity_provider(json_t *doc, json_t *attributes)
+{
+    json_object_del(doc, "statusReason");
+    json_object_del(doc, "capacityProviderName");
+    size_t i;
+    json_t *a;
+    json_array_foreach(attributes, i, a) {
+        const char *name = json_string_value(json_object_get(a, "name"));
+        if (name && strcmp(name, CAPACITY_PROVIDER_ATTRIBUTE) == 0 && json_is_string(json_object_get(a, "value")))
+            json_object_set(doc, "capacityProviderName", json_object_get(a, "value"));
+    }
+}
+
 int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -336,7 +355,7 @@ int action_register_container_instance(struct op_ctx *ctx, json_t *in, json_t *o
     json_object_set_new(row.doc, "registeredResources", resources);
     json_t *vi = json_object_get(in, "versionInfo");
     json_object_set_new(row.doc, "versionInfo", vi ? json_deep_copy(vi) : json_object());
-    json_object_del(row.doc, "statusReason");
+    set_capacity_provider(row.doc, json_object_get(in, "attributes"));
     if (store_instance_put(ctx->tx, &row, err) < 0)
         return -1;
     if (put_agent_attributes(ctx, cluster.id, row.uuid, json_object_get(in, "attributes"), err) < 0)
@@ -396,13 +415,18 @@ static int describe_find(const struct describe *d, const char *ref, json_t **ret
 
 static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
 {
+    /* ECS names a missing bare id without its cluster. */
     char arn[600];
-    instance_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    if (!arn_format_buf(arn, sizeof(arn), d->ctx, "container-instance", ref))
+        snprintf(arn, sizeof(arn), "%s", ref);
     resource_refs_add_missing(failures, ref, arn);
 }
 
-static const struct describe_kind describe_kind = {"containerInstances", "container instances", 100, describe_find,
-                                                   describe_missing};
+static const struct describe_kind describe_kind = {
+    "containerInstances", "container instances", 100,
+    describe_find,        describe_missing,      "Container Instances cannot be empty.",
+    API_ERR_CLIENT,
+};
 
 int action_describe_container_instances(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {

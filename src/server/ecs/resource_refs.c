@@ -47,6 +47,14 @@ bool resource_refs_include(json_t *in, const char *what)
     return false;
 }
 
+void resource_refs_set_tags(json_t *obj, json_t *tags)
+{
+    if (json_array_size(tags) > 0)
+        json_object_set_new(obj, "tags", tags);
+    else
+        json_decref(tags);
+}
+
 void resource_refs_add_missing(json_t *failures, const char *ref, const char *arn_if_bare)
 {
     const char *arn = strncmp(ref, "arn:", 4) == 0 ? ref : arn_if_bare;

@@ -19,3 +19,6 @@ bool resource_refs_include(json_t *in, const char *what);
 /* Append {arn, reason: MISSING} for ref: the ARN as given, or arn_if_bare
  * for a bare id or name. */
 void resource_refs_add_missing(json_t *failures, const char *ref, const char *arn_if_bare);
+/* Set obj.tags to tags (taking the reference) when it holds any; ECS
+ * leaves `tags` out of a resource that has none.  NULL tags is ignored. */
+void resource_refs_set_tags(json_t *obj, json_t *tags);

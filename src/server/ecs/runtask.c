@@ -10,7 +10,9 @@
 #include <sys/random.h>
 
 #include "server/ecs/arn.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/fargate.h"
 #include "common/cleanup.h"
 #include "server/stats/server_stats.h"
 #include "server/ecs/placement_snapshot.h"
@@ -115,11 +117,19 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
         seed = (uint64_t)ctx->now;
+    /* Fargate tasks on --fargate agents only, the others never there. */
+    struct placement_constraint all[MAX_CONSTRAINTS + 3];
+    if (nconstraints > MAX_CONSTRAINTS + 2)
+        return error_set(err, ERR_INVALID, "Placement constraints can have a maximum of %d items.", MAX_CONSTRAINTS);
+    for (size_t i = 0; i < nconstraints; i++)
+        all[i] = constraints[i];
+    all[nconstraints] =
+        (struct placement_constraint){PLACEMENT_MEMBER_OF, fargate_placement_expression(spec->launch_type)};
     struct placement_request req = {
         .task = &pt,
         .count = count,
-        .constraints = constraints,
-        .n_constraints = nconstraints,
+        .constraints = all,
+        .n_constraints = nconstraints + 1,
         .strategies = strategies,
         .n_strategies = nstrategies,
         .seed = seed,
@@ -146,7 +156,7 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
         if (r == 0)
             r = snapshot_placed(snap, (size_t)idx, &pt, err);
         if (r == 0) {
-            json_t *j = task_json(ctx, cluster, &row, false, err);
+            json_t *j = task_json(ctx, cluster, &row, true, err);
             if (!j)
                 r = -1;
             else
@@ -216,7 +226,7 @@ static int existing_by_token(struct op_ctx *ctx, const struct cluster_row *clust
         _cleanup_(task_row_clear) struct task_row row = {0};
         if (store_task_get_by_id(ctx->tx, json_integer_value(v), &row, err) <= 0)
             continue;
-        json_t *j = task_json(ctx, cluster, &row, false, err);
+        json_t *j = task_json(ctx, cluster, &row, true, err);
         if (j)
             json_array_append_new(tasks, j);
     }
@@ -224,6 +234,45 @@ static int existing_by_token(struct op_ctx *ctx, const struct cluster_row *clust
     json_object_set_new(out, "tasks", tasks);
     json_object_set_new(out, "failures", json_array());
     *ret_found = true;
+    return 0;
+}
+
+/* Place count tasks: over the capacity provider strategy (the request's,
+ * else the cluster's default when no launchType is given), each provider's
+ * share on its pool's instances, as ECS splits them; else as asked. */
+static int run_split(struct op_ctx *ctx, json_t *in, const struct cluster_row *cluster, struct task_spec *spec,
+                     int count, const struct placement_strategy *strategies, size_t ns,
+                     struct placement_constraint *constraints, size_t nc, json_t *tasks, json_t *failures,
+                     struct error *err)
+{
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    bool launch_type = json_object_get(in, "launchType") != NULL;
+    if (json_array_size(strategy) > 0 && launch_type)
+        return error_set(err, ERR_INVALID,
+                         "Specifying both a launch type and capacity provider strategy is not "
+                         "supported.");
+    if (json_array_size(strategy) == 0 && !launch_type)
+        strategy = json_object_get(cluster->doc, "defaultCapacityProviderStrategy");
+    if (json_array_size(strategy) == 0)
+        return runtask_place(ctx, cluster, spec, count, strategies, ns, constraints, nc, tasks, failures, err);
+    const char *names[CAPACITY_STRATEGY_MAX];
+    int counts[CAPACITY_STRATEGY_MAX];
+    size_t n;
+    if (capacity_strategy_split(cluster, strategy, count, names, counts, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (counts[i] == 0)
+            continue;
+        char expr[400];
+        snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, names[i]);
+        constraints[nc] = (struct placement_constraint){.type = PLACEMENT_MEMBER_OF, .expression = expr};
+        spec->capacity_provider = names[i];
+        /* FARGATE's pool is the --fargate agents: the launch type says so. */
+        size_t pool = strcmp(names[i], "FARGATE") == 0 ? 0 : 1;
+        if (runtask_place(ctx, cluster, spec, counts[i], strategies, ns, constraints, nc + pool, tasks, failures, err) <
+            0)
+            return -1;
+    }
     return 0;
 }
 
@@ -252,7 +301,16 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
         return -1;
     struct task_spec spec;
     char group[300];
-    if (task_spec_from_request(ctx, in, taskdef, &spec, group, sizeof(group), err) < 0)
+    /* A strategy on the FARGATE provider launches FARGATE tasks. */
+    json_t *strategy = json_object_get(in, "capacityProviderStrategy");
+    if (json_array_size(strategy) == 0 && !json_object_get(in, "launchType"))
+        strategy = json_object_get(cluster.doc, "defaultCapacityProviderStrategy");
+    _cleanup_json_ json_t *spec_in = json_copy(in);
+    if (!spec_in)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (!json_object_get(in, "launchType") && capacity_strategy_is_fargate(strategy))
+        json_object_set_new(spec_in, "launchType", json_string("FARGATE"));
+    if (task_spec_from_request(ctx, spec_in, taskdef, &spec, group, sizeof(group), err) < 0)
         return -1;
     tags = task_tags(ctx, in, taskdef, &cluster, err);
     if (!tags)
@@ -261,7 +319,7 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
         return error_set(err, ERR_INVALID, "Tags can have a maximum of 50 items.");
     spec.tags = tags;
     struct placement_strategy strategies[MAX_STRATEGIES];
-    struct placement_constraint constraints[MAX_CONSTRAINTS];
+    struct placement_constraint constraints[MAX_CONSTRAINTS + 1];
     size_t ns = 0, nc = 0;
     if (runtask_parse_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"),
                                 taskdef, strategies, &ns, constraints, &nc, err) < 0)
@@ -269,7 +327,7 @@ int action_run_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error *e
     json_t *tasks = json_array(), *failures = json_array();
     json_object_set_new(out, "tasks", tasks);
     json_object_set_new(out, "failures", failures);
-    if (runtask_place(ctx, &cluster, &spec, (int)count, strategies, ns, constraints, nc, tasks, failures, err) < 0)
+    if (run_split(ctx, in, &cluster, &spec, (int)count, strategies, ns, constraints, nc, tasks, failures, err) < 0)
         return -1;
     /* ECS answers a cluster without usable instances with an exception. */
     size_t i;

@@ -14,7 +14,9 @@
 #include <sys/random.h>
 
 #include "server/ecs/arn.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/fargate.h"
 #include "server/ecs/ecs_service.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
@@ -25,6 +27,7 @@
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/resource_refs.h"
+#include "server/ecs/service_history.h"
 #include "server/ecs/runtask.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
@@ -56,17 +59,22 @@ json_t *service_new_deployment(const struct op_ctx *ctx, json_t *doc, const char
              (unsigned long long)(r % 9000000000000000000ULL) + 1000000000000000000ULL);
     snprintf(reason, sizeof(reason), "ECS deployment %s in progress.", id);
     double now = time_to_epoch_seconds(ctx->now);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s, s:s, s:s}", "id", id, "status", "PRIMARY",
-                          "taskDefinition", taskdef_arn, "desiredCount", json_object_get(doc, "desiredCount"),
-                          "pendingCount", 0, "runningCount", 0, "failedTasks", 0, "createdAt", now, "updatedAt", now,
-                          "launchType", json_string_value(json_object_get(doc, "launchType")), "rolloutState",
-                          "IN_PROGRESS", "rolloutStateReason", reason);
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:O, s:i, s:i, s:i, s:f, s:f, s:s?, s:s, s:s}", "id", id, "status", "PRIMARY",
+                  "taskDefinition", taskdef_arn, "desiredCount", json_object_get(doc, "desiredCount"), "pendingCount",
+                  0, "runningCount", 0, "failedTasks", 0, "createdAt", now, "updatedAt", now, "launchType",
+                  json_string_value(json_object_get(doc, "launchType")), "rolloutState", "IN_PROGRESS",
+                  "rolloutStateReason", reason);
     if (!d) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
     if (json_object_get(doc, "networkConfiguration"))
         json_object_set(d, "networkConfiguration", json_object_get(doc, "networkConfiguration"));
+    if (json_is_null(json_object_get(d, "launchType"))) {
+        json_object_del(d, "launchType");
+        json_object_set(d, "capacityProviderStrategy", json_object_get(doc, "capacityProviderStrategy"));
+    }
     return d;
 }
 
@@ -170,7 +178,7 @@ static json_t *service_json(struct op_ctx *ctx, const struct cluster_row *cluste
         json_t *tags = tags_list(ctx, json_string_value(json_object_get(j, "serviceArn")), err);
         if (!tags)
             return NULL;
-        json_object_set_new(j, "tags", tags);
+        resource_refs_set_tags(j, tags);
     }
     (void)cluster;
     return TAKE_PTR(j);
@@ -232,8 +240,8 @@ static int validate_placement(json_t *strategies, json_t *constraints, struct er
     return placement_validate(&req, err);
 }
 
-static int resolve_service(struct op_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
-                           struct service_row *ret_row, struct error *err)
+int service_resolve(struct op_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
+                    struct service_row *ret_row, struct error *err)
 {
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, ret_cluster, err) < 0)
         return -1;
@@ -250,7 +258,7 @@ static int resolve_service(struct op_ctx *ctx, json_t *in, const char *member, s
 static int set_service(struct op_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
                        json_t *out, struct error *err)
 {
-    json_t *j = service_json(ctx, cluster, row, false, err);
+    json_t *j = service_json(ctx, cluster, row, true, err);
     if (!j)
         return -1;
     json_object_set_new(out, "service", j);
@@ -281,6 +289,7 @@ static int create_again(struct op_ctx *ctx, const struct cluster_row *cluster, c
 struct service_kind {
     const char *strategy;    /* REPLICA or DAEMON */
     const char *launch_type; /* EC2 or EXTERNAL */
+    json_t *providers;       /* the capacity provider strategy, or NULL (owned) */
     bool daemon;
     json_int_t desired;
 };
@@ -319,6 +328,8 @@ static int check_cluster_services(const struct op_ctx *ctx, const struct cluster
     return 0;
 }
 
+static void service_kind_clear(struct service_kind *k) { json_decref(k->providers); }
+
 static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *err)
 {
     struct service_kind k = {
@@ -330,11 +341,6 @@ static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *
     k.daemon = strcmp(k.strategy, "DAEMON") == 0;
     if (!k.launch_type)
         k.launch_type = "EC2";
-    if (strcmp(k.launch_type, "FARGATE") == 0)
-        return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
-    if (json_object_get(in, "capacityProviderStrategy") &&
-        json_array_size(json_object_get(in, "capacityProviderStrategy")) > 0)
-        return error_set(err, ERR_INVALID, "berth does not support capacity provider strategies; use launchType.");
     json_t *controller = json_object_get(in, "deploymentController");
     const char *ctype = json_string_value(json_object_get(controller, "type"));
     if (ctype && strcmp(ctype, "ECS") != 0)
@@ -379,6 +385,16 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
+    /* A Fargate service runs the LATEST platform unless told otherwise. */
+    if (strcmp(kind->launch_type, "FARGATE") == 0 || capacity_strategy_is_fargate(kind->providers)) {
+        json_object_set_new(doc, "platformVersion", json_string("LATEST"));
+        json_object_set_new(doc, "platformFamily", json_string("Linux"));
+    }
+    /* ECS shows a launch type or a capacity provider strategy, not both. */
+    if (kind->providers) {
+        json_object_del(doc, "launchType");
+        json_object_set(doc, "capacityProviderStrategy", kind->providers);
+    }
     static const char *const copied[] = {
         "networkConfiguration", "healthCheckGracePeriodSeconds", "role", "loadBalancers", "serviceRegistries",
         "platformVersion"};
@@ -416,14 +432,20 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     if (done)
         return 0; /* the same request again: the same service */
-    struct service_kind kind = {0};
+    _cleanup_(service_kind_clear) struct service_kind kind = {0};
     if (create_kind(in, &kind, err) < 0 || check_desired(ctx, kind.desired, err) < 0 ||
-        check_cluster_services(ctx, &cluster, err) < 0)
+        check_cluster_services(ctx, &cluster, err) < 0 ||
+        capacity_service_strategy(&cluster, in, kind.daemon, &kind.providers, err) < 0)
         return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
+    const char *platform = NULL;
     if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
+        fargate_check_launch(taskdef,
+                             kind.providers ? (capacity_strategy_is_fargate(kind.providers) ? "FARGATE" : "EC2")
+                                            : kind.launch_type,
+                             json_string_value(json_object_get(in, "platformVersion")), &platform, err) < 0 ||
         task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
         service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0)
         return -1;
@@ -451,7 +473,8 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     snprintf(row.launch_type, sizeof(row.launch_type), "%s", kind.launch_type);
     snprintf(row.scheduling_strategy, sizeof(row.scheduling_strategy), "%s", kind.strategy);
     row.created_at = ctx->now;
-    if (store_service_put(ctx->tx, &row, err) < 0 || tags_attach(ctx, arn, tags, err) < 0)
+    if (store_service_put(ctx->tx, &row, err) < 0 || tags_attach(ctx, arn, tags, err) < 0 ||
+        service_history_sync(ctx, &row, err) < 0)
         return -1;
     return set_service(ctx, &cluster, &row, out, err);
 }
@@ -529,6 +552,47 @@ static int update_check_network(struct op_ctx *ctx, json_t *doc, json_t *taskdef
     return 0;
 }
 
+/* A new definition must suit a Fargate service too, and a new
+ * platformVersion (Fargate's only) is a new deployment. */
+static int update_platform(json_t *in, const char *launch_type, json_t *doc, json_t *taskdef, bool *redeploy,
+                           struct error *err)
+{
+    const char *given = json_string_value(json_object_get(in, "platformVersion"));
+    const char *version = NULL;
+    json_t *fargate_ok = json_pack("{s:[s]}", "compatibilities", "FARGATE");
+    int r = fargate_check_launch(taskdef ? taskdef : fargate_ok, launch_type, given, &version, err);
+    json_decref(fargate_ok);
+    if (r < 0)
+        return -1;
+    if (given) {
+        json_object_set_new(doc, "platformVersion", json_string(given));
+        *redeploy = true;
+    }
+    return 0;
+}
+
+/* A new capacity provider strategy: the service's tasks move to it in a
+ * new deployment (an empty one goes back to the EC2 launch type). */
+static int update_providers(const struct cluster_row *cluster, json_t *in, json_t *doc, bool daemon, bool *redeploy,
+                            struct error *err)
+{
+    json_t *given = json_object_get(in, "capacityProviderStrategy");
+    if (!given)
+        return 0;
+    json_t *strategy = NULL;
+    if (json_array_size(given) > 0 && capacity_service_strategy(cluster, in, daemon, &strategy, err) < 0)
+        return -1;
+    if (strategy) {
+        json_object_set_new(doc, "capacityProviderStrategy", strategy);
+        json_object_del(doc, "launchType");
+    } else {
+        json_object_del(doc, "capacityProviderStrategy");
+        json_object_set_new(doc, "launchType", json_string("EC2"));
+    }
+    *redeploy = true;
+    return 0;
+}
+
 /* A new desiredCount for a REPLICA service and its PRIMARY deployment. */
 static void update_desired(struct op_ctx *ctx, json_t *doc, json_t *desired)
 {
@@ -546,7 +610,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
     _cleanup_(json_decrefp) json_t *taskdef = NULL;
-    if (resolve_service(ctx, in, "service", &cluster, &row, err) < 0)
+    if (service_resolve(ctx, in, "service", &cluster, &row, err) < 0)
         return -1;
     if (strcmp(row.status, "ACTIVE") != 0)
         return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
@@ -559,6 +623,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (desired && check_desired(ctx, json_integer_value(desired), err) < 0)
         return -1;
     bool redeploy = json_is_true(json_object_get(in, "forceNewDeployment"));
+    if (update_providers(&cluster, in, doc, daemon, &redeploy, err) < 0)
+        return -1;
     const char *td_arn = json_string_value(json_object_get(doc, "taskDefinition"));
     json_t *td_ref = json_object_get(in, "taskDefinition");
     if (td_ref) {
@@ -569,6 +635,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
             redeploy = true;
         td_arn = new_arn;
     }
+    if (update_platform(in, row.launch_type, doc, taskdef, &redeploy, err) < 0)
+        return -1;
     json_t *given = json_object_get(in, "deploymentConfiguration");
     if (given) {
         json_t *config = NULL;
@@ -601,7 +669,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         update_desired(ctx, doc, desired);
     if (redeploy && start_deployment(ctx, &row, td_arn, err) < 0)
         return -1;
-    if (store_service_put(ctx->tx, &row, err) < 0)
+    if (store_service_put(ctx->tx, &row, err) < 0 || service_history_sync(ctx, &row, err) < 0)
         return -1;
     return set_service(ctx, &cluster, &row, out, err);
 }
@@ -609,7 +677,7 @@ int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(service_row_clear) struct service_row row = {0};
-    if (resolve_service(ctx, in, "service", &cluster, &row, err) < 0)
+    if (service_resolve(ctx, in, "service", &cluster, &row, err) < 0)
         return -1;
     if (strcmp(row.status, "ACTIVE") != 0)
         return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
@@ -622,7 +690,7 @@ int action_delete_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     json_t *p = primary_deployment(row.doc);
     if (p)
         json_object_set_new(p, "desiredCount", json_integer(0));
-    if (store_service_put(ctx->tx, &row, err) < 0)
+    if (store_service_put(ctx->tx, &row, err) < 0 || service_history_sync(ctx, &row, err) < 0)
         return -1;
     return set_service(ctx, &cluster, &row, out, err);
 }
@@ -639,16 +707,16 @@ static int describe_find(const struct describe *d, const char *ref, json_t **ret
 
 static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
 {
+    /* ECS names a missing bare name without its cluster. */
     char arn[800];
-    if (strncmp(ref, "arn:", 4) == 0)
+    if (!arn_format_buf(arn, sizeof(arn), d->ctx, "service", ref))
         snprintf(arn, sizeof(arn), "%s", ref);
-    else
-        service_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
-    json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", arn, "reason", "MISSING"));
+    resource_refs_add_missing(failures, ref, arn);
 }
 
-static const struct describe_kind describe_kind = {"services", "services", DESCRIBE_MAX, describe_find,
-                                                   describe_missing};
+static const struct describe_kind describe_kind = {
+    "services", "services", DESCRIBE_MAX, describe_find, describe_missing, "Services cannot be empty.", ERR_INVALID,
+};
 
 int action_describe_services(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {

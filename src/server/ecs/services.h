@@ -21,6 +21,11 @@ void service_arn(const struct op_ctx *ctx, const char *cluster, const char *name
 json_t *service_new_deployment(const struct op_ctx *ctx, json_t *doc, const char *taskdef_arn, struct error *err);
 /* Record an event "(service NAME) <message>". */
 int service_event(struct op_ctx *ctx, const struct service_row *row, const char *message, struct error *err);
+/* The service in[member] names (a name or an ARN) in in.cluster, with its
+ * cluster; ClusterNotFoundException / ServiceNotFoundException. */
+struct cluster_row;
+int service_resolve(struct op_ctx *ctx, json_t *in, const char *member, struct cluster_row *ret_cluster,
+                    struct service_row *ret_row, struct error *err);
 /* For tagging: 0 if the ARN names a service that is not INACTIVE. */
 int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 

@@ -10,6 +10,7 @@
 
 #include "common/cleanup.h"
 #include "common/task_status.h"
+#include "server/ecs/arn.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/describe.h"
 #include "server/ecs/instances.h"
@@ -50,12 +51,16 @@ static int describe_find(const struct describe *d, const char *ref, json_t **ret
 
 static void describe_missing(const struct describe *d, const char *ref, json_t *failures)
 {
+    /* ECS names a missing bare id without its cluster. */
     char arn[700];
-    task_arn(d->ctx, d->cluster->name, ref, arn, sizeof(arn));
+    if (!arn_format_buf(arn, sizeof(arn), d->ctx, "task", ref))
+        snprintf(arn, sizeof(arn), "%s", ref);
     resource_refs_add_missing(failures, ref, arn);
 }
 
-static const struct describe_kind describe_kind = {"tasks", "tasks", 100, describe_find, describe_missing};
+static const struct describe_kind describe_kind = {
+    "tasks", "tasks", 100, describe_find, describe_missing, "Tasks cannot be empty.", ERR_INVALID,
+};
 
 int action_describe_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
@@ -108,7 +113,9 @@ int action_start_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error 
     if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
         return -1;
     json_t *refs = json_object_get(in, "containerInstances");
-    if (json_array_size(refs) < 1 || json_array_size(refs) > 10)
+    if (json_array_size(refs) < 1)
+        return error_set(err, API_ERR_CLIENT, "Container Instances cannot be empty.");
+    if (json_array_size(refs) > 10)
         return error_set(err, ERR_INVALID, "containerInstances must name between 1 and 10 instances.");
     if (taskdef_resolve(ctx, json_string_value(json_object_get(in, "taskDefinition")), true, &taskdef, err) < 0)
         return -1;

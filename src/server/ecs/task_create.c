@@ -22,6 +22,7 @@
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/tasks.h"
+#include "server/ecs/fargate.h"
 #include "server/http/tags.h"
 
 /* "512", or units as a task definition allows ("1 vCPU", "2 GB", "0.5 vcpu"). */
@@ -302,6 +303,15 @@ static json_t *task_doc_new(struct op_ctx *ctx, const struct cluster_row *cluste
     if (!doc)
         return NULL;
     json_object_del(doc, "ecsTaskId"); /* only the ARN carries the id */
+    if (spec->capacity_provider)
+        json_object_set_new(doc, "capacityProviderName", json_string(spec->capacity_provider));
+    if (spec->platform_version) {
+        /* A Fargate task, as ECS shows one. */
+        json_t *eph = json_object_get(td, "ephemeralStorage");
+        json_object_set_new(doc, "platformVersion", json_string(spec->platform_version));
+        json_object_set_new(doc, "platformFamily", json_string("Linux"));
+        json_object_set_new(doc, "ephemeralStorage", eph ? json_deep_copy(eph) : json_pack("{s:i}", "sizeInGiB", 20));
+    }
     if (instance_az(ctx, inst, az, sizeof(az)))
         json_object_set_new(doc, "availabilityZone", json_string(az));
     if (spec->started_by)
@@ -424,8 +434,9 @@ int task_spec_from_request(struct op_ctx *ctx, json_t *in, json_t *taskdef, stru
     }
     if (!spec.launch_type)
         spec.launch_type = "EC2";
-    if (strcmp(spec.launch_type, "FARGATE") == 0)
-        return error_set(err, ERR_INVALID, "berth runs the EC2 and EXTERNAL launch types; FARGATE is not available.");
+    if (fargate_check_launch(taskdef, spec.launch_type, json_string_value(json_object_get(in, "platformVersion")),
+                             &spec.platform_version, err) < 0)
+        return -1;
     if (tags_validate(spec.tags, err) < 0 ||
         task_check_network_configuration(taskdef, spec.network_configuration, err) < 0)
         return -1;

@@ -36,6 +36,8 @@ struct task_spec {
     json_t *tags; /* to attach, already validated, or NULL */
     json_t *network_configuration;
     bool enable_execute_command;
+    const char *capacity_provider; /* the provider whose pool runs it, or NULL */
+    const char *platform_version;  /* FARGATE's concrete platform version, else NULL */
 };
 
 /* Check overrides against the definition and compute what a task reserves. */

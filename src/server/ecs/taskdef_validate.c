@@ -33,6 +33,8 @@ struct task_facts {
     bool fargate_rules; /* FARGATE requested */
     json_t *containers; /* the normalised containers */
     json_t *volumes;
+    bool host_pid; /* pidMode host */
+    bool ipc_mode; /* any ipcMode: Fargate takes none */
 };
 
 static const char *effective_network_mode(const struct task_facts *t)
@@ -510,7 +512,7 @@ static bool uses_awslogs(const struct task_facts *t)
 static bool fargate_compatible(const struct task_facts *t)
 {
     if (strcmp(effective_network_mode(t), "awsvpc") != 0 || !t->has_cpu || !t->has_memory ||
-        !fargate_size_ok(t->cpu, t->memory))
+        !fargate_size_ok(t->cpu, t->memory) || t->host_pid || t->ipc_mode)
         return false;
     size_t i;
     json_t *v;
@@ -537,6 +539,10 @@ static int check_fargate(const struct task_facts *t, json_t *req, struct error *
     if (!fargate_size_ok(t->cpu, t->memory))
         return client_error(err, "No Fargate configuration exists for given values: %ld CPU, %ld memory.", t->cpu,
                             t->memory);
+    if (t->host_pid)
+        return client_error(err, "Tasks using the Fargate launch type do not support pidMode 'host'.");
+    if (t->ipc_mode)
+        return client_error(err, "Tasks using the Fargate launch type do not support ipcMode.");
     if (uses_awslogs(t) && !json_object_get(req, "executionRoleArn"))
         return client_error(err, "Fargate requires task definition to have execution role ARN to support log "
                                  "driver awslogs.");
@@ -673,6 +679,9 @@ int taskdef_validate(json_t *req, json_t **ret_doc, struct error *err)
                      list_has(requested, "EXTERNAL"),
         .fargate_rules = list_has(requested, "FARGATE"),
         .volumes = json_object_get(req, "volumes"),
+        .host_pid = json_string_value(json_object_get(req, "pidMode")) &&
+                    strcmp(json_string_value(json_object_get(req, "pidMode")), "host") == 0,
+        .ipc_mode = json_object_get(req, "ipcMode") != NULL,
     };
     _cleanup_json_ json_t *containers = NULL;
     if (normalise_containers(json_object_get(req, "containerDefinitions"), &containers, err) < 0)
@@ -701,8 +710,18 @@ int taskdef_validate(json_t *req, json_t **ret_doc, struct error *err)
         if (v)
             json_object_set(doc, passthrough[i], v);
     }
+    /* ECS echoes the defaults it applies: bridge, and an EFS volume's "/". */
+    if (!json_object_get(doc, "networkMode"))
+        json_object_set_new(doc, "networkMode", json_string(effective_network_mode(&t)));
     json_t *volumes = json_object_get(req, "volumes");
     json_object_set_new(doc, "volumes", volumes ? json_deep_copy(volumes) : json_array());
+    size_t vi;
+    json_t *vol;
+    json_array_foreach(json_object_get(doc, "volumes"), vi, vol) {
+        json_t *efs = json_object_get(vol, "efsVolumeConfiguration");
+        if (efs && !json_object_get(efs, "rootDirectory"))
+            json_object_set_new(efs, "rootDirectory", json_string("/"));
+    }
     json_t *pcs = json_object_get(req, "placementConstraints");
     json_object_set_new(doc, "placementConstraints", pcs ? json_deep_copy(pcs) : json_array());
     json_object_set_new(doc, "compatibilities", compatibilities(&t, requested));

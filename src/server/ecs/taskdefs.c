@@ -182,7 +182,7 @@ int action_register_task_definition(struct op_ctx *ctx, json_t *in, json_t *out,
     json_t *list = tags_list(ctx, row.arn, err);
     if (!list)
         return -1;
-    json_object_set_new(out, "tags", list);
+    resource_refs_set_tags(out, list);
     return set_taskdef(out, "taskDefinition", &row, err);
 }
 
@@ -204,10 +204,12 @@ int action_describe_task_definition(struct op_ctx *ctx, json_t *in, json_t *out,
     _cleanup_row_ struct taskdef_row row = {0};
     if (lookup_request(ctx, in, false, "Unable to describe task definition.", &row, err) < 0)
         return -1;
-    json_t *tags = resource_refs_include(in, "TAGS") ? tags_list(ctx, row.arn, err) : json_array();
-    if (!tags)
-        return -1;
-    json_object_set_new(out, "tags", tags);
+    if (resource_refs_include(in, "TAGS")) {
+        json_t *tags = tags_list(ctx, row.arn, err);
+        if (!tags)
+            return -1;
+        resource_refs_set_tags(out, tags);
+    }
     return set_taskdef(out, "taskDefinition", &row, err);
 }
 
@@ -228,11 +230,15 @@ int action_deregister_task_definition(struct op_ctx *ctx, json_t *in, json_t *ou
     return set_taskdef(out, "taskDefinition", &row, err);
 }
 
-static int add_failure(json_t *failures, const char *arn, const char *reason, const char *detail)
+/* ECS's failure for one reference: the reference as given and its
+ * sentence as the reason. */
+static int add_failure(json_t *failures, const char *given, const char *reason)
 {
-    return json_array_append_new(failures,
-                                 json_pack("{s:s, s:s, s:s}", "arn", arn, "reason", reason, "detail", detail));
+    return json_array_append_new(failures, json_pack("{s:s, s:s}", "arn", given, "reason", reason));
 }
+
+#define DELETE_MISSING                                                                                                 \
+    "The specified task definition does not exist. Specify a valid account, family, revision and try again."
 
 /* One entry of DeleteTaskDefinitions: into deleted or failures. */
 static int delete_one(struct op_ctx *ctx, const char *given, json_t *deleted, json_t *failures, struct error *err)
@@ -241,22 +247,23 @@ static int delete_one(struct op_ctx *ctx, const char *given, json_t *deleted, js
     int r = parse_ref(ctx, given, &ref, err);
     if (r < 0 || (r == REF_OK && ref.revision == 0)) {
         error_clear(err);
-        return add_failure(failures, given, "INVALID",
-                           "The task definition must be given as family:revision or a full ARN.");
+        return add_failure(failures, given,
+                           "The specified task definition identifier is invalid. Specify a valid name or ARN and "
+                           "try again.");
     }
     char arn[600];
     char resource[300];
     snprintf(resource, sizeof(resource), "%s:%d", ref.family, ref.revision);
     if (r == REF_NONE || !arn_format_buf(arn, sizeof(arn), ctx, "task-definition", resource))
-        return add_failure(failures, given, "MISSING", "The specified task definition does not exist.");
+        return add_failure(failures, given, DELETE_MISSING);
     _cleanup_row_ struct taskdef_row row = {0};
     r = store_taskdef_get(ctx->tx, ctx->region, ref.family, ref.revision, &row, err);
     if (r < 0)
         return -1;
     if (r == 0)
-        return add_failure(failures, arn, "MISSING", "The specified task definition does not exist.");
+        return add_failure(failures, given, DELETE_MISSING);
     if (strcmp(row.status, "ACTIVE") == 0)
-        return add_failure(failures, arn, "ACTIVE",
+        return add_failure(failures, given,
                            "The specified task definition is still in ACTIVE status. Please deregister the "
                            "target and try again.");
     if (strcmp(row.status, "INACTIVE") == 0) {
@@ -275,9 +282,9 @@ int action_delete_task_definitions(struct op_ctx *ctx, json_t *in, json_t *out, 
 {
     json_t *list = json_object_get(in, "taskDefinitions");
     if (json_array_size(list) == 0)
-        return error_set(err, ERR_INVALID, "At least one task definition must be specified.");
+        return error_set(err, ERR_INVALID, "size of TaskDefinition references list must be greater than 0");
     if (json_array_size(list) > MAX_DELETE)
-        return error_set(err, ERR_INVALID, "You can delete at most %d task definitions at a time.", MAX_DELETE);
+        return error_set(err, ERR_INVALID, "Size of TaskDefinition references list cannot exceed %d", MAX_DELETE);
     json_t *deleted = json_array();
     json_t *failures = json_array();
     json_object_set_new(out, "taskDefinitions", deleted);

@@ -63,6 +63,10 @@ json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const s
         return NULL;
     }
     json_object_del(j, "berth");
+    json_object_del(j, "tags"); /* the store's, not the task's: below */
+    /* A Fargate task shows no instance (berth's agent runs it all the same). */
+    if (strcmp(row->launch_type, "FARGATE") == 0)
+        json_object_del(j, "containerInstanceArn");
     json_object_set_new(j, "lastStatus", json_string(row->last_status));
     json_object_set_new(j, "desiredStatus", json_string(row->desired_status));
     if (with_tags) {
@@ -73,7 +77,7 @@ json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const s
             json_decref(j);
             return NULL;
         }
-        json_object_set_new(j, "tags", tags);
+        resource_refs_set_tags(j, tags);
     }
     return j;
 }

@@ -30,6 +30,7 @@
 #include "server/ecs/instances.h"
 #include "server/placement/placement.h"
 #include "server/sched/reconcile_ops.h"
+#include "server/ecs/service_history.h"
 #include "server/ecs/services.h"
 #include "server/store/store.h"
 #include "server/store/store_instances.h"
@@ -96,6 +97,10 @@ static int check_breaker(struct round *r, struct error *err)
     snprintf(msg, sizeof(msg), "ECS deployment circuit breaker: rolling back to deploymentId %s.", good_id);
     json_object_set_new(dep, "rolloutStateReason", json_string(msg));
     json_object_set(r->priv, "rollbackDeployment", json_object_get(dep, "id"));
+    if (service_history_rollback(r->ctx, r->row, jstr(p, "id"), jstr(dep, "id"), good_id, msg, err) < 0) {
+        json_decref(dep);
+        return -1;
+    }
     json_object_set_new(p, "status", json_string("ACTIVE"));
     json_array_insert_new(json_object_get(doc, "deployments"), 0, dep);
     json_object_set_new(doc, "taskDefinition", json_string(good_td));
@@ -484,7 +489,7 @@ int reconcile_service(const struct reconcile_env *env, int64_t id, bool *ret_cha
         return error_prefix(err, "service %s", row.name);
     }
     bool doc_changed = !json_equal(before, row.doc) || strcmp(status_before, row.status) != 0;
-    if (doc_changed && store_service_put(tx, &row, err) < 0) {
+    if (doc_changed && (store_service_put(tx, &row, err) < 0 || service_history_sync(&ctx, &row, err) < 0)) {
         store_rollback(tx);
         return -1;
     }

@@ -13,6 +13,8 @@
 #include "common/cleanup.h"
 #include "common/task_status.h"
 #include "server/sched/deploy_math.h"
+#include "server/ecs/capacity_providers.h"
+#include "server/ecs/fargate.h"
 #include "server/ecs/runtask.h"
 #include "server/ecs/services.h"
 #include "server/store/store_tasks.h"
@@ -199,6 +201,7 @@ static int primary_spec(struct round *r, struct task_spec *spec, char *started_b
         .group = group,
         .service_name = r->row->name,
         .launch_type = r->row->launch_type,
+        .platform_version = strcmp(r->row->launch_type, "FARGATE") == 0 ? FARGATE_PLATFORM_VERSION : NULL,
         .tags = tags,
         .network_configuration = json_object_get(doc, "networkConfiguration"),
         .enable_execute_command = json_is_true(json_object_get(doc, "enableExecuteCommand")),
@@ -270,6 +273,67 @@ int reconcile_ops_unplaced_event(struct round *r, json_t *failures, struct error
     return reconcile_ops_event(r, msg, err);
 }
 
+/* How many of the service's live tasks run on each provider of its
+ * strategy, into have[]. */
+static int provider_counts(struct round *r, json_t *strategy, int *have, struct error *err)
+{
+    _cleanup_free_ struct service_task *tasks = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(strategy); i++)
+        have[i] = 0;
+    if (store_service_tasks(r->ctx->tx, r->row->cluster_id, r->row->name, false, 0, &tasks, &n, err) < 0)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        if (!task_status_is(tasks[k].desired_status, TASK_STATUS_RUNNING))
+            continue;
+        _cleanup_(task_row_clear) struct task_row t = {0};
+        int found = store_task_get(r->ctx->tx, r->row->cluster_id, tasks[k].uuid, &t, err);
+        if (found < 0)
+            return -1;
+        const char *cp = found ? jstr(t.doc, "capacityProviderName") : "";
+        for (size_t i = 0; i < json_array_size(strategy); i++)
+            if (strcmp(cp, jstr(json_array_get(strategy, i), "capacityProvider")) == 0)
+                have[i]++;
+    }
+    return 0;
+}
+
+/* Place count tasks: over the service's capacity provider strategy, each
+ * provider's share on its pool (the live tasks and these following the
+ * strategy's split together), else as the constraints say. */
+static int place(struct round *r, struct task_spec *spec, int count, const struct placement_strategy *strategies,
+                 size_t ns, struct placement_constraint *constraints, size_t nc, json_t *placed, json_t *failures,
+                 struct error *err)
+{
+    json_t *strategy = json_object_get(r->row->doc, "capacityProviderStrategy");
+    if (json_array_size(strategy) == 0)
+        return runtask_place(r->ctx, &r->cluster, spec, count, strategies, ns, constraints, nc, placed, failures, err);
+    int have[CAPACITY_STRATEGY_MAX], add[CAPACITY_STRATEGY_MAX];
+    if (provider_counts(r, strategy, have, err) < 0)
+        return -1;
+    if (capacity_strategy_top_up(strategy, have, count, add) < 0)
+        return error_set(err, ERR_INTERNAL, "service %s: a capacity provider strategy of %zu items", r->row->name,
+                         json_array_size(strategy));
+    for (size_t i = 0; i < json_array_size(strategy); i++) {
+        if (add[i] == 0)
+            continue;
+        char expr[400];
+        spec->capacity_provider = jstr(json_array_get(strategy, i), "capacityProvider");
+        snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, spec->capacity_provider);
+        constraints[nc] = (struct placement_constraint){PLACEMENT_MEMBER_OF, expr};
+        /* FARGATE's pool is the --fargate agents: the launch type says so. */
+        bool fargate = strcmp(spec->capacity_provider, "FARGATE") == 0;
+        if (fargate) {
+            spec->launch_type = "FARGATE";
+            spec->platform_version = FARGATE_PLATFORM_VERSION;
+        }
+        if (runtask_place(r->ctx, &r->cluster, spec, add[i], strategies, ns, constraints, nc + !fargate, placed,
+                          failures, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* Launch `count` primary tasks; extra constraints narrow the instances. */
 int reconcile_ops_launch(struct round *r, int count, const struct placement_constraint *extra, size_t nextra,
                          bool record_unplaced, json_t **ret_failures, struct error *err)
@@ -283,7 +347,7 @@ int reconcile_ops_launch(struct round *r, int count, const struct placement_cons
         return -1;
     json_t *doc = r->row->doc;
     struct placement_strategy strategies[MAX_STRATEGIES];
-    struct placement_constraint constraints[MAX_CONSTRAINTS + 1];
+    struct placement_constraint constraints[MAX_CONSTRAINTS + 2];
     size_t ns = 0, nc = 0;
     if (runtask_parse_placement(json_object_get(doc, "placementStrategy"), json_object_get(doc, "placementConstraints"),
                                 r->primary->taskdef, strategies, &ns, constraints, &nc, err) < 0)
@@ -298,7 +362,7 @@ int reconcile_ops_launch(struct round *r, int count, const struct placement_cons
         constraints[nc++] = extra[i];
     _cleanup_(json_decrefp) json_t *placed = json_array();
     json_t *failures = json_array();
-    if (runtask_place(r->ctx, &r->cluster, &spec, count, strategies, ns, constraints, nc, placed, failures, err) < 0) {
+    if (place(r, &spec, count, strategies, ns, constraints, nc, placed, failures, err) < 0) {
         json_decref(failures);
         return -1;
     }

@@ -71,3 +71,34 @@ int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster
         return -1;
     return store_task_counts(tx, cluster_id, &ret_counts->running_tasks, &ret_counts->pending_tasks, err);
 }
+
+int store_cluster_names_with_provider(struct store_tx *tx, const char *region, const char *provider, json_t *ret_names,
+                                      struct error *err)
+{
+    /* capacityProviders holds names or ARNs ("...:capacity-provider/NAME"). */
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT name FROM clusters c WHERE region = ?1 AND status = 'ACTIVE' AND EXISTS"
+                                     " (SELECT 1 FROM json_each(c.doc, '$.capacityProviders') p WHERE p.value = ?2"
+                                     " OR p.value LIKE '%:capacity-provider/' || ?2) ORDER BY name",
+                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(provider)), err);
+    return store_row_each(tx, s, -1, store_row_append_text, ret_names, NULL, "clusters with a capacity provider", err);
+}
+
+int store_cluster_fargate_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_fargate_counts *ret,
+                                 struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        "SELECT (SELECT count(*) FROM tasks WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND"
+        "  last_status = 'RUNNING'),"
+        " (SELECT count(*) FROM tasks WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND"
+        "  last_status NOT IN ('RUNNING', 'STOPPED')),"
+        " (SELECT count(*) FROM services WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND status = 'ACTIVE'),"
+        " (SELECT count(*) FROM services WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND status = 'DRAINING')",
+        STORE_ARGS(ARG_INT(cluster_id)), err);
+    int64_t c[4];
+    if (store_row_int64s(tx, s, c, 4, "count Fargate tasks and services", err) < 0)
+        return -1;
+    *ret = (struct cluster_fargate_counts){c[0], c[1], c[2], c[3]};
+    return 0;
+}

@@ -24,6 +24,13 @@ struct cluster_counts {
     int64_t draining_services;
 };
 
+/* Of those, the FARGATE launch type's (DescribeClusters' statistics). */
+struct cluster_fargate_counts {
+    int64_t running_tasks, pending_tasks, active_services, draining_services;
+};
+int store_cluster_fargate_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_fargate_counts *ret,
+                                 struct error *err);
+
 void cluster_row_clear(struct cluster_row *row);
 
 /* 1 and *ret_row filled when found, 0 when absent, -1 on error. */
@@ -36,3 +43,7 @@ int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_ro
 int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
                        bool *ret_more, struct error *err);
 int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts, struct error *err);
+/* Names of the region's ACTIVE clusters whose capacityProviders name
+ * provider (by name or ARN), appended to ret_names. */
+int store_cluster_names_with_provider(struct store_tx *tx, const char *region, const char *provider, json_t *ret_names,
+                                      struct error *err);

@@ -497,6 +497,34 @@ static const char *const migrations[] = {
     "  max REAL NOT NULL);"
     "CREATE INDEX metric_points_time ON metric_points (metric_id, at_ms);"
     "CREATE INDEX metric_points_age ON metric_points (at_ms);",
+    /* 17: ECS service deployments and revisions, kept after the service's
+     * own deployments list has moved on: one JSON document (ECS's
+     * ServiceDeployment or ServiceRevision) under its ARN; a deployment's
+     * ecs_id is the ecs-svc/ deployment that drives it now. */
+    "CREATE TABLE service_history ("
+    "  arn TEXT PRIMARY KEY,"
+    "  service_id INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  ecs_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX service_history_service ON service_history (service_id, kind, created_at);",
+    /* 18: ECS capacity providers, ECS's CapacityProvider document under
+     * its region and name. */
+    "CREATE TABLE capacity_providers ("
+    "  region TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (region, name)) WITHOUT ROWID;",
+    /* 19: ECS account settings: a principal's value of a setting in a
+     * region (the account root's is the account's default). */
+    "CREATE TABLE account_settings ("
+    "  region TEXT NOT NULL,"
+    "  principal TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (region, principal, name)) WITHOUT ROWID;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
