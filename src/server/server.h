@@ -20,6 +20,8 @@ struct iam_service;
 struct sts_service;
 struct secrets_service;
 struct sd_service;
+struct elb_service;
+struct elb_proxy;
 struct ssm_service;
 struct cloudwatch_service;
 struct secret_box;
@@ -46,6 +48,8 @@ struct server_config {
     int max_connections;
     int max_connections_per_ip;
     int request_timeout_sec;
+    /* The HAProxy program load balancers run on ("": /usr/sbin/haproxy). */
+    char haproxy[256];
 };
 
 struct server {
@@ -64,11 +68,14 @@ struct server {
     struct cloudwatch_service *cloudwatch;
     struct secrets_service *secrets;
     struct sd_service *sd;
+    struct elb_service *elb;
+    struct elb_proxy *elb_proxy;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;
     struct background *scheduler_thread;
     struct background *maintenance_thread;
+    struct background *elb_thread;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */

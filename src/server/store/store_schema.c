@@ -497,6 +497,20 @@ static const char *const migrations[] = {
     "  max REAL NOT NULL);"
     "CREATE INDEX metric_points_time ON metric_points (metric_id, at_ms);"
     "CREATE INDEX metric_points_age ON metric_points (at_ms);",
+    /* 17: Elastic Load Balancing v2: load balancers, target groups,
+     * listeners and rules, each a JSON document keyed by kind, region and
+     * ARN; parent is a listener's load balancer ARN, a rule's listener ARN,
+     * else "".  A target group's targets live in its document. */
+    "CREATE TABLE elb_objects ("
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  arn TEXT NOT NULL,"
+    "  parent TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, region, arn)) WITHOUT ROWID;"
+    "CREATE INDEX elb_objects_parent ON elb_objects (kind, region, parent, arn);"
+    "CREATE INDEX elb_objects_name ON elb_objects (kind, region, name);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
