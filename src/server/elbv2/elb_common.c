@@ -130,36 +130,10 @@ bool elb_list_has(json_t *list, const char *s)
     return false;
 }
 
-struct page_walk {
-    struct op_ctx *ctx;
-    elb_keep_fn keep;
-    void *ud;
-    elb_show_fn show;
-    json_t *items;
-    int limit;
-    bool more;
-    char last[ELB_ARN_MAX];
-    const char *arn_member;
-};
-
-static int page_row(json_t *doc, void *ud, struct error *err)
+static int collect_row(json_t *doc, void *ud, struct error *err)
 {
-    struct page_walk *w = ud;
-    bool keep = true;
-    if (w->keep && w->keep(w->ctx, doc, w->ud, &keep, err) < 0)
-        return -1;
-    if (!keep)
-        return 0;
-    if ((int)json_array_size(w->items) >= w->limit) {
-        w->more = true;
-        return 1;
-    }
-    json_t *shown = w->show ? w->show(w->ctx, doc, err) : elb_public(doc);
-    if (!shown)
-        return w->show ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
-    json_array_append_new(w->items, shown);
-    snprintf(w->last, sizeof(w->last), "%s", elb_str(doc, w->arn_member) ? elb_str(doc, w->arn_member) : "");
-    return 0;
+    (void)err;
+    return json_array_append(ud, doc) < 0 ? -1 : 0;
 }
 
 int elb_page(struct op_ctx *ctx, json_t *in, json_t *out, const char *kind, const char *parent, const char *member,
@@ -168,13 +142,34 @@ int elb_page(struct op_ctx *ctx, json_t *in, json_t *out, const char *kind, cons
     _cleanup_(page_free) struct page page = {0};
     if (page_begin_as(in, ctx->action, "PageSize", "Marker", ELB_PAGE_MAX, ELB_PAGE_MAX, &page, err) < 0)
         return -1;
-    _cleanup_json_ json_t *items = json_array();
-    if (!items)
+    /* Read first, then show: keep and show query the store too, and a
+     * statement must not run again while it is being stepped through. */
+    _cleanup_json_ json_t *docs = json_array(), *items = json_array();
+    if (!docs || !items)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    struct page_walk w = {ctx, keep, ud, show, items, page.limit, false, "", arn_member(kind)};
-    if (store_elb_each(ctx->tx, kind, ctx->region, parent, page.after, page_row, &w, err) < 0)
+    if (store_elb_each(ctx->tx, kind, ctx->region, parent, page.after, collect_row, docs, err) < 0)
         return -1;
-    if (w.more && page_set_next_as(out, ctx->action, "NextMarker", w.last) < 0)
+    const char *arn_key = arn_member(kind), *last = NULL;
+    bool more = false;
+    size_t i;
+    json_t *doc;
+    json_array_foreach(docs, i, doc) {
+        bool kept = true;
+        if (keep && keep(ctx, doc, ud, &kept, err) < 0)
+            return -1;
+        if (!kept)
+            continue;
+        if ((int)json_array_size(items) >= page.limit) {
+            more = true;
+            break;
+        }
+        json_t *shown = show ? show(ctx, doc, err) : elb_public(doc);
+        if (!shown)
+            return show ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
+        json_array_append_new(items, shown);
+        last = elb_str(doc, arn_key);
+    }
+    if (more && last && page_set_next_as(out, ctx->action, "NextMarker", last) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
     json_object_set_new(out, member, TAKE_PTR(items));
     return 0;

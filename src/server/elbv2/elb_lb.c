@@ -138,10 +138,9 @@ API_ACTION(elb_create_load_balancer)
         app ? "idle_timeout.timeout_seconds" : "load_balancing.cross_zone.enabled", app ? "60" : "false");
     if (!doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    json_t *groups = json_object_get(in, "SecurityGroups");
     if (app)
-        json_object_set(doc, "SecurityGroups",
-                        json_object_get(in, "SecurityGroups") ? json_object_get(in, "SecurityGroups")
-                                                              : json_pack("[s]", "sg-berth"));
+        json_object_set_new(doc, "SecurityGroups", groups ? json_incref(groups) : json_pack("[s]", "sg-berth"));
     if (elb_save(ctx, STORE_ELB_LB, doc, err) < 0 || elb_tags_attach(ctx, arn, json_object_get(in, "Tags"), err) < 0)
         return -1;
     json_t *shown = elb_public(doc);

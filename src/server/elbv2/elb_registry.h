@@ -13,3 +13,7 @@
  * A group deleted meanwhile is skipped (0). */
 int elb_registry_set(struct op_ctx *ctx, const char *tg_arn, const char *id, long port, const char *address, bool want,
                      double *ret_drain_until, struct error *err);
+
+/* Whether a listener or rule of a load balancer forwards to tg_arn (false
+ * also when it cannot be read). */
+bool elb_target_group_has_lb(struct op_ctx *ctx, const char *tg_arn, struct error *err);

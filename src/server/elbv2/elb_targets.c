@@ -293,3 +293,9 @@ int elb_registry_set(struct op_ctx *ctx, const char *tg_arn, const char *id, lon
         *ret_drain_until = drain_until(json_array_get(json_object_get(tg, "berthTargets"), (size_t)at));
     return save(ctx, tg, err);
 }
+
+bool elb_target_group_has_lb(struct op_ctx *ctx, const char *tg_arn, struct error *err)
+{
+    _cleanup_json_ json_t *lbs = elb_target_group_lbs(ctx, tg_arn, err);
+    return lbs && json_array_size(lbs) > 0;
+}

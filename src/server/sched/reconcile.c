@@ -30,6 +30,7 @@
 #include "server/ecs/instances.h"
 #include "server/placement/placement.h"
 #include "server/sched/reconcile_ops.h"
+#include "server/ecs/service_load_balancers.h"
 #include "server/ecs/services.h"
 #include "server/store/store.h"
 #include "server/store/store_instances.h"
@@ -170,7 +171,7 @@ static int task_kept(struct round *r, const struct service_task *t, struct dep *
 {
     *ret_stopped_now = false;
     if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
-        return 0;
+        return service_load_balancers_release(r->ctx, t->id, err) < 0 ? -1 : 0;
     struct dep *d = reconcile_ops_dep(r, t->started_by);
     if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
         return -1;
