@@ -474,6 +474,15 @@ def test_ecs_service_behind_load_balancer(stack):
     berth_proc.wait_for(lambda: len(stack.ecs.list_tasks(cluster=stack.cluster, serviceName="svc")["taskArns"]) == 1,
                         timeout=60, what="the task to stop")
 
+    # A task whose target fails the load balancer's health checks is replaced.
+    elb.modify_target_group(TargetGroupArn=tg, HealthCheckPath="/missing")
+
+    def replaced():
+        svc = stack.ecs.describe_services(cluster=stack.cluster, services=["svc"])["services"][0]
+        return [e["message"] for e in svc["events"] if "failed ELB health checks" in e["message"]]
+    msgs = berth_proc.wait_for(replaced, timeout=60, interval=0.5, what="an unhealthy task replaced")
+    assert tg in msgs[0]
+
     stack.ecs.update_service(cluster=stack.cluster, service="svc", desiredCount=0)
     berth_proc.wait_for(lambda: health(elb, tg) == {} or None, timeout=60, what="no targets")
     stack.ecs.delete_service(cluster=stack.cluster, service="svc")

@@ -14,6 +14,8 @@
 #include "common/cleanup.h"
 #include "common/task_status.h"
 #include "server/ecs/tasks.h"
+#include "server/ecs/ecs_service.h"
+#include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_registry.h"
 #include "server/store/store_elb.h"
 #include "server/store/store_instances.h"
@@ -253,4 +255,31 @@ int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct e
         return 0;
     json_object_del(berth, "stopAfter");
     return task_save(ctx, &row, true, err);
+}
+
+int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *ret_tg, size_t cap, bool *ret,
+                                     struct error *err)
+{
+    *ret = false;
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    if (!proxy)
+        return 0;
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get_by_id(ctx->tx, task_id, &row, err);
+    if (r <= 0)
+        return r;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(json_object_get(row.doc, "berth"), "elbTargets"), i, e) {
+        char server[160];
+        struct elb_target_health h = {"", "", ""};
+        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
+                 (long long)json_integer_value(json_object_get(e, "port")));
+        if (elb_proxy_health(proxy, str(e, "tg"), server, &h) > 0 && strcmp(h.state, "unhealthy") == 0) {
+            snprintf(ret_tg, cap, "%s", str(e, "tg"));
+            *ret = true;
+            return 0;
+        }
+    }
+    return 0;
 }

@@ -34,3 +34,7 @@ bool service_load_balancers_draining(const struct task_row *task, usec_t now);
 /* The scheduler: a task whose drain has ended is handed to its agent to
  * stop (0 when there was nothing to do). */
 int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct error *err);
+/* The scheduler: whether a target of task (by row id) is unhealthy in its
+ * load balancer's health checks now; the group's ARN into ret_tg. */
+int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *ret_tg, size_t cap, bool *ret,
+                                     struct error *err);

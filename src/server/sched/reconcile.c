@@ -175,6 +175,8 @@ static int task_kept(struct round *r, const struct service_task *t, struct dep *
     struct dep *d = reconcile_ops_dep(r, t->started_by);
     if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
         return -1;
+    if (!*ret_stopped_now && reconcile_ops_check_elb_unhealthy(r, t, ret_stopped_now, err) < 0)
+        return -1;
     if (*ret_stopped_now)
         return 0;
     *ret_dep = d;

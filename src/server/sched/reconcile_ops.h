@@ -69,6 +69,8 @@ int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t,
                                   struct error *err);
 /* Drop drained deployments; when steady, complete the primary and record
  * the steady state once. */
+int reconcile_ops_check_elb_unhealthy(struct round *r, const struct service_task *t, bool *ret_stopped,
+                                      struct error *err);
 int reconcile_ops_complete(struct round *r, bool steady, struct error *err);
 /* The primary may launch now (service ACTIVE, not FAILED, not backing off). */
 bool reconcile_ops_may_launch(struct round *r);
