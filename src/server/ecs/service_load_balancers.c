@@ -283,3 +283,36 @@ int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *
     }
     return 0;
 }
+
+int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err)
+{
+    *ret = false;
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    if (!proxy) {
+        *ret = true;
+        return 0;
+    }
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get_by_id(ctx->tx, task_id, &row, err);
+    if (r <= 0)
+        return r;
+    json_t *targets = json_object_get(json_object_get(row.doc, "berth"), "elbTargets");
+    if (json_array_size(targets) == 0)
+        return 0; /* not registered yet */
+    size_t i;
+    json_t *e;
+    json_array_foreach(targets, i, e) {
+        char server[160];
+        struct elb_target_health h = {"", "", ""};
+        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
+                 (long long)json_integer_value(json_object_get(e, "port")));
+        int found = elb_proxy_health(proxy, str(e, "tg"), server, &h);
+        /* A group no proxy serves (its listener was deleted) gates nothing. */
+        if (found == 0 && !elb_proxy_serves(proxy, str(e, "tg")))
+            continue;
+        if (found == 0 || (strcmp(h.state, "healthy") != 0 && strcmp(h.state, "unavailable") != 0))
+            return 0;
+    }
+    *ret = true;
+    return 0;
+}

@@ -38,3 +38,7 @@ int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct e
  * load balancer's health checks now; the group's ARN into ret_tg. */
 int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *ret_tg, size_t cap, bool *ret,
                                      struct error *err);
+/* The scheduler: whether every target of task (by row id) passes its load
+ * balancer's health checks (or has them disabled); false while the task is
+ * not registered yet. */
+int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err);

@@ -561,3 +561,11 @@ int elb_proxy_health(struct elb_proxy *p, const char *tg_arn, const char *server
     pthread_mutex_unlock(&p->lock);
     return found;
 }
+
+bool elb_proxy_serves(struct elb_proxy *p, const char *tg_arn)
+{
+    pthread_mutex_lock(&p->lock);
+    bool known = json_object_get(p->health, arn_id(tg_arn)) != NULL;
+    pthread_mutex_unlock(&p->lock);
+    return known;
+}

@@ -38,3 +38,5 @@ void elb_proxy_run(void *arg);
  * proxy last saw it: 1 with *ret filled, 0 when no check has reported
  * (ret untouched). Thread-safe. */
 int elb_proxy_health(struct elb_proxy *p, const char *tg_arn, const char *server, struct elb_target_health *ret);
+/* Whether a proxy has reported on the target group tg_arn's servers. */
+bool elb_proxy_serves(struct elb_proxy *p, const char *tg_arn);

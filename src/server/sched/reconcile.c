@@ -211,6 +211,8 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
             continue;
         }
         bool healthy = reconcile_ops_is_healthy(t, d);
+        if (healthy && reconcile_ops_elb_gate(r, t, &healthy, err) < 0)
+            return -1;
         if (d && d->primary && strcmp(t->instance_status, "ACTIVE") == 0) {
             prim_h[np] = healthy;
             prim[np++] = (int)i;
@@ -275,6 +277,8 @@ static int daemon_keep_one(struct round *r, const struct service_task *tasks, si
         if (d && d->primary && !has_primary) {
             has_primary = true;
             slot.primary_ok = reconcile_ops_is_healthy(t, d);
+            if (slot.primary_ok && reconcile_ops_elb_gate(r, t, &slot.primary_ok, err) < 0)
+                return -1;
             continue;
         }
         /* An old deployment's task (or a duplicate): maximumPercent 100

@@ -348,6 +348,13 @@ int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t,
     return 0;
 }
 
+int reconcile_ops_elb_gate(struct round *r, const struct service_task *t, bool *healthy, struct error *err)
+{
+    if (json_array_size(json_object_get(r->row->doc, "loadBalancers")) == 0)
+        return 0;
+    return service_load_balancers_healthy(r->ctx, t->id, healthy, err);
+}
+
 /* Stop a task whose target a load balancer's health checks find unhealthy
  * after the grace period, as ECS does ("failed ELB health checks"). */
 int reconcile_ops_check_elb_unhealthy(struct round *r, const struct service_task *t, bool *ret_stopped,
