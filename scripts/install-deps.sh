@@ -12,6 +12,7 @@ python3 python3-pytest python3-boto3 awscli sqlite3
 conmon runc crun catatonit tini
 docker-registry skopeo umoci busybox-static apache2-utils zstd
 iproute2 nftables procps util-linux
+haproxy
 "
 
 missing=""

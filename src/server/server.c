@@ -12,6 +12,8 @@
 #include "server/ecs/ecs_limits.h"
 #include "server/cloudwatch/cw_service.h"
 #include "server/ecs/ecs_service.h"
+#include "server/elbv2/elb_proxy.h"
+#include "server/elbv2/elb_service.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
 #include "server/iam/authorize.h"
@@ -60,6 +62,7 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
         sd_service_api(srv->sd),
         cloudwatch_service_api(srv->cloudwatch),
         cloudwatch_service_query_api(srv->cloudwatch),
+        elb_service_api(srv->elb),
     };
     size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
     memcpy(ret, all, n * sizeof(*ret));
@@ -88,8 +91,16 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
         return error_prefix(err, "master key");
     if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0 ||
-        sd_service_new(&srv->sd, err) < 0 || cloudwatch_service_new(&srv->cloudwatch, err) < 0)
+        sd_service_new(&srv->sd, err) < 0 || cloudwatch_service_new(&srv->cloudwatch, err) < 0 ||
+        elb_service_new(&srv->elb, err) < 0)
         return -1;
+    char elb_dir[sizeof(cfg->data_dir) + 8];
+    snprintf(elb_dir, sizeof(elb_dir), "%s/elb", cfg->data_dir);
+    if (elb_proxy_new(srv->store, elb_dir, cfg->haproxy[0] ? cfg->haproxy : "/usr/sbin/haproxy", &srv->elb_proxy, err) <
+        0)
+        return -1;
+    elb_service_set_proxy(srv->elb, srv->elb_proxy);
+    srv->ecs->elb_proxy = srv->elb_proxy;
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
     if (prometheus_new(srv->store, cfg->metrics_open ? NULL : cfg->data_dir, &srv->prometheus, err) < 0)
@@ -139,6 +150,10 @@ int server_start(struct server *srv, struct error *err)
     struct background_job rounds = {"service scheduler", SCHEDULER_TICK, true, true, scheduler_round, &srv->scheduler};
     if (background_start(srv->changes, &rounds, &srv->scheduler_thread, err) < 0)
         return -1;
+    /* The load balancers' proxies: every second (health), and on changes. */
+    struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy};
+    if (background_start(srv->changes, &elb, &srv->elb_thread, err) < 0)
+        return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -154,6 +169,8 @@ void server_stop(struct server *srv)
     srv->maintenance_thread = NULL;
     background_stop(srv->scheduler_thread);
     srv->scheduler_thread = NULL;
+    background_stop(srv->elb_thread);
+    srv->elb_thread = NULL;
 }
 
 void server_free(struct server *srv)
@@ -173,6 +190,8 @@ void server_free(struct server *srv)
     cloudwatch_service_free(srv->cloudwatch);
     secrets_service_free(srv->secrets);
     sd_service_free(srv->sd);
+    elb_service_free(srv->elb);
+    elb_proxy_free(srv->elb_proxy); /* its HAProxy processes end with it */
     ecs_service_free(srv->ecs);
     memset(srv, 0, sizeof(*srv));
 }

@@ -20,6 +20,8 @@ struct iam_service;
 struct sts_service;
 struct secrets_service;
 struct sd_service;
+struct elb_service;
+struct elb_proxy;
 struct ssm_service;
 struct cloudwatch_service;
 struct secret_box;
@@ -48,6 +50,8 @@ struct server_config {
     int request_timeout_sec;
     /* GET /metrics without a bearer token (--metrics-auth none). */
     bool metrics_open;
+    /* The HAProxy program load balancers run on ("": /usr/sbin/haproxy). */
+    char haproxy[256];
 };
 
 struct server {
@@ -67,11 +71,14 @@ struct server {
     struct secrets_service *secrets;
     struct sd_service *sd;
     struct prometheus *prometheus;
+    struct elb_service *elb;
+    struct elb_proxy *elb_proxy;
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;
     struct background *scheduler_thread;
     struct background *maintenance_thread;
+    struct background *elb_thread;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */

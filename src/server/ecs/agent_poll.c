@@ -16,6 +16,7 @@
 #include "server/ecs/ecs_service.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
+#include "server/ecs/service_load_balancers.h"
 #include "server/ecs/tasks.h"
 
 /* The tasks with these ids as the agent wants them (with the task
@@ -42,6 +43,12 @@ static int agent_poll_json(struct op_ctx *ctx, const struct cluster_row *cluster
         json_object_set_new(j, "seq", json_integer(row.seq));
         /* The agent routes a task to its instance, Fargate's included. */
         json_object_set(j, "containerInstanceArn", json_object_get(row.doc, "containerInstanceArn"));
+        /* Its targets are draining: the agent stops it once they have
+         * (service_load_balancers_release makes it look again). */
+        if (service_load_balancers_draining(&row, ctx->now)) {
+            json_object_set_new(j, "desiredStatus", json_string("RUNNING"));
+            json_object_set_new(j, "lastStatus", json_string(row.last_status));
+        }
         json_array_append_new(tasks, j);
         if (row.seq > *max_seq)
             *max_seq = row.seq;

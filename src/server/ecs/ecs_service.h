@@ -14,11 +14,12 @@ struct ecs_service {
     struct service_model *model;
     struct liveness *liveness;
     struct placement_cache *placement_cache;
-    char endpoint[320];        /* "http://host:port/", for DiscoverPollEndpoint */
-    int max_service_tasks;     /* desiredCount quota per service */
-    int max_cluster_services;  /* services (not INACTIVE) per cluster */
-    int max_cluster_instances; /* container instances registered per cluster */
-    struct keyring *keyring;   /* where instance credentials go (not owned) */
+    char endpoint[320];          /* "http://host:port/", for DiscoverPollEndpoint */
+    int max_service_tasks;       /* desiredCount quota per service */
+    int max_cluster_services;    /* services (not INACTIVE) per cluster */
+    int max_cluster_instances;   /* container instances registered per cluster */
+    struct keyring *keyring;     /* where instance credentials go (not owned) */
+    struct elb_proxy *elb_proxy; /* target health for services' loadBalancers (not owned; may be NULL) */
 };
 
 /* Load the model and make the in-memory state; agents silent for
@@ -28,6 +29,7 @@ void ecs_service_free(struct ecs_service *e);
 void ecs_service_set_endpoint(struct ecs_service *e, const char *host, uint16_t port);
 /* The keyring registration issues instance credentials into. */
 struct keyring;
+struct elb_proxy;
 void ecs_service_set_keyring(struct ecs_service *e, struct keyring *keyring);
 
 /* ECS's and the agent protocol's services, for dispatch_register(). */

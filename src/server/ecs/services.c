@@ -7,6 +7,7 @@
  * scheduler (reconcile.c), woken by the commit, does. */
 #include "server/ecs/services.h"
 
+#include "server/ecs/service_load_balancers.h"
 #include "server/ecs/service_registries.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,8 @@ static int deployment_config(json_t *given, json_t *previous, bool daemon, json_
         if (v)
             json_object_set(c, members[i], v);
     }
+    if (service_deployment_strategy_check(given, err) < 0)
+        return -1;
     json_int_t max = json_integer_value(json_object_get(c, "maximumPercent"));
     json_int_t min = json_integer_value(json_object_get(c, "minimumHealthyPercent"));
     if (min < 0 || min > 100)
@@ -447,7 +450,8 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
                                             : kind.launch_type,
                              json_string_value(json_object_get(in, "platformVersion")), &platform, err) < 0 ||
         task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
-        service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0)
+        service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0 ||
+        service_load_balancers_check(ctx, json_object_get(in, "loadBalancers"), taskdef, err) < 0)
         return -1;
     if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, kind.daemon, &config, err) < 0)
         return -1;
@@ -593,6 +597,25 @@ static int update_providers(const struct cluster_row *cluster, json_t *in, json_
     return 0;
 }
 
+/* UpdateService's loadBalancers (checked against the definition the
+ * service will run): a new deployment registers the new tasks. */
+static int update_load_balancers(struct op_ctx *ctx, json_t *in, json_t *doc, json_t *taskdef, const char *td_arn,
+                                 bool *redeploy, struct error *err)
+{
+    json_t *lbs = json_object_get(in, "loadBalancers");
+    if (!lbs)
+        return 0;
+    _cleanup_(json_decrefp) json_t *current = NULL;
+    if (!taskdef && taskdef_resolve(ctx, td_arn, false, &current, err) < 0)
+        return -1;
+    if (service_load_balancers_check(ctx, lbs, taskdef ? taskdef : current, err) < 0)
+        return -1;
+    if (!json_equal(lbs, json_object_get(doc, "loadBalancers")))
+        *redeploy = true;
+    json_object_set(doc, "loadBalancers", lbs);
+    return 0;
+}
+
 /* A new desiredCount for a REPLICA service and its PRIMARY deployment. */
 static void update_desired(struct op_ctx *ctx, json_t *doc, json_t *desired)
 {
@@ -664,6 +687,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     }
     if ((td_ref || json_object_get(in, "networkConfiguration")) &&
         update_check_network(ctx, doc, taskdef, td_arn, err) < 0)
+        return -1;
+    if (update_load_balancers(ctx, in, doc, taskdef, td_arn, &redeploy, err) < 0)
         return -1;
     if (desired && !daemon)
         update_desired(ctx, doc, desired);

@@ -7,6 +7,7 @@
  * agent's long-poll is agent_poll.c's. */
 #include "server/ecs/tasks.h"
 
+#include "server/ecs/service_load_balancers.h"
 #include "server/ecs/service_registries.h"
 
 #include <stdio.h>
@@ -67,7 +68,9 @@ json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     /* A Fargate task shows no instance (berth's agent runs it all the same). */
     if (strcmp(row->launch_type, "FARGATE") == 0)
         json_object_del(j, "containerInstanceArn");
-    json_object_set_new(j, "lastStatus", json_string(row->last_status));
+    /* Draining from its load balancers before it stops: as ECS shows it. */
+    bool draining = service_load_balancers_draining(row, ctx->now) && strcmp(row->last_status, "RUNNING") == 0;
+    json_object_set_new(j, "lastStatus", json_string(draining ? "DEACTIVATING" : row->last_status));
     json_object_set_new(j, "desiredStatus", json_string(row->desired_status));
     if (with_tags) {
         char arn[600];
@@ -88,8 +91,9 @@ int task_save(struct op_ctx *ctx, struct task_row *row, bool agent_visible, stru
         return -1;
     json_int_t v = json_integer_value(json_object_get(row->doc, "version"));
     json_object_set_new(row->doc, "version", json_integer(v + 1));
-    /* Cloud Map sees the task's state in the same transaction. */
-    if (service_registries_sync(ctx, row, err) < 0)
+    /* Cloud Map and the load balancers see the task's state in the same
+     * transaction. */
+    if (service_registries_sync(ctx, row, err) < 0 || service_load_balancers_sync(ctx, row, err) < 0)
         return -1;
     return store_task_put(ctx->tx, row, err);
 }

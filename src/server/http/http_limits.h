@@ -44,3 +44,8 @@
 /* AWS services one listener serves (ECS, Logs, berth's agent calls, and
  * those to come: IAM, STS, SSM, ...). */
 #define LIMIT_API_SERVICES 16
+
+/* A load balancer's generated HAProxy configuration, and what its stats
+ * socket may answer to one command (elb_proxy.c). */
+#define LIMIT_ELB_CONFIG (8u * 1024 * 1024)
+#define LIMIT_ELB_STATS_REPLY (16u * 1024 * 1024)

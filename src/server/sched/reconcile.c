@@ -31,6 +31,7 @@
 #include "server/placement/placement.h"
 #include "server/sched/reconcile_ops.h"
 #include "server/ecs/service_history.h"
+#include "server/ecs/service_load_balancers.h"
 #include "server/ecs/services.h"
 #include "server/store/store.h"
 #include "server/store/store_instances.h"
@@ -175,9 +176,11 @@ static int task_kept(struct round *r, const struct service_task *t, struct dep *
 {
     *ret_stopped_now = false;
     if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
-        return 0;
+        return service_load_balancers_release(r->ctx, t->id, err) < 0 ? -1 : 0;
     struct dep *d = reconcile_ops_dep(r, t->started_by);
     if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
+        return -1;
+    if (!*ret_stopped_now && reconcile_ops_check_elb_unhealthy(r, t, ret_stopped_now, err) < 0)
         return -1;
     if (*ret_stopped_now)
         return 0;
@@ -213,6 +216,8 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
             continue;
         }
         bool healthy = reconcile_ops_is_healthy(t, d);
+        if (healthy && reconcile_ops_elb_gate(r, t, &healthy, err) < 0)
+            return -1;
         if (d && d->primary && strcmp(t->instance_status, "ACTIVE") == 0) {
             prim_h[np] = healthy;
             prim[np++] = (int)i;
@@ -277,6 +282,8 @@ static int daemon_keep_one(struct round *r, const struct service_task *tasks, si
         if (d && d->primary && !has_primary) {
             has_primary = true;
             slot.primary_ok = reconcile_ops_is_healthy(t, d);
+            if (slot.primary_ok && reconcile_ops_elb_gate(r, t, &slot.primary_ok, err) < 0)
+                return -1;
             continue;
         }
         /* An old deployment's task (or a duplicate): maximumPercent 100

@@ -6,6 +6,8 @@
  * or stop is decided by the policies in reconcile.c. */
 #include "server/sched/reconcile_ops.h"
 
+#include "server/ecs/service_load_balancers.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +408,38 @@ int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t,
         reconcile_ops_stop_task(r, t, "Task failed container health checks", err) < 0)
         return -1;
     reconcile_ops_note_failure(r, d->json);
+    *ret_stopped = true;
+    return 0;
+}
+
+int reconcile_ops_elb_gate(struct round *r, const struct service_task *t, bool *healthy, struct error *err)
+{
+    if (json_array_size(json_object_get(r->row->doc, "loadBalancers")) == 0)
+        return 0;
+    return service_load_balancers_healthy(r->ctx, t->id, healthy, err);
+}
+
+/* Stop a task whose target a load balancer's health checks find unhealthy
+ * after the grace period, as ECS does ("failed ELB health checks"). */
+int reconcile_ops_check_elb_unhealthy(struct round *r, const struct service_task *t, bool *ret_stopped,
+                                      struct error *err)
+{
+    *ret_stopped = false;
+    usec_t grace = jint(r->row->doc, "healthCheckGracePeriodSeconds") * USEC_PER_SEC;
+    if (json_array_size(json_object_get(r->row->doc, "loadBalancers")) == 0 || !is_running(t) ||
+        r->ctx->now - t->started_at < grace)
+        return 0;
+    char tg[512];
+    bool unhealthy = false;
+    if (service_load_balancers_unhealthy(r->ctx, t->id, tg, sizeof(tg), &unhealthy, err) < 0)
+        return -1;
+    if (!unhealthy)
+        return 0;
+    char msg[700];
+    snprintf(msg, sizeof(msg), "(task %s) failed ELB health checks in (target-group %s)", t->uuid, tg);
+    if (reconcile_ops_event(r, msg, err) < 0 || reconcile_ops_stop_task(r, t, "Task failed ELB health checks", err) < 0)
+        return -1;
+    reconcile_ops_note_failure(r, reconcile_ops_dep_json(r, t->started_by));
     *ret_stopped = true;
     return 0;
 }

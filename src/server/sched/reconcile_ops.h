@@ -69,6 +69,12 @@ int reconcile_ops_check_unhealthy(struct round *r, const struct service_task *t,
                                   struct error *err);
 /* Drop drained deployments; when steady, complete the primary and record
  * the steady state once. */
+/* A service with loadBalancers: a task healthy by its containers is
+ * healthy only once its targets pass their health checks (*healthy
+ * lowered, never raised). */
+int reconcile_ops_elb_gate(struct round *r, const struct service_task *t, bool *healthy, struct error *err);
+int reconcile_ops_check_elb_unhealthy(struct round *r, const struct service_task *t, bool *ret_stopped,
+                                      struct error *err);
 int reconcile_ops_complete(struct round *r, bool steady, struct error *err);
 /* The primary may launch now (service ACTIVE, not FAILED, not backing off). */
 bool reconcile_ops_may_launch(struct round *r);

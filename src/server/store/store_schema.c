@@ -525,6 +525,20 @@ static const char *const migrations[] = {
     "  name TEXT NOT NULL,"
     "  value TEXT NOT NULL,"
     "  PRIMARY KEY (region, principal, name)) WITHOUT ROWID;",
+    /* 20: Elastic Load Balancing v2: load balancers, target groups,
+     * listeners and rules, each a JSON document keyed by kind, region and
+     * ARN; parent is a listener's load balancer ARN, a rule's listener ARN,
+     * else "".  A target group's targets live in its document. */
+    "CREATE TABLE elb_objects ("
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  arn TEXT NOT NULL,"
+    "  parent TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, region, arn)) WITHOUT ROWID;"
+    "CREATE INDEX elb_objects_parent ON elb_objects (kind, region, parent, arn);"
+    "CREATE INDEX elb_objects_name ON elb_objects (kind, region, name);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -1,0 +1,318 @@
+/* service_load_balancers.c - an ECS service's loadBalancers (see
+ * service_load_balancers.h).  A task's endpoint is, in awsvpc mode, its
+ * address and containerPort (target type ip); in bridge and host mode,
+ * its container instance's ec2InstanceId and the host port bound to
+ * containerPort (target type instance), reached on this host.  What a
+ * task registered is kept in its document (berth.elbTargets), so that it
+ * is deregistered from the same groups even after the service changed
+ * its loadBalancers. */
+#include "server/ecs/service_load_balancers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/task_status.h"
+#include "server/ecs/tasks.h"
+#include "server/ecs/ecs_service.h"
+#include "server/elbv2/elb_proxy.h"
+#include "server/elbv2/elb_registry.h"
+#include "server/store/store_elb.h"
+#include "server/store/store_instances.h"
+#include "server/store/store_services.h"
+#include "server/store/store_tasks.h"
+
+#define LB_MAX 5
+
+static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
+
+static json_t *container_def(json_t *taskdef, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(taskdef, "containerDefinitions"), i, c) {
+        if (name && str(c, "name") && strcmp(str(c, "name"), name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+static int check_one(struct op_ctx *ctx, json_t *lb, json_t *taskdef, size_t i, struct error *err)
+{
+    if (json_object_get(lb, "loadBalancerName"))
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu]: berth serves no Classic Load Balancers; give a "
+                         "targetGroupArn.",
+                         i);
+    if (json_object_get(lb, "advancedConfiguration"))
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu]: advancedConfiguration is for blue/green deployments, which berth does "
+                         "not support.",
+                         i);
+    const char *arn = str(lb, "targetGroupArn"), *cname = str(lb, "containerName");
+    json_t *cport = json_object_get(lb, "containerPort");
+    if (!arn || !cname || !cport)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu] needs a targetGroupArn, a containerName and a containerPort.", i);
+    _cleanup_json_ json_t *tg = NULL;
+    int r = store_elb_get(ctx->tx, STORE_ELB_TG, ctx->region, arn, &tg, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return error_set(err, ERR_INVALID, "Unable to find the target group %.300s.", arn);
+    struct error ignored;
+    if (!elb_target_group_has_lb(ctx, arn, &ignored))
+        return error_set(err, ERR_INVALID,
+                         "The target group with targetGroupArn %.300s does not have an associated load balancer.", arn);
+    const char *mode = str(taskdef, "networkMode") ? str(taskdef, "networkMode") : "bridge";
+    bool ip = strcmp(str(tg, "TargetType"), "ip") == 0, awsvpc = strcmp(mode, "awsvpc") == 0;
+    if (ip != awsvpc)
+        return error_set(err, ERR_INVALID,
+                         "The provided target group %.300s has target type %s, which is incompatible with the %s "
+                         "network mode specified in the task definition.",
+                         arn, str(tg, "TargetType"), mode);
+    json_t *def = container_def(taskdef, cname);
+    if (!def)
+        return error_set(err, ERR_INVALID, "The container %.255s does not exist in the task definition.", cname);
+    size_t j;
+    json_t *pm;
+    json_array_foreach(json_object_get(def, "portMappings"), j, pm) {
+        if (json_integer_value(json_object_get(pm, "containerPort")) == json_integer_value(cport))
+            return 0;
+    }
+    return error_set(err, ERR_INVALID, "The container %.255s did not have a container port %lld defined.", cname,
+                     (long long)json_integer_value(cport));
+}
+
+int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskdef, struct error *err)
+{
+    if (json_array_size(lbs) > LB_MAX)
+        return error_set(err, ERR_INVALID, "A service can have at most %d load balancer target groups.", LB_MAX);
+    size_t i;
+    json_t *lb;
+    json_array_foreach(lbs, i, lb) {
+        if (check_one(ctx, lb, taskdef, i, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int service_deployment_strategy_check(json_t *config, struct error *err)
+{
+    const char *strategy = str(config, "strategy");
+    if (strategy && strcmp(strategy, "ROLLING") != 0)
+        return error_set(err, ERR_INVALID,
+                         "berth supports the ROLLING deployment strategy only; %.20s deployments are not supported.",
+                         strategy);
+    static const char *const refused[] = {"bakeTimeInMinutes", "lifecycleHooks", "linearConfiguration",
+                                          "canaryConfiguration"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        if (json_object_get(config, refused[i]))
+            return error_set(err, ERR_INVALID,
+                             "deploymentConfiguration.%s is for blue/green deployments, which berth "
+                             "does not support.",
+                             refused[i]);
+    return 0;
+}
+
+/* The task's awsvpc address, else NULL. */
+static const char *task_ipv4(json_t *doc)
+{
+    size_t i, j;
+    json_t *a, *d;
+    json_array_foreach(json_object_get(doc, "attachments"), i, a) {
+        json_array_foreach(json_object_get(a, "details"), j, d) {
+            if (str(d, "name") && strcmp(str(d, "name"), "privateIPv4Address") == 0)
+                return str(d, "value");
+        }
+    }
+    return NULL;
+}
+
+/* The host port bound to the container's port (0: none reported). */
+static long host_port(json_t *doc, const char *cname, json_int_t cport)
+{
+    size_t i, j;
+    json_t *c, *b;
+    json_array_foreach(json_object_get(doc, "containers"), i, c) {
+        if (!str(c, "name") || strcmp(str(c, "name"), cname) != 0)
+            continue;
+        json_array_foreach(json_object_get(c, "networkBindings"), j, b) {
+            if (json_integer_value(json_object_get(b, "containerPort")) == cport)
+                return (long)json_integer_value(json_object_get(b, "hostPort"));
+        }
+    }
+    return 0;
+}
+
+/* The task's endpoint for one loadBalancers entry ({tg, id, port,
+ * address}), or NULL while the task has not reported it. */
+static json_t *endpoint(struct op_ctx *ctx, struct task_row *task, json_t *lb, struct error *err)
+{
+    json_int_t cport = json_integer_value(json_object_get(lb, "containerPort"));
+    const char *ip = task_ipv4(task->doc), *tg = str(lb, "targetGroupArn");
+    if (ip)
+        return json_pack("{s:s, s:s, s:I, s:s}", "tg", tg, "id", ip, "port", cport, "address", ip);
+    long port = host_port(task->doc, str(lb, "containerName"), cport);
+    if (port <= 0 || task->instance_id == 0)
+        return NULL;
+    _cleanup_(instance_row_clear) struct instance_row inst = {0};
+    if (store_instance_get_by_id(ctx->tx, task->instance_id, &inst, err) <= 0)
+        return NULL;
+    const char *addr = str(task->doc, "berthHostIpv4");
+    return json_pack("{s:s, s:s, s:i, s:s}", "tg", tg, "id", inst.ec2_instance_id, "port", (int)port, "address",
+                     addr ? addr : "127.0.0.1");
+}
+
+static bool same(json_t *a, json_t *b)
+{
+    return strcmp(str(a, "tg"), str(b, "tg")) == 0 && strcmp(str(a, "id"), str(b, "id")) == 0 &&
+           json_integer_value(json_object_get(a, "port")) == json_integer_value(json_object_get(b, "port"));
+}
+
+static bool listed(json_t *list, json_t *e)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        if (same(v, e))
+            return true;
+    }
+    return false;
+}
+
+static int set(struct op_ctx *ctx, json_t *e, bool want, double *ret_until, struct error *err)
+{
+    return elb_registry_set(ctx, str(e, "tg"), str(e, "id"), (long)json_integer_value(json_object_get(e, "port")),
+                            str(e, "address"), want, ret_until, err);
+}
+
+int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struct error *err)
+{
+    if (!task->service_name || !task->doc)
+        return 0;
+    json_t *berth = json_object_get(task->doc, "berth");
+    json_t *had = json_object_get(berth, "elbTargets");
+    bool want = task_status_is(task->last_status, TASK_STATUS_RUNNING) &&
+                !task_status_is(task->desired_status, TASK_STATUS_STOPPED);
+    _cleanup_json_ json_t *now_list = json_array();
+    if (want) {
+        _cleanup_(service_row_clear) struct service_row svc = {0};
+        int r = store_service_get(ctx->tx, task->cluster_id, task->service_name, &svc, err);
+        if (r < 0)
+            return -1;
+        size_t i;
+        json_t *lb;
+        json_array_foreach(r > 0 ? json_object_get(svc.doc, "loadBalancers") : NULL, i, lb) {
+            json_t *e = endpoint(ctx, task, lb, err);
+            if (e)
+                json_array_append_new(now_list, e);
+        }
+    }
+    if (!had && json_array_size(now_list) == 0)
+        return 0;
+    double until = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(now_list, i, e) {
+        double ignored;
+        if (set(ctx, e, true, &ignored, err) < 0)
+            return -1;
+    }
+    json_array_foreach(had, i, e) {
+        double u = 0;
+        if (!listed(now_list, e) && set(ctx, e, false, &u, err) < 0)
+            return -1;
+        if (u > until)
+            until = u;
+    }
+    if (json_array_size(now_list) > 0)
+        json_object_set(berth, "elbTargets", now_list);
+    else
+        json_object_del(berth, "elbTargets");
+    /* Asked to stop while registered: the agent hears of it once the
+     * targets have drained (agent_poll.c, and the scheduler's release). */
+    if (until > time_to_epoch_seconds(ctx->now) && task_status_is(task->desired_status, TASK_STATUS_STOPPED) &&
+        task_status_is(task->last_status, TASK_STATUS_RUNNING) && !json_object_get(berth, "stopAfter"))
+        json_object_set_new(berth, "stopAfter", json_real(until));
+    return 0;
+}
+
+bool service_load_balancers_draining(const struct task_row *task, usec_t now)
+{
+    json_t *v = json_object_get(json_object_get(task->doc, "berth"), "stopAfter");
+    return json_is_number(v) && json_number_value(v) > time_to_epoch_seconds(now);
+}
+
+int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct error *err)
+{
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get_by_id(ctx->tx, task_id, &row, err);
+    if (r <= 0)
+        return r;
+    json_t *berth = json_object_get(row.doc, "berth");
+    if (!json_object_get(berth, "stopAfter") || service_load_balancers_draining(&row, ctx->now))
+        return 0;
+    json_object_del(berth, "stopAfter");
+    return task_save(ctx, &row, true, err);
+}
+
+int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *ret_tg, size_t cap, bool *ret,
+                                     struct error *err)
+{
+    *ret = false;
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    if (!proxy)
+        return 0;
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get_by_id(ctx->tx, task_id, &row, err);
+    if (r <= 0)
+        return r;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(json_object_get(row.doc, "berth"), "elbTargets"), i, e) {
+        char server[160];
+        struct elb_target_health h = {"", "", ""};
+        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
+                 (long long)json_integer_value(json_object_get(e, "port")));
+        if (elb_proxy_health(proxy, str(e, "tg"), server, &h) > 0 && strcmp(h.state, "unhealthy") == 0) {
+            snprintf(ret_tg, cap, "%s", str(e, "tg"));
+            *ret = true;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err)
+{
+    *ret = false;
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    if (!proxy) {
+        *ret = true;
+        return 0;
+    }
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get_by_id(ctx->tx, task_id, &row, err);
+    if (r <= 0)
+        return r;
+    json_t *targets = json_object_get(json_object_get(row.doc, "berth"), "elbTargets");
+    if (json_array_size(targets) == 0)
+        return 0; /* not registered yet */
+    size_t i;
+    json_t *e;
+    json_array_foreach(targets, i, e) {
+        char server[160];
+        struct elb_target_health h = {"", "", ""};
+        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
+                 (long long)json_integer_value(json_object_get(e, "port")));
+        int found = elb_proxy_health(proxy, str(e, "tg"), server, &h);
+        /* A group no proxy serves (its listener was deleted) gates nothing. */
+        if (found == 0 && !elb_proxy_serves(proxy, str(e, "tg")))
+            continue;
+        if (found == 0 || (strcmp(h.state, "healthy") != 0 && strcmp(h.state, "unavailable") != 0))
+            return 0;
+    }
+    *ret = true;
+    return 0;
+}

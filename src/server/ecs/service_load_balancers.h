@@ -1,0 +1,44 @@
+/* service_load_balancers.h - an ECS service's loadBalancers: each task of
+ * the service is a target of the listed target groups while it runs; asked
+ * to stop, it is deregistered and the agent hears of the stop only once
+ * the targets have drained (the group's deregistration delay), so the
+ * requests in flight finish. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "common/timeutil.h"
+#include "server/http/api.h"
+
+struct task_row;
+
+/* CreateService's (or UpdateService's) loadBalancers against the task
+ * definition: at most 5, each a target group of this region that a load
+ * balancer forwards to, whose target type fits the network mode (ip for
+ * awsvpc, instance otherwise), and a container with that port mapped.
+ * Classic load balancers and blue/green advancedConfiguration are
+ * refused.  -1 with InvalidParameterException. */
+int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskdef, struct error *err);
+/* deploymentConfiguration's strategy: ROLLING only (BLUE_GREEN, LINEAR,
+ * CANARY and their settings are refused). */
+int service_deployment_strategy_check(json_t *config, struct error *err);
+
+/* Bring task's registrations in line with its state, in the caller's
+ * transaction (before it is stored): registered while RUNNING and not asked
+ * to stop; deregistered otherwise, and when that starts a drain, the task
+ * keeps berth.stopAfter until it ends. */
+int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struct error *err);
+/* Whether task is draining at now (asked to stop, targets not yet drained). */
+bool service_load_balancers_draining(const struct task_row *task, usec_t now);
+/* The scheduler: a task whose drain has ended is handed to its agent to
+ * stop (0 when there was nothing to do). */
+int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct error *err);
+/* The scheduler: whether a target of task (by row id) is unhealthy in its
+ * load balancer's health checks now; the group's ARN into ret_tg. */
+int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *ret_tg, size_t cap, bool *ret,
+                                     struct error *err);
+/* The scheduler: whether every target of task (by row id) passes its load
+ * balancer's health checks (or has them disabled); false while the task is
+ * not registered yet. */
+int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err);

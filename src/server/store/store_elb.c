@@ -1,0 +1,93 @@
+/* store_elb.c - the elb_objects table (see store_elb.h). */
+#include "server/store/store_elb.h"
+
+#include <stdlib.h>
+
+#include "common/cleanup.h"
+#include "server/store/store_internal.h"
+#include "server/store/store_row.h"
+
+static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
+{
+    json_t *doc = store_row_doc(s, 0, err);
+    if (!doc)
+        return -1;
+    *(json_t **)ret_row = doc;
+    return 0;
+}
+
+int store_elb_get(struct store_tx *tx, const char *kind, const char *region, const char *arn, json_t **ret_doc,
+                  struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM elb_objects WHERE kind = ?1 AND region = ?2 AND arn = ?3",
+                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(arn)), err);
+    return store_row_get(tx, s, read_doc, ret_doc, "get load balancing object", err);
+}
+
+int store_elb_find_name(struct store_tx *tx, const char *kind, const char *region, const char *name, json_t **ret_doc,
+                        struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT doc FROM elb_objects WHERE kind = ?1 AND region = ?2 AND name = ?3 "
+                                     "ORDER BY arn LIMIT 1",
+                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(name)), err);
+    return store_row_get(tx, s, read_doc, ret_doc, "find load balancing object", err);
+}
+
+int store_elb_put(struct store_tx *tx, const char *kind, const char *region, const char *arn, const char *parent,
+                  const char *name, json_t *doc, struct error *err)
+{
+    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return store_row_exec(
+        tx,
+        "INSERT OR REPLACE INTO elb_objects (kind, region, arn, parent, name, doc) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(arn), ARG_TEXT(parent), ARG_TEXT(name), ARG_TEXT(text)),
+        err);
+}
+
+int store_elb_delete(struct store_tx *tx, const char *kind, const char *region, const char *arn, struct error *err)
+{
+    if (store_row_exec(tx, "DELETE FROM tags WHERE arn = ?1", STORE_ARGS(ARG_TEXT(arn)), err) < 0)
+        return -1;
+    return store_row_exec(tx, "DELETE FROM elb_objects WHERE kind = ?1 AND region = ?2 AND arn = ?3",
+                          STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(arn)), err);
+}
+
+int store_elb_count(struct store_tx *tx, const char *kind, const char *region, const char *parent, int64_t *ret_count,
+                    struct error *err)
+{
+    sqlite3_stmt *s = store_row_stmt(tx,
+                                     "SELECT count(*) FROM elb_objects WHERE kind = ?1 AND region = ?2 "
+                                     "AND (?3 IS NULL OR parent = ?3)",
+                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent)), err);
+    return store_row_int64s(tx, s, ret_count, 1, "count load balancing objects", err);
+}
+
+struct each_call {
+    store_elb_each_fn fn;
+    void *ud;
+};
+
+static int each_row(sqlite3_stmt *s, void *ud, struct error *err)
+{
+    struct each_call *call = ud;
+    _cleanup_json_ json_t *doc = store_row_doc(s, 0, err);
+    if (!doc)
+        return -1;
+    return call->fn(doc, call->ud, err);
+}
+
+int store_elb_each(struct store_tx *tx, const char *kind, const char *region, const char *parent, const char *after,
+                   store_elb_each_fn fn, void *ud, struct error *err)
+{
+    struct each_call call = {fn, ud};
+    sqlite3_stmt *s = store_row_stmt(
+        tx,
+        "SELECT doc FROM elb_objects WHERE kind = ?1 AND (?2 IS NULL OR region = ?2) "
+        "AND (?3 IS NULL OR parent = ?3) AND arn > ?4 ORDER BY arn",
+        STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(after ? after : "")), err);
+    return store_row_each(tx, s, -1, each_row, &call, NULL, "list load balancing objects", err);
+}
