@@ -91,6 +91,18 @@ static struct query_attr *required_attributes(json_t *taskdef, size_t *ret_n)
     return attrs;
 }
 
+/* Why the tasks not placed were not, as RunTask's failures. */
+static void append_failures(const struct placement_result *result, json_t *failures_out)
+{
+    for (size_t i = 0; i < result->n_failures; i++) {
+        const struct placement_failure *f = &result->failures[i];
+        json_t *fj = placement_failure_json(f);
+        if (f->arn)
+            json_object_set_new(fj, "arn", json_string(f->arn));
+        json_array_append_new(failures_out, fj);
+    }
+}
+
 int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
                   const struct placement_strategy *strategies, size_t nstrategies,
                   const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
@@ -163,13 +175,8 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
                 json_array_append_new(tasks_out, j);
         }
     }
-    for (size_t i = 0; i < result.n_failures && r == 0; i++) {
-        const struct placement_failure *f = &result.failures[i];
-        json_t *fj = placement_failure_json(f);
-        if (f->arn)
-            json_object_set_new(fj, "arn", json_string(f->arn));
-        json_array_append_new(failures_out, fj);
-    }
+    if (r == 0)
+        append_failures(&result, failures_out);
     placement_result_free(&result);
     if (r == 0)
         snapshot_release(ctx, cluster, snap);
