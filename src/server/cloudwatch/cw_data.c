@@ -6,6 +6,7 @@
  * pages gave).  A number an expression yields is given at every timestamp
  * of the request's MetricStat series. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,10 @@ static json_t *result_json(json_t *q, const struct cw_ts *ts, bool ascending, st
     bool partial = false;
     for (size_t k = 0; times && values && k < ts->n; k++) {
         size_t at = ascending ? k : ts->n - 1 - k;
+        /* Math can make NaN or infinity (x / 0): CloudWatch leaves such a
+         * point out, and JSON could not carry it. */
+        if (!isfinite(ts->v[at]))
+            continue;
         int64_t nth = pg->seen++;
         if (nth < pg->skip)
             continue;
