@@ -22,6 +22,7 @@ struct secrets_service;
 struct sd_service;
 struct ssm_service;
 struct cloudwatch_service;
+struct autoscaling_service;
 struct secret_box;
 struct keyring;
 struct authorizer;
@@ -46,6 +47,9 @@ struct server_config {
     int max_connections;
     int max_connections_per_ip;
     int request_timeout_sec;
+    /* Alarm periods and evaluation, and scaling cooldowns, divided by this
+     * (tests; 1 normally). */
+    int time_scale;
 };
 
 struct server {
@@ -62,6 +66,7 @@ struct server {
     struct sts_service *sts;
     struct ssm_service *ssm;
     struct cloudwatch_service *cloudwatch;
+    struct autoscaling_service *autoscaling;
     struct secrets_service *secrets;
     struct sd_service *sd;
     struct http_front *http;
@@ -69,6 +74,7 @@ struct server {
     struct scheduler scheduler;
     struct background *scheduler_thread;
     struct background *maintenance_thread;
+    struct background *alarm_thread;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */

@@ -497,6 +497,23 @@ static const char *const migrations[] = {
     "  max REAL NOT NULL);"
     "CREATE INDEX metric_points_time ON metric_points (metric_id, at_ms);"
     "CREATE INDEX metric_points_age ON metric_points (at_ms);",
+    /* 17: JSON documents keyed by kind, region and id (CloudWatch alarms,
+     * Application Auto Scaling targets and policies) and their histories
+     * (alarm history, scaling activities) in insertion order. */
+    "CREATE TABLE docs ("
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, region, id)) WITHOUT ROWID;"
+    "CREATE TABLE doc_events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  parent TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX doc_events_parent ON doc_events (kind, region, parent, seq);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
