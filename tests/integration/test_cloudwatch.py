@@ -226,9 +226,9 @@ def test_bad_input(cw, cw_raw):
         cw_raw.get_metric_statistics(Namespace="B", MetricName="x", StartTime=now, EndTime=now, Period=60,
                                      Statistics=["Median"])
     assert code(e) == "InvalidParameterValue"
-    # Alarms are not berth's yet: refused by name.
+    # Dashboards are not berth's: refused by name.
     with pytest.raises(ClientError) as e:
-        cw.describe_alarms()
+        cw.list_dashboards()
     assert "does not implement" in str(e.value)
 
 
@@ -326,7 +326,7 @@ def test_json_1_0(server):
     status, out = json10(server, "GetMetricStatistics", {"Namespace": "J", "StartTime": at, "EndTime": at + 60,
                                                          "Period": 60, "Statistics": ["Sum"]})
     assert status == 400 and out["__type"] == "InvalidParameterValue"
-    status, out = json10(server, "DescribeAlarms", {})
+    status, out = json10(server, "ListDashboards", {})
     assert status == 400 and "does not implement" in out["message"]
 
 
@@ -431,8 +431,15 @@ def test_rpc_v2_cbor(server):
     status, out = cbor_call(server, "PutMetricData", {"Namespace": "AWS/X", "MetricData": [
         {"MetricName": "m", "Value": 1}]})
     assert status == 400 and out["__type"] == "InvalidParameterValue"
-    status, out = cbor_call(server, "PutMetricAlarm", {})
+    status, out = cbor_call(server, "PutDashboard", {"DashboardName": "d", "DashboardBody": "{}"})
     assert status == 400 and "does not implement" in out["message"]
+    status, out = cbor_call(server, "PutMetricAlarm", {
+        "AlarmName": "cbor-alarm", "Namespace": "Cbor", "MetricName": "M", "Statistic": "Sum", "Period": 60,
+        "EvaluationPeriods": 1, "Threshold": 1.5, "ComparisonOperator": "GreaterThanThreshold"})
+    assert status == 200, out
+    status, out = cbor_call(server, "DescribeAlarms", {"AlarmNames": ["cbor-alarm"]})
+    assert status == 200 and out["MetricAlarms"][0]["Threshold"] == 1.5
+    assert out["MetricAlarms"][0]["StateUpdatedTimestamp"][0] == "ts"  # tag 1
 
 
 def test_rpc_v2_cbor_malformed(server):
