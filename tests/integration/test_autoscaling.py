@@ -5,6 +5,7 @@ PutMetricData scales the service out to its maximum, then back in to its
 minimum, through the alarms the policy owns; a step scaling policy on a
 user's alarm sets the desired count by step; scaling activities explain
 each change; the API's errors and pages."""
+import datetime
 import time
 
 import pytest
@@ -217,5 +218,45 @@ def test_api_errors_and_pages(stack, aas):
     assert code(e) == "InvalidNextTokenException"
     with pytest.raises(ClientError) as e:
         aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
-                                 ScalableDimension=dim, Schedule="rate(1 minute)")
-    assert code(e) == "ValidationException" and "does not implement" in str(e.value)
+                                 ScalableDimension=dim, Schedule="cron(0 * * * ? *)",
+                                 ScalableTargetAction={"MinCapacity": 1})
+    assert code(e) == "ValidationException" and "cron" in str(e.value)
+    with pytest.raises(ClientError) as e:
+        aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
+                                 ScalableDimension=dim, Schedule="rate(2 minute)",
+                                 ScalableTargetAction={"MinCapacity": 1})
+    assert code(e) == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="nope",
+                                    ResourceId=resource(stack, "p0"), ScalableDimension=dim)
+    assert code(e) == "ObjectNotFoundException"
+    status, out = berth_proc.raw_call(stack.server.endpoint, "TagResource", {
+        "ResourceARN": "arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/x", "Tags": {"a": "b"}},
+        target_prefix="AnyScaleFrontendService", service="application-autoscaling")
+    assert status == 400 and out["__type"] == "ValidationException" and "does not implement" in out["message"]
+
+
+def test_scheduled_action_fires(stack, aas):
+    dim = "ecs:service:DesiredCount"
+    stack.ecs.create_service(cluster=stack.cluster, serviceName="sched", taskDefinition="sleeper", desiredCount=0)
+    rid = resource(stack, "sched")
+    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=rid, ScalableDimension=dim, MinCapacity=0,
+                                 MaxCapacity=3)
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+    aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="morning", ResourceId=rid,
+                             ScalableDimension=dim, Schedule="at(%s)" % at.strftime("%Y-%m-%dT%H:%M:%S"),
+                             ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 3})
+    got = aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid)["ScheduledActions"]
+    assert [a["ScheduledActionName"] for a in got] == ["morning"]
+    assert got[0]["ScalableTargetAction"] == {"MinCapacity": 1, "MaxCapacity": 3}
+    berth_proc.wait_for(lambda: service(stack, "sched")["desiredCount"] == 1, timeout=20, what="the action to fire")
+    t = aas.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[rid])["ScalableTargets"][0]
+    assert t["MinCapacity"] == 1
+    acts = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=rid)["ScalingActivities"]
+    assert acts[0]["Cause"] == "scheduled action name morning was triggered"
+    assert acts[0]["Description"] == "Setting desired count to 1."
+    aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="morning", ResourceId=rid,
+                                ScalableDimension=dim)
+    assert aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid)["ScheduledActions"] == []
+    aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=rid, ScalableDimension=dim)
+    stack.ecs.update_service(cluster=stack.cluster, service="sched", desiredCount=0)

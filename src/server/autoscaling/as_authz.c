@@ -9,11 +9,14 @@
 /* Sorted by name as as_service.c's table. */
 static const struct authz_rule as_rules[] = {
     {"DeleteScalingPolicy", "application-autoscaling:DeleteScalingPolicy", NULL, NULL, false},
+    {"DeleteScheduledAction", "application-autoscaling:DeleteScheduledAction", NULL, NULL, false},
     {"DeregisterScalableTarget", "application-autoscaling:DeregisterScalableTarget", NULL, NULL, false},
     {"DescribeScalableTargets", "application-autoscaling:DescribeScalableTargets", NULL, NULL, false},
     {"DescribeScalingActivities", "application-autoscaling:DescribeScalingActivities", NULL, NULL, false},
     {"DescribeScalingPolicies", "application-autoscaling:DescribeScalingPolicies", NULL, NULL, false},
+    {"DescribeScheduledActions", "application-autoscaling:DescribeScheduledActions", NULL, NULL, false},
     {"PutScalingPolicy", "application-autoscaling:PutScalingPolicy", NULL, NULL, false},
+    {"PutScheduledAction", "application-autoscaling:PutScheduledAction", NULL, NULL, false},
     {"RegisterScalableTarget", "application-autoscaling:RegisterScalableTarget", NULL, NULL, false},
 };
 

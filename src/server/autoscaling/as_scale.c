@@ -10,7 +10,8 @@
  * metric's distance from the alarm's threshold, adjusted as
  * AdjustmentType says, then Cooldown.  Always within MinCapacity and
  * MaxCapacity, never while the direction is suspended; each change is a
- * scaling activity worded as AWS words it. */
+ * scaling activity worded as AWS words it.  Scheduled actions that are due
+ * run after the alarms (as_scheduled.c). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,7 +189,9 @@ void autoscaling_tick(void *arg)
         log_warn("alarms: %s", err.msg);
         return;
     }
-    if (cw_alarms_evaluate(tx, s->account, (int64_t)(t.now / 1000), s->time_scale, as_alarm_action, &t, &err) < 0) {
+    struct op_ctx ctx = {.tx = tx, .service = s, .account = s->account, .now = t.now, .action = "ScheduledAction"};
+    if (cw_alarms_evaluate(tx, s->account, (int64_t)(t.now / 1000), s->time_scale, as_alarm_action, &t, &err) < 0 ||
+        as_scheduled_run(&ctx, s->time_scale, &t.scaled, &err) < 0) {
         log_warn("alarms: %s", err.msg);
         store_rollback(tx);
         return;

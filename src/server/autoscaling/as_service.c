@@ -1,7 +1,7 @@
 /* as_service.c - Application Auto Scaling's model, action table (sorted
  * by name for the dispatcher's binary search) and exception names.
- * Scheduled actions, tags and predictive scaling forecasts answer that
- * berth does not implement them. */
+ * Tags and predictive scaling forecasts answer that berth does not
+ * implement them. */
 #include "server/autoscaling/as_service.h"
 
 #include <stdlib.h>
@@ -16,11 +16,14 @@ extern const char berth_model_autoscaling[], berth_model_autoscaling_end[];
 
 static const struct api_action as_actions[] = {
     {"DeleteScalingPolicy", as_delete_scaling_policy, API_WRITE},
+    {"DeleteScheduledAction", as_delete_scheduled_action, API_WRITE},
     {"DeregisterScalableTarget", as_deregister_scalable_target, API_WRITE},
     {"DescribeScalableTargets", as_describe_scalable_targets, API_READ},
     {"DescribeScalingActivities", as_describe_scaling_activities, API_READ},
     {"DescribeScalingPolicies", as_describe_scaling_policies, API_READ},
+    {"DescribeScheduledActions", as_describe_scheduled_actions, API_READ},
     {"PutScalingPolicy", as_put_scaling_policy, API_WRITE},
+    {"PutScheduledAction", as_put_scheduled_action, API_WRITE},
     {"RegisterScalableTarget", as_register_scalable_target, API_WRITE},
 };
 

@@ -38,9 +38,8 @@ static json_t *new_target(struct op_ctx *ctx, json_t *in, struct error *err)
     return t;
 }
 
-/* The desired count into [min, max], as an activity records. */
-static int clamp_desired(struct op_ctx *ctx, json_t *target, const char *cluster, const char *service,
-                         struct error *err)
+int as_clamp_desired(struct op_ctx *ctx, json_t *target, const char *cluster, const char *service, const char *why,
+                     struct error *err)
 {
     int64_t current, min = json_integer_value(json_object_get(target, "MinCapacity"));
     int64_t max = json_integer_value(json_object_get(target, "MaxCapacity"));
@@ -52,10 +51,13 @@ static int clamp_desired(struct op_ctx *ctx, json_t *target, const char *cluster
         return 0;
     if (ecs_service_scale(ctx->tx, ctx->region, cluster, service, want, ctx->now, NULL, err) < 0)
         return -1;
-    char desc[96], cause[160], msg[160];
+    char desc[96], cause[400], msg[160];
     snprintf(desc, sizeof(desc), "Setting desired count to %lld.", (long long)want);
-    snprintf(cause, sizeof(cause), "%s capacity was set to %lld", current < min ? "minimum" : "maximum",
-             (long long)(current < min ? min : max));
+    if (why)
+        snprintf(cause, sizeof(cause), "%s", why);
+    else
+        snprintf(cause, sizeof(cause), "%s capacity was set to %lld", current < min ? "minimum" : "maximum",
+                 (long long)(current < min ? min : max));
     snprintf(msg, sizeof(msg), "Successfully set desired count to %lld. Change successfully fulfilled by ecs.",
              (long long)want);
     return as_activity(ctx->tx, ctx->region, json_string_value(json_object_get(target, "ResourceId")), ctx->now, desc,
@@ -102,7 +104,7 @@ API_ACTION(as_register_scalable_target)
     if (!target && !(target = new_target(ctx, in, err)))
         return -1;
     if (apply_range(in, target, err) < 0 || store_doc_put(ctx->tx, AS_TARGET, ctx->region, id, target, err) < 0 ||
-        clamp_desired(ctx, target, cluster, service, err) < 0)
+        as_clamp_desired(ctx, target, cluster, service, NULL, err) < 0)
         return -1;
     json_object_set(out, "ScalableTargetARN", json_object_get(target, "ScalableTargetARN"));
     return 0;
@@ -171,7 +173,7 @@ API_ACTION(as_deregister_scalable_target)
                                  "No scalable target registered for service namespace: ecs, "
                                  "resource ID: %s, scalable dimension: %s",
                                  json_string_value(json_object_get(in, "ResourceId")), AS_DIMENSION);
-    if (as_policies_delete_all(ctx, in, err) < 0)
+    if (as_policies_delete_all(ctx, in, err) < 0 || as_scheduled_delete_all(ctx, in, err) < 0)
         return -1;
     return store_doc_delete(ctx->tx, AS_TARGET, ctx->region, id, err);
 }

@@ -57,6 +57,20 @@ int as_page(json_t *in, json_t *all, int def, const char *key, json_t *out, stru
 int as_activity(struct store_tx *tx, const char *region, const char *resource, usec_t now, const char *description,
                 const char *cause, const char *status, const char *message, struct error *err);
 
+/* ---- as_targets.c ---- */
+/* Move the service's desired count into the target's [min, max] (an
+ * activity whose cause is why, or "minimum capacity was set to N"). */
+int as_clamp_desired(struct op_ctx *ctx, json_t *target, const char *cluster, const char *service, const char *why,
+                     struct error *err);
+
+/* ---- as_scheduled.c ---- */
+#define AS_SCHEDULED "as-scheduled"
+/* Run the scheduled actions due at ctx->now (every region); *scaled set
+ * when a desired count changed. */
+int as_scheduled_run(struct op_ctx *ctx, int scale, bool *scaled, struct error *err);
+/* Delete every scheduled action of the target (in's resource). */
+int as_scheduled_delete_all(struct op_ctx *ctx, json_t *in, struct error *err);
+
 /* ---- as_scale.c: what alarms invoke ---- */
 struct cw_alarm_action;
 int as_alarm_action(struct store_tx *tx, const struct cw_alarm_action *a, void *ud, struct error *err);
@@ -75,3 +89,6 @@ API_ACTION(as_put_scaling_policy);
 API_ACTION(as_describe_scaling_policies);
 API_ACTION(as_delete_scaling_policy);
 API_ACTION(as_describe_scaling_activities);
+API_ACTION(as_put_scheduled_action);
+API_ACTION(as_describe_scheduled_actions);
+API_ACTION(as_delete_scheduled_action);
