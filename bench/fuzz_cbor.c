@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     _cleanup_buf_ struct buf b;
     buf_init(&b, size * 8 + 64);
-    cbor_encode(&b, NULL, NULL, v);
+    if (cbor_encode(&b, NULL, NULL, v, &err) < 0)
+        abort(); /* what decoded within the depth limit encodes within it */
     json_t *again = NULL;
     if (b.failed || cbor_decode((const uint8_t *)b.data, b.len, &again, &err) < 0 || !json_equal(v, again))
         abort();

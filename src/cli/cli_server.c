@@ -21,6 +21,7 @@ static void usage(FILE *f)
                "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
                "                    [--max-connections N] [--max-connections-per-ip N]\n"
                "                    [--request-timeout SECONDS] [--metrics-auth token|none]\n"
+               "                    [--time-scale N]\n"
                "                    [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
@@ -45,6 +46,9 @@ static void usage(FILE *f)
                "  --metrics-auth A    GET /metrics (Prometheus) wants `Authorization: Bearer\n"
                "                      TOKEN` with the token in DIR/metrics.token (token,\n"
                "                      the default), or nothing (none)\n"
+               "  --time-scale N      divide alarm periods and evaluation windows and\n"
+               "                      scaling cooldowns by N (1-3600; default 1): for\n"
+               "                      tests, never for production\n"
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -145,6 +149,12 @@ static int set_metrics_auth(void *opts, const struct cli_flag *f, char *arg)
     return 0;
 }
 
+static int set_time_scale(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return bounded_int(arg, 1, 3600, "--time-scale wants a divisor (1-3600)", &cfg->time_scale);
+}
+
 static const struct cli_flag server_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, data_dir)},
@@ -161,6 +171,7 @@ static const struct cli_flag server_flags[] = {
     {"max-connections-per-ip", .has_arg = true, .set = set_max_connections_per_ip},
     {"request-timeout", .has_arg = true, .set = set_request_timeout},
     {"metrics-auth", .has_arg = true, .set = set_metrics_auth},
+    {"time-scale", .has_arg = true, .set = set_time_scale},
 };
 
 int cli_server_main(int argc, char **argv)

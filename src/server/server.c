@@ -10,6 +10,8 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "server/ecs/ecs_limits.h"
+#include "server/autoscaling/as_service.h"
+#include "server/autoscaling/autoscaling.h"
 #include "server/cloudwatch/cw_service.h"
 #include "server/ecs/ecs_service.h"
 #include "server/elbv2/elb_proxy.h"
@@ -31,6 +33,11 @@
 #include "server/stats/prometheus.h"
 #include "server/store/store.h"
 
+/* How often alarms are evaluated (CloudWatch: every 10 s for
+ * high-resolution alarms), and the floor --time-scale may bring it to. */
+#define ALARM_TICK (10 * USEC_PER_SEC)
+#define ALARM_TICK_MIN (250 * USEC_PER_MSEC)
+
 void server_config_defaults(struct server_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -46,6 +53,7 @@ void server_config_defaults(struct server_config *cfg)
     cfg->max_connections = LIMIT_HTTP_CONNECTIONS;
     cfg->max_connections_per_ip = LIMIT_HTTP_CONNECTIONS_PER_IP;
     cfg->request_timeout_sec = LIMIT_HTTP_REQUEST_TIMEOUT;
+    cfg->time_scale = 1;
 }
 
 size_t server_services(const struct server *srv, struct api_service *ret, size_t cap)
@@ -63,6 +71,7 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
         cloudwatch_service_api(srv->cloudwatch),
         cloudwatch_service_query_api(srv->cloudwatch),
         elb_service_api(srv->elb),
+        autoscaling_service_api(srv->autoscaling),
     };
     size_t n = ELEMENTSOF(all) < cap ? ELEMENTSOF(all) : cap;
     memcpy(ret, all, n * sizeof(*ret));
@@ -92,7 +101,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return error_prefix(err, "master key");
     if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0 ||
         sd_service_new(&srv->sd, err) < 0 || cloudwatch_service_new(&srv->cloudwatch, err) < 0 ||
-        elb_service_new(&srv->elb, err) < 0)
+        elb_service_new(&srv->elb, err) < 0 || autoscaling_service_new(&srv->autoscaling, err) < 0)
         return -1;
     char elb_dir[sizeof(cfg->data_dir) + 8];
     snprintf(elb_dir, sizeof(elb_dir), "%s/elb", cfg->data_dir);
@@ -154,6 +163,18 @@ int server_start(struct server *srv, struct error *err)
     struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy};
     if (background_start(srv->changes, &elb, &srv->elb_thread, err) < 0)
         return -1;
+    /* Alarms are evaluated every ALARM_TICK (divided by --time-scale, for
+     * tests), high-resolution periods included. */
+    struct autoscaling_service *as = srv->autoscaling;
+    as->store = srv->store;
+    as->changes = srv->changes;
+    as->time_scale = srv->cfg.time_scale;
+    snprintf(as->account, sizeof(as->account), "%s", srv->cfg.account_id);
+    usec_t tick = ALARM_TICK / (usec_t)srv->cfg.time_scale;
+    struct background_job alarms = {
+        "alarm evaluation", tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick, false, true, autoscaling_tick, as};
+    if (background_start(srv->changes, &alarms, &srv->alarm_thread, err) < 0)
+        return -1;
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -171,6 +192,8 @@ void server_stop(struct server *srv)
     srv->scheduler_thread = NULL;
     background_stop(srv->elb_thread);
     srv->elb_thread = NULL;
+    background_stop(srv->alarm_thread);
+    srv->alarm_thread = NULL;
 }
 
 void server_free(struct server *srv)
@@ -188,6 +211,7 @@ void server_free(struct server *srv)
     sts_service_free(srv->sts);
     ssm_service_free(srv->ssm);
     cloudwatch_service_free(srv->cloudwatch);
+    autoscaling_service_free(srv->autoscaling);
     secrets_service_free(srv->secrets);
     sd_service_free(srv->sd);
     elb_service_free(srv->elb);

@@ -24,6 +24,7 @@ struct elb_service;
 struct elb_proxy;
 struct ssm_service;
 struct cloudwatch_service;
+struct autoscaling_service;
 struct secret_box;
 struct keyring;
 struct authorizer;
@@ -52,6 +53,9 @@ struct server_config {
     bool metrics_open;
     /* The HAProxy program load balancers run on ("": /usr/sbin/haproxy). */
     char haproxy[256];
+    /* Alarm periods and evaluation, and scaling cooldowns, divided by this
+     * (tests; 1 normally). */
+    int time_scale;
 };
 
 struct server {
@@ -68,6 +72,7 @@ struct server {
     struct sts_service *sts;
     struct ssm_service *ssm;
     struct cloudwatch_service *cloudwatch;
+    struct autoscaling_service *autoscaling;
     struct secrets_service *secrets;
     struct sd_service *sd;
     struct prometheus *prometheus;
@@ -79,6 +84,7 @@ struct server {
     struct background *scheduler_thread;
     struct background *maintenance_thread;
     struct background *elb_thread;
+    struct background *alarm_thread;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */

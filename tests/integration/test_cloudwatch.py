@@ -226,9 +226,9 @@ def test_bad_input(cw, cw_raw):
         cw_raw.get_metric_statistics(Namespace="B", MetricName="x", StartTime=now, EndTime=now, Period=60,
                                      Statistics=["Median"])
     assert code(e) == "InvalidParameterValue"
-    # Alarms are not berth's yet: refused by name.
+    # Dashboards are not berth's: refused by name.
     with pytest.raises(ClientError) as e:
-        cw.describe_alarms()
+        cw.list_dashboards()
     assert "does not implement" in str(e.value)
 
 
@@ -326,7 +326,7 @@ def test_json_1_0(server):
     status, out = json10(server, "GetMetricStatistics", {"Namespace": "J", "StartTime": at, "EndTime": at + 60,
                                                          "Period": 60, "Statistics": ["Sum"]})
     assert status == 400 and out["__type"] == "InvalidParameterValue"
-    status, out = json10(server, "DescribeAlarms", {})
+    status, out = json10(server, "ListDashboards", {})
     assert status == 400 and "does not implement" in out["message"]
 
 
@@ -431,8 +431,15 @@ def test_rpc_v2_cbor(server):
     status, out = cbor_call(server, "PutMetricData", {"Namespace": "AWS/X", "MetricData": [
         {"MetricName": "m", "Value": 1}]})
     assert status == 400 and out["__type"] == "InvalidParameterValue"
-    status, out = cbor_call(server, "PutMetricAlarm", {})
+    status, out = cbor_call(server, "PutDashboard", {"DashboardName": "d", "DashboardBody": "{}"})
     assert status == 400 and "does not implement" in out["message"]
+    status, out = cbor_call(server, "PutMetricAlarm", {
+        "AlarmName": "cbor-alarm", "Namespace": "Cbor", "MetricName": "M", "Statistic": "Sum", "Period": 60,
+        "EvaluationPeriods": 1, "Threshold": 1.5, "ComparisonOperator": "GreaterThanThreshold"})
+    assert status == 200, out
+    status, out = cbor_call(server, "DescribeAlarms", {"AlarmNames": ["cbor-alarm"]})
+    assert status == 200 and out["MetricAlarms"][0]["Threshold"] == 1.5
+    assert out["MetricAlarms"][0]["StateUpdatedTimestamp"][0] == "ts"  # tag 1
 
 
 def test_rpc_v2_cbor_malformed(server):
@@ -447,3 +454,77 @@ def test_rpc_v2_cbor_malformed(server):
         server.endpoint, b"\xa0", {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
         service="monitoring", path="/service/Nope/operation/ListMetrics")
     assert status == 400
+
+
+def test_non_finite_values_refused(server, aws_env, cw):
+    """NaN and the infinities are refused in every protocol, naming the
+    member as CloudWatch does; nothing of the request is stored."""
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(ClientError) as e:
+            cw.put_metric_data(Namespace="NonFinite", MetricData=[{"MetricName": "m", "Value": bad}])
+        assert code(e) == "InvalidParameterValue"
+        assert "for parameter MetricData.member.1.Value is invalid" in e.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as e:
+        cw.put_metric_data(Namespace="NonFinite", MetricData=[
+            {"MetricName": "m", "Value": 1}, {"MetricName": "m", "Values": [1.0, float("nan")]}])
+    # (the value as the client spelt it: "nan" in the query protocol, "NaN" in JSON)
+    assert e.value.response["Error"]["Message"].lower() == \
+        "the value nan for parameter metricdata.member.2.values.member.2 is invalid."
+    with pytest.raises(ClientError) as e:
+        cw.put_metric_data(Namespace="NonFinite", MetricData=[{"MetricName": "m", "StatisticValues": {
+            "SampleCount": 1, "Sum": float("inf"), "Minimum": 1, "Maximum": 1}}])
+    assert "MetricData.member.1.StatisticValues.Sum" in e.value.response["Error"]["Message"]
+    # AWS JSON 1.0 carries them as text, as botocore's serializer writes them.
+    for text in ("NaN", "Infinity", "-Infinity"):
+        status, out = json10(server, "PutMetricData", {"Namespace": "NonFinite", "MetricData": [
+            {"MetricName": "m", "Values": [text]}]})
+        assert status == 400 and out["__type"] == "InvalidParameterValue", out
+        assert out["message"] == "The value %s for parameter MetricData.member.1.Values.member.1 is invalid." % text
+    # The AWS query protocol (the CLI's), raw: "nan" once made a 500.
+    for text in ("nan", "NaN", "inf", "-Infinity"):
+        body = "Action=PutMetricData&Version=2010-08-01&Namespace=NonFinite&MetricData.member.1.MetricName=m&" \
+               "MetricData.member.1.Value=%s" % text
+        status, _, out = berth_proc.post(server.endpoint, body.encode(),
+                                         {"Content-Type": "application/x-www-form-urlencoded"}, service="monitoring")
+        assert status == 400, out
+        assert b"<Code>InvalidParameterValue</Code>" in out
+        assert ("The value %s for parameter MetricData.member.1.Value is invalid." % text).encode() in out
+    rc, out, err = aws_cw(server, aws_env, "put-metric-data", "--namespace", "NonFinite", "--metric-name", "m",
+                          "--value", "NaN")
+    assert rc != 0 and "InvalidParameterValue" in err, err
+    # Smithy RPC v2 CBOR: a double NaN and a half infinity.
+    status, out = cbor_call(server, "PutMetricData", {"Namespace": "NonFinite", "MetricData": [
+        {"MetricName": "m", "Value": float("nan")}]})
+    assert status == 400 and out["__type"] == "InvalidParameterValue", out
+    assert out["message"] == "The value NaN for parameter MetricData.member.1.Value is invalid."
+    status, out = cbor_call(server, "PutMetricData", {"Namespace": "NonFinite", "MetricData": [
+        {"MetricName": "m", "Values": [float("-inf")]}]})
+    assert status == 400 and "-Infinity for parameter MetricData.member.1.Values.member.1" in out["message"], out
+    assert cw.list_metrics(Namespace="NonFinite")["Metrics"] == []
+
+
+def test_math_non_finite_points_left_out(cw):
+    """x / 0 makes no number: the point is left out, Timestamps and Values
+    stay the same length."""
+    at = minute_ago(3)
+    cw.put_metric_data(Namespace="Div", MetricData=[
+        {"MetricName": "a", "Value": 6, "Timestamp": at}, {"MetricName": "b", "Value": 0, "Timestamp": at},
+        {"MetricName": "a", "Value": 8, "Timestamp": at + datetime.timedelta(minutes=1)},
+        {"MetricName": "b", "Value": 2, "Timestamp": at + datetime.timedelta(minutes=1)}])
+    stat = {"Period": 60, "Stat": "Sum"}
+    out = cw.get_metric_data(MetricDataQueries=[
+        {"Id": "a", "MetricStat": dict(stat, Metric={"Namespace": "Div", "MetricName": "a"}), "ReturnData": False},
+        {"Id": "b", "MetricStat": dict(stat, Metric={"Namespace": "Div", "MetricName": "b"}), "ReturnData": False},
+        {"Id": "r", "Expression": "a / b"}], StartTime=at, EndTime=at + datetime.timedelta(minutes=2),
+        ScanBy="TimestampAscending")
+    r = out["MetricDataResults"][0]
+    assert r["Values"] == [4.0] and r["Timestamps"] == [at + datetime.timedelta(minutes=1)]
+
+
+def test_cbor_duplicate_map_key_refused(server):
+    # {"Namespace": "a", "Namespace": "b"}
+    body = b"\xa2\x69Namespace\x61a\x69Namespace\x61b"
+    status, headers, out = berth_proc.post(
+        server.endpoint, body, {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"},
+        service="monitoring", path="/service/%s/operation/ListMetrics" % CW_TARGET)
+    assert status == 400 and cbor_dec(out)[0]["__type"] == "SerializationException"

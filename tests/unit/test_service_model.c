@@ -13,7 +13,8 @@ static const char model_text[] =
     "\"S\":{\"type\":\"string\"},\"I\":{\"type\":\"integer\",\"min\":1,\"max\":10},"
     "\"E\":{\"type\":\"string\",\"enum\":[\"a\",\"b\"]},\"B\":{\"type\":\"boolean\"},"
     "\"L\":{\"type\":\"list\",\"member\":{\"shape\":\"Item\"},\"max\":2},"
-    "\"Item\":{\"type\":\"structure\",\"members\":{\"v\":{\"shape\":\"I\"}}}}}";
+    "\"Item\":{\"type\":\"structure\",\"members\":{\"v\":{\"shape\":\"I\"},\"d\":{\"shape\":\"D\"}}},"
+    "\"D\":{\"type\":\"double\"}}}";
 
 static int validate(const char *json, struct error *err)
 {
@@ -63,6 +64,22 @@ TEST(shape_unknown_and_null_members_dropped)
     struct error err;
     CHECK(validate("{\"name\":\"x\",\"bogus\":1,\"count\":null}", &err) == 0);
     CHECK(validate("{\"name\":null}", &err) == -1);
+}
+
+/* NaN and the infinities, as the JSON protocols write them (and berth's
+ * CBOR decoder gives them), are refused in a number member, named as
+ * CloudWatch names it; other text stays a type error. */
+TEST(shape_non_finite_numbers_refused)
+{
+    struct error err;
+    CHECK(validate("{\"name\":\"x\",\"items\":[{\"d\":1.5},{\"d\":\"NaN\"}]}", &err) == -1);
+    CHECK_STR(err.msg, "The value NaN for parameter items.member.2.d is invalid.");
+    CHECK(validate("{\"name\":\"x\",\"items\":[{\"d\":\"-Infinity\"}]}", &err) == -1);
+    CHECK_STR(err.msg, "The value -Infinity for parameter items.member.1.d is invalid.");
+    CHECK(validate("{\"name\":\"x\",\"items\":[{\"d\":\"nan\"}]}", &err) == -1);
+    CHECK(strstr(err.msg, "valid types: number") != NULL);
+    CHECK(validate("{\"name\":\"x\",\"items\":[{\"v\":\"Infinity\"}]}", &err) == -1);
+    CHECK(strstr(err.msg, "valid types: integer") != NULL);
 }
 
 TEST(sigv4_parses_region)

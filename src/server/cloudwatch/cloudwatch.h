@@ -21,6 +21,8 @@ enum cw_error_kind {
     CW_ERR_MISSING_PARAMETER = API_ERR_MAX + 1,
     CW_ERR_PARAMETER_COMBINATION,
     CW_ERR_INVALID_NEXT_TOKEN,
+    CW_ERR_RESOURCE_NOT_FOUND,
+    CW_ERR_INVALID_FORMAT,
 };
 
 /* CloudWatch's limits. */
@@ -87,3 +89,11 @@ API_ACTION(cw_put_metric_data);
 API_ACTION(cw_get_metric_statistics);
 API_ACTION(cw_get_metric_data);
 API_ACTION(cw_list_metrics);
+API_ACTION(cw_put_metric_alarm);
+API_ACTION(cw_describe_alarms);
+API_ACTION(cw_describe_alarms_for_metric);
+API_ACTION(cw_delete_alarms);
+API_ACTION(cw_set_alarm_state);
+API_ACTION(cw_enable_alarm_actions);
+API_ACTION(cw_disable_alarm_actions);
+API_ACTION(cw_describe_alarm_history);

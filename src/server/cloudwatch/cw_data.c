@@ -6,12 +6,14 @@
  * pages gave).  A number an expression yields is given at every timestamp
  * of the request's MetricStat series. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "server/cloudwatch/cloudwatch.h"
+#include "server/cloudwatch/cw_alarm.h"
 #include "server/cloudwatch/cw_math.h"
 
 #define TOKEN_PREFIX "cwdata1-"
@@ -32,7 +34,7 @@ static int parse_token(json_t *v, int64_t *ret_skip, struct error *err)
 }
 
 /* A MetricStat query's series into ts. */
-static int stat_series(struct op_ctx *ctx, json_t *q, int64_t start_ms, int64_t end_ms, struct cw_ts *ts,
+static int stat_series(struct op_ctx *ctx, json_t *q, int64_t start_ms, int64_t end_ms, int scale, struct cw_ts *ts,
                        struct error *err)
 {
     json_t *ms = json_object_get(q, "MetricStat");
@@ -42,6 +44,8 @@ static int stat_series(struct op_ctx *ctx, json_t *q, int64_t start_ms, int64_t 
                          "berth computes SampleCount, Average, Sum, Minimum and Maximum, not %.64s.", stat);
     struct cw_series s = {0};
     int r = cw_check_period(json_object_get(ms, "Period"), "MetricStat.Period", &s.period_ms, err);
+    if (r == 0 && scale > 1)
+        s.period_ms = s.period_ms / scale < 1000 ? 1000 : s.period_ms / scale;
     if (r == 0)
         r = cw_fetch_series(ctx, json_object_get(ms, "Metric"), json_string_value(json_object_get(ms, "Unit")),
                             start_ms, end_ms, &s, err);
@@ -72,6 +76,10 @@ static json_t *result_json(json_t *q, const struct cw_ts *ts, bool ascending, st
     bool partial = false;
     for (size_t k = 0; times && values && k < ts->n; k++) {
         size_t at = ascending ? k : ts->n - 1 - k;
+        /* Math can make NaN or infinity (x / 0): CloudWatch leaves such a
+         * point out, and JSON could not carry it. */
+        if (!isfinite(ts->v[at]))
+            continue;
         int64_t nth = pg->seen++;
         if (nth < pg->skip)
             continue;
@@ -86,7 +94,7 @@ static json_t *result_json(json_t *q, const struct cw_ts *ts, bool ascending, st
                      "Timestamps", times, "Values", values, "StatusCode", partial ? "PartialData" : "Complete");
 }
 
-static int check_queries(json_t *queries, struct error *err)
+int cw_check_queries(json_t *queries, struct error *err)
 {
     if (json_array_size(queries) == 0 || json_array_size(queries) > CW_QUERIES_MAX)
         return error_set(err, ERR_INVALID, "The collection MetricDataQueries must have 1 to %d items.", CW_QUERIES_MAX);
@@ -154,7 +162,7 @@ static void request_free(struct request *rq, size_t n)
 }
 
 /* Every query's series: MetricStat ones from the store, then expressions. */
-static int evaluate(struct op_ctx *ctx, struct request *rq, size_t n, int64_t start_ms, int64_t end_ms,
+static int evaluate(struct op_ctx *ctx, struct request *rq, size_t n, int64_t start_ms, int64_t end_ms, int scale,
                     struct error *err)
 {
     struct cw_math m = {n, rq->ids, rq->exprs, rq->results, rq->state, 0};
@@ -162,7 +170,7 @@ static int evaluate(struct op_ctx *ctx, struct request *rq, size_t n, int64_t st
         json_t *q = json_array_get(rq->queries, i);
         rq->ids[i] = json_string_value(json_object_get(q, "Id"));
         rq->exprs[i] = json_string_value(json_object_get(q, "Expression"));
-        if (!rq->exprs[i] && stat_series(ctx, q, start_ms, end_ms, &rq->results[i], err) < 0)
+        if (!rq->exprs[i] && stat_series(ctx, q, start_ms, end_ms, scale, &rq->results[i], err) < 0)
             return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -179,7 +187,7 @@ API_ACTION(cw_get_metric_data)
     struct request rq = {.queries = json_object_get(in, "MetricDataQueries")};
     int64_t start_ms, end_ms;
     struct page pg = {.max = CW_MAX_DATAPOINTS};
-    if (check_queries(rq.queries, err) < 0 || cw_time_range(in, &start_ms, &end_ms, err) < 0 ||
+    if (cw_check_queries(rq.queries, err) < 0 || cw_time_range(in, &start_ms, &end_ms, err) < 0 ||
         parse_token(json_object_get(in, "NextToken"), &pg.skip, err) < 0)
         return -1;
     if (json_object_get(in, "MaxDatapoints"))
@@ -194,7 +202,7 @@ API_ACTION(cw_get_metric_data)
     json_t *results = json_array();
     int r = rq.ids && rq.exprs && rq.results && rq.state && results &&
                     json_object_set_new(out, "MetricDataResults", results) == 0
-                ? evaluate(ctx, &rq, n, start_ms, end_ms, err)
+                ? evaluate(ctx, &rq, n, start_ms, end_ms, 1, err)
                 : error_set(err, ERR_INTERNAL, "out of memory");
     for (size_t i = 0; r == 0 && i < n; i++) {
         json_t *q = json_array_get(rq.queries, i);
@@ -212,4 +220,28 @@ API_ACTION(cw_get_metric_data)
         json_object_set_new(out, "NextToken", json_string(token));
     }
     return 0;
+}
+
+int cw_metrics_series(struct op_ctx *ctx, json_t *queries, int64_t start_ms, int64_t end_ms, int scale,
+                      struct cw_ts *ret, struct error *err)
+{
+    struct request rq = {.queries = queries};
+    size_t n = json_array_size(queries), pick = n ? n - 1 : 0;
+    if (n == 0)
+        return error_set(err, ERR_INVALID, "The parameter Metrics must not be empty.");
+    rq.ids = calloc(n, sizeof(*rq.ids));
+    rq.exprs = calloc(n, sizeof(*rq.exprs));
+    rq.results = calloc(n, sizeof(*rq.results));
+    rq.state = calloc(n, sizeof(*rq.state));
+    int r = rq.ids && rq.exprs && rq.results && rq.state ? evaluate(ctx, &rq, n, start_ms, end_ms, scale, err)
+                                                         : error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (!json_is_false(json_object_get(json_array_get(queries, i), "ReturnData")))
+            pick = i;
+    if (r == 0) {
+        *ret = rq.results[pick];
+        memset(&rq.results[pick], 0, sizeof(rq.results[pick]));
+    }
+    request_free(&rq, n);
+    return r;
 }

@@ -1,9 +1,9 @@
 /* cw_service.c - CloudWatch's model, action table (sorted by name for the
  * dispatcher's binary search) and exception names.  Both protocols share
  * them: the names are the query protocol's error codes, which boto3 also
- * reports for the JSON protocol.  Alarms, dashboards, insight rules,
- * anomaly detectors and metric streams answer that berth does not
- * implement them. */
+ * reports for the JSON protocol.  Metric alarms are here (cw_alarms.c);
+ * composite alarms, dashboards, insight rules, anomaly detectors and
+ * metric streams answer that berth does not implement them. */
 #include "server/cloudwatch/cw_service.h"
 
 #include <stdlib.h>
@@ -17,10 +17,18 @@
 extern const char berth_model_cloudwatch[], berth_model_cloudwatch_end[];
 
 static const struct api_action cw_actions[] = {
+    {"DeleteAlarms", cw_delete_alarms, API_WRITE},
+    {"DescribeAlarmHistory", cw_describe_alarm_history, API_READ},
+    {"DescribeAlarms", cw_describe_alarms, API_READ},
+    {"DescribeAlarmsForMetric", cw_describe_alarms_for_metric, API_READ},
+    {"DisableAlarmActions", cw_disable_alarm_actions, API_WRITE},
+    {"EnableAlarmActions", cw_enable_alarm_actions, API_WRITE},
     {"GetMetricData", cw_get_metric_data, API_READ},
     {"GetMetricStatistics", cw_get_metric_statistics, API_READ},
     {"ListMetrics", cw_list_metrics, API_READ},
+    {"PutMetricAlarm", cw_put_metric_alarm, API_WRITE},
     {"PutMetricData", cw_put_metric_data, API_WRITE},
+    {"SetAlarmState", cw_set_alarm_state, API_WRITE},
 };
 
 static const struct api_error cw_errors[] = {
@@ -33,6 +41,8 @@ static const struct api_error cw_errors[] = {
     {CW_ERR_MISSING_PARAMETER, "MissingParameter", 400},
     {CW_ERR_PARAMETER_COMBINATION, "InvalidParameterCombination", 400},
     {CW_ERR_INVALID_NEXT_TOKEN, "InvalidNextToken", 400},
+    {CW_ERR_RESOURCE_NOT_FOUND, "ResourceNotFound", 404},
+    {CW_ERR_INVALID_FORMAT, "InvalidFormat", 400},
 };
 
 int cloudwatch_service_new(struct cloudwatch_service **ret, struct error *err)

@@ -117,6 +117,8 @@ static int container(struct reader *r, uint8_t major, uint64_t n, bool indefinit
             return -1;
         if (major == 5 && !json_is_string(k))
             return bad(r, "a map key is not text");
+        if (major == 5 && json_object_get(c, json_string_value(k)))
+            return bad(r, "a map key given twice");
         if (major == 4 ? json_array_append(c, v) < 0 : json_object_set(c, json_string_value(k), v) < 0)
             return error_set(r->err, ERR_INTERNAL, "out of memory");
     }
@@ -145,10 +147,12 @@ static int simple(struct reader *r, uint8_t info, json_t **ret)
             d = f;
         } else
             memcpy(&d, &v, sizeof(d));
-        *ret = json_real(d);
+        /* NaN and the infinities as the JSON protocols write them: the
+         * model check refuses them in a number member, naming it. */
+        *ret = isnan(d) ? json_string("NaN") : isinf(d) ? json_string(d > 0 ? "Infinity" : "-Infinity") : json_real(d);
     } else
         return bad(r, "unsupported simple value");
-    return *ret ? 0 : bad(r, "value JSON cannot hold (NaN, infinity)");
+    return *ret ? 0 : error_set(r->err, ERR_INTERNAL, "out of memory");
 }
 
 static int item(struct reader *r, int depth, json_t **ret)
@@ -261,12 +265,13 @@ static const char *sub_shape(json_t *shape, const char *kind, const char *key)
     return json_string_value(json_object_get(ref, "shape"));
 }
 
-static void encode(struct buf *b, const struct service_model *model, const char *shape_name, json_t *v, int depth)
+static int encode(struct buf *b, const struct service_model *model, const char *shape_name, json_t *v, int depth)
 {
     json_t *shape = shape_name && model ? service_model_shape(model, shape_name) : NULL;
     const char *type = json_string_value(json_object_get(shape, "type"));
+    /* Never a truncated document: the caller answers with a failure. */
     if (depth > CBOR_DEPTH_MAX)
-        return;
+        return -1;
     if (json_is_object(v)) {
         bool structure = type && strcmp(type, "structure") == 0;
         head(b, 5, json_object_size(v));
@@ -274,14 +279,17 @@ static void encode(struct buf *b, const struct service_model *model, const char 
         json_t *e;
         json_object_foreach(v, k, e) {
             text(b, k, strlen(k));
-            encode(b, model, sub_shape(shape, "value", structure ? k : NULL), e, depth + 1);
+            if (encode(b, model, sub_shape(shape, "value", structure ? k : NULL), e, depth + 1) < 0)
+                return -1;
         }
     } else if (json_is_array(v)) {
         head(b, 4, json_array_size(v));
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e)
-            encode(b, model, sub_shape(shape, "member", NULL), e, depth + 1);
+        json_array_foreach(v, i, e) {
+            if (encode(b, model, sub_shape(shape, "member", NULL), e, depth + 1) < 0)
+                return -1;
+        }
     } else if (json_is_string(v)) {
         text(b, json_string_value(v), json_string_length(v));
     } else if (json_is_number(v)) {
@@ -293,9 +301,14 @@ static void encode(struct buf *b, const struct service_model *model, const char 
     } else {
         buf_append_char(b, (char)0xf6);
     }
+    return 0;
 }
 
-void cbor_encode(struct buf *b, const struct service_model *model, const char *shape, json_t *v)
+int cbor_encode(struct buf *b, const struct service_model *model, const char *shape, json_t *v, struct error *err)
 {
-    encode(b, model, shape, v, 0);
+    if (encode(b, model, shape, v, 0) < 0)
+        return error_set(err, ERR_INTERNAL, "CBOR output nests deeper than %d levels", CBOR_DEPTH_MAX);
+    if (b->failed)
+        return error_set(err, ERR_INTERNAL, "CBOR output too large");
+    return 0;
 }

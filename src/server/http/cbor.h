@@ -20,5 +20,7 @@ struct service_model;
 int cbor_decode(const uint8_t *data, size_t len, json_t **ret, struct error *err);
 
 /* Append v as CBOR; shape (NULL: none) names its model shape, whose
- * timestamps are written as tag 1. */
-void cbor_encode(struct buf *b, const struct service_model *model, const char *shape, json_t *v);
+ * timestamps are written as tag 1.  0, or -1 with ERR_INTERNAL when v
+ * nests deeper than the decoder's own limit or b ran out of room: b then
+ * holds part of a document, which the caller must not send. */
+int cbor_encode(struct buf *b, const struct service_model *model, const char *shape, json_t *v, struct error *err);

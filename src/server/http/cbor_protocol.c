@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "common/utf8.h"
 #include "server/http/cbor.h"
 #include "server/http/http_limits.h"
@@ -48,11 +49,13 @@ int cbor_protocol_parse(const struct api_request *req, json_t **ret, struct erro
     return 0;
 }
 
-static void finish(struct api_response *resp, int status, struct buf *b)
+/* b as the reply; a failed encoding (ok false) becomes InternalFailure,
+ * never a part of a document. */
+static void finish(struct api_response *resp, int status, struct buf *b, bool ok)
 {
     resp->status = status;
     resp->content_type = CBOR_TYPE;
-    if (b->failed) {
+    if (!ok || b->failed) {
         /* {"__type": "InternalFailure"} */
         static const char fallback[] = "\xa1\x66__type\x6fInternalFailure";
         resp->status = 500;
@@ -66,8 +69,11 @@ void cbor_protocol_reply(struct api_response *resp, const struct service_model *
 {
     _cleanup_buf_ struct buf b;
     buf_init(&b, LIMIT_HTTP_BODY * 4);
-    cbor_encode(&b, model, model ? service_model_output_shape(model, op) : NULL, out);
-    finish(resp, 200, &b);
+    struct error err = {0};
+    bool ok = cbor_encode(&b, model, model ? service_model_output_shape(model, op) : NULL, out, &err) == 0;
+    if (!ok)
+        log_error("%s: %s", op, err.msg);
+    finish(resp, 200, &b, ok);
 }
 
 void cbor_protocol_error(struct api_response *resp, const struct api_service *svc, struct error *err)
@@ -78,6 +84,7 @@ void cbor_protocol_error(struct api_response *resp, const struct api_service *sv
                                             m->status >= 500 ? "An internal error occurred." : err->msg);
     _cleanup_buf_ struct buf b;
     buf_init(&b, 8192);
-    cbor_encode(&b, NULL, NULL, body);
-    finish(resp, m->status, &b);
+    struct error enc_err = {0};
+    bool ok = body && cbor_encode(&b, NULL, NULL, body, &enc_err) == 0;
+    finish(resp, m->status, &b, ok);
 }

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,10 @@ static int decode_scalar(struct qdec *q, const char *type, const char *key, json
                              "Value '%.100s' at '%s' failed to satisfy constraint: Member must be "
                              "a number",
                              s, key);
+        /* NaN and the infinities: no AWS number member takes one (and a
+         * JSON value cannot hold one). */
+        if (!isfinite(v))
+            return error_set(q->err, ERR_INVALID, "The value %.100s for parameter %s is invalid.", s, key);
         *ret = json_real(v);
     } else if (strcmp(type, "boolean") == 0) {
         if (strcasecmp(s, "true") != 0 && strcasecmp(s, "false") != 0)

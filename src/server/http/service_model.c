@@ -233,9 +233,45 @@ static int check_string(struct walk *w, json_t *shape, json_t *value)
     return check_count(w, shape, utf8_length(s), "length");
 }
 
+/* The walk's path as the AWS query protocol names it ("A[0].B" is
+ * "A.member.1.B"): the form CloudWatch's messages use in every protocol. */
+static void query_path(const struct walk *w, char *out, size_t size)
+{
+    size_t used = 0;
+    for (const char *p = path_or_root(w); *p && used + 1 < size;) {
+        int n;
+        if (*p == '[') {
+            char *end;
+            unsigned long long i = strtoull(p + 1, &end, 10);
+            n = snprintf(out + used, size - used, ".member.%llu", i + 1);
+            p = *end == ']' ? end + 1 : end;
+        } else {
+            n = snprintf(out + used, size - used, "%c", *p);
+            p++;
+        }
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    out[used] = '\0';
+}
+
+/* The JSON protocols carry a double's NaN and infinities as these strings
+ * (and berth's CBOR decoder gives them so); no AWS number member takes one. */
+static bool non_finite_text(json_t *value)
+{
+    const char *s = json_string_value(value);
+    return s && (strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 || strcmp(s, "-Infinity") == 0);
+}
+
 static int check_number(struct walk *w, json_t *shape, json_t *value, bool integral)
 {
     double d;
+    if (!integral && non_finite_text(value)) {
+        char path[600];
+        query_path(w, path, sizeof(path));
+        return fail(w, "The value %s for parameter %s is invalid.", json_string_value(value), path);
+    }
     if (json_is_integer(value))
         d = (double)json_integer_value(value);
     else if (json_is_real(value) && !integral)

@@ -539,6 +539,23 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (kind, region, arn)) WITHOUT ROWID;"
     "CREATE INDEX elb_objects_parent ON elb_objects (kind, region, parent, arn);"
     "CREATE INDEX elb_objects_name ON elb_objects (kind, region, name);",
+    /* 21: JSON documents keyed by kind, region and id (CloudWatch alarms,
+     * Application Auto Scaling targets and policies) and their histories
+     * (alarm history, scaling activities) in insertion order. */
+    "CREATE TABLE docs ("
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, region, id)) WITHOUT ROWID;"
+    "CREATE TABLE doc_events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  parent TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX doc_events_parent ON doc_events (kind, region, parent, seq);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -1,0 +1,254 @@
+/* as_scheduled.c - PutScheduledAction, DescribeScheduledActions,
+ * DeleteScheduledAction, and running the actions that are due (from the
+ * evaluation thread's job): a due action sets its target's MinCapacity
+ * and MaxCapacity, which moves the desired count into the new range.
+ * Schedules: at(yyyy-mm-ddThh:mm:ss), once, and rate(N minute|minutes|
+ * hour|hours|day|days), from StartTime (or creation) until EndTime; in
+ * UTC.  cron() schedules and other time zones are refused. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "common/ids.h"
+#include "common/isodate.h"
+#include "server/autoscaling/autoscaling.h"
+#include "server/cloudwatch/cloudwatch.h"
+#include "server/store/store_docs.h"
+
+#define SCHEDULED_PAGE 50
+
+/* The first run (ms) and, for rate(), the interval (ms; 0 for at()). */
+static int parse_schedule(const char *s, int64_t from_ms, int scale, int64_t *ret_first, int64_t *ret_every,
+                          struct error *err)
+{
+    size_t n = strlen(s);
+    if (n > 4 && strncmp(s, "at(", 3) == 0 && s[n - 1] == ')') {
+        char when[64];
+        int64_t lo, hi;
+        snprintf(when, sizeof(when), "%.*s", (int)(n - 4), s + 3);
+        if (n - 4 != 19 || isodate_parse(when, &lo, &hi) < 0)
+            return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s: at(yyyy-mm-ddThh:mm:ss).", s);
+        *ret_first = lo / 1000;
+        *ret_every = 0;
+        return 0;
+    }
+    if (n > 6 && strncmp(s, "rate(", 5) == 0 && s[n - 1] == ')') {
+        char unit[16] = "";
+        long long count = 0;
+        int used = 0;
+        if (sscanf(s + 5, "%lld %15[a-z])%n", &count, unit, &used) != 2 || (size_t)used != n - 5 || count < 1 ||
+            count > 100000)
+            return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s: rate(N minutes|hours|days).", s);
+        int64_t per = strncmp(unit, "minute", 6) == 0 ? 60000
+                      : strncmp(unit, "hour", 4) == 0 ? 3600000
+                      : strncmp(unit, "day", 3) == 0  ? 86400000
+                                                      : 0;
+        size_t ulen = strlen(unit);
+        bool plural = unit[ulen - 1] == 's';
+        if (!per || (count == 1) == plural)
+            return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s: rate(N minutes|hours|days).", s);
+        *ret_every = count * per;
+        *ret_first = from_ms + *ret_every / scale;
+        return 0;
+    }
+    if (strncmp(s, "cron(", 5) == 0)
+        return error_set(err, AS_ERR_VALIDATION, "berth does not support cron() schedules yet: use at() or rate().");
+    return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s.", s);
+}
+
+static int time_member(json_t *in, const char *name, int64_t *ret_ms, struct error *err)
+{
+    json_t *v = json_object_get(in, name);
+    *ret_ms = 0;
+    return v ? cw_time_ms(v, name, ret_ms, err) : 0;
+}
+
+API_ACTION(as_put_scheduled_action)
+{
+    (void)out;
+    char cluster[256], service[256], tid[700], sid[1000], uuid[37], arn[1200];
+    const char *name = json_string_value(json_object_get(in, "ScheduledActionName"));
+    const char *tz = json_string_value(json_object_get(in, "Timezone"));
+    if (as_check_resource(in, cluster, service, err) < 0)
+        return -1;
+    if (tz && strcmp(tz, "UTC") != 0 && strcmp(tz, "Etc/UTC") != 0)
+        return error_set(err, AS_ERR_VALIDATION, "berth runs schedules in UTC only, not %.64s.", tz);
+    int64_t start, end, first, every, now_ms = (int64_t)(ctx->now / 1000);
+    struct autoscaling_service *svc = ctx->service;
+    int scale = svc && svc->time_scale > 1 ? svc->time_scale : 1;
+    if (time_member(in, "StartTime", &start, err) < 0 || time_member(in, "EndTime", &end, err) < 0 ||
+        parse_schedule(json_string_value(json_object_get(in, "Schedule")), start ? start : now_ms, scale, &first,
+                       &every, err) < 0)
+        return -1;
+    json_t *act = json_object_get(in, "ScalableTargetAction");
+    json_t *min = json_object_get(act, "MinCapacity"), *max = json_object_get(act, "MaxCapacity");
+    if (!min && !max)
+        return error_set(err, AS_ERR_VALIDATION, "ScalableTargetAction needs MinCapacity or MaxCapacity.");
+    if (min && max && json_integer_value(min) > json_integer_value(max))
+        return error_set(err, AS_ERR_VALIDATION, "Minimum capacity cannot be greater than maximum capacity");
+    as_doc_id(in, NULL, tid, sizeof(tid));
+    as_doc_id(in, name, sid, sizeof(sid));
+    _cleanup_json_ json_t *target = NULL;
+    int r = store_doc_get(ctx->tx, AS_TARGET, ctx->region, tid, &target, err);
+    if (r <= 0)
+        return r < 0 ? -1
+                     : error_set(err, AS_ERR_NOT_FOUND,
+                                 "No scalable target registered for service namespace: ecs, resource ID: %s, "
+                                 "scalable dimension: %s",
+                                 json_string_value(json_object_get(in, "ResourceId")), AS_DIMENSION);
+    if (ids_uuid(uuid) < 0)
+        return error_set(err, ERR_SYSTEM, "no random bytes for an action id");
+    snprintf(arn, sizeof(arn), "arn:aws:autoscaling:%s:%s:scheduledAction:%s:resource/ecs/%s:scheduledActionName/%s",
+             ctx->region, ctx->account, uuid, json_string_value(json_object_get(in, "ResourceId")), name);
+    _cleanup_json_ json_t *doc = json_deep_copy(in);
+    if (!doc)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    json_object_set_new(doc, "ScheduledActionARN", json_string(arn));
+    json_object_set_new(doc, "CreationTime", json_real(time_to_epoch_seconds(ctx->now)));
+    json_object_set_new(doc, "berth",
+                        json_pack("{s:I, s:I, s:I}", "next_ms", (json_int_t)first, "every_ms", (json_int_t)every,
+                                  "end_ms", (json_int_t)end));
+    return store_doc_put(ctx->tx, AS_SCHEDULED, ctx->region, sid, doc, err);
+}
+
+struct listing {
+    json_t *in, *all;
+};
+
+static int list_one(const char *region, json_t *doc, void *ud, struct error *err)
+{
+    (void)region;
+    struct listing *l = ud;
+    json_t *names = json_object_get(l->in, "ScheduledActionNames");
+    const char *resource = json_string_value(json_object_get(l->in, "ResourceId"));
+    if (resource && strcmp(resource, json_string_value(json_object_get(doc, "ResourceId"))) != 0)
+        return 0;
+    bool named = !names;
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        named = named || json_equal(n, json_object_get(doc, "ScheduledActionName"));
+    }
+    if (!named)
+        return 0;
+    json_t *copy = json_deep_copy(doc);
+    if (!copy || json_array_append_new(l->all, copy) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    json_object_del(copy, "berth");
+    return 0;
+}
+
+API_ACTION(as_describe_scheduled_actions)
+{
+    char cluster[256], service[256];
+    if (as_check_resource(in, cluster, service, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *all = json_array();
+    struct listing l = {in, all};
+    if (!all)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (store_doc_each(ctx->tx, AS_SCHEDULED, ctx->region, NULL, NULL, list_one, &l, err) < 0)
+        return -1;
+    return as_page(in, all, SCHEDULED_PAGE, "ScheduledActions", out, err);
+}
+
+API_ACTION(as_delete_scheduled_action)
+{
+    (void)out;
+    char cluster[256], service[256], sid[1000];
+    const char *name = json_string_value(json_object_get(in, "ScheduledActionName"));
+    if (as_check_resource(in, cluster, service, err) < 0)
+        return -1;
+    as_doc_id(in, name, sid, sizeof(sid));
+    _cleanup_json_ json_t *doc = NULL;
+    int r = store_doc_get(ctx->tx, AS_SCHEDULED, ctx->region, sid, &doc, err);
+    if (r <= 0)
+        return r < 0 ? -1
+                     : error_set(err, AS_ERR_NOT_FOUND,
+                                 "No scheduled action found for service namespace: ecs, resource ID: %s, scalable "
+                                 "dimension: %s, scheduled action name: %s",
+                                 json_string_value(json_object_get(in, "ResourceId")), AS_DIMENSION, name);
+    return store_doc_delete(ctx->tx, AS_SCHEDULED, ctx->region, sid, err);
+}
+
+/* ---- running what is due ---- */
+
+static int collect(const char *region, json_t *doc, void *ud, struct error *err)
+{
+    if (json_array_append_new(ud, json_pack("[sO]", region, doc)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return 0;
+}
+
+static int run_one(struct op_ctx *ctx, json_t *doc, int scale, bool *scaled, struct error *err)
+{
+    json_t *b = json_object_get(doc, "berth");
+    int64_t now_ms = (int64_t)(ctx->now / 1000), next = json_integer_value(json_object_get(b, "next_ms"));
+    int64_t every = json_integer_value(json_object_get(b, "every_ms")) / scale;
+    int64_t end = json_integer_value(json_object_get(b, "end_ms"));
+    if (next <= 0 || next > now_ms)
+        return 0;
+    char tid[700], sid[1000], cluster[256], service[256], why[400];
+    const char *name = json_string_value(json_object_get(doc, "ScheduledActionName"));
+    as_doc_id(doc, NULL, tid, sizeof(tid));
+    as_doc_id(doc, name, sid, sizeof(sid));
+    json_object_set_new(b, "next_ms", json_integer(every > 0 && (!end || next + every <= end) ? next + every : 0));
+    if (store_doc_put(ctx->tx, AS_SCHEDULED, ctx->region, sid, doc, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *target = NULL;
+    int r = store_doc_get(ctx->tx, AS_TARGET, ctx->region, tid, &target, err);
+    if (r <= 0 || as_check_resource(doc, cluster, service, err) < 0 ||
+        json_is_true(json_object_get(json_object_get(target, "SuspendedState"), "ScheduledScalingSuspended")))
+        return r < 0 ? -1 : 0;
+    json_t *act = json_object_get(doc, "ScalableTargetAction");
+    static const char *const keys[] = {"MinCapacity", "MaxCapacity"};
+    for (size_t i = 0; i < 2; i++)
+        if (json_object_get(act, keys[i]))
+            json_object_set(target, keys[i], json_object_get(act, keys[i]));
+    if (store_doc_put(ctx->tx, AS_TARGET, ctx->region, tid, target, err) < 0)
+        return -1;
+    snprintf(why, sizeof(why), "scheduled action name %s was triggered", name);
+    *scaled = true;
+    return as_clamp_desired(ctx, target, cluster, service, why, err);
+}
+
+int as_scheduled_run(struct op_ctx *ctx, int scale, bool *scaled, struct error *err)
+{
+    _cleanup_json_ json_t *all = json_array();
+    if (!all)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (store_doc_each(ctx->tx, AS_SCHEDULED, NULL, NULL, NULL, collect, all, err) < 0)
+        return -1;
+    size_t i;
+    json_t *a;
+    json_array_foreach(all, i, a) {
+        struct op_ctx one = *ctx;
+        one.region = json_string_value(json_array_get(a, 0));
+        if (run_one(&one, json_array_get(a, 1), scale < 1 ? 1 : scale, scaled, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int as_scheduled_delete_all(struct op_ctx *ctx, json_t *in, struct error *err)
+{
+    char prefix[700];
+    as_doc_id(in, NULL, prefix, sizeof(prefix));
+    snprintf(prefix + strlen(prefix), sizeof(prefix) - strlen(prefix), "|");
+    _cleanup_json_ json_t *all = json_array();
+    if (!all)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (store_doc_each(ctx->tx, AS_SCHEDULED, ctx->region, NULL, prefix, collect, all, err) < 0)
+        return -1;
+    size_t i;
+    json_t *a;
+    json_array_foreach(all, i, a) {
+        json_t *doc = json_array_get(a, 1);
+        char sid[1000];
+        as_doc_id(doc, json_string_value(json_object_get(doc, "ScheduledActionName")), sid, sizeof(sid));
+        if (store_doc_delete(ctx->tx, AS_SCHEDULED, ctx->region, sid, err) < 0)
+            return -1;
+    }
+    return 0;
+}
