@@ -20,7 +20,7 @@ static void usage(FILE *f)
                "                    [--agent-timeout SECONDS] [--max-service-tasks N]\n"
                "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
                "                    [--max-connections N] [--max-connections-per-ip N]\n"
-               "                    [--request-timeout SECONDS]\n"
+               "                    [--request-timeout SECONDS] [--dns-listen HOST:PORT]\n"
                "                    [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
@@ -42,6 +42,11 @@ static void usage(FILE *f)
                "                      connection's being ready for it, and a connection\n"
                "                      silent that long is closed (default 60; answers,\n"
                "                      long-polls included, are not timed)\n"
+               "  --dns-listen HOST:PORT  answer DNS (UDP and TCP) for Cloud Map's DNS\n"
+               "                      namespaces there, forwarding other names to the\n"
+               "                      resolvers of /etc/resolv.conf; agents started with\n"
+               "                      --dns-server HOST:PORT relay their tasks' queries to it\n"
+               "                      (default: no DNS)\n"
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -49,6 +54,13 @@ static int set_listen(void *opts, const struct cli_flag *f, char *arg)
 {
     struct server_config *cfg = opts;
     return cli_set_listen("berth server", arg, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port);
+}
+
+static int set_dns_listen(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return cli_set_listen("berth server", arg, cfg->dns_listen_host, sizeof(cfg->dns_listen_host),
+                          &cfg->dns_listen_port);
 }
 
 static int set_account_id(void *opts, const struct cli_flag *f, char *arg)
@@ -146,6 +158,7 @@ static const struct cli_flag server_flags[] = {
     {"max-connections", .has_arg = true, .set = set_max_connections},
     {"max-connections-per-ip", .has_arg = true, .set = set_max_connections_per_ip},
     {"request-timeout", .has_arg = true, .set = set_request_timeout},
+    {"dns-listen", .has_arg = true, .set = set_dns_listen},
 };
 
 int cli_server_main(int argc, char **argv)

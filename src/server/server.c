@@ -12,6 +12,7 @@
 #include "server/ecs/ecs_limits.h"
 #include "server/cloudwatch/cw_service.h"
 #include "server/ecs/ecs_service.h"
+#include "server/dns/dns_server.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
 #include "server/iam/authorize.h"
@@ -134,6 +135,13 @@ int server_start(struct server *srv, struct error *err)
     struct background_job rounds = {"service scheduler", SCHEDULER_TICK, true, true, scheduler_round, &srv->scheduler};
     if (background_start(srv->changes, &rounds, &srv->scheduler_thread, err) < 0)
         return -1;
+    if (srv->cfg.dns_listen_host[0]) {
+        if (dns_server_start(srv->store, srv->cfg.region, srv->cfg.dns_listen_host, srv->cfg.dns_listen_port, NULL,
+                             &srv->dns, err) < 0)
+            return -1;
+        log_info("server: DNS for Cloud Map namespaces on %s port %u (UDP and TCP)", srv->cfg.dns_listen_host,
+                 dns_server_port(srv->dns));
+    }
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -145,6 +153,8 @@ void server_stop(struct server *srv)
         changes_stop(srv->changes); /* ends long-polls and the scheduler's waits */
     http_stop(srv->http);
     srv->http = NULL;
+    dns_server_stop(srv->dns);
+    srv->dns = NULL;
     background_stop(srv->maintenance_thread);
     srv->maintenance_thread = NULL;
     background_stop(srv->scheduler_thread);

@@ -27,6 +27,7 @@ struct keyring;
 struct authorizer;
 struct http_front;
 struct background;
+struct dns_server;
 
 struct server_config {
     char listen_host[256];
@@ -46,6 +47,10 @@ struct server_config {
     int max_connections;
     int max_connections_per_ip;
     int request_timeout_sec;
+    /* The DNS responder for Cloud Map's DNS namespaces (dns/dns_server.h):
+     * off unless dns_listen_host is set; port 0 picks one. */
+    char dns_listen_host[256];
+    uint16_t dns_listen_port;
 };
 
 struct server {
@@ -69,6 +74,7 @@ struct server {
     struct scheduler scheduler;
     struct background *scheduler_thread;
     struct background *maintenance_thread;
+    struct dns_server *dns;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */
