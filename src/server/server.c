@@ -66,6 +66,8 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
     return ELEMENTSOF(all);
 }
 
+uint16_t server_dns_port(const struct server *srv) { return srv->dns ? dns_server_port(srv->dns) : 0; }
+
 int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, char *ret_secret, size_t secret_cap)
 {
     return keyring_root(srv->keyring, ret_key, key_cap, ret_secret, secret_cap);

@@ -87,6 +87,9 @@ int server_start(struct server *srv, struct error *err);
 void server_stop(struct server *srv);
 void server_free(struct server *srv);
 
+/* The DNS responder's port, 0 when it is off. */
+uint16_t server_dns_port(const struct server *srv);
+
 /* The account's root key, for berth up's own agent. */
 int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, char *ret_secret, size_t secret_cap);
 

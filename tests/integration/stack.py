@@ -29,7 +29,7 @@ def net_args():
 
 
 class Stack:
-    def __init__(self, tmp, cluster="e2e", agent_args=()):
+    def __init__(self, tmp, cluster="e2e", agent_args=(), server_args=()):
         self.tmp = str(tmp)
         self.cluster = cluster
         self.registry = registry.Registry(os.path.join(self.tmp, "registry")).start()
@@ -37,7 +37,8 @@ class Stack:
         self.image = self.registry.hostport + "/busybox:1"
         os.makedirs(os.path.join(self.tmp, "server"), exist_ok=True)
         self.server = berth_proc.BerthServer(os.path.join(self.tmp, "server"),
-                                             os.path.join(self.tmp, "server.log")).start()
+                                             os.path.join(self.tmp, "server.log"),
+                                             extra_args=list(server_args)).start()
         self.ecs = berth_proc.client(self.server.endpoint)
         self.ecs.create_cluster(clusterName=cluster)
         self.agent_dir = os.path.join(self.tmp, "agent")

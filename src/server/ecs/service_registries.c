@@ -15,6 +15,7 @@
 #include "common/task_status.h"
 #include "server/ecs/taskdefs.h"
 #include "server/servicediscovery/sd_registry.h"
+#include "server/store/store_instances.h"
 #include "server/store/store_services.h"
 #include "server/store/store_tasks.h"
 
@@ -132,6 +133,25 @@ static int task_discoverable(struct op_ctx *ctx, struct task_row *task, bool *re
     return 0;
 }
 
+/* The berth.host-ipv4 attribute of the task's container instance (the
+ * agent reports the host's address there), or "" . */
+static void instance_ipv4(struct op_ctx *ctx, struct task_row *task, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    _cleanup_(instance_row_clear) struct instance_row inst = {0};
+    struct error err;
+    _cleanup_json_ json_t *attrs = json_array();
+    if (!task->instance_id || !attrs || store_instance_get_by_id(ctx->tx, task->instance_id, &inst, &err) <= 0 ||
+        store_attrs_get(ctx->tx, task->cluster_id, "container-instance", inst.uuid, attrs, &err) < 0)
+        return;
+    size_t i;
+    json_t *a;
+    json_array_foreach(attrs, i, a) {
+        if (str(a, "name") && strcmp(str(a, "name"), "berth.host-ipv4") == 0 && str(a, "value"))
+            snprintf(buf, cap, "%s", str(a, "value"));
+    }
+}
+
 static json_t *task_attributes(struct op_ctx *ctx, struct task_row *task, json_t *reg)
 {
     const char *carn = str(task->doc, "clusterArn"), *slash = carn ? strrchr(carn, '/') : NULL;
@@ -140,8 +160,11 @@ static json_t *task_attributes(struct op_ctx *ctx, struct task_row *task, json_t
     if (!attrs)
         return NULL;
     const char *ip = task_ipv4(task->doc);
-    if (!ip)
-        ip = str(task->doc, "berthHostIpv4");
+    char host_ip[64];
+    if (!ip) {
+        instance_ipv4(ctx, task, host_ip, sizeof(host_ip));
+        ip = host_ip[0] ? host_ip : NULL;
+    }
     if (ip)
         json_object_set_new(attrs, "AWS_INSTANCE_IPV4", json_string(ip));
     if (str(task->doc, "availabilityZone"))
