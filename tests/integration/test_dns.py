@@ -222,3 +222,58 @@ def test_unknown_names_health_routing_and_forwarding(stack):
                      b"\x12\x34\x01\x00\x00\x02" + b"\x00" * 6 + b"\x01a\x00\x00\x01\x00\x01"):
             s.sendto(junk, ("127.0.0.1", stack.dns_port))
     assert ask(stack, "nothing.plain.test")["rcode"] == 3
+
+
+def test_update_service_registries_list_by_namespace_and_service_connect(stack):
+    sd = stack.sd
+    ns = namespace(sd, "move.local")
+    other = namespace(sd, "other.local")
+    old = sd.create_service(Name="old", NamespaceId=ns,
+                            DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 5}]})["Service"]
+    new = sd.create_service(Name="new", NamespaceId=ns,
+                            DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 5}]})["Service"]
+    stack.register("mover", [{"name": "web", "command": HTTPD, "stopTimeout": 1,
+                              "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")
+    # Service Connect is refused, not dropped; enabled false asks for nothing.
+    sc = {"enabled": True, "namespace": "move.local",
+          "services": [{"portName": "http", "clientAliases": [{"port": 80}]}]}
+    with pytest.raises(Exception) as e:
+        stack.ecs.create_service(cluster=stack.cluster, serviceName="sc", taskDefinition="mover", desiredCount=1,
+                                 networkConfiguration=NET, serviceConnectConfiguration=sc)
+    assert e.value.response["Error"]["Code"] == "UnsupportedFeatureException"
+    assert "Service Connect" in e.value.response["Error"]["Message"]
+    stack.ecs.create_service(cluster=stack.cluster, serviceName="mover", taskDefinition="mover", desiredCount=1,
+                             networkConfiguration=NET, serviceRegistries=[{"registryArn": old["Arn"]}],
+                             serviceConnectConfiguration={"enabled": False})
+    with pytest.raises(Exception) as e:
+        stack.ecs.update_service(cluster=stack.cluster, service="mover", serviceConnectConfiguration=sc)
+    assert e.value.response["Error"]["Code"] == "UnsupportedFeatureException"
+
+    svc_arn = stack.ecs.describe_services(cluster=stack.cluster, services=["mover"])["services"][0]["serviceArn"]
+    assert stack.ecs.list_services_by_namespace(namespace="move.local")["serviceArns"] == [svc_arn]
+    ns_arn = sd.get_namespace(Id=ns)["Namespace"]["Arn"]
+    assert stack.ecs.list_services_by_namespace(namespace=ns_arn)["serviceArns"] == [svc_arn]
+    assert stack.ecs.list_services_by_namespace(namespace=other)["serviceArns"] == []
+    with pytest.raises(Exception) as e:
+        stack.ecs.list_services_by_namespace(namespace="nowhere.local")
+    assert e.value.response["Error"]["Code"] == "NamespaceNotFoundException"
+
+    first = berth_proc.wait_for(lambda: dnsclient.values(ask(stack, "old.move.local"), "A") or None, timeout=60,
+                                what="the task under old.move.local")
+    # A registry that does not exist is refused before anything changes.
+    with pytest.raises(Exception) as e:
+        stack.ecs.update_service(cluster=stack.cluster, service="mover",
+                                 serviceRegistries=[{"registryArn": new["Arn"][:-4] + "0000"}])
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    out = stack.ecs.update_service(cluster=stack.cluster, service="mover",
+                                   serviceRegistries=[{"registryArn": new["Arn"]}])["service"]
+    assert out["serviceRegistries"] == [{"registryArn": new["Arn"]}]
+    assert len(out["deployments"]) == 2  # a new deployment registers the tasks anew
+
+    def moved():
+        o, n = dnsclient.values(ask(stack, "old.move.local"), "A"), dnsclient.values(ask(stack, "new.move.local"), "A")
+        return n if o == [] and len(n) == 1 and n != first else None
+
+    berth_proc.wait_for(moved, timeout=90, what="the new task under new.move.local only")
+    stack.ecs.update_service(cluster=stack.cluster, service="mover", desiredCount=0)
+    stack.ecs.delete_service(cluster=stack.cluster, service="mover", force=True)

@@ -260,6 +260,7 @@ static const struct authz_rule ecs_rules[] = {
     {"ListClusters", "ecs:ListClusters", NULL, NULL, false},
     {"ListContainerInstances", "ecs:ListContainerInstances", res_cluster, NULL, false},
     {"ListServices", "ecs:ListServices", NULL, key_cluster, false},
+    {"ListServicesByNamespace", "ecs:ListServicesByNamespace", NULL, NULL, false},
     {"ListTagsForResource", "ecs:ListTagsForResource", res_tagged, NULL, false},
     {"ListTaskDefinitionFamilies", "ecs:ListTaskDefinitionFamilies", NULL, NULL, false},
     {"ListTaskDefinitions", "ecs:ListTaskDefinitions", NULL, NULL, false},

@@ -49,6 +49,7 @@ static const struct api_action ecs_actions[] = {
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
     {"ListServices", action_list_services, API_READ},
+    {"ListServicesByNamespace", action_list_services_by_namespace, API_READ},
     {"ListTagsForResource", action_list_tags_for_resource, API_READ},
     {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
     {"ListTaskDefinitions", action_list_task_definitions, API_READ},
@@ -68,6 +69,10 @@ static const struct api_action ecs_actions[] = {
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
+};
+
+static const struct api_error ecs_errors[] = {
+    {ECS_ERR_NAMESPACE_NOT_FOUND, "NamespaceNotFoundException", 400},
 };
 
 /* berth's own agent calls: no botocore model describes them, so their
@@ -135,6 +140,8 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .state = e,
         .authz = rules,
         .nauthz = nrules,
+        .errors = ecs_errors,
+        .nerrors = ELEMENTSOF(ecs_errors),
     };
 }
 

@@ -201,6 +201,62 @@ static int sync_one(struct op_ctx *ctx, struct task_row *task, json_t *reg, bool
     return 0;
 }
 
+/* Whether list holds a registry with reg's registryArn. */
+static bool registry_in(json_t *list, json_t *reg)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        if (str(r, "registryArn") && str(reg, "registryArn") &&
+            strcmp(str(r, "registryArn"), str(reg, "registryArn")) == 0)
+            return true;
+    }
+    return false;
+}
+
+#define RETIRED_REGISTRIES_MAX 8
+
+int service_registries_update(struct op_ctx *ctx, json_t *doc, json_t *given, json_t *taskdef, struct error *err)
+{
+    if (!given)
+        return 0;
+    if (service_registries_check(ctx, given, taskdef, err) < 0)
+        return -1;
+    json_t *old = json_object_get(doc, "serviceRegistries");
+    if (old && json_equal(old, given))
+        return 0;
+    json_t *berth = json_object_get(doc, "berth");
+    json_t *retired = json_object_get(berth, "retiredRegistries");
+    if (berth && !retired) {
+        retired = json_array();
+        json_object_set_new(berth, "retiredRegistries", retired);
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(old, i, r) {
+        if (retired && !registry_in(given, r) && !registry_in(retired, r))
+            json_array_append(retired, r);
+    }
+    /* A registry in use again is no longer retired; the oldest go first. */
+    for (i = json_array_size(retired); i-- > 0;)
+        if (registry_in(given, json_array_get(retired, i)))
+            json_array_remove(retired, i);
+    while (json_array_size(retired) > RETIRED_REGISTRIES_MAX)
+        json_array_remove(retired, 0);
+    json_object_set(doc, "serviceRegistries", given);
+    return 1;
+}
+
+int service_connect_refuse(json_t *in, struct error *err)
+{
+    json_t *sc = json_object_get(in, "serviceConnectConfiguration");
+    if (sc && json_is_true(json_object_get(sc, "enabled")))
+        return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
+                         "berth does not implement Service Connect (serviceConnectConfiguration with enabled true): "
+                         "use serviceRegistries and Cloud Map DNS names instead.");
+    return 0;
+}
+
 int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct error *err)
 {
     if (!task->service_name || !task->id)
@@ -210,7 +266,8 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
     if (r <= 0)
         return r;
     json_t *regs = json_object_get(svc.doc, "serviceRegistries");
-    if (json_array_size(regs) == 0)
+    json_t *retired = json_object_get(json_object_get(svc.doc, "berth"), "retiredRegistries");
+    if (json_array_size(regs) == 0 && json_array_size(retired) == 0)
         return 0;
     bool want = false;
     if (task_discoverable(ctx, task, &want, err) < 0)
@@ -219,6 +276,11 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
     json_t *reg;
     json_array_foreach(regs, i, reg) {
         if (sync_one(ctx, task, reg, want, err) < 0)
+            return -1;
+    }
+    /* Registries UpdateService replaced: a task leaves them as it stops. */
+    json_array_foreach(retired, i, reg) {
+        if (!want && !registry_in(regs, reg) && sync_one(ctx, task, reg, false, err) < 0)
             return -1;
     }
     return 0;

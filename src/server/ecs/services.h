@@ -29,3 +29,8 @@ API_ACTION(action_update_service);
 API_ACTION(action_delete_service);
 API_ACTION(action_describe_services);
 API_ACTION(action_list_services);
+/* service_namespaces.c */
+API_ACTION(action_list_services_by_namespace);
+
+/* ECS's own error kinds beyond the dispatcher's (ecs_service.c names them). */
+#define ECS_ERR_NAMESPACE_NOT_FOUND (API_ERR_MAX + 1)
