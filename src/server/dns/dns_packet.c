@@ -89,19 +89,61 @@ int dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *ret)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Whether the question's name is plain labels (no compression pointer):
+ * then its bytes can be copied as they came, case included. */
+static bool question_plain(const uint8_t *msg, const struct dns_query *q)
+{
+    size_t pos = DNS_HEADER_LEN;
+    while (pos < q->question_end && msg[pos] != 0) {
+        if (msg[pos] & 0xc0)
+            return false;
+        pos += (size_t)msg[pos] + 1;
+    }
+    return pos + 1 + 4 == q->question_end;
+}
+
+/* The question into buf at DNS_HEADER_LEN: its own bytes when plain, else
+ * its name written out again (a pointer would name the query's bytes,
+ * not the answer's).  Its length, 0 when it does not fit. */
+static size_t put_question(uint8_t *buf, size_t cap, const struct dns_query *q, const uint8_t *msg)
+{
+    if (q->question_end <= DNS_HEADER_LEN)
+        return 0;
+    size_t n = q->question_end - DNS_HEADER_LEN;
+    if (question_plain(msg, q)) {
+        if (DNS_HEADER_LEN + n > cap)
+            return 0;
+        memcpy(buf + DNS_HEADER_LEN, msg + DNS_HEADER_LEN, n);
+        return n;
+    }
+    size_t pos = DNS_HEADER_LEN;
+    for (const char *p = q->name; *p;) {
+        const char *dot = strchr(p, '.');
+        size_t l = dot ? (size_t)(dot - p) : strlen(p);
+        if (l == 0 || l > 63 || pos + 1 + l > cap)
+            return 0;
+        buf[pos++] = (uint8_t)l;
+        memcpy(buf + pos, p, l);
+        pos += l;
+        p += l + (dot ? 1 : 0);
+    }
+    if (pos + 5 > cap)
+        return 0;
+    buf[pos++] = 0;
+    put16(buf + pos, q->qtype);
+    put16(buf + pos + 2, q->qclass);
+    return pos + 4 - DNS_HEADER_LEN;
+}
+
 size_t dns_error_answer(uint8_t *buf, size_t cap, const struct dns_query *q, const uint8_t *msg, int rcode)
 {
-    size_t qlen = q->question_end > DNS_HEADER_LEN ? q->question_end - DNS_HEADER_LEN : 0;
-    if (cap < DNS_HEADER_LEN + qlen)
-        qlen = 0;
     if (cap < DNS_HEADER_LEN)
         return 0;
     memset(buf, 0, DNS_HEADER_LEN);
+    size_t qlen = put_question(buf, cap, q, msg);
     put16(buf, q->id);
     put16(buf + 2, (uint16_t)(0x8000 | (q->flags & 0x7900) | 0x0080 | (rcode & 0xf)));
     put16(buf + 4, qlen ? 1 : 0);
-    if (qlen)
-        memcpy(buf + DNS_HEADER_LEN, msg + DNS_HEADER_LEN, qlen);
     return DNS_HEADER_LEN + qlen;
 }
 
