@@ -277,3 +277,35 @@ def test_update_service_registries_list_by_namespace_and_service_connect(stack):
     berth_proc.wait_for(moved, timeout=90, what="the new task under new.move.local only")
     stack.ecs.update_service(cluster=stack.cluster, service="mover", desiredCount=0)
     stack.ecs.delete_service(cluster=stack.cluster, service="mover", force=True)
+
+
+def test_only_healthy_tasks_are_answered(stack):
+    sd = stack.sd
+    ns = namespace(sd, "health.local")
+    regs = {}
+    for name, cmd in (("good", "true"), ("bad", "exit 1")):
+        regs[name] = sd.create_service(Name=name, NamespaceId=ns,
+                                       DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 5}]})["Service"]
+        stack.register("h" + name, [{"name": "web", "command": ["sleep", "600"], "stopTimeout": 1,
+                                     "healthCheck": {"command": ["CMD-SHELL", cmd], "interval": 5, "timeout": 2,
+                                                     "retries": 1, "startPeriod": 0}}], networkMode="awsvpc")
+        stack.ecs.create_service(cluster=stack.cluster, serviceName="h" + name, taskDefinition="h" + name,
+                                 desiredCount=1, networkConfiguration=NET,
+                                 serviceRegistries=[{"registryArn": regs[name]["Arn"]}])
+
+    def health(service):
+        arns = stack.ecs.list_tasks(cluster=stack.cluster, serviceName=service)["taskArns"]
+        tasks = stack.ecs.describe_tasks(cluster=stack.cluster, tasks=arns)["tasks"] if arns else []
+        return [t.get("healthStatus") for t in tasks]
+
+    berth_proc.wait_for(lambda: "HEALTHY" in health("hgood") or None, timeout=60, what="a healthy task")
+    good = berth_proc.wait_for(lambda: dnsclient.values(ask(stack, "good.health.local"), "A") or None, timeout=30,
+                               what="the healthy task in DNS")
+    assert good == task_ips(stack, "hgood")
+    berth_proc.wait_for(lambda: "UNHEALTHY" in health("hbad") or None, timeout=60, what="an unhealthy task")
+    # A task whose health check fails is never answered, and Cloud Map agrees.
+    assert ask(stack, "bad.health.local")["answer"] == []
+    assert sd.list_instances(ServiceId=regs["bad"]["Id"])["Instances"] == []
+    for name in ("hgood", "hbad"):
+        stack.ecs.update_service(cluster=stack.cluster, service=name, desiredCount=0)
+        stack.ecs.delete_service(cluster=stack.cluster, service=name, force=True)
