@@ -7,7 +7,7 @@ BENCHMARKS.md.
                                   [--out FILE] [--no-markdown]
 
 Benchmarks (NAME): task_start, placement, services, network, scale, api,
-logs; footprint figures are measured inside task_start, placement and
+logs, dns; footprint figures are measured inside task_start, placement and
 scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
@@ -889,6 +889,48 @@ def bench_logs(args, res, cfg):
                  % cfg["logship_runs"])
 
 
+def bench_dns(args, res, cfg):
+    """berth's DNS responder (--dns-listen) answering a Cloud Map name from
+    the store, beside the host's own resolver (resolv.conf's first
+    nameserver) answering the same client for a name it knows nothing
+    about; one Python client keeping 32 queries in flight."""
+    import dns_qps
+    tmp = tempfile.mkdtemp(prefix="berth-bench-dns-")
+    port = free_port()
+    d = os.path.join(tmp, "server")
+    os.makedirs(d)
+    srv = berth_proc.BerthServer(d, os.path.join(tmp, "server.log"),
+                                 extra_args=("--dns-listen", "127.0.0.1:%d" % port)).start(timeout=60)
+    try:
+        sd = berth_proc.client(srv.endpoint, service="servicediscovery")
+        op = sd.create_private_dns_namespace(Name="bench.local", Vpc="vpc-1")["OperationId"]
+        ns = sd.get_operation(OperationId=op)["Operation"]["Targets"]["NAMESPACE"]
+        svc = sd.create_service(Name="api", NamespaceId=ns,
+                                DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 10}]})["Service"]
+        for i in range(cfg["dns_instances"]):
+            sd.register_instance(ServiceId=svc["Id"], InstanceId="i%d" % i,
+                                 Attributes={"AWS_INSTANCE_IPV4": "10.9.%d.%d" % (i // 250, i % 250 + 1)})
+        upstream = None
+        with open("/etc/resolv.conf") as f:
+            for line in f:
+                if line.split()[:1] == ["nameserver"] and "." in line.split()[1]:
+                    upstream = line.split()[1]
+                    break
+        ours, ref = [], []
+        for _ in range(cfg["dns_rounds"]):
+            ours.append(dns_qps.qps("127.0.0.1", port, "api.bench.local", cfg["dns_seconds"])[0])
+            if upstream:
+                ref.append(dns_qps.qps(upstream, 53, "berth-bench.invalid", cfg["dns_seconds"])[0])
+        res.add("dns", "A query for a service of %d instances (MULTIVALUE, %d answered)"
+                % (cfg["dns_instances"], min(8, cfg["dns_instances"])),
+                "queries/s", ours, ref_name="host resolver %s, NXDOMAIN" % upstream if upstream else None,
+                ref_xs=ref, lower_is_better=False,
+                note="one store read transaction per query, no cache; Python client, 32 in flight")
+    finally:
+        srv.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---- report ---------------------------------------------------------------------
 
 def machine():
@@ -960,7 +1002,8 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
-        "logship_lines": 200000, "logship_runs": 3}
+        "logship_lines": 200000, "logship_runs": 3,
+        "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3}
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
          "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
@@ -968,9 +1011,11 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
-         "logship_lines": 2000, "logship_runs": 1}
+         "logship_lines": 2000, "logship_runs": 1,
+         "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
-           "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs}
+           "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs,
+           "dns": bench_dns}
 
 
 def main():

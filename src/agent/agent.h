@@ -54,6 +54,13 @@ struct agent_config {
     int64_t metrics_interval_sec;
     char bridge[16];      /* host bridge for bridge and awsvpc tasks */
     char task_subnet[32]; /* CIDR of the bridge and the task addresses */
+    /* The server's DNS responder ("HOST:PORT", "" for none): bridge and
+     * awsvpc tasks resolve through a relay to it on the bridge gateway. */
+    char dns_server[300];
+    /* This host's address for other hosts and tasks (the instance
+     * attribute berth.host-ipv4: Cloud Map's AWS_INSTANCE_IPV4 of bridge and
+     * host tasks); "" finds the address of the default route. */
+    char host_ipv4[64];
 };
 
 struct reporter;

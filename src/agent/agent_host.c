@@ -1,9 +1,12 @@
 /* agent_host.c - CPU, memory, attributes and a stable host identity. */
 #include "agent/agent_host.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -102,4 +105,27 @@ void agent_host_instance_id(const char *data_dir, char *buf, size_t cap)
         snprintf(hex + i * 2, sizeof(hex) - (size_t)i * 2, "%02x", md[i]);
     hex[17] = '\0';
     snprintf(buf, cap, "i-%s", hex);
+}
+
+json_t *agent_host_ipv4_attribute(const char *configured)
+{
+    char addr[INET_ADDRSTRLEN] = "";
+    struct in_addr a;
+    if (configured && *configured) {
+        if (inet_pton(AF_INET, configured, &a) != 1)
+            return NULL;
+        snprintf(addr, sizeof(addr), "%s", configured);
+    } else {
+        /* A UDP socket "connected" to a public address sends nothing; its
+         * local address is the one the default route would use. */
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(53)}, self;
+        socklen_t len = sizeof(self);
+        inet_pton(AF_INET, "192.0.2.1", &dst.sin_addr); /* TEST-NET-1: never contacted */
+        if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 ||
+            getsockname(fd, (struct sockaddr *)&self, &len) < 0 || self.sin_addr.s_addr == htonl(INADDR_ANY) ||
+            !inet_ntop(AF_INET, &self.sin_addr, addr, sizeof(addr)))
+            return NULL;
+    }
+    return json_pack("{s:s, s:s}", "name", AGENT_HOST_IPV4_ATTRIBUTE, "value", addr);
 }

@@ -16,3 +16,9 @@ void agent_host_resources(int64_t *ret_cpu, int64_t *ret_memory);
 json_t *agent_host_attributes(const char *az, const char *instance_type, bool privileged, json_t *extra);
 /* A stable EC2-style instance id for this host and data dir ("i-" + 17 hex). */
 void agent_host_instance_id(const char *data_dir, char *buf, size_t cap);
+/* The attribute that names this host's IPv4 address (berth.host-ipv4),
+ * as configured or else the source address of the default route; the
+ * server gives it to Cloud Map as AWS_INSTANCE_IPV4 of bridge and host
+ * tasks.  NULL when there is none to give. */
+#define AGENT_HOST_IPV4_ATTRIBUTE "berth.host-ipv4"
+json_t *agent_host_ipv4_attribute(const char *configured);

@@ -105,6 +105,10 @@ static json_t *registration_body(struct agent_instance *inst)
                   "versionInfo", "agentVersion", AGENT_VERSION, "agentHash", "berth", "dockerVersion",
                   a->cfg.hollow ? "hollow" : a->cfg.runtime, "instanceIdentityDocument", idd_text ? idd_text : "{}");
     free(idd_text);
+    json_t *ipv4 = a->cfg.hollow ? NULL : agent_host_ipv4_attribute(a->cfg.host_ipv4);
+    if (body && ipv4)
+        json_array_append(json_object_get(body, "attributes"), ipv4);
+    json_decref(ipv4);
     if (inst->arn[0])
         json_object_set_new(body, "containerInstanceArn", json_string(inst->arn));
     return body;

@@ -65,6 +65,11 @@
 #define LIMIT_NET_PORT_MAPPINGS 256
 #define LIMIT_NET_NFT_RULESET (1024u * 1024)
 #define LIMIT_NET_NFT_TIMEOUT_SEC 10
+/* The DNS relay (net/dnsrelay.c): a datagram's size, queries awaiting an
+ * answer at once, and how long one may wait. */
+#define LIMIT_DNS_RELAY_DATAGRAM 4096
+#define LIMIT_DNS_RELAY_PENDING 1024
+#define LIMIT_DNS_RELAY_TIMEOUT_MS 3000
 
 /* Agent log drivers (src/agent/logship.c).  A k8s-file record conmon
  * writes (its buffer is 8 KiB; anything longer than this is skipped), the

@@ -1,4 +1,5 @@
 /* cli_agent.c - `berth agent`: parse flags, run until SIGINT/SIGTERM. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static void usage(FILE *f)
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--allow-privileged] [--allow-host-path PREFIX]...\n"
                "                   [--bridge NAME] [--task-subnet CIDR] [--metrics-interval S]\n"
+               "                   [--dns-server HOST:PORT] [--host-ipv4 ADDR]\n"
                "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
                "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
                "\n"
@@ -28,6 +30,11 @@ static void usage(FILE *f)
                "without running containers (for scale tests and benchmarks).\n"
                "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
                "on bridge --bridge (default berth0); give each agent on one host its own pair.\n"
+               "With --dns-server (the server's --dns-listen), their /etc/resolv.conf names a DNS\n"
+               "relay on the bridge's gateway that asks the server: Cloud Map's DNS namespaces\n"
+               "resolve in tasks, other names go to the server host's resolvers.  --host-ipv4\n"
+               "is this host's address as tasks and other hosts reach it (Cloud Map's\n"
+               "AWS_INSTANCE_IPV4 of bridge and host tasks; default: the default route's source).\n"
                "Running tasks' cgroups are sampled every --metrics-interval seconds (default 20;\n"
                "0: never) for the AWS/ECS CPUUtilization and MemoryUtilization metrics.\n"
                "Tasks are kept off the host by default: privileged containers, capabilities\n"
@@ -186,6 +193,8 @@ static const struct cli_flag agent_flags[] = {
     {"log-format", .has_arg = true, .set = set_log_format},
     CFG_STRING("bridge", bridge),
     CFG_STRING("task-subnet", task_subnet),
+    CFG_STRING("dns-server", dns_server),
+    CFG_STRING("host-ipv4", host_ipv4),
     {"help", .short_name = 'h'},
 };
 
@@ -247,7 +256,13 @@ int cli_agent_main(int argc, char **argv)
         o.cfg.n_insecure = o.n_insecure;
         o.cfg.allow_host_paths = o.host_paths;
         o.cfg.n_allow_host_paths = o.n_host_paths;
-        rc = agent_credentials(&o) < 0 ? 1 : run_agent(&o.cfg);
+        struct in_addr ip;
+        if (o.cfg.host_ipv4[0] && inet_pton(AF_INET, o.cfg.host_ipv4, &ip) != 1) {
+            fprintf(stderr, "berth agent: --host-ipv4 wants an IPv4 address, got '%s'\n", o.cfg.host_ipv4);
+            rc = 2;
+        } else {
+            rc = agent_credentials(&o) < 0 ? 1 : run_agent(&o.cfg);
+        }
     } else if (rc == CLI_FLAGS_HELP) {
         rc = 0;
     }

@@ -21,7 +21,7 @@ static void usage(FILE *f)
                "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
                "                    [--max-connections N] [--max-connections-per-ip N]\n"
                "                    [--request-timeout SECONDS] [--metrics-auth token|none]\n"
-               "                    [--time-scale N]\n"
+               "                    [--time-scale N] [--dns-listen HOST:PORT]\n"
                "                    [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "\n"
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
@@ -49,6 +49,11 @@ static void usage(FILE *f)
                "  --time-scale N      divide alarm periods and evaluation windows and\n"
                "                      scaling cooldowns by N (1-3600; default 1): for\n"
                "                      tests, never for production\n"
+               "  --dns-listen HOST:PORT  answer DNS (UDP and TCP) for Cloud Map's DNS\n"
+               "                      namespaces there, forwarding other names to the\n"
+               "                      resolvers of /etc/resolv.conf; agents started with\n"
+               "                      --dns-server HOST:PORT relay their tasks' queries to it\n"
+               "                      (default: no DNS)\n"
                "\nThe bound endpoint is written to DIR/endpoint once the server listens.\n");
 }
 
@@ -56,6 +61,13 @@ static int set_listen(void *opts, const struct cli_flag *f, char *arg)
 {
     struct server_config *cfg = opts;
     return cli_set_listen("berth server", arg, cfg->listen_host, sizeof(cfg->listen_host), &cfg->listen_port);
+}
+
+static int set_dns_listen(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    return cli_set_listen("berth server", arg, cfg->dns_listen_host, sizeof(cfg->dns_listen_host),
+                          &cfg->dns_listen_port);
 }
 
 static int set_account_id(void *opts, const struct cli_flag *f, char *arg)
@@ -172,6 +184,7 @@ static const struct cli_flag server_flags[] = {
     {"request-timeout", .has_arg = true, .set = set_request_timeout},
     {"metrics-auth", .has_arg = true, .set = set_metrics_auth},
     {"time-scale", .has_arg = true, .set = set_time_scale},
+    {"dns-listen", .has_arg = true, .set = set_dns_listen},
 };
 
 int cli_server_main(int argc, char **argv)

@@ -165,6 +165,8 @@ static int start_agent(const struct up_opts *o, const struct server *srv, const 
     acfg.allow_host_paths = o->host_paths;
     acfg.n_allow_host_paths = o->n_host_paths;
     acfg.stop_tasks_at_exit = !o->keep_tasks;
+    if (server_dns_port(srv))
+        snprintf(acfg.dns_server, sizeof(acfg.dns_server), "%s:%u", o->server.dns_listen_host, server_dns_port(srv));
     int r = agent_start(agent, &acfg, &err);
     aws_credentials_clear(&acfg.creds);
     if (r < 0) {
@@ -287,6 +289,9 @@ static void up_defaults(struct up_opts *o)
     snprintf(o->runtime, sizeof(o->runtime), "runc");
     snprintf(o->registry_host, sizeof(o->registry_host), "127.0.0.1");
     o->registry_port = 5000;
+    /* Tasks resolve Cloud Map's DNS namespaces through the agent's relay to
+     * this responder, on loopback where only this host reaches it. */
+    snprintf(o->server.dns_listen_host, sizeof(o->server.dns_listen_host), "127.0.0.1");
 }
 
 void cli_up_default_data_dir(char *buf, size_t cap) { default_data_dir(buf, cap); }
@@ -300,6 +305,7 @@ int cli_up_stop_leftovers(const char *data_dir)
     up_state_load(data_dir, "region", o.server.region, sizeof(o.server.region));
     snprintf(o.server.listen_host, sizeof(o.server.listen_host), "127.0.0.1");
     o.server.listen_port = 0;
+    o.server.dns_listen_host[0] = '\0';
     o.registry_off = true;
     o.quiet = true;
     up_state_stop_registry(data_dir);

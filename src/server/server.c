@@ -16,6 +16,7 @@
 #include "server/ecs/ecs_service.h"
 #include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_service.h"
+#include "server/dns/dns_server.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
 #include "server/iam/authorize.h"
@@ -77,6 +78,8 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
     memcpy(ret, all, n * sizeof(*ret));
     return ELEMENTSOF(all);
 }
+
+uint16_t server_dns_port(const struct server *srv) { return srv->dns ? dns_server_port(srv->dns) : 0; }
 
 int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, char *ret_secret, size_t secret_cap)
 {
@@ -175,6 +178,13 @@ int server_start(struct server *srv, struct error *err)
         "alarm evaluation", tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick, false, true, autoscaling_tick, as};
     if (background_start(srv->changes, &alarms, &srv->alarm_thread, err) < 0)
         return -1;
+    if (srv->cfg.dns_listen_host[0]) {
+        if (dns_server_start(srv->store, srv->cfg.region, srv->cfg.dns_listen_host, srv->cfg.dns_listen_port, NULL,
+                             &srv->dns, err) < 0)
+            return -1;
+        log_info("server: DNS for Cloud Map namespaces on %s port %u (UDP and TCP)", srv->cfg.dns_listen_host,
+                 dns_server_port(srv->dns));
+    }
     log_info("server: listening on http://%s:%u (region %s, account %s, data %s)", srv->cfg.listen_host,
              srv->bound_port, srv->cfg.region, srv->cfg.account_id, srv->cfg.data_dir);
     return 0;
@@ -186,6 +196,8 @@ void server_stop(struct server *srv)
         changes_stop(srv->changes); /* ends long-polls and the scheduler's waits */
     http_stop(srv->http);
     srv->http = NULL;
+    dns_server_stop(srv->dns);
+    srv->dns = NULL;
     background_stop(srv->maintenance_thread);
     srv->maintenance_thread = NULL;
     background_stop(srv->scheduler_thread);

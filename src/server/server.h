@@ -30,6 +30,7 @@ struct keyring;
 struct authorizer;
 struct http_front;
 struct background;
+struct dns_server;
 
 struct server_config {
     char listen_host[256];
@@ -56,6 +57,10 @@ struct server_config {
     /* Alarm periods and evaluation, and scaling cooldowns, divided by this
      * (tests; 1 normally). */
     int time_scale;
+    /* The DNS responder for Cloud Map's DNS namespaces (dns/dns_server.h):
+     * off unless dns_listen_host is set; port 0 picks one. */
+    char dns_listen_host[256];
+    uint16_t dns_listen_port;
 };
 
 struct server {
@@ -85,6 +90,7 @@ struct server {
     struct background *maintenance_thread;
     struct background *elb_thread;
     struct background *alarm_thread;
+    struct dns_server *dns;
 };
 
 /* Defaults for a config: 127.0.0.1:7480, us-east-1, 000000000000. */
@@ -96,6 +102,9 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
 int server_start(struct server *srv, struct error *err);
 void server_stop(struct server *srv);
 void server_free(struct server *srv);
+
+/* The DNS responder's port, 0 when it is off. */
+uint16_t server_dns_port(const struct server *srv);
 
 /* The account's root key, for berth up's own agent. */
 int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, char *ret_secret, size_t secret_cap);

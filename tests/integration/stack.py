@@ -38,7 +38,7 @@ class Stack:
         os.makedirs(os.path.join(self.tmp, "server"), exist_ok=True)
         self.server = berth_proc.BerthServer(os.path.join(self.tmp, "server"),
                                              os.path.join(self.tmp, "server.log"),
-                                             extra_args=server_args).start()
+                                             extra_args=list(server_args)).start()
         self.ecs = berth_proc.client(self.server.endpoint)
         self.ecs.create_cluster(clusterName=cluster)
         self.agent_dir = os.path.join(self.tmp, "agent")

@@ -133,13 +133,21 @@ TEST(nftrules_text_whole_table)
 
 TEST(nftrules_guard_keeps_tasks_off_the_host)
 {
-    char *t = nftrules_guard_text("berth_0123abcd", "berth0");
+    char *t = nftrules_guard_text("berth_0123abcd", "berth0", NULL);
     CHECK(t && strncmp(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n", 70) == 0);
     CHECK(t && strstr(t, "type filter hook input priority filter; policy accept;"));
     /* answers to the host's own connections pass; anything new from the bridge is refused */
     const char *est = t ? strstr(t, "iifname \"berth0\" ct state established,related accept") : NULL;
     const char *rej = t ? strstr(t, "iifname \"berth0\" reject with icmpx type admin-prohibited") : NULL;
     CHECK(est && rej && est < rej);
+    /* the DNS relay is the one exception: UDP 53 on its address only, before the reject */
+    CHECK(t && !strstr(t, "dport 53"));
+    free(t);
+    t = nftrules_guard_text("berth_0123abcd", "berth0", "10.1.2.1");
+    const char *dns = t ? strstr(t, "iifname \"berth0\" ip daddr 10.1.2.1 udp dport 53 accept") : NULL;
+    rej = t ? strstr(t, "iifname \"berth0\" reject with icmpx type admin-prohibited") : NULL;
+    CHECK(dns && rej && dns < rej);
+    CHECK(t && !strstr(t, "tcp dport 53"));
     free(t);
     t = nftrules_guard_delete_text("berth_0123abcd");
     CHECK_STR(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n");

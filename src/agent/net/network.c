@@ -24,6 +24,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "agent/net/dnsrelay.h"
 #include "agent/net/netlink.h"
 #include "agent/net/netns.h"
 #include "agent/net/netpool.h"
@@ -51,6 +52,8 @@ struct net_env {
     bool nft_table_ok; /* the table exists as sync_nft last wrote it */
     int next_port;     /* where the next dynamic port search starts */
     struct net_task *tasks;
+    char dns_server[300];    /* the server's DNS responder, "" for none */
+    struct dns_relay *relay; /* on the gateway while the bridge is up */
 };
 
 int network_open(const struct net_config *cfg, struct net_env **ret, struct error *err)
@@ -69,6 +72,7 @@ int network_open(const struct net_config *cfg, struct net_env **ret, struct erro
     netpool_init(&env->pool, &cidr);
     pthread_mutex_init(&env->lock, NULL);
     env->next_port = DYN_PORT_LO;
+    snprintf(env->dns_server, sizeof(env->dns_server), "%s", cfg->dns_server ? cfg->dns_server : "");
     struct error ignore;
     if (spawn_find_program("nft", env->nft, sizeof(env->nft), &ignore) < 0)
         env->nft[0] = '\0'; /* port publishing and the host guard need it; said when used */
@@ -329,8 +333,10 @@ static int guard_host(struct net_env *env, bool on, struct error *err)
     if (!env->nft[0])
         return on ? error_set(err, ERR_NOT_FOUND, "keeping tasks off the host needs nft (apt-get install nftables)")
                   : 0;
-    _cleanup_free_ char *text =
-        on ? nftrules_guard_text(env->table, env->bridge) : nftrules_guard_delete_text(env->table);
+    char gw[16];
+    netpool_format(netpool_gateway(&env->pool), gw, sizeof(gw));
+    _cleanup_free_ char *text = on ? nftrules_guard_text(env->table, env->bridge, env->relay ? gw : NULL)
+                                   : nftrules_guard_delete_text(env->table);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return nftrules_apply(env->nft, text, err);
@@ -351,6 +357,12 @@ static int ensure_bridge(struct net_env *env, struct error *err)
     snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/forwarding", env->bridge);
     if (write_sysctl(path, "1", err) < 0)
         return -1;
+    /* The DNS relay first: the guard lets tasks reach it only while it
+     * listens.  Without it tasks keep the host's resolvers. */
+    struct error rerr;
+    if (env->dns_server[0] && !env->relay &&
+        dnsrelay_start(netpool_gateway(&env->pool), env->dns_server, &env->relay, &rerr) < 0)
+        log_warn("network: %s; tasks use the host's resolvers", rerr.msg);
     if (guard_host(env, true, err) < 0)
         return -1;
     env->bridge_ready = true;
@@ -670,6 +682,13 @@ void network_reconcile(struct net_env *env)
     pthread_mutex_lock(&env->lock);
     if (sync_nft(env, &err) < 0)
         log_warn("network: %s", err.msg);
+    /* Adopted bridge and awsvpc tasks want their bridge's guard and DNS
+     * relay back now, not at the next task's start. */
+    bool needs_bridge = false;
+    for (struct net_task *t = env->tasks; t; t = t->next)
+        needs_bridge |= mode_is(t, "bridge") || mode_is(t, "awsvpc");
+    if (needs_bridge && ensure_bridge(env, &err) < 0)
+        log_warn("network: %s", err.msg);
     pthread_mutex_unlock(&env->lock);
 }
 
@@ -695,6 +714,7 @@ void network_close(struct net_env *env)
         if (guard_host(env, false, &err) < 0)
             log_warn("network: %s", err.msg);
     }
+    dnsrelay_stop(env->relay);
     pthread_mutex_destroy(&env->lock);
     free(env);
 }
@@ -722,6 +742,19 @@ const char *network_address(const struct net_task *nt, size_t index)
         return NULL;
     const char *a = json_string_value(json_object_get(plan_ctr(nt, index), "address"));
     return a ? a : json_string_value(json_object_get(json_object_get(nt->plan, "task"), "address"));
+}
+
+const char *network_dns_resolver(struct net_env *env, const struct net_task *nt, char *buf, size_t cap)
+{
+    if (!nt || !(mode_is(nt, "bridge") || mode_is(nt, "awsvpc")))
+        return NULL;
+    pthread_mutex_lock(&env->lock);
+    bool on = env->relay != NULL;
+    pthread_mutex_unlock(&env->lock);
+    if (!on)
+        return NULL;
+    netpool_format(netpool_gateway(&env->pool), buf, cap);
+    return buf;
 }
 
 const char *network_dns_name(const struct net_task *nt)

@@ -31,6 +31,10 @@ struct net_config {
     const char *data_dir;
     const char *bridge;      /* host bridge name */
     const char *task_subnet; /* CIDR the bridge and task addresses come from */
+    /* The server's DNS responder, "HOST:PORT" (NULL or "": none): bridge
+     * and awsvpc tasks then resolve through a relay on the bridge's
+     * gateway (dnsrelay.h). */
+    const char *dns_server;
 };
 
 /* Parse the configuration; nothing is created until a task needs it. */
@@ -57,6 +61,10 @@ void network_task_teardown(struct net_env *env, struct net_task *nt);
 const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf, size_t cap);
 /* The container's (bridge) or task's (awsvpc) address, or NULL. */
 const char *network_address(const struct net_task *nt, size_t index);
+/* The nameserver a bridge or awsvpc task's resolv.conf names: the DNS
+ * relay's address (into buf), or NULL when there is none (the host's
+ * resolvers are copied, as before). */
+const char *network_dns_resolver(struct net_env *env, const struct net_task *nt, char *buf, size_t cap);
 /* The name a container's own address is known by in /etc/hosts (awsvpc: the
  * private DNS name), or NULL. */
 const char *network_dns_name(const struct net_task *nt);

@@ -89,7 +89,7 @@ char *nftrules_elements_text(const char *table, bool add, const struct nft_mappi
     return buf_steal(&b, NULL);
 }
 
-char *nftrules_guard_text(const char *table, const char *bridge)
+char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr)
 {
     _cleanup_buf_ struct buf b;
     buf_init(&b, LIMIT_NET_NFT_RULESET);
@@ -97,9 +97,11 @@ char *nftrules_guard_text(const char *table, const char *bridge)
                "table inet %s_guard\ndelete table inet %s_guard\n"
                "table inet %s_guard {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
                "\t\tiifname \"%s\" ct state established,related accept\n"
-               "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n"
-               "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n\t}\n}\n",
-               table, table, table, bridge, bridge, bridge);
+               "\t\tiifname \"%s\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n",
+               table, table, table, bridge, bridge);
+    if (dns_addr)
+        buf_printf(&b, "\t\tiifname \"%s\" ip daddr %s udp dport 53 accept\n", bridge, dns_addr);
+    buf_printf(&b, "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n\t}\n}\n", bridge);
     return buf_steal(&b, NULL);
 }
 

@@ -43,8 +43,9 @@ char *nftrules_elements_text(const char *table, bool add, const struct nft_mappi
  * routable from the bridge) is refused, unless it answers a connection the
  * host opened.  Published ports still work: DNAT sends them on to a task
  * before the input hook.  Neighbour discovery stays allowed.  The caller
- * frees; NULL when out of memory. */
-char *nftrules_guard_text(const char *table, const char *bridge);
+ * frees; NULL when out of memory.  dns_addr (NULL: none) is the one
+ * exception: the agent's DNS relay, UDP port 53 on that address. */
+char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr);
 
 /* The batch that deletes the guard table (and succeeds if there is none). */
 char *nftrules_guard_delete_text(const char *table);

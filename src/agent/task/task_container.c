@@ -26,6 +26,7 @@ struct start_inputs {
     char netns[4200];
     char meta_task[800];
     char hostname[128];
+    char resolver[16];                            /* the DNS relay's address */
     const char *extra_env[1 + LIMIT_CTR_SECRETS]; /* BERTH_TASK_ARN, then the resolved secrets */
     const char *dns[MAX_DNS], *search[MAX_DNS];
     struct etcfiles_host hosts[MAX_HOSTS];
@@ -106,6 +107,10 @@ static void etc_options(struct task_runner *t, struct runner_ctr *c, const char 
         si->hosts[nhosts].hostname = dns_name;
         nhosts++;
     }
+    /* No dnsServers: bridge and awsvpc tasks ask the DNS relay, which
+     * knows Cloud Map's namespaces and forwards the rest. */
+    if (ndns == 0 && network_dns_resolver(t->env->net, t->net, si->resolver, sizeof(si->resolver)))
+        si->dns[ndns++] = si->resolver;
     *ret = (struct etcfiles_opts){
         .hostname = hostname,
         .own_ip = network_address(t->net, idx),

@@ -90,7 +90,10 @@ static int real_init(struct agent *a, struct error *err)
         env->init_path[0] = '\0';
     env->insecure = a->cfg.insecure;
     env->n_insecure = a->cfg.n_insecure;
-    struct net_config nc = {.data_dir = a->cfg.data_dir, .bridge = a->cfg.bridge, .task_subnet = a->cfg.task_subnet};
+    struct net_config nc = {.data_dir = a->cfg.data_dir,
+                            .bridge = a->cfg.bridge,
+                            .task_subnet = a->cfg.task_subnet,
+                            .dns_server = a->cfg.dns_server};
     if (network_open(&nc, &env->net, err) < 0)
         return -1;
     task_adopt_all(env, &a->instances[0]);

@@ -324,6 +324,7 @@ static const struct authz_rule ecs_rules[] = {
     {"ListContainerInstances", "ecs:ListContainerInstances", res_cluster, NULL, false},
     {"ListServiceDeployments", "ecs:ListServiceDeployments", res_service, key_cluster, false},
     {"ListServices", "ecs:ListServices", NULL, key_cluster, false},
+    {"ListServicesByNamespace", "ecs:ListServicesByNamespace", NULL, NULL, false},
     {"ListTagsForResource", "ecs:ListTagsForResource", res_tagged, NULL, false},
     {"ListTaskDefinitionFamilies", "ecs:ListTaskDefinitionFamilies", NULL, NULL, false},
     {"ListTaskDefinitions", "ecs:ListTaskDefinitions", NULL, NULL, false},

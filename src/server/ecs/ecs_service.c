@@ -62,6 +62,7 @@ static const struct api_action ecs_actions[] = {
     {"ListContainerInstances", action_list_container_instances, API_READ},
     {"ListServiceDeployments", action_list_service_deployments, API_READ},
     {"ListServices", action_list_services, API_READ},
+    {"ListServicesByNamespace", action_list_services_by_namespace, API_READ},
     {"ListTagsForResource", action_list_tags_for_resource, API_READ},
     {"ListTaskDefinitionFamilies", action_list_task_definition_families, API_READ},
     {"ListTaskDefinitions", action_list_task_definitions, API_READ},
@@ -91,6 +92,7 @@ static const struct api_action ecs_actions[] = {
 static const struct api_error ecs_errors[] = {
     {ECS_ERR_CONFLICT, "ConflictException", 400},
     {ECS_ERR_SERVICE_DEPLOYMENT_NOT_FOUND, "ServiceDeploymentNotFoundException", 400},
+    {ECS_ERR_NAMESPACE_NOT_FOUND, "NamespaceNotFoundException", 400},
 };
 
 /* berth's own agent calls: no botocore model describes them, so their

@@ -15,6 +15,7 @@
 #include "common/task_status.h"
 #include "server/ecs/taskdefs.h"
 #include "server/servicediscovery/sd_registry.h"
+#include "server/store/store_instances.h"
 #include "server/store/store_services.h"
 #include "server/store/store_tasks.h"
 
@@ -132,6 +133,25 @@ static int task_discoverable(struct op_ctx *ctx, struct task_row *task, bool *re
     return 0;
 }
 
+/* The berth.host-ipv4 attribute of the task's container instance (the
+ * agent reports the host's address there), or "" . */
+static void instance_ipv4(struct op_ctx *ctx, struct task_row *task, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    _cleanup_(instance_row_clear) struct instance_row inst = {0};
+    struct error err;
+    _cleanup_json_ json_t *attrs = json_array();
+    if (!task->instance_id || !attrs || store_instance_get_by_id(ctx->tx, task->instance_id, &inst, &err) <= 0 ||
+        store_attrs_get(ctx->tx, task->cluster_id, "container-instance", inst.uuid, attrs, &err) < 0)
+        return;
+    size_t i;
+    json_t *a;
+    json_array_foreach(attrs, i, a) {
+        if (str(a, "name") && strcmp(str(a, "name"), "berth.host-ipv4") == 0 && str(a, "value"))
+            snprintf(buf, cap, "%s", str(a, "value"));
+    }
+}
+
 static json_t *task_attributes(struct op_ctx *ctx, struct task_row *task, json_t *reg)
 {
     const char *carn = str(task->doc, "clusterArn"), *slash = carn ? strrchr(carn, '/') : NULL;
@@ -140,8 +160,11 @@ static json_t *task_attributes(struct op_ctx *ctx, struct task_row *task, json_t
     if (!attrs)
         return NULL;
     const char *ip = task_ipv4(task->doc);
-    if (!ip)
-        ip = str(task->doc, "berthHostIpv4");
+    char host_ip[64];
+    if (!ip) {
+        instance_ipv4(ctx, task, host_ip, sizeof(host_ip));
+        ip = host_ip[0] ? host_ip : NULL;
+    }
     if (ip)
         json_object_set_new(attrs, "AWS_INSTANCE_IPV4", json_string(ip));
     if (str(task->doc, "availabilityZone"))
@@ -178,6 +201,62 @@ static int sync_one(struct op_ctx *ctx, struct task_row *task, json_t *reg, bool
     return 0;
 }
 
+/* Whether list holds a registry with reg's registryArn. */
+static bool registry_in(json_t *list, json_t *reg)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(list, i, r) {
+        if (str(r, "registryArn") && str(reg, "registryArn") &&
+            strcmp(str(r, "registryArn"), str(reg, "registryArn")) == 0)
+            return true;
+    }
+    return false;
+}
+
+#define RETIRED_REGISTRIES_MAX 8
+
+int service_registries_update(struct op_ctx *ctx, json_t *doc, json_t *given, json_t *taskdef, struct error *err)
+{
+    if (!given)
+        return 0;
+    if (service_registries_check(ctx, given, taskdef, err) < 0)
+        return -1;
+    json_t *old = json_object_get(doc, "serviceRegistries");
+    if (old && json_equal(old, given))
+        return 0;
+    json_t *berth = json_object_get(doc, "berth");
+    json_t *retired = json_object_get(berth, "retiredRegistries");
+    if (berth && !retired) {
+        retired = json_array();
+        json_object_set_new(berth, "retiredRegistries", retired);
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(old, i, r) {
+        if (retired && !registry_in(given, r) && !registry_in(retired, r))
+            json_array_append(retired, r);
+    }
+    /* A registry in use again is no longer retired; the oldest go first. */
+    for (i = json_array_size(retired); i-- > 0;)
+        if (registry_in(given, json_array_get(retired, i)))
+            json_array_remove(retired, i);
+    while (json_array_size(retired) > RETIRED_REGISTRIES_MAX)
+        json_array_remove(retired, 0);
+    json_object_set(doc, "serviceRegistries", given);
+    return 1;
+}
+
+int service_connect_refuse(json_t *in, struct error *err)
+{
+    json_t *sc = json_object_get(in, "serviceConnectConfiguration");
+    if (sc && json_is_true(json_object_get(sc, "enabled")))
+        return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
+                         "berth does not implement Service Connect (serviceConnectConfiguration with enabled true): "
+                         "use serviceRegistries and Cloud Map DNS names instead.");
+    return 0;
+}
+
 int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct error *err)
 {
     if (!task->service_name || !task->id)
@@ -187,7 +266,8 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
     if (r <= 0)
         return r;
     json_t *regs = json_object_get(svc.doc, "serviceRegistries");
-    if (json_array_size(regs) == 0)
+    json_t *retired = json_object_get(json_object_get(svc.doc, "berth"), "retiredRegistries");
+    if (json_array_size(regs) == 0 && json_array_size(retired) == 0)
         return 0;
     bool want = false;
     if (task_discoverable(ctx, task, &want, err) < 0)
@@ -196,6 +276,11 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
     json_t *reg;
     json_array_foreach(regs, i, reg) {
         if (sync_one(ctx, task, reg, want, err) < 0)
+            return -1;
+    }
+    /* Registries UpdateService replaced: a task leaves them as it stops. */
+    json_array_foreach(retired, i, reg) {
+        if (!want && !registry_in(regs, reg) && sync_one(ctx, task, reg, false, err) < 0)
             return -1;
     }
     return 0;

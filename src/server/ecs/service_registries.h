@@ -21,3 +21,15 @@ int service_registries_check(struct op_ctx *ctx, json_t *registries, json_t *tas
  * deregistered otherwise.  A registry deleted meanwhile, or whose records
  * need attributes the task cannot give, is skipped. */
 int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct error *err);
+
+/* UpdateService's serviceRegistries (given) for the service document doc
+ * whose tasks run taskdef: checked as CreateService's; the registries it
+ * replaces are kept in doc's berth.retiredRegistries so that tasks still
+ * registered there leave them when they stop.  1 when they changed (a new
+ * deployment registers the service's tasks anew), 0 when not, -1. */
+int service_registries_update(struct op_ctx *ctx, json_t *doc, json_t *given, json_t *taskdef, struct error *err);
+
+/* serviceConnectConfiguration: berth has no Service Connect proxy, so an
+ * enabled configuration is refused (UnsupportedFeatureException); one
+ * with enabled false asks for nothing and is accepted. */
+int service_connect_refuse(json_t *in, struct error *err);

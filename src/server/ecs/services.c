@@ -444,7 +444,7 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (!td_ref)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     const char *platform = NULL;
-    if (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
+    if (service_connect_refuse(in, err) < 0 || taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
         fargate_check_launch(taskdef,
                              kind.providers ? (capacity_strategy_is_fargate(kind.providers) ? "FARGATE" : "EC2")
                                             : kind.launch_type,
@@ -628,6 +628,22 @@ static void update_desired(struct op_ctx *ctx, json_t *doc, json_t *desired)
     json_object_set_new(json_object_get(doc, "berth"), "steady", json_false());
 }
 
+/* serviceRegistries, checked against the task definition the service
+ * will run; a change starts a deployment, as on ECS. */
+static int update_registries(struct op_ctx *ctx, json_t *in, json_t *doc, json_t **taskdef, const char *td_arn,
+                             bool *redeploy, struct error *err)
+{
+    json_t *given = json_object_get(in, "serviceRegistries");
+    if (!given)
+        return 0;
+    if (!*taskdef && taskdef_resolve(ctx, td_arn, false, taskdef, err) < 0)
+        return -1;
+    int r = service_registries_update(ctx, doc, given, *taskdef, err);
+    if (r > 0)
+        *redeploy = true;
+    return r < 0 ? -1 : 0;
+}
+
 int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -689,6 +705,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         update_check_network(ctx, doc, taskdef, td_arn, err) < 0)
         return -1;
     if (update_load_balancers(ctx, in, doc, taskdef, td_arn, &redeploy, err) < 0)
+        return -1;
+    if (service_connect_refuse(in, err) < 0 || update_registries(ctx, in, doc, &taskdef, td_arn, &redeploy, err) < 0)
         return -1;
     if (desired && !daemon)
         update_desired(ctx, doc, desired);

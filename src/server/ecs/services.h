@@ -34,3 +34,8 @@ API_ACTION(action_update_service);
 API_ACTION(action_delete_service);
 API_ACTION(action_describe_services);
 API_ACTION(action_list_services);
+/* service_namespaces.c */
+API_ACTION(action_list_services_by_namespace);
+
+/* ECS's own error kinds (NamespaceNotFoundException...). */
+#include "server/ecs/ecs_errors.h"

@@ -41,6 +41,18 @@ int sd_namespace_find(struct op_ctx *ctx, const char *id, json_t **ret_doc, stru
     return 0;
 }
 
+int sd_namespace_resolve(struct op_ctx *ctx, const char *ref, json_t **ret_doc, struct error *err)
+{
+    int r = store_sd_get(ctx->tx, STORE_SD_NAMESPACE, ctx->region, "", sd_id_of(ref), ret_doc, err);
+    if (r == 0)
+        r = store_sd_find_name(ctx->tx, STORE_SD_NAMESPACE, ctx->region, "", ref ? ref : "", ret_doc, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return error_set(err, SD_ERR_NAMESPACE_NOT_FOUND, "Namespace not found: %.100s", ref ? ref : "");
+    return 0;
+}
+
 int sd_service_find(struct op_ctx *ctx, const char *id, json_t **ret_doc, struct error *err)
 {
     int r = store_sd_get(ctx->tx, STORE_SD_SERVICE, ctx->region, NULL, sd_id_of(id), ret_doc, err);

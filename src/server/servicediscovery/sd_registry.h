@@ -21,3 +21,6 @@ int sd_instance_put(struct op_ctx *ctx, json_t *svc, const char *id, const char 
                     size_t cap, struct error *err);
 /* Deregister it: 1 done, 0 it was not registered, -1. */
 int sd_instance_remove(struct op_ctx *ctx, json_t *svc, const char *id, char *ret_op, size_t cap, struct error *err);
+/* The namespace an id, ARN or name names (in ctx's region): 0 with a new
+ * document, or -1 with NamespaceNotFound. */
+int sd_namespace_resolve(struct op_ctx *ctx, const char *ref, json_t **ret_doc, struct error *err);
