@@ -294,7 +294,10 @@ def test_only_healthy_tasks_are_answered(stack):
                                  serviceRegistries=[{"registryArn": regs[name]["Arn"]}])
 
     def health(service):
-        arns = stack.ecs.list_tasks(cluster=stack.cluster, serviceName=service)["taskArns"]
+        # Stopped tasks too: the scheduler replaces an UNHEALTHY task at
+        # once, so it may be stopping by the time we look.
+        arns = [a for status in ("RUNNING", "STOPPED") for a in stack.ecs.list_tasks(
+            cluster=stack.cluster, serviceName=service, desiredStatus=status)["taskArns"]][:100]
         tasks = stack.ecs.describe_tasks(cluster=stack.cluster, tasks=arns)["tasks"] if arns else []
         return [t.get("healthStatus") for t in tasks]
 
