@@ -50,6 +50,7 @@ struct net_env {
     bool bridge_ready;
     bool nft_table_ok; /* the table exists as sync_nft last wrote it */
     int next_port;     /* where the next dynamic port search starts */
+    int endpoint_port; /* the task endpoint's (network_endpoint_enable); 0: none */
     struct net_task *tasks;
 };
 
@@ -330,7 +331,7 @@ static int guard_host(struct net_env *env, bool on, struct error *err)
         return on ? error_set(err, ERR_NOT_FOUND, "keeping tasks off the host needs nft (apt-get install nftables)")
                   : 0;
     _cleanup_free_ char *text =
-        on ? nftrules_guard_text(env->table, env->bridge) : nftrules_guard_delete_text(env->table);
+        on ? nftrules_guard_text(env->table, env->bridge, env->endpoint_port) : nftrules_guard_delete_text(env->table);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return nftrules_apply(env->nft, text, err);
@@ -673,10 +674,35 @@ void network_reconcile(struct net_env *env)
     pthread_mutex_unlock(&env->lock);
 }
 
+int network_endpoint_enable(struct net_env *env, int port, struct error *err)
+{
+    if (!env->nft[0])
+        return error_set(err, ERR_NOT_FOUND, "the task endpoint needs nft (apt-get install nftables)");
+    _cleanup_free_ char *text = nftrules_endpoint_text(env->table, env->bridge, port);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    pthread_mutex_lock(&env->lock);
+    int r = nftrules_apply(env->nft, text, err);
+    if (r == 0) {
+        env->endpoint_port = port;
+        /* A guard already in place (adopted tasks) must let the new port through. */
+        env->bridge_ready = false;
+    }
+    pthread_mutex_unlock(&env->lock);
+    return r;
+}
+
 void network_close(struct net_env *env)
 {
     if (!env)
         return;
+    if (env->endpoint_port) {
+        /* The endpoint stops with the agent: nothing may be sent to its port. */
+        struct error err;
+        _cleanup_free_ char *text = nftrules_endpoint_delete_text(env->table);
+        if (text && nftrules_apply(env->nft, text, &err) < 0)
+            log_warn("network: %s", err.msg);
+    }
     bool idle = true;
     while (env->tasks) {
         struct net_task *t = env->tasks;
