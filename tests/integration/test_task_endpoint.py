@@ -209,3 +209,23 @@ def test_metadata_v4_task_and_stats(stack):
         assert one["precpu_stats"]["cpu_usage"]["total_usage"] > 0
     finally:
         stop(stack, arn)
+
+
+def test_get_task_credentials_role_type(stack):
+    """BerthAgent.GetTaskCredentials roleType: TASK needs a taskRoleArn;
+    anything but TASK or EXECUTION is refused."""
+    stack.register("plainhold", [{"name": "app", "command": HOLD, "stopTimeout": 2}])
+    arn = stack.run("plainhold")
+    try:
+        stack.wait_status(arn, "RUNNING")
+        call = lambda body: berth_proc.raw_call(stack.server.endpoint, "GetTaskCredentials",  # noqa: E731
+                                                dict(body, cluster=stack.cluster, task=arn),
+                                                target_prefix="BerthAgent_20261122")
+        status, out = call({"roleType": "TASK"})
+        assert status == 400 and out["__type"] == "ClientException" and "no taskRoleArn" in out["message"], out
+        status, out = call({"roleType": "ADMIN"})
+        assert status == 400 and "roleType must be TASK or EXECUTION" in out["message"], out
+        status, out = call({"roleType": 7})
+        assert status == 400 and "roleType" in out["message"], out
+    finally:
+        stop(stack, arn)

@@ -66,15 +66,12 @@ static json_t *labels(const struct task_runner *t, const struct runner_ctr *c)
                      "com.amazonaws.ecs.task-definition-version", rev);
 }
 
-static json_t *networks(const struct task_runner *t, const struct runner_ctr *c, bool v4)
+static json_t *networks(const struct task_runner *t, const struct runner_ctr *c)
 {
     const char *mode = t->net_mode[0] ? t->net_mode : "bridge";
     json_t *n = json_pack("{s:s}", "NetworkMode", mode);
-    if (c->addr[0]) {
+    if (c->addr[0])
         json_object_set_new(n, "IPv4Addresses", json_pack("[s]", c->addr));
-        if (v4 && strcmp(mode, "awsvpc") == 0)
-            json_object_set_new(n, "PrivateDNSName", json_sprintf("ip-%s", c->addr));
-    }
     return json_pack("[o]", n);
 }
 
@@ -103,7 +100,7 @@ static json_t *container_locked(struct task_runner *t, struct runner_ctr *c, boo
         json_t *opts = json_object_get(log, "options");
         json_object_set_new(j, "LogOptions", opts ? json_deep_copy(opts) : json_object());
     }
-    json_object_set_new(j, "Networks", networks(t, c, v4));
+    json_object_set_new(j, "Networks", networks(t, c));
     const char *carn = container_arn(t, c);
     if (v4 && carn)
         json_object_set_new(j, "ContainerARN", json_string(carn));
