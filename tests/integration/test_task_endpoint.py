@@ -4,6 +4,7 @@ a container and used against berth with exactly the role's permissions; a
 task cannot read another task's credentials; task metadata v4 (and v3)
 with the task's containers and their stats from cgroups."""
 import json
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -132,7 +133,7 @@ def test_task_role_credentials_from_inside_with_the_roles_permissions(stack):
         stop(stack, arn)
 
 
-def test_host_network_task_reads_its_credentials_and_no_role_means_no_uri(stack):
+def test_host_network_task_reads_its_credentials_and_no_role_means_no_uri(stack, tmp_path):
     stack.register("hostrole", [{"name": "app", "command": ["sh", "-c", READ_CREDS], "stopTimeout": 2}],
                    taskRoleArn=role("app-task"), networkMode="host")
     stack.register("norole", [{"name": "app", "command": [
@@ -143,8 +144,18 @@ def test_host_network_task_reads_its_credentials_and_no_role_means_no_uri(stack)
         creds = json.loads(wait_line(stack, arn, "app", "CREDS="))
         assert creds["RoleArn"] == role("app-task")
         # Host-network tasks share the host's addresses: the id is the check.
-        status, body = host_get(wait_line(stack, arn, "app", "URI="))
+        uri = wait_line(stack, arn, "app", "URI=")
+        status, body = host_get(uri)
         assert status == 200 and json.loads(body)["AccessKeyId"] == creds["AccessKeyId"]
+        # The AWS CLI's own container credential provider takes them as they are.
+        env = berth_proc.aws_cli_env(tmp_path, key=None, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=uri)
+        cli = subprocess.run(["/usr/bin/aws", "--endpoint-url", stack.server.endpoint, "ecs", "list-tasks",
+                              "--cluster", stack.cluster, "--output", "json"], env=env, capture_output=True,
+                             text=True, timeout=60)
+        assert cli.returncode == 0 and arn in json.loads(cli.stdout)["taskArns"], cli.stderr
+        cli = subprocess.run(["/usr/bin/aws", "--endpoint-url", stack.server.endpoint, "ecs", "delete-cluster",
+                              "--cluster", stack.cluster], env=env, capture_output=True, text=True, timeout=60)
+        assert cli.returncode != 0 and "AccessDeniedException" in cli.stderr, cli.stderr
         line = wait_line(stack, plain, "app", "URI=")
         assert line.startswith("[] V4=http://169.254.170.2/v4/"), line
     finally:
