@@ -214,6 +214,8 @@ def test_metadata_v4_task_and_stats(stack):
         assert mine["memory_stats"]["limit"] > 0
         assert mine["cpu_stats"]["cpu_usage"]["total_usage"] > 0
         assert mine["cpu_stats"]["online_cpus"] >= 1
+        # It has fetched metadata over its eth0 by now.
+        assert mine["networks"]["eth0"]["rx_bytes"] > 0 and mine["networks"]["eth0"]["tx_packets"] > 0
         one = json.loads(wait_line(stack, arn, "app", "ONE="))
         assert one["id"] == app["DockerId"] and one["memory_stats"]["usage"] > 0
         # A second read within the same container carries the first as precpu_stats.

@@ -742,6 +742,14 @@ const char *network_netns(const struct net_env *env, const struct net_task *nt, 
     return buf;
 }
 
+const char *network_host_veth(const struct net_task *nt, size_t index)
+{
+    if (!nt)
+        return NULL;
+    const char *v = json_string_value(json_object_get(plan_ctr(nt, index), "veth"));
+    return v ? v : json_string_value(json_object_get(json_object_get(nt->plan, "task"), "veth"));
+}
+
 const char *network_address(const struct net_task *nt, size_t index)
 {
     if (!nt)

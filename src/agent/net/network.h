@@ -59,6 +59,9 @@ void network_task_teardown(struct net_env *env, struct net_task *nt);
 
 /* The namespace container `index` joins: a path, "host", or NULL. */
 const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf, size_t cap);
+/* The host side of the veth container `index` (bridge) or the task (awsvpc)
+ * reaches the bridge through, or NULL. */
+const char *network_host_veth(const struct net_task *nt, size_t index);
 /* The container's (bridge) or task's (awsvpc) address, or NULL. */
 const char *network_address(const struct net_task *nt, size_t index);
 /* The name a container's own address is known by in /etc/hosts (awsvpc: the

@@ -72,6 +72,7 @@ struct runner_ctr {
      * networks), set under the task's lock once its network exists. */
     char meta_id[37];
     char addr[16];
+    char veth[16];     /* the host side of its veth ("" if none), for network stats */
     usec_t started_at; /* wall clock, 0 until it runs */
     /* The previous stats request's CPU sample (total, user, system, host)
      * and when it was read (task_metadata.c, under the task's lock). */

@@ -96,7 +96,9 @@ void task_endpoint_note_network(struct task_runner *t)
     snprintf(t->net_mode, sizeof(t->net_mode), "%s", mode ? mode : "bridge");
     for (size_t i = 0; i < t->nctrs; i++) {
         const char *a = network_address(t->net, i);
+        const char *v = network_host_veth(t->net, i);
         snprintf(t->ctrs[i].addr, sizeof(t->ctrs[i].addr), "%s", a && strlen(a) < 16 ? a : "");
+        snprintf(t->ctrs[i].veth, sizeof(t->ctrs[i].veth), "%s", v && strlen(v) < 16 ? v : "");
     }
     pthread_mutex_unlock(&t->lock);
 }

@@ -6,9 +6,10 @@
  * each container's own cgroup (<parent>/<task>/<container>): cpu_stats
  * with the host's system_cpu_usage from /proc/stat, memory_stats with
  * memory.stat's keys; precpu_stats is the sample the previous request
- * took (zero on the first), as Docker's one-shot reads give it.  Not
- * filled: networks, blkio_stats and pids_stats (present, empty), which
- * the README states. */
+ * took (zero on the first), as Docker's one-shot reads give it; networks
+ * from the host side of the container's veth (bridge, awsvpc).  Not
+ * filled: blkio_stats and pids_stats (present, empty), which the README
+ * states. */
 #include "agent/task/task_metadata.h"
 
 #include <stdio.h>
@@ -184,6 +185,35 @@ static uint64_t system_cpu_ns(void)
     return sum * (hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull);
 }
 
+/* Docker's networks member: {"eth0": counters} from the host side of the
+ * container's veth, whose receive is the container's transmit; {} without
+ * one (host and none networks). */
+static json_t *network_stats(const char *veth)
+{
+    json_t *o = json_object();
+    if (!veth[0])
+        return o;
+    static const char *const names[][2] = {
+        {"rx_bytes", "tx_bytes"},     {"rx_packets", "tx_packets"}, {"rx_errors", "tx_errors"},
+        {"rx_dropped", "tx_dropped"}, {"tx_bytes", "rx_bytes"},     {"tx_packets", "rx_packets"},
+        {"tx_errors", "rx_errors"},   {"tx_dropped", "rx_dropped"},
+    };
+    json_t *eth = json_object();
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char path[128];
+        _cleanup_free_ char *text = NULL;
+        struct error ignore;
+        snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", veth, names[i][1]);
+        if (fs_read_file(path, 64, &text, NULL, &ignore) < 0) {
+            json_decref(eth);
+            return o;
+        }
+        json_object_set_new(eth, names[i][0], json_integer((json_int_t)strtoull(text, NULL, 10)));
+    }
+    json_object_set_new(o, "eth0", eth);
+    return o;
+}
+
 /* memory.stat's "key value" lines as an object. */
 static json_t *stat_object(const char *text)
 {
@@ -235,6 +265,8 @@ json_t *task_metadata_stats(struct task_runner *t, struct runner_ctr *c)
     c->pre_cpu[2] = s.cpu_system_ns;
     c->pre_cpu[3] = host;
     c->pre_read = now;
+    char veth[sizeof(c->veth)];
+    snprintf(veth, sizeof(veth), "%s", c->veth);
     pthread_mutex_unlock(&t->lock);
     json_t *mem = json_pack("{s:I, s:o, s:I}", "usage", (json_int_t)s.memory_usage, "stats", stat_object(s.memory_stat),
                             "limit", (json_int_t)s.memory_limit);
@@ -243,13 +275,14 @@ json_t *task_metadata_stats(struct task_runner *t, struct runner_ctr *c)
     cgroup_stats_clear(&s);
     char dname[128];
     snprintf(dname, sizeof(dname), "/%s", c->id);
-    return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:{}, s:{s:[], s:[], s:[], s:[], s:[], s:[], s:[], s:[]}, "
-                     "s:i, s:{}}",
+    return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:{}, s:{s:[], s:[], s:[], s:[], s:[], s:[], s:[], "
+                     "s:[]}, s:i, s:{}}",
                      "read", iso(now), "preread", preread, "name", dname, "id", c->id, "cpu_stats",
                      cpu_stats(s.cpu_ns, s.cpu_user_ns, s.cpu_system_ns, host), "precpu_stats", pre, "memory_stats",
-                     mem, "pids_stats", "blkio_stats", "io_service_bytes_recursive", "io_serviced_recursive",
-                     "io_queue_recursive", "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive",
-                     "io_time_recursive", "sectors_recursive", "num_procs", 0, "storage_stats");
+                     mem, "networks", network_stats(veth), "pids_stats", "blkio_stats", "io_service_bytes_recursive",
+                     "io_serviced_recursive", "io_queue_recursive", "io_service_time_recursive",
+                     "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive",
+                     "num_procs", 0, "storage_stats");
 }
 
 json_t *task_metadata_task_stats(struct task_runner *t)
