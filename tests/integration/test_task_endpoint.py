@@ -133,6 +133,27 @@ def test_task_role_credentials_from_inside_with_the_roles_permissions(stack):
         stop(stack, arn)
 
 
+def test_a_restarted_agent_answers_the_same_uris(stack):
+    """The ids are in the containers' environment: an agent killed and
+    started again (re-adopting the task) serves them again, from the
+    bridge."""
+    loop = ('while true; do echo "N=$(wget -q -O - http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI '
+            '| grep -c AccessKeyId)"; sleep 1; done')
+    stack.register("survivor", [{"name": "app", "command": ["sh", "-c", loop], "stopTimeout": 2}],
+                   taskRoleArn=role("app-task"))
+    arn = stack.run("survivor")
+    try:
+        berth_proc.wait_for(lambda: "N=1" in records(stack, arn, "app"), timeout=60, what="a first read")
+        stack.agent.kill9()
+        stack.start_agent()
+        seen = len(records(stack, arn, "app"))
+        # Reads fail while no agent listens; once it is back they work again.
+        berth_proc.wait_for(lambda: "N=1" in records(stack, arn, "app")[seen:], timeout=60,
+                            what="a read served by the restarted agent")
+    finally:
+        stop(stack, arn)
+
+
 def test_host_network_task_reads_its_credentials_and_no_role_means_no_uri(stack, tmp_path):
     stack.register("hostrole", [{"name": "app", "command": ["sh", "-c", READ_CREDS], "stopTimeout": 2}],
                    taskRoleArn=role("app-task"), networkMode="host")

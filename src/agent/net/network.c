@@ -685,8 +685,10 @@ int network_endpoint_enable(struct net_env *env, int port, struct error *err)
     int r = nftrules_apply(env->nft, text, err);
     if (r == 0) {
         env->endpoint_port = port;
-        /* A guard already in place (adopted tasks) must let the new port through. */
-        env->bridge_ready = false;
+        /* A guard a previous agent left for the tasks it ran (adopted now)
+         * names its port: rewrite it at once (adopted tasks build no
+         * bridge).  With no task, network_close removes it again. */
+        r = guard_host(env, true, err);
     }
     pthread_mutex_unlock(&env->lock);
     return r;
