@@ -133,17 +133,18 @@ TEST(nftrules_text_whole_table)
 
 TEST(nftrules_guard_keeps_tasks_off_the_host)
 {
-    char *t = nftrules_guard_text("berth_0123abcd", "berth0", NULL);
+    char *t = nftrules_guard_text("berth_0123abcd", "berth0", NULL, 0);
     CHECK(t && strncmp(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n", 70) == 0);
     CHECK(t && strstr(t, "type filter hook input priority filter; policy accept;"));
     /* answers to the host's own connections pass; anything new from the bridge is refused */
     const char *est = t ? strstr(t, "iifname \"berth0\" ct state established,related accept") : NULL;
     const char *rej = t ? strstr(t, "iifname \"berth0\" reject with icmpx type admin-prohibited") : NULL;
     CHECK(est && rej && est < rej);
+    CHECK(t && !strstr(t, "169.254.170.2"));
     /* the DNS relay is the one exception: UDP 53 on its address only, before the reject */
     CHECK(t && !strstr(t, "dport 53"));
     free(t);
-    t = nftrules_guard_text("berth_0123abcd", "berth0", "10.1.2.1");
+    t = nftrules_guard_text("berth_0123abcd", "berth0", "10.1.2.1", 0);
     const char *dns = t ? strstr(t, "iifname \"berth0\" ip daddr 10.1.2.1 udp dport 53 accept") : NULL;
     rej = t ? strstr(t, "iifname \"berth0\" reject with icmpx type admin-prohibited") : NULL;
     CHECK(dns && rej && dns < rej);
@@ -151,6 +152,22 @@ TEST(nftrules_guard_keeps_tasks_off_the_host)
     free(t);
     t = nftrules_guard_delete_text("berth_0123abcd");
     CHECK_STR(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n");
+    free(t);
+}
+
+TEST(nftrules_guard_lets_the_task_endpoint_through)
+{
+    char *t = nftrules_guard_text("g", "berth0", NULL, 40123);
+    const char *ep = t ? strstr(t, "iifname \"berth0\" ip daddr 169.254.170.2 tcp dport 40123 accept") : NULL;
+    const char *rej = t ? strstr(t, "iifname \"berth0\" reject") : NULL;
+    CHECK(ep && rej && ep < rej);
+    free(t);
+    t = nftrules_endpoint_text("g", "berth0", 40123);
+    CHECK(t && strstr(t, "iifname \"berth0\" ip daddr 169.254.170.2 tcp dport 80 dnat ip to 169.254.170.2:40123"));
+    CHECK(t && strstr(t, "type nat hook output priority -110;"));
+    free(t);
+    t = nftrules_endpoint_delete_text("g");
+    CHECK_STR(t, "table ip g_endpoint\ndelete table ip g_endpoint\n");
     free(t);
 }
 

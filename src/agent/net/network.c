@@ -28,33 +28,13 @@
 #include "agent/net/netlink.h"
 #include "agent/net/netns.h"
 #include "agent/net/netpool.h"
+#include "agent/net/network_internal.h"
 #include "agent/net/nftrules.h"
 #include "agent/runtime/spawn.h"
 
 /* ECS's dynamic host port range on Linux. */
 #define DYN_PORT_LO 49153
 #define DYN_PORT_HI 65535
-
-struct net_task {
-    struct net_task *next;
-    char id[33];
-    json_t *plan; /* owned; see the file comment */
-};
-
-struct net_env {
-    char data_dir[3800];
-    char bridge[16];
-    char table[32];
-    char nft[4096];
-    struct netpool pool;
-    pthread_mutex_t lock;
-    bool bridge_ready;
-    bool nft_table_ok; /* the table exists as sync_nft last wrote it */
-    int next_port;     /* where the next dynamic port search starts */
-    struct net_task *tasks;
-    char dns_server[300];    /* the server's DNS responder, "" for none */
-    struct dns_relay *relay; /* on the gateway while the bridge is up */
-};
 
 int network_open(const struct net_config *cfg, struct net_env **ret, struct error *err)
 {
@@ -88,16 +68,7 @@ int network_open(const struct net_config *cfg, struct net_env **ret, struct erro
 
 /* ---- plan helpers --------------------------------------------------------- */
 
-static const char *plan_mode(const struct net_task *nt) { return json_string_value(json_object_get(nt->plan, "mode")); }
-
-static bool mode_is(const struct net_task *nt, const char *m) { return strcmp(plan_mode(nt), m) == 0; }
-
-static json_t *plan_ctr(const struct net_task *nt, size_t i)
-{
-    return json_array_get(json_object_get(nt->plan, "containers"), i);
-}
-
-static void ns_path(const struct net_env *env, const char *name, char *buf, size_t cap)
+void network_ns_path(const struct net_env *env, const char *name, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/netns/%s", env->data_dir, name);
 }
@@ -335,8 +306,9 @@ static int guard_host(struct net_env *env, bool on, struct error *err)
                   : 0;
     char gw[16];
     netpool_format(netpool_gateway(&env->pool), gw, sizeof(gw));
-    _cleanup_free_ char *text = on ? nftrules_guard_text(env->table, env->bridge, env->relay ? gw : NULL)
-                                   : nftrules_guard_delete_text(env->table);
+    _cleanup_free_ char *text =
+        on ? nftrules_guard_text(env->table, env->bridge, env->relay ? gw : NULL, env->endpoint_port)
+           : nftrules_guard_delete_text(env->table);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return nftrules_apply(env->nft, text, err);
@@ -394,7 +366,7 @@ static int build_ns(struct net_env *env, json_t *obj, struct error *err)
     if (!name)
         return 0;
     char path[4096];
-    ns_path(env, name, path, sizeof(path));
+    network_ns_path(env, name, path, sizeof(path));
     if (netns_create(path, err) < 0)
         return -1;
     struct ns_setup s = {.gw = netpool_gateway(&env->pool), .prefix = env->pool.cidr.prefix};
@@ -421,7 +393,7 @@ static void unbuild_ns(struct net_env *env, const char *name)
     veth_name(name, veth, sizeof(veth));
     if (netlink_link_delete(veth, &err) < 0)
         log_warn("network: %s", err.msg);
-    ns_path(env, name, path, sizeof(path));
+    network_ns_path(env, name, path, sizeof(path));
     if (netns_remove(path, &err) < 0)
         log_warn("network: %s", err.msg);
 }
@@ -692,10 +664,37 @@ void network_reconcile(struct net_env *env)
     pthread_mutex_unlock(&env->lock);
 }
 
+int network_endpoint_enable(struct net_env *env, int port, struct error *err)
+{
+    if (!env->nft[0])
+        return error_set(err, ERR_NOT_FOUND, "the task endpoint needs nft (apt-get install nftables)");
+    _cleanup_free_ char *text = nftrules_endpoint_text(env->table, env->bridge, port);
+    if (!text)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    pthread_mutex_lock(&env->lock);
+    int r = nftrules_apply(env->nft, text, err);
+    if (r == 0) {
+        env->endpoint_port = port;
+        /* A guard a previous agent left for the tasks it ran (adopted now)
+         * names its port: rewrite it at once (adopted tasks build no
+         * bridge).  With no task, network_close removes it again. */
+        r = guard_host(env, true, err);
+    }
+    pthread_mutex_unlock(&env->lock);
+    return r;
+}
+
 void network_close(struct net_env *env)
 {
     if (!env)
         return;
+    if (env->endpoint_port) {
+        /* The endpoint stops with the agent: nothing may be sent to its port. */
+        struct error err;
+        _cleanup_free_ char *text = nftrules_endpoint_delete_text(env->table);
+        if (text && nftrules_apply(env->nft, text, &err) < 0)
+            log_warn("network: %s", err.msg);
+    }
     bool idle = true;
     while (env->tasks) {
         struct net_task *t = env->tasks;
@@ -717,75 +716,4 @@ void network_close(struct net_env *env)
     dnsrelay_stop(env->relay);
     pthread_mutex_destroy(&env->lock);
     free(env);
-}
-
-/* ---- what the reports and the runner need ------------------------------- */
-
-const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf, size_t cap)
-{
-    if (!nt)
-        return NULL;
-    if (mode_is(nt, "host"))
-        return "host";
-    const char *name = json_string_value(json_object_get(plan_ctr(nt, index), "netns"));
-    if (!name)
-        name = json_string_value(json_object_get(json_object_get(nt->plan, "task"), "netns"));
-    if (!name)
-        return NULL;
-    ns_path(env, name, buf, cap);
-    return buf;
-}
-
-const char *network_address(const struct net_task *nt, size_t index)
-{
-    if (!nt)
-        return NULL;
-    const char *a = json_string_value(json_object_get(plan_ctr(nt, index), "address"));
-    return a ? a : json_string_value(json_object_get(json_object_get(nt->plan, "task"), "address"));
-}
-
-const char *network_dns_resolver(struct net_env *env, const struct net_task *nt, char *buf, size_t cap)
-{
-    if (!nt || !(mode_is(nt, "bridge") || mode_is(nt, "awsvpc")))
-        return NULL;
-    pthread_mutex_lock(&env->lock);
-    bool on = env->relay != NULL;
-    pthread_mutex_unlock(&env->lock);
-    if (!on)
-        return NULL;
-    netpool_format(netpool_gateway(&env->pool), buf, cap);
-    return buf;
-}
-
-const char *network_dns_name(const struct net_task *nt)
-{
-    return nt ? json_string_value(json_object_get(json_object_get(nt->plan, "task"), "dnsName")) : NULL;
-}
-
-json_t *network_bindings_json(const struct net_task *nt, size_t index)
-{
-    json_t *b = nt ? json_object_get(plan_ctr(nt, index), "bindings") : NULL;
-    return json_array_size(b) ? json_deep_copy(b) : NULL;
-}
-
-json_t *network_interfaces_json(const struct net_task *nt, size_t index)
-{
-    json_t *tj = nt ? json_object_get(nt->plan, "task") : NULL;
-    if (!tj)
-        return NULL;
-    return json_pack("[{s:O, s:O}]", "attachmentId", json_object_get(tj, "attachmentId"), "privateIpv4Address",
-                     json_object_get(tj, "address"));
-}
-
-json_t *network_attachments_json(const struct net_task *nt)
-{
-    json_t *tj = nt ? json_object_get(nt->plan, "task") : NULL;
-    if (!tj)
-        return NULL;
-    return json_pack("[{s:O, s:s, s:s, s:[{s:s, s:O}, {s:s, s:O}, {s:s, s:O}, {s:s, s:O}, {s:s, s:O}]}]", "id",
-                     json_object_get(tj, "attachmentId"), "type", "ElasticNetworkInterface", "status", "ATTACHED",
-                     "details", "name", "subnetId", "value", json_object_get(tj, "subnetId"), "name",
-                     "networkInterfaceId", "value", json_object_get(tj, "eni"), "name", "macAddress", "value",
-                     json_object_get(tj, "mac"), "name", "privateDnsName", "value", json_object_get(tj, "dnsName"),
-                     "name", "privateIPv4Address", "value", json_object_get(tj, "address"));
 }

@@ -54,11 +54,18 @@ int network_task_adopt(struct net_env *env, const char *task_id, struct net_task
 /* After all adoptions: remove namespaces and veths of tasks the agent no
  * longer has and rewrite the nftables table from the adopted tasks. */
 void network_reconcile(struct net_env *env);
+/* The task endpoint (agent/task/task_endpoint.c) listens on
+ * 169.254.170.2:port: send 169.254.170.2:80 there from the bridge and from
+ * the host, and let it through the guard.  Removed by network_close. */
+int network_endpoint_enable(struct net_env *env, int port, struct error *err);
 /* Undo everything the task's network holds (idempotent) and free it. */
 void network_task_teardown(struct net_env *env, struct net_task *nt);
 
 /* The namespace container `index` joins: a path, "host", or NULL. */
 const char *network_netns(const struct net_env *env, const struct net_task *nt, size_t index, char *buf, size_t cap);
+/* The host side of the veth container `index` (bridge) or the task (awsvpc)
+ * reaches the bridge through, or NULL. */
+const char *network_host_veth(const struct net_task *nt, size_t index);
 /* The container's (bridge) or task's (awsvpc) address, or NULL. */
 const char *network_address(const struct net_task *nt, size_t index);
 /* The nameserver a bridge or awsvpc task's resolv.conf names: the DNS

@@ -89,7 +89,7 @@ char *nftrules_elements_text(const char *table, bool add, const struct nft_mappi
     return buf_steal(&b, NULL);
 }
 
-char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr)
+char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr, int endpoint_port)
 {
     _cleanup_buf_ struct buf b;
     buf_init(&b, LIMIT_NET_NFT_RULESET);
@@ -101,7 +101,36 @@ char *nftrules_guard_text(const char *table, const char *bridge, const char *dns
                table, table, table, bridge, bridge);
     if (dns_addr)
         buf_printf(&b, "\t\tiifname \"%s\" ip daddr %s udp dport 53 accept\n", bridge, dns_addr);
+    if (endpoint_port > 0)
+        buf_printf(&b, "\t\tiifname \"%s\" ip daddr %s tcp dport %d accept\n", bridge, NFT_ENDPOINT_ADDR,
+                   endpoint_port);
     buf_printf(&b, "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n\t}\n}\n", bridge);
+    return buf_steal(&b, NULL);
+}
+
+char *nftrules_endpoint_text(const char *table, const char *bridge, int endpoint_port)
+{
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_NET_NFT_RULESET);
+    /* Before the port maps' dstnat chains: a task publishing host port 80
+     * must not take the endpoint's address from its neighbours. */
+    buf_printf(&b,
+               "table ip %s_endpoint\ndelete table ip %s_endpoint\n"
+               "table ip %s_endpoint {\n"
+               "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat - 10; policy accept;\n"
+               "\t\tiifname \"%s\" ip daddr %s tcp dport 80 dnat ip to %s:%d\n\t}\n"
+               "\tchain output {\n\t\ttype nat hook output priority -110; policy accept;\n"
+               "\t\tip daddr %s tcp dport 80 dnat ip to %s:%d\n\t}\n}\n",
+               table, table, table, bridge, NFT_ENDPOINT_ADDR, NFT_ENDPOINT_ADDR, endpoint_port, NFT_ENDPOINT_ADDR,
+               NFT_ENDPOINT_ADDR, endpoint_port);
+    return buf_steal(&b, NULL);
+}
+
+char *nftrules_endpoint_delete_text(const char *table)
+{
+    _cleanup_buf_ struct buf b;
+    buf_init(&b, LIMIT_NET_NFT_RULESET);
+    buf_printf(&b, "table ip %s_endpoint\ndelete table ip %s_endpoint\n", table, table);
     return buf_steal(&b, NULL);
 }
 

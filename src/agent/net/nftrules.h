@@ -43,9 +43,23 @@ char *nftrules_elements_text(const char *table, bool add, const struct nft_mappi
  * routable from the bridge) is refused, unless it answers a connection the
  * host opened.  Published ports still work: DNAT sends them on to a task
  * before the input hook.  Neighbour discovery stays allowed.  The caller
- * frees; NULL when out of memory.  dns_addr (NULL: none) is the one
- * exception: the agent's DNS relay, UDP port 53 on that address. */
-char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr);
+ * frees; NULL when out of memory.  The exceptions: dns_addr (NULL: none),
+ * the agent's DNS relay, UDP port 53 on that address; endpoint_port (> 0),
+ * the task endpoint's port on 169.254.170.2. */
+char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr, int endpoint_port);
+
+/* The task endpoint's address (ECS's credentials and metadata endpoint). */
+#define NFT_ENDPOINT_ADDR "169.254.170.2"
+
+/* The batch that (re)creates `ip <table>_endpoint`: connections to
+ * 169.254.170.2:80 from the bridge (prerouting) and from this host's own
+ * processes, host-network tasks included (output), are sent to the
+ * agent's endpoint listening on 169.254.170.2:endpoint_port; the source
+ * address is kept, so the endpoint knows which task asks.  With
+ * endpoint_port > 0, nftrules_guard_text lets exactly that port through
+ * the guard.  The caller frees; NULL when out of memory. */
+char *nftrules_endpoint_text(const char *table, const char *bridge, int endpoint_port);
+char *nftrules_endpoint_delete_text(const char *table);
 
 /* The batch that deletes the guard table (and succeeds if there is none). */
 char *nftrules_guard_delete_text(const char *table);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/cleanup.h"
 #include "common/fsutil.h"
@@ -62,5 +63,57 @@ int cgroup_usage_read(const struct cgroups *cg, const char *task_id, struct cgro
         return -1;
     ret->cpu_ns = strtoull(cpu, NULL, 10);
     ret->memory_bytes = working_set(strtoull(mem, NULL, 10), cgroup_usage_stat_value(stat, "total_inactive_file"));
+    return 0;
+}
+
+void cgroup_stats_clear(struct cgroup_stats *s)
+{
+    free(s->memory_stat);
+    s->memory_stat = NULL;
+}
+
+/* A single-number cgroup file ("max" in v2 means no limit: 0). */
+static uint64_t read_number(const struct cgroups *cg, const char *controller, const char *rel, const char *file)
+{
+    _cleanup_free_ char *text = NULL;
+    struct error ignore;
+    if (read_cg_file(cg, controller, rel, file, &text, &ignore) < 0 || strncmp(text, "max", 3) == 0)
+        return 0;
+    return strtoull(text, NULL, 10);
+}
+
+int cgroup_usage_read_stats(const struct cgroups *cg, const char *name, struct cgroup_stats *ret, struct error *err)
+{
+    char rel[512];
+    snprintf(rel, sizeof(rel), "/%s/%s", cg->parent, name);
+    _cleanup_free_ char *cpu = NULL, *stat = NULL;
+    struct cgroup_stats s = {0};
+    if (cg->v2) {
+        if (read_cg_file(cg, NULL, rel, "cpu.stat", &cpu, err) < 0 ||
+            read_cg_file(cg, NULL, rel, "memory.stat", &stat, err) < 0)
+            return -1;
+        s.cpu_ns = cgroup_usage_stat_value(cpu, "usage_usec") * 1000;
+        s.cpu_user_ns = cgroup_usage_stat_value(cpu, "user_usec") * 1000;
+        s.cpu_system_ns = cgroup_usage_stat_value(cpu, "system_usec") * 1000;
+        s.memory_usage = read_number(cg, NULL, rel, "memory.current");
+        s.memory_max_usage = read_number(cg, NULL, rel, "memory.peak");
+        s.memory_limit = read_number(cg, NULL, rel, "memory.max");
+        s.memory_bytes = working_set(s.memory_usage, cgroup_usage_stat_value(stat, "inactive_file"));
+    } else {
+        if (read_cg_file(cg, "cpuacct", rel, "cpuacct.stat", &cpu, err) < 0 ||
+            read_cg_file(cg, "memory", rel, "memory.stat", &stat, err) < 0)
+            return -1;
+        long hz = sysconf(_SC_CLK_TCK);
+        uint64_t tick_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+        s.cpu_ns = read_number(cg, "cpuacct", rel, "cpuacct.usage");
+        s.cpu_user_ns = cgroup_usage_stat_value(cpu, "user") * tick_ns;
+        s.cpu_system_ns = cgroup_usage_stat_value(cpu, "system") * tick_ns;
+        s.memory_usage = read_number(cg, "memory", rel, "memory.usage_in_bytes");
+        s.memory_max_usage = read_number(cg, "memory", rel, "memory.max_usage_in_bytes");
+        s.memory_limit = read_number(cg, "memory", rel, "memory.limit_in_bytes");
+        s.memory_bytes = working_set(s.memory_usage, cgroup_usage_stat_value(stat, "total_inactive_file"));
+    }
+    s.memory_stat = TAKE_PTR(stat);
+    *ret = s;
     return 0;
 }

@@ -19,3 +19,18 @@ int cgroup_usage_read(const struct cgroups *cg, const char *task_id, struct cgro
 /* The value of `key` in a flat keyed file (memory.stat, cpu.stat: "key
  * value" lines); 0 when absent.  Pure, for tests. */
 uint64_t cgroup_usage_stat_value(const char *text, const char *key);
+
+/* What the task metadata endpoint's stats show of one cgroup: CPU in
+ * nanoseconds (total, user, system), memory in bytes (usage as the kernel
+ * counts it, its peak where the kernel keeps one, the limit, 0 for none,
+ * and the working set), and memory.stat as the kernel wrote it (owned:
+ * cgroup_stats_clear). */
+struct cgroup_stats {
+    uint64_t cpu_ns, cpu_user_ns, cpu_system_ns;
+    uint64_t memory_usage, memory_max_usage, memory_limit, memory_bytes;
+    char *memory_stat;
+};
+
+/* The stats of <parent>/<name> (name: a task id, or "<task-id>/<container-id>"). */
+int cgroup_usage_read_stats(const struct cgroups *cg, const char *name, struct cgroup_stats *ret, struct error *err);
+void cgroup_stats_clear(struct cgroup_stats *s);

@@ -36,9 +36,12 @@ struct runner_env {
     pthread_t metrics_thread;
     bool metrics_started;
     volatile bool metrics_stop;
+    /* The credentials and metadata endpoint at 169.254.170.2 (task_endpoint.c). */
+    struct task_endpoint *endpoint;
 };
 
 struct logship;
+struct task_endpoint;
 
 enum ctr_state { CTR_PENDING, CTR_RUNNING, CTR_EXITED, CTR_NOT_STARTED };
 
@@ -64,6 +67,17 @@ struct runner_ctr {
     size_t n_secret_env;
     /* repositoryCredentials read from Secrets Manager, for the pull; NULL if none */
     char *registry_user, *registry_pass;
+    /* The endpoint (task_endpoint.c): the random id in the container's
+     * metadata URIs, and its address on the bridge ("" for host and none
+     * networks), set under the task's lock once its network exists. */
+    char meta_id[37];
+    char addr[16];
+    char veth[16];     /* the host side of its veth ("" if none), for network stats */
+    usec_t started_at; /* wall clock, 0 until it runs */
+    /* The previous stats request's CPU sample (total, user, system, host)
+     * and when it was read (task_metadata.c, under the task's lock). */
+    uint64_t pre_cpu[4];
+    usec_t pre_read;
 };
 
 /* Monotonic marks of a task's way to RUNNING, logged as one line when it
@@ -104,6 +118,14 @@ struct task_runner {
     struct net_task *net;      /* NULL until its network is set up */
     usec_t start_marks[MARK_COUNT];
     usec_t pull_took; /* the image pull, which overlaps the marks before MARK_IMAGES */
+    /* The endpoint (task_endpoint.c, task_role_creds.c): the random id of
+     * the task role's credentials URI ("": no taskRoleArn), the cached
+     * credentials (creds_lock), the network mode (t->lock). */
+    char creds_id[37];
+    pthread_mutex_t creds_lock;
+    json_t *role_creds;
+    usec_t role_creds_expire; /* wall clock */
+    char net_mode[8];
     /* The last cgroup sample (task_metrics.c's thread alone uses them). */
     uint64_t sampled_cpu_ns;
     usec_t sampled_at; /* monotonic; 0: none yet */

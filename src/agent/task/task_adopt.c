@@ -11,6 +11,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "agent/task/task_endpoint.h"
 #include "agent/task/task_health.h"
 #include "agent/task/task_logs.h"
 #include "agent/task/task_runner.h"
@@ -24,6 +25,8 @@ static void adopt_one(struct runner_env *env, struct agent_instance *inst, const
     json_t *rec = json_loads(text, 0, NULL);
     free(text);
     struct task_runner *t = task_runner_new(env, inst, json_object_get(rec, "task"), true);
+    if (t)
+        task_endpoint_ids_load(t, json_object_get(rec, "endpoint"));
     json_decref(rec);
     if (!t)
         return;

@@ -14,6 +14,7 @@
 #include "agent/runtime/etcfiles.h"
 #include "agent/agent_limits.h"
 #include "agent/task/task_logs.h"
+#include "agent/task/task_endpoint.h"
 #include "agent/task/task_secrets.h"
 
 #define MAX_DNS 16
@@ -26,8 +27,10 @@ struct start_inputs {
     char netns[4200];
     char meta_task[800];
     char hostname[128];
-    char resolver[16];                            /* the DNS relay's address */
-    const char *extra_env[1 + LIMIT_CTR_SECRETS]; /* BERTH_TASK_ARN, then the resolved secrets */
+    char resolver[16]; /* the DNS relay's address */
+    char endpoint_env[3][160];
+    /* BERTH_TASK_ARN, the endpoint's URIs, then the resolved secrets */
+    const char *extra_env[1 + 3 + LIMIT_CTR_SECRETS];
     const char *dns[MAX_DNS], *search[MAX_DNS];
     struct etcfiles_host hosts[MAX_HOSTS];
     char link_names[MAX_HOSTS][256];
@@ -145,6 +148,9 @@ static int build_spec(struct task_runner *t, struct runner_ctr *c, const struct 
     snprintf(si->meta_task, sizeof(si->meta_task), "BERTH_TASK_ARN=%s", t->arn);
     si->extra_env[0] = si->meta_task;
     size_t n_extra = 1;
+    size_t n_ep = task_endpoint_env(t, c, si->endpoint_env, ELEMENTSOF(si->endpoint_env));
+    for (size_t i = 0; i < n_ep; i++)
+        si->extra_env[n_extra++] = si->endpoint_env[i];
     for (size_t i = 0; i < c->n_secret_env && n_extra < ELEMENTSOF(si->extra_env); i++)
         si->extra_env[n_extra++] = c->secret_env[i];
     struct container_spec_input in = {

@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "agent/runtime/spawn.h"
 #include "agent/task/task_adopt.h"
+#include "agent/task/task_endpoint.h"
 #include "agent/task/task_health.h"
 #include "agent/task/task_logs.h"
 #include "agent/task/task_metrics.h"
@@ -96,6 +97,9 @@ static int real_init(struct agent *a, struct error *err)
                             .dns_server = a->cfg.dns_server};
     if (network_open(&nc, &env->net, err) < 0)
         return -1;
+    /* Before adoption: adopted tasks' containers may ask it at once. */
+    if (task_endpoint_start(env, err) < 0)
+        return -1;
     task_adopt_all(env, &a->instances[0]);
     network_reconcile(env->net);
     return task_metrics_start(env, err);
@@ -107,6 +111,8 @@ static void real_shutdown(struct agent *a)
     if (!env)
         return;
     task_metrics_stop(env);
+    /* It reads the runners, which are freed below. */
+    task_endpoint_stop(env);
     bool stop_tasks = a->cfg.stop_tasks_at_exit;
     if (stop_tasks && env->runners)
         log_info("agent: stopping every task before exiting");

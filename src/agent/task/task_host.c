@@ -8,6 +8,7 @@
 
 #include "common/proto.h"
 #include "agent/reporter.h"
+#include "agent/task/task_endpoint.h"
 
 static int64_t task_size(json_t *task, const char *key)
 {
@@ -67,5 +68,6 @@ int task_host_prepare(struct task_runner *t, struct task_volumes *vols, bool *re
         return -1;
     }
     runner_mark(t, MARK_NETWORK);
+    task_endpoint_note_network(t);
     return 0;
 }

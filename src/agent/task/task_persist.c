@@ -10,6 +10,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "agent/task/task_endpoint.h"
 
 int task_persist_write(struct task_runner *t, struct error *err)
 {
@@ -17,7 +18,10 @@ int task_persist_write(struct task_runner *t, struct error *err)
     runner_dir(t, dir, sizeof(dir));
     if (fs_mkdir_p(dir, 0700, err) < 0)
         return -1;
-    json_t *rec = json_pack("{s:O, s:s}", "task", t->task, "instance", t->inst->arn);
+    /* The endpoint's ids (not the credentials): the containers have them
+     * in their environment, and a restarted agent must answer to them. */
+    json_t *rec =
+        json_pack("{s:O, s:s, s:o}", "task", t->task, "instance", t->inst->arn, "endpoint", task_endpoint_ids_json(t));
     char *text = json_dumps(rec, JSON_COMPACT);
     json_decref(rec);
     if (!text)

@@ -28,6 +28,7 @@
 #include "agent/runtime/container_spec.h"
 #include "agent/task/task_container.h"
 #include "agent/task/task_deps.h"
+#include "agent/task/task_endpoint.h"
 #include "agent/task/task_health.h"
 #include "agent/task/host_policy.h"
 #include "agent/task/task_host.h"
@@ -35,6 +36,7 @@
 #include "agent/task/task_logs.h"
 #include "agent/task/task_persist.h"
 #include "agent/task/task_report.h"
+#include "agent/task/task_role_creds.h"
 #include "agent/task/task_secrets.h"
 #include "agent/task/task_stop.h"
 #include "agent/task/task_watch.h"
@@ -237,6 +239,7 @@ static enum attempt try_start(struct run *r, struct runner_ctr *c)
     }
     pthread_mutex_lock(&t->lock);
     c->state = CTR_RUNNING;
+    c->started_at = time_now();
     pthread_mutex_unlock(&t->lock);
     task_watch_add(t, r->ino, c);
     task_logs_start(t, c);
@@ -366,9 +369,10 @@ static void *runner_main(void *arg)
     struct task_runner *t = arg;
     run(t);
     pthread_mutex_lock(&t->lock);
-    t->finished = true;
+    t->finished = true; /* the endpoint answers no more for it */
     pthread_cond_broadcast(&t->cond);
     pthread_mutex_unlock(&t->lock);
+    task_role_creds_forget(t);
     return NULL;
 }
 
@@ -379,6 +383,8 @@ void task_runner_free(struct task_runner *t)
         task_secrets_forget(&t->ctrs[i]);
     }
     free(t->ctrs);
+    task_role_creds_forget(t);
+    pthread_mutex_destroy(&t->creds_lock);
     json_decref(t->task);
     if (t->wake_fd >= 0)
         close(t->wake_fd);
@@ -420,6 +426,7 @@ struct task_runner *task_runner_new(struct runner_env *env, struct agent_instanc
     t->health = HEALTH_UNKNOWN;
     t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     pthread_mutex_init(&t->lock, NULL);
+    pthread_mutex_init(&t->creds_lock, NULL);
     time_cond_init_monotonic(&t->cond);
     json_t *defs = json_object_get(json_object_get(task, "taskDefinition"), "containerDefinitions");
     t->nctrs = json_array_size(defs);
@@ -446,6 +453,12 @@ struct task_runner *task_runner_new(struct runner_env *env, struct agent_instanc
         c->state = CTR_PENDING;
     }
     t->want_stop = task_status_is(json_string_value(json_object_get(task, "desiredStatus")), TASK_STATUS_STOPPED);
+    struct error err;
+    if (task_endpoint_assign(t, &err) < 0) { /* an adopted task's come from task.json */
+        log_error("task %s: %s", t->id, err.msg);
+        task_runner_free(t);
+        return NULL;
+    }
     return t;
 }
 

@@ -1,8 +1,10 @@
-/* task_credentials.c - BerthAgent.GetTaskCredentials {cluster, task}: the
- * agent running a task asks, just before it resolves the task's secrets,
- * for credentials of the task's execution role (RunTask's overrides', else
- * the task definition's executionRoleArn), as ECS's
- * backend hands its agent executionRoleCredentials.  The server assumes the
+/* task_credentials.c - BerthAgent.GetTaskCredentials {cluster, task,
+ * roleType}: the agent running a task asks, just before it resolves the
+ * task's secrets, for credentials of the task's execution role (RunTask's
+ * overrides', else the task definition's executionRoleArn), as ECS's
+ * backend hands its agent executionRoleCredentials; with roleType "TASK",
+ * for the task role (taskRoleArn, the same way), which the agent serves to
+ * the task's containers at 169.254.170.2 (agent/task/task_endpoint.c).  The server assumes the
  * role on ecs-tasks.amazonaws.com's behalf (the role's trust policy must
  * name that service) as the session
  * arn:aws:sts::ACCT:assumed-role/ROLE/TASK_ID, so the role's own policies
@@ -52,14 +54,18 @@ API_ACTION(action_berth_get_task_credentials)
         return -1;
     if (strcmp(task.last_status, "STOPPED") == 0 || strcmp(task.desired_status, "STOPPED") == 0)
         return error_set(err, API_ERR_CLIENT, "Task %s is stopping: it gets no credentials.", task.uuid);
+    json_t *kind = json_object_get(in, "roleType");
+    if (kind && (!json_is_string(kind) ||
+                 (strcmp(json_string_value(kind), "TASK") != 0 && strcmp(json_string_value(kind), "EXECUTION") != 0)))
+        return error_set(err, ERR_INVALID, "roleType must be TASK or EXECUTION.");
+    const char *member = kind && strcmp(json_string_value(kind), "TASK") == 0 ? "taskRoleArn" : "executionRoleArn";
     /* RunTask's overrides may name another role (authorised there with iam:PassRole). */
     json_t *def = json_object_get(json_object_get(task.doc, "berth"), "taskDefinition");
-    const char *role_arn =
-        json_string_value(json_object_get(json_object_get(task.doc, "overrides"), "executionRoleArn"));
+    const char *role_arn = json_string_value(json_object_get(json_object_get(task.doc, "overrides"), member));
     if (!role_arn)
-        role_arn = json_string_value(json_object_get(def, "executionRoleArn"));
+        role_arn = json_string_value(json_object_get(def, member));
     if (!role_arn)
-        return error_set(err, API_ERR_CLIENT, "Task %s has no executionRoleArn.", task.uuid);
+        return error_set(err, API_ERR_CLIENT, "Task %s has no %s.", task.uuid, member);
     struct iam_entity_row role = {0};
     if (role_session_service_role(ctx->tx, ctx->account, role_arn, TASKS_SERVICE_PRINCIPAL, &role, err) < 0) {
         err->kind = API_ERR_CLIENT; /* the task's fault, not the agent's: it stops the task */
