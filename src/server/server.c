@@ -12,6 +12,7 @@
 #include "server/ecs/ecs_limits.h"
 #include "server/cloudwatch/cw_service.h"
 #include "server/ecs/ecs_service.h"
+#include "server/ecs/exec_sessions.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
 #include "server/iam/authorize.h"
@@ -118,6 +119,8 @@ int server_start(struct server *srv, struct error *err)
         .max_connections = (unsigned)srv->cfg.max_connections,
         .max_connections_per_ip = (unsigned)srv->cfg.max_connections_per_ip,
         .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
+        .ws_handler = exec_sessions_ws,
+        .ws_cls = srv->ecs->exec,
     };
     if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
                    err) < 0)

@@ -12,6 +12,8 @@
 #include "server/ecs/agent_register.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_authz.h"
+#include "server/ecs/exec_command.h"
+#include "server/ecs/exec_sessions.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
@@ -45,6 +47,9 @@ static const struct api_action ecs_actions[] = {
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
     {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
+    /* A write only so that its commit wakes the agents' long-polls, one
+     * of which takes the new session (exec_sessions.h). */
+    {"ExecuteCommand", action_execute_command, API_WRITE},
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
@@ -102,6 +107,8 @@ int ecs_service_new(usec_t agent_timeout, struct ecs_service **ret, struct error
         return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
     if (liveness_new(agent_timeout, &e->liveness) < 0 || !(e->placement_cache = placement_cache_new()))
         return error_set(err, ERR_INTERNAL, "out of memory");
+    if (exec_sessions_new(&e->exec, err) < 0)
+        return -1;
     *ret = TAKE_PTR(e);
     return 0;
 }
@@ -113,6 +120,7 @@ void ecs_service_free(struct ecs_service *e)
     service_model_free(e->model);
     liveness_free(e->liveness);
     placement_cache_free(e->placement_cache);
+    exec_sessions_free(e->exec);
     free(e);
 }
 

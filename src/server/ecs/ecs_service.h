@@ -19,6 +19,7 @@ struct ecs_service {
     int max_cluster_services;  /* services (not INACTIVE) per cluster */
     int max_cluster_instances; /* container instances registered per cluster */
     struct keyring *keyring;   /* where instance credentials go (not owned) */
+    struct exec_sessions *exec; /* ECS Exec sessions (exec_sessions.h) */
 };
 
 /* Load the model and make the in-memory state; agents silent for

@@ -8,6 +8,11 @@
 
 struct dispatch;
 struct http_front;
+struct ws_conn;
+
+/* What runs one upgraded WebSocket connection (GET /v1/<path>), in a
+ * thread of its own; the connection is closed when it returns. */
+typedef void (*http_ws_fn)(void *cls, const char *path, struct ws_conn *c);
 
 /* How many clients, and for how long (berth server's flags). */
 struct http_options {
@@ -18,6 +23,9 @@ struct http_options {
      * connection stays silent longer.  Requests being answered (long-polls
      * included) are not timed. */
     unsigned request_timeout_sec;
+    /* WebSocket upgrades (ECS Exec); NULL: none are served. */
+    http_ws_fn ws_handler;
+    void *ws_cls;
 };
 
 /* Listen on host:port (port 0 picks one) and hand requests to dispatch.
