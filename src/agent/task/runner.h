@@ -36,6 +36,9 @@ struct runner_env {
     pthread_t metrics_thread;
     bool metrics_started;
     volatile bool metrics_stop;
+    /* ECS Exec sessions running (task_exec.c), under lock. */
+    int exec_running;
+    pthread_cond_t exec_idle;
 };
 
 struct logship;

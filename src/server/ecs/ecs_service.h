@@ -14,11 +14,11 @@ struct ecs_service {
     struct service_model *model;
     struct liveness *liveness;
     struct placement_cache *placement_cache;
-    char endpoint[320];        /* "http://host:port/", for DiscoverPollEndpoint */
-    int max_service_tasks;     /* desiredCount quota per service */
-    int max_cluster_services;  /* services (not INACTIVE) per cluster */
-    int max_cluster_instances; /* container instances registered per cluster */
-    struct keyring *keyring;   /* where instance credentials go (not owned) */
+    char endpoint[320];         /* "http://host:port/", for DiscoverPollEndpoint */
+    int max_service_tasks;      /* desiredCount quota per service */
+    int max_cluster_services;   /* services (not INACTIVE) per cluster */
+    int max_cluster_instances;  /* container instances registered per cluster */
+    struct keyring *keyring;    /* where instance credentials go (not owned) */
     struct exec_sessions *exec; /* ECS Exec sessions (exec_sessions.h) */
 };
 

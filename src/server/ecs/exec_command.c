@@ -19,7 +19,7 @@
 
 /* ECS's words when the task cannot take the command. */
 #define NOT_ENABLED                                                                                                    \
-    "The execute command failed because execute command was not enabled when the task was run or the execute "      \
+    "The execute command failed because execute command was not enabled when the task was run or the execute "         \
     "command agent isn't running. Wait and try again or run a new task with execute command enabled and try again."
 
 int exec_command_split(const char *cmd, json_t *argv, struct error *err)

@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/timeutil.h"
 #include "common/ws.h"
 #include "server/ecs/ecs_limits.h"
@@ -149,8 +150,8 @@ json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id)
         if (!out && !(out = json_array()))
             break;
         json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:O, s:b}", "sessionId", x->id, "agentToken",
-                                             x->token[END_AGENT], "taskArn", x->task_arn, "containerName",
-                                             x->container, "command", x->argv, "interactive", x->interactive));
+                                             x->token[END_AGENT], "taskArn", x->task_arn, "containerName", x->container,
+                                             "command", x->argv, "interactive", x->interactive));
         x->dispatched = true;
     }
     pthread_mutex_unlock(&s->lock);
@@ -227,12 +228,12 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
     struct error err;
     enum exec_end end;
     const char *id;
-    if (strncmp(path, "/v1/data-channel/", 17) == 0) {
+    if (strncmp(path, PROTO_EXEC_CLIENT_PATH, strlen(PROTO_EXEC_CLIENT_PATH)) == 0) {
         end = END_CLIENT;
-        id = path + 17;
-    } else if (strncmp(path, "/v1/agent-channel/", 18) == 0) {
+        id = path + strlen(PROTO_EXEC_CLIENT_PATH);
+    } else if (strncmp(path, PROTO_EXEC_AGENT_PATH, strlen(PROTO_EXEC_AGENT_PATH)) == 0) {
         end = END_AGENT;
-        id = path + 18;
+        id = path + strlen(PROTO_EXEC_AGENT_PATH);
     } else {
         ws_send_close(c, 1008, "No such endpoint.", &err);
         return;
@@ -247,8 +248,7 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
     explicit_bzero(tok, sizeof(tok));
     if (!ok) {
         pthread_mutex_unlock(&s->lock);
-        log_info("exec: refused a %s connection with a bad or expired token",
-                 end == END_CLIENT ? "client" : "agent");
+        log_info("exec: refused a %s connection with a bad or expired token", end == END_CLIENT ? "client" : "agent");
         ws_send_close(c, 1008, "The session token is invalid or has expired.", &err);
         return;
     }

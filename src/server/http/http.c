@@ -31,7 +31,7 @@ struct http_front {
     struct dispatch *dispatch;
     struct http_watch *watch;
     struct http_accept *accept;
-    struct http_ws *ws; /* WebSocket upgrades; NULL: none served */
+    struct http_ws *ws;           /* WebSocket upgrades; NULL: none served */
     struct log_ratelimit mhd_log; /* libmicrohttpd's complaints, e.g. accept() at EMFILE */
 };
 

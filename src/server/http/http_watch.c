@@ -18,7 +18,7 @@ struct http_watched {
     int fd;
     bool busy;
     bool cut;
-    bool upgraded; /* a WebSocket now: its own code bounds its reads */
+    bool upgraded;      /* a WebSocket now: its own code bounds its reads */
     usec_t ready_since; /* monotonic */
 };
 

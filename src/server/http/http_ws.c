@@ -177,8 +177,7 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, unsigned status, cons
     return ret;
 }
 
-enum MHD_Result http_ws_upgrade(struct http_ws *ws, struct MHD_Connection *conn, const char *url,
-                                bool *ret_upgrading)
+enum MHD_Result http_ws_upgrade(struct http_ws *ws, struct MHD_Connection *conn, const char *url, bool *ret_upgrading)
 {
     *ret_upgrading = false;
     if (!ws)
@@ -187,8 +186,8 @@ enum MHD_Result http_ws_upgrade(struct http_ws *ws, struct MHD_Connection *conn,
     const char *connection = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Connection");
     const char *version = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Version");
     const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Key");
-    if (!upgrade || !has_token(upgrade, "websocket") || !connection || !has_token(connection, "upgrade") ||
-        !version || strcmp(version, "13") != 0 || !key || strlen(key) < 16 || strlen(key) > 64)
+    if (!upgrade || !has_token(upgrade, "websocket") || !connection || !has_token(connection, "upgrade") || !version ||
+        strcmp(version, "13") != 0 || !key || strlen(key) < 16 || strlen(key) > 64)
         return refuse(conn, MHD_HTTP_BAD_REQUEST, "expected a WebSocket handshake (RFC 6455, version 13)\n");
     if (strlen(url) >= sizeof(((struct ws_active *)0)->path))
         return refuse(conn, MHD_HTTP_NOT_FOUND, "no such WebSocket endpoint\n");

@@ -21,5 +21,4 @@ bool http_ws_path(const char *method, const char *url);
 /* Answer the upgrade request: 101 and the handler's thread
  * (*ret_upgrading true), or 400/404 when it is not a usable WebSocket
  * handshake. */
-enum MHD_Result http_ws_upgrade(struct http_ws *ws, struct MHD_Connection *conn, const char *url,
-                                bool *ret_upgrading);
+enum MHD_Result http_ws_upgrade(struct http_ws *ws, struct MHD_Connection *conn, const char *url, bool *ret_upgrading);
