@@ -11,11 +11,13 @@
  * once; nothing of the command or its output is logged. */
 #include "server/ecs/exec_sessions.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/cleanup.h"
 #include "common/ids.h"
@@ -214,6 +216,14 @@ static int read_token(struct ws_conn *c, char *tok, size_t cap)
     return 0;
 }
 
+/* Whether c's peer hung up (or its socket was shut down). */
+static bool peer_gone(struct ws_conn *c)
+{
+    char b;
+    ssize_t r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static struct session *find(struct exec_sessions *s, const char *id)
 {
     for (size_t i = 0; i < LIMIT_EXEC_SESSIONS; i++)
@@ -271,8 +281,13 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
     }
     /* First here: wait for the other end (until the tokens expire), then
      * for the relay, which uses this connection, to end. */
-    while (!x->done && (x->relaying || time_monotonic() < x->expires))
-        time_cond_wait_until(&s->cond, &s->lock, x->relaying ? time_monotonic() + USEC_PER_SEC : x->expires);
+    while (!x->done && (x->relaying || time_monotonic() < x->expires)) {
+        usec_t next = time_monotonic() + USEC_PER_SEC;
+        time_cond_wait_until(&s->cond, &s->lock, x->relaying || next < x->expires ? next : x->expires);
+        /* Alone and gone (the client left, the server stops): give up. */
+        if (!x->relaying && !x->done && peer_gone(c))
+            break;
+    }
     /* Until conn[end] is cleared the slot cannot be reused. */
     bool relayed = x->done;
     x->conn[end] = NULL;
