@@ -25,11 +25,15 @@ NOT_ENABLED = ("The execute command failed because execute command was not enabl
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     s = stackmod.Stack(tmp_path_factory.mktemp("exec"), cluster="exec")
-    s.register("box", [{"name": "app", "hostname": "exec-box", "command": ["sleep", "3600"]}])
+    s.register("box", [{"name": "app", "hostname": "exec-box", "command": ["sleep", "3600"], "stopTimeout": 2}])
     s.task = s.run("box", enableExecuteCommand=True)
     s.wait_status(s.task, "RUNNING")
     yield s
-    s.close()
+    try:
+        s.ecs.stop_task(cluster="exec", task=s.task)
+        s.wait_status(s.task, "STOPPED")
+    finally:
+        s.close()
 
 
 def berth_exec(stack, args, stdin=None, timeout=60):
@@ -191,3 +195,16 @@ def test_service_records_enable_execute_command(stack):
     svc = stack.ecs.update_service(cluster="exec", service="svc", enableExecuteCommand=False)["service"]
     assert svc["enableExecuteCommand"] is False
     stack.ecs.delete_service(cluster="exec", service="svc", force=True)
+
+
+def test_commands_run_as_the_containers_user(stack):
+    stack.register("asuser", [{"name": "app", "user": "1234", "command": ["sleep", "3600"], "stopTimeout": 2}])
+    arn = stack.run("asuser", enableExecuteCommand=True)
+    try:
+        stack.wait_status(arn, "RUNNING")
+        p = berth_exec(stack, ["exec", arn, "--", "id", "-u"])
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.decode().strip() == "1234"
+    finally:
+        stack.ecs.stop_task(cluster="exec", task=arn)
+        stack.wait_status(arn, "STOPPED")
