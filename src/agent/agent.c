@@ -79,6 +79,10 @@ static void poll_dispatch(struct agent *a, struct agent_instance *inst, json_t *
 {
     size_t i;
     json_t *t;
+    json_array_foreach(json_object_get(out, "execSessions"), i, t) {
+        if (inst && a->ops->exec_session)
+            a->ops->exec_session(inst, t);
+    }
     json_array_foreach(json_object_get(out, "tasks"), i, t) {
         if (inst) {
             a->ops->task_changed(inst, t);

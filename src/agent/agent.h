@@ -108,6 +108,9 @@ struct runner_ops {
     int (*init)(struct agent *a, struct error *err);
     /* The server sent a task (new, or with a changed desired status). */
     void (*task_changed)(struct agent_instance *inst, json_t *task);
+    /* The server handed over an ECS Exec session (one member of PollTasks'
+     * execSessions) for a task on inst; NULL: not served (hollow). */
+    void (*exec_session)(struct agent_instance *inst, json_t *session);
     /* The agent is stopping: release what the runner holds (containers keep
      * running unless cfg.stop_tasks_at_exit). */
     void (*shutdown)(struct agent *a);

@@ -95,3 +95,8 @@
  * Manager's own cap is 64 KiB; an SSM advanced parameter's 8 KiB). */
 #define LIMIT_CTR_SECRETS 64
 #define LIMIT_SECRET_VALUE (64u * 1024)
+
+/* ECS Exec (task/task_exec.c): sessions running at once on one agent, and
+ * the words of one command. */
+#define LIMIT_EXEC_RUNNING 16
+#define LIMIT_EXEC_ARGV 256

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"ctr", cli_ctr_main, "run and inspect single containers (debugging)"},
     {"runtime-shim", cli_runtime_shim_main, "internal: how conmon runs crun"},
     {"logs", cli_logs_main, "print a task's container logs (awslogs)"},
+    {"exec", cli_exec_main, "run a command in a task's container (ECS Exec)"},
     {"cluster", cli_cluster_main, "a cluster's registration tokens for agents"},
 };
 

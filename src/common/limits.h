@@ -40,3 +40,9 @@
 #define LIMIT_AWS_SESSION_TOKEN 4096
 #define LIMIT_AWS_PROFILE 128
 #define LIMIT_AWS_REGION 32
+
+/* WebSocket (common/ws.c, ECS Exec): one frame's payload, the handshake's
+ * header block, and how long a started frame or handshake may take. */
+#define LIMIT_WS_FRAME (64u * 1024)
+#define LIMIT_WS_HANDSHAKE 8192
+#define LIMIT_WS_IO_TIMEOUT_SEC 30

@@ -33,3 +33,21 @@
 /* The attribute a hollow agent registers its instances with, so that one
  * bulk PollTasks {agentId} answers for all of them. */
 #define PROTO_AGENT_ID_ATTRIBUTE "berth.agent-id"
+
+/* ECS Exec: the WebSocket paths of a session on the server's listener (the
+ * client's and the agent's), and the frames berth exec and the agent
+ * exchange through the server's relay (binary; the first byte says what
+ * follows):
+ *   client -> agent: 'i' stdin bytes, 'E' end of stdin
+ *   agent -> client: 'o' stdout bytes, 'e' stderr bytes, 'x' the exit
+ *                    status in decimal (the last frame), 'f' why the
+ *                    command could not start (then the close).
+ * Each end's first frame is text: {"TokenValue": "<its token>"}. */
+#define PROTO_EXEC_CLIENT_PATH "/v1/data-channel/"
+#define PROTO_EXEC_AGENT_PATH "/v1/agent-channel/"
+#define PROTO_EXEC_STDIN 'i'
+#define PROTO_EXEC_STDIN_EOF 'E'
+#define PROTO_EXEC_STDOUT 'o'
+#define PROTO_EXEC_STDERR 'e'
+#define PROTO_EXEC_EXIT 'x'
+#define PROTO_EXEC_FAILED 'f'

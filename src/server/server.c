@@ -17,6 +17,7 @@
 #include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_service.h"
 #include "server/dns/dns_server.h"
+#include "server/ecs/exec_sessions.h"
 #include "server/http/changes.h"
 #include "server/http/http.h"
 #include "server/iam/authorize.h"
@@ -146,6 +147,8 @@ int server_start(struct server *srv, struct error *err)
         .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
         .routes = {{"/metrics", prometheus_serve, srv->prometheus}},
         .nroutes = 1,
+        .ws_handler = exec_sessions_ws,
+        .ws_cls = srv->ecs->exec,
     };
     if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
                    err) < 0)

@@ -522,8 +522,8 @@ REFUSED = {
     "ContinueServiceDeployment", "CreateDaemon", "CreateExpressGatewayService", "CreateTaskSet", "DeleteDaemon",
     "DeleteDaemonTaskDefinition", "DeleteExpressGatewayService", "DeleteTaskSet", "DescribeDaemon",
     "DescribeDaemonDeployments", "DescribeDaemonRevisions", "DescribeDaemonTaskDefinition",
-    "DescribeExpressGatewayService", "DescribeTaskSets", "ExecuteCommand", "GetTaskProtection",
-    "ListDaemonDeployments", "ListDaemonTaskDefinitions", "ListDaemons", "ListServicesByNamespace",
+    "DescribeExpressGatewayService", "DescribeTaskSets", "GetTaskProtection",
+    "ListDaemonDeployments", "ListDaemonTaskDefinitions", "ListDaemons",
     "RegisterDaemonTaskDefinition", "SubmitAttachmentStateChanges", "UpdateDaemon", "UpdateExpressGatewayService",
     "UpdateServicePrimaryTaskSet", "UpdateTaskProtection", "UpdateTaskSet",
 }

@@ -250,3 +250,18 @@ int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *p
     *ret_exit = spawn_exit_code(res.status);
     return 0;
 }
+
+int oci_runtime_exec_start(const struct oci_runtime *rt, const char *id, const char *process_path, const char *pidfile,
+                           int stdin_fd, int stdout_fd, int stderr_fd, pid_t *ret_pid, int *ret_pidfd,
+                           struct error *err)
+{
+    const char *argv[] = {rt->path,     "--root",     rt->root, "exec", "--process",
+                          process_path, "--pid-file", pidfile,  id,     NULL};
+    unlink(pidfile);
+    struct spawn_opts so = {.argv = argv,
+                            .stdin_fd = stdin_fd,
+                            .stdout_fd = stdout_fd,
+                            .stderr_fd = stderr_fd,
+                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
+    return spawn_start(&so, ret_pid, ret_pidfd, err);
+}

@@ -53,3 +53,12 @@ int oci_runtime_state(const struct oci_runtime *rt, const char *id, char *status
 int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *process_path, usec_t timeout,
                      int stdout_fd, int stderr_fd, const char *pidfile, int *ret_exit, bool *ret_timed_out,
                      struct error *err);
+
+/* Start the same exec without waiting for it (ECS Exec): stdin_fd,
+ * stdout_fd and stderr_fd are the runtime's stdio (a terminal's slave for a
+ * process file with terminal true: the runtime relays it to the
+ * container's own terminal).  The caller reaps *ret_pid (spawn_wait) and
+ * closes *ret_pidfd; the command's exit code is the runtime's. */
+int oci_runtime_exec_start(const struct oci_runtime *rt, const char *id, const char *process_path, const char *pidfile,
+                           int stdin_fd, int stdout_fd, int stderr_fd, pid_t *ret_pid, int *ret_pidfd,
+                           struct error *err);

@@ -527,8 +527,8 @@ int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runti
     return 0;
 }
 
-int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout, int stdout_fd,
-                 int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err)
+int runtime_exec_prepare(struct runtime *r, const char *id, const char *const *argv, size_t argc, bool terminal,
+                         struct runtime_exec_files *ret, struct error *err)
 {
     struct runtime_status st;
     if (runtime_status(r, id, &st, err) < 0)
@@ -557,26 +557,46 @@ int runtime_exec(struct runtime *r, const char *id, const char *const *argv, siz
     for (size_t i = 0; i < argc; i++)
         json_array_append_new(args, json_string(argv[i]));
     json_object_set_new(proc, "args", args);
-    json_object_set_new(proc, "terminal", json_false());
+    json_object_set_new(proc, "terminal", json_boolean(terminal));
+    json_object_del(proc, "consoleSize");
     _cleanup_free_ char *ptext = json_dumps(proc, JSON_COMPACT);
     if (!ptext)
         return error_set(err, ERR_INTERNAL, "cannot serialise the exec process");
 
     /* Files per exec: health checks and a user's exec may overlap. */
-    char rnd[17], name[64], pidfile[PATH_MAX], procfile[PATH_MAX];
+    char rnd[17], name[64];
     if (ids_random_hex(rnd, 8) < 0)
         return error_set(err, ERR_INTERNAL, "no randomness");
     snprintf(name, sizeof(name), "exec-%s.pid", rnd);
-    if (runtime_path(r, id, name, pidfile, sizeof(pidfile), err) < 0)
+    if (runtime_path(r, id, name, ret->pidfile, sizeof(ret->pidfile), err) < 0)
         return -1;
     snprintf(name, sizeof(name), "exec-%s.json", rnd);
-    if (runtime_path(r, id, name, procfile, sizeof(procfile), err) < 0)
+    if (runtime_path(r, id, name, ret->procfile, sizeof(ret->procfile), err) < 0)
         return -1;
-    if (fs_replace_file(procfile, ptext, strlen(ptext), err) < 0)
+    if (fs_replace_file(ret->procfile, ptext, strlen(ptext), err) < 0)
+        return -1;
+    ret->oc = oc;
+    return 0;
+}
+
+void runtime_exec_cleanup(struct runtime_exec_files *f)
+{
+    if (f->procfile[0])
+        unlink(f->procfile);
+    if (f->pidfile[0])
+        unlink(f->pidfile);
+}
+
+int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout, int stdout_fd,
+                 int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err)
+{
+    struct runtime_exec_files f = {0};
+    if (runtime_exec_prepare(r, id, argv, argc, false, &f, err) < 0)
         return -1;
     bool timed_out = false;
-    int rc = oci_runtime_exec(oc, id, procfile, timeout, stdout_fd, stderr_fd, pidfile, ret_exit, &timed_out, err);
-    unlink(procfile);
+    int rc =
+        oci_runtime_exec(f.oc, id, f.procfile, timeout, stdout_fd, stderr_fd, f.pidfile, ret_exit, &timed_out, err);
+    runtime_exec_cleanup(&f);
     if (ret_timed_out)
         *ret_timed_out = timed_out;
     return rc;

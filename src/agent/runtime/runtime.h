@@ -15,6 +15,7 @@
  * Cgroups: see cgroups.h.  Nothing else on the host is touched. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +100,20 @@ int runtime_stop(struct runtime *r, const char *id, usec_t timeout, struct runti
  * *ret_exit is the exit code; a timeout is ERR_IO with *ret_timed_out. */
 int runtime_exec(struct runtime *r, const char *id, const char *const *argv, size_t argc, usec_t timeout, int stdout_fd,
                  int stderr_fd, int *ret_exit, bool *ret_timed_out, struct error *err);
+
+/* An exec's files, made by runtime_exec_prepare: the runtime to call, the
+ * OCI process file (the container's process with argv, terminal as asked)
+ * and where the runtime writes the process's host pid. */
+struct runtime_exec_files {
+    const struct oci_runtime *oc;
+    char procfile[PATH_MAX];
+    char pidfile[PATH_MAX];
+};
+/* Check that id runs and write its exec files; ERR_CONFLICT when it does
+ * not run.  Remove them with runtime_exec_cleanup once the exec ended. */
+int runtime_exec_prepare(struct runtime *r, const char *id, const char *const *argv, size_t argc, bool terminal,
+                         struct runtime_exec_files *ret, struct error *err);
+void runtime_exec_cleanup(struct runtime_exec_files *f);
 
 /* Remove id: SIGKILL if still running, runtime delete, cgroup, overlay
  * mount, directories.  Read runtime_status first for the exit code and OOM

@@ -38,6 +38,9 @@ struct runner_env {
     volatile bool metrics_stop;
     /* The credentials and metadata endpoint at 169.254.170.2 (task_endpoint.c). */
     struct task_endpoint *endpoint;
+    /* ECS Exec sessions running (task_exec.c), under lock. */
+    int exec_running;
+    pthread_cond_t exec_idle;
 };
 
 struct logship;

@@ -16,6 +16,7 @@
 #include "agent/runtime/spawn.h"
 #include "agent/task/task_adopt.h"
 #include "agent/task/task_endpoint.h"
+#include "agent/task/task_exec.h"
 #include "agent/task/task_health.h"
 #include "agent/task/task_logs.h"
 #include "agent/task/task_metrics.h"
@@ -70,6 +71,11 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
     task_runner_launch(t);
 }
 
+static void real_exec_session(struct agent_instance *inst, json_t *session)
+{
+    task_exec_start(inst->agent->runner_state, session);
+}
+
 static int real_init(struct agent *a, struct error *err)
 {
     struct runner_env *env = calloc(1, sizeof(*env));
@@ -77,6 +83,7 @@ static int real_init(struct agent *a, struct error *err)
         return error_set(err, ERR_INTERNAL, "out of memory");
     env->agent = a;
     pthread_mutex_init(&env->lock, NULL);
+    pthread_cond_init(&env->exec_idle, NULL);
     a->runner_state = env;
     if (oci_runtime_kind_parse(a->cfg.runtime, &env->kind) < 0)
         return error_set(err, ERR_INVALID, "unknown runtime %s", a->cfg.runtime);
@@ -113,6 +120,7 @@ static void real_shutdown(struct agent *a)
     task_metrics_stop(env);
     /* It reads the runners, which are freed below. */
     task_endpoint_stop(env);
+    task_exec_stop_all(env);
     bool stop_tasks = a->cfg.stop_tasks_at_exit;
     if (stop_tasks && env->runners)
         log_info("agent: stopping every task before exiting");
@@ -137,6 +145,7 @@ static void real_shutdown(struct agent *a)
     }
     imgstore_free(env->images);
     network_close(env->net);
+    pthread_cond_destroy(&env->exec_idle);
     pthread_mutex_destroy(&env->lock);
     free(env);
     a->runner_state = NULL;
@@ -146,5 +155,6 @@ const struct runner_ops real_runner = {
     .name = "real",
     .init = real_init,
     .task_changed = real_task_changed,
+    .exec_session = real_exec_session,
     .shutdown = real_shutdown,
 };

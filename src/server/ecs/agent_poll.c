@@ -14,6 +14,7 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
+#include "server/ecs/exec_sessions.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/service_load_balancers.h"
@@ -148,9 +149,13 @@ int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct 
         json_object_set_new(out, "instanceStatus", json_string(inst.status));
         if (agent_poll_json(ctx, &cluster, ids, tasks, &max_seq, err) < 0)
             return -1;
+        /* ECS Exec sessions for this instance's agent to open. */
+        json_t *sessions = exec_sessions_take(ecs_of(ctx)->exec, inst.id);
+        if (sessions)
+            json_object_set_new(out, "execSessions", sessions);
     }
     json_object_set_new(out, "since", json_integer(max_seq));
-    if (json_array_size(json_object_get(out, "tasks")) == 0 && wait > 0) {
+    if (json_array_size(json_object_get(out, "tasks")) == 0 && !json_object_get(out, "execSessions") && wait > 0) {
         ctx->wait_until = time_monotonic() + wait * USEC_PER_SEC;
         return API_WAIT;
     }

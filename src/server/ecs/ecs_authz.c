@@ -144,6 +144,15 @@ static int res_tagged(struct op_ctx *ctx, json_t *in, struct authz_req *req, str
     return ecs_authz_named(ctx, req, arn ? arn : "*", err);
 }
 
+/* ExecuteCommand: the task and its cluster (both resource types of
+ * ecs:ExecuteCommand in the Service Authorization Reference). */
+static int res_exec(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    if (res_cluster(ctx, in, req, err) < 0)
+        return -1;
+    return res_task(ctx, in, req, err);
+}
+
 /* ---- condition keys ---- */
 
 static int key_cluster(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
@@ -151,6 +160,20 @@ static int key_cluster(struct op_ctx *ctx, json_t *in, struct authz_req *req, st
     char arn[ECS_AUTHZ_ARN_MAX];
     ecs_authz_cluster_arn(ctx, json_object_get(in, "cluster"), arn, sizeof(arn));
     authz_key(req, "ecs:cluster", arn);
+    return 0;
+}
+
+static int keys_exec(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    key_cluster(ctx, in, req, err);
+    const char *ctr = json_string_value(json_object_get(in, "container"));
+    if (ctr)
+        authz_key(req, "ecs:container-name", ctr);
+    char arn[ECS_AUTHZ_ARN_MAX];
+    const char *cluster = ecs_authz_cluster_name(json_object_get(in, "cluster"));
+    const char *task = json_string_value(json_object_get(in, "task"));
+    if (task && ecs_authz_arn_in_cluster(ctx, cluster, "task", task, arn, sizeof(arn)))
+        authz_key(req, "ecs:task", arn);
     return 0;
 }
 
@@ -318,6 +341,7 @@ static const struct authz_rule ecs_rules[] = {
     {"DescribeTaskDefinition", "ecs:DescribeTaskDefinition", NULL, NULL, false},
     {"DescribeTasks", "ecs:DescribeTasks", res_tasks, key_cluster, false},
     {"DiscoverPollEndpoint", "ecs:DiscoverPollEndpoint", NULL, NULL, false},
+    {"ExecuteCommand", "ecs:ExecuteCommand", res_exec, keys_exec, false},
     {"ListAccountSettings", "ecs:ListAccountSettings", NULL, NULL, false},
     {"ListAttributes", "ecs:ListAttributes", res_cluster, NULL, false},
     {"ListClusters", "ecs:ListClusters", NULL, NULL, false},

@@ -19,3 +19,11 @@
 /* Tasks one bulk PollTasks (agentId: all of a hollow agent's instances)
  * returns; the agent asks again from the last seq for the rest. */
 #define POLL_BULK_MAX_TASKS 1000
+
+/* ECS Exec (exec_sessions.c): sessions open at once on one server, the
+ * time a session's tokens stay good for connecting, ExecuteCommand's
+ * command string and the words it splits into. */
+#define LIMIT_EXEC_SESSIONS 64
+#define LIMIT_EXEC_CONNECT_SEC 60
+#define LIMIT_EXEC_COMMAND 4096
+#define LIMIT_EXEC_ARGS 256

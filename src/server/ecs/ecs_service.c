@@ -16,6 +16,8 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
+#include "server/ecs/exec_command.h"
+#include "server/ecs/exec_sessions.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
@@ -56,6 +58,9 @@ static const struct api_action ecs_actions[] = {
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
     {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
+    /* A write only so that its commit wakes the agents' long-polls, one
+     * of which takes the new session (exec_sessions.h). */
+    {"ExecuteCommand", action_execute_command, API_WRITE},
     {"ListAccountSettings", action_list_account_settings, API_READ},
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
@@ -127,6 +132,8 @@ int ecs_service_new(usec_t agent_timeout, struct ecs_service **ret, struct error
         return error_set(err, ERR_INTERNAL, "ecs model has no LogDriver enum");
     if (liveness_new(agent_timeout, &e->liveness) < 0 || !(e->placement_cache = placement_cache_new()))
         return error_set(err, ERR_INTERNAL, "out of memory");
+    if (exec_sessions_new(&e->exec, err) < 0)
+        return -1;
     *ret = TAKE_PTR(e);
     return 0;
 }
@@ -138,6 +145,7 @@ void ecs_service_free(struct ecs_service *e)
     service_model_free(e->model);
     liveness_free(e->liveness);
     placement_cache_free(e->placement_cache);
+    exec_sessions_free(e->exec);
     free(e);
 }
 

@@ -20,6 +20,7 @@ struct ecs_service {
     int max_cluster_instances;   /* container instances registered per cluster */
     struct keyring *keyring;     /* where instance credentials go (not owned) */
     struct elb_proxy *elb_proxy; /* target health for services' loadBalancers (not owned; may be NULL) */
+    struct exec_sessions *exec;  /* ECS Exec sessions (exec_sessions.h) */
 };
 
 /* Load the model and make the in-memory state; agents silent for

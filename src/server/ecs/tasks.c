@@ -55,6 +55,22 @@ int tasks_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *er
     return 0;
 }
 
+/* ECS Exec: each container's ExecuteCommandAgent, whose state is the
+ * container's (the agent runs commands in any running container). */
+static void task_managed_agents(json_t *task)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(task, "containers"), i, c) {
+        const char *st = json_string_value(json_object_get(c, "lastStatus"));
+        json_t *agent = json_pack("{s:s, s:s}", "name", "ExecuteCommandAgent", "lastStatus", st ? st : "PENDING");
+        json_t *started = json_object_get(task, "startedAt");
+        if (agent && started && st && strcmp(st, "PENDING") != 0)
+            json_object_set(agent, "lastStartedAt", started);
+        json_object_set_new(c, "managedAgents", json_pack("[o]", agent));
+    }
+}
+
 json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
                   struct error *err)
 {
@@ -68,6 +84,8 @@ json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     /* A Fargate task shows no instance (berth's agent runs it all the same). */
     if (strcmp(row->launch_type, "FARGATE") == 0)
         json_object_del(j, "containerInstanceArn");
+    if (json_is_true(json_object_get(j, "enableExecuteCommand")))
+        task_managed_agents(j);
     /* Draining from its load balancers before it stops: as ECS shows it. */
     bool draining = service_load_balancers_draining(row, ctx->now) && strcmp(row->last_status, "RUNNING") == 0;
     json_object_set_new(j, "lastStatus", json_string(draining ? "DEACTIVATING" : row->last_status));

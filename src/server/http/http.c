@@ -24,12 +24,14 @@
 #include "common/sigv4.h"
 #include "server/http/http_accept.h"
 #include "server/http/http_watch.h"
+#include "server/http/http_ws.h"
 
 struct http_front {
     struct MHD_Daemon *daemon;
     struct dispatch *dispatch;
     struct http_watch *watch;
     struct http_accept *accept;
+    struct http_ws *ws;           /* WebSocket upgrades; NULL: none served */
     struct log_ratelimit mhd_log; /* libmicrohttpd's complaints, e.g. accept() at EMFILE */
     struct http_route routes[HTTP_MAX_ROUTES];
     size_t nroutes;
@@ -215,6 +217,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     for (size_t i = 0; strcmp(method, "GET") == 0 && i < f->nroutes; i++)
         if (strcmp(url, f->routes[i].path) == 0)
             return serve_route(conn, &f->routes[i]);
+    if (!st && http_ws_path(method, url)) {
+        bool upgrading = false;
+        enum MHD_Result r = http_ws_upgrade(f->ws, conn, url, &upgrading);
+        if (upgrading)
+            http_watch_set_upgraded(f->watch, watched_of(conn));
+        return r;
+    }
     /* POST / (JSON, query), or POST /service/S/operation/O (RPC v2 CBOR). */
     if (strcmp(method, "POST") != 0 || (strcmp(url, "/") != 0 && strncmp(url, "/service/", 9) != 0)) {
         static const char msg[] = "{\"__type\":\"UnknownOperationException\",\"message\":\"Only POST / is served\"}";
@@ -338,7 +347,7 @@ static struct MHD_Daemon *start_daemon(struct http_front *f, bool ipv6, const st
     /* berth accepts (http_accept.c); MHD_USE_ITC wakes the daemon for each
      * connection it is given. */
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-                     MHD_USE_POLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+                     MHD_USE_POLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC | MHD_ALLOW_UPGRADE;
     if (ipv6)
         flags |= MHD_USE_IPv6;
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, f, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, f,
@@ -380,9 +389,16 @@ int http_start(struct dispatch *dispatch, const char *host, uint16_t port, const
         free(f);
         return -1;
     }
+    if (opts->ws_handler && http_ws_new(opts->ws_handler, opts->ws_cls, &f->ws, err) < 0) {
+        close(listen_fd);
+        http_watch_free(f->watch);
+        free(f);
+        return -1;
+    }
     f->daemon = start_daemon(f, ipv6, opts);
     if (!f->daemon) {
         close(listen_fd);
+        http_ws_free(f->ws);
         http_watch_free(f->watch);
         free(f);
         return error_set(err, ERR_SYSTEM, "cannot start the HTTP server on %s:%u", host, port);
@@ -401,6 +417,7 @@ void http_stop(struct http_front *front)
     if (!front)
         return;
     http_accept_stop(front->accept);
+    http_ws_free(front->ws);
     MHD_stop_daemon(front->daemon);
     http_watch_free(front->watch);
     free(front);

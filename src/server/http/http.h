@@ -8,6 +8,11 @@
 
 struct dispatch;
 struct http_front;
+struct ws_conn;
+
+/* What runs one upgraded WebSocket connection (GET /v1/<path>), in a
+ * thread of its own; the connection is closed when it returns. */
+typedef void (*http_ws_fn)(void *cls, const char *path, struct ws_conn *c);
 
 struct buf;
 
@@ -37,6 +42,9 @@ struct http_options {
     /* GET routes besides /healthz, at most HTTP_MAX_ROUTES. */
     struct http_route routes[HTTP_MAX_ROUTES];
     size_t nroutes;
+    /* WebSocket upgrades (ECS Exec); NULL: none are served. */
+    http_ws_fn ws_handler;
+    void *ws_cls;
 };
 
 /* Listen on host:port (port 0 picks one) and hand requests to dispatch.

@@ -18,6 +18,7 @@ struct http_watched {
     int fd;
     bool busy;
     bool cut;
+    bool upgraded;      /* a WebSocket now: its own code bounds its reads */
     usec_t ready_since; /* monotonic */
 };
 
@@ -134,8 +135,17 @@ void http_watch_set_busy(struct http_watch *w, struct http_watched *c, bool busy
     if (!c)
         return;
     pthread_mutex_lock(&w->lock);
-    c->busy = busy;
+    c->busy = busy || c->upgraded;
     if (!busy)
         c->ready_since = time_monotonic();
+    pthread_mutex_unlock(&w->lock);
+}
+
+void http_watch_set_upgraded(struct http_watch *w, struct http_watched *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&w->lock);
+    c->upgraded = c->busy = true;
     pthread_mutex_unlock(&w->lock);
 }

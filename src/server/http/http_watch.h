@@ -31,3 +31,5 @@ void http_watch_remove(struct http_watch *w, struct http_watched *c);
  * time); !busy: the answer is sent, the next request's time starts now.
  * Accepts NULL. */
 void http_watch_set_busy(struct http_watch *w, struct http_watched *c, bool busy);
+/* The connection became a WebSocket (http.c): never cut by the deadline. */
+void http_watch_set_upgraded(struct http_watch *w, struct http_watched *c);

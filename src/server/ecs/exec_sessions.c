@@ -1,0 +1,301 @@
+/* exec_sessions.c - ECS Exec sessions and their relay (see
+ * exec_sessions.h).
+ *
+ * A fixed table under one lock.  Each WebSocket end runs in its own
+ * thread (http_ws.c): the first end to prove itself waits; the second
+ * relays frames both ways until either end closes, then wakes the first,
+ * whose connection it used.  The relay does not read what the frames carry
+ * (that is between berth exec and the agent: agent/task/task_exec.c); it
+ * only passes whole frames on, so neither end can make the server buffer
+ * more than one frame.  Tokens are compared in constant time and used
+ * once; nothing of the command or its output is logged. */
+#include "server/ecs/exec_sessions.h"
+
+#include <errno.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/cleanup.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/timeutil.h"
+#include "common/ws.h"
+#include "server/ecs/ecs_limits.h"
+
+enum exec_end { END_CLIENT, END_AGENT };
+
+struct session {
+    bool used;
+    char id[80];
+    char token[2][72]; /* "" once used */
+    int64_t instance_id;
+    char task_arn[700];
+    char container[256];
+    json_t *argv;
+    bool interactive;
+    usec_t expires; /* monotonic: the tokens' end */
+    bool dispatched;
+    struct ws_conn *conn[2];
+    bool relaying, done;
+};
+
+struct exec_sessions {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* CLOCK_MONOTONIC: a session's state changed */
+    struct session slots[LIMIT_EXEC_SESSIONS];
+};
+
+int exec_sessions_new(struct exec_sessions **ret, struct error *err)
+{
+    struct exec_sessions *s = calloc(1, sizeof(*s));
+    if (!s)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    pthread_mutex_init(&s->lock, NULL);
+    time_cond_init_monotonic(&s->cond);
+    *ret = s;
+    return 0;
+}
+
+static void session_clear(struct session *x)
+{
+    json_decref(x->argv);
+    explicit_bzero(x, sizeof(*x));
+}
+
+void exec_sessions_free(struct exec_sessions *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS; i++)
+        session_clear(&s->slots[i]);
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+/* A slot no end holds any more and none can still join. */
+static bool reclaimable(const struct session *x, usec_t now)
+{
+    if (!x->used)
+        return true;
+    if (x->conn[0] || x->conn[1] || x->relaying)
+        return false;
+    return x->done || now >= x->expires;
+}
+
+int exec_sessions_create(struct exec_sessions *s, const struct exec_request *req, char *ret_id, char *ret_token,
+                         struct error *err)
+{
+    char rnd[33], ctok[65], atok[65];
+    if (ids_random_hex(rnd, 16) < 0 || ids_random_hex(ctok, 32) < 0 || ids_random_hex(atok, 32) < 0)
+        return error_set(err, ERR_INTERNAL, "no randomness");
+    usec_t now = time_monotonic();
+    pthread_mutex_lock(&s->lock);
+    struct session *x = NULL;
+    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS && !x; i++)
+        if (reclaimable(&s->slots[i], now))
+            x = &s->slots[i];
+    if (!x) {
+        pthread_mutex_unlock(&s->lock);
+        return error_set(err, ERR_LIMIT, "Too many execute command sessions are open (at most %d).",
+                         LIMIT_EXEC_SESSIONS);
+    }
+    session_clear(x);
+    x->used = true;
+    snprintf(x->id, sizeof(x->id), "ecs-execute-command-%s", rnd);
+    snprintf(x->token[END_CLIENT], sizeof(x->token[0]), "%s", ctok);
+    snprintf(x->token[END_AGENT], sizeof(x->token[0]), "%s", atok);
+    x->instance_id = req->instance_id;
+    snprintf(x->task_arn, sizeof(x->task_arn), "%s", req->task_arn);
+    snprintf(x->container, sizeof(x->container), "%s", req->container);
+    x->argv = json_deep_copy(req->argv);
+    x->interactive = req->interactive;
+    x->expires = now + LIMIT_EXEC_CONNECT_SEC * USEC_PER_SEC;
+    snprintf(ret_id, 80, "%s", x->id);
+    snprintf(ret_token, 80, "%s", ctok);
+    pthread_mutex_unlock(&s->lock);
+    explicit_bzero(ctok, sizeof(ctok));
+    explicit_bzero(atok, sizeof(atok));
+    return 0;
+}
+
+static bool waiting(const struct session *x, int64_t instance_id, usec_t now)
+{
+    return x->used && !x->dispatched && !x->done && x->instance_id == instance_id && now < x->expires;
+}
+
+bool exec_sessions_waiting(struct exec_sessions *s, int64_t instance_id)
+{
+    usec_t now = time_monotonic();
+    bool any = false;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS && !any; i++)
+        any = waiting(&s->slots[i], instance_id, now);
+    pthread_mutex_unlock(&s->lock);
+    return any;
+}
+
+json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id)
+{
+    usec_t now = time_monotonic();
+    json_t *out = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS; i++) {
+        struct session *x = &s->slots[i];
+        if (!waiting(x, instance_id, now))
+            continue;
+        if (!out && !(out = json_array()))
+            break;
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:O, s:b}", "sessionId", x->id, "agentToken",
+                                             x->token[END_AGENT], "taskArn", x->task_arn, "containerName", x->container,
+                                             "command", x->argv, "interactive", x->interactive));
+        x->dispatched = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return out;
+}
+
+/* Pass frames both ways until an end closes or fails; closes both. */
+static void relay(struct ws_conn *client, struct ws_conn *agent)
+{
+    struct ws_conn *ends[2] = {client, agent};
+    _cleanup_free_ unsigned char *buf = malloc(LIMIT_WS_FRAME);
+    struct error err;
+    const char *why = "relay ended";
+    uint16_t code = 1000;
+    while (buf) {
+        struct pollfd p[2] = {{.fd = client->fd, .events = POLLIN}, {.fd = agent->fd, .events = POLLIN}};
+        if (!ws_conn_buffered(client) && !ws_conn_buffered(agent) && poll(p, 2, -1) < 0)
+            continue;
+        int from = ws_conn_buffered(client) || (p[0].revents != 0) ? 0 : 1;
+        enum ws_opcode op;
+        size_t len;
+        if (ws_recv(ends[from], &op, buf, LIMIT_WS_FRAME, &len, &err) < 0) {
+            why = from == END_CLIENT ? "the client went away" : "the agent went away";
+            code = 1011;
+            break;
+        }
+        if (op == WS_CLOSE) {
+            /* Pass the close (its code and reason) on, and answer it. */
+            ws_send(ends[1 - from], WS_CLOSE, buf, len, &err);
+            ws_send(ends[from], WS_CLOSE, buf, len < 2 ? len : 2, &err);
+            return;
+        }
+        if (ws_send(ends[1 - from], op, buf, len, &err) < 0) {
+            why = from == END_CLIENT ? "the agent went away" : "the client went away";
+            code = 1011;
+            break;
+        }
+    }
+    ws_send_close(client, code, why, &err);
+    ws_send_close(agent, code, why, &err);
+}
+
+/* The end's first frame: {"TokenValue": "..."}; the token into tok. */
+static int read_token(struct ws_conn *c, char *tok, size_t cap)
+{
+    _cleanup_free_ char *buf = malloc(LIMIT_WS_FRAME + 1);
+    enum ws_opcode op;
+    size_t len;
+    struct error err;
+    if (!buf || ws_recv(c, &op, buf, LIMIT_WS_FRAME, &len, &err) < 0 || op != WS_TEXT)
+        return -1;
+    buf[len] = '\0';
+    json_error_t jerr;
+    _cleanup_json_ json_t *j = json_loadb(buf, len, 0, &jerr);
+    explicit_bzero(buf, len);
+    const char *t = json_string_value(json_object_get(j, "TokenValue"));
+    if (!t || strlen(t) >= cap)
+        return -1;
+    snprintf(tok, cap, "%s", t);
+    return 0;
+}
+
+/* Whether c's peer hung up (or its socket was shut down). */
+static bool peer_gone(struct ws_conn *c)
+{
+    char b;
+    ssize_t r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static struct session *find(struct exec_sessions *s, const char *id)
+{
+    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS; i++)
+        if (s->slots[i].used && strcmp(s->slots[i].id, id) == 0)
+            return &s->slots[i];
+    return NULL;
+}
+
+void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
+{
+    struct exec_sessions *s = cls;
+    struct error err;
+    enum exec_end end;
+    const char *id;
+    if (strncmp(path, PROTO_EXEC_CLIENT_PATH, strlen(PROTO_EXEC_CLIENT_PATH)) == 0) {
+        end = END_CLIENT;
+        id = path + strlen(PROTO_EXEC_CLIENT_PATH);
+    } else if (strncmp(path, PROTO_EXEC_AGENT_PATH, strlen(PROTO_EXEC_AGENT_PATH)) == 0) {
+        end = END_AGENT;
+        id = path + strlen(PROTO_EXEC_AGENT_PATH);
+    } else {
+        ws_send_close(c, 1008, "No such endpoint.", &err);
+        return;
+    }
+    char tok[80] = "";
+    bool have = read_token(c, tok, sizeof(tok)) == 0;
+    pthread_mutex_lock(&s->lock);
+    struct session *x = have ? find(s, id) : NULL;
+    usec_t now = time_monotonic();
+    bool ok = x && !x->done && now < x->expires && x->token[end][0] && !x->conn[end] &&
+              strlen(tok) == strlen(x->token[end]) && CRYPTO_memcmp(tok, x->token[end], strlen(tok)) == 0;
+    explicit_bzero(tok, sizeof(tok));
+    if (!ok) {
+        pthread_mutex_unlock(&s->lock);
+        log_info("exec: refused a %s connection with a bad or expired token", end == END_CLIENT ? "client" : "agent");
+        ws_send_close(c, 1008, "The session token is invalid or has expired.", &err);
+        return;
+    }
+    explicit_bzero(x->token[end], sizeof(x->token[end]));
+    x->conn[end] = c;
+    if (x->conn[1 - end]) {
+        x->relaying = true;
+        struct ws_conn *client = x->conn[END_CLIENT], *agent = x->conn[END_AGENT];
+        log_info("exec: session %s on %s (container %s) started", x->id, x->task_arn, x->container);
+        pthread_mutex_unlock(&s->lock);
+        relay(client, agent);
+        pthread_mutex_lock(&s->lock);
+        log_info("exec: session %s ended", x->id);
+        x->relaying = false;
+        x->done = true;
+        x->conn[end] = NULL; /* the other end's is cleared by its own thread */
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        return;
+    }
+    /* First here: wait for the other end (until the tokens expire), then
+     * for the relay, which uses this connection, to end. */
+    while (!x->done && (x->relaying || time_monotonic() < x->expires)) {
+        usec_t next = time_monotonic() + USEC_PER_SEC;
+        time_cond_wait_until(&s->cond, &s->lock, x->relaying || next < x->expires ? next : x->expires);
+        /* Alone and gone (the client left, the server stops): give up. */
+        if (!x->relaying && !x->done && peer_gone(c))
+            break;
+    }
+    /* Until conn[end] is cleared the slot cannot be reused. */
+    bool relayed = x->done;
+    x->conn[end] = NULL;
+    x->done = true;
+    pthread_mutex_unlock(&s->lock);
+    if (!relayed)
+        ws_send_close(c, 1011,
+                      end == END_CLIENT ? "The container's agent did not open the session in time."
+                                        : "The client did not connect in time.",
+                      &err);
+}

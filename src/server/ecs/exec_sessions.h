@@ -1,0 +1,49 @@
+/* exec_sessions.h - ECS Exec sessions on this server: made by
+ * ExecuteCommand, handed to the task's agent by its PollTasks, and joined
+ * on the WebSocket listener (GET /v1/data-channel/<id> for the client,
+ * GET /v1/agent-channel/<id> for the agent), where the server relays
+ * frames between the two.
+ *
+ * In memory: a session lives for one connection and is gone at a server
+ * restart (a PostgreSQL-backed group of servers would need the client and
+ * the agent to reach the same server; see README).  Each end proves itself
+ * with its own token in its first text frame: {"TokenValue": "..."}, as
+ * Session Manager's OpenDataChannel does; a token is good for
+ * LIMIT_EXEC_CONNECT_SEC and one connection. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+struct exec_sessions;
+struct ws_conn;
+
+int exec_sessions_new(struct exec_sessions **ret, struct error *err);
+void exec_sessions_free(struct exec_sessions *s);
+
+/* What ExecuteCommand asks for. */
+struct exec_request {
+    int64_t instance_id; /* the task's container instance */
+    const char *task_arn;
+    const char *container; /* its name */
+    json_t *argv;          /* the command's words (borrowed) */
+    bool interactive;
+};
+
+/* A new session; ret_id and ret_token (the client's) are filled (each at
+ * least 80 bytes).  ERR_LIMIT when LIMIT_EXEC_SESSIONS are open. */
+int exec_sessions_create(struct exec_sessions *s, const struct exec_request *req, char *ret_id, char *ret_token,
+                         struct error *err);
+/* The sessions waiting for instance_id's agent, as [{sessionId,
+ * agentToken, taskArn, containerName, command, interactive}] (new
+ * reference; NULL when none); each is handed out once. */
+json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id);
+/* Whether any session waits for instance_id's agent. */
+bool exec_sessions_waiting(struct exec_sessions *s, int64_t instance_id);
+
+/* The WebSocket handler (http_ws_fn) for /v1/data-channel/ and
+ * /v1/agent-channel/; cls is the struct exec_sessions. */
+void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c);

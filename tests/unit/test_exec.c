@@ -1,0 +1,125 @@
+/* Unit tests: ECS Exec's pure parts - ExecuteCommand's command splitting
+ * and the WebSocket framing (over a socketpair: masking, lengths, the
+ * refusals a peer's bad frame gets). */
+#include <jansson.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/limits.h"
+#include "common/ws.h"
+#include "server/ecs/exec_command.h"
+#include "test.h"
+
+static int split(const char *cmd, json_t **ret)
+{
+    struct error err;
+    *ret = json_array();
+    return exec_command_split(cmd, *ret, &err);
+}
+
+TEST(exec_command_split_words_and_quotes)
+{
+    json_t *a = NULL;
+    CHECK(split("  ls -l  /tmp ", &a) == 0);
+    CHECK(json_array_size(a) == 3);
+    CHECK_STR(json_string_value(json_array_get(a, 2)), "/tmp");
+    json_decref(a);
+    CHECK(split("sh -c 'echo a b; exit 3' \"x \\\"y\\\"\" it\\'s ''", &a) == 0);
+    CHECK(json_array_size(a) == 6);
+    CHECK_STR(json_string_value(json_array_get(a, 2)), "echo a b; exit 3");
+    CHECK_STR(json_string_value(json_array_get(a, 3)), "x \"y\"");
+    CHECK_STR(json_string_value(json_array_get(a, 4)), "it's");
+    CHECK_STR(json_string_value(json_array_get(a, 5)), "");
+    json_decref(a);
+    CHECK(split("'it'\\''s'", &a) == 0); /* berth exec's quoting of it's */
+    CHECK_STR(json_string_value(json_array_get(a, 0)), "it's");
+    json_decref(a);
+    CHECK(split("echo 'open", &a) < 0);
+    json_decref(a);
+    CHECK(split("   ", &a) < 0);
+    json_decref(a);
+}
+
+static unsigned char big[LIMIT_WS_FRAME], got[LIMIT_WS_FRAME];
+
+TEST(ws_frames_round_trip)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    struct ws_conn client, server;
+    ws_conn_init(&client, sv[0], true);
+    ws_conn_init(&server, sv[1], false);
+    struct error err;
+    memset(big, 'z', sizeof(big));
+    enum ws_opcode op;
+    size_t len = 0;
+    /* Masked from the client, in each length encoding. */
+    CHECK(ws_send(&client, WS_TEXT, "hello", 5, &err) == 0);
+    CHECK(ws_recv(&server, &op, got, sizeof(got), &len, &err) == 0);
+    CHECK(op == WS_TEXT && len == 5 && memcmp(got, "hello", 5) == 0);
+    CHECK(ws_send(&client, WS_BINARY, big, 300, &err) == 0);
+    CHECK(ws_recv(&server, &op, got, sizeof(got), &len, &err) == 0);
+    CHECK(op == WS_BINARY && len == 300 && got[299] == 'z');
+    /* Unmasked from the server; a ping is answered with a pong, which
+     * the server's next read skips. */
+    CHECK(ws_send(&server, WS_PING, "p", 1, &err) == 0);
+    CHECK(ws_send(&server, WS_BINARY, big, 1000, &err) == 0);
+    CHECK(ws_recv(&client, &op, got, sizeof(got), &len, &err) == 0);
+    CHECK(op == WS_BINARY && len == 1000);
+    CHECK(ws_send(&client, WS_CLOSE, "\x03\xe8", 2, &err) == 0);
+    CHECK(ws_recv(&server, &op, got, sizeof(got), &len, &err) == 0);
+    CHECK(op == WS_CLOSE && len == 2);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* What a reader makes of raw bytes: 0 when it reads a frame. */
+static int read_raw(const unsigned char *bytes, size_t n, bool client, size_t cap)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return 99;
+    if (write(sv[0], bytes, n) != (ssize_t)n)
+        return 98;
+    shutdown(sv[0], SHUT_WR);
+    struct ws_conn c;
+    ws_conn_init(&c, sv[1], client);
+    enum ws_opcode op;
+    size_t len;
+    struct error err;
+    int r = ws_recv(&c, &op, got, cap, &len, &err);
+    close(sv[0]);
+    close(sv[1]);
+    return r;
+}
+
+TEST(ws_refuses_bad_frames)
+{
+    const unsigned char ok[] = {0x82, 0x81, 1, 2, 3, 4, 'a' ^ 1};
+    CHECK(read_raw(ok, sizeof(ok), false, sizeof(got)) == 0);
+    /* Unmasked to a server, masked to a client. */
+    const unsigned char unmasked[] = {0x82, 0x01, 'a'};
+    CHECK(read_raw(unmasked, sizeof(unmasked), false, sizeof(got)) < 0);
+    CHECK(read_raw(ok, sizeof(ok), true, sizeof(got)) < 0);
+    /* Fragmented (FIN clear), reserved bits, unknown opcode. */
+    const unsigned char frag[] = {0x02, 0x81, 0, 0, 0, 0, 'a'};
+    const unsigned char rsv[] = {0xc2, 0x81, 0, 0, 0, 0, 'a'};
+    const unsigned char opc[] = {0x83, 0x81, 0, 0, 0, 0, 'a'};
+    CHECK(read_raw(frag, sizeof(frag), false, sizeof(got)) < 0);
+    CHECK(read_raw(rsv, sizeof(rsv), false, sizeof(got)) < 0);
+    CHECK(read_raw(opc, sizeof(opc), false, sizeof(got)) < 0);
+    /* Larger than the reader's buffer, or than any frame may be. */
+    CHECK(read_raw(ok, sizeof(ok), false, 0) < 0);
+    const unsigned char huge[] = {0x82, 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 1, 2, 3, 4};
+    CHECK(read_raw(huge, sizeof(huge), false, sizeof(got)) < 0);
+    /* Cut short. */
+    CHECK(read_raw(ok, 5, false, sizeof(got)) < 0);
+}
+
+TEST(ws_accept_key_matches_rfc6455)
+{
+    char out[64];
+    struct error err;
+    CHECK(ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out, &err) == 0);
+    CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
