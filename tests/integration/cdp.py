@@ -50,7 +50,7 @@ class Browser:
             os.dup2(ev_w, 4)
 
         args = [CHROMIUM, "--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                "--disable-dev-shm-usage", "--window-size=1280,900", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                 "--disable-background-networking", "--disable-sync", "--metrics-recording-only", "--mute-audio",
                 "--user-data-dir=%s" % profile_dir, "about:blank"]
         log = open(os.path.join(profile_dir, "..", "chromium.log"), "wb")
@@ -122,7 +122,7 @@ class Browser:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         p = Page(self, session, target)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             p.call(domain + ".enable")
         return p
 
@@ -178,9 +178,16 @@ class Page:
             if last and not isinstance(last, CDPError):
                 return last
             if time.monotonic() > deadline:
-                raise AssertionError("timed out waiting for %s (last: %r); page: %s" %
-                                     (what or expression, last, self.text()[:2000]))
+                raise AssertionError("timed out waiting for %s (last: %r); page: %s\nbrowser messages: %s" %
+                                     (what or expression, last, self.text()[:2000], self.messages()[-20:]))
             time.sleep(0.2)
+
+    def close(self):
+        """Close the tab (its timers stop polling the server)."""
+        try:
+            self.browser.call("Target.closeTarget", {"targetId": self.target})
+        except CDPError:
+            pass
 
     def text(self):
         try:
@@ -217,6 +224,8 @@ class Page:
             elif method == "Runtime.consoleAPICalled":
                 out.append((params.get("type"), " ".join(str(a.get("value", a.get("description", "")))
                                                         for a in params.get("args", []))))
+            elif method == "Network.loadingFailed":
+                out.append(("error", "loading failed: %s %s" % (params.get("errorText"), params.get("requestId"))))
             elif method == "Runtime.exceptionThrown":
                 d = params["exceptionDetails"]
                 out.append(("exception", d.get("exception", {}).get("description", d.get("text", ""))))

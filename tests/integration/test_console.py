@@ -7,6 +7,7 @@ log tail, forces a new deployment, and sees the instance's resource bars
 and the service's CPU/memory graph; a wrong secret gets the signature
 error; an IAM user without ecs:UpdateService gets AccessDenied for the
 page's own, signed call.  Also the static files' headers."""
+import base64
 import json
 import os
 import time
@@ -56,6 +57,14 @@ def browser(tmp_path_factory):
     b.close()
 
 
+@pytest.fixture
+def page(browser):
+    """A new tab (its own sessionStorage: signed out), closed after the test."""
+    p = browser.page()
+    yield p
+    p.close()
+
+
 def get(url, headers=None, method="GET"):
     req = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
@@ -71,10 +80,29 @@ def error_banner(page):
 
 def sign_in(page, endpoint, key, secret):
     page.goto(endpoint + "/console/")
-    page.wait_for("!!document.querySelector('#signin')", what="the sign-in form")
+    try:
+        page.wait_for("!!document.querySelector('#signin')", timeout=10, what="the sign-in form")
+    except AssertionError:
+        # Chromium aborts loads in flight when the host's interfaces change
+        # (net::ERR_NETWORK_CHANGED), as they do whenever this test's agent
+        # starts a task: a module lost so leaves the page blank.  Reload,
+        # as a person would.
+        page.goto(endpoint + "/console/")
+        page.wait_for("!!document.querySelector('#signin')", what="the sign-in form")
     page.type_into("input[name=accessKeyId]", key)
     page.type_into("input[name=secretAccessKey]", secret)
     page.click("#signin button")
+
+
+def shot(page, name):
+    """With BERTH_CONSOLE_SCREENSHOTS=DIR, a PNG of the page as it is (for a
+    person to look at; nothing is compared)."""
+    d = os.environ.get("BERTH_CONSOLE_SCREENSHOTS")
+    if d:
+        os.makedirs(d, exist_ok=True)
+        data = page.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+        with open(os.path.join(d, name + ".png"), "wb") as f:
+            f.write(base64.b64decode(data))
 
 
 def rows(page, selector):
@@ -129,8 +157,7 @@ def test_console_files_and_their_headers(stack):
 
 # ---- in the browser ---------------------------------------------------------------------
 
-def test_wrong_secret_shows_the_signature_error(stack, browser):
-    page = browser.page()
+def test_wrong_secret_shows_the_signature_error(stack, page):
     sign_in(page, stack.server.endpoint, berth_proc.ROOT_KEY.access_key, "not-the-secret-" + "x" * 25)
     msg = page.wait_for(error_banner(page), what="the error banner")
     assert msg.startswith("InvalidSignatureException: The request signature we calculated does not match"), msg
@@ -140,11 +167,10 @@ def test_wrong_secret_shows_the_signature_error(stack, browser):
     assert berth_proc.ROOT_KEY.secret_key not in stack.server.log()
 
 
-def test_sign_in_scale_tail_and_deploy(stack, browser):
+def test_sign_in_scale_tail_and_deploy(stack, page):
     ecs, ep = stack.ecs, stack.server.endpoint
     berth_proc.wait_for(lambda: ecs.describe_services(cluster=CLUSTER, services=["web"])["services"][0]
                         ["runningCount"] == 1, timeout=60, what="the service's first task")
-    page = browser.page()
     sign_in(page, ep, berth_proc.ROOT_KEY.access_key, berth_proc.ROOT_KEY.secret_key)
 
     # The clusters list shows the test's cluster; its services tab the service.
@@ -169,6 +195,7 @@ def test_sign_in_scale_tail_and_deploy(stack, browser):
     page.wait_for(rows(page, "#service-tasks tr[data-status=RUNNING]") + " === 3", timeout=60,
                   what="three RUNNING tasks on the service page")
     page.wait_for("document.getElementById('running').textContent === '3'", what="runningCount 3")
+    shot(page, "service")
 
     # A task's page: its container, and the live log tail shows the line
     # the container printed (shipped by awslogs, read with GetLogEvents).
@@ -178,10 +205,12 @@ def test_sign_in_scale_tail_and_deploy(stack, browser):
                          "return p && p.textContent.includes(%s) ? p.textContent : ''; })()" % json.dumps(LINE),
                          timeout=30, what="the log line in the live tail")
     assert LINE in tail
+    shot(page, "task")
 
     # Force a new deployment from the service page: a new PRIMARY deployment.
     before = ecs.describe_services(cluster=CLUSTER, services=["web"])["services"][0]["deployments"]
     page.evaluate("location.hash = '#/clusters/%s/services/web'" % CLUSTER)
+    page.wait_for("!!document.querySelector('#deployments')", what="the service page")
     page.click("#force-deploy")
     page.wait_for("document.getElementById('notice').textContent.includes('new deployment')")
     after = ecs.describe_services(cluster=CLUSTER, services=["web"])["services"][0]["deployments"]
@@ -193,6 +222,7 @@ def test_sign_in_scale_tail_and_deploy(stack, browser):
     # Container instances: the bars are registered - remaining, as the API says.
     page.evaluate("location.hash = '#/clusters/%s/instances'" % CLUSTER)
     page.wait_for(rows(page, "#instances .bar[data-resource=CPU]"), what="the resource bars")
+    shot(page, "instances")
     bars = page.evaluate("[...document.querySelectorAll('#instances .bar')].map(b => [b.dataset.resource, "
                          "Number(b.dataset.used), Number(b.dataset.total)])")
     arns = ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"]
@@ -215,7 +245,7 @@ def test_sign_in_scale_tail_and_deploy(stack, browser):
     assert not bad, bad
 
 
-def test_service_graph_from_ecs_metrics(stack, browser):
+def test_service_graph_from_ecs_metrics(stack, page):
     """Once the agent's samples are AWS/ECS metrics, the service page draws them."""
     def data():
         now = time.time()
@@ -227,30 +257,34 @@ def test_service_graph_from_ecs_metrics(stack, browser):
             StartTime=now - 3600, EndTime=now + 60)
         return r["MetricDataResults"][0]["Values"]
     berth_proc.wait_for(data, timeout=60, interval=1, what="CPUUtilization for the service")
-    page = browser.page()
     sign_in(page, stack.server.endpoint, berth_proc.ROOT_KEY.access_key, berth_proc.ROOT_KEY.secret_key)
     page.wait_for(rows(page, "#clusters tr"), what="the clusters list")
     page.evaluate("location.hash = '#/clusters/%s/services/web'" % CLUSTER)
     page.wait_for(rows(page, "#service-graph svg polyline, #service-graph svg circle"), what="the graph")
     legend = page.evaluate("document.querySelector('#service-graph .legend').textContent")
     assert "CPU utilisation:" in legend and "Memory utilisation:" in legend, legend
+    shot(page, "graph")
 
 
-def test_user_without_permission_is_refused(stack, browser):
+def test_user_without_permission_is_refused(stack, page):
     """The page signs with the user's key: the server knows who calls, lets
     the user read, and refuses UpdateService, which the page shows verbatim."""
     iam = berth_proc.client(stack.server.endpoint, service="iam")
     iam.create_user(UserName="viewer")
     iam.put_user_policy(UserName="viewer", PolicyName="read", PolicyDocument=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["ecs:List*", "ecs:Describe*", "logs:GetLogEvents",
-                                                     "cloudwatch:GetMetricData"], "Resource": "*"}]}))
+        "Statement": [{"Effect": "Allow", "Action": ["ecs:Describe*", "ecs:ListServices", "ecs:ListTasks",
+                                                     "logs:GetLogEvents", "cloudwatch:GetMetricData"],
+                       "Resource": "*"}]}))
     key = iam.create_access_key(UserName="viewer")["AccessKey"]
     before = stack.ecs.describe_services(cluster=CLUSTER, services=["web"])["services"][0]["desiredCount"]
 
-    page = browser.page()
     sign_in(page, stack.server.endpoint, key["AccessKeyId"], key["SecretAccessKey"])
-    page.wait_for(rows(page, "#clusters tr[data-cluster=%s]" % CLUSTER), what="the cluster, readable by the user")
+    # Signed in (the server knew the key) though the clusters list is not allowed.
+    msg = page.wait_for(error_banner(page), what="the clusters page's refusal")
+    assert msg.startswith("AccessDeniedException: User: arn:aws:iam::000000000000:user/viewer is not authorized "
+                          "to perform: ecs:ListClusters"), msg
+    assert page.evaluate("sessionStorage.length") == 1
     page.evaluate("location.hash = '#/clusters/%s/services/web'" % CLUSTER)
     page.wait_for("document.getElementById('desired-count').value !== ''", what="the service page")
     page.type_into("#desired-count", "5")

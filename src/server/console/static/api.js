@@ -56,11 +56,18 @@ export async function call(service, action, input = {}, credentials = loadCreden
     region: credentials.region,
     service: svc.scope,
   });
+  // A read is tried twice: Chromium drops requests in flight when the
+  // host's interfaces change, as they do each time the agent on this
+  // machine gives a task its network.  A write is not repeated.
+  const tries = /^(Describe|List|Get)/.test(action) ? 2 : 1;
   let res;
-  try {
-    res = await fetch('/', { method: 'POST', headers, body, credentials: 'omit', cache: 'no-store' });
-  } catch (e) {
-    throw new ApiError('NetworkError', `${action}: the server did not answer (${e.message})`, 0);
+  for (let i = 0; !res; i++) {
+    try {
+      res = await fetch('/', { method: 'POST', headers, body, credentials: 'omit', cache: 'no-store' });
+    } catch (e) {
+      if (i + 1 < tries) continue;
+      throw new ApiError('NetworkError', `${action}: the server did not answer (${e.message})`, 0);
+    }
   }
   const text = await res.text();
   let data = {};

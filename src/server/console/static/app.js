@@ -114,8 +114,14 @@ function signIn() {
     button.disabled = true;
     clearError();
     try {
-      // The key is kept only once the server has accepted a call signed with it.
-      await call('ecs', 'ListClusters', { maxResults: 1 }, creds);
+      // The key is kept only once the server has accepted a signature made
+      // with it: AccessDenied means it did (the caller is known, the call
+      // not allowed), so a user without ecs:ListClusters may still sign in.
+      try {
+        await call('ecs', 'ListClusters', { maxResults: 1 }, creds);
+      } catch (e) {
+        if (e.type !== 'AccessDeniedException') throw e;
+      }
       saveCredentials(creds);
       route();
     } catch (e) {

@@ -35,7 +35,7 @@ export function replace(el, ...children) {
 // what to say when there are none.
 export function table(columns, rows, emptyText = 'None.', attrs = {}) {
   if (!rows.length) return h('p', { class: 'empty' }, emptyText);
-  return h(
+  const t = h(
     'table',
     attrs,
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.cls }, c.title)))),
@@ -51,6 +51,7 @@ export function table(columns, rows, emptyText = 'None.', attrs = {}) {
       ),
     ),
   );
+  return h('div', { class: 'table-wrap' }, t); // a wide table scrolls, not the page
 }
 
 export function status(value) {

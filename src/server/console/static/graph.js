@@ -24,7 +24,8 @@ export function lineChart(series, { from, to, yMax = 100, unit = '%' } = {}) {
   }
   for (let i = 0; i <= 4; i++) {
     const t = from + ((to - from) * i) / 4;
-    parts.push(s('text', { x: x(t), y: H - 6, 'text-anchor': 'middle' }, hhmm(t)));
+    const anchor = i === 0 ? 'start' : i === 4 ? 'end' : 'middle';
+    parts.push(s('text', { x: x(t), y: H - 6, 'text-anchor': anchor }, hhmm(t)));
   }
   for (const ser of series) {
     const pts = ser.points.slice().sort((a, b) => a[0] - b[0]);

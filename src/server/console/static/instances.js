@@ -19,9 +19,9 @@ function bar(inst, name, unit) {
   fill.style.width = `${pct.toFixed(1)}%`; // CSSOM, which the CSP allows (no style attribute)
   return h(
     'div',
-    { class: 'bar', dataset: { resource: name, used, total }, title: `${used} of ${total} ${unit} reserved, ${free} free` },
-    fill,
-    h('span', { class: 'label' }, `${used} / ${total} ${unit} (${free} free)`),
+    { class: 'resource' },
+    h('div', { class: 'bar', dataset: { resource: name, used, total } }, fill),
+    h('div', { class: 'label' }, `${used} / ${total} ${unit} reserved, ${free} free`),
   );
 }
 

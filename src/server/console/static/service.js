@@ -84,7 +84,13 @@ async function metrics(cluster, name) {
     const m = byId[id] || { Timestamps: [], Values: [] };
     return (m.Timestamps || []).map((t, i) => [Number(t), Number(m.Values[i])]);
   };
-  return { from, to, cpu: points('cpu'), mem: points('mem') };
+  const cpu = points('cpu');
+  const mem = points('mem');
+  // A young service's points would sit at the right edge of the hour:
+  // start the axis at its first point, showing 15 minutes at least.
+  const first = Math.min(...cpu.concat(mem).map((p) => p[0]));
+  const start = Number.isFinite(first) ? Math.max(from, Math.min(first - 60, to - 15 * 60)) : from;
+  return { from: start, to: to + 60, cpu, mem };
 }
 
 function graph(m) {
@@ -160,13 +166,13 @@ export async function detail(ctx, cluster, name) {
   ctx.main.append(
     h('div', { class: 'crumbs' }, link('#/', 'Clusters'), ' / ', link(`#/clusters/${enc(cluster)}`, cluster), ' / ', name),
     h('h1', {}, `Service ${name}`),
+    ctl.el, // above what loads, so the buttons do not move under the pointer
     summary,
-    ctl.el,
     h('h2', {}, 'Deployments'),
     deployments,
     h('h2', {}, 'Tasks'),
     tasks,
-    h('h2', {}, `CPU and memory (last ${GRAPH_MINUTES} minutes, AWS/ECS)`),
+    h('h2', {}, `CPU and memory utilisation (AWS/ECS, 1-minute averages, up to ${GRAPH_MINUTES} minutes)`),
     chart,
     h('h2', {}, 'Events'),
     events,
