@@ -26,10 +26,14 @@ SRC_ALL  := $(sort $(shell find src -name '*.c'))
 SRC_MAIN := src/cli/main.c src/cli/shim_main.c
 SHIM_SRC := src/cli/shim_main.c src/agent/runtime/crunshim.c
 SRC_LIB  := $(filter-out $(SRC_MAIN),$(SRC_ALL))
-# Each service's botocore model, embedded by an assembler file beside it.
+# Each service's botocore model, and the web console's files, embedded by an
+# assembler file beside them.
 ASM_LIB  := $(sort $(shell find src -name '*.S'))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 MODELS   := $(sort $(shell find src -name 'model.json'))
+# The web console's files, embedded by src/server/console/assets.S.
+CONSOLE_FILES := $(sort $(shell find src/server/console/static -type f))
+ASM_DEPS := $(MODELS) $(CONSOLE_FILES)
 
 # Variant directories: build/ (release), build/asan/ (sanitizers).
 REL_DIR  := build
@@ -56,7 +60,7 @@ deps:
 $(REL_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
-$(REL_DIR)/obj/%.o: src/%.S $(MODELS)
+$(REL_DIR)/obj/%.o: src/%.S $(ASM_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 $(REL_DIR)/libberth.a: $(call objs,$(REL_DIR),$(SRC_LIB)) $(call asmobjs,$(REL_DIR))
@@ -71,7 +75,7 @@ $(REL_DIR)/berth-runtime-shim: $(call objs,$(REL_DIR),$(SHIM_SRC))
 $(ASAN_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
-$(ASAN_DIR)/obj/%.o: src/%.S $(MODELS)
+$(ASAN_DIR)/obj/%.o: src/%.S $(ASM_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) -c $< -o $@
 $(ASAN_DIR)/libberth.a: $(call objs,$(ASAN_DIR),$(SRC_LIB)) $(call asmobjs,$(ASAN_DIR))
@@ -89,7 +93,7 @@ asan: $(ASAN_DIR)/berth $(ASAN_DIR)/unit_tests
 $(FUZZ_DIR)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
-$(FUZZ_DIR)/obj/%.o: src/%.S $(MODELS)
+$(FUZZ_DIR)/obj/%.o: src/%.S $(ASM_DEPS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
 FUZZ_TARGETS := fuzz_request fuzz_query fuzz_auth fuzz_form fuzz_metric_math fuzz_cbor fuzz_dns

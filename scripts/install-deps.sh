@@ -4,6 +4,7 @@
 # all when nothing is missing.  Run as root on Debian 12.
 set -eu
 
+# chromium: the headless browser tests/integration/test_console.py drives.
 PACKAGES="
 build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
@@ -13,6 +14,7 @@ conmon runc crun catatonit tini
 docker-registry skopeo umoci busybox-static apache2-utils zstd
 iproute2 nftables procps util-linux
 haproxy
+chromium
 "
 
 missing=""

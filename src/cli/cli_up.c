@@ -196,8 +196,9 @@ static void print_welcome(const struct up_opts *o, const char *endpoint, const c
 {
     printf("\nberth is up.\n"
            "  ECS API:   %s  (region %s)\n"
+           "  console:   %s/console/  (sign in with the root key named below)\n"
            "  agent:     1 container instance in cluster \"default\" (%s)\n",
-           endpoint, o->server.region, o->runtime);
+           endpoint, o->server.region, endpoint, o->runtime);
     if (registry)
         printf("  registry:  %s  (e.g. image %s/busybox:1)\n", registry, registry);
     printf("  data:      %s\n\n"

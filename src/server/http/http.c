@@ -5,7 +5,8 @@
  * error as soon as it is known to be too large, without reading the rest.
  * Framing a reader could take two ways (two Content-Lengths, a
  * Content-Length beside a Transfer-Encoding, a coding other than chunked)
- * is refused at once.  A slow client is cut off by http_watch.c. */
+ * is refused at once.  A slow client is cut off by http_watch.c.  GET
+ * /console/... is the web console's static files (http_console.c). */
 #include "server/http/http.h"
 
 #include <microhttpd.h>
@@ -23,6 +24,7 @@
 #include "common/buf.h"
 #include "common/sigv4.h"
 #include "server/http/http_accept.h"
+#include "server/http/http_console.h"
 #include "server/http/http_watch.h"
 #include "server/http/http_ws.h"
 
@@ -224,6 +226,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             http_watch_set_upgraded(f->watch, watched_of(conn));
         return r;
     }
+    if (http_console_path(url))
+        return http_console_serve(conn, method, url);
     /* POST / (JSON, query), or POST /service/S/operation/O (RPC v2 CBOR). */
     if (strcmp(method, "POST") != 0 || (strcmp(url, "/") != 0 && strncmp(url, "/service/", 9) != 0)) {
         static const char msg[] = "{\"__type\":\"UnknownOperationException\",\"message\":\"Only POST / is served\"}";

@@ -1,5 +1,6 @@
 /* http.h - the HTTP/1.1 front (libmicrohttpd): keep-alive connections,
- * bounded bodies, `POST /` to the API dispatcher and `GET /healthz`. */
+ * bounded bodies, `POST /` to the API dispatcher, `GET /healthz` and the
+ * web console's files under `GET /console/` (http_console.c). */
 #pragma once
 
 #include <stdint.h>
