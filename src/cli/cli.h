@@ -20,3 +20,5 @@ int cli_runtime_shim_main(int argc, char **argv);
 int cli_logs_main(int argc, char **argv);
 /* `berth cluster token ...`: registration tokens (cli_cluster.c). */
 int cli_cluster_main(int argc, char **argv);
+/* `berth compat`: the README's Compatibility tables, from the code (cli_compat.c). */
+int cli_compat_main(int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
@@ -135,6 +136,7 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .state = e,
         .authz = rules,
         .nauthz = nrules,
+        .check_input = ecs_compat_check_input,
     };
 }
 
