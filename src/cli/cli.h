@@ -22,3 +22,5 @@ int cli_logs_main(int argc, char **argv);
 int cli_cluster_main(int argc, char **argv);
 /* `berth compat`: the README's Compatibility tables, from the code (cli_compat.c). */
 int cli_compat_main(int argc, char **argv);
+/* `berth status`: clusters, services, instances and recent failures through the API (cli_status.c). */
+int cli_status_main(int argc, char **argv);

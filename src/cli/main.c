@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"runtime-shim", cli_runtime_shim_main, "internal: how conmon runs crun"},
     {"logs", cli_logs_main, "print a task's container logs (awslogs)"},
     {"cluster", cli_cluster_main, "a cluster's registration tokens for agents"},
+    {"status", cli_status_main, "clusters, services, instances and recent task failures"},
     {"compat", cli_compat_main, "print what berth does with each ECS operation and field (Markdown)"},
 };
 
