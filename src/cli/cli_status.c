@@ -122,8 +122,8 @@ static void print_services(struct awsjson_client *c, const char *cluster)
 {
     _cleanup_json_ json_t *in = json_pack("{s:s, s:i}", "cluster", cluster, "maxResults", 100);
     _cleanup_json_ json_t *arns = list_all(c, "ListServices", in, "serviceArns");
-    _cleanup_json_ json_t *svcs = arns ? describe_all(c, "DescribeServices", cluster, "services", arns, 10, "services")
-                                       : NULL;
+    _cleanup_json_ json_t *svcs =
+        arns ? describe_all(c, "DescribeServices", cluster, "services", arns, 10, "services") : NULL;
     if (!svcs || json_array_size(svcs) == 0) {
         printf("  no services\n");
         return;
