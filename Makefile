@@ -48,7 +48,7 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 asmobjs = $(patsubst src/%.S,$(1)/obj/%.o,$(ASM_LIB))
 
-.PHONY: all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout integration-only
+.PHONY: compat all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout integration-only
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
 all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
@@ -117,6 +117,12 @@ check-layout:
 	@/usr/bin/python3 scripts/check-layout.py
 
 lint: checksrc check-style check-layout
+
+# The README's Compatibility tables, from `berth compat` (the ECS action
+# table and src/server/ecs/ecs_compat_notes.c); tests/integration/test_compat.py
+# fails when they differ.
+compat: $(REL_DIR)/berth
+	@/usr/bin/python3 scripts/update-compat.py $(REL_DIR)/berth README.md
 
 unit: $(ASAN_DIR)/unit_tests
 	$(ASAN_DIR)/unit_tests

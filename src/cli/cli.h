@@ -23,3 +23,7 @@ int cli_cluster_main(int argc, char **argv);
 /* `berth exec CLUSTER TASK [--container C] [--interactive] -- CMD...`:
  * ECS Exec's client (cli_exec.c). */
 int cli_exec_main(int argc, char **argv);
+/* `berth compat`: the README's Compatibility tables, from the code (cli_compat.c). */
+int cli_compat_main(int argc, char **argv);
+/* `berth status`: clusters, services, instances and recent failures through the API (cli_status.c). */
+int cli_status_main(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include "agent/image/image.h"
 #include "agent/image/imgref.h"
 #include "agent/image/imgstore.h"
+#include "agent/image/pull_progress.h"
 #include "cli/cli.h"
 #include "cli/cli_flags.h"
 #include "cli/cli_util.h"
@@ -101,49 +102,69 @@ static int parse_duration(const char *s, usec_t *ret)
     return 0;
 }
 
-static void human_size(uint64_t n, char *buf, size_t cap)
-{
-    static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
-    double v = (double)n;
-    size_t u = 0;
-    while (v >= 1000 && u + 1 < ELEMENTSOF(units)) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, cap, u ? "%.1f%s" : "%.0f%s", v, units[u]);
-}
-
-static void on_progress(void *ud, const struct image_progress *p)
-{
-    struct image_cli *cli = ud;
-    char done[32], total[32];
-    const char *short_id = p->digest ? p->digest + 7 : "";
-    human_size(p->done, done, sizeof(done));
-    human_size(p->total, total, sizeof(total));
-    switch (p->event) {
-    case IMAGE_EV_RESOLVED: fprintf(stderr, "resolved %s (%" PRIu64 " layers)\n", p->digest, p->total); break;
-    case IMAGE_EV_BLOB_PROGRESS:
-        if (cli->tty)
-            fprintf(stderr, "\r%.12s: downloading %s / %s\033[K", short_id, done, total);
-        break;
-    case IMAGE_EV_BLOB_DONE:
-        fprintf(stderr, cli->tty ? "\r%.12s: downloaded %s\033[K\n" : "%.12s: downloaded %s\n", short_id, total);
-        break;
-    case IMAGE_EV_BLOB_CACHED: fprintf(stderr, "%.12s: already present (%s)\n", short_id, total); break;
-    case IMAGE_EV_LAYER_DONE: fprintf(stderr, "%.12s: unpacked\n", short_id); break;
-    case IMAGE_EV_LAYER_CACHED: fprintf(stderr, "%.12s: already unpacked\n", short_id); break;
-    }
-}
+static void human_size(uint64_t n, char *buf, size_t cap) { pull_progress_size(n, buf, cap); }
 
 struct pull_job {
     struct image_cli *cli;
     struct imgstore *store;
     const char *ref;
     pthread_t thread;
+    struct pull_progress progress;
+    struct pull_job *all; /* every job of this command, for redrawing */
+    size_t nall;
     struct image_pulled pulled;
     struct error err;
     int rc;
+    bool finished;
 };
+
+/* On a terminal: one line per reference, redrawn in place (the cursor
+ * goes back up over them).  Callers hold draw_lock. */
+static pthread_mutex_t draw_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void redraw(struct pull_job *all, size_t n, bool first)
+{
+    if (!first)
+        fprintf(stderr, "\033[%zuA", n);
+    for (size_t i = 0; i < n; i++) {
+        char line[128];
+        pull_progress_format(&all[i].progress, line, sizeof(line));
+        const char *state = !all[i].finished ? "" : all[i].rc < 0 ? "  failed" : "  done";
+        fprintf(stderr, "\r%s: %s%s\033[K\n", all[i].ref, line, state);
+    }
+    fflush(stderr);
+}
+
+/* Without a terminal: one plain line per step, for logs. */
+static void plain_line(const struct pull_job *job, const struct image_progress *p)
+{
+    char total[32];
+    const char *short_id = p->digest ? p->digest + 7 : "";
+    human_size(p->total, total, sizeof(total));
+    switch (p->event) {
+    case IMAGE_EV_RESOLVED:
+        fprintf(stderr, "%s: resolved %s (%" PRIu64 " layers)\n", job->ref, p->digest, p->total);
+        break;
+    case IMAGE_EV_BLOB_PROGRESS: break;
+    case IMAGE_EV_BLOB_DONE: fprintf(stderr, "%s: %.12s: downloaded %s\n", job->ref, short_id, total); break;
+    case IMAGE_EV_BLOB_CACHED: fprintf(stderr, "%s: %.12s: already present (%s)\n", job->ref, short_id, total); break;
+    case IMAGE_EV_LAYER_DONE: fprintf(stderr, "%s: %.12s: unpacked\n", job->ref, short_id); break;
+    case IMAGE_EV_LAYER_CACHED: fprintf(stderr, "%s: %.12s: already unpacked\n", job->ref, short_id); break;
+    }
+}
+
+static void on_progress(void *ud, const struct image_progress *p)
+{
+    struct pull_job *job = ud;
+    pull_progress_update(&job->progress, p);
+    pthread_mutex_lock(&draw_lock);
+    if (!job->cli->tty)
+        plain_line(job, p);
+    else if (p->event != IMAGE_EV_BLOB_PROGRESS ||
+             pull_progress_due(&job->progress, time_monotonic(), 100 * USEC_PER_MSEC))
+        redraw(job->all, job->nall, false);
+    pthread_mutex_unlock(&draw_lock);
+}
 
 static void *pull_thread(void *arg)
 {
@@ -156,9 +177,14 @@ static void *pull_thread(void *arg)
                      .password = cli->password},
         .platform = cli->platform,
         .progress = on_progress,
-        .progress_ud = cli,
+        .progress_ud = job,
     };
     job->rc = image_pull(job->store, job->ref, &o, &job->pulled, &job->err);
+    pthread_mutex_lock(&draw_lock);
+    job->finished = true;
+    if (cli->tty)
+        redraw(job->all, job->nall, false);
+    pthread_mutex_unlock(&draw_lock);
     return NULL;
 }
 
@@ -171,10 +197,13 @@ static int cmd_pull(struct image_cli *cli, struct imgstore *s, char **refs, size
         fprintf(stderr, "berth image pull: at most %d references at once\n", MAX_PULLS);
         return 2;
     }
-    if (n > 1)
-        cli->tty = false; /* one progress line cannot show several pulls */
     for (size_t i = 0; i < n; i++) {
-        jobs[i] = (struct pull_job){.cli = cli, .store = s, .ref = refs[i], .rc = -1};
+        jobs[i] = (struct pull_job){.cli = cli, .store = s, .ref = refs[i], .rc = -1, .all = jobs, .nall = n};
+        pull_progress_init(&jobs[i].progress);
+    }
+    if (cli->tty)
+        redraw(jobs, n, true);
+    for (size_t i = 0; i < n; i++) {
         if (n == 1 || pthread_create(&jobs[i].thread, NULL, pull_thread, &jobs[i]) != 0) {
             pull_thread(&jobs[i]);
             jobs[i].thread = 0;
@@ -184,6 +213,9 @@ static int cmd_pull(struct image_cli *cli, struct imgstore *s, char **refs, size
     for (size_t i = 0; i < n; i++) {
         if (jobs[i].thread)
             pthread_join(jobs[i].thread, NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        pull_progress_free(&jobs[i].progress);
         if (jobs[i].rc < 0) {
             fprintf(stderr, "berth image pull: %s\n", jobs[i].err.msg);
             status = 1;

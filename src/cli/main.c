@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"logs", cli_logs_main, "print a task's container logs (awslogs)"},
     {"exec", cli_exec_main, "run a command in a task's container (ECS Exec)"},
     {"cluster", cli_cluster_main, "a cluster's registration tokens for agents"},
+    {"status", cli_status_main, "clusters, services, instances and recent task failures"},
+    {"compat", cli_compat_main, "print what berth does with each ECS operation and field (Markdown)"},
 };
 
 static void usage(FILE *f)

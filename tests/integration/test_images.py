@@ -449,3 +449,46 @@ def test_https_by_default_unless_insecure(reg, data):
     assert p.returncode == 1 and "network error" in p.stderr and "SSL" in p.stderr, p.stderr
     out = berth(data, "pull", "--insecure-registry", host, ref)
     assert digest_of(out.stdout).startswith("sha256:")
+
+
+def test_pull_progress_on_a_terminal_and_plain(reg, data):
+    """On a terminal: one line per reference, redrawn in place with layers
+    and bytes; otherwise plain lines naming the reference."""
+    import pty
+    refs = [reg.hostport + "/busybox:1", reg.hostport + "/busybox:layers"]
+    master, slave = pty.openpty()
+    e = dict(os.environ, **berth_proc.SAN_ENV)
+    p = subprocess.Popen([BERTH, "image", "--data", str(data), "pull"] + refs, stdout=subprocess.PIPE,
+                         stderr=slave, env=e)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            b = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not b:
+            break
+        chunks.append(b)
+    out, _ = p.communicate(timeout=120)
+    os.close(master)
+    assert p.returncode == 0
+    tty = b"".join(chunks).decode()
+    assert out.decode().count("Digest: sha256:") == 2
+    # Redrawn in place: the cursor goes back up over the two lines.
+    assert "\x1b[2A" in tty and "\x1b[K" in tty
+    final = tty.rsplit("\x1b[2A", 1)[1]
+    for ref in refs:
+        line = [x for x in final.split("\n") if ref + ":" in x][0]
+        n = int(line.split(": ", 1)[1].split("/")[0])
+        assert line.rstrip("\r").endswith("  done\x1b[K") and " %d/%d layers, " % (n, n) in line, repr(line)
+    # Plain (no terminal): lines that say which reference, nothing redrawn.
+    plain = berth(tmp := data.parent / "plain", "pull", refs[0]).stderr
+    assert "\x1b" not in plain
+    assert "%s: resolved sha256:" % refs[0] in plain and "%s: " % refs[0] in plain.splitlines()[-1]
+    assert tmp.exists()
+
+
+def test_pull_failure_is_logged_with_its_reason(reg, data):
+    p = berth(data, "pull", reg.hostport + "/busybox:nope", check=False)
+    assert p.returncode == 1 and "busybox:nope" in p.stderr

@@ -125,6 +125,7 @@ def test_requires_attributes(ecs):
 
 # Nearly every member of ContainerDefinition in the model, plus the task-level
 # members; sent as raw JSON because Debian's boto3 predates some of them.
+# Those berth refuses (README, Compatibility) are in test_compat.py.
 RICH_APP = {
     "name": "app",
     "image": "registry.example.com/team/app:1.2.3",
@@ -139,7 +140,6 @@ RICH_APP = {
         {"containerPortRange": "9000-9010"},
     ],
     "essential": True,
-    "restartPolicy": {"enabled": True, "ignoredExitCodes": [0, 2], "restartAttemptPeriod": 120},
     "entryPoint": ["/bin/sh", "-c"],
     "command": ["exec /srv/app --port 80"],
     "environment": [{"name": "MODE", "value": "prod"}, {"name": "EMPTY", "value": ""}],
@@ -153,8 +153,6 @@ RICH_APP = {
         "initProcessEnabled": True,
         "sharedMemorySize": 64,
         "tmpfs": [{"containerPath": "/run", "size": 32, "mountOptions": ["noexec", "nosuid"]}],
-        "maxSwap": 0,
-        "swappiness": 10,
     },
     "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:%s:parameter/db" % ACCOUNT}],
     "dependsOn": [{"containerName": "db", "condition": "HEALTHY"}],
@@ -170,7 +168,6 @@ RICH_APP = {
     "dnsServers": ["10.0.0.2"],
     "dnsSearchDomains": ["example.internal"],
     "extraHosts": [{"hostname": "metadata.local", "ipAddress": "10.0.0.5"}],
-    "dockerSecurityOptions": ["no-new-privileges"],
     "interactive": False,
     "pseudoTerminal": False,
     "dockerLabels": {"team": "core", "tier": "web"},
@@ -182,10 +179,7 @@ RICH_APP = {
     },
     "healthCheck": {"command": ["CMD-SHELL", "wget -q -O- http://localhost/ || exit 1"],
                     "interval": 10, "timeout": 3, "retries": 2, "startPeriod": 5},
-    "systemControls": [{"namespace": "net.core.somaxconn", "value": "1024"}],
-    "resourceRequirements": [{"value": "1", "type": "GPU"}],
     "firelensConfiguration": {"type": "fluentbit", "options": {"enable-ecs-log-metadata": "true"}},
-    "credentialSpecs": ["credentialspec:arn:aws:s3:::bucket/spec.json"],
 }
 RICH_DB = {"name": "db", "image": "postgres:16", "memoryReservation": 128, "essential": False,
            "healthCheck": {"command": ["CMD", "pg_isready"]}}
@@ -205,9 +199,6 @@ RICH_TASK = {
     "memory": "2 GB",
     "pidMode": "task",
     "ipcMode": "task",
-    "proxyConfiguration": {"type": "APPMESH", "containerName": "app",
-                           "properties": [{"name": "IgnoredUID", "value": "1337"}]},
-    "inferenceAccelerators": [{"deviceName": "device1", "deviceType": "eia2.medium"}],
     "ephemeralStorage": {"sizeInGiB": 30},
     "runtimePlatform": {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"},
     "enableFaultInjection": False,
@@ -251,7 +242,7 @@ def test_rich_definition_round_trips(server):
 
 def test_boto3_round_trip_of_known_members(ecs):
     app = {k: v for k, v in RICH_APP.items()
-           if k not in ("restartPolicy", "versionConsistency", "credentialSpecs")}
+           if k not in ("versionConsistency",)}
     app["portMappings"] = RICH_APP["portMappings"][:2]  # no containerPortRange in this boto3
     kw = {k: v for k, v in RICH_TASK.items() if k not in ("family", "enableFaultInjection")}
     td = ecs.register_task_definition(family="rich-boto", containerDefinitions=[app, RICH_DB],

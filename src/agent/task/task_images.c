@@ -8,8 +8,47 @@
 #include <string.h>
 
 #include "agent/image/image.h"
+#include "agent/image/pull_progress.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+
+/* A long pull says how far it got, at info, every PULL_LOG_EVERY. */
+#define PULL_LOG_EVERY (5 * USEC_PER_SEC)
+
+struct pull_log {
+    struct pull_progress progress;
+    const char *task_id, *image;
+};
+
+static void on_progress(void *ud, const struct image_progress *p)
+{
+    struct pull_log *pl = ud;
+    pull_progress_update(&pl->progress, p);
+    if (!pull_progress_due(&pl->progress, time_monotonic(), PULL_LOG_EVERY))
+        return;
+    char line[128];
+    pull_progress_format(&pl->progress, line, sizeof(line));
+    log_info("task %s: pulling %s: %s", pl->task_id, pl->image, line);
+}
+
+/* One image, logged: its start, its progress when slow, its failure. */
+static int pull_one(struct task_runner *t, const char *image, struct image_pull_opts *opts,
+                    struct image_pulled *ret_pulled, struct error *err)
+{
+    struct pull_log pl = {.task_id = t->id, .image = image};
+    pull_progress_init(&pl.progress);
+    pl.progress.last_line = time_monotonic(); /* the first line after PULL_LOG_EVERY */
+    opts->progress = on_progress;
+    opts->progress_ud = &pl;
+    log_info("task %s: pulling %s", t->id, image);
+    int r = image_pull(t->env->images, image, opts, ret_pulled, err);
+    opts->progress = NULL;
+    opts->progress_ud = NULL;
+    pull_progress_free(&pl.progress);
+    if (r < 0)
+        log_warn("task %s: pulling %s failed: %s", t->id, image, err->msg);
+    return r;
+}
 
 static int pull_images(struct task_runner *t, char *why, size_t cap)
 {
@@ -43,9 +82,7 @@ static int pull_images(struct task_runner *t, char *why, size_t cap)
         }
         struct image_pulled pulled;
         struct error err;
-        log_info("task %s: pulling %s", t->id, image);
-        if (image_pull(t->env->images, image, &opts, &pulled, &err) < 0) {
-            log_warn("task %s: pulling %s failed: %s", t->id, image, err.msg);
+        if (pull_one(t, image, &opts, &pulled, &err) < 0) {
             snprintf(why, cap, "CannotPullContainerError: %s", err.msg);
             snprintf(c->reason, sizeof(c->reason), "%s", why);
             return -1;

@@ -14,6 +14,7 @@
 #include "server/ecs/agent_update.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
 #include "server/ecs/exec_command.h"
@@ -170,6 +171,7 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .nauthz = nrules,
         .errors = ecs_errors,
         .nerrors = ELEMENTSOF(ecs_errors),
+        .check_input = ecs_compat_check_input,
     };
 }
 

@@ -120,7 +120,9 @@ static int find_action(struct dispatch *d, const char *target, const struct api_
 static int validate_input(const struct api_service *svc, const struct api_action *a, json_t *in, struct error *err)
 {
     const char *input = svc->model ? service_model_input_shape(svc->model, a->name) : NULL;
-    return input ? service_model_validate(svc->model, input, in, err) : 0;
+    if (!input || service_model_validate(svc->model, input, in, err) < 0)
+        return input ? -1 : 0;
+    return svc->check_input ? svc->check_input(svc->model, input, in, err) : 0;
 }
 
 /* BerthAgent.SubmitReports {reports: [{target, body}, ...]}: an agent's

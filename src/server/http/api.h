@@ -174,6 +174,9 @@ struct api_service {
     const char *signing_name;
     const struct api_error *errors;
     size_t nerrors;
+    /* After model validation: refuse what the model allows but the service
+     * does not honour (ERR_INVALID naming the member); NULL: nothing more. */
+    int (*check_input)(const struct service_model *model, const char *shape, const json_t *in, struct error *err);
 };
 
 /* Check that a table is sorted by name with no name twice (the dispatcher

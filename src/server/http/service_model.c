@@ -61,6 +61,8 @@ bool service_model_has_operation(const struct service_model *model, const char *
     return json_object_get(model->operations, op) != NULL;
 }
 
+json_t *service_model_operations(const struct service_model *model) { return model->operations; }
+
 const char *service_model_input_shape(const struct service_model *model, const char *op)
 {
     return json_string_value(json_object_get(json_object_get(model->operations, op), "input"));

@@ -23,6 +23,8 @@ const char *service_model_target_prefix(const struct service_model *model);
  * the operation takes no input). */
 bool service_model_has_operation(const struct service_model *model, const char *op);
 const char *service_model_input_shape(const struct service_model *model, const char *op);
+/* Every operation, as an object keyed by name (sorted); borrowed. */
+json_t *service_model_operations(const struct service_model *model);
 /* The operation's output shape (NULL: none) and, for the AWS query
  * protocol, the element its reply wraps the output in (NULL: none). */
 const char *service_model_output_shape(const struct service_model *model, const char *op);
