@@ -89,3 +89,55 @@ int as_activity(struct store_tx *tx, const char *region, const char *resource, u
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_doc_event_add(tx, AS_ACTIVITY, region, resource, (int64_t)(now / 1000), doc, AS_ACTIVITY_KEEP, err);
 }
+
+bool as_match_named(json_t *in, json_t *doc, const void *keys)
+{
+    const char *const *k = keys;
+    json_t *names = json_object_get(in, k[0]);
+    const char *resource = json_string_value(json_object_get(in, "ResourceId"));
+    if (resource && strcmp(resource, json_string_value(json_object_get(doc, "ResourceId")) ?: "") != 0)
+        return false;
+    if (!names)
+        return true;
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        if (json_equal(n, json_object_get(doc, k[1])))
+            return true;
+    }
+    return false;
+}
+
+struct listing {
+    json_t *in, *all;
+    as_match_fn match;
+    const void *ud;
+};
+
+static int list_one(const char *region, json_t *doc, void *ud, struct error *err)
+{
+    (void)region;
+    struct listing *l = ud;
+    if (!l->match(l->in, doc, l->ud))
+        return 0;
+    json_t *copy = json_deep_copy(doc);
+    if (!copy || json_array_append_new(l->all, copy) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    json_object_del(copy, "berth");
+    return 0;
+}
+
+int as_describe(struct op_ctx *ctx, json_t *in, const char *kind, as_match_fn match, const void *ud, int page,
+                const char *list_key, json_t *out, struct error *err)
+{
+    char cluster[256], service[256];
+    if (as_check_resource(in, cluster, service, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *all = json_array();
+    if (!all)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    struct listing l = {in, all, match, ud};
+    if (store_doc_each(ctx->tx, kind, ctx->region, NULL, NULL, list_one, &l, err) < 0)
+        return -1;
+    return as_page(in, all, page, list_key, out, err);
+}

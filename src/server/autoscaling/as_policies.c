@@ -235,46 +235,10 @@ API_ACTION(as_put_scaling_policy)
     return 0;
 }
 
-struct listing {
-    json_t *in, *all;
-    struct op_ctx *ctx;
-};
-
-static int list_one(const char *region, json_t *doc, void *ud, struct error *err)
-{
-    (void)region;
-    struct listing *l = ud;
-    json_t *names = json_object_get(l->in, "PolicyNames");
-    const char *resource = json_string_value(json_object_get(l->in, "ResourceId"));
-    if (resource && strcmp(resource, json_string_value(json_object_get(doc, "ResourceId"))) != 0)
-        return 0;
-    bool named = !names;
-    size_t i;
-    json_t *n;
-    json_array_foreach(names, i, n) {
-        named = named || json_equal(n, json_object_get(doc, "PolicyName"));
-    }
-    if (!named)
-        return 0;
-    json_t *copy = json_deep_copy(doc);
-    if (!copy || json_array_append_new(l->all, copy) < 0)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    json_object_del(copy, "berth");
-    return 0;
-}
-
 API_ACTION(as_describe_scaling_policies)
 {
-    char cluster[256], service[256];
-    if (as_check_resource(in, cluster, service, err) < 0)
-        return -1;
-    _cleanup_json_ json_t *all = json_array();
-    struct listing l = {in, all, ctx};
-    if (!all)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_doc_each(ctx->tx, AS_POLICY, ctx->region, NULL, NULL, list_one, &l, err) < 0)
-        return -1;
-    return as_page(in, all, POLICIES_PAGE, "ScalingPolicies", out, err);
+    static const char *const keys[2] = {"PolicyNames", "PolicyName"};
+    return as_describe(ctx, in, AS_POLICY, as_match_named, keys, POLICIES_PAGE, "ScalingPolicies", out, err);
 }
 
 API_ACTION(as_delete_scaling_policy)

@@ -114,8 +114,9 @@ struct listing {
     json_t *in, *all;
 };
 
-static bool matches(json_t *in, json_t *doc)
+static bool matches(json_t *in, json_t *doc, const void *ud)
 {
+    (void)ud;
     json_t *ids = json_object_get(in, "ResourceIds");
     const char *dim = json_string_value(json_object_get(in, "ScalableDimension"));
     if (dim && strcmp(dim, json_string_value(json_object_get(doc, "ScalableDimension"))) != 0)
@@ -131,31 +132,9 @@ static bool matches(json_t *in, json_t *doc)
     return false;
 }
 
-static int list_one(const char *region, json_t *doc, void *ud, struct error *err)
-{
-    (void)region;
-    struct listing *l = ud;
-    if (!matches(l->in, doc))
-        return 0;
-    json_t *copy = json_deep_copy(doc);
-    if (!copy || json_array_append_new(l->all, copy) < 0)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    json_object_del(copy, "berth");
-    return 0;
-}
-
 API_ACTION(as_describe_scalable_targets)
 {
-    char cluster[256], service[256];
-    if (as_check_resource(in, cluster, service, err) < 0)
-        return -1;
-    _cleanup_json_ json_t *all = json_array();
-    struct listing l = {in, all};
-    if (!all)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    if (store_doc_each(ctx->tx, AS_TARGET, ctx->region, NULL, NULL, list_one, &l, err) < 0)
-        return -1;
-    return as_page(in, all, TARGETS_PAGE, "ScalableTargets", out, err);
+    return as_describe(ctx, in, AS_TARGET, matches, NULL, TARGETS_PAGE, "ScalableTargets", out, err);
 }
 
 API_ACTION(as_deregister_scalable_target)
@@ -182,7 +161,7 @@ static int add_activity(int64_t seq, json_t *doc, void *ud, struct error *err)
 {
     (void)seq;
     struct listing *l = ud;
-    if (!matches(l->in, doc))
+    if (!matches(l->in, doc, NULL))
         return 0;
     if (json_array_append(l->all, doc) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");

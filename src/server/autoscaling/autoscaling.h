@@ -53,6 +53,16 @@ void as_doc_id(json_t *in, const char *name, char *buf, size_t cap);
 /* A page of `all` (a JSON array) from the NextToken of in, at most max
  * (MaxResults or def) items, into out[key] (and out.NextToken). */
 int as_page(json_t *in, json_t *all, int def, const char *key, json_t *out, struct error *err);
+/* Whether a stored document answers a Describe* request. */
+typedef bool (*as_match_fn)(json_t *in, json_t *doc, const void *ud);
+/* as_match_fn for policies and scheduled actions: the request's ResourceId
+ * (when given) and, when it lists names under keys[0], the document's
+ * keys[1] among them (keys: const char *const[2]). */
+bool as_match_named(json_t *in, json_t *doc, const void *keys);
+/* Describe*: the documents of `kind` in the region that match, without
+ * berth's own members, a page of them into out[list_key]. */
+int as_describe(struct op_ctx *ctx, json_t *in, const char *kind, as_match_fn match, const void *ud, int page,
+                const char *list_key, json_t *out, struct error *err);
 /* Record a scaling activity of resource in region. */
 int as_activity(struct store_tx *tx, const char *region, const char *resource, usec_t now, const char *description,
                 const char *cause, const char *status, const char *message, struct error *err);
