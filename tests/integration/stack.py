@@ -77,13 +77,22 @@ class Stack:
         import time
         try:
             for arn in self.ecs.list_services(cluster=self.cluster, maxResults=100)["serviceArns"]:
-                self.ecs.delete_service(cluster=self.cluster, service=arn, force=True)
+                try:  # one a test already deleted is still listed while it drains
+                    self.ecs.delete_service(cluster=self.cluster, service=arn, force=True)
+                except Exception as e:
+                    print("stack teardown: %s" % e)
             arns = self.ecs.list_tasks(cluster=self.cluster, maxResults=100)["taskArns"]
             for arn in arns:
                 self.ecs.stop_task(cluster=self.cluster, task=arn, reason="test teardown")
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and leftovers(self.agent_dir):
                 time.sleep(0.2)
+            left = leftovers(self.agent_dir)
+            if left:
+                tasks = self.ecs.list_tasks(cluster=self.cluster, desiredStatus="STOPPED", maxResults=100)["taskArns"]
+                described = self.ecs.describe_tasks(cluster=self.cluster, tasks=tasks)["tasks"] if tasks else []
+                print("stack teardown: left behind %s; tasks %s" % (left, [(t["taskArn"], t["lastStatus"], t.get(
+                    "stoppedReason")) for t in described if t["lastStatus"] != "STOPPED"]))
         except Exception as e:  # the test's own failure matters more
             print("stack teardown: %s" % e)
 
