@@ -108,3 +108,16 @@ TEST(sql_pg_trigger)
     CHECK(strstr(pg("CREATE TRIGGER b BEFORE INSERT ON t BEGIN SELECT 1; END"), "only CREATE TRIGGER"));
     CHECK(strstr(pg("CREATE TRIGGER b AFTER INSERT ON t BEGIN SELECT 1;"), "no BEGIN ... END"));
 }
+
+TEST(sql_pg_sqlite_extensions)
+{
+    CHECK_STR(pg("SELECT i.id FROM a CROSS JOIN b i ON i.u = a.t WHERE x = 1"),
+              "SELECT i.id FROM a JOIN b i ON i.u = a.t WHERE x = 1");
+    CHECK_STR(pg("SELECT 1 FROM a CROSS JOIN b ON b.u = a.t"), "SELECT 1 FROM a JOIN b ON b.u = a.t");
+    /* A true cross join stays one. */
+    CHECK_STR(pg("SELECT 1 FROM a CROSS JOIN b WHERE b.u = a.t"), "SELECT 1 FROM a CROSS JOIN b WHERE b.u = a.t");
+    CHECK_STR(pg("SELECT id FROM tasks INDEXED BY tasks_by_cluster WHERE c = ?1"),
+              "SELECT id FROM tasks  WHERE c = $1");
+    CHECK_STR(pg("SELECT a || char(9) || b FROM t"), "SELECT a || chr(9) || b FROM t");
+    CHECK(strstr(pg("SELECT char(65, 66)"), "char() of several"));
+}

@@ -299,6 +299,23 @@ static int trigger(struct tr *t, const char *p, struct error *err)
     return 0;
 }
 
+/* SQLite accepts CROSS JOIN t [alias] ON ... (a join-order hint); past
+ * the JOIN when after is such a join, else NULL. */
+static const char *cross_join_on(const char *after)
+{
+    const char *e = NEXT_WORDS(after, "JOIN");
+    if (!e)
+        return NULL;
+    const char *p = skip_space(e);
+    p = skip_space(p + word_len(p));
+    if (!NEXT_WORDS(p, "ON")) {
+        size_t alias = word_len(p);
+        if (!alias || word_is(p, alias, "WHERE") || !NEXT_WORDS(p + alias, "ON"))
+            return NULL;
+    }
+    return e;
+}
+
 /* SQLite's IS and IS NOT compare any values, NULL-safely: PostgreSQL's
  * IS [NOT] DISTINCT FROM, except before NULL, TRUE, FALSE or DISTINCT. */
 static const char *const is_keeps[] = {"NULL", "TRUE", "FALSE", "DISTINCT", "NOT"};
@@ -358,6 +375,15 @@ static int word(struct tr *t, size_t n, struct error *err)
         emit_str(t, "DOUBLE PRECISION");
     } else if (word_is(w, n, "BLOB")) {
         emit_str(t, "BYTEA");
+    } else if (word_is(w, n, "CROSS") && (e = cross_join_on(after))) {
+        emit_str(t, "JOIN");
+        after = e;
+    } else if (word_is(w, n, "INDEXED") && (e = NEXT_WORDS(after, "BY"))) {
+        after = skip_space(e) + word_len(skip_space(e)); /* a planner hint */
+    } else if (word_is(w, n, "CHAR") && *skip_space(after) == '(') {
+        if (several_args(skip_space(after)))
+            return error_set(err, ERR_INVALID, "SQL for PostgreSQL: char() of several codes needs per-backend SQL");
+        emit_str(t, "chr");
     } else if (word_is(w, n, "COLLATE") && (e = NEXT_WORDS(after, "NOCASE"))) {
         emit_str(t, "COLLATE berth_nocase");
         after = e;
