@@ -121,3 +121,14 @@ TEST(sql_pg_sqlite_extensions)
     CHECK_STR(pg("SELECT a || char(9) || b FROM t"), "SELECT a || chr(9) || b FROM t");
     CHECK(strstr(pg("SELECT char(65, 66)"), "char() of several"));
 }
+
+TEST(sql_pg_trigger_truth_values)
+{
+    /* SQLite takes an integer column as a truth value; PostgreSQL wants a boolean. */
+    const char *s = pg("CREATE TRIGGER p AFTER UPDATE ON tasks WHEN (OLD.h OR NEW.h) AND (OLD.h IS NOT NEW.h"
+                       " OR NOT NEW.k) AND NEW.n = 1 BEGIN DELETE FROM x; END");
+    CHECK(strstr(s, "WHEN ( ((OLD.h <> 0) OR (NEW.h <> 0)) AND (OLD.h IS DISTINCT FROM NEW.h OR NOT (NEW.k <> 0)) AND "
+                    "NEW.n = 1 ) EXECUTE"));
+    CHECK(strstr(pg("CREATE TRIGGER q AFTER DELETE ON tasks WHEN OLD.h BEGIN DELETE FROM x; END"),
+                 "WHEN ( (OLD.h <> 0) ) EXECUTE"));
+}

@@ -261,6 +261,45 @@ static int emit_translated(struct tr *t, const char *s, size_t n, struct error *
     return 0;
 }
 
+/* A trigger's WHEN condition: translated, and where SQLite takes a row's
+ * integer column as a truth value (NEW.c or OLD.c alone between WHEN, (,
+ * AND, OR, NOT and AND, OR, ), the end), PostgreSQL is told (NEW.c <> 0). */
+static int emit_when(struct tr *t, const char *s, size_t n, struct error *err)
+{
+    _cleanup_free_ char *part = strndup(s, n);
+    _cleanup_free_ char *pg = NULL;
+    if (!part)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    if (store_sql_pg(part, &pg, err) < 0)
+        return -1;
+    bool truth_ctx = true; /* the previous token starts a truth value */
+    for (const char *p = pg; *p;) {
+        if (isspace((unsigned char)*p)) {
+            buf_append_char(&t->out, *p++);
+            continue;
+        }
+        size_t len = 1;
+        if (*p == '\'' || *p == '"') {
+            const char *e = skip_quoted(p);
+            len = e ? (size_t)(e - p) : strlen(p);
+        } else if (is_word_char(*p)) {
+            for (len = 0; is_word_char(p[len]) || p[len] == '.'; len++)
+                ;
+        }
+        bool row_col = len > 4 && (!strncasecmp(p, "NEW.", 4) || !strncasecmp(p, "OLD.", 4));
+        const char *q = skip_space(p + len);
+        size_t qlen = word_len(q);
+        bool truth_end = !*q || *q == ')' || word_is(q, qlen, "AND") || word_is(q, qlen, "OR");
+        if (row_col && truth_ctx && truth_end)
+            buf_printf(&t->out, "(%.*s <> 0)", (int)len, p);
+        else
+            buf_append(&t->out, p, len);
+        truth_ctx = *p == '(' || word_is(p, len, "AND") || word_is(p, len, "OR") || word_is(p, len, "NOT");
+        p += len;
+    }
+    return 0;
+}
+
 /* CREATE TRIGGER name AFTER <event> ON <table> [WHEN <cond>] BEGIN <body>
  * END becomes a plpgsql function holding the body and a row trigger that
  * runs it.  p is just past TRIGGER. */
@@ -289,7 +328,7 @@ static int trigger(struct tr *t, const char *p, struct error *err)
     emit_str(t, " FOR EACH ROW");
     if (when) {
         emit_str(t, " WHEN (");
-        if (emit_translated(t, when + 4, (size_t)(begin - when - 4), err) < 0)
+        if (emit_when(t, when + 4, (size_t)(begin - when - 4), err) < 0)
             return -1;
         emit_str(t, ")");
     }
