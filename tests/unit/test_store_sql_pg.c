@@ -102,7 +102,7 @@ TEST(sql_pg_trigger)
                  " INSERT INTO n VALUES (NEW.c, 1) ON CONFLICT (c) DO UPDATE SET n = CASE WHEN n > 0 THEN n + 1 END;"
                  " END;"),
               "CREATE OR REPLACE FUNCTION c_ins_fn() RETURNS trigger LANGUAGE plpgsql AS $berth$ BEGIN"
-              " INSERT INTO n VALUES (NEW.c, 1) ON CONFLICT (c) DO UPDATE SET n = CASE WHEN n > 0 THEN n + 1 END; "
+              " INSERT INTO n VALUES (NEW.c, 1) ON CONFLICT (c) DO UPDATE SET n = CASE WHEN n.n > 0 THEN n.n + 1 END; "
               " RETURN NULL; END $berth$; CREATE TRIGGER c_ins AFTER INSERT ON tasks  FOR EACH ROW WHEN ( NEW.a IS NOT "
               "NULL ) EXECUTE FUNCTION c_ins_fn();");
     CHECK(strstr(pg("CREATE TRIGGER b BEFORE INSERT ON t BEGIN SELECT 1; END"), "only CREATE TRIGGER"));
@@ -131,4 +131,17 @@ TEST(sql_pg_trigger_truth_values)
                     "NEW.n = 1 ) EXECUTE"));
     CHECK(strstr(pg("CREATE TRIGGER q AFTER DELETE ON tasks WHEN OLD.h BEGIN DELETE FROM x; END"),
                  "WHEN ( (OLD.h <> 0) ) EXECUTE"));
+}
+
+TEST(sql_pg_upsert_columns)
+{
+    /* A bare column in DO UPDATE SET is the existing row's in SQLite,
+     * ambiguous beside EXCLUDED in PostgreSQL. */
+    CHECK_STR(
+        pg("INSERT INTO m (k, last) VALUES (?1, ?2) ON CONFLICT (k) DO UPDATE SET last = max(last, excluded.last),"
+           " n = CASE WHEN n IS NULL THEN 1 ELSE n + 1 END WHERE k <> 0 RETURNING id"),
+        "INSERT INTO m (k, last) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET last = GREATEST(m.last, "
+        "excluded.last), n = CASE WHEN m.n IS NULL THEN 1 ELSE m.n + 1 END WHERE k <> 0 RETURNING id");
+    CHECK_STR(pg("INSERT INTO c VALUES (1, 1) ON CONFLICT (a) DO UPDATE SET n = n + 1; UPDATE c SET n = n + 1"),
+              "INSERT INTO c VALUES (1, 1) ON CONFLICT (a) DO UPDATE SET n = c.n + 1; UPDATE c SET n = n + 1");
 }

@@ -24,7 +24,17 @@ struct tr {
     bool ignore;           /* this statement said INSERT OR IGNORE */
     size_t returning_at;   /* output offset of its RETURNING, or SIZE_MAX */
     size_t last_token_end; /* output offset after its last token */
+    const char *into;      /* its INSERT's table, into_len bytes */
+    size_t into_len;
+    bool in_set;   /* in its ON CONFLICT DO UPDATE SET list */
+    bool set_lhs;  /* the next word there is a column assigned */
+    int set_depth; /* parentheses open there */
 };
+
+/* Words of an expression that are not column names. */
+static const char *const expr_words[] = {"CASE",  "WHEN", "THEN",    "ELSE",     "END",    "AND",    "OR",
+                                         "NOT",   "NULL", "IS",      "DISTINCT", "FROM",   "IN",     "TRUE",
+                                         "FALSE", "LIKE", "BETWEEN", "AS",       "ESCAPE", "COLLATE"};
 
 const char store_sql_pg_prelude[] =
     /* Case-insensitive, accent-sensitive equality for COLLATE NOCASE: what
@@ -196,6 +206,8 @@ static void end_statement(struct tr *t)
     }
     t->ignore = false;
     t->returning_at = SIZE_MAX;
+    t->into = NULL;
+    t->in_set = false;
 }
 
 /* The word after p (past whitespace) is one of kws. */
@@ -375,6 +387,32 @@ static bool is_operator(struct tr *t, const char *after, const char **ret_after)
     return true;
 }
 
+/* In ON CONFLICT DO UPDATE SET, SQLite reads a bare column as the
+ * existing row's; PostgreSQL finds it ambiguous beside EXCLUDED, so it is
+ * qualified with the INSERT's table.  The assigned columns (which must stay
+ * bare), calls, qualified names and keywords are left alone.  True when it
+ * emitted the word. */
+static bool set_column(struct tr *t, const char *w, size_t n)
+{
+    if (word_is(w, n, "WHERE") || word_is(w, n, "RETURNING")) {
+        t->in_set = false;
+        return false;
+    }
+    if (t->set_lhs) {
+        t->set_lhs = false;
+        return false;
+    }
+    const char *next = skip_space(w + n);
+    if (!t->into || *next == '(' || *next == '.' || (t->out.len && t->out.data[t->out.len - 1] == '.'))
+        return false;
+    for (size_t i = 0; i < sizeof(expr_words) / sizeof(expr_words[0]); i++)
+        if (word_is(w, n, expr_words[i]))
+            return false;
+    buf_printf(&t->out, "%.*s.%.*s", (int)t->into_len, t->into, (int)n, w);
+    t->last_token_end = t->out.len;
+    return true;
+}
+
 /* A word at t->p of length n: rewrite, refuse, or copy it. */
 static int word(struct tr *t, size_t n, struct error *err)
 {
@@ -384,7 +422,18 @@ static int word(struct tr *t, size_t n, struct error *err)
             return error_set(err, ERR_INVALID, "SQL for PostgreSQL: %s", refused[i].why);
     if (word_is(w, n, "CREATE") && (e = NEXT_WORDS(after, "TRIGGER")))
         return trigger(t, e, err);
-    if (word_is(w, n, "IS") && is_operator(t, after, &after)) {
+    if (t->in_set && set_column(t, w, n)) {
+        ;
+    } else if (word_is(w, n, "INTO") && !t->into) {
+        emit(t, w, n);
+        t->into = skip_space(after);
+        t->into_len = word_len(t->into);
+    } else if (word_is(w, n, "DO") && (e = NEXT_WORDS(after, "UPDATE", "SET"))) {
+        emit(t, w, (size_t)(e - w));
+        t->in_set = t->set_lhs = true;
+        t->set_depth = 0;
+        after = e;
+    } else if (word_is(w, n, "IS") && is_operator(t, after, &after)) {
         ;
     } else if (word_is(w, n, "INSERT") && (e = NEXT_WORDS(after, "OR", "IGNORE"))) {
         t->ignore = true;
@@ -456,6 +505,12 @@ static int step(struct tr *t, struct error *err)
     }
     if (c == ';')
         end_statement(t);
+    if (t->in_set && c == '(')
+        t->set_depth++;
+    if (t->in_set && c == ')')
+        t->set_depth--;
+    if (t->in_set && c == ',' && t->set_depth == 0)
+        t->set_lhs = true;
     if (isspace((unsigned char)c))
         buf_append_char(&t->out, c);
     else
