@@ -92,3 +92,34 @@ def test_unknown_dialect_is_refused():
                        text=True, timeout=60)
     assert r.returncode == 2
     assert "--dialect is sqlite or postgres, not 'mysql'" in r.stderr
+
+
+def test_server_refuses_a_postgres_store_without_echoing_it():
+    # No PostgreSQL backend yet: refused, and the URL (it may hold a
+    # password) is not repeated.
+    url = "postgres://berth:s3cret-pw@db.example/berth"
+    for args, env in ((["--store", url], {}), ([], {"BERTH_STORE": url})):
+        r = subprocess.run([berth_proc.BERTH_BIN, "server", "--listen", "127.0.0.1:0"] + args,
+                           env=dict(berth_proc.server_env(), **env), capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2
+        assert "the PostgreSQL store is not available yet" in r.stderr
+        assert "s3cret" not in r.stderr and "db.example" not in r.stderr
+
+
+def test_server_keeps_its_state_where_berth_store_says(tmp_path):
+    state = tmp_path / "state"
+    env = dict(berth_proc.server_env(), BERTH_STORE="sqlite:%s" % state)
+    with open(tmp_path / "server.log", "wb") as log:
+        proc = subprocess.Popen([berth_proc.BERTH_BIN, "server", "--listen", "127.0.0.1:0"], env=env, stdout=log,
+                                stderr=log)
+    try:
+        endpoint_file = state / "endpoint"
+        berth_proc.wait_for(lambda: proc.poll() is not None or endpoint_file.exists(), what="server endpoint")
+        assert proc.poll() is None, (tmp_path / "server.log").read_text()
+        ecs = berth_proc.client(endpoint_file.read_text().strip())
+        ecs.create_cluster(clusterName="kept")
+        assert [c["clusterName"] for c in ecs.describe_clusters(clusters=["kept"])["clusters"]] == ["kept"]
+        assert (state / "berth.db").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
