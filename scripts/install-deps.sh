@@ -5,6 +5,8 @@
 set -eu
 
 # chromium: the headless browser tests/integration/test_console.py drives.
+# postgresql-15: tests/integration/test_store_postgres.py starts a throwaway
+# server of its own (initdb in a temporary directory, unix socket only).
 PACKAGES="
 build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
@@ -15,6 +17,7 @@ docker-registry skopeo umoci busybox-static apache2-utils zstd
 iproute2 nftables procps util-linux
 haproxy
 chromium
+postgresql-15
 "
 
 missing=""

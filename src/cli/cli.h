@@ -27,3 +27,6 @@ int cli_exec_main(int argc, char **argv);
 int cli_compat_main(int argc, char **argv);
 /* `berth status`: clusters, services, instances and recent failures through the API (cli_status.c). */
 int cli_status_main(int argc, char **argv);
+/* `berth store schema [--dialect sqlite|postgres]`: the store's migrations
+ * as a backend runs them (cli_store.c). */
+int cli_store_main(int argc, char **argv);

@@ -16,7 +16,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth server [--listen HOST:PORT] [--data DIR] [--region R] [--account-id ID]\n"
+    fprintf(f, "usage: berth server [--listen HOST:PORT] [--data DIR | --store URL] [--region R] [--account-id ID]\n"
                "                    [--agent-timeout SECONDS] [--max-service-tasks N]\n"
                "                    [--max-cluster-services N] [--max-cluster-instances N]\n"
                "                    [--max-connections N] [--max-connections-per-ip N]\n"
@@ -27,6 +27,8 @@ static void usage(FILE *f)
                "  --listen HOST:PORT  address to serve the ECS API on (default 127.0.0.1:7480;\n"
                "                      port 0 picks a free port)\n"
                "  --data DIR          state directory (default /var/lib/berth/server)\n"
+               "  --store URL         where state is kept (also $BERTH_STORE): sqlite:DIR is\n"
+               "                      --data DIR; postgres:// is not available yet\n"
                "  --region R          region of in-process callers; a request's own is its\n"
                "                      SigV4 credential scope's (default us-east-1)\n"
                "  --account-id ID     12-digit account id used in ARNs (default 000000000000)\n"
@@ -167,9 +169,26 @@ static int set_time_scale(void *opts, const struct cli_flag *f, char *arg)
     return bounded_int(arg, 1, 3600, "--time-scale wants a divisor (1-3600)", &cfg->time_scale);
 }
 
+/* --store URL (also BERTH_STORE): sqlite:DIR is --data DIR; postgres:// is
+ * refused until the PostgreSQL backend exists (issue 22).  The URL is never
+ * echoed: it may carry a password. */
+static int set_store(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct server_config *cfg = opts;
+    if (!strncmp(arg, "sqlite:", 7))
+        return cli_copy_arg(cfg->data_dir, sizeof(cfg->data_dir), arg + 7, "--store sqlite:");
+    if (!strncmp(arg, "postgres://", 11) || !strncmp(arg, "postgresql://", 13))
+        fprintf(stderr, "berth server: --store postgres://...: the PostgreSQL store is not available yet; berth "
+                        "keeps its state in SQLite (--data DIR or --store sqlite:DIR)\n");
+    else
+        fprintf(stderr, "berth server: --store wants sqlite:DIR (postgres:// is not available yet)\n");
+    return -1;
+}
+
 static const struct cli_flag server_flags[] = {
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, data_dir)},
+    {"store", .has_arg = true, .set = set_store},
     {"region", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct server_config, region)},
     {"account-id", .has_arg = true, .set = set_account_id},
     {"log-level", .has_arg = true, .set = set_log_level},
@@ -192,6 +211,9 @@ int cli_server_main(int argc, char **argv)
     static const struct cli_flags flags = {server_flags, ELEMENTSOF(server_flags), false, usage};
     struct server_config cfg;
     server_config_defaults(&cfg);
+    const char *store = getenv("BERTH_STORE");
+    if (store && *store && set_store(&cfg, NULL, (char *)store) < 0)
+        return 2;
     int pr = cli_flags_parse(&flags, argc, argv, &cfg);
     if (pr != CLI_FLAGS_OK)
         return pr == CLI_FLAGS_HELP ? 0 : 2;

@@ -43,13 +43,13 @@ static void *write_many(void *arg)
             w->failed++;
             continue;
         }
-        sqlite3_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq'", &err);
-        if (!s || sqlite3_step(s) != SQLITE_DONE) {
+        db_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq'", &err);
+        if (!s || db_step(s) != DB_DONE) {
             w->failed++;
             store_rollback(tx);
             continue;
         }
-        sqlite3_reset(s);
+        db_reset(s);
         /* Every commit numbered so far, ours included once it commits. */
         unsigned long long before, synced;
         store_commit_counts(w->st, &before, &synced);
@@ -93,9 +93,9 @@ TEST(store_group_commit_durable_before_return)
     /* Every increment is there. */
     struct store_tx *tx = NULL;
     CHECK(store_begin(st, false, &tx, &err) == 0);
-    sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", &err);
-    CHECK(s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) == WRITERS * COMMITS_EACH);
-    sqlite3_reset(s);
+    db_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", &err);
+    CHECK(s && db_step(s) == DB_ROW && db_col_int64(s, 0) == WRITERS * COMMITS_EACH);
+    db_reset(s);
     store_rollback(tx);
     store_close(st);
     static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
@@ -113,12 +113,12 @@ static int bump_and_commit(struct store *st)
     struct store_tx *tx = NULL;
     if (store_begin(st, true, &tx, &err) < 0)
         return -2;
-    sqlite3_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq'", &err);
-    if (!s || sqlite3_step(s) != SQLITE_DONE) {
+    db_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq'", &err);
+    if (!s || db_step(s) != DB_DONE) {
         store_rollback(tx);
         return -2;
     }
-    sqlite3_reset(s);
+    db_reset(s);
     return store_commit(tx, &err);
 }
 

@@ -72,8 +72,8 @@ static bool ipv4_ok(const char *s)
 /* The instance Id names a container instance berth knows. */
 static int instance_known(struct op_ctx *ctx, const char *id, bool *ret, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(ctx->tx, "SELECT count(*) FROM container_instances WHERE ec2_instance_id = ?1",
-                                     STORE_ARGS(ARG_TEXT(id)), err);
+    db_stmt *s = store_row_stmt(ctx->tx, "SELECT count(*) FROM container_instances WHERE ec2_instance_id = ?1",
+                                STORE_ARGS(ARG_TEXT(id)), err);
     int64_t n = 0;
     if (store_row_int64s(ctx->tx, s, &n, 1, "find container instance", err) < 0)
         return -1;

@@ -435,3 +435,13 @@ long long store_fullscan_steps(struct store *st, bool reset)
 }
 
 long long store_vm_steps(struct store *st, bool reset) { return stmt_counter(st, SQLITE_STMTSTATUS_VM_STEP, reset); }
+
+db_stmt *store_prepare(struct store_tx *tx, const char *sql, struct error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(tx->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        error_set(err, ERR_INTERNAL, "sqlite: prepare: %s", sqlite3_errmsg(tx->db));
+        return NULL;
+    }
+    return stmt;
+}

@@ -21,7 +21,7 @@ struct value_buf {
     size_t cap;
 };
 
-static int read_value(sqlite3_stmt *s, void *ret, struct error *err)
+static int read_value(db_stmt *s, void *ret, struct error *err)
 {
     struct value_buf *v = ret;
     snprintf(v->buf, v->cap, "%s", store_col_text(s, 0));
@@ -31,10 +31,10 @@ static int read_value(sqlite3_stmt *s, void *ret, struct error *err)
 int store_account_setting_get(struct store_tx *tx, const char *region, const char *principal, const char *name,
                               char *buf, size_t cap, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT value FROM account_settings WHERE region = ?1 AND principal = ?2 AND"
-                                     " name = ?3",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(principal), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT value FROM account_settings WHERE region = ?1 AND principal = ?2 AND"
+                                " name = ?3",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(principal), ARG_TEXT(name)), err);
     struct value_buf v = {buf, cap};
     return store_row_get(tx, s, read_value, &v, "get account setting", err);
 }
@@ -45,5 +45,5 @@ int store_account_setting_delete(struct store_tx *tx, const char *region, const 
     if (store_row_exec(tx, "DELETE FROM account_settings WHERE region = ?1 AND principal = ?2 AND name = ?3",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(principal), ARG_TEXT(name)), err) < 0)
         return -1;
-    return sqlite3_changes(tx->db) > 0 ? 1 : 0;
+    return db_changes(tx) > 0 ? 1 : 0;
 }

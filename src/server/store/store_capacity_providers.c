@@ -16,7 +16,7 @@ int store_capacity_provider_put(struct store_tx *tx, const char *region, const c
                           STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name), ARG_TEXT(text)), err);
 }
 
-static int read_doc(sqlite3_stmt *s, void *ret, struct error *err)
+static int read_doc(db_stmt *s, void *ret, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -28,8 +28,8 @@ static int read_doc(sqlite3_stmt *s, void *ret, struct error *err)
 int store_capacity_provider_get(struct store_tx *tx, const char *region, const char *name, json_t **ret_doc,
                                 struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM capacity_providers WHERE region = ?1 AND name = ?2",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM capacity_providers WHERE region = ?1 AND name = ?2",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get capacity provider", err);
 }
 
@@ -39,7 +39,7 @@ int store_capacity_provider_delete(struct store_tx *tx, const char *region, cons
                           STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
 }
 
-static int append_doc(sqlite3_stmt *s, void *list, struct error *err)
+static int append_doc(db_stmt *s, void *list, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -51,9 +51,9 @@ static int append_doc(sqlite3_stmt *s, void *list, struct error *err)
 int store_capacity_provider_list(struct store_tx *tx, const char *region, const char *after, int limit,
                                  json_t *ret_list, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT doc FROM capacity_providers WHERE region = ?1 AND (?2 IS NULL OR"
-                                     " name > ?2) ORDER BY name LIMIT ?3",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after), ARG_INT((int64_t)limit + 1)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM capacity_providers WHERE region = ?1 AND (?2 IS NULL OR"
+                                " name > ?2) ORDER BY name LIMIT ?3",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after), ARG_INT((int64_t)limit + 1)), err);
     return store_row_each(tx, s, limit, append_doc, ret_list, ret_more, "list capacity providers", err);
 }

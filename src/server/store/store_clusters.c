@@ -15,14 +15,14 @@ void cluster_row_clear(struct cluster_row *row)
         store_row_clear(row, row->doc, sizeof(*row));
 }
 
-static int read_cluster(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_cluster(db_stmt *s, void *ret_row, struct error *err)
 {
     struct cluster_row row;
     memset(&row, 0, sizeof(row));
-    row.id = sqlite3_column_int64(s, 0);
+    row.id = db_col_int64(s, 0);
     snprintf(row.name, sizeof(row.name), "%s", store_col_text(s, 1));
     snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 2));
-    row.created_at = sqlite3_column_int64(s, 3);
+    row.created_at = db_col_int64(s, 3);
     row.doc = store_row_doc(s, 4, err);
     if (!row.doc)
         return error_prefix(err, "cluster %s", row.name);
@@ -33,16 +33,16 @@ static int read_cluster(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_cluster_get(struct store_tx *tx, const char *region, const char *name, struct cluster_row *ret_row,
                       struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT id, name, status, created_at, doc FROM clusters "
-                                     "WHERE region = ?1 AND name = ?2",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT id, name, status, created_at, doc FROM clusters "
+                                "WHERE region = ?1 AND name = ?2",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_cluster, ret_row, "get cluster", err);
 }
 
 int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_row *row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         row->id == 0 ? "INSERT INTO clusters (region, name, status, created_at, doc) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -54,11 +54,10 @@ int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_ro
 int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
                        bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_row_stmt(tx,
-                       "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
-                       "AND name > ?2 ORDER BY name LIMIT ?3",
-                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
+                                "AND name > ?2 ORDER BY name LIMIT ?3",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)), err);
     return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list clusters", err);
 }
 
@@ -76,18 +75,18 @@ int store_cluster_names_with_provider(struct store_tx *tx, const char *region, c
                                       struct error *err)
 {
     /* capacityProviders holds names or ARNs ("...:capacity-provider/NAME"). */
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT name FROM clusters c WHERE region = ?1 AND status = 'ACTIVE' AND EXISTS"
-                                     " (SELECT 1 FROM json_each(c.doc, '$.capacityProviders') p WHERE p.value = ?2"
-                                     " OR p.value LIKE '%:capacity-provider/' || ?2) ORDER BY name",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(provider)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT name FROM clusters c WHERE region = ?1 AND status = 'ACTIVE' AND EXISTS"
+                                " (SELECT 1 FROM json_each(c.doc, '$.capacityProviders') p WHERE p.value = ?2"
+                                " OR p.value LIKE '%:capacity-provider/' || ?2) ORDER BY name",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(provider)), err);
     return store_row_each(tx, s, -1, store_row_append_text, ret_names, NULL, "clusters with a capacity provider", err);
 }
 
 int store_cluster_fargate_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_fargate_counts *ret,
                                  struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT (SELECT count(*) FROM tasks WHERE cluster_id = ?1 AND launch_type = 'FARGATE' AND"
         "  last_status = 'RUNNING'),"

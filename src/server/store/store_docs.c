@@ -7,7 +7,7 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
-static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_doc(db_stmt *s, void *ret_row, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -19,8 +19,8 @@ static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_doc_get(struct store_tx *tx, const char *kind, const char *region, const char *id, json_t **ret_doc,
                   struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM docs WHERE kind = ?1 AND region = ?2 AND id = ?3",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(id)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM docs WHERE kind = ?1 AND region = ?2 AND id = ?3",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(id)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get document", err);
 }
 
@@ -45,13 +45,13 @@ struct each_call {
     void *ud;
 };
 
-static int each_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_row(db_stmt *s, void *ud, struct error *err)
 {
     struct each_call *call = ud;
     _cleanup_json_ json_t *doc = store_row_doc(s, 1, err);
     if (!doc)
         return -1;
-    return call->fn((const char *)sqlite3_column_text(s, 0), doc, call->ud, err);
+    return call->fn(db_col_text(s, 0), doc, call->ud, err);
 }
 
 int store_doc_each(struct store_tx *tx, const char *kind, const char *region, const char *after, const char *prefix,
@@ -59,7 +59,7 @@ int store_doc_each(struct store_tx *tx, const char *kind, const char *region, co
 {
     struct each_call call = {fn, ud};
     /* substr, not LIKE: a prefix may hold % and _. */
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT region, doc FROM docs WHERE kind = ?1 AND (?2 IS NULL OR region = ?2) "
         "AND id > ?3 AND (?4 IS NULL OR substr(id, 1, length(?4)) = ?4) "
@@ -90,20 +90,20 @@ struct event_call {
     void *ud;
 };
 
-static int event_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int event_row(db_stmt *s, void *ud, struct error *err)
 {
     struct event_call *call = ud;
     _cleanup_json_ json_t *doc = store_row_doc(s, 1, err);
     if (!doc)
         return -1;
-    return call->fn(sqlite3_column_int64(s, 0), doc, call->ud, err);
+    return call->fn(db_col_int64(s, 0), doc, call->ud, err);
 }
 
 int store_doc_events(struct store_tx *tx, const char *kind, const char *region, const char *parent, int64_t before_seq,
                      store_doc_event_fn fn, void *ud, struct error *err)
 {
     struct event_call call = {fn, ud};
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx,
                        "SELECT seq, doc FROM doc_events WHERE kind = ?1 AND region = ?2 "
                        "AND (?3 IS NULL OR parent = ?3) AND (?4 = 0 OR seq < ?4) ORDER BY seq DESC",

@@ -7,7 +7,7 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
-static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_doc(db_stmt *s, void *ret_row, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -19,18 +19,18 @@ static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_elb_get(struct store_tx *tx, const char *kind, const char *region, const char *arn, json_t **ret_doc,
                   struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM elb_objects WHERE kind = ?1 AND region = ?2 AND arn = ?3",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(arn)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM elb_objects WHERE kind = ?1 AND region = ?2 AND arn = ?3",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(arn)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get load balancing object", err);
 }
 
 int store_elb_find_name(struct store_tx *tx, const char *kind, const char *region, const char *name, json_t **ret_doc,
                         struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT doc FROM elb_objects WHERE kind = ?1 AND region = ?2 AND name = ?3 "
-                                     "ORDER BY arn LIMIT 1",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM elb_objects WHERE kind = ?1 AND region = ?2 AND name = ?3 "
+                                "ORDER BY arn LIMIT 1",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "find load balancing object", err);
 }
 
@@ -59,10 +59,10 @@ int store_elb_delete(struct store_tx *tx, const char *kind, const char *region, 
 int store_elb_count(struct store_tx *tx, const char *kind, const char *region, const char *parent, int64_t *ret_count,
                     struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT count(*) FROM elb_objects WHERE kind = ?1 AND region = ?2 "
-                                     "AND (?3 IS NULL OR parent = ?3)",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT count(*) FROM elb_objects WHERE kind = ?1 AND region = ?2 "
+                                "AND (?3 IS NULL OR parent = ?3)",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent)), err);
     return store_row_int64s(tx, s, ret_count, 1, "count load balancing objects", err);
 }
 
@@ -71,7 +71,7 @@ struct each_call {
     void *ud;
 };
 
-static int each_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_row(db_stmt *s, void *ud, struct error *err)
 {
     struct each_call *call = ud;
     _cleanup_json_ json_t *doc = store_row_doc(s, 0, err);
@@ -84,7 +84,7 @@ int store_elb_each(struct store_tx *tx, const char *kind, const char *region, co
                    store_elb_each_fn fn, void *ud, struct error *err)
 {
     struct each_call call = {fn, ud};
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT doc FROM elb_objects WHERE kind = ?1 AND (?2 IS NULL OR region = ?2) "
         "AND (?3 IS NULL OR parent = ?3) AND arn > ?4 ORDER BY arn",

@@ -29,7 +29,7 @@ void iam_entity_rows_free(struct iam_entity_row *rows, size_t n)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static int read_entity(sqlite3_stmt *s, void *ret, struct error *err)
+static int read_entity(db_stmt *s, void *ret, struct error *err)
 {
     struct iam_entity_row *r = ret;
     memset(r, 0, sizeof(*r));
@@ -38,10 +38,10 @@ static int read_entity(sqlite3_stmt *s, void *ret, struct error *err)
     snprintf(r->id, sizeof(r->id), "%s", store_col_text(s, 2));
     snprintf(r->path, sizeof(r->path), "%s", store_col_text(s, 3));
     snprintf(r->arn, sizeof(r->arn), "%s", store_col_text(s, 4));
-    r->created_at = sqlite3_column_int64(s, 5);
+    r->created_at = db_col_int64(s, 5);
     r->description = dup_or_null(store_col_text(s, 6));
     r->trust_policy = dup_or_null(store_col_text(s, 7));
-    r->max_session = sqlite3_column_int64(s, 8);
+    r->max_session = db_col_int64(s, 8);
     return 0;
 }
 
@@ -51,7 +51,7 @@ static int exec_one(struct store_tx *tx, const char *sql, const struct store_arg
 {
     if (store_row_exec(tx, sql, args, n, err) < 0)
         return -1;
-    return sqlite3_changes(tx->db) > 0 ? 0 : error_set(err, ERR_NOT_FOUND, "%s", what);
+    return db_changes(tx) > 0 ? 0 : error_set(err, ERR_NOT_FOUND, "%s", what);
 }
 
 int store_iam_entity_insert(struct store_tx *tx, const struct iam_entity_row *row, struct error *err)
@@ -67,8 +67,8 @@ int store_iam_entity_insert(struct store_tx *tx, const struct iam_entity_row *ro
 int store_iam_entity_get(struct store_tx *tx, const char *kind, const char *name, struct iam_entity_row *ret_row,
                          struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " ENTITY_COLUMNS " FROM iam_entities WHERE kind = ?1 AND name = ?2",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " ENTITY_COLUMNS " FROM iam_entities WHERE kind = ?1 AND name = ?2",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_entity, ret_row, "get IAM entity", err);
 }
 
@@ -96,12 +96,12 @@ int store_iam_entity_delete(struct store_tx *tx, const char *kind, const char *n
 int store_iam_entity_list(struct store_tx *tx, const char *kind, const char *path_prefix, const char *after, int limit,
                           struct iam_entity_row **ret_rows, size_t *ret_count, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT " ENTITY_COLUMNS " FROM iam_entities WHERE kind = ?1"
-                                     " AND substr(path, 1, length(?2)) = ?2 AND name > ?3 ORDER BY name LIMIT ?4",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(path_prefix ? path_prefix : "/"),
-                                                ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),
-                                     err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT " ENTITY_COLUMNS " FROM iam_entities WHERE kind = ?1"
+                                " AND substr(path, 1, length(?2)) = ?2 AND name > ?3 ORDER BY name LIMIT ?4",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(path_prefix ? path_prefix : "/"),
+                                           ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),
+                                err);
     void *rows = NULL;
     if (store_row_collect(tx, s, limit, sizeof(struct iam_entity_row), read_entity, &rows, ret_count, ret_more,
                           "list IAM entities", err) < 0)
@@ -119,7 +119,7 @@ int store_iam_inline_put(struct store_tx *tx, const char *kind, const char *enti
                           STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(entity), ARG_TEXT(policy), ARG_TEXT(document)), err);
 }
 
-static int read_text(sqlite3_stmt *s, void *ret, struct error *err)
+static int read_text(db_stmt *s, void *ret, struct error *err)
 {
     char *d = strdup(store_col_text(s, 0) ? store_col_text(s, 0) : "");
     if (!d)
@@ -131,10 +131,10 @@ static int read_text(sqlite3_stmt *s, void *ret, struct error *err)
 int store_iam_inline_get(struct store_tx *tx, const char *kind, const char *entity, const char *policy,
                          char **ret_document, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT document FROM iam_inline_policies"
-                                     " WHERE kind = ?1 AND entity = ?2 AND name = ?3",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(entity), ARG_TEXT(policy)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT document FROM iam_inline_policies"
+                                " WHERE kind = ?1 AND entity = ?2 AND name = ?3",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(entity), ARG_TEXT(policy)), err);
     return store_row_get(tx, s, read_text, ret_document, "get inline policy", err);
 }
 
@@ -148,7 +148,7 @@ int store_iam_inline_delete(struct store_tx *tx, const char *kind, const char *e
 int store_iam_inline_names(struct store_tx *tx, const char *kind, const char *entity, const char *after, int limit,
                            json_t *names, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT name FROM iam_inline_policies WHERE kind = ?1 AND entity = ?2"
         " AND name > ?3 ORDER BY name LIMIT ?4",
@@ -160,8 +160,8 @@ int store_iam_inline_names(struct store_tx *tx, const char *kind, const char *en
 int store_iam_inline_documents(struct store_tx *tx, const char *kind, const char *entity, json_t *docs,
                                struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT document FROM iam_inline_policies WHERE kind = ?1 AND entity = ?2",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(entity)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT document FROM iam_inline_policies WHERE kind = ?1 AND entity = ?2",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(entity)), err);
     return store_row_each(tx, s, -1, store_row_append_text, docs, NULL, "inline policy documents", err);
 }
 
@@ -171,7 +171,7 @@ int store_iam_attach(struct store_tx *tx, const char *kind, const char *entity, 
     if (store_row_exec(tx, "INSERT OR IGNORE INTO iam_attachments (kind, entity, policy_arn) VALUES (?1, ?2, ?3)",
                        STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(entity), ARG_TEXT(policy_arn)), err) < 0)
         return -1;
-    return sqlite3_changes(tx->db) > 0 ? 1 : 0;
+    return db_changes(tx) > 0 ? 1 : 0;
 }
 
 int store_iam_detach(struct store_tx *tx, const char *kind, const char *entity, const char *policy_arn,
@@ -184,7 +184,7 @@ int store_iam_detach(struct store_tx *tx, const char *kind, const char *entity, 
 int store_iam_attached(struct store_tx *tx, const char *kind, const char *entity, const char *after, int limit,
                        json_t *arns, bool *ret_more, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT policy_arn FROM iam_attachments WHERE kind = ?1 AND entity = ?2"
         " AND policy_arn > ?3 ORDER BY policy_arn LIMIT ?4",
@@ -193,7 +193,7 @@ int store_iam_attached(struct store_tx *tx, const char *kind, const char *entity
     return store_row_each(tx, s, limit, store_row_append_text, arns, ret_more, "list attached policies", err);
 }
 
-static int append_pair(sqlite3_stmt *s, void *list, struct error *err)
+static int append_pair(db_stmt *s, void *list, struct error *err)
 {
     json_array_append_new(list, json_pack("[s, s]", store_col_text(s, 0), store_col_text(s, 1)));
     return 0;
@@ -201,15 +201,15 @@ static int append_pair(sqlite3_stmt *s, void *list, struct error *err)
 
 int store_iam_policy_entities(struct store_tx *tx, const char *policy_arn, json_t *pairs, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT kind, entity FROM iam_attachments WHERE policy_arn = ?1 ORDER BY 1, 2",
-                                     STORE_ARGS(ARG_TEXT(policy_arn)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT kind, entity FROM iam_attachments WHERE policy_arn = ?1 ORDER BY 1, 2",
+                                STORE_ARGS(ARG_TEXT(policy_arn)), err);
     return store_row_each(tx, s, -1, append_pair, pairs, NULL, "policy entities", err);
 }
 
 int store_iam_attachment_count(struct store_tx *tx, const char *policy_arn, int64_t *ret_count, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT count(*) FROM iam_attachments WHERE policy_arn = ?1",
-                                     STORE_ARGS(ARG_TEXT(policy_arn)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT count(*) FROM iam_attachments WHERE policy_arn = ?1",
+                                STORE_ARGS(ARG_TEXT(policy_arn)), err);
     return store_row_int64s(tx, s, ret_count, 1, "count attachments", err);
 }
 
@@ -218,7 +218,7 @@ int store_iam_member_add(struct store_tx *tx, const char *group, const char *use
     if (store_row_exec(tx, "INSERT OR IGNORE INTO iam_group_members (group_name, user_name) VALUES (?1, ?2)",
                        STORE_ARGS(ARG_TEXT(group), ARG_TEXT(user)), err) < 0)
         return -1;
-    return sqlite3_changes(tx->db) > 0 ? 1 : 0;
+    return db_changes(tx) > 0 ? 1 : 0;
 }
 
 int store_iam_member_remove(struct store_tx *tx, const char *group, const char *user, struct error *err)
@@ -229,15 +229,15 @@ int store_iam_member_remove(struct store_tx *tx, const char *group, const char *
 
 int store_iam_group_users(struct store_tx *tx, const char *group, json_t *names, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT user_name FROM iam_group_members WHERE group_name = ?1 ORDER BY 1",
-                                     STORE_ARGS(ARG_TEXT(group)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT user_name FROM iam_group_members WHERE group_name = ?1 ORDER BY 1",
+                                STORE_ARGS(ARG_TEXT(group)), err);
     return store_row_each(tx, s, -1, store_row_append_text, names, NULL, "group members", err);
 }
 
 int store_iam_user_groups(struct store_tx *tx, const char *user, json_t *names, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT group_name FROM iam_group_members WHERE user_name = ?1 ORDER BY 1",
-                                     STORE_ARGS(ARG_TEXT(user)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT group_name FROM iam_group_members WHERE user_name = ?1 ORDER BY 1",
+                                STORE_ARGS(ARG_TEXT(user)), err);
     return store_row_each(tx, s, -1, store_row_append_text, names, NULL, "groups of a user", err);
 }
 

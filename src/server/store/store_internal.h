@@ -3,30 +3,39 @@
  * outside the store includes this. */
 #pragma once
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "server/store/store.h"
+#include "server/store/store_db.h"
 
 struct store_tx {
     struct store *st;
     struct store_conn *conn;
-    sqlite3 *db;
+    sqlite3 *db; /* store.c's and store_db.h's alone */
     bool write;
     struct store_tx_hook *hooks; /* run once the transaction has ended */
 };
 
 /* A prepared, reset statement for sql (which must be a string literal: the
  * cache is keyed by its address).  Owned by the connection; do not finalize. */
-sqlite3_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err);
+db_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err);
+/* A statement of its own for sql, for a caller that steps several at once
+ * (the cache holds one per SQL string); free it with db_finalize().  NULL
+ * with err filled. */
+db_stmt *store_prepare(struct store_tx *tx, const char *sql, struct error *err);
 /* Fill err from the connection's last error and return -1. */
 int store_fail(struct store_tx *tx, const char *what, struct error *err);
 /* Run a statement that returns no rows; returns 0 or -1. */
-int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err);
+int store_exec_stmt(struct store_tx *tx, db_stmt *stmt, struct error *err);
+
+/* Rows changed by tx's last INSERT, UPDATE or DELETE. */
+static inline int64_t db_changes(struct store_tx *tx) { return sqlite3_changes(tx->db); }
+/* The id (INTEGER PRIMARY KEY) of the row tx's last INSERT added. */
+static inline int64_t db_last_insert_id(struct store_tx *tx) { return sqlite3_last_insert_rowid(tx->db); }
 
 /* Bind helpers that accept NULL strings as SQL NULL. */
-void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);
-const char *store_col_text(sqlite3_stmt *stmt, int idx);
+void store_bind_text(db_stmt *stmt, int idx, const char *s);
+const char *store_col_text(db_stmt *stmt, int idx);
 
 /* container_instances columns in the order store_instance_read_row wants. */
 #define INSTANCE_COLUMNS                                                                                               \
@@ -34,7 +43,7 @@ const char *store_col_text(sqlite3_stmt *stmt, int idx);
     "used_cpu, used_memory, running_count, pending_count, doc"
 /* Read the current row of a statement selecting INSTANCE_COLUMNS into
  * *ret_row, a struct instance_row (a store_row_read_fn). */
-int store_instance_read_row(sqlite3_stmt *s, void *ret_row, struct error *err);
+int store_instance_read_row(db_stmt *s, void *ret_row, struct error *err);
 
 /* Add delta (negative to remove) to a log group's stored bytes, never going
  * below 0: store_logs.c, store_log_events.c and store_logs_expire.c keep

@@ -35,19 +35,19 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
     for (size_t i = 0; i < n;) {
         size_t rows = n - i >= EVENTS_PER_INSERT ? EVENTS_PER_INSERT : 1;
         /* The cached statement is reset by store_stmt on each lookup. */
-        sqlite3_stmt *s = store_stmt(tx, rows == 1 ? EVENTS_INSERT EVENT_ROW : EVENTS_INSERT_MANY, err);
+        db_stmt *s = store_stmt(tx, rows == 1 ? EVENTS_INSERT EVENT_ROW : EVENTS_INSERT_MANY, err);
         if (!s)
             return -1;
         for (size_t r = 0; r < rows; r++, i++) {
             int col = (int)r * 5;
-            sqlite3_bind_int64(s, col + 1, stream->id);
-            sqlite3_bind_int64(s, col + 2, stream->group_id);
-            sqlite3_bind_int64(s, col + 3, ev[i].ts);
-            sqlite3_bind_int64(s, col + 4, ingest_ms);
-            sqlite3_bind_text(s, col + 5, ev[i].message, (int)ev[i].len, SQLITE_STATIC);
+            db_bind_int64(s, col + 1, stream->id);
+            db_bind_int64(s, col + 2, stream->group_id);
+            db_bind_int64(s, col + 3, ev[i].ts);
+            db_bind_int64(s, col + 4, ingest_ms);
+            db_bind_text_static(s, col + 5, ev[i].message, ev[i].len);
             bytes += (int64_t)ev[i].len;
         }
-        if (sqlite3_step(s) != SQLITE_DONE)
+        if (db_step(s) != DB_DONE)
             return store_fail(tx, "insert log events", err);
     }
     int64_t first = ev[0].ts, last = ev[n - 1].ts;
@@ -71,13 +71,13 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
     return 0;
 }
 
-static void view_from(sqlite3_stmt *s, struct log_event_view *v)
+static void view_from(db_stmt *s, struct log_event_view *v)
 {
-    v->id = sqlite3_column_int64(s, 0);
-    v->ts = sqlite3_column_int64(s, 1);
-    v->ingest_ms = sqlite3_column_int64(s, 2);
-    v->message = (const char *)sqlite3_column_text(s, 3);
-    v->len = (size_t)sqlite3_column_bytes(s, 3);
+    v->id = db_col_int64(s, 0);
+    v->ts = db_col_int64(s, 1);
+    v->ingest_ms = db_col_int64(s, 2);
+    v->message = db_col_text(s, 3);
+    v->len = db_col_bytes(s, 3);
     if (!v->message)
         v->message = "";
 }
@@ -88,7 +88,7 @@ struct event_walk {
     void *arg;
 };
 
-static int event_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int event_row(db_stmt *s, void *ud, struct error *err)
 {
     struct event_walk *w = ud;
     struct log_event_view v = {.stream_name = NULL};
@@ -104,7 +104,7 @@ int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut
         lo = cut.ts;
     if (!forward && cut.ts < hi)
         hi = cut.ts;
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         forward ? "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
                   "AND ts >= ?2 AND ts <= ?3 AND (ts > ?4 OR id > ?5) ORDER BY ts, id LIMIT ?6"
@@ -128,32 +128,32 @@ static int id_cmp(const void *a, const void *b)
 
 /* One stream's walk in a merge. */
 struct merge_src {
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
     char name[LOG_NAME_MAX + 1];
     bool live; /* stmt holds a current row */
 };
 
 static int merge_step(struct store_tx *tx, struct merge_src *m, struct error *err)
 {
-    int rc = sqlite3_step(m->stmt);
-    m->live = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    int rc = db_step(m->stmt);
+    m->live = rc == DB_ROW;
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_fail(tx, "scan log events", err);
     return 0;
 }
 
-static bool key_less(sqlite3_stmt *a, sqlite3_stmt *b)
+static bool key_less(db_stmt *a, db_stmt *b)
 {
-    int64_t ta = sqlite3_column_int64(a, 1), tb = sqlite3_column_int64(b, 1);
+    int64_t ta = db_col_int64(a, 1), tb = db_col_int64(b, 1);
     if (ta != tb)
         return ta < tb;
-    return sqlite3_column_int64(a, 0) < sqlite3_column_int64(b, 0);
+    return db_col_int64(a, 0) < db_col_int64(b, 0);
 }
 
 static void merge_free(struct merge_src *m, size_t n)
 {
     for (size_t i = 0; m && i < n; i++)
-        sqlite3_finalize(m[i].stmt);
+        db_finalize(m[i].stmt);
     free(m);
 }
 
@@ -170,19 +170,20 @@ static int scan_merge(struct store_tx *tx, const int64_t *stream_ids, size_t n, 
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
         /* Each walk needs its own statement, so these are not cached. */
-        if (sqlite3_prepare_v2(tx->db,
-                               "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_events e "
-                               "JOIN log_streams s ON s.id = e.stream_id WHERE e.stream_id = ?1 "
-                               "AND e.ts >= ?2 AND e.ts <= ?3 AND (e.ts > ?4 OR e.id > ?5) ORDER BY e.ts, e.id",
-                               -1, &m[i].stmt, NULL) != SQLITE_OK) {
-            store_fail(tx, "prepare merge", err);
+        m[i].stmt = store_prepare(tx,
+                                  "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_events e "
+                                  "JOIN log_streams s ON s.id = e.stream_id WHERE e.stream_id = ?1 "
+                                  "AND e.ts >= ?2 AND e.ts <= ?3 AND (e.ts > ?4 OR e.id > ?5) ORDER BY e.ts, e.id",
+                                  err);
+        if (!m[i].stmt) {
+            error_prefix(err, "merge log events");
             goto out;
         }
-        sqlite3_bind_int64(m[i].stmt, 1, stream_ids[i]);
-        sqlite3_bind_int64(m[i].stmt, 2, lo);
-        sqlite3_bind_int64(m[i].stmt, 3, hi);
-        sqlite3_bind_int64(m[i].stmt, 4, cut.ts);
-        sqlite3_bind_int64(m[i].stmt, 5, cut.id);
+        db_bind_int64(m[i].stmt, 1, stream_ids[i]);
+        db_bind_int64(m[i].stmt, 2, lo);
+        db_bind_int64(m[i].stmt, 3, hi);
+        db_bind_int64(m[i].stmt, 4, cut.ts);
+        db_bind_int64(m[i].stmt, 5, cut.id);
         if (merge_step(tx, &m[i], err) < 0)
             goto out;
         live += m[i].live;
@@ -241,7 +242,7 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
         *ret_exhausted = exhausted;
         return 0;
     }
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx,
                        "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name, e.stream_id "
                        "FROM log_events e JOIN log_streams s ON s.id = e.stream_id "
@@ -255,18 +256,18 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
     int rc;
     for (;;) {
         if (scanned >= max_scan) {
-            rc = SQLITE_DONE;
+            rc = DB_DONE;
             break;
         }
-        rc = sqlite3_step(s);
-        if (rc != SQLITE_ROW) {
-            exhausted = rc == SQLITE_DONE;
+        rc = db_step(s);
+        if (rc != DB_ROW) {
+            exhausted = rc == DB_DONE;
             break;
         }
         struct log_event_view v;
         view_from(s, &v);
         v.stream_name = store_col_text(s, 4);
-        int64_t sid = sqlite3_column_int64(s, 5);
+        int64_t sid = db_col_int64(s, 5);
         scanned++;
         if (stream_ids && !bsearch(&sid, stream_ids, nstreams, sizeof(*stream_ids), id_cmp)) {
             last = (struct log_cut){v.ts, v.id};
@@ -274,15 +275,15 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
         }
         int r = fn(&v, arg, err);
         if (r < 0) {
-            sqlite3_reset(s);
+            db_reset(s);
             return -1;
         }
         if (r > 0)
             break;
         last = (struct log_cut){v.ts, v.id};
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_fail(tx, "scan log events", err);
     *ret_last = last;
     *ret_exhausted = exhausted;

@@ -20,24 +20,24 @@ static void copy_text(char *dst, size_t cap, const char *s) { snprintf(dst, cap,
 #define GROUP_COLS "id, name, created_ms, retention_days, class, stored_bytes"
 
 /* Fill *ret_row (a struct log_group_row) from the current row. */
-static int read_group(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_group(db_stmt *s, void *ret_row, struct error *err)
 {
     struct log_group_row *row = ret_row;
     memset(row, 0, sizeof(*row));
-    row->id = sqlite3_column_int64(s, 0);
+    row->id = db_col_int64(s, 0);
     copy_text(row->name, sizeof(row->name), store_col_text(s, 1));
-    row->created_ms = sqlite3_column_int64(s, 2);
-    row->retention_days = sqlite3_column_int(s, 3);
+    row->created_ms = db_col_int64(s, 2);
+    row->retention_days = db_col_int(s, 3);
     copy_text(row->log_class, sizeof(row->log_class), store_col_text(s, 4));
-    row->stored_bytes = sqlite3_column_int64(s, 5);
+    row->stored_bytes = db_col_int64(s, 5);
     return 0;
 }
 
 int store_log_group_get(struct store_tx *tx, const char *region, const char *name, struct log_group_row *ret_row,
                         struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name = ?2",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name = ?2",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_group, ret_row, "get log group", err);
 }
 
@@ -51,7 +51,7 @@ int store_log_group_insert(struct store_tx *tx, const char *region, struct log_g
                                   ARG_TEXT(row->log_class)),
                        err) < 0)
         return -1;
-    row->id = sqlite3_last_insert_rowid(tx->db);
+    row->id = db_last_insert_id(tx);
     return 0;
 }
 
@@ -103,7 +103,7 @@ int store_log_group_list(struct store_tx *tx, const char *region, const char *pr
 {
     char upper[LOG_NAME_MAX + 2];
     bool has_upper = prefix && prefix_upper(prefix, upper, sizeof(upper));
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx,
                        "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name >= ?2 "
                        "AND name > ?3 AND (?4 IS NULL OR name < ?4) ORDER BY name LIMIT ?5",
@@ -119,27 +119,27 @@ int store_log_group_list(struct store_tx *tx, const char *region, const char *pr
 #define STREAM_COLS "id, group_id, name, created_ms, first_ts, last_ts, last_ingest_ms, stored_bytes, upload_seq"
 
 /* Fill *ret_row (a struct log_stream_row) from the current row. */
-static int read_stream(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_stream(db_stmt *s, void *ret_row, struct error *err)
 {
     struct log_stream_row *row = ret_row;
     memset(row, 0, sizeof(*row));
-    row->id = sqlite3_column_int64(s, 0);
-    row->group_id = sqlite3_column_int64(s, 1);
+    row->id = db_col_int64(s, 0);
+    row->group_id = db_col_int64(s, 1);
     copy_text(row->name, sizeof(row->name), store_col_text(s, 2));
-    row->created_ms = sqlite3_column_int64(s, 3);
-    row->first_ts = sqlite3_column_int64(s, 4);
-    row->last_ts = sqlite3_column_int64(s, 5);
-    row->last_ingest_ms = sqlite3_column_int64(s, 6);
-    row->stored_bytes = sqlite3_column_int64(s, 7);
-    row->upload_seq = sqlite3_column_int64(s, 8);
+    row->created_ms = db_col_int64(s, 3);
+    row->first_ts = db_col_int64(s, 4);
+    row->last_ts = db_col_int64(s, 5);
+    row->last_ingest_ms = db_col_int64(s, 6);
+    row->stored_bytes = db_col_int64(s, 7);
+    row->upload_seq = db_col_int64(s, 8);
     return 0;
 }
 
 int store_log_stream_get(struct store_tx *tx, int64_t group_id, const char *name, struct log_stream_row *ret_row,
                          struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name = ?2",
-                                     STORE_ARGS(ARG_INT(group_id), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name = ?2",
+                                STORE_ARGS(ARG_INT(group_id), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_stream, ret_row, "get log stream", err);
 }
 
@@ -148,7 +148,7 @@ int store_log_stream_insert(struct store_tx *tx, struct log_stream_row *row, str
     if (store_row_exec(tx, "INSERT INTO log_streams (group_id, name, created_ms) VALUES (?1, ?2, ?3)",
                        STORE_ARGS(ARG_INT(row->group_id), ARG_TEXT(row->name), ARG_INT(row->created_ms)), err) < 0)
         return -1;
-    row->id = sqlite3_last_insert_rowid(tx->db);
+    row->id = db_last_insert_id(tx);
     return 0;
 }
 
@@ -193,28 +193,28 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
      * has no bound (?4 NULL). */
     const char *after = q->has_after ? q->after_name : q->descending ? NULL : "";
     int64_t lt = q->has_after ? q->after_last_ts : (q->descending ? INT64_MAX : INT64_MIN);
-    sqlite3_stmt *s = store_row_stmt(tx, sql,
-                                     STORE_ARGS(ARG_INT(q->group_id), ARG_TEXT(q->prefix ? q->prefix : ""),
-                                                ARG_TEXT(has_upper ? upper : NULL), ARG_TEXT(after), ARG_INT(lt),
-                                                ARG_INT(q->limit + 1)),
-                                     err);
+    db_stmt *s = store_row_stmt(tx, sql,
+                                STORE_ARGS(ARG_INT(q->group_id), ARG_TEXT(q->prefix ? q->prefix : ""),
+                                           ARG_TEXT(has_upper ? upper : NULL), ARG_TEXT(after), ARG_INT(lt),
+                                           ARG_INT(q->limit + 1)),
+                                err);
     return store_row_collect(tx, s, q->limit, sizeof(struct log_stream_row), read_stream, (void **)ret_rows, ret_count,
                              ret_more, "list log streams", err);
 }
 
 /* ---- shippers -------------------------------------------------------------- */
 
-static int read_offset(sqlite3_stmt *s, void *ret_offset, struct error *err)
+static int read_offset(db_stmt *s, void *ret_offset, struct error *err)
 {
-    *(int64_t *)ret_offset = sqlite3_column_int64(s, 0);
+    *(int64_t *)ret_offset = db_col_int64(s, 0);
     return 0;
 }
 
 int store_log_shipper_get(struct store_tx *tx, int64_t stream_id, const char *shipper, int64_t *ret_offset,
                           struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT last_offset FROM log_shippers WHERE stream_id = ?1 AND shipper = ?2",
-                                     STORE_ARGS(ARG_INT(stream_id), ARG_TEXT(shipper)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT last_offset FROM log_shippers WHERE stream_id = ?1 AND shipper = ?2",
+                                STORE_ARGS(ARG_INT(stream_id), ARG_TEXT(shipper)), err);
     return store_row_get(tx, s, read_offset, ret_offset, "get log shipper", err);
 }
 

@@ -42,27 +42,27 @@ static int freed_add(struct freed *f, int64_t stream_id, int64_t bytes)
 
 /* Collect up to budget event ids (and per-stream bytes, into *freed) from a
  * select whose columns are (id, stream_id, message), then delete them. */
-static int delete_collected(struct store_tx *tx, sqlite3_stmt *sel, int64_t budget, struct freed *freed,
+static int delete_collected(struct store_tx *tx, db_stmt *sel, int64_t budget, struct freed *freed,
                             int64_t *ret_deleted, struct error *err)
 {
     _cleanup_free_ int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     while ((int64_t)n < budget) {
-        int rc = sqlite3_step(sel);
-        if (rc == SQLITE_DONE)
+        int rc = db_step(sel);
+        if (rc == DB_DONE)
             break;
-        if (rc != SQLITE_ROW) {
-            sqlite3_reset(sel);
+        if (rc != DB_ROW) {
+            db_reset(sel);
             return store_fail(tx, "collect log events", err);
         }
         if (array_reserve(&ids, &cap, n + 1, sizeof(*ids)) < 0 ||
-            freed_add(freed, sqlite3_column_int64(sel, 1), sqlite3_column_bytes(sel, 2)) < 0) {
-            sqlite3_reset(sel);
+            freed_add(freed, db_col_int64(sel, 1), db_col_bytes(sel, 2)) < 0) {
+            db_reset(sel);
             return error_set(err, ERR_INTERNAL, "out of memory");
         }
-        ids[n++] = sqlite3_column_int64(sel, 0);
+        ids[n++] = db_col_int64(sel, 0);
     }
-    sqlite3_reset(sel);
+    db_reset(sel);
     for (size_t i = 0; i < n; i++)
         if (store_row_exec(tx, "DELETE FROM log_events WHERE id = ?1", STORE_ARGS(ARG_INT(ids[i])), err) < 0)
             return -1;
@@ -79,27 +79,27 @@ struct group_cut {
 
 static int expire_retention(struct store_tx *tx, int64_t now_ms, int64_t *budget, int64_t *deleted, struct error *err)
 {
-    sqlite3_stmt *g =
+    db_stmt *g =
         store_stmt(tx, "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL ORDER BY id", err);
     if (!g)
         return -1;
     _cleanup_free_ struct group_cut *groups = NULL;
     size_t ng = 0, gcap = 0;
     int rc;
-    while ((rc = sqlite3_step(g)) == SQLITE_ROW) {
+    while ((rc = db_step(g)) == DB_ROW) {
         if (array_reserve(&groups, &gcap, ng + 1, sizeof(*groups)) < 0) {
-            sqlite3_reset(g);
+            db_reset(g);
             return error_set(err, ERR_INTERNAL, "out of memory");
         }
-        groups[ng].id = sqlite3_column_int64(g, 0);
-        groups[ng].cutoff = now_ms - sqlite3_column_int64(g, 1) * 86400000LL;
+        groups[ng].id = db_col_int64(g, 0);
+        groups[ng].cutoff = now_ms - db_col_int64(g, 1) * 86400000LL;
         ng++;
     }
-    sqlite3_reset(g);
-    if (rc != SQLITE_DONE)
+    db_reset(g);
+    if (rc != DB_DONE)
         return store_fail(tx, "list retention groups", err);
     for (size_t i = 0; i<ng && * budget> 0; i++) {
-        sqlite3_stmt *s =
+        db_stmt *s =
             store_row_stmt(tx,
                            "SELECT id, stream_id, message FROM log_events "
                            "WHERE group_id = ?1 AND ts < ?2 ORDER BY ts LIMIT ?3",
@@ -135,11 +135,11 @@ struct purge {
     int64_t target;
 };
 
-static int read_purge(sqlite3_stmt *s, void *ret_purge, struct error *err)
+static int read_purge(db_stmt *s, void *ret_purge, struct error *err)
 {
     struct purge *p = ret_purge;
     p->group = strcmp(store_col_text(s, 0), "group") == 0;
-    p->target = sqlite3_column_int64(s, 1);
+    p->target = db_col_int64(s, 1);
     return 0;
 }
 
@@ -151,12 +151,12 @@ static int purge_deleted(struct store_tx *tx, int64_t *budget, int64_t *deleted,
                               "list log purge", err);
         if (r <= 0)
             return r;
-        sqlite3_stmt *s = store_row_stmt(tx,
-                                         p.group ? "SELECT id, stream_id, '' FROM log_events WHERE group_id = ?1 "
-                                                   "LIMIT ?2"
-                                                 : "SELECT id, stream_id, '' FROM log_events WHERE stream_id = ?1 "
-                                                   "LIMIT ?2",
-                                         STORE_ARGS(ARG_INT(p.target), ARG_INT(*budget)), err);
+        db_stmt *s = store_row_stmt(tx,
+                                    p.group ? "SELECT id, stream_id, '' FROM log_events WHERE group_id = ?1 "
+                                              "LIMIT ?2"
+                                            : "SELECT id, stream_id, '' FROM log_events WHERE stream_id = ?1 "
+                                              "LIMIT ?2",
+                                    STORE_ARGS(ARG_INT(p.target), ARG_INT(*budget)), err);
         if (!s)
             return -1;
         _cleanup_(freed_done) struct freed freed = {0};

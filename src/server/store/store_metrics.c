@@ -5,17 +5,17 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
-static int read_id(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_id(db_stmt *s, void *ret_row, struct error *err)
 {
     (void)err;
-    *(int64_t *)ret_row = sqlite3_column_int64(s, 0);
+    *(int64_t *)ret_row = db_col_int64(s, 0);
     return 0;
 }
 
 int store_metric_touch(struct store_tx *tx, const char *region, const char *ns, const char *name, const char *dims,
                        int64_t now_ms, int64_t *ret_id, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "INSERT INTO metrics (region, namespace, name, dims, last_put) "
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (region, namespace, name, dims) "
@@ -30,10 +30,10 @@ int store_metric_touch(struct store_tx *tx, const char *region, const char *ns, 
 int store_metric_find(struct store_tx *tx, const char *region, const char *ns, const char *name, const char *dims,
                       int64_t *ret_id, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT id FROM metrics WHERE region = ?1 AND namespace = ?2 AND name = ?3 "
-                                     "AND dims = ?4",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(ns), ARG_TEXT(name), ARG_TEXT(dims)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT id FROM metrics WHERE region = ?1 AND namespace = ?2 AND name = ?3 "
+                                "AND dims = ?4",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(ns), ARG_TEXT(name), ARG_TEXT(dims)), err);
     return store_row_get(tx, s, read_id, ret_id, "find metric", err);
 }
 
@@ -53,16 +53,16 @@ struct point_call {
     void *ud;
 };
 
-static int each_point(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_point(db_stmt *s, void *ud, struct error *err)
 {
     const struct point_call *c = ud;
     struct store_metric_point p = {
-        .at_ms = sqlite3_column_int64(s, 0),
-        .unit = (const char *)sqlite3_column_text(s, 1),
-        .count = sqlite3_column_double(s, 2),
-        .sum = sqlite3_column_double(s, 3),
-        .min = sqlite3_column_double(s, 4),
-        .max = sqlite3_column_double(s, 5),
+        .at_ms = db_col_int64(s, 0),
+        .unit = db_col_text(s, 1),
+        .count = db_col_double(s, 2),
+        .sum = db_col_double(s, 3),
+        .min = db_col_double(s, 4),
+        .max = db_col_double(s, 5),
     };
     if (!p.unit)
         p.unit = "None";
@@ -73,10 +73,10 @@ int store_metric_points(struct store_tx *tx, int64_t metric_id, int64_t from_ms,
                         store_metric_point_fn fn, void *ud, struct error *err)
 {
     struct point_call c = {fn, ud};
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT at_ms, unit, count, sum, min, max FROM metric_points "
-                                     "WHERE metric_id = ?1 AND at_ms >= ?2 AND at_ms < ?3 ORDER BY at_ms",
-                                     STORE_ARGS(ARG_INT(metric_id), ARG_INT(from_ms), ARG_INT(to_ms)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT at_ms, unit, count, sum, min, max FROM metric_points "
+                                "WHERE metric_id = ?1 AND at_ms >= ?2 AND at_ms < ?3 ORDER BY at_ms",
+                                STORE_ARGS(ARG_INT(metric_id), ARG_INT(from_ms), ARG_INT(to_ms)), err);
     return store_row_each(tx, s, -1, each_point, &c, NULL, "metric points", err);
 }
 
@@ -85,18 +85,17 @@ struct metric_call {
     void *ud;
 };
 
-static int each_metric(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_metric(db_stmt *s, void *ud, struct error *err)
 {
     const struct metric_call *c = ud;
-    return c->fn(sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-                 (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3), c->ud, err);
+    return c->fn(db_col_int64(s, 0), db_col_text(s, 1), db_col_text(s, 2), db_col_text(s, 3), c->ud, err);
 }
 
 int store_metrics_each(struct store_tx *tx, const char *region, const char *ns, const char *name, int64_t after_id,
                        int64_t active_since_ms, store_metric_fn fn, void *ud, struct error *err)
 {
     struct metric_call c = {fn, ud};
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT id, namespace, name, dims FROM metrics WHERE region = ?1 "
         "AND (?2 IS NULL OR namespace = ?2) AND (?3 IS NULL OR name = ?3) "
@@ -109,7 +108,7 @@ int store_metrics_purge(struct store_tx *tx, int64_t before_ms, int64_t *ret_cou
 {
     if (store_row_exec(tx, "DELETE FROM metric_points WHERE at_ms < ?1", STORE_ARGS(ARG_INT(before_ms)), err) < 0)
         return -1;
-    *ret_count = sqlite3_changes(tx->db);
+    *ret_count = db_changes(tx);
     return store_row_exec(tx,
                           "DELETE FROM metrics WHERE last_put < ?1 AND NOT EXISTS "
                           "(SELECT 1 FROM metric_points WHERE metric_id = metrics.id)",

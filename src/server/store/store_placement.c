@@ -21,11 +21,11 @@ struct walk {
 static int walk_cluster(struct store_tx *tx, const char *sql, int64_t cluster_id, store_row_fn row, struct walk *w,
                         const char *what, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, sql, STORE_ARGS(ARG_INT(cluster_id)), err);
+    db_stmt *s = store_row_stmt(tx, sql, STORE_ARGS(ARG_INT(cluster_id)), err);
     return store_row_each(tx, s, -1, row, w, NULL, what, err);
 }
 
-static int instance_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int instance_row(db_stmt *s, void *ud, struct error *err)
 {
     struct walk *w = ud;
     struct instance_row row;
@@ -48,7 +48,7 @@ int store_placement_instances(struct store_tx *tx, int64_t cluster_id, store_ins
                         cluster_id, instance_row, &w, "placement instances", err);
 }
 
-static int attr_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int attr_row(db_stmt *s, void *ud, struct error *err)
 {
     struct walk *w = ud;
     int r = w->fn.attr(w->ud, store_col_text(s, 0), store_col_text(s, 1), store_col_text(s, 2), err);
@@ -64,10 +64,10 @@ int store_placement_attrs(struct store_tx *tx, int64_t cluster_id, store_attr_fn
                         cluster_id, attr_row, &w, "placement attributes", err);
 }
 
-static int port_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int port_row(db_stmt *s, void *ud, struct error *err)
 {
     struct walk *w = ud;
-    int r = w->fn.port(w->ud, sqlite3_column_int64(s, 0), store_col_text(s, 1), sqlite3_column_int(s, 2), err);
+    int r = w->fn.port(w->ud, db_col_int64(s, 0), store_col_text(s, 1), db_col_int(s, 2), err);
     return r < 0 ? -1 : 0;
 }
 
@@ -81,10 +81,10 @@ int store_placement_ports(struct store_tx *tx, int64_t cluster_id, store_port_fn
                         cluster_id, port_row, &w, "placement ports", err);
 }
 
-static int group_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int group_row(db_stmt *s, void *ud, struct error *err)
 {
     struct walk *w = ud;
-    int r = w->fn.group(w->ud, sqlite3_column_int64(s, 0), store_col_text(s, 1), sqlite3_column_int(s, 2), err);
+    int r = w->fn.group(w->ud, db_col_int64(s, 0), store_col_text(s, 1), db_col_int(s, 2), err);
     return r < 0 ? -1 : 0;
 }
 
@@ -100,12 +100,12 @@ int store_placement_groups(struct store_tx *tx, int64_t cluster_id, store_group_
 
 int store_placement_gen(struct store_tx *tx, int64_t cluster_id, int64_t *ret_gen, struct error *err)
 {
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx, "SELECT gen FROM placement_gen WHERE cluster_id = ?1", STORE_ARGS(ARG_INT(cluster_id)), err);
     if (!s)
         return -1;
-    int rc = sqlite3_step(s);
-    *ret_gen = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(tx, "placement generation", err);
+    int rc = db_step(s);
+    *ret_gen = rc == DB_ROW ? db_col_int64(s, 0) : 0;
+    db_reset(s);
+    return rc == DB_ROW || rc == DB_DONE ? 0 : store_fail(tx, "placement generation", err);
 }

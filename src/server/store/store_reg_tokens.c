@@ -10,18 +10,18 @@
 #define TOKEN_COLUMNS                                                                                                  \
     "token_id, cluster_id, token_hash, created_by, created_at, expires_at, revoked_at, last_used_at, region"
 
-static int read_token(sqlite3_stmt *s, void *ret, struct error *err)
+static int read_token(db_stmt *s, void *ret, struct error *err)
 {
     struct reg_token_row *r = ret;
     memset(r, 0, sizeof(*r));
     snprintf(r->token_id, sizeof(r->token_id), "%s", store_col_text(s, 0));
-    r->cluster_id = sqlite3_column_int64(s, 1);
+    r->cluster_id = db_col_int64(s, 1);
     snprintf(r->token_hash, sizeof(r->token_hash), "%s", store_col_text(s, 2));
     snprintf(r->created_by, sizeof(r->created_by), "%s", store_col_text(s, 3));
-    r->created_at = sqlite3_column_int64(s, 4);
-    r->expires_at = sqlite3_column_int64(s, 5);
-    r->revoked_at = sqlite3_column_int64(s, 6);
-    r->last_used_at = sqlite3_column_int64(s, 7);
+    r->created_at = db_col_int64(s, 4);
+    r->expires_at = db_col_int64(s, 5);
+    r->revoked_at = db_col_int64(s, 6);
+    r->last_used_at = db_col_int64(s, 7);
     snprintf(r->region, sizeof(r->region), "%s", store_col_text(s, 8));
     return 0;
 }
@@ -39,8 +39,8 @@ int store_reg_token_put(struct store_tx *tx, const struct reg_token_row *row, st
 
 int store_reg_token_get(struct store_tx *tx, const char *token_id, struct reg_token_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " TOKEN_COLUMNS " FROM registration_tokens WHERE token_id = ?1",
-                                     STORE_ARGS(ARG_TEXT(token_id)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " TOKEN_COLUMNS " FROM registration_tokens WHERE token_id = ?1",
+                                STORE_ARGS(ARG_TEXT(token_id)), err);
     return store_row_get(tx, s, read_token, ret_row, "get registration token", err);
 }
 
@@ -50,7 +50,7 @@ int store_reg_tokens_list(struct store_tx *tx, int64_t cluster_id, const char *a
     /* Ordered by id within the cluster: ids are random, so "oldest first"
      * is by creation time with the id breaking ties, and the page cursor
      * is a token id. */
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT " TOKEN_COLUMNS " FROM registration_tokens WHERE cluster_id = ?1 AND (?2 IS NULL OR"
         " (created_at, token_id) > (SELECT created_at, token_id FROM registration_tokens WHERE token_id = ?2))"
@@ -71,7 +71,7 @@ int store_reg_token_revoke(struct store_tx *tx, int64_t cluster_id, const char *
                        " WHERE cluster_id = ?1 AND token_id = ?2",
                        STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(token_id), ARG_INT(at)), err) < 0)
         return -1;
-    return sqlite3_changes(tx->db) > 0 ? 1 : 0;
+    return db_changes(tx) > 0 ? 1 : 0;
 }
 
 int store_reg_token_used(struct store_tx *tx, const char *token_id, usec_t at, struct error *err)

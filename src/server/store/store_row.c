@@ -8,19 +8,18 @@
 
 #include "common/buf.h"
 
-sqlite3_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n,
-                             struct error *err)
+db_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, sql, err);
+    db_stmt *s = store_stmt(tx, sql, err);
     if (!s)
         return NULL;
     for (size_t i = 0; i < n; i++) {
         int idx = (int)i + 1;
         switch (args[i].type) {
-        case STORE_ARG_NULL: sqlite3_bind_null(s, idx); break;
-        case STORE_ARG_INT: sqlite3_bind_int64(s, idx, args[i].i); break;
+        case STORE_ARG_NULL: db_bind_null(s, idx); break;
+        case STORE_ARG_INT: db_bind_int64(s, idx, args[i].i); break;
         case STORE_ARG_TEXT: store_bind_text(s, idx, args[i].text); break;
-        case STORE_ARG_REAL: sqlite3_bind_double(s, idx, args[i].d); break;
+        case STORE_ARG_REAL: db_bind_double(s, idx, args[i].d); break;
         }
     }
     return s;
@@ -28,68 +27,68 @@ sqlite3_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct 
 
 int store_row_exec(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, sql, args, n, err);
+    db_stmt *s = store_row_stmt(tx, sql, args, n, err);
     if (!s)
         return -1;
     return store_exec_stmt(tx, s, err);
 }
 
-int store_row_get(struct store_tx *tx, sqlite3_stmt *s, store_row_read_fn read, void *ret_row, const char *what,
+int store_row_get(struct store_tx *tx, db_stmt *s, store_row_read_fn read, void *ret_row, const char *what,
                   struct error *err)
 {
     if (!s)
         return -1;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE)
+    int rc = db_step(s);
+    if (rc == DB_DONE)
         return 0;
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return store_fail(tx, what, err);
     int r = read(s, ret_row, err);
-    sqlite3_reset(s);
+    db_reset(s);
     return r < 0 ? -1 : 1;
 }
 
-int store_row_each(struct store_tx *tx, sqlite3_stmt *s, int limit, store_row_fn fn, void *ud, bool *ret_more,
+int store_row_each(struct store_tx *tx, db_stmt *s, int limit, store_row_fn fn, void *ud, bool *ret_more,
                    const char *what, struct error *err)
 {
     if (!s)
         return -1;
     int n = 0, rc;
     bool more = false;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         if (limit >= 0 && n == limit) {
             more = true;
             break;
         }
         int r = fn(s, ud, err);
         if (r < 0) {
-            sqlite3_reset(s);
+            db_reset(s);
             return -1;
         }
         if (r > 0)
             break;
         n++;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (rc != DB_ROW && rc != DB_DONE) {
         store_fail(tx, what, err);
-        sqlite3_reset(s);
+        db_reset(s);
         return -1;
     }
-    sqlite3_reset(s);
+    db_reset(s);
     if (ret_more)
         *ret_more = more;
     return 0;
 }
 
-int store_row_append_text(sqlite3_stmt *s, void *list, struct error *err)
+int store_row_append_text(db_stmt *s, void *list, struct error *err)
 {
     json_array_append_new(list, json_string(store_col_text(s, 0)));
     return 0;
 }
 
-int store_row_append_int(sqlite3_stmt *s, void *list, struct error *err)
+int store_row_append_int(db_stmt *s, void *list, struct error *err)
 {
-    json_array_append_new(list, json_integer(sqlite3_column_int64(s, 0)));
+    json_array_append_new(list, json_integer(db_col_int64(s, 0)));
     return 0;
 }
 
@@ -99,7 +98,7 @@ struct collect {
     store_row_read_fn read;
 };
 
-static int collect_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int collect_row(db_stmt *s, void *ud, struct error *err)
 {
     struct collect *c = ud;
     if (array_reserve(&c->rows, &c->cap, c->n + 1, c->elem) < 0)
@@ -110,8 +109,8 @@ static int collect_row(sqlite3_stmt *s, void *ud, struct error *err)
     return 0;
 }
 
-int store_row_collect(struct store_tx *tx, sqlite3_stmt *s, int limit, size_t elem, store_row_read_fn read,
-                      void **ret_rows, size_t *ret_count, bool *ret_more, const char *what, struct error *err)
+int store_row_collect(struct store_tx *tx, db_stmt *s, int limit, size_t elem, store_row_read_fn read, void **ret_rows,
+                      size_t *ret_count, bool *ret_more, const char *what, struct error *err)
 {
     struct collect c = {.elem = elem, .read = read};
     if (store_row_each(tx, s, limit, collect_row, &c, ret_more, what, err) < 0) {
@@ -123,18 +122,18 @@ int store_row_collect(struct store_tx *tx, sqlite3_stmt *s, int limit, size_t el
     return 0;
 }
 
-int store_row_int64s(struct store_tx *tx, sqlite3_stmt *s, int64_t *ret, size_t n, const char *what, struct error *err)
+int store_row_int64s(struct store_tx *tx, db_stmt *s, int64_t *ret, size_t n, const char *what, struct error *err)
 {
     if (!s)
         return -1;
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (db_step(s) != DB_ROW) {
         store_fail(tx, what, err);
-        sqlite3_reset(s);
+        db_reset(s);
         return -1;
     }
     for (size_t i = 0; i < n; i++)
-        ret[i] = sqlite3_column_int64(s, (int)i);
-    sqlite3_reset(s);
+        ret[i] = db_col_int64(s, (int)i);
+    db_reset(s);
     return 0;
 }
 
@@ -144,7 +143,7 @@ void store_row_clear(void *row, json_t *doc, size_t size)
     memset(row, 0, size);
 }
 
-json_t *store_row_doc(sqlite3_stmt *s, int idx, struct error *err)
+json_t *store_row_doc(db_stmt *s, int idx, struct error *err)
 {
     json_error_t jerr;
     json_t *doc = json_loads(store_col_text(s, idx), 0, &jerr);
@@ -153,19 +152,19 @@ json_t *store_row_doc(sqlite3_stmt *s, int idx, struct error *err)
     return doc;
 }
 
-int store_row_put_doc(struct store_tx *tx, sqlite3_stmt *s, json_t *doc, int doc_idx, int64_t *id, struct error *err)
+int store_row_put_doc(struct store_tx *tx, db_stmt *s, json_t *doc, int doc_idx, int64_t *id, struct error *err)
 {
     if (!s)
         return -1;
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_bind_text(s, doc_idx, text, -1, free);
+    db_bind_text_owned(s, doc_idx, text);
     if (*id)
-        sqlite3_bind_int64(s, doc_idx + 1, *id);
+        db_bind_int64(s, doc_idx + 1, *id);
     if (store_exec_stmt(tx, s, err) < 0)
         return -1;
     if (*id == 0)
-        *id = sqlite3_last_insert_rowid(tx->db);
+        *id = db_last_insert_id(tx);
     return 0;
 }

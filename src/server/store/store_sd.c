@@ -7,7 +7,7 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
-static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_doc(db_stmt *s, void *ret_row, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -19,21 +19,20 @@ static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_sd_get(struct store_tx *tx, const char *kind, const char *region, const char *parent, const char *id,
                  json_t **ret_doc, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 AND id = ?4 "
-                                     "AND (?3 IS NULL OR parent = ?3) LIMIT 1",
-                                     STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(id)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 AND id = ?4 "
+                                "AND (?3 IS NULL OR parent = ?3) LIMIT 1",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(id)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get cloud map object", err);
 }
 
 int store_sd_find_name(struct store_tx *tx, const char *kind, const char *region, const char *parent, const char *name,
                        json_t **ret_doc, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_row_stmt(tx,
-                       "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 AND name = ?4 "
-                       "AND (?3 IS NULL OR parent = ?3) ORDER BY id LIMIT 1",
-                       STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 AND name = ?4 "
+                                "AND (?3 IS NULL OR parent = ?3) ORDER BY id LIMIT 1",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "find cloud map object", err);
 }
 
@@ -63,9 +62,8 @@ int store_sd_delete(struct store_tx *tx, const char *kind, const char *region, c
 int store_sd_count(struct store_tx *tx, const char *kind, const char *region, const char *parent, int64_t *ret_count,
                    struct error *err)
 {
-    sqlite3_stmt *s =
-        store_row_stmt(tx, "SELECT count(*) FROM sd_objects WHERE kind = ?1 AND region = ?2 AND parent = ?3",
-                       STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT count(*) FROM sd_objects WHERE kind = ?1 AND region = ?2 AND parent = ?3",
+                                STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent)), err);
     return store_row_int64s(tx, s, ret_count, 1, "count cloud map objects", err);
 }
 
@@ -74,7 +72,7 @@ struct each_call {
     void *ud;
 };
 
-static int each_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_row(db_stmt *s, void *ud, struct error *err)
 {
     struct each_call *call = ud;
     _cleanup_json_ json_t *doc = store_row_doc(s, 0, err);
@@ -87,7 +85,7 @@ int store_sd_each(struct store_tx *tx, const char *kind, const char *region, con
                   store_sd_each_fn fn, void *ud, struct error *err)
 {
     struct each_call call = {fn, ud};
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 "
         "AND (?3 IS NULL OR parent = ?3) AND id > ?4 ORDER BY id",

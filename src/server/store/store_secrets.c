@@ -10,7 +10,7 @@
 #include "server/store/store_row.h"
 
 /* A row's document (column 0) into *(json_t **)ret_row. */
-static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_doc(db_stmt *s, void *ret_row, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -22,11 +22,11 @@ static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_secret_find(struct store_tx *tx, const char *region, const char *name, json_t **ret_doc, struct error *err)
 {
     /* A partial ARN is the full one less "-" and 6 characters. */
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT doc FROM secrets WHERE region = ?1 AND (name = ?2 OR arn = ?2 OR "
-                                     "(length(arn) = length(?2) + 7 AND substr(arn, 1, length(?2) + 1) = ?2 || '-')) "
-                                     "ORDER BY name = ?2 DESC, arn = ?2 DESC LIMIT 1",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM secrets WHERE region = ?1 AND (name = ?2 OR arn = ?2 OR "
+                                "(length(arn) = length(?2) + 7 AND substr(arn, 1, length(?2) + 1) = ?2 || '-')) "
+                                "ORDER BY name = ?2 DESC, arn = ?2 DESC LIMIT 1",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "find secret", err);
 }
 
@@ -54,8 +54,8 @@ int store_secret_purge(struct store_tx *tx, usec_t now, int64_t *ret_count, stru
     _cleanup_json_ json_t *arns = json_array();
     if (!arns)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT arn FROM secrets WHERE purge_at IS NOT NULL AND purge_at <= ?1",
-                                     STORE_ARGS(ARG_INT(now)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT arn FROM secrets WHERE purge_at IS NOT NULL AND purge_at <= ?1",
+                                STORE_ARGS(ARG_INT(now)), err);
     if (store_row_each(tx, s, -1, store_row_append_text, arns, NULL, "secrets to purge", err) < 0)
         return -1;
     size_t i;
@@ -73,7 +73,7 @@ struct each_call {
     void *ud;
 };
 
-static int each_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_row(db_stmt *s, void *ud, struct error *err)
 {
     struct each_call *call = ud;
     _cleanup_json_ json_t *doc = store_row_doc(s, 0, err);
@@ -86,16 +86,16 @@ int store_secret_each(struct store_tx *tx, const char *region, const char *after
                       struct error *err)
 {
     struct each_call call = {fn, ud};
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM secrets WHERE region = ?1 AND name > ?2 ORDER BY name",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM secrets WHERE region = ?1 AND name > ?2 ORDER BY name",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after)), err);
     return store_row_each(tx, s, -1, each_row, &call, NULL, "list secrets", err);
 }
 
 int store_secret_version_get(struct store_tx *tx, const char *arn, const char *version_id, json_t **ret_doc,
                              struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM secret_versions WHERE arn = ?1 AND version_id = ?2",
-                                     STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(version_id)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM secret_versions WHERE arn = ?1 AND version_id = ?2",
+                                STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(version_id)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get secret version", err);
 }
 
@@ -117,7 +117,7 @@ int store_secret_version_delete(struct store_tx *tx, const char *arn, const char
                           STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(version_id)), err);
 }
 
-static int append_doc(sqlite3_stmt *s, void *ud, struct error *err)
+static int append_doc(db_stmt *s, void *ud, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -129,7 +129,7 @@ static int append_doc(sqlite3_stmt *s, void *ud, struct error *err)
 
 int store_secret_versions(struct store_tx *tx, const char *arn, json_t *ret_list, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT doc FROM secret_versions WHERE arn = ?1 ORDER BY created_at, rowid",
-                                     STORE_ARGS(ARG_TEXT(arn)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM secret_versions WHERE arn = ?1 ORDER BY created_at, rowid",
+                                STORE_ARGS(ARG_TEXT(arn)), err);
     return store_row_each(tx, s, -1, append_doc, ret_list, NULL, "list secret versions", err);
 }

@@ -11,22 +11,22 @@
 
 int store_ssm_latest(struct store_tx *tx, const char *region, const char *name, int64_t *ret_version, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT version FROM ssm_parameters WHERE region = ?1 AND name = ?2",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT version FROM ssm_parameters WHERE region = ?1 AND name = ?2",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     if (!s)
         return -1;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *ret_version = sqlite3_column_int64(s, 0);
-        sqlite3_reset(s);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
+        *ret_version = db_col_int64(s, 0);
+        db_reset(s);
         return 1;
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : store_fail(tx, "get parameter", err);
+    db_reset(s);
+    return rc == DB_DONE ? 0 : store_fail(tx, "get parameter", err);
 }
 
 /* A row's document (column 0) into *(json_t **)ret_row. */
-static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_doc(db_stmt *s, void *ret_row, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -38,10 +38,10 @@ static int read_doc(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_ssm_version_get(struct store_tx *tx, const char *region, const char *name, int64_t version, json_t **ret_doc,
                           struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT doc FROM ssm_parameter_versions WHERE region = ?1 AND name = ?2 "
-                                     "AND version = ?3",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name), ARG_INT(version)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM ssm_parameter_versions WHERE region = ?1 AND name = ?2 "
+                                "AND version = ?3",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name), ARG_INT(version)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get parameter version", err);
 }
 
@@ -65,7 +65,7 @@ int store_ssm_version_put(struct store_tx *tx, const char *region, const char *n
 }
 
 /* Append column 0's document to the JSON array ud. */
-static int append_doc(sqlite3_stmt *s, void *ud, struct error *err)
+static int append_doc(db_stmt *s, void *ud, struct error *err)
 {
     json_t *doc = store_row_doc(s, 0, err);
     if (!doc)
@@ -77,10 +77,10 @@ static int append_doc(sqlite3_stmt *s, void *ud, struct error *err)
 
 int store_ssm_versions(struct store_tx *tx, const char *region, const char *name, json_t *ret_list, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT doc FROM ssm_parameter_versions WHERE region = ?1 AND name = ?2 "
-                                     "ORDER BY version",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT doc FROM ssm_parameter_versions WHERE region = ?1 AND name = ?2 "
+                                "ORDER BY version",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err);
     return store_row_each(tx, s, -1, append_doc, ret_list, NULL, "list parameter versions", err);
 }
 
@@ -89,7 +89,7 @@ int store_ssm_delete(struct store_tx *tx, const char *region, const char *name, 
     if (store_row_exec(tx, "DELETE FROM ssm_parameters WHERE region = ?1 AND name = ?2",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err) < 0)
         return -1;
-    int gone = sqlite3_changes(tx->db) > 0;
+    int gone = db_changes(tx) > 0;
     if (store_row_exec(tx, "DELETE FROM ssm_parameter_versions WHERE region = ?1 AND name = ?2",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name)), err) < 0 ||
         store_row_exec(tx, "DELETE FROM tags WHERE arn = ?1", STORE_ARGS(ARG_TEXT(arn)), err) < 0)
@@ -102,7 +102,7 @@ struct each_call {
     void *ud;
 };
 
-static int each_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int each_row(db_stmt *s, void *ud, struct error *err)
 {
     struct each_call *call = ud;
     _cleanup_json_ json_t *doc = store_row_doc(s, 1, err);
@@ -115,11 +115,11 @@ int store_ssm_each(struct store_tx *tx, const char *region, const char *prefix, 
                    void *ud, struct error *err)
 {
     struct each_call call = {fn, ud};
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT p.name, v.doc FROM ssm_parameters p JOIN ssm_parameter_versions v "
-                                     "ON v.region = p.region AND v.name = p.name AND v.version = p.version "
-                                     "WHERE p.region = ?1 AND substr(p.name, 1, length(?2)) = ?2 AND p.name > ?3 "
-                                     "ORDER BY p.name",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix), ARG_TEXT(after)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT p.name, v.doc FROM ssm_parameters p JOIN ssm_parameter_versions v "
+                                "ON v.region = p.region AND v.name = p.name AND v.version = p.version "
+                                "WHERE p.region = ?1 AND substr(p.name, 1, length(?2)) = ?2 AND p.name > ?3 "
+                                "ORDER BY p.name",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix), ARG_TEXT(after)), err);
     return store_row_each(tx, s, -1, each_row, &call, NULL, "list parameters", err);
 }

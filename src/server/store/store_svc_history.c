@@ -18,16 +18,16 @@ void svc_history_row_clear(struct svc_history_row *row)
         store_row_clear(row, row->doc, sizeof(*row));
 }
 
-static int read_history(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_history(db_stmt *s, void *ret_row, struct error *err)
 {
     struct svc_history_row row;
     memset(&row, 0, sizeof(row));
     snprintf(row.arn, sizeof(row.arn), "%s", store_col_text(s, 0));
-    row.service_id = sqlite3_column_int64(s, 1);
+    row.service_id = db_col_int64(s, 1);
     snprintf(row.kind, sizeof(row.kind), "%s", store_col_text(s, 2));
     snprintf(row.ecs_id, sizeof(row.ecs_id), "%s", store_col_text(s, 3));
     snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 4));
-    row.created_at = sqlite3_column_int64(s, 5);
+    row.created_at = db_col_int64(s, 5);
     row.doc = store_row_doc(s, 6, err);
     if (!row.doc)
         return error_prefix(err, "service history %s", row.arn);
@@ -51,18 +51,18 @@ int store_svc_history_put(struct store_tx *tx, const struct svc_history_row *row
 
 int store_svc_history_get(struct store_tx *tx, const char *arn, struct svc_history_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " HISTORY_COLUMNS " FROM service_history WHERE arn = ?1",
-                                     STORE_ARGS(ARG_TEXT(arn)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " HISTORY_COLUMNS " FROM service_history WHERE arn = ?1",
+                                STORE_ARGS(ARG_TEXT(arn)), err);
     return store_row_get(tx, s, read_history, ret_row, "get service history", err);
 }
 
 int store_svc_history_by_ecs_id(struct store_tx *tx, int64_t service_id, const char *ecs_id,
                                 struct svc_history_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT " HISTORY_COLUMNS " FROM service_history WHERE service_id = ?1 AND"
-                                     " kind = 'deployment' AND ecs_id = ?2 ORDER BY created_at DESC LIMIT 1",
-                                     STORE_ARGS(ARG_INT(service_id), ARG_TEXT(ecs_id)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT " HISTORY_COLUMNS " FROM service_history WHERE service_id = ?1 AND"
+                                " kind = 'deployment' AND ecs_id = ?2 ORDER BY created_at DESC LIMIT 1",
+                                STORE_ARGS(ARG_INT(service_id), ARG_TEXT(ecs_id)), err);
     return store_row_get(tx, s, read_history, ret_row, "get service deployment", err);
 }
 
@@ -71,7 +71,7 @@ int store_svc_history_list(struct store_tx *tx, int64_t service_id, const char *
                            size_t *ret_count, bool *ret_more, struct error *err)
 {
     _cleanup_free_ char *wanted = json_array_size(statuses) > 0 ? json_dumps(statuses, JSON_COMPACT) : NULL;
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         "SELECT " HISTORY_COLUMNS " FROM service_history h WHERE service_id = ?1 AND kind = 'deployment'"
         " AND (?2 IS NULL OR (created_at, arn) < (SELECT created_at, arn FROM service_history WHERE arn = ?2))"

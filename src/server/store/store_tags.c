@@ -4,7 +4,7 @@
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
-static int tag_row(sqlite3_stmt *s, void *list, struct error *err)
+static int tag_row(db_stmt *s, void *list, struct error *err)
 {
     json_array_append_new(list, json_pack("{s:s, s:s}", "key", store_col_text(s, 0), "value", store_col_text(s, 1)));
     return 0;
@@ -12,7 +12,7 @@ static int tag_row(sqlite3_stmt *s, void *list, struct error *err)
 
 int store_tags_get(struct store_tx *tx, const char *arn, json_t *ret_tags, struct error *err)
 {
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx, "SELECT key, value FROM tags WHERE arn = ?1 ORDER BY key", STORE_ARGS(ARG_TEXT(arn)), err);
     return store_row_each(tx, s, -1, tag_row, ret_tags, NULL, "get tags", err);
 }
@@ -46,7 +46,7 @@ int store_tags_remove(struct store_tx *tx, const char *arn, json_t *keys, struct
 
 int store_tags_count(struct store_tx *tx, const char *arn, int *ret_count, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT count(*) FROM tags WHERE arn = ?1", STORE_ARGS(ARG_TEXT(arn)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT count(*) FROM tags WHERE arn = ?1", STORE_ARGS(ARG_TEXT(arn)), err);
     int64_t count;
     if (store_row_int64s(tx, s, &count, 1, "count tags", err) < 0)
         return -1;

@@ -24,7 +24,7 @@ int store_taskdef_next_revision(struct store_tx *tx, const char *region, const c
                        "DO UPDATE SET last_revision = last_revision + 1",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err) < 0)
         return -1;
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx, "SELECT last_revision FROM task_definition_families WHERE region = ?1 AND family = ?2",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
     int64_t revision;
@@ -38,10 +38,10 @@ int store_taskdef_peek_revision(struct store_tx *tx, const char *region, const c
                                 struct error *err)
 {
     /* COALESCE over MAX: one row whether or not the family exists. */
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT COALESCE(MAX(last_revision), 0) + 1 FROM task_definition_families "
-                                     "WHERE region = ?1 AND family = ?2",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT COALESCE(MAX(last_revision), 0) + 1 FROM task_definition_families "
+                                "WHERE region = ?1 AND family = ?2",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
     int64_t revision;
     if (store_row_int64s(tx, s, &revision, 1, "peek revision", err) < 0)
         return -1;
@@ -51,7 +51,7 @@ int store_taskdef_peek_revision(struct store_tx *tx, const char *region, const c
 
 int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef_row *row, struct error *err)
 {
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx,
                        "INSERT INTO task_definitions (region, family, revision, arn, status, "
                        "registered_at, deregistered_at, delete_requested_at, doc) "
@@ -68,18 +68,18 @@ int store_taskdef_insert(struct store_tx *tx, const char *region, struct taskdef
     return 0;
 }
 
-static int read_taskdef(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_taskdef(db_stmt *s, void *ret_row, struct error *err)
 {
     struct taskdef_row row;
     memset(&row, 0, sizeof(row));
-    row.id = sqlite3_column_int64(s, 0);
+    row.id = db_col_int64(s, 0);
     snprintf(row.family, sizeof(row.family), "%s", store_col_text(s, 1));
-    row.revision = sqlite3_column_int(s, 2);
+    row.revision = db_col_int(s, 2);
     snprintf(row.arn, sizeof(row.arn), "%s", store_col_text(s, 3));
     snprintf(row.status, sizeof(row.status), "%s", store_col_text(s, 4));
-    row.registered_at = sqlite3_column_int64(s, 5);
-    row.deregistered_at = sqlite3_column_int64(s, 6);
-    row.delete_requested_at = sqlite3_column_int64(s, 7);
+    row.registered_at = db_col_int64(s, 5);
+    row.deregistered_at = db_col_int64(s, 6);
+    row.delete_requested_at = db_col_int64(s, 7);
     row.doc = store_row_doc(s, 8, err);
     if (!row.doc)
         return error_prefix(err, "task definition %s:%d", row.family, row.revision);
@@ -90,18 +90,18 @@ static int read_taskdef(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_taskdef_get(struct store_tx *tx, const char *region, const char *family, int revision,
                       struct taskdef_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     revision > 0 ? "SELECT id, family, revision, arn, status, registered_at, "
-                                                    "deregistered_at, delete_requested_at, doc FROM task_definitions "
-                                                    "WHERE region = ?1 AND family = ?2 AND revision = ?3"
-                                                  : "SELECT id, family, revision, arn, status, registered_at, "
-                                                    "deregistered_at, delete_requested_at, doc FROM task_definitions "
-                                                    "WHERE region = ?1 AND family = ?2 AND status = 'ACTIVE' "
-                                                    "ORDER BY revision DESC LIMIT 1",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                revision > 0 ? "SELECT id, family, revision, arn, status, registered_at, "
+                                               "deregistered_at, delete_requested_at, doc FROM task_definitions "
+                                               "WHERE region = ?1 AND family = ?2 AND revision = ?3"
+                                             : "SELECT id, family, revision, arn, status, registered_at, "
+                                               "deregistered_at, delete_requested_at, doc FROM task_definitions "
+                                               "WHERE region = ?1 AND family = ?2 AND status = 'ACTIVE' "
+                                               "ORDER BY revision DESC LIMIT 1",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(family)), err);
     /* The statement for the latest ACTIVE revision has no ?3. */
     if (s && revision > 0)
-        sqlite3_bind_int(s, 3, revision);
+        db_bind_int64(s, 3, revision);
     return store_row_get(tx, s, read_taskdef, ret_row, "get task definition", err);
 }
 
@@ -121,13 +121,13 @@ struct arn_walk {
     struct taskdef_cursor *cursor;
 };
 
-static int arn_row(sqlite3_stmt *s, void *ud, struct error *err)
+static int arn_row(db_stmt *s, void *ud, struct error *err)
 {
     struct arn_walk *w = ud;
     json_array_append_new(w->arns, json_string(store_col_text(s, 2)));
     w->cursor->set = true;
     snprintf(w->cursor->family, sizeof(w->cursor->family), "%s", store_col_text(s, 0));
-    w->cursor->revision = sqlite3_column_int(s, 1);
+    w->cursor->revision = db_col_int(s, 1);
     return 0;
 }
 
@@ -136,19 +136,18 @@ int store_taskdef_list(struct store_tx *tx, const char *region, const char *fami
 {
     /* Two statements because ORDER BY direction cannot be a parameter.
      * ?5 IS NULL means "from the start". */
-    sqlite3_stmt *s =
-        store_row_stmt(tx,
-                       desc ? "SELECT family, revision, arn FROM task_definitions "
-                              "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
-                              "AND (?5 IS NULL OR family < ?5 OR (family = ?5 AND revision < ?6)) "
-                              "ORDER BY family DESC, revision DESC LIMIT ?4"
-                            : "SELECT family, revision, arn FROM task_definitions "
-                              "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
-                              "AND (?5 IS NULL OR family > ?5 OR (family = ?5 AND revision > ?6)) "
-                              "ORDER BY family ASC, revision ASC LIMIT ?4",
-                       STORE_ARGS(ARG_TEXT(region), ARG_TEXT(status), ARG_TEXT(family), ARG_INT(limit + 1),
-                                  ARG_TEXT(cursor->set ? cursor->family : NULL), ARG_INT(cursor->revision)),
-                       err);
+    db_stmt *s = store_row_stmt(tx,
+                                desc ? "SELECT family, revision, arn FROM task_definitions "
+                                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
+                                       "AND (?5 IS NULL OR family < ?5 OR (family = ?5 AND revision < ?6)) "
+                                       "ORDER BY family DESC, revision DESC LIMIT ?4"
+                                     : "SELECT family, revision, arn FROM task_definitions "
+                                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
+                                       "AND (?5 IS NULL OR family > ?5 OR (family = ?5 AND revision > ?6)) "
+                                       "ORDER BY family ASC, revision ASC LIMIT ?4",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(status), ARG_TEXT(family), ARG_INT(limit + 1),
+                                           ARG_TEXT(cursor->set ? cursor->family : NULL), ARG_INT(cursor->revision)),
+                                err);
     struct arn_walk w = {ret_arns, cursor};
     return store_row_each(tx, s, limit, arn_row, &w, ret_more, "list task definitions", err);
 }
@@ -158,16 +157,16 @@ int store_taskdef_families(struct store_tx *tx, const char *region, const char *
 {
     /* substr() rather than LIKE: '_' is a LIKE wildcard and a family
      * character. */
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
-                                     "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
-                                     "AND family > ?4 GROUP BY family "
-                                     "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
-                                     "OR (?3 = 'INACTIVE' AND NOT active) "
-                                     "ORDER BY family LIMIT ?5",
-                                     STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix), ARG_TEXT(status),
-                                                ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),
-                                     err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
+                                "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
+                                "AND family > ?4 GROUP BY family "
+                                "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
+                                "OR (?3 = 'INACTIVE' AND NOT active) "
+                                "ORDER BY family LIMIT ?5",
+                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix), ARG_TEXT(status),
+                                           ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),
+                                err);
     return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list task definition families",
                           err);
 }
@@ -180,6 +179,6 @@ int store_taskdef_reap(struct store_tx *tx, int *ret_count, struct error *err)
                        NULL, 0, err) < 0 ||
         store_row_exec(tx, "DELETE FROM task_definitions WHERE status = 'DELETE_IN_PROGRESS'", NULL, 0, err) < 0)
         return -1;
-    *ret_count = sqlite3_changes(tx->db);
+    *ret_count = db_changes(tx);
     return 0;
 }

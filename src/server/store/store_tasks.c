@@ -26,14 +26,14 @@ void task_row_clear(struct task_row *row)
     memset(row, 0, sizeof(*row));
 }
 
-static int read_task(sqlite3_stmt *s, void *ret_row, struct error *err)
+static int read_task(db_stmt *s, void *ret_row, struct error *err)
 {
     struct task_row row;
     memset(&row, 0, sizeof(row));
-    row.id = sqlite3_column_int64(s, 0);
-    row.cluster_id = sqlite3_column_int64(s, 1);
+    row.id = db_col_int64(s, 0);
+    row.cluster_id = db_col_int64(s, 1);
     snprintf(row.uuid, sizeof(row.uuid), "%s", store_col_text(s, 2));
-    row.instance_id = sqlite3_column_int64(s, 3);
+    row.instance_id = db_col_int64(s, 3);
     snprintf(row.family, sizeof(row.family), "%s", store_col_text(s, 4));
     row.taskdef_arn = dup_or_null(store_col_text(s, 5));
     row.started_by = dup_or_null(store_col_text(s, 6));
@@ -42,12 +42,12 @@ static int read_task(sqlite3_stmt *s, void *ret_row, struct error *err)
     snprintf(row.launch_type, sizeof(row.launch_type), "%s", store_col_text(s, 9));
     snprintf(row.desired_status, sizeof(row.desired_status), "%s", store_col_text(s, 10));
     snprintf(row.last_status, sizeof(row.last_status), "%s", store_col_text(s, 11));
-    row.created_at = sqlite3_column_int64(s, 12);
-    row.stopped_at = sqlite3_column_int64(s, 13);
-    row.seq = sqlite3_column_int64(s, 14);
-    row.res_cpu = sqlite3_column_int64(s, 15);
-    row.res_memory = sqlite3_column_int64(s, 16);
-    row.holds_resources = sqlite3_column_int(s, 17) != 0;
+    row.created_at = db_col_int64(s, 12);
+    row.stopped_at = db_col_int64(s, 13);
+    row.seq = db_col_int64(s, 14);
+    row.res_cpu = db_col_int64(s, 15);
+    row.res_memory = db_col_int64(s, 16);
+    row.holds_resources = db_col_int(s, 17) != 0;
     row.client_token = dup_or_null(store_col_text(s, 18));
     row.doc = store_row_doc(s, 19, err);
     if (!row.doc) {
@@ -61,21 +61,20 @@ static int read_task(sqlite3_stmt *s, void *ret_row, struct error *err)
 int store_task_get(struct store_tx *tx, int64_t cluster_id, const char *uuid, struct task_row *ret_row,
                    struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE uuid = ?2 AND cluster_id = ?1",
-                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(uuid)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE uuid = ?2 AND cluster_id = ?1",
+                                STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(uuid)), err);
     return store_row_get(tx, s, read_task, ret_row, "get task", err);
 }
 
 int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_row, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_row_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", STORE_ARGS(ARG_INT(id)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1", STORE_ARGS(ARG_INT(id)), err);
     return store_row_get(tx, s, read_task, ret_row, "get task", err);
 }
 
 int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         row->id == 0 ? "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
                        "service_name, launch_type, desired_status, last_status, created_at, stopped_at, seq, "
@@ -96,14 +95,13 @@ int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
 
 int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
 {
-    sqlite3_stmt *s =
-        store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq' RETURNING value", err);
+    db_stmt *s = store_stmt(tx, "UPDATE counters SET value = value + 1 WHERE name = 'task_seq' RETURNING value", err);
     return store_row_int64s(tx, s, ret_seq, 1, "next sequence", err);
 }
 
 int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)
 {
-    sqlite3_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", err);
+    db_stmt *s = store_stmt(tx, "SELECT value FROM counters WHERE name = 'task_seq'", err);
     return store_row_int64s(tx, s, ret_seq, 1, "current sequence", err);
 }
 
@@ -129,7 +127,7 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
         sql = LIST_TASKS_WHERE("AND started_by = ?6");
     else
         sql = LIST_TASKS_WHERE("");
-    sqlite3_stmt *s =
+    db_stmt *s =
         store_row_stmt(tx, sql,
                        STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(f->desired_status), ARG_TEXT(after ? after : ""),
                                   ARG_INT(f->instance_id), ARG_TEXT(f->family), ARG_TEXT(f->started_by),
@@ -141,9 +139,8 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
 int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t since, int limit, json_t *ret_ids,
                              struct error *err)
 {
-    sqlite3_stmt *s =
-        store_row_stmt(tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-                       STORE_ARGS(ARG_INT(instance_id), ARG_INT(since), ARG_INT(limit)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT id FROM tasks WHERE instance_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                                STORE_ARGS(ARG_INT(instance_id), ARG_INT(since), ARG_INT(limit)), err);
     return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
@@ -152,7 +149,7 @@ int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, cons
 {
     /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
      * an index probe, so tasks of other agents cost one probe each. */
-    sqlite3_stmt *s = store_row_stmt(
+    db_stmt *s = store_row_stmt(
         tx,
         /* CROSS JOIN pins the order: walk the changes, probe their instance. */
         "SELECT t.id FROM tasks t INDEXED BY tasks_cluster_seq "
@@ -167,21 +164,21 @@ int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, cons
 
 int store_task_by_token(struct store_tx *tx, int64_t cluster_id, const char *token, json_t *ret_ids, struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id",
-                                     STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(token)), err);
+    db_stmt *s = store_row_stmt(tx, "SELECT id FROM tasks WHERE cluster_id = ?1 AND client_token = ?2 ORDER BY id",
+                                STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(token)), err);
     return store_row_each(tx, s, -1, store_row_append_int, ret_ids, NULL, "list tasks", err);
 }
 
 int store_task_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_running, int64_t *ret_pending,
                       struct error *err)
 {
-    sqlite3_stmt *s = store_row_stmt(tx,
-                                     /* Counters kept by triggers (schema): a few rows per
+    db_stmt *s = store_row_stmt(tx,
+                                /* Counters kept by triggers (schema): a few rows per
                                   * cluster, however many tasks it has. */
-                                     "SELECT coalesce(sum(CASE WHEN last_status = 'RUNNING' THEN n END), 0), "
-                                     "coalesce(sum(CASE WHEN last_status NOT IN ('RUNNING', 'STOPPED') THEN n END), 0) "
-                                     "FROM cluster_task_counts WHERE cluster_id = ?1",
-                                     STORE_ARGS(ARG_INT(cluster_id)), err);
+                                "SELECT coalesce(sum(CASE WHEN last_status = 'RUNNING' THEN n END), 0), "
+                                "coalesce(sum(CASE WHEN last_status NOT IN ('RUNNING', 'STOPPED') THEN n END), 0) "
+                                "FROM cluster_task_counts WHERE cluster_id = ?1",
+                                STORE_ARGS(ARG_INT(cluster_id)), err);
     int64_t counts[2];
     if (store_row_int64s(tx, s, counts, 2, "count tasks", err) < 0)
         return -1;
@@ -195,6 +192,6 @@ int store_task_expire(struct store_tx *tx, usec_t before, int64_t *ret_count, st
     if (store_row_exec(tx, "DELETE FROM tasks WHERE stopped_at IS NOT NULL AND stopped_at < ?1",
                        STORE_ARGS(ARG_INT(before)), err) < 0)
         return -1;
-    *ret_count = sqlite3_changes(tx->db);
+    *ret_count = db_changes(tx);
     return 0;
 }
