@@ -95,8 +95,8 @@ static int check_shape(const struct service_model *model, const char *shape, con
             return error_set(err, ERR_INTERNAL, "out of memory");
         bool ok = f && f->ok_value && json_is_string(v) && strcmp(json_string_value(v), f->ok_value) == 0;
         if (f && f->status == COMPAT_UNSUPPORTED && is_set(v) && !ok && f->ok_value && json_is_string(v))
-            return error_set(err, ERR_INVALID, "%s%s%s is not supported by berth: %s (got %.64s).",
-                             what ? what : "", what ? ": " : "", path->data, f->note, json_string_value(v));
+            return error_set(err, ERR_INVALID, "%s%s%s is not supported by berth: %s (got %.64s).", what ? what : "",
+                             what ? ": " : "", path->data, f->note, json_string_value(v));
         if (f && f->status == COMPAT_UNSUPPORTED && is_set(v) && !ok)
             return error_set(err, ERR_INVALID, "%s%s%s is not supported by berth: %s.", what ? what : "",
                              what ? ": " : "", path->data, f->note);
