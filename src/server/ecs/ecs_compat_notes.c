@@ -47,7 +47,7 @@ const struct compat_op ecs_compat_ops[] = {
     {"RunTask", P, "count 1-10; see the RunTask members below"},
     {"StartTask", P, "as RunTask, on the container instances named"},
     {"StopServiceDeployment", P, "stopType ROLLBACK; ABORT is refused"},
-    {"SubmitAttachmentStateChanges", R, "berth's agent reports attachments with BerthAgent.ReportAttachments"},
+    {"SubmitAttachmentStateChanges", P, "task attachments only, named arn:aws:ecs:REGION:ACCOUNT:attachment/ID with the id DescribeTasks shows; an instance reports only its own tasks'"},
     {"UpdateContainerAgent", P, "a no-op: berth's agent is updated with berth itself"},
     {"UpdateDaemon", R, "ECS daemons are not implemented"},
     {"UpdateExpressGatewayService", R, "Express gateway services are not implemented"},

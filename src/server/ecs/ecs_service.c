@@ -12,6 +12,7 @@
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
 #include "server/ecs/agent_update.h"
+#include "server/ecs/attachment_reports.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_compat.h"
@@ -83,6 +84,7 @@ static const struct api_action ecs_actions[] = {
     {"StartTask", action_start_task, API_WRITE},
     {"StopServiceDeployment", action_stop_service_deployment, API_WRITE},
     {"StopTask", action_stop_task, API_WRITE},
+    {"SubmitAttachmentStateChanges", action_submit_attachment_state_changes, API_WRITE},
     {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE | API_REPORT},
     {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE | API_REPORT},
     {"TagResource", action_tag_resource, API_WRITE},
