@@ -174,6 +174,7 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .errors = ecs_errors,
         .nerrors = ELEMENTSOF(ecs_errors),
         .check_input = ecs_compat_check_input,
+        .refusal_note = ecs_compat_refusal_note,
     };
 }
 
