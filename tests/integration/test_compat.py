@@ -77,3 +77,28 @@ def test_unset_members_and_unimplemented_operations(server, ecs):
     for op in refused:
         kind, msg = error_of(server, op, {})
         assert kind == "UnsupportedFeatureException" and op in msg, (op, kind, msg)
+
+
+def test_every_model_operation_routes_to_a_handler_unless_the_table_refuses_it(fresh_server):
+    """Every operation in botocore's ECS model reaches a real handler: none
+    answers UnsupportedFeatureException naming itself unless the table
+    (ecs_compat_notes.c through `berth compat`) calls it refused."""
+    import botocore.session
+    ops = botocore.session.get_session().get_service_model("ecs").operation_names
+    out = subprocess.run([berth_proc.BERTH_BIN, "compat"], check=True, capture_output=True, text=True).stdout
+    refused = {line.split(" | ")[0][2:] for line in out.splitlines()
+               if line.startswith("| ") and " | refused (UnsupportedFeatureException)" in line}
+    stubs = []
+    for op in ops:
+        status, body = berth_proc.raw_call(fresh_server.endpoint, op, {})
+        stub = status == 400 and body.get("__type") == "UnsupportedFeatureException" and op in body.get("message", "")
+        if stub != (op in refused):
+            stubs.append((op, op in refused, status, body))
+    assert not stubs, stubs
+    assert "SubmitAttachmentStateChanges" not in refused
+    # A refusal says why, from the table: Express Gateway names what is missing.
+    kind, msg = error_of(fresh_server, "CreateExpressGatewayService", {})
+    assert kind == "UnsupportedFeatureException"
+    assert msg.startswith("berth does not implement the AmazonEC2ContainerServiceV20141113 operation "
+                          "CreateExpressGatewayService: Express Gateway services are not implemented: "), msg
+    assert "ALB listener rule, target group and scaling target" in msg, msg

@@ -363,6 +363,7 @@ static const struct authz_rule ecs_rules[] = {
     {"StartTask", "ecs:StartTask", res_taskdef_to_run, keys_start_task, false},
     {"StopServiceDeployment", "ecs:StopServiceDeployment", res_deployment, NULL, false},
     {"StopTask", "ecs:StopTask", res_task, key_cluster, false},
+    {"SubmitAttachmentStateChanges", "ecs:SubmitAttachmentStateChanges", res_cluster, NULL, false},
     {"SubmitContainerStateChange", "ecs:SubmitContainerStateChange", res_cluster, NULL, false},
     {"SubmitTaskStateChange", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},
     {"TagResource", "ecs:TagResource", res_tagged, key_request_tags, false},

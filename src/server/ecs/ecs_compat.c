@@ -24,6 +24,14 @@ static const struct compat_field *field_of(const char *shape, const char *member
     return NULL;
 }
 
+const char *ecs_compat_refusal_note(const char *operation)
+{
+    for (size_t i = 0; i < ecs_compat_nops; i++)
+        if (strcmp(ecs_compat_ops[i].name, operation) == 0 && ecs_compat_ops[i].status == COMPAT_REFUSED)
+            return ecs_compat_ops[i].note;
+    return NULL;
+}
+
 static bool shape_covered(const char *shape)
 {
     for (size_t i = 0; i < ecs_compat_nfields; i++)

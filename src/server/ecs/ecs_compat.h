@@ -59,6 +59,11 @@ int ecs_compat_check(const struct service_model *model, const char *shape, const
 /* ecs_compat_check() for a request (struct api_service's check_input). */
 int ecs_compat_check_input(const struct service_model *model, const char *shape, const json_t *in, struct error *err);
 
+/* The note of a refused operation (one ecs_compat_notes.c marks
+ * COMPAT_REFUSED), static; NULL if it has none (struct api_service's
+ * refusal_note). */
+const char *ecs_compat_refusal_note(const char *operation);
+
 /* The Markdown tables (malloc'd, NUL-terminated) for the model's operations,
  * given the action table, and every shape the rows cover. */
 char *ecs_compat_markdown(const struct service_model *model, const struct api_action *actions, size_t nactions);

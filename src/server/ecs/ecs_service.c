@@ -12,6 +12,7 @@
 #include "server/ecs/agent_poll.h"
 #include "server/ecs/agent_register.h"
 #include "server/ecs/agent_update.h"
+#include "server/ecs/attachment_reports.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_compat.h"
@@ -83,6 +84,7 @@ static const struct api_action ecs_actions[] = {
     {"StartTask", action_start_task, API_WRITE},
     {"StopServiceDeployment", action_stop_service_deployment, API_WRITE},
     {"StopTask", action_stop_task, API_WRITE},
+    {"SubmitAttachmentStateChanges", action_submit_attachment_state_changes, API_WRITE},
     {"SubmitContainerStateChange", action_submit_container_state_change, API_WRITE | API_REPORT},
     {"SubmitTaskStateChange", action_submit_task_state_change, API_WRITE | API_REPORT},
     {"TagResource", action_tag_resource, API_WRITE},
@@ -172,6 +174,7 @@ struct api_service ecs_service_api(struct ecs_service *e)
         .errors = ecs_errors,
         .nerrors = ELEMENTSOF(ecs_errors),
         .check_input = ecs_compat_check_input,
+        .refusal_note = ecs_compat_refusal_note,
     };
 }
 

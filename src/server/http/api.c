@@ -105,6 +105,11 @@ static int find_action(struct dispatch *d, const char *target, const struct api_
         /* An operation of the service that berth does not serve says so. */
         if (!a && s->model && service_model_has_operation(s->model, dot + 1)) {
             *ret_svc = s;
+            const char *why = s->refusal_note ? s->refusal_note(dot + 1) : NULL;
+            if (why)
+                return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
+                                 "berth does not implement the %s operation %.100s: %s.", s->target_prefix, dot + 1,
+                                 why);
             return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "berth does not implement the %s operation %.100s.",
                              s->target_prefix, dot + 1);
         }

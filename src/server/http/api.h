@@ -177,6 +177,9 @@ struct api_service {
     /* After model validation: refuse what the model allows but the service
      * does not honour (ERR_INVALID naming the member); NULL: nothing more. */
     int (*check_input)(const struct service_model *model, const char *shape, const json_t *in, struct error *err);
+    /* Why an operation of the model without an action is refused (appended
+     * to the UnsupportedFeatureException's message); NULL: no reason. */
+    const char *(*refusal_note)(const char *operation);
 };
 
 /* Check that a table is sorted by name with no name twice (the dispatcher
