@@ -5,6 +5,7 @@
 #                   integration tests
 #   make up         install deps, build, and run `berth up` in the foreground
 #   make bench      benchmarks -> bench/results/latest.json, BENCHMARKS.md
+#   make bench-quick  the quick figures -> bench/results/latest-quick.json
 #   make lint       banned functions, clang-format drift, file/function
 #                   sizes and include cycles (make format fixes the layout)
 #
@@ -48,7 +49,7 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 asmobjs = $(patsubst src/%.S,$(1)/obj/%.o,$(ASM_LIB))
 
-.PHONY: compat all test unit integration fuzz-smoke fuzz up bench clean deps checksrc asan lint format check-style check-layout integration-only
+.PHONY: compat all test unit integration fuzz-smoke fuzz up bench bench-quick clean deps checksrc asan lint format check-style check-layout integration-only
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
 all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
@@ -186,6 +187,12 @@ $(REL_DIR)/bench_auth: bench/bench_auth.c $(REL_DIR)/libberth.a
 
 bench: deps all $(REL_DIR)/bench_policy $(REL_DIR)/bench_auth
 	/usr/bin/python3 bench/run.py
+
+# The figures to check on every change (< 2 minutes): task start vs bare crun,
+# placement at 250 and 1,000 hollow instances, the API mix vs moto.  Results
+# in bench/results/ (latest-quick.json and one file per run), plots in bench/plots/.
+bench-quick: all
+	/usr/bin/python3 bench/run.py --quick
 
 clean:
 	rm -rf build

@@ -3,7 +3,7 @@
 same run, written to bench/results/latest.json and the generated table in
 BENCHMARKS.md.
 
-    /usr/bin/python3 bench/run.py [--smoke] [--only NAME[,NAME]] [--bin build/berth]
+    /usr/bin/python3 bench/run.py [--smoke | --quick] [--only NAME[,NAME]] [--bin build/berth]
                                   [--out FILE] [--no-markdown]
 
 Benchmarks (NAME): task_start, placement, services, network, scale, api,
@@ -39,6 +39,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, HERE)
 import berth_proc  # noqa: E402
+import plot  # noqa: E402
 
 ECS = "AmazonEC2ContainerServiceV20141113"
 AGENT = "BerthAgent_20261122"
@@ -189,9 +190,10 @@ class Results:
         self.notes = []
 
     def add(self, bench, name, unit, xs=None, value=None, ref_name=None, ref_xs=None, ref_value=None,
-            lower_is_better=True, note=None):
+            lower_is_better=True, note=None, keep=False):
         """A figure: samples xs (median and p99 reported) or one value; with
-        its reference measured in the same run, and berth/reference."""
+        its reference measured in the same run, and berth/reference.  keep:
+        the samples go into the results too (bench/plot.py draws them)."""
         f = {"bench": bench, "name": name, "unit": unit}
         if xs:
             f.update(median=med(xs), p99=pct(xs, 99), n=len(xs))
@@ -210,6 +212,10 @@ class Results:
                 f["berth_behind"] = f["ratio"] > 1.0 if lower_is_better else f["ratio"] < 1.0
         if note:
             f["note"] = note
+        if keep and xs:
+            f["samples"] = [round(x, 3) for x in xs]
+            if ref_xs:
+                f["reference"]["samples"] = [round(x, 3) for x in ref_xs]
         self.figures.append(f)
         fmt = lambda v: "-" if v is None else ("%.4g" % v)  # noqa: E731
         line = "  %-58s %10s %10s %s" % (name, fmt(f["median"]), fmt(f["p99"]), unit)
@@ -309,26 +315,30 @@ def bench_task_start(args, res, cfg):
 
         # Warm-up: pull the image into each agent's cache, create each
         # agent's bridge (not measured).
-        modes = ["none", "awsvpc"]
-        for rt in ("runc", "crun"):
+        modes, runtimes = cfg["start_modes"], cfg["start_runtimes"]
+        for rt in runtimes:
             for mode in modes:
                 run_one(rt, "start-" + mode)
         samples = {}
         for i in range(n):
-            for rt in ("runc", "crun"):
+            for rt in runtimes:
                 samples.setdefault("bare " + rt, []).append(
                     runtime_start.bare(rt, bundle, os.path.join(tmp, "state-" + rt), i) * 1000)
                 for mode in modes:
                     samples.setdefault("%s %s" % (rt, mode), []).append(run_one(rt, "start-" + mode) * 1000)
-        for rt in ("runc", "crun"):
+        for rt in runtimes:
             for mode in modes:
                 res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s" % (rt, mode), "ms",
                         samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
-                        ref_xs=samples["bare " + rt])
+                        ref_xs=samples["bare " + rt], keep=True)
         agent_logs = {"runc": os.path.join(tmp, "agent.log"), "crun": os.path.join(tmp, "agent-crun.log")}
-        for rt in ("runc", "crun"):  # the first start of each was the warm-up
-            breakdown.add_figures(res, "task_start_steps", rt + " none", records[(rt, "start-none")][1:],
-                                  agent_logs[rt])
+        for rt in runtimes:  # the first start of each was the warm-up
+            if "none" in modes:
+                breakdown.add_figures(res, "task_start_steps", rt + " none", records[(rt, "start-none")][1:],
+                                      agent_logs[rt])
+        if not cfg["agent_tasks"]:
+            cli.close()
+            return
 
         # Footprint of a real agent: idle, then with 50 running tasks.
         pid = st.agent.proc.pid
@@ -513,6 +523,8 @@ def bench_placement(args, res, cfg):
     binpack and spread, each on a fresh server."""
     for n_inst in cfg["placement_instances"]:
         for sname, strategy in PLACEMENT_STRATEGIES.items():
+            if sname not in cfg["placement_strategies"]:
+                continue
             with hollow_cluster(res, "placement", n_inst) as (srv, cli, agents):
                 total = cfg["placement_tasks"]
                 lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy, total, cfg["clients"],
@@ -523,11 +535,15 @@ def bench_placement(args, res, cfg):
                         note="%d placed in %.0f s (bounded at %d s), %d failures, %d clients x RunTask count 10"
                              % (placed, wall, cfg["place_seconds"], failures, cfg["clients"]))
                 res.add("placement", "RunTask (count 10) latency, " + label, "ms", lat)
+                if not cfg["running_timeout"]:
+                    continue
                 wait_all_running(res, cli, label, placed, cfg["running_timeout"])
                 if n_inst == max(cfg["placement_instances"]):
                     rss_a = sum(proc_stat(a.proc.pid)[0] for a in agents)
                     res.add("footprint", "hollow agents RSS, %d instances (3 processes)" % n_inst, "MB",
                             value=rss_a / 1e6)
+    if not cfg["idle_seconds"]:
+        return
     # The server alone, empty and idle.
     tmp = tempfile.mkdtemp(prefix="berth-bench-idle-")
     try:
@@ -829,6 +845,8 @@ def bench_api(args, res, cfg):
                 note="median/p99 over %d rounds of %ds" % (cfg["api_rounds"], cfg["api_seconds"]))
         res.add("api", "latency, same mix", "ms", lats["berth"], ref_name=ref and "moto",
                 ref_xs=ref and lats["moto"])
+        if not cfg["api_boto3"]:
+            return
         # boto3 as the client: what an SDK user sees (client-bound).
         b = {}
         for name, ep in targets.items():
@@ -1004,6 +1022,17 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
         "logship_lines": 200000, "logship_runs": 3,
         "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3}
+# Every configuration runs these unless it says otherwise.
+DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"],
+            "placement_strategies": list(PLACEMENT_STRATEGIES), "api_boto3": True}
+# `make bench-quick` (--quick): the figures to check on every change, in
+# under 2 minutes: task start (crun, none) beside bare crun, placement at
+# 250 and 1,000 hollow instances, the API mix beside moto.
+QUICK = {"task_start_n": 20, "agent_tasks": 0, "start_runtimes": ["crun"], "start_modes": ["none"],
+         "placement_instances": [250, 1000], "placement_strategies": ["binpack(memory)"],
+         "placement_tasks": 10000, "place_seconds": 15, "clients": 8, "running_timeout": 0, "idle_seconds": 0,
+         "api_rounds": 2, "api_seconds": 4, "api_boto3": False}
+QUICK_BENCHES = ["task_start", "placement", "api"]
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
          "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
@@ -1021,19 +1050,28 @@ BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "servic
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--smoke", action="store_true", help="tiny sizes: checks that every benchmark still runs")
+    ap.add_argument("--quick", action="store_true", help="make bench-quick: " + ",".join(QUICK_BENCHES) +
+                    " with small sizes, results to results/latest-quick.json, no BENCHMARKS.md table")
     ap.add_argument("--only", help="comma-separated: " + ",".join(BENCHES))
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "berth"))
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    ap.add_argument("--out", help="default results/latest.json (latest-quick.json with --quick); every run "
+                    "also keeps a copy named by date and commit beside it, the history")
+    ap.add_argument("--plots", default=os.path.join(HERE, "plots"),
+                    help="where bench/plot.py writes its SVGs (not with --smoke; needs gnuplot)")
     ap.add_argument("--no-markdown", action="store_true", help="do not touch BENCHMARKS.md")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a size")
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     berth_proc.BERTH_BIN = args.bin
-    cfg = dict(SMOKE if args.smoke else FULL)
+    cfg = dict(DEFAULTS)
+    cfg.update(SMOKE if args.smoke else QUICK if args.quick else FULL)
+    if args.quick:
+        args.no_markdown = True
+    args.out = args.out or os.path.join(HERE, "results", "latest-quick.json" if args.quick else "latest.json")
     for kv in args.set:
         k, v = kv.split("=", 1)
         cfg[k] = json.loads(v)
-    names = args.only.split(",") if args.only else list(BENCHES)
+    names = args.only.split(",") if args.only else QUICK_BENCHES if args.quick else list(BENCHES)
     res = Results()
     started = time.time()
     for name in names:
@@ -1041,11 +1079,13 @@ def main():
         t0 = time.time()
         BENCHES[name](args, res, cfg)
         print("   (%.0f s)" % (time.time() - t0), flush=True)
-    data = {"machine": machine(), "smoke": args.smoke, "config": cfg, "seconds": time.time() - started,
-            "figures": res.figures, "notes": res.notes}
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(data, f, indent=1)
+    data = {"machine": machine(), "smoke": args.smoke, "quick": args.quick, "config": cfg,
+            "seconds": time.time() - started, "figures": res.figures, "notes": res.notes}
+    history = plot.save(data, args.out)
+    print("kept %s" % history)
+    if not args.smoke:
+        for svg in plot.draw(data, os.path.join(os.path.dirname(os.path.abspath(args.out))), args.plots):
+            print("plotted %s" % svg)
     if not args.no_markdown:
         write_markdown(os.path.join(ROOT, "BENCHMARKS.md"), markdown(data))
     print("wrote %s (%.0f s)" % (args.out, data["seconds"]))
