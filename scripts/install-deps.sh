@@ -7,6 +7,7 @@ set -eu
 # chromium: the headless browser tests/integration/test_console.py drives.
 # postgresql-15: tests/integration/test_store_postgres.py starts a throwaway
 # server of its own (initdb in a temporary directory, unix socket only).
+# gnuplot-nox: bench/plot.py draws the benchmark plots (skipped without it).
 PACKAGES="
 build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
@@ -18,6 +19,7 @@ iproute2 nftables procps util-linux
 haproxy
 chromium
 postgresql-15
+gnuplot-nox
 "
 
 missing=""
