@@ -30,6 +30,7 @@
 #include "server/sts/sts_service.h"
 #include "server/sched/maintenance.h"
 #include "server/secrets/secrets_service.h"
+#include "server/acm/acm_service.h"
 #include "server/servicediscovery/sd_service.h"
 #include "server/ssm/ssm_service.h"
 #include "server/stats/prometheus.h"
@@ -69,6 +70,7 @@ size_t server_services(const struct server *srv, struct api_service *ret, size_t
         sts_service_api(srv->sts),
         ssm_service_api(srv->ssm),
         secrets_service_api(srv->secrets),
+        acm_service_api(srv->acm),
         sd_service_api(srv->sd),
         cloudwatch_service_api(srv->cloudwatch),
         cloudwatch_service_query_api(srv->cloudwatch),
@@ -104,8 +106,9 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
         return error_prefix(err, "master key");
     if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0 ||
-        sd_service_new(&srv->sd, err) < 0 || cloudwatch_service_new(&srv->cloudwatch, err) < 0 ||
-        elb_service_new(&srv->elb, err) < 0 || autoscaling_service_new(&srv->autoscaling, err) < 0)
+        acm_service_new(srv->box, &srv->acm, err) < 0 || sd_service_new(&srv->sd, err) < 0 ||
+        cloudwatch_service_new(&srv->cloudwatch, err) < 0 || elb_service_new(&srv->elb, err) < 0 ||
+        autoscaling_service_new(&srv->autoscaling, err) < 0)
         return -1;
     char elb_dir[sizeof(cfg->data_dir) + 8];
     snprintf(elb_dir, sizeof(elb_dir), "%s/elb", cfg->data_dir);
@@ -228,6 +231,7 @@ void server_free(struct server *srv)
     cloudwatch_service_free(srv->cloudwatch);
     autoscaling_service_free(srv->autoscaling);
     secrets_service_free(srv->secrets);
+    acm_service_free(srv->acm);
     sd_service_free(srv->sd);
     elb_service_free(srv->elb);
     elb_proxy_free(srv->elb_proxy); /* its HAProxy processes end with it */

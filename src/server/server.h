@@ -19,6 +19,7 @@ struct logs_service;
 struct iam_service;
 struct sts_service;
 struct secrets_service;
+struct acm_service;
 struct sd_service;
 struct elb_service;
 struct elb_proxy;
@@ -79,6 +80,7 @@ struct server {
     struct cloudwatch_service *cloudwatch;
     struct autoscaling_service *autoscaling;
     struct secrets_service *secrets;
+    struct acm_service *acm;
     struct sd_service *sd;
     struct prometheus *prometheus;
     struct elb_service *elb;
