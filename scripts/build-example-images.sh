@@ -6,6 +6,7 @@
 #                                shared libraries it links) + busybox
 #   REGISTRY/examples/webapp:1   busybox httpd serving a CGI page that counts
 #                                visits in redis (REDIS_HOST, default redis)
+#                                and one that says which container answered
 #
 # Each root file system is the binaries and exactly the shared libraries
 # `ldd` says they need, copied into a directory, packed as one layer with
@@ -45,7 +46,7 @@ base() {
     mkdir -p "$1/bin" "$1/etc" "$1/tmp" "$1/proc" "$1/sys" "$1/dev" "$1/data"
     chmod 1777 "$1/tmp"
     cp --sparse=never "$BUSYBOX" "$1/bin/busybox"
-    for a in sh cat echo env printf nc sleep ls id wget httpd tr sed head hostname; do
+    for a in sh cat echo env printf nc sleep ls id wget httpd tr sed head hostname awk grep nslookup date wc rm true false; do
         ln -sf busybox "$1/bin/$a"
     done
     printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/data:/bin/sh\n' > "$1/etc/passwd"
@@ -100,6 +101,7 @@ base "$W"
 mkdir -p "$W/www/cgi-bin"
 cp "$HERE/examples/webapp/index.html" "$W/www/index.html"
 cp "$HERE/examples/webapp/hits.cgi" "$W/www/cgi-bin/hits"
-chmod 0755 "$W/www/cgi-bin/hits"
+cp "$HERE/examples/webapp/host.cgi" "$W/www/cgi-bin/host"
+chmod 0755 "$W/www/cgi-bin/hits" "$W/www/cgi-bin/host"
 pack webapp 1 "$W" --config.user 1000:1000 --config.exposedports 8080/tcp \
     --config.cmd httpd --config.cmd -f --config.cmd -v --config.cmd -p --config.cmd 8080 --config.cmd -h --config.cmd /www
