@@ -486,3 +486,23 @@ def test_ecs_service_behind_load_balancer(stack):
     stack.ecs.update_service(cluster=stack.cluster, service="svc", desiredCount=0)
     berth_proc.wait_for(lambda: health(elb, tg) == {} or None, timeout=60, what="no targets")
     stack.ecs.delete_service(cluster=stack.cluster, service="svc")
+
+    # Every task of the deleted service stops, the drained ones included,
+    # and the service becomes INACTIVE.
+    seen = {}
+
+    def all_stopped():
+        arns = []
+        for want in ("RUNNING", "STOPPED"):
+            arns += stack.ecs.list_tasks(cluster=stack.cluster, desiredStatus=want)["taskArns"]
+        tasks = stack.ecs.describe_tasks(cluster=stack.cluster, tasks=arns)["tasks"] if arns else []
+        seen["live"] = [(t["taskArn"], t["lastStatus"], t.get("stoppedReason")) for t in tasks
+                        if t["lastStatus"] != "STOPPED"]
+        return not seen["live"] or None
+    try:
+        berth_proc.wait_for(all_stopped, timeout=90, interval=0.5, what="the deleted service's tasks to stop")
+    except AssertionError as e:
+        raise AssertionError("%s: still live %s" % (e, seen["live"])) from None
+    berth_proc.wait_for(
+        lambda: stack.ecs.describe_services(cluster=stack.cluster, services=["svc"])["services"][0]["status"]
+        == "INACTIVE" or None, timeout=30, what="the service to become INACTIVE")

@@ -254,7 +254,7 @@ int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct e
     if (!json_object_get(berth, "stopAfter") || service_load_balancers_draining(&row, ctx->now))
         return 0;
     json_object_del(berth, "stopAfter");
-    return task_save(ctx, &row, true, err);
+    return task_save(ctx, &row, true, err) < 0 ? -1 : 1;
 }
 
 int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *ret_tg, size_t cap, bool *ret,

@@ -32,7 +32,8 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
 /* Whether task is draining at now (asked to stop, targets not yet drained). */
 bool service_load_balancers_draining(const struct task_row *task, usec_t now);
 /* The scheduler: a task whose drain has ended is handed to its agent to
- * stop (0 when there was nothing to do). */
+ * stop: 1 when it was (a write the round must commit), 0 when there was
+ * nothing to do. */
 int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct error *err);
 /* The scheduler: whether a target of task (by row id) is unhealthy in its
  * load balancer's health checks now; the group's ARN into ret_tg. */

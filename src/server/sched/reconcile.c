@@ -168,6 +168,18 @@ static int stop_some(struct round *r, const struct service_task *tasks, const in
     return 0;
 }
 
+/* A stopping task whose load balancer drain has ended goes to its agent;
+ * the round commits that write even when nothing else changed. */
+static int release_drained(struct round *r, const struct service_task *t, struct error *err)
+{
+    int rc = service_load_balancers_release(r->ctx, t->id, err);
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
+        r->changed = true;
+    return 0;
+}
+
 /* Whether the round still counts task t as one of the service's: 1 and its
  * deployment in *ret_dep if so; 0 if it is stopping, asked before or now
  * (*ret_stopped_now: UNHEALTHY past the grace period). */
@@ -176,7 +188,7 @@ static int task_kept(struct round *r, const struct service_task *t, struct dep *
 {
     *ret_stopped_now = false;
     if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
-        return service_load_balancers_release(r->ctx, t->id, err) < 0 ? -1 : 0;
+        return release_drained(r, t, err);
     struct dep *d = reconcile_ops_dep(r, t->started_by);
     if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
         return -1;
@@ -400,9 +412,12 @@ static int draining_round(struct round *r, struct service_task *tasks, size_t n,
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
         live++;
-        if (task_status_is(tasks[i].desired_status, TASK_STATUS_RUNNING) &&
-            reconcile_ops_stop_task(r, &tasks[i], REASON_DELETED, err) < 0)
+        if (task_status_is(tasks[i].desired_status, TASK_STATUS_RUNNING)) {
+            if (reconcile_ops_stop_task(r, &tasks[i], REASON_DELETED, err) < 0)
+                return -1;
+        } else if (release_drained(r, &tasks[i], err) < 0) {
             return -1;
+        }
     }
     if (live == 0) {
         snprintf(r->row->status, sizeof(r->row->status), "INACTIVE");
