@@ -3,8 +3,9 @@ from Debian packages by scripts/build-example-images.sh and pushed with
 skopeo to a real registry; each example's run.sh (the AWS CLI v2 against a
 real server and agent, real containers) and what a user then checks: the web
 app counting visits in redis over HTTP, the one-off report task's exit code
-and log, redis found by its Cloud Map name, and secrets reaching the
-containers and nowhere else."""
+and log, redis found by its Cloud Map name, secrets reaching the
+containers and nowhere else, and a load balancer answering from each task
+of a service in turn."""
 import json
 import os
 import re
@@ -178,3 +179,17 @@ def test_secrets(stack, tmp_path):
     ok(example(stack, tmp_path, "secrets", "down"))
     iam = berth_proc.client(stack.server.endpoint, service="iam")
     assert "webapp-secrets-exec" not in [r["RoleName"] for r in iam.list_roles()["Roles"]]
+
+
+def test_alb_ingress(stack, tmp_path):
+    out = ok(example(stack, tmp_path, "alb", LB_PORT=str(free_port())))
+    url = out.strip().splitlines()[-1]
+    bodies = [berth_proc.wait_for(lambda: get(url), what="the load balancer to answer") for _ in range(6)]
+    # Both tasks answer, in turn, through the one address.
+    assert all(b.startswith("served by ") for b in bodies), bodies
+    assert len(set(bodies)) == 2, bodies
+    ok(example(stack, tmp_path, "alb", "down"))
+    elb = berth_proc.client(stack.server.endpoint, service="elbv2")
+    assert [lb for lb in elb.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] == "example-alb"] == []
+    assert get(url) is None
+    assert not stack.ecs.list_tasks(cluster=stack.cluster, serviceName="alb-web")["taskArns"]
