@@ -7,7 +7,7 @@ BENCHMARKS.md.
                                   [--out FILE] [--no-markdown]
 
 Benchmarks (NAME): task_start, placement, services, network, scale, api,
-logs, dns; footprint figures are measured inside task_start, placement and
+logs, dns, elb; footprint figures are measured inside task_start, placement and
 scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
@@ -949,6 +949,11 @@ def bench_dns(args, res, cfg):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def bench_elb(args, res, cfg):
+    import elb_bench
+    elb_bench.bench(args, res, cfg, start_server, real_stack)
+
+
 # ---- report ---------------------------------------------------------------------
 
 def machine():
@@ -1021,7 +1026,8 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
         "logship_lines": 200000, "logship_runs": 3,
-        "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3}
+        "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3,
+        "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5}
 # Every configuration runs these unless it says otherwise.
 DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"],
             "placement_strategies": list(PLACEMENT_STRATEGIES), "api_boto3": True}
@@ -1041,10 +1047,11 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
          "logship_lines": 2000, "logship_runs": 1,
-         "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5}
+         "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5,
+         "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
            "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs,
-           "dns": bench_dns}
+           "dns": bench_dns, "elb": bench_elb}
 
 
 def main():
