@@ -2,7 +2,8 @@
  * read through the ECS API with the caller's AWS credentials (as the AWS
  * CLI finds them): clusters, each service's desired/running/pending counts
  * and deployments, each container instance's free cpu and memory, and the
- * tasks that failed in the last hour with their reasons.
+ * tasks that failed in the last hour with their reasons; as text, or with
+ * --json as one document of the same (collected first, then printed).
  *
  * It only reads (List and Describe calls), so a user allowed ecs:List* and
  * ecs:Describe* may run it; it knows nothing the API does not say. */
@@ -29,23 +30,26 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth status [--cluster NAME] [--endpoint URL] [--region R]\n"
+    fprintf(f, "usage: berth status [--cluster NAME] [--json] [--endpoint URL] [--region R]\n"
                "\n"
                "Clusters, services (desired, running, pending, deployments), container\n"
                "instances (agent connected, free cpu and memory) and the tasks that failed in\n"
                "the last hour with their reasons, through the ECS API.  Requests are signed with\n"
                "AWS credentials as the AWS CLI finds them (allowed ecs:List* and ecs:Describe*).\n"
+               "--json prints the same as one JSON document ({\"clusters\": [...]}) for scripts.\n"
                "--endpoint defaults to $BERTH_ENDPOINT, else http://127.0.0.1:7480.\n");
 }
 
 struct status_cli {
     const char *endpoint, *region, *cluster;
+    bool json;
 };
 
 static const struct cli_flag status_flags[] = {
     {"endpoint", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct status_cli, endpoint)},
     {"region", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct status_cli, region)},
     {"cluster", .has_arg = true, .set = cli_flags_set_ptr, CLI_FIELD(struct status_cli, cluster)},
+    {"json", .set = cli_flags_set_true, CLI_FIELD(struct status_cli, json)},
     {"help", .short_name = 'h'},
 };
 
@@ -118,13 +122,40 @@ static const char *tail(const char *arn)
     return slash ? slash + 1 : arn;
 }
 
-static void print_services(struct awsjson_client *c, const char *cluster)
+/* The cluster's services as status shows them (a new array), or NULL
+ * after a message. */
+static json_t *collect_services(struct awsjson_client *c, const char *cluster)
 {
     _cleanup_json_ json_t *in = json_pack("{s:s, s:i}", "cluster", cluster, "maxResults", 100);
     _cleanup_json_ json_t *arns = list_all(c, "ListServices", in, "serviceArns");
     _cleanup_json_ json_t *svcs =
         arns ? describe_all(c, "DescribeServices", cluster, "services", arns, 10, "services") : NULL;
-    if (!svcs || json_array_size(svcs) == 0) {
+    if (!svcs)
+        return NULL;
+    json_t *list = json_array();
+    size_t i, j;
+    json_t *s, *d;
+    json_array_foreach(svcs, i, s) {
+        json_t *deps = json_array();
+        json_array_foreach(json_object_get(s, "deployments"), j, d) {
+            json_array_append_new(deps, json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "status", str(d, "status"),
+                                                  "taskDefinition", str(d, "taskDefinition"), "desiredCount",
+                                                  num(d, "desiredCount"), "runningCount", num(d, "runningCount"),
+                                                  "pendingCount", num(d, "pendingCount"), "rolloutState",
+                                                  str(d, "rolloutState")));
+        }
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "serviceName", str(s, "serviceName"),
+                                        "serviceArn", str(s, "serviceArn"), "status", str(s, "status"), "desiredCount",
+                                        num(s, "desiredCount"), "runningCount", num(s, "runningCount"), "pendingCount",
+                                        num(s, "pendingCount"), "deployments", deps));
+    }
+    return list;
+}
+
+static void print_services(const json_t *svcs)
+{
+    if (json_array_size(svcs) == 0) {
         printf("  no services\n");
         return;
     }
@@ -154,14 +185,36 @@ static long long resource(const json_t *list, const char *name)
     return -1;
 }
 
-static void print_instances(struct awsjson_client *c, const char *cluster)
+/* The cluster's container instances with their free resources (a new
+ * array), or NULL after a message. */
+static json_t *collect_instances(struct awsjson_client *c, const char *cluster)
 {
     _cleanup_json_ json_t *in = json_pack("{s:s, s:i}", "cluster", cluster, "maxResults", 100);
     _cleanup_json_ json_t *arns = list_all(c, "ListContainerInstances", in, "containerInstanceArns");
     _cleanup_json_ json_t *cis = arns ? describe_all(c, "DescribeContainerInstances", cluster, "containerInstances",
                                                      arns, 100, "containerInstances")
                                       : NULL;
-    if (!cis || json_array_size(cis) == 0) {
+    if (!cis)
+        return NULL;
+    json_t *list = json_array();
+    size_t i;
+    json_t *ci;
+    json_array_foreach(cis, i, ci) {
+        json_t *reg = json_object_get(ci, "registeredResources"), *rem = json_object_get(ci, "remainingResources");
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:b, s:I, s:I, s:{s:I, s:I}, s:{s:I, s:I}}", "containerInstanceArn",
+                                        str(ci, "containerInstanceArn"), "status", str(ci, "status"), "agentConnected",
+                                        json_is_true(json_object_get(ci, "agentConnected")), "runningTasksCount",
+                                        num(ci, "runningTasksCount"), "pendingTasksCount", num(ci, "pendingTasksCount"),
+                                        "cpu", "free", resource(rem, "CPU"), "total", resource(reg, "CPU"), "memoryMiB",
+                                        "free", resource(rem, "MEMORY"), "total", resource(reg, "MEMORY")));
+    }
+    return list;
+}
+
+static void print_instances(const json_t *cis)
+{
+    if (json_array_size(cis) == 0) {
         printf("  no container instances\n");
         return;
     }
@@ -170,13 +223,13 @@ static void print_instances(struct awsjson_client *c, const char *cluster)
     size_t i;
     json_t *ci;
     json_array_foreach(cis, i, ci) {
-        json_t *reg = json_object_get(ci, "registeredResources"), *rem = json_object_get(ci, "remainingResources");
-        char cpu[40], mem[48];
-        snprintf(cpu, sizeof(cpu), "%lld/%lld", resource(rem, "CPU"), resource(reg, "CPU"));
-        snprintf(mem, sizeof(mem), "%lld/%lld MiB", resource(rem, "MEMORY"), resource(reg, "MEMORY"));
+        json_t *cpu = json_object_get(ci, "cpu"), *mem = json_object_get(ci, "memoryMiB");
+        char cpus[40], mems[48];
+        snprintf(cpus, sizeof(cpus), "%lld/%lld", num(cpu, "free"), num(cpu, "total"));
+        snprintf(mems, sizeof(mems), "%lld/%lld MiB", num(mem, "free"), num(mem, "total"));
         printf("  %-32s %-8s %-12s %5lld %15s %19s\n", tail(str(ci, "containerInstanceArn")), str(ci, "status"),
                json_is_true(json_object_get(ci, "agentConnected")) ? "connected" : "DISCONNECTED",
-               num(ci, "runningTasksCount") + num(ci, "pendingTasksCount"), cpu, mem);
+               num(ci, "runningTasksCount") + num(ci, "pendingTasksCount"), cpus, mems);
     }
 }
 
@@ -202,71 +255,106 @@ static bool task_failed(const json_t *t)
     return false;
 }
 
-static void print_failure(const json_t *t)
+/* One failed task as status reports it. */
+static json_t *failure_json(const json_t *t)
 {
-    char when[32] = "-";
+    char when[32] = "";
     time_t at = (time_t)json_number_value(json_object_get(t, "stoppedAt"));
     struct tm tm;
     if (at > 0 && gmtime_r(&at, &tm))
-        strftime(when, sizeof(when), "%H:%M:%SZ", &tm);
-    printf("  %s  task %s (%s, %s): %s: %s\n", when, tail(str(t, "taskArn")), tail(str(t, "taskDefinitionArn")),
-           str(t, "group"), str(t, "stopCode"), str(t, "stoppedReason"));
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *ctrs = json_array();
     size_t i;
     json_t *ctr;
     json_array_foreach(json_object_get(t, "containers"), i, ctr) {
-        json_t *exit = json_object_get(ctr, "exitCode");
-        if (!json_is_integer(exit) && !json_object_get(ctr, "reason"))
-            continue;
-        printf("            container %s:", str(ctr, "name"));
-        if (json_is_integer(exit))
-            printf(" exit code %lld", (long long)json_integer_value(exit));
-        if (json_object_get(ctr, "reason"))
-            printf(" %s", str(ctr, "reason"));
-        printf("\n");
+        json_t *exit = json_object_get(ctr, "exitCode"), *reason = json_object_get(ctr, "reason");
+        if (json_is_integer(exit) || reason)
+            json_array_append_new(ctrs, json_pack("{s:s, s:O*, s:O*}", "name", str(ctr, "name"), "exitCode",
+                                                  json_is_integer(exit) ? exit : NULL, "reason", reason));
     }
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "taskArn", str(t, "taskArn"), "taskDefinitionArn",
+                     str(t, "taskDefinitionArn"), "group", str(t, "group"), "stopCode", str(t, "stopCode"),
+                     "stoppedReason", str(t, "stoppedReason"), "stoppedAt", when, "containers", ctrs);
 }
 
-static void print_failures(struct awsjson_client *c, const char *cluster)
+/* {count, tasks: the newest STATUS_MAX_FAILURES} of the last hour's
+ * failed tasks, or NULL after a message. */
+static json_t *collect_failures(struct awsjson_client *c, const char *cluster)
 {
     _cleanup_json_ json_t *in =
         json_pack("{s:s, s:s, s:i}", "cluster", cluster, "desiredStatus", "STOPPED", "maxResults", 100);
     _cleanup_json_ json_t *arns = list_all(c, "ListTasks", in, "taskArns");
     _cleanup_json_ json_t *tasks = arns ? describe_all(c, "DescribeTasks", cluster, "tasks", arns, 100, "tasks") : NULL;
     if (!tasks)
-        return;
+        return NULL;
     time_t since = time(NULL) - STATUS_FAILURE_WINDOW_SEC;
-    size_t i, shown = 0, failed = 0;
-    json_t *t;
-    json_array_foreach(tasks, i, t) {
-        if (json_number_value(json_object_get(t, "stoppedAt")) >= (double)since && task_failed(t))
-            failed++;
-    }
-    if (!failed) {
-        printf("  no failed tasks in the last hour\n");
-        return;
-    }
-    printf("  FAILED TASKS (last hour: %zu)\n", failed);
+    size_t i, failed = 0;
+    json_t *t, *list = json_array();
     json_array_foreach(tasks, i, t) {
         if (json_number_value(json_object_get(t, "stoppedAt")) < (double)since || !task_failed(t))
             continue;
-        if (shown++ == STATUS_MAX_FAILURES)
-            break;
-        print_failure(t);
+        if (failed++ < STATUS_MAX_FAILURES)
+            json_array_append_new(list, failure_json(t));
+    }
+    return json_pack("{s:I, s:o}", "count", (json_int_t)failed, "tasks", list);
+}
+
+static void print_failures(const json_t *f)
+{
+    if (!f)
+        return;
+    if (num(f, "count") == 0) {
+        printf("  no failed tasks in the last hour\n");
+        return;
+    }
+    printf("  FAILED TASKS (last hour: %lld)\n", num(f, "count"));
+    size_t i, j;
+    json_t *t, *ctr;
+    json_array_foreach(json_object_get(f, "tasks"), i, t) {
+        const char *at = str(t, "stoppedAt");
+        printf("  %s  task %s (%s, %s): %s: %s\n", strlen(at) == 20 ? at + 11 : "-", tail(str(t, "taskArn")),
+               tail(str(t, "taskDefinitionArn")), str(t, "group"), str(t, "stopCode"), str(t, "stoppedReason"));
+        json_array_foreach(json_object_get(t, "containers"), j, ctr) {
+            json_t *exit = json_object_get(ctr, "exitCode");
+            printf("            container %s:", str(ctr, "name"));
+            if (json_is_integer(exit))
+                printf(" exit code %lld", (long long)json_integer_value(exit));
+            if (json_object_get(ctr, "reason"))
+                printf(" %s", str(ctr, "reason"));
+            printf("\n");
+        }
     }
 }
 
-static void print_cluster(struct awsjson_client *c, const json_t *cl)
+/* A cluster with its services, instances and failures; a part whose calls
+ * failed (after a message) is null and *ret_partial is set. */
+static json_t *collect_cluster(struct awsjson_client *c, const json_t *cl, bool *ret_partial)
 {
     const char *name = str(cl, "clusterName");
-    printf("cluster %s  %s  instances %lld  services %lld  tasks running %lld, pending %lld\n", name, str(cl, "status"),
-           num(cl, "registeredContainerInstancesCount"), num(cl, "activeServicesCount"), num(cl, "runningTasksCount"),
-           num(cl, "pendingTasksCount"));
-    print_services(c, name);
-    print_instances(c, name);
-    print_failures(c, name);
+    json_t *svcs = collect_services(c, name), *cis = collect_instances(c, name), *fails = collect_failures(c, name);
+    if (!svcs || !cis || !fails)
+        *ret_partial = true;
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o*, s:o*, s:o*}", "clusterName", name, "clusterArn",
+                     str(cl, "clusterArn"), "status", str(cl, "status"), "registeredContainerInstancesCount",
+                     num(cl, "registeredContainerInstancesCount"), "activeServicesCount",
+                     num(cl, "activeServicesCount"), "runningTasksCount", num(cl, "runningTasksCount"),
+                     "pendingTasksCount", num(cl, "pendingTasksCount"), "services", svcs, "containerInstances", cis,
+                     "failedTasks", fails);
 }
 
-static int status_run(struct awsjson_client *c, const char *only)
+static void print_cluster(const json_t *cl)
+{
+    printf("cluster %s  %s  instances %lld  services %lld  tasks running %lld, pending %lld\n", str(cl, "clusterName"),
+           str(cl, "status"), num(cl, "registeredContainerInstancesCount"), num(cl, "activeServicesCount"),
+           num(cl, "runningTasksCount"), num(cl, "pendingTasksCount"));
+    print_services(json_object_get(cl, "services"));
+    print_instances(json_object_get(cl, "containerInstances"));
+    print_failures(json_object_get(cl, "failedTasks"));
+}
+
+/* DescribeClusters of `only` or of every cluster: a new array, or NULL
+ * after a message. */
+static json_t *describe_clusters(struct awsjson_client *c, const char *only)
 {
     _cleanup_json_ json_t *arns = NULL;
     if (only) {
@@ -276,11 +364,7 @@ static int status_run(struct awsjson_client *c, const char *only)
         arns = list_all(c, "ListClusters", in, "clusterArns");
     }
     if (!arns)
-        return 1;
-    if (json_array_size(arns) == 0) {
-        printf("no clusters\n");
-        return 0;
-    }
+        return NULL;
     _cleanup_json_ json_t *clusters = json_array();
     for (size_t i = 0; i < json_array_size(arns); i += 100) {
         json_t *part = json_array();
@@ -288,22 +372,43 @@ static int status_run(struct awsjson_client *c, const char *only)
             json_array_append(part, json_array_get(arns, j));
         _cleanup_json_ json_t *out = ecs_call(c, "DescribeClusters", json_pack("{s:o}", "clusters", part));
         if (!out)
-            return 1;
+            return NULL;
         json_array_extend(clusters, json_object_get(out, "clusters"));
         if (only && json_array_size(json_object_get(out, "failures")) > 0) {
             fprintf(stderr, "berth status: cluster %s: %s\n", only,
                     str(json_array_get(json_object_get(out, "failures"), 0), "reason"));
-            return 1;
+            return NULL;
         }
     }
+    return json_incref(clusters);
+}
+
+/* Exit status: 0, or 1 when a call failed (the rest is still shown). */
+static int status_run(struct awsjson_client *c, const char *only, bool as_json)
+{
+    _cleanup_json_ json_t *clusters = describe_clusters(c, only);
+    if (!clusters)
+        return 1;
+    bool partial = false;
+    _cleanup_json_ json_t *all = json_array();
     size_t i;
     json_t *cl;
-    json_array_foreach(clusters, i, cl) {
+    json_array_foreach(clusters, i, cl)
+        json_array_append_new(all, collect_cluster(c, cl, &partial));
+    if (as_json) {
+        _cleanup_json_ json_t *doc = json_pack("{s:O}", "clusters", all);
+        json_dumpf(doc, stdout, JSON_INDENT(2));
+        printf("\n");
+        return partial ? 1 : 0;
+    }
+    if (json_array_size(all) == 0)
+        printf("no clusters\n");
+    json_array_foreach(all, i, cl) {
         if (i)
             printf("\n");
-        print_cluster(c, cl);
+        print_cluster(cl);
     }
-    return 0;
+    return partial ? 1 : 0;
 }
 
 int cli_status_main(int argc, char **argv)
@@ -331,5 +436,5 @@ int cli_status_main(int argc, char **argv)
         fprintf(stderr, "berth status: %s\n", err.msg);
         return 1;
     }
-    return status_run(client, s.cluster);
+    return status_run(client, s.cluster, s.json);
 }

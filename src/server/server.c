@@ -117,6 +117,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return -1;
     elb_service_set_proxy(srv->elb, srv->elb_proxy);
     srv->ecs->elb_proxy = srv->elb_proxy;
+    exec_sessions_set_store(srv->ecs->exec, srv->store);
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
         return error_prefix(err, "access keys");
     if (prometheus_new(srv->store, cfg->metrics_open ? NULL : cfg->data_dir, &srv->prometheus, err) < 0)

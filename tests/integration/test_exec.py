@@ -9,6 +9,7 @@ import os
 import socket
 import base64
 import subprocess
+import time
 
 import pytest
 from botocore.credentials import Credentials
@@ -206,5 +207,108 @@ def test_commands_run_as_the_containers_user(stack):
         assert p.returncode == 0, p.stderr
         assert p.stdout.decode().strip() == "1234"
     finally:
+        stack.ecs.stop_task(cluster="exec", task=arn)
+        stack.wait_status(arn, "STOPPED")
+
+
+# ---- executeCommandConfiguration: sessions logged to CloudWatch Logs ----
+
+def set_exec_config(stack, ecc):
+    return stack.ecs.update_cluster(cluster="exec", configuration={"executeCommandConfiguration": ecc})["cluster"]
+
+
+def session_events(stack, group, timeout=30):
+    """The group's ECS Exec streams (named after the session ids) and the
+    events of the newest one, once its last line ("done") is written."""
+    logs = berth_proc.client(stack.server.endpoint, service="logs")
+    deadline = time.monotonic() + timeout
+    while True:
+        streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime")["logStreams"]
+        names = [s["logStreamName"] for s in streams if s["logStreamName"].startswith("ecs-execute-command-")]
+        messages = []
+        if names:
+            messages = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=names[-1],
+                                                                   startFromHead=True)["events"]]
+        if (messages and messages[-1] == "done") or time.monotonic() > deadline:
+            return names, messages
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("ecc, words", [
+    ({"logging": "DEFAULT", "logConfiguration": {"cloudWatchLogGroupName": "g"}}, "set logging to 'OVERRIDE'"),
+    ({"logging": "NONE", "logConfiguration": {"cloudWatchLogGroupName": "g"}}, "set logging to 'OVERRIDE'"),
+    ({"logging": "OVERRIDE"}, "supply a log configuration"),
+    ({"logging": "OVERRIDE", "logConfiguration": {"s3BucketName": "b"}}, "berth has no S3"),
+    ({"logging": "OVERRIDE", "logConfiguration": {"cloudWatchLogGroupName": "g", "cloudWatchEncryptionEnabled": True}},
+     "not encrypted with a KMS key"),
+])
+def test_exec_configuration_is_checked_as_ecs_does(stack, ecc, words):
+    for call in (lambda: set_exec_config(stack, ecc),
+                 lambda: stack.ecs.create_cluster(clusterName="exec-cfg",
+                                                  configuration={"executeCommandConfiguration": ecc})):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+        assert words in e.value.response["Error"]["Message"]
+
+
+def test_session_is_logged_to_the_override_group(stack):
+    logs = berth_proc.client(stack.server.endpoint, service="logs")
+    # The group must exist: a session that could not be logged is refused.
+    set_exec_config(stack, {"logging": "OVERRIDE", "kmsKeyId": "alias/exec",
+                            "logConfiguration": {"cloudWatchLogGroupName": "exec-audit"}})
+    with pytest.raises(ClientError) as e:
+        stack.ecs.execute_command(cluster="exec", task=stack.task, command="true", interactive=True)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "exec-audit" in e.value.response["Error"]["Message"]
+    logs.create_log_group(logGroupName="exec-audit")
+    try:
+        c = stack.ecs.describe_clusters(clusters=["exec"], include=["CONFIGURATIONS"])["clusters"][0]
+        ecc = c["configuration"]["executeCommandConfiguration"]
+        assert ecc["kmsKeyId"] == "alias/exec" and ecc["logging"] == "OVERRIDE"
+        p = berth_exec(stack, ["exec", stack.task, "--", "sh", "-c", "echo first; echo oops >&2; echo done"])
+        assert p.returncode == 0, p.stderr
+        streams, messages = session_events(stack, "exec-audit")
+        assert len(streams) == 1 and streams[0].startswith("ecs-execute-command-")
+        assert messages[0] == "sh -c echo first; echo oops >&2; echo done"
+        assert sorted(messages[1:]) == ["done", "first", "oops"]
+        # An interactive session: what the terminal showed, line by line.
+        p = berth_exec(stack, ["exec", stack.task, "-i", "--", "sh"], stdin=b"echo inter-$((6*7))\nexit\n")
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        deadline = time.monotonic() + 30
+        out = []
+        while not any(e["message"].strip() == "inter-42" for e in out) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            out = logs.filter_log_events(logGroupName="exec-audit", filterPattern="inter-42")["events"]
+        assert any(e["message"].strip() == "inter-42" for e in out), out
+        assert len(session_events(stack, "exec-audit")[0]) == 2
+    finally:
+        logs.delete_log_group(logGroupName="exec-audit")
+        set_exec_config(stack, {"logging": "DEFAULT"})
+
+
+def test_session_is_logged_to_the_containers_awslogs_group_by_default(stack):
+    logs = berth_proc.client(stack.server.endpoint, service="logs")
+    stack.register("logged", [{"name": "app", "command": ["sleep", "3600"], "stopTimeout": 2,
+                               "logConfiguration": {"logDriver": "awslogs", "options": {
+                                   "awslogs-group": "exec-default", "awslogs-create-group": "true",
+                                   "awslogs-stream-prefix": "app"}}}])
+    arn = stack.run("logged", enableExecuteCommand=True)
+    try:
+        stack.wait_status(arn, "RUNNING")
+        p = berth_exec(stack, ["exec", arn, "--", "sh", "-c", "echo from-default; echo done"])
+        assert p.returncode == 0, p.stderr
+        sessions, messages = session_events(stack, "exec-default")
+        assert len(sessions) == 1
+        assert "from-default" in messages, messages
+        # logging NONE: the next session leaves no stream.
+        set_exec_config(stack, {"logging": "NONE"})
+        p = berth_exec(stack, ["exec", arn, "--", "echo", "unlogged"])
+        assert p.returncode == 0 and p.stdout == b"unlogged\n", p.stderr
+        time.sleep(1.5)  # past the transcript's flush interval: nothing may appear
+        names = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName="exec-default")["logStreams"]]
+        assert len([n for n in names if n.startswith("ecs-execute-command-")]) == 1, names
+    finally:
+        set_exec_config(stack, {"logging": "DEFAULT"})
         stack.ecs.stop_task(cluster="exec", task=arn)
         stack.wait_status(arn, "STOPPED")

@@ -1,6 +1,7 @@
 """`berth status` against a real server and agent: clusters, a service's
 counts and deployment, the instance's free resources, and the tasks that
 failed (and only those) with their reasons."""
+import json
 import subprocess
 
 import pytest
@@ -78,3 +79,37 @@ def test_status_errors(stack, tmp_path):
     assert p.returncode == 1 and "berth status" in p.stderr
     p = status(stack, tmp_path, "extra")
     assert p.returncode == 2
+
+
+def test_status_json_says_the_same_as_the_api(stack, tmp_path):
+    """--json: one document a script can read, with the same numbers the
+    API gives (run after the test above: web runs 2 tasks, 2 failures)."""
+    p = status(stack, tmp_path, "--json")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    (cl,) = doc["clusters"]
+    assert cl["clusterName"] == "stat" and cl["status"] == "ACTIVE"
+    assert cl["registeredContainerInstancesCount"] == 1 and cl["activeServicesCount"] == 1
+    (web,) = cl["services"]
+    assert (web["serviceName"], web["desiredCount"], web["runningCount"]) == ("web", 2, 2)
+    assert web["deployments"][0]["status"] == "PRIMARY" and web["deployments"][0]["rolloutState"] == "COMPLETED"
+    (inst,) = cl["containerInstances"]
+    ci = stack.ecs.describe_container_instances(
+        cluster=stack.cluster, containerInstances=[inst["containerInstanceArn"]])["containerInstances"][0]
+    rem = {r["name"]: r["integerValue"] for r in ci["remainingResources"]}
+    reg = {r["name"]: r["integerValue"] for r in ci["registeredResources"]}
+    assert inst["agentConnected"] is True and inst["runningTasksCount"] == 2
+    assert inst["memoryMiB"] == {"free": rem["MEMORY"], "total": reg["MEMORY"]}
+    assert inst["cpu"] == {"free": rem["CPU"], "total": reg["CPU"]}
+    failed = cl["failedTasks"]
+    assert failed["count"] == 2 and len(failed["tasks"]) == 2
+    crash = [t for t in failed["tasks"] if t["group"] == "family:crash"][0]
+    assert crash["stopCode"] == "EssentialContainerExited"
+    assert crash["containers"] == [{"name": "main", "exitCode": 3}] or crash["containers"][0]["exitCode"] == 3
+    nopull = [t for t in failed["tasks"] if t["group"] == "family:nopull"][0]
+    assert nopull["stopCode"] == "TaskFailedToStart" and "CannotPullContainerError" in json.dumps(nopull)
+    # One cluster by name; a missing one fails as the text form does.
+    p = status(stack, tmp_path, "--json", "--cluster", "stat")
+    assert p.returncode == 0 and [c["clusterName"] for c in json.loads(p.stdout)["clusters"]] == ["stat"]
+    p = status(stack, tmp_path, "--json", "--cluster", "nosuch")
+    assert p.returncode == 1 and "cluster nosuch: MISSING" in p.stderr

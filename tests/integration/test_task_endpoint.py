@@ -3,7 +3,9 @@
 a container and used against berth with exactly the role's permissions; a
 task cannot read another task's credentials; task metadata v4 (and v3)
 with the task's containers and their stats from cgroups."""
+import glob
 import json
+import os
 import subprocess
 import urllib.error
 import urllib.request
@@ -261,5 +263,42 @@ def test_get_task_credentials_role_type(stack):
         assert status == 400 and "roleType must be TASK or EXECUTION" in out["message"], out
         status, out = call({"roleType": 7})
         assert status == 400 and "roleType" in out["message"], out
+    finally:
+        stop(stack, arn)
+
+
+# Waits for /tmp/go (made through berth exec once the test has set the
+# device's throttle rule), reads its own busybox with O_DIRECT, prints its stats.
+BLKIO = ('until [ -e /tmp/go ]; do sleep 0.2; done; dd if=/bin/busybox of=/dev/null bs=4096 iflag=direct; '
+         'echo "BLKIO=$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4/task/stats)"; sleep 600')
+
+
+def test_task_stats_show_block_io(stack):
+    stack.register("blkio", [{"name": "app", "command": ["sh", "-c", BLKIO], "stopTimeout": 2}])
+    arn = stack.run("blkio", enableExecuteCommand=True)
+    try:
+        stack.wait_status(arn, "RUNNING")
+        tid = arn.rsplit("/", 1)[1]
+        st = os.stat(stack.agent_dir)
+        dev = (os.major(st.st_dev), os.minor(st.st_dev))
+        v1 = glob.glob("/sys/fs/cgroup/blkio/*/%s/*/" % tid)
+        if v1:
+            # cgroup v1 on a multi-queue kernel counts a cgroup's I/O only
+            # once throttling is on for the device: a limit nothing reaches.
+            with open(os.path.join(v1[0], "blkio.throttle.read_bps_device"), "w") as f:
+                f.write("%d:%d %d\n" % (dev[0], dev[1], 1 << 40))
+        p = subprocess.run([berth_proc.BERTH_BIN, "exec", "--endpoint", stack.server.endpoint, stack.cluster, arn,
+                            "--", "touch", "/tmp/go"], capture_output=True, timeout=60, env=berth_proc.client_env())
+        assert p.returncode == 0, p.stderr
+        stats = json.loads(wait_line(stack, arn, "app", "BLKIO="))
+        (mine,) = stats.values()
+        blkio = mine["blkio_stats"]
+        reads = [e["value"] for e in blkio["io_service_bytes_recursive"]
+                 if (e["major"], e["minor"]) == dev and e["op"].lower() == "read"]
+        ios = [e["value"] for e in blkio["io_serviced_recursive"]
+               if (e["major"], e["minor"]) == dev and e["op"].lower() == "read"]
+        # busybox is more than 4 KiB: several direct reads of the device.
+        assert reads and reads[0] >= 4096 * 2, blkio
+        assert ios and ios[0] >= 2, blkio
     finally:
         stop(stack, arn)

@@ -1,5 +1,5 @@
-/* Unit tests: ECS Exec's pure parts - ExecuteCommand's command splitting
- * and the WebSocket framing (over a socketpair: masking, lengths, the
+/* Unit tests: ECS Exec's pure parts - ExecuteCommand's command splitting,
+ * the cluster's executeCommandConfiguration checks, and the WebSocket framing (over a socketpair: masking, lengths, the
  * refusals a peer's bad frame gets). */
 #include <jansson.h>
 #include <sys/socket.h>
@@ -8,6 +8,7 @@
 #include "common/limits.h"
 #include "common/ws.h"
 #include "server/ecs/exec_command.h"
+#include "server/ecs/exec_config.h"
 #include "test.h"
 
 static int split(const char *cmd, json_t **ret)
@@ -122,4 +123,36 @@ TEST(ws_accept_key_matches_rfc6455)
     struct error err;
     CHECK(ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out, &err) == 0);
     CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+static int config(const char *json, struct error *err)
+{
+    json_t *ecc = json_loads(json, 0, NULL);
+    json_t *cfg = json_pack("{s:o}", "executeCommandConfiguration", ecc);
+    int r = exec_config_check(cfg, err);
+    json_decref(cfg);
+    return r;
+}
+
+TEST(exec_config_checks_as_ecs)
+{
+    struct error err;
+    CHECK(exec_config_check(NULL, &err) == 0);
+    CHECK(config("{}", &err) == 0);
+    CHECK(config("{\"logging\": \"NONE\"}", &err) == 0);
+    CHECK(config("{\"logging\": \"DEFAULT\", \"kmsKeyId\": \"k\"}", &err) == 0);
+    CHECK(config("{\"logging\": \"OVERRIDE\", \"logConfiguration\": {\"cloudWatchLogGroupName\": \"g\", "
+                 "\"cloudWatchEncryptionEnabled\": false}}",
+                 &err) == 0);
+    CHECK(config("{\"logConfiguration\": {\"cloudWatchLogGroupName\": \"g\"}}", &err) < 0);
+    CHECK(err.kind == ERR_INVALID && strstr(err.msg, "set logging to 'OVERRIDE'"));
+    CHECK(config("{\"logging\": \"OVERRIDE\"}", &err) < 0 && strstr(err.msg, "supply a log configuration"));
+    CHECK(config("{\"logging\": \"OVERRIDE\", \"logConfiguration\": {}}", &err) < 0 &&
+          strstr(err.msg, "cloudWatchLogGroupName"));
+    CHECK(config("{\"logging\": \"OVERRIDE\", \"logConfiguration\": {\"s3BucketName\": \"b\"}}", &err) < 0 &&
+          strstr(err.msg, "no S3"));
+    CHECK(config("{\"logging\": \"OVERRIDE\", \"logConfiguration\": {\"cloudWatchLogGroupName\": \"g\", "
+                 "\"cloudWatchEncryptionEnabled\": true}}",
+                 &err) < 0 &&
+          strstr(err.msg, "KMS"));
 }

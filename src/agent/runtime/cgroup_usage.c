@@ -1,5 +1,5 @@
-/* cgroup_usage.c - read a task cgroup's CPU and memory use (see
- * cgroup_usage.h). */
+/* cgroup_usage.c - read a task cgroup's CPU, memory and block I/O use
+ * (see cgroup_usage.h). */
 #include "agent/runtime/cgroup_usage.h"
 
 #include <errno.h>
@@ -69,7 +69,21 @@ int cgroup_usage_read(const struct cgroups *cg, const char *task_id, struct cgro
 void cgroup_stats_clear(struct cgroup_stats *s)
 {
     free(s->memory_stat);
-    s->memory_stat = NULL;
+    free(s->io_bytes);
+    free(s->io_ios);
+    s->memory_stat = s->io_bytes = s->io_ios = NULL;
+}
+
+/* The first of a v1 blkio file's names that reads (the _recursive one
+ * where the kernel has it), or NULL. */
+static char *read_blkio(const struct cgroups *cg, const char *rel, const char *recursive, const char *plain)
+{
+    char *text = NULL;
+    struct error ignore;
+    if (read_cg_file(cg, "blkio", rel, recursive, &text, &ignore) < 0 &&
+        read_cg_file(cg, "blkio", rel, plain, &text, &ignore) < 0)
+        return NULL;
+    return text;
 }
 
 /* A single-number cgroup file ("max" in v2 means no limit: 0). */
@@ -99,6 +113,9 @@ int cgroup_usage_read_stats(const struct cgroups *cg, const char *name, struct c
         s.memory_max_usage = read_number(cg, NULL, rel, "memory.peak");
         s.memory_limit = read_number(cg, NULL, rel, "memory.max");
         s.memory_bytes = working_set(s.memory_usage, cgroup_usage_stat_value(stat, "inactive_file"));
+        struct error ignore;
+        if (read_cg_file(cg, NULL, rel, "io.stat", &s.io_bytes, &ignore) < 0)
+            s.io_bytes = NULL;
     } else {
         if (read_cg_file(cg, "cpuacct", rel, "cpuacct.stat", &cpu, err) < 0 ||
             read_cg_file(cg, "memory", rel, "memory.stat", &stat, err) < 0)
@@ -112,6 +129,9 @@ int cgroup_usage_read_stats(const struct cgroups *cg, const char *name, struct c
         s.memory_max_usage = read_number(cg, "memory", rel, "memory.max_usage_in_bytes");
         s.memory_limit = read_number(cg, "memory", rel, "memory.limit_in_bytes");
         s.memory_bytes = working_set(s.memory_usage, cgroup_usage_stat_value(stat, "total_inactive_file"));
+        s.io_bytes =
+            read_blkio(cg, rel, "blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes");
+        s.io_ios = read_blkio(cg, rel, "blkio.throttle.io_serviced_recursive", "blkio.throttle.io_serviced");
     }
     s.memory_stat = TAKE_PTR(stat);
     *ret = s;

@@ -29,6 +29,10 @@ struct cgroup_stats {
     uint64_t cpu_ns, cpu_user_ns, cpu_system_ns;
     uint64_t memory_usage, memory_max_usage, memory_limit, memory_bytes;
     char *memory_stat;
+    /* Block I/O as the kernel wrote it (owned; NULL when unreadable):
+     * v1 blkio.throttle.io_service_bytes(_recursive) and io_serviced;
+     * v2 io.stat in io_bytes (io_ios NULL). */
+    char *io_bytes, *io_ios;
 };
 
 /* The stats of <parent>/<name> (name: a task id, or "<task-id>/<container-id>"). */

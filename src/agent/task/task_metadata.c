@@ -7,9 +7,11 @@
  * with the host's system_cpu_usage from /proc/stat, memory_stats with
  * memory.stat's keys; precpu_stats is the sample the previous request
  * took (zero on the first), as Docker's one-shot reads give it; networks
- * from the host side of the container's veth (bridge, awsvpc).  Not
- * filled: blkio_stats and pids_stats (present, empty), which the README
- * states. */
+ * from the host side of the container's veth (bridge, awsvpc);
+ * blkio_stats from the blkio throttle counters (v1) or io.stat (v2).  Not
+ * filled: pids_stats (present, empty), which the README states.  (On
+ * cgroup v1 with a multi-queue kernel the throttle counters count only
+ * once some throttle rule is set on the device.) */
 #include "agent/task/task_metadata.h"
 
 #include <stdio.h>
@@ -240,6 +242,63 @@ static json_t *cpu_stats(uint64_t total, uint64_t user, uint64_t system, uint64_
                      "periods", 0, "throttled_periods", 0, "throttled_time", 0);
 }
 
+/* One Docker blkio entry. */
+static void blkio_add(json_t *list, unsigned maj, unsigned min, const char *op, uint64_t value)
+{
+    json_array_append_new(list, json_pack("{s:I, s:I, s:s, s:I}", "major", (json_int_t)maj, "minor", (json_int_t)min,
+                                          "op", op, "value", (json_int_t)value));
+}
+
+/* v1: "MAJ:MIN Op value" lines; the closing "Total N" line has no device. */
+static json_t *blkio_v1(const char *text)
+{
+    json_t *list = json_array();
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        unsigned maj, min;
+        char op[16];
+        unsigned long long v;
+        if (sscanf(p, "%u:%u %15s %llu", &maj, &min, op, &v) == 4)
+            blkio_add(list, maj, min, op, v);
+        p = nl ? nl + 1 : NULL;
+    }
+    return list;
+}
+
+/* v2: "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.. ..." lines; rkey and
+ * wkey pick the pair. */
+static json_t *blkio_v2(const char *text, const char *rkey, const char *wkey)
+{
+    json_t *list = json_array();
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[512];
+        snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), p);
+        unsigned maj, min;
+        if (sscanf(line, "%u:%u", &maj, &min) == 2) {
+            const char *keys[2] = {rkey, wkey}, *ops[2] = {"read", "write"};
+            for (int i = 0; i < 2; i++) {
+                char pat[24];
+                snprintf(pat, sizeof(pat), " %s=", keys[i]);
+                const char *at = strstr(line, pat);
+                blkio_add(list, maj, min, ops[i], at ? strtoull(at + strlen(pat), NULL, 10) : 0);
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return list;
+}
+
+json_t *task_metadata_blkio(const char *bytes, const char *ios, bool v2)
+{
+    json_t *b = v2 ? blkio_v2(bytes, "rbytes", "wbytes") : blkio_v1(bytes);
+    json_t *n = v2 ? blkio_v2(bytes, "rios", "wios") : blkio_v1(ios);
+    return json_pack("{s:o, s:o, s:[], s:[], s:[], s:[], s:[], s:[]}", "io_service_bytes_recursive", b,
+                     "io_serviced_recursive", n, "io_queue_recursive", "io_service_time_recursive",
+                     "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive");
+}
+
 json_t *task_metadata_stats(struct task_runner *t, struct runner_ctr *c)
 {
     pthread_mutex_lock(&t->lock);
@@ -272,17 +331,15 @@ json_t *task_metadata_stats(struct task_runner *t, struct runner_ctr *c)
                             "limit", (json_int_t)s.memory_limit);
     if (mem && s.memory_max_usage)
         json_object_set_new(mem, "max_usage", json_integer((json_int_t)s.memory_max_usage));
+    json_t *blkio = task_metadata_blkio(s.io_bytes, s.io_ios, t->env->rt.cg.v2);
     cgroup_stats_clear(&s);
     char dname[128];
     snprintf(dname, sizeof(dname), "/%s", c->id);
-    return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:{}, s:{s:[], s:[], s:[], s:[], s:[], s:[], s:[], "
-                     "s:[]}, s:i, s:{}}",
-                     "read", iso(now), "preread", preread, "name", dname, "id", c->id, "cpu_stats",
+    return json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:{}, s:o, s:i, s:{}}", "read", iso(now), "preread",
+                     preread, "name", dname, "id", c->id, "cpu_stats",
                      cpu_stats(s.cpu_ns, s.cpu_user_ns, s.cpu_system_ns, host), "precpu_stats", pre, "memory_stats",
-                     mem, "networks", network_stats(veth), "pids_stats", "blkio_stats", "io_service_bytes_recursive",
-                     "io_serviced_recursive", "io_queue_recursive", "io_service_time_recursive",
-                     "io_wait_time_recursive", "io_merged_recursive", "io_time_recursive", "sectors_recursive",
-                     "num_procs", 0, "storage_stats");
+                     mem, "networks", network_stats(veth), "pids_stats", "blkio_stats", blkio, "num_procs", 0,
+                     "storage_stats");
 }
 
 json_t *task_metadata_task_stats(struct task_runner *t)

@@ -17,3 +17,11 @@ json_t *task_metadata_task(struct task_runner *t, bool v4);
 json_t *task_metadata_stats(struct task_runner *t, struct runner_ctr *c);
 /* .../task/stats: {DockerId: stats or null} for every container. */
 json_t *task_metadata_task_stats(struct task_runner *t);
+
+/* Docker's blkio_stats from a cgroup's block I/O files (either may be
+ * NULL): v1's blkio.throttle.io_service_bytes and io_serviced ("MAJ:MIN
+ * Op value" lines: entries {major, minor, op, value} with the kernel's op
+ * names), or, with v2, io.stat in bytes ("MAJ:MIN rbytes=.. wbytes=..
+ * rios=.. wios=..": ops "read" and "write", as Docker reports cgroup v2).
+ * The other lists Docker has are empty.  Pure, for tests. */
+json_t *task_metadata_blkio(const char *bytes, const char *ios, bool v2);

@@ -11,6 +11,7 @@
 #include "server/ecs/list_arns.h"
 #include "server/ecs/account_settings.h"
 #include "server/ecs/capacity_providers.h"
+#include "server/ecs/exec_config.h"
 #include "server/ecs/resource_refs.h"
 #include "server/http/http_limits.h"
 #include "server/http/paging.h"
@@ -291,7 +292,8 @@ int action_create_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
                          "hyphens, and underscores.");
     json_t *tags = json_object_get(in, "tags");
     json_t *settings = json_object_get(in, "settings");
-    if (tags_validate(tags, err) < 0 || check_settings(settings, err) < 0)
+    if (tags_validate(tags, err) < 0 || check_settings(settings, err) < 0 ||
+        exec_config_check(json_object_get(in, "configuration"), err) < 0)
         return -1;
 
     struct cluster_row row;
@@ -451,6 +453,10 @@ int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (resolve_with_settings(ctx, in, &row, err) < 0)
         return -1;
     json_t *cfg = json_object_get(in, "configuration");
+    if (exec_config_check(cfg, err) < 0) {
+        cluster_row_clear(&row);
+        return -1;
+    }
     if (cfg)
         json_object_set(row.doc, "configuration", cfg);
     json_t *scd = json_object_get(in, "serviceConnectDefaults");

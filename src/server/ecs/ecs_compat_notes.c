@@ -17,7 +17,7 @@
 /* clang-format off */
 const struct compat_op ecs_compat_ops[] = {
     {"ContinueServiceDeployment", R, "deployment lifecycle hooks are not implemented"},
-    {"CreateCluster", P, "capacityProviders, defaultCapacityProviderStrategy, configuration and serviceConnectDefaults are recorded and shown, and used by nothing"},
+    {"CreateCluster", P, "configuration.executeCommandConfiguration logs ECS Exec sessions to CloudWatch Logs (logging DEFAULT, NONE, OVERRIDE with cloudWatchLogGroupName); S3 and cloudWatchEncryptionEnabled are refused, kmsKeyId is recorded only; capacityProviders, defaultCapacityProviderStrategy, managedStorageConfiguration and serviceConnectDefaults are recorded and shown, and used by nothing"},
     {"CreateDaemon", R, "ECS daemons are not implemented: use a service with schedulingStrategy DAEMON"},
     {"CreateExpressGatewayService", R, "Express Gateway services are not implemented: what is missing is the composition: berth has services, ELB v2 load balancers and Application Auto Scaling, but nothing yet creates and ties together the Fargate service, ALB listener rule, target group and scaling target an Express Gateway service is"},
     {"CreateService", P, "see the CreateService members below"},
@@ -33,7 +33,7 @@ const struct compat_op ecs_compat_ops[] = {
     {"DescribeExpressGatewayService", R, "Express Gateway services are not implemented (see CreateExpressGatewayService)"},
     {"DescribeTaskSets", R, "task sets are not implemented"},
     {"DiscoverPollEndpoint", P, "answers the server's own endpoint (berth's agent long-polls BerthAgent.PollTasks there)"},
-    {"ExecuteCommand", P, "berth's own WebSocket session protocol: use `berth exec`; the Session Manager plugin does not work"},
+    {"ExecuteCommand", P, "berth's own WebSocket session protocol: use `berth exec`; the Session Manager plugin does not work; sessions are logged as the cluster's executeCommandConfiguration says (a stream named after the session id)"},
     {"GetTaskProtection", R, "task scale-in protection is not implemented"},
     {"ListAccountSettings", P, "containerInsights and the long ARN formats only"},
     {"ListDaemonDeployments", R, "ECS daemons are not implemented"},
@@ -48,6 +48,7 @@ const struct compat_op ecs_compat_ops[] = {
     {"StartTask", P, "as RunTask, on the container instances named"},
     {"StopServiceDeployment", P, "stopType ROLLBACK; ABORT is refused"},
     {"SubmitAttachmentStateChanges", P, "task attachments only, named arn:aws:ecs:REGION:ACCOUNT:attachment/ID with the id DescribeTasks shows; an instance reports only its own tasks'"},
+    {"UpdateCluster", P, "configuration as in CreateCluster"},
     {"UpdateContainerAgent", P, "a no-op: berth's agent is updated with berth itself"},
     {"UpdateDaemon", R, "ECS daemons are not implemented"},
     {"UpdateExpressGatewayService", R, "Express Gateway services are not implemented (see CreateExpressGatewayService)"},

@@ -27,3 +27,10 @@
 #define LIMIT_EXEC_CONNECT_SEC 60
 #define LIMIT_EXEC_COMMAND 4096
 #define LIMIT_EXEC_ARGS 256
+
+/* ECS Exec transcripts (exec_log.c): a line longer than this is cut into
+ * events of this size; the relay writes what waits once this many bytes
+ * wait, or after LIMIT_EXEC_LOG_FLUSH_MS. */
+#define LIMIT_EXEC_LOG_LINE 16384
+#define LIMIT_EXEC_LOG_PENDING (256 * 1024)
+#define LIMIT_EXEC_LOG_FLUSH_MS 1000

@@ -1,7 +1,8 @@
 /* exec_command.c - ExecuteCommand: checks the task (execute command
  * enabled, running, the container running) and opens a session for the
  * task's agent (exec_sessions.c); the answer's streamUrl and tokenValue
- * open it on this server's WebSocket listener.
+ * open it on this server's WebSocket listener.  The session is logged
+ * where the cluster's executeCommandConfiguration says (exec_config.c).
  *
  * Authorisation (ecs:ExecuteCommand on the task, with the cluster and
  * container as condition keys) is ecs_authz.c's. */
@@ -14,6 +15,7 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
+#include "server/ecs/exec_config.h"
 #include "server/ecs/exec_sessions.h"
 #include "server/ecs/tasks.h"
 
@@ -127,12 +129,17 @@ API_ACTION(action_execute_command)
     const char *task_arn = json_string_value(json_object_get(task.doc, "taskArn"));
     const char *name = json_string_value(json_object_get(ctr, "name"));
     bool interactive = json_is_true(json_object_get(in, "interactive"));
+    struct exec_log_target target;
+    if (exec_config_log_target(ctx, cluster.doc, task.doc, name, &target, err) < 0)
+        return -1;
     struct exec_request req = {
         .instance_id = task.instance_id,
         .task_arn = task_arn,
         .container = name,
         .argv = argv,
         .interactive = interactive,
+        .log_group = target.group[0] ? target.group : NULL,
+        .log_region = target.region,
     };
     struct ecs_service *e = ecs_of(ctx);
     char id[80], token[80];

@@ -4,11 +4,13 @@
  * A fixed table under one lock.  Each WebSocket end runs in its own
  * thread (http_ws.c): the first end to prove itself waits; the second
  * relays frames both ways until either end closes, then wakes the first,
- * whose connection it used.  The relay does not read what the frames carry
- * (that is between berth exec and the agent: agent/task/task_exec.c); it
- * only passes whole frames on, so neither end can make the server buffer
- * more than one frame.  Tokens are compared in constant time and used
- * once; nothing of the command or its output is logged. */
+ * whose connection it used.  The frames are between berth exec and the
+ * agent (agent/task/task_exec.c); the relay passes whole frames on, so
+ * neither end can make the server buffer more than one frame, and copies
+ * the agent's output frames into the session's transcript when the
+ * cluster logs sessions (exec_log.c).  Tokens are compared in constant
+ * time and used once; nothing of the command or its output goes to the
+ * server's own log. */
 #include "server/ecs/exec_sessions.h"
 
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "common/timeutil.h"
 #include "common/ws.h"
 #include "server/ecs/ecs_limits.h"
+#include "server/ecs/exec_log.h"
 
 enum exec_end { END_CLIENT, END_AGENT };
 
@@ -38,6 +41,8 @@ struct session {
     char container[256];
     json_t *argv;
     bool interactive;
+    char log_group[LIMIT_LOGS_NAME + 1]; /* "": not logged */
+    char log_region[64];
     usec_t expires; /* monotonic: the tokens' end */
     bool dispatched;
     struct ws_conn *conn[2];
@@ -45,6 +50,7 @@ struct session {
 };
 
 struct exec_sessions {
+    struct store *store; /* transcripts (exec_log.c); not owned */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* CLOCK_MONOTONIC: a session's state changed */
     struct session slots[LIMIT_EXEC_SESSIONS];
@@ -60,6 +66,8 @@ int exec_sessions_new(struct exec_sessions **ret, struct error *err)
     *ret = s;
     return 0;
 }
+
+void exec_sessions_set_store(struct exec_sessions *s, struct store *st) { s->store = st; }
 
 static void session_clear(struct session *x)
 {
@@ -115,6 +123,8 @@ int exec_sessions_create(struct exec_sessions *s, const struct exec_request *req
     snprintf(x->container, sizeof(x->container), "%s", req->container);
     x->argv = json_deep_copy(req->argv);
     x->interactive = req->interactive;
+    snprintf(x->log_group, sizeof(x->log_group), "%s", req->log_group ? req->log_group : "");
+    snprintf(x->log_region, sizeof(x->log_region), "%s", req->log_region ? req->log_region : "");
     x->expires = now + LIMIT_EXEC_CONNECT_SEC * USEC_PER_SEC;
     snprintf(ret_id, 80, "%s", x->id);
     snprintf(ret_token, 80, "%s", ctok);
@@ -160,8 +170,34 @@ json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id)
     return out;
 }
 
+/* Output the agent sends (PROTO_EXEC_STDOUT/STDERR frames) into the
+ * session's transcript; the relay passes every frame on unchanged. */
+static void log_frame(struct exec_log *log, int from, enum ws_opcode op, const unsigned char *buf, size_t len)
+{
+    if (log && from == END_AGENT && op == WS_BINARY && len > 1 &&
+        (buf[0] == PROTO_EXEC_STDOUT || buf[0] == PROTO_EXEC_STDERR))
+        exec_log_output(log, buf + 1, len - 1);
+    if (log && exec_log_full(log))
+        exec_log_flush(log, false);
+}
+
+/* How long poll may wait: until the transcript's oldest waiting output is
+ * due (-1: nothing waits); flushes what is due. */
+static int poll_timeout(struct exec_log *log)
+{
+    usec_t since = log ? exec_log_pending_since(log) : 0;
+    if (!since)
+        return -1;
+    usec_t due = since + LIMIT_EXEC_LOG_FLUSH_MS * USEC_PER_MSEC, now = time_monotonic();
+    if (now >= due) {
+        exec_log_flush(log, false);
+        return exec_log_pending_since(log) ? LIMIT_EXEC_LOG_FLUSH_MS : -1;
+    }
+    return (int)((due - now) / USEC_PER_MSEC) + 1;
+}
+
 /* Pass frames both ways until an end closes or fails; closes both. */
-static void relay(struct ws_conn *client, struct ws_conn *agent)
+static void relay(struct ws_conn *client, struct ws_conn *agent, struct exec_log *log)
 {
     struct ws_conn *ends[2] = {client, agent};
     _cleanup_free_ unsigned char *buf = malloc(LIMIT_WS_FRAME);
@@ -170,7 +206,7 @@ static void relay(struct ws_conn *client, struct ws_conn *agent)
     uint16_t code = 1000;
     while (buf) {
         struct pollfd p[2] = {{.fd = client->fd, .events = POLLIN}, {.fd = agent->fd, .events = POLLIN}};
-        if (!ws_conn_buffered(client) && !ws_conn_buffered(agent) && poll(p, 2, -1) < 0)
+        if (!ws_conn_buffered(client) && !ws_conn_buffered(agent) && poll(p, 2, poll_timeout(log)) <= 0)
             continue;
         int from = ws_conn_buffered(client) || (p[0].revents != 0) ? 0 : 1;
         enum ws_opcode op;
@@ -186,6 +222,7 @@ static void relay(struct ws_conn *client, struct ws_conn *agent)
             ws_send(ends[from], WS_CLOSE, buf, len < 2 ? len : 2, &err);
             return;
         }
+        log_frame(log, from, op, buf, len);
         if (ws_send(ends[1 - from], op, buf, len, &err) < 0) {
             why = from == END_CLIENT ? "the agent went away" : "the client went away";
             code = 1011;
@@ -268,8 +305,11 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
         x->relaying = true;
         struct ws_conn *client = x->conn[END_CLIENT], *agent = x->conn[END_AGENT];
         log_info("exec: session %s on %s (container %s) started", x->id, x->task_arn, x->container);
+        struct exec_log *log =
+            x->log_group[0] && s->store ? exec_log_new(s->store, x->log_region, x->log_group, x->id, x->argv) : NULL;
         pthread_mutex_unlock(&s->lock);
-        relay(client, agent);
+        relay(client, agent, log);
+        exec_log_close(log);
         pthread_mutex_lock(&s->lock);
         log_info("exec: session %s ended", x->id);
         x->relaying = false;

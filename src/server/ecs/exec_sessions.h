@@ -23,6 +23,9 @@ struct ws_conn;
 
 int exec_sessions_new(struct exec_sessions **ret, struct error *err);
 void exec_sessions_free(struct exec_sessions *s);
+/* The store sessions' transcripts are written to (not owned). */
+struct store;
+void exec_sessions_set_store(struct exec_sessions *s, struct store *st);
 
 /* What ExecuteCommand asks for. */
 struct exec_request {
@@ -31,6 +34,8 @@ struct exec_request {
     const char *container; /* its name */
     json_t *argv;          /* the command's words (borrowed) */
     bool interactive;
+    const char *log_group;  /* where the transcript goes (exec_log.h); NULL: not logged */
+    const char *log_region; /* the group's region */
 };
 
 /* A new session; ret_id and ret_token (the client's) are filled (each at
