@@ -22,30 +22,17 @@ static int res_cert(struct op_ctx *ctx, json_t *in, struct authz_req *req, struc
     return authz_tagged_resource(ctx, req, arn, "acm", err);
 }
 
-static int key_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    (void)ctx;
-    json_t *given = json_object_get(in, "Tags");
-    if (!given)
-        return 0;
-    _cleanup_json_ json_t *tags = tags_from_keyed(given);
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    authz_request_tags(req, tags);
-    return 0;
-}
-
 /* Sorted by name as acm_service.c's table. */
 static const struct authz_rule acm_rules[] = {
-    {"AddTagsToCertificate", "acm:AddTagsToCertificate", res_cert, key_tags, false},
+    {"AddTagsToCertificate", "acm:AddTagsToCertificate", res_cert, authz_keys_keyed_tags, false},
     {"DeleteCertificate", "acm:DeleteCertificate", res_cert, NULL, false},
     {"DescribeCertificate", "acm:DescribeCertificate", res_cert, NULL, false},
     {"GetCertificate", "acm:GetCertificate", res_cert, NULL, false},
-    {"ImportCertificate", "acm:ImportCertificate", res_cert, key_tags, false},
+    {"ImportCertificate", "acm:ImportCertificate", res_cert, authz_keys_keyed_tags, false},
     {"ListCertificates", "acm:ListCertificates", NULL, NULL, false},
     {"ListTagsForCertificate", "acm:ListTagsForCertificate", res_cert, NULL, false},
-    {"RemoveTagsFromCertificate", "acm:RemoveTagsFromCertificate", res_cert, key_tags, false},
-    {"RequestCertificate", "acm:RequestCertificate", NULL, key_tags, false},
+    {"RemoveTagsFromCertificate", "acm:RemoveTagsFromCertificate", res_cert, authz_keys_keyed_tags, false},
+    {"RequestCertificate", "acm:RequestCertificate", NULL, authz_keys_keyed_tags, false},
 };
 
 const struct authz_rule *acm_authz_rules(size_t *ret_n)

@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "server/http/api.h"
 #include "server/http/http_limits.h"
+#include "server/http/tags.h"
 #include "server/store/store_tags.h"
 
 struct authz_req {
@@ -127,6 +128,26 @@ void authz_tag_keys(struct authz_req *req, json_t *keys)
         if (json_is_string(k))
             authz_key(req, "aws:TagKeys", json_string_value(k));
     }
+}
+
+int authz_keys_keyed_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    (void)ctx;
+    json_t *given = json_object_get(in, "Tags");
+    if (!given)
+        return 0;
+    _cleanup_json_ json_t *tags = tags_from_keyed(given);
+    if (!tags)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    authz_request_tags(req, tags);
+    return 0;
+}
+
+int authz_keys_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    (void)ctx, (void)err;
+    authz_tag_keys(req, json_object_get(in, "TagKeys"));
+    return 0;
 }
 
 static int rule_cmp(const void *key, const void *elem)

@@ -75,6 +75,10 @@ int authz_tagged_resource(struct op_ctx *ctx, struct authz_req *req, const char 
 void authz_request_tags(struct authz_req *req, json_t *tags);
 /* Tag keys in the request ([strings]): aws:TagKeys. */
 void authz_tag_keys(struct authz_req *req, json_t *keys);
+/* Rule keys (struct authz_rule's keys) for the AWS services that tag with
+ * `Tags: [{Key, Value}]` and untag with `TagKeys: [strings]`. */
+int authz_keys_keyed_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err);
+int authz_keys_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err);
 
 /* ---- for the dispatcher and tests ---- */
 

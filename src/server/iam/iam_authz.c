@@ -115,28 +115,6 @@ static int res_federated_user(struct op_ctx *ctx, json_t *in, struct authz_req *
 
 /* ---- keys ---- */
 
-/* Tags in an IAM request: [{Key, Value}]. */
-static int key_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    json_t *tags = json_object_get(in, "Tags");
-    if (!json_is_array(tags))
-        return 0;
-    _cleanup_json_ json_t *list = json_array();
-    size_t i;
-    json_t *t;
-    json_array_foreach(tags, i, t)
-        json_array_append_new(
-            list, json_pack("{s:O?, s:O?}", "key", json_object_get(t, "Key"), "value", json_object_get(t, "Value")));
-    authz_request_tags(req, list);
-    return 0;
-}
-
-static int key_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    authz_tag_keys(req, json_object_get(in, "TagKeys"));
-    return 0;
-}
-
 static int key_policy_arn(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
 {
     const char *arn = json_string_value(json_object_get(in, "PolicyArn"));
@@ -156,7 +134,7 @@ static int key_boundary(struct op_ctx *ctx, json_t *in, struct authz_req *req, s
 static int keys_create(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
 {
     key_boundary(ctx, in, req, err);
-    return key_tags(ctx, in, req, err);
+    return authz_keys_keyed_tags(ctx, in, req, err);
 }
 
 static int key_service_name(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
@@ -172,7 +150,7 @@ static int keys_assume_role(struct op_ctx *ctx, json_t *in, struct authz_req *re
     const char *session = json_string_value(json_object_get(in, "RoleSessionName"));
     if (session)
         authz_key(req, "sts:RoleSessionName", session);
-    return key_tags(ctx, in, req, err);
+    return authz_keys_keyed_tags(ctx, in, req, err);
 }
 
 /* An IAM action named as its API action. */
@@ -191,9 +169,9 @@ static const struct authz_rule iam_rules[] = {
     IAM(ChangePassword, res_user, NULL),
     IAM(CreateAccessKey, res_user, NULL),
     IAM(CreateGroup, res_new_group, NULL),
-    IAM(CreateInstanceProfile, res_new_instance_profile, key_tags),
+    IAM(CreateInstanceProfile, res_new_instance_profile, authz_keys_keyed_tags),
     IAM(CreateLoginProfile, res_user, NULL),
-    IAM(CreatePolicy, res_new_policy, key_tags),
+    IAM(CreatePolicy, res_new_policy, authz_keys_keyed_tags),
     IAM(CreatePolicyVersion, res_policy, NULL),
     IAM(CreateRole, res_new_role, keys_create),
     IAM(CreateServiceLinkedRole, res_service_linked_role, key_service_name),
@@ -260,14 +238,14 @@ static const struct authz_rule iam_rules[] = {
     IAM(SetDefaultPolicyVersion, res_policy, NULL),
     IAM(SimulateCustomPolicy, NULL, NULL),
     IAM(SimulatePrincipalPolicy, NULL, NULL),
-    IAM(TagInstanceProfile, res_instance_profile, key_tags),
-    IAM(TagPolicy, res_policy, key_tags),
-    IAM(TagRole, res_role, key_tags),
-    IAM(TagUser, res_user, key_tags),
-    IAM(UntagInstanceProfile, res_instance_profile, key_tag_keys),
-    IAM(UntagPolicy, res_policy, key_tag_keys),
-    IAM(UntagRole, res_role, key_tag_keys),
-    IAM(UntagUser, res_user, key_tag_keys),
+    IAM(TagInstanceProfile, res_instance_profile, authz_keys_keyed_tags),
+    IAM(TagPolicy, res_policy, authz_keys_keyed_tags),
+    IAM(TagRole, res_role, authz_keys_keyed_tags),
+    IAM(TagUser, res_user, authz_keys_keyed_tags),
+    IAM(UntagInstanceProfile, res_instance_profile, authz_keys_tag_keys),
+    IAM(UntagPolicy, res_policy, authz_keys_tag_keys),
+    IAM(UntagRole, res_role, authz_keys_tag_keys),
+    IAM(UntagUser, res_user, authz_keys_tag_keys),
     IAM(UpdateAccessKey, res_user, NULL),
     IAM(UpdateAssumeRolePolicy, res_role, NULL),
     IAM(UpdateGroup, res_group, NULL),
@@ -288,7 +266,7 @@ static const struct authz_rule sts_rules[] = {
     {"DecodeAuthorizationMessage", "sts:DecodeAuthorizationMessage", NULL, NULL, false},
     {"GetAccessKeyInfo", "sts:GetAccessKeyInfo", NULL, NULL, false},
     {"GetCallerIdentity", NULL, NULL, NULL, false},
-    {"GetFederationToken", "sts:GetFederationToken", res_federated_user, key_tags, false},
+    {"GetFederationToken", "sts:GetFederationToken", res_federated_user, authz_keys_keyed_tags, false},
     {"GetSessionToken", NULL, NULL, NULL, false},
 };
 

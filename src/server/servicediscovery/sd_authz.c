@@ -49,34 +49,14 @@ static int res_arn(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct
     return authz_tagged_resource(ctx, req, sd_str(in, "ResourceARN"), NULL, err);
 }
 
-static int key_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    (void)ctx;
-    json_t *given = json_object_get(in, "Tags");
-    if (!given)
-        return 0;
-    _cleanup_json_ json_t *tags = tags_from_keyed(given);
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    authz_request_tags(req, tags);
-    return 0;
-}
-
-static int key_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    (void)ctx, (void)err;
-    authz_tag_keys(req, json_object_get(in, "TagKeys"));
-    return 0;
-}
-
 #define SD "servicediscovery:"
 
 /* Sorted by name as sd_service.c's table. */
 static const struct authz_rule sd_rules[] = {
-    {"CreateHttpNamespace", SD "CreateHttpNamespace", NULL, key_tags, false},
-    {"CreatePrivateDnsNamespace", SD "CreatePrivateDnsNamespace", NULL, key_tags, false},
-    {"CreatePublicDnsNamespace", SD "CreatePublicDnsNamespace", NULL, key_tags, false},
-    {"CreateService", SD "CreateService", res_create_service, key_tags, false},
+    {"CreateHttpNamespace", SD "CreateHttpNamespace", NULL, authz_keys_keyed_tags, false},
+    {"CreatePrivateDnsNamespace", SD "CreatePrivateDnsNamespace", NULL, authz_keys_keyed_tags, false},
+    {"CreatePublicDnsNamespace", SD "CreatePublicDnsNamespace", NULL, authz_keys_keyed_tags, false},
+    {"CreateService", SD "CreateService", res_create_service, authz_keys_keyed_tags, false},
     {"DeleteNamespace", SD "DeleteNamespace", res_namespace_id, NULL, false},
     {"DeleteService", SD "DeleteService", res_service_id, NULL, false},
     {"DeregisterInstance", SD "DeregisterInstance", res_service_of_instance, NULL, false},
@@ -92,8 +72,8 @@ static const struct authz_rule sd_rules[] = {
     {"ListServices", SD "ListServices", NULL, NULL, false},
     {"ListTagsForResource", SD "ListTagsForResource", res_arn, NULL, false},
     {"RegisterInstance", SD "RegisterInstance", res_service_of_instance, NULL, false},
-    {"TagResource", SD "TagResource", res_arn, key_tags, false},
-    {"UntagResource", SD "UntagResource", res_arn, key_tag_keys, false},
+    {"TagResource", SD "TagResource", res_arn, authz_keys_keyed_tags, false},
+    {"UntagResource", SD "UntagResource", res_arn, authz_keys_tag_keys, false},
     {"UpdateInstanceCustomHealthStatus", SD "UpdateInstanceCustomHealthStatus", res_service_of_instance, NULL, false},
     {"UpdateService", SD "UpdateService", res_service_id, NULL, false},
 };

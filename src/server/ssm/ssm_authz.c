@@ -91,24 +91,9 @@ static int key_put(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct
     return 0;
 }
 
-static int key_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    _cleanup_json_ json_t *tags = tags_from_keyed(json_object_get(in, "Tags"));
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    authz_request_tags(req, tags);
-    return 0;
-}
-
-static int key_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    authz_tag_keys(req, json_object_get(in, "TagKeys"));
-    return 0;
-}
-
 /* Sorted by name as ssm_service.c's table. */
 static const struct authz_rule ssm_rules[] = {
-    {"AddTagsToResource", "ssm:AddTagsToResource", res_resource_id, key_tags, false},
+    {"AddTagsToResource", "ssm:AddTagsToResource", res_resource_id, authz_keys_keyed_tags, false},
     {"DeleteParameter", "ssm:DeleteParameter", res_name, NULL, false},
     {"DeleteParameters", "ssm:DeleteParameters", res_names, NULL, false},
     {"DescribeParameters", "ssm:DescribeParameters", NULL, NULL, false},
@@ -119,7 +104,7 @@ static const struct authz_rule ssm_rules[] = {
     {"LabelParameterVersion", "ssm:LabelParameterVersion", res_name, NULL, false},
     {"ListTagsForResource", "ssm:ListTagsForResource", res_resource_id, NULL, false},
     {"PutParameter", "ssm:PutParameter", res_name, key_put, false},
-    {"RemoveTagsFromResource", "ssm:RemoveTagsFromResource", res_resource_id, key_tag_keys, false},
+    {"RemoveTagsFromResource", "ssm:RemoveTagsFromResource", res_resource_id, authz_keys_tag_keys, false},
     {"UnlabelParameterVersion", "ssm:UnlabelParameterVersion", res_name, NULL, false},
 };
 
