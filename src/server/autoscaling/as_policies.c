@@ -5,7 +5,8 @@
  * (15 of 15 below 90% of it: scale in), both named TargetTracking-<resource
  * id>-Alarm{High,Low}-<uuid> and deleted with the policy.  A step scaling
  * policy runs when an alarm the user made names it.  Predictive scaling
- * and ALBRequestCountPerTarget (berth has no load balancers) are refused. */
+ * and ALBRequestCountPerTarget (berth publishes no AWS/ApplicationELB
+ * metrics yet) are refused. */
 #include <stdio.h>
 #include <string.h>
 
@@ -46,8 +47,12 @@ static int tt_metric(json_t *in, json_t *tt, json_t *alarm, struct error *err)
         if (!metric)
             return error_set(err, AS_ERR_VALIDATION,
                              "berth supports ECSServiceAverageCPUUtilization and ECSServiceAverageMemoryUtilization "
-                             "for ECS services, not %.64s.",
-                             type);
+                             "for ECS services, not %.64s%s.",
+                             type,
+                             strcmp(type, "ALBRequestCountPerTarget") == 0
+                                 ? " (berth publishes no AWS/ApplicationELB metrics yet: use a "
+                                   "CustomizedMetricSpecification)"
+                                 : "");
         const char *id = json_string_value(json_object_get(in, "ResourceId")) + 8, *slash = strchr(id, '/');
         char cluster[256];
         snprintf(cluster, sizeof(cluster), "%.*s", (int)(slash - id), id);
