@@ -188,7 +188,7 @@ def test_api_errors_and_pages(stack, aas):
                                ScalableDimension=dim, PolicyType="TargetTrackingScaling",
                                TargetTrackingScalingPolicyConfiguration={"TargetValue": 50, "PredefinedMetricSpecification": {
                                    "PredefinedMetricType": "ALBRequestCountPerTarget"}})
-    assert code(e) == "ValidationException" and "AWS/ApplicationELB" in str(e.value)
+    assert code(e) == "ValidationException" and "ResourceLabel" in str(e.value)
     with pytest.raises(ClientError) as e:
         aas.put_scaling_policy(PolicyName="x", ServiceNamespace="ecs", ResourceId=resource(stack, "p0"),
                                ScalableDimension=dim, PolicyType="StepScaling",
