@@ -97,7 +97,7 @@ $(FUZZ_DIR)/obj/%.o: src/%.c
 $(FUZZ_DIR)/obj/%.o: src/%.S $(ASM_DEPS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -c $< -o $@
-FUZZ_TARGETS := fuzz_request fuzz_query fuzz_auth fuzz_form fuzz_metric_math fuzz_cbor fuzz_dns
+FUZZ_TARGETS := fuzz_request fuzz_query fuzz_auth fuzz_form fuzz_metric_math fuzz_cbor fuzz_dns fuzz_tzif
 $(FUZZ_DIR)/fuzz_%: bench/fuzz_%.c $(call objs,$(FUZZ_DIR),$(SRC_LIB)) $(call asmobjs,$(FUZZ_DIR))
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
@@ -131,7 +131,7 @@ unit: $(ASAN_DIR)/unit_tests
 # A short run of each target; FUZZ_SECONDS each (default 15).  libFuzzer's
 # progress goes to a log file, shown only when a target fails.
 fuzz-smoke: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_query $(FUZZ_DIR)/corpus_auth $(FUZZ_DIR)/corpus_form $(FUZZ_DIR)/corpus_math $(FUZZ_DIR)/corpus_cbor $(FUZZ_DIR)/corpus_dns
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/corpus_query $(FUZZ_DIR)/corpus_auth $(FUZZ_DIR)/corpus_form $(FUZZ_DIR)/corpus_math $(FUZZ_DIR)/corpus_cbor $(FUZZ_DIR)/corpus_dns $(FUZZ_DIR)/corpus_tzif
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	    case $$t in fuzz_request) args="-max_len=16384 $(FUZZ_DIR)/corpus bench/fuzz_corpus";; \
 	                fuzz_auth) args="-max_len=8192 $(FUZZ_DIR)/corpus_auth";; \
@@ -139,6 +139,7 @@ fuzz-smoke: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 	                fuzz_metric_math) args="-max_len=1024 $(FUZZ_DIR)/corpus_math";; \
 	                fuzz_cbor) args="-max_len=4096 $(FUZZ_DIR)/corpus_cbor";; \
 	                fuzz_dns) args="-max_len=1024 $(FUZZ_DIR)/corpus_dns";; \
+	                fuzz_tzif) args="-max_len=4096 $(FUZZ_DIR)/corpus_tzif";; \
 	                *) args="-max_len=4096 $(FUZZ_DIR)/corpus_query";; esac; \
 	    if $(FUZZ_DIR)/$$t -max_total_time=$${FUZZ_SECONDS:-15} $$args > $(FUZZ_DIR)/$$t.log 2>&1; then \
 	        echo "fuzz: $$t: $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/$$t.log), no crash"; \

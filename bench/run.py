@@ -7,7 +7,7 @@ BENCHMARKS.md.
                                   [--out FILE] [--no-markdown]
 
 Benchmarks (NAME): task_start, placement, services, network, scale, api,
-logs, dns, elb; footprint figures are measured inside task_start, placement and
+logs, dns, elb, metrics; footprint figures are measured inside task_start, placement and
 scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
@@ -869,6 +869,29 @@ def bench_api(args, res, cfg):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---- CloudWatch metrics ---------------------------------------------------------
+
+def bench_metrics(args, res, cfg):
+    """bench/bench_metrics.py: PutMetricData points/s and GetMetricData /
+    GetMetricStatistics latency with cfg["metric_series"] series stored."""
+    tmp = tempfile.mkdtemp(prefix="berth-bench-metrics-")
+    try:
+        out = os.path.join(tmp, "metrics.json")
+        subprocess.run([sys.executable, os.path.join(HERE, "bench_metrics.py"), "--bin", args.bin,
+                        "--series", str(cfg["metric_series"]), "--rounds", str(cfg["metric_rounds"]),
+                        "--json", out], check=True, stdout=subprocess.DEVNULL, timeout=900)
+        with open(out) as f:
+            figs = json.load(f)
+        for name, v in figs.items():
+            if isinstance(v, dict):
+                res.add("metrics", name + " (%d series stored)" % figs["series stored"], "ms",
+                        value=v["median_ms"], note="median of 20; max %.1f ms" % v["max_ms"])
+            elif name.startswith("PutMetricData"):
+                res.add("metrics", name.replace(" (points/s)", ""), "points/s", value=v, lower_is_better=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # ---- logs -----------------------------------------------------------------------
 
 def bench_logs(args, res, cfg):
@@ -1025,7 +1048,7 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
-        "logship_lines": 200000, "logship_runs": 3,
+        "logship_lines": 200000, "logship_runs": 3, "metric_series": 10000, "metric_rounds": 3,
         "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3,
         "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5}
 # Every configuration runs these unless it says otherwise.
@@ -1046,12 +1069,12 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
-         "logship_lines": 2000, "logship_runs": 1,
+         "logship_lines": 2000, "logship_runs": 1, "metric_series": 200, "metric_rounds": 1,
          "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5,
          "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
            "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs,
-           "dns": bench_dns, "elb": bench_elb}
+           "dns": bench_dns, "elb": bench_elb, "metrics": bench_metrics}
 
 
 def main():

@@ -34,7 +34,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--region R] [--runtime runc|crun]\n"
                "                [--registry HOST:PORT|off] [--seed-images PROGRAM] [--keep-tasks]\n"
                "                [--log-level debug|info|warn|error] [--log-format text|json]\n"
-               "                [--allow-privileged] [--allow-host-path PREFIX]...\n"
+               "                [--allow-privileged] [--allow-host-path PREFIX]... [--time-scale N]\n"
                "\n"
                "Runs berth on this machine: the ECS API on HOST:PORT (default 127.0.0.1:7480),\n"
                "a local agent that runs the tasks, and a local image registry (default\n"
@@ -50,7 +50,10 @@ static void usage(FILE *f)
                "The log (stderr) says at info what starts and stops, placements, pulls and every\n"
                "failure with its reason; debug adds one line per API request.\n"
                "--allow-privileged and --allow-host-path are the agent's (see berth agent --help):\n"
-               "without them, privileged tasks and host paths are refused.\n");
+               "without them, privileged tasks and host paths are refused.\n"
+               "--time-scale N (for demos and tests) is berth server's: metric periods, alarm\n"
+               "evaluation, rate() schedules and scaling cooldowns run N times faster, and the\n"
+               "agent samples its tasks every 20/N seconds (at least 1).\n");
 }
 
 struct up_opts {
@@ -99,6 +102,19 @@ static int set_host_path(void *opts, const struct cli_flag *f, char *arg)
     return cli_add_host_path("berth up", arg, o->host_paths, &o->n_host_paths, ELEMENTSOF(o->host_paths));
 }
 
+static int set_time_scale(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct up_opts *o = opts;
+    char *end = NULL;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < 1 || v > 3600) {
+        fprintf(stderr, "berth up: --time-scale wants a divisor (1-3600)\n");
+        return -1;
+    }
+    o->server.time_scale = (int)v;
+    return 0;
+}
+
 static int set_log_level(void *opts, const struct cli_flag *f, char *arg) { return cli_set_log_level("berth up", arg); }
 
 static int set_log_format(void *opts, const struct cli_flag *f, char *arg)
@@ -118,6 +134,7 @@ static const struct cli_flag up_flags[] = {
     {"keep-tasks", .set = cli_flags_set_true, CLI_FIELD(struct up_opts, keep_tasks)},
     {"log-level", .has_arg = true, .set = set_log_level},
     {"log-format", .has_arg = true, .set = set_log_format},
+    {"time-scale", .has_arg = true, .set = set_time_scale},
     {"help", .short_name = 'h'},
 };
 
@@ -165,6 +182,9 @@ static int start_agent(const struct up_opts *o, const struct server *srv, const 
     acfg.allow_host_paths = o->host_paths;
     acfg.n_allow_host_paths = o->n_host_paths;
     acfg.stop_tasks_at_exit = !o->keep_tasks;
+    if (o->server.time_scale > 1) /* samples at least once a scaled metric period */
+        acfg.metrics_interval_sec =
+            acfg.metrics_interval_sec / o->server.time_scale > 1 ? acfg.metrics_interval_sec / o->server.time_scale : 1;
     if (server_dns_port(srv))
         snprintf(acfg.dns_server, sizeof(acfg.dns_server), "%s:%u", o->server.dns_listen_host, server_dns_port(srv));
     int r = agent_start(agent, &acfg, &err);

@@ -22,6 +22,9 @@
 
 /* A task's execution role credentials, for the agent that runs it. */
 #define PROTO_GET_TASK_CREDENTIALS "GetTaskCredentials"
+/* A task's scale-in protection, read or set for the task endpoint's
+ * $ECS_AGENT_URI/task-protection/v1/state (server/ecs/task_protection.h). */
+#define PROTO_TASK_PROTECTION "TaskProtection"
 /* Registration with a cluster registration token or an IAM identity; the
  * answer carries the instance's own credentials (server/ecs/agent_register.h). */
 #define PROTO_REGISTER "RegisterContainerInstance"

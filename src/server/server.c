@@ -98,6 +98,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     srv->ecs->max_service_tasks = cfg->max_service_tasks;
     srv->ecs->max_cluster_services = cfg->max_cluster_services;
     srv->ecs->max_cluster_instances = cfg->max_cluster_instances;
+    srv->ecs->time_scale = cfg->time_scale;
     if (logs_service_new(&srv->logs, err) < 0 || iam_service_new(&srv->iam, err) < 0 ||
         sts_service_new(&srv->sts, err) < 0)
         return -1;
@@ -185,6 +186,13 @@ int server_start(struct server *srv, struct error *err)
         "alarm evaluation", tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick, false, true, autoscaling_tick, as};
     if (background_start(srv->changes, &alarms, &srv->alarm_thread, err) < 0)
         return -1;
+    /* ECS/ContainerInsights' counts, once an ECS metric period. */
+    srv->insights = (struct container_insights){.store = srv->store, .time_scale = srv->cfg.time_scale};
+    struct background_job insights = {
+        "container insights", container_insights_interval(srv->cfg.time_scale), false, false, container_insights_pass,
+        &srv->insights};
+    if (background_start(srv->changes, &insights, &srv->insights_thread, err) < 0)
+        return -1;
     if (srv->cfg.dns_listen_host[0]) {
         if (dns_server_start(srv->store, srv->cfg.region, srv->cfg.dns_listen_host, srv->cfg.dns_listen_port, NULL,
                              &srv->dns, err) < 0)
@@ -213,6 +221,8 @@ void server_stop(struct server *srv)
     srv->elb_thread = NULL;
     background_stop(srv->alarm_thread);
     srv->alarm_thread = NULL;
+    background_stop(srv->insights_thread);
+    srv->insights_thread = NULL;
 }
 
 void server_free(struct server *srv)

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "server/http/api.h"
+#include "server/ecs/container_insights.h"
 #include "server/sched/scheduler.h"
 
 struct store;
@@ -92,6 +93,8 @@ struct server {
     struct background *maintenance_thread;
     struct background *elb_thread;
     struct background *alarm_thread;
+    struct container_insights insights;
+    struct background *insights_thread;
     struct dns_server *dns;
 };
 

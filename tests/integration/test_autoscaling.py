@@ -7,6 +7,7 @@ user's alarm sets the desired count by step; scaling activities explain
 each change; the API's errors and pages."""
 import datetime
 import time
+import zoneinfo
 
 import pytest
 from botocore.exceptions import ClientError
@@ -187,7 +188,7 @@ def test_api_errors_and_pages(stack, aas):
                                ScalableDimension=dim, PolicyType="TargetTrackingScaling",
                                TargetTrackingScalingPolicyConfiguration={"TargetValue": 50, "PredefinedMetricSpecification": {
                                    "PredefinedMetricType": "ALBRequestCountPerTarget"}})
-    assert code(e) == "ValidationException"
+    assert code(e) == "ValidationException" and "ResourceLabel" in str(e.value)
     with pytest.raises(ClientError) as e:
         aas.put_scaling_policy(PolicyName="x", ServiceNamespace="ecs", ResourceId=resource(stack, "p0"),
                                ScalableDimension=dim, PolicyType="StepScaling",
@@ -218,9 +219,14 @@ def test_api_errors_and_pages(stack, aas):
     assert code(e) == "InvalidNextTokenException"
     with pytest.raises(ClientError) as e:
         aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
-                                 ScalableDimension=dim, Schedule="cron(0 * * * ? *)",
+                                 ScalableDimension=dim, Schedule="cron(0 * * * *)",
                                  ScalableTargetAction={"MinCapacity": 1})
     assert code(e) == "ValidationException" and "cron" in str(e.value)
+    with pytest.raises(ClientError) as e:
+        aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
+                                 ScalableDimension=dim, Schedule="cron(0 9 * * ? *)", Timezone="Mars/Olympus_Mons",
+                                 ScalableTargetAction={"MinCapacity": 1})
+    assert code(e) == "ValidationException" and "Timezone" in str(e.value)
     with pytest.raises(ClientError) as e:
         aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
                                  ScalableDimension=dim, Schedule="rate(2 minute)",
@@ -260,3 +266,29 @@ def test_scheduled_action_fires(stack, aas):
     assert aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid)["ScheduledActions"] == []
     aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=rid, ScalableDimension=dim)
     stack.ecs.update_service(cluster=stack.cluster, service="sched", desiredCount=0)
+
+
+def test_cron_scheduled_action_fires_in_its_time_zone(stack, aas):
+    """cron() names a wall-clock minute in Timezone: the next minute in
+    Kolkata (UTC+05:30), which in UTC is a different hour, fires now."""
+    dim = "ecs:service:DesiredCount"
+    stack.ecs.create_service(cluster=stack.cluster, serviceName="cron", taskDefinition="sleeper", desiredCount=0)
+    rid = resource(stack, "cron")
+    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=rid, ScalableDimension=dim, MinCapacity=0,
+                                 MaxCapacity=3)
+    zone = zoneinfo.ZoneInfo("Asia/Kolkata")
+    if datetime.datetime.now(zone).second > 50:
+        time.sleep(11)  # the minute named must still lie ahead when the server reads it
+    at = (datetime.datetime.now(zone) + datetime.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    schedule = "cron(%d %d %d %d ? %d)" % (at.minute, at.hour, at.day, at.month, at.year)
+    aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="kolkata", ResourceId=rid,
+                             ScalableDimension=dim, Schedule=schedule, Timezone="Asia/Kolkata",
+                             ScalableTargetAction={"MinCapacity": 2, "MaxCapacity": 3})
+    got = aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=rid)["ScheduledActions"][0]
+    assert got["Schedule"] == schedule and got["Timezone"] == "Asia/Kolkata"
+    berth_proc.wait_for(lambda: service(stack, "cron")["desiredCount"] == 2, timeout=90, what="the cron action")
+    assert datetime.datetime.now(zone) >= at
+    acts = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=rid)["ScalingActivities"]
+    assert acts[0]["Cause"] == "scheduled action name kolkata was triggered"
+    aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=rid, ScalableDimension=dim)
+    stack.ecs.update_service(cluster=stack.cluster, service="cron", desiredCount=0)

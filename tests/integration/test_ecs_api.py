@@ -522,10 +522,10 @@ REFUSED = {
     "ContinueServiceDeployment", "CreateDaemon", "CreateExpressGatewayService", "CreateTaskSet", "DeleteDaemon",
     "DeleteDaemonTaskDefinition", "DeleteExpressGatewayService", "DeleteTaskSet", "DescribeDaemon",
     "DescribeDaemonDeployments", "DescribeDaemonRevisions", "DescribeDaemonTaskDefinition",
-    "DescribeExpressGatewayService", "DescribeTaskSets", "GetTaskProtection",
+    "DescribeExpressGatewayService", "DescribeTaskSets",
     "ListDaemonDeployments", "ListDaemonTaskDefinitions", "ListDaemons",
     "RegisterDaemonTaskDefinition", "SubmitAttachmentStateChanges", "UpdateDaemon", "UpdateExpressGatewayService",
-    "UpdateServicePrimaryTaskSet", "UpdateTaskProtection", "UpdateTaskSet",
+    "UpdateServicePrimaryTaskSet", "UpdateTaskSet",
 }
 
 

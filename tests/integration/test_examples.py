@@ -193,3 +193,36 @@ def test_alb_ingress(stack, tmp_path):
     assert [lb for lb in elb.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] == "example-alb"] == []
     assert get(url) is None
     assert not stack.ecs.list_tasks(cluster=stack.cluster, serviceName="alb-web")["taskArns"]
+
+
+@pytest.fixture(scope="module")
+def scaled_stack(tmp_path_factory):
+    """A stack as `berth up --time-scale 60` runs one: metric minutes and
+    cooldowns sixty times shorter, the agent sampling every second."""
+    s = stackmod.Stack(tmp_path_factory.mktemp("examples-scaled"), cluster="scaled",
+                       server_args=["--time-scale", "60"], agent_args=["--metrics-interval", "1"])
+    try:
+        build_images(s)
+    except BaseException:
+        stop_stack(s)
+        raise
+    yield s
+    stop_stack(s)
+
+
+def test_autoscaling_on_cpu(scaled_stack, tmp_path):
+    s = scaled_stack
+    out = ok(example(s, tmp_path, "autoscaling", timeout=600))
+    lines = out.strip().splitlines()
+    # The policy's two alarms, then out to the maximum and back in to 1.
+    assert sorted(line.split("-Alarm")[1].split("-")[0] for line in lines[:2]) == ["High", "Low"], out
+    assert all(line.startswith("TargetTracking-service/scaled/cpu-burner-Alarm") for line in lines[:2]), out
+    assert lines[2:4] == ["desired count 3", "desired count 1"], out
+    acts = [line.split("\t") for line in lines[4:]]
+    descs = [a[1] for a in acts]
+    assert descs[0] == "Setting desired count to 1." and "Setting desired count to 3." in descs, out
+    assert all("monitor alarm TargetTracking-service/scaled/cpu-burner-Alarm" in a[2] for a in acts), out
+    # The example cleaned up after itself.
+    aas = berth_proc.client(s.server.endpoint, service="application-autoscaling")
+    assert aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    assert s.ecs.describe_services(cluster=s.cluster, services=["cpu-burner"])["services"][0]["status"] == "INACTIVE"

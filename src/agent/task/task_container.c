@@ -28,9 +28,9 @@ struct start_inputs {
     char meta_task[800];
     char hostname[128];
     char resolver[16]; /* the DNS relay's address */
-    char endpoint_env[3][160];
+    char endpoint_env[TASK_ENDPOINT_ENV_MAX][160];
     /* BERTH_TASK_ARN, the endpoint's URIs, then the resolved secrets */
-    const char *extra_env[1 + 3 + LIMIT_CTR_SECRETS];
+    const char *extra_env[1 + TASK_ENDPOINT_ENV_MAX + LIMIT_CTR_SECRETS];
     const char *dns[MAX_DNS], *search[MAX_DNS];
     struct etcfiles_host hosts[MAX_HOSTS];
     char link_names[MAX_HOSTS][256];

@@ -4,6 +4,7 @@
  *   GET /v2/credentials/<id>        the task role's credentials
  *   GET /v4/<id>  /v4/<id>/task     container and task metadata (v3: /v3/)
  *   GET /v4/<id>/stats  /v4/<id>/task/stats
+ *   GET, PUT /api/<id>/task-protection/v1/state   (ECS_AGENT_URI is /api/<id>)
  *
  * The ids are random UUIDs (task_endpoint_assign), given to the containers
  * in their environment only.  A request is answered only for the task that
@@ -38,6 +39,7 @@
 #include "agent/net/netpool.h"
 #include "agent/net/nftrules.h"
 #include "agent/task/task_metadata.h"
+#include "agent/task/task_protection_ep.h"
 #include "agent/task/task_role_creds.h"
 
 #define ENDPOINT_CONNECTIONS 64
@@ -50,6 +52,22 @@ struct task_endpoint {
     struct runner_env *env;
     int port;
 };
+
+/* One request's body, kept for a PUT (others' are dropped). */
+struct request {
+    size_t len;
+    bool too_big;
+    char body[TASK_PROTECTION_EP_BODY_MAX];
+};
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)conn;
+    (void)code;
+    free(*req_cls);
+    *req_cls = NULL;
+}
 
 /* ---- ids ---------------------------------------------------------------- */
 
@@ -106,10 +124,11 @@ void task_endpoint_note_network(struct task_runner *t)
 size_t task_endpoint_env(const struct task_runner *t, const struct runner_ctr *c, char (*bufs)[160], size_t n)
 {
     size_t k = 0;
-    if (!c->meta_id[0] || n < 3)
+    if (!c->meta_id[0] || n < TASK_ENDPOINT_ENV_MAX)
         return 0;
     snprintf(bufs[k++], 160, "ECS_CONTAINER_METADATA_URI_V4=http://%s/v4/%s", NFT_ENDPOINT_ADDR, c->meta_id);
     snprintf(bufs[k++], 160, "ECS_CONTAINER_METADATA_URI=http://%s/v3/%s", NFT_ENDPOINT_ADDR, c->meta_id);
+    snprintf(bufs[k++], 160, "ECS_AGENT_URI=http://%s/api/%s", NFT_ENDPOINT_ADDR, c->meta_id);
     if (t->creds_id[0])
         snprintf(bufs[k++], 160, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/%s", t->creds_id);
     return k;
@@ -225,26 +244,64 @@ static enum MHD_Result serve_metadata(struct task_endpoint *ep, struct MHD_Conne
     return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No such metadata path.");
 }
 
+/* $ECS_AGENT_URI/task-protection/v1/state: rest is what follows "/api/". */
+static enum MHD_Result serve_protection(struct task_endpoint *ep, struct MHD_Connection *conn, const char *rest,
+                                        const char *method, const struct request *req, const char *src)
+{
+    static const char path[] = "/task-protection/v1/state";
+    size_t idlen = strcspn(rest, "/");
+    if (idlen != 36 || strcmp(rest + idlen, path) != 0)
+        return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No such path.");
+    bool put = strcmp(method, "PUT") == 0;
+    if (!put && strcmp(method, "GET") != 0)
+        return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed", "Only GET and PUT are served here.");
+    char id[37];
+    snprintf(id, sizeof(id), "%.36s", rest);
+    struct runner_ctr *c = NULL;
+    struct task_runner *t = find_owner(ep->env, id, false, src, &c);
+    if (!t) /* ECS's agent's words for an unknown endpoint id */
+        return reply(conn, MHD_HTTP_NOT_FOUND,
+                     json_pack("{s:{s:s, s:s}}", "error", "Code", "ResourceNotFoundException", "Message",
+                               "Invalid request: no task was found"));
+    if (put && req->too_big)
+        return reply(conn, MHD_HTTP_BAD_REQUEST,
+                     json_pack("{s:{s:s, s:s}}", "error", "Code", "InvalidParameterException", "Message",
+                               "UpdateTaskProtection: failed to decode request"));
+    unsigned status = 500;
+    json_t *body = task_protection_ep_serve(t, put, req->body, req->len, &status);
+    return reply(conn, status, body);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_size, void **req_cls)
 {
     (void)version;
-    (void)upload_data;
     struct task_endpoint *ep = cls;
-    if (!*req_cls) { /* the headers: wait for the (empty) body */
-        *req_cls = ep;
+    struct request *req = *req_cls;
+    if (!req) { /* the headers: wait for the body */
+        req = calloc(1, sizeof(*req));
+        if (!req)
+            return MHD_NO;
+        *req_cls = req;
         return MHD_YES;
     }
-    if (*upload_size) { /* GETs only: a body is read and dropped */
+    if (*upload_size) { /* kept up to its limit (a PUT's); beyond, dropped */
+        if (req->len + *upload_size <= sizeof(req->body))
+            memcpy(req->body + req->len, upload_data, *upload_size);
+        else
+            req->too_big = true;
+        req->len = req->too_big ? req->len : req->len + *upload_size;
         *upload_size = 0;
         return MHD_YES;
     }
-    if (strcmp(method, "GET") != 0)
-        return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed", "Only GET is served here.");
     if (strlen(url) > ENDPOINT_PATH_MAX)
         return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No such path.");
     char src[INET_ADDRSTRLEN];
     source_of(conn, src, sizeof(src));
+    if (strncmp(url, "/api/", 5) == 0)
+        return serve_protection(ep, conn, url + 5, method, req, src);
+    if (strcmp(method, "GET") != 0)
+        return reply_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed", "Only GET is served here.");
     static const char creds[] = "/v2/credentials/";
     if (strncmp(url, creds, sizeof(creds) - 1) == 0)
         return serve_credentials(ep, conn, url + sizeof(creds) - 1, src);
@@ -288,10 +345,11 @@ int task_endpoint_start(struct runner_env *env, struct error *err)
     ep->env = env;
     ep->port = port;
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
-    ep->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, ep, MHD_OPTION_LISTEN_SOCKET, fd,
-                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)ENDPOINT_CONNECTIONS,
-                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ENDPOINT_TIMEOUT_SEC,
-                                  MHD_OPTION_THREAD_STACK_SIZE, (size_t)ENDPOINT_STACK, MHD_OPTION_END);
+    ep->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, ep, MHD_OPTION_LISTEN_SOCKET, fd,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)ENDPOINT_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)ENDPOINT_TIMEOUT_SEC, MHD_OPTION_THREAD_STACK_SIZE, (size_t)ENDPOINT_STACK,
+                         MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_END);
     if (!ep->daemon) {
         close(fd);
         free(ep);

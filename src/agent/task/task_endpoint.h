@@ -30,7 +30,9 @@ void task_endpoint_ids_load(struct task_runner *t, json_t *ids);
  * network exists, for the source check. */
 void task_endpoint_note_network(struct task_runner *t);
 
+#define TASK_ENDPOINT_ENV_MAX 4
+
 /* The environment variables container c receives ("NAME=value"), written into
- * bufs (n of them; at least 3 are needed, else none is written); returns how
- * many. */
+ * bufs (n of them; at least TASK_ENDPOINT_ENV_MAX are needed, else none is
+ * written); returns how many. */
 size_t task_endpoint_env(const struct task_runner *t, const struct runner_ctr *c, char (*bufs)[160], size_t n);

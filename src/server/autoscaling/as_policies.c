@@ -5,7 +5,8 @@
  * (15 of 15 below 90% of it: scale in), both named TargetTracking-<resource
  * id>-Alarm{High,Low}-<uuid> and deleted with the policy.  A step scaling
  * policy runs when an alarm the user made names it.  Predictive scaling
- * and ALBRequestCountPerTarget (berth has no load balancers) are refused. */
+ * is refused.  ALBRequestCountPerTarget watches AWS/ApplicationELB
+ * RequestCountPerTarget (Sum) of the target group its ResourceLabel names. */
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,22 @@ static int not_found_target(json_t *in, struct error *err)
 }
 
 /* The metric part of an alarm for a target tracking configuration. */
+/* ALBRequestCountPerTarget: ResourceLabel "app/<lb>/<id>/targetgroup/<tg>/<id>". */
+static int alb_alarm(json_t *pre, json_t *alarm, struct error *err)
+{
+    const char *label = json_string_value(json_object_get(pre, "ResourceLabel"));
+    const char *tg = label ? strstr(label, "/targetgroup/") : NULL;
+    if (!label || strncmp(label, "app/", 4) != 0 || !tg || tg == label || strchr(tg + 13, '/') == NULL)
+        return error_set(err, AS_ERR_VALIDATION,
+                         "ALBRequestCountPerTarget needs a ResourceLabel app/<load-balancer-name>/<id>/targetgroup/"
+                         "<target-group-name>/<id>.");
+    json_object_set_new(alarm, "Namespace", json_string("AWS/ApplicationELB"));
+    json_object_set_new(alarm, "MetricName", json_string("RequestCountPerTarget"));
+    json_object_set_new(alarm, "Statistic", json_string("Sum"));
+    json_object_set_new(alarm, "Dimensions", json_pack("[{s:s, s:s}]", "Name", "TargetGroup", "Value", tg + 1));
+    return 0;
+}
+
 static int tt_metric(json_t *in, json_t *tt, json_t *alarm, struct error *err)
 {
     json_t *pre = json_object_get(tt, "PredefinedMetricSpecification");
@@ -40,12 +57,15 @@ static int tt_metric(json_t *in, json_t *tt, json_t *alarm, struct error *err)
                          "required.");
     if (pre) {
         const char *type = json_string_value(json_object_get(pre, "PredefinedMetricType"));
+        if (type && strcmp(type, "ALBRequestCountPerTarget") == 0)
+            return alb_alarm(pre, alarm, err);
         const char *metric = strcmp(type, "ECSServiceAverageCPUUtilization") == 0      ? "CPUUtilization"
                              : strcmp(type, "ECSServiceAverageMemoryUtilization") == 0 ? "MemoryUtilization"
                                                                                        : NULL;
         if (!metric)
             return error_set(err, AS_ERR_VALIDATION,
-                             "berth supports ECSServiceAverageCPUUtilization and ECSServiceAverageMemoryUtilization "
+                             "berth supports ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization and "
+                             "ALBRequestCountPerTarget "
                              "for ECS services, not %.64s.",
                              type);
         const char *id = json_string_value(json_object_get(in, "ResourceId")) + 8, *slash = strchr(id, '/');

@@ -2,9 +2,12 @@
  * DeleteScheduledAction, and running the actions that are due (from the
  * evaluation thread's job): a due action sets its target's MinCapacity
  * and MaxCapacity, which moves the desired count into the new range.
- * Schedules: at(yyyy-mm-ddThh:mm:ss), once, and rate(N minute|minutes|
- * hour|hours|day|days), from StartTime (or creation) until EndTime; in
- * UTC.  cron() schedules and other time zones are refused. */
+ * Schedules: at(yyyy-mm-ddThh:mm:ss), once, rate(N minute|minutes|
+ * hour|hours|day|days) and cron(Minutes Hours Day-of-month Month
+ * Day-of-week Year) (as_cron.h), from StartTime (or creation) until
+ * EndTime.  at() and cron() read the wall clock of Timezone (an IANA name
+ * from the system's tz database; UTC by default).  --time-scale divides
+ * rate()'s interval only: at() and cron() name wall-clock times. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +15,62 @@
 #include "common/cleanup.h"
 #include "common/ids.h"
 #include "common/isodate.h"
+#include "common/tzinfo.h"
+#include "server/autoscaling/as_cron.h"
 #include "server/autoscaling/autoscaling.h"
 #include "server/cloudwatch/cloudwatch.h"
 #include "server/store/store_docs.h"
 
 #define SCHEDULED_PAGE 50
 
-/* The first run (ms) and, for rate(), the interval (ms; 0 for at()). */
-static int parse_schedule(const char *s, int64_t from_ms, int scale, int64_t *ret_first, int64_t *ret_every,
-                          struct error *err)
+static inline void tzinfo_freep(struct tzinfo **z) { tzinfo_free(*z); }
+
+/* The zone an action's Timezone names (UTC when none). */
+static int zone_of(json_t *doc, struct tzinfo **ret, struct error *err)
+{
+    const char *tz = json_string_value(json_object_get(doc, "Timezone"));
+    if (tzinfo_load(tz ? tz : "UTC", ret, err) < 0)
+        return error_set(err, AS_ERR_VALIDATION, "Invalid Timezone %.64s: not a time zone of the tz database.",
+                         tz ? tz : "UTC");
+    return 0;
+}
+
+/* cron(...)'s next firing after after_ms (ms; 0 if none). */
+static int cron_next(const char *s, const struct tzinfo *z, int64_t after_ms, int64_t *ret_ms, struct error *err)
 {
     size_t n = strlen(s);
+    char fields[800];
+    struct as_cron c;
+    if (n < 6 || n - 6 >= sizeof(fields) || strncmp(s, "cron(", 5) != 0 || s[n - 1] != ')')
+        return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s.", s);
+    snprintf(fields, sizeof(fields), "%.*s", (int)(n - 6), s + 5);
+    if (as_cron_parse(fields, &c, err) < 0)
+        return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s: %s", s, err->msg);
+    int64_t next = as_cron_next(&c, z, after_ms / 1000);
+    *ret_ms = next < 0 ? 0 : next * 1000;
+    return 0;
+}
+
+/* The first run (ms; 0: never) and, for rate(), the interval (ms; 0 for
+ * at() and cron()).  rate() counts from from_ms (StartTime or now); cron()
+ * fires from then or now, whichever is later. */
+static int parse_schedule(const char *s, json_t *in, int64_t from_ms, int64_t now_ms, int scale, int64_t *ret_first,
+                          int64_t *ret_every, struct error *err)
+{
+    size_t n = strlen(s);
+    _cleanup_(tzinfo_freep) struct tzinfo *z = NULL;
+    *ret_every = 0;
+    if (zone_of(in, &z, err) < 0) /* checked for rate() too, which runs by the interval */
+        return -1;
+    if (strncmp(s, "cron(", 5) == 0)
+        return cron_next(s, z, (from_ms > now_ms ? from_ms : now_ms) - 1, ret_first, err);
     if (n > 4 && strncmp(s, "at(", 3) == 0 && s[n - 1] == ')') {
         char when[64];
         int64_t lo, hi;
         snprintf(when, sizeof(when), "%.*s", (int)(n - 4), s + 3);
         if (n - 4 != 19 || isodate_parse(when, &lo, &hi) < 0)
             return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s: at(yyyy-mm-ddThh:mm:ss).", s);
-        *ret_first = lo / 1000;
-        *ret_every = 0;
+        *ret_first = tzinfo_to_utc(z, lo / 1000000) * 1000;
         return 0;
     }
     if (n > 6 && strncmp(s, "rate(", 5) == 0 && s[n - 1] == ')') {
@@ -52,8 +92,6 @@ static int parse_schedule(const char *s, int64_t from_ms, int scale, int64_t *re
         *ret_first = from_ms + *ret_every / scale;
         return 0;
     }
-    if (strncmp(s, "cron(", 5) == 0)
-        return error_set(err, AS_ERR_VALIDATION, "berth does not support cron() schedules yet: use at() or rate().");
     return error_set(err, AS_ERR_VALIDATION, "Invalid schedule %.100s.", s);
 }
 
@@ -69,17 +107,14 @@ API_ACTION(as_put_scheduled_action)
     (void)out;
     char cluster[256], service[256], tid[700], sid[1000], uuid[37], arn[1200];
     const char *name = json_string_value(json_object_get(in, "ScheduledActionName"));
-    const char *tz = json_string_value(json_object_get(in, "Timezone"));
     if (as_check_resource(in, cluster, service, err) < 0)
         return -1;
-    if (tz && strcmp(tz, "UTC") != 0 && strcmp(tz, "Etc/UTC") != 0)
-        return error_set(err, AS_ERR_VALIDATION, "berth runs schedules in UTC only, not %.64s.", tz);
     int64_t start, end, first, every, now_ms = (int64_t)(ctx->now / 1000);
     struct autoscaling_service *svc = ctx->service;
     int scale = svc && svc->time_scale > 1 ? svc->time_scale : 1;
     if (time_member(in, "StartTime", &start, err) < 0 || time_member(in, "EndTime", &end, err) < 0 ||
-        parse_schedule(json_string_value(json_object_get(in, "Schedule")), start ? start : now_ms, scale, &first,
-                       &every, err) < 0)
+        parse_schedule(json_string_value(json_object_get(in, "Schedule")), in, start ? start : now_ms, now_ms, scale,
+                       &first, &every, err) < 0)
         return -1;
     json_t *act = json_object_get(in, "ScalableTargetAction");
     json_t *min = json_object_get(act, "MinCapacity"), *max = json_object_get(act, "MaxCapacity");
@@ -106,6 +141,8 @@ API_ACTION(as_put_scheduled_action)
         return error_set(err, ERR_INTERNAL, "out of memory");
     json_object_set_new(doc, "ScheduledActionARN", json_string(arn));
     json_object_set_new(doc, "CreationTime", json_real(time_to_epoch_seconds(ctx->now)));
+    if (end && first > end)
+        first = 0; /* never within its time */
     json_object_set_new(doc, "berth",
                         json_pack("{s:I, s:I, s:I}", "next_ms", (json_int_t)first, "every_ms", (json_int_t)every,
                                   "end_ms", (json_int_t)end));
@@ -146,19 +183,34 @@ static int collect(const char *region, json_t *doc, void *ud, struct error *err)
     return 0;
 }
 
+/* The run after the one due at next (ms; 0: none): rate()'s next step,
+ * cron()'s next firing after now. */
+static int64_t following(json_t *doc, int64_t next, int64_t every, int64_t now_ms)
+{
+    const char *sched = json_string_value(json_object_get(doc, "Schedule"));
+    int64_t after = every > 0 ? next + every : 0;
+    if (sched && strncmp(sched, "cron(", 5) == 0) {
+        _cleanup_(tzinfo_freep) struct tzinfo *z = NULL;
+        struct error err;
+        if (zone_of(doc, &z, &err) < 0 || cron_next(sched, z, now_ms, &after, &err) < 0)
+            after = 0; /* the zone left the tz database: the action ends */
+    }
+    int64_t end = json_integer_value(json_object_get(json_object_get(doc, "berth"), "end_ms"));
+    return end && after > end ? 0 : after;
+}
+
 static int run_one(struct op_ctx *ctx, json_t *doc, int scale, bool *scaled, struct error *err)
 {
     json_t *b = json_object_get(doc, "berth");
     int64_t now_ms = (int64_t)(ctx->now / 1000), next = json_integer_value(json_object_get(b, "next_ms"));
     int64_t every = json_integer_value(json_object_get(b, "every_ms")) / scale;
-    int64_t end = json_integer_value(json_object_get(b, "end_ms"));
     if (next <= 0 || next > now_ms)
         return 0;
     char tid[700], sid[1000], cluster[256], service[256], why[400];
     const char *name = json_string_value(json_object_get(doc, "ScheduledActionName"));
     as_doc_id(doc, NULL, tid, sizeof(tid));
     as_doc_id(doc, name, sid, sizeof(sid));
-    json_object_set_new(b, "next_ms", json_integer(every > 0 && (!end || next + every <= end) ? next + every : 0));
+    json_object_set_new(b, "next_ms", json_integer(following(doc, next, every, now_ms)));
     if (store_doc_put(ctx->tx, AS_SCHEDULED, ctx->region, sid, doc, err) < 0)
         return -1;
     _cleanup_json_ json_t *target = NULL;

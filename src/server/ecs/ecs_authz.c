@@ -342,6 +342,7 @@ static const struct authz_rule ecs_rules[] = {
     {"DescribeTasks", "ecs:DescribeTasks", res_tasks, key_cluster, false},
     {"DiscoverPollEndpoint", "ecs:DiscoverPollEndpoint", NULL, NULL, false},
     {"ExecuteCommand", "ecs:ExecuteCommand", res_exec, keys_exec, false},
+    {"GetTaskProtection", "ecs:GetTaskProtection", res_tasks, key_cluster, false},
     {"ListAccountSettings", "ecs:ListAccountSettings", NULL, NULL, false},
     {"ListAttributes", "ecs:ListAttributes", res_cluster, NULL, false},
     {"ListClusters", "ecs:ListClusters", NULL, NULL, false},
@@ -374,6 +375,7 @@ static const struct authz_rule ecs_rules[] = {
     {"UpdateContainerAgent", "ecs:UpdateContainerAgent", res_instance, key_cluster, false},
     {"UpdateContainerInstancesState", "ecs:UpdateContainerInstancesState", res_instances, key_cluster, false},
     {"UpdateService", "ecs:UpdateService", res_service, keys_service, false},
+    {"UpdateTaskProtection", "ecs:UpdateTaskProtection", res_tasks, key_cluster, false},
 };
 
 /* berth's agent calls, as the ECS agent's own calls are authorised: the
@@ -396,6 +398,9 @@ static const struct authz_rule agent_rules[] = {
     {"ReportMetrics", "ecs:SubmitTaskStateChange", res_cluster, NULL, false},
     {"RevokeRegistrationToken", "berth:RevokeRegistrationToken", res_cluster, NULL, false},
     {"SubmitReports", NULL, NULL, NULL, false},
+    /* The task endpoint's protection, which ECS's agent asks with the task
+     * role: berth's asks over its own channel, for its own tasks only. */
+    {"TaskProtection", "ecs:Poll", res_cluster, key_cluster, false},
 };
 
 const struct authz_rule *ecs_authz_rules(size_t *ret_n)

@@ -34,7 +34,7 @@ const struct compat_op ecs_compat_ops[] = {
     {"DescribeTaskSets", R, "task sets are not implemented"},
     {"DiscoverPollEndpoint", P, "answers the server's own endpoint (berth's agent long-polls BerthAgent.PollTasks there)"},
     {"ExecuteCommand", P, "berth's own WebSocket session protocol: use `berth exec`; the Session Manager plugin does not work; sessions are logged as the cluster's executeCommandConfiguration says (a stream named after the session id)"},
-    {"GetTaskProtection", R, "task scale-in protection is not implemented"},
+    {"GetTaskProtection", P, "tasks is required (1 to 100)"},
     {"ListAccountSettings", P, "containerInsights and the long ARN formats only"},
     {"ListDaemonDeployments", R, "ECS daemons are not implemented"},
     {"ListDaemonTaskDefinitions", R, "ECS daemons are not implemented"},
@@ -54,7 +54,7 @@ const struct compat_op ecs_compat_ops[] = {
     {"UpdateExpressGatewayService", R, "Express Gateway services are not implemented (see CreateExpressGatewayService)"},
     {"UpdateService", P, "see the UpdateService members below"},
     {"UpdateServicePrimaryTaskSet", R, "task sets are not implemented"},
-    {"UpdateTaskProtection", R, "task scale-in protection is not implemented"},
+    {"UpdateTaskProtection", P, "protects a service's tasks from scale-in and deployments; expiresInMinutes only with protectionEnabled true"},
     {"UpdateTaskSet", R, "task sets are not implemented"},
 };
 

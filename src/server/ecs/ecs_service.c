@@ -31,6 +31,7 @@
 #include "server/ecs/task_credentials.h"
 #include "server/ecs/task_actions.h"
 #include "server/ecs/task_metrics.h"
+#include "server/ecs/task_protection.h"
 #include "server/ecs/task_reports.h"
 #include "server/ecs/taskdefs.h"
 #include "server/http/service_model.h"
@@ -63,6 +64,7 @@ static const struct api_action ecs_actions[] = {
     /* A write only so that its commit wakes the agents' long-polls, one
      * of which takes the new session (exec_sessions.h). */
     {"ExecuteCommand", action_execute_command, API_WRITE},
+    {"GetTaskProtection", action_get_task_protection, API_READ},
     {"ListAccountSettings", action_list_account_settings, API_READ},
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
@@ -95,6 +97,7 @@ static const struct api_action ecs_actions[] = {
     {"UpdateContainerAgent", action_update_container_agent, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
+    {"UpdateTaskProtection", action_update_task_protection, API_WRITE},
 };
 
 static const struct api_error ecs_errors[] = {
@@ -117,6 +120,7 @@ static const struct api_action agent_actions[] = {
     {PROTO_REPORT_METRICS, action_berth_report_metrics, API_WRITE | API_REPORT},
     {PROTO_REVOKE_REGISTRATION_TOKEN, action_berth_revoke_registration_token, API_WRITE},
     {PROTO_SUBMIT_REPORTS, api_submit_reports, API_WRITE},
+    {PROTO_TASK_PROTECTION, action_berth_task_protection, API_WRITE},
 };
 
 static inline void ecs_service_freep(struct ecs_service **e) { ecs_service_free(*e); }

@@ -21,6 +21,7 @@ struct ecs_service {
     struct keyring *keyring;     /* where instance credentials go (not owned) */
     struct elb_proxy *elb_proxy; /* target health for services' loadBalancers (not owned; may be NULL) */
     struct exec_sessions *exec;  /* ECS Exec sessions (exec_sessions.h) */
+    int time_scale;              /* berth server --time-scale: AWS/ECS metric periods divided by it */
 };
 
 /* Load the model and make the in-memory state; agents silent for

@@ -7,6 +7,7 @@
  *   ClusterName and, for a service's task, by ClusterName + ServiceName;
  *   CPUReservation, MemoryReservation = reserved by tasks / registered on
  *   the cluster's instances, in percent, by ClusterName.
+ * ECS/ContainerInsights' usage figures come along (container_insights.c).
  * One point per report; GetMetricStatistics' Average over a minute is then
  * the mean over the cluster's (or service's) task samples, which is ECS's
  * ratio of sums when the tasks reserve alike.  An instance principal may
@@ -18,6 +19,8 @@
 
 #include "common/cleanup.h"
 #include "server/ecs/agent_identity.h"
+#include "server/ecs/container_insights.h"
+#include "server/ecs/ecs_service.h"
 #include "server/ecs/tasks.h"
 #include "server/store/store_clusters.h"
 #include "server/store/store_instances.h"
@@ -42,7 +45,7 @@ static int put_percent(struct op_ctx *ctx, const char *name, const char *cluster
         return error_set(err, ERR_INTERNAL, "out of memory");
     int64_t id;
     struct store_metric_point p = {
-        .at_ms = at_ms - at_ms % 60000, .unit = "Percent", .count = 1, .sum = value, .min = value, .max = value};
+        .at_ms = at_ms, .unit = "Percent", .count = 1, .sum = value, .min = value, .max = value};
     if (store_metric_touch(ctx->tx, ctx->region, ECS_NAMESPACE, name, text, (int64_t)(ctx->now / 1000), &id, err) < 0)
         return -1;
     return store_metric_point_add(ctx->tx, id, &p, err);
@@ -89,6 +92,11 @@ int action_berth_report_metrics(struct op_ctx *ctx, json_t *in, json_t *out, str
         return error_set(err, ERR_INVALID, "Invalid metrics report: cpuUnits and memoryMiB are numbers, at ms.");
     if (at_ms > now_ms || at_ms < now_ms - REPORT_MAX_AGE_MS)
         at_ms = now_ms;
+    /* One-minute points (a minute divided by --time-scale, so that scaled
+     * alarm periods find their data). */
+    const struct ecs_service *ecs = ctx->service;
+    int64_t period = ecs_metrics_period_ms(ecs ? ecs->time_scale : 1);
+    at_ms -= at_ms % period;
     if (task_resolve_request(ctx, in, &cluster, &task, err) < 0 ||
         agent_identity_allow_task(ctx, &cluster, &task, err) < 0)
         return -1;
@@ -96,7 +104,8 @@ int action_berth_report_metrics(struct op_ctx *ctx, json_t *in, json_t *out, str
                                 err) < 0) ||
         (mem && put_utilisation(ctx, "MemoryUtilization", &cluster, &task, at_ms, json_number_value(mem),
                                 task.res_memory, err) < 0) ||
-        put_reservation(ctx, &cluster, at_ms, err) < 0)
+        put_reservation(ctx, &cluster, at_ms, err) < 0 ||
+        container_insights_task(ctx, &cluster, &task, at_ms, cpu, mem, err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;

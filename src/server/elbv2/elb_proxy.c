@@ -36,6 +36,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "server/elbv2/elb_haproxy.h"
+#include "server/elbv2/elb_metrics.h"
 #include "server/http/http_limits.h"
 #include "server/store/store.h"
 #include "server/store/store_elb.h"
@@ -54,9 +55,10 @@ struct elb_proxy {
     char sock_prefix[64];
     struct lb_proc *procs;
     size_t nprocs, cap;
-    pthread_mutex_t lock; /* guards health */
-    json_t *health;       /* {tg id: {server: [state, reason, description]}} */
-    bool broken;          /* logged once: no HAProxy, or a directory it cannot be given */
+    pthread_mutex_t lock;        /* guards health */
+    json_t *health;              /* {tg id: {server: [state, reason, description]}} */
+    struct elb_metrics *metrics; /* AWS/ApplicationELB from the same stats (elb_metrics.h) */
+    bool broken;                 /* logged once: no HAProxy, or a directory it cannot be given */
 };
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
@@ -102,7 +104,8 @@ int elb_proxy_new(struct store *store, const char *dir, const char *haproxy, str
     snprintf(p->sock_prefix, sizeof(p->sock_prefix), "berth-elb-%ld-", (long)getpid());
     pthread_mutex_init(&p->lock, NULL);
     p->health = json_object();
-    if (!p->health) {
+    p->metrics = elb_metrics_new();
+    if (!p->health || !p->metrics) {
         elb_proxy_free(p);
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
@@ -140,6 +143,7 @@ void elb_proxy_free(struct elb_proxy *p)
         proc_stop(&p->procs[i]);
     free(p->procs);
     json_decref(p->health);
+    elb_metrics_free(p->metrics);
     pthread_mutex_destroy(&p->lock);
     free(p);
 }
@@ -482,9 +486,14 @@ static void poll_health(struct elb_proxy *p)
             continue;
         _cleanup_buf_ struct buf reply;
         buf_init(&reply, LIMIT_ELB_STATS_REPLY);
-        if (stats_command(p, &p->procs[i], "show stat\n", &reply) == 0 && reply.data)
+        if (stats_command(p, &p->procs[i], "show stat\n", &reply) == 0 && reply.data) {
+            elb_metrics_sample(p->metrics, p->procs[i].arn, reply.data);
             parse_stats(reply.data, health);
+        }
     }
+    struct error err;
+    if (elb_metrics_flush(p->metrics, p->store, (int64_t)(time_now() / 1000), &err) < 0)
+        log_warn("elb: metrics: %s", err.msg);
     pthread_mutex_lock(&p->lock);
     json_t *old = p->health;
     p->health = health;

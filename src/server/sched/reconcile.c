@@ -33,6 +33,7 @@
 #include "server/ecs/service_history.h"
 #include "server/ecs/service_load_balancers.h"
 #include "server/ecs/services.h"
+#include "server/ecs/task_protection.h"
 #include "server/store/store.h"
 #include "server/store/store_instances.h"
 
@@ -114,21 +115,26 @@ static int check_breaker(struct round *r, struct error *err)
 /* Stop `n` of the m tasks tasks[idx[]]: not-healthy ones first.  Old
  * deployments' tasks go oldest first.  Scale-in (balance) follows ECS's
  * documented order instead: a task in the Availability Zone with the most of
- * the service's tasks, on the instance with the most of them, newest first. */
+ * the service's tasks, on the instance with the most of them, newest first.
+ * A task with scale-in protection is never chosen (it still counts where it
+ * runs); the next round looks again, once its protection ends. */
 static int stop_some(struct round *r, const struct service_task *tasks, const int *idx, const bool *healthy, size_t m,
                      int n, bool balance, const char *reason, struct error *err)
 {
     _cleanup_free_ bool *gone = calloc(m + 1, sizeof(bool));
-    if (!gone)
+    _cleanup_free_ bool *kept = calloc(m + 1, sizeof(bool));
+    if (!gone || !kept)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t k = 0; k < m; k++)
+        kept[k] = task_protection_active(tasks[idx[k]].protected_until_ms, r->ctx->now);
     for (; n > 0; n--) {
         bool any_unhealthy = false;
         for (size_t k = 0; k < m; k++)
-            any_unhealthy |= !gone[k] && !healthy[k];
+            any_unhealthy |= !gone[k] && !kept[k] && !healthy[k];
         ssize_t best = -1;
         int best_az = -1, best_inst = -1;
         for (size_t k = 0; k < m; k++) {
-            if (gone[k] || (any_unhealthy && healthy[k]))
+            if (gone[k] || kept[k] || (any_unhealthy && healthy[k]))
                 continue;
             const struct service_task *t = &tasks[idx[k]];
             int az = 0, inst = 0;

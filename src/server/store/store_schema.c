@@ -556,6 +556,12 @@ static const char *const migrations[] = {
     "  at_ms INTEGER NOT NULL,"
     "  doc TEXT NOT NULL);"
     "CREATE INDEX doc_events_parent ON doc_events (kind, region, parent, seq);",
+    /* CloudWatch downsampling (store_metrics_downsample): how far each
+     * resolution tier has been rolled up, so that each pass reads only the
+     * points that aged into it since. */
+    "CREATE TABLE metric_rollups ("
+    "  tier INTEGER PRIMARY KEY,"
+    "  done_ms INTEGER NOT NULL);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

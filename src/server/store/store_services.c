@@ -157,6 +157,7 @@ static int read_service_task(db_stmt *s, void *ret_task, struct error *err)
     t->started_at = col_epoch(s, 10);
     t->stopped_at = db_col_int64(s, 11);
     snprintf(t->az, sizeof(t->az), "%s", col_text_or(s, 12, ""));
+    t->protected_until_ms = sqlite3_column_int64(s, 13);
     return 0;
 }
 
@@ -189,7 +190,8 @@ int store_service_tasks(struct store_tx *tx, int64_t cluster_id, const char *ser
         tx,
         "SELECT t.id, t.uuid, t.started_by, t.desired_status, t.last_status, "
         "json_extract(t.doc, '$.healthStatus'), json_extract(t.doc, '$.stopCode'), ci.status, t.instance_id, "
-        "t.created_at, json_extract(t.doc, '$.startedAt'), t.stopped_at, json_extract(t.doc, '$.availabilityZone') "
+        "t.created_at, json_extract(t.doc, '$.startedAt'), t.stopped_at, json_extract(t.doc, '$.availabilityZone'), "
+        "json_extract(t.doc, '$.berth.protectedUntilMs') "
         "FROM tasks t "
         "LEFT JOIN container_instances ci ON ci.id = t.instance_id "
         "WHERE t.cluster_id = ?1 AND t.service_name = ?2 AND "

@@ -61,6 +61,9 @@ struct service_task {
     usec_t created_at;
     usec_t started_at; /* 0 until RUNNING */
     usec_t stopped_at;
+    /* Scale-in protection's end, epoch milliseconds (0: none): the task
+     * document's berth.protectedUntilMs (ecs/task_protection.c). */
+    int64_t protected_until_ms;
 };
 
 /* The service's task counts: fn(ud, started_by ("" for none), last_status,
