@@ -214,7 +214,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"UpdateServiceRequest", "taskDefinition", W, NULL, "starts a new deployment"},
     {"UpdateServiceRequest", "volumeConfigurations", U, NULL, "EBS volumes configured at launch are not available"},
     {"UpdateServiceRequest", "vpcLatticeConfigurations", U, NULL, "VPC Lattice is not available"},
-    {"DeploymentConfiguration", "alarms", U, NULL, "CloudWatch alarms are not implemented"},
+    {"DeploymentConfiguration", "alarms", W, NULL, "a berth CloudWatch alarm named in alarmNames going to ALARM while the deployment is IN_PROGRESS fails it (and rolls back with rollback); no bake time after COMPLETED"},
     {"DeploymentConfiguration", "bakeTimeInMinutes", U, NULL, "blue/green, linear and canary deployments are not implemented"},
     {"DeploymentConfiguration", "canaryConfiguration", U, NULL, "canary deployments are not implemented"},
     {"DeploymentConfiguration", "deploymentCircuitBreaker", W, NULL, "threshold 0.5 x desired (3 to 200), with optional rollback"},
