@@ -30,6 +30,8 @@
 #include "common/task_status.h"
 #include "server/sched/deploy_alarms.h"
 #include "server/sched/deploy_math.h"
+#include "server/sched/taskset_round.h"
+#include "server/ecs/task_sets.h"
 #include "server/ecs/instances.h"
 #include "server/placement/placement.h"
 #include "server/sched/reconcile_ops.h"
@@ -436,6 +438,8 @@ static int draining_round(struct round *r, struct service_task *tasks, size_t n,
     if (live == 0) {
         snprintf(r->row->status, sizeof(r->row->status), "INACTIVE");
         json_object_set_new(r->row->doc, "deployments", json_array());
+        if (json_object_get(r->row->doc, "taskSets"))
+            json_object_set_new(r->row->doc, "taskSets", json_array());
         r->changed = true;
     }
     return 0;
@@ -474,6 +478,8 @@ static int reconcile(struct round *r, struct error *err)
         rc = draining_round(r, tasks, n, err);
     else if (strcmp(r->row->scheduling_strategy, "DAEMON") == 0)
         rc = daemon_round(r, tasks, n, err);
+    else if (task_sets_external(r->row->doc))
+        rc = taskset_round(r, tasks, n, err);
     else
         rc = replica_round(r, tasks, n, err);
     if (rc < 0)
