@@ -33,7 +33,7 @@ TEST(ecs_compat_notes_agree_with_code)
     CHECK(r == 0);
     char *md = ecs_compat_markdown(api.model, api.actions, api.nactions);
     CHECK(md && strstr(md, "| RunTask | partial: ") && strstr(md, "| ListClusters | works |"));
-    CHECK(md && strstr(md, "| CreateTaskSet | refused (UnsupportedFeatureException): "));
+    CHECK(md && strstr(md, "| ContinueServiceDeployment | refused (UnsupportedFeatureException): "));
     CHECK(md && strstr(md, "| `restartPolicy` | refused: "));
     free(md);
     ecs_service_free(e);

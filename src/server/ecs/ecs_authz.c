@@ -324,12 +324,14 @@ static const struct authz_rule ecs_rules[] = {
     {"CreateCapacityProvider", "ecs:CreateCapacityProvider", res_new_provider, key_request_tags, false},
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
     {"CreateService", "ecs:CreateService", res_new_service, keys_create_service, false},
+    {"CreateTaskSet", "ecs:CreateTaskSet", res_service, key_cluster, false},
     {"DeleteAccountSetting", "ecs:DeleteAccountSetting", NULL, NULL, false},
     {"DeleteAttributes", "ecs:DeleteAttributes", res_attribute_targets, key_cluster, false},
     {"DeleteCapacityProvider", "ecs:DeleteCapacityProvider", res_provider, NULL, false},
     {"DeleteCluster", "ecs:DeleteCluster", res_cluster, NULL, false},
     {"DeleteService", "ecs:DeleteService", res_service, key_cluster, false},
     {"DeleteTaskDefinitions", "ecs:DeleteTaskDefinitions", res_taskdefs, NULL, false},
+    {"DeleteTaskSet", "ecs:DeleteTaskSet", res_service, key_cluster, false},
     {"DeregisterContainerInstance", "ecs:DeregisterContainerInstance", res_cluster, NULL, false},
     {"DeregisterTaskDefinition", "ecs:DeregisterTaskDefinition", NULL, NULL, false},
     {"DescribeCapacityProviders", "ecs:DescribeCapacityProviders", NULL, NULL, false},
@@ -339,6 +341,7 @@ static const struct authz_rule ecs_rules[] = {
     {"DescribeServiceRevisions", "ecs:DescribeServiceRevisions", res_revisions, NULL, false},
     {"DescribeServices", "ecs:DescribeServices", res_services, key_cluster, false},
     {"DescribeTaskDefinition", "ecs:DescribeTaskDefinition", NULL, NULL, false},
+    {"DescribeTaskSets", "ecs:DescribeTaskSets", res_service, key_cluster, false},
     {"DescribeTasks", "ecs:DescribeTasks", res_tasks, key_cluster, false},
     {"DiscoverPollEndpoint", "ecs:DiscoverPollEndpoint", NULL, NULL, false},
     {"ExecuteCommand", "ecs:ExecuteCommand", res_exec, keys_exec, false},
@@ -375,7 +378,9 @@ static const struct authz_rule ecs_rules[] = {
     {"UpdateContainerAgent", "ecs:UpdateContainerAgent", res_instance, key_cluster, false},
     {"UpdateContainerInstancesState", "ecs:UpdateContainerInstancesState", res_instances, key_cluster, false},
     {"UpdateService", "ecs:UpdateService", res_service, keys_service, false},
+    {"UpdateServicePrimaryTaskSet", "ecs:UpdateServicePrimaryTaskSet", res_service, key_cluster, false},
     {"UpdateTaskProtection", "ecs:UpdateTaskProtection", res_tasks, key_cluster, false},
+    {"UpdateTaskSet", "ecs:UpdateTaskSet", res_service, key_cluster, false},
 };
 
 /* berth's agent calls, as the ECS agent's own calls are authorised: the

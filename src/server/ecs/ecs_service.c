@@ -30,6 +30,7 @@
 #include "server/ecs/tag_actions.h"
 #include "server/ecs/task_credentials.h"
 #include "server/ecs/task_actions.h"
+#include "server/ecs/task_sets.h"
 #include "server/ecs/task_metrics.h"
 #include "server/ecs/task_protection.h"
 #include "server/ecs/task_reports.h"
@@ -44,12 +45,14 @@ static const struct api_action ecs_actions[] = {
     {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
     {"CreateService", action_create_service, API_WRITE},
+    {"CreateTaskSet", action_create_task_set, API_WRITE},
     {"DeleteAccountSetting", action_delete_account_setting, API_WRITE},
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
+    {"DeleteTaskSet", action_delete_task_set, API_WRITE},
     {"DeregisterContainerInstance", action_deregister_container_instance, API_WRITE},
     {"DeregisterTaskDefinition", action_deregister_task_definition, API_WRITE},
     {"DescribeCapacityProviders", action_describe_capacity_providers, API_READ},
@@ -59,6 +62,7 @@ static const struct api_action ecs_actions[] = {
     {"DescribeServiceRevisions", action_describe_service_revisions, API_READ},
     {"DescribeServices", action_describe_services, API_READ},
     {"DescribeTaskDefinition", action_describe_task_definition, API_READ},
+    {"DescribeTaskSets", action_describe_task_sets, API_READ},
     {"DescribeTasks", action_describe_tasks, API_READ},
     {"DiscoverPollEndpoint", action_discover_poll_endpoint, API_READ},
     /* A write only so that its commit wakes the agents' long-polls, one
@@ -97,13 +101,16 @@ static const struct api_action ecs_actions[] = {
     {"UpdateContainerAgent", action_update_container_agent, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
+    {"UpdateServicePrimaryTaskSet", action_update_service_primary_task_set, API_WRITE},
     {"UpdateTaskProtection", action_update_task_protection, API_WRITE},
+    {"UpdateTaskSet", action_update_task_set, API_WRITE},
 };
 
 static const struct api_error ecs_errors[] = {
     {ECS_ERR_CONFLICT, "ConflictException", 400},
     {ECS_ERR_SERVICE_DEPLOYMENT_NOT_FOUND, "ServiceDeploymentNotFoundException", 400},
     {ECS_ERR_NAMESPACE_NOT_FOUND, "NamespaceNotFoundException", 400},
+    {ECS_ERR_TASK_SET_NOT_FOUND, "TaskSetNotFoundException", 400},
 };
 
 /* berth's own agent calls: no botocore model describes them, so their

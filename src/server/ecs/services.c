@@ -28,11 +28,13 @@
 #include "server/http/paging.h"
 #include "server/placement/placement.h"
 #include "server/ecs/resource_refs.h"
+#include "server/ecs/service_counts.h"
 #include "server/ecs/service_history.h"
 #include "server/ecs/runtask.h"
 #include "server/http/tags.h"
 #include "server/ecs/taskdefs.h"
 #include "server/ecs/task_create.h"
+#include "server/ecs/task_sets.h"
 
 #define SERVICE_NAME_MAX 255
 #define DESCRIBE_MAX 10
@@ -115,30 +117,6 @@ int services_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error 
     return 0;
 }
 
-static int add_live_count(void *ud, const char *started_by, const char *last_status, int64_t n, struct error *err)
-{
-    json_t *counts = ud;
-    enum task_status status = task_status_parse(last_status);
-    bool running = status == TASK_STATUS_RUNNING;
-    if (!running && !task_status_is_pending(status))
-        return 0; /* DEACTIVATING, STOPPING, STOPPED...: neither */
-    json_t *c = json_object_get(counts, started_by);
-    if (!c) {
-        c = json_pack("{s:i, s:i}", "running", 0, "pending", 0);
-        if (!c || json_object_set_new(counts, started_by, c) < 0)
-            return error_set(err, ERR_INTERNAL, "out of memory");
-    }
-    const char *key = running ? "running" : "pending";
-    json_object_set_new(c, key, json_integer(json_integer_value(json_object_get(c, key)) + n));
-    return 0;
-}
-
-/* Running and pending task counts per deployment id (started_by). */
-static int live_counts(struct op_ctx *ctx, const struct service_row *row, json_t *ret_counts, struct error *err)
-{
-    return store_service_status_counts(ctx->tx, row->cluster_id, row->name, add_live_count, ret_counts, err);
-}
-
 static json_t *service_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct service_row *row,
                             bool with_tags, struct error *err)
 {
@@ -150,7 +128,7 @@ static json_t *service_json(struct op_ctx *ctx, const struct cluster_row *cluste
     }
     json_object_del(j, "berth");
     json_object_set_new(j, "status", json_string(row->status));
-    if (live_counts(ctx, row, counts, err) < 0)
+    if (service_counts_live(ctx, row, counts, err) < 0)
         return NULL;
     json_int_t running = 0, pending = 0;
     size_t i;
@@ -169,6 +147,8 @@ static json_t *service_json(struct op_ctx *ctx, const struct cluster_row *cluste
         running += r;
         pending += p;
     }
+    if (task_sets_view(ctx, row, j, &running, &pending, err) < 0)
+        return NULL;
     json_object_set_new(j, "runningCount", json_integer(running));
     json_object_set_new(j, "pendingCount", json_integer(pending));
     json_t *events = json_array();
@@ -293,6 +273,7 @@ struct service_kind {
     const char *strategy;    /* REPLICA or DAEMON */
     const char *launch_type; /* EC2 or EXTERNAL */
     json_t *providers;       /* the capacity provider strategy, or NULL (owned) */
+    const char *controller;  /* ECS or EXTERNAL */
     bool daemon;
     json_int_t desired;
 };
@@ -346,8 +327,13 @@ static int create_kind(json_t *in, struct service_kind *ret_kind, struct error *
         k.launch_type = "EC2";
     json_t *controller = json_object_get(in, "deploymentController");
     const char *ctype = json_string_value(json_object_get(controller, "type"));
-    if (ctype && strcmp(ctype, "ECS") != 0)
-        return error_set(err, ERR_INVALID, "berth supports only the ECS deployment controller.");
+    k.controller = ctype ? ctype : "ECS";
+    if (strcmp(k.controller, "CODE_DEPLOY") == 0)
+        return error_set(err, ERR_INVALID,
+                         "The CODE_DEPLOY deployment controller is not supported by berth: it has no CodeDeploy API "
+                         "(use EXTERNAL with task sets).");
+    if (strcmp(k.controller, "EXTERNAL") == 0 && task_sets_check_create_service(in, err) < 0)
+        return -1;
     json_t *desired_j = json_object_get(in, "desiredCount");
     if (k.daemon && desired_j)
         return error_set(err, ERR_INVALID,
@@ -373,7 +359,7 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
     snprintf(creator, sizeof(creator), "arn:aws:iam::%s:root", ctx->account);
     const char *propagate = json_string_value(json_object_get(in, "propagateTags"));
     _cleanup_(json_decrefp) json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s, s:O, s:[], s:f, s:o, s:o, s:s, "
+        "{s:s, s:s, s:s, s:[], s:[], s:I, s:s, s:s*, s:O, s:[], s:f, s:o, s:o, s:s, "
         "s:{s:s}, s:s, s:b, s:s, s:b}",
         "serviceArn", arn, "serviceName", name, "clusterArn", carn, "loadBalancers", "serviceRegistries",
         "desiredCount", (json_int_t)(kind->daemon ? 0 : kind->desired), "launchType", kind->launch_type,
@@ -381,7 +367,7 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
         time_to_epoch_seconds(ctx->now), "placementConstraints",
         copy_or_empty(json_object_get(in, "placementConstraints")), "placementStrategy",
         copy_or_empty(json_object_get(in, "placementStrategy")), "schedulingStrategy", kind->strategy,
-        "deploymentController", "type", "ECS", "createdBy", creator, "enableECSManagedTags",
+        "deploymentController", "type", kind->controller, "createdBy", creator, "enableECSManagedTags",
         json_is_true(json_object_get(in, "enableECSManagedTags")), "propagateTags", propagate ? propagate : "NONE",
         "enableExecuteCommand", json_is_true(json_object_get(in, "enableExecuteCommand")));
     if (!doc) {
@@ -409,6 +395,8 @@ static json_t *service_doc_new(struct op_ctx *ctx, json_t *in, const struct clus
     const char *token = json_string_value(json_object_get(in, "clientToken"));
     json_object_set_new(doc, "berth",
                         json_pack("{s:s*, s:I}", "clientToken", token, "scannedUntil", (json_int_t)ctx->now));
+    if (!td_arn) /* EXTERNAL: its task sets are its deployments */
+        return json_object_set_new(doc, "taskSets", json_array()) < 0 ? NULL : TAKE_PTR(doc);
     json_t *dep = service_new_deployment(ctx, doc, td_arn, err);
     if (!dep)
         return NULL;
@@ -441,17 +429,21 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         capacity_service_strategy(&cluster, in, kind.daemon, &kind.providers, err) < 0)
         return -1;
     const char *td_ref = json_string_value(json_object_get(in, "taskDefinition"));
-    if (!td_ref)
+    bool external = strcmp(kind.controller, "EXTERNAL") == 0;
+    if (!td_ref && !external)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     const char *platform = NULL;
-    if (service_connect_refuse(in, err) < 0 || taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
-        fargate_check_launch(taskdef,
-                             kind.providers ? (capacity_strategy_is_fargate(kind.providers) ? "FARGATE" : "EC2")
-                                            : kind.launch_type,
-                             json_string_value(json_object_get(in, "platformVersion")), &platform, err) < 0 ||
-        task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
-        service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0 ||
-        service_load_balancers_check(ctx, json_object_get(in, "loadBalancers"), taskdef, err) < 0)
+    if (service_connect_refuse(in, err) < 0)
+        return -1;
+    if (!external &&
+        (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
+         fargate_check_launch(taskdef,
+                              kind.providers ? (capacity_strategy_is_fargate(kind.providers) ? "FARGATE" : "EC2")
+                                             : kind.launch_type,
+                              json_string_value(json_object_get(in, "platformVersion")), &platform, err) < 0 ||
+         task_check_network_configuration(taskdef, json_object_get(in, "networkConfiguration"), err) < 0 ||
+         service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0 ||
+         service_load_balancers_check(ctx, json_object_get(in, "loadBalancers"), taskdef, err) < 0))
         return -1;
     if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, kind.daemon, &config, err) < 0)
         return -1;
@@ -655,6 +647,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return error_set(err, API_ERR_SERVICE_NOT_ACTIVE, "Service was not ACTIVE.");
     bool daemon = strcmp(row.scheduling_strategy, "DAEMON") == 0;
     json_t *doc = row.doc;
+    if (task_sets_check_update_service(doc, in, err) < 0)
+        return -1;
     json_t *desired = json_object_get(in, "desiredCount");
     if (desired && daemon)
         return error_set(err, ERR_INVALID,
@@ -710,7 +704,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     if (desired && !daemon)
         update_desired(ctx, doc, desired);
-    if (redeploy && start_deployment(ctx, &row, td_arn, err) < 0)
+    if (redeploy && !task_sets_external(doc) && start_deployment(ctx, &row, td_arn, err) < 0)
         return -1;
     if (store_service_put(ctx->tx, &row, err) < 0 || service_history_sync(ctx, &row, err) < 0)
         return -1;

@@ -4,7 +4,9 @@
  *  - tasks that stopped on their own since the last round count as failures
  *    of their deployment (while it is IN_PROGRESS) and back launches off;
  *  - the circuit breaker fails a deployment once its failures reach the
- *    threshold and, with rollback, redeploys the last COMPLETED definition;
+ *    threshold, and deploymentConfiguration.alarms once a CloudWatch alarm
+ *    it names is in ALARM; with rollback, the last COMPLETED definition is
+ *    redeployed;
  *  - REPLICA: launch and stop within minimumHealthyPercent/maximumPercent
  *    (deploy_math.c decides the numbers); tasks on draining instances are
  *    replaced like tasks of an old deployment; an UNHEALTHY task past the
@@ -26,7 +28,10 @@
 #include "server/http/api.h"
 #include "common/cleanup.h"
 #include "common/task_status.h"
+#include "server/sched/deploy_alarms.h"
 #include "server/sched/deploy_math.h"
+#include "server/sched/taskset_round.h"
+#include "server/ecs/task_sets.h"
 #include "server/ecs/instances.h"
 #include "server/placement/placement.h"
 #include "server/sched/reconcile_ops.h"
@@ -61,28 +66,19 @@ static int scan_stopped(struct round *r, struct error *err)
     return 0;
 }
 
-/* Trip the circuit breaker if the primary deployment failed too often. */
-static int check_breaker(struct round *r, struct error *err)
+/* Fail the primary deployment p: rolloutState FAILED with `reason`, the
+ * event "deployment ID deployment failed: <what>." and, when `rollback`
+ * asks and a deployment completed before, a new deployment of the last
+ * COMPLETED definition ("<who>: rolling back to deploymentId ID."). */
+static int fail_primary(struct round *r, json_t *p, const char *who, const char *reason, const char *what,
+                        bool rollback, struct error *err)
 {
     json_t *doc = r->row->doc;
-    json_t *breaker = json_object_get(json_object_get(doc, "deploymentConfiguration"), "deploymentCircuitBreaker");
-    json_t *p = NULL;
-    size_t i;
-    json_t *d;
-    json_array_foreach(json_object_get(doc, "deployments"), i, d) {
-        if (strcmp(jstr(d, "status"), "PRIMARY") == 0)
-            p = d;
-    }
-    if (!p || !json_is_true(json_object_get(breaker, "enable")) || strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") != 0)
-        return 0;
-    int desired = (int)jint(doc, "desiredCount");
-    if (jint(p, "failedTasks") < deploy_breaker_threshold(desired))
-        return 0;
-    char msg[300];
+    char msg[400];
     json_object_set_new(p, "rolloutState", json_string("FAILED"));
-    json_object_set_new(p, "rolloutStateReason", json_string("ECS deployment circuit breaker: tasks failed to start."));
+    json_object_set_new(p, "rolloutStateReason", json_string(reason));
     json_object_set_new(p, "updatedAt", json_real(time_to_epoch_seconds(r->ctx->now)));
-    snprintf(msg, sizeof(msg), "deployment %s deployment failed: tasks failed to start.", jstr(p, "id"));
+    snprintf(msg, sizeof(msg), "deployment %s deployment failed: %s.", jstr(p, "id"), what);
     if (reconcile_ops_event(r, msg, err) < 0)
         return -1;
     const char *good_td = jstr(r->priv, "lastCompletedTaskDefinition");
@@ -91,12 +87,12 @@ static int check_breaker(struct round *r, struct error *err)
      * same definition again would only start the same failing tasks over
      * and over, the backoff reset each time. */
     bool is_rollback = strcmp(jstr(r->priv, "rollbackDeployment"), jstr(p, "id")) == 0;
-    if (!json_is_true(json_object_get(breaker, "rollback")) || !*good_td || is_rollback)
+    if (!rollback || !*good_td || is_rollback)
         return 0;
     json_t *dep = service_new_deployment(r->ctx, doc, good_td, err);
     if (!dep)
         return -1;
-    snprintf(msg, sizeof(msg), "ECS deployment circuit breaker: rolling back to deploymentId %s.", good_id);
+    snprintf(msg, sizeof(msg), "%s: rolling back to deploymentId %s.", who, good_id);
     json_object_set_new(dep, "rolloutStateReason", json_string(msg));
     json_object_set(r->priv, "rollbackDeployment", json_object_get(dep, "id"));
     if (service_history_rollback(r->ctx, r->row, jstr(p, "id"), jstr(dep, "id"), good_id, msg, err) < 0) {
@@ -110,6 +106,41 @@ static int check_breaker(struct round *r, struct error *err)
     json_object_set_new(r->priv, "nextLaunchAt", json_integer(0));
     snprintf(msg, sizeof(msg), "rolling back to deployment %s.", good_id);
     return reconcile_ops_event(r, msg, err);
+}
+
+/* Trip the circuit breaker if the primary deployment failed too often, or
+ * fail it when one of the CloudWatch alarms it watches is in ALARM (a
+ * rollback deployment is not failed by alarms: it is the way back). */
+static int check_breaker(struct round *r, struct error *err)
+{
+    json_t *doc = r->row->doc;
+    json_t *config = json_object_get(doc, "deploymentConfiguration");
+    json_t *breaker = json_object_get(config, "deploymentCircuitBreaker");
+    json_t *alarms = json_object_get(config, "alarms");
+    json_t *p = NULL;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(doc, "deployments"), i, d) {
+        if (strcmp(jstr(d, "status"), "PRIMARY") == 0)
+            p = d;
+    }
+    if (!p || strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") != 0)
+        return 0;
+    int desired = (int)jint(doc, "desiredCount");
+    if (json_is_true(json_object_get(breaker, "enable")) && jint(p, "failedTasks") >= deploy_breaker_threshold(desired))
+        return fail_primary(r, p, "ECS deployment circuit breaker",
+                            "ECS deployment circuit breaker: tasks failed to start.", "tasks failed to start",
+                            json_is_true(json_object_get(breaker, "rollback")), err);
+    if (strcmp(jstr(r->priv, "rollbackDeployment"), jstr(p, "id")) == 0)
+        return 0;
+    char name[256];
+    int firing = deploy_alarms_firing(r->ctx, alarms, name, sizeof(name), err);
+    if (firing <= 0)
+        return firing;
+    char reason[400];
+    snprintf(reason, sizeof(reason), "ECS deployment alarms: CloudWatch alarm %s is in ALARM state.", name);
+    return fail_primary(r, p, "ECS deployment alarms", reason, "alarm detected",
+                        json_is_true(json_object_get(alarms, "rollback")), err);
 }
 
 /* Stop `n` of the m tasks tasks[idx[]]: not-healthy ones first.  Old
@@ -428,6 +459,8 @@ static int draining_round(struct round *r, struct service_task *tasks, size_t n,
     if (live == 0) {
         snprintf(r->row->status, sizeof(r->row->status), "INACTIVE");
         json_object_set_new(r->row->doc, "deployments", json_array());
+        if (json_object_get(r->row->doc, "taskSets"))
+            json_object_set_new(r->row->doc, "taskSets", json_array());
         r->changed = true;
     }
     return 0;
@@ -466,6 +499,8 @@ static int reconcile(struct round *r, struct error *err)
         rc = draining_round(r, tasks, n, err);
     else if (strcmp(r->row->scheduling_strategy, "DAEMON") == 0)
         rc = daemon_round(r, tasks, n, err);
+    else if (task_sets_external(r->row->doc))
+        rc = taskset_round(r, tasks, n, err);
     else
         rc = replica_round(r, tasks, n, err);
     if (rc < 0)

@@ -49,18 +49,14 @@ static bool taskdef_has_health_check(json_t *td)
     return false;
 }
 
-int reconcile_ops_load_deployments(struct round *r, struct error *err)
+/* Append the entries of list (deployments, or an EXTERNAL service's task
+ * sets: never primary here) to r->deps. */
+static void load_list(struct round *r, json_t *list, bool task_sets)
 {
-    reconcile_ops_free(r);
-    json_t *list = json_object_get(r->row->doc, "deployments");
-    size_t n = json_array_size(list);
-    r->deps = calloc(n ? n : 1, sizeof(*r->deps));
-    if (!r->deps)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        struct dep *d = &r->deps[i];
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        struct dep *d = &r->deps[r->ndeps++];
         d->json = json_array_get(list, i);
-        d->primary = strcmp(jstr(d->json, "status"), "PRIMARY") == 0;
+        d->primary = !task_sets && strcmp(jstr(d->json, "status"), "PRIMARY") == 0;
         struct error e;
         if (taskdef_resolve(r->ctx, jstr(d->json, "taskDefinition"), false, &d->taskdef, &e) < 0)
             d->taskdef = NULL;
@@ -68,7 +64,20 @@ int reconcile_ops_load_deployments(struct round *r, struct error *err)
         if (d->primary && !r->primary)
             r->primary = d;
     }
-    r->ndeps = n;
+}
+
+int reconcile_ops_load_deployments(struct round *r, struct error *err)
+{
+    reconcile_ops_free(r);
+    json_t *list = json_object_get(r->row->doc, "deployments");
+    json_t *sets = json_object_get(r->row->doc, "taskSets");
+    size_t n = json_array_size(list) + json_array_size(sets);
+    r->deps = calloc(n ? n : 1, sizeof(*r->deps));
+    if (!r->deps)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    r->ndeps = 0;
+    load_list(r, list, false);
+    load_list(r, sets, true);
     return 0;
 }
 
@@ -202,10 +211,10 @@ static int primary_spec(struct round *r, struct task_spec *spec, char *started_b
         .started_by = started_by,
         .group = group,
         .service_name = r->row->name,
-        .launch_type = r->row->launch_type,
+        .launch_type = r->task_set ? jstr(r->task_set, "launchType") : r->row->launch_type,
         .platform_version = strcmp(r->row->launch_type, "FARGATE") == 0 ? FARGATE_PLATFORM_VERSION : NULL,
         .tags = tags,
-        .network_configuration = json_object_get(doc, "networkConfiguration"),
+        .network_configuration = json_object_get(r->task_set ? r->task_set : doc, "networkConfiguration"),
         .enable_execute_command = json_is_true(json_object_get(doc, "enableExecuteCommand")),
     };
     *spec = s;

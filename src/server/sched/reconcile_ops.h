@@ -28,6 +28,7 @@ struct round {
     struct dep *deps;
     size_t ndeps;
     struct dep *primary;
+    json_t *task_set; /* while launching for an EXTERNAL service: the task set (borrowed) */
     bool changed;
     bool backed_off; /* launches already pushed back this round */
     json_t *started; /* task ids for the "has started" event */
