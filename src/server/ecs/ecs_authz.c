@@ -389,6 +389,7 @@ static const struct authz_rule agent_rules[] = {
     {"ListRegistrationTokens", "berth:ListRegistrationTokens", res_cluster, NULL, false},
     {"PollTasks", "ecs:Poll", res_instance_or_cluster, key_cluster, false},
     {"PutLogEvents", "logs:PutLogEvents", logs_authz_stream, NULL, false},
+    {"ReclaimInstance", "berth:ReclaimInstance", res_cluster, NULL, false},
     /* A registration token holder comes unsigned; the handler checks it. */
     {"RegisterContainerInstance", "ecs:RegisterContainerInstance", res_cluster, key_request_tags, true},
     {"ReportAttachments", "ecs:SubmitAttachmentStateChanges", res_cluster, NULL, false},

@@ -132,7 +132,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"LinuxParameters", "sharedMemorySize", W, NULL, NULL},
     {"LinuxParameters", "swappiness", U, NULL, "swappiness is not set"},
     {"LinuxParameters", "tmpfs", W, NULL, NULL},
-    {"RunTaskRequest", "capacityProviderStrategy", W, NULL, "base and weight, split as ECS does; FARGATE_SPOT is refused"},
+    {"RunTaskRequest", "capacityProviderStrategy", W, NULL, "base and weight, split as ECS does; FARGATE and FARGATE_SPOT on --fargate agents"},
     {"RunTaskRequest", "clientToken", W, NULL, NULL},
     {"RunTaskRequest", "cluster", W, NULL, NULL},
     {"RunTaskRequest", "count", W, NULL, "1 to 10"},

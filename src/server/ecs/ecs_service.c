@@ -27,6 +27,7 @@
 #include "server/ecs/runtask.h"
 #include "server/ecs/service_history.h"
 #include "server/ecs/services.h"
+#include "server/ecs/spot_reclaim.h"
 #include "server/ecs/tag_actions.h"
 #include "server/ecs/task_credentials.h"
 #include "server/ecs/task_actions.h"
@@ -111,6 +112,7 @@ static const struct api_action agent_actions[] = {
     {PROTO_LIST_REGISTRATION_TOKENS, action_berth_list_registration_tokens, API_READ},
     {PROTO_POLL_TASKS, action_berth_poll_tasks, API_READ},
     {PROTO_PUT_LOG_EVENTS, action_berth_ship_logs, API_WRITE},
+    {PROTO_RECLAIM_INSTANCE, action_berth_reclaim_instance, API_WRITE},
     {PROTO_REGISTER, action_berth_register_container_instance, API_WRITE | API_UNSIGNED},
     {PROTO_REPORT_ATTACHMENTS, action_berth_report_attachments, API_WRITE | API_REPORT},
     {PROTO_REPORT_HEALTH, action_berth_report_health, API_WRITE | API_REPORT},
