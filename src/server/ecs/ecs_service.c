@@ -15,6 +15,7 @@
 #include "server/ecs/attachment_reports.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/daemon_taskdefs.h"
 #include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
@@ -48,6 +49,7 @@ static const struct api_action ecs_actions[] = {
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
+    {"DeleteDaemonTaskDefinition", action_delete_daemon_task_definition, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
     {"DeregisterContainerInstance", action_deregister_container_instance, API_WRITE},
@@ -55,6 +57,7 @@ static const struct api_action ecs_actions[] = {
     {"DescribeCapacityProviders", action_describe_capacity_providers, API_READ},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeDaemonTaskDefinition", action_describe_daemon_task_definition, API_READ},
     {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
     {"DescribeServiceRevisions", action_describe_service_revisions, API_READ},
     {"DescribeServices", action_describe_services, API_READ},
@@ -68,6 +71,7 @@ static const struct api_action ecs_actions[] = {
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
+    {"ListDaemonTaskDefinitions", action_list_daemon_task_definitions, API_READ},
     {"ListServiceDeployments", action_list_service_deployments, API_READ},
     {"ListServices", action_list_services, API_READ},
     {"ListServicesByNamespace", action_list_services_by_namespace, API_READ},
@@ -80,6 +84,7 @@ static const struct api_action ecs_actions[] = {
     {"PutAttributes", action_put_attributes, API_WRITE},
     {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
     {"RegisterContainerInstance", action_register_container_instance, API_WRITE},
+    {"RegisterDaemonTaskDefinition", action_register_daemon_task_definition, API_WRITE},
     {"RegisterTaskDefinition", action_register_task_definition, API_WRITE},
     {"RunTask", action_run_task, API_WRITE},
     {"StartTask", action_start_task, API_WRITE},
