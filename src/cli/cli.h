@@ -20,6 +20,8 @@ int cli_runtime_shim_main(int argc, char **argv);
 int cli_logs_main(int argc, char **argv);
 /* `berth cluster token ...`: registration tokens (cli_cluster.c). */
 int cli_cluster_main(int argc, char **argv);
+/* `berth instance reclaim`: a Spot interruption of a Fargate agent (cli_instance.c). */
+int cli_instance_main(int argc, char **argv);
 /* `berth exec CLUSTER TASK [--container C] [--interactive] -- CMD...`:
  * ECS Exec's client (cli_exec.c). */
 int cli_exec_main(int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"logs", cli_logs_main, "print a task's container logs (awslogs)"},
     {"exec", cli_exec_main, "run a command in a task's container (ECS Exec)"},
     {"cluster", cli_cluster_main, "a cluster's registration tokens for agents"},
+    {"instance", cli_instance_main, "reclaim a Fargate agent's Spot capacity (FARGATE_SPOT interruption)"},
     {"status", cli_status_main, "clusters, services, instances and recent task failures"},
     {"store", cli_store_main, "print the store's schema migrations (--dialect sqlite|postgres)"},
     {"compat", cli_compat_main, "print what berth does with each ECS operation and field (Markdown)"},

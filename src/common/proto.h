@@ -32,6 +32,11 @@
 #define PROTO_CREATE_REGISTRATION_TOKEN "CreateRegistrationToken"
 #define PROTO_LIST_REGISTRATION_TOKENS "ListRegistrationTokens"
 #define PROTO_REVOKE_REGISTRATION_TOKEN "RevokeRegistrationToken"
+/* An operator takes a Fargate agent's Spot capacity back (berth instance reclaim). */
+#define PROTO_RECLAIM_INSTANCE "ReclaimInstance"
+/* A task's stop deadline in seconds (a Spot interruption's warning): the
+ * agent kills its containers by then whatever their stopTimeout. */
+#define PROTO_STOP_DEADLINE "stopDeadlineSeconds"
 
 /* The attribute a hollow agent registers its instances with, so that one
  * bulk PollTasks {agentId} answers for all of them. */

@@ -658,7 +658,10 @@ def test_fargate_capacity_provider(fargate):
     ecs, fg_instance = fargate
     [fg] = ecs.describe_capacity_providers(capacityProviders=["FARGATE"])["capacityProviders"]
     assert fg["name"] == "FARGATE" and fg["status"] == "ACTIVE"
-    assert raises(ecs.put_cluster_capacity_providers, cluster=FG_CLUSTER, capacityProviders=["FARGATE_SPOT"],
+    # FARGATE_SPOT is built in too (test_fargate_spot.py interrupts it).
+    [spot] = ecs.describe_capacity_providers(capacityProviders=["FARGATE_SPOT"])["capacityProviders"]
+    assert spot["name"] == "FARGATE_SPOT" and spot["status"] == "ACTIVE"
+    assert raises(ecs.put_cluster_capacity_providers, cluster=FG_CLUSTER, capacityProviders=["no-such-pool"],
                   defaultCapacityProviderStrategy=[])[0] == "InvalidParameterException"
     assert raises(ecs.delete_capacity_provider, capacityProvider="FARGATE")[0] == "InvalidParameterException"
     ecs.put_cluster_capacity_providers(cluster=FG_CLUSTER, capacityProviders=["FARGATE"],

@@ -111,11 +111,12 @@ struct task_runner {
     size_t nctrs;
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t cond; /* CLOCK_MONOTONIC */
-    int wake_fd;         /* eventfd: desired status changed, health changed, shutdown */
-    bool want_stop;      /* the server wants it STOPPED */
-    bool shutdown;       /* the agent is stopping: leave containers running */
-    bool adopt;          /* found on disk after a restart */
+    pthread_cond_t cond;  /* CLOCK_MONOTONIC */
+    int wake_fd;          /* eventfd: desired status changed, health changed, shutdown */
+    bool want_stop;       /* the server wants it STOPPED */
+    usec_t stop_deadline; /* 0: none; else the longest a stop may take (a Spot warning) */
+    bool shutdown;        /* the agent is stopping: leave containers running */
+    bool adopt;           /* found on disk after a restart */
     bool finished;
     enum health_status health; /* the task's, as last reported (task_health.c) */
     struct net_task *net;      /* NULL until its network is set up */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/task_status.h"
 #include "common/timeutil.h"
 #include "agent/runtime/spawn.h"
@@ -45,7 +46,10 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
     pthread_mutex_unlock(&env->lock);
     if (t) {
         if (task_status_is(desired, TASK_STATUS_STOPPED)) {
+            json_t *deadline = json_object_get(task, PROTO_STOP_DEADLINE);
             pthread_mutex_lock(&t->lock);
+            if (json_is_integer(deadline) && json_integer_value(deadline) > 0)
+                t->stop_deadline = (usec_t)json_integer_value(deadline) * USEC_PER_SEC;
             t->want_stop = true;
             pthread_mutex_unlock(&t->lock);
             runner_wake(t);

@@ -13,10 +13,16 @@
 
 #define DEFAULT_STOP_TIMEOUT (30 * USEC_PER_SEC)
 
-static usec_t stop_timeout(struct runner_ctr *c)
+/* The container's stopTimeout, cut to the task's deadline if it has one
+ * (a Spot interruption: SIGKILL when the warning runs out). */
+static usec_t stop_timeout(struct task_runner *t, struct runner_ctr *c)
 {
     json_t *st = json_object_get(c->def, "stopTimeout");
-    return st ? json_integer_value(st) * USEC_PER_SEC : DEFAULT_STOP_TIMEOUT;
+    usec_t timeout = st ? (usec_t)json_integer_value(st) * USEC_PER_SEC : DEFAULT_STOP_TIMEOUT;
+    pthread_mutex_lock(&t->lock);
+    usec_t deadline = t->stop_deadline;
+    pthread_mutex_unlock(&t->lock);
+    return deadline && deadline < timeout ? deadline : timeout;
 }
 
 void task_stop_containers(struct task_runner *t)
@@ -28,7 +34,7 @@ void task_stop_containers(struct task_runner *t)
             continue;
         struct runtime_status st;
         struct error err;
-        if (runtime_stop(&t->env->rt, c->id, stop_timeout(c), &st, &err) < 0) {
+        if (runtime_stop(&t->env->rt, c->id, stop_timeout(t, c), &st, &err) < 0) {
             log_warn("task %s: stopping %s: %s", t->id, c->name, err.msg);
             continue;
         }

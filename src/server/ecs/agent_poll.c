@@ -41,6 +41,8 @@ static int agent_poll_json(struct op_ctx *ctx, const struct cluster_row *cluster
         json_object_set(j, "taskDefinition", json_object_get(berth, "taskDefinition"));
         if (json_object_get(berth, "networkConfiguration"))
             json_object_set(j, "networkConfiguration", json_object_get(berth, "networkConfiguration"));
+        if (json_object_get(berth, PROTO_STOP_DEADLINE))
+            json_object_set(j, PROTO_STOP_DEADLINE, json_object_get(berth, PROTO_STOP_DEADLINE));
         json_object_set_new(j, "seq", json_integer(row.seq));
         /* The agent routes a task to its instance, Fargate's included. */
         json_object_set(j, "containerInstanceArn", json_object_get(row.doc, "containerInstanceArn"));

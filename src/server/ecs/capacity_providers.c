@@ -28,14 +28,20 @@ static const char *provider_name(const char *ref)
     return p ? p + strlen(":capacity-provider/") : ref ? ref : "";
 }
 
-static bool is_fargate(const char *name) { return strcmp(name, "FARGATE") == 0 || strcmp(name, "FARGATE_SPOT") == 0; }
+bool capacity_provider_is_fargate(const char *name)
+{
+    name = provider_name(name);
+    return strcmp(name, "FARGATE") == 0 || strcmp(name, "FARGATE_SPOT") == 0;
+}
+
+static bool is_fargate(const char *name) { return capacity_provider_is_fargate(name); }
 
 bool capacity_strategy_is_fargate(json_t *strategy)
 {
     size_t i;
     json_t *e;
     json_array_foreach(strategy, i, e) {
-        if (strcmp(provider_name(json_string_value(json_object_get(e, "capacityProvider"))), "FARGATE") == 0)
+        if (is_fargate(json_string_value(json_object_get(e, "capacityProvider"))))
             return true;
     }
     return false;
@@ -47,11 +53,8 @@ int capacity_providers_check(struct op_ctx *ctx, json_t *names, struct error *er
     json_t *v;
     json_array_foreach(names, i, v) {
         const char *name = provider_name(json_string_value(v));
-        if (strcmp(name, "FARGATE") == 0)
-            continue; /* built in: the --fargate agents */
         if (is_fargate(name))
-            return error_set(err, ERR_INVALID,
-                             "berth does not provide FARGATE_SPOT capacity (Spot interruptions); use FARGATE.");
+            continue; /* built in: the --fargate agents */
         _cleanup_json_ json_t *doc = NULL;
         int r = store_capacity_provider_get(ctx->tx, ctx->region, name, &doc, err);
         if (r < 0)
@@ -131,7 +134,7 @@ int capacity_strategy_split(const struct cluster_row *cluster, json_t *strategy,
     }
     size_t fargate = 0;
     for (size_t i = 0; i < n; i++)
-        fargate += strcmp(ret_names[i], "FARGATE") == 0;
+        fargate += is_fargate(ret_names[i]);
     if (fargate > 0 && fargate < n)
         return error_set(err, ERR_INVALID,
                          "The specified capacity provider strategy cannot contain a mix of capacity providers using "
@@ -362,7 +365,7 @@ int action_describe_capacity_providers(struct op_ctx *ctx, json_t *in, json_t *o
             json_t *doc = NULL;
             const char *name = provider_name(json_string_value(v));
             char arn[600];
-            if (strcmp(name, "FARGATE") == 0 && provider_arn(ctx, name, arn, sizeof(arn), err) == 0) {
+            if (is_fargate(name) && provider_arn(ctx, name, arn, sizeof(arn), err) == 0) {
                 json_array_append_new(
                     docs, json_pack("{s:s, s:s, s:s}", "capacityProviderArn", arn, "name", name, "status", "ACTIVE"));
                 continue;

@@ -17,11 +17,15 @@
 
 struct cluster_row;
 
-/* Whether strategy runs on the built-in FARGATE provider (the agents
- * started with --fargate): its tasks are then of the FARGATE launch type. */
+/* Whether a provider (name or ARN) is FARGATE or FARGATE_SPOT: built in,
+ * both backed by the agents started with --fargate. */
+bool capacity_provider_is_fargate(const char *name);
+/* Whether strategy runs on the built-in FARGATE or FARGATE_SPOT provider
+ * (the agents started with --fargate): its tasks are then of the FARGATE
+ * launch type. */
 bool capacity_strategy_is_fargate(json_t *strategy);
 /* Each name in `names` (names or ARNs) is a capacity provider of the
- * region; FARGATE and FARGATE_SPOT are refused (berth has no Fargate). */
+ * region or one of the built-in FARGATE and FARGATE_SPOT. */
 int capacity_providers_check(struct op_ctx *ctx, json_t *names, struct error *err);
 /* Validate strategy (base, weight, providers associated with the
  * cluster) and split count tasks over it as ECS does: each base first,

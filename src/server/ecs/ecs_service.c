@@ -15,6 +15,7 @@
 #include "server/ecs/attachment_reports.h"
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
+#include "server/ecs/daemon_taskdefs.h"
 #include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
@@ -27,6 +28,7 @@
 #include "server/ecs/runtask.h"
 #include "server/ecs/service_history.h"
 #include "server/ecs/services.h"
+#include "server/ecs/spot_reclaim.h"
 #include "server/ecs/tag_actions.h"
 #include "server/ecs/task_credentials.h"
 #include "server/ecs/task_actions.h"
@@ -50,6 +52,7 @@ static const struct api_action ecs_actions[] = {
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
+    {"DeleteDaemonTaskDefinition", action_delete_daemon_task_definition, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
     {"DeleteTaskSet", action_delete_task_set, API_WRITE},
@@ -58,6 +61,7 @@ static const struct api_action ecs_actions[] = {
     {"DescribeCapacityProviders", action_describe_capacity_providers, API_READ},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeDaemonTaskDefinition", action_describe_daemon_task_definition, API_READ},
     {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
     {"DescribeServiceRevisions", action_describe_service_revisions, API_READ},
     {"DescribeServices", action_describe_services, API_READ},
@@ -73,6 +77,7 @@ static const struct api_action ecs_actions[] = {
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
+    {"ListDaemonTaskDefinitions", action_list_daemon_task_definitions, API_READ},
     {"ListServiceDeployments", action_list_service_deployments, API_READ},
     {"ListServices", action_list_services, API_READ},
     {"ListServicesByNamespace", action_list_services_by_namespace, API_READ},
@@ -85,6 +90,7 @@ static const struct api_action ecs_actions[] = {
     {"PutAttributes", action_put_attributes, API_WRITE},
     {"PutClusterCapacityProviders", action_put_cluster_capacity_providers, API_WRITE},
     {"RegisterContainerInstance", action_register_container_instance, API_WRITE},
+    {"RegisterDaemonTaskDefinition", action_register_daemon_task_definition, API_WRITE},
     {"RegisterTaskDefinition", action_register_task_definition, API_WRITE},
     {"RunTask", action_run_task, API_WRITE},
     {"StartTask", action_start_task, API_WRITE},
@@ -121,6 +127,7 @@ static const struct api_action agent_actions[] = {
     {PROTO_LIST_REGISTRATION_TOKENS, action_berth_list_registration_tokens, API_READ},
     {PROTO_POLL_TASKS, action_berth_poll_tasks, API_READ},
     {PROTO_PUT_LOG_EVENTS, action_berth_ship_logs, API_WRITE},
+    {PROTO_RECLAIM_INSTANCE, action_berth_reclaim_instance, API_WRITE},
     {PROTO_REGISTER, action_berth_register_container_instance, API_WRITE | API_UNSIGNED},
     {PROTO_REPORT_ATTACHMENTS, action_berth_report_attachments, API_WRITE | API_REPORT},
     {PROTO_REPORT_HEALTH, action_berth_report_health, API_WRITE | API_REPORT},

@@ -274,8 +274,8 @@ static int run_split(struct op_ctx *ctx, json_t *in, const struct cluster_row *c
         snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, names[i]);
         constraints[nc] = (struct placement_constraint){.type = PLACEMENT_MEMBER_OF, .expression = expr};
         spec->capacity_provider = names[i];
-        /* FARGATE's pool is the --fargate agents: the launch type says so. */
-        size_t pool = strcmp(names[i], "FARGATE") == 0 ? 0 : 1;
+        /* FARGATE's and FARGATE_SPOT's pool is the --fargate agents: the launch type says so. */
+        size_t pool = capacity_provider_is_fargate(names[i]) ? 0 : 1;
         if (runtask_place(ctx, cluster, spec, counts[i], strategies, ns, constraints, nc + pool, tasks, failures, err) <
             0)
             return -1;

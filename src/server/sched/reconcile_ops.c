@@ -332,8 +332,8 @@ static int place(struct round *r, struct task_spec *spec, int count, const struc
         spec->capacity_provider = jstr(json_array_get(strategy, i), "capacityProvider");
         snprintf(expr, sizeof(expr), "attribute:%s == %s", CAPACITY_PROVIDER_ATTRIBUTE, spec->capacity_provider);
         constraints[nc] = (struct placement_constraint){PLACEMENT_MEMBER_OF, expr};
-        /* FARGATE's pool is the --fargate agents: the launch type says so. */
-        bool fargate = strcmp(spec->capacity_provider, "FARGATE") == 0;
+        /* FARGATE's and FARGATE_SPOT's pool is the --fargate agents: the launch type says so. */
+        bool fargate = capacity_provider_is_fargate(spec->capacity_provider);
         if (fargate) {
             spec->launch_type = "FARGATE";
             spec->platform_version = FARGATE_PLATFORM_VERSION;
