@@ -51,6 +51,13 @@ struct store {
     pthread_mutex_t pool_lock;
     struct store_conn *idle;
     pthread_mutex_t write_lock;
+    /* Every write transaction runs on this one connection (opened by the
+     * first, used only under write_lock).  A connection that sees another
+     * connection's commit at BEGIN drops its page cache and, with
+     * mmap_size, unmaps and remaps the whole file (munmap, then a page
+     * fault per page touched); the writer only ever sees its own commits,
+     * so its cache stays warm from one write transaction to the next. */
+    struct store_conn *writer;
     int schema_version;
     /* Group commit: `committed` counts COMMITs (bumped under write_lock),
      * `synced` how many of them an fdatasync has covered. */
@@ -187,6 +194,7 @@ void store_close(struct store *st)
         st->idle = c->next;
         conn_free(c);
     }
+    conn_free(st->writer);
     pthread_mutex_destroy(&st->pool_lock);
     pthread_mutex_destroy(&st->write_lock);
     pthread_mutex_destroy(&st->sync_lock);
@@ -226,19 +234,26 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
     struct store_tx *tx = calloc(1, sizeof(*tx));
     if (!tx)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    if (pool_get(st, &tx->conn, err) < 0) {
+    if (write) {
+        pthread_mutex_lock(&st->write_lock);
+        if (!st->writer && conn_open(st, &st->writer, err) < 0) {
+            pthread_mutex_unlock(&st->write_lock);
+            free(tx);
+            return -1;
+        }
+        tx->conn = st->writer;
+    } else if (pool_get(st, &tx->conn, err) < 0) {
         free(tx);
         return -1;
     }
     tx->st = st;
     tx->db = tx->conn->db;
     tx->write = write;
-    if (write)
-        pthread_mutex_lock(&st->write_lock);
     if (conn_exec(tx->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err) < 0) {
         if (write)
             pthread_mutex_unlock(&st->write_lock);
-        pool_put(st, tx->conn);
+        else
+            pool_put(st, tx->conn);
         free(tx);
         return -1;
     }
@@ -276,7 +291,8 @@ static void tx_release(struct store_tx *tx, bool committed)
     }
     if (tx->write)
         pthread_mutex_unlock(&tx->st->write_lock);
-    pool_put(tx->st, tx->conn);
+    else
+        pool_put(tx->st, tx->conn);
     free(tx);
 }
 
@@ -418,14 +434,27 @@ void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 
 const char *store_col_text(sqlite3_stmt *stmt, int idx) { return (const char *)sqlite3_column_text(stmt, idx); }
 
+static long long conn_counter(struct store_conn *c, int op, bool reset)
+{
+    long long total = 0;
+    for (size_t i = 0; i < c->ncache; i++)
+        total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+    return total;
+}
+
 static long long stmt_counter(struct store *st, int op, bool reset)
 {
     long long total = 0;
+    /* write_lock before pool_lock, the order a read begun inside a write
+     * transaction takes them in. */
+    pthread_mutex_lock(&st->write_lock);
     pthread_mutex_lock(&st->pool_lock);
     for (struct store_conn *c = st->idle; c; c = c->next)
-        for (size_t i = 0; i < c->ncache; i++)
-            total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+        total += conn_counter(c, op, reset);
+    if (st->writer)
+        total += conn_counter(st->writer, op, reset);
     pthread_mutex_unlock(&st->pool_lock);
+    pthread_mutex_unlock(&st->write_lock);
     return total;
 }
 
