@@ -58,6 +58,17 @@ struct store {
      * fault per page touched); the writer only ever sees its own commits,
      * so its cache stays warm from one write transaction to the next. */
     struct store_conn *writer;
+    /* Checkpoints run on a thread of their own (PASSIVE, beside the
+     * writer), asked for by the writer's WAL hook past CHECKPOINT_PAGES:
+     * SQLite's automatic checkpoint ran inside the COMMIT that crossed
+     * the threshold, copying pages and syncing the WAL and the database
+     * while every other writer waited for the write lock. */
+    pthread_t ckpt_thread;
+    bool ckpt_running;
+    struct store_conn *ckpt_conn; /* the thread's own */
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    bool ckpt_wanted, ckpt_stop;
     int schema_version;
     /* Group commit: `committed` counts COMMITs (bumped under write_lock),
      * `synced` how many of them an fdatasync has covered. */
@@ -154,6 +165,54 @@ static int migrate(struct store *st, struct store_conn *c, struct error *err)
     return 0;
 }
 
+/* SQLite's own automatic checkpoint threshold. */
+#define CHECKPOINT_PAGES 1000
+
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+    struct store *st = ud;
+    if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&st->ckpt_lock);
+        st->ckpt_wanted = true;
+        pthread_cond_signal(&st->ckpt_cond);
+        pthread_mutex_unlock(&st->ckpt_lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+    struct store *st = arg;
+    struct store_conn *c = st->ckpt_conn;
+    pthread_mutex_lock(&st->ckpt_lock);
+    while (!st->ckpt_stop) {
+        if (!st->ckpt_wanted) {
+            pthread_cond_wait(&st->ckpt_cond, &st->ckpt_lock);
+            continue;
+        }
+        st->ckpt_wanted = false;
+        pthread_mutex_unlock(&st->ckpt_lock);
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_warn("store: checkpoint: %s", sqlite3_errmsg(c->db));
+        pthread_mutex_lock(&st->ckpt_lock);
+    }
+    pthread_mutex_unlock(&st->ckpt_lock);
+    conn_free(c);
+    return NULL;
+}
+
+/* The writer's connection: checkpoints go to the checkpoint thread when
+ * it runs (else SQLite's automatic checkpoint stays on). */
+static int writer_open(struct store *st, struct error *err)
+{
+    if (conn_open(st, &st->writer, err) < 0)
+        return -1;
+    if (st->ckpt_running)
+        sqlite3_wal_hook(st->writer->db, wal_hook, st);
+    return 0;
+}
+
 int store_open(const char *dir, struct store **ret_store, struct error *err)
 {
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -174,6 +233,8 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     pthread_mutex_init(&st->write_lock, NULL);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
+    pthread_mutex_init(&st->ckpt_lock, NULL);
+    pthread_cond_init(&st->ckpt_cond, NULL);
     struct store_conn *c = NULL;
     if (conn_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
         conn_free(c);
@@ -181,6 +242,12 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
         return -1;
     }
     st->idle = c;
+    struct error ckpt_err = {0};
+    if (conn_open(st, &st->ckpt_conn, &ckpt_err) == 0)
+        st->ckpt_running = pthread_create(&st->ckpt_thread, NULL, checkpointer, st) == 0;
+    if (!st->ckpt_running)
+        log_warn("store: no checkpoint thread (%s); the writer checkpoints as it commits",
+                 st->ckpt_conn ? "pthread_create failed" : ckpt_err.msg);
     *ret_store = st;
     return 0;
 }
@@ -189,6 +256,14 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    if (st->ckpt_running) {
+        pthread_mutex_lock(&st->ckpt_lock);
+        st->ckpt_stop = true;
+        pthread_cond_signal(&st->ckpt_cond);
+        pthread_mutex_unlock(&st->ckpt_lock);
+        pthread_join(st->ckpt_thread, NULL);
+    }
+    conn_free(st->ckpt_conn);
     while (st->idle) {
         struct store_conn *c = st->idle;
         st->idle = c->next;
@@ -199,6 +274,8 @@ void store_close(struct store *st)
     pthread_mutex_destroy(&st->write_lock);
     pthread_mutex_destroy(&st->sync_lock);
     pthread_cond_destroy(&st->sync_cond);
+    pthread_mutex_destroy(&st->ckpt_lock);
+    pthread_cond_destroy(&st->ckpt_cond);
     free(st->wal_path);
     free(st->path);
     free(st);
@@ -236,7 +313,7 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (write) {
         pthread_mutex_lock(&st->write_lock);
-        if (!st->writer && conn_open(st, &st->writer, err) < 0) {
+        if (!st->writer && writer_open(st, err) < 0) {
             pthread_mutex_unlock(&st->write_lock);
             free(tx);
             return -1;
