@@ -198,8 +198,7 @@ static void *checkpointer(void *arg)
         pthread_mutex_lock(&st->ckpt_lock);
     }
     pthread_mutex_unlock(&st->ckpt_lock);
-    conn_free(c);
-    return NULL;
+    return NULL; /* store_close frees the connection */
 }
 
 /* The writer's connection: checkpoints go to the checkpoint thread when
