@@ -177,8 +177,10 @@ TEST(store_checkpoints_beside_the_writer)
     /* 3,000 pages of 4 KiB in 60 commits: three times the threshold. */
     for (int i = 0; i < 60; i++) {
         CHECK(store_begin(st, true, &tx, &err) == 0);
-        s = store_stmt(tx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
-                                "INSERT INTO ckpt_test SELECT randomblob(3900) FROM n", &err);
+        s = store_stmt(tx,
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
+                       "INSERT INTO ckpt_test SELECT randomblob(3900) FROM n",
+                       &err);
         CHECK(s && db_step(s) == DB_DONE);
         db_reset(s);
         CHECK(store_commit(tx, &err) == 0);

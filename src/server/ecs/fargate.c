@@ -40,4 +40,3 @@ int fargate_check_launch(json_t *taskdef, const char *launch_type, const char *p
     *ret_version = FARGATE_PLATFORM_VERSION;
     return 0;
 }
-
