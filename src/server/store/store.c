@@ -1,8 +1,10 @@
 /* store.c - SQLite connections, transactions and schema migrations.
  *
- * One database file, WAL journal.  Connections are pooled (request threads
- * borrow one per transaction); writers are serialised by a mutex so they
- * never spin on SQLITE_BUSY.  Resource tables live in store_*.c.
+ * One database file, WAL journal.  Read transactions borrow a pooled
+ * connection; write transactions are serialised by a mutex (so they never
+ * spin on SQLITE_BUSY) and all run on one writer connection, whose cache
+ * no other connection's commit invalidates.  WAL checkpoints run on a
+ * thread of their own.  Resource tables live in store_*.c.
  *
  * Group commit: COMMIT appends the transaction to the WAL without an fsync
  * (synchronous=NORMAL), the write lock goes to the next writer, and
