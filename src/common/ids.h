@@ -8,9 +8,3 @@
 int ids_random_hex(char *out, size_t nbytes);
 /* A version-4 UUID string (36 characters + NUL). */
 int ids_uuid(char out[37]);
-/* 32 lowercase hex characters and a NUL, like ids_random_hex(out, 16), but
- * the first 12 are the time in milliseconds since the epoch and only the
- * last 20 (80 bits) random: ids made close in time sort close together,
- * so the indexes that end in one (tasks: six of them) grow at their right
- * edge instead of at a random leaf each. */
-int ids_time_hex(char out[33]);
