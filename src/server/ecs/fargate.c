@@ -40,9 +40,3 @@ int fargate_check_launch(json_t *taskdef, const char *launch_type, const char *p
     *ret_version = FARGATE_PLATFORM_VERSION;
     return 0;
 }
-
-const char *fargate_placement_expression(const char *launch_type)
-{
-    return launch_type && strcmp(launch_type, "FARGATE") == 0 ? "attribute:" FARGATE_ATTRIBUTE " == true"
-                                                              : "attribute:" FARGATE_ATTRIBUTE " != true";
-}

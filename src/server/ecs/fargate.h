@@ -18,6 +18,3 @@
  * *ret_version is the concrete version for FARGATE, else NULL. */
 int fargate_check_launch(json_t *taskdef, const char *launch_type, const char *platform_version,
                          const char **ret_version, struct error *err);
-/* The memberOf expression that keeps launch_type's tasks on the right
- * instances: Fargate ones on --fargate agents, the others off them. */
-const char *fargate_placement_expression(const char *launch_type);

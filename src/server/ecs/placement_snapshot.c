@@ -10,6 +10,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "server/ecs/instances.h"
+#include "server/ecs/fargate.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/placement_cache.h"
 #include "server/ecs/ecs_service.h"
@@ -280,6 +281,8 @@ static struct placement_snapshot *snapshot_load(struct op_ctx *ctx, const struct
         pi->q.running_tasks_count = si->row.running_count + si->row.pending_count;
         pi->q.attrs_sorted = true;
         point_engine_at(ret, i);
+        const struct query_attr *fa = query_subject_attr(&pi->q, FARGATE_ATTRIBUTE);
+        pi->fargate = fa && fa->value && strcmp(fa->value, "true") == 0;
     }
     return ret;
 fail:
@@ -351,7 +354,7 @@ static const char *snapshot_difference(const struct placement_snapshot *a, const
     for (size_t i = 0; i < a->n; i++) {
         const struct placement_instance *x = &a->instances[i], *y = &b->instances[i];
         *ret_i = i;
-        if (!same_str(x->id, y->id) || !same_str(x->arn, y->arn) || x->active != y->active)
+        if (!same_str(x->id, y->id) || !same_str(x->arn, y->arn) || x->active != y->active || x->fargate != y->fargate)
             return "instance";
         if (x->remaining_cpu != y->remaining_cpu || x->remaining_memory != y->remaining_memory)
             return "remaining resources";

@@ -129,22 +129,18 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
         seed = (uint64_t)ctx->now;
-    /* Fargate tasks on --fargate agents only, the others never there. */
-    struct placement_constraint all[MAX_CONSTRAINTS + 3];
     if (nconstraints > MAX_CONSTRAINTS + 2)
         return error_set(err, ERR_INVALID, "Placement constraints can have a maximum of %d items.", MAX_CONSTRAINTS);
-    for (size_t i = 0; i < nconstraints; i++)
-        all[i] = constraints[i];
-    all[nconstraints] =
-        (struct placement_constraint){PLACEMENT_MEMBER_OF, fargate_placement_expression(spec->launch_type)};
     struct placement_request req = {
         .task = &pt,
         .count = count,
-        .constraints = all,
-        .n_constraints = nconstraints + 1,
+        .constraints = constraints,
+        .n_constraints = nconstraints,
         .strategies = strategies,
         .n_strategies = nstrategies,
         .seed = seed,
+        /* Fargate tasks on --fargate agents only, the others never there. */
+        .fargate = spec->launch_type && strcmp(spec->launch_type, "FARGATE") == 0,
     };
     if (placement_validate(&req, err) < 0)
         return -1;

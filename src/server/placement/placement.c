@@ -403,6 +403,8 @@ static const char *reject_reason(const struct engine *e, size_t i)
         return PLACEMENT_REASON_ATTRIBUTE;
     if (e->distinct && w->group_count > 0)
         return PLACEMENT_REASON_DISTINCT;
+    if (in->fargate != e->req->fargate)
+        return PLACEMENT_REASON_MEMBER_OF;
     if (e->n_member && !member_of_ok(e, i))
         return PLACEMENT_REASON_MEMBER_OF;
     return NULL;

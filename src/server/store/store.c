@@ -1,8 +1,10 @@
 /* store.c - SQLite connections, transactions and schema migrations.
  *
- * One database file, WAL journal.  Connections are pooled (request threads
- * borrow one per transaction); writers are serialised by a mutex so they
- * never spin on SQLITE_BUSY.  Resource tables live in store_*.c.
+ * One database file, WAL journal.  Read transactions borrow a pooled
+ * connection; write transactions are serialised by a mutex (so they never
+ * spin on SQLITE_BUSY) and all run on one writer connection, whose cache
+ * no other connection's commit invalidates.  WAL checkpoints run on a
+ * thread of their own.  Resource tables live in store_*.c.
  *
  * Group commit: COMMIT appends the transaction to the WAL without an fsync
  * (synchronous=NORMAL), the write lock goes to the next writer, and
@@ -51,6 +53,24 @@ struct store {
     pthread_mutex_t pool_lock;
     struct store_conn *idle;
     pthread_mutex_t write_lock;
+    /* Every write transaction runs on this one connection (opened by the
+     * first, used only under write_lock).  A connection that sees another
+     * connection's commit at BEGIN drops its page cache and, with
+     * mmap_size, unmaps and remaps the whole file (munmap, then a page
+     * fault per page touched); the writer only ever sees its own commits,
+     * so its cache stays warm from one write transaction to the next. */
+    struct store_conn *writer;
+    /* Checkpoints run on a thread of their own (PASSIVE, beside the
+     * writer), asked for by the writer's WAL hook past CHECKPOINT_PAGES:
+     * SQLite's automatic checkpoint ran inside the COMMIT that crossed
+     * the threshold, copying pages and syncing the WAL and the database
+     * while every other writer waited for the write lock. */
+    pthread_t ckpt_thread;
+    bool ckpt_running;
+    struct store_conn *ckpt_conn; /* the thread's own */
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    bool ckpt_wanted, ckpt_stop;
     int schema_version;
     /* Group commit: `committed` counts COMMITs (bumped under write_lock),
      * `synced` how many of them an fdatasync has covered. */
@@ -147,6 +167,53 @@ static int migrate(struct store *st, struct store_conn *c, struct error *err)
     return 0;
 }
 
+/* SQLite's own automatic checkpoint threshold. */
+#define CHECKPOINT_PAGES 1000
+
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+    struct store *st = ud;
+    if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&st->ckpt_lock);
+        st->ckpt_wanted = true;
+        pthread_cond_signal(&st->ckpt_cond);
+        pthread_mutex_unlock(&st->ckpt_lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+    struct store *st = arg;
+    struct store_conn *c = st->ckpt_conn;
+    pthread_mutex_lock(&st->ckpt_lock);
+    while (!st->ckpt_stop) {
+        if (!st->ckpt_wanted) {
+            pthread_cond_wait(&st->ckpt_cond, &st->ckpt_lock);
+            continue;
+        }
+        st->ckpt_wanted = false;
+        pthread_mutex_unlock(&st->ckpt_lock);
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_warn("store: checkpoint: %s", sqlite3_errmsg(c->db));
+        pthread_mutex_lock(&st->ckpt_lock);
+    }
+    pthread_mutex_unlock(&st->ckpt_lock);
+    return NULL; /* store_close frees the connection */
+}
+
+/* The writer's connection: checkpoints go to the checkpoint thread when
+ * it runs (else SQLite's automatic checkpoint stays on). */
+static int writer_open(struct store *st, struct error *err)
+{
+    if (conn_open(st, &st->writer, err) < 0)
+        return -1;
+    if (st->ckpt_running)
+        sqlite3_wal_hook(st->writer->db, wal_hook, st);
+    return 0;
+}
+
 int store_open(const char *dir, struct store **ret_store, struct error *err)
 {
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
@@ -167,6 +234,8 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     pthread_mutex_init(&st->write_lock, NULL);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
+    pthread_mutex_init(&st->ckpt_lock, NULL);
+    pthread_cond_init(&st->ckpt_cond, NULL);
     struct store_conn *c = NULL;
     if (conn_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
         conn_free(c);
@@ -174,6 +243,12 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
         return -1;
     }
     st->idle = c;
+    struct error ckpt_err = {0};
+    if (conn_open(st, &st->ckpt_conn, &ckpt_err) == 0)
+        st->ckpt_running = pthread_create(&st->ckpt_thread, NULL, checkpointer, st) == 0;
+    if (!st->ckpt_running)
+        log_warn("store: no checkpoint thread (%s); the writer checkpoints as it commits",
+                 st->ckpt_conn ? "pthread_create failed" : ckpt_err.msg);
     *ret_store = st;
     return 0;
 }
@@ -182,15 +257,26 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    if (st->ckpt_running) {
+        pthread_mutex_lock(&st->ckpt_lock);
+        st->ckpt_stop = true;
+        pthread_cond_signal(&st->ckpt_cond);
+        pthread_mutex_unlock(&st->ckpt_lock);
+        pthread_join(st->ckpt_thread, NULL);
+    }
+    conn_free(st->ckpt_conn);
     while (st->idle) {
         struct store_conn *c = st->idle;
         st->idle = c->next;
         conn_free(c);
     }
+    conn_free(st->writer);
     pthread_mutex_destroy(&st->pool_lock);
     pthread_mutex_destroy(&st->write_lock);
     pthread_mutex_destroy(&st->sync_lock);
     pthread_cond_destroy(&st->sync_cond);
+    pthread_mutex_destroy(&st->ckpt_lock);
+    pthread_cond_destroy(&st->ckpt_cond);
     free(st->wal_path);
     free(st->path);
     free(st);
@@ -226,19 +312,26 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
     struct store_tx *tx = calloc(1, sizeof(*tx));
     if (!tx)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    if (pool_get(st, &tx->conn, err) < 0) {
+    if (write) {
+        pthread_mutex_lock(&st->write_lock);
+        if (!st->writer && writer_open(st, err) < 0) {
+            pthread_mutex_unlock(&st->write_lock);
+            free(tx);
+            return -1;
+        }
+        tx->conn = st->writer;
+    } else if (pool_get(st, &tx->conn, err) < 0) {
         free(tx);
         return -1;
     }
     tx->st = st;
     tx->db = tx->conn->db;
     tx->write = write;
-    if (write)
-        pthread_mutex_lock(&st->write_lock);
     if (conn_exec(tx->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err) < 0) {
         if (write)
             pthread_mutex_unlock(&st->write_lock);
-        pool_put(st, tx->conn);
+        else
+            pool_put(st, tx->conn);
         free(tx);
         return -1;
     }
@@ -276,7 +369,8 @@ static void tx_release(struct store_tx *tx, bool committed)
     }
     if (tx->write)
         pthread_mutex_unlock(&tx->st->write_lock);
-    pool_put(tx->st, tx->conn);
+    else
+        pool_put(tx->st, tx->conn);
     free(tx);
 }
 
@@ -418,14 +512,27 @@ void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
 
 const char *store_col_text(sqlite3_stmt *stmt, int idx) { return (const char *)sqlite3_column_text(stmt, idx); }
 
+static long long conn_counter(struct store_conn *c, int op, bool reset)
+{
+    long long total = 0;
+    for (size_t i = 0; i < c->ncache; i++)
+        total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+    return total;
+}
+
 static long long stmt_counter(struct store *st, int op, bool reset)
 {
     long long total = 0;
+    /* write_lock before pool_lock, the order a read begun inside a write
+     * transaction takes them in. */
+    pthread_mutex_lock(&st->write_lock);
     pthread_mutex_lock(&st->pool_lock);
     for (struct store_conn *c = st->idle; c; c = c->next)
-        for (size_t i = 0; i < c->ncache; i++)
-            total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+        total += conn_counter(c, op, reset);
+    if (st->writer)
+        total += conn_counter(st->writer, op, reset);
     pthread_mutex_unlock(&st->pool_lock);
+    pthread_mutex_unlock(&st->write_lock);
     return total;
 }
 

@@ -1,0 +1,71 @@
+#!/usr/bin/python3
+"""Placement through RunTask, builds side by side: for each round, each
+given berth binary gets a fresh server with N hollow instances in 3 AZs
+and C client processes issuing RunTask count 10 (bench/run.py's place());
+prints placements/s, RunTask latency and the server's CPU per placed task
+(the figure that moves least on a shared host), then the medians.
+--perf FILE records the server of the last binary with `perf record`.
+
+    /usr/bin/python3 bench/place_compare.py --instances 1000 --tasks 8000 \\
+        --clients 16 --rounds 3 OLD/berth build/berth
+
+Asserts nothing about speed."""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run as R  # noqa: E402
+import berth_proc  # noqa: E402
+
+
+def one(binary, args, perf_out):
+    berth_proc.BERTH_BIN = os.path.abspath(binary)
+    res = R.Results()
+    strategy = R.PLACEMENT_STRATEGIES[args.strategy]
+    with R.hollow_cluster(res, "placement", args.instances) as (srv, cli, agents):
+        rec = None
+        if perf_out:
+            rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "199", "-o", perf_out,
+                                    "-p", str(srv.proc.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+        c0 = R.proc_stat(srv.proc.pid)[1]
+        lat, placed, failures, wall = R.place(srv.endpoint, "p", "hollow", strategy, args.tasks, args.clients,
+                                              args.seconds)
+        c1 = R.proc_stat(srv.proc.pid)[1]
+        if rec:
+            rec.send_signal(2)
+            rec.wait()
+    lat.sort()
+    return {"rate": placed / wall, "p50": R.pct(lat, 50), "p99": R.pct(lat, 99), "failures": failures,
+            "server_cpu_ms_per_task": 1000 * (c1 - c0) / max(placed, 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("binaries", nargs="+")
+    ap.add_argument("--instances", type=int, default=1000)
+    ap.add_argument("--tasks", type=int, default=8000)
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=120)
+    ap.add_argument("--strategy", default="binpack(memory)", choices=list(R.PLACEMENT_STRATEGIES))
+    ap.add_argument("--perf", help="perf record the last binary's server (last round) into this file")
+    a = ap.parse_args()
+    runs = {b: [] for b in a.binaries}
+    for k in range(a.rounds):
+        for b in a.binaries:
+            perf = a.perf if a.perf and k == a.rounds - 1 and b == a.binaries[-1] else None
+            r = one(b, a, perf)
+            runs[b].append(r)
+            print(json.dumps({"binary": b, "round": k + 1, **{x: round(y, 2) for x, y in r.items()}}), flush=True)
+    for b, rs in runs.items():
+        print(json.dumps({"binary": b, "median": {x: round(statistics.median(r[x] for r in rs), 2) for x in rs[0]}}))
+
+
+if __name__ == "__main__":
+    main()
