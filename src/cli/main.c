@@ -25,7 +25,8 @@ static const struct command commands[] = {
     {"exec", cli_exec_main, "run a command in a task's container (ECS Exec)"},
     {"cluster", cli_cluster_main, "a cluster's registration tokens for agents"},
     {"status", cli_status_main, "clusters, services, instances and recent task failures"},
-    {"store", cli_store_main, "print the store's schema migrations (--dialect sqlite|postgres)"},
+    {"store", cli_store_main,
+     "the store's schema migrations (schema --dialect sqlite|postgres), SQL as PostgreSQL runs it (translate)"},
     {"compat", cli_compat_main, "print what berth does with each ECS operation and field (Markdown)"},
 };
 
