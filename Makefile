@@ -15,7 +15,7 @@
 # static and libc only, so that exec is cheap.
 
 CC       ?= cc
-PKGS     := libmicrohttpd jansson sqlite3 libcurl libarchive libcrypto libmnl
+PKGS     := libmicrohttpd jansson sqlite3 libcurl libarchive libcrypto libmnl libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wno-format-truncation -Wno-format-nonliteral -Wvla

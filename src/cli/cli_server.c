@@ -28,7 +28,8 @@ static void usage(FILE *f)
                "                      port 0 picks a free port)\n"
                "  --data DIR          state directory (default /var/lib/berth/server)\n"
                "  --store URL         where state is kept (also $BERTH_STORE): sqlite:DIR is\n"
-               "                      --data DIR; postgres:// is not available yet\n"
+               "                      --data DIR; postgres://USER@HOST/DB is a PostgreSQL\n"
+               "                      database (--data DIR still holds the master key)\n"
                "  --region R          region of in-process callers; a request's own is its\n"
                "                      SigV4 credential scope's (default us-east-1)\n"
                "  --account-id ID     12-digit account id used in ARNs (default 000000000000)\n"
@@ -169,20 +170,26 @@ static int set_time_scale(void *opts, const struct cli_flag *f, char *arg)
     return bounded_int(arg, 1, 3600, "--time-scale wants a divisor (1-3600)", &cfg->time_scale);
 }
 
-/* --store URL (also BERTH_STORE): sqlite:DIR is --data DIR; postgres:// is
- * refused until the PostgreSQL backend exists (issue 22).  The URL is never
- * echoed: it may carry a password. */
+/* --store URL (also BERTH_STORE): sqlite:DIR is --data DIR; postgres://
+ * (or postgresql://) is a PostgreSQL database, libpq's URI.  The URL is
+ * never echoed: it may carry a password. */
 static int set_store(void *opts, const struct cli_flag *f, char *arg)
 {
     struct server_config *cfg = opts;
-    if (!strncmp(arg, "sqlite:", 7))
+    if (!strncmp(arg, "sqlite:", 7)) {
+        cfg->store_url[0] = 0;
         return cli_copy_arg(cfg->data_dir, sizeof(cfg->data_dir), arg + 7, "--store sqlite:");
-    if (!strncmp(arg, "postgres://", 11) || !strncmp(arg, "postgresql://", 13))
-        fprintf(stderr, "berth server: --store postgres://...: the PostgreSQL store is not available yet; berth "
-                        "keeps its state in SQLite (--data DIR or --store sqlite:DIR)\n");
-    else
-        fprintf(stderr, "berth server: --store wants sqlite:DIR (postgres:// is not available yet)\n");
-    return -1;
+    }
+    if (strncmp(arg, "postgres://", 11) != 0 && strncmp(arg, "postgresql://", 13) != 0) {
+        fprintf(stderr, "berth server: --store wants sqlite:DIR or postgres://USER@HOST/DB\n");
+        return -1;
+    }
+    if (strlen(arg) >= sizeof(cfg->store_url)) {
+        fprintf(stderr, "berth server: --store postgres://...: longer than %zu bytes\n", sizeof(cfg->store_url) - 1);
+        return -1;
+    }
+    snprintf(cfg->store_url, sizeof(cfg->store_url), "%s", arg);
+    return 0;
 }
 
 static const struct cli_flag server_flags[] = {

@@ -1,6 +1,7 @@
 /* cli_store.c - `berth store schema [--dialect sqlite|postgres]`: prints
  * the store's migrations as each backend runs them, one statement script
- * per migration.  With postgres that is store_sql_pg()'s translation after
+ * per migration; `berth store translate` prints one SQL statement (stdin)
+ * as the PostgreSQL backend runs it.  With postgres that is store_sql_pg()'s translation after
  * its prelude: what a PostgreSQL backend will apply, and what the tests
  * apply to a real PostgreSQL to keep every migration translatable.  It
  * opens no database. */
@@ -16,9 +17,10 @@
 
 static int usage(FILE *f, int rc)
 {
-    fprintf(f, "usage: berth store schema [--dialect sqlite|postgres]\n\n"
-               "Prints the store's schema migrations, in order, as the given backend runs them (default sqlite).\n"
-               "There is no PostgreSQL backend yet: `--dialect postgres` shows the translation it will use.\n");
+    fprintf(f, "usage: berth store schema [--dialect sqlite|postgres]\n"
+               "       berth store translate < statement.sql\n\n"
+               "schema prints the store's schema migrations, in order, as the given backend runs them (default\n"
+               "sqlite); translate prints a statement in the store's (SQLite) dialect as PostgreSQL runs it.\n");
     return rc;
 }
 
@@ -45,12 +47,38 @@ static int print_schema(bool postgres)
     return 0;
 }
 
+/* Statements are source literals: a few KiB. */
+#define TRANSLATE_MAX (256 * 1024)
+
+static int translate(void)
+{
+    _cleanup_free_ char *sql = malloc(TRANSLATE_MAX + 1);
+    if (!sql)
+        return 1;
+    size_t n = fread(sql, 1, TRANSLATE_MAX + 1, stdin);
+    if (n > TRANSLATE_MAX) {
+        fprintf(stderr, "berth store translate: more than %d bytes of SQL\n", TRANSLATE_MAX);
+        return 1;
+    }
+    sql[n] = 0;
+    struct error err = {0};
+    _cleanup_free_ char *pg = NULL;
+    if (store_sql_pg(sql, &pg, &err) < 0) {
+        fprintf(stderr, "berth store translate: %s\n", err.msg);
+        return 1;
+    }
+    printf("%s\n", pg);
+    return 0;
+}
+
 int cli_store_main(int argc, char **argv)
 {
     if (argc < 2)
         return usage(stderr, 2);
     if (!strcmp(argv[1], "--help"))
         return usage(stdout, 0);
+    if (!strcmp(argv[1], "translate") && argc == 2)
+        return translate();
     if (strcmp(argv[1], "schema") != 0) {
         fprintf(stderr, "berth store: unknown subcommand '%s'\n", argv[1]);
         return usage(stderr, 2);

@@ -26,7 +26,8 @@ static const struct command commands[] = {
     {"cluster", cli_cluster_main, "a cluster's registration tokens for agents"},
     {"instance", cli_instance_main, "reclaim a Fargate agent's Spot capacity (FARGATE_SPOT interruption)"},
     {"status", cli_status_main, "clusters, services, instances and recent task failures"},
-    {"store", cli_store_main, "print the store's schema migrations (--dialect sqlite|postgres)"},
+    {"store", cli_store_main,
+     "the store's schema migrations (schema --dialect sqlite|postgres), SQL as PostgreSQL runs it (translate)"},
     {"compat", cli_compat_main, "print what berth does with each ECS operation and field (Markdown)"},
 };
 

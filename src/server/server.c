@@ -4,7 +4,9 @@
  * the parts; none of them knows it. */
 #include "server/server.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "common/cleanup.h"
@@ -102,7 +104,10 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (logs_service_new(&srv->logs, err) < 0 || iam_service_new(&srv->iam, err) < 0 ||
         sts_service_new(&srv->sts, err) < 0)
         return -1;
-    if (store_open(cfg->data_dir, &srv->store, err) < 0)
+    if (cfg->store_url[0] && mkdir(cfg->data_dir, 0700) < 0 && errno != EEXIST)
+        return error_sys(err, "mkdir %s", cfg->data_dir);
+    if (cfg->store_url[0] ? store_open_postgres(cfg->store_url, &srv->store, err) < 0
+                          : store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");
     if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
         return error_prefix(err, "master key");
@@ -159,19 +164,20 @@ int server_start(struct server *srv, struct error *err)
                    err) < 0)
         return -1;
     ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
-    struct background_job housekeeping = {"maintenance", MAINTENANCE_INTERVAL, false,
-                                          false,         maintenance_pass,     srv->store};
+    struct background_job housekeeping = {"maintenance",    MAINTENANCE_INTERVAL, false,     false,
+                                          maintenance_pass, srv->store,           srv->store};
     if (background_start(srv->changes, &housekeeping, &srv->maintenance_thread, err) < 0)
         return -1;
     srv->scheduler = (struct scheduler){
         .env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id},
         .changes = srv->changes,
     };
-    struct background_job rounds = {"service scheduler", SCHEDULER_TICK, true, true, scheduler_round, &srv->scheduler};
+    struct background_job rounds = {"service scheduler", SCHEDULER_TICK,  true,      true,
+                                    scheduler_round,     &srv->scheduler, srv->store};
     if (background_start(srv->changes, &rounds, &srv->scheduler_thread, err) < 0)
         return -1;
     /* The load balancers' proxies: every second (health), and on changes. */
-    struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy};
+    struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy, NULL};
     if (background_start(srv->changes, &elb, &srv->elb_thread, err) < 0)
         return -1;
     /* Alarms are evaluated every ALARM_TICK (divided by --time-scale, for
@@ -183,14 +189,19 @@ int server_start(struct server *srv, struct error *err)
     snprintf(as->account, sizeof(as->account), "%s", srv->cfg.account_id);
     usec_t tick = ALARM_TICK / (usec_t)srv->cfg.time_scale;
     struct background_job alarms = {
-        "alarm evaluation", tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick, false, true, autoscaling_tick, as};
+        "alarm evaluation", tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick, false, true, autoscaling_tick, as,
+        srv->store};
     if (background_start(srv->changes, &alarms, &srv->alarm_thread, err) < 0)
         return -1;
     /* ECS/ContainerInsights' counts, once an ECS metric period. */
     srv->insights = (struct container_insights){.store = srv->store, .time_scale = srv->cfg.time_scale};
-    struct background_job insights = {
-        "container insights", container_insights_interval(srv->cfg.time_scale), false, false, container_insights_pass,
-        &srv->insights};
+    struct background_job insights = {"container insights",
+                                      container_insights_interval(srv->cfg.time_scale),
+                                      false,
+                                      false,
+                                      container_insights_pass,
+                                      &srv->insights,
+                                      srv->store};
     if (background_start(srv->changes, &insights, &srv->insights_thread, err) < 0)
         return -1;
     if (srv->cfg.dns_listen_host[0]) {

@@ -38,6 +38,9 @@ struct server_config {
     char listen_host[256];
     uint16_t listen_port; /* 0: pick a free port */
     char data_dir[4096];
+    /* A PostgreSQL store's libpq URI (postgres://...), else "" for SQLite
+     * under data_dir.  Never logged: it may carry a password. */
+    char store_url[1024];
     char region[33];
     char account_id[13];
     /* An agent silent this long is agentConnected: false (takes no tasks). */

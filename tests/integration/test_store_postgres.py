@@ -3,12 +3,19 @@ every migration, as `berth store schema --dialect postgres` translates it
 from the SQLite dialect the store is written in, applies to a throwaway
 PostgreSQL 15, makes the same tables and triggers as on SQLite, and the
 triggers and constraints give the same answers on both."""
+import os
+import re
+import shutil
 import subprocess
+import urllib.request
 
 import pytest
 
 import berth_proc
+import store_sql
 from pgserver import PgServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def berth_schema(dialect):
@@ -87,6 +94,45 @@ def test_nocase_names_are_unique_regardless_of_case(pg, db):
     assert r.returncode != 0 and "UNIQUE constraint failed: iam_policies.name" in r.stderr
 
 
+def translate(sql):
+    return subprocess.run([berth_proc.BERTH_BIN, "store", "translate"], input=sql, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_every_statement_translates_and_postgres_accepts_it(pg, db):
+    # Each statement of the table files, translated, is prepared by
+    # PostgreSQL with its parameters' types left to inference, as the
+    # backend does first.  PostgreSQL takes a parameter's type from its
+    # first use, so `col = ?N OR ?N IS NULL` (not `?N IS NULL OR ...`).  A
+    # parameter SQLite's numbering skips (an UPDATE's unused ?1) has no use
+    # to infer from: the backend types it from its binding.
+    found = store_sql.statements(ROOT)
+    assert len(found) > 200
+    failures = []
+    for name, sql in found:
+        t = translate(sql)
+        if t.returncode != 0:
+            failures.append("%s: refused: %s: %s" % (name, t.stderr.strip(), sql))
+            continue
+        pg_sql = t.stdout.strip()
+        r = pg.psql("PREPARE s AS %s;\nDEALLOCATE s;\n" % pg_sql, db=db, check=False)
+        if r.returncode == 0:
+            continue
+        unused = re.search(r"could not determine data type of parameter (\$\d+)", r.stderr)
+        if unused and not re.search(re.escape(unused.group(1)) + r"(?!\d)", pg_sql):
+            continue
+        failures.append("%s: %s: %s" % (name, r.stderr.strip().split("\n")[0], pg_sql))
+    assert not failures, "\n".join(failures)
+
+
+def test_translate_refuses_by_name():
+    r = translate("INSERT OR REPLACE INTO t (a) VALUES (?1)")
+    assert r.returncode == 1
+    assert "INSERT OR <conflict> other than IGNORE needs an explicit ON CONFLICT clause" in r.stderr
+    r = translate("SELECT json_extract(doc, '$.a') FROM t WHERE id = ?1")
+    assert r.returncode == 0 and r.stdout.strip() == "SELECT ((doc)::json ->> 'a') FROM t WHERE id = $1"
+
+
 def test_unknown_dialect_is_refused():
     r = subprocess.run([berth_proc.BERTH_BIN, "store", "schema", "--dialect", "mysql"], capture_output=True,
                        text=True, timeout=60)
@@ -94,16 +140,21 @@ def test_unknown_dialect_is_refused():
     assert "--dialect is sqlite or postgres, not 'mysql'" in r.stderr
 
 
-def test_server_refuses_a_postgres_store_without_echoing_it():
-    # No PostgreSQL backend yet: refused, and the URL (it may hold a
-    # password) is not repeated.
-    url = "postgres://berth:s3cret-pw@db.example/berth"
+def test_server_that_cannot_reach_its_postgres_says_so_without_the_password(tmp_path):
+    # The URL may hold a password: neither the refusal of an unknown scheme
+    # nor a failed connection repeats it.
+    url = "postgres://berth:s3cret-pw@/berth?host=%s" % (tmp_path / "no-such-socket-dir")
     for args, env in ((["--store", url], {}), ([], {"BERTH_STORE": url})):
-        r = subprocess.run([berth_proc.BERTH_BIN, "server", "--listen", "127.0.0.1:0"] + args,
-                           env=dict(berth_proc.server_env(), **env), capture_output=True, text=True, timeout=60)
-        assert r.returncode == 2
-        assert "the PostgreSQL store is not available yet" in r.stderr
-        assert "s3cret" not in r.stderr and "db.example" not in r.stderr
+        r = subprocess.run([berth_proc.BERTH_BIN, "server", "--listen", "127.0.0.1:0", "--data", str(tmp_path / "d")]
+                           + args, env=dict(berth_proc.server_env(), **env), capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1
+        assert "store: postgres: connect:" in r.stderr
+        assert "s3cret" not in r.stderr
+    r = subprocess.run([berth_proc.BERTH_BIN, "server", "--store", "mysql://berth:s3cret-pw@db.example/berth"],
+                       env=berth_proc.server_env(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "--store wants sqlite:DIR or postgres://USER@HOST/DB" in r.stderr
+    assert "s3cret" not in r.stderr and "db.example" not in r.stderr
 
 
 def test_server_keeps_its_state_where_berth_store_says(tmp_path):
@@ -123,3 +174,36 @@ def test_server_keeps_its_state_where_berth_store_says(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def healthz(endpoint):
+    with urllib.request.urlopen(endpoint + "/healthz", timeout=10) as r:
+        return r.status, r.read().decode().strip()
+
+
+def test_two_servers_on_one_database_elect_one_leader(pg, tmp_path):
+    # Two servers on one database: the first is the leader (it runs the
+    # scheduler and other once-only work), the second a follower serving
+    # the same API; when the leader is killed, the follower takes over.
+    pg.createdb("berth_two")
+    url = "postgresql://berth@/berth_two?host=%s" % pg.sock
+    a = berth_proc.BerthServer(tmp_path / "a", tmp_path / "a.log", extra_args=["--store", url]).start()
+    b = None
+    try:
+        berth_proc.wait_for(lambda: healthz(a.endpoint) == (200, "ok leader"), what="server A to lead")
+        # The servers share the master key that seals secrets in the store.
+        os.makedirs(tmp_path / "b")
+        shutil.copy(tmp_path / "a" / "master.key", tmp_path / "b" / "master.key")
+        b = berth_proc.BerthServer(tmp_path / "b", tmp_path / "b.log", extra_args=["--store", url]).start()
+        assert healthz(b.endpoint) == (200, "ok follower")
+        # Any server accepts any request: what one writes the other reads.
+        berth_proc.client(b.endpoint).create_cluster(clusterName="via-b")
+        assert [c["clusterName"] for c in berth_proc.client(a.endpoint).describe_clusters(
+            clusters=["via-b"])["clusters"]] == ["via-b"]
+        a.kill9()
+        berth_proc.wait_for(lambda: healthz(b.endpoint) == (200, "ok leader"), timeout=10, what="B to take over")
+        assert "this server is now the leader" in b.log()
+    finally:
+        if b:
+            b.stop()
+        a.stop(check=False)

@@ -79,12 +79,25 @@ TEST(sql_pg_refused_by_name)
     CHECK(strstr(pg("SELECT a FROM t WHERE a GLOB ?1"), "GLOB"));
     CHECK(strstr(pg("PRAGMA user_version"), "PRAGMA"));
     CHECK(strstr(pg("SELECT rowid FROM t"), "rowid"));
-    CHECK(strstr(pg("SELECT json_extract(doc, '$.a') FROM t"), "json_extract"));
-    CHECK(strstr(pg("SELECT value FROM json_each(?1)"), "json_each"));
+    CHECK(strstr(pg("SELECT json_extract(doc, '$.a.b') FROM t"), "json_extract(x, '$.key')"));
+    CHECK(strstr(pg("SELECT value FROM json_each(?1, '$[0]')"), "json_each(x [, '$.key'])"));
     CHECK(strstr(pg("SELECT strftime('%s', 'now')"), "strftime"));
     CHECK(strstr(pg("SELECT hex(randomblob(4))"), "hex()"));
     /* A column named hex is not the function. */
     CHECK_STR(pg("SELECT hex FROM t"), "SELECT hex FROM t");
+}
+
+TEST(sql_pg_json)
+{
+    CHECK_STR(pg("SELECT json_extract(t.doc, '$.stopCode'), b FROM t WHERE id = ?1"),
+              "SELECT ((t.doc)::json ->> 'stopCode'), b FROM t WHERE id = $1");
+    CHECK_STR(pg("SELECT 1 WHERE s IN (SELECT value FROM json_each(?3)))"),
+              "SELECT 1 WHERE s IN (SELECT value FROM json_array_elements_text(($3)::json) AS json_each(value)))");
+    CHECK_STR(pg("SELECT 1 FROM json_each(c.doc, '$.caps') p WHERE p.value = ?2"),
+              "SELECT 1 FROM json_array_elements_text((c.doc)::json -> 'caps') AS p(value) WHERE p.value = $2");
+    CHECK_STR(pg("SELECT 1 FROM json_each(f(a, 'x,)'), '$.k') AS q JOIN u"),
+              "SELECT 1 FROM json_array_elements_text((f(a, 'x,)'))::json -> 'k') AS q(value) JOIN u");
+    CHECK(strstr(pg("SELECT json_each"), "without arguments"));
 }
 
 TEST(sql_pg_nocase_and_is)

@@ -53,6 +53,8 @@ int api_check_actions(const struct api_action *actions, size_t n, struct error *
     return 0;
 }
 
+struct store *dispatch_store(struct dispatch *d) { return d->store; }
+
 struct dispatch *dispatch_new(struct store *store, struct changes *changes, const struct api_keys *keys,
                               const char *default_region, const char *account)
 {

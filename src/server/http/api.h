@@ -191,6 +191,8 @@ int api_check_actions(const struct api_action *actions, size_t n, struct error *
 struct dispatch *dispatch_new(struct store *store, struct changes *changes, const struct api_keys *keys,
                               const char *default_region, const char *account);
 void dispatch_free(struct dispatch *d);
+/* The store requests run against (GET /healthz asks it for the role). */
+struct store *dispatch_store(struct dispatch *d);
 /* Who decides what non-root callers may do (copied).  Until one is set,
  * only the account's root may call anything. */
 void dispatch_set_authorizer(struct dispatch *d, const struct api_authorizer *z);

@@ -27,6 +27,7 @@
 #include "server/http/http_console.h"
 #include "server/http/http_watch.h"
 #include "server/http/http_ws.h"
+#include "server/store/store.h"
 
 struct http_front {
     struct MHD_Daemon *daemon;
@@ -214,8 +215,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0; /* whatever still comes is dropped */
         return MHD_YES;
     }
-    if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0)
-        return send_text(conn, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
+    if (strcmp(method, "GET") == 0 && strcmp(url, "/healthz") == 0) {
+        /* "ok" and this server's role: the leader runs the once-only work. */
+        bool leader = !f->dispatch || store_is_leader(dispatch_store(f->dispatch));
+        return leader ? send_text(conn, MHD_HTTP_OK, "text/plain", "ok leader\n", 10, NULL)
+                      : send_text(conn, MHD_HTTP_OK, "text/plain", "ok follower\n", 12, NULL);
+    }
     for (size_t i = 0; strcmp(method, "GET") == 0 && i < f->nroutes; i++)
         if (strcmp(url, f->routes[i].path) == 0)
             return serve_route(conn, &f->routes[i]);

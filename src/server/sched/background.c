@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "server/http/changes.h"
+#include "server/store/store.h"
 
 struct background {
     struct changes *changes;
@@ -24,6 +25,8 @@ static void *loop(void *arg)
             changes_sleep(b->changes, deadline);
         if (changes_stopping(b->changes))
             break;
+        if (b->job.leader_of && !store_is_leader(b->job.leader_of))
+            continue;
         usec_t began = time_monotonic();
         b->job.run(b->job.arg);
         /* Changes made during the run (our own commits among them) get

@@ -20,6 +20,9 @@ struct background_job {
     bool rest;      /* after a run, wait as long as it took */
     void (*run)(void *arg);
     void *arg;
+    /* Work that must run once among several servers: run only while this
+     * server is store's leader (store_is_leader); NULL: always. */
+    struct store *leader_of;
 };
 
 /* Start the thread (job is copied). */

@@ -39,15 +39,22 @@
 
 struct store_conn {
     sqlite3 *db;
+    struct pg_conn *pg; /* instead of db, with a PostgreSQL store */
     struct {
         const char *sql;
-        sqlite3_stmt *stmt;
+        db_stmt stmt;
     } cache[STMT_CACHE];
     size_t ncache;
     struct store_conn *next;
 };
 
 struct store {
+    char *pg_url; /* a PostgreSQL store's; never logged (a password) */
+    /* PostgreSQL: the session that holds the leader lock, and whether it
+     * does (store_is_leader). */
+    pthread_mutex_t leader_lock;
+    struct pg_conn *leader;
+    bool is_leader;
     char *path;
     char *wal_path;
     pthread_mutex_t pool_lock;
@@ -90,9 +97,12 @@ static void conn_free(struct store_conn *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->ncache; i++)
-        sqlite3_finalize(c->cache[i].stmt);
+    for (size_t i = 0; i < c->ncache; i++) {
+        sqlite3_finalize(c->cache[i].stmt.lite);
+        pg_stmt_free(c->cache[i].stmt.pg);
+    }
     sqlite3_close_v2(c->db);
+    pg_conn_free(c->pg);
     free(c);
 }
 
@@ -107,11 +117,25 @@ static int conn_exec(sqlite3 *db, const char *sql, struct error *err)
     return 0;
 }
 
+/* Run sql (no parameters) on whichever database c holds. */
+static int conn_run(struct store_conn *c, const char *sql, struct error *err)
+{
+    return c->pg ? pg_conn_exec(c->pg, sql, err) : conn_exec(c->db, sql, err);
+}
+
 static int conn_open(struct store *st, struct store_conn **ret_conn, struct error *err)
 {
     struct store_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    if (st->pg_url) {
+        if (pg_conn_open(st->pg_url, &c->pg, err) < 0) {
+            conn_free(c);
+            return -1;
+        }
+        *ret_conn = c;
+        return 0;
+    }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
         error_set(err, ERR_INTERNAL, "sqlite: open %s: %s", st->path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -253,6 +277,37 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     return 0;
 }
 
+int store_open_postgres(const char *url, struct store **ret_store, struct error *err)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    if (!st)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    st->pg_url = strdup(url);
+    st->path = strdup("postgres");
+    if (!st->pg_url || !st->path) {
+        free(st->pg_url);
+        free(st->path);
+        free(st);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    pthread_mutex_init(&st->pool_lock, NULL);
+    pthread_mutex_init(&st->write_lock, NULL);
+    pthread_mutex_init(&st->sync_lock, NULL);
+    pthread_mutex_init(&st->leader_lock, NULL);
+    pthread_cond_init(&st->sync_cond, NULL);
+    pthread_mutex_init(&st->ckpt_lock, NULL); /* unused: store_close destroys them */
+    pthread_cond_init(&st->ckpt_cond, NULL);
+    struct store_conn *c = NULL;
+    if (conn_open(st, &c, err) < 0 || store_pg_migrate(c->pg, &st->schema_version, err) < 0) {
+        conn_free(c);
+        store_close(st);
+        return -1;
+    }
+    st->idle = c;
+    *ret_store = st;
+    return 0;
+}
+
 void store_close(struct store *st)
 {
     if (!st)
@@ -279,10 +334,40 @@ void store_close(struct store *st)
     pthread_cond_destroy(&st->ckpt_cond);
     free(st->wal_path);
     free(st->path);
+    if (st->pg_url) {
+        pg_conn_free(st->leader);
+        pthread_mutex_destroy(&st->leader_lock);
+        explicit_bzero(st->pg_url, strlen(st->pg_url));
+    }
+    free(st->pg_url);
     free(st);
 }
 
 int store_schema_version(struct store *st) { return st->schema_version; }
+
+bool store_is_leader(struct store *st)
+{
+    if (!st->pg_url)
+        return true;
+    pthread_mutex_lock(&st->leader_lock);
+    if (!st->leader && pg_conn_open(st->pg_url, &st->leader, NULL) < 0) {
+        pg_conn_free(st->leader);
+        st->leader = NULL;
+    }
+    bool leader = false;
+    if (st->leader)
+        leader = pg_leader_check(st->leader, st->is_leader);
+    if (st->leader && !pg_conn_ok(st->leader)) {
+        pg_conn_free(st->leader); /* the lock went with the session */
+        st->leader = NULL;
+        leader = false;
+    }
+    if (leader != st->is_leader)
+        log_info("store: this server is now the %s", leader ? "leader" : "follower");
+    st->is_leader = leader;
+    pthread_mutex_unlock(&st->leader_lock);
+    return leader;
+}
 
 static int pool_get(struct store *st, struct store_conn **ret_conn, struct error *err)
 {
@@ -291,6 +376,10 @@ static int pool_get(struct store *st, struct store_conn **ret_conn, struct error
     if (c)
         st->idle = c->next;
     pthread_mutex_unlock(&st->pool_lock);
+    if (c && c->pg && !pg_conn_ok(c->pg)) {
+        conn_free(c);
+        c = NULL;
+    }
     if (c) {
         c->next = NULL;
         *ret_conn = c;
@@ -314,6 +403,10 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (write) {
         pthread_mutex_lock(&st->write_lock);
+        if (st->writer && st->writer->pg && !pg_conn_ok(st->writer->pg)) {
+            conn_free(st->writer); /* the database went away: a new session */
+            st->writer = NULL;
+        }
         if (!st->writer && writer_open(st, err) < 0) {
             pthread_mutex_unlock(&st->write_lock);
             free(tx);
@@ -326,8 +419,14 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
     }
     tx->st = st;
     tx->db = tx->conn->db;
+    tx->pg = tx->conn->pg;
     tx->write = write;
-    if (conn_exec(tx->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err) < 0) {
+    /* PostgreSQL: writers serializable (and serialised in this process, as
+     * with SQLite), readers on one snapshot. */
+    const char *begin = tx->pg
+                            ? (write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ")
+                            : (write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (conn_run(tx->conn, begin, err) < 0) {
         if (write)
             pthread_mutex_unlock(&st->write_lock);
         else
@@ -438,13 +537,24 @@ void store_commit_counts(struct store *st, unsigned long long *ret_committed, un
 
 int store_commit(struct store_tx *tx, struct error *err)
 {
-    if (conn_exec(tx->db, "COMMIT", err) < 0) {
-        conn_exec(tx->db, "ROLLBACK", NULL);
+    if (conn_run(tx->conn, "COMMIT", err) < 0) {
+        conn_run(tx->conn, "ROLLBACK", NULL);
         tx_release(tx, false);
         return -1;
     }
     struct store *st = tx->st;
     bool write = tx->write;
+    if (st->pg_url) {
+        /* PostgreSQL's COMMIT returns once the commit is durable. */
+        if (write) {
+            uint64_t n = __atomic_add_fetch(&st->committed, 1, __ATOMIC_RELEASE);
+            pthread_mutex_lock(&st->sync_lock);
+            st->synced = n > st->synced ? n : st->synced;
+            pthread_mutex_unlock(&st->sync_lock);
+        }
+        tx_release(tx, true);
+        return 0;
+    }
     /* Numbered under the write lock, after COMMIT: every lower number's
      * frames are in the WAL by the time a sync reads `committed`. */
     uint64_t ticket = write ? __atomic_add_fetch(&st->committed, 1, __ATOMIC_RELEASE) : 0;
@@ -456,67 +566,92 @@ void store_rollback(struct store_tx *tx)
 {
     if (!tx)
         return;
-    conn_exec(tx->db, "ROLLBACK", NULL);
+    conn_run(tx->conn, "ROLLBACK", NULL);
     tx_release(tx, false);
 }
 
 bool store_tx_is_write(const struct store_tx *tx) { return tx->write; }
 
-sqlite3_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err)
+/* A new statement for sql on tx's connection into *ret; persistent: kept
+ * for the connection's life. */
+static int stmt_new(struct store_tx *tx, const char *sql, bool persistent, db_stmt *ret, struct error *err)
+{
+    *ret = (db_stmt){0};
+    if (tx->pg) {
+        ret->pg = pg_stmt_new(tx->pg, sql, err);
+        return ret->pg ? 0 : -1;
+    }
+    if (sqlite3_prepare_v3(tx->db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &ret->lite, NULL) != SQLITE_OK)
+        return error_set(err, ERR_INTERNAL, "sqlite: prepare: %s", sqlite3_errmsg(tx->db));
+    return 0;
+}
+
+static void stmt_free(db_stmt *s)
+{
+    sqlite3_finalize(s->lite);
+    pg_stmt_free(s->pg);
+}
+
+db_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err)
 {
     struct store_conn *c = tx->conn;
     for (size_t i = 0; i < c->ncache; i++) {
         if (c->cache[i].sql == sql) {
-            sqlite3_reset(c->cache[i].stmt);
-            sqlite3_clear_bindings(c->cache[i].stmt);
-            return c->cache[i].stmt;
+            db_stmt *s = &c->cache[i].stmt;
+            if (s->lite) {
+                sqlite3_reset(s->lite);
+                sqlite3_clear_bindings(s->lite);
+            } else {
+                pg_stmt_reset(s->pg);
+                pg_stmt_clear_bindings(s->pg);
+            }
+            return s;
         }
-    }
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v3(tx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "sqlite: prepare: %s", sqlite3_errmsg(tx->db));
-        return NULL;
     }
     if (c->ncache == STMT_CACHE) {
         /* Evicting could finalize a statement a caller is still stepping. */
-        sqlite3_finalize(stmt);
         error_set(err, ERR_INTERNAL, "statement cache full; raise STMT_CACHE");
         return NULL;
     }
+    if (stmt_new(tx, sql, true, &c->cache[c->ncache].stmt, err) < 0)
+        return NULL;
     c->cache[c->ncache].sql = sql;
-    c->cache[c->ncache].stmt = stmt;
-    c->ncache++;
-    return stmt;
+    return &c->cache[c->ncache++].stmt;
 }
 
 int store_fail(struct store_tx *tx, const char *what, struct error *err)
 {
+    if (tx->pg)
+        return error_set(err, ERR_INTERNAL, "postgres: %s: %s", what, pg_conn_error(tx->pg));
     return error_set(err, ERR_INTERNAL, "sqlite: %s: %s", what, sqlite3_errmsg(tx->db));
 }
 
-int store_exec_stmt(struct store_tx *tx, sqlite3_stmt *stmt, struct error *err)
+int store_exec_stmt(struct store_tx *tx, db_stmt *stmt, struct error *err)
 {
-    int rc = sqlite3_step(stmt);
+    int rc = db_step(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return store_fail(tx, "step", err);
     return 0;
 }
 
-void store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+void store_bind_text(db_stmt *stmt, int idx, const char *s)
 {
-    if (s)
-        sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+    if (stmt->pg)
+        pg_bind_text(stmt->pg, idx, s, s ? strlen(s) : 0);
+    else if (s)
+        sqlite3_bind_text(stmt->lite, idx, s, -1, SQLITE_TRANSIENT);
     else
-        sqlite3_bind_null(stmt, idx);
+        sqlite3_bind_null(stmt->lite, idx);
 }
 
-const char *store_col_text(sqlite3_stmt *stmt, int idx) { return (const char *)sqlite3_column_text(stmt, idx); }
+const char *store_col_text(db_stmt *stmt, int idx) { return db_col_text(stmt, idx); }
 
 static long long conn_counter(struct store_conn *c, int op, bool reset)
 {
     long long total = 0;
     for (size_t i = 0; i < c->ncache; i++)
-        total += sqlite3_stmt_status(c->cache[i].stmt, op, reset ? 1 : 0);
+        if (c->cache[i].stmt.lite)
+            total += sqlite3_stmt_status(c->cache[i].stmt.lite, op, reset ? 1 : 0);
     return total;
 }
 
@@ -545,10 +680,22 @@ long long store_vm_steps(struct store *st, bool reset) { return stmt_counter(st,
 
 db_stmt *store_prepare(struct store_tx *tx, const char *sql, struct error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(tx->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        error_set(err, ERR_INTERNAL, "sqlite: prepare: %s", sqlite3_errmsg(tx->db));
+    db_stmt *s = malloc(sizeof(*s));
+    if (!s) {
+        error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
     }
-    return stmt;
+    if (stmt_new(tx, sql, false, s, err) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void db_finalize(db_stmt *s)
+{
+    if (!s)
+        return;
+    stmt_free(s);
+    free(s);
 }

@@ -17,6 +17,9 @@ struct store_tx;
 
 /* Open (creating if needed) the database under dir and apply migrations. */
 int store_open(const char *dir, struct store **ret_store, struct error *err);
+/* Open a PostgreSQL store at url (libpq URI or conninfo) and apply
+ * migrations; err never repeats url (it may carry a password). */
+int store_open_postgres(const char *url, struct store **ret_store, struct error *err);
 void store_close(struct store *st);
 
 /* Begin a transaction.  Write transactions are serialised (one at a time);
@@ -43,6 +46,14 @@ long long store_vm_steps(struct store *st, bool reset);
 /* Write transactions committed, and how many of them an fdatasync has
  * covered: tests check that store_commit() never returns before its own. */
 void store_commit_counts(struct store *st, unsigned long long *ret_committed, unsigned long long *ret_synced);
+
+/* Whether this server is the leader: the one that runs the work that must
+ * run once (service scheduler, maintenance, alarm evaluation).  With SQLite
+ * always.  With PostgreSQL the leader holds a session advisory lock on a
+ * connection of its own; each call checks that session (and takes the lock
+ * when it is free), so a follower takes over within one call of the
+ * leader's session ending. */
+bool store_is_leader(struct store *st);
 
 /* The schema version after migrations (for tests and `berth server --version`). */
 int store_schema_version(struct store *st);

@@ -11,8 +11,8 @@ int store_account_setting_put(struct store_tx *tx, const char *region, const cha
                               const char *value, struct error *err)
 {
     return store_row_exec(tx,
-                          "INSERT OR REPLACE INTO account_settings (region, principal, name, value)"
-                          " VALUES (?1, ?2, ?3, ?4)",
+                          "INSERT INTO account_settings (region, principal, name, value) VALUES (?1, ?2, ?3, ?4)"
+                          " ON CONFLICT (region, principal, name) DO UPDATE SET value = excluded.value",
                           STORE_ARGS(ARG_TEXT(region), ARG_TEXT(principal), ARG_TEXT(name), ARG_TEXT(value)), err);
 }
 

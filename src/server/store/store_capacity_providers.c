@@ -12,7 +12,9 @@ int store_capacity_provider_put(struct store_tx *tx, const char *region, const c
     _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    return store_row_exec(tx, "INSERT OR REPLACE INTO capacity_providers (region, name, doc) VALUES (?1, ?2, ?3)",
+    return store_row_exec(tx,
+                          "INSERT INTO capacity_providers (region, name, doc) VALUES (?1, ?2, ?3)"
+                          " ON CONFLICT (region, name) DO UPDATE SET doc = excluded.doc",
                           STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name), ARG_TEXT(text)), err);
 }
 
@@ -52,8 +54,8 @@ int store_capacity_provider_list(struct store_tx *tx, const char *region, const 
                                  json_t *ret_list, bool *ret_more, struct error *err)
 {
     db_stmt *s = store_row_stmt(tx,
-                                "SELECT doc FROM capacity_providers WHERE region = ?1 AND (?2 IS NULL OR"
-                                " name > ?2) ORDER BY name LIMIT ?3",
+                                "SELECT doc FROM capacity_providers WHERE region = ?1 AND (name > ?2 OR"
+                                " ?2 IS NULL) ORDER BY name LIMIT ?3",
                                 STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after), ARG_INT((int64_t)limit + 1)), err);
     return store_row_each(tx, s, limit, append_doc, ret_list, ret_more, "list capacity providers", err);
 }

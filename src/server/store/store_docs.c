@@ -30,7 +30,9 @@ int store_doc_put(struct store_tx *tx, const char *kind, const char *region, con
     _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    return store_row_exec(tx, "INSERT OR REPLACE INTO docs (kind, region, id, doc) VALUES (?1, ?2, ?3, ?4)",
+    return store_row_exec(tx,
+                          "INSERT INTO docs (kind, region, id, doc) VALUES (?1, ?2, ?3, ?4)"
+                          " ON CONFLICT (kind, region, id) DO UPDATE SET doc = excluded.doc",
                           STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(id), ARG_TEXT(text)), err);
 }
 
@@ -61,8 +63,8 @@ int store_doc_each(struct store_tx *tx, const char *kind, const char *region, co
     /* substr, not LIKE: a prefix may hold % and _. */
     db_stmt *s = store_row_stmt(
         tx,
-        "SELECT region, doc FROM docs WHERE kind = ?1 AND (?2 IS NULL OR region = ?2) "
-        "AND id > ?3 AND (?4 IS NULL OR substr(id, 1, length(?4)) = ?4) "
+        "SELECT region, doc FROM docs WHERE kind = ?1 AND (region = ?2 OR ?2 IS NULL) "
+        "AND id > ?3 AND (substr(id, 1, length(?4)) = ?4 OR ?4 IS NULL) "
         "ORDER BY region, id",
         STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_TEXT(prefix)), err);
     return store_row_each(tx, s, -1, each_row, &call, NULL, "list documents", err);
@@ -106,7 +108,7 @@ int store_doc_events(struct store_tx *tx, const char *kind, const char *region, 
     db_stmt *s =
         store_row_stmt(tx,
                        "SELECT seq, doc FROM doc_events WHERE kind = ?1 AND region = ?2 "
-                       "AND (?3 IS NULL OR parent = ?3) AND (?4 = 0 OR seq < ?4) ORDER BY seq DESC",
+                       "AND (parent = ?3 OR ?3 IS NULL) AND (?4 = 0 OR seq < ?4) ORDER BY seq DESC",
                        STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_INT(before_seq)), err);
     return store_row_each(tx, s, -1, event_row, &call, NULL, "list history", err);
 }

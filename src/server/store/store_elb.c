@@ -42,8 +42,9 @@ int store_elb_put(struct store_tx *tx, const char *kind, const char *region, con
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(
         tx,
-        "INSERT OR REPLACE INTO elb_objects (kind, region, arn, parent, name, doc) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO elb_objects (kind, region, arn, parent, name, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT (kind, region, arn) DO UPDATE SET parent = excluded.parent, name = excluded.name, doc = "
+        "excluded.doc",
         STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(arn), ARG_TEXT(parent), ARG_TEXT(name), ARG_TEXT(text)),
         err);
 }
@@ -61,7 +62,7 @@ int store_elb_count(struct store_tx *tx, const char *kind, const char *region, c
 {
     db_stmt *s = store_row_stmt(tx,
                                 "SELECT count(*) FROM elb_objects WHERE kind = ?1 AND region = ?2 "
-                                "AND (?3 IS NULL OR parent = ?3)",
+                                "AND (parent = ?3 OR ?3 IS NULL)",
                                 STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent)), err);
     return store_row_int64s(tx, s, ret_count, 1, "count load balancing objects", err);
 }
@@ -86,8 +87,8 @@ int store_elb_each(struct store_tx *tx, const char *kind, const char *region, co
     struct each_call call = {fn, ud};
     db_stmt *s = store_row_stmt(
         tx,
-        "SELECT doc FROM elb_objects WHERE kind = ?1 AND (?2 IS NULL OR region = ?2) "
-        "AND (?3 IS NULL OR parent = ?3) AND arn > ?4 ORDER BY arn",
+        "SELECT doc FROM elb_objects WHERE kind = ?1 AND (region = ?2 OR ?2 IS NULL) "
+        "AND (parent = ?3 OR ?3 IS NULL) AND arn > ?4 ORDER BY arn",
         STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(after ? after : "")), err);
     return store_row_each(tx, s, -1, each_row, &call, NULL, "list load balancing objects", err);
 }

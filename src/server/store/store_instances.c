@@ -195,11 +195,11 @@ int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_
 int store_attrs_put(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     const char *name, const char *value, struct error *err)
 {
-    return store_row_exec(tx,
-                          "INSERT OR REPLACE INTO attributes (cluster_id, target_type, target_id, name, value) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5)",
-                          STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id), ARG_TEXT(name), ARG_TEXT(value)),
-                          err);
+    return store_row_exec(
+        tx,
+        "INSERT INTO attributes (cluster_id, target_type, target_id, name, value) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (cluster_id, target_type, target_id, name) DO UPDATE SET value = excluded.value",
+        STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id), ARG_TEXT(name), ARG_TEXT(value)), err);
 }
 
 int store_attrs_delete(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
@@ -226,7 +226,7 @@ int store_attrs_list(struct store_tx *tx, int64_t cluster_id, const char *target
 {
     db_stmt *s = store_row_stmt(tx,
                                 "SELECT target_id, name, value FROM attributes WHERE cluster_id = ?1 "
-                                "AND target_type = ?2 AND (?3 IS NULL OR name = ?3) AND (?4 IS NULL OR value = ?4) "
+                                "AND target_type = ?2 AND (name = ?3 OR ?3 IS NULL) AND (value = ?4 OR ?4 IS NULL) "
                                 "AND (target_id || char(9) || name) > ?5 ORDER BY target_id, name LIMIT ?6",
                                 STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(target_type), ARG_TEXT(name), ARG_TEXT(value),
                                            ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),

@@ -11,7 +11,8 @@
 struct store_tx {
     struct store *st;
     struct store_conn *conn;
-    sqlite3 *db; /* store.c's and store_db.h's alone */
+    sqlite3 *db;        /* store.c's and store_db.h's alone */
+    struct pg_conn *pg; /* likewise, instead of db with a PostgreSQL store */
     bool write;
     struct store_tx_hook *hooks; /* run once the transaction has ended */
 };
@@ -29,9 +30,15 @@ int store_fail(struct store_tx *tx, const char *what, struct error *err);
 int store_exec_stmt(struct store_tx *tx, db_stmt *stmt, struct error *err);
 
 /* Rows changed by tx's last INSERT, UPDATE or DELETE. */
-static inline int64_t db_changes(struct store_tx *tx) { return sqlite3_changes(tx->db); }
+static inline int64_t db_changes(struct store_tx *tx)
+{
+    return tx->db ? sqlite3_changes(tx->db) : pg_conn_changes(tx->pg);
+}
 /* The id (INTEGER PRIMARY KEY) of the row tx's last INSERT added. */
-static inline int64_t db_last_insert_id(struct store_tx *tx) { return sqlite3_last_insert_rowid(tx->db); }
+static inline int64_t db_last_insert_id(struct store_tx *tx)
+{
+    return tx->db ? sqlite3_last_insert_rowid(tx->db) : pg_conn_last_insert_id(tx->pg);
+}
 
 /* Bind helpers that accept NULL strings as SQL NULL. */
 void store_bind_text(db_stmt *stmt, int idx, const char *s);

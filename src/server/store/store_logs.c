@@ -106,7 +106,7 @@ int store_log_group_list(struct store_tx *tx, const char *region, const char *pr
     db_stmt *s =
         store_row_stmt(tx,
                        "SELECT " GROUP_COLS " FROM log_groups WHERE region = ?1 AND name >= ?2 "
-                       "AND name > ?3 AND (?4 IS NULL OR name < ?4) ORDER BY name LIMIT ?5",
+                       "AND name > ?3 AND (name < ?4 OR ?4 IS NULL) ORDER BY name LIMIT ?5",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix ? prefix : ""), ARG_TEXT(after ? after : ""),
                                   ARG_TEXT(has_upper ? upper : NULL), ARG_INT(limit + 1)),
                        err);
@@ -175,17 +175,17 @@ int store_log_stream_list(struct store_tx *tx, const struct log_stream_query *q,
     const char *sql;
     if (q->order == LOG_ORDER_NAME && !q->descending)
         sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name >= ?2 "
-              "AND (?3 IS NULL OR name < ?3) AND name > ?4 ORDER BY name LIMIT ?6";
+              "AND (name < ?3 OR ?3 IS NULL) AND name > ?4 ORDER BY name LIMIT ?6";
     else if (q->order == LOG_ORDER_NAME)
         sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND name >= ?2 "
-              "AND (?3 IS NULL OR name < ?3) AND (?4 IS NULL OR name < ?4) "
+              "AND (name < ?3 OR ?3 IS NULL) AND (name < ?4 OR ?4 IS NULL) "
               "ORDER BY name DESC LIMIT ?6";
     else if (!q->descending)
         sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND last_ts >= ?5 "
               "AND (last_ts > ?5 OR name > ?4) ORDER BY last_ts, name LIMIT ?6";
     else
         sql = "SELECT " STREAM_COLS " FROM log_streams WHERE group_id = ?1 AND last_ts <= ?5 "
-              "AND (last_ts < ?5 OR ?4 IS NULL OR name < ?4) "
+              "AND (last_ts < ?5 OR name < ?4 OR ?4 IS NULL) "
               "ORDER BY last_ts DESC, name DESC LIMIT ?6";
     char upper[LOG_NAME_MAX + 2];
     bool has_upper = q->prefix && prefix_upper(q->prefix, upper, sizeof(upper));
@@ -222,7 +222,7 @@ int store_log_shipper_put(struct store_tx *tx, int64_t stream_id, const char *sh
                           struct error *err)
 {
     return store_row_exec(tx,
-                          "INSERT OR REPLACE INTO log_shippers (stream_id, shipper, last_offset) "
-                          "VALUES (?1, ?2, ?3)",
+                          "INSERT INTO log_shippers (stream_id, shipper, last_offset) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT (stream_id, shipper) DO UPDATE SET last_offset = excluded.last_offset",
                           STORE_ARGS(ARG_INT(stream_id), ARG_TEXT(shipper), ARG_INT(offset)), err);
 }

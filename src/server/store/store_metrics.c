@@ -98,7 +98,7 @@ int store_metrics_each(struct store_tx *tx, const char *region, const char *ns, 
     db_stmt *s = store_row_stmt(
         tx,
         "SELECT id, namespace, name, dims FROM metrics WHERE region = ?1 "
-        "AND (?2 IS NULL OR namespace = ?2) AND (?3 IS NULL OR name = ?3) "
+        "AND (namespace = ?2 OR ?2 IS NULL) AND (name = ?3 OR ?3 IS NULL) "
         "AND id > ?4 AND last_put >= ?5 ORDER BY id",
         STORE_ARGS(ARG_TEXT(region), ARG_TEXT(ns), ARG_TEXT(name), ARG_INT(after_id), ARG_INT(active_since_ms)), err);
     return store_row_each(tx, s, -1, each_metric, &c, NULL, "list metrics", err);

@@ -50,12 +50,12 @@ int store_reg_tokens_list(struct store_tx *tx, int64_t cluster_id, const char *a
     /* Ordered by id within the cluster: ids are random, so "oldest first"
      * is by creation time with the id breaking ties, and the page cursor
      * is a token id. */
-    db_stmt *s = store_row_stmt(
-        tx,
-        "SELECT " TOKEN_COLUMNS " FROM registration_tokens WHERE cluster_id = ?1 AND (?2 IS NULL OR"
-        " (created_at, token_id) > (SELECT created_at, token_id FROM registration_tokens WHERE token_id = ?2))"
-        " ORDER BY created_at, token_id LIMIT ?3",
-        STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(after), ARG_INT((int64_t)limit + 1)), err);
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT " TOKEN_COLUMNS " FROM registration_tokens WHERE cluster_id = ?1 AND ("
+                                "(created_at, token_id) > (SELECT created_at, token_id FROM registration_tokens WHERE "
+                                "token_id = ?2) OR ?2 IS NULL)"
+                                " ORDER BY created_at, token_id LIMIT ?3",
+                                STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(after), ARG_INT((int64_t)limit + 1)), err);
     void *rows = NULL;
     if (store_row_collect(tx, s, limit, sizeof(struct reg_token_row), read_token, &rows, ret_count, ret_more,
                           "list registration tokens", err) < 0)

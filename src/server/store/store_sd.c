@@ -21,7 +21,7 @@ int store_sd_get(struct store_tx *tx, const char *kind, const char *region, cons
 {
     db_stmt *s = store_row_stmt(tx,
                                 "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 AND id = ?4 "
-                                "AND (?3 IS NULL OR parent = ?3) LIMIT 1",
+                                "AND (parent = ?3 OR ?3 IS NULL) LIMIT 1",
                                 STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(id)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "get cloud map object", err);
 }
@@ -31,7 +31,7 @@ int store_sd_find_name(struct store_tx *tx, const char *kind, const char *region
 {
     db_stmt *s = store_row_stmt(tx,
                                 "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 AND name = ?4 "
-                                "AND (?3 IS NULL OR parent = ?3) ORDER BY id LIMIT 1",
+                                "AND (parent = ?3 OR ?3 IS NULL) ORDER BY id LIMIT 1",
                                 STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(name)), err);
     return store_row_get(tx, s, read_doc, ret_doc, "find cloud map object", err);
 }
@@ -44,8 +44,8 @@ int store_sd_put(struct store_tx *tx, const char *kind, const char *region, cons
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(
         tx,
-        "INSERT OR REPLACE INTO sd_objects (kind, region, parent, id, name, doc) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO sd_objects (kind, region, parent, id, name, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT (kind, region, parent, id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
         STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(id), ARG_TEXT(name), ARG_TEXT(text)),
         err);
 }
@@ -88,7 +88,7 @@ int store_sd_each(struct store_tx *tx, const char *kind, const char *region, con
     db_stmt *s = store_row_stmt(
         tx,
         "SELECT doc FROM sd_objects WHERE kind = ?1 AND region = ?2 "
-        "AND (?3 IS NULL OR parent = ?3) AND id > ?4 ORDER BY id",
+        "AND (parent = ?3 OR ?3 IS NULL) AND id > ?4 ORDER BY id",
         STORE_ARGS(ARG_TEXT(kind), ARG_TEXT(region), ARG_TEXT(parent), ARG_TEXT(after ? after : "")), err);
     return store_row_each(tx, s, -1, each_row, &call, NULL, "list cloud map objects", err);
 }

@@ -37,7 +37,10 @@ int store_secret_put(struct store_tx *tx, const char *region, const char *name, 
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(
-        tx, "INSERT OR REPLACE INTO secrets (arn, region, name, purge_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+        tx,
+        "INSERT INTO secrets (arn, region, name, purge_at, doc) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (arn)"
+        " DO UPDATE SET region = excluded.region, name = excluded.name, purge_at = excluded.purge_at, doc = "
+        "excluded.doc",
         STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(region), ARG_TEXT(name), ARG_INT_OR_NULL(purge_at), ARG_TEXT(text)), err);
 }
 
@@ -105,10 +108,11 @@ int store_secret_version_put(struct store_tx *tx, const char *arn, const char *v
     _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    return store_row_exec(tx,
-                          "INSERT OR REPLACE INTO secret_versions (arn, version_id, created_at, doc) "
-                          "VALUES (?1, ?2, ?3, ?4)",
-                          STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(version_id), ARG_INT(created_at), ARG_TEXT(text)), err);
+    return store_row_exec(
+        tx,
+        "INSERT INTO secret_versions (arn, version_id, created_at, doc) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (arn, version_id) DO UPDATE SET created_at = excluded.created_at, doc = excluded.doc",
+        STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(version_id), ARG_INT(created_at), ARG_TEXT(text)), err);
 }
 
 int store_secret_version_delete(struct store_tx *tx, const char *arn, const char *version_id, struct error *err)
@@ -129,7 +133,7 @@ static int append_doc(db_stmt *s, void *ud, struct error *err)
 
 int store_secret_versions(struct store_tx *tx, const char *arn, json_t *ret_list, struct error *err)
 {
-    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM secret_versions WHERE arn = ?1 ORDER BY created_at, rowid",
+    db_stmt *s = store_row_stmt(tx, "SELECT doc FROM secret_versions WHERE arn = ?1 ORDER BY created_at, version_id",
                                 STORE_ARGS(ARG_TEXT(arn)), err);
     return store_row_each(tx, s, -1, append_doc, ret_list, NULL, "list secret versions", err);
 }

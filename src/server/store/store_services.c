@@ -69,8 +69,8 @@ int store_service_list(struct store_tx *tx, int64_t cluster_id, const char *laun
 {
     db_stmt *s = store_row_stmt(tx,
                                 "SELECT name FROM services WHERE cluster_id = ?1 AND status != 'INACTIVE' "
-                                "AND name > ?2 AND (?3 IS NULL OR launch_type = ?3) "
-                                "AND (?4 IS NULL OR scheduling_strategy = ?4) ORDER BY name LIMIT ?5",
+                                "AND name > ?2 AND (launch_type = ?3 OR ?3 IS NULL) "
+                                "AND (scheduling_strategy = ?4 OR ?4 IS NULL) ORDER BY name LIMIT ?5",
                                 STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(after ? after : ""), ARG_TEXT(launch_type),
                                            ARG_TEXT(strategy), ARG_INT(limit + 1)),
                                 err);
@@ -87,7 +87,8 @@ int store_service_counts(struct store_tx *tx, int64_t cluster_id, int64_t *ret_a
                          struct error *err)
 {
     db_stmt *s = store_row_stmt(tx,
-                                "SELECT coalesce(sum(status = 'ACTIVE'), 0), coalesce(sum(status = 'DRAINING'), 0) "
+                                "SELECT coalesce(sum(CASE WHEN status = 'ACTIVE' THEN 1 ELSE 0 END), 0), "
+                                "coalesce(sum(CASE WHEN status = 'DRAINING' THEN 1 ELSE 0 END), 0) "
                                 "FROM services WHERE cluster_id = ?1 AND status != 'INACTIVE'",
                                 STORE_ARGS(ARG_INT(cluster_id)), err);
     int64_t counts[2];
@@ -157,7 +158,7 @@ static int read_service_task(db_stmt *s, void *ret_task, struct error *err)
     t->started_at = col_epoch(s, 10);
     t->stopped_at = db_col_int64(s, 11);
     snprintf(t->az, sizeof(t->az), "%s", col_text_or(s, 12, ""));
-    t->protected_until_ms = sqlite3_column_int64(s, 13);
+    t->protected_until_ms = db_col_int64(s, 13);
     return 0;
 }
 

@@ -52,8 +52,6 @@ static const struct {
     {"GLOB", "GLOB has no PostgreSQL equivalent; use LIKE or per-backend SQL"},
     {"PRAGMA", "PRAGMA is SQLite's"},
     {"ROWID", "rowid is SQLite's; name the INTEGER PRIMARY KEY column"},
-    {"JSON_EXTRACT", "json_extract needs per-backend SQL"},
-    {"JSON_EACH", "json_each needs per-backend SQL"},
     {"STRFTIME", "strftime needs per-backend SQL"},
     {"HEX", "hex() needs per-backend SQL"},
 };
@@ -413,6 +411,106 @@ static bool set_column(struct tr *t, const char *w, size_t n)
     return true;
 }
 
+/* The arguments of the call whose '(' is at p: up to max top-level
+ * arguments (start and length each, untrimmed) and the end past ')'.
+ * False when unbalanced or with more than max arguments. */
+static bool call_args(const char *p, const char **args, size_t *lens, size_t max, size_t *ret_n, const char **ret_end)
+{
+    int depth = 0;
+    size_t n = 0;
+    const char *start = p + 1;
+    for (; *p; p++) {
+        if (*p == '\'' || *p == '"') {
+            p = skip_quoted(p);
+            if (!p)
+                return false;
+            p--;
+        } else if (*p == '(') {
+            depth++;
+        } else if ((*p == ')' && depth == 1) || (*p == ',' && depth == 1)) {
+            if (n == max)
+                return false;
+            args[n] = start;
+            lens[n++] = (size_t)(p - start);
+            start = p + 1;
+            if (*p == ')') {
+                *ret_n = n;
+                *ret_end = p + 1;
+                return true;
+            }
+        } else if (*p == ')') {
+            depth--;
+        }
+    }
+    return false;
+}
+
+/* A JSON path argument '$.key' (key: letters, digits, _): the key, else
+ * NULL. */
+static const char *json_key(const char *arg, size_t len, size_t *ret_len)
+{
+    const char *p = skip_space(arg);
+    if (strncmp(p, "'$.", 3) != 0)
+        return NULL;
+    size_t n = word_len(p + 3);
+    const char *e = skip_space(p + 4 + n);
+    if (!n || p[3 + n] != '\'' || e != arg + len)
+        return NULL;
+    *ret_len = n;
+    return p + 3;
+}
+
+/* json_extract(E, '$.key') -> ((E)::json ->> 'key'): the same text or
+ * number for a scalar member (PostgreSQL's text result reads as either). */
+static int json_extract(struct tr *t, const char *paren, const char **ret_after, struct error *err)
+{
+    const char *args[2], *end, *key;
+    size_t lens[2], n, klen;
+    if (!call_args(paren, args, lens, 2, &n, &end) || n != 2 || !(key = json_key(args[1], lens[1], &klen)))
+        return error_set(err, ERR_INVALID, "SQL for PostgreSQL: only json_extract(x, '$.key') is translated");
+    emit_str(t, "((");
+    if (emit_translated(t, args[0], lens[0], err) < 0)
+        return -1;
+    buf_printf(&t->out, ")::json ->> '%.*s')", (int)klen, key);
+    t->last_token_end = t->out.len;
+    *ret_after = end;
+    return 0;
+}
+
+/* Words that end a FROM item, so are no table alias. */
+static const char *const not_alias[] = {"WHERE", "ON",    "JOIN",  "LEFT",  "INNER",     "CROSS", "ORDER",
+                                        "GROUP", "LIMIT", "UNION", "USING", "RETURNING", "AS"};
+
+/* json_each(E [, '$.key']) [AS] [alias] -> json_array_elements_text((E)::json
+ * [-> 'key']) AS alias(value): the elements of an array of strings or
+ * numbers, as text, in a column named value (the only one of json_each's
+ * columns PostgreSQL's function has). */
+static int json_each(struct tr *t, const char *paren, const char **ret_after, struct error *err)
+{
+    const char *args[2], *end, *key = NULL;
+    size_t lens[2], n, klen = 0;
+    if (!call_args(paren, args, lens, 2, &n, &end) || (n == 2 && !(key = json_key(args[1], lens[1], &klen))))
+        return error_set(err, ERR_INVALID, "SQL for PostgreSQL: only json_each(x [, '$.key']) is translated");
+    emit_str(t, "json_array_elements_text((");
+    if (emit_translated(t, args[0], lens[0], err) < 0)
+        return -1;
+    emit_str(t, ")::json");
+    if (key)
+        buf_printf(&t->out, " -> '%.*s'", (int)klen, key);
+    const char *alias = skip_space(end), *as = NEXT_WORDS(end, "AS");
+    if (as)
+        alias = skip_space(as);
+    size_t alen = word_len(alias);
+    bool named = alen && !next_word_in(alias, not_alias, sizeof(not_alias) / sizeof(*not_alias));
+    if (named)
+        buf_printf(&t->out, ") AS %.*s(value)", (int)alen, alias);
+    else
+        emit_str(t, ") AS json_each(value)");
+    t->last_token_end = t->out.len;
+    *ret_after = named ? alias + alen : end;
+    return 0;
+}
+
 /* A word at t->p of length n: rewrite, refuse, or copy it. */
 static int word(struct tr *t, size_t n, struct error *err)
 {
@@ -422,7 +520,14 @@ static int word(struct tr *t, size_t n, struct error *err)
             return error_set(err, ERR_INVALID, "SQL for PostgreSQL: %s", refused[i].why);
     if (word_is(w, n, "CREATE") && (e = NEXT_WORDS(after, "TRIGGER")))
         return trigger(t, e, err);
-    if (t->in_set && set_column(t, w, n)) {
+    if (word_is(w, n, "JSON_EXTRACT") || word_is(w, n, "JSON_EACH")) {
+        if (*skip_space(after) != '(')
+            return error_set(err, ERR_INVALID, "SQL for PostgreSQL: %.*s without arguments", (int)n, w);
+        int r = word_is(w, n, "JSON_EXTRACT") ? json_extract(t, skip_space(after), &after, err)
+                                              : json_each(t, skip_space(after), &after, err);
+        if (r < 0)
+            return -1;
+    } else if (t->in_set && set_column(t, w, n)) {
         ;
     } else if (word_is(w, n, "INTO") && !t->into) {
         emit(t, w, n);

@@ -24,10 +24,13 @@
  *   a IS b / a IS NOT b -> IS NOT DISTINCT FROM / IS DISTINCT FROM (not
  *     before NULL, TRUE, FALSE);
  *   CREATE TRIGGER name AFTER ... [WHEN c] BEGIN ... END -> a plpgsql
- *     function name_fn() with the body and a FOR EACH ROW trigger.
+ *     function name_fn() with the body and a FOR EACH ROW trigger;
+ *   json_extract(x, '$.key') -> ((x)::json ->> 'key') (scalar members);
+ *   json_each(x [, '$.key']) [alias] -> json_array_elements_text((x)::json
+ *     [-> 'key']) AS alias(value) (arrays of scalars; only `value` read).
  * String literals, quoted identifiers and comments are copied untouched.
  * Refused (ERR_INVALID naming the construct): INSERT OR REPLACE, GLOB,
- * PRAGMA, rowid, json_extract, json_each, strftime, hex(), triggers other
+ * PRAGMA, rowid, other json_extract/json_each forms, strftime, hex(), triggers other
  * than AFTER.  Not detected: an integer used as a boolean (WHEN col) is
  * valid SQLite and a type error in PostgreSQL.
  * On success *ret_sql is a malloc'd string the caller frees. */

@@ -52,8 +52,8 @@ int store_ssm_version_put(struct store_tx *tx, const char *region, const char *n
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (store_row_exec(tx,
-                       "INSERT OR REPLACE INTO ssm_parameter_versions (region, name, version, doc) "
-                       "VALUES (?1, ?2, ?3, ?4)",
+                       "INSERT INTO ssm_parameter_versions (region, name, version, doc) VALUES (?1, ?2, ?3, ?4) "
+                       "ON CONFLICT (region, name, version) DO UPDATE SET doc = excluded.doc",
                        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(name), ARG_INT(version), ARG_TEXT(text)), err) < 0 ||
         store_row_exec(tx,
                        "INSERT INTO ssm_parameters (region, name, version) VALUES (?1, ?2, ?3) "

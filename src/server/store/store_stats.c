@@ -48,11 +48,12 @@ int store_stats_latest_each(struct store_tx *tx, const char *ns, int64_t since_m
 {
     struct latest_call c = {fn, ud};
     /* metric_points_time (metric_id, at_ms) answers the inner max at once. */
-    db_stmt *s = store_row_stmt(tx,
-                                "SELECT m.region, m.namespace, m.name, m.dims, p.at_ms, sum(p.sum), sum(p.count) "
-                                "FROM metrics m JOIN metric_points p ON p.metric_id = m.id "
-                                "AND p.at_ms = (SELECT max(at_ms) FROM metric_points WHERE metric_id = m.id) "
-                                "WHERE m.namespace = ?1 AND m.last_put >= ?2 GROUP BY m.id ORDER BY m.id LIMIT ?3",
-                                STORE_ARGS(ARG_TEXT(ns), ARG_INT(since_ms), ARG_INT(limit)), err);
+    db_stmt *s =
+        store_row_stmt(tx,
+                       "SELECT m.region, m.namespace, m.name, m.dims, p.at_ms, sum(p.sum), sum(p.count) "
+                       "FROM metrics m JOIN metric_points p ON p.metric_id = m.id "
+                       "AND p.at_ms = (SELECT max(at_ms) FROM metric_points WHERE metric_id = m.id) "
+                       "WHERE m.namespace = ?1 AND m.last_put >= ?2 GROUP BY m.id, p.at_ms ORDER BY m.id LIMIT ?3",
+                       STORE_ARGS(ARG_TEXT(ns), ARG_INT(since_ms), ARG_INT(limit)), err);
     return store_row_each(tx, s, -1, each_latest, &c, NULL, "latest metric points", err);
 }

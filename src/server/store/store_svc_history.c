@@ -41,8 +41,10 @@ int store_svc_history_put(struct store_tx *tx, const struct svc_history_row *row
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(tx,
-                          "INSERT OR REPLACE INTO service_history (arn, service_id, kind, ecs_id, status, created_at,"
-                          " doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                          "INSERT INTO service_history (arn, service_id, kind, ecs_id, status, created_at, doc)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (arn) DO UPDATE SET"
+                          " service_id = excluded.service_id, kind = excluded.kind, ecs_id = excluded.ecs_id,"
+                          " status = excluded.status, created_at = excluded.created_at, doc = excluded.doc",
                           STORE_ARGS(ARG_TEXT(row->arn), ARG_INT(row->service_id), ARG_TEXT(row->kind),
                                      ARG_TEXT(row->ecs_id), ARG_TEXT(row->status), ARG_INT(row->created_at),
                                      ARG_TEXT(text)),
@@ -74,9 +76,9 @@ int store_svc_history_list(struct store_tx *tx, int64_t service_id, const char *
     db_stmt *s = store_row_stmt(
         tx,
         "SELECT " HISTORY_COLUMNS " FROM service_history h WHERE service_id = ?1 AND kind = 'deployment'"
-        " AND (?2 IS NULL OR (created_at, arn) < (SELECT created_at, arn FROM service_history WHERE arn = ?2))"
-        " AND (?3 IS NULL OR status IN (SELECT value FROM json_each(?3)))"
-        " AND (?4 IS NULL OR created_at >= ?4) AND (?5 IS NULL OR created_at <= ?5)"
+        " AND ((created_at, arn) < (SELECT created_at, arn FROM service_history WHERE arn = ?2) OR ?2 IS NULL)"
+        " AND (status IN (SELECT value FROM json_each(?3)) OR ?3 IS NULL)"
+        " AND (created_at >= ?4 OR ?4 IS NULL) AND (created_at <= ?5 OR ?5 IS NULL)"
         " ORDER BY created_at DESC, arn DESC LIMIT ?6",
         STORE_ARGS(ARG_INT(service_id), ARG_TEXT(after), ARG_TEXT(wanted), ARG_INT_OR_NULL(created_after),
                    ARG_INT_OR_NULL(created_before), ARG_INT((int64_t)limit + 1)),

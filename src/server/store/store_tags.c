@@ -23,7 +23,9 @@ int store_tags_put(struct store_tx *tx, const char *arn, json_t *tags, struct er
     json_t *t;
     json_array_foreach(tags, i, t) {
         const char *value = json_string_value(json_object_get(t, "value"));
-        if (store_row_exec(tx, "INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?1, ?2, ?3)",
+        if (store_row_exec(tx,
+                           "INSERT INTO tags (arn, key, value) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
                            STORE_ARGS(ARG_TEXT(arn), ARG_TEXT(json_string_value(json_object_get(t, "key"))),
                                       ARG_TEXT(value ? value : "")),
                            err) < 0)

@@ -138,12 +138,12 @@ int store_taskdef_list(struct store_tx *tx, const char *region, const char *fami
      * ?5 IS NULL means "from the start". */
     db_stmt *s = store_row_stmt(tx,
                                 desc ? "SELECT family, revision, arn FROM task_definitions "
-                                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
-                                       "AND (?5 IS NULL OR family < ?5 OR (family = ?5 AND revision < ?6)) "
+                                       "WHERE region = ?1 AND status = ?2 AND (family = ?3 OR ?3 IS NULL) "
+                                       "AND (family < ?5 OR (family = ?5 AND revision < ?6) OR ?5 IS NULL) "
                                        "ORDER BY family DESC, revision DESC LIMIT ?4"
                                      : "SELECT family, revision, arn FROM task_definitions "
-                                       "WHERE region = ?1 AND status = ?2 AND (?3 IS NULL OR family = ?3) "
-                                       "AND (?5 IS NULL OR family > ?5 OR (family = ?5 AND revision > ?6)) "
+                                       "WHERE region = ?1 AND status = ?2 AND (family = ?3 OR ?3 IS NULL) "
+                                       "AND (family > ?5 OR (family = ?5 AND revision > ?6) OR ?5 IS NULL) "
                                        "ORDER BY family ASC, revision ASC LIMIT ?4",
                                 STORE_ARGS(ARG_TEXT(region), ARG_TEXT(status), ARG_TEXT(family), ARG_INT(limit + 1),
                                            ARG_TEXT(cursor->set ? cursor->family : NULL), ARG_INT(cursor->revision)),
@@ -152,17 +152,21 @@ int store_taskdef_list(struct store_tx *tx, const char *region, const char *fami
     return store_row_each(tx, s, limit, arn_row, &w, ret_more, "list task definitions", err);
 }
 
+/* 1 when a family has an ACTIVE revision, else 0 (a comparison is an
+ * integer in SQLite but a boolean in PostgreSQL; CASE is an integer in both). */
+#define FAMILY_ACTIVE "max(CASE WHEN status = 'ACTIVE' THEN 1 ELSE 0 END)"
+
 int store_taskdef_families(struct store_tx *tx, const char *region, const char *prefix, const char *status,
                            const char *after, int limit, json_t *ret_names, bool *ret_more, struct error *err)
 {
     /* substr() rather than LIKE: '_' is a LIKE wildcard and a family
      * character. */
     db_stmt *s = store_row_stmt(tx,
-                                "SELECT family, max(status = 'ACTIVE') AS active FROM task_definitions "
-                                "WHERE region = ?1 AND (?2 IS NULL OR substr(family, 1, length(?2)) = ?2) "
+                                "SELECT family, " FAMILY_ACTIVE " FROM task_definitions "
+                                "WHERE region = ?1 AND (substr(family, 1, length(?2)) = ?2 OR ?2 IS NULL) "
                                 "AND family > ?4 GROUP BY family "
-                                "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND active) "
-                                "OR (?3 = 'INACTIVE' AND NOT active) "
+                                "HAVING ?3 = 'ALL' OR (?3 = 'ACTIVE' AND " FAMILY_ACTIVE " = 1) "
+                                "OR (?3 = 'INACTIVE' AND " FAMILY_ACTIVE " = 0) "
                                 "ORDER BY family LIMIT ?5",
                                 STORE_ARGS(ARG_TEXT(region), ARG_TEXT(prefix), ARG_TEXT(status),
                                            ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)),

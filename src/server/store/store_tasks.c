@@ -109,9 +109,9 @@ int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *
  * walk; the other filters are checked on the rows it yields. */
 #define LIST_TASKS_WHERE(lead)                                                                                         \
     "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "                     \
-    "AND (?4 = 0 OR instance_id = ?4) AND (?5 IS NULL OR family = ?5) "                                                \
-    "AND (?6 IS NULL OR started_by = ?6) AND (?7 IS NULL OR service_name = ?7) "                                       \
-    "AND (?8 IS NULL OR launch_type = ?8) ORDER BY uuid LIMIT ?9"
+    "AND (?4 = 0 OR instance_id = ?4) AND (family = ?5 OR ?5 IS NULL) "                                                \
+    "AND (started_by = ?6 OR ?6 IS NULL) AND (service_name = ?7 OR ?7 IS NULL) "                                       \
+    "AND (launch_type = ?8 OR ?8 IS NULL) ORDER BY uuid LIMIT ?9"
 
 int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_filter *f, const char *after, int limit,
                     json_t *ret_uuids, bool *ret_more, struct error *err)

@@ -1,0 +1,79 @@
+/* store_pg_schema.c - the store's migrations applied to PostgreSQL (see
+ * store_pg_migrate in store_pg.h).  The migrations are store_schema.c's,
+ * in SQLite's dialect, through store_sql_pg(); nothing here is specific to
+ * a table. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "server/store/store_pg.h"
+#include "server/store/store_schema.h"
+#include "server/store/store_sql_pg.h"
+
+/* The advisory lock migrations hold: "berth" in ASCII, one per database. */
+#define MIGRATE_LOCK "1650815604"
+
+static int apply(struct pg_conn *c, size_t i, const char *migration, struct error *err)
+{
+    _cleanup_free_ char *sql = NULL;
+    if (store_sql_pg(migration, &sql, err) < 0)
+        return error_prefix(err, "migration %zu", i + 1);
+    char bump[96];
+    snprintf(bump, sizeof(bump), "UPDATE berth_schema_version SET version = %zu", i + 1);
+    if (pg_conn_exec(c, "BEGIN", err) < 0)
+        return -1;
+    if (pg_conn_exec(c, sql, err) < 0 || pg_conn_exec(c, bump, err) < 0 || pg_conn_exec(c, "COMMIT", err) < 0) {
+        pg_conn_exec(c, "ROLLBACK", NULL);
+        return error_prefix(err, "migration %zu", i + 1);
+    }
+    log_info("store: applied schema migration %zu (postgres)", i + 1);
+    return 0;
+}
+
+static int migrate_locked(struct pg_conn *c, int *ret_version, struct error *err)
+{
+    if (pg_conn_exec(c,
+                     "CREATE TABLE IF NOT EXISTS berth_schema_version (version INTEGER NOT NULL);"
+                     "INSERT INTO berth_schema_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM berth_schema_version)",
+                     err) < 0 ||
+        pg_conn_exec(c, store_sql_pg_prelude, err) < 0)
+        return -1;
+    int64_t version = 0;
+    if (pg_conn_query_int(c, "SELECT version FROM berth_schema_version", &version, err) < 0)
+        return -1;
+    size_t n = 0;
+    const char *const *migrations = store_schema_migrations(&n);
+    if (version < 0 || (uint64_t)version > n)
+        return error_set(err, ERR_INVALID, "database schema version %" PRId64 " is newer than this berth (%zu)",
+                         version, n);
+    for (size_t i = (size_t)version; i < n; i++)
+        if (apply(c, i, migrations[i], err) < 0)
+            return -1;
+    *ret_version = (int)n;
+    return 0;
+}
+
+/* The leader's advisory lock: "leader" in ASCII. */
+#define LEADER_LOCK "1818585446"
+
+bool pg_leader_check(struct pg_conn *c, bool held)
+{
+    int64_t v = 0;
+    if (held)
+        return pg_conn_query_int(c,
+                                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                                 "pid = pg_backend_pid() AND objid = " LEADER_LOCK,
+                                 &v, NULL) == 0 &&
+               v > 0;
+    return pg_conn_query_int(c, "SELECT pg_try_advisory_lock(" LEADER_LOCK ")::int", &v, NULL) == 0 && v == 1;
+}
+
+int store_pg_migrate(struct pg_conn *c, int *ret_version, struct error *err)
+{
+    if (pg_conn_exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", err) < 0)
+        return -1;
+    int r = migrate_locked(c, ret_version, err);
+    pg_conn_exec(c, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", NULL);
+    return r;
+}
