@@ -37,6 +37,10 @@ TEST(elb_haproxy_config)
                               "Weight", 1, "Conditions", "Field", "host-header", "HostHeaderConfig", "Values",
                               "*.example.com", "a-b.org", "Actions", "Type", "forward", "ForwardConfig", "TargetGroups",
                               "TargetGroupArn", TG_A, "Weight", 30, "TargetGroupArn", TG_B, "Weight", 70);
+    json_array_append_new(rules, json_pack("{s:[{s:s, s:{s:[{s:s, s:s}, {s:s}]}}], s:[{s:s, s:{s:[{s:s, s:i}]}}]}",
+                                           "Conditions", "Field", "query-string", "QueryStringConfig", "Values", "Key",
+                                           "v", "Value", "2.*", "Value", "b?", "Actions", "Type", "forward",
+                                           "ForwardConfig", "TargetGroups", "TargetGroupArn", TG_A, "Weight", 1));
     json_t *listeners =
         json_pack("[{s:s, s:s, s:i, s:o, s:[{s:s, s:{s:s, s:s, s:s}}]}]", "ListenerArn", LISTENER, "Protocol", "HTTP",
                   "Port", 8000, "berthRules", rules, "DefaultActions", "Type", "fixed-response", "FixedResponseConfig",
@@ -54,6 +58,12 @@ TEST(elb_haproxy_config)
     CHECK(strstr(c, "bind 127.100.1.2:8000\n"));
     CHECK(strstr(c, "acl r0c0 path -m reg ^[/]api[/]v.[.]json$\n"));
     CHECK(strstr(c, "acl r1c0 req.hdr(host),field(1,:) -i -m reg ^.*[.]example[.]com$ ^a[-]b[.]org$\n"));
+    /* A connection refused (a target not listening yet) is retried on another. */
+    CHECK(strstr(c, "    retries 3\n    option redispatch 1\n"));
+    /* query-string: one line per pair under one name (ORed), wildcards within a parameter. */
+    CHECK(strstr(
+        c, "acl r2c0 query -i -m reg (^|&)v=2[.][^&]*(&|$)\n    acl r2c0 query -i -m reg (^|&)[^&=]*=b[^&](&|$)\n"));
+    CHECK(strstr(c, "use_backend tg_aaaaaaaaaaaaaaaa if r2c0\n"));
     /* Rule 0 before rule 1, each a use_backend; the weighted one as slices. */
     const char *u0 = strstr(c, "use_backend tg_bbbbbbbbbbbbbbbb if r0c0\n");
     const char *u1 = strstr(c, "use_backend tg_aaaaaaaaaaaaaaaa if r1c0 { var(txn.w1) -m int ge 0 } "

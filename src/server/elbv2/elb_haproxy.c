@@ -60,6 +60,41 @@ static void acl_values(struct buf *b, json_t *values, bool regex)
     }
 }
 
+/* A wildcard pattern ('*', '?') inside a query string: unanchored, a
+ * wildcard never crossing a '&'. */
+static void query_regex(struct buf *b, const char *pat)
+{
+    for (; *pat; pat++) {
+        unsigned char c = (unsigned char)*pat;
+        if (c == '*')
+            buf_append_str(b, "[^&]*");
+        else if (c == '?')
+            buf_append_str(b, "[^&]");
+        else if (isalnum(c))
+            buf_append_char(b, (char)c);
+        else
+            buf_printf(b, "[%c]", c);
+    }
+}
+
+/* A query-string condition: one ACL line per key/value pair, all of the
+ * same name, which HAProxy ORs. */
+static void query_acls(struct buf *b, json_t *values, size_t n, size_t k)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        buf_printf(b, "    acl r%zuc%zu query -i -m reg (^|&)", n, k);
+        if (str(v, "Key"))
+            query_regex(b, str(v, "Key"));
+        else
+            buf_append_str(b, "[^&=]*");
+        buf_append_char(b, '=');
+        query_regex(b, str(v, "Value"));
+        buf_append_str(b, "(&|$)\n");
+    }
+}
+
 /* The ACLs of one rule's conditions: acl r<n>c<k> ... */
 static void rule_acls(struct buf *b, json_t *conditions, size_t n)
 {
@@ -67,6 +102,10 @@ static void rule_acls(struct buf *b, json_t *conditions, size_t n)
     json_t *c;
     json_array_foreach(conditions, k, c) {
         const char *f = str(c, "Field");
+        if (strcmp(f, "query-string") == 0) {
+            query_acls(b, json_object_get(json_object_get(c, "QueryStringConfig"), "Values"), n, k);
+            continue;
+        }
         buf_printf(b, "    acl r%zuc%zu ", n, k);
         if (strcmp(f, "path-pattern") == 0) {
             buf_append_str(b, "path -m reg");
@@ -327,7 +366,8 @@ int elb_haproxy_config(const struct elb_haproxy_input *in, struct buf *cfg, json
                "global\n    stats socket abns@%s level admin\n    server-state-file %s/state\n"
                "    maxconn 4096\n\n"
                "defaults\n    timeout connect 5s\n    timeout client %ss\n    timeout server %ss\n"
-               "    timeout http-request 60s\n    load-server-state-from-file global\n\n",
+               "    timeout http-request 60s\n    load-server-state-from-file global\n"
+               "    retries 3\n    option redispatch 1\n\n",
                str(in->lb, "LoadBalancerArn"), in->socket_name, in->dir, idle ? idle : "350", idle ? idle : "350");
     size_t i;
     json_t *l;
