@@ -156,3 +156,28 @@ def test_https_listener(server, clients, tmp_path):
         acm.delete_certificate(CertificateArn=b)
     finally:
         web.stop()
+
+
+def test_dns_name_resolves(tmp_path_factory):
+    """A load balancer's DNSName is answered by berth's DNS server (the one
+    tasks use through their agent, and the host can ask) with its address."""
+    import dnsclient
+    from test_dns import free_port as free_udp_port
+    port = free_udp_port()
+    d = tmp_path_factory.mktemp("elbdns")
+    srv = berth_proc.BerthServer(d / "data", d / "server.log", extra_args=["--dns-listen", "127.0.0.1:%d" % port])
+    os.makedirs(srv.data_dir, exist_ok=True)
+    srv.start()
+    try:
+        elb = berth_proc.client(srv.endpoint, service="elbv2")
+        lb = elb.create_load_balancer(Name="dns-lb")["LoadBalancers"][0]
+        ans = dnsclient.ask("127.0.0.1", port, lb["DNSName"])
+        assert ans["rcode"] == 0 and dnsclient.values(ans, "A") == [lb_address(lb)], ans
+        ans = dnsclient.ask("127.0.0.1", port, lb["DNSName"].upper())
+        assert dnsclient.values(ans, "A") == [lb_address(lb)], ans
+        ans = dnsclient.ask("127.0.0.1", port, "nope-0123456789." + lb["DNSName"].split(".", 1)[1])
+        assert ans["rcode"] == 3, ans  # NXDOMAIN
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        assert dnsclient.ask("127.0.0.1", port, lb["DNSName"])["rcode"] == 3
+    finally:
+        srv.stop()
