@@ -118,8 +118,8 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
         return -1;
     char elb_dir[sizeof(cfg->data_dir) + 8];
     snprintf(elb_dir, sizeof(elb_dir), "%s/elb", cfg->data_dir);
-    if (elb_proxy_new(srv->store, elb_dir, cfg->haproxy[0] ? cfg->haproxy : "/usr/sbin/haproxy", &srv->elb_proxy, err) <
-        0)
+    if (elb_proxy_new(srv->store, srv->box, elb_dir, cfg->haproxy[0] ? cfg->haproxy : "/usr/sbin/haproxy",
+                      &srv->elb_proxy, err) < 0)
         return -1;
     elb_service_set_proxy(srv->elb, srv->elb_proxy);
     srv->ecs->elb_proxy = srv->elb_proxy;

@@ -170,6 +170,9 @@ def test_target_groups_listeners_rules(elb):
     with pytest.raises(ClientError) as e:
         elb.create_listener(LoadBalancerArn=lbarn, Protocol="HTTPS", Port=18443, DefaultActions=fwd,
                             Certificates=[{"CertificateArn": "arn:aws:acm:us-east-1:000000000000:certificate/x"}])
+    assert code(e) == "CertificateNotFound"
+    with pytest.raises(ClientError) as e:
+        elb.create_listener(LoadBalancerArn=lbarn, Protocol="TLS", Port=18443, DefaultActions=fwd)
     assert code(e) == "UnsupportedProtocol"
     with pytest.raises(ClientError) as e:
         elb.create_listener(LoadBalancerArn=lbarn, Protocol="HTTP", Port=18001,
@@ -194,7 +197,7 @@ def test_target_groups_listeners_rules(elb):
     assert code(e) == "PriorityInUse"
     with pytest.raises(ClientError) as e:
         elb.create_rule(ListenerArn=larn, Priority=30, Conditions=[{"Field": "query-string", "QueryStringConfig": {
-            "Values": [{"Key": "a", "Value": "b"}]}}], Actions=fwd)
+            "Values": [{"Key": "a", "Value": "b c"}]}}], Actions=fwd)
     assert code(e) == "ValidationError" and "query-string" in str(e.value)
     rules = elb.describe_rules(ListenerArn=larn)["Rules"]
     assert [r["Priority"] for r in rules] == ["10", "20", "default"] and rules[-1]["IsDefault"]

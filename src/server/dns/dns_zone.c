@@ -9,7 +9,9 @@
  *   <instance>.<service>.<namespace> A/AAAA of that instance (SRV targets)
  *   anything else under a namespace  NXDOMAIN with the SOA
  *
- * Only instances whose HealthStatus is not UNHEALTHY are answered. */
+ * Only instances whose HealthStatus is not UNHEALTHY are answered.
+ * Names under elb.REGION.berth.internal are ELB's: a load balancer's
+ * DNSName answers A with its loopback address, any other NXDOMAIN. */
 #include "server/dns/dns_zone.h"
 
 #include <arpa/inet.h>
@@ -22,7 +24,11 @@
 #include "common/cleanup.h"
 #include "server/dns/dns_packet.h"
 #include "server/store/store.h"
+#include "server/store/store_elb.h"
 #include "server/store/store_sd.h"
+
+/* The TTL of a load balancer's name (ELB answers 60). */
+#define ELB_DNS_TTL 60
 
 /* Route 53's SOA timers; the TTL is the namespace's. */
 #define SOA_DEFAULT_TTL 15
@@ -295,6 +301,42 @@ static int answer_in_namespace(struct answer *a, struct store_tx *tx, const char
     return 0;
 }
 
+struct lb_find {
+    const char *qname;
+    json_t *found;
+};
+
+static int lb_visit(json_t *lb, void *ud, struct error *err)
+{
+    (void)err;
+    struct lb_find *f = ud;
+    if (!f->found && jstr(lb, "DNSName") && strcasecmp(jstr(lb, "DNSName"), f->qname) == 0)
+        f->found = json_incref(lb);
+    return 0;
+}
+
+/* A load balancer's DNSName (NAME-ID.elb.REGION.berth.internal): A of its
+ * loopback address.  0 when the name is not under that domain. */
+static int answer_load_balancer(struct store_tx *tx, const char *region, const struct dns_query *q,
+                                struct dns_writer *w, struct error *err)
+{
+    char domain[96];
+    size_t n;
+    snprintf(domain, sizeof(domain), "elb.%s.berth.internal", region);
+    if (!name_under(q->name, domain, &n))
+        return 0;
+    struct lb_find f = {q->name, NULL};
+    if (store_elb_each(tx, STORE_ELB_LB, region, NULL, NULL, lb_visit, &f, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *lb = f.found;
+    uint8_t addr[4];
+    if (!lb || !jstr(lb, "berthAddress") || inet_pton(AF_INET, jstr(lb, "berthAddress"), addr) != 1)
+        dns_writer_rcode(w, DNS_RCODE_NXDOMAIN);
+    else if (q->qtype == DNS_TYPE_A || q->qtype == DNS_TYPE_ANY)
+        dns_write_a(w, DNS_SECTION_ANSWER, q->name, ELB_DNS_TTL, addr);
+    return 1;
+}
+
 enum dns_zone_result dns_zone_answer(struct store *st, const char *region, const uint8_t *msg, size_t len, uint8_t *out,
                                      size_t cap, size_t *ret_len)
 {
@@ -312,6 +354,19 @@ enum dns_zone_result dns_zone_answer(struct store *st, const char *region, const
     struct store_tx *tx = NULL;
     if (store_begin(st, false, &tx, &err) < 0)
         goto servfail;
+    struct dns_writer w;
+    if (dns_writer_start(&w, out, cap, &q, msg, DNS_RCODE_NOERROR, true) < 0) {
+        store_rollback(tx);
+        goto servfail;
+    }
+    int lbr = answer_load_balancer(tx, region, &q, &w, &err);
+    if (lbr != 0) {
+        store_rollback(tx);
+        if (lbr < 0)
+            goto servfail;
+        *ret_len = w.len;
+        return DNS_ZONE_ANSWERED;
+    }
     struct lookup l = {q.name, NULL, 0};
     if (store_sd_each(tx, STORE_SD_NAMESPACE, region, "", NULL, ns_visit, &l, &err) < 0) {
         store_rollback(tx);
@@ -321,11 +376,8 @@ enum dns_zone_result dns_zone_answer(struct store *st, const char *region, const
         store_rollback(tx);
         return DNS_ZONE_FORWARD;
     }
-    struct dns_writer w;
     struct answer a = {&w, &q, l.best, NULL, NULL};
-    int r = -1;
-    if (dns_writer_start(&w, out, cap, &q, msg, DNS_RCODE_NOERROR, true) == 0)
-        r = answer_in_namespace(&a, tx, region, l.best_len, &err);
+    int r = answer_in_namespace(&a, tx, region, l.best_len, &err);
     json_decref(l.best);
     store_rollback(tx);
     if (r < 0)

@@ -43,6 +43,9 @@ enum elb_error_kind {
     ELB_ERR_TOO_MANY_ACTIONS,
     ELB_ERR_TG_ASSOCIATION_LIMIT,
     ELB_ERR_INVALID_SCHEME,
+    ELB_ERR_CERT_NOT_FOUND,
+    ELB_ERR_SSL_POLICY_NOT_FOUND,
+    ELB_ERR_TOO_MANY_CERTS,
 };
 
 #define ELB_ARN_MAX 512
@@ -55,6 +58,7 @@ enum elb_error_kind {
 #define ELB_TARGETS_MAX 1000
 #define ELB_CONDITION_VALUES_MAX 5
 #define ELB_PAGE_MAX 400
+#define ELB_CERTS_MAX 25 /* a listener's certificates besides its default */
 
 static inline const char *elb_str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
@@ -117,6 +121,13 @@ int elb_conditions_check(json_t *conditions, struct error *err);
 /* The load balancers that forward to the target group tg_arn (new array). */
 json_t *elb_target_group_lbs(struct op_ctx *ctx, const char *tg_arn, struct error *err);
 
+/* ---- elb_certs.c ---- */
+
+/* Check an HTTPS listener's Certificates and SslPolicy (in; old: the
+ * listener being modified, or NULL), into ret's Certificates and SslPolicy;
+ * of any other protocol, that in gives neither. */
+int elb_listener_tls(struct op_ctx *ctx, const char *proto, json_t *in, json_t *old, json_t *ret, struct error *err);
+
 /* ---- handlers ---- */
 API_ACTION(elb_create_load_balancer);
 API_ACTION(elb_describe_load_balancers);
@@ -145,3 +156,7 @@ API_ACTION(elb_add_tags);
 API_ACTION(elb_remove_tags);
 API_ACTION(elb_describe_tags);
 API_ACTION(elb_describe_account_limits);
+API_ACTION(elb_add_listener_certificates);
+API_ACTION(elb_remove_listener_certificates);
+API_ACTION(elb_describe_listener_certificates);
+API_ACTION(elb_describe_ssl_policies);

@@ -1,9 +1,9 @@
 /* elb_actions.c - the actions of listeners and rules (forward, weighted
  * forward, fixed-response, redirect) and the conditions of rules
  * (path-pattern, host-header, http-header, http-request-method,
- * source-ip), checked so that what is stored is what the proxy's
+ * source-ip, query-string), checked so that what is stored is what the proxy's
  * configuration can say without quoting (elb_haproxy.c relies on it).
- * authenticate-oidc, authenticate-cognito and query-string are refused. */
+ * authenticate-oidc and authenticate-cognito are refused. */
 #include "server/elbv2/elb.h"
 
 #include <arpa/inet.h>
@@ -230,7 +230,25 @@ static const struct field fields[] = {
     {"http-header", "HttpHeaderConfig", "_-.$/~@:+&*?=%,;", 128, false},
     {"http-request-method", "HttpRequestMethodConfig", "_-", 40, true},
     {"source-ip", "SourceIpConfig", "./", 18, true},
+    {"query-string", "QueryStringConfig", "_-.~*?%+/:@", 128, false},
 };
+
+/* A query-string condition's values: [{Key (optional), Value}]. */
+static int check_query_values(json_t *values, struct error *err)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        const char *key = elb_str(v, "Key"), *val = elb_str(v, "Value");
+        if (!json_is_object(v) || !chars_ok(val, "_-.~*?%+/:@", 128) ||
+            (json_object_get(v, "Key") && !chars_ok(key, "_-.~*?%+/:@", 128)))
+            return error_set(err, ERR_INVALID,
+                             "The key/value pair '%.128s=%.128s' of a 'query-string' condition is "
+                             "not valid (letters, digits and _-.~*?%%+/:@ only).",
+                             key ? key : "", val ? val : "");
+    }
+    return 0;
+}
 
 static int check_condition(json_t *c, size_t *nvalues, unsigned *seen, struct error *err)
 {
@@ -260,7 +278,12 @@ static int check_condition(json_t *c, size_t *nvalues, unsigned *seen, struct er
         return error_set(err, ERR_INVALID, "HttpHeaderName '%.40s' is not valid.", hname ? hname : "");
     size_t i;
     json_t *v;
+    bool query = strcmp(f->name, "query-string") == 0;
+    if (query && check_query_values(values, err) < 0)
+        return -1;
     json_array_foreach(values, i, v) {
+        if (query)
+            break;
         const char *s = json_string_value(v);
         bool ok = strcmp(f->name, "source-ip") == 0 ? cidr_ok(s) : chars_ok(s, f->extra, f->max);
         if (ok && strcmp(f->name, "path-pattern") == 0)

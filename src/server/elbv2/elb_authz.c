@@ -85,6 +85,7 @@ static int key_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, s
 
 /* Sorted by name as elb_service.c's table. */
 static const struct authz_rule elb_rules[] = {
+    {"AddListenerCertificates", ELB "AddListenerCertificates", res_listener, NULL, false},
     {"AddTags", ELB "AddTags", res_arns, key_tags, false},
     {"CreateListener", ELB "CreateListener", res_lb, key_tags, false},
     {"CreateLoadBalancer", ELB "CreateLoadBalancer", NULL, key_tags, false},
@@ -96,10 +97,12 @@ static const struct authz_rule elb_rules[] = {
     {"DeleteTargetGroup", ELB "DeleteTargetGroup", res_tg, NULL, false},
     {"DeregisterTargets", ELB "DeregisterTargets", res_tg, NULL, false},
     {"DescribeAccountLimits", ELB "DescribeAccountLimits", NULL, NULL, false},
+    {"DescribeListenerCertificates", ELB "DescribeListenerCertificates", NULL, NULL, false},
     {"DescribeListeners", ELB "DescribeListeners", NULL, NULL, false},
     {"DescribeLoadBalancerAttributes", ELB "DescribeLoadBalancerAttributes", NULL, NULL, false},
     {"DescribeLoadBalancers", ELB "DescribeLoadBalancers", NULL, NULL, false},
     {"DescribeRules", ELB "DescribeRules", NULL, NULL, false},
+    {"DescribeSSLPolicies", ELB "DescribeSSLPolicies", NULL, NULL, false},
     {"DescribeTags", ELB "DescribeTags", NULL, NULL, false},
     {"DescribeTargetGroupAttributes", ELB "DescribeTargetGroupAttributes", NULL, NULL, false},
     {"DescribeTargetGroups", ELB "DescribeTargetGroups", NULL, NULL, false},
@@ -110,6 +113,7 @@ static const struct authz_rule elb_rules[] = {
     {"ModifyTargetGroup", ELB "ModifyTargetGroup", res_tg, NULL, false},
     {"ModifyTargetGroupAttributes", ELB "ModifyTargetGroupAttributes", res_tg, NULL, false},
     {"RegisterTargets", ELB "RegisterTargets", res_tg, NULL, false},
+    {"RemoveListenerCertificates", ELB "RemoveListenerCertificates", res_listener, NULL, false},
     {"RemoveTags", ELB "RemoveTags", res_arns, key_tag_keys, false},
     {"SetRulePriorities", ELB "SetRulePriorities", res_priorities, NULL, false},
 };

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "server/elbv2/elb_ssl.h"
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
@@ -59,6 +60,41 @@ static void acl_values(struct buf *b, json_t *values, bool regex)
     }
 }
 
+/* A wildcard pattern ('*', '?') inside a query string: unanchored, a
+ * wildcard never crossing a '&'. */
+static void query_regex(struct buf *b, const char *pat)
+{
+    for (; *pat; pat++) {
+        unsigned char c = (unsigned char)*pat;
+        if (c == '*')
+            buf_append_str(b, "[^&]*");
+        else if (c == '?')
+            buf_append_str(b, "[^&]");
+        else if (isalnum(c))
+            buf_append_char(b, (char)c);
+        else
+            buf_printf(b, "[%c]", c);
+    }
+}
+
+/* A query-string condition: one ACL line per key/value pair, all of the
+ * same name, which HAProxy ORs. */
+static void query_acls(struct buf *b, json_t *values, size_t n, size_t k)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        buf_printf(b, "    acl r%zuc%zu query -i -m reg (^|&)", n, k);
+        if (str(v, "Key"))
+            query_regex(b, str(v, "Key"));
+        else
+            buf_append_str(b, "[^&=]*");
+        buf_append_char(b, '=');
+        query_regex(b, str(v, "Value"));
+        buf_append_str(b, "(&|$)\n");
+    }
+}
+
 /* The ACLs of one rule's conditions: acl r<n>c<k> ... */
 static void rule_acls(struct buf *b, json_t *conditions, size_t n)
 {
@@ -66,6 +102,10 @@ static void rule_acls(struct buf *b, json_t *conditions, size_t n)
     json_t *c;
     json_array_foreach(conditions, k, c) {
         const char *f = str(c, "Field");
+        if (strcmp(f, "query-string") == 0) {
+            query_acls(b, json_object_get(json_object_get(c, "QueryStringConfig"), "Values"), n, k);
+            continue;
+        }
         buf_printf(b, "    acl r%zuc%zu ", n, k);
         if (strcmp(f, "path-pattern") == 0) {
             buf_append_str(b, "path -m reg");
@@ -144,9 +184,11 @@ static void action_lines(struct buf *b, json_t *action, const char *lid, json_t 
 }
 
 /* The backends of a fixed-response or redirect action. */
-static void action_backend(struct buf *b, json_t *action, const char *lid, const char *n, long port, const char *dir,
-                           json_t *files)
+static void action_backend(struct buf *b, json_t *action, const char *lid, const char *n, json_t *listener,
+                           const char *dir, json_t *files)
 {
+    long port = (long)json_integer_value(json_object_get(listener, "Port"));
+    const char *own_proto = strcmp(str(listener, "Protocol"), "HTTPS") == 0 ? "https" : "http";
     const char *type = str(action, "Type");
     if (strcmp(type, "fixed-response") == 0) {
         json_t *c = json_object_get(action, "FixedResponseConfig");
@@ -173,16 +215,23 @@ static void action_backend(struct buf *b, json_t *action, const char *lid, const
     const char *query = str(c, "Query") ? str(c, "Query") : "#{query}";
     char portbuf[16];
     snprintf(portbuf, sizeof(portbuf), "%ld", port);
-    const char *parts[] = {
-        strcmp(proto, "HTTPS") == 0 ? "https" : "http", "://", host, ":", rport, path, *query ? "?" : "", query};
+    const char *parts[] = {strcmp(proto, "#{protocol}") == 0 ? own_proto
+                           : strcmp(proto, "HTTPS") == 0     ? "https"
+                                                             : "http",
+                           "://",
+                           host,
+                           ":",
+                           rport,
+                           path,
+                           *query ? "?" : "",
+                           query};
     buf_printf(b, "backend rd_%s_%s\n    mode http\n    http-request redirect code %s location ", lid, n,
                strcmp(str(c, "StatusCode"), "HTTP_301") == 0 ? "301" : "302");
     for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
         for (const char *p = parts[i]; *p;) {
             static const struct {
                 const char *ph, *fmt;
-            } subst[] = {{"#{protocol}", "http"},
-                         {"#{host}", "%[req.hdr(host),field(1,:)]"},
+            } subst[] = {{"#{host}", "%[req.hdr(host),field(1,:)]"},
                          {"#{path}", "%[path,bytes(1)]"},
                          {"#{query}", "%[query]"},
                          {"#{port}", NULL}};
@@ -287,6 +336,27 @@ static void tg_backend(struct buf *b, json_t *tg, const char *lb_addr)
     buf_append_char(b, '\n');
 }
 
+/* An HTTPS listener's bind options: its certificates (the default first:
+ * HAProxy picks the others by SNI, the default when none matches) and its
+ * security policy. */
+static void tls_bind(struct buf *b, json_t *listener, const struct elb_haproxy_input *in)
+{
+    json_t *lists[] = {json_object_get(listener, "Certificates"), json_object_get(listener, "berthCertificates")};
+    buf_append_str(b, " ssl");
+    for (size_t k = 0; k < ELEMENTSOF(lists); k++) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(lists[k], i, c) {
+            const char *file = str(in->certs, str(c, "CertificateArn"));
+            if (file)
+                buf_printf(b, " crt %s/%s", in->dir, file);
+        }
+    }
+    const struct elb_ssl_policy *p = elb_ssl_policy_find(str(listener, "SslPolicy"));
+    elb_ssl_bind_options(p ? p : elb_ssl_policy_find(ELB_SSL_POLICY_DEFAULT), b);
+    buf_append_str(b, " alpn http/1.1");
+}
+
 int elb_haproxy_config(const struct elb_haproxy_input *in, struct buf *cfg, json_t *files, struct error *err)
 {
     const char *addr = str(in->lb, "berthAddress");
@@ -296,20 +366,27 @@ int elb_haproxy_config(const struct elb_haproxy_input *in, struct buf *cfg, json
                "global\n    stats socket abns@%s level admin\n    server-state-file %s/state\n"
                "    maxconn 4096\n\n"
                "defaults\n    timeout connect 5s\n    timeout client %ss\n    timeout server %ss\n"
-               "    timeout http-request 60s\n    load-server-state-from-file global\n\n",
+               "    timeout http-request 60s\n    load-server-state-from-file global\n"
+               "    retries 3\n    option redispatch 1\n\n",
                str(in->lb, "LoadBalancerArn"), in->socket_name, in->dir, idle ? idle : "350", idle ? idle : "350");
     size_t i;
     json_t *l;
     json_array_foreach(in->listeners, i, l) {
         const char *lid = arn_id(str(l, "ListenerArn"));
-        bool http = strcmp(str(l, "Protocol"), "HTTP") == 0;
+        bool https = strcmp(str(l, "Protocol"), "HTTPS") == 0, http = https || strcmp(str(l, "Protocol"), "HTTP") == 0;
         long port = (long)json_integer_value(json_object_get(l, "Port"));
-        buf_printf(cfg, "frontend l_%s\n    mode %s\n    bind %s:%ld\n", lid, http ? "http" : "tcp", addr, port);
+        if (https &&
+            !json_object_get(in->certs, str(json_array_get(json_object_get(l, "Certificates"), 0), "CertificateArn")))
+            continue; /* its certificate cannot be had: not served (elb_tls.c said why) */
+        buf_printf(cfg, "frontend l_%s\n    mode %s\n    bind %s:%ld", lid, http ? "http" : "tcp", addr, port);
+        if (https)
+            tls_bind(cfg, l, in);
+        buf_append_char(cfg, '\n');
         if (http)
             buf_printf(cfg,
-                       "    option forwardfor\n    http-request set-header X-Forwarded-Proto http\n"
+                       "    option forwardfor\n    http-request set-header X-Forwarded-Proto %s\n"
                        "    http-request set-header X-Forwarded-Port %ld\n",
-                       port);
+                       https ? "https" : "http", port);
         json_t *rules = json_object_get(l, "berthRules");
         size_t n;
         json_t *r;
@@ -323,9 +400,9 @@ int elb_haproxy_config(const struct elb_haproxy_input *in, struct buf *cfg, json
         json_array_foreach(rules, n, r) {
             char ns[24];
             snprintf(ns, sizeof(ns), "%zu", n);
-            action_backend(cfg, json_array_get(json_object_get(r, "Actions"), 0), lid, ns, port, in->dir, files);
+            action_backend(cfg, json_array_get(json_object_get(r, "Actions"), 0), lid, ns, l, in->dir, files);
         }
-        action_backend(cfg, json_array_get(json_object_get(l, "DefaultActions"), 0), lid, "d", port, in->dir, files);
+        action_backend(cfg, json_array_get(json_object_get(l, "DefaultActions"), 0), lid, "d", l, in->dir, files);
     }
     const char *k;
     json_t *tg;

@@ -13,6 +13,7 @@ struct elb_haproxy_input {
     json_t *tgs;             /* {TargetGroupArn: TargetGroup document} the listeners and rules forward to */
     const char *dir;         /* where the configuration, state file and response bodies live */
     const char *socket_name; /* the stats socket's abstract name */
+    json_t *certs;           /* {CertificateArn: file name under dir} of the HTTPS listeners' certificates */
 };
 
 /* Append the configuration to cfg; the files it refers to (fixed-response

@@ -1,7 +1,7 @@
-/* elb_listeners.c - listeners: CreateListener (HTTP on application load
- * balancers, TCP on network ones; HTTPS and TLS need certificates berth
- * does not keep yet, and are refused), DescribeListeners, ModifyListener,
- * DeleteListener (with its rules).  Rules are elb_rules.c's. */
+/* elb_listeners.c - listeners: CreateListener (HTTP and HTTPS on
+ * application load balancers, TCP on network ones; TLS is refused),
+ * DescribeListeners, ModifyListener, DeleteListener (with its rules).
+ * Rules are elb_rules.c's, certificates and policies elb_certs.c's. */
 #include "server/elbv2/elb.h"
 
 #include <stdio.h>
@@ -36,20 +36,19 @@ static int port_row(json_t *doc, void *ud, struct error *err)
 /* Protocol and port of a listener (old: the listener being modified, or
  * NULL) on lb: checked, and no other listener of lb on that port. */
 static int check_listener(struct op_ctx *ctx, json_t *lb, json_t *in, json_t *old, const char **ret_protocol,
-                          struct error *err)
+                          json_t *ret_tls, struct error *err)
 {
     bool app = strcmp(elb_str(lb, "Type"), "application") == 0;
     const char *proto = elb_str(in, "Protocol");
     if (!proto)
         proto = old ? elb_str(old, "Protocol") : app ? "HTTP" : "TCP";
-    if (strcmp(proto, "HTTPS") == 0 || strcmp(proto, "TLS") == 0)
-        return error_set(err, ELB_ERR_UNSUPPORTED_PROTOCOL,
-                         "berth does not support %s listeners yet (it keeps no certificates).", proto);
-    if (strcmp(proto, app ? "HTTP" : "TCP") != 0)
+    if (strcmp(proto, "TLS") == 0)
+        return error_set(err, ELB_ERR_UNSUPPORTED_PROTOCOL, "berth does not support TLS listeners yet.");
+    if (app ? strcmp(proto, "HTTP") != 0 && strcmp(proto, "HTTPS") != 0 : strcmp(proto, "TCP") != 0)
         return error_set(err, ELB_ERR_UNSUPPORTED_PROTOCOL, "Protocol '%s' is not supported on %s load balancers.",
                          proto, elb_str(lb, "Type"));
-    if (json_object_get(in, "SslPolicy") || json_object_get(in, "Certificates") || json_object_get(in, "AlpnPolicy"))
-        return error_set(err, ERR_INVALID, "A %s listener takes no SslPolicy, Certificates or AlpnPolicy.", proto);
+    if (elb_listener_tls(ctx, proto, in, old, ret_tls, err) < 0)
+        return -1;
     json_t *port = json_object_get(in, "Port");
     if (!port && !old)
         return error_set(err, ERR_INVALID, "A listener needs a port.");
@@ -68,10 +67,10 @@ static int check_listener(struct op_ctx *ctx, json_t *lb, json_t *in, json_t *ol
 
 API_ACTION(elb_create_listener)
 {
-    _cleanup_json_ json_t *lb = NULL;
+    _cleanup_json_ json_t *lb = NULL, *tls = json_object();
     const char *proto = NULL;
     if (elb_find(ctx, STORE_ELB_LB, elb_str(in, "LoadBalancerArn"), &lb, err) < 0 ||
-        check_listener(ctx, lb, in, NULL, &proto, err) < 0)
+        check_listener(ctx, lb, in, NULL, &proto, tls, err) < 0)
         return -1;
     int64_t count = 0;
     if (store_elb_count(ctx->tx, STORE_ELB_LISTENER, ctx->region, elb_str(lb, "LoadBalancerArn"), &count, err) < 0)
@@ -95,6 +94,7 @@ API_ACTION(elb_create_listener)
                                            "Protocol", proto, "DefaultActions", actions, "berthDefaultRuleArn", rule);
     if (!doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    json_object_update(doc, tls);
     if (elb_save(ctx, STORE_ELB_LISTENER, doc, err) < 0 ||
         elb_tags_attach(ctx, arn, json_object_get(in, "Tags"), err) < 0)
         return -1;
@@ -129,11 +129,11 @@ API_ACTION(elb_describe_listeners)
 
 API_ACTION(elb_modify_listener)
 {
-    _cleanup_json_ json_t *doc = NULL, *lb = NULL;
+    _cleanup_json_ json_t *doc = NULL, *lb = NULL, *tls = json_object();
     const char *proto = NULL;
     if (elb_find(ctx, STORE_ELB_LISTENER, elb_str(in, "ListenerArn"), &doc, err) < 0 ||
         elb_find(ctx, STORE_ELB_LB, elb_str(doc, "LoadBalancerArn"), &lb, err) < 0 ||
-        check_listener(ctx, lb, in, doc, &proto, err) < 0)
+        check_listener(ctx, lb, in, doc, &proto, tls, err) < 0)
         return -1;
     json_t *given = json_object_get(in, "DefaultActions");
     _cleanup_json_ json_t *actions = json_incref(given ? given : json_object_get(doc, "DefaultActions"));
@@ -142,6 +142,12 @@ API_ACTION(elb_modify_listener)
     if (elb_save(ctx, STORE_ELB_LISTENER, doc, err) < 0 || elb_actions_check(ctx, lb, proto, actions, err) < 0)
         return -1;
     json_object_set(doc, "DefaultActions", actions);
+    if (strcmp(proto, "HTTPS") != 0) {
+        json_object_del(doc, "Certificates");
+        json_object_del(doc, "SslPolicy");
+        json_object_del(doc, "berthCertificates");
+    }
+    json_object_update(doc, tls);
     json_object_set_new(doc, "Protocol", json_string(proto));
     if (json_object_get(in, "Port"))
         json_object_set(doc, "Port", json_object_get(in, "Port"));

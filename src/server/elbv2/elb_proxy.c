@@ -37,6 +37,7 @@
 #include "common/log.h"
 #include "server/elbv2/elb_haproxy.h"
 #include "server/elbv2/elb_metrics.h"
+#include "server/elbv2/elb_tls.h"
 #include "server/http/http_limits.h"
 #include "server/store/store.h"
 #include "server/store/store_elb.h"
@@ -50,6 +51,7 @@ struct lb_proc {
 
 struct elb_proxy {
     struct store *store;
+    const struct secret_box *box; /* opens the HTTPS listeners' private keys */
     char dir[1024];
     char haproxy[1024];
     char sock_prefix[64];
@@ -93,12 +95,14 @@ static bool path_plain(const char *p)
     return true;
 }
 
-int elb_proxy_new(struct store *store, const char *dir, const char *haproxy, struct elb_proxy **ret, struct error *err)
+int elb_proxy_new(struct store *store, const struct secret_box *box, const char *dir, const char *haproxy,
+                  struct elb_proxy **ret, struct error *err)
 {
     struct elb_proxy *p = calloc(1, sizeof(*p));
     if (!p)
         return error_set(err, ERR_INTERNAL, "out of memory");
     p->store = store;
+    p->box = box;
     snprintf(p->dir, sizeof(p->dir), "%s", dir);
     snprintf(p->haproxy, sizeof(p->haproxy), "%s", haproxy);
     snprintf(p->sock_prefix, sizeof(p->sock_prefix), "berth-elb-%ld-", (long)getpid());
@@ -367,22 +371,30 @@ static void sync_lb(struct elb_proxy *p, struct store_tx *tx, json_t *lb, bool *
         return;
     seen[lp - p->procs] = true;
     _cleanup_json_ json_t *listeners = json_array(), *tgs = json_object(), *files = json_object();
+    _cleanup_json_ json_t *certs = json_object(), *cert_docs = json_object();
     _cleanup_buf_ struct buf cfg;
     buf_init(&cfg, LIMIT_ELB_CONFIG);
     char dir[1100], sock[128];
     lb_dir(p, lp, dir, sizeof(dir));
     snprintf(sock, sizeof(sock), "%s%s", p->sock_prefix, lp->id);
-    struct elb_haproxy_input in = {lb, listeners, tgs, dir, sock};
-    if (lb_input(tx, lb, listeners, tgs, &err) < 0 || elb_haproxy_config(&in, &cfg, files, &err) < 0) {
-        log_error("elb: %s: %s", lp->arn, err.msg);
-        return;
-    }
+    struct elb_haproxy_input in = {lb, listeners, tgs, dir, sock, certs};
+    if (lb_input(tx, lb, listeners, tgs, &err) < 0)
+        goto fail;
+    elb_tls_certs(tx, listeners, certs, cert_docs);
+    if (elb_haproxy_config(&in, &cfg, files, &err) < 0)
+        goto fail;
     if (json_array_size(listeners) == 0) {
         proc_stop(lp); /* nothing to listen on */
         return;
     }
-    if (!lp->cfg || strcmp(lp->cfg, cfg.data) != 0)
-        apply(p, lp, cfg.data, files);
+    if (lp->cfg && strcmp(lp->cfg, cfg.data) == 0)
+        return;
+    if (elb_tls_write(p->box, dir, cert_docs, &err) < 0)
+        goto fail;
+    apply(p, lp, cfg.data, files);
+    return;
+fail:
+    log_error("elb: %s: %s", lp->arn, err.msg);
 }
 
 /* A master that exited on its own: restarted at the next pass. */

@@ -17,6 +17,7 @@
 #define ELB_PROXY_INTERVAL (1 * USEC_PER_SEC)
 
 struct store;
+struct secret_box;
 struct elb_proxy;
 
 /* A target's health as DescribeTargetHealth spells it. */
@@ -27,8 +28,10 @@ struct elb_target_health {
 };
 
 /* A data plane keeping its files under dir (created), running haproxy
- * (the program's path).  No process starts before the first run. */
-int elb_proxy_new(struct store *store, const char *dir, const char *haproxy, struct elb_proxy **ret, struct error *err);
+ * (the program's path); box opens the HTTPS listeners' private keys.  No
+ * process starts before the first run. */
+int elb_proxy_new(struct store *store, const struct secret_box *box, const char *dir, const char *haproxy,
+                  struct elb_proxy **ret, struct error *err);
 /* Stop every HAProxy (waiting for them to exit) and free; accepts NULL. */
 void elb_proxy_free(struct elb_proxy *p);
 /* One pass: bring the HAProxy processes in line with the store, then

@@ -1,8 +1,7 @@
 /* elb_service.c - ELB's model, action table (sorted by name for the
  * dispatcher's binary search) and error names.  The model's other
- * operations (listener certificates, SSL policies, SetSubnets,
- * SetSecurityGroups, SetIpAddressType) answer that berth does not
- * implement them. */
+ * operations (SetSubnets, SetSecurityGroups, SetIpAddressType) answer
+ * that berth does not implement them. */
 #include "server/elbv2/elb_service.h"
 
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 extern const char berth_model_elbv2[], berth_model_elbv2_end[];
 
 static const struct api_action elb_actions[] = {
+    {"AddListenerCertificates", elb_add_listener_certificates, API_WRITE},
     {"AddTags", elb_add_tags, API_WRITE},
     {"CreateListener", elb_create_listener, API_WRITE},
     {"CreateLoadBalancer", elb_create_load_balancer, API_WRITE},
@@ -27,10 +27,12 @@ static const struct api_action elb_actions[] = {
     {"DeleteTargetGroup", elb_delete_target_group, API_WRITE},
     {"DeregisterTargets", elb_deregister_targets, API_WRITE},
     {"DescribeAccountLimits", elb_describe_account_limits, API_READ},
+    {"DescribeListenerCertificates", elb_describe_listener_certificates, API_READ},
     {"DescribeListeners", elb_describe_listeners, API_READ},
     {"DescribeLoadBalancerAttributes", elb_describe_load_balancer_attributes, API_READ},
     {"DescribeLoadBalancers", elb_describe_load_balancers, API_READ},
     {"DescribeRules", elb_describe_rules, API_READ},
+    {"DescribeSSLPolicies", elb_describe_ssl_policies, API_READ},
     {"DescribeTags", elb_describe_tags, API_READ},
     {"DescribeTargetGroupAttributes", elb_describe_target_group_attributes, API_READ},
     {"DescribeTargetGroups", elb_describe_target_groups, API_READ},
@@ -41,6 +43,7 @@ static const struct api_action elb_actions[] = {
     {"ModifyTargetGroup", elb_modify_target_group, API_WRITE},
     {"ModifyTargetGroupAttributes", elb_modify_target_group_attributes, API_WRITE},
     {"RegisterTargets", elb_register_targets, API_WRITE},
+    {"RemoveListenerCertificates", elb_remove_listener_certificates, API_WRITE},
     {"RemoveTags", elb_remove_tags, API_WRITE},
     {"SetRulePriorities", elb_set_rule_priorities, API_WRITE},
 };
@@ -76,6 +79,9 @@ static const struct api_error elb_errors[] = {
     {ELB_ERR_TOO_MANY_ACTIONS, "TooManyActions", 400},
     {ELB_ERR_TG_ASSOCIATION_LIMIT, "TargetGroupAssociationLimit", 400},
     {ELB_ERR_INVALID_SCHEME, "InvalidScheme", 400},
+    {ELB_ERR_CERT_NOT_FOUND, "CertificateNotFound", 400},
+    {ELB_ERR_SSL_POLICY_NOT_FOUND, "SSLPolicyNotFound", 400},
+    {ELB_ERR_TOO_MANY_CERTS, "TooManyCertificates", 400},
 };
 
 int elb_service_new(struct elb_service **ret, struct error *err)
