@@ -232,7 +232,7 @@ class Results:
 # ---- real stacks ----------------------------------------------------------------
 
 @contextlib.contextmanager
-def real_stack(name, cluster, extra_agents=None, agent_args=()):
+def real_stack(name, cluster, extra_agents=None, agent_args=(), server_args=()):
     """The integration tests' Stack (real registry with the test images,
     server, agent running real containers) in a temporary directory, plus
     one more real agent per cluster in extra_agents ({cluster: extra args}),
@@ -244,7 +244,7 @@ def real_stack(name, cluster, extra_agents=None, agent_args=()):
         tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
         cleanup.callback(subprocess.run, ["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
-        st = stackmod.Stack(tmp, cluster=cluster, agent_args=agent_args)
+        st = stackmod.Stack(tmp, cluster=cluster, agent_args=agent_args, server_args=server_args)
         cleanup.callback(st.close)
         for c, extra in (extra_agents or {}).items():
             st.ecs.create_cluster(clusterName=c)
@@ -970,6 +970,9 @@ def bench_dns(args, res, cfg):
     finally:
         srv.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+    if cfg.get("dns_tasks"):
+        import dns_discovery
+        dns_discovery.bench(args, res, cfg, real_stack)
 
 
 def bench_elb(args, res, cfg):
@@ -1049,7 +1052,7 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
         "logship_lines": 200000, "logship_runs": 3, "metric_series": 10000, "metric_rounds": 3,
-        "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3,
+        "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3, "dns_tasks": 10,
         "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5}
 # Every configuration runs these unless it says otherwise.
 DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"],
@@ -1070,7 +1073,7 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
          "logship_lines": 2000, "logship_runs": 1, "metric_series": 200, "metric_rounds": 1,
-         "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5,
+         "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5, "dns_tasks": 1,
          "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
            "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs,
