@@ -1,8 +1,8 @@
 """Two ECS services behind one Application Load Balancer, with real HTTP
 through berth's HAProxy: routed by path, host header, query string and
-method; each service's tasks answering in turn.  (Load, below, is the
-request loop for the zero-loss deployment test still to come: under it,
-a rolling update's old tasks stayed RUNNING behind the load balancer.)"""
+method; each service's tasks answering in turn; and no request lost while
+a service rolls to a new revision or one of its tasks is stopped under a
+constant request loop (~50 requests/s)."""
 import threading
 import time
 import urllib.error
@@ -124,3 +124,49 @@ def test_routing(alb):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=5)
     assert e.value.code == 405
+
+
+
+def test_rolling_update_loses_no_request(stack, alb):
+    elb, tgs, base = alb
+    register(stack, "web", "web2")
+    load = Load(base + "/", www)
+    stack.ecs.update_service(cluster=stack.cluster, service="web", taskDefinition="web")
+
+    state = {}
+
+    def rolled():
+        svc = stack.ecs.describe_services(cluster=stack.cluster, services=["web"])["services"][0]
+        state.update(deployments=[(d["status"], d["runningCount"], d.get("rolloutState")) for d in svc["deployments"]],
+                     health=health(elb, tgs["web"]), last=load.results[-3:], n=len(load.results))
+        done = len(svc["deployments"]) == 1 and svc["runningCount"] == 2
+        return done and healthy(elb, tgs["web"], 2) and all(b.startswith("web2-") for _, b in load.results[-10:])
+    deadline = time.time() + 240
+    while not rolled():
+        assert time.time() < deadline, state
+        time.sleep(1)
+    time.sleep(2)
+    results = load.finish()
+    failed = [r for r in results if r[0] != 200]
+    assert failed == [], (len(results), failed[:5])
+    names = {b.split("-")[0] for _, b in results}
+    assert names == {"web", "web2"} and len(results) > 100, (names, len(results))
+
+
+
+def test_stopped_task_drains_without_loss(stack, alb):
+    elb, tgs, base = alb
+    load = Load(base + "/", www)
+    arns = stack.ecs.list_tasks(cluster=stack.cluster, serviceName="web")["taskArns"]
+    stack.ecs.stop_task(cluster=stack.cluster, task=arns[0], reason="drain test")
+    stack.wait_status(arns[0], "STOPPED", timeout=90)
+    berth_proc.wait_for(lambda: healthy(elb, tgs["web"], 2), timeout=120, what="the stopped task replaced")
+    results = load.finish()
+    failed = [r for r in results if r[0] != 200]
+    assert failed == [], (len(results), failed[:5])
+    assert len(results) > 50
+
+    for name in ("web", "api"):
+        stack.ecs.update_service(cluster=stack.cluster, service=name, desiredCount=0)
+    for name in ("web", "api"):
+        berth_proc.wait_for(lambda: health(elb, tgs[name]) == {} or None, timeout=90, what="no targets")
