@@ -79,7 +79,8 @@ TEST(sql_pg_refused_by_name)
     CHECK(strstr(pg("SELECT a FROM t WHERE a GLOB ?1"), "GLOB"));
     CHECK(strstr(pg("PRAGMA user_version"), "PRAGMA"));
     CHECK(strstr(pg("SELECT rowid FROM t"), "rowid"));
-    CHECK(strstr(pg("SELECT json_extract(doc, '$.a.b') FROM t"), "json_extract(x, '$.key')"));
+    CHECK(strstr(pg("SELECT json_extract(doc, '$.a.') FROM t"), "json_extract(x, '$.key[.key...]')"));
+    CHECK(strstr(pg("SELECT json_extract(doc, '$.a[0]') FROM t"), "json_extract(x, '$.key[.key...]')"));
     CHECK(strstr(pg("SELECT value FROM json_each(?1, '$[0]')"), "json_each(x [, '$.key'])"));
     CHECK(strstr(pg("SELECT strftime('%s', 'now')"), "strftime"));
     CHECK(strstr(pg("SELECT hex(randomblob(4))"), "hex()"));
@@ -91,6 +92,8 @@ TEST(sql_pg_json)
 {
     CHECK_STR(pg("SELECT json_extract(t.doc, '$.stopCode'), b FROM t WHERE id = ?1"),
               "SELECT ((t.doc)::json ->> 'stopCode'), b FROM t WHERE id = $1");
+    CHECK_STR(pg("SELECT json_extract(t.doc, '$.berth.protectedUntilMs') FROM t"),
+              "SELECT ((t.doc)::json #>> '{berth,protectedUntilMs}') FROM t");
     CHECK_STR(pg("SELECT 1 WHERE s IN (SELECT value FROM json_each(?3)))"),
               "SELECT 1 WHERE s IN (SELECT value FROM json_array_elements_text(($3)::json) AS json_each(value)))");
     CHECK_STR(pg("SELECT 1 FROM json_each(c.doc, '$.caps') p WHERE p.value = ?2"),

@@ -445,33 +445,55 @@ static bool call_args(const char *p, const char **args, size_t *lens, size_t max
     return false;
 }
 
-/* A JSON path argument '$.key' (key: letters, digits, _): the key, else
- * NULL. */
+/* A JSON path argument '$.key' or '$.key.key...' (keys: letters, digits,
+ * _): the keys with their dots, else NULL. */
 static const char *json_key(const char *arg, size_t len, size_t *ret_len)
 {
     const char *p = skip_space(arg);
     if (strncmp(p, "'$.", 3) != 0)
         return NULL;
-    size_t n = word_len(p + 3);
+    size_t n = 0, w;
+    while ((w = word_len(p + 3 + n)) > 0) {
+        n += w;
+        if (p[3 + n] != '.')
+            break;
+        n++;
+    }
     const char *e = skip_space(p + 4 + n);
-    if (!n || p[3 + n] != '\'' || e != arg + len)
+    if (!n || p[3 + n] != '\'' || p[2 + n] == '.' || e != arg + len)
         return NULL;
     *ret_len = n;
     return p + 3;
 }
 
-/* json_extract(E, '$.key') -> ((E)::json ->> 'key'): the same text or
+/* The path operator and operand for keys (from json_key): -> 'key' or,
+ * nested, #> '{key,key}' (as_text: ->> and #>>). */
+static void emit_json_path(struct tr *t, const char *key, size_t klen, bool as_text)
+{
+    if (!memchr(key, '.', klen)) {
+        buf_printf(&t->out, " %s '%.*s'", as_text ? "->>" : "->", (int)klen, key);
+        return;
+    }
+    buf_printf(&t->out, " %s '{", as_text ? "#>>" : "#>");
+    for (size_t i = 0; i < klen; i++)
+        buf_printf(&t->out, "%c", key[i] == '.' ? ',' : key[i]);
+    emit_str(t, "}'");
+}
+
+/* json_extract(E, '$.key') -> ((E)::json ->> 'key') ('$.a.b': #>> '{a,b}'): the same text or
  * number for a scalar member (PostgreSQL's text result reads as either). */
 static int json_extract(struct tr *t, const char *paren, const char **ret_after, struct error *err)
 {
     const char *args[2], *end, *key;
     size_t lens[2], n, klen;
     if (!call_args(paren, args, lens, 2, &n, &end) || n != 2 || !(key = json_key(args[1], lens[1], &klen)))
-        return error_set(err, ERR_INVALID, "SQL for PostgreSQL: only json_extract(x, '$.key') is translated");
+        return error_set(err, ERR_INVALID, "SQL for PostgreSQL: only json_extract(x, '$.key[.key...]') is translated");
     emit_str(t, "((");
     if (emit_translated(t, args[0], lens[0], err) < 0)
         return -1;
-    buf_printf(&t->out, ")::json ->> '%.*s')", (int)klen, key);
+    emit_str(t, ")::json");
+    emit_json_path(t, key, klen, true);
+    emit_str(t, ")");
     t->last_token_end = t->out.len;
     *ret_after = end;
     return 0;
@@ -496,7 +518,7 @@ static int json_each(struct tr *t, const char *paren, const char **ret_after, st
         return -1;
     emit_str(t, ")::json");
     if (key)
-        buf_printf(&t->out, " -> '%.*s'", (int)klen, key);
+        emit_json_path(t, key, klen, false);
     const char *alias = skip_space(end), *as = NEXT_WORDS(end, "AS");
     if (as)
         alias = skip_space(as);
