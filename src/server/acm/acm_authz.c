@@ -10,7 +10,6 @@
 #include "common/cleanup.h"
 #include "server/acm/acm.h"
 #include "server/http/authz.h"
-#include "server/http/tags.h"
 
 static int res_cert(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
 {

@@ -8,7 +8,6 @@
 
 #include "common/cleanup.h"
 #include "server/elbv2/elb.h"
-#include "server/http/tags.h"
 
 static int member_resource(struct op_ctx *ctx, json_t *in, const char *member, struct authz_req *req, struct error *err)
 {
@@ -61,36 +60,16 @@ static int res_arns(struct op_ctx *ctx, json_t *in, struct authz_req *req, struc
     return list_resources(ctx, json_object_get(in, "ResourceArns"), NULL, req, err);
 }
 
-static int key_tags(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    (void)ctx;
-    json_t *given = json_object_get(in, "Tags");
-    if (!given)
-        return 0;
-    _cleanup_json_ json_t *tags = tags_from_keyed(given);
-    if (!tags)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    authz_request_tags(req, tags);
-    return 0;
-}
-
-static int key_tag_keys(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
-{
-    (void)ctx, (void)err;
-    authz_tag_keys(req, json_object_get(in, "TagKeys"));
-    return 0;
-}
-
 #define ELB "elasticloadbalancing:"
 
 /* Sorted by name as elb_service.c's table. */
 static const struct authz_rule elb_rules[] = {
     {"AddListenerCertificates", ELB "AddListenerCertificates", res_listener, NULL, false},
-    {"AddTags", ELB "AddTags", res_arns, key_tags, false},
-    {"CreateListener", ELB "CreateListener", res_lb, key_tags, false},
-    {"CreateLoadBalancer", ELB "CreateLoadBalancer", NULL, key_tags, false},
-    {"CreateRule", ELB "CreateRule", res_listener, key_tags, false},
-    {"CreateTargetGroup", ELB "CreateTargetGroup", NULL, key_tags, false},
+    {"AddTags", ELB "AddTags", res_arns, authz_keys_keyed_tags, false},
+    {"CreateListener", ELB "CreateListener", res_lb, authz_keys_keyed_tags, false},
+    {"CreateLoadBalancer", ELB "CreateLoadBalancer", NULL, authz_keys_keyed_tags, false},
+    {"CreateRule", ELB "CreateRule", res_listener, authz_keys_keyed_tags, false},
+    {"CreateTargetGroup", ELB "CreateTargetGroup", NULL, authz_keys_keyed_tags, false},
     {"DeleteListener", ELB "DeleteListener", res_listener, NULL, false},
     {"DeleteLoadBalancer", ELB "DeleteLoadBalancer", res_lb, NULL, false},
     {"DeleteRule", ELB "DeleteRule", res_rule, NULL, false},
@@ -114,7 +93,7 @@ static const struct authz_rule elb_rules[] = {
     {"ModifyTargetGroupAttributes", ELB "ModifyTargetGroupAttributes", res_tg, NULL, false},
     {"RegisterTargets", ELB "RegisterTargets", res_tg, NULL, false},
     {"RemoveListenerCertificates", ELB "RemoveListenerCertificates", res_listener, NULL, false},
-    {"RemoveTags", ELB "RemoveTags", res_arns, key_tag_keys, false},
+    {"RemoveTags", ELB "RemoveTags", res_arns, authz_keys_tag_keys, false},
     {"SetRulePriorities", ELB "SetRulePriorities", res_priorities, NULL, false},
 };
 

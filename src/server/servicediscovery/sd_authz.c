@@ -10,7 +10,6 @@
 
 #include "common/cleanup.h"
 #include "server/http/authz.h"
-#include "server/http/tags.h"
 #include "server/servicediscovery/sd.h"
 
 /* One resource of type: the ARN of the id or ARN given, with its tags. */
