@@ -57,26 +57,10 @@ static const struct cli_flag instance_flags[] = {
     {"help", .short_name = 'h'},
 };
 
+/* Call action with in (consumed); the answer, or NULL after a message. */
 static json_t *call(const struct instance_cli *c, const char *action, json_t *in)
 {
-    struct aws_credentials creds;
-    char region[LIMIT_AWS_REGION + 1];
-    if (cli_signing_setup("berth instance", c->region, &creds, region, sizeof(region)) < 0) {
-        json_decref(in);
-        return NULL;
-    }
-    struct error err;
-    struct awsjson_client *client = NULL;
-    json_t *out = NULL;
-    int r = awsjson_client_new(c->endpoint, &creds, region, &client, &err);
-    aws_credentials_clear(&creds);
-    if (r == 0)
-        r = awsjson_call(client, PROTO_AGENT_TARGET, action, in, &out, &err);
-    awsjson_client_free(client);
-    json_decref(in);
-    if (r < 0)
-        fprintf(stderr, "berth instance: %s\n", err.msg);
-    return r < 0 ? NULL : out;
+    return cli_call_once("berth instance", c->endpoint, c->region, PROTO_AGENT_TARGET, action, in);
 }
 
 static int reclaim(const struct instance_cli *c, const char *instance)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/aws_credentials.h"
+#include "common/awsjson.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -74,6 +75,29 @@ int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_crede
                       size_t region_cap)
 {
     return signing_setup(cmd, region_flag, false, ret_creds, region, region_cap);
+}
+
+json_t *cli_call_once(const char *cmd, const char *endpoint, const char *region_flag, const char *target,
+                      const char *action, json_t *in)
+{
+    struct aws_credentials creds;
+    char region[LIMIT_AWS_REGION + 1];
+    if (cli_signing_setup(cmd, region_flag, &creds, region, sizeof(region)) < 0) {
+        json_decref(in);
+        return NULL;
+    }
+    struct error err;
+    struct awsjson_client *client = NULL;
+    json_t *out = NULL;
+    int r = awsjson_client_new(endpoint, &creds, region, &client, &err);
+    aws_credentials_clear(&creds);
+    if (r == 0)
+        r = awsjson_call(client, target, action, in, &out, &err);
+    awsjson_client_free(client);
+    json_decref(in);
+    if (r < 0)
+        fprintf(stderr, "%s: %s\n", cmd, err.msg);
+    return r < 0 ? NULL : out;
 }
 
 int cli_signing_setup_optional(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds,

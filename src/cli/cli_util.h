@@ -1,6 +1,8 @@
 /* cli_util.h - small helpers the subcommands share. */
 #pragma once
 
+#include <jansson.h>
+
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -43,6 +45,11 @@ int cli_signing_setup(const char *cmd, const char *region_flag, struct aws_crede
  * not an error, *ret_creds is then empty. */
 int cli_signing_setup_optional(const char *cmd, const char *region_flag, struct aws_credentials *ret_creds,
                                char *region, size_t region_cap);
+/* One signed JSON call of target's action to endpoint with in (consumed),
+ * signed as cli_signing_setup says; the answer, or NULL after "CMD: ..."
+ * on stderr. */
+json_t *cli_call_once(const char *cmd, const char *endpoint, const char *region_flag, const char *target,
+                      const char *action, json_t *in);
 /* A duration ("90", "30s", "5m", "2h", "1d", "1w"; plain numbers are
  * seconds) in milliseconds; -1 when it is not one. */
 int cli_parse_duration_ms(const char *s, int64_t *ret_ms);

@@ -18,6 +18,7 @@
 #include "server/ecs/instances.h"
 #include "server/ecs/resource_refs.h"
 #include "server/ecs/tasks.h"
+#include "server/iam/principal.h"
 
 /* How much of a caller or target a log line shows. */
 #define LOGGED_MAX 300
@@ -130,4 +131,20 @@ int agent_identity_allow_log_stream(struct op_ctx *ctx, const char *stream, stru
         task_resolve(ctx, &cluster, id, &task, &ignored) < 0)
         return deny(ctx, stream, "log stream", err);
     return agent_identity_allow_task(ctx, &cluster, &task, err) < 0 ? -1 : 0;
+}
+
+int agent_identity_resolve_own_task(struct op_ctx *ctx, json_t *in, const char *what, struct cluster_row *ret_cluster,
+                                    struct task_row *ret_task, struct error *err)
+{
+    if (!json_is_object(in) || !json_is_string(json_object_get(in, "task")))
+        return error_set(err, ERR_INVALID, "task is required.");
+    struct principal caller;
+    principal_parse(ctx->account, ctx->caller, &caller);
+    if (!agent_identity_is_instance(ctx->caller) && caller.kind != PRINCIPAL_ROOT)
+        return error_set(err, API_ERR_ACCESS_DENIED,
+                         "User: %s is not authorized to perform: ecs:Poll (%s are for container instances)",
+                         ctx->caller, what);
+    if (task_resolve_request(ctx, in, ret_cluster, ret_task, err) < 0)
+        return -1;
+    return agent_identity_allow_task(ctx, ret_cluster, ret_task, err);
 }

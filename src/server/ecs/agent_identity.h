@@ -30,6 +30,14 @@ int agent_identity_allow_instance(struct op_ctx *ctx, const struct cluster_row *
 int agent_identity_allow_task(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *task,
                               struct error *err);
 
+/* For the agent calls on a task's behalf (its role credentials, its scale-in
+ * protection): in's "task" (and "cluster") resolved for a caller that is a
+ * container instance running that task, or root; any other principal, even
+ * one allowed ecs:Poll, gets AccessDeniedException naming what (e.g. "task
+ * credentials"). */
+int agent_identity_resolve_own_task(struct op_ctx *ctx, json_t *in, const char *what, struct cluster_row *ret_cluster,
+                                    struct task_row *ret_task, struct error *err);
+
 /* BerthAgent.PutLogEvents by an instance principal: only to a stream of one
  * of its own tasks, as its agent names them ("<prefix>/<container>/<task-id>"
  * or "<task-id>-<index>"). */

@@ -37,20 +37,9 @@ API_ACTION(action_berth_get_task_credentials)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
-    if (!json_is_object(in) || !json_is_string(json_object_get(in, "task")))
-        return error_set(err, ERR_INVALID, "task is required.");
     /* Role credentials are for the agents that run tasks: an IAM user
      * allowed ecs:Poll must not read every execution role this way. */
-    struct principal caller;
-    principal_parse(ctx->account, ctx->caller, &caller);
-    if (!agent_identity_is_instance(ctx->caller) && caller.kind != PRINCIPAL_ROOT)
-        return error_set(err, API_ERR_ACCESS_DENIED,
-                         "User: %s is not authorized to perform: ecs:Poll (task credentials are for container "
-                         "instances)",
-                         ctx->caller);
-    if (task_resolve_request(ctx, in, &cluster, &task, err) < 0)
-        return -1;
-    if (agent_identity_allow_task(ctx, &cluster, &task, err) < 0)
+    if (agent_identity_resolve_own_task(ctx, in, "task credentials", &cluster, &task, err) < 0)
         return -1;
     if (strcmp(task.last_status, "STOPPED") == 0 || strcmp(task.desired_status, "STOPPED") == 0)
         return error_set(err, API_ERR_CLIENT, "Task %s is stopping: it gets no credentials.", task.uuid);

@@ -183,19 +183,8 @@ API_ACTION(action_berth_task_protection)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(task_row_clear) struct task_row task = {0};
-    if (!json_is_object(in) || !json_is_string(json_object_get(in, "task")))
-        return error_set(err, ERR_INVALID, "task is required.");
     /* For the agents that run tasks, as their credentials call is. */
-    struct principal caller;
-    principal_parse(ctx->account, ctx->caller, &caller);
-    if (!agent_identity_is_instance(ctx->caller) && caller.kind != PRINCIPAL_ROOT)
-        return error_set(err, API_ERR_ACCESS_DENIED,
-                         "User: %s is not authorized to perform: ecs:Poll (the task endpoint's protection is for "
-                         "container instances)",
-                         ctx->caller);
-    if (task_resolve_request(ctx, in, &cluster, &task, err) < 0)
-        return -1;
-    if (agent_identity_allow_task(ctx, &cluster, &task, err) < 0)
+    if (agent_identity_resolve_own_task(ctx, in, "the task endpoint's protection calls", &cluster, &task, err) < 0)
         return -1;
     _cleanup_json_ json_t *refs = json_pack("[s]", task.uuid);
     bool update = json_object_get(in, "protectionEnabled") != NULL;
