@@ -15,24 +15,6 @@ WEB = "mkdir -p /w && echo ok > /w/index.html && exec httpd -f -p 80 -h /w"
 NET = {"awsvpcConfiguration": {"subnets": ["subnet-1"]}}
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1 (the DNS listens on both)."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise RuntimeError("no free port")
-
-
 def wait(fn, timeout, interval=0.05):
     end = time.time() + timeout
     while time.time() < end:
@@ -90,7 +72,7 @@ def measure(st, dns_port, reg_arn, i):
 
 
 def bench(args, res, cfg, real_stack):
-    dns_port = free_port()
+    dns_port = berth_proc.free_dns_port()
     with real_stack("dnsdisc", "dnsdisc", server_args=["--dns-listen", "127.0.0.1:%d" % dns_port],
                     agent_args=["--dns-server", "127.0.0.1:%d" % dns_port]) as st:
         sd = berth_proc.client(st.server.endpoint, service="servicediscovery")

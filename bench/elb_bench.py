@@ -7,7 +7,6 @@ first answers (the floor: the application is ready)."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -16,14 +15,6 @@ import urllib.request
 import berth_proc
 
 AB = shutil.which("ab") or "/usr/bin/ab"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def ab(url, requests, concurrency):
@@ -76,7 +67,7 @@ def bench_proxy(res, cfg, tmp, endpoint):
     """The one target of an ip target group: an HAProxy on loopback that
     answers 512 bytes itself (busybox httpd forks per connection and would
     measure itself, not the load balancer)."""
-    port = free_port()
+    port = berth_proc.free_port()
     conf = os.path.join(tmp, "target.cfg")
     with open(conf, "w") as f:
         f.write(TARGET_CFG % (port, "x" * 512))
@@ -89,7 +80,7 @@ def bench_proxy(res, cfg, tmp, endpoint):
                                      HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
                                      HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
         elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": port}])
-        lb_port = free_port()
+        lb_port = berth_proc.free_port()
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=lb_port,
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
         wait(lambda: elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"][0]
@@ -131,7 +122,7 @@ def bench_healthy(res, cfg, real_stack):
         # Scaled-in tasks leave at once (AWS's default drain is 300 s).
         elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
             {"Key": "deregistration_delay.timeout_seconds", "Value": "0"}])
-        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=free_port(),
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=berth_proc.free_port(),
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
         st.register("web", [{"name": "web", "command": ["sh", "-c", WEB], "stopTimeout": 2,
                              "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")

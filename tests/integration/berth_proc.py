@@ -20,6 +20,7 @@ import re
 import secrets
 import select
 import signal
+import socket
 import string
 import subprocess
 import time
@@ -384,6 +385,31 @@ def err_code(excinfo):
 def err_msg(excinfo):
     """The ECS error message of a pytest.raises(ClientError) excinfo."""
     return excinfo.value.response["Error"]["Message"]
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_dns_port():
+    """A port free for both UDP and TCP on 127.0.0.1 (a DNS server listens on both)."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        port = u.getsockname()[1]
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+    raise RuntimeError("no free port")
 
 
 def wait_for(fn, timeout=20, interval=0.1, what="condition"):

@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 import berth_proc
-from test_elbv2 import Httpd, free_port, get, lb_address
+from berth_proc import free_port
+from test_elbv2 import Httpd, get, lb_address
 
 NS = "AWS/ApplicationELB"
 

@@ -18,27 +18,9 @@ HTTPD = ["httpd", "-f", "-p", "80", "-h", "/var/www"]
 NET = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}}
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise AssertionError("no free port")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    port = free_port()
+    port = berth_proc.free_dns_port()
     s = stackmod.Stack(tmp_path_factory.mktemp("dns"), cluster="dns",
                        server_args=["--dns-listen", "127.0.0.1:%d" % port],
                        agent_args=["--dns-server", "127.0.0.1:%d" % port])

@@ -13,7 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 import berth_proc
-from test_elbv2 import Httpd, free_port, lb_address
+from berth_proc import free_port
+from test_elbv2 import Httpd, lb_address
 
 
 def code(excinfo):
@@ -78,7 +79,6 @@ def test_https_listener(server, clients, tmp_path):
             elb.create_listener(LoadBalancerArn=lba, Protocol="HTTP", Port=port, DefaultActions=fwd,
                                 Certificates=[{"CertificateArn": a}])
         assert code(e) == "ValidationError"
-
         listener = elb.create_listener(LoadBalancerArn=lba, Protocol="HTTPS", Port=port, DefaultActions=fwd,
                                        Certificates=[{"CertificateArn": a}])["Listeners"][0]
         assert listener["SslPolicy"] == "ELBSecurityPolicy-2016-08"
@@ -162,7 +162,7 @@ def test_dns_name_resolves(tmp_path_factory):
     """A load balancer's DNSName is answered by berth's DNS server (the one
     tasks use through their agent, and the host can ask) with its address."""
     import dnsclient
-    from test_dns import free_port as free_udp_port
+    from berth_proc import free_dns_port as free_udp_port
     port = free_udp_port()
     d = tmp_path_factory.mktemp("elbdns")
     srv = berth_proc.BerthServer(d / "data", d / "server.log", extra_args=["--dns-listen", "127.0.0.1:%d" % port])

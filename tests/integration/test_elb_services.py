@@ -12,7 +12,8 @@ import pytest
 
 import berth_proc
 import stack as stackmod
-from test_elbv2 import free_port, get, health, lb_address
+from berth_proc import free_port
+from test_elbv2 import get, health, lb_address
 
 # Each task answers NAME-<its own uuid> on / and /api/, ok on /health.
 WEB = ("u=$(cat /proc/sys/kernel/random/uuid); mkdir -p /w/api && echo $NAME-$u > /w/index.html && "

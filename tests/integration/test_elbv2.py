@@ -62,15 +62,6 @@ class Httpd:
         self.proc.wait(timeout=10)
 
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def health(elb, tg):
     out = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
     return {"%s:%d" % (d["Target"]["Id"], d["Target"]["Port"]): d["TargetHealth"] for d in out}
@@ -315,7 +306,7 @@ def test_authorisation(server, elb):
 
 
 def test_routing_and_health(elb, tmp_path):
-    pa, pb, pc = free_port(), free_port(), free_port()
+    pa, pb, pc = berth_proc.free_port(), berth_proc.free_port(), berth_proc.free_port()
     a = Httpd(tmp_path, pa, {"index.html": "A-root", "api/x": "A-api", "health": "ok"})
     b = Httpd(tmp_path, pb, {"index.html": "B-root", "api/x": "B-api", "health": "ok"})
     c = Httpd(tmp_path, pc, {"index.html": "C-root"})  # no /health: 404
@@ -331,7 +322,7 @@ def test_routing_and_health(elb, tmp_path):
         elb.register_targets(TargetGroupArn=api, Targets=[{"Id": "127.0.0.1", "Port": pb},
                                                           {"Id": "127.0.0.1", "Port": pc}])
         assert health(elb, web)["127.0.0.1:%d" % pa]["Reason"] == "Target.NotInUse"
-        port = free_port()
+        port = berth_proc.free_port()
         larn = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
                                    DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
                                        "StatusCode": "404", "ContentType": "text/plain",
@@ -380,7 +371,7 @@ def _refused(base):
 
 
 def test_weighted_forward(elb, tmp_path):
-    pa, pb = free_port(), free_port()
+    pa, pb = berth_proc.free_port(), berth_proc.free_port()
     a = Httpd(tmp_path, pa, {"index.html": "A"})
     b = Httpd(tmp_path, pb, {"index.html": "B"})
     try:
@@ -391,7 +382,7 @@ def test_weighted_forward(elb, tmp_path):
                                           HealthCheckEnabled=False)["TargetGroups"][0]["TargetGroupArn"]
             elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "127.0.0.1"}])
             tgs.append(arn)
-        port = free_port()
+        port = berth_proc.free_port()
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=[
             {"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": tgs[0], "Weight": 1},
                                                                    {"TargetGroupArn": tgs[1], "Weight": 0}]}}])
@@ -428,7 +419,7 @@ def test_ecs_service_behind_load_balancer(stack):
                                  HealthCheckTimeoutSeconds=2)["TargetGroups"][0]["TargetGroupArn"]
     elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
         {"Key": "deregistration_delay.timeout_seconds", "Value": "3"}])
-    port = free_port()
+    port = berth_proc.free_port()
     stack.register("svc", [{"name": "web", "command": ["sh", "-c", WEB], "stopTimeout": 2,
                             "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")
     net = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}}

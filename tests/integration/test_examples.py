@@ -9,7 +9,6 @@ of a service in turn."""
 import json
 import os
 import re
-import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -22,24 +21,6 @@ import stack as stackmod
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "examples")
-
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-    raise AssertionError("no free port")
 
 
 def stop_stack(s):
@@ -67,7 +48,7 @@ def build_images(s):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    port = free_port()
+    port = berth_proc.free_dns_port()
     s = stackmod.Stack(tmp_path_factory.mktemp("examples"), cluster="examples",
                        server_args=["--dns-listen", "127.0.0.1:%d" % port],
                        agent_args=["--dns-server", "127.0.0.1:%d" % port])
@@ -182,7 +163,7 @@ def test_secrets(stack, tmp_path):
 
 
 def test_alb_ingress(stack, tmp_path):
-    out = ok(example(stack, tmp_path, "alb", LB_PORT=str(free_port())))
+    out = ok(example(stack, tmp_path, "alb", LB_PORT=str(berth_proc.free_dns_port())))
     url = out.strip().splitlines()[-1]
     bodies = [berth_proc.wait_for(lambda: get(url), what="the load balancer to answer") for _ in range(6)]
     # Both tasks answer, in turn, through the one address.
