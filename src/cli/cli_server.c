@@ -189,6 +189,10 @@ static int set_store(void *opts, const struct cli_flag *f, char *arg)
         return -1;
     }
     snprintf(cfg->store_url, sizeof(cfg->store_url), "%s", arg);
+    /* From the command line (not BERTH_STORE): blank the argument, so a
+     * password in it does not stay readable in /proc/PID/cmdline. */
+    if (f)
+        memset(arg, 'x', strlen(arg));
     return 0;
 }
 

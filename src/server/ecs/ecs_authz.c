@@ -254,6 +254,16 @@ static int keys_create_service(struct op_ctx *ctx, json_t *in, struct authz_req 
     return 0;
 }
 
+/* CreateTaskSet runs a task definition in a network as CreateService
+ * does: the same keys, and the request's tags. */
+static int keys_create_task_set(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    if (keys_service(ctx, in, req, err) < 0)
+        return -1;
+    authz_request_tags(req, json_object_get(in, "tags"));
+    return 0;
+}
+
 static int keys_register_taskdef(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
 {
     authz_request_tags(req, json_object_get(in, "tags"));
@@ -324,7 +334,7 @@ static const struct authz_rule ecs_rules[] = {
     {"CreateCapacityProvider", "ecs:CreateCapacityProvider", res_new_provider, key_request_tags, false},
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
     {"CreateService", "ecs:CreateService", res_new_service, keys_create_service, false},
-    {"CreateTaskSet", "ecs:CreateTaskSet", res_service, key_cluster, false},
+    {"CreateTaskSet", "ecs:CreateTaskSet", res_service, keys_create_task_set, false},
     {"DeleteAccountSetting", "ecs:DeleteAccountSetting", NULL, NULL, false},
     {"DeleteAttributes", "ecs:DeleteAttributes", res_attribute_targets, key_cluster, false},
     {"DeleteCapacityProvider", "ecs:DeleteCapacityProvider", res_provider, NULL, false},
@@ -365,7 +375,7 @@ static const struct authz_rule ecs_rules[] = {
     {"PutAttributes", "ecs:PutAttributes", res_attribute_targets, key_cluster, false},
     {"PutClusterCapacityProviders", "ecs:PutClusterCapacityProviders", res_cluster, keys_capacity_providers, false},
     {"RegisterContainerInstance", "ecs:RegisterContainerInstance", res_cluster, key_request_tags, false},
-    {"RegisterDaemonTaskDefinition", "ecs:RegisterDaemonTaskDefinition", NULL, key_request_tags, false},
+    {"RegisterDaemonTaskDefinition", "ecs:RegisterDaemonTaskDefinition", NULL, keys_register_taskdef, false},
     {"RegisterTaskDefinition", "ecs:RegisterTaskDefinition", ecs_authz_new_taskdef, keys_register_taskdef, false},
     {"RunTask", "ecs:RunTask", res_taskdef_to_run, keys_run_task, false},
     {"StartTask", "ecs:StartTask", res_taskdef_to_run, keys_start_task, false},

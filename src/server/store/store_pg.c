@@ -60,9 +60,20 @@ int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
     struct pg_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    /* A URL libpq cannot parse gets a message quoting the offending part,
+     * which may be the password: say only that it does not parse. */
+    char *parse_err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(url, &parse_err);
+    if (!opts) {
+        PQfreemem(parse_err);
+        free(c);
+        return error_set(err, ERR_INVALID, "postgres: the store URL cannot be parsed (libpq's URI form)");
+    }
+    PQconninfoFree(opts);
     c->conn = PQconnectdb(url);
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
-        /* libpq's message names the host and user, never the password. */
+        /* Once parsed, libpq's connect errors name the host and user,
+         * never the password. */
         error_set(err, ERR_IO, "postgres: connect: %s", c->conn ? PQerrorMessage(c->conn) : "out of memory");
         pg_conn_free(c);
         return -1;
