@@ -78,6 +78,14 @@ TEST(cron_parse_refusals)
         CHECK(as_cron_parse(bad[i], &c, &err) < 0);
     }
     CHECK(as_cron_parse("0/15 8-17 ? JAN-MAR,DEC MON-FRI 2025-2030/2", &c, &err) == 0);
+    /* A field longer than 127 characters is refused, not split in two
+     * (this one would shift the rest into five valid fields). */
+    char longer[400];
+    size_t n = 0;
+    for (int i = 0; i < 64; i++)
+        n += (size_t)snprintf(longer + n, sizeof(longer) - n, "%s", i ? ",0" : "0");
+    snprintf(longer + n, sizeof(longer) - n, "0 1 * ? 2025");
+    CHECK(as_cron_parse(longer, &c, &err) < 0);
 }
 
 TEST(cron_next_in_zones)
@@ -92,6 +100,9 @@ TEST(cron_next_in_zones)
     /* strictly after */
     CHECK(next("0 13 * * ? *", utc, at(2024, 6, 3, 13, 0)) == at(2024, 6, 4, 13, 0));
     CHECK(next("*/15 * * * ? *", utc, at(2024, 6, 3, 13, 7)) == at(2024, 6, 3, 13, 15));
+    /* a step inside a one-value range stays in it: 5-5/2 is 05:00 only */
+    CHECK(next("0 5-5/2 * * ? *", utc, at(2024, 6, 3, 6, 0)) == at(2024, 6, 4, 5, 0));
+    CHECK(next("0 5/2 * * ? *", utc, at(2024, 6, 3, 6, 0)) == at(2024, 6, 3, 7, 0));
     /* 02:30 does not exist on 2024-03-10 in New York: just after the gap */
     CHECK(next("30 2 * * ? *", ny, at(2024, 3, 10, 0, 0)) == at(2024, 3, 10, 7, 30));
     /* 01:30 happens twice on 2024-11-03: once */

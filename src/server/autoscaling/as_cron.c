@@ -66,6 +66,7 @@ static bool value(const struct field_kind *k, const char **p, int *ret)
 static bool item(const struct field_kind *k, const char *s, struct as_cron_bits *b)
 {
     int lo = k->min, hi = k->max, step = 1;
+    bool ranged = false; /* N-M, even N-N: a step stays inside it */
     if (*s == '*') {
         s++;
     } else {
@@ -76,6 +77,7 @@ static bool item(const struct field_kind *k, const char *s, struct as_cron_bits 
             s++;
             if (!value(k, &s, &hi) || hi < lo)
                 return false;
+            ranged = true;
         }
     }
     if (*s == '/') {
@@ -86,7 +88,7 @@ static bool item(const struct field_kind *k, const char *s, struct as_cron_bits 
             return false;
         step = (int)v;
         s = end;
-        if (hi == lo) /* N/step: from N to the end */
+        if (!ranged) /* N/step: from N to the end */
             hi = k->max;
     }
     if (*s)
@@ -146,14 +148,27 @@ static int field(const char *s, int i, struct as_cron *c, struct error *err)
     return 0;
 }
 
+/* Whether each field sscanf took ended at a space or the end: %127s stops
+ * inside a longer field, whose rest would pass for the next field. */
+static bool fields_whole(const char *fields, const int ends[6])
+{
+    for (int i = 0; i < 6; i++)
+        if (fields[ends[i]] && !isspace((unsigned char)fields[ends[i]]))
+            return false;
+    return true;
+}
+
 int as_cron_parse(const char *fields, struct as_cron *ret, struct error *err)
 {
     struct as_cron c;
     memset(&c, 0, sizeof(c));
     char part[6][FIELD_MAX];
     char extra[2];
-    if (strlen(fields) > 6 * FIELD_MAX || sscanf(fields, "%127s %127s %127s %127s %127s %127s %1s", part[0], part[1],
-                                                 part[2], part[3], part[4], part[5], extra) != 6)
+    int ends[6] = {0};
+    if (strlen(fields) > 6 * FIELD_MAX ||
+        sscanf(fields, "%127s%n %127s%n %127s%n %127s%n %127s%n %127s%n %1s", part[0], &ends[0], part[1], &ends[1],
+               part[2], &ends[2], part[3], &ends[3], part[4], &ends[4], part[5], &ends[5], extra) != 6 ||
+        !fields_whole(fields, ends))
         return error_set(err, ERR_INVALID,
                          "cron() takes six fields: Minutes Hours Day-of-month Month Day-of-week Year.");
     for (int i = 0; i < 6; i++)

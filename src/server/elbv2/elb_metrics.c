@@ -53,13 +53,14 @@ void elb_metrics_free(struct elb_metrics *m)
     free(m);
 }
 
-/* How far counter `key` moved since the last sample (all of it after a
- * reload reset it). */
-static double moved(json_t *prev, const char *key, double now)
+/* How far counter `key` moved since the last sample, prev (all of it
+ * after a reload reset it); its value goes into next, so counters of
+ * servers gone since are dropped rather than kept forever. */
+static double moved(json_t *prev, json_t *next, const char *key, double now)
 {
     json_t *p = json_object_get(prev, key);
     double d = p && json_number_value(p) <= now ? now - json_number_value(p) : now;
-    json_object_set_new(prev, key, json_real(now));
+    json_object_set_new(next, key, json_real(now));
     return d;
 }
 
@@ -71,10 +72,8 @@ static void add(json_t *o, const char *key, double v)
 static json_t *child(json_t *o, const char *key)
 {
     json_t *c = json_object_get(o, key);
-    if (!c) {
-        c = json_object();
-        json_object_set_new(o, key, c);
-    }
+    if (!c && json_object_set_new(o, key, c = json_object()) < 0)
+        return NULL; /* jansson freed it; NULL is safe to pass on */
     return c;
 }
 
@@ -102,13 +101,13 @@ static void header(char *line, struct columns *c)
 
 static const char *field(char **f, size_t n, int i) { return i >= 0 && (size_t)i < n ? f[i] : ""; }
 
-static void row(const struct columns *c, char **f, size_t n, json_t *prev, json_t *lb)
+static void row(const struct columns *c, char **f, size_t n, json_t *prev, json_t *next, json_t *lb)
 {
     const char *px = field(f, n, c->px), *sv = field(f, n, c->sv);
     char key[600];
     if (strncmp(px, "l_", 2) == 0 && strcmp(sv, "FRONTEND") == 0) {
         snprintf(key, sizeof(key), "%s/req", px);
-        add(lb, "req", moved(prev, key, strtod(field(f, n, c->req), NULL)));
+        add(lb, "req", moved(prev, next, key, strtod(field(f, n, c->req), NULL)));
         return;
     }
     if (strncmp(px, "tg_", 3) != 0 || !px[3])
@@ -116,12 +115,12 @@ static void row(const struct columns *c, char **f, size_t n, json_t *prev, json_
     json_t *tg = child(child(lb, "tg"), px + 3);
     if (strcmp(sv, "BACKEND") == 0) {
         snprintf(key, sizeof(key), "%s/req", px);
-        add(tg, "req", moved(prev, key, strtod(field(f, n, c->req), NULL)));
+        add(tg, "req", moved(prev, next, key, strtod(field(f, n, c->req), NULL)));
         json_object_set_new(tg, "rtime", json_real(strtod(field(f, n, c->rtime), NULL)));
         return;
     }
     snprintf(key, sizeof(key), "%s/%s/5xx", px, sv);
-    add(tg, "5xx", moved(prev, key, strtod(field(f, n, c->h5xx), NULL)));
+    add(tg, "5xx", moved(prev, next, key, strtod(field(f, n, c->h5xx), NULL)));
     if (strncmp(field(f, n, c->status), "UP", 2) == 0)
         add(tg, "up_now", 1);
 }
@@ -138,8 +137,9 @@ void elb_metrics_sample(struct elb_metrics *m, const char *lb_arn, const char *c
         return;
     struct columns c;
     header(line, &c);
-    json_t *prev = child(m->prev, lb_arn), *lb = child(m->pending, lb_arn);
-    json_object_set_new(prev, "seen", json_true());
+    json_t *prev = json_object_get(m->prev, lb_arn), *lb = child(m->pending, lb_arn);
+    json_t *next = json_object();
+    json_object_set_new(next, "seen", json_true());
     json_t *tgs = child(lb, "tg");
     const char *k;
     json_t *v;
@@ -157,8 +157,9 @@ void elb_metrics_sample(struct elb_metrics *m, const char *lb_arn, const char *c
             *comma = '\0';
             p = comma + 1;
         }
-        row(&c, f, n, prev, lb);
+        row(&c, f, n, prev, next, lb);
     }
+    json_object_set_new(m->prev, lb_arn, next);
     json_object_foreach(tgs, k, v) {
         json_object_set_new(v, "up", json_real(json_number_value(json_object_get(v, "up_now"))));
     }
