@@ -232,6 +232,18 @@ def test_api_errors_and_pages(stack, aas):
                                  ScalableDimension=dim, Schedule="rate(2 minute)",
                                  ScalableTargetAction={"MinCapacity": 1})
     assert code(e) == "ValidationException"
+    # No Schedule (optional in the model): refused, not a crash; the server still answers after.
+    with pytest.raises(ClientError) as e:
+        aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
+                                 ScalableDimension=dim, ScalableTargetAction={"MinCapacity": 1})
+    assert code(e) == "ValidationException" and "Schedule is required" in str(e.value)
+    # An at() time before its StartTime would never run.
+    with pytest.raises(ClientError) as e:
+        aas.put_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="s", ResourceId=resource(stack, "p0"),
+                                 ScalableDimension=dim, Schedule="at(2030-01-01T00:00:00)",
+                                 StartTime=datetime.datetime(2031, 1, 1),
+                                 ScalableTargetAction={"MinCapacity": 1})
+    assert code(e) == "ValidationException" and "StartTime" in str(e.value)
     with pytest.raises(ClientError) as e:
         aas.delete_scheduled_action(ServiceNamespace="ecs", ScheduledActionName="nope",
                                     ResourceId=resource(stack, "p0"), ScalableDimension=dim)

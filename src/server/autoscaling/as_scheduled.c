@@ -112,10 +112,18 @@ API_ACTION(as_put_scheduled_action)
     int64_t start, end, first, every, now_ms = (int64_t)(ctx->now / 1000);
     struct autoscaling_service *svc = ctx->service;
     int scale = svc && svc->time_scale > 1 ? svc->time_scale : 1;
+    /* berth stores each call's action whole, so the schedule comes every time. */
+    const char *schedule = json_string_value(json_object_get(in, "Schedule"));
+    if (!schedule)
+        return error_set(err, AS_ERR_VALIDATION,
+                         "Schedule is required: berth replaces the whole scheduled action on each "
+                         "PutScheduledAction.");
     if (time_member(in, "StartTime", &start, err) < 0 || time_member(in, "EndTime", &end, err) < 0 ||
-        parse_schedule(json_string_value(json_object_get(in, "Schedule")), in, start ? start : now_ms, now_ms, scale,
-                       &first, &every, err) < 0)
+        parse_schedule(schedule, in, start ? start : now_ms, now_ms, scale, &first, &every, err) < 0)
         return -1;
+    if (start && !every && strncmp(schedule, "at(", 3) == 0 && first < start)
+        return error_set(err, AS_ERR_VALIDATION, "The at() time of %.100s is before its StartTime: it would never run.",
+                         schedule);
     json_t *act = json_object_get(in, "ScalableTargetAction");
     json_t *min = json_object_get(act, "MinCapacity"), *max = json_object_get(act, "MaxCapacity");
     if (!min && !max)
