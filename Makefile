@@ -159,8 +159,14 @@ PYTEST = BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth; export BERTH_BIN; \
 	{ /usr/bin/python3 -m pytest -q -p no:cacheprovider --basetemp=$$tmp/t $(1); rc=$$?; \
 	  rm -rf --one-file-system $$tmp; exit $$rc; }
 
+# The files run on INTEGRATION_JOBS pytest-xdist workers, each file whole on
+# one worker (tests/integration/conftest.py groups them); most of a test's
+# time is spent waiting for containers and servers, so three workers keep
+# two cores busy.  Tests marked host_exclusive run afterwards, alone.
+INTEGRATION_JOBS ?= 3
 integration: $(ASAN_DIR)/berth
-	@$(call PYTEST,tests/integration $(PYTEST_ARGS))
+	@$(call PYTEST,-n $(INTEGRATION_JOBS) --dist loadgroup -m "not host_exclusive" tests/integration $(PYTEST_ARGS))
+	@$(call PYTEST,-m host_exclusive tests/integration $(PYTEST_ARGS))
 
 # A few integration files: make integration-only T="tests/integration/test_x.py"
 integration-only: $(ASAN_DIR)/berth

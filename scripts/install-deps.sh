@@ -8,12 +8,13 @@ set -eu
 # postgresql-15: tests/integration/test_store_postgres.py starts a throwaway
 # server of its own (initdb in a temporary directory, unix socket only).
 # libpq-dev: the PostgreSQL store's client library (berth server --store postgres://).
+# python3-pytest-xdist: make integration runs the test files on several workers.
 # gnuplot-nox: bench/plot.py draws the benchmark plots (skipped without it).
 PACKAGES="
 build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
 libarchive-dev libssl-dev libmnl-dev libzstd-dev libpq-dev
-python3 python3-pytest python3-boto3 awscli sqlite3
+python3 python3-pytest python3-pytest-xdist python3-boto3 awscli sqlite3
 conmon runc crun catatonit tini
 docker-registry skopeo umoci busybox-static apache2-utils zstd
 iproute2 nftables procps util-linux

@@ -14,6 +14,28 @@ import berth_proc  # noqa: E402
 # stops at the first difference (src/server/ecs/placement_snapshot.c).
 os.environ["BERTH_CHECK_PLACEMENT_CACHE"] = "1"
 
+# make integration runs the files on several pytest-xdist workers with
+# --dist loadgroup: each file stays on one worker (its module-scoped server
+# and the order of its tests kept). Files that use what only one berth on a
+# host may own at a time (berth up's bridge berth0 and port 7480) share one
+# group, so they run one after another.
+# Tests marked host_exclusive must have the host to themselves: a
+# host-network task reaches 169.254.170.2:80 through the host's own nftables
+# output chain, where every running agent sends it to its own endpoint.
+# make integration runs them alone, after the rest.
+HOST_WIDE = {"test_up.py", "test_up_down.py"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "host_exclusive: run alone on the host, after the parallel part")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        name = os.path.basename(str(item.fspath))
+        item.add_marker(pytest.mark.xdist_group("host-wide" if name in HOST_WIDE else name))
+
 
 def _server(tmp_path_factory, name):
     d = tmp_path_factory.mktemp(name)

@@ -156,6 +156,7 @@ def test_a_restarted_agent_answers_the_same_uris(stack):
         stop(stack, arn)
 
 
+@pytest.mark.host_exclusive
 def test_host_network_task_reads_its_credentials_and_no_role_means_no_uri(stack, tmp_path):
     stack.register("hostrole", [{"name": "app", "command": ["sh", "-c", READ_CREDS], "stopTimeout": 2}],
                    taskRoleArn=role("app-task"), networkMode="host")

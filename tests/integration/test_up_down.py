@@ -20,7 +20,17 @@ def up_env():
 
 def nft_tables():
     out = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
-    return {l.strip() for l in out.stdout.splitlines() if "berth_" in l}
+    return {l.split()[-1] for l in out.stdout.splitlines() if "berth_" in l}
+
+
+def own_table(data):
+    """The agent's nftables table under `berth up --data data`: berth_ and a
+    FNV-1a hash of the agent's data directory (nftrules_table_name). Other
+    agents of tests running in parallel have tables of their own."""
+    h = 2166136261
+    for b in (data + "/agent").encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return "berth_%08x" % h
 
 
 def host_leftovers(data, task_ids):
@@ -94,18 +104,17 @@ def test_ctrl_c_stops_tasks_and_removes_what_berth_made(tmp_path):
     reg = registry.Registry(str(tmp_path / "registry")).start()
     try:
         testimages.push_all(reg.hostport)
-        before = nft_tables()
         up = Up(tmp_path, reg)
         try:
             arns = up.service("web", 2)
-            assert nft_tables() - before  # the agent's tables exist while it runs
+            assert own_table(up.data) in nft_tables()  # the agent's table exists while it runs
             assert os.path.exists("/sys/class/net/berth0")
         finally:
             rc = up.stop()
         assert rc == 0, up.text()[-5000:]
         assert "stopping, with every task" in up.text()
         assert host_leftovers(up.data, ids(arns)) == []
-        assert nft_tables() == before
+        assert own_table(up.data) not in nft_tables()
         assert container_processes(ids(arns)) == []
         # the next start says what it resumes (and stops what the service
         # placed meanwhile when it stops)
@@ -144,9 +153,9 @@ def test_berth_down_after_kill9_cleans_up_and_purges(tmp_path):
     reg = registry.Registry(str(tmp_path / "registry")).start()
     try:
         testimages.push_all(reg.hostport)
-        before = nft_tables()
         up = Up(tmp_path, reg)
         arns = up.service("crash", 2)
+        assert own_table(up.data) in nft_tables()
         up.proc.kill()
         up.proc.wait()
         up.log.close()
@@ -157,7 +166,7 @@ def test_berth_down_after_kill9_cleans_up_and_purges(tmp_path):
         assert "is stopped and cleaned up" in out.stdout
         assert host_leftovers(up.data, ids(arns)) == []
         assert container_processes(ids(arns)) == []
-        assert nft_tables() == before
+        assert own_table(up.data) not in nft_tables()
         # the server saw them stop
         up2 = Up(tmp_path, reg)
         tasks = up2.ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
