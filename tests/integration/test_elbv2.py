@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -500,3 +501,62 @@ def test_ecs_service_behind_load_balancer(stack):
     berth_proc.wait_for(
         lambda: stack.ecs.describe_services(cluster=stack.cluster, services=["svc"])["services"][0]["status"]
         == "INACTIVE" or None, timeout=30, what="the service to become INACTIVE")
+
+
+def elb_form(server, action, **fields):
+    """One ELB query request with raw form fields (members newer than
+    Debian's botocore, which boto3 would refuse client-side)."""
+    body = urllib.parse.urlencode(dict(Action=action, Version="2015-12-01", **fields)).encode()
+    status, _, text = berth_proc.post(server.endpoint, body,
+                                      {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                                      service="elasticloadbalancing")
+    return status, text.decode() if isinstance(text, bytes) else text
+
+
+def test_members_berth_does_not_honour_are_refused(server, elb):
+    """Members of the current ELB model berth cannot honour are a
+    ValidationError naming them, never accepted and ignored."""
+    lb = elb.create_load_balancer(Name="newer-lb")["LoadBalancers"][0]
+    tg = elb.create_target_group(Name="newer-tg", Protocol="HTTP", Port=80, TargetType="ip")["TargetGroups"][0]
+    listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=8087, DefaultActions=[
+        {"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])["Listeners"][0]
+    forward = {"Actions.member.1.Type": "forward", "Actions.member.1.TargetGroupArn": tg["TargetGroupArn"]}
+    cases = [
+        ("CreateLoadBalancer", {"Name": "ipam-lb", "IpamPools.Ipv4IpamPoolId": "ipam-pool-1"}, "IpamPools"),
+        ("CreateLoadBalancer", {"Name": "nat6-lb", "EnablePrefixForIpv6SourceNat": "on"},
+         "EnablePrefixForIpv6SourceNat"),
+        ("CreateTargetGroup", {"Name": "ctl-tg", "Protocol": "HTTP", "Port": "80", "TargetControlPort": "9000"},
+         "TargetControlPort"),
+        ("CreateListener", {"LoadBalancerArn": lb["LoadBalancerArn"], "Protocol": "HTTP", "Port": "8088",
+                            "DefaultActions.member.1.Type": "forward",
+                            "DefaultActions.member.1.TargetGroupArn": tg["TargetGroupArn"],
+                            "MutualAuthentication.Mode": "verify"}, "MutualAuthentication"),
+        ("ModifyListener", {"ListenerArn": listener["ListenerArn"], "MutualAuthentication.Mode": "off",
+                            "MutualAuthentication.TrustStoreArn": "arn:aws:elasticloadbalancing:x"},
+         "MutualAuthentication"),
+        ("DescribeTargetHealth", {"TargetGroupArn": tg["TargetGroupArn"], "Include.member.1": "All"}, "Include"),
+        ("RegisterTargets", {"TargetGroupArn": tg["TargetGroupArn"], "Targets.member.1.Id": "10.1.2.3",
+                             "Targets.member.1.QuicServerId": "0x1"}, "QuicServerId"),
+        ("CreateRule", dict(forward, ListenerArn=listener["ListenerArn"], Priority="5",
+                            **{"Conditions.member.1.Field": "path-pattern",
+                               "Conditions.member.1.PathPatternConfig.RegexValues.member.1": "^/a"}), "RegexValues"),
+        ("CreateRule", dict(forward, ListenerArn=listener["ListenerArn"], Priority="6",
+                            **{"Conditions.member.1.Field": "path-pattern",
+                               "Conditions.member.1.Values.member.1": "/a",
+                               "Transforms.member.1.Type": "url-rewrite"}), "Transforms"),
+    ]
+    for action, fields, member in cases:
+        status, text = elb_form(server, action, **fields)
+        assert status == 400 and "<Code>ValidationError</Code>" in text and member in text, (action, text)
+    # Nothing was made by a refused request; "off" and an empty model
+    # member are what berth does anyway.
+    names = [x["LoadBalancerName"] for x in elb.describe_load_balancers()["LoadBalancers"]]
+    assert "ipam-lb" not in names and "nat6-lb" not in names
+    assert not elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"][:-1]
+    status, text = elb_form(server, "ModifyListener", ListenerArn=listener["ListenerArn"],
+                            **{"MutualAuthentication.Mode": "off"})
+    assert status == 200, text
+    status, text = elb_form(server, "CreateLoadBalancer", Name="nat6-off", EnablePrefixForIpv6SourceNat="off")
+    assert status == 200 and "nat6-off" in text, text
+    status, text = elb_form(server, "DescribeCapacityReservation", LoadBalancerArn=lb["LoadBalancerArn"])
+    assert status == 400 and "does not implement" in text and "DescribeCapacityReservation" in text, text

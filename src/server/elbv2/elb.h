@@ -118,6 +118,8 @@ json_t *elb_actions_target_groups(json_t *actions);
 /* Check a rule's conditions (path-pattern, host-header, http-header,
  * http-request-method, source-ip), normalised to carry their *Config. */
 int elb_conditions_check(json_t *conditions, struct error *err);
+/* Refuse a rule's Transforms (CreateRule, ModifyRule): berth rewrites nothing. */
+int elb_transforms_refuse(json_t *in, struct error *err);
 /* The load balancers that forward to the target group tg_arn (new array). */
 json_t *elb_target_group_lbs(struct op_ctx *ctx, const char *tg_arn, struct error *err);
 

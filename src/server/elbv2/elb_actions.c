@@ -165,6 +165,14 @@ static int check_redirect(json_t *a, struct error *err)
     return 0;
 }
 
+int elb_transforms_refuse(json_t *in, struct error *err)
+{
+    if (json_array_size(json_object_get(in, "Transforms")) > 0)
+        return error_set(err, ERR_INVALID,
+                         "berth does not support rule Transforms (host-header-rewrite, url-rewrite).");
+    return 0;
+}
+
 int elb_actions_check(struct op_ctx *ctx, json_t *lb, const char *protocol, json_t *actions, struct error *err)
 {
     if (json_array_size(actions) == 0)
@@ -264,6 +272,8 @@ static int check_condition(json_t *c, size_t *nvalues, unsigned *seen, struct er
         return error_set(err, ERR_INVALID, "A rule can have at most one '%s' condition.", f->name);
     *seen |= bit;
     json_t *cfg = json_object_get(c, f->config), *legacy = json_object_get(c, "Values");
+    if (json_object_get(c, "RegexValues") || json_object_get(cfg, "RegexValues"))
+        return error_set(err, ERR_INVALID, "berth does not support RegexValues in rule conditions (use Values).");
     json_t *values = json_object_get(cfg, "Values");
     if (legacy && cfg && !json_equal(legacy, values))
         return error_set(err, ERR_INVALID, "Give a condition's values in Values or in %s, not both.", f->config);

@@ -36,10 +36,11 @@ static int cert_exists(struct op_ctx *ctx, const char *arn, struct error *err)
 int elb_listener_tls(struct op_ctx *ctx, const char *proto, json_t *in, json_t *old, json_t *ret, struct error *err)
 {
     bool was_https = old && strcmp(elb_str(old, "Protocol"), "HTTPS") == 0;
-    /* Not in berth's copy of the model, so not checked there: only "off"
-     * is honest, berth's listeners verify no client certificates. */
+    /* Only Mode off is honest: berth's listeners verify no client
+     * certificates (and so take no trust store). */
     json_t *mtls = json_object_get(in, "MutualAuthentication");
-    if (mtls && (!json_is_object(mtls) || strcmp(elb_str(mtls, "Mode"), "off") != 0))
+    const char *mode = elb_str(mtls, "Mode");
+    if (mtls && (!mode || strcmp(mode, "off") != 0 || json_object_size(mtls) != 1))
         return error_set(err, ERR_INVALID,
                          "MutualAuthentication is not supported by berth: listeners verify no client certificates "
                          "(only Mode off).");

@@ -87,6 +87,11 @@ static int create_check(json_t *in, const char **ret_type, struct error *err)
         return error_set(err, ERR_INVALID, "berth serves IpAddressType ipv4 only.");
     if (json_object_get(in, "CustomerOwnedIpv4Pool"))
         return error_set(err, ERR_INVALID, "berth does not support CustomerOwnedIpv4Pool.");
+    if (json_object_get(in, "IpamPools"))
+        return error_set(err, ERR_INVALID, "berth does not support IpamPools: load balancers take host addresses.");
+    const char *nat6 = elb_str(in, "EnablePrefixForIpv6SourceNat");
+    if (nat6 && strcmp(nat6, "off") != 0)
+        return error_set(err, ERR_INVALID, "berth serves IPv4 only: EnablePrefixForIpv6SourceNat can only be off.");
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(in, "SubnetMappings"), i, m) {

@@ -111,7 +111,7 @@ API_ACTION(elb_create_rule)
     if (count >= ELB_RULES_MAX)
         return error_set(err, ELB_ERR_TOO_MANY_RULES, "A listener can have at most %d rules.", ELB_RULES_MAX);
     json_t *conditions = json_object_get(in, "Conditions"), *actions = json_object_get(in, "Actions");
-    if (elb_conditions_check(conditions, err) < 0 ||
+    if (elb_transforms_refuse(in, err) < 0 || elb_conditions_check(conditions, err) < 0 ||
         elb_actions_check(ctx, lb, elb_str(listener, "Protocol"), actions, err) < 0)
         return -1;
     char id[17], res[320], arn[ELB_ARN_MAX], pstr[16];
@@ -207,6 +207,9 @@ API_ACTION(elb_modify_rule)
     if (rule_find(ctx, elb_str(in, "RuleArn"), &rule, &listener, &dflt, err) < 0)
         return -1;
     json_t *conditions = json_object_get(in, "Conditions"), *given = json_object_get(in, "Actions");
+    /* ResetTransforms needs nothing: berth's rules never have transforms. */
+    if (elb_transforms_refuse(in, err) < 0)
+        return -1;
     if (dflt) {
         if (conditions)
             return error_set(err, ELB_ERR_OPERATION_NOT_PERMITTED, "The default rule has no conditions.");

@@ -146,6 +146,8 @@ API_ACTION(elb_register_targets)
     json_array_foreach(json_object_get(in, "Targets"), i, t) {
         const char *id = elb_str(t, "Id");
         bool known = false;
+        if (json_object_get(t, "QuicServerId"))
+            return error_set(err, ERR_INVALID, "berth does not support QUIC targets (QuicServerId).");
         if (ip && !ipv4_ok(id))
             return error_set(err, ELB_ERR_INVALID_TARGET, "The IP address '%.64s' is not a valid IPv4 address.",
                              id ? id : "");
@@ -229,6 +231,8 @@ static json_t *health_of(struct op_ctx *ctx, json_t *tg, json_t *t, bool used)
 API_ACTION(elb_describe_target_health)
 {
     _cleanup_json_ json_t *tg = NULL, *lbs = NULL;
+    if (json_array_size(json_object_get(in, "Include")) > 0)
+        return error_set(err, ERR_INVALID, "berth does not support Include: it detects no anomalies.");
     if (elb_find(ctx, STORE_ELB_TG, elb_str(in, "TargetGroupArn"), &tg, err) < 0)
         return -1;
     lbs = elb_target_group_lbs(ctx, elb_str(tg, "TargetGroupArn"), err);

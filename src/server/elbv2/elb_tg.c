@@ -115,6 +115,8 @@ static int create_check(json_t *in, struct error *err)
     const char *type = elb_str(in, "TargetType") ? elb_str(in, "TargetType") : "instance";
     if (strcmp(type, "instance") != 0 && strcmp(type, "ip") != 0)
         return error_set(err, ERR_INVALID, "berth supports target types instance and ip only.");
+    if (json_object_get(in, "TargetControlPort"))
+        return error_set(err, ERR_INVALID, "berth does not support TargetControlPort.");
     const char *proto = elb_str(in, "Protocol");
     if (!proto || !json_object_get(in, "Port"))
         return error_set(err, ERR_INVALID, "A target group of type %s needs a protocol and a port.", type);
