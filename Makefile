@@ -165,7 +165,7 @@ PYTEST = BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth; export BERTH_BIN; \
 # two cores busy.  Tests marked host_exclusive run afterwards, alone.
 INTEGRATION_JOBS ?= 3
 integration: $(ASAN_DIR)/berth
-	@$(call PYTEST,-n $(INTEGRATION_JOBS) --dist loadgroup -m "not host_exclusive" tests/integration $(PYTEST_ARGS))
+	@$(call PYTEST,-n $(INTEGRATION_JOBS) --dist loadgroup --durations=15 -m "not host_exclusive" tests/integration $(PYTEST_ARGS))
 	@$(call PYTEST,-m host_exclusive tests/integration $(PYTEST_ARGS))
 
 # A few integration files: make integration-only T="tests/integration/test_x.py"
