@@ -43,7 +43,8 @@ TEST(trust_policy_names_callers)
                              ":root\"},\"Action\":\"sts:AssumeRole\"}}";
     CHECK(trust_policy_allows(by_account, ACCT, user, "sts:AssumeRole", NULL, 0));
     CHECK(trust_policy_allows(by_account, ACCT, session, "sts:AssumeRole", NULL, 0));
-    CHECK(!trust_policy_allows(by_account, "999999999999", "arn:aws:iam::999999999999:user/alice", "sts:AssumeRole", NULL, 0));
+    CHECK(!trust_policy_allows(by_account, "999999999999", "arn:aws:iam::999999999999:user/alice", "sts:AssumeRole",
+                               NULL, 0));
     CHECK(!trust_policy_allows(by_account, ACCT, user, "sts:TagSession", NULL, 0));
     const char *by_user = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"arn:aws:iam::" ACCT
                           ":user/ops/alice\"]},\"Action\":\"sts:*\"}]}";
@@ -52,7 +53,8 @@ TEST(trust_policy_names_callers)
     const char *by_role = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::" ACCT
                           ":role/builder\"},\"Action\":\"sts:AssumeRole\"}]}";
     CHECK(trust_policy_allows(by_role, ACCT, session, "sts:AssumeRole", NULL, 0));
-    CHECK(!trust_policy_allows(by_role, ACCT, "arn:aws:sts::" ACCT ":assumed-role/builder2/ci", "sts:AssumeRole", NULL, 0));
+    CHECK(!trust_policy_allows(by_role, ACCT, "arn:aws:sts::" ACCT ":assumed-role/builder2/ci", "sts:AssumeRole", NULL,
+                               0));
     const char *service = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws."
                           "com\"},\"Action\":\"sts:AssumeRole\"}]}";
     CHECK(!trust_policy_allows(service, ACCT, user, "sts:AssumeRole", NULL, 0));
@@ -100,9 +102,10 @@ TEST(trust_policy_names_service_principals)
     CHECK(!trust_policy_allows_service(account, svc, "sts:AssumeRole", NULL, 0));
     CHECK(!trust_policy_allows_service(denied, svc, "sts:AssumeRole", NULL, 0));
     /* ECS's documented guard against the confused deputy */
-    const char *guarded = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws."
-                          "com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":"
-                          "\"arn:aws:ecs:us-east-1:" ACCT ":*\"},\"StringEquals\":{\"aws:SourceAccount\":\"" ACCT "\"}}}}";
+    const char *guarded =
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws."
+        "com\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":{\"aws:SourceArn\":"
+        "\"arn:aws:ecs:us-east-1:" ACCT ":*\"},\"StringEquals\":{\"aws:SourceAccount\":\"" ACCT "\"}}}}";
     const char *acct = ACCT, *other_acct = "999999999999", *task = "arn:aws:ecs:us-east-1:" ACCT ":task/c/1";
     const struct policy_key ok[] = {{"aws:SourceAccount", &acct, 1}, {"aws:SourceArn", &task, 1}};
     const struct policy_key wrong[] = {{"aws:SourceAccount", &other_acct, 1}, {"aws:SourceArn", &task, 1}};

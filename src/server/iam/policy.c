@@ -443,8 +443,7 @@ enum policy_decision policy_evaluate_all(const struct policy *const *ps, size_t 
 
 /* The Condition block alone, compiled into a statement of its own for
  * this one evaluation (trust policies are read once per AssumeRole). */
-int policy_conditions_hold(json_t *condition, const struct policy_key *keys, size_t nkeys, bool *ret,
-                           struct error *err)
+int policy_conditions_hold(json_t *condition, const struct policy_key *keys, size_t nkeys, bool *ret, struct error *err)
 {
     struct statement st = {0};
     int rc = add_conditions(&st, condition, err);

@@ -110,7 +110,7 @@ static bool any_string(json_t *v, bool (*match)(const char *entry, const void *u
 struct caller {
     const char *account;
     const char *arn;
-    const char *service; /* a service principal ("ecs-tasks.amazonaws.com"), or NULL for arn */
+    const char *service;           /* a service principal ("ecs-tasks.amazonaws.com"), or NULL for arn */
     const struct policy_key *keys; /* the request's context, for Conditions */
     size_t nkeys;
 };
