@@ -304,6 +304,27 @@ def test_assume_role_needs_trust_and_identity_policy(server, iam):
     assert err_code(e) == "AccessDenied"
 
 
+def test_trust_policy_conditions(server, iam):
+    """A trust policy's Condition is evaluated (sts:ExternalId, as a third
+    party's role asks for it); an operator berth cannot evaluate is refused
+    when the policy is written, not ignored."""
+    doc = json.loads(trust("arn:aws:iam::%s:root" % ACCOUNT))
+    doc["Statement"][0]["Condition"] = {"StringEquals": {"sts:ExternalId": "ext-7f3a"},
+                                        "StringLike": {"sts:RoleSessionName": "ci-*"}}
+    arn = iam.create_role(RoleName="third-party", AssumeRolePolicyDocument=json.dumps(doc))["Role"]["Arn"]
+    out = sts_for(server).assume_role(RoleArn=arn, RoleSessionName="ci-1", ExternalId="ext-7f3a")
+    assert out["AssumedRoleUser"]["Arn"] == "arn:aws:sts::%s:assumed-role/third-party/ci-1" % ACCOUNT
+    for kwargs in ({"RoleSessionName": "ci-1"}, {"RoleSessionName": "ci-1", "ExternalId": "ext-0000"},
+                   {"RoleSessionName": "dev-1", "ExternalId": "ext-7f3a"}):
+        with pytest.raises(ClientError) as e:
+            sts_for(server).assume_role(RoleArn=arn, **kwargs)
+        assert err_code(e) == "AccessDenied", kwargs
+    doc["Statement"][0]["Condition"] = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+    with pytest.raises(ClientError) as e:
+        iam.update_assume_role_policy(RoleName="third-party", PolicyDocument=json.dumps(doc))
+    assert err_code(e) == "MalformedPolicyDocument" and "NumericLessThan" in str(e.value)
+
+
 def test_role_delete_conflict_and_trust_update(iam):
     iam.create_role(RoleName="r1", AssumeRolePolicyDocument=trust(ACCOUNT))
     iam.put_role_policy(RoleName="r1", PolicyName="p", PolicyDocument=ALLOW_ALL)

@@ -37,7 +37,12 @@ def stack(tmp_path_factory):
     # host networking needs --allow-privileged (host protection)
     s = stackmod.Stack(tmp_path_factory.mktemp("endpoint"), agent_args=["--allow-privileged"] + stackmod.net_args())
     iam = berth_proc.client(s.server.endpoint, service="iam")
-    iam.create_role(RoleName="app-task", AssumeRolePolicyDocument=trust({"Service": "ecs-tasks.amazonaws.com"}))
+    # ECS's documented trust policy for task roles, with its guard against
+    # the confused deputy (aws:SourceAccount, aws:SourceArn).
+    guarded = json.loads(trust({"Service": "ecs-tasks.amazonaws.com"}))
+    guarded["Statement"][0]["Condition"] = {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:%s:%s:*" % (REGION, ACCOUNT)},
+                                            "StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    iam.create_role(RoleName="app-task", AssumeRolePolicyDocument=json.dumps(guarded))
     iam.put_role_policy(RoleName="app-task", PolicyName="list", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:ListTasks", "Resource": "*"}]}))
     iam.create_role(RoleName="app-untrusting", AssumeRolePolicyDocument=trust({"AWS": "arn:aws:iam::%s:root" % ACCOUNT}))

@@ -16,6 +16,7 @@
  * The credentials are answered once: never stored in the task's record,
  * never in DescribeTasks, never logged.  Only the task's own instance may
  * ask (agent_identity.c), and only for a task not yet stopped. */
+#include "server/ecs/arn.h"
 #include "server/ecs/task_credentials.h"
 
 #include <stdio.h>
@@ -55,8 +56,11 @@ API_ACTION(action_berth_get_task_credentials)
         role_arn = json_string_value(json_object_get(def, member));
     if (!role_arn)
         return error_set(err, API_ERR_CLIENT, "Task %s has no %s.", task.uuid, member);
+    char resource[512], task_arn[1024];
+    snprintf(resource, sizeof(resource), "%s/%s", cluster.name, task.uuid);
+    arn_format_buf(task_arn, sizeof(task_arn), ctx, "task", resource);
     struct iam_entity_row role = {0};
-    if (role_session_service_role(ctx->tx, ctx->account, role_arn, TASKS_SERVICE_PRINCIPAL, &role, err) < 0) {
+    if (role_session_service_role(ctx->tx, ctx->account, role_arn, TASKS_SERVICE_PRINCIPAL, task_arn, &role, err) < 0) {
         err->kind = API_ERR_CLIENT; /* the task's fault, not the agent's: it stops the task */
         return -1;
     }

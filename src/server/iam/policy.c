@@ -440,3 +440,22 @@ enum policy_decision policy_evaluate_all(const struct policy *const *ps, size_t 
     }
     return d;
 }
+
+/* The Condition block alone, compiled into a statement of its own for
+ * this one evaluation (trust policies are read once per AssumeRole). */
+int policy_conditions_hold(json_t *condition, const struct policy_key *keys, size_t nkeys, bool *ret, struct error *err)
+{
+    struct statement st = {0};
+    int rc = add_conditions(&st, condition, err);
+    struct policy_request req = {.action = "", .resource = "*", .keys = keys, .nkeys = nkeys};
+    bool holds = rc == 0;
+    for (size_t i = 0; i < st.nconds; i++) {
+        holds = holds && condition_holds(&st.conds[i], &req);
+        free(st.conds[i].key);
+        strings_free(&st.conds[i].values);
+    }
+    free(st.conds);
+    if (rc == 0)
+        *ret = holds;
+    return rc;
+}

@@ -52,5 +52,12 @@ enum policy_decision policy_evaluate(const struct policy *p, const struct policy
  * deny, else any allow, else the implicit deny. */
 enum policy_decision policy_evaluate_all(const struct policy *const *ps, size_t n, const struct policy_request *req);
 
+/* Whether every condition of a statement's Condition block holds for
+ * the given keys, with the operators policy_compile takes; -1 with
+ * ERR_INVALID if the block is malformed.  For trust policies, whose
+ * statements name a Principal and are not compiled whole. */
+int policy_conditions_hold(json_t *condition, const struct policy_key *keys, size_t nkeys, bool *ret,
+                           struct error *err);
+
 /* Glob match with * and ? (case-insensitive when fold); for actions and ARNs. */
 bool policy_glob(const char *pattern, const char *s, bool fold);

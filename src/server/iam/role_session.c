@@ -45,8 +45,11 @@ int role_session_issue(struct keyring *k, struct store_tx *tx, const char *princ
 }
 
 int role_session_service_role(struct store_tx *tx, const char *account, const char *role_arn, const char *service,
-                              struct iam_entity_row *ret_role, struct error *err)
+                              const char *source_arn, struct iam_entity_row *ret_role, struct error *err)
 {
+    /* What AWS gives a service's trust-policy Conditions (confused deputy). */
+    const char *source_account = account;
+    const struct policy_key keys[] = {{"aws:SourceAccount", &source_account, 1}, {"aws:SourceArn", &source_arn, 1}};
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", account);
     const char *name = strrchr(role_arn, '/');
@@ -60,7 +63,7 @@ int role_session_service_role(struct store_tx *tx, const char *account, const ch
         iam_entity_row_clear(&role);
         return error_set(err, ERR_NOT_FOUND, "role %.200s does not exist", role_arn);
     }
-    if (!trust_policy_allows_service(role.trust_policy, service, "sts:AssumeRole")) {
+    if (!trust_policy_allows_service(role.trust_policy, service, "sts:AssumeRole", keys, source_arn ? 2 : 1)) {
         iam_entity_row_clear(&role);
         return error_set(err, ERR_INVALID,
                          "role %.200s does not trust %s (its trust policy allows no sts:AssumeRole by that service)",

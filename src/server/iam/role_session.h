@@ -28,4 +28,4 @@ int role_session_issue(struct keyring *k, struct store_tx *tx, const char *princ
  * ERR_INVALID (it does not trust the service), the message naming the
  * role. */
 int role_session_service_role(struct store_tx *tx, const char *account, const char *role_arn, const char *service,
-                              struct iam_entity_row *ret_role, struct error *err);
+                              const char *source_arn, struct iam_entity_row *ret_role, struct error *err);

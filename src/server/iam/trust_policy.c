@@ -52,6 +52,10 @@ static int check_statement(json_t *s, size_t i, struct error *err)
     }
     if (!strings_ok(json_object_get(s, "Action")))
         return error_set(err, ERR_INVALID, "Statement %zu: Action must be a string or a list of strings", i);
+    json_t *cond = json_object_get(s, "Condition");
+    bool holds;
+    if (cond && policy_conditions_hold(cond, NULL, 0, &holds, err) < 0)
+        return error_prefix(err, "Statement %zu", i);
     return 0;
 }
 
@@ -106,7 +110,9 @@ static bool any_string(json_t *v, bool (*match)(const char *entry, const void *u
 struct caller {
     const char *account;
     const char *arn;
-    const char *service; /* a service principal ("ecs-tasks.amazonaws.com"), or NULL for arn */
+    const char *service;           /* a service principal ("ecs-tasks.amazonaws.com"), or NULL for arn */
+    const struct policy_key *keys; /* the request's context, for Conditions */
+    size_t nkeys;
 };
 
 /* A Service principal entry naming the service that asks. */
@@ -152,6 +158,19 @@ static bool statement_applies(json_t *s, const struct caller *c, const char *act
     return who && any_string(json_object_get(s, "Action"), action_matches, action);
 }
 
+/* A statement's Condition against the request's keys; a malformed one
+ * (only in a document stored before berth checked conditions) holds for a
+ * Deny and not for an Allow: the safe side. */
+static bool conditions_hold(json_t *s, const struct caller *c, bool deny)
+{
+    json_t *cond = json_object_get(s, "Condition");
+    struct error err;
+    bool holds = true;
+    if (cond && policy_conditions_hold(cond, c->keys, c->nkeys, &holds, &err) < 0)
+        return deny;
+    return holds;
+}
+
 static bool allows(const char *doc, const struct caller *c, const char *action)
 {
     json_error_t jerr;
@@ -162,23 +181,25 @@ static bool allows(const char *doc, const struct caller *c, const char *action)
     json_t *s;
     json_array_foreach(statements, i, s) {
         bool deny = strcmp(json_string_value(json_object_get(s, "Effect")) ?: "", "Deny") == 0;
-        bool conditional = json_object_get(s, "Condition") != NULL;
-        if (deny && (conditional || statement_applies(s, c, action)))
+        if (!statement_applies(s, c, action) || !conditions_hold(s, c, deny))
+            continue;
+        if (deny)
             return false;
-        if (!deny && !conditional && statement_applies(s, c, action))
-            allowed = true;
+        allowed = true;
     }
     return allowed;
 }
 
-bool trust_policy_allows(const char *doc, const char *account, const char *principal_arn, const char *action)
+bool trust_policy_allows(const char *doc, const char *account, const char *principal_arn, const char *action,
+                         const struct policy_key *keys, size_t nkeys)
 {
-    struct caller c = {account, principal_arn, NULL};
+    struct caller c = {account, principal_arn, NULL, keys, nkeys};
     return allows(doc, &c, action);
 }
 
-bool trust_policy_allows_service(const char *doc, const char *service, const char *action)
+bool trust_policy_allows_service(const char *doc, const char *service, const char *action,
+                                 const struct policy_key *keys, size_t nkeys)
 {
-    struct caller c = {"", "", service};
+    struct caller c = {"", "", service, keys, nkeys};
     return allows(doc, &c, action);
 }

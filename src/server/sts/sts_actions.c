@@ -98,9 +98,44 @@ static int identity_allows(struct op_ctx *ctx, const char *role_arn, struct erro
     return allowed ? 0 : not_authorized(ctx, role_arn, err);
 }
 
-/* The role RoleArn names, in this account, that the caller may assume. */
-static int assumable_role(struct op_ctx *ctx, const char *role_arn, struct iam_entity_row *role, struct error *err)
+/* The keys a trust policy's Conditions see on AssumeRole: who asks (a
+ * role session as its role, as AWS gives aws:PrincipalArn), the session
+ * name and, when given, the ExternalId. */
+struct assume_keys {
+    char principal_arn[256];
+    const char *values[4];
+    struct policy_key keys[4];
+    size_t n;
+};
+
+static void assume_role_keys(struct op_ctx *ctx, json_t *in, struct assume_keys *k)
 {
+    struct principal caller;
+    principal_parse(ctx->account, ctx->caller, &caller);
+    if (caller.kind == PRINCIPAL_ASSUMED_ROLE)
+        snprintf(k->principal_arn, sizeof(k->principal_arn), "arn:aws:iam::%s:role/%s", ctx->account, caller.name);
+    else
+        snprintf(k->principal_arn, sizeof(k->principal_arn), "%s", ctx->caller);
+    static const char *const names[] = {"aws:PrincipalArn", "aws:PrincipalAccount", "sts:RoleSessionName",
+                                        "sts:ExternalId"};
+    const char *given[] = {k->principal_arn, ctx->account, json_string_value(json_object_get(in, "RoleSessionName")),
+                           json_string_value(json_object_get(in, "ExternalId"))};
+    k->n = 0;
+    for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+        if (!given[i])
+            continue;
+        k->values[k->n] = given[i];
+        k->keys[k->n] = (struct policy_key){names[i], &k->values[k->n], 1};
+        k->n++;
+    }
+}
+
+/* The role RoleArn names, in this account, that the caller may assume. */
+static int assumable_role(struct op_ctx *ctx, json_t *in, const char *role_arn, struct iam_entity_row *role,
+                          struct error *err)
+{
+    struct assume_keys keys;
+    assume_role_keys(ctx, in, &keys);
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", ctx->account);
     const char *name = strrchr(role_arn, '/');
@@ -110,7 +145,7 @@ static int assumable_role(struct op_ctx *ctx, const char *role_arn, struct iam_e
     if (r < 0)
         return -1;
     if (r == 0 || strcmp(role->arn, role_arn) != 0 ||
-        !trust_policy_allows(role->trust_policy, ctx->account, ctx->caller, "sts:AssumeRole")) {
+        !trust_policy_allows(role->trust_policy, ctx->account, ctx->caller, "sts:AssumeRole", keys.keys, keys.n)) {
         if (r > 0)
             iam_entity_row_clear(role);
         return not_authorized(ctx, role_arn, err);
@@ -141,7 +176,7 @@ API_ACTION(sts_assume_role)
     struct principal caller;
     principal_parse(ctx->account, ctx->caller, &caller);
     struct iam_entity_row role = {0};
-    if (assumable_role(ctx, role_arn, &role, err) < 0)
+    if (assumable_role(ctx, in, role_arn, &role, err) < 0)
         return -1;
     int rc = 0;
     int64_t max = caller.kind == PRINCIPAL_ASSUMED_ROLE ? ROLE_CHAINED_MAX : role.max_session;
