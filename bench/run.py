@@ -890,6 +890,20 @@ def bench_metrics(args, res, cfg):
                 res.add("metrics", name.replace(" (points/s)", ""), "points/s", value=v, lower_is_better=False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    bench_metric_shipping(args, res, cfg)
+
+
+def bench_metric_shipping(args, res, cfg):
+    """bench/metrics_shipping.py: what a real agent sends for metrics with
+    cfg["shipping_tasks"] running tasks at its default --metrics-interval,
+    per 100 containers, beside the same requests with gzip'd bodies."""
+    import metrics_shipping
+    n, interval, window = cfg["shipping_tasks"], cfg["shipping_interval"], cfg["shipping_window"]
+    figs = metrics_shipping.measure(n, interval, window)
+    res.add("metrics", "agent metric shipping, %d one-container tasks, --metrics-interval %d, %d s window"
+            % (n, interval, window), "bytes/s per 100 containers", value=figs["bytes/s per 100 containers"],
+            ref_name="the same requests with gzip'd bodies", ref_value=figs["gzip'd bodies"],
+            note="%d ReportMetrics in the window" % figs["reports in the window"])
 
 
 # ---- logs -----------------------------------------------------------------------
@@ -1052,6 +1066,7 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
         "logship_lines": 200000, "logship_runs": 3, "metric_series": 10000, "metric_rounds": 3,
+        "shipping_tasks": 100, "shipping_interval": 20, "shipping_window": 60,
         "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3, "dns_tasks": 10,
         "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5}
 # Every configuration runs these unless it says otherwise.
@@ -1073,6 +1088,7 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
          "logship_lines": 2000, "logship_runs": 1, "metric_series": 200, "metric_rounds": 1,
+         "shipping_tasks": 2, "shipping_interval": 1, "shipping_window": 3,
          "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5, "dns_tasks": 1,
          "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,

@@ -100,3 +100,7 @@
  * the words of one command. */
 #define LIMIT_EXEC_RUNNING 16
 #define LIMIT_EXEC_ARGV 256
+
+/* Containers of one task whose I/O the metrics sampler reports (ECS allows
+ * ten per task definition; the rest of a larger task are left out). */
+#define LIMIT_METRICS_CONTAINERS 16

@@ -400,3 +400,23 @@ TEST(cgroup_usage_stat_value)
     CHECK(cgroup_usage_stat_value(stat, "usage") == 0);
     CHECK(cgroup_usage_stat_value("", "cache") == 0);
 }
+
+TEST(cgroup_usage_io_parse)
+{
+    uint64_t rd = 1, wr = 1;
+    const char *v1 = "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 8192\n8:0 Async 4096\n8:0 Total 12288\n"
+                     "8:16 Read 100\n8:16 Write 0\n8:16 Total 100\nTotal 12388\n";
+    cgroup_usage_io_parse(v1, false, &rd, &wr);
+    CHECK(rd == 4196 && wr == 8192);
+    const char *v2 = "8:0 rbytes=1000 wbytes=2000 rios=1 wios=2 dbytes=0 dios=0\n"
+                     "253:1 rbytes=5 wbytes=7 rios=1 wios=1 dbytes=0 dios=0\n";
+    cgroup_usage_io_parse(v2, true, &rd, &wr);
+    CHECK(rd == 1005 && wr == 2007);
+    /* "Total" alone (no devices), an empty file, a line without a number. */
+    cgroup_usage_io_parse("Total 0\n", false, &rd, &wr);
+    CHECK(rd == 0 && wr == 0);
+    cgroup_usage_io_parse("", true, &rd, &wr);
+    CHECK(rd == 0 && wr == 0);
+    cgroup_usage_io_parse("8:0 Read\n8:0 rbytes=\n", false, &rd, &wr);
+    CHECK(rd == 0 && wr == 0);
+}

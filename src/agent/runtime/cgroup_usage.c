@@ -137,3 +137,45 @@ int cgroup_usage_read_stats(const struct cgroups *cg, const char *name, struct c
     *ret = s;
     return 0;
 }
+
+void cgroup_usage_io_parse(const char *text, bool v2, uint64_t *ret_read, uint64_t *ret_write)
+{
+    uint64_t rd = 0, wr = 0;
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        /* Only device lines ("MAJ:MIN ..."), not v1's closing "Total N". */
+        const char *sp = strchr(p, ' '), *nl = strchr(p, '\n');
+        if (!sp || (nl && sp > nl) || !memchr(p, ':', (size_t)(sp - p)))
+            continue;
+        if (v2) {
+            const char *r = strstr(sp, " rbytes="), *w = strstr(sp, " wbytes=");
+            if (r && (!nl || r < nl))
+                rd += strtoull(r + 8, NULL, 10);
+            if (w && (!nl || w < nl))
+                wr += strtoull(w + 8, NULL, 10);
+        } else if (strncmp(sp, " Read ", 6) == 0) {
+            rd += strtoull(sp + 6, NULL, 10);
+        } else if (strncmp(sp, " Write ", 7) == 0) {
+            wr += strtoull(sp + 7, NULL, 10);
+        }
+    }
+    *ret_read = rd;
+    *ret_write = wr;
+}
+
+int cgroup_usage_read_io(const struct cgroups *cg, const char *name, uint64_t *ret_read, uint64_t *ret_write,
+                         struct error *err)
+{
+    char rel[512];
+    snprintf(rel, sizeof(rel), "/%s/%s", cg->parent, name);
+    _cleanup_free_ char *text = NULL;
+    if (cg->v2) {
+        if (read_cg_file(cg, NULL, rel, "io.stat", &text, err) < 0)
+            return -1;
+    } else {
+        text = read_blkio(cg, rel, "blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes");
+        if (!text)
+            return error_set(err, ERR_NOT_FOUND, "no blkio counts for %s", rel);
+    }
+    cgroup_usage_io_parse(text, cg->v2, ret_read, ret_write);
+    return 0;
+}

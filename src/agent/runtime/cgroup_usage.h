@@ -3,6 +3,7 @@
  * and the ECS agent count it), on cgroup v1 and v2. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "agent/runtime/cgroups.h"
@@ -38,3 +39,16 @@ struct cgroup_stats {
 /* The stats of <parent>/<name> (name: a task id, or "<task-id>/<container-id>"). */
 int cgroup_usage_read_stats(const struct cgroups *cg, const char *name, struct cgroup_stats *ret, struct error *err);
 void cgroup_stats_clear(struct cgroup_stats *s);
+
+/* Bytes read and written as a block I/O file counts them, summed over its
+ * devices: v1 blkio.throttle.io_service_bytes ("MAJ:MIN Read N" lines),
+ * v2 io.stat ("MAJ:MIN rbytes=N wbytes=N ..."). Pure, for tests. */
+void cgroup_usage_io_parse(const char *text, bool v2, uint64_t *ret_read, uint64_t *ret_write);
+
+/* The bytes <parent>/<name> has read from and written to block devices
+ * (name as for cgroup_usage_read_stats); -1 when the kernel keeps no such
+ * count for it. Buffered writes count when they reach the disk from the
+ * cgroup (fsync, O_DIRECT); cgroup v1 charges the kernel's own writeback to
+ * the root. */
+int cgroup_usage_read_io(const struct cgroups *cg, const char *name, uint64_t *ret_read, uint64_t *ret_write,
+                         struct error *err);

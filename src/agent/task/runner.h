@@ -81,6 +81,10 @@ struct runner_ctr {
      * and when it was read (task_metadata.c, under the task's lock). */
     uint64_t pre_cpu[4];
     usec_t pre_read;
+    /* The last sample's veth counters, as the container sees them
+     * (task_metrics.c's thread alone uses them); net_marked: they are set. */
+    uint64_t sampled_rx, sampled_tx;
+    bool net_marked;
 };
 
 /* Monotonic marks of a task's way to RUNNING, logged as one line when it

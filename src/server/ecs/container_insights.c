@@ -4,10 +4,8 @@
  * Usage (CpuUtilized, MemoryUtilized and what the tasks reserve) arrives
  * with each task's report, one point per report: a period's Average is
  * then the mean per task, as Container Insights' per-task figures are.
- * Counts are gauges taken once a period by a background pass.  The
- * agent reports no network or storage figures, so NetworkRxBytes,
- * NetworkTxBytes and the Storage* metrics are not published.  "enhanced"
- * publishes what "enabled" does (no task- or container-level dimensions). */
+ * Counts are gauges taken once a period by a background pass; the task
+ * figures are published by container_insights_task.c. */
 #include "server/ecs/container_insights.h"
 
 #include <stdio.h>
@@ -33,7 +31,8 @@ int64_t ecs_metrics_period_ms(int time_scale)
 
 usec_t container_insights_interval(int time_scale) { return (usec_t)ecs_metrics_period_ms(time_scale) * 1000 / 2; }
 
-bool container_insights_on(json_t *cluster_doc)
+/* The cluster's containerInsights value, or NULL. */
+static const char *insights_setting(json_t *cluster_doc)
 {
     size_t i;
     json_t *s;
@@ -41,18 +40,26 @@ bool container_insights_on(json_t *cluster_doc)
         const char *name = json_string_value(json_object_get(s, "name"));
         const char *value = json_string_value(json_object_get(s, "value"));
         if (name && value && strcmp(name, "containerInsights") == 0)
-            return strcmp(value, "enabled") == 0 || strcmp(value, "enhanced") == 0;
+            return value;
     }
-    return false;
+    return NULL;
 }
 
-/* One point of `name` by ClusterName (service NULL) or ClusterName +
- * ServiceName, dimensions in the canonical order the CloudWatch code keys. */
-static int put(struct store_tx *tx, const char *region, const char *name, const char *cluster, const char *service,
-               int64_t at_ms, int64_t now_ms, const char *unit, double v, struct error *err)
+bool container_insights_on(json_t *cluster_doc)
 {
-    _cleanup_json_ json_t *dims = service ? json_pack("[[ss][ss]]", "ClusterName", cluster, "ServiceName", service)
-                                          : json_pack("[[ss]]", "ClusterName", cluster);
+    const char *v = insights_setting(cluster_doc);
+    return v && (strcmp(v, "enabled") == 0 || strcmp(v, "enhanced") == 0);
+}
+
+bool container_insights_enhanced(json_t *cluster_doc)
+{
+    const char *v = insights_setting(cluster_doc);
+    return v && strcmp(v, "enhanced") == 0;
+}
+
+int container_insights_put(struct store_tx *tx, const char *region, const char *name, json_t *dims, int64_t at_ms,
+                           int64_t now_ms, const char *unit, double v, struct error *err)
+{
     _cleanup_free_ char *text = dims ? json_dumps(dims, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
@@ -63,33 +70,14 @@ static int put(struct store_tx *tx, const char *region, const char *name, const 
     return store_metric_point_add(tx, id, &p, err);
 }
 
-/* By cluster and, when service is set, by service too. */
-static int put_both(struct store_tx *tx, const char *region, const char *name, const char *cluster, const char *service,
-                    int64_t at_ms, int64_t now_ms, const char *unit, double v, struct error *err)
+/* One point of `name` by ClusterName (service NULL) or ClusterName +
+ * ServiceName. */
+static int put(struct store_tx *tx, const char *region, const char *name, const char *cluster, const char *service,
+               int64_t at_ms, int64_t now_ms, const char *unit, double v, struct error *err)
 {
-    if (put(tx, region, name, cluster, NULL, at_ms, now_ms, unit, v, err) < 0)
-        return -1;
-    return service && service[0] ? put(tx, region, name, cluster, service, at_ms, now_ms, unit, v, err) : 0;
-}
-
-int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *task,
-                            int64_t at_ms, json_t *cpu, json_t *mem, struct error *err)
-{
-    if (!container_insights_on(cluster->doc))
-        return 0;
-    int64_t now_ms = (int64_t)(ctx->now / 1000);
-    const char *svc = task->service_name;
-    if (cpu && (put_both(ctx->tx, ctx->region, "CpuUtilized", cluster->name, svc, at_ms, now_ms, "None",
-                         json_number_value(cpu), err) < 0 ||
-                put_both(ctx->tx, ctx->region, "CpuReserved", cluster->name, svc, at_ms, now_ms, "None",
-                         (double)task->res_cpu, err) < 0))
-        return -1;
-    if (mem && (put_both(ctx->tx, ctx->region, "MemoryUtilized", cluster->name, svc, at_ms, now_ms, "Megabytes",
-                         json_number_value(mem), err) < 0 ||
-                put_both(ctx->tx, ctx->region, "MemoryReserved", cluster->name, svc, at_ms, now_ms, "Megabytes",
-                         (double)task->res_memory, err) < 0))
-        return -1;
-    return 0;
+    _cleanup_json_ json_t *dims = service ? json_pack("[[ss][ss]]", "ClusterName", cluster, "ServiceName", service)
+                                          : json_pack("[[ss]]", "ClusterName", cluster);
+    return container_insights_put(tx, region, name, dims, at_ms, now_ms, unit, v, err);
 }
 
 struct service_tally {

@@ -13,20 +13,41 @@
 struct cluster_row;
 struct task_row;
 struct store;
+struct store_tx;
 
 /* The period of ECS's one-minute metrics: 60 s, divided by berth server
  * --time-scale (at least 1 s). */
 int64_t ecs_metrics_period_ms(int time_scale);
 
-/* Whether a cluster document's settings turn Container Insights on. */
+/* Whether a cluster document's settings turn Container Insights on
+ * ("enabled" or "enhanced"), and whether they ask for "enhanced". */
 bool container_insights_on(json_t *cluster_doc);
+bool container_insights_enhanced(json_t *cluster_doc);
 
-/* A running task's sample (cpu units used, memory MiB; either may be NULL):
- * CpuUtilized, CpuReserved, MemoryUtilized, MemoryReserved by ClusterName
- * and, for a service's task, by ClusterName + ServiceName, when the
- * cluster has Container Insights on. */
+/* One point of ECS/ContainerInsights metric `name` with dimensions dims
+ * (canonical: [name, value] pairs sorted by name, as the CloudWatch code
+ * keys them; NULL is an out-of-memory error). */
+int container_insights_put(struct store_tx *tx, const char *region, const char *name, json_t *dims, int64_t at_ms,
+                           int64_t now_ms, const char *unit, double v, struct error *err);
+
+/* What a running task's report carries (each member may be NULL):
+ * cpu units used, memory MiB, network bytes/second received and sent,
+ * storage bytes read and written (cumulative), and per container
+ * {name, netRx, netTx, storageRead, storageWrite}. */
+struct ci_sample {
+    json_t *cpu, *mem, *net_rx, *net_tx, *storage_read, *storage_write, *containers;
+};
+
+/* Publish a task's sample when the cluster has Container Insights on:
+ * CpuUtilized, CpuReserved, MemoryUtilized, MemoryReserved,
+ * NetworkRxBytes, NetworkTxBytes, StorageReadBytes, StorageWriteBytes by
+ * ClusterName and, for a service's task, ClusterName + ServiceName; with
+ * "enhanced" also by ClusterName + ServiceName + TaskId (a service's task)
+ * and ClusterName + TaskDefinitionFamily + TaskId, and ContainerNetworkRx/
+ * TxBytes, ContainerStorageRead/WriteBytes by those two plus ContainerName
+ * (s->containers' names are strings: the caller checks). */
 int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *task,
-                            int64_t at_ms, json_t *cpu, json_t *mem, struct error *err);
+                            int64_t at_ms, const struct ci_sample *s, struct error *err);
 
 /* The counting job: once a period, for each cluster with Container
  * Insights on, ContainerInstanceCount, TaskCount and ServiceCount by

@@ -1,6 +1,8 @@
 /* task_metrics.c - BerthAgent.ReportMetrics {cluster, task, at, cpuUnits,
- * memoryMiB}: what a running task used over the agent's last sampling
- * interval (cpu units, 1024 a CPU; memory in MiB, the working set),
+ * memoryMiB, netRx, netTx, storageRead, storageWrite, containers}: what a
+ * running task used over the agent's last sampling interval (cpu units,
+ * 1024 a CPU; memory in MiB, the working set; network and storage figures
+ * go to Container Insights alone),
  * published in namespace AWS/ECS as ECS computes it:
  *   CPUUtilization, MemoryUtilization = used / reserved by the task (its
  *   task-level cpu and memory, else its containers'), in percent, by
@@ -16,6 +18,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/cleanup.h"
 #include "server/ecs/agent_identity.h"
@@ -31,6 +34,8 @@
 /* Samples may be late (an agent that could not reach the server) but not
  * older than an hour, nor from the future. */
 #define REPORT_MAX_AGE_MS (3600LL * 1000)
+/* Containers one report may list (ECS allows ten per task definition). */
+#define REPORT_CONTAINERS_MAX 16
 
 /* One Percent point of AWS/ECS metric `name` with the given dimensions
  * (service NULL: ClusterName alone). */
@@ -79,6 +84,36 @@ static int put_reservation(struct op_ctx *ctx, const struct cluster_row *cluster
 
 static bool number_ok(json_t *v) { return !v || (json_is_number(v) && isfinite(json_number_value(v))); }
 
+/* A count or rate: absent, or a finite number not below zero. */
+static bool amount_ok(json_t *v) { return number_ok(v) && (!v || json_number_value(v) >= 0); }
+
+/* The I/O figures of a report: netRx, netTx (bytes/s), storageRead,
+ * storageWrite (bytes), and containers [{name, the same four}]. */
+static int read_io(json_t *in, struct ci_sample *s, struct error *err)
+{
+    s->net_rx = json_object_get(in, "netRx");
+    s->net_tx = json_object_get(in, "netTx");
+    s->storage_read = json_object_get(in, "storageRead");
+    s->storage_write = json_object_get(in, "storageWrite");
+    s->containers = json_object_get(in, "containers");
+    if (!amount_ok(s->net_rx) || !amount_ok(s->net_tx) || !amount_ok(s->storage_read) || !amount_ok(s->storage_write))
+        return error_set(err, ERR_INVALID, "Invalid metrics report: network and storage figures are numbers >= 0.");
+    if (s->containers && (!json_is_array(s->containers) || json_array_size(s->containers) > REPORT_CONTAINERS_MAX))
+        return error_set(err, ERR_INVALID, "Invalid metrics report: containers is an array of at most %d.",
+                         REPORT_CONTAINERS_MAX);
+    size_t i;
+    json_t *c;
+    json_array_foreach(s->containers, i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (!name || !name[0] || strlen(name) > 255 || !amount_ok(json_object_get(c, "netRx")) ||
+            !amount_ok(json_object_get(c, "netTx")) || !amount_ok(json_object_get(c, "storageRead")) ||
+            !amount_ok(json_object_get(c, "storageWrite")))
+            return error_set(err, ERR_INVALID,
+                             "Invalid metrics report: a container has a name and figures that are numbers >= 0.");
+    }
+    return 0;
+}
+
 int action_berth_report_metrics(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
@@ -88,8 +123,11 @@ int action_berth_report_metrics(struct op_ctx *ctx, json_t *in, json_t *out, str
     json_t *cpu = json_object_get(in, "cpuUnits"), *mem = json_object_get(in, "memoryMiB");
     json_t *at = json_object_get(in, "at");
     int64_t now_ms = (int64_t)(ctx->now / 1000), at_ms = at ? json_integer_value(at) : now_ms;
+    struct ci_sample io = {.cpu = cpu, .mem = mem};
     if (!number_ok(cpu) || !number_ok(mem) || (at && !json_is_integer(at)))
         return error_set(err, ERR_INVALID, "Invalid metrics report: cpuUnits and memoryMiB are numbers, at ms.");
+    if (read_io(in, &io, err) < 0)
+        return -1;
     if (at_ms > now_ms || at_ms < now_ms - REPORT_MAX_AGE_MS)
         at_ms = now_ms;
     /* One-minute points (a minute divided by --time-scale, so that scaled
@@ -105,7 +143,7 @@ int action_berth_report_metrics(struct op_ctx *ctx, json_t *in, json_t *out, str
         (mem && put_utilisation(ctx, "MemoryUtilization", &cluster, &task, at_ms, json_number_value(mem),
                                 task.res_memory, err) < 0) ||
         put_reservation(ctx, &cluster, at_ms, err) < 0 ||
-        container_insights_task(ctx, &cluster, &task, at_ms, cpu, mem, err) < 0)
+        container_insights_task(ctx, &cluster, &task, at_ms, &io, err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;

@@ -1,0 +1,121 @@
+"""Container Insights network and storage figures from real containers: a
+bridge-mode service task whose client container downloads a known number
+of bytes over HTTP from its web container and writes a known number to
+disk (fsync'd, so cgroup v1's blkio counts it) shows NetworkRxBytes,
+NetworkTxBytes (bytes/second per agent interval: their sum over the
+one-second samples is the bytes moved) and StorageWriteBytes (cumulative)
+at least that large, by ClusterName + ServiceName and, with "enhanced",
+by TaskId and by ContainerName.  A task in network mode none has no veth,
+so no network figures.  berth server --time-scale 60 and
+--metrics-interval 1 make the periods and samples one second."""
+import datetime
+
+import pytest
+
+import berth_proc
+import stack as stackmod
+
+NS = "ECS/ContainerInsights"
+CLUSTER = "insio"
+MIB = 1024 * 1024
+DOWNLOAD = 4 * MIB
+WRITE = 4 * MIB
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = stackmod.Stack(tmp_path_factory.mktemp("insio"), cluster=CLUSTER, server_args=["--time-scale", "60"],
+                       agent_args=["--metrics-interval", "1"])
+    s.ecs.update_cluster_settings(cluster=CLUSTER, settings=[{"name": "containerInsights", "value": "enhanced"}])
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def cw(stack):
+    return berth_proc.client(stack.server.endpoint, service="cloudwatch")
+
+
+def dims(**kw):
+    return [{"Name": k, "Value": v} for k, v in kw.items()]
+
+
+def stat(cw, name, d, statistic):
+    """The datapoints' `statistic` over the last ten minutes, one-minute periods."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out = cw.get_metric_statistics(Namespace=NS, MetricName=name, Dimensions=d, Statistics=[statistic],
+                                   StartTime=now - datetime.timedelta(minutes=10),
+                                   EndTime=now + datetime.timedelta(minutes=1), Period=60)
+    return [p[statistic] for p in out["Datapoints"]]
+
+
+def moved(cw, name, d):
+    """Bytes moved: the sum of the one-second rate samples."""
+    return sum(stat(cw, name, d, "Sum"))
+
+
+def largest(cw, name, d):
+    return max(stat(cw, name, d, "Maximum"), default=0)
+
+
+CLIENT = ("sleep 3; for i in $(seq 100); do wget -q -O /dev/null http://www/blob && break; sleep 0.2; done; "
+          "echo fetched; dd if=/dev/zero of=/written bs=1048576 count=%d conv=fsync 2>/dev/null; echo written; "
+          "exec sleep 3600" % (WRITE // MIB))
+WEB = "mkdir -p /www && dd if=/dev/zero of=/www/blob bs=1048576 count=%d 2>/dev/null && exec httpd -f -p 80 -h /www" % (
+    DOWNLOAD // MIB)
+
+
+def test_network_and_storage_bytes(stack, cw):
+    stack.register("io", [
+        {"name": "web", "command": ["sh", "-c", WEB], "stopTimeout": 1},
+        {"name": "client", "links": ["web:www"], "command": ["sh", "-c", CLIENT], "stopTimeout": 1},
+    ], networkMode="bridge")
+    stack.ecs.create_service(cluster=CLUSTER, serviceName="io", taskDefinition="io", desiredCount=1)
+    arn = berth_proc.wait_for(lambda: stack.ecs.list_tasks(cluster=CLUSTER, serviceName="io")["taskArns"],
+                              timeout=60, what="the service's task")[0]
+    stack.wait_status(arn, "RUNNING")
+    berth_proc.wait_for(lambda: "written" in stack.stdout(arn, "client"), timeout=90,
+                        what="the download and the write")
+    task_id = arn.rsplit("/", 1)[1]
+    svc = dims(ClusterName=CLUSTER, ServiceName="io")
+    by_task = dims(ClusterName=CLUSTER, ServiceName="io", TaskId=task_id)
+    client = dims(ClusterName=CLUSTER, ContainerName="client", ServiceName="io", TaskId=task_id)
+    web = dims(ClusterName=CLUSTER, ContainerName="web", ServiceName="io", TaskId=task_id)
+    # The task received the download (the client's receive) and sent it (the web's send).
+    berth_proc.wait_for(lambda: moved(cw, "NetworkRxBytes", svc) >= DOWNLOAD, timeout=30,
+                        what="NetworkRxBytes by service to reach the download")
+    assert moved(cw, "NetworkTxBytes", svc) >= DOWNLOAD
+    assert moved(cw, "NetworkRxBytes", by_task) >= DOWNLOAD
+    assert moved(cw, "ContainerNetworkRxBytes", client) >= DOWNLOAD
+    assert moved(cw, "ContainerNetworkTxBytes", web) >= DOWNLOAD
+    # The client sent requests, not the file; the web received requests only.
+    assert moved(cw, "ContainerNetworkTxBytes", client) < DOWNLOAD / 4
+    assert moved(cw, "ContainerNetworkRxBytes", web) < DOWNLOAD / 4
+    # Storage is cumulative: its largest sample is what was written so far.
+    berth_proc.wait_for(lambda: largest(cw, "StorageWriteBytes", svc) >= WRITE, timeout=30,
+                        what="StorageWriteBytes to reach the write")
+    assert largest(cw, "ContainerStorageWriteBytes", client) >= WRITE
+    assert largest(cw, "StorageWriteBytes", dims(ClusterName=CLUSTER, TaskDefinitionFamily="io",
+                                                 TaskId=task_id)) >= WRITE
+    units = {m["MetricName"] for m in cw.list_metrics(Namespace=NS, Dimensions=[{"Name": "TaskId",
+                                                                                 "Value": task_id}])["Metrics"]}
+    assert units >= {"NetworkRxBytes", "NetworkTxBytes", "StorageReadBytes", "StorageWriteBytes", "CpuUtilized",
+                     "ContainerNetworkRxBytes", "ContainerStorageWriteBytes"}
+    stack.ecs.update_service(cluster=CLUSTER, service="io", desiredCount=0)
+    stack.ecs.delete_service(cluster=CLUSTER, service="io")
+    stack.wait_status(arn, "STOPPED")
+
+
+def test_no_network_figures_without_a_veth(stack, cw):
+    stack.register("quiet", [{"name": "app", "command": ["sleep", "3600"], "stopTimeout": 1}], networkMode="none")
+    arn = stack.run("quiet")
+    stack.wait_status(arn, "RUNNING")
+    task_id = arn.rsplit("/", 1)[1]
+    d = dims(ClusterName=CLUSTER, TaskDefinitionFamily="quiet", TaskId=task_id)
+    berth_proc.wait_for(lambda: stat(cw, "CpuUtilized", d, "SampleCount"), timeout=30, what="the task's samples")
+    berth_proc.wait_for(lambda: stat(cw, "StorageReadBytes", d, "SampleCount"), timeout=30, what="storage samples")
+    listed = {m["MetricName"] for m in cw.list_metrics(Namespace=NS, Dimensions=[{"Name": "TaskId",
+                                                                                  "Value": task_id}])["Metrics"]}
+    assert "NetworkRxBytes" not in listed and "ContainerNetworkRxBytes" not in listed
+    stack.ecs.stop_task(cluster=CLUSTER, task=arn)
+    stack.wait_status(arn, "STOPPED")
