@@ -81,6 +81,28 @@ def test_update_settings(ecs):
     assert err_code(e) == "ClusterNotFoundException"
 
 
+def test_update_cluster_keeps_the_configuration_members_left_out(ecs):
+    """UpdateCluster's configuration is set member by member: changing ECS
+    Exec's logging keeps the managed storage keys, and the other way round
+    (raw calls: Debian's botocore predates managedStorageConfiguration)."""
+    url = ecs.meta.endpoint_url
+
+    def update(cfg):
+        status, out = berth_proc.raw_call(url, "UpdateCluster", {"cluster": "merge", "configuration": cfg})
+        assert status == 200, out
+        return out["cluster"]["configuration"]
+
+    ecs.create_cluster(clusterName="merge")
+    storage = {"managedStorageConfiguration": {"kmsKeyId": "arn:aws:kms:us-east-1:000000000000:key/k1"}}
+    exec_cfg = {"executeCommandConfiguration": {"logging": "NONE"}}
+    assert update(storage) == storage
+    assert update(exec_cfg) == dict(storage, **exec_cfg)
+    changed = {"executeCommandConfiguration": {"logging": "DEFAULT"}}
+    assert update(changed) == dict(storage, **changed)
+    status, out = berth_proc.raw_call(url, "DescribeClusters", {"clusters": ["merge"], "include": ["CONFIGURATIONS"]})
+    assert out["clusters"][0]["configuration"] == dict(storage, **changed)
+
+
 def test_delete(ecs):
     ecs.create_cluster(clusterName="gone")
     out = ecs.delete_cluster(cluster="gone")["cluster"]

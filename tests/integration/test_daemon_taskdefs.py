@@ -62,7 +62,12 @@ def test_delete(server):
     out = ok(server, "DeleteDaemonTaskDefinition", {"daemonTaskDefinition": arn2})
     assert out == {"daemonTaskDefinitionArn": arn2}
     d = ok(server, "DescribeDaemonTaskDefinition", {"daemonTaskDefinition": "dd-del:2"})["daemonTaskDefinition"]
-    assert d["status"] == "DELETED" and "deleteRequestedAt" in d
+    # As ECS answers first (berth makes it DELETED a minute later).
+    assert d["status"] == "DELETE_IN_PROGRESS" and "deleteRequestedAt" in d
+    listed = ok(server, "ListDaemonTaskDefinitions", {"family": "dd-del", "status": "DELETE_IN_PROGRESS"})
+    assert [(s["arn"], s["status"]) for s in listed["daemonTaskDefinitions"]] == [(arn2, "DELETE_IN_PROGRESS")]
+    assert [s["arn"] for s in ok(server, "ListDaemonTaskDefinitions", {"family": "dd-del"})[
+        "daemonTaskDefinitions"]] == [arn1]
     # The family's latest ACTIVE is revision 1 now; a deleted one stays deleted.
     assert ok(server, "DescribeDaemonTaskDefinition",
               {"daemonTaskDefinition": "dd-del"})["daemonTaskDefinition"]["daemonTaskDefinitionArn"] == arn1
@@ -120,6 +125,9 @@ def test_register_refusals(server):
                  {"family": "f", "containerDefinitions": good, "memory": "-1"}):
         assert error(server, "RegisterDaemonTaskDefinition", body)[0] in (
             "ClientException", "InvalidParameterException"), body
+    # An empty image, as RegisterTaskDefinition says.
+    assert error(server, "RegisterDaemonTaskDefinition", {"family": "f", "containerDefinitions": [
+        {"name": "a", "image": ""}]}) == ("ClientException", "Container.image should not be null or empty.")
     # The model's own checks: image is required.
     assert error(server, "RegisterDaemonTaskDefinition",
                  {"family": "f", "containerDefinitions": [{"name": "a"}]})[0] == "InvalidParameterException"

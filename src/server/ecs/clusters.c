@@ -457,7 +457,12 @@ int action_update_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         cluster_row_clear(&row);
         return -1;
     }
-    if (cfg)
+    /* configuration's members are set one by one: updating ECS Exec's
+     * logging keeps the managed storage keys, and the other way round. */
+    json_t *had = json_object_get(row.doc, "configuration");
+    if (cfg && json_is_object(had))
+        json_object_update(had, cfg);
+    else if (cfg)
         json_object_set(row.doc, "configuration", cfg);
     json_t *scd = json_object_get(in, "serviceConnectDefaults");
     if (scd)

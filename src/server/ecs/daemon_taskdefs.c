@@ -7,8 +7,11 @@
  * revisions so that numbers are never reused; one more counts them all
  * against DAEMON_TASKDEFS_MAX.
  *
- * Deleting one marks it DELETED at once: ECS keeps a deleted definition
- * DELETE_IN_PROGRESS while daemons still use it, and in berth none can. */
+ * Deleting one marks it DELETE_IN_PROGRESS, as ECS answers; a maintenance
+ * pass makes it DELETED once DAEMON_TASKDEF_DELETE_DELAY has passed (ECS
+ * keeps it DELETE_IN_PROGRESS while daemons still use it, and in berth none
+ * can: the delay is only so that a client sees the state ECS shows first,
+ * and ListDaemonTaskDefinitions' DELETE_IN_PROGRESS filter finds it). */
 #include "server/ecs/daemon_taskdefs.h"
 
 #include <stdio.h>
@@ -139,6 +142,10 @@ static int check_containers(json_t *defs, struct error *err)
         for (size_t k = 0; k < i; k++)
             if (strcmp(name, json_string_value(json_object_get(json_array_get(defs, k), "name"))) == 0)
                 return error_set(err, API_ERR_CLIENT, "Duplicate container name %s.", name);
+        /* As RegisterTaskDefinition's (taskdef_validate.c). */
+        const char *image = json_string_value(json_object_get(json_array_get(defs, i), "image"));
+        if (!image || !*image)
+            return error_set(err, API_ERR_CLIENT, "Container.image should not be null or empty.");
     }
     return 0;
 }
@@ -232,7 +239,7 @@ int action_delete_daemon_task_definition(struct op_ctx *ctx, json_t *in, json_t 
         return error_set(err, API_ERR_CLIENT,
                          "The specified daemon task definition is not ACTIVE: only an ACTIVE daemon task definition "
                          "can be deleted.");
-    json_object_set_new(doc, "status", json_string("DELETED"));
+    json_object_set_new(doc, "status", json_string("DELETE_IN_PROGRESS"));
     json_object_set_new(doc, "deleteRequestedAt", json_real(time_to_epoch_seconds(ctx->now)));
     if (store_doc_put(ctx->tx, KIND_REVISION, ctx->region, id, doc, err) < 0)
         return -1;
@@ -337,5 +344,47 @@ int action_list_daemon_task_definitions(struct op_ctx *ctx, json_t *in, json_t *
         last = id;
     }
     page_free(&page);
+    return 0;
+}
+
+struct reaping {
+    json_t *ids;   /* [[region, id]] */
+    double before; /* reap what was asked to be deleted before (epoch seconds) */
+};
+
+static int collect_deleting(const char *region, json_t *doc, void *ud, struct error *err)
+{
+    struct reaping *r = ud;
+    const char *status = json_string_value(json_object_get(doc, "status"));
+    if (!status || strcmp(status, "DELETE_IN_PROGRESS") != 0 ||
+        json_number_value(json_object_get(doc, "deleteRequestedAt")) > r->before)
+        return 0;
+    const char *family = json_string_value(json_object_get(doc, "family"));
+    char id[NAME_MAX_LEN + 16];
+    revision_id(family ? family : "", (long)json_integer_value(json_object_get(doc, "revision")), id, sizeof(id));
+    if (json_array_append_new(r->ids, json_pack("[s, s]", region, id)) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    return 0;
+}
+
+int daemon_taskdefs_reap(struct store_tx *tx, usec_t now, struct error *err)
+{
+    _cleanup_json_ json_t *ids = json_array();
+    struct reaping r = {ids, time_to_epoch_seconds(now - DAEMON_TASKDEF_DELETE_DELAY)};
+    if (!ids || store_doc_each(tx, KIND_REVISION, NULL, NULL, NULL, collect_deleting, &r, err) < 0)
+        return ids ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
+    size_t i;
+    json_t *e;
+    json_array_foreach(ids, i, e) {
+        const char *region = json_string_value(json_array_get(e, 0)), *id = json_string_value(json_array_get(e, 1));
+        _cleanup_json_ json_t *doc = NULL;
+        if (store_doc_get(tx, KIND_REVISION, region, id, &doc, err) < 0)
+            return -1;
+        if (!doc)
+            continue;
+        json_object_set_new(doc, "status", json_string("DELETED"));
+        if (store_doc_put(tx, KIND_REVISION, region, id, doc, err) < 0)
+            return -1;
+    }
     return 0;
 }

@@ -305,6 +305,29 @@ static int res_revisions(struct op_ctx *ctx, json_t *in, struct authz_req *req, 
     return each_arn(in, "serviceRevisionArns", req);
 }
 
+/* Express Gateway services: named by serviceArn (their ECS service's). */
+static int res_express(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    return each_arn(in, "serviceArn", req);
+}
+
+/* The roles an Express Gateway service's tasks get, and (on create) the
+ * infrastructure role ECS acts under. */
+static int keys_express(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    ecs_authz_pass_role(req, json_string_value(json_object_get(in, "executionRoleArn")), ECS_AUTHZ_TASKS_SERVICE);
+    ecs_authz_pass_role(req, json_string_value(json_object_get(in, "taskRoleArn")), ECS_AUTHZ_TASKS_SERVICE);
+    ecs_authz_pass_role(req, json_string_value(json_object_get(in, "infrastructureRoleArn")), CREATE_ROLE_SERVICE);
+    return 0;
+}
+
+static int keys_create_express(struct op_ctx *ctx, json_t *in, struct authz_req *req, struct error *err)
+{
+    key_cluster(ctx, in, req, err);
+    authz_request_tags(req, json_object_get(in, "tags"));
+    return keys_express(ctx, in, req, err);
+}
+
 /* A capacity provider named by in[member] (a name or an ARN). */
 static int provider(struct op_ctx *ctx, json_t *in, const char *member, struct authz_req *req, struct error *err)
 {
@@ -333,6 +356,7 @@ static int res_provider(struct op_ctx *ctx, json_t *in, struct authz_req *req, s
 static const struct authz_rule ecs_rules[] = {
     {"CreateCapacityProvider", "ecs:CreateCapacityProvider", res_new_provider, key_request_tags, false},
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
+    {"CreateExpressGatewayService", "ecs:CreateExpressGatewayService", res_new_service, keys_create_express, false},
     {"CreateService", "ecs:CreateService", res_new_service, keys_create_service, false},
     {"CreateTaskSet", "ecs:CreateTaskSet", res_service, keys_create_task_set, false},
     {"DeleteAccountSetting", "ecs:DeleteAccountSetting", NULL, NULL, false},
@@ -340,6 +364,7 @@ static const struct authz_rule ecs_rules[] = {
     {"DeleteCapacityProvider", "ecs:DeleteCapacityProvider", res_provider, NULL, false},
     {"DeleteCluster", "ecs:DeleteCluster", res_cluster, NULL, false},
     {"DeleteDaemonTaskDefinition", "ecs:DeleteDaemonTaskDefinition", NULL, NULL, false},
+    {"DeleteExpressGatewayService", "ecs:DeleteExpressGatewayService", res_express, NULL, false},
     {"DeleteService", "ecs:DeleteService", res_service, key_cluster, false},
     {"DeleteTaskDefinitions", "ecs:DeleteTaskDefinitions", res_taskdefs, NULL, false},
     {"DeleteTaskSet", "ecs:DeleteTaskSet", res_service, key_cluster, false},
@@ -349,6 +374,7 @@ static const struct authz_rule ecs_rules[] = {
     {"DescribeClusters", "ecs:DescribeClusters", res_clusters, NULL, false},
     {"DescribeContainerInstances", "ecs:DescribeContainerInstances", res_instances, key_cluster, false},
     {"DescribeDaemonTaskDefinition", "ecs:DescribeDaemonTaskDefinition", NULL, NULL, false},
+    {"DescribeExpressGatewayService", "ecs:DescribeExpressGatewayService", res_express, NULL, false},
     {"DescribeServiceDeployments", "ecs:DescribeServiceDeployments", res_deployments, NULL, false},
     {"DescribeServiceRevisions", "ecs:DescribeServiceRevisions", res_revisions, NULL, false},
     {"DescribeServices", "ecs:DescribeServices", res_services, key_cluster, false},
@@ -391,6 +417,7 @@ static const struct authz_rule ecs_rules[] = {
     {"UpdateClusterSettings", "ecs:UpdateClusterSettings", res_cluster, NULL, false},
     {"UpdateContainerAgent", "ecs:UpdateContainerAgent", res_instance, key_cluster, false},
     {"UpdateContainerInstancesState", "ecs:UpdateContainerInstancesState", res_instances, key_cluster, false},
+    {"UpdateExpressGatewayService", "ecs:UpdateExpressGatewayService", res_express, keys_express, false},
     {"UpdateService", "ecs:UpdateService", res_service, keys_service, false},
     {"UpdateServicePrimaryTaskSet", "ecs:UpdateServicePrimaryTaskSet", res_service, key_cluster, false},
     {"UpdateTaskProtection", "ecs:UpdateTaskProtection", res_tasks, key_cluster, false},

@@ -20,6 +20,7 @@
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
 #include "server/ecs/exec_command.h"
+#include "server/ecs/express_gateway.h"
 #include "server/ecs/exec_sessions.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
@@ -46,6 +47,7 @@ extern const char berth_model_ecs[], berth_model_ecs_end[];
 static const struct api_action ecs_actions[] = {
     {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
+    {"CreateExpressGatewayService", action_create_express_gateway_service, API_WRITE},
     {"CreateService", action_create_service, API_WRITE},
     {"CreateTaskSet", action_create_task_set, API_WRITE},
     {"DeleteAccountSetting", action_delete_account_setting, API_WRITE},
@@ -53,6 +55,7 @@ static const struct api_action ecs_actions[] = {
     {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
     {"DeleteDaemonTaskDefinition", action_delete_daemon_task_definition, API_WRITE},
+    {"DeleteExpressGatewayService", action_delete_express_gateway_service, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
     {"DeleteTaskDefinitions", action_delete_task_definitions, API_WRITE},
     {"DeleteTaskSet", action_delete_task_set, API_WRITE},
@@ -62,6 +65,7 @@ static const struct api_action ecs_actions[] = {
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
     {"DescribeDaemonTaskDefinition", action_describe_daemon_task_definition, API_READ},
+    {"DescribeExpressGatewayService", action_describe_express_gateway_service, API_READ},
     {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
     {"DescribeServiceRevisions", action_describe_service_revisions, API_READ},
     {"DescribeServices", action_describe_services, API_READ},
@@ -106,6 +110,7 @@ static const struct api_action ecs_actions[] = {
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
     {"UpdateContainerAgent", action_update_container_agent, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
+    {"UpdateExpressGatewayService", action_update_express_gateway_service, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
     {"UpdateServicePrimaryTaskSet", action_update_service_primary_task_set, API_WRITE},
     {"UpdateTaskProtection", action_update_task_protection, API_WRITE},

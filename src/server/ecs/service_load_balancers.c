@@ -219,12 +219,15 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
         if (set(ctx, e, true, &ignored, err) < 0)
             return -1;
     }
+    _cleanup_json_ json_t *from = json_array();
     json_array_foreach(had, i, e) {
         double u = 0;
         if (!listed(now_list, e) && set(ctx, e, false, &u, err) < 0)
             return -1;
         if (u > until)
             until = u;
+        if (u > 0)
+            json_array_append_new(from, json_string(str(e, "tg")));
     }
     if (json_array_size(now_list) > 0)
         json_object_set(berth, "elbTargets", now_list);
@@ -233,8 +236,32 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
     /* Asked to stop while registered: the agent hears of it once the
      * targets have drained (agent_poll.c, and the scheduler's release). */
     if (until > time_to_epoch_seconds(ctx->now) && task_status_is(task->desired_status, TASK_STATUS_STOPPED) &&
-        task_status_is(task->last_status, TASK_STATUS_RUNNING) && !json_object_get(berth, "stopAfter"))
+        task_status_is(task->last_status, TASK_STATUS_RUNNING) && !json_object_get(berth, "stopAfter")) {
         json_object_set_new(berth, "stopAfter", json_real(until));
+        json_object_set(berth, "drainFrom", from);
+    }
+    return 0;
+}
+
+/* Whether a target group the task drains from still exists: one deleted
+ * meanwhile has no connections left to finish (as on AWS, its targets go
+ * with it). */
+static int drain_group_left(struct op_ctx *ctx, json_t *berth, bool *ret, struct error *err)
+{
+    json_t *from = json_object_get(berth, "drainFrom");
+    *ret = !json_is_array(from); /* drained before berth kept the groups: wait */
+    size_t i;
+    json_t *tg;
+    json_array_foreach(from, i, tg) {
+        _cleanup_json_ json_t *doc = NULL;
+        int r = store_elb_get(ctx->tx, STORE_ELB_TG, ctx->region, json_string_value(tg), &doc, err);
+        if (r < 0)
+            return -1;
+        if (r > 0) {
+            *ret = true;
+            return 0;
+        }
+    }
     return 0;
 }
 
@@ -251,9 +278,13 @@ int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct e
     if (r <= 0)
         return r;
     json_t *berth = json_object_get(row.doc, "berth");
-    if (!json_object_get(berth, "stopAfter") || service_load_balancers_draining(&row, ctx->now))
+    if (!json_object_get(berth, "stopAfter"))
         return 0;
+    bool left = false;
+    if (service_load_balancers_draining(&row, ctx->now) && (drain_group_left(ctx, berth, &left, err) < 0 || left))
+        return left ? 0 : -1;
     json_object_del(berth, "stopAfter");
+    json_object_del(berth, "drainFrom");
     return task_save(ctx, &row, true, err) < 0 ? -1 : 1;
 }
 

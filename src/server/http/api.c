@@ -172,6 +172,28 @@ int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error
     return 0;
 }
 
+int api_call(struct op_ctx *ctx, const char *prefix, const char *action, json_t *in, json_t *out, struct error *err)
+{
+    struct dispatch *d = ctx->dispatch;
+    if (!d)
+        return error_set(err, ERR_INTERNAL, "%s.%s called outside a request", prefix, action);
+    const struct api_service *svc = NULL;
+    for (size_t i = 0; i < d->nservices && !svc; i++)
+        if (strcmp(d->services[i].target_prefix, prefix) == 0)
+            svc = &d->services[i];
+    const struct api_action *a = svc ? bsearch(action, svc->actions, svc->nactions, sizeof(*a), action_cmp) : NULL;
+    if (!a)
+        return error_set(err, ERR_INTERNAL, "no action %s.%s to compose", prefix, action);
+    if (validate_input(svc, a, in, err) < 0)
+        return error_prefix(err, "%s", action);
+    struct op_ctx one = *ctx;
+    one.action = a->name;
+    one.service = svc->state;
+    if (authz_authorize(&d->authorizer, svc, a, &one, in, err) < 0 || a->handler(&one, in, out, err) < 0)
+        return -1;
+    return 0;
+}
+
 /* One request's identity and time, as the handler sees them. */
 struct request_scope {
     const char *region;

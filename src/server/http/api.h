@@ -208,6 +208,14 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
  * if it came alone, in one transaction (api.c). */
 int api_submit_reports(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err);
 
+/* Run prefix's action (a service's target_prefix: "ElasticLoadBalancingV20151201",
+ * "AmazonEC2ContainerServiceV20141113"...) on in, filling out, inside ctx's
+ * request and transaction: validated against that service's model and
+ * authorised as ctx's caller, exactly as if the caller had sent it.  For
+ * actions composed of other services' (ECS's Express Gateway services);
+ * its errors are the called action's, with their kinds. */
+int api_call(struct op_ctx *ctx, const char *prefix, const char *action, json_t *in, json_t *out, struct error *err);
+
 /* What an error kind answers with (api_errors.c): the exception name and
  * HTTP status; an unknown kind is a server fault. */
 struct api_error {

@@ -15,6 +15,7 @@
 #include "server/store/store_metrics.h"
 #include "server/store/store_secrets.h"
 #include "server/store/store_tasks.h"
+#include "server/ecs/daemon_taskdefs.h"
 #include "server/ecs/taskdefs.h"
 
 /* ECS keeps stopped tasks describable for at least an hour. */
@@ -47,7 +48,8 @@ void maintenance_pass(void *arg)
     usec_t now = time_now();
     int64_t expired = 0, keys = 0, secrets = 0, points = 0, rolled = 0;
     if (store_task_expire(tx, now - STOPPED_TASK_TTL, &expired, &err) < 0 || taskdefs_reap(tx, now, &err) < 0 ||
-        logs_apply_retention(tx, now, &err) < 0 || store_keys_expire(tx, now - EXPIRED_KEY_TTL, &keys, &err) < 0 ||
+        daemon_taskdefs_reap(tx, now, &err) < 0 || logs_apply_retention(tx, now, &err) < 0 ||
+        store_keys_expire(tx, now - EXPIRED_KEY_TTL, &keys, &err) < 0 ||
         store_secret_purge(tx, now, &secrets, &err) < 0 ||
         store_metrics_purge(tx, (int64_t)(now / 1000) - METRIC_RETENTION_MS, &points, &err) < 0 ||
         store_metrics_rollup(tx, metric_tiers, sizeof(metric_tiers) / sizeof(metric_tiers[0]), (int64_t)(now / 1000),
