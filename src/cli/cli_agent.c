@@ -14,7 +14,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth agent --server URL --cluster NAME --data DIR [--token TOKEN] [--region R]\n"
+    fprintf(f, "usage: berth agent --server URL[,URL...] --cluster NAME --data DIR [--token TOKEN] [--region R]\n"
                "                   [--attribute K=V]... [--capacity-provider NAME] [--fargate]\n"
                "                   [--availability-zone AZ] [--instance-type T] [--runtime runc|crun]\n"
                "                   [--insecure-registry HOST:PORT]...\n"
@@ -26,8 +26,10 @@ static void usage(FILE *f)
                "\n"
                "Registers this host with the berth server as a container instance of cluster NAME\n"
                "and runs the tasks placed on it.  DIR keeps its identity, so a restarted agent is\n"
-               "the same instance.  --hollow N registers N instances that acknowledge tasks\n"
-               "without running containers (for scale tests and benchmarks).\n"
+               "the same instance.  Several --server URLs (servers on one PostgreSQL store) are\n"
+               "tried in turn: when one is down, the agent goes on with the next.  --hollow N\n"
+               "registers N instances that acknowledge tasks without running containers (for\n"
+               "scale tests and benchmarks).\n"
                "Bridge and awsvpc tasks get addresses from --task-subnet (default 172.31.200.0/24)\n"
                "on bridge --bridge (default berth0); give each agent on one host its own pair.\n"
                "With --dns-server (the server's --dns-listen), their /etc/resolv.conf names a DNS\n"

@@ -31,7 +31,8 @@ static void default_data_dir(char *buf, size_t cap)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--region R] [--runtime runc|crun]\n"
+    fprintf(f, "usage: berth up [--listen HOST:PORT] [--data DIR] [--store postgres://USER@HOST/DB]\n"
+               "                [--region R] [--runtime runc|crun]\n"
                "                [--registry HOST:PORT|off] [--seed-images PROGRAM] [--keep-tasks]\n"
                "                [--log-level debug|info|warn|error] [--log-format text|json]\n"
                "                [--allow-privileged] [--allow-host-path PREFIX]... [--time-scale N]\n"
@@ -41,7 +42,8 @@ static void usage(FILE *f)
                "127.0.0.1:5000) when docker-registry is installed.  PROGRAM, if given, is run as\n"
                "`PROGRAM REGISTRY_HOSTPORT` once the registry is up (make up passes\n"
                "scripts/make-test-images.sh, which pushes busybox test images).  State lives\n"
-               "under DIR (default /var/lib/berth as root, else ~/.local/share/berth).\n"
+               "under DIR (default /var/lib/berth as root, else ~/.local/share/berth); with\n"
+               "--store, the server's is in that PostgreSQL database (berth server --store).\n"
                "Ctrl-C (or SIGTERM) stops it cleanly: the tasks it runs are stopped and every\n"
                "network namespace, mount, cgroup, the bridge and the nftables tables it made\n"
                "are removed.  --keep-tasks leaves the tasks running instead, as an ECS agent\n"
@@ -122,7 +124,26 @@ static int set_log_format(void *opts, const struct cli_flag *f, char *arg)
     return cli_set_log_format("berth up", arg);
 }
 
+/* --store postgres://...: the server's state in PostgreSQL (berth server's
+ * --store); the URL is never echoed and its argument is blanked. */
+static int set_store(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct up_opts *o = opts;
+    if (strncmp(arg, "postgres://", 11) != 0 && strncmp(arg, "postgresql://", 13) != 0) {
+        fprintf(stderr, "berth up: --store wants postgres://USER@HOST/DB (--data keeps SQLite's)\n");
+        return -1;
+    }
+    if (strlen(arg) >= sizeof(o->server.store_url)) {
+        fprintf(stderr, "berth up: --store: longer than %zu bytes\n", sizeof(o->server.store_url) - 1);
+        return -1;
+    }
+    snprintf(o->server.store_url, sizeof(o->server.store_url), "%s", arg);
+    memset(arg, 'x', strlen(arg));
+    return 0;
+}
+
 static const struct cli_flag up_flags[] = {
+    {"store", .has_arg = true, .set = set_store},
     {"listen", .has_arg = true, .set = set_listen},
     {"data", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct up_opts, data)},
     {"region", .has_arg = true, .set = cli_flags_set_string, CLI_FIELD(struct up_opts, server.region)},
@@ -247,6 +268,16 @@ static void note_state(const struct up_opts *o)
     if (up_state_write_pid(o->data, &err) < 0 || up_state_save(o->data, "runtime", o->runtime, &err) < 0 ||
         up_state_save(o->data, "region", o->server.region, &err) < 0)
         log_warn("up: %s", err.msg);
+    /* berth down finds the store again (0600: the URL may hold a password,
+     * as master.key beside it is a secret too). */
+    if (o->server.store_url[0] &&
+        fs_write_private(o->data, "up.store", o->server.store_url, strlen(o->server.store_url), &err) < 0)
+        log_warn("up: %s", err.msg);
+    if (!o->server.store_url[0]) {
+        char path[sizeof(o->data) + 16];
+        snprintf(path, sizeof(path), "%s/up.store", o->data);
+        unlink(path);
+    }
 }
 
 /* The server, the registry (unless off) and the agent on o->data; then
@@ -315,6 +346,20 @@ static void up_defaults(struct up_opts *o)
     snprintf(o->server.dns_listen_host, sizeof(o->server.dns_listen_host), "127.0.0.1");
 }
 
+/* The PostgreSQL URL the last berth up on data_dir kept its state in, or
+ * "" (SQLite). */
+static void load_store(const char *data_dir, char *buf, size_t cap)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/up.store", data_dir);
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    struct error err;
+    buf[0] = '\0';
+    if (fs_read_file(path, cap - 1, &data, &len, &err) == 0)
+        snprintf(buf, cap, "%.*s", (int)len, data);
+}
+
 void cli_up_default_data_dir(char *buf, size_t cap) { default_data_dir(buf, cap); }
 
 int cli_up_stop_leftovers(const char *data_dir)
@@ -324,6 +369,7 @@ int cli_up_stop_leftovers(const char *data_dir)
     snprintf(o.data, sizeof(o.data), "%s", data_dir);
     up_state_load(data_dir, "runtime", o.runtime, sizeof(o.runtime));
     up_state_load(data_dir, "region", o.server.region, sizeof(o.server.region));
+    load_store(data_dir, o.server.store_url, sizeof(o.server.store_url));
     snprintf(o.server.listen_host, sizeof(o.server.listen_host), "127.0.0.1");
     o.server.listen_port = 0;
     o.server.dns_listen_host[0] = '\0';

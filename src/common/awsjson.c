@@ -23,12 +23,20 @@
 #define CONTENT_TYPE "application/x-amz-json-1.1"
 #define HEADER_LINE_MAX (LIMIT_AWS_SESSION_TOKEN + 1024)
 
-struct awsjson_client {
-    CURL *curl;
-    char *endpoint;
+/* One server the client may send to: where, and the Host header and
+ * request path its signature covers. */
+struct endpoint {
+    char *url;
     char *host;  /* the Host header: host[:port], the port only if not the scheme's default */
     char *path;  /* the request path as libcurl sends it */
     char *query; /* NULL for none */
+};
+
+struct awsjson_client {
+    CURL *curl;
+    struct endpoint endpoints[LIMIT_CLIENT_ENDPOINTS];
+    size_t nendpoints;
+    size_t cur; /* the one calls go to until it fails */
     struct aws_credentials creds;
     char region[LIMIT_AWS_REGION + 1];
     long timeout;
@@ -41,29 +49,50 @@ static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 /* Host, path and query of the endpoint, parsed by libcurl's own URL parser
  * so that they are what it will send. */
-static int parse_endpoint(struct awsjson_client *c, const char *endpoint, struct error *err)
+static int parse_endpoint(struct endpoint *e, const char *endpoint, size_t len, struct error *err)
 {
+    e->url = strndup(endpoint, len);
     CURLU *u = curl_url();
-    if (!u)
+    if (!u || !e->url) {
+        curl_url_cleanup(u);
         return error_set(err, ERR_INTERNAL, "out of memory");
+    }
     char *host = NULL, *port = NULL;
     int r = 0;
-    if (curl_url_set(u, CURLUPART_URL, endpoint, CURLU_GUESS_SCHEME) != CURLUE_OK ||
+    if (curl_url_set(u, CURLUPART_URL, e->url, CURLU_GUESS_SCHEME) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PATH, &c->path, 0) != CURLUE_OK)
-        r = error_set(err, ERR_INVALID, "endpoint %s is not a URL", endpoint);
+        curl_url_get(u, CURLUPART_PATH, &e->path, 0) != CURLUE_OK)
+        r = error_set(err, ERR_INVALID, "endpoint %s is not a URL", e->url);
     if (r == 0 && curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
         port = NULL;
-    if (r == 0 && curl_url_get(u, CURLUPART_QUERY, &c->query, 0) != CURLUE_OK)
-        c->query = NULL;
-    if (r == 0 && asprintf(&c->host, "%s%s%s", host, port ? ":" : "", port ? port : "") < 0) {
-        c->host = NULL;
+    if (r == 0 && curl_url_get(u, CURLUPART_QUERY, &e->query, 0) != CURLUE_OK)
+        e->query = NULL;
+    if (r == 0 && asprintf(&e->host, "%s%s%s", host, port ? ":" : "", port ? port : "") < 0) {
+        e->host = NULL;
         r = error_set(err, ERR_INTERNAL, "out of memory");
     }
     curl_free(host);
     curl_free(port);
     curl_url_cleanup(u);
     return r;
+}
+
+/* endpoint: one URL or several, comma-separated. */
+static int parse_endpoints(struct awsjson_client *c, const char *endpoint, struct error *err)
+{
+    const char *p = endpoint;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        if (c->nendpoints == LIMIT_CLIENT_ENDPOINTS)
+            return error_set(err, ERR_INVALID, "more than %d server URLs", LIMIT_CLIENT_ENDPOINTS);
+        if (len == 0)
+            return error_set(err, ERR_INVALID, "an empty server URL in '%s'", endpoint);
+        if (parse_endpoint(&c->endpoints[c->nendpoints++], p, len, err) < 0)
+            return -1;
+        if (!p[len])
+            return 0;
+        p += len + 1;
+    }
 }
 
 static inline void awsjson_client_freep(struct awsjson_client **c) { awsjson_client_free(*c); }
@@ -79,13 +108,12 @@ int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
     c->curl = curl_easy_init();
-    c->endpoint = strdup(endpoint);
     c->timeout = 30;
     c->creds = *creds;
     snprintf(c->region, sizeof(c->region), "%s", region);
-    if (!c->curl || !c->endpoint)
+    if (!c->curl)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    if (parse_endpoint(c, endpoint, err) < 0)
+    if (parse_endpoints(c, endpoint, err) < 0)
         return -1;
     *ret_client = TAKE_PTR(c);
     return 0;
@@ -97,10 +125,12 @@ void awsjson_client_free(struct awsjson_client *c)
         return;
     if (c->curl)
         curl_easy_cleanup(c->curl);
-    free(c->endpoint);
-    free(c->host);
-    curl_free(c->path);
-    curl_free(c->query);
+    for (size_t i = 0; i < c->nendpoints; i++) {
+        free(c->endpoints[i].url);
+        free(c->endpoints[i].host);
+        curl_free(c->endpoints[i].path);
+        curl_free(c->endpoints[i].query);
+    }
     aws_credentials_clear(&c->creds);
     free(c);
 }
@@ -187,9 +217,10 @@ static int request_headers(struct awsjson_client *c, const char *target_prefix, 
     strftime(amz_date, sizeof(amz_date), "%Y%m%dT%H%M%SZ", &tm);
     snprintf(date, sizeof(date), "%.8s", amz_date);
     const char *token = c->creds.session_token[0] ? c->creds.session_token : NULL;
-    struct signed_values v = {c->host, amz_date, token, target};
+    const struct endpoint *e = &c->endpoints[c->cur];
+    struct signed_values v = {e->host, amz_date, token, target};
     sigv4_sha256_hex(body, len, hash);
-    struct sigv4_request r = {"POST", c->path, c->query, signed_value, &v, hash};
+    struct sigv4_request r = {"POST", e->path, e->query, signed_value, &v, hash};
     const char *names = token ? "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
                               : "content-type;host;x-amz-date;x-amz-target";
     const char *service = service_of(target_prefix);
@@ -200,7 +231,7 @@ static int request_headers(struct awsjson_client *c, const char *target_prefix, 
     struct curl_slist *l = NULL;
     bool failed = false;
     add_header(&l, &failed, "Content-Type: %s", CONTENT_TYPE);
-    add_header(&l, &failed, "Host: %s", c->host);
+    add_header(&l, &failed, "Host: %s", e->host);
     add_header(&l, &failed, "X-Amz-Target: %s", target);
     add_header(&l, &failed, "X-Amz-Date: %s", amz_date);
     if (token)
@@ -230,10 +261,13 @@ int awsjson_call(struct awsjson_client *c, const char *target_prefix, const char
     return r;
 }
 
-int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const char *action, const char *body,
-                      size_t len, json_t **ret_out, struct error *err)
+/* One attempt at the current endpoint: *ret_sent says whether the request
+ * may have reached the server (anything but a refused or failed connect). */
+static int call_once(struct awsjson_client *c, const char *target_prefix, const char *action, const char *body,
+                     size_t len, json_t **ret_out, bool *ret_sent, struct error *err)
 {
     c->last_type[0] = '\0';
+    *ret_sent = true;
     struct curl_slist *headers = NULL;
     if (request_headers(c, target_prefix, action, body, len, &headers, err) < 0)
         return -1;
@@ -241,7 +275,7 @@ int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const
     buf_init(&b, LIMIT_CLIENT_RESPONSE);
     CURL *h = c->curl;
     curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
+    curl_easy_setopt(h, CURLOPT_URL, c->endpoints[c->cur].url);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
@@ -264,6 +298,7 @@ int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const
     if (rc != CURLE_OK) {
         if (b.too_large)
             return error_set(err, ERR_LIMIT, "%s: response larger than %u bytes", action, LIMIT_CLIENT_RESPONSE);
+        *ret_sent = rc != CURLE_COULDNT_CONNECT && rc != CURLE_COULDNT_RESOLVE_HOST;
         return error_set(err, ERR_IO, "%s: %s", action, curl_easy_strerror(rc));
     }
     json_error_t jerr;
@@ -286,4 +321,26 @@ int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const
         return error_set(err, ERR_IO, "%s: malformed JSON response: %s", action, jerr.text);
     *ret_out = out;
     return 0;
+}
+
+/* With several servers: a server that refuses the connection is skipped
+ * at once (nothing was sent), each of the others tried in turn; one that
+ * fails once the request may have reached it (a reset, a timeout, a 5xx)
+ * fails this call, which the caller may retry, and the next call goes to
+ * the next server. */
+int awsjson_call_body(struct awsjson_client *c, const char *target_prefix, const char *action, const char *body,
+                      size_t len, json_t **ret_out, struct error *err)
+{
+    for (size_t tried = 0;; tried++) {
+        bool sent = false;
+        struct error e = {0};
+        int r = call_once(c, target_prefix, action, body, len, ret_out, &sent, &e);
+        if (r < 0 && err)
+            *err = e;
+        if (r == 0 || c->nendpoints == 1 || e.kind != ERR_IO)
+            return r;
+        c->cur = (c->cur + 1) % c->nendpoints;
+        if (sent || tried + 1 >= c->nendpoints)
+            return r;
+    }
 }

@@ -21,8 +21,10 @@
 
 struct awsjson_client;
 
-/* A client for endpoint ("http://host[:port][/path]") that signs with a
- * copy of creds for region.  Fails with ERR_INVALID for an endpoint libcurl
+/* A client for endpoint ("http://host[:port][/path]", or several such
+ * URLs, comma-separated, of servers that serve the same API: calls go to
+ * one until it fails, then to the next) that signs with a copy of creds
+ * for region.  Fails with ERR_INVALID for an endpoint libcurl
  * cannot parse or an empty or overlong region.  Free with
  * awsjson_client_free, which wipes the copy. */
 int awsjson_client_new(const char *endpoint, const struct aws_credentials *creds, const char *region,

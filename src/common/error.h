@@ -18,6 +18,7 @@ enum error_kind {
     ERR_CONFLICT,         /* the thing exists or is in the wrong state */
     ERR_LIMIT,            /* a size or count limit was exceeded */
     ERR_IO,               /* a peer (network, child process) failed */
+    ERR_RETRY,            /* lost a race with a concurrent transaction: running it again may succeed */
     ERR_GENERIC_MAX = 100 /* upper layers number their kinds from here */
 };
 

@@ -13,6 +13,8 @@
 
 /* Response bodies the HTTP client (agent, CLI) accepts from the server. */
 #define LIMIT_CLIENT_RESPONSE (64u * 1024 * 1024)
+/* Server URLs one client (an agent's --server URL,URL,...) fails over between. */
+#define LIMIT_CLIENT_ENDPOINTS 8
 
 /* CloudWatch Logs (the service's documented quotas, and berth's bounds). */
 #define LIMIT_LOGS_BATCH_BYTES 1048576 /* PutLogEvents: sum of (message bytes + 26) */

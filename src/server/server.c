@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "server/ecs/ecs_limits.h"
@@ -91,6 +92,38 @@ int server_root_key(const struct server *srv, char *ret_key, size_t key_cap, cha
     return keyring_root(srv->keyring, ret_key, key_cap, ret_secret, secret_cap);
 }
 
+/* Servers on one PostgreSQL database must seal and open secrets with one
+ * master key: the first leaves a value sealed under its key in the
+ * database, and a server whose key does not open it refuses to start
+ * rather than seal what the others cannot read (or fail to read theirs). */
+static int check_master_key(struct server *srv, struct error *err)
+{
+    static const char probe[] = "berth master key check";
+    _cleanup_buf_ struct buf sealed;
+    buf_init(&sealed, 1024);
+    if (secret_box_seal(srv->box, probe, sizeof(probe) - 1, &sealed, err) < 0)
+        return -1;
+    char hex[2 * (sizeof(probe) + SECRET_BOX_OVERHEAD) + 1], theirs[sizeof(hex)];
+    for (size_t i = 0; i < sealed.len && 2 * i + 2 < sizeof(hex); i++)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)sealed.data[i]);
+    if (store_shared_value(srv->store, "master_key_check", hex, theirs, sizeof(theirs), err) < 0)
+        return error_prefix(err, "master key check");
+    unsigned char raw[sizeof(hex) / 2] = {0};
+    size_t n = 0;
+    for (; theirs[2 * n] && theirs[2 * n + 1] && n < sizeof(raw); n++)
+        sscanf(theirs + 2 * n, "%2hhx", &raw[n]);
+    _cleanup_buf_ struct buf opened;
+    buf_init(&opened, 1024);
+    struct error ignored = {0};
+    if (secret_box_open_sealed(srv->box, raw, n, &opened, &ignored) < 0 || opened.len != sizeof(probe) - 1 ||
+        memcmp(opened.data, probe, opened.len) != 0)
+        return error_set(err, ERR_INVALID,
+                         "%s/master.key is not the key of the servers already on this database: copy master.key "
+                         "from one of their data directories before starting this one",
+                         srv->cfg.data_dir);
+    return 0;
+}
+
 int server_init(struct server *srv, const struct server_config *cfg, struct error *err)
 {
     memset(srv, 0, sizeof(*srv));
@@ -109,7 +142,7 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
     if (cfg->store_url[0] ? store_open_postgres(cfg->store_url, &srv->store, err) < 0
                           : store_open(cfg->data_dir, &srv->store, err) < 0)
         return error_prefix(err, "store");
-    if (secret_box_open(cfg->data_dir, &srv->box, err) < 0)
+    if (secret_box_open(cfg->data_dir, &srv->box, err) < 0 || check_master_key(srv, err) < 0)
         return error_prefix(err, "master key");
     if (ssm_service_new(srv->box, &srv->ssm, err) < 0 || secrets_service_new(srv->box, &srv->secrets, err) < 0 ||
         acm_service_new(srv->box, &srv->acm, err) < 0 || sd_service_new(&srv->sd, err) < 0 ||
@@ -148,6 +181,9 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
             return -1;
     return 0;
 }
+
+/* Another server's commit (a PostgreSQL store): wake what waits here. */
+static void wake_on_commit(void *ud) { changes_notify(ud); }
 
 int server_start(struct server *srv, struct error *err)
 {
@@ -203,6 +239,9 @@ int server_start(struct server *srv, struct error *err)
                                       &srv->insights,
                                       srv->store};
     if (background_start(srv->changes, &insights, &srv->insights_thread, err) < 0)
+        return -1;
+    /* Long-polls (agents') and the scheduler hear of other servers' writes. */
+    if (store_watch_start(srv->store, wake_on_commit, srv->changes, err) < 0)
         return -1;
     if (srv->cfg.dns_listen_host[0]) {
         if (dns_server_start(srv->store, srv->cfg.region, srv->cfg.dns_listen_host, srv->cfg.dns_listen_port, NULL,

@@ -4,6 +4,8 @@ state a user sees lives in PostgreSQL (no SQLite file is made), survives a
 server restart, and the task's awslogs output reads back through the
 CloudWatch Logs API."""
 import os
+import signal
+import subprocess
 
 import pytest
 
@@ -59,3 +61,33 @@ def test_task_runs_and_logs_with_the_state_in_postgres(stack, pg, tmp_path):
     assert stack.register("pg-hello", [{"name": "main", "command": ["true"]}]).endswith(":task-definition/pg-hello:2")
     assert [e["message"] for e in logs.get_log_events(logGroupName="/berth/pg", logStreamName=stream,
                                                       startFromHead=True)["events"]] == ["hello from postgres"]
+
+
+def test_berth_up_keeps_its_state_in_postgres(pg, tmp_path):
+    # berth up --store: the same server, agent and all, on PostgreSQL; the
+    # URL (it may carry a password) is kept 0600 for berth down and never
+    # echoed.
+    pg.createdb("berth_up")
+    url = "postgresql://berth:pw-not-shown@/berth_up?host=%s" % pg.sock
+    port = berth_proc.free_port()
+    env = berth_proc.client_env(berth_proc.server_env())
+    with open(tmp_path / "up.log", "wb") as log:
+        proc = subprocess.Popen([berth_proc.BERTH_BIN, "up", "--data", str(tmp_path / "data"), "--store", url,
+                                 "--listen", "127.0.0.1:%d" % port, "--registry", "off"],
+                                stdout=log, stderr=log, env=env)
+    try:
+        berth_proc.wait_for(lambda: "berth is up" in (tmp_path / "up.log").read_text(errors="replace"),
+                            timeout=60, what="berth up")
+        ecs = berth_proc.client("http://127.0.0.1:%d" % port)
+        ecs.create_cluster(clusterName="up-on-pg")
+        assert ecs.list_container_instances(cluster="default")["containerInstanceArns"]
+        assert pg.psql("SELECT count(*) FROM clusters WHERE name = 'up-on-pg';", db="berth_up").stdout.strip() == "1"
+        assert pg.psql("SELECT count(*) FROM container_instances;", db="berth_up").stdout.strip() == "1"
+        assert not os.path.exists(tmp_path / "data" / "server" / "berth.db")
+        kept = tmp_path / "data" / "up.store"
+        assert kept.read_text() == url and oct(kept.stat().st_mode & 0o777) == "0o600"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=60)
+    assert rc == 0, (tmp_path / "up.log").read_text()[-5000:]
+    assert "pw-not-shown" not in (tmp_path / "up.log").read_text()

@@ -395,7 +395,7 @@ static struct exec_job *job_new(struct runner_env *env, json_t *session)
     snprintf(j->container, sizeof(j->container), "%s", ctr);
     j->interactive = json_is_true(json_object_get(session, "interactive"));
     j->argv = json_deep_copy(argv);
-    size_t hl = strlen(server + 7);
+    size_t hl = strcspn(server + 7, ","); /* the first of several servers' */
     while (hl && server[7 + hl - 1] == '/')
         hl--;
     snprintf(j->url, sizeof(j->url), "ws://%.*s%s%s", (int)hl, server + 7, PROTO_EXEC_AGENT_PATH, sid);

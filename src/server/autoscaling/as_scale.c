@@ -185,7 +185,7 @@ void autoscaling_tick(void *arg)
     struct tick t = {s, time_now(), false};
     struct store_tx *tx = NULL;
     struct error err;
-    if (store_begin(s->store, true, &tx, &err) < 0) {
+    if (store_begin_leader(s->store, &tx, &err) < 0) {
         log_warn("alarms: %s", err.msg);
         return;
     }

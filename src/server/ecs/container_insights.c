@@ -164,7 +164,7 @@ void container_insights_pass(void *arg)
         return;
     struct error err;
     struct store_tx *tx = NULL;
-    if (store_begin(ci->store, true, &tx, &err) < 0) {
+    if (store_begin_leader(ci->store, &tx, &err) < 0) {
         log_warn("container insights: %s", err.msg);
         return;
     }

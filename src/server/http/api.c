@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "common/cleanup.h"
@@ -202,6 +203,28 @@ struct request_scope {
     const char *request_id;
 };
 
+/* Whether to run a transaction again that a concurrent one (another
+ * server's, on PostgreSQL) made fail its serialization check, for the
+ * attempts-th time: nothing of it was kept, so the whole request runs
+ * again, from its BEGIN, with an empty reply.  A short pause, longer with
+ * each attempt and jittered, keeps two servers from colliding again in
+ * step. */
+static bool retry_conflict(const char *action, int attempts, json_t *out)
+{
+    if (attempts >= STORE_TX_ATTEMPTS)
+        return false;
+    server_stats_add(STAT_TX_RETRIES, 1);
+    log_debug("api: %s conflicted with a concurrent transaction; running it again (attempt %d)", action, attempts + 1);
+    json_object_clear(out);
+    unsigned char r = 0;
+    if (getrandom(&r, 1, 0) != 1)
+        r = 128;
+    usec_t pause = ((usec_t)500 << (attempts < 6 ? attempts : 6)) * (64 + r % 128) / 128;
+    struct timespec ts = {.tv_sec = (time_t)(pause / USEC_PER_SEC), .tv_nsec = (long)(pause % USEC_PER_SEC) * 1000};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
 static int run_action(struct dispatch *d, const struct api_service *svc, const struct api_action *a,
                       const struct request_scope *scope, json_t *in, json_t *out, struct error *err)
 {
@@ -209,6 +232,7 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
         return -1;
     bool write = (a->flags & API_WRITE) != 0;
     usec_t deadline = 0; /* of a long-poll: set by the first attempt only */
+    int attempts = 0;    /* runs that conflicted with another server's */
     for (;;) {
         uint64_t seen = changes_generation(d->changes);
         struct store_tx *tx = NULL;
@@ -234,7 +258,10 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
         if (r == 0)
             r = a->handler(&ctx, in, out, err);
         if (r < 0) {
+            bool conflicted = store_tx_conflicted(tx);
             store_rollback(tx);
+            if (conflicted && retry_conflict(a->name, ++attempts, out))
+                continue;
             return -1;
         }
         if (r == API_WAIT && deadline == 0)
@@ -247,8 +274,11 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
             continue;
         }
         /* Commit before answering: an acknowledged write is a durable write. */
-        if (store_commit(tx, err) < 0)
+        if (store_commit(tx, err) < 0) {
+            if (err->kind == ERR_RETRY && retry_conflict(a->name, ++attempts, out))
+                continue;
             return -1;
+        }
         if (write) {
             server_stats_add(STAT_COMMITS, 1);
             changes_notify(d->changes);

@@ -41,7 +41,7 @@ void maintenance_pass(void *arg)
     struct store *store = arg;
     struct error err;
     struct store_tx *tx = NULL;
-    if (store_begin(store, true, &tx, &err) < 0) {
+    if (store_begin_leader(store, &tx, &err) < 0) {
         log_warn("maintenance: %s", err.msg);
         return;
     }

@@ -512,7 +512,7 @@ int reconcile_service(const struct reconcile_env *env, int64_t id, bool *ret_cha
 {
     struct store_tx *tx = NULL;
     *ret_changed = false;
-    if (store_begin(env->store, true, &tx, err) < 0)
+    if (store_begin_leader(env->store, &tx, err) < 0)
         return -1;
     _cleanup_(service_row_clear) struct service_row row = {0};
     int found = store_service_get_by_id(tx, id, &row, err);

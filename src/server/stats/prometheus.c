@@ -171,6 +171,8 @@ static void render_counters(struct buf *out)
         {STAT_TASKS_PLACED, "berth_tasks_placed_total", "Tasks the placement engine put on a container instance."},
         {STAT_PLACEMENT_MISSES, "berth_placement_misses_total", "Tasks the placement engine could not place."},
         {STAT_COMMITS, "berth_api_commits_total", "Write transactions the API committed (each durable)."},
+        {STAT_TX_RETRIES, "berth_api_tx_retries_total",
+         "API transactions run again after another server's made them fail a serialization check (PostgreSQL)."},
     };
     for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
         family(out, counters[i].name, "counter", counters[i].help);

@@ -15,6 +15,7 @@ enum server_stat {
     STAT_TASKS_PLACED,     /* tasks the placement engine put on an instance */
     STAT_PLACEMENT_MISSES, /* tasks it could not place (RunTask failures) */
     STAT_COMMITS,          /* write transactions committed by the API */
+    STAT_TX_RETRIES,       /* API transactions run again after a serialization failure */
     STAT__COUNT,
 };
 

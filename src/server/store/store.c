@@ -32,6 +32,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "server/store/store_pg_listen.h"
 #include "server/store/store_schema.h"
 
 /* Distinct SQL strings in berth are a fixed, small set. */
@@ -55,6 +56,8 @@ struct store {
     pthread_mutex_t leader_lock;
     struct pg_conn *leader;
     bool is_leader;
+    int64_t epoch;                /* the leader epoch this server leads in, while is_leader */
+    struct pg_listener *listener; /* store_watch_start's */
     char *path;
     char *wal_path;
     pthread_mutex_t pool_lock;
@@ -312,6 +315,7 @@ void store_close(struct store *st)
 {
     if (!st)
         return;
+    pg_listener_stop(st->listener);
     if (st->ckpt_running) {
         pthread_mutex_lock(&st->ckpt_lock);
         st->ckpt_stop = true;
@@ -345,6 +349,17 @@ void store_close(struct store *st)
 
 int store_schema_version(struct store *st) { return st->schema_version; }
 
+/* Drop the leader session (its lock goes with it); under leader_lock. */
+static void leader_drop(struct store *st)
+{
+    pg_conn_free(st->leader);
+    st->leader = NULL;
+    if (st->is_leader)
+        log_info("store: this server is now the follower");
+    st->is_leader = false;
+    st->epoch = 0;
+}
+
 bool store_is_leader(struct store *st)
 {
     if (!st->pg_url)
@@ -354,19 +369,44 @@ bool store_is_leader(struct store *st)
         pg_conn_free(st->leader);
         st->leader = NULL;
     }
-    bool leader = false;
-    if (st->leader)
-        leader = pg_leader_check(st->leader, st->is_leader);
-    if (st->leader && !pg_conn_ok(st->leader)) {
-        pg_conn_free(st->leader); /* the lock went with the session */
-        st->leader = NULL;
-        leader = false;
-    }
-    if (leader != st->is_leader)
-        log_info("store: this server is now the %s", leader ? "leader" : "follower");
-    st->is_leader = leader;
+    int64_t epoch = st->leader ? pg_leader_check(st->leader, st->is_leader ? st->epoch : 0) : 0;
+    if (st->leader && !pg_conn_ok(st->leader))
+        epoch = 0; /* the lock went with the session */
+    if (!epoch && (st->is_leader || (st->leader && !pg_conn_ok(st->leader))))
+        leader_drop(st);
+    if (epoch && !st->is_leader)
+        log_info("store: this server is now the leader (epoch %lld)", (long long)epoch);
+    st->is_leader = epoch != 0;
+    st->epoch = epoch;
     pthread_mutex_unlock(&st->leader_lock);
-    return leader;
+    return epoch != 0;
+}
+
+int store_begin_leader(struct store *st, struct store_tx **ret_tx, struct error *err)
+{
+    struct store_tx *tx = NULL;
+    if (store_begin(st, true, &tx, err) < 0)
+        return -1;
+    if (st->pg_url) {
+        pthread_mutex_lock(&st->leader_lock);
+        int64_t epoch = st->is_leader ? st->epoch : 0;
+        pthread_mutex_unlock(&st->leader_lock);
+        if (pg_leader_fence(tx->pg, epoch, err) < 0) {
+            bool fenced = err->kind == ERR_CONFLICT;
+            store_rollback(tx);
+            if (fenced) {
+                /* Another server leads now, or took the lock and lost it:
+                 * give the lock up, to lead again only with a new epoch. */
+                pthread_mutex_lock(&st->leader_lock);
+                if (st->epoch == epoch)
+                    leader_drop(st);
+                pthread_mutex_unlock(&st->leader_lock);
+            }
+            return -1;
+        }
+    }
+    *ret_tx = tx;
+    return 0;
 }
 
 static int pool_get(struct store *st, struct store_conn **ret_conn, struct error *err)
@@ -535,9 +575,34 @@ void store_commit_counts(struct store *st, unsigned long long *ret_committed, un
     *ret_committed = __atomic_load_n(&st->committed, __ATOMIC_ACQUIRE);
 }
 
+int store_shared_value(struct store *st, const char *name, const char *hex, char *ret_hex, size_t cap,
+                       struct error *err)
+{
+    if (!st->pg_url) {
+        if (strlen(hex) >= cap)
+            return error_set(err, ERR_LIMIT, "a shared value longer than %zu bytes", cap);
+        memcpy(ret_hex, hex, strlen(hex) + 1);
+        return 0;
+    }
+    struct store_conn *c = NULL;
+    if (pool_get(st, &c, err) < 0)
+        return -1;
+    int r = pg_meta_claim(c->pg, name, hex, ret_hex, cap, err);
+    pool_put(st, c);
+    return r;
+}
+
+int store_watch_start(struct store *st, void (*fn)(void *ud), void *ud, struct error *err)
+{
+    return st->pg_url ? pg_listener_start(st->pg_url, fn, ud, &st->listener, err) : 0;
+}
+
 int store_commit(struct store_tx *tx, struct error *err)
 {
-    if (conn_run(tx->conn, "COMMIT", err) < 0) {
+    /* PostgreSQL: other servers hear of a write through its notification,
+     * delivered once the COMMIT sent with it has succeeded. */
+    const char *commit = tx->pg && tx->write ? "NOTIFY " PG_CHANGES_CHANNEL "; COMMIT" : "COMMIT";
+    if (conn_run(tx->conn, commit, err) < 0) {
         conn_run(tx->conn, "ROLLBACK", NULL);
         tx_release(tx, false);
         return -1;
@@ -571,6 +636,8 @@ void store_rollback(struct store_tx *tx)
 }
 
 bool store_tx_is_write(const struct store_tx *tx) { return tx->write; }
+
+bool store_tx_conflicted(const struct store_tx *tx) { return tx->pg && pg_conn_retryable(tx->pg); }
 
 /* A new statement for sql on tx's connection into *ret; persistent: kept
  * for the connection's life. */
@@ -622,7 +689,8 @@ db_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err)
 int store_fail(struct store_tx *tx, const char *what, struct error *err)
 {
     if (tx->pg)
-        return error_set(err, ERR_INTERNAL, "postgres: %s: %s", what, pg_conn_error(tx->pg));
+        return error_set(err, pg_conn_retryable(tx->pg) ? ERR_RETRY : ERR_INTERNAL, "postgres: %s: %s", what,
+                         pg_conn_error(tx->pg));
     return error_set(err, ERR_INTERNAL, "sqlite: %s: %s", what, sqlite3_errmsg(tx->db));
 }
 

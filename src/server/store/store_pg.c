@@ -48,7 +48,10 @@ static void set_error(struct pg_conn *c, const PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(c->conn);
-    c->retryable = state && (!strcmp(state, "40001") || !strcmp(state, "40P01"));
+    /* Sticky until the next BEGIN: the statements a failed one aborts fail
+     * with 25P02 after it, and the transaction is still worth rerunning. */
+    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
+        c->retryable = true;
     snprintf(c->error, sizeof(c->error), "%s%s%s", state ? state : "", state ? " " : "", msg && *msg ? msg : "?");
     size_t n = strlen(c->error);
     while (n && (c->error[n - 1] == '\n' || c->error[n - 1] == ' '))
@@ -79,7 +82,14 @@ int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
         return -1;
     }
     *ret_conn = c;
-    return pg_conn_exec(c, "SET client_min_messages = warning; SET TIME ZONE 'UTC'", err) < 0 ? -1 : 0;
+    /* A transaction left idle (its server paused or cut off) ends, with
+     * its locks: a new leader's epoch bump waits for no longer than this. */
+    return pg_conn_exec(c,
+                        "SET client_min_messages = warning; SET TIME ZONE 'UTC';"
+                        "SET idle_in_transaction_session_timeout = '20s'",
+                        err) < 0
+               ? -1
+               : 0;
 }
 
 void pg_conn_free(struct pg_conn *c)
@@ -97,16 +107,19 @@ int64_t pg_conn_changes(struct pg_conn *c) { return c->changes; }
 
 int pg_conn_exec(struct pg_conn *c, const char *sql, struct error *err)
 {
+    if (!strncmp(sql, "BEGIN", 5))
+        c->retryable = false;
     PGresult *res = PQexec(c->conn, sql);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         set_error(c, res);
         PQclear(res);
-        return error_set(err, ERR_INTERNAL, "postgres: %s", c->error);
+        return error_set(err, c->retryable ? ERR_RETRY : ERR_INTERNAL, "postgres: %s", c->error);
     }
     /* COMMIT of a transaction a failed statement aborted succeeds as a
      * ROLLBACK: nothing was kept, and the caller must not say otherwise. */
-    bool rolled_back = !strcmp(sql, "COMMIT") && !strcmp(PQcmdStatus(res), "ROLLBACK");
+    size_t n = strlen(sql);
+    bool rolled_back = n >= 6 && !strcmp(sql + n - 6, "COMMIT") && !strcmp(PQcmdStatus(res), "ROLLBACK");
     PQclear(res);
     if (rolled_back) {
         snprintf(c->error, sizeof(c->error), "the transaction was aborted by an earlier error; nothing was committed");
@@ -126,6 +139,19 @@ int pg_conn_query_int(struct pg_conn *c, const char *sql, int64_t *ret_value, st
     *ret_value = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return 0;
+}
+
+int pg_conn_query_text(struct pg_conn *c, const char *sql, char *ret, size_t cap, struct error *err)
+{
+    PGresult *res = PQexec(c->conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQnfields(res) != 1) {
+        set_error(c, res);
+        PQclear(res);
+        return error_set(err, ERR_INTERNAL, "postgres: %s", c->error);
+    }
+    int n = snprintf(ret, cap, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n < 0 || (size_t)n >= cap ? error_set(err, ERR_LIMIT, "postgres: a value longer than %zu bytes", cap) : 0;
 }
 
 int64_t pg_conn_last_insert_id(struct pg_conn *c)

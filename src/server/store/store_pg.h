@@ -21,17 +21,25 @@ struct pg_stmt;
  * which may carry a password. */
 int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err);
 void pg_conn_free(struct pg_conn *c);
-/* Run sql (one statement or a script, no parameters). */
+/* Run sql (one statement or a script, no parameters).  A COMMIT that a
+ * serialization failure refuses fails with ERR_RETRY. */
 int pg_conn_exec(struct pg_conn *c, const char *sql, struct error *err);
 /* Run sql, which returns one row of one integer column, into *ret_value. */
 int pg_conn_query_int(struct pg_conn *c, const char *sql, int64_t *ret_value, struct error *err);
+/* Run sql, whose last statement returns one row of one text column, into
+ * ret (cap bytes, NUL-terminated; a longer value is an error). */
+int pg_conn_query_text(struct pg_conn *c, const char *sql, char *ret, size_t cap, struct error *err);
+/* berth_meta's value for name (lower-case letters and _), set to hex (a
+ * lower-case hex string) first if it had none, into ret_hex. */
+int pg_meta_claim(struct pg_conn *c, const char *name, const char *hex, char *ret_hex, size_t cap, struct error *err);
 /* Whether the connection is still up (a PostgreSQL restart breaks it; the
  * pool then opens a new one). */
 bool pg_conn_ok(struct pg_conn *c);
 /* The connection's last error, for store_fail(). */
 const char *pg_conn_error(struct pg_conn *c);
-/* Whether the last error was a serialization failure or deadlock (40001,
- * 40P01): the transaction may succeed if run again. */
+/* Whether a statement since the last BEGIN failed with a serialization
+ * failure or deadlock (40001, 40P01): the transaction may succeed if run
+ * again.  pg_conn_exec() fails with ERR_RETRY then. */
 bool pg_conn_retryable(struct pg_conn *c);
 /* Rows the last INSERT, UPDATE or DELETE changed; the id its INSERT gave
  * (lastval()). */
@@ -59,10 +67,17 @@ const char *pg_col_text(struct pg_stmt *s, int idx);
 size_t pg_col_bytes(struct pg_stmt *s, int idx);
 bool pg_col_is_null(struct pg_stmt *s, int idx);
 
-/* On c, a session kept for it: true while c holds the leader lock (a
- * session advisory lock).  held says c took it earlier (then the session
- * is only checked), else it is tried without waiting. */
-bool pg_leader_check(struct pg_conn *c, bool held);
+/* On c, a session kept for it: the leader epoch while c holds the leader
+ * lock (a session advisory lock), else 0.  held is the epoch c took the
+ * lock with earlier (then the session is only checked), or 0: the lock is
+ * then tried without waiting and, when taken, berth_leader's epoch is
+ * bumped, which fences the previous leader (pg_leader_fence). */
+int64_t pg_leader_check(struct pg_conn *c, int64_t held);
+/* In the transaction open on c, which is leader work: fail with
+ * ERR_CONFLICT unless epoch is still the database's leader epoch, and hold
+ * a share lock on it until the transaction ends, so that a new leader's
+ * bump waits for this transaction and none begun after it passes. */
+int pg_leader_fence(struct pg_conn *c, int64_t epoch, struct error *err);
 
 /* Bring the database c is connected to up to this berth's schema: the
  * same versioned migrations as SQLite (store_schema.c), translated, each
