@@ -247,16 +247,6 @@ int service_registries_update(struct op_ctx *ctx, json_t *doc, json_t *given, js
     return 1;
 }
 
-int service_connect_refuse(json_t *in, struct error *err)
-{
-    json_t *sc = json_object_get(in, "serviceConnectConfiguration");
-    if (sc && json_is_true(json_object_get(sc, "enabled")))
-        return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
-                         "berth does not implement Service Connect (serviceConnectConfiguration with enabled true): "
-                         "use serviceRegistries and Cloud Map DNS names instead.");
-    return 0;
-}
-
 int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct error *err)
 {
     if (!task->service_name || !task->id)
@@ -267,7 +257,9 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
         return r;
     json_t *regs = json_object_get(svc.doc, "serviceRegistries");
     json_t *retired = json_object_get(json_object_get(svc.doc, "berth"), "retiredRegistries");
-    if (json_array_size(regs) == 0 && json_array_size(retired) == 0)
+    /* Service Connect's Cloud Map services (service_connect.c) too. */
+    json_t *sc = json_object_get(json_object_get(svc.doc, "berth"), "scRegistries");
+    if (json_array_size(regs) == 0 && json_array_size(retired) == 0 && json_array_size(sc) == 0)
         return 0;
     bool want = false;
     if (task_discoverable(ctx, task, &want, err) < 0)
@@ -278,9 +270,13 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
         if (sync_one(ctx, task, reg, want, err) < 0)
             return -1;
     }
+    json_array_foreach(sc, i, reg) {
+        if (sync_one(ctx, task, reg, want, err) < 0)
+            return -1;
+    }
     /* Registries UpdateService replaced: a task leaves them as it stops. */
     json_array_foreach(retired, i, reg) {
-        if (!want && !registry_in(regs, reg) && sync_one(ctx, task, reg, false, err) < 0)
+        if (!want && !registry_in(regs, reg) && !registry_in(sc, reg) && sync_one(ctx, task, reg, false, err) < 0)
             return -1;
     }
     return 0;
