@@ -138,7 +138,7 @@ def test_client_reaches_the_service_by_its_alias(stack):
     [vip] = dnsclient.values(a, "A")
     assert vip.startswith("169.254.171.")
 
-    arn = run_client(stack, FIND + "for i in $(seq 20); do wget -q -T 5 -O - http://$ip:80/id || echo FAIL; done")
+    arn = run_client(stack, FIND + "for i in $(seq 20); do timeout 10 wget -q -O - http://$ip:80/id || echo FAIL; done")
     stack.wait_status(arn, "STOPPED", timeout=90)
     out = stack.stdout(arn, "c")
     assert "VIP=" + vip in out, out
@@ -154,7 +154,7 @@ def test_rolling_update_under_load_loses_no_request(stack):
     assert len(before) == 2
     # A bounded loop: at most 20 requests a second, 1200 requests.
     arn = run_client(stack, FIND + "n=0; while [ $n -lt 1200 ]; do n=$((n+1)); "
-                                   "wget -q -T 5 -O - http://$ip:80/id || echo FAIL; usleep 50000; done; echo DONE",
+                                   "timeout 10 wget -q -O - http://$ip:80/id || echo FAIL; usleep 50000; done; echo DONE",
                      family="scload")
     stack.wait_status(arn, "RUNNING", timeout=60)
     berth_proc.wait_for(lambda: len(stack.stdout(arn, "c")) > 20 or None, timeout=30, what="the loop to start")
