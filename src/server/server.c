@@ -185,7 +185,7 @@ int server_start(struct server *srv, struct error *err)
     struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy, NULL};
     if (background_start(srv->changes, &elb, &srv->elb_thread, err) < 0)
         return -1;
-    struct background_job sc = {"service connect", SC_PROXY_INTERVAL, true, true, sc_proxy_run, srv->sc_proxy};
+    struct background_job sc = {"service connect", SC_PROXY_INTERVAL, true, true, sc_proxy_run, srv->sc_proxy, NULL};
     if (background_start(srv->changes, &sc, &srv->sc_thread, err) < 0)
         return -1;
     /* Alarms are evaluated every ALARM_TICK (divided by --time-scale, for
