@@ -23,6 +23,10 @@ struct cluster_row;
  * {dnsName, vip, ports: {"<port>": {service, cluster, name, discovery,
  * region, idle}}}. */
 #define SC_ALIAS_KIND "sc-alias"
+/* How long a task that left its Cloud Map services keeps running before
+ * its agent is told to stop it: the proxy stops sending it connections
+ * within a pass (SC_PROXY_INTERVAL at most) and those in flight finish. */
+#define SC_DRAIN_SECONDS 3
 
 /* CreateService: check in's serviceConnectConfiguration (if any) against
  * taskdef and the cluster's serviceConnectDefaults, create the Cloud Map

@@ -11,20 +11,29 @@
  * the aliases only on the server's host (or through a route to
  * SC_VIP_NET via it), and the proxy is one more hop.
  *
+ * Two speeds.  The listeners (one per alias and port) are the
+ * configuration file: when that set changes, the file is rewritten with
+ * the servers of the moment and HAProxy reloaded (SIGUSR2).  The servers
+ * (the tasks) change far more often, during every deployment, and go
+ * through the runtime API on the stats socket without a reload: `add
+ * server` + `enable server` for a new task, `set server ... addr` when its
+ * address changes, `disable server` for a task that left (the connections
+ * it holds finish; it takes no new ones) and `del server` once it holds
+ * none.  Reloading for those was what lost requests: a burst of reloads
+ * while new tasks registered refused connections.
+ *
  * The aliases' addresses are made local with one route
  * (`ip route replace local 169.254.171.0/24 dev lo`), removed when the
  * server stops; the agent's guard lets bridge tasks reach them. */
 #include "server/ecs/service_connect_proxy.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -32,6 +41,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "server/ecs/service_connect.h"
+#include "server/elbv2/haproxy_proc.h"
 #include "server/http/http_limits.h"
 #include "server/store/store.h"
 #include "server/store/store_docs.h"
@@ -44,15 +54,27 @@
 #define SC_IDLE_DEFAULT 300
 /* An idle timeout of 0 turns it off: HAProxy's longest. */
 #define SC_IDLE_OFF "24d"
+/* The runtime API's answers this file acts on. */
+#define SC_ADDED "New server registered."
+#define SC_DELETED "Server deleted."
+/* After a reload, passes that compare HAProxy's servers with the store. */
+#define SC_RECHECK_PASSES 3
+/* The bit of srv_admin_state that `disable server` sets (SRV_ADMF_FMAINT). */
+#define SC_ADMIN_FMAINT 0x1
 
 struct sc_proxy {
     struct store *store;
     char dir[1024];
     char haproxy[1024];
-    pid_t pid;   /* the master; 0: not running */
-    char *cfg;   /* the configuration it runs */
-    bool routed; /* the local route is ours to remove */
-    bool broken; /* logged once */
+    char sock[64];   /* the stats socket's abstract name */
+    pid_t pid;       /* the master; 0: not running */
+    char *skeleton;  /* the listeners of the configuration it runs */
+    json_t *applied; /* {listener: {server: "ip:port"}} HAProxy was last brought to */
+    char *refused;   /* listeners whose configuration HAProxy refused: not again */
+    int recheck;     /* passes that compare HAProxy's servers with the store anyway */
+    bool failing;    /* a runtime command failed (logged once) */
+    bool routed;     /* the local route is ours to remove */
+    bool broken;     /* logged once */
 };
 
 static const char *str(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
@@ -65,65 +87,42 @@ int sc_proxy_new(struct store *store, const char *dir, const char *haproxy, stru
     p->store = store;
     snprintf(p->dir, sizeof(p->dir), "%s", dir);
     snprintf(p->haproxy, sizeof(p->haproxy), "%s", haproxy);
+    snprintf(p->sock, sizeof(p->sock), "berth-sc-%ld", (long)getpid());
     *ret = p;
     return 0;
 }
 
-/* Run program with args, output to the proxy's log; the child ends with
- * this thread. */
-static pid_t spawn(struct sc_proxy *p, const char *program, const char *const *args, size_t nargs)
+/* `ip` with args, waited for; 0 when it succeeded. */
+static int run_ip(struct sc_proxy *p, const char *const *args, size_t nargs)
 {
-    char logpath[1100];
-    snprintf(logpath, sizeof(logpath), "%s/haproxy.log", p->dir);
-    const char *argv[16] = {program};
+    const char *argv[12] = {SC_IP_PROGRAM};
     for (size_t i = 0; i < nargs && i + 2 < ELEMENTSOF(argv); i++)
         argv[i + 1] = args[i];
-    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t pid = logfd >= 0 && nullfd >= 0 ? fork() : -1;
+    pid_t pid = fork();
     if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        dup2(nullfd, 0);
-        dup2(logfd, 1);
-        dup2(logfd, 2);
-        execv(program, (char *const *)argv);
+        execv(SC_IP_PROGRAM, (char *const *)argv);
         _exit(127);
     }
-    if (logfd >= 0)
-        close(logfd);
-    if (nullfd >= 0)
-        close(nullfd);
-    return pid;
-}
-
-static int run_wait(struct sc_proxy *p, const char *program, const char *const *args, size_t nargs)
-{
-    pid_t pid = spawn(p, program, args, nargs);
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) != pid)
         return -1;
+    (void)p;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void proxy_forget(struct sc_proxy *p)
+{
+    free(p->skeleton);
+    p->skeleton = NULL;
+    json_decref(p->applied);
+    p->applied = NULL;
+    p->recheck = 0;
 }
 
 static void proxy_stop(struct sc_proxy *p)
 {
-    if (p->pid > 0) {
-        kill(p->pid, SIGTERM);
-        for (int i = 0; i < 100; i++) {
-            pid_t r = waitpid(p->pid, NULL, WNOHANG);
-            if (r == p->pid || (r < 0 && errno != EINTR))
-                break;
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            if (i == 99) {
-                kill(p->pid, SIGKILL);
-                waitpid(p->pid, NULL, 0);
-            }
-        }
-    }
-    p->pid = 0;
-    free(p->cfg);
-    p->cfg = NULL;
+    haproxy_stop(&p->pid);
+    proxy_forget(p);
 }
 
 void sc_proxy_free(struct sc_proxy *p)
@@ -131,40 +130,44 @@ void sc_proxy_free(struct sc_proxy *p)
     if (!p)
         return;
     proxy_stop(p);
+    free(p->refused);
     if (p->routed) {
         const char *args[] = {"-4", "route", "del", "local", SC_VIP_NET, "dev", "lo"};
-        run_wait(p, SC_IP_PROGRAM, args, ELEMENTSOF(args));
+        run_ip(p, args, ELEMENTSOF(args));
     }
-    free(p->cfg);
     free(p);
 }
 
-struct servers {
-    struct buf *b;
+/* What one pass builds: the configuration without servers (skeleton),
+ * with them (full), and the servers each listener should have. */
+struct pass {
+    struct store_tx *tx;
+    struct buf *skeleton, *full;
+    json_t *want; /* {listener: {server: "ip:port"}} */
+    json_t *servers;
+    size_t listeners;
 };
 
 static int server_line(json_t *inst, void *ud, struct error *err)
 {
-    (void)err;
+    struct pass *ps = ud;
     json_t *attrs = json_object_get(inst, "Attributes");
     const char *ip = str(attrs, "AWS_INSTANCE_IPV4"), *port = str(attrs, "AWS_INSTANCE_PORT");
     const char *health = str(inst, "HealthStatus"), *id = str(inst, "Id");
     if (!ip || !port || !id || (health && strcmp(health, "UNHEALTHY") == 0))
         return 0;
     /* Attributes come from tasks' reports: only plain addresses go in. */
-    if (strspn(ip, "0123456789.") != strlen(ip) || strspn(port, "0123456789") != strlen(port) ||
-        strspn(id, "0123456789abcdefABCDEF-_") != strlen(id))
+    if (!*ip || !*port || strspn(ip, "0123456789.") != strlen(ip) || strspn(port, "0123456789") != strlen(port) ||
+        strlen(id) > 64 || strspn(id, "0123456789abcdefABCDEF-_") != strlen(id))
         return 0;
-    return buf_printf(((struct servers *)ud)->b, "    server t-%.64s %s:%s\n", id, ip, port) < 0
+    char name[72], addr[64];
+    snprintf(name, sizeof(name), "t-%s", id);
+    snprintf(addr, sizeof(addr), "%.20s:%.8s", ip, port);
+    json_object_set_new(ps->servers, name, json_string(addr));
+    return buf_printf(ps->full, "    server %s %s\n", name, addr) < 0
                ? error_set(err, ERR_LIMIT, "configuration too large")
                : 0;
 }
-
-struct pass {
-    struct store_tx *tx;
-    struct buf *b;
-    size_t listeners;
-};
 
 /* One listener per claimed port of an alias. */
 static int alias_section(const char *region, json_t *alias, void *ud, struct error *err)
@@ -181,39 +184,47 @@ static int alias_section(const char *region, json_t *alias, void *ud, struct err
         if (!slash || !*port || strspn(port, "0123456789") != strlen(port))
             continue;
         json_int_t idle = json_integer_value(json_object_get(claim, "idle"));
-        char t[24];
+        char t[24], name[64];
         if (idle == 0)
             snprintf(t, sizeof(t), "%s", SC_IDLE_OFF);
         else
             snprintf(t, sizeof(t), "%llds", (long long)(idle > 0 ? idle : SC_IDLE_DEFAULT));
-        if (buf_printf(ps->b,
-                       "\n# %.127s:%s\nlisten sc_%s_%s\n    bind %s:%s\n    balance roundrobin\n"
-                       "    timeout client %s\n    timeout server %s\n",
-                       str(alias, "dnsName"), port, vip, port, vip, port, t, t) < 0)
-            return error_set(err, ERR_LIMIT, "configuration too large");
-        struct servers s = {ps->b};
-        if (store_sd_each(ps->tx, STORE_SD_INSTANCE, str(claim, "region"), slash + 1, NULL, server_line, &s, err) < 0)
+        snprintf(name, sizeof(name), "sc_%.20s_%.8s", vip, port);
+        struct buf *both[] = {ps->skeleton, ps->full};
+        for (size_t k = 0; k < ELEMENTSOF(both); k++)
+            if (buf_printf(both[k],
+                           "\n# %.127s:%s\nlisten %s\n    bind %s:%s\n    balance roundrobin\n"
+                           "    timeout client %s\n    timeout server %s\n",
+                           str(alias, "dnsName"), port, name, vip, port, t, t) < 0)
+                return error_set(err, ERR_LIMIT, "configuration too large");
+        ps->servers = json_object();
+        if (!ps->servers)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        json_object_set_new(ps->want, name, ps->servers);
+        if (store_sd_each(ps->tx, STORE_SD_INSTANCE, str(claim, "region"), slash + 1, NULL, server_line, ps, err) < 0)
             return -1;
         ps->listeners++;
     }
     return 0;
 }
 
-/* The whole configuration from the store into b; *ret_n listeners. */
-static int build(struct sc_proxy *p, struct buf *b, size_t *ret_n, struct error *err)
+/* The configuration from the store into ps; ps->listeners counted. */
+static int build(struct sc_proxy *p, struct pass *ps, struct error *err)
 {
-    struct store_tx *tx = NULL;
-    if (store_begin(p->store, false, &tx, err) < 0)
+    if (store_begin(p->store, false, &ps->tx, err) < 0)
         return -1;
-    buf_printf(b,
-               "# Service Connect: generated by berth, rewritten on every change.\n"
-               "global\n    maxconn 4096\n    hard-stop-after 60s\n"
-               "defaults\n    mode tcp\n    timeout connect %s\n    retries 3\n    option redispatch 1\n",
-               SC_CONNECT_TIMEOUT);
-    struct pass ps = {tx, b, 0};
-    int r = store_doc_each(tx, SC_ALIAS_KIND, NULL, NULL, NULL, alias_section, &ps, err);
-    store_rollback(tx);
-    *ret_n = ps.listeners;
+    struct buf *both[] = {ps->skeleton, ps->full};
+    for (size_t k = 0; k < ELEMENTSOF(both); k++)
+        buf_printf(both[k],
+                   "# Service Connect: generated by berth; the servers change through the runtime API.\n"
+                   "global\n    maxconn 4096\n    hard-stop-after 60s\n    stats socket abns@%s level admin\n"
+                   "defaults\n    mode tcp\n    timeout connect %s\n    retries 3\n    option redispatch 1\n",
+                   p->sock, SC_CONNECT_TIMEOUT);
+    int r = store_doc_each(ps->tx, SC_ALIAS_KIND, NULL, NULL, NULL, alias_section, ps, err);
+    store_rollback(ps->tx);
+    ps->tx = NULL;
+    if (r == 0 && (ps->skeleton->failed || ps->full->failed))
+        return error_set(err, ERR_LIMIT, "configuration too large");
     return r < 0 ? -1 : 0;
 }
 
@@ -223,27 +234,28 @@ static int ensure_route(struct sc_proxy *p)
     if (p->routed)
         return 0;
     const char *args[] = {"-4", "route", "replace", "local", SC_VIP_NET, "dev", "lo"};
-    if (run_wait(p, SC_IP_PROGRAM, args, ELEMENTSOF(args)) < 0)
+    if (run_ip(p, args, ELEMENTSOF(args)) < 0)
         return -1;
     p->routed = true;
     return 0;
 }
 
-static void apply(struct sc_proxy *p, const char *cfg)
+/* A new set of listeners: write the whole configuration (servers of the
+ * moment included), then start HAProxy or reload it. */
+static void apply(struct sc_proxy *p, const struct pass *ps)
 {
     struct error err = {0};
     char path[1100], newpath[1100];
     snprintf(path, sizeof(path), "%s/haproxy.cfg", p->dir);
     snprintf(newpath, sizeof(newpath), "%s/haproxy.cfg.new", p->dir);
-    if (fs_write_atomic(p->dir, "haproxy.cfg.new", cfg, strlen(cfg), &err) < 0) {
+    if (fs_write_atomic(p->dir, "haproxy.cfg.new", ps->full->data, ps->full->len, &err) < 0) {
         log_error("service connect: %s", err.msg);
         return;
     }
-    const char *check[] = {"-c", "-q", "-f", newpath};
-    if (run_wait(p, p->haproxy, check, ELEMENTSOF(check)) < 0) {
+    if (haproxy_check(p->haproxy, p->dir, newpath) < 0) {
         log_error("service connect: the generated HAProxy configuration is refused (see %s/haproxy.log)", p->dir);
-        free(p->cfg);
-        p->cfg = strdup(cfg); /* not again until it changes */
+        free(p->refused);
+        p->refused = strdup(ps->skeleton->data); /* not again until it changes */
         return;
     }
     if (rename(newpath, path) < 0) {
@@ -254,7 +266,7 @@ static void apply(struct sc_proxy *p, const char *cfg)
         kill(p->pid, SIGUSR2);
     } else {
         const char *args[] = {"-W", "-f", path};
-        p->pid = spawn(p, p->haproxy, args, ELEMENTSOF(args));
+        p->pid = haproxy_spawn(p->haproxy, p->dir, args, ELEMENTSOF(args));
         if (p->pid < 0) {
             log_error("service connect: cannot start %s: %s", p->haproxy, strerror(errno));
             p->pid = 0;
@@ -262,8 +274,143 @@ static void apply(struct sc_proxy *p, const char *cfg)
         }
         log_info("service connect: client aliases served by HAProxy (pid %ld)", (long)p->pid);
     }
-    free(p->cfg);
-    p->cfg = strdup(cfg);
+    proxy_forget(p);
+    p->skeleton = strdup(ps->skeleton->data);
+    p->applied = json_deep_copy(ps->want);
+    /* A runtime command sent while the old worker still answers the
+     * socket would be lost with it: compare for a few passes. */
+    p->recheck = SC_RECHECK_PASSES;
+}
+
+/* One runtime API command (printf-style); its answer into out (cap bytes,
+ * "" when the socket cannot be reached). */
+static void command(struct sc_proxy *p, char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void command(struct sc_proxy *p, char *out, size_t cap, const char *fmt, ...)
+{
+    char cmd[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    _cleanup_buf_ struct buf reply;
+    buf_init(&reply, LIMIT_ELB_STATS_REPLY);
+    out[0] = '\0';
+    if (haproxy_command(p->sock, cmd, &reply) == 0 && reply.data)
+        snprintf(out, cap, "%s", reply.data);
+}
+
+/* The column of name in `show servers state`'s header line ("# a b
+ * ..."), counted from the first after "#"; -1 when absent. */
+static int column(const char *header, const char *name)
+{
+    size_t len = strlen(name);
+    int col = -1;
+    for (const char *h = header; *h;) {
+        while (*h == ' ')
+            h++;
+        size_t w = strcspn(h, " ");
+        if (w == len && strncmp(h, name, len) == 0)
+            return col;
+        col++;
+        h += w;
+    }
+    return -1;
+}
+
+/* A listener's servers as HAProxy has them, from `show servers state`:
+ * {server: ["ip:port", admin state]}.  -1 when it cannot tell. */
+static int servers_now(struct sc_proxy *p, const char *be, json_t *ret)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "show servers state %s\n", be);
+    _cleanup_buf_ struct buf reply;
+    buf_init(&reply, LIMIT_ELB_STATS_REPLY);
+    if (haproxy_command(p->sock, cmd, &reply) < 0 || !reply.data)
+        return -1;
+    char *save = NULL, *line = strtok_r(reply.data, "\n", &save);
+    line = line ? strtok_r(NULL, "\n", &save) : NULL;
+    if (!line || strncmp(line, "# ", 2) != 0)
+        return -1; /* "Can't find backend." */
+    int iname = column(line, "srv_name"), iaddr = column(line, "srv_addr");
+    int iadm = column(line, "srv_admin_state"), iport = column(line, "srv_port");
+    if (iname < 0 || iaddr < 0 || iadm < 0 || iport < 0)
+        return -1;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        const char *f[64] = {NULL};
+        int n = 0;
+        char *fsave = NULL;
+        for (char *w = strtok_r(line, " ", &fsave); w && n < 64; w = strtok_r(NULL, " ", &fsave))
+            f[n++] = w;
+        if (iname >= n || iaddr >= n || iadm >= n || iport >= n)
+            continue;
+        char addr[80];
+        snprintf(addr, sizeof(addr), "%.40s:%.8s", f[iaddr], f[iport]);
+        json_object_set_new(ret, f[iname], json_pack("[s, I]", addr, (json_int_t)strtol(f[iadm], NULL, 10)));
+    }
+    return 0;
+}
+
+/* Bring one listener's servers to want over the runtime API; *pending
+ * when a server that left still holds connections. */
+static int sync_listener(struct sc_proxy *p, const char *be, json_t *want, bool *pending)
+{
+    _cleanup_json_ json_t *now = json_object();
+    if (!now || servers_now(p, be, now) < 0)
+        return -1;
+    char out[256];
+    const char *name;
+    json_t *addr, *had;
+    json_object_foreach(want, name, addr) {
+        const char *a = json_string_value(addr), *colon = strrchr(a, ':');
+        had = json_object_get(now, name);
+        if (!had) {
+            command(p, out, sizeof(out), "add server %s/%s %s\n", be, name, a);
+            if (strncmp(out, SC_ADDED, strlen(SC_ADDED)) != 0) {
+                if (!p->failing)
+                    log_warn("service connect: add server %s/%s: %.200s", be, name, out[0] ? out : "no answer");
+                return -1;
+            }
+        } else if (strcmp(json_string_value(json_array_get(had, 0)), a) != 0 && colon) {
+            command(p, out, sizeof(out), "set server %s/%s addr %.*s port %s\n", be, name, (int)(colon - a), a,
+                    colon + 1);
+        }
+        if (!had || (json_integer_value(json_array_get(had, 1)) & SC_ADMIN_FMAINT))
+            command(p, out, sizeof(out), "enable server %s/%s\n", be, name);
+    }
+    json_object_foreach(now, name, had) {
+        if (json_object_get(want, name))
+            continue;
+        /* Gone from Cloud Map: no new connections; deleted once idle. */
+        if (!(json_integer_value(json_array_get(had, 1)) & SC_ADMIN_FMAINT))
+            command(p, out, sizeof(out), "disable server %s/%s\n", be, name);
+        command(p, out, sizeof(out), "del server %s/%s\n", be, name);
+        if (strncmp(out, SC_DELETED, strlen(SC_DELETED)) != 0)
+            *pending = true;
+    }
+    return 0;
+}
+
+/* The same listeners: bring every listener's servers in line when the
+ * store's differ from what HAProxy was last brought to. */
+static void sync_servers(struct sc_proxy *p, json_t *want)
+{
+    if (p->recheck > 0)
+        p->recheck--;
+    else if (p->applied && json_equal(p->applied, want))
+        return;
+    bool pending = false, failed = false;
+    const char *be;
+    json_t *servers;
+    json_object_foreach(want, be, servers) {
+        if (sync_listener(p, be, servers, &pending) < 0)
+            failed = true;
+    }
+    json_decref(p->applied);
+    p->applied = failed ? NULL : json_deep_copy(want);
+    p->failing = failed;
+    if (pending && p->recheck == 0)
+        p->recheck = 1;
 }
 
 void sc_proxy_run(void *arg)
@@ -272,25 +419,30 @@ void sc_proxy_run(void *arg)
     if (p->broken)
         return;
     int status = 0;
-    if (p->pid > 0 && waitpid(p->pid, &status, WNOHANG) == p->pid) {
-        log_warn("service connect: HAProxy (pid %ld) exited (status %d); starting it again", (long)p->pid, status);
-        p->pid = 0;
-        free(p->cfg);
-        p->cfg = NULL;
+    pid_t was = p->pid;
+    if (haproxy_exited(&p->pid, &status)) {
+        log_warn("service connect: HAProxy (pid %ld) exited (status %d); starting it again", (long)was, status);
+        proxy_forget(p);
     }
-    _cleanup_buf_ struct buf cfg;
-    buf_init(&cfg, LIMIT_ELB_CONFIG);
+    _cleanup_buf_ struct buf skeleton, full;
+    buf_init(&skeleton, LIMIT_ELB_CONFIG);
+    buf_init(&full, LIMIT_ELB_CONFIG);
+    _cleanup_json_ json_t *want = json_object();
+    struct pass ps = {NULL, &skeleton, &full, want, NULL, 0};
     struct error err = {0};
-    size_t n = 0;
-    if (build(p, &cfg, &n, &err) < 0) {
-        log_error("service connect: %s", err.msg);
+    if (!want || build(p, &ps, &err) < 0) {
+        log_error("service connect: %s", want ? err.msg : "out of memory");
         return;
     }
-    if (n == 0) {
+    if (ps.listeners == 0) {
         proxy_stop(p); /* no alias to listen on */
         return;
     }
-    if (p->cfg && strcmp(p->cfg, cfg.data) == 0)
+    if (p->pid > 0 && p->skeleton && strcmp(p->skeleton, skeleton.data) == 0) {
+        sync_servers(p, want);
+        return;
+    }
+    if (p->refused && strcmp(p->refused, skeleton.data) == 0)
         return;
     if (access(p->haproxy, X_OK) < 0 || fs_mkdir_p(p->dir, 0700, &err) < 0 || ensure_route(p) < 0) {
         const char *why = err.msg[0] ? err.msg : "the local route for " SC_VIP_NET " cannot be added (root needed)";
@@ -300,5 +452,5 @@ void sc_proxy_run(void *arg)
         p->broken = true;
         return;
     }
-    apply(p, cfg.data);
+    apply(p, &ps);
 }

@@ -3,9 +3,11 @@
  * address (SC_VIP_NET, a local route on the server's host) and port, and
  * forwarding TCP to the Cloud Map instances of the service that answers
  * the alias: its RUNNING, healthy tasks.  A failed connection is retried
- * on another task (retries 3, redispatch).  Its configuration is rebuilt
- * from the store on every pass and reloaded gracefully (SIGUSR2: the old
- * worker finishes the connections it holds) when it changes.
+ * on another task (retries 3, redispatch).  The listeners are its
+ * configuration file, rewritten and reloaded gracefully (SIGUSR2) only
+ * when the set of aliases changes; the tasks are its servers, added,
+ * re-addressed, disabled and deleted through the runtime API (the stats
+ * socket) without a reload.
  *
  * Runs as a background job on the change feed; HAProxy is the server's
  * child and ends with it. */
