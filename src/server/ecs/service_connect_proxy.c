@@ -148,6 +148,10 @@ struct pass {
     size_t listeners;
 };
 
+/* What a server name may hold (Cloud Map instance ids are ECS task ids
+ * here, but anyone may register one). */
+#define ID_CHARS "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_."
+
 static int server_line(json_t *inst, void *ud, struct error *err)
 {
     struct pass *ps = ud;
@@ -158,7 +162,7 @@ static int server_line(json_t *inst, void *ud, struct error *err)
         return 0;
     /* Attributes come from tasks' reports: only plain addresses go in. */
     if (!*ip || !*port || strspn(ip, "0123456789.") != strlen(ip) || strspn(port, "0123456789") != strlen(port) ||
-        strlen(id) > 64 || strspn(id, "0123456789abcdefABCDEF-_") != strlen(id))
+        strlen(id) > 64 || strspn(id, ID_CHARS) != strlen(id))
         return 0;
     char name[72], addr[64];
     snprintf(name, sizeof(name), "t-%s", id);
