@@ -19,6 +19,9 @@ NET = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}}
 # Each task serves its own id at /id.
 SERVE = ["sh", "-c", "cat /proc/sys/kernel/random/uuid > /var/www/id && exec httpd -f -p 80 -h /var/www"]
 ALIAS = "api.internal"
+# The tests build on each other (the rolling update rolls the service the
+# alias test created): one pytest-xdist worker runs them in order.
+pytestmark = pytest.mark.xdist_group("service_connect")
 FIND = "ip=$(nslookup %s | awk '/^Address: /{print $2; exit}'); echo VIP=$ip; " % ALIAS
 
 
