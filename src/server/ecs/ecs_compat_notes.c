@@ -183,7 +183,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"CreateServiceRequest", "propagateTags", W, NULL, NULL},
     {"CreateServiceRequest", "role", P, NULL, "recorded as roleArn (iam:PassRole checked); berth registers targets without it"},
     {"CreateServiceRequest", "schedulingStrategy", W, NULL, "REPLICA and DAEMON"},
-    {"CreateServiceRequest", "serviceConnectConfiguration", P, NULL, "Service Connect through one HAProxy beside the server (TCP, retries on another task; tasks come and go through its runtime API, without reloads; a stopping task is drained 3 s), aliases answered by berth's DNS; logConfiguration, accessLogConfiguration, tls, ingressPortOverride, perRequestTimeoutSeconds and testTrafficRules are refused (UnsupportedFeatureException); see the README"},
+    {"CreateServiceRequest", "serviceConnectConfiguration", P, NULL, "Service Connect through one HAProxy beside the server (TCP, retries on another task; tasks come and go through its runtime API, without reloads; a stopping task is drained 5 s), aliases answered by berth's DNS; logConfiguration, accessLogConfiguration, tls, ingressPortOverride, perRequestTimeoutSeconds and testTrafficRules are refused (UnsupportedFeatureException); see the README"},
     {"CreateServiceRequest", "serviceName", W, NULL, NULL},
     {"CreateServiceRequest", "serviceRegistries", P, NULL, "one Cloud Map registry, answered by berth's DNS (--dns-listen)"},
     {"CreateServiceRequest", "tags", W, NULL, NULL},

@@ -25,8 +25,9 @@ struct cluster_row;
 #define SC_ALIAS_KIND "sc-alias"
 /* How long a task that left its Cloud Map services keeps running before
  * its agent is told to stop it: the proxy stops sending it connections
- * within a pass (SC_PROXY_INTERVAL at most) and those in flight finish. */
-#define SC_DRAIN_SECONDS 3
+ * once a task that replaces it answers its checks (a pass and a check
+ * interval, about 2 s) and those in flight finish. */
+#define SC_DRAIN_SECONDS 5
 
 /* CreateService: check in's serviceConnectConfiguration (if any) against
  * taskdef and the cluster's serviceConnectDefaults, create the Cloud Map

@@ -61,6 +61,12 @@
 #define SC_RECHECK_PASSES 3
 /* The bit of srv_admin_state that `disable server` sets (SRV_ADMF_FMAINT). */
 #define SC_ADMIN_FMAINT 0x1
+/* srv_op_state of a server that takes connections (SRV_ST_RUNNING). */
+#define SC_OP_RUNNING 2
+/* Each task's TCP check: a task added at run time starts down and takes
+ * connections once its port answers (a task is RUNNING before its
+ * process listens); one that stops answering leaves after two. */
+#define SC_CHECK "check inter 1s fall 2 rise 1"
 
 struct sc_proxy {
     struct store *store;
@@ -168,7 +174,7 @@ static int server_line(json_t *inst, void *ud, struct error *err)
     snprintf(name, sizeof(name), "t-%s", id);
     snprintf(addr, sizeof(addr), "%.20s:%.8s", ip, port);
     json_object_set_new(ps->servers, name, json_string(addr));
-    return buf_printf(ps->full, "    server %s %s\n", name, addr) < 0
+    return buf_printf(ps->full, "    server %s %s %s\n", name, addr, SC_CHECK) < 0
                ? error_set(err, ERR_LIMIT, "configuration too large")
                : 0;
 }
@@ -323,7 +329,8 @@ static int column(const char *header, const char *name)
 }
 
 /* A listener's servers as HAProxy has them, from `show servers state`:
- * {server: ["ip:port", admin state]}.  -1 when it cannot tell. */
+ * {server: ["ip:port", admin state, operational state]}.  -1 when it
+ * cannot tell. */
 static int servers_now(struct sc_proxy *p, const char *be, json_t *ret)
 {
     char cmd[160];
@@ -338,7 +345,8 @@ static int servers_now(struct sc_proxy *p, const char *be, json_t *ret)
         return -1; /* "Can't find backend." */
     int iname = column(line, "srv_name"), iaddr = column(line, "srv_addr");
     int iadm = column(line, "srv_admin_state"), iport = column(line, "srv_port");
-    if (iname < 0 || iaddr < 0 || iadm < 0 || iport < 0)
+    int iop = column(line, "srv_op_state");
+    if (iname < 0 || iaddr < 0 || iadm < 0 || iport < 0 || iop < 0)
         return -1;
     while ((line = strtok_r(NULL, "\n", &save))) {
         const char *f[64] = {NULL};
@@ -346,17 +354,58 @@ static int servers_now(struct sc_proxy *p, const char *be, json_t *ret)
         char *fsave = NULL;
         for (char *w = strtok_r(line, " ", &fsave); w && n < 64; w = strtok_r(NULL, " ", &fsave))
             f[n++] = w;
-        if (iname >= n || iaddr >= n || iadm >= n || iport >= n)
+        if (iname >= n || iaddr >= n || iadm >= n || iport >= n || iop >= n)
             continue;
         char addr[80];
         snprintf(addr, sizeof(addr), "%.40s:%.8s", f[iaddr], f[iport]);
-        json_object_set_new(ret, f[iname], json_pack("[s, I]", addr, (json_int_t)strtol(f[iadm], NULL, 10)));
+        json_object_set_new(
+            ret, f[iname],
+            json_pack("[s, I, I]", addr, (json_int_t)strtol(f[iadm], NULL, 10), (json_int_t)strtol(f[iop], NULL, 10)));
     }
     return 0;
 }
 
+static json_int_t admin_of(json_t *had) { return json_integer_value(json_array_get(had, 1)); }
+
+/* Whether a server of want is up in now: then those that left can stop
+ * taking connections.  Until one is (new tasks not yet answering their
+ * checks), they keep taking them: their tasks are drained before they
+ * stop (SC_DRAIN_SECONDS). */
+static bool any_up(json_t *want, json_t *now)
+{
+    const char *name;
+    json_t *addr;
+    if (json_object_size(want) == 0)
+        return true;
+    json_object_foreach(want, name, addr) {
+        json_t *had = json_object_get(now, name);
+        if (had && !(admin_of(had) & SC_ADMIN_FMAINT) && json_integer_value(json_array_get(had, 2)) == SC_OP_RUNNING &&
+            strcmp(json_string_value(json_array_get(had, 0)), json_string_value(addr)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A task that registered: added in maintenance, then enabled already
+ * down, so that it takes connections once its first check passes. */
+static int add_server(struct sc_proxy *p, const char *be, const char *name, const char *addr)
+{
+    char out[256];
+    command(p, out, sizeof(out), "add server %s/%s %s %s\n", be, name, addr, SC_CHECK);
+    if (strncmp(out, SC_ADDED, strlen(SC_ADDED)) != 0) {
+        if (!p->failing)
+            log_warn("service connect: add server %s/%s: %.200s", be, name, out[0] ? out : "no answer");
+        return -1;
+    }
+    /* One line: the commands run one after the other, with no check in between. */
+    command(p, out, sizeof(out), "enable health %s/%s; enable server %s/%s; set server %s/%s health down\n", be, name,
+            be, name, be, name);
+    log_info("service connect: %s: task server %s at %s added", be, name, addr);
+    return 0;
+}
+
 /* Bring one listener's servers to want over the runtime API; *pending
- * when a server that left still holds connections. */
+ * when a server that left is still there. */
 static int sync_listener(struct sc_proxy *p, const char *be, json_t *want, bool *pending)
 {
     _cleanup_json_ json_t *now = json_object();
@@ -369,28 +418,33 @@ static int sync_listener(struct sc_proxy *p, const char *be, json_t *want, bool 
         const char *a = json_string_value(addr), *colon = strrchr(a, ':');
         had = json_object_get(now, name);
         if (!had) {
-            command(p, out, sizeof(out), "add server %s/%s %s\n", be, name, a);
-            if (strncmp(out, SC_ADDED, strlen(SC_ADDED)) != 0) {
-                if (!p->failing)
-                    log_warn("service connect: add server %s/%s: %.200s", be, name, out[0] ? out : "no answer");
+            if (add_server(p, be, name, a) < 0)
                 return -1;
-            }
-        } else if (strcmp(json_string_value(json_array_get(had, 0)), a) != 0 && colon) {
+            continue;
+        }
+        if (strcmp(json_string_value(json_array_get(had, 0)), a) != 0 && colon) {
             command(p, out, sizeof(out), "set server %s/%s addr %.*s port %s\n", be, name, (int)(colon - a), a,
                     colon + 1);
+            log_info("service connect: %s: task server %s moved to %s", be, name, a);
         }
-        if (!had || (json_integer_value(json_array_get(had, 1)) & SC_ADMIN_FMAINT))
+        if (admin_of(had) & SC_ADMIN_FMAINT)
             command(p, out, sizeof(out), "enable server %s/%s\n", be, name);
     }
+    bool up = any_up(want, now);
     json_object_foreach(now, name, had) {
         if (json_object_get(want, name))
             continue;
+        *pending = true;
+        if (!up)
+            continue; /* no task of want answers yet: those leaving still serve */
         /* Gone from Cloud Map: no new connections; deleted once idle. */
-        if (!(json_integer_value(json_array_get(had, 1)) & SC_ADMIN_FMAINT))
+        if (!(admin_of(had) & SC_ADMIN_FMAINT)) {
             command(p, out, sizeof(out), "disable server %s/%s\n", be, name);
+            log_info("service connect: %s: task server %s disabled", be, name);
+        }
         command(p, out, sizeof(out), "del server %s/%s\n", be, name);
-        if (strncmp(out, SC_DELETED, strlen(SC_DELETED)) != 0)
-            *pending = true;
+        if (strncmp(out, SC_DELETED, strlen(SC_DELETED)) == 0)
+            log_info("service connect: %s: task server %s deleted", be, name);
     }
     return 0;
 }
