@@ -17,6 +17,7 @@
 #include "server/autoscaling/autoscaling.h"
 #include "server/cloudwatch/cw_service.h"
 #include "server/ecs/ecs_service.h"
+#include "server/ecs/service_connect_proxy.h"
 #include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_service.h"
 #include "server/dns/dns_server.h"
@@ -155,6 +156,10 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
                       &srv->elb_proxy, err) < 0)
         return -1;
     elb_service_set_proxy(srv->elb, srv->elb_proxy);
+    snprintf(elb_dir, sizeof(elb_dir), "%s/sc", cfg->data_dir);
+    if (sc_proxy_new(srv->store, elb_dir, cfg->haproxy[0] ? cfg->haproxy : "/usr/sbin/haproxy", &srv->sc_proxy, err) <
+        0)
+        return -1;
     srv->ecs->elb_proxy = srv->elb_proxy;
     exec_sessions_set_store(srv->ecs->exec, srv->store);
     if (keyring_open(srv->store, srv->box, cfg->data_dir, cfg->account_id, &srv->keyring, err) < 0)
@@ -216,6 +221,9 @@ int server_start(struct server *srv, struct error *err)
     struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy, NULL};
     if (background_start(srv->changes, &elb, &srv->elb_thread, err) < 0)
         return -1;
+    struct background_job sc = {"service connect", SC_PROXY_INTERVAL, true, true, sc_proxy_run, srv->sc_proxy, NULL};
+    if (background_start(srv->changes, &sc, &srv->sc_thread, err) < 0)
+        return -1;
     /* Alarms are evaluated every ALARM_TICK (divided by --time-scale, for
      * tests), high-resolution periods included. */
     struct autoscaling_service *as = srv->autoscaling;
@@ -269,6 +277,8 @@ void server_stop(struct server *srv)
     srv->scheduler_thread = NULL;
     background_stop(srv->elb_thread);
     srv->elb_thread = NULL;
+    background_stop(srv->sc_thread);
+    srv->sc_thread = NULL;
     background_stop(srv->alarm_thread);
     srv->alarm_thread = NULL;
     background_stop(srv->insights_thread);
@@ -296,6 +306,7 @@ void server_free(struct server *srv)
     sd_service_free(srv->sd);
     elb_service_free(srv->elb);
     elb_proxy_free(srv->elb_proxy); /* its HAProxy processes end with it */
+    sc_proxy_free(srv->sc_proxy);
     ecs_service_free(srv->ecs);
     memset(srv, 0, sizeof(*srv));
 }

@@ -24,6 +24,7 @@ struct acm_service;
 struct sd_service;
 struct elb_service;
 struct elb_proxy;
+struct sc_proxy;
 struct ssm_service;
 struct cloudwatch_service;
 struct autoscaling_service;
@@ -89,12 +90,14 @@ struct server {
     struct prometheus *prometheus;
     struct elb_service *elb;
     struct elb_proxy *elb_proxy;
+    struct sc_proxy *sc_proxy; /* Service Connect */
     struct http_front *http;
     uint16_t bound_port;
     struct scheduler scheduler;
     struct background *scheduler_thread;
     struct background *maintenance_thread;
     struct background *elb_thread;
+    struct background *sc_thread;
     struct background *alarm_thread;
     struct container_insights insights;
     struct background *insights_thread;

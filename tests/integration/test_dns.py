@@ -216,20 +216,21 @@ def test_update_service_registries_list_by_namespace_and_service_connect(stack):
                             DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 5}]})["Service"]
     stack.register("mover", [{"name": "web", "command": HTTPD, "stopTimeout": 1,
                               "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")
-    # Service Connect is refused, not dropped; enabled false asks for nothing.
+    # Service Connect needs a named port mapping (test_service_connect.py);
+    # enabled false asks for nothing.
     sc = {"enabled": True, "namespace": "move.local",
           "services": [{"portName": "http", "clientAliases": [{"port": 80}]}]}
     with pytest.raises(Exception) as e:
         stack.ecs.create_service(cluster=stack.cluster, serviceName="sc", taskDefinition="mover", desiredCount=1,
                                  networkConfiguration=NET, serviceConnectConfiguration=sc)
-    assert e.value.response["Error"]["Code"] == "UnsupportedFeatureException"
-    assert "Service Connect" in e.value.response["Error"]["Message"]
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert "portName" in e.value.response["Error"]["Message"]
     stack.ecs.create_service(cluster=stack.cluster, serviceName="mover", taskDefinition="mover", desiredCount=1,
                              networkConfiguration=NET, serviceRegistries=[{"registryArn": old["Arn"]}],
                              serviceConnectConfiguration={"enabled": False})
     with pytest.raises(Exception) as e:
         stack.ecs.update_service(cluster=stack.cluster, service="mover", serviceConnectConfiguration=sc)
-    assert e.value.response["Error"]["Code"] == "UnsupportedFeatureException"
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
 
     svc_arn = stack.ecs.describe_services(cluster=stack.cluster, services=["mover"])["services"][0]["serviceArn"]
     assert stack.ecs.list_services_by_namespace(namespace="move.local")["serviceArns"] == [svc_arn]

@@ -149,6 +149,9 @@ TEST(nftrules_guard_keeps_tasks_off_the_host)
     rej = t ? strstr(t, "iifname \"berth0\" reject with icmpx type admin-prohibited") : NULL;
     CHECK(dns && rej && dns < rej);
     CHECK(t && !strstr(t, "tcp dport 53"));
+    /* Service Connect's aliases: TCP to the server's proxy, before the reject */
+    const char *sc = t ? strstr(t, "iifname \"berth0\" ip daddr 169.254.171.0/24 meta l4proto tcp accept") : NULL;
+    CHECK(sc && sc < rej);
     free(t);
     t = nftrules_guard_delete_text("berth_0123abcd");
     CHECK_STR(t, "table inet berth_0123abcd_guard\ndelete table inet berth_0123abcd_guard\n");

@@ -104,6 +104,8 @@ char *nftrules_guard_text(const char *table, const char *bridge, const char *dns
     if (endpoint_port > 0)
         buf_printf(&b, "\t\tiifname \"%s\" ip daddr %s tcp dport %d accept\n", bridge, NFT_ENDPOINT_ADDR,
                    endpoint_port);
+    /* Service Connect's client aliases: the server's proxy listens there. */
+    buf_printf(&b, "\t\tiifname \"%s\" ip daddr %s meta l4proto tcp accept\n", bridge, NFT_SERVICE_CONNECT_NET);
     buf_printf(&b, "\t\tiifname \"%s\" reject with icmpx type admin-prohibited\n\t}\n}\n", bridge);
     return buf_steal(&b, NULL);
 }

@@ -45,8 +45,13 @@ char *nftrules_elements_text(const char *table, bool add, const struct nft_mappi
  * before the input hook.  Neighbour discovery stays allowed.  The caller
  * frees; NULL when out of memory.  The exceptions: dns_addr (NULL: none),
  * the agent's DNS relay, UDP port 53 on that address; endpoint_port (> 0),
- * the task endpoint's port on 169.254.170.2. */
+ * the task endpoint's port on 169.254.170.2; and TCP to
+ * NFT_SERVICE_CONNECT_NET, where the berth server's Service Connect proxy
+ * listens on the client aliases' addresses. */
 char *nftrules_guard_text(const char *table, const char *bridge, const char *dns_addr, int endpoint_port);
+
+/* Service Connect's client aliases (server/ecs/service_connect.h). */
+#define NFT_SERVICE_CONNECT_NET "169.254.171.0/24"
 
 /* The task endpoint's address (ECS's credentials and metadata endpoint). */
 #define NFT_ENDPOINT_ADDR "169.254.170.2"

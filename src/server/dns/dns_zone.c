@@ -22,6 +22,7 @@
 #include <sys/random.h>
 
 #include "common/cleanup.h"
+#include "server/dns/dns_alias.h"
 #include "server/dns/dns_packet.h"
 #include "server/store/store.h"
 #include "server/store/store_elb.h"
@@ -354,6 +355,14 @@ enum dns_zone_result dns_zone_answer(struct store *st, const char *region, const
     struct store_tx *tx = NULL;
     if (store_begin(st, false, &tx, &err) < 0)
         goto servfail;
+    /* Service Connect's aliases first: a dnsName may lie under a namespace. */
+    int alias = dns_alias_answer(tx, region, &q, msg, out, cap, ret_len, &err);
+    if (alias != 0) {
+        store_rollback(tx);
+        if (alias < 0)
+            goto servfail;
+        return DNS_ZONE_ANSWERED;
+    }
     struct dns_writer w;
     if (dns_writer_start(&w, out, cap, &q, msg, DNS_RCODE_NOERROR, true) < 0) {
         store_rollback(tx);

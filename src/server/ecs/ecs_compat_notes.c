@@ -17,7 +17,7 @@
 /* clang-format off */
 const struct compat_op ecs_compat_ops[] = {
     {"ContinueServiceDeployment", R, "deployment lifecycle hooks are not implemented"},
-    {"CreateCluster", P, "configuration.executeCommandConfiguration logs ECS Exec sessions to CloudWatch Logs (logging DEFAULT, NONE, OVERRIDE with cloudWatchLogGroupName); S3 and cloudWatchEncryptionEnabled are refused, kmsKeyId is recorded only; capacityProviders, defaultCapacityProviderStrategy, managedStorageConfiguration and serviceConnectDefaults are recorded and shown, and used by nothing"},
+    {"CreateCluster", P, "configuration.executeCommandConfiguration logs ECS Exec sessions to CloudWatch Logs (logging DEFAULT, NONE, OVERRIDE with cloudWatchLogGroupName); S3 and cloudWatchEncryptionEnabled are refused, kmsKeyId is recorded only; capacityProviders, defaultCapacityProviderStrategy and managedStorageConfiguration are recorded and shown, and used by nothing; serviceConnectDefaults.namespace is the Service Connect namespace of services that give none"},
     {"CreateDaemon", R, "ECS Managed Daemons run only on Amazon ECS Managed Instances capacity providers, which berth does not provide: use a service with schedulingStrategy DAEMON"},
     {"CreateExpressGatewayService", P, "composed of berth's own resources, all made in the one request through their own actions and authorised as the caller (not as infrastructureRoleArn, which is recorded and needs iam:PassRole): a task definition (family serviceName, awsvpc, one container named main) from primaryContainer, an ECS service running minTaskCount tasks on the cluster's EC2 capacity (not Fargate), an internet-facing application load balancer of its own (HAProxy on its own loopback address) with an HTTP listener on port 80 (no HTTPS: berth issues no public certificates, and no public DNS name: ingressPaths[].endpoint is http://<load balancer address>/), an ip target group checking healthCheckPath every 10 s, and a target tracking policy from scalingTarget; rolling deployments instead of canary; no security groups, VPC or subnets are created (networkConfiguration's ids are recorded as opaque ids, subnet-berth without one); no log group unless awsLogsConfiguration names one"},
     {"CreateService", P, "see the CreateService members below"},
@@ -183,7 +183,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"CreateServiceRequest", "propagateTags", W, NULL, NULL},
     {"CreateServiceRequest", "role", P, NULL, "recorded as roleArn (iam:PassRole checked); berth registers targets without it"},
     {"CreateServiceRequest", "schedulingStrategy", W, NULL, "REPLICA and DAEMON"},
-    {"CreateServiceRequest", "serviceConnectConfiguration", P, NULL, "enabled: false only; enabled: true is refused (UnsupportedFeatureException)"},
+    {"CreateServiceRequest", "serviceConnectConfiguration", P, NULL, "Service Connect through one HAProxy beside the server (TCP, retries on another task; tasks come and go through its runtime API, without reloads; a stopping task is drained 5 s), aliases answered by berth's DNS; logConfiguration, accessLogConfiguration, tls, ingressPortOverride, perRequestTimeoutSeconds and testTrafficRules are refused (UnsupportedFeatureException); see the README"},
     {"CreateServiceRequest", "serviceName", W, NULL, NULL},
     {"CreateServiceRequest", "serviceRegistries", P, NULL, "one Cloud Map registry, answered by berth's DNS (--dns-listen)"},
     {"CreateServiceRequest", "tags", W, NULL, NULL},
@@ -207,7 +207,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"UpdateServiceRequest", "platformVersion", W, NULL, "FARGATE only; a change starts a new deployment"},
     {"UpdateServiceRequest", "propagateTags", W, NULL, NULL},
     {"UpdateServiceRequest", "service", W, NULL, NULL},
-    {"UpdateServiceRequest", "serviceConnectConfiguration", P, NULL, "enabled: false only; enabled: true is refused (UnsupportedFeatureException)"},
+    {"UpdateServiceRequest", "serviceConnectConfiguration", P, NULL, "as CreateService's; a change starts a new deployment"},
     {"UpdateServiceRequest", "serviceRegistries", W, NULL, "a change starts a new deployment"},
     {"UpdateServiceRequest", "taskDefinition", W, NULL, "starts a new deployment"},
     {"UpdateServiceRequest", "volumeConfigurations", U, NULL, "EBS volumes configured at launch are not available"},

@@ -236,7 +236,8 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
     /* Asked to stop while registered: the agent hears of it once the
      * targets have drained (agent_poll.c, and the scheduler's release). */
     if (until > time_to_epoch_seconds(ctx->now) && task_status_is(task->desired_status, TASK_STATUS_STOPPED) &&
-        task_status_is(task->last_status, TASK_STATUS_RUNNING) && !json_object_get(berth, "stopAfter")) {
+        task_status_is(task->last_status, TASK_STATUS_RUNNING) &&
+        until > json_number_value(json_object_get(berth, "stopAfter"))) {
         json_object_set_new(berth, "stopAfter", json_real(until));
         json_object_set(berth, "drainFrom", from);
     }

@@ -19,6 +19,12 @@
 /* Whether one of the service's registries lies in namespace ns_id. */
 static bool in_namespace(struct op_ctx *ctx, json_t *doc, const char *ns_id)
 {
+    /* Service Connect's namespace, kept as its ARN. */
+    json_t *sc = json_object_get(doc, "serviceConnectConfiguration");
+    const char *sc_ns = json_string_value(json_object_get(sc, "namespace"));
+    const char *slash = sc_ns ? strrchr(sc_ns, '/') : NULL;
+    if (json_is_true(json_object_get(sc, "enabled")) && slash && strcmp(slash + 1, ns_id) == 0)
+        return true;
     size_t i;
     json_t *r;
     json_array_foreach(json_object_get(doc, "serviceRegistries"), i, r) {

@@ -13,6 +13,8 @@
 
 #include "common/cleanup.h"
 #include "common/task_status.h"
+#include "common/timeutil.h"
+#include "server/ecs/service_connect.h"
 #include "server/ecs/taskdefs.h"
 #include "server/servicediscovery/sd_registry.h"
 #include "server/store/store_instances.h"
@@ -178,7 +180,8 @@ static json_t *task_attributes(struct op_ctx *ctx, struct task_row *task, json_t
     return attrs;
 }
 
-/* One registry: register or deregister the task. */
+/* One registry: register or deregister the task; 1 when it has just
+ * been deregistered. */
 static int sync_one(struct op_ctx *ctx, struct task_row *task, json_t *reg, bool want, struct error *err)
 {
     _cleanup_json_ json_t *svc = NULL;
@@ -186,7 +189,7 @@ static int sync_one(struct op_ctx *ctx, struct task_row *task, json_t *reg, bool
     if (sd_service_find(ctx, str(reg, "registryArn"), &svc, &lookup) < 0)
         return 0; /* the registry was deleted */
     if (!want)
-        return sd_instance_remove(ctx, svc, task->uuid, NULL, 0, err) < 0 ? -1 : 0;
+        return sd_instance_remove(ctx, svc, task->uuid, NULL, 0, err);
     _cleanup_json_ json_t *attrs = task_attributes(ctx, task, reg), *had = NULL;
     if (!attrs)
         return error_set(err, ERR_INTERNAL, "out of memory");
@@ -247,14 +250,23 @@ int service_registries_update(struct op_ctx *ctx, json_t *doc, json_t *given, js
     return 1;
 }
 
-int service_connect_refuse(json_t *in, struct error *err)
+/* Service Connect: a RUNNING task asked to stop has just left its Cloud
+ * Map services.  Its agent hears of the stop SC_DRAIN_SECONDS later (the
+ * load balancers' stopAfter, service_load_balancers.h), once the proxy
+ * sends it no new connection and those it holds have finished. */
+static void sc_drain(struct op_ctx *ctx, struct task_row *task)
 {
-    json_t *sc = json_object_get(in, "serviceConnectConfiguration");
-    if (sc && json_is_true(json_object_get(sc, "enabled")))
-        return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
-                         "berth does not implement Service Connect (serviceConnectConfiguration with enabled true): "
-                         "use serviceRegistries and Cloud Map DNS names instead.");
-    return 0;
+    if (!task_status_is(task->last_status, TASK_STATUS_RUNNING) ||
+        !task_status_is(task->desired_status, TASK_STATUS_STOPPED))
+        return;
+    json_t *berth = json_object_get(task->doc, "berth");
+    if (!berth) {
+        berth = json_object();
+        json_object_set_new(task->doc, "berth", berth);
+    }
+    double until = time_to_epoch_seconds(ctx->now) + SC_DRAIN_SECONDS;
+    if (until > json_number_value(json_object_get(berth, "stopAfter")))
+        json_object_set_new(berth, "stopAfter", json_real(until));
 }
 
 int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct error *err)
@@ -267,7 +279,9 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
         return r;
     json_t *regs = json_object_get(svc.doc, "serviceRegistries");
     json_t *retired = json_object_get(json_object_get(svc.doc, "berth"), "retiredRegistries");
-    if (json_array_size(regs) == 0 && json_array_size(retired) == 0)
+    /* Service Connect's Cloud Map services (service_connect.c) too. */
+    json_t *sc = json_object_get(json_object_get(svc.doc, "berth"), "scRegistries");
+    if (json_array_size(regs) == 0 && json_array_size(retired) == 0 && json_array_size(sc) == 0)
         return 0;
     bool want = false;
     if (task_discoverable(ctx, task, &want, err) < 0)
@@ -278,9 +292,18 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
         if (sync_one(ctx, task, reg, want, err) < 0)
             return -1;
     }
+    bool left = false;
+    json_array_foreach(sc, i, reg) {
+        int done = sync_one(ctx, task, reg, want, err);
+        if (done < 0)
+            return -1;
+        left |= done > 0;
+    }
+    if (left)
+        sc_drain(ctx, task);
     /* Registries UpdateService replaced: a task leaves them as it stops. */
     json_array_foreach(retired, i, reg) {
-        if (!want && !registry_in(regs, reg) && sync_one(ctx, task, reg, false, err) < 0)
+        if (!want && !registry_in(regs, reg) && !registry_in(sc, reg) && sync_one(ctx, task, reg, false, err) < 0)
             return -1;
     }
     return 0;

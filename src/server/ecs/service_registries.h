@@ -28,8 +28,3 @@ int service_registries_sync(struct op_ctx *ctx, struct task_row *task, struct er
  * registered there leave them when they stop.  1 when they changed (a new
  * deployment registers the service's tasks anew), 0 when not, -1. */
 int service_registries_update(struct op_ctx *ctx, json_t *doc, json_t *given, json_t *taskdef, struct error *err);
-
-/* serviceConnectConfiguration: berth has no Service Connect proxy, so an
- * enabled configuration is refused (UnsupportedFeatureException); one
- * with enabled false asks for nothing and is accepted. */
-int service_connect_refuse(json_t *in, struct error *err);

@@ -8,6 +8,7 @@
 #include "server/ecs/services.h"
 
 #include "server/ecs/service_load_balancers.h"
+#include "server/ecs/service_connect.h"
 #include "server/ecs/service_registries.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ json_t *service_new_deployment(const struct op_ctx *ctx, json_t *doc, const char
     }
     if (json_object_get(doc, "networkConfiguration"))
         json_object_set(d, "networkConfiguration", json_object_get(doc, "networkConfiguration"));
+    service_connect_deployment(doc, d);
     if (json_is_null(json_object_get(d, "launchType"))) {
         json_object_del(d, "launchType");
         json_object_set(d, "capacityProviderStrategy", json_object_get(doc, "capacityProviderStrategy"));
@@ -433,8 +435,9 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     if (!td_ref && !external)
         return error_set(err, ERR_INVALID, "TaskDefinition must be specified when the deployment controller is ECS.");
     const char *platform = NULL;
-    if (service_connect_refuse(in, err) < 0)
-        return -1;
+    json_t *sc = json_object_get(in, "serviceConnectConfiguration");
+    if (external && json_is_true(json_object_get(sc, "enabled")))
+        return error_set(err, ERR_INVALID, "Service Connect is supported only with the ECS deployment controller.");
     if (!external &&
         (taskdef_resolve(ctx, td_ref, true, &taskdef, err) < 0 ||
          fargate_check_launch(taskdef,
@@ -460,7 +463,7 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
     char arn[800];
     service_arn(ctx, cluster.name, name, arn, sizeof(arn));
     row.doc = service_doc_new(ctx, in, &cluster, &kind, name, arn, taskdef, config, err);
-    if (!row.doc)
+    if (!row.doc || service_connect_create(ctx, &cluster, in, row.doc, taskdef, err) < 0)
         return -1;
     row.cluster_id = cluster.id;
     snprintf(row.region, sizeof(row.region), "%s", ctx->region);
@@ -700,7 +703,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     if (update_load_balancers(ctx, in, doc, taskdef, td_arn, &redeploy, err) < 0)
         return -1;
-    if (service_connect_refuse(in, err) < 0 || update_registries(ctx, in, doc, &taskdef, td_arn, &redeploy, err) < 0)
+    if (service_connect_update(ctx, &cluster, in, doc, taskdef, &redeploy, err) < 0 ||
+        update_registries(ctx, in, doc, &taskdef, td_arn, &redeploy, err) < 0)
         return -1;
     if (desired && !daemon)
         update_desired(ctx, doc, desired);

@@ -17,18 +17,12 @@
 #include "server/elbv2/elb_proxy.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -38,6 +32,7 @@
 #include "server/elbv2/elb_haproxy.h"
 #include "server/elbv2/elb_metrics.h"
 #include "server/elbv2/elb_tls.h"
+#include "server/elbv2/haproxy_proc.h"
 #include "server/http/http_limits.h"
 #include "server/store/store.h"
 #include "server/store/store_elb.h"
@@ -120,21 +115,7 @@ int elb_proxy_new(struct store *store, const struct secret_box *box, const char 
 /* End a master and wait for it (SIGTERM: its workers stop with it). */
 static void proc_stop(struct lb_proc *lp)
 {
-    if (lp->pid > 0) {
-        kill(lp->pid, SIGTERM);
-        for (int i = 0; i < 100; i++) {
-            pid_t r = waitpid(lp->pid, NULL, WNOHANG);
-            if (r == lp->pid || (r < 0 && errno != EINTR))
-                break;
-            struct timespec ts = {0, 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            if (i == 99) {
-                kill(lp->pid, SIGKILL);
-                waitpid(lp->pid, NULL, 0);
-            }
-        }
-    }
-    lp->pid = 0;
+    haproxy_stop(&lp->pid);
     free(lp->cfg);
     lp->cfg = NULL;
 }
@@ -152,71 +133,13 @@ void elb_proxy_free(struct elb_proxy *p)
     free(p);
 }
 
-/* Run HAProxy with args (after the program name), stdout and stderr to
- * the load balancer's log; the child ends when this thread does. */
-static pid_t spawn(struct elb_proxy *p, const char *lbdir, const char *const *args, size_t nargs)
-{
-    char logpath[1200];
-    snprintf(logpath, sizeof(logpath), "%s/haproxy.log", lbdir);
-    const char *argv[12] = {p->haproxy};
-    for (size_t i = 0; i < nargs && i + 2 < ELEMENTSOF(argv); i++)
-        argv[i + 1] = args[i];
-    int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    pid_t pid = logfd >= 0 && nullfd >= 0 ? fork() : -1;
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        dup2(nullfd, 0);
-        dup2(logfd, 1);
-        dup2(logfd, 2);
-        execv(p->haproxy, (char *const *)argv);
-        _exit(127);
-    }
-    if (logfd >= 0)
-        close(logfd);
-    if (nullfd >= 0)
-        close(nullfd);
-    return pid;
-}
-
-/* haproxy -c on the new configuration: 0 when it is valid. */
-static int validate(struct elb_proxy *p, const char *lbdir, const char *cfgpath)
-{
-    const char *args[] = {"-c", "-q", "-f", cfgpath};
-    pid_t pid = spawn(p, lbdir, args, ELEMENTSOF(args));
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
 /* Send a command to a load balancer's stats socket; its whole answer
  * (bounded) into ret. */
 static int stats_command(struct elb_proxy *p, const struct lb_proc *lp, const char *cmd, struct buf *ret)
 {
-    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    /* HAProxy 2.6 binds abns@ names zero-padded to the full length. */
-    snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "%s%s", p->sock_prefix, lp->id);
-    struct timeval tv = {2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return -1;
-    if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
-        return -1;
-    char chunk[4096];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -1 : 0;
-        if (buf_append(ret, chunk, (size_t)n) < 0)
-            return -1;
-    }
+    char name[128];
+    snprintf(name, sizeof(name), "%s%s", p->sock_prefix, lp->id);
+    return haproxy_command(name, cmd, ret);
 }
 
 static void lb_dir(struct elb_proxy *p, const struct lb_proc *lp, char *out, size_t cap)
@@ -254,7 +177,7 @@ static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json
     }
     char newpath[1200];
     snprintf(newpath, sizeof(newpath), "%s/haproxy.cfg.new", dir);
-    if (validate(p, dir, newpath) < 0) {
+    if (haproxy_check(p->haproxy, dir, newpath) < 0) {
         log_error("elb: %s: the generated HAProxy configuration is refused (see %s/haproxy.log); keeping the last",
                   lp->arn, dir);
         free(lp->cfg);
@@ -269,7 +192,7 @@ static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json
         kill(lp->pid, SIGUSR2);
     } else {
         const char *args[] = {"-W", "-f", cfgpath};
-        lp->pid = spawn(p, dir, args, ELEMENTSOF(args));
+        lp->pid = haproxy_spawn(p->haproxy, dir, args, ELEMENTSOF(args));
         if (lp->pid < 0) {
             log_error("elb: %s: cannot start %s: %s", lp->arn, p->haproxy, strerror(errno));
             lp->pid = 0;
@@ -403,10 +326,9 @@ static void reap(struct elb_proxy *p)
     for (size_t i = 0; i < p->nprocs; i++) {
         struct lb_proc *lp = &p->procs[i];
         int status = 0;
-        if (lp->pid > 0 && waitpid(lp->pid, &status, WNOHANG) == lp->pid) {
-            log_warn("elb: HAProxy of %s (pid %ld) exited (status %d); starting it again", lp->arn, (long)lp->pid,
-                     status);
-            lp->pid = 0;
+        pid_t was = lp->pid;
+        if (haproxy_exited(&lp->pid, &status)) {
+            log_warn("elb: HAProxy of %s (pid %ld) exited (status %d); starting it again", lp->arn, (long)was, status);
             free(lp->cfg);
             lp->cfg = NULL;
         }

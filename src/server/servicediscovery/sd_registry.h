@@ -24,3 +24,7 @@ int sd_instance_remove(struct op_ctx *ctx, json_t *svc, const char *id, char *re
 /* The namespace an id, ARN or name names (in ctx's region): 0 with a new
  * document, or -1 with NamespaceNotFound. */
 int sd_namespace_resolve(struct op_ctx *ctx, const char *ref, json_t **ret_doc, struct error *err);
+/* The service named name in namespace ns (a document), created as ECS's
+ * Service Connect creates it (Type HTTP: found through the API, not DNS)
+ * when there is none: 0 with a new document, -1. */
+int sd_service_ensure(struct op_ctx *ctx, json_t *ns, const char *name, json_t **ret_doc, struct error *err);
