@@ -5,6 +5,7 @@ HAProxy and gets answers from more than one server task; the service's tasks are
 registers; bad input gets ECS's errors."""
 import os
 import socket
+import urllib.request
 
 import pytest
 
@@ -88,6 +89,15 @@ def proxy_workers(stack):
     return {pid for pid, ppid in parents.items() if ppid in masters}
 
 
+def answer_http(ip, port):
+    """GET /id at ip:port's body (within 2 s); None when it fails."""
+    try:
+        with urllib.request.urlopen("http://%s:%d/id" % (ip, port), timeout=2) as r:
+            return r.read().decode().strip()
+    except OSError:
+        return None
+
+
 def run_client(stack, script, family="scclient"):
     stack.register(family, [{"name": "c", "command": ["sh", "-c", script], "essential": True}],
                    networkMode="awsvpc")
@@ -157,6 +167,12 @@ def test_client_reaches_the_service_by_its_alias(stack):
     a = dnsclient.ask("127.0.0.1", stack.dns_port, ALIAS, "A")
     [vip] = dnsclient.values(a, "A")
     assert vip.startswith("169.254.171.")
+    # The proxy learns of the tasks on its next pass (each second) and a
+    # task takes connections once its check passes: both tasks answer on
+    # the alias's address from this host (the server's) first.
+    seen = set()
+    berth_proc.wait_for(lambda: len(seen.update([answer_http(vip, 80)]) or seen - {None}) == 2, timeout=30,
+                        what="both tasks to answer on the alias's address")
 
     arn = run_client(stack, FIND + "for i in $(seq 20); do timeout 10 wget -q -O - http://$ip:80/id || echo FAIL; done")
     stack.wait_status(arn, "STOPPED", timeout=90)

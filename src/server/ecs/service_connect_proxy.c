@@ -386,9 +386,26 @@ static bool any_up(json_t *want, json_t *now)
     return false;
 }
 
-/* A task that registered: added in maintenance, then enabled already
- * down, so that it takes connections once its first check passes. */
-static int add_server(struct sc_proxy *p, const char *be, const char *name, const char *addr)
+/* Whether any server HAProxy has takes connections. */
+static bool any_serving(json_t *now)
+{
+    const char *name;
+    json_t *had;
+    json_object_foreach(now, name, had) {
+        if (!(admin_of(had) & SC_ADMIN_FMAINT) && json_integer_value(json_array_get(had, 2)) == SC_OP_RUNNING)
+            return true;
+    }
+    return false;
+}
+
+/* A task that registered: added in maintenance, then enabled.  While
+ * another task of the listener takes connections it starts down and
+ * takes them once its first check passes (a task is RUNNING before its
+ * process listens).  When none does (the service's first tasks), it
+ * starts up: a connection to a task not listening yet is refused at
+ * once and retried on another (retries, redispatch), where starting down
+ * would refuse every client for a check interval. */
+static int add_server(struct sc_proxy *p, const char *be, const char *name, const char *addr, bool start_down)
 {
     char out[256];
     command(p, out, sizeof(out), "add server %s/%s %s %s\n", be, name, addr, SC_CHECK);
@@ -398,9 +415,12 @@ static int add_server(struct sc_proxy *p, const char *be, const char *name, cons
         return -1;
     }
     /* One line: the commands run one after the other, with no check in between. */
-    command(p, out, sizeof(out), "enable health %s/%s; enable server %s/%s; set server %s/%s health down\n", be, name,
-            be, name, be, name);
-    log_info("service connect: %s: task server %s at %s added", be, name, addr);
+    if (start_down)
+        command(p, out, sizeof(out), "enable health %s/%s; enable server %s/%s; set server %s/%s health down\n", be,
+                name, be, name, be, name);
+    else
+        command(p, out, sizeof(out), "enable health %s/%s; enable server %s/%s\n", be, name, be, name);
+    log_info("service connect: %s: task server %s at %s added%s", be, name, addr, start_down ? "" : " (up: none was)");
     return 0;
 }
 
@@ -414,11 +434,12 @@ static int sync_listener(struct sc_proxy *p, const char *be, json_t *want, bool 
     char out[256];
     const char *name;
     json_t *addr, *had;
+    bool serving = any_serving(now);
     json_object_foreach(want, name, addr) {
         const char *a = json_string_value(addr), *colon = strrchr(a, ':');
         had = json_object_get(now, name);
         if (!had) {
-            if (add_server(p, be, name, a) < 0)
+            if (add_server(p, be, name, a, serving) < 0)
                 return -1;
             continue;
         }
