@@ -343,9 +343,21 @@ class BerthAgent:
     def start(self):
         os.makedirs(self.data_dir, exist_ok=True)
         log = open(self.log_path, "ab")
+        self.log_start = log.tell()
         self.proc = subprocess.Popen(self.args, stdout=log, stderr=log, env=dict(client_env(key=self.key), **self.extra_env))
         log.close()
         return self
+
+    def started(self):
+        """Whether this process got as far as its first "agent:" line,
+        logged once it handles SIGTERM (a SIGTERM before that, during exec
+        and sanitizer start-up, kills it with the default action)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_start)
+                return b"agent: " in f.read()
+        except OSError:
+            return False
 
     def log(self):
         try:
@@ -356,6 +368,9 @@ class BerthAgent:
 
     def stop(self, check=True):
         if not self.proc or self.proc.poll() is not None:
+            return
+        wait_for(lambda: self.started() or self.proc.poll() is not None, timeout=60, what="the agent to start")
+        if self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGTERM)
         try:

@@ -1,7 +1,9 @@
 """Container Insights network and storage figures from real containers: a
 bridge-mode service task whose client container downloads a known number
 of bytes over HTTP from its web container and writes a known number to
-disk (fsync'd, so cgroup v1's blkio counts it) shows NetworkRxBytes,
+disk (O_DIRECT, so that the container itself issues the writes and cgroup
+v1's blkio counts them: buffered pages the kernel's flusher writes back
+first, as it does on a busy host, count for the root cgroup) shows NetworkRxBytes,
 NetworkTxBytes (bytes/second per agent interval: their sum over the
 one-second samples is the bytes moved) and StorageWriteBytes (cumulative)
 at least that large, by ClusterName + ServiceName and, with "enhanced",
@@ -59,7 +61,7 @@ def largest(cw, name, d):
 
 
 CLIENT = ("sleep 3; for i in $(seq 100); do wget -q -O /dev/null http://www/blob && break; sleep 0.2; done; "
-          "echo fetched; dd if=/dev/zero of=/written bs=1048576 count=%d conv=fsync 2>/dev/null; echo written; "
+          "echo fetched; dd if=/dev/zero of=/written bs=1048576 count=%d oflag=direct conv=fsync 2>/dev/null; echo written; "
           "exec sleep 3600" % (WRITE // MIB))
 WEB = "mkdir -p /www && dd if=/dev/zero of=/www/blob bs=1048576 count=%d 2>/dev/null && exec httpd -f -p 80 -h /www" % (
     DOWNLOAD // MIB)
