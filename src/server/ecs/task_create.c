@@ -352,7 +352,7 @@ int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const str
                 struct error *err)
 {
     _cleanup_(task_row_clear) struct task_row row = {0};
-    if (ids_random_hex(row.uuid, 16) < 0)
+    if (ids_time_hex(row.uuid) < 0)
         return error_set(err, ERR_INTERNAL, "no randomness");
     char arn[600];
     task_arn(ctx, cluster->name, row.uuid, arn, sizeof(arn));
