@@ -2,9 +2,11 @@
 #include "common/ids.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/random.h>
+#include <time.h>
 
 static int fill_random(uint8_t *buf, size_t n)
 {
@@ -45,4 +47,28 @@ int ids_uuid(char out[37])
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
              b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
     return 0;
+}
+
+int ids_time_hex(char out[33])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 11; i >= 0; i--, ms >>= 4)
+        out[i] = hex[ms & 15];
+    return ids_random_hex(out + 12, 10);
+}
+
+void ids_derived_hex(const char *id, size_t len, char *out, size_t nhex)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_Digest(id, len, md, &mdlen, EVP_sha256(), NULL);
+    if (nhex > 2 * (size_t)mdlen)
+        nhex = 2 * (size_t)mdlen;
+    for (size_t i = 0; i < nhex; i++)
+        out[i] = hex[(md[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+    out[nhex] = '\0';
 }

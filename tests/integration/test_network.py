@@ -2,6 +2,7 @@
 dynamic host ports, TCP and UDP, links), awsvpc (a shared namespace per task,
 an ENI attachment), port placement, two hosts simulated with network
 namespaces, and nothing left behind after a stop or an agent kill -9."""
+import hashlib
 import json
 import os
 import random
@@ -84,7 +85,8 @@ def wait_fetch(url, timeout=20):
 
 
 def host_veths(arn):
-    return {l for l in links() if l.startswith("bv" + task_id(arn)[:10])}
+    # The agent names them from a hash of the task id (ids_derived_hex).
+    return {l for l in links() if l.startswith("bv" + hashlib.sha256(task_id(arn).encode()).hexdigest()[:10])}
 
 
 def test_bridge_static_and_dynamic_ports_from_localhost(stack):
@@ -240,8 +242,10 @@ def test_bridge_udp_mapping_and_links(stack, tmp_path):
     berth_proc.wait_for(lambda: "udp-hello" in ctr_lines(stack, arn, "listener"), what="the listener's log")
     berth_proc.wait_for(lambda: "hello from busybox" in ctr_lines(stack, arn, "client"), what="the link to work")
     assert any(l.endswith("\twww") for l in ctr_lines(stack, arn, "client"))
-    # Docker's hostname for a bridge container: its short id, unless set
-    short = stack.container(stack.describe(arn), "client")["runtimeId"][:12]
+    # Like Docker's short id for a bridge container, unless set: 12 hex
+    # characters of a hash of its runtime id (whose first ones are a time)
+    rid = stack.container(stack.describe(arn), "client")["runtimeId"]
+    short = hashlib.sha256(rid.encode()).hexdigest()[:12]
     assert "hostname=%s %s %s" % (short, short, short) in ctr_lines(stack, arn, "client")
     berth_proc.wait_for(lambda: "hostname=web-1" in ctr_lines(stack, arn, "named"), what="the named container")
     stack.ecs.stop_task(cluster=stack.cluster, task=arn)

@@ -22,6 +22,7 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "agent/net/dnsrelay.h"
@@ -74,15 +75,19 @@ void network_ns_path(const struct net_env *env, const char *name, char *buf, siz
 }
 
 /* Host-side veth names: 15 characters at most, derived from the namespace
- * file name so that reconciliation can find them from the file alone. */
+ * file name so that reconciliation can find them from the file alone.  The
+ * 10 characters stand for the whole task id (a hash of it): the id's own
+ * first characters are its time, the same for tasks made in the same ms. */
 static void veth_name(const char *ns_name, char *buf, size_t cap)
 {
     const char *dash = strchr(ns_name, '-');
     unsigned idx = dash ? (unsigned)strtoul(dash + 1, NULL, 10) : 0;
+    char h[11];
+    ids_derived_hex(ns_name, dash ? (size_t)(dash - ns_name) : strlen(ns_name), h, 10);
     if (dash)
-        snprintf(buf, cap, "bv%.10s%02x", ns_name, idx & 0xff);
+        snprintf(buf, cap, "bv%s%02x", h, idx & 0xff);
     else
-        snprintf(buf, cap, "bv%.10saw", ns_name);
+        snprintf(buf, cap, "bv%saw", h);
 }
 
 static void mac_for(uint32_t addr, uint8_t mac[6], char *text, size_t cap)
@@ -263,7 +268,9 @@ static int plan_task(struct net_env *env, const char *id, json_t *task, json_t *
     if (strcmp(mode, "awsvpc") == 0) {
         char veth[20], eni[32], att[40];
         veth_name(id, veth, sizeof(veth));
-        snprintf(eni, sizeof(eni), "eni-%.17s", id);
+        char h[18];
+        ids_derived_hex(id, strlen(id), h, 17);
+        snprintf(eni, sizeof(eni), "eni-%s", h);
         snprintf(att, sizeof(att), "%.8s-%.4s-%.4s-%.4s-%.12s", id, id + 8, id + 12, id + 16, id + 20);
         json_t *subnets = json_object_get(
             json_object_get(json_object_get(task, "networkConfiguration"), "awsvpcConfiguration"), "subnets");

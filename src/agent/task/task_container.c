@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/ids.h"
 #include "agent/image/image.h"
 #include "agent/runtime/etcfiles.h"
 #include "agent/agent_limits.h"
@@ -128,15 +129,17 @@ static void etc_options(struct task_runner *t, struct runner_ctr *c, const char 
 }
 
 /* The hostname a container gets when its definition sets none: an awsvpc
- * task's is its address's DNS name, as ECS gives it; otherwise Docker's:
- * the short container id, the runtime id's first 12 characters. */
+ * task's is its address's DNS name, as ECS gives it; otherwise like
+ * Docker's short container id, 12 hex characters that differ between
+ * containers: a hash of the runtime id (whose first characters are the
+ * task id's time, the same for tasks made in the same ms). */
 static const char *default_hostname(struct task_runner *t, struct runner_ctr *c, char *buf, size_t cap)
 {
     const char *dns_name = network_dns_name(t->net);
     if (strcmp(network_mode(t), "awsvpc") == 0 && dns_name)
         snprintf(buf, cap, "%s", dns_name);
     else
-        snprintf(buf, cap, "%.12s", c->id);
+        ids_derived_hex(c->id, strlen(c->id), buf, cap > 12 ? 12 : cap - 1);
     return buf;
 }
 

@@ -66,12 +66,18 @@ static int agent_poll_json(struct op_ctx *ctx, const struct cluster_row *cluster
 static int agent_poll_bulk(struct op_ctx *ctx, const struct cluster_row *cluster, const char *agent_id,
                            json_int_t since, json_int_t wait, json_t *out, json_int_t *max_seq, struct error *err)
 {
+    _cleanup_json_ json_t *ids = json_array();
+    if (store_task_changed_since_agent(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, since,
+                                       POLL_BULK_MAX_TASKS, ids, err) < 0)
+        return -1;
     /* Heard from all of them: a few times per agent timeout, not at every
      * poll nor at each wake-up (every commit) while it waits, which at
-     * thousands of instances cost more than the rest of the poll. */
+     * thousands of instances cost more than the rest of the poll.  A poll
+     * answered at once holds the agent for no time: only one that will
+     * wait (nothing changed) needs the touch to outlast its wait. */
+    usec_t hold = json_array_size(ids) == 0 ? (usec_t)wait * USEC_PER_SEC : 0;
     _cleanup_json_ json_t *inst_ids = json_array();
-    if (!ctx->rerun &&
-        liveness_bulk_due(ecs_of(ctx)->liveness, cluster->id, agent_id, ctx->now, (usec_t)wait * USEC_PER_SEC)) {
+    if (!ctx->rerun && liveness_bulk_due(ecs_of(ctx)->liveness, cluster->id, agent_id, ctx->now, hold)) {
         if (store_instance_ids_by_attr(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, inst_ids, err) < 0)
             return -1;
         size_t i;
@@ -80,10 +86,6 @@ static int agent_poll_bulk(struct op_ctx *ctx, const struct cluster_row *cluster
             liveness_touch(ecs_of(ctx)->liveness, json_integer_value(v), ctx->now);
         }
     }
-    _cleanup_json_ json_t *ids = json_array();
-    if (store_task_changed_since_agent(ctx->tx, cluster->id, PROTO_AGENT_ID_ATTRIBUTE, agent_id, since,
-                                       POLL_BULK_MAX_TASKS, ids, err) < 0)
-        return -1;
     json_t *tasks = json_array();
     json_object_set_new(out, "tasks", tasks);
     if (agent_poll_json(ctx, cluster, ids, tasks, max_seq, err) < 0)

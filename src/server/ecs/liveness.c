@@ -28,6 +28,9 @@ struct liveness {
     size_t cap, used;
     struct bulk_agent bulk[LIVENESS_BULK_AGENTS];
     size_t nbulk;
+    /* Touches that made a disconnected (or unknown) instance connected:
+     * liveness_unchanged's test that no answer went from false to true. */
+    uint64_t revivals;
 };
 
 int liveness_new(usec_t timeout, struct liveness **ret)
@@ -93,19 +96,61 @@ void liveness_touch(struct liveness *l, int64_t id, usec_t now)
             return; /* full even after growing: out of memory */
         }
         l->slots[i].id = id;
+        l->slots[i].seen = now;
         l->used++;
+        l->revivals++;
+    } else if (now > l->slots[i].seen) {
+        /* Never backwards (threads' clocks race): a later answer that
+         * says connected must not turn false sooner than read. */
+        if (now - l->slots[i].seen > l->timeout)
+            l->revivals++;
+        l->slots[i].seen = now;
     }
-    l->slots[i].seen = now;
     pthread_mutex_unlock(&l->lock);
+}
+
+static usec_t seen_locked(const struct liveness *l, int64_t id)
+{
+    size_t i = slot_of(l, id);
+    return l->slots[i].id == id ? l->slots[i].seen : l->started;
+}
+
+static bool connected_locked(const struct liveness *l, int64_t id, usec_t now)
+{
+    return now - seen_locked(l, id) <= l->timeout;
 }
 
 bool liveness_connected(struct liveness *l, int64_t id, usec_t now)
 {
     pthread_mutex_lock(&l->lock);
-    size_t i = slot_of(l, id);
-    usec_t seen = l->slots[i].id == id ? l->slots[i].seen : l->started;
+    bool r = connected_locked(l, id, now);
     pthread_mutex_unlock(&l->lock);
-    return now - seen <= l->timeout;
+    return r;
+}
+
+void liveness_connected_many(struct liveness *l, const int64_t *ids, size_t n, bool *ret_connected, usec_t now,
+                             struct liveness_mark *ret_mark)
+{
+    usec_t until = INT64_MAX;
+    pthread_mutex_lock(&l->lock);
+    for (size_t k = 0; k < n; k++) {
+        usec_t seen = seen_locked(l, ids[k]);
+        ret_connected[k] = now - seen <= l->timeout;
+        if (ret_connected[k] && seen + l->timeout < until)
+            until = seen + l->timeout;
+    }
+    *ret_mark = (struct liveness_mark){.valid = true, .revivals = l->revivals, .until = until};
+    pthread_mutex_unlock(&l->lock);
+}
+
+bool liveness_unchanged(struct liveness *l, const struct liveness_mark *mark, usec_t now)
+{
+    if (!mark->valid)
+        return false;
+    pthread_mutex_lock(&l->lock);
+    bool same = mark->revivals == l->revivals && now <= mark->until;
+    pthread_mutex_unlock(&l->lock);
+    return same;
 }
 
 bool liveness_bulk_due(struct liveness *l, int64_t cluster_id, const char *agent_id, usec_t now, usec_t hold)

@@ -18,6 +18,25 @@ void liveness_free(struct liveness *l);
 void liveness_touch(struct liveness *l, int64_t id, usec_t now);
 /* Whether the instance's agent was heard from within the timeout. */
 bool liveness_connected(struct liveness *l, int64_t id, usec_t now);
+/* What liveness_connected_many read, to tell later whether its answers
+ * still hold; zeroed: they never do. */
+struct liveness_mark {
+    bool valid;
+    uint64_t revivals; /* the table's count of revivals when read */
+    usec_t until;      /* the first of the connected instances runs out after this */
+};
+/* liveness_connected for n instances at once (one lock for all, as a
+ * placement snapshot asks for every instance of a cluster on each
+ * RunTask): ret_connected[k] is set for ids[k], and *ret_mark records
+ * when those answers stop holding. */
+void liveness_connected_many(struct liveness *l, const int64_t *ids, size_t n, bool *ret_connected, usec_t now,
+                             struct liveness_mark *ret_mark);
+/* Whether liveness_connected_many's answers behind mark are still the
+ * answers at now: no connected one has run out (now <= until) and no
+ * instance has been revived since (heard from after its timeout ran out,
+ * or for the first time), the only ways an answer changes.  Lets a cached
+ * snapshot skip asking for all its instances on every RunTask. */
+bool liveness_unchanged(struct liveness *l, const struct liveness_mark *mark, usec_t now);
 /* A bulk poll (one agent for many instances) vouches for all of them, but
  * finding them costs O(instances): true when agent_id's instances in the
  * cluster were last touched this way a quarter of the timeout ago or more,

@@ -3,6 +3,7 @@
  * cluster's placement generation says nothing they hold has changed. */
 #pragma once
 
+#include "server/ecs/liveness.h"
 #include "server/http/api.h"
 #include "server/placement/placement.h"
 #include "server/store/store_clusters.h"
@@ -15,6 +16,7 @@ struct placement_snapshot {
     size_t n;
     struct placement_instance *instances; /* n entries, for placement_place */
     struct snap_chunk *strings;           /* attribute and group strings, freed at once */
+    struct liveness_mark live;            /* when instances[].q.agent_connected was read */
 };
 
 /* The cluster's ACTIVE instances as of this transaction: the cached

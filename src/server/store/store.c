@@ -230,6 +230,24 @@ static void *checkpointer(void *arg)
     return NULL; /* store_close frees the connection */
 }
 
+/* A pooled (reader's) connection.  Readers read without the map: a reader
+ * that sees another connection's commit at BEGIN (every poll under load)
+ * unmaps the whole file and faults each page back in; its page cache is
+ * empty either way, and a pread per page costs less than the munmap (a TLB
+ * shootdown across the server's threads) and the faults. */
+static int reader_open(struct store *st, struct store_conn **ret_conn, struct error *err)
+{
+    struct store_conn *c = NULL;
+    if (conn_open(st, &c, err) < 0)
+        return -1;
+    if (c->db && conn_exec(c->db, "PRAGMA mmap_size=0;", err) < 0) {
+        conn_free(c);
+        return -1;
+    }
+    *ret_conn = c;
+    return 0;
+}
+
 /* The writer's connection: checkpoints go to the checkpoint thread when
  * it runs (else SQLite's automatic checkpoint stays on). */
 static int writer_open(struct store *st, struct error *err)
@@ -264,7 +282,7 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     pthread_mutex_init(&st->ckpt_lock, NULL);
     pthread_cond_init(&st->ckpt_cond, NULL);
     struct store_conn *c = NULL;
-    if (conn_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
+    if (reader_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
         conn_free(c);
         store_close(st);
         return -1;
@@ -425,7 +443,7 @@ static int pool_get(struct store *st, struct store_conn **ret_conn, struct error
         *ret_conn = c;
         return 0;
     }
-    return conn_open(st, ret_conn, err);
+    return reader_open(st, ret_conn, err);
 }
 
 static void pool_put(struct store *st, struct store_conn *c)

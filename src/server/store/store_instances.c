@@ -192,6 +192,30 @@ int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_
     return store_row_each(tx, s, -1, attr_row, ret_list, NULL, "get attributes", err);
 }
 
+struct attr_value {
+    char *buf;
+    size_t cap;
+};
+
+static int attr_value_row(db_stmt *s, void *ret, struct error *err)
+{
+    struct attr_value *v = ret;
+    snprintf(v->buf, v->cap, "%s", db_col_is_null(s, 0) ? "" : store_col_text(s, 0));
+    return 0;
+}
+
+int store_attr_value(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
+                     const char *name, char *buf, size_t cap, struct error *err)
+{
+    db_stmt *s = store_row_stmt(tx,
+                                "SELECT value FROM attributes WHERE cluster_id = ?1 AND target_type = ?2 "
+                                "AND target_id = ?3 AND name = ?4",
+                                STORE_ARGS(TARGET_ARGS(cluster_id, target_type, target_id), ARG_TEXT(name)), err);
+    struct attr_value v = {.buf = buf, .cap = cap};
+    buf[0] = '\0';
+    return store_row_get(tx, s, attr_value_row, &v, "get attribute", err);
+}
+
 int store_attrs_put(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     const char *name, const char *value, struct error *err)
 {

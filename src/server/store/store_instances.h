@@ -66,6 +66,10 @@ int store_instance_groups(struct store_tx *tx, int64_t instance_id, json_t *ret_
 /* Attributes (target_type "container-instance", target_id the instance uuid). */
 int store_attrs_get(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     json_t *ret_list, struct error *err);
+/* One attribute's value into buf (cap bytes, cut to fit; "" when it has
+ * none): 1, 0 when the target has no such attribute (buf ""), or -1. */
+int store_attr_value(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
+                     const char *name, char *buf, size_t cap, struct error *err);
 int store_attrs_put(struct store_tx *tx, int64_t cluster_id, const char *target_type, const char *target_id,
                     const char *name, const char *value, struct error *err);
 /* 1 if an attribute was removed, 0 if there was none. */

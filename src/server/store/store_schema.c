@@ -562,6 +562,11 @@ static const char *const migrations[] = {
     "CREATE TABLE metric_rollups ("
     "  tier INTEGER PRIMARY KEY,"
     "  done_ms INTEGER NOT NULL);",
+    /* A bulk poll (store_task_changed_since_agent) walks tasks_cluster_seq
+     * and needs each change's instance: with instance_id in the index it
+     * no longer reads the task's row (document and all) for it. */
+    "DROP INDEX tasks_cluster_seq;"
+    "CREATE INDEX tasks_cluster_seq ON tasks (cluster_id, seq, instance_id);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

@@ -147,8 +147,9 @@ int store_task_changed_since(struct store_tx *tx, int64_t instance_id, int64_t s
 int store_task_changed_since_agent(struct store_tx *tx, int64_t cluster_id, const char *agent_attr,
                                    const char *agent_id, int64_t since, int limit, json_t *ret_ids, struct error *err)
 {
-    /* Walks tasks_cluster_seq in seq order; the attribute lookup per row is
-     * an index probe, so tasks of other agents cost one probe each. */
+    /* Walks tasks_cluster_seq in seq order (it carries instance_id, so the
+     * task rows are not read); the attribute lookup per row is an index
+     * probe, so tasks of other agents cost one probe each. */
     db_stmt *s = store_row_stmt(
         tx,
         /* CROSS JOIN pins the order: walk the changes, probe their instance. */
