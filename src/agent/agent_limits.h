@@ -104,3 +104,7 @@
 /* Containers of one task whose I/O the metrics sampler reports (ECS allows
  * ten per task definition; the rest of a larger task are left out). */
 #define LIMIT_METRICS_CONTAINERS 16
+/* Files and directories of one container's writable layer the sampler
+ * walks to measure its ephemeral storage; a larger layer goes unmeasured
+ * (no figure) rather than taking a long walk every interval. */
+#define LIMIT_METRICS_EPHEMERAL_ENTRIES 200000

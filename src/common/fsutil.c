@@ -218,3 +218,52 @@ int fs_rmtree(const char *path, struct error *err)
         return errno == ENOENT ? 0 : error_sys(err, "stat %s", path);
     return rmtree_at(AT_FDCWD, path, st.st_dev, 0, err);
 }
+
+struct du_walk {
+    dev_t dev;
+    size_t entries, max_entries;
+    unsigned long long bytes;
+};
+
+static int du_at(int parent, const char *name, struct du_walk *w, int depth, struct error *err)
+{
+    if (depth > 4096)
+        return error_set(err, ERR_LIMIT, "directory tree too deep");
+    if (++w->entries > w->max_entries)
+        return error_set(err, ERR_LIMIT, "more than %zu entries", w->max_entries);
+    struct stat st;
+    if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT && depth > 0 ? 0 : error_sys(err, "stat %s", name);
+    w->bytes += (unsigned long long)st.st_blocks * 512;
+    if (!S_ISDIR(st.st_mode) || st.st_dev != w->dev)
+        return 0;
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : error_sys(err, "open %s", name);
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return error_sys(err, "opendir %s", name);
+    }
+    int rc = 0;
+    for (struct dirent *de = readdir(d); rc == 0 && de; de = readdir(d)) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        rc = du_at(dirfd(d), de->d_name, w, depth + 1, err);
+    }
+    closedir(d);
+    return rc;
+}
+
+int fs_disk_usage(const char *path, size_t max_entries, unsigned long long *ret_bytes, struct error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? error_set(err, ERR_NOT_FOUND, "%s does not exist", path)
+                               : error_sys(err, "stat %s", path);
+    struct du_walk w = {.dev = st.st_dev, .max_entries = max_entries};
+    if (du_at(AT_FDCWD, path, &w, 0, err) < 0)
+        return -1;
+    *ret_bytes = w.bytes;
+    return 0;
+}

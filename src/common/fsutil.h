@@ -1,5 +1,5 @@
 /* fsutil.h - small file helpers: atomic writes, bounded reads, mkdir -p,
- * durable renames and tree removal. */
+ * durable renames, tree removal and disk usage. */
 #pragma once
 
 #include <stddef.h>
@@ -35,3 +35,10 @@ int fs_fsync_file(const char *path, struct error *err);
  * (a mount point inside is ERR_CONFLICT, never emptied); a missing path is
  * not an error. */
 int fs_rmtree(const char *path, struct error *err);
+/* The disk space path and everything below it take, as du(1) counts it
+ * (allocated blocks, st_blocks * 512; a file with several links in the
+ * tree counted once per link), walked as fs_rmtree walks: symlinks not
+ * followed, other file systems not entered.  More than max_entries
+ * entries is ERR_LIMIT (a partial count would be a wrong one); a missing
+ * path is ERR_NOT_FOUND. */
+int fs_disk_usage(const char *path, size_t max_entries, unsigned long long *ret_bytes, struct error *err);

@@ -69,7 +69,11 @@ def test_counts_and_usage_when_enabled(stack, cw, tmp_path):
     names = {(m["MetricName"], tuple(sorted(d["Name"] for d in m["Dimensions"])))
              for m in cw.list_metrics(Namespace=NS)["Metrics"]}
     assert names >= {("RunningTaskCount", ("ClusterName", "ServiceName")), ("TaskCount", ("ClusterName",)),
-                     ("CpuUtilized", ("ClusterName",)), ("MemoryUtilized", ("ClusterName", "ServiceName"))}
+                     ("CpuUtilized", ("ClusterName",)), ("MemoryUtilized", ("ClusterName", "ServiceName")),
+                     ("CpuUtilized", ("ClusterName", "TaskDefinitionFamily"))}
+    # "enabled", not "enhanced": no TaskId sets, task percentages nor container figures.
+    assert not [n for n, d in names if "TaskId" in d or n.startswith("Task") and n != "TaskCount"
+                or n.startswith("Container") and n != "ContainerInstanceCount"]
 
     # Scaling the service shows in the next period's counts.
     stack.ecs.update_service(cluster=stack.cluster, service="web", desiredCount=1)

@@ -8,8 +8,14 @@ NetworkTxBytes (bytes/second per agent interval: their sum over the
 one-second samples is the bytes moved) and StorageWriteBytes (cumulative)
 at least that large, by ClusterName + ServiceName and, with "enhanced",
 by TaskId and by ContainerName.  A task in network mode none has no veth,
-so no network figures.  berth server --time-scale 60 and
---metrics-interval 1 make the periods and samples one second."""
+so no network figures.  A task whose writer container puts 20 MiB in its
+root filesystem and whose spinner container busy-loops shows
+EphemeralStorageUtilized of at least those bytes against its
+ephemeralStorage size (EphemeralStorageReserved,
+TaskEphemeralStorageUtilization), a TaskCpuUtilization well above zero,
+and per container ContainerCpu*/ContainerMemory* that tell the spinner
+from the writer.  berth server --time-scale 60 and --metrics-interval 1
+make the periods and samples one second."""
 import datetime
 
 import pytest
@@ -116,8 +122,66 @@ def test_no_network_figures_without_a_veth(stack, cw):
     d = dims(ClusterName=CLUSTER, TaskDefinitionFamily="quiet", TaskId=task_id)
     berth_proc.wait_for(lambda: stat(cw, "CpuUtilized", d, "SampleCount"), timeout=30, what="the task's samples")
     berth_proc.wait_for(lambda: stat(cw, "StorageReadBytes", d, "SampleCount"), timeout=30, what="storage samples")
+    berth_proc.wait_for(lambda: stat(cw, "EphemeralStorageUtilized", d, "SampleCount"), timeout=30,
+                        what="ephemeral storage samples")
     listed = {m["MetricName"] for m in cw.list_metrics(Namespace=NS, Dimensions=[{"Name": "TaskId",
                                                                                   "Value": task_id}])["Metrics"]}
     assert "NetworkRxBytes" not in listed and "ContainerNetworkRxBytes" not in listed
+    # No ephemeralStorage size in its task definition: what it uses, against nothing.
+    assert "EphemeralStorageReserved" not in listed and "TaskEphemeralStorageUtilization" not in listed
+    stack.ecs.stop_task(cluster=CLUSTER, task=arn)
+    stack.wait_status(arn, "STOPPED")
+
+
+GIB = 1024 * MIB
+EPHEMERAL = 20 * MIB
+WRITER = ("dd if=/dev/urandom of=/blob bs=1048576 count=%d 2>/dev/null && echo written; exec sleep 3600"
+          % (EPHEMERAL // MIB))
+SPINNER = "while :; do :; done"
+
+
+def test_ephemeral_storage_cpu_and_containers(stack, cw):
+    stack.register("usage", [
+        {"name": "writer", "command": ["sh", "-c", WRITER], "cpu": 256, "memory": 128, "stopTimeout": 1},
+        {"name": "spinner", "command": ["sh", "-c", SPINNER], "cpu": 512, "memory": 64, "stopTimeout": 1},
+    ], networkMode="none", ephemeralStorage={"sizeInGiB": 21})
+    arn = stack.run("usage")
+    stack.wait_status(arn, "RUNNING")
+    berth_proc.wait_for(lambda: "written" in stack.stdout(arn, "writer"), timeout=60, what="the 20 MiB write")
+    task_id = arn.rsplit("/", 1)[1]
+    by_task = dims(ClusterName=CLUSTER, TaskDefinitionFamily="usage", TaskId=task_id)
+    by_family = dims(ClusterName=CLUSTER, TaskDefinitionFamily="usage")
+    # What the writable layers take on disk, in gigabytes of 10^9 bytes, as Fargate reports it.
+    berth_proc.wait_for(lambda: largest(cw, "EphemeralStorageUtilized", by_task) >= EPHEMERAL / 1e9, timeout=30,
+                        what="EphemeralStorageUtilized to reach the 20 MiB written")
+    assert largest(cw, "EphemeralStorageUtilized", by_family) >= EPHEMERAL / 1e9
+    # ... well below what the whole image would take: only what the containers wrote counts.
+    assert largest(cw, "EphemeralStorageUtilized", by_task) < 4 * EPHEMERAL / 1e9
+    assert largest(cw, "EphemeralStorageReserved", by_task) == pytest.approx(21 * GIB / 1e9)
+    pct = largest(cw, "TaskEphemeralStorageUtilization", by_task)
+    assert 100.0 * EPHEMERAL / (21 * GIB) <= pct < 1
+    # The spinner keeps a CPU busy: the task uses a good part of its 768 units.
+    berth_proc.wait_for(lambda: largest(cw, "TaskCpuUtilization", by_task) > 25, timeout=30,
+                        what="TaskCpuUtilization above 25%")
+    assert largest(cw, "TaskCpuUtilization", by_family) > 25
+    mem_pct = largest(cw, "TaskMemoryUtilization", by_task)
+    assert 0 < mem_pct < 100
+    # Per container, by the dimension sets of enhanced observability.
+    spinner = dims(ClusterName=CLUSTER, ContainerName="spinner", TaskDefinitionFamily="usage", TaskId=task_id)
+    writer = dims(ClusterName=CLUSTER, ContainerName="writer", TaskDefinitionFamily="usage", TaskId=task_id)
+    berth_proc.wait_for(lambda: largest(cw, "ContainerCpuUtilized", spinner) > 256, timeout=30,
+                        what="the spinner's ContainerCpuUtilized above a quarter CPU")
+    assert set(stat(cw, "ContainerCpuReserved", spinner, "Maximum")) == {512.0}
+    assert largest(cw, "ContainerCpuReserved", writer) == 256
+    assert largest(cw, "ContainerCpuUtilization", spinner) > 50
+    # The writer sleeps once written: its CPU since is far below the spinner's.
+    assert min(stat(cw, "ContainerCpuUtilized", writer, "Minimum")) < largest(cw, "ContainerCpuUtilized", spinner) / 4
+    assert largest(cw, "ContainerMemoryReserved", writer) == 128
+    assert largest(cw, "ContainerMemoryReserved", spinner) == 64
+    assert 0 < largest(cw, "ContainerMemoryUtilized", spinner) < 64
+    assert 0 < largest(cw, "ContainerMemoryUtilization", writer) < 100
+    for d in (dims(ClusterName=CLUSTER, ContainerName="spinner", TaskDefinitionFamily="usage"),
+              dims(ClusterName=CLUSTER)):
+        assert largest(cw, "ContainerCpuUtilized", d) > 256
     stack.ecs.stop_task(cluster=CLUSTER, task=arn)
     stack.wait_status(arn, "STOPPED")

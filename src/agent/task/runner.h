@@ -85,6 +85,9 @@ struct runner_ctr {
      * (task_metrics.c's thread alone uses them); net_marked: they are set. */
     uint64_t sampled_rx, sampled_tx;
     bool net_marked;
+    /* The last sample's CPU time of its own cgroup; cpu_marked: it is set. */
+    uint64_t sampled_cpu_ns;
+    bool cpu_marked;
 };
 
 /* Monotonic marks of a task's way to RUNNING, logged as one line when it

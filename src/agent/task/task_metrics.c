@@ -8,11 +8,16 @@
  * side of the container's veth, whose receive is the container's transmit
  * (bridge: a veth per container; awsvpc: the task's one veth, counted once in the
  * task's sum; host and none networks have no veth, so no network figures),
- * and the bytes read from and written to block devices since the
+ * the bytes read from and written to block devices since the
  * container's cgroup was made (storageRead, storageWrite: cumulative, as
- * Container Insights reports them). */
+ * Container Insights reports them).  Per container also its own cgroup's
+ * CPU (cpuUnits, from its second sample on) and memory working set
+ * (memoryMiB).  For the task, the disk space its running containers'
+ * writable layers (the overlay upper dirs: what they wrote to their root
+ * filesystems) take, as du counts it (ephemeralStorageBytes). */
 #include "agent/task/task_metrics.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 #include "agent/agent_limits.h"
 #include "agent/reporter.h"
 #include "agent/runtime/cgroup_usage.h"
+#include "agent/runtime/runtime.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -64,7 +70,8 @@ struct ctr_snap {
 struct io_sums {
     double rx, tx;
     uint64_t rd, wr;
-    bool net, storage;
+    unsigned long long eph;
+    bool net, storage, ephemeral;
 };
 
 /* Network rates of one container into o (none on its first sample, after a
@@ -97,6 +104,41 @@ static void sample_ctr_net(struct ctr_snap *snaps, size_t i, usec_t dt, json_t *
     sum->net = true;
 }
 
+/* A container's own CPU rate and memory into o, from its cgroup
+ * <task-id>/<container-id> (no CPU figure on its first sample or after
+ * its counter went back). */
+static void sample_ctr_usage(struct runner_env *env, const char *cgname, struct runner_ctr *c, usec_t dt, json_t *o)
+{
+    struct cgroup_usage u;
+    struct error err;
+    if (cgroup_usage_read(&env->rt.cg, cgname, &u, &err) < 0) {
+        c->cpu_marked = false;
+        return;
+    }
+    if (c->cpu_marked && dt > 0 && u.cpu_ns >= c->sampled_cpu_ns)
+        json_object_set_new(o, "cpuUnits",
+                            json_real((double)(u.cpu_ns - c->sampled_cpu_ns) / 1000.0 / (double)dt * 1024.0));
+    c->sampled_cpu_ns = u.cpu_ns;
+    c->cpu_marked = true;
+    json_object_set_new(o, "memoryMiB", json_real((double)u.memory_bytes / (1024.0 * 1024.0)));
+}
+
+/* The disk space a container's writable layer takes, into the task's sum
+ * (Container Insights has no container-level figure of it). */
+static void sample_ctr_ephemeral(struct runner_env *env, const char *id, struct io_sums *sum)
+{
+    char upper[PATH_MAX];
+    unsigned long long bytes;
+    struct error err;
+    if (runtime_path(&env->rt, id, "upper", upper, sizeof(upper), &err) < 0 ||
+        fs_disk_usage(upper, LIMIT_METRICS_EPHEMERAL_ENTRIES, &bytes, &err) < 0) {
+        log_debug("container %s: no ephemeral storage figure: %s", id, err.msg);
+        return;
+    }
+    sum->eph += bytes;
+    sum->ephemeral = true;
+}
+
 /* The containers' I/O figures into body ("containers" and the task's sums);
  * dt: microseconds since the task's last sample (0: its first). */
 static void sample_io(struct runner_env *env, struct task_runner *t, usec_t dt, json_t *body)
@@ -116,6 +158,7 @@ static void sample_io(struct runner_env *env, struct task_runner *t, usec_t dt, 
     for (size_t i = 0; i < n && ctrs; i++) {
         if (!snaps[i].running) {
             snaps[i].c->net_marked = false;
+            snaps[i].c->cpu_marked = false;
             continue;
         }
         json_t *o = json_pack("{s:s}", "name", snaps[i].c->name ? snaps[i].c->name : "");
@@ -126,6 +169,8 @@ static void sample_io(struct runner_env *env, struct task_runner *t, usec_t dt, 
         uint64_t rd, wr;
         struct error err;
         snprintf(name, sizeof(name), "%s/%s", t->id, snaps[i].id);
+        sample_ctr_usage(env, name, snaps[i].c, dt, o);
+        sample_ctr_ephemeral(env, snaps[i].id, &sum);
         if (cgroup_usage_read_io(&env->rt.cg, name, &rd, &wr, &err) == 0) {
             json_object_set_new(o, "storageRead", json_integer((json_int_t)rd));
             json_object_set_new(o, "storageWrite", json_integer((json_int_t)wr));
@@ -143,6 +188,8 @@ static void sample_io(struct runner_env *env, struct task_runner *t, usec_t dt, 
         json_object_set_new(body, "storageRead", json_integer((json_int_t)sum.rd));
         json_object_set_new(body, "storageWrite", json_integer((json_int_t)sum.wr));
     }
+    if (sum.ephemeral)
+        json_object_set_new(body, "ephemeralStorageBytes", json_integer((json_int_t)sum.eph));
     if (ctrs && json_array_size(ctrs))
         json_object_set_new(body, "containers", ctrs);
     else

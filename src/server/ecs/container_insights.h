@@ -32,20 +32,28 @@ int container_insights_put(struct store_tx *tx, const char *region, const char *
 
 /* What a running task's report carries (each member may be NULL):
  * cpu units used, memory MiB, network bytes/second received and sent,
- * storage bytes read and written (cumulative), and per container
- * {name, netRx, netTx, storageRead, storageWrite}. */
+ * storage bytes read and written (cumulative), the bytes its writable
+ * layers take, and per container {name, cpuUnits, memoryMiB, netRx,
+ * netTx, storageRead, storageWrite}. */
 struct ci_sample {
-    json_t *cpu, *mem, *net_rx, *net_tx, *storage_read, *storage_write, *containers;
+    json_t *cpu, *mem, *net_rx, *net_tx, *storage_read, *storage_write, *ephemeral, *containers;
 };
 
 /* Publish a task's sample when the cluster has Container Insights on:
  * CpuUtilized, CpuReserved, MemoryUtilized, MemoryReserved,
- * NetworkRxBytes, NetworkTxBytes, StorageReadBytes, StorageWriteBytes by
- * ClusterName and, for a service's task, ClusterName + ServiceName; with
- * "enhanced" also by ClusterName + ServiceName + TaskId (a service's task)
- * and ClusterName + TaskDefinitionFamily + TaskId, and ContainerNetworkRx/
- * TxBytes, ContainerStorageRead/WriteBytes by those two plus ContainerName
- * (s->containers' names are strings: the caller checks). */
+ * NetworkRxBytes, NetworkTxBytes, StorageReadBytes, StorageWriteBytes,
+ * EphemeralStorageUtilized and EphemeralStorageReserved (when the task
+ * has an ephemeralStorage size) by ClusterName, ClusterName +
+ * TaskDefinitionFamily and, for a service's task, ClusterName +
+ * ServiceName; with "enhanced" also TaskCpuUtilization,
+ * TaskMemoryUtilization and TaskEphemeralStorageUtilization, all of them
+ * also by ClusterName + ServiceName + TaskId (a service's task) and
+ * ClusterName + TaskDefinitionFamily + TaskId, and each container's
+ * ContainerCpu/MemoryUtilized, -Reserved, -Utilization, ContainerNetworkRx/
+ * TxBytes, ContainerStorageRead/WriteBytes by ClusterName and by
+ * ClusterName + ContainerName + ServiceName or TaskDefinitionFamily, with
+ * and without TaskId (s->containers' names are strings: the caller
+ * checks). */
 int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *task,
                             int64_t at_ms, const struct ci_sample *s, struct error *err);
 

@@ -1,8 +1,9 @@
 /* task_metrics.c - BerthAgent.ReportMetrics {cluster, task, at, cpuUnits,
- * memoryMiB, netRx, netTx, storageRead, storageWrite, containers}: what a
- * running task used over the agent's last sampling interval (cpu units,
- * 1024 a CPU; memory in MiB, the working set; network and storage figures
- * go to Container Insights alone),
+ * memoryMiB, netRx, netTx, storageRead, storageWrite, ephemeralStorageBytes,
+ * containers}: what a running task used over the agent's last sampling
+ * interval (cpu units,
+ * 1024 a CPU; memory in MiB, the working set; network, storage and the
+ * containers' own figures go to Container Insights alone),
  * published in namespace AWS/ECS as ECS computes it:
  *   CPUUtilization, MemoryUtilization = used / reserved by the task (its
  *   task-level cpu and memory, else its containers'), in percent, by
@@ -88,15 +89,18 @@ static bool number_ok(json_t *v) { return !v || (json_is_number(v) && isfinite(j
 static bool amount_ok(json_t *v) { return number_ok(v) && (!v || json_number_value(v) >= 0); }
 
 /* The I/O figures of a report: netRx, netTx (bytes/s), storageRead,
- * storageWrite (bytes), and containers [{name, the same four}]. */
+ * storageWrite, ephemeralStorageBytes (bytes), and containers [{name,
+ * netRx, netTx, storageRead, storageWrite, cpuUnits, memoryMiB}]. */
 static int read_io(json_t *in, struct ci_sample *s, struct error *err)
 {
     s->net_rx = json_object_get(in, "netRx");
     s->net_tx = json_object_get(in, "netTx");
     s->storage_read = json_object_get(in, "storageRead");
     s->storage_write = json_object_get(in, "storageWrite");
+    s->ephemeral = json_object_get(in, "ephemeralStorageBytes");
     s->containers = json_object_get(in, "containers");
-    if (!amount_ok(s->net_rx) || !amount_ok(s->net_tx) || !amount_ok(s->storage_read) || !amount_ok(s->storage_write))
+    if (!amount_ok(s->net_rx) || !amount_ok(s->net_tx) || !amount_ok(s->storage_read) || !amount_ok(s->storage_write) ||
+        !amount_ok(s->ephemeral))
         return error_set(err, ERR_INVALID, "Invalid metrics report: network and storage figures are numbers >= 0.");
     if (s->containers && (!json_is_array(s->containers) || json_array_size(s->containers) > REPORT_CONTAINERS_MAX))
         return error_set(err, ERR_INVALID, "Invalid metrics report: containers is an array of at most %d.",
@@ -107,7 +111,8 @@ static int read_io(json_t *in, struct ci_sample *s, struct error *err)
         const char *name = json_string_value(json_object_get(c, "name"));
         if (!name || !name[0] || strlen(name) > 255 || !amount_ok(json_object_get(c, "netRx")) ||
             !amount_ok(json_object_get(c, "netTx")) || !amount_ok(json_object_get(c, "storageRead")) ||
-            !amount_ok(json_object_get(c, "storageWrite")))
+            !amount_ok(json_object_get(c, "storageWrite")) || !amount_ok(json_object_get(c, "cpuUnits")) ||
+            !amount_ok(json_object_get(c, "memoryMiB")))
             return error_set(err, ERR_INVALID,
                              "Invalid metrics report: a container has a name and figures that are numbers >= 0.");
     }
