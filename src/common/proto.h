@@ -50,7 +50,9 @@
  *   agent -> client: 'o' stdout bytes, 'e' stderr bytes, 'x' the exit
  *                    status in decimal (the last frame), 'f' why the
  *                    command could not start (then the close).
- * Each end's first frame is text: {"TokenValue": "<its token>"}. */
+ * Each end's first frame is text: {"TokenValue": "<its token>"}.  A
+ * client that opens with Session Manager's OpenDataChannelInput gets that
+ * protocol instead; the server translates (server/ecs/exec_ssm.c). */
 #define PROTO_EXEC_CLIENT_PATH "/v1/data-channel/"
 #define PROTO_EXEC_AGENT_PATH "/v1/agent-channel/"
 #define PROTO_EXEC_STDIN 'i'

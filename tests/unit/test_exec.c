@@ -9,6 +9,7 @@
 #include "common/ws.h"
 #include "server/ecs/exec_command.h"
 #include "server/ecs/exec_config.h"
+#include "server/ecs/exec_ssm.h"
 #include "test.h"
 
 static int split(const char *cmd, json_t **ret)
@@ -155,4 +156,43 @@ TEST(exec_config_checks_as_ecs)
                  "\"cloudWatchEncryptionEnabled\": true}}",
                  &err) < 0 &&
           strstr(err.msg, "KMS"));
+}
+
+/* Session Manager's ClientMessage (exec_ssm.c): a message encodes to the
+ * documented layout and decodes back; a wrong digest or length is refused. */
+TEST(exec_ssm_message_round_trip_and_checks)
+{
+    struct ssm_msg m = {.schema_version = 1,
+                        .created_ms = 1700000000123ull,
+                        .seq = 7,
+                        .flags = 3,
+                        .payload_type = SSM_PAYLOAD_OUTPUT,
+                        .payload = (const unsigned char *)"hello",
+                        .payload_len = 5};
+    snprintf(m.type, sizeof(m.type), "%s", SSM_OUTPUT_STREAM);
+    for (int i = 0; i < 16; i++)
+        m.id[i] = (unsigned char)i;
+    unsigned char buf[256];
+    ssize_t n = ssm_encode(&m, buf, sizeof(buf));
+    CHECK(n == SSM_PAYLOAD_OFFSET + 5);
+    CHECK(buf[0] == 0 && buf[3] == 116);                    /* the header length */
+    CHECK(memcmp(buf + 4, "output_stream_data ", 19) == 0); /* space-padded */
+    CHECK(buf[55] == 7);                                    /* the sequence number, big-endian */
+    CHECK(buf[64] == 8 && buf[72] == 0);                    /* the id's low half first */
+    CHECK(buf[119] == 5 && memcmp(buf + 120, "hello", 5) == 0);
+    struct ssm_msg d;
+    struct error err;
+    CHECK(ssm_decode(buf, (size_t)n, &d, &err) == 0);
+    CHECK_STR(d.type, SSM_OUTPUT_STREAM);
+    CHECK(d.seq == 7 && d.flags == 3 && d.created_ms == 1700000000123ull && d.payload_type == 1);
+    CHECK(d.payload_len == 5 && memcmp(d.payload, "hello", 5) == 0 && memcmp(d.id, m.id, 16) == 0);
+    char id[37];
+    ssm_uuid_string(d.id, id);
+    CHECK_STR(id, "00010203-0405-0607-0809-0a0b0c0d0e0f");
+    buf[n - 1] ^= 1; /* the digest no longer matches */
+    CHECK(ssm_decode(buf, (size_t)n, &d, &err) < 0);
+    buf[n - 1] ^= 1;
+    CHECK(ssm_decode(buf, (size_t)n - 1, &d, &err) < 0); /* the length field disagrees */
+    CHECK(ssm_decode(buf, 100, &d, &err) < 0);           /* shorter than the header */
+    CHECK(ssm_encode(&m, buf, 100) < 0);
 }

@@ -27,6 +27,16 @@
 #define LIMIT_EXEC_CONNECT_SEC 60
 #define LIMIT_EXEC_COMMAND 4096
 #define LIMIT_EXEC_ARGS 256
+/* A Session Manager client (exec_ssm.c) is read for this long after the
+ * session ends, until it hangs up: closing with its acknowledgements
+ * unread would reset the connection, and it could lose the end. */
+#define LIMIT_EXEC_SSM_LINGER_MS 3000
+/* Output messages a Session Manager client has not acknowledged yet,
+ * kept for resending (the plugin drops output that comes before its
+ * session handler is in place, unacknowledged); while this many wait the
+ * agent's output waits too.  Resent after LIMIT_EXEC_SSM_RESEND_MS. */
+#define LIMIT_EXEC_SSM_UNACKED 16
+#define LIMIT_EXEC_SSM_RESEND_MS 300
 
 /* ECS Exec transcripts (exec_log.c): a line longer than this is cut into
  * events of this size; the relay writes what waits once this many bytes

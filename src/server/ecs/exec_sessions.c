@@ -6,9 +6,12 @@
  * relays frames both ways until either end closes, then wakes the first,
  * whose connection it used.  The frames are between berth exec and the
  * agent (agent/task/task_exec.c); the relay passes whole frames on, so
- * neither end can make the server buffer more than one frame, and copies
- * the agent's output frames into the session's transcript when the
- * cluster logs sessions (exec_log.c).  Tokens are compared in constant
+ * neither end can make the server buffer more than one frame.  A client
+ * whose first frame is Session Manager's OpenDataChannelInput (the AWS
+ * CLI's session-manager-plugin) gets that protocol instead, translated
+ * frame by frame (exec_ssm.c).  The relay copies the agent's output
+ * frames into the session's transcript when the cluster logs sessions
+ * (exec_log.c).  Tokens are compared in constant
  * time and used once; nothing of the command or its output goes to the
  * server's own log. */
 #include "server/ecs/exec_sessions.h"
@@ -29,6 +32,7 @@
 #include "common/ws.h"
 #include "server/ecs/ecs_limits.h"
 #include "server/ecs/exec_log.h"
+#include "server/ecs/exec_ssm.h"
 
 enum exec_end { END_CLIENT, END_AGENT };
 
@@ -45,6 +49,7 @@ struct session {
     char log_region[64];
     usec_t expires; /* monotonic: the tokens' end */
     bool dispatched;
+    bool ssm_client; /* the client speaks Session Manager's protocol (exec_ssm.c) */
     struct ws_conn *conn[2];
     bool relaying, done;
 };
@@ -196,8 +201,11 @@ static int poll_timeout(struct exec_log *log)
     return (int)((due - now) / USEC_PER_MSEC) + 1;
 }
 
-/* Pass frames both ways until an end closes or fails; closes both. */
-static void relay(struct ws_conn *client, struct ws_conn *agent, struct exec_log *log)
+/* Pass frames both ways until an end closes or fails; closes both.  With
+ * ssm (a client in Session Manager's protocol, exec_ssm.c) the client's
+ * messages and the agent's frames are translated rather than passed on,
+ * and the agent's output waits until the client is ready for it. */
+static void relay(struct ws_conn *client, struct ws_conn *agent, struct exec_log *log, struct exec_ssm *ssm)
 {
     struct ws_conn *ends[2] = {client, agent};
     _cleanup_free_ unsigned char *buf = malloc(LIMIT_WS_FRAME);
@@ -205,8 +213,18 @@ static void relay(struct ws_conn *client, struct ws_conn *agent, struct exec_log
     const char *why = "relay ended";
     uint16_t code = 1000;
     while (buf) {
-        struct pollfd p[2] = {{.fd = client->fd, .events = POLLIN}, {.fd = agent->fd, .events = POLLIN}};
-        if (!ws_conn_buffered(client) && !ws_conn_buffered(agent) && poll(p, 2, poll_timeout(log)) <= 0)
+        bool agent_open = !ssm || exec_ssm_ready(ssm);
+        struct pollfd p[2] = {{.fd = client->fd, .events = POLLIN},
+                              {.fd = agent->fd, .events = agent_open ? POLLIN : 0}};
+        int wait = poll_timeout(log), resend = -1;
+        if (ssm && exec_ssm_resend(ssm, &resend, &err) < 0) {
+            why = "the client went away";
+            code = 1011;
+            break;
+        }
+        if (resend >= 0 && (wait < 0 || resend < wait))
+            wait = resend;
+        if (!ws_conn_buffered(client) && !(agent_open && ws_conn_buffered(agent)) && poll(p, 2, wait) <= 0)
             continue;
         int from = ws_conn_buffered(client) || (p[0].revents != 0) ? 0 : 1;
         enum ws_opcode op;
@@ -218,23 +236,60 @@ static void relay(struct ws_conn *client, struct ws_conn *agent, struct exec_log
         }
         if (op == WS_CLOSE) {
             /* Pass the close (its code and reason) on, and answer it. */
+            if (ssm)
+                exec_ssm_end(ssm, from == END_AGENT ? "" : "the client closed the session");
             ws_send(ends[1 - from], WS_CLOSE, buf, len, &err);
             ws_send(ends[from], WS_CLOSE, buf, len < 2 ? len : 2, &err);
             return;
         }
-        log_frame(log, from, op, buf, len);
-        if (ws_send(ends[1 - from], op, buf, len, &err) < 0) {
+        if (from == END_AGENT)
+            log_frame(log, from, op, buf, len);
+        if (ssm && from == END_CLIENT) {
+            if (exec_ssm_from_client(ssm, op, buf, len, agent, &err) < 0) {
+                why = err.kind == ERR_INVALID ? "the client broke Session Manager's protocol" : "the agent went away";
+                code = err.kind == ERR_INVALID ? 1002 : 1011;
+                log_info("exec: %s: %s", why, err.msg);
+                break;
+            }
+            continue;
+        }
+        int r = ssm ? exec_ssm_from_agent(ssm, buf, len, &err) : ws_send(ends[1 - from], op, buf, len, &err);
+        if (r < 0) {
             why = from == END_CLIENT ? "the agent went away" : "the client went away";
             code = 1011;
             break;
         }
     }
+    if (ssm)
+        exec_ssm_end(ssm, why);
     ws_send_close(client, code, why, &err);
     ws_send_close(agent, code, why, &err);
 }
 
-/* The end's first frame: {"TokenValue": "..."}; the token into tok. */
-static int read_token(struct ws_conn *c, char *tok, size_t cap)
+/* Relay one session's ends: berth's frames as they are, or (session_id
+ * set) the client's in Session Manager's protocol. */
+static void relay_session(struct ws_conn *client, struct ws_conn *agent, struct exec_log *log, const char *session_id,
+                          bool interactive)
+{
+    struct exec_ssm ssm;
+    struct error err;
+    if (!session_id) {
+        relay(client, agent, log, NULL);
+    } else if (exec_ssm_begin(&ssm, client, session_id, interactive, &err) == 0) {
+        relay(client, agent, log, &ssm);
+        exec_ssm_finish(&ssm);
+    } else {
+        exec_ssm_end(&ssm, "The session could not start.");
+        ws_send_close(client, 1011, "relay ended", &err);
+        ws_send_close(agent, 1011, "relay ended", &err);
+        exec_ssm_finish(&ssm);
+    }
+}
+
+/* The end's first frame: {"TokenValue": "..."}; the token into tok.
+ * *ret_ssm: the frame is Session Manager's OpenDataChannelInput (it has
+ * a MessageSchemaVersion), so the end speaks that protocol. */
+static int read_token(struct ws_conn *c, char *tok, size_t cap, bool *ret_ssm)
 {
     _cleanup_free_ char *buf = malloc(LIMIT_WS_FRAME + 1);
     enum ws_opcode op;
@@ -250,6 +305,7 @@ static int read_token(struct ws_conn *c, char *tok, size_t cap)
     if (!t || strlen(t) >= cap)
         return -1;
     snprintf(tok, cap, "%s", t);
+    *ret_ssm = json_is_string(json_object_get(j, "MessageSchemaVersion"));
     return 0;
 }
 
@@ -286,7 +342,8 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
         return;
     }
     char tok[80] = "";
-    bool have = read_token(c, tok, sizeof(tok)) == 0;
+    bool ssm_hello = false;
+    bool have = read_token(c, tok, sizeof(tok), &ssm_hello) == 0;
     pthread_mutex_lock(&s->lock);
     struct session *x = have ? find(s, id) : NULL;
     usec_t now = time_monotonic();
@@ -301,14 +358,19 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
     }
     explicit_bzero(x->token[end], sizeof(x->token[end]));
     x->conn[end] = c;
+    if (end == END_CLIENT)
+        x->ssm_client = ssm_hello;
     if (x->conn[1 - end]) {
         x->relaying = true;
         struct ws_conn *client = x->conn[END_CLIENT], *agent = x->conn[END_AGENT];
         log_info("exec: session %s on %s (container %s) started", x->id, x->task_arn, x->container);
         struct exec_log *log =
             x->log_group[0] && s->store ? exec_log_new(s->store, x->log_region, x->log_group, x->id, x->argv) : NULL;
+        bool ssm_client = x->ssm_client, interactive = x->interactive;
+        char sid[sizeof(x->id)];
+        snprintf(sid, sizeof(sid), "%s", x->id);
         pthread_mutex_unlock(&s->lock);
-        relay(client, agent, log);
+        relay_session(client, agent, log, ssm_client ? sid : NULL, interactive);
         exec_log_close(log);
         pthread_mutex_lock(&s->lock);
         log_info("exec: session %s ended", x->id);

@@ -9,7 +9,9 @@
  * the agent to reach the same server; see README).  Each end proves itself
  * with its own token in its first text frame: {"TokenValue": "..."}, as
  * Session Manager's OpenDataChannel does; a token is good for
- * LIMIT_EXEC_CONNECT_SEC and one connection. */
+ * LIMIT_EXEC_CONNECT_SEC and one connection.  A client whose first frame
+ * is the plugin's OpenDataChannelInput speaks Session Manager's protocol
+ * (exec_ssm.h); berth exec speaks berth's frames (common/proto.h). */
 #pragma once
 
 #include <jansson.h>
