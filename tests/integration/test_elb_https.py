@@ -90,6 +90,29 @@ def test_https_listener(server, clients, tmp_path):
         elb.add_listener_certificates(ListenerArn=larn, Certificates=[{"CertificateArn": b}])
         got = elb.describe_listener_certificates(ListenerArn=larn)["Certificates"]
         assert got == [{"CertificateArn": a, "IsDefault": True}, {"CertificateArn": b, "IsDefault": False}]
+        # As ELB takes certificates: IsDefault is output only (even false), one certificate per call.
+        for call in (elb.add_listener_certificates, elb.remove_listener_certificates, elb.modify_listener):
+            for certs in ([{"CertificateArn": b, "IsDefault": False}], [{"CertificateArn": a, "IsDefault": True}],
+                          [{"CertificateArn": b}, {"CertificateArn": a}], []):
+                with pytest.raises(ClientError) as e:
+                    call(ListenerArn=larn, Certificates=certs)
+                assert code(e) == "ValidationError", (call, certs, str(e.value))
+        # The default may be in the list too: then it is described twice, once per role.
+        elb.add_listener_certificates(ListenerArn=larn, Certificates=[{"CertificateArn": a}])
+        elb.add_listener_certificates(ListenerArn=larn, Certificates=[{"CertificateArn": a}])  # not twice
+        pages, marker = [], None
+        while True:
+            page = elb.describe_listener_certificates(ListenerArn=larn, PageSize=1, **(
+                {"Marker": marker} if marker else {}))
+            pages += page["Certificates"]
+            marker = page.get("NextMarker")
+            if not marker:
+                break
+            assert len(pages) < 10, pages
+        assert pages == [{"CertificateArn": a, "IsDefault": True}, {"CertificateArn": b, "IsDefault": False},
+                         {"CertificateArn": a, "IsDefault": False}]
+        elb.remove_listener_certificates(ListenerArn=larn, Certificates=[{"CertificateArn": a}])
+        assert elb.describe_listener_certificates(ListenerArn=larn)["Certificates"] == got
 
         # Real TLS: the default certificate for its name, the SNI one for the other.
         berth_proc.wait_for(lambda: https("app.example.test", addr, port, a_crt) == (0, "hello over tls"),

@@ -371,6 +371,83 @@ def _refused(base):
     return False
 
 
+class CheckedTarget:
+    """A target that answers /health 200 or 503 as told and counts the
+    checks it answered each way: what the thresholds count."""
+
+    def __init__(self, port):
+        import http.server
+        import threading
+        target = self
+        self.ok, self.checks = True, []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/health":
+                    target.checks.append(target.ok)
+                status = 200 if target.ok or self.path != "/health" else 503
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def since(self, mark, ok):
+        """Checks answered ok (or not) since the mark'th."""
+        return sum(1 for c in self.checks[mark:] if c == ok)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_health_thresholds_count_as_elb_does(elb):
+    """A new target is healthy once its first check passes (ELB: "it must
+    pass one health check"); a healthy one turns unhealthy after
+    UnhealthyThresholdCount consecutive failures, and back after
+    HealthyThresholdCount consecutive successes; once back, it takes
+    UnhealthyThresholdCount failures again (HAProxy's fall counts from the
+    top once a server is up)."""
+    port = berth_proc.free_port()
+    t = CheckedTarget(port)
+    try:
+        lb = elb.create_load_balancer(Name="threshold-lb")["LoadBalancers"][0]
+        tg = elb.create_target_group(Name="threshold-tg", Protocol="HTTP", Port=port, VpcId="vpc-1",
+                                     TargetType="ip", HealthCheckPath="/health", HealthCheckIntervalSeconds=5,
+                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=3,
+                                     UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=berth_proc.free_port(),
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1"}])
+        key = "127.0.0.1:%d" % port
+        state = lambda: health(elb, tg)[key]["State"]  # noqa: E731
+
+        def first(want, mark, ok):
+            """The count of checks answered ok since mark when the state first reads want."""
+            def seen():
+                s = state()  # the state, then the count: the count is at least what the state saw
+                return (t.since(mark, ok),) if s == want else None
+            return berth_proc.wait_for(seen, timeout=60, what="the target to be %s" % want)[0]
+
+        assert first("healthy", 0, True) >= 1
+        t.ok, mark = False, len(t.checks)
+        assert first("unhealthy", mark, False) >= 2
+        t.ok, mark = True, len(t.checks)
+        assert first("healthy", mark, True) >= 3
+        t.ok, mark = False, len(t.checks)
+        assert first("unhealthy", mark, False) >= 2
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        elb.delete_target_group(TargetGroupArn=tg)
+    finally:
+        t.stop()
+
+
 def test_weighted_forward(elb, tmp_path):
     pa, pb = berth_proc.free_port(), berth_proc.free_port()
     a = Httpd(tmp_path, pa, {"index.html": "A"})

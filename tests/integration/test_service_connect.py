@@ -182,3 +182,60 @@ def test_client_reaches_the_service_by_its_alias(stack):
     assert "FAIL" not in answers and len(answers) == 20, out
     assert len(set(answers)) == 2, out  # both tasks answered
 
+
+
+def serve(prefix):
+    """A command whose task serves prefix-<uuid> at /id."""
+    return ["sh", "-c", "echo %s-$(cat /proc/sys/kernel/random/uuid) > /var/www/id && "
+            "exec httpd -f -p 80 -h /var/www" % prefix]
+
+
+REQUESTS = 150
+
+
+def roll(stack, prefix, **update):
+    """Roll the api service to a new revision whose tasks answer
+    prefix-<uuid> (with update's UpdateService members) while a client
+    loops REQUESTS requests 0.1 s apart through the alias; the client's
+    answers, once the old tasks have stopped before its last request."""
+    ecs = stack.ecs
+    old = ecs.list_tasks(cluster=stack.cluster, serviceName="api")["taskArns"]
+    assert len(old) == 2
+    arn = run_client(stack, FIND + "for i in $(seq %d); do echo \"$(date +%%T) $(timeout 10 wget -q -O - "
+                     "http://$ip:80/id || echo FAIL)\"; sleep 0.1; done" % REQUESTS, family="scroll")
+    # The update once the client's requests are under way.
+    berth_proc.wait_for(lambda: len(stack.stdout(arn, "c")) > 10, timeout=90, what="the client's first requests")
+    stack.register("api", [{"name": "web", "command": serve(prefix), "stopTimeout": 2,
+                            "portMappings": [{"containerPort": 80, "name": "http", "appProtocol": "http"}]}],
+                   networkMode="awsvpc")
+    ecs.update_service(cluster=stack.cluster, service="api", taskDefinition="api", **update)
+    berth_proc.wait_for(lambda: all(t["lastStatus"] == "STOPPED" for t in ecs.describe_tasks(
+        cluster=stack.cluster, tasks=old)["tasks"]), timeout=90, what="the old tasks to stop")
+    assert stack.describe(arn)["lastStatus"] != "STOPPED", "the roll outlasted the client's requests"
+    stack.wait_status(arn, "STOPPED", timeout=120)
+    out = stack.stdout(arn, "c")
+    answers = [line.split(" ", 1)[1] for line in out if not line.startswith("VIP=")]
+    assert len(answers) == REQUESTS and "FAIL" not in answers, out
+    assert answers[-1].startswith(prefix + "-"), out
+    return answers
+
+
+def test_rolling_update_loses_no_request(stack):
+    """A client loops requests through the alias while the service rolls
+    to a new revision: every request is answered, by the old tasks and
+    then by the new ones."""
+    answers = roll(stack, "v2")
+    v1 = {a for a in answers if not a.startswith("v2-")}
+    v2 = {a for a in answers if a.startswith("v2-")}
+    assert len(v1) == 2 and len(v2) == 2, answers  # both revisions' tasks answered
+
+
+def test_rolling_update_to_another_discovery_name_loses_no_request(stack):
+    """The same when the update also renames the Cloud Map service behind
+    the alias: the new one has no instance until the new tasks run, and
+    the old tasks serve until one of them answers."""
+    answers = roll(stack, "v3", serviceConnectConfiguration=dict(sc_config(discoveryName="api2"),
+                                                                 namespace="sc.local"))
+    v2 = {a for a in answers if a.startswith("v2-")}
+    v3 = {a for a in answers if a.startswith("v3-")}
+    assert len(v2) == 2 and len(v3) == 2, answers

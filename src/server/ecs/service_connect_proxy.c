@@ -369,14 +369,14 @@ static json_int_t admin_of(json_t *had) { return json_integer_value(json_array_g
 
 /* Whether a server of want is up in now: then those that left can stop
  * taking connections.  Until one is (new tasks not yet answering their
- * checks), they keep taking them: their tasks are drained before they
- * stop (SC_DRAIN_SECONDS). */
+ * checks, or none registered yet: a service scaled in to zero, or one
+ * whose discoveryName changed), they keep taking them until their tasks
+ * stop answering: their tasks are drained before they stop
+ * (SC_DRAIN_SECONDS). */
 static bool any_up(json_t *want, json_t *now)
 {
     const char *name;
     json_t *addr;
-    if (json_object_size(want) == 0)
-        return true;
     json_object_foreach(want, name, addr) {
         json_t *had = json_object_get(now, name);
         if (had && !(admin_of(had) & SC_ADMIN_FMAINT) && json_integer_value(json_array_get(had, 2)) == SC_OP_RUNNING &&
@@ -456,8 +456,8 @@ static int sync_listener(struct sc_proxy *p, const char *be, json_t *want, bool 
         if (json_object_get(want, name))
             continue;
         *pending = true;
-        if (!up)
-            continue; /* no task of want answers yet: those leaving still serve */
+        if (!up && json_integer_value(json_array_get(had, 2)) == SC_OP_RUNNING)
+            continue; /* no task of want answers yet: those leaving still serve while they answer */
         /* Gone from Cloud Map: no new connections; deleted once idle. */
         if (!(admin_of(had) & SC_ADMIN_FMAINT)) {
             command(p, out, sizeof(out), "disable server %s/%s\n", be, name);

@@ -17,6 +17,16 @@
 #include "server/store/store_docs.h"
 #include "server/store/store_elb.h"
 
+/* A certificate given as input: AWS sets IsDefault in output only (the
+ * default is the one CreateListener or ModifyListener gave), and refuses
+ * it in input, even false. */
+static int cert_input(json_t *cert, struct error *err)
+{
+    if (json_object_get(cert, "IsDefault"))
+        return error_set(err, ERR_INVALID, "You cannot set the isDefault parameter for a certificate.");
+    return 0;
+}
+
 /* Check that arn is an ACM certificate of this region. */
 static int cert_exists(struct op_ctx *ctx, const char *arn, struct error *err)
 {
@@ -59,6 +69,8 @@ int elb_listener_tls(struct op_ctx *ctx, const char *proto, json_t *in, json_t *
         return error_set(err, ERR_INVALID,
                          "An HTTPS listener needs exactly one default certificate in Certificates "
                          "(add more with AddListenerCertificates).");
+    if (cert_input(json_array_get(certs, 0), err) < 0)
+        return -1;
     const char *arn = elb_str(json_array_get(certs, 0), "CertificateArn");
     if (cert_exists(ctx, arn, err) < 0)
         return -1;
@@ -103,16 +115,18 @@ API_ACTION(elb_add_listener_certificates)
     if (https_listener(ctx, in, &doc, err) < 0)
         return -1;
     if (json_array_size(given) != 1)
-        return error_set(err, ERR_INVALID, "Give one certificate per call.");
+        return error_set(err, ERR_INVALID, "Certificates: you can specify one certificate per call.");
     const char *arn = elb_str(json_array_get(given, 0), "CertificateArn");
-    if (cert_exists(ctx, arn, err) < 0)
+    if (cert_input(json_array_get(given, 0), err) < 0 || cert_exists(ctx, arn, err) < 0)
         return -1;
     json_t *extra = json_object_get(doc, "berthCertificates");
     if (!extra) {
         extra = json_array();
         json_object_set_new(doc, "berthCertificates", extra);
     }
-    if (!cert_in(extra, arn) && !cert_in(json_object_get(doc, "Certificates"), arn)) {
+    /* The default may be in the list too (DescribeListenerCertificates
+     * then shows it twice, as ELB does). */
+    if (!cert_in(extra, arn)) {
         if (json_array_size(extra) >= ELB_CERTS_MAX)
             return error_set(err, ELB_ERR_TOO_MANY_CERTS,
                              "A listener can have at most %d certificates besides its "
@@ -130,24 +144,41 @@ API_ACTION(elb_remove_listener_certificates)
 {
     (void)out;
     _cleanup_json_ json_t *doc = NULL;
+    json_t *given = json_object_get(in, "Certificates");
     if (https_listener(ctx, in, &doc, err) < 0)
         return -1;
+    if (json_array_size(given) != 1)
+        return error_set(err, ERR_INVALID, "Certificates: you can specify one certificate per call.");
+    json_t *c = json_array_get(given, 0);
+    const char *arn = elb_str(c, "CertificateArn");
+    if (!arn)
+        return error_set(err, ERR_INVALID, "A certificate needs its CertificateArn.");
+    if (cert_input(c, err) < 0)
+        return -1;
     json_t *extra = json_object_get(doc, "berthCertificates");
-    size_t i;
-    json_t *c;
-    json_array_foreach(json_object_get(in, "Certificates"), i, c) {
-        const char *arn = elb_str(c, "CertificateArn");
-        if (!arn)
-            return error_set(err, ERR_INVALID, "A certificate needs its CertificateArn.");
+    /* From the list; the default (when not in the list too) stays: ModifyListener changes it. */
+    if (!cert_in(extra, arn)) {
         if (cert_in(json_object_get(doc, "Certificates"), arn))
             return error_set(err, ELB_ERR_OPERATION_NOT_PERMITTED,
                              "The default certificate of a listener cannot be removed; ModifyListener changes it.");
-        for (size_t k = 0; k < json_array_size(extra); k++) {
-            if (strcmp(elb_str(json_array_get(extra, k), "CertificateArn"), arn) == 0)
-                json_array_remove(extra, k--);
-        }
+        return 0;
+    }
+    for (size_t k = 0; k < json_array_size(extra); k++) {
+        if (strcmp(elb_str(json_array_get(extra, k), "CertificateArn"), arn) == 0)
+            json_array_remove(extra, k--);
     }
     return elb_save(ctx, STORE_ELB_LISTENER, doc, err);
+}
+
+/* The marker of all's item i: its key member, or (key NULL: items may
+ * repeat, as the default certificate does when it is in the list too)
+ * its position. */
+static const char *marker_of(json_t *all, size_t i, const char *key, char *buf, size_t cap)
+{
+    if (key)
+        return elb_str(json_array_get(all, i), key);
+    snprintf(buf, cap, "%zu", i);
+    return buf;
 }
 
 /* Append the items of all (sorted by key member) after page->after, at
@@ -158,16 +189,16 @@ static int page_out(struct op_ctx *ctx, json_t *all, const char *key, const char
     json_t *items = json_array();
     json_object_set_new(out, member, items);
     bool started = !page->after;
+    char buf[24];
     size_t i;
     json_t *v;
     json_array_foreach(all, i, v) {
         if (!started) {
-            started = strcmp(elb_str(v, key), page->after) == 0;
+            started = strcmp(marker_of(all, i, key, buf, sizeof(buf)), page->after) == 0;
             continue;
         }
         if ((int)json_array_size(items) >= page->limit)
-            return page_set_next_as(out, ctx->action, "NextMarker",
-                                    elb_str(json_array_get(items, json_array_size(items) - 1), key));
+            return page_set_next_as(out, ctx->action, "NextMarker", marker_of(all, i - 1, key, buf, sizeof(buf)));
         json_array_append(items, v);
     }
     return 0;
@@ -189,7 +220,7 @@ API_ACTION(elb_describe_listener_certificates)
     json_array_foreach(json_object_get(doc, "berthCertificates"), i, c)
         json_array_append_new(
             all, json_pack("{s:O, s:b}", "CertificateArn", json_object_get(c, "CertificateArn"), "IsDefault", 0));
-    if (page_out(ctx, all, "CertificateArn", "Certificates", &page, out) < 0)
+    if (page_out(ctx, all, NULL, "Certificates", &page, out) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return 0;
 }

@@ -342,12 +342,16 @@ static void tg_backend(struct buf *b, json_t *tg, const char *lb_addr)
 static void tls_bind(struct buf *b, json_t *listener, const struct elb_haproxy_input *in)
 {
     json_t *lists[] = {json_object_get(listener, "Certificates"), json_object_get(listener, "berthCertificates")};
+    const char *def = str(json_array_get(lists[0], 0), "CertificateArn");
     buf_append_str(b, " ssl");
     for (size_t k = 0; k < ELEMENTSOF(lists); k++) {
         size_t i;
         json_t *c;
         json_array_foreach(lists[k], i, c) {
-            const char *file = str(in->certs, str(c, "CertificateArn"));
+            const char *arn = str(c, "CertificateArn"), *file = str(in->certs, arn);
+            /* The default may be in the list too: loaded once. */
+            if (k > 0 && def && arn && strcmp(def, arn) == 0)
+                continue;
             if (file)
                 buf_printf(b, " crt %s/%s", in->dir, file);
         }

@@ -344,9 +344,11 @@ static const char *csv_field(char **fields, size_t n, int idx)
 static json_t *health_entry(const char *status, const char *check, const char *code)
 {
     const char *state = "healthy", *reason = "", *desc = "";
+    if (strncmp(check, "* ", 2) == 0)
+        check += 2; /* a check in progress: the last one's result stands */
     if (strcmp(status, "no check") == 0) {
         state = "unavailable", reason = "Target.HealthCheckDisabled", desc = "Health checks are disabled";
-    } else if (!*check || strcmp(check, "INI") == 0 || strncmp(check, "* ", 2) == 0) {
+    } else if (!*check || strcmp(check, "INI") == 0) {
         state = "initial", reason = "Elb.InitialHealthChecking", desc = "Initial health checks in progress";
     } else if (strncmp(status, "UP", 2) == 0 || strncmp(status, "NOLB", 4) == 0) {
         state = "healthy";
