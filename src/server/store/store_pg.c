@@ -91,7 +91,7 @@ int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
         size_t n = strlen(why);
         while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
             n--;
-        error_set(err, ERR_UNAVAILABLE, "store unavailable: postgres: connect: %.*s", (int)n, why);
+        error_set(err, ERR_UNAVAILABLE, "postgres: connect: %.*s", (int)n, why);
         pg_conn_free(c);
         return -1;
     }
