@@ -7,7 +7,7 @@ BENCHMARKS.md.
                                   [--out FILE] [--no-markdown]
 
 Benchmarks (NAME): task_start, placement, services, network, scale, api,
-logs, dns, elb, metrics; footprint figures are measured inside task_start, placement and
+logs, dns, elb, metrics, store (RunTask on SQLite vs PostgreSQL); footprint figures are measured inside task_start, placement and
 scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
@@ -376,10 +376,11 @@ def bench_task_start(args, res, cfg):
 BENCH_SERVER_ARGS = ("--max-service-tasks", "1000000")
 
 
-def start_server(tmp, name):
+def start_server(tmp, name, store_args=()):
     d = os.path.join(tmp, name)
     os.makedirs(d)
-    return berth_proc.BerthServer(d, os.path.join(tmp, name + ".log"), extra_args=BENCH_SERVER_ARGS).start(timeout=60)
+    return berth_proc.BerthServer(d, os.path.join(tmp, name + ".log"),
+                                  extra_args=BENCH_SERVER_ARGS + tuple(store_args)).start(timeout=60)
 
 
 def start_hollow(srv, tmp, cluster, n_inst, zones=("az-a", "az-b", "az-c"), expect=None):
@@ -479,14 +480,15 @@ PLACEMENT_STRATEGIES = {
 
 
 @contextlib.contextmanager
-def hollow_cluster(res, bench, n_inst):
-    """A fresh server with cluster "p", task definition "hollow" and n_inst
-    hollow instances in 3 AZs (their registration rate is a figure); yields
-    (server, client, agents) and removes all of it on exit."""
+def hollow_cluster(res, bench, n_inst, store_args=()):
+    """A fresh server (on the store store_args name, default SQLite) with
+    cluster "p", task definition "hollow" and n_inst hollow instances in 3
+    AZs (their registration rate is a figure); yields (server, client,
+    agents) and removes all of it on exit."""
     tmp = tempfile.mkdtemp(prefix="berth-bench-place-")
     srv, agents, cli = None, [], None
     try:
-        srv = start_server(tmp, "server")
+        srv = start_server(tmp, "server", store_args)
         cli = Client(srv.endpoint)
         cli.call("CreateCluster", {"clusterName": "p"})
         cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
@@ -516,6 +518,37 @@ def wait_all_running(res, cli, label, placed, timeout):
         res.add("placement", "all RUNNING after placement ends, " + label, "s", value=time.perf_counter() - t1)
     else:
         res.note("placement", "%s: not all tasks RUNNING within %ds" % (label, timeout))
+
+
+def bench_store(args, res, cfg):
+    """RunTask throughput on each store backend, in one run: the placement
+    benchmark's RunTask (count 10, binpack) on hollow instances, on SQLite
+    and on a throwaway PostgreSQL 15 (tests/integration/pgserver.py: unix
+    socket, fsync off, as the tests run it), alternating, each on a fresh
+    server."""
+    from pgserver import PgServer
+    pg = PgServer().start()
+    try:
+        n_inst, strategy = cfg["store_instances"], PLACEMENT_STRATEGIES["binpack(memory)"]
+        for rnd in range(cfg["store_rounds"]):
+            for backend in ("SQLite", "PostgreSQL"):
+                store_args = ()
+                if backend == "PostgreSQL":
+                    db = "bench%d" % rnd
+                    pg.createdb(db)
+                    store_args = ("--store", "postgresql://berth@/%s?host=%s" % (db, pg.sock))
+                with hollow_cluster(res, "store", n_inst, store_args) as (srv, cli, agents):
+                    lat, placed, failures, wall = place(srv.endpoint, "p", "hollow", strategy,
+                                                        cfg["placement_tasks"], cfg["clients"],
+                                                        cfg["place_seconds"])
+                    label = "%s, %d instances, binpack(memory)" % (backend, n_inst)
+                    res.add("store", "RunTask placements/s, " + label, "tasks/s", value=placed / wall,
+                            lower_is_better=False,
+                            note="%d placed in %.0f s, %d failures, %d clients x RunTask count 10"
+                                 % (placed, wall, failures, cfg["clients"]))
+                    res.add("store", "RunTask (count 10) latency, " + label, "ms", lat)
+    finally:
+        pg.stop()
 
 
 def bench_placement(args, res, cfg):
@@ -1068,7 +1101,8 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "logship_lines": 200000, "logship_runs": 3, "metric_series": 10000, "metric_rounds": 3,
         "shipping_tasks": 100, "shipping_interval": 20, "shipping_window": 60,
         "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3, "dns_tasks": 10,
-        "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5}
+        "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5,
+        "store_instances": 250, "store_rounds": 2}
 # Every configuration runs these unless it says otherwise.
 DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"],
             "placement_strategies": list(PLACEMENT_STRATEGIES), "api_boto3": True}
@@ -1078,7 +1112,7 @@ DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"
 QUICK = {"task_start_n": 20, "agent_tasks": 0, "start_runtimes": ["crun"], "start_modes": ["none"],
          "placement_instances": [250, 1000], "placement_strategies": ["binpack(memory)"],
          "placement_tasks": 10000, "place_seconds": 15, "clients": 8, "running_timeout": 0, "idle_seconds": 0,
-         "api_rounds": 2, "api_seconds": 4, "api_boto3": False}
+         "api_rounds": 2, "api_seconds": 4, "api_boto3": False, "store_instances": 250, "store_rounds": 1}
 QUICK_BENCHES = ["task_start", "placement", "api"]
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
@@ -1090,10 +1124,11 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "logship_lines": 2000, "logship_runs": 1, "metric_series": 200, "metric_rounds": 1,
          "shipping_tasks": 2, "shipping_interval": 1, "shipping_window": 3,
          "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5, "dns_tasks": 1,
-         "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1}
+         "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1,
+         "store_instances": 30, "store_rounds": 1}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
            "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs,
-           "dns": bench_dns, "elb": bench_elb, "metrics": bench_metrics}
+           "dns": bench_dns, "elb": bench_elb, "metrics": bench_metrics, "store": bench_store}
 
 
 def main():

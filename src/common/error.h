@@ -19,6 +19,7 @@ enum error_kind {
     ERR_LIMIT,            /* a size or count limit was exceeded */
     ERR_IO,               /* a peer (network, child process) failed */
     ERR_RETRY,            /* lost a race with a concurrent transaction: running it again may succeed */
+    ERR_UNAVAILABLE,      /* a service we depend on cannot be reached now: later may succeed */
     ERR_GENERIC_MAX = 100 /* upper layers number their kinds from here */
 };
 

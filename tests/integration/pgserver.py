@@ -37,10 +37,18 @@ class PgServer:
     def start(self):
         self._run([os.path.join(self.bindir, "initdb"), "-D", self.data, "-A", "trust", "-U", self.USER,
                    "--no-sync"])
+        return self.resume()
+
+    def resume(self):
+        """Start the server on the database initdb made (again, after halt)."""
         opts = "-k %s -c listen_addresses='' -c fsync=off" % self.sock
         self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", os.path.join(self.data, "log"),
                    "-o", opts, "-w", "start"])
         return self
+
+    def halt(self):
+        """Stop the server (fast: every session is ended), keeping its data."""
+        self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", "fast", "-w", "stop"])
 
     def stop(self):
         if os.path.exists(os.path.join(self.data, "postmaster.pid")):

@@ -11,7 +11,7 @@ DEFINE = re.compile(r'#define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+((?:[^\n\\]|\\\n)*)')
 # Not table files: the engine's own SQL (store_pg*.c: PostgreSQL's already; store_copy.c:
 # SQLite's catalogue read by `berth store migrate`, table names filled in).
 SKIP = ("store.c", "store_schema.c", "store_sql_pg.c", "store_pg.c", "store_pg_schema.c", "store_pg_listen.c",
-        "store_copy.c")
+        "store_pg_leader.c", "store_copy.c")
 
 
 def _literal(tok):

@@ -225,6 +225,26 @@ static bool retry_conflict(const char *action, int attempts, json_t *out)
     return true;
 }
 
+/* Whether to run a request again that found the store unavailable
+ * (PostgreSQL restarting: nothing of it was committed), after a pause: only
+ * until `until` (set by the first such failure), so a longer outage is
+ * answered with the error rather than held. */
+static bool retry_unavailable(const char *action, usec_t *until, int *pauses, json_t *out)
+{
+    usec_t now = time_monotonic();
+    if (*until == 0)
+        *until = now + STORE_UNAVAILABLE_WAIT;
+    usec_t pause = STORE_UNAVAILABLE_PAUSE << (*pauses < 3 ? *pauses : 3);
+    if (now + pause > *until)
+        return false;
+    ++*pauses;
+    log_debug("api: %s found the store unavailable; trying again", action);
+    json_object_clear(out);
+    struct timespec ts = {.tv_sec = (time_t)(pause / USEC_PER_SEC), .tv_nsec = (long)(pause % USEC_PER_SEC) * 1000};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
 static int run_action(struct dispatch *d, const struct api_service *svc, const struct api_action *a,
                       const struct request_scope *scope, json_t *in, json_t *out, struct error *err)
 {
@@ -233,11 +253,16 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
     bool write = (a->flags & API_WRITE) != 0;
     usec_t deadline = 0; /* of a long-poll: set by the first attempt only */
     int attempts = 0;    /* runs that conflicted with another server's */
+    usec_t unavailable_until = 0;
+    int pauses = 0; /* runs that found the store unavailable */
     for (;;) {
         uint64_t seen = changes_generation(d->changes);
         struct store_tx *tx = NULL;
-        if (store_begin(d->store, write, &tx, err) < 0)
+        if (store_begin(d->store, write, &tx, err) < 0) {
+            if (err->kind == ERR_UNAVAILABLE && retry_unavailable(a->name, &unavailable_until, &pauses, out))
+                continue;
             return -1;
+        }
         struct op_ctx ctx = {
             .tx = tx,
             .service = svc->state,
@@ -259,9 +284,14 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
             r = a->handler(&ctx, in, out, err);
         if (r < 0) {
             bool conflicted = store_tx_conflicted(tx);
+            bool lost = store_tx_lost(tx);
             store_rollback(tx);
             if (conflicted && retry_conflict(a->name, ++attempts, out))
                 continue;
+            if (lost && retry_unavailable(a->name, &unavailable_until, &pauses, out))
+                continue;
+            if (lost && err->kind != ERR_UNAVAILABLE)
+                error_set(err, ERR_UNAVAILABLE, "store unavailable: the PostgreSQL session was lost");
             return -1;
         }
         if (r == API_WAIT && deadline == 0)

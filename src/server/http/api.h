@@ -226,6 +226,11 @@ struct api_error {
 const struct api_error *api_error_lookup(int kind);
 /* The exception name for an error kind ("ClientException"...). */
 const char *api_error_name(int kind);
+/* What a client is told of err, answered with status: a client error's own
+ * message; of a server fault, only that the store is unavailable (for
+ * ERR_UNAVAILABLE: trying again later may succeed) or that one occurred
+ * (the log has the detail). */
+const char *api_error_message(const struct error *err, int status);
 /* What an error kind answers with for svc (NULL: no service was found):
  * svc's own table first, then the common one. */
 const struct api_error *api_service_error(const struct api_service *svc, int kind);

@@ -12,6 +12,7 @@ static const struct api_error error_table[] = {
     {ERR_INTERNAL, "ServerException", 500},
     {ERR_SYSTEM, "ServerException", 500},
     {ERR_IO, "ServerException", 500},
+    {ERR_UNAVAILABLE, "ServerException", 503},
     {ERR_INVALID, "InvalidParameterException", 400},
     {ERR_LIMIT, "InvalidParameterException", 400},
     {ERR_NOT_FOUND, "ResourceNotFoundException", 400},
@@ -56,6 +57,13 @@ const struct api_error *api_error_lookup(int kind)
 }
 
 const char *api_error_name(int kind) { return api_error_lookup(kind)->name; }
+
+const char *api_error_message(const struct error *err, int status)
+{
+    if (err->kind == ERR_UNAVAILABLE)
+        return "The store is unavailable (its database cannot be reached); try again later.";
+    return status >= 500 ? "An internal error occurred." : err->msg;
+}
 
 const struct api_error *api_service_error(const struct api_service *svc, int kind)
 {

@@ -80,8 +80,8 @@ void cbor_protocol_error(struct api_response *resp, const struct api_service *sv
 {
     const struct api_error *m = api_service_error(svc, err->kind);
     utf8_sanitize(err->msg);
-    _cleanup_json_ json_t *body = json_pack("{s:s, s:s}", "__type", m->name, "message",
-                                            m->status >= 500 ? "An internal error occurred." : err->msg);
+    _cleanup_json_ json_t *body =
+        json_pack("{s:s, s:s}", "__type", m->name, "message", api_error_message(err, m->status));
     _cleanup_buf_ struct buf b;
     buf_init(&b, 8192);
     struct error enc_err = {0};

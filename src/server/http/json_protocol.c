@@ -48,7 +48,7 @@ void json_protocol_error(struct api_response *resp, const struct api_service *sv
     /* Messages may echo client input; JSON needs it well-formed. */
     utf8_sanitize(err->msg);
     /* Server faults say little to the client; the log has the detail. */
-    const char *msg = m->status >= 500 ? "An internal error occurred." : err->msg;
+    const char *msg = api_error_message(err, m->status);
     json_t *body = json_pack("{s:s, s:s}", "__type", m->name, "message", msg);
     json_protocol_reply(resp, m->status, body);
     json_decref(body);

@@ -174,6 +174,7 @@ static const struct api_error query_errors[] = {
     {API_ERR_INVALID_SIGNATURE, "SignatureDoesNotMatch", 403},
     {API_ERR_EXPIRED_TOKEN, "ExpiredToken", 403},
     {API_ERR_UNSUPPORTED_FEATURE, "NotImplemented", 400},
+    {ERR_UNAVAILABLE, "ServiceUnavailable", 503},
 };
 
 struct api_error query_protocol_error_lookup(const struct api_service *svc, int kind)
@@ -201,7 +202,7 @@ void query_protocol_error(struct api_response *resp, const struct api_service *s
     buf_printf(&b, "<Error><Type>%s</Type><Code>", e.status >= 500 ? "Receiver" : "Sender");
     xml_text(&b, e.name);
     buf_append_str(&b, "</Code><Message>");
-    xml_text(&b, e.status >= 500 ? "An internal error occurred." : err->msg);
+    xml_text(&b, api_error_message(err, e.status));
     buf_printf(&b, "</Message></Error><RequestId>%s</RequestId></ErrorResponse>\n", resp->request_id);
     finish(resp, e.status, &b);
 }

@@ -32,6 +32,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "server/store/store_pg_leader.h"
 #include "server/store/store_pg_listen.h"
 #include "server/store/store_schema.h"
 
@@ -46,18 +47,17 @@ struct store_conn {
         db_stmt stmt;
     } cache[STMT_CACHE];
     size_t ncache;
+    uint64_t gen; /* the store's conn_gen when opened */
     struct store_conn *next;
 };
 
 struct store {
-    char *pg_url; /* a PostgreSQL store's; never logged (a password) */
-    /* PostgreSQL: the session that holds the leader lock, and whether it
-     * does (store_is_leader). */
-    pthread_mutex_t leader_lock;
-    struct pg_conn *leader;
-    bool is_leader;
-    int64_t epoch;                /* the leader epoch this server leads in, while is_leader */
+    char *pg_url;                 /* a PostgreSQL store's; never logged (a password) */
+    struct pg_leader *leader;     /* PostgreSQL: store_is_leader's */
     struct pg_listener *listener; /* store_watch_start's */
+    /* Bumped when a session is found gone (PostgreSQL restarted): pooled
+     * connections opened before are as dead, and are dropped unused. */
+    uint64_t conn_gen;
     char *path;
     char *wal_path;
     pthread_mutex_t pool_lock;
@@ -131,6 +131,7 @@ static int conn_open(struct store *st, struct store_conn **ret_conn, struct erro
     struct store_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    c->gen = __atomic_load_n(&st->conn_gen, __ATOMIC_ACQUIRE);
     if (st->pg_url) {
         if (pg_conn_open(st->pg_url, &c->pg, err) < 0) {
             conn_free(c);
@@ -305,16 +306,17 @@ int store_open_postgres(const char *url, struct store **ret_store, struct error 
         return error_set(err, ERR_INTERNAL, "out of memory");
     st->pg_url = strdup(url);
     st->path = strdup("postgres");
-    if (!st->pg_url || !st->path) {
+    st->leader = st->pg_url ? pg_leader_new(url) : NULL;
+    if (!st->pg_url || !st->path || !st->leader) {
         free(st->pg_url);
         free(st->path);
+        pg_leader_free(st->leader);
         free(st);
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
     pthread_mutex_init(&st->pool_lock, NULL);
     pthread_mutex_init(&st->write_lock, NULL);
     pthread_mutex_init(&st->sync_lock, NULL);
-    pthread_mutex_init(&st->leader_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
     pthread_mutex_init(&st->ckpt_lock, NULL); /* unused: store_close destroys them */
     pthread_cond_init(&st->ckpt_cond, NULL);
@@ -357,8 +359,7 @@ void store_close(struct store *st)
     free(st->wal_path);
     free(st->path);
     if (st->pg_url) {
-        pg_conn_free(st->leader);
-        pthread_mutex_destroy(&st->leader_lock);
+        pg_leader_free(st->leader);
         explicit_bzero(st->pg_url, strlen(st->pg_url));
     }
     free(st->pg_url);
@@ -367,76 +368,47 @@ void store_close(struct store *st)
 
 int store_schema_version(struct store *st) { return st->schema_version; }
 
-/* Drop the leader session (its lock goes with it); under leader_lock. */
-static void leader_drop(struct store *st)
-{
-    pg_conn_free(st->leader);
-    st->leader = NULL;
-    if (st->is_leader)
-        log_info("store: this server is now the follower");
-    st->is_leader = false;
-    st->epoch = 0;
-}
-
-bool store_is_leader(struct store *st)
-{
-    if (!st->pg_url)
-        return true;
-    pthread_mutex_lock(&st->leader_lock);
-    if (!st->leader && pg_conn_open(st->pg_url, &st->leader, NULL) < 0) {
-        pg_conn_free(st->leader);
-        st->leader = NULL;
-    }
-    int64_t epoch = st->leader ? pg_leader_check(st->leader, st->is_leader ? st->epoch : 0) : 0;
-    if (st->leader && !pg_conn_ok(st->leader))
-        epoch = 0; /* the lock went with the session */
-    if (!epoch && (st->is_leader || (st->leader && !pg_conn_ok(st->leader))))
-        leader_drop(st);
-    if (epoch && !st->is_leader)
-        log_info("store: this server is now the leader (epoch %lld)", (long long)epoch);
-    st->is_leader = epoch != 0;
-    st->epoch = epoch;
-    pthread_mutex_unlock(&st->leader_lock);
-    return epoch != 0;
-}
+bool store_is_leader(struct store *st) { return !st->pg_url || pg_leader_is(st->leader); }
 
 int store_begin_leader(struct store *st, struct store_tx **ret_tx, struct error *err)
 {
     struct store_tx *tx = NULL;
     if (store_begin(st, true, &tx, err) < 0)
         return -1;
-    if (st->pg_url) {
-        pthread_mutex_lock(&st->leader_lock);
-        int64_t epoch = st->is_leader ? st->epoch : 0;
-        pthread_mutex_unlock(&st->leader_lock);
-        if (pg_leader_fence(tx->pg, epoch, err) < 0) {
-            bool fenced = err->kind == ERR_CONFLICT;
-            store_rollback(tx);
-            if (fenced) {
-                /* Another server leads now, or took the lock and lost it:
-                 * give the lock up, to lead again only with a new epoch. */
-                pthread_mutex_lock(&st->leader_lock);
-                if (st->epoch == epoch)
-                    leader_drop(st);
-                pthread_mutex_unlock(&st->leader_lock);
-            }
-            return -1;
-        }
+    if (st->pg_url && pg_leader_fence_tx(st->leader, tx->pg, err) < 0) {
+        store_rollback(tx);
+        return -1;
     }
     *ret_tx = tx;
     return 0;
 }
 
+/* Whether c's session is gone, or went with a restart another found. */
+static bool conn_stale(struct store *st, struct store_conn *c)
+{
+    return c->pg && (!pg_conn_ok(c->pg) || c->gen != __atomic_load_n(&st->conn_gen, __ATOMIC_ACQUIRE));
+}
+
+/* c's session was found gone: so are the others opened before it. */
+static void conn_lost(struct store *st, struct store_conn *c)
+{
+    uint64_t gen = c->gen;
+    if (__atomic_compare_exchange_n(&st->conn_gen, &gen, gen + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        log_warn("store: the PostgreSQL session was lost; reconnecting");
+}
+
 static int pool_get(struct store *st, struct store_conn **ret_conn, struct error *err)
 {
-    pthread_mutex_lock(&st->pool_lock);
-    struct store_conn *c = st->idle;
-    if (c)
-        st->idle = c->next;
-    pthread_mutex_unlock(&st->pool_lock);
-    if (c && c->pg && !pg_conn_ok(c->pg)) {
+    struct store_conn *c = NULL;
+    for (;;) {
+        pthread_mutex_lock(&st->pool_lock);
+        c = st->idle;
+        if (c)
+            st->idle = c->next;
+        pthread_mutex_unlock(&st->pool_lock);
+        if (!c || !conn_stale(st, c))
+            break;
         conn_free(c);
-        c = NULL;
     }
     if (c) {
         c->next = NULL;
@@ -454,14 +426,35 @@ static void pool_put(struct store *st, struct store_conn *c)
     pthread_mutex_unlock(&st->pool_lock);
 }
 
-int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct error *err)
+/* Give tx's connection back (the writer's lock, or to the pool); a
+ * connection whose session is gone is closed instead. */
+static void conn_release(struct store_tx *tx)
+{
+    struct store *st = tx->st;
+    bool lost = tx->pg && !pg_conn_ok(tx->pg);
+    if (lost)
+        conn_lost(st, tx->conn);
+    if (tx->write) {
+        if (lost) {
+            conn_free(st->writer);
+            st->writer = NULL;
+        }
+        pthread_mutex_unlock(&st->write_lock);
+    } else if (lost) {
+        conn_free(tx->conn);
+    } else {
+        pool_put(st, tx->conn);
+    }
+}
+
+static int tx_begin(struct store *st, bool write, bool retried, struct store_tx **ret_tx, struct error *err)
 {
     struct store_tx *tx = calloc(1, sizeof(*tx));
     if (!tx)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (write) {
         pthread_mutex_lock(&st->write_lock);
-        if (st->writer && st->writer->pg && !pg_conn_ok(st->writer->pg)) {
+        if (st->writer && conn_stale(st, st->writer)) {
             conn_free(st->writer); /* the database went away: a new session */
             st->writer = NULL;
         }
@@ -479,21 +472,27 @@ int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct e
     tx->db = tx->conn->db;
     tx->pg = tx->conn->pg;
     tx->write = write;
-    /* PostgreSQL: writers serializable (and serialised in this process, as
-     * with SQLite), readers on one snapshot. */
-    const char *begin = tx->pg
-                            ? (write ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN ISOLATION LEVEL REPEATABLE READ")
-                            : (write ? "BEGIN IMMEDIATE" : "BEGIN");
+    /* PostgreSQL: writers serializable and serialised (in this process, as
+     * with SQLite, and across servers by PG_WRITER_LOCK), readers on one
+     * snapshot. */
+    const char *begin = tx->pg ? (write ? "BEGIN ISOLATION LEVEL SERIALIZABLE; " PG_WRITER_LOCK
+                                        : "BEGIN ISOLATION LEVEL REPEATABLE READ")
+                               : (write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (conn_run(tx->conn, begin, err) < 0) {
-        if (write)
-            pthread_mutex_unlock(&st->write_lock);
-        else
-            pool_put(st, tx->conn);
+        bool lost = tx->pg && !pg_conn_ok(tx->pg);
+        conn_release(tx);
         free(tx);
-        return -1;
+        /* A session a PostgreSQL restart ended is found so by the first
+         * statement sent on it: begin again on a new one, once. */
+        return lost && !retried ? tx_begin(st, write, true, ret_tx, err) : -1;
     }
     *ret_tx = tx;
     return 0;
+}
+
+int store_begin(struct store *st, bool write, struct store_tx **ret_tx, struct error *err)
+{
+    return tx_begin(st, write, false, ret_tx, err);
 }
 
 struct store_tx_hook {
@@ -524,10 +523,7 @@ static void tx_release(struct store_tx *tx, bool committed)
         free(h);
         h = next;
     }
-    if (tx->write)
-        pthread_mutex_unlock(&tx->st->write_lock);
-    else
-        pool_put(tx->st, tx->conn);
+    conn_release(tx);
     free(tx);
 }
 
@@ -621,6 +617,12 @@ int store_commit(struct store_tx *tx, struct error *err)
      * delivered once the COMMIT sent with it has succeeded. */
     const char *commit = tx->pg && tx->write ? "NOTIFY " PG_CHANGES_CHANNEL "; COMMIT" : "COMMIT";
     if (conn_run(tx->conn, commit, err) < 0) {
+        /* The session went with the COMMIT sent: whether PostgreSQL
+         * committed it is not known here. */
+        if (tx->pg && !pg_conn_ok(tx->pg))
+            error_set(err, ERR_UNAVAILABLE,
+                      "store unavailable: the PostgreSQL session was lost during COMMIT; the request may or may "
+                      "not have taken effect");
         conn_run(tx->conn, "ROLLBACK", NULL);
         tx_release(tx, false);
         return -1;
@@ -656,6 +658,8 @@ void store_rollback(struct store_tx *tx)
 bool store_tx_is_write(const struct store_tx *tx) { return tx->write; }
 
 bool store_tx_conflicted(const struct store_tx *tx) { return tx->pg && pg_conn_retryable(tx->pg); }
+
+bool store_tx_lost(const struct store_tx *tx) { return tx->pg && !pg_conn_ok(tx->pg); }
 
 /* A new statement for sql on tx's connection into *ret; persistent: kept
  * for the connection's life. */
@@ -707,8 +711,8 @@ db_stmt *store_stmt(struct store_tx *tx, const char *sql, struct error *err)
 int store_fail(struct store_tx *tx, const char *what, struct error *err)
 {
     if (tx->pg)
-        return error_set(err, pg_conn_retryable(tx->pg) ? ERR_RETRY : ERR_INTERNAL, "postgres: %s: %s", what,
-                         pg_conn_error(tx->pg));
+        return error_set(err, pg_conn_error_kind(tx->pg), "%spostgres: %s: %s",
+                         pg_conn_ok(tx->pg) ? "" : "store unavailable: ", what, pg_conn_error(tx->pg));
     return error_set(err, ERR_INTERNAL, "sqlite: %s: %s", what, sqlite3_errmsg(tx->db));
 }
 

@@ -38,6 +38,14 @@ bool store_tx_is_write(const struct store_tx *tx);
  * deadlock): whatever the caller made of that error, the transaction is to
  * be rolled back and run again.  Never with SQLite (one writer). */
 bool store_tx_conflicted(const struct store_tx *tx);
+/* Whether tx's PostgreSQL session is gone (the server restarted, or the
+ * network failed): nothing of tx was committed, and running it again on a
+ * new session may succeed once PostgreSQL is back. */
+bool store_tx_lost(const struct store_tx *tx);
+/* How long a caller keeps trying while the store is unavailable
+ * (ERR_UNAVAILABLE) before it reports that, and its first pause. */
+#define STORE_UNAVAILABLE_WAIT (3 * USEC_PER_SEC)
+#define STORE_UNAVAILABLE_PAUSE (100 * USEC_PER_MSEC)
 /* How many times a caller runs a transaction that keeps conflicting before
  * it gives up and reports the error. */
 #define STORE_TX_ATTEMPTS 8

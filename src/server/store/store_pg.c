@@ -29,6 +29,7 @@ struct pg_conn {
     unsigned next_name;
     int64_t changes;
     bool retryable;
+    bool lost; /* the session is gone (PostgreSQL restarted, or the network) */
     char error[512];
 };
 
@@ -52,6 +53,10 @@ static void set_error(struct pg_conn *c, const PGresult *res)
      * with 25P02 after it, and the transaction is still worth rerunning. */
     if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01")))
         c->retryable = true;
+    /* Sticky: a session PostgreSQL ended (class 08, or 57P0x: shut down,
+     * crashed, starting up) stays unusable; its owner opens another. */
+    if (PQstatus(c->conn) != CONNECTION_OK || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P0", 4))))
+        c->lost = true;
     snprintf(c->error, sizeof(c->error), "%s%s%s", state ? state : "", state ? " " : "", msg && *msg ? msg : "?");
     size_t n = strlen(c->error);
     while (n && (c->error[n - 1] == '\n' || c->error[n - 1] == ' '))
@@ -73,11 +78,20 @@ int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
         return error_set(err, ERR_INVALID, "postgres: the store URL cannot be parsed (libpq's URI form)");
     }
     PQconninfoFree(opts);
-    c->conn = PQconnectdb(url);
+    /* A host that does not answer fails the connect in PG_CONNECT_TIMEOUT
+     * rather than the kernel's minutes (the URL's own connect_timeout, if
+     * it has one, comes later and wins). */
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {PG_CONNECT_TIMEOUT, url, NULL};
+    c->conn = PQconnectdbParams(keys, values, 1);
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
         /* Once parsed, libpq's connect errors name the host and user,
          * never the password. */
-        error_set(err, ERR_IO, "postgres: connect: %s", c->conn ? PQerrorMessage(c->conn) : "out of memory");
+        const char *why = c->conn ? PQerrorMessage(c->conn) : "out of memory";
+        size_t n = strlen(why);
+        while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
+            n--;
+        error_set(err, ERR_UNAVAILABLE, "postgres: connect: %.*s", (int)n, why);
         pg_conn_free(c);
         return -1;
     }
@@ -100,8 +114,12 @@ void pg_conn_free(struct pg_conn *c)
     free(c);
 }
 
-bool pg_conn_ok(struct pg_conn *c) { return PQstatus(c->conn) == CONNECTION_OK; }
+bool pg_conn_ok(struct pg_conn *c) { return !c->lost && PQstatus(c->conn) == CONNECTION_OK; }
 const char *pg_conn_error(struct pg_conn *c) { return c->error; }
+int pg_conn_error_kind(struct pg_conn *c)
+{
+    return c->lost ? ERR_UNAVAILABLE : c->retryable ? ERR_RETRY : ERR_INTERNAL;
+}
 bool pg_conn_retryable(struct pg_conn *c) { return c->retryable; }
 int64_t pg_conn_changes(struct pg_conn *c) { return c->changes; }
 
@@ -114,7 +132,7 @@ int pg_conn_exec(struct pg_conn *c, const char *sql, struct error *err)
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         set_error(c, res);
         PQclear(res);
-        return error_set(err, c->retryable ? ERR_RETRY : ERR_INTERNAL, "postgres: %s", c->error);
+        return error_set(err, pg_conn_error_kind(c), "%spostgres: %s", c->lost ? "store unavailable: " : "", c->error);
     }
     /* COMMIT of a transaction a failed statement aborted succeeds as a
      * ROLLBACK: nothing was kept, and the caller must not say otherwise. */
@@ -123,7 +141,9 @@ int pg_conn_exec(struct pg_conn *c, const char *sql, struct error *err)
     PQclear(res);
     if (rolled_back) {
         snprintf(c->error, sizeof(c->error), "the transaction was aborted by an earlier error; nothing was committed");
-        return error_set(err, ERR_INTERNAL, "postgres: %s", c->error);
+        /* That error may have been a serialization failure a caller let
+         * pass (best-effort work): the whole transaction runs again. */
+        return error_set(err, pg_conn_error_kind(c), "postgres: %s", c->error);
     }
     return 0;
 }

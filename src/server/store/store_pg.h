@@ -17,8 +17,19 @@
 struct pg_conn;
 struct pg_stmt;
 
+/* What a write transaction runs first, before any statement takes its
+ * snapshot: the writers of every server on the database then run one at a
+ * time, as one server's do, instead of failing each other's serialization
+ * checks on the rows every write touches (a cluster's counters, an
+ * instance's resources) until their retries run out. */
+#define PG_WRITER_LOCK "LOCK TABLE berth_writer IN EXCLUSIVE MODE"
+
+/* Seconds a connect waits for a host that does not answer. */
+#define PG_CONNECT_TIMEOUT "5"
+
 /* Connect to url (a libpq URI or conninfo string).  err never repeats url,
- * which may carry a password. */
+ * which may carry a password; a server that cannot be reached is
+ * ERR_UNAVAILABLE. */
 int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err);
 void pg_conn_free(struct pg_conn *c);
 /* Run sql (one statement or a script, no parameters).  A COMMIT that a
@@ -33,10 +44,14 @@ int pg_conn_query_text(struct pg_conn *c, const char *sql, char *ret, size_t cap
  * lower-case hex string) first if it had none, into ret_hex. */
 int pg_meta_claim(struct pg_conn *c, const char *name, const char *hex, char *ret_hex, size_t cap, struct error *err);
 /* Whether the connection is still up (a PostgreSQL restart breaks it; the
- * pool then opens a new one). */
+ * pool then opens a new one).  Once a statement found the session gone,
+ * false for good. */
 bool pg_conn_ok(struct pg_conn *c);
-/* The connection's last error, for store_fail(). */
+/* The connection's last error, for store_fail(), and its kind:
+ * ERR_UNAVAILABLE when the session is gone, ERR_RETRY after a
+ * serialization failure, else ERR_INTERNAL. */
 const char *pg_conn_error(struct pg_conn *c);
+int pg_conn_error_kind(struct pg_conn *c);
 /* Whether a statement since the last BEGIN failed with a serialization
  * failure or deadlock (40001, 40P01): the transaction may succeed if run
  * again.  pg_conn_exec() fails with ERR_RETRY then. */

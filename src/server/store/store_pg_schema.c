@@ -42,7 +42,9 @@ static int migrate_locked(struct pg_conn *c, int *ret_version, struct error *err
                      "CREATE TABLE IF NOT EXISTS berth_leader (id INTEGER PRIMARY KEY, epoch BIGINT NOT NULL);"
                      "INSERT INTO berth_leader VALUES (1, 0) ON CONFLICT (id) DO NOTHING;"
                      /* What servers sharing the database must agree on. */
-                     "CREATE TABLE IF NOT EXISTS berth_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                     "CREATE TABLE IF NOT EXISTS berth_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     /* Never holds a row: write transactions lock it (PG_WRITER_LOCK). */
+                     "CREATE TABLE IF NOT EXISTS berth_writer (id INTEGER PRIMARY KEY)",
                      err) < 0 ||
         pg_conn_exec(c, store_sql_pg_prelude, err) < 0)
         return -1;
