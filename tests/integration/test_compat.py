@@ -63,9 +63,10 @@ def test_unset_members_and_unimplemented_operations(server, ecs):
     assert (kind, msg) == ("InvalidParameterException", "Unable to find the target group arn:x."), msg
     kind, msg = error_of(server, "CreateService", {"serviceName": "s", "taskDefinition": "compat-ok",
                                                    "desiredCount": 0,
-                                                   "deploymentConfiguration": {"strategy": "BLUE_GREEN"}})
-    assert "deploymentConfiguration.strategy is not supported by berth: only ROLLING" in msg
-    assert msg.endswith("(got BLUE_GREEN)."), msg
+                                                   "deploymentConfiguration": {"lifecycleHooks": [
+                                                       {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}]}})
+    assert kind == "InvalidParameterException", (kind, msg)
+    assert "deploymentConfiguration.lifecycleHooks is not supported by berth: deployment lifecycle hooks" in msg, msg
     # The same with the value berth's behaviour already is: accepted.
     svc = ecs.create_service(serviceName="s", taskDefinition="compat-ok", desiredCount=0,
                              deploymentController={"type": "ECS"})["service"]

@@ -512,11 +512,14 @@ def test_ecs_service_behind_load_balancer(stack):
         stack.ecs.create_service(cluster=stack.cluster, serviceName="svc", taskDefinition="svc", desiredCount=2,
                                  networkConfiguration=net, loadBalancers=[dict(lbs[0], containerPort=81)])
     assert code(e) == "InvalidParameterException"
-    # Blue/green is refused, not ignored (this botocore predates the member: sent raw).
+    # Blue/green needs the pair of groups (test_blue_green.py); without an
+    # advancedConfiguration it is refused, not run as a rolling deployment
+    # (this botocore predates the members: sent raw).
     status, out = berth_proc.raw_call(stack.server.endpoint, "CreateService", {
         "cluster": stack.cluster, "serviceName": "svc", "taskDefinition": "svc", "desiredCount": 2,
-        "networkConfiguration": net, "loadBalancers": lbs, "deploymentConfiguration": {"strategy": "BLUE_GREEN"}})
-    assert status == 400 and out["__type"] == "InvalidParameterException" and "BLUE_GREEN" in out["message"], out
+        "networkConfiguration": net, "loadBalancers": lbs,
+        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0}})
+    assert status == 400 and out["__type"] == "UnsupportedFeatureException" and "BLUE_GREEN" in out["message"], out
     stack.ecs.create_service(cluster=stack.cluster, serviceName="svc", taskDefinition="svc", desiredCount=2,
                              networkConfiguration=net, loadBalancers=lbs)
 

@@ -51,8 +51,9 @@ TEST(ecs_compat_refuses_what_is_set)
                 "{\"containerDefinitions\":[{\"name\":\"a\",\"linuxParameters\":{\"swappiness\":5}}]}", &err) == -1);
     CHECK(strstr(err.msg, "containerDefinitions[0].linuxParameters.swappiness") != NULL);
     CHECK(check("CreateServiceRequest", "{\"vpcLatticeConfigurations\":[{\"roleArn\":\"x\"}]}", &err) == -1);
-    CHECK(check("CreateServiceRequest", "{\"deploymentConfiguration\":{\"strategy\":\"BLUE_GREEN\"}}", &err) == -1);
-    CHECK(strstr(err.msg, "deploymentConfiguration.strategy") != NULL);
+    CHECK(check("CreateServiceRequest",
+                "{\"deploymentConfiguration\":{\"lifecycleHooks\":[{\"targetType\":\"PAUSE\"}]}}", &err) == -1);
+    CHECK(strstr(err.msg, "deploymentConfiguration.lifecycleHooks") != NULL);
     CHECK(check("StartTaskRequest", "{\"overrides\":{\"inferenceAcceleratorOverrides\":[{}]}}", &err) == -1);
 }
 
@@ -67,7 +68,7 @@ TEST(ecs_compat_accepts_unset_and_ok_values)
               &err) == 0);
     CHECK(check("CreateServiceRequest",
                 "{\"availabilityZoneRebalancing\":\"DISABLED\",\"deploymentController\":{\"type\":\"ECS\"},"
-                "\"deploymentConfiguration\":{\"strategy\":\"ROLLING\",\"maximumPercent\":150}}",
+                "\"deploymentConfiguration\":{\"strategy\":\"BLUE_GREEN\",\"bakeTimeInMinutes\":0}}",
                 &err) == 0);
     CHECK(check("RunTaskRequest", "{\"count\":2,\"overrides\":{\"containerOverrides\":[{\"name\":\"a\"}]}}", &err) ==
           0);

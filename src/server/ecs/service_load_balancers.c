@@ -23,6 +23,7 @@
 #include "server/store/store_tasks.h"
 
 #define LB_MAX 5
+#define BAKE_MAX_MINUTES 1440
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
@@ -37,17 +38,74 @@ static json_t *container_def(json_t *taskdef, const char *name)
     return NULL;
 }
 
+/* That the listener rule `rule` (a member of advancedConfiguration) sends
+ * to both groups of the blue/green pair: ECS shifts its weights. */
+static int check_rule(struct op_ctx *ctx, const char *member, const char *rule, const char *tg, const char *alt,
+                      size_t i, struct error *err)
+{
+    _cleanup_json_ json_t *groups = elb_registry_rule_groups(ctx, rule, err);
+    if (!groups)
+        return error_prefix(err, "loadBalancers[%zu].advancedConfiguration.%s", i, member);
+    bool has_tg = false, has_alt = false;
+    size_t k;
+    json_t *g;
+    json_array_foreach(groups, k, g) {
+        has_tg |= strcmp(json_string_value(g), tg) == 0;
+        has_alt |= strcmp(json_string_value(g), alt) == 0;
+    }
+    if (!has_tg || !has_alt)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu].advancedConfiguration.%s: the listener rule %.300s must forward to both "
+                         "the target group %.300s and the alternate target group %.300s.",
+                         i, member, rule, tg, alt);
+    return 0;
+}
+
+/* A blue/green pair: the alternate group exists, is not the primary one
+ * and has its target type; the production rule (and the test rule, if
+ * any) forward to both groups.  roleArn is recorded: berth's scheduler
+ * changes the rules itself. */
+static int check_advanced(struct op_ctx *ctx, json_t *adv, json_t *tg, size_t i, struct error *err)
+{
+    const char *arn = str(tg, "TargetGroupArn"), *alt = str(adv, "alternateTargetGroupArn");
+    const char *prod = str(adv, "productionListenerRule"), *test = str(adv, "testListenerRule");
+    if (!alt)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu].advancedConfiguration.alternateTargetGroupArn must be specified.", i);
+    if (!prod)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu].advancedConfiguration.productionListenerRule must be specified.", i);
+    if (strcmp(alt, arn) == 0)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu]: the alternate target group must differ from the target group %.300s.", i,
+                         arn);
+    _cleanup_json_ json_t *alt_doc = NULL;
+    int r = store_elb_get(ctx->tx, STORE_ELB_TG, ctx->region, alt, &alt_doc, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return error_set(err, ERR_INVALID, "Unable to find the target group %.300s.", alt);
+    if (strcmp(str(alt_doc, "TargetType"), str(tg, "TargetType")) != 0)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu]: the alternate target group %.300s has target type %s, the target group "
+                         "%s.",
+                         i, alt, str(alt_doc, "TargetType"), str(tg, "TargetType"));
+    if (check_rule(ctx, "productionListenerRule", prod, arn, alt, i, err) < 0)
+        return -1;
+    if (test && strcmp(test, prod) == 0)
+        return error_set(err, ERR_INVALID,
+                         "loadBalancers[%zu].advancedConfiguration: testListenerRule must differ from "
+                         "productionListenerRule.",
+                         i);
+    return test ? check_rule(ctx, "testListenerRule", test, arn, alt, i, err) : 0;
+}
+
 static int check_one(struct op_ctx *ctx, json_t *lb, json_t *taskdef, size_t i, struct error *err)
 {
     if (json_object_get(lb, "loadBalancerName"))
         return error_set(err, ERR_INVALID,
                          "loadBalancers[%zu]: berth serves no Classic Load Balancers; give a "
                          "targetGroupArn.",
-                         i);
-    if (json_object_get(lb, "advancedConfiguration"))
-        return error_set(err, ERR_INVALID,
-                         "loadBalancers[%zu]: advancedConfiguration is for blue/green deployments, which berth does "
-                         "not support.",
                          i);
     const char *arn = str(lb, "targetGroupArn"), *cname = str(lb, "containerName");
     json_t *cport = json_object_get(lb, "containerPort");
@@ -71,6 +129,9 @@ static int check_one(struct op_ctx *ctx, json_t *lb, json_t *taskdef, size_t i, 
                          "The provided target group %.300s has target type %s, which is incompatible with the %s "
                          "network mode specified in the task definition.",
                          arn, str(tg, "TargetType"), mode);
+    json_t *adv = json_object_get(lb, "advancedConfiguration");
+    if (adv && check_advanced(ctx, adv, tg, i, err) < 0)
+        return -1;
     json_t *def = container_def(taskdef, cname);
     if (!def)
         return error_set(err, ERR_INVALID, "The container %.255s does not exist in the task definition.", cname);
@@ -100,18 +161,61 @@ int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskde
 int service_deployment_strategy_check(json_t *config, struct error *err)
 {
     const char *strategy = str(config, "strategy");
-    if (strategy && strcmp(strategy, "ROLLING") != 0)
-        return error_set(err, ERR_INVALID,
-                         "berth supports the ROLLING deployment strategy only; %.20s deployments are not supported.",
+    if (strategy && strcmp(strategy, "ROLLING") != 0 && strcmp(strategy, "BLUE_GREEN") != 0) {
+        bool known = strcmp(strategy, "LINEAR") == 0 || strcmp(strategy, "CANARY") == 0;
+        return error_set(err, known ? API_ERR_UNSUPPORTED_FEATURE : ERR_INVALID,
+                         known ? "berth runs ROLLING and BLUE_GREEN deployments; %.20s deployments are not supported."
+                               : "Invalid deployment strategy %.20s: use ROLLING, BLUE_GREEN, LINEAR or CANARY.",
                          strategy);
-    static const char *const refused[] = {"bakeTimeInMinutes", "lifecycleHooks", "linearConfiguration",
-                                          "canaryConfiguration"};
+    }
+    static const char *const refused[] = {"lifecycleHooks", "linearConfiguration", "canaryConfiguration"};
+    static const char *const why[] = {"berth has no AWS Lambda to invoke lifecycle hooks",
+                                      "LINEAR deployments are not supported", "CANARY deployments are not supported"};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-        if (json_object_get(config, refused[i]))
+        if (json_array_size(json_object_get(config, refused[i])) > 0 ||
+            json_is_object(json_object_get(config, refused[i])))
+            return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "deploymentConfiguration.%s: %s.", refused[i], why[i]);
+    json_t *bake = json_object_get(config, "bakeTimeInMinutes");
+    if (bake && (!json_is_integer(bake) || json_integer_value(bake) < 0 || json_integer_value(bake) > BAKE_MAX_MINUTES))
+        return error_set(err, ERR_INVALID, "bakeTimeInMinutes must be between 0 and %d.", BAKE_MAX_MINUTES);
+    return 0;
+}
+
+int service_blue_green_check(json_t *svc, json_t *config, struct error *err)
+{
+    const char *strategy = str(config, "strategy");
+    bool bg = strategy && strcmp(strategy, "BLUE_GREEN") == 0;
+    json_t *lbs = json_object_get(svc, "loadBalancers");
+    size_t i, advanced = 0;
+    json_t *lb;
+    json_array_foreach(lbs, i, lb)
+        advanced += json_object_get(lb, "advancedConfiguration") != NULL;
+    if (!bg) {
+        if (advanced > 0)
             return error_set(err, ERR_INVALID,
-                             "deploymentConfiguration.%s is for blue/green deployments, which berth "
-                             "does not support.",
-                             refused[i]);
+                             "advancedConfiguration in loadBalancers is supported only with the BLUE_GREEN deployment "
+                             "strategy.");
+        if (json_object_get(config, "bakeTimeInMinutes"))
+            return error_set(err, ERR_INVALID,
+                             "bakeTimeInMinutes is supported only with the BLUE_GREEN deployment strategy.");
+        return 0;
+    }
+    if (!json_object_get(config, "bakeTimeInMinutes"))
+        return error_set(err, ERR_INVALID,
+                         "bakeTimeInMinutes must be specified with the BLUE_GREEN deployment strategy.");
+    const char *sched = str(svc, "schedulingStrategy"),
+               *ctl = str(json_object_get(svc, "deploymentController"), "type");
+    if (sched && strcmp(sched, "DAEMON") == 0)
+        return error_set(err, ERR_INVALID, "The DAEMON scheduling strategy does not support BLUE_GREEN deployments.");
+    if (ctl && strcmp(ctl, "ECS") != 0)
+        return error_set(err, ERR_INVALID, "BLUE_GREEN deployments need the ECS deployment controller.");
+    if (json_is_true(json_object_get(json_object_get(svc, "serviceConnectConfiguration"), "enabled")))
+        return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
+                         "berth does not run BLUE_GREEN deployments for Service Connect services.");
+    if (json_array_size(lbs) == 0 || advanced != json_array_size(lbs))
+        return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
+                         "berth runs BLUE_GREEN deployments for services behind a load balancer: every loadBalancers "
+                         "entry needs an advancedConfiguration.");
     return 0;
 }
 
@@ -147,10 +251,10 @@ static long host_port(json_t *doc, const char *cname, json_int_t cport)
 
 /* The task's endpoint for one loadBalancers entry ({tg, id, port,
  * address}), or NULL while the task has not reported it. */
-static json_t *endpoint(struct op_ctx *ctx, struct task_row *task, json_t *lb, struct error *err)
+static json_t *endpoint(struct op_ctx *ctx, struct task_row *task, json_t *lb, const char *tg, struct error *err)
 {
     json_int_t cport = json_integer_value(json_object_get(lb, "containerPort"));
-    const char *ip = task_ipv4(task->doc), *tg = str(lb, "targetGroupArn");
+    const char *ip = task_ipv4(task->doc);
     if (ip)
         return json_pack("{s:s, s:s, s:I, s:s}", "tg", tg, "id", ip, "port", cport, "address", ip);
     long port = host_port(task->doc, str(lb, "containerName"), cport);
@@ -187,6 +291,26 @@ static int set(struct op_ctx *ctx, json_t *e, bool want, double *ret_until, stru
                             str(e, "address"), want, ret_until, err);
 }
 
+/* Whether tg is one of the blue/green pair of lb. */
+static bool of_pair(json_t *lb, const char *tg)
+{
+    const char *alt = str(json_object_get(lb, "advancedConfiguration"), "alternateTargetGroupArn");
+    return tg && (strcmp(tg, str(lb, "targetGroupArn")) == 0 || (alt && strcmp(tg, alt) == 0));
+}
+
+const char *service_load_balancers_group(json_t *svc_doc, const char *deployment_id, size_t i)
+{
+    json_t *lb = json_array_get(json_object_get(svc_doc, "loadBalancers"), i);
+    if (!json_object_get(lb, "advancedConfiguration"))
+        return str(lb, "targetGroupArn");
+    json_t *priv = json_object_get(svc_doc, "berth");
+    json_t *own = json_object_get(json_object_get(priv, "bgTargets"), deployment_id ? deployment_id : "");
+    const char *tg = json_string_value(json_array_get(own, i));
+    if (!of_pair(lb, tg))
+        tg = json_string_value(json_array_get(json_object_get(priv, "bgLive"), i));
+    return of_pair(lb, tg) ? tg : str(lb, "targetGroupArn");
+}
+
 int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struct error *err)
 {
     if (!task->service_name || !task->doc)
@@ -204,7 +328,7 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
         size_t i;
         json_t *lb;
         json_array_foreach(r > 0 ? json_object_get(svc.doc, "loadBalancers") : NULL, i, lb) {
-            json_t *e = endpoint(ctx, task, lb, err);
+            json_t *e = endpoint(ctx, task, lb, service_load_balancers_group(svc.doc, task->started_by, i), err);
             if (e)
                 json_array_append_new(now_list, e);
         }
@@ -343,6 +467,36 @@ int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *re
         if (found == 0 && !elb_proxy_serves(proxy, str(e, "tg")))
             continue;
         if (found == 0 || (strcmp(h.state, "healthy") != 0 && strcmp(h.state, "unavailable") != 0))
+            return 0;
+    }
+    *ret = true;
+    return 0;
+}
+
+int service_load_balancers_serving(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err)
+{
+    *ret = false;
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    if (!proxy)
+        return 0; /* no data plane: nothing can pass */
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get_by_id(ctx->tx, task_id, &row, err);
+    if (r <= 0)
+        return r;
+    json_t *targets = json_object_get(json_object_get(row.doc, "berth"), "elbTargets");
+    if (json_array_size(targets) == 0)
+        return 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(targets, i, e) {
+        char server[160];
+        struct elb_target_health h = {"", "", ""};
+        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
+                 (long long)json_integer_value(json_object_get(e, "port")));
+        /* Not reported yet (the proxy has not loaded it: "initial") or not
+         * passing: the target cannot take the traffic. */
+        if (elb_proxy_health(proxy, str(e, "tg"), server, &h) <= 0 ||
+            (strcmp(h.state, "healthy") != 0 && strcmp(h.state, "unavailable") != 0))
             return 0;
     }
     *ret = true;

@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "common/timeutil.h"
 #include "server/http/api.h"
@@ -17,12 +19,26 @@ struct task_row;
  * definition: at most 5, each a target group of this region that a load
  * balancer forwards to, whose target type fits the network mode (ip for
  * awsvpc, instance otherwise), and a container with that port mapped.
- * Classic load balancers and blue/green advancedConfiguration are
- * refused.  -1 with InvalidParameterException. */
+ * An advancedConfiguration (blue/green) names an alternate group of the
+ * same target type and a production (and optional test) listener rule
+ * forwarding to both groups.  Classic load balancers are refused.  -1
+ * with InvalidParameterException. */
 int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskdef, struct error *err);
-/* deploymentConfiguration's strategy: ROLLING only (BLUE_GREEN, LINEAR,
- * CANARY and their settings are refused). */
+/* deploymentConfiguration's own members: strategy ROLLING or BLUE_GREEN
+ * (LINEAR and CANARY, lifecycleHooks and their settings are refused:
+ * UnsupportedFeatureException), bakeTimeInMinutes 0-1440. */
 int service_deployment_strategy_check(json_t *config, struct error *err);
+/* The service (svc: its request or document) against its whole
+ * deploymentConfiguration: BLUE_GREEN needs bakeTimeInMinutes, the ECS
+ * controller, a REPLICA service without Service Connect, and an
+ * advancedConfiguration in every loadBalancers entry; those are refused
+ * with any other strategy. */
+int service_blue_green_check(json_t *svc, json_t *config, struct error *err);
+/* The target group of loadBalancers[i] that the tasks of deployment_id
+ * register in: for a blue/green pair, the group the scheduler gave the
+ * deployment (berth.bgTargets), else the one production traffic goes to
+ * (berth.bgLive), else targetGroupArn.  Borrowed from svc_doc. */
+const char *service_load_balancers_group(json_t *svc_doc, const char *deployment_id, size_t i);
 
 /* Bring task's registrations in line with its state, in the caller's
  * transaction (before it is stored): registered while RUNNING and not asked
@@ -43,3 +59,9 @@ int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *
  * balancer's health checks (or has them disabled); false while the task is
  * not registered yet. */
 int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err);
+/* The scheduler, for blue/green: whether every target of task is
+ * reported healthy by the proxy that serves it (health checks disabled:
+ * "unavailable").  Unlike service_load_balancers_healthy(), a target the
+ * proxy has not reported on yet (DescribeTargetHealth's "initial") or a
+ * group no proxy serves does not pass. */
+int service_load_balancers_serving(struct op_ctx *ctx, int64_t task_id, bool *ret, struct error *err);

@@ -188,13 +188,18 @@ static int deployment_config(json_t *given, json_t *previous, bool daemon, json_
                              daemon ? 0 : 100, "deploymentCircuitBreaker", "enable", 0, "rollback", 0);
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    static const char *const members[] = {"maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker",
-                                          "alarms"};
+    static const char *const members[] = {
+        "maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker", "alarms",
+        "strategy",       "bakeTimeInMinutes"};
     for (size_t i = 0; i < ELEMENTSOF(members); i++) {
         json_t *v = json_object_get(given, members[i]);
         if (v)
             json_object_set(c, members[i], v);
     }
+    /* Back to a strategy without a bake time: the old one goes with it. */
+    const char *strategy = json_string_value(json_object_get(given, "strategy"));
+    if (strategy && strcmp(strategy, "BLUE_GREEN") != 0 && !json_object_get(given, "bakeTimeInMinutes"))
+        json_object_del(c, "bakeTimeInMinutes");
     if (service_deployment_strategy_check(given, err) < 0)
         return -1;
     json_int_t max = json_integer_value(json_object_get(c, "maximumPercent"));
@@ -448,7 +453,8 @@ int action_create_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
          service_registries_check(ctx, json_object_get(in, "serviceRegistries"), taskdef, err) < 0 ||
          service_load_balancers_check(ctx, json_object_get(in, "loadBalancers"), taskdef, err) < 0))
         return -1;
-    if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, kind.daemon, &config, err) < 0)
+    if (deployment_config(json_object_get(in, "deploymentConfiguration"), NULL, kind.daemon, &config, err) < 0 ||
+        service_blue_green_check(in, config, err) < 0)
         return -1;
     if (validate_placement(json_object_get(in, "placementStrategy"), json_object_get(in, "placementConstraints"), err) <
         0)
@@ -705,6 +711,8 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     if (service_connect_update(ctx, &cluster, in, doc, taskdef, &redeploy, err) < 0 ||
         update_registries(ctx, in, doc, &taskdef, td_arn, &redeploy, err) < 0)
+        return -1;
+    if (service_blue_green_check(doc, json_object_get(doc, "deploymentConfiguration"), err) < 0)
         return -1;
     if (desired && !daemon)
         update_desired(ctx, doc, desired);

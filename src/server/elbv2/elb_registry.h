@@ -1,7 +1,10 @@
 /* elb_registry.h - what ECS asks of ELB for a service's loadBalancers:
- * keep a task's endpoint registered in a target group (elb_targets.c). */
+ * keep a task's endpoint registered in a target group (elb_targets.c),
+ * and, for blue/green deployments, read and shift the weights of a
+ * listener rule's forward action (elb_rules.c). */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "server/http/api.h"
@@ -17,3 +20,14 @@ int elb_registry_set(struct op_ctx *ctx, const char *tg_arn, const char *id, lon
 /* Whether a listener or rule of a load balancer forwards to tg_arn (false
  * also when it cannot be read). */
 bool elb_target_group_has_lb(struct op_ctx *ctx, const char *tg_arn, struct error *err);
+
+/* The target groups the forward action of rule_arn (a rule or a listener's
+ * default rule) names, in a new array; NULL with InvalidParameter when the
+ * rule cannot be found or does not forward. */
+json_t *elb_registry_rule_groups(struct op_ctx *ctx, const char *rule_arn, struct error *err);
+/* Shift all the traffic of rule_arn's forward action to tg_arn: its weight
+ * becomes 1, every other group's 0 (the groups stay named, so the proxy
+ * keeps checking their targets' health).  1 when the rule changed, 0 when
+ * it already sent everything there; -1 when the rule is gone or does not
+ * name tg_arn. */
+int elb_registry_shift(struct op_ctx *ctx, const char *rule_arn, const char *tg_arn, struct error *err);

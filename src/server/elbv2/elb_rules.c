@@ -2,8 +2,11 @@
  * priority, the default rule last), ModifyRule, DeleteRule and
  * SetRulePriorities.  A listener's default rule is not stored: it is the
  * listener's DefaultActions under the ARN the listener keeps
- * (berthDefaultRuleArn); modifying its actions modifies the listener's. */
+ * (berthDefaultRuleArn); modifying its actions modifies the listener's.
+ * ECS's blue/green deployments read and shift a rule's forward weights
+ * through elb_registry_rule_groups() and elb_registry_shift(). */
 #include "server/elbv2/elb.h"
+#include "server/elbv2/elb_registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,4 +305,72 @@ API_ACTION(elb_set_rule_priorities)
         json_array_append_new(list, elb_public(p));
     }
     return 0;
+}
+
+/* The forward action of the rule arn names (the listener's default rule
+ * too), its owner in *ret_rule or *ret_listener; NULL when there is none. */
+static json_t *forward_of(struct op_ctx *ctx, const char *arn, json_t **ret_rule, json_t **ret_listener,
+                          struct error *err)
+{
+    bool dflt = false;
+    struct error ignored;
+    if (rule_find(ctx, arn, ret_rule, ret_listener, &dflt, &ignored) < 0) {
+        error_set(err, ERR_INVALID, "Unable to find the listener rule %.300s.", arn ? arn : "");
+        return NULL;
+    }
+    json_t *actions = json_object_get(dflt ? *ret_listener : *ret_rule, dflt ? "DefaultActions" : "Actions");
+    size_t i;
+    json_t *a;
+    json_array_foreach(actions, i, a) {
+        if (elb_str(a, "Type") && strcmp(elb_str(a, "Type"), "forward") == 0)
+            return a;
+    }
+    error_set(err, ERR_INVALID, "The listener rule %.300s does not forward to a target group.", arn);
+    return NULL;
+}
+
+json_t *elb_registry_rule_groups(struct op_ctx *ctx, const char *rule_arn, struct error *err)
+{
+    _cleanup_json_ json_t *rule = NULL, *listener = NULL;
+    json_t *fwd = forward_of(ctx, rule_arn, &rule, &listener, err);
+    if (!fwd)
+        return NULL;
+    json_t *actions = json_pack("[O]", fwd);
+    json_t *groups = elb_actions_target_groups(actions);
+    json_decref(actions);
+    if (!groups)
+        error_set(err, ERR_INTERNAL, "out of memory");
+    return groups;
+}
+
+int elb_registry_shift(struct op_ctx *ctx, const char *rule_arn, const char *tg_arn, struct error *err)
+{
+    _cleanup_json_ json_t *rule = NULL, *listener = NULL;
+    json_t *fwd = forward_of(ctx, rule_arn, &rule, &listener, err);
+    if (!fwd)
+        return -1;
+    json_t *groups = json_object_get(json_object_get(fwd, "ForwardConfig"), "TargetGroups");
+    bool named = false, changed = false;
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        bool to = strcmp(elb_str(g, "TargetGroupArn"), tg_arn) == 0;
+        json_int_t w = to ? 1 : 0;
+        named |= to;
+        if (json_integer_value(json_object_get(g, "Weight")) != w || (to && !json_object_get(g, "Weight"))) {
+            json_object_set_new(g, "Weight", json_integer(w));
+            changed = true;
+        }
+    }
+    if (!named)
+        return error_set(err, ERR_INVALID, "The listener rule %.300s does not forward to the target group %.300s.",
+                         rule_arn, tg_arn);
+    if (!changed)
+        return 0;
+    /* A single group keeps TargetGroupArn (elb_actions_check's form). */
+    if (json_array_size(groups) == 1)
+        json_object_set_new(fwd, "TargetGroupArn", json_string(tg_arn));
+    if (rule)
+        return elb_save(ctx, STORE_ELB_RULE, rule, err) < 0 ? -1 : 1;
+    return elb_save(ctx, STORE_ELB_LISTENER, listener, err) < 0 ? -1 : 1;
 }

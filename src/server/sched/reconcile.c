@@ -29,6 +29,7 @@
 #include "common/cleanup.h"
 #include "common/task_status.h"
 #include "server/sched/deploy_alarms.h"
+#include "server/sched/blue_green.h"
 #include "server/sched/deploy_math.h"
 #include "server/sched/taskset_round.h"
 #include "server/ecs/task_sets.h"
@@ -205,38 +206,6 @@ static int stop_some(struct round *r, const struct service_task *tasks, const in
     return 0;
 }
 
-/* A stopping task whose load balancer drain has ended goes to its agent;
- * the round commits that write even when nothing else changed. */
-static int release_drained(struct round *r, const struct service_task *t, struct error *err)
-{
-    int rc = service_load_balancers_release(r->ctx, t->id, err);
-    if (rc < 0)
-        return -1;
-    if (rc > 0)
-        r->changed = true;
-    return 0;
-}
-
-/* Whether the round still counts task t as one of the service's: 1 and its
- * deployment in *ret_dep if so; 0 if it is stopping, asked before or now
- * (*ret_stopped_now: UNHEALTHY past the grace period). */
-static int task_kept(struct round *r, const struct service_task *t, struct dep **ret_dep, bool *ret_stopped_now,
-                     struct error *err)
-{
-    *ret_stopped_now = false;
-    if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
-        return release_drained(r, t, err);
-    struct dep *d = reconcile_ops_dep(r, t->started_by);
-    if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
-        return -1;
-    if (!*ret_stopped_now && reconcile_ops_check_elb_unhealthy(r, t, ret_stopped_now, err) < 0)
-        return -1;
-    if (*ret_stopped_now)
-        return 0;
-    *ret_dep = d;
-    return 1;
-}
-
 static int replica_round(struct round *r, struct service_task *tasks, size_t n, struct error *err)
 {
     json_t *doc = r->row->doc;
@@ -257,7 +226,7 @@ static int replica_round(struct round *r, struct service_task *tasks, size_t n, 
         const struct service_task *t = &tasks[i];
         struct dep *d = NULL;
         bool stopped_now = false;
-        int kept = task_kept(r, t, &d, &stopped_now, err);
+        int kept = reconcile_ops_task_kept(r, t, &d, &stopped_now, err);
         if (kept < 0)
             return -1;
         if (!kept) {
@@ -322,7 +291,7 @@ static int daemon_keep_one(struct round *r, const struct service_task *tasks, si
         slot.has_any = true;
         struct dep *d = NULL;
         bool stopped_now = false;
-        int kept = task_kept(r, t, &d, &stopped_now, err);
+        int kept = reconcile_ops_task_kept(r, t, &d, &stopped_now, err);
         if (kept < 0)
             return -1;
         *acted |= stopped_now;
@@ -452,7 +421,7 @@ static int draining_round(struct round *r, struct service_task *tasks, size_t n,
         if (task_status_is(tasks[i].desired_status, TASK_STATUS_RUNNING)) {
             if (reconcile_ops_stop_task(r, &tasks[i], REASON_DELETED, err) < 0)
                 return -1;
-        } else if (release_drained(r, &tasks[i], err) < 0) {
+        } else if (reconcile_ops_release_drained(r, &tasks[i], err) < 0) {
             return -1;
         }
     }
@@ -501,6 +470,8 @@ static int reconcile(struct round *r, struct error *err)
         rc = daemon_round(r, tasks, n, err);
     else if (task_sets_external(r->row->doc))
         rc = taskset_round(r, tasks, n, err);
+    else if (blue_green_applies(r))
+        rc = blue_green_round(r, tasks, n, err);
     else
         rc = replica_round(r, tasks, n, err);
     if (rc < 0)

@@ -503,3 +503,35 @@ bool reconcile_ops_may_launch(struct round *r)
            strcmp(jstr(r->primary->json, "rolloutState"), "FAILED") != 0 &&
            r->ctx->now >= jint(r->priv, "nextLaunchAt");
 }
+
+/* A stopping task whose load balancer drain has ended goes to its agent;
+ * the round commits that write even when nothing else changed. */
+int reconcile_ops_release_drained(struct round *r, const struct service_task *t, struct error *err)
+{
+    int rc = service_load_balancers_release(r->ctx, t->id, err);
+    if (rc < 0)
+        return -1;
+    if (rc > 0)
+        r->changed = true;
+    return 0;
+}
+
+/* Whether the round still counts task t as one of the service's: 1 and its
+ * deployment in *ret_dep if so; 0 if it is stopping, asked before or now
+ * (*ret_stopped_now: UNHEALTHY past the grace period). */
+int reconcile_ops_task_kept(struct round *r, const struct service_task *t, struct dep **ret_dep, bool *ret_stopped_now,
+                            struct error *err)
+{
+    *ret_stopped_now = false;
+    if (!task_status_is(t->desired_status, TASK_STATUS_RUNNING))
+        return reconcile_ops_release_drained(r, t, err);
+    struct dep *d = reconcile_ops_dep(r, t->started_by);
+    if (reconcile_ops_check_unhealthy(r, t, d, ret_stopped_now, err) < 0)
+        return -1;
+    if (!*ret_stopped_now && reconcile_ops_check_elb_unhealthy(r, t, ret_stopped_now, err) < 0)
+        return -1;
+    if (*ret_stopped_now)
+        return 0;
+    *ret_dep = d;
+    return 1;
+}

@@ -77,5 +77,13 @@ int reconcile_ops_elb_gate(struct round *r, const struct service_task *t, bool *
 int reconcile_ops_check_elb_unhealthy(struct round *r, const struct service_task *t, bool *ret_stopped,
                                       struct error *err);
 int reconcile_ops_complete(struct round *r, bool steady, struct error *err);
+/* A stopping task whose load balancer drain has ended goes to its agent
+ * (r->changed when it did). */
+int reconcile_ops_release_drained(struct round *r, const struct service_task *t, struct error *err);
+/* Whether the round still counts task t as one of the service's: 1 and its
+ * deployment in *ret_dep if so; 0 if it is stopping, asked before or now
+ * (*ret_stopped_now: unhealthy past the grace period). */
+int reconcile_ops_task_kept(struct round *r, const struct service_task *t, struct dep **ret_dep, bool *ret_stopped_now,
+                            struct error *err);
 /* The primary may launch now (service ACTIVE, not FAILED, not backing off). */
 bool reconcile_ops_may_launch(struct round *r);

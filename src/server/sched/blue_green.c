@@ -1,0 +1,273 @@
+/* blue_green.c - a BLUE_GREEN deployment, the way ECS runs one for a
+ * service behind an application load balancer (see blue_green.h).
+ *
+ * Each loadBalancers entry names a pair of target groups (targetGroupArn
+ * and advancedConfiguration.alternateTargetGroupArn) and the listener
+ * rules whose forward action names both.  The service keeps, in its
+ * private document (berth.*):
+ *
+ *  - bgLive: per entry, the group production traffic goes to (absent:
+ *    targetGroupArn);
+ *  - bgTargets: per deployment id, the groups its tasks register in
+ *    (service_load_balancers_group() reads it when a task registers);
+ *  - bg: the deployment under way: its id, its stage, the groups of the
+ *    old (blue) tasks and of the new (green) ones, when its bake ends.
+ *
+ * A round advances at most one stage, so DescribeServiceDeployments can
+ * show each; the next round comes with the commit.  It does not wait for
+ * anything itself.  It does not decide rolling deployments (reconcile.c),
+ * nor does it write listener rules other than through elb_registry.h. */
+#include "server/sched/blue_green.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cleanup.h"
+#include "server/ecs/service_load_balancers.h"
+#include "server/elbv2/elb_registry.h"
+#include "server/sched/reconcile_ops.h"
+#include "server/store/store_svc_history.h"
+
+#define MINUTE_USEC (60 * USEC_PER_SEC)
+
+/* The stages in order, as ServiceDeploymentLifecycleStage spells them. */
+static const char *const stages[] = {
+    "SCALE_UP",
+    "POST_SCALE_UP",
+    "TEST_TRAFFIC_SHIFT",
+    "POST_TEST_TRAFFIC_SHIFT",
+    "PRODUCTION_TRAFFIC_SHIFT",
+    "POST_PRODUCTION_TRAFFIC_SHIFT",
+    "BAKE_TIME",
+    "CLEAN_UP",
+};
+enum stage { SCALE_UP, POST_SCALE_UP, TEST_SHIFT, POST_TEST_SHIFT, PROD_SHIFT, POST_PROD_SHIFT, BAKE_TIME, CLEAN_UP };
+
+static int stage_of(json_t *bg)
+{
+    for (size_t i = 0; i < ELEMENTSOF(stages); i++)
+        if (strcmp(jstr(bg, "stage"), stages[i]) == 0)
+            return (int)i;
+    return SCALE_UP;
+}
+
+bool blue_green_applies(struct round *r)
+{
+    json_t *config = json_object_get(r->row->doc, "deploymentConfiguration");
+    return r->primary && strcmp(jstr(config, "strategy"), "BLUE_GREEN") == 0 &&
+           json_array_size(json_object_get(r->row->doc, "deployments")) > 1;
+}
+
+/* The other group of loadBalancers entry lb's pair. */
+static const char *other_group(json_t *lb, const char *tg)
+{
+    const char *alt = jstr(json_object_get(lb, "advancedConfiguration"), "alternateTargetGroupArn");
+    return strcmp(tg, jstr(lb, "targetGroupArn")) == 0 ? alt : jstr(lb, "targetGroupArn");
+}
+
+/* The lifecycle stage of the deployment's record (ServiceDeployment). */
+static int record_stage(struct round *r, const char *dep_id, const char *stage, struct error *err)
+{
+    _cleanup_(svc_history_row_clear) struct svc_history_row rec = {0};
+    int found = store_svc_history_by_ecs_id(r->ctx->tx, r->row->id, dep_id, &rec, err);
+    if (found <= 0)
+        return found;
+    json_object_set_new(rec.doc, "lifecycleStage", json_string(stage));
+    json_object_set_new(rec.doc, "updatedAt", json_real(time_to_epoch_seconds(r->ctx->now)));
+    return store_svc_history_put(r->ctx->tx, &rec, err);
+}
+
+static int set_stage(struct round *r, json_t *bg, int stage, struct error *err)
+{
+    json_object_set_new(bg, "stage", json_string(stages[stage]));
+    return record_stage(r, jstr(bg, "deployment"), stages[stage], err);
+}
+
+/* Move the traffic of every entry's `member` rule (productionListenerRule
+ * or testListenerRule) to the groups in `to`. */
+static int shift(struct round *r, const char *member, json_t *to, struct error *err)
+{
+    size_t i;
+    json_t *lb;
+    json_array_foreach(json_object_get(r->row->doc, "loadBalancers"), i, lb) {
+        const char *rule = jstr(json_object_get(lb, "advancedConfiguration"), member);
+        if (!*rule)
+            continue;
+        int rc = elb_registry_shift(r->ctx, rule, json_string_value(json_array_get(to, i)), err);
+        if (rc < 0)
+            return error_prefix(err, "blue/green %s", member);
+        r->changed |= rc > 0;
+    }
+    return 0;
+}
+
+/* A deployment that stopped before it finished (failed, or replaced by a
+ * rollback or a newer one) leaves production on the blue groups. */
+static int restore_blue(struct round *r, json_t *bg, struct error *err)
+{
+    json_t *blue = json_object_get(bg, "blue");
+    if (!blue || json_equal(blue, json_object_get(r->priv, "bgLive")) || stage_of(bg) >= CLEAN_UP)
+        return 0;
+    if (shift(r, "productionListenerRule", blue, err) < 0)
+        return -1;
+    json_object_set(r->priv, "bgLive", blue);
+    char msg[160];
+    snprintf(msg, sizeof(msg), "deployment %s: production traffic shifted back to the previous revision.",
+             jstr(bg, "deployment"));
+    return reconcile_ops_event(r, msg, err);
+}
+
+/* The deployment p starts: its tasks go to the groups production does
+ * not use; the groups in use are the blue ones. */
+static json_t *begin(struct round *r, json_t *p, struct error *err)
+{
+    json_t *doc = r->row->doc;
+    json_t *old = json_object_get(r->priv, "bg");
+    if (old && strcmp(jstr(old, "deployment"), jstr(p, "id")) != 0 && restore_blue(r, old, err) < 0)
+        return NULL;
+    json_t *live = json_array(), *green = json_array();
+    size_t i;
+    json_t *lb;
+    json_array_foreach(json_object_get(doc, "loadBalancers"), i, lb) {
+        const char *tg = service_load_balancers_group(doc, "", i);
+        json_array_append_new(live, json_string(tg));
+        json_array_append_new(green, json_string(other_group(lb, tg)));
+    }
+    json_object_set_new(r->priv, "bgLive", live);
+    json_t *targets = json_object_get(r->priv, "bgTargets");
+    if (!json_is_object(targets)) {
+        targets = json_object();
+        json_object_set_new(r->priv, "bgTargets", targets);
+    }
+    /* Only the deployments the service still has keep their groups. */
+    const char *k;
+    json_t *v, *tmp;
+    json_object_foreach_safe(targets, tmp, k, v) {
+        bool listed = false;
+        json_t *d;
+        json_array_foreach(json_object_get(doc, "deployments"), i, d)
+            listed |= strcmp(jstr(d, "id"), k) == 0;
+        if (!listed)
+            json_object_del(targets, k);
+    }
+    /* The older deployments' tasks stay where they are (the blue groups,
+     * or the green ones of a deployment this one replaces). */
+    json_array_foreach(json_object_get(doc, "deployments"), i, v) {
+        if (!json_object_get(targets, jstr(v, "id")))
+            json_object_set(targets, jstr(v, "id"), live);
+    }
+    json_object_set(targets, jstr(p, "id"), green);
+    json_t *bg = json_pack("{s:O, s:O, s:o}", "deployment", json_object_get(p, "id"), "blue", live, "green", green);
+    json_object_set_new(r->priv, "bg", bg);
+    if (set_stage(r, bg, SCALE_UP, err) < 0)
+        return NULL;
+    return bg;
+}
+
+/* The service's tasks as the round sees them. */
+struct bg_counts {
+    int desired;
+    int green_live;    /* the new deployment's tasks */
+    int green_serving; /* ... healthy, and healthy in their target groups */
+    int blue_live;     /* older deployments' tasks in the blue groups */
+    int stopping;
+};
+
+/* Sort the tasks; an older deployment's task in neither the blue groups
+ * (a deployment this one replaced before it finished) goes at once, as do
+ * the blue ones in CLEAN_UP. */
+static int count(struct round *r, json_t *bg, struct service_task *tasks, size_t n, struct bg_counts *c,
+                 struct error *err)
+{
+    const char *blue = json_string_value(json_array_get(json_object_get(bg, "blue"), 0));
+    char reason[120];
+    snprintf(reason, sizeof(reason), "Scaling activity initiated by (deployment %s)", jstr(bg, "deployment"));
+    for (size_t i = 0; i < n; i++) {
+        const struct service_task *t = &tasks[i];
+        struct dep *d = NULL;
+        bool stopped_now = false;
+        int kept = reconcile_ops_task_kept(r, t, &d, &stopped_now, err);
+        if (kept < 0)
+            return -1;
+        if (!kept) {
+            c->stopping++;
+            continue;
+        }
+        if (d && d->primary && strcmp(t->instance_status, "ACTIVE") == 0) {
+            c->green_live++;
+            bool ok = reconcile_ops_is_healthy(t, d);
+            if (ok && service_load_balancers_serving(r->ctx, t->id, &ok, err) < 0)
+                return -1;
+            c->green_serving += ok;
+            continue;
+        }
+        const char *tg = service_load_balancers_group(r->row->doc, t->started_by, 0);
+        if (blue && strcmp(tg, blue) == 0 && stage_of(bg) < CLEAN_UP && !(d && d->primary)) {
+            c->blue_live++;
+            continue;
+        }
+        if (reconcile_ops_stop_task(r, t, reason, err) < 0)
+            return -1;
+        c->stopping++;
+    }
+    return 0;
+}
+
+/* Advance one stage when the one the deployment is in is done. */
+static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struct error *err)
+{
+    int stage = stage_of(bg);
+    bool green_ready = c->green_live == c->desired && c->green_serving == c->desired;
+    switch (stage) {
+    case SCALE_UP:
+    case POST_TEST_SHIFT:
+        /* Production moves only to tasks that serve now. */
+        if (!green_ready)
+            return 0;
+        break;
+    case POST_SCALE_UP:
+        if (shift(r, "testListenerRule", json_object_get(bg, "green"), err) < 0)
+            return -1;
+        break;
+    case BAKE_TIME:
+        if (r->ctx->now < jint(bg, "bakeUntil"))
+            return 0;
+        break;
+    case CLEAN_UP: return 0;
+    default: break;
+    }
+    if (stage == POST_TEST_SHIFT) {
+        if (shift(r, "productionListenerRule", json_object_get(bg, "green"), err) < 0)
+            return -1;
+        json_object_set(r->priv, "bgLive", json_object_get(bg, "green"));
+        json_int_t bake = jint(json_object_get(r->row->doc, "deploymentConfiguration"), "bakeTimeInMinutes");
+        json_object_set_new(bg, "bakeUntil", json_integer(r->ctx->now + bake * MINUTE_USEC));
+    }
+    return set_stage(r, bg, stage + 1, err);
+}
+
+int blue_green_round(struct round *r, struct service_task *tasks, size_t n, struct error *err)
+{
+    json_t *p = r->primary->json;
+    json_t *bg = json_object_get(r->priv, "bg");
+    if (!bg || strcmp(jstr(bg, "deployment"), jstr(p, "id")) != 0) {
+        bg = begin(r, p, err);
+        if (!bg)
+            return -1;
+    }
+    if (strcmp(jstr(p, "rolloutState"), "FAILED") == 0 && restore_blue(r, bg, err) < 0)
+        return -1;
+    struct bg_counts c = {.desired = (int)jint(r->row->doc, "desiredCount")};
+    if (count(r, bg, tasks, n, &c, err) < 0)
+        return -1;
+    /* All of the new revision at once, whatever maximumPercent (and a
+     * task of it that stopped is replaced at any stage). */
+    int start = c.desired - c.green_live;
+    if (start > 0 && reconcile_ops_may_launch(r) && reconcile_ops_launch(r, start, NULL, 0, true, NULL, err) < 0)
+        return -1;
+    if (strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") == 0 && advance(r, bg, &c, err) < 0)
+        return -1;
+    bool done = stage_of(bg) == CLEAN_UP && c.blue_live == 0 && c.stopping == 0 && json_array_size(r->stopped) == 0 &&
+                c.green_live == c.desired && c.green_serving == c.desired;
+    return reconcile_ops_complete(r, done, err);
+}

@@ -1,0 +1,288 @@
+"""ECS native blue/green deployments (deploymentConfiguration.strategy
+BLUE_GREEN) for a service behind a berth application load balancer, with
+real containers and the real HAProxy: the new revision's tasks start in the
+alternate target group, production traffic moves to it only once they pass
+its health checks, the old tasks then drain and stop.  A client looping
+through the load balancer during the update sees only the old revision's
+answers, then only the new one's, and never a failed request.
+
+The Debian botocore predates the blue/green members: those requests go raw."""
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+import berth_proc
+import stack as stackmod
+
+# Each revision answers its own word at / and ok at /health.
+WEB = ("mkdir -p /w && echo %s > /w/index.html && echo ok > /w/health && exec httpd -f -p 80 -h /w")
+NET = {"awsvpcConfiguration": {"subnets": ["subnet-0123456789abcdef0"]}}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = stackmod.Stack(tmp_path_factory.mktemp("bluegreen"))
+    yield s
+    s.close()
+
+
+def get(url, timeout=5):
+    req = urllib.request.Request(url, headers={"Connection": "close"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode().strip()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode().strip()
+    except (urllib.error.URLError, ConnectionError, OSError) as e:
+        return 0, str(e)
+
+
+def health(elb, tg):
+    out = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    return {"%s:%d" % (d["Target"]["Id"], d["Target"]["Port"]): d["TargetHealth"]["State"] for d in out}
+
+
+def ecs_raw(stack, action, body):
+    return berth_proc.raw_call(stack.server.endpoint, action, body)
+
+
+class Setup:
+    """A load balancer with a listener whose rule forwards to blue (weight
+    1) and green (weight 0); two revisions of a web task."""
+
+    def __init__(self, stack, name):
+        self.elb = elb = berth_proc.client(stack.server.endpoint, service="elbv2")
+        lb = elb.create_load_balancer(Name=name + "-lb")["LoadBalancers"][0]
+        self.tgs = []
+        for colour in ("blue", "green"):
+            tg = elb.create_target_group(Name="%s-%s" % (name, colour), Protocol="HTTP", Port=80, VpcId="vpc-1",
+                                         TargetType="ip", HealthCheckPath="/health", HealthCheckIntervalSeconds=5,
+                                         HealthCheckTimeoutSeconds=2,
+                                         HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+            elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
+                {"Key": "deregistration_delay.timeout_seconds", "Value": "3"}])
+            self.tgs.append(tg)
+        self.port = berth_proc.free_port()
+        listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=self.port,
+                                       DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
+                                           "StatusCode": "404", "ContentType": "text/plain",
+                                           "MessageBody": "no rule"}}])["Listeners"][0]
+        self.rule = elb.create_rule(ListenerArn=listener["ListenerArn"], Priority=1, Conditions=[
+            {"Field": "path-pattern", "Values": ["/*"]}], Actions=[{"Type": "forward", "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": self.tgs[0], "Weight": 1},
+                                 {"TargetGroupArn": self.tgs[1], "Weight": 0}]}}])["Rules"][0]["RuleArn"]
+        self.base = "http://%s:%d/" % (lb["AvailabilityZones"][0]["LoadBalancerAddresses"][0]["IpAddress"],
+                                       self.port)
+        self.revs = [stack.register(name, [{"name": "web", "command": ["sh", "-c", WEB % word], "stopTimeout": 2,
+                                            "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")
+                     for word in ("blue-v1", "green-v2")]
+
+    def lbs(self, **adv):
+        advanced = {"alternateTargetGroupArn": self.tgs[1], "productionListenerRule": self.rule,
+                    "roleArn": "arn:aws:iam::000000000000:role/ecsInfrastructureRole"}
+        advanced.update(adv)
+        return [{"targetGroupArn": self.tgs[0], "containerName": "web", "containerPort": 80,
+                 "advancedConfiguration": advanced}]
+
+    def weights(self):
+        rule = self.elb.describe_rules(RuleArns=[self.rule])["Rules"][0]
+        groups = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+        return {g["TargetGroupArn"]: g["Weight"] for g in groups}
+
+
+def service(stack, name):
+    return stack.ecs.describe_services(cluster=stack.cluster, services=[name])["services"][0]
+
+
+def test_blue_green_update_switches_traffic_without_a_failed_request(stack):
+    s = Setup(stack, "bg")
+    status, out = ecs_raw(stack, "CreateService", {
+        "cluster": stack.cluster, "serviceName": "bg", "taskDefinition": s.revs[0], "desiredCount": 2,
+        "networkConfiguration": NET, "loadBalancers": s.lbs(),
+        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0}})
+    assert status == 200, out
+    cfg = out["service"]["deploymentConfiguration"]
+    assert cfg["strategy"] == "BLUE_GREEN" and cfg["bakeTimeInMinutes"] == 0, cfg
+    assert out["service"]["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"] == s.tgs[1]
+
+    def healthy(tg, n):
+        h = health(s.elb, tg)
+        return h if len(h) == n and all(v == "healthy" for v in h.values()) else None
+    berth_proc.wait_for(lambda: healthy(s.tgs[0], 2), timeout=120, what="two healthy blue targets")
+    assert health(s.elb, s.tgs[1]) == {}
+    berth_proc.wait_for(lambda: get(s.base) == (200, "blue-v1"), timeout=30, what="blue answering")
+
+    answers = []
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            answers.append(get(s.base))
+            time.sleep(0.02)
+    t = threading.Thread(target=client)
+    t.start()
+    try:
+        status, out = ecs_raw(stack, "UpdateService", {"cluster": stack.cluster, "service": "bg",
+                                                       "taskDefinition": s.revs[1]})
+        assert status == 200, out
+        green_dep = [d for d in out["service"]["deployments"] if d["status"] == "PRIMARY"][0]["id"]
+
+        # Green starts in the alternate group; production stays on blue
+        # until its targets are healthy there (not merely registered).
+        stages = set()
+        arn = {}
+
+        def record():
+            st, o = ecs_raw(stack, "ListServiceDeployments", {"cluster": stack.cluster, "service": "bg"})
+            assert st == 200, o
+            arn["v"] = o["serviceDeployments"][0]["serviceDeploymentArn"]
+            st, o = ecs_raw(stack, "DescribeServiceDeployments", {"serviceDeploymentArns": [arn["v"]]})
+            assert st == 200, o
+            return o["serviceDeployments"][0]
+
+        def shifted():
+            d = record()
+            stages.add(d.get("lifecycleStage"))
+            h = health(s.elb, s.tgs[1])
+            if s.weights()[s.tgs[1]] == 1:
+                # The switch came only with both green targets healthy.
+                assert len(h) == 2 and all(v == "healthy" for v in h.values()), h
+                return True
+            assert s.weights() == {s.tgs[0]: 1, s.tgs[1]: 0}
+            return False
+        berth_proc.wait_for(shifted, timeout=150, interval=0.2, what="production traffic on green")
+
+        def completed():
+            svc = service(stack, "bg")
+            deps = svc["deployments"]
+            d = record()
+            stages.add(d.get("lifecycleStage"))
+            return (len(deps) == 1 and deps[0]["id"] == green_dep and deps[0]["rolloutState"] == "COMPLETED"
+                    and d["status"] == "SUCCESSFUL" and svc["runningCount"] == 2 and d)
+        final = berth_proc.wait_for(completed, timeout=120, interval=0.3, what="the deployment to complete")
+        # A few more answers after the blue tasks are gone.
+        n = len(answers)
+        berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
+    finally:
+        stop.set()
+        t.join(timeout=30)
+
+    assert final["lifecycleStage"] == "CLEAN_UP", final
+    assert "SCALE_UP" in stages or "POST_SCALE_UP" in stages, stages
+    failed = [a for a in answers if a[0] != 200]
+    assert not failed, failed[:5]
+    words = [a[1] for a in answers]
+    assert set(words) == {"blue-v1", "green-v2"}, set(words)
+    first_green = words.index("green-v2")
+    assert all(w == "blue-v1" for w in words[:first_green]) and all(w == "green-v2" for w in words[first_green:]), \
+        words
+    # Blue drained and its tasks stopped; the roles swapped: production is
+    # on the alternate group, the blue group is empty for the next deployment.
+    assert health(s.elb, s.tgs[0]) == {}
+    assert s.weights() == {s.tgs[0]: 0, s.tgs[1]: 1}
+    arns = stack.ecs.list_tasks(cluster=stack.cluster, serviceName="bg")["taskArns"]
+    tasks = stack.ecs.describe_tasks(cluster=stack.cluster, tasks=arns)["tasks"]
+    assert sorted(t["taskDefinitionArn"] for t in tasks) == [s.revs[1]] * 2
+
+    # The next deployment goes the other way: back into the first group.
+    status, out = ecs_raw(stack, "UpdateService", {"cluster": stack.cluster, "service": "bg",
+                                                   "taskDefinition": s.revs[0]})
+    assert status == 200, out
+    berth_proc.wait_for(lambda: s.weights() == {s.tgs[0]: 1, s.tgs[1]: 0} or None, timeout=150, interval=0.3,
+                        what="production back on the first group")
+    berth_proc.wait_for(lambda: get(s.base) == (200, "blue-v1"), timeout=30, what="the proxy to follow the rule")
+    berth_proc.wait_for(lambda: health(s.elb, s.tgs[1]) == {} or None, timeout=60, what="the second group empty")
+    stack.ecs.update_service(cluster=stack.cluster, service="bg", desiredCount=0)
+    stack.ecs.delete_service(cluster=stack.cluster, service="bg")
+
+
+def test_blue_green_failed_deployment_rolls_back_and_production_never_moves(stack):
+    s = Setup(stack, "bgr")
+    # A revision whose health check path is missing: its targets never pass.
+    bad = stack.register("bgr", [{"name": "web", "command": ["sh", "-c", WEB.replace("echo ok > /w/health && ", "")
+                                                             % "broken-v3"], "stopTimeout": 2,
+                                  "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")
+    status, out = ecs_raw(stack, "CreateService", {
+        "cluster": stack.cluster, "serviceName": "bgr", "taskDefinition": s.revs[0], "desiredCount": 1,
+        "networkConfiguration": NET, "loadBalancers": s.lbs(),
+        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0,
+                                    "deploymentCircuitBreaker": {"enable": True, "rollback": True}}})
+    assert status == 200, out
+    berth_proc.wait_for(lambda: get(s.base) == (200, "blue-v1"), timeout=120, what="blue answering")
+    berth_proc.wait_for(lambda: service(stack, "bgr")["deployments"][0]["rolloutState"] == "COMPLETED" or None,
+                        timeout=60, what="the first deployment to complete")
+    answers = []
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            answers.append(get(s.base))
+            time.sleep(0.05)
+    t = threading.Thread(target=client)
+    t.start()
+    try:
+        status, out = ecs_raw(stack, "UpdateService", {"cluster": stack.cluster, "service": "bgr",
+                                                       "taskDefinition": bad})
+        assert status == 200, out
+
+        def rolled_back():
+            st, o = ecs_raw(stack, "ListServiceDeployments", {"cluster": stack.cluster, "service": "bgr"})
+            arns = [d["serviceDeploymentArn"] for d in o["serviceDeployments"]]
+            st, o = ecs_raw(stack, "DescribeServiceDeployments", {"serviceDeploymentArns": arns})
+            failed = [d for d in o["serviceDeployments"] if d["status"].startswith("ROLLBACK_")]
+            return failed and failed[0]["status"] == "ROLLBACK_SUCCESSFUL"
+        berth_proc.wait_for(rolled_back, timeout=300, interval=0.5, what="the rollback to succeed")
+        svc = berth_proc.wait_for(lambda: (lambda v: len(v["deployments"]) == 1 and v)(service(stack, "bgr")),
+                                  timeout=60, what="the broken tasks gone")
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    # The broken revision never took production traffic, nor did any request fail.
+    assert answers and all(a == (200, "blue-v1") for a in answers), [a for a in answers if a != (200, "blue-v1")][:5]
+    assert [d["taskDefinition"] for d in svc["deployments"]] == [s.revs[0]], svc["deployments"]
+    stack.ecs.update_service(cluster=stack.cluster, service="bgr", desiredCount=0)
+    stack.ecs.delete_service(cluster=stack.cluster, service="bgr")
+
+
+def test_blue_green_validation(stack):
+    s = Setup(stack, "bgv")
+
+    def create(lbs=None, **cfg):
+        return ecs_raw(stack, "CreateService", {
+            "cluster": stack.cluster, "serviceName": "bgv", "taskDefinition": s.revs[0], "desiredCount": 1,
+            "networkConfiguration": NET, "loadBalancers": s.lbs() if lbs is None else lbs,
+            "deploymentConfiguration": cfg})
+
+    def refused(result, kind, words):
+        status, out = result
+        assert status == 400 and out["__type"] == kind and words in out["message"], out
+
+    refused(create(strategy="BLUE_GREEN"), "InvalidParameterException", "bakeTimeInMinutes")
+    refused(create(strategy="BLUE_GREEN", bakeTimeInMinutes=1441), "InvalidParameterException", "bakeTimeInMinutes")
+    refused(create(strategy="LINEAR", bakeTimeInMinutes=0), "UnsupportedFeatureException", "LINEAR")
+    refused(create(strategy="CANARY"), "UnsupportedFeatureException", "CANARY")
+    refused(create(strategy="BLUE_GREEN", bakeTimeInMinutes=0, lifecycleHooks=[
+        {"hookTargetArn": "arn:aws:lambda:us-east-1:000000000000:function:f", "lifecycleStages": ["POST_SCALE_UP"],
+         "roleArn": "arn:aws:iam::000000000000:role/r"}]), "InvalidParameterException", "lifecycleHooks")
+    # advancedConfiguration only with BLUE_GREEN, and BLUE_GREEN only with it.
+    refused(create(strategy="ROLLING"), "InvalidParameterException", "advancedConfiguration")
+    plain = [{"targetGroupArn": s.tgs[0], "containerName": "web", "containerPort": 80}]
+    refused(create(lbs=plain, strategy="BLUE_GREEN", bakeTimeInMinutes=0), "UnsupportedFeatureException",
+            "advancedConfiguration")
+    # The production rule must forward to both groups of the pair.
+    other = s.elb.create_target_group(Name="bgv-other", Protocol="HTTP", Port=80, VpcId="vpc-1",
+                                      TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    refused(create(lbs=s.lbs(alternateTargetGroupArn=other), strategy="BLUE_GREEN", bakeTimeInMinutes=0),
+            "InvalidParameterException", "must forward to both")
+    refused(create(lbs=s.lbs(alternateTargetGroupArn=s.tgs[0]), strategy="BLUE_GREEN", bakeTimeInMinutes=0),
+            "InvalidParameterException", "must differ")
+    lbs = s.lbs()
+    del lbs[0]["advancedConfiguration"]["productionListenerRule"]
+    refused(create(lbs=lbs, strategy="BLUE_GREEN", bakeTimeInMinutes=0), "InvalidParameterException",
+            "productionListenerRule")
+    # ContinueServiceDeployment stays refused: there are no hooks to continue.
+    status, out = ecs_raw(stack, "ContinueServiceDeployment", {"serviceDeploymentArn": "arn:x", "hookId": "h"})
+    assert status == 400 and out["__type"] == "UnsupportedFeatureException", out
