@@ -53,7 +53,7 @@ class Setup:
     """A load balancer with a listener whose rule forwards to blue (weight
     1) and green (weight 0); two revisions of a web task."""
 
-    def __init__(self, stack, name):
+    def __init__(self, stack, name, delay="3"):
         self.elb = elb = berth_proc.client(stack.server.endpoint, service="elbv2")
         lb = elb.create_load_balancer(Name=name + "-lb")["LoadBalancers"][0]
         self.tgs = []
@@ -63,7 +63,7 @@ class Setup:
                                          HealthCheckTimeoutSeconds=2,
                                          HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
             elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
-                {"Key": "deregistration_delay.timeout_seconds", "Value": "3"}])
+                {"Key": "deregistration_delay.timeout_seconds", "Value": delay}])
             self.tgs.append(tg)
         self.port = berth_proc.free_port()
         listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=self.port,
@@ -74,8 +74,19 @@ class Setup:
             {"Field": "path-pattern", "Values": ["/*"]}], Actions=[{"Type": "forward", "ForwardConfig": {
                 "TargetGroups": [{"TargetGroupArn": self.tgs[0], "Weight": 1},
                                  {"TargetGroupArn": self.tgs[1], "Weight": 0}]}}])["Rules"][0]["RuleArn"]
-        self.base = "http://%s:%d/" % (lb["AvailabilityZones"][0]["LoadBalancerAddresses"][0]["IpAddress"],
-                                       self.port)
+        address = lb["AvailabilityZones"][0]["LoadBalancerAddresses"][0]["IpAddress"]
+        self.base = "http://%s:%d/" % (address, self.port)
+        # A second listener, the test listener, with a rule of the same shape.
+        test_port = berth_proc.free_port()
+        test_listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=test_port,
+                                            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
+                                                "StatusCode": "404", "ContentType": "text/plain",
+                                                "MessageBody": "no rule"}}])["Listeners"][0]
+        self.test_rule = elb.create_rule(ListenerArn=test_listener["ListenerArn"], Priority=1, Conditions=[
+            {"Field": "path-pattern", "Values": ["/*"]}], Actions=[{"Type": "forward", "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": self.tgs[0], "Weight": 1},
+                                 {"TargetGroupArn": self.tgs[1], "Weight": 0}]}}])["Rules"][0]["RuleArn"]
+        self.test_base = "http://%s:%d/" % (address, test_port)
         self.revs = [stack.register(name, [{"name": "web", "command": ["sh", "-c", WEB % word], "stopTimeout": 2,
                                             "portMappings": [{"containerPort": 80}]}], networkMode="awsvpc")
                      for word in ("blue-v1", "green-v2")]
@@ -87,8 +98,8 @@ class Setup:
         return [{"targetGroupArn": self.tgs[0], "containerName": "web", "containerPort": 80,
                  "advancedConfiguration": advanced}]
 
-    def weights(self):
-        rule = self.elb.describe_rules(RuleArns=[self.rule])["Rules"][0]
+    def weights(self, rule=None):
+        rule = self.elb.describe_rules(RuleArns=[rule or self.rule])["Rules"][0]
         groups = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
         return {g["TargetGroupArn"]: g["Weight"] for g in groups}
 
@@ -98,10 +109,12 @@ def service(stack, name):
 
 
 def test_blue_green_update_switches_traffic_without_a_failed_request(stack):
-    s = Setup(stack, "bg")
+    # No deregistration delay and no bake: blue's tasks stop right after the
+    # switch, so the switch must have reached HAProxy by then.
+    s = Setup(stack, "bg", delay="0")
     status, out = ecs_raw(stack, "CreateService", {
         "cluster": stack.cluster, "serviceName": "bg", "taskDefinition": s.revs[0], "desiredCount": 2,
-        "networkConfiguration": NET, "loadBalancers": s.lbs(),
+        "networkConfiguration": NET, "loadBalancers": s.lbs(testListenerRule=s.test_rule),
         "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 0}})
     assert status == 200, out
     cfg = out["service"]["deploymentConfiguration"]
@@ -115,12 +128,20 @@ def test_blue_green_update_switches_traffic_without_a_failed_request(stack):
     assert health(s.elb, s.tgs[1]) == {}
     berth_proc.wait_for(lambda: get(s.base) == (200, "blue-v1"), timeout=30, what="blue answering")
 
+    berth_proc.wait_for(lambda: get(s.test_base) == (200, "blue-v1"), timeout=30, what="blue on the test listener")
+
+    # One client takes turns between the production and the test listener,
+    # so `heard` is the order in which each listener answered what.
     answers = []
+    heard = []
     stop = threading.Event()
 
     def client():
         while not stop.is_set():
-            answers.append(get(s.base))
+            a = get(s.base)
+            answers.append(a)
+            heard.append(("production", a))
+            heard.append(("test", get(s.test_base)))
             time.sleep(0.02)
     t = threading.Thread(target=client)
     t.start()
@@ -179,6 +200,17 @@ def test_blue_green_update_switches_traffic_without_a_failed_request(stack):
     first_green = words.index("green-v2")
     assert all(w == "blue-v1" for w in words[:first_green]) and all(w == "green-v2" for w in words[first_green:]), \
         words
+    # Test traffic reached green first, while production still served blue:
+    # the test listener answered green before production's first green answer.
+    assert all(a[0] == 200 for _, a in heard), [h for h in heard if h[1][0] != 200][:5]
+    test_green = heard.index(("test", (200, "green-v2")))
+    prod_green = heard.index(("production", (200, "green-v2")))
+    assert test_green < prod_green, (test_green, prod_green)
+    assert ("production", (200, "blue-v1")) in heard[test_green:prod_green], heard[test_green:prod_green]
+    tests = [a[1] for who, a in heard if who == "test"]
+    first = tests.index("green-v2")
+    assert all(w == "green-v2" for w in tests[first:]), tests[first:]
+    assert s.weights(s.test_rule) == {s.tgs[0]: 0, s.tgs[1]: 1}
     # Blue drained and its tasks stopped; the roles swapped: production is
     # on the alternate group, the blue group is empty for the next deployment.
     assert health(s.elb, s.tgs[0]) == {}
@@ -245,6 +277,81 @@ def test_blue_green_failed_deployment_rolls_back_and_production_never_moves(stac
     assert [d["taskDefinition"] for d in svc["deployments"]] == [s.revs[0]], svc["deployments"]
     stack.ecs.update_service(cluster=stack.cluster, service="bgr", desiredCount=0)
     stack.ecs.delete_service(cluster=stack.cluster, service="bgr")
+
+
+def test_blue_green_rolls_back_after_the_switch(stack):
+    """A deployment that fails during its bake time, once production is on
+    green: production goes back to blue (whose tasks ran on through the
+    bake) before the green tasks stop."""
+    s = Setup(stack, "bgb")
+    cw = berth_proc.client(stack.server.endpoint, service="cloudwatch")
+    # No data and TreatMissingData ignore: the alarm keeps the state SetAlarmState gives it.
+    cw.put_metric_alarm(AlarmName="bgb-errors", Namespace="App", MetricName="Errors", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="ignore")
+    status, out = ecs_raw(stack, "CreateService", {
+        "cluster": stack.cluster, "serviceName": "bgb", "taskDefinition": s.revs[0], "desiredCount": 1,
+        "networkConfiguration": NET, "loadBalancers": s.lbs(),
+        "deploymentConfiguration": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1, "alarms": {
+            "alarmNames": ["bgb-errors"], "enable": True, "rollback": True}}})
+    assert status == 200, out
+    berth_proc.wait_for(lambda: get(s.base) == (200, "blue-v1"), timeout=120, what="blue answering")
+    berth_proc.wait_for(lambda: service(stack, "bgb")["deployments"][0]["rolloutState"] == "COMPLETED" or None,
+                        timeout=60, what="the first deployment to complete")
+    answers = []
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            answers.append(get(s.base))
+            time.sleep(0.02)
+    t = threading.Thread(target=client)
+    t.start()
+    try:
+        status, out = ecs_raw(stack, "UpdateService", {"cluster": stack.cluster, "service": "bgb",
+                                                       "taskDefinition": s.revs[1]})
+        assert status == 200, out
+
+        def deployments():
+            st, o = ecs_raw(stack, "ListServiceDeployments", {"cluster": stack.cluster, "service": "bgb"})
+            assert st == 200, o
+            arns = [d["serviceDeploymentArn"] for d in o["serviceDeployments"]]
+            st, o = ecs_raw(stack, "DescribeServiceDeployments", {"serviceDeploymentArns": arns})
+            assert st == 200, o
+            return o["serviceDeployments"]
+
+        def baking():
+            return any(d.get("lifecycleStage") == "BAKE_TIME" for d in deployments())
+        berth_proc.wait_for(baking, timeout=150, interval=0.3, what="the bake time")
+        berth_proc.wait_for(lambda: answers and answers[-1] == (200, "green-v2"), timeout=30,
+                            what="production answering green")
+        cw.set_alarm_state(AlarmName="bgb-errors", StateValue="ALARM", StateReason="errors went up")
+
+        def rolled_back():
+            done = [d for d in deployments() if d["status"].startswith("ROLLBACK_")]
+            return done and done[0]["status"] == "ROLLBACK_SUCCESSFUL" and done[0]
+        final = berth_proc.wait_for(rolled_back, timeout=300, interval=0.5, what="the rollback to succeed")
+        svc = berth_proc.wait_for(lambda: (lambda v: len(v["deployments"]) == 1 and v)(service(stack, "bgb")),
+                                  timeout=60, what="the green tasks gone")
+        n = len(answers)
+        berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
+    finally:
+        stop.set()
+        t.join(timeout=30)
+        cw.set_alarm_state(AlarmName="bgb-errors", StateValue="OK", StateReason="back to normal")
+    assert final["status"] == "ROLLBACK_SUCCESSFUL", final
+    # Blue, green during the bake, blue again; not one failed request.
+    failed = [a for a in answers if a[0] != 200]
+    assert not failed, failed[:5]
+    words = [a[1] for a in answers]
+    first_green = words.index("green-v2")
+    back = first_green + words[first_green:].index("blue-v1")
+    assert set(words[:first_green]) == {"blue-v1"} and set(words[first_green:back]) == {"green-v2"}, words
+    assert set(words[back:]) == {"blue-v1"}, words[back:]
+    assert [d["taskDefinition"] for d in svc["deployments"]] == [s.revs[0]], svc["deployments"]
+    assert get(s.base) == (200, "blue-v1")
+    stack.ecs.update_service(cluster=stack.cluster, service="bgb", desiredCount=0)
+    stack.ecs.delete_service(cluster=stack.cluster, service="bgb")
 
 
 def test_blue_green_validation(stack):

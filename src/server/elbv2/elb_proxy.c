@@ -13,7 +13,13 @@
  * using cookies or be given every option a target group sets.
  *
  * Health: after each pass, "show stat" on each stats socket; each server's
- * status and last check become the target's state and reason. */
+ * status and last check become the target's state and reason.
+ *
+ * Loaded rules: a reload is asynchronous, so the actions of the listeners
+ * and rules a configuration carries are staged when the master is told to
+ * load it and become the loaded ones only once the stats socket answers
+ * from a new worker (another "show info" Pid): a caller that moved traffic
+ * (a blue/green switch) asks elb_proxy_forwards() before it relies on it. */
 #include "server/elbv2/elb_proxy.h"
 
 #include <errno.h>
@@ -39,9 +45,12 @@
 
 struct lb_proc {
     char arn[512];
-    char id[40]; /* the load balancer's id: its directory and socket name */
-    pid_t pid;   /* the master; 0: not running */
-    char *cfg;   /* the configuration it runs */
+    char id[40];     /* the load balancer's id: its directory and socket name */
+    pid_t pid;       /* the master; 0: not running */
+    char *cfg;       /* the configuration it runs */
+    bool refused;    /* cfg is one HAProxy refused: not running */
+    json_t *staged;  /* {listener or rule ARN: actions} of cfg, while no worker has it */
+    long old_worker; /* the worker's pid when cfg was sent (0: none) */
 };
 
 struct elb_proxy {
@@ -52,8 +61,9 @@ struct elb_proxy {
     char sock_prefix[64];
     struct lb_proc *procs;
     size_t nprocs, cap;
-    pthread_mutex_t lock;        /* guards health */
+    pthread_mutex_t lock;        /* guards health and loaded */
     json_t *health;              /* {tg id: {server: [state, reason, description]}} */
+    json_t *loaded;              /* {listener or rule ARN: actions} a worker serves */
     struct elb_metrics *metrics; /* AWS/ApplicationELB from the same stats (elb_metrics.h) */
     bool broken;                 /* logged once: no HAProxy, or a directory it cannot be given */
 };
@@ -103,8 +113,9 @@ int elb_proxy_new(struct store *store, const struct secret_box *box, const char 
     snprintf(p->sock_prefix, sizeof(p->sock_prefix), "berth-elb-%ld-", (long)getpid());
     pthread_mutex_init(&p->lock, NULL);
     p->health = json_object();
+    p->loaded = json_object();
     p->metrics = elb_metrics_new();
-    if (!p->health || !p->metrics) {
+    if (!p->health || !p->loaded || !p->metrics) {
         elb_proxy_free(p);
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
@@ -118,6 +129,8 @@ static void proc_stop(struct lb_proc *lp)
     haproxy_stop(&lp->pid);
     free(lp->cfg);
     lp->cfg = NULL;
+    json_decref(lp->staged);
+    lp->staged = NULL;
 }
 
 void elb_proxy_free(struct elb_proxy *p)
@@ -128,6 +141,7 @@ void elb_proxy_free(struct elb_proxy *p)
         proc_stop(&p->procs[i]);
     free(p->procs);
     json_decref(p->health);
+    json_decref(p->loaded);
     elb_metrics_free(p->metrics);
     pthread_mutex_destroy(&p->lock);
     free(p);
@@ -147,8 +161,35 @@ static void lb_dir(struct elb_proxy *p, const struct lb_proc *lp, char *out, siz
     snprintf(out, cap, "%s/%s", p->dir, lp->id);
 }
 
-/* Write the configuration and its files, then start or reload. */
-static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json_t *files)
+/* The pid of the worker answering on a load balancer's stats socket; 0
+ * when none answers. */
+static long worker_pid(struct elb_proxy *p, const struct lb_proc *lp)
+{
+    _cleanup_buf_ struct buf info;
+    buf_init(&info, LIMIT_ELB_STATS_REPLY);
+    if (stats_command(p, lp, "show info\n", &info) < 0 || !info.data)
+        return 0;
+    const char *pid = strncmp(info.data, "Pid: ", 5) == 0 ? info.data : strstr(info.data, "\nPid: ");
+    if (!pid)
+        return 0;
+    return strtol(pid + (*pid == '\n' ? 6 : 5), NULL, 10);
+}
+
+/* Actions a worker serves from now on (see elb_proxy_forwards). */
+static void publish(struct elb_proxy *p, json_t *actions)
+{
+    const char *arn;
+    json_t *a;
+    pthread_mutex_lock(&p->lock);
+    json_object_foreach(actions, arn, a)
+        json_object_set(p->loaded, arn, a);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Write the configuration and its files, then start or reload; actions
+ * ({ARN: actions} of its listeners and rules) are staged until a new
+ * worker answers. */
+static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json_t *files, json_t *actions)
 {
     char dir[1100], cfgpath[1200];
     struct error err = {0};
@@ -182,12 +223,14 @@ static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json
                   lp->arn, dir);
         free(lp->cfg);
         lp->cfg = strdup(cfg); /* not again until it changes */
+        lp->refused = true;
         return;
     }
     if (rename(newpath, cfgpath) < 0) {
         log_error("elb: %s: cannot install its configuration: %s", lp->arn, strerror(errno));
         return;
     }
+    lp->old_worker = lp->pid > 0 ? worker_pid(p, lp) : 0;
     if (lp->pid > 0) {
         kill(lp->pid, SIGUSR2);
     } else {
@@ -202,6 +245,9 @@ static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json
     }
     free(lp->cfg);
     lp->cfg = strdup(cfg);
+    lp->refused = false;
+    json_decref(lp->staged);
+    lp->staged = json_incref(actions);
 }
 
 struct collect {
@@ -310,11 +356,24 @@ static void sync_lb(struct elb_proxy *p, struct store_tx *tx, json_t *lb, bool *
         proc_stop(lp); /* nothing to listen on */
         return;
     }
-    if (lp->cfg && strcmp(lp->cfg, cfg.data) == 0)
+    _cleanup_json_ json_t *actions = json_object();
+    size_t i, j;
+    json_t *l, *rule;
+    json_array_foreach(listeners, i, l) {
+        json_object_set(actions, str(l, "ListenerArn"), json_object_get(l, "DefaultActions"));
+        json_array_foreach(json_object_get(l, "berthRules"), j, rule)
+            json_object_set(actions, str(rule, "RuleArn"), json_object_get(rule, "Actions"));
+    }
+    if (lp->cfg && strcmp(lp->cfg, cfg.data) == 0) {
+        /* The running worker has this configuration (documents may differ
+         * in what the configuration does not carry). */
+        if (!lp->staged && !lp->refused)
+            publish(p, actions);
         return;
+    }
     if (elb_tls_write(p->box, dir, cert_docs, &err) < 0)
         goto fail;
-    apply(p, lp, cfg.data, files);
+    apply(p, lp, cfg.data, files, actions);
     return;
 fail:
     log_error("elb: %s: %s", lp->arn, err.msg);
@@ -418,8 +477,17 @@ static void poll_health(struct elb_proxy *p)
     if (!health)
         return;
     for (size_t i = 0; i < p->nprocs; i++) {
-        if (p->procs[i].pid <= 0)
+        struct lb_proc *lp = &p->procs[i];
+        if (lp->pid <= 0)
             continue;
+        if (lp->staged) {
+            long pid = worker_pid(p, lp);
+            if (pid > 0 && pid != lp->old_worker) {
+                publish(p, lp->staged);
+                json_decref(lp->staged);
+                lp->staged = NULL;
+            }
+        }
         _cleanup_buf_ struct buf reply;
         buf_init(&reply, LIMIT_ELB_STATS_REPLY);
         if (stats_command(p, &p->procs[i], "show stat\n", &reply) == 0 && reply.data) {
@@ -505,6 +573,41 @@ int elb_proxy_health(struct elb_proxy *p, const char *tg_arn, const char *server
     }
     pthread_mutex_unlock(&p->lock);
     return found;
+}
+
+/* Whether actions send every request that reaches forward to tg_arn. */
+static bool actions_forward_to(json_t *actions, const char *tg_arn)
+{
+    size_t i, j;
+    json_t *a, *g;
+    json_array_foreach(actions, i, a) {
+        if (strcmp(str(a, "Type") ? str(a, "Type") : "", "forward") != 0)
+            continue;
+        json_t *groups = json_object_get(json_object_get(a, "ForwardConfig"), "TargetGroups");
+        if (json_array_size(groups) == 0)
+            return str(a, "TargetGroupArn") && strcmp(str(a, "TargetGroupArn"), tg_arn) == 0;
+        bool to = false;
+        json_array_foreach(groups, j, g) {
+            bool named = str(g, "TargetGroupArn") && strcmp(str(g, "TargetGroupArn"), tg_arn) == 0;
+            json_int_t w = json_array_size(groups) == 1 ? 1 : json_integer_value(json_object_get(g, "Weight"));
+            if (named)
+                to = w > 0;
+            else if (w > 0)
+                return false;
+        }
+        return to;
+    }
+    return false;
+}
+
+bool elb_proxy_forwards(struct elb_proxy *p, const char *arn, const char *tg_arn)
+{
+    if (!p || p->broken)
+        return true; /* no data plane to wait for */
+    pthread_mutex_lock(&p->lock);
+    bool yes = actions_forward_to(json_object_get(p->loaded, arn), tg_arn);
+    pthread_mutex_unlock(&p->lock);
+    return yes;
 }
 
 bool elb_proxy_serves(struct elb_proxy *p, const char *tg_arn)

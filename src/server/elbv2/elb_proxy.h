@@ -43,3 +43,10 @@ void elb_proxy_run(void *arg);
 int elb_proxy_health(struct elb_proxy *p, const char *tg_arn, const char *server, struct elb_target_health *ret);
 /* Whether a proxy has reported on the target group tg_arn's servers. */
 bool elb_proxy_serves(struct elb_proxy *p, const char *tg_arn);
+/* Whether the HAProxy serving the listener or rule arn has loaded a
+ * configuration whose forward action sends all its traffic to the target
+ * group tg_arn: a configuration counts once a new worker answers on the
+ * stats socket after the reload, so a caller that changed a rule's
+ * weights knows when requests follow them.  True when there is no data
+ * plane (HAProxy missing).  Thread-safe. */
+bool elb_proxy_forwards(struct elb_proxy *p, const char *arn, const char *tg_arn);

@@ -15,7 +15,11 @@
  *
  * A round advances at most one stage, so DescribeServiceDeployments can
  * show each; the next round comes with the commit.  It does not wait for
- * anything itself.  It does not decide rolling deployments (reconcile.c),
+ * anything itself: a traffic shift stage (TEST_TRAFFIC_SHIFT,
+ * PRODUCTION_TRAFFIC_SHIFT) ends in the first round after the load
+ * balancer's HAProxy has loaded the moved rule (elb_proxy_forwards), so
+ * neither production's move nor the old tasks' end comes before requests
+ * follow the rule.  It does not decide rolling deployments (reconcile.c),
  * nor does it write listener rules other than through elb_registry.h. */
 #include "server/sched/blue_green.h"
 
@@ -23,7 +27,9 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "server/ecs/ecs_service.h"
 #include "server/ecs/service_load_balancers.h"
+#include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_registry.h"
 #include "server/sched/reconcile_ops.h"
 #include "server/store/store_svc_history.h"
@@ -101,12 +107,31 @@ static int shift(struct round *r, const char *member, json_t *to, struct error *
     return 0;
 }
 
+/* Whether every entry's `member` rule sends its requests to the groups in
+ * `to` in the running HAProxy, not only in the store. */
+static bool proxy_follows(struct round *r, const char *member, json_t *to)
+{
+    struct elb_proxy *proxy = ecs_of(r->ctx) ? ecs_of(r->ctx)->elb_proxy : NULL;
+    size_t i;
+    json_t *lb;
+    json_array_foreach(json_object_get(r->row->doc, "loadBalancers"), i, lb) {
+        const char *rule = jstr(json_object_get(lb, "advancedConfiguration"), member);
+        if (*rule && !elb_proxy_forwards(proxy, rule, json_string_value(json_array_get(to, i))))
+            return false;
+    }
+    return true;
+}
+
 /* A deployment that stopped before it finished (failed, or replaced by a
  * rollback or a newer one) leaves production on the blue groups. */
 static int restore_blue(struct round *r, json_t *bg, struct error *err)
 {
     json_t *blue = json_object_get(bg, "blue");
-    if (!blue || json_equal(blue, json_object_get(r->priv, "bgLive")) || stage_of(bg) >= CLEAN_UP)
+    if (!blue || stage_of(bg) >= CLEAN_UP)
+        return 0;
+    if (stage_of(bg) >= TEST_SHIFT && shift(r, "testListenerRule", blue, err) < 0)
+        return -1;
+    if (json_equal(blue, json_object_get(r->priv, "bgLive")))
         return 0;
     if (shift(r, "productionListenerRule", blue, err) < 0)
         return -1;
@@ -180,6 +205,8 @@ static int count(struct round *r, json_t *bg, struct service_task *tasks, size_t
                  struct error *err)
 {
     const char *blue = json_string_value(json_array_get(json_object_get(bg, "blue"), 0));
+    bool serves_blue =
+        stage_of(bg) >= CLEAN_UP || proxy_follows(r, "productionListenerRule", json_object_get(bg, "blue"));
     char reason[120];
     snprintf(reason, sizeof(reason), "Scaling activity initiated by (deployment %s)", jstr(bg, "deployment"));
     for (size_t i = 0; i < n; i++) {
@@ -206,6 +233,12 @@ static int count(struct round *r, json_t *bg, struct service_task *tasks, size_t
             c->blue_live++;
             continue;
         }
+        /* A task production left (a switch undone) serves until HAProxy
+         * sends production back to the blue groups. */
+        if (!serves_blue) {
+            c->stopping++;
+            continue;
+        }
         if (reconcile_ops_stop_task(r, t, reason, err) < 0)
             return -1;
         c->stopping++;
@@ -229,6 +262,16 @@ static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struc
         if (shift(r, "testListenerRule", json_object_get(bg, "green"), err) < 0)
             return -1;
         break;
+    case TEST_SHIFT:
+        if (!proxy_follows(r, "testListenerRule", json_object_get(bg, "green")))
+            return 0;
+        break;
+    case PROD_SHIFT:
+        /* Blue goes in CLEAN_UP: not before requests stopped reaching it
+         * (the deregistration delay need not cover HAProxy's reload). */
+        if (!proxy_follows(r, "productionListenerRule", json_object_get(bg, "green")))
+            return 0;
+        break;
     case BAKE_TIME:
         if (r->ctx->now < jint(bg, "bakeUntil"))
             return 0;
@@ -240,6 +283,9 @@ static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struc
         if (shift(r, "productionListenerRule", json_object_get(bg, "green"), err) < 0)
             return -1;
         json_object_set(r->priv, "bgLive", json_object_get(bg, "green"));
+    }
+    if (stage == POST_PROD_SHIFT) {
+        /* The bake starts once production traffic is on green. */
         json_int_t bake = jint(json_object_get(r->row->doc, "deploymentConfiguration"), "bakeTimeInMinutes");
         json_object_set_new(bg, "bakeUntil", json_integer(r->ctx->now + bake * MINUTE_USEC));
     }
