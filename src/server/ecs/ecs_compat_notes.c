@@ -113,7 +113,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"ContainerDefinition", "readonlyRootFilesystem", W, NULL, NULL},
     {"ContainerDefinition", "repositoryCredentials", W, NULL, "a Secrets Manager ARN read through the execution role"},
     {"ContainerDefinition", "resourceRequirements", U, NULL, "GPUs and inference accelerators are not scheduled"},
-    {"ContainerDefinition", "restartPolicy", U, NULL, "in-place container restarts are not implemented"},
+    {"ContainerDefinition", "restartPolicy", W, NULL, "as ECS: a container that exits is restarted in place unless its exit code is in ignoredExitCodes or it ran less than restartAttemptPeriod (default 300 s) since it last (re)started, so an essential one so restarted does not stop its task; the count shows as RestartCount in the task metadata endpoint and Container Insights, and survives an agent restart; a restarted container gets a fresh writable layer"},
     {"ContainerDefinition", "secrets", W, NULL, "SSM parameters and Secrets Manager secrets through the execution role"},
     {"ContainerDefinition", "startTimeout", W, NULL, NULL},
     {"ContainerDefinition", "stopTimeout", W, NULL, NULL},
