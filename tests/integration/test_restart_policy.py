@@ -5,9 +5,13 @@ stays RUNNING, even for an essential container, and the container sees its
 RestartCount in the task metadata endpoint.  An ignored exit code, or an
 exit sooner than the period, is an ordinary exit (an essential container's
 stops the task).  Restarts leave no second mount nor conmon behind, and the
-count goes on across an agent restart.
+count goes on across an agent restart.  Container Insights shows
+RestartCount, UnHealthyContainerHealthStatus and TaskSetCount.
 
-berth agent --time-scale 60 makes the 60 s minimum period one second."""
+berth agent --time-scale 60 makes the 60 s minimum period one second;
+berth server --time-scale 60 and --metrics-interval 1 make Container
+Insights' periods and samples one second."""
+import datetime
 import os
 import re
 
@@ -17,6 +21,7 @@ import berth_proc
 import stack as stackmod
 
 CLUSTER = "restarts"
+NS = "ECS/ContainerInsights"
 
 # Prints the RestartCount the metadata endpoint shows it, runs two seconds
 # (twice its scaled period), then exits with `code`.
@@ -28,8 +33,14 @@ FLAKY = ('until m=$(wget -q -O - $ECS_CONTAINER_METADATA_URI_V4); do sleep 0.2; 
 def stack(tmp_path_factory):
     s = stackmod.Stack(tmp_path_factory.mktemp("restarts"), cluster=CLUSTER, server_args=["--time-scale", "60"],
                        agent_args=["--time-scale", "60", "--metrics-interval", "1"])
+    s.ecs.update_cluster_settings(cluster=CLUSTER, settings=[{"name": "containerInsights", "value": "enhanced"}])
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def cw(stack):
+    return berth_proc.client(stack.server.endpoint, service="cloudwatch")
 
 
 def register(stack, family, containers):
@@ -132,15 +143,30 @@ def test_ignored_exit_code_and_early_exit_stop_the_task(stack):
         stackmod.assert_no_leftovers(stack.agent_dir, [arn])
 
 
-def test_non_essential_container_restarts_beside_an_essential_one(stack):
+def test_non_essential_container_restarts_beside_an_essential_one(stack, cw):
     register(stack, "pair", [
-        {"name": "main", "command": ["sleep", "3600"], "stopTimeout": 1},
+        {"name": "main", "command": ["sleep", "3600"], "stopTimeout": 1,
+         "healthCheck": {"command": ["CMD-SHELL", "exit 1"], "interval": 5, "retries": 1}},
         {"name": "side", "essential": False, "command": ["sh", "-c", FLAKY % 7], "stopTimeout": 1,
          "restartPolicy": {"enabled": True, "restartAttemptPeriod": 60}}])
     arn = stack.run("pair")
     stack.wait_status(arn, "RUNNING")
     berth_proc.wait_for(lambda: len(counts(stack, arn, "side")) >= 2, timeout=60, what="two runs of side")
     assert counts(stack, arn, "side")[:2] == [0, 1]
+    task_id = arn.rsplit("/", 1)[1]
+    # Container Insights: the restarts by task definition family and by container.
+    fam = [{"Name": "ClusterName", "Value": CLUSTER}, {"Name": "TaskDefinitionFamily", "Value": "pair"}]
+    side = [{"Name": "ClusterName", "Value": CLUSTER}, {"Name": "ContainerName", "Value": "side"},
+            {"Name": "TaskDefinitionFamily", "Value": "pair"}, {"Name": "TaskId", "Value": task_id}]
+    berth_proc.wait_for(lambda: largest(cw, "RestartCount", fam) >= 1, timeout=30, what="RestartCount by family")
+    berth_proc.wait_for(lambda: largest(cw, "RestartCount", side) >= 1, timeout=30, what="RestartCount by container")
+    # main's check fails: UNHEALTHY, 1; side has no check, so no figure.
+    main = [{"Name": "ClusterName", "Value": CLUSTER}, {"Name": "ContainerName", "Value": "main"},
+            {"Name": "TaskDefinitionFamily", "Value": "pair"}, {"Name": "TaskId", "Value": task_id}]
+    berth_proc.wait_for(lambda: largest(cw, "UnHealthyContainerHealthStatus", main) == 1, timeout=60,
+                        what="main to count as unhealthy")
+    assert largest(cw, "UnHealthyContainerHealthStatus", side) is None
+    assert largest(cw, "RestartCount", main) is None  # no restart policy, no RestartCount
     assert stack.describe(arn)["lastStatus"] == "RUNNING"
     stack.ecs.stop_task(cluster=CLUSTER, task=arn)
     stack.wait_status(arn, "STOPPED")
@@ -170,6 +196,18 @@ def test_count_goes_on_across_an_agent_restart(stack):
     stackmod.assert_no_leftovers(stack.agent_dir, [arn])
 
 
+def test_task_set_count(stack, cw):
+    stack.register("web", [{"name": "app", "command": ["sleep", "3600"], "stopTimeout": 1}])
+    stack.ecs.create_service(cluster=CLUSTER, serviceName="ext", desiredCount=0,
+                             deploymentController={"type": "EXTERNAL"})
+    svc = [{"Name": "ClusterName", "Value": CLUSTER}, {"Name": "ServiceName", "Value": "ext"}]
+    berth_proc.wait_for(lambda: latest(cw, "TaskSetCount", svc) == 0, timeout=30, what="TaskSetCount 0")
+    stack.ecs.create_task_set(cluster=CLUSTER, service="ext", taskDefinition="web",
+                              scale={"value": 0, "unit": "PERCENT"})
+    berth_proc.wait_for(lambda: latest(cw, "TaskSetCount", svc) == 1, timeout=30, what="TaskSetCount 1")
+    stack.ecs.delete_service(cluster=CLUSTER, service="ext", force=True)
+
+
 def test_restart_policy_bounds_as_register_task_definition_checks_them(stack):
     for policy, msg in (({"enabled": True, "restartAttemptPeriod": 59}, "between 60 and 1800"),
                         ({"enabled": True, "restartAttemptPeriod": 1801}, "between 60 and 1800"),
@@ -178,3 +216,21 @@ def test_restart_policy_bounds_as_register_task_definition_checks_them(stack):
             "family": "bad", "containerDefinitions": [{"name": "app", "image": stack.image, "memory": 64,
                                                        "restartPolicy": policy}]})
         assert status == 400 and out["__type"] == "ClientException" and msg in out["message"], out
+
+
+def stats(cw, name, d):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out = cw.get_metric_statistics(Namespace=NS, MetricName=name, Dimensions=d, Statistics=["Maximum"],
+                                   StartTime=now - datetime.timedelta(minutes=5),
+                                   EndTime=now + datetime.timedelta(minutes=1), Period=1)
+    return sorted(out["Datapoints"], key=lambda p: p["Timestamp"])
+
+
+def largest(cw, name, d):
+    points = stats(cw, name, d)
+    return max(p["Maximum"] for p in points) if points else None
+
+
+def latest(cw, name, d):
+    points = stats(cw, name, d)
+    return points[-1]["Maximum"] if points else None
