@@ -113,8 +113,6 @@ KNOWN_DIFFERENCES = {
 # Where berth does not (yet) do what ECS does: these stay failures, with
 # the reason beside them.
 BERTH_GAPS = {
-    "test_delete_cluster": "berth's ListClusters leaves deleted (INACTIVE) clusters out at once; ECS keeps them "
-                           "discoverable for a while",
     "test_ecs_service_tag_resource[disabled]": "berth always uses the long ARN formats",
     "test_put_account_setting[containerInstanceLongArnFormat-disabled]": "berth always uses the long ARN formats",
     "test_put_account_setting[serviceLongArnFormat-disabled]": "berth always uses the long ARN formats",
