@@ -730,8 +730,23 @@ def test_fargate_capacity_provider(fargate):
     t = ecs.describe_tasks(cluster=FG_CLUSTER, tasks=[arn])["tasks"][0]
     assert t["launchType"] == "FARGATE" and t["capacityProviderName"] == "FARGATE"
     assert arn in ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"]
+    # On the FARGATE provider, a new definition must suit Fargate too ...
+    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-cp", taskDefinition="fg-ec2") == (
+        "InvalidParameterException", "Task definition does not support launch_type FARGATE.")
     ecs.update_service(cluster=FG_CLUSTER, service="fg-cp", desiredCount=0)
     ecs.delete_service(cluster=FG_CLUSTER, service="fg-cp")
+    # ... and so must the current one when a new strategy moves a service there.
+    s = ecs.create_service(cluster=FG_CLUSTER, serviceName="fg-move", taskDefinition="fg-ec2", desiredCount=0,
+                           launchType="EC2")["service"]
+    assert s["launchType"] == "EC2" and "platformVersion" not in s
+    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-move",
+                  capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}]) == (
+        "InvalidParameterException", "Task definition does not support launch_type FARGATE.")
+    s = ecs.update_service(cluster=FG_CLUSTER, service="fg-move", taskDefinition="fg-app", networkConfiguration=NET,
+                           capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}])["service"]
+    assert s["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE" and "launchType" not in s
+    assert s["platformVersion"] == "LATEST"
+    ecs.delete_service(cluster=FG_CLUSTER, service="fg-move")
     # A bridge definition cannot run there, and providers do not mix.
     assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2")[1] == (
         "Task definition does not support launch_type FARGATE.")

@@ -191,7 +191,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"CreateServiceRequest", "volumeConfigurations", U, NULL, "EBS volumes configured at launch are not available"},
     {"CreateServiceRequest", "vpcLatticeConfigurations", U, NULL, "VPC Lattice is not available"},
     {"UpdateServiceRequest", "availabilityZoneRebalancing", U, "DISABLED", "running tasks are not moved between zones (placement spreads new ones)"},
-    {"UpdateServiceRequest", "capacityProviderStrategy", W, NULL, "a new strategy starts a new deployment"},
+    {"UpdateServiceRequest", "capacityProviderStrategy", W, NULL, "a new strategy starts a new deployment; the service's task definition must suit it (FARGATE and FARGATE_SPOT: the FARGATE launch type)"},
     {"UpdateServiceRequest", "cluster", W, NULL, NULL},
     {"UpdateServiceRequest", "deploymentConfiguration", W, NULL, "see DeploymentConfiguration"},
     {"UpdateServiceRequest", "deploymentController", W, NULL, "see DeploymentController"},
