@@ -561,7 +561,8 @@ static int check_fargate(const struct task_facts *t, json_t *req, struct error *
         return client_error(err, "No Fargate configuration exists for given values: %ld CPU, %ld memory.", t->cpu,
                             t->memory);
     if (t->host_pid)
-        return client_error(err, "Tasks using the Fargate launch type do not support pidMode 'host'.");
+        return client_error(err, "Tasks using the Fargate launch type do not support pidMode 'host'. The supported "
+                                 "value for pidMode is 'task'.");
     if (t->ipc_mode)
         return client_error(err, "Tasks using the Fargate launch type do not support ipcMode.");
     if (uses_awslogs(t) && !json_object_get(req, "executionRoleArn"))
