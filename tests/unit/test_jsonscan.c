@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/jsonscan.h"
+#include "server/http/json_protocol.h"
 #include "server/logs/logs_batch.h"
 #include "test.h"
 
@@ -73,4 +74,31 @@ TEST(logs_batch_text_reads_as_json_does)
          "chronological");
     both(failures_, "[{\"timestamp\": 1, \"message\": \"a\"}, {\"timestamp\": 90000000, \"message\": \"b\"}]",
          "24 hours");
+}
+
+/* The dispatcher's reading of a body with a raw member. */
+static int parse_raw(const char *body, json_t **in, const char **raw, size_t *raw_len, struct error *err)
+{
+    struct api_request req = {.body = body, .body_len = strlen(body)};
+    return json_protocol_parse_raw(&req, "logEvents", in, raw, raw_len, err);
+}
+
+TEST(json_protocol_parse_raw_leaves_one_member_as_text)
+{
+    json_t *in = NULL;
+    const char *raw = NULL;
+    size_t raw_len = 0;
+    struct error err;
+    CHECK(parse_raw("{\"logGroupName\": \"g\", \"offset\": 7, \"logEvents\": [{\"a\": 1}] }", &in, &raw, &raw_len,
+                    &err) == 0);
+    CHECK_STR(json_string_value(json_object_get(in, "logGroupName")), "g");
+    CHECK(json_integer_value(json_object_get(in, "offset")) == 7 && !json_object_get(in, "logEvents"));
+    CHECK(raw_len == 10 && memcmp(raw, "[{\"a\": 1}]", 10) == 0);
+    json_decref(in);
+    const char *bad[] = {"{\"a\": 1, \"a\": 2}", "{\"logEvents\": [], \"logEvents\": []}", "[1]", "{\"a\": [}",
+                         "{\"a\": 1} x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        in = NULL;
+        CHECK(parse_raw(bad[i], &in, &raw, &raw_len, &err) < 0 && err.kind == API_ERR_SERIALIZATION && !in);
+    }
 }
