@@ -2,6 +2,9 @@
 #include "common/isodate.h"
 #include "test.h"
 
+#include <stdio.h>
+#include <time.h>
+
 TEST(isodate_intervals)
 {
     int64_t lo, hi;
@@ -25,4 +28,29 @@ TEST(isodate_intervals)
     CHECK(isodate_parse("1970-01-01T00:00", &lo, &hi) < 0);
     CHECK(isodate_parse("", &lo, &hi) < 0);
     CHECK(isodate_parse(NULL, &lo, &hi) < 0);
+}
+
+/* The arithmetic that replaced timegm() agrees with it, leap days, century
+ * years and a leap second (60 rolls into the next minute) included. */
+TEST(isodate_matches_timegm)
+{
+    static const int years[] = {1900, 1969, 1970, 1999, 2000, 2024, 2026, 2100, 2400, 9999};
+    for (size_t i = 0; i < sizeof(years) / sizeof(years[0]); i++)
+        for (int mo = 1; mo <= 12; mo++)
+            for (int d = 1; d <= 28; d += 9) {
+                char s[64];
+                snprintf(s, sizeof(s), "%04d-%02d-%02dT23:59:60.25Z", years[i], mo, d);
+                int64_t lo, hi;
+                CHECK(isodate_parse(s, &lo, &hi) == 0);
+                struct tm tm = {.tm_year = years[i] - 1900,
+                                .tm_mon = mo - 1,
+                                .tm_mday = d,
+                                .tm_hour = 23,
+                                .tm_min = 59,
+                                .tm_sec = 60};
+                CHECK(lo == (int64_t)timegm(&tm) * 1000000 + 250000);
+            }
+    int64_t lo, hi;
+    CHECK(isodate_parse("2024-02-29T12:00:00Z", &lo, &hi) == 0);
+    CHECK(lo == 1709208000LL * 1000000);
 }

@@ -441,12 +441,18 @@ static void run(struct logship *s)
             log_warn("logs %s: %s", s->shipper_id, err.msg);
             return;
         }
-        if (r.done && !queued(s) && !s->join.pending)
+        if (r.done && !queued(s) && !s->join.pending) {
+            logship_aws_settle(s->aws);
             return;
+        }
         int timeout = sleep_ms(s, &r);
-        if (timeout != 0)
+        if (timeout != 0) {
+            logship_aws_settle(s->aws);
             agent_sync_poll(s->wake_fd, ino, timeout);
+        }
     }
+    if (s->aws)
+        logship_aws_settle(s->aws); /* stopped without draining: the next agent resumes from the file */
 }
 
 static void *ship_main(void *arg)

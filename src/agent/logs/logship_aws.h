@@ -66,6 +66,12 @@ int logship_aws_ensure_stream(struct logship_aws *a, struct error *err);
  * resumes at logship_aws_retry_at. */
 void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now);
 
+/* Write the progress of the batches answered since the last save (the
+ * next batch's save would carry it).  Called before the shipper sleeps or
+ * ends; a failed write is logged, and the file then still names the last
+ * answered batch as in flight, which a restart resends as a duplicate. */
+void logship_aws_settle(struct logship_aws *a);
+
 /* Events queued. */
 size_t logship_aws_queued(const struct logship_aws *a);
 /* The log offset the oldest queued event starts at; false if none. */
