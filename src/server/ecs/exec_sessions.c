@@ -58,6 +58,7 @@ struct exec_sessions {
     struct store *store; /* transcripts (exec_log.c); not owned */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* CLOCK_MONOTONIC: a session's state changed */
+    bool stopping;       /* the server stops (exec_sessions_stop) */
     struct session slots[LIMIT_EXEC_SESSIONS];
 };
 
@@ -73,6 +74,16 @@ int exec_sessions_new(struct exec_sessions **ret, struct error *err)
 }
 
 void exec_sessions_set_store(struct exec_sessions *s, struct store *st) { s->store = st; }
+
+void exec_sessions_stop(struct exec_sessions *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
 
 static void session_clear(struct session *x)
 {
@@ -387,7 +398,7 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
         usec_t next = time_monotonic() + USEC_PER_SEC;
         time_cond_wait_until(&s->cond, &s->lock, x->relaying || next < x->expires ? next : x->expires);
         /* Alone and gone (the client left, the server stops): give up. */
-        if (!x->relaying && !x->done && peer_gone(c))
+        if (!x->relaying && !x->done && (s->stopping || peer_gone(c)))
             break;
     }
     /* Until conn[end] is cleared the slot cannot be reused. */

@@ -51,6 +51,11 @@ json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id);
 /* Whether any session waits for instance_id's agent. */
 bool exec_sessions_waiting(struct exec_sessions *s, int64_t instance_id);
 
+/* The server stops: an end waiting for the other gives up now rather
+ * than at its token's expiry (its socket may hold unread frames, so it
+ * cannot tell that the listener shut it down). */
+void exec_sessions_stop(struct exec_sessions *s);
+
 /* The WebSocket handler (http_ws_fn) for /v1/data-channel/ and
  * /v1/agent-channel/; cls is the struct exec_sessions. */
 void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c);
