@@ -5,6 +5,7 @@ agent learns of it from the store through its poll on A and dials B, which
 the session's agentUrl names.  Before this, the session stayed in B's
 memory, A's poll never offered it, and the client was closed with "The
 container's agent did not open the session in time.\""""
+import json
 import os
 import shutil
 import subprocess
@@ -76,3 +77,32 @@ def test_exec_through_the_agents_own_server_still_works(two):
     p = berth_exec(s.server.endpoint, ["execha", s.task, "--", "cat", "/etc/hostname"])
     assert p.returncode == 0, p.stderr
     assert p.stdout.decode().strip() == "execha-box"
+
+
+def test_a_websocket_on_another_server_is_refused_and_the_session_kept(two):
+    # The session is B's: A, which does not hold it, refuses the client's
+    # token as it refuses any unknown one (nothing is relayed), and the
+    # token is not used up by that, so the session still opens on B.
+    from test_exec import ws_open, ws_recv, ws_send_text
+    s, b = two
+    out = berth_proc.client(b.endpoint).execute_command(cluster="execha", task=s.task, container="app",
+                                                        command="echo via-b", interactive=False)
+    session = out["session"]
+    a_host = s.server.endpoint.split("://", 1)[1].rstrip("/")
+    b_host = b.endpoint.split("://", 1)[1].rstrip("/")
+    wrong = ws_open(session["streamUrl"].replace(b_host, a_host))
+    ws_send_text(wrong, json.dumps({"TokenValue": session["tokenValue"]}))
+    op, body = ws_recv(wrong)
+    assert op == 8 and int.from_bytes(body[:2], "big") == 1008
+    assert b"invalid or has expired" in body[2:]
+    wrong.close()
+    right = ws_open(session["streamUrl"])
+    ws_send_text(right, json.dumps({"TokenValue": session["tokenValue"]}))
+    seen = b""
+    while True:
+        op, body = ws_recv(right)
+        if op == 8:
+            break
+        seen += body
+    right.close()
+    assert b"via-b" in seen
