@@ -110,10 +110,13 @@ static void poll_run(struct agent *a, struct agent_instance *inst, int64_t *sinc
     awsjson_client_set_timeout(client, POLL_WAIT_SECONDS + 15);
     awsjson_client_set_abort_flag(client, &a->stopping);
     long backoff = 200;
+    /* The last ECS Exec session handed to us: sessions are offered by
+     * every server from the store until they expire (store_exec.h). */
+    json_int_t exec_since = 0;
     while (!a->stopping) {
-        json_t *in =
-            json_pack("{s:s, s:s, s:I, s:i}", "cluster", a->cfg.cluster, inst ? "containerInstance" : "agentId",
-                      inst ? inst->arn : a->agent_id, "since", (json_int_t)*since, "waitSeconds", POLL_WAIT_SECONDS);
+        json_t *in = json_pack("{s:s, s:s, s:I, s:i, s:I}", "cluster", a->cfg.cluster,
+                               inst ? "containerInstance" : "agentId", inst ? inst->arn : a->agent_id, "since",
+                               (json_int_t)*since, "waitSeconds", POLL_WAIT_SECONDS, "execSince", exec_since);
         json_t *out = NULL;
         int r = awsjson_call(client, PROTO_AGENT_TARGET, PROTO_POLL_TASKS, in, &out, &err);
         json_decref(in);
@@ -131,6 +134,9 @@ static void poll_run(struct agent *a, struct agent_instance *inst, int64_t *sinc
         json_int_t next = json_integer_value(json_object_get(out, "since"));
         if (next > *since)
             *since = next;
+        json_int_t exec_next = json_integer_value(json_object_get(out, "execSince"));
+        if (exec_next > exec_since)
+            exec_since = exec_next;
         json_decref(out);
     }
     awsjson_client_free(client);

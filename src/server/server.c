@@ -267,6 +267,8 @@ void server_stop(struct server *srv)
 {
     if (srv->changes)
         changes_stop(srv->changes); /* ends long-polls and the scheduler's waits */
+    if (srv->ecs)
+        exec_sessions_stop(srv->ecs->exec); /* ends a session's end waiting for the other */
     http_stop(srv->http);
     srv->http = NULL;
     dns_server_stop(srv->dns);

@@ -395,6 +395,14 @@ static struct exec_job *job_new(struct runner_env *env, json_t *session)
     snprintf(j->container, sizeof(j->container), "%s", ctr);
     j->interactive = json_is_true(json_object_get(session, "interactive"));
     j->argv = json_deep_copy(argv);
+    /* The server holding the session names itself (agentUrl): with several
+     * servers it need not be the one this agent polls.  Without it (an
+     * older server), the first of our servers. */
+    const char *named = json_string_value(json_object_get(session, "agentUrl"));
+    if (named && strncmp(named, "ws://", 5) == 0 && strlen(named) < sizeof(j->url)) {
+        snprintf(j->url, sizeof(j->url), "%s", named);
+        return j;
+    }
     size_t hl = strcspn(server + 7, ","); /* the first of several servers' */
     while (hl && server[7 + hl - 1] == '/')
         hl--;

@@ -14,11 +14,11 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_limits.h"
 #include "server/ecs/ecs_service.h"
-#include "server/ecs/exec_sessions.h"
 #include "server/ecs/instances.h"
 #include "server/ecs/liveness.h"
 #include "server/ecs/service_load_balancers.h"
 #include "server/ecs/tasks.h"
+#include "server/store/store_exec.h"
 
 /* The tasks with these ids as the agent wants them (with the task
  * definition and berth's seq); *max_seq is raised to the highest seq. */
@@ -153,10 +153,19 @@ int action_berth_poll_tasks(struct op_ctx *ctx, json_t *in, json_t *out, struct 
         json_object_set_new(out, "instanceStatus", json_string(inst.status));
         if (agent_poll_json(ctx, &cluster, ids, tasks, &max_seq, err) < 0)
             return -1;
-        /* ECS Exec sessions for this instance's agent to open. */
-        json_t *sessions = exec_sessions_take(ecs_of(ctx)->exec, inst.id);
-        if (sessions)
-            json_object_set_new(out, "execSessions", sessions);
+        /* ECS Exec sessions for this instance's agent to open, after the
+         * agent's execSince: from the store, as the session may live on
+         * another server of the group (store_exec.h). */
+        _cleanup_json_ json_t *sessions = json_array();
+        json_int_t exec_since = json_integer_value(json_object_get(in, "execSince"));
+        int64_t exec_max = exec_since;
+        if (!sessions)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+        if (store_exec_list(ctx->tx, inst.id, exec_since, ctx->now, LIMIT_EXEC_SESSIONS, sessions, &exec_max, err) < 0)
+            return -1;
+        json_object_set_new(out, "execSince", json_integer(exec_max));
+        if (json_array_size(sessions) > 0)
+            json_object_set_new(out, "execSessions", TAKE_PTR(sessions));
     }
     json_object_set_new(out, "since", json_integer(max_seq));
     if (json_array_size(json_object_get(out, "tasks")) == 0 && !json_object_get(out, "execSessions") && wait > 0) {

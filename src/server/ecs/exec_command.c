@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/proto.h"
 #include "common/task_status.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/ecs_limits.h"
@@ -18,6 +19,7 @@
 #include "server/ecs/exec_config.h"
 #include "server/ecs/exec_sessions.h"
 #include "server/ecs/tasks.h"
+#include "server/store/store_exec.h"
 
 /* ECS's words when the task cannot take the command. */
 #define NOT_ENABLED                                                                                                    \
@@ -142,11 +144,32 @@ API_ACTION(action_execute_command)
         .log_region = target.region,
     };
     struct ecs_service *e = ecs_of(ctx);
-    char id[80], token[80];
-    if (exec_sessions_create(e->exec, &req, id, token, err) < 0)
+    char id[80], token[80], agent_token[80];
+    if (exec_sessions_create(e->exec, &req, id, token, agent_token, err) < 0)
         return -1;
     /* "http://host:port/" -> "ws://host:port/v1/data-channel/<id>" */
     const char *hostport = strncmp(e->endpoint, "http://", 7) == 0 ? e->endpoint + 7 : e->endpoint;
+    /* The agent's half goes through the store, to be handed out by
+     * whichever server the agent polls; it names this server, where the
+     * session (and the client's connection) lives, so the agent dials it
+     * directly: no server relays to another, and a server's failure ends
+     * only the sessions it held, as a client connected to it would lose
+     * them anyway. */
+    char agent_url[512];
+    snprintf(agent_url, sizeof(agent_url), "ws://%.*s%s%s", (int)strcspn(hostport, "/"), hostport,
+             PROTO_EXEC_AGENT_PATH, id);
+    _cleanup_json_ json_t *dispatch =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:b}", "sessionId", id, "agentToken", agent_token, "agentUrl",
+                  agent_url, "taskArn", task_arn, "containerName", name, "command", argv, "interactive", interactive);
+    explicit_bzero(agent_token, sizeof(agent_token));
+    if (!dispatch)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    int r = store_exec_put(ctx->tx, task.instance_id, ctx->now + LIMIT_EXEC_CONNECT_SEC * USEC_PER_SEC, ctx->now,
+                           dispatch, err);
+    json_t *tokv = json_object_get(dispatch, "agentToken");
+    explicit_bzero((char *)json_string_value(tokv), json_string_length(tokv));
+    if (r < 0)
+        return -1;
     char url[512];
     snprintf(url, sizeof(url), "ws://%.*sv1/data-channel/%s?role=publish_subscribe", (int)strlen(hostport), hostport,
              id);

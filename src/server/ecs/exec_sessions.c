@@ -47,8 +47,7 @@ struct session {
     bool interactive;
     char log_group[LIMIT_LOGS_NAME + 1]; /* "": not logged */
     char log_region[64];
-    usec_t expires; /* monotonic: the tokens' end */
-    bool dispatched;
+    usec_t expires;  /* monotonic: the tokens' end */
     bool ssm_client; /* the client speaks Session Manager's protocol (exec_ssm.c) */
     struct ws_conn *conn[2];
     bool relaying, done;
@@ -58,6 +57,7 @@ struct exec_sessions {
     struct store *store; /* transcripts (exec_log.c); not owned */
     pthread_mutex_t lock;
     pthread_cond_t cond; /* CLOCK_MONOTONIC: a session's state changed */
+    bool stopping;       /* the server stops (exec_sessions_stop) */
     struct session slots[LIMIT_EXEC_SESSIONS];
 };
 
@@ -73,6 +73,16 @@ int exec_sessions_new(struct exec_sessions **ret, struct error *err)
 }
 
 void exec_sessions_set_store(struct exec_sessions *s, struct store *st) { s->store = st; }
+
+void exec_sessions_stop(struct exec_sessions *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
 
 static void session_clear(struct session *x)
 {
@@ -102,7 +112,7 @@ static bool reclaimable(const struct session *x, usec_t now)
 }
 
 int exec_sessions_create(struct exec_sessions *s, const struct exec_request *req, char *ret_id, char *ret_token,
-                         struct error *err)
+                         char *ret_agent_token, struct error *err)
 {
     char rnd[33], ctok[65], atok[65];
     if (ids_random_hex(rnd, 16) < 0 || ids_random_hex(ctok, 32) < 0 || ids_random_hex(atok, 32) < 0)
@@ -133,46 +143,11 @@ int exec_sessions_create(struct exec_sessions *s, const struct exec_request *req
     x->expires = now + LIMIT_EXEC_CONNECT_SEC * USEC_PER_SEC;
     snprintf(ret_id, 80, "%s", x->id);
     snprintf(ret_token, 80, "%s", ctok);
+    snprintf(ret_agent_token, 80, "%s", atok);
     pthread_mutex_unlock(&s->lock);
     explicit_bzero(ctok, sizeof(ctok));
     explicit_bzero(atok, sizeof(atok));
     return 0;
-}
-
-static bool waiting(const struct session *x, int64_t instance_id, usec_t now)
-{
-    return x->used && !x->dispatched && !x->done && x->instance_id == instance_id && now < x->expires;
-}
-
-bool exec_sessions_waiting(struct exec_sessions *s, int64_t instance_id)
-{
-    usec_t now = time_monotonic();
-    bool any = false;
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS && !any; i++)
-        any = waiting(&s->slots[i], instance_id, now);
-    pthread_mutex_unlock(&s->lock);
-    return any;
-}
-
-json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id)
-{
-    usec_t now = time_monotonic();
-    json_t *out = NULL;
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < LIMIT_EXEC_SESSIONS; i++) {
-        struct session *x = &s->slots[i];
-        if (!waiting(x, instance_id, now))
-            continue;
-        if (!out && !(out = json_array()))
-            break;
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:O, s:b}", "sessionId", x->id, "agentToken",
-                                             x->token[END_AGENT], "taskArn", x->task_arn, "containerName", x->container,
-                                             "command", x->argv, "interactive", x->interactive));
-        x->dispatched = true;
-    }
-    pthread_mutex_unlock(&s->lock);
-    return out;
 }
 
 /* Output the agent sends (PROTO_EXEC_STDOUT/STDERR frames) into the
@@ -387,7 +362,7 @@ void exec_sessions_ws(void *cls, const char *path, struct ws_conn *c)
         usec_t next = time_monotonic() + USEC_PER_SEC;
         time_cond_wait_until(&s->cond, &s->lock, x->relaying || next < x->expires ? next : x->expires);
         /* Alone and gone (the client left, the server stops): give up. */
-        if (!x->relaying && !x->done && peer_gone(c))
+        if (!x->relaying && !x->done && (s->stopping || peer_gone(c)))
             break;
     }
     /* Until conn[end] is cleared the slot cannot be reused. */

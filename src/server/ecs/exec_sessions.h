@@ -5,8 +5,10 @@
  * frames between the two.
  *
  * In memory: a session lives for one connection and is gone at a server
- * restart (a PostgreSQL-backed group of servers would need the client and
- * the agent to reach the same server; see README).  Each end proves itself
+ * restart.  Several servers on one PostgreSQL: the session lives on the
+ * server that answered ExecuteCommand, whose address is in both the
+ * client's streamUrl and the agent's (agentUrl); the store only carries
+ * the agent's half to whichever server the agent polls (store_exec.h).  Each end proves itself
  * with its own token in its first text frame: {"TokenValue": "..."}, as
  * Session Manager's OpenDataChannel does; a token is good for
  * LIMIT_EXEC_CONNECT_SEC and one connection.  A client whose first frame
@@ -40,16 +42,17 @@ struct exec_request {
     const char *log_region; /* the group's region */
 };
 
-/* A new session; ret_id and ret_token (the client's) are filled (each at
- * least 80 bytes).  ERR_LIMIT when LIMIT_EXEC_SESSIONS are open. */
+/* A new session; ret_id, ret_token (the client's) and ret_agent_token
+ * are filled (each at least 80 bytes).  The caller hands the session to
+ * the agent through the store (store_exec.h).  ERR_LIMIT when
+ * LIMIT_EXEC_SESSIONS are open. */
 int exec_sessions_create(struct exec_sessions *s, const struct exec_request *req, char *ret_id, char *ret_token,
-                         struct error *err);
-/* The sessions waiting for instance_id's agent, as [{sessionId,
- * agentToken, taskArn, containerName, command, interactive}] (new
- * reference; NULL when none); each is handed out once. */
-json_t *exec_sessions_take(struct exec_sessions *s, int64_t instance_id);
-/* Whether any session waits for instance_id's agent. */
-bool exec_sessions_waiting(struct exec_sessions *s, int64_t instance_id);
+                         char *ret_agent_token, struct error *err);
+
+/* The server stops: an end waiting for the other gives up now rather
+ * than at its token's expiry (its socket may hold unread frames, so it
+ * cannot tell that the listener shut it down). */
+void exec_sessions_stop(struct exec_sessions *s);
 
 /* The WebSocket handler (http_ws_fn) for /v1/data-channel/ and
  * /v1/agent-channel/; cls is the struct exec_sessions. */

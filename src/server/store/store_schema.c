@@ -567,6 +567,15 @@ static const char *const migrations[] = {
      * no longer reads the task's row (document and all) for it. */
     "DROP INDEX tasks_cluster_seq;"
     "CREATE INDEX tasks_cluster_seq ON tasks (cluster_id, seq, instance_id);",
+    /* ECS Exec sessions waiting for their task's agent (store_exec.c): the
+     * server holding the session writes one; whichever server the agent
+     * polls hands it out. */
+    "CREATE TABLE exec_sessions ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  instance_id INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);"
+    "CREATE INDEX exec_sessions_instance ON exec_sessions (instance_id, seq);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
