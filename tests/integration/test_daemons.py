@@ -1,0 +1,213 @@
+"""ECS daemons (CreateDaemon, UpdateDaemon, DeleteDaemon, DescribeDaemon,
+ListDaemons, Describe/ListDaemonDeployments, DescribeDaemonRevisions) on
+berth's own capacity providers: agents started with --capacity-provider.
+Raw JSON calls: Debian's boto3 and AWS CLI predate the Daemon API.  The
+instances are hollow agents' (several per process, tasks simulated)."""
+import berth_proc
+import pytest
+
+PREFIX = "arn:aws:ecs:us-east-1:000000000000:"
+CLUSTER = "dmn"
+ASG = "arn:aws:autoscaling:us-east-1:000000000000:autoScalingGroup:1234:autoScalingGroupName/%s"
+HOLLOW = ["--hollow-cpu", "4096", "--hollow-memory", "4096"]
+
+
+def call(server, action, body):
+    return berth_proc.raw_call(server.endpoint, action, body)
+
+
+def ok(server, action, body):
+    status, out = call(server, action, body)
+    assert status == 200, (action, out)
+    return out
+
+
+def error(server, action, body):
+    status, out = call(server, action, body)
+    assert status == 400, (action, out)
+    return out["__type"], out["message"]
+
+
+def register(server, family, command):
+    body = {"family": family, "containerDefinitions": [{"name": "agent", "image": "busybox", "memory": 32,
+                                                        "command": ["sh", "-c", command]}]}
+    return ok(server, "RegisterDaemonTaskDefinition", body)["daemonTaskDefinitionArn"]
+
+
+@pytest.fixture(scope="module")
+def env(server, tmp_path_factory):
+    """Cluster dmn with providers dpool (two hollow instances) and idle
+    (none); spare exists but is not the cluster's."""
+    ecs = berth_proc.client(server.endpoint)
+    ecs.create_cluster(clusterName=CLUSTER)
+    for name in ("dpool", "idle", "spare"):
+        ecs.create_capacity_provider(name=name, autoScalingGroupProvider={"autoScalingGroupArn": ASG % name})
+    ecs.put_cluster_capacity_providers(cluster=CLUSTER, capacityProviders=["dpool", "idle"],
+                                       defaultCapacityProviderStrategy=[])
+    d = tmp_path_factory.mktemp("daemon-agents")
+    agents = [berth_proc.BerthAgent(server.endpoint, CLUSTER, d / "a", d / "a.log", hollow=2,
+                                    extra_args=HOLLOW + ["--capacity-provider", "dpool"]).start()]
+    berth_proc.wait_for(lambda: len(ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"]) >= 2,
+                        what="two hollow instances")
+    yield {"ecs": ecs, "dir": d, "agents": agents, "server": server}
+    for a in agents:
+        a.stop()
+
+
+def daemon_tasks(ecs, name, status="RUNNING"):
+    """The daemon's tasks desired RUNNING, described."""
+    arns = ecs.list_tasks(cluster=CLUSTER, desiredStatus="RUNNING", maxResults=100)["taskArns"]
+    tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"] if arns else []
+    return [t for t in tasks if t.get("group") == "daemon:" + name]
+
+
+def running_on_each(ecs, name, taskdef, count):
+    """count RUNNING tasks of taskdef, one per instance, and no other."""
+    tasks = daemon_tasks(ecs, name)
+    if len(tasks) != count or any(t["lastStatus"] != "RUNNING" or t["taskDefinitionArn"] != taskdef for t in tasks):
+        return None
+    instances = {t["containerInstanceArn"] for t in tasks}
+    return tasks if len(instances) == count else None
+
+
+def test_daemon_runs_rolls_and_stops(env):
+    ecs, server = env["ecs"], env["server"]
+    v1 = register(server, "dmn-web", "sleep 3600")
+    v2 = register(server, "dmn-web", "sleep 3601")
+    out = ok(server, "CreateDaemon", {"daemonName": "web", "clusterArn": PREFIX + "cluster/" + CLUSTER,
+                                      "daemonTaskDefinitionArn": v1,
+                                      "capacityProviderArns": [PREFIX + "capacity-provider/dpool"],
+                                      "tags": [{"key": "team", "value": "obs"}]})
+    arn = out["daemonArn"]
+    assert arn == PREFIX + "daemon/dmn/web" and out["status"] == "ACTIVE"
+    assert out["deploymentArn"].startswith(PREFIX + "daemon-deployment/dmn/web/")
+    first_dep = out["deploymentArn"]
+    tasks = berth_proc.wait_for(lambda: running_on_each(ecs, "web", v1, 2), timeout=60, what="a task per instance")
+    assert {t["capacityProviderName"] for t in tasks} == {"dpool"}
+    assert all(t["startedBy"].startswith("ecs-daemon/") for t in tasks)
+
+    def described():
+        return ok(server, "DescribeDaemon", {"daemonArn": arn})["daemon"]
+    d = berth_proc.wait_for(lambda: (lambda d: d if d["currentRevisions"] and
+                                     d["currentRevisions"][0]["totalRunningCount"] == 2 else None)(described()),
+                            what="DescribeDaemon's counts")
+    assert d["clusterArn"] == PREFIX + "cluster/dmn" and d["status"] == "ACTIVE" and d["deploymentArn"] == first_dep
+    assert d["currentRevisions"][0]["capacityProviders"] == [
+        {"arn": PREFIX + "capacity-provider/dpool", "runningCount": 2}]
+    rev1 = d["currentRevisions"][0]["arn"]
+    assert rev1.startswith(PREFIX + "daemon-revision/dmn/web/")
+    dep = berth_proc.wait_for(lambda: (lambda x: x if x["status"] == "SUCCESSFUL" else None)(
+        ok(server, "DescribeDaemonDeployments", {"daemonDeploymentArns": [first_dep]})["daemonDeployments"][0]),
+        what="the first deployment to succeed")
+    assert dep["targetDaemonRevision"]["arn"] == rev1 and dep["targetDaemonRevision"]["totalRunningInstanceCount"] == 2
+    assert dep["alarms"]["status"] == "DISABLED" and dep["deploymentConfiguration"]["drainPercent"] == 25.0
+    assert ok(server, "ListTagsForResource", {"resourceArn": arn})["tags"] == [{"key": "team", "value": "obs"}]
+
+    # A third instance joins the provider: it gets the daemon's task.
+    d3 = env["dir"]
+    env["agents"].append(berth_proc.BerthAgent(server.endpoint, CLUSTER, d3 / "b", d3 / "b.log", hollow=1,
+                                               extra_args=HOLLOW + ["--capacity-provider", "dpool"]).start())
+    berth_proc.wait_for(lambda: running_on_each(ecs, "web", v1, 3), timeout=60, what="the new instance's task")
+
+    # UpdateDaemon rolls every instance to the new revision.
+    up = ok(server, "UpdateDaemon", {"daemonArn": arn, "daemonTaskDefinitionArn": v2,
+                                     "capacityProviderArns": ["dpool"],
+                                     "deploymentConfiguration": {"drainPercent": 34.0, "bakeTimeInMinutes": 0}})
+    assert up["status"] == "ACTIVE" and up["deploymentArn"] != first_dep and "updatedAt" in up
+    new = berth_proc.wait_for(lambda: running_on_each(ecs, "web", v2, 3), timeout=90, what="every task on v2")
+    old_ids = {t["taskArn"] for t in tasks}
+    assert not old_ids & {t["taskArn"] for t in new}
+    stopped = ecs.describe_tasks(cluster=CLUSTER, tasks=list(old_ids))["tasks"]
+    assert all(t["desiredStatus"] == "STOPPED" for t in stopped)
+    dep2 = berth_proc.wait_for(lambda: (lambda x: x if x["status"] == "SUCCESSFUL" else None)(
+        ok(server, "DescribeDaemonDeployments", {"daemonDeploymentArns": [up["deploymentArn"]]})[
+            "daemonDeployments"][0]), what="the rolling deployment to succeed")
+    assert dep2["deploymentConfiguration"] == {"drainPercent": 34.0, "bakeTimeInMinutes": 0}
+    assert [s["arn"] for s in dep2["sourceDaemonRevisions"]] == [rev1]
+    rev2 = dep2["targetDaemonRevision"]["arn"]
+    assert dep2["targetDaemonRevision"]["totalRunningInstanceCount"] == 3 and "finishedAt" in dep2
+
+    listed = ok(server, "ListDaemonDeployments", {"daemonArn": arn})["daemonDeployments"]
+    assert [x["daemonDeploymentArn"] for x in listed] == [up["deploymentArn"], first_dep]
+    assert listed[0]["targetDaemonRevisionArn"] == rev2 and listed[0]["daemonArn"] == arn
+    page = ok(server, "ListDaemonDeployments", {"daemonArn": arn, "maxResults": 1})
+    assert [x["daemonDeploymentArn"] for x in page["daemonDeployments"]] == [up["deploymentArn"]]
+    page2 = ok(server, "ListDaemonDeployments", {"daemonArn": arn, "maxResults": 1, "nextToken": page["nextToken"]})
+    assert [x["daemonDeploymentArn"] for x in page2["daemonDeployments"]] == [first_dep]
+    assert "nextToken" not in page2
+    assert ok(server, "ListDaemonDeployments", {"daemonArn": arn, "status": ["STOPPED"]})["daemonDeployments"] == []
+
+    revs = ok(server, "DescribeDaemonRevisions", {"daemonRevisionArns": [rev1, rev2, rev1 + "0"]})
+    assert [r["daemonTaskDefinitionArn"] for r in revs["daemonRevisions"]] == [v1, v2]
+    assert revs["daemonRevisions"][0]["containerImages"] == [{"containerName": "agent", "image": "busybox"}]
+    assert revs["daemonRevisions"][0]["daemonArn"] == arn and revs["daemonRevisions"][0]["propagateTags"] == "NONE"
+    assert revs["failures"] == [{"arn": rev1 + "0", "reason": "MISSING"}]
+
+    # DeleteDaemon stops its tasks; its deployments and revisions stay.
+    gone = ok(server, "DeleteDaemon", {"daemonArn": arn})
+    assert gone["status"] == "DELETE_IN_PROGRESS" and gone["daemonArn"] == arn
+    berth_proc.wait_for(lambda: not daemon_tasks(ecs, "web"), timeout=60, what="the daemon's tasks to stop")
+    berth_proc.wait_for(lambda: call(server, "DescribeDaemon", {"daemonArn": arn})[0] == 400, what="the daemon gone")
+    assert error(server, "DescribeDaemon", {"daemonArn": arn})[0] == "DaemonNotFoundException"
+    assert error(server, "UpdateDaemon", {"daemonArn": arn, "daemonTaskDefinitionArn": v2,
+                                          "capacityProviderArns": ["dpool"]})[0] == "DaemonNotFoundException"
+    assert len(ok(server, "DescribeDaemonRevisions", {"daemonRevisionArns": [rev1, rev2]})["daemonRevisions"]) == 2
+
+
+def test_bad_input(env):
+    server = env["server"]
+    v1 = register(server, "dmn-bad", "sleep 3600")
+    base = {"daemonName": "bad", "clusterArn": CLUSTER, "daemonTaskDefinitionArn": v1,
+            "capacityProviderArns": ["idle"]}
+
+    def create_error(**kw):
+        return error(server, "CreateDaemon", dict(base, **kw))
+    assert create_error(clusterArn="nope") == ("ClusterNotFoundException", "Cluster not found.")
+    assert create_error(capacityProviderArns=["ghost"]) == (
+        "InvalidParameterException", "The specified capacity provider ghost does not exist.")
+    assert create_error(capacityProviderArns=["spare"])[0] == "InvalidParameterException"
+    assert create_error(capacityProviderArns=["FARGATE"])[0] == "InvalidParameterException"
+    assert create_error(capacityProviderArns=[])[0] == "InvalidParameterException"
+    assert create_error(daemonTaskDefinitionArn="dmn-none:1")[0] == "InvalidParameterException"
+    assert create_error(daemonName="has space")[0] == "InvalidParameterException"
+    # What berth does not honour is refused, not ignored.
+    assert "alarms is not supported" in create_error(
+        deploymentConfiguration={"alarms": {"enable": True, "alarmNames": ["a"]}})[1]
+    assert create_error(enableECSManagedTags=True)[0] == "InvalidParameterException"
+    # The model's own checks: types, required members, enums, ranges.
+    for kw in ({"daemonName": 5}, {"capacityProviderArns": "idle"}, {"propagateTags": "SERVICE"},
+               {"deploymentConfiguration": {"drainPercent": 150.0}}):
+        assert create_error(**kw)[0] in ("InvalidParameterException", "SerializationException"), kw
+    assert error(server, "CreateDaemon", {"daemonName": "x"})[0] in (
+        "InvalidParameterException", "SerializationException")
+    assert error(server, "DescribeDaemon", {"daemonArn": PREFIX + "daemon/dmn/none"})[0] == "DaemonNotFoundException"
+    assert error(server, "DescribeDaemon", {"daemonArn": PREFIX + "daemon/nope/x"})[0] == "ClusterNotFoundException"
+    assert error(server, "DescribeDaemon", {"daemonArn": "x"})[0] == "InvalidParameterException"
+    assert error(server, "DeleteDaemon", {"daemonArn": PREFIX + "daemon/dmn/none"})[0] == "DaemonNotFoundException"
+    # A duplicate name; the same clientToken is the same request.
+    made = ok(server, "CreateDaemon", dict(base, clientToken="tok-1"))
+    assert ok(server, "CreateDaemon", dict(base, clientToken="tok-1"))["daemonArn"] == made["daemonArn"]
+    assert create_error()[0] == "InvalidParameterException"
+    ok(server, "DeleteDaemon", {"daemonArn": made["daemonArn"]})
+    assert error(server, "DeleteDaemon", {"daemonArn": made["daemonArn"]})[0] in (
+        "DaemonNotActiveException", "DaemonNotFoundException")
+
+
+def test_list_daemons_pages(env):
+    server = env["server"]
+    v1 = register(server, "dmn-list", "sleep 3600")
+    arns = [ok(server, "CreateDaemon", {"daemonName": "l%d" % i, "clusterArn": CLUSTER, "daemonTaskDefinitionArn": v1,
+                                        "capacityProviderArns": ["idle"]})["daemonArn"] for i in range(3)]
+    first = ok(server, "ListDaemons", {"clusterArn": CLUSTER, "capacityProviderArns": ["idle"], "maxResults": 2})
+    assert len(first["daemonSummariesList"]) == 2 and first["nextToken"]
+    rest = ok(server, "ListDaemons", {"clusterArn": CLUSTER, "capacityProviderArns": ["idle"],
+                                      "nextToken": first["nextToken"]})
+    listed = [d["daemonArn"] for d in first["daemonSummariesList"] + rest["daemonSummariesList"]]
+    assert [a for a in listed if a in arns] == arns and "nextToken" not in rest
+    assert all(d["status"] == "ACTIVE" for d in first["daemonSummariesList"])
+    assert ok(server, "ListDaemons", {"capacityProviderArns": [PREFIX + "capacity-provider/spare"]})[
+        "daemonSummariesList"] == []
+    assert error(server, "ListDaemons", {"clusterArn": "nope"})[0] == "ClusterNotFoundException"
+    assert error(server, "ListDaemons", {"nextToken": "garbage"})[0] == "InvalidParameterException"
+    for a in arns:
+        ok(server, "DeleteDaemon", {"daemonArn": a})
