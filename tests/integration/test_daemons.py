@@ -2,7 +2,9 @@
 ListDaemons, Describe/ListDaemonDeployments, DescribeDaemonRevisions) on
 berth's own capacity providers: agents started with --capacity-provider.
 Raw JSON calls: Debian's boto3 and AWS CLI predate the Daemon API.  The
-instances are hollow agents' (several per process, tasks simulated)."""
+multi-instance tests use hollow agents (several instances per process,
+tasks simulated); test_daemon_on_a_real_agent runs and rolls a real
+container on a real agent."""
 import berth_proc
 import pytest
 
@@ -211,3 +213,44 @@ def test_list_daemons_pages(env):
     assert error(server, "ListDaemons", {"nextToken": "garbage"})[0] == "InvalidParameterException"
     for a in arns:
         ok(server, "DeleteDaemon", {"daemonArn": a})
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    import stack as stackmod
+    s = stackmod.Stack(tmp_path_factory.mktemp("daemon-real"), cluster="dreal",
+                       agent_args=["--capacity-provider", "rpool"])
+    try:
+        s.ecs.create_capacity_provider(name="rpool", autoScalingGroupProvider={"autoScalingGroupArn": ASG % "rpool"})
+        s.ecs.put_cluster_capacity_providers(cluster="dreal", capacityProviders=["rpool"],
+                                             defaultCapacityProviderStrategy=[])
+        yield s
+    finally:
+        s.close()
+
+
+def test_daemon_on_a_real_agent(real):
+    server, ecs = real.server, real.ecs
+
+    def reg(command):
+        body = {"family": "dreal-log", "containerDefinitions": [{"name": "agent", "image": real.image, "memory": 32,
+                                                                 "command": ["sh", "-c", command]}]}
+        return ok(server, "RegisterDaemonTaskDefinition", body)["daemonTaskDefinitionArn"]
+    v1, v2 = reg("echo v1; sleep 3600"), reg("echo v2; sleep 3600")
+
+    def one_running(taskdef):
+        arns = ecs.list_tasks(cluster="dreal", desiredStatus="RUNNING")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="dreal", tasks=arns)["tasks"] if arns else []
+        tasks = [t for t in tasks if t.get("group") == "daemon:log"]
+        return tasks[0] if len(tasks) == 1 and tasks[0]["lastStatus"] == "RUNNING" and (
+            tasks[0]["taskDefinitionArn"] == taskdef) else None
+    arn = ok(server, "CreateDaemon", {"daemonName": "log", "clusterArn": "dreal", "daemonTaskDefinitionArn": v1,
+                                      "capacityProviderArns": ["rpool"]})["daemonArn"]
+    first = berth_proc.wait_for(lambda: one_running(v1), timeout=90, what="the daemon's container")
+    berth_proc.wait_for(lambda: "v1" in real.stdout(first["taskArn"], "agent"), what="its output")
+    ok(server, "UpdateDaemon", {"daemonArn": arn, "daemonTaskDefinitionArn": v2, "capacityProviderArns": ["rpool"]})
+    second = berth_proc.wait_for(lambda: one_running(v2), timeout=90, what="the new revision's container")
+    berth_proc.wait_for(lambda: "v2" in real.stdout(second["taskArn"], "agent"), what="its output")
+    real.wait_status(first["taskArn"], "STOPPED", timeout=60)
+    ok(server, "DeleteDaemon", {"daemonArn": arn})
+    real.wait_status(second["taskArn"], "STOPPED", timeout=60)
