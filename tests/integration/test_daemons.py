@@ -1,7 +1,8 @@
 """ECS daemons (CreateDaemon, UpdateDaemon, DeleteDaemon, DescribeDaemon,
 ListDaemons, Describe/ListDaemonDeployments, DescribeDaemonRevisions) on
 berth's own capacity providers: agents started with --capacity-provider.
-Raw JSON calls: Debian's boto3 and AWS CLI predate the Daemon API.  The
+Mostly raw JSON calls: Debian's boto3 and AWS CLI predate the Daemon API
+(test_boto3_and_aws_cli gives both the model through their data path).  The
 multi-instance tests use hollow agents (several instances per process,
 tasks simulated); test_daemon_on_a_real_agent runs and rolls a real
 container on a real agent."""
@@ -254,3 +255,74 @@ def test_daemon_on_a_real_agent(real):
     real.wait_status(first["taskArn"], "STOPPED", timeout=60)
     ok(server, "DeleteDaemon", {"daemonArn": arn})
     real.wait_status(second["taskArn"], "STOPPED", timeout=60)
+
+
+def daemon_model(tmp):
+    """An AWS_DATA_PATH directory whose ECS model is Debian botocore's plus
+    the Daemon API's operations and shapes from berth's own copy of the
+    model (src/server/ecs/model.json), and a ListDaemons paginator."""
+    import json
+    import os
+    import botocore
+    src = os.path.join(os.path.dirname(botocore.__file__), "data", "ecs", "2014-11-13")
+    model = json.load(open(os.path.join(src, "service-2.json")))
+    ours = json.load(open(os.path.join(berth_proc.ROOT, "src", "server", "ecs", "model.json")))
+    for name, op in ours["operations"].items():
+        if name not in model["operations"]:
+            model["operations"][name] = {"name": name, "http": {"method": "POST", "requestUri": "/"},
+                                         "input": {"shape": op["input"]}, "output": {"shape": op["output"]}}
+    for name, shape in ours["shapes"].items():
+        model["shapes"].setdefault(name, shape)
+    out = os.path.join(str(tmp), "ecs", "2014-11-13")
+    os.makedirs(out)
+    json.dump(model, open(os.path.join(out, "service-2.json"), "w"))
+    pages = json.load(open(os.path.join(src, "paginators-1.json")))
+    pages["pagination"]["ListDaemons"] = {"input_token": "nextToken", "output_token": "nextToken",
+                                          "limit_key": "maxResults", "result_key": "daemonSummariesList"}
+    json.dump(pages, open(os.path.join(out, "paginators-1.json"), "w"))
+    return str(tmp)
+
+
+def test_boto3_and_aws_cli(env, tmp_path, aws_env):
+    import json
+    import os
+    import subprocess
+    server = env["server"]
+    data = daemon_model(tmp_path / "model")
+    import boto3
+    import botocore.session
+    bs = botocore.session.Session()
+    bs.get_component("data_loader").search_paths.insert(0, data)
+    key = berth_proc.ROOT_KEY
+    ecs = boto3.session.Session(botocore_session=bs).client(
+        "ecs", endpoint_url=server.endpoint, region_name=berth_proc.REGION, aws_access_key_id=key.access_key,
+        aws_secret_access_key=key.secret_key)
+    v1 = register(server, "dmn-sdk", "sleep 3600")
+    arns = [ecs.create_daemon(daemonName="sdk%d" % i, clusterArn=CLUSTER, daemonTaskDefinitionArn=v1,
+                              capacityProviderArns=["idle"])["daemonArn"] for i in range(3)]
+    pages = list(ecs.get_paginator("list_daemons").paginate(clusterArn=CLUSTER, capacityProviderArns=["idle"],
+                                                           PaginationConfig={"PageSize": 1}))
+    listed = [d["daemonArn"] for p in pages for d in p["daemonSummariesList"]]
+    assert [a for a in listed if a in arns] == arns and len(pages) >= 3
+    d = ecs.describe_daemon(daemonArn=arns[0])["daemon"]
+    assert d["status"] == "ACTIVE" and d["clusterArn"] == PREFIX + "cluster/dmn"
+    with pytest.raises(ecs.exceptions.ClientError) as e:
+        ecs.describe_daemon(daemonArn=PREFIX + "daemon/dmn/none")
+    assert e.value.response["Error"]["Code"] == "DaemonNotFoundException"
+
+    cli_env = dict(aws_env, AWS_DATA_PATH=data)
+
+    def aws(*args):
+        p = subprocess.run(["/usr/bin/aws", "ecs", *args, "--endpoint-url", server.endpoint, "--output", "json"],
+                           env=cli_env, capture_output=True, text=True, timeout=60)
+        return p.returncode, json.loads(p.stdout) if p.stdout.strip() else {}, p.stderr
+    rc, out, err = aws("describe-daemon", "--daemon-arn", arns[1])
+    assert rc == 0 and out["daemon"]["daemonArn"] == arns[1], err
+    rc, out, err = aws("list-daemons", "--cluster-arn", CLUSTER)
+    assert rc == 0 and set(arns) <= {d["daemonArn"] for d in out["daemonSummariesList"]}, err
+    rc, out, err = aws("create-daemon", "--daemon-name", "cli", "--cluster-arn", "nope",
+                       "--daemon-task-definition-arn", v1, "--capacity-provider-arns", "idle")
+    assert rc != 0 and "ClusterNotFoundException" in err
+    for a in arns:
+        rc, out, err = aws("delete-daemon", "--daemon-arn", a)
+        assert rc == 0 and out["status"] == "DELETE_IN_PROGRESS", err
