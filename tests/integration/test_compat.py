@@ -97,9 +97,8 @@ def test_every_model_operation_routes_to_a_handler_unless_the_table_refuses_it(f
             stubs.append((op, op in refused, status, body))
     assert not stubs, stubs
     assert "SubmitAttachmentStateChanges" not in refused
-    # A refusal says why, from the table: CreateDaemon names what is missing.
-    kind, msg = error_of(fresh_server, "CreateDaemon", {})
+    # A refusal says why, from the table's note.
+    kind, msg = error_of(fresh_server, "ContinueServiceDeployment", {})
     assert kind == "UnsupportedFeatureException"
     assert msg.startswith("berth does not implement the AmazonEC2ContainerServiceV20141113 operation "
-                          "CreateDaemon: ECS Managed Daemons run only on "), msg
-    assert "Managed Instances capacity providers, which berth does not provide" in msg, msg
+                          "ContinueServiceDeployment: deployment lifecycle hooks are not implemented"), msg

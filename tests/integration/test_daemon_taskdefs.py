@@ -1,7 +1,6 @@
 """Daemon task definitions (RegisterDaemonTaskDefinition, Describe, List,
 Delete) through raw JSON calls: Debian's boto3 and AWS CLI predate the Daemon
-API.  The daemons themselves are refused with the reason: ECS Managed Daemons
-run only on Managed Instances capacity providers, which berth lacks."""
+API.  The daemons that run them are tested in test_daemons.py."""
 import berth_proc
 
 ACCOUNT_ARN = "arn:aws:ecs:us-east-1:000000000000:daemon-task-definition/"
@@ -132,12 +131,3 @@ def test_register_refusals(server):
     assert error(server, "RegisterDaemonTaskDefinition",
                  {"family": "f", "containerDefinitions": [{"name": "a"}]})[0] == "InvalidParameterException"
     assert call(server, "DescribeDaemonTaskDefinition", {"daemonTaskDefinition": "f"})[0] == 400
-
-
-def test_daemons_refused_with_the_reason(server):
-    arn = register(server, "dd-run")
-    typ, msg = error(server, "CreateDaemon", {"daemonName": "d", "daemonTaskDefinitionArn": arn,
-                                              "capacityProviderArns": ["arn:aws:ecs:us-east-1:0:capacity-provider/x"]})
-    assert typ == "UnsupportedFeatureException" and "Managed Instances capacity providers" in msg
-    for action, body in (("ListDaemons", {}), ("DescribeDaemon", {"daemonArn": "x"})):
-        assert error(server, action, body)[0] == "UnsupportedFeatureException"

@@ -9,9 +9,10 @@
  *
  * Deleting one marks it DELETE_IN_PROGRESS, as ECS answers; a maintenance
  * pass makes it DELETED once DAEMON_TASKDEF_DELETE_DELAY has passed (ECS
- * keeps it DELETE_IN_PROGRESS while daemons still use it, and in berth none
- * can: the delay is only so that a client sees the state ECS shows first,
- * and ListDaemonTaskDefinitions' DELETE_IN_PROGRESS filter finds it). */
+ * keeps it DELETE_IN_PROGRESS while daemons still use it; berth's daemons
+ * keep a copy of what they run in their revisions, so the delay is only so
+ * that a client sees the state ECS shows first, and
+ * ListDaemonTaskDefinitions' DELETE_IN_PROGRESS filter finds it). */
 #include "server/ecs/daemon_taskdefs.h"
 
 #include <stdio.h>
@@ -257,6 +258,20 @@ int daemon_taskdefs_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct
     if (r < 0)
         return -1;
     return r ? 0 : error_set(err, API_ERR_CLIENT, NOT_FOUND);
+}
+
+int daemon_taskdefs_get_active(struct op_ctx *ctx, const char *ref, json_t **ret_doc, struct error *err)
+{
+    json_t *doc = NULL;
+    int r = lookup(ctx, ref, &doc, err);
+    if (r <= 0)
+        return r;
+    if (strcmp(json_string_value(json_object_get(doc, "status")), "ACTIVE") != 0) {
+        json_decref(doc);
+        return 0;
+    }
+    *ret_doc = doc;
+    return 1;
 }
 
 struct listing {

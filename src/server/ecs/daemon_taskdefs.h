@@ -1,8 +1,6 @@
 /* daemon_taskdefs.h - ECS's daemon task definitions: Register, Describe,
  * List and DeleteDaemonTaskDefinition.  They are recorded, revisioned and
- * described as ECS does; no daemon runs one, because ECS Managed Daemons
- * run only on Managed Instances capacity providers, which berth does not
- * provide (CreateDaemon and the rest of the Daemon API are refused). */
+ * described as ECS does; daemons (daemons.h) run them. */
 #pragma once
 
 #include "common/timeutil.h"
@@ -23,6 +21,10 @@ int daemon_taskdefs_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct
  * DELETED: the maintenance pass's step, in its transaction. */
 struct store_tx;
 int daemon_taskdefs_reap(struct store_tx *tx, usec_t now, struct error *err);
+
+/* The ACTIVE daemon task definition a reference (family, family:revision
+ * or ARN) names: 1 with a new reference, 0 none, -1. */
+int daemon_taskdefs_get_active(struct op_ctx *ctx, const char *ref, json_t **ret_doc, struct error *err);
 
 API_ACTION(action_register_daemon_task_definition);
 API_ACTION(action_describe_daemon_task_definition);

@@ -17,6 +17,7 @@
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/daemon_taskdefs.h"
+#include "server/ecs/daemons.h"
 #include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
@@ -48,6 +49,7 @@ extern const char berth_model_ecs[], berth_model_ecs_end[];
 static const struct api_action ecs_actions[] = {
     {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
+    {"CreateDaemon", action_create_daemon, API_WRITE},
     {"CreateExpressGatewayService", action_create_express_gateway_service, API_WRITE},
     {"CreateService", action_create_service, API_WRITE},
     {"CreateTaskSet", action_create_task_set, API_WRITE},
@@ -55,6 +57,7 @@ static const struct api_action ecs_actions[] = {
     {"DeleteAttributes", action_delete_attributes, API_WRITE},
     {"DeleteCapacityProvider", action_delete_capacity_provider, API_WRITE},
     {"DeleteCluster", action_delete_cluster, API_WRITE},
+    {"DeleteDaemon", action_delete_daemon, API_WRITE},
     {"DeleteDaemonTaskDefinition", action_delete_daemon_task_definition, API_WRITE},
     {"DeleteExpressGatewayService", action_delete_express_gateway_service, API_WRITE},
     {"DeleteService", action_delete_service, API_WRITE},
@@ -65,6 +68,9 @@ static const struct api_action ecs_actions[] = {
     {"DescribeCapacityProviders", action_describe_capacity_providers, API_READ},
     {"DescribeClusters", action_describe_clusters, API_READ},
     {"DescribeContainerInstances", action_describe_container_instances, API_READ},
+    {"DescribeDaemon", action_describe_daemon, API_READ},
+    {"DescribeDaemonDeployments", action_describe_daemon_deployments, API_READ},
+    {"DescribeDaemonRevisions", action_describe_daemon_revisions, API_READ},
     {"DescribeDaemonTaskDefinition", action_describe_daemon_task_definition, API_READ},
     {"DescribeExpressGatewayService", action_describe_express_gateway_service, API_READ},
     {"DescribeServiceDeployments", action_describe_service_deployments, API_READ},
@@ -82,7 +88,9 @@ static const struct api_action ecs_actions[] = {
     {"ListAttributes", action_list_attributes, API_READ},
     {"ListClusters", action_list_clusters, API_READ},
     {"ListContainerInstances", action_list_container_instances, API_READ},
+    {"ListDaemonDeployments", action_list_daemon_deployments, API_READ},
     {"ListDaemonTaskDefinitions", action_list_daemon_task_definitions, API_READ},
+    {"ListDaemons", action_list_daemons, API_READ},
     {"ListServiceDeployments", action_list_service_deployments, API_READ},
     {"ListServices", action_list_services, API_READ},
     {"ListServicesByNamespace", action_list_services_by_namespace, API_READ},
@@ -111,6 +119,7 @@ static const struct api_action ecs_actions[] = {
     {"UpdateClusterSettings", action_update_cluster_settings, API_WRITE},
     {"UpdateContainerAgent", action_update_container_agent, API_WRITE},
     {"UpdateContainerInstancesState", action_update_container_instances_state, API_WRITE},
+    {"UpdateDaemon", action_update_daemon, API_WRITE},
     {"UpdateExpressGatewayService", action_update_express_gateway_service, API_WRITE},
     {"UpdateService", action_update_service, API_WRITE},
     {"UpdateServicePrimaryTaskSet", action_update_service_primary_task_set, API_WRITE},

@@ -9,6 +9,7 @@
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/daemon_taskdefs.h"
+#include "server/ecs/daemons.h"
 #include "common/cleanup.h"
 #include "server/ecs/instances.h"
 #include "server/http/http_limits.h"
@@ -24,6 +25,7 @@ struct tag_target {
     int (*exists)(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 };
 
+/* clang-format off */
 static const struct tag_target targets[] = {
     {"cluster", clusters_arn_exists},
     {"container-instance", instances_arn_exists},
@@ -31,8 +33,10 @@ static const struct tag_target targets[] = {
     {"task", tasks_arn_exists},
     {"task-definition", taskdefs_arn_exists},
     {"daemon-task-definition", daemon_taskdefs_arn_exists},
+    {"daemon", daemons_arn_exists},
     {"capacity-provider", capacity_providers_arn_exists},
 };
+/* clang-format on */
 
 static int resolve_target(struct op_ctx *ctx, json_t *in, const char **ret_arn, struct error *err)
 {

@@ -27,6 +27,8 @@ static const struct api_error error_table[] = {
     {API_ERR_CLUSTER_CONTAINS_INSTANCES, "ClusterContainsContainerInstancesException", 400},
     {API_ERR_SERVICE_NOT_FOUND, "ServiceNotFoundException", 400},
     {API_ERR_SERVICE_NOT_ACTIVE, "ServiceNotActiveException", 400},
+    {API_ERR_DAEMON_NOT_FOUND, "DaemonNotFoundException", 400},
+    {API_ERR_DAEMON_NOT_ACTIVE, "DaemonNotActiveException", 400},
     {API_ERR_RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400},
     {API_ERR_RESOURCE_IN_USE, "ResourceInUseException", 400},
     {API_ERR_RESOURCE_ALREADY_EXISTS, "ResourceAlreadyExistsException", 400},

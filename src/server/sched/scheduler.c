@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "server/http/changes.h"
+#include "server/sched/daemon_round.h"
 #include "server/sched/reconcile.h"
 #include "server/stats/server_stats.h"
 #include "server/store/store.h"
@@ -38,6 +39,11 @@ void scheduler_round(void *arg)
         any |= changed;
     }
     json_decref(ids);
+    /* Daemons (ecs/daemons.h) after services, each in its own transaction. */
+    bool daemons_changed = false;
+    if (daemon_round_all(&c->env, &daemons_changed, &err) < 0)
+        log_warn("daemon scheduler: %s", err.msg);
+    any |= daemons_changed;
     server_stats_add(STAT_SCHEDULER_PASSES, 1);
     /* Agents long-poll on the generation: they must see new and stopped tasks. */
     if (any)
