@@ -16,6 +16,7 @@
 #include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/daemon_taskdefs.h"
+#include "server/ecs/deploy_hooks.h"
 #include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
@@ -45,6 +46,7 @@
 extern const char berth_model_ecs[], berth_model_ecs_end[];
 
 static const struct api_action ecs_actions[] = {
+    {"ContinueServiceDeployment", action_continue_service_deployment, API_WRITE},
     {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
     {"CreateExpressGatewayService", action_create_express_gateway_service, API_WRITE},

@@ -14,6 +14,7 @@
 #include "common/cleanup.h"
 #include "common/task_status.h"
 #include "server/ecs/tasks.h"
+#include "server/ecs/deploy_hooks.h"
 #include "server/ecs/ecs_service.h"
 #include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_registry.h"
@@ -168,13 +169,13 @@ int service_deployment_strategy_check(json_t *config, struct error *err)
                                : "Invalid deployment strategy %.20s: use ROLLING, BLUE_GREEN, LINEAR or CANARY.",
                          strategy);
     }
-    static const char *const refused[] = {"lifecycleHooks", "linearConfiguration", "canaryConfiguration"};
-    static const char *const why[] = {"berth has no AWS Lambda to invoke lifecycle hooks",
-                                      "LINEAR deployments are not supported", "CANARY deployments are not supported"};
+    static const char *const refused[] = {"linearConfiguration", "canaryConfiguration"};
+    static const char *const why[] = {"LINEAR deployments are not supported", "CANARY deployments are not supported"};
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-        if (json_array_size(json_object_get(config, refused[i])) > 0 ||
-            json_is_object(json_object_get(config, refused[i])))
+        if (json_is_object(json_object_get(config, refused[i])))
             return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "deploymentConfiguration.%s: %s.", refused[i], why[i]);
+    if (deploy_hooks_check(json_object_get(config, "lifecycleHooks"), err) < 0)
+        return -1;
     json_t *bake = json_object_get(config, "bakeTimeInMinutes");
     if (bake && (!json_is_integer(bake) || json_integer_value(bake) < 0 || json_integer_value(bake) > BAKE_MAX_MINUTES))
         return error_set(err, ERR_INVALID, "bakeTimeInMinutes must be between 0 and %d.", BAKE_MAX_MINUTES);
@@ -198,6 +199,9 @@ int service_blue_green_check(json_t *svc, json_t *config, struct error *err)
         if (json_object_get(config, "bakeTimeInMinutes"))
             return error_set(err, ERR_INVALID,
                              "bakeTimeInMinutes is supported only with the BLUE_GREEN deployment strategy.");
+        if (json_array_size(json_object_get(config, "lifecycleHooks")) > 0)
+            return error_set(err, ERR_INVALID,
+                             "lifecycleHooks are supported only with the BLUE_GREEN deployment strategy.");
         return 0;
     }
     if (!json_object_get(config, "bakeTimeInMinutes"))

@@ -189,8 +189,8 @@ static int deployment_config(json_t *given, json_t *previous, bool daemon, json_
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
     static const char *const members[] = {
-        "maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker", "alarms",
-        "strategy",       "bakeTimeInMinutes"};
+        "maximumPercent",    "minimumHealthyPercent", "deploymentCircuitBreaker", "alarms", "strategy",
+        "bakeTimeInMinutes", "lifecycleHooks"};
     for (size_t i = 0; i < ELEMENTSOF(members); i++) {
         json_t *v = json_object_get(given, members[i]);
         if (v)
@@ -200,6 +200,8 @@ static int deployment_config(json_t *given, json_t *previous, bool daemon, json_
     const char *strategy = json_string_value(json_object_get(given, "strategy"));
     if (strategy && strcmp(strategy, "BLUE_GREEN") != 0 && !json_object_get(given, "bakeTimeInMinutes"))
         json_object_del(c, "bakeTimeInMinutes");
+    if (strategy && strcmp(strategy, "ROLLING") == 0 && !json_object_get(given, "lifecycleHooks"))
+        json_object_del(c, "lifecycleHooks");
     if (service_deployment_strategy_check(given, err) < 0)
         return -1;
     json_int_t max = json_integer_value(json_object_get(c, "maximumPercent"));

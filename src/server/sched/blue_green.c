@@ -25,8 +25,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "common/cleanup.h"
+#include "server/ecs/deploy_hooks.h"
 #include "server/ecs/ecs_service.h"
 #include "server/ecs/service_load_balancers.h"
 #include "server/elbv2/elb_proxy.h"
@@ -38,6 +40,8 @@
 
 /* The stages in order, as ServiceDeploymentLifecycleStage spells them. */
 static const char *const stages[] = {
+    "RECONCILE_SERVICE",
+    "PRE_SCALE_UP",
     "SCALE_UP",
     "POST_SCALE_UP",
     "TEST_TRAFFIC_SHIFT",
@@ -47,7 +51,18 @@ static const char *const stages[] = {
     "BAKE_TIME",
     "CLEAN_UP",
 };
-enum stage { SCALE_UP, POST_SCALE_UP, TEST_SHIFT, POST_TEST_SHIFT, PROD_SHIFT, POST_PROD_SHIFT, BAKE_TIME, CLEAN_UP };
+enum stage {
+    RECONCILE,
+    PRE_SCALE_UP,
+    SCALE_UP,
+    POST_SCALE_UP,
+    TEST_SHIFT,
+    POST_TEST_SHIFT,
+    PROD_SHIFT,
+    POST_PROD_SHIFT,
+    BAKE_TIME,
+    CLEAN_UP
+};
 
 static int stage_of(json_t *bg)
 {
@@ -184,7 +199,8 @@ static json_t *begin(struct round *r, json_t *p, struct error *err)
     json_object_set(targets, jstr(p, "id"), green);
     json_t *bg = json_pack("{s:O, s:O, s:o}", "deployment", json_object_get(p, "id"), "blue", live, "green", green);
     json_object_set_new(r->priv, "bg", bg);
-    if (set_stage(r, bg, SCALE_UP, err) < 0)
+    /* RECONCILE_SERVICE only when more than one revision was active. */
+    if (set_stage(r, bg, json_array_size(json_object_get(doc, "deployments")) > 2 ? RECONCILE : PRE_SCALE_UP, err) < 0)
         return NULL;
     return bg;
 }
@@ -246,7 +262,128 @@ static int count(struct round *r, json_t *bg, struct service_task *tasks, size_t
     return 0;
 }
 
-/* Advance one stage when the one the deployment is in is done. */
+/* The PAUSE hook of the service's deploymentConfiguration at stage (a
+ * DeploymentLifecycleHookStage), or NULL. */
+static json_t *pause_hook(struct round *r, const char *stage)
+{
+    json_t *config = json_object_get(r->row->doc, "deploymentConfiguration");
+    size_t i, j;
+    json_t *h, *s;
+    json_array_foreach(json_object_get(config, "lifecycleHooks"), i, h) {
+        if (strcmp(jstr(h, "targetType"), "PAUSE") != 0)
+            continue;
+        json_array_foreach(json_object_get(h, "lifecycleStages"), j, s) {
+            if (strcmp(json_string_value(s), stage) == 0)
+                return h;
+        }
+    }
+    return NULL;
+}
+
+/* "ecs-pause-" and 43 URL-safe base64 characters, as ECS's hook ids. */
+static int hook_id(char out[54], struct error *err)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char rnd[43];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        return error_set(err, ERR_INTERNAL, "no randomness");
+    memcpy(out, "ecs-pause-", 10);
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        out[10 + i] = alphabet[rnd[i] % 64];
+    out[53] = '\0';
+    return 0;
+}
+
+/* The hook as the deployment's record shows it (lifecycleHookDetails). */
+static int record_hook(struct round *r, json_t *bg, json_t *hook, struct error *err)
+{
+    _cleanup_(svc_history_row_clear) struct svc_history_row rec = {0};
+    int found = store_svc_history_by_ecs_id(r->ctx->tx, r->row->id, jstr(bg, "deployment"), &rec, err);
+    if (found <= 0)
+        return found;
+    json_t *list = json_object_get(rec.doc, "lifecycleHookDetails");
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(rec.doc, "lifecycleHookDetails", list);
+    }
+    json_t *detail = NULL, *d;
+    size_t i;
+    json_array_foreach(list, i, d) {
+        if (strcmp(jstr(d, "hookId"), jstr(hook, "hookId")) == 0)
+            detail = d;
+    }
+    if (!detail) {
+        detail = json_pack("{s:O, s:s, s:f, s:O}", "hookId", json_object_get(hook, "hookId"), "targetType", "PAUSE",
+                           "expiresAt", time_to_epoch_seconds(jint(hook, "expiresUsec")), "timeoutAction",
+                           json_object_get(hook, "timeoutAction"));
+        json_array_append_new(list, detail);
+    }
+    json_object_set(detail, "status", json_object_get(hook, "status"));
+    json_object_set_new(rec.doc, "updatedAt", json_real(time_to_epoch_seconds(r->ctx->now)));
+    return store_svc_history_put(r->ctx->tx, &rec, err);
+}
+
+/* 1 when the deployment may leave `stage`; 0 while a PAUSE hook there
+ * awaits ContinueServiceDeployment (the first time: a new hookId).  A
+ * hook that times out takes its timeoutAction: CONTINUE goes on, ROLLBACK
+ * asks reconcile.c to fail the deployment and roll back
+ * (bg.rollbackRequested).  A rollback deployment is not paused: it is
+ * the way back. */
+static int gate(struct round *r, json_t *bg, const char *stage, struct error *err)
+{
+    json_t *h = pause_hook(r, stage);
+    if (!h || strcmp(jstr(r->priv, "rollbackDeployment"), jstr(bg, "deployment")) == 0)
+        return 1;
+    json_t *done = json_object_get(bg, "hooksDone");
+    size_t i;
+    json_t *v;
+    json_array_foreach(done, i, v) {
+        if (strcmp(json_string_value(v), stage) == 0)
+            return 1;
+    }
+    json_t *hook = json_object_get(bg, "hook");
+    char msg[300];
+    if (!hook || strcmp(jstr(hook, "stage"), stage) != 0) {
+        char id[54];
+        if (hook_id(id, err) < 0)
+            return -1;
+        json_t *timeout = json_object_get(h, "timeoutConfiguration");
+        json_int_t minutes = json_object_get(timeout, "timeoutInMinutes") ? jint(timeout, "timeoutInMinutes")
+                                                                          : DEPLOY_HOOK_TIMEOUT_DEFAULT_MINUTES;
+        const char *action = *jstr(timeout, "action") ? jstr(timeout, "action") : "ROLLBACK";
+        hook = json_pack("{s:s, s:s, s:s, s:I, s:s}", "hookId", id, "stage", stage, "status", "AWAITING_ACTION",
+                         "expiresUsec", (json_int_t)(r->ctx->now + minutes * MINUTE_USEC), "timeoutAction", action);
+        json_object_set_new(bg, "hook", hook);
+        snprintf(msg, sizeof(msg), "deployment %s paused at %s: lifecycle hook %s awaits ContinueServiceDeployment.",
+                 jstr(bg, "deployment"), stage, id);
+        if (record_hook(r, bg, hook, err) < 0 || reconcile_ops_event(r, msg, err) < 0)
+            return -1;
+        return 0;
+    }
+    const char *status = jstr(hook, "status");
+    if (strcmp(status, "AWAITING_ACTION") == 0 && r->ctx->now >= jint(hook, "expiresUsec")) {
+        json_object_set_new(hook, "status", json_string("TIMED_OUT"));
+        snprintf(msg, sizeof(msg), "deployment %s: lifecycle hook %s at %s timed out (%s).", jstr(bg, "deployment"),
+                 jstr(hook, "hookId"), stage, jstr(hook, "timeoutAction"));
+        if (record_hook(r, bg, hook, err) < 0 || reconcile_ops_event(r, msg, err) < 0)
+            return -1;
+        if (strcmp(jstr(hook, "timeoutAction"), "CONTINUE") != 0) {
+            json_object_set_new(bg, "rollbackRequested", json_true());
+            return 0;
+        }
+    } else if (strcmp(status, "SUCCEEDED") != 0) {
+        return 0;
+    }
+    if (!json_is_array(done)) {
+        done = json_array();
+        json_object_set_new(bg, "hooksDone", done);
+    }
+    json_array_append_new(done, json_string(stage));
+    return 1;
+}
+
+/* Advance one stage when the one the deployment is in is done and no
+ * PAUSE hook holds it there. */
 static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struct error *err)
 {
     int stage = stage_of(bg);
@@ -257,10 +394,6 @@ static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struc
         /* Production moves only to tasks that serve now. */
         if (!green_ready)
             return 0;
-        break;
-    case POST_SCALE_UP:
-        if (shift(r, "testListenerRule", json_object_get(bg, "green"), err) < 0)
-            return -1;
         break;
     case TEST_SHIFT:
         if (!proxy_follows(r, "testListenerRule", json_object_get(bg, "green")))
@@ -279,6 +412,13 @@ static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struc
     case CLEAN_UP: return 0;
     default: break;
     }
+    int open = gate(r, bg, stages[stage], err);
+    if (open > 0 && stage == POST_TEST_SHIFT)
+        open = gate(r, bg, "PRE_PRODUCTION_TRAFFIC_SHIFT", err);
+    if (open <= 0)
+        return open;
+    if (stage == POST_SCALE_UP && shift(r, "testListenerRule", json_object_get(bg, "green"), err) < 0)
+        return -1;
     if (stage == POST_TEST_SHIFT) {
         if (shift(r, "productionListenerRule", json_object_get(bg, "green"), err) < 0)
             return -1;
@@ -308,7 +448,7 @@ int blue_green_round(struct round *r, struct service_task *tasks, size_t n, stru
         return -1;
     /* All of the new revision at once, whatever maximumPercent (and a
      * task of it that stopped is replaced at any stage). */
-    int start = c.desired - c.green_live;
+    int start = stage_of(bg) >= SCALE_UP ? c.desired - c.green_live : 0;
     if (start > 0 && reconcile_ops_may_launch(r) && reconcile_ops_launch(r, start, NULL, 0, true, NULL, err) < 0)
         return -1;
     if (strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") == 0 && advance(r, bg, &c, err) < 0)
