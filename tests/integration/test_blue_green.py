@@ -372,8 +372,24 @@ def test_blue_green_validation(stack):
 
     refused(create(strategy="BLUE_GREEN"), "InvalidParameterException", "bakeTimeInMinutes")
     refused(create(strategy="BLUE_GREEN", bakeTimeInMinutes=1441), "InvalidParameterException", "bakeTimeInMinutes")
-    refused(create(strategy="LINEAR", bakeTimeInMinutes=0), "UnsupportedFeatureException", "LINEAR")
-    refused(create(strategy="CANARY"), "UnsupportedFeatureException", "CANARY")
+    # LINEAR and CANARY: their settings in the ranges the API reference gives.
+    for bad in (2.9, 100.1, 10.05, "10"):
+        status, out = create(strategy="LINEAR", linearConfiguration={"stepPercent": bad})
+        assert status == 400 and out["__type"] in ("InvalidParameterException", "SerializationException") and \
+            "stepPercent" in out["message"], (bad, out)
+    for bad in (0, 0.05, 101):
+        refused(create(strategy="CANARY", canaryConfiguration={"canaryPercent": bad}), "InvalidParameterException",
+                "canaryPercent must be a multiple of 0.1 from 0.1 to 100.0")
+    refused(create(strategy="LINEAR", linearConfiguration={"stepPercent": 10, "stepBakeTimeInMinutes": 1441}),
+            "InvalidParameterException", "stepBakeTimeInMinutes")
+    refused(create(strategy="CANARY", canaryConfiguration={"canaryBakeTimeInMinutes": -1}),
+            "InvalidParameterException", "canaryBakeTimeInMinutes")
+    refused(create(strategy="BLUE_GREEN", bakeTimeInMinutes=0, linearConfiguration={"stepPercent": 10}),
+            "InvalidParameterException", "linearConfiguration is supported only with the LINEAR")
+    refused(create(strategy="LINEAR", canaryConfiguration={"canaryPercent": 10}),
+            "InvalidParameterException", "canaryConfiguration is supported only with the CANARY")
+    refused(create(lbs=[{"targetGroupArn": s.tgs[0], "containerName": "web", "containerPort": 80}], strategy="CANARY"),
+            "UnsupportedFeatureException", "CANARY deployments for services behind a load balancer")
     # Lifecycle hooks: PAUSE only (AWS_LAMBDA is the default: berth has no Lambda).
     refused(create(strategy="BLUE_GREEN", bakeTimeInMinutes=0, lifecycleHooks=[
         {"hookTargetArn": "arn:aws:lambda:us-east-1:000000000000:function:f", "lifecycleStages": ["POST_SCALE_UP"],
@@ -597,3 +613,85 @@ def test_blue_green_pause_hook_times_out(stack):
     assert get(s.base) == (200, "green-v2")
     stack.ecs.update_service(cluster=stack.cluster, service="bgt", desiredCount=0)
     stack.ecs.delete_service(cluster=stack.cluster, service="bgt")
+
+
+def shift_in_steps(stack, name, config, mixed_weights):
+    """Update a LINEAR or CANARY service while a client loops through the
+    load balancer: production holds mixed_weights (blue, green) for a step
+    bake, the client hears both revisions then, and loses no request."""
+    s = Setup(stack, name)
+    status, out = ecs_raw(stack, "CreateService", {
+        "cluster": stack.cluster, "serviceName": name, "taskDefinition": s.revs[0], "desiredCount": 1,
+        "networkConfiguration": NET, "loadBalancers": s.lbs(), "deploymentConfiguration": config})
+    assert status == 200, out
+    for k, v in config.items():
+        assert out["service"]["deploymentConfiguration"][k] == v, out["service"]["deploymentConfiguration"]
+    berth_proc.wait_for(lambda: get(s.base) == (200, "blue-v1"), timeout=120, what="blue answering")
+    berth_proc.wait_for(lambda: service(stack, name)["deployments"][0]["rolloutState"] == "COMPLETED" or None,
+                        timeout=60, what="the first deployment to complete")
+    answers = []
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            answers.append(get(s.base))
+            time.sleep(0.02)
+    t = threading.Thread(target=client)
+    t.start()
+    try:
+        status, out = ecs_raw(stack, "UpdateService", {"cluster": stack.cluster, "service": name,
+                                                       "taskDefinition": s.revs[1]})
+        assert status == 200, out
+        mixed = {s.tgs[0]: mixed_weights[0], s.tgs[1]: mixed_weights[1]}
+
+        def stepping():
+            if s.weights() != mixed:
+                return None
+            d = deployments_of(stack, name)[0]
+            assert d["lifecycleStage"] == "PRODUCTION_TRAFFIC_SHIFT", d
+            return True
+        berth_proc.wait_for(stepping, timeout=150, interval=0.2, what="production split between the revisions")
+        assert aws_rule_weights(stack, s.rule) == mixed
+        n = len(answers)
+        # Both revisions answer while the step bakes.
+        berth_proc.wait_for(lambda: {"blue-v1", "green-v2"} <= {a[1] for a in answers[n:]}, timeout=50,
+                            interval=0.2, what="answers from both revisions mid-shift")
+
+        def completed():
+            d = deployments_of(stack, name)[0]
+            return d["status"] == "SUCCESSFUL" and d
+        final = berth_proc.wait_for(completed, timeout=240, interval=0.5, what="the deployment to complete")
+        n = len(answers)
+        berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    assert final["lifecycleStage"] == "CLEAN_UP", final
+    words = [a[1] for a in answers]
+    failed = [(i, a) for i, a in enumerate(answers) if a[0] != 200]
+    assert not failed, (failed[:5], len(words), words.index("green-v2") if "green-v2" in words else None,
+                        len(words) - 1 - words[::-1].index("blue-v1"))
+    first_green = words.index("green-v2")
+    last_blue = len(words) - 1 - words[::-1].index("blue-v1")
+    # Blue alone, then both mixed, then green alone.
+    assert set(words[:first_green]) == {"blue-v1"} and last_blue > first_green, (first_green, last_blue)
+    assert set(words[first_green:last_blue + 1]) == {"blue-v1", "green-v2"}
+    assert set(words[last_blue + 1:]) == {"green-v2"} and len(words) > last_blue + 10, words[last_blue:]
+    assert s.weights() == {s.tgs[0]: 0, s.tgs[1]: 1}
+    assert health(s.elb, s.tgs[0]) == {}
+    events = [e["message"] for e in service(stack, name)["events"]]
+    stack.ecs.update_service(cluster=stack.cluster, service=name, desiredCount=0)
+    stack.ecs.delete_service(cluster=stack.cluster, service=name)
+    return events
+
+
+def test_linear_deployment_shifts_production_in_steps(stack):
+    events = shift_in_steps(stack, "bgl", {"strategy": "LINEAR", "bakeTimeInMinutes": 0, "linearConfiguration": {
+        "stepPercent": 50.0, "stepBakeTimeInMinutes": 1}}, (1, 1))
+    assert any(m.endswith("50.0% of production traffic on the new revision.") for m in events), events[:10]
+
+
+def test_canary_deployment_shifts_a_share_first(stack):
+    events = shift_in_steps(stack, "bgc", {"strategy": "CANARY", "canaryConfiguration": {
+        "canaryPercent": 20.0, "canaryBakeTimeInMinutes": 1}}, (4, 1))
+    assert any(m.endswith("20.0% of production traffic on the new revision.") for m in events), events[:10]

@@ -8,6 +8,7 @@
  * its loadBalancers. */
 #include "server/ecs/service_load_balancers.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -159,21 +160,49 @@ int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskde
     return 0;
 }
 
+int service_deployment_permille(json_t *percent) { return (int)lround(json_number_value(percent) * 10); }
+
+/* A percentage that must be a multiple of 0.1 from min_permille / 10 to 100. */
+static int check_percent(json_t *c, const char *shape, const char *member, int min_permille, struct error *err)
+{
+    json_t *v = json_object_get(c, member);
+    if (!v)
+        return 0;
+    double tenths = json_number_value(v) * 10;
+    if (!json_is_number(v) || fabs(tenths - round(tenths)) > 1e-6 || round(tenths) < min_permille ||
+        round(tenths) > 1000)
+        return error_set(err, ERR_INVALID,
+                         "deploymentConfiguration.%s.%s must be a multiple of 0.1 from %d.%d to 100.0.", shape, member,
+                         min_permille / 10, min_permille % 10);
+    return 0;
+}
+
+static int check_minutes(json_t *c, const char *shape, const char *member, struct error *err)
+{
+    json_t *v = json_object_get(c, member);
+    if (v && (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > BAKE_MAX_MINUTES))
+        return error_set(err, ERR_INVALID, "deploymentConfiguration.%s.%s must be between 0 and %d.", shape, member,
+                         BAKE_MAX_MINUTES);
+    return 0;
+}
+
 int service_deployment_strategy_check(json_t *config, struct error *err)
 {
     const char *strategy = str(config, "strategy");
-    if (strategy && strcmp(strategy, "ROLLING") != 0 && strcmp(strategy, "BLUE_GREEN") != 0) {
-        bool known = strcmp(strategy, "LINEAR") == 0 || strcmp(strategy, "CANARY") == 0;
-        return error_set(err, known ? API_ERR_UNSUPPORTED_FEATURE : ERR_INVALID,
-                         known ? "berth runs ROLLING and BLUE_GREEN deployments; %.20s deployments are not supported."
-                               : "Invalid deployment strategy %.20s: use ROLLING, BLUE_GREEN, LINEAR or CANARY.",
-                         strategy);
-    }
-    static const char *const refused[] = {"linearConfiguration", "canaryConfiguration"};
-    static const char *const why[] = {"LINEAR deployments are not supported", "CANARY deployments are not supported"};
-    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-        if (json_is_object(json_object_get(config, refused[i])))
-            return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "deploymentConfiguration.%s: %s.", refused[i], why[i]);
+    static const char *const known[] = {"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"};
+    bool valid = !strategy;
+    for (size_t i = 0; strategy && i < sizeof(known) / sizeof(known[0]); i++)
+        valid |= strcmp(strategy, known[i]) == 0;
+    if (!valid)
+        return error_set(err, ERR_INVALID,
+                         "Invalid deployment strategy %.20s: use ROLLING, BLUE_GREEN, LINEAR or CANARY.", strategy);
+    json_t *linear = json_object_get(config, "linearConfiguration");
+    json_t *canary = json_object_get(config, "canaryConfiguration");
+    if (check_percent(linear, "linearConfiguration", "stepPercent", 30, err) < 0 ||
+        check_minutes(linear, "linearConfiguration", "stepBakeTimeInMinutes", err) < 0 ||
+        check_percent(canary, "canaryConfiguration", "canaryPercent", 1, err) < 0 ||
+        check_minutes(canary, "canaryConfiguration", "canaryBakeTimeInMinutes", err) < 0)
+        return -1;
     if (deploy_hooks_check(json_object_get(config, "lifecycleHooks"), err) < 0)
         return -1;
     json_t *bake = json_object_get(config, "bakeTimeInMinutes");
@@ -185,7 +214,13 @@ int service_deployment_strategy_check(json_t *config, struct error *err)
 int service_blue_green_check(json_t *svc, json_t *config, struct error *err)
 {
     const char *strategy = str(config, "strategy");
-    bool bg = strategy && strcmp(strategy, "BLUE_GREEN") == 0;
+    bool bg = strategy && (strcmp(strategy, "BLUE_GREEN") == 0 || strcmp(strategy, "LINEAR") == 0 ||
+                           strcmp(strategy, "CANARY") == 0);
+    static const char *const own[][2] = {{"linearConfiguration", "LINEAR"}, {"canaryConfiguration", "CANARY"}};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (json_object_get(config, own[i][0]) && (!strategy || strcmp(strategy, own[i][1]) != 0))
+            return error_set(err, ERR_INVALID, "%s is supported only with the %s deployment strategy.", own[i][0],
+                             own[i][1]);
     json_t *lbs = json_object_get(svc, "loadBalancers");
     size_t i, advanced = 0;
     json_t *lb;
@@ -194,32 +229,35 @@ int service_blue_green_check(json_t *svc, json_t *config, struct error *err)
     if (!bg) {
         if (advanced > 0)
             return error_set(err, ERR_INVALID,
-                             "advancedConfiguration in loadBalancers is supported only with the BLUE_GREEN deployment "
-                             "strategy.");
+                             "advancedConfiguration in loadBalancers is supported only with the BLUE_GREEN, LINEAR "
+                             "and CANARY deployment strategies.");
         if (json_object_get(config, "bakeTimeInMinutes"))
             return error_set(err, ERR_INVALID,
-                             "bakeTimeInMinutes is supported only with the BLUE_GREEN deployment strategy.");
+                             "bakeTimeInMinutes is supported only with the BLUE_GREEN, LINEAR and CANARY deployment "
+                             "strategies.");
         if (json_array_size(json_object_get(config, "lifecycleHooks")) > 0)
             return error_set(err, ERR_INVALID,
-                             "lifecycleHooks are supported only with the BLUE_GREEN deployment strategy.");
+                             "lifecycleHooks are supported only with the BLUE_GREEN, LINEAR and CANARY deployment "
+                             "strategies.");
         return 0;
     }
-    if (!json_object_get(config, "bakeTimeInMinutes"))
+    if (strcmp(strategy, "BLUE_GREEN") == 0 && !json_object_get(config, "bakeTimeInMinutes"))
         return error_set(err, ERR_INVALID,
                          "bakeTimeInMinutes must be specified with the BLUE_GREEN deployment strategy.");
     const char *sched = str(svc, "schedulingStrategy"),
                *ctl = str(json_object_get(svc, "deploymentController"), "type");
     if (sched && strcmp(sched, "DAEMON") == 0)
-        return error_set(err, ERR_INVALID, "The DAEMON scheduling strategy does not support BLUE_GREEN deployments.");
+        return error_set(err, ERR_INVALID, "The DAEMON scheduling strategy does not support %s deployments.", strategy);
     if (ctl && strcmp(ctl, "ECS") != 0)
-        return error_set(err, ERR_INVALID, "BLUE_GREEN deployments need the ECS deployment controller.");
+        return error_set(err, ERR_INVALID, "%s deployments need the ECS deployment controller.", strategy);
     if (json_is_true(json_object_get(json_object_get(svc, "serviceConnectConfiguration"), "enabled")))
         return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
-                         "berth does not run BLUE_GREEN deployments for Service Connect services.");
+                         "berth does not run %s deployments for Service Connect services.", strategy);
     if (json_array_size(lbs) == 0 || advanced != json_array_size(lbs))
         return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
-                         "berth runs BLUE_GREEN deployments for services behind a load balancer: every loadBalancers "
-                         "entry needs an advancedConfiguration.");
+                         "berth runs %s deployments for services behind a load balancer: every loadBalancers "
+                         "entry needs an advancedConfiguration.",
+                         strategy);
     return 0;
 }
 

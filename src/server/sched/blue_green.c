@@ -37,6 +37,12 @@
 #include "server/store/store_svc_history.h"
 
 #define MINUTE_USEC (60 * USEC_PER_SEC)
+/* The API reference's defaults: LINEAR steps of 10% baking 6 minutes,
+ * CANARY 5% baking 10 minutes. */
+#define LINEAR_STEP_DEFAULT_PERMILLE 100
+#define LINEAR_STEP_BAKE_DEFAULT 6
+#define CANARY_DEFAULT_PERMILLE 50
+#define CANARY_BAKE_DEFAULT 10
 
 /* The stages in order, as ServiceDeploymentLifecycleStage spells them. */
 static const char *const stages[] = {
@@ -74,9 +80,42 @@ static int stage_of(json_t *bg)
 
 bool blue_green_applies(struct round *r)
 {
-    json_t *config = json_object_get(r->row->doc, "deploymentConfiguration");
-    return r->primary && strcmp(jstr(config, "strategy"), "BLUE_GREEN") == 0 &&
-           json_array_size(json_object_get(r->row->doc, "deployments")) > 1;
+    const char *strategy = jstr(json_object_get(r->row->doc, "deploymentConfiguration"), "strategy");
+    bool shifts =
+        strcmp(strategy, "BLUE_GREEN") == 0 || strcmp(strategy, "LINEAR") == 0 || strcmp(strategy, "CANARY") == 0;
+    return r->primary && shifts && json_array_size(json_object_get(r->row->doc, "deployments")) > 1;
+}
+
+/* Per mille of production traffic on the new revision after the first
+ * step of the production shift (when at `at`: after the next one), and
+ * how long each step bakes: BLUE_GREEN shifts all at once, LINEAR by
+ * stepPercent, CANARY canaryPercent then the rest (their defaults are the
+ * API reference's). */
+static int prod_step(json_t *config, int at)
+{
+    const char *strategy = jstr(config, "strategy");
+    json_t *linear = json_object_get(config, "linearConfiguration");
+    json_t *canary = json_object_get(config, "canaryConfiguration");
+    int step = 1000;
+    if (strcmp(strategy, "LINEAR") == 0)
+        step = json_object_get(linear, "stepPercent")
+                   ? service_deployment_permille(json_object_get(linear, "stepPercent"))
+                   : LINEAR_STEP_DEFAULT_PERMILLE;
+    else if (strcmp(strategy, "CANARY") == 0)
+        step = at > 0 ? 1000
+               : json_object_get(canary, "canaryPercent")
+                   ? service_deployment_permille(json_object_get(canary, "canaryPercent"))
+                   : CANARY_DEFAULT_PERMILLE;
+    return at + step > 1000 ? 1000 : at + step;
+}
+
+static usec_t step_bake(json_t *config)
+{
+    bool linear = strcmp(jstr(config, "strategy"), "LINEAR") == 0;
+    json_t *c = json_object_get(config, linear ? "linearConfiguration" : "canaryConfiguration");
+    json_t *v = json_object_get(c, linear ? "stepBakeTimeInMinutes" : "canaryBakeTimeInMinutes");
+    json_int_t minutes = v ? json_integer_value(v) : linear ? LINEAR_STEP_BAKE_DEFAULT : CANARY_BAKE_DEFAULT;
+    return (usec_t)minutes * MINUTE_USEC;
 }
 
 /* The other group of loadBalancers entry lb's pair. */
@@ -104,9 +143,10 @@ static int set_stage(struct round *r, json_t *bg, int stage, struct error *err)
     return record_stage(r, jstr(bg, "deployment"), stages[stage], err);
 }
 
-/* Move the traffic of every entry's `member` rule (productionListenerRule
- * or testListenerRule) to the groups in `to`. */
-static int shift(struct round *r, const char *member, json_t *to, struct error *err)
+/* Send permille of the traffic of every entry's `member` rule
+ * (productionListenerRule or testListenerRule) to the groups in `to`, the
+ * rest to those in `from` (NULL: none). */
+static int split(struct round *r, const char *member, json_t *from, json_t *to, int permille, struct error *err)
 {
     size_t i;
     json_t *lb;
@@ -114,7 +154,8 @@ static int shift(struct round *r, const char *member, json_t *to, struct error *
         const char *rule = jstr(json_object_get(lb, "advancedConfiguration"), member);
         if (!*rule)
             continue;
-        int rc = elb_registry_shift(r->ctx, rule, json_string_value(json_array_get(to, i)), err);
+        int rc = elb_registry_split(r->ctx, rule, from ? json_string_value(json_array_get(from, i)) : NULL,
+                                    json_string_value(json_array_get(to, i)), permille, err);
         if (rc < 0)
             return error_prefix(err, "blue/green %s", member);
         r->changed |= rc > 0;
@@ -122,20 +163,28 @@ static int shift(struct round *r, const char *member, json_t *to, struct error *
     return 0;
 }
 
-/* Whether every entry's `member` rule sends its requests to the groups in
- * `to` in the running HAProxy, not only in the store. */
-static bool proxy_follows(struct round *r, const char *member, json_t *to)
+/* Move all the traffic of every entry's `member` rule to the groups in `to`. */
+static int shift(struct round *r, const char *member, json_t *to, struct error *err)
+{
+    return split(r, member, NULL, to, 1000, err);
+}
+
+/* Whether every entry's `member` rule sends permille of its requests to
+ * the groups in `to` in the running HAProxy, not only in the store. */
+static bool proxy_splits(struct round *r, const char *member, json_t *to, int permille)
 {
     struct elb_proxy *proxy = ecs_of(r->ctx) ? ecs_of(r->ctx)->elb_proxy : NULL;
     size_t i;
     json_t *lb;
     json_array_foreach(json_object_get(r->row->doc, "loadBalancers"), i, lb) {
         const char *rule = jstr(json_object_get(lb, "advancedConfiguration"), member);
-        if (*rule && !elb_proxy_forwards(proxy, rule, json_string_value(json_array_get(to, i))))
+        if (*rule && !elb_proxy_splits(proxy, rule, json_string_value(json_array_get(to, i)), permille))
             return false;
     }
     return true;
 }
+
+static bool proxy_follows(struct round *r, const char *member, json_t *to) { return proxy_splits(r, member, to, 1000); }
 
 /* A deployment that stopped before it finished (failed, or replaced by a
  * rollback or a newer one) leaves production on the blue groups. */
@@ -382,6 +431,29 @@ static int gate(struct round *r, json_t *bg, const char *stage, struct error *er
     return 1;
 }
 
+/* A LINEAR or CANARY step that HAProxy follows (`at` per mille on the new
+ * revision): it bakes (stepBakeTimeInMinutes, canaryBakeTimeInMinutes),
+ * then the next one starts.  The stage stays PRODUCTION_TRAFFIC_SHIFT. */
+static int next_step(struct round *r, json_t *bg, int at, struct error *err)
+{
+    json_t *config = json_object_get(r->row->doc, "deploymentConfiguration");
+    if (!json_object_get(bg, "stepBakeUntil")) {
+        json_object_set_new(bg, "stepBakeUntil", json_integer(r->ctx->now + step_bake(config)));
+        char msg[200];
+        snprintf(msg, sizeof(msg), "deployment %s: %d.%d%% of production traffic on the new revision.",
+                 jstr(bg, "deployment"), at / 10, at % 10);
+        return reconcile_ops_event(r, msg, err);
+    }
+    if (r->ctx->now < jint(bg, "stepBakeUntil"))
+        return 0;
+    int next = prod_step(config, at);
+    if (split(r, "productionListenerRule", json_object_get(bg, "blue"), json_object_get(bg, "green"), next, err) < 0)
+        return -1;
+    json_object_set_new(bg, "prodPermille", json_integer(next));
+    json_object_del(bg, "stepBakeUntil");
+    return 0;
+}
+
 /* Advance one stage when the one the deployment is in is done and no
  * PAUSE hook holds it there. */
 static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struct error *err)
@@ -399,12 +471,16 @@ static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struc
         if (!proxy_follows(r, "testListenerRule", json_object_get(bg, "green")))
             return 0;
         break;
-    case PROD_SHIFT:
+    case PROD_SHIFT: {
         /* Blue goes in CLEAN_UP: not before requests stopped reaching it
          * (the deregistration delay need not cover HAProxy's reload). */
-        if (!proxy_follows(r, "productionListenerRule", json_object_get(bg, "green")))
+        int at = json_object_get(bg, "prodPermille") ? (int)jint(bg, "prodPermille") : 1000;
+        if (!proxy_splits(r, "productionListenerRule", json_object_get(bg, "green"), at))
             return 0;
+        if (at < 1000)
+            return next_step(r, bg, at, err);
         break;
+    }
     case BAKE_TIME:
         if (r->ctx->now < jint(bg, "bakeUntil"))
             return 0;
@@ -420,8 +496,11 @@ static int advance(struct round *r, json_t *bg, const struct bg_counts *c, struc
     if (stage == POST_SCALE_UP && shift(r, "testListenerRule", json_object_get(bg, "green"), err) < 0)
         return -1;
     if (stage == POST_TEST_SHIFT) {
-        if (shift(r, "productionListenerRule", json_object_get(bg, "green"), err) < 0)
+        int first = prod_step(json_object_get(r->row->doc, "deploymentConfiguration"), 0);
+        if (split(r, "productionListenerRule", json_object_get(bg, "blue"), json_object_get(bg, "green"), first, err) <
+            0)
             return -1;
+        json_object_set_new(bg, "prodPermille", json_integer(first));
         json_object_set(r->priv, "bgLive", json_object_get(bg, "green"));
     }
     if (stage == POST_PROD_SHIFT) {
