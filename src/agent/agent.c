@@ -53,6 +53,7 @@ void agent_config_defaults(struct agent_config *cfg)
     snprintf(cfg->task_subnet, sizeof(cfg->task_subnet), "172.31.200.0/24");
     cfg->hollow_cpu = 4096;
     cfg->metrics_interval_sec = 20;
+    cfg->time_scale = 1;
     cfg->hollow_memory = 8192;
 }
 

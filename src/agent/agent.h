@@ -52,6 +52,9 @@ struct agent_config {
     /* Seconds between cgroup samples of running tasks, reported as
      * BerthAgent.ReportMetrics (0: none). */
     int64_t metrics_interval_sec;
+    /* --time-scale: restartPolicy's restartAttemptPeriod is divided by it
+     * (1 normally; for tests, as berth server --time-scale). */
+    int time_scale;
     char bridge[16];      /* host bridge for bridge and awsvpc tasks */
     char task_subnet[32]; /* CIDR of the bridge and the task addresses */
     /* The server's DNS responder ("HOST:PORT", "" for none): bridge and

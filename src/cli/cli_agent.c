@@ -20,6 +20,7 @@ static void usage(FILE *f)
                "                   [--insecure-registry HOST:PORT]...\n"
                "                   [--allow-privileged] [--allow-host-path PREFIX]...\n"
                "                   [--bridge NAME] [--task-subnet CIDR] [--metrics-interval S]\n"
+               "                   [--time-scale N]\n"
                "                   [--dns-server HOST:PORT] [--host-ipv4 ADDR]\n"
                "                   [--hollow N [--hollow-cpu UNITS] [--hollow-memory MIB]\n"
                "                    [--hollow-fail-family FAMILY[:REVISION]]]\n"
@@ -39,6 +40,8 @@ static void usage(FILE *f)
                "AWS_INSTANCE_IPV4 of bridge and host tasks; default: the default route's source).\n"
                "Running tasks' cgroups are sampled every --metrics-interval seconds (default 20;\n"
                "0: never) for the AWS/ECS CPUUtilization and MemoryUtilization metrics.\n"
+               "--time-scale N (1-3600, default 1) divides a container restartPolicy's\n"
+               "restartAttemptPeriod by N: for tests, never for production.\n"
                "Tasks are kept off the host by default: privileged containers, capabilities\n"
                "beyond Docker's default set, linuxParameters.devices and networkMode/pidMode/\n"
                "ipcMode host need --allow-privileged; a volume's host.sourcePath and an\n"
@@ -149,6 +152,19 @@ static int set_hollow(void *opts, const struct cli_flag *f, char *arg)
     return 0;
 }
 
+/* --time-scale N: 1 to 3600. */
+static int set_time_scale(void *opts, const struct cli_flag *f, char *arg)
+{
+    struct agent_opts *o = opts;
+    int64_t v;
+    if (parse_i64(arg, &v) < 0 || v < 1 || v > 3600) {
+        fprintf(stderr, "berth agent: --time-scale wants a divisor (1-3600)\n");
+        return -1;
+    }
+    o->cfg.time_scale = (int)v;
+    return 0;
+}
+
 /* An int64_t field; a bad number is refused without a message. */
 static int set_i64(void *opts, const struct cli_flag *f, char *arg)
 {
@@ -188,6 +204,7 @@ static const struct cli_flag agent_flags[] = {
     {"allow-privileged", .set = cli_flags_set_true, CLI_FIELD(struct agent_opts, cfg.allow_privileged)},
     {"allow-host-path", .has_arg = true, .set = set_host_path},
     {"metrics-interval", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.metrics_interval_sec)},
+    {"time-scale", .has_arg = true, .set = set_time_scale},
     {"hollow-cpu", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_cpu)},
     {"hollow-memory", .has_arg = true, .set = set_i64, CLI_FIELD(struct agent_opts, cfg.hollow_memory)},
     CFG_STRING("hollow-fail-family", hollow_fail_family),

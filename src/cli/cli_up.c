@@ -203,7 +203,8 @@ static int start_agent(const struct up_opts *o, const struct server *srv, const 
     acfg.allow_host_paths = o->host_paths;
     acfg.n_allow_host_paths = o->n_host_paths;
     acfg.stop_tasks_at_exit = !o->keep_tasks;
-    if (o->server.time_scale > 1) /* samples at least once a scaled metric period */
+    acfg.time_scale = o->server.time_scale; /* restartPolicy's attempt period too */
+    if (o->server.time_scale > 1)           /* samples at least once a scaled metric period */
         acfg.metrics_interval_sec =
             acfg.metrics_interval_sec / o->server.time_scale > 1 ? acfg.metrics_interval_sec / o->server.time_scale : 1;
     if (server_dns_port(srv))

@@ -4,8 +4,9 @@
 
 #include <stdint.h>
 
-/* Length of the well-formed sequence at s, or 0 if it is not one. */
-static size_t seq_len(const unsigned char *s)
+/* Length of the well-formed sequence at s (of at most avail bytes), or 0
+ * if it is not one. */
+static size_t seq_len_n(const unsigned char *s, size_t avail)
 {
     unsigned char c = s[0];
     if (c < 0x80)
@@ -24,6 +25,8 @@ static size_t seq_len(const unsigned char *s)
     } else {
         return 0;
     }
+    if (n > avail)
+        return 0;
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
@@ -33,6 +36,11 @@ static size_t seq_len(const unsigned char *s)
         return 0;
     return n;
 }
+
+/* A NUL-terminated string: its NUL ends any sequence early. */
+static size_t seq_len(const unsigned char *s) { return seq_len_n(s, 4); }
+
+size_t utf8_seq_len(const char *s, size_t avail) { return avail ? seq_len_n((const unsigned char *)s, avail) : 0; }
 
 bool utf8_valid(const char *s)
 {

@@ -109,7 +109,8 @@ def test_delete(ecs):
     assert out["status"] == "INACTIVE"
     d = ecs.describe_clusters(clusters=["gone"])["clusters"][0]
     assert d["status"] == "INACTIVE"
-    assert "arn:aws:ecs:us-east-1:000000000000:cluster/gone" not in ecs.list_clusters()["clusterArns"]
+    # ECS keeps a deleted cluster discoverable for a while: listed, INACTIVE.
+    assert "arn:aws:ecs:us-east-1:000000000000:cluster/gone" in ecs.list_clusters()["clusterArns"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.delete_cluster(cluster="gone")
     assert err_code(e) == "ClusterNotFoundException"

@@ -36,8 +36,8 @@ APP = {"name": "app", "image": "busybox", "memory": 64}
 
 
 @pytest.mark.parametrize("body, path", [
-    ({"containerDefinitions": [APP, dict(APP, name="b", restartPolicy={"enabled": True})]},
-     "containerDefinitions[1].restartPolicy"),
+    ({"containerDefinitions": [APP, dict(APP, name="b", resourceRequirements=[{"type": "GPU", "value": "1"}])]},
+     "containerDefinitions[1].resourceRequirements"),
     ({"containerDefinitions": [dict(APP, linuxParameters={"maxSwap": 512})]},
      "containerDefinitions[0].linuxParameters.maxSwap"),
     ({"containerDefinitions": [dict(APP, systemControls=[{"namespace": "net.core.somaxconn", "value": "1"}])]},

@@ -54,7 +54,8 @@ def test_counts_and_usage_when_enabled(stack, cw, tmp_path):
     berth_proc.wait_for(lambda: stack.ecs.describe_services(cluster=stack.cluster, services=["web"])[
         "services"][0]["runningCount"] == 2, timeout=60, what="two running tasks")
     svc = dims(stack.cluster, "web")
-    want = {"RunningTaskCount": 2, "DesiredTaskCount": 2, "PendingTaskCount": 0, "DeploymentCount": 1}
+    want = {"RunningTaskCount": 2, "DesiredTaskCount": 2, "PendingTaskCount": 0, "DeploymentCount": 1,
+            "TaskSetCount": 0}
     berth_proc.wait_for(lambda: all(latest(cw, k, svc) == v for k, v in want.items()), timeout=30,
                         what="the service's counts")
     cluster = dims(stack.cluster)
@@ -72,7 +73,7 @@ def test_counts_and_usage_when_enabled(stack, cw, tmp_path):
                      ("CpuUtilized", ("ClusterName",)), ("MemoryUtilized", ("ClusterName", "ServiceName")),
                      ("CpuUtilized", ("ClusterName", "TaskDefinitionFamily"))}
     # "enabled", not "enhanced": no TaskId sets, task percentages nor container figures.
-    assert not [n for n, d in names if "TaskId" in d or n.startswith("Task") and n != "TaskCount"
+    assert not [n for n, d in names if "TaskId" in d or n.startswith("Task") and n not in ("TaskCount", "TaskSetCount")
                 or n.startswith("Container") and n != "ContainerInstanceCount"]
 
     # Scaling the service shows in the next period's counts.

@@ -63,6 +63,11 @@ def test_empty_lists_are_refused_in_ecs_words(env):
     # StartTask checks the cluster before anything else.
     assert raises(env.start_task, cluster="ghost", taskDefinition="web", containerInstances=["x"]) == (
         "ClusterNotFoundException", "Cluster not found.")
+    # ... and does not make a missing default cluster (its instances could not be in one).
+    assert env.describe_clusters(clusters=["default"])["failures"][0]["reason"] == "MISSING"
+    assert raises(env.start_task, taskDefinition="web", containerInstances=["x"]) == (
+        "ClusterNotFoundException", "Cluster not found.")
+    assert env.describe_clusters(clusters=["default"])["failures"][0]["reason"] == "MISSING"
 
 
 def test_missing_references_are_named_as_ecs_names_them(env):
@@ -318,7 +323,10 @@ def test_capacity_provider_lifecycle(pools):
                                   "managedScaling": {"status": "ENABLED", "targetCapacity": 80}})["capacityProvider"]
     assert made["capacityProviderArn"] == PREFIX + "capacity-provider/small"
     assert made["status"] == "ACTIVE" and made["updateStatus"] == "CREATE_COMPLETE"
-    assert made["autoScalingGroupProvider"]["managedScaling"] == {"status": "ENABLED", "targetCapacity": 80}
+    # ECS's documented defaults fill what the request left out.
+    assert made["autoScalingGroupProvider"]["managedScaling"] == {
+        "status": "ENABLED", "targetCapacity": 80, "minimumScalingStepSize": 1, "maximumScalingStepSize": 10000,
+        "instanceWarmupPeriod": 300}
     assert made["autoScalingGroupProvider"]["managedTerminationProtection"] == "DISABLED"
     assert made["tags"] == [{"key": "pool", "value": "s"}]
     ecs.create_capacity_provider(name="big", autoScalingGroupProvider={"autoScalingGroupArn": ASG % "big"})
@@ -336,6 +344,11 @@ def test_capacity_provider_lifecycle(pools):
     asg = {k: v for k, v in up["autoScalingGroupProvider"].items() if k != "managedDraining"}
     assert asg == {"autoScalingGroupArn": ASG % "big", "managedTerminationProtection": "ENABLED"}
     assert up["updateStatus"] == "UPDATE_COMPLETE"
+    up = ecs.update_capacity_provider(name="big", autoScalingGroupProvider={
+        "managedScaling": {"status": "ENABLED", "instanceWarmupPeriod": 0}})["capacityProvider"]
+    assert up["autoScalingGroupProvider"]["managedScaling"] == {
+        "status": "ENABLED", "instanceWarmupPeriod": 0, "targetCapacity": 100, "minimumScalingStepSize": 1,
+        "maximumScalingStepSize": 10000}
 
     out = ecs.describe_capacity_providers(capacityProviders=["small", PREFIX + "capacity-provider/big", "ghost"])
     assert [p["name"] for p in out["capacityProviders"]] == ["small", "big"]
@@ -343,6 +356,16 @@ def test_capacity_provider_lifecycle(pools):
     assert out["failures"] == [{"arn": PREFIX + "capacity-provider/ghost", "reason": "MISSING"}]
     tagged = ecs.describe_capacity_providers(capacityProviders=["small"], include=["TAGS"])["capacityProviders"]
     assert tagged[0]["tags"] == [{"key": "pool", "value": "s"}]
+    # Capacity providers take TagResource and its kin, as ECS's do.
+    big_arn = PREFIX + "capacity-provider/big"
+    ecs.tag_resource(resourceArn=big_arn, tags=[{"key": "team", "value": "b"}, {"key": "tier", "value": "1"}])
+    ecs.untag_resource(resourceArn=big_arn, tagKeys=["tier"])
+    assert ecs.list_tags_for_resource(resourceArn=big_arn)["tags"] == [{"key": "team", "value": "b"}]
+    assert raises(ecs.tag_resource, resourceArn=PREFIX + "capacity-provider/ghost",
+                  tags=[{"key": "k", "value": "v"}]) == ("ResourceNotFoundException",
+                                                         "The specified resource is not found.")
+    assert raises(ecs.tag_resource, resourceArn=PREFIX + "capacity-provider/FARGATE",
+                  tags=[{"key": "k", "value": "v"}])[0] == "ResourceNotFoundException"
     page = ecs.describe_capacity_providers(maxResults=2)
     rest = ecs.describe_capacity_providers(maxResults=2, nextToken=page["nextToken"])
     assert [p["name"] for p in page["capacityProviders"] + rest["capacityProviders"]] == ["big", "small", "spare"]
@@ -361,9 +384,15 @@ def test_capacity_provider_lifecycle(pools):
     assert c["capacityProviders"] == ["small", "big"]
     # In use: not deleted.
     assert raises(ecs.delete_capacity_provider, capacityProvider="small")[0] == "InvalidParameterException"
+    ecs.tag_resource(resourceArn=PREFIX + "capacity-provider/spare", tags=[{"key": "old", "value": "1"}])
     gone = ecs.delete_capacity_provider(capacityProvider="spare")["capacityProvider"]
     assert gone["status"] == "INACTIVE" and gone["updateStatus"] == "DELETE_COMPLETE"
     assert ecs.describe_capacity_providers(capacityProviders=["spare"])["failures"][0]["reason"] == "MISSING"
+    # A provider made again under a deleted one's name starts without its tags.
+    again = ecs.create_capacity_provider(name="spare", autoScalingGroupProvider={"autoScalingGroupArn": ASG % "spare"})
+    assert "tags" not in again["capacityProvider"]
+    assert ecs.list_tags_for_resource(resourceArn=PREFIX + "capacity-provider/spare")["tags"] == []
+    ecs.delete_capacity_provider(capacityProvider="spare")
 
 
 def test_strategy_splits_run_task_over_pools(pools):
@@ -447,6 +476,20 @@ def test_service_strategy_kept_by_the_scheduler(pools):
     assert all("launchType" not in r for r in revs)
     ecs.update_service(cluster=CP_CLUSTER, service="split", desiredCount=0)
     ecs.delete_service(cluster=CP_CLUSTER, service="split")
+    # Neither launchType nor a strategy: the cluster's default (small, from the lifecycle test).
+    s = ecs.create_service(cluster=CP_CLUSTER, serviceName="by-default", taskDefinition="cp-web",
+                           desiredCount=2)["service"]
+    assert s["capacityProviderStrategy"] == [{"capacityProvider": "small", "base": 1, "weight": 1}]
+    assert "launchType" not in s
+    berth_proc.wait_for(lambda: provider_counts(ecs, "by-default") == {"small": 2},
+                        what="both on small (%s)" % provider_counts(ecs, "by-default"))
+    # launchType EC2 given: no strategy, and no provider on its tasks.
+    s = ecs.create_service(cluster=CP_CLUSTER, serviceName="ec2-only", taskDefinition="cp-web", desiredCount=1,
+                           launchType="EC2")["service"]
+    assert s["launchType"] == "EC2" and "capacityProviderStrategy" not in s
+    for name in ("by-default", "ec2-only"):
+        ecs.update_service(cluster=CP_CLUSTER, service=name, desiredCount=0)
+        ecs.delete_service(cluster=CP_CLUSTER, service=name)
 
 
 # -- account settings ------------------------------------------------------
@@ -628,6 +671,10 @@ def test_fargate_validation(fargate):
                    "cpu": "256", "memory": "512", "containerDefinitions": [{"name": "a", "image": "busybox"}]},
                   **bad)
         assert raises(ecs.register_task_definition, **kw)[0] == "ClientException", bad
+    kw = {"family": "fg-bad", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc", "cpu": "256",
+          "memory": "512", "pidMode": "host", "containerDefinitions": [{"name": "a", "image": "busybox"}]}
+    assert raises(ecs.register_task_definition, **kw)[1] == (
+        "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.")
 
 
 def test_fargate_service(fargate, tmp_path):
@@ -683,8 +730,23 @@ def test_fargate_capacity_provider(fargate):
     t = ecs.describe_tasks(cluster=FG_CLUSTER, tasks=[arn])["tasks"][0]
     assert t["launchType"] == "FARGATE" and t["capacityProviderName"] == "FARGATE"
     assert arn in ecs.list_tasks(cluster=FG_CLUSTER, containerInstance=fg_instance)["taskArns"]
+    # On the FARGATE provider, a new definition must suit Fargate too ...
+    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-cp", taskDefinition="fg-ec2") == (
+        "InvalidParameterException", "Task definition does not support launch_type FARGATE.")
     ecs.update_service(cluster=FG_CLUSTER, service="fg-cp", desiredCount=0)
     ecs.delete_service(cluster=FG_CLUSTER, service="fg-cp")
+    # ... and so must the current one when a new strategy moves a service there.
+    s = ecs.create_service(cluster=FG_CLUSTER, serviceName="fg-move", taskDefinition="fg-ec2", desiredCount=0,
+                           launchType="EC2")["service"]
+    assert s["launchType"] == "EC2" and "platformVersion" not in s
+    assert raises(ecs.update_service, cluster=FG_CLUSTER, service="fg-move",
+                  capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}]) == (
+        "InvalidParameterException", "Task definition does not support launch_type FARGATE.")
+    s = ecs.update_service(cluster=FG_CLUSTER, service="fg-move", taskDefinition="fg-app", networkConfiguration=NET,
+                           capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}])["service"]
+    assert s["capacityProviderStrategy"][0]["capacityProvider"] == "FARGATE" and "launchType" not in s
+    assert s["platformVersion"] == "LATEST"
+    ecs.delete_service(cluster=FG_CLUSTER, service="fg-move")
     # A bridge definition cannot run there, and providers do not mix.
     assert raises(ecs.run_task, cluster=FG_CLUSTER, taskDefinition="fg-ec2")[1] == (
         "Task definition does not support launch_type FARGATE.")

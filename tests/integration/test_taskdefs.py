@@ -454,7 +454,7 @@ def test_deregister_errors(ecs):
     register(ecs, "dereg")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.deregister_task_definition(taskDefinition="dereg")
-    assert err_code(e) == "ClientException" and "revision" in err_msg(e)
+    assert (err_code(e), err_msg(e)) == ("ClientException", "Revision is missing.")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecs.deregister_task_definition(taskDefinition="dereg:7")
     assert err_code(e) == "ClientException"

@@ -35,7 +35,7 @@ TEST(ecs_compat_notes_agree_with_code)
     CHECK(md && strstr(md, "| RunTask | partial: ") && strstr(md, "| ListClusters | works |"));
     CHECK(md && strstr(md, "| ContinueServiceDeployment | partial: "));
     CHECK(md && strstr(md, "| CreateDaemon | refused (UnsupportedFeatureException): "));
-    CHECK(md && strstr(md, "| `restartPolicy` | refused: "));
+    CHECK(md && strstr(md, "| `resourceRequirements` | refused: "));
     free(md);
     ecs_service_free(e);
 }
@@ -44,10 +44,10 @@ TEST(ecs_compat_refuses_what_is_set)
 {
     struct error err = {0};
     const char *td = "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\"},{\"name\":\"b\","
-                     "\"restartPolicy\":{\"enabled\":true}}]}";
+                     "\"resourceRequirements\":[{\"type\":\"GPU\",\"value\":\"1\"}]}]}";
     CHECK(check("RegisterTaskDefinitionRequest", td, &err) == -1);
     CHECK(err.kind == ERR_INVALID);
-    CHECK(strstr(err.msg, "containerDefinitions[1].restartPolicy is not supported by berth") != NULL);
+    CHECK(strstr(err.msg, "containerDefinitions[1].resourceRequirements is not supported by berth") != NULL);
     CHECK(check("RegisterTaskDefinitionRequest",
                 "{\"containerDefinitions\":[{\"name\":\"a\",\"linuxParameters\":{\"swappiness\":5}}]}", &err) == -1);
     CHECK(strstr(err.msg, "containerDefinitions[0].linuxParameters.swappiness") != NULL);

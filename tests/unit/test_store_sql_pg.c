@@ -94,6 +94,9 @@ TEST(sql_pg_json)
               "SELECT ((t.doc)::json ->> 'stopCode'), b FROM t WHERE id = $1");
     CHECK_STR(pg("SELECT json_extract(t.doc, '$.berth.protectedUntilMs') FROM t"),
               "SELECT ((t.doc)::json #>> '{berth,protectedUntilMs}') FROM t");
+    /* A number compared as one (ListClusters' deleted clusters). */
+    CHECK_STR(pg("SELECT name FROM c WHERE CAST(json_extract(doc, '$.berth.deletedAt') AS BIGINT) >= ?4"),
+              "SELECT name FROM c WHERE CAST(((doc)::json #>> '{berth,deletedAt}') AS BIGINT) >= $4");
     CHECK_STR(pg("SELECT 1 WHERE s IN (SELECT value FROM json_each(?3)))"),
               "SELECT 1 WHERE s IN (SELECT value FROM json_array_elements_text(($3)::json) AS json_each(value)))");
     CHECK_STR(pg("SELECT 1 FROM json_each(c.doc, '$.caps') p WHERE p.value = ?2"),

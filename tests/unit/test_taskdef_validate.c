@@ -280,6 +280,29 @@ TEST(taskdef_health_check_rules)
                   "'startPeriod' must be between 0 and 300"));
 }
 
+TEST(taskdef_restart_policy_rules)
+{
+    struct error err;
+    json_t *doc = NULL;
+    CHECK(run("{\"family\":\"f\"," C1 ",\"restartPolicy\":{\"enabled\":true,\"ignoredExitCodes\":[0],"
+              "\"restartAttemptPeriod\":60}}]}",
+              &doc, &err) == 0);
+    json_decref(doc);
+    CHECK(run("{\"family\":\"f\"," C1 ",\"restartPolicy\":{\"enabled\":false}}]}", &doc, &err) == 0);
+    json_decref(doc);
+    CHECK(rejects("{\"family\":\"f\"," C1 ",\"restartPolicy\":{\"enabled\":true,\"restartAttemptPeriod\":59}}]}",
+                  "'restartAttemptPeriod' must be between 60 and 1800 seconds"));
+    CHECK(rejects("{\"family\":\"f\"," C1 ",\"restartPolicy\":{\"enabled\":true,\"restartAttemptPeriod\":1801}}]}",
+                  "'restartAttemptPeriod' must be between 60 and 1800 seconds"));
+    char body[1024];
+    size_t len = (size_t)snprintf(
+        body, sizeof(body), "{\"family\":\"f\"," C1 ",\"restartPolicy\":{\"enabled\":true,\"ignoredExitCodes\":[0");
+    for (int i = 1; i <= 50; i++)
+        len += (size_t)snprintf(body + len, sizeof(body) - len, ",%d", i);
+    snprintf(body + len, sizeof(body) - len, "]}}]}");
+    CHECK(rejects(body, "'ignoredExitCodes' can have at most 50 exit codes"));
+}
+
 #define C2 ",{\"name\":\"b\",\"image\":\"i\",\"memory\":64"
 
 TEST(taskdef_reference_rules)

@@ -76,7 +76,12 @@ struct runner_ctr {
     char meta_id[37];
     char addr[16];
     char veth[16];     /* the host side of its veth ("" if none), for network stats */
-    usec_t started_at; /* wall clock, 0 until it runs */
+    usec_t started_at; /* wall clock, 0 until it runs; its last start when restarted */
+    /* restartPolicy (task_restart.c): restarts so far (kept in task.json,
+     * under the task's lock), and an exit that is to be restarted (the
+     * container stays RUNNING to the rest of the runner meanwhile). */
+    int restart_count;
+    bool restart_due;
     /* The previous stats request's CPU sample (total, user, system, host)
      * and when it was read (task_metadata.c, under the task's lock). */
     uint64_t pre_cpu[4];

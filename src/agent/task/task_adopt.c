@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,24 @@
 #include "agent/task/task_logs.h"
 #include "agent/task/task_runner.h"
 
+/* What the record says of the containers' restarts, and when each
+ * started: its pid file's time, which the runtime wrote as it started it
+ * (restartPolicy counts the period from there). */
+static void adopt_restarts(struct task_runner *t, json_t *counts)
+{
+    for (size_t i = 0; i < t->nctrs; i++) {
+        struct runner_ctr *c = &t->ctrs[i];
+        json_t *n = json_object_get(counts, c->name);
+        if (json_is_integer(n) && json_integer_value(n) > 0 && json_integer_value(n) < INT32_MAX)
+            c->restart_count = (int)json_integer_value(n);
+        char pid[4200];
+        struct stat sb;
+        struct error err;
+        if (runtime_path(&t->env->rt, c->id, "pid", pid, sizeof(pid), &err) == 0 && stat(pid, &sb) == 0)
+            c->started_at = (usec_t)sb.st_mtim.tv_sec * USEC_PER_SEC + sb.st_mtim.tv_nsec / 1000;
+    }
+}
+
 static void adopt_one(struct runner_env *env, struct agent_instance *inst, const char *path)
 {
     char *text = NULL;
@@ -25,8 +44,10 @@ static void adopt_one(struct runner_env *env, struct agent_instance *inst, const
     json_t *rec = json_loads(text, 0, NULL);
     free(text);
     struct task_runner *t = task_runner_new(env, inst, json_object_get(rec, "task"), true);
-    if (t)
+    if (t) {
         task_endpoint_ids_load(t, json_object_get(rec, "endpoint"));
+        adopt_restarts(t, json_object_get(rec, "restarts"));
+    }
     json_decref(rec);
     if (!t)
         return;

@@ -16,7 +16,7 @@ static bool ctr_alive(void *ctx)
 {
     struct runner_ctr *c = ctx;
     struct task_runner *t = c->task;
-    return !t->shutdown && c->state == CTR_RUNNING && !t->finished;
+    return !t->shutdown && c->state == CTR_RUNNING && !c->restart_due && !t->finished;
 }
 
 static void report(struct task_runner *t)

@@ -3,8 +3,11 @@
  * cleaned up drain it, then keep conmon's log as
  * DATA/logs/<task-id>/<container>.log for `berth logs` (or discard it for
  * the "none" driver).  The drivers themselves are logship.c. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include "common/cleanup.h"
 
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -62,5 +65,28 @@ void task_logs_finish(struct task_runner *t, struct runner_ctr *c, const char *l
         return;
     }
     snprintf(dst, sizeof(dst), "%s/%s.log", logs_dir, c->name);
-    rename(src, dst);
+    if (access(dst, F_OK) != 0) {
+        rename(src, dst);
+        return;
+    }
+    /* Earlier runs of a restarted container are kept there already. */
+    task_logs_append(src, dst);
+    unlink(src);
+}
+
+void task_logs_append(const char *src, const char *dst)
+{
+    _cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return;
+    _cleanup_close_ int out = open(dst, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out < 0)
+        return;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof(buf))) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            log_warn("keeping %s: short write to %s", src, dst);
+            return;
+        }
 }

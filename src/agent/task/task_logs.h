@@ -15,3 +15,6 @@ void task_logs_drain(struct runner_ctr *c);
 /* Drain and stop it (if not done yet), then move conmon's log into logs_dir (or discard it
  * for the "none" driver).  Before the container is deleted. */
 void task_logs_finish(struct task_runner *t, struct runner_ctr *c, const char *logs_dir);
+/* Append file src to dst (made if missing): a restarted container's
+ * earlier output, kept as DATA/logs/<task-id>/<container>.log. */
+void task_logs_append(const char *src, const char *dst);

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "agent/runtime/cgroup_usage.h"
+#include "agent/task/restart_policy.h"
 
 static json_t *iso(usec_t t)
 {
@@ -98,6 +99,9 @@ static json_t *container_locked(struct task_runner *t, struct runner_ctr *c, boo
     }
     if (c->state == CTR_EXITED)
         json_object_set_new(j, "ExitCode", json_integer(c->exit_code));
+    /* As ECS: for containers whose restart policy is on. */
+    if (restart_policy_enabled(json_object_get(c->def, "restartPolicy")))
+        json_object_set_new(j, "RestartCount", json_integer(c->restart_count));
     if (json_is_string(json_object_get(log, "logDriver"))) {
         json_object_set(j, "LogDriver", json_object_get(log, "logDriver"));
         json_t *opts = json_object_get(log, "options");

@@ -14,7 +14,9 @@
  * CPU (cpuUnits, from its second sample on) and memory working set
  * (memoryMiB).  For the task, the disk space its running containers'
  * writable layers (the overlay upper dirs: what they wrote to their root
- * filesystems) take, as du counts it (ephemeralStorageBytes). */
+ * filesystems) take, as du counts it (ephemeralStorageBytes).  A container
+ * with a restart policy says how often it restarted (restartCount), one
+ * with a health check its status (healthStatus). */
 #include "agent/task/task_metrics.h"
 
 #include <limits.h>
@@ -28,6 +30,7 @@
 #include "agent/reporter.h"
 #include "agent/runtime/cgroup_usage.h"
 #include "agent/runtime/runtime.h"
+#include "agent/task/restart_policy.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -64,6 +67,9 @@ struct ctr_snap {
     char id[72];
     char veth[16];
     bool running;
+    int restarts;          /* -1: no restart policy */
+    enum health_status hs; /* with has_check */
+    bool has_check;
 };
 
 /* The task's I/O sums over its containers. */
@@ -151,6 +157,13 @@ static void sample_io(struct runner_env *env, struct task_runner *t, usec_t dt, 
         snaps[i].running = t->ctrs[i].state == CTR_RUNNING;
         snprintf(snaps[i].id, sizeof(snaps[i].id), "%s", t->ctrs[i].id);
         snprintf(snaps[i].veth, sizeof(snaps[i].veth), "%s", t->ctrs[i].veth);
+        json_t *def = t->ctrs[i].def;
+        snaps[i].restarts =
+            restart_policy_enabled(json_object_get(def, "restartPolicy")) ? t->ctrs[i].restart_count : -1;
+        json_t *cmd = json_object_get(json_object_get(def, "healthCheck"), "command");
+        const char *first = json_string_value(json_array_get(cmd, 0));
+        snaps[i].has_check = first && strcmp(first, "NONE") != 0;
+        snaps[i].hs = t->ctrs[i].health.status;
     }
     pthread_mutex_unlock(&t->lock);
     json_t *ctrs = json_array();
@@ -165,6 +178,11 @@ static void sample_io(struct runner_env *env, struct task_runner *t, usec_t dt, 
         if (!o)
             break;
         sample_ctr_net(snaps, i, dt, o, &sum);
+        /* Container Insights' RestartCount and UnHealthyContainerHealthStatus. */
+        if (snaps[i].restarts >= 0)
+            json_object_set_new(o, "restartCount", json_integer(snaps[i].restarts));
+        if (snaps[i].has_check)
+            json_object_set_new(o, "healthStatus", json_string(health_name(snaps[i].hs)));
         char name[128];
         uint64_t rd, wr;
         struct error err;

@@ -12,6 +12,18 @@
 #include "common/log.h"
 #include "agent/task/task_endpoint.h"
 
+/* {name: restarts} of the containers restartPolicy has restarted. */
+static json_t *restart_counts(struct task_runner *t)
+{
+    json_t *o = json_object();
+    pthread_mutex_lock(&t->lock);
+    for (size_t i = 0; i < t->nctrs && o; i++)
+        if (t->ctrs[i].restart_count > 0)
+            json_object_set_new(o, t->ctrs[i].name, json_integer(t->ctrs[i].restart_count));
+    pthread_mutex_unlock(&t->lock);
+    return o;
+}
+
 int task_persist_write(struct task_runner *t, struct error *err)
 {
     char dir[4200], path[4300];
@@ -20,8 +32,8 @@ int task_persist_write(struct task_runner *t, struct error *err)
         return -1;
     /* The endpoint's ids (not the credentials): the containers have them
      * in their environment, and a restarted agent must answer to them. */
-    json_t *rec =
-        json_pack("{s:O, s:s, s:o}", "task", t->task, "instance", t->inst->arn, "endpoint", task_endpoint_ids_json(t));
+    json_t *rec = json_pack("{s:O, s:s, s:o, s:o}", "task", t->task, "instance", t->inst->arn, "endpoint",
+                            task_endpoint_ids_json(t), "restarts", restart_counts(t));
     char *text = json_dumps(rec, JSON_COMPACT);
     json_decref(rec);
     if (!text)

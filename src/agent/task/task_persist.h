@@ -4,7 +4,8 @@
 
 #include "agent/task/runner.h"
 
-/* Write the record.  Written to the page cache, which a crashed agent's
+/* Write the record: the task, its instance, the endpoint's ids and the
+ * containers' restart counts (rewritten at each restart).  Written to the page cache, which a crashed agent's
  * successor sees; made durable by task_persist_sync. */
 int task_persist_write(struct task_runner *t, struct error *err);
 

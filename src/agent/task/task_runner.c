@@ -1,7 +1,8 @@
 /* task_runner.c - one task's life on this host, in its own thread:
  *
  *   pull images -> task cgroup and volumes -> start containers in dependsOn
- *   order -> watch (exits, health, stop requests) -> stop in reverse order
+ *   order -> watch (exits, health, stop requests; restartPolicy restarts,
+ *   task_restart.c) -> stop in reverse order
  *   -> report STOPPED -> clean up (runtime state, mounts, cgroups, volumes)
  *
  * This file is the sequence and its decisions; each step is a file beside
@@ -36,6 +37,7 @@
 #include "agent/task/task_logs.h"
 #include "agent/task/task_persist.h"
 #include "agent/task/task_report.h"
+#include "agent/task/task_restart.h"
 #include "agent/task/task_role_creds.h"
 #include "agent/task/task_secrets.h"
 #include "agent/task/task_stop.h"
@@ -312,12 +314,15 @@ static enum pass watch_pass(struct run *r)
         snprintf(r->why, sizeof(r->why), "Essential container in task exited");
         return PASS_STOP;
     }
-    if (changed) /* a non-essential container exited: say so now */
+    if (task_restart_due(t, &r->vols, r->ino, r->why, sizeof(r->why)))
+        return PASS_STOP; /* an essential container exited and could not start again */
+    if (changed)          /* a non-essential container exited: say so now */
         task_report(t, r->started_all ? TASK_STATUS_RUNNING : TASK_STATUS_ACTIVATING, NULL, NULL);
     int timeout;
     if (start_pending(r, &timeout))
         return PASS_STOP;
-    task_watch_wait(t, r->ino, timeout);
+    if (!task_restart_pending(t)) /* an exit seen while starting others is restarted at once */
+        task_watch_wait(t, r->ino, timeout);
     return PASS_AGAIN;
 }
 

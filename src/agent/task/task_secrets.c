@@ -307,10 +307,12 @@ static int container_secrets(struct runner_ctr *c, struct awsjson_client *role, 
     return 0;
 }
 
-int task_secrets_resolve(struct task_runner *t, char *why, size_t cap)
+/* Resolve with the execution role's credentials: every container's
+ * secrets, log secret options and registry credentials (only NULL), or
+ * only's `secrets` alone (a restart: its image is pulled, its log options
+ * were filled at the first start). */
+static int resolve(struct task_runner *t, struct runner_ctr *only, char *why, size_t cap)
 {
-    if (!task_has_secrets(t))
-        return 0;
     snprintf(why, cap, REASON_PREFIX "out of memory"); /* the failures that say nothing else */
     const struct agent_config *cfg = &t->env->agent->cfg;
     struct aws_credentials creds = {0};
@@ -324,7 +326,9 @@ int task_secrets_resolve(struct task_runner *t, char *why, size_t cap)
         snprintf(why, cap, REASON_PREFIX "%s", err.msg);
         return -1;
     }
-    for (size_t i = 0; i < t->nctrs && r == 0; i++) {
+    if (only)
+        r = container_secrets(only, role, why, cap);
+    for (size_t i = 0; i < t->nctrs && r == 0 && !only; i++) {
         r = registry_credentials(&t->ctrs[i], role, why, cap);
         if (r == 0)
             r = container_secrets(&t->ctrs[i], role, why, cap);
@@ -340,4 +344,18 @@ int task_secrets_resolve(struct task_runner *t, char *why, size_t cap)
     }
     log_info("task %s: secrets resolved with its execution role", t->id);
     return 0;
+}
+
+int task_secrets_resolve(struct task_runner *t, char *why, size_t cap)
+{
+    if (!task_has_secrets(t))
+        return 0;
+    return resolve(t, NULL, why, cap);
+}
+
+int task_secrets_resolve_env(struct task_runner *t, struct runner_ctr *c, char *why, size_t cap)
+{
+    if (json_array_size(json_object_get(c->def, "secrets")) == 0)
+        return 0;
+    return resolve(t, c, why, cap);
 }

@@ -21,6 +21,10 @@
  * ..."), which names the secret and the cause but never a value. */
 int task_secrets_resolve(struct task_runner *t, char *why, size_t cap);
 
+/* c's `secrets` alone, again (a restart: they were forgotten once it
+ * started); as task_secrets_resolve otherwise. */
+int task_secrets_resolve_env(struct task_runner *t, struct runner_ctr *c, char *why, size_t cap);
+
 /* Wipe and free a container's resolved values (once it has started, and
  * when the runner is freed). */
 void task_secrets_forget(struct runner_ctr *c);

@@ -9,6 +9,7 @@
 #include "agent/agent_sync.h"
 #include "common/log.h"
 #include "agent/task/task_health.h"
+#include "agent/task/task_restart.h"
 
 bool task_watch_refresh(struct task_runner *t, bool *ret_changed)
 {
@@ -17,7 +18,7 @@ bool task_watch_refresh(struct task_runner *t, bool *ret_changed)
         *ret_changed = false;
     for (size_t i = 0; i < t->nctrs; i++) {
         struct runner_ctr *c = &t->ctrs[i];
-        if (c->state != CTR_RUNNING)
+        if (c->state != CTR_RUNNING || c->restart_due)
             continue;
         struct runtime_status st;
         struct error err;
@@ -25,6 +26,8 @@ bool task_watch_refresh(struct task_runner *t, bool *ret_changed)
             continue;
         if (st.state != RUNTIME_EXITED && st.state != RUNTIME_LOST)
             continue;
+        if (task_restart_wanted(t, c, &st))
+            continue; /* the runner restarts it: not an exit the task sees */
         pthread_mutex_lock(&t->lock);
         c->state = CTR_EXITED;
         c->exit_code = st.state == RUNTIME_LOST ? 137 : st.exit_code;

@@ -13,6 +13,7 @@
 #include "server/http/tags.h"
 #include "server/store/store_capacity_providers.h"
 #include "server/store/store_clusters.h"
+#include "server/store/store_tags.h"
 
 #define DESCRIBE_DEFAULT 10
 #define DESCRIBE_MAX 10
@@ -229,6 +230,26 @@ static json_t *with_tags(struct op_ctx *ctx, json_t *doc, struct error *err)
     return j;
 }
 
+/* ECS answers with managedScaling's documented defaults filled in. */
+static void managed_scaling_defaults(json_t *asg)
+{
+    static const struct {
+        const char *name;
+        json_int_t value;
+    } defaults[] = {
+        {"targetCapacity", 100},
+        {"minimumScalingStepSize", 1},
+        {"maximumScalingStepSize", 10000},
+        {"instanceWarmupPeriod", 300},
+    };
+    json_t *ms = json_object_get(asg, "managedScaling");
+    if (!json_is_object(ms))
+        return;
+    for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
+        if (!json_object_get(ms, defaults[i].name))
+            json_object_set_new(ms, defaults[i].name, json_integer(defaults[i].value));
+}
+
 int action_create_capacity_provider(struct op_ctx *ctx, json_t *in, json_t *out, struct error *err)
 {
     const char *name = json_string_value(json_object_get(in, "name"));
@@ -268,12 +289,25 @@ int action_create_capacity_provider(struct op_ctx *ctx, json_t *in, json_t *out,
         json_object_set_new(a, "managedTerminationProtection", json_string("DISABLED"));
     if (!json_object_get(a, "managedDraining"))
         json_object_set_new(a, "managedDraining", json_string("ENABLED"));
+    managed_scaling_defaults(a);
     if (store_capacity_provider_put(ctx->tx, ctx->region, name, doc, err) < 0 || tags_attach(ctx, arn, tags, err) < 0)
         return -1;
     json_t *j = with_tags(ctx, doc, err);
     if (!j)
         return -1;
     json_object_set_new(out, "capacityProvider", j);
+    return 0;
+}
+
+int capacity_providers_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)
+{
+    /* The built-in FARGATE and FARGATE_SPOT are AWS's, not the account's. */
+    _cleanup_json_ json_t *doc = NULL;
+    int r = is_fargate(arn->resource) ? 0 : store_capacity_provider_get(ctx->tx, ctx->region, arn->resource, &doc, err);
+    if (r < 0)
+        return -1;
+    if (r == 0 || strcmp(arn->region, ctx->region) != 0 || strcmp(arn->account, ctx->account) != 0)
+        return error_set(err, API_ERR_RESOURCE_NOT_FOUND, "The specified resource is not found.");
     return 0;
 }
 
@@ -304,8 +338,9 @@ int action_update_capacity_provider(struct op_ctx *ctx, json_t *in, json_t *out,
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(in, "autoScalingGroupProvider"), key, v) {
-        json_object_set(asg, key, v);
+        json_object_set_new(asg, key, json_deep_copy(v));
     }
+    managed_scaling_defaults(asg);
     json_object_set_new(doc, "updateStatus", json_string("UPDATE_COMPLETE"));
     if (store_capacity_provider_put(ctx->tx, ctx->region, json_string_value(json_object_get(doc, "name")), doc, err) <
         0)
@@ -332,7 +367,19 @@ int action_delete_capacity_provider(struct op_ctx *ctx, json_t *in, json_t *out,
                          "The specified capacity provider is in use and cannot be removed. Disassociate it from the "
                          "cluster %s first.",
                          json_string_value(json_array_get(names, 0)));
-    if (store_capacity_provider_delete(ctx->tx, ctx->region, name, err) < 0)
+    /* Its tags go with it: a provider made again under the name starts bare. */
+    const char *arn = json_string_value(json_object_get(doc, "capacityProviderArn"));
+    _cleanup_json_ json_t *tags = tags_list(ctx, arn, err);
+    _cleanup_json_ json_t *keys = json_array();
+    if (!tags || !keys)
+        return tags ? error_set(err, ERR_INTERNAL, "out of memory") : -1;
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t) {
+        json_array_append(keys, json_object_get(t, "key"));
+    }
+    if (store_capacity_provider_delete(ctx->tx, ctx->region, name, err) < 0 ||
+        store_tags_remove(ctx->tx, arn, keys, err) < 0)
         return -1;
     json_object_set_new(doc, "status", json_string("INACTIVE"));
     json_object_set_new(doc, "updateStatus", json_string("DELETE_COMPLETE"));

@@ -16,6 +16,7 @@
 #define CAPACITY_STRATEGY_MAX 20
 
 struct cluster_row;
+struct arn;
 
 /* Whether a provider (name or ARN) is FARGATE or FARGATE_SPOT: built in,
  * both backed by the agents started with --fargate. */
@@ -45,6 +46,10 @@ int capacity_strategy_top_up(json_t *strategy, const int *have, int count, int *
  * and weight filled in.  Refused with a launchType, or for DAEMON. */
 int capacity_service_strategy(const struct cluster_row *cluster, json_t *in, bool daemon, json_t **ret_strategy,
                               struct error *err);
+
+/* 0 when the account's capacity provider that arn names exists (for
+ * TagResource and its kin), else -1 with ResourceNotFoundException. */
+int capacity_providers_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
 
 API_ACTION(action_create_capacity_provider);
 API_ACTION(action_update_capacity_provider);

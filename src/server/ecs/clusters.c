@@ -8,6 +8,7 @@
 #include "server/ecs/arn.h"
 #include "common/cleanup.h"
 #include "server/ecs/describe.h"
+#include "server/ecs/ecs_limits.h"
 #include "server/ecs/list_arns.h"
 #include "server/ecs/account_settings.h"
 #include "server/ecs/capacity_providers.h"
@@ -415,7 +416,8 @@ int action_list_clusters(struct op_ctx *ctx, json_t *in, json_t *out, struct err
         return -1;
     _cleanup_json_ json_t *names = json_array();
     bool more = false;
-    int r = store_cluster_list(ctx->tx, ctx->region, page.after, page.limit, names, &more, err);
+    usec_t listed_since = ctx->now - (usec_t)ECS_INACTIVE_CLUSTER_LISTED_SEC * USEC_PER_SEC;
+    int r = store_cluster_list(ctx->tx, ctx->region, listed_since, page.after, page.limit, names, &more, err);
     page_free(&page);
     if (r < 0)
         return -1;
@@ -526,5 +528,12 @@ int action_delete_cluster(struct op_ctx *ctx, json_t *in, json_t *out, struct er
         return -1;
     }
     snprintf(row.status, sizeof(row.status), "INACTIVE");
+    /* ListClusters shows it for a while yet (store_cluster_list). */
+    json_t *own = json_object_get(row.doc, "berth");
+    if (!json_is_object(own)) {
+        own = json_object();
+        json_object_set_new(row.doc, "berth", own);
+    }
+    json_object_set_new(own, "deletedAt", json_integer((json_int_t)ctx->now));
     return finish_update(ctx, &row, out, err);
 }

@@ -114,13 +114,15 @@ static int count_service(struct pass *p, int64_t cluster_id, const char *region,
         return -1;
     double desired = (double)json_integer_value(json_object_get(row.doc, "desiredCount"));
     double deployments = (double)json_array_size(json_object_get(row.doc, "deployments"));
+    double task_sets = (double)json_array_size(json_object_get(row.doc, "taskSets"));
     const struct {
         const char *name;
         double v;
     } m[] = {{"DesiredTaskCount", desired},
              {"RunningTaskCount", (double)t.running},
              {"PendingTaskCount", (double)t.pending},
-             {"DeploymentCount", deployments}};
+             {"DeploymentCount", deployments},
+             {"TaskSetCount", task_sets}};
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
         if (put(p->tx, region, m[i].name, cluster, name, p->at_ms, p->now_ms, "Count", m[i].v, err) < 0)
             return -1;

@@ -43,14 +43,16 @@ struct ci_sample {
  * CpuUtilized, CpuReserved, MemoryUtilized, MemoryReserved,
  * NetworkRxBytes, NetworkTxBytes, StorageReadBytes, StorageWriteBytes,
  * EphemeralStorageUtilized and EphemeralStorageReserved (when the task
- * has an ephemeralStorage size) by ClusterName, ClusterName +
+ * has an ephemeralStorage size), RestartCount (containers with a restart
+ * policy) by ClusterName, ClusterName +
  * TaskDefinitionFamily and, for a service's task, ClusterName +
  * ServiceName; with "enhanced" also TaskCpuUtilization,
  * TaskMemoryUtilization and TaskEphemeralStorageUtilization, all of them
  * also by ClusterName + ServiceName + TaskId (a service's task) and
  * ClusterName + TaskDefinitionFamily + TaskId, and each container's
  * ContainerCpu/MemoryUtilized, -Reserved, -Utilization, ContainerNetworkRx/
- * TxBytes, ContainerStorageRead/WriteBytes by ClusterName and by
+ * TxBytes, ContainerStorageRead/WriteBytes, RestartCount and
+ * UnHealthyContainerHealthStatus by ClusterName and by
  * ClusterName + ContainerName + ServiceName or TaskDefinitionFamily, with
  * and without TaskId (s->containers' names are strings: the caller
  * checks). */
@@ -59,8 +61,9 @@ int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluste
 
 /* The counting job: once a period, for each cluster with Container
  * Insights on, ContainerInstanceCount, TaskCount and ServiceCount by
- * ClusterName; DesiredTaskCount, RunningTaskCount, PendingTaskCount and
- * DeploymentCount by ClusterName + ServiceName. */
+ * ClusterName; DesiredTaskCount, RunningTaskCount, PendingTaskCount,
+ * DeploymentCount and TaskSetCount (its task sets: an EXTERNAL
+ * deployment controller's) by ClusterName + ServiceName. */
 struct container_insights {
     struct store *store;
     int time_scale;

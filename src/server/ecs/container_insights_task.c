@@ -9,9 +9,13 @@
  * reports them.  Ephemeral storage is what the containers' writable layers
  * take on disk, against the task's ephemeralStorage size (no size, no
  * reserved figure nor percentage), in gigabytes of 10^9 bytes.
+ * RestartCount is the restarts so far of the task's containers that have a
+ * restart policy (none without one).
  * "enhanced" adds the TaskId dimension sets of AWS's enhanced
  * observability, the Task*Utilization percentages and the container-level
- * metrics; AWS lists ContainerNetworkRx/TxBytes and ContainerCpuUtilization
+ * metrics, among them each container's RestartCount and, for a container
+ * with a health check, UnHealthyContainerHealthStatus (1 while it is
+ * UNHEALTHY, else 0); AWS lists ContainerNetworkRx/TxBytes and ContainerCpuUtilization
  * without ContainerName, but a container's figure without its name cannot
  * be told from its neighbours', so berth keys them as the other
  * Container* metrics. */
@@ -155,6 +159,7 @@ static int put_container(struct op_ctx *ctx, const struct cluster_row *cluster, 
                          int64_t at_ms, struct error *err)
 {
     const char *name = json_string_value(json_object_get(c, "name"));
+    const char *hs = json_string_value(json_object_get(c, "healthStatus"));
     json_t *cpu = json_object_get(c, "cpuUnits"), *mem = json_object_get(c, "memoryMiB");
     double rcpu, rmem;
     container_reserved(task, name, &rcpu, &rmem);
@@ -169,8 +174,21 @@ static int put_container(struct op_ctx *ctx, const struct cluster_row *cluster, 
         FIG("ContainerNetworkTxBytes", "Bytes/Second", json_object_get(c, "netTx")),
         FIG("ContainerStorageReadBytes", "Bytes", json_object_get(c, "storageRead")),
         FIG("ContainerStorageWriteBytes", "Bytes", json_object_get(c, "storageWrite")),
+        {"UnHealthyContainerHealthStatus", "Count", hs != NULL, hs && strcmp(hs, "UNHEALTHY") == 0 ? 1 : 0},
     };
-    return put_level(ctx, cluster, task, true, name, cf, sizeof(cf) / sizeof(cf[0]), at_ms, err);
+    if (put_level(ctx, cluster, task, true, name, cf, sizeof(cf) / sizeof(cf[0]), at_ms, err) < 0)
+        return -1;
+    /* RestartCount by ClusterName alone is the tasks' (their sums): a
+     * container's goes by the sets that name it. */
+    const struct ci_figure rc = FIG("RestartCount", "Count", json_object_get(c, "restartCount"));
+    json_t *sets[CI_DIMSETS_MAX] = {0};
+    size_t n = 0;
+    if (!rc.present)
+        return 0;
+    if (dimsets(cluster, task, true, name, sets, &n, err) < 0)
+        return -1;
+    json_decref(sets[0]);
+    return put_figures(ctx, sets + 1, n - 1, &rc, 1, at_ms, err);
 }
 
 int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *task,
@@ -179,6 +197,16 @@ int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluste
     if (!container_insights_on(cluster->doc))
         return 0;
     double eph_gib = ephemeral_gib(task);
+    /* The task's restarts: its containers' with a restart policy. */
+    bool restarts_known = false;
+    double restarts = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(s->containers, i, c) {
+        json_t *n = json_object_get(c, "restartCount");
+        restarts_known |= n != NULL;
+        restarts += json_number_value(n);
+    }
     double eph_used = json_number_value(s->ephemeral);
     const struct ci_figure f[] = {
         FIG("CpuUtilized", "None", s->cpu),
@@ -191,6 +219,7 @@ int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluste
         FIG("StorageWriteBytes", "Bytes", s->storage_write),
         {"EphemeralStorageUtilized", "Gigabytes", s->ephemeral != NULL, eph_used / GB},
         {"EphemeralStorageReserved", "Gigabytes", s->ephemeral != NULL && eph_gib > 0, eph_gib * GIB / GB},
+        {"RestartCount", "Count", restarts_known, restarts},
         /* enhanced only, from here */
         percent("TaskCpuUtilization", s->cpu, (double)task->res_cpu),
         percent("TaskMemoryUtilization", s->mem, (double)task->res_memory),
@@ -205,8 +234,6 @@ int container_insights_task(struct op_ctx *ctx, const struct cluster_row *cluste
         return 0;
     if (put_level(ctx, cluster, task, true, NULL, f, nf, at_ms, err) < 0)
         return -1;
-    size_t i;
-    json_t *c;
     json_array_foreach(s->containers, i, c) {
         if (put_container(ctx, cluster, task, c, at_ms, err) < 0)
             return -1;

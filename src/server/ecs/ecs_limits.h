@@ -9,6 +9,10 @@
 #define LIMIT_CLUSTER_SERVICES 5000
 #define LIMIT_CLUSTER_INSTANCES 5000
 
+/* A deleted cluster stays INACTIVE in ListClusters this long (ECS:
+ * "might remain discoverable in your account for a period of time"). */
+#define ECS_INACTIVE_CLUSTER_LISTED_SEC 3600
+
 /* RunTask/StartTask: containerOverrides as compact JSON (ECS: "A total of
  * 8192 characters are allowed for overrides"). */
 #define LIMIT_CONTAINER_OVERRIDES_BYTES 8192

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/cleanup.h"
 #include "common/proto.h"
@@ -203,6 +204,12 @@ struct api_service ecs_service_api(struct ecs_service *e)
     };
 }
 
+/* An agent's PutLogEvents carries up to 10,000 events: read in place. */
+static const char *agent_raw_member(const char *action)
+{
+    return strcmp(action, PROTO_PUT_LOG_EVENTS) == 0 ? "logEvents" : NULL;
+}
+
 struct api_service ecs_service_agent_api(struct ecs_service *e)
 {
     size_t nrules;
@@ -214,5 +221,6 @@ struct api_service ecs_service_agent_api(struct ecs_service *e)
         .state = e,
         .authz = rules,
         .nauthz = nrules,
+        .raw_member = agent_raw_member,
     };
 }

@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+#include "common/cleanup.h"
+#include "server/ecs/capacity_providers.h"
+#include "server/ecs/taskdefs.h"
 #include "server/http/api.h"
 
 static bool has(json_t *list, const char *s)
@@ -38,5 +41,41 @@ int fargate_check_launch(json_t *taskdef, const char *launch_type, const char *p
                          "The specified platform version %.32s does not exist: berth's Fargate runs %s (LATEST).",
                          platform_version, FARGATE_PLATFORM_VERSION);
     *ret_version = FARGATE_PLATFORM_VERSION;
+    return 0;
+}
+
+/* A new definition, or the current one under a new strategy, must suit
+ * the launch type the service now has (a FARGATE or FARGATE_SPOT strategy
+ * is FARGATE's), and a new platformVersion (Fargate's only) is a new
+ * deployment. */
+int fargate_update_service(struct op_ctx *ctx, json_t *in, json_t *doc, json_t *taskdef, const char *td_arn,
+                           bool *redeploy, struct error *err)
+{
+    json_t *strategy = json_object_get(doc, "capacityProviderStrategy");
+    const char *launch_type = json_string_value(json_object_get(doc, "launchType"));
+    if (strategy)
+        launch_type = capacity_strategy_is_fargate(strategy) ? "FARGATE" : "EC2";
+    _cleanup_json_ json_t *current = NULL;
+    if (!taskdef && json_object_get(in, "capacityProviderStrategy") &&
+        taskdef_resolve(ctx, td_arn, false, &current, err) < 0)
+        return -1;
+    const char *given = json_string_value(json_object_get(in, "platformVersion"));
+    const char *version = NULL;
+    json_t *fargate_ok = json_pack("{s:[s]}", "compatibilities", "FARGATE");
+    int r = fargate_check_launch(taskdef   ? taskdef
+                                 : current ? current
+                                           : fargate_ok,
+                                 launch_type ? launch_type : "EC2", given, &version, err);
+    json_decref(fargate_ok);
+    if (r < 0)
+        return -1;
+    if (strcmp(launch_type ? launch_type : "", "FARGATE") == 0 && !json_object_get(doc, "platformVersion")) {
+        json_object_set_new(doc, "platformVersion", json_string("LATEST"));
+        json_object_set_new(doc, "platformFamily", json_string("Linux"));
+    }
+    if (given) {
+        json_object_set_new(doc, "platformVersion", json_string(given));
+        *redeploy = true;
+    }
     return 0;
 }

@@ -291,9 +291,6 @@ struct service_kind {
     json_int_t desired;
 };
 
-/* Read the kind of service asked for, refusing what berth does not run
- * (FARGATE, capacity providers, other deployment controllers) and what ECS
- * refuses for the strategy. */
 /* desiredCount within 0 and the tasks-per-service quota, so that one
  * request cannot ask the scheduler for billions of tasks. */
 static int check_desired(const struct op_ctx *ctx, json_int_t desired, struct error *err)
@@ -563,25 +560,6 @@ static int update_check_network(struct op_ctx *ctx, json_t *doc, json_t *taskdef
     return 0;
 }
 
-/* A new definition must suit a Fargate service too, and a new
- * platformVersion (Fargate's only) is a new deployment. */
-static int update_platform(json_t *in, const char *launch_type, json_t *doc, json_t *taskdef, bool *redeploy,
-                           struct error *err)
-{
-    const char *given = json_string_value(json_object_get(in, "platformVersion"));
-    const char *version = NULL;
-    json_t *fargate_ok = json_pack("{s:[s]}", "compatibilities", "FARGATE");
-    int r = fargate_check_launch(taskdef ? taskdef : fargate_ok, launch_type, given, &version, err);
-    json_decref(fargate_ok);
-    if (r < 0)
-        return -1;
-    if (given) {
-        json_object_set_new(doc, "platformVersion", json_string(given));
-        *redeploy = true;
-    }
-    return 0;
-}
-
 /* A new capacity provider strategy: the service's tasks move to it in a
  * new deployment (an empty one goes back to the EC2 launch type). */
 static int update_providers(const struct cluster_row *cluster, json_t *in, json_t *doc, bool daemon, bool *redeploy,
@@ -683,7 +661,7 @@ int action_update_service(struct op_ctx *ctx, json_t *in, json_t *out, struct er
             redeploy = true;
         td_arn = new_arn;
     }
-    if (update_platform(in, row.launch_type, doc, taskdef, &redeploy, err) < 0)
+    if (fargate_update_service(ctx, in, doc, taskdef, td_arn, &redeploy, err) < 0)
         return -1;
     json_t *given = json_object_get(in, "deploymentConfiguration");
     if (given) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server/ecs/arn.h"
+#include "server/ecs/capacity_providers.h"
 #include "server/ecs/clusters.h"
 #include "server/ecs/daemon_taskdefs.h"
 #include "common/cleanup.h"
@@ -24,9 +25,13 @@ struct tag_target {
 };
 
 static const struct tag_target targets[] = {
-    {"cluster", clusters_arn_exists},         {"container-instance", instances_arn_exists},
-    {"service", services_arn_exists},         {"task", tasks_arn_exists},
-    {"task-definition", taskdefs_arn_exists}, {"daemon-task-definition", daemon_taskdefs_arn_exists},
+    {"cluster", clusters_arn_exists},
+    {"container-instance", instances_arn_exists},
+    {"service", services_arn_exists},
+    {"task", tasks_arn_exists},
+    {"task-definition", taskdefs_arn_exists},
+    {"daemon-task-definition", daemon_taskdefs_arn_exists},
+    {"capacity-provider", capacity_providers_arn_exists},
 };
 
 static int resolve_target(struct op_ctx *ctx, json_t *in, const char **ret_arn, struct error *err)

@@ -110,7 +110,8 @@ int action_start_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error 
 {
     _cleanup_(cluster_row_clear) struct cluster_row cluster = {0};
     _cleanup_(json_decrefp) json_t *taskdef = NULL;
-    if (cluster_resolve(ctx, json_object_get(in, "cluster"), true, &cluster, err) < 0)
+    /* The instances must be the cluster's: a missing default cluster is not made. */
+    if (cluster_resolve(ctx, json_object_get(in, "cluster"), false, &cluster, err) < 0)
         return -1;
     json_t *refs = json_object_get(in, "containerInstances");
     if (json_array_size(refs) < 1)

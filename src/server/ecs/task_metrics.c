@@ -90,7 +90,8 @@ static bool amount_ok(json_t *v) { return number_ok(v) && (!v || json_number_val
 
 /* The I/O figures of a report: netRx, netTx (bytes/s), storageRead,
  * storageWrite, ephemeralStorageBytes (bytes), and containers [{name,
- * netRx, netTx, storageRead, storageWrite, cpuUnits, memoryMiB}]. */
+ * netRx, netTx, storageRead, storageWrite, cpuUnits, memoryMiB,
+ * restartCount, healthStatus}]. */
 static int read_io(json_t *in, struct ci_sample *s, struct error *err)
 {
     s->net_rx = json_object_get(in, "netRx");
@@ -112,9 +113,12 @@ static int read_io(json_t *in, struct ci_sample *s, struct error *err)
         if (!name || !name[0] || strlen(name) > 255 || !amount_ok(json_object_get(c, "netRx")) ||
             !amount_ok(json_object_get(c, "netTx")) || !amount_ok(json_object_get(c, "storageRead")) ||
             !amount_ok(json_object_get(c, "storageWrite")) || !amount_ok(json_object_get(c, "cpuUnits")) ||
-            !amount_ok(json_object_get(c, "memoryMiB")))
+            !amount_ok(json_object_get(c, "memoryMiB")) || !amount_ok(json_object_get(c, "restartCount")))
             return error_set(err, ERR_INVALID,
                              "Invalid metrics report: a container has a name and figures that are numbers >= 0.");
+        json_t *hs = json_object_get(c, "healthStatus");
+        if (hs && !json_is_string(hs))
+            return error_set(err, ERR_INVALID, "Invalid metrics report: a container's healthStatus is a string.");
     }
     return 0;
 }

@@ -271,6 +271,27 @@ static int check_health(json_t *c, const char *name, struct error *err)
     return 0;
 }
 
+/* restartPolicy as ECS bounds it: at most 50 ignoredExitCodes, a
+ * restartAttemptPeriod of 60 to 1800 s (the agent's default is 300). */
+static int check_restart_policy(json_t *c, const char *name, struct error *err)
+{
+    json_t *rp = json_object_get(c, "restartPolicy");
+    if (!rp)
+        return 0;
+    if (json_array_size(json_object_get(rp, "ignoredExitCodes")) > 50)
+        return client_error(err,
+                            "Invalid 'restartPolicy' setting for container '%s'. 'ignoredExitCodes' can have at "
+                            "most 50 exit codes.",
+                            name);
+    json_t *period = json_object_get(rp, "restartAttemptPeriod");
+    if (period && (json_integer_value(period) < 60 || json_integer_value(period) > 1800))
+        return client_error(err,
+                            "Invalid 'restartPolicy' setting for container '%s'. 'restartAttemptPeriod' must be "
+                            "between 60 and 1800 seconds.",
+                            name);
+    return 0;
+}
+
 static int check_depends_on(const struct task_facts *t, json_t *c, const char *name, struct error *err)
 {
     size_t i;
@@ -540,7 +561,8 @@ static int check_fargate(const struct task_facts *t, json_t *req, struct error *
         return client_error(err, "No Fargate configuration exists for given values: %ld CPU, %ld memory.", t->cpu,
                             t->memory);
     if (t->host_pid)
-        return client_error(err, "Tasks using the Fargate launch type do not support pidMode 'host'.");
+        return client_error(err, "Tasks using the Fargate launch type do not support pidMode 'host'. The supported "
+                                 "value for pidMode is 'task'.");
     if (t->ipc_mode)
         return client_error(err, "Tasks using the Fargate launch type do not support ipcMode.");
     if (uses_awslogs(t) && !json_object_get(req, "executionRoleArn"))
@@ -622,7 +644,8 @@ static int check_containers(struct task_facts *t, struct error *err)
         if (is_true(json_object_get(c, "essential")))
             essential = true;
         if (check_memory(t, c, name, err) < 0 || check_ports(t, c, name, err) < 0 || check_health(c, name, err) < 0 ||
-            check_volumes_refs(t, c, name, err) < 0 || check_links_and_hosts(t, c, name, err) < 0)
+            check_restart_policy(c, name, err) < 0 || check_volumes_refs(t, c, name, err) < 0 ||
+            check_links_and_hosts(t, c, name, err) < 0)
             return -1;
     }
     if (check_totals(t, err) < 0)

@@ -81,9 +81,7 @@ static int lookup(struct op_ctx *ctx, const char *s, bool need_revision, struct 
     if (r == REF_NONE)
         return 0;
     if (need_revision && ref.revision == 0)
-        return error_set(err, API_ERR_CLIENT,
-                         "The task definition must be given as family:revision or a full ARN; a revision "
-                         "must be specified.");
+        return error_set(err, API_ERR_CLIENT, "Revision is missing."); /* ECS's words */
     return store_taskdef_get(ctx->tx, ctx->region, ref.family, ref.revision, ret_row, err);
 }
 

@@ -341,6 +341,7 @@ static void sync_lb(struct elb_proxy *p, struct store_tx *tx, json_t *lb, bool *
     seen[lp - p->procs] = true;
     _cleanup_json_ json_t *listeners = json_array(), *tgs = json_object(), *files = json_object();
     _cleanup_json_ json_t *certs = json_object(), *cert_docs = json_object();
+    _cleanup_json_ json_t *actions = json_object(); /* listener/rule ARN -> actions */
     _cleanup_buf_ struct buf cfg;
     buf_init(&cfg, LIMIT_ELB_CONFIG);
     char dir[1100], sock[128];
@@ -356,7 +357,6 @@ static void sync_lb(struct elb_proxy *p, struct store_tx *tx, json_t *lb, bool *
         proc_stop(lp); /* nothing to listen on */
         return;
     }
-    _cleanup_json_ json_t *actions = json_object();
     size_t i, j;
     json_t *l, *rule;
     json_array_foreach(listeners, i, l) {

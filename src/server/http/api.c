@@ -201,6 +201,8 @@ struct request_scope {
     const char *caller;
     bool caller_temporary;
     const char *request_id;
+    const char *raw; /* the action's raw_member, unparsed */
+    size_t raw_len;
 };
 
 /* Whether to run a transaction again that a concurrent one (another
@@ -275,6 +277,8 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
             .request_id = scope->request_id,
             .rerun = deadline != 0,
             .dispatch = d,
+            .raw = scope->raw,
+            .raw_len = scope->raw_len,
         };
         /* Authorised in the transaction the handler runs in: the tags and
          * policies it reads are those the handler acts under (a long poll's
@@ -440,7 +444,10 @@ void api_handle(struct dispatch *d, const struct api_request *req, struct api_re
     }
     scope.caller_temporary = who.temporary;
     bool cbor = cbor_protocol_request(req);
-    if (r == 0 && !in)
+    const char *raw_member = r == 0 && svc->raw_member ? svc->raw_member(action->name) : NULL;
+    if (r == 0 && !in && !cbor && raw_member)
+        r = json_protocol_parse_raw(req, raw_member, &in, &scope.raw, &scope.raw_len, &err);
+    else if (r == 0 && !in)
         r = cbor ? cbor_protocol_parse(req, &in, &err) : json_protocol_parse(req, &in, &err);
     if (r == 0 && out)
         r = run_action(d, svc, action, &scope, in, out, &err);

@@ -45,6 +45,12 @@ struct op_ctx {
     /* The dispatcher, for an action that hands on what it received
      * (BerthAgent.SubmitReports); NULL outside a request. */
     struct dispatch *dispatch;
+    /* The JSON text of the member the service's raw_member names, left
+     * unparsed (checked well-formed) and absent from `in`; NULL when the
+     * request has no such member or `in` came parsed (composed calls,
+     * batched reports, CBOR). */
+    const char *raw;
+    size_t raw_len;
 };
 
 /* Returned by a handler: `out` holds an empty answer; if time remains before
@@ -180,6 +186,11 @@ struct api_service {
     /* Why an operation of the model without an action is refused (appended
      * to the UnsupportedFeatureException's message); NULL: no reason. */
     const char *(*refusal_note)(const char *operation);
+    /* The top-level member of an action's input that is large and regular
+     * (BerthAgent.PutLogEvents' logEvents): a JSON body's is not built into
+     * a tree but handed to the handler as text (op_ctx.raw) to read in
+     * place.  NULL, or NULL returned: none. */
+    const char *(*raw_member)(const char *action);
 };
 
 /* Check that a table is sorted by name with no name twice (the dispatcher

@@ -35,6 +35,7 @@
 #include "server/logs/logs_limits.h"
 #include "common/log.h"
 #include "common/utf8.h"
+#include "server/logs/logs_batch.h"
 #include "server/logs/logs_filter.h"
 #include "server/http/paging.h"
 
@@ -42,60 +43,24 @@
 #define MS_PER_DAY (24 * MS_PER_HOUR)
 #define TOO_OLD_MS (14 * MS_PER_DAY)
 #define TOO_NEW_MS (2 * MS_PER_HOUR)
-#define BATCH_SPAN_MS (24 * MS_PER_HOUR)
 
 static void logs_filter_freep(struct logs_filter **f) { logs_filter_free(*f); }
 
 /* ---- PutLogEvents ------------------------------------------------------------ */
-
-static int check_batch(json_t *events, struct log_event_in **ret_ev, size_t *ret_n, struct error *err)
-{
-    size_t n = json_array_size(events);
-    if (n < 1 || n > LIMIT_LOGS_BATCH_EVENTS)
-        return error_set(err, ERR_INVALID,
-                         "1 validation error detected: Value at 'logEvents' failed to satisfy "
-                         "constraint: Member must have length between 1 and %d",
-                         LIMIT_LOGS_BATCH_EVENTS);
-    _cleanup_free_ struct log_event_in *ev = calloc(n, sizeof(*ev));
-    if (!ev)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(events, i);
-        json_t *ts = json_object_get(e, "timestamp");
-        json_t *msg = json_object_get(e, "message");
-        if (!json_is_integer(ts) || json_integer_value(ts) < 0 || !json_is_string(msg) || json_string_length(msg) < 1)
-            return error_set(err, ERR_INVALID,
-                             "logEvents[%zu]: timestamp (ms, >= 0) and message (non-empty) "
-                             "are required.",
-                             i);
-        ev[i].ts = json_integer_value(ts);
-        ev[i].message = json_string_value(msg);
-        ev[i].len = json_string_length(msg);
-        if (ev[i].len > LIMIT_LOGS_EVENT_BYTES)
-            return error_set(err, ERR_INVALID, "Log event too large: %zu bytes exceeds limit of %d", ev[i].len,
-                             LIMIT_LOGS_EVENT_BYTES);
-        total += ev[i].len + LIMIT_LOGS_EVENT_OVERHEAD;
-        if (i > 0 && ev[i].ts < ev[i - 1].ts)
-            return error_set(err, ERR_INVALID,
-                             "Log events in a single PutLogEvents request must be in chronological order.");
-    }
-    if (total > LIMIT_LOGS_BATCH_BYTES)
-        return error_set(err, ERR_INVALID, "Upload too large: %zu bytes exceeds limit of %d", total,
-                         LIMIT_LOGS_BATCH_BYTES);
-    if (ev[n - 1].ts - ev[0].ts > BATCH_SPAN_MS)
-        return error_set(err, ERR_INVALID,
-                         "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
-    *ret_ev = TAKE_PTR(ev);
-    *ret_n = n;
-    return 0;
-}
 
 static void set_sequence_token(json_t *out, int64_t upload_seq)
 {
     char token[64];
     logs_sequence_token(upload_seq, token, sizeof(token));
     json_object_set_new(out, "nextSequenceToken", json_string(token));
+}
+
+/* The batch in `events`, or else in ctx->raw (BerthAgent's, unparsed). */
+static int read_batch(struct op_ctx *ctx, json_t *events, struct logs_batch *ret, struct error *err)
+{
+    if (!events && ctx->raw)
+        return logs_batch_from_text(ctx->raw, ctx->raw_len, ret, err);
+    return logs_batch_from_json(events, ret, err);
 }
 
 /* The shared body of both PutLogEvents; shipper NULL for the AWS one. */
@@ -107,11 +72,12 @@ static int put_events(struct op_ctx *ctx, const char *group_name, const char *st
     if (logs_check_group_name(group_name, "logGroupName", err) < 0 ||
         logs_check_stream_name(stream_name, "logStreamName", err) < 0)
         return -1;
-    _cleanup_free_ struct log_event_in *ev = NULL;
-    size_t n = 0;
+    _cleanup_(logs_batch_free) struct logs_batch batch = {0};
     if (logs_group_get(ctx, group_name, &g, err) < 0 || logs_stream_get(ctx, &g, stream_name, &s, err) < 0 ||
-        check_batch(events, &ev, &n, err) < 0)
+        read_batch(ctx, events, &batch, err) < 0)
         return -1;
+    const struct log_event_in *ev = batch.ev;
+    size_t n = batch.n;
     if (shipper) {
         int64_t seen = 0;
         int r = store_log_shipper_get(ctx->tx, s.id, shipper, &seen, err);
@@ -170,7 +136,9 @@ int action_berth_put_log_events(struct op_ctx *ctx, json_t *in, json_t *out, str
     const char *shipper = json_string_value(json_object_get(in, "shipperId"));
     json_t *offset = json_object_get(in, "offset");
     json_t *events = json_object_get(in, "logEvents");
-    if (!group || !stream || !json_is_array(events))
+    /* The agent's events come unparsed (ctx->raw): an array's text. */
+    bool raw_array = !events && ctx->raw && ctx->raw_len > 0 && ctx->raw[0] == '[';
+    if (!group || !stream || !(json_is_array(events) || raw_array))
         return error_set(err, ERR_INVALID, "logGroupName, logStreamName and logEvents are required.");
     if (!shipper || strlen(shipper) < 1 || strlen(shipper) > LIMIT_LOGS_SHIPPER_ID || !utf8_valid(shipper))
         return error_set(err, ERR_INVALID, "shipperId must be 1-%d characters.", LIMIT_LOGS_SHIPPER_ID);

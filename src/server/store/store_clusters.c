@@ -51,13 +51,14 @@ int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_ro
     return store_row_put_doc(tx, s, row->doc, 5, &row->id, err);
 }
 
-int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
-                       bool *ret_more, struct error *err)
+int store_cluster_list(struct store_tx *tx, const char *region, usec_t deleted_since, const char *after, int limit,
+                       json_t *ret_names, bool *ret_more, struct error *err)
 {
-    db_stmt *s = store_row_stmt(tx,
-                                "SELECT name FROM clusters WHERE region = ?1 AND status = 'ACTIVE' "
-                                "AND name > ?2 ORDER BY name LIMIT ?3",
-                                STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_INT(limit + 1)), err);
+    db_stmt *s = store_row_stmt(
+        tx,
+        "SELECT name FROM clusters WHERE region = ?1 AND (status = 'ACTIVE' OR (status = 'INACTIVE' AND "
+        "CAST(json_extract(doc, '$.berth.deletedAt') AS BIGINT) >= ?4)) AND name > ?2 ORDER BY name LIMIT ?3",
+        STORE_ARGS(ARG_TEXT(region), ARG_TEXT(after ? after : ""), ARG_INT(limit + 1), ARG_INT(deleted_since)), err);
     return store_row_each(tx, s, limit, store_row_append_text, ret_names, ret_more, "list clusters", err);
 }
 

@@ -38,10 +38,11 @@ int store_cluster_get(struct store_tx *tx, const char *region, const char *name,
                       struct error *err);
 /* Insert (row->id == 0; sets row->id) or update a cluster by id. */
 int store_cluster_put(struct store_tx *tx, const char *region, struct cluster_row *row, struct error *err);
-/* Names of ACTIVE clusters after `after` (or from the start), at most limit,
- * sorted; *ret_more is set when more follow. */
-int store_cluster_list(struct store_tx *tx, const char *region, const char *after, int limit, json_t *ret_names,
-                       bool *ret_more, struct error *err);
+/* Names of ACTIVE clusters, and of INACTIVE ones deleted at or after
+ * deleted_since (DeleteCluster records it in the doc), after `after` (or
+ * from the start), at most limit, sorted; *ret_more is set when more follow. */
+int store_cluster_list(struct store_tx *tx, const char *region, usec_t deleted_since, const char *after, int limit,
+                       json_t *ret_names, bool *ret_more, struct error *err);
 int store_cluster_counts(struct store_tx *tx, int64_t cluster_id, struct cluster_counts *ret_counts, struct error *err);
 /* Names of the region's ACTIVE clusters whose capacityProviders name
  * provider (by name or ARN), appended to ret_names. */
