@@ -26,6 +26,10 @@
 
 #define LB_MAX 5
 #define BAKE_MAX_MINUTES 1440
+/* How long past its deregistration delay a stopping task waits for its
+ * load balancers to load a configuration without it (one HAProxy refuses
+ * stays on the last it took). */
+#define DRAIN_PROXY_WAIT_SECONDS 30
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
@@ -327,6 +331,12 @@ static bool listed(json_t *list, json_t *e)
     return false;
 }
 
+/* The name of a registration's server in HAProxy's configuration. */
+static void target_server(json_t *e, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s:%lld", str(e, "id"), (long long)json_integer_value(json_object_get(e, "port")));
+}
+
 static int set(struct op_ctx *ctx, json_t *e, bool want, double *ret_until, struct error *err)
 {
     return elb_registry_set(ctx, str(e, "tg"), str(e, "id"), (long)json_integer_value(json_object_get(e, "port")),
@@ -385,15 +395,19 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
         if (set(ctx, e, true, &ignored, err) < 0)
             return -1;
     }
-    _cleanup_json_ json_t *from = json_array();
+    _cleanup_json_ json_t *from = json_array(), *servers = json_array();
     json_array_foreach(had, i, e) {
         double u = 0;
         if (!listed(now_list, e) && set(ctx, e, false, &u, err) < 0)
             return -1;
         if (u > until)
             until = u;
-        if (u > 0)
+        if (u > 0) {
+            char server[160];
+            target_server(e, server, sizeof(server));
             json_array_append_new(from, json_string(str(e, "tg")));
+            json_array_append_new(servers, json_pack("[s, s]", str(e, "tg"), server));
+        }
     }
     if (json_array_size(now_list) > 0)
         json_object_set(berth, "elbTargets", now_list);
@@ -406,6 +420,8 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
         until > json_number_value(json_object_get(berth, "stopAfter"))) {
         json_object_set_new(berth, "stopAfter", json_real(until));
         json_object_set(berth, "drainFrom", from);
+        json_object_set(berth, "drainServers", servers);
+        json_object_set_new(berth, "drainProxyUntil", json_real(until + DRAIN_PROXY_WAIT_SECONDS));
     }
     return 0;
 }
@@ -432,6 +448,27 @@ static int drain_group_left(struct op_ctx *ctx, json_t *berth, bool *ret, struct
     return 0;
 }
 
+/* Whether a load balancer's running HAProxy still lists one of the
+ * servers the task drains from: its worker has not loaded the
+ * configuration without them yet (a reload comes with the next pass of
+ * elb_proxy.c, which a busy server can hold up past a short
+ * deregistration delay).  The task must not stop before: that worker
+ * still sends new connections to it, and one sent to a task whose
+ * network is gone waits out the connect timeout. */
+static bool drain_proxy_lists(struct op_ctx *ctx, json_t *berth)
+{
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(berth, "drainServers"), i, s) {
+        struct elb_target_health h;
+        if (proxy && elb_proxy_health(proxy, json_string_value(json_array_get(s, 0)),
+                                      json_string_value(json_array_get(s, 1)), &h) > 0)
+            return true;
+    }
+    return false;
+}
+
 bool service_load_balancers_draining(const struct task_row *task, usec_t now)
 {
     json_t *v = json_object_get(json_object_get(task->doc, "berth"), "stopAfter");
@@ -450,8 +487,17 @@ int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct e
     bool left = false;
     if (service_load_balancers_draining(&row, ctx->now) && (drain_group_left(ctx, berth, &left, err) < 0 || left))
         return left ? 0 : -1;
+    double now = time_to_epoch_seconds(ctx->now);
+    if (now < json_number_value(json_object_get(berth, "drainProxyUntil")) && drain_proxy_lists(ctx, berth)) {
+        /* Still draining (for the agent too, which reads stopAfter):
+         * looked at again in the next round. */
+        json_object_set_new(berth, "stopAfter", json_real(now + 1));
+        return task_save(ctx, &row, true, err) < 0 ? -1 : 1;
+    }
     json_object_del(berth, "stopAfter");
     json_object_del(berth, "drainFrom");
+    json_object_del(berth, "drainServers");
+    json_object_del(berth, "drainProxyUntil");
     return task_save(ctx, &row, true, err) < 0 ? -1 : 1;
 }
 
@@ -471,8 +517,7 @@ int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *
     json_array_foreach(json_object_get(json_object_get(row.doc, "berth"), "elbTargets"), i, e) {
         char server[160];
         struct elb_target_health h = {"", "", ""};
-        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
-                 (long long)json_integer_value(json_object_get(e, "port")));
+        target_server(e, server, sizeof(server));
         if (elb_proxy_health(proxy, str(e, "tg"), server, &h) > 0 && strcmp(h.state, "unhealthy") == 0) {
             snprintf(ret_tg, cap, "%s", str(e, "tg"));
             *ret = true;
@@ -502,8 +547,7 @@ int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *re
     json_array_foreach(targets, i, e) {
         char server[160];
         struct elb_target_health h = {"", "", ""};
-        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
-                 (long long)json_integer_value(json_object_get(e, "port")));
+        target_server(e, server, sizeof(server));
         int found = elb_proxy_health(proxy, str(e, "tg"), server, &h);
         /* A group no proxy serves (its listener was deleted) gates nothing. */
         if (found == 0 && !elb_proxy_serves(proxy, str(e, "tg")))
@@ -533,8 +577,7 @@ int service_load_balancers_serving(struct op_ctx *ctx, int64_t task_id, bool *re
     json_array_foreach(targets, i, e) {
         char server[160];
         struct elb_target_health h = {"", "", ""};
-        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
-                 (long long)json_integer_value(json_object_get(e, "port")));
+        target_server(e, server, sizeof(server));
         /* Not reported yet (the proxy has not loaded it: "initial") or not
          * passing: the target cannot take the traffic. */
         if (elb_proxy_health(proxy, str(e, "tg"), server, &h) <= 0 ||

@@ -51,9 +51,11 @@ const char *service_load_balancers_group(json_t *svc_doc, const char *deployment
 int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struct error *err);
 /* Whether task is draining at now (asked to stop, targets not yet drained). */
 bool service_load_balancers_draining(const struct task_row *task, usec_t now);
-/* The scheduler: a task whose drain has ended is handed to its agent to
- * stop: 1 when it was (a write the round must commit), 0 when there was
- * nothing to do. */
+/* The scheduler: a task whose drain has ended, and whose load balancers'
+ * HAProxy no longer lists it, is handed to its agent to stop (while one
+ * still does, its drain is drawn out, at most DRAIN_PROXY_WAIT_SECONDS):
+ * 1 when the task was written (a write the round must commit), 0 when
+ * there was nothing to do. */
 int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct error *err);
 /* The scheduler: whether a target of task (by row id) is unhealthy in its
  * load balancer's health checks now; the group's ARN into ret_tg. */
