@@ -63,10 +63,9 @@ def test_unset_members_and_unimplemented_operations(server, ecs):
     assert (kind, msg) == ("InvalidParameterException", "Unable to find the target group arn:x."), msg
     kind, msg = error_of(server, "CreateService", {"serviceName": "s", "taskDefinition": "compat-ok",
                                                    "desiredCount": 0,
-                                                   "deploymentConfiguration": {"lifecycleHooks": [
-                                                       {"targetType": "PAUSE", "lifecycleStages": ["POST_SCALE_UP"]}]}})
+                                                   "volumeConfigurations": [{"name": "data"}]})
     assert kind == "InvalidParameterException", (kind, msg)
-    assert "deploymentConfiguration.lifecycleHooks is not supported by berth: deployment lifecycle hooks" in msg, msg
+    assert "volumeConfigurations is not supported by berth: EBS volumes configured at launch" in msg, msg
     # The same with the value berth's behaviour already is: accepted.
     svc = ecs.create_service(serviceName="s", taskDefinition="compat-ok", desiredCount=0,
                              deploymentController={"type": "ECS"})["service"]

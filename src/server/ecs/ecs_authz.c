@@ -354,6 +354,7 @@ static int res_provider(struct op_ctx *ctx, json_t *in, struct authz_req *req, s
 
 /* ECS's actions, sorted by name as ecs_service.c's table. */
 static const struct authz_rule ecs_rules[] = {
+    {"ContinueServiceDeployment", "ecs:ContinueServiceDeployment", res_deployment, NULL, false},
     {"CreateCapacityProvider", "ecs:CreateCapacityProvider", res_new_provider, key_request_tags, false},
     {"CreateCluster", "ecs:CreateCluster", res_new_cluster, keys_create_cluster, false},
     {"CreateDaemon", "ecs:CreateDaemon", NULL, NULL, false},

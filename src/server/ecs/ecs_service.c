@@ -18,6 +18,7 @@
 #include "server/ecs/clusters.h"
 #include "server/ecs/daemon_taskdefs.h"
 #include "server/ecs/daemons.h"
+#include "server/ecs/deploy_hooks.h"
 #include "server/ecs/ecs_compat.h"
 #include "server/ecs/ecs_authz.h"
 #include "server/ecs/ecs_errors.h"
@@ -47,6 +48,7 @@
 extern const char berth_model_ecs[], berth_model_ecs_end[];
 
 static const struct api_action ecs_actions[] = {
+    {"ContinueServiceDeployment", action_continue_service_deployment, API_WRITE},
     {"CreateCapacityProvider", action_create_capacity_provider, API_WRITE},
     {"CreateCluster", action_create_cluster, API_WRITE},
     {"CreateDaemon", action_create_daemon, API_WRITE},

@@ -375,9 +375,8 @@ int action_describe_service_revisions(struct op_ctx *ctx, json_t *in, json_t *ou
                     "serviceRevisionArns", out, err);
 }
 
-/* Roll the service's primary deployment back to the last one that
- * completed, as the circuit breaker does. */
-static int roll_back(struct op_ctx *ctx, struct service_row *row, const char *failed_id, struct error *err)
+int service_history_roll_back(struct op_ctx *ctx, struct service_row *row, const char *failed_id, const char *who,
+                              struct error *err)
 {
     json_t *doc = row->doc;
     json_t *priv = json_object_get(doc, "berth");
@@ -395,9 +394,7 @@ static int roll_back(struct op_ctx *ctx, struct service_row *row, const char *fa
     }
     char reason[200];
     snprintf(reason, sizeof(reason),
-             "Service deployment rolled back because of a user request (StopServiceDeployment) "
-             "to deploymentId %s.",
-             good_id);
+             "Service deployment rolled back because of a user request (%s) to deploymentId %s.", who, good_id);
     json_object_set_new(dep, "rolloutStateReason", json_string(reason));
     json_object_set_new(p, "status", json_string("ACTIVE"));
     json_object_set_new(p, "updatedAt", json_real(time_to_epoch_seconds(ctx->now)));
@@ -439,7 +436,7 @@ int action_stop_service_deployment(struct op_ctx *ctx, json_t *in, json_t *out, 
         return -1;
     if (r == 0 || strcmp(row.status, "ACTIVE") != 0)
         return error_set(err, ECS_ERR_CONFLICT, "The service of the deployment is not ACTIVE.");
-    if (roll_back(ctx, &row, rec.ecs_id, err) < 0)
+    if (service_history_roll_back(ctx, &row, rec.ecs_id, "StopServiceDeployment", err) < 0)
         return -1;
     json_object_set_new(out, "serviceDeploymentArn", json_string(arn));
     return 0;

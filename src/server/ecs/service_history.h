@@ -26,6 +26,14 @@ int service_history_sync(struct op_ctx *ctx, const struct service_row *row, stru
 int service_history_rollback(struct op_ctx *ctx, const struct service_row *row, const char *failed_id,
                              const char *new_id, const char *good_id, const char *reason, struct error *err);
 
+/* Roll the service's primary deployment failed_id back to the last one
+ * that completed, as the circuit breaker does, because the user asked
+ * through the action `who` (StopServiceDeployment,
+ * ContinueServiceDeployment); stores the service.  ConflictException when
+ * there is nothing to go back to. */
+int service_history_roll_back(struct op_ctx *ctx, struct service_row *row, const char *failed_id, const char *who,
+                              struct error *err);
+
 API_ACTION(action_list_service_deployments);
 API_ACTION(action_describe_service_deployments);
 API_ACTION(action_describe_service_revisions);

@@ -8,12 +8,14 @@
  * its loadBalancers. */
 #include "server/ecs/service_load_balancers.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/cleanup.h"
 #include "common/task_status.h"
 #include "server/ecs/tasks.h"
+#include "server/ecs/deploy_hooks.h"
 #include "server/ecs/ecs_service.h"
 #include "server/elbv2/elb_proxy.h"
 #include "server/elbv2/elb_registry.h"
@@ -24,6 +26,10 @@
 
 #define LB_MAX 5
 #define BAKE_MAX_MINUTES 1440
+/* How long past its deregistration delay a stopping task waits for its
+ * load balancers to load a configuration without it (one HAProxy refuses
+ * stays on the last it took). */
+#define DRAIN_PROXY_WAIT_SECONDS 30
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
@@ -158,23 +164,51 @@ int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskde
     return 0;
 }
 
+int service_deployment_permille(json_t *percent) { return (int)lround(json_number_value(percent) * 10); }
+
+/* A percentage that must be a multiple of 0.1 from min_permille / 10 to 100. */
+static int check_percent(json_t *c, const char *shape, const char *member, int min_permille, struct error *err)
+{
+    json_t *v = json_object_get(c, member);
+    if (!v)
+        return 0;
+    double tenths = json_number_value(v) * 10;
+    if (!json_is_number(v) || fabs(tenths - round(tenths)) > 1e-6 || round(tenths) < min_permille ||
+        round(tenths) > 1000)
+        return error_set(err, ERR_INVALID,
+                         "deploymentConfiguration.%s.%s must be a multiple of 0.1 from %d.%d to 100.0.", shape, member,
+                         min_permille / 10, min_permille % 10);
+    return 0;
+}
+
+static int check_minutes(json_t *c, const char *shape, const char *member, struct error *err)
+{
+    json_t *v = json_object_get(c, member);
+    if (v && (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > BAKE_MAX_MINUTES))
+        return error_set(err, ERR_INVALID, "deploymentConfiguration.%s.%s must be between 0 and %d.", shape, member,
+                         BAKE_MAX_MINUTES);
+    return 0;
+}
+
 int service_deployment_strategy_check(json_t *config, struct error *err)
 {
     const char *strategy = str(config, "strategy");
-    if (strategy && strcmp(strategy, "ROLLING") != 0 && strcmp(strategy, "BLUE_GREEN") != 0) {
-        bool known = strcmp(strategy, "LINEAR") == 0 || strcmp(strategy, "CANARY") == 0;
-        return error_set(err, known ? API_ERR_UNSUPPORTED_FEATURE : ERR_INVALID,
-                         known ? "berth runs ROLLING and BLUE_GREEN deployments; %.20s deployments are not supported."
-                               : "Invalid deployment strategy %.20s: use ROLLING, BLUE_GREEN, LINEAR or CANARY.",
-                         strategy);
-    }
-    static const char *const refused[] = {"lifecycleHooks", "linearConfiguration", "canaryConfiguration"};
-    static const char *const why[] = {"berth has no AWS Lambda to invoke lifecycle hooks",
-                                      "LINEAR deployments are not supported", "CANARY deployments are not supported"};
-    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-        if (json_array_size(json_object_get(config, refused[i])) > 0 ||
-            json_is_object(json_object_get(config, refused[i])))
-            return error_set(err, API_ERR_UNSUPPORTED_FEATURE, "deploymentConfiguration.%s: %s.", refused[i], why[i]);
+    static const char *const known[] = {"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"};
+    bool valid = !strategy;
+    for (size_t i = 0; strategy && i < sizeof(known) / sizeof(known[0]); i++)
+        valid |= strcmp(strategy, known[i]) == 0;
+    if (!valid)
+        return error_set(err, ERR_INVALID,
+                         "Invalid deployment strategy %.20s: use ROLLING, BLUE_GREEN, LINEAR or CANARY.", strategy);
+    json_t *linear = json_object_get(config, "linearConfiguration");
+    json_t *canary = json_object_get(config, "canaryConfiguration");
+    if (check_percent(linear, "linearConfiguration", "stepPercent", 30, err) < 0 ||
+        check_minutes(linear, "linearConfiguration", "stepBakeTimeInMinutes", err) < 0 ||
+        check_percent(canary, "canaryConfiguration", "canaryPercent", 1, err) < 0 ||
+        check_minutes(canary, "canaryConfiguration", "canaryBakeTimeInMinutes", err) < 0)
+        return -1;
+    if (deploy_hooks_check(json_object_get(config, "lifecycleHooks"), err) < 0)
+        return -1;
     json_t *bake = json_object_get(config, "bakeTimeInMinutes");
     if (bake && (!json_is_integer(bake) || json_integer_value(bake) < 0 || json_integer_value(bake) > BAKE_MAX_MINUTES))
         return error_set(err, ERR_INVALID, "bakeTimeInMinutes must be between 0 and %d.", BAKE_MAX_MINUTES);
@@ -184,7 +218,13 @@ int service_deployment_strategy_check(json_t *config, struct error *err)
 int service_blue_green_check(json_t *svc, json_t *config, struct error *err)
 {
     const char *strategy = str(config, "strategy");
-    bool bg = strategy && strcmp(strategy, "BLUE_GREEN") == 0;
+    bool bg = strategy && (strcmp(strategy, "BLUE_GREEN") == 0 || strcmp(strategy, "LINEAR") == 0 ||
+                           strcmp(strategy, "CANARY") == 0);
+    static const char *const own[][2] = {{"linearConfiguration", "LINEAR"}, {"canaryConfiguration", "CANARY"}};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (json_object_get(config, own[i][0]) && (!strategy || strcmp(strategy, own[i][1]) != 0))
+            return error_set(err, ERR_INVALID, "%s is supported only with the %s deployment strategy.", own[i][0],
+                             own[i][1]);
     json_t *lbs = json_object_get(svc, "loadBalancers");
     size_t i, advanced = 0;
     json_t *lb;
@@ -193,29 +233,35 @@ int service_blue_green_check(json_t *svc, json_t *config, struct error *err)
     if (!bg) {
         if (advanced > 0)
             return error_set(err, ERR_INVALID,
-                             "advancedConfiguration in loadBalancers is supported only with the BLUE_GREEN deployment "
-                             "strategy.");
+                             "advancedConfiguration in loadBalancers is supported only with the BLUE_GREEN, LINEAR "
+                             "and CANARY deployment strategies.");
         if (json_object_get(config, "bakeTimeInMinutes"))
             return error_set(err, ERR_INVALID,
-                             "bakeTimeInMinutes is supported only with the BLUE_GREEN deployment strategy.");
+                             "bakeTimeInMinutes is supported only with the BLUE_GREEN, LINEAR and CANARY deployment "
+                             "strategies.");
+        if (json_array_size(json_object_get(config, "lifecycleHooks")) > 0)
+            return error_set(err, ERR_INVALID,
+                             "lifecycleHooks are supported only with the BLUE_GREEN, LINEAR and CANARY deployment "
+                             "strategies.");
         return 0;
     }
-    if (!json_object_get(config, "bakeTimeInMinutes"))
+    if (strcmp(strategy, "BLUE_GREEN") == 0 && !json_object_get(config, "bakeTimeInMinutes"))
         return error_set(err, ERR_INVALID,
                          "bakeTimeInMinutes must be specified with the BLUE_GREEN deployment strategy.");
     const char *sched = str(svc, "schedulingStrategy"),
                *ctl = str(json_object_get(svc, "deploymentController"), "type");
     if (sched && strcmp(sched, "DAEMON") == 0)
-        return error_set(err, ERR_INVALID, "The DAEMON scheduling strategy does not support BLUE_GREEN deployments.");
+        return error_set(err, ERR_INVALID, "The DAEMON scheduling strategy does not support %s deployments.", strategy);
     if (ctl && strcmp(ctl, "ECS") != 0)
-        return error_set(err, ERR_INVALID, "BLUE_GREEN deployments need the ECS deployment controller.");
+        return error_set(err, ERR_INVALID, "%s deployments need the ECS deployment controller.", strategy);
     if (json_is_true(json_object_get(json_object_get(svc, "serviceConnectConfiguration"), "enabled")))
         return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
-                         "berth does not run BLUE_GREEN deployments for Service Connect services.");
+                         "berth does not run %s deployments for Service Connect services.", strategy);
     if (json_array_size(lbs) == 0 || advanced != json_array_size(lbs))
         return error_set(err, API_ERR_UNSUPPORTED_FEATURE,
-                         "berth runs BLUE_GREEN deployments for services behind a load balancer: every loadBalancers "
-                         "entry needs an advancedConfiguration.");
+                         "berth runs %s deployments for services behind a load balancer: every loadBalancers "
+                         "entry needs an advancedConfiguration.",
+                         strategy);
     return 0;
 }
 
@@ -285,6 +331,12 @@ static bool listed(json_t *list, json_t *e)
     return false;
 }
 
+/* The name of a registration's server in HAProxy's configuration. */
+static void target_server(json_t *e, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s:%lld", str(e, "id"), (long long)json_integer_value(json_object_get(e, "port")));
+}
+
 static int set(struct op_ctx *ctx, json_t *e, bool want, double *ret_until, struct error *err)
 {
     return elb_registry_set(ctx, str(e, "tg"), str(e, "id"), (long)json_integer_value(json_object_get(e, "port")),
@@ -343,15 +395,19 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
         if (set(ctx, e, true, &ignored, err) < 0)
             return -1;
     }
-    _cleanup_json_ json_t *from = json_array();
+    _cleanup_json_ json_t *from = json_array(), *servers = json_array();
     json_array_foreach(had, i, e) {
         double u = 0;
         if (!listed(now_list, e) && set(ctx, e, false, &u, err) < 0)
             return -1;
         if (u > until)
             until = u;
-        if (u > 0)
+        if (u > 0) {
+            char server[160];
+            target_server(e, server, sizeof(server));
             json_array_append_new(from, json_string(str(e, "tg")));
+            json_array_append_new(servers, json_pack("[s, s]", str(e, "tg"), server));
+        }
     }
     if (json_array_size(now_list) > 0)
         json_object_set(berth, "elbTargets", now_list);
@@ -364,6 +420,8 @@ int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struc
         until > json_number_value(json_object_get(berth, "stopAfter"))) {
         json_object_set_new(berth, "stopAfter", json_real(until));
         json_object_set(berth, "drainFrom", from);
+        json_object_set(berth, "drainServers", servers);
+        json_object_set_new(berth, "drainProxyUntil", json_real(until + DRAIN_PROXY_WAIT_SECONDS));
     }
     return 0;
 }
@@ -390,6 +448,27 @@ static int drain_group_left(struct op_ctx *ctx, json_t *berth, bool *ret, struct
     return 0;
 }
 
+/* Whether a load balancer's running HAProxy still lists one of the
+ * servers the task drains from: its worker has not loaded the
+ * configuration without them yet (a reload comes with the next pass of
+ * elb_proxy.c, which a busy server can hold up past a short
+ * deregistration delay).  The task must not stop before: that worker
+ * still sends new connections to it, and one sent to a task whose
+ * network is gone waits out the connect timeout. */
+static bool drain_proxy_lists(struct op_ctx *ctx, json_t *berth)
+{
+    struct elb_proxy *proxy = ecs_of(ctx) ? ecs_of(ctx)->elb_proxy : NULL;
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(berth, "drainServers"), i, s) {
+        struct elb_target_health h;
+        if (proxy && elb_proxy_health(proxy, json_string_value(json_array_get(s, 0)),
+                                      json_string_value(json_array_get(s, 1)), &h) > 0)
+            return true;
+    }
+    return false;
+}
+
 bool service_load_balancers_draining(const struct task_row *task, usec_t now)
 {
     json_t *v = json_object_get(json_object_get(task->doc, "berth"), "stopAfter");
@@ -408,8 +487,17 @@ int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct e
     bool left = false;
     if (service_load_balancers_draining(&row, ctx->now) && (drain_group_left(ctx, berth, &left, err) < 0 || left))
         return left ? 0 : -1;
+    double now = time_to_epoch_seconds(ctx->now);
+    if (now < json_number_value(json_object_get(berth, "drainProxyUntil")) && drain_proxy_lists(ctx, berth)) {
+        /* Still draining (for the agent too, which reads stopAfter):
+         * looked at again in the next round. */
+        json_object_set_new(berth, "stopAfter", json_real(now + 1));
+        return task_save(ctx, &row, true, err) < 0 ? -1 : 1;
+    }
     json_object_del(berth, "stopAfter");
     json_object_del(berth, "drainFrom");
+    json_object_del(berth, "drainServers");
+    json_object_del(berth, "drainProxyUntil");
     return task_save(ctx, &row, true, err) < 0 ? -1 : 1;
 }
 
@@ -429,8 +517,7 @@ int service_load_balancers_unhealthy(struct op_ctx *ctx, int64_t task_id, char *
     json_array_foreach(json_object_get(json_object_get(row.doc, "berth"), "elbTargets"), i, e) {
         char server[160];
         struct elb_target_health h = {"", "", ""};
-        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
-                 (long long)json_integer_value(json_object_get(e, "port")));
+        target_server(e, server, sizeof(server));
         if (elb_proxy_health(proxy, str(e, "tg"), server, &h) > 0 && strcmp(h.state, "unhealthy") == 0) {
             snprintf(ret_tg, cap, "%s", str(e, "tg"));
             *ret = true;
@@ -460,8 +547,7 @@ int service_load_balancers_healthy(struct op_ctx *ctx, int64_t task_id, bool *re
     json_array_foreach(targets, i, e) {
         char server[160];
         struct elb_target_health h = {"", "", ""};
-        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
-                 (long long)json_integer_value(json_object_get(e, "port")));
+        target_server(e, server, sizeof(server));
         int found = elb_proxy_health(proxy, str(e, "tg"), server, &h);
         /* A group no proxy serves (its listener was deleted) gates nothing. */
         if (found == 0 && !elb_proxy_serves(proxy, str(e, "tg")))
@@ -491,8 +577,7 @@ int service_load_balancers_serving(struct op_ctx *ctx, int64_t task_id, bool *re
     json_array_foreach(targets, i, e) {
         char server[160];
         struct elb_target_health h = {"", "", ""};
-        snprintf(server, sizeof(server), "%s:%lld", str(e, "id"),
-                 (long long)json_integer_value(json_object_get(e, "port")));
+        target_server(e, server, sizeof(server));
         /* Not reported yet (the proxy has not loaded it: "initial") or not
          * passing: the target cannot take the traffic. */
         if (elb_proxy_health(proxy, str(e, "tg"), server, &h) <= 0 ||

@@ -24,13 +24,17 @@ struct task_row;
  * forwarding to both groups.  Classic load balancers are refused.  -1
  * with InvalidParameterException. */
 int service_load_balancers_check(struct op_ctx *ctx, json_t *lbs, json_t *taskdef, struct error *err);
-/* deploymentConfiguration's own members: strategy ROLLING or BLUE_GREEN
- * (LINEAR and CANARY, lifecycleHooks and their settings are refused:
- * UnsupportedFeatureException), bakeTimeInMinutes 0-1440. */
+/* deploymentConfiguration's own members: strategy ROLLING, BLUE_GREEN,
+ * LINEAR or CANARY; linearConfiguration.stepPercent a multiple of 0.1
+ * from 3 to 100, canaryConfiguration.canaryPercent from 0.1 to 100, their
+ * bake times and bakeTimeInMinutes 0-1440; lifecycleHooks
+ * (deploy_hooks_check).  -1 with InvalidParameterException. */
 int service_deployment_strategy_check(json_t *config, struct error *err);
+/* A stepPercent or canaryPercent (a multiple of 0.1) in tenths of a percent. */
+int service_deployment_permille(json_t *percent);
 /* The service (svc: its request or document) against its whole
- * deploymentConfiguration: BLUE_GREEN needs bakeTimeInMinutes, the ECS
- * controller, a REPLICA service without Service Connect, and an
+ * deploymentConfiguration: BLUE_GREEN, LINEAR and CANARY (BLUE_GREEN with
+ * bakeTimeInMinutes) need the ECS controller, a REPLICA service without Service Connect, and an
  * advancedConfiguration in every loadBalancers entry; those are refused
  * with any other strategy. */
 int service_blue_green_check(json_t *svc, json_t *config, struct error *err);
@@ -47,9 +51,11 @@ const char *service_load_balancers_group(json_t *svc_doc, const char *deployment
 int service_load_balancers_sync(struct op_ctx *ctx, struct task_row *task, struct error *err);
 /* Whether task is draining at now (asked to stop, targets not yet drained). */
 bool service_load_balancers_draining(const struct task_row *task, usec_t now);
-/* The scheduler: a task whose drain has ended is handed to its agent to
- * stop: 1 when it was (a write the round must commit), 0 when there was
- * nothing to do. */
+/* The scheduler: a task whose drain has ended, and whose load balancers'
+ * HAProxy no longer lists it, is handed to its agent to stop (while one
+ * still does, its drain is drawn out, at most DRAIN_PROXY_WAIT_SECONDS):
+ * 1 when the task was written (a write the round must commit), 0 when
+ * there was nothing to do. */
 int service_load_balancers_release(struct op_ctx *ctx, int64_t task_id, struct error *err);
 /* The scheduler: whether a target of task (by row id) is unhealthy in its
  * load balancer's health checks now; the group's ARN into ret_tg. */

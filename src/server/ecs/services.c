@@ -189,17 +189,23 @@ static int deployment_config(json_t *given, json_t *previous, bool daemon, json_
     if (!c)
         return error_set(err, ERR_INTERNAL, "out of memory");
     static const char *const members[] = {
-        "maximumPercent", "minimumHealthyPercent", "deploymentCircuitBreaker", "alarms",
-        "strategy",       "bakeTimeInMinutes"};
+        "maximumPercent",     "minimumHealthyPercent", "deploymentCircuitBreaker", "alarms",
+        "strategy",           "bakeTimeInMinutes",     "lifecycleHooks",           "linearConfiguration",
+        "canaryConfiguration"};
     for (size_t i = 0; i < ELEMENTSOF(members); i++) {
         json_t *v = json_object_get(given, members[i]);
         if (v)
             json_object_set(c, members[i], v);
     }
-    /* Back to a strategy without a bake time: the old one goes with it. */
+    /* Another strategy: each member (of its strategy; NULL: all but ROLLING) goes. */
+    static const char *const owned[] = {"bakeTimeInMinutes",   NULL,     "lifecycleHooks",      NULL,
+                                        "linearConfiguration", "LINEAR", "canaryConfiguration", "CANARY"};
     const char *strategy = json_string_value(json_object_get(given, "strategy"));
-    if (strategy && strcmp(strategy, "BLUE_GREEN") != 0 && !json_object_get(given, "bakeTimeInMinutes"))
-        json_object_del(c, "bakeTimeInMinutes");
+    for (size_t i = 0; strategy && i < ELEMENTSOF(owned); i += 2) {
+        bool kept = owned[i + 1] ? strcmp(strategy, owned[i + 1]) == 0 : strcmp(strategy, "ROLLING") != 0;
+        if (!kept && !json_object_get(given, owned[i]))
+            json_object_del(c, owned[i]);
+    }
     if (service_deployment_strategy_check(given, err) < 0)
         return -1;
     json_int_t max = json_integer_value(json_object_get(c, "maximumPercent"));

@@ -575,8 +575,9 @@ int elb_proxy_health(struct elb_proxy *p, const char *tg_arn, const char *server
     return found;
 }
 
-/* Whether actions send every request that reaches forward to tg_arn. */
-static bool actions_forward_to(json_t *actions, const char *tg_arn)
+/* Whether actions send permille (of 1000) of the requests that reach
+ * their forward action to tg_arn. */
+static bool actions_split(json_t *actions, const char *tg_arn, int permille)
 {
     size_t i, j;
     json_t *a, *g;
@@ -585,27 +586,33 @@ static bool actions_forward_to(json_t *actions, const char *tg_arn)
             continue;
         json_t *groups = json_object_get(json_object_get(a, "ForwardConfig"), "TargetGroups");
         if (json_array_size(groups) == 0)
-            return str(a, "TargetGroupArn") && strcmp(str(a, "TargetGroupArn"), tg_arn) == 0;
-        bool to = false;
+            return permille == 1000 && str(a, "TargetGroupArn") && strcmp(str(a, "TargetGroupArn"), tg_arn) == 0;
+        json_int_t total = 0, w = 0;
+        bool named = false;
         json_array_foreach(groups, j, g) {
-            bool named = str(g, "TargetGroupArn") && strcmp(str(g, "TargetGroupArn"), tg_arn) == 0;
-            json_int_t w = json_array_size(groups) == 1 ? 1 : json_integer_value(json_object_get(g, "Weight"));
-            if (named)
-                to = w > 0;
-            else if (w > 0)
-                return false;
+            json_int_t gw = json_array_size(groups) == 1 ? 1 : json_integer_value(json_object_get(g, "Weight"));
+            total += gw;
+            if (str(g, "TargetGroupArn") && strcmp(str(g, "TargetGroupArn"), tg_arn) == 0) {
+                named = true;
+                w = gw;
+            }
         }
-        return to;
+        return named && total > 0 && w * 1000 == (json_int_t)permille * total;
     }
     return false;
 }
 
 bool elb_proxy_forwards(struct elb_proxy *p, const char *arn, const char *tg_arn)
 {
+    return elb_proxy_splits(p, arn, tg_arn, 1000);
+}
+
+bool elb_proxy_splits(struct elb_proxy *p, const char *arn, const char *tg_arn, int permille)
+{
     if (!p || p->broken)
         return true; /* no data plane to wait for */
     pthread_mutex_lock(&p->lock);
-    bool yes = actions_forward_to(json_object_get(p->loaded, arn), tg_arn);
+    bool yes = actions_split(json_object_get(p->loaded, arn), tg_arn, permille);
     pthread_mutex_unlock(&p->lock);
     return yes;
 }

@@ -50,3 +50,6 @@ bool elb_proxy_serves(struct elb_proxy *p, const char *tg_arn);
  * weights knows when requests follow them.  True when there is no data
  * plane (HAProxy missing).  Thread-safe. */
 bool elb_proxy_forwards(struct elb_proxy *p, const char *arn, const char *tg_arn);
+/* As elb_proxy_forwards(), for a configuration that sends permille (of
+ * 1000) of the requests to tg_arn (a LINEAR or CANARY step). */
+bool elb_proxy_splits(struct elb_proxy *p, const char *arn, const char *tg_arn, int permille);

@@ -31,3 +31,9 @@ json_t *elb_registry_rule_groups(struct op_ctx *ctx, const char *rule_arn, struc
  * it already sent everything there; -1 when the rule is gone or does not
  * name tg_arn. */
 int elb_registry_shift(struct op_ctx *ctx, const char *rule_arn, const char *tg_arn, struct error *err);
+/* Split rule_arn's traffic: permille (0 to 1000) of it to to_tg, the rest
+ * to from_tg (NULL: none), every other group 0, with the smallest weights
+ * in that ratio (ELB weights are 0 to 999).  Returns as
+ * elb_registry_shift(), which is the split of 1000 to tg_arn. */
+int elb_registry_split(struct op_ctx *ctx, const char *rule_arn, const char *from_tg, const char *to_tg, int permille,
+                       struct error *err);

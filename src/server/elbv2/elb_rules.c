@@ -343,34 +343,54 @@ json_t *elb_registry_rule_groups(struct op_ctx *ctx, const char *rule_arn, struc
     return groups;
 }
 
-int elb_registry_shift(struct op_ctx *ctx, const char *rule_arn, const char *tg_arn, struct error *err)
+static long gcd(long a, long b)
+{
+    while (b) {
+        long t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+int elb_registry_split(struct op_ctx *ctx, const char *rule_arn, const char *from_tg, const char *to_tg, int permille,
+                       struct error *err)
 {
     _cleanup_json_ json_t *rule = NULL, *listener = NULL;
     json_t *fwd = forward_of(ctx, rule_arn, &rule, &listener, err);
     if (!fwd)
         return -1;
+    /* The smallest weights in that ratio (1 and 0 for all or nothing). */
+    long g = gcd(permille, 1000 - permille);
+    json_int_t to_w = permille / g, from_w = (1000 - permille) / g;
     json_t *groups = json_object_get(json_object_get(fwd, "ForwardConfig"), "TargetGroups");
     bool named = false, changed = false;
     size_t i;
-    json_t *g;
-    json_array_foreach(groups, i, g) {
-        bool to = strcmp(elb_str(g, "TargetGroupArn"), tg_arn) == 0;
-        json_int_t w = to ? 1 : 0;
+    json_t *grp;
+    json_array_foreach(groups, i, grp) {
+        bool to = strcmp(elb_str(grp, "TargetGroupArn"), to_tg) == 0;
+        bool from = from_tg && strcmp(elb_str(grp, "TargetGroupArn"), from_tg) == 0;
+        json_int_t w = to ? to_w : from ? from_w : 0;
         named |= to;
-        if (json_integer_value(json_object_get(g, "Weight")) != w || (to && !json_object_get(g, "Weight"))) {
-            json_object_set_new(g, "Weight", json_integer(w));
+        if (json_integer_value(json_object_get(grp, "Weight")) != w || !json_object_get(grp, "Weight")) {
+            json_object_set_new(grp, "Weight", json_integer(w));
             changed = true;
         }
     }
     if (!named)
         return error_set(err, ERR_INVALID, "The listener rule %.300s does not forward to the target group %.300s.",
-                         rule_arn, tg_arn);
+                         rule_arn, to_tg);
     if (!changed)
         return 0;
     /* A single group keeps TargetGroupArn (elb_actions_check's form). */
     if (json_array_size(groups) == 1)
-        json_object_set_new(fwd, "TargetGroupArn", json_string(tg_arn));
+        json_object_set_new(fwd, "TargetGroupArn", json_string(to_tg));
     if (rule)
         return elb_save(ctx, STORE_ELB_RULE, rule, err) < 0 ? -1 : 1;
     return elb_save(ctx, STORE_ELB_LISTENER, listener, err) < 0 ? -1 : 1;
+}
+
+int elb_registry_shift(struct op_ctx *ctx, const char *rule_arn, const char *tg_arn, struct error *err)
+{
+    return elb_registry_split(ctx, rule_arn, NULL, tg_arn, 1000, err);
 }

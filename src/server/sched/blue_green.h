@@ -16,10 +16,13 @@ struct service_task;
  * single deployment scales as a rolling one does. */
 bool blue_green_applies(struct round *r);
 /* One round of the deployment's lifecycle over the service's n tasks:
- * SCALE_UP (the new revision's tasks start in the alternate target group
- * and must pass its health checks), TEST_TRAFFIC_SHIFT and
+ * RECONCILE_SERVICE (only when more than one revision was active),
+ * PRE_SCALE_UP, SCALE_UP (the new revision's tasks start in the alternate
+ * target group and must pass its health checks), TEST_TRAFFIC_SHIFT and
  * PRODUCTION_TRAFFIC_SHIFT (the listener rules' weights move to that
  * group), BAKE_TIME, CLEAN_UP (the old tasks drain and stop), each stage
- * shown as the service deployment's lifecycleStage.  A failed deployment
- * sends the production traffic back to the old tasks. */
+ * shown as the service deployment's lifecycleStage.  A PAUSE lifecycle
+ * hook holds the deployment at its stage until ContinueServiceDeployment
+ * (deploy_hooks.h) or its timeout.  A failed deployment sends the
+ * production traffic back to the old tasks. */
 int blue_green_round(struct round *r, struct service_task *tasks, size_t n, struct error *err);

@@ -127,6 +127,14 @@ static int check_breaker(struct round *r, struct error *err)
     }
     if (!p || strcmp(jstr(p, "rolloutState"), "IN_PROGRESS") != 0)
         return 0;
+    /* A blue/green PAUSE hook that timed out with the action ROLLBACK. */
+    json_t *bg = json_object_get(r->priv, "bg");
+    if (json_is_true(json_object_get(bg, "rollbackRequested")) && strcmp(jstr(bg, "deployment"), jstr(p, "id")) == 0) {
+        json_object_del(bg, "rollbackRequested");
+        return fail_primary(r, p, "ECS deployment lifecycle hook",
+                            "ECS deployment lifecycle hook: a PAUSE hook timed out.", "lifecycle hook timed out", true,
+                            err);
+    }
     int desired = (int)jint(doc, "desiredCount");
     if (json_is_true(json_object_get(breaker, "enable")) && jint(p, "failedTasks") >= deploy_breaker_threshold(desired))
         return fail_primary(r, p, "ECS deployment circuit breaker",
