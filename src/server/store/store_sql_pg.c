@@ -575,6 +575,15 @@ static int word(struct tr *t, size_t n, struct error *err)
     } else if (word_is(w, n, "RETURNING")) {
         t->returning_at = t->out.len;
         emit(t, w, n);
+    } else if (word_is(w, n, "LIMIT") && *skip_space(after) == '?') {
+        /* SQLite reads a negative LIMIT as none (the store binds -1 for
+         * "all"); PostgreSQL refuses one (2201W) and reads NULL as none. */
+        emit_str(t, "LIMIT NULLIF(GREATEST(");
+        t->p = skip_space(after);
+        if (param(t, err) < 0)
+            return -1;
+        emit_str(t, ", -1), -1)");
+        return 0;
     } else if (word_is(w, n, "IFNULL") && *skip_space(after) == '(') {
         emit_str(t, "COALESCE");
     } else if ((word_is(w, n, "MAX") || word_is(w, n, "MIN")) && *skip_space(after) == '(' &&
