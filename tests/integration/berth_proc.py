@@ -22,6 +22,7 @@ the server's data directory, as a user's first `berth server` has it.
 """
 import atexit
 import datetime
+import glob
 import itertools
 import json
 import os
@@ -30,6 +31,7 @@ import secrets
 import select
 import signal
 import socket
+import sqlite3
 import string
 import subprocess
 import time
@@ -145,6 +147,10 @@ def stop_store():
         pg.stop()
 
 
+def _store_db(url):
+    return url.split("@/", 1)[1].split("?", 1)[0]
+
+
 def new_store_url():
     """A postgresql:// URL of a new, empty database on this process's
     throwaway PostgreSQL (started on first use), for one BerthServer."""
@@ -240,6 +246,36 @@ class BerthServer:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def store_holds(self, needle):
+        """Where the server's store holds the bytes needle, or None: SQLite's
+        files in the data directory (database, WAL), or a dump of its
+        PostgreSQL database (where a bytea column would show the bytes in
+        hex, so that form is looked for too)."""
+        if self.store_url is None:
+            files = glob.glob(os.path.join(self.data_dir, "*.db*"))
+            assert files, "no SQLite store in " + self.data_dir
+            for f in files:
+                with open(f, "rb") as fh:
+                    if needle in fh.read():
+                        return f
+            return None
+        dump = _test_pg.dump(_store_db(self.store_url))
+        return "the PostgreSQL dump" if needle in dump or needle.hex().encode() in dump else None
+
+    def store_exec(self, sql):
+        """Run one SQL statement on the server's store (stopped first, as
+        an operator would edit it) in the store's dialect."""
+        assert not self.alive(), "stop the server before editing its store"
+        if self.store_url is None:
+            con = sqlite3.connect(glob.glob(os.path.join(self.data_dir, "*.db"))[0])
+            try:
+                con.execute(sql)
+                con.commit()
+            finally:
+                con.close()
+        else:
+            _test_pg.psql(sql + ";", db=_store_db(self.store_url))
 
 
 def client(endpoint, service="ecs", region=REGION, validate=True, key=ROOT_KEY):
