@@ -49,7 +49,7 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 asmobjs = $(patsubst src/%.S,$(1)/obj/%.o,$(ASM_LIB))
 
-.PHONY: compat all test unit integration fuzz-smoke fuzz up bench bench-quick clean deps checksrc asan lint format check-style check-layout integration-only
+.PHONY: compat all test unit integration fuzz-smoke fuzz up bench bench-quick clean deps checksrc asan lint format check-style check-layout integration-only integration-postgres
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
 all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
@@ -163,10 +163,35 @@ PYTEST = BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth; export BERTH_BIN; \
 # one worker (tests/integration/conftest.py groups them); most of a test's
 # time is spent waiting for containers and servers, so three workers keep
 # two cores busy.  Tests marked host_exclusive run afterwards, alone.
+#
+# Beside that parallel part, on one worker more, the PostgreSQL variant
+# (integration-postgres below) runs PG_INTEGRATION_CI on PostgreSQL; its
+# output is shown once both are done.  INTEGRATION_PG=0 leaves it out.
 INTEGRATION_JOBS ?= 3
+INTEGRATION_PG ?= 1
 integration: $(ASAN_DIR)/berth
-	@$(call PYTEST,-n $(INTEGRATION_JOBS) --dist loadgroup --durations=15 -m "not host_exclusive" tests/integration $(PYTEST_ARGS))
+	@pg=; if [ "$(INTEGRATION_PG)" != 0 ]; then \
+	    $(MAKE) --no-print-directory integration-postgres PG_JOBS=1 T="$(PG_INTEGRATION_CI)" \
+	        > $(ASAN_DIR)/integration-postgres.log 2>&1 & pg=$$!; fi; \
+	( $(call PYTEST,-n $(INTEGRATION_JOBS) --dist loadgroup --durations=15 -m "not host_exclusive" tests/integration $(PYTEST_ARGS)) ); rc=$$?; \
+	pgrc=0; if [ -n "$$pg" ]; then wait $$pg; pgrc=$$?; \
+	    echo "--- the PostgreSQL variant (make integration-postgres T=\"$(PG_INTEGRATION_CI)\"):"; \
+	    tail -n 60 $(ASAN_DIR)/integration-postgres.log; fi; \
+	[ $$rc = 0 ] && [ $$pgrc = 0 ]
 	@$(call PYTEST,-m host_exclusive tests/integration $(PYTEST_ARGS))
+
+# The integration files with every test server's state in PostgreSQL: each
+# BerthServer on a database of its own on a throwaway PostgreSQL 15 per
+# pytest worker (BERTH_TEST_STORE=postgres, tests/integration/berth_proc.py).
+# T picks the files (default PG_INTEGRATION_CI, what make test runs; the
+# whole suite: T=tests/integration, then the host_exclusive tests with
+# T="-m host_exclusive tests/integration" PG_JOBS=0).
+PG_INTEGRATION_CI := $(addprefix tests/integration/,test_ecs_api.py test_taskdefs.py test_services.py \
+	test_tasks_e2e.py test_logs_api.py test_iam.py test_agent_identity.py test_elbv2.py)
+PG_JOBS ?= 2
+integration-postgres: $(ASAN_DIR)/berth
+	@BERTH_TEST_STORE=postgres; export BERTH_TEST_STORE; \
+	$(call PYTEST,$(if $(filter-out 0,$(PG_JOBS)),-n $(PG_JOBS) --dist loadgroup -m "not host_exclusive") --durations=5 $(or $(T),$(PG_INTEGRATION_CI)))
 
 # A few integration files: make integration-only T="tests/integration/test_x.py"
 integration-only: $(ASAN_DIR)/berth

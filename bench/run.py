@@ -7,7 +7,8 @@ BENCHMARKS.md.
                                   [--out FILE] [--no-markdown]
 
 Benchmarks (NAME): task_start, placement, services, network, scale, api,
-logs, dns, elb, metrics, store (RunTask on SQLite vs PostgreSQL); footprint figures are measured inside task_start, placement and
+logs, dns, elb, metrics, store (RunTask on SQLite vs PostgreSQL), failover (leader
+failover on PostgreSQL vs a SQLite restart, RunTask through 1 and 2 servers); footprint figures are measured inside task_start, placement and
 scale.  Everything talks to loopback or network namespaces it creates, is
 bounded in time and count, and removes what it started.  The host is shared
 (other builds and tests run beside it), so absolute numbers are noisy:
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -426,13 +428,15 @@ def _placer(endpoint, body, calls, deadline, out_q):
 def place(endpoint, cluster, family, strategy, total, clients, max_seconds):
     """Place `total` tasks with RunTask count 10 from `clients` processes
     (processes, not threads: the client must not be what is measured),
-    stopping after max_seconds."""
+    stopping after max_seconds.  endpoint may be a list of servers on one
+    store: client k sends to endpoint[k % len]."""
+    endpoints = endpoint if isinstance(endpoint, (list, tuple)) else [endpoint]
     body = json.dumps({"cluster": cluster, "taskDefinition": family, "count": 10,
                        "placementStrategy": strategy}).encode()
     calls = total // 10
     q = multiprocessing.Queue()
     deadline = time.time() + max_seconds
-    procs = [multiprocessing.Process(target=_placer, args=(endpoint, body, calls // clients +
+    procs = [multiprocessing.Process(target=_placer, args=(endpoints[k % len(endpoints)], body, calls // clients +
                                                            (1 if k < calls % clients else 0), deadline, q))
              for k in range(clients)]
     t0 = time.perf_counter()
@@ -549,6 +553,156 @@ def bench_store(args, res, cfg):
                     res.add("store", "RunTask (count 10) latency, " + label, "ms", lat)
     finally:
         pg.stop()
+
+
+def _healthz(srv):
+    """GET /healthz's answer ("ok leader", "ok follower", ...) or None."""
+    try:
+        with urllib.request.urlopen(srv.endpoint + "/healthz", timeout=2) as r:
+            return r.read().decode().strip()
+    except OSError:
+        return None
+
+
+def _run_ok(endpoint):
+    """One RunTask (count 1) of "hollow" in "p": placed, answered 200?"""
+    cli = Client(endpoint, timeout=10)
+    try:
+        out = cli.call("RunTask", {"cluster": "p", "taskDefinition": "hollow"}, check=False)
+        return bool(out.get("tasks")) and not out.get("failures")
+    except (OSError, http.client.HTTPException, ValueError):
+        return False
+    finally:
+        cli.close()
+
+
+def _recovery(res, label, kill, live, rounds):
+    """rounds times: kill() a server (returns when it is dead) at t0; then
+    the time until live() names a leader (a server), and until a RunTask
+    through it succeeds."""
+    to_leader, to_run = [], []
+    for _ in range(rounds):
+        t0 = kill()
+        leader = None
+        while leader is None and time.monotonic() - t0 < 60:
+            leader = next((srv for srv in live() if _healthz(srv) == "ok leader"), None)
+            if leader is None:
+                time.sleep(0.01)
+        if leader is None:
+            res.note("failover", "%s: no leader within 60 s" % label)
+            continue
+        to_leader.append(time.monotonic() - t0)
+        while not _run_ok(leader.endpoint) and time.monotonic() - t0 < 60:
+            time.sleep(0.01)
+        to_run.append(time.monotonic() - t0)
+    if to_leader:
+        res.add("failover", "kill -9 -> a leader, " + label, "s", to_leader,
+                note="%d runs: %s" % (len(to_leader), " ".join("%.2f" % x for x in to_leader)))
+        res.add("failover", "kill -9 -> a RunTask through it succeeds, " + label, "s", to_run,
+                note="%d runs: %s" % (len(to_run), " ".join("%.2f" % x for x in to_run)))
+
+
+def bench_failover(args, res, cfg):
+    """Leader failover on PostgreSQL beside a restart on SQLite, and RunTask
+    throughput through one and two servers on one PostgreSQL.
+
+    Three servers on one throwaway PostgreSQL 15 (unix socket, fsync off),
+    cfg["failover_instances"] hollow instances whose agent has all three
+    URLs: kill -9 the leader, time until another server's /healthz says
+    leader and until a RunTask through it succeeds; the killed server is
+    started again before the next round.  The SQLite figure: one server,
+    kill -9, started again at once (as systemd's Restart=always would), the
+    same two times.  Then RunTask placements/s (count 10, binpack, as
+    "store") from cfg["clients"] clients through one server and through two,
+    alternating, on the same cluster."""
+    from pgserver import PgServer
+    rounds = cfg["failover_rounds"]
+    tmp = tempfile.mkdtemp(prefix="berth-bench-failover-")
+    pg = PgServer().start()
+    servers, agents = [], []
+    try:
+        # SQLite: one server, restarted after each kill.
+        sq = start_server(tmp, "sqlite")
+        servers.append(sq)
+        cli = Client(sq.endpoint)
+        cli.call("CreateCluster", {"clusterName": "p"})
+        cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+            {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
+        cli.close()
+        agents += start_hollow(sq, tmp, "p", 3, zones=("az-a",))
+
+        def kill_sqlite():
+            sq.kill9()
+            t0 = time.monotonic()
+            sq.start(timeout=60)
+            return t0
+        _recovery(res, "SQLite, 1 server restarted", kill_sqlite, lambda: [sq], rounds)
+        for a in agents:
+            a.stop(check=False)
+        agents = []
+        sq.stop(check=False)
+        servers.remove(sq)
+
+        # PostgreSQL: three servers, one database, one master key.
+        pg.createdb("failover")
+        url = "postgresql://berth@/failover?host=%s" % pg.sock
+        for k in range(3):
+            d = os.path.join(tmp, "pg%d" % k)
+            os.makedirs(d)
+            if k:
+                shutil.copy2(os.path.join(tmp, "pg0", "master.key"), os.path.join(d, "master.key"))
+            servers.append(berth_proc.BerthServer(d, os.path.join(tmp, "pg%d.log" % k),
+                                                  extra_args=BENCH_SERVER_ARGS + ("--store", url)).start(timeout=60))
+        cli = Client(servers[0].endpoint)
+        cli.call("CreateCluster", {"clusterName": "p"})
+        cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
+            {"name": "app", "image": "busybox", "cpu": 64, "memory": 128}]})
+        cli.close()
+        n_inst = cfg["failover_instances"]
+        agent = berth_proc.BerthAgent(
+            ",".join(s.endpoint for s in servers), "p", os.path.join(tmp, "hollow-pg"),
+            os.path.join(tmp, "hollow-pg.log"), hollow=n_inst,
+            extra_args=["--availability-zone", "az-a", "--hollow-cpu", "4096", "--hollow-memory", "8192"]).start()
+        agents.append(agent)
+        check = Client(servers[0].endpoint)
+        if not wait_until(lambda: check.call("DescribeClusters", {"clusters": ["p"]})["clusters"][0]
+                          ["registeredContainerInstancesCount"] == n_inst, 300, 0.2):
+            raise RuntimeError("hollow instances did not register")
+        check.close()
+        dead = []
+
+        def kill_leader():
+            if dead:  # the last round's victim is back as a follower first
+                dead.pop().start(timeout=60)
+            leader = None
+            while leader is None:
+                leader = next((srv for srv in servers if _healthz(srv) == "ok leader"), None)
+                time.sleep(0.05)
+            leader.kill9()
+            dead.append(leader)
+            return time.monotonic()
+        _recovery(res, "PostgreSQL, 3 servers", kill_leader, lambda: [s for s in servers if s.alive()], rounds)
+        if dead:
+            dead.pop().start(timeout=60)
+
+        # RunTask throughput through one server and through two.
+        strategy = PLACEMENT_STRATEGIES["binpack(memory)"]
+        for rnd in range(cfg["store_rounds"]):
+            for n in (1, 2):
+                lat, placed, failures, wall = place([s.endpoint for s in servers[:n]], "p", "hollow", strategy,
+                                                    cfg["failover_tasks"], cfg["clients"], cfg["place_seconds"])
+                label = "PostgreSQL, %d server%s, %d instances, binpack(memory)" % (n, "s" if n > 1 else "", n_inst)
+                res.add("failover", "RunTask placements/s, " + label, "tasks/s", value=placed / wall,
+                        lower_is_better=False,
+                        note="%d placed in %.0f s, %d failures, %d clients x RunTask count 10"
+                             % (placed, wall, failures, cfg["clients"]))
+    finally:
+        for a in agents:
+            a.stop(check=False)
+        for s in servers:
+            s.stop(check=False)
+        pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def bench_placement(args, res, cfg):
@@ -1102,7 +1256,8 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "shipping_tasks": 100, "shipping_interval": 20, "shipping_window": 60,
         "dns_instances": 50, "dns_rounds": 3, "dns_seconds": 3, "dns_tasks": 10,
         "elb_rounds": 3, "elb_requests": 20000, "elb_clients": 16, "elb_tasks": 5,
-        "store_instances": 250, "store_rounds": 2}
+        "store_instances": 250, "store_rounds": 2, "failover_rounds": 5, "failover_instances": 500,
+        "failover_tasks": 5000}
 # Every configuration runs these unless it says otherwise.
 DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"],
             "placement_strategies": list(PLACEMENT_STRATEGIES), "api_boto3": True}
@@ -1112,7 +1267,8 @@ DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"
 QUICK = {"task_start_n": 20, "agent_tasks": 0, "start_runtimes": ["crun"], "start_modes": ["none"],
          "placement_instances": [250, 1000], "placement_strategies": ["binpack(memory)"],
          "placement_tasks": 10000, "place_seconds": 15, "clients": 8, "running_timeout": 0, "idle_seconds": 0,
-         "api_rounds": 2, "api_seconds": 4, "api_boto3": False, "store_instances": 250, "store_rounds": 1}
+         "api_rounds": 2, "api_seconds": 4, "api_boto3": False, "store_instances": 250, "store_rounds": 1,
+         "failover_rounds": 3, "failover_instances": 250, "failover_tasks": 3000}
 QUICK_BENCHES = ["task_start", "placement", "api"]
 SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
@@ -1125,10 +1281,12 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3,
          "shipping_tasks": 2, "shipping_interval": 1, "shipping_window": 3,
          "dns_instances": 3, "dns_rounds": 1, "dns_seconds": 0.5, "dns_tasks": 1,
          "elb_rounds": 1, "elb_requests": 200, "elb_clients": 2, "elb_tasks": 1,
-         "store_instances": 30, "store_rounds": 1}
+         "store_instances": 30, "store_rounds": 1, "failover_rounds": 1, "failover_instances": 10,
+         "failover_tasks": 100}
 BENCHES = {"task_start": bench_task_start, "placement": bench_placement, "services": bench_services,
            "network": bench_network, "scale": bench_scale, "api": bench_api, "logs": bench_logs,
-           "dns": bench_dns, "elb": bench_elb, "metrics": bench_metrics, "store": bench_store}
+           "dns": bench_dns, "elb": bench_elb, "metrics": bench_metrics, "store": bench_store,
+           "failover": bench_failover}
 
 
 def main():

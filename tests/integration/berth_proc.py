@@ -12,8 +12,18 @@ Every server gets it as BERTH_ROOT_ACCESS_KEY_ID/BERTH_ROOT_SECRET_ACCESS_KEY
 (BerthServer), every agent and `berth logs` as AWS_ACCESS_KEY_ID/
 AWS_SECRET_ACCESS_KEY (client_env), boto3 through client() and the AWS CLI
 through aws_cli_env(); raw_call() signs with it.
+
+The store: with BERTH_TEST_STORE=postgres (make integration-postgres), each
+BerthServer started without a --store of its own keeps its state in a
+database of its own on a throwaway PostgreSQL, one per test process (its
+pytest-xdist worker), started at the first server and removed when the
+process ends (new_store_url).  Anything else (unset, "sqlite"): SQLite in
+the server's data directory, as a user's first `berth server` has it.
 """
+import atexit
 import datetime
+import glob
+import itertools
 import json
 import os
 import re
@@ -21,6 +31,7 @@ import secrets
 import select
 import signal
 import socket
+import sqlite3
 import string
 import subprocess
 import time
@@ -121,8 +132,41 @@ def aws_cli_env(home, key=ROOT_KEY, region=REGION, **extra):
     return env
 
 
+TEST_STORE = os.environ.get("BERTH_TEST_STORE", "sqlite")
+if TEST_STORE not in ("sqlite", "postgres"):
+    raise RuntimeError("BERTH_TEST_STORE is sqlite or postgres, not %r" % TEST_STORE)
+_test_pg = None
+_test_dbs = itertools.count(1)
+
+
+def stop_store():
+    """Stop and remove this process's throwaway PostgreSQL, if it started one."""
+    global _test_pg
+    pg, _test_pg = _test_pg, None
+    if pg is not None:
+        pg.stop()
+
+
+def _store_db(url):
+    return url.split("@/", 1)[1].split("?", 1)[0]
+
+
+def new_store_url():
+    """A postgresql:// URL of a new, empty database on this process's
+    throwaway PostgreSQL (started on first use), for one BerthServer."""
+    global _test_pg
+    if _test_pg is None:
+        import pgserver
+        _test_pg = pgserver.PgServer().start()
+        atexit.register(stop_store)
+    name = "berth_%d_%d" % (os.getpid(), next(_test_dbs))
+    _test_pg.createdb(name)
+    return "postgresql://berth@/%s?host=%s" % (name, _test_pg.sock)
+
+
 class BerthServer:
-    """One `berth server` process; restartable on the same data dir."""
+    """One `berth server` process; restartable on the same data dir (and,
+    under BERTH_TEST_STORE=postgres, the same database)."""
 
     def __init__(self, data_dir, log_path, extra_args=(), root_key=ROOT_KEY):
         """root_key: the BERTH_ROOT_* key the server starts with (a
@@ -134,6 +178,10 @@ class BerthServer:
         self.proc = None
         self.endpoint = None
         self.port = 0
+        self.store_url = None
+        if TEST_STORE == "postgres" and not any(a == "--store" or a.startswith("--store=") for a in self.extra_args):
+            self.store_url = new_store_url()
+            self.extra_args += ["--store", self.store_url]
 
     def start(self, timeout=20):
         endpoint_file = os.path.join(self.data_dir, "endpoint")
@@ -198,6 +246,36 @@ class BerthServer:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def store_holds(self, needle):
+        """Where the server's store holds the bytes needle, or None: SQLite's
+        files in the data directory (database, WAL), or a dump of its
+        PostgreSQL database (where a bytea column would show the bytes in
+        hex, so that form is looked for too)."""
+        if self.store_url is None:
+            files = glob.glob(os.path.join(self.data_dir, "*.db*"))
+            assert files, "no SQLite store in " + self.data_dir
+            for f in files:
+                with open(f, "rb") as fh:
+                    if needle in fh.read():
+                        return f
+            return None
+        dump = _test_pg.dump(_store_db(self.store_url))
+        return "the PostgreSQL dump" if needle in dump or needle.hex().encode() in dump else None
+
+    def store_exec(self, sql):
+        """Run one SQL statement on the server's store (stopped first, as
+        an operator would edit it) in the store's dialect."""
+        assert not self.alive(), "stop the server before editing its store"
+        if self.store_url is None:
+            con = sqlite3.connect(glob.glob(os.path.join(self.data_dir, "*.db"))[0])
+            try:
+                con.execute(sql)
+                con.commit()
+            finally:
+                con.close()
+        else:
+            _test_pg.psql(sql + ";", db=_store_db(self.store_url))
 
 
 def client(endpoint, service="ecs", region=REGION, validate=True, key=ROOT_KEY):

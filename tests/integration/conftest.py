@@ -37,6 +37,14 @@ def pytest_collection_modifyitems(items):
         item.add_marker(pytest.mark.xdist_group("host-wide" if name in HOST_WIDE else name))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_store():
+    """Under BERTH_TEST_STORE=postgres, this process's throwaway PostgreSQL
+    (berth_proc.new_store_url) goes when the session ends."""
+    yield
+    berth_proc.stop_store()
+
+
 def _server(tmp_path_factory, name):
     d = tmp_path_factory.mktemp(name)
     srv = berth_proc.BerthServer(d / "data", d / "server.log")

@@ -21,7 +21,9 @@ def pg_bindir():
 class PgServer:
     USER = "berth"
 
-    def __init__(self):
+    def __init__(self, tcp_port=None):
+        """tcp_port: listen on 127.0.0.1:tcp_port too (the unix socket alone otherwise)."""
+        self.tcp_port = tcp_port
         self.bindir = pg_bindir()
         self.dir = tempfile.mkdtemp(prefix="berth-pg-")
         self.data = os.path.join(self.dir, "data")
@@ -41,7 +43,8 @@ class PgServer:
 
     def resume(self):
         """Start the server on the database initdb made (again, after halt)."""
-        opts = "-k %s -c listen_addresses='' -c fsync=off" % self.sock
+        listen = "-c listen_addresses=127.0.0.1 -p %d" % self.tcp_port if self.tcp_port else "-c listen_addresses=''"
+        opts = "-k %s %s -c fsync=off" % (self.sock, listen)
         self._run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", os.path.join(self.data, "log"),
                    "-o", opts, "-w", "start"])
         return self
@@ -59,9 +62,15 @@ class PgServer:
     def psql(self, sql, db="postgres", check=True):
         """Run sql (a script) with psql, stopping at the first error; the
         CompletedProcess (stdout: unaligned, tuples only)."""
-        return subprocess.run(["psql", "-h", self.sock, "-U", self.USER, "-d", db, "-X", "-q", "-tA",
+        return subprocess.run(["psql", "-h", self.sock, "-p", str(self.tcp_port or 5432), "-U", self.USER, "-d", db, "-X", "-q", "-tA",
                                "-v", "ON_ERROR_STOP=1", "-f", "-"], input=sql, capture_output=True, text=True,
                               timeout=120, check=check)
+
+    def dump(self, db):
+        """pg_dump's plain-text dump of db (schema and every row), as bytes."""
+        return subprocess.run([os.path.join(self.bindir, "pg_dump"), "-h", self.sock, "-p", str(self.tcp_port or 5432), "-U",
+                               self.USER, "-d", db],
+                              capture_output=True, timeout=120, check=True).stdout
 
     def createdb(self, name):
         self.psql("CREATE DATABASE %s;" % name)

@@ -18,7 +18,7 @@ def test_bench_smoke(tmp_path):
     data = json.loads(out.read_text())
     benches = {f["bench"] for f in data["figures"]}
     assert benches >= {"task_start", "placement", "services", "network", "scale", "api", "logs",
-                       "metrics", "elb", "footprint"}, benches
+                       "metrics", "elb", "footprint", "failover"}, benches
     for f in data["figures"]:
         assert f["median"] is not None and f["median"] >= 0, f
     start = [f for f in data["figures"] if f["bench"] == "task_start"]

@@ -3,11 +3,8 @@ v2: secrets, versions and staging labels, lookups by name, ARN and partial
 ARN, filters and pages, deletion with a recovery window and restore, tags,
 the documented errors for bad input, and the database holding no secret in
 plaintext."""
-import glob
 import json
-import os
 import re
-import sqlite3
 import subprocess
 import time
 
@@ -145,11 +142,7 @@ def test_purge_after_window(fresh_server):
     sm.create_secret(Name="expiring", SecretString="old")
     sm.delete_secret(SecretId="expiring", RecoveryWindowInDays=7)
     fresh_server.stop()
-    db = glob.glob(os.path.join(fresh_server.data_dir, "*.db"))[0]
-    con = sqlite3.connect(db)
-    con.execute("UPDATE secrets SET purge_at = 1")
-    con.commit()
-    con.close()
+    fresh_server.store_exec("UPDATE secrets SET purge_at = 1")
     fresh_server.start()
     sm = berth_proc.client(fresh_server.endpoint, service="secretsmanager")
 
@@ -226,11 +219,7 @@ def test_database_holds_no_plaintext(server, sm):
     sm.put_secret_value(SecretId="leak/check", SecretString=plain + "-v2")
     sm.update_secret(SecretId="leak/check", SecretString=plain + "-v3")
     assert sm.get_secret_value(SecretId="leak/check", VersionStage="AWSPREVIOUS")["SecretString"] == plain + "-v2"
-    files = glob.glob(os.path.join(server.data_dir, "*.db*"))
-    assert files
-    for f in files:
-        with open(f, "rb") as fh:
-            assert plain.encode() not in fh.read(), f
+    assert server.store_holds(plain.encode()) is None
     with open(server.log_path, errors="replace") as fh:
         assert plain not in fh.read()
 

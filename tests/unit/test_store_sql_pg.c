@@ -31,6 +31,14 @@ TEST(sql_pg_params)
     CHECK(!strncmp(pg("SELECT ?0"), "ERROR: ", 7));
 }
 
+TEST(sql_pg_negative_limit_is_none)
+{
+    /* SQLite's LIMIT -1 is "all rows"; PostgreSQL's is NULL. */
+    CHECK_STR(pg("SELECT a FROM t ORDER BY a LIMIT ?4"),
+              "SELECT a FROM t ORDER BY a LIMIT NULLIF(GREATEST($4, -1), -1)");
+    CHECK_STR(pg("SELECT a FROM t LIMIT 1 OFFSET ?2"), "SELECT a FROM t LIMIT 1 OFFSET $2");
+}
+
 TEST(sql_pg_quoted_and_comments_untouched)
 {
     CHECK_STR(pg("SELECT 'a ? IFNULL(x) ''INTEGER''' FROM \"max(a,b)\" -- ?1 glob\nWHERE c = ?1"),

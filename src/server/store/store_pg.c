@@ -63,6 +63,29 @@ static void set_error(struct pg_conn *c, const PGresult *res)
         c->error[--n] = 0;
 }
 
+void pg_connect_params(const char *url, const char **keys, const char **values)
+{
+    /* A host that does not answer fails the connect in PG_CONNECT_TIMEOUT
+     * rather than the kernel's minutes; one that vanishes later is noticed
+     * by the keepalives (store_pg.h).  The URL comes last: its own
+     * settings, if it has any, win. */
+    static const char *const k[PG_CONNECT_PARAMS] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+    const char *const v[PG_CONNECT_PARAMS] = {PG_CONNECT_TIMEOUT,
+                                              "1",
+                                              PG_KEEPALIVE_IDLE,
+                                              PG_KEEPALIVE_INTERVAL,
+                                              PG_KEEPALIVE_COUNT,
+                                              PG_TCP_USER_TIMEOUT_MS,
+                                              url,
+                                              NULL};
+    for (size_t i = 0; i < PG_CONNECT_PARAMS; i++) {
+        keys[i] = k[i];
+        values[i] = v[i];
+    }
+}
+
 int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
 {
     struct pg_conn *c = calloc(1, sizeof(*c));
@@ -78,11 +101,8 @@ int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
         return error_set(err, ERR_INVALID, "postgres: the store URL cannot be parsed (libpq's URI form)");
     }
     PQconninfoFree(opts);
-    /* A host that does not answer fails the connect in PG_CONNECT_TIMEOUT
-     * rather than the kernel's minutes (the URL's own connect_timeout, if
-     * it has one, comes later and wins). */
-    const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const values[] = {PG_CONNECT_TIMEOUT, url, NULL};
+    const char *keys[PG_CONNECT_PARAMS], *values[PG_CONNECT_PARAMS];
+    pg_connect_params(url, keys, values);
     c->conn = PQconnectdbParams(keys, values, 1);
     if (!c->conn || PQstatus(c->conn) != CONNECTION_OK) {
         /* Once parsed, libpq's connect errors name the host and user,
@@ -97,10 +117,13 @@ int pg_conn_open(const char *url, struct pg_conn **ret_conn, struct error *err)
     }
     *ret_conn = c;
     /* A transaction left idle (its server paused or cut off) ends, with
-     * its locks: a new leader's epoch bump waits for no longer than this. */
+     * its locks: a new leader's epoch bump waits for no longer than this.
+     * PostgreSQL's side of the session probes this server as libpq's side
+     * probes PostgreSQL (store_pg.h): a server whose host vanished loses
+     * its session, and the leader lock, in ~25 s rather than hours. */
     return pg_conn_exec(c,
                         "SET client_min_messages = warning; SET TIME ZONE 'UTC';"
-                        "SET idle_in_transaction_session_timeout = '20s'",
+                        "SET idle_in_transaction_session_timeout = '20s';" PG_SESSION_KEEPALIVES,
                         err) < 0
                ? -1
                : 0;

@@ -26,6 +26,35 @@ struct pg_stmt;
 
 /* Seconds a connect waits for a host that does not answer. */
 #define PG_CONNECT_TIMEOUT "5"
+/* A database host that vanishes (power off, cable out, a partition) sends
+ * no FIN or RST, so a session on it looks open until TCP gives up: hours
+ * for an idle socket (the kernel's keepalive default is 2 h), ~15 min of
+ * retransmissions for one with a statement unacknowledged.  Keepalive
+ * probes after PG_KEEPALIVE_IDLE s idle, PG_KEEPALIVE_COUNT of them
+ * PG_KEEPALIVE_INTERVAL s apart, and a PG_TCP_USER_TIMEOUT_MS bound on
+ * unacknowledged data end it within ~25 s instead: the statement fails
+ * with the session lost (503, reconnect), the listener reconnects.  The
+ * same values are set on PostgreSQL's side of each session (tcp_keepalives_*,
+ * tcp_user_timeout are per-session settings), so that PostgreSQL ends a
+ * vanished server's session, and with it the leader lock, as soon.  A
+ * live host answers probes from its kernel however busy PostgreSQL is;
+ * unix sockets ignore all of it. */
+#define PG_KEEPALIVE_IDLE "10"
+#define PG_KEEPALIVE_INTERVAL "5"
+#define PG_KEEPALIVE_COUNT "3"
+#define PG_TCP_USER_TIMEOUT_MS "25000"
+/* PostgreSQL's side of the same, run first in each session. */
+#define PG_SESSION_KEEPALIVES                                                                                          \
+    "SET tcp_keepalives_idle = " PG_KEEPALIVE_IDLE "; SET tcp_keepalives_interval = " PG_KEEPALIVE_INTERVAL            \
+    "; SET tcp_keepalives_count = " PG_KEEPALIVE_COUNT "; SET tcp_user_timeout = " PG_TCP_USER_TIMEOUT_MS
+/* Entries pg_connect_params() fills, its NULL terminator included. */
+#define PG_CONNECT_PARAMS 8
+
+/* The keywords and values for PQconnectdbParams(keys, values, 1) that
+ * every store session connects to url with: connect timeout and TCP
+ * keepalives (above) first, then url expanded (its own settings win).
+ * keys and values hold PG_CONNECT_PARAMS entries; values[] points into url. */
+void pg_connect_params(const char *url, const char **keys, const char **values);
 
 /* Connect to url (a libpq URI or conninfo string).  err never repeats url,
  * which may carry a password; a server that cannot be reached is

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/store/store_pg.h"
 
 /* How long the thread waits on the socket before it checks whether it is
  * to stop, and between attempts to reconnect. */
@@ -33,12 +34,14 @@ struct pg_listener {
 
 static PGconn *listen_open(struct pg_listener *l)
 {
-    PGconn *c = PQconnectdb(l->url);
+    const char *keys[PG_CONNECT_PARAMS], *values[PG_CONNECT_PARAMS];
+    pg_connect_params(l->url, keys, values);
+    PGconn *c = PQconnectdbParams(keys, values, 1);
     if (!c || PQstatus(c) != CONNECTION_OK) {
         PQfinish(c);
         return NULL;
     }
-    PGresult *res = PQexec(c, "LISTEN " PG_CHANGES_CHANNEL);
+    PGresult *res = PQexec(c, PG_SESSION_KEEPALIVES "; LISTEN " PG_CHANGES_CHANNEL);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok) {

@@ -533,6 +533,19 @@ static int json_each(struct tr *t, const char *paren, const char **ret_after, st
     return 0;
 }
 
+/* LIMIT ?N, with p at the '?': SQLite reads a negative LIMIT as none (the
+ * store binds -1 for "all rows"); PostgreSQL refuses one (2201W) and reads
+ * NULL as none. */
+static int limit_param(struct tr *t, const char *p, struct error *err)
+{
+    emit_str(t, "LIMIT NULLIF(GREATEST(");
+    t->p = p;
+    if (param(t, err) < 0)
+        return -1;
+    emit_str(t, ", -1), -1)");
+    return 0;
+}
+
 /* A word at t->p of length n: rewrite, refuse, or copy it. */
 static int word(struct tr *t, size_t n, struct error *err)
 {
@@ -542,6 +555,8 @@ static int word(struct tr *t, size_t n, struct error *err)
             return error_set(err, ERR_INVALID, "SQL for PostgreSQL: %s", refused[i].why);
     if (word_is(w, n, "CREATE") && (e = NEXT_WORDS(after, "TRIGGER")))
         return trigger(t, e, err);
+    if (word_is(w, n, "LIMIT") && *skip_space(after) == '?')
+        return limit_param(t, skip_space(after), err);
     if (word_is(w, n, "JSON_EXTRACT") || word_is(w, n, "JSON_EACH")) {
         if (*skip_space(after) != '(')
             return error_set(err, ERR_INVALID, "SQL for PostgreSQL: %.*s without arguments", (int)n, w);
