@@ -96,8 +96,5 @@ def test_every_model_operation_routes_to_a_handler_unless_the_table_refuses_it(f
             stubs.append((op, op in refused, status, body))
     assert not stubs, stubs
     assert "SubmitAttachmentStateChanges" not in refused
-    # A refusal says why, from the table's note.
-    kind, msg = error_of(fresh_server, "ContinueServiceDeployment", {})
-    assert kind == "UnsupportedFeatureException"
-    assert msg.startswith("berth does not implement the AmazonEC2ContainerServiceV20141113 operation "
-                          "ContinueServiceDeployment: deployment lifecycle hooks are not implemented"), msg
+    # Every operation is served since the Daemon API and lifecycle hooks landed.
+    assert not refused, refused
