@@ -26,6 +26,7 @@ import glob
 import itertools
 import json
 import os
+import pathlib
 import re
 import secrets
 import select
@@ -514,6 +515,22 @@ def wait_for(fn, timeout=20, interval=0.1, what="condition"):
             return v
         time.sleep(interval)
     raise AssertionError("timed out waiting for " + what)
+
+
+def wait_for_berth_up(proc, log_path, timeout=180):
+    """Wait for `berth up`'s welcome in log_path; fail at once if proc exits,
+    and with the log's tail either way (a slow start under a loaded CI is
+    otherwise a bare timeout)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = pathlib.Path(log_path).read_text(errors="replace")
+        if "berth is up" in text:
+            return text
+        if proc.poll() is not None:
+            raise AssertionError("berth up exited (%s) before it was up:\n%s" % (proc.returncode, text[-4000:]))
+        time.sleep(0.1)
+    raise AssertionError("berth up not up after %ds:\n%s" %
+                         (timeout, pathlib.Path(log_path).read_text(errors="replace")[-4000:]))
 
 
 def aws_logs(endpoint, env, *args):

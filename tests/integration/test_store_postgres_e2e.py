@@ -76,8 +76,7 @@ def test_berth_up_keeps_its_state_in_postgres(pg, tmp_path):
                                  "--listen", "127.0.0.1:%d" % port, "--registry", "off"],
                                 stdout=log, stderr=log, env=env)
     try:
-        berth_proc.wait_for(lambda: "berth is up" in (tmp_path / "up.log").read_text(errors="replace"),
-                            timeout=60, what="berth up")
+        berth_proc.wait_for_berth_up(proc, tmp_path / "up.log")
         ecs = berth_proc.client("http://127.0.0.1:%d" % port)
         ecs.create_cluster(clusterName="up-on-pg")
         assert ecs.list_container_instances(cluster="default")["containerInstanceArns"]

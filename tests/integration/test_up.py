@@ -33,8 +33,7 @@ def test_berth_up_runs_a_task_from_the_local_registry(tmp_path):
                             stdout=log, stderr=log, env=up_env())
     endpoint = "http://127.0.0.1:%d" % port
     try:
-        berth_proc.wait_for(lambda: "berth is up" in (tmp_path / "up.log").read_text(errors="replace"),
-                            timeout=60, what="berth up")
+        berth_proc.wait_for_berth_up(proc, tmp_path / "up.log")
         text = (tmp_path / "up.log").read_text()
         assert endpoint in text and "127.0.0.1:%d/busybox:1" % reg_port in text
         aws(endpoint, "register-task-definition", "--family", "hello", "--container-definitions",
@@ -67,8 +66,7 @@ def test_berth_up_makes_its_own_key_and_says_how_to_use_it(tmp_path):
                              "--listen", "127.0.0.1:%d" % port, "--registry", "off"], stdout=log, stderr=log, env=env)
     endpoint = "http://127.0.0.1:%d" % port
     try:
-        berth_proc.wait_for(lambda: "berth is up" in (tmp_path / "up.log").read_text(errors="replace"),
-                            timeout=60, what="berth up")
+        berth_proc.wait_for_berth_up(proc, tmp_path / "up.log")
         creds = tmp_path / "data" / "server" / "credentials"
         assert oct(creds.stat().st_mode & 0o777) == "0o600"
         text = (tmp_path / "up.log").read_text()

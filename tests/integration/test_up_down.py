@@ -65,7 +65,7 @@ class Up:
                                      stdout=self.log, stderr=self.log, env=up_env())
         self.ecs = berth_proc.client(self.endpoint)
         self.image = reg.hostport + "/busybox:1"
-        berth_proc.wait_for(lambda: "berth is up" in self.text(), timeout=60, what="berth up")
+        berth_proc.wait_for_berth_up(self.proc, self.log_path)
 
     def text(self):
         return self.log_path.read_text(errors="replace")
