@@ -94,7 +94,9 @@ def main():
             print("%-45s median %7.1f ms  max %7.1f ms" % (name, med, worst))
             figures[name] = {"median_ms": med, "max_ms": worst}
         figures["series stored"] = args.series
-        print("database size: %.0f MB" % (os.path.getsize(os.path.join(srv.data_dir, "berth.db")) / 1e6))
+        db = os.path.join(srv.data_dir, "berth.db")
+        if os.path.exists(db):  # SQLite's; none when the store is PostgreSQL (BERTH_TEST_STORE=postgres)
+            print("database size: %.0f MB" % (os.path.getsize(db) / 1e6))
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(figures, f)

@@ -29,6 +29,7 @@ lb=$(aws elbv2 create-load-balancer --name example-alb --type application --subn
     --query 'LoadBalancers[0].LoadBalancerArn' --output text)
 tg=$(aws elbv2 create-target-group --name example-web --protocol HTTP --port 8080 --vpc-id vpc-local \
     --target-type ip --health-check-path / --health-check-interval-seconds 5 --health-check-timeout-seconds 2 \
+    --healthy-threshold-count 2 \
     --query 'TargetGroups[0].TargetGroupArn' --output text)
 # Stopping tasks finish their requests for 5 s (AWS's default is 300).
 aws elbv2 modify-target-group-attributes --target-group-arn "$tg" \

@@ -23,7 +23,7 @@ os.environ["BERTH_CHECK_PLACEMENT_CACHE"] = "1"
 # host-network task reaches 169.254.170.2:80 through the host's own nftables
 # output chain, where every running agent sends it to its own endpoint.
 # make integration runs them alone, after the rest.
-HOST_WIDE = {"test_up.py", "test_up_down.py"}
+HOST_WIDE = {"test_up.py", "test_up_down.py", "test_store_postgres_e2e.py"}  # the last: berth up --store
 
 
 def pytest_configure(config):

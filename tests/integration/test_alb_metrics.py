@@ -45,13 +45,21 @@ def test_request_metrics_and_target_tracking(srv, tmp_path):
     try:
         lb = elb.create_load_balancer(Name="m-lb")["LoadBalancers"][0]
         tg_arn = elb.create_target_group(Name="m-tg", Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip",
-                                         HealthCheckPath="/health")["TargetGroups"][0]["TargetGroupArn"]
+                                         HealthCheckPath="/health", HealthCheckIntervalSeconds=5,
+                                         HealthCheckTimeoutSeconds=2,
+                                         HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
         elb.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": "127.0.0.1", "Port": port}])
         lport = free_port()
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=lport,
                             DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
         base = "http://%s:%d" % (lb_address(lb), lport)
-        berth_proc.wait_for(lambda: get(base + "/")[0] == 200, timeout=20, what="the listener")
+        # A new target serves once two checks passed; until then the load
+        # balancer answers 503 itself, which RequestCount would count: wait
+        # for the health check, not with requests.
+        berth_proc.wait_for(lambda: [d["TargetHealth"]["State"] for d in elb.describe_target_health(
+            TargetGroupArn=tg_arn)["TargetHealthDescriptions"]] == ["healthy"], timeout=60, interval=0.5,
+            what="the target to be healthy")
+        assert get(base + "/") == (200, "hello")
         lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
         tg_dim = tg_arn.split(":")[-1]
         by_lb = [{"Name": "LoadBalancer", "Value": lb_dim}]

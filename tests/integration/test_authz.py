@@ -214,37 +214,4 @@ def test_instance_principal_makes_only_the_agents_calls(server, root):
             400, "AccessDeniedException",
             "User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows "
             "the %s action" % (arn, iam_action, resource, iam_action))
-    assert "agents" not in str(root.list_clusters()["clusterArns"]).replace("cluster/agents", "")
-
-
-def test_instance_principal_makes_only_the_agents_calls(server, root):
-    """An agent signing with its instance's credentials (agent identity:
-    registration tokens) may make the agent's calls and no others."""
-    if not hasattr(berth_proc, "register_with_token"):
-        pytest.skip("this build issues no container instance credentials")
-    root.create_cluster(clusterName="agents")
-    token, _ = berth_proc.create_token(server.endpoint, "agents")
-    status, out = berth_proc.register_with_token(server.endpoint, "agents", token)
-    assert status == 200, out
-    arn = out["containerInstance"]["containerInstanceArn"]
-    key = berth_proc.instance_key(out)
-    status, out = berth_proc.raw_call(server.endpoint, "DiscoverPollEndpoint", {"cluster": "agents"}, key=key)
-    assert status == 200, out
-    status, out = berth_proc.raw_call(server.endpoint, "CreateLogGroup", {"logGroupName": "agents-logs"},
-                                      target_prefix=berth_proc.LOGS_TARGET, key=key)
-    assert status == 200, out
-    refused = [("CreateCluster", {"clusterName": "x"}, berth_proc.ECS_TARGET, "ecs:CreateCluster",
-                ARN + "cluster/x"),
-               ("ListClusters", {}, berth_proc.ECS_TARGET, "ecs:ListClusters", "*"),
-               ("RegisterTaskDefinition", {"family": "f", "containerDefinitions": [
-                   {"name": "c", "image": IMAGE, "memory": 64}]}, berth_proc.ECS_TARGET,
-                "ecs:RegisterTaskDefinition", ARN + "task-definition/f:1"),
-               ("DescribeLogGroups", {}, berth_proc.LOGS_TARGET, "logs:DescribeLogGroups",
-                "arn:aws:logs:%s:%s:log-group:*" % (berth_proc.REGION, ACCOUNT))]
-    for action, body, prefix, iam_action, resource in refused:
-        status, out = berth_proc.raw_call(server.endpoint, action, body, target_prefix=prefix, key=key)
-        assert (status, out["__type"], out["message"]) == (
-            400, "AccessDeniedException",
-            "User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows "
-            "the %s action" % (arn, iam_action, resource, iam_action))
     assert ARN + "cluster/x" not in root.list_clusters()["clusterArns"]

@@ -5,7 +5,9 @@ Mostly raw JSON calls: Debian's boto3 and AWS CLI predate the Daemon API
 (test_boto3_and_aws_cli gives both the model through their data path).  The
 multi-instance tests use hollow agents (several instances per process,
 tasks simulated); test_daemon_on_a_real_agent runs and rolls a real
-container on a real agent."""
+container on a real agent.  A deployment fails and rolls back to the last
+revision that deployed when one of its CloudWatch alarms goes to ALARM or
+its circuit breaker counts enough daemon tasks that failed to start."""
 import berth_proc
 import pytest
 
@@ -174,9 +176,18 @@ def test_bad_input(env):
     assert create_error(daemonTaskDefinitionArn="dmn-none:1")[0] == "InvalidParameterException"
     assert create_error(daemonName="has space")[0] == "InvalidParameterException"
     # What berth does not honour is refused, not ignored.
-    assert "alarms is not supported" in create_error(
-        deploymentConfiguration={"alarms": {"enable": True, "alarmNames": ["a"]}})[1]
     assert create_error(enableECSManagedTags=True)[0] == "InvalidParameterException"
+    # deploymentConfiguration.alarms: names to watch when enabled, of CloudWatch's length.
+    for alarms in ({"enable": True}, {"enable": True, "alarmNames": []}, {"alarmNames": [""]},
+                   {"alarmNames": ["x" * 256]}, {"alarmNames": ["a%d" % i for i in range(11)]}):
+        assert create_error(deploymentConfiguration={"alarms": alarms})[0] == "InvalidParameterException", alarms
+    for alarms in ({"enable": "yes"}, {"alarmNames": "a"}, {"alarmNames": [5]}, "a", ["a"]):
+        assert create_error(deploymentConfiguration={"alarms": alarms})[0] in (
+            "InvalidParameterException", "SerializationException"), alarms
+    assert error(server, "UpdateDaemon", {"daemonArn": PREFIX + "daemon/dmn/none", "daemonTaskDefinitionArn": v1,
+                                          "capacityProviderArns": ["idle"],
+                                          "deploymentConfiguration": {"alarms": {"enable": 1}}})[0] in (
+        "InvalidParameterException", "SerializationException")
     # The model's own checks: types, required members, enums, ranges.
     for kw in ({"daemonName": 5}, {"capacityProviderArns": "idle"}, {"propagateTags": "SERVICE"},
                {"deploymentConfiguration": {"drainPercent": 150.0}}):
@@ -190,6 +201,14 @@ def test_bad_input(env):
     # A duplicate name; the same clientToken is the same request.
     made = ok(server, "CreateDaemon", dict(base, clientToken="tok-1"))
     assert ok(server, "CreateDaemon", dict(base, clientToken="tok-1"))["daemonArn"] == made["daemonArn"]
+    # Members the model does not have are ignored (as ECS does), not echoed.
+    up = ok(server, "UpdateDaemon", {"daemonArn": made["daemonArn"], "daemonTaskDefinitionArn": v1,
+                                     "capacityProviderArns": ["idle"], "deploymentConfiguration": {
+                                         "alarms": {"alarmNames": ["a"], "enable": False, "rollback": True}}})
+    dep = ok(server, "DescribeDaemonDeployments", {"daemonDeploymentArns": [up["deploymentArn"]]})[
+        "daemonDeployments"][0]
+    assert dep["deploymentConfiguration"]["alarms"] == {"alarmNames": ["a"], "enable": False}
+    assert dep["alarms"] == {"status": "DISABLED", "alarmNames": ["a"]}
     assert create_error()[0] == "InvalidParameterException"
     ok(server, "DeleteDaemon", {"daemonArn": made["daemonArn"]})
     assert error(server, "DeleteDaemon", {"daemonArn": made["daemonArn"]})[0] in (
@@ -214,6 +233,125 @@ def test_list_daemons_pages(env):
     assert error(server, "ListDaemons", {"nextToken": "garbage"})[0] == "InvalidParameterException"
     for a in arns:
         ok(server, "DeleteDaemon", {"daemonArn": a})
+
+
+def add_pool(env, name, hollow, extra=()):
+    """A capacity provider `name` of the cluster with a hollow agent of
+    `hollow` instances (extra: more agent arguments)."""
+    ecs = env["ecs"]
+    before = len(ecs.list_container_instances(cluster=CLUSTER, maxResults=100)["containerInstanceArns"])
+    ecs.create_capacity_provider(name=name, autoScalingGroupProvider={"autoScalingGroupArn": ASG % name})
+    have = ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]["capacityProviders"]
+    ecs.put_cluster_capacity_providers(cluster=CLUSTER, capacityProviders=have + [name],
+                                       defaultCapacityProviderStrategy=[])
+    d = env["dir"]
+    env["agents"].append(berth_proc.BerthAgent(env["server"].endpoint, CLUSTER, d / name, d / (name + ".log"),
+                                               hollow=hollow,
+                                               extra_args=HOLLOW + ["--capacity-provider", name] + list(extra)).start())
+    berth_proc.wait_for(lambda: len(ecs.list_container_instances(cluster=CLUSTER, maxResults=100)[
+        "containerInstanceArns"]) >= before + hollow, what="the %s instances" % name)
+
+
+def deployment(server, arn):
+    return ok(server, "DescribeDaemonDeployments", {"daemonDeploymentArns": [arn]})["daemonDeployments"][0]
+
+
+def wait_deployment(server, arn, status, timeout=60):
+    return berth_proc.wait_for(lambda: (lambda d: d if d["status"] == status else None)(deployment(server, arn)),
+                               timeout=timeout, what="deployment %s" % status)
+
+
+def test_alarm_rolls_a_deployment_back(env):
+    ecs, server = env["ecs"], env["server"]
+    cw = berth_proc.client(server.endpoint, service="cloudwatch")
+    add_pool(env, "apool", 2)
+    # No data and TreatMissingData ignore: the alarm keeps the state SetAlarmState gives it.
+    cw.put_metric_alarm(AlarmName="dmn-errors", Namespace="App", MetricName="Errors", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="ignore")
+    v1, v2 = register(server, "dmn-al", "sleep 3600"), register(server, "dmn-al", "sleep 3601")
+    made = ok(server, "CreateDaemon", {"daemonName": "al", "clusterArn": CLUSTER, "daemonTaskDefinitionArn": v1,
+                                       "capacityProviderArns": ["apool"]})
+    first = wait_deployment(server, made["deploymentArn"], "SUCCESSFUL")
+    rev1 = first["targetDaemonRevision"]["arn"]
+    assert first["circuitBreaker"] == {"status": "MONITORING_COMPLETE", "failureCount": 0, "threshold": 3}
+    assert first["alarms"] == {"status": "DISABLED", "alarmNames": []} and "rollback" not in first
+    berth_proc.wait_for(lambda: running_on_each(ecs, "al", v1, 2), timeout=60, what="v1 on each instance")
+
+    # All instances in one step, then a bake time the alarm interrupts.
+    alarms = {"alarmNames": ["dmn-errors"], "enable": True}
+    up = ok(server, "UpdateDaemon", {"daemonArn": made["daemonArn"], "daemonTaskDefinitionArn": v2,
+                                     "capacityProviderArns": ["apool"], "deploymentConfiguration": {
+                                         "drainPercent": 100.0, "bakeTimeInMinutes": 60, "alarms": alarms}})
+    berth_proc.wait_for(lambda: running_on_each(ecs, "al", v2, 2), timeout=60, what="v2 on each instance")
+    dep = deployment(server, up["deploymentArn"])
+    assert dep["status"] == "IN_PROGRESS" and dep["deploymentConfiguration"]["alarms"] == alarms
+    assert dep["alarms"] == {"status": "MONITORING", "alarmNames": ["dmn-errors"]}
+    assert dep["circuitBreaker"]["status"] == "MONITORING"
+    cw.set_alarm_state(AlarmName="dmn-errors", StateValue="ALARM", StateReason="errors went up")
+    try:
+        dep = wait_deployment(server, up["deploymentArn"], "ROLLBACK_SUCCESSFUL")
+    finally:
+        cw.set_alarm_state(AlarmName="dmn-errors", StateValue="OK", StateReason="test over")
+    reason = "ECS deployment alarms: CloudWatch alarm dmn-errors is in ALARM state."
+    assert dep["alarms"] == {"status": "TRIGGERED", "alarmNames": ["dmn-errors"],
+                             "triggeredAlarmNames": ["dmn-errors"]}
+    assert dep["circuitBreaker"]["status"] == "MONITORING_COMPLETE"
+    rb = dep["rollback"]
+    assert rb["reason"] == reason and rb["rollbackTargetDaemonRevisionArn"] == rev1 and rb["startedAt"]
+    assert rb["rollbackCapacityProviders"] == [PREFIX + "capacity-provider/apool"]
+    assert dep["statusReason"].startswith(reason) and "finishedAt" in dep
+    assert dep["targetDaemonRevision"]["arn"] != rev1
+    berth_proc.wait_for(lambda: running_on_each(ecs, "al", v1, 2), timeout=60, what="v1 back on each instance")
+    listed = ok(server, "ListDaemonDeployments", {"daemonArn": made["daemonArn"], "status": ["ROLLBACK_SUCCESSFUL"]})
+    assert [d["daemonDeploymentArn"] for d in listed["daemonDeployments"]] == [up["deploymentArn"]]
+    d = berth_proc.wait_for(lambda: (lambda x: x if [r["arn"] for r in x["currentRevisions"]] == [rev1] else None)(
+        ok(server, "DescribeDaemon", {"daemonArn": made["daemonArn"]})["daemon"]), what="only rev1 running")
+    assert d["currentRevisions"][0]["totalRunningCount"] == 2
+    ok(server, "DeleteDaemon", {"daemonArn": made["daemonArn"]})
+    berth_proc.wait_for(lambda: not daemon_tasks(ecs, "al"), timeout=60, what="the daemon's tasks to stop")
+
+
+def test_circuit_breaker_rolls_a_failing_revision_back(env):
+    ecs, server = env["ecs"], env["server"]
+    # This pool's agent fails every task of dmn-crash:2 at once (never RUNNING).
+    add_pool(env, "cpool", 2, ["--hollow-fail-family", "dmn-crash:2"])
+    v1, v2 = register(server, "dmn-crash", "sleep 3600"), register(server, "dmn-crash", "exit 1")
+    assert v2.endswith("dmn-crash:2")
+    made = ok(server, "CreateDaemon", {"daemonName": "crash", "clusterArn": CLUSTER, "daemonTaskDefinitionArn": v1,
+                                       "capacityProviderArns": ["cpool"]})
+    rev1 = wait_deployment(server, made["deploymentArn"], "SUCCESSFUL")["targetDaemonRevision"]["arn"]
+    berth_proc.wait_for(lambda: running_on_each(ecs, "crash", v1, 2), timeout=60, what="v1 on each instance")
+    up = ok(server, "UpdateDaemon", {"daemonArn": made["daemonArn"], "daemonTaskDefinitionArn": v2,
+                                     "capacityProviderArns": ["cpool"]})
+    dep = wait_deployment(server, up["deploymentArn"], "ROLLBACK_SUCCESSFUL", timeout=120)
+    cb = dep["circuitBreaker"]
+    assert cb["status"] == "TRIGGERED" and cb["threshold"] == 3 and cb["failureCount"] >= 3, cb
+    rb = dep["rollback"]
+    assert rb["reason"] == "ECS deployment circuit breaker: daemon tasks failed to start."
+    assert rb["rollbackTargetDaemonRevisionArn"] == rev1
+    assert dep["alarms"]["status"] == "DISABLED"
+    tasks = berth_proc.wait_for(lambda: running_on_each(ecs, "crash", v1, 2), timeout=60, what="v1 on each instance")
+    # One step at a time (drainPercent 25): the instance not yet replaced kept its task.
+    # Back-off: no v2 task beyond the failures the breaker counted.
+    pages = ecs.get_paginator("list_tasks").paginate(cluster=CLUSTER, desiredStatus="STOPPED")
+    arns = [a for page in pages for a in page["taskArns"]]
+    stopped = [t for i in range(0, len(arns), 100)
+               for t in ecs.describe_tasks(cluster=CLUSTER, tasks=arns[i:i + 100])["tasks"]]
+    failed = [t for t in stopped if t["taskDefinitionArn"] == v2]
+    assert len(failed) == cb["failureCount"] and all(t["stopCode"] == "TaskFailedToStart" for t in failed)
+    assert len({t["taskArn"] for t in tasks}) == 2
+
+    # A daemon whose first revision fails has nothing to roll back to: STOPPED.
+    bad = ok(server, "CreateDaemon", {"daemonName": "crash0", "clusterArn": CLUSTER, "daemonTaskDefinitionArn": v2,
+                                      "capacityProviderArns": ["cpool"]})
+    dep = wait_deployment(server, bad["deploymentArn"], "STOPPED", timeout=120)
+    assert dep["circuitBreaker"]["status"] == "TRIGGERED" and "rollback" not in dep and "stoppedAt" in dep
+    assert dep["statusReason"].startswith("ECS deployment circuit breaker: daemon tasks failed to start.")
+    for arn in (made["daemonArn"], bad["daemonArn"]):
+        ok(server, "DeleteDaemon", {"daemonArn": arn})
+    berth_proc.wait_for(lambda: not daemon_tasks(ecs, "crash") and not daemon_tasks(ecs, "crash0"), timeout=60,
+                        what="the daemons' tasks to stop")
 
 
 @pytest.fixture(scope="module")
@@ -249,12 +387,27 @@ def test_daemon_on_a_real_agent(real):
                                       "capacityProviderArns": ["rpool"]})["daemonArn"]
     first = berth_proc.wait_for(lambda: one_running(v1), timeout=90, what="the daemon's container")
     berth_proc.wait_for(lambda: "v1" in real.stdout(first["taskArn"], "agent"), what="its output")
-    ok(server, "UpdateDaemon", {"daemonArn": arn, "daemonTaskDefinitionArn": v2, "capacityProviderArns": ["rpool"]})
+    to_v2 = ok(server, "UpdateDaemon", {"daemonArn": arn, "daemonTaskDefinitionArn": v2,
+                                        "capacityProviderArns": ["rpool"]})
     second = berth_proc.wait_for(lambda: one_running(v2), timeout=90, what="the new revision's container")
     berth_proc.wait_for(lambda: "v2" in real.stdout(second["taskArn"], "agent"), what="its output")
     real.wait_status(first["taskArn"], "STOPPED", timeout=60)
+    berth_proc.wait_for(lambda: ok(server, "DescribeDaemonDeployments", {"daemonDeploymentArns": [
+        to_v2["deploymentArn"]]})["daemonDeployments"][0]["status"] == "SUCCESSFUL", what="v2's deployment")
+    # A revision whose container exits at once trips the circuit breaker: back to v2.
+    v3 = reg("echo v3; exit 3")
+    up = ok(server, "UpdateDaemon", {"daemonArn": arn, "daemonTaskDefinitionArn": v3, "capacityProviderArns": ["rpool"]})
+
+    def rolled_back():
+        d = ok(server, "DescribeDaemonDeployments", {"daemonDeploymentArns": [up["deploymentArn"]]})[
+            "daemonDeployments"][0]
+        return d if d["status"] == "ROLLBACK_SUCCESSFUL" else None
+    dep = berth_proc.wait_for(rolled_back, timeout=180, what="the breaker to roll back")
+    assert dep["circuitBreaker"]["status"] == "TRIGGERED" and dep["circuitBreaker"]["failureCount"] >= 3
+    third = berth_proc.wait_for(lambda: one_running(v2), timeout=90, what="v2's container again")
+    assert third["taskArn"] != second["taskArn"]
     ok(server, "DeleteDaemon", {"daemonArn": arn})
-    real.wait_status(second["taskArn"], "STOPPED", timeout=60)
+    real.wait_status(third["taskArn"], "STOPPED", timeout=60)
 
 
 def daemon_model(tmp):

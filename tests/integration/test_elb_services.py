@@ -77,7 +77,8 @@ def alb(stack):
     for name in ("web", "api"):
         tgs[name] = elb.create_target_group(
             Name="two-" + name, Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip", HealthCheckPath="/health",
-            HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2)["TargetGroups"][0]["TargetGroupArn"]
+            HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+            HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
         elb.modify_target_group_attributes(TargetGroupArn=tgs[name], Attributes=[
             {"Key": "deregistration_delay.timeout_seconds", "Value": "3"}])
     port = free_port()

@@ -317,7 +317,7 @@ def test_routing_and_health(elb, tmp_path):
         mk = lambda name, **kw: elb.create_target_group(  # noqa: E731
             Name=name, Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip", HealthCheckPath="/health",
             HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2, UnhealthyThresholdCount=2,
-            **kw)["TargetGroups"][0]["TargetGroupArn"]
+            HealthyThresholdCount=2, **kw)["TargetGroups"][0]["TargetGroupArn"]
         web, api = mk("route-web"), mk("route-api")
         elb.register_targets(TargetGroupArn=web, Targets=[{"Id": "127.0.0.1", "Port": pa}])
         elb.register_targets(TargetGroupArn=api, Targets=[{"Id": "127.0.0.1", "Port": pb},
@@ -334,8 +334,9 @@ def test_routing_and_health(elb, tmp_path):
                         Conditions=[{"Field": "host-header", "Values": ["www.example.*"]}],
                         Actions=[{"Type": "forward", "TargetGroupArn": web}])
         base = "http://%s:%d" % (addr, port)
-        # The proxy follows within a second or so, as ELB's own changes take effect.
-        berth_proc.wait_for(lambda: get(base + "/", {"Host": "www.example.org"})[0] == 200, timeout=20,
+        # The proxy follows within a second or so, as ELB's own changes take
+        # effect; the targets serve once two checks passed.
+        berth_proc.wait_for(lambda: get(base + "/", {"Host": "www.example.org"})[0] == 200, timeout=60,
                             what="the listener and its rules")
         assert get(base + "/") == (404, "no route")
         assert get(base + "/", {"Host": "www.example.org:%d" % port}) == (200, "A-root")
@@ -373,23 +374,28 @@ def _refused(base):
 
 class CheckedTarget:
     """A target that answers /health 200 or 503 as told and counts the
-    checks it answered each way: what the thresholds count."""
+    checks it answered each way: what the thresholds count.  Other paths
+    answer its name; served holds, for each, how many checks had passed
+    before it."""
 
-    def __init__(self, port):
+    def __init__(self, port, name="ok"):
         import http.server
         import threading
         target = self
-        self.ok, self.checks = True, []
+        self.ok, self.checks, self.served = True, [], []
+        body = name.encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 if self.path == "/health":
                     target.checks.append(target.ok)
+                else:
+                    target.served.append(sum(1 for c in target.checks if c))
                 status = 200 if target.ok or self.path != "/health" else 503
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass
@@ -408,8 +414,8 @@ class CheckedTarget:
 
 
 def test_health_thresholds_count_as_elb_does(elb):
-    """A new target is healthy once its first check passes (ELB: "it must
-    pass one health check"); a healthy one turns unhealthy after
+    """A new target is healthy once HealthyThresholdCount checks passed
+    (test_new_target_is_initial_until_healthy); a healthy one turns unhealthy after
     UnhealthyThresholdCount consecutive failures, and back after
     HealthyThresholdCount consecutive successes; once back, it takes
     UnhealthyThresholdCount failures again (HAProxy's fall counts from the
@@ -435,7 +441,7 @@ def test_health_thresholds_count_as_elb_does(elb):
                 return (t.since(mark, ok),) if s == want else None
             return berth_proc.wait_for(seen, timeout=60, what="the target to be %s" % want)[0]
 
-        assert first("healthy", 0, True) >= 1
+        assert first("healthy", 0, True) >= 3
         t.ok, mark = False, len(t.checks)
         assert first("unhealthy", mark, False) >= 2
         t.ok, mark = True, len(t.checks)
@@ -446,6 +452,68 @@ def test_health_thresholds_count_as_elb_does(elb):
         elb.delete_target_group(TargetGroupArn=tg)
     finally:
         t.stop()
+
+
+def test_new_target_is_initial_until_healthy(elb):
+    """ELB keeps a newly registered target initial (Elb.RegistrationInProgress,
+    then Elb.InitialHealthChecking) and sends it no request before it passed
+    HealthyThresholdCount consecutive checks; a target already healthy stays
+    healthy and keeps serving through the reload that registering another
+    one causes."""
+    pa, pb = berth_proc.free_port(), berth_proc.free_port()
+    a, b = CheckedTarget(pa, "A"), CheckedTarget(pb, "B")
+    try:
+        lb = elb.create_load_balancer(Name="initial-lb")["LoadBalancers"][0]
+        tg = elb.create_target_group(Name="initial-tg", Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip",
+                                     HealthCheckPath="/health", HealthCheckIntervalSeconds=5,
+                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=3,
+                                     UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        port = berth_proc.free_port()
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+        base = "http://%s:%d/" % (lb_address(lb), port)
+        ka, kb = "127.0.0.1:%d" % pa, "127.0.0.1:%d" % pb
+        initial = {("initial", "Elb.RegistrationInProgress"), ("initial", "Elb.InitialHealthChecking")}
+
+        # The first target: initial, no request reaches it, then healthy.
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": pa}])
+        seen, answers = [], []
+
+        def a_healthy():
+            h = health(elb, tg)[ka]
+            seen.append((h["State"], h.get("Reason")))
+            answers.append(get(base)[0])  # a client trying all along
+            return h["State"] == "healthy"
+        berth_proc.wait_for(a_healthy, timeout=90, interval=0.5, what="the first target to be healthy")
+        assert ("initial", "Elb.InitialHealthChecking") in seen
+        assert set(seen[:-1]) <= initial, seen
+        assert 503 in answers, answers  # no target in rotation yet: 503, as ELB answers
+        berth_proc.wait_for(lambda: get(base) == (200, "A"), timeout=20, what="the healthy target to serve")
+        assert min(a.served) >= 3, a.served  # not one request before three passing checks
+
+        # A second target: initial in turn while the first keeps its state
+        # and serves every request through the reload.
+        elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "127.0.0.1", "Port": pb}])
+        seen, answers = [], []
+
+        def b_healthy():
+            h = health(elb, tg)
+            assert h[ka] == {"State": "healthy"}, h
+            seen.append((h[kb]["State"], h[kb].get("Reason")))
+            answers.append(get(base))
+            return h[kb]["State"] == "healthy"
+        berth_proc.wait_for(b_healthy, timeout=90, interval=0.5, what="the second target to be healthy")
+        assert ("initial", "Elb.InitialHealthChecking") in seen
+        assert set(seen[:-1]) <= initial, seen
+        assert set(answers) <= {(200, "A"), (200, "B")}, answers  # no request lost
+        assert min(b.served, default=3) >= 3, b.served
+        berth_proc.wait_for(lambda: get(base) == (200, "B"), timeout=20, what="the new target to take requests")
+        assert min(b.served) >= 3, b.served
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        elb.delete_target_group(TargetGroupArn=tg)
+    finally:
+        a.stop()
+        b.stop()
 
 
 def test_weighted_forward(elb, tmp_path):
@@ -494,7 +562,8 @@ def test_ecs_service_behind_load_balancer(stack):
     lb = elb.create_load_balancer(Name="svc-lb")["LoadBalancers"][0]
     tg = elb.create_target_group(Name="svc-tg", Protocol="HTTP", Port=80, VpcId="vpc-1", TargetType="ip",
                                  HealthCheckPath="/health", HealthCheckIntervalSeconds=5,
-                                 HealthCheckTimeoutSeconds=2)["TargetGroups"][0]["TargetGroupArn"]
+                                 HealthCheckTimeoutSeconds=2,
+                                 HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
     elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[
         {"Key": "deregistration_delay.timeout_seconds", "Value": "3"}])
     port = berth_proc.free_port()

@@ -62,6 +62,12 @@ def moved(cw, name, d):
     return sum(stat(cw, name, d, "Sum"))
 
 
+# A rate sample is bytes over the time since the last one; on a loaded host
+# that is a little over a second, so the samples' sum comes out slightly
+# under the bytes moved (CI saw 476 bytes short of 4 MiB).
+COUNTED = 0.98 * DOWNLOAD
+
+
 def largest(cw, name, d):
     return max(stat(cw, name, d, "Maximum"), default=0)
 
@@ -90,12 +96,12 @@ def test_network_and_storage_bytes(stack, cw):
     client = dims(ClusterName=CLUSTER, ContainerName="client", ServiceName="io", TaskId=task_id)
     web = dims(ClusterName=CLUSTER, ContainerName="web", ServiceName="io", TaskId=task_id)
     # The task received the download (the client's receive) and sent it (the web's send).
-    berth_proc.wait_for(lambda: moved(cw, "NetworkRxBytes", svc) >= DOWNLOAD, timeout=30,
+    berth_proc.wait_for(lambda: moved(cw, "NetworkRxBytes", svc) >= COUNTED, timeout=30,
                         what="NetworkRxBytes by service to reach the download")
-    assert moved(cw, "NetworkTxBytes", svc) >= DOWNLOAD
-    assert moved(cw, "NetworkRxBytes", by_task) >= DOWNLOAD
-    assert moved(cw, "ContainerNetworkRxBytes", client) >= DOWNLOAD
-    assert moved(cw, "ContainerNetworkTxBytes", web) >= DOWNLOAD
+    assert moved(cw, "NetworkTxBytes", svc) >= COUNTED
+    assert moved(cw, "NetworkRxBytes", by_task) >= COUNTED
+    assert moved(cw, "ContainerNetworkRxBytes", client) >= COUNTED
+    assert moved(cw, "ContainerNetworkTxBytes", web) >= COUNTED
     # The client sent requests, not the file; the web received requests only.
     assert moved(cw, "ContainerNetworkTxBytes", client) < DOWNLOAD / 4
     assert moved(cw, "ContainerNetworkRxBytes", web) < DOWNLOAD / 4

@@ -4,9 +4,10 @@
  * CreateDaemon/UpdateDaemon (what it is to run: the daemon task definition
  * as it was, the capacity providers, the task options) and one deployment
  * rolling to it.  The scheduler's daemon pass does the running and keeps
- * the counts that DescribeDaemon and DescribeDaemonDeployments show.  What
- * berth cannot honour (deployment alarms, ECS managed tags) is refused with
- * a validation error rather than accepted and ignored. */
+ * the counts that DescribeDaemon and DescribeDaemonDeployments show, and
+ * fails and rolls back a deployment (circuit breaker, alarms).  What berth
+ * cannot honour (ECS managed tags) is refused with a validation error
+ * rather than accepted and ignored. */
 #include "server/ecs/daemons.h"
 
 #include <stdio.h>
@@ -29,6 +30,9 @@
 #define KEY_MAX 600
 #define LIST_MAX 100
 #define DESCRIBE_MAX 100
+/* Alarm names one daemon deployment may watch (berth's bound: the model
+ * gives none). */
+#define DAEMON_ALARMS_MAX 10
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
@@ -136,17 +140,37 @@ static int check_providers(struct op_ctx *ctx, const struct cluster_row *cluster
     return 0;
 }
 
-/* deploymentConfiguration: drainPercent and bakeTimeInMinutes are
- * honoured; alarms are refused (berth does not watch alarms for daemon
- * deployments). ret_conf gets the configuration with its defaults. */
+/* deploymentConfiguration.alarms (DaemonAlarmConfiguration): the names
+ * of the CloudWatch alarms to watch, at least one when enable is true.
+ * The model has checked the types; ret_alarms gets the configuration as
+ * the deployment echoes it. */
+static int check_alarms(json_t *alarms, json_t **ret_alarms, struct error *err)
+{
+    json_t *names = json_object_get(alarms, "alarmNames");
+    bool enable = json_is_true(json_object_get(alarms, "enable"));
+    if (json_array_size(names) > DAEMON_ALARMS_MAX)
+        return error_set(err, ERR_INVALID, "deploymentConfiguration.alarms.alarmNames can have at most %d alarms.",
+                         DAEMON_ALARMS_MAX);
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        size_t len = strlen(json_string_value(n));
+        if (len < 1 || len > NAME_MAX_LEN)
+            return error_set(err, ERR_INVALID,
+                             "deploymentConfiguration.alarms.alarmNames[%zu] must be between 1 and 255 characters.", i);
+    }
+    if (enable && json_array_size(names) == 0)
+        return error_set(err, ERR_INVALID,
+                         "deploymentConfiguration.alarms.alarmNames must name at least one alarm when enable is true.");
+    *ret_alarms = json_pack("{s:o, s:b}", "alarmNames", names ? json_incref(names) : json_array(), "enable", enable);
+    return *ret_alarms ? 0 : error_set(err, ERR_INTERNAL, "out of memory");
+}
+
+/* deploymentConfiguration: drainPercent, bakeTimeInMinutes and alarms
+ * (the daemon pass watches them; daemon_round.c).  ret_conf gets the
+ * configuration with its defaults. */
 static int check_deployment_configuration(json_t *conf, json_t **ret_conf, struct error *err)
 {
-    json_t *alarms = json_object_get(conf, "alarms");
-    if (alarms &&
-        (json_is_true(json_object_get(alarms, "enable")) || json_array_size(json_object_get(alarms, "alarmNames")) > 0))
-        return error_set(err, ERR_INVALID,
-                         "deploymentConfiguration.alarms is not supported: berth does not roll daemon deployments "
-                         "back on CloudWatch alarms.");
     json_t *drain = json_object_get(conf, "drainPercent");
     double pct = drain ? json_number_value(drain) : DAEMON_DEFAULT_DRAIN_PERCENT;
     if (pct < 0.0 || pct > 100.0)
@@ -155,7 +179,12 @@ static int check_deployment_configuration(json_t *conf, json_t **ret_conf, struc
     json_int_t minutes = bake ? json_integer_value(bake) : 0;
     if (minutes < 0 || minutes > 1440)
         return error_set(err, ERR_INVALID, "bakeTimeInMinutes must be between 0 and 1440.");
+    _cleanup_json_ json_t *alarms = NULL;
+    if (json_object_get(conf, "alarms") && check_alarms(json_object_get(conf, "alarms"), &alarms, err) < 0)
+        return -1;
     *ret_conf = json_pack("{s:f, s:I}", "drainPercent", pct, "bakeTimeInMinutes", minutes);
+    if (*ret_conf && alarms)
+        json_object_set(*ret_conf, "alarms", alarms);
     return *ret_conf ? 0 : error_set(err, ERR_INTERNAL, "out of memory");
 }
 
@@ -209,7 +238,10 @@ static int put_revision(struct op_ctx *ctx, json_t *daemon, json_t *in, json_t *
     return 0;
 }
 
-/* A deployment of daemon to revision_arn; its ARN into ret_arn (owned). */
+/* A deployment of daemon to revision_arn; its ARN into ret_arn (owned).
+ * Its circuit breaker always monitors (the model has no switch for it; the
+ * daemon pass sets its threshold from the daemon's instances); its alarms
+ * monitor when conf's alarms are enabled. */
 static int put_deployment(struct op_ctx *ctx, json_t *daemon, const char *revision_arn, json_t *sources, json_t *conf,
                           char **ret_arn, struct error *err)
 {
@@ -218,13 +250,17 @@ static int put_deployment(struct op_ctx *ctx, json_t *daemon, const char *revisi
     snprintf(key, sizeof(key), "%s/%s/%s", jstr(daemon, "cluster"), jstr(daemon, "daemonName"), id);
     _cleanup_free_ char *arn = arn_format(ctx, "daemon-deployment", key);
     double now = time_to_epoch_seconds(ctx->now);
-    _cleanup_json_ json_t *doc =
-        json_pack("{s:s, s:O, s:O, s:s, s:{s:s, s:[], s:i, s:i}, s:O, s:{s:s, s:[]}, s:O, s:f, s:f}",
-                  "daemonDeploymentArn", arn ? arn : "", "daemonArn", json_object_get(daemon, "daemonArn"),
-                  "clusterArn", json_object_get(daemon, "clusterArn"), "status", "IN_PROGRESS", "targetDaemonRevision",
-                  "arn", revision_arn, "capacityProviders", "totalRunningInstanceCount", 0,
-                  "totalDrainingInstanceCount", 0, "sourceDaemonRevisions", sources, "alarms", "status", "DISABLED",
-                  "alarmNames", "deploymentConfiguration", conf, "createdAt", now, "startedAt", now);
+    json_t *alarms = json_object_get(conf, "alarms");
+    bool watch = json_is_true(json_object_get(alarms, "enable"));
+    json_t *names = json_object_get(alarms, "alarmNames");
+    _cleanup_json_ json_t *doc = json_pack(
+        "{s:s, s:O, s:O, s:s, s:{s:s, s:[], s:i, s:i}, s:O, s:{s:s, s:o}, s:{s:s, s:i}, s:O, s:f, s:f}",
+        "daemonDeploymentArn", arn ? arn : "", "daemonArn", json_object_get(daemon, "daemonArn"), "clusterArn",
+        json_object_get(daemon, "clusterArn"), "status", "IN_PROGRESS", "targetDaemonRevision", "arn", revision_arn,
+        "capacityProviders", "totalRunningInstanceCount", 0, "totalDrainingInstanceCount", 0, "sourceDaemonRevisions",
+        sources, "alarms", "status", watch ? "MONITORING" : "DISABLED", "alarmNames",
+        names ? json_incref(names) : json_array(), "circuitBreaker", "status", "MONITORING", "failureCount", 0,
+        "deploymentConfiguration", conf, "createdAt", now, "startedAt", now);
     if (!arn || !doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (store_doc_put(ctx->tx, DAEMON_KIND_DEPLOYMENT, ctx->region, key, doc, err) < 0)
@@ -245,12 +281,24 @@ static int stop_deployment(struct op_ctx *ctx, json_t *daemon, const char *reaso
     if (r <= 0)
         return r;
     const char *status = jstr(doc, "status");
-    if (strcmp(status, "IN_PROGRESS") != 0 && strcmp(status, "PENDING") != 0)
+    if (strcmp(status, "IN_PROGRESS") != 0 && strcmp(status, "PENDING") != 0 &&
+        strcmp(status, "ROLLBACK_IN_PROGRESS") != 0)
         return 0;
     json_object_set_new(doc, "status", json_string("STOPPED"));
     json_object_set_new(doc, "statusReason", json_string(reason));
     json_object_set_new(doc, "stoppedAt", json_real(time_to_epoch_seconds(ctx->now)));
+    daemons_monitors_done(doc);
     return store_doc_put(ctx->tx, DAEMON_KIND_DEPLOYMENT, ctx->region, key, doc, err);
+}
+
+void daemons_monitors_done(json_t *deployment)
+{
+    static const char *const monitors[] = {"alarms", "circuitBreaker"};
+    for (size_t i = 0; i < ELEMENTSOF(monitors); i++) {
+        json_t *m = json_object_get(deployment, monitors[i]);
+        if (jstr(m, "status") && strcmp(jstr(m, "status"), "MONITORING") == 0)
+            json_object_set_new(m, "status", json_string("MONITORING_COMPLETE"));
+    }
 }
 
 int daemons_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err)

@@ -24,6 +24,10 @@
 /* drainPercent when a deployment configuration does not give one. */
 #define DAEMON_DEFAULT_DRAIN_PERCENT 25.0
 
+/* A deployment that ended: its alarms and circuitBreaker still
+ * MONITORING become MONITORING_COMPLETE (TRIGGERED and DISABLED stay). */
+void daemons_monitors_done(json_t *deployment);
+
 struct arn;
 /* 0 when the daemon an ARN names exists, else -1 and err (tagging). */
 int daemons_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);

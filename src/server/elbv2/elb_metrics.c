@@ -9,7 +9,8 @@
  *   RequestCount by LoadBalancer; and by LoadBalancer + TargetGroup, with
  *   RequestCountPerTarget (requests / healthy targets, also by TargetGroup
  *   alone), HTTPCode_Target_5XX_Count and TargetResponseTime (seconds),
- * only when there were requests, as ELB publishes.  Network load
+ * only when there were requests, as ELB publishes (5XX also when a sample
+ * has answers whose requests an earlier one counted).  Network load
  * balancers (loadbalancer/net/...) publish nothing. */
 #include "server/elbv2/elb_metrics.h"
 
@@ -213,7 +214,8 @@ static int write_tg(struct writer *w, const char *lb, const char *tg_id, json_t 
 {
     double req = json_number_value(json_object_get(t, "req"));
     double up = json_number_value(json_object_get(t, "up"));
-    if (req <= 0)
+    double x5 = json_number_value(json_object_get(t, "5xx"));
+    if (req <= 0 && x5 <= 0)
         return 0;
     _cleanup_json_ json_t *q = json_pack("{s:s}", "id", tg_id);
     if (!q || store_elb_each(w->tx, STORE_ELB_TG, w->region, NULL, NULL, find_tg, q, err) < 0)
@@ -221,11 +223,14 @@ static int write_tg(struct writer *w, const char *lb, const char *tg_id, json_t 
     const char *tg = dim_of(json_string_value(json_object_get(q, "arn")), ":targetgroup/");
     if (!tg)
         return 0; /* deleted meanwhile */
+    if (put(w, "HTTPCode_Target_5XX_Count", lb, tg, "Count", x5, err) < 0)
+        return -1;
+    if (req <= 0)
+        return 0; /* answers counted here, their requests by an earlier sample */
     double per = req / (up > 0 ? up : 1);
     if (put(w, "RequestCount", lb, tg, "Count", req, err) < 0 ||
         put(w, "RequestCountPerTarget", lb, tg, "Count", per, err) < 0 ||
         put(w, "RequestCountPerTarget", NULL, tg, "Count", per, err) < 0 ||
-        put(w, "HTTPCode_Target_5XX_Count", lb, tg, "Count", json_number_value(json_object_get(t, "5xx")), err) < 0 ||
         put(w, "TargetResponseTime", lb, tg, "Seconds", json_number_value(json_object_get(t, "rtime")) / 1000.0, err) <
             0)
         return -1;
@@ -250,8 +255,11 @@ static int write_lb(struct writer *w, const char *arn, json_t *lb, struct error 
             return -1;
         all5xx += json_number_value(json_object_get(t, "5xx"));
     }
-    if (req > 0 && (put(w, "RequestCount", name, NULL, "Count", req, err) < 0 ||
-                    put(w, "HTTPCode_Target_5XX_Count", name, NULL, "Count", all5xx, err) < 0))
+    /* The frontend counts a request when it arrives, the target's 5xx when
+     * its answer does: a sample between the two has the answer alone. */
+    if (req > 0 && put(w, "RequestCount", name, NULL, "Count", req, err) < 0)
+        return -1;
+    if ((req > 0 || all5xx > 0) && put(w, "HTTPCode_Target_5XX_Count", name, NULL, "Count", all5xx, err) < 0)
         return -1;
     return 0;
 }

@@ -12,8 +12,14 @@
  * change, and HAProxy 2.6's dynamic servers cannot be added to a backend
  * using cookies or be given every option a target group sets.
  *
+ * New targets: the state file a configuration is loaded with starts the
+ * servers the running worker does not know down (elb_state.h), so that a
+ * newly registered target serves no request before HealthyThresholdCount
+ * passing checks, while the others keep their state through the reload.
+ *
  * Health: after each pass, "show stat" on each stats socket; each server's
- * status and last check become the target's state and reason.
+ * status and last check become the target's state and reason; a server
+ * started down reads initial until it is up or fails a check.
  *
  * Loaded rules: a reload is asynchronous, so the actions of the listeners
  * and rules a configuration carries are staged when the master is told to
@@ -37,6 +43,7 @@
 #include "common/log.h"
 #include "server/elbv2/elb_haproxy.h"
 #include "server/elbv2/elb_metrics.h"
+#include "server/elbv2/elb_state.h"
 #include "server/elbv2/elb_tls.h"
 #include "server/elbv2/haproxy_proc.h"
 #include "server/http/http_limits.h"
@@ -51,6 +58,7 @@ struct lb_proc {
     bool refused;    /* cfg is one HAProxy refused: not running */
     json_t *staged;  /* {listener or rule ARN: actions} of cfg, while no worker has it */
     long old_worker; /* the worker's pid when cfg was sent (0: none) */
+    json_t *initial; /* {backend: {server: true}}: started down, not up since (elb_state.h) */
 };
 
 struct elb_proxy {
@@ -133,20 +141,6 @@ static void proc_stop(struct lb_proc *lp)
     lp->staged = NULL;
 }
 
-void elb_proxy_free(struct elb_proxy *p)
-{
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->nprocs; i++)
-        proc_stop(&p->procs[i]);
-    free(p->procs);
-    json_decref(p->health);
-    json_decref(p->loaded);
-    elb_metrics_free(p->metrics);
-    pthread_mutex_destroy(&p->lock);
-    free(p);
-}
-
 /* Send a command to a load balancer's stats socket; its whole answer
  * (bounded) into ret. */
 static int stats_command(struct elb_proxy *p, const struct lb_proc *lp, const char *cmd, struct buf *ret)
@@ -186,6 +180,80 @@ static void publish(struct elb_proxy *p, json_t *actions)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* Write the state file cfg is loaded with (elb_state.h): the servers the
+ * running worker reports keep their state, the others start down.  With
+ * no worker to ask (a first start, a restart) the file last written is
+ * the report, and the servers still initial when the server last stopped
+ * (keep_state) are read back. */
+static void write_state(struct elb_proxy *p, struct lb_proc *lp, const char *dir, const char *cfg)
+{
+    struct error err = {0};
+    _cleanup_buf_ struct buf saved, state;
+    _cleanup_free_ char *last = NULL;
+    buf_init(&saved, LIMIT_ELB_STATS_REPLY);
+    buf_init(&state, LIMIT_ELB_STATS_REPLY);
+    char path[1200];
+    size_t len = 0;
+    const char *from = NULL;
+    if (lp->pid > 0 && stats_command(p, lp, "show servers state\n", &saved) == 0 && saved.data) {
+        from = saved.data;
+    } else {
+        snprintf(path, sizeof(path), "%s/state", dir);
+        if (fs_read_file(path, LIMIT_ELB_STATS_REPLY, &last, &len, &err) == 0)
+            from = last;
+    }
+    if (!lp->initial) {
+        snprintf(path, sizeof(path), "%s/initial.json", dir);
+        lp->initial = json_load_file(path, 0, NULL);
+        unlink(path); /* read once: a later crash must not leave it stale */
+        if (!json_is_object(lp->initial)) {
+            json_decref(lp->initial);
+            lp->initial = json_object();
+        }
+    }
+    if (!lp->initial || elb_state_file(cfg, from, lp->initial, &state) < 0) {
+        log_warn("elb: %s: its server state does not fit; new targets start as HAProxy starts them", lp->arn);
+        return;
+    }
+    if (fs_write_atomic(dir, "state", state.data, state.len, &err) < 0)
+        log_warn("elb: %s: %s", lp->arn, err.msg);
+}
+
+/* Before a master stops with the server: its servers' state and which of
+ * them are still initial, for the next start to carry on from. */
+static void keep_state(struct elb_proxy *p, struct lb_proc *lp)
+{
+    char dir[1100];
+    struct error err = {0};
+    _cleanup_buf_ struct buf state;
+    buf_init(&state, LIMIT_ELB_STATS_REPLY);
+    if (lp->pid <= 0)
+        return;
+    lb_dir(p, lp, dir, sizeof(dir));
+    if (stats_command(p, lp, "show servers state\n", &state) == 0 && state.data)
+        fs_write_atomic(dir, "state", state.data, state.len, &err);
+    _cleanup_free_ char *initial = lp->initial ? json_dumps(lp->initial, JSON_COMPACT) : NULL;
+    if (initial)
+        fs_write_atomic(dir, "initial.json", initial, strlen(initial), &err);
+}
+
+void elb_proxy_free(struct elb_proxy *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nprocs; i++) {
+        keep_state(p, &p->procs[i]);
+        proc_stop(&p->procs[i]);
+        json_decref(p->procs[i].initial);
+    }
+    free(p->procs);
+    json_decref(p->health);
+    json_decref(p->loaded);
+    elb_metrics_free(p->metrics);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
 /* Write the configuration and its files, then start or reload; actions
  * ({ARN: actions} of its listeners and rules) are staged until a new
  * worker answers. */
@@ -205,13 +273,7 @@ static void apply(struct elb_proxy *p, struct lb_proc *lp, const char *cfg, json
         if (fs_write_atomic(dir, name, json_string_value(content), strlen(json_string_value(content)), &err) < 0)
             log_error("elb: %s: %s", lp->arn, err.msg);
     }
-    if (lp->pid > 0) {
-        /* Keep the health checks' results across the reload. */
-        _cleanup_buf_ struct buf state;
-        buf_init(&state, LIMIT_ELB_STATS_REPLY);
-        if (stats_command(p, lp, "show servers state\n", &state) == 0 && state.data)
-            fs_write_atomic(dir, "state", state.data, state.len, &err);
-    }
+    write_state(p, lp, dir, cfg);
     if (fs_write_atomic(dir, "haproxy.cfg.new", cfg, strlen(cfg), &err) < 0) {
         log_error("elb: %s: %s", lp->arn, err.msg);
         return;
@@ -399,17 +461,22 @@ static const char *csv_field(char **fields, size_t n, int idx)
     return idx >= 0 && (size_t)idx < n ? fields[idx] : "";
 }
 
-/* A server's stat line as AWS's state and reason. */
-static json_t *health_entry(const char *status, const char *check, const char *code)
+/* A server's stat line as AWS's state and reason.  *initial: the server
+ * was started down and has not been up since (elb_state.h); it stays
+ * initial while its checks pass ("DOWN 1/3": one of rise) and is cleared
+ * once the server is up or a check failed. */
+static json_t *health_entry(const char *status, const char *check, const char *code, bool *initial)
 {
     const char *state = "healthy", *reason = "", *desc = "";
+    bool up = strncmp(status, "UP", 2) == 0 || strncmp(status, "NOLB", 4) == 0;
+    bool rising = strncmp(status, "DOWN ", 5) == 0; /* down, its last checks passed */
     if (strncmp(check, "* ", 2) == 0)
         check += 2; /* a check in progress: the last one's result stands */
     if (strcmp(status, "no check") == 0) {
         state = "unavailable", reason = "Target.HealthCheckDisabled", desc = "Health checks are disabled";
-    } else if (!*check || strcmp(check, "INI") == 0) {
+    } else if (!*check || strcmp(check, "INI") == 0 || (*initial && rising)) {
         state = "initial", reason = "Elb.InitialHealthChecking", desc = "Initial health checks in progress";
-    } else if (strncmp(status, "UP", 2) == 0 || strncmp(status, "NOLB", 4) == 0) {
+    } else if (up) {
         state = "healthy";
     } else if (strcmp(check, "L7STS") == 0) {
         state = "unhealthy", reason = "Target.ResponseCodeMismatch";
@@ -418,6 +485,8 @@ static json_t *health_entry(const char *status, const char *check, const char *c
     } else {
         state = "unhealthy", reason = "Target.FailedHealthChecks", desc = "Health checks failed";
     }
+    if (strcmp(state, "initial") != 0)
+        *initial = false;
     char d[160];
     if (strcmp(reason, "Target.ResponseCodeMismatch") == 0)
         snprintf(d, sizeof(d), "Health checks failed with these codes: [%.8s]", code);
@@ -426,8 +495,9 @@ static json_t *health_entry(const char *status, const char *check, const char *c
     return json_pack("[s, s, s]", state, reason, d);
 }
 
-/* Parse "show stat" CSV into health {tg id: {server: entry}}. */
-static void parse_stats(char *text, json_t *health)
+/* Parse "show stat" CSV into health {tg id: {server: entry}}; servers no
+ * longer initial leave initial ({backend: {server: true}}). */
+static void parse_stats(char *text, json_t *health, json_t *initial)
 {
     char *save = NULL, *line = strtok_r(text, "\n", &save);
     if (!line || strncmp(line, "# ", 2) != 0)
@@ -466,8 +536,13 @@ static void parse_stats(char *text, json_t *health)
             group = json_object();
             json_object_set_new(health, px + 3, group);
         }
+        json_t *pending = json_object_get(initial, px);
+        bool fresh = json_object_get(pending, sv) != NULL;
         json_object_set_new(
-            group, sv, health_entry(csv_field(fields, n, ist), csv_field(fields, n, ick), csv_field(fields, n, icode)));
+            group, sv,
+            health_entry(csv_field(fields, n, ist), csv_field(fields, n, ick), csv_field(fields, n, icode), &fresh));
+        if (!fresh)
+            json_object_del(pending, sv);
     }
 }
 
@@ -492,7 +567,7 @@ static void poll_health(struct elb_proxy *p)
         buf_init(&reply, LIMIT_ELB_STATS_REPLY);
         if (stats_command(p, &p->procs[i], "show stat\n", &reply) == 0 && reply.data) {
             elb_metrics_sample(p->metrics, p->procs[i].arn, reply.data);
-            parse_stats(reply.data, health);
+            parse_stats(reply.data, health, p->procs[i].initial);
         }
     }
     struct error err;
@@ -553,6 +628,7 @@ void elb_proxy_run(void *arg)
         char dir[1100];
         lb_dir(p, &p->procs[i], dir, sizeof(dir));
         proc_stop(&p->procs[i]);
+        json_decref(p->procs[i].initial);
         fs_rmtree(dir, &err);
         p->procs[i] = p->procs[--p->nprocs];
         seen[i] = seen[p->nprocs];

@@ -10,11 +10,21 @@
  * is SUCCESSFUL when every instance runs the target revision and the last
  * bake time has passed.  A daemon DELETE_IN_PROGRESS has all its tasks
  * stopped and its document removed (its revisions and deployments stay).
- * It does not retry launches with a back-off, nor roll back. */
+ *
+ * Each instance's daemon task is remembered (the daemon's berth.instances),
+ * so that the next pass sees it end: one that failed to start or exited
+ * backs the instance's next launch off (1 s doubling to 60 s) and, when it
+ * was of the revision being deployed, counts towards the deployment's
+ * circuit breaker.  The breaker's threshold, or a CloudWatch alarm of
+ * deploymentConfiguration.alarms in ALARM, fails the deployment: it rolls
+ * back (ROLLBACK_IN_PROGRESS, then ROLLBACK_SUCCESSFUL or ROLLBACK_FAILED)
+ * to the last revision that deployed successfully, or is STOPPED when there
+ * is none.  daemon_monitor.c holds those rules. */
 #include "server/sched/daemon_round.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
@@ -26,6 +36,8 @@
 #include "server/ecs/daemons.h"
 #include "server/ecs/runtask.h"
 #include "server/ecs/tasks.h"
+#include "server/sched/daemon_monitor.h"
+#include "server/sched/deploy_alarms.h"
 #include "server/store/store.h"
 #include "server/store/store_clusters.h"
 #include "server/store/store_docs.h"
@@ -34,6 +46,10 @@
 
 #define KEY_MAX 600
 #define TASKS_MAX 10000
+/* A deployment succeeds only once every instance's new task has been
+ * RUNNING this long: a task that exits at once (RUNNING for a moment) is
+ * then seen failing by the circuit breaker rather than after success. */
+#define DAEMON_SETTLE_TIME (10 * USEC_PER_SEC)
 
 static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
@@ -60,8 +76,19 @@ struct daemon_pass {
     json_t *deployment;  /* its latest deployment, or NULL; owned */
     json_t *revision;    /* the target revision, or NULL; owned */
     json_t *by_instance; /* {"<instance id>": {"target": [task], "old": [task]}} of task rows as JSON */
+    json_t *records;     /* this pass's {"<instance id>": record} (see instance_record); owned */
+    int failures;        /* tasks of the daemon's revision that failed since the last pass */
+    bool tripped;        /* the deployment failed in this pass */
     bool changed;
 };
+
+static bool is_status(json_t *doc, const char *status)
+{
+    return doc && jstr(doc, "status") && strcmp(jstr(doc, "status"), status) == 0;
+}
+
+/* IN_PROGRESS or ROLLBACK_IN_PROGRESS: instances are being replaced. */
+static bool rolling(json_t *dep) { return is_status(dep, "IN_PROGRESS") || is_status(dep, "ROLLBACK_IN_PROGRESS"); }
 
 /* Group the desired-RUNNING tasks of each of the daemon's revisions. */
 static int load_tasks(struct daemon_pass *p, struct error *err)
@@ -94,9 +121,10 @@ static int load_tasks(struct daemon_pass *p, struct error *err)
                 json_object_set_new(p->by_instance, id, slot);
             }
             bool is_target = target && strcmp(json_string_value(rev), target) == 0;
-            json_array_append_new(
-                json_object_get(slot, is_target ? "target" : "old"),
-                json_pack("{s:s, s:s, s:O}", "uuid", row.uuid, "lastStatus", row.last_status, "revision", rev));
+            json_array_append_new(json_object_get(slot, is_target ? "target" : "old"),
+                                  json_pack("{s:s, s:s, s:O, s:f}", "uuid", row.uuid, "lastStatus", row.last_status,
+                                            "revision", rev, "startedAt",
+                                            json_number_value(json_object_get(row.doc, "startedAt"))));
         }
     }
     return 0;
@@ -142,7 +170,8 @@ static json_t *task_definition(json_t *revision)
     return td;
 }
 
-static int launch(struct daemon_pass *p, const struct instance_row *inst, const char *provider, struct error *err)
+static int launch(struct daemon_pass *p, const struct instance_row *inst, const char *provider, json_t *rec,
+                  struct error *err)
 {
     _cleanup_json_ json_t *td = task_definition(p->revision), *tasks = json_array(), *failures = json_array();
     if (!td || !tasks || !failures)
@@ -165,9 +194,12 @@ static int launch(struct daemon_pass *p, const struct instance_row *inst, const 
     struct placement_constraint only = {PLACEMENT_MEMBER_OF, expr};
     if (runtask_place(p->ctx, &p->cluster, &spec, 1, NULL, 0, &only, 1, tasks, failures, err) < 0)
         return -1;
-    if (json_array_size(tasks) > 0)
+    const char *task_arn = jstr(json_array_get(tasks, 0), "taskArn");
+    if (task_arn) {
         p->changed = true;
-    else
+        json_object_set_new(rec, "task", json_string(strrchr(task_arn, '/') + 1));
+        json_object_set(rec, "revision", json_object_get(p->daemon, "revisionArn"));
+    } else
         log_info("daemon %s: no task placed on %s: %s", jstr(p->daemon, "daemonName"), inst->ec2_instance_id,
                  jstr(json_array_get(failures, 0), "reason") ? jstr(json_array_get(failures, 0), "reason") : "?");
     return 0;
@@ -217,6 +249,7 @@ struct step {
     json_t *seen;      /* {"<instance id>": true} */
     json_t *running;   /* {revision ARN: {provider: RUNNING tasks}} */
     int inflight;      /* instances whose target task is not RUNNING yet */
+    bool settling;     /* a target task has run less than DAEMON_SETTLE_TIME */
     int outdated;      /* instances running only an older revision */
     int budget;        /* instances one step may replace */
     bool may_replace;
@@ -263,19 +296,83 @@ static int plan(struct daemon_pass *p, struct step *s, struct error *err)
         json_t *target = json_object_get(slot, "target");
         if (json_array_size(target) > 0 && !all_running(target))
             s->inflight++;
+        /* Its task of the target revision ended: the step waits for the next. */
+        json_t *rec = json_object_get(json_object_get(json_object_get(p->daemon, "berth"), "instances"), id);
+        if (json_array_size(target) == 0 && json_array_size(json_object_get(slot, "old")) == 0 &&
+            jstr(rec, "revision") && strcmp(jstr(rec, "revision"), jstr(p->daemon, "revisionArn")) == 0)
+            s->inflight++;
         if (json_array_size(json_object_get(slot, "old")) > 0 && json_array_size(target) == 0)
             s->outdated++;
     }
     /* A step is done when nothing is in flight; then bake before the next. */
     json_t *dpriv = dep_priv(p->deployment);
-    bool rolling = p->deployment && strcmp(jstr(p->deployment, "status"), "IN_PROGRESS") == 0;
-    s->bake = (usec_t)json_integer_value(json_object_get(conf, "bakeTimeInMinutes")) * 60 * USEC_PER_SEC;
-    s->may_replace = rolling && s->inflight == 0;
+    /* A rollback goes back without baking: the revision it restores ran. */
+    s->bake = is_status(p->deployment, "ROLLBACK_IN_PROGRESS")
+                  ? 0
+                  : (usec_t)json_integer_value(json_object_get(conf, "bakeTimeInMinutes")) * 60 * USEC_PER_SEC;
+    s->may_replace = rolling(p->deployment) && s->inflight == 0;
     if (s->may_replace && s->bake > 0 && json_object_get(dpriv, "stepStarted")) {
         if (!json_object_get(dpriv, "stepDoneAt"))
             json_object_set_new(dpriv, "stepDoneAt", json_integer(p->ctx->now));
         s->may_replace = p->ctx->now - (usec_t)json_integer_value(json_object_get(dpriv, "stepDoneAt")) >= s->bake;
     }
+    return 0;
+}
+
+/* The instance's record in this pass (a copy of the last pass's):
+ * {"task": uuid of its daemon task, "revision": that task's revision ARN,
+ * "failures": consecutive failed tasks, "nextLaunchAt": usec}. */
+static json_t *instance_record(struct daemon_pass *p, const char *id)
+{
+    json_t *last = json_object_get(json_object_get(json_object_get(p->daemon, "berth"), "instances"), id);
+    json_t *rec = last ? json_deep_copy(last) : json_object();
+    json_object_set_new(p->records, id, rec);
+    return rec;
+}
+
+static const char *const failure_codes[] = {"TaskFailedToStart", "EssentialContainerExited"};
+
+static bool is_failure(const char *stop_code)
+{
+    for (size_t i = 0; stop_code && i < ELEMENTSOF(failure_codes); i++)
+        if (strcmp(stop_code, failure_codes[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The instance's remembered task, when it has none of the target revision
+ * now: if it ended by failing, back the instance off and count it against
+ * the deployment when it was of the daemon's revision. */
+static int check_ended(struct daemon_pass *p, json_t *rec, json_t *target, struct error *err)
+{
+    if (json_array_size(target) > 0) {
+        json_object_set(rec, "task", json_object_get(json_array_get(target, 0), "uuid"));
+        json_object_set(rec, "revision", json_object_get(json_array_get(target, 0), "revision"));
+        return 0;
+    }
+    const char *uuid = jstr(rec, "task");
+    if (!uuid)
+        return 0;
+    _cleanup_(task_row_clear) struct task_row row = {0};
+    int r = store_task_get(p->ctx->tx, p->cluster.id, uuid, &row, err);
+    if (r < 0)
+        return -1;
+    if (r > 0 && !task_status_is(row.desired_status, TASK_STATUS_STOPPED))
+        return 0; /* of an older revision, still running */
+    if (r > 0 && is_failure(jstr(row.doc, "stopCode"))) {
+        double started = json_number_value(json_object_get(row.doc, "startedAt"));
+        double stopped = json_number_value(json_object_get(row.doc, "stoppedAt"));
+        usec_t ran = started > 0 && stopped > started ? (usec_t)((stopped - started) * USEC_PER_SEC) : 0;
+        int failures = daemon_monitor_failures((int)json_integer_value(json_object_get(rec, "failures")), ran);
+        json_object_set_new(rec, "failures", json_integer(failures));
+        json_object_set_new(rec, "nextLaunchAt", json_integer(p->ctx->now + daemon_monitor_backoff(failures)));
+        if (jstr(rec, "revision") && strcmp(jstr(rec, "revision"), jstr(p->daemon, "revisionArn")) == 0)
+            p->failures++;
+        log_info("daemon %s: task %s failed (%s), next launch on its instance in %lld ms",
+                 jstr(p->daemon, "daemonName"), uuid, jstr(row.doc, "stopCode"),
+                 (long long)(daemon_monitor_backoff(failures) / 1000));
+    }
+    json_object_del(rec, "task");
     return 0;
 }
 
@@ -289,6 +386,9 @@ static int instance_round(struct daemon_pass *p, struct step *s, json_t *e, bool
     json_t *slot = json_object_get(p->by_instance, id);
     json_t *target = json_object_get(slot, "target"), *old = json_object_get(slot, "old");
     *ret_replaced = false;
+    json_t *rec = instance_record(p, id);
+    if (!rec || check_ended(p, rec, target, err) < 0)
+        return rec ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
     _cleanup_(instance_row_clear) struct instance_row inst = {0};
     int r = store_instance_get_by_id(p->ctx->tx, json_integer_value(json_array_get(e, 0)), &inst, err);
     if (r <= 0)
@@ -300,8 +400,11 @@ static int instance_round(struct daemon_pass *p, struct step *s, json_t *e, bool
     json_t *t;
     size_t k;
     json_array_foreach(target, k, t) {
-        if (k == 0 && task_status_is(jstr(t, "lastStatus"), TASK_STATUS_RUNNING))
+        if (k == 0 && task_status_is(jstr(t, "lastStatus"), TASK_STATUS_RUNNING)) {
             count(s->running, jstr(t, "revision"), provider);
+            double since = time_to_epoch_seconds(p->ctx->now) - json_number_value(json_object_get(t, "startedAt"));
+            s->settling |= since * USEC_PER_SEC < DAEMON_SETTLE_TIME;
+        }
     }
     json_array_foreach(old, k, t) {
         if (task_status_is(jstr(t, "lastStatus"), TASK_STATUS_RUNNING))
@@ -311,24 +414,41 @@ static int instance_round(struct daemon_pass *p, struct step *s, json_t *e, bool
         return all_running(target) ? stop_all(p, old, "Replaced by a newer daemon revision.", err) : 0;
     if (strcmp(inst.status, "ACTIVE") != 0 || !p->revision)
         return 0;
+    /* Backing off after failed tasks: the old task (if any) keeps running. */
+    if (p->ctx->now < (usec_t)json_integer_value(json_object_get(rec, "nextLaunchAt")))
+        return 0;
     if (json_array_size(old) == 0)
-        return launch(p, &inst, provider, err);
+        return launch(p, &inst, provider, rec, err);
     if (!s->may_replace)
         return 0;
     *ret_replaced = true;
     if (stop_all(p, old, "Replaced by a newer daemon revision.", err) < 0)
         return -1;
-    return launch(p, &inst, provider, err);
+    return launch(p, &inst, provider, rec, err);
 }
 
-/* The deployment's view: instances running the target revision, and
- * SUCCESSFUL once every instance does and the bake time has passed. */
+static json_t *daemon_priv(json_t *daemon)
+{
+    json_t *priv = json_object_get(daemon, "berth");
+    if (!priv) {
+        priv = json_object();
+        json_object_set_new(daemon, "berth", priv);
+    }
+    return priv;
+}
+
+/* The deployment's view: instances running its target revision; once every
+ * instance runs the daemon's revision (the target, or the rollback's) and
+ * the bake time has passed, SUCCESSFUL (ROLLBACK_SUCCESSFUL), and that
+ * revision is the one a later failed deployment rolls back to. */
 static void deployment_progress(struct daemon_pass *p, struct step *s)
 {
     json_t *dep = p->deployment;
-    json_t *trev = json_object_get(s->running, jstr(p->daemon, "revisionArn"));
+    json_t *td = json_object_get(dep, "targetDaemonRevision");
+    json_t *trev = json_object_get(s->running, jstr(td, "arn"));
+    json_t *cur = json_object_get(s->running, jstr(p->daemon, "revisionArn"));
     json_t *cps = json_array();
-    json_int_t total = 0;
+    json_int_t total = 0, current = 0;
     size_t i;
     json_t *pv, *src;
     json_array_foreach(json_object_get(p->daemon, "capacityProviders"), i, pv) {
@@ -337,8 +457,8 @@ static void deployment_progress(struct daemon_pass *p, struct step *s)
         json_array_append_new(cps, json_pack("{s:s, s:I, s:i}", "arn", parn ? parn : "", "runningInstanceCount", n,
                                              "drainingInstanceCount", 0));
         total += n;
+        current += json_integer_value(json_object_get(cur, json_string_value(pv)));
     }
-    json_t *td = json_object_get(dep, "targetDaemonRevision");
     json_object_set_new(td, "capacityProviders", cps);
     json_object_set_new(td, "totalRunningInstanceCount", json_integer(total));
     json_object_set_new(td, "totalDrainingInstanceCount", json_integer(s->inflight));
@@ -351,8 +471,11 @@ static void deployment_progress(struct daemon_pass *p, struct step *s)
         }
         json_object_set_new(src, "totalRunningInstanceCount", json_integer(n));
     }
-    bool rolling = strcmp(jstr(dep, "status"), "IN_PROGRESS") == 0;
-    if (!rolling || total != (json_int_t)json_array_size(s->instances) || s->outdated || s->inflight || !p->revision)
+    bool done = is_status(dep, "SUCCESSFUL") || is_status(dep, "ROLLBACK_SUCCESSFUL");
+    if (done)
+        json_object_set(daemon_priv(p->daemon), "stableRevision", json_object_get(p->daemon, "revisionArn"));
+    if (!rolling(dep) || p->tripped || current != (json_int_t)json_array_size(s->instances) || s->outdated ||
+        s->inflight || s->settling || !p->revision)
         return;
     json_t *dpriv = dep_priv(dep);
     if (s->bake > 0) {
@@ -361,8 +484,136 @@ static void deployment_progress(struct daemon_pass *p, struct step *s)
         if (p->ctx->now - (usec_t)json_integer_value(json_object_get(dpriv, "stepDoneAt")) < s->bake)
             return;
     }
-    json_object_set_new(dep, "status", json_string("SUCCESSFUL"));
+    bool back = is_status(dep, "ROLLBACK_IN_PROGRESS");
+    json_object_set_new(dep, "status", json_string(back ? "ROLLBACK_SUCCESSFUL" : "SUCCESSFUL"));
+    if (back)
+        json_object_set_new(dep, "statusReason",
+                            json_sprintf("%s Rolled back to %s.", jstr(json_object_get(dep, "rollback"), "reason"),
+                                         jstr(p->daemon, "revisionArn")));
     json_object_set_new(dep, "finishedAt", json_real(time_to_epoch_seconds(p->ctx->now)));
+    daemons_monitors_done(dep);
+    json_object_set(daemon_priv(p->daemon), "stableRevision", json_object_get(p->daemon, "revisionArn"));
+}
+
+/* Roll the daemon back to revision `to` (its task definition and capacity
+ * providers): the deployment goes ROLLBACK_IN_PROGRESS, and the instances'
+ * back-offs, earned by the failed revision, are forgotten.  0 when `to` is
+ * gone (the caller stops the deployment instead), 1 when rolling back. */
+static int roll_back(struct daemon_pass *p, const char *to, const char *reason, struct error *err)
+{
+    char key[KEY_MAX];
+    _cleanup_json_ json_t *rev = NULL;
+    if (!key_of(to, key, sizeof(key)))
+        return 0;
+    int r = store_doc_get(p->ctx->tx, DAEMON_KIND_REVISION, p->ctx->region, key, &rev, err);
+    if (r <= 0)
+        return r;
+    json_t *names = json_object_get(json_object_get(rev, "berth"), "capacityProviders");
+    _cleanup_json_ json_t *arns = json_array();
+    size_t i;
+    json_t *n;
+    json_array_foreach(names, i, n) {
+        char *parn = arn_format(p->ctx, "capacity-provider", json_string_value(n));
+        json_array_append_new(arns, parn ? json_string(parn) : json_string(""));
+        free(parn);
+    }
+    json_t *dep = p->deployment;
+    json_object_set_new(dep, "status", json_string("ROLLBACK_IN_PROGRESS"));
+    json_object_set_new(dep, "statusReason", json_sprintf("%s Rolling back to %s.", reason, to));
+    json_object_set_new(dep, "rollback",
+                        json_pack("{s:s, s:f, s:s, s:O}", "reason", reason, "startedAt",
+                                  time_to_epoch_seconds(p->ctx->now), "rollbackTargetDaemonRevisionArn", to,
+                                  "rollbackCapacityProviders", arns));
+    json_object_del(dep_priv(dep), "stepStarted");
+    json_object_del(dep_priv(dep), "stepDoneAt");
+    json_object_set_new(p->daemon, "revisionArn", json_string(to));
+    if (names)
+        json_object_set(p->daemon, "capacityProviders", names);
+    json_object_set(p->daemon, "capacityProviderArns", arns);
+    const char *id;
+    json_t *rec;
+    json_object_foreach(p->records, id, rec) {
+        json_object_del(rec, "failures");
+        json_object_del(rec, "nextLaunchAt");
+    }
+    log_info("daemon %s: %s Rolling back to %s.", jstr(p->daemon, "daemonName"), reason, to);
+    return 1;
+}
+
+/* The deployment's circuit breaker and alarms: count this pass's failed
+ * tasks, read the alarms, and fail the deployment when daemon_monitor.c
+ * says so. */
+static int watch_deployment(struct daemon_pass *p, struct step *s, struct error *err)
+{
+    json_t *dep = p->deployment;
+    if (!rolling(dep))
+        return 0;
+    bool back = is_status(dep, "ROLLBACK_IN_PROGRESS");
+    json_t *cb = json_object_get(dep, "circuitBreaker");
+    if (!cb) { /* a deployment recorded before berth had the breaker */
+        cb = json_pack("{s:s, s:i}", "status", "MONITORING", "failureCount", 0);
+        json_object_set_new(dep, "circuitBreaker", cb);
+    }
+    json_t *dpriv = dep_priv(dep);
+    int threshold = daemon_monitor_threshold((int)json_array_size(s->instances));
+    int failures;
+    if (back) {
+        failures = (int)json_integer_value(json_object_get(dpriv, "rollbackFailures")) + p->failures;
+        if (p->failures)
+            json_object_set_new(dpriv, "rollbackFailures", json_integer(failures));
+    } else {
+        failures = (int)json_integer_value(json_object_get(cb, "failureCount")) + p->failures;
+        json_object_set_new(cb, "failureCount", json_integer(failures));
+        json_object_set_new(cb, "threshold", json_integer(threshold));
+    }
+    char alarm[256] = "";
+    int firing = 0;
+    if (!back) {
+        json_t *config = json_object_get(json_object_get(dep, "deploymentConfiguration"), "alarms");
+        firing = deploy_alarms_firing(p->ctx, config, alarm, sizeof(alarm), err);
+        if (firing < 0)
+            return -1;
+    }
+    const char *stable = jstr(json_object_get(p->daemon, "berth"), "stableRevision");
+    bool can_go_back = stable && strcmp(stable, jstr(p->daemon, "revisionArn")) != 0;
+    struct daemon_watch w = {back, failures, threshold, firing > 0, can_go_back};
+    enum daemon_verdict v = daemon_monitor_verdict(&w);
+    if (v == DAEMON_CARRY_ON)
+        return 0;
+    p->tripped = true;
+    double now = time_to_epoch_seconds(p->ctx->now);
+    if (v == DAEMON_ROLLBACK_FAILED) {
+        json_object_set_new(dep, "status", json_string("ROLLBACK_FAILED"));
+        json_object_set_new(dep, "statusReason",
+                            json_string("ECS deployment circuit breaker: the daemon tasks of the rollback revision "
+                                        "failed to start."));
+        json_object_set_new(cb, "status", json_string("TRIGGERED"));
+        json_object_set_new(dep, "finishedAt", json_real(now));
+        daemons_monitors_done(dep);
+        return 0;
+    }
+    char reason[400];
+    if (failures >= threshold) {
+        snprintf(reason, sizeof(reason), "ECS deployment circuit breaker: daemon tasks failed to start.");
+        json_object_set_new(cb, "status", json_string("TRIGGERED"));
+    } else {
+        snprintf(reason, sizeof(reason), "ECS deployment alarms: CloudWatch alarm %s is in ALARM state.", alarm);
+    }
+    if (firing > 0) {
+        json_t *alarms = json_object_get(dep, "alarms");
+        json_object_set_new(alarms, "status", json_string("TRIGGERED"));
+        json_object_set_new(alarms, "triggeredAlarmNames", json_pack("[s]", alarm));
+    }
+    int r = v == DAEMON_ROLL_BACK ? roll_back(p, stable, reason, err) : 0;
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    json_object_set_new(dep, "status", json_string("STOPPED"));
+    json_object_set_new(
+        dep, "statusReason",
+        json_sprintf("%s No earlier daemon revision deployed successfully: nothing to roll back to.", reason));
+    json_object_set_new(dep, "stoppedAt", json_real(now));
+    daemons_monitors_done(dep);
+    return 0;
 }
 
 static int active_round(struct daemon_pass *p, struct error *err)
@@ -396,12 +647,11 @@ static int active_round(struct daemon_pass *p, struct error *err)
             stop_all(p, json_object_get(slot, "old"), "Instance left the daemon's capacity providers.", err) < 0)
             return -1;
     }
-    json_t *priv = json_object_get(p->daemon, "berth");
-    if (!priv) {
-        priv = json_object();
-        json_object_set_new(p->daemon, "berth", priv);
-    }
+    json_t *priv = daemon_priv(p->daemon);
     json_object_set(priv, "running", running);
+    json_object_set(priv, "instances", p->records);
+    if (p->deployment && watch_deployment(p, &s, err) < 0)
+        return -1;
     if (p->deployment)
         deployment_progress(p, &s);
     return 0;
@@ -423,8 +673,8 @@ static int daemon_round_one(const struct reconcile_env *env, const char *region,
         .now = time_now(),
         .request_id = "daemon-scheduler",
     };
-    _cleanup_json_ json_t *daemon = NULL, *by_instance = json_object();
-    struct daemon_pass p = {.ctx = &ctx, .by_instance = by_instance};
+    _cleanup_json_ json_t *daemon = NULL, *by_instance = json_object(), *records = json_object();
+    struct daemon_pass p = {.ctx = &ctx, .by_instance = by_instance, .records = records};
     char cluster[256], dkey[KEY_MAX], rkey[KEY_MAX];
     snprintf(cluster, sizeof(cluster), "%.*s", (int)strcspn(key, "/"), key);
     int rc = store_doc_get(tx, DAEMON_KIND, region, key, &daemon, err);
