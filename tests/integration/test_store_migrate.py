@@ -25,7 +25,9 @@ def migrate(src, url):
 
 
 def test_sqlite_state_moves_to_postgres_and_the_server_carries_on(pg, tmp_path):
-    old = berth_proc.BerthServer(tmp_path / "old", tmp_path / "old.log").start()
+    # SQLite, whatever BERTH_TEST_STORE says: it is the store being moved.
+    old = berth_proc.BerthServer(tmp_path / "old", tmp_path / "old.log",
+                                 extra_args=["--store", "sqlite:%s" % (tmp_path / "old")]).start()
     ecs = berth_proc.client(old.endpoint)
     ecs.create_cluster(clusterName="moved", tags=[{"key": "team", "value": "a"}])
     for cmd in ("one", "two"):
