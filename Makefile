@@ -49,7 +49,7 @@ FUZZ_CFLAGS := $(CFLAGS_BASE) -Wno-unknown-warning-option -O1 -fno-omit-frame-po
 objs = $(patsubst src/%.c,$(1)/obj/%.o,$(2))
 asmobjs = $(patsubst src/%.S,$(1)/obj/%.o,$(ASM_LIB))
 
-.PHONY: compat all test unit integration fuzz-smoke fuzz up bench bench-quick clean deps checksrc asan lint format check-style check-layout integration-only integration-postgres
+.PHONY: compat all test test-postgres unit integration fuzz-smoke fuzz up bench bench-quick clean deps checksrc asan lint format check-style check-layout integration-only integration-postgres
 # Objects built through pattern rules are not throwaway intermediates.
 .SECONDARY:
 all: $(REL_DIR)/berth $(REL_DIR)/berth-runtime-shim
@@ -192,6 +192,13 @@ PG_JOBS ?= 2
 integration-postgres: $(ASAN_DIR)/berth
 	@BERTH_TEST_STORE=postgres; export BERTH_TEST_STORE; \
 	$(call PYTEST,$(if $(filter-out 0,$(PG_JOBS)),-n $(PG_JOBS) --dist loadgroup -m "not host_exclusive") --durations=5 $(or $(T),$(PG_INTEGRATION_CI)))
+
+# The whole suite on PostgreSQL, the CI variant (.ci/run-postgres): every
+# file, then the host_exclusive tests (files that start servers of their
+# own, berth up's and the test_store_* ones, keep the store they choose).
+test-postgres: deps $(ASAN_DIR)/berth
+	$(MAKE) --no-print-directory integration-postgres PG_JOBS=3 T=tests/integration
+	$(MAKE) --no-print-directory integration-postgres PG_JOBS=0 T="-m host_exclusive tests/integration"
 
 # A few integration files: make integration-only T="tests/integration/test_x.py"
 integration-only: $(ASAN_DIR)/berth
