@@ -23,7 +23,9 @@ int task_resolve_request(struct op_ctx *ctx, json_t *in, struct cluster_row *ret
                          struct error *err);
 /* For tagging: 0 if the ARN names an existing task. */
 int tasks_arn_exists(struct op_ctx *ctx, const struct arn *arn, struct error *err);
-/* The Task shape clients see (new reference), tags included on request. */
+/* The Task shape clients see (new reference), tags included on request.
+ * It shares members with row->doc: change neither's nested values after
+ * (set and delete the answer's own members freely). */
 json_t *task_json(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_row *row, bool with_tags,
                   struct error *err);
 /* Persist row, bumping its version; agent_visible also bumps its seq so

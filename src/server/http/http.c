@@ -54,12 +54,18 @@ static struct http_watched *watched_of(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *type, const char *body,
-                                 size_t len, const char *request_id)
+/* The answer; `owned`: body is malloc'd and handed over (an API answer
+ * may be a few hundred KB, not worth copying), else it is copied. */
+static enum MHD_Result send_answer(struct MHD_Connection *conn, unsigned status, const char *type, char *body,
+                                   size_t len, const char *request_id, bool owned)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r)
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        if (owned)
+            free(body);
         return MHD_NO;
+    }
     MHD_add_response_header(r, "Content-Type", type);
     /* Smithy RPC v2 CBOR replies say so (cbor_protocol.c). */
     if (strcmp(type, "application/cbor") == 0)
@@ -69,6 +75,12 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *type, const char *body,
+                                 size_t len, const char *request_id)
+{
+    return send_answer(conn, status, type, (char *)body, len, request_id, false);
 }
 
 static const char *header_of(void *conn, const char *lname)
@@ -111,11 +123,10 @@ static enum MHD_Result serve_api(struct http_front *f, struct MHD_Connection *co
     struct api_response resp;
     http_watch_set_busy(f->watch, watched_of(conn), true);
     api_handle(f->dispatch, &req, &resp);
-    enum MHD_Result ret =
-        send_text(conn, (unsigned)resp.status, resp.content_type ? resp.content_type : "application/x-amz-json-1.1",
-                  resp.body ? resp.body : "", resp.body_len, resp.request_id);
-    free(resp.body);
-    return ret;
+    const char *type = resp.content_type ? resp.content_type : "application/x-amz-json-1.1";
+    if (!resp.body)
+        return send_text(conn, (unsigned)resp.status, type, "", 0, resp.request_id);
+    return send_answer(conn, (unsigned)resp.status, type, resp.body, resp.body_len, resp.request_id, true);
 }
 
 /* The declared Content-Length, or 0 when absent (chunked). */

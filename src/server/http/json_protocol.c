@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "common/jsonscan.h"
 #include "common/utf8.h"
 
@@ -121,12 +122,12 @@ int json_protocol_parse_raw(const struct api_request *req, const char *raw_membe
 void json_protocol_reply(struct api_response *resp, int status, json_t *body)
 {
     resp->status = status;
-    resp->body = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    resp->body = jsondump(body, &resp->body_len);
     if (!resp->body) {
         resp->status = 500;
         resp->body = strdup("{\"__type\":\"ServerException\",\"message\":\"out of memory\"}");
+        resp->body_len = resp->body ? strlen(resp->body) : 0;
     }
-    resp->body_len = resp->body ? strlen(resp->body) : 0;
 }
 
 void json_protocol_error(struct api_response *resp, const struct api_service *svc, struct error *err)
