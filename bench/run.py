@@ -525,8 +525,9 @@ def wait_all_running(res, cli, label, placed, timeout):
 
 
 def bench_store(args, res, cfg):
-    """RunTask throughput on each store backend, in one run: the placement
-    benchmark's RunTask (count 10, binpack) on hollow instances, on SQLite
+    """RunTask throughput and the API mix on each store backend, in one run:
+    the placement benchmark's RunTask (count 10, binpack) on hollow
+    instances, then bench_api's request mix on the same server, on SQLite
     and on a throwaway PostgreSQL 15 (tests/integration/pgserver.py: unix
     socket, fsync off, as the tests run it), alternating, each on a fresh
     server."""
@@ -551,6 +552,13 @@ def bench_store(args, res, cfg):
                             note="%d placed in %.0f s, %d failures, %d clients x RunTask count 10"
                                  % (placed, wall, failures, cfg["clients"]))
                     res.add("store", "RunTask (count 10) latency, " + label, "ms", lat)
+                    # The API mix (writes and reads, as bench_api's) on the same server.
+                    cli.call("CreateCluster", {"clusterName": "api"})
+                    rate, mix_lat = run_mix(srv.endpoint, cfg["clients"], cfg["api_seconds"])
+                    res.add("store", "API mix requests/s, %s" % backend, "req/s", value=rate, lower_is_better=False,
+                            note="%d keep-alive clients, mix %s, %d s" % (cfg["clients"], "/".join(MIX),
+                                                                          cfg["api_seconds"]))
+                    res.add("store", "API mix latency, %s" % backend, "ms", mix_lat)
     finally:
         pg.stop()
 
