@@ -3,8 +3,12 @@
 the two others, another server takes the lead within the failover bound,
 every task a server acknowledged is kept and run, and the agent, given
 all three servers (--server URL,URL,URL), goes on with the next one and
-keeps running its containers."""
+keeps running its containers.  Then five leader kills in a row under a
+write loop lose no acknowledged write, and a service's killed container
+is replaced under its new leader."""
 import os
+import signal
+import subprocess
 import threading
 import time
 
@@ -106,5 +110,106 @@ def test_leader_killed_under_runtask_load_loses_no_task(pg, images, tmp_path):
             agent.stop(check=False)
             if os.path.exists(str(tmp_path / "agent")):
                 stack.assert_no_leftovers(str(tmp_path / "agent"), [long_arn] + acked)
+        for s in servers:
+            s.stop(check=False)
+
+
+def leader_of(servers):
+    """The live server /healthz names leader, or None."""
+    for s in servers:
+        try:
+            if s.proc and s.proc.poll() is None and healthz(s) == "ok leader":
+                return s
+        except OSError:
+            pass
+    return None
+
+
+def test_five_leader_kills_lose_no_write_and_a_service_converges(pg, images, tmp_path):
+    # Issue 22's acceptance: a service of 6 tasks made through one server
+    # converges again (a killed container replaced) after its leader is
+    # killed, and a write loop through the servers loses none of the
+    # writes acknowledged across 5 leader kills (each killed leader is
+    # started again, so three servers stay).
+    servers = start_servers(pg, tmp_path, "berth_kills", 3)
+    agent = None
+    ecs = [berth_proc.client(s.endpoint) for s in servers]
+    ssm = [berth_proc.client(s.endpoint, service="ssm") for s in servers]
+    acked, stop = [], threading.Event()
+    try:
+        ecs[1].create_cluster(clusterName="kills")
+        token, _ = berth_proc.create_token(servers[1].endpoint, "kills")
+        agent = berth_proc.BerthAgent(",".join(s.endpoint for s in servers), "kills", tmp_path / "agent",
+                                      tmp_path / "agent.log", extra_args=stack.net_args(), key=None,
+                                      token=token).start()
+        berth_proc.wait_for(lambda: ecs[1].list_container_instances(cluster="kills")["containerInstanceArns"],
+                            what="the agent to register")
+        ecs[1].register_task_definition(family="web", containerDefinitions=[
+            {"name": "main", "image": images, "memory": 8, "command": ["sh", "-c", "exec sleep 3601"],
+             "stopTimeout": 1}])
+        ecs[1].create_service(cluster="kills", serviceName="web", taskDefinition="web", desiredCount=6)
+
+        def running():
+            arns = ecs[2].list_tasks(cluster="kills", serviceName="web", desiredStatus="RUNNING")["taskArns"]
+            tasks = ecs[2].describe_tasks(cluster="kills", tasks=arns)["tasks"] if arns else []
+            return sorted(t["taskArn"] for t in tasks if t["lastStatus"] == "RUNNING")
+
+        first = berth_proc.wait_for(lambda: (lambda r: r if len(r) == 6 else None)(running()), timeout=120,
+                                    what="the service's 6 tasks to run")
+
+        def writes():
+            i = 0
+            while not stop.is_set():
+                k = i % 3
+                if servers[k].proc and servers[k].proc.poll() is None:
+                    name = "/w/%d" % i
+                    try:
+                        ssm[k].put_parameter(Name=name, Value="v%d" % i, Type="String")
+                        acked.append(name)
+                    except Exception:
+                        pass  # not acknowledged: nothing to keep
+                i += 1
+                time.sleep(0.02)
+
+        writer = threading.Thread(target=writes)
+        writer.start()
+        for kill in range(5):
+            old = berth_proc.wait_for(lambda: leader_of(servers), timeout=10, what="a leader")
+            before = len(acked)
+            berth_proc.wait_for(lambda: len(acked) > before + 5, timeout=30, what="writes before kill %d" % kill)
+            old.kill9()
+            berth_proc.wait_for(lambda: leader_of([s for s in servers if s is not old]), timeout=10,
+                                what="another leader within 10 s (kill %d)" % kill)
+            if kill == 0:
+                # A container of the service dies while its leader is new.
+                pids = subprocess.run(["pgrep", "-f", "sleep 3601"], capture_output=True, text=True).stdout.split()
+                assert len(pids) == 6, pids
+                os.kill(int(pids[0]), signal.SIGKILL)
+            old.start()
+        stop.set()
+        writer.join(timeout=60)
+
+        # Every acknowledged write is there, through any server.
+        assert len(acked) >= 30  # more than 5 before each kill
+        for i in range(0, len(acked), 10):
+            batch = acked[i:i + 10]
+            got = ssm[i // 10 % 3].get_parameters(Names=batch)
+            assert sorted(p["Name"] for p in got["Parameters"]) == sorted(batch), got["InvalidParameters"]
+        # The service is back at 6 running tasks, one of them new.
+        now = berth_proc.wait_for(lambda: (lambda r: r if len(r) == 6 and r != first else None)(running()),
+                                  timeout=120, what="the service to replace its killed task")
+        assert len(set(now) - set(first)) == 1
+    finally:
+        stop.set()
+        for e in ecs:
+            try:
+                e.update_service(cluster="kills", service="web", desiredCount=0)
+                break
+            except Exception:
+                continue
+        if agent:
+            berth_proc.wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep 3601"]).returncode != 0, timeout=60,
+                                what="the service's tasks to stop")
+            agent.stop(check=False)
         for s in servers:
             s.stop(check=False)
