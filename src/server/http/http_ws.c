@@ -8,6 +8,7 @@
 #include "server/http/http_ws.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,11 @@
 
 #include "common/limits.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "common/ws.h"
 
 #define WS_THREAD_STACK (512u * 1024)
+#define WS_LINGER_MSEC 2000
 
 struct ws_active {
     struct ws_active *prev, *next;
@@ -75,6 +78,29 @@ bool http_ws_path(const char *method, const char *url)
     return strcmp(method, "GET") == 0 && strncmp(url, "/v1/", 4) == 0;
 }
 
+/* Close gracefully: closing a socket with unread input sends a reset,
+ * which throws away what is still queued to the peer (the exit status an
+ * exec session writes last: CI saw "Connection reset by peer" instead of
+ * it).  So send FIN after the queued bytes, and read and drop what the
+ * peer still sends until it closes too, for at most WS_LINGER_MSEC. */
+static void linger_close(int fd)
+{
+    if (shutdown(fd, SHUT_WR) < 0)
+        return;
+    usec_t deadline = time_monotonic() + WS_LINGER_MSEC * USEC_PER_MSEC;
+    char buf[4096];
+    for (;;) {
+        usec_t now = time_monotonic();
+        if (now >= deadline)
+            return;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) <= 0)
+            return;
+        if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+            return;
+    }
+}
+
 static void *ws_thread(void *arg)
 {
     struct ws_active *a = arg;
@@ -92,6 +118,7 @@ static void *ws_thread(void *arg)
     struct error err;
     if (ws_conn_prefill(&c, a->extra, a->nextra, &err) == 0)
         ws->handler(ws->cls, a->path, &c);
+    linger_close(a->fd);
     MHD_upgrade_action(a->urh, MHD_UPGRADE_ACTION_CLOSE);
     pthread_mutex_lock(&ws->lock);
     if (a->prev)
