@@ -224,12 +224,12 @@ $(REL_DIR)/bench_policy: bench/bench_policy.c $(REL_DIR)/libberth.a
 $(REL_DIR)/bench_auth: bench/bench_auth.c $(REL_DIR)/libberth.a
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-# API answers serialised, jsondump against jansson's json_dumps
-# (bench/bench_jsondump.c), a figure only.
-$(REL_DIR)/bench_jsondump: bench/bench_jsondump.c $(REL_DIR)/libberth.a
+# JSON written and read, jsondump and jsonload against jansson's json_dumps
+# and json_loads (bench/bench_json.c), a figure only.
+$(REL_DIR)/bench_json: bench/bench_json.c $(REL_DIR)/libberth.a
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps all $(REL_DIR)/bench_policy $(REL_DIR)/bench_auth $(REL_DIR)/bench_jsondump
+bench: deps all $(REL_DIR)/bench_policy $(REL_DIR)/bench_auth $(REL_DIR)/bench_json
 	/usr/bin/python3 bench/run.py
 
 # The figures to check on every change (< 2 minutes): task start vs bare crun,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/jsonload.h"
 
 db_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n, struct error *err)
 {
@@ -145,10 +146,11 @@ void store_row_clear(void *row, json_t *doc, size_t size)
 
 json_t *store_row_doc(db_stmt *s, int idx, struct error *err)
 {
-    json_error_t jerr;
-    json_t *doc = json_loads(store_col_text(s, idx), 0, &jerr);
+    const char *text = store_col_text(s, idx);
+    size_t pos = 0;
+    json_t *doc = jsonload(text, strlen(text), &pos);
     if (!doc)
-        error_set(err, ERR_INTERNAL, "corrupt document: %s", jerr.text);
+        error_set(err, ERR_INTERNAL, "corrupt document (at byte %zu, or out of memory)", pos);
     return doc;
 }
 

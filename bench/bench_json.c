@@ -1,17 +1,19 @@
-/* bench_jsondump.c - API answers serialised: jansson's json_dumps (the
- * reference) against jsondump, the same tree, interleaved, on one core.
+/* bench_json.c - JSON written and read: jansson's json_dumps and
+ * json_loads (the references) against jsondump and jsonload, the same tree
+ * and text, interleaved, on one core.
  * The tree is a DescribeContainerInstances answer for 100 instances
  * shaped as berth's (45 attributes, resources, times as reals), or the
  * JSON document in the file given.  A figure only; it checks that both
- * wrote the same bytes.
+ * writers wrote the same bytes and both readers read the same tree.
  *
- *     build/bench_jsondump [FILE.json] */
+ *     build/bench_json [FILE.json] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/jsondump.h"
+#include "common/jsonload.h"
 
 static double now_s(void)
 {
@@ -58,20 +60,25 @@ int main(int argc, char **argv)
     json_error_t jerr;
     json_t *tree = argc > 1 ? json_load_file(argv[1], 0, &jerr) : describe_instances();
     if (!tree) {
-        fprintf(stderr, "bench_jsondump: %s: %s\n", argv[1], jerr.text);
+        fprintf(stderr, "bench_json: %s: %s\n", argv[1], jerr.text);
         return 1;
     }
     char *a = json_dumps(tree, JSON_COMPACT | JSON_ENSURE_ASCII);
     size_t len = 0;
     char *b = jsondump(tree, &len);
     if (!a || !b || strcmp(a, b) != 0) {
-        fprintf(stderr, "bench_jsondump: the two texts differ\n");
+        fprintf(stderr, "bench_json: the two texts differ\n");
         return 1;
     }
-    free(a);
+    json_t *read_back = jsonload(a, strlen(a), NULL);
+    if (!read_back || !json_equal(read_back, tree)) {
+        fprintf(stderr, "bench_json: jsonload read another tree\n");
+        return 1;
+    }
+    json_decref(read_back);
     free(b);
     int reps = 200;
-    double t_jansson = 0, t_ours = 0;
+    double t_dumps = 0, t_dump = 0, t_loads = 0, t_load = 0;
     for (int r = 0; r < 10; r++) {
         double t0 = now_s();
         for (int i = 0; i < reps / 10; i++)
@@ -79,11 +86,22 @@ int main(int argc, char **argv)
         double t1 = now_s();
         for (int i = 0; i < reps / 10; i++)
             free(jsondump(tree, NULL));
-        t_ours += now_s() - t1;
-        t_jansson += t1 - t0;
+        double t2 = now_s();
+        for (int i = 0; i < reps / 10; i++)
+            json_decref(json_loads(a, 0, NULL));
+        double t3 = now_s();
+        for (int i = 0; i < reps / 10; i++)
+            json_decref(jsonload(a, len, NULL));
+        double t4 = now_s();
+        t_dumps += t1 - t0;
+        t_dump += t2 - t1;
+        t_loads += t3 - t2;
+        t_load += t4 - t3;
     }
-    printf("{\"bytes\": %zu, \"json_dumps_ms\": %.3f, \"jsondump_ms\": %.3f, \"ratio\": %.2f}\n", len,
-           t_jansson * 1e3 / reps, t_ours * 1e3 / reps, t_ours / t_jansson);
+    printf("{\"bytes\": %zu, \"json_dumps_ms\": %.3f, \"jsondump_ms\": %.3f, \"json_loads_ms\": %.3f, "
+           "\"jsonload_ms\": %.3f}\n",
+           len, t_dumps * 1e3 / reps, t_dump * 1e3 / reps, t_loads * 1e3 / reps, t_load * 1e3 / reps);
+    free(a);
     json_decref(tree);
     return 0;
 }
