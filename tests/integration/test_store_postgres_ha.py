@@ -4,6 +4,7 @@ serialises its own writers, and every write transaction first locks one
 table (berth_writer), so the servers' writers take turns; a serialization
 failure (40001) or deadlock (40P01) that still happens makes the server run
 the refused request again."""
+import collections
 import concurrent.futures
 import os
 import shutil
@@ -152,3 +153,50 @@ def test_a_server_with_another_master_key_refuses_to_start(pg, tmp_path):
             other.stop(check=False)
     finally:
         a.stop(check=False)
+
+
+def test_runtask_through_three_servers_never_overcommits_an_instance(pg, tmp_path):
+    # Issue 22: RunTask through all three servers at once, asking for far
+    # more than fits, places exactly what fits: each instance holds at most
+    # what its memory takes, and the rest are RESOURCE:MEMORY failures.
+    servers = start_servers(pg, tmp_path, "berth_full", 3)
+    agent = None
+    try:
+        ecs = berth_proc.client(servers[0].endpoint)
+        ecs.create_cluster(clusterName="full")
+        ecs.register_task_definition(family="big", containerDefinitions=[
+            {"name": "main", "image": "busybox", "memory": 256, "command": ["sleep", "3600"]}])
+        agent = berth_proc.BerthAgent(",".join(s.endpoint for s in servers), "full", tmp_path / "agent",
+                                      tmp_path / "agent.log", hollow=3,
+                                      extra_args=["--hollow-cpu", "4096", "--hollow-memory", "1024"]).start()
+        berth_proc.wait_for(lambda: len(ecs.list_container_instances(cluster="full")["containerInstanceArns"]) == 3,
+                            what="the hollow instances to register")
+
+        def work(w):
+            placed, reasons = [], []
+            for i in range(6):
+                out = berth_proc.client(servers[(w + i) % 3].endpoint).run_task(cluster="full", taskDefinition="big",
+                                                                                 count=2)
+                placed += [(t["taskArn"], t["containerInstanceArn"]) for t in out["tasks"]]
+                reasons += [f["reason"] for f in out["failures"]]
+            return placed, reasons
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(work, range(8)))
+        placed = [p for ps, _ in results for p in ps]
+        reasons = [r for _, rs in results for r in rs]
+        # 3 instances of 1024 MiB take 4 tasks of 256 MiB each: 12 of the 96 asked.
+        assert len(placed) == 12 and len(set(placed)) == 12
+        # (ECS lists a failure per instance that could not take a task.)
+        assert set(reasons) == {"RESOURCE:MEMORY"}
+        per_instance = collections.Counter(inst for _, inst in placed)
+        assert sorted(per_instance.values()) == [4, 4, 4]
+        insts = ecs.describe_container_instances(cluster="full", containerInstances=list(per_instance))
+        for inst in insts["containerInstances"]:
+            memory = [r for r in inst["remainingResources"] if r["name"] == "MEMORY"][0]["integerValue"]
+            assert memory == 0, inst["remainingResources"]
+    finally:
+        if agent:
+            agent.stop(check=False)
+        for s in servers:
+            s.stop(check=False)
