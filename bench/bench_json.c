@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/jsondump.h"
-#include "common/jsonload.h"
+#include "server/http/jsondump.h"
+#include "server/store/jsonload.h"
 
 static double now_s(void)
 {

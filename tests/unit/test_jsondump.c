@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/jsondump.h"
+#include "server/http/jsondump.h"
 #include "json_random.h"
 #include "test.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/jsonload.h"
+#include "server/store/jsonload.h"
 #include "json_random.h"
 #include "test.h"
 

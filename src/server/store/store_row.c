@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "common/jsonload.h"
+#include "server/store/jsonload.h"
 
 db_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n, struct error *err)
 {

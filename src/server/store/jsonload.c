@@ -1,5 +1,5 @@
 /* jsonload.c - JSON text into a jansson tree (see jsonload.h). */
-#include "common/jsonload.h"
+#include "server/store/jsonload.h"
 
 #include <errno.h>
 #include <math.h>

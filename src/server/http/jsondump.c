@@ -1,7 +1,7 @@
 /* jsondump.c - a jansson tree as compact ASCII JSON (see jsondump.h).
  * One growing buffer; strings are copied in runs of bytes that need no
  * escape (jansson decodes and writes each code point on its own). */
-#include "common/jsondump.h"
+#include "server/http/jsondump.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
