@@ -4,24 +4,25 @@
 
 #include <stdint.h>
 
-/* Length of the well-formed sequence at s (of at most avail bytes), or 0
- * if it is not one. */
-static size_t seq_len_n(const unsigned char *s, size_t avail)
+size_t utf8_decode(const char *str, size_t avail, uint32_t *cp)
 {
+    const unsigned char *s = (const unsigned char *)str;
     unsigned char c = s[0];
-    if (c < 0x80)
+    if (c < 0x80) {
+        *cp = c;
         return 1;
+    }
     size_t n;
-    uint32_t cp;
+    uint32_t v;
     if (c >= 0xc2 && c <= 0xdf) {
         n = 2;
-        cp = c & 0x1f;
+        v = c & 0x1f;
     } else if (c >= 0xe0 && c <= 0xef) {
         n = 3;
-        cp = c & 0x0f;
+        v = c & 0x0f;
     } else if (c >= 0xf0 && c <= 0xf4) {
         n = 4;
-        cp = c & 0x07;
+        v = c & 0x07;
     } else {
         return 0;
     }
@@ -30,11 +31,18 @@ static size_t seq_len_n(const unsigned char *s, size_t avail)
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
+        v = (v << 6) | (s[i] & 0x3f);
     }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
         return 0;
+    *cp = v;
     return n;
+}
+
+static size_t seq_len_n(const unsigned char *s, size_t avail)
+{
+    uint32_t cp;
+    return utf8_decode((const char *)s, avail, &cp);
 }
 
 /* A NUL-terminated string: its NUL ends any sequence early. */

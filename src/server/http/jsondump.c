@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/utf8.h"
 
 /* Bytes that stand for themselves: printable ASCII but '"' and '\\'. */
 static bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
@@ -20,34 +21,6 @@ static void hex4(struct buf *b, unsigned v)
     static const char hex[] = "0123456789ABCDEF"; /* jansson writes upper case */
     char u[6] = {'\\', 'u', hex[(v >> 12) & 0xf], hex[(v >> 8) & 0xf], hex[(v >> 4) & 0xf], hex[v & 0xf]};
     buf_append(b, u, sizeof(u));
-}
-
-/* The code point of the UTF-8 sequence at s (n bytes left) into *cp, its
- * length returned; 0 if it is not well-formed UTF-8. */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, c &= 0x1f, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, c &= 0x0f, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, c &= 0x07, min = 0x10000;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
 }
 
 static int dump_string(struct buf *b, const char *str, size_t n)
@@ -82,8 +55,8 @@ static int dump_string(struct buf *b, const char *str, size_t n)
             hex4(b, c);
             i++;
         } else {
-            unsigned cp;
-            size_t len = utf8_decode(s + i, n - i, &cp);
+            uint32_t cp;
+            size_t len = utf8_decode(str + i, n - i, &cp);
             if (!len)
                 return -1;
             if (cp < 0x10000) {
