@@ -169,7 +169,7 @@ PYTEST = BERTH_BIN=$(CURDIR)/$(ASAN_DIR)/berth; export BERTH_BIN; \
 # output is shown once both are done.  INTEGRATION_PG=0 leaves it out.
 INTEGRATION_JOBS ?= 3
 INTEGRATION_PG ?= 1
-integration: $(ASAN_DIR)/berth
+integration: $(ASAN_DIR)/berth $(ASAN_DIR)/api_load
 	@pg=; if [ "$(INTEGRATION_PG)" != 0 ]; then \
 	    $(MAKE) --no-print-directory integration-postgres PG_JOBS=1 T="$(PG_INTEGRATION_CI)" \
 	        > $(ASAN_DIR)/integration-postgres.log 2>&1 & pg=$$!; fi; \
@@ -189,7 +189,7 @@ integration: $(ASAN_DIR)/berth
 PG_INTEGRATION_CI := $(addprefix tests/integration/,test_ecs_api.py test_taskdefs.py test_services.py \
 	test_tasks_e2e.py test_logs_api.py test_iam.py test_agent_identity.py test_elbv2.py)
 PG_JOBS ?= 2
-integration-postgres: $(ASAN_DIR)/berth
+integration-postgres: $(ASAN_DIR)/berth $(ASAN_DIR)/api_load
 	@BERTH_TEST_STORE=postgres; export BERTH_TEST_STORE; \
 	$(call PYTEST,$(if $(filter-out 0,$(PG_JOBS)),-n $(PG_JOBS) --dist loadgroup -m "not host_exclusive") --durations=5 $(or $(T),$(PG_INTEGRATION_CI)))
 
@@ -201,7 +201,7 @@ test-postgres: deps $(ASAN_DIR)/berth
 	$(MAKE) --no-print-directory integration-postgres PG_JOBS=0 T="-m host_exclusive tests/integration"
 
 # A few integration files: make integration-only T="tests/integration/test_x.py"
-integration-only: $(ASAN_DIR)/berth
+integration-only: $(ASAN_DIR)/berth $(ASAN_DIR)/api_load
 	@$(call PYTEST,$(T))
 
 test: deps
@@ -229,13 +229,21 @@ $(REL_DIR)/bench_auth: bench/bench_auth.c $(REL_DIR)/libberth.a
 $(REL_DIR)/bench_json: bench/bench_json.c $(REL_DIR)/libberth.a
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps all $(REL_DIR)/bench_policy $(REL_DIR)/bench_auth $(REL_DIR)/bench_json
+# The API mix's load generator (bench/api_load.c): keep-alive, pre-signed
+# requests, so the server and not the client is measured.
+$(REL_DIR)/api_load: bench/api_load.c $(REL_DIR)/libberth.a
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LDLIBS)
+# Under ASan beside build/asan/berth, for the benchmark smoke test.
+$(ASAN_DIR)/api_load: bench/api_load.c $(ASAN_DIR)/libberth.a
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: deps all $(REL_DIR)/bench_policy $(REL_DIR)/bench_auth $(REL_DIR)/bench_json $(REL_DIR)/api_load
 	/usr/bin/python3 bench/run.py
 
 # The figures to check on every change (< 2 minutes): task start vs bare crun,
 # placement at 250 and 1,000 hollow instances, the API mix vs moto.  Results
 # in bench/results/ (latest-quick.json and one file per run), plots in bench/plots/.
-bench-quick: all
+bench-quick: all $(REL_DIR)/api_load
 	/usr/bin/python3 bench/run.py --quick
 
 clean:

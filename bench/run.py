@@ -957,6 +957,37 @@ def run_mix(endpoint, clients, seconds):
     return len(lat) / seconds, lat
 
 
+def api_load_bin(args):
+    """bench/api_load.c's binary beside the berth binary (make bench builds
+    it), or None."""
+    path = os.path.join(os.path.dirname(args.bin), "api_load")
+    return path if os.access(path, os.X_OK) else None
+
+
+def run_mix_c(api_load, endpoint, clients, seconds):
+    """The MIX through api_load: one keep-alive connection per client thread,
+    requests signed once before the clock starts, so the server is what is
+    measured.  Returns (req/s, latencies ms, read latencies ms, errors)."""
+    fam = {"family": "mix{client}", "containerDefinitions": [
+        {"name": "app", "image": "busybox", "memory": 64, "command": ["sleep", "1"]}]}
+    bodies = {"RegisterTaskDefinition": fam, "DescribeTaskDefinition": {"taskDefinition": "mix{client}"},
+              "ListTasks": {"cluster": "api"},
+              "DescribeTasks": {"cluster": "api", "tasks": [
+                  "arn:aws:ecs:us-east-1:000000000000:task/api/0123456789abcdef0123456789abcdef"]}}
+    argv = [api_load, "127.0.0.1", endpoint.rsplit(":", 1)[1], str(seconds), str(clients), "ecs"]
+    for a in MIX:
+        argv += ["%s.%s" % (ECS, a), json.dumps(bodies[a])]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=berth_proc.ROOT_KEY.access_key,
+               AWS_SECRET_ACCESS_KEY=berth_proc.ROOT_KEY.secret_key, AWS_DEFAULT_REGION=berth_proc.REGION)
+    out = json.loads(subprocess.run(argv, env=env, stdout=subprocess.PIPE, check=True,
+                                    timeout=seconds + 120).stdout)
+    if out["errors"]:
+        raise RuntimeError("api_load: %d errors, the first: %s" % (out["errors"], out["first_error"]))
+    lat = {a: [x / 1000.0 for x in xs] for a, xs in out["latency_us"].items()}
+    reads = [x for a, xs in lat.items() if a != "RegisterTaskDefinition" for x in xs]
+    return out["requests"] / out["seconds"], [x for xs in lat.values() for x in xs], reads
+
+
 def run_mix_boto3(endpoint, threads, seconds):
     c = berth_proc.client(endpoint)
     c.create_cluster(clusterName="api")
@@ -1026,6 +1057,29 @@ def bench_api(args, res, cfg):
                 targets["moto"] = ep
         if "moto" not in targets:
             res.note("api", "moto's standalone server is not available: berth measured alone")
+        mix = "/".join(MIX)
+        ref = "moto" if "moto" in targets else None
+        api_load = api_load_bin(args)
+        if api_load:
+            # The C client first: the server's figure, then the Python one.
+            rates = {k: [] for k in targets}
+            lats = {k: [] for k in targets}
+            reads = {k: [] for k in targets}
+            for _ in range(cfg["api_rounds"]):
+                for name, ep in targets.items():
+                    rate, lat, rlat = run_mix_c(api_load, ep, cfg["clients"], cfg["api_seconds"])
+                    rates[name].append(rate)
+                    lats[name] += lat
+                    reads[name] += rlat
+            res.add("api", "requests/s, %d keep-alive clients (bench/api_load.c), mix %s" % (cfg["clients"], mix),
+                    "req/s", rates["berth"], ref_name=ref and "moto", ref_xs=ref and rates["moto"],
+                    lower_is_better=False,
+                    note="median/p99 over %d rounds of %ds; C client, requests signed before the clock starts"
+                    % (cfg["api_rounds"], cfg["api_seconds"]))
+            res.add("api", "latency, same mix (bench/api_load.c)", "ms", lats["berth"], ref_name=ref and "moto",
+                    ref_xs=ref and lats["moto"])
+            res.add("api", "latency of the mix's reads (bench/api_load.c)", "ms", reads["berth"],
+                    ref_name=ref and "moto", ref_xs=ref and reads["moto"])
         rates = {k: [] for k in targets}
         lats = {k: [] for k in targets}
         for _ in range(cfg["api_rounds"]):
@@ -1033,11 +1087,10 @@ def bench_api(args, res, cfg):
                 rate, lat = run_mix(ep, cfg["clients"], cfg["api_seconds"])
                 rates[name].append(rate)
                 lats[name] += lat
-        mix = "/".join(MIX)
-        ref = "moto" if "moto" in targets else None
         res.add("api", "requests/s, %d keep-alive clients, mix %s" % (cfg["clients"], mix), "req/s",
                 rates["berth"], ref_name=ref and "moto", ref_xs=ref and rates["moto"], lower_is_better=False,
-                note="median/p99 over %d rounds of %ds" % (cfg["api_rounds"], cfg["api_seconds"]))
+                note="median/p99 over %d rounds of %ds; Python http.client, client-bound on 2 cores"
+                % (cfg["api_rounds"], cfg["api_seconds"]))
         res.add("api", "latency, same mix", "ms", lats["berth"], ref_name=ref and "moto",
                 ref_xs=ref and lats["moto"])
         if not cfg["api_boto3"]:
