@@ -50,6 +50,32 @@ TEST(sigv4_matches_botocore_json_post)
     CHECK(!sigv4_signature_equal(sig, "bcb83695898ad78017b3fb2338be20b2530f5cfba19ab0e8c076e270e633feae"));
 }
 
+/* A secret longer than HMAC-SHA256's 64-byte block ("AWS4" + 100 bytes):
+ * the key is hashed first (RFC 2104). */
+TEST(sigv4_matches_botocore_long_secret)
+{
+    const char *kv[] = {"Content-Type",
+                        "application/x-amz-json-1.1",
+                        "X-Amz-Target",
+                        "AmazonEC2ContainerServiceV20141113.CreateCluster",
+                        "X-Amz-Date",
+                        "20261206T071040Z",
+                        "Host",
+                        "127.0.0.1:7480",
+                        NULL};
+    struct hdrs h = {kv};
+    const char body[] = "{\"clusterName\":\"a b\"}";
+    char hash[65], sig[65], secret[101];
+    memset(secret, 'L', 100);
+    secret[100] = 0;
+    sigv4_sha256_hex(body, strlen(body), hash);
+    struct sigv4_request r = {"POST", "/", "", lookup, &h, hash};
+    struct error err;
+    CHECK(sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, "20261206T071040Z",
+                          "20261206", "us-east-1", "ecs", sig, &err) == 0);
+    CHECK_STR(sig, "6d194259f8ad2927f6ac0bac13fd34499932d6246e79e3507d685582fb9671ad");
+}
+
 TEST(sigv4_matches_botocore_query_get)
 {
     const char *kv[] = {"X-Amz-Date", "20261203T144308Z", "Host", "127.0.0.1:7480", NULL};
