@@ -8,6 +8,30 @@
 #include "server/store/store.h"
 #include "server/store/store_db.h"
 
+/* Distinct SQL strings in berth are a fixed, small set. */
+#define STMT_CACHE 256
+
+/* A database session: SQLite or PostgreSQL, and its statements. */
+struct store_conn {
+    sqlite3 *db;
+    struct pg_conn *pg; /* instead of db, with a PostgreSQL store */
+    struct {
+        const char *sql;
+        db_stmt stmt;
+    } cache[STMT_CACHE];
+    size_t ncache;
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } kept[4];    /* BEGIN, COMMIT, ROLLBACK: store.c's conn_exec_kept */
+    uint64_t gen; /* the store's conn_gen when opened */
+    struct store_conn *next;
+};
+
+/* Sum of one sqlite3_stmt_status counter over c's cached statements
+ * (reset: zero them). */
+long long store_conn_counter(struct store_conn *c, int op, bool reset);
+
 struct store_tx {
     struct store *st;
     struct store_conn *conn;
