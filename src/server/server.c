@@ -44,6 +44,11 @@
  * high-resolution alarms), and the floor --time-scale may bring it to. */
 #define ALARM_TICK (10 * USEC_PER_SEC)
 #define ALARM_TICK_MIN (250 * USEC_PER_MSEC)
+/* The load balancer and Service Connect proxies re-read their tables after
+ * a commit at most this often: under thousands of unrelated writes a second
+ * they had taken 6% of the server, and a target registered 20 ms later is
+ * still far inside any health check's interval. */
+#define PROXY_MIN_REST (20 * USEC_PER_MSEC)
 
 void server_config_defaults(struct server_config *cfg)
 {
@@ -205,23 +210,43 @@ int server_start(struct server *srv, struct error *err)
                    err) < 0)
         return -1;
     ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
-    struct background_job housekeeping = {"maintenance",    MAINTENANCE_INTERVAL, false,     false,
-                                          maintenance_pass, srv->store,           srv->store};
+    struct background_job housekeeping = {.name = "maintenance",
+                                          .interval = MAINTENANCE_INTERVAL,
+                                          .run = maintenance_pass,
+                                          .arg = srv->store,
+                                          .leader_of = srv->store};
     if (background_start(srv->changes, &housekeeping, &srv->maintenance_thread, err) < 0)
         return -1;
     srv->scheduler = (struct scheduler){
         .env = {.store = srv->store, .ecs = srv->ecs, .account = srv->cfg.account_id},
         .changes = srv->changes,
     };
-    struct background_job rounds = {"service scheduler", SCHEDULER_TICK,  true,      true,
-                                    scheduler_round,     &srv->scheduler, srv->store};
+    struct background_job rounds = {.name = "service scheduler",
+                                    .interval = SCHEDULER_TICK,
+                                    .on_change = true,
+                                    .rest = true,
+                                    .run = scheduler_round,
+                                    .arg = &srv->scheduler,
+                                    .leader_of = srv->store};
     if (background_start(srv->changes, &rounds, &srv->scheduler_thread, err) < 0)
         return -1;
     /* The load balancers' proxies: every second (health), and on changes. */
-    struct background_job elb = {"load balancers", ELB_PROXY_INTERVAL, true, true, elb_proxy_run, srv->elb_proxy, NULL};
+    struct background_job elb = {.name = "load balancers",
+                                 .interval = ELB_PROXY_INTERVAL,
+                                 .on_change = true,
+                                 .rest = true,
+                                 .run = elb_proxy_run,
+                                 .arg = srv->elb_proxy,
+                                 .min_rest = PROXY_MIN_REST};
     if (background_start(srv->changes, &elb, &srv->elb_thread, err) < 0)
         return -1;
-    struct background_job sc = {"service connect", SC_PROXY_INTERVAL, true, true, sc_proxy_run, srv->sc_proxy, NULL};
+    struct background_job sc = {.name = "service connect",
+                                .interval = SC_PROXY_INTERVAL,
+                                .on_change = true,
+                                .rest = true,
+                                .run = sc_proxy_run,
+                                .arg = srv->sc_proxy,
+                                .min_rest = PROXY_MIN_REST};
     if (background_start(srv->changes, &sc, &srv->sc_thread, err) < 0)
         return -1;
     /* Alarms are evaluated every ALARM_TICK (divided by --time-scale, for
@@ -232,20 +257,21 @@ int server_start(struct server *srv, struct error *err)
     as->time_scale = srv->cfg.time_scale;
     snprintf(as->account, sizeof(as->account), "%s", srv->cfg.account_id);
     usec_t tick = ALARM_TICK / (usec_t)srv->cfg.time_scale;
-    struct background_job alarms = {
-        "alarm evaluation", tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick, false, true, autoscaling_tick, as,
-        srv->store};
+    struct background_job alarms = {.name = "alarm evaluation",
+                                    .interval = tick < ALARM_TICK_MIN ? ALARM_TICK_MIN : tick,
+                                    .rest = true,
+                                    .run = autoscaling_tick,
+                                    .arg = as,
+                                    .leader_of = srv->store};
     if (background_start(srv->changes, &alarms, &srv->alarm_thread, err) < 0)
         return -1;
     /* ECS/ContainerInsights' counts, once an ECS metric period. */
     srv->insights = (struct container_insights){.store = srv->store, .time_scale = srv->cfg.time_scale};
-    struct background_job insights = {"container insights",
-                                      container_insights_interval(srv->cfg.time_scale),
-                                      false,
-                                      false,
-                                      container_insights_pass,
-                                      &srv->insights,
-                                      srv->store};
+    struct background_job insights = {.name = "container insights",
+                                      .interval = container_insights_interval(srv->cfg.time_scale),
+                                      .run = container_insights_pass,
+                                      .arg = &srv->insights,
+                                      .leader_of = srv->store};
     if (background_start(srv->changes, &insights, &srv->insights_thread, err) < 0)
         return -1;
     /* Long-polls (agents') and the scheduler hear of other servers' writes. */

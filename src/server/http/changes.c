@@ -8,7 +8,8 @@
 
 struct changes {
     pthread_mutex_t lock;
-    pthread_cond_t cond;
+    pthread_cond_t cond;      /* every commit: changes_wait's */
+    pthread_cond_t stop_cond; /* the stop only: changes_sleep's, which a commit must not wake */
     uint64_t generation;
     bool stopping;
 };
@@ -20,6 +21,7 @@ struct changes *changes_new(void)
         return NULL;
     pthread_mutex_init(&c->lock, NULL);
     time_cond_init_monotonic(&c->cond);
+    time_cond_init_monotonic(&c->stop_cond);
     return c;
 }
 
@@ -29,6 +31,7 @@ void changes_free(struct changes *c)
         return;
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
+    pthread_cond_destroy(&c->stop_cond);
     free(c);
 }
 
@@ -36,10 +39,12 @@ void changes_free(struct changes *c)
 static void announce(struct changes *c, bool stop)
 {
     pthread_mutex_lock(&c->lock);
-    if (stop)
+    if (stop) {
         c->stopping = true;
-    else
+        pthread_cond_broadcast(&c->stop_cond);
+    } else {
         c->generation++;
+    }
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
 }
@@ -52,8 +57,9 @@ void changes_stop(struct changes *c) { announce(c, true); }
 static uint64_t wait_for(struct changes *c, uint64_t seen, usec_t deadline, bool on_change)
 {
     pthread_mutex_lock(&c->lock);
+    pthread_cond_t *cond = on_change ? &c->cond : &c->stop_cond;
     while (!c->stopping && !(on_change && c->generation != seen))
-        if (time_cond_wait_until(&c->cond, &c->lock, deadline) != 0)
+        if (time_cond_wait_until(cond, &c->lock, deadline) != 0)
             break; /* the deadline */
     uint64_t g = c->generation;
     pthread_mutex_unlock(&c->lock);

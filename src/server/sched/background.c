@@ -33,8 +33,10 @@ static void *loop(void *arg)
          * another run, but not before as long again has passed: a job that
          * takes tens of ms, back to back under a stream of writes, would
          * take a core from the API. */
-        if (b->job.rest)
-            changes_sleep(b->changes, time_monotonic() + (time_monotonic() - began));
+        if (b->job.rest) {
+            usec_t took = time_monotonic() - began;
+            changes_sleep(b->changes, time_monotonic() + (took > b->job.min_rest ? took : b->job.min_rest));
+        }
     }
     return NULL;
 }

@@ -23,6 +23,9 @@ struct background_job {
     /* Work that must run once among several servers: run only while this
      * server is store's leader (store_is_leader); NULL: always. */
     struct store *leader_of;
+    /* With rest: rest at least this long too.  A job that most commits do
+     * not concern need not run after each of thousands a second. */
+    usec_t min_rest;
 };
 
 /* Start the thread (job is copied). */
