@@ -195,21 +195,9 @@ int server_init(struct server *srv, const struct server_config *cfg, struct erro
 /* Another server's commit (a PostgreSQL store): wake what waits here. */
 static void wake_on_commit(void *ud) { changes_notify(ud); }
 
-int server_start(struct server *srv, struct error *err)
+/* The threads that run on the change feed's cadence (background.h). */
+static int start_background(struct server *srv, struct error *err)
 {
-    struct http_options http = {
-        .max_connections = (unsigned)srv->cfg.max_connections,
-        .max_connections_per_ip = (unsigned)srv->cfg.max_connections_per_ip,
-        .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
-        .routes = {{"/metrics", prometheus_serve, srv->prometheus}},
-        .nroutes = 1,
-        .ws_handler = exec_sessions_ws,
-        .ws_cls = srv->ecs->exec,
-    };
-    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
-                   err) < 0)
-        return -1;
-    ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
     struct background_job housekeeping = {.name = "maintenance",
                                           .interval = MAINTENANCE_INTERVAL,
                                           .run = maintenance_pass,
@@ -273,6 +261,26 @@ int server_start(struct server *srv, struct error *err)
                                       .arg = &srv->insights,
                                       .leader_of = srv->store};
     if (background_start(srv->changes, &insights, &srv->insights_thread, err) < 0)
+        return -1;
+    return 0;
+}
+
+int server_start(struct server *srv, struct error *err)
+{
+    struct http_options http = {
+        .max_connections = (unsigned)srv->cfg.max_connections,
+        .max_connections_per_ip = (unsigned)srv->cfg.max_connections_per_ip,
+        .request_timeout_sec = (unsigned)srv->cfg.request_timeout_sec,
+        .routes = {{"/metrics", prometheus_serve, srv->prometheus}},
+        .nroutes = 1,
+        .ws_handler = exec_sessions_ws,
+        .ws_cls = srv->ecs->exec,
+    };
+    if (http_start(srv->dispatch, srv->cfg.listen_host, srv->cfg.listen_port, &http, &srv->http, &srv->bound_port,
+                   err) < 0)
+        return -1;
+    ecs_service_set_endpoint(srv->ecs, srv->cfg.listen_host, srv->bound_port);
+    if (start_background(srv, err) < 0)
         return -1;
     /* Long-polls (agents') and the scheduler hear of other servers' writes. */
     if (store_watch_start(srv->store, wake_on_commit, srv->changes, err) < 0)
