@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "server/http/jsondump.h"
+#include "common/jsondump.h"
 #include "server/store/jsonload.h"
 
 static double now_s(void)

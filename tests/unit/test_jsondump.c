@@ -1,27 +1,33 @@
 /* Unit tests: jsondump writes exactly what jansson's
- * json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes, for trees of every
- * kind of value (random ones, seeded), and fails where it fails. */
+ * json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) writes, and jsondump_utf8
+ * what json_dumps(JSON_COMPACT) writes, for trees of every kind of value
+ * (random ones, seeded), and both fail where jansson fails. */
 #include <float.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/http/jsondump.h"
+#include "common/jsondump.h"
 #include "json_random.h"
 #include "test.h"
 
-static bool same_as_jansson(const json_t *j)
+static bool same_as(const json_t *j, size_t flags, char *(*ours)(const json_t *, size_t *))
 {
-    char *want = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *want = json_dumps(j, flags);
     size_t len = 0;
-    char *got = jsondump(j, &len);
+    char *got = ours(j, &len);
     bool same = (!want && !got) || (want && got && strcmp(want, got) == 0 && len == strlen(want));
     if (!same)
-        fprintf(stderr, "  jansson: %s\n  jsondump: %s\n", want ? want : "(null)", got ? got : "(null)");
+        fprintf(stderr, "  jansson: %s\n  ours: %s\n", want ? want : "(null)", got ? got : "(null)");
     free(want);
     free(got);
     return same;
+}
+
+static bool same_as_jansson(const json_t *j)
+{
+    return same_as(j, JSON_COMPACT | JSON_ENSURE_ASCII, jsondump) && same_as(j, JSON_COMPACT, jsondump_utf8);
 }
 
 TEST(jsondump_matches_jansson_on_random_trees)
@@ -52,7 +58,7 @@ TEST(jsondump_every_byte_and_the_edges)
     json_decref(j);
     /* not UTF-8: both refuse */
     j = json_pack("{s:o}", "bad", json_stringn_nocheck("a\xff", 2));
-    CHECK(same_as_jansson(j) && jsondump(j, NULL) == NULL);
+    CHECK(same_as_jansson(j) && jsondump(j, NULL) == NULL && jsondump_utf8(j, NULL) == NULL);
     json_decref(j);
     /* a lone value is not a document */
     j = json_string("x");
@@ -69,6 +75,6 @@ TEST(jsondump_refuses_nesting_past_its_depth)
         json_array_append_new(at, inner);
         at = inner;
     }
-    CHECK(jsondump(root, NULL) == NULL);
+    CHECK(jsondump(root, NULL) == NULL && jsondump_utf8(root, NULL) == NULL);
     json_decref(root);
 }

@@ -23,6 +23,7 @@
 #include "common/cleanup.h"
 #include "common/fsutil.h"
 #include "common/ids.h"
+#include "common/jsondump.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "agent/net/dnsrelay.h"
@@ -531,7 +532,7 @@ static int write_plan(struct net_env *env, const char *id, json_t *plan, struct 
     snprintf(dir, sizeof(dir), "%s/tasks/%s", env->data_dir, id);
     if (fs_mkdir_p(dir, 0700, err) < 0)
         return -1;
-    _cleanup_free_ char *text = json_dumps(plan, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(plan, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     /* No fsync: the plan describes kernel state (namespaces, links, nft

@@ -21,6 +21,7 @@
 #include "agent/runtime/seccomp_default.h"
 #include "common/cleanup.h"
 #include "common/fsutil.h"
+#include "common/jsondump.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INIT_DEST "/sbin/berth-init"
@@ -505,7 +506,7 @@ int bundle_write(const char *dir, const struct ctr_spec *spec, const struct user
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
         return error_set(err, ERR_LIMIT, "bundle path too long");
-    _cleanup_free_ char *text = json_dumps(cfg, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(cfg, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "cannot serialise config.json");
     return fs_replace_file(path, text, strlen(text), err);

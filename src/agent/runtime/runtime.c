@@ -27,6 +27,7 @@
 #include "common/buf.h"
 #include "common/cleanup.h"
 #include "common/ids.h"
+#include "common/jsondump.h"
 #include "common/log.h"
 #include "agent/runtime/conmon.h"
 #include "common/fsutil.h"
@@ -131,7 +132,7 @@ static int record_write(struct runtime *r, const char *id, const struct record *
     _cleanup_json_ json_t *j =
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "id", id, "runtime", oci_runtime_kind_name(rec->runtime), "uuid",
                   rec->uuid, "cgroupsPath", rec->cgroups_path, "stopSignal", rec->stop_signal, "started", rec->started);
-    _cleanup_free_ char *text = json_dumps(j, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(j, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "cannot serialise state");
     return fs_replace_file(p, text, strlen(text), err);
@@ -559,7 +560,7 @@ int runtime_exec_prepare(struct runtime *r, const char *id, const char *const *a
     json_object_set_new(proc, "args", args);
     json_object_set_new(proc, "terminal", json_boolean(terminal));
     json_object_del(proc, "consoleSize");
-    _cleanup_free_ char *ptext = json_dumps(proc, JSON_COMPACT);
+    _cleanup_free_ char *ptext = jsondump_utf8(proc, NULL);
     if (!ptext)
         return error_set(err, ERR_INTERNAL, "cannot serialise the exec process");
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/fsutil.h"
+#include "common/jsondump.h"
 #include "common/log.h"
 #include "agent/task/task_endpoint.h"
 
@@ -34,7 +35,7 @@ int task_persist_write(struct task_runner *t, struct error *err)
      * in their environment, and a restarted agent must answer to them. */
     json_t *rec = json_pack("{s:O, s:s, s:o, s:o}", "task", t->task, "instance", t->inst->arn, "endpoint",
                             task_endpoint_ids_json(t), "restarts", restart_counts(t));
-    char *text = json_dumps(rec, JSON_COMPACT);
+    char *text = jsondump_utf8(rec, NULL);
     json_decref(rec);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");

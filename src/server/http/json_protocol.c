@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
-#include "server/http/jsondump.h"
+#include "common/jsondump.h"
 #include "common/jsonscan.h"
 #include "common/utf8.h"
 

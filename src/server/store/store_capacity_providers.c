@@ -3,13 +3,14 @@
 #include "server/store/store_capacity_providers.h"
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
 int store_capacity_provider_put(struct store_tx *tx, const char *region, const char *name, json_t *doc,
                                 struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(tx,

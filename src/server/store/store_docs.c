@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
@@ -27,7 +28,7 @@ int store_doc_get(struct store_tx *tx, const char *kind, const char *region, con
 int store_doc_put(struct store_tx *tx, const char *kind, const char *region, const char *id, json_t *doc,
                   struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(tx,
@@ -73,7 +74,7 @@ int store_doc_each(struct store_tx *tx, const char *kind, const char *region, co
 int store_doc_event_add(struct store_tx *tx, const char *kind, const char *region, const char *parent, int64_t at_ms,
                         json_t *doc, int keep, struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (store_row_exec(tx, "INSERT INTO doc_events (kind, region, parent, at_ms, doc) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
@@ -37,7 +38,7 @@ int store_elb_find_name(struct store_tx *tx, const char *kind, const char *regio
 int store_elb_put(struct store_tx *tx, const char *kind, const char *region, const char *arn, const char *parent,
                   const char *name, json_t *doc, struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(

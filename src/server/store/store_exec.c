@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
@@ -12,7 +13,7 @@ int store_exec_put(struct store_tx *tx, int64_t instance_id, usec_t expires_at, 
 {
     if (store_row_exec(tx, "DELETE FROM exec_sessions WHERE expires_at <= ?1", STORE_ARGS(ARG_INT(now)), err) < 0)
         return -1;
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(tx, "INSERT INTO exec_sessions (instance_id, expires_at, doc) VALUES (?1, ?2, ?3)",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/jsondump.h"
 #include "server/store/jsonload.h"
 
 db_stmt *store_row_stmt(struct store_tx *tx, const char *sql, const struct store_arg *args, size_t n, struct error *err)
@@ -158,7 +159,7 @@ int store_row_put_doc(struct store_tx *tx, db_stmt *s, json_t *doc, int doc_idx,
 {
     if (!s)
         return -1;
-    char *text = json_dumps(doc, JSON_COMPACT);
+    char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     db_bind_text_owned(s, doc_idx, text);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
@@ -39,7 +40,7 @@ int store_sd_find_name(struct store_tx *tx, const char *kind, const char *region
 int store_sd_put(struct store_tx *tx, const char *kind, const char *region, const char *parent, const char *id,
                  const char *name, json_t *doc, struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
@@ -33,7 +34,7 @@ int store_secret_find(struct store_tx *tx, const char *region, const char *name,
 int store_secret_put(struct store_tx *tx, const char *region, const char *name, const char *arn, usec_t purge_at,
                      json_t *doc, struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(
@@ -105,7 +106,7 @@ int store_secret_version_get(struct store_tx *tx, const char *arn, const char *v
 int store_secret_version_put(struct store_tx *tx, const char *arn, const char *version_id, usec_t created_at,
                              json_t *doc, struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     return store_row_exec(

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/cleanup.h"
+#include "common/jsondump.h"
 #include "server/store/store_internal.h"
 #include "server/store/store_row.h"
 
@@ -48,7 +49,7 @@ int store_ssm_version_get(struct store_tx *tx, const char *region, const char *n
 int store_ssm_version_put(struct store_tx *tx, const char *region, const char *name, int64_t version, json_t *doc,
                           int64_t keep_from, struct error *err)
 {
-    _cleanup_free_ char *text = json_dumps(doc, JSON_COMPACT);
+    _cleanup_free_ char *text = jsondump_utf8(doc, NULL);
     if (!text)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (store_row_exec(tx,

@@ -1,7 +1,7 @@
-/* jsondump.c - a jansson tree as compact ASCII JSON (see jsondump.h).
+/* jsondump.c - a jansson tree as compact JSON (see jsondump.h).
  * One growing buffer; strings are copied in runs of bytes that need no
  * escape (jansson decodes and writes each code point on its own). */
-#include "server/http/jsondump.h"
+#include "common/jsondump.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -23,7 +23,7 @@ static void hex4(struct buf *b, unsigned v)
     buf_append(b, u, sizeof(u));
 }
 
-static int dump_string(struct buf *b, const char *str, size_t n)
+static int dump_string(struct buf *b, const char *str, size_t n, bool ascii)
 {
     const unsigned char *s = (const unsigned char *)str;
     buf_append_char(b, '"');
@@ -59,7 +59,9 @@ static int dump_string(struct buf *b, const char *str, size_t n)
             size_t len = utf8_decode(str + i, n - i, &cp);
             if (!len)
                 return -1;
-            if (cp < 0x10000) {
+            if (!ascii) {
+                buf_append(b, s + i, len);
+            } else if (cp < 0x10000) {
                 hex4(b, cp);
             } else {
                 cp -= 0x10000;
@@ -102,7 +104,7 @@ static int dump_real(struct buf *b, double v)
     return 0;
 }
 
-static int dump(struct buf *b, const json_t *j, int depth)
+static int dump(struct buf *b, const json_t *j, int depth, bool ascii)
 {
     if (depth > JSONDUMP_MAX_DEPTH)
         return -1;
@@ -118,10 +120,10 @@ static int dump(struct buf *b, const json_t *j, int depth)
             if (!first)
                 buf_append_char(b, ',');
             first = false;
-            if (dump_string(b, key, strlen(key)) < 0)
+            if (dump_string(b, key, strlen(key), ascii) < 0)
                 return -1;
             buf_append_char(b, ':');
-            if (dump(b, v, depth + 1) < 0)
+            if (dump(b, v, depth + 1, ascii) < 0)
                 return -1;
         }
         buf_append_char(b, '}');
@@ -134,13 +136,13 @@ static int dump(struct buf *b, const json_t *j, int depth)
         json_array_foreach((json_t *)j, i, v) {
             if (i)
                 buf_append_char(b, ',');
-            if (dump(b, v, depth + 1) < 0)
+            if (dump(b, v, depth + 1, ascii) < 0)
                 return -1;
         }
         buf_append_char(b, ']');
         return 0;
     }
-    case JSON_STRING: return dump_string(b, json_string_value(j), json_string_length(j));
+    case JSON_STRING: return dump_string(b, json_string_value(j), json_string_length(j), ascii);
     case JSON_INTEGER: {
         char num[24];
         int n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
@@ -155,13 +157,17 @@ static int dump(struct buf *b, const json_t *j, int depth)
     return -1;
 }
 
-char *jsondump(const json_t *j, size_t *ret_len)
+static char *dump_doc(const json_t *j, size_t *ret_len, bool ascii)
 {
     if (!j || (!json_is_object(j) && !json_is_array(j)))
         return NULL;
     _cleanup_buf_ struct buf b;
     buf_init(&b, SIZE_MAX / 2);
-    if (dump(&b, j, 0) < 0 || b.failed)
+    if (dump(&b, j, 0, ascii) < 0 || b.failed)
         return NULL;
     return buf_steal(&b, ret_len);
 }
+
+char *jsondump(const json_t *j, size_t *ret_len) { return dump_doc(j, ret_len, true); }
+
+char *jsondump_utf8(const json_t *j, size_t *ret_len) { return dump_doc(j, ret_len, false); }
