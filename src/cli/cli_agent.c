@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/agent_memory.h"
 #include "cli/cli.h"
 #include "cli/cli_flags.h"
 #include "cli/cli_util.h"
@@ -246,6 +247,10 @@ static int run_agent(struct agent_config *cfg)
     struct agent agent;
     struct error err;
     error_clear(&err);
+    /* Not under berth up, whose process is the server's too: its HTTP
+     * threads want their own arenas. */
+    if (!cfg->hollow)
+        agent_memory_init();
     if (agent_start(&agent, cfg, &err) < 0) {
         log_error("agent: %s", err.msg);
         agent_stop(&agent);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/inotify.h>
 
+#include "agent/agent_memory.h"
 #include "agent/agent_sync.h"
 #include "common/log.h"
 #include "agent/task/task_health.h"
@@ -58,5 +59,7 @@ void task_watch_add(struct task_runner *t, int inotify_fd, struct runner_ctr *c)
 
 void task_watch_wait(struct task_runner *t, int inotify_fd, int timeout_ms)
 {
+    if (timeout_ms < 0) /* the long wait of a running task */
+        agent_stack_trim();
     agent_sync_poll(t->wake_fd, inotify_fd, timeout_ms);
 }
