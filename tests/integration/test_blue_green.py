@@ -32,6 +32,12 @@ def stack(tmp_path_factory):
     s.close()
 
 
+# The clients that watch traffic through a deployment wait as long as a
+# browser would: what they assert is that no request fails or reaches the
+# wrong revision.  (CI, 650 tests on 2 cores: one answer took over 5 s.)
+CLIENT_TIMEOUT = 30
+
+
 def get(url, timeout=5):
     req = urllib.request.Request(url, headers={"Connection": "close"})
     try:
@@ -141,10 +147,10 @@ def test_blue_green_update_switches_traffic_without_a_failed_request(stack):
 
     def client():
         while not stop.is_set():
-            a = get(s.base)
+            a = get(s.base, CLIENT_TIMEOUT)
             answers.append(a)
             heard.append(("production", a))
-            heard.append(("test", get(s.test_base)))
+            heard.append(("test", get(s.test_base, CLIENT_TIMEOUT)))
             time.sleep(0.02)
     t = threading.Thread(target=client)
     t.start()
@@ -192,7 +198,7 @@ def test_blue_green_update_switches_traffic_without_a_failed_request(stack):
         berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
     finally:
         stop.set()
-        t.join(timeout=30)
+        t.join(timeout=2 * CLIENT_TIMEOUT)
 
     assert final["lifecycleStage"] == "CLEAN_UP", final
     assert "SCALE_UP" in stages or "POST_SCALE_UP" in stages, stages
@@ -254,7 +260,7 @@ def test_blue_green_failed_deployment_rolls_back_and_production_never_moves(stac
 
     def client():
         while not stop.is_set():
-            answers.append(get(s.base))
+            answers.append(get(s.base, CLIENT_TIMEOUT))
             time.sleep(0.05)
     t = threading.Thread(target=client)
     t.start()
@@ -274,7 +280,7 @@ def test_blue_green_failed_deployment_rolls_back_and_production_never_moves(stac
                                   timeout=60, what="the broken tasks gone")
     finally:
         stop.set()
-        t.join(timeout=30)
+        t.join(timeout=2 * CLIENT_TIMEOUT)
     # The broken revision never took production traffic, nor did any request fail.
     assert answers and all(a == (200, "blue-v1") for a in answers), [a for a in answers if a != (200, "blue-v1")][:5]
     assert [d["taskDefinition"] for d in svc["deployments"]] == [s.revs[0]], svc["deployments"]
@@ -306,7 +312,7 @@ def test_blue_green_rolls_back_after_the_switch(stack):
 
     def client():
         while not stop.is_set():
-            answers.append(get(s.base))
+            answers.append(get(s.base, CLIENT_TIMEOUT))
             time.sleep(0.02)
     t = threading.Thread(target=client)
     t.start()
@@ -340,7 +346,7 @@ def test_blue_green_rolls_back_after_the_switch(stack):
         berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
     finally:
         stop.set()
-        t.join(timeout=30)
+        t.join(timeout=2 * CLIENT_TIMEOUT)
         cw.set_alarm_state(AlarmName="bgb-errors", StateValue="OK", StateReason="back to normal")
     assert final["status"] == "ROLLBACK_SUCCESSFUL", final
     # Blue, green during the bake, blue again; not one failed request.
@@ -542,7 +548,7 @@ def test_blue_green_pause_hooks_continue_and_roll_back(stack):
 
     def client():
         while not stop.is_set():
-            answers.append(get(s.base))
+            answers.append(get(s.base, CLIENT_TIMEOUT))
             time.sleep(0.02)
     t = threading.Thread(target=client)
     t.start()
@@ -570,7 +576,7 @@ def test_blue_green_pause_hooks_continue_and_roll_back(stack):
         berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
     finally:
         stop.set()
-        t.join(timeout=30)
+        t.join(timeout=2 * CLIENT_TIMEOUT)
     assert "ContinueServiceDeployment" in final["rollback"]["reason"], final
     assert [(h["hookId"], h["status"]) for h in final["lifecycleHookDetails"]] == [(hook["hookId"], "FAILED")]
     assert [d["taskDefinition"] for d in svc["deployments"]] == [s.revs[1]], svc["deployments"]
@@ -634,7 +640,7 @@ def shift_in_steps(stack, name, config, mixed_weights):
 
     def client():
         while not stop.is_set():
-            answers.append(get(s.base))
+            answers.append(get(s.base, CLIENT_TIMEOUT))
             time.sleep(0.02)
     t = threading.Thread(target=client)
     t.start()
@@ -665,7 +671,7 @@ def shift_in_steps(stack, name, config, mixed_weights):
         berth_proc.wait_for(lambda: len(answers) > n + 10, timeout=30, what="more answers")
     finally:
         stop.set()
-        t.join(timeout=30)
+        t.join(timeout=2 * CLIENT_TIMEOUT)
     assert final["lifecycleStage"] == "CLEAN_UP", final
     words = [a[1] for a in answers]
     failed = [(i, a) for i, a in enumerate(answers) if a[0] != 200]
