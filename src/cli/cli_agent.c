@@ -247,8 +247,9 @@ static int run_agent(struct agent_config *cfg)
     struct agent agent;
     struct error err;
     error_clear(&err);
-    /* Not under berth up, whose process is the server's too: its HTTP
-     * threads want their own arenas. */
+    /* A real agent's process only: not berth up's, which is the server's
+     * too (its HTTP threads want their own arenas), nor a hollow agent's,
+     * whose instances' threads all poll the server at once. */
     if (!cfg->hollow)
         agent_memory_init();
     if (agent_start(&agent, cfg, &err) < 0) {

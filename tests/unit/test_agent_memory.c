@@ -1,7 +1,6 @@
 /* Unit tests: a task thread gives back the stack it no longer uses. */
 #include <pthread.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
