@@ -304,28 +304,38 @@ static int bind_socket(int type, const struct sockaddr_storage *addr, socklen_t 
     return fd;
 }
 
+/* UDP and TCP on the same port. With port 0 the kernel picks UDP's, and
+ * TCP may already use that number (an outgoing connection's ephemeral
+ * port): then try another, a bounded number of times. */
 static int open_sockets(struct dns_server *d, const char *host, uint16_t port, struct error *err)
 {
     struct sockaddr_storage addr;
     socklen_t len;
     if (numeric_addr(host, port, SOCK_DGRAM, &addr, &len) < 0)
         return error_set(err, ERR_INVALID, "dns: %s is not a numeric address", host);
-    d->udp_fd = bind_socket(SOCK_DGRAM, &addr, len, err);
-    if (d->udp_fd < 0)
-        return -1;
-    struct sockaddr_storage bound;
-    socklen_t blen = sizeof(bound);
-    if (getsockname(d->udp_fd, (struct sockaddr *)&bound, &blen) < 0)
-        return error_sys(err, "dns: getsockname");
-    /* UDP and TCP on the same port: the one UDP picked when port was 0. */
-    d->port = ntohs(bound.ss_family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
-                                               : ((struct sockaddr_in6 *)&bound)->sin6_port);
-    if (bound.ss_family == AF_INET)
-        ((struct sockaddr_in *)&addr)->sin_port = htons(d->port);
-    else
-        ((struct sockaddr_in6 *)&addr)->sin6_port = htons(d->port);
-    d->tcp_fd = bind_socket(SOCK_STREAM, &addr, len, err);
-    return d->tcp_fd < 0 ? -1 : 0;
+    for (int attempt = 0;; attempt++) {
+        d->udp_fd = bind_socket(SOCK_DGRAM, &addr, len, err);
+        if (d->udp_fd < 0)
+            return -1;
+        struct sockaddr_storage bound;
+        socklen_t blen = sizeof(bound);
+        if (getsockname(d->udp_fd, (struct sockaddr *)&bound, &blen) < 0)
+            return error_sys(err, "dns: getsockname");
+        d->port = ntohs(bound.ss_family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
+                                                   : ((struct sockaddr_in6 *)&bound)->sin6_port);
+        struct sockaddr_storage tcp_addr = addr;
+        if (bound.ss_family == AF_INET)
+            ((struct sockaddr_in *)&tcp_addr)->sin_port = htons(d->port);
+        else
+            ((struct sockaddr_in6 *)&tcp_addr)->sin6_port = htons(d->port);
+        d->tcp_fd = bind_socket(SOCK_STREAM, &tcp_addr, len, err);
+        if (d->tcp_fd >= 0)
+            return 0;
+        if (port != 0 || !err || err->sys_errno != EADDRINUSE || attempt == 15)
+            return -1;
+        close(d->udp_fd);
+        d->udp_fd = -1;
+    }
 }
 
 int dns_server_start(struct store *st, const char *region, const char *host, uint16_t port, const char *resolv_conf,
