@@ -1,10 +1,12 @@
-/* store_log_events.c - the log_events table: appending a batch, reading one
- * stream's events, and scanning a group's.
+/* store_log_events.c - log events in the log_chunks table: appending a
+ * batch, reading one stream's events, and scanning a group's.
  *
- * Reads walk an index in key order and stop early: GetLogEvents uses
- * (stream_id, ts, rowid), FilterLogEvents (group_id, ts, rowid) or, for a
- * few named streams, a merge of their per-stream walks.  Groups and streams
- * themselves are store_logs.c's; removing events is store_logs_expire.c's. */
+ * A batch becomes one row per slice (store_log_chunks.h).  Reads walk an
+ * index of chunks in time order and merge their events into key order:
+ * GetLogEvents uses (stream_id, first_ts) forward and (stream_id, last_ts)
+ * backward, FilterLogEvents (group_id, first_ts) or, for a few named
+ * streams, one walk per stream merged.  Groups and streams themselves are
+ * store_logs.c's; removing events is store_logs_expire.c's. */
 #include "server/store/store_logs.h"
 
 #include <stdlib.h>
@@ -12,19 +14,47 @@
 
 #include "common/limits.h"
 #include "server/store/store_internal.h"
+#include "server/store/store_log_chunks.h"
 #include "server/store/store_row.h"
 
-/* Rows per INSERT statement: one statement per event spent a tenth of a
- * 10,000-event batch in statement overhead (step, reset, bindings). */
-#define EVENTS_PER_INSERT 32
-#define EVENT_ROW "(?, ?, ?, ?, ?)"
-#define ROWS4 EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW ", " EVENT_ROW
-#define ROWS16 ROWS4 ", " ROWS4 ", " ROWS4 ", " ROWS4
-#define EVENTS_INSERT "INSERT INTO log_events (stream_id, group_id, ts, ingest_ms, message) VALUES "
-#define EVENTS_INSERT_MANY EVENTS_INSERT ROWS16 ", " ROWS16
-_Static_assert(sizeof(EVENTS_INSERT_MANY) ==
-                   sizeof(EVENTS_INSERT) + EVENTS_PER_INSERT * (sizeof(EVENT_ROW ", ") - 1) - 2,
-               "EVENTS_INSERT_MANY must hold EVENTS_PER_INSERT rows");
+#define CHUNKS_FROM "SELECT " LOG_CHUNK_COLUMNS " FROM log_chunks c JOIN log_streams s ON s.id = c.stream_id "
+/* Forward reads: chunks that start by hi and may reach lo. */
+#define CHUNKS_FORWARD "AND c.first_ts >= ?2 AND c.first_ts <= ?3 AND c.last_ts >= ?4 ORDER BY c.first_ts, c.id"
+
+static int append_chunk(struct store_tx *tx, const struct log_stream_row *stream, const struct log_event_in *ev,
+                        size_t n, int64_t ingest_ms, int64_t *bytes, struct error *err)
+{
+    _cleanup_buf_ struct buf meta;
+    _cleanup_buf_ struct buf body;
+    buf_init(&meta, SIZE_MAX / 2);
+    buf_init(&body, SIZE_MAX / 2);
+    if (log_chunk_encode(ev, n, &meta, &body) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    db_stmt *s = store_stmt(tx,
+                            "INSERT INTO log_chunks (stream_id, group_id, first_ts, last_ts, ingest_ms, n, bytes, "
+                            "meta, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            err);
+    if (!s)
+        return -1;
+    db_bind_int64(s, 1, stream->id);
+    db_bind_int64(s, 2, stream->group_id);
+    db_bind_int64(s, 3, ev[0].ts);
+    db_bind_int64(s, 4, ev[n - 1].ts);
+    db_bind_int64(s, 5, ingest_ms);
+    db_bind_int64(s, 6, (int64_t)n);
+    db_bind_int64(s, 7, (int64_t)body.len);
+    if (n > 1)
+        db_bind_text_static(s, 8, meta.data, meta.len);
+    else
+        db_bind_null(s, 8);
+    db_bind_text_static(s, 9, body.data ? body.data : "", body.len);
+    int rc = db_step(s);
+    db_reset(s); /* it points into meta and body */
+    if (rc != DB_DONE)
+        return store_fail(tx, "insert log events", err);
+    *bytes += (int64_t)body.len;
+    return 0;
+}
 
 int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, const struct log_event_in *ev, size_t n,
                             int64_t ingest_ms, struct error *err)
@@ -33,22 +63,10 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
         return 0;
     int64_t bytes = 0;
     for (size_t i = 0; i < n;) {
-        size_t rows = n - i >= EVENTS_PER_INSERT ? EVENTS_PER_INSERT : 1;
-        /* The cached statement is reset by store_stmt on each lookup. */
-        db_stmt *s = store_stmt(tx, rows == 1 ? EVENTS_INSERT EVENT_ROW : EVENTS_INSERT_MANY, err);
-        if (!s)
+        size_t k = log_chunk_take(ev + i, n - i);
+        if (append_chunk(tx, stream, ev + i, k, ingest_ms, &bytes, err) < 0)
             return -1;
-        for (size_t r = 0; r < rows; r++, i++) {
-            int col = (int)r * 5;
-            db_bind_int64(s, col + 1, stream->id);
-            db_bind_int64(s, col + 2, stream->group_id);
-            db_bind_int64(s, col + 3, ev[i].ts);
-            db_bind_int64(s, col + 4, ingest_ms);
-            db_bind_text_static(s, col + 5, ev[i].message, ev[i].len);
-            bytes += (int64_t)ev[i].len;
-        }
-        if (db_step(s) != DB_DONE)
-            return store_fail(tx, "insert log events", err);
+        i += k;
     }
     int64_t first = ev[0].ts, last = ev[n - 1].ts;
     if (store_row_exec(
@@ -71,30 +89,8 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
     return 0;
 }
 
-static void view_from(db_stmt *s, struct log_event_view *v)
-{
-    v->id = db_col_int64(s, 0);
-    v->ts = db_col_int64(s, 1);
-    v->ingest_ms = db_col_int64(s, 2);
-    v->message = db_col_text(s, 3);
-    v->len = db_col_bytes(s, 3);
-    if (!v->message)
-        v->message = "";
-}
-
-/* The reader's callback, for event_row. */
-struct event_walk {
-    log_event_fn fn;
-    void *arg;
-};
-
-static int event_row(db_stmt *s, void *ud, struct error *err)
-{
-    struct event_walk *w = ud;
-    struct log_event_view v = {.stream_name = NULL};
-    view_from(s, &v);
-    return w->fn(&v, w->arg, err);
-}
+static int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+static int64_t sat_sub(int64_t a, int64_t b) { return a < INT64_MIN + b ? INT64_MIN : a - b; }
 
 int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut cut, bool forward, int64_t start_ts,
                           int64_t end_ts, int limit, log_event_fn fn, void *arg, struct error *err)
@@ -104,20 +100,41 @@ int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut
         lo = cut.ts;
     if (!forward && cut.ts < hi)
         hi = cut.ts;
-    db_stmt *s = store_row_stmt(
-        tx,
-        forward ? "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
-                  "AND ts >= ?2 AND ts <= ?3 AND (ts > ?4 OR id > ?5) ORDER BY ts, id LIMIT ?6"
-                : "SELECT id, ts, ingest_ms, message FROM log_events WHERE stream_id = ?1 "
-                  "AND ts >= ?2 AND ts <= ?3 AND (ts < ?4 OR id <= ?5) ORDER BY ts DESC, id DESC LIMIT ?6",
-        STORE_ARGS(ARG_INT(stream_id), ARG_INT(lo), ARG_INT(hi), ARG_INT(cut.ts), ARG_INT(cut.id), ARG_INT(limit)),
-        err);
+    if (lo > hi || limit <= 0)
+        return 0;
+    db_stmt *s = forward ? store_row_stmt(tx, CHUNKS_FROM "WHERE c.stream_id = ?1 " CHUNKS_FORWARD,
+                                          STORE_ARGS(ARG_INT(stream_id), ARG_INT(sat_sub(lo, LOG_CHUNK_SPAN_MS)),
+                                                     ARG_INT(hi), ARG_INT(lo)),
+                                          err)
+                         : store_row_stmt(tx,
+                                          CHUNKS_FROM "WHERE c.stream_id = ?1 AND c.last_ts >= ?2 AND c.last_ts <= ?3 "
+                                                      "AND c.first_ts <= ?4 ORDER BY c.last_ts DESC, c.id DESC",
+                                          STORE_ARGS(ARG_INT(stream_id), ARG_INT(lo),
+                                                     ARG_INT(sat_add(hi, LOG_CHUNK_SPAN_MS)), ARG_INT(hi)),
+                                          err);
     if (!s)
         return -1;
-    if (lo > hi)
-        return 0;
-    struct event_walk w = {fn, arg};
-    return store_row_each(tx, s, -1, event_row, &w, NULL, "read log events", err);
+    struct log_merge *m = log_merge_new(tx, forward, lo, hi, cut);
+    if (!m) {
+        db_reset(s);
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    }
+    int ret = log_merge_add(m, s, false, err);
+    for (int taken = 0; ret == 0 && taken < limit; taken++) {
+        struct log_event_view v;
+        int r = log_merge_next(m, &v, err);
+        if (r <= 0) {
+            ret = r;
+            break;
+        }
+        r = fn(&v, arg, err);
+        if (r != 0) {
+            ret = r < 0 ? -1 : 0;
+            break;
+        }
+    }
+    log_merge_free(m);
+    return ret;
 }
 
 static int id_cmp(const void *a, const void *b)
@@ -126,101 +143,30 @@ static int id_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* One stream's walk in a merge. */
-struct merge_src {
-    db_stmt *stmt;
-    char name[LOG_NAME_MAX + 1];
-    bool live; /* stmt holds a current row */
-};
-
-static int merge_step(struct store_tx *tx, struct merge_src *m, struct error *err)
+/* The scan's sources: one walk per named stream (so a small stream in a
+ * huge group costs only its own events), or the group's. */
+static int scan_sources(struct store_tx *tx, struct log_merge *m, int64_t group_id, const int64_t *stream_ids,
+                        size_t nstreams, int64_t lo, int64_t hi, struct error *err)
 {
-    int rc = db_step(m->stmt);
-    m->live = rc == DB_ROW;
-    if (rc != DB_ROW && rc != DB_DONE)
-        return store_fail(tx, "scan log events", err);
-    return 0;
-}
-
-static bool key_less(db_stmt *a, db_stmt *b)
-{
-    int64_t ta = db_col_int64(a, 1), tb = db_col_int64(b, 1);
-    if (ta != tb)
-        return ta < tb;
-    return db_col_int64(a, 0) < db_col_int64(b, 0);
-}
-
-static void merge_free(struct merge_src *m, size_t n)
-{
-    for (size_t i = 0; m && i < n; i++)
-        db_finalize(m[i].stmt);
-    free(m);
-}
-
-/* The merge of a few streams' ordered walks: each uses the stream index, so
- * a small stream in a huge group costs only its own events. */
-static int scan_merge(struct store_tx *tx, const int64_t *stream_ids, size_t n, struct log_cut cut, int64_t lo,
-                      int64_t hi, int64_t max_scan, log_event_fn fn, void *arg, struct log_cut *last, bool *exhausted,
-                      struct error *err)
-{
-    struct merge_src *m = calloc(n, sizeof(*m));
-    if (!m)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    int ret = -1;
-    size_t live = 0;
-    for (size_t i = 0; i < n; i++) {
+    if (!stream_ids || nstreams > LIMIT_LOGS_MERGE_STREAMS) {
+        db_stmt *s = store_row_stmt(
+            tx, CHUNKS_FROM "WHERE c.group_id = ?1 " CHUNKS_FORWARD,
+            STORE_ARGS(ARG_INT(group_id), ARG_INT(sat_sub(lo, LOG_CHUNK_SPAN_MS)), ARG_INT(hi), ARG_INT(lo)), err);
+        return s ? log_merge_add(m, s, false, err) : -1;
+    }
+    for (size_t i = 0; i < nstreams; i++) {
         /* Each walk needs its own statement, so these are not cached. */
-        m[i].stmt = store_prepare(tx,
-                                  "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name FROM log_events e "
-                                  "JOIN log_streams s ON s.id = e.stream_id WHERE e.stream_id = ?1 "
-                                  "AND e.ts >= ?2 AND e.ts <= ?3 AND (e.ts > ?4 OR e.id > ?5) ORDER BY e.ts, e.id",
-                                  err);
-        if (!m[i].stmt) {
-            error_prefix(err, "merge log events");
-            goto out;
-        }
-        db_bind_int64(m[i].stmt, 1, stream_ids[i]);
-        db_bind_int64(m[i].stmt, 2, lo);
-        db_bind_int64(m[i].stmt, 3, hi);
-        db_bind_int64(m[i].stmt, 4, cut.ts);
-        db_bind_int64(m[i].stmt, 5, cut.id);
-        if (merge_step(tx, &m[i], err) < 0)
-            goto out;
-        live += m[i].live;
+        db_stmt *s = store_prepare(tx, CHUNKS_FROM "WHERE c.stream_id = ?1 " CHUNKS_FORWARD, err);
+        if (!s)
+            return error_prefix(err, "merge log events");
+        db_bind_int64(s, 1, stream_ids[i]);
+        db_bind_int64(s, 2, sat_sub(lo, LOG_CHUNK_SPAN_MS));
+        db_bind_int64(s, 3, hi);
+        db_bind_int64(s, 4, lo);
+        if (log_merge_add(m, s, true, err) < 0)
+            return -1;
     }
-    int64_t scanned = 0;
-    *exhausted = false;
-    while (live > 0) {
-        if (scanned >= max_scan) {
-            ret = 0;
-            goto out;
-        }
-        size_t best = n;
-        for (size_t i = 0; i < n; i++)
-            if (m[i].live && (best == n || key_less(m[i].stmt, m[best].stmt)))
-                best = i;
-        struct log_event_view v;
-        view_from(m[best].stmt, &v);
-        v.stream_name = store_col_text(m[best].stmt, 4);
-        int r = fn(&v, arg, err);
-        if (r < 0)
-            goto out;
-        if (r > 0) {
-            ret = 0;
-            goto out;
-        }
-        *last = (struct log_cut){v.ts, v.id};
-        scanned++;
-        if (merge_step(tx, &m[best], err) < 0)
-            goto out;
-        if (!m[best].live)
-            live--;
-    }
-    *exhausted = true;
-    ret = 0;
-out:
-    merge_free(m, n);
-    return ret;
+    return 0;
 }
 
 int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *stream_ids, size_t nstreams,
@@ -229,62 +175,38 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
 {
     int64_t lo = start_ts > cut.ts ? start_ts : cut.ts, hi = end_ts;
     struct log_cut last = cut;
-    if (lo > hi) {
-        *ret_last = last;
-        *ret_exhausted = true;
+    *ret_last = last;
+    *ret_exhausted = true;
+    if (lo > hi)
         return 0;
-    }
-    if (stream_ids && nstreams <= LIMIT_LOGS_MERGE_STREAMS) {
-        bool exhausted = false;
-        if (scan_merge(tx, stream_ids, nstreams, cut, lo, hi, max_scan, fn, arg, &last, &exhausted, err) < 0)
-            return -1;
-        *ret_last = last;
-        *ret_exhausted = exhausted;
-        return 0;
-    }
-    db_stmt *s =
-        store_row_stmt(tx,
-                       "SELECT e.id, e.ts, e.ingest_ms, e.message, s.name, e.stream_id "
-                       "FROM log_events e JOIN log_streams s ON s.id = e.stream_id "
-                       "WHERE e.group_id = ?1 AND e.ts >= ?2 AND e.ts <= ?3 "
-                       "AND (e.ts > ?4 OR e.id > ?5) ORDER BY e.ts, e.id",
-                       STORE_ARGS(ARG_INT(group_id), ARG_INT(lo), ARG_INT(hi), ARG_INT(cut.ts), ARG_INT(cut.id)), err);
-    if (!s)
-        return -1;
-    int64_t scanned = 0;
+    struct log_merge *m = log_merge_new(tx, true, lo, hi, cut);
+    if (!m)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    bool filter = stream_ids && nstreams > LIMIT_LOGS_MERGE_STREAMS;
     bool exhausted = false;
-    int rc;
-    for (;;) {
-        if (scanned >= max_scan) {
-            rc = DB_DONE;
-            break;
-        }
-        rc = db_step(s);
-        if (rc != DB_ROW) {
-            exhausted = rc == DB_DONE;
-            break;
-        }
+    int ret = scan_sources(tx, m, group_id, stream_ids, nstreams, lo, hi, err);
+    for (int64_t scanned = 0; ret == 0 && scanned < max_scan; scanned++) {
         struct log_event_view v;
-        view_from(s, &v);
-        v.stream_name = store_col_text(s, 4);
-        int64_t sid = db_col_int64(s, 5);
-        scanned++;
-        if (stream_ids && !bsearch(&sid, stream_ids, nstreams, sizeof(*stream_ids), id_cmp)) {
+        int r = log_merge_next(m, &v, err);
+        if (r <= 0) {
+            ret = r;
+            exhausted = r == 0;
+            break;
+        }
+        if (filter && !bsearch(&v.stream_id, stream_ids, nstreams, sizeof(*stream_ids), id_cmp)) {
             last = (struct log_cut){v.ts, v.id};
             continue;
         }
-        int r = fn(&v, arg, err);
-        if (r < 0) {
-            db_reset(s);
-            return -1;
-        }
-        if (r > 0)
+        r = fn(&v, arg, err);
+        if (r != 0) {
+            ret = r < 0 ? -1 : 0;
             break;
+        }
         last = (struct log_cut){v.ts, v.id};
     }
-    db_reset(s);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return store_fail(tx, "scan log events", err);
+    log_merge_free(m);
+    if (ret < 0)
+        return -1;
     *ret_last = last;
     *ret_exhausted = exhausted;
     return 0;

@@ -4,7 +4,8 @@
  *
  * All times are milliseconds since the epoch (the Logs API's unit).  Events
  * are ordered by their key (timestamp, id): id is assigned at insert and
- * grows, so events with equal timestamps keep their arrival order. */
+ * grows, so events with equal timestamps keep their arrival order.  They
+ * are stored a batch slice to a row (store_log_chunks.h). */
 #pragma once
 
 #include <jansson.h>
@@ -52,6 +53,7 @@ struct log_event_view {
     const char *message;
     size_t len;
     const char *stream_name;
+    int64_t stream_id;
 };
 
 /* A reader callback returns 0 to go on, 1 to stop (the event was not taken),
@@ -130,7 +132,7 @@ int store_log_shipper_put(struct store_tx *tx, int64_t stream_id, const char *sh
                           struct error *err);
 
 /* ---- housekeeping ---- */
-/* Delete at most budget events older than their group's retention
- * (now_ms - days), and events of deleted streams and groups.
- * *ret_deleted counts the events removed. */
+/* Delete about budget events (whole chunks, the last one may pass it)
+ * older than their group's retention (now_ms - days), and events of
+ * deleted streams and groups.  *ret_deleted counts the events removed. */
 int store_logs_expire(struct store_tx *tx, int64_t now_ms, int64_t budget, int64_t *ret_deleted, struct error *err);

@@ -576,6 +576,27 @@ static const char *const migrations[] = {
     "  expires_at INTEGER NOT NULL,"
     "  doc TEXT NOT NULL);"
     "CREATE INDEX exec_sessions_instance ON exec_sessions (instance_id, seq);",
+    /* Log events a batch slice to a row (store_log_chunks.h): a row per
+     * event cost three b-tree inserts each.  Existing events become
+     * chunks of one, in their order. */
+    "CREATE TABLE log_chunks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  stream_id INTEGER NOT NULL,"
+    "  group_id INTEGER NOT NULL,"
+    "  first_ts INTEGER NOT NULL,"
+    "  last_ts INTEGER NOT NULL,"
+    "  ingest_ms INTEGER NOT NULL,"
+    "  first_index INTEGER NOT NULL DEFAULT 0," /* events trimmed off the front */
+    "  n INTEGER NOT NULL,"
+    "  bytes INTEGER NOT NULL," /* the messages' bytes, the body's size */
+    "  meta TEXT,"              /* NULL: one event, at first_ts */
+    "  body TEXT NOT NULL);"
+    "INSERT INTO log_chunks (stream_id, group_id, first_ts, last_ts, ingest_ms, n, bytes, body) "
+    "  SELECT stream_id, group_id, ts, ts, ingest_ms, 1, octet_length(message), message FROM log_events ORDER BY id;"
+    "DROP TABLE log_events;"
+    "CREATE INDEX log_chunks_stream_first ON log_chunks (stream_id, first_ts, id);"
+    "CREATE INDEX log_chunks_stream_last ON log_chunks (stream_id, last_ts, id);"
+    "CREATE INDEX log_chunks_group ON log_chunks (group_id, first_ts, id);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
