@@ -2,8 +2,6 @@
  * only; parsing stays jansson's. */
 #include "common/jsonenc.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,8 +68,13 @@ size_t jsonenc_escape(const char *s, size_t n, char *out)
 
 void jsonenc_string(struct jsonenc *e, const char *s, size_t n)
 {
+    jsonenc_string_sized(e, s, n, jsonenc_string_size(s, n));
+}
+
+void jsonenc_string_sized(struct jsonenc *e, const char *s, size_t n, size_t size)
+{
     struct buf *b = &e->b;
-    if (buf_reserve(b, jsonenc_string_size(s, n)) < 0)
+    if (buf_reserve(b, size) < 0)
         return;
     char *out = b->data + b->len;
     *out++ = '"';
@@ -81,9 +84,17 @@ void jsonenc_string(struct jsonenc *e, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
+/* By hand: snprintf was a third of the agent's time per shipped log line
+ * (a timestamp per event). */
 void jsonenc_int(struct jsonenc *e, int64_t v)
 {
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%" PRId64, v);
-    jsonenc_raw(e, num, (size_t)n);
+    char num[24], *p = num + sizeof(num);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    jsonenc_raw(e, p, (size_t)(num + sizeof(num) - p));
 }

@@ -28,6 +28,8 @@ void jsonenc_raw(struct jsonenc *e, const char *s, size_t n);
 #define jsonenc_literal(e, lit) jsonenc_raw((e), "" lit, sizeof(lit) - 1)
 /* `n` bytes of s as a quoted, escaped JSON string. */
 void jsonenc_string(struct jsonenc *e, const char *s, size_t n);
+/* The same when its size (jsonenc_string_size(s, n)) is known already. */
+void jsonenc_string_sized(struct jsonenc *e, const char *s, size_t n, size_t size);
 void jsonenc_int(struct jsonenc *e, int64_t v);
 bool jsonenc_failed(const struct jsonenc *e);
 /* The bytes jsonenc_string(s, n) appends, quotes included. */

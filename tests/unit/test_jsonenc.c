@@ -1,5 +1,6 @@
 /* Unit tests: the direct JSON writer reads back, through jansson, as what
  * was written, escapes as json-file always has, and stops at its limit. */
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 
@@ -55,4 +56,18 @@ TEST(jsonenc_stops_at_its_limit)
     CHECK(e.b.len == 8);
     jsonenc_free(&e);
     jsonenc_free(&e); /* safe twice */
+}
+
+TEST(jsonenc_int_matches_printf)
+{
+    const int64_t vs[] = {0, 7, -1, 10, -10, 99, 1733500000123LL, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+    for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+        struct jsonenc e;
+        char want[32];
+        jsonenc_init(&e, 64);
+        jsonenc_int(&e, vs[i]);
+        snprintf(want, sizeof(want), "%" PRId64, vs[i]);
+        CHECK_STR(e.b.data, want);
+        jsonenc_free(&e);
+    }
 }

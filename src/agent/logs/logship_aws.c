@@ -244,7 +244,7 @@ static int batch_request(struct logship_aws *a, size_t n, uint64_t end, struct j
         jsonenc_literal(req, "{\"timestamp\":");
         jsonenc_int(req, e->ts_ms);
         jsonenc_literal(req, ",\"message\":");
-        jsonenc_string(req, e->msg, e->len);
+        jsonenc_string_sized(req, e->msg, e->len, e->json_size);
         jsonenc_literal(req, "}");
     }
     jsonenc_literal(req, "]}");
