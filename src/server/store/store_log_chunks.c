@@ -35,24 +35,33 @@ static size_t put_u64(char *p, uint64_t v)
 
 int log_chunk_encode(const struct log_event_in *ev, size_t n, struct buf *meta, struct buf *body)
 {
+    /* Room for all of it first: a reserve per event was a fifth of the
+     * server's time per stored event. */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ev[i].len;
+    if (buf_reserve(body, total) < 0 || (n > 1 && buf_reserve(meta, 42 * n) < 0))
+        return -1;
+    char *b = body->data + body->len;
+    char *p = n > 1 ? meta->data + meta->len : NULL;
     for (size_t i = 0; i < n; i++) {
-        if (n > 1) {
-            if (buf_reserve(meta, 42) < 0)
-                return -1;
-            char *p = meta->data + meta->len;
-            size_t k = 0;
+        if (p) {
             if (i > 0)
-                p[k++] = ' ';
-            k += put_u64(p + k, (uint64_t)(ev[i].ts - ev[0].ts));
-            p[k++] = ' ';
-            k += put_u64(p + k, ev[i].len);
-            meta->len += k;
-            meta->data[meta->len] = '\0';
+                *p++ = ' ';
+            p += put_u64(p, (uint64_t)(ev[i].ts - ev[0].ts));
+            *p++ = ' ';
+            p += put_u64(p, ev[i].len);
         }
-        if (buf_append(body, ev[i].message, ev[i].len) < 0)
-            return -1;
+        memcpy(b, ev[i].message, ev[i].len);
+        b += ev[i].len;
     }
-    return body->failed || meta->failed ? -1 : 0;
+    body->len += total;
+    body->data[body->len] = '\0';
+    if (p) {
+        meta->len = (size_t)(p - meta->data);
+        meta->data[meta->len] = '\0';
+    }
+    return 0;
 }
 
 /* ---- reading --------------------------------------------------------------- */
