@@ -832,7 +832,10 @@ def bench_scale(args, res, cfg):
         d = os.path.join(tmp, "server")
         os.makedirs(d)
         srv = berth_proc.BerthServer(d, os.path.join(tmp, "server.log"),
-                                     extra_args=["--agent-timeout", "3600"]).start(timeout=60)
+                                     # ECS allows 5,000 instances a cluster; issue 23's scale
+                                     # goal is 10,000 in one.
+                                     extra_args=["--agent-timeout", "3600", "--max-cluster-instances",
+                                                 str(max(5000, cfg["scale_instances"]))]).start(timeout=60)
         cli = Client(srv.endpoint)
         cli.call("CreateCluster", {"clusterName": "s"})
         cli.call("RegisterTaskDefinition", {"family": "hollow", "containerDefinitions": [
@@ -861,7 +864,7 @@ def bench_scale(args, res, cfg):
         if placed < cfg["scale_steps"][-1]:
             res.note("scale", "filling reached %d of %d tasks in its %d s bound"
                      % (placed, cfg["scale_steps"][-1], cfg["scale_fill_seconds"]))
-        # Then the rest of the instances: 5,000 in all.
+        # Then the rest of the instances (scale_instances in all).
         more = cfg["scale_instances"] - n_inst
         if more > 0:
             agents += start_hollow(srv, tmp, "s", more, expect=cfg["scale_instances"])
@@ -1309,7 +1312,7 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "placement_instances": [1000, 5000], "placement_tasks": 50000, "place_seconds": 150,
         "service_tasks": {"1000": 50000, "5000": 50000}, "service_seconds": 150, "rollout_runs": 5,
         "net_tasks": 20,
-        "scale_big_instances": 100, "scale_instances": 5000, "scale_steps": [10000, 50000, 100000],
+        "scale_big_instances": 100, "scale_instances": 10000, "scale_steps": [10000, 50000, 100000],
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
