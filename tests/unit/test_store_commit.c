@@ -201,3 +201,82 @@ TEST(store_checkpoints_beside_the_writer)
     }
     rmdir(dir);
 }
+
+struct reader {
+    struct store *st;
+    int stop;
+    long reads;
+};
+
+static void *read_on(void *arg)
+{
+    struct reader *r = arg;
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+        struct error err;
+        struct store_tx *tx = NULL;
+        if (store_begin(r->st, false, &tx, &err) < 0)
+            continue;
+        db_stmt *s = store_stmt(tx, "SELECT max(rowid) FROM ckpt_test", &err);
+        if (s && db_step(s) == DB_ROW)
+            r->reads++;
+        if (s)
+            db_reset(s);
+        store_rollback(tx);
+    }
+    return NULL;
+}
+
+/* Readers that never stop (agents polling) keep SQLite from starting the
+ * WAL over after a passive checkpoint; past STORE_WAL_TRUNCATE_PAGES the
+ * checkpointer must truncate it anyway, or it grows with every write. */
+TEST(store_wal_stays_bounded_under_readers_that_never_stop)
+{
+    char dir[] = "/tmp/berth-walgrow-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    struct error err;
+    struct store *st = NULL;
+    CHECK(store_open(dir, &st, &err) == 0);
+    struct store_tx *tx = NULL;
+    CHECK(store_begin(st, true, &tx, &err) == 0);
+    db_stmt *s = store_prepare(tx, "CREATE TABLE ckpt_test (b BLOB)", &err);
+    CHECK(s && db_step(s) == DB_DONE);
+    db_finalize(s);
+    CHECK(store_commit(tx, &err) == 0);
+    struct reader readers[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        readers[i] = (struct reader){.st = st};
+        CHECK(pthread_create(&th[i], NULL, read_on, &readers[i]) == 0);
+    }
+    /* Three times the limit, 400 pages a commit, while they read. */
+    long most = 0;
+    for (int i = 0; i < 3 * STORE_WAL_TRUNCATE_PAGES / 400; i++) {
+        CHECK(store_begin(st, true, &tx, &err) == 0);
+        s = store_stmt(tx,
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
+                       "INSERT INTO ckpt_test SELECT randomblob(3900) FROM n",
+                       &err);
+        CHECK(s && db_step(s) == DB_DONE);
+        db_reset(s);
+        CHECK(store_commit(tx, &err) == 0);
+        long wal = file_size(dir, "berth.db-wal");
+        if (wal > most)
+            most = wal;
+    }
+    for (int i = 0; i < 3; i++) {
+        __atomic_store_n(&readers[i].stop, 1, __ATOMIC_RELEASE);
+        pthread_join(th[i], NULL);
+        CHECK(readers[i].reads > 0);
+    }
+    /* Truncated by the time it is twice the limit (a truncation may have
+     * to wait for the next commit's request). */
+    CHECK(most < 2L * STORE_WAL_TRUNCATE_PAGES * 4096);
+    store_close(st);
+    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
+    char path[128];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}

@@ -32,6 +32,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 #include "server/store/store_pg_leader.h"
 #include "server/store/store_pg_listen.h"
 #include "server/store/store_schema.h"
@@ -231,10 +232,40 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
+/* A passive checkpoint copies the WAL only up to what the oldest reader
+ * still reads, and SQLite starts the WAL over only once it is all copied
+ * and no reader uses it: readers that never stop (10,000 hollow instances
+ * polling) let it grow to 3 GB.  Past STORE_WAL_TRUNCATE_PAGES the
+ * checkpointer holds writers back for at most WAL_TRUNCATE_WAIT_MS while
+ * the readers catch up, then truncates it; when they did not, it tries
+ * again WAL_TRUNCATE_RETRY_USEC later rather than stall every write. */
+#define WAL_TRUNCATE_WAIT_MS 100
+#define WAL_TRUNCATE_RETRY_USEC (1 * USEC_PER_SEC)
+
+static void checkpoint(struct store *st, struct store_conn *c, usec_t *truncate_after)
+{
+    int wal_pages = 0;
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, NULL);
+    if (rc == SQLITE_OK && wal_pages >= STORE_WAL_TRUNCATE_PAGES && time_monotonic() >= *truncate_after) {
+        /* Under write_lock, so that berth's writers queue behind it rather
+         * than win every race for SQLite's lock. */
+        pthread_mutex_lock(&st->write_lock);
+        sqlite3_busy_timeout(c->db, WAL_TRUNCATE_WAIT_MS);
+        rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_busy_timeout(c->db, 10000);
+        pthread_mutex_unlock(&st->write_lock);
+        if (rc == SQLITE_BUSY)
+            *truncate_after = time_monotonic() + WAL_TRUNCATE_RETRY_USEC;
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_warn("store: checkpoint: %s", sqlite3_errmsg(c->db));
+}
+
 static void *checkpointer(void *arg)
 {
     struct store *st = arg;
     struct store_conn *c = st->ckpt_conn;
+    usec_t truncate_after = 0;
     pthread_mutex_lock(&st->ckpt_lock);
     while (!st->ckpt_stop) {
         if (!st->ckpt_wanted) {
@@ -243,9 +274,7 @@ static void *checkpointer(void *arg)
         }
         st->ckpt_wanted = false;
         pthread_mutex_unlock(&st->ckpt_lock);
-        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-            log_warn("store: checkpoint: %s", sqlite3_errmsg(c->db));
+        checkpoint(st, c, &truncate_after);
         pthread_mutex_lock(&st->ckpt_lock);
     }
     pthread_mutex_unlock(&st->ckpt_lock);
