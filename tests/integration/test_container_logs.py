@@ -12,6 +12,7 @@ import time
 import pytest
 
 import berth_proc
+import drop_proxy
 import stack as stackmod
 
 from berth_proc import AWS_V2, aws_logs, read_until, task_id
@@ -297,9 +298,38 @@ def test_batch_resent_after_a_crash_is_stored_once(tmp_path):
         s.wait_status(arn, "STOPPED", timeout=120)
         assert messages(logs, "/berth/replay", stream) == numbered(n)
         with open(os.path.join(str(tmp_path), "agent.log")) as f:
-            assert "was stored before (resent after a restart)" in f.read()
+            assert "was stored before (resent after a restart" in f.read()
     finally:
         s.close()
+
+
+def test_lost_answer_is_resent_as_the_same_batch(tmp_path):
+    """The server stores a batch but its answer is lost (the connection
+    breaks after the work): the shipper must resend exactly that batch,
+    which the server answers as stored before, not a longer one that
+    stores its events again with the lines queued since."""
+    s = stackmod.Stack(tmp_path, cluster="loglost")
+    proxy = drop_proxy.DropProxy(s.server.port)
+    try:
+        s.agent.stop()
+        s.agent = berth_proc.BerthAgent(proxy.endpoint, s.cluster, s.agent_dir, os.path.join(str(tmp_path), "agent.log"),
+                                        extra_args=s.agent_args, key=None, token=s.token).start()
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        n = 300
+        s.register("lost", [{"name": "app", "command": ["sh", "-c", SEQ % n],
+                             "logConfiguration": awslogs("/berth/lost")}])
+        arn = s.run("lost")
+        stream = "app/app/%s" % task_id(arn)
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/lost", stream)) >= 20, what="some lines shipped")
+        proxy.arm("PutLogEvents")
+        s.wait_status(arn, "STOPPED", timeout=120)
+        assert proxy.dropped == 1
+        assert messages(logs, "/berth/lost", stream) == numbered(n)
+        with open(os.path.join(str(tmp_path), "agent.log")) as f:
+            assert "was stored before" in f.read()
+    finally:
+        s.close()
+        proxy.close()
 
 
 def test_server_restart_mid_stream_loses_and_duplicates_nothing(tmp_path):

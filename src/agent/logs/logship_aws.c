@@ -16,7 +16,8 @@
  * reads from the resume offset and, if a batch was in flight, first
  * rebuilds batches that end exactly at its end (replay_end): the server
  * either stores them (they never arrived) or answers "duplicate".  Either
- * way nothing is lost or stored twice.
+ * way nothing is lost or stored twice.  A call that fails without an
+ * answer is retried the same way: its answer may be all that was lost.
  *
  * Non-blocking mode keeps at most max-buffer-size bytes of events (26 bytes
  * of overhead each, as CloudWatch counts) and drops the oldest when the
@@ -283,7 +284,8 @@ static int batch_answered(struct logship_aws *a, int rc, json_t *out, size_t n, 
         log_warn("logs %s: batch of %zu events rejected, dropped: %s", a->shipper_id, n, err->msg);
         a->progress->dropped += n;
     } else if (json_is_true(json_object_get(out, "duplicate"))) {
-        log_info("logs %s: the batch ending at byte %" PRIu64 " was stored before (resent after a restart)",
+        log_info("logs %s: the batch ending at byte %" PRIu64 " was stored before (resent after a restart or a "
+                 "lost answer)",
                  a->shipper_id, end);
     }
     return 0;
@@ -319,8 +321,14 @@ static int send_batch(struct logship_aws *a, struct error *err)
     }
     _cleanup_json_ json_t *out = NULL;
     int rc = awsjson_call_body(a->client, PROTO_AGENT_TARGET, PROTO_PUT_LOG_EVENTS, req.b.data, req.b.len, &out, err);
-    if (batch_answered(a, rc, out, n, end, err) < 0)
+    if (batch_answered(a, rc, out, n, end, err) < 0) {
+        /* The server may have stored it and only the answer be lost: the
+         * retry must be this same batch (which it then answers
+         * "duplicate"), not a longer one with the events queued since,
+         * whose higher offset would store these again. */
+        pr->replay_end = inflight;
         return -1;
+    }
     for (size_t i = 0; i < n; i++)
         qpop(a);
     if (a->dropping)
