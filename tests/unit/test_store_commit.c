@@ -66,6 +66,18 @@ static void *write_many(void *arg)
     return NULL;
 }
 
+/* The store's files and its directory. */
+static void remove_store_dir(const char *dir)
+{
+    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
+    char path[128];
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 TEST(store_group_commit_durable_before_return)
 {
     char dir[] = "/tmp/berth-commit-XXXXXX";
@@ -99,13 +111,7 @@ TEST(store_group_commit_durable_before_return)
     db_reset(s);
     store_rollback(tx);
     store_close(st);
-    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
-    char path[128];
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    remove_store_dir(dir);
 }
 
 static int bump_and_commit(struct store *st)
@@ -140,13 +146,7 @@ TEST(store_commit_fails_after_a_failed_sync)
     __atomic_store_n(&fail_syncs, 0, __ATOMIC_RELEASE);
     CHECK(bump_and_commit(st) == -1);
     store_close(st);
-    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
-    char path[128];
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    remove_store_dir(dir);
 }
 
 static long file_size(const char *dir, const char *name)
@@ -193,13 +193,7 @@ TEST(store_checkpoints_beside_the_writer)
     }
     CHECK(db1 >= db0 + 4000000);
     store_close(st);
-    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
-    char path[128];
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    remove_store_dir(dir);
 }
 
 struct reader {
@@ -272,11 +266,5 @@ TEST(store_wal_stays_bounded_under_readers_that_never_stop)
      * to wait for the next commit's request). */
     CHECK(most < 2L * STORE_WAL_TRUNCATE_PAGES * 4096);
     store_close(st);
-    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
-    char path[128];
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
+    remove_store_dir(dir);
 }

@@ -164,6 +164,18 @@ static int remove_chunks(struct store_tx *tx, struct doomed *d, size_t n, int64_
     return 0;
 }
 
+/* Delete or trim what select s (as collect_chunks wants it) yields, about
+ * budget events' worth; the bytes freed go to *freed. */
+static int remove_selected(struct store_tx *tx, db_stmt *s, int64_t budget, int64_t cutoff, struct freed *freed,
+                           int64_t *ret_deleted, bool *ret_drained, struct error *err)
+{
+    _cleanup_free_ struct doomed *doomed = NULL;
+    size_t nd = 0;
+    if (!s || collect_chunks(tx, s, budget, cutoff, &doomed, &nd, ret_drained, err) < 0)
+        return -1;
+    return remove_chunks(tx, doomed, nd, cutoff, freed, ret_deleted, err);
+}
+
 /* A group with a retention period, and the time before which its events
  * have expired. */
 struct group_cut {
@@ -178,15 +190,10 @@ static int expire_group(struct store_tx *tx, const struct group_cut *gc, int64_t
                                 "SELECT id, stream_id, n, bytes, last_ts FROM log_chunks "
                                 "WHERE group_id = ?1 AND first_ts < ?2 ORDER BY first_ts, id",
                                 STORE_ARGS(ARG_INT(gc->id), ARG_INT(gc->cutoff)), err);
-    if (!s)
-        return -1;
-    _cleanup_free_ struct doomed *doomed = NULL;
-    size_t nd = 0;
-    bool drained = false;
     _cleanup_(freed_done) struct freed freed = {0};
     int64_t n = 0;
-    if (collect_chunks(tx, s, *budget, gc->cutoff, &doomed, &nd, &drained, err) < 0 ||
-        remove_chunks(tx, doomed, nd, gc->cutoff, &freed, &n, err) < 0)
+    bool drained = false;
+    if (remove_selected(tx, s, *budget, gc->cutoff, &freed, &n, &drained, err) < 0)
         return -1;
     int64_t total = 0;
     for (size_t k = 0; k < freed.n; k++) {
@@ -261,15 +268,10 @@ static int purge_deleted(struct store_tx *tx, int64_t *budget, int64_t *deleted,
                                     p.group ? "SELECT id, stream_id, n, bytes, 0 FROM log_chunks WHERE group_id = ?1"
                                             : "SELECT id, stream_id, n, bytes, 0 FROM log_chunks WHERE stream_id = ?1",
                                     STORE_ARGS(ARG_INT(p.target)), err);
-        if (!s)
-            return -1;
-        _cleanup_free_ struct doomed *doomed = NULL;
-        size_t nd = 0;
-        bool drained = false;
         _cleanup_(freed_done) struct freed freed = {0};
         int64_t n = 0;
-        if (collect_chunks(tx, s, *budget, INT64_MAX, &doomed, &nd, &drained, err) < 0 ||
-            remove_chunks(tx, doomed, nd, INT64_MAX, &freed, &n, err) < 0)
+        bool drained = false;
+        if (remove_selected(tx, s, *budget, INT64_MAX, &freed, &n, &drained, err) < 0)
             return -1;
         *budget -= n;
         *deleted += n;
