@@ -417,8 +417,8 @@ int action_logs_filter_log_events(struct op_ctx *ctx, json_t *in, json_t *out, s
     struct log_cut last;
     bool exhausted = false;
     if (store_log_events_scan(ctx->tx, g.id, ids, nids, cut, st ? json_integer_value(st) : 0,
-                              et ? json_integer_value(et) : INT64_MAX, LIMIT_LOGS_SCAN_EVENTS, collect_filtered, &c,
-                              &last, &exhausted, err) < 0)
+                              et ? json_integer_value(et) : INT64_MAX, LIMIT_LOGS_SCAN_EVENTS, LIMIT_LOGS_SCAN_BYTES,
+                              collect_filtered, &c, &last, &exhausted, err) < 0)
         return -1;
     if (!exhausted) {
         char key[48];

@@ -119,8 +119,9 @@ struct log_chunk *log_chunk_read(db_stmt *s, struct error *err)
     if (body_len > UINT32_MAX)
         return damaged(id, "body size", err);
     size_t un = (size_t)n;
-    struct log_chunk *c =
-        malloc(sizeof(*c) + un * (sizeof(int64_t) + 2 * sizeof(uint32_t)) + body_len + 1 + name_len + 1);
+    size_t size =
+        sizeof(struct log_chunk) + un * (sizeof(int64_t) + 2 * sizeof(uint32_t)) + body_len + 1 + name_len + 1;
+    struct log_chunk *c = malloc(size);
     if (!c) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
@@ -129,7 +130,8 @@ struct log_chunk *log_chunk_read(db_stmt *s, struct error *err)
                             .first_index = db_col_int64(s, 4),
                             .ingest_ms = db_col_int64(s, 3),
                             .stream_id = db_col_int64(s, 8),
-                            .n = un};
+                            .n = un,
+                            .size = size};
     c->ts = (int64_t *)(c + 1);
     c->off = (uint32_t *)(c->ts + un);
     c->len = c->off + un;
@@ -173,6 +175,8 @@ struct log_merge {
     struct log_chunk **heap; /* open chunks, the one with the next event on top */
     size_t nheap, heap_cap;
     bool advance; /* the top chunk handed out its event: move it on first */
+    size_t open_bytes, max_open_bytes;
+    bool handed_out; /* an event since log_merge_new */
 };
 
 static bool key_less(struct log_cut a, struct log_cut b) { return a.ts < b.ts || (a.ts == b.ts && a.id < b.id); }
@@ -278,6 +282,8 @@ static void sift_down(struct log_merge *m, size_t i)
     }
 }
 
+void log_merge_limit(struct log_merge *m, size_t max_open_bytes) { m->max_open_bytes = max_open_bytes; }
+
 /* Read the source's current chunk into the heap and step the source. */
 static int open_chunk(struct log_merge *m, struct merge_source *s, struct error *err)
 {
@@ -291,6 +297,7 @@ static int open_chunk(struct log_merge *m, struct merge_source *s, struct error 
         return error_set(err, ERR_INTERNAL, "out of memory");
     } else {
         m->heap[m->nheap++] = c;
+        m->open_bytes += c->size;
         sift_up(m, m->nheap - 1);
     }
     return source_step(m, s, err);
@@ -302,6 +309,7 @@ static void advance_top(struct log_merge *m)
     struct log_chunk *c = m->heap[0];
     bool more = m->forward ? ++c->at < c->end : c->at-- > c->begin;
     if (!more) {
+        m->open_bytes -= c->size;
         free(c);
         m->heap[0] = m->heap[--m->nheap];
     }
@@ -324,6 +332,10 @@ int log_merge_next(struct log_merge *m, struct log_event_view *ret, struct error
         /* The top's event goes first unless an unread chunk may hold an
          * earlier one. */
         if (next && (!top || before(m, next->bound, chunk_key(top)))) {
+            /* Past the budget, stop where the caller can resume (once
+             * something was handed out, so that every call moves on). */
+            if (m->max_open_bytes && m->handed_out && m->open_bytes >= m->max_open_bytes)
+                return 2;
             if (open_chunk(m, next, err) < 0)
                 return -1;
             continue;
@@ -339,6 +351,7 @@ int log_merge_next(struct log_merge *m, struct log_event_view *ret, struct error
                                        .stream_name = top->stream_name,
                                        .stream_id = top->stream_id};
         m->advance = true;
+        m->handed_out = true;
         return 1;
     }
 }

@@ -48,6 +48,7 @@ int log_chunk_encode(const struct log_event_in *ev, size_t n, struct buf *meta, 
 struct log_chunk {
     int64_t id, first_index, ingest_ms, stream_id;
     size_t n;
+    size_t size; /* of the allocation */
     int64_t *ts;
     uint32_t *off, *len;
     char *body;
@@ -72,7 +73,12 @@ struct log_merge *log_merge_new(struct store_tx *tx, bool forward, int64_t lo, i
 /* Add a source, stepping it to its first row; owned sources are finalized
  * by log_merge_free, the others (cached statements) reset.  0 or -1. */
 int log_merge_add(struct log_merge *m, db_stmt *s, bool owned, struct error *err);
+/* Hold at most about max_open_bytes of open chunks (0: no limit): chunks
+ * that overlap in time are open together, up to a megabyte or so each. */
+void log_merge_limit(struct log_merge *m, size_t max_open_bytes);
 /* The next event: 1 with *ret set (valid until the next call), 0 at the
- * end, -1 on error. */
+ * end, 2 when the events after the last one handed out need more open
+ * chunks than the limit allows (a new merge from there goes on), -1 on
+ * error. */
 int log_merge_next(struct log_merge *m, struct log_event_view *ret, struct error *err);
 void log_merge_free(struct log_merge *m);

@@ -170,8 +170,8 @@ static int scan_sources(struct store_tx *tx, struct log_merge *m, int64_t group_
 }
 
 int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *stream_ids, size_t nstreams,
-                          struct log_cut cut, int64_t start_ts, int64_t end_ts, int64_t max_scan, log_event_fn fn,
-                          void *arg, struct log_cut *ret_last, bool *ret_exhausted, struct error *err)
+                          struct log_cut cut, int64_t start_ts, int64_t end_ts, int64_t max_scan, size_t max_open_bytes,
+                          log_event_fn fn, void *arg, struct log_cut *ret_last, bool *ret_exhausted, struct error *err)
 {
     int64_t lo = start_ts > cut.ts ? start_ts : cut.ts, hi = end_ts;
     struct log_cut last = cut;
@@ -184,12 +184,13 @@ int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *
         return error_set(err, ERR_INTERNAL, "out of memory");
     bool filter = stream_ids && nstreams > LIMIT_LOGS_MERGE_STREAMS;
     bool exhausted = false;
+    log_merge_limit(m, max_open_bytes);
     int ret = scan_sources(tx, m, group_id, stream_ids, nstreams, lo, hi, err);
     for (int64_t scanned = 0; ret == 0 && scanned < max_scan; scanned++) {
         struct log_event_view v;
         int r = log_merge_next(m, &v, err);
-        if (r <= 0) {
-            ret = r;
+        if (r != 1) {
+            ret = r < 0 ? -1 : 0; /* 2: the budget is spent; the caller resumes after `last` */
             exhausted = r == 0;
             break;
         }

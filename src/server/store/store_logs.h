@@ -118,11 +118,13 @@ int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut
 /* Events of a group with start_ts <= ts <= end_ts after `cut`, ascending by
  * key across streams.  With stream_ids (sorted, n > 0) only those streams'
  * events are seen; with NULL, every stream's.  Stops after max_scan events
- * examined: *ret_last is then the key of the last one examined, and
- * *ret_exhausted false. */
+ * examined, or when going on would hold more than about max_open_bytes
+ * of stored events (0: no limit; streams written at the same time overlap
+ * and their overlapping slices are read together): *ret_last is then the
+ * key of the last one examined, and *ret_exhausted false. */
 int store_log_events_scan(struct store_tx *tx, int64_t group_id, const int64_t *stream_ids, size_t nstreams,
-                          struct log_cut cut, int64_t start_ts, int64_t end_ts, int64_t max_scan, log_event_fn fn,
-                          void *arg, struct log_cut *ret_last, bool *ret_exhausted, struct error *err);
+                          struct log_cut cut, int64_t start_ts, int64_t end_ts, int64_t max_scan, size_t max_open_bytes,
+                          log_event_fn fn, void *arg, struct log_cut *ret_last, bool *ret_exhausted, struct error *err);
 
 /* ---- shippers: idempotent uploads (berth extension) ---- */
 /* 1 with *ret_offset when the shipper has uploaded to the stream, 0 if not. */
