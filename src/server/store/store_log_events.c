@@ -17,6 +17,9 @@
 #include "server/store/store_log_chunks.h"
 #include "server/store/store_row.h"
 
+/* A GetLogEvents holds at most about this much of a stream at once. */
+#define LOG_READ_OPEN_BYTES (16u << 20)
+
 #define CHUNKS_FROM "SELECT " LOG_CHUNK_COLUMNS " FROM log_chunks c JOIN log_streams s ON s.id = c.stream_id "
 /* Forward reads: chunks that start by hi and may reach lo. */
 #define CHUNKS_FORWARD "AND c.first_ts >= ?2 AND c.first_ts <= ?3 AND c.last_ts >= ?4 ORDER BY c.first_ts, c.id"
@@ -119,12 +122,14 @@ int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut
         db_reset(s);
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
+    /* Batches sent with overlapping times (any SDK may) are read together. */
+    log_merge_limit(m, LOG_READ_OPEN_BYTES);
     int ret = log_merge_add(m, s, false, err);
     for (int taken = 0; ret == 0 && taken < limit; taken++) {
         struct log_event_view v;
         int r = log_merge_next(m, &v, err);
-        if (r <= 0) {
-            ret = r;
+        if (r != 1) {
+            ret = r < 0 ? -1 : 0; /* 2: fewer events, the caller's token goes on from the last */
             break;
         }
         r = fn(&v, arg, err);

@@ -111,7 +111,9 @@ int store_log_events_append(struct store_tx *tx, struct log_stream_row *stream, 
 
 /* Events of one stream with start_ts <= ts < end_ts, beyond `cut`:
  * forward (ascending keys after the cut) or backward (descending keys at or
- * before it).  fn sees at most `limit` events. */
+ * before it).  fn sees at most `limit` events, fewer when going on would
+ * hold more than 16 MB of overlapping batches at once (the next call goes
+ * on from the last it saw). */
 int store_log_events_read(struct store_tx *tx, int64_t stream_id, struct log_cut cut, bool forward, int64_t start_ts,
                           int64_t end_ts, int limit, log_event_fn fn, void *arg, struct error *err);
 
