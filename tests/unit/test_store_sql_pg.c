@@ -96,6 +96,15 @@ TEST(sql_pg_refused_by_name)
     CHECK_STR(pg("SELECT hex FROM t"), "SELECT hex FROM t");
 }
 
+TEST(sql_pg_text_bytes)
+{
+    /* A text's size in bytes: SQLite's cast to a blob, PostgreSQL's UTF-8
+     * encoding (its cast to bytea would read backslashes as escapes). */
+    CHECK_STR(pg("SELECT length(CAST(message AS BLOB)), CAST(n AS INTEGER) FROM e WHERE id = ?1"),
+              "SELECT length(convert_to(message, 'UTF8')), CAST(n AS BIGINT) FROM e WHERE id = $1");
+    CHECK_STR(pg("SELECT CAST(f(a, b) as blob) FROM e"), "SELECT convert_to(f(a, b), 'UTF8') FROM e");
+}
+
 TEST(sql_pg_json)
 {
     CHECK_STR(pg("SELECT json_extract(t.doc, '$.stopCode'), b FROM t WHERE id = ?1"),

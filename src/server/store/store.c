@@ -136,16 +136,6 @@ static int conn_run(struct store_conn *c, const char *sql, struct error *err)
     return c->pg ? pg_conn_exec(c->pg, sql, err) : conn_exec_kept(c, sql, err);
 }
 
-/* octet_length(text): its size in bytes, as PostgreSQL has it (SQLite
- * only from 3.43), so that a migration can say it once for both. */
-static void octet_length_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
-        sqlite3_result_null(ctx);
-    else
-        sqlite3_result_int64(ctx, sqlite3_value_bytes(argv[0]));
-}
-
 static int conn_open(struct store *st, struct store_conn **ret_conn, struct error *err)
 {
     struct store_conn *c = calloc(1, sizeof(*c));
@@ -167,8 +157,6 @@ static int conn_open(struct store *st, struct store_conn **ret_conn, struct erro
         return -1;
     }
     sqlite3_busy_timeout(c->db, 10000);
-    sqlite3_create_function(c->db, "octet_length", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, octet_length_fn, NULL,
-                            NULL);
     /* WAL lets readers run beside the writer; synchronous=NORMAL leaves the
      * fsync of a commit to store_commit()'s shared fdatasync. */
     if (conn_exec(c->db,

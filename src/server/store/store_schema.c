@@ -592,7 +592,8 @@ static const char *const migrations[] = {
     "  meta TEXT,"              /* NULL: one event, at first_ts */
     "  body TEXT NOT NULL);"
     "INSERT INTO log_chunks (stream_id, group_id, first_ts, last_ts, ingest_ms, n, bytes, body) "
-    "  SELECT stream_id, group_id, ts, ts, ingest_ms, 1, octet_length(message), message FROM log_events ORDER BY id;"
+    "  SELECT stream_id, group_id, ts, ts, ingest_ms, 1, length(CAST(message AS BLOB)), message FROM log_events ORDER "
+    "BY id;"
     "DROP TABLE log_events;"
     "CREATE INDEX log_chunks_stream_first ON log_chunks (stream_id, first_ts, id);"
     "CREATE INDEX log_chunks_stream_last ON log_chunks (stream_id, last_ts, id);"

@@ -546,6 +546,38 @@ static int limit_param(struct tr *t, const char *p, struct error *err)
     return 0;
 }
 
+/* CAST(E AS BLOB) -> convert_to(E, 'UTF8'): a text's bytes, as SQLite's
+ * cast gives them (PostgreSQL's cast of text to bytea would read its
+ * backslashes as escapes).  0 when the cast is to something else. */
+static int cast_to_blob(struct tr *t, const char *paren, const char **ret_after, struct error *err)
+{
+    const char *args[1], *end;
+    size_t lens[1], n;
+    if (!call_args(paren, args, lens, 1, &n, &end) || n != 1)
+        return 0;
+    const char *a = args[0];
+    size_t k = lens[0];
+    while (k && isspace((unsigned char)a[k - 1]))
+        k--;
+    if (k < 4 || strncasecmp(a + k - 4, "BLOB", 4) != 0 || (k > 4 && is_word_char(a[k - 5])))
+        return 0;
+    k -= 4;
+    while (k && isspace((unsigned char)a[k - 1]))
+        k--;
+    if (k < 2 || strncasecmp(a + k - 2, "AS", 2) != 0 || (k > 2 && is_word_char(a[k - 3])))
+        return 0;
+    k -= 2;
+    while (k && isspace((unsigned char)a[k - 1]))
+        k--;
+    emit_str(t, "convert_to(");
+    if (emit_translated(t, a, k, err) < 0)
+        return -1;
+    emit_str(t, ", 'UTF8')");
+    t->last_token_end = t->out.len;
+    *ret_after = end;
+    return 1;
+}
+
 /* A word at t->p of length n: rewrite, refuse, or copy it. */
 static int word(struct tr *t, size_t n, struct error *err)
 {
@@ -557,6 +589,9 @@ static int word(struct tr *t, size_t n, struct error *err)
         return trigger(t, e, err);
     if (word_is(w, n, "LIMIT") && *skip_space(after) == '?')
         return limit_param(t, skip_space(after), err);
+    int cast = word_is(w, n, "CAST") && *skip_space(after) == '(' ? cast_to_blob(t, skip_space(after), &t->p, err) : 0;
+    if (cast != 0)
+        return cast < 0 ? -1 : 0;
     if (word_is(w, n, "JSON_EXTRACT") || word_is(w, n, "JSON_EACH")) {
         if (*skip_space(after) != '(')
             return error_set(err, ERR_INVALID, "SQL for PostgreSQL: %.*s without arguments", (int)n, w);
