@@ -174,6 +174,10 @@ def test_bad_or_reused_token_is_refused(stack):
     # The right token still works once (the wrong one did not use it up) ...
     s = ws_open(session["streamUrl"])
     ws_send_text(s, json.dumps({"TokenValue": session["tokenValue"]}))
+    # The session's first message: the server took the token (the second
+    # connection must not get there first, or it would be the one let in).
+    op, _ = ws_recv(s)
+    assert op == 2
     # ... and not twice.
     s2 = ws_open(session["streamUrl"])
     ws_send_text(s2, json.dumps({"TokenValue": session["tokenValue"]}))
