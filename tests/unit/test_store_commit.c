@@ -157,6 +157,36 @@ static long file_size(const char *dir, const char *name)
     return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
+/* A table whose rows of 3,900 random bytes each take about a WAL page. */
+static void make_blob_table(int *failures_, struct store *st)
+{
+    struct error err;
+    struct store_tx *tx = NULL;
+    CHECK(store_begin(st, true, &tx, &err) == 0);
+    db_stmt *s = store_prepare(tx, "CREATE TABLE ckpt_test (b BLOB)", &err);
+    CHECK(s && db_step(s) == DB_DONE);
+    db_finalize(s);
+    CHECK(store_commit(tx, &err) == 0);
+}
+
+/* One commit of `rows` such rows. */
+static void write_blob_rows(int *failures_, struct store *st, int rows)
+{
+    struct error err;
+    struct store_tx *tx = NULL;
+    CHECK(store_begin(st, true, &tx, &err) == 0);
+    db_stmt *s = store_stmt(tx,
+                            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) "
+                            "INSERT INTO ckpt_test SELECT randomblob(3900) FROM n",
+                            &err);
+    if (s)
+        db_bind_int64(s, 1, rows);
+    CHECK(s && db_step(s) == DB_DONE);
+    if (s)
+        db_reset(s);
+    CHECK(store_commit(tx, &err) == 0);
+}
+
 /* Checkpoints run on the store's own thread, not in the writer's COMMIT:
  * the WAL must still be copied into the database as it grows (before the
  * store is closed, which checkpoints anyway), or it would grow for ever. */
@@ -168,23 +198,10 @@ TEST(store_checkpoints_beside_the_writer)
     struct store *st = NULL;
     CHECK(store_open(dir, &st, &err) == 0);
     long db0 = file_size(dir, "berth.db");
-    struct store_tx *tx = NULL;
-    CHECK(store_begin(st, true, &tx, &err) == 0);
-    db_stmt *s = store_prepare(tx, "CREATE TABLE ckpt_test (b BLOB)", &err);
-    CHECK(s && db_step(s) == DB_DONE);
-    db_finalize(s);
-    CHECK(store_commit(tx, &err) == 0);
+    make_blob_table(failures_, st);
     /* 3,000 pages of 4 KiB in 60 commits: three times the threshold. */
-    for (int i = 0; i < 60; i++) {
-        CHECK(store_begin(st, true, &tx, &err) == 0);
-        s = store_stmt(tx,
-                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) "
-                       "INSERT INTO ckpt_test SELECT randomblob(3900) FROM n",
-                       &err);
-        CHECK(s && db_step(s) == DB_DONE);
-        db_reset(s);
-        CHECK(store_commit(tx, &err) == 0);
-    }
+    for (int i = 0; i < 60; i++)
+        write_blob_rows(failures_, st, 50);
     /* The thread runs when asked; give it up to 30 s on a busy host. */
     long db1 = file_size(dir, "berth.db");
     for (int k = 0; k < 300 && db1 < db0 + 4000000; k++) {
@@ -230,12 +247,7 @@ TEST(store_wal_stays_bounded_under_readers_that_never_stop)
     struct error err;
     struct store *st = NULL;
     CHECK(store_open(dir, &st, &err) == 0);
-    struct store_tx *tx = NULL;
-    CHECK(store_begin(st, true, &tx, &err) == 0);
-    db_stmt *s = store_prepare(tx, "CREATE TABLE ckpt_test (b BLOB)", &err);
-    CHECK(s && db_step(s) == DB_DONE);
-    db_finalize(s);
-    CHECK(store_commit(tx, &err) == 0);
+    make_blob_table(failures_, st);
     struct reader readers[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
@@ -245,14 +257,7 @@ TEST(store_wal_stays_bounded_under_readers_that_never_stop)
     /* Three times the limit, 400 pages a commit, while they read. */
     long most = 0;
     for (int i = 0; i < 3 * STORE_WAL_TRUNCATE_PAGES / 400; i++) {
-        CHECK(store_begin(st, true, &tx, &err) == 0);
-        s = store_stmt(tx,
-                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
-                       "INSERT INTO ckpt_test SELECT randomblob(3900) FROM n",
-                       &err);
-        CHECK(s && db_step(s) == DB_DONE);
-        db_reset(s);
-        CHECK(store_commit(tx, &err) == 0);
+        write_blob_rows(failures_, st, 400);
         long wal = file_size(dir, "berth.db-wal");
         if (wal > most)
             most = wal;

@@ -33,7 +33,8 @@ static size_t put_u64(char *p, uint64_t v)
     return n;
 }
 
-int log_chunk_encode(const struct log_event_in *ev, size_t n, struct buf *meta, struct buf *body)
+/* The meta (nothing for one event) and body of a chunk of ev[0..n). */
+static int log_chunk_encode(const struct log_event_in *ev, size_t n, struct buf *meta, struct buf *body)
 {
     /* Room for all of it first: a reserve per event was a fifth of the
      * server's time per stored event. */
@@ -61,6 +62,20 @@ int log_chunk_encode(const struct log_event_in *ev, size_t n, struct buf *meta, 
         meta->len = (size_t)(p - meta->data);
         meta->data[meta->len] = '\0';
     }
+    return 0;
+}
+
+int log_chunk_bind(db_stmt *s, int idx, const struct log_event_in *ev, size_t n, struct buf *meta, struct buf *body)
+{
+    buf_init(meta, SIZE_MAX / 2);
+    buf_init(body, SIZE_MAX / 2);
+    if (log_chunk_encode(ev, n, meta, body) < 0)
+        return -1;
+    if (n > 1)
+        db_bind_text_static(s, idx, meta->data, meta->len);
+    else
+        db_bind_null(s, idx);
+    db_bind_text_static(s, idx + 1, body->data ? body->data : "", body->len);
     return 0;
 }
 

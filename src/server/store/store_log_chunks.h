@@ -39,9 +39,11 @@ _Static_assert(LOG_CHUNK_EVENTS_MAX < (1 << LOG_CHUNK_ID_SHIFT), "event index mu
 
 /* How many of ev[0..n) (n >= 1) go in one chunk. */
 size_t log_chunk_take(const struct log_event_in *ev, size_t n);
-/* Write the meta (nothing for one event) and body of a chunk of ev[0..n);
- * 0, or -1 out of memory. */
-int log_chunk_encode(const struct log_event_in *ev, size_t n, struct buf *meta, struct buf *body);
+/* Write a chunk of ev[0..n) into meta and body (initialised here; the
+ * caller frees them) and bind them to parameters idx (meta, NULL for one
+ * event) and idx + 1 (body) of s, which points into them until reset; 0,
+ * or -1 out of memory.  body->len is the chunk's `bytes`. */
+int log_chunk_bind(db_stmt *s, int idx, const struct log_event_in *ev, size_t n, struct buf *meta, struct buf *body);
 
 /* One chunk read back: its events' timestamps, and their messages as
  * offsets and lengths into body. */

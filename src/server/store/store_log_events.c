@@ -27,18 +27,16 @@
 static int append_chunk(struct store_tx *tx, const struct log_stream_row *stream, const struct log_event_in *ev,
                         size_t n, int64_t ingest_ms, int64_t *bytes, struct error *err)
 {
-    _cleanup_buf_ struct buf meta;
-    _cleanup_buf_ struct buf body;
-    buf_init(&meta, SIZE_MAX / 2);
-    buf_init(&body, SIZE_MAX / 2);
-    if (log_chunk_encode(ev, n, &meta, &body) < 0)
-        return error_set(err, ERR_INTERNAL, "out of memory");
+    _cleanup_buf_ struct buf meta = {0};
+    _cleanup_buf_ struct buf body = {0};
     db_stmt *s = store_stmt(tx,
                             "INSERT INTO log_chunks (stream_id, group_id, first_ts, last_ts, ingest_ms, n, bytes, "
                             "meta, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                             err);
     if (!s)
         return -1;
+    if (log_chunk_bind(s, 8, ev, n, &meta, &body) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     db_bind_int64(s, 1, stream->id);
     db_bind_int64(s, 2, stream->group_id);
     db_bind_int64(s, 3, ev[0].ts);
@@ -46,11 +44,6 @@ static int append_chunk(struct store_tx *tx, const struct log_stream_row *stream
     db_bind_int64(s, 5, ingest_ms);
     db_bind_int64(s, 6, (int64_t)n);
     db_bind_int64(s, 7, (int64_t)body.len);
-    if (n > 1)
-        db_bind_text_static(s, 8, meta.data, meta.len);
-    else
-        db_bind_null(s, 8);
-    db_bind_text_static(s, 9, body.data ? body.data : "", body.len);
     int rc = db_step(s);
     db_reset(s); /* it points into meta and body */
     if (rc != DB_DONE)

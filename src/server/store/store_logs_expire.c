@@ -112,28 +112,21 @@ static int trim_chunk(struct store_tx *tx, struct doomed *d, int64_t cutoff, str
         return error_set(err, ERR_INTERNAL, "out of memory");
     for (size_t i = 0; i < left; i++)
         rest[i] = (struct log_event_in){c->ts[k + i], c->body + c->off[k + i], c->len[k + i]};
-    _cleanup_buf_ struct buf meta;
-    _cleanup_buf_ struct buf body;
-    buf_init(&meta, SIZE_MAX / 2);
-    buf_init(&body, SIZE_MAX / 2);
-    if (log_chunk_encode(rest, left, &meta, &body) < 0)
-        return error_set(err, ERR_INTERNAL, "out of memory");
+    _cleanup_buf_ struct buf meta = {0};
+    _cleanup_buf_ struct buf body = {0};
     db_stmt *u = store_stmt(tx,
                             "UPDATE log_chunks SET first_ts = ?2, first_index = first_index + ?3, n = ?4, "
                             "bytes = ?5, meta = ?6, body = ?7 WHERE id = ?1",
                             err);
     if (!u)
         return -1;
+    if (log_chunk_bind(u, 6, rest, left, &meta, &body) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
     db_bind_int64(u, 1, d->id);
     db_bind_int64(u, 2, rest[0].ts);
     db_bind_int64(u, 3, (int64_t)k);
     db_bind_int64(u, 4, (int64_t)left);
     db_bind_int64(u, 5, (int64_t)body.len);
-    if (left > 1)
-        db_bind_text_static(u, 6, meta.data, meta.len);
-    else
-        db_bind_null(u, 6);
-    db_bind_text_static(u, 7, body.data ? body.data : "", body.len);
     rc = db_step(u);
     db_reset(u); /* it points into meta and body */
     if (rc != DB_DONE)
