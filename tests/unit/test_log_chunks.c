@@ -145,7 +145,7 @@ TEST(log_chunks_overlapping_batches_read_in_key_order)
     s = read_events(failures_, &f, 0, (struct log_cut){0, 0}, true, 20, 31, 100);
     check_order(failures_, s, win, 6);
     free(s);
-    /* The other stream is empty; a group scan sees stream 0's events. */
+    /* The other stream's reads see none of them. */
     s = read_events(failures_, &f, 1, (struct log_cut){0, 0}, true, 0, INT64_MAX, 100);
     CHECK(s->n == 0);
     free(s);

@@ -131,6 +131,9 @@ struct log_chunk *log_chunk_read(db_stmt *s, struct error *err)
     size_t name_len = name ? strlen(name) : 0;
     if (n < 1 || n > LOG_CHUNK_EVENTS_MAX || (!meta && n != 1))
         return damaged(id, "event count", err);
+    /* Times an event's offset cannot overflow (a damaged row, not ours). */
+    if (first_ts < 0 || first_ts > INT64_MAX - LOG_CHUNK_SPAN_MS)
+        return damaged(id, "first time", err);
     if (body_len > UINT32_MAX)
         return damaged(id, "body size", err);
     size_t un = (size_t)n;
