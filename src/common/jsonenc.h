@@ -31,6 +31,9 @@ void jsonenc_string(struct jsonenc *e, const char *s, size_t n);
 /* The same when its size (jsonenc_string_size(s, n)) is known already. */
 void jsonenc_string_sized(struct jsonenc *e, const char *s, size_t n, size_t size);
 void jsonenc_int(struct jsonenc *e, int64_t v);
+/* v's decimal digits (no NUL) into out; returns how many. */
+#define JSONENC_INT_MAX 20
+size_t jsonenc_format_int(char out[JSONENC_INT_MAX], int64_t v);
 bool jsonenc_failed(const struct jsonenc *e);
 /* The bytes jsonenc_string(s, n) appends, quotes included. */
 size_t jsonenc_string_size(const char *s, size_t n);

@@ -54,6 +54,7 @@ struct logship {
     /* awslogs: lines joined into events (here), events shipped (there) */
     struct logjoin join;
     usec_t join_at; /* when the joiner last got a line */
+    usec_t read_at; /* when the current read began (a clock read per line cost more than the rest of it) */
     struct logship_aws *aws;
     /* json-file */
     char json_path[4096];
@@ -161,10 +162,11 @@ static void state_load(struct logship *s)
     pr->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
 }
 
-static int state_save(struct logship *s, struct error *err)
+/* Write pr to the progress file.  Uses only the shipper's paths, which do
+ * not change: the awslogs sender calls it from its own thread. */
+static int state_save(struct logship *s, const struct logship_progress *pr, struct error *err)
 {
     char text[256];
-    const struct logship_progress *pr = &s->progress;
     int n =
         snprintf(text, sizeof(text), "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"dropped\": %" PRIu64 "}\n",
                  pr->resume, pr->inflight, pr->dropped);
@@ -193,12 +195,13 @@ static uint64_t resume_offset(struct logship *s)
     return s->rbase;
 }
 
-/* logship_aws.c's way to persist its progress. */
-static int aws_save(void *ctx, struct error *err)
+/* logship_aws.c's ways to learn where a restart must read from and to
+ * persist its progress. */
+static uint64_t aws_resume(void *ctx) { return resume_offset(ctx); }
+
+static int aws_save(void *ctx, const struct logship_progress *pr, struct error *err)
 {
-    struct logship *s = ctx;
-    s->progress.resume = resume_offset(s);
-    return state_save(s, err);
+    return state_save(ctx, pr, err);
 }
 
 static size_t queued(struct logship *s) { return s->aws ? logship_aws_queued(s->aws) : 0; }
@@ -227,7 +230,7 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
         logjoin_feed(&s->join, s->line.data, s->line.len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
     if (r < 0)
         return -1;
-    s->join_at = time_monotonic();
+    s->join_at = s->read_at;
     if (r > 0 && logship_aws_push(s->aws, &je, err) < 0)
         return -1;
     return 0;
@@ -290,6 +293,7 @@ static int process(struct logship *s, struct error *err)
 static int read_more(struct logship *s, struct error *err)
 {
     size_t budget = READ_CHUNK;
+    s->read_at = time_monotonic();
     while (budget > 0) {
         size_t room = LIMIT_LOGSHIP_RECORD - s->rlen;
         if (room > budget)
@@ -322,7 +326,7 @@ static void json_progress(struct logship *s)
     if (r != s->progress.resume) {
         s->progress.resume = r;
         struct error err;
-        if (state_save(s, &err) < 0)
+        if (state_save(s, &s->progress, &err) < 0)
             log_warn("logs %s: %s", s->shipper_id, err.msg);
     }
 }
@@ -402,7 +406,7 @@ static int sleep_ms(struct logship *s, struct round *r)
     if (r->stop && (!next || r->deadline < next))
         next = r->deadline;
     int timeout = next ? ms_until(next, now) : -1;
-    if (r->stop && queued(s) && timeout < 0)
+    if (r->stop && queued(s) && timeout < 0 && !logship_aws_waiting(s->aws))
         timeout = 0;
     return timeout;
 }
@@ -468,11 +472,11 @@ static void ship_free(struct logship *s)
 {
     if (!s)
         return;
+    logship_aws_free(s->aws); /* first: its sender thread writes to wake_fd */
     if (s->fd >= 0)
         close(s->fd);
     if (s->wake_fd >= 0)
         close(s->wake_fd);
-    logship_aws_free(s->aws);
     free(s->rbuf);
     buf_free(&s->line);
     logjoin_free(&s->join);
@@ -511,8 +515,10 @@ static int setup_awslogs(struct logship *s, const struct logship_params *p, stru
         .ctr_name = p->ctr_name,
         .options = options_of(p->def),
         .progress = &s->progress,
+        .resume = aws_resume,
         .save = aws_save,
         .ctx = s,
+        .wake_fd = s->wake_fd,
     };
     if (logship_aws_new(&ap, &s->aws, err) < 0)
         return -1;
@@ -550,14 +556,14 @@ int logship_start(const struct logship_params *p, struct logship **ret, struct e
     if (setup_names(s, p, err) < 0)
         goto fail;
     state_load(s);
-    if ((d == DRIVER_AWSLOGS ? setup_awslogs(s, p, err) : setup_json_file(s, p, err)) < 0)
-        goto fail;
     s->rbuf = malloc(LIMIT_LOGSHIP_RECORD);
     s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (!s->rbuf || s->wake_fd < 0) {
         error_set(err, ERR_INTERNAL, "out of memory or file descriptors");
         goto fail;
     }
+    if ((d == DRIVER_AWSLOGS ? setup_awslogs(s, p, err) : setup_json_file(s, p, err)) < 0)
+        goto fail;
     s->fd = open(s->log_path, O_RDONLY | O_CLOEXEC);
     if (s->fd < 0) {
         error_sys(err, "open %s", s->log_path);
@@ -589,6 +595,9 @@ void logship_stop(struct logship *s, bool drain)
     ssize_t w = write(s->wake_fd, &one, sizeof(one));
     (void)w;
     pthread_join(s->thread, NULL);
+    /* A call still out ends (and its sender stops writing progress) here. */
+    logship_aws_free(s->aws);
+    s->aws = NULL;
     /* Drained (or given up on: the log is about to be moved away and no
      * shipper will read it again): the progress file has done its job. */
     if (drain)

@@ -16,13 +16,20 @@
  * reads from the resume offset and, if a batch was in flight, first
  * rebuilds batches that end exactly at its end (replay_end): the server
  * either stores them (they never arrived) or answers "duplicate".  Either
- * way nothing is lost or stored twice.  A call that fails without an
- * answer is retried the same way: its answer may be all that was lost.
+ * way nothing is lost or stored twice.
  *
- * Non-blocking mode keeps at most max-buffer-size bytes of events (26 bytes
- * of overhead each, as CloudWatch counts) and drops the oldest when the
- * server cannot keep up.  Reading, waiting and the progress file are
- * logship.c's. */
+ * Pipelined: a batch's events leave the queue when its request is built,
+ * and the request is kept until it is answered.  While it is out (on the
+ * sender thread) the next one is built from the queue; it goes only after
+ * the answer, so at most one batch is ever unacknowledged and the file's
+ * "inflight" names it.  A call that fails without an answer is resent as
+ * the same bytes: its answer may be all that was lost.
+ *
+ * Non-blocking mode keeps at most max-buffer-size bytes of queued events
+ * (26 bytes of overhead each, as CloudWatch counts; a batch built or out is
+ * no longer queued, as Docker's driver holds its batch beside its buffer)
+ * and drops the oldest when the server cannot keep up.  Reading, waiting
+ * and the progress file are logship.c's. */
 #include "agent/logs/logship_aws.h"
 
 #include <inttypes.h>
@@ -39,6 +46,7 @@
 #include "common/utf8.h"
 #include "agent/agent_limits.h"
 #include "agent/logs/jsonlog.h"
+#include "agent/logs/logship_sender.h"
 
 #define BATCH_EVENTS 10000
 #define BACKOFF_MIN_USEC (100 * USEC_PER_MSEC)
@@ -56,6 +64,14 @@ struct event {
     uint64_t start, end; /* the log file bytes it came from */
 };
 
+/* A batch's request, kept from when it is built until it is answered. */
+struct batch {
+    struct jsonenc req;
+    size_t n;            /* events; 0: none */
+    uint64_t start, end; /* log bytes from its first event's start to its last one's end */
+    uint64_t mark;       /* the progress file's inflight while it is out */
+};
+
 struct logship_aws {
     char server[512];
     char group[LIMIT_LOGS_NAME + 1];
@@ -70,13 +86,19 @@ struct logship_aws {
     /* events waiting to be shipped (a ring) */
     struct event *q;
     size_t qhead, qn, qcap, qbytes;
+    size_t qjson; /* the queued events' share of a request, envelopes included */
     usec_t q_since;
     int64_t last_ts;
     bool dropping; /* drops since the last successful send (logged once) */
     /* progress, and the owner's way to persist it */
     struct logship_progress *progress;
-    int (*save)(void *ctx, struct error *err);
+    uint64_t (*resume)(void *ctx);
+    int (*save)(void *ctx, const struct logship_progress *pr, struct error *err);
     void *ctx;
+    /* the calls */
+    struct logship_sender *sender;
+    struct batch out;  /* sent (or to be sent again), not yet answered */
+    struct batch next; /* built while `out` is out */
     /* retrying */
     usec_t retry_at;
     usec_t backoff;
@@ -95,6 +117,7 @@ static void qpop(struct logship_aws *a)
 {
     struct event *e = qat(a, 0);
     a->qbytes -= e->len + LIMIT_LOGS_EVENT_OVERHEAD;
+    a->qjson -= e->json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE;
     free(e->msg);
     a->qhead = (a->qhead + 1) % a->qcap;
     a->qn--;
@@ -154,18 +177,24 @@ int logship_aws_push(struct logship_aws *a, struct logjoin_event *je, struct err
                                     .end = je->end_off};
     a->qn++;
     a->qbytes += je->len + LIMIT_LOGS_EVENT_OVERHEAD;
+    a->qjson += json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE;
     if (a->nonblocking)
         qtrim(a);
     return 0;
 }
 
-size_t logship_aws_queued(const struct logship_aws *a) { return a->qn; }
+size_t logship_aws_queued(const struct logship_aws *a) { return a->qn + a->out.n + a->next.n; }
 
 bool logship_aws_oldest(const struct logship_aws *a, uint64_t *ret_start)
 {
-    if (!a->qn)
+    if (a->out.n)
+        *ret_start = a->out.start;
+    else if (a->next.n)
+        *ret_start = a->next.start;
+    else if (a->qn)
+        *ret_start = qat(a, 0)->start;
+    else
         return false;
-    *ret_start = qat(a, 0)->start;
     return true;
 }
 
@@ -173,9 +202,19 @@ bool logship_aws_full(const struct logship_aws *a) { return !a->nonblocking && a
 
 bool logship_aws_refused(const struct logship_aws *a) { return a->refused; }
 
-usec_t logship_aws_flush_at(const struct logship_aws *a) { return a->qn ? a->q_since + LOGSHIP_FLUSH_USEC : 0; }
+bool logship_aws_waiting(const struct logship_aws *a) { return logship_sender_busy(a->sender); }
 
-usec_t logship_aws_retry_at(const struct logship_aws *a) { return a->qn ? a->retry_at : 0; }
+usec_t logship_aws_flush_at(const struct logship_aws *a)
+{
+    if (logship_aws_waiting(a) || a->out.n)
+        return 0; /* the answer, or the retry, comes first */
+    return a->qn ? a->q_since + LOGSHIP_FLUSH_USEC : 0;
+}
+
+usec_t logship_aws_retry_at(const struct logship_aws *a)
+{
+    return !logship_aws_waiting(a) && (a->out.n || a->next.n || a->qn) ? a->retry_at : 0;
+}
 
 /* ---- awslogs ------------------------------------------------------------- */
 
@@ -203,8 +242,8 @@ int logship_aws_ensure_stream(struct logship_aws *a, struct error *err)
 
 /* How many events the next batch takes (0 when the queue holds nothing
  * that may go yet): CloudWatch's count and bytes, and a request the
- * server's body limit takes once escaped. */
-static size_t batch_size(struct logship_aws *a)
+ * server's body limit takes once escaped (*ret_json: their share of it). */
+static size_t batch_size(struct logship_aws *a, size_t *ret_json)
 {
     uint64_t replay_end = a->progress->replay_end;
     size_t n = 0, bytes = 0, json = 0;
@@ -220,15 +259,19 @@ static size_t batch_size(struct logship_aws *a)
         json += e->json_size + LIMIT_LOGSHIP_EVENT_ENVELOPE;
         n++;
     }
+    *ret_json = json;
     return n;
 }
 
-/* BerthAgent's PutLogEvents request for the first n events, written
- * directly: as jansson objects and a dump it cost more than the server's
- * work of storing them. */
-static int batch_request(struct logship_aws *a, size_t n, uint64_t end, struct jsonenc *req, struct error *err)
+/* BerthAgent's PutLogEvents request for the first n events (json bytes of
+ * them), written directly: as jansson objects and a dump it cost more than
+ * the server's work of storing them.  Events of the same millisecond (most
+ * of a busy log) share their envelope's head. */
+static int batch_request(struct logship_aws *a, size_t n, size_t json, uint64_t end, struct jsonenc *req,
+                         struct error *err)
 {
     jsonenc_init(req, LIMIT_HTTP_BODY);
+    buf_reserve(&req->b, json + 3 * LIMIT_LOGS_NAME + LIMIT_LOGS_SHIPPER_ID + 256); /* no growing on the way */
     jsonenc_literal(req, "{\"logGroupName\":");
     jsonenc_string(req, a->group, strlen(a->group));
     jsonenc_literal(req, ",\"logStreamName\":");
@@ -238,16 +281,27 @@ static int batch_request(struct logship_aws *a, size_t n, uint64_t end, struct j
     jsonenc_literal(req, ",\"offset\":");
     jsonenc_int(req, (int64_t)end);
     jsonenc_literal(req, ",\"logEvents\":[");
+    char head[64];
+    size_t head_len = 0;
+    int64_t head_ts = 0;
     for (size_t i = 0; i < n; i++) {
         struct event *e = qat(a, i);
+        if (!head_len || e->ts_ms != head_ts) {
+            head_ts = e->ts_ms;
+            static const char ts_key[] = "{\"timestamp\":", msg_key[] = ",\"message\":";
+            memcpy(head, ts_key, sizeof(ts_key) - 1);
+            head_len = sizeof(ts_key) - 1;
+            head_len += jsonenc_format_int(head + head_len, head_ts);
+            memcpy(head + head_len, msg_key, sizeof(msg_key) - 1);
+            head_len += sizeof(msg_key) - 1;
+        }
         if (i)
-            jsonenc_literal(req, ",");
-        jsonenc_literal(req, "{\"timestamp\":");
-        jsonenc_int(req, e->ts_ms);
-        jsonenc_literal(req, ",\"message\":");
+            jsonenc_literal(req, "},");
+        jsonenc_raw(req, head, head_len);
         jsonenc_string_sized(req, e->msg, e->len, e->json_size);
-        jsonenc_literal(req, "}");
     }
+    if (n)
+        jsonenc_literal(req, "}");
     jsonenc_literal(req, "]}");
     if (jsonenc_failed(req))
         return error_set(err, ERR_INTERNAL, "logs %s: a batch of %zu events does not fit one request", a->shipper_id,
@@ -255,22 +309,66 @@ static int batch_request(struct logship_aws *a, size_t n, uint64_t end, struct j
     return 0;
 }
 
-/* Whether a batch should go now (draining: the container is gone). */
-static bool batch_due(struct logship_aws *a, bool draining)
+/* Whether the next batch should be built now: the replay's end is queued,
+ * the queue holds a full batch, or (unless a call is out: its answer comes
+ * first) the oldest event has waited long enough.  Draining: the container
+ * is gone, everything goes. */
+static bool batch_due(struct logship_aws *a, bool draining, bool call_out)
 {
     if (!a->qn)
         return false;
+    if (draining)
+        return true;
     if (a->progress->replay_end && qat(a, a->qn - 1)->end >= a->progress->replay_end)
         return true;
     if (a->qn >= BATCH_EVENTS || a->qbytes >= LIMIT_LOGS_BATCH_BYTES)
         return true;
-    return draining || time_monotonic() - a->q_since >= LOGSHIP_FLUSH_USEC;
+    if (call_out)
+        return a->qjson >= LIMIT_LOGSHIP_REQUEST_BYTES; /* a request's size is the limit */
+    return time_monotonic() - a->q_since >= LOGSHIP_FLUSH_USEC;
 }
 
-/* The server's answer to a batch of n events ending at `end`: 0 when the
- * queue may move on (stored, stored before, or rejected for good), -1 to
- * retry later. */
-static int batch_answered(struct logship_aws *a, int rc, json_t *out, size_t n, uint64_t end, struct error *err)
+/* Take the next batch off the queue into b with its request (b->n stays 0
+ * when nothing may go yet). */
+static int batch_build(struct logship_aws *a, struct batch *b, struct error *err)
+{
+    struct logship_progress *pr = a->progress;
+    size_t json;
+    size_t n = batch_size(a, &json);
+    if (n == 0) {
+        /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
+         * what is left is new. */
+        pr->replay_end = 0;
+        n = batch_size(a, &json);
+        if (n == 0)
+            return 0;
+    }
+    uint64_t end = qat(a, n - 1)->end;
+    if (batch_request(a, n, json, end, &b->req, err) < 0) {
+        jsonenc_free(&b->req);
+        return -1;
+    }
+    b->n = n;
+    b->start = qat(a, 0)->start;
+    b->end = end;
+    /* While replaying, the recorded end stays the one found at start. */
+    b->mark = end > pr->replay_end ? end : pr->replay_end;
+    if (end >= pr->replay_end)
+        pr->replay_end = 0;
+    for (size_t i = 0; i < n; i++)
+        qpop(a);
+    return 0;
+}
+
+static void batch_free(struct batch *b)
+{
+    jsonenc_free(&b->req);
+    *b = (struct batch){0};
+}
+
+/* The server's answer to batch b: 0 when it is done with (stored, stored
+ * before, or rejected for good), -1 to send it again later. */
+static int batch_answered(struct logship_aws *a, int rc, json_t *out, const struct batch *b, struct error *err)
 {
     if (rc < 0) {
         const char *type = awsjson_last_error_type(a->client);
@@ -281,72 +379,89 @@ static int batch_answered(struct logship_aws *a, int rc, json_t *out, size_t n, 
         if (err->kind == ERR_IO)
             return -1;
         /* The server will never take this batch: drop it rather than wedge. */
-        log_warn("logs %s: batch of %zu events rejected, dropped: %s", a->shipper_id, n, err->msg);
-        a->progress->dropped += n;
+        log_warn("logs %s: batch of %zu events rejected, dropped: %s", a->shipper_id, b->n, err->msg);
+        a->progress->dropped += b->n;
     } else if (json_is_true(json_object_get(out, "duplicate"))) {
         log_info("logs %s: the batch ending at byte %" PRIu64 " was stored before (resent after a restart or a "
                  "lost answer)",
-                 a->shipper_id, end);
+                 a->shipper_id, b->end);
     }
     return 0;
 }
 
-/* Send one batch.  Returns 0 when the queue moved (sent, or rejected for
- * good), -1 when it should be retried later (err says why). */
-static int send_batch(struct logship_aws *a, struct error *err)
+/* Hand `out` to the sender, with the progress to write first when the
+ * file does not name it as in flight yet. */
+static int send_out(struct logship_aws *a, struct error *err)
 {
     struct logship_progress *pr = a->progress;
     if (!a->ready && logship_aws_ensure_stream(a, err) < 0)
         return -1;
-    size_t n = batch_size(a);
-    if (n == 0) {
-        /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
-         * what is left is new. */
-        pr->replay_end = 0;
-        n = batch_size(a);
-        if (n == 0)
-            return 0;
-    }
-    uint64_t end = qat(a, n - 1)->end;
-    _cleanup_jsonenc_ struct jsonenc req = {0};
-    if (batch_request(a, n, end, &req, err) < 0)
-        return -1;
-    /* While replaying, the recorded end stays the one found at start. */
-    uint64_t inflight = end > pr->replay_end ? end : pr->replay_end;
-    if (pr->inflight != inflight || a->unsaved) {
-        pr->inflight = inflight;
-        if (a->save(a->ctx, err) < 0)
-            return -1;
+    struct logship_sender_job job = {.body = a->out.req.b.data, .len = a->out.req.b.len};
+    if (pr->inflight != a->out.mark || a->unsaved) {
+        pr->inflight = a->out.mark;
+        pr->resume = a->resume(a->ctx);
+        job.save = true;
+        job.progress = *pr;
         a->unsaved = false;
     }
-    _cleanup_json_ json_t *out = NULL;
-    int rc = awsjson_call_body(a->client, PROTO_AGENT_TARGET, PROTO_PUT_LOG_EVENTS, req.b.data, req.b.len, &out, err);
-    if (batch_answered(a, rc, out, n, end, err) < 0) {
-        /* The server may have stored it and only the answer be lost: the
-         * retry must be this same batch (which it then answers
-         * "duplicate"), not a longer one with the events queued since,
-         * whose higher offset would store these again. */
-        pr->replay_end = inflight;
-        return -1;
+    logship_sender_submit(a->sender, &job);
+    return 0;
+}
+
+/* A batch could not go or was not answered: back off; it goes again. */
+static void send_failed(struct logship_aws *a, const struct error *err)
+{
+    a->refused = err->kind != ERR_IO && !a->ready;
+    a->backoff = a->backoff ? a->backoff * 2 : BACKOFF_MIN_USEC;
+    if (a->backoff > BACKOFF_MAX_USEC)
+        a->backoff = BACKOFF_MAX_USEC;
+    a->retry_at = time_monotonic() + a->backoff;
+    if (!a->warned)
+        log_warn("logs %s: %s (retrying)", a->shipper_id, err->msg);
+    a->warned = true;
+}
+
+/* The answer of the call that ended, if one did. */
+static void take_answer(struct logship_aws *a)
+{
+    struct logship_sender_result r;
+    if (!logship_sender_take(a->sender, &r))
+        return;
+    _cleanup_json_ json_t *out = r.out;
+    if (r.not_sent) {
+        a->unsaved = true; /* the file does not name it yet */
+        send_failed(a, &r.err);
+        return;
     }
-    for (size_t i = 0; i < n; i++)
-        qpop(a);
+    if (batch_answered(a, r.rc, out, &a->out, &r.err) < 0) {
+        /* The server may have stored it and only the answer be lost: the
+         * same bytes go again (and are answered "duplicate"), never a
+         * longer batch whose higher offset would store them twice. */
+        send_failed(a, &r.err);
+        return;
+    }
+    batch_free(&a->out);
+    struct logship_progress *pr = a->progress;
     if (a->dropping)
         log_warn("logs %s: shipping again; %" PRIu64 " events dropped in all", a->shipper_id, pr->dropped);
     a->dropping = false;
-    if (end >= pr->replay_end)
-        pr->replay_end = 0;
     pr->inflight = pr->replay_end;
     a->unsaved = true;
-    return 0;
+    if (a->warned)
+        log_info("logs %s: shipping again", a->shipper_id);
+    a->warned = false;
+    a->refused = false;
+    a->backoff = 0;
+    a->retry_at = 0;
 }
 
 void logship_aws_settle(struct logship_aws *a)
 {
     struct error err;
-    if (!a->unsaved)
+    if (!a->unsaved || logship_aws_waiting(a))
         return;
-    if (a->save(a->ctx, &err) < 0) {
+    a->progress->resume = a->resume(a->ctx);
+    if (a->save(a->ctx, a->progress, &err) < 0) {
         log_warn("logs %s: %s", a->shipper_id, err.msg);
         return;
     }
@@ -356,26 +471,24 @@ void logship_aws_settle(struct logship_aws *a)
 void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now)
 {
     struct error err;
-    while (now >= a->retry_at && batch_due(a, draining)) {
-        if (send_batch(a, &err) < 0) {
-            a->refused = err.kind != ERR_IO && !a->ready;
-            a->backoff = a->backoff ? a->backoff * 2 : BACKOFF_MIN_USEC;
-            if (a->backoff > BACKOFF_MAX_USEC)
-                a->backoff = BACKOFF_MAX_USEC;
-            a->retry_at = time_monotonic() + a->backoff;
-            if (!a->warned)
-                log_warn("logs %s: %s (retrying)", a->shipper_id, err.msg);
-            a->warned = true;
+    take_answer(a);
+    if (!logship_aws_waiting(a) && now >= a->retry_at) {
+        if (!a->out.n && a->next.n) {
+            a->out = a->next;
+            a->next = (struct batch){0};
+        }
+        if (!a->out.n && batch_due(a, draining, false) && batch_build(a, &a->out, &err) < 0) {
+            send_failed(a, &err);
             return;
         }
-        if (a->warned)
-            log_info("logs %s: shipping again", a->shipper_id);
-        a->warned = false;
-        a->refused = false;
-        a->backoff = 0;
-        a->retry_at = 0;
-        now = time_monotonic();
+        if (a->out.n && send_out(a, &err) < 0) {
+            send_failed(a, &err);
+            return;
+        }
     }
+    /* A failure here is met again when the batch is built as `out`. */
+    if (logship_aws_waiting(a) && !a->next.n && batch_due(a, draining, true))
+        (void)batch_build(a, &a->next, &err);
 }
 
 /* ---- setting up ----------------------------------------------------------- */
@@ -429,9 +542,10 @@ int logship_aws_new(const struct logship_aws_params *p, struct logship_aws **ret
     if (!a)
         return error_set(err, ERR_INTERNAL, "out of memory");
     a->progress = p->progress;
+    a->resume = p->resume;
     a->save = p->save;
     a->ctx = p->ctx;
-    if (setup(a, p, err) < 0) {
+    if (setup(a, p, err) < 0 || logship_sender_new(a->client, p->wake_fd, p->save, p->ctx, &a->sender, err) < 0) {
         logship_aws_free(a);
         return -1;
     }
@@ -445,6 +559,10 @@ void logship_aws_free(struct logship_aws *a)
 {
     if (!a)
         return;
+    a->abort = true; /* a call still out ends now */
+    logship_sender_free(a->sender);
+    batch_free(&a->out);
+    batch_free(&a->next);
     while (a->qn)
         qpop(a);
     free(a->q);

@@ -2,7 +2,8 @@
  * batches, and exactly-once delivery to the server's CloudWatch Logs API.
  * logship.c feeds it events (and owns the thread, the reading and the
  * progress file); this side never reads the log.  One thread uses it,
- * but for logship_aws_abort. */
+ * but for logship_aws_abort; the calls themselves run on a sender thread
+ * (logship_sender.c), which wakes the log thread when one ends. */
 #pragma once
 
 #include <jansson.h>
@@ -39,9 +40,13 @@ struct logship_aws_params {
     const char *ctr_name;
     json_t *options;                   /* logConfiguration.options; borrowed for the call */
     struct logship_progress *progress; /* the owner's; outlives the shipper */
-    /* Write the progress file (the owner sets progress->resume first). */
-    int (*save)(void *ctx, struct error *err);
+    /* Where a restart must read from now (on the log thread). */
+    uint64_t (*resume)(void *ctx);
+    /* Write a progress snapshot to the file (on either thread, never both
+     * at once). */
+    int (*save)(void *ctx, const struct logship_progress *pr, struct error *err);
     void *ctx;
+    int wake_fd; /* an eventfd the log thread polls: a call ended */
 };
 
 /* Check the awslogs options (awslogs-group, mode, max-buffer-size). */
@@ -61,20 +66,25 @@ int logship_aws_push(struct logship_aws *a, struct logjoin_event *je, struct err
 /* Create the group (awslogs-create-group) and the stream if missing. */
 int logship_aws_ensure_stream(struct logship_aws *a, struct error *err);
 
-/* Send the batches that are due (all that is queued when draining: the
- * container is gone), from `now` (monotonic).  A failure backs off: sending
- * resumes at logship_aws_retry_at. */
+/* Take the answer of a call that ended, send the next batch that is due
+ * (all that is queued when draining: the container is gone), and build
+ * the one after while it is out, from `now` (monotonic).  A failure backs
+ * off: the same batch goes again at logship_aws_retry_at. */
 void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now);
+/* A call is out: its end wakes the log thread, no timer needed. */
+bool logship_aws_waiting(const struct logship_aws *a);
 
 /* Write the progress of the batches answered since the last save (the
  * next batch's save would carry it).  Called before the shipper sleeps or
- * ends; a failed write is logged, and the file then still names the last
- * answered batch as in flight, which a restart resends as a duplicate. */
+ * ends; not while a call is out (that call's save carries it).  A failed
+ * write is logged, and the file then still names the last answered batch
+ * as in flight, which a restart resends as a duplicate. */
 void logship_aws_settle(struct logship_aws *a);
 
-/* Events queued. */
+/* Events not yet acknowledged (queued, or in a batch built or out). */
 size_t logship_aws_queued(const struct logship_aws *a);
-/* The log offset the oldest queued event starts at; false if none. */
+/* The log offset the oldest event not yet acknowledged starts at; false
+ * if none. */
 bool logship_aws_oldest(const struct logship_aws *a, uint64_t *ret_start);
 /* Blocking mode with LIMIT_LOGSHIP_QUEUE_BYTES queued: stop reading. */
 bool logship_aws_full(const struct logship_aws *a);
