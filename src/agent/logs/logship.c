@@ -208,16 +208,16 @@ static size_t queued(struct logship *s) { return s->aws ? logship_aws_queued(s->
 
 /* ---- lines ---------------------------------------------------------------- */
 
-static int line_done(struct logship *s, uint64_t end, struct error *err)
+/* The line (text, len) ending at log offset `end` is complete. */
+static int line_done(struct logship *s, const char *text, size_t len, uint64_t end, struct error *err)
 {
     s->line_open = false;
     if (s->driver == DRIVER_JSON_FILE) {
-        size_t cap = s->line.len * 6 + 256;
+        size_t cap = len * 6 + 256;
         _cleanup_free_ char *buf = malloc(cap);
         if (!buf)
             return error_set(err, ERR_INTERNAL, "out of memory");
-        ssize_t n =
-            jsonlog_encode(s->line.data, s->line.len, true, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
+        ssize_t n = jsonlog_encode(text, len, true, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
         if (n < 0)
             return error_set(err, ERR_INTERNAL, "json-file: encoding overflow");
         return jsonlog_write(&s->jw, buf, (size_t)n, err);
@@ -226,8 +226,7 @@ static int line_done(struct logship *s, uint64_t end, struct error *err)
      * one in flight did: an event never spans its end. */
     bool force = s->progress.replay_end && s->line_start == s->progress.replay_end;
     struct logjoin_event je;
-    int r =
-        logjoin_feed(&s->join, s->line.data, s->line.len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
+    int r = logjoin_feed(&s->join, text, len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
     if (r < 0)
         return -1;
     s->join_at = s->read_at;
@@ -269,12 +268,19 @@ static int process(struct logship *s, struct error *err)
         uint64_t start = s->rbase + pos, end = start + len + 1;
         struct conmon_log_rec rec;
         if (conmon_log_parse(s->rbuf + pos, len, &rec) == 0) {
+            bool whole = !s->line_open && !rec.partial; /* the usual case: no joining, no copy */
             if (!s->line_open)
                 line_open(s, &rec, start);
-            if (line_add(s, rec.text, rec.text_len, err) < 0)
-                return -1;
-            if (!rec.partial && line_done(s, end, err) < 0)
-                return -1;
+            if (whole) {
+                size_t n = rec.text_len < LIMIT_LOGS_EVENT_BYTES ? rec.text_len : LIMIT_LOGS_EVENT_BYTES;
+                if (line_done(s, rec.text, n, end, err) < 0)
+                    return -1;
+            } else {
+                if (line_add(s, rec.text, rec.text_len, err) < 0)
+                    return -1;
+                if (!rec.partial && line_done(s, s->line.data, s->line.len, end, err) < 0)
+                    return -1;
+            }
         }
         pos += len + 1;
     }
@@ -429,7 +435,7 @@ static void run(struct logship *s)
             return;
         }
         r.done = r.stop && s->eof;
-        if (r.done && s->line_open && line_done(s, s->rbase, &err) < 0) {
+        if (r.done && s->line_open && line_done(s, s->line.data, s->line.len, s->rbase, &err) < 0) {
             /* the container's last piece had no newline: it is a line too */
             log_warn("logs %s: %s", s->shipper_id, err.msg);
             return;
@@ -452,7 +458,9 @@ static void run(struct logship *s)
         int timeout = sleep_ms(s, &r);
         if (timeout != 0) {
             logship_aws_settle(s->aws);
-            agent_sync_poll(s->wake_fd, ino, timeout);
+            /* Throttled, the file's growth is no reason to wake (conmon's
+             * every write would be one): the answer that empties the queue is. */
+            agent_sync_poll(s->wake_fd, r.throttled ? -1 : ino, timeout);
         }
     }
     if (s->aws)
