@@ -303,6 +303,42 @@ def test_batch_resent_after_a_crash_is_stored_once(tmp_path):
         s.close()
 
 
+def test_batches_resent_to_two_recorded_ends_are_stored_once(tmp_path):
+    """The progress file may name two batches in flight (the next one is
+    recorded while the one before is out): a restart rebuilds batches
+    ending exactly at each, in order, and the server, which has both,
+    stores neither again.  Simulated by rewriting the file after a SIGKILL
+    with two record boundaries the server has stored."""
+    s = stackmod.Stack(tmp_path, cluster="logreplay2")
+    try:
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        n = 200
+        s.register("replay2", [{"name": "app", "command": ["sh", "-c", SEQ % n],
+                                "logConfiguration": awslogs("/berth/replay2")}])
+        arn = s.run("replay2")
+        stream = "app/app/%s" % task_id(arn)
+        berth_proc.wait_for(lambda: len(messages(logs, "/berth/replay2", stream)) >= 30, what="some lines shipped")
+        s.agent.kill9()
+        stored = len(messages(logs, "/berth/replay2", stream))
+        with open(os.path.join(s.agent_dir, "containers", "%s-0" % task_id(arn), "ctr.log"), "rb") as f:
+            records = f.read().split(b"\n")
+        ends, at = [], 0  # where each of the stored lines ends (a line's last record is flagged F)
+        for rec in records:
+            at += len(rec) + 1
+            if len(ends) < stored and rec.split(b" ", 3)[2:3] == [b"F"]:
+                ends.append(at)
+        state_path = os.path.join(s.agent_dir, "logship", "%s-0.json" % task_id(arn))
+        with open(state_path, "w") as f:
+            json.dump({"offset": 0, "inflight": ends[len(ends) // 3], "inflight2": ends[-1]}, f)
+        s.start_agent()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        assert messages(logs, "/berth/replay2", stream) == numbered(n)
+        with open(os.path.join(str(tmp_path), "agent.log")) as f:
+            assert f.read().count("was stored before (resent after a restart") >= 2
+    finally:
+        s.close()
+
+
 def test_lost_answer_is_resent_as_the_same_batch(tmp_path):
     """The server stores a batch but its answer is lost (the connection
     breaks after the work): the shipper must resend exactly that batch,

@@ -66,6 +66,8 @@ struct logship {
     int wake_fd;
     pthread_mutex_t lock;
     bool stop, drain;
+    pthread_mutex_t save_lock; /* the progress file's writers */
+    uint64_t saved_seq;        /* the snapshot the file holds (under save_lock) */
     /* reading */
     int fd;
     char *rbuf;
@@ -154,23 +156,48 @@ static void state_load(struct logship *s)
         return;
     _cleanup_json_ json_t *j = json_loads(text, 0, NULL);
     json_int_t off = json_integer_value(json_object_get(j, "offset"));
-    json_int_t inflight = json_integer_value(json_object_get(j, "inflight"));
+    json_int_t ends[2] = {json_integer_value(json_object_get(j, "inflight")),
+                          json_integer_value(json_object_get(j, "inflight2"))};
     struct logship_progress *pr = &s->progress;
     pr->resume = off > 0 ? (uint64_t)off : 0;
-    pr->inflight = inflight > (json_int_t)pr->resume ? (uint64_t)inflight : 0;
-    pr->replay_end = pr->inflight;
+    /* Ends a batch may have been stored at: replayed in order. */
+    for (size_t i = 0; i < 2; i++) {
+        if (ends[i] <= (json_int_t)pr->resume || (uint64_t)ends[i] == pr->replay[0])
+            continue;
+        if (pr->replay[0] && (uint64_t)ends[i] < pr->replay[0]) {
+            pr->replay[1] = pr->replay[0];
+            pr->replay[0] = (uint64_t)ends[i];
+        } else if (pr->replay[0]) {
+            pr->replay[1] = (uint64_t)ends[i];
+        } else {
+            pr->replay[0] = (uint64_t)ends[i];
+        }
+    }
+    pr->inflight[0] = pr->replay[0];
+    pr->inflight[1] = pr->replay[1];
     pr->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
 }
 
-/* Write pr to the progress file.  Uses only the shipper's paths, which do
- * not change: the awslogs sender calls it from its own thread. */
+/* Write pr to the progress file, unless a later snapshot is there
+ * already.  Both awslogs threads call it (the sender before a call, the
+ * log thread while one is out): it uses only the paths, which do not
+ * change, and save_lock. */
 static int state_save(struct logship *s, const struct logship_progress *pr, struct error *err)
 {
     char text[256];
-    int n =
-        snprintf(text, sizeof(text), "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"dropped\": %" PRIu64 "}\n",
-                 pr->resume, pr->inflight, pr->dropped);
-    return fs_write_atomic(s->state_dir, s->state_name, text, (size_t)n, err);
+    int n = snprintf(text, sizeof(text),
+                     "{\"offset\": %" PRIu64 ", \"inflight\": %" PRIu64 ", \"inflight2\": %" PRIu64
+                     ", \"dropped\": %" PRIu64 "}\n",
+                     pr->resume, pr->inflight[0], pr->inflight[1], pr->dropped);
+    pthread_mutex_lock(&s->save_lock);
+    int r = 0;
+    if (!pr->seq || pr->seq > s->saved_seq) {
+        r = fs_write_atomic(s->state_dir, s->state_name, text, (size_t)n, err);
+        if (r == 0 && pr->seq)
+            s->saved_seq = pr->seq;
+    }
+    pthread_mutex_unlock(&s->save_lock);
+    return r;
 }
 
 static void state_remove(struct logship *s)
@@ -224,7 +251,8 @@ static int line_done(struct logship *s, const char *text, size_t len, uint64_t e
     }
     /* A batch being replayed after a restart must end exactly where the
      * one in flight did: an event never spans its end. */
-    bool force = s->progress.replay_end && s->line_start == s->progress.replay_end;
+    const uint64_t *replay = s->progress.replay;
+    bool force = (replay[0] && s->line_start == replay[0]) || (replay[1] && s->line_start == replay[1]);
     struct logjoin_event je;
     int r = logjoin_feed(&s->join, text, len, s->line_ts_us / 1000, s->line_start, end, force, &je, err);
     if (r < 0)
@@ -490,6 +518,7 @@ static void ship_free(struct logship *s)
     logjoin_free(&s->join);
     jsonlog_close(&s->jw);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->save_lock);
     free(s);
 }
 
@@ -561,6 +590,7 @@ int logship_start(const struct logship_params *p, struct logship **ret, struct e
     s->driver = d;
     buf_init(&s->line, LIMIT_LOGS_EVENT_BYTES);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->save_lock, NULL);
     if (setup_names(s, p, err) < 0)
         goto fail;
     state_load(s);

@@ -69,7 +69,8 @@ struct batch {
     struct jsonenc req;
     size_t n;            /* events; 0: none */
     uint64_t start, end; /* log bytes from its first event's start to its last one's end */
-    uint64_t mark;       /* the progress file's inflight while it is out */
+    uint64_t mark;       /* the end the progress file names for it */
+    bool saved;          /* the file names it */
 };
 
 struct logship_aws {
@@ -105,6 +106,7 @@ struct logship_aws {
     bool refused; /* the server answered that the group or stream is missing */
     bool warned;  /* a failure was logged; the next success is too */
     bool unsaved; /* an answered batch's progress is not yet in the file */
+    uint64_t snap_seq;
 };
 
 static const char *option(json_t *options, const char *key) { return json_string_value(json_object_get(options, key)); }
@@ -240,12 +242,55 @@ int logship_aws_ensure_stream(struct logship_aws *a, struct error *err)
     return 0;
 }
 
+/* The replay's next end is passed. */
+static void replay_shift(struct logship_progress *pr)
+{
+    pr->replay[0] = pr->replay[1];
+    pr->replay[1] = 0;
+}
+
+/* Add `end` to the ascending, distinct ends in ends[*n] (at most 2);
+ * false if there is no room. */
+static bool add_end(uint64_t ends[2], size_t *n, uint64_t end)
+{
+    if (!end || (*n > 0 && ends[0] == end) || (*n > 1 && ends[1] == end))
+        return true;
+    if (*n == 2)
+        return false;
+    ends[(*n)++] = end;
+    if (*n == 2 && ends[0] > ends[1]) {
+        uint64_t t = ends[0];
+        ends[0] = ends[1];
+        ends[1] = t;
+    }
+    return true;
+}
+
+/* What the file should say now: where to resume, and every end a batch
+ * out, built or still to be replayed may be stored at.  False if that
+ * would take more than the file's two (never outside a replay). */
+static bool snapshot(struct logship_aws *a, struct logship_progress *ret)
+{
+    const struct logship_progress *pr = a->progress;
+    uint64_t ends[2] = {0, 0};
+    size_t n = 0;
+    if ((a->out.n && !add_end(ends, &n, a->out.mark)) || (a->next.n && !add_end(ends, &n, a->next.mark)) ||
+        !add_end(ends, &n, pr->replay[0]) || !add_end(ends, &n, pr->replay[1]))
+        return false;
+    *ret = *pr;
+    ret->resume = a->resume(a->ctx);
+    ret->inflight[0] = ends[0];
+    ret->inflight[1] = ends[1];
+    ret->seq = ++a->snap_seq;
+    return true;
+}
+
 /* How many events the next batch takes (0 when the queue holds nothing
  * that may go yet): CloudWatch's count and bytes, and a request the
  * server's body limit takes once escaped (*ret_json: their share of it). */
 static size_t batch_size(struct logship_aws *a, size_t *ret_json)
 {
-    uint64_t replay_end = a->progress->replay_end;
+    uint64_t replay_end = a->progress->replay[0];
     size_t n = 0, bytes = 0, json = 0;
     while (n < a->qn && n < BATCH_EVENTS) {
         struct event *e = qat(a, n);
@@ -319,11 +364,14 @@ static bool batch_due(struct logship_aws *a, bool draining, bool call_out)
         return false;
     if (draining)
         return true;
-    if (a->progress->replay_end && qat(a, a->qn - 1)->end >= a->progress->replay_end)
+    uint64_t replay_end = a->progress->replay[0];
+    if (replay_end && qat(a, a->qn - 1)->end >= replay_end)
         return true;
     if (a->qn >= BATCH_EVENTS || a->qbytes >= LIMIT_LOGS_BATCH_BYTES)
         return true;
-    if (call_out)
+    /* A replay's batches are cut by size and its ends only, never by the
+     * clock, so that another restart rebuilds them the same. */
+    if (call_out || replay_end)
         return a->qjson >= LIMIT_LOGSHIP_REQUEST_BYTES; /* a request's size is the limit */
     return time_monotonic() - a->q_since >= LOGSHIP_FLUSH_USEC;
 }
@@ -335,14 +383,14 @@ static int batch_build(struct logship_aws *a, struct batch *b, struct error *err
     struct logship_progress *pr = a->progress;
     size_t json;
     size_t n = batch_size(a, &json);
-    if (n == 0) {
+    while (n == 0 && pr->replay[0]) {
         /* The replayed batch cannot be rebuilt exactly (non-blocking drops):
-         * what is left is new. */
-        pr->replay_end = 0;
+         * what is left, up to the next end, is new. */
+        replay_shift(pr);
         n = batch_size(a, &json);
-        if (n == 0)
-            return 0;
     }
+    if (n == 0)
+        return 0;
     uint64_t end = qat(a, n - 1)->end;
     if (batch_request(a, n, json, end, &b->req, err) < 0) {
         jsonenc_free(&b->req);
@@ -352,9 +400,10 @@ static int batch_build(struct logship_aws *a, struct batch *b, struct error *err
     b->start = qat(a, 0)->start;
     b->end = end;
     /* While replaying, the recorded end stays the one found at start. */
-    b->mark = end > pr->replay_end ? end : pr->replay_end;
-    if (end >= pr->replay_end)
-        pr->replay_end = 0;
+    b->mark = end > pr->replay[0] ? end : pr->replay[0];
+    b->saved = false;
+    if (end >= pr->replay[0])
+        replay_shift(pr);
     for (size_t i = 0; i < n; i++)
         qpop(a);
     return 0;
@@ -390,22 +439,39 @@ static int batch_answered(struct logship_aws *a, int rc, json_t *out, const stru
 }
 
 /* Hand `out` to the sender, with the progress to write first when the
- * file does not name it as in flight yet. */
+ * file does not name it yet (it usually does: see presave). */
 static int send_out(struct logship_aws *a, struct error *err)
 {
-    struct logship_progress *pr = a->progress;
     if (!a->ready && logship_aws_ensure_stream(a, err) < 0)
         return -1;
     struct logship_sender_job job = {.body = a->out.req.b.data, .len = a->out.req.b.len};
-    if (pr->inflight != a->out.mark || a->unsaved) {
-        pr->inflight = a->out.mark;
-        pr->resume = a->resume(a->ctx);
+    if (!a->out.saved) {
+        if (!snapshot(a, &job.progress))
+            return error_set(err, ERR_INTERNAL, "logs %s: more batches to record than the progress file holds",
+                             a->shipper_id);
         job.save = true;
-        job.progress = *pr;
+        a->out.saved = true; /* or the call is not made (not_sent) */
         a->unsaved = false;
     }
     logship_sender_submit(a->sender, &job);
     return 0;
+}
+
+/* `next` was built while `out` is out: record both now, on this thread
+ * while the server works, so that `next` goes the moment `out` is
+ * answered instead of after a write of the file (two fsyncs) of its own. */
+static void presave(struct logship_aws *a)
+{
+    struct logship_progress snap;
+    struct error err;
+    if (a->progress->replay[0] || !snapshot(a, &snap))
+        return; /* replaying: its ends and the batches' may be more than two */
+    if (a->save(a->ctx, &snap, &err) < 0) {
+        log_warn("logs %s: %s", a->shipper_id, err.msg); /* the send writes it again */
+        return;
+    }
+    a->next.saved = true;
+    a->unsaved = false;
 }
 
 /* A batch could not go or was not answered: back off; it goes again. */
@@ -429,7 +495,8 @@ static void take_answer(struct logship_aws *a)
         return;
     _cleanup_json_ json_t *out = r.out;
     if (r.not_sent) {
-        a->unsaved = true; /* the file does not name it yet */
+        a->out.saved = false;
+        a->unsaved = true;
         send_failed(a, &r.err);
         return;
     }
@@ -445,7 +512,6 @@ static void take_answer(struct logship_aws *a)
     if (a->dropping)
         log_warn("logs %s: shipping again; %" PRIu64 " events dropped in all", a->shipper_id, pr->dropped);
     a->dropping = false;
-    pr->inflight = pr->replay_end;
     a->unsaved = true;
     if (a->warned)
         log_info("logs %s: shipping again", a->shipper_id);
@@ -458,10 +524,10 @@ static void take_answer(struct logship_aws *a)
 void logship_aws_settle(struct logship_aws *a)
 {
     struct error err;
-    if (!a->unsaved || logship_aws_waiting(a))
+    struct logship_progress snap;
+    if (!a->unsaved || logship_aws_waiting(a) || !snapshot(a, &snap))
         return;
-    a->progress->resume = a->resume(a->ctx);
-    if (a->save(a->ctx, a->progress, &err) < 0) {
+    if (a->save(a->ctx, &snap, &err) < 0) {
         log_warn("logs %s: %s", a->shipper_id, err.msg);
         return;
     }
@@ -487,8 +553,9 @@ void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now)
         }
     }
     /* A failure here is met again when the batch is built as `out`. */
-    if (logship_aws_waiting(a) && !a->next.n && batch_due(a, draining, true))
-        (void)batch_build(a, &a->next, &err);
+    if (logship_aws_waiting(a) && !a->next.n && batch_due(a, draining, true) && batch_build(a, &a->next, &err) == 0 &&
+        a->next.n)
+        presave(a);
 }
 
 /* ---- setting up ----------------------------------------------------------- */

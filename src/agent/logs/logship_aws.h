@@ -18,13 +18,13 @@
 #define LOGSHIP_FLUSH_USEC (1 * USEC_PER_SEC)
 
 /* The shipper's progress as its progress file keeps it; logship.c owns
- * it and writes the file, logship_aws.c moves inflight, replay_end and
- * dropped. */
+ * it and writes the file, logship_aws.c builds the snapshots it writes. */
 struct logship_progress {
-    uint64_t resume;     /* everything before this log offset is shipped */
-    uint64_t inflight;   /* end of a batch sent but not acknowledged; 0: none */
-    uint64_t replay_end; /* the inflight a restarted shipper found: batches end there first */
-    uint64_t dropped;    /* events dropped (non-blocking mode, or rejected) */
+    uint64_t resume;      /* everything before this log offset is shipped */
+    uint64_t inflight[2]; /* ends of batches that may be stored, not known to be (ascending; 0: none) */
+    uint64_t replay[2];   /* the inflight a restarted shipper found: batches end exactly there first */
+    uint64_t dropped;     /* events dropped (non-blocking mode, or rejected) */
+    uint64_t seq;         /* snapshots' order: a save never replaces a later one (0: unordered) */
 };
 
 struct logship_aws;
