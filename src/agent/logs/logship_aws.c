@@ -6,24 +6,24 @@
  * Exactly once: every event knows the log file bytes it came from.  A batch
  * goes with shipperId "<task-id>/<container>" and offset = the end offset of
  * its last event; the server stores a batch only if its offset is above the
- * highest it has stored for that shipper.  Before sending, the batch's end
- * is persisted as "inflight"; after the answer, the resume offset (the
- * start of the oldest event not yet acknowledged), lazily: the next batch's
- * "inflight" save carries it, or logship_aws_settle() when the shipper goes
- * idle.  Until then the file names the answered batch as in flight, which
- * a restart resends and the server answers "duplicate": one fsync'd write
- * per batch instead of two.  A restarted shipper
- * reads from the resume offset and, if a batch was in flight, first
- * rebuilds batches that end exactly at its end (replay_end): the server
- * either stores them (they never arrived) or answers "duplicate".  Either
- * way nothing is lost or stored twice.
+ * highest it has stored for that shipper.  Before a batch is sent, the
+ * progress file names its end as in flight ("inflight", "inflight2": the
+ * file holds two); the resume offset (the start of the oldest event not yet
+ * acknowledged) is written lazily, by the next such write or by
+ * logship_aws_settle() when the shipper goes idle.  Until then the file
+ * names an answered batch as in flight, which a restart resends and the
+ * server answers "duplicate": one fsync'd write per batch.  A restarted
+ * shipper reads from the resume offset and first rebuilds batches that end
+ * exactly at each recorded end (replay[]), cut by size only, so they come
+ * out as they were: the server either stores them (they never arrived) or
+ * answers "duplicate".  Either way nothing is lost or stored twice.
  *
  * Pipelined: a batch's events leave the queue when its request is built,
  * and the request is kept until it is answered.  While it is out (on the
- * sender thread) the next one is built from the queue; it goes only after
- * the answer, so at most one batch is ever unacknowledged and the file's
- * "inflight" names it.  A call that fails without an answer is resent as
- * the same bytes: its answer may be all that was lost.
+ * sender thread) the next one is built from the queue and recorded (the
+ * file then names both), and goes the moment the answer comes: one batch
+ * is unacknowledged at a time.  A call that fails without an answer is
+ * resent as the same bytes: its answer may be all that was lost.
  *
  * Non-blocking mode keeps at most max-buffer-size bytes of queued events
  * (26 bytes of overhead each, as CloudWatch counts; a batch built or out is
