@@ -307,3 +307,38 @@ def test_crun_runtime(tmp_path):
         stackmod.assert_no_leftovers(s.agent_dir, [arn])
     finally:
         s.close()
+
+
+def _agent_holds(pid):
+    """The agent's open descriptors and thread-stack mappings (8 MiB + a
+    guard page each): what each task ever run used to leave behind."""
+    with open("/proc/%d/maps" % pid) as f:
+        stacks = sum(1 for line in f
+                     if (lambda a, b: int(b, 16) - int(a, 16))(*line.split()[0].split("-")) == 8 << 20)
+    return len(os.listdir("/proc/%d/fd" % pid)), stacks
+
+
+def test_tasks_that_ended_leave_nothing_in_the_agent(tmp_path):
+    """A finished task's runner goes once the server has the task STOPPED:
+    its thread is joined, its eventfd closed.  Kept for the agent's life,
+    they were a descriptor and a stack mapping per task ever run (an agent
+    ran out of descriptors after about a thousand tasks)."""
+    s = stackmod.Stack(tmp_path, cluster="reap")
+    try:
+        s.register("brief", [{"name": "app", "command": ["true"]}])
+        pid = s.agent.proc.pid
+        s.wait_status(s.run("brief"), "STOPPED")
+        base_fds, base_stacks = _agent_holds(pid)
+        for _ in range(4):
+            arns = [t["taskArn"] for t in s.ecs.run_task(cluster=s.cluster, taskDefinition="brief",
+                                                         count=10)["tasks"]]
+            for a in arns:
+                s.wait_status(a, "STOPPED")
+        # The last ones go at the next answer the agent gets: one more task.
+        s.wait_status(s.run("brief"), "STOPPED")
+        fds, stacks = berth_proc.wait_for(
+            lambda: (lambda h: h if h[0] <= base_fds + 12 and h[1] <= base_stacks + 12 else None)(_agent_holds(pid)),
+            timeout=30, what="the agent to let go of the 41 tasks that ended (%r before)" % ((base_fds, base_stacks),))
+        assert fds <= base_fds + 12 and stacks <= base_stacks + 12
+    finally:
+        s.close()

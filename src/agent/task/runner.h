@@ -122,6 +122,9 @@ struct task_runner {
     struct runner_ctr *ctrs;
     size_t nctrs;
     pthread_t thread;
+    bool joinable;       /* the thread started and is not joined yet */
+    int pins;            /* env->lock: the endpoint uses it outside the lock; not freed meanwhile */
+    bool server_stopped; /* env->lock: a poll showed the server has it STOPPED */
     pthread_mutex_t lock;
     pthread_cond_t cond;  /* CLOCK_MONOTONIC */
     int wake_fd;          /* eventfd: desired status changed, health changed, shutdown */

@@ -180,8 +180,8 @@ static bool source_allowed(const struct task_runner *t, const char *src)
 }
 
 /* The live task owning id (a credentials id, or a container's metadata id
- * with *ret_ctr set), if src may read it.  The runner stays in env's list
- * until the agent shuts down, after the endpoint stops. */
+ * with *ret_ctr set), if src may read it; pinned (not freed when its
+ * task ends) until unpin(). */
 static struct task_runner *find_owner(struct runner_env *env, const char *id, bool creds, const char *src,
                                       struct runner_ctr **ret_ctr)
 {
@@ -199,8 +199,17 @@ static struct task_runner *find_owner(struct runner_env *env, const char *id, bo
             }
         pthread_mutex_unlock(&t->lock);
     }
+    if (found)
+        found->pins++;
     pthread_mutex_unlock(&env->lock);
     return found;
+}
+
+static void unpin(struct runner_env *env, struct task_runner *t)
+{
+    pthread_mutex_lock(&env->lock);
+    t->pins--;
+    pthread_mutex_unlock(&env->lock);
 }
 
 static enum MHD_Result serve_credentials(struct task_endpoint *ep, struct MHD_Connection *conn, const char *id,
@@ -212,11 +221,13 @@ static enum MHD_Result serve_credentials(struct task_endpoint *ep, struct MHD_Co
         return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No credentials for this id.");
     json_t *body = NULL;
     struct error err;
-    if (task_role_creds_get(t, &body, &err) < 0) {
+    int r = task_role_creds_get(t, &body, &err);
+    if (r < 0)
         log_warn("task %s: task role credentials: %s", t->id, err.msg);
+    unpin(ep->env, t);
+    if (r < 0)
         return reply_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalServerError",
                            "Unable to get the task role's credentials.");
-    }
     return reply(conn, MHD_HTTP_OK, body);
 }
 
@@ -233,15 +244,22 @@ static enum MHD_Result serve_metadata(struct task_endpoint *ep, struct MHD_Conne
     struct task_runner *t = find_owner(ep->env, id, false, src, &c);
     if (!t)
         return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No metadata for this id.");
+    json_t *body = NULL;
+    bool known = true;
     if (what[0] == '\0' || strcmp(what, "/") == 0)
-        return reply(conn, MHD_HTTP_OK, task_metadata_container(t, c, v4));
-    if (strcmp(what, "/task") == 0)
-        return reply(conn, MHD_HTTP_OK, task_metadata_task(t, v4));
-    if (strcmp(what, "/stats") == 0)
-        return reply(conn, MHD_HTTP_OK, task_metadata_stats(t, c));
-    if (strcmp(what, "/task/stats") == 0)
-        return reply(conn, MHD_HTTP_OK, task_metadata_task_stats(t));
-    return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No such metadata path.");
+        body = task_metadata_container(t, c, v4);
+    else if (strcmp(what, "/task") == 0)
+        body = task_metadata_task(t, v4);
+    else if (strcmp(what, "/stats") == 0)
+        body = task_metadata_stats(t, c);
+    else if (strcmp(what, "/task/stats") == 0)
+        body = task_metadata_task_stats(t);
+    else
+        known = false;
+    unpin(ep->env, t);
+    if (!known)
+        return reply_error(conn, MHD_HTTP_NOT_FOUND, "NotFound", "No such metadata path.");
+    return reply(conn, MHD_HTTP_OK, body);
 }
 
 /* $ECS_AGENT_URI/task-protection/v1/state: rest is what follows "/api/". */
@@ -263,12 +281,15 @@ static enum MHD_Result serve_protection(struct task_endpoint *ep, struct MHD_Con
         return reply(conn, MHD_HTTP_NOT_FOUND,
                      json_pack("{s:{s:s, s:s}}", "error", "Code", "ResourceNotFoundException", "Message",
                                "Invalid request: no task was found"));
-    if (put && req->too_big)
+    if (put && req->too_big) {
+        unpin(ep->env, t);
         return reply(conn, MHD_HTTP_BAD_REQUEST,
                      json_pack("{s:{s:s, s:s}}", "error", "Code", "InvalidParameterException", "Message",
                                "UpdateTaskProtection: failed to decode request"));
+    }
     unsigned status = 500;
     json_t *body = task_protection_ep_serve(t, put, req->body, req->len, &status);
+    unpin(ep->env, t);
     return reply(conn, status, body);
 }
 

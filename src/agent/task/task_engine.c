@@ -32,6 +32,50 @@ static struct task_runner *find_runner(struct runner_env *env, const char *id)
     return NULL;
 }
 
+/* A runner's end: its thread joined, its health checks and log shippers
+ * stopped, and it freed.  Not in env's list any more. */
+static void runner_end(struct task_runner *t)
+{
+    if (t->joinable)
+        pthread_join(t->thread, NULL);
+    for (size_t i = 0; i < t->nctrs; i++) {
+        task_health_stop(&t->ctrs[i]);
+        task_logs_detach(&t->ctrs[i]);
+    }
+    task_runner_free(t);
+}
+
+/* Runners whose task the server has STOPPED (so it will not send it as
+ * anything else again) and that have finished go: their threads' stacks,
+ * eventfds and documents.  Until then a runner marks its task as one this
+ * agent has run.  Kept for the agent's life, they were a file descriptor
+ * and an 8 MiB stack mapping per task ever run: an agent ran out of
+ * descriptors after about a thousand tasks. */
+static void reap_finished(struct runner_env *env)
+{
+    struct task_runner *done = NULL;
+    pthread_mutex_lock(&env->lock);
+    for (struct task_runner **p = &env->runners; *p;) {
+        struct task_runner *t = *p;
+        pthread_mutex_lock(&t->lock);
+        bool gone = t->finished && t->server_stopped && t->pins == 0;
+        pthread_mutex_unlock(&t->lock);
+        if (!gone) {
+            p = &t->next;
+            continue;
+        }
+        *p = t->next;
+        t->next = done;
+        done = t;
+    }
+    pthread_mutex_unlock(&env->lock);
+    while (done) {
+        struct task_runner *t = done;
+        done = t->next;
+        runner_end(t);
+    }
+}
+
 static void real_task_changed(struct agent_instance *inst, json_t *task)
 {
     struct runner_env *env = inst->agent->runner_state;
@@ -41,22 +85,23 @@ static void real_task_changed(struct agent_instance *inst, json_t *task)
     const char *last = json_string_value(json_object_get(task, "lastStatus"));
     if (!slash || !desired || !last)
         return;
+    reap_finished(env);
+    /* Under env->lock: a finished runner may be reaped by another poll. */
     pthread_mutex_lock(&env->lock);
     struct task_runner *t = find_runner(env, slash + 1);
-    pthread_mutex_unlock(&env->lock);
-    if (t) {
-        if (task_status_is(desired, TASK_STATUS_STOPPED)) {
-            json_t *deadline = json_object_get(task, PROTO_STOP_DEADLINE);
-            pthread_mutex_lock(&t->lock);
-            if (json_is_integer(deadline) && json_integer_value(deadline) > 0)
-                t->stop_deadline = (usec_t)json_integer_value(deadline) * USEC_PER_SEC;
-            t->want_stop = true;
-            pthread_mutex_unlock(&t->lock);
-            runner_wake(t);
-        }
-        return;
+    if (t && task_status_is(last, TASK_STATUS_STOPPED))
+        t->server_stopped = true; /* it goes once finished, at a later answer's reap */
+    if (t && task_status_is(desired, TASK_STATUS_STOPPED)) {
+        json_t *deadline = json_object_get(task, PROTO_STOP_DEADLINE);
+        pthread_mutex_lock(&t->lock);
+        if (json_is_integer(deadline) && json_integer_value(deadline) > 0)
+            t->stop_deadline = (usec_t)json_integer_value(deadline) * USEC_PER_SEC;
+        t->want_stop = true;
+        pthread_mutex_unlock(&t->lock);
+        runner_wake(t);
     }
-    if (task_status_is(last, TASK_STATUS_STOPPED))
+    pthread_mutex_unlock(&env->lock);
+    if (t || task_status_is(last, TASK_STATUS_STOPPED))
         return;
     usec_t received = time_monotonic();
     t = task_runner_new(env, inst, task, false);
@@ -140,12 +185,7 @@ static void real_shutdown(struct agent *a)
     while (env->runners) {
         struct task_runner *t = env->runners;
         env->runners = t->next;
-        pthread_join(t->thread, NULL);
-        for (size_t i = 0; i < t->nctrs; i++) {
-            task_health_stop(&t->ctrs[i]);
-            task_logs_detach(&t->ctrs[i]);
-        }
-        task_runner_free(t);
+        runner_end(t);
     }
     imgstore_free(env->images);
     network_close(env->net);

@@ -479,5 +479,7 @@ void task_runner_launch(struct task_runner *t)
         pthread_mutex_lock(&t->lock);
         t->finished = true;
         pthread_mutex_unlock(&t->lock);
+        return;
     }
+    t->joinable = true;
 }

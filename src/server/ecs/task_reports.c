@@ -156,11 +156,13 @@ static int report_task_resolve(struct op_ctx *ctx, json_t *in, struct cluster_ro
     return agent_identity_allow_task(ctx, ret_cluster, ret_task, err);
 }
 
-/* Store what a report changed (the agent needs no word of it: it made the
- * report) and acknowledge it. */
+/* Store what a report changed and acknowledge it.  The agent needs no
+ * word of it (it made the report), but of STOPPED: it keeps a finished
+ * task's runner, so that a late answer cannot start the task again, until
+ * a poll shows the server has it STOPPED. */
 static int save_and_ack(struct op_ctx *ctx, struct task_row *task, json_t *out, struct error *err)
 {
-    if (task_save(ctx, task, false, err) < 0)
+    if (task_save(ctx, task, strcmp(task->last_status, "STOPPED") == 0, err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;
