@@ -6,6 +6,7 @@
  * clean stop, after stopping them; the network then leaves no bridge or
  * nftables table behind).  What a runner does is
  * task_runner.c's. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,11 +70,16 @@ static void reap_finished(struct runner_env *env)
         done = t;
     }
     pthread_mutex_unlock(&env->lock);
+    bool freed = done != NULL;
     while (done) {
         struct task_runner *t = done;
         done = t->next;
         runner_end(t);
     }
+    /* Their documents and buffers leave holes glibc keeps: after 200
+     * tasks the agent sat 4-5 MB higher without this (BENCHMARKS.md). */
+    if (freed)
+        malloc_trim(0);
 }
 
 static void real_task_changed(struct agent_instance *inst, json_t *task)
