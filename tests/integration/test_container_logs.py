@@ -235,16 +235,22 @@ def numbered(n):
     return ["line-%d" % i for i in range(1, n + 1)]
 
 
+def shipping_seq(s, logs, family, group, n, at_least):
+    """Run SEQ % n with awslogs to `group` on stack s until at least
+    `at_least` lines are stored; returns (task ARN, stream)."""
+    s.register(family, [{"name": "app", "command": ["sh", "-c", SEQ % n], "logConfiguration": awslogs(group)}])
+    arn = s.run(family)
+    stream = "app/app/%s" % task_id(arn)
+    berth_proc.wait_for(lambda: len(messages(logs, group, stream)) >= at_least, what="some lines shipped")
+    return arn, stream
+
+
 def test_agent_kill9_mid_stream_loses_and_duplicates_nothing(tmp_path):
     s = stackmod.Stack(tmp_path, cluster="logk9")
     try:
         logs = berth_proc.client(s.server.endpoint, service="logs")
         n = 300
-        s.register("k9", [{"name": "app", "command": ["sh", "-c", SEQ % n],
-                           "logConfiguration": awslogs("/berth/k9")}])
-        arn = s.run("k9")
-        stream = "app/app/%s" % task_id(arn)
-        berth_proc.wait_for(lambda: len(messages(logs, "/berth/k9", stream)) >= 20, what="some lines shipped")
+        arn, stream = shipping_seq(s, logs, "k9", "/berth/k9", n, 20)
         s.agent.kill9()
         time.sleep(1.5)
         s.start_agent()
@@ -272,11 +278,7 @@ def test_batch_resent_after_a_crash_is_stored_once(tmp_path):
     try:
         logs = berth_proc.client(s.server.endpoint, service="logs")
         n = 200
-        s.register("replay", [{"name": "app", "command": ["sh", "-c", SEQ % n],
-                               "logConfiguration": awslogs("/berth/replay")}])
-        arn = s.run("replay")
-        stream = "app/app/%s" % task_id(arn)
-        berth_proc.wait_for(lambda: len(messages(logs, "/berth/replay", stream)) >= 30, what="some lines shipped")
+        arn, stream = shipping_seq(s, logs, "replay", "/berth/replay", n, 30)
         state_path = os.path.join(s.agent_dir, "logship", "%s-0.json" % task_id(arn))
 
         def recorded():
@@ -313,11 +315,7 @@ def test_batches_resent_to_two_recorded_ends_are_stored_once(tmp_path):
     try:
         logs = berth_proc.client(s.server.endpoint, service="logs")
         n = 200
-        s.register("replay2", [{"name": "app", "command": ["sh", "-c", SEQ % n],
-                                "logConfiguration": awslogs("/berth/replay2")}])
-        arn = s.run("replay2")
-        stream = "app/app/%s" % task_id(arn)
-        berth_proc.wait_for(lambda: len(messages(logs, "/berth/replay2", stream)) >= 30, what="some lines shipped")
+        arn, stream = shipping_seq(s, logs, "replay2", "/berth/replay2", n, 30)
         s.agent.kill9()
         stored = len(messages(logs, "/berth/replay2", stream))
         with open(os.path.join(s.agent_dir, "containers", "%s-0" % task_id(arn), "ctr.log"), "rb") as f:
@@ -352,11 +350,7 @@ def test_lost_answer_is_resent_as_the_same_batch(tmp_path):
                                         extra_args=s.agent_args, key=None, token=s.token).start()
         logs = berth_proc.client(s.server.endpoint, service="logs")
         n = 300
-        s.register("lost", [{"name": "app", "command": ["sh", "-c", SEQ % n],
-                             "logConfiguration": awslogs("/berth/lost")}])
-        arn = s.run("lost")
-        stream = "app/app/%s" % task_id(arn)
-        berth_proc.wait_for(lambda: len(messages(logs, "/berth/lost", stream)) >= 20, what="some lines shipped")
+        arn, stream = shipping_seq(s, logs, "lost", "/berth/lost", n, 20)
         proxy.arm("PutLogEvents")
         s.wait_status(arn, "STOPPED", timeout=120)
         assert proxy.dropped == 1
@@ -372,12 +366,8 @@ def test_server_restart_mid_stream_loses_and_duplicates_nothing(tmp_path):
     s = stackmod.Stack(tmp_path, cluster="logsrv")
     try:
         n = 300
-        s.register("srv", [{"name": "app", "command": ["sh", "-c", SEQ % n],
-                            "logConfiguration": awslogs("/berth/srv")}])
-        arn = s.run("srv")
-        stream = "app/app/%s" % task_id(arn)
         logs = berth_proc.client(s.server.endpoint, service="logs")
-        berth_proc.wait_for(lambda: len(messages(logs, "/berth/srv", stream)) >= 20, what="some lines shipped")
+        arn, stream = shipping_seq(s, logs, "srv", "/berth/srv", n, 20)
         s.server.stop()
         time.sleep(3)  # the container goes on printing; the shipper retries
         s.server.start()
