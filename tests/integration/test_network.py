@@ -288,8 +288,10 @@ def test_awsvpc_shared_localhost_and_eni_attachment(stack):
         {"name": "server", "essential": False, "command": ["nc", "-l", "-p", "9000"]},
         {"name": "client", "essential": False, "command": [
             "sh", "-c", "echo hostname=$(cat /proc/sys/kernel/hostname); cat /etc/hosts; "
-            "for i in $(seq 50); do echo hi-over-localhost | nc 127.0.0.1 9000 && break;"
-            " sleep 0.2; done"]},
+            # The message is in a file before nc connects: busybox nc ends at the listener's
+            # early FIN (its stdin is empty), and from a pipe it could end before echo wrote.
+            "echo hi-over-localhost > /tmp/msg; for i in $(seq 50); do"
+            " nc 127.0.0.1 9000 < /tmp/msg && break; sleep 0.2; done"]},
     ], networkMode="awsvpc")
     arn = stack.run("vpc", networkConfiguration=awsvpc_config())
     stack.wait_status(arn, "RUNNING")
