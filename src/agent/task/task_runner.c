@@ -342,10 +342,17 @@ static void stop_task(struct run *r)
     task_stop_cleanup(t);
 }
 
+static void run_freep(struct run **rp)
+{
+    if (*rp)
+        task_volumes_release(&(*rp)->vols);
+    free(*rp);
+}
+
 static void run(struct task_runner *t)
 {
     _cleanup_close_ int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    _cleanup_free_ struct run *r = calloc(1, sizeof(*r));
+    _cleanup_(run_freep) struct run *r = calloc(1, sizeof(*r));
     if (!r)
         return;
     r->t = t;

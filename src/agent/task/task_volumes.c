@@ -4,6 +4,7 @@
 #include "agent/task/task_volumes.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/fsutil.h"
@@ -12,7 +13,7 @@ int task_volumes_prepare(struct task_runner *t, struct task_volumes *vols, struc
 {
     char dir[4200];
     runner_dir(t, dir, sizeof(dir));
-    vols->n = 0;
+    task_volumes_release(vols);
     size_t i;
     json_t *v;
     json_array_foreach(runner_taskdef(t, "volumes"), i, v) {
@@ -24,8 +25,8 @@ int task_volumes_prepare(struct task_runner *t, struct task_volumes *vols, struc
             return error_set(err, ERR_INVALID, "volume %zu has no valid name", i);
         const char *host = json_string_value(json_object_get(json_object_get(v, "host"), "sourcePath"));
         json_t *dvc = json_object_get(v, "dockerVolumeConfiguration");
-        char *path = vols->paths[vols->n];
-        size_t cap = sizeof(vols->paths[0]);
+        char path[4096];
+        size_t cap = sizeof(path);
         int len;
         if (host)
             len = snprintf(path, cap, "%s", host);
@@ -40,9 +41,21 @@ int task_volumes_prepare(struct task_runner *t, struct task_volumes *vols, struc
         /* Docker creates a missing bind source; so does ECS. */
         if (fs_mkdir_p(path, 0755, err) < 0)
             return -1;
+        vols->paths[vols->n] = strdup(path);
+        if (!vols->paths[vols->n])
+            return error_set(err, ERR_INTERNAL, "out of memory");
         vols->v[vols->n].name = name;
-        vols->v[vols->n].host_path = path;
+        vols->v[vols->n].host_path = vols->paths[vols->n];
         vols->n++;
     }
     return 0;
+}
+
+void task_volumes_release(struct task_volumes *vols)
+{
+    for (size_t i = 0; i < vols->n; i++) {
+        free(vols->paths[i]);
+        vols->paths[i] = NULL;
+    }
+    vols->n = 0;
 }
