@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
-static int fill_random(uint8_t *buf, size_t n)
+static int getrandom_all(uint8_t *buf, size_t n)
 {
     size_t got = 0;
     while (got < n) {
@@ -20,6 +22,35 @@ static int fill_random(uint8_t *buf, size_t n)
         }
         got += (size_t)r;
     }
+    return 0;
+}
+
+/* Each thread draws from a pool filled by one getrandom of POOL_BYTES: a
+ * syscall per request id was 1.5% of the server's time on the API mix.
+ * Bytes are used once; a forked child starts with an empty pool, so it
+ * never repeats its parent's. */
+#define POOL_BYTES 512
+static __thread uint8_t pool[POOL_BYTES];
+static __thread size_t pool_left;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void pool_forget(void) { pool_left = 0; }
+static void atfork_register(void) { pthread_atfork(NULL, NULL, pool_forget); }
+
+static int fill_random(uint8_t *buf, size_t n)
+{
+    if (n > POOL_BYTES / 4)
+        return getrandom_all(buf, n);
+    pthread_once(&atfork_once, atfork_register);
+    if (pool_left < n) {
+        if (getrandom_all(pool, POOL_BYTES) < 0)
+            return -1;
+        pool_left = POOL_BYTES;
+    }
+    uint8_t *from = pool + POOL_BYTES - pool_left;
+    memcpy(buf, from, n);
+    explicit_bzero(from, n);
+    pool_left -= n;
     return 0;
 }
 
@@ -44,8 +75,15 @@ int ids_uuid(char out[37])
         return -1;
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-             b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[b[i] >> 4];
+        *o++ = hex[b[i] & 15];
+    }
+    *o = '\0';
     return 0;
 }
 

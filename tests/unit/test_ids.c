@@ -3,6 +3,7 @@
  * once still differ (80 random bits). */
 #include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/ids.h"
@@ -43,4 +44,36 @@ TEST(ids_derived_hex_is_sha256_prefix_of_whole_id)
     ids_derived_hex("0193a8b2c4d1bbbb", 16, g, 10);
     CHECK(strlen(h) == 10 && all_hex(h));
     CHECK(strcmp(h, g) != 0);
+}
+
+/* Request ids come from a per-thread pool of random bytes: the format is
+ * RFC 4122 version 4, no id repeats across pool refills, and a forked
+ * child does not draw its parent's next bytes. */
+TEST(ids_uuid_is_v4_unique_and_not_shared_with_a_child)
+{
+    char seen[200][37];
+    for (int i = 0; i < 200; i++) {
+        CHECK(ids_uuid(seen[i]) == 0);
+        const char *u = seen[i];
+        CHECK(strlen(u) == 36 && u[8] == '-' && u[13] == '-' && u[18] == '-' && u[23] == '-');
+        CHECK(u[14] == '4' && strchr("89ab", u[19]) != NULL);
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(seen[j], u) != 0);
+    }
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c[37] = {0};
+        ids_uuid(c);
+        _exit(write(fds[1], c, 37) == 37 ? 0 : 1);
+    }
+    char child[37] = {0}, parent[37];
+    CHECK(read(fds[0], child, 37) == 37);
+    CHECK(ids_uuid(parent) == 0);
+    CHECK(strcmp(child, parent) != 0);
+    close(fds[0]);
+    close(fds[1]);
+    int status = 0;
+    waitpid(pid, &status, 0);
 }
