@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,18 +34,65 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
-static void sha256_fetch(void) { sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); }
+/* What each thread keeps between signatures: its digest context (a new
+ * one per digest was an allocation and a free each, twelve per request)
+ * and the last signing key with the scope it was derived for (the key
+ * changes once a day per secret, region and service; deriving it is
+ * eight of the twelve digests). */
+struct sig_thread {
+    EVP_MD_CTX *ctx;
+    char scope[512]; /* "AWS4" secret NUL date NUL region NUL service */
+    size_t scope_len;
+    unsigned char key[32];
+};
+static pthread_key_t sig_thread_key;
+
+static void sig_thread_free(void *p)
+{
+    struct sig_thread *t = p;
+    EVP_MD_CTX_free(t->ctx);
+    OPENSSL_cleanse(t, sizeof(*t));
+    free(t);
+}
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (pthread_key_create(&sig_thread_key, sig_thread_free) != 0)
+        sha256_md = NULL; /* every digest then fails, as without SHA-256 */
+}
+
+static struct sig_thread *sig_thread(void)
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    if (!sha256_md)
+        return NULL;
+    struct sig_thread *t = pthread_getspecific(sig_thread_key);
+    if (t)
+        return t;
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->ctx = EVP_MD_CTX_new();
+    if (!t->ctx || pthread_setspecific(sig_thread_key, t) != 0) {
+        EVP_MD_CTX_free(t->ctx);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
 
 /* SHA-256 of a then b into out; -1 if OpenSSL failed (out is then not a
  * digest and must not be used). */
 static int sha256_two(const void *a, size_t alen, const void *b, size_t blen, unsigned char out[32])
 {
-    pthread_once(&sha256_once, sha256_fetch);
-    EVP_MD_CTX *ctx = sha256_md ? EVP_MD_CTX_new() : NULL;
+    struct sig_thread *t = sig_thread();
+    if (!t)
+        return -1;
     unsigned int n = 0;
-    int ok = ctx && EVP_DigestInit_ex2(ctx, sha256_md, NULL) == 1 && EVP_DigestUpdate(ctx, a, alen) == 1 &&
-             (!blen || EVP_DigestUpdate(ctx, b, blen) == 1) && EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == 32;
-    EVP_MD_CTX_free(ctx);
+    int ok = EVP_DigestInit_ex2(t->ctx, sha256_md, NULL) == 1 && EVP_DigestUpdate(t->ctx, a, alen) == 1 &&
+             (!blen || EVP_DigestUpdate(t->ctx, b, blen) == 1) && EVP_DigestFinal_ex(t->ctx, out, &n) == 1 &&
+             n == 32;
     return ok ? 0 : -1;
 }
 
@@ -250,6 +298,40 @@ int sigv4_canonical_request(const struct sigv4_request *r, const char *signed_he
     return 0;
 }
 
+/* The signing key for secret and scope: the thread's last one when the
+ * scope is the same (compared in constant time: it holds the secret). */
+static int signing_key(const char *secret, const char *date, const char *region, const char *service,
+                       unsigned char k[32], struct error *err)
+{
+    struct sig_thread *t = sig_thread();
+    char scope[sizeof(t->scope)];
+    int n = snprintf(scope, sizeof(scope), "AWS4%s%c%s%c%s%c%s", secret, 0, date, 0, region, 0, service);
+    if (n < 0 || (size_t)n >= sizeof(scope)) {
+        OPENSSL_cleanse(scope, sizeof(scope));
+        return error_set(err, ERR_LIMIT, "signing scope too long");
+    }
+    if (t && t->scope_len == (size_t)n && CRYPTO_memcmp(t->scope, scope, (size_t)n) == 0) {
+        memcpy(k, t->key, 32);
+        OPENSSL_cleanse(scope, sizeof(scope));
+        return 0;
+    }
+    size_t secret_len = 4 + strlen(secret);
+    int rc = hmac((const unsigned char *)scope, secret_len, date, k);
+    if (rc == 0)
+        rc = hmac(k, 32, region, k);
+    if (rc == 0)
+        rc = hmac(k, 32, service, k);
+    if (rc == 0)
+        rc = hmac(k, 32, "aws4_request", k);
+    if (rc == 0 && t) {
+        memcpy(t->scope, scope, (size_t)n);
+        t->scope_len = (size_t)n;
+        memcpy(t->key, k, 32);
+    }
+    OPENSSL_cleanse(scope, sizeof(scope));
+    return rc;
+}
+
 int sigv4_signature(const struct sigv4_request *r, const char *signed_headers, bool presigned, const char *secret,
                     const char *amz_date, const char *date, const char *region, const char *service, char out[65],
                     struct error *err)
@@ -262,20 +344,10 @@ int sigv4_signature(const struct sigv4_request *r, const char *signed_headers, b
     char canon_hash[65];
     sigv4_sha256_hex(canon.data, canon.len, canon_hash);
     buf_printf(&sts, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amz_date, date, region, service, canon_hash);
-    _cleanup_buf_ struct buf key0;
-    buf_init(&key0, 1024);
-    buf_printf(&key0, "AWS4%s", secret);
-    if (sts.failed || key0.failed)
+    if (sts.failed)
         return error_set(err, ERR_LIMIT, "signing scope too long");
     unsigned char k[32], sig[32];
-    int rc = hmac((const unsigned char *)key0.data, key0.len, date, k);
-    OPENSSL_cleanse(key0.data, key0.len);
-    if (rc == 0)
-        rc = hmac(k, 32, region, k);
-    if (rc == 0)
-        rc = hmac(k, 32, service, k);
-    if (rc == 0)
-        rc = hmac(k, 32, "aws4_request", k);
+    int rc = signing_key(secret, date, region, service, k, err);
     if (rc == 0)
         rc = hmac(k, 32, sts.data, sig);
     OPENSSL_cleanse(k, sizeof(k));

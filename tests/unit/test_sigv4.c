@@ -1,6 +1,7 @@
 /* Unit tests: berth computes the same SigV4 signatures botocore does (the
  * expected values were produced by botocore's SigV4Auth / SigV4QueryAuth
  * for these exact requests), and a changed byte changes the signature. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -122,4 +123,42 @@ TEST(sigv4_missing_signed_header_is_an_error)
     CHECK(sigv4_signature(&r, "host;x-amz-date", false, SECRET, "20261203T144308Z", "20261203", "us-east-1", "ecs", sig,
                           &err) < 0);
     CHECK(strstr(err.msg, "x-amz-date") != NULL);
+}
+
+/* Each thread keeps its last signing key: alternating secrets, services
+ * and dates must never reuse one derived for another scope. */
+static int sign_json_post(const char *secret, const char *amz_date, const char *service, char sig[65])
+{
+    const char *kv[] = {"Content-Type", "application/x-amz-json-1.1", "X-Amz-Target",
+                        "AmazonEC2ContainerServiceV20141113.CreateCluster", "X-Amz-Date", amz_date, "Host",
+                        "127.0.0.1:7480", NULL};
+    struct hdrs h = {kv};
+    const char body[] = "{\"clusterName\":\"a b\"}";
+    char hash[65], date[9];
+    snprintf(date, sizeof(date), "%.8s", amz_date);
+    sigv4_sha256_hex(body, strlen(body), hash);
+    struct sigv4_request r = {"POST", "/", "", lookup, &h, hash};
+    struct error err;
+    return sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, amz_date, date,
+                           "us-east-1", service, sig, &err);
+}
+
+TEST(sigv4_kept_signing_key_is_only_used_for_its_own_scope)
+{
+    char long_secret[101], a[65], b[65], c[65], d[65];
+    memset(long_secret, 'L', 100);
+    long_secret[100] = 0;
+    for (int round = 0; round < 2; round++) {
+        CHECK(sign_json_post(SECRET, "20261203T144308Z", "ecs", a) == 0);
+        CHECK_STR(a, "bcb83695898ad78017b3fb2338be20b2530f5cfba19ab0e8c076e270e633feae");
+        CHECK(sign_json_post(long_secret, "20261206T071040Z", "ecs", b) == 0);
+        CHECK_STR(b, "6d194259f8ad2927f6ac0bac13fd34499932d6246e79e3507d685582fb9671ad");
+        /* Same secret and day, another service; same secret, another day. */
+        CHECK(sign_json_post(SECRET, "20261203T144308Z", "logs", c) == 0);
+        CHECK(sign_json_post(SECRET, "20261204T144308Z", "ecs", d) == 0);
+        CHECK(strcmp(c, a) != 0 && strcmp(d, a) != 0 && strcmp(c, d) != 0);
+        /* The secret's first bytes alone are not its scope. */
+        CHECK(sign_json_post("secret/KEY+with=chars2", "20261203T144308Z", "ecs", c) == 0);
+        CHECK(strcmp(c, a) != 0);
+    }
 }
