@@ -27,7 +27,7 @@ static const struct api_action cw_actions[] = {
     {"GetMetricStatistics", cw_get_metric_statistics, API_READ},
     {"ListMetrics", cw_list_metrics, API_READ},
     {"PutMetricAlarm", cw_put_metric_alarm, API_WRITE},
-    {"PutMetricData", cw_put_metric_data, API_WRITE},
+    {"PutMetricData", cw_put_metric_data, API_WRITE | API_QUIET},
     {"SetAlarmState", cw_set_alarm_state, API_WRITE},
 };
 

@@ -315,7 +315,8 @@ static int run_action(struct dispatch *d, const struct api_service *svc, const s
         }
         if (write) {
             server_stats_add(STAT_COMMITS, 1);
-            changes_notify(d->changes);
+            if (!(a->flags & API_QUIET))
+                changes_notify(d->changes);
         }
         return 0;
     }

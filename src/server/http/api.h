@@ -69,6 +69,10 @@ enum api_flags {
      * the request from its body, as STS's AssumeRoleWithWebIdentity does
      * (an agent's first registration, with a cluster registration token). */
     API_UNSIGNED = 1 << 2,
+    /* A write nothing waits on (task definitions, log events, metric
+     * data): its commit does not wake the scheduler, the proxies or the
+     * agents' long-polls, which would each run a round for nothing. */
+    API_QUIET = 1 << 3,
 };
 
 struct api_action {

@@ -17,8 +17,8 @@ struct logs_service {
 };
 
 static const struct api_action logs_actions[] = {
-    {"CreateLogGroup", action_logs_create_log_group, API_WRITE},
-    {"CreateLogStream", action_logs_create_log_stream, API_WRITE},
+    {"CreateLogGroup", action_logs_create_log_group, API_WRITE | API_QUIET},
+    {"CreateLogStream", action_logs_create_log_stream, API_WRITE | API_QUIET},
     {"DeleteLogGroup", action_logs_delete_log_group, API_WRITE},
     {"DeleteLogStream", action_logs_delete_log_stream, API_WRITE},
     {"DeleteRetentionPolicy", action_logs_delete_retention_policy, API_WRITE},
@@ -28,7 +28,7 @@ static const struct api_action logs_actions[] = {
     {"GetLogEvents", action_logs_get_log_events, API_READ},
     {"ListTagsForResource", action_logs_list_tags_for_resource, API_READ},
     {"ListTagsLogGroup", action_logs_list_tags_log_group, API_READ},
-    {"PutLogEvents", action_logs_put_log_events, API_WRITE},
+    {"PutLogEvents", action_logs_put_log_events, API_WRITE | API_QUIET},
     {"PutRetentionPolicy", action_logs_put_retention_policy, API_WRITE},
     {"TagLogGroup", action_logs_tag_log_group, API_WRITE},
     {"TagResource", action_logs_tag_resource, API_WRITE},
