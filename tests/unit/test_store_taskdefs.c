@@ -8,33 +8,8 @@
 #include "server/store/store_tags.h"
 #include "server/store/store_taskdefs.h"
 #include "server/ecs/taskdefs.h"
+#include "store_tmp.h"
 #include "test.h"
-
-struct tmp_store {
-    char dir[64];
-    struct store *st;
-};
-
-static int tmp_store_open(struct tmp_store *t)
-{
-    snprintf(t->dir, sizeof(t->dir), "/tmp/berth-unit-XXXXXX");
-    if (!mkdtemp(t->dir))
-        return -1;
-    struct error err;
-    return store_open(t->dir, &t->st, &err);
-}
-
-static void tmp_store_close(struct tmp_store *t)
-{
-    store_close(t->st);
-    static const char *const files[] = {"berth.db", "berth.db-wal", "berth.db-shm"};
-    char path[128];
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
-        unlink(path);
-    }
-    rmdir(t->dir);
-}
 
 /* Register family:next with the given status; returns the revision. */
 static int add(struct store_tx *tx, const char *family, const char *status)

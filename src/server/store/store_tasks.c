@@ -49,6 +49,9 @@ static int read_task(db_stmt *s, void *ret_row, struct error *err)
     row.res_memory = db_col_int64(s, 16);
     row.holds_resources = db_col_int(s, 17) != 0;
     row.client_token = dup_or_null(store_col_text(s, 18));
+    row.was_read = true;
+    row.was_instance_id = row.instance_id;
+    memcpy(row.was_desired_status, row.desired_status, sizeof(row.desired_status));
     row.doc = store_row_doc(s, 19, err);
     if (!row.doc) {
         task_row_clear(&row);
@@ -74,15 +77,22 @@ int store_task_get_by_id(struct store_tx *tx, int64_t id, struct task_row *ret_r
 
 int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
 {
+    static const char insert[] =
+        "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, service_name, "
+        "launch_type, desired_status, last_status, created_at, stopped_at, seq, res_cpu, res_memory, "
+        "holds_resources, client_token, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16, ?17, ?18, ?19)";
+    static const char update_all[] = "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
+                                     "stopped_at = ?13, seq = ?14, res_cpu = ?15, res_memory = ?16, "
+                                     "holds_resources = ?17, doc = ?19 WHERE id = ?20";
+    /* An agent's report: the placement and the desired status stay. */
+    static const char update_status[] = "UPDATE tasks SET last_status = ?11, stopped_at = ?13, seq = ?14, "
+                                        "res_cpu = ?15, res_memory = ?16, holds_resources = ?17, doc = ?19 "
+                                        "WHERE id = ?20";
+    bool placed_as_read = row->was_read && row->was_instance_id == row->instance_id &&
+                          strcmp(row->was_desired_status, row->desired_status) == 0;
     db_stmt *s = store_row_stmt(
-        tx,
-        row->id == 0 ? "INSERT INTO tasks (cluster_id, uuid, instance_id, family, taskdef_arn, started_by, grp, "
-                       "service_name, launch_type, desired_status, last_status, created_at, stopped_at, seq, "
-                       "res_cpu, res_memory, holds_resources, client_token, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
-                     : "UPDATE tasks SET instance_id = ?3, desired_status = ?10, last_status = ?11, "
-                       "stopped_at = ?13, seq = ?14, res_cpu = ?15, res_memory = ?16, holds_resources = ?17, "
-                       "doc = ?19 WHERE id = ?20",
+        tx, row->id == 0 ? insert : placed_as_read ? update_status : update_all,
         STORE_ARGS(ARG_INT(row->cluster_id), ARG_TEXT(row->uuid), ARG_INT_OR_NULL(row->instance_id),
                    ARG_TEXT(row->family), ARG_TEXT(row->taskdef_arn), ARG_TEXT(row->started_by), ARG_TEXT(row->group),
                    ARG_TEXT(row->service_name), ARG_TEXT(row->launch_type), ARG_TEXT(row->desired_status),
@@ -90,7 +100,12 @@ int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
                    ARG_INT(row->seq), ARG_INT(row->res_cpu), ARG_INT(row->res_memory),
                    ARG_INT(row->holds_resources ? 1 : 0), ARG_TEXT(row->client_token)),
         err);
-    return store_row_put_doc(tx, s, row->doc, 19, &row->id, err);
+    if (store_row_put_doc(tx, s, row->doc, 19, &row->id, err) < 0)
+        return -1;
+    row->was_read = true; /* what the table now holds */
+    row->was_instance_id = row->instance_id;
+    memcpy(row->was_desired_status, row->desired_status, sizeof(row->desired_status));
+    return 0;
 }
 
 int store_task_next_seq(struct store_tx *tx, int64_t *ret_seq, struct error *err)

@@ -28,6 +28,12 @@ struct task_row {
     bool holds_resources; /* res_* (and host ports) are reserved on the instance */
     char *client_token;
     json_t *doc; /* the Task shape plus berth's private members; owned */
+    /* As read (read_task): an update that changes neither leaves the five
+     * indexes that lead with them alone (SQLite rewrites every index with
+     * a column in the SET list, changed or not). */
+    bool was_read;
+    int64_t was_instance_id;
+    char was_desired_status[16];
 };
 
 void task_row_clear(struct task_row *row);

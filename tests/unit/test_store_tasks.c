@@ -1,0 +1,72 @@
+/* Unit tests: the tasks table keeps its indexes true when an update leaves
+ * the placement and the desired status out of its SET list (an agent's
+ * report), including a row put twice without being read again. */
+#include <string.h>
+
+#include "server/store/store_clusters.h"
+#include "server/store/store_tasks.h"
+#include "store_tmp.h"
+#include "test.h"
+
+/* How many of the cluster's tasks ListTasks finds with this desired status. */
+static size_t listed(struct store_tx *tx, int64_t cluster_id, const char *desired)
+{
+    struct error err;
+    struct task_filter f = {.desired_status = desired};
+    json_t *uuids = json_array();
+    bool more = false;
+    size_t n = store_task_list(tx, cluster_id, &f, "", 100, uuids, &more, &err) < 0 ? 999 : json_array_size(uuids);
+    json_decref(uuids);
+    return n;
+}
+
+TEST(store_task_updates_keep_the_status_indexes_true)
+{
+    struct tmp_store t;
+    CHECK(tmp_store_open(&t) == 0);
+    if (!t.st)
+        return;
+    struct error err;
+    struct store_tx *tx = NULL;
+    CHECK(store_begin(t.st, true, &tx, &err) == 0);
+    struct cluster_row c = {.created_at = 1};
+    snprintf(c.name, sizeof(c.name), "c1");
+    snprintf(c.status, sizeof(c.status), "ACTIVE");
+    c.doc = json_object();
+    CHECK(store_cluster_put(tx, "r1", &c, &err) == 0);
+
+    struct task_row row = {.cluster_id = c.id, .created_at = 1, .seq = 1};
+    snprintf(row.uuid, sizeof(row.uuid), "0123456789abcdef0123456789abcdef");
+    snprintf(row.family, sizeof(row.family), "web");
+    row.taskdef_arn = strdup("arn:aws:ecs:r1:1:task-definition/web:1");
+    snprintf(row.launch_type, sizeof(row.launch_type), "EC2");
+    snprintf(row.desired_status, sizeof(row.desired_status), "RUNNING");
+    snprintf(row.last_status, sizeof(row.last_status), "PENDING");
+    row.doc = json_object();
+    CHECK(store_task_put(tx, &row, &err) == 0);
+    task_row_clear(&row);
+
+    /* A report: read, last status moves, the rest stays. */
+    CHECK(store_task_get(tx, c.id, "0123456789abcdef0123456789abcdef", &row, &err) == 1);
+    snprintf(row.last_status, sizeof(row.last_status), "RUNNING");
+    row.seq = 2;
+    CHECK(store_task_put(tx, &row, &err) == 0);
+    CHECK(listed(tx, c.id, "RUNNING") == 1);
+    /* StopTask on the same row, then back, without reading it again. */
+    snprintf(row.desired_status, sizeof(row.desired_status), "STOPPED");
+    CHECK(store_task_put(tx, &row, &err) == 0);
+    CHECK(listed(tx, c.id, "RUNNING") == 0 && listed(tx, c.id, "STOPPED") == 1);
+    snprintf(row.desired_status, sizeof(row.desired_status), "RUNNING");
+    CHECK(store_task_put(tx, &row, &err) == 0);
+    CHECK(listed(tx, c.id, "RUNNING") == 1 && listed(tx, c.id, "STOPPED") == 0);
+    task_row_clear(&row);
+
+    CHECK(store_task_get(tx, c.id, "0123456789abcdef0123456789abcdef", &row, &err) == 1);
+    CHECK_STR(row.desired_status, "RUNNING");
+    CHECK_STR(row.last_status, "RUNNING");
+    CHECK(row.seq == 2);
+    task_row_clear(&row);
+    cluster_row_clear(&c);
+    store_rollback(tx);
+    tmp_store_close(&t);
+}
