@@ -91,3 +91,16 @@ int isodate_parse(const char *s, int64_t *ret_lo, int64_t *ret_hi)
     *ret_hi = lo + span;
     return 0;
 }
+
+int isodate_parse_amz(const char *s, int64_t *ret_seconds)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, sec;
+    if (!s || !digits(&s, 4, &y) || !digits(&s, 2, &mo) || !digits(&s, 2, &d) || *s++ != 'T' ||
+        !digits(&s, 2, &h) || !digits(&s, 2, &mi) || !digits(&s, 2, &sec) || *s++ != 'Z' || *s)
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)) || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    *ret_seconds = days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + sec;
+    return 0;
+}

@@ -54,3 +54,23 @@ TEST(isodate_matches_timegm)
     CHECK(isodate_parse("2024-02-29T12:00:00Z", &lo, &hi) == 0);
     CHECK(lo == 1709208000LL * 1000000);
 }
+
+/* SigV4's compact X-Amz-Date: the same second timegm gives; anything else
+ * (a separator, a day the month lacks, trailing bytes) is refused. */
+TEST(isodate_parse_amz_is_timegm_and_refuses_the_rest)
+{
+    int64_t t = 0;
+    CHECK(isodate_parse_amz("20261203T144308Z", &t) == 0);
+    struct tm tm = {.tm_year = 126, .tm_mon = 11, .tm_mday = 3, .tm_hour = 14, .tm_min = 43, .tm_sec = 8};
+    CHECK(t == (int64_t)timegm(&tm));
+    CHECK(isodate_parse_amz("19700101T000000Z", &t) == 0 && t == 0);
+    CHECK(isodate_parse_amz("20240229T235959Z", &t) == 0 && t == 1709251199);
+    CHECK(isodate_parse_amz("20230229T000000Z", &t) < 0);
+    CHECK(isodate_parse_amz("20261303T144308Z", &t) < 0);
+    CHECK(isodate_parse_amz("20261203T244308Z", &t) < 0);
+    CHECK(isodate_parse_amz("20261203 144308Z", &t) < 0);
+    CHECK(isodate_parse_amz("20261203T144308ZZ", &t) < 0);
+    CHECK(isodate_parse_amz("20261203T14430Z", &t) < 0);
+    CHECK(isodate_parse_amz("2026-12-03T14:43:08Z", &t) < 0);
+    CHECK(isodate_parse_amz(NULL, &t) < 0);
+}

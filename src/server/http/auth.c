@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/isodate.h"
 #include "common/sigv4.h"
 #include "server/http/http_limits.h"
 #include "server/http/sigv4_parse.h"
@@ -29,16 +30,8 @@ struct claim {
 /* "YYYYMMDDTHHMMSSZ" -> usec since the epoch; -1 if malformed. */
 static usec_t parse_amz_date(const char *s)
 {
-    struct tm tm = {0};
-    if (!s || strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
-        return -1;
-    if (sscanf(s, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) !=
-        6)
-        return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    time_t t = timegm(&tm);
-    return t == (time_t)-1 ? -1 : (usec_t)t * USEC_PER_SEC;
+    int64_t t;
+    return isodate_parse_amz(s, &t) < 0 ? -1 : (usec_t)t * USEC_PER_SEC;
 }
 
 static void format_amz_date(usec_t t, char out[17])
@@ -136,15 +129,16 @@ static int check_time(const struct claim *c, usec_t now, struct error *err)
     if (t < 0 || strncmp(c->amz_date, c->auth.date, 8) != 0)
         return error_set(err, API_ERR_INCOMPLETE_SIGNATURE,
                          "X-Amz-Date must be YYYYMMDDTHHMMSSZ of the credential's date");
-    char now_s[17], bound_s[17];
-    format_amz_date(now, now_s);
+    char now_s[17], bound_s[17]; /* for the messages only */
     usec_t oldest = c->presigned ? t + (usec_t)c->expires * USEC_PER_SEC : t + MAX_SKEW;
     if (now > oldest) {
+        format_amz_date(now, now_s);
         format_amz_date(now - MAX_SKEW, bound_s);
         return error_set(err, API_ERR_INVALID_SIGNATURE, "Signature expired: %s is now earlier than %s (%s - 15 min.)",
                          c->amz_date, bound_s, now_s);
     }
     if (t > now + MAX_SKEW) {
+        format_amz_date(now, now_s);
         format_amz_date(now + MAX_SKEW, bound_s);
         return error_set(err, API_ERR_INVALID_SIGNATURE,
                          "Signature not yet current: %s is still later than %s (%s + 15 min.)", c->amz_date, bound_s,
