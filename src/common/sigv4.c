@@ -41,7 +41,7 @@ static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
  * eight of the twelve digests). */
 struct sig_thread {
     EVP_MD_CTX *ctx;
-    char scope[512]; /* "AWS4" secret NUL date NUL region NUL service */
+    char scope[1200]; /* "AWS4" secret NUL date NUL region NUL service */
     size_t scope_len;
     unsigned char key[32];
 };
@@ -329,7 +329,7 @@ static int signing_key(const char *secret, const char *date, const char *region,
         memcpy(t->key, k, 32);
     }
     OPENSSL_cleanse(scope, sizeof(scope));
-    return rc;
+    return rc < 0 ? error_set(err, ERR_INTERNAL, "SHA-256 failed (out of memory?)") : 0;
 }
 
 int sigv4_signature(const struct sigv4_request *r, const char *signed_headers, bool presigned, const char *secret,
@@ -347,9 +347,9 @@ int sigv4_signature(const struct sigv4_request *r, const char *signed_headers, b
     if (sts.failed)
         return error_set(err, ERR_LIMIT, "signing scope too long");
     unsigned char k[32], sig[32];
-    int rc = signing_key(secret, date, region, service, k, err);
-    if (rc == 0)
-        rc = hmac(k, 32, sts.data, sig);
+    if (signing_key(secret, date, region, service, k, err) < 0)
+        return -1;
+    int rc = hmac(k, 32, sts.data, sig);
     OPENSSL_cleanse(k, sizeof(k));
     if (rc < 0)
         return error_set(err, ERR_INTERNAL, "SHA-256 failed (out of memory?)");
