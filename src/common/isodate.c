@@ -96,8 +96,8 @@ int isodate_parse_amz(const char *s, int64_t *ret_seconds)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int y, mo, d, h, mi, sec;
-    if (!s || !digits(&s, 4, &y) || !digits(&s, 2, &mo) || !digits(&s, 2, &d) || *s++ != 'T' ||
-        !digits(&s, 2, &h) || !digits(&s, 2, &mi) || !digits(&s, 2, &sec) || *s++ != 'Z' || *s)
+    if (!s || !digits(&s, 4, &y) || !digits(&s, 2, &mo) || !digits(&s, 2, &d) || *s++ != 'T' || !digits(&s, 2, &h) ||
+        !digits(&s, 2, &mi) || !digits(&s, 2, &sec) || *s++ != 'Z' || *s)
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap(y)) || h > 23 || mi > 59 || sec > 60)
         return -1;

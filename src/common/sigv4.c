@@ -91,8 +91,7 @@ static int sha256_two(const void *a, size_t alen, const void *b, size_t blen, un
         return -1;
     unsigned int n = 0;
     int ok = EVP_DigestInit_ex2(t->ctx, sha256_md, NULL) == 1 && EVP_DigestUpdate(t->ctx, a, alen) == 1 &&
-             (!blen || EVP_DigestUpdate(t->ctx, b, blen) == 1) && EVP_DigestFinal_ex(t->ctx, out, &n) == 1 &&
-             n == 32;
+             (!blen || EVP_DigestUpdate(t->ctx, b, blen) == 1) && EVP_DigestFinal_ex(t->ctx, out, &n) == 1 && n == 32;
     return ok ? 0 : -1;
 }
 

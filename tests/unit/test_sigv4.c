@@ -129,9 +129,15 @@ TEST(sigv4_missing_signed_header_is_an_error)
  * and dates must never reuse one derived for another scope. */
 static int sign_json_post(const char *secret, const char *amz_date, const char *service, char sig[65])
 {
-    const char *kv[] = {"Content-Type", "application/x-amz-json-1.1", "X-Amz-Target",
-                        "AmazonEC2ContainerServiceV20141113.CreateCluster", "X-Amz-Date", amz_date, "Host",
-                        "127.0.0.1:7480", NULL};
+    const char *kv[] = {"Content-Type",
+                        "application/x-amz-json-1.1",
+                        "X-Amz-Target",
+                        "AmazonEC2ContainerServiceV20141113.CreateCluster",
+                        "X-Amz-Date",
+                        amz_date,
+                        "Host",
+                        "127.0.0.1:7480",
+                        NULL};
     struct hdrs h = {kv};
     const char body[] = "{\"clusterName\":\"a b\"}";
     char hash[65], date[9];
@@ -139,8 +145,8 @@ static int sign_json_post(const char *secret, const char *amz_date, const char *
     sigv4_sha256_hex(body, strlen(body), hash);
     struct sigv4_request r = {"POST", "/", "", lookup, &h, hash};
     struct error err;
-    return sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, amz_date, date,
-                           "us-east-1", service, sig, &err);
+    return sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, amz_date, date, "us-east-1",
+                           service, sig, &err);
 }
 
 TEST(sigv4_kept_signing_key_is_only_used_for_its_own_scope)

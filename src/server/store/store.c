@@ -140,10 +140,7 @@ static int conn_run(struct store_conn *c, const char *sql, struct error *err)
  * around every allocation of every connection: with 8 request threads it
  * was a tenth of the server's futex calls.  Set before the first open. */
 static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
-static void sqlite_configure(void)
-{
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
+static void sqlite_configure(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
 static int conn_open(struct store *st, struct store_conn **ret_conn, struct error *err)
 {

@@ -91,8 +91,11 @@ int store_task_put(struct store_tx *tx, struct task_row *row, struct error *err)
                                         "WHERE id = ?20";
     bool placed_as_read = row->was_read && row->was_instance_id == row->instance_id &&
                           strcmp(row->was_desired_status, row->desired_status) == 0;
+    const char *sql = row->id == 0 ? insert : update_all;
+    if (row->id != 0 && placed_as_read)
+        sql = update_status;
     db_stmt *s = store_row_stmt(
-        tx, row->id == 0 ? insert : placed_as_read ? update_status : update_all,
+        tx, sql,
         STORE_ARGS(ARG_INT(row->cluster_id), ARG_TEXT(row->uuid), ARG_INT_OR_NULL(row->instance_id),
                    ARG_TEXT(row->family), ARG_TEXT(row->taskdef_arn), ARG_TEXT(row->started_by), ARG_TEXT(row->group),
                    ARG_TEXT(row->service_name), ARG_TEXT(row->launch_type), ARG_TEXT(row->desired_status),
