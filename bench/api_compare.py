@@ -11,16 +11,15 @@ server of the last binary with `perf record`.
 
 Asserts nothing about speed."""
 import argparse
-import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 import run as R  # noqa: E402
 import berth_proc  # noqa: E402
 
@@ -66,15 +65,7 @@ def main():
     api_load = a.api_load or R.api_load_bin(_Args(a.binaries[0]))
     if not api_load:
         sys.exit("no api_load binary: make build/api_load, or give --api-load")
-    runs = {b: [] for b in a.binaries}
-    for k in range(a.rounds):
-        for b in a.binaries:
-            perf = a.perf if a.perf and k == a.rounds - 1 and b == a.binaries[-1] else None
-            r = one(b, a, api_load, perf)
-            runs[b].append(r)
-            print(json.dumps({"binary": b, "round": k + 1, **{x: round(y, 3) for x, y in r.items()}}), flush=True)
-    for b, rs in runs.items():
-        print(json.dumps({"binary": b, "median": {x: round(statistics.median(r[x] for r in rs), 3) for x in rs[0]}}))
+    compare.compare_rounds(a.binaries, a.rounds, lambda b, perf: one(b, a, api_load, perf), a.perf)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,13 @@ prints placements/s, RunTask latency and the server's CPU per placed task
 
 Asserts nothing about speed."""
 import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare  # noqa: E402
 import run as R  # noqa: E402
 import berth_proc  # noqa: E402
 
@@ -56,15 +55,7 @@ def main():
     ap.add_argument("--strategy", default="binpack(memory)", choices=list(R.PLACEMENT_STRATEGIES))
     ap.add_argument("--perf", help="perf record the last binary's server (last round) into this file")
     a = ap.parse_args()
-    runs = {b: [] for b in a.binaries}
-    for k in range(a.rounds):
-        for b in a.binaries:
-            perf = a.perf if a.perf and k == a.rounds - 1 and b == a.binaries[-1] else None
-            r = one(b, a, perf)
-            runs[b].append(r)
-            print(json.dumps({"binary": b, "round": k + 1, **{x: round(y, 2) for x, y in r.items()}}), flush=True)
-    for b, rs in runs.items():
-        print(json.dumps({"binary": b, "median": {x: round(statistics.median(r[x] for r in rs), 2) for x in rs[0]}}))
+    compare.compare_rounds(a.binaries, a.rounds, lambda b, perf: one(b, a, perf), a.perf)
 
 
 if __name__ == "__main__":
