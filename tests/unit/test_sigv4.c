@@ -23,6 +23,29 @@ static const char *lookup(void *cookie, const char *lname)
     return NULL;
 }
 
+/* botocore's CreateCluster request of the tests below, signed with these. */
+static int sign_json_post(const char *secret, const char *amz_date, const char *service, char sig[65])
+{
+    const char *kv[] = {"Content-Type",
+                        "application/x-amz-json-1.1",
+                        "X-Amz-Target",
+                        "AmazonEC2ContainerServiceV20141113.CreateCluster",
+                        "X-Amz-Date",
+                        amz_date,
+                        "Host",
+                        "127.0.0.1:7480",
+                        NULL};
+    struct hdrs h = {kv};
+    const char body[] = "{\"clusterName\":\"a b\"}";
+    char hash[65], date[9];
+    snprintf(date, sizeof(date), "%.8s", amz_date);
+    sigv4_sha256_hex(body, strlen(body), hash);
+    struct sigv4_request r = {"POST", "/", "", lookup, &h, hash};
+    struct error err;
+    return sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, amz_date, date, "us-east-1",
+                           service, sig, &err);
+}
+
 TEST(sigv4_matches_botocore_json_post)
 {
     const char *kv[] = {"Content-Type",
@@ -55,25 +78,10 @@ TEST(sigv4_matches_botocore_json_post)
  * the key is hashed first (RFC 2104). */
 TEST(sigv4_matches_botocore_long_secret)
 {
-    const char *kv[] = {"Content-Type",
-                        "application/x-amz-json-1.1",
-                        "X-Amz-Target",
-                        "AmazonEC2ContainerServiceV20141113.CreateCluster",
-                        "X-Amz-Date",
-                        "20261206T071040Z",
-                        "Host",
-                        "127.0.0.1:7480",
-                        NULL};
-    struct hdrs h = {kv};
-    const char body[] = "{\"clusterName\":\"a b\"}";
-    char hash[65], sig[65], secret[101];
+    char sig[65], secret[101];
     memset(secret, 'L', 100);
     secret[100] = 0;
-    sigv4_sha256_hex(body, strlen(body), hash);
-    struct sigv4_request r = {"POST", "/", "", lookup, &h, hash};
-    struct error err;
-    CHECK(sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, "20261206T071040Z",
-                          "20261206", "us-east-1", "ecs", sig, &err) == 0);
+    CHECK(sign_json_post(secret, "20261206T071040Z", "ecs", sig) == 0);
     CHECK_STR(sig, "6d194259f8ad2927f6ac0bac13fd34499932d6246e79e3507d685582fb9671ad");
 }
 
@@ -127,28 +135,6 @@ TEST(sigv4_missing_signed_header_is_an_error)
 
 /* Each thread keeps its last signing key: alternating secrets, services
  * and dates must never reuse one derived for another scope. */
-static int sign_json_post(const char *secret, const char *amz_date, const char *service, char sig[65])
-{
-    const char *kv[] = {"Content-Type",
-                        "application/x-amz-json-1.1",
-                        "X-Amz-Target",
-                        "AmazonEC2ContainerServiceV20141113.CreateCluster",
-                        "X-Amz-Date",
-                        amz_date,
-                        "Host",
-                        "127.0.0.1:7480",
-                        NULL};
-    struct hdrs h = {kv};
-    const char body[] = "{\"clusterName\":\"a b\"}";
-    char hash[65], date[9];
-    snprintf(date, sizeof(date), "%.8s", amz_date);
-    sigv4_sha256_hex(body, strlen(body), hash);
-    struct sigv4_request r = {"POST", "/", "", lookup, &h, hash};
-    struct error err;
-    return sigv4_signature(&r, "content-type;host;x-amz-date;x-amz-target", false, secret, amz_date, date, "us-east-1",
-                           service, sig, &err);
-}
-
 TEST(sigv4_kept_signing_key_is_only_used_for_its_own_scope)
 {
     char long_secret[101], a[65], b[65], c[65], d[65];
