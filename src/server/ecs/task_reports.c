@@ -162,7 +162,7 @@ static int report_task_resolve(struct op_ctx *ctx, json_t *in, struct cluster_ro
  * a poll shows the server has it STOPPED. */
 static int save_and_ack(struct op_ctx *ctx, struct task_row *task, json_t *out, struct error *err)
 {
-    if (task_save(ctx, task, strcmp(task->last_status, "STOPPED") == 0, err) < 0)
+    if (task_save(ctx, task, task_status_is(task->last_status, TASK_STATUS_STOPPED), err) < 0)
         return -1;
     json_object_set_new(out, "acknowledgment", json_string("ACK"));
     return 0;
