@@ -13,10 +13,8 @@ Asserts nothing about speed."""
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
@@ -35,17 +33,10 @@ def one(binary, args, api_load, perf_out):
     srv = R.start_server(tmp, "server")
     try:
         R.Client(srv.endpoint).call("CreateCluster", {"clusterName": "api"})
-        rec = None
-        if perf_out:
-            rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-o", perf_out,
-                                    "-p", str(srv.proc.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.5)
-        c0 = R.proc_stat(srv.proc.pid)[1]
-        rate, lat, reads = R.run_mix_c(api_load, srv.endpoint, args.clients, args.seconds)
-        c1 = R.proc_stat(srv.proc.pid)[1]
-        if rec:
-            rec.send_signal(2)
-            rec.wait()
+        with compare.perf_recording(srv.proc.pid, perf_out, 499):
+            c0 = R.proc_stat(srv.proc.pid)[1]
+            rate, lat, reads = R.run_mix_c(api_load, srv.endpoint, args.clients, args.seconds)
+            c1 = R.proc_stat(srv.proc.pid)[1]
     finally:
         srv.stop()
         shutil.rmtree(tmp, ignore_errors=True)

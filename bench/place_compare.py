@@ -12,9 +12,7 @@ prints placements/s, RunTask latency and the server's CPU per placed task
 Asserts nothing about speed."""
 import argparse
 import os
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402
@@ -27,18 +25,11 @@ def one(binary, args, perf_out):
     res = R.Results()
     strategy = R.PLACEMENT_STRATEGIES[args.strategy]
     with R.hollow_cluster(res, "placement", args.instances) as (srv, cli, agents):
-        rec = None
-        if perf_out:
-            rec = subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "199", "-o", perf_out,
-                                    "-p", str(srv.proc.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(0.5)
-        c0 = R.proc_stat(srv.proc.pid)[1]
-        lat, placed, failures, wall = R.place(srv.endpoint, "p", "hollow", strategy, args.tasks, args.clients,
-                                              args.seconds)
-        c1 = R.proc_stat(srv.proc.pid)[1]
-        if rec:
-            rec.send_signal(2)
-            rec.wait()
+        with compare.perf_recording(srv.proc.pid, perf_out, 199):
+            c0 = R.proc_stat(srv.proc.pid)[1]
+            lat, placed, failures, wall = R.place(srv.endpoint, "p", "hollow", strategy, args.tasks, args.clients,
+                                                  args.seconds)
+            c1 = R.proc_stat(srv.proc.pid)[1]
     lat.sort()
     return {"rate": placed / wall, "p50": R.pct(lat, 50), "p99": R.pct(lat, 99), "failures": failures,
             "server_cpu_ms_per_task": 1000 * (c1 - c0) / max(placed, 1)}
