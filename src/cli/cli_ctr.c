@@ -142,7 +142,7 @@ static int print_logs(struct runtime *r, const char *id, bool raw)
  * into argv. */
 struct run_args {
     struct ctr_spec spec;
-    struct runtime_create_opts co;
+    struct runtime_run_opts co;
     const char *lower[LIMIT_OVERLAY_LAYERS];
     size_t n_lower;
     const char *env[MAX_ENV];
@@ -424,7 +424,7 @@ static int run_start(struct runtime *r, struct run_args *a)
     }
     if (cgroups_task_create(&r->cg, name, a->task_mem, a->task_cpu, &err) < 0)
         return fail("run", &err);
-    if (runtime_create(r, name, &a->spec, &a->co, NULL, &err) < 0 || runtime_start(r, name, &err) < 0) {
+    if (runtime_run(r, name, &a->spec, &a->co, NULL, &err) < 0) {
         struct error e2;
         if (err.kind != ERR_CONFLICT) {
             runtime_delete(r, name, &e2);

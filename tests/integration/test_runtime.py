@@ -585,3 +585,23 @@ def test_foreground_run_forwards_signals(ctr):
             p.wait()
     assert p.returncode == 5, err
     assert b"got-int" in out
+
+
+def test_runtime_shim_turns_conmon_create_into_run_detached(tmp_path):
+    """conmon runs `RUNTIME --root R create --bundle B ID`; the shim makes that
+    one `run --detach` (created and started by one runtime process), leaving
+    every other argument as it was, and masks nothing when told not to."""
+    shim = os.path.join(os.path.dirname(berth_proc.BERTH_BIN), "berth-runtime-shim")
+    fake = tmp_path / "fake-runtime"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/args"\n')
+    fake.chmod(0o755)
+    conmon_args = ["--root", "/r/create", "create", "--bundle", "/b", "--pid-file", "/b/pid", "ctr1"]
+    env = dict(os.environ, **berth_proc.SAN_ENV)
+    subprocess.run([shim, "--no-cgroup2-mask", "--run-detached", str(fake)] + conmon_args, check=True, env=env)
+    assert (tmp_path / "args").read_text().split("\n")[:-1] == [
+        "--root", "/r/create", "run", "--detach", "--bundle", "/b", "--pid-file", "/b/pid", "ctr1"]
+    subprocess.run([shim, "--no-cgroup2-mask", str(fake)] + conmon_args, check=True, env=env)
+    assert (tmp_path / "args").read_text().split("\n")[:-1] == conmon_args
+    r = subprocess.run([shim, "--no-cgroup2-mask", "--run-detached", str(fake), "--root", "/r", "state", "x"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "without a create command" in r.stderr

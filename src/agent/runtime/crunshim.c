@@ -1,11 +1,13 @@
 /* crunshim.c - the cgroup2 mask crun needs on hybrid hosts, and the exec
- * wrapper conmon runs crun through.  Kept to libc so that the wrapper can
+ * wrapper conmon runs the runtime through (crun for the mask; either
+ * runtime to create and start in one call).  Kept to libc so that the wrapper can
  * be a tiny static binary: conmon execs it once per container create, and
  * berth itself takes ~8 ms just to load its shared libraries. */
 #include "agent/runtime/crunshim.h"
 
 #include <errno.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -24,18 +26,65 @@ int crunshim_mask_cgroup2(void)
     return 0;
 }
 
-int crunshim_main(int argc, char **argv)
+/* conmon's "create" made "run --detach": the runtime starts the
+ * container as it creates it, one runtime process instead of two. */
+static int exec_run_detached(char **argv)
 {
-    if (argc < 2 || argv[1][0] != '/') {
-        fprintf(stderr, "usage: berth-runtime-shim /ABSOLUTE/RUNTIME [ARGS...]\n");
+    char *v[64]; /* conmon passes ~12 */
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    if (n + 2 > sizeof(v) / sizeof(v[0])) {
+        fprintf(stderr, "berth-runtime-shim: too many arguments\n");
         return 2;
     }
-    int e = crunshim_mask_cgroup2();
-    if (e != 0) {
-        fprintf(stderr, "berth-runtime-shim: cannot mask cgroup2 controllers: %s\n", strerror(e));
-        return 125;
+    size_t k = 0;
+    bool done = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!done && strcmp(argv[i], "create") == 0) {
+            v[k++] = "run";
+            v[k++] = "--detach";
+            done = true;
+        } else {
+            v[k++] = argv[i];
+        }
     }
-    execv(argv[1], argv + 1);
-    fprintf(stderr, "berth-runtime-shim: exec %s: %s\n", argv[1], strerror(errno));
+    v[k] = NULL;
+    if (!done) {
+        fprintf(stderr, "berth-runtime-shim: --run-detached without a create command\n");
+        return 2;
+    }
+    execv(v[0], v);
+    fprintf(stderr, "berth-runtime-shim: exec %s: %s\n", v[0], strerror(errno));
+    return 127;
+}
+
+int crunshim_main(int argc, char **argv)
+{
+    bool mask = true, run_detached = false;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--no-cgroup2-mask") == 0)
+            mask = false;
+        else if (strcmp(argv[i], "--run-detached") == 0)
+            run_detached = true;
+        else
+            break;
+    }
+    if (i >= argc || argv[i][0] != '/') {
+        fprintf(stderr, "usage: berth-runtime-shim [--no-cgroup2-mask] [--run-detached] /ABSOLUTE/RUNTIME [ARGS...]\n");
+        return 2;
+    }
+    if (mask) {
+        int e = crunshim_mask_cgroup2();
+        if (e != 0) {
+            fprintf(stderr, "berth-runtime-shim: cannot mask cgroup2 controllers: %s\n", strerror(e));
+            return 125;
+        }
+    }
+    if (run_detached)
+        return exec_run_detached(argv + i);
+    execv(argv[i], argv + i);
+    fprintf(stderr, "berth-runtime-shim: exec %s: %s\n", argv[i], strerror(errno));
     return 127;
 }

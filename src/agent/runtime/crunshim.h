@@ -8,7 +8,9 @@
  * Async-signal-safe, for use between fork and exec.  0 or an errno. */
 int crunshim_mask_cgroup2(void);
 
-/* main() of `berth-runtime-shim RUNTIME ARGS...` (and of the fallback
- * `berth runtime-shim`, argv shifted the same way): mask, then exec the
- * absolute path RUNTIME with ARGS.  Returns only on failure (exit status). */
+/* main() of `berth-runtime-shim [OPTIONS] RUNTIME ARGS...` (and of the
+ * fallback `berth runtime-shim`, argv shifted the same way): mask, then
+ * exec the absolute path RUNTIME with ARGS.  --no-cgroup2-mask skips the
+ * mask (runc); --run-detached turns the first ARG "create" (conmon's) into
+ * "run --detach".  Returns only on failure (exit status). */
 int crunshim_main(int argc, char **argv);

@@ -17,6 +17,10 @@
  *     does the same setup and execs crun: one extra exec per create, of a
  *     small static binary (<1 ms) when it sits next to berth, else of berth
  *     itself as `berth runtime-shim` (~8 ms, loading its libraries).
+ * Creating and starting at once, the shim also turns conmon's `create`
+ * into `run --detach` (for runc too, with --no-cgroup2-mask): one runtime
+ * process instead of a `create` and a `start`, which saves ~5 ms with crun
+ * and ~13 ms with runc per container here.
  * The mask is applied only when /sys/fs/cgroup/unified is a cgroup2 mount;
  * on pure v1 or pure v2 hosts crun runs directly.
  *
@@ -72,29 +76,33 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
         struct statfs sf;
         rt->mask_cgroup2 =
             statfs("/sys/fs/cgroup/unified", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC;
-        if (rt->mask_cgroup2) {
-            char self[PATH_MAX];
-            ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-            if (n < 0)
-                return error_sys(err, "readlink /proc/self/exe");
-            self[n] = '\0';
-            snprintf(rt->shim, sizeof(rt->shim), "%s/" SHIM_NAME, dirname(strdupa(self)));
-            rt->shim_is_berth = access(rt->shim, X_OK) != 0;
-            if (rt->shim_is_berth)
-                snprintf(rt->shim, sizeof(rt->shim), "%s", self);
-        }
     }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0)
+        return error_sys(err, "readlink /proc/self/exe");
+    self[n] = '\0';
+    snprintf(rt->shim, sizeof(rt->shim), "%s/" SHIM_NAME, dirname(strdupa(self)));
+    rt->shim_is_berth = access(rt->shim, X_OK) != 0;
+    if (rt->shim_is_berth)
+        snprintf(rt->shim, sizeof(rt->shim), "%s", self);
     return 0;
 }
 
-void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_path,
+bool oci_runtime_conmon_runtime(const struct oci_runtime *rt, bool want_run, const char **ret_path,
                                 const char *args[OCI_RUNTIME_MAX_PREFIX], size_t *ret_n)
 {
+    /* Through berth itself the exec costs more than the start it saves. */
+    bool run = want_run && (rt->mask_cgroup2 || !rt->shim_is_berth);
     size_t n = 0;
-    if (rt->mask_cgroup2) {
+    if (rt->mask_cgroup2 || run) {
         *ret_path = rt->shim;
         if (rt->shim_is_berth)
             args[n++] = "runtime-shim";
+        if (!rt->mask_cgroup2)
+            args[n++] = "--no-cgroup2-mask";
+        if (run)
+            args[n++] = "--run-detached";
         args[n++] = rt->path;
     } else {
         *ret_path = rt->path;
@@ -102,6 +110,7 @@ void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_p
     args[n++] = "--root";
     args[n++] = rt->root;
     *ret_n = n;
+    return run;
 }
 
 /* Run argv (the runtime and its arguments) to its end, capturing its

@@ -16,7 +16,7 @@ struct oci_runtime {
     enum oci_runtime_kind kind;
     char path[4096];    /* the runtime binary */
     char root[4096];    /* its --root state directory, the same for every call */
-    char shim[4096];    /* what conmon runs crun through on hybrid hosts: berth-runtime-shim */
+    char shim[4096];    /* what conmon runs the runtime through (crun on hybrid hosts; run mode): berth-runtime-shim */
     bool shim_is_berth; /* ... or, without it next to us, our own binary as `berth runtime-shim` */
     bool mask_cgroup2;  /* hide the hybrid cgroup2 mount's controllers (see oci_runtime.c) */
 };
@@ -28,9 +28,12 @@ const char *oci_runtime_kind_name(enum oci_runtime_kind kind);
 int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const char *root, struct error *err);
 
 /* The program and leading arguments conmon should run as its runtime
- * (conmon appends "create --bundle ... ID").  Pointers into rt. */
+ * (conmon appends "create --bundle ... ID").  Pointers into rt.  With
+ * want_run, where the static shim makes it cheap, the shim runs the
+ * runtime's `run --detach` instead, so the container is started too:
+ * returns true then, false when the caller must still `start` it. */
 #define OCI_RUNTIME_MAX_PREFIX 6
-void oci_runtime_conmon_runtime(const struct oci_runtime *rt, const char **ret_path,
+bool oci_runtime_conmon_runtime(const struct oci_runtime *rt, bool want_run, const char **ret_path,
                                 const char *args[OCI_RUNTIME_MAX_PREFIX], size_t *ret_n);
 
 int oci_runtime_start(const struct oci_runtime *rt, const char *id, struct error *err);

@@ -236,7 +236,7 @@ static void cleanup_failed_create(struct runtime *r, const char *id, const struc
 }
 
 /* dir/rootfs: the layers under a fresh upper dir, mounted. */
-static int mount_root(const char *dir, const struct runtime_create_opts *o, char *rootfs, size_t cap, struct error *err)
+static int mount_root(const char *dir, const struct runtime_run_opts *o, char *rootfs, size_t cap, struct error *err)
 {
     char upper[PATH_MAX], work[PATH_MAX];
     snprintf(rootfs, cap, "%s/rootfs", dir);
@@ -250,7 +250,7 @@ static int mount_root(const char *dir, const struct runtime_create_opts *o, char
 /* Everything in dir before conmon runs: the root, the /etc files, the
  * bundle and our record (cgroups path and uuid filled into *rec). */
 static int prepare_bundle(struct runtime *r, const char *id, const char *dir, const struct ctr_spec *spec,
-                          const struct runtime_create_opts *o, struct record *rec, struct error *err)
+                          const struct runtime_run_opts *o, struct record *rec, struct error *err)
 {
     char rootfs[PATH_MAX];
     if (mount_root(dir, o, rootfs, sizeof(rootfs), err) < 0)
@@ -284,8 +284,16 @@ static int prepare_bundle(struct runtime *r, const char *id, const char *dir, co
     return record_write(r, id, rec, err);
 }
 
-/* Have conmon run `create` for the bundle in dir. */
-static int create_with_conmon(struct runtime *r, const char *id, const char *dir, const struct oci_runtime *oc,
+/* What conmon runs as the runtime: its path and leading arguments. */
+struct conmon_runtime {
+    const char *path;
+    const char *args[OCI_RUNTIME_MAX_PREFIX];
+    size_t n_args;
+};
+
+/* Have conmon run `create` (or, through the shim, `run --detach`) for the
+ * bundle in dir. */
+static int create_with_conmon(struct runtime *r, const char *id, const char *dir, const struct conmon_runtime *cr,
                               const struct record *rec, int64_t log_size_max, pid_t *ret_pid, struct error *err)
 {
     char pidfile[PATH_MAX], cpidfile[PATH_MAX], logp[PATH_MAX], errp[PATH_MAX], sockdir[PATH_MAX];
@@ -294,10 +302,6 @@ static int create_with_conmon(struct runtime *r, const char *id, const char *dir
     snprintf(logp, sizeof(logp), "%s/ctr.log", dir);
     snprintf(errp, sizeof(errp), "%s/conmon.err", dir);
     snprintf(sockdir, sizeof(sockdir), "%s/sock", r->data_dir);
-    const char *rt_path;
-    const char *rt_args[OCI_RUNTIME_MAX_PREFIX];
-    size_t n_rt_args;
-    oci_runtime_conmon_runtime(oc, &rt_path, rt_args, &n_rt_args);
     struct conmon_opts co = {
         .conmon_path = r->conmon,
         .id = id,
@@ -310,20 +314,44 @@ static int create_with_conmon(struct runtime *r, const char *id, const char *dir
         .persist_dir = dir,
         .socket_dir = sockdir,
         .stderr_path = errp,
-        .runtime_path = rt_path,
-        .runtime_args = rt_args,
-        .n_runtime_args = n_rt_args,
+        .runtime_path = cr->path,
+        .runtime_args = cr->args,
+        .n_runtime_args = cr->n_args,
     };
     return conmon_create(&co, LIMIT_CREATE_TIMEOUT_SEC * USEC_PER_SEC, ret_pid, err);
 }
 
-int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_create_opts *o,
-                   pid_t *ret_pid, struct error *err)
+/* The runtime's `start` of a created container, and our record of it. */
+static int start_created(struct runtime *r, const char *id, struct error *err)
+{
+    struct record rec;
+    if (record_read(r, id, &rec, err) < 0)
+        return -1;
+    const struct oci_runtime *oc = runtime_of(r, rec.runtime, err);
+    if (!oc)
+        return -1;
+    usec_t t0 = time_monotonic();
+    if (oci_runtime_start(oc, id, err) < 0)
+        return -1;
+    log_debug("container %s: %s start %.1f ms", id, oci_runtime_kind_name(rec.runtime),
+              (double)(time_monotonic() - t0) / USEC_PER_MSEC);
+    rec.started = true;
+    return record_write(r, id, &rec, err);
+}
+
+/* Bundle, conmon and the runtime's create, or its `run --detach` where
+ * the shim makes that cheap (*ret_started then true). */
+static int create_container(struct runtime *r, const char *id, const struct ctr_spec *spec,
+                            const struct runtime_run_opts *o, bool *ret_started, pid_t *ret_pid, struct error *err)
 {
     const struct oci_runtime *oc = runtime_of(r, o->runtime, err);
     if (!oc)
         return -1;
+    struct conmon_runtime cr;
+    /* A run-mode container is recorded as started from the first: it
+     * exists only once the runtime has started it. */
     struct record rec = {.runtime = o->runtime, .stop_signal = SIGTERM};
+    rec.started = oci_runtime_conmon_runtime(oc, true, &cr.path, cr.args, &cr.n_args);
     if (o->stop_signal) {
         rec.stop_signal = runtime_parse_signal(o->stop_signal);
         if (rec.stop_signal < 0)
@@ -346,33 +374,34 @@ int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spe
     usec_t t1 = time_monotonic();
     if (o->ret_bundle_ready)
         *o->ret_bundle_ready = t1;
-    if (create_with_conmon(r, id, dir, oc, &rec, o->log_size_max, &pid, err) < 0) {
+    if (create_with_conmon(r, id, dir, &cr, &rec, o->log_size_max, &pid, err) < 0) {
         error_prefix(err, "container %s", id);
         cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);
         return -1;
     }
-    log_debug("container %s: root+bundle %.1f ms, conmon+%s create %.1f ms", id, (double)(t1 - t0) / USEC_PER_MSEC,
-              oci_runtime_kind_name(o->runtime), (double)(time_monotonic() - t1) / USEC_PER_MSEC);
+    log_debug("container %s: root+bundle %.1f ms, conmon+%s %s %.1f ms", id, (double)(t1 - t0) / USEC_PER_MSEC,
+              oci_runtime_kind_name(o->runtime), rec.started ? "run" : "create",
+              (double)(time_monotonic() - t1) / USEC_PER_MSEC);
     if (ret_pid)
         *ret_pid = pid;
+    *ret_started = rec.started;
     return 0;
 }
 
-int runtime_start(struct runtime *r, const char *id, struct error *err)
+int runtime_run(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_run_opts *o,
+                pid_t *ret_pid, struct error *err)
 {
-    struct record rec;
-    if (record_read(r, id, &rec, err) < 0)
+    bool started;
+    if (create_container(r, id, spec, o, &started, ret_pid, err) < 0)
         return -1;
-    const struct oci_runtime *oc = runtime_of(r, rec.runtime, err);
-    if (!oc)
+    if (o->ret_created)
+        *o->ret_created = time_monotonic();
+    if (!started && start_created(r, id, err) < 0) {
+        struct error e2;
+        runtime_delete(r, id, &e2);
         return -1;
-    usec_t t0 = time_monotonic();
-    if (oci_runtime_start(oc, id, err) < 0)
-        return -1;
-    log_debug("container %s: %s start %.1f ms", id, oci_runtime_kind_name(rec.runtime),
-              (double)(time_monotonic() - t0) / USEC_PER_MSEC);
-    rec.started = true;
-    return record_write(r, id, &rec, err);
+    }
+    return 0;
 }
 
 int runtime_status(struct runtime *r, const char *id, struct runtime_status *ret, struct error *err)

@@ -41,7 +41,7 @@ struct runtime {
  * (NULL: "berth").  Fails if conmon or neither runtime is installed. */
 int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_parent, struct error *err);
 
-struct runtime_create_opts {
+struct runtime_run_opts {
     enum oci_runtime_kind runtime;
     const char *const *lower; /* rootfs layers, top first */
     size_t n_lower;
@@ -50,16 +50,18 @@ struct runtime_create_opts {
     const struct etcfiles_opts *etc; /* NULL: the image's own /etc files */
     int64_t log_size_max;            /* <= 0: unbounded */
     usec_t *ret_bundle_ready;        /* may be NULL: set to the monotonic time the bundle was written */
+    usec_t *ret_created;             /* may be NULL: ... and when conmon's runtime call returned */
 };
 
-/* Create container id (the runtime id; [A-Za-z0-9_.-], at most
+/* Create and start container id (the runtime id; [A-Za-z0-9_.-], at most
  * LIMIT_CTR_ID) from spec: mounts its root, writes its bundle and has conmon
- * run `create`.  The spec's user is resolved in the mounted root;
- * cgroups_path and the /etc files are filled in here.  On failure nothing is
- * left behind.  *ret_pid (may be NULL) is the container's init pid. */
-int runtime_create(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_create_opts *o,
-                   pid_t *ret_pid, struct error *err);
-int runtime_start(struct runtime *r, const char *id, struct error *err);
+ * run the runtime: `run --detach` through the shim, or `create` and then
+ * `start` where only berth itself could be the shim (oci_runtime.h).  The
+ * spec's user is resolved in the mounted root; cgroups_path and the /etc
+ * files are filled in here.  On failure nothing is left behind.  *ret_pid
+ * (may be NULL) is the container's init pid. */
+int runtime_run(struct runtime *r, const char *id, const struct ctr_spec *spec, const struct runtime_run_opts *o,
+                pid_t *ret_pid, struct error *err);
 
 enum runtime_state {
     RUNTIME_CREATED,

@@ -106,8 +106,8 @@ enum start_mark {
     MARK_NETWORK,   /* network set up */
     MARK_IMAGES,    /* images pulled or found current */
     MARK_BUNDLE,    /* overlay mounted, bundle and /etc files written (last container) */
-    MARK_CREATED,   /* conmon ran `runtime create` */
-    MARK_STARTED,   /* `runtime start` returned */
+    MARK_CREATED,   /* conmon ran `runtime create` (or `run --detach`, which also starts) */
+    MARK_STARTED,   /* `runtime start` returned (after `run`, at once) */
     MARK_REPORTED,  /* RUNNING queued for the server */
     MARK_COUNT
 };

@@ -172,11 +172,11 @@ static int build_spec(struct task_runner *t, struct runner_ctr *c, const struct 
     return container_spec_build(&in, ret, err);
 }
 
-/* Create (conmon runs the runtime) and start; on failure delete it. */
+/* Create and start (conmon runs the runtime); on failure nothing is left. */
 static int create_and_start(struct task_runner *t, struct runner_ctr *c, struct container_spec *cs, char **lower,
                             size_t nlower, const struct etcfiles_opts *etc, struct error *err)
 {
-    struct runtime_create_opts co = {
+    struct runtime_run_opts co = {
         .runtime = t->env->kind,
         .lower = (const char *const *)lower,
         .n_lower = nlower,
@@ -184,19 +184,12 @@ static int create_and_start(struct task_runner *t, struct runner_ctr *c, struct 
         .stop_signal = c->stop_signal,
         .etc = etc,
         .ret_bundle_ready = &t->start_marks[MARK_BUNDLE],
+        .ret_created = &t->start_marks[MARK_CREATED],
     };
-    int r = runtime_create(&t->env->rt, c->id, &cs->spec, &co, NULL, err);
-    if (r == 0) {
-        runner_mark(t, MARK_CREATED);
-        r = runtime_start(&t->env->rt, c->id, err);
-    }
-    if (r == 0)
-        runner_mark(t, MARK_STARTED);
-    if (r < 0) {
-        struct error e2;
-        runtime_delete(&t->env->rt, c->id, &e2);
-    }
-    return r;
+    if (runtime_run(&t->env->rt, c->id, &cs->spec, &co, NULL, err) < 0)
+        return -1;
+    runner_mark(t, MARK_STARTED);
+    return 0;
 }
 
 int task_container_start(struct task_runner *t, struct runner_ctr *c, const struct task_volumes *vols,

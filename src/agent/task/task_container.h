@@ -1,5 +1,5 @@
 /* task_container.h - starting one container of a task: image config,
- * OCI spec, /etc files, then `runtime create` and `start`. */
+ * OCI spec, /etc files, then the runtime (runtime_run). */
 #pragma once
 
 #include "agent/task/runner.h"
