@@ -590,18 +590,38 @@ def test_foreground_run_forwards_signals(ctr):
 def test_runtime_shim_turns_conmon_create_into_run_detached(tmp_path):
     """conmon runs `RUNTIME --root R create --bundle B ID`; the shim makes that
     one `run --detach` (created and started by one runtime process), leaving
-    every other argument as it was, and masks nothing when told not to."""
+    every other argument as it was."""
     shim = os.path.join(os.path.dirname(berth_proc.BERTH_BIN), "berth-runtime-shim")
     fake = tmp_path / "fake-runtime"
     fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$(dirname "$0")/args"\n')
     fake.chmod(0o755)
     conmon_args = ["--root", "/r/create", "create", "--bundle", "/b", "--pid-file", "/b/pid", "ctr1"]
     env = dict(os.environ, **berth_proc.SAN_ENV)
-    subprocess.run([shim, "--no-cgroup2-mask", "--run-detached", str(fake)] + conmon_args, check=True, env=env)
+    subprocess.run([shim, "--run-detached", str(fake)] + conmon_args, check=True, env=env)
     assert (tmp_path / "args").read_text().split("\n")[:-1] == [
         "--root", "/r/create", "run", "--detach", "--bundle", "/b", "--pid-file", "/b/pid", "ctr1"]
-    subprocess.run([shim, "--no-cgroup2-mask", str(fake)] + conmon_args, check=True, env=env)
+    subprocess.run([shim, str(fake)] + conmon_args, check=True, env=env)
     assert (tmp_path / "args").read_text().split("\n")[:-1] == conmon_args
-    r = subprocess.run([shim, "--no-cgroup2-mask", "--run-detached", str(fake), "--root", "/r", "state", "x"],
+    r = subprocess.run([shim, "--run-detached", str(fake), "--root", "/r", "state", "x"],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "without a create command" in r.stderr
+
+
+def test_runtime_shim_seals_the_runtime_binary_read_only(tmp_path):
+    """With --seal-binary the runtime runs with its own binary read-only under
+    it (so a container cannot write it through /proc/PID/exe) and is told so,
+    in a mount namespace of its own: the host's file stays writable."""
+    shim = os.path.join(os.path.dirname(berth_proc.BERTH_BIN), "berth-runtime-shim")
+    fake = tmp_path / "fake-runtime"
+    fake.write_text('#!/bin/sh\nd=$(dirname "$0")\n'
+                    'if echo >> "$0" 2>/dev/null; then echo writable; else echo sealed; fi > "$d/seal"\n'
+                    'echo "$_LIBCONTAINER_CLONED_BINARY" > "$d/env"\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, **berth_proc.SAN_ENV)
+    env.pop("_LIBCONTAINER_CLONED_BINARY", None)
+    subprocess.run([shim, "--seal-binary", str(fake), "state", "x"], check=True, env=env)
+    assert (tmp_path / "seal").read_text().strip() == "sealed"
+    assert (tmp_path / "env").read_text().strip() == "1"
+    subprocess.run([shim, str(fake), "state", "x"], check=True, env=env)
+    assert (tmp_path / "seal").read_text().strip() == "writable"
+    assert (tmp_path / "env").read_text().strip() == ""

@@ -9,19 +9,27 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #define HYBRID_CONTROLLERS "/sys/fs/cgroup/unified/cgroup.controllers"
 
-int crunshim_mask_cgroup2(void)
+int crunshim_enter(bool mask_cgroup2, const char *seal_path)
 {
     if (unshare(CLONE_NEWNS) < 0)
         return errno;
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return errno;
-    if (mount("/dev/null", HYBRID_CONTROLLERS, NULL, MS_BIND, NULL) < 0)
+    if (mask_cgroup2 && mount("/dev/null", HYBRID_CONTROLLERS, NULL, MS_BIND, NULL) < 0)
+        return errno;
+    /* What crun would otherwise do itself, plus a second exec and load of
+     * its libraries (~4 ms): its binary read-only under it, so that a
+     * container cannot overwrite it through /proc/PID/exe (CVE-2019-5736);
+     * with CRUNSHIM_CLONED_ENV set crun then trusts it as is. */
+    if (seal_path && (mount(seal_path, seal_path, NULL, MS_BIND, NULL) < 0 ||
+                      mount(NULL, seal_path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0))
         return errno;
     return 0;
 }
@@ -61,26 +69,31 @@ static int exec_run_detached(char **argv)
 
 int crunshim_main(int argc, char **argv)
 {
-    bool mask = true, run_detached = false;
+    bool mask = false, seal = false, run_detached = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--no-cgroup2-mask") == 0)
-            mask = false;
+        if (strcmp(argv[i], "--mask-cgroup2") == 0)
+            mask = true;
+        else if (strcmp(argv[i], "--seal-binary") == 0)
+            seal = true;
         else if (strcmp(argv[i], "--run-detached") == 0)
             run_detached = true;
         else
             break;
     }
     if (i >= argc || argv[i][0] != '/') {
-        fprintf(stderr, "usage: berth-runtime-shim [--no-cgroup2-mask] [--run-detached] /ABSOLUTE/RUNTIME [ARGS...]\n");
+        fprintf(stderr, "usage: berth-runtime-shim [--mask-cgroup2] [--seal-binary] [--run-detached] "
+                        "/ABSOLUTE/RUNTIME [ARGS...]\n");
         return 2;
     }
-    if (mask) {
-        int e = crunshim_mask_cgroup2();
+    if (mask || seal) {
+        int e = crunshim_enter(mask, seal ? argv[i] : NULL);
         if (e != 0) {
-            fprintf(stderr, "berth-runtime-shim: cannot mask cgroup2 controllers: %s\n", strerror(e));
+            fprintf(stderr, "berth-runtime-shim: cannot set up the runtime's mount namespace: %s\n", strerror(e));
             return 125;
         }
+        if (seal && setenv(CRUNSHIM_CLONED_NAME, "1", 1) != 0)
+            return 125;
     }
     if (run_detached)
         return exec_run_detached(argv + i);

@@ -17,12 +17,18 @@
  *     does the same setup and execs crun: one extra exec per create, of a
  *     small static binary (<1 ms) when it sits next to berth, else of berth
  *     itself as `berth runtime-shim` (~8 ms, loading its libraries).
+ * crun also copies (or bind-mounts) its own binary and execs itself again
+ * before it trusts it near a container (CVE-2019-5736): ~4 ms of a second
+ * exec and library load per call.  In the same private namespace its
+ * binary is bound read-only over itself instead (crunshim_enter) and
+ * crun, told so by _LIBCONTAINER_CLONED_BINARY, runs once: the protection
+ * runc's and crun's own read-only bind gives, without the re-exec.
  * Creating and starting at once, the shim also turns conmon's `create`
- * into `run --detach` (for runc too, with --no-cgroup2-mask): one runtime
+ * into `run --detach` (for runc too, without the namespace): one runtime
  * process instead of a `create` and a `start`, which saves ~5 ms with crun
  * and ~13 ms with runc per container here.
  * The mask is applied only when /sys/fs/cgroup/unified is a cgroup2 mount;
- * on pure v1 or pure v2 hosts crun runs directly.
+ * the namespace and seal are crun's on every host.
  *
  * Both runtimes keep their state under our --root (never /run/runc), so one
  * data directory sees exactly its own containers. */
@@ -76,6 +82,7 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
         struct statfs sf;
         rt->mask_cgroup2 =
             statfs("/sys/fs/cgroup/unified", &sf) == 0 && (unsigned long)sf.f_type == CGROUP2_SUPER_MAGIC;
+        rt->seal = true;
     }
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -92,15 +99,19 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
 bool oci_runtime_conmon_runtime(const struct oci_runtime *rt, bool want_run, const char **ret_path,
                                 const char *args[OCI_RUNTIME_MAX_PREFIX], size_t *ret_n)
 {
-    /* Through berth itself the exec costs more than the start it saves. */
-    bool run = want_run && (rt->mask_cgroup2 || !rt->shim_is_berth);
+    /* Through berth itself the exec costs more than a seal or run saves. */
+    bool cheap = !rt->shim_is_berth;
+    bool run = want_run && (rt->mask_cgroup2 || cheap);
+    bool seal = rt->seal && (rt->mask_cgroup2 || cheap);
     size_t n = 0;
-    if (rt->mask_cgroup2 || run) {
+    if (rt->mask_cgroup2 || run || seal) {
         *ret_path = rt->shim;
         if (rt->shim_is_berth)
             args[n++] = "runtime-shim";
-        if (!rt->mask_cgroup2)
-            args[n++] = "--no-cgroup2-mask";
+        if (rt->mask_cgroup2)
+            args[n++] = "--mask-cgroup2";
+        if (seal)
+            args[n++] = "--seal-binary";
         if (run)
             args[n++] = "--run-detached";
         args[n++] = rt->path;
@@ -113,16 +124,47 @@ bool oci_runtime_conmon_runtime(const struct oci_runtime *rt, bool want_run, con
     return run;
 }
 
+/* spawn's child_setup for crun: its private mount namespace. */
+static int enter_runtime_ns(const void *arg)
+{
+    const struct oci_runtime *rt = arg;
+    return crunshim_enter(rt->mask_cgroup2, rt->seal ? rt->path : NULL);
+}
+
+/* Our environment for a runtime child: with the seal, crun is told of it. */
+static const char **runtime_envp(const struct oci_runtime *rt)
+{
+    if (!rt->seal)
+        return NULL;
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    const char **envp = calloc(n + 2, sizeof(*envp));
+    if (!envp)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], CRUNSHIM_CLONED_NAME "=", strlen(CRUNSHIM_CLONED_NAME) + 1) != 0)
+            envp[k++] = environ[i];
+    envp[k++] = CRUNSHIM_CLONED_ENV;
+    return envp;
+}
+
+static void runtime_spawn_opts(const struct oci_runtime *rt, struct spawn_opts *so)
+{
+    bool private_ns = rt->mask_cgroup2 || rt->seal;
+    so->child_setup = private_ns ? enter_runtime_ns : NULL;
+    so->child_arg = rt;
+}
+
 /* Run argv (the runtime and its arguments) to its end, capturing its
  * output into out, within LIMIT_RUNTIME_CMD_TIMEOUT_SEC. */
 static int spawn_runtime(const struct oci_runtime *rt, const char **argv, char *out, size_t out_cap,
                          struct spawn_result *ret, struct error *err)
 {
-    struct spawn_opts so = {.argv = argv,
-                            .stdin_fd = -1,
-                            .stdout_fd = -1,
-                            .stderr_fd = -1,
-                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
+    _cleanup_free_ const char **envp = runtime_envp(rt);
+    struct spawn_opts so = {.argv = argv, .envp = envp, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1};
+    runtime_spawn_opts(rt, &so);
     return spawn_run(&so, LIMIT_RUNTIME_CMD_TIMEOUT_SEC * USEC_PER_SEC, out, out_cap, NULL, NULL, ret, err);
 }
 
@@ -243,11 +285,9 @@ int oci_runtime_exec(const struct oci_runtime *rt, const char *id, const char *p
     const char *argv[] = {rt->path,     "--root",     rt->root, "exec", "--process",
                           process_path, "--pid-file", pidfile,  id,     NULL};
     unlink(pidfile);
-    struct spawn_opts so = {.argv = argv,
-                            .stdin_fd = -1,
-                            .stdout_fd = stdout_fd,
-                            .stderr_fd = stderr_fd,
-                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
+    _cleanup_free_ const char **envp = runtime_envp(rt);
+    struct spawn_opts so = {.argv = argv, .envp = envp, .stdin_fd = -1, .stdout_fd = stdout_fd, .stderr_fd = stderr_fd};
+    runtime_spawn_opts(rt, &so);
     struct exec_timeout t = {.pidfile = pidfile};
     struct spawn_result res = {0};
     char out[1024];
@@ -267,10 +307,9 @@ int oci_runtime_exec_start(const struct oci_runtime *rt, const char *id, const c
     const char *argv[] = {rt->path,     "--root",     rt->root, "exec", "--process",
                           process_path, "--pid-file", pidfile,  id,     NULL};
     unlink(pidfile);
-    struct spawn_opts so = {.argv = argv,
-                            .stdin_fd = stdin_fd,
-                            .stdout_fd = stdout_fd,
-                            .stderr_fd = stderr_fd,
-                            .child_setup = rt->mask_cgroup2 ? crunshim_mask_cgroup2 : NULL};
+    _cleanup_free_ const char **envp = runtime_envp(rt);
+    struct spawn_opts so = {
+        .argv = argv, .envp = envp, .stdin_fd = stdin_fd, .stdout_fd = stdout_fd, .stderr_fd = stderr_fd};
+    runtime_spawn_opts(rt, &so);
     return spawn_start(&so, ret_pid, ret_pidfd, err);
 }

@@ -19,6 +19,7 @@ struct oci_runtime {
     char shim[4096];    /* what conmon runs the runtime through (crun on hybrid hosts; run mode): berth-runtime-shim */
     bool shim_is_berth; /* ... or, without it next to us, our own binary as `berth runtime-shim` */
     bool mask_cgroup2;  /* hide the hybrid cgroup2 mount's controllers (see oci_runtime.c) */
+    bool seal;          /* crun: run with its binary sealed, so it need not copy itself (crunshim.h) */
 };
 
 int oci_runtime_kind_parse(const char *name, enum oci_runtime_kind *ret);
@@ -32,7 +33,7 @@ int oci_runtime_open(struct oci_runtime *rt, enum oci_runtime_kind kind, const c
  * want_run, where the static shim makes it cheap, the shim runs the
  * runtime's `run --detach` instead, so the container is started too:
  * returns true then, false when the caller must still `start` it. */
-#define OCI_RUNTIME_MAX_PREFIX 6
+#define OCI_RUNTIME_MAX_PREFIX 8
 bool oci_runtime_conmon_runtime(const struct oci_runtime *rt, bool want_run, const char **ret_path,
                                 const char *args[OCI_RUNTIME_MAX_PREFIX], size_t *ret_n);
 

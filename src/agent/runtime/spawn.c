@@ -76,7 +76,7 @@ int spawn_start(const struct spawn_opts *o, pid_t *ret_pid, int *ret_pidfd, stru
                 _exit(127);
         if (o->cwd && chdir(o->cwd) < 0)
             _exit(127);
-        if (o->child_setup && o->child_setup() != 0)
+        if (o->child_setup && o->child_setup(o->child_arg) != 0)
             _exit(127);
         char *const *envp = o->envp ? (char *const *)o->envp : environ;
         execve(o->argv[0], (char *const *)o->argv, envp);

@@ -20,7 +20,8 @@ struct spawn_opts {
     size_t n_keep_fds;
     /* Runs in the child between fork and exec; must be async-signal-safe.
      * Returns 0, or an errno value that makes the child exit with 127. */
-    int (*child_setup)(void);
+    int (*child_setup)(const void *arg);
+    const void *child_arg;
 };
 
 /* Fork and exec.  On success *ret_pid is the child and *ret_pidfd a pidfd
