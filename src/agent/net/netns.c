@@ -47,7 +47,9 @@ static void *ns_thread(void *p)
         error_sys(&j->err, "bind-mounting the namespace on %s", j->path);
         return NULL;
     }
-    j->rc = 0;
+    j->rc = j->fn ? j->fn(j->arg, &j->err) : 0;
+    if (j->rc < 0)
+        umount2(j->path, MNT_DETACH);
     return NULL;
 }
 
@@ -68,12 +70,12 @@ static int run_job(struct ns_job *j, struct error *err)
     return 0;
 }
 
-int netns_create(const char *path, struct error *err)
+int netns_create(const char *path, int (*fn)(void *arg, struct error *err), void *arg, struct error *err)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (fd < 0)
         return error_sys(err, "creating %s", path);
-    struct ns_job j = {.path = path, .ns_fd = -1};
+    struct ns_job j = {.path = path, .fn = fn, .arg = arg, .ns_fd = -1};
     if (run_job(&j, err) < 0) {
         unlink(path);
         return -1;

@@ -375,20 +375,22 @@ static int build_ns(struct net_env *env, json_t *obj, struct error *err)
         return 0;
     char path[4096];
     network_ns_path(env, name, path, sizeof(path));
-    if (netns_create(path, err) < 0)
-        return -1;
     struct ns_setup s = {.gw = netpool_gateway(&env->pool), .prefix = env->pool.cidr.prefix};
     const char *addr = json_string_value(json_object_get(obj, "address"));
-    if (addr && netpool_parse_addr(addr, &s.addr) == 0) {
-        uint8_t mac[6];
-        char text[20];
-        mac_for(s.addr, mac, text, sizeof(text));
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return error_sys(err, "opening %s", path);
-        if (netlink_veth_create(json_string_value(json_object_get(obj, "veth")), env->bridge, fd, "eth0", mac, err) < 0)
-            return -1;
-    }
+    bool veth = addr && netpool_parse_addr(addr, &s.addr) == 0;
+    /* Without a veth to move in first, set it up in the creating thread. */
+    if (!veth)
+        return netns_create(path, ns_configure, &s, err);
+    if (netns_create(path, NULL, NULL, err) < 0)
+        return -1;
+    uint8_t mac[6];
+    char text[20];
+    mac_for(s.addr, mac, text, sizeof(text));
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return error_sys(err, "opening %s", path);
+    if (netlink_veth_create(json_string_value(json_object_get(obj, "veth")), env->bridge, fd, "eth0", mac, err) < 0)
+        return -1;
     return netns_run(path, ns_configure, &s, err);
 }
 
