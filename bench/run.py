@@ -285,6 +285,42 @@ def stop_all_tasks(st, clusters, timeout=60):
 
 # ---- task start ---------------------------------------------------------------
 
+@contextlib.contextmanager
+def podman_reference(cfg, runtimes):
+    """podman (bench/podman_start.py) beside berth's task start, warmed up
+    (the first start of each kind creates its network), or None without it."""
+    import podman_start
+    if not cfg["podman_modes"] or not podman_start.available():
+        yield None
+        return
+    pod = podman_start.Podman()
+    try:
+        for rt in runtimes:
+            for pmode in cfg["podman_modes"]:
+                pod.start(rt, pmode, 0)
+        yield pod
+    finally:
+        pod.close()
+
+
+def add_podman_figures(res, samples, runtimes, modes):
+    """berth beside podman: networkMode none against podman's none, awsvpc
+    (a namespace of its own on a bridge) against podman's default bridge;
+    podman's published port on its own (berth's task start has no port)."""
+    pairs = (("none", "none"), ("awsvpc", "bridge"))
+    for rt in runtimes:
+        for mode, pmode in pairs:
+            pod = samples.get("podman %s %s" % (rt, pmode))
+            if mode in modes and pod:
+                res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s, beside podman" % (rt, mode), "ms",
+                        samples["%s %s" % (rt, mode)], ref_name="podman run -d until running, network %s" % pmode,
+                        ref_xs=pod)
+        port = samples.get("podman %s port" % rt)
+        if port:
+            res.add("task_start", "podman run -d until running, %s, published port (no berth counterpart here)" % rt,
+                    "ms", port)
+
+
 def bench_task_start(args, res, cfg):
     """RunTask -> RUNNING (DescribeTasks) on a real agent with a cached
     busybox image, networkMode none and awsvpc, runc and crun; beside it the
@@ -322,17 +358,21 @@ def bench_task_start(args, res, cfg):
             for mode in modes:
                 run_one(rt, "start-" + mode)
         samples = {}
-        for i in range(n):
-            for rt in runtimes:
-                samples.setdefault("bare " + rt, []).append(
-                    runtime_start.bare(rt, bundle, os.path.join(tmp, "state-" + rt), i) * 1000)
-                for mode in modes:
-                    samples.setdefault("%s %s" % (rt, mode), []).append(run_one(rt, "start-" + mode) * 1000)
+        with podman_reference(cfg, runtimes) as pod:
+            for i in range(n):
+                for rt in runtimes:
+                    samples.setdefault("bare " + rt, []).append(
+                        runtime_start.bare(rt, bundle, os.path.join(tmp, "state-" + rt), i) * 1000)
+                    for mode in modes:
+                        samples.setdefault("%s %s" % (rt, mode), []).append(run_one(rt, "start-" + mode) * 1000)
+                    for pmode in (cfg["podman_modes"] if pod else []):
+                        samples.setdefault("podman %s %s" % (rt, pmode), []).append(pod.start(rt, pmode, i + 1))
         for rt in runtimes:
             for mode in modes:
                 res.add("task_start", "RunTask -> RUNNING, %s, networkMode %s" % (rt, mode), "ms",
                         samples["%s %s" % (rt, mode)], ref_name="bare %s create+start" % rt,
                         ref_xs=samples["bare " + rt], keep=True)
+        add_podman_figures(res, samples, runtimes, modes)
         agent_logs = {"runc": os.path.join(tmp, "agent.log"), "crun": os.path.join(tmp, "agent-crun.log")}
         for rt in runtimes:  # the first start of each was the warm-up
             if "none" in modes:
@@ -1324,17 +1364,18 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "failover_tasks": 5000}
 # Every configuration runs these unless it says otherwise.
 DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"],
+            "podman_modes": ["none", "bridge", "port"],
             "placement_strategies": list(PLACEMENT_STRATEGIES), "api_boto3": True}
 # `make bench-quick` (--quick): the figures to check on every change, in
 # under 2 minutes: task start (crun, none) beside bare crun, placement at
 # 250 and 1,000 hollow instances, the API mix beside moto.
-QUICK = {"task_start_n": 20, "agent_tasks": 0, "start_runtimes": ["crun"], "start_modes": ["none"],
+QUICK = {"task_start_n": 20, "agent_tasks": 0, "start_runtimes": ["crun"], "start_modes": ["none"], "podman_modes": [],
          "placement_instances": [250, 1000], "placement_strategies": ["binpack(memory)"],
          "placement_tasks": 10000, "place_seconds": 15, "clients": 8, "running_timeout": 0, "idle_seconds": 0,
          "api_rounds": 2, "api_seconds": 4, "api_boto3": False, "store_instances": 250, "store_rounds": 1,
          "failover_rounds": 3, "failover_instances": 250, "failover_tasks": 3000}
 QUICK_BENCHES = ["task_start", "placement", "api"]
-SMOKE = {"task_start_n": 2, "agent_tasks": 3,
+SMOKE = {"task_start_n": 2, "agent_tasks": 3, "podman_modes": ["none"],
          "placement_instances": [30], "placement_tasks": 200, "place_seconds": 30,
          "service_tasks": {"30": 100}, "service_seconds": 30, "rollout_runs": 1,
          "net_tasks": 2,

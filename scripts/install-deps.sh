@@ -10,6 +10,8 @@ set -eu
 # libpq-dev: the PostgreSQL store's client library (berth server --store postgres://).
 # python3-pytest-xdist: make integration runs the test files on several workers.
 # gnuplot-nox: bench/plot.py draws the benchmark plots (skipped without it).
+# podman: the task-start benchmark's podman reference (bench/podman_start.py);
+# daemonless, it starts nothing when installed.
 PACKAGES="
 build-essential pkg-config clang clang-format libclang-rt-14-dev
 libsqlite3-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
@@ -22,6 +24,7 @@ haproxy
 chromium
 postgresql-15
 gnuplot-nox
+podman
 "
 
 missing=""
