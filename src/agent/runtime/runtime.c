@@ -436,10 +436,12 @@ int runtime_status(struct runtime *r, const char *id, struct runtime_status *ret
                 st.state = RUNTIME_LOST;
             }
         } else {
-            st.state = rec.started ? RUNTIME_RUNNING : RUNTIME_CREATED;
             runtime_path(r, id, "pid", p, sizeof(p), NULL);
             if (read_int_file(p, &v, &e2) == 0)
                 st.pid = (pid_t)v;
+            /* A container run in one call is recorded as started before
+             * the runtime has made it: running once it has a pid. */
+            st.state = rec.started && st.pid > 0 ? RUNTIME_RUNNING : RUNTIME_CREATED;
         }
     }
     uint64_t kills = 0;
