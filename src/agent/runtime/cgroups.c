@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
@@ -155,6 +156,44 @@ int cgroups_task_create(const struct cgroups *cg, const char *task_id, int64_t m
             return -1;
     }
     return 0;
+}
+
+/* MAJ:MIN of the whole disk holding path (a partition's parent). */
+static int disk_of(const char *path, char *buf, size_t cap, struct error *err)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return error_sys(err, "stat %s", path);
+    char sys[PATH_MAX];
+    snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev));
+    snprintf(buf, cap, "%u:%u", major(st.st_dev), minor(st.st_dev));
+    char part[PATH_MAX + 16];
+    snprintf(part, sizeof(part), "%s/partition", sys);
+    if (access(part, F_OK) != 0)
+        return access(sys, F_OK) == 0 ? 0 : error_set(err, ERR_NOT_FOUND, "%s is on no block device", path);
+    snprintf(part, sizeof(part), "%s/../dev", sys);
+    _cleanup_free_ char *text = NULL;
+    if (fs_read_file(part, 64, &text, NULL, err) < 0)
+        return -1;
+    text[strcspn(text, "\n")] = '\0';
+    snprintf(buf, cap, "%s", text);
+    return 0;
+}
+
+int cgroups_count_io(const struct cgroups *cg, const char *path, struct error *err)
+{
+    if (cg->v2)
+        return 0;
+    char dev[64], p[PATH_MAX], rule[96];
+    if (disk_of(path, dev, sizeof(dev), err) < 0)
+        return -1;
+    char rel[300];
+    snprintf(rel, sizeof(rel), "/%s", cg->parent);
+    if (cgroups_file_path(cg, "blkio", rel, NULL, p, sizeof(p), err) < 0 || fs_mkdir_p(p, 0755, err) < 0 ||
+        cgroups_file_path(cg, "blkio", rel, "blkio.throttle.read_bps_device", p, sizeof(p), err) < 0)
+        return -1;
+    snprintf(rule, sizeof(rule), "%s %llu", dev, 1ULL << 40);
+    return write_str(p, rule, err);
 }
 
 /* rmdir a cgroup directory and its child cgroups, depth first. */

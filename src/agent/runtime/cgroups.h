@@ -27,6 +27,13 @@ int cgroups_open(struct cgroups *cg, const char *root, const char *parent, struc
 /* Create <parent>/<task_id> with the task's limits (0 = none): memory_mib as
  * a hard limit, cpu_units (ECS task cpu, 1024 = one CPU) as a CFS quota.
  * Idempotent. */
+/* cgroup v1 on kernels that set up block throttling lazily (6.9 on)
+ * counts no cgroup's block I/O (blkio.throttle.io_service_bytes, what
+ * Container Insights' storage figures read) on a device until some cgroup
+ * has a throttle rule for it.  Give ours one nothing reaches (1 TiB/s of
+ * reads) on the disk under path, the data directory.  v2 counts anyway. */
+int cgroups_count_io(const struct cgroups *cg, const char *path, struct error *err);
+
 int cgroups_task_create(const struct cgroups *cg, const char *task_id, int64_t memory_mib, int64_t cpu_units,
                         struct error *err);
 

@@ -112,7 +112,11 @@ int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_par
     }
     if (!r->have[OCI_RUNTIME_RUNC] && !r->have[OCI_RUNTIME_CRUN])
         return error_set(err, ERR_NOT_FOUND, "neither runc nor crun is installed");
-    return cgroups_open(&r->cg, NULL, cgroup_parent, err);
+    if (cgroups_open(&r->cg, NULL, cgroup_parent, err) < 0)
+        return -1;
+    if (cgroups_count_io(&r->cg, data_dir, &e2) < 0)
+        log_debug("block I/O of containers may go uncounted: %s", e2.msg);
+    return 0;
 }
 
 /* Our record of a container. */
