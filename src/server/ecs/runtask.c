@@ -103,10 +103,10 @@ static void append_failures(const struct placement_result *result, json_t *failu
     }
 }
 
-int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
-                  const struct placement_strategy *strategies, size_t nstrategies,
-                  const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
-                  json_t *failures_out, struct error *err)
+static int place_tasks(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+                       const struct placement_strategy *strategies, size_t nstrategies,
+                       const struct placement_constraint *constraints, size_t nconstraints, bool ids_only,
+                       json_t *tasks_out, json_t *failures_out, struct error *err)
 {
     struct task_needs needs;
     if (task_needs_compute(spec->taskdef, spec->overrides, &needs, err) < 0)
@@ -164,9 +164,9 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
         if (r == 0)
             r = snapshot_placed(snap, (size_t)idx, &pt, err);
         if (r == 0) {
-            json_t *j = task_json(ctx, cluster, &row, true, err);
+            json_t *j = ids_only ? json_string(row.uuid) : task_json(ctx, cluster, &row, true, err);
             if (!j)
-                r = -1;
+                r = ids_only ? error_set(err, ERR_INTERNAL, "out of memory") : -1;
             else
                 json_array_append_new(tasks_out, j);
         }
@@ -179,6 +179,24 @@ int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const s
     else
         snapshot_free(snap);
     return r;
+}
+
+int runtask_place(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+                  const struct placement_strategy *strategies, size_t nstrategies,
+                  const struct placement_constraint *constraints, size_t nconstraints, json_t *tasks_out,
+                  json_t *failures_out, struct error *err)
+{
+    return place_tasks(ctx, cluster, spec, count, strategies, nstrategies, constraints, nconstraints, false, tasks_out,
+                       failures_out, err);
+}
+
+int runtask_place_ids(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
+                      const struct placement_strategy *strategies, size_t nstrategies,
+                      const struct placement_constraint *constraints, size_t nconstraints, json_t *ids_out,
+                      json_t *failures_out, struct error *err)
+{
+    return place_tasks(ctx, cluster, spec, count, strategies, nstrategies, constraints, nconstraints, true, ids_out,
+                       failures_out, err);
 }
 
 /* Tags the new tasks get: the request's, the definition's when

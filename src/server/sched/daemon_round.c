@@ -192,12 +192,12 @@ static int launch(struct daemon_pass *p, const struct instance_row *inst, const 
         .capacity_provider = provider,
     };
     struct placement_constraint only = {PLACEMENT_MEMBER_OF, expr};
-    if (runtask_place(p->ctx, &p->cluster, &spec, 1, NULL, 0, &only, 1, tasks, failures, err) < 0)
+    if (runtask_place_ids(p->ctx, &p->cluster, &spec, 1, NULL, 0, &only, 1, tasks, failures, err) < 0)
         return -1;
-    const char *task_arn = jstr(json_array_get(tasks, 0), "taskArn");
-    if (task_arn) {
+    json_t *task_id = json_array_get(tasks, 0);
+    if (task_id) {
         p->changed = true;
-        json_object_set_new(rec, "task", json_string(strrchr(task_arn, '/') + 1));
+        json_object_set(rec, "task", task_id);
         json_object_set(rec, "revision", json_object_get(p->daemon, "revisionArn"));
     } else
         log_info("daemon %s: no task placed on %s: %s", jstr(p->daemon, "daemonName"), inst->ec2_instance_id,

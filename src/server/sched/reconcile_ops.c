@@ -318,7 +318,8 @@ static int place(struct round *r, struct task_spec *spec, int count, const struc
 {
     json_t *strategy = json_object_get(r->row->doc, "capacityProviderStrategy");
     if (json_array_size(strategy) == 0)
-        return runtask_place(r->ctx, &r->cluster, spec, count, strategies, ns, constraints, nc, placed, failures, err);
+        return runtask_place_ids(r->ctx, &r->cluster, spec, count, strategies, ns, constraints, nc, placed, failures,
+                                 err);
     int have[CAPACITY_STRATEGY_MAX], add[CAPACITY_STRATEGY_MAX];
     if (provider_counts(r, strategy, have, err) < 0)
         return -1;
@@ -338,8 +339,8 @@ static int place(struct round *r, struct task_spec *spec, int count, const struc
             spec->launch_type = "FARGATE";
             spec->platform_version = FARGATE_PLATFORM_VERSION;
         }
-        if (runtask_place(r->ctx, &r->cluster, spec, add[i], strategies, ns, constraints, nc + !fargate, placed,
-                          failures, err) < 0)
+        if (runtask_place_ids(r->ctx, &r->cluster, spec, add[i], strategies, ns, constraints, nc + !fargate, placed,
+                              failures, err) < 0)
             return -1;
     }
     return 0;
@@ -380,9 +381,7 @@ int reconcile_ops_launch(struct round *r, int count, const struct placement_cons
     size_t i;
     json_t *t;
     json_array_foreach(placed, i, t) {
-        const char *arn = jstr(t, "taskArn");
-        const char *slash = strrchr(arn, '/');
-        json_array_append_new(r->started, json_string(slash ? slash + 1 : arn));
+        json_array_append(r->started, t);
         r->changed = true;
     }
     int rc = 0;
