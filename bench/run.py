@@ -794,12 +794,12 @@ def bench_placement(args, res, cfg):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def service_fill(cli, strategy, desired, max_seconds):
+def service_fill(cli, strategy, desired, max_seconds, on_placed=None):
     """CreateService "fill" with `desired` tasks on cluster "p"; polls
     DescribeServices until runningCount == desired or max_seconds.  Returns
     (seconds until every task was placed (pending + running == desired) or
     None, seconds until all RUNNING or None, tasks placed at the end,
-    seconds watched)."""
+    seconds watched); on_placed() is called when all are placed."""
     body = json.dumps({"cluster": "p", "services": ["fill"]}).encode()
     t0 = time.perf_counter()
     cli.call("CreateService", {"cluster": "p", "serviceName": "fill", "taskDefinition": "hollow",
@@ -811,6 +811,8 @@ def service_fill(cli, strategy, desired, max_seconds):
         placed = svc["pendingCount"] + svc["runningCount"]
         if t_placed is None and placed >= desired:
             t_placed = now
+            if on_placed:
+                on_placed()
         if svc["runningCount"] >= desired:
             return t_placed, now, placed, now
         if now > max_seconds:

@@ -4,7 +4,8 @@ each given berth binary gets a fresh server with N hollow instances in 3
 AZs and one CreateService of desiredCount D (bench/run.py's
 service_fill()); prints placements/s (until pending + running == desired),
 the seconds until running == desired, and the server's CPU per placed task
-(the figure that moves least on a shared host), then the medians.
+until all are placed and until all run (the figures that move least on a
+shared host), then the medians.
 --perf FILE records the server of the last binary with `perf record`.
 
     /usr/bin/python3 bench/service_compare.py --instances 1000 \\
@@ -28,9 +29,13 @@ def one(binary, args, perf_out):
     with R.hollow_cluster(res, "services", args.instances) as (srv, cli, agents):
         with compare.perf_recording(srv.proc.pid, perf_out, 199):
             c0 = R.proc_stat(srv.proc.pid)[1]
-            t_placed, t_running, placed, watched = R.service_fill(cli, strategy, args.desired, args.seconds)
+            at_placed = []
+            t_placed, t_running, placed, watched = R.service_fill(
+                cli, strategy, args.desired, args.seconds,
+                on_placed=lambda: at_placed.append(R.proc_stat(srv.proc.pid)[1]))
             c1 = R.proc_stat(srv.proc.pid)[1]
     return {"rate": placed / (t_placed or watched), "running_s": t_running or float("nan"),
+            "server_cpu_us_per_task_placing": 1e6 * ((at_placed or [c1])[0] - c0) / max(placed, 1),
             "server_cpu_us_per_task": 1e6 * (c1 - c0) / max(placed, 1)}
 
 

@@ -103,6 +103,38 @@ static void append_failures(const struct placement_result *result, json_t *failu
     }
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Add the placed tasks' cpu, memory and pending count to their instances'
+ * rows: one UPDATE per instance, not one per task (a service round
+ * placing 50,000 tasks on 1,000 instances updated each row 50 times). */
+static int adjust_instances(struct op_ctx *ctx, const struct placement_snapshot *snap,
+                            const struct placement_result *result, int count, const struct task_needs *needs,
+                            struct error *err)
+{
+    _cleanup_free_ int *idx = malloc(sizeof(int) * (size_t)(count > 0 ? count : 1));
+    if (!idx)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    size_t n = 0;
+    for (int i = 0; i < count; i++)
+        if (result->chosen[i] >= 0)
+            idx[n++] = result->chosen[i];
+    qsort(idx, n, sizeof(int), cmp_int);
+    for (size_t i = 0, k; i < n; i = k) {
+        for (k = i; k < n && idx[k] == idx[i]; k++)
+            ;
+        int64_t many = (int64_t)(k - i);
+        if (store_instance_adjust(ctx->tx, snapshot_row(snap, (size_t)idx[i])->id, many * needs->cpu,
+                                  many * needs->memory, 0, (int)many, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int place_tasks(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_spec *spec, int count,
                        const struct placement_strategy *strategies, size_t nstrategies,
                        const struct placement_constraint *constraints, size_t nconstraints, bool ids_only,
@@ -160,7 +192,9 @@ static int place_tasks(struct op_ctx *ctx, const struct cluster_row *cluster, co
         if (idx < 0)
             continue;
         _cleanup_(task_row_clear) struct task_row row = {0};
-        r = task_create(ctx, cluster, snapshot_row(snap, (size_t)idx), spec, &needs, &row, err);
+        const struct query_attr *az = query_subject_attr(&snap->instances[idx].q, "ecs.availability-zone");
+        struct task_host host = {snapshot_row(snap, (size_t)idx), az ? az->value : NULL, true};
+        r = task_create(ctx, cluster, &host, spec, &needs, &row, err);
         if (r == 0)
             r = snapshot_placed(snap, (size_t)idx, &pt, err);
         if (r == 0) {
@@ -171,6 +205,8 @@ static int place_tasks(struct op_ctx *ctx, const struct cluster_row *cluster, co
                 json_array_append_new(tasks_out, j);
         }
     }
+    if (r == 0)
+        r = adjust_instances(ctx, snap, &result, count, &needs, err);
     if (r == 0)
         append_failures(&result, failures_out);
     placement_result_free(&result);

@@ -149,7 +149,7 @@ int action_start_task(struct op_ctx *ctx, json_t *in, json_t *out, struct error 
             continue;
         }
         _cleanup_(task_row_clear) struct task_row row = {0};
-        if (task_create(ctx, &cluster, &inst, &spec, &needs, &row, err) < 0)
+        if (task_create(ctx, &cluster, &(struct task_host){.inst = &inst}, &spec, &needs, &row, err) < 0)
             return -1;
         json_t *j = task_json(ctx, &cluster, &row, false, err);
         if (!j)

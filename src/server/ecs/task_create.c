@@ -273,10 +273,11 @@ static json_t *task_containers_json(const struct op_ctx *ctx, const char *cluste
 
 /* The Task document of a new task (PROVISIONING, desired RUNNING), with
  * what only the agent sees under "berth". */
-static json_t *task_doc_new(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
+static json_t *task_doc_new(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_host *host,
                             const struct task_spec *spec, const char *uuid, const char *arn)
 {
-    char carn[512], iarn[600], az[128];
+    const struct instance_row *inst = host->inst;
+    char carn[512], iarn[600], az_buf[128];
     cluster_arn(ctx, cluster->name, carn, sizeof(carn));
     instance_arn(ctx, cluster->name, inst->uuid, iarn, sizeof(iarn));
     json_t *td = spec->taskdef;
@@ -305,7 +306,8 @@ static json_t *task_doc_new(struct op_ctx *ctx, const struct cluster_row *cluste
         json_object_set_new(doc, "platformFamily", json_string("Linux"));
         json_object_set_new(doc, "ephemeralStorage", eph ? json_deep_copy(eph) : json_pack("{s:i}", "sizeInGiB", 20));
     }
-    if (instance_az(ctx, inst, az, sizeof(az)))
+    const char *az = host->az ? host->az : instance_az(ctx, inst, az_buf, sizeof(az_buf));
+    if (az)
         json_object_set_new(doc, "availabilityZone", json_string(az));
     if (spec->started_by)
         json_object_set_new(doc, "startedBy", json_string(spec->started_by));
@@ -324,10 +326,12 @@ static json_t *task_doc_new(struct op_ctx *ctx, const struct cluster_row *cluste
     return doc;
 }
 
-/* Reserve a stored task's static host ports and cpu/memory on inst. */
-static int task_reserve(struct op_ctx *ctx, const struct instance_row *inst, const struct task_row *row,
+/* Reserve a stored task's static host ports and (unless the caller does)
+ * cpu/memory on the host. */
+static int task_reserve(struct op_ctx *ctx, const struct task_host *host, const struct task_row *row,
                         const struct task_needs *needs, struct error *err)
 {
+    const struct instance_row *inst = host->inst;
     for (size_t k = 0; k < needs->ntcp + needs->nudp; k++) {
         bool udp = k >= needs->ntcp;
         int port = udp ? needs->udp[k - needs->ntcp] : needs->tcp[k];
@@ -337,13 +341,16 @@ static int task_reserve(struct op_ctx *ctx, const struct instance_row *inst, con
         if (r > 0)
             return error_set(err, API_ERR_CLIENT, "Host port %d is already in use on the instance.", port);
     }
+    if (host->caller_adjusts)
+        return 0;
     return store_instance_adjust(ctx->tx, inst->id, needs->cpu, needs->memory, 0, 1, err);
 }
 
-int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
+int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_host *host,
                 const struct task_spec *spec, const struct task_needs *needs, struct task_row *ret_row,
                 struct error *err)
 {
+    const struct instance_row *inst = host->inst;
     _cleanup_(task_row_clear) struct task_row row = {0};
     if (ids_time_hex(row.uuid) < 0)
         return error_set(err, ERR_INTERNAL, "no randomness");
@@ -351,7 +358,7 @@ int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const str
     task_arn(ctx, cluster->name, row.uuid, arn, sizeof(arn));
     json_t *td = spec->taskdef;
     const char *family = json_string_value(json_object_get(td, "family"));
-    row.doc = task_doc_new(ctx, cluster, inst, spec, row.uuid, arn);
+    row.doc = task_doc_new(ctx, cluster, host, spec, row.uuid, arn);
     if (!row.doc)
         return error_set(err, ERR_INTERNAL, "out of memory");
     row.cluster_id = cluster->id;
@@ -370,7 +377,7 @@ int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const str
     row.res_memory = needs->memory;
     row.holds_resources = true;
     if (store_task_next_seq(ctx->tx, &row.seq, err) < 0 || store_task_put(ctx->tx, &row, err) < 0 ||
-        task_reserve(ctx, inst, &row, needs, err) < 0 || tags_attach(ctx, arn, spec->tags, err) < 0)
+        task_reserve(ctx, host, &row, needs, err) < 0 || tags_attach(ctx, arn, spec->tags, err) < 0)
         return -1;
     *ret_row = row;
     memset(&row, 0, sizeof(row));

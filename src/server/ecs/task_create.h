@@ -46,8 +46,18 @@ int task_needs_compute(json_t *taskdef, json_t *overrides, struct task_needs *re
  * does; *ret_error is -1 (err set) when the store failed. */
 const char *task_misfit(struct op_ctx *ctx, const struct instance_row *inst, const struct task_needs *needs,
                         struct error *err, int *ret_error);
-/* Create a task on inst, reserving its needs there. */
-int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const struct instance_row *inst,
+/* Where a new task goes. */
+struct task_host {
+    const struct instance_row *inst;
+    const char *az; /* its availability zone when the caller knows it (NULL: looked up) */
+    /* The caller adds the task's cpu, memory and pending count to the
+     * instance's row itself, once for all the tasks it places there (one
+     * UPDATE of the row, and its triggers, per instance, not per task). */
+    bool caller_adjusts;
+};
+
+/* Create a task on host->inst, reserving its needs there. */
+int task_create(struct op_ctx *ctx, const struct cluster_row *cluster, const struct task_host *host,
                 const struct task_spec *spec, const struct task_needs *needs, struct task_row *ret_row,
                 struct error *err);
 /* ECS's rules for networkConfiguration against the task definition's

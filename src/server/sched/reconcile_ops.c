@@ -456,10 +456,16 @@ int reconcile_ops_complete(struct round *r, bool steady, struct error *err)
 {
     json_t *doc = r->row->doc;
     json_t *deps = json_object_get(doc, "deployments");
-    /* Drop deployments whose tasks are all gone (ECS shows only live ones). */
+    /* Drop deployments whose tasks are all gone (ECS shows only live ones).
+     * The service's tasks are read only when there is one that may go: with
+     * the primary alone, reading them back after launching 50,000 took a
+     * tenth of the round. */
     _cleanup_free_ struct service_task *live = NULL;
     size_t n = 0;
-    if (store_service_tasks(r->ctx->tx, r->row->cluster_id, r->row->name, false, 0, &live, &n, err) < 0)
+    bool others = false;
+    for (size_t i = 0; i < json_array_size(deps); i++)
+        others |= strcmp(jstr(json_array_get(deps, i), "status"), "PRIMARY") != 0;
+    if (others && store_service_tasks(r->ctx->tx, r->row->cluster_id, r->row->name, false, 0, &live, &n, err) < 0)
         return -1;
     for (size_t i = json_array_size(deps); i-- > 0;) {
         json_t *d = json_array_get(deps, i);
