@@ -531,6 +531,29 @@ TEST(placement_ties_go_to_smallest_id)
     placement_result_free(&res);
 }
 
+TEST(placement_ties_follow_the_callers_id_ranks)
+{
+    struct fx f = {0};
+    for (int k = 0; k < 6; k++)
+        fx_add(&f, k % 2 ? "a" : "b", 4096, 4096);
+    static const char *const ids[] = {"f", "d", "b", "e", "c", "a"};
+    for (int k = 0; k < 6; k++)
+        f.inst[k].id = ids[k];
+    struct placement_task task = {.cpu = 1, .memory = 1};
+    struct placement_strategy spread[] = {{PLACEMENT_SPREAD, "attribute:ecs.availability-zone"}};
+    struct placement_request req = {.task = &task, .count = 5, .strategies = spread, .n_strategies = 1};
+    struct placement_result by_id = place(&f, &req, failures_);
+    /* the ranks the snapshot gives: each id's place in sorted order */
+    static const uint32_t ranks[] = {5, 3, 1, 4, 2, 0};
+    req.id_rank = ranks;
+    struct placement_result by_rank = place(&f, &req, failures_);
+    /* zones alternate, smallest id first in each: a (5), b (2), a, b, a */
+    CHECK(by_id.chosen[0] == 5 && by_id.chosen[1] == 2);
+    for (int t = 0; t < 5; t++)
+        CHECK(by_id.chosen[t] == by_rank.chosen[t]);
+    placement_result_free(&by_id);
+    placement_result_free(&by_rank);
+}
 TEST(placement_validation)
 {
     struct placement_task task = {.cpu = 1, .memory = 1};

@@ -251,6 +251,14 @@ static struct placement_snapshot *snapshot_load(struct op_ctx *ctx, const struct
         error_set(err, ERR_INTERNAL, "out of memory");
         goto fail;
     }
+    ret->id_rank = malloc((ret->n ? ret->n : 1) * sizeof(*ret->id_rank));
+    if (!ret->id_rank) {
+        free(l.by_uuid);
+        error_set(err, ERR_INTERNAL, "out of memory");
+        goto fail;
+    }
+    for (size_t k = 0; k < ret->n; k++)
+        ret->id_rank[l.by_uuid[k]] = (uint32_t)k;
     int r = 0;
     if (store_placement_attrs(ctx->tx, cluster->id, on_attr, &l, err) < 0 ||
         store_placement_ports(ctx->tx, cluster->id, on_port, &l, err) < 0 ||
@@ -512,6 +520,7 @@ void snapshot_free(struct placement_snapshot *s)
     }
     free(s->items);
     free(s->instances);
+    free(s->id_rank);
     while (s->strings) {
         struct snap_chunk *next = s->strings->next;
         free(s->strings);

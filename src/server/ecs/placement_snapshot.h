@@ -15,6 +15,7 @@ struct placement_snapshot {
     struct snap_instance *items; /* by instance id */
     size_t n;
     struct placement_instance *instances; /* n entries, for placement_place */
+    uint32_t *id_rank;                    /* n entries: each one's place in uuid order */
     struct snap_chunk *strings;           /* attribute and group strings, freed at once */
     struct liveness_mark live;            /* when instances[].q.agent_connected was read */
 };

@@ -179,6 +179,7 @@ static int place_tasks(struct op_ctx *ctx, const struct cluster_row *cluster, co
     struct placement_snapshot *snap;
     if (snapshot_acquire(ctx, cluster, &snap, err) < 0)
         return -1;
+    req.id_rank = snap->id_rank;
     struct placement_result result;
     if (placement_place(snap->instances, snap->n, &req, &result, err) < 0) {
         snapshot_free(snap);

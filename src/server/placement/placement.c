@@ -449,9 +449,9 @@ static size_t narrow(struct engine *e, const struct rank *r, size_t *cand, int64
     return kept;
 }
 
-static bool id_before(const struct placement_instance *inst, size_t a, size_t b)
+static bool id_before(const struct engine *e, size_t a, size_t b)
 {
-    const char *x = inst[a].id, *y = inst[b].id;
+    const char *x = e->inst[a].id, *y = e->inst[b].id;
     if (x && y) {
         int c = strcmp(x, y);
         if (c != 0)
@@ -517,11 +517,20 @@ int placement_place(const struct placement_instance *instances, size_t n, const 
         if (instances[i].active)
             e.reason[i] = reject_reason(&e, i);
 
+    /* With the ids' ranks, candidates are listed in id order: narrowing
+     * keeps the order, so the first one left wins the tie. */
+    _cleanup_free_ size_t *order = req->id_rank ? malloc((n ? n : 1) * sizeof(*order)) : NULL;
+    if (req->id_rank && !order)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; order && i < n; i++)
+        order[req->id_rank[i]] = i;
     for (int t = 0; t < req->count; t++) {
         size_t ncand = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n; k++) {
+            size_t i = order ? order[k] : k;
             if (instances[i].active && !e.reason[i])
                 cand[ncand++] = i;
+        }
         if (ncand == 0) {
             if (list_failures(&e, &res, err) < 0)
                 return -1;
@@ -530,8 +539,8 @@ int placement_place(const struct placement_instance *instances, size_t n, const 
         for (size_t s = 0; s < e.n_ranks && ncand > 1; s++)
             ncand = narrow(&e, &e.ranks[s], cand, scores, ncand);
         size_t pick = cand[0];
-        for (size_t k = 1; k < ncand; k++)
-            if (id_before(instances, cand[k], pick))
+        for (size_t k = 1; !order && k < ncand; k++)
+            if (id_before(&e, cand[k], pick))
                 pick = cand[k];
         consume(&e, pick);
         res.chosen[t] = (int)pick;
