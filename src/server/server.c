@@ -262,7 +262,16 @@ static int start_background(struct server *srv, struct error *err)
                                       .leader_of = srv->store};
     if (background_start(srv->changes, &insights, &srv->insights_thread, err) < 0)
         return -1;
-    return 0;
+    /* Servers sharing a PostgreSQL store: every one, leader or not. */
+    if (!srv->cfg.store_url[0])
+        return 0;
+    usec_t timeout = (usec_t)srv->cfg.agent_timeout_sec * USEC_PER_SEC;
+    srv->contacts = (struct contact_share){.store = srv->store, .liveness = srv->ecs->liveness, .timeout = timeout};
+    struct background_job contacts = {.name = "agent contacts",
+                                      .interval = contact_share_interval(timeout),
+                                      .run = contact_share_pass,
+                                      .arg = &srv->contacts};
+    return background_start(srv->changes, &contacts, &srv->contacts_thread, err);
 }
 
 int server_start(struct server *srv, struct error *err)
@@ -319,6 +328,8 @@ void server_stop(struct server *srv)
     srv->alarm_thread = NULL;
     background_stop(srv->insights_thread);
     srv->insights_thread = NULL;
+    background_stop(srv->contacts_thread);
+    srv->contacts_thread = NULL;
 }
 
 void server_free(struct server *srv)

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "server/http/api.h"
+#include "server/ecs/contact_share.h"
 #include "server/ecs/container_insights.h"
 #include "server/sched/scheduler.h"
 
@@ -101,6 +102,8 @@ struct server {
     struct background *alarm_thread;
     struct container_insights insights;
     struct background *insights_thread;
+    struct contact_share contacts; /* a PostgreSQL store: agents heard from, shared */
+    struct background *contacts_thread;
     struct dns_server *dns;
 };
 

@@ -8,6 +8,7 @@ import collections
 import concurrent.futures
 import os
 import shutil
+import time
 import urllib.request
 
 import botocore.exceptions
@@ -24,7 +25,7 @@ def pg():
     server.stop()
 
 
-def start_servers(pg, tmp_path, db, n):
+def start_servers(pg, tmp_path, db, n, extra_args=()):
     """n servers on database db, sharing one master key (the first's)."""
     pg.createdb(db)
     url = "postgresql://berth@/%s?host=%s" % (db, pg.sock)
@@ -35,8 +36,8 @@ def start_servers(pg, tmp_path, db, n):
             if servers:
                 os.makedirs(data)
                 shutil.copy(tmp_path / "s0" / "master.key", data / "master.key")
-            servers.append(berth_proc.BerthServer(data, tmp_path / ("s%d.log" % i), extra_args=["--store", url])
-                           .start())
+            servers.append(berth_proc.BerthServer(data, tmp_path / ("s%d.log" % i),
+                                                  extra_args=["--store", url, *extra_args]).start())
     except Exception:
         for s in servers:
             s.stop(check=False)
@@ -195,6 +196,41 @@ def test_runtask_through_three_servers_never_overcommits_an_instance(pg, tmp_pat
         for inst in insts["containerInstances"]:
             memory = [r for r in inst["remainingResources"] if r["name"] == "MEMORY"][0]["integerValue"]
             assert memory == 0, inst["remainingResources"]
+    finally:
+        if agent:
+            agent.stop(check=False)
+        for s in servers:
+            s.stop(check=False)
+
+
+def test_an_agent_polling_one_server_is_connected_on_every_server(pg, tmp_path):
+    # An agent long-polls one server; the others must still count its
+    # instances as connected past their own start's grace (the agent
+    # timeout), or RunTask through them fails with AGENT everywhere.
+    # Above the agent's 20 s long poll, with room for the servers' passes
+    # (a second apart) to carry each poll's contact across.
+    timeout = 26
+    servers = start_servers(pg, tmp_path, "berth_contacts", 2, ["--agent-timeout", str(timeout)])
+    agent = None
+    try:
+        first, polled = (berth_proc.client(s.endpoint) for s in servers)
+        first.create_cluster(clusterName="shared")
+        first.register_task_definition(family="small", containerDefinitions=[
+            {"name": "main", "image": "busybox", "memory": 64, "command": ["sleep", "3600"]}])
+        agent = berth_proc.BerthAgent(servers[1].endpoint, "shared", tmp_path / "agent", tmp_path / "agent.log",
+                                      hollow=2).start()
+        berth_proc.wait_for(lambda: len(first.list_container_instances(cluster="shared")["containerInstanceArns"]) == 2,
+                            what="the hollow instances to register")
+        arns = first.list_container_instances(cluster="shared")["containerInstanceArns"]
+        # Past the first server's grace: only what the other server shares
+        # tells it the agent is there.
+        time.sleep(timeout + 3)
+        insts = first.describe_container_instances(cluster="shared", containerInstances=arns)["containerInstances"]
+        assert [i["agentConnected"] for i in insts] == [True, True]
+        out = first.run_task(cluster="shared", taskDefinition="small", count=2)
+        assert out["failures"] == [] and len(out["tasks"]) == 2
+        berth_proc.wait_for(lambda: all(t["lastStatus"] == "RUNNING" for t in polled.describe_tasks(
+            cluster="shared", tasks=[t["taskArn"] for t in out["tasks"]])["tasks"]), what="the tasks to run")
     finally:
         if agent:
             agent.stop(check=False)

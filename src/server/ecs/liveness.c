@@ -18,6 +18,7 @@ struct bulk_agent {
 struct slot {
     int64_t id; /* 0: empty */
     usec_t seen;
+    usec_t local; /* the last contact this server had itself (0: none) */
 };
 
 struct liveness {
@@ -84,17 +85,14 @@ static void grow(struct liveness *l)
     free(old);
 }
 
-void liveness_touch(struct liveness *l, int64_t id, usec_t now)
+static void touch_locked(struct liveness *l, int64_t id, usec_t now, bool local)
 {
-    pthread_mutex_lock(&l->lock);
     if ((l->used + 1) * 2 > l->cap)
         grow(l);
     size_t i = slot_of(l, id);
     if (l->slots[i].id == 0) {
-        if ((l->used + 1) * 4 > l->cap * 3) {
-            pthread_mutex_unlock(&l->lock);
+        if ((l->used + 1) * 4 > l->cap * 3)
             return; /* full even after growing: out of memory */
-        }
         l->slots[i].id = id;
         l->slots[i].seen = now;
         l->used++;
@@ -106,7 +104,38 @@ void liveness_touch(struct liveness *l, int64_t id, usec_t now)
             l->revivals++;
         l->slots[i].seen = now;
     }
+    if (local && now > l->slots[i].local)
+        l->slots[i].local = now;
+}
+
+void liveness_touch(struct liveness *l, int64_t id, usec_t now)
+{
+    pthread_mutex_lock(&l->lock);
+    touch_locked(l, id, now, true);
     pthread_mutex_unlock(&l->lock);
+}
+
+void liveness_heard_elsewhere(struct liveness *l, int64_t id, usec_t seen)
+{
+    pthread_mutex_lock(&l->lock);
+    touch_locked(l, id, seen, false);
+    pthread_mutex_unlock(&l->lock);
+}
+
+size_t liveness_local_since(struct liveness *l, usec_t after, struct liveness_contact **ret)
+{
+    pthread_mutex_lock(&l->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < l->cap; i++)
+        n += l->slots[i].id && l->slots[i].local > after;
+    struct liveness_contact *c = malloc((n ? n : 1) * sizeof(*c));
+    size_t k = 0;
+    for (size_t i = 0; c && i < l->cap; i++)
+        if (l->slots[i].id && l->slots[i].local > after)
+            c[k++] = (struct liveness_contact){l->slots[i].id, l->slots[i].local};
+    pthread_mutex_unlock(&l->lock);
+    *ret = c;
+    return c ? k : 0;
 }
 
 static usec_t seen_locked(const struct liveness *l, int64_t id)

@@ -1,11 +1,13 @@
 /* liveness.h - when each container instance's agent was last heard from.
  *
  * Kept in memory on purpose: a poll every few seconds from thousands of
- * agents must not cost a durable write each.  After a server restart every
+ * agents must not cost a durable write each (servers sharing a PostgreSQL
+ * store exchange them in batches: contact_share.h).  After a server restart every
  * instance gets a full timeout's grace before it counts as disconnected. */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/timeutil.h"
@@ -16,6 +18,18 @@ int liveness_new(usec_t timeout, struct liveness **ret);
 void liveness_free(struct liveness *l);
 /* Record contact from instance id (a store row id) at now. */
 void liveness_touch(struct liveness *l, int64_t id, usec_t now);
+/* Record that another server sharing the store heard from instance id at
+ * seen (contact_share.h): it counts for liveness_connected, but is not
+ * this server's own contact to share. */
+void liveness_heard_elsewhere(struct liveness *l, int64_t id, usec_t seen);
+struct liveness_contact {
+    int64_t id;
+    usec_t seen;
+};
+/* This server's own latest contact with each instance heard from after
+ * `after`, into *ret (malloc'd, the caller frees it even when 0 is
+ * returned); how many. */
+size_t liveness_local_since(struct liveness *l, usec_t after, struct liveness_contact **ret);
 /* Whether the instance's agent was heard from within the timeout. */
 bool liveness_connected(struct liveness *l, int64_t id, usec_t now);
 /* What liveness_connected_many read, to tell later whether its answers

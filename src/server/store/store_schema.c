@@ -598,6 +598,13 @@ static const char *const migrations[] = {
     "CREATE INDEX log_chunks_stream_first ON log_chunks (stream_id, first_ts, id);"
     "CREATE INDEX log_chunks_stream_last ON log_chunks (stream_id, last_ts, id);"
     "CREATE INDEX log_chunks_group ON log_chunks (group_id, first_ts, id);",
+    /* Servers on one PostgreSQL share when each agent was last heard from
+     * (store_agent_contacts.h): an agent polls one of them. */
+    "CREATE TABLE agent_contacts ("
+    "  instance_id INTEGER NOT NULL,"
+    "  seen INTEGER NOT NULL,"
+    "  PRIMARY KEY (instance_id));"
+    "CREATE INDEX agent_contacts_seen ON agent_contacts (seen);",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)
