@@ -494,6 +494,30 @@ def place(endpoint, cluster, family, strategy, total, clients, max_seconds):
     return lat, placed, failures, wall
 
 
+def place_c(api_load, endpoint, cli, cluster, family, strategy, clients, seconds):
+    """RunTask count 10 from bench/api_load.c's `clients` C threads for
+    `seconds` (one keep-alive connection each, requests signed before the
+    clock starts): on 2 cores, Python client processes queue beside the
+    server and add their own waits to the latency they measure.  Returns
+    (tasks placed per second, latencies ms)."""
+    def placed():
+        c = cli.call("DescribeClusters", {"clusters": [cluster]})["clusters"][0]
+        return c["pendingTasksCount"] + c["runningTasksCount"]
+    body = json.dumps({"cluster": cluster, "taskDefinition": family, "count": 10, "placementStrategy": strategy})
+    argv = [api_load, "127.0.0.1", endpoint.rsplit(":", 1)[1], str(seconds), str(clients), "ecs",
+            "%s.RunTask" % ECS, body]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=berth_proc.ROOT_KEY.access_key,
+               AWS_SECRET_ACCESS_KEY=berth_proc.ROOT_KEY.secret_key, AWS_DEFAULT_REGION=berth_proc.REGION)
+    before = placed()
+    out = json.loads(subprocess.run(argv, env=env, stdout=subprocess.PIPE, check=True,
+                                    timeout=seconds + 120).stdout)
+    if out["errors"]:
+        raise RuntimeError("api_load: %d errors, the first: %s" % (out["errors"], out["first_error"]))
+    # Each client's first request goes before the clock starts: not timed.
+    timed = placed() - before - 10 * clients
+    return max(timed, 0) / out["seconds"], [x / 1000.0 for xs in out["latency_us"].values() for x in xs]
+
+
 def read_latencies(cli, cluster, reps):
     """Median latency (ms) of the reads that must stay flat as tables grow."""
     arns = cli.call("ListTasks", {"cluster": cluster, "maxResults": 100})["taskArns"]
@@ -777,6 +801,16 @@ def bench_placement(args, res, cfg):
                     rss_a = sum(proc_stat(a.proc.pid)[0] for a in agents)
                     res.add("footprint", "hollow agents RSS, %d instances (3 processes)" % n_inst, "MB",
                             value=rss_a / 1e6)
+    # The issue's conditions (16 clients) from C clients: the server's latency.
+    api_load = api_load_bin(args)
+    for n_inst in cfg["placement_instances"] if api_load and cfg["place_c_seconds"] else []:
+        with hollow_cluster(res, "placement", n_inst) as (srv, cli, agents):
+            rate, lat = place_c(api_load, srv.endpoint, cli, "p", "hollow", PLACEMENT_STRATEGIES["binpack(memory)"],
+                                cfg["place_c_clients"], cfg["place_c_seconds"])
+            label = "%d instances, binpack(memory), %d C clients (bench/api_load.c)" % (n_inst, cfg["place_c_clients"])
+            res.add("placement", "RunTask placements/s, " + label, "tasks/s", value=rate, lower_is_better=False,
+                    note="RunTask count 10 for %g s" % cfg["place_c_seconds"])
+            res.add("placement", "RunTask (count 10) latency, " + label, "ms", lat)
     if not cfg["idle_seconds"]:
         return
     # The server alone, empty and idle.
@@ -1357,6 +1391,7 @@ FULL = {"task_start_n": 100, "agent_tasks": 50,
         "scale_big_instances": 100, "scale_instances": 10000, "scale_steps": [10000, 50000, 100000],
         "scale_fill_seconds": 200,
         "clients": 8, "read_reps": 20, "running_timeout": 300, "idle_seconds": 5,
+        "place_c_clients": 16, "place_c_seconds": 6,
         "api_rounds": 3, "api_seconds": 8, "log_events": 200000, "log_put_events": 100000,
         "logship_lines": 200000, "logship_runs": 3, "metric_series": 10000, "metric_rounds": 3,
         "shipping_tasks": 100, "shipping_interval": 20, "shipping_window": 60,
@@ -1374,6 +1409,7 @@ DEFAULTS = {"start_runtimes": ["runc", "crun"], "start_modes": ["none", "awsvpc"
 QUICK = {"task_start_n": 20, "agent_tasks": 0, "start_runtimes": ["crun"], "start_modes": ["none"], "podman_modes": [],
          "placement_instances": [250, 1000], "placement_strategies": ["binpack(memory)"],
          "placement_tasks": 10000, "place_seconds": 15, "clients": 8, "running_timeout": 0, "idle_seconds": 0,
+         "place_c_seconds": 0,
          "api_rounds": 2, "api_seconds": 4, "api_boto3": False, "store_instances": 250, "store_rounds": 1,
          "failover_rounds": 3, "failover_instances": 250, "failover_tasks": 3000}
 QUICK_BENCHES = ["task_start", "placement", "api"]
@@ -1383,6 +1419,7 @@ SMOKE = {"task_start_n": 2, "agent_tasks": 3, "podman_modes": ["none"],
          "net_tasks": 2,
          "scale_big_instances": 5, "scale_instances": 20, "scale_steps": [100, 300], "scale_fill_seconds": 60,
          "clients": 2, "read_reps": 3, "running_timeout": 60, "idle_seconds": 1,
+         "place_c_clients": 2, "place_c_seconds": 1,
          "api_rounds": 1, "api_seconds": 1, "log_events": 2000, "log_put_events": 20000,
          "logship_lines": 2000, "logship_runs": 1, "metric_series": 200, "metric_rounds": 1,
          "shipping_tasks": 2, "shipping_interval": 1, "shipping_window": 3,
