@@ -39,6 +39,10 @@ void contact_share_pass(void *arg)
     int r = store_begin(c->store, n > 0, &tx, &err);
     for (size_t i = 0; r == 0 && i < n; i++)
         r = store_agent_contact_put(tx, own[i].id, own[i].seen, &err);
+    /* Contacts past twice the timeout are no news to anyone (the margin
+     * for the servers' clocks). */
+    if (r == 0 && n > 0)
+        r = store_agent_contacts_prune(tx, now - 2 * c->timeout, &err);
     if (r == 0)
         r = store_agent_contacts_since(tx, now - c->timeout, heard, c->liveness, &err);
     if (r == 0 && n > 0)

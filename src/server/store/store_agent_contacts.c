@@ -12,6 +12,11 @@ int store_agent_contact_put(struct store_tx *tx, int64_t instance_id, usec_t see
                           STORE_ARGS(ARG_INT(instance_id), ARG_INT(seen)), err);
 }
 
+int store_agent_contacts_prune(struct store_tx *tx, usec_t before, struct error *err)
+{
+    return store_row_exec(tx, "DELETE FROM agent_contacts WHERE seen < ?1", STORE_ARGS(ARG_INT(before)), err);
+}
+
 struct walk {
     store_contact_fn fn;
     void *ud;
