@@ -48,6 +48,13 @@ struct store {
     char *wal_path;
     pthread_mutex_t pool_lock;
     struct store_conn *idle;
+    /* Set (under pool_lock) while the checkpointer truncates the WAL: new
+     * read transactions wait on read_gate, so that the ones already open
+     * end and the truncation gets its moment.  Readers that kept beginning
+     * (agents polling) left it busy for its whole wait, again and again,
+     * while the WAL grew. */
+    bool truncating;
+    pthread_cond_t read_gate;
     pthread_mutex_t write_lock;
     /* Every write transaction runs on this one connection (opened by the
      * first, used only under write_lock).  A connection that sees another
@@ -231,11 +238,23 @@ static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
  * still reads, and SQLite starts the WAL over only once it is all copied
  * and no reader uses it: readers that never stop (10,000 hollow instances
  * polling) let it grow to 3 GB.  Past STORE_WAL_TRUNCATE_PAGES the
- * checkpointer holds writers back for at most WAL_TRUNCATE_WAIT_MS while
- * the readers catch up, then truncates it; when they did not, it tries
- * again WAL_TRUNCATE_RETRY_USEC later rather than stall every write. */
+ * checkpointer holds writers and new readers back for at most
+ * WAL_TRUNCATE_WAIT_MS while the open reads end, then truncates it; when
+ * one did not, it tries again WAL_TRUNCATE_RETRY_USEC later rather than
+ * stall every transaction. */
 #define WAL_TRUNCATE_WAIT_MS 100
 #define WAL_TRUNCATE_RETRY_USEC (1 * USEC_PER_SEC)
+
+/* Set only with write_lock held, so a reader inside a write transaction
+ * never waits at the gate. */
+static void read_gate_set(struct store *st, bool closed)
+{
+    pthread_mutex_lock(&st->pool_lock);
+    st->truncating = closed;
+    if (!closed)
+        pthread_cond_broadcast(&st->read_gate);
+    pthread_mutex_unlock(&st->pool_lock);
+}
 
 static void checkpoint(struct store *st, struct store_conn *c, usec_t *truncate_after)
 {
@@ -245,9 +264,11 @@ static void checkpoint(struct store *st, struct store_conn *c, usec_t *truncate_
         /* Under write_lock, so that berth's writers queue behind it rather
          * than win every race for SQLite's lock. */
         pthread_mutex_lock(&st->write_lock);
+        read_gate_set(st, true);
         sqlite3_busy_timeout(c->db, WAL_TRUNCATE_WAIT_MS);
         rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         sqlite3_busy_timeout(c->db, 10000);
+        read_gate_set(st, false);
         pthread_mutex_unlock(&st->write_lock);
         if (rc == SQLITE_BUSY)
             *truncate_after = time_monotonic() + WAL_TRUNCATE_RETRY_USEC;
@@ -322,6 +343,7 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
     pthread_mutex_init(&st->pool_lock, NULL);
+    pthread_cond_init(&st->read_gate, NULL);
     pthread_mutex_init(&st->write_lock, NULL);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
@@ -360,6 +382,7 @@ int store_open_postgres(const char *url, struct store **ret_store, struct error 
         return error_set(err, ERR_INTERNAL, "out of memory");
     }
     pthread_mutex_init(&st->pool_lock, NULL);
+    pthread_cond_init(&st->read_gate, NULL);
     pthread_mutex_init(&st->write_lock, NULL);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
@@ -396,6 +419,7 @@ void store_close(struct store *st)
     }
     conn_free(st->writer);
     pthread_mutex_destroy(&st->pool_lock);
+    pthread_cond_destroy(&st->read_gate);
     pthread_mutex_destroy(&st->write_lock);
     pthread_mutex_destroy(&st->sync_lock);
     pthread_cond_destroy(&st->sync_cond);
@@ -447,6 +471,8 @@ static int pool_get(struct store *st, struct store_conn **ret_conn, struct error
     struct store_conn *c = NULL;
     for (;;) {
         pthread_mutex_lock(&st->pool_lock);
+        while (st->truncating)
+            pthread_cond_wait(&st->read_gate, &st->pool_lock);
         c = st->idle;
         if (c)
             st->idle = c->next;
