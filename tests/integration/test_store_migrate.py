@@ -72,3 +72,26 @@ def test_sqlite_state_moves_to_postgres_and_the_server_carries_on(pg, tmp_path):
     r = migrate(tmp_path / "old", url)
     assert r.returncode == 1
     assert "is not empty" in r.stderr and "not-echoed" not in r.stderr
+
+
+def test_a_running_servers_sqlite_store_is_neither_copied_nor_shared(tmp_path):
+    """The server owns its SQLite file while it runs: a copy would be taken
+    mid-flight and a second server would schedule beside the first."""
+    srv = berth_proc.BerthServer(tmp_path / "s", tmp_path / "s.log",
+                                 extra_args=["--store", "sqlite:%s" % (tmp_path / "s")]).start()
+    try:
+        berth_proc.client(srv.endpoint).create_cluster(clusterName="kept")
+        r = migrate(tmp_path / "s", "postgresql://berth@/unused?host=/nonexistent")
+        assert r.returncode != 0
+        assert "a berth server is using %s" % (tmp_path / "s" / "berth.db") in r.stderr, r.stderr
+
+        second = subprocess.run([berth_proc.BERTH_BIN, "server", "--listen", "127.0.0.1:0",
+                                 "--store", "sqlite:%s" % (tmp_path / "s")],
+                                env=berth_proc.server_env(), capture_output=True, text=True, timeout=30)
+        assert second.returncode != 0
+        assert "is in use by another process" in second.stderr, second.stderr
+        # The first is untouched.
+        assert [c["clusterName"] for c in berth_proc.client(srv.endpoint).describe_clusters(
+            clusters=["kept"])["clusters"]] == ["kept"]
+    finally:
+        srv.stop()

@@ -45,8 +45,12 @@ static int source_tables(sqlite3 *db, json_t *ret, struct error *err)
 static int source_version(sqlite3 *db, int *ret, struct error *err)
 {
     _cleanup_(sqlite_finalizep) sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
+        if (sqlite3_errcode(db) == SQLITE_BUSY) /* a running server holds the file (store.c's unix-excl) */
+            return error_set(err, ERR_CONFLICT, "a berth server is using %s: stop it, then copy",
+                             sqlite3_db_filename(db, "main"));
         return error_set(err, ERR_INTERNAL, "sqlite: %s", sqlite3_errmsg(db));
+    }
     *ret = sqlite3_column_int(s, 0);
     return 0;
 }
