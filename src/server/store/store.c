@@ -209,8 +209,8 @@ static int claim_database(struct store *st, struct error *err)
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(st->owner, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        return error_set(err, ERR_CONFLICT, "%s is in use by another process (a berth server on the same data directory?)",
-                         st->path);
+        return error_set(err, ERR_CONFLICT,
+                         "%s is in use by another process (a berth server on the same data directory?)", st->path);
     if (rc != SQLITE_OK)
         return error_set(err, ERR_INTERNAL, "sqlite: open %s: %s", st->path,
                          st->owner ? sqlite3_errmsg(st->owner) : "out of memory");
