@@ -475,6 +475,55 @@ static void consume(struct engine *e, size_t i)
     e->reason[i] = reject_reason(e, i);
 }
 
+/* Each active instance's reason, and the list of those that can take a
+ * task: in id order when the caller ranked the ids (narrowing keeps the
+ * order, so the first one left wins a tie), else in index order. */
+static size_t live_init(struct engine *e, size_t *live)
+{
+    const uint32_t *rank = e->req->id_rank;
+    for (size_t i = 0; rank && i < e->n; i++)
+        live[rank[i]] = i;
+    size_t nlive = 0;
+    for (size_t k = 0; k < e->n; k++) {
+        size_t i = rank ? live[k] : k; /* nlive <= k: read before written */
+        if (e->inst[i].active && !(e->reason[i] = reject_reason(e, i)))
+            live[nlive++] = i;
+    }
+    return nlive;
+}
+
+/* How many ranks scan_live applies (the first, unless it draws). */
+static size_t scan_ranks(const struct engine *e) { return e->n_ranks && e->ranks[0].key != KEY_RANDOM; }
+
+/* One pass over the instances that could take the last task: drop the
+ * ones that no longer can (only the one chosen last changes), and keep in
+ * cand those best by the first rank.  A random first rank is narrowed by
+ * narrow(), which draws only when there is a choice. */
+static size_t scan_live(struct engine *e, size_t *live, size_t *nlive, size_t *cand)
+{
+    const struct rank *r = scan_ranks(e) ? &e->ranks[0] : NULL;
+    int64_t best = INT64_MAX;
+    size_t kept = 0, ncand = 0;
+    for (size_t k = 0; k < *nlive; k++) {
+        size_t i = live[k];
+        if (e->reason[i])
+            continue;
+        live[kept++] = i;
+        if (r) {
+            int64_t sc = score(e, r, i);
+            if (sc > best)
+                continue;
+            if (sc < best) {
+                best = sc;
+                ncand = 0;
+            }
+        }
+        cand[ncand++] = i;
+    }
+    *nlive = kept;
+    return ncand;
+}
+
 static int list_failures(struct engine *e, struct placement_result *res, struct error *err)
 {
     size_t cap = 1;
@@ -513,33 +562,21 @@ int placement_place(const struct placement_instance *instances, size_t n, const 
         return error_set(err, ERR_INTERNAL, "out of memory");
     for (int t = 0; t < req->count; t++)
         res.chosen[t] = -1;
-    for (size_t i = 0; i < n && req->count > 0; i++)
-        if (instances[i].active)
-            e.reason[i] = reject_reason(&e, i);
-
-    /* With the ids' ranks, candidates are listed in id order: narrowing
-     * keeps the order, so the first one left wins the tie. */
-    _cleanup_free_ size_t *order = req->id_rank ? malloc((n ? n : 1) * sizeof(*order)) : NULL;
-    if (req->id_rank && !order)
+    _cleanup_free_ size_t *live = malloc((n ? n : 1) * sizeof(*live));
+    if (!live)
         return error_set(err, ERR_INTERNAL, "out of memory");
-    for (size_t i = 0; order && i < n; i++)
-        order[req->id_rank[i]] = i;
+    size_t nlive = req->count > 0 ? live_init(&e, live) : 0;
     for (int t = 0; t < req->count; t++) {
-        size_t ncand = 0;
-        for (size_t k = 0; k < n; k++) {
-            size_t i = order ? order[k] : k;
-            if (instances[i].active && !e.reason[i])
-                cand[ncand++] = i;
-        }
+        size_t ncand = scan_live(&e, live, &nlive, cand);
         if (ncand == 0) {
             if (list_failures(&e, &res, err) < 0)
                 return -1;
             break;
         }
-        for (size_t s = 0; s < e.n_ranks && ncand > 1; s++)
+        for (size_t s = scan_ranks(&e); s < e.n_ranks && ncand > 1; s++)
             ncand = narrow(&e, &e.ranks[s], cand, scores, ncand);
         size_t pick = cand[0];
-        for (size_t k = 1; !order && k < ncand; k++)
+        for (size_t k = 1; !req->id_rank && k < ncand; k++)
             if (id_before(&e, cand[k], pick))
                 pick = cand[k];
         consume(&e, pick);
