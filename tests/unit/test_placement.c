@@ -554,6 +554,35 @@ TEST(placement_ties_follow_the_callers_id_ranks)
     placement_result_free(&by_id);
     placement_result_free(&by_rank);
 }
+/* One spread attribute with ranked ids goes bucket by bucket (no pass
+ * over the instances per task): instances that fill up drop out, a zone
+ * with none left is passed over, an instance without the attribute is a
+ * bucket of its own, and what cannot be placed says why per instance. */
+TEST(placement_spread_by_bucket_follows_counts_fills_and_ranks)
+{
+    struct fx f = {0};
+    fx_add(&f, "a", 4096, 200);  /* 0: room for 2 */
+    fx_add(&f, "a", 4096, 100);  /* 1: room for 1 */
+    fx_add(&f, "b", 4096, 100);  /* 2: room for 1, 3 tasks of the group already */
+    fx_add(&f, NULL, 4096, 100); /* 3: no zone */
+    fx_tasks(&f, 2, "service:s", 3);
+    static const uint32_t ranks[] = {1, 0, 2, 3}; /* instance 1's id sorts first */
+    struct placement_task task = {.cpu = 1, .memory = 100, .group = "service:s"};
+    struct placement_strategy spread[] = {{PLACEMENT_SPREAD, "attribute:ecs.availability-zone"}};
+    struct placement_request req = {
+        .task = &task, .count = 6, .strategies = spread, .n_strategies = 1, .id_rank = ranks};
+    struct placement_result res = place(&f, &req, failures_);
+    /* a:0 and none:0 tie, a's first id (1) first; then no zone (3); then
+     * a:1 vs none:1 vs b:3: a's instance 0 (1 is full); then a:2, none:1
+     * is full too, only b is left: instance 2; then nothing. */
+    CHECK(res.chosen[0] == 1 && res.chosen[1] == 3 && res.chosen[2] == 0);
+    CHECK(res.chosen[3] == 0 && res.chosen[4] == 2 && res.chosen[5] == -1);
+    CHECK(res.n_placed == 5 && res.n_failures == 4);
+    for (size_t k = 0; k < 4; k++)
+        CHECK(strcmp(reason_for(&res, f.arn[k]), PLACEMENT_REASON_MEMORY) == 0);
+    placement_result_free(&res);
+}
+
 TEST(placement_validation)
 {
     struct placement_task task = {.cpu = 1, .memory = 1};

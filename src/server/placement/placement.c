@@ -524,6 +524,67 @@ static size_t scan_live(struct engine *e, size_t *live, size_t *nlive, size_t *c
     return ncand;
 }
 
+/* The instances that can take a task, listed per bucket of a spread
+ * attribute in id order, with a cursor at each bucket's first one still
+ * able to: only the instance chosen last can drop out, and it is always
+ * at its bucket's cursor. */
+struct buckets {
+    size_t *list; /* live instances grouped by bucket, id order within */
+    size_t *pos;  /* per bucket: its cursor into list */
+    size_t *end;  /* per bucket: one past its last entry */
+    size_t n;
+};
+
+static void buckets_done(struct buckets *b)
+{
+    free(b->list);
+    free(b->pos);
+    free(b->end);
+}
+
+static int buckets_init(struct buckets *b, const struct rank *r, const size_t *live, size_t nlive, struct error *err)
+{
+    for (size_t k = 0; k < nlive; k++)
+        if ((size_t)r->bucket_of[live[k]] + 1 > b->n)
+            b->n = (size_t)r->bucket_of[live[k]] + 1;
+    b->list = malloc((nlive ? nlive : 1) * sizeof(*b->list));
+    b->pos = calloc(b->n + 1, sizeof(*b->pos));
+    b->end = calloc(b->n + 1, sizeof(*b->end));
+    if (!b->list || !b->pos || !b->end)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t k = 0; k < nlive; k++) /* counting sort, stable */
+        b->end[r->bucket_of[live[k]]]++;
+    for (size_t q = 0, at = 0; q < b->n; q++) {
+        b->pos[q] = at;
+        at += b->end[q];
+        b->end[q] = b->pos[q];
+    }
+    for (size_t k = 0; k < nlive; k++)
+        b->list[b->end[r->bucket_of[live[k]]]++] = live[k];
+    return 0;
+}
+
+/* The one spread attribute's answer without a pass over the instances:
+ * the bucket with the fewest tasks among those with an instance left,
+ * and in it (or in the tie) the first instance by id.  Returns the
+ * instance, or -1 when none can take the task. */
+static ssize_t buckets_pick(struct buckets *b, const struct engine *e, const struct rank *r)
+{
+    const uint32_t *id_rank = e->req->id_rank;
+    ssize_t best = -1;
+    for (size_t q = 0; q < b->n; q++) {
+        while (b->pos[q] < b->end[q] && e->reason[b->list[b->pos[q]]])
+            b->pos[q]++;
+        if (b->pos[q] == b->end[q])
+            continue;
+        size_t i = b->list[b->pos[q]];
+        if (best < 0 || r->bucket_count[q] < r->bucket_count[r->bucket_of[best]] ||
+            (r->bucket_count[q] == r->bucket_count[r->bucket_of[best]] && id_rank[i] < id_rank[best]))
+            best = (ssize_t)i;
+    }
+    return best;
+}
+
 static int list_failures(struct engine *e, struct placement_result *res, struct error *err)
 {
     size_t cap = 1;
@@ -566,8 +627,17 @@ int placement_place(const struct placement_instance *instances, size_t n, const 
     if (!live)
         return error_set(err, ERR_INTERNAL, "out of memory");
     size_t nlive = req->count > 0 ? live_init(&e, live) : 0;
+    /* One spread attribute and the ids ranked (a service's spread(AZ)):
+     * per bucket, no pass over the instances per task. */
+    _cleanup_(buckets_done) struct buckets b = {0};
+    bool by_bucket = e.n_ranks == 1 && e.ranks[0].key == KEY_ATTRIBUTE && req->id_rank;
+    if (by_bucket && buckets_init(&b, &e.ranks[0], live, nlive, err) < 0)
+        return -1;
     for (int t = 0; t < req->count; t++) {
-        size_t ncand = scan_live(&e, live, &nlive, cand);
+        ssize_t one = by_bucket ? buckets_pick(&b, &e, &e.ranks[0]) : -1;
+        size_t ncand = by_bucket ? one >= 0 : scan_live(&e, live, &nlive, cand);
+        if (by_bucket && one >= 0)
+            cand[0] = (size_t)one;
         if (ncand == 0) {
             if (list_failures(&e, &res, err) < 0)
                 return -1;
