@@ -83,6 +83,14 @@ static const char *reason_for(const struct placement_result *res, const char *ar
     return NULL;
 }
 
+static uint64_t splitmix(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 TEST(placement_binpack_memory_fills_one_instance_first)
 {
     struct fx f = {0};
@@ -581,6 +589,52 @@ TEST(placement_spread_by_bucket_follows_counts_fills_and_ranks)
     for (size_t k = 0; k < 4; k++)
         CHECK(strcmp(reason_for(&res, f.arn[k]), PLACEMENT_REASON_MEMORY) == 0);
     placement_result_free(&res);
+}
+
+/* The per-bucket and heap pickers (a lone rank, ranked ids) choose what a
+ * pass over every instance with the ids compared chooses: random clusters
+ * and requests, placed both ways. */
+TEST(placement_pickers_match_the_full_pass)
+{
+    static const char *const zones[] = {"a", "b", "c", NULL};
+    static const struct placement_strategy lone[] = {{PLACEMENT_SPREAD, "attribute:ecs.availability-zone"},
+                                                     {PLACEMENT_BINPACK, "memory"},
+                                                     {PLACEMENT_BINPACK, "cpu"},
+                                                     {PLACEMENT_SPREAD, "instanceId"}};
+    uint64_t seed = 42;
+    for (int round = 0; round < 3000; round++) {
+        struct fx f = {0};
+        size_t n = 1 + splitmix(&seed) % 40;
+        uint32_t ranks[MAX_FX];
+        for (size_t k = 0; k < n; k++) {
+            fx_add(&f, zones[splitmix(&seed) % 4], (int64_t)(splitmix(&seed) % 2048),
+                   (int64_t)(splitmix(&seed) % 2048));
+            fx_tasks(&f, k, "service:s", (int)(splitmix(&seed) % 3));
+            f.inst[k].q.agent_connected = splitmix(&seed) % 8 != 0;
+            f.inst[k].active = splitmix(&seed) % 16 != 0;
+            ranks[k] = (uint32_t)k; /* fx ids sort by k */
+        }
+        struct placement_task task = {
+            .cpu = (int64_t)(splitmix(&seed) % 200), .memory = (int64_t)(splitmix(&seed) % 200), .group = "service:s"};
+        struct placement_constraint distinct[] = {{PLACEMENT_DISTINCT_INSTANCE, NULL}};
+        struct placement_request req = {.task = &task,
+                                        .count = (int)(splitmix(&seed) % 30),
+                                        .strategies = &lone[splitmix(&seed) % 4],
+                                        .n_strategies = 1,
+                                        .constraints = distinct,
+                                        .n_constraints = splitmix(&seed) % 4 == 0};
+        struct placement_result full = place(&f, &req, failures_);
+        req.id_rank = ranks;
+        struct placement_result picked = place(&f, &req, failures_);
+        CHECK(full.n_placed == picked.n_placed && full.n_failures == picked.n_failures);
+        for (int t = 0; t < req.count; t++)
+            CHECK(full.chosen[t] == picked.chosen[t]);
+        for (size_t k = 0; k < full.n_failures; k++)
+            CHECK(full.failures[k].arn == picked.failures[k].arn &&
+                  full.failures[k].reason == picked.failures[k].reason);
+        placement_result_free(&full);
+        placement_result_free(&picked);
+    }
 }
 
 TEST(placement_validation)

@@ -7,8 +7,9 @@
  * in a per-call working copy.  Expressions, requiresAttributes and spread
  * buckets are computed once per call; the filters run once per instance and
  * again only on the instance that just took a task (nothing else changed),
- * so a task costs a scan of cached verdicts plus the strategies' pass over
- * the candidates.
+ * so a task costs what placement_pick.c's pickers take to find the best
+ * instances left: a pass over them, or for a lone rank with the ids ranked
+ * by the caller, a cursor per spread bucket or a heap.
  *
  * Choices where ECS's documentation leaves room:
  *  - Non-ACTIVE instances are neither candidates nor failures (RunTask does
@@ -31,6 +32,7 @@
 #include <strings.h>
 
 #include "common/cleanup.h"
+#include "server/placement/placement_engine.h"
 
 /* ECS reserves these TCP host ports on every container instance. */
 static const uint16_t reserved_tcp_ports[] = {22, 2375, 2376, 51678, 51679};
@@ -74,47 +76,6 @@ const char *placement_constraint_type_to_string(enum placement_constraint_type t
 {
     return (size_t)t < ELEMENTSOF(constraint_names) ? constraint_names[t] : NULL;
 }
-
-/* What a strategy ranks by, decided once from its field. */
-enum rank_key { KEY_CPU, KEY_MEMORY, KEY_INSTANCE, KEY_ATTRIBUTE, KEY_RANDOM };
-
-struct rank {
-    enum rank_key key;
-    const char *attr;  /* KEY_ATTRIBUTE: the attribute name */
-    int *bucket_of;    /* KEY_ATTRIBUTE: bucket per instance (-1: not ACTIVE) */
-    int *bucket_count; /* KEY_ATTRIBUTE: group tasks per bucket */
-};
-
-/* Per-instance state that placement changes. */
-struct work {
-    int64_t cpu, memory;
-    int64_t group_count;      /* tasks of the request's group, placed ones included */
-    int placed;               /* tasks placed here by this call */
-    bool attrs_ok;            /* requiresAttributes satisfied */
-    const char *missing_attr; /* else the first one the instance lacks */
-};
-
-struct engine {
-    const struct placement_instance *inst;
-    size_t n;
-    const struct placement_request *req;
-    const struct placement_task *task;
-    struct work *work;
-    struct query **member_of; /* n_member compiled memberOf expressions */
-    size_t n_member;
-    /* Why each instance cannot take the next task (NULL: it can).  Every
-     * input to the filters is per instance and only placing a task on an
-     * instance changes it, so after the first pass only the instance just
-     * chosen is checked again. */
-    const char **reason;
-    bool distinct;
-    struct rank *ranks;
-    size_t n_ranks;
-    bool task_has_ports;
-    bool task_needs_reserved;
-    uint64_t *need_tcp, *need_udp; /* 65536-bit sets of the task's ports */
-    uint64_t rng;
-};
 
 static void engine_done(struct engine *e)
 {
@@ -412,27 +373,6 @@ static const char *reject_reason(const struct engine *e, size_t i)
 
 /* --- ranking ------------------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* Lower is better. */
-static int64_t score(struct engine *e, const struct rank *r, size_t i)
-{
-    switch (r->key) {
-    case KEY_CPU: return e->work[i].cpu;
-    case KEY_MEMORY: return e->work[i].memory;
-    case KEY_INSTANCE: return e->work[i].group_count;
-    case KEY_ATTRIBUTE: return r->bucket_count[r->bucket_of[i]];
-    case KEY_RANDOM: return (int64_t)(splitmix64(&e->rng) >> 1);
-    }
-    return 0;
-}
-
 /* Keep only the candidates with the best score; cand is rewritten. */
 static size_t narrow(struct engine *e, const struct rank *r, size_t *cand, int64_t *scores, size_t ncand)
 {
@@ -492,99 +432,6 @@ static size_t live_init(struct engine *e, size_t *live)
     return nlive;
 }
 
-/* How many ranks scan_live applies (the first, unless it draws). */
-static size_t scan_ranks(const struct engine *e) { return e->n_ranks && e->ranks[0].key != KEY_RANDOM; }
-
-/* One pass over the instances that could take the last task: drop the
- * ones that no longer can (only the one chosen last changes), and keep in
- * cand those best by the first rank.  A random first rank is narrowed by
- * narrow(), which draws only when there is a choice. */
-static size_t scan_live(struct engine *e, size_t *live, size_t *nlive, size_t *cand)
-{
-    const struct rank *r = scan_ranks(e) ? &e->ranks[0] : NULL;
-    int64_t best = INT64_MAX;
-    size_t kept = 0, ncand = 0;
-    for (size_t k = 0; k < *nlive; k++) {
-        size_t i = live[k];
-        if (e->reason[i])
-            continue;
-        live[kept++] = i;
-        if (r) {
-            int64_t sc = score(e, r, i);
-            if (sc > best)
-                continue;
-            if (sc < best) {
-                best = sc;
-                ncand = 0;
-            }
-        }
-        cand[ncand++] = i;
-    }
-    *nlive = kept;
-    return ncand;
-}
-
-/* The instances that can take a task, listed per bucket of a spread
- * attribute in id order, with a cursor at each bucket's first one still
- * able to: only the instance chosen last can drop out, and it is always
- * at its bucket's cursor. */
-struct buckets {
-    size_t *list; /* live instances grouped by bucket, id order within */
-    size_t *pos;  /* per bucket: its cursor into list */
-    size_t *end;  /* per bucket: one past its last entry */
-    size_t n;
-};
-
-static void buckets_done(struct buckets *b)
-{
-    free(b->list);
-    free(b->pos);
-    free(b->end);
-}
-
-static int buckets_init(struct buckets *b, const struct rank *r, const size_t *live, size_t nlive, struct error *err)
-{
-    for (size_t k = 0; k < nlive; k++)
-        if ((size_t)r->bucket_of[live[k]] + 1 > b->n)
-            b->n = (size_t)r->bucket_of[live[k]] + 1;
-    b->list = malloc((nlive ? nlive : 1) * sizeof(*b->list));
-    b->pos = calloc(b->n + 1, sizeof(*b->pos));
-    b->end = calloc(b->n + 1, sizeof(*b->end));
-    if (!b->list || !b->pos || !b->end)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    for (size_t k = 0; k < nlive; k++) /* counting sort, stable */
-        b->end[r->bucket_of[live[k]]]++;
-    for (size_t q = 0, at = 0; q < b->n; q++) {
-        b->pos[q] = at;
-        at += b->end[q];
-        b->end[q] = b->pos[q];
-    }
-    for (size_t k = 0; k < nlive; k++)
-        b->list[b->end[r->bucket_of[live[k]]]++] = live[k];
-    return 0;
-}
-
-/* The one spread attribute's answer without a pass over the instances:
- * the bucket with the fewest tasks among those with an instance left,
- * and in it (or in the tie) the first instance by id.  Returns the
- * instance, or -1 when none can take the task. */
-static ssize_t buckets_pick(struct buckets *b, const struct engine *e, const struct rank *r)
-{
-    const uint32_t *id_rank = e->req->id_rank;
-    ssize_t best = -1;
-    for (size_t q = 0; q < b->n; q++) {
-        while (b->pos[q] < b->end[q] && e->reason[b->list[b->pos[q]]])
-            b->pos[q]++;
-        if (b->pos[q] == b->end[q])
-            continue;
-        size_t i = b->list[b->pos[q]];
-        if (best < 0 || r->bucket_count[q] < r->bucket_count[r->bucket_of[best]] ||
-            (r->bucket_count[q] == r->bucket_count[r->bucket_of[best]] && id_rank[i] < id_rank[best]))
-            best = (ssize_t)i;
-    }
-    return best;
-}
-
 static int list_failures(struct engine *e, struct placement_result *res, struct error *err)
 {
     size_t cap = 1;
@@ -623,33 +470,25 @@ int placement_place(const struct placement_instance *instances, size_t n, const 
         return error_set(err, ERR_INTERNAL, "out of memory");
     for (int t = 0; t < req->count; t++)
         res.chosen[t] = -1;
-    _cleanup_free_ size_t *live = malloc((n ? n : 1) * sizeof(*live));
-    if (!live)
-        return error_set(err, ERR_INTERNAL, "out of memory");
-    size_t nlive = req->count > 0 ? live_init(&e, live) : 0;
-    /* One spread attribute and the ids ranked (a service's spread(AZ)):
-     * per bucket, no pass over the instances per task. */
-    _cleanup_(buckets_done) struct buckets b = {0};
-    bool by_bucket = e.n_ranks == 1 && e.ranks[0].key == KEY_ATTRIBUTE && req->id_rank;
-    if (by_bucket && buckets_init(&b, &e.ranks[0], live, nlive, err) < 0)
+    size_t *live = malloc((n ? n : 1) * sizeof(*live));
+    _cleanup_(picker_done) struct picker p = {0};
+    if (picker_init(&p, &e, live, live && req->count > 0 ? live_init(&e, live) : 0, err) < 0)
         return -1;
     for (int t = 0; t < req->count; t++) {
-        ssize_t one = by_bucket ? buckets_pick(&b, &e, &e.ranks[0]) : -1;
-        size_t ncand = by_bucket ? one >= 0 : scan_live(&e, live, &nlive, cand);
-        if (by_bucket && one >= 0)
-            cand[0] = (size_t)one;
+        size_t ranked = 0, ncand = picker_next(&p, &e, cand, &ranked);
         if (ncand == 0) {
             if (list_failures(&e, &res, err) < 0)
                 return -1;
             break;
         }
-        for (size_t s = scan_ranks(&e); s < e.n_ranks && ncand > 1; s++)
+        for (size_t s = ranked; s < e.n_ranks && ncand > 1; s++)
             ncand = narrow(&e, &e.ranks[s], cand, scores, ncand);
         size_t pick = cand[0];
         for (size_t k = 1; !req->id_rank && k < ncand; k++)
             if (id_before(&e, cand[k], pick))
                 pick = cand[k];
         consume(&e, pick);
+        picker_took(&p, &e, pick);
         res.chosen[t] = (int)pick;
         res.n_placed++;
     }
