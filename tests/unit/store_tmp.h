@@ -22,6 +22,23 @@ static inline int tmp_store_open(struct tmp_store *t)
     return store_open(t->dir, &t->st, &err);
 }
 
+static inline void tmp_store_close(struct tmp_store *t);
+
+/* tmp_store_open and a write transaction begun on it, into *ret_tx (NULL,
+ * and nothing left open, when either fails). */
+static inline int tmp_store_open_writing(struct tmp_store *t, struct store_tx **ret_tx)
+{
+    *ret_tx = NULL;
+    if (tmp_store_open(t) < 0)
+        return -1;
+    struct error err;
+    if (store_begin(t->st, true, ret_tx, &err) < 0) {
+        tmp_store_close(t);
+        return -1;
+    }
+    return 0;
+}
+
 static inline void tmp_store_close(struct tmp_store *t)
 {
     store_close(t->st);

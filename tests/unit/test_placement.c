@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "server/placement/placement.h"
+#include "server/placement/placement_engine.h" /* splitmix64 */
 #include "test.h"
 
 #define MAX_FX 64
@@ -81,14 +82,6 @@ static const char *reason_for(const struct placement_result *res, const char *ar
         if (res->failures[i].arn && strcmp(res->failures[i].arn, arn) == 0)
             return res->failures[i].reason;
     return NULL;
-}
-
-static uint64_t splitmix(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
 }
 
 TEST(placement_binpack_memory_fills_one_instance_first)
@@ -604,25 +597,26 @@ TEST(placement_pickers_match_the_full_pass)
     uint64_t seed = 42;
     for (int round = 0; round < 3000; round++) {
         struct fx f = {0};
-        size_t n = 1 + splitmix(&seed) % 40;
+        size_t n = 1 + splitmix64(&seed) % 40;
         uint32_t ranks[MAX_FX];
         for (size_t k = 0; k < n; k++) {
-            fx_add(&f, zones[splitmix(&seed) % 4], (int64_t)(splitmix(&seed) % 2048),
-                   (int64_t)(splitmix(&seed) % 2048));
-            fx_tasks(&f, k, "service:s", (int)(splitmix(&seed) % 3));
-            f.inst[k].q.agent_connected = splitmix(&seed) % 8 != 0;
-            f.inst[k].active = splitmix(&seed) % 16 != 0;
+            fx_add(&f, zones[splitmix64(&seed) % 4], (int64_t)(splitmix64(&seed) % 2048),
+                   (int64_t)(splitmix64(&seed) % 2048));
+            fx_tasks(&f, k, "service:s", (int)(splitmix64(&seed) % 3));
+            f.inst[k].q.agent_connected = splitmix64(&seed) % 8 != 0;
+            f.inst[k].active = splitmix64(&seed) % 16 != 0;
             ranks[k] = (uint32_t)k; /* fx ids sort by k */
         }
-        struct placement_task task = {
-            .cpu = (int64_t)(splitmix(&seed) % 200), .memory = (int64_t)(splitmix(&seed) % 200), .group = "service:s"};
+        struct placement_task task = {.cpu = (int64_t)(splitmix64(&seed) % 200),
+                                      .memory = (int64_t)(splitmix64(&seed) % 200),
+                                      .group = "service:s"};
         struct placement_constraint distinct[] = {{PLACEMENT_DISTINCT_INSTANCE, NULL}};
         struct placement_request req = {.task = &task,
-                                        .count = (int)(splitmix(&seed) % 30),
-                                        .strategies = &lone[splitmix(&seed) % 4],
+                                        .count = (int)(splitmix64(&seed) % 30),
+                                        .strategies = &lone[splitmix64(&seed) % 4],
                                         .n_strategies = 1,
                                         .constraints = distinct,
-                                        .n_constraints = splitmix(&seed) % 4 == 0};
+                                        .n_constraints = splitmix64(&seed) % 4 == 0};
         struct placement_result full = place(&f, &req, failures_);
         req.id_rank = ranks;
         struct placement_result picked = place(&f, &req, failures_);

@@ -31,12 +31,11 @@ static int add(struct store_tx *tx, const char *family, const char *status)
 TEST(store_taskdef_revisions_reap_and_listing)
 {
     struct tmp_store t;
-    CHECK(tmp_store_open(&t) == 0);
-    if (!t.st)
+    struct store_tx *tx = NULL;
+    CHECK(tmp_store_open_writing(&t, &tx) == 0);
+    if (!tx)
         return;
     struct error err;
-    struct store_tx *tx = NULL;
-    CHECK(store_begin(t.st, true, &tx, &err) == 0);
     CHECK(add(tx, "web", "ACTIVE") == 1);
     CHECK(add(tx, "web", "INACTIVE") == 2);
     CHECK(add(tx, "web", "DELETE_IN_PROGRESS") == 3);

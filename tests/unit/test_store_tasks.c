@@ -23,12 +23,11 @@ static size_t listed(struct store_tx *tx, int64_t cluster_id, const char *desire
 TEST(store_task_updates_keep_the_status_indexes_true)
 {
     struct tmp_store t;
-    CHECK(tmp_store_open(&t) == 0);
-    if (!t.st)
+    struct store_tx *tx = NULL;
+    CHECK(tmp_store_open_writing(&t, &tx) == 0);
+    if (!tx)
         return;
     struct error err;
-    struct store_tx *tx = NULL;
-    CHECK(store_begin(t.st, true, &tx, &err) == 0);
     struct cluster_row c = {.created_at = 1};
     snprintf(c.name, sizeof(c.name), "c1");
     snprintf(c.status, sizeof(c.status), "ACTIVE");
