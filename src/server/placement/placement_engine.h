@@ -60,17 +60,23 @@ static inline uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/* Lower is better. */
-static inline int64_t score(struct engine *e, const struct rank *r, size_t i)
+/* An instance's own score for a rank that is not random (lower is better). */
+static inline int64_t instance_score(const struct engine *e, const struct rank *r, size_t i)
 {
     switch (r->key) {
     case KEY_CPU: return e->work[i].cpu;
     case KEY_MEMORY: return e->work[i].memory;
     case KEY_INSTANCE: return e->work[i].group_count;
     case KEY_ATTRIBUTE: return r->bucket_count[r->bucket_of[i]];
-    case KEY_RANDOM: return (int64_t)(splitmix64(&e->rng) >> 1);
+    case KEY_RANDOM: break; /* a draw, not the instance's: score() */
     }
     return 0;
+}
+
+/* Lower is better; a random rank draws from the engine's generator. */
+static inline int64_t score(struct engine *e, const struct rank *r, size_t i)
+{
+    return r->key == KEY_RANDOM ? (int64_t)(splitmix64(&e->rng) >> 1) : instance_score(e, r, i);
 }
 
 /* Finds each task's candidates: a pass over the instances left, or for a

@@ -93,7 +93,7 @@ static size_t buckets_next(struct picker *p, const struct engine *e, size_t *can
 
 static bool heap_before(const struct engine *e, size_t a, size_t b)
 {
-    int64_t x = score((struct engine *)e, &e->ranks[0], a), y = score((struct engine *)e, &e->ranks[0], b);
+    int64_t x = instance_score(e, &e->ranks[0], a), y = instance_score(e, &e->ranks[0], b);
     return x < y || (x == y && e->req->id_rank[a] < e->req->id_rank[b]);
 }
 
