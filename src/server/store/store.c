@@ -50,10 +50,10 @@ struct store {
     pthread_mutex_t pool_lock;
     struct store_conn *idle;
     /* Set (under pool_lock) while the checkpointer truncates the WAL: new
-     * read transactions wait on read_gate, so that the ones already open
-     * end and the truncation gets its moment.  Readers that kept beginning
-     * (agents polling) left it busy for its whole wait, again and again,
-     * while the WAL grew. */
+     * read transactions wait on read_gate, so that only the ones already
+     * open must end.  One that began while the truncation copied the WAL
+     * would read from it, and the truncation would give up if it were
+     * still open when the copy ended. */
     bool truncating;
     pthread_cond_t read_gate;
     pthread_mutex_t write_lock;
