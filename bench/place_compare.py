@@ -4,6 +4,8 @@ given berth binary gets a fresh server with N hollow instances in 3 AZs
 and C client processes issuing RunTask count 10 (bench/run.py's place());
 prints placements/s, RunTask latency and the server's CPU per placed task
 (the figure that moves least on a shared host), then the medians.
+--api-load PATH runs the clients as bench/api_load.c's C threads for
+--seconds instead (run.py's place_c(): the issue's 16-client figure).
 --perf FILE records the server of the last binary with `perf record`.
 
     /usr/bin/python3 bench/place_compare.py --instances 1000 --tasks 8000 \\
@@ -27,8 +29,13 @@ def one(binary, args, perf_out):
     with R.hollow_cluster(res, "placement", args.instances) as (srv, cli, agents):
         with compare.perf_recording(srv.proc.pid, perf_out, 199):
             c0 = R.proc_stat(srv.proc.pid)[1]
-            lat, placed, failures, wall = R.place(srv.endpoint, "p", "hollow", strategy, args.tasks, args.clients,
-                                                  args.seconds)
+            if args.api_load:
+                rate, lat = R.place_c(args.api_load, srv.endpoint, cli, "p", "hollow", strategy, args.clients,
+                                      args.seconds)
+                placed, failures, wall = rate * args.seconds, 0, args.seconds
+            else:
+                lat, placed, failures, wall = R.place(srv.endpoint, "p", "hollow", strategy, args.tasks,
+                                                      args.clients, args.seconds)
             c1 = R.proc_stat(srv.proc.pid)[1]
     lat.sort()
     return {"rate": placed / wall, "p50": R.pct(lat, 50), "p99": R.pct(lat, 99), "failures": failures,
@@ -44,6 +51,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=120)
     ap.add_argument("--strategy", default="binpack(memory)", choices=list(R.PLACEMENT_STRATEGIES))
+    ap.add_argument("--api-load", help="bench/api_load's binary: C client threads for --seconds")
     ap.add_argument("--perf", help="perf record the last binary's server (last round) into this file")
     a = ap.parse_args()
     compare.compare_rounds(a.binaries, a.rounds, lambda b, perf: one(b, a, perf), a.perf)
