@@ -605,6 +605,10 @@ static const char *const migrations[] = {
     "  seen INTEGER NOT NULL,"
     "  PRIMARY KEY (instance_id));"
     "CREATE INDEX agent_contacts_seen ON agent_contacts (seen);",
+    /* ListTasks by containerInstance walks tasks_instance_seq (an
+     * instance's tasks, then sorted): an index keyed by instance put each
+     * new task at a random leaf, a page written per task placed. */
+    "DROP INDEX tasks_cluster_instance;",
 };
 
 const char *const *store_schema_migrations(size_t *ret_count)

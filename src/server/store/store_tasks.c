@@ -125,8 +125,9 @@ int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *
 
 /* One statement per leading filter, so the index that matches it drives the
  * walk; the other filters are checked on the rows it yields. */
-#define LIST_TASKS_WHERE(lead)                                                                                         \
-    "SELECT uuid FROM tasks WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "                     \
+#define LIST_TASKS_WHERE(lead) LIST_TASKS_FROM("tasks", lead)
+#define LIST_TASKS_FROM(from, lead)                                                                                    \
+    "SELECT uuid FROM " from " WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "                  \
     "AND (?4 = 0 OR instance_id = ?4) AND (family = ?5 OR ?5 IS NULL) "                                                \
     "AND (started_by = ?6 OR ?6 IS NULL) AND (service_name = ?7 OR ?7 IS NULL) "                                       \
     "AND (launch_type = ?8 OR ?8 IS NULL) ORDER BY uuid LIMIT ?9"
@@ -135,8 +136,8 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
                     json_t *ret_uuids, bool *ret_more, struct error *err)
 {
     const char *sql;
-    if (f->instance_id)
-        sql = LIST_TASKS_WHERE("AND instance_id = ?4");
+    if (f->instance_id) /* an instance's tasks are few: sorted by uuid after the walk */
+        sql = LIST_TASKS_FROM("tasks INDEXED BY tasks_instance_seq", "AND instance_id = ?4");
     else if (f->service_name)
         sql = LIST_TASKS_WHERE("AND service_name = ?7");
     else if (f->family)
