@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/fifo_lock.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "server/store/store_pg_leader.h"
@@ -56,7 +57,8 @@ struct store {
      * still open when the copy ended. */
     bool truncating;
     pthread_cond_t read_gate;
-    pthread_mutex_t write_lock;
+    /* Writers take their turns in the order they asked (fifo_lock.h). */
+    struct fifo_lock write_lock;
     /* Every write transaction runs on this one connection (opened by the
      * first, used only under write_lock).  A connection that sees another
      * connection's commit at BEGIN drops its page cache and, with
@@ -292,13 +294,13 @@ static void checkpoint(struct store *st, struct store_conn *c, usec_t *truncate_
     if (rc == SQLITE_OK && wal_pages >= STORE_WAL_TRUNCATE_PAGES && time_monotonic() >= *truncate_after) {
         /* Under write_lock, so that berth's writers queue behind it rather
          * than win every race for SQLite's lock. */
-        pthread_mutex_lock(&st->write_lock);
+        fifo_lock_take(&st->write_lock);
         read_gate_set(st, true);
         sqlite3_busy_timeout(c->db, WAL_TRUNCATE_WAIT_MS);
         rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         sqlite3_busy_timeout(c->db, 10000);
         read_gate_set(st, false);
-        pthread_mutex_unlock(&st->write_lock);
+        fifo_lock_give(&st->write_lock);
         if (rc == SQLITE_BUSY)
             *truncate_after = time_monotonic() + WAL_TRUNCATE_RETRY_USEC;
     }
@@ -373,7 +375,7 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     }
     pthread_mutex_init(&st->pool_lock, NULL);
     pthread_cond_init(&st->read_gate, NULL);
-    pthread_mutex_init(&st->write_lock, NULL);
+    fifo_lock_init(&st->write_lock);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
     pthread_mutex_init(&st->ckpt_lock, NULL);
@@ -412,7 +414,7 @@ int store_open_postgres(const char *url, struct store **ret_store, struct error 
     }
     pthread_mutex_init(&st->pool_lock, NULL);
     pthread_cond_init(&st->read_gate, NULL);
-    pthread_mutex_init(&st->write_lock, NULL);
+    fifo_lock_init(&st->write_lock);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
     pthread_mutex_init(&st->ckpt_lock, NULL); /* unused: store_close destroys them */
@@ -450,7 +452,7 @@ void store_close(struct store *st)
     sqlite3_close_v2(st->owner);
     pthread_mutex_destroy(&st->pool_lock);
     pthread_cond_destroy(&st->read_gate);
-    pthread_mutex_destroy(&st->write_lock);
+    fifo_lock_destroy(&st->write_lock);
     pthread_mutex_destroy(&st->sync_lock);
     pthread_cond_destroy(&st->sync_cond);
     pthread_mutex_destroy(&st->ckpt_lock);
@@ -540,7 +542,7 @@ static void conn_release(struct store_tx *tx)
             conn_free(st->writer);
             st->writer = NULL;
         }
-        pthread_mutex_unlock(&st->write_lock);
+        fifo_lock_give(&st->write_lock);
     } else if (lost) {
         conn_free(tx->conn);
     } else {
@@ -554,13 +556,13 @@ static int tx_begin(struct store *st, bool write, bool retried, struct store_tx 
     if (!tx)
         return error_set(err, ERR_INTERNAL, "out of memory");
     if (write) {
-        pthread_mutex_lock(&st->write_lock);
+        fifo_lock_take(&st->write_lock);
         if (st->writer && conn_stale(st, st->writer)) {
             conn_free(st->writer); /* the database went away: a new session */
             st->writer = NULL;
         }
         if (!st->writer && writer_open(st, err) < 0) {
-            pthread_mutex_unlock(&st->write_lock);
+            fifo_lock_give(&st->write_lock);
             free(tx);
             return -1;
         }
@@ -767,14 +769,14 @@ static long long stmt_counter(struct store *st, int op, bool reset)
     long long total = 0;
     /* write_lock before pool_lock, the order a read begun inside a write
      * transaction takes them in. */
-    pthread_mutex_lock(&st->write_lock);
+    fifo_lock_take(&st->write_lock);
     pthread_mutex_lock(&st->pool_lock);
     for (struct store_conn *c = st->idle; c; c = c->next)
         total += store_conn_counter(c, op, reset);
     if (st->writer)
         total += store_conn_counter(st->writer, op, reset);
     pthread_mutex_unlock(&st->pool_lock);
-    pthread_mutex_unlock(&st->write_lock);
+    fifo_lock_give(&st->write_lock);
     return total;
 }
 
