@@ -22,13 +22,19 @@ import run as R  # noqa: E402
 import berth_proc  # noqa: E402
 
 
+def written(pid):
+    """Bytes the process has had written to disk (WAL, checkpoints)."""
+    with open("/proc/%d/io" % pid) as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("write_bytes:"))
+
+
 def one(binary, args, perf_out):
     berth_proc.BERTH_BIN = os.path.abspath(binary)
     res = R.Results()
     strategy = R.PLACEMENT_STRATEGIES[args.strategy]
     with R.hollow_cluster(res, "placement", args.instances) as (srv, cli, agents):
         with compare.perf_recording(srv.proc.pid, perf_out, 199):
-            c0 = R.proc_stat(srv.proc.pid)[1]
+            c0, w0 = R.proc_stat(srv.proc.pid)[1], written(srv.proc.pid)
             if args.api_load:
                 rate, lat = R.place_c(args.api_load, srv.endpoint, cli, "p", "hollow", strategy, args.clients,
                                       args.seconds)
@@ -36,10 +42,11 @@ def one(binary, args, perf_out):
             else:
                 lat, placed, failures, wall = R.place(srv.endpoint, "p", "hollow", strategy, args.tasks,
                                                       args.clients, args.seconds)
-            c1 = R.proc_stat(srv.proc.pid)[1]
+            c1, w1 = R.proc_stat(srv.proc.pid)[1], written(srv.proc.pid)
     lat.sort()
     return {"rate": placed / wall, "p50": R.pct(lat, 50), "p99": R.pct(lat, 99), "failures": failures,
-            "server_cpu_ms_per_task": 1000 * (c1 - c0) / max(placed, 1)}
+            "server_cpu_ms_per_task": 1000 * (c1 - c0) / max(placed, 1),
+            "server_kb_written_per_task": (w1 - w0) / 1024 / max(placed, 1)}
 
 
 def main():

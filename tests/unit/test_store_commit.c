@@ -199,16 +199,16 @@ TEST(store_checkpoints_beside_the_writer)
     CHECK(store_open(dir, &st, &err) == 0);
     long db0 = file_size(dir, "berth.db");
     make_blob_table(failures_, st);
-    /* 3,000 pages of 4 KiB in 60 commits: three times the threshold. */
-    for (int i = 0; i < 60; i++)
+    /* 12,000 pages of 4 KiB in 240 commits: three times the threshold. */
+    for (int i = 0; i < 240; i++)
         write_blob_rows(failures_, st, 50);
     /* The thread runs when asked; give it up to 30 s on a busy host. */
     long db1 = file_size(dir, "berth.db");
-    for (int k = 0; k < 300 && db1 < db0 + 4000000; k++) {
+    for (int k = 0; k < 300 && db1 < db0 + 16000000; k++) {
         usleep(100 * 1000);
         db1 = file_size(dir, "berth.db");
     }
-    CHECK(db1 >= db0 + 4000000);
+    CHECK(db1 >= db0 + 16000000);
     store_close(st);
     remove_store_dir(dir);
 }

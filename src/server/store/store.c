@@ -250,8 +250,10 @@ static int migrate(struct store *st, struct store_conn *c, struct error *err)
     return 0;
 }
 
-/* SQLite's own automatic checkpoint threshold. */
-#define CHECKPOINT_PAGES 1000
+/* Four times SQLite's own threshold: a page written again before the
+ * checkpoint is copied once (an instance's row, an index's last leaf):
+ * RunTask at 5,000 instances wrote 23.6 -> 21.0 KB per task placed. */
+#define CHECKPOINT_PAGES 4000
 
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
 {
