@@ -238,8 +238,8 @@ static void *read_on(void *arg)
 }
 
 /* Readers that never stop (agents polling) keep SQLite from starting the
- * WAL over after a passive checkpoint; past STORE_WAL_TRUNCATE_PAGES the
- * checkpointer must truncate it anyway, or it grows with every write. */
+ * WAL over after a passive checkpoint; past STORE_WAL_RESTART_PAGES the
+ * checkpointer must start it over anyway, or it grows with every write. */
 TEST(store_wal_stays_bounded_under_readers_that_never_stop)
 {
     char dir[] = "/tmp/berth-walgrow-XXXXXX";
@@ -256,7 +256,7 @@ TEST(store_wal_stays_bounded_under_readers_that_never_stop)
     }
     /* Three times the limit, 400 pages a commit, while they read. */
     long most = 0;
-    for (int i = 0; i < 3 * STORE_WAL_TRUNCATE_PAGES / 400; i++) {
+    for (int i = 0; i < 3 * STORE_WAL_RESTART_PAGES / 400; i++) {
         write_blob_rows(failures_, st, 400);
         long wal = file_size(dir, "berth.db-wal");
         if (wal > most)
@@ -267,9 +267,10 @@ TEST(store_wal_stays_bounded_under_readers_that_never_stop)
         pthread_join(th[i], NULL);
         CHECK(readers[i].reads > 0);
     }
-    /* Truncated by the time it is twice the limit (a truncation may have
-     * to wait for the next commit's request). */
-    CHECK(most < 2L * STORE_WAL_TRUNCATE_PAGES * 4096);
+    /* Started over by the time it is twice the limit (a restart may have
+     * to wait for the next commit's request); the file keeps the size it
+     * reached, so its size is the most the WAL ever held. */
+    CHECK(most < 2L * STORE_WAL_RESTART_PAGES * 4096);
     store_close(st);
     remove_store_dir(dir);
 }

@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/fifo_lock.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/store/store_checkpoint.h"
 #include "server/store/store_pg_leader.h"
 #include "server/store/store_pg_listen.h"
 #include "server/store/store_schema.h"
@@ -50,12 +50,12 @@ struct store {
     sqlite3 *owner; /* claim_database's: holds the file's lock */
     pthread_mutex_t pool_lock;
     struct store_conn *idle;
-    /* Set (under pool_lock) while the checkpointer truncates the WAL: new
-     * read transactions wait on read_gate, so that only the ones already
-     * open must end.  One that began while the truncation copied the WAL
-     * would read from it, and the truncation would give up if it were
+    /* Set (under pool_lock) while the checkpointer starts the WAL over:
+     * new read transactions wait on read_gate, so that only the ones
+     * already open must end.  One that began while the restart copied the
+     * WAL would read from it, and the restart would give up if it were
      * still open when the copy ended. */
-    bool truncating;
+    bool restarting;
     pthread_cond_t read_gate;
     /* Writers take their turns in the order they asked (fifo_lock.h). */
     struct fifo_lock write_lock;
@@ -66,17 +66,12 @@ struct store {
      * fault per page touched); the writer only ever sees its own commits,
      * so its cache stays warm from one write transaction to the next. */
     struct store_conn *writer;
-    /* Checkpoints run on a thread of their own (PASSIVE, beside the
-     * writer), asked for by the writer's WAL hook past CHECKPOINT_PAGES:
-     * SQLite's automatic checkpoint ran inside the COMMIT that crossed
-     * the threshold, copying pages and syncing the WAL and the database
-     * while every other writer waited for the write lock. */
-    pthread_t ckpt_thread;
-    bool ckpt_running;
+    /* Checkpoints run on a thread of their own (store_checkpoint.h): SQLite's
+     * automatic checkpoint ran inside the COMMIT that crossed its
+     * threshold, copying pages and syncing the WAL and the database while
+     * every other writer waited for the write lock. */
+    struct store_checkpointer *checkpointer;
     struct store_conn *ckpt_conn; /* the thread's own */
-    pthread_mutex_t ckpt_lock;
-    pthread_cond_t ckpt_cond;
-    bool ckpt_wanted, ckpt_stop;
     int schema_version;
     /* Group commit: `committed` counts COMMITs (bumped under write_lock),
      * `synced` how many of them an fdatasync has covered. */
@@ -250,84 +245,16 @@ static int migrate(struct store *st, struct store_conn *c, struct error *err)
     return 0;
 }
 
-/* Four times SQLite's own threshold: a page written again before the
- * checkpoint is copied once (an instance's row, an index's last leaf):
- * RunTask at 5,000 instances wrote 23.6 -> 21.0 KB per task placed. */
-#define CHECKPOINT_PAGES 4000
-
-static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
-{
-    struct store *st = ud;
-    if (pages >= CHECKPOINT_PAGES) {
-        pthread_mutex_lock(&st->ckpt_lock);
-        st->ckpt_wanted = true;
-        pthread_cond_signal(&st->ckpt_cond);
-        pthread_mutex_unlock(&st->ckpt_lock);
-    }
-    return SQLITE_OK;
-}
-
-/* A passive checkpoint copies the WAL only up to what the oldest reader
- * still reads, and SQLite starts the WAL over only once it is all copied
- * and no reader uses it: readers that never stop (10,000 hollow instances
- * polling) let it grow to 3 GB.  Past STORE_WAL_TRUNCATE_PAGES the
- * checkpointer holds writers and new readers back for at most
- * WAL_TRUNCATE_WAIT_MS while the open reads end, then truncates it; when
- * one did not, it tries again WAL_TRUNCATE_RETRY_USEC later rather than
- * stall every transaction. */
-#define WAL_TRUNCATE_WAIT_MS 100
-#define WAL_TRUNCATE_RETRY_USEC (1 * USEC_PER_SEC)
-
 /* Set only with write_lock held, so a reader inside a write transaction
  * never waits at the gate. */
-static void read_gate_set(struct store *st, bool closed)
+static void read_gate_set(void *ud, bool closed)
 {
+    struct store *st = ud;
     pthread_mutex_lock(&st->pool_lock);
-    st->truncating = closed;
+    st->restarting = closed;
     if (!closed)
         pthread_cond_broadcast(&st->read_gate);
     pthread_mutex_unlock(&st->pool_lock);
-}
-
-static void checkpoint(struct store *st, struct store_conn *c, usec_t *truncate_after)
-{
-    int wal_pages = 0;
-    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, NULL);
-    if (rc == SQLITE_OK && wal_pages >= STORE_WAL_TRUNCATE_PAGES && time_monotonic() >= *truncate_after) {
-        /* Under write_lock, so that berth's writers queue behind it rather
-         * than win every race for SQLite's lock. */
-        fifo_lock_take(&st->write_lock);
-        read_gate_set(st, true);
-        sqlite3_busy_timeout(c->db, WAL_TRUNCATE_WAIT_MS);
-        rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-        sqlite3_busy_timeout(c->db, 10000);
-        read_gate_set(st, false);
-        fifo_lock_give(&st->write_lock);
-        if (rc == SQLITE_BUSY)
-            *truncate_after = time_monotonic() + WAL_TRUNCATE_RETRY_USEC;
-    }
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        log_warn("store: checkpoint: %s", sqlite3_errmsg(c->db));
-}
-
-static void *checkpointer(void *arg)
-{
-    struct store *st = arg;
-    struct store_conn *c = st->ckpt_conn;
-    usec_t truncate_after = 0;
-    pthread_mutex_lock(&st->ckpt_lock);
-    while (!st->ckpt_stop) {
-        if (!st->ckpt_wanted) {
-            pthread_cond_wait(&st->ckpt_cond, &st->ckpt_lock);
-            continue;
-        }
-        st->ckpt_wanted = false;
-        pthread_mutex_unlock(&st->ckpt_lock);
-        checkpoint(st, c, &truncate_after);
-        pthread_mutex_lock(&st->ckpt_lock);
-    }
-    pthread_mutex_unlock(&st->ckpt_lock);
-    return NULL; /* store_close frees the connection */
 }
 
 /* A pooled (reader's) connection.  Readers read without the map: a reader
@@ -354,8 +281,8 @@ static int writer_open(struct store *st, struct error *err)
 {
     if (conn_open(st, &st->writer, err) < 0)
         return -1;
-    if (st->ckpt_running)
-        sqlite3_wal_hook(st->writer->db, wal_hook, st);
+    if (st->checkpointer)
+        sqlite3_wal_hook(st->writer->db, store_checkpointer_wal_hook, st->checkpointer);
     return 0;
 }
 
@@ -380,8 +307,6 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     fifo_lock_init(&st->write_lock);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
-    pthread_mutex_init(&st->ckpt_lock, NULL);
-    pthread_cond_init(&st->ckpt_cond, NULL);
     struct store_conn *c = NULL;
     if (claim_database(st, err) < 0 || reader_open(st, &c, err) < 0 || migrate(st, c, err) < 0) {
         conn_free(c);
@@ -391,8 +316,8 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
     st->idle = c;
     struct error ckpt_err = {0};
     if (conn_open(st, &st->ckpt_conn, &ckpt_err) == 0)
-        st->ckpt_running = pthread_create(&st->ckpt_thread, NULL, checkpointer, st) == 0;
-    if (!st->ckpt_running)
+        st->checkpointer = store_checkpointer_start(st->ckpt_conn, &st->write_lock, read_gate_set, st);
+    if (!st->checkpointer)
         log_warn("store: no checkpoint thread (%s); the writer checkpoints as it commits",
                  st->ckpt_conn ? "pthread_create failed" : ckpt_err.msg);
     *ret_store = st;
@@ -419,8 +344,6 @@ int store_open_postgres(const char *url, struct store **ret_store, struct error 
     fifo_lock_init(&st->write_lock);
     pthread_mutex_init(&st->sync_lock, NULL);
     pthread_cond_init(&st->sync_cond, NULL);
-    pthread_mutex_init(&st->ckpt_lock, NULL); /* unused: store_close destroys them */
-    pthread_cond_init(&st->ckpt_cond, NULL);
     struct store_conn *c = NULL;
     if (conn_open(st, &c, err) < 0 || store_pg_migrate(c->pg, &st->schema_version, err) < 0) {
         conn_free(c);
@@ -437,13 +360,7 @@ void store_close(struct store *st)
     if (!st)
         return;
     pg_listener_stop(st->listener);
-    if (st->ckpt_running) {
-        pthread_mutex_lock(&st->ckpt_lock);
-        st->ckpt_stop = true;
-        pthread_cond_signal(&st->ckpt_cond);
-        pthread_mutex_unlock(&st->ckpt_lock);
-        pthread_join(st->ckpt_thread, NULL);
-    }
+    store_checkpointer_stop(st->checkpointer);
     conn_free(st->ckpt_conn);
     while (st->idle) {
         struct store_conn *c = st->idle;
@@ -457,8 +374,6 @@ void store_close(struct store *st)
     fifo_lock_destroy(&st->write_lock);
     pthread_mutex_destroy(&st->sync_lock);
     pthread_cond_destroy(&st->sync_cond);
-    pthread_mutex_destroy(&st->ckpt_lock);
-    pthread_cond_destroy(&st->ckpt_cond);
     free(st->wal_path);
     free(st->path);
     if (st->pg_url) {
@@ -505,7 +420,7 @@ static int pool_get(struct store *st, struct store_conn **ret_conn, struct error
     struct store_conn *c = NULL;
     for (;;) {
         pthread_mutex_lock(&st->pool_lock);
-        while (st->truncating)
+        while (st->restarting)
             pthread_cond_wait(&st->read_gate, &st->pool_lock);
         c = st->idle;
         if (c)
