@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include "common/fifo_lock.h"
+#include "server/store/fifo_lock.h"
 #include "test.h"
 
 struct orderly {

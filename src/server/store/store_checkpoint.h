@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "common/fifo_lock.h"
+#include "server/store/fifo_lock.h"
 #include "server/store/store_internal.h"
 
 struct store_checkpointer;

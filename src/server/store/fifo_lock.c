@@ -1,5 +1,5 @@
 /* fifo_lock.c - see fifo_lock.h. */
-#include "common/fifo_lock.h"
+#include "server/store/fifo_lock.h"
 
 #include <stddef.h>
 
