@@ -33,6 +33,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "server/store/fifo_lock.h"
 #include "server/store/store_checkpoint.h"
 #include "server/store/store_pg_leader.h"
 #include "server/store/store_pg_listen.h"
