@@ -1,5 +1,5 @@
-/* Unit tests: fifo_lock grants the lock in the order it was asked for,
- * and a thread that keeps giving it back and taking it again passes the
+/* Unit tests: fifo_lock grants the lock in the order it was asked for
+ * (fifo_lock_take_next: first), and a thread that keeps giving it back and taking it again passes the
  * first waiter only a bounded number of times. */
 #include <pthread.h>
 #include <sched.h>
@@ -12,12 +12,16 @@ struct orderly {
     int id;
     int *order;
     int *n;
+    bool next; /* fifo_lock_take_next */
 };
 
 static void *take_and_note(void *arg)
 {
     struct orderly *o = arg;
-    fifo_lock_take(o->lock);
+    if (o->next)
+        fifo_lock_take_next(o->lock);
+    else
+        fifo_lock_take(o->lock);
     o->order[(*o->n)++] = o->id; /* under the lock */
     fifo_lock_give(o->lock);
     return NULL;
@@ -35,20 +39,21 @@ TEST(fifo_lock_grants_in_the_order_asked)
 {
     struct fifo_lock l;
     fifo_lock_init(&l);
-    int order[3] = {0}, n = 0;
-    struct orderly o[3];
-    pthread_t th[3];
+    int order[4] = {0}, n = 0;
+    struct orderly o[4];
+    pthread_t th[4];
     fifo_lock_take(&l);
-    for (int i = 0; i < 3; i++) {
-        o[i] = (struct orderly){&l, i + 1, order, &n};
+    /* 1, 2, 3 in turn, then 4 asks for the next turn. */
+    for (int i = 0; i < 4; i++) {
+        o[i] = (struct orderly){&l, i + 1, order, &n, i == 3};
         CHECK(pthread_create(&th[i], NULL, take_and_note, &o[i]) == 0);
         wait_for_waiters(&l, i + 1);
     }
     fifo_lock_give(&l);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    CHECK(n == 3);
-    CHECK(order[0] == 1 && order[1] == 2 && order[2] == 3);
+    CHECK(n == 4);
+    CHECK(order[0] == 4 && order[1] == 1 && order[2] == 2 && order[3] == 3);
     CHECK(fifo_lock_waiting(&l) == 0);
     fifo_lock_destroy(&l);
 }
@@ -58,7 +63,7 @@ TEST(fifo_lock_bounds_how_often_a_waiter_is_passed)
     struct fifo_lock l;
     fifo_lock_init(&l);
     int order[1] = {0}, n = 0;
-    struct orderly o = {&l, 1, order, &n};
+    struct orderly o = {&l, 1, order, &n, false};
     pthread_t th;
     fifo_lock_take(&l);
     CHECK(pthread_create(&th, NULL, take_and_note, &o) == 0);

@@ -26,7 +26,7 @@ void fifo_lock_init(struct fifo_lock *l)
 
 void fifo_lock_destroy(struct fifo_lock *l) { pthread_mutex_destroy(&l->mutex); }
 
-void fifo_lock_take(struct fifo_lock *l)
+static void take(struct fifo_lock *l, bool first)
 {
     pthread_mutex_lock(&l->mutex);
     if (!l->held) {
@@ -38,11 +38,18 @@ void fifo_lock_take(struct fifo_lock *l)
     }
     struct fifo_waiter w = {.granted = false, .bypassed = 0, .next = NULL};
     pthread_cond_init(&w.cond, NULL);
-    if (l->tail)
-        l->tail->next = &w;
-    else
+    if (first) {
+        w.next = l->head;
         l->head = &w;
-    l->tail = &w;
+        if (!l->tail)
+            l->tail = &w;
+    } else {
+        if (l->tail)
+            l->tail->next = &w;
+        else
+            l->head = &w;
+        l->tail = &w;
+    }
     for (;;) {
         if (w.granted)
             break;
@@ -58,6 +65,10 @@ void fifo_lock_take(struct fifo_lock *l)
     pthread_mutex_unlock(&l->mutex);
     pthread_cond_destroy(&w.cond);
 }
+
+void fifo_lock_take(struct fifo_lock *l) { take(l, false); }
+
+void fifo_lock_take_next(struct fifo_lock *l) { take(l, true); }
 
 void fifo_lock_give(struct fifo_lock *l)
 {

@@ -23,6 +23,9 @@ struct fifo_lock {
 void fifo_lock_init(struct fifo_lock *l);
 void fifo_lock_destroy(struct fifo_lock *l);
 void fifo_lock_take(struct fifo_lock *l);
+/* Take it ahead of every waiter (the next turn), for a short job that
+ * grows costlier the longer it waits. */
+void fifo_lock_take_next(struct fifo_lock *l);
 void fifo_lock_give(struct fifo_lock *l);
 /* How many threads wait for the lock (for tests). */
 int fifo_lock_waiting(struct fifo_lock *l);
