@@ -5,8 +5,8 @@
  * requests lost that race turn after turn (RunTask's p99 ~2.5x its
  * median).  Here waiters keep their place: a thread already running may
  * still take a free lock ahead of the first waiter (no wait for that one
- * to be scheduled), but only FIFO_MAX_BYPASS times; then the holder hands
- * the lock to the first waiter directly. */
+ * to be scheduled), but only FIFO_MAX_BYPASS times while it is first;
+ * then the holder hands the lock to it directly. */
 #pragma once
 
 #include <pthread.h>

@@ -320,7 +320,7 @@ int store_open(const char *dir, struct store **ret_store, struct error *err)
         st->checkpointer = store_checkpointer_start(st->ckpt_conn, &st->write_lock, read_gate_set, st);
     if (!st->checkpointer)
         log_warn("store: no checkpoint thread (%s); the writer checkpoints as it commits",
-                 st->ckpt_conn ? "pthread_create failed" : ckpt_err.msg);
+                 st->ckpt_conn ? "could not start it" : ckpt_err.msg);
     *ret_store = st;
     return 0;
 }

@@ -72,8 +72,8 @@ static void checkpoint(struct store_checkpointer *ck, usec_t *restart_after)
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, NULL);
     if (rc == SQLITE_OK && wal_pages >= STORE_WAL_RESTART_PAGES && time_monotonic() >= *restart_after) {
         /* Under write_lock, so that berth's writers queue behind it rather
-         * than win every race for SQLite's lock; ahead of the writers
-         * waiting, as what they commit meanwhile is copied with all held. */
+         * than win every race for SQLite's lock; first in its queue, as
+         * what they commit meanwhile is copied with all held. */
         fifo_lock_take_next(ck->write_lock);
         ck->read_gate(ck->ud, true);
         usec_t deadline = time_monotonic() + WAL_RESTART_WAIT_MS * USEC_PER_MSEC;

@@ -9,8 +9,8 @@
 #include "server/store/store_db.h"
 
 /* A WAL this long (4 KiB pages: 64 MiB) is started over by a checkpoint
- * that waits for readers (store.c's checkpoint(); the unit tests write
- * past it). */
+ * that waits for readers (store_checkpoint.c; the unit tests write past
+ * it). */
 #define STORE_WAL_RESTART_PAGES 16384
 
 /* Distinct SQL strings in berth are a fixed, small set. */

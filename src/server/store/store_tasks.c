@@ -136,7 +136,7 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
                     json_t *ret_uuids, bool *ret_more, struct error *err)
 {
     const char *sql;
-    if (f->instance_id) /* an instance's tasks are few: sorted by uuid after the walk */
+    if (f->instance_id) /* all the instance's tasks, sorted by uuid (schema: why) */
         sql = LIST_TASKS_FROM("tasks INDEXED BY tasks_instance_seq", "AND instance_id = ?4");
     else if (f->service_name)
         sql = LIST_TASKS_WHERE("AND service_name = ?7");
