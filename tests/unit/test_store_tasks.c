@@ -20,6 +20,17 @@ static size_t listed(struct store_tx *tx, int64_t cluster_id, const char *desire
     return n;
 }
 
+/* An ACTIVE cluster of this name in region r1, into *c. */
+static int put_cluster(struct store_tx *tx, const char *name, struct cluster_row *c)
+{
+    struct error err;
+    *c = (struct cluster_row){.created_at = 1};
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->status, sizeof(c->status), "ACTIVE");
+    c->doc = json_object();
+    return store_cluster_put(tx, "r1", c, &err);
+}
+
 TEST(store_task_updates_keep_the_status_indexes_true)
 {
     struct tmp_store t;
@@ -28,11 +39,8 @@ TEST(store_task_updates_keep_the_status_indexes_true)
     if (!tx)
         return;
     struct error err;
-    struct cluster_row c = {.created_at = 1};
-    snprintf(c.name, sizeof(c.name), "c1");
-    snprintf(c.status, sizeof(c.status), "ACTIVE");
-    c.doc = json_object();
-    CHECK(store_cluster_put(tx, "r1", &c, &err) == 0);
+    struct cluster_row c;
+    CHECK(put_cluster(tx, "c1", &c) == 0);
 
     struct task_row row = {.cluster_id = c.id, .created_at = 1, .seq = 1};
     snprintf(row.uuid, sizeof(row.uuid), "0123456789abcdef0123456789abcdef");
@@ -110,16 +118,8 @@ TEST(store_task_list_by_instance_pages_in_uuid_order)
     CHECK(tmp_store_open_writing(&t, &tx) == 0);
     if (!tx)
         return;
-    struct error err;
-    struct cluster_row c = {.created_at = 1}, other = {.created_at = 1};
-    snprintf(c.name, sizeof(c.name), "c1");
-    snprintf(other.name, sizeof(other.name), "c2");
-    snprintf(c.status, sizeof(c.status), "ACTIVE");
-    snprintf(other.status, sizeof(other.status), "ACTIVE");
-    c.doc = json_object();
-    other.doc = json_object();
-    CHECK(store_cluster_put(tx, "r1", &c, &err) == 0);
-    CHECK(store_cluster_put(tx, "r1", &other, &err) == 0);
+    struct cluster_row c, other;
+    CHECK(put_cluster(tx, "c1", &c) == 0 && put_cluster(tx, "c2", &other) == 0);
     /* Inserted out of uuid order, beside tasks another filter must drop. */
     CHECK(put_task(tx, c.id, "d4", 7, "web", "RUNNING") == 0);
     CHECK(put_task(tx, c.id, "a1", 7, "web", "RUNNING") == 0);
