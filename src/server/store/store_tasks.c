@@ -124,11 +124,13 @@ int store_task_current_seq(struct store_tx *tx, int64_t *ret_seq, struct error *
 }
 
 /* One statement per leading filter, so the index that matches it drives the
- * walk; the other filters are checked on the rows it yields. */
-#define LIST_TASKS_WHERE(lead) LIST_TASKS_FROM("tasks", lead)
-#define LIST_TASKS_FROM(from, lead)                                                                                    \
-    "SELECT uuid FROM " from " WHERE cluster_id = ?1 AND desired_status = ?2 " lead " AND uuid > ?3 "                  \
-    "AND (?4 = 0 OR instance_id = ?4) AND (family = ?5 OR ?5 IS NULL) "                                                \
+ * walk; the other filters are checked on the rows it yields.  Object-like
+ * macros and literals only: tests/integration/store_sql.py joins them into
+ * the statements PostgreSQL must accept. */
+#define LIST_TASKS_SELECT "SELECT uuid FROM tasks "
+#define LIST_TASKS_STATUS "WHERE cluster_id = ?1 AND desired_status = ?2 "
+#define LIST_TASKS_REST                                                                                                \
+    " AND uuid > ?3 AND (?4 = 0 OR instance_id = ?4) AND (family = ?5 OR ?5 IS NULL) "                                 \
     "AND (started_by = ?6 OR ?6 IS NULL) AND (service_name = ?7 OR ?7 IS NULL) "                                       \
     "AND (launch_type = ?8 OR ?8 IS NULL) ORDER BY uuid LIMIT ?9"
 
@@ -137,15 +139,16 @@ int store_task_list(struct store_tx *tx, int64_t cluster_id, const struct task_f
 {
     const char *sql;
     if (f->instance_id) /* all the instance's tasks, sorted by uuid (schema: why) */
-        sql = LIST_TASKS_FROM("tasks INDEXED BY tasks_instance_seq", "AND instance_id = ?4");
+        sql =
+            LIST_TASKS_SELECT "INDEXED BY tasks_instance_seq " LIST_TASKS_STATUS "AND instance_id = ?4" LIST_TASKS_REST;
     else if (f->service_name)
-        sql = LIST_TASKS_WHERE("AND service_name = ?7");
+        sql = LIST_TASKS_SELECT LIST_TASKS_STATUS "AND service_name = ?7" LIST_TASKS_REST;
     else if (f->family)
-        sql = LIST_TASKS_WHERE("AND family = ?5");
+        sql = LIST_TASKS_SELECT LIST_TASKS_STATUS "AND family = ?5" LIST_TASKS_REST;
     else if (f->started_by)
-        sql = LIST_TASKS_WHERE("AND started_by = ?6");
+        sql = LIST_TASKS_SELECT LIST_TASKS_STATUS "AND started_by = ?6" LIST_TASKS_REST;
     else
-        sql = LIST_TASKS_WHERE("");
+        sql = LIST_TASKS_SELECT LIST_TASKS_STATUS LIST_TASKS_REST;
     db_stmt *s =
         store_row_stmt(tx, sql,
                        STORE_ARGS(ARG_INT(cluster_id), ARG_TEXT(f->desired_status), ARG_TEXT(after ? after : ""),
