@@ -2,7 +2,7 @@
  * for, nearly.  A glibc mutex lets a thread that arrives as the lock is
  * given back take it before the waiter woken for it, which then sleeps
  * again behind every other waiter: under sixteen clients' writes some
- * requests lost that race turn after turn (RunTask's p99 ~2.5x its
+ * requests lost that race turn after turn (RunTask's p99 ~2x its
  * median).  Here waiters keep their place: a thread already running may
  * still take a free lock ahead of the first waiter (no wait for that one
  * to be scheduled), but only FIFO_MAX_BYPASS times while it is first;
