@@ -152,7 +152,12 @@ TEST(bundle_config_full_spec)
     const char *drop[] = {"CAP_MKNOD", "chown"};
     const char *tmpfs_opts[] = {"noexec"};
     struct ctr_tmpfs tmpfs[] = {{"/scratch", 10, tmpfs_opts, 1}};
-    struct ctr_label labels[] = {{"com.example.team", "core"}};
+    /* Labels in the runtimes' own namespaces never reach the bundle. */
+    struct ctr_label labels[] = {{"com.example.team", "core"},
+                                 {"run.oci.seccomp_bpf_data", "BgAAAAAA/38="},
+                                 {"RUN.OCI.seccomp.plugins", "/tmp/x.so"},
+                                 {"org.systemd.property.Delegate", "true"},
+                                 {"module.wasm.image/variant", "compat"}};
     struct ctr_bind binds[] = {{"/host/data", "/data", true}};
     struct ctr_device devs[] = {{"/dev/null", "/dev/mynull", "rw"}};
     struct ctr_spec s = {
@@ -176,7 +181,7 @@ TEST(bundle_config_full_spec)
         .devices = devs,
         .n_devices = 1,
         .labels = labels,
-        .n_labels = 1,
+        .n_labels = ELEMENTSOF(labels),
         .binds = binds,
         .n_binds = 1,
         .netns = "/run/netns/task1",
@@ -225,6 +230,7 @@ TEST(bundle_config_full_spec)
     CHECK_STR(json_string_value(json_object_get(json_object_get(cfg, "root"), "path")), "rootfs");
     CHECK_STR(json_string_value(json_object_get(cfg, "hostname")), "web-1");
     CHECK_STR(json_string_value(json_object_get(json_object_get(cfg, "annotations"), "com.example.team")), "core");
+    CHECK(json_object_size(json_object_get(cfg, "annotations")) == 1);
 
     json_t *shm = find_mount(cfg, "/dev/shm");
     CHECK(shm && array_has(json_object_get(shm, "options"), "size=131072k"));

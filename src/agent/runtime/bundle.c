@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -440,6 +441,22 @@ static void add_confinement(const struct ctr_spec *s, const bool caps[N_CAPS], j
     json_object_set_new(linux_, "seccomp", seccomp_default_profile(granted, n, seccomp_kernel_at_least(4, 8)));
 }
 
+/* Annotation namespaces the runtimes act on (crun: run.oci.* loads seccomp
+ * plugins and BPF, sends fds to host sockets, writes hook output to host
+ * paths; module.wasm.image/ picks a handler; org.systemd.property.* sets
+ * unit properties; org.opencontainers.* is the spec's own).  A docker
+ * label is the task's metadata, never an instruction to the runtime: such
+ * labels stay in the task definition but not in the bundle. */
+static bool runtime_reserved_label(const char *key)
+{
+    static const char *const reserved[] = {"run.oci.",  "module.wasm.image/", "org.systemd.",  "org.opencontainers.",
+                                           "org.criu.", "io.kubernetes.",     "io.containers."};
+    for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
+        if (strncasecmp(key, reserved[i], strlen(reserved[i])) == 0)
+            return true;
+    return false;
+}
+
 int bundle_config(const struct ctr_spec *s, const struct userdb_user *user, json_t **ret, struct error *err)
 {
     bool caps[N_CAPS];
@@ -459,12 +476,14 @@ int bundle_config(const struct ctr_spec *s, const struct userdb_user *user, json
     if (add_mounts(s, mounts, err) < 0)
         return -1;
 
-    if (s->n_labels) {
-        json_t *ann = json_object();
-        for (size_t i = 0; i < s->n_labels; i++)
+    json_t *ann = json_object();
+    for (size_t i = 0; i < s->n_labels; i++)
+        if (!runtime_reserved_label(s->labels[i].key))
             json_object_set_new(ann, s->labels[i].key, json_string(s->labels[i].value ? s->labels[i].value : ""));
+    if (json_object_size(ann))
         json_object_set_new(cfg, "annotations", ann);
-    }
+    else
+        json_decref(ann);
 
     json_t *linux_ = json_object();
     json_object_set_new(cfg, "linux", linux_);
