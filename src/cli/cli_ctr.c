@@ -725,13 +725,16 @@ int cli_ctr_main(int argc, char **argv)
             cmd = &ctr_commands[i];
     if ((!cmd || cmd->needs_name) && nargc < 2) {
         fprintf(stderr, "berth ctr %s: NAME is required\n", sub);
-        return 2;
+        rc = 2;
+    } else if (cmd) {
+        rc = cmd->run(&r, &common, nargc, nargv);
+    } else {
+        fprintf(stderr, "berth ctr: unknown command '%s'\n", sub);
+        usage(stderr);
+        rc = 2;
     }
-    if (cmd)
-        return cmd->run(&r, &common, nargc, nargv);
-    fprintf(stderr, "berth ctr: unknown command '%s'\n", sub);
-    usage(stderr);
-    return 2;
+    runtime_close(&r);
+    return rc;
 }
 
 int cli_runtime_shim_main(int argc, char **argv) { return crunshim_main(argc, argv); }

@@ -247,3 +247,24 @@ def test_tasks_cannot_reach_the_host(strict, mode):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_crun_confines_every_start_and_a_label_cannot_lift_it(tmp_path):
+    """Under crun the agent hands crun's own compiled profile back to later
+    starts (seccomp_cache.h): the second and third containers are as
+    confined as the first.  A docker label named like crun's annotations
+    (here ready BPF that allows everything) is metadata, never passed to
+    the runtime."""
+    s = stackmod.Stack(tmp_path, cluster="cruncache", agent_args=["--runtime", "crun"])
+    allow_all = "BgAAAAAA/38="  # one instruction: SECCOMP_RET_ALLOW
+    try:
+        s.register("conf", [{"name": "app", "command": STATUS,
+                             "dockerLabels": {"run.oci.seccomp_bpf_data": allow_all, "team": "core"}}])
+        for _ in range(3):
+            st, lines = status_of(s, s.run("conf"))
+            assert st["Seccomp"] == "2" and st["NoNewPrivs"] == "1", lines
+            assert "unshare=1" in lines, lines
+        td = s.ecs.describe_task_definition(taskDefinition="conf")["taskDefinition"]
+        assert td["containerDefinitions"][0]["dockerLabels"]["run.oci.seccomp_bpf_data"] == allow_all
+    finally:
+        s.close()

@@ -517,11 +517,8 @@ int bundle_config(const struct ctr_spec *s, const struct userdb_user *user, json
     return 0;
 }
 
-int bundle_write(const char *dir, const struct ctr_spec *spec, const struct userdb_user *user, struct error *err)
+int bundle_write(const char *dir, const json_t *cfg, struct error *err)
 {
-    _cleanup_json_ json_t *cfg = NULL;
-    if (bundle_config(spec, user, &cfg, err) < 0)
-        return -1;
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof(path), "%s/config.json", dir) >= sizeof(path))
         return error_set(err, ERR_LIMIT, "bundle path too long");

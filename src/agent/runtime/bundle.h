@@ -91,8 +91,8 @@ struct ctr_spec {
  * the bundle.  On success *ret is a new reference. */
 int bundle_config(const struct ctr_spec *spec, const struct userdb_user *user, json_t **ret, struct error *err);
 
-/* bundle_config, written to dir/config.json. */
-int bundle_write(const char *dir, const struct ctr_spec *spec, const struct userdb_user *user, struct error *err);
+/* A bundle_config, written to dir/config.json. */
+int bundle_write(const char *dir, const json_t *cfg, struct error *err);
 
 /* Whether a capability ("NET_RAW" or "CAP_NET_RAW", any case) is in
  * Docker's default set, the one every unprivileged container gets. */

@@ -32,6 +32,7 @@
 #include "agent/runtime/conmon.h"
 #include "common/fsutil.h"
 #include "agent/runtime/overlay.h"
+#include "agent/runtime/seccomp_cache.h"
 #include "agent/runtime/spawn.h"
 #include "agent/runtime/userdb.h"
 
@@ -92,6 +93,7 @@ int runtime_path(const struct runtime *r, const char *id, const char *name, char
 int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_parent, struct error *err)
 {
     memset(r, 0, sizeof(*r));
+    seccomp_cache_init(&r->seccomp);
     if (data_dir[0] != '/')
         return error_set(err, ERR_INVALID, "the data directory must be an absolute path");
     if ((size_t)snprintf(r->data_dir, sizeof(r->data_dir), "%s", data_dir) >= sizeof(r->data_dir) - 200)
@@ -118,6 +120,8 @@ int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_par
         log_debug("block I/O of containers may go uncounted: %s", e2.msg);
     return 0;
 }
+
+void runtime_close(struct runtime *r) { seccomp_cache_free(&r->seccomp); }
 
 /* Our record of a container. */
 struct record {
@@ -252,9 +256,10 @@ static int mount_root(const char *dir, const struct runtime_run_opts *o, char *r
 }
 
 /* Everything in dir before conmon runs: the root, the /etc files, the
- * bundle and our record (cgroups path and uuid filled into *rec). */
+ * bundle and our record (cgroups path and uuid filled into *rec).  For
+ * crun, seccomp_key is the profile's key in r->seccomp ("" without one). */
 static int prepare_bundle(struct runtime *r, const char *id, const char *dir, const struct ctr_spec *spec,
-                          const struct runtime_run_opts *o, struct record *rec, struct error *err)
+                          const struct runtime_run_opts *o, struct record *rec, char seccomp_key[65], struct error *err)
 {
     char rootfs[PATH_MAX];
     if (mount_root(dir, o, rootfs, sizeof(rootfs), err) < 0)
@@ -281,7 +286,13 @@ static int prepare_bundle(struct runtime *r, const char *id, const char *dir, co
                                err) < 0)
         return -1;
     s.cgroups_path = rec->cgroups_path;
-    if (bundle_write(dir, &s, &user, err) < 0)
+    _cleanup_json_ json_t *cfg = NULL;
+    if (bundle_config(&s, &user, &cfg, err) < 0)
+        return -1;
+    seccomp_key[0] = '\0';
+    if (o->runtime == OCI_RUNTIME_CRUN && seccomp_cache_annotate(&r->seccomp, cfg, seccomp_key))
+        seccomp_key[0] = '\0'; /* crun copies it: nothing to learn */
+    if (bundle_write(dir, cfg, err) < 0)
         return -1;
     if (ids_random_hex(rec->uuid, 16) < 0)
         return error_set(err, ERR_INTERNAL, "no randomness for a uuid");
@@ -370,7 +381,8 @@ static int create_container(struct runtime *r, const char *id, const struct ctr_
             return error_set(err, ERR_CONFLICT, "container %s already exists", id);
         return error_sys(err, "mkdir %s", dir);
     }
-    if (prepare_bundle(r, id, dir, spec, o, &rec, err) < 0) {
+    char seccomp_key[65];
+    if (prepare_bundle(r, id, dir, spec, o, &rec, seccomp_key, err) < 0) {
         cleanup_failed_create(r, id, NULL, rec.cgroups_path, rec.uuid);
         return error_prefix(err, "container %s", id);
     }
@@ -382,6 +394,11 @@ static int create_container(struct runtime *r, const char *id, const struct ctr_
         error_prefix(err, "container %s", id);
         cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);
         return -1;
+    }
+    if (seccomp_key[0]) {
+        char bpf[PATH_MAX];
+        snprintf(bpf, sizeof(bpf), "%s/%s/seccomp.bpf", oc->root, id);
+        seccomp_cache_learn(&r->seccomp, seccomp_key, bpf);
     }
     log_debug("container %s: root+bundle %.1f ms, conmon+%s %s %.1f ms", id, (double)(t1 - t0) / USEC_PER_MSEC,
               oci_runtime_kind_name(o->runtime), rec.started ? "run" : "create",

@@ -28,6 +28,7 @@
 #include "common/timeutil.h"
 #include "agent/runtime/etcfiles.h"
 #include "agent/runtime/oci_runtime.h"
+#include "agent/runtime/seccomp_cache.h"
 
 struct runtime {
     char data_dir[2048];
@@ -35,11 +36,14 @@ struct runtime {
     struct oci_runtime rt[2]; /* indexed by enum oci_runtime_kind */
     bool have[2];
     struct cgroups cg;
+    struct seccomp_cache seccomp; /* crun's compiled profiles (seccomp_cache.h) */
 };
 
 /* Open (creating) a data directory.  cgroup_parent: top-level cgroup name
  * (NULL: "berth").  Fails if conmon or neither runtime is installed. */
 int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_parent, struct error *err);
+/* What runtime_open (also a failed one) holds besides the directory. */
+void runtime_close(struct runtime *r);
 
 struct runtime_run_opts {
     enum oci_runtime_kind runtime;

@@ -195,6 +195,7 @@ static void real_shutdown(struct agent *a)
     }
     imgstore_free(env->images);
     network_close(env->net);
+    runtime_close(&env->rt);
     pthread_cond_destroy(&env->exec_idle);
     pthread_mutex_destroy(&env->lock);
     free(env);
