@@ -4,6 +4,7 @@
 #include "server/store/store_checkpoint.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -13,9 +14,9 @@
 /* Four times SQLite's own threshold: a page written again before the
  * checkpoint is copied once (an instance's row, an index's last leaf):
  * RunTask at 5,000 instances wrote 23.6 -> 21.0 KB per task placed.
- * `pages` is the WAL's length, not what is left to copy: past the
- * threshold, while readers keep the WAL from starting over, every commit
- * asks, and passive checkpoints run back to back. */
+ * Counted from the WAL's length at the last checkpoint: the hook's
+ * `pages` is the whole WAL, which readers keep from starting over, and
+ * asking by that alone ran passive checkpoints back to back. */
 #define CHECKPOINT_PAGES 4000
 
 struct store_checkpointer {
@@ -27,12 +28,16 @@ struct store_checkpointer {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool wanted, stop;
+    atomic_int checkpointed; /* the WAL's length when the last checkpoint ran */
 };
 
 int store_checkpointer_wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
 {
     struct store_checkpointer *ck = ud;
-    if (pages >= CHECKPOINT_PAGES) {
+    int base = atomic_load_explicit(&ck->checkpointed, memory_order_relaxed);
+    if (pages < base) /* the WAL started over */
+        atomic_store_explicit(&ck->checkpointed, base = 0, memory_order_relaxed);
+    if (pages - base >= CHECKPOINT_PAGES) {
         pthread_mutex_lock(&ck->lock);
         ck->wanted = true;
         pthread_cond_signal(&ck->cond);
@@ -73,6 +78,8 @@ static void checkpoint(struct store_checkpointer *ck, usec_t *restart_after)
     struct store_conn *c = ck->conn;
     int wal_pages = 0;
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal_pages, NULL);
+    if (rc == SQLITE_OK)
+        atomic_store_explicit(&ck->checkpointed, wal_pages, memory_order_relaxed);
     if (rc == SQLITE_OK && wal_pages >= STORE_WAL_RESTART_PAGES && time_monotonic() >= *restart_after) {
         /* Under write_lock, so that berth's writers queue behind it rather
          * than win every race for SQLite's lock; first in its queue, as
@@ -82,6 +89,8 @@ static void checkpoint(struct store_checkpointer *ck, usec_t *restart_after)
         usec_t deadline = time_monotonic() + WAL_RESTART_WAIT_MS * USEC_PER_MSEC;
         sqlite3_busy_handler(c->db, wait_for_readers, &deadline);
         rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        if (rc == SQLITE_OK)
+            atomic_store_explicit(&ck->checkpointed, 0, memory_order_relaxed);
         sqlite3_busy_timeout(c->db, 10000);
         ck->read_gate(ck->ud, false);
         fifo_lock_give(ck->write_lock);
