@@ -3,7 +3,10 @@ confines it (seccomp, no-new-privileges, Docker's capabilities), and what
 would hand the host to a caller of RunTask (privileged containers, extra
 capabilities, devices, host namespaces, host paths) is refused unless the
 agent was started with --allow-privileged / --allow-host-path."""
+import base64
+import glob
 import http.server
+import json
 import os
 import subprocess
 import threading
@@ -266,5 +269,16 @@ def test_crun_confines_every_start_and_a_label_cannot_lift_it(tmp_path):
             assert "unshare=1" in lines, lines
         td = s.ecs.describe_task_definition(taskDefinition="conf")["taskDefinition"]
         assert td["containerDefinitions"][0]["dockerLabels"]["run.oci.seccomp_bpf_data"] == allow_all
+        # A running one's bundle carries the BPF crun compiled, not the label's.
+        s.register("idle", [{"name": "app", "command": ["sleep", "60"],
+                             "dockerLabels": {"run.oci.seccomp_bpf_data": allow_all}}])
+        arn = s.run("idle")
+        s.wait_status(arn, "RUNNING")
+        [cfg_path] = glob.glob(os.path.join(s.agent_dir, "containers", "*", "config.json"))
+        with open(cfg_path) as f:
+            bpf = base64.b64decode(json.load(f)["annotations"]["run.oci.seccomp_bpf_data"])
+        assert len(bpf) > 100 and len(bpf) % 8 == 0 and bpf != base64.b64decode(allow_all), len(bpf)
+        s.ecs.stop_task(cluster=s.cluster, task=arn)
+        s.wait_status(arn, "STOPPED")
     finally:
         s.close()

@@ -57,6 +57,19 @@ TEST(seccomp_cache_hands_back_what_crun_compiled_for_the_same_profile)
     CHECK(seccomp_cache_annotate(&c, again, key2));
     CHECK_STR(annotation(again), "BgAAAAAA/38=");
 
+    /* A container crun failed with it: back to crun's own compile. */
+    seccomp_cache_forget(&c, key);
+    CHECK(!seccomp_cache_annotate(&c, again, key2));
+    seccomp_cache_learn(&c, key, bpf);
+    CHECK(seccomp_cache_annotate(&c, again, key2));
+    /* Another crun binary: the same profile is another key. */
+    struct seccomp_cache c2;
+    seccomp_cache_init(&c2);
+    seccomp_cache_set_runtime(&c2, bpf);
+    _cleanup_json_ json_t *other_crun = config_with_profile("SCMP_ACT_ERRNO");
+    CHECK(!seccomp_cache_annotate(&c2, other_crun, key2) && strcmp(key, key2) != 0);
+    seccomp_cache_free(&c2);
+
     /* Another profile is compiled afresh. */
     _cleanup_json_ json_t *other = config_with_profile("SCMP_ACT_KILL");
     CHECK(!seccomp_cache_annotate(&c, other, key2) && strcmp(key, key2) != 0 && annotation(other) == NULL);

@@ -443,14 +443,15 @@ static void add_confinement(const struct ctr_spec *s, const bool caps[N_CAPS], j
 
 /* Annotation namespaces the runtimes act on (crun: run.oci.* loads seccomp
  * plugins and BPF, sends fds to host sockets, writes hook output to host
- * paths; module.wasm.image/ picks a handler; org.systemd.property.* sets
- * unit properties; org.opencontainers.* is the spec's own).  A docker
- * label is the task's metadata, never an instruction to the runtime: such
- * labels stay in the task definition but not in the bundle. */
+ * paths; module.wasm.image/ and, in later crun, krun.* pick a handler;
+ * org.systemd.property.* sets unit properties; org.opencontainers.* is the
+ * spec's own).  A docker label is the task's metadata, never an
+ * instruction to the runtime: such labels stay in the task definition but
+ * not in the bundle. */
 static bool runtime_reserved_label(const char *key)
 {
-    static const char *const reserved[] = {"run.oci.",  "module.wasm.image/", "org.systemd.",  "org.opencontainers.",
-                                           "org.criu.", "io.kubernetes.",     "io.containers."};
+    static const char *const reserved[] = {"run.oci.",  "module.wasm.image/", "org.systemd.",   "org.opencontainers.",
+                                           "org.criu.", "io.kubernetes.",     "io.containers.", "krun."};
     for (size_t i = 0; i < ELEMENTSOF(reserved); i++)
         if (strncasecmp(key, reserved[i], strlen(reserved[i])) == 0)
             return true;

@@ -112,6 +112,8 @@ int runtime_open(struct runtime *r, const char *data_dir, const char *cgroup_par
         snprintf(p, sizeof(p), "%s/runtime/%s", data_dir, oci_runtime_kind_name((enum oci_runtime_kind)k));
         r->have[k] = oci_runtime_open(&r->rt[k], (enum oci_runtime_kind)k, p, &e2) == 0;
     }
+    if (r->have[OCI_RUNTIME_CRUN])
+        seccomp_cache_set_runtime(&r->seccomp, r->rt[OCI_RUNTIME_CRUN].path);
     if (!r->have[OCI_RUNTIME_RUNC] && !r->have[OCI_RUNTIME_CRUN])
         return error_set(err, ERR_NOT_FOUND, "neither runc nor crun is installed");
     if (cgroups_open(&r->cg, NULL, cgroup_parent, err) < 0)
@@ -257,9 +259,11 @@ static int mount_root(const char *dir, const struct runtime_run_opts *o, char *r
 
 /* Everything in dir before conmon runs: the root, the /etc files, the
  * bundle and our record (cgroups path and uuid filled into *rec).  For
- * crun, seccomp_key is the profile's key in r->seccomp ("" without one). */
+ * crun, seccomp_key is the profile's key in r->seccomp ("" without one)
+ * and *ret_seccomp_cached whether the bundle carries its BPF. */
 static int prepare_bundle(struct runtime *r, const char *id, const char *dir, const struct ctr_spec *spec,
-                          const struct runtime_run_opts *o, struct record *rec, char seccomp_key[65], struct error *err)
+                          const struct runtime_run_opts *o, struct record *rec, char seccomp_key[65],
+                          bool *ret_seccomp_cached, struct error *err)
 {
     char rootfs[PATH_MAX];
     if (mount_root(dir, o, rootfs, sizeof(rootfs), err) < 0)
@@ -289,9 +293,8 @@ static int prepare_bundle(struct runtime *r, const char *id, const char *dir, co
     _cleanup_json_ json_t *cfg = NULL;
     if (bundle_config(&s, &user, &cfg, err) < 0)
         return -1;
-    seccomp_key[0] = '\0';
-    if (o->runtime == OCI_RUNTIME_CRUN && seccomp_cache_annotate(&r->seccomp, cfg, seccomp_key))
-        seccomp_key[0] = '\0'; /* crun copies it: nothing to learn */
+    if (o->runtime == OCI_RUNTIME_CRUN)
+        *ret_seccomp_cached = seccomp_cache_annotate(&r->seccomp, cfg, seccomp_key);
     if (bundle_write(dir, cfg, err) < 0)
         return -1;
     if (ids_random_hex(rec->uuid, 16) < 0)
@@ -381,8 +384,9 @@ static int create_container(struct runtime *r, const char *id, const struct ctr_
             return error_set(err, ERR_CONFLICT, "container %s already exists", id);
         return error_sys(err, "mkdir %s", dir);
     }
-    char seccomp_key[65];
-    if (prepare_bundle(r, id, dir, spec, o, &rec, seccomp_key, err) < 0) {
+    char seccomp_key[65] = "";
+    bool seccomp_cached = false;
+    if (prepare_bundle(r, id, dir, spec, o, &rec, seccomp_key, &seccomp_cached, err) < 0) {
         cleanup_failed_create(r, id, NULL, rec.cgroups_path, rec.uuid);
         return error_prefix(err, "container %s", id);
     }
@@ -393,9 +397,11 @@ static int create_container(struct runtime *r, const char *id, const struct ctr_
     if (create_with_conmon(r, id, dir, &cr, &rec, o->log_size_max, &pid, err) < 0) {
         error_prefix(err, "container %s", id);
         cleanup_failed_create(r, id, oc, rec.cgroups_path, rec.uuid);
+        if (seccomp_cached)
+            seccomp_cache_forget(&r->seccomp, seccomp_key);
         return -1;
     }
-    if (seccomp_key[0]) {
+    if (seccomp_key[0] && !seccomp_cached) {
         char bpf[PATH_MAX];
         snprintf(bpf, sizeof(bpf), "%s/%s/seccomp.bpf", oc->root, id);
         seccomp_cache_learn(&r->seccomp, seccomp_key, bpf);

@@ -3,8 +3,10 @@
 #include "agent/runtime/seccomp_cache.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/cleanup.h"
 #include "common/fsutil.h"
@@ -24,6 +26,15 @@ void seccomp_cache_free(struct seccomp_cache *c)
     memset(c, 0, sizeof(*c));
 }
 
+void seccomp_cache_set_runtime(struct seccomp_cache *c, const char *crun_path)
+{
+    struct stat st;
+    if (stat(crun_path, &st) < 0)
+        memset(&st, 0, sizeof(st));
+    snprintf(c->salt, sizeof(c->salt), "%llu:%llu:%lld:%lld.%09ld\n", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
 static int find_slot(struct seccomp_cache *c, const char *key)
 {
     for (int i = 0; i < SECCOMP_CACHE_SLOTS; i++)
@@ -41,8 +52,9 @@ bool seccomp_cache_annotate(struct seccomp_cache *c, json_t *cfg, char key[65])
     if (!profile)
         return false;
     /* Sorted, so the same profile gives the same key however built. */
-    _cleanup_free_ char *text = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!text)
+    _cleanup_free_ char *dump = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
+    _cleanup_free_ char *text = NULL;
+    if (!dump || asprintf(&text, "%s%s", c->salt, dump) < 0)
         return false;
     sigv4_sha256_hex(text, strlen(text), key);
     pthread_mutex_lock(&c->lock);
@@ -87,4 +99,16 @@ void seccomp_cache_learn(struct seccomp_cache *c, const char key[65], const char
     }
     pthread_mutex_unlock(&c->lock);
     free(b64);
+}
+
+void seccomp_cache_forget(struct seccomp_cache *c, const char key[65])
+{
+    pthread_mutex_lock(&c->lock);
+    int i = key[0] ? find_slot(c, key) : -1;
+    if (i >= 0) {
+        free(c->slot[i].b64);
+        c->slot[i].b64 = NULL;
+        c->slot[i].key[0] = '\0';
+    }
+    pthread_mutex_unlock(&c->lock);
 }

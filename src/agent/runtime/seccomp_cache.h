@@ -8,8 +8,9 @@
  * the first container with a profile is compiled by crun itself, and
  * later ones with the same profile get crun's own output back: no second
  * compiler whose rules could differ from the runtime's.  runc has no such
- * annotation and compiles as before.  In memory only: a new agent (or a
- * new crun) starts over. */
+ * annotation and compiles as before.  In memory only, and keyed by the
+ * crun binary too: a new agent or a new crun starts over (a libseccomp
+ * upgrade alone takes effect at the agent's next start). */
 #pragma once
 
 #include <jansson.h>
@@ -29,10 +30,13 @@ struct seccomp_cache {
         char key[65]; /* hex sha256 of the profile's JSON; "" when empty */
         char *b64;    /* crun's BPF for it, base64 */
     } slot[SECCOMP_CACHE_SLOTS];
-    unsigned next; /* the slot a new profile replaces */
+    unsigned next;  /* the slot a new profile replaces */
+    char salt[128]; /* the crun binary's identity, hashed with each profile */
 };
 
 void seccomp_cache_init(struct seccomp_cache *c);
+/* Key profiles by the binary at crun_path too (device, inode, size, mtime). */
+void seccomp_cache_set_runtime(struct seccomp_cache *c, const char *crun_path);
 void seccomp_cache_free(struct seccomp_cache *c);
 
 /* The key of cfg's linux.seccomp into key ("" without a profile).  When
@@ -46,3 +50,7 @@ bool seccomp_cache_annotate(struct seccomp_cache *c, json_t *cfg, char key[65]);
  * BPF it wrote at bpf_path.  Quietly nothing when the file is missing or
  * not plausible BPF (a later start compiles again). */
 void seccomp_cache_learn(struct seccomp_cache *c, const char key[65], const char *bpf_path);
+
+/* Drop key's BPF: crun failed a container it was handed to, so later
+ * starts go back to crun's own compile rather than fail alike. */
+void seccomp_cache_forget(struct seccomp_cache *c, const char key[65]);
