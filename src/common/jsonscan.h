@@ -37,5 +37,11 @@ int jsonscan_string(struct jsonscan *s, char *dst, size_t cap, size_t *ret_len);
 int jsonscan_number(struct jsonscan *s, bool *ret_integer, int64_t *ret_value);
 /* Any one value (nesting up to JSONSCAN_MAX_DEPTH), checked and skipped. */
 int jsonscan_skip(struct jsonscan *s);
+/* Any one value skipped by its shape only: strings to their closing
+ * quote, arrays and objects to their balancing bracket (nesting up to
+ * JSONSCAN_MAX_DEPTH), a scalar to the next ',', ']', '}' or space.  For
+ * text that a reader will parse in full later; -1 when unbalanced or
+ * unterminated. */
+int jsonscan_skip_shape(struct jsonscan *s);
 
 #define JSONSCAN_MAX_DEPTH 256

@@ -102,3 +102,44 @@ TEST(json_protocol_parse_raw_leaves_one_member_as_text)
         CHECK(parse_raw(bad[i], &in, &raw, &raw_len, &err) < 0 && err.kind == API_ERR_SERIALIZATION && !in);
     }
 }
+
+/* The raw member is skipped by its shape; its reader checks the rest. */
+TEST(jsonscan_skip_shape_ends_where_the_value_does)
+{
+    const struct {
+        const char *text;
+        int rc;
+        size_t end;
+    } cases[] = {
+        {"[{\"m\": \"a]\\\"}\"}], 1", 0, 16}, /* brackets and an escaped quote inside a string */
+        {"\"a\\\\\", 2", 0, 5},               /* an escaped backslash, then the closing quote */
+        {"[[1,2],[3]]x", 0, 11},              /* nested, then whatever follows */
+        {"12345 ,", 0, 5},                    /* a scalar ends at a space */
+        {"tru}", 0, 3},                       /* a scalar ends at its container's bracket */
+        {"}", -1, 0},                         /* nothing before it */
+        {"[{\"a\": 1}", -1, 0},               /* unbalanced */
+        {"[\"abc]", -1, 0},                   /* unterminated string */
+        {"[\"abc\\\"]", -1, 0},               /* its quote escaped */
+        {"", -1, 0},
+        {",", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct jsonscan s;
+        jsonscan_init(&s, cases[i].text, strlen(cases[i].text));
+        int rc = jsonscan_skip_shape(&s);
+        CHECK(rc == cases[i].rc);
+        if (rc == 0 && cases[i].rc == 0)
+            CHECK(jsonscan_pos(&s) == cases[i].end);
+    }
+    char deep[600];
+    memset(deep, '[', 300);
+    memset(deep + 300, ']', 300);
+    struct jsonscan s;
+    jsonscan_init(&s, deep, sizeof(deep));
+    CHECK(jsonscan_skip_shape(&s) == -1);
+    /* Shape-whole but malformed inside: the batch reader refuses it. */
+    struct logs_batch b;
+    struct error err;
+    const char *inside = "[{\"timestamp\": 01, \"message\": \"x\"}]";
+    CHECK(logs_batch_from_text(inside, strlen(inside), &b, &err) < 0 && err.kind == API_ERR_SERIALIZATION);
+}

@@ -10,8 +10,10 @@
  * API_ERR_SERIALIZATION when it is not one. */
 int json_protocol_parse(const struct api_request *req, json_t **ret_json, struct error *err);
 /* As json_protocol_parse, but the top-level member named raw_member is
- * only checked well-formed and left out of *ret_json: *ret_raw and
- * *ret_raw_len are its text within the body (NULL, 0 if absent). */
+ * left out of *ret_json and checked only for its shape (balanced, strings
+ * terminated: jsonscan_skip_shape), so its reader must parse it in full:
+ * *ret_raw and *ret_raw_len are its text within the body (NULL, 0 if
+ * absent). */
 int json_protocol_parse_raw(const struct api_request *req, const char *raw_member, json_t **ret_json,
                             const char **ret_raw, size_t *ret_raw_len, struct error *err);
 /* Fill resp with status and body (compact, ASCII-only JSON). */
