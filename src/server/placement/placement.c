@@ -267,13 +267,13 @@ static int setup_buckets(struct engine *e, struct rank *r, struct error *err)
     if (!slot || !distinct || !sorted_id || !r->bucket_of || !r->bucket_count)
         return error_set(err, ERR_INTERNAL, "out of memory");
     memset(slot, -1, cap * sizeof(*slot));
-    size_t nd = 0;
+    size_t nd = 0, hint = 0;
     int missing = -1;
     for (size_t i = 0; i < e->n; i++) {
         r->bucket_of[i] = -1;
         if (!e->inst[i].active)
             continue;
-        const struct query_attr *a = query_subject_attr(&e->inst[i].q, r->attr);
+        const struct query_attr *a = query_subject_attr_hinted(&e->inst[i].q, r->attr, &hint);
         const char *value = a ? a->value : NULL;
         int id = -1;
         if (!value) {

@@ -56,6 +56,16 @@ bool query_number(const char *s, double *ret)
 
 /* --- evaluation ------------------------------------------------------------ */
 
+const struct query_attr *query_subject_attr_hinted(const struct query_subject *s, const char *name, size_t *hint)
+{
+    if (*hint < s->n_attrs && s->attrs[*hint].name && strcmp(s->attrs[*hint].name, name) == 0)
+        return &s->attrs[*hint];
+    const struct query_attr *a = query_subject_attr(s, name);
+    if (a)
+        *hint = (size_t)(a - s->attrs);
+    return a;
+}
+
 const struct query_attr *query_subject_attr(const struct query_subject *s, const char *name)
 {
     if (s->attrs_sorted) {

@@ -104,6 +104,10 @@ bool query_match(const struct query *q, const struct query_subject *s);
 
 /* Find attribute `name` in s; NULL if absent. */
 const struct query_attr *query_subject_attr(const struct query_subject *s, const char *name);
+/* The same, trying the position in *hint first and leaving the one found
+ * there: instances mostly carry the same attributes, so a walk over them
+ * finds a name with one comparison instead of a search. */
+const struct query_attr *query_subject_attr_hinted(const struct query_subject *s, const char *name, size_t *hint);
 
 static inline void query_freep(struct query **q) { query_free(*q); }
 #define _cleanup_query_ __attribute__((cleanup(query_freep)))
