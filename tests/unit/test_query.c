@@ -423,4 +423,16 @@ TEST(query_sorted_attributes_lookup)
     CHECK(eval_on("attribute:stack == prod and attribute:ecs.os-type == linux", &bis) == 1);
     CHECK(eval_on("attribute:ecs.capability.secrets.ssm exists", &bis) == 1);
     CHECK(eval_on("attribute:nothing exists", &bis) == 0);
+    /* The hinted lookup finds what the plain one finds, whatever the hint
+     * says, and leaves the position of what it found. */
+    size_t hints[] = {0, 3, ELEMENTSOF(sorted) - 1, ELEMENTSOF(sorted), 1000};
+    for (size_t i = 0; i < ELEMENTSOF(names); i++)
+        for (size_t h = 0; h < ELEMENTSOF(hints); h++) {
+            size_t hint = hints[h];
+            const struct query_attr *a = query_subject_attr(&bis, names[i]);
+            const struct query_attr *b = query_subject_attr_hinted(&bis, names[i], &hint);
+            CHECK(a == b);
+            CHECK(!b || hint == (size_t)(b - sorted));
+            CHECK(b || hint == hints[h]);
+        }
 }
