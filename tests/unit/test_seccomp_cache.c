@@ -1,8 +1,10 @@
 /* Unit tests: crun's compiled seccomp filters kept per profile and handed
  * back as its run.oci.seccomp_bpf_data annotation (seccomp_cache.h). */
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/runtime/seccomp_cache.h"
@@ -68,6 +70,11 @@ TEST(seccomp_cache_hands_back_what_crun_compiled_for_the_same_profile)
     seccomp_cache_set_runtime(&c2, bpf);
     _cleanup_json_ json_t *other_crun = config_with_profile("SCMP_ACT_ERRNO");
     CHECK(!seccomp_cache_annotate(&c2, other_crun, key2) && strcmp(key, key2) != 0);
+    /* ... and so is that binary once replaced (here: its mtime moved). */
+    char key3[65];
+    struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    CHECK(utimensat(AT_FDCWD, bpf, times, 0) == 0);
+    CHECK(!seccomp_cache_annotate(&c2, other_crun, key3) && strcmp(key2, key3) != 0);
     seccomp_cache_free(&c2);
 
     /* Another profile is compiled afresh. */

@@ -28,11 +28,17 @@ void seccomp_cache_free(struct seccomp_cache *c)
 
 void seccomp_cache_set_runtime(struct seccomp_cache *c, const char *crun_path)
 {
+    snprintf(c->crun_path, sizeof(c->crun_path), "%s", crun_path);
+}
+
+/* The crun binary as it is now: an upgrade while we run is another key. */
+static void runtime_identity(const struct seccomp_cache *c, char *buf, size_t cap)
+{
     struct stat st;
-    if (stat(crun_path, &st) < 0)
+    if (!c->crun_path[0] || stat(c->crun_path, &st) < 0)
         memset(&st, 0, sizeof(st));
-    snprintf(c->salt, sizeof(c->salt), "%llu:%llu:%lld:%lld.%09ld\n", (unsigned long long)st.st_dev,
-             (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    snprintf(buf, cap, "%llu:%llu:%lld:%lld.%09ld\n", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+             (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }
 
 static int find_slot(struct seccomp_cache *c, const char *key)
@@ -52,9 +58,11 @@ bool seccomp_cache_annotate(struct seccomp_cache *c, json_t *cfg, char key[65])
     if (!profile)
         return false;
     /* Sorted, so the same profile gives the same key however built. */
+    char identity[128];
+    runtime_identity(c, identity, sizeof(identity));
     _cleanup_free_ char *dump = json_dumps(profile, JSON_COMPACT | JSON_SORT_KEYS);
     _cleanup_free_ char *text = NULL;
-    if (!dump || asprintf(&text, "%s%s", c->salt, dump) < 0)
+    if (!dump || asprintf(&text, "%s%s", identity, dump) < 0)
         return false;
     sigv4_sha256_hex(text, strlen(text), key);
     pthread_mutex_lock(&c->lock);

@@ -30,12 +30,13 @@ struct seccomp_cache {
         char key[65]; /* hex sha256 of the profile's JSON; "" when empty */
         char *b64;    /* crun's BPF for it, base64 */
     } slot[SECCOMP_CACHE_SLOTS];
-    unsigned next;  /* the slot a new profile replaces */
-    char salt[128]; /* the crun binary's identity, hashed with each profile */
+    unsigned next;        /* the slot a new profile replaces */
+    char crun_path[4096]; /* its binary's identity is hashed with each profile */
 };
 
 void seccomp_cache_init(struct seccomp_cache *c);
-/* Key profiles by the binary at crun_path too (device, inode, size, mtime). */
+/* Key profiles by the binary at crun_path too (device, inode, size, mtime,
+ * looked at each time). */
 void seccomp_cache_set_runtime(struct seccomp_cache *c, const char *crun_path);
 void seccomp_cache_free(struct seccomp_cache *c);
 
