@@ -506,15 +506,17 @@ def free_dns_port():
     raise RuntimeError("no free port")
 
 
-def wait_for(fn, timeout=20, interval=0.1, what="condition"):
-    """Poll fn() until it returns a truthy value; return it, or fail."""
+def wait_for(fn, timeout=20, interval=0.1, what="condition", explain=None):
+    """Poll fn() until it returns a truthy value; return it, or fail, with
+    what explain() says about the state then (a bare timeout under a loaded
+    CI tells the next person nothing)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         v = fn()
         if v:
             return v
         time.sleep(interval)
-    raise AssertionError("timed out waiting for " + what)
+    raise AssertionError("timed out waiting for " + what + ("\n" + explain() if explain else ""))
 
 
 def wait_for_berth_up(proc, log_path, timeout=180):

@@ -68,6 +68,26 @@ def health(elb, tg):
     return {"%s:%d" % (d["Target"]["Id"], d["Target"]["Port"]): d["TargetHealth"] for d in out}
 
 
+def service_state(stack, elb, tg, service):
+    """The targets' health with reasons, the service's events and its tasks,
+    and the logs' tails: what a timed-out wait on a service behind a load
+    balancer needs to be understood afterwards."""
+    out = ["targets: %r" % elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]]
+    svc = stack.ecs.describe_services(cluster=stack.cluster, services=[service])["services"]
+    for e in (svc[0]["events"] if svc else [])[:20]:
+        out.append("event %s %s" % (e["createdAt"], e["message"]))
+    arns = stack.ecs.list_tasks(cluster=stack.cluster, serviceName=service, desiredStatus="STOPPED")["taskArns"]
+    arns += stack.ecs.list_tasks(cluster=stack.cluster, serviceName=service)["taskArns"]
+    for t in stack.ecs.describe_tasks(cluster=stack.cluster, tasks=arns[:100])["tasks"] if arns else []:
+        out.append("task %s %s/%s %s %r" % (t["taskArn"].rsplit("/", 1)[-1], t["lastStatus"], t["desiredStatus"],
+                                           t.get("stoppedReason", ""),
+                                           [(c["name"], c.get("exitCode"), c.get("reason")) for c in t["containers"]]))
+    out.append("server log tail:\n" + stack.server.log()[-4000:])
+    if stack.agent:
+        out.append("agent log tail:\n" + stack.agent.log()[-4000:])
+    return "\n".join(out)
+
+
 # ---- the API ----
 
 
@@ -595,7 +615,8 @@ def test_ecs_service_behind_load_balancer(stack):
     def healthy(n):
         h = health(elb, tg)
         return h if len(h) == n and all(v["State"] == "healthy" for v in h.values()) else None
-    h = berth_proc.wait_for(lambda: healthy(2), timeout=120, what="two healthy targets")
+    h = berth_proc.wait_for(lambda: healthy(2), timeout=120, what="two healthy targets",
+                            explain=lambda: service_state(stack, elb, tg, "svc"))
     assert all(k.endswith(":80") for k in h)
     base = "http://%s:%d/" % (lb_address(lb), port)
     bodies = [get(base)[1] for _ in range(6)]
@@ -618,7 +639,8 @@ def test_ecs_service_behind_load_balancer(stack):
     assert statuses == ["DEACTIVATING"], statuses  # asked to stop, still running while it drains
     # The proxy sends the draining target nothing new: only the remaining task answers.
     berth_proc.wait_for(lambda: len(set(get(base)[1] for _ in range(4))) == 1, timeout=10, what="one task serving")
-    berth_proc.wait_for(lambda: healthy(1), timeout=60, what="one registered target")
+    berth_proc.wait_for(lambda: healthy(1), timeout=60, what="one registered target",
+                        explain=lambda: service_state(stack, elb, tg, "svc"))
     berth_proc.wait_for(lambda: len(stack.ecs.list_tasks(cluster=stack.cluster, serviceName="svc")["taskArns"]) == 1,
                         timeout=60, what="the task to stop")
 
@@ -628,7 +650,8 @@ def test_ecs_service_behind_load_balancer(stack):
     def replaced():
         svc = stack.ecs.describe_services(cluster=stack.cluster, services=["svc"])["services"][0]
         return [e["message"] for e in svc["events"] if "failed ELB health checks" in e["message"]]
-    msgs = berth_proc.wait_for(replaced, timeout=60, interval=0.5, what="an unhealthy task replaced")
+    msgs = berth_proc.wait_for(replaced, timeout=60, interval=0.5, what="an unhealthy task replaced",
+                               explain=lambda: service_state(stack, elb, tg, "svc"))
     assert tg in msgs[0]
 
     stack.ecs.update_service(cluster=stack.cluster, service="svc", desiredCount=0)
