@@ -1,11 +1,13 @@
 /* test_logship_pure.c - the log drivers' pure parts: conmon's k8s-file
  * records, the awslogs multi-line joiner, Docker size strings and the
  * json-file line encoding. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "agent/logs/jsonlog.h"
 #include "agent/logs/conmon_log.h"
 #include "agent/logs/logjoin.h"
+#include "common/isodate.h"
 #include "test.h"
 
 #define REC(s) conmon_log_parse(s, strlen(s), &r)
@@ -35,6 +37,49 @@ TEST(conmon_log_rejects_malformed)
     CHECK(REC("2026-11-22T02:00:00Z stdout X x") < 0);
     CHECK(REC("2026-11-22T02:00:00Z stdout Fx") < 0);
     CHECK(REC("2026-11-22T02:00:00Z") < 0);
+}
+
+/* A record's time is what isodate_parse reads from its stamp, whether or
+ * not the stamp's seconds were seen just before (conmon_log.c keeps the
+ * last ones). */
+TEST(conmon_log_stamp_memo_reads_as_isodate)
+{
+    static const char *stamps[] = {
+        "2026-11-22T02:00:00.123456789+00:00",
+        "2026-11-22T02:00:00.999999999+00:00",
+        "2026-11-22T02:00:00.5+00:00",
+        "2026-11-22T02:00:00.000001+00:00",
+        "2026-11-22T02:00:00.123456789+02:00",
+        "2026-11-22T02:00:00.123456789-05:30",
+        "2026-11-22T02:00:01.1Z",
+        "2026-11-22T02:00:01.1z",
+        "2026-12-31T23:59:60.25Z",
+        "2026-11-22T02:00:01.12345678901234Z",
+        "2026-11-22T02:00:00Z",
+        "2026-11-22T02:00:00.123456789+00:00",
+        /* refused, after a stamp that shares their seconds */
+        "2026-11-22T02:00:00.+00:00",
+        "2026-11-22T02:00:00.12x+00:00",
+        "2026-11-22T02:00:00.1+25:00",
+        "2026-11-22.5",
+        "2026-11-22T02:00.5Z",
+        "2026-13-22T02:00:00.1Z",
+        "2026-11-22T02:00:00.123456789+00:00 ",
+    };
+    for (size_t round = 0; round < 2; round++)
+        for (size_t i = 0; i < ELEMENTSOF(stamps); i++) {
+            char line[128];
+            snprintf(line, sizeof(line), "%s stdout F x", stamps[i]);
+            struct conmon_log_rec r;
+            int64_t lo, hi;
+            int want = isodate_parse(stamps[i], &lo, &hi);
+            int got = REC(line);
+            if (got != want || (got == 0 && r.ts_us != lo))
+                fprintf(stderr, "  %s: %d %lld, isodate_parse %d %lld\n", stamps[i], got,
+                        got == 0 ? (long long)r.ts_us : 0LL, want, (long long)lo);
+            CHECK(got == want);
+            CHECK(got < 0 || r.ts_us == lo);
+        }
 }
 
 static int feed(struct logjoin *j, const char *line, uint64_t *off, struct logjoin_event *ev)
