@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -197,7 +196,7 @@ def measure(tasks, interval, window):
         if st:
             st.close()
             st.relay.close()
-        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
+        berth_proc.unmount_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -245,7 +245,7 @@ def real_stack(name, cluster, extra_agents=None, agent_args=(), server_args=()):
     with contextlib.ExitStack() as cleanup:
         tmp = tempfile.mkdtemp(prefix="berth-bench-%s-" % name)
         cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
-        cleanup.callback(subprocess.run, ["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
+        cleanup.callback(berth_proc.unmount_under, tmp)
         st = stackmod.Stack(tmp, cluster=cluster, agent_args=agent_args, server_args=server_args)
         cleanup.callback(st.close)
         for c, extra in (extra_agents or {}).items():

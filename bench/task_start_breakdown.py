@@ -168,7 +168,7 @@ def main():
     finally:
         if st:
             st.close()
-        subprocess.run(["umount", "-R", "-l", tmp], stderr=subprocess.DEVNULL)
+        berth_proc.unmount_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

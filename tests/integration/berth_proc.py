@@ -506,6 +506,23 @@ def free_dns_port():
     raise RuntimeError("no free port")
 
 
+def unmount_under(path):
+    """Lazily unmount every mount at or below path, deepest first: what a
+    stopped agent left mounted (container roots it had not yet cleaned up)
+    would otherwise outlive the directory's removal.  `umount -R path`
+    does nothing when path itself is not a mount point."""
+    root = os.path.realpath(path)
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            # The mount point, with octal escapes for spaces and the like.
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == root or point.startswith(root + "/"):
+                points.append(point)
+    for point in sorted(set(points), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
+
+
 def wait_for(fn, timeout=20, interval=0.1, what="condition", explain=None):
     """Poll fn() until it returns a truthy value; return it, or fail, with
     what explain() says about the state then (a bare timeout under a loaded
