@@ -121,6 +121,22 @@ def test_awslogs_ships_lines_of_control_characters(stack):
     assert msgs[:-1] == ["\x01" * width] * n
 
 
+def test_awslogs_sends_a_line_longer_than_an_event_in_pieces(stack):
+    # CloudWatch takes at most 262,118 bytes an event; Docker's awslogs
+    # sends a longer line as several events rather than drop the rest.
+    n = 600000
+    stack.register("longline", [{"name": "app", "logConfiguration": awslogs("/berth/longline"),
+                                 "command": ["sh", "-c", "head -c %d /dev/zero | tr '\\000' a; echo; echo end" % n]}])
+    arn = stack.run("longline")
+    t = stack.wait_status(arn, "STOPPED", timeout=120)
+    assert stack.container(t, "app")["exitCode"] == 0
+    msgs = messages(stack.logs, "/berth/longline", "app/app/%s" % task_id(arn))
+    assert msgs[-1] == "end"
+    pieces = msgs[:-1]
+    assert len(pieces) >= 3 and all(0 < len(m) <= 262118 for m in pieces), [len(m) for m in pieces]
+    assert "".join(pieces) == "a" * n
+
+
 def test_awslogs_without_create_group(stack):
     # an existing group is used as it is
     stack.logs.create_log_group(logGroupName="/berth/precreated")
@@ -266,6 +282,34 @@ def test_agent_kill9_mid_stream_loses_and_duplicates_nothing(tmp_path):
         assert ts == sorted(ts)
         stackmod.assert_no_leftovers(s.agent_dir, [arn])
         assert not os.listdir(os.path.join(s.agent_dir, "logship"))
+    finally:
+        s.close()
+
+
+def test_agent_kill9_mid_long_lines_loses_and_duplicates_nothing(tmp_path):
+    """Lines longer than an event go in pieces cut where conmon's records
+    meet, so a restart resumes at a piece as at a line."""
+    s = stackmod.Stack(tmp_path, cluster="logk9long")
+    try:
+        logs = berth_proc.client(s.server.endpoint, service="logs")
+        letters, n = "abcdef", 300000
+        s.register("k9long", [{"name": "app", "logConfiguration": awslogs("/berth/k9long"), "command": [
+            "sh", "-c", "for c in %s; do head -c %d /dev/zero | tr '\\000' $c; echo; sleep 1; done; echo end"
+            % (" ".join(letters), n)]}])
+        arn = s.run("k9long")
+        stream = "app/app/%s" % task_id(arn)
+        berth_proc.wait_for(lambda: messages(logs, "/berth/k9long", stream), what="a first piece shipped")
+        s.agent.kill9()
+        s.start_agent()
+        berth_proc.wait_for(lambda: any("c" in m for m in messages(logs, "/berth/k9long", stream)),
+                            timeout=60, what="the third line shipping")
+        s.agent.kill9()
+        s.start_agent()
+        s.wait_status(arn, "STOPPED", timeout=120)
+        msgs = messages(logs, "/berth/k9long", stream)
+        assert msgs[-1] == "end"
+        assert all(0 < len(m) <= 262118 and len(set(m)) == 1 for m in msgs[:-1]), [len(m) for m in msgs]
+        assert "".join(msgs[:-1]) == "".join(c * n for c in letters)
     finally:
         s.close()
 
@@ -445,6 +489,22 @@ def test_json_file_rotation(stack):
             kept += [json.loads(line)["log"] for line in fh]
     nums = [int(x) for x in kept if x.strip().isdigit()]
     assert nums == list(range(nums[0], 301)) and nums[0] > 1
+
+
+def test_json_file_writes_a_long_line_in_pieces(stack):
+    # As Docker writes a partial message: pieces without the newline, the
+    # last one with it; nothing of the line dropped.
+    n = 600000
+    stack.register("jflong", [{"name": "app", "command": ["sh", "-c", "head -c %d /dev/zero | tr '\\000' b; echo; "
+                                                          "echo end" % n],
+                               "logConfiguration": {"logDriver": "json-file"}}])
+    arn = stack.run("jflong")
+    stack.wait_status(arn, "STOPPED")
+    with open(os.path.join(stack.agent_dir, "logs", task_id(arn), "app-json.log")) as f:
+        logs = [json.loads(line)["log"] for line in f]
+    assert logs[-1] == "end\n"
+    assert len(logs) >= 4 and all(not x.endswith("\n") for x in logs[:-2]), [len(x) for x in logs]
+    assert "".join(logs[:-1]) == "b" * n + "\n"
 
 
 def test_none_keeps_nothing(stack):

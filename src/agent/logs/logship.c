@@ -235,8 +235,9 @@ static size_t queued(struct logship *s) { return s->aws ? logship_aws_queued(s->
 
 /* ---- lines ---------------------------------------------------------------- */
 
-/* The line (text, len) ending at log offset `end` is complete. */
-static int line_done(struct logship *s, const char *text, size_t len, uint64_t end, struct error *err)
+/* The line (text, len) ending at log offset `end` is complete, or (piece)
+ * is as much of a longer line as one event holds. */
+static int line_done(struct logship *s, const char *text, size_t len, uint64_t end, bool piece, struct error *err)
 {
     s->line_open = false;
     if (s->driver == DRIVER_JSON_FILE) {
@@ -244,7 +245,9 @@ static int line_done(struct logship *s, const char *text, size_t len, uint64_t e
         _cleanup_free_ char *buf = malloc(cap);
         if (!buf)
             return error_set(err, ERR_INTERNAL, "out of memory");
-        ssize_t n = jsonlog_encode(text, len, true, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
+        /* A piece is written as Docker writes a partial message: without
+         * the newline the line has not reached yet. */
+        ssize_t n = jsonlog_encode(text, len, !piece, s->line_stderr, s->line_time, s->line_time_len, buf, cap);
         if (n < 0)
             return error_set(err, ERR_INTERNAL, "json-file: encoding overflow");
         return jsonlog_write(&s->jw, buf, (size_t)n, err);
@@ -265,7 +268,9 @@ static int line_done(struct logship *s, const char *text, size_t len, uint64_t e
 
 static int line_add(struct logship *s, const char *text, size_t len, struct error *err)
 {
-    /* Longer lines are cut at what one event may hold. */
+    /* Only a single record longer than one event (never conmon's, which
+     * writes at most 8 KiB a record) is cut; longer lines go in pieces
+     * (process()). */
     if (s->line.len + len > LIMIT_LOGS_EVENT_BYTES)
         len = s->line.len < LIMIT_LOGS_EVENT_BYTES ? LIMIT_LOGS_EVENT_BYTES - s->line.len : 0;
     if (buf_append(&s->line, text, len) < 0)
@@ -297,16 +302,23 @@ static int process(struct logship *s, struct error *err)
         struct conmon_log_rec rec;
         if (conmon_log_parse(s->rbuf + pos, len, &rec) == 0) {
             bool whole = !s->line_open && !rec.partial; /* the usual case: no joining, no copy */
+            /* A line longer than one event goes as several, as Docker's
+             * awslogs sends it (rather than dropping the rest), cut where
+             * conmon's records meet: each piece is a real range of the
+             * file, so a restart resumes at one as at a line. */
+            if (s->line_open && s->line.len > 0 && s->line.len + rec.text_len > LIMIT_LOGS_EVENT_BYTES &&
+                line_done(s, s->line.data, s->line.len, start, true, err) < 0)
+                return -1;
             if (!s->line_open)
                 line_open(s, &rec, start);
             if (whole) {
                 size_t n = rec.text_len < LIMIT_LOGS_EVENT_BYTES ? rec.text_len : LIMIT_LOGS_EVENT_BYTES;
-                if (line_done(s, rec.text, n, end, err) < 0)
+                if (line_done(s, rec.text, n, end, false, err) < 0)
                     return -1;
             } else {
                 if (line_add(s, rec.text, rec.text_len, err) < 0)
                     return -1;
-                if (!rec.partial && line_done(s, s->line.data, s->line.len, end, err) < 0)
+                if (!rec.partial && line_done(s, s->line.data, s->line.len, end, false, err) < 0)
                     return -1;
             }
         }
@@ -463,7 +475,7 @@ static void run(struct logship *s)
             return;
         }
         r.done = r.stop && s->eof;
-        if (r.done && s->line_open && line_done(s, s->line.data, s->line.len, s->rbase, &err) < 0) {
+        if (r.done && s->line_open && line_done(s, s->line.data, s->line.len, s->rbase, false, &err) < 0) {
             /* the container's last piece had no newline: it is a line too */
             log_warn("logs %s: %s", s->shipper_id, err.msg);
             return;
