@@ -170,6 +170,23 @@ def test_bad_log_options_fail_the_start(stack):
         "logDriver": "json-file", "options": {"max-size": "lots"}}}])
     t = stack.wait_status(stack.run("badsize"), "STOPPED")
     assert "max-size" in stack.container(t, "app")["reason"]
+    # Docker's options berth does not honour are refused, not ignored.
+    for family, config, says in (
+            ("badendpoint", awslogs("/berth/bad", **{"awslogs-endpoint": "https://logs.example"}),
+             "awslogs: berth does not support the option 'awslogs-endpoint'"),
+            ("badbool", awslogs("/berth/bad", **{"awslogs-create-group": "yes"}),
+             "awslogs: awslogs-create-group must be true or false"),
+            ("badcompress", {"logDriver": "json-file", "options": {"compress": "true"}},
+             "json-file: berth does not support the option 'compress'")):
+        stack.register(family, [{"name": "app", "command": ["sh", "-c", "echo never"], "logConfiguration": config}])
+        t = stack.wait_status(stack.run(family), "STOPPED")
+        assert says in stack.container(t, "app")["reason"], stack.container(t, "app")["reason"]
+    # Go's spellings of a boolean, as Docker reads them.
+    stack.register("truebool", [{"name": "app", "command": ["sh", "-c", "echo yes"],
+                                 "logConfiguration": awslogs("/berth/truebool", **{"awslogs-create-group": "True"})}])
+    t = stack.wait_status(stack.run("truebool"), "STOPPED")
+    assert stack.container(t, "app")["exitCode"] == 0
+    assert wait_messages(stack, "/berth/truebool", "app/app/%s" % task_id(t["taskArn"]), lambda m: m == ["yes"])
 
 
 def test_aws_logs_tail_follow_sees_new_lines(stack, aws_env):

@@ -118,9 +118,42 @@ static int join_init(struct logjoin *j, json_t *def, struct error *err)
                         LIMIT_LOGS_EVENT_BYTES, err);
 }
 
+/* The options each driver honours; any other is refused, not ignored
+ * (Docker's own, such as awslogs-endpoint or tag, included). */
+static const char *const awslogs_options[] = {"awslogs-group",
+                                              "awslogs-region",
+                                              "awslogs-stream-prefix",
+                                              "awslogs-create-group",
+                                              "awslogs-datetime-format",
+                                              "awslogs-multiline-pattern",
+                                              "mode",
+                                              "max-buffer-size",
+                                              NULL};
+static const char *const json_file_options[] = {"max-size", "max-file", NULL};
+
+static int check_option_names(json_t *def, const char *driver, const char *const *known, struct error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(options_of(def), key, v) {
+        size_t i = 0;
+        while (known[i] && strcmp(known[i], key) != 0)
+            i++;
+        if (!known[i])
+            return error_set(err, ERR_INVALID, "%s: berth does not support the option '%.64s'", driver, key);
+        if (!json_is_string(v))
+            return error_set(err, ERR_INVALID, "%s: the option '%s' must be a string", driver, key);
+    }
+    return 0;
+}
+
 int logship_check(json_t *def, struct error *err)
 {
     enum driver d = driver_of(def);
+    if (d == DRIVER_AWSLOGS && check_option_names(def, "awslogs", awslogs_options, err) < 0)
+        return -1;
+    if (d == DRIVER_JSON_FILE && check_option_names(def, "json-file", json_file_options, err) < 0)
+        return -1;
     if (d == DRIVER_AWSLOGS) {
         if (logship_aws_check(options_of(def), err) < 0)
             return -1;

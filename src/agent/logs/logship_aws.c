@@ -560,10 +560,28 @@ void logship_aws_ship(struct logship_aws *a, bool draining, usec_t now)
 
 /* ---- setting up ----------------------------------------------------------- */
 
+/* A boolean option as Docker reads it (Go's strconv.ParseBool). */
+static int parse_bool(const char *v, bool *ret)
+{
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+        if (strcmp(v, yes[i]) == 0)
+            return *ret = true, 0;
+        if (strcmp(v, no[i]) == 0)
+            return *ret = false, 0;
+    }
+    return -1;
+}
+
 int logship_aws_check(json_t *options, struct error *err)
 {
     if (!option(options, "awslogs-group"))
         return error_set(err, ERR_INVALID, "awslogs: the awslogs-group option is required");
+    const char *create = option(options, "awslogs-create-group");
+    bool b;
+    if (create && parse_bool(create, &b) < 0)
+        return error_set(err, ERR_INVALID, "awslogs: awslogs-create-group must be true or false, not '%.32s'", create);
     const char *mode = option(options, "mode");
     if (mode && strcmp(mode, "blocking") != 0 && strcmp(mode, "non-blocking") != 0)
         return error_set(err, ERR_INVALID, "awslogs: mode must be blocking or non-blocking");
@@ -592,7 +610,9 @@ static int setup(struct logship_aws *a, const struct logship_aws_params *p, stru
         snprintf(a->server, sizeof(a->server), "%s", p->server) >= (int)sizeof(a->server) ||
         snprintf(a->shipper_id, sizeof(a->shipper_id), "%s", p->shipper_id) >= (int)sizeof(a->shipper_id))
         return error_set(err, ERR_LIMIT, "awslogs: group or stream name too long");
-    a->create_group = create && strcmp(create, "true") == 0;
+    a->create_group = false;
+    if (create && parse_bool(create, &a->create_group) < 0)
+        return error_set(err, ERR_INVALID, "awslogs: awslogs-create-group must be true or false");
     a->nonblocking = mode && strcmp(mode, "non-blocking") == 0;
     a->max_buffer = DEFAULT_MAX_BUFFER;
     if (mbs && jsonlog_parse_size(mbs, &a->max_buffer, err) < 0)

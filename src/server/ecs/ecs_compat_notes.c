@@ -102,7 +102,7 @@ const struct compat_field ecs_compat_fields[] = {
     {"ContainerDefinition", "interactive", U, NULL, "containers get no open stdin"},
     {"ContainerDefinition", "links", W, NULL, "bridge mode, in /etc/hosts"},
     {"ContainerDefinition", "linuxParameters", W, NULL, "see LinuxParameters"},
-    {"ContainerDefinition", "logConfiguration", P, NULL, "awslogs, json-file and none; other drivers fail placement with ATTRIBUTE com.amazonaws.ecs.capability.logging-driver.*"},
+    {"ContainerDefinition", "logConfiguration", P, NULL, "awslogs, json-file and none; other drivers fail placement with ATTRIBUTE com.amazonaws.ecs.capability.logging-driver.*; a driver option berth does not honour fails the container's start (README: Container log drivers)"},
     {"ContainerDefinition", "memory", W, NULL, "cgroup limit; OOM kills reported as OutOfMemoryError"},
     {"ContainerDefinition", "memoryReservation", W, NULL, "cgroup soft limit; counted by placement"},
     {"ContainerDefinition", "mountPoints", W, NULL, NULL},
