@@ -220,6 +220,73 @@ def test_bad_input(ssm, server):
     assert "does not implement" in e.value.response["Error"]["Message"]
 
 
+def test_expiration_policy(ssm):
+    """An Expiration policy is honoured: until then the policy shows (and
+    carries over to new versions); after it, the parameter is gone, as
+    Parameter Store deletes it."""
+    import datetime
+    import time
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+    policy = {"Type": "Expiration", "Version": "1.0",
+              "Attributes": {"Timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}}
+    ssm.put_parameter(Name="/exp/soon", Value="v1", Type="String", Tier="Advanced", Policies=json.dumps([policy]))
+    ssm.put_parameter(Name="/exp/soon", Value="v2", Type="String", Tier="Advanced", Overwrite=True)
+    ssm.put_parameter(Name="/exp/kept", Value="k", Type="String", Tier="Advanced", Policies=json.dumps([policy]))
+    ssm.put_parameter(Name="/exp/kept", Value="k2", Type="String", Tier="Advanced", Overwrite=True, Policies="[]")
+    assert ssm.get_parameter(Name="/exp/soon")["Parameter"]["Value"] == "v2"
+    meta = {p["Name"]: p for p in ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Path", "Values": ["/exp"]}])["Parameters"]}
+    pol = meta["/exp/soon"]["Policies"]
+    assert [(x["PolicyType"], x["PolicyStatus"]) for x in pol] == [("Expiration", "Pending")], pol
+    assert json.loads(pol[0]["PolicyText"]) == policy
+    assert meta["/exp/kept"]["Policies"] == []
+    assert [h["Policies"] for h in ssm.get_parameter_history(Name="/exp/soon")["Parameters"]] == [pol, pol]
+    deadline = time.time() + 30
+    while time.time() < deadline and ssm.get_parameters(Names=["/exp/soon"])["Parameters"]:
+        time.sleep(0.25)
+    for call in (lambda: ssm.get_parameter(Name="/exp/soon"), lambda: ssm.get_parameter(Name="/exp/soon:1"),
+                 lambda: ssm.get_parameter_history(Name="/exp/soon")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert code(e) == "ParameterNotFound"
+    with pytest.raises(ClientError) as e:
+        ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/exp/soon")
+    assert code(e) == "InvalidResourceId"
+    assert [p["Name"] for p in ssm.get_parameters_by_path(Path="/exp")["Parameters"]] == ["/exp/kept"]
+    assert [p["Name"] for p in ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Path", "Values": ["/exp"]}])["Parameters"]] == ["/exp/kept"]
+    # Gone: the name is free again, without Overwrite, from version 1.
+    assert ssm.put_parameter(Name="/exp/soon", Value="again", Type="String")["Version"] == 1
+
+
+@pytest.mark.parametrize("policies, tier, error", [
+    ([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "30", "Unit": "Days"}}],
+     "Advanced", "InvalidPolicyTypeException"),
+    ([{"Type": "ExpirationNotification", "Version": "1.0", "Attributes": {"Before": "15", "Unit": "Days"}}],
+     "Advanced", "InvalidPolicyTypeException"),
+    ([{"Type": "Rotation", "Version": "1.0"}], "Advanced", "InvalidPolicyTypeException"),
+    ([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2020-01-01T00:00:00Z"}}],
+     "Advanced", "InvalidPolicyAttributeException"),
+    ([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "soon"}}],
+     "Advanced", "InvalidPolicyAttributeException"),
+    ([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2099-01-01T00:00:00Z"}}] * 2,
+     "Advanced", "IncompatiblePolicyException"),
+    ([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2099-01-01T00:00:00Z"}}] * 11,
+     "Advanced", "PoliciesLimitExceededException"),
+    ("not json", "Advanced", "InvalidPolicyAttributeException"),
+    ([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2099-01-01T00:00:00Z"}}],
+     "Standard", "ValidationException"),
+])
+def test_bad_policies(ssm, policies, tier, error):
+    with pytest.raises(ClientError) as e:
+        ssm.put_parameter(Name="/badpol/p", Value="v", Type="String", Tier=tier,
+                          Policies=policies if isinstance(policies, str) else json.dumps(policies))
+    assert code(e) == error, e.value
+    with pytest.raises(ClientError) as e:
+        ssm.get_parameter(Name="/badpol/p")
+    assert code(e) == "ParameterNotFound"
+
+
 def test_cli(server, aws_env):
     rc, out, err = aws_ssm(server, aws_env, "put-parameter", "--name", "/cli/token", "--value", "cli-s3cr3t",
                            "--type", "SecureString", "--key-id", "alias/custom")

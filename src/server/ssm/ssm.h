@@ -31,6 +31,10 @@ enum ssm_error_kind {
     SSM_ERR_PATTERN_MISMATCH,
     SSM_ERR_INVALID_ALLOWED_PATTERN,
     SSM_ERR_INVALID_NEXT_TOKEN,
+    SSM_ERR_INVALID_POLICY_TYPE,
+    SSM_ERR_INVALID_POLICY_ATTRIBUTE,
+    SSM_ERR_POLICIES_LIMIT,
+    SSM_ERR_INCOMPATIBLE_POLICY,
 };
 
 /* Limits SSM documents. */
@@ -103,3 +107,13 @@ API_ACTION(ssm_describe_parameters);
 API_ACTION(ssm_add_tags_to_resource);
 API_ACTION(ssm_list_tags_for_resource);
 API_ACTION(ssm_remove_tags_from_resource);
+
+/* ---- ssm_policies.c ---- */
+
+/* PutParameter's Policies text: the ParameterInlinePolicy list to keep
+ * (new reference) and the Expiration policy's time (µs since the epoch;
+ * 0: none).  Notification policies are refused. */
+int ssm_policies_parse(const char *text, usec_t now, json_t **ret_policies, int64_t *ret_expires, struct error *err);
+/* Whether the parameter whose newest version is `latest` has expired: it
+ * is then gone, as Parameter Store deletes it. */
+bool ssm_expired(const struct op_ctx *ctx, json_t *latest);

@@ -14,6 +14,19 @@
 
 static const char *str(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
+/* The newest of a parameter's version docs. */
+static json_t *newest(json_t *versions)
+{
+    json_t *best = NULL, *v;
+    size_t i;
+    json_array_foreach(versions, i, v) {
+        if (!best ||
+            json_integer_value(json_object_get(v, "Version")) > json_integer_value(json_object_get(best, "Version")))
+            best = v;
+    }
+    return best;
+}
+
 /* The parameter a Name names (an ARN too, no selector): its stored name
  * into name and every version's doc into *ret_versions; 0, or -1 with
  * ParameterNotFound. */
@@ -30,7 +43,7 @@ static int load_versions(struct op_ctx *ctx, const char *given, char *name, size
             json_decref(versions);
             return versions ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
         }
-        if (json_array_size(versions) > 0) {
+        if (json_array_size(versions) > 0 && !ssm_expired(ctx, newest(versions))) {
             snprintf(name, cap, "%s", tries[i]);
             *ret_versions = versions;
             return 0;
@@ -50,6 +63,8 @@ static json_t *history_item(struct op_ctx *ctx, json_t *doc, bool decrypt, struc
                           json_object_get(doc, "Version"), "LastModifiedDate", ssm_date(doc), "LastModifiedUser",
                           json_object_get(doc, "LastModifiedUser"), "Labels", json_object_get(doc, "Labels"), "Tier",
                           json_object_get(doc, "Tier"), "DataType", json_object_get(doc, "DataType"), "Policies");
+    if (h && json_object_get(doc, "Policies"))
+        json_object_set(h, "Policies", json_object_get(doc, "Policies"));
     static const char *const optional[] = {"Description", "KeyId", "AllowedPattern"};
     for (size_t i = 0; h && i < ELEMENTSOF(optional); i++)
         if (json_object_get(doc, optional[i]))

@@ -131,8 +131,11 @@ static int check_filter(json_t *f, bool by_path, struct error *err)
             continue;
         if (by_path && !filter_keys[i].by_path)
             return error_set(err, SSM_ERR_INVALID_FILTER_KEY, "The following filter key is not valid: %.132s", key);
+        /* Without an Option, Path is OneLevel and the others Equals. */
+        if (!option)
+            option = strcmp(key, "Path") == 0 ? "OneLevel" : "Equals";
         char want[40];
-        snprintf(want, sizeof(want), "|%.30s|", option ? option : "Equals");
+        snprintf(want, sizeof(want), "|%.30s|", option);
         if (!strstr(filter_keys[i].options, want))
             return error_set(err, SSM_ERR_INVALID_FILTER_OPTION,
                              "The following filter option is not valid: %.30s. Valid options include: [%s].", option,
@@ -167,6 +170,8 @@ static json_t *metadata_json(struct op_ctx *ctx, const char *name, json_t *doc)
                           json_object_get(doc, "Type"), "LastModifiedDate", ssm_date(doc), "LastModifiedUser",
                           json_object_get(doc, "LastModifiedUser"), "Version", json_object_get(doc, "Version"), "Tier",
                           json_object_get(doc, "Tier"), "Policies", "DataType", json_object_get(doc, "DataType"));
+    if (m && json_object_get(doc, "Policies"))
+        json_object_set(m, "Policies", json_object_get(doc, "Policies"));
     static const char *const optional[] = {"Description", "KeyId", "AllowedPattern"};
     for (size_t i = 0; m && i < ELEMENTSOF(optional); i++)
         if (json_object_get(doc, optional[i]))
@@ -179,6 +184,8 @@ static int list_one(const char *name, json_t *doc, void *ud, struct error *err)
     struct listing *l = ud;
     if (l->path && !under_path(name, l->path, l->recursive))
         return 0;
+    if (ssm_expired(l->ctx, doc))
+        return 0; /* gone (ssm_policies.c) */
     size_t i;
     json_t *f;
     json_array_foreach(l->filters, i, f) {

@@ -65,6 +65,18 @@ int ssm_resolve(struct op_ctx *ctx, const struct ssm_selector *sel, json_t **ret
         error_set(err, ERR_NOT_FOUND, "Parameter %.2048s not found.", sel->name);
         return 0;
     }
+    /* Every version of an expired parameter is gone with it. */
+    _cleanup_json_ json_t *newest = NULL;
+    if (store_ssm_version_get(ctx->tx, ctx->region, name, latest, &newest, err) < 0)
+        return -1;
+    if (ssm_expired(ctx, newest)) {
+        error_set(err, ERR_NOT_FOUND, "Parameter %.2048s not found.", sel->name);
+        return 0;
+    }
+    if (!sel->label[0] && (!sel->version || sel->version == latest) && newest) {
+        *ret_doc = TAKE_PTR(newest);
+        return 1;
+    }
     if (sel->label[0]) {
         r = find_label(ctx, name, sel->label, ret_doc, err);
         if (r == 0)
@@ -125,6 +137,8 @@ json_t *ssm_parameter_json(struct op_ctx *ctx, json_t *doc, bool decrypt, const 
         error_set(err, ERR_INTERNAL, "out of memory");
     return p;
 }
+
+static int delete_one(struct op_ctx *ctx, const char *given, struct error *err);
 
 /* ---- PutParameter ---- */
 
@@ -196,6 +210,29 @@ static json_t *new_version(struct op_ctx *ctx, json_t *in, const char *type, jso
         if (v)
             json_object_set(doc, kept[i], v);
     }
+    /* Policies carry over until a request sets new ones ("[]": none). */
+    if (!str(in, "Policies")) {
+        if (json_object_get(prev, "Policies"))
+            json_object_set(doc, "Policies", json_object_get(prev, "Policies"));
+        if (json_object_get(prev, "ExpiresAt"))
+            json_object_set(doc, "ExpiresAt", json_object_get(prev, "ExpiresAt"));
+    } else {
+        json_t *policies = NULL;
+        int64_t expires = 0;
+        if (ssm_policies_parse(str(in, "Policies"), ctx->now, &policies, &expires, err) < 0) {
+            json_decref(doc);
+            return NULL;
+        }
+        if (json_array_size(policies) > 0 && strcmp(str(doc, "Tier"), "Advanced") != 0) {
+            json_decref(policies);
+            json_decref(doc);
+            error_set(err, ERR_INVALID, "Parameter policies are supported only for Advanced tier parameters.");
+            return NULL;
+        }
+        json_object_set_new(doc, "Policies", policies);
+        if (expires)
+            json_object_set_new(doc, "ExpiresAt", json_integer(expires));
+    }
     if (strcmp(type, "SecureString") == 0) {
         const char *key = str(in, "KeyId");
         if (!key && prev && strcmp(str(prev, "Type"), "SecureString") == 0)
@@ -214,13 +251,21 @@ API_ACTION(ssm_put_parameter)
     int found = store_ssm_latest(ctx->tx, ctx->region, name, &latest, err);
     if (found < 0)
         return -1;
+    _cleanup_json_ json_t *prev = NULL;
+    if (found && store_ssm_version_get(ctx->tx, ctx->region, name, latest, &prev, err) < 0)
+        return -1;
+    if (found && ssm_expired(ctx, prev)) {
+        /* Parameter Store deleted it when it expired: a new one, version 1. */
+        if (delete_one(ctx, name, err) < 0)
+            return -1;
+        json_decref(TAKE_PTR(prev));
+        found = 0;
+        latest = 0;
+    }
     if (found && !json_is_true(json_object_get(in, "Overwrite")))
         return error_set(err, SSM_ERR_ALREADY_EXISTS,
                          "The parameter already exists. To overwrite this value, set the overwrite option in the "
                          "request to true.");
-    _cleanup_json_ json_t *prev = NULL;
-    if (found && store_ssm_version_get(ctx->tx, ctx->region, name, latest, &prev, err) < 0)
-        return -1;
     const char *type = str(in, "Type") ? str(in, "Type") : (prev ? str(prev, "Type") : NULL);
     if (!type)
         return error_set(err, ERR_INVALID, "A parameter type is required when you create a parameter.");

@@ -53,6 +53,10 @@ static const struct api_error ssm_errors[] = {
     {SSM_ERR_PATTERN_MISMATCH, "ParameterPatternMismatchException", 400},
     {SSM_ERR_INVALID_ALLOWED_PATTERN, "InvalidAllowedPatternException", 400},
     {SSM_ERR_INVALID_NEXT_TOKEN, "InvalidNextToken", 400},
+    {SSM_ERR_INVALID_POLICY_TYPE, "InvalidPolicyTypeException", 400},
+    {SSM_ERR_INVALID_POLICY_ATTRIBUTE, "InvalidPolicyAttributeException", 400},
+    {SSM_ERR_POLICIES_LIMIT, "PoliciesLimitExceededException", 400},
+    {SSM_ERR_INCOMPATIBLE_POLICY, "IncompatiblePolicyException", 400},
 };
 
 int ssm_service_new(const struct secret_box *box, struct ssm_service **ret, struct error *err)

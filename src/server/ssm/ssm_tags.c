@@ -29,7 +29,10 @@ static int resource_arn(struct op_ctx *ctx, json_t *in, char *arn, size_t cap, s
         int r = store_ssm_latest(ctx->tx, ctx->region, tries[i], &latest, err);
         if (r < 0)
             return -1;
-        if (r > 0) {
+        _cleanup_json_ json_t *newest = NULL;
+        if (r > 0 && store_ssm_version_get(ctx->tx, ctx->region, tries[i], latest, &newest, err) < 0)
+            return -1;
+        if (r > 0 && !ssm_expired(ctx, newest)) {
             ssm_arn(ctx->region, ctx->account, tries[i], arn, cap);
             return 0;
         }
