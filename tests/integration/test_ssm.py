@@ -259,6 +259,20 @@ def test_expiration_policy(ssm):
     assert ssm.put_parameter(Name="/exp/soon", Value="again", Type="String")["Version"] == 1
 
 
+def test_intelligent_tiering_picks_the_tier(ssm):
+    policy = [{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": "2099-01-01T00:00:00Z"}}]
+    out = ssm.put_parameter(Name="/it/small", Value="v", Type="String", Tier="Intelligent-Tiering")
+    assert out["Tier"] == "Standard"
+    out = ssm.put_parameter(Name="/it/big", Value="x" * 5000, Type="String", Tier="Intelligent-Tiering")
+    assert out["Tier"] == "Advanced"
+    out = ssm.put_parameter(Name="/it/policy", Value="v", Type="String", Tier="Intelligent-Tiering",
+                            Policies=json.dumps(policy))
+    assert out["Tier"] == "Advanced"
+    tiers = {p["Name"]: p["Tier"] for p in ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Path", "Values": ["/it"]}])["Parameters"]}
+    assert tiers == {"/it/small": "Standard", "/it/big": "Advanced", "/it/policy": "Advanced"}
+
+
 @pytest.mark.parametrize("policies, tier, error", [
     ([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": "30", "Unit": "Days"}}],
      "Advanced", "InvalidPolicyTypeException"),

@@ -223,15 +223,22 @@ static json_t *new_version(struct op_ctx *ctx, json_t *in, const char *type, jso
             json_decref(doc);
             return NULL;
         }
-        if (json_array_size(policies) > 0 && strcmp(str(doc, "Tier"), "Advanced") != 0) {
-            json_decref(policies);
-            json_decref(doc);
-            error_set(err, ERR_INVALID, "Parameter policies are supported only for Advanced tier parameters.");
-            return NULL;
-        }
         json_object_set_new(doc, "Policies", policies);
         if (expires)
             json_object_set_new(doc, "ExpiresAt", json_integer(expires));
+    }
+    /* Intelligent-Tiering is Advanced when the parameter needs it (a value
+     * over 4 KB, policies), else Standard: the tier it gets is stored. */
+    if (strcmp(str(doc, "Tier"), "Intelligent-Tiering") == 0)
+        json_object_set_new(
+            doc, "Tier",
+            json_string(strlen(value) > SSM_STANDARD_VALUE_MAX || json_array_size(json_object_get(doc, "Policies")) > 0
+                            ? "Advanced"
+                            : "Standard"));
+    if (json_array_size(json_object_get(doc, "Policies")) > 0 && strcmp(str(doc, "Tier"), "Advanced") != 0) {
+        json_decref(doc);
+        error_set(err, ERR_INVALID, "Parameter policies are supported only for Advanced tier parameters.");
+        return NULL;
     }
     if (strcmp(type, "SecureString") == 0) {
         const char *key = str(in, "KeyId");
