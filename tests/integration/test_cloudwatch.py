@@ -171,6 +171,13 @@ def test_list_metrics_filters_and_pages(cw):
     assert cw.list_metrics(Namespace="List", Dimensions=[{"Name": "Nope"}])["Metrics"] == []
     out = cw.list_metrics(Namespace="List", RecentlyActive="PT3H")
     assert len(out["Metrics"]) == 6
+    # One account: every metric is its own, another account owns none.
+    out = cw.list_metrics(Namespace="List", IncludeLinkedAccounts=True)
+    assert len(out["Metrics"]) == 6 and out["OwningAccounts"] == ["000000000000"] * 6
+    out = cw.list_metrics(Namespace="List", IncludeLinkedAccounts=True, OwningAccount="000000000000")
+    assert len(out["Metrics"]) == 6
+    out = cw.list_metrics(Namespace="List", IncludeLinkedAccounts=True, OwningAccount="111111111111")
+    assert out["Metrics"] == [] and out["OwningAccounts"] == []
     # 501 metrics: two pages.
     for k in range(0, 501, 100):
         cw.put_metric_data(Namespace="Many", MetricData=[{"MetricName": "m%d" % i, "Value": 1}

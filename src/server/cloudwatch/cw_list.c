@@ -84,9 +84,22 @@ API_ACTION(cw_list_metrics)
     struct listing l = {.filters = json_object_get(in, "Dimensions"), .metrics = json_array()};
     if (!l.metrics || json_object_set_new(out, "Metrics", l.metrics) < 0)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    /* One account, no linked ones: another account owns nothing here, and
+     * with IncludeLinkedAccounts each metric's owner is this account. */
+    const char *owner = json_string_value(json_object_get(in, "OwningAccount"));
+    bool linked = json_is_true(json_object_get(in, "IncludeLinkedAccounts"));
+    if (owner && strcmp(owner, ctx->account) != 0)
+        return linked ? (json_object_set_new(out, "OwningAccounts", json_array()), 0) : 0;
     if (store_metrics_each(ctx->tx, ctx->region, json_string_value(json_object_get(in, "Namespace")),
                            json_string_value(json_object_get(in, "MetricName")), after, since, list_one, &l, err) < 0)
         return -1;
+    if (linked) {
+        json_t *owners = json_array();
+        for (size_t i = 0; owners && i < json_array_size(l.metrics); i++)
+            json_array_append_new(owners, json_string(ctx->account));
+        if (!owners || json_object_set_new(out, "OwningAccounts", owners) < 0)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+    }
     if (l.more) {
         char next[48];
         snprintf(next, sizeof(next), TOKEN_PREFIX "%" PRId64, l.last_id);
