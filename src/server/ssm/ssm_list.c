@@ -102,8 +102,10 @@ static int filter_matches(struct op_ctx *ctx, const char *name, json_t *doc, jso
         }
         return 0;
     }
-    /* Type, KeyId, Tier, DataType: the document's member of that name. */
-    return any_equal(values, str(doc, key));
+    /* Type, KeyId, Tier, DataType: the document's member of that name
+     * (Type also BeginsWith: check_filter allows what each key takes). */
+    const char *have = str(doc, key);
+    return have && name_matches(have, option, values);
 }
 
 /* The filter keys and the options each takes. */
@@ -277,5 +279,11 @@ API_ACTION(ssm_describe_parameters)
             return -1;
     }
     struct listing l = {.ctx = ctx, .filters = filters, .metadata = true};
+    if (json_is_true(json_object_get(in, "Shared"))) {
+        /* Only parameters other accounts share with this one: berth has
+         * no resource shares, so there are none. */
+        json_object_set_new(out, "Parameters", json_array());
+        return 0;
+    }
     return run_listing(&l, in, "DescribeParameters", 50, out, err);
 }
