@@ -246,7 +246,8 @@ def test_expiration_policy(ssm):
     policy = {"Type": "Expiration", "Version": "1.0",
               "Attributes": {"Timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}}
     ssm.put_parameter(Name="/exp/soon", Value="v1", Type="String", Tier="Advanced", Policies=json.dumps([policy]))
-    ssm.put_parameter(Name="/exp/soon", Value="v2", Type="String", Tier="Advanced", Overwrite=True)
+    # Without a Tier an overwrite keeps Advanced, and the policy with it.
+    assert ssm.put_parameter(Name="/exp/soon", Value="v2", Type="String", Overwrite=True)["Tier"] == "Advanced"
     ssm.put_parameter(Name="/exp/kept", Value="k", Type="String", Tier="Advanced", Policies=json.dumps([policy]))
     ssm.put_parameter(Name="/exp/kept", Value="k2", Type="String", Tier="Advanced", Overwrite=True, Policies="[]")
     assert ssm.get_parameter(Name="/exp/soon")["Parameter"]["Value"] == "v2"
@@ -271,6 +272,10 @@ def test_expiration_policy(ssm):
     assert [p["Name"] for p in ssm.get_parameters_by_path(Path="/exp")["Parameters"]] == ["/exp/kept"]
     assert [p["Name"] for p in ssm.describe_parameters(
         ParameterFilters=[{"Key": "Path", "Values": ["/exp"]}])["Parameters"]] == ["/exp/kept"]
+    with pytest.raises(ClientError) as e:
+        ssm.delete_parameter(Name="/exp/soon")
+    assert code(e) == "ParameterNotFound"
+    assert ssm.delete_parameters(Names=["/exp/soon"])["InvalidParameters"] == ["/exp/soon"]
     # Gone: the name is free again, without Overwrite, from version 1.
     assert ssm.put_parameter(Name="/exp/soon", Value="again", Type="String")["Version"] == 1
 

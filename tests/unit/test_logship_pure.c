@@ -65,6 +65,8 @@ TEST(conmon_log_stamp_memo_reads_as_isodate)
         "2026-11-22T02:00.5Z",
         "2026-13-22T02:00:00.1Z",
         "2026-11-22T02:00:00.123456789+00:00 ",
+        "2026-11-22T02:00:00.1.5Z",
+        "2026-11-22T02:00:00.1.5",
     };
     for (size_t round = 0; round < 2; round++)
         for (size_t i = 0; i < ELEMENTSOF(stamps); i++) {
@@ -80,6 +82,12 @@ TEST(conmon_log_stamp_memo_reads_as_isodate)
             CHECK(got == want);
             CHECK(got < 0 || r.ts_us == lo);
         }
+    /* A NUL in the stamp ends it for isodate_parse, whatever follows. */
+    static const char nul[] = "2026-11-22\0aaaaaaaa.5Z stdout F x";
+    struct conmon_log_rec r;
+    int64_t lo, hi;
+    CHECK(isodate_parse("2026-11-22", &lo, &hi) == 0);
+    CHECK(conmon_log_parse(nul, sizeof(nul) - 1, &r) == 0 && r.ts_us == lo);
 }
 
 static int feed(struct logjoin *j, const char *line, uint64_t *off, struct logjoin_event *ev)

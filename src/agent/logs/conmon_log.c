@@ -32,8 +32,8 @@ static int stamp_parse(const char *stamp, size_t len, int64_t *ret_us)
             n++;
         }
     /* A fraction follows the seconds (19 characters in); anything else
-     * is read whole. */
-    if (!dot || dot - stamp != 19 || tail == frac) {
+     * (a second fraction, a NUL) is read whole, as isodate_parse reads it. */
+    if (!dot || dot - stamp != 19 || tail == frac || (tail < end && *tail == '.') || memchr(stamp, '\0', len)) {
         char buf[STAMP_MAX];
         int64_t lo, hi;
         memcpy(buf, stamp, len);

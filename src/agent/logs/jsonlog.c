@@ -28,21 +28,21 @@ int jsonlog_parse_size(const char *s, int64_t *ret, struct error *err)
     };
     char *end = NULL;
     if (!s || !isdigit((unsigned char)*s))
-        return error_set(err, ERR_INVALID, "invalid size: '%s'", s ? s : "");
+        return error_set(err, ERR_INVALID, "invalid size");
     errno = 0;
     double v = strtod(s, &end);
     if (errno || v < 0)
-        return error_set(err, ERR_INVALID, "invalid size: '%s'", s);
+        return error_set(err, ERR_INVALID, "invalid size");
     for (size_t i = 0; i < ELEMENTSOF(units); i++) {
         if (strcasecmp(end, units[i].unit) == 0) {
             double b = v * (double)units[i].mult;
             if (b > 9e18)
-                return error_set(err, ERR_INVALID, "size too large: '%s'", s);
+                return error_set(err, ERR_INVALID, "size too large");
             *ret = (int64_t)b;
             return 0;
         }
     }
-    return error_set(err, ERR_INVALID, "invalid size: '%s'", s);
+    return error_set(err, ERR_INVALID, "invalid size");
 }
 
 /* JSON string body of s (no quotes); -1 when out of room. */

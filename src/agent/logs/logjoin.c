@@ -121,7 +121,7 @@ static int compile(struct logjoin *j, const char *re, const char *option, struct
     if (rc != 0) {
         char msg[256];
         regerror(rc, &j->re, msg, sizeof(msg));
-        return error_set(err, ERR_INVALID, "bad multi-line pattern %s (from %s): %s", re, option, msg);
+        return error_set(err, ERR_INVALID, "bad multi-line pattern (from %s): %s", option, msg);
     }
     j->have_re = true;
     return 0;

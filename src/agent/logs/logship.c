@@ -165,7 +165,7 @@ int logship_check(json_t *def, struct error *err)
         int64_t sz;
         const char *ms = option(def, "max-size");
         if (ms && (jsonlog_parse_size(ms, &sz, err) < 0 || sz <= 0))
-            return error_set(err, ERR_INVALID, "json-file: invalid max-size '%s'", ms);
+            return error_set(err, ERR_INVALID, "json-file: invalid max-size");
         const char *mf = option(def, "max-file");
         if (mf) {
             char *end = NULL;

@@ -581,7 +581,7 @@ int logship_aws_check(json_t *options, struct error *err)
     const char *create = option(options, "awslogs-create-group");
     bool b;
     if (create && parse_bool(create, &b) < 0)
-        return error_set(err, ERR_INVALID, "awslogs: awslogs-create-group must be true or false, not '%.32s'", create);
+        return error_set(err, ERR_INVALID, "awslogs: awslogs-create-group must be true or false");
     const char *mode = option(options, "mode");
     if (mode && strcmp(mode, "blocking") != 0 && strcmp(mode, "non-blocking") != 0)
         return error_set(err, ERR_INVALID, "awslogs: mode must be blocking or non-blocking");

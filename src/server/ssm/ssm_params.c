@@ -25,6 +25,14 @@ static int find_name(struct op_ctx *ctx, const struct ssm_selector *sel, const c
                      struct error *err)
 {
     int r = store_ssm_latest(ctx->tx, ctx->region, sel->name, ret_latest, err);
+    if (r > 0 && sel->alt[0]) {
+        /* An expired name is gone: the ARN may mean the other one. */
+        _cleanup_json_ json_t *newest = NULL;
+        if (store_ssm_version_get(ctx->tx, ctx->region, sel->name, *ret_latest, &newest, err) < 0)
+            return -1;
+        if (ssm_expired(ctx, newest))
+            r = 0;
+    }
     if (r != 0) {
         *ret_name = sel->name;
         return r;
@@ -160,9 +168,11 @@ static int check_pattern(const char *pattern, const char *value, struct error *e
 }
 
 /* The request's rules beyond the model: tier size, key id, tags. */
-static int check_put(json_t *in, const char *type, struct error *err)
+static int check_put(json_t *in, const char *type, json_t *prev, struct error *err)
 {
-    const char *tier = str(in, "Tier") ? str(in, "Tier") : "Standard";
+    /* Without a Tier, an overwrite keeps the parameter's (Advanced is
+     * never reverted to Standard). */
+    const char *tier = str(in, "Tier") ? str(in, "Tier") : str(prev, "Tier") ? str(prev, "Tier") : "Standard";
     size_t len = strlen(str(in, "Value"));
     if (strcmp(tier, "Standard") == 0 && len > SSM_STANDARD_VALUE_MAX)
         return error_set(err, ERR_INVALID,
@@ -196,8 +206,10 @@ static json_t *new_version(struct op_ctx *ctx, json_t *in, const char *type, jso
     json_t *doc = json_pack("{s:s, s:I, s:s, s:s, s:[], s:I, s:s, s:s, s:s}", "Name", str(in, "Name"), "Version",
                             (json_int_t)version, "Type", type, "Sealed", sealed, "Labels", "LastModifiedDate",
                             (json_int_t)ctx->now, "LastModifiedUser", ctx->caller[0] ? ctx->caller : "unknown", "Tier",
-                            str(in, "Tier") ? str(in, "Tier") : "Standard", "DataType",
-                            str(in, "DataType") ? str(in, "DataType") : "text");
+                            str(in, "Tier")     ? str(in, "Tier")
+                            : str(prev, "Tier") ? str(prev, "Tier")
+                                                : "Standard",
+                            "DataType", str(in, "DataType") ? str(in, "DataType") : "text");
     if (!doc) {
         error_set(err, ERR_INTERNAL, "out of memory");
         return NULL;
@@ -276,7 +288,7 @@ API_ACTION(ssm_put_parameter)
     const char *type = str(in, "Type") ? str(in, "Type") : (prev ? str(prev, "Type") : NULL);
     if (!type)
         return error_set(err, ERR_INVALID, "A parameter type is required when you create a parameter.");
-    if (check_put(in, type, err) < 0 || tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
+    if (check_put(in, type, prev, err) < 0 || tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
         return -1;
     const char *pattern = str(in, "AllowedPattern") ? str(in, "AllowedPattern") : str(prev, "AllowedPattern");
     if (pattern && check_pattern(pattern, str(in, "Value"), err) < 0)
@@ -350,7 +362,16 @@ static int delete_one(struct op_ctx *ctx, const char *given, struct error *err)
 {
     char arn[SSM_NAME_MAX + 128];
     ssm_arn(ctx->region, ctx->account, given, arn, sizeof(arn));
-    return store_ssm_delete(ctx->tx, ctx->region, given, arn, err);
+    int64_t latest = 0;
+    _cleanup_json_ json_t *newest = NULL;
+    int r = store_ssm_latest(ctx->tx, ctx->region, given, &latest, err);
+    if (r > 0 && store_ssm_version_get(ctx->tx, ctx->region, given, latest, &newest, err) < 0)
+        return -1;
+    /* An expired parameter was gone already: its rows go, but it is not
+     * found. */
+    bool expired = r > 0 && ssm_expired(ctx, newest);
+    r = r < 0 ? -1 : store_ssm_delete(ctx->tx, ctx->region, given, arn, err);
+    return r > 0 && expired ? 0 : r;
 }
 
 API_ACTION(ssm_delete_parameter)
