@@ -156,6 +156,37 @@ def test_purge_after_window(fresh_server):
     sm.create_secret(Name="expiring", SecretString="new")
 
 
+def test_list_orders(sm, server):
+    """As AWS lists: by CreatedDate unless SortBy says otherwise, SortOrder
+    asc or desc, the name breaking ties; pages keep the order."""
+    for n in ("sort/c", "sort/b", "sort/a"):
+        sm.create_secret(Name=n, SecretString="v")
+    sm.put_secret_value(SecretId="sort/c", SecretString="changed")
+    flt = [{"Key": "name", "Values": ["sort/"]}]
+
+    def listed(**kw):
+        # (Debian's botocore predates SortBy: sent raw.)
+        status, out = berth_proc.raw_call(server.endpoint, "ListSecrets", dict(Filters=flt, **kw),
+                                          target_prefix="secretsmanager", service="secretsmanager")
+        assert status == 200, out
+        return [x["Name"] for x in out["SecretList"]], out.get("NextToken")
+
+    assert listed()[0] == ["sort/c", "sort/b", "sort/a"]
+    assert listed(SortOrder="desc")[0] == ["sort/a", "sort/b", "sort/c"]
+    assert listed(SortBy="name")[0] == ["sort/a", "sort/b", "sort/c"]
+    assert listed(SortBy="name", SortOrder="desc")[0] == ["sort/c", "sort/b", "sort/a"]
+    assert listed(SortBy="last-changed-date")[0] == ["sort/b", "sort/a", "sort/c"]
+    first, token = listed(SortBy="name", SortOrder="desc", MaxResults=2)
+    assert first == ["sort/c", "sort/b"] and token
+    assert listed(SortBy="name", SortOrder="desc", MaxResults=2, NextToken=token) == (["sort/a"], None)
+    pages = list(sm.get_paginator("list_secrets").paginate(Filters=flt, SortOrder="desc",
+                                                           PaginationConfig={"PageSize": 2}))
+    assert [x["Name"] for p in pages for x in p["SecretList"]] == ["sort/a", "sort/b", "sort/c"]
+    status, out = berth_proc.raw_call(server.endpoint, "ListSecrets", {"SortBy": "last-accessed-date"},
+                                      target_prefix="secretsmanager", service="secretsmanager")
+    assert status == 400 and "LastAccessedDate" in out["message"], out
+
+
 def test_list_filters_and_pages(sm):
     for i in range(7):
         sm.create_secret(Name="list/s%d" % i, SecretString="v", Description="even" if i % 2 == 0 else "odd",

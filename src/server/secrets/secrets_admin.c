@@ -5,6 +5,7 @@
 #include "server/secrets/secrets.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/cleanup.h"
@@ -104,13 +105,10 @@ struct listing {
     struct op_ctx *ctx;
     json_t *filters;
     bool include_deleted;
-    int limit;
-    json_t *list;
-    char last[SECRETS_NAME_MAX + 1];
-    bool more;
+    json_t *matched; /* the secrets' documents that pass */
 };
 
-static int list_one(json_t *secret, void *ud, struct error *err)
+static int collect_one(json_t *secret, void *ud, struct error *err)
 {
     struct listing *l = ud;
     if (json_object_get(secret, "DeletedDate") && !l->include_deleted)
@@ -122,37 +120,89 @@ static int list_one(json_t *secret, void *ud, struct error *err)
         if (r <= 0)
             return r;
     }
-    if ((int)json_array_size(l->list) == l->limit) {
-        l->more = true;
-        return 1;
+    return json_array_append(l->matched, secret) < 0 ? error_set(err, ERR_INTERNAL, "out of memory") : 0;
+}
+
+/* ListSecrets' order: SortBy's member (CreatedDate when not given, as
+ * AWS lists), then the name; SortOrder desc reverses it. */
+struct sort_order {
+    const char *member; /* NULL: by name alone */
+    int sign;
+};
+
+static int sort_cmp(const void *a, const void *b, void *arg)
+{
+    const struct sort_order *o = arg;
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = 0;
+    if (o->member) {
+        json_int_t u = json_integer_value(json_object_get(x, o->member));
+        json_int_t v = json_integer_value(json_object_get(y, o->member));
+        c = (u > v) - (u < v);
     }
-    json_t *d = describe(l->ctx, secret, "SecretVersionsToStages", err);
-    if (!d)
-        return -1;
-    json_array_append_new(l->list, d);
-    snprintf(l->last, sizeof(l->last), "%s", str(secret, "Name"));
-    return 0;
+    if (!c)
+        c = strcmp(str(x, "Name"), str(y, "Name"));
+    return o->sign * c;
 }
 
 API_ACTION(secrets_list_secrets)
 {
+    const char *by = str(in, "SortBy"), *order = str(in, "SortOrder");
+    if (by && strcmp(by, "last-accessed-date") == 0)
+        return error_set(err, ERR_INVALID,
+                         "berth does not record LastAccessedDate: SortBy last-accessed-date is "
+                         "not supported (created-date, last-changed-date and name are).");
     struct page page;
     if (page_begin_as(in, "ListSecrets", "MaxResults", "NextToken", 100, 100, &page, err) < 0)
         return json_object_get(in, "NextToken") && strstr(err->msg, "NextToken")
                    ? error_set(err, SECRETS_ERR_INVALID_NEXT_TOKEN, "The NextToken value isn't valid.")
                    : -1;
+    /* The token is the offset of the page in this order ("#N"). */
+    long offset = 0;
+    if (page.after) {
+        char *end = NULL;
+        offset = page.after[0] == '#' ? strtol(page.after + 1, &end, 10) : -1;
+        if (offset < 0 || !end || *end) {
+            page_free(&page);
+            return error_set(err, SECRETS_ERR_INVALID_NEXT_TOKEN, "The NextToken value isn't valid.");
+        }
+    }
+    int limit = page.limit;
+    page_free(&page);
+    _cleanup_json_ json_t *matched = json_array();
     struct listing l = {.ctx = ctx,
                         .filters = json_object_get(in, "Filters"),
                         .include_deleted = json_is_true(json_object_get(in, "IncludePlannedDeletion")),
-                        .limit = page.limit,
-                        .list = json_array()};
-    json_object_set_new(out, "SecretList", l.list);
-    int r = store_secret_each(ctx->tx, ctx->region, page.after ? page.after : "", list_one, &l, err);
-    page_free(&page);
-    if (r < 0)
-        return -1;
-    if (l.more && page_set_next_as(out, "ListSecrets", "NextToken", l.last) < 0)
+                        .matched = matched};
+    if (!matched || store_secret_each(ctx->tx, ctx->region, "", collect_one, &l, err) < 0)
+        return matched ? -1 : error_set(err, ERR_INTERNAL, "out of memory");
+    size_t n = json_array_size(matched);
+    _cleanup_free_ json_t **docs = calloc(n ? n : 1, sizeof(*docs));
+    if (!docs)
         return error_set(err, ERR_INTERNAL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        docs[i] = json_array_get(matched, i);
+    struct sort_order o = {.member = !by || strcmp(by, "created-date") == 0 ? "CreatedDate"
+                                     : strcmp(by, "last-changed-date") == 0 ? "LastChangedDate"
+                                                                            : NULL,
+                           .sign = order && strcmp(order, "desc") == 0 ? -1 : 1};
+    qsort_r(docs, n, sizeof(*docs), sort_cmp, &o);
+    json_t *list = json_array();
+    if (!list || json_object_set_new(out, "SecretList", list) < 0)
+        return error_set(err, ERR_INTERNAL, "out of memory");
+    size_t i = (size_t)offset;
+    for (; i < n && json_array_size(list) < (size_t)limit; i++) {
+        json_t *d = describe(ctx, docs[i], "SecretVersionsToStages", err);
+        if (!d)
+            return -1;
+        json_array_append_new(list, d);
+    }
+    if (i < n) {
+        char next[32];
+        snprintf(next, sizeof(next), "#%zu", i);
+        if (page_set_next_as(out, "ListSecrets", "NextToken", next) < 0)
+            return error_set(err, ERR_INTERNAL, "out of memory");
+    }
     return 0;
 }
 
