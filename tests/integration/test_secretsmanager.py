@@ -156,6 +156,22 @@ def test_purge_after_window(fresh_server):
     sm.create_secret(Name="expiring", SecretString="new")
 
 
+def test_members_berth_cannot_honour_are_refused(sm, server):
+    sm.create_secret(Name="refuse/one", SecretString="v")
+    # (Debian's botocore predates the members: sent raw.)
+    for action, body in (("CreateSecret", {"Name": "refuse/two", "SecretString": "v", "Type": "partner"}),
+                         ("UpdateSecret", {"SecretId": "refuse/one", "Type": "partner"}),
+                         ("PutSecretValue", {"SecretId": "refuse/one", "SecretString": "w",
+                                             "RotationToken": "t" * 36})):
+        status, out = berth_proc.raw_call(server.endpoint, action, body, target_prefix="secretsmanager",
+                                          service="secretsmanager")
+        assert status == 400 and out["__type"] == "InvalidRequestException", (action, out)
+    assert sm.get_secret_value(SecretId="refuse/one")["SecretString"] == "v"
+    with pytest.raises(ClientError) as e:
+        sm.describe_secret(SecretId="refuse/two")
+    assert code(e) == "ResourceNotFoundException"
+
+
 def test_list_orders(sm, server):
     """As AWS lists: by CreatedDate unless SortBy says otherwise, SortOrder
     asc or desc, the name breaking ties; pages keep the order."""

@@ -271,11 +271,24 @@ static int create_again(struct op_ctx *ctx, json_t *secret, json_t *in, json_t *
     return 0;
 }
 
+/* Managed external secrets (Type names the partner that holds one):
+ * berth has no partners to hold them, so it refuses rather than keep an
+ * ordinary secret under the name. */
+static int refuse_type(json_t *in, struct error *err)
+{
+    if (json_object_get(in, "Type"))
+        return error_set(err, SECRETS_ERR_INVALID_REQUEST,
+                         "berth does not support managed external secrets (Type %.64s).", str(in, "Type"));
+    return 0;
+}
+
 API_ACTION(secrets_create_secret)
 {
     const char *name = str(in, "Name"), *member = NULL;
     if (json_array_size(json_object_get(in, "AddReplicaRegions")) > 0)
         return error_set(err, SECRETS_ERR_INVALID_REQUEST, "berth does not replicate secrets to other regions.");
+    if (refuse_type(in, err) < 0)
+        return -1;
     if (check_name(name, err) < 0 || request_value(in, true, &member, err) < 0 ||
         tags_check_keyed(json_object_get(in, "Tags"), err) < 0)
         return -1;
@@ -375,6 +388,11 @@ API_ACTION(secrets_get_secret_value)
 API_ACTION(secrets_put_secret_value)
 {
     _cleanup_json_ json_t *secret = NULL;
+    /* It vouches for a rotation function's assumed role: berth runs no
+     * rotation, so there is nothing to check it against. */
+    if (json_object_get(in, "RotationToken"))
+        return error_set(err, SECRETS_ERR_INVALID_REQUEST,
+                         "berth does not rotate secrets: RotationToken is not supported.");
     if (secrets_find(ctx, in, false, &secret, err) < 0)
         return -1;
     char id[65];
@@ -394,7 +412,8 @@ API_ACTION(secrets_update_secret)
 {
     _cleanup_json_ json_t *secret = NULL;
     const char *member = NULL;
-    if (request_value(in, true, &member, err) < 0 || secrets_find(ctx, in, false, &secret, err) < 0)
+    if (refuse_type(in, err) < 0 || request_value(in, true, &member, err) < 0 ||
+        secrets_find(ctx, in, false, &secret, err) < 0)
         return -1;
     static const char *const kept[] = {"Description", "KmsKeyId"};
     for (size_t i = 0; i < ELEMENTSOF(kept); i++)
